@@ -1,0 +1,1 @@
+"""Sprintback's Telegram side: settings, storage, scheduling, messaging and the handlers."""

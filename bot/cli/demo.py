@@ -1,0 +1,12 @@
+"""`sprintback demo`: placeholder until its issue lands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the `demo` sub-command."""
+    parser: argparse.ArgumentParser = subparsers.add_parser("demo", help="(not yet available)")
+    parser.set_defaults(func=lambda args: 1)

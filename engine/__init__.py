@@ -1,0 +1,1 @@
+"""Sprintback's protocol engine: pure domain logic (no Telegram, no database, no clock, no I/O)."""

@@ -1,0 +1,217 @@
+"""Input and output models of the engine, named after `shared/reference/data-dictionary.md`.
+
+Every answer, metric and decision that crosses a boundary (bot, storage, scenario files,
+exports) is one of these models. Keys are snake_case with the unit in the name.
+An answer that was not given is ``None``: the engine treats it as "criterion not met".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+InjuryType = Literal["hamstring", "calf"]
+Side = Literal["left", "right"]
+Mechanism = Literal["sprint", "stretch", "other", "unknown"]
+Muscle = Literal[
+    "biceps_femoris",
+    "semimembranosus",
+    "semitendinosus",
+    "soleus",
+    "gastrocnemius",
+    "unknown",
+]
+
+RedFlag = Literal[
+    "swelling",
+    "bruising",
+    "numbness",
+    "night_pain",
+    "calf_warm_red",
+    "chest_breathless",
+    "unwell",
+    "pop",
+]
+RED_FLAGS: tuple[RedFlag, ...] = (
+    "swelling",
+    "bruising",
+    "numbness",
+    "night_pain",
+    "calf_warm_red",
+    "chest_breathless",
+    "unwell",
+    "pop",
+)
+
+Completion = Literal["full", "partial", "stopped"]
+StopReason = Literal["pain", "tightness", "fatigue", "fear", "weather_time", "other"]
+PainLocation = Literal["injured_spot", "same_muscle", "other_leg", "back_buttock", "other"]
+
+Readiness = Literal["go", "modify", "rest", "stop"]
+DecisionKind = Literal["progress", "hold", "step_back", "stop"]
+SessionClass = Literal["green", "amber", "red", "stop"]
+Severity = Literal["emergency", "same_day", "within_24h", "info"]
+
+Score0to10 = Annotated[int, Field(ge=0, le=10)]
+Hooper = Annotated[int, Field(ge=1, le=7)]
+Percent = Annotated[float, Field(ge=0, le=130)]
+
+
+class _Strict(BaseModel):
+    """Base for boundary models: unknown keys are an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MorningCheckIn(_Strict):
+    """The morning readiness check-in (M0–M9)."""
+
+    red_flags: list[RedFlag] | None = None
+    pain_rest: Score0to10 | None = None
+    pain_test: Score0to10 | None = None
+    tightness: Score0to10 | None = None
+    confidence: Score0to10 | None = None
+    sleep_quality: Hooper | None = None
+    fatigue: Hooper | None = None
+    stress: Hooper | None = None
+    soreness: Hooper | None = None
+    sleep_hours: Annotated[float, Field(ge=0, le=16)] | None = None
+
+    def hooper_index(self) -> int | None:
+        """Return the Hooper Index (sum of the four 1–7 items), or None if any is missing."""
+        items = (self.sleep_quality, self.fatigue, self.stress, self.soreness)
+        if any(i is None for i in items):
+            return None
+        return sum(i for i in items if i is not None)
+
+
+class Metrics(_Strict):
+    """Sprint and strength metrics of one session, or the pre-injury baseline.
+
+    Plausibility bounds (data dictionary): a 10 m split under 1.4 s, a Vmax above
+    12.5 m/s or a percentage above 130 is refused.
+    """
+
+    vmax_ms: Annotated[float, Field(gt=0, le=12.5)] | None = None
+    top_pct_vmax: Percent | None = None
+    split_10m_s: Annotated[float, Field(ge=1.4, le=10)] | None = None
+    split_20m_s: Annotated[float, Field(ge=2.2, le=15)] | None = None
+    split_30m_s: Annotated[float, Field(ge=3.0, le=20)] | None = None
+    split_40m_s: Annotated[float, Field(ge=3.8, le=25)] | None = None
+    hv_reps: Annotated[int, Field(ge=0, le=100)] | None = None
+    ground_contact_ms: Annotated[float, Field(ge=50, le=500)] | None = None
+    step_asymmetry_pct: Percent | None = None
+    cmj_cm: Annotated[float, Field(gt=0, le=120)] | None = None
+    hop_lsi_pct: Percent | None = None
+    rsi_lsi_pct: Percent | None = None
+    strength_lsi_pct: Percent | None = None
+    nordic_n: Annotated[float, Field(gt=0, le=1500)] | None = None
+    slhb_reps_injured: Annotated[int, Field(ge=0, le=200)] | None = None
+    slhb_reps_uninjured: Annotated[int, Field(ge=0, le=200)] | None = None
+    heel_raise_reps_injured: Annotated[int, Field(ge=0, le=200)] | None = None
+    heel_raise_reps_uninjured: Annotated[int, Field(ge=0, le=200)] | None = None
+
+
+class Checks(_Strict):
+    """Functional checks done in or after a session, or on their own on any day."""
+
+    walk_pain: Score0to10 | None = None
+    limp: bool | None = None
+    single_leg_squat_pain: Score0to10 | None = None
+    bike_pain: Score0to10 | None = None
+    knee_extension_full: bool | None = None
+    slr_lsi_pct: Percent | None = None
+    aket_lsi_pct: Percent | None = None
+    aket_pain: Score0to10 | None = None
+    double_heel_raise_pain: Score0to10 | None = None
+    jump_pain: Score0to10 | None = None
+    hop_pain: Score0to10 | None = None
+    dorsiflexion_asym_pct: Percent | None = None
+    palpation_pain: Score0to10 | None = None
+    cod_pain: Score0to10 | None = None
+    full_training: bool | None = None
+
+
+class SessionReport(_Strict):
+    """The post-session questionnaire (S1–S12) with the metrics logged."""
+
+    completion: Completion | None = None
+    completed_pct: Annotated[int, Field(ge=0, le=100)] | None = None
+    stop_reason: StopReason | None = None
+    pain_max: Score0to10 | None = None
+    pain_location: PainLocation | None = None
+    sharp_pain: bool | None = None
+    tightness: Score0to10 | None = None
+    held_back: bool | None = None
+    confidence: Score0to10 | None = None
+    rpe: Score0to10 | None = None
+    minutes: Annotated[int, Field(ge=1, le=300)] | None = None
+    pain_1h: Score0to10 | None = None
+    metrics: Metrics = Field(default_factory=Metrics)
+    checks: Checks = Field(default_factory=Checks)
+
+
+class Injury(_Strict):
+    """The injury the programme is for, as entered at onboarding."""
+
+    injury: InjuryType
+    muscle: Muscle | None = None
+    side: Side
+    grade: Annotated[int, Field(ge=0, le=4)] | None = None
+    injury_date: dt.date
+    mechanism: Mechanism | None = None
+
+
+ClinicianActionKind = Literal["clear", "decline", "hold", "step_back", "set_stage", "pause", "resume"]
+
+
+class ClinicianAction(_Strict):
+    """Something a clinician recorded on a day that the engine must honour."""
+
+    kind: ClinicianActionKind
+    stage: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _stage_for_set_stage(self) -> ClinicianAction:
+        if self.kind == "set_stage" and not self.stage:
+            raise ValueError("a 'set_stage' action needs the stage to set")
+        return self
+
+
+class DayRecord(_Strict):
+    """Everything recorded for one calendar day of an athlete's programme."""
+
+    date: dt.date
+    morning: MorningCheckIn | None = None
+    session: SessionReport | None = None
+    checks: Checks | None = None
+    clearance: bool = False
+    paused: bool = False
+    clinician_actions: list[ClinicianAction] = Field(default_factory=list)
+
+
+class Reason(_Strict):
+    """Why a verdict or decision came out as it did: which rule, what was seen, what was needed."""
+
+    rule: str
+    observed: str | float | int | bool | None = None
+    threshold: str | float | int | bool | None = None
+    text: str
+
+
+class Alert(_Strict):
+    """A message for the linked clinician, raised by a rule."""
+
+    severity: Severity
+    rule: str
+    text: str
+
+
+class Instruction(_Strict):
+    """What the athlete is told to do (e.g. for a red-flag tier)."""
+
+    rule: str
+    text: str
