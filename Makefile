@@ -20,6 +20,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy engine
+	$(VENV)/bin/hadolint Dockerfile
 
 test: lint
 	bash scripts/ensure-postgres

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # Each module defines ``register(subparsers)``, which adds its parser and sets ``func``
 # (a callable taking the parsed namespace and returning the exit code).
-_COMMAND_MODULES = ("run", "demo", "db", "simulate", "protocol")
+_COMMAND_MODULES = ("run", "demo", "health", "db", "simulate", "protocol")
 
 
 def build_parser() -> argparse.ArgumentParser:
