@@ -1,0 +1,129 @@
+"""Escalation policy: merging within 5 minutes, re-send after 30, then an admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.callback_auth import CallbackSigner, derive_secret
+from bot.escalation import (
+    ACT_ACK,
+    ACT_CLEAR,
+    AlertCard,
+    AlertLine,
+    AlertState,
+    alert_keyboard,
+    due_escalations,
+    merge_groups,
+    render_alert_text,
+)
+
+T0 = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)
+MIN = dt.timedelta(minutes=1)
+
+
+def alert(
+    alert_id: int, athlete: int, at: dt.datetime, severity: str = "emergency", **kw
+) -> AlertState:  # type: ignore[no-untyped-def]
+    return AlertState(
+        alert_id=alert_id, athlete_id=athlete, severity=severity, created_at=at, sent_at=at, **kw
+    )
+
+
+def test_alerts_on_one_athlete_within_five_minutes_make_one_group() -> None:
+    groups = merge_groups(
+        [alert(1, 10, T0), alert(2, 10, T0 + 3 * MIN), alert(3, 10, T0 + 5 * MIN)]
+    )
+    assert [[a.alert_id for a in g] for g in groups] == [[1, 2, 3]]
+
+
+def test_an_alert_after_the_window_starts_a_new_group() -> None:
+    groups = merge_groups([alert(1, 10, T0), alert(2, 10, T0 + 5 * MIN + dt.timedelta(seconds=1))])
+    assert [[a.alert_id for a in g] for g in groups] == [[1], [2]]
+
+
+def test_alerts_on_different_athletes_are_never_merged() -> None:
+    groups = merge_groups([alert(1, 10, T0), alert(2, 11, T0 + MIN), alert(3, 10, T0 + 2 * MIN)])
+    assert [[a.alert_id for a in g] for g in groups] == [[1, 3], [2]]
+
+
+def test_unacknowledged_emergency_is_resent_after_30_minutes_then_goes_to_admin() -> None:
+    a = alert(1, 10, T0)
+    assert due_escalations([a], T0 + 29 * MIN) == []
+    steps = due_escalations([a], T0 + 30 * MIN)
+    assert [(s.kind, s.alert_id) for s in steps] == [("resend", 1)]
+    resent = a.model_copy(update={"resent_at": T0 + 30 * MIN})
+    assert due_escalations([resent], T0 + 59 * MIN) == []
+    assert [s.kind for s in due_escalations([resent], T0 + 60 * MIN)] == ["to_admin"]
+    handed = resent.model_copy(update={"admin_notified_at": T0 + 60 * MIN})
+    assert due_escalations([handed], T0 + 300 * MIN) == []
+
+
+def test_acknowledged_or_non_urgent_alerts_never_escalate() -> None:
+    acked = alert(1, 10, T0, acknowledged_at=T0 + MIN)
+    routine = alert(2, 10, T0, severity="within_24h")
+    info = alert(3, 10, T0, severity="info")
+    assert due_escalations([acked, routine, info], T0 + 600 * MIN) == []
+
+
+def test_same_day_alert_escalates_like_an_emergency() -> None:
+    assert [
+        s.kind for s in due_escalations([alert(1, 10, T0, severity="same_day")], T0 + 31 * MIN)
+    ] == ["resend"]
+
+
+def card(gate: bool = False, kind: str = "new") -> AlertCard:
+    return AlertCard(
+        athlete_id=10,
+        athlete_name="Anna",
+        stage="H3",
+        alerts=(
+            AlertLine(
+                alert_id=1, severity="within_24h", text="Sharp pain in session", created_at=T0
+            ),
+            AlertLine(
+                alert_id=2,
+                severity="emergency",
+                text="Chest pain and breathless",
+                created_at=T0 + MIN,
+            ),
+        ),
+        answers=("red_flags: chest_breathless",),
+        reasons=("red_flag.chest_breathless: observed yes",),
+        gate_pending=gate,
+        kind=kind,  # type: ignore[arg-type]
+    )
+
+
+def test_message_names_athlete_severity_stage_and_each_alert() -> None:
+    text = render_alert_text(card())
+    assert "EMERGENCY: Anna" in text  # the most severe alert leads
+    assert "stage H3" in text
+    assert "07:00" in text and "Sharp pain in session" in text
+    assert "Chest pain and breathless" in text
+    assert "red_flags: chest_breathless" in text
+
+
+def test_resend_and_admin_messages_say_so() -> None:
+    assert "Re-sent" in render_alert_text(card(kind="resend"))
+    assert "No clinician has acknowledged" in render_alert_text(card(kind="to_admin"))
+
+
+def test_buttons_are_signed_for_the_recipient_and_clear_appears_only_with_a_gate() -> None:
+    signer = CallbackSigner(derive_secret("1:T"))
+    rows = alert_keyboard(card(gate=False), signer, 555, T0)
+    actions = [b["callback_data"].split(":")[0] for row in rows for b in row]
+    assert ACT_CLEAR not in actions and ACT_ACK in actions and len(actions) == 4
+    with_gate = [
+        b["callback_data"].split(":")[0]
+        for row in alert_keyboard(card(gate=True), signer, 555, T0)
+        for b in row
+    ]
+    assert ACT_CLEAR in with_gate
+    press = signer.verify(rows[0][0]["callback_data"], 555, T0)
+    assert (press.int_id(0), press.int_id(1)) == (10, 1)
+
+
+def test_admin_only_recipient_gets_acknowledge_only() -> None:
+    signer = CallbackSigner(derive_secret("1:T"))
+    rows = alert_keyboard(card(gate=True), signer, 900, T0, clinical=False)
+    assert [b["text"] for row in rows for b in row] == ["✅ Acknowledge"]
