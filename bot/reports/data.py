@@ -1,0 +1,306 @@
+"""Input models of the progress chart, the clinician report and the weekly digest.
+
+They are plain data built from stored records (no Telegram, no database, no clock): the
+wiring loads what it needs, fills these models and hands them to the renderers. Dates in
+them are the athlete's (or clinician's) local calendar dates; instants are aware UTC and
+are converted to the named timezone only when shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine.models import Injury, Metrics, Readiness, Severity
+
+Score0to10 = Annotated[int, Field(ge=0, le=10)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Input(BaseModel):
+    """Base for renderer inputs: unknown keys are an error, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(name: str) -> str:
+    """Return ``name`` if it is an IANA timezone, else raise a message naming what is expected."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown timezone {name!r}: expected an IANA name such as 'Europe/London'"
+        ) from exc
+    return name
+
+
+def _check_aware(value: dt.datetime, what: str) -> dt.datetime:
+    """Return ``value`` in UTC, refusing a naive datetime (we store UTC, never local)."""
+    if value.tzinfo is None:
+        raise ValueError(f"{what} must be timezone-aware (UTC), got a naive datetime {value}")
+    return value.astimezone(dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress chart
+# ---------------------------------------------------------------------------------------------
+
+
+class DayPoint(_Input):
+    """What the chart shows for one local calendar day with a check-in, a session or both.
+
+    A calendar day with no record at all is simply absent: the chart shows it as a gap.
+    ``stage`` is the stage at the start of the day; ``step_back`` marks a day whose decision
+    was a step back; ``red_flag`` a day with a red flag (morning M0 or a stop in session).
+    Metrics are raw values (m/s, s); the chart turns them into % of baseline.
+    """
+
+    local_date: dt.date
+    stage: str = Field(min_length=1, max_length=12)
+    vmax_ms: Annotated[float, Field(gt=0, le=12.5)] | None = None
+    split_10m_s: Annotated[float, Field(ge=1.4, le=10)] | None = None
+    split_30m_s: Annotated[float, Field(ge=3.0, le=20)] | None = None
+    session_pain_max: Score0to10 | None = None
+    morning_test_pain: Score0to10 | None = None
+    red_flag: bool = False
+    step_back: bool = False
+
+
+class StageTarget(_Input):
+    """The performance the athlete must show to move on, drawn as a horizontal line."""
+
+    stage: str = Field(min_length=1, max_length=12, description="the stage this target opens")
+    pct_of_baseline: Annotated[float, Field(gt=0, le=130)]
+    label: str | None = Field(default=None, max_length=60)
+
+
+class ProgressData(_Input):
+    """Everything the athlete progress chart is drawn from."""
+
+    athlete_name: str = Field(min_length=1, max_length=80)
+    injury: Injury
+    timezone: str = "UTC"
+    baseline: Metrics = Field(default_factory=Metrics)
+    points: list[DayPoint] = Field(default_factory=list)
+    target: StageTarget | None = None
+    today: dt.date | None = Field(
+        default=None, description="athlete's local date; extends the x axis to show recent gaps"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("points")
+    @classmethod
+    def _sorted_unique(cls, points: list[DayPoint]) -> list[DayPoint]:
+        ordered = sorted(points, key=lambda p: p.local_date)
+        for before, after in itertools.pairwise(ordered):
+            if before.local_date == after.local_date:
+                raise ValueError(
+                    f"two chart points for {after.local_date}: expected one point per day"
+                )
+        return ordered
+
+    @model_validator(mode="after")
+    def _not_before_injury(self) -> ProgressData:
+        if self.points and self.points[0].local_date < self.injury.injury_date:
+            raise ValueError(
+                f"a chart point on {self.points[0].local_date} is before the injury date "
+                f"{self.injury.injury_date}: expected dates on or after the injury"
+            )
+        if self.today is not None and self.today < self.injury.injury_date:
+            raise ValueError(
+                f"today ({self.today}) is before the injury date {self.injury.injury_date}"
+            )
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Clinician report
+# ---------------------------------------------------------------------------------------------
+
+
+class StageEntry(_Input):
+    """One stage change: which stage, when it started, who moved it and why."""
+
+    stage: str = Field(min_length=1, max_length=12)
+    entered: dt.date
+    moved_by: str = Field(
+        min_length=1, max_length=60, description="'engine' or the clinician's name"
+    )
+    reason: str = Field(default="", max_length=300)
+
+
+class CriterionRow(_Input):
+    """One exit criterion of the current stage: what was seen against what is needed."""
+
+    name: str = Field(min_length=1, max_length=120)
+    observed: str = Field(default="—", max_length=60)
+    needed: str = Field(default="", max_length=60)
+    met: bool
+
+
+class MetricRow(_Input):
+    """One metric against the pre-injury baseline."""
+
+    name: str = Field(min_length=1, max_length=60)
+    unit: str = Field(default="", max_length=12)
+    baseline: float | None = None
+    latest: float | None = None
+    latest_date: dt.date | None = None
+    higher_is_better: bool = True
+
+
+class AlertRow(_Input):
+    """An alert raised to the clinician and what became of it."""
+
+    at: dt.datetime
+    severity: Severity
+    text: str = Field(min_length=1, max_length=400)
+    acknowledged_by: str | None = Field(default=None, max_length=60)
+    acknowledged_at: dt.datetime | None = None
+    action: str | None = Field(default=None, max_length=300)
+
+    @field_validator("at", "acknowledged_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return None if value is None else _check_aware(value, "an alert time")
+
+
+class ClearanceRow(_Input):
+    """A clinician sign-off (or a refusal) at a gate."""
+
+    stage: str = Field(min_length=1, max_length=12)
+    by: str = Field(min_length=1, max_length=60)
+    at: dt.datetime
+    declined: bool = False
+    note: str | None = Field(default=None, max_length=300)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        return _check_aware(value, "a clearance time")
+
+
+class NoteRow(_Input):
+    """A free-text note in the record."""
+
+    at: dt.datetime
+    author: str = Field(min_length=1, max_length=60)
+    text: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        return _check_aware(value, "a note time")
+
+
+class TrendSummary(_Input):
+    """Pain and readiness over the recent days, in words next to the chart."""
+
+    days: Annotated[int, Field(ge=1, le=366)] = 14
+    readiness: dict[Readiness | Literal["missing"], Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict
+    )
+    mean_test_pain_last7: Annotated[float, Field(ge=0, le=10)] | None = None
+    mean_test_pain_prev7: Annotated[float, Field(ge=0, le=10)] | None = None
+    max_session_pain_last7: Score0to10 | None = None
+
+
+class ReportData(_Input):
+    """Everything the clinician PDF report is built from."""
+
+    athlete_name: str = Field(min_length=1, max_length=80)
+    athlete_ref: str | None = Field(default=None, max_length=60, description="e.g. @handle")
+    clinician_name: str | None = Field(default=None, max_length=60)
+    injury: Injury
+    timezone: str = "UTC"
+    protocol_name: str = Field(min_length=1, max_length=60)
+    protocol_version: str = Field(min_length=1, max_length=30)
+    current_stage: str | None = Field(default=None, max_length=12)
+    timeline: list[StageEntry] = Field(default_factory=list)
+    criteria_stage: str | None = Field(default=None, max_length=12)
+    criteria: list[CriterionRow] = Field(default_factory=list)
+    metrics: list[MetricRow] = Field(default_factory=list)
+    trend: TrendSummary | None = None
+    alerts: list[AlertRow] = Field(default_factory=list)
+    clearances: list[ClearanceRow] = Field(default_factory=list)
+    notes: list[NoteRow] = Field(default_factory=list)
+    generated_at: dt.datetime
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("generated_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        return _check_aware(value, "generated_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# Weekly digest
+# ---------------------------------------------------------------------------------------------
+
+
+class OpenAlert(_Input):
+    """An alert not yet acknowledged, as listed in the digest."""
+
+    severity: Severity
+    text: str = Field(min_length=1, max_length=400)
+    raised_at: dt.datetime
+
+    @field_validator("raised_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        return _check_aware(value, "an alert time")
+
+
+class DigestAthleteWeek(_Input):
+    """One linked athlete's past week as the clinician's Monday digest shows it."""
+
+    athlete_id: int
+    athlete_name: str = Field(min_length=1, max_length=80)
+    stage_start: str | None = Field(default=None, max_length=12)
+    stage_end: str | None = Field(default=None, max_length=12)
+    step_backs: Annotated[int, Field(ge=0)] = 0
+    red_flags: Annotated[int, Field(ge=0)] = 0
+    sessions_done: Annotated[int, Field(ge=0, le=50)] = 0
+    sessions_planned: Annotated[int, Field(ge=0, le=50)] | None = None
+    mean_test_pain: Annotated[float, Field(ge=0, le=10)] | None = None
+    mean_test_pain_prev: Annotated[float, Field(ge=0, le=10)] | None = None
+    max_session_pain: Score0to10 | None = None
+    open_alerts: list[OpenAlert] = Field(default_factory=list)
+    missed_checkins: Annotated[int, Field(ge=0, le=7)] = 0
+    paused: bool = False
+
+
+class DigestData(_Input):
+    """The clinician's weekly digest: who it is for, which week, and every linked athlete."""
+
+    clinician_name: str = Field(min_length=1, max_length=60)
+    timezone: str = "UTC"
+    week_start: dt.date
+    week_end: dt.date
+    athletes: list[DigestAthleteWeek] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _week_order(self) -> DigestData:
+        if self.week_end < self.week_start:
+            raise ValueError(
+                f"week_end {self.week_end} is before week_start {self.week_start}: "
+                "expected the first and last local date of the week"
+            )
+        return self
