@@ -279,6 +279,7 @@ class DigestAthleteWeek(_Input):
     max_session_pain: Score0to10 | None = None
     open_alerts: list[OpenAlert] = Field(default_factory=list)
     missed_checkins: Annotated[int, Field(ge=0, le=7)] = 0
+    signoff_pending: bool = False
     paused: bool = False
 
 

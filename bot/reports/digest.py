@@ -4,9 +4,9 @@ Urgency, most urgent first (the first rule that matches decides the level):
 
 1. EMERGENCY — an open (unacknowledged) emergency alert.
 2. URGENT    — an open same-day alert, or a red flag during the week.
-3. REVIEW    — an open within-24-h alert, a step-back during the week, or morning test pain
-               up by 1 point or more on the previous week's mean (the week-on-week rise rule
-               of the clinical reference, §4.3).
+3. REVIEW    — an open within-24-h alert, a clinician sign-off waiting, a step-back during
+               the week, or morning test pain up by 1 point or more on the previous week's
+               mean (the week-on-week rise rule of the clinical reference, §4.3).
 4. CHECK     — 3 or more missed morning check-ins in the week (we cannot tell how they are).
 5. ROUTINE   — everything else, including paused athletes.
 
@@ -91,6 +91,8 @@ def urgency_of(week: DigestAthleteWeek) -> tuple[Urgency, tuple[str, ...]]:
         reasons.append(f"{week.red_flags} red flag{'s' if week.red_flags > 1 else ''}")
     if "within_24h" in severities:
         reasons.append("open 24-h alert")
+    if week.signoff_pending:
+        reasons.append("sign-off waiting")
     if week.step_backs:
         reasons.append(f"{week.step_backs} step-back{'s' if week.step_backs > 1 else ''}")
     if pain_trend(week) == "rising":
@@ -102,7 +104,12 @@ def urgency_of(week: DigestAthleteWeek) -> tuple[Urgency, tuple[str, ...]]:
         level = Urgency.EMERGENCY
     elif "same_day" in severities or week.red_flags:
         level = Urgency.URGENT
-    elif "within_24h" in severities or week.step_backs or pain_trend(week) == "rising":
+    elif (
+        "within_24h" in severities
+        or week.signoff_pending
+        or week.step_backs
+        or pain_trend(week) == "rising"
+    ):
         level = Urgency.REVIEW
     elif week.missed_checkins >= MISSED_CHECKINS_ATTENTION:
         level = Urgency.CHECK
@@ -179,10 +186,12 @@ def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo) -> str:
     paused = " (paused)" if week.paused else ""
     if ranked.urgency == Urgency.ROUTINE:
         return (
-            f"{BADGE[ranked.urgency]} · {week.athlete_name}{paused}: {_stage_text(week)}, "
+            f"{BADGE[ranked.urgency]} · #{week.athlete_id} {week.athlete_name}{paused}: "
+            f"{_stage_text(week)}, "
             f"{_sessions_text(week)}, {_pain_text(week)}"
         )
-    lines = [f"{BADGE[ranked.urgency]} · {week.athlete_name}{paused}: " + "; ".join(ranked.reasons)]
+    name = f"#{week.athlete_id} {week.athlete_name}{paused}"
+    lines = [f"{BADGE[ranked.urgency]} · {name}: " + "; ".join(ranked.reasons)]
     lines.append(f"  {_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}")
     if week.missed_checkins:
         lines.append(f"  missed check-ins: {week.missed_checkins} of 7")
@@ -224,7 +233,7 @@ def render_digest(data: DigestData) -> str:
             urgent_rest = sum(1 for r in rest if r.urgency < Urgency.ROUTINE)
             text += (
                 f"\n\n… and {len(rest)} more athlete{'s' if len(rest) != 1 else ''}"
-                f" ({urgent_rest} needing attention): open /athlete for each."
+                f" ({urgent_rest} needing attention): see /athletes."
             )
             break
         text += "\n\n" + block
