@@ -1,0 +1,97 @@
+"""Build the python-telegram-bot Application: settings, services, error handler, handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.handlers import Registrar, register_handlers
+from bot.handlers import errors as error_handlers
+from bot.services import Services, attach_services
+from bot.settings import Settings, derive_file_url
+
+_LOGGER = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+StartupHook = Callable[[AnyApplication], Awaitable[None]]
+
+STARTUP_HOOKS_KEY = "startup_hooks"
+
+# Seconds. Telegram answers in well under a second; a short connect/pool timeout surfaces a
+# dead network quickly, and uploads (reports, charts) get more time to write.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+WRITE_TIMEOUT = 10.0
+POOL_TIMEOUT = 5.0
+MEDIA_WRITE_TIMEOUT = 30.0
+
+
+class MissingTokenError(ValueError):
+    """The application cannot be built without a bot token."""
+
+
+def add_startup_hook(application: AnyApplication, hook: StartupHook) -> None:
+    """Run ``hook(application)`` at start-up, after initialize() and before updates flow
+    (e.g. set the command menu, rebuild scheduled jobs from the database)."""
+    application.bot_data.setdefault(STARTUP_HOOKS_KEY, []).append(hook)
+
+
+async def run_startup_hooks(application: AnyApplication) -> None:
+    """Run the start-up hooks in the order they were added (this is the post_init callback)."""
+    for hook in list(application.bot_data.get(STARTUP_HOOKS_KEY, [])):
+        await hook(application)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    services: Services,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    token: str | None = None,
+    handler_modules: Iterable[str | Registrar] | None = None,
+) -> AnyApplication:
+    """Return the Application wired for Sprintback, not yet initialised.
+
+    The Bot API URL comes from ``base_url`` or the settings; the file URL from
+    ``base_file_url``, else the settings when the base URL is the configured one, else derived
+    from ``base_url``. ``token`` overrides TELEGRAM_TOKEN (the demo and tests use a sandbox
+    token). Updates are processed one at a time (ConversationHandler needs that). Handlers come
+    from ``handler_modules`` (default: bot.handlers.HANDLER_MODULES), after the error handler.
+    """
+    bot_token = token or settings.token
+    if not bot_token:
+        raise MissingTokenError("TELEGRAM_TOKEN is not set; get a token from @BotFather")
+    api_url = base_url or settings.telegram_api_base_url
+    if base_file_url is not None:
+        file_url = base_file_url
+    elif base_url is None and settings.telegram_api_file_url:
+        file_url = settings.telegram_api_file_url
+    else:
+        file_url = derive_file_url(api_url)
+    application: AnyApplication = (
+        ApplicationBuilder()
+        .token(bot_token)
+        .base_url(api_url)
+        .base_file_url(file_url)
+        .concurrent_updates(False)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .write_timeout(WRITE_TIMEOUT)
+        .pool_timeout(POOL_TIMEOUT)
+        .media_write_timeout(MEDIA_WRITE_TIMEOUT)
+        .get_updates_connect_timeout(CONNECT_TIMEOUT)
+        .get_updates_read_timeout(READ_TIMEOUT)
+        .get_updates_write_timeout(WRITE_TIMEOUT)
+        .get_updates_pool_timeout(POOL_TIMEOUT)
+        .post_init(run_startup_hooks)
+        .build()
+    )
+    attach_services(application, services)
+    error_handlers.register(application)
+    registered = register_handlers(application, handler_modules)
+    _LOGGER.debug("Registered handler modules: %s", ", ".join(registered) or "(none)")
+    return application

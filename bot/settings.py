@@ -1,0 +1,174 @@
+"""Sprintback's settings, read from the environment (or a .env file) and checked at start-up."""
+
+from __future__ import annotations
+
+import logging
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+_SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# What a good value looks like, for the one-line messages of SettingsError.
+_EXPECTED = {
+    "telegram_token": "the token @BotFather gave, e.g. 123456789:AAE...",
+    "telegram_api_base_url": "an http(s) URL such as https://api.telegram.org/bot",
+    "telegram_api_file_url": "an http(s) URL such as https://api.telegram.org/file/bot",
+    "database_url": "a SQLAlchemy URL such as sqlite:///sprintback.sqlite3",
+    "admin_telegram_ids": "e.g. 12345,67890",
+    "default_timezone": "an IANA time zone such as Europe/Paris or UTC",
+    "webhook_url": "an https URL such as https://bot.example.org/telegram",
+    "webhook_secret": "1-256 characters from A-Z, a-z, 0-9, _ and -",
+    "webhook_listen": "an IP address to listen on, e.g. 0.0.0.0",
+    "webhook_port": "a TCP port between 1 and 65535, e.g. 8443",
+    "log_level": "one of " + ", ".join(_LOG_LEVELS),
+    "scheduler_tick_seconds": "a whole number of seconds, at least 1, e.g. 30",
+    "missed_prompt_grace_minutes": "a whole number of minutes, 0 or more, e.g. 120",
+}
+
+
+class SettingsError(Exception):
+    """The configuration is wrong; the message has one line per bad value."""
+
+
+class Settings(BaseSettings):
+    """Every knob of a Sprintback deployment, named as its environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    telegram_api_file_url: str | None = None
+    database_url: str = "sqlite:///sprintback.sqlite3"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_timezone: str = "UTC"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    log_level: str = "INFO"
+    scheduler_tick_seconds: int = Field(default=30, ge=1)
+    missed_prompt_grace_minutes: int = Field(default=120, ge=0)
+
+    @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.get_secret_value()):
+            raise ValueError("the token does not look like <digits>:<secret>")
+        return value
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"\d{1,15}", part) for part in parts):
+                raise ValueError(f"{value!r} is not a list of Telegram user ids")
+            return [int(part) for part in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"{value!r} is not a known time zone") from err
+        return value
+
+    @field_validator("telegram_api_base_url", "telegram_api_file_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("the secret has characters Telegram does not allow")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            upper = value.strip().upper()
+            if upper not in _LOG_LEVELS:
+                raise ValueError(f"{value!r} is not a log level")
+            return upper
+        return value
+
+    @model_validator(mode="after")
+    def _derive_file_url(self) -> Settings:
+        if self.telegram_api_file_url is None:
+            self.telegram_api_file_url = derive_file_url(self.telegram_api_base_url)
+        return self
+
+    @property
+    def token(self) -> str | None:
+        """Return the bot token as plain text, or None when it is not configured."""
+        return self.telegram_token.get_secret_value() if self.telegram_token else None
+
+    @property
+    def log_level_number(self) -> int:
+        """Return the logging level as the number the logging module uses."""
+        return int(logging.getLevelName(self.log_level))
+
+
+def derive_file_url(base_url: str) -> str:
+    """Return the file download URL matching a Bot API base URL (…/bot -> …/file/bot)."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("/bot")] + "/file/bot"
+    return base_url.rstrip("/") + "/file/bot"
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Return the settings from the environment, ``env_file`` and ``overrides``.
+
+    Raises SettingsError listing, one line per bad value, the variable, the value given and
+    what is expected, e.g. "ADMIN_TELEGRAM_IDS: 'abc' is not a list of Telegram user ids,
+    expected e.g. 12345,67890".
+    """
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as err:
+        raise SettingsError(describe_errors(err)) from None
+
+
+def describe_errors(err: ValidationError) -> str:
+    """Return one line per invalid setting, naming the variable and what it should look like."""
+    lines: list[str] = []
+    for error in err.errors():
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        name = field.upper()
+        given = error.get("input")
+        if isinstance(given, SecretStr):
+            given = "(hidden)"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] != "value_error":
+            shown = "(hidden)" if field in {"telegram_token", "webhook_secret"} else repr(given)
+            message = f"{shown} is not valid ({message})"
+        expected = _EXPECTED.get(field)
+        lines.append(
+            f"{name}: {message}, expected {expected}" if expected else f"{name}: {message}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Fixtures for every test: a fake clock, the Bot API sandbox and a factory running the bot.
+
+async def test_echo(start_bot, sandbox):
+    await start_bot(handlers=[echo.register])
+    alex = sandbox.user(1001, "Alex")
+    await alex.send("hi")
+    assert [m.text for m in await alex.wait_reply()] == ["echo: hi"]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.sandbox import BotApiSandbox
+from bot.services import Services
+from bot.settings import Settings
+from tests.support.telegram import BotHarness, RunningBot
+
+# Monday 2 March 2026, 07:00 UTC: a fixed, ordinary instant (no DST change nearby in Europe).
+CLOCK_START = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Return a clock that stands still at CLOCK_START until the test moves it."""
+    return FakeClock(CLOCK_START)
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path) -> Settings:
+    """Return settings for tests: no .env, a throw-away SQLite file, one admin (id 9000)."""
+    return Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'sprintback-test.sqlite3'}",
+        admin_telegram_ids=[9000],
+    )
+
+
+@pytest.fixture
+def services(bot_settings: Settings, clock: FakeClock) -> Services:
+    """Return the Services the bot runs with (no database engine; pass your own if needed)."""
+    return Services(settings=bot_settings, clock=clock)
+
+
+@pytest.fixture
+async def sandbox(clock: FakeClock) -> AsyncIterator[BotApiSandbox]:
+    """Return a started Bot API sandbox whose message dates follow ``clock``."""
+    async with BotApiSandbox(clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def telegram(sandbox: BotApiSandbox, services: Services) -> AsyncIterator[BotHarness]:
+    """Return the harness that starts/restarts bots on ``sandbox``; stops them at teardown."""
+    harness = BotHarness(sandbox=sandbox, services=services)
+    try:
+        yield harness
+    finally:
+        await harness.stop_all()
+
+
+@pytest.fixture
+def start_bot(telegram: BotHarness) -> Callable[..., Awaitable[RunningBot]]:
+    """Return ``await start_bot(services=..., handlers=[...], mode="polling"|"webhook")``."""
+
+    async def start(**kwargs: Any) -> RunningBot:
+        return await telegram.start(**kwargs)
+
+    return start
