@@ -1,12 +1,64 @@
-"""`sprintback db`: placeholder until its issue lands."""
+"""`sprintback db upgrade|downgrade REV|current`: manage the database schema."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from bot.store import db
 
 
 def register(subparsers: Any) -> None:
-    """Add the `db` sub-command."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("db", help="(not yet available)")
-    parser.set_defaults(func=lambda args: 1)
+    """Add the `db` sub-command and its actions."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "db", help="create or migrate the database schema (DATABASE_URL or --database-url)"
+    )
+    parser.add_argument(
+        "--database-url",
+        help=f"database to act on (default: $DATABASE_URL, else {db.DEFAULT_DATABASE_URL})",
+    )
+    actions = parser.add_subparsers(dest="db_action", metavar="ACTION")
+    up = actions.add_parser("upgrade", help="apply every pending migration (or up to REV)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = actions.add_parser("downgrade", help="revert migrations down to REV ('base' = empty)")
+    down.add_argument("revision")
+    actions.add_parser("current", help="print the schema revision of the database")
+    parser.set_defaults(func=_run, db_parser=parser)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen action; print a one-line error (no traceback) if it fails."""
+    url = db.database_url(args.database_url)
+    action = args.db_action
+    if action is None:
+        args.db_parser.print_help()
+        return 2
+    try:
+        if action == "upgrade":
+            db.upgrade(url, args.revision)
+            print(f"database upgraded to {args.revision} ({_safe(url)})")
+        elif action == "downgrade":
+            db.downgrade(url, args.revision)
+            print(f"database downgraded to {args.revision} ({_safe(url)})")
+        else:
+            engine = db.make_engine(url)
+            try:
+                current = db.current_revision(engine) or "none (empty database)"
+            finally:
+                engine.dispose()
+            print(f"current: {current}; code expects: {db.head_revision()}")
+    except Exception as exc:
+        print(f"sprintback db {action} failed on {_safe(url)}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _safe(url: str) -> str:
+    """Return ``url`` with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"

@@ -1,0 +1,183 @@
+"""Engines, sessions and schema migrations.
+
+``DATABASE_URL`` picks the database: a SQLite file by default (``sqlite:///sprintback.db``),
+PostgreSQL through psycopg 3 in production (``postgresql+psycopg://user@host/db``).
+
+Use one ``session_scope`` per Telegram update or scheduler job: it is the transaction, so
+an answer, the decision it causes and the messages it triggers commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, create_engine
+
+from bot.store.models import metadata
+
+DEFAULT_DATABASE_URL = "sqlite:///sprintback.db"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Marks a read-only scope on SQLite: its transaction starts DEFERRED instead of IMMEDIATE.
+_READ_ONLY = "sprintback_read_only"
+
+
+class SchemaError(RuntimeError):
+    """The database schema does not match what the code expects."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    """Return the database URL: ``explicit`` if given, else ``DATABASE_URL``, else SQLite."""
+    return explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with the settings Sprintback relies on.
+
+    SQLite: WAL journal, a busy timeout, foreign keys on, and every write transaction started
+    with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
+    PostgreSQL: psycopg 3 (a bare ``postgresql://`` URL is switched to it), pre-ping.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(
+            f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+            "use sqlite:///path.db or postgresql+psycopg://user@host/db"
+        )
+    engine = create_engine(
+        parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A deferred transaction that later writes can fail with SQLITE_BUSY without
+        # waiting; IMMEDIATE takes the write lock up front (readers are not blocked in WAL).
+        if conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """Yield a session that commits when the block ends and rolls back if it raises.
+
+    Objects stay usable after the commit (``expire_on_commit=False``). ``read_only=True``
+    lets SQLite readers skip the write lock; it changes nothing on PostgreSQL.
+    """
+    bind = engine.execution_options(**{_READ_ONLY: True}) if read_only else engine
+    session = Session(bind, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Return the Alembic configuration of the packaged migrations (works from any cwd)."""
+    config = Config()
+    location = resources.files("bot.store") / "migrations"
+    config.set_main_option("script_location", str(Path(str(location))))
+    if url is not None:
+        config.attributes["database_url"] = url
+    return config
+
+
+def _run_with_connection(url: str, action: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            getattr(command, action)(config, revision)
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations to ``url`` up to ``revision`` (default: the newest)."""
+    _run_with_connection(url, "upgrade", revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Revert migrations on ``url`` down to ``revision`` (``base`` empties the schema)."""
+    _run_with_connection(url, "downgrade", revision)
+
+
+def head_revision() -> str:
+    """Return the newest migration revision shipped with the code."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return ",".join(sorted(heads))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, or None if it was never migrated."""
+    with engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) if heads else None
+
+
+def check_schema_current(engine: Engine) -> str | None:
+    """Return None if the schema matches the code, else a message saying what to run."""
+    expected = head_revision()
+    try:
+        current = current_revision(engine)
+    except Exception as exc:  # the database itself is unreachable or unreadable
+        return f"cannot read the database schema version ({type(exc).__name__}: {exc})"
+    if current == expected:
+        return None
+    if current is None:
+        return (
+            f"the database has no Sprintback schema yet, code expects rev {expected}: "
+            "run `sprintback db upgrade`"
+        )
+    return (
+        f"database schema is at rev {current}, code expects {expected}: run `sprintback db upgrade`"
+    )
+
+
+def require_schema_current(engine: Engine) -> None:
+    """Raise ``SchemaError`` with the message of ``check_schema_current`` if out of date."""
+    problem = check_schema_current(engine)
+    if problem is not None:
+        raise SchemaError(problem)
+
+
+def create_all_for_tests(engine: Engine) -> None:
+    """Create every table directly, without migrations. Tests only; production migrates."""
+    metadata.create_all(engine)

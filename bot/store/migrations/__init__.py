@@ -1,0 +1,1 @@
+"""Alembic migrations of Sprintback's schema (applied by `sprintback db upgrade`)."""

@@ -1,0 +1,421 @@
+"""Athletes' answers: morning check-ins, session reports, checks, questionnaire progress.
+
+Answers are validated against ``engine.models`` before they are written, stored with the
+instant they were given (UTC) and the athlete's UTC offset at that instant, one row per
+athlete, local date and kind. A corrected answer replaces the row and the earlier version
+is kept in the audit log, so nothing the athlete said is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, col, select
+
+from bot.store.models import (
+    QUESTIONNAIRE_STATUSES,
+    ChecksRecord,
+    Clearance,
+    ClinicianActionRecord,
+    MorningCheckinRecord,
+    QuestionnaireProgress,
+    SessionReportRecord,
+)
+from bot.store.repo._common import NotFoundError, StoreError, dialect_insert, require_aware
+from bot.store.repo.audit import audit
+from engine.models import Checks, ClinicianAction, DayRecord, MorningCheckIn, SessionReport
+
+AnswerTable = type[MorningCheckinRecord] | type[SessionReportRecord] | type[ChecksRecord]
+_MODELS: dict[str, type[BaseModel]] = {
+    "morning": MorningCheckIn,
+    "session": SessionReport,
+    "checks": Checks,
+}
+
+
+def _upsert_answer(
+    session: Session,
+    table: AnswerTable,
+    *,
+    kind: str,
+    athlete_id: int,
+    local_date: dt.date,
+    answers: BaseModel,
+    answered_at: dt.datetime,
+    utc_offset_minutes: int,
+) -> Any:
+    answered_at = require_aware("answered_at", answered_at)
+    if not -16 * 60 <= utc_offset_minutes <= 16 * 60:
+        raise StoreError(f"utc_offset_minutes must be within ±960, got {utc_offset_minutes}")
+    payload = answers.model_dump(mode="json", exclude_none=True)
+    previous = session.exec(
+        select(table.answers, table.answered_at)  # type: ignore[call-overload]
+        .where(table.athlete_id == athlete_id, table.local_date == local_date)
+        .with_for_update()
+    ).first()
+    values = {
+        "athlete_id": athlete_id,
+        "local_date": local_date,
+        "answers": payload,
+        "answered_at": answered_at,
+        "utc_offset_minutes": utc_offset_minutes,
+        "updated_at": answered_at,
+    }
+    stmt = dialect_insert(session, table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["athlete_id", "local_date"],
+        set_={k: v for k, v in values.items() if k not in ("athlete_id", "local_date")},
+    ).returning(table)
+    row = session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    if previous is not None and previous[0] != payload:
+        audit(
+            session,
+            actor_id=athlete_id,
+            action="correct_answer",
+            athlete_id=athlete_id,
+            now=answered_at,
+            detail={
+                "kind": kind,
+                "local_date": local_date.isoformat(),
+                "previous": previous[0],
+                "previous_answered_at": previous[1].isoformat(),
+            },
+        )
+    return row
+
+
+def upsert_morning_checkin(
+    session: Session,
+    *,
+    athlete_id: int,
+    local_date: dt.date,
+    answers: MorningCheckIn,
+    answered_at: dt.datetime,
+    utc_offset_minutes: int,
+) -> MorningCheckinRecord:
+    """Store the morning check-in of ``local_date``; a second call corrects it."""
+    row: MorningCheckinRecord = _upsert_answer(
+        session,
+        MorningCheckinRecord,
+        kind="morning",
+        athlete_id=athlete_id,
+        local_date=local_date,
+        answers=answers,
+        answered_at=answered_at,
+        utc_offset_minutes=utc_offset_minutes,
+    )
+    return row
+
+
+def upsert_session_report(
+    session: Session,
+    *,
+    athlete_id: int,
+    local_date: dt.date,
+    answers: SessionReport,
+    answered_at: dt.datetime,
+    utc_offset_minutes: int,
+) -> SessionReportRecord:
+    """Store the session report (metrics, checks) of ``local_date``; a second call corrects it."""
+    row: SessionReportRecord = _upsert_answer(
+        session,
+        SessionReportRecord,
+        kind="session",
+        athlete_id=athlete_id,
+        local_date=local_date,
+        answers=answers,
+        answered_at=answered_at,
+        utc_offset_minutes=utc_offset_minutes,
+    )
+    return row
+
+
+def upsert_checks(
+    session: Session,
+    *,
+    athlete_id: int,
+    local_date: dt.date,
+    answers: Checks,
+    answered_at: dt.datetime,
+    utc_offset_minutes: int,
+) -> ChecksRecord:
+    """Store stand-alone functional checks of ``local_date``; a second call corrects them."""
+    row: ChecksRecord = _upsert_answer(
+        session,
+        ChecksRecord,
+        kind="checks",
+        athlete_id=athlete_id,
+        local_date=local_date,
+        answers=answers,
+        answered_at=answered_at,
+        utc_offset_minutes=utc_offset_minutes,
+    )
+    return row
+
+
+def get_morning_checkin(
+    session: Session, *, athlete_id: int, local_date: dt.date
+) -> MorningCheckIn | None:
+    """Return the morning check-in stored for that date, or None."""
+    row = session.exec(
+        select(MorningCheckinRecord).where(
+            MorningCheckinRecord.athlete_id == athlete_id,
+            MorningCheckinRecord.local_date == local_date,
+        )
+    ).first()
+    return None if row is None else MorningCheckIn.model_validate(row.answers)
+
+
+def get_session_report(
+    session: Session, *, athlete_id: int, local_date: dt.date
+) -> SessionReport | None:
+    """Return the session report stored for that date, or None."""
+    row = session.exec(
+        select(SessionReportRecord).where(
+            SessionReportRecord.athlete_id == athlete_id,
+            SessionReportRecord.local_date == local_date,
+        )
+    ).first()
+    return None if row is None else SessionReport.model_validate(row.answers)
+
+
+# --- questionnaire progress -------------------------------------------------------------
+
+
+def start_questionnaire(
+    session: Session,
+    *,
+    athlete_id: int,
+    kind: str,
+    local_date: dt.date,
+    now: dt.datetime,
+) -> QuestionnaireProgress:
+    """Return the open questionnaire of this kind and date, or open a new one at step 0."""
+    existing = get_open_questionnaire(
+        session, athlete_id=athlete_id, kind=kind, local_date=local_date
+    )
+    if existing is not None:
+        return existing
+    now = require_aware("now", now)
+    progress = QuestionnaireProgress(
+        athlete_id=athlete_id,
+        kind=kind,
+        local_date=local_date,
+        step=0,
+        answers={},
+        status="open",
+        started_at=now,
+        updated_at=now,
+    )
+    session.add(progress)
+    session.flush()
+    return progress
+
+
+def get_open_questionnaire(
+    session: Session,
+    *,
+    athlete_id: int,
+    kind: str | None = None,
+    local_date: dt.date | None = None,
+) -> QuestionnaireProgress | None:
+    """Return the athlete's most recently touched open questionnaire (of a kind/date), or None."""
+    query = select(QuestionnaireProgress).where(
+        QuestionnaireProgress.athlete_id == athlete_id, QuestionnaireProgress.status == "open"
+    )
+    if kind is not None:
+        query = query.where(QuestionnaireProgress.kind == kind)
+    if local_date is not None:
+        query = query.where(QuestionnaireProgress.local_date == local_date)
+    query = query.order_by(col(QuestionnaireProgress.updated_at).desc())
+    return session.exec(query).first()
+
+
+def get_questionnaire(session: Session, *, progress_id: int) -> QuestionnaireProgress | None:
+    """Return the questionnaire progress with this id, or None."""
+    return session.get(QuestionnaireProgress, progress_id)
+
+
+def validate_answer(kind: str, key: str, value: Any) -> Any:
+    """Return ``value`` as it will be stored, or raise StoreError naming the bad key.
+
+    Morning, session and checks answers are checked against the data dictionary; other
+    questionnaires (onboarding, settings...) store any JSON value.
+    """
+    model = _MODELS.get(kind)
+    if model is None:
+        return value
+    if key not in model.model_fields:
+        raise StoreError(
+            f"{key!r} is not a {kind} answer; expected one of {', '.join(model.model_fields)}"
+        )
+    try:
+        parsed = model.model_validate({key: value})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        raise StoreError(f"{kind} answer {key!r}={value!r} refused: {problem['msg']}") from None
+    return parsed.model_dump(mode="json")[key]
+
+
+def save_answer(
+    session: Session,
+    *,
+    progress_id: int,
+    key: str,
+    value: Any,
+    now: dt.datetime,
+    step: int | None = None,
+) -> QuestionnaireProgress:
+    """Store one answer of an open questionnaire and move it to ``step`` (default: next).
+
+    Call it after EVERY answer, in the update's transaction: a restart then resumes here.
+    """
+    progress = session.exec(
+        select(QuestionnaireProgress)
+        .where(QuestionnaireProgress.id == progress_id)
+        .with_for_update()
+    ).first()
+    if progress is None:
+        raise NotFoundError(f"no questionnaire with id {progress_id}")
+    if progress.status != "open":
+        raise StoreError(f"questionnaire {progress_id} is {progress.status}, not open")
+    stored = validate_answer(progress.kind, key, value)
+    # A new dict, so the JSON column sees the change.
+    progress.answers = {**progress.answers, key: stored}
+    progress.step = progress.step + 1 if step is None else step
+    progress.updated_at = require_aware("now", now)
+    session.add(progress)
+    session.flush()
+    return progress
+
+
+def finish_questionnaire(
+    session: Session,
+    *,
+    progress_id: int,
+    now: dt.datetime,
+    status: Literal["done", "cancelled"] = "done",
+) -> QuestionnaireProgress:
+    """Close a questionnaire as done or cancelled; its answers stay stored."""
+    if status not in QUESTIONNAIRE_STATUSES or status == "open":
+        raise StoreError(f"a questionnaire is closed as 'done' or 'cancelled', not {status!r}")
+    progress = session.get(QuestionnaireProgress, progress_id)
+    if progress is None:
+        raise NotFoundError(f"no questionnaire with id {progress_id}")
+    progress.status = status
+    progress.updated_at = require_aware("now", now)
+    session.add(progress)
+    session.flush()
+    return progress
+
+
+# --- day records for the engine ---------------------------------------------------------
+
+
+def load_day_records(
+    session: Session, *, athlete_id: int, since: dt.date, until: dt.date
+) -> list[DayRecord]:
+    """Return, oldest first, one DayRecord per date in [since, until] with anything recorded.
+
+    Merges the morning check-in, session report, stand-alone checks, clearances (a
+    non-declined one sets ``clearance``) and clinician actions of each date. ``paused`` is
+    true on every date where the latest pause/resume ordered on or before it was a pause;
+    such dates are included even when nothing else was recorded.
+    """
+    if until < since:
+        raise StoreError(f"until ({until}) is before since ({since})")
+    morning = {
+        r.local_date: MorningCheckIn.model_validate(r.answers)
+        for r in _rows_between(session, MorningCheckinRecord, athlete_id, since, until)
+    }
+    sessions = {
+        r.local_date: SessionReport.model_validate(r.answers)
+        for r in _rows_between(session, SessionReportRecord, athlete_id, since, until)
+    }
+    checks = {
+        r.local_date: Checks.model_validate(r.answers)
+        for r in _rows_between(session, ChecksRecord, athlete_id, since, until)
+    }
+    actions: dict[dt.date, list[tuple[dt.datetime, ClinicianAction]]] = defaultdict(list)
+    cleared: set[dt.date] = set()
+    for c in session.exec(
+        select(Clearance).where(
+            Clearance.athlete_id == athlete_id,
+            col(Clearance.local_date) >= since,
+            col(Clearance.local_date) <= until,
+        )
+    ):
+        kind: Literal["clear", "decline"] = "decline" if c.declined else "clear"
+        actions[c.local_date].append((c.at, ClinicianAction(kind=kind, stage=c.stage, note=c.note)))
+        if not c.declined:
+            cleared.add(c.local_date)
+    paused_at_start = _paused_before(session, athlete_id, since)
+    pause_changes: dict[dt.date, bool] = {}
+    for a in session.exec(
+        select(ClinicianActionRecord)
+        .where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            col(ClinicianActionRecord.local_date) >= since,
+            col(ClinicianActionRecord.local_date) <= until,
+        )
+        .order_by(col(ClinicianActionRecord.at), col(ClinicianActionRecord.id))
+    ):
+        actions[a.local_date].append(
+            (a.at, ClinicianAction(kind=a.kind, stage=a.stage, note=a.note))  # type: ignore[arg-type]
+        )
+        if a.kind in ("pause", "resume"):
+            pause_changes[a.local_date] = a.kind == "pause"
+    records: list[DayRecord] = []
+    paused = paused_at_start
+    day = since
+    while day <= until:
+        paused = pause_changes.get(day, paused)
+        has_data = day in morning or day in sessions or day in checks or day in actions
+        if has_data or paused:
+            records.append(
+                DayRecord(
+                    date=day,
+                    morning=morning.get(day),
+                    session=sessions.get(day),
+                    checks=checks.get(day),
+                    clearance=day in cleared,
+                    paused=paused,
+                    clinician_actions=[
+                        a for _, a in sorted(actions.get(day, []), key=lambda x: x[0])
+                    ],
+                )
+            )
+        day += dt.timedelta(days=1)
+    return records
+
+
+def _rows_between(
+    session: Session, table: AnswerTable, athlete_id: int, since: dt.date, until: dt.date
+) -> list[Any]:
+    return list(
+        session.exec(
+            select(table).where(  # type: ignore[call-overload]
+                table.athlete_id == athlete_id,
+                col(table.local_date) >= since,
+                col(table.local_date) <= until,
+            )
+        )
+    )
+
+
+def _paused_before(session: Session, athlete_id: int, day: dt.date) -> bool:
+    last = session.exec(
+        select(ClinicianActionRecord.kind)
+        .where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            col(ClinicianActionRecord.kind).in_(("pause", "resume")),
+            col(ClinicianActionRecord.local_date) < day,
+        )
+        .order_by(
+            col(ClinicianActionRecord.local_date).desc(), col(ClinicianActionRecord.at).desc()
+        )
+    ).first()
+    return last == "pause"

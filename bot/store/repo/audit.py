@@ -1,0 +1,60 @@
+"""The audit log: who viewed, changed, cleared, exported or deleted what, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.store.models import AuditLog
+from bot.store.repo._common import StoreError, require_aware
+
+
+def audit(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    now: dt.datetime,
+    athlete_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Record that ``actor_id`` (None = the system) did ``action`` about ``athlete_id``.
+
+    Usual actions: ``view``, ``change``, ``correct_answer``, ``clear``, ``export``,
+    ``delete``, ``link``, ``unlink``, ``acknowledge``, ``publish_protocol``,
+    ``activate_protocol``, ``set_stage``.
+    """
+    if not action:
+        raise StoreError("an audit entry needs an action (e.g. 'view', 'export')")
+    entry = AuditLog(
+        actor_id=actor_id,
+        action=action,
+        athlete_id=athlete_id,
+        detail=dict(detail or {}),
+        at=require_aware("now", now),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def audit_entries(
+    session: Session,
+    *,
+    athlete_id: int | None = None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    limit: int = 100,
+) -> list[AuditLog]:
+    """Return the newest audit entries, optionally only about an athlete, actor or action."""
+    query = select(AuditLog)
+    if athlete_id is not None:
+        query = query.where(AuditLog.athlete_id == athlete_id)
+    if actor_id is not None:
+        query = query.where(AuditLog.actor_id == actor_id)
+    if action is not None:
+        query = query.where(AuditLog.action == action)
+    query = query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
+    return list(session.exec(query))

@@ -1,0 +1,160 @@
+"""Athlete–clinician links and the one-time invite codes that create them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Literal
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.store.models import Invite, Link, Person
+from bot.store.repo._common import StoreError, require_aware
+from bot.store.repo.people import require_person
+
+InviteKind = Literal["clinician", "athlete"]
+InviteFailure = Literal["unknown", "used", "expired", "wrong_role", "self_link"]
+DEFAULT_INVITE_TTL = dt.timedelta(days=7)
+
+
+class InviteError(StoreError):
+    """An invite code could not be redeemed; ``reason`` says why in one word."""
+
+    def __init__(self, reason: InviteFailure, message: str) -> None:
+        super().__init__(message)
+        self.reason: InviteFailure = reason
+
+
+def create_invite(
+    session: Session,
+    *,
+    kind: InviteKind,
+    created_by: int | None,
+    now: dt.datetime,
+    clinician_id: int | None = None,
+    ttl: dt.timedelta = DEFAULT_INVITE_TTL,
+    code: str | None = None,
+) -> Invite:
+    """Create a one-time code that expires after ``ttl``.
+
+    ``kind="clinician"`` makes whoever redeems it a clinician (created by an admin);
+    ``kind="athlete"`` links the athlete who redeems it to ``clinician_id``.
+    """
+    if kind not in ("clinician", "athlete"):
+        raise StoreError(f"unknown invite kind {kind!r}: expected 'clinician' or 'athlete'")
+    if kind == "athlete":
+        if clinician_id is None:
+            raise StoreError("an athlete invite needs the clinician_id to link to")
+        require_person(session, person_id=clinician_id, role="clinician")
+    if ttl <= dt.timedelta(0):
+        raise StoreError(f"an invite must live for a positive time, got {ttl}")
+    now = require_aware("now", now)
+    invite = Invite(
+        code=code or secrets.token_urlsafe(9),
+        kind=kind,
+        created_by=created_by,
+        clinician_id=clinician_id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def redeem_invite(session: Session, *, code: str, person_id: int, now: dt.datetime) -> Invite:
+    """Use ``code`` once for ``person_id`` and apply it; raise InviteError with the reason.
+
+    A clinician invite turns the person into a clinician (an admin stays admin); an athlete
+    invite links the athlete to the inviting clinician. The code is consumed atomically, so
+    two people redeeming it at once cannot both succeed.
+    """
+    now = require_aware("now", now)
+    person = require_person(session, person_id=person_id)
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    if invite is None:
+        raise InviteError(
+            "unknown", "this invite code does not exist; check it or ask for a new one"
+        )
+    if invite.kind == "athlete" and person.role != "athlete":
+        raise InviteError("wrong_role", f"this code is for athletes, and you are a {person.role}")
+    if invite.kind == "athlete" and invite.clinician_id == person_id:
+        raise InviteError("self_link", "a clinician cannot redeem their own athlete invite")
+    claimed = session.exec(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(used_at=now, used_by=person_id)
+        .returning(col(Invite.id))
+    ).first()
+    session.refresh(invite)
+    if claimed is None:
+        if invite.used_at is not None:
+            raise InviteError("used", "this invite code has already been used; ask for a new one")
+        raise InviteError("expired", "this invite code has expired; ask for a new one")
+    if invite.kind == "clinician":
+        if person.role != "admin":
+            person.role = "clinician"
+            session.add(person)
+    else:
+        assert invite.clinician_id is not None  # enforced by create_invite
+        link_athlete(session, athlete_id=person_id, clinician_id=invite.clinician_id, now=now)
+    session.flush()
+    return invite
+
+
+def link_athlete(session: Session, *, athlete_id: int, clinician_id: int, now: dt.datetime) -> Link:
+    """Link an athlete to a clinician (idempotent) and return the link."""
+    require_person(session, person_id=athlete_id, role="athlete")
+    require_person(session, person_id=clinician_id, role="clinician")
+    existing = session.exec(
+        select(Link).where(Link.athlete_id == athlete_id, Link.clinician_id == clinician_id)
+    ).first()
+    if existing is not None:
+        return existing
+    link = Link(
+        athlete_id=athlete_id, clinician_id=clinician_id, created_at=require_aware("now", now)
+    )
+    session.add(link)
+    session.flush()
+    return link
+
+
+def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> bool:
+    """Remove the link between an athlete and a clinician; return whether there was one."""
+    link = session.exec(
+        select(Link).where(Link.athlete_id == athlete_id, Link.clinician_id == clinician_id)
+    ).first()
+    if link is None:
+        return False
+    session.delete(link)
+    session.flush()
+    return True
+
+
+def clinicians_of(session: Session, *, athlete_id: int) -> list[Person]:
+    """Return the clinicians linked to an athlete."""
+    return list(
+        session.exec(
+            select(Person)
+            .join(Link, col(Link.clinician_id) == col(Person.id))
+            .where(Link.athlete_id == athlete_id)
+            .order_by(col(Person.id))
+        )
+    )
+
+
+def athletes_of(session: Session, *, clinician_id: int) -> list[Person]:
+    """Return the athletes linked to a clinician."""
+    return list(
+        session.exec(
+            select(Person)
+            .join(Link, col(Link.athlete_id) == col(Person.id))
+            .where(Link.clinician_id == clinician_id)
+            .order_by(col(Person.display_name), col(Person.id))
+        )
+    )

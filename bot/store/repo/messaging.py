@@ -1,0 +1,326 @@
+"""Outgoing messages (outbox), processed Telegram updates and scheduled prompts.
+
+The outbox and the prompt table are work queues shared by every process on one database:
+``claim_outbox`` and ``claim_due_prompts`` hand each row to exactly one worker (row locks
+with SKIP LOCKED on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE). A claim
+that is not finished within ``lease`` (a worker died) becomes claimable again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
+from bot.store.repo._common import NotFoundError, StoreError, dialect_insert, require_aware
+
+DEFAULT_LEASE = dt.timedelta(minutes=5)
+PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup", "digest"]
+
+
+def enqueue_message(
+    session: Session,
+    *,
+    chat_id: int,
+    text: str,
+    kind: str,
+    now: dt.datetime,
+    reply_markup: dict[str, Any] | None = None,
+    parse_mode: str | None = None,
+    dedupe_key: str | None = None,
+    not_before: dt.datetime | None = None,
+    person_id: int | None = None,
+    athlete_id: int | None = None,
+) -> Outbox:
+    """Queue a message in the caller's transaction; return the queued row.
+
+    With ``dedupe_key``, a message already queued under that key is returned instead of a
+    second one. ``athlete_id`` names the athlete the message is about (for deletion).
+    """
+    now = require_aware("now", now)
+    if not text:
+        raise StoreError("an outgoing message needs text")
+    values = {
+        "chat_id": chat_id,
+        "person_id": person_id,
+        "athlete_id": athlete_id,
+        "text": text,
+        "reply_markup": reply_markup,
+        "parse_mode": parse_mode,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "not_before": now if not_before is None else require_aware("not_before", not_before),
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    if dedupe_key is None:
+        row = Outbox(**values)
+        session.add(row)
+        session.flush()
+        return row
+    stmt = (
+        dialect_insert(session, Outbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    session.exec(stmt)
+    existing = session.exec(select(Outbox).where(Outbox.dedupe_key == dedupe_key)).one()
+    return existing
+
+
+def claim_outbox(
+    session: Session,
+    *,
+    now: dt.datetime,
+    limit: int,
+    worker: str,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> list[Outbox]:
+    """Claim up to ``limit`` messages that are due, oldest first, for ``worker`` to send.
+
+    A row is never handed to two workers at once. Commit soon after claiming, then send,
+    then ``mark_outbox_sent`` / ``mark_outbox_failed`` in a new short transaction.
+    """
+    now = require_aware("now", now)
+    candidates = (
+        select(Outbox.id)
+        .where(
+            or_(
+                col(Outbox.status) == "pending",
+                (col(Outbox.status) == "sending") & (col(Outbox.claimed_at) < now - lease),
+            ),
+            col(Outbox.not_before) <= now,
+        )
+        .order_by(col(Outbox.not_before), col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.exec(
+        update(Outbox)
+        .where(col(Outbox.id).in_(candidates.scalar_subquery()))
+        .values(status="sending", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
+        .returning(Outbox)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).scalars()
+    return sorted(claimed, key=lambda r: (r.not_before, r.id or 0))
+
+
+def _require_outbox(session: Session, outbox_id: int) -> Outbox:
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise NotFoundError(f"no outgoing message with id {outbox_id}")
+    return row
+
+
+def mark_outbox_sent(
+    session: Session, *, outbox_id: int, now: dt.datetime, telegram_message_id: int | None = None
+) -> Outbox:
+    """Record that Telegram accepted the message."""
+    row = _require_outbox(session, outbox_id)
+    row.status = "sent"
+    row.sent_at = require_aware("now", now)
+    row.telegram_message_id = telegram_message_id
+    row.last_error = None
+    session.add(row)
+    session.flush()
+    return row
+
+
+def mark_outbox_failed(
+    session: Session,
+    *,
+    outbox_id: int,
+    now: dt.datetime,
+    error: str,
+    retry_at: dt.datetime | None = None,
+    undeliverable: bool = False,
+) -> Outbox:
+    """Record a failed send: retry at ``retry_at``, or give up (``failed``/``undeliverable``).
+
+    ``undeliverable`` is for a chat that will never accept it (bot blocked, chat gone).
+    """
+    row = _require_outbox(session, outbox_id)
+    row.last_error = error[:2000]
+    row.claimed_by = None
+    row.claimed_at = None
+    if undeliverable:
+        row.status = "undeliverable"
+    elif retry_at is not None:
+        row.status = "pending"
+        row.not_before = require_aware("retry_at", retry_at)
+    else:
+        row.status = "failed"
+    require_aware("now", now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pending_messages(session: Session, *, chat_id: int | None = None) -> list[Outbox]:
+    """Return messages not yet sent (pending or being sent), oldest first."""
+    query = select(Outbox).where(col(Outbox.status).in_(("pending", "sending")))
+    if chat_id is not None:
+        query = query.where(Outbox.chat_id == chat_id)
+    return list(session.exec(query.order_by(col(Outbox.not_before), col(Outbox.id))))
+
+
+def mark_update_processed(session: Session, *, update_id: int, now: dt.datetime) -> bool:
+    """Record a Telegram update id; return False if it was processed before (a redelivery).
+
+    Call it in the same transaction as the update's effects: if they roll back, so does
+    the mark, and the redelivered update is handled again.
+    """
+    stmt = (
+        dialect_insert(session, ProcessedUpdate)
+        .values(update_id=update_id, processed_at=require_aware("now", now))
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    result = session.exec(stmt)
+    return bool(result.rowcount == 1)
+
+
+def prune_processed_updates(session: Session, *, before: dt.datetime) -> int:
+    """Forget update ids processed before ``before`` (Telegram redelivers for ~24 h)."""
+    from sqlalchemy import delete
+
+    result = session.exec(
+        delete(ProcessedUpdate).where(
+            col(ProcessedUpdate.processed_at) < require_aware("before", before)
+        )
+    )
+    return int(result.rowcount)
+
+
+def schedule_prompt(
+    session: Session,
+    *,
+    athlete_id: int,
+    kind: PromptKind,
+    local_date: dt.date,
+    due_at: dt.datetime,
+) -> ScheduledPrompt:
+    """Plan a prompt; one per athlete, kind and local date (a second call returns the first).
+
+    A still-pending prompt gets the new ``due_at`` (e.g. the athlete changed their time).
+    """
+    if kind not in PROMPT_KINDS:
+        raise StoreError(f"unknown prompt kind {kind!r}: expected one of {', '.join(PROMPT_KINDS)}")
+    due_at = require_aware("due_at", due_at)
+    stmt = (
+        dialect_insert(session, ScheduledPrompt)
+        .values(
+            athlete_id=athlete_id, kind=kind, local_date=local_date, due_at=due_at, status="pending"
+        )
+        .on_conflict_do_nothing(index_elements=["athlete_id", "kind", "local_date"])
+    )
+    session.exec(stmt)
+    row = session.exec(
+        select(ScheduledPrompt)
+        .where(
+            ScheduledPrompt.athlete_id == athlete_id,
+            ScheduledPrompt.kind == kind,
+            ScheduledPrompt.local_date == local_date,
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+    if row.status == "pending" and row.due_at != due_at:
+        row.due_at = due_at
+        session.add(row)
+        session.flush()
+    return row
+
+
+def due_prompts(session: Session, *, now: dt.datetime, limit: int = 500) -> list[ScheduledPrompt]:
+    """Return pending prompts due at ``now`` (read only), earliest first."""
+    return list(
+        session.exec(
+            select(ScheduledPrompt)
+            .where(
+                ScheduledPrompt.status == "pending",
+                col(ScheduledPrompt.due_at) <= require_aware("now", now),
+            )
+            .order_by(col(ScheduledPrompt.due_at), col(ScheduledPrompt.id))
+            .limit(limit)
+        )
+    )
+
+
+def claim_due_prompts(
+    session: Session,
+    *,
+    now: dt.datetime,
+    limit: int,
+    worker: str,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> list[ScheduledPrompt]:
+    """Claim up to ``limit`` prompts due at ``now`` for ``worker``; never one row twice."""
+    now = require_aware("now", now)
+    candidates = (
+        select(ScheduledPrompt.id)
+        .where(
+            or_(
+                col(ScheduledPrompt.status) == "pending",
+                (col(ScheduledPrompt.status) == "claimed")
+                & (col(ScheduledPrompt.claimed_at) < now - lease),
+            ),
+            col(ScheduledPrompt.due_at) <= now,
+        )
+        .order_by(col(ScheduledPrompt.due_at), col(ScheduledPrompt.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.exec(
+        update(ScheduledPrompt)
+        .where(col(ScheduledPrompt.id).in_(candidates.scalar_subquery()))
+        .values(status="claimed", claimed_by=worker, claimed_at=now)
+        .returning(ScheduledPrompt)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).scalars()
+    return sorted(claimed, key=lambda r: (r.due_at, r.id or 0))
+
+
+def finish_prompt(
+    session: Session,
+    *,
+    prompt_id: int,
+    status: Literal["sent", "missed", "cancelled"],
+    now: dt.datetime,
+) -> ScheduledPrompt:
+    """Close a prompt as sent, missed or cancelled."""
+    if status not in ("sent", "missed", "cancelled"):
+        raise StoreError(f"a prompt is closed as 'sent', 'missed' or 'cancelled', not {status!r}")
+    row = session.get(ScheduledPrompt, prompt_id)
+    if row is None:
+        raise NotFoundError(f"no scheduled prompt with id {prompt_id}")
+    row.status = status
+    row.done_at = require_aware("now", now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cancel_prompts(
+    session: Session,
+    *,
+    athlete_id: int,
+    local_date: dt.date,
+    kinds: tuple[PromptKind, ...],
+    now: dt.datetime,
+) -> int:
+    """Cancel the athlete's pending prompts of ``kinds`` for a date (e.g. answered early)."""
+    result = session.exec(
+        update(ScheduledPrompt)
+        .where(
+            col(ScheduledPrompt.athlete_id) == athlete_id,
+            col(ScheduledPrompt.local_date) == local_date,
+            col(ScheduledPrompt.kind).in_(kinds),
+            col(ScheduledPrompt.status) == "pending",
+        )
+        .values(status="cancelled", done_at=require_aware("now", now))
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount)

@@ -1,0 +1,108 @@
+"""The read models the bot asks for most: an athlete's status, a clinician's athlete list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.store.models import AlertRecord, Decision, Link, MorningCheckinRecord, Person, Programme
+from bot.store.repo.alerts import open_alerts
+from bot.store.repo.answers import load_day_records
+from bot.store.repo.people import require_person
+from bot.store.repo.programme import decisions_between, get_active_programme
+from engine.models import DayRecord
+
+
+@dataclass(frozen=True)
+class AthleteStatus:
+    """Where an athlete stands today and what happened over the last days."""
+
+    person: Person
+    programme: Programme | None
+    recent_days: list[DayRecord]
+    recent_decisions: list[Decision]
+    open_alerts: list[AlertRecord]
+
+
+@dataclass(frozen=True)
+class AthleteSummary:
+    """One line of a clinician's athlete list."""
+
+    athlete_id: int
+    display_name: str
+    paused: bool
+    unreachable: bool
+    protocol_name: str | None
+    current_stage: str | None
+    last_checkin_date: dt.date | None
+    open_alert_count: int
+
+
+def athlete_status(
+    session: Session, *, athlete_id: int, today: dt.date, days: int = 14
+) -> AthleteStatus:
+    """Return the programme, the last ``days`` days of records and decisions, open alerts."""
+    person = require_person(session, person_id=athlete_id, role="athlete")
+    since = today - dt.timedelta(days=days - 1)
+    return AthleteStatus(
+        person=person,
+        programme=get_active_programme(session, athlete_id=athlete_id),
+        recent_days=load_day_records(session, athlete_id=athlete_id, since=since, until=today),
+        recent_decisions=decisions_between(
+            session, athlete_id=athlete_id, since=since, until=today
+        ),
+        open_alerts=open_alerts(session, athlete_id=athlete_id),
+    )
+
+
+def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSummary]:
+    """Return the clinician's linked athletes with stage, last check-in and open alerts, by name."""
+    last_checkin = (
+        select(func.max(MorningCheckinRecord.local_date))
+        .where(MorningCheckinRecord.athlete_id == Person.id)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    alert_count = (
+        select(func.count(col(AlertRecord.id)))
+        .where(AlertRecord.athlete_id == Person.id, col(AlertRecord.acknowledged_at).is_(None))
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Person.id,
+            Person.display_name,
+            Person.paused,
+            Person.unreachable,
+            Programme.protocol_name,
+            Programme.current_stage,
+            last_checkin,
+            alert_count,
+        )
+        .join(Link, col(Link.athlete_id) == col(Person.id))
+        # At most one active or paused programme per athlete (a partial unique index).
+        .outerjoin(
+            Programme,
+            (col(Programme.athlete_id) == col(Person.id))
+            & col(Programme.status).in_(("active", "paused")),
+        )
+        .where(Link.clinician_id == clinician_id)
+        .order_by(col(Person.display_name), col(Person.id))
+    )
+    return [
+        AthleteSummary(
+            athlete_id=row[0],
+            display_name=row[1],
+            paused=row[2],
+            unreachable=row[3],
+            protocol_name=row[4],
+            current_stage=row[5],
+            last_checkin_date=row[6],
+            open_alert_count=int(row[7] or 0),
+        )
+        for row in session.exec(query)
+    ]

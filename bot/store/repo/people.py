@@ -1,0 +1,224 @@
+"""People (athletes, clinicians, admins), their settings, consents and who may see whom."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from bot.store.models import ROLES, Consent, Link, Person
+from bot.store.repo._common import NotFoundError, StoreError, require_aware
+
+Role = Literal["athlete", "clinician", "admin"]
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_UNSET: Any = object()
+
+
+def validate_timezone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone, else raise a StoreError saying so."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise StoreError(
+            f"unknown time zone {name!r}: expected an IANA name such as 'Europe/Berlin'"
+        ) from None
+    return name
+
+
+def validate_local_time(name: str, value: str) -> str:
+    """Return ``value`` if it is a local time "HH:MM" (24 h), else raise a StoreError."""
+    if not _HH_MM.match(value):
+        raise StoreError(f"{name} must be a 24-hour local time 'HH:MM', got {value!r}")
+    return value
+
+
+def utc_offset_minutes(when: dt.datetime, timezone: str) -> int:
+    """Return the offset from UTC, in minutes, of ``timezone`` at the instant ``when``."""
+    offset = require_aware("when", when).astimezone(zoneinfo.ZoneInfo(timezone)).utcoffset()
+    assert offset is not None  # an aware datetime always has one
+    return int(offset.total_seconds() // 60)
+
+
+def create_person(
+    session: Session,
+    *,
+    role: Role,
+    telegram_user_id: int,
+    now: dt.datetime,
+    chat_id: int | None = None,
+    display_name: str = "",
+    language: str = "en",
+    timezone: str = "UTC",
+    checkin_time: str | None = None,
+    session_end_time: str | None = None,
+) -> Person:
+    """Create a person; the Telegram user id must not be registered yet."""
+    if role not in ROLES:
+        raise StoreError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+    if get_person_by_telegram_id(session, telegram_user_id=telegram_user_id) is not None:
+        raise StoreError(f"Telegram user {telegram_user_id} is already registered")
+    person = Person(
+        role=role,
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        display_name=display_name,
+        language=language,
+        timezone=validate_timezone(timezone),
+        checkin_time=None
+        if checkin_time is None
+        else validate_local_time("checkin_time", checkin_time),
+        session_end_time=None
+        if session_end_time is None
+        else validate_local_time("session_end_time", session_end_time),
+        created_at=require_aware("now", now),
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def get_person(session: Session, *, person_id: int) -> Person | None:
+    """Return the person with this id, or None."""
+    return session.get(Person, person_id)
+
+
+def require_person(session: Session, *, person_id: int, role: Role | None = None) -> Person:
+    """Return the person with this id (of ``role`` if given), or raise NotFoundError."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(f"no person with id {person_id}")
+    if role is not None and person.role != role:
+        raise StoreError(f"person {person_id} has role {person.role!r}, expected {role!r}")
+    return person
+
+
+def get_person_by_telegram_id(session: Session, *, telegram_user_id: int) -> Person | None:
+    """Return the person registered with this Telegram user id, or None."""
+    return session.exec(select(Person).where(Person.telegram_user_id == telegram_user_id)).first()
+
+
+def list_people(session: Session, *, role: Role | None = None) -> list[Person]:
+    """Return everyone (or everyone with ``role``), by id."""
+    query = select(Person).order_by(col(Person.id))
+    if role is not None:
+        query = query.where(Person.role == role)
+    return list(session.exec(query))
+
+
+def update_person(
+    session: Session,
+    *,
+    person_id: int,
+    role: Role = _UNSET,
+    chat_id: int | None = _UNSET,
+    display_name: str = _UNSET,
+    language: str = _UNSET,
+    timezone: str = _UNSET,
+    checkin_time: str | None = _UNSET,
+    session_end_time: str | None = _UNSET,
+    paused: bool = _UNSET,
+    unreachable: bool = _UNSET,
+) -> Person:
+    """Change the given settings of a person (others stay) and return it."""
+    person = require_person(session, person_id=person_id)
+    if role is not _UNSET:
+        if role not in ROLES:
+            raise StoreError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+        person.role = role
+    if timezone is not _UNSET:
+        person.timezone = validate_timezone(timezone)
+    if checkin_time is not _UNSET:
+        person.checkin_time = (
+            None if checkin_time is None else validate_local_time("checkin_time", checkin_time)
+        )
+    if session_end_time is not _UNSET:
+        person.session_end_time = (
+            None
+            if session_end_time is None
+            else validate_local_time("session_end_time", session_end_time)
+        )
+    for name, value in (
+        ("chat_id", chat_id),
+        ("display_name", display_name),
+        ("language", language),
+        ("paused", paused),
+        ("unreachable", unreachable),
+    ):
+        if value is not _UNSET:
+            setattr(person, name, value)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def record_consent(
+    session: Session,
+    *,
+    person_id: int,
+    kind: str,
+    text_version: str,
+    granted: bool,
+    now: dt.datetime,
+) -> Consent:
+    """Record that a person gave (or refused) consent ``kind`` to text ``text_version``."""
+    require_person(session, person_id=person_id)
+    consent = Consent(
+        person_id=person_id,
+        kind=kind,
+        text_version=text_version,
+        granted=granted,
+        at=require_aware("now", now),
+    )
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def withdraw_consent(session: Session, *, person_id: int, kind: str, now: dt.datetime) -> int:
+    """Mark every standing consent of ``kind`` as withdrawn; return how many were."""
+    rows = session.exec(
+        select(Consent).where(
+            Consent.person_id == person_id,
+            Consent.kind == kind,
+            Consent.granted == True,  # noqa: E712 (SQL expression)
+            col(Consent.withdrawn_at).is_(None),
+        )
+    ).all()
+    for row in rows:
+        row.withdrawn_at = require_aware("now", now)
+        session.add(row)
+    session.flush()
+    return len(rows)
+
+
+def has_consent(session: Session, *, person_id: int, kind: str) -> bool:
+    """Tell whether the person's latest answer to consent ``kind`` is a standing yes."""
+    latest = session.exec(
+        select(Consent)
+        .where(Consent.person_id == person_id, Consent.kind == kind)
+        .order_by(col(Consent.at).desc(), col(Consent.id).desc())
+    ).first()
+    return latest is not None and latest.granted and latest.withdrawn_at is None
+
+
+def can_view(session: Session, *, viewer_id: int, athlete_id: int) -> bool:
+    """Tell whether ``viewer_id`` may see ``athlete_id``'s data.
+
+    Only the athlete, a clinician linked to them, or an admin may.
+    """
+    if viewer_id == athlete_id:
+        return True
+    viewer = session.get(Person, viewer_id)
+    if viewer is None:
+        return False
+    if viewer.role == "admin":
+        return True
+    if viewer.role != "clinician":
+        return False
+    link = session.exec(
+        select(Link.id).where(Link.athlete_id == athlete_id, Link.clinician_id == viewer_id)
+    ).first()
+    return link is not None

@@ -1,0 +1,370 @@
+"""Injuries, baselines, programmes, stage moves, engine decisions and clinician actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, col, select
+
+from bot.store.models import (
+    CLINICIAN_ACTION_KINDS,
+    Baseline,
+    Clearance,
+    ClinicianActionRecord,
+    Decision,
+    InjuryRecord,
+    Note,
+    Programme,
+    StageChange,
+)
+from bot.store.repo._common import NotFoundError, StoreError, require_aware
+from bot.store.repo.people import require_person
+from engine.models import Injury, Metrics, Reason
+
+DecisionKind = Literal["morning", "daily"]
+
+
+def add_injury(
+    session: Session, *, athlete_id: int, injury: Injury, now: dt.datetime
+) -> InjuryRecord:
+    """Store the injury an athlete reported at onboarding."""
+    require_person(session, person_id=athlete_id, role="athlete")
+    row = InjuryRecord(
+        athlete_id=athlete_id, **injury.model_dump(), created_at=require_aware("now", now)
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_injury(session: Session, *, athlete_id: int) -> Injury | None:
+    """Return the athlete's most recently entered injury, or None."""
+    row = session.exec(
+        select(InjuryRecord)
+        .where(InjuryRecord.athlete_id == athlete_id)
+        .order_by(col(InjuryRecord.created_at).desc(), col(InjuryRecord.id).desc())
+    ).first()
+    if row is None:
+        return None
+    return Injury.model_validate(
+        row.model_dump(include={"injury", "muscle", "side", "grade", "injury_date", "mechanism"})
+    )
+
+
+def set_baseline(
+    session: Session, *, athlete_id: int, metrics: Metrics, now: dt.datetime
+) -> Baseline:
+    """Record the athlete's pre-injury metrics; the newest record is the baseline."""
+    row = Baseline(
+        athlete_id=athlete_id,
+        metrics=metrics.model_dump(mode="json", exclude_none=True),
+        recorded_at=require_aware("now", now),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_baseline(session: Session, *, athlete_id: int) -> Metrics | None:
+    """Return the athlete's newest baseline metrics, or None."""
+    row = session.exec(
+        select(Baseline)
+        .where(Baseline.athlete_id == athlete_id)
+        .order_by(col(Baseline.recorded_at).desc(), col(Baseline.id).desc())
+    ).first()
+    return None if row is None else Metrics.model_validate(row.metrics)
+
+
+def start_programme(
+    session: Session,
+    *,
+    athlete_id: int,
+    protocol_name: str,
+    protocol_version: int,
+    first_stage: str,
+    start_date: dt.date,
+    now: dt.datetime,
+    injury_id: int | None = None,
+    state_json: str | None = None,
+) -> Programme:
+    """Start a programme at ``first_stage``; an athlete has at most one active programme."""
+    require_person(session, person_id=athlete_id, role="athlete")
+    if get_active_programme(session, athlete_id=athlete_id) is not None:
+        raise StoreError(f"athlete {athlete_id} already has an active programme")
+    now = require_aware("now", now)
+    programme = Programme(
+        athlete_id=athlete_id,
+        injury_id=injury_id,
+        protocol_name=protocol_name,
+        protocol_version=protocol_version,
+        current_stage=first_stage,
+        start_date=start_date,
+        status="active",
+        state_json=state_json,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(programme)
+    session.flush()
+    session.add(
+        StageChange(
+            programme_id=programme.id,  # type: ignore[arg-type]
+            from_stage=None,
+            to_stage=first_stage,
+            at=now,
+            by_person_id=None,
+            reason="programme started",
+        )
+    )
+    session.flush()
+    return programme
+
+
+def get_active_programme(session: Session, *, athlete_id: int) -> Programme | None:
+    """Return the athlete's active or paused programme, or None."""
+    return session.exec(
+        select(Programme)
+        .where(Programme.athlete_id == athlete_id, col(Programme.status).in_(("active", "paused")))
+        .order_by(col(Programme.id).desc())
+    ).first()
+
+
+def require_programme(session: Session, *, programme_id: int) -> Programme:
+    """Return the programme with this id or raise NotFoundError."""
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFoundError(f"no programme with id {programme_id}")
+    return programme
+
+
+def save_programme_state(
+    session: Session, *, programme_id: int, state_json: str, now: dt.datetime
+) -> Programme:
+    """Replace the engine's state snapshot of a programme."""
+    programme = require_programme(session, programme_id=programme_id)
+    programme.state_json = state_json
+    programme.updated_at = require_aware("now", now)
+    session.add(programme)
+    session.flush()
+    return programme
+
+
+def set_programme_status(
+    session: Session,
+    *,
+    programme_id: int,
+    status: Literal["active", "paused", "completed", "stopped"],
+    now: dt.datetime,
+) -> Programme:
+    """Mark a programme active, paused, completed or stopped."""
+    programme = require_programme(session, programme_id=programme_id)
+    programme.status = status
+    programme.updated_at = require_aware("now", now)
+    session.add(programme)
+    session.flush()
+    return programme
+
+
+def move_stage(
+    session: Session,
+    *,
+    programme_id: int,
+    to_stage: str,
+    now: dt.datetime,
+    reason: str,
+    by_person_id: int | None = None,
+) -> StageChange:
+    """Move a programme to ``to_stage`` and record who (None = the engine) and why.
+
+    Which moves are allowed is the engine's call; storage records them faithfully.
+    """
+    programme = require_programme(session, programme_id=programme_id)
+    now = require_aware("now", now)
+    change = StageChange(
+        programme_id=programme_id,
+        from_stage=programme.current_stage,
+        to_stage=to_stage,
+        at=now,
+        by_person_id=by_person_id,
+        reason=reason,
+    )
+    programme.current_stage = to_stage
+    programme.updated_at = now
+    session.add(programme)
+    session.add(change)
+    session.flush()
+    return change
+
+
+def stage_history(session: Session, *, programme_id: int) -> list[StageChange]:
+    """Return every stage move of a programme, oldest first."""
+    return list(
+        session.exec(
+            select(StageChange)
+            .where(StageChange.programme_id == programme_id)
+            .order_by(col(StageChange.at), col(StageChange.id))
+        )
+    )
+
+
+def record_decision(
+    session: Session,
+    *,
+    athlete_id: int,
+    local_date: dt.date,
+    kind: DecisionKind,
+    outcome: str,
+    decision: Mapping[str, Any] | BaseModel,
+    protocol_name: str,
+    protocol_version: int,
+    now: dt.datetime,
+) -> Decision:
+    """Store an engine verdict (``kind="morning"``) or daily decision with its reasons.
+
+    ``decision`` is the engine's output (model or dict); it must carry ``reasons``, a list
+    of ``{rule, observed, threshold, text}``. ``outcome`` is the verdict or decision word
+    (go/modify/rest/stop, progress/hold/step_back/stop).
+    """
+    payload = (
+        decision.model_dump(mode="json") if isinstance(decision, BaseModel) else dict(decision)
+    )
+    reasons = payload.get("reasons")
+    if not isinstance(reasons, list):
+        raise StoreError(
+            "a decision must carry 'reasons', a list of {rule, observed, threshold, text}"
+        )
+    try:
+        payload["reasons"] = [Reason.model_validate(r).model_dump(mode="json") for r in reasons]
+    except ValidationError as exc:
+        raise StoreError(f"a decision reason is malformed: {exc.errors()[0]['msg']}") from None
+    row = Decision(
+        athlete_id=athlete_id,
+        local_date=local_date,
+        kind=kind,
+        outcome=outcome,
+        decision=payload,
+        protocol_name=protocol_name,
+        protocol_version=protocol_version,
+        created_at=require_aware("now", now),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def decisions_between(
+    session: Session,
+    *,
+    athlete_id: int,
+    since: dt.date,
+    until: dt.date,
+    kind: DecisionKind | None = None,
+) -> list[Decision]:
+    """Return the athlete's decisions dated in [since, until], oldest first."""
+    query = select(Decision).where(
+        Decision.athlete_id == athlete_id,
+        col(Decision.local_date) >= since,
+        col(Decision.local_date) <= until,
+    )
+    if kind is not None:
+        query = query.where(Decision.kind == kind)
+    return list(session.exec(query.order_by(col(Decision.local_date), col(Decision.id))))
+
+
+def record_clearance(
+    session: Session,
+    *,
+    athlete_id: int,
+    stage: str,
+    clinician_id: int,
+    local_date: dt.date,
+    now: dt.datetime,
+    declined: bool = False,
+    note: str | None = None,
+) -> Clearance:
+    """Record a clinician's sign-off (or refusal, ``declined=True``) of a stage gate."""
+    require_person(session, person_id=clinician_id, role="clinician")
+    row = Clearance(
+        athlete_id=athlete_id,
+        stage=stage,
+        clinician_id=clinician_id,
+        local_date=local_date,
+        at=require_aware("now", now),
+        declined=declined,
+        note=note,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def has_clearance(session: Session, *, athlete_id: int, stage: str) -> bool:
+    """Tell whether the latest decision on ``stage``'s gate is a sign-off."""
+    latest = session.exec(
+        select(Clearance)
+        .where(Clearance.athlete_id == athlete_id, Clearance.stage == stage)
+        .order_by(col(Clearance.at).desc(), col(Clearance.id).desc())
+    ).first()
+    return latest is not None and not latest.declined
+
+
+def record_clinician_action(
+    session: Session,
+    *,
+    athlete_id: int,
+    clinician_id: int,
+    local_date: dt.date,
+    kind: Literal["hold", "step_back", "set_stage", "pause", "resume"],
+    now: dt.datetime,
+    stage: str | None = None,
+    note: str | None = None,
+) -> ClinicianActionRecord:
+    """Record a clinician's order for a day (hold, step back, set stage, pause, resume)."""
+    if kind not in CLINICIAN_ACTION_KINDS:
+        raise StoreError(
+            f"unknown clinician action {kind!r}: "
+            f"expected one of {', '.join(CLINICIAN_ACTION_KINDS)}"
+        )
+    if kind == "set_stage" and not stage:
+        raise StoreError("a 'set_stage' action needs the stage to set")
+    row = ClinicianActionRecord(
+        athlete_id=athlete_id,
+        clinician_id=clinician_id,
+        local_date=local_date,
+        kind=kind,
+        stage=stage,
+        note=note,
+        at=require_aware("now", now),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_note(
+    session: Session, *, athlete_id: int, author_id: int, text: str, now: dt.datetime
+) -> Note:
+    """Store a free-text note about an athlete."""
+    if not text.strip():
+        raise StoreError("a note needs some text")
+    row = Note(
+        athlete_id=athlete_id, author_id=author_id, text=text, created_at=require_aware("now", now)
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def notes_about(session: Session, *, athlete_id: int, limit: int = 50) -> list[Note]:
+    """Return the newest notes about an athlete."""
+    return list(
+        session.exec(
+            select(Note)
+            .where(Note.athlete_id == athlete_id)
+            .order_by(col(Note.created_at).desc(), col(Note.id).desc())
+            .limit(limit)
+        )
+    )
