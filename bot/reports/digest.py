@@ -12,7 +12,8 @@ Urgency, most urgent first (the first rule that matches decides the level):
 
 Levels 1–4 "need attention": their charts follow the message. Within a level, more open
 alerts and more red flags come first, then names alphabetically. The message is plain text
-(no parse mode, so names need no escaping) and never longer than Telegram's 4096 characters:
+(no parse mode, so names need no escaping) and never longer than Telegram's 4096 characters
+(counted in UTF-16 units, as Telegram does):
 the least urgent athletes are left out first, with a closing line saying how many.
 """
 
@@ -223,12 +224,16 @@ def render_digest(data: DigestData) -> str:
     footer = "Charts of the athletes who need attention follow." if attention else ""
 
     text = "\n".join(header)
+    previous: RankedAthlete | None = None
     for index, item in enumerate(ranked):
         block = _athlete_block(item, zone)
+        # routine athletes are one line each, listed without blank lines between them
+        both_routine = previous is not None and previous.urgency == item.urgency == Urgency.ROUTINE
+        separator = "\n" if both_routine else "\n\n"
         left = len(ranked) - index - 1
         # keep room for the closing line about athletes that did not fit
-        reserve = len(footer) + 2 + (80 if left else 0)
-        if len(text) + 2 + len(block) + reserve > TELEGRAM_LIMIT:
+        reserve = telegram_length(footer) + 2 + (90 if left else 0)
+        if telegram_length(text + separator + block) + reserve > TELEGRAM_LIMIT:
             rest = ranked[index:]
             urgent_rest = sum(1 for r in rest if r.urgency < Urgency.ROUTINE)
             text += (
@@ -236,10 +241,16 @@ def render_digest(data: DigestData) -> str:
                 f" ({urgent_rest} needing attention): see /athletes."
             )
             break
-        text += "\n\n" + block
+        text += separator + block
+        previous = item
     if footer:
         text += "\n\n" + footer
-    return text[:TELEGRAM_LIMIT]
+    return text
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji counts as two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def digest_week(now: dt.datetime, timezone: str) -> tuple[dt.date, dt.date]:

@@ -366,7 +366,7 @@ class _Writer:
         for note in shown:
             text = note.text
             if len(text) > MAX_NOTE_CHARS:
-                text = text[: MAX_NOTE_CHARS - 1].rstrip() + "…"
+                text = text[: MAX_NOTE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
             self.line(f"{self.when(note.at)}, {note.author}:", bold=True)
             self.line(text)
 
