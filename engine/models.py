@@ -164,7 +164,9 @@ class Injury(_Strict):
     mechanism: Mechanism | None = None
 
 
-ClinicianActionKind = Literal["clear", "decline", "hold", "step_back", "set_stage", "pause", "resume"]
+ClinicianActionKind = Literal[
+    "clear", "decline", "hold", "step_back", "set_stage", "pause", "resume"
+]
 
 
 class ClinicianAction(_Strict):

@@ -1,0 +1,195 @@
+"""Reading data-dictionary items out of a day, and observing criteria against them.
+
+A criterion keeps a streak: each observation that satisfies it adds one, each that fails
+resets it to zero; it is met when the streak reaches ``count``. What counts as an
+observation depends on the item (see ``engine.items``): morning items are observed every day
+(a missing answer is a failed observation), session items once per session (only sessions
+passing the ``at_pct_vmax`` / ``pain_max`` filters), checks whenever they are recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.items import ALL_ITEMS
+from engine.models import Checks, DayRecord, Metrics, SessionReport
+from engine.schema import Criterion
+
+Value = float | bool
+
+_SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
+
+
+@dataclass(frozen=True)
+class DayContext:
+    """Everything derived items need for one day (read-only)."""
+
+    day: DayRecord
+    baseline: Metrics | None
+    measured_pct: float | None
+    symptom_pain_test: float | None = None
+    symptom_tightness: float | None = None
+    stage_best_vmax: float | None = None
+    stage_best_splits: dict[str, float] = field(default_factory=dict)
+    stage_best_heel_raise: int | None = None
+    full_session: bool = False
+
+
+def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> float | None:
+    """Return the measured intensity of a session in % of baseline Vmax, or None if unmeasured."""
+    if session is None:
+        return None
+    m = session.metrics
+    if m.top_pct_vmax is not None:
+        return m.top_pct_vmax
+    if m.vmax_ms is not None and baseline is not None and baseline.vmax_ms:
+        return round(m.vmax_ms / baseline.vmax_ms * 100, 1)
+    return None
+
+
+def merged_checks(day: DayRecord) -> Checks:
+    """Return the day's functional checks: stand-alone checks, overridden by session checks."""
+    data: dict[str, object] = {}
+    if day.checks is not None:
+        data.update(day.checks.model_dump(exclude_none=True))
+    if day.session is not None:
+        data.update(day.session.checks.model_dump(exclude_none=True))
+    return Checks.model_validate(data)
+
+
+def _lsi(injured: int | None, uninjured: int | None) -> float | None:
+    if injured is None or not uninjured:
+        return None
+    return round(injured / uninjured * 100, 1)
+
+
+def derived_value(name: str, ctx: DayContext) -> Value | None:
+    """Return the value of a ``derived.*`` item for this day, or None if it cannot be computed."""
+    day = ctx.day
+    s = day.session
+    m = s.metrics if s is not None else None
+    if name == "derived.pain_test_delta":
+        if day.morning is None or day.morning.pain_test is None or ctx.symptom_pain_test is None:
+            return None
+        return day.morning.pain_test - ctx.symptom_pain_test
+    if name == "derived.tightness_delta":
+        if day.morning is None or day.morning.tightness is None or ctx.symptom_tightness is None:
+            return None
+        return day.morning.tightness - ctx.symptom_tightness
+    if m is None:
+        return None
+    b = ctx.baseline
+    if name == "derived.pct_vmax":
+        return ctx.measured_pct
+    if name == "derived.vmax_pct_baseline":
+        if m.vmax_ms is None or b is None or not b.vmax_ms:
+            return None
+        return round(m.vmax_ms / b.vmax_ms * 100, 1)
+    if name == "derived.worst_split_pct_baseline":
+        if b is None:
+            return None
+        ratios = [
+            getattr(m, k) / getattr(b, k) * 100
+            for k in _SPLITS
+            if getattr(m, k) is not None and getattr(b, k)
+        ]
+        return round(max(ratios), 1) if ratios else None
+    if name == "derived.speed_drop_vs_stage_best_pct":
+        return (
+            speed_drop(m, ctx.stage_best_vmax, ctx.stage_best_splits) if ctx.full_session else None
+        )
+    if name == "derived.slhb_lsi_pct":
+        return _lsi(m.slhb_reps_injured, m.slhb_reps_uninjured)
+    if name == "derived.heel_raise_lsi_pct":
+        return _lsi(m.heel_raise_reps_injured, m.heel_raise_reps_uninjured)
+    if name == "derived.heel_raise_drop_vs_stage_best_pct":
+        best = ctx.stage_best_heel_raise
+        if m.heel_raise_reps_injured is None or not best:
+            return None
+        return round(max(0.0, (best - m.heel_raise_reps_injured) / best * 100), 1)
+    raise KeyError(name)
+
+
+def speed_drop(m: Metrics, best_vmax: float | None, best_splits: dict[str, float]) -> float | None:
+    """Return the largest drop (%) of this session's speed vs the stage best, or None."""
+    drops: list[float] = []
+    if m.vmax_ms is not None and best_vmax:
+        drops.append((best_vmax - m.vmax_ms) / best_vmax * 100)
+    for k in _SPLITS:
+        v = getattr(m, k)
+        if v is not None and best_splits.get(k):
+            drops.append((v - best_splits[k]) / best_splits[k] * 100)
+    return round(max(0.0, *drops), 2) if drops else None
+
+
+def item_value(item: str, ctx: DayContext) -> Value | None:
+    """Return the value of any criterion item on this day, or None if not recorded."""
+    group, _, key = item.partition(".")
+    day = ctx.day
+    raw: object = None
+    if group == "derived":
+        return derived_value(item, ctx)
+    if group == "morning":
+        raw = getattr(day.morning, key, None) if day.morning is not None else None
+    elif group == "session":
+        raw = getattr(day.session, key, None) if day.session is not None else None
+    elif group == "metrics":
+        raw = getattr(day.session.metrics, key, None) if day.session is not None else None
+    elif group == "checks":
+        raw = getattr(merged_checks(day), key, None)
+    if isinstance(raw, bool | int | float):
+        return raw
+    return None
+
+
+def compare(value: Value, op: str, threshold: float | bool) -> bool:
+    """Return whether ``value op threshold`` holds."""
+    if isinstance(threshold, bool) or isinstance(value, bool):
+        return op == "eq" and bool(value) == bool(threshold)
+    t = float(threshold)
+    v = float(value)
+    if op == "le":
+        return v <= t
+    if op == "lt":
+        return v < t
+    if op == "ge":
+        return v >= t
+    if op == "gt":
+        return v > t
+    return v == t
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One observation of a criterion on a day: the value seen and whether it satisfied it."""
+
+    value: Value | None
+    satisfied: bool
+
+
+def observe(c: Criterion, ctx: DayContext, phase: str) -> Observation | None:
+    """Observe criterion ``c`` on this day, or return None if the day gives no observation.
+
+    ``phase`` is ``morning`` (before the progression gate) or ``day`` (after the session):
+    morning items are observed in the morning phase, the others in the day phase.
+    """
+    spec = ALL_ITEMS[c.item]
+    if (spec.observed == "morning") != (phase == "morning"):
+        return None
+    day = ctx.day
+    if spec.observed == "session":
+        s = day.session
+        if s is None:
+            return None
+        if c.at_pct_vmax is not None and (
+            ctx.measured_pct is None or ctx.measured_pct < c.at_pct_vmax
+        ):
+            return None
+        if c.pain_max is not None and (s.pain_max is None or s.pain_max > c.pain_max):
+            return None
+    value = item_value(c.item, ctx)
+    if value is None:
+        if spec.observed == "morning" and not c.item.startswith("derived."):
+            return Observation(None, False)
+        return None
+    return Observation(value, compare(value, c.op, c.threshold))

@@ -1,0 +1,398 @@
+"""The morning verdict (reference §4.1): go / modify / rest / stop, first matching rule wins.
+
+Priority: red flags (stop) → injury signals (rest, then modify) → Hooper wellness (z-score
+against the athlete's own history once enough entries exist, absolute fallback before) →
+confidence → go. A missing answer can never give "go".
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.models import Alert, Instruction, MorningCheckIn, Readiness, Reason
+from engine.red_flags import Triage, triage_morning
+from engine.schema import Protocol
+
+Level = Literal["stop", "rest", "heavy", "light", "go", "missing"]
+MISSING_REASON = "missing"
+
+
+class SymptomBaseline(BaseModel):
+    """Median of the last green mornings' provocation-test pain and tightness (§0.2)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pain_test: float
+    tightness: float
+
+
+class MorningResult(BaseModel):
+    """The verdict for one morning, with its reasons and what it implies for the day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    readiness: Readiness | Literal["missing"]
+    level: Level
+    reasons: list[Reason] = Field(default_factory=list)
+    triage: Triage | None = None
+    step_back_candidate: bool = False
+    psych_flag: bool = False
+    max_pct_vmax: float | None = None
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """Alerts raised by the morning (red-flag tier)."""
+        return [self.triage.alert] if self.triage else []
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        """Athlete instructions raised by the morning (red-flag tier)."""
+        return [self.triage.instruction] if self.triage else []
+
+
+def hooper_z(today: int, history: Sequence[int], min_entries: int) -> float | None:
+    """Return today's Hooper z-score against ``history``, or None with too few entries.
+
+    The SD is floored at 1 point: a perfectly steady history would otherwise make any change
+    infinite.
+    """
+    if len(history) < min_entries:
+        return None
+    mean = statistics.fmean(history)
+    sd = statistics.stdev(history) if len(history) > 1 else 0.0
+    return (today - mean) / max(sd, 1.0)
+
+
+def morning_verdict(
+    protocol: Protocol,
+    morning: MorningCheckIn | None,
+    hooper_history: Sequence[int],
+    baseline: SymptomBaseline | None,
+) -> MorningResult:
+    """Decide the morning verdict from the check-in, the Hooper history (earlier entries in
+    the rolling window) and the athlete's symptom baseline."""
+    if morning is None:
+        return MorningResult(
+            readiness="missing",
+            level="missing",
+            reasons=[
+                Reason(rule="missing.checkin", text="No morning check-in: no training today.")
+            ],
+        )
+    r = protocol.rules.morning
+    tri = triage_morning(protocol, morning)
+    if tri is not None:
+        return MorningResult(
+            readiness="stop",
+            level="stop",
+            triage=tri,
+            reasons=[
+                Reason(
+                    rule=f"morning.p1.{tri.alert.rule}",
+                    observed=", ".join(tri.signs),
+                    threshold="no red flag",
+                    text=f"Red flag ({'; '.join(tri.signs)}): stop training, clinician alerted.",
+                )
+            ],
+        )
+    if morning.red_flags is None:
+        return MorningResult(
+            readiness="rest",
+            level="rest",
+            reasons=[
+                Reason(
+                    rule="morning.p1.unanswered",
+                    observed=None,
+                    threshold="red-flag screen answered",
+                    text="The red-flag questions were not answered: no training until they are.",
+                )
+            ],
+        )
+    pt_delta = tg_delta = None
+    if baseline is not None:
+        if morning.pain_test is not None:
+            pt_delta = morning.pain_test - baseline.pain_test
+        if morning.tightness is not None:
+            tg_delta = morning.tightness - baseline.tightness
+
+    rest: list[Reason] = []
+    if morning.pain_rest is not None and morning.pain_rest >= r.rest_pain_rest_min.value:
+        rest.append(
+            _r(
+                "morning.p3.pain_rest",
+                morning.pain_rest,
+                f"< {r.rest_pain_rest_min.value}",
+                f"Pain at rest {morning.pain_rest}/10",
+            )
+        )
+    if morning.pain_test is not None and morning.pain_test >= r.rest_pain_test_min.value:
+        rest.append(
+            _r(
+                "morning.p3.pain_test",
+                morning.pain_test,
+                f"< {r.rest_pain_test_min.value}",
+                f"Test pain {morning.pain_test}/10",
+            )
+        )
+    if pt_delta is not None and pt_delta >= r.rest_pain_test_delta.value:
+        rest.append(
+            _r(
+                "morning.p3.pain_test_delta",
+                pt_delta,
+                f"< +{r.rest_pain_test_delta.value}",
+                f"Test pain +{pt_delta:g} vs baseline",
+            )
+        )
+    if tg_delta is not None and tg_delta >= r.rest_tightness_delta.value:
+        rest.append(
+            _r(
+                "morning.p3.tightness_delta",
+                tg_delta,
+                f"< +{r.rest_tightness_delta.value}",
+                f"Tightness +{tg_delta:g} vs baseline",
+            )
+        )
+    if rest:
+        return MorningResult(
+            readiness="rest",
+            level="rest",
+            step_back_candidate=True,
+            reasons=[
+                *rest,
+                Reason(
+                    rule="morning.p3",
+                    text="Rest day: no running; pain-free "
+                    "mobility, upper body, bike only if pain ≤ 1.",
+                ),
+            ],
+        )
+
+    reasons: list[Reason] = []
+    level: Level = "go"
+    cap: float | None = None
+    missing = [
+        k
+        for k in ("pain_rest", "pain_test", "tightness", "confidence")
+        if getattr(morning, k) is None
+    ]
+    if missing:
+        level = "light"
+        reasons.append(
+            Reason(
+                rule="missing.answer",
+                observed=", ".join(missing),
+                threshold="answered",
+                text=f"Unanswered: {', '.join(missing)}. Counted as not met: no progression today.",
+            )
+        )
+    if morning.pain_test is not None and morning.pain_test >= r.modify_pain_test_min.value:
+        level = _worse(level, "light")
+        reasons.append(
+            _r(
+                "morning.p4.pain_test",
+                morning.pain_test,
+                f"< {r.modify_pain_test_min.value}",
+                f"Test pain {morning.pain_test}/10: modified session, HV reps cut",
+            )
+        )
+    if pt_delta is not None and pt_delta >= r.modify_pain_test_delta.value:
+        level = _worse(level, "light")
+        reasons.append(
+            _r(
+                "morning.p4.pain_test_delta",
+                pt_delta,
+                f"< +{r.modify_pain_test_delta.value}",
+                f"Test pain +{pt_delta:g} vs baseline: modified session",
+            )
+        )
+    if tg_delta is not None and tg_delta >= r.modify_tightness_delta.value:
+        level = _worse(level, "light")
+        reasons.append(
+            _r(
+                "morning.p4.tightness_delta",
+                tg_delta,
+                f"< +{r.modify_tightness_delta.value}",
+                f"Tightness +{tg_delta:g} vs baseline: modified session",
+            )
+        )
+    if baseline is None:
+        reasons.append(
+            Reason(
+                rule="morning.baseline",
+                text="No symptom baseline yet (needs "
+                "green mornings): change-from-baseline rules not applied.",
+            )
+        )
+
+    wellness = _wellness(protocol, morning, hooper_history)
+    for lvl, reason in wellness:
+        level = _worse(level, lvl)
+        reasons.append(reason)
+    if level == "heavy":
+        cap = 70.0
+
+    psych = False
+    if morning.confidence is not None and morning.confidence <= r.confidence_low_max.value:
+        psych = True
+        level = _worse(level, "light")
+        reasons.append(
+            _r(
+                "morning.p7",
+                morning.confidence,
+                f"> {r.confidence_low_max.value}",
+                f"Confidence {morning.confidence}/10: repeat the last successful "
+                "session; a check-in with your clinician is offered",
+            )
+        )
+    if level == "go":
+        reasons.append(Reason(rule="morning.p8", text="Morning check is green: go."))
+        return MorningResult(readiness="go", level="go", reasons=reasons)
+    return MorningResult(
+        readiness="modify", level=level, reasons=reasons, psych_flag=psych, max_pct_vmax=cap
+    )
+
+
+def _wellness(
+    protocol: Protocol, morning: MorningCheckIn, history: Sequence[int]
+) -> list[tuple[Level, Reason]]:
+    r = protocol.rules.morning
+    out: list[tuple[Level, Reason]] = []
+    hi = morning.hooper_index()
+    if hi is None:
+        out.append(
+            (
+                "light",
+                Reason(
+                    rule="missing.hooper",
+                    observed=None,
+                    threshold="answered",
+                    text="Wellness items missing: no progression today.",
+                ),
+            )
+        )
+    else:
+        z = hooper_z(hi, history, r.hooper_min_entries.value)
+        if z is not None:
+            zr = round(z, 2)
+            if z >= r.hooper_z_heavy.value:
+                out.append(
+                    (
+                        "heavy",
+                        _r(
+                            "morning.p5.hooper_z",
+                            zr,
+                            f"< {r.hooper_z_heavy.value:g}",
+                            f"Hooper index {hi} (z {zr:+}): no HV today, max 70 % Vmax",
+                        ),
+                    )
+                )
+            elif z >= r.hooper_z_light.value:
+                out.append(
+                    (
+                        "light",
+                        _r(
+                            "morning.p6.hooper_z",
+                            zr,
+                            f"< {r.hooper_z_light.value:g}",
+                            f"Hooper index {hi} (z {zr:+}): no progression, no max sprint",
+                        ),
+                    )
+                )
+        elif hi >= r.hooper_fallback_heavy.value:
+            out.append(
+                (
+                    "heavy",
+                    _r(
+                        "morning.p5.hooper_abs",
+                        hi,
+                        f"< {r.hooper_fallback_heavy.value}",
+                        f"Hooper index {hi} (fewer than {r.hooper_min_entries.value} "
+                        "entries, absolute rule): no HV today",
+                    ),
+                )
+            )
+        elif hi >= r.hooper_fallback_light.value:
+            out.append(
+                (
+                    "light",
+                    _r(
+                        "morning.p6.hooper_abs",
+                        hi,
+                        f"< {r.hooper_fallback_light.value}",
+                        f"Hooper index {hi} (absolute rule): no progression",
+                    ),
+                )
+            )
+        items = {
+            "sleep_quality": morning.sleep_quality,
+            "fatigue": morning.fatigue,
+            "stress": morning.stress,
+            "soreness": morning.soreness,
+        }
+        worst = max(items, key=lambda k: items[k] or 0)
+        if (items[worst] or 0) >= r.hooper_item_heavy.value:
+            out.append(
+                (
+                    "heavy",
+                    _r(
+                        "morning.p5.hooper_item",
+                        items[worst],
+                        f"< {r.hooper_item_heavy.value}",
+                        f"{worst.replace('_', ' ')} {items[worst]}/7: no HV today",
+                    ),
+                )
+            )
+    if morning.sleep_hours is None:
+        out.append(
+            (
+                "light",
+                Reason(
+                    rule="missing.sleep_hours",
+                    threshold="answered",
+                    text="Hours slept missing: no progression today.",
+                ),
+            )
+        )
+    elif morning.sleep_hours < r.sleep_heavy_below.value:
+        out.append(
+            (
+                "heavy",
+                _r(
+                    "morning.p5.sleep",
+                    morning.sleep_hours,
+                    f"≥ {r.sleep_heavy_below.value:g}",
+                    f"Slept {morning.sleep_hours:g} h: no HV today",
+                ),
+            )
+        )
+    elif morning.sleep_hours < r.sleep_light_below.value:
+        out.append(
+            (
+                "light",
+                _r(
+                    "morning.p6.sleep",
+                    morning.sleep_hours,
+                    f"≥ {r.sleep_light_below.value:g}",
+                    f"Slept {morning.sleep_hours:g} h: no progression, no max sprint",
+                ),
+            )
+        )
+    return out
+
+
+_ORDER: dict[Level, int] = {"go": 0, "light": 1, "heavy": 2, "rest": 3, "stop": 4, "missing": 5}
+
+
+def _worse(a: Level, b: Level) -> Level:
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+def _r(rule: str, observed: float | int | None, threshold: str, text: str) -> Reason:
+    if isinstance(observed, float) and math.isfinite(observed) and observed.is_integer():
+        observed = int(observed)
+    return Reason(rule=rule, observed=observed, threshold=threshold, text=text + ".")

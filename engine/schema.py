@@ -1,0 +1,592 @@
+"""The protocol schema: a protocol YAML file, once loaded, is validated into a ``Protocol``.
+
+Parsing is pure (the caller reads the file). Every problem is reported as
+``<source>: <path>: <what is wrong and what is expected>``, with stage indexes replaced by
+stage ids (``stages[H3].exit_criteria[2].threshold``), and never as a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from engine.items import ALL_ITEMS, ItemSpec
+from engine.models import RED_FLAGS, InjuryType
+
+Evidence = Literal["V", "S", "U"]
+Op = Literal["le", "lt", "ge", "gt", "eq"]
+DrillKind = Literal["run", "accel", "cod", "strength", "plyo", "mobility", "walk", "bike", "sport"]
+Signoff = Literal["required", "recommended", "none"]
+TriggerAction = Literal["step_back", "hold", "escalate"]
+
+OP_TEXT: dict[str, str] = {"le": "≤", "lt": "<", "ge": "≥", "gt": ">", "eq": "="}
+
+
+class ProtocolError(Exception):
+    """A protocol file that does not validate; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Sourced(_Model):
+    evidence: Evidence
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+
+class PainTh(_Sourced):
+    """A pain / symptom threshold on the 0–10 scale."""
+
+    value: Annotated[int, Field(ge=0, le=10)]
+
+
+class DeltaTh(_Sourced):
+    """A rise in points on a 0–10 scale against the athlete's baseline."""
+
+    value: Annotated[int, Field(ge=1, le=10)]
+
+
+class PctTh(_Sourced):
+    """A percentage (of Vmax, of baseline, of the uninjured side...)."""
+
+    value: Annotated[float, Field(ge=0, le=130)]
+
+
+class HoursTh(_Sourced):
+    """A duration in hours (rest intervals)."""
+
+    value: Annotated[int, Field(ge=0, le=336)]
+
+
+class DaysTh(_Sourced):
+    """A duration in days."""
+
+    value: Annotated[int, Field(ge=0, le=365)]
+
+
+class CountTh(_Sourced):
+    """A count (sessions, mornings, entries)."""
+
+    value: Annotated[int, Field(ge=0, le=100)]
+
+
+class HooperItemTh(_Sourced):
+    """One Hooper item, 1–7."""
+
+    value: Annotated[int, Field(ge=1, le=7)]
+
+
+class HooperIndexTh(_Sourced):
+    """The Hooper Index, 4–28."""
+
+    value: Annotated[int, Field(ge=4, le=28)]
+
+
+class ZTh(_Sourced):
+    """A z-score against the athlete's own history."""
+
+    value: Annotated[float, Field(gt=0, le=5)]
+
+
+class SleepTh(_Sourced):
+    """Hours slept."""
+
+    value: Annotated[float, Field(ge=0, le=16)]
+
+
+class Criterion(_Model):
+    """One named condition on a data-dictionary item, e.g. ``checks.walk_pain le 2``.
+
+    ``count``: the last ``count`` observations of the item must all satisfy it (an observation
+    that fails resets the count). ``at_pct_vmax`` / ``pain_max`` restrict session observations
+    to sessions at least that fast / with at most that much pain.
+    """
+
+    id: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1)
+    item: str
+    op: Op
+    threshold: float | bool
+    count: Annotated[int, Field(ge=1, le=20)] = 1
+    at_pct_vmax: Annotated[float, Field(ge=0, le=130)] | None = None
+    pain_max: Annotated[int, Field(ge=0, le=10)] | None = None
+    evidence: Evidence
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("item")
+    @classmethod
+    def _known_item(cls, item: str) -> str:
+        if item not in ALL_ITEMS:
+            raise ValueError(
+                f"unknown item {item!r}: expected a data-dictionary name such as "
+                "'checks.walk_pain', 'morning.pain_test', 'metrics.vmax_ms' or a derived name "
+                "(see docs/protocols.md)"
+            )
+        return item
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_range(cls, threshold: float | bool, info: ValidationInfo) -> float | bool:
+        item = info.data.get("item")
+        op = info.data.get("op")
+        spec = ALL_ITEMS.get(item) if isinstance(item, str) else None
+        if spec is not None and isinstance(op, str):
+            _check_threshold(spec, str(item), op, threshold)
+        return threshold
+
+    def describe(self) -> str:
+        """Return the condition as text, e.g. ``checks.walk_pain ≤ 2 (2×)``."""
+        extra = f" on {self.count} observations" if self.count > 1 else ""
+        return f"{self.item} {OP_TEXT[self.op]} {_fmt(self.threshold)}{extra}"
+
+
+def _fmt(v: float | bool) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return f"{v:g}"
+
+
+def _check_threshold(spec: ItemSpec, item: str, op: str, threshold: float | bool) -> None:
+    if spec.kind == "bool":
+        if not isinstance(threshold, bool) or op != "eq":
+            raise ValueError(f"{item} is yes/no: expected op 'eq' with threshold true or false")
+        return
+    if isinstance(threshold, bool):
+        raise ValueError(f"{item} is a number: expected a numeric threshold, not {threshold}")
+    if not spec.lo <= threshold <= spec.hi:
+        raise ValueError(
+            f"threshold {threshold:g} out of range for {item}: expected {spec.lo:g}–{spec.hi:g}"
+        )
+
+
+class Trigger(Criterion):
+    """A regression trigger: when it fires, ``action`` applies (step back, hold, escalate)."""
+
+    action: TriggerAction = "step_back"
+
+
+class Drill(_Model):
+    """One block of a session template."""
+
+    name: str = Field(min_length=1)
+    kind: DrillKind
+    sets: Annotated[int, Field(ge=1, le=20)] | None = None
+    reps: tuple[int, int] | None = None
+    distance_m: Annotated[float, Field(gt=0, le=400)] | None = None
+    timed_m: Annotated[float, Field(gt=0, le=400)] | None = None
+    pct_vmax: tuple[float, float] | None = None
+    duration_min: tuple[int, int] | None = None
+    recovery: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Drill:
+        for name in ("reps", "pct_vmax", "duration_min"):
+            rng = getattr(self, name)
+            if rng is not None and not 0 <= rng[0] <= rng[1]:
+                raise ValueError(f"{name} must be [low, high] with 0 ≤ low ≤ high")
+        if self.pct_vmax is not None and self.pct_vmax[1] > 100:
+            raise ValueError("pct_vmax out of range: expected values within 0–100 % of Vmax")
+        if self.kind in ("run", "accel") and self.pct_vmax is None:
+            raise ValueError(f"a '{self.kind}' drill needs pct_vmax: [low, high]")
+        return self
+
+    @property
+    def is_running(self) -> bool:
+        """Whether this drill is running (counts as a running exposure)."""
+        return self.kind in ("run", "accel", "cod", "sport")
+
+
+class RestRule(_Sourced):
+    """Hours of rest needed before the next session at or above ``applies_from_pct_vmax``."""
+
+    value: Annotated[int, Field(ge=0, le=336)]
+    applies_from_pct_vmax: Annotated[float, Field(ge=0, le=100)]
+
+
+class MinSessions(_Sourced):
+    """Minimum sessions in a stage (only those at or above ``at_pct_vmax`` count, if set)."""
+
+    value: Annotated[int, Field(ge=0, le=50)]
+    at_pct_vmax: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class Stage(_Model):
+    """One stage of a staged programme."""
+
+    id: str = Field(pattern=r"^[A-Z][0-9]{1,2}$")
+    name: str = Field(min_length=1)
+    goal: str = Field(min_length=1)
+    top_pct_vmax: Annotated[float, Field(ge=0, le=100)] = 0
+    session: list[Drill]
+    surface: str = "—"
+    rest: RestRule | None = None
+    min_days: DaysTh
+    min_sessions: MinSessions
+    exit_criteria: list[Criterion] = Field(default_factory=list)
+    regression_triggers: list[Trigger] = Field(default_factory=list)
+    signoff: Signoff = "none"
+    signoff_note: str | None = None
+    step_back_to: str | None = None
+    notes: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the stage's template includes running."""
+        return any(d.is_running for d in self.session)
+
+
+class PainRules(_Model):
+    """Global pain rules (reference §2.2 / §3.2)."""
+
+    running_below_hv_max: PainTh
+    running_hv_max: PainTh
+    strength_max: PainTh
+    strength_max_threshold_mode: PainTh
+    hv_pct_vmax: PctTh
+    max_pct_vmax: PctTh
+    perceived_effort_offset_pct: PctTh
+
+
+class MorningRules(_Model):
+    """Morning verdict thresholds (reference §4.1)."""
+
+    stop_pain_rest_min: PainTh
+    rest_pain_rest_min: PainTh
+    rest_pain_test_min: PainTh
+    rest_pain_test_delta: DeltaTh
+    rest_tightness_delta: DeltaTh
+    modify_pain_test_min: PainTh
+    modify_pain_test_delta: DeltaTh
+    modify_tightness_delta: DeltaTh
+    hooper_z_heavy: ZTh
+    hooper_item_heavy: HooperItemTh
+    sleep_heavy_below: SleepTh
+    hooper_fallback_heavy: HooperIndexTh
+    hooper_z_light: ZTh
+    sleep_light_below: SleepTh
+    hooper_fallback_light: HooperIndexTh
+    confidence_low_max: PainTh
+    hooper_min_entries: CountTh
+    hooper_window_days: DaysTh
+    baseline_green_mornings: CountTh
+
+
+class SessionRules(_Model):
+    """Post-session classification thresholds (reference §4.2)."""
+
+    red_pain_min: PainTh
+    red_pain_1h_min: PainTh
+    amber_pain_min: PainTh
+    green_tightness_delta_max: PainTh
+    min_completed_pct: PctTh
+    low_confidence_max: PainTh
+    low_confidence_sessions: CountTh
+
+
+class NextMorningRules(_Model):
+    """The 24-hour rule (reference §4.3)."""
+
+    hold_delta: DeltaTh
+    step_back_delta: DeltaTh
+    step_back_pain_test_min: PainTh
+    week_rise_points: PctTh
+
+
+class EscalationRules(_Model):
+    """When the clinician is asked to review (reference §4.1, §4.4, §5 tier 3)."""
+
+    rest_mornings_step_back: CountTh
+    rest_mornings_clinician: CountTh
+    step_backs_count: CountTh
+    step_backs_window_days: DaysTh
+    no_progress_days: DaysTh
+    red_repeat_days: DaysTh
+    low_confidence_days: CountTh
+    missed_days_alert: CountTh
+    reentry_green_sessions: CountTh
+    early_signoff_fraction: PctTh
+
+
+class Tier(_Model):
+    """What a red-flag tier means: alert severity and what the athlete is told."""
+
+    severity: Literal["emergency", "same_day", "within_24h"]
+    instruction: str = Field(min_length=1)
+    evidence: Evidence
+    source: str = Field(min_length=1)
+
+
+class RedFlagRules(_Model):
+    """Red-flag codes mapped to tiers 1–3 (reference §5)."""
+
+    codes: dict[str, Literal[1, 2, 3]]
+    sharp_pain_tier: Literal[1, 2, 3]
+    pain_rest_tier: Literal[1, 2, 3]
+    tiers: dict[Literal[1, 2, 3], Tier]
+
+    @model_validator(mode="after")
+    def _codes_known(self) -> RedFlagRules:
+        unknown = sorted(set(self.codes) - set(RED_FLAGS))
+        if unknown:
+            raise ValueError(
+                f"unknown red-flag code(s) {unknown}: expected codes from {list(RED_FLAGS)}"
+            )
+        missing = sorted(set(RED_FLAGS) - set(self.codes))
+        if missing:
+            raise ValueError(f"red-flag code(s) {missing} have no tier: every code needs one")
+        if set(self.tiers) != {1, 2, 3}:
+            raise ValueError("tiers must define 1, 2 and 3")
+        return self
+
+
+class GlobalRules(_Model):
+    """Rules that apply in every stage."""
+
+    pain: PainRules
+    morning: MorningRules
+    session: SessionRules
+    next_morning: NextMorningRules
+    escalation: EscalationRules
+    red_flags: RedFlagRules
+
+
+class Protocol(_Model):
+    """A staged return-to-sprint protocol."""
+
+    name: str = Field(min_length=1)
+    injury: InjuryType
+    version: int = 1
+    title: str = ""
+    disclaimer: str = ""
+    full_training_stage: str
+    expected_rtp_days: dict[int, int] = Field(default_factory=dict)
+    early_signoff_stage: str | None = None
+    stages: list[Stage] = Field(min_length=1)
+    rules: GlobalRules
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> Protocol:
+        problems = reference_problems(protocol_to_data(self))
+        if problems:
+            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
+        return self
+
+    def stage(self, stage_id: str) -> Stage:
+        """Return the stage with this id (KeyError if absent)."""
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    def index(self, stage_id: str) -> int:
+        """Return the position of a stage in the programme."""
+        return [s.id for s in self.stages].index(stage_id)
+
+    def next_stage(self, stage_id: str) -> str | None:
+        """Return the id of the stage after this one, or None for the last stage."""
+        i = self.index(stage_id)
+        return self.stages[i + 1].id if i + 1 < len(self.stages) else None
+
+    def previous_stage(self, stage_id: str) -> str:
+        """Return the stage a step back leads to (``step_back_to`` or the one before)."""
+        s = self.stage(stage_id)
+        if s.step_back_to is not None:
+            return s.step_back_to
+        i = self.index(stage_id)
+        return self.stages[max(i - 1, 0)].id
+
+
+def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return (path, problem) for duplicate ids and references to stages that do not exist."""
+    stages = data.get("stages")
+    if not isinstance(stages, list):
+        return []
+    ids = [str(s.get("id")) for s in stages if isinstance(s, dict)]
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for sid in ids:
+        if sid in seen:
+            problems.append(
+                (f"stages[{sid}].id", f"duplicate stage id {sid!r}: ids must be unique")
+            )
+        seen.add(sid)
+    for ref_name in ("full_training_stage", "early_signoff_stage"):
+        ref = data.get(ref_name)
+        if ref is not None and ref not in seen:
+            problems.append(
+                (ref_name, f"{ref!r} is not a stage of this protocol: expected one of {ids}")
+            )
+    for i, s in enumerate(st for st in stages if isinstance(st, dict)):
+        sid = str(s.get("id"))
+        ref = s.get("step_back_to")
+        if ref is not None:
+            if ref not in seen:
+                problems.append(
+                    (
+                        f"stages[{sid}].step_back_to",
+                        f"{ref!r} is not a stage: expected one of {ids}",
+                    )
+                )
+            elif ids.index(ref) >= i:
+                problems.append(
+                    (f"stages[{sid}].step_back_to", f"{ref!r} must be an earlier stage than {sid}")
+                )
+        crit: list[str] = []
+        for key in ("exit_criteria", "regression_triggers"):
+            for j, c in enumerate(s.get(key) or []):
+                cid = c.get("id") if isinstance(c, dict) else None
+                if cid is not None and cid in crit:
+                    problems.append(
+                        (
+                            f"stages[{sid}].{key}[{j}].id",
+                            f"duplicate criterion id {cid!r} in stage {sid}",
+                        )
+                    )
+                crit.append(str(cid))
+    return problems
+
+
+def _path(loc: tuple[int | str, ...], data: object) -> str:
+    """Render a pydantic error location, replacing stage indexes with stage ids."""
+    out = ""
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            label: str = str(part)
+            if isinstance(node, list) and 0 <= part < len(node):
+                item = node[part]
+                if out.endswith("stages") and isinstance(item, dict) and "id" in item:
+                    label = str(item["id"])
+                node = item
+            else:
+                node = None
+            out += f"[{label}]"
+        else:
+            if part in ("function-after", "tagged-union") or part.startswith("function-"):
+                continue
+            out += ("." if out else "") + part
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or "(top level)"
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    msg = str(err.get("msg", ""))
+    if kind == "extra_forbidden":
+        return "unknown key: not part of the protocol schema (check the spelling)"
+    if kind == "missing":
+        return "missing: this field is required"
+    return msg.removeprefix("Value error, ")
+
+
+def parse_protocol(data: object, *, source: str) -> Protocol:
+    """Validate already-loaded protocol data; raise ``ProtocolError`` listing every problem."""
+    if not isinstance(data, dict):
+        raise ProtocolError([f"{source}: (top level): expected a mapping of protocol fields"])
+    try:
+        return Protocol.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if not loc:
+                continue  # model-level reference problems: reported with paths below
+            problems.append(f"{source}: {_path(loc, data)}: {_message(dict(err))}")
+        problems += [f"{source}: {path}: {msg}" for path, msg in reference_problems(data)]
+        raise ProtocolError(problems) from None
+
+
+def protocol_to_data(protocol: Protocol) -> dict[str, Any]:
+    """Return plain data (YAML/JSON-ready) that parses back to the same protocol."""
+    data: dict[str, Any] = protocol.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def set_value(data: dict[str, Any], stage_id: str, field_path: str, value: str) -> dict[str, Any]:
+    """Return a copy of protocol ``data`` with one value replaced.
+
+    ``stage_id`` names a stage (or ``rules`` / ``-`` for the top level); ``field_path`` is
+    dotted, with ``[i]`` or ``[criterion-id]`` for list items, e.g.
+    ``exit_criteria[H3a].threshold`` or ``min_days.value``. ``value`` is parsed as YAML
+    (so ``3``, ``2.5``, ``true`` and ``[6, 10]`` become the right types). Raises
+    ``ProtocolError`` if the path does not exist. Validate the result with ``parse_protocol``.
+    """
+    out = copy.deepcopy(data)
+    where = f"stages[{stage_id}].{field_path}"
+    if stage_id in ("-", "", "protocol"):
+        node: Any = out
+        where = field_path
+    elif stage_id == "rules":
+        node = out.get("rules")
+        where = f"rules.{field_path}"
+    else:
+        stages = out.get("stages")
+        matches = [s for s in stages or [] if isinstance(s, dict) and s.get("id") == stage_id]
+        if not matches:
+            ids = [s.get("id") for s in stages or [] if isinstance(s, dict)]
+            raise ProtocolError([f"{stage_id}: no such stage: expected one of {ids}"])
+        node = matches[0]
+    parts = _split_path(field_path)
+    if not parts:
+        raise ProtocolError([f"{where}: empty field path"])
+    try:
+        parsed: Any = yaml.safe_load(value)
+    except yaml.YAMLError:
+        parsed = value
+    for part in parts[:-1]:
+        node = _step(node, part, where)
+    last = parts[-1]
+    if isinstance(node, dict):
+        if last not in node:
+            raise ProtocolError([f"{where}: no field {last!r} here: expected one of {list(node)}"])
+        node[last] = parsed
+    elif isinstance(node, list):
+        idx = _list_index(node, last, where)
+        node[idx] = parsed
+    else:
+        raise ProtocolError([f"{where}: cannot set a value inside {type(node).__name__}"])
+    return out
+
+
+def _split_path(path: str) -> list[str]:
+    return [p for p in re.split(r"[.\[\]]", path) if p]
+
+
+def _list_index(node: list[Any], key: str, where: str) -> int:
+    if key.isdigit() and int(key) < len(node):
+        return int(key)
+    for i, item in enumerate(node):
+        if isinstance(item, dict) and item.get("id") == key:
+            return i
+    raise ProtocolError([f"{where}: no list item {key!r}: expected an index or an item id"])
+
+
+def _step(node: Any, part: str, where: str) -> Any:
+    if isinstance(node, dict):
+        if part not in node:
+            raise ProtocolError([f"{where}: no field {part!r}: expected one of {list(node)}"])
+        return node[part]
+    if isinstance(node, list):
+        return node[_list_index(node, part, where)]
+    raise ProtocolError([f"{where}: {part!r} does not exist"])

@@ -1,0 +1,238 @@
+"""Post-session classification (reference §4.2): green / amber / red / stop.
+
+A session can only be green when every answer the rule needs was given: a missing pain,
+tightness or sharp-pain answer makes it amber ("criterion not met").
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.models import Alert, Reason, SessionClass, SessionReport
+from engine.red_flags import Triage, triage_session
+from engine.schema import Protocol
+
+_SYMPTOM_STOPS = ("pain", "tightness", "fear")
+_OTHER_LOCATIONS = {
+    "other_leg": "the other leg",
+    "back_buttock": "low back / buttock",
+    "other": "another place",
+}
+
+
+class SessionResult(BaseModel):
+    """How a session went, with what it implies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session_class: SessionClass
+    reasons: list[Reason] = Field(default_factory=list)
+    alerts: list[Alert] = Field(default_factory=list)
+    triage: Triage | None = None
+    incomplete: bool = False
+    hv: bool = False
+    low_confidence: bool = False
+
+
+def classify_session(
+    protocol: Protocol,
+    session: SessionReport,
+    exposure_pct: float,
+    tightness_baseline: float | None,
+) -> SessionResult:
+    """Classify a session from its answers; ``exposure_pct`` is the intensity reached (measured
+    or, when unmeasured, assumed), ``tightness_baseline`` the athlete's baseline tightness."""
+    rules = protocol.rules
+    hv = exposure_pct >= rules.pain.hv_pct_vmax.value
+    reasons: list[Reason] = []
+    alerts: list[Alert] = []
+    tri = triage_session(protocol, session)
+    incomplete = _incomplete(session, rules.session.min_completed_pct.value, reasons)
+    low_conf = hv and (
+        (
+            session.confidence is not None
+            and session.confidence <= rules.session.low_confidence_max.value
+        )
+        or session.held_back is True
+    )
+    if session.pain_location in _OTHER_LOCATIONS and (session.pain_max or 0) >= 1:
+        where = _OTHER_LOCATIONS[session.pain_location]
+        alerts.append(
+            Alert(
+                severity="within_24h",
+                rule="session.pain_location",
+                text=f"Pain reported in {where}, not the injured spot: neural / "
+                "referred-pain screen needed within 24 h.",
+            )
+        )
+        reasons.append(
+            Reason(
+                rule="session.pain_location",
+                observed=session.pain_location,
+                threshold="injured_spot or same_muscle",
+                text=f"Pain in {where}: clinician screen within 24 h.",
+            )
+        )
+    if tri is not None:
+        reasons.append(
+            Reason(
+                rule="session.stop",
+                observed=True,
+                threshold=False,
+                text="Sharp or sudden pain, a pop or a grab: stop, clinician alerted.",
+            )
+        )
+        return SessionResult(
+            session_class="stop",
+            reasons=reasons,
+            alerts=[*alerts, tri.alert],
+            triage=tri,
+            incomplete=incomplete,
+            hv=hv,
+            low_confidence=low_conf,
+        )
+    s = rules.session
+    pain = session.pain_max
+    red: list[Reason] = []
+    if pain is not None and pain >= s.red_pain_min.value:
+        red.append(
+            Reason(
+                rule="session.red",
+                observed=pain,
+                threshold=f"< {s.red_pain_min.value}",
+                text=f"Session pain {pain}/10: red session, step back one stage.",
+            )
+        )
+    if session.pain_1h is not None and session.pain_1h >= s.red_pain_1h_min.value:
+        red.append(
+            Reason(
+                rule="session.red.pain_1h",
+                observed=session.pain_1h,
+                threshold=f"< {s.red_pain_1h_min.value}",
+                text=f"Pain 1 h after {session.pain_1h}/10: red session, step back.",
+            )
+        )
+    if red:
+        return SessionResult(
+            session_class="red",
+            reasons=[*reasons, *red],
+            alerts=alerts,
+            incomplete=incomplete,
+            hv=hv,
+            low_confidence=low_conf,
+        )
+    amber: list[Reason] = []
+    hv_max = rules.pain.running_hv_max.value
+    if pain is None or session.sharp_pain is None:
+        missing = [k for k in ("pain_max", "sharp_pain") if getattr(session, k) is None]
+        amber.append(
+            Reason(
+                rule="missing.session",
+                observed=", ".join(missing),
+                threshold="answered",
+                text=f"Unanswered: {', '.join(missing)}: the session cannot count as green.",
+            )
+        )
+    elif pain >= s.amber_pain_min.value:
+        amber.append(
+            Reason(
+                rule="session.amber",
+                observed=pain,
+                threshold=f"< {s.amber_pain_min.value}",
+                text=f"Session pain {pain}/10: amber, repeat the session, don't progress.",
+            )
+        )
+    elif hv and pain > hv_max:
+        amber.append(
+            Reason(
+                rule="session.amber.hv",
+                observed=pain,
+                threshold=f"≤ {hv_max} at ≥ {rules.pain.hv_pct_vmax.value:g} % Vmax",
+                text=f"Pain {pain}/10 at high speed: amber, drop to the previous intensity.",
+            )
+        )
+    if session.tightness is None:
+        amber.append(
+            Reason(
+                rule="missing.session",
+                observed="tightness",
+                threshold="answered",
+                text="Tightness after the session not answered: cannot count as green.",
+            )
+        )
+    elif tightness_baseline is None:
+        amber.append(
+            Reason(
+                rule="session.green.tightness",
+                observed=session.tightness,
+                threshold="a tightness baseline",
+                text="No tightness baseline to compare with: cannot count as green.",
+            )
+        )
+    elif session.tightness > tightness_baseline + s.green_tightness_delta_max.value:
+        limit = tightness_baseline + s.green_tightness_delta_max.value
+        amber.append(
+            Reason(
+                rule="session.green.tightness",
+                observed=session.tightness,
+                threshold=f"≤ {limit:g}",
+                text=f"Tightness {session.tightness}/10 above baseline + "
+                f"{s.green_tightness_delta_max.value}: amber.",
+            )
+        )
+    if amber:
+        return SessionResult(
+            session_class="amber",
+            reasons=[*reasons, *amber],
+            alerts=alerts,
+            incomplete=incomplete,
+            hv=hv,
+            low_confidence=low_conf,
+        )
+    reasons.append(
+        Reason(
+            rule="session.green",
+            observed=pain,
+            threshold=f"≤ {hv_max if hv else rules.pain.running_below_hv_max.value}",
+            text="Session green: eligible for progression, pending the 24-hour rule.",
+        )
+    )
+    return SessionResult(
+        session_class="green",
+        reasons=reasons,
+        alerts=alerts,
+        incomplete=incomplete,
+        hv=hv,
+        low_confidence=low_conf,
+    )
+
+
+def _incomplete(session: SessionReport, min_pct: float, reasons: list[Reason]) -> bool:
+    """Whether < min_pct % was completed because of symptoms or fear (no progression)."""
+    if session.completion in (None, "full"):
+        if session.completion is None:
+            reasons.append(
+                Reason(
+                    rule="missing.session",
+                    observed="completion",
+                    threshold="answered",
+                    text="Completion not answered: counted as not completed.",
+                )
+            )
+            return True
+        return False
+    pct = session.completed_pct
+    if session.completion == "stopped" or pct is None or pct < min_pct:
+        cause = session.stop_reason
+        if cause is None or cause in _SYMPTOM_STOPS:
+            reasons.append(
+                Reason(
+                    rule="session.incomplete",
+                    observed=pct if pct is not None else session.completion,
+                    threshold=f"≥ {min_pct:g} %",
+                    text="Session not completed because of symptoms or fear: repeat it, "
+                    "no progression.",
+                )
+            )
+            return True
+    return False
