@@ -15,6 +15,7 @@ import re
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -171,7 +172,6 @@ class BotApiSandbox:
         self._port = sockets[0].getsockname()[1]
         self._server = tornado.httpserver.HTTPServer(app, max_buffer_size=60 * 1024 * 1024)
         self._server.add_sockets(sockets)
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
         self._closing = False
         return self
 
@@ -403,6 +403,19 @@ class BotApiSandbox:
         except TimeoutError:
             return False
         return True
+
+    async def wait_for(
+        self, predicate: Callable[[], object], timeout: float = 5.0, *, what: str = "condition"
+    ) -> None:
+        """Wait until ``predicate()`` holds (checked after every change in the sandbox);
+        raise TimeoutError naming ``what`` if it does not within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"the sandbox did not reach {what} within {timeout}s")
+            await self.wait_for_change(remaining)
 
     async def settle(self, update_id: int, deadline: float) -> bool:
         """Wait until the bot has fetched ``update_id`` and (if an Application is watched)
@@ -1009,12 +1022,16 @@ class BotApiSandbox:
     async def _post_update(
         self, url: str, update: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, str]:
-        assert self._http is not None
+        if self._http is None:  # created on first use: building an SSL context is slow
+            self._http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
         try:
             response = await self._http.post(url, content=json.dumps(update), headers=headers)
         except httpx.HTTPError as err:
             return 0, f"Connection failed: {type(err).__name__}"
-        reason = response.reason_phrase or ""
+        try:
+            reason = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            reason = response.reason_phrase or ""
         return (
             response.status_code,
             f"Wrong response from the webhook: {response.status_code} {reason}",
