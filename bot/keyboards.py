@@ -1,0 +1,116 @@
+"""Inline keyboards for questionnaire steps, and their compact callback data.
+
+Callback data is ``q:<progress_id>:<step_index>:<payload>`` (at most 64 bytes, Telegram's
+limit). The progress id and step index let a press on an old message be recognised as stale.
+Payload: ``<n>`` answers with option n, ``t<n>`` toggles option n of a multi-select,
+``ok`` submits the ticked options, ``no`` answers "none of these".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.questionnaires.model import Option, Question
+
+PREFIX = "q"
+MAX_CALLBACK_BYTES = 64
+CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no)$"
+_PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no)")
+
+
+@dataclass(frozen=True)
+class Press:
+    """A decoded button press: which questionnaire, which step, what was pressed."""
+
+    progress_id: int
+    step: int
+    action: str  # "answer" | "toggle" | "submit" | "none"
+    option: int | None = None
+
+
+def pack(progress_id: int, step: int, payload: str) -> str:
+    """Return callback data for a button; raises ValueError if it would exceed 64 bytes."""
+    data = f"{PREFIX}:{progress_id}:{step}:{payload}"
+    if len(data.encode()) > MAX_CALLBACK_BYTES or not _PARSE.fullmatch(data):
+        raise ValueError(f"invalid callback data: {data!r}")
+    return data
+
+
+def unpack(data: str | None) -> Press | None:
+    """Decode callback data; None if it is not ours or malformed."""
+    if not data:
+        return None
+    match = _PARSE.fullmatch(data)
+    if not match:
+        return None
+    progress_id, step, payload = int(match.group(1)), int(match.group(2)), match.group(3)
+    if payload == "ok":
+        return Press(progress_id, step, "submit")
+    if payload == "no":
+        return Press(progress_id, step, "none")
+    if payload.startswith("t"):
+        return Press(progress_id, step, "toggle", int(payload[1:]))
+    return Press(progress_id, step, "answer", int(payload))
+
+
+def _rows(
+    buttons: Sequence[InlineKeyboardButton], per_row: int
+) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def _per_row(options: Sequence[Option]) -> int:
+    longest = max((len(o.label) for o in options), default=0)
+    if longest <= 6:
+        return 4
+    if longest <= 14:
+        return 3 if longest <= 10 else 2
+    return 2 if longest <= 18 else 1
+
+
+def question_keyboard(
+    progress_id: int,
+    step: int,
+    question: Question,
+    options: Sequence[Option],
+    ticked: Sequence[int] = (),
+) -> InlineKeyboardMarkup | None:
+    """Return the buttons for one step (None when the step is answered only by typing)."""
+    if not options:
+        return None
+    buttons = [
+        InlineKeyboardButton(option.label, callback_data=pack(progress_id, step, str(i)))
+        for i, option in enumerate(options)
+    ]
+    if question.kind == "multi":
+        rows = [
+            [
+                InlineKeyboardButton(
+                    ("☑️ " if i in ticked else "▫️ ") + option.label,
+                    callback_data=pack(progress_id, step, f"t{i}"),
+                )
+            ]
+            for i, option in enumerate(options)
+        ]
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    question.none_label or texts.NONE_OF_THESE,
+                    callback_data=pack(progress_id, step, "no"),
+                ),
+                InlineKeyboardButton(texts.DONE, callback_data=pack(progress_id, step, "ok")),
+            ]
+        )
+        return InlineKeyboardMarkup(rows)
+    if question.kind == "scale10":
+        rows = [buttons[:6], buttons[6:11], *_rows(buttons[11:], 2)]
+        return InlineKeyboardMarkup([row for row in rows if row])
+    if question.kind == "hooper":
+        rows = [buttons[:1], buttons[1:6], buttons[6:7], *_rows(buttons[7:], 2)]
+        return InlineKeyboardMarkup([row for row in rows if row])
+    return InlineKeyboardMarkup(_rows(buttons, _per_row(options)))

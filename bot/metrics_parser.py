@@ -1,0 +1,519 @@
+"""Reading sprint metrics that an athlete types, in one line or one value at a time.
+
+``parse_metrics_line("10m 1.82 30m 4.11 vmax 8.7 hop 92")`` returns a validated
+``engine.models.Metrics`` or a list of problems, each naming the value and what is expected.
+Variants understood: ``10m=1.82``, ``vmax 8,7``, ``vmax 31.3 km/h``, ``10m 1820ms``,
+``hop 92%``, ``slhb 20/25`` (injured/uninjured), canonical keys such as ``split_10m_s 1.82``.
+Nothing here raises on bad input: every failure is a problem message.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.models import Metrics
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How one metric is named, bounded and explained to the athlete."""
+
+    key: str
+    label: str
+    unit: str
+    minimum: float
+    maximum: float
+    integer: bool = False
+    min_exclusive: bool = False
+    low_why: str = ""
+    high_why: str = ""
+    units: tuple[tuple[str, float], ...] = ()  # accepted unit words and their factor
+
+
+_SECONDS: tuple[tuple[str, float], ...] = (
+    ("s", 1.0),
+    ("sec", 1.0),
+    ("secs", 1.0),
+    ("second", 1.0),
+    ("seconds", 1.0),
+    ("ms", 0.001),
+)
+_PERCENT = (("%", 1.0), ("pct", 1.0), ("percent", 1.0))
+_REPS = (("reps", 1.0), ("rep", 1.0), ("x", 1.0))
+_SPLIT_LOW = "faster than a world-class sprinter; check it is seconds from a standing start"
+
+
+def _split(distance: int, low: float, high: float) -> MetricSpec:
+    return MetricSpec(
+        key=f"split_{distance}m_s",
+        label=f"{distance} m split",
+        unit="s",
+        minimum=low,
+        maximum=high,
+        low_why=_SPLIT_LOW,
+        high_why="slower than a walk-jog; check it is a sprint time in seconds",
+        units=_SECONDS,
+    )
+
+
+def _pct(key: str, label: str) -> MetricSpec:
+    return MetricSpec(
+        key=key,
+        label=label,
+        unit="%",
+        minimum=0,
+        maximum=130,
+        high_why="a percentage above 130 is not plausible for this measure",
+        units=_PERCENT,
+    )
+
+
+def _reps(key: str, label: str) -> MetricSpec:
+    return MetricSpec(
+        key=key,
+        label=label,
+        unit="reps",
+        minimum=0,
+        maximum=200,
+        integer=True,
+        high_why="more than 200 repetitions is not plausible",
+        units=_REPS,
+    )
+
+
+SPECS: dict[str, MetricSpec] = {
+    spec.key: spec
+    for spec in (
+        MetricSpec(
+            key="vmax_ms",
+            label="top speed (Vmax)",
+            unit="m/s",
+            minimum=0,
+            maximum=12.5,
+            min_exclusive=True,
+            low_why="a speed must be above 0",
+            high_why="above the 12.5 m/s plausibility limit (the world record is about 12.4 m/s); "
+            "if you measured km/h, write it as e.g. 'vmax 31 km/h'",
+            units=(
+                ("m/s", 1.0),
+                ("ms", 1.0),
+                ("mps", 1.0),
+                ("km/h", 1 / 3.6),
+                ("kmh", 1 / 3.6),
+                ("kph", 1 / 3.6),
+            ),
+        ),
+        _pct("top_pct_vmax", "top intensity (% of Vmax)"),
+        _split(10, 1.4, 10),
+        _split(20, 2.2, 15),
+        _split(30, 3.0, 20),
+        _split(40, 3.8, 25),
+        MetricSpec(
+            key="hv_reps",
+            label="high-velocity reps",
+            unit="reps",
+            minimum=0,
+            maximum=100,
+            integer=True,
+            high_why="more than 100 reps at top intensity in one session is not plausible",
+            units=_REPS,
+        ),
+        MetricSpec(
+            key="ground_contact_ms",
+            label="ground contact time",
+            unit="ms",
+            minimum=50,
+            maximum=500,
+            low_why="shorter than any sprinting ground contact",
+            high_why="longer than a sprinting ground contact",
+            units=(("ms", 1.0),),
+        ),
+        _pct("step_asymmetry_pct", "step asymmetry"),
+        MetricSpec(
+            key="cmj_cm",
+            label="countermovement jump",
+            unit="cm",
+            minimum=0,
+            maximum=120,
+            min_exclusive=True,
+            low_why="a jump height must be above 0",
+            high_why="higher than any recorded jump",
+            units=(("cm", 1.0),),
+        ),
+        _pct("hop_lsi_pct", "hop test symmetry (LSI)"),
+        _pct("rsi_lsi_pct", "reactive strength symmetry (LSI)"),
+        _pct("strength_lsi_pct", "strength symmetry (LSI)"),
+        MetricSpec(
+            key="nordic_n",
+            label="Nordic force",
+            unit="N",
+            minimum=0,
+            maximum=1500,
+            min_exclusive=True,
+            low_why="a force must be above 0",
+            high_why="above 1500 N is not plausible for one leg",
+            units=(("n", 1.0), ("newton", 1.0), ("newtons", 1.0)),
+        ),
+        _reps("slhb_reps_injured", "single-leg bridge reps, injured side"),
+        _reps("slhb_reps_uninjured", "single-leg bridge reps, uninjured side"),
+        _reps("heel_raise_reps_injured", "single-leg heel raises, injured side"),
+        _reps("heel_raise_reps_uninjured", "single-leg heel raises, uninjured side"),
+    )
+}
+
+# A name maps to one key, or to a pair (injured, uninjured) typed as "20/25".
+_PAIRS = {
+    "slhb": ("slhb_reps_injured", "slhb_reps_uninjured"),
+    "heel": ("heel_raise_reps_injured", "heel_raise_reps_uninjured"),
+}
+ALIASES: dict[str, str] = {key: key for key in SPECS} | {
+    "vmax": "vmax_ms",
+    "v": "vmax_ms",
+    "speed": "vmax_ms",
+    "velocity": "vmax_ms",
+    "topspeed": "vmax_ms",
+    "maxspeed": "vmax_ms",
+    "10m": "split_10m_s",
+    "20m": "split_20m_s",
+    "30m": "split_30m_s",
+    "40m": "split_40m_s",
+    "top": "top_pct_vmax",
+    "%vmax": "top_pct_vmax",
+    "pct_vmax": "top_pct_vmax",
+    "intensity": "top_pct_vmax",
+    "hv": "hv_reps",
+    "reps": "hv_reps",
+    "gct": "ground_contact_ms",
+    "gc": "ground_contact_ms",
+    "contact": "ground_contact_ms",
+    "asym": "step_asymmetry_pct",
+    "asymmetry": "step_asymmetry_pct",
+    "step_asym": "step_asymmetry_pct",
+    "cmj": "cmj_cm",
+    "jump": "cmj_cm",
+    "hop": "hop_lsi_pct",
+    "hop%": "hop_lsi_pct",
+    "hop_lsi": "hop_lsi_pct",
+    "rsi": "rsi_lsi_pct",
+    "rsi_lsi": "rsi_lsi_pct",
+    "strength": "strength_lsi_pct",
+    "strength_lsi": "strength_lsi_pct",
+    "lsi": "strength_lsi_pct",
+    "nordic": "nordic_n",
+    "nordbord": "nordic_n",
+    "slhb": "slhb",
+    "bridge": "slhb",
+    "bridges": "slhb",
+    "slhb_inj": "slhb_reps_injured",
+    "slhb_uninj": "slhb_reps_uninjured",
+    "heel": "heel",
+    "heels": "heel",
+    "slcr": "heel",
+    "heel_raise": "heel",
+    "heel_raises": "heel",
+    "calf_raise": "heel",
+    "calf_raises": "heel",
+    "heel_inj": "heel_raise_reps_injured",
+    "heel_uninj": "heel_raise_reps_uninjured",
+}
+# Words that may sit between items and carry no value.
+_FILLERS = {"and", "split", "splits", "best", "time", "today", "my", "was", "the", "then", "with"}
+_PHRASES = (
+    (r"\btop\s+speed\b", "topspeed"),
+    (r"\bmax(?:imum)?\s+speed\b", "maxspeed"),
+    (r"\bmax\s+velocity\b", "maxspeed"),
+    (r"\bheel\s+raises?\b", "heel_raise"),
+    (r"\bcalf\s+raises?\b", "calf_raise"),
+    (r"\bground\s+contact(?:\s+time)?\b", "gct"),
+    (r"\bkm\s*/\s*h(?:our)?\b", "km/h"),
+    (r"\bm\s*/\s*s(?:ec)?\b", "m/s"),
+    (r"\b([1-4]0)\s*-?\s*(?:m|metres?|meters?)\b(?!/)", r"\1m"),
+)
+_CANONICAL = "|".join(sorted((re.escape(k) for k in SPECS), key=len, reverse=True))
+_TOKEN = re.compile(
+    rf"(?P<key>\b(?:{_CANONICAL})\b|\b[1-4]0m(?![a-z/]))"
+    r"|(?P<unit>km/h|m/s)"
+    r"|(?P<num>\d+(?:\.\d+)?|\.\d+)"
+    r"|(?P<word>[a-z_%]+)"
+    r"|(?P<slash>/)"
+    r"|(?P<other>\S)"
+)
+_UNIT_WORDS = {unit for spec in SPECS.values() for unit, _ in spec.units}
+MAX_INPUT_CHARS = 600
+
+
+@dataclass(frozen=True)
+class MetricsParse:
+    """The outcome of reading a metrics line: validated metrics, or what was wrong."""
+
+    metrics: Metrics | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the line was understood and every value is plausible."""
+        return self.metrics is not None and not self.problems
+
+
+@dataclass(frozen=True)
+class ValueParse:
+    """The outcome of reading one typed value for a known metric."""
+
+    value: float | int | None
+    problem: str | None = None
+
+
+def _normalise(text: str) -> str:
+    lowered = text.lower()
+    lowered = re.sub(r"(?<=\d),(?=\d)", ".", lowered)  # decimal comma: "8,7"
+    lowered = re.sub(r"[=:;,]", " ", lowered)
+    for pattern, replacement in _PHRASES:
+        lowered = re.sub(pattern, replacement, lowered)
+    return lowered
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        found.append((kind, match.group()))
+    return found
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
+    """Convert ``raw`` typed with ``unit`` to the metric's unit and check its bounds."""
+    spec = SPECS[key]
+    factor = 1.0
+    if unit is not None:
+        factors = dict(spec.units)
+        if unit not in factors:
+            expected = " or ".join(dict.fromkeys(u for u, _ in spec.units)) or spec.unit
+            return ValueParse(
+                None, f"{spec.label}: '{unit}' is not a unit I can use here (expected {expected})."
+            )
+        factor = factors[unit]
+    value = raw * factor
+    if not math.isfinite(value):
+        return ValueParse(None, f"{spec.label}: {raw} is not a number I can use.")
+    if spec.integer:
+        if value != int(value):
+            return ValueParse(None, f"{spec.label} must be a whole number (you typed {_fmt(raw)}).")
+        value = int(value)
+    else:
+        value = round(value, 3)
+    too_low = value <= spec.minimum if spec.min_exclusive else value < spec.minimum
+    if too_low:
+        why = f" ({spec.low_why})" if spec.low_why else ""
+        bound = "above" if spec.min_exclusive else "at least"
+        return ValueParse(
+            None,
+            f"{spec.label} {_fmt(value)} {spec.unit} looks wrong{why}: "
+            f"expected {bound} {_fmt(spec.minimum)} {spec.unit}.",
+        )
+    if value > spec.maximum:
+        why = f" ({spec.high_why})" if spec.high_why else ""
+        return ValueParse(
+            None,
+            f"{spec.label} {_fmt(value)} {spec.unit} looks wrong{why}: "
+            f"expected at most {_fmt(spec.maximum)} {spec.unit}.",
+        )
+    return ValueParse(value)
+
+
+def parse_metric_value(key: str, text: str) -> ValueParse:
+    """Read one value typed for metric ``key`` (step-by-step entry), e.g. '8,7' or '31 km/h'."""
+    if key not in SPECS:
+        raise KeyError(key)
+    spec = SPECS[key]
+    if len(text) > MAX_INPUT_CHARS:
+        return ValueParse(None, f"That is too long: please type just the {spec.label}.")
+    tokens = [t for t in _tokens(_normalise(text)) if not (t[0] == "word" and t[1] in _FILLERS)]
+    if (tokens and tokens[0][0] == "key") or (tokens and ALIASES.get(tokens[0][1]) == key):
+        tokens = tokens[1:]  # the athlete repeated the name: "vmax 8.7"
+    if not tokens or tokens[0][0] != "num":
+        return ValueParse(
+            None, f"Please type the {spec.label} as a number in {spec.unit}, e.g. {_example(key)}."
+        )
+    unit = None
+    if len(tokens) == 2 and tokens[1][0] in ("word", "unit"):
+        unit = tokens[1][1]
+    elif len(tokens) != 1:
+        return ValueParse(
+            None,
+            f"Please type only the {spec.label}, as a number in {spec.unit}, e.g. {_example(key)}.",
+        )
+    return check_value(key, float(tokens[0][1]), unit)
+
+
+def _example(key: str) -> str:
+    examples = {
+        "vmax_ms": "8.7",
+        "split_10m_s": "1.82",
+        "split_20m_s": "3.05",
+        "split_30m_s": "4.11",
+        "split_40m_s": "5.20",
+    }
+    return examples.get(key, "12")
+
+
+def parse_metrics_line(text: str) -> MetricsParse:
+    """Read a one-line metrics entry; return validated Metrics or the problems found."""
+    if len(text) > MAX_INPUT_CHARS:
+        return MetricsParse(
+            None,
+            (
+                f"That message is too long (over {MAX_INPUT_CHARS} "
+                "characters). Please send just the metrics.",
+            ),
+        )
+    tokens = _tokens(_normalise(text))
+    values: dict[str, float | int] = {}
+    problems: list[str] = []
+    i = 0
+    while i < len(tokens):
+        kind, word = tokens[i]
+        if kind == "word" and word in _FILLERS:
+            i += 1
+            continue
+        if kind == "num":
+            problems.append(
+                f"'{word}' has no name in front of it: write e.g. '10m 1.82' or 'vmax 8.7'."
+            )
+            i += 1
+            if _is_unit_here(tokens, i, _UNIT_WORDS):
+                i += 1
+            continue
+        name = ALIASES.get(word) if kind in ("key", "word") else None
+        if name is None:
+            problems.append(_unknown(word, first=not any("Names I" in p for p in problems)))
+            i += 1
+            continue
+        i += 1
+        i = _read_item(name, word, tokens, i, values, problems)
+    if not values and not problems:
+        problems.append(
+            "I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 vmax 8.7 hop 92'."
+        )
+    problems.extend(_cross_checks(values))
+    if problems:
+        return MetricsParse(None, tuple(dict.fromkeys(problems)))
+    try:
+        metrics = Metrics.model_validate(values)
+    except ValidationError as error:  # a guard: the bounds above mirror the model's
+        return MetricsParse(None, tuple(_validation_problems(error)))
+    return MetricsParse(metrics)
+
+
+def _read_item(
+    name: str,
+    word: str,
+    tokens: list[tuple[str, str]],
+    i: int,
+    values: dict[str, float | int],
+    problems: list[str],
+) -> int:
+    """Read the number(s) and unit after a metric name; return the next token position."""
+    if i >= len(tokens) or tokens[i][0] != "num":
+        problems.append(f"'{word}' needs a number after it, e.g. '{word} {_example(name)}'.")
+        return i
+    first = float(tokens[i][1])
+    i += 1
+    second: float | None = None
+    if i + 1 < len(tokens) and tokens[i][0] == "slash" and tokens[i + 1][0] == "num":
+        second = float(tokens[i + 1][1])
+        i += 2
+    unit = None
+    if _is_unit_here(tokens, i, _UNIT_WORDS):
+        unit = tokens[i][1]
+        i += 1
+    if name in _PAIRS:
+        keys: tuple[str, ...] = _PAIRS[name]
+        numbers: tuple[float, ...] = (first,) if second is None else (first, second)
+    elif second is not None:
+        problems.append(f"'{word}' takes one value, not '{_fmt(first)}/{_fmt(second)}'.")
+        return i
+    else:
+        keys, numbers = (name,), (first,)
+    for key, number in zip(keys, numbers, strict=False):
+        checked = check_value(key, number, unit)
+        if checked.problem is not None:
+            problems.append(checked.problem)
+        elif key in values and values[key] != checked.value:
+            problems.append(
+                f"{SPECS[key].label} is given twice ({_fmt(values[key])} and "
+                f"{_fmt(checked.value or 0)}): please give it once."
+            )
+        elif checked.value is not None:
+            values[key] = checked.value
+    return i
+
+
+def _is_unit_here(tokens: list[tuple[str, str]], i: int, units: set[str]) -> bool:
+    """A unit word sits at ``i`` (and is not the name of the next item, e.g. 'reps 6')."""
+    if i >= len(tokens):
+        return False
+    kind, word = tokens[i]
+    if kind == "unit":
+        return True
+    if kind != "word" or word not in units:
+        return False
+    followed_by_number = i + 1 < len(tokens) and tokens[i + 1][0] == "num"
+    return not (followed_by_number and word in ALIASES)
+
+
+def _unknown(word: str, first: bool) -> str:
+    if word == "-":
+        return "Values cannot be negative: please remove the '-'."
+    if not first:
+        return f"I don't know '{word}' either."
+    return (
+        f"I don't know '{word}'. Names I understand: 10m, 20m, 30m, 40m (splits in s), "
+        "vmax (m/s or km/h), top (% of Vmax), hv (reps), hop, rsi, strength (LSI %), "
+        "cmj (cm), nordic (N), gct (ms), asym (%), slhb and heel (injured/uninjured reps)."
+    )
+
+
+def _cross_checks(values: dict[str, float | int]) -> list[str]:
+    """Splits over longer distances must take longer."""
+    problems: list[str] = []
+    splits = [(d, values.get(f"split_{d}m_s")) for d in (10, 20, 30, 40)]
+    present = [(d, v) for d, v in splits if v is not None]
+    for (d1, v1), (d2, v2) in itertools.pairwise(present):
+        if v1 >= v2:
+            problems.append(
+                f"The {d1} m split ({_fmt(v1)} s) should be shorter than the {d2} m split "
+                f"({_fmt(v2)} s): please check both."
+            )
+    return problems
+
+
+def _validation_problems(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else "value"
+        label = SPECS[key].label if key in SPECS else key
+        problems.append(f"{label}: {item['msg']}.")
+    return problems
+
+
+def metrics_to_line(metrics: Metrics) -> str:
+    """Write metrics back in the one-line form the parser reads (for echoes and tests)."""
+    parts = []
+    for key, value in metrics.model_dump(exclude_none=True).items():
+        parts.append(f"{key} {_fmt(value)}")
+    return " ".join(parts)
+
+
+def metrics_dict(metrics: Metrics) -> dict[str, Any]:
+    """Return only the metrics that were given, as plain JSON-ready values."""
+    return metrics.model_dump(exclude_none=True)

@@ -1,0 +1,211 @@
+"""Turning what the athlete sent (a button press or typed text) into a stored answer value.
+
+Typed text is accepted only when it fits the question; anything else gives a short, friendly
+correction naming what was wrong and what is expected. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from bot import texts
+from bot.metrics_parser import parse_metric_value, parse_metrics_line
+from bot.questionnaires.model import Answers, Option, Question, QuestionContext
+from bot.timezones import resolve_typed_zone
+
+MAX_TEXT = 300
+MAX_INJURY_AGE_DAYS = 366
+_NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-ins avoid it
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A valid answer value, ready to store."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Why the input does not answer the question (shown to the athlete)."""
+
+    message: str
+
+
+Parsed = Accepted | Rejected
+
+
+def _clean(text: str) -> str:
+    without_controls = "".join(
+        ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \n"
+    )
+    return re.sub(r"\s+", " ", without_controls).strip()
+
+
+def _match_option(options: tuple[Option, ...], text: str) -> Option | None:
+    wanted = _letters(text)
+    if not wanted:
+        return None
+    for option in options:
+        if _letters(option.label) == wanted or (
+            isinstance(option.value, str) and _letters(option.value) == wanted
+        ):
+            return option
+    return None
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _number(text: str) -> float | None:
+    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:[a-z%]{0,8})\s*", text.lower())
+    if not match:
+        return None
+    value = float(match.group(1).replace(",", "."))
+    return value if math.isfinite(value) else None
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
+    """Read typed ``text`` as the answer to ``question``; never raises on bad input."""
+    if len(text) > MAX_TEXT:
+        return Rejected(texts.TEXT_TOO_LONG.format(limit=MAX_TEXT))
+    cleaned = _clean(text)
+    options = question.render_options(ctx, answers)
+    option = _match_option(options, cleaned)
+    if option is not None and question.kind != "multi":
+        return Accepted(option.value)
+    if question.metric:
+        checked = parse_metric_value(question.metric, cleaned)
+        if checked.problem is not None:
+            return Rejected(checked.problem)
+        return Accepted(checked.value)
+    if question.kind in ("scale10", "hooper", "number"):
+        return _parse_number(question, cleaned)
+    if question.kind == "date":
+        return _parse_date(cleaned, ctx.today or dt.date.today())
+    if question.kind == "time":
+        return _parse_time(cleaned)
+    if question.kind == "text":
+        return _parse_text(question, cleaned)
+    if question.kind == "metrics":
+        return _parse_metrics(cleaned)
+    if question.kind == "timezone":
+        zone = resolve_typed_zone(cleaned)
+        return Accepted(zone) if zone else Rejected(texts.ZONE_UNKNOWN)
+    if question.kind == "multi" and _letters(cleaned) in ("none", "no", "nothing", "none of these"):
+        return Accepted([])
+    return Rejected(texts.USE_BUTTONS)
+
+
+def _parse_number(question: Question, text: str) -> Parsed:
+    low = question.minimum if question.minimum is not None else 0
+    high = question.maximum if question.maximum is not None else math.inf
+    value = _number(text)
+    if value is None:
+        if question.kind in ("scale10", "hooper"):
+            return Rejected(texts.PICK_NUMBER.format(low=_fmt(low), high=_fmt(high)))
+        example = _fmt(low if low > 0 else min(high, 7.5 if not question.integer else 7))
+        return Rejected(texts.NUMBER_EXPECTED.format(label=question.label.lower(), example=example))
+    if not low <= value <= high:
+        return Rejected(
+            texts.NUMBER_RANGE.format(
+                label=question.label,
+                low=_fmt(low),
+                high=_fmt(high),
+                unit=question.unit,
+                value=_fmt(value),
+            )
+        )
+    if question.integer:
+        if value != int(value):
+            return Rejected(texts.WHOLE_NUMBER.format(label=question.label, value=_fmt(value)))
+        return Accepted(int(value))
+    return Accepted(round(value, 2))
+
+
+def parse_date(text: str, today: dt.date) -> dt.date | None:
+    """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26), or a word."""
+    lowered = text.lower().strip()
+    words = {"today": 0, "yesterday": 1}
+    if lowered in words:
+        return today - dt.timedelta(days=words[lowered])
+    ago = re.fullmatch(r"(\d{1,3}) days? ago", lowered)
+    if ago:
+        return today - dt.timedelta(days=int(ago.group(1)))
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lowered)
+    day_first = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?", lowered)
+    try:
+        if iso:
+            return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        if day_first:
+            year_text = day_first.group(3)
+            year = today.year if year_text is None else int(year_text)
+            if year < 100:
+                year += 2000
+            return dt.date(year, int(day_first.group(2)), int(day_first.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _parse_date(text: str, today: dt.date) -> Parsed:
+    date = parse_date(text, today)
+    if date is None:
+        return Rejected(texts.DATE_EXPECTED)
+    if date > today:
+        return Rejected(texts.DATE_IN_FUTURE)
+    if (today - date).days > MAX_INJURY_AGE_DAYS:
+        return Rejected(texts.DATE_TOO_OLD)
+    return Accepted(date.isoformat())
+
+
+def parse_time(text: str) -> dt.time | None:
+    """Read a clock time: 7, 7:30, 07.30, 0730, 7am, 7:30 pm."""
+    lowered = text.lower().replace(" ", "")
+    match = re.fullmatch(r"(\d{1,2})(?:[:.h]?(\d{2}))?(am|pm|h)?", lowered)
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3) == "pm" and hour < 12:
+        hour += 12
+    if match.group(3) == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return dt.time(hour, minute)
+
+
+def _parse_time(text: str) -> Parsed:
+    time = parse_time(text)
+    if time is None:
+        return Rejected(texts.TIME_EXPECTED)
+    if time.hour in _NIGHT_HOURS:
+        return Rejected(texts.TIME_NIGHT)
+    return Accepted(time.strftime("%H:%M"))
+
+
+def _parse_text(question: Question, text: str) -> Parsed:
+    limit = int(question.maximum or 60)
+    if not re.search(r"[^\W\d_]", text):
+        return Rejected(texts.TEXT_EMPTY)
+    if len(text) > limit:
+        return Rejected(texts.TEXT_TOO_LONG.format(limit=limit))
+    return Accepted(text)
+
+
+def _parse_metrics(text: str) -> Parsed:
+    result = parse_metrics_line(text)
+    if result.metrics is not None and result.ok:
+        return Accepted(result.metrics.model_dump(exclude_none=True))
+    lines = [texts.PROBLEMS_INTRO, *(f"• {p}" for p in result.problems), texts.PROBLEMS_OUTRO]
+    return Rejected("\n".join(lines))

@@ -1,0 +1,55 @@
+"""Small builders shared by the questionnaire definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot import texts
+from bot.questionnaires.model import Answers, Option, Prompt, Question, QuestionContext
+
+
+def choices(labels: Mapping[Any, str]) -> tuple[Option, ...]:
+    """Return one option per (value, label) pair, in order."""
+    return tuple(Option(label, value) for value, label in labels.items())
+
+
+YES_NO = (Option(texts.YES, True), Option(texts.NO, False))
+SCALE_0_10 = tuple(Option(str(n), n) for n in range(11))
+
+
+def hooper_options(low: str, high: str) -> tuple[Option, ...]:
+    """Return the 1..7 buttons, with the anchor words on the two ends."""
+    return tuple(
+        Option(f"{n} · {low}" if n == 1 else f"{n} · {high}" if n == 7 else str(n), n)
+        for n in range(1, 8)
+    )
+
+
+def scale(key: str, prompt: Prompt, label: str, **kwargs: Any) -> Question:
+    """A 0–10 item answered with one tap on the two-row grid (typing a number also works)."""
+    return Question(
+        key=key,
+        kind="scale10",
+        prompt=prompt,
+        options=SCALE_0_10,
+        minimum=0,
+        maximum=10,
+        integer=True,
+        label=label,
+        **kwargs,
+    )
+
+
+def yes_no(key: str, prompt: Prompt, label: str, **kwargs: Any) -> Question:
+    """A yes/no item (stored as a bool)."""
+    return Question(key=key, kind="single", prompt=prompt, options=YES_NO, label=label, **kwargs)
+
+
+def answered(key: str, *values: Any) -> Any:
+    """A condition: the answer to ``key`` is one of ``values``."""
+
+    def condition(answers: Answers, ctx: QuestionContext) -> bool:
+        return key in answers and answers[key] in values
+
+    return condition

@@ -1,0 +1,109 @@
+"""Declarative building blocks of a questionnaire: questions, options, answer kinds.
+
+A questionnaire is an ordered tuple of questions. Each question names the data-dictionary key
+its answer is stored under, how it is answered (a button, a number typed, ...), and when it
+applies. Nothing here talks to Telegram or the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AnswerKind = Literal[
+    "single",  # one tap on one of the options
+    "multi",  # toggle several options, then "Done"; a "None of these" button answers []
+    "scale10",  # 0..10 button grid (two rows)
+    "hooper",  # 1..7 buttons with the anchor words on the ends
+    "number",  # a typed number within bounds; options are shortcut buttons
+    "date",  # a typed date (or a shortcut button such as "Today")
+    "time",  # a typed local time HH:MM (or a shortcut button)
+    "text",  # free text (or a suggestion button)
+    "metrics",  # a typed line of sprint metrics, parsed by bot.metrics_parser
+    "timezone",  # a city button, a typed IANA name or city, or a shared location
+]
+
+Answers = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class QuestionContext:
+    """What the questions may depend on besides earlier answers."""
+
+    injury: str | None = None  # "hamstring" | "calf"
+    stage: str | None = None  # current protocol stage id, e.g. "H2"
+    today: dt.date | None = None  # the athlete's local date
+    stage_checks: tuple[str, ...] = ()  # functional-check keys the current stage asks for
+    has_clinician: bool = False
+    baseline: Mapping[str, Any] | None = None  # the athlete's stored baseline metrics
+
+
+@dataclass(frozen=True)
+class Option:
+    """One button: what the athlete sees and the value stored when it is pressed."""
+
+    label: str
+    value: Any
+
+
+Prompt = str | Callable[[QuestionContext, Answers], str]
+Options = tuple[Option, ...] | Callable[[QuestionContext, Answers], tuple[Option, ...]]
+Condition = Callable[[Answers, QuestionContext], bool]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item of a questionnaire.
+
+    ``key`` is where the answer is stored. ``when`` says whether the item applies given the
+    answers so far; ``resets`` maps an answer value to the keys that value clears again
+    (e.g. "No, type the metrics again" clears the metrics).
+    """
+
+    key: str
+    kind: AnswerKind
+    prompt: Prompt
+    options: Options = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    unit: str = ""
+    label: str = ""  # short name used in corrections and summaries
+    when: Condition | None = None
+    resets: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
+    none_label: str = ""  # multi only: the one-tap "none" button
+    metric: str = ""  # number only: a Metrics key whose own bounds and units apply
+
+    def render_prompt(self, ctx: QuestionContext, answers: Answers) -> str:
+        """Return the prompt text for this athlete and these answers."""
+        return self.prompt(ctx, answers) if callable(self.prompt) else self.prompt
+
+    def render_options(self, ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+        """Return the buttons for this athlete and these answers."""
+        return self.options(ctx, answers) if callable(self.options) else self.options
+
+    def applies(self, answers: Answers, ctx: QuestionContext) -> bool:
+        """Whether this item is asked, given the answers so far."""
+        return self.when is None or self.when(answers, ctx)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """An ordered set of questions; ``stop_when`` ends it early (e.g. a red flag)."""
+
+    name: str
+    questions: tuple[Question, ...]
+    stop_when: Condition | None = None
+
+    def index_of(self, key: str) -> int:
+        """Return the position of the question stored under ``key``."""
+        for i, question in enumerate(self.questions):
+            if question.key == key:
+                return i
+        raise KeyError(key)
+
+    def question(self, key: str) -> Question:
+        """Return the question stored under ``key``."""
+        return self.questions[self.index_of(key)]

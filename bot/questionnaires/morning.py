@@ -1,0 +1,103 @@
+"""The morning readiness check-in (reference §4.1, M0–M9; keys from the data dictionary)."""
+
+from __future__ import annotations
+
+import re
+
+from bot import texts
+from bot.questionnaires.common import choices, hooper_options, scale
+from bot.questionnaires.model import Answers, Option, Question, QuestionContext, Questionnaire
+from engine.models import RED_FLAGS
+
+# The test gets harder from stage 3 of either protocol (H3 / C3), per the reference.
+_LATE_STAGE_FROM = 3
+
+
+def stage_number(stage: str | None) -> int | None:
+    """Return the number inside a stage id such as "H3" (None if there is none)."""
+    if not stage:
+        return None
+    match = re.search(r"\d+", stage)
+    return int(match.group()) if match else None
+
+
+def provocation_test(injury: str | None, stage: str | None) -> str:
+    """Return exactly what the athlete does for the daily provocation test (M2)."""
+    number = stage_number(stage)
+    late = number is not None and number >= _LATE_STAGE_FROM
+    if injury == "calf":
+        return texts.PROVOCATION_CALF_LATE if late else texts.PROVOCATION_CALF
+    return texts.PROVOCATION_HAMSTRING_LATE if late else texts.PROVOCATION_HAMSTRING
+
+
+def _pain_test_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    return texts.ASK_PAIN_TEST.format(test=provocation_test(ctx.injury, ctx.stage))
+
+
+def _tightness_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    return texts.ASK_TIGHTNESS_CALF if ctx.injury == "calf" else texts.ASK_TIGHTNESS_HAMSTRING
+
+
+def has_red_flag(answers: Answers, ctx: QuestionContext) -> bool:
+    """A red flag was reported: the check-in stops at once."""
+    flags = answers.get("red_flags")
+    return isinstance(flags, list) and len(flags) > 0
+
+
+def _hooper(key: str, prompt: str, low: str, high: str, label: str) -> Question:
+    return Question(
+        key=key,
+        kind="hooper",
+        prompt=prompt,
+        options=hooper_options(low, high),
+        minimum=1,
+        maximum=7,
+        integer=True,
+        label=label,
+    )
+
+
+RED_FLAG_OPTIONS: tuple[Option, ...] = choices(
+    {flag: texts.RED_FLAG_LABELS[flag] for flag in RED_FLAGS}
+)
+
+MORNING = Questionnaire(
+    name="morning",
+    stop_when=has_red_flag,
+    questions=(
+        Question(
+            key="red_flags",
+            kind="multi",
+            prompt=texts.ASK_RED_FLAGS,
+            options=RED_FLAG_OPTIONS,
+            label="warning signs",
+            none_label=texts.NONE_OF_THESE,
+        ),
+        scale("pain_rest", texts.ASK_PAIN_REST, "Pain at rest"),
+        scale("pain_test", _pain_test_prompt, "Pain during the test"),
+        scale("tightness", _tightness_prompt, "Tightness"),
+        scale("confidence", texts.ASK_CONFIDENCE, "Confidence"),
+        _hooper(
+            "sleep_quality",
+            texts.ASK_SLEEP_QUALITY,
+            texts.HOOPER_LOW_GOOD,
+            texts.HOOPER_HIGH_BAD,
+            "Sleep quality",
+        ),
+        _hooper("fatigue", texts.ASK_FATIGUE, texts.HOOPER_LOW, texts.HOOPER_HIGH, "Fatigue"),
+        _hooper("stress", texts.ASK_STRESS, texts.HOOPER_LOW, texts.HOOPER_HIGH, "Stress"),
+        _hooper(
+            "soreness", texts.ASK_SORENESS, texts.HOOPER_LOW, texts.HOOPER_HIGH, "Muscle soreness"
+        ),
+        Question(
+            key="sleep_hours",
+            kind="number",
+            prompt=texts.ASK_SLEEP_HOURS,
+            options=tuple(Option(f"{h:g}", h) for h in (5, 6, 6.5, 7, 7.5, 8, 8.5, 9)),
+            minimum=0,
+            maximum=16,
+            unit=" h",
+            label="Hours slept",
+        ),
+    ),
+)

@@ -1,0 +1,290 @@
+"""Onboarding: consent, injury, sport, baseline, time zone and check-in time, then confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot import texts
+from bot.questionnaires.common import answered, choices
+from bot.questionnaires.model import Answers, Option, Question, QuestionContext, Questionnaire
+from bot.questionnaires.summary import MECHANISM_LABELS, describe_metrics, onboarding_summary
+from bot.timezones import REGIONS
+
+AGREE = (Option("I agree", True), Option("I don't agree", False))
+MUSCLES = {
+    "hamstring": {
+        "biceps_femoris": "Biceps femoris (outer)",
+        "semimembranosus": "Semimembranosus (inner)",
+        "semitendinosus": "Semitendinosus (inner)",
+        "unknown": "Don't know",
+    },
+    "calf": {"soleus": "Soleus (deep)", "gastrocnemius": "Gastrocnemius", "unknown": "Don't know"},
+}
+GRADES = {0: "0", 1: "1", 2: "2", 3: "3", 4: "4", None: "Not graded / don't know"}
+SPORTS = (
+    "Football (soccer)",
+    "Rugby",
+    "Athletics (sprints)",
+    "Australian football",
+    "American football",
+    "Field hockey",
+    "Basketball",
+    "Cricket",
+)
+CHECKIN_TIMES = ("06:00", "06:30", "07:00", "07:30", "08:00", "08:30", "09:00", "10:00")
+CONFIRM = (Option("✅ Confirm", True), Option("✏️ Start again", False))
+_DETAIL_KEYS = (
+    "injury",
+    "muscle",
+    "side",
+    "grade",
+    "injury_date",
+    "mechanism",
+    "sport",
+    "baseline",
+    "tz_region",
+    "timezone",
+    "checkin_time",
+)
+
+
+def consent_declined(answers: Answers, ctx: QuestionContext) -> bool:
+    """The athlete refused a consent: onboarding ends and nothing is kept."""
+    return answers.get("consent_store") is False or answers.get("consent_share") is False
+
+
+def chosen_zone(answers: Answers) -> str | None:
+    """Return the IANA zone chosen: a city button, or a zone typed/located at the region step."""
+    zone = answers.get("timezone")
+    if isinstance(zone, str):
+        return zone
+    region = answers.get("tz_region")
+    return region if isinstance(region, str) and "/" in region else None
+
+
+def _muscle_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    return choices(MUSCLES.get(str(answers.get("injury")), MUSCLES["hamstring"]))
+
+
+def _date_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    today = ctx.today or dt.date.today()
+    labels = ("Today", "Yesterday", "2 days ago", "3 days ago")
+    return tuple(
+        Option(label, (today - dt.timedelta(days=n)).isoformat()) for n, label in enumerate(labels)
+    )
+
+
+def region_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    """The region buttons of the time-zone picker."""
+    return tuple(Option(region, region) for region in REGIONS)
+
+
+def city_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    """The city buttons of the region picked at the previous step."""
+    cities = REGIONS.get(str(answers.get("tz_region")), ())
+    return tuple(Option(city.name, city.zone) for city in cities)
+
+
+def region_picked(answers: Answers, ctx: QuestionContext) -> bool:
+    """A region button was pressed (not a zone typed or found from a location)."""
+    return answers.get("tz_region") in REGIONS
+
+
+def _summary(ctx: QuestionContext, answers: Answers) -> str:
+    return onboarding_summary(answers, chosen_zone(answers))
+
+
+def timezone_questions(when: Any = None) -> tuple[Question, Question]:
+    """The two-step time-zone picker (region, then city), shared with /settings."""
+
+    def both(answers: Answers, ctx: QuestionContext) -> bool:
+        return (when is None or when(answers, ctx)) and region_picked(answers, ctx)
+
+    return (
+        Question(
+            key="tz_region",
+            kind="timezone",
+            prompt=texts.ASK_TZ_REGION,
+            options=region_options,
+            label="Time zone",
+            when=when,
+        ),
+        Question(
+            key="timezone",
+            kind="timezone",
+            prompt=texts.ASK_TZ_CITY,
+            options=city_options,
+            label="Time zone",
+            when=both,
+        ),
+    )
+
+
+def checkin_time_question(when: Any = None) -> Question:
+    """The morning check-in time (local, HH:MM), shared with /settings."""
+    return Question(
+        key="checkin_time",
+        kind="time",
+        prompt=texts.ASK_CHECKIN_TIME,
+        options=tuple(Option(t, t) for t in CHECKIN_TIMES),
+        label="Check-in time",
+        when=when,
+    )
+
+
+ONBOARDING = Questionnaire(
+    name="onboarding",
+    stop_when=consent_declined,
+    questions=(
+        Question(
+            key="consent_store",
+            kind="single",
+            prompt=texts.CONSENT_STORE,
+            options=AGREE,
+            label="Consent to store health data",
+        ),
+        Question(
+            key="consent_share",
+            kind="single",
+            prompt=texts.CONSENT_SHARE,
+            options=AGREE,
+            label="Consent to share with the clinician",
+        ),
+        Question(
+            key="injury",
+            kind="single",
+            prompt=texts.ASK_INJURY,
+            options=(Option("Hamstring", "hamstring"), Option("Calf", "calf")),
+            label="Injury",
+        ),
+        Question(
+            key="muscle",
+            kind="single",
+            prompt=texts.ASK_MUSCLE,
+            options=_muscle_options,
+            label="Muscle",
+        ),
+        Question(
+            key="side",
+            kind="single",
+            prompt=texts.ASK_SIDE,
+            options=(Option("Left", "left"), Option("Right", "right")),
+            label="Side",
+        ),
+        Question(
+            key="grade",
+            kind="single",
+            prompt=texts.ASK_GRADE,
+            options=choices(GRADES),
+            label="Grade",
+        ),
+        Question(
+            key="injury_date",
+            kind="date",
+            prompt=texts.ASK_INJURY_DATE,
+            options=_date_options,
+            label="Injury date",
+        ),
+        Question(
+            key="mechanism",
+            kind="single",
+            prompt=texts.ASK_MECHANISM,
+            options=choices(MECHANISM_LABELS),
+            label="Mechanism",
+        ),
+        Question(
+            key="sport",
+            kind="text",
+            prompt=texts.ASK_SPORT,
+            options=tuple(Option(s, s) for s in SPORTS),
+            maximum=60,
+            label="Sport",
+        ),
+        Question(
+            key="baseline",
+            kind="metrics",
+            prompt=texts.ASK_BASELINE,
+            options=(Option(texts.SKIP, {}),),
+            label="Baseline",
+        ),
+        *timezone_questions(),
+        checkin_time_question(),
+        Question(
+            key="confirm",
+            kind="single",
+            prompt=_summary,
+            options=CONFIRM,
+            label="Confirmed",
+            resets={False: _DETAIL_KEYS},
+        ),
+    ),
+)
+
+SETTINGS = Questionnaire(
+    name="settings",
+    questions=(
+        Question(
+            key="setting",
+            kind="single",
+            prompt=texts.ASK_SETTING,
+            options=choices(texts.SETTING_LABELS),
+            label="Setting",
+        ),
+        *timezone_questions(when=answered("setting", "timezone")),
+        checkin_time_question(when=answered("setting", "checkin_time")),
+        Question(
+            key="language",
+            kind="single",
+            prompt=texts.ASK_LANGUAGE,
+            options=choices(texts.LANGUAGE_LABELS),
+            label="Language",
+            when=answered("setting", "language"),
+        ),
+    ),
+)
+
+
+def _declined(answers: Answers, ctx: QuestionContext) -> bool:
+    return answers.get("confirm_1") is False or answers.get("confirm_2") is False
+
+
+DELETE = Questionnaire(
+    name="delete",
+    stop_when=_declined,
+    questions=(
+        Question(
+            key="confirm_1",
+            kind="single",
+            prompt=texts.DELETE_CONFIRM_1,
+            options=(Option(texts.DELETE_YES_1, True), Option(texts.DELETE_NO, False)),
+            label="Delete",
+        ),
+        Question(
+            key="confirm_2",
+            kind="single",
+            prompt=texts.DELETE_CONFIRM_2,
+            options=(Option(texts.DELETE_YES_2, True), Option(texts.DELETE_NO, False)),
+            label="Delete",
+        ),
+    ),
+)
+
+
+def _baseline_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    current = describe_metrics(ctx.baseline) if ctx.baseline else texts.BASELINE_NONE
+    return texts.ASK_BASELINE_COMMAND.format(current=current)
+
+
+BASELINE = Questionnaire(
+    name="baseline",
+    questions=(
+        Question(
+            key="baseline",
+            kind="metrics",
+            prompt=_baseline_prompt,
+            options=(Option("Keep as it is", None),),
+            label="Baseline",
+        ),
+    ),
+)

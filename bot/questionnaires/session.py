@@ -1,0 +1,245 @@
+"""The post-session questionnaire (reference §4.2, S1–S12; keys from the data dictionary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import texts
+from bot.metrics_parser import SPECS
+from bot.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
+from bot.questionnaires.model import Answers, Option, Question, QuestionContext, Questionnaire
+from bot.questionnaires.summary import describe_metrics
+
+STEPS_MODE = "steps"
+FINISH = "finish"
+METRIC_PREFIX = "m_"
+CHECK_PREFIX = "check_"
+
+STEP_METRICS_COMMON = ("vmax_ms", "split_10m_s", "split_20m_s", "split_30m_s", "hv_reps")
+STEP_METRICS_BY_INJURY = {
+    "hamstring": ("strength_lsi_pct", "nordic_n", "slhb_reps_injured", "slhb_reps_uninjured"),
+    "calf": ("heel_raise_reps_injured", "heel_raise_reps_uninjured", "hop_lsi_pct", "rsi_lsi_pct"),
+}
+STEP_METRICS = tuple(
+    dict.fromkeys(
+        STEP_METRICS_COMMON + tuple(k for v in STEP_METRICS_BY_INJURY.values() for k in v)
+    )
+)
+
+BOOL_CHECKS = ("limp", "knee_extension_full", "full_training")
+PCT_CHECKS = ("slr_lsi_pct", "aket_lsi_pct", "dorsiflexion_asym_pct")
+PAIN_CHECKS = (
+    "walk_pain",
+    "single_leg_squat_pain",
+    "bike_pain",
+    "aket_pain",
+    "double_heel_raise_pain",
+    "jump_pain",
+    "hop_pain",
+    "palpation_pain",
+    "cod_pain",
+)
+CHECK_KEYS = PAIN_CHECKS + BOOL_CHECKS + PCT_CHECKS
+
+
+def collected_metrics(answers: Answers) -> dict[str, Any]:
+    """Return the metrics given so far, from the one-line entry or the step-by-step items."""
+    given = answers.get("metrics")
+    if isinstance(given, dict):
+        return dict(given)
+    if given == STEPS_MODE:
+        return {
+            key: answers[METRIC_PREFIX + key]
+            for key in STEP_METRICS
+            if isinstance(answers.get(METRIC_PREFIX + key), int | float)
+            and not isinstance(answers.get(METRIC_PREFIX + key), bool)
+        }
+    return {}
+
+
+def collected_checks(answers: Answers) -> dict[str, Any]:
+    """Return the functional checks answered (skipped ones are left out)."""
+    return {
+        key: answers[CHECK_PREFIX + key]
+        for key in CHECK_KEYS
+        if answers.get(CHECK_PREFIX + key) is not None
+    }
+
+
+def _metric_applies(key: str) -> Any:
+    def condition(answers: Answers, ctx: QuestionContext) -> bool:
+        if answers.get("metrics") != STEPS_MODE:
+            return False
+        wanted = STEP_METRICS_COMMON + STEP_METRICS_BY_INJURY.get(ctx.injury or "", ())
+        if key not in wanted:
+            return False
+        return all(answers.get(METRIC_PREFIX + k) != FINISH for k in STEP_METRICS)
+
+    return condition
+
+
+def _metric_question(key: str) -> Question:
+    spec = SPECS[key]
+    return Question(
+        key=METRIC_PREFIX + key,
+        kind="number",
+        prompt=texts.ASK_METRIC_STEP.format(
+            label=spec.label[:1].upper() + spec.label[1:], unit=spec.unit
+        ),
+        options=(Option(texts.SKIP, None), Option(texts.FINISH_METRICS, FINISH)),
+        minimum=spec.minimum,
+        maximum=spec.maximum,
+        integer=spec.integer,
+        unit=f" {spec.unit}",
+        label=spec.label,
+        when=_metric_applies(key),
+        metric=key,
+    )
+
+
+def _check_applies(key: str) -> Any:
+    def condition(answers: Answers, ctx: QuestionContext) -> bool:
+        return key in ctx.stage_checks
+
+    return condition
+
+
+def _check_question(key: str) -> Question:
+    prompt = texts.CHECK_PROMPTS[key]
+    not_done = Option(texts.NOT_DONE, None)
+    when = _check_applies(key)
+    label = key.replace("_", " ")
+    if key in BOOL_CHECKS:
+        return Question(
+            key=CHECK_PREFIX + key,
+            kind="single",
+            prompt=prompt,
+            label=label,
+            options=(Option(texts.YES, True), Option(texts.NO, False), not_done),
+            when=when,
+        )
+    if key in PCT_CHECKS:
+        return Question(
+            key=CHECK_PREFIX + key,
+            kind="number",
+            prompt=prompt,
+            label=label,
+            options=(not_done,),
+            minimum=0,
+            maximum=130,
+            unit=" %",
+            when=when,
+        )
+    return Question(
+        key=CHECK_PREFIX + key,
+        kind="scale10",
+        prompt=prompt,
+        label=label,
+        options=(*SCALE_0_10, not_done),
+        minimum=0,
+        maximum=10,
+        integer=True,
+        when=when,
+    )
+
+
+def _has_metrics(answers: Answers, ctx: QuestionContext) -> bool:
+    return bool(collected_metrics(answers))
+
+
+def _metrics_confirm_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    return texts.ASK_METRICS_CONFIRM.format(echo=describe_metrics(collected_metrics(answers)))
+
+
+def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:
+    pain = answers.get("pain_max")
+    return isinstance(pain, int) and pain >= 1
+
+
+_METRIC_KEYS = ("metrics", *(METRIC_PREFIX + k for k in STEP_METRICS))
+
+SESSION = Questionnaire(
+    name="session",
+    questions=(
+        Question(
+            key="completion",
+            kind="single",
+            prompt=texts.ASK_COMPLETION,
+            options=choices(texts.COMPLETION_LABELS),
+            label="Completed",
+        ),
+        Question(
+            key="completed_pct",
+            kind="number",
+            prompt=texts.ASK_COMPLETED_PCT,
+            options=tuple(Option(f"{p}%", p) for p in range(10, 100, 10)),
+            minimum=0,
+            maximum=100,
+            integer=True,
+            unit=" %",
+            label="Share of reps done",
+            when=answered("completion", "partial", "stopped"),
+        ),
+        Question(
+            key="stop_reason",
+            kind="single",
+            prompt=texts.ASK_STOP_REASON,
+            options=choices(texts.STOP_REASON_LABELS),
+            label="Reason",
+            when=answered("completion", "partial", "stopped"),
+        ),
+        scale("pain_max", texts.ASK_PAIN_MAX, "Worst pain"),
+        Question(
+            key="pain_location",
+            kind="single",
+            prompt=texts.ASK_PAIN_LOCATION,
+            options=choices(texts.PAIN_LOCATION_LABELS),
+            label="Pain location",
+            when=_some_pain,
+        ),
+        yes_no("sharp_pain", texts.ASK_SHARP_PAIN, "Sharp pain / pop"),
+        scale("tightness", texts.ASK_SESSION_TIGHTNESS, "Tightness"),
+        yes_no("held_back", texts.ASK_HELD_BACK, "Held back"),
+        scale("confidence", texts.ASK_SESSION_CONFIDENCE, "Confidence"),
+        scale("rpe", texts.ASK_RPE, "Session effort (RPE)"),
+        Question(
+            key="minutes",
+            kind="number",
+            prompt=texts.ASK_MINUTES,
+            options=tuple(Option(str(m), m) for m in (20, 30, 40, 45, 60, 75, 90, 120)),
+            minimum=1,
+            maximum=300,
+            integer=True,
+            unit=" min",
+            label="Minutes",
+        ),
+        Question(
+            key="pain_1h",
+            kind="scale10",
+            prompt=texts.ASK_PAIN_1H,
+            options=(*SCALE_0_10, Option(texts.SKIP, None)),
+            minimum=0,
+            maximum=10,
+            integer=True,
+            label="Pain 1 h after",
+        ),
+        *(_check_question(key) for key in CHECK_KEYS),
+        Question(
+            key="metrics",
+            kind="metrics",
+            prompt=texts.ASK_METRICS,
+            options=(Option(texts.STEP_BY_STEP, STEPS_MODE), Option(texts.NO_NUMBERS, {})),
+            label="Metrics",
+        ),
+        *(_metric_question(key) for key in STEP_METRICS),
+        Question(
+            key="metrics_confirm",
+            kind="single",
+            prompt=_metrics_confirm_prompt,
+            options=(Option(texts.YES_SAVE, True), Option(texts.NO_RETYPE, False)),
+            label="Metrics confirmed",
+            when=_has_metrics,
+            resets={False: _METRIC_KEYS},
+        ),
+    ),
+)

@@ -1,0 +1,105 @@
+"""The step machine: given the answers so far, which question comes next (or none).
+
+Pure functions over plain dicts, so the same answers always lead to the same step, whether
+they come from memory or from the database after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.questionnaires.model import Answers, Question, QuestionContext, Questionnaire
+
+DRAFT_PREFIX = "_draft:"
+
+
+@dataclass(frozen=True)
+class Step:
+    """The open question: its position in the questionnaire and the question itself."""
+
+    index: int
+    question: Question
+
+
+def next_step(q: Questionnaire, answers: Answers, ctx: QuestionContext) -> Step | None:
+    """Return the first applicable unanswered question, or None when the questionnaire is done.
+
+    A question counts as answered when its key is present (a skipped optional item is stored
+    as None). ``stop_when`` ends the questionnaire early, e.g. on a red flag.
+    """
+    if q.stop_when is not None and q.stop_when(answers, ctx):
+        return None
+    for index, question in enumerate(q.questions):
+        if question.key in answers:
+            continue
+        if question.applies(answers, ctx):
+            return Step(index, question)
+    return None
+
+
+def is_done(q: Questionnaire, answers: Answers, ctx: QuestionContext) -> bool:
+    """Whether nothing is left to ask."""
+    return next_step(q, answers, ctx) is None
+
+
+def apply_answer(q: Questionnaire, answers: Answers, key: str, value: Any) -> dict[str, Any]:
+    """Return the answers with ``key`` set to ``value`` (and any draft of it dropped).
+
+    If the question says this value resets other items, those answers are removed again, so
+    the step machine asks them anew; the value itself is not kept in that case.
+    """
+    updated = {k: v for k, v in answers.items() if k != DRAFT_PREFIX + key}
+    question = q.question(key)
+    reset = _reset_keys(question, value)
+    if reset is not None:
+        for k in (*reset, key):
+            updated.pop(k, None)
+        return updated
+    updated[key] = value
+    return updated
+
+
+def _reset_keys(question: Question, value: Any) -> tuple[str, ...] | None:
+    for trigger, keys in question.resets.items():
+        if type(trigger) is type(value) and trigger == value:
+            return keys
+    return None
+
+
+def draft(answers: Answers, key: str) -> list[Any]:
+    """Return the values toggled so far on a multi-select question (not yet submitted)."""
+    value = answers.get(DRAFT_PREFIX + key, [])
+    return list(value) if isinstance(value, list) else []
+
+
+def toggle_draft(answers: Answers, key: str, value: Any) -> dict[str, Any]:
+    """Return the answers with ``value`` toggled in the multi-select draft of ``key``."""
+    current = draft(answers, key)
+    if value in current:
+        current.remove(value)
+    else:
+        current.append(value)
+    updated = dict(answers)
+    updated[DRAFT_PREFIX + key] = current
+    return updated
+
+
+def final_answers(answers: Answers) -> dict[str, Any]:
+    """Return the answers without internal drafts."""
+    return {k: v for k, v in answers.items() if not k.startswith(DRAFT_PREFIX)}
+
+
+def position(q: Questionnaire, answers: Answers, ctx: QuestionContext) -> tuple[int, int]:
+    """Return (number of this question, total expected) for a "3 of 11" indicator.
+
+    Unanswered conditional items are counted only when they apply now, so the total can
+    shrink or grow as answers come in.
+    """
+    answered = sum(1 for question in q.questions if question.key in answers)
+    pending = sum(
+        1
+        for question in q.questions
+        if question.key not in answers and question.applies(answers, ctx)
+    )
+    return answered + 1, answered + pending

@@ -1,0 +1,328 @@
+"""Every text an athlete reads, in plain and friendly English.
+
+Kept in one place so wording can be reviewed (and later translated) without touching logic.
+Texts are plain (no Markdown/HTML parse mode), so athlete input echoed back cannot break them.
+"""
+
+from __future__ import annotations
+
+# --- Onboarding -------------------------------------------------------------------------------
+
+WELCOME = (
+    "Hi, I'm Sprintback 👋\n\n"
+    "I help you get back to full-speed sprinting after a hamstring or calf strain, step by step.\n"
+    "Each morning I ask a few quick questions (under a minute), tell you whether to train, and "
+    "give you today's session with target times. After training you tell me how it went.\n\n"
+    "What I am not: I support your clinician, I do not replace them. I am not a medical device "
+    "and I never diagnose. If something feels wrong, I stop your training and tell your "
+    "clinician."
+)
+WELCOME_WITH_CLINICIAN = "You joined through {clinician}'s link, so they will follow your progress."
+INVITE_UNKNOWN = (
+    "That invitation code is not valid (or has expired). You can carry on without it; your "
+    "clinician can send you a new link later."
+)
+ALREADY_ONBOARDED = (
+    "You are already set up. /plan shows today's session and /help lists everything."
+)
+LINKED_TO_CLINICIAN = (
+    "You are now linked with {clinician}. They will see your check-ins and reports."
+)
+
+CONSENT_STORE = (
+    "First, your consent.\n\n"
+    "To coach you I need to store health data: your injury, daily pain and wellbeing answers and "
+    "your training results. Only you, your linked clinician and the service admins can see it. "
+    "You can export it (/export) or delete it for good (/delete) at any time.\n\n"
+    "Do you agree that Sprintback stores this health data?"
+)
+CONSENT_SHARE = (
+    "Do you agree that your linked clinician sees your answers and results, and is alerted "
+    "at once if a warning sign comes up?"
+)
+CONSENT_DECLINED = (
+    "No problem. Without this consent I cannot coach you, so I have not stored anything. "
+    "If you change your mind, send /start again."
+)
+ASK_INJURY = "Which muscle group is injured?"
+ASK_MUSCLE = "Which muscle, if you know it (from your clinician or a scan)?"
+ASK_SIDE = "Which side?"
+ASK_GRADE = "Which grade did your clinician give it, if any?"
+ASK_INJURY_DATE = "When did it happen? Tap a button or type the date (e.g. 2026-03-01 or 1.3.2026)."
+ASK_MECHANISM = "How did it happen?"
+ASK_SPORT = "What is your sport? Tap one or type it."
+ASK_BASELINE = (
+    "Your best values from before the injury let me set target times.\n"
+    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05' (Vmax in m/s or km/h, splits "
+    "in seconds). Or skip; you can set them later with /baseline."
+)
+ASK_TZ_REGION = (
+    "Which time zone are you in? Pick a region, type a city or a zone name (e.g. "
+    "Europe/Berlin), or share your location with the 📎 button."
+)
+ASK_TZ_CITY = "Pick the city closest to you (same time zone)."
+ASK_CHECKIN_TIME = (
+    "At what time should I send the morning check-in? Tap a time or type one (e.g. 7:15)."
+)
+SUMMARY_TITLE = "Please check your details:"
+SUMMARY_CONFIRM = "Is this right?"
+ONBOARDING_DONE = (
+    "All set ✅\n\n"
+    "You start at stage {stage} ({stage_title}). I'll send the morning check-in at {time} "
+    "({zone}). You can also start it any time with /checkin.\n"
+    "{gate}\n\nSee /help for everything I can do."
+)
+GATE_WAITING = (
+    "Your clinician needs to confirm the diagnosis before you move on from this first stage."
+)
+GATE_NO_CLINICIAN = (
+    "Your clinician needs to confirm the diagnosis before you move on from this first stage. "
+    "Ask them for a Sprintback invitation link to connect."
+)
+LOCATION_FOUND = "From your location I picked {city}."
+ONBOARDING_RESTARTED = "Let's go through your details again."
+
+# --- Morning check-in -------------------------------------------------------------------------
+
+ASK_RED_FLAGS = (
+    "Good morning! Since yesterday, have you had any of these? Tap all that apply, then Done. "
+    "If none, tap 'None of these'."
+)
+RED_FLAG_LABELS = {
+    "swelling": "New swelling at the injury",
+    "bruising": "New bruising",
+    "numbness": "Numbness, tingling or weakness in leg/foot",
+    "night_pain": "Pain woke me at night",
+    "calf_warm_red": "Calf warm, red or swollen",
+    "chest_breathless": "Chest pain or breathlessness",
+    "unwell": "Fever or feeling unwell",
+    "pop": "Felt a pop or sudden sharp pain",
+}
+NONE_OF_THESE = "None of these ✅"
+DONE = "Done"
+ASK_PAIN_REST = "Pain in the injured spot right now, at rest? (0 = none, 10 = worst imaginable)"
+PROVOCATION_HAMSTRING = "10 brisk walking steps, then 5 single-leg bridges on the injured side"
+PROVOCATION_HAMSTRING_LATE = (
+    "10 brisk walking steps, 5 single-leg bridges on the injured side, then 5 gentle leg swings"
+)
+PROVOCATION_CALF = "10 double-leg heel raises, then 10 single-leg heel raises on the injured side"
+PROVOCATION_CALF_LATE = (
+    "10 double-leg heel raises, 10 single-leg heel raises on the injured side, "
+    "then 10 double-leg pogo hops"
+)
+ASK_PAIN_TEST = (
+    "Today's test: {test}.\nDo it now, gently. Worst pain in the injured spot during the test? "
+    "(0–10)"
+)
+ASK_TIGHTNESS_HAMSTRING = "Tightness or stiffness of the injured muscle right now? (0–10)"
+ASK_TIGHTNESS_CALF = "Tightness, stiffness or cramping of the injured calf right now? (0–10)"
+ASK_CONFIDENCE = (
+    "How confident are you in the injured leg for today's session? (0 = not at all, 10 = fully)"
+)
+ASK_SLEEP_QUALITY = "Sleep quality last night?"
+ASK_FATIGUE = "Fatigue?"
+ASK_STRESS = "Stress?"
+ASK_SORENESS = "General muscle soreness (whole body, not the injury)?"
+HOOPER_LOW_GOOD = "very, very good"
+HOOPER_HIGH_BAD = "very, very bad"
+HOOPER_LOW = "very, very low"
+HOOPER_HIGH = "very, very high"
+ASK_SLEEP_HOURS = "How many hours did you sleep? Tap or type (e.g. 7.5)."
+
+CHECKIN_ALREADY_DONE = "You already checked in today. /plan shows today's session."
+NOT_ONBOARDED = "Let's set you up first: send /start."
+PAUSED_NOTE = "Your programme is paused. Send /resume when you are ready to continue."
+
+VERDICT_TITLES = {
+    "go": "✅ Go: train as planned.",
+    "modify": "🟡 Modify: train, but lighter than planned.",
+    "rest": "🛑 Rest today: no running.",
+    "stop": "⛔ Stop: no training today.",
+}
+DECISION_TITLES = {
+    "progress": "⬆️ Progress",
+    "hold": "⏸ Hold: repeat this level",
+    "step_back": "⬇️ Step back one stage",
+    "stop": "⛔ Stop training",
+}
+
+RED_FLAG_STOP = "⛔ Stop: no training today.\n\n{instruction}\n\nYou reported: {flags}."
+TIER_INSTRUCTIONS = {
+    "emergency": (
+        "This can be a sign of something serious. Call {emergency} now, or go to the nearest "
+        "emergency department. Do not drive yourself. I have alerted your clinician."
+    ),
+    "same_day": (
+        "Please get a medical check today: message your clinician now. If you cannot reach "
+        "them today, go to urgent care or an emergency department. I have alerted your "
+        "clinician."
+    ),
+    "within_24h": (
+        "Please stop training and rest. Your clinician has been told and should be in touch "
+        "within 24 hours. If it gets worse, get medical help sooner."
+    ),
+    "info": "Please take it easy today. Your clinician has been told.",
+}
+NO_CLINICIAN_LINKED = (
+    "You have no clinician linked in Sprintback, so please contact your own clinician or "
+    "doctor yourself today."
+)
+
+# --- Session ----------------------------------------------------------------------------------
+
+ASK_COMPLETION = "How did today's session go? Did you complete it?"
+COMPLETION_LABELS = {"full": "All of it", "partial": "Part of it", "stopped": "Stopped early"}
+ASK_COMPLETED_PCT = "Roughly what share of the planned reps did you do?"
+ASK_STOP_REASON = "What made you stop or cut it short?"
+STOP_REASON_LABELS = {
+    "pain": "Pain",
+    "tightness": "Tightness",
+    "fatigue": "Fatigue",
+    "fear": "Worry / fear",
+    "weather_time": "Weather or time",
+    "other": "Something else",
+}
+ASK_PAIN_MAX = "Worst pain in the injured area during the session? (0–10)"
+ASK_PAIN_LOCATION = "Where was the pain?"
+PAIN_LOCATION_LABELS = {
+    "injured_spot": "The injured spot",
+    "same_muscle": "Same muscle, other spot",
+    "other_leg": "The other leg",
+    "back_buttock": "Low back / buttock",
+    "other": "Somewhere else",
+}
+ASK_SHARP_PAIN = "Was any pain sharp, stabbing or sudden, or did you feel a 'pop' or 'grab'?"
+ASK_SESSION_TIGHTNESS = "Tightness in the injured muscle now, after the session? (0–10)"
+ASK_HELD_BACK = "Did you hold back, or change your stride, because of pain or worry?"
+ASK_SESSION_CONFIDENCE = "Confidence in the injured leg during the fastest efforts? (0–10)"
+ASK_RPE = "How hard was the whole session? (0 = rest, 10 = maximal)"
+ASK_MINUTES = "How many minutes did the session last? Tap or type."
+ASK_PAIN_1H = (
+    "Pain in the injured spot about an hour after the session? "
+    "(0–10, or skip if it is not an hour yet)"
+)
+ASK_METRICS = (
+    "Any numbers from today? Type them in one line, e.g.\n"
+    "10m 1.82 30m 4.11 vmax 8.7 hop 92\n"
+    "(splits in s, Vmax in m/s or km/h, hop as % of the other leg). "
+    "Or tap 'Step by step' or 'No numbers today'."
+)
+STEP_BY_STEP = "Step by step"
+NO_NUMBERS = "No numbers today"
+ASK_METRIC_STEP = "{label} ({unit})? Type the number, or skip."
+SKIP = "Skip"
+FINISH_METRICS = "That's all"
+ASK_METRICS_CONFIRM = "I understood:\n{echo}\n\nIs that right?"
+YES_SAVE = "Yes, save"
+NO_RETYPE = "No, type again"
+CHECK_PROMPTS = {
+    "walk_pain": "Worst pain during a 20–30 min brisk walk today? (0–10)",
+    "limp": "Did you limp when walking?",
+    "single_leg_squat_pain": (
+        "Worst pain during a single-leg squat to 45° on the injured side? (0–10)"
+    ),
+    "bike_pain": "Worst pain during 5 min on the bike at 150 W? (0–10)",
+    "knee_extension_full": "Can you fully straighten the knee lying on your back (active)?",
+    "aket_pain": "Discomfort during the active knee extension test? (0–10)",
+    "double_heel_raise_pain": "Worst pain during 3 × 15 double-leg heel raises? (0–10)",
+    "jump_pain": "Worst pain during double-leg jumps / pogos? (0–10)",
+    "hop_pain": "Worst pain hopping on the injured leg, in place and in a line? (0–10)",
+    "palpation_pain": "Tenderness when you press on the injured spot? (0–10)",
+    "cod_pain": "Worst pain during change of direction at today's speed? (0–10)",
+    "full_training": "Was this a full, unrestricted team or event training?",
+    "slr_lsi_pct": "Straight-leg raise range, injured as % of the other side? Type e.g. 85.",
+    "aket_lsi_pct": "Active knee extension range, injured as % of the other side? Type e.g. 85.",
+    "dorsiflexion_asym_pct": "Knee-to-wall difference between legs, in %? Type e.g. 5.",
+}
+NOT_DONE = "Not done"
+SESSION_SAVED = "Thanks, session saved."
+NO_SESSION_PLANNED = (
+    "I have no check-in from you today yet. You can still report the session; "
+    "consider a /checkin tomorrow morning before training."
+)
+SESSION_ALREADY_REPORTED = "You already reported today's session. /status shows where you stand."
+
+YES = "Yes"
+NO = "No"
+
+# --- Generic corrections ----------------------------------------------------------------------
+
+USE_BUTTONS = "Please answer with one of the buttons below."
+PICK_NUMBER = "Please tap a number from {low} to {high} (or type one)."
+NUMBER_RANGE = "{label} must be between {low} and {high}{unit} — you typed {value}."
+NUMBER_EXPECTED = "Please type a number for {label}, e.g. {example}."
+WHOLE_NUMBER = "{label} must be a whole number — you typed {value}."
+DATE_EXPECTED = "Please type a date like 2026-03-01 or 1.3.2026, or tap a button."
+DATE_IN_FUTURE = "That date is in the future. When did the injury happen?"
+DATE_TOO_OLD = "That is more than a year ago. Please check the date (e.g. 2026-03-01)."
+TIME_EXPECTED = "Please type a time like 7:00 or 18:30, or tap a button."
+TIME_NIGHT = "Please pick a time outside 01:00–03:59 (clock changes happen then), e.g. 7:00."
+TEXT_TOO_LONG = "Please keep it under {limit} characters."
+TEXT_EMPTY = "Please type a few letters, or tap a button."
+ZONE_UNKNOWN = (
+    "I don't know that place. Tap a region, type a zone name like Europe/Berlin, or share "
+    "your location."
+)
+NON_TEXT = "I can only read text and buttons here."
+EXPIRED = "This question has expired"
+SAME_QUESTION_AGAIN = "Here is the question again:"
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+NOTHING_OPEN = "I'm not waiting for an answer right now. /help lists what I can do."
+MULTI_EMPTY = "Nothing is ticked. Tap 'None of these' if you have none of them."
+PROBLEMS_INTRO = "I couldn't use that:"
+PROBLEMS_OUTRO = "Please type the line again (or tap a button)."
+QUESTION_COUNTER = "({n}/{total}) "
+
+# --- Commands ---------------------------------------------------------------------------------
+
+HELP = (
+    "What I can do:\n"
+    "/checkin – morning check-in (also sent automatically)\n"
+    "/done – report a session you just finished\n"
+    "/plan – today's session\n"
+    "/status – your stage and what is left for the next one\n"
+    "/history – the last 14 days\n"
+    "/baseline – set your pre-injury best values\n"
+    "/settings – time zone, check-in time, language\n"
+    "/pause and /resume – for illness or travel\n"
+    "/export – download your data (CSV and JSON)\n"
+    "/delete – delete all your data for good\n"
+    "/cancel – leave the current questions (answers so far are kept)\n\n"
+    "Sprintback supports your clinician; it does not replace them."
+)
+CANCELLED = "Stopped. I kept the answers you gave. Send the command again to carry on."
+CANCEL_NOTHING = "There is nothing to cancel."
+PAUSED = (
+    "Paused. I won't send prompts and your programme holds where it is. "
+    "Send /resume when you are back."
+)
+ALREADY_PAUSED = "Your programme is already paused. Send /resume to continue."
+RESUMED = "Welcome back! Prompts are on again. Start with a /checkin before your next session."
+NOT_PAUSED = "Your programme is not paused."
+ASK_SETTING = "What would you like to change?"
+SETTING_LABELS = {"timezone": "Time zone", "checkin_time": "Check-in time", "language": "Language"}
+ASK_LANGUAGE = "Language: English is the only language available for now."
+LANGUAGE_LABELS = {"en": "English"}
+SETTINGS_SAVED = "Saved. Time zone: {zone}. Morning check-in: {time}. Language: English."
+ASK_BASELINE_COMMAND = (
+    "Type your pre-injury best values in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05'.\n"
+    "Current baseline: {current}"
+)
+BASELINE_SAVED = "Baseline saved: {echo}"
+BASELINE_NONE = "none yet"
+DELETE_CONFIRM_1 = (
+    "This deletes your account and all your data for good: injury, check-ins, sessions, "
+    "decisions. It cannot be undone. Do you want to continue?"
+)
+DELETE_CONFIRM_2 = "Are you completely sure? Last chance."
+DELETE_YES_1 = "Yes, continue"
+DELETE_YES_2 = "Yes, delete everything"
+DELETE_NO = "No, keep my data"
+DELETED = "Done. All your data has been deleted. If you ever want to start again, send /start."
+DELETE_KEPT = "Nothing was deleted."
+EXPORT_CAPTION = "Your Sprintback data ({kind})."
+NO_DATA = "There is nothing to show yet."
+HISTORY_TITLE = "Last 14 days (date · readiness · decision · stage · pain rest/test · session pain)"
+STATUS_TITLE = "Stage {stage}: {title}"
+PLAN_TITLE = "Today's session — stage {stage}"
+PLAN_NEEDS_CHECKIN = "Do your /checkin first: today's session depends on how you are this morning."

@@ -1,0 +1,248 @@
+"""Picking an athlete's time zone: a short region → city list, typed names, or a location.
+
+Everything resolves to an IANA name ("Europe/Berlin"), never an offset, so check-ins stay at
+the same local time across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class City:
+    """A city the picker knows: its label, its IANA zone and where it is."""
+
+    name: str
+    zone: str
+    lat: float
+    lon: float
+
+
+REGIONS: dict[str, tuple[City, ...]] = {
+    "Europe": (
+        City("London", "Europe/London", 51.51, -0.13),
+        City("Dublin", "Europe/Dublin", 53.35, -6.26),
+        City("Lisbon", "Europe/Lisbon", 38.72, -9.14),
+        City("Madrid", "Europe/Madrid", 40.42, -3.70),
+        City("Paris", "Europe/Paris", 48.86, 2.35),
+        City("Berlin", "Europe/Berlin", 52.52, 13.40),
+        City("Rome", "Europe/Rome", 41.90, 12.50),
+        City("Amsterdam", "Europe/Amsterdam", 52.37, 4.90),
+        City("Stockholm", "Europe/Stockholm", 59.33, 18.07),
+        City("Warsaw", "Europe/Warsaw", 52.23, 21.01),
+        City("Athens", "Europe/Athens", 37.98, 23.73),
+        City("Helsinki", "Europe/Helsinki", 60.17, 24.94),
+        City("Istanbul", "Europe/Istanbul", 41.01, 28.98),
+        City("Moscow", "Europe/Moscow", 55.76, 37.62),
+    ),
+    "Americas": (
+        City("New York", "America/New_York", 40.71, -74.01),
+        City("Toronto", "America/Toronto", 43.65, -79.38),
+        City("Chicago", "America/Chicago", 41.88, -87.63),
+        City("Denver", "America/Denver", 39.74, -104.99),
+        City("Phoenix", "America/Phoenix", 33.45, -112.07),
+        City("Los Angeles", "America/Los_Angeles", 34.05, -118.24),
+        City("Vancouver", "America/Vancouver", 49.28, -123.12),
+        City("Mexico City", "America/Mexico_City", 19.43, -99.13),
+        City("Bogotá", "America/Bogota", 4.71, -74.07),
+        City("Lima", "America/Lima", -12.05, -77.04),
+        City("Santiago", "America/Santiago", -33.45, -70.67),
+        City("Buenos Aires", "America/Argentina/Buenos_Aires", -34.60, -58.38),
+        City("São Paulo", "America/Sao_Paulo", -23.55, -46.63),
+        City("Honolulu", "Pacific/Honolulu", 21.31, -157.86),
+    ),
+    "Africa & Middle East": (
+        City("Casablanca", "Africa/Casablanca", 33.57, -7.59),
+        City("Lagos", "Africa/Lagos", 6.52, 3.38),
+        City("Accra", "Africa/Accra", 5.60, -0.19),
+        City("Cairo", "Africa/Cairo", 30.04, 31.24),
+        City("Nairobi", "Africa/Nairobi", -1.29, 36.82),
+        City("Johannesburg", "Africa/Johannesburg", -26.20, 28.05),
+        City("Tel Aviv", "Asia/Jerusalem", 32.09, 34.78),
+        City("Riyadh", "Asia/Riyadh", 24.71, 46.68),
+        City("Doha", "Asia/Qatar", 25.29, 51.53),
+        City("Dubai", "Asia/Dubai", 25.20, 55.27),
+        City("Tehran", "Asia/Tehran", 35.69, 51.39),
+    ),
+    "Asia": (
+        City("Karachi", "Asia/Karachi", 24.86, 67.01),
+        City("Delhi / Mumbai", "Asia/Kolkata", 28.61, 77.21),
+        City("Dhaka", "Asia/Dhaka", 23.81, 90.41),
+        City("Bangkok", "Asia/Bangkok", 13.76, 100.50),
+        City("Jakarta", "Asia/Jakarta", -6.21, 106.85),
+        City("Singapore", "Asia/Singapore", 1.35, 103.82),
+        City("Manila", "Asia/Manila", 14.60, 120.98),
+        City("Beijing / Shanghai", "Asia/Shanghai", 31.23, 121.47),
+        City("Hong Kong", "Asia/Hong_Kong", 22.32, 114.17),
+        City("Seoul", "Asia/Seoul", 37.57, 126.98),
+        City("Tokyo", "Asia/Tokyo", 35.68, 139.69),
+        City("Almaty", "Asia/Almaty", 43.24, 76.89),
+    ),
+    "Oceania": (
+        City("Perth", "Australia/Perth", -31.95, 115.86),
+        City("Adelaide", "Australia/Adelaide", -34.93, 138.60),
+        City("Brisbane", "Australia/Brisbane", -27.47, 153.03),
+        City("Sydney", "Australia/Sydney", -33.87, 151.21),
+        City("Melbourne", "Australia/Melbourne", -37.81, 144.96),
+        City("Auckland", "Pacific/Auckland", -36.85, 174.76),
+        City("Fiji", "Pacific/Fiji", -18.14, 178.44),
+    ),
+}
+
+# Extra places used only to find the nearest zone to a shared location.
+_EXTRA_PLACES = (
+    City("Reykjavík", "Atlantic/Reykjavik", 64.15, -21.94),
+    City("Oslo", "Europe/Oslo", 59.91, 10.75),
+    City("Copenhagen", "Europe/Copenhagen", 55.68, 12.57),
+    City("Zurich", "Europe/Zurich", 47.38, 8.54),
+    City("Vienna", "Europe/Vienna", 48.21, 16.37),
+    City("Prague", "Europe/Prague", 50.08, 14.44),
+    City("Brussels", "Europe/Brussels", 50.85, 4.35),
+    City("Budapest", "Europe/Budapest", 47.50, 19.04),
+    City("Bucharest", "Europe/Bucharest", 44.43, 26.10),
+    City("Kyiv", "Europe/Kyiv", 50.45, 30.52),
+    City("Belgrade", "Europe/Belgrade", 44.79, 20.45),
+    City("Edinburgh", "Europe/London", 55.95, -3.19),
+    City("Barcelona", "Europe/Madrid", 41.39, 2.17),
+    City("Milan", "Europe/Rome", 45.46, 9.19),
+    City("Munich", "Europe/Berlin", 48.14, 11.58),
+    City("Halifax", "America/Halifax", 44.65, -63.57),
+    City("St. John's", "America/St_Johns", 47.56, -52.71),
+    City("Montreal", "America/Toronto", 45.50, -73.57),
+    City("Miami", "America/New_York", 25.76, -80.19),
+    City("Atlanta", "America/New_York", 33.75, -84.39),
+    City("Houston", "America/Chicago", 29.76, -95.37),
+    City("Dallas", "America/Chicago", 32.78, -96.80),
+    City("Salt Lake City", "America/Denver", 40.76, -111.89),
+    City("Seattle", "America/Los_Angeles", 47.61, -122.33),
+    City("San Francisco", "America/Los_Angeles", 37.77, -122.42),
+    City("Anchorage", "America/Anchorage", 61.22, -149.90),
+    City("Caracas", "America/Caracas", 10.48, -66.90),
+    City("Montevideo", "America/Montevideo", -34.90, -56.16),
+    City("Rio de Janeiro", "America/Sao_Paulo", -22.91, -43.17),
+    City("Kingston", "America/Jamaica", 17.97, -76.79),
+    City("Dakar", "Africa/Dakar", 14.72, -17.47),
+    City("Addis Ababa", "Africa/Addis_Ababa", 9.03, 38.74),
+    City("Kinshasa", "Africa/Kinshasa", -4.44, 15.27),
+    City("Cape Town", "Africa/Johannesburg", -33.92, 18.42),
+    City("Tunis", "Africa/Tunis", 36.81, 10.18),
+    City("Kampala", "Africa/Kampala", 0.35, 32.58),
+    City("Colombo", "Asia/Colombo", 6.93, 79.86),
+    City("Kathmandu", "Asia/Kathmandu", 27.72, 85.32),
+    City("Tashkent", "Asia/Tashkent", 41.30, 69.24),
+    City("Kuala Lumpur", "Asia/Kuala_Lumpur", 3.14, 101.69),
+    City("Ho Chi Minh City", "Asia/Ho_Chi_Minh", 10.82, 106.63),
+    City("Taipei", "Asia/Taipei", 25.03, 121.57),
+    City("Osaka", "Asia/Tokyo", 34.69, 135.50),
+    City("Vladivostok", "Asia/Vladivostok", 43.12, 131.89),
+    City("Novosibirsk", "Asia/Novosibirsk", 55.01, 82.93),
+    City("Yekaterinburg", "Asia/Yekaterinburg", 56.84, 60.61),
+    City("Darwin", "Australia/Darwin", -12.46, 130.84),
+    City("Hobart", "Australia/Hobart", -42.88, 147.33),
+    City("Wellington", "Pacific/Auckland", -41.29, 174.78),
+    City("Port Moresby", "Pacific/Port_Moresby", -9.44, 147.18),
+)
+
+EMERGENCY_NUMBERS: dict[str, str] = {
+    **{
+        f"America/{city}": "911"
+        for city in (
+            "New_York",
+            "Toronto",
+            "Chicago",
+            "Denver",
+            "Phoenix",
+            "Los_Angeles",
+            "Vancouver",
+            "Halifax",
+            "St_Johns",
+            "Anchorage",
+            "Mexico_City",
+        )
+    },
+    "Pacific/Honolulu": "911",
+    "Europe/London": "999 or 112",
+    "Europe/Dublin": "112 or 999",
+    "Europe/": "112",
+    "Australia/": "000 (or 112 from a mobile)",
+    "Pacific/Auckland": "111",
+    "Asia/Kolkata": "112",
+    "Asia/Tokyo": "119",
+    "Asia/Seoul": "119",
+    "Asia/Shanghai": "120",
+    "Asia/Hong_Kong": "999",
+    "Asia/Singapore": "995",
+    "Africa/Johannesburg": "10177 or 112 from a mobile",
+}
+GENERIC_EMERGENCY = (
+    "your local emergency number (112 in Europe and on most mobiles, 911 in North America, "
+    "999 in the UK, 000 in Australia)"
+)
+
+
+def all_cities() -> tuple[City, ...]:
+    """Return every place known to the picker and to the location lookup."""
+    listed = tuple(city for cities in REGIONS.values() for city in cities)
+    return listed + _EXTRA_PLACES
+
+
+@cache
+def _available() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def is_valid_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA zone this machine can load."""
+    return name in _available().values()
+
+
+def resolve_typed_zone(text: str) -> str | None:
+    """Return the IANA zone for a typed zone name ("europe/berlin") or a known city, else None."""
+    cleaned = text.strip()
+    if not cleaned or len(cleaned) > 64:
+        return None
+    exact = _available().get(cleaned.lower().replace(" ", "_"))
+    if exact is not None and "/" in exact:
+        return exact
+    wanted = cleaned.lower()
+    for city in all_cities():
+        names = {city.name.lower(), *(part.strip() for part in city.name.lower().split("/"))}
+        if wanted in names:
+            return city.zone
+    return None
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearest_city(lat: float, lon: float) -> City:
+    """Return the known place nearest to a shared location (its zone is the athlete's guess)."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("latitude must be within ±90 and longitude within ±180")
+    return min(all_cities(), key=lambda city: _distance_km(lat, lon, city.lat, city.lon))
+
+
+def city_label(zone: str) -> str:
+    """Return a readable name for a zone: a known city if any, else the IANA name."""
+    for city in all_cities():
+        if city.zone == zone:
+            return f"{city.name} ({zone})"
+    return zone
+
+
+def emergency_number(zone: str | None) -> str:
+    """Return the emergency number to show for a zone, or a generic list when unknown."""
+    if zone:
+        for prefix in sorted(EMERGENCY_NUMBERS, key=len, reverse=True):
+            if zone == prefix or (prefix.endswith("/") and zone.startswith(prefix)):
+                return EMERGENCY_NUMBERS[prefix]
+    return GENERIC_EMERGENCY
