@@ -18,8 +18,25 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, col, select
 
 from bot.callback_auth import CallbackSigner
+from bot.clinician_actions import ALERT_KIND, chat_of, current_programme, gate_pending
+from bot.protocol_admin import programme_protocol
+from bot.store.models import (
+    AlertRecord,
+    Decision,
+    MorningCheckinRecord,
+    Outbox,
+    Person,
+    SessionReportRecord,
+)
+from bot.store.repo.alerts import mark_alert_escalated, mark_alert_resent
+from bot.store.repo.alerts import open_alerts as store_open_alerts
+from bot.store.repo.audit import audit
+from bot.store.repo.links import clinicians_of
+from bot.store.repo.messaging import enqueue_message
+from bot.store.repo.people import get_person_by_telegram_id
 from engine.models import Severity
 
 MERGE_WINDOW = dt.timedelta(minutes=5)
@@ -162,8 +179,13 @@ class AlertCard(BaseModel):
 
     @property
     def lead_alert_id(self) -> int:
-        """The first alert of the card (its buttons refer to it)."""
+        """The first alert of the card (its buttons cover lead..last)."""
         return self.alerts[0].alert_id
+
+    @property
+    def last_alert_id(self) -> int:
+        """The highest alert id on the card."""
+        return max(a.alert_id for a in self.alerts)
 
 
 def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
@@ -206,7 +228,7 @@ def alert_keyboard(
     ``clinical`` is False for an admin recipient who is not a linked clinician: they only get
     Acknowledge, since clinical decisions stay with the athlete's clinicians.
     """
-    ids = (card.athlete_id, card.lead_alert_id)
+    ids = (card.athlete_id, card.lead_alert_id, card.last_alert_id)
 
     def button(text: str, action: str) -> dict[str, Any]:
         return {"text": text, "callback_data": signer.sign(action, ids, recipient_telegram_id, now)}
@@ -219,3 +241,273 @@ def alert_keyboard(
     rows.append([button("⏸ Hold", ACT_HOLD), button("↩️ Step back", ACT_BACK)])
     rows.append([button("💬 Message athlete", ACT_MSG)])
     return rows
+
+
+# --- Applying the policy to the store --------------------------------------------------------
+
+
+def alert_state(row: AlertRecord) -> AlertState:
+    """Return the policy view of a stored alert (alerts go out when raised: sent = created)."""
+    assert row.id is not None
+    return AlertState(
+        alert_id=row.id,
+        athlete_id=row.athlete_id,
+        severity=row.severity,
+        created_at=row.created_at,
+        sent_at=row.created_at,
+        acknowledged_at=row.acknowledged_at,
+        resent_at=row.resent_at,
+        admin_notified_at=row.escalated_to_admin_at,
+    )
+
+
+def _answers_of(session: Session, athlete_id: int, day: dt.date | None) -> tuple[str, ...]:
+    if day is None:
+        return ()
+    lines: list[str] = []
+    for label, table in (("Morning", MorningCheckinRecord), ("Session", SessionReportRecord)):
+        row = session.exec(
+            select(table).where(table.athlete_id == athlete_id, table.local_date == day)
+        ).first()
+        if row is None:
+            continue
+        shown = {
+            k: v
+            for k, v in row.answers.items()
+            if v not in (None, [], {}) and not isinstance(v, dict)
+        }
+        if shown:
+            lines.append(f"{label}: " + ", ".join(f"{k}={_plain(v)}" for k, v in shown.items()))
+    return tuple(lines)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return "+".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def _reasons_of(session: Session, rows: Sequence[AlertRecord]) -> tuple[str, ...]:
+    lines: list[str] = []
+    seen: set[int] = set()
+    for row in rows:
+        if row.decision_id is None or row.decision_id in seen:
+            continue
+        seen.add(row.decision_id)
+        decision = session.get(Decision, row.decision_id)
+        if decision is None:
+            continue
+        for reason in decision.decision.get("reasons", []):
+            text = reason.get("text") or reason.get("rule")
+            if text and text not in lines:
+                lines.append(str(text))
+    return tuple(lines[:8])
+
+
+def build_card(
+    session: Session,
+    athlete: Person,
+    rows: Sequence[AlertRecord],
+    kind: Literal["new", "resend", "to_admin"],
+    now: dt.datetime,
+) -> AlertCard:
+    """Return the card for alerts ``rows`` about ``athlete`` (answers, reasons, stage, gate)."""
+    assert athlete.id is not None
+    programme = current_programme(session, athlete.id)
+    protocol = programme_protocol(session, programme, now) if programme is not None else None
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
+    return AlertCard(
+        athlete_id=athlete.id,
+        athlete_name=athlete.display_name or f"Athlete #{athlete.id}",
+        stage=programme.current_stage if programme is not None else None,
+        alerts=tuple(
+            AlertLine(
+                alert_id=r.id or 0,
+                severity=r.severity,
+                text=r.text,
+                created_at=r.created_at,
+            )
+            for r in ordered
+        ),
+        answers=_answers_of(session, athlete.id, ordered[-1].local_date),
+        reasons=_reasons_of(session, ordered),
+        gate_pending=programme is not None and gate_pending(session, programme, protocol),
+        kind=kind,
+    )
+
+
+def _recipients(
+    session: Session, athlete_id: int, admin_telegram_ids: Sequence[int], to_admin: bool
+) -> list[tuple[int, Person | None, bool]]:
+    """Return (chat id, person, clinical buttons) for each recipient."""
+    clinicians = clinicians_of(session, athlete_id=athlete_id)
+    if not to_admin and clinicians:
+        return [(chat_of(c), c, True) for c in clinicians]
+    linked = {c.telegram_user_id for c in clinicians}
+    out: list[tuple[int, Person | None, bool]] = []
+    for tid in admin_telegram_ids:
+        person = get_person_by_telegram_id(session, telegram_user_id=tid)
+        chat = chat_of(person) if person is not None else tid
+        out.append((chat, person, tid in linked))
+    return out
+
+
+def _send_card(
+    session: Session,
+    card: AlertCard,
+    recipients: Sequence[tuple[int, Person | None, bool]],
+    signer: CallbackSigner,
+    now: dt.datetime,
+) -> list[Outbox]:
+    rows: list[Outbox] = []
+    text = render_alert_text(card)
+    for chat, person, clinical in recipients:
+        keyboard = alert_keyboard(card, signer, chat, now, clinical=clinical)
+        rows.append(
+            enqueue_message(
+                session,
+                chat_id=chat,
+                text=text,
+                kind=ALERT_KIND,
+                now=now,
+                reply_markup={"inline_keyboard": keyboard},
+                person_id=person.id if person is not None else None,
+                athlete_id=card.athlete_id,
+                dedupe_key=f"alert:{card.kind}:{card.lead_alert_id}:{card.last_alert_id}:{chat}",
+            )
+        )
+    return rows
+
+
+def _last_alert_message(session: Session, athlete_id: int) -> Outbox | None:
+    return session.exec(
+        select(Outbox)
+        .where(Outbox.athlete_id == athlete_id, Outbox.kind == ALERT_KIND)
+        .order_by(col(Outbox.created_at).desc(), col(Outbox.id).desc())
+    ).first()
+
+
+def notify_new_alerts(
+    session: Session,
+    athlete_id: int,
+    now: dt.datetime,
+    signer: CallbackSigner,
+    admin_telegram_ids: Sequence[int] = (),
+) -> list[Outbox]:
+    """Queue the message(s) for the athlete's alerts that no alert message has covered yet.
+
+    Alerts raised within MERGE_WINDOW of an earlier alert message are merged with it: a
+    message still waiting in the outbox is rewritten to cover them all; one already sent is
+    followed by a single merged message listing every alert of the window. Nobody linked:
+    the admins get it. Returns the outbox rows written or rewritten.
+    """
+    athlete = session.get(Person, athlete_id)
+    if athlete is None:
+        return []
+    last = _last_alert_message(session, athlete_id)
+    since = last.created_at if last is not None else None
+    query = select(AlertRecord).where(AlertRecord.athlete_id == athlete_id)
+    candidates = [
+        r
+        for r in session.exec(query.order_by(col(AlertRecord.created_at), col(AlertRecord.id)))
+        if r.acknowledged_at is None
+    ]
+    fresh = [r for r in candidates if since is None or r.created_at > since]
+    if not fresh:
+        return []
+    window_start = fresh[0].created_at - MERGE_WINDOW
+    group = [r for r in candidates if r.created_at >= window_start]
+    card = build_card(session, athlete, group, "new", now)
+    recipients = _recipients(session, athlete_id, admin_telegram_ids, to_admin=False)
+    pending = [
+        row
+        for row in session.exec(
+            select(Outbox).where(
+                Outbox.athlete_id == athlete_id,
+                Outbox.kind == ALERT_KIND,
+                Outbox.status == "pending",
+                col(Outbox.created_at) >= window_start,
+            )
+        )
+    ]
+    if pending:
+        text = render_alert_text(card)
+        by_chat = {chat: clinical for chat, _p, clinical in recipients}
+        for row in pending:
+            keyboard = alert_keyboard(
+                card, signer, row.chat_id, now, by_chat.get(row.chat_id, True)
+            )
+            row.text = text
+            row.reply_markup = {"inline_keyboard": keyboard}
+            row.created_at = now
+            session.add(row)
+        session.flush()
+        return pending
+    return _send_card(session, card, recipients, signer, now)
+
+
+def pending_notifications(session: Session, since: dt.datetime) -> list[int]:
+    """Return the athletes with an unacknowledged alert raised after ``since`` that no alert
+    message has covered yet (a safety net for alerts raised without a notification)."""
+    athletes: list[int] = []
+    for row in session.exec(
+        select(AlertRecord).where(
+            col(AlertRecord.acknowledged_at).is_(None), col(AlertRecord.created_at) >= since
+        )
+    ):
+        if row.athlete_id in athletes:
+            continue
+        last = _last_alert_message(session, row.athlete_id)
+        if last is None or last.created_at < row.created_at:
+            athletes.append(row.athlete_id)
+    return athletes
+
+
+def run_escalations(
+    session: Session,
+    now: dt.datetime,
+    signer: CallbackSigner,
+    admin_telegram_ids: Sequence[int],
+) -> list[EscalationStep]:
+    """Notify un-notified alerts, then apply the due re-sends and admin hand-overs.
+
+    Steps on alerts of one athlete are merged into one message per kind. Each alert is
+    marked re-sent / escalated and the step is audited. Returns the steps applied.
+    """
+    for athlete_id in pending_notifications(session, now - dt.timedelta(days=1)):
+        notify_new_alerts(session, athlete_id, now, signer, admin_telegram_ids)
+    urgent = [
+        r for severity in sorted(URGENT) for r in store_open_alerts(session, severity=severity)
+    ]
+    steps = due_escalations([alert_state(r) for r in urgent], now)
+    by_key: dict[tuple[str, int], list[AlertRecord]] = {}
+    rows_by_id = {r.id: r for r in urgent}
+    for step in steps:
+        by_key.setdefault((step.kind, step.athlete_id), []).append(rows_by_id[step.alert_id])
+    for (kind, athlete_id), rows in by_key.items():
+        athlete = session.get(Person, athlete_id)
+        if athlete is None:
+            continue
+        card = build_card(session, athlete, rows, "resend" if kind == "resend" else "to_admin", now)
+        recipients = _recipients(
+            session, athlete_id, admin_telegram_ids, to_admin=kind == "to_admin"
+        )
+        _send_card(session, card, recipients, signer, now)
+        for row in rows:
+            assert row.id is not None
+            if kind == "resend":
+                mark_alert_resent(session, alert_id=row.id, now=now)
+            else:
+                mark_alert_escalated(session, alert_id=row.id, now=now)
+        audit(
+            session,
+            actor_id=None,
+            action="alert_resent" if kind == "resend" else "alert_to_admin",
+            now=now,
+            athlete_id=athlete_id,
+            detail={
+                "alert_ids": [r.id for r in rows],
+                "recipients": [c for c, _p, _k in recipients],
+            },
+        )
+    return steps

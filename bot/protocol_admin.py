@@ -16,8 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, col, select
+
+from bot.store.models import Programme, ProtocolVersion
+from bot.store.repo.answers import load_day_records
+from bot.store.repo.programme import latest_baseline, latest_injury
+from bot.store.repo.protocols import (
+    get_active_protocol,
+    get_protocol_version,
+    protocol_history,
+    protocol_names,
+    publish_protocol_version,
+)
+from engine.programme import Timeline, replay
+from engine.scenario import Scenario, ScenarioError, parse_scenario
+from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
+from engine.status import StageStatus, stage_status
 
 DRYRUN_DAYS = 60
 MAX_REPORTED_CHANGES = 25
@@ -158,3 +177,321 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
 def next_version(existing_versions: Sequence[int]) -> int:
     """Return the version number a new publication gets: one above the highest so far."""
     return max(existing_versions, default=0) + 1
+
+
+# --- Stored versions, drafts, publishing -------------------------------------------------------
+
+PROTOCOLS_DIR = Path(__file__).resolve().parent.parent / "protocols"
+
+
+class StaleDraftError(Exception):
+    """The active version changed after the draft was made; the draft must be redone."""
+
+
+class Draft(BaseModel):
+    """A validated, unpublished protocol text and what it was made from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    base_version: int
+    text: str
+    summary: str
+
+
+def parse_text(text: str, source: str) -> Protocol:
+    """Parse protocol YAML text; raise ProtocolError naming the problem (YAML or schema)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProtocolError([f"{source}: not valid YAML{where}: {problem}"]) from None
+    return parse_protocol(data, source=source)
+
+
+def _data(protocol: Protocol) -> dict[str, Any]:
+    """Return plain data for ``protocol`` that parses back to it.
+
+    JSON-mode dumping turns the integer red-flag tier keys into strings, which the schema's
+    ``Literal[1, 2, 3]`` keys refuse; they are turned back into integers here.
+    """
+    data = protocol_to_data(protocol)
+    tiers = data.get("rules", {}).get("red_flags", {}).get("tiers")
+    if isinstance(tiers, dict):
+        data["rules"]["red_flags"]["tiers"] = {int(k): v for k, v in tiers.items()}
+    return data
+
+
+def normalized_text(protocol: Protocol) -> str:
+    """Return the protocol as canonical YAML (key order kept), used for readable diffs."""
+    dumped: str = yaml.safe_dump(_data(protocol), sort_keys=False, allow_unicode=True, width=100)
+    return dumped
+
+
+def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
+    """Store ``protocols/<name>.yaml`` as version 1 if the protocol has no stored version yet."""
+    if session.exec(select(ProtocolVersion.id).where(ProtocolVersion.name == name)).first():
+        return
+    path = PROTOCOLS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    parse_text(text, str(path.name))
+    session.add(
+        ProtocolVersion(
+            name=name,
+            version=1,
+            text=text,
+            note="seeded from protocols/",
+            created_at=now,
+            active=True,
+        )
+    )
+    session.flush()
+
+
+def known_names(session: Session, now: dt.datetime) -> list[str]:
+    """Return every protocol name (stored or shipped in protocols/), seeding shipped ones."""
+    shipped = sorted(p.stem for p in PROTOCOLS_DIR.glob("*.yaml"))
+    for name in shipped:
+        ensure_seeded(session, name, now)
+    return sorted(set(protocol_names(session)) | set(shipped))
+
+
+def active_version(session: Session, name: str, now: dt.datetime) -> ProtocolVersion | None:
+    """Return the active stored version of ``name`` (seeding it from protocols/ if needed)."""
+    ensure_seeded(session, name, now)
+    return get_active_protocol(session, name=name)
+
+
+def history(session: Session, name: str) -> list[ProtocolVersion]:
+    """Return every stored version of ``name``, newest first."""
+    return protocol_history(session, name=name)
+
+
+def athletes_on(session: Session, name: str) -> int:
+    """Return how many active or paused programmes use protocol ``name``."""
+    rows = session.exec(
+        select(Programme.id).where(
+            Programme.protocol_name == name, col(Programme.status).in_(("active", "paused"))
+        )
+    ).all()
+    return len(rows)
+
+
+def draft_from_set(
+    session: Session, name: str, stage: str, field: str, value: str, now: dt.datetime
+) -> Draft:
+    """Return a draft of ``name`` with one value changed; raise ProtocolError if invalid."""
+    active = active_version(session, name, now)
+    if active is None:
+        raise ProtocolError([f"{name}: no such protocol"])
+    protocol = parse_text(active.text, f"{name} v{active.version}")
+    data = set_value(_data(protocol), stage, field, value)
+    draft_protocol = parse_protocol(data, source=f"{name} draft")
+    return Draft(
+        name=name,
+        base_version=active.version,
+        text=normalized_text(draft_protocol),
+        summary=f"set {stage} {field} = {value}",
+    )
+
+
+def draft_from_upload(session: Session, text: str, filename: str, now: dt.datetime) -> Draft:
+    """Return a draft from an uploaded YAML file; raise ProtocolError if it does not validate."""
+    protocol = parse_text(text, filename)
+    active = active_version(session, protocol.name, now)
+    return Draft(
+        name=protocol.name,
+        base_version=active.version if active is not None else 0,
+        text=text,
+        summary=f"upload of {filename}",
+    )
+
+
+def draft_diff(session: Session, draft: Draft, now: dt.datetime) -> str:
+    """Return the difference between the active version and the draft (canonical YAML)."""
+    active = active_version(session, draft.name, now)
+    old = normalized_text(parse_text(active.text, draft.name)) if active is not None else ""
+    new = normalized_text(parse_text(draft.text, draft.name))
+    label = f"v{active.version}" if active is not None else "none"
+    return yaml_diff(old, new, draft.name, label, "draft")
+
+
+def _publish_text(
+    session: Session, name: str, text: str, author_id: int | None, note: str, now: dt.datetime
+) -> ProtocolVersion:
+    return publish_protocol_version(
+        session, name=name, text=text, author_id=author_id, now=now, note=note
+    )
+
+
+def publish(
+    session: Session, draft: Draft, author_id: int | None, now: dt.datetime
+) -> ProtocolVersion:
+    """Publish ``draft`` as the new active version; raise StaleDraftError if the base moved."""
+    parse_text(draft.text, draft.name)  # never publish an invalid text, whatever its origin
+    active = active_version(session, draft.name, now)
+    current = active.version if active is not None else 0
+    if current != draft.base_version:
+        raise StaleDraftError(
+            f"{draft.name} is now at v{current}, the draft was made from v{draft.base_version}"
+        )
+    return _publish_text(session, draft.name, draft.text, author_id, draft.summary, now)
+
+
+def rollback(
+    session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
+) -> ProtocolVersion:
+    """Publish the text of old ``version`` again as a new version; history stays intact."""
+    old = get_protocol_version(session, name=name, version=version)
+    if old is None:
+        raise ProtocolError([f"{name}: no version {version}"])
+    parse_text(old.text, f"{name} v{version}")
+    return _publish_text(session, name, old.text, author_id, f"rollback to v{version}", now)
+
+
+def programme_protocol(session: Session, programme: Programme, now: dt.datetime) -> Protocol | None:
+    """Return the protocol version a programme is on (else the active one), or None."""
+    row = get_protocol_version(
+        session, name=programme.protocol_name, version=programme.protocol_version
+    ) or active_version(session, programme.protocol_name, now)
+    if row is None:
+        return None
+    try:
+        return parse_text(row.text, f"{row.name} v{row.version}")
+    except ProtocolError:
+        return None
+
+
+# --- Replays: dry-run cases and an athlete's current stage status ----------------------------
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _outcomes(timeline: Timeline, since: dt.date | None = None) -> list[DayOutcome]:
+    return [
+        DayOutcome(date=d.date, stage=d.stage, decision=d.decision, stage_after=d.stage_after)
+        for d in timeline.days
+        if since is None or d.date >= since
+    ]
+
+
+def example_cases(
+    protocol_name: str, injury: str, directory: Path = EXAMPLES_DIR
+) -> dict[str, Scenario]:
+    """Return the scenarios in ``directory`` that run on ``protocol_name``, by file name.
+
+    A scenario names its protocol, or defaults to the one for its injury.
+    """
+    cases: dict[str, Scenario] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            scenario = parse_scenario(
+                yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name
+            )
+        except (ScenarioError, yaml.YAMLError, OSError):
+            continue
+        name = scenario.protocol or scenario.athlete.injury
+        if name == protocol_name or (
+            scenario.protocol is None and injury == scenario.athlete.injury
+        ):
+            cases[f"examples/{path.name}"] = scenario
+    return cases
+
+
+def replay_scenario(protocol: Protocol, scenario: Scenario) -> list[DayOutcome]:
+    """Replay one scenario file under ``protocol``."""
+    timeline = replay(
+        protocol,
+        scenario.injury(),
+        scenario.athlete.baseline,
+        scenario.days,
+        start=scenario.start,
+        until=scenario.until,
+    )
+    return _outcomes(timeline)
+
+
+def athlete_timeline(
+    session: Session, programme: Programme, protocol: Protocol, until: dt.date
+) -> Timeline | None:
+    """Replay an athlete's whole programme up to ``until`` under ``protocol`` (None: no injury)."""
+    injury = latest_injury(session, athlete_id=programme.athlete_id)
+    if injury is None or until < programme.start_date:
+        return None
+    days = load_day_records(
+        session, athlete_id=programme.athlete_id, since=programme.start_date, until=until
+    )
+    baseline = latest_baseline(session, athlete_id=programme.athlete_id)
+    return replay(protocol, injury, baseline, days, start=programme.start_date, until=until)
+
+
+def athlete_stage_status(
+    session: Session, programme: Programme, protocol: Protocol, today: dt.date
+) -> StageStatus | None:
+    """Return the engine's status of the athlete's current stage (criteria met and left)."""
+    timeline = athlete_timeline(session, programme, protocol, today)
+    injury = latest_injury(session, athlete_id=programme.athlete_id)
+    if timeline is None or injury is None:
+        return None
+    recent = load_day_records(
+        session,
+        athlete_id=programme.athlete_id,
+        since=max(programme.start_date, today - dt.timedelta(days=27)),
+        until=today,
+    )
+    return stage_status(
+        protocol,
+        injury,
+        latest_baseline(session, athlete_id=programme.athlete_id),
+        timeline.final_state,
+        recent,
+        on=today,
+    )
+
+
+def dry_run_draft(
+    session: Session,
+    draft: Draft,
+    today: dt.date,
+    now: dt.datetime,
+    examples_dir: Path = EXAMPLES_DIR,
+) -> DryRunReport:
+    """Replay examples/ and the last 60 days of every athlete on the protocol: active vs draft."""
+    active_row = active_version(session, draft.name, now)
+    draft_protocol = parse_text(draft.text, f"{draft.name} draft")
+    active = (
+        parse_text(active_row.text, f"{draft.name} v{active_row.version}")
+        if active_row is not None
+        else draft_protocol
+    )
+    scenarios = example_cases(draft.name, draft_protocol.injury, examples_dir)
+    programmes = list(
+        session.exec(
+            select(Programme)
+            .where(
+                Programme.protocol_name == draft.name,
+                col(Programme.status).in_(("active", "paused")),
+            )
+            .order_by(col(Programme.athlete_id))
+        )
+    )
+    since = today - dt.timedelta(days=DRYRUN_DAYS - 1)
+
+    def run(protocol: Protocol) -> Callable[[str], list[DayOutcome]]:
+        def one(case: str) -> list[DayOutcome]:
+            if case in scenarios:
+                return replay_scenario(protocol, scenarios[case])
+            programme = next(p for p in programmes if f"athlete #{p.athlete_id}" == case)
+            timeline = athlete_timeline(session, programme, protocol, today)
+            if timeline is None:
+                raise ValueError("no injury recorded")
+            return _outcomes(timeline, since)
+
+        return one
+
+    cases = [*scenarios, *(f"athlete #{p.athlete_id}" for p in programmes)]
+    return dry_run(cases, run(active), run(draft_protocol))

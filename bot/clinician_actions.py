@@ -1,0 +1,377 @@
+"""What a clinician's decision does to the store, in the caller's transaction.
+
+Every function here records the decision with who took it (Clearance, ClinicianActionRecord,
+AlertRecord acknowledgement, StageChange, Note), applies it to the programme, writes an
+AuditLog row and puts the athlete's notice in the Outbox (sent by the delivery job). Access is
+checked by the caller (``bot.access``) before any of these run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from bot.store.models import AlertRecord, Clearance, Note, Outbox, Person, Programme, StageChange
+from bot.store.repo.alerts import acknowledge_alert
+from bot.store.repo.audit import audit
+from bot.store.repo.messaging import enqueue_message
+from bot.store.repo.programme import add_note as store_note
+from bot.store.repo.programme import (
+    move_stage,
+    record_clinician_action,
+    set_programme_status,
+)
+from bot.store.repo.programme import record_clearance as store_clearance
+from engine.schema import Protocol
+
+ALERT_KIND = "clinician_alert"
+ActionKind = Literal["hold", "step_back", "set_stage", "pause", "resume"]
+NOTICE_KIND = "clinician_notice"
+
+
+class ActionRefused(Exception):
+    """The action cannot apply to this athlete now; the message says why (shown to the user)."""
+
+
+def local_date(person: Person, now: dt.datetime) -> dt.date:
+    """Return the athlete's calendar date at ``now`` in their own time zone."""
+    try:
+        zone: dt.tzinfo = zoneinfo.ZoneInfo(person.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return now.astimezone(zone).date()
+
+
+def chat_of(person: Person) -> int:
+    """Return the chat to message a person in (their private chat is their user id)."""
+    return person.chat_id if person.chat_id is not None else person.telegram_user_id
+
+
+def current_programme(session: Session, athlete_id: int) -> Programme | None:
+    """Return the athlete's newest programme that is not finished, or None."""
+    return session.exec(
+        select(Programme)
+        .where(
+            Programme.athlete_id == athlete_id,
+            col(Programme.status).in_(("active", "paused")),
+        )
+        .order_by(col(Programme.id).desc())
+    ).first()
+
+
+def enqueue(
+    session: Session,
+    person: Person,
+    text: str,
+    now: dt.datetime,
+    *,
+    kind: str,
+    athlete_id: int | None,
+    reply_markup: dict[str, Any] | None = None,
+) -> Outbox:
+    """Queue a message to ``person`` in the Outbox (committed with the caller's transaction)."""
+    return enqueue_message(
+        session,
+        chat_id=chat_of(person),
+        text=text,
+        kind=kind,
+        now=now,
+        reply_markup=reply_markup,
+        person_id=person.id,
+        athlete_id=athlete_id,
+    )
+
+
+def alert_group(
+    session: Session, athlete_id: int, first_alert_id: int, last_alert_id: int
+) -> list[AlertRecord]:
+    """Return the athlete's alerts with ids in [first, last]: those one alert message covers."""
+    return list(
+        session.exec(
+            select(AlertRecord)
+            .where(
+                AlertRecord.athlete_id == athlete_id,
+                col(AlertRecord.id) >= first_alert_id,
+                col(AlertRecord.id) <= last_alert_id,
+            )
+            .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+        )
+    )
+
+
+def acknowledge(
+    session: Session,
+    actor: Person,
+    athlete_id: int,
+    alert_ids: tuple[int, int],
+    now: dt.datetime,
+) -> tuple[list[AlertRecord], list[AlertRecord]]:
+    """Acknowledge the alerts of a message; return (newly acknowledged, acknowledged before)."""
+    fresh: list[AlertRecord] = []
+    earlier: list[AlertRecord] = []
+    for alert in alert_group(session, athlete_id, *alert_ids):
+        if alert.acknowledged_at is not None:
+            earlier.append(alert)
+            continue
+        assert alert.id is not None and actor.id is not None
+        fresh.append(acknowledge_alert(session, alert_id=alert.id, by_person_id=actor.id, now=now))
+    if fresh:
+        audit(
+            session,
+            actor_id=actor.id,
+            action="acknowledge",
+            now=now,
+            athlete_id=athlete_id,
+            detail={"alert_ids": [a.id for a in fresh]},
+        )
+    return fresh, earlier
+
+
+def _mark_alert(
+    session: Session, alert_ids: tuple[int, int] | None, athlete_id: int, taken: str
+) -> None:
+    if alert_ids is None:
+        return
+    for alert in alert_group(session, athlete_id, *alert_ids):
+        alert.action_taken = taken
+        session.add(alert)
+
+
+def _clinician_name(actor: Person) -> str:
+    return actor.display_name or "Your clinician"
+
+
+def apply_action(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    kind: ActionKind,
+    now: dt.datetime,
+    protocol: Protocol | None,
+    *,
+    stage: str | None = None,
+    note: str | None = None,
+    alert_ids: tuple[int, int] | None = None,
+) -> str:
+    """Record and apply hold / step back / set stage / pause / resume; return a summary line.
+
+    Raises ActionRefused (with a message for the clinician) when the athlete has no
+    programme, the stage is unknown, or a step back is impossible from the first stage.
+    """
+    assert athlete.id is not None and actor.id is not None
+    programme = current_programme(session, athlete.id)
+    if programme is None or programme.id is None:
+        raise ActionRefused("This athlete has no programme in progress yet.")
+    today = local_date(athlete, now)
+    before = programme.current_stage
+    new_stage = before
+    if kind == "step_back":
+        if protocol is None:
+            raise ActionRefused("The athlete's protocol could not be loaded.")
+        new_stage = protocol.previous_stage(before)
+        if new_stage == before:
+            raise ActionRefused(f"{before} is the first stage: there is nothing to step back to.")
+    elif kind == "set_stage":
+        if protocol is None:
+            raise ActionRefused("The athlete's protocol could not be loaded.")
+        ids = [s.id for s in protocol.stages]
+        if stage not in ids:
+            raise ActionRefused(f"Unknown stage {stage!r}: expected one of {', '.join(ids)}.")
+        new_stage = stage
+    record_clinician_action(
+        session,
+        athlete_id=athlete.id,
+        clinician_id=actor.id,
+        local_date=today,
+        kind=kind,
+        now=now,
+        stage=new_stage if kind in ("step_back", "set_stage") else None,
+        note=note,
+    )
+    if new_stage != before:
+        move_stage(
+            session,
+            programme_id=programme.id,
+            to_stage=new_stage,
+            now=now,
+            reason=f"{kind}: {note}" if note else kind,
+            by_person_id=actor.id,
+        )
+    if kind in ("pause", "resume"):
+        set_programme_status(
+            session,
+            programme_id=programme.id,
+            status="paused" if kind == "pause" else "active",
+            now=now,
+        )
+        athlete.paused = kind == "pause"
+        session.add(athlete)
+    _mark_alert(session, alert_ids, athlete.id, kind)
+    audit(
+        session,
+        actor_id=actor.id,
+        action="set_stage" if new_stage != before else f"clinician_{kind}",
+        now=now,
+        athlete_id=athlete.id,
+        detail={
+            "kind": kind,
+            "from_stage": before,
+            "to_stage": new_stage,
+            "note": note,
+            "alert_ids": list(alert_ids) if alert_ids else None,
+            "local_date": today.isoformat(),
+        },
+    )
+    who = _clinician_name(actor)
+    because = f"\nReason: {note}" if note else ""
+    notices = {
+        "hold": f"{who} asked you to hold at stage {before} for now: no progression today.",
+        "step_back": f"{who} moved you back from {before} to {new_stage}. "
+        "Follow the session plan of that stage.",
+        "set_stage": f"{who} set your stage to {new_stage} (was {before}).",
+        "pause": f"{who} paused your programme. You will not get check-ins until it resumes.",
+        "resume": f"{who} resumed your programme at stage {before}.",
+    }
+    enqueue(session, athlete, notices[kind] + because, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    session.flush()
+    summaries = {
+        "hold": f"Hold recorded for {athlete.display_name} at {before}.",
+        "step_back": f"{athlete.display_name} stepped back {before} → {new_stage}.",
+        "set_stage": f"{athlete.display_name} set to {new_stage} (was {before}).",
+        "pause": f"{athlete.display_name}'s programme is paused.",
+        "resume": f"{athlete.display_name}'s programme is resumed at {before}.",
+    }
+    return summaries[kind] + " The athlete has been told."
+
+
+def record_clearance(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    now: dt.datetime,
+    *,
+    declined: bool,
+    note: str | None,
+    alert_ids: tuple[int, int] | None = None,
+) -> Clearance:
+    """Record a clinician's clearance (or refusal) of the current stage's sign-off gate."""
+    assert athlete.id is not None and actor.id is not None
+    programme = current_programme(session, athlete.id)
+    if programme is None:
+        raise ActionRefused("This athlete has no programme in progress yet.")
+    today = local_date(athlete, now)
+    row = store_clearance(
+        session,
+        athlete_id=athlete.id,
+        stage=programme.current_stage,
+        clinician_id=actor.id,
+        local_date=today,
+        now=now,
+        declined=declined,
+        note=note,
+    )
+    _mark_alert(session, alert_ids, athlete.id, "decline" if declined else "clear")
+    audit(
+        session,
+        actor_id=actor.id,
+        action="decline" if declined else "clear",
+        now=now,
+        athlete_id=athlete.id,
+        detail={"stage": programme.current_stage, "note": note, "local_date": today.isoformat()},
+    )
+    who = _clinician_name(actor)
+    if declined:
+        text = f"{who} did not clear you to leave {programme.current_stage} yet."
+    else:
+        text = (
+            f"{who} cleared you to leave {programme.current_stage}. "
+            "You move on once your next check-in and session are green."
+        )
+    if note:
+        text += f"\nNote: {note}"
+    enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    session.flush()
+    return row
+
+
+def add_note(session: Session, actor: Person, athlete_id: int, text: str, now: dt.datetime) -> Note:
+    """Add a note to the athlete's record (audited)."""
+    assert actor.id is not None
+    note = store_note(session, athlete_id=athlete_id, author_id=actor.id, text=text, now=now)
+    audit(
+        session,
+        actor_id=actor.id,
+        action="note",
+        now=now,
+        athlete_id=athlete_id,
+        detail={"note_id": note.id},
+    )
+    return note
+
+
+def message_athlete(
+    session: Session, actor: Person, athlete: Person, text: str, now: dt.datetime
+) -> Outbox:
+    """Queue a clinician's message to the athlete (audited, text not copied to the log)."""
+    row = enqueue(
+        session,
+        athlete,
+        f"Message from {_clinician_name(actor)}:\n{text}",
+        now,
+        kind=NOTICE_KIND,
+        athlete_id=athlete.id,
+    )
+    audit(
+        session,
+        actor_id=actor.id,
+        action="message_athlete",
+        now=now,
+        athlete_id=athlete.id,
+        detail={"outbox_id": row.id},
+    )
+    return row
+
+
+def open_alerts(session: Session, athlete_id: int) -> list[AlertRecord]:
+    """Return the athlete's unacknowledged alerts, oldest first."""
+    return list(
+        session.exec(
+            select(AlertRecord)
+            .where(AlertRecord.athlete_id == athlete_id, col(AlertRecord.acknowledged_at).is_(None))
+            .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+        )
+    )
+
+
+def gate_pending(session: Session, programme: Programme, protocol: Protocol | None) -> bool:
+    """Tell whether the current stage needs a sign-off that no clinician has given yet.
+
+    A clearance counts when it was given for this stage after the programme last entered it.
+    """
+    if protocol is None:
+        return False
+    try:
+        stage = protocol.stage(programme.current_stage)
+    except KeyError:
+        return False
+    if stage.signoff != "required":
+        return False
+    entered = session.exec(
+        select(StageChange.at)
+        .where(
+            StageChange.programme_id == programme.id,
+            StageChange.to_stage == programme.current_stage,
+        )
+        .order_by(col(StageChange.at).desc())
+    ).first()
+    query = select(Clearance).where(
+        Clearance.athlete_id == programme.athlete_id,
+        Clearance.stage == programme.current_stage,
+        Clearance.declined == False,  # noqa: E712
+    )
+    if entered is not None:
+        query = query.where(col(Clearance.at) >= entered)
+    return session.exec(query).first() is None

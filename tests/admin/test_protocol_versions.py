@@ -1,0 +1,97 @@
+"""Protocol drafts, publishing and rollback against a real (SQLite) store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from bot import protocol_admin as pa
+from bot.store.db import create_all_for_tests, make_engine
+from engine.schema import ProtocolError
+
+NOW = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[Session]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    create_all_for_tests(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()
+
+
+def test_shipped_protocol_is_seeded_as_version_1(session: Session) -> None:
+    assert "hamstring" in pa.known_names(session, NOW)
+    active = pa.active_version(session, "hamstring", NOW)
+    assert active is not None and active.version == 1 and active.active
+
+
+def test_set_shows_the_one_changed_line_and_publish_makes_version_2(session: Session) -> None:
+    draft = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "5", NOW)
+    diff = pa.draft_diff(session, draft, NOW)
+    changed = [x for x in diff.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))]
+    assert changed == ["-    value: 4", "+    value: 5"]
+    assert pa.active_version(session, "hamstring", NOW).version == 1  # type: ignore[union-attr]
+    published = pa.publish(session, draft, None, NOW)
+    assert published.version == 2
+    active = pa.parse_text(pa.active_version(session, "hamstring", NOW).text, "x")  # type: ignore[union-attr]
+    assert active.stage("H3").min_days.value == 5
+
+
+def test_invalid_edit_is_refused_with_the_schema_message_and_nothing_changes(
+    session: Session,
+) -> None:
+    with pytest.raises(ProtocolError, match="threshold 11 out of range"):
+        pa.draft_from_set(session, "hamstring", "H3", "exit_criteria[H3e].threshold", "11", NOW)
+    with pytest.raises(ProtocolError, match="no such stage"):
+        pa.draft_from_set(session, "hamstring", "H9", "min_days.value", "5", NOW)
+    assert [v.version for v in pa.history(session, "hamstring")] == [1]
+
+
+def test_upload_with_a_yaml_error_names_the_line(session: Session) -> None:
+    with pytest.raises(ProtocolError, match="not valid YAML at line 2"):
+        pa.draft_from_upload(session, "name: x\n  bad: [\n", "x.yaml", NOW)
+
+
+def test_stale_draft_cannot_be_published(session: Session) -> None:
+    first = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "5", NOW)
+    second = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "6", NOW)
+    pa.publish(session, first, None, NOW)
+    with pytest.raises(pa.StaleDraftError):
+        pa.publish(session, second, None, NOW)
+
+
+def test_rollback_republishes_the_old_text_as_a_new_version(session: Session) -> None:
+    original = pa.active_version(session, "hamstring", NOW).text  # type: ignore[union-attr]
+    pa.publish(
+        session,
+        pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "5", NOW),
+        None,
+        NOW,
+    )
+    rolled = pa.rollback(session, "hamstring", 1, None, NOW)
+    assert rolled.version == 3 and rolled.text == original and rolled.note == "rollback to v1"
+    assert [(v.version, v.active) for v in pa.history(session, "hamstring")] == [
+        (3, True),
+        (2, False),
+        (1, False),
+    ]
+    with pytest.raises(ProtocolError, match="no version 9"):
+        pa.rollback(session, "hamstring", 9, None, NOW)
+
+
+def test_dry_run_replays_the_examples_and_reports_changed_decisions(session: Session) -> None:
+    stricter = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "8", NOW)
+    report = pa.dry_run_draft(session, stricter, NOW.date(), NOW)
+    assert "examples/hamstring_grade1.yaml" in report.cases
+    first = report.changes[0]
+    assert first.before is not None and first.after is not None
+    assert (first.before.decision, first.before.stage_after) == ("progress", "H4")
+    assert (first.after.decision, first.after.stage_after) == ("hold", "H3")
+    same = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "4", NOW)
+    assert pa.dry_run_draft(session, same, NOW.date(), NOW).changes == ()
