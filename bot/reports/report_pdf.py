@@ -58,7 +58,7 @@ class Limits:
 
 # Tried in order until the report fits in MAX_PAGES pages.
 LIMITS = (
-    Limits(timeline=12, criteria=12, metrics=10, alerts=8, clearances=6, notes=4),
+    Limits(timeline=10, criteria=12, metrics=10, alerts=6, clearances=5, notes=3),
     Limits(timeline=8, criteria=10, metrics=8, alerts=5, clearances=4, notes=2),
     Limits(timeline=5, criteria=8, metrics=6, alerts=3, clearances=2, notes=1),
 )
