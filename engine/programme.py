@@ -503,7 +503,7 @@ def decide_day(
         else:
             hold_today = True
 
-    # 5. Decide: stop > clinician move > pause > suspension > step back > gate.
+    # 5. Decide: stop > clinician move > pause > step back > suspension (hold) > gate.
     awaiting = False
     if decision is None:
         if paused_today:
@@ -511,6 +511,8 @@ def decide_day(
             acc.reason(
                 "clinician.paused", "Programme paused by the clinician: no prompts, no progression."
             )
+        elif step_back_reasons:
+            decision, st = _step_back(protocol, st, on, acc, step_back_reasons[0])
         elif st.suspended:
             decision = "hold"
             acc.reason(
@@ -518,8 +520,6 @@ def decide_day(
                 "Awaiting clinician review after a stop or persisting symptoms: "
                 "no running until reviewed.",
             )
-        elif step_back_reasons:
-            decision, st = _step_back(protocol, st, on, acc, step_back_reasons[0])
         else:
             items = gate_items(protocol, injury, st, on, mr.readiness, red_flag=red_flag)
             unmet = [i for i in items if not i.met]
@@ -586,8 +586,15 @@ def _clinician(
 ) -> tuple[ProgrammeState, DecisionKind | None, bool]:
     note = f" ({a.note})" if a.note else ""
     if a.kind == "clear":
+        if st.suspended:
+            acc.reason(
+                "clinician.clear",
+                f"Clinician reviewed the athlete: running may resume{note}. (A sign-off gate "
+                "needs a separate clearance.)",
+            )
+            return st.model_copy(update={"suspended": False}), None, False
         acc.reason("clinician.clear", f"Clinician clearance recorded for stage {st.stage}{note}.")
-        return st.model_copy(update={"clearance": True, "suspended": False}), None, False
+        return st.model_copy(update={"clearance": True}), None, False
     if a.kind == "decline":
         acc.reason("clinician.decline", f"Clinician declined sign-off for stage {st.stage}{note}.")
         return st.model_copy(update={"clearance": False, "clearance_requested": False}), None, True
@@ -907,12 +914,15 @@ def _session(
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    if mr.readiness in ("rest", "stop", "missing") or st.suspended or day.paused or st.paused:
+    blocked = "awaiting clinician review" if st.suspended else mr.readiness
+    if day.paused or st.paused:
+        blocked = "paused"
+    if blocked in ("rest", "stop", "missing", "awaiting clinician review", "paused"):
         acc.reason(
             "session.against_plan",
             "A session was logged on a day without running "
             "cleared: it is recorded, and counts against progression.",
-            mr.readiness,
+            blocked,
             "go/modify",
         )
 

@@ -1,12 +1,97 @@
-"""`sprintback protocol`: placeholder until its issue lands."""
+"""`sprintback protocol validate FILE...` and `sprintback protocol show NAME [--vmax V]`."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from bot.protocol_files import load_protocol
+from engine.models import Metrics
+from engine.plan import prescribe
+from engine.schema import Protocol, ProtocolError
+
 
 def register(subparsers: Any) -> None:
-    """Add the `protocol` sub-command."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("protocol", help="(not yet available)")
-    parser.set_defaults(func=lambda args: 1)
+    """Add the `protocol` sub-command with `validate` and `show`."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "protocol", help="validate protocol files or show a protocol's stages"
+    )
+    sub = parser.add_subparsers(dest="protocol_command", metavar="ACTION")
+    validate = sub.add_parser("validate", help="validate one or more protocol YAML files")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(func=run_validate)
+    show = sub.add_parser("show", help="print a protocol's stage table")
+    show.add_argument("name", help="protocol name under protocols/ or a path")
+    show.add_argument(
+        "--vmax", type=float, help="athlete's baseline Vmax in m/s: shows target split times"
+    )
+    show.set_defaults(func=run_show)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate every file; print OK or each problem; return 1 if any file is invalid."""
+    failed = 0
+    for name in args.files:
+        try:
+            p = load_protocol(name)
+        except ProtocolError as exc:
+            failed += 1
+            print(f"INVALID {name}")
+            for line in exc.problems:
+                print(f"  {line}")
+            continue
+        print(f"OK {name}: protocol {p.name!r} ({p.injury}), {len(p.stages)} stages")
+    return 1 if failed else 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print the stage table of a protocol; return 2 on an unknown or invalid protocol."""
+    if args.vmax is not None and not 3.0 <= args.vmax <= 12.5:
+        print(f"--vmax {args.vmax:g} looks wrong: expected a sprint speed between 3 and 12.5 m/s")
+        return 2
+    try:
+        p = load_protocol(args.name)
+    except ProtocolError as exc:
+        print(f"sprintback protocol show: {exc}")
+        return 2
+    print(render_table(p, args.vmax))
+    return 0
+
+
+def render_table(p: Protocol, vmax: float | None) -> str:
+    """Return a readable stage table (with target split times when ``vmax`` is given)."""
+    baseline = Metrics(vmax_ms=vmax) if vmax is not None else None
+    out = [f"{p.title or p.name}  [{p.name}, {p.injury}, v{p.version}]"]
+    if vmax is not None:
+        out.append(f"Target times for Vmax {vmax:g} m/s: t = distance / (%Vmax × Vmax)")
+    out.append("")
+    for s in p.stages:
+        rest = (
+            f", rest ≥ {s.rest.value} h before the next run ≥ {s.rest.applies_from_pct_vmax:g} %"
+            if s.rest is not None
+            else ""
+        )
+        sess = f"≥ {s.min_sessions.value} sessions"
+        if s.min_sessions.at_pct_vmax is not None:
+            sess += f" at ≥ {s.min_sessions.at_pct_vmax:g} % Vmax"
+        out.append(f"{s.id}  {s.name}")
+        out.append(f"    goal: {s.goal}")
+        out.append(f"    minimum: {s.min_days.value} days, {sess}{rest}; sign-off: {s.signoff}")
+        plan = prescribe(p, s.id, baseline, None)
+        out += [f"    {line}" for line in plan.lines()[1:]]
+        if s.exit_criteria:
+            out.append("    exit (all):")
+            for c in s.exit_criteria:
+                cond = c.describe()
+                if c.at_pct_vmax is not None:
+                    cond += f" at ≥ {c.at_pct_vmax:g} % Vmax"
+                if c.pain_max is not None:
+                    cond += f", pain ≤ {c.pain_max}"
+                out.append(f"      [{c.id}] {c.text}  ({cond}; {c.evidence}: {c.source})")
+        if s.regression_triggers:
+            out.append("    regression:")
+            for t in s.regression_triggers:
+                out.append(f"      [{t.id}] {t.text} → {t.action.replace('_', ' ')}")
+        out.append("")
+    return "\n".join(out)
