@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.models import Injury, Metrics, Readiness, Severity
+from engine.models import DayRecord, DecisionKind, Injury, Metrics, Readiness, Severity
 
 Score0to10 = Annotated[int, Field(ge=0, le=10)]
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -68,6 +68,29 @@ class DayPoint(_Input):
     morning_test_pain: Score0to10 | None = None
     red_flag: bool = False
     step_back: bool = False
+
+
+def day_point_from_record(
+    record: DayRecord, *, stage: str, decision: DecisionKind | None = None
+) -> DayPoint:
+    """Turn one stored day (and the stage it started in, and its decision) into a chart point.
+
+    A red flag is a morning M0 flag or a ``stop`` decision (which a sharp pain or pop in
+    session also leads to); a step-back is a ``step_back`` decision.
+    """
+    metrics = record.session.metrics if record.session else Metrics()
+    morning = record.morning
+    return DayPoint(
+        local_date=record.date,
+        stage=stage,
+        vmax_ms=metrics.vmax_ms,
+        split_10m_s=metrics.split_10m_s,
+        split_30m_s=metrics.split_30m_s,
+        session_pain_max=record.session.pain_max if record.session else None,
+        morning_test_pain=morning.pain_test if morning else None,
+        red_flag=bool(morning and morning.red_flags) or decision == "stop",
+        step_back=decision == "step_back",
+    )
 
 
 class StageTarget(_Input):

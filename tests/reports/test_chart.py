@@ -20,8 +20,8 @@ from bot.reports.chart import (
     render_progress_png,
     render_spec_png,
 )
-from bot.reports.data import DayPoint, ProgressData, StageTarget
-from engine.models import Metrics
+from bot.reports.data import DayPoint, ProgressData, StageTarget, day_point_from_record
+from engine.models import DayRecord, Metrics, MorningCheckIn, SessionReport
 from tests.reports.factories import BASELINE, HAMSTRING, INJURY_DATE, make_points, make_progress
 
 
@@ -254,3 +254,30 @@ def test_points_out_of_order_are_drawn_in_date_order() -> None:
     spec = build_chart_spec(_data(list(reversed(points))))
     xs = [x for x, _ in spec.series("morning_test_pain").points]
     assert xs == sorted(xs)
+
+
+def test_a_stored_day_becomes_the_chart_point_it_stands_for() -> None:
+    record = DayRecord(
+        date=dt.date(2026, 3, 12),
+        morning=MorningCheckIn(red_flags=["swelling"], pain_test=3),
+        session=SessionReport(pain_max=4, metrics=Metrics(vmax_ms=7.2, split_10m_s=1.9)),
+    )
+    point = day_point_from_record(record, stage="H3", decision="step_back")
+    assert point == DayPoint(
+        local_date=dt.date(2026, 3, 12),
+        stage="H3",
+        vmax_ms=7.2,
+        split_10m_s=1.9,
+        session_pain_max=4,
+        morning_test_pain=3,
+        red_flag=True,
+        step_back=True,
+    )
+    quiet = day_point_from_record(DayRecord(date=dt.date(2026, 3, 13)), stage="H2", decision="hold")
+    assert not quiet.red_flag and not quiet.step_back and quiet.morning_test_pain is None
+    stopped = day_point_from_record(
+        DayRecord(date=dt.date(2026, 3, 14), session=SessionReport(sharp_pain=True)),
+        stage="H2",
+        decision="stop",
+    )
+    assert stopped.red_flag
