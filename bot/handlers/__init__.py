@@ -26,6 +26,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "session",
     "clinician",
     "admin",
+    "invites",
     "commands",
 )
 

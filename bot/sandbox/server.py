@@ -253,8 +253,8 @@ class BotApiSandbox:
         delay: float = 0.0,
         times: int = 1,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` (any method if None), optionally only
-        those to ``chat_id``, fail with ``status`` after waiting ``delay`` seconds.
+        """Make the next ``times`` calls of ``method`` (any but getUpdates if None), only
+        those to ``chat_id`` if given, fail with ``status`` after waiting ``delay`` seconds.
 
         429 carries parameters.retry_after (default 1 s), as Telegram's flood control does.
         """

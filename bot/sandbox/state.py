@@ -195,7 +195,13 @@ class PlannedFailure:
     remaining: int
 
     def matches(self, method: str, chat_id: int | None) -> bool:
-        """Say whether a call of ``method`` to ``chat_id`` should get this failure."""
+        """Say whether a call of ``method`` to ``chat_id`` should get this failure.
+
+        A failure planned for any method (None) spares getUpdates, so that it hits what the
+        bot sends rather than its polling loop; plan one for "getUpdates" to hit polling.
+        """
+        if self.method is None and method.lower() == "getupdates":
+            return False
         if self.method is not None and self.method.lower() != method.lower():
             return False
         return self.chat_id is None or self.chat_id == chat_id
