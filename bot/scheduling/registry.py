@@ -1,0 +1,147 @@
+"""Who writes each kind of prompt: a registry of async callables, one per prompt kind.
+
+The tick claims a due prompt and calls the sender registered for its kind with a
+``PromptContext``. A sender never talks to Telegram: it queues its message(s) with
+``ctx.enqueue(...)``, which writes an outbox row in the tick's transaction, so the prompt is
+marked sent if and only if its message is queued. The athlete-flow code replaces the plain-text
+defaults below with its own (e.g. the morning check-in with its first question's buttons):
+
+    register_prompt_sender(application, "morning", send_morning_checkin)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.scheduling.planner import PROMPT_KINDS, PromptKind
+from bot.store.models import Person, ScheduledPrompt
+from bot.store.repo.messaging import enqueue_message
+
+
+@dataclass
+class PromptContext:
+    """Everything a prompt sender needs; ``session`` is the tick's open transaction."""
+
+    session: Session
+    prompt: ScheduledPrompt
+    athlete: Person
+    now: dt.datetime
+    # True when the prompt goes out after downtime, later than its due time but within grace.
+    late: bool = False
+    # For a morning prompt: the local date of the session reported the day before, whose
+    # 24-hour response this check-in measures; None if there was none.
+    follow_up_for: dt.date | None = None
+    queued: list[int] = field(default_factory=list)
+
+    @property
+    def kind(self) -> PromptKind:
+        """The prompt's kind (morning, reminder, cutoff, post_session)."""
+        kind: PromptKind = self.prompt.kind  # type: ignore[assignment]
+        return kind
+
+    @property
+    def local_date(self) -> dt.date:
+        """The athlete's local date this prompt is for."""
+        return self.prompt.local_date
+
+    def late_note(self) -> str:
+        """Return the sentence that opens a late prompt, or '' when it is on time."""
+        if not self.late:
+            return ""
+        return "Sorry, this comes later than planned: the coach was offline for a while.\n\n"
+
+    def enqueue(
+        self,
+        text: str,
+        *,
+        reply_markup: dict[str, Any] | None = None,
+        parse_mode: str | None = None,
+        part: int = 0,
+    ) -> int:
+        """Queue ``text`` to the athlete in this transaction and return the outbox id.
+
+        The dedupe key names the prompt (and ``part`` for a second message), so a retried
+        tick never queues the same prompt twice.
+        """
+        if self.athlete.chat_id is None:
+            raise ValueError(f"athlete {self.athlete.id} has no chat yet; cannot queue a prompt")
+        row = enqueue_message(
+            self.session,
+            chat_id=self.athlete.chat_id,
+            text=self.late_note() + text if part == 0 else text,
+            kind=f"prompt_{self.kind}",
+            now=self.now,
+            reply_markup=reply_markup,
+            parse_mode=parse_mode,
+            dedupe_key=f"prompt:{self.prompt.id}:{part}",
+            person_id=self.athlete.id,
+            athlete_id=self.athlete.id,
+        )
+        assert row.id is not None
+        self.queued.append(row.id)
+        return row.id
+
+
+PromptSender = Callable[[PromptContext], Awaitable[None]]
+
+REGISTRY_KEY = "sprintback.prompt_senders"
+
+
+async def send_default_morning(ctx: PromptContext) -> None:
+    """Queue the plain morning check-in invitation (with the 24-hour note after a session)."""
+    text = "Good morning! Time for your morning check-in: it takes about a minute. Send /checkin."
+    if ctx.follow_up_for is not None:
+        text += (
+            f"\nToday's answers are also compared with your session of "
+            f"{ctx.follow_up_for:%A %d %B} (the 24-hour check)."
+        )
+    ctx.enqueue(text)
+
+
+async def send_default_reminder(ctx: PromptContext) -> None:
+    """Queue the 45-minute reminder for an unanswered check-in."""
+    ctx.enqueue("Reminder: your morning check-in is still open. Send /checkin when you can.")
+
+
+async def send_default_cutoff(ctx: PromptContext) -> None:
+    """Queue the cut-off reminder saying what a missed check-in means."""
+    ctx.enqueue(
+        "Last call for today's check-in. Without it, today counts as a hold day: "
+        "no progression until you check in again. Send /checkin."
+    )
+
+
+async def send_default_post_session(ctx: PromptContext) -> None:
+    """Queue the invitation to the post-session questionnaire."""
+    ctx.enqueue("How did today's session go? Send /done to answer the post-session questions.")
+
+
+DEFAULT_SENDERS: Mapping[str, PromptSender] = {
+    "morning": send_default_morning,
+    "reminder": send_default_reminder,
+    "cutoff": send_default_cutoff,
+    "post_session": send_default_post_session,
+}
+
+
+def new_registry() -> dict[str, PromptSender]:
+    """Return a registry holding the plain-text default sender of every kind."""
+    return dict(DEFAULT_SENDERS)
+
+
+def registry_of(bot_data: dict[Any, Any]) -> dict[str, PromptSender]:
+    """Return the registry kept in an application's ``bot_data`` (created on first use)."""
+    registry: dict[str, PromptSender] = bot_data.setdefault(REGISTRY_KEY, new_registry())
+    return registry
+
+
+def register_prompt_sender(application: Any, kind: str, fn: PromptSender) -> None:
+    """Make ``fn`` the sender of prompts of ``kind`` for this application."""
+    if kind not in PROMPT_KINDS:
+        raise ValueError(f"unknown prompt kind {kind!r}: expected one of {', '.join(PROMPT_KINDS)}")
+    registry_of(application.bot_data)[kind] = fn

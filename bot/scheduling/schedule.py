@@ -1,0 +1,263 @@
+"""The durable schedule: writing each athlete's next day of prompt rows into the database.
+
+Every non-paused athlete with a chat always has the rows of one coming day (morning, reminder,
+cut-off, and post-session on session days). Claiming a morning prompt plans the following day,
+so nothing per athlete lives in memory and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, func
+from sqlmodel import Session, col, select
+
+from bot.scheduling.planner import (
+    DEFAULT_CHECKIN_TIME,
+    DEFAULT_CUTOFF_TIME,
+    DEFAULT_GRACE,
+    DEFAULT_SESSION_END_TIME,
+    REMINDER_DELAY,
+    AthleteSchedule,
+    RestRule,
+    plan_day,
+    session_due,
+)
+from bot.scheduling.times import local_date_at, local_to_utc, next_local_occurrence
+from bot.store.models import Person, Programme, ScheduledPrompt, SessionReportRecord
+from bot.store.repo.messaging import schedule_prompt
+
+# How far back a reported high-velocity session still matters for the rest interval.
+_HV_LOOKBACK = dt.timedelta(days=4)
+DEFAULT_HV_REST = RestRule(stage_has_hv=True, min_rest=dt.timedelta(hours=48))
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """Settings of the scheduler (from bot settings; tests pass their own)."""
+
+    tick_seconds: float = 30.0
+    grace: dt.timedelta = DEFAULT_GRACE
+    batch: int = 500
+    cutoff_time: dt.time = DEFAULT_CUTOFF_TIME
+    reminder_delay: dt.timedelta = REMINDER_DELAY
+    default_checkin_time: dt.time = DEFAULT_CHECKIN_TIME
+    default_session_end_time: dt.time = DEFAULT_SESSION_END_TIME
+    # Consecutive missed check-ins after which the linked clinician is told.
+    missed_days_alert: int = 2
+    # Every this many ticks, athletes without a planned day (new, resumed) get one.
+    sweep_every_ticks: int = 10
+
+
+# Decides whether a local date has a prescribed session: (session, athlete, date) ->
+# (session_day, rest reason or None). The engine's owner may register a protocol-aware one.
+SessionDayPolicy = Callable[[Session, Person, dt.date, "SchedulerConfig"], tuple[bool, str | None]]
+
+
+def _hhmm(value: str | None, default: dt.time) -> dt.time:
+    if not value:
+        return default
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def athlete_schedule(athlete: Person, config: SchedulerConfig, *, paused: bool) -> AthleteSchedule:
+    """Return the schedule settings of ``athlete`` (stored values, else the defaults)."""
+    checkin = _hhmm(athlete.checkin_time, config.default_checkin_time)
+    cutoff = config.cutoff_time
+    if cutoff <= checkin:
+        # An athlete who checks in after the usual cut-off gets a cut-off 4 h after check-in.
+        cutoff = min(
+            (dt.datetime.combine(dt.date(2000, 1, 1), checkin) + dt.timedelta(hours=4)).time(),
+            dt.time(23, 59),
+        )
+    return AthleteSchedule(
+        tz=athlete.timezone,
+        checkin_time=checkin,
+        cutoff_time=cutoff,
+        session_end_time=_hhmm(athlete.session_end_time, config.default_session_end_time),
+        paused=paused,
+        reminder_delay=config.reminder_delay,
+    )
+
+
+def is_paused(session: Session, athlete: Person) -> bool:
+    """Return True when the athlete or their programme is paused (they get no prompts)."""
+    if athlete.paused:
+        return True
+    status = session.exec(
+        select(Programme.status)
+        .where(Programme.athlete_id == athlete.id)
+        .order_by(col(Programme.id).desc())
+    ).first()
+    return status == "paused"
+
+
+def _is_hv(answers: dict[str, object]) -> bool:
+    metrics = answers.get("metrics")
+    if not isinstance(metrics, dict):
+        return False
+    hv_reps = metrics.get("hv_reps")
+    top = metrics.get("top_pct_vmax")
+    return bool(
+        (isinstance(hv_reps, int) and hv_reps > 0) or (isinstance(top, int | float) and top >= 80)
+    )
+
+
+def default_session_policy(
+    session: Session, athlete: Person, local_date: dt.date, config: SchedulerConfig
+) -> tuple[bool, str | None]:
+    """Session day = an active programme, unless the last reported HV session is < 48 h old.
+
+    48 h is the return-to-sprint reference's conservative default for both injuries
+    (hamstring: >=48 h between HV sessions; calf: never consecutive running days).
+    """
+    active = session.exec(
+        select(Programme.id).where(Programme.athlete_id == athlete.id, Programme.status == "active")
+    ).first()
+    if active is None:
+        return False, None
+    schedule = athlete_schedule(athlete, config, paused=False)
+    since = local_date - _HV_LOOKBACK.days * dt.timedelta(days=1)
+    reports = session.exec(
+        select(SessionReportRecord)
+        .where(
+            SessionReportRecord.athlete_id == athlete.id,
+            col(SessionReportRecord.local_date) >= since,
+            col(SessionReportRecord.local_date) < local_date,
+        )
+        .order_by(col(SessionReportRecord.local_date).desc())
+    ).all()
+    last_hv_end = None
+    for report in reports:
+        if _is_hv(report.answers):
+            last_hv_end = local_to_utc(report.local_date, schedule.session_end_time, schedule.tz)
+            break
+    return session_due(schedule, local_date, DEFAULT_HV_REST, last_hv_end)
+
+
+def last_served_morning(session: Session, athlete_id: int) -> dt.date | None:
+    """Return the latest local date whose morning prompt went out (or was claimed/missed)."""
+    served: dt.date | None = session.exec(
+        select(func.max(ScheduledPrompt.local_date)).where(
+            ScheduledPrompt.athlete_id == athlete_id,
+            ScheduledPrompt.kind == "morning",
+            col(ScheduledPrompt.status).in_(("claimed", "sent", "missed")),
+        )
+    ).one()
+    return served
+
+
+def plan_next_day(
+    session: Session,
+    athlete: Person,
+    *,
+    now: dt.datetime,
+    config: SchedulerConfig,
+    policy: SessionDayPolicy = default_session_policy,
+) -> dt.date | None:
+    """Write the rows of the athlete's next unserved day whose morning is after ``now``.
+
+    Returns the planned local date, or None when the athlete gets no prompts (paused, no chat).
+    Dates already served stay served, so a time-zone change never repeats a morning.
+    """
+    if athlete.id is None or athlete.chat_id is None or is_paused(session, athlete):
+        return None
+    schedule = athlete_schedule(athlete, config, paused=False)
+    served = last_served_morning(session, athlete.id)
+    not_before = None if served is None else served + dt.timedelta(days=1)
+    day, _ = next_local_occurrence(
+        schedule.checkin_time, schedule.tz, after=now, not_before_date=not_before
+    )
+    session_day, _reason = policy(session, athlete, day, config)
+    for planned in plan_day(schedule, day, session_day=session_day):
+        schedule_prompt(
+            session,
+            athlete_id=athlete.id,
+            kind=planned.kind,
+            local_date=planned.local_date,
+            due_at=planned.due_at,
+        )
+    return day
+
+
+def reschedule_athlete(
+    session: Session,
+    athlete_id: int,
+    *,
+    now: dt.datetime,
+    config: SchedulerConfig | None = None,
+    policy: SessionDayPolicy = default_session_policy,
+) -> dt.date | None:
+    """Re-plan an athlete after a change of time zone, check-in time, session time or pause.
+
+    Pending rows are dropped and planned again from the new settings: the change takes effect
+    from the next prompt. Today's remaining reminders and post-session prompt move to the new
+    times if a morning prompt already went out today. Call it in the transaction that saved
+    the change. Returns the local date of the next morning prompt, or None if none is planned.
+    """
+    config = config or SchedulerConfig()
+    athlete = session.get(Person, athlete_id)
+    if athlete is None:
+        raise ValueError(f"no person with id {athlete_id}")
+    session.exec(
+        delete(ScheduledPrompt).where(
+            col(ScheduledPrompt.athlete_id) == athlete_id,
+            col(ScheduledPrompt.status) == "pending",
+        )
+    )
+    if athlete.chat_id is None or is_paused(session, athlete):
+        return None
+    served = last_served_morning(session, athlete_id)
+    if served is not None:
+        schedule = athlete_schedule(athlete, config, paused=False)
+        session_day, _ = policy(session, athlete, served, config)
+        for planned in plan_day(schedule, served, session_day=session_day):
+            if planned.kind != "morning" and planned.due_at > now:
+                schedule_prompt(
+                    session,
+                    athlete_id=athlete_id,
+                    kind=planned.kind,
+                    local_date=planned.local_date,
+                    due_at=planned.due_at,
+                )
+    return plan_next_day(session, athlete, now=now, config=config, policy=policy)
+
+
+def plan_unscheduled(
+    session: Session,
+    *,
+    now: dt.datetime,
+    config: SchedulerConfig,
+    limit: int = 1000,
+    policy: SessionDayPolicy = default_session_policy,
+) -> int:
+    """Plan a day for athletes who have none pending (new, resumed); return how many."""
+    has_pending = exists().where(
+        col(ScheduledPrompt.athlete_id) == col(Person.id),
+        col(ScheduledPrompt.kind) == "morning",
+        col(ScheduledPrompt.status).in_(("pending", "claimed")),
+    )
+    athletes = session.exec(
+        select(Person)
+        .where(
+            Person.role == "athlete",
+            col(Person.chat_id).is_not(None),
+            col(Person.paused).is_(False),
+            ~has_pending,
+        )
+        .order_by(col(Person.id))
+        .limit(limit)
+    ).all()
+    planned = 0
+    for athlete in athletes:
+        if plan_next_day(session, athlete, now=now, config=config, policy=policy) is not None:
+            planned += 1
+    return planned
+
+
+def local_today(athlete: Person, now: dt.datetime) -> dt.date:
+    """Return the athlete's local date at ``now``."""
+    return local_date_at(now, athlete.timezone)

@@ -1,0 +1,265 @@
+"""The outbox sender against the local Bot API sandbox, with injected Telegram failures.
+
+Every message ends delivered exactly once, or recorded as undeliverable/failed with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.clock import FakeClock
+from bot.delivery.limiter import RateGate
+from bot.delivery.policy import BackoffPolicy
+from bot.delivery.sender import UNKNOWN_AFTER_CRASH, OutboxSender, SenderConfig
+from bot.sandbox import BotApiSandbox
+from bot.store.db import session_scope
+from bot.store.models import Outbox, Person
+from bot.store.repo.messaging import claim_outbox, enqueue_message
+from tests.scheduling.helpers import add_person
+
+T0 = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)
+FAST = SenderConfig(
+    batch=20,
+    concurrency=8,
+    backoff=BackoffPolicy(base=dt.timedelta(seconds=2), max_attempts=4, jitter=0),
+)
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[BotApiSandbox]:
+    async with BotApiSandbox() as box:
+        yield box
+
+
+@pytest.fixture
+async def bot(sandbox: BotApiSandbox) -> AsyncIterator[Bot]:
+    request = HTTPXRequest(connection_pool_size=16, read_timeout=0.4, write_timeout=1)
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=request) as b:
+        yield b
+
+
+def make_sender(bot: Bot, engine: Engine, clock: FakeClock, **gate: float) -> OutboxSender:
+    rate_gate = RateGate(gate.get("overall_rate", 1000.0), gate.get("per_chat_interval", 0.0))
+    return OutboxSender(
+        bot=bot, engine=engine, clock=clock, gate=rate_gate, config=FAST, rng=random.Random(1)
+    )
+
+
+def queue(
+    engine: Engine, chat_id: int, text: str, kind: str = "prompt_morning", **kw: object
+) -> int:
+    with session_scope(engine) as session:
+        row = enqueue_message(session, chat_id=chat_id, text=text, kind=kind, now=T0, **kw)  # type: ignore[arg-type]
+        assert row.id is not None
+        return row.id
+
+
+def rows(engine: Engine) -> dict[str, Outbox]:
+    with session_scope(engine, read_only=True) as session:
+        return {r.text: r for r in session.exec(select(Outbox).order_by(col(Outbox.id)))}
+
+
+def delivered(sandbox: BotApiSandbox, chat_id: int) -> list[str]:
+    return [m.text or "" for m in sandbox.transcript(chat_id) if m.sender == "bot"]
+
+
+async def drain_until_settled(sender: OutboxSender, clock: FakeClock, engine: Engine) -> None:
+    """Drain, moving the fake clock past each retry time, until nothing is pending."""
+    for _ in range(50):
+        await sender.drain()
+        with session_scope(engine, read_only=True) as session:
+            waiting = session.exec(
+                select(Outbox.not_before).where(col(Outbox.status).in_(("pending", "sending")))
+            ).all()
+        if not waiting:
+            return
+        clock.set(max(clock.now(), min(w.replace(tzinfo=dt.UTC) for w in waiting)))
+    raise AssertionError("outbox never settled")
+
+
+async def test_messages_are_delivered_once_in_order_per_chat(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    for chat in (11, 12, 13):
+        sandbox.user(chat)
+        for n in range(3):
+            queue(engine, chat, f"chat {chat} message {n}")
+    clock = FakeClock(T0)
+    result = await make_sender(bot, engine, clock).drain()
+    assert result.sent == 9
+    for chat in (11, 12, 13):
+        assert delivered(sandbox, chat) == [f"chat {chat} message {n}" for n in range(3)]
+    assert {r.status for r in rows(engine).values()} == {"sent"}
+    assert all(r.telegram_message_id for r in rows(engine).values())
+    assert (await make_sender(bot, engine, clock).drain()).sent == 0
+
+
+async def test_429_waits_retry_after_then_delivers_once(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    sandbox.user(21)
+    queue(engine, 21, "flooded")
+    sandbox.fail_next("sendMessage", status=429, retry_after=1)
+    clock = FakeClock(T0)
+    sender = make_sender(bot, engine, clock)
+    first = await sender.drain()
+    assert (first.sent, first.retried) == (0, 1)
+    row = rows(engine)["flooded"]
+    assert row.status == "pending" and row.attempts == 0  # a 429 does not use up an attempt
+    assert row.not_before == T0 + dt.timedelta(seconds=1)
+    assert (await sender.drain()).sent == 0  # not before retry_after has passed
+    clock.advance(dt.timedelta(seconds=1))
+    assert (await sender.drain()).sent == 1
+    assert delivered(sandbox, 21) == ["flooded"]
+
+
+async def test_server_errors_and_timeouts_back_off_then_deliver_once(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    sandbox.user(31)
+    sandbox.user(32)
+    queue(engine, 31, "after two 502s")
+    queue(engine, 32, "after a timeout")
+    sandbox.fail_next("sendMessage", status=502, chat_id=31, times=2)
+    # The fake answers 500 after 1 s; the bot gives up reading after 0.4 s (TimedOut).
+    sandbox.fail_next("sendMessage", status=500, chat_id=32, delay=1.0)
+    clock = FakeClock(T0)
+    sender = make_sender(bot, engine, clock)
+    await sender.drain()
+    waits = {text: r.not_before - T0 for text, r in rows(engine).items()}
+    assert waits == {
+        "after two 502s": dt.timedelta(seconds=2),
+        "after a timeout": dt.timedelta(seconds=2),
+    }
+    assert "TimedOut" in (rows(engine)["after a timeout"].last_error or "")
+    await drain_until_settled(sender, clock, engine)
+    assert delivered(sandbox, 31) == ["after two 502s"]
+    assert delivered(sandbox, 32) == ["after a timeout"]
+    assert rows(engine)["after two 502s"].attempts == 3
+
+
+async def test_endless_server_errors_give_up_after_max_attempts(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    sandbox.user(41)
+    queue(engine, 41, "never")
+    sandbox.fail_next("sendMessage", status=503, chat_id=41, times=100)
+    clock = FakeClock(T0)
+    await drain_until_settled(make_sender(bot, engine, clock), clock, engine)
+    row = rows(engine)["never"]
+    assert row.status == "failed"
+    assert row.attempts == FAST.backoff.max_attempts
+    assert "gave up after 4 attempts" in (row.last_error or "")
+
+
+async def test_blocked_athlete_is_marked_unreachable_and_clinician_told(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    doc = add_person(engine, 51, role="clinician", name="Dr Okafor")
+    athlete = add_person(engine, 52, clinician_id=doc, name="Jo")
+    sandbox.user(51)
+    sandbox.user(52)
+    sandbox.block_user(52)
+    queue(engine, 52, "morning 1", person_id=athlete, athlete_id=athlete)
+    queue(engine, 52, "reminder 1", kind="prompt_reminder", person_id=athlete, athlete_id=athlete)
+    clock = FakeClock(T0)
+    result = await make_sender(bot, engine, clock).drain()
+    assert result.unreachable == 2
+    assert {r.status for t, r in rows(engine).items() if t != "notice"} >= {"undeliverable"}
+    with session_scope(engine, read_only=True) as session:
+        person = session.get(Person, athlete)
+        assert person is not None and person.unreachable
+    told = delivered(sandbox, 51)
+    assert len(told) == 1 and told[0].startswith("Jo can no longer be reached on Telegram")
+    assert len(sandbox.calls_to("sendMessage", chat_id=52)) == 1  # the second was not tried
+
+
+async def test_blocked_clinician_alert_goes_to_admin_with_its_text(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    add_person(engine, 61, role="admin", name="Admin")
+    doc = add_person(engine, 62, role="clinician", name="Dr Lee")
+    sandbox.user(61)
+    sandbox.user(62)
+    sandbox.block_user(62)
+    queue(engine, 62, "RED FLAG: calf warm and red", kind="clinician_alert", person_id=doc)
+    clock = FakeClock(T0)
+    await drain_until_settled(make_sender(bot, engine, clock), clock, engine)
+    [notice] = delivered(sandbox, 61)
+    assert "Dr Lee can no longer be reached" in notice
+    assert "RED FLAG: calf warm and red" in notice
+
+
+async def test_other_400s_are_recorded_and_not_retried(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    queue(engine, 999, "to a chat that does not exist")
+    clock = FakeClock(T0)
+    result = await make_sender(bot, engine, clock).drain()
+    assert result.failed == 1
+    row = rows(engine)["to a chat that does not exist"]
+    assert row.status == "failed" and "chat not found" in (row.last_error or "").lower()
+    clock.advance(dt.timedelta(hours=1))
+    await make_sender(bot, engine, clock).drain()
+    assert len(sandbox.calls_to("sendMessage")) == 1
+
+
+async def test_crash_between_claim_and_send_resends_alerts_but_not_prompts(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    sandbox.user(71)
+    queue(engine, 71, "routine prompt")
+    queue(engine, 71, "emergency alert", kind="clinician_alert")
+    queue(engine, 71, "queued after the crash")
+    with session_scope(engine) as session:  # a worker claims two rows, then dies
+        claimed = claim_outbox(session, now=T0, limit=2, worker="dead")
+        assert len(claimed) == 2
+    clock = FakeClock(T0 + dt.timedelta(minutes=1))
+    sender = make_sender(bot, engine, clock)
+    await sender.drain()
+    assert delivered(sandbox, 71) == ["queued after the crash"]  # claimed rows wait the lease
+    clock.advance(dt.timedelta(minutes=5))
+    result = await sender.drain()
+    assert result.settled_unknown == 1
+    assert delivered(sandbox, 71) == ["queued after the crash", "emergency alert"]
+    prompt = rows(engine)["routine prompt"]
+    assert prompt.status == "failed" and prompt.last_error == UNKNOWN_AFTER_CRASH
+
+
+async def test_failure_storm_every_message_delivered_once_or_recorded(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    rng = random.Random(7)
+    chats = list(range(100, 140))
+    for chat in chats:
+        sandbox.user(chat)
+    blocked = {chats[3], chats[17]}
+    for chat in blocked:
+        sandbox.block_user(chat)
+    texts = [f"m{n}" for n in range(120)]
+    for n, text in enumerate(texts):
+        queue(engine, chats[n % len(chats)], text)
+    for _ in range(12):
+        status = rng.choice([429, 500, 502, 503])
+        sandbox.fail_next("sendMessage", status=status, retry_after=1 if status == 429 else None)
+    sandbox.fail_next("sendMessage", status=500, delay=0.6, times=3)  # timeouts
+    clock = FakeClock(T0)
+    sender = make_sender(bot, engine, clock)
+    await drain_until_settled(sender, clock, engine)
+    outcome = rows(engine)
+    got = Counter(m for chat in chats for m in delivered(sandbox, chat))
+    for text in texts:
+        row = outcome[text]
+        if row.chat_id in blocked:
+            assert row.status == "undeliverable" and got[text] == 0
+        else:
+            assert row.status == "sent" and got[text] == 1, text

@@ -1,0 +1,84 @@
+"""Database fixtures for the scheduling and delivery tests: SQLite and a private PostgreSQL.
+
+Each test session creates its own uniquely named PostgreSQL database (dropped at the end), so
+other helpers' test runs on the same server are not disturbed. If PostgreSQL cannot be
+reached the tests fail; they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from bot.store.db import create_all_for_tests, make_engine
+from bot.store.models import metadata
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _pg_base_url() -> str:
+    return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PgDatabase:
+    """One throw-away database on the test server, emptied between tests, dropped at the end."""
+
+    def __init__(self) -> None:
+        base = _pg_base_url()
+        self.name = f"sb_sched_{uuid.uuid4().hex[:12]}"
+        try:
+            self._admin = psycopg.connect(_libpq(base), autocommit=True, connect_timeout=5)
+        except psycopg.OperationalError as exc:
+            pytest.fail(
+                f"PostgreSQL at {make_url(base).render_as_string(hide_password=True)} is not "
+                f"reachable ({exc}); set SPRINTBACK_TEST_POSTGRES_URL or run "
+                "scripts/ensure-postgres",
+                pytrace=False,
+            )
+        self._admin.execute(f'CREATE DATABASE "{self.name}"')
+        self.url = make_url(base).set(database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        """Drop the database."""
+        self._admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[PgDatabase]:
+    """The session's private PostgreSQL database."""
+    database = PgDatabase()
+    yield database
+    database.drop()
+
+
+def fresh_engine(backend: str, tmp_path: Path, pg: PgDatabase) -> Engine:
+    """Return an engine on an empty schema of ``backend`` ('sqlite' or 'postgresql')."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'sched.sqlite3'}")
+    else:
+        engine = make_engine(pg.url)
+        metadata.drop_all(engine)
+    create_all_for_tests(engine)
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_database: PgDatabase
+) -> Iterator[Engine]:
+    """An empty database with Sprintback's tables, on SQLite and on PostgreSQL."""
+    eng = fresh_engine(str(request.param), tmp_path, pg_database)
+    yield eng
+    eng.dispose()
