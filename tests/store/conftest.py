@@ -17,8 +17,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from bot.store import db
 from bot.store.models import metadata
@@ -92,10 +93,11 @@ def pg_migrated(pg_databases: PgDatabases) -> str:
 
 
 def _empty_pg(url: str) -> None:
-    engine = db.make_engine(url)
-    names = ", ".join(t.name for t in metadata.sorted_tables)
+    # DELETE, children first: much faster than TRUNCATE on a handful of rows.
+    engine = db.make_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
     engine.dispose()
 
 

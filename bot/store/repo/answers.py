@@ -257,7 +257,8 @@ def validate_answer(kind: str, key: str, value: Any) -> Any:
     except ValidationError as exc:
         problem = exc.errors()[0]
         raise StoreError(f"{kind} answer {key!r}={value!r} refused: {problem['msg']}") from None
-    return parsed.model_dump(mode="json")[key]
+    # Nested answers (metrics, checks) keep only the keys that were given.
+    return parsed.model_dump(mode="json", exclude_none=True).get(key)
 
 
 def save_answer(

@@ -178,9 +178,10 @@ def mark_update_processed(session: Session, *, update_id: int, now: dt.datetime)
         dialect_insert(session, ProcessedUpdate)
         .values(update_id=update_id, processed_at=require_aware("now", now))
         .on_conflict_do_nothing(index_elements=["update_id"])
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+        .returning(ProcessedUpdate.update_id)
     )
-    result = session.exec(stmt)
-    return bool(result.rowcount == 1)
+    return session.exec(stmt).first() is not None
 
 
 def prune_processed_updates(session: Session, *, before: dt.datetime) -> int:

@@ -1,0 +1,145 @@
+"""Migrations: from empty, from the previous revision, downgrade; the `sprintback db` CLI."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from bot.cli import main as cli_main
+from bot.store import db, repo
+from bot.store.models import metadata
+from tests.store.factories import DAY0, MORNING, T0, person
+
+
+def _revisions() -> list[str]:
+    script = ScriptDirectory.from_config(db.alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def _schema_diff(url: str) -> list[object]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(
+                compare_metadata(
+                    MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = db.make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_there_are_at_least_two_revisions_in_one_line() -> None:
+    revisions = _revisions()
+    assert len(revisions) >= 2
+    assert db.head_revision() == revisions[-1]
+
+
+def test_upgrade_from_empty_gives_exactly_the_models_schema(empty_db_url: str) -> None:
+    engine = db.make_engine(empty_db_url)
+    assert "no Sprintback schema yet" in (db.check_schema_current(engine) or "")
+    db.upgrade(empty_db_url)
+    assert db.check_schema_current(engine) is None
+    engine.dispose()
+    assert _tables(empty_db_url) == set(metadata.tables)
+    assert _schema_diff(empty_db_url) == []
+
+
+def test_upgrade_from_previous_revision_keeps_data(empty_db_url: str) -> None:
+    previous = _revisions()[-2]
+    db.upgrade(empty_db_url, previous)
+    engine = db.make_engine(empty_db_url)
+    message = db.check_schema_current(engine)
+    assert message == (
+        f"database schema is at rev {previous}, code expects {db.head_revision()}: "
+        "run `sprintback db upgrade`"
+    )
+    # Data written at the previous revision survives the upgrade.
+    with db.session_scope(engine) as s:
+        athlete = person(s, name="Early Bird")
+        repo.upsert_morning_checkin(
+            s,
+            athlete_id=athlete.id,
+            local_date=DAY0,
+            answers=MORNING,
+            answered_at=T0,
+            utc_offset_minutes=60,
+        )
+    db.upgrade(empty_db_url)
+    assert db.check_schema_current(engine) is None
+    with db.session_scope(engine, read_only=True) as s:
+        assert repo.get_morning_checkin(s, athlete_id=athlete.id, local_date=DAY0) == MORNING
+    engine.dispose()
+    assert _schema_diff(empty_db_url) == []
+
+
+def test_downgrade_one_step_then_to_base_and_up_again(empty_db_url: str) -> None:
+    revisions = _revisions()
+    db.upgrade(empty_db_url)
+    db.downgrade(empty_db_url, revisions[-2])
+    engine = db.make_engine(empty_db_url)
+    assert db.current_revision(engine) == revisions[-2]
+    indexes = {i["name"] for i in inspect(engine).get_indexes("decision")}
+    assert "ix_decision_athlete_id_local_date" not in indexes
+    engine.dispose()
+    db.downgrade(empty_db_url, "base")
+    assert _tables(empty_db_url) == set()
+    db.upgrade(empty_db_url)
+    assert _schema_diff(empty_db_url) == []
+
+
+def test_cli_upgrade_current_downgrade(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = db.head_revision()
+    assert cli_main(["db", "--database-url", empty_db_url, "current"]) == 0
+    assert f"current: none (empty database); code expects: {head}" in capsys.readouterr().out
+    assert cli_main(["db", "--database-url", empty_db_url, "upgrade"]) == 0
+    assert "upgraded to head" in capsys.readouterr().out
+    assert cli_main(["db", "--database-url", empty_db_url, "current"]) == 0
+    assert f"current: {head}; code expects: {head}" in capsys.readouterr().out
+    assert cli_main(["db", "--database-url", empty_db_url, "downgrade", "base"]) == 0
+    assert _tables(empty_db_url) == set()
+
+
+def test_cli_reads_database_url_from_the_environment(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_db_url)
+    assert cli_main(["db", "upgrade"]) == 0
+    engine = db.make_engine(empty_db_url)
+    assert db.check_schema_current(engine) is None
+    engine.dispose()
+
+
+def test_cli_reports_a_bad_revision_without_a_traceback(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["db", "--database-url", empty_db_url, "downgrade", "nonsense"]) == 1
+    err = capsys.readouterr().err
+    assert "sprintback db downgrade failed" in err and "nonsense" in err
+    assert "Traceback" not in err
+
+
+def test_cli_works_from_another_directory(
+    empty_db_url: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir("/")
+    assert cli_main(["db", "--database-url", empty_db_url, "upgrade"]) == 0
+    engine = db.make_engine(empty_db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            db.head_revision()
+        )
+    engine.dispose()

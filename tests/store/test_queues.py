@@ -1,0 +1,191 @@
+"""Outbox and scheduled prompts: each row goes to exactly one worker, failures retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.store import db, repo
+from tests.store.factories import DAY0, T0, person
+
+N_MESSAGES = 60
+N_WORKERS = 4
+
+
+def _drain_concurrently(engine: Engine, claim: str, now: dt.datetime) -> list[list[int]]:
+    """Let several workers claim in small batches at once until nothing is left."""
+    claimed: list[list[int]] = [[] for _ in range(N_WORKERS)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(N_WORKERS)
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            while True:
+                with db.session_scope(engine) as s:
+                    rows = getattr(repo, claim)(s, now=now, limit=3, worker=f"w{i}")
+                    ids = [r.id for r in rows]
+                if not ids:
+                    return
+                claimed[i].extend(ids)
+        except BaseException as exc:  # reported by the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(N_WORKERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    return claimed
+
+
+def test_outbox_rows_are_claimed_by_exactly_one_worker(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        for i in range(N_MESSAGES):
+            repo.enqueue_message(s, chat_id=i, text=f"m{i}", kind="test", now=T0)
+    claimed = _drain_concurrently(engine, "claim_outbox", T0)
+    all_ids = [i for ids in claimed for i in ids]
+    assert len(all_ids) == N_MESSAGES
+    assert len(set(all_ids)) == N_MESSAGES
+    with db.session_scope(engine, read_only=True) as s:
+        assert {m.status for m in repo.pending_messages(s)} == {"sending"}
+
+
+def test_due_prompts_are_claimed_by_exactly_one_worker(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        athletes = [person(s) for _ in range(N_MESSAGES // 3)]
+        for a in athletes:
+            for kind in ("morning", "reminder", "cutoff"):
+                repo.schedule_prompt(s, athlete_id=a.id, kind=kind, local_date=DAY0, due_at=T0)
+    claimed = _drain_concurrently(engine, "claim_due_prompts", T0)
+    all_ids = [i for ids in claimed for i in ids]
+    assert len(all_ids) == len(set(all_ids)) == N_MESSAGES
+
+
+def test_only_due_messages_are_claimed_oldest_first(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        later = repo.enqueue_message(
+            s, chat_id=1, text="later", kind="t", now=T0, not_before=T0 + dt.timedelta(hours=1)
+        )
+        second = repo.enqueue_message(s, chat_id=1, text="second", kind="t", now=T0)
+        first = repo.enqueue_message(
+            s, chat_id=1, text="first", kind="t", now=T0, not_before=T0 - dt.timedelta(minutes=1)
+        )
+    with db.session_scope(engine) as s:
+        rows = repo.claim_outbox(s, now=T0, limit=10, worker="w")
+    assert [r.text for r in rows] == ["first", "second"]
+    assert all(r.claimed_by == "w" and r.attempts == 1 for r in rows)
+    with db.session_scope(engine) as s:
+        # The first two are still claimed (within their lease); only "later" is new.
+        rows = repo.claim_outbox(
+            s, now=T0 + dt.timedelta(hours=1), limit=10, worker="w", lease=dt.timedelta(hours=2)
+        )
+    assert [r.id for r in rows] == [later.id]
+    assert first.id != second.id
+
+
+def test_dedupe_key_queues_a_message_once(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        a = repo.enqueue_message(s, chat_id=5, text="check-in", kind="t", now=T0, dedupe_key="k1")
+    with db.session_scope(engine) as s:
+        b = repo.enqueue_message(s, chat_id=5, text="check-in", kind="t", now=T0, dedupe_key="k1")
+        assert len(repo.pending_messages(s, chat_id=5)) == 1
+    assert a.id == b.id
+
+
+def test_failed_send_is_retried_later_then_sent(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        msg = repo.enqueue_message(s, chat_id=5, text="hi", kind="t", now=T0)
+    with db.session_scope(engine) as s:
+        assert len(repo.claim_outbox(s, now=T0, limit=1, worker="w")) == 1
+    retry_at = T0 + dt.timedelta(seconds=30)
+    with db.session_scope(engine) as s:
+        repo.mark_outbox_failed(
+            s, outbox_id=msg.id, now=T0, error="429 retry_after 30", retry_at=retry_at
+        )
+    with db.session_scope(engine) as s:
+        assert repo.claim_outbox(s, now=T0, limit=1, worker="w") == []
+        (again,) = repo.claim_outbox(s, now=retry_at, limit=1, worker="w")
+        assert again.attempts == 2
+    with db.session_scope(engine) as s:
+        sent = repo.mark_outbox_sent(s, outbox_id=msg.id, now=retry_at, telegram_message_id=42)
+    assert (sent.status, sent.telegram_message_id, sent.last_error) == ("sent", 42, None)
+    with db.session_scope(engine) as s:
+        assert repo.claim_outbox(s, now=retry_at + dt.timedelta(days=1), limit=5, worker="w") == []
+
+
+def test_a_claim_abandoned_by_a_dead_worker_is_reclaimed_after_the_lease(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        repo.enqueue_message(s, chat_id=5, text="hi", kind="t", now=T0)
+    with db.session_scope(engine) as s:
+        assert len(repo.claim_outbox(s, now=T0, limit=1, worker="dead")) == 1
+    lease = dt.timedelta(minutes=5)
+    with db.session_scope(engine) as s:
+        assert repo.claim_outbox(s, now=T0 + lease / 2, limit=1, worker="w2", lease=lease) == []
+        rows = repo.claim_outbox(
+            s, now=T0 + lease + dt.timedelta(seconds=1), limit=1, worker="w2", lease=lease
+        )
+    assert [r.claimed_by for r in rows] == ["w2"]
+
+
+def test_undeliverable_messages_are_not_retried(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        msg = repo.enqueue_message(s, chat_id=5, text="hi", kind="t", now=T0)
+        repo.claim_outbox(s, now=T0, limit=1, worker="w")
+        repo.mark_outbox_failed(
+            s, outbox_id=msg.id, now=T0, error="Forbidden: bot was blocked", undeliverable=True
+        )
+    with db.session_scope(engine) as s:
+        assert repo.claim_outbox(s, now=T0 + dt.timedelta(days=1), limit=5, worker="w") == []
+        assert repo.pending_messages(s) == []
+
+
+def test_schedule_prompt_is_unique_per_athlete_kind_and_date(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        a = person(s)
+        first = repo.schedule_prompt(s, athlete_id=a.id, kind="morning", local_date=DAY0, due_at=T0)
+    moved = T0 + dt.timedelta(minutes=30)
+    with db.session_scope(engine) as s:
+        again = repo.schedule_prompt(
+            s, athlete_id=a.id, kind="morning", local_date=DAY0, due_at=moved
+        )
+    assert again.id == first.id and again.due_at == moved
+    with db.session_scope(engine) as s:
+        assert repo.due_prompts(s, now=T0) == []
+        assert [p.id for p in repo.due_prompts(s, now=moved)] == [first.id]
+        (claimed,) = repo.claim_due_prompts(s, now=moved, limit=5, worker="w")
+        repo.finish_prompt(s, prompt_id=claimed.id, status="sent", now=moved)
+    with db.session_scope(engine) as s:
+        # Once sent, re-planning the same prompt changes nothing and it is not due again.
+        same = repo.schedule_prompt(s, athlete_id=a.id, kind="morning", local_date=DAY0, due_at=T0)
+        assert same.status == "sent" and same.due_at == moved
+        assert repo.claim_due_prompts(s, now=moved, limit=5, worker="w") == []
+
+
+def test_answering_cancels_the_pending_reminders_of_the_day(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        a = person(s)
+        for kind in ("reminder", "cutoff"):
+            repo.schedule_prompt(s, athlete_id=a.id, kind=kind, local_date=DAY0, due_at=T0)
+        repo.schedule_prompt(
+            s, athlete_id=a.id, kind="reminder", local_date=DAY0 + dt.timedelta(days=1), due_at=T0
+        )
+    with db.session_scope(engine) as s:
+        n = repo.cancel_prompts(
+            s, athlete_id=a.id, local_date=DAY0, kinds=("reminder", "cutoff"), now=T0
+        )
+        assert n == 2
+        assert [p.local_date for p in repo.due_prompts(s, now=T0)] == [DAY0 + dt.timedelta(days=1)]
+
+
+def test_unknown_prompt_kind_is_refused(engine: Engine) -> None:
+    with (
+        pytest.raises(repo.StoreError, match="unknown prompt kind 'lunch'"),
+        db.session_scope(engine) as s,
+    ):
+        a = person(s)
+        repo.schedule_prompt(s, athlete_id=a.id, kind="lunch", local_date=DAY0, due_at=T0)  # type: ignore[arg-type]
