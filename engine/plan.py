@@ -100,6 +100,9 @@ def target_time(distance_m: float, pct: float, vmax_ms: float) -> float:
     return round(distance_m / (pct / 100 * vmax_ms), 2)
 
 
+_CACHE: dict[tuple[object, ...], tuple[Protocol, SessionPlan]] = {}
+
+
 def prescribe(
     protocol: Protocol,
     stage_id: str,
@@ -109,13 +112,34 @@ def prescribe(
     max_pct_vmax: float | None = None,
     no_running: bool = False,
 ) -> SessionPlan:
-    """Return today's session for ``stage_id`` given the morning verdict.
+    """Return today's session for ``stage_id`` given the morning verdict (memoised: the plan
+    depends only on these inputs, and protocols are immutable).
 
     go: the full template. modify: high-velocity reps cut by 40 %, nothing at or above the
     max-sprint threshold. rest: no running (mobility, walking, bike only). stop: nothing.
     ``max_pct_vmax`` caps every run (e.g. 70 on a heavy-wellness day); ``no_running`` drops
     running (rest interval not yet over, or awaiting clinician review).
     """
+    vmax = baseline.vmax_ms if baseline is not None else None
+    key = (id(protocol), stage_id, vmax, readiness, max_pct_vmax, no_running)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is protocol:
+        return hit[1]
+    plan = _prescribe(protocol, stage_id, vmax, readiness, max_pct_vmax, no_running)
+    if len(_CACHE) > 4096:
+        _CACHE.clear()
+    _CACHE[key] = (protocol, plan)
+    return plan
+
+
+def _prescribe(
+    protocol: Protocol,
+    stage_id: str,
+    vmax: float | None,
+    readiness: Readiness | None,
+    max_pct_vmax: float | None,
+    no_running: bool,
+) -> SessionPlan:
     stage = protocol.stage(stage_id)
     pain = protocol.rules.pain
     notes: list[str] = []
@@ -134,7 +158,6 @@ def prescribe(
             f"Modified: high-speed reps cut by {round((1 - HV_CUT) * 100)} %, nothing above "
             f"{cap:g} % Vmax, no progression today."
         )
-    vmax = baseline.vmax_ms if baseline is not None else None
     if vmax is None and any(d.pct_vmax for d in drills):
         notes.append("No baseline Vmax: run by feel, and expect to run faster than you think.")
     planned = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,14 +124,25 @@ class DayOutcome(_Frozen):
     awaiting_clearance: bool = False
 
 
-class GateItem(_Frozen):
+@dataclass(frozen=True, slots=True)
+class GateItem:
     """One item of the progression gate (reference §4.4) or of a stage's exit criteria."""
 
     rule: str
     met: bool
+    text: str
     observed: str | float | int | bool | None = None
     needed: str | float | int | bool | None = None
-    text: str
+
+
+def _gi(
+    rule: str,
+    met: bool,
+    text: str,
+    observed: str | float | int | bool | None = None,
+    needed: str | float | int | bool | None = None,
+) -> GateItem:
+    return GateItem(rule, met, text, observed, needed)
 
 
 def initial_state(protocol: Protocol, start: dt.date) -> ProgrammeState:
@@ -187,9 +199,7 @@ def criteria_items(stage: Stage, state: ProgrammeState) -> list[GateItem]:
         if c.count > 1:
             observed = f"{streak}/{c.count} in a row (last {seen if seen is not None else '—'})"
         out.append(
-            GateItem(
-                rule=c.id, met=streak >= c.count, observed=observed, needed=needed, text=c.text
-            )
+            _gi(rule=c.id, met=streak >= c.count, observed=observed, needed=needed, text=c.text)
         )
     return out
 
@@ -213,7 +223,7 @@ def gate_items(
     nxt_id = protocol.next_stage(stage.id)
     items: list[GateItem] = []
     items.append(
-        GateItem(
+        _gi(
             rule="gate.1",
             met=not red_flag and not state.suspended,
             observed="red flag / awaiting review" if (red_flag or state.suspended) else "none",
@@ -222,7 +232,7 @@ def gate_items(
         )
     )
     items.append(
-        GateItem(
+        _gi(
             rule="gate.2",
             met=readiness == "go",
             observed=readiness,
@@ -234,7 +244,7 @@ def gate_items(
         ls = state.last_session
         in_stage = ls is not None and ls.stage == stage.id
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.3",
                 met=in_stage and ls is not None and ls.counts_for_progress,
                 observed=(
@@ -245,7 +255,7 @@ def gate_items(
             )
         )
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.4",
                 met=in_stage and ls is not None and ls.response == "green",
                 observed=ls.response if ls is not None and in_stage else "none",
@@ -256,7 +266,7 @@ def gate_items(
     days = (on - state.stage_entered).days
     if state.reentry_greens_needed:
         items.append(
-            GateItem(
+            _gi(
                 rule="stepback.reentry",
                 met=state.green_streak >= state.reentry_greens_needed,
                 observed=state.green_streak,
@@ -267,7 +277,7 @@ def gate_items(
         )
     else:
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.5.days",
                 met=days >= stage.min_days.value,
                 observed=days,
@@ -279,7 +289,7 @@ def gate_items(
         if stage.min_sessions.at_pct_vmax is not None:
             sess_text += f" (at ≥ {stage.min_sessions.at_pct_vmax:g} % Vmax, measured)"
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.5.sessions",
                 met=state.qualifying_sessions >= stage.min_sessions.value,
                 observed=state.qualifying_sessions,
@@ -292,7 +302,7 @@ def gate_items(
     if rule is not None:
         hours = _hours_since_run(state, on, rule.applies_from_pct_vmax)
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.6",
                 met=hours is None or hours >= rule.value,
                 observed=hours if hours is not None else "no recent run",
@@ -301,7 +311,13 @@ def gate_items(
             )
         )
     items += [
-        it.model_copy(update={"rule": f"{stage.id}.{it.rule}" if "." not in it.rule else it.rule})
+        _gi(
+            rule=f"{stage.id}.{it.rule}" if "." not in it.rule else it.rule,
+            met=it.met,
+            text=it.text,
+            observed=it.observed,
+            needed=it.needed,
+        )
         for it in criteria_items(stage, state)
     ]
     if stage.signoff == "required" or _early_signoff(protocol, injury, nxt_id, on):
@@ -309,7 +325,7 @@ def gate_items(
         if stage.signoff != "required":
             why = "Clinician confirmation: next stage reached before 50 % of the expected time"
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.8",
                 met=state.clearance,
                 observed="recorded" if state.clearance else "not recorded",
@@ -319,7 +335,7 @@ def gate_items(
         )
     if nxt_id is None:
         items.append(
-            GateItem(
+            _gi(
                 rule="gate.final",
                 met=False,
                 observed=stage.id,
@@ -361,6 +377,16 @@ class _Acc:
         self.alerts.append(Alert(severity=severity, rule=rule, text=text))
 
 
+def _hooper(r: DayRecord) -> int | None:
+    m = r.morning
+    if m is None:
+        return None
+    a, b, c, d = m.sleep_quality, m.fatigue, m.stress, m.soreness
+    if a is None or b is None or c is None or d is None:
+        return None
+    return a + b + c + d
+
+
 def _scalar(v: object) -> str | float | int | bool | None:
     if v is None or isinstance(v, str | float | int | bool):
         return v
@@ -395,16 +421,20 @@ def _observe_stage(
     observed = dict(state.observed)
     fired: list[tuple[Trigger, Observation]] = []
     crits: list[Criterion] = [*stage.exit_criteria, *stage.regression_triggers]
+    changed = False
     for c in crits:
         ob = observe(c, ctx, phase)
         if ob is None:
             continue
+        changed = True
         if ob.value is not None:
             observed[c.id] = ob.value
         streaks[c.id] = streaks.get(c.id, 0) + 1 if ob.satisfied else 0
         if isinstance(c, Trigger) and streaks[c.id] >= c.count:
             fired.append((c, ob))
             streaks[c.id] = 0
+    if not changed:
+        return state, fired
     return state.model_copy(update={"streaks": streaks, "observed": observed}), fired
 
 
@@ -422,17 +452,15 @@ def decide_day(
     on = day.date
     acc = _Acc()
     esc = protocol.rules.escalation
-    st = state.model_copy(
-        update={
-            "step_back_dates": tuple(
-                d for d in state.step_back_dates if (on - d).days < esc.step_backs_window_days.value
-            ),
-            "red_dates": tuple(
-                d for d in state.red_dates if (on - d).days < esc.red_repeat_days.value
-            ),
-            "run_log": tuple(r for r in state.run_log if (on - r.date).days <= 7),
-        }
-    )
+    pruned = {
+        "step_back_dates": tuple(
+            d for d in state.step_back_dates if (on - d).days < esc.step_backs_window_days.value
+        ),
+        "red_dates": tuple(d for d in state.red_dates if (on - d).days < esc.red_repeat_days.value),
+        "run_log": tuple(r for r in state.run_log if (on - r.date).days <= 7),
+    }
+    changed = any(len(v) != len(getattr(state, k)) for k, v in pruned.items())
+    st = state.model_copy(update=pruned) if changed else state
     stage0 = st.stage
     decision: DecisionKind | None = None
     hold_today = False
@@ -449,12 +477,13 @@ def decide_day(
 
     # 2. Morning verdict.
     window = [r for r in recent if 0 < (on - r.date).days <= RECENT_DAYS]
+    hooper_days = protocol.rules.morning.hooper_window_days.value
     hooper_hist = [
         hi
         for r in window
         if r.morning is not None
-        and (on - r.date).days <= protocol.rules.morning.hooper_window_days.value
-        and (hi := r.morning.hooper_index()) is not None
+        and (on - r.date).days <= hooper_days
+        and (hi := _hooper(r)) is not None
     ]
     sym = symptom_baseline(st)
     mr = morning_verdict(protocol, day.morning, hooper_hist, sym)
@@ -914,7 +943,7 @@ def _session(
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    blocked = "awaiting clinician review" if st.suspended else mr.readiness
+    blocked: str = "awaiting clinician review" if st.suspended else mr.readiness
     if day.paused or st.paused:
         blocked = "paused"
     if blocked in ("rest", "stop", "missing", "awaiting clinician review", "paused"):

@@ -8,7 +8,6 @@ confidence → go. A missing answer can never give "go".
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from typing import Literal
 
@@ -63,8 +62,9 @@ def hooper_z(today: int, history: Sequence[int], min_entries: int) -> float | No
     """
     if len(history) < min_entries:
         return None
-    mean = statistics.fmean(history)
-    sd = statistics.stdev(history) if len(history) > 1 else 0.0
+    n = len(history)
+    mean = sum(history) / n
+    sd = (sum((h - mean) ** 2 for h in history) / (n - 1)) ** 0.5 if n > 1 else 0.0
     return (today - mean) / max(sd, 1.0)
 
 
