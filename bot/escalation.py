@@ -58,7 +58,8 @@ ACT_CLEAR = "al_clear"
 ACT_HOLD = "al_hold"
 ACT_BACK = "al_back"
 ACT_MSG = "al_msg"
-ALERT_ACTIONS = (ACT_ACK, ACT_CLEAR, ACT_HOLD, ACT_BACK, ACT_MSG)
+ACT_DECLINE = "gate_no"
+ALERT_ACTIONS = (ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_HOLD, ACT_BACK, ACT_MSG)
 
 
 class AlertState(BaseModel):
@@ -238,6 +239,7 @@ def alert_keyboard(
         return rows
     if card.gate_pending:
         rows[0].append(button("🟢 Clear gate", ACT_CLEAR))
+        rows[0].append(button("✖️ Decline", ACT_DECLINE))
     rows.append([button("⏸ Hold", ACT_HOLD), button("↩️ Step back", ACT_BACK)])
     rows.append([button("💬 Message athlete", ACT_MSG)])
     return rows

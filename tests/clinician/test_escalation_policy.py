@@ -8,6 +8,7 @@ from bot.callback_auth import CallbackSigner, derive_secret
 from bot.escalation import (
     ACT_ACK,
     ACT_CLEAR,
+    ACT_DECLINE,
     AlertCard,
     AlertLine,
     AlertState,
@@ -113,12 +114,13 @@ def test_buttons_are_signed_for_the_recipient_and_clear_appears_only_with_a_gate
     rows = alert_keyboard(card(gate=False), signer, 555, T0)
     actions = [b["callback_data"].split(":")[0] for row in rows for b in row]
     assert ACT_CLEAR not in actions and ACT_ACK in actions and len(actions) == 4
+    assert ACT_DECLINE not in actions
     with_gate = [
         b["callback_data"].split(":")[0]
         for row in alert_keyboard(card(gate=True), signer, 555, T0)
         for b in row
     ]
-    assert ACT_CLEAR in with_gate
+    assert ACT_CLEAR in with_gate and ACT_DECLINE in with_gate
     press = signer.verify(rows[0][0]["callback_data"], 555, T0)
     assert (press.int_id(0), press.int_id(1)) == (10, 1)
 

@@ -1,0 +1,455 @@
+"""Protocol editing by admins, in chat.
+
+/protocols                               name, active version, athletes on it
+/protocol show NAME [STAGE]               the active text (or one stage)
+/protocol set NAME STAGE FIELD VALUE      a draft with one value changed: diff + Publish/Discard
+(a YAML file sent as a document)          a draft of the whole file: diff + Publish/Discard
+/protocol dryrun NAME                     replay examples/ and athletes' last 60 days on the draft
+/protocol history NAME                    every version, who published it and why
+/protocol rollback NAME VERSION           publish VERSION's text again as a new version
+
+A draft lives in the admin's chat data until they publish or discard it (a restart drops it; the
+active version is untouched until publishing). An invalid edit is refused with the schema's
+message. Every step is audited.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import yaml
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import protocol_admin as pa
+from bot.access import may
+from bot.callback_auth import CallbackRejected
+from bot.clinician_actions import local_date
+from bot.handlers.clinician import (
+    HANDLER_GROUP,
+    caller_context,
+    ensure_admin_person,
+    refuse,
+    signer_of,
+    stops_update,
+)
+from bot.services import get_services
+from bot.store.db import session_scope
+from bot.store.repo.audit import audit
+from engine.schema import ProtocolError
+
+Context = ContextTypes.DEFAULT_TYPE
+DRAFT_KEY = "protocol_draft"
+ACT_PUBLISH = "pv_pub"
+ACT_DISCARD = "pv_drop"
+MAX_MESSAGE = 3900
+MAX_UPLOAD_BYTES = 256_000
+
+USAGE = (
+    "Protocol commands:\n"
+    "/protocols\n"
+    "/protocol show NAME [STAGE]\n"
+    "/protocol set NAME STAGE FIELD VALUE  (e.g. /protocol set hamstring H3 min_days.value 5)\n"
+    "/protocol dryrun NAME\n"
+    "/protocol history NAME\n"
+    "/protocol rollback NAME VERSION\n"
+    "Or send a protocol YAML file as a document."
+)
+
+
+def _pre(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 20] + "\n… (truncated)"
+
+
+async def _admin_only(update: Update, context: Context, command: str) -> bool:
+    """Return True for an admin; refuse (audited) and return False otherwise."""
+    services = get_services(context)
+    with session_scope(services.engine) as session:
+        caller, _person = caller_context(session, update, services)
+    decision = may(caller, "edit_protocols")
+    if not decision:
+        await refuse(update, context, caller, decision.reason, command=command)
+        return False
+    return True
+
+
+@stops_update
+async def protocols_command(update: Update, context: Context) -> None:
+    """/protocols: each protocol with its active version and the athletes on it."""
+    if not await _admin_only(update, context, "/protocols"):
+        return
+    services = get_services(context)
+    now = services.clock.now()
+    lines = ["Protocols:"]
+    with session_scope(services.engine) as session:
+        for name in pa.known_names(session, now):
+            active = pa.active_version(session, name, now)
+            version = f"v{active.version}" if active else "no version"
+            lines.append(f"• {name}: active {version}, {pa.athletes_on(session, name)} athlete(s)")
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+@stops_update
+async def protocol_command(update: Update, context: Context) -> None:
+    """/protocol <sub-command> ...: show, set, dryrun, history, rollback."""
+    if not await _admin_only(update, context, "/protocol"):
+        return
+    message = update.effective_message
+    assert message is not None
+    args = list(context.args or [])
+    sub = args[0].lower() if args else ""
+    handlers = {
+        "show": _show,
+        "set": _set,
+        "dryrun": _dryrun,
+        "history": _history,
+        "rollback": _rollback,
+    }
+    if sub not in handlers:
+        await message.reply_text(USAGE)
+        return
+    await handlers[sub](update, context, args[1:])
+
+
+async def _show(update: Update, context: Context, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    if not args:
+        await message.reply_text("Send /protocol show NAME [STAGE]")
+        return
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        active = pa.active_version(session, args[0], now)
+        if active is None:
+            await message.reply_text(f"No protocol named {args[0]!r}. See /protocols.")
+            return
+        text = active.text
+        if len(args) > 1:
+            protocol = pa.parse_text(active.text, args[0])
+            try:
+                stage = protocol.stage(args[1].upper())
+            except KeyError:
+                ids = ", ".join(s.id for s in protocol.stages)
+                await message.reply_text(
+                    f"No stage {args[1]!r} in {args[0]}: expected one of {ids}"
+                )
+                return
+            text = yaml.safe_dump(
+                stage.model_dump(mode="json", exclude_none=True),
+                sort_keys=False,
+                allow_unicode=True,
+                width=100,
+            )
+        header = f"{active.name} v{active.version}" + (
+            f" {args[1].upper()}" if len(args) > 1 else ""
+        )
+    await message.reply_text(
+        f"<b>{html.escape(header)}</b>\n" + _pre(_clip(text)), parse_mode=ParseMode.HTML
+    )
+
+
+def _draft_keyboard(
+    context: Context, telegram_id: int, draft: pa.Draft, now: Any
+) -> InlineKeyboardMarkup:
+    signer = signer_of(context)
+    ids = (draft.name, draft.base_version)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ Publish", callback_data=signer.sign(ACT_PUBLISH, ids, telegram_id, now)
+                ),
+                InlineKeyboardButton(
+                    "🗑 Discard", callback_data=signer.sign(ACT_DISCARD, ids, telegram_id, now)
+                ),
+            ]
+        ]
+    )
+
+
+async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> None:
+    """Keep the draft, show its difference to the active version and ask to confirm."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        diff = pa.draft_diff(session, draft, now)
+        caller, person = caller_context(session, update, services)
+        admin = ensure_admin_person(session, caller.telegram_id, user.full_name, person, now)
+        audit(
+            session,
+            actor_id=admin.id,
+            action="protocol_draft",
+            now=now,
+            detail={
+                "name": draft.name,
+                "base_version": draft.base_version,
+                "summary": draft.summary,
+            },
+        )
+    if not diff:
+        await message.reply_text(f"The draft of {draft.name} is identical to the active version.")
+        return
+    assert context.chat_data is not None
+    context.chat_data[DRAFT_KEY] = draft.model_dump()
+    await message.reply_text(
+        f"Draft of <b>{html.escape(draft.name)}</b> ({html.escape(draft.summary)}), "
+        f"based on v{draft.base_version}. Difference:\n" + _pre(_clip(diff, 3500)) + "\n"
+        f"/protocol dryrun {html.escape(draft.name)} shows which decisions would change.",
+        parse_mode=ParseMode.HTML,
+        reply_markup=_draft_keyboard(context, user.id, draft, now),
+    )
+
+
+async def _refuse_invalid(update: Update, context: Context, exc: ProtocolError, what: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    services = get_services(context)
+    with session_scope(services.engine) as session:
+        caller, _ = caller_context(session, update, services)
+        audit(
+            session,
+            actor_id=caller.person_id,
+            action="protocol_edit_refused",
+            now=services.clock.now(),
+            detail={"what": what, "problems": exc.problems[:10], "telegram_id": caller.telegram_id},
+        )
+    problems = "\n".join(exc.problems[:10])
+    await message.reply_text(
+        f"Not accepted; the active version is unchanged.\n{problems}"[:MAX_MESSAGE]
+    )
+
+
+async def _set(update: Update, context: Context, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    if len(args) < 4:
+        await message.reply_text(
+            "Send /protocol set NAME STAGE FIELD VALUE, e.g. /protocol set hamstring H3 "
+            "min_days.value 5 (STAGE 'rules' for global rules, '-' for top-level fields)"
+        )
+        return
+    name, stage, field = args[0], args[1], args[2]
+    value = " ".join(args[3:])
+    services = get_services(context)
+    now = services.clock.now()
+    try:
+        with session_scope(services.engine) as session:
+            draft = pa.draft_from_set(session, name, stage, field, value, now)
+    except ProtocolError as exc:
+        await _refuse_invalid(update, context, exc, f"set {name} {stage} {field}")
+        return
+    await _offer_draft(update, context, draft)
+
+
+@stops_update
+async def upload(update: Update, context: Context) -> None:
+    """A YAML document from an admin: validate it and offer it as a draft."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    if not await _admin_only(update, context, "upload"):
+        return
+    document = message.document
+    filename = document.file_name or "protocol.yaml"
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+        await message.reply_text(
+            f"{filename} is too large: a protocol file must be under {MAX_UPLOAD_BYTES // 1000} kB."
+        )
+        return
+    data = await (await document.get_file()).download_as_bytearray()
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        await message.reply_text(f"{filename} is not UTF-8 text: send the protocol YAML file.")
+        return
+    services = get_services(context)
+    now = services.clock.now()
+    try:
+        with session_scope(services.engine) as session:
+            draft = pa.draft_from_upload(session, text, filename, now)
+    except ProtocolError as exc:
+        await _refuse_invalid(update, context, exc, f"upload {filename}")
+        return
+    await _offer_draft(update, context, draft)
+
+
+def _current_draft(context: Context, name: str) -> pa.Draft | None:
+    data = context.chat_data.get(DRAFT_KEY) if context.chat_data is not None else None
+    if not data:
+        return None
+    draft = pa.Draft.model_validate(data)
+    return draft if draft.name == name else None
+
+
+async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    if not args:
+        await message.reply_text("Send /protocol dryrun NAME (after /protocol set or an upload)")
+        return
+    draft = _current_draft(context, args[0])
+    if draft is None:
+        await message.reply_text(
+            f"There is no draft of {args[0]} to try: make one with /protocol set or an upload."
+        )
+        return
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        today = local_date(person, now) if person is not None else now.date()
+        report = pa.dry_run_draft(session, draft, today, now)
+        audit(
+            session,
+            actor_id=caller.person_id,
+            action="protocol_dryrun",
+            now=now,
+            detail={
+                "name": draft.name,
+                "cases": len(report.cases),
+                "changed_days": len(report.changes),
+            },
+        )
+    await message.reply_text(_clip(pa.render_dry_run(report, draft.name)))
+
+
+async def _history(update: Update, context: Context, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    if not args:
+        await message.reply_text("Send /protocol history NAME")
+        return
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        pa.active_version(session, args[0], now)
+        rows = pa.history(session, args[0])
+        if not rows:
+            await message.reply_text(f"No protocol named {args[0]!r}. See /protocols.")
+            return
+        lines = [f"History of {args[0]} (newest first):"]
+        for row in rows:
+            flag = " (active)" if row.active else ""
+            by = f"by #{row.author_id}" if row.author_id else "by the system"
+            lines.append(
+                f"• v{row.version}{flag} {row.created_at:%Y-%m-%d %H:%M} {by}: {row.note or '-'}"
+            )
+    await message.reply_text(_clip("\n".join(lines)))
+
+
+async def _rollback(update: Update, context: Context, args: list[str]) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    if len(args) < 2 or not args[1].lstrip("v").isdigit():
+        await message.reply_text(
+            "Send /protocol rollback NAME VERSION, e.g. /protocol rollback hamstring 1"
+        )
+        return
+    name, version = args[0], int(args[1].lstrip("v"))
+    services = get_services(context)
+    now = services.clock.now()
+    try:
+        with session_scope(services.engine) as session:
+            caller, person = caller_context(session, update, services)
+            admin = ensure_admin_person(session, caller.telegram_id, user.full_name, person, now)
+            row = pa.rollback(session, name, version, admin.id, now)
+            new_version = row.version
+    except ProtocolError as exc:
+        await message.reply_text("\n".join(exc.problems))
+        return
+    await message.reply_text(
+        f"{name}: the text of v{version} is published again as v{new_version} (active). "
+        "Athletes move to it at their next decision."
+    )
+
+
+@stops_update
+async def draft_button(update: Update, context: Context) -> None:
+    """Publish or discard the draft shown with the buttons."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+    try:
+        press = signer_of(context).verify(query.data, query.from_user.id, now)
+    except CallbackRejected as exc:
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    if not may(caller, "edit_protocols"):
+        await refuse(update, context, caller, "edit_protocols needs admin", command=press.action)
+        return
+    name = press.ids[0]
+    draft = _current_draft(context, name)
+    if draft is None or str(draft.base_version) != press.ids[1]:
+        await query.answer("This draft is no longer open.", show_alert=True)
+        return
+    assert context.chat_data is not None
+    if press.action == ACT_DISCARD:
+        context.chat_data.pop(DRAFT_KEY, None)
+        await query.answer("Discarded")
+        await query.edit_message_reply_markup(None)
+        assert query.message is not None
+        await context.bot.send_message(
+            query.message.chat.id, f"Draft of {name} discarded; nothing changed."
+        )
+        return
+    try:
+        with session_scope(services.engine) as session:
+            admin = ensure_admin_person(
+                session, caller.telegram_id, query.from_user.full_name, person, now
+            )
+            row = pa.publish(session, draft, admin.id, now)
+            version = row.version
+    except pa.StaleDraftError as exc:
+        context.chat_data.pop(DRAFT_KEY, None)
+        await query.answer("Not published", show_alert=True)
+        assert query.message is not None
+        await context.bot.send_message(query.message.chat.id, f"Not published: {exc}.")
+        return
+    context.chat_data.pop(DRAFT_KEY, None)
+    await query.answer(f"Published v{version}")
+    await query.edit_message_reply_markup(None)
+    assert query.message is not None
+    await context.bot.send_message(
+        query.message.chat.id,
+        f"{name} v{version} is published and active. Athletes move to it at their next "
+        "decision; every decision records the version it used.",
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the protocol commands, the document upload and the Publish/Discard buttons."""
+    g = HANDLER_GROUP
+    application.add_handler(CommandHandler("protocols", protocols_command), group=g)
+    application.add_handler(CommandHandler("protocol", protocol_command), group=g)
+    application.add_handler(
+        MessageHandler(
+            filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml"), upload
+        ),
+        group=g,
+    )
+    application.add_handler(
+        CallbackQueryHandler(draft_button, pattern=rf"^({ACT_PUBLISH}|{ACT_DISCARD}):"), group=g
+    )

@@ -1,0 +1,341 @@
+"""Invites and links: /invite_clinician (admin), clinician deep links, /invite and /link.
+
+- An admin sends /invite_clinician and gets a one-time deep link that expires; whoever opens it
+  becomes a clinician.
+- A clinician sends /invite and gets a one-time deep link for a new athlete (the onboarding flow
+  handles ``/start <code>`` and asks the athlete's consent) and the same code for an athlete
+  who already uses the bot: ``/link CODE``.
+- /link CODE shows whom the athlete would share their data with and links only after the
+  athlete presses "Share"; "Don't share" leaves the code unused.
+Every use, refusal and failure is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlmodel import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot.access import may
+from bot.callback_auth import CallbackRejected
+from bot.handlers.clinician import (
+    HANDLER_GROUP,
+    caller_context,
+    ensure_admin_person,
+    refuse,
+    signer_of,
+)
+from bot.services import get_services
+from bot.store.db import session_scope
+from bot.store.models import Invite, Person
+from bot.store.repo.audit import audit
+from bot.store.repo.links import InviteError, create_invite, redeem_invite
+from bot.store.repo.people import create_person, get_person_by_telegram_id, record_consent
+
+CLINICIAN_CODE_PREFIX = "clin_"
+INVITE_TTL = dt.timedelta(days=7)
+CONSENT_KIND = "share_with_clinician"
+CONSENT_VERSION = "1"
+ACT_LINK_YES = "lnk_yes"
+ACT_LINK_NO = "lnk_no"
+
+FAILURE_TEXT = {
+    "unknown": "This invite code is not valid. Check it, or ask for a new one.",
+    "used": "This invite has already been used. Ask for a new one.",
+    "expired": "This invite has expired. Ask for a new one.",
+    "wrong_role": "This code is not meant for your account.",
+    "self_link": "You cannot use your own invite.",
+}
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def _deep_link(username: str | None, code: str) -> str:
+    return f"https://t.me/{username or 'your_bot'}?start={code}"
+
+
+def _name_of(update: Update) -> str:
+    user = update.effective_user
+    if user is None:
+        return ""
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
+
+
+async def invite_clinician(update: Update, context: Context) -> None:
+    """/invite_clinician: an admin gets a one-time, expiring clinician deep link."""
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        decision = may(caller, "invite_clinician")
+        if not decision:
+            await refuse(
+                update,
+                context,
+                caller,
+                decision.reason,
+                command="/invite_clinician",
+                session=session,
+            )
+            return
+        admin = ensure_admin_person(
+            session, caller.telegram_id, _name_of(update) or "Admin", person, now
+        )
+        code = CLINICIAN_CODE_PREFIX + secrets.token_urlsafe(12)
+        invite = create_invite(
+            session, kind="clinician", created_by=admin.id, now=now, ttl=INVITE_TTL, code=code
+        )
+        audit(
+            session,
+            actor_id=admin.id,
+            action="invite_clinician",
+            now=now,
+            detail={"invite_id": invite.id, "expires_at": invite.expires_at.isoformat()},
+        )
+    assert update.effective_message is not None
+    link = _deep_link(context.bot.username, code)
+    await update.effective_message.reply_text(
+        "Clinician invite (one use, expires "
+        f"{invite.expires_at:%Y-%m-%d %H:%M} UTC). Send this link to the clinician:\n{link}"
+    )
+
+
+async def start_clinician_invite(update: Update, context: Context) -> None:
+    """/start clin_<code>: the clinician deep link. Creates the account and redeems the code."""
+    assert update.effective_message is not None and update.effective_user is not None
+    services = get_services(context)
+    now = services.clock.now()
+    code = (context.args or [""])[0]
+    user = update.effective_user
+    try:
+        with session_scope(services.engine) as session:
+            person = get_person_by_telegram_id(session, telegram_user_id=user.id)
+            if person is None:
+                person = create_person(
+                    session,
+                    role="clinician",
+                    telegram_user_id=user.id,
+                    chat_id=update.effective_chat.id if update.effective_chat else user.id,
+                    display_name=_name_of(update),
+                    now=now,
+                )
+            elif person.role == "athlete":
+                raise InviteError("wrong_role", "an athlete account cannot become a clinician")
+            redeem_invite(session, code=code, person_id=person.id or 0, now=now)
+            audit(
+                session,
+                actor_id=person.id,
+                action="redeem_invite",
+                now=now,
+                detail={"kind": "clinician"},
+            )
+    except InviteError as exc:
+        _audit_failure(services, user.id, exc.reason, "clinician")
+        await update.effective_message.reply_text(FAILURE_TEXT[exc.reason])
+        raise ApplicationHandlerStop from None
+    await update.effective_message.reply_text(
+        "Welcome! You are now a clinician on Sprintback.\n"
+        "/invite – invite an athlete\n/athletes – your athletes\n/athlete <number> – details"
+    )
+    raise ApplicationHandlerStop
+
+
+def _audit_failure(services: Any, telegram_id: int, reason: str, kind: str) -> None:
+    with session_scope(services.engine) as session:
+        person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+        audit(
+            session,
+            actor_id=person.id if person else None,
+            action="invite_refused",
+            now=services.clock.now(),
+            detail={"telegram_id": telegram_id, "reason": reason, "kind": kind},
+        )
+
+
+async def invite_athlete(update: Update, context: Context) -> None:
+    """/invite: a clinician gets a one-time athlete deep link and the code for /link."""
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        decision = may(caller, "invite_athlete")
+        if not decision or person is None:
+            await refuse(
+                update, context, caller, decision.reason, command="/invite", session=session
+            )
+            return
+        invite = create_invite(
+            session,
+            kind="athlete",
+            created_by=person.id,
+            clinician_id=person.id,
+            now=now,
+            ttl=INVITE_TTL,
+        )
+        audit(
+            session,
+            actor_id=person.id,
+            action="invite_athlete",
+            now=now,
+            detail={"invite_id": invite.id},
+        )
+        code = invite.code
+        expires = invite.expires_at
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        f"Athlete invite (one use, expires {expires:%Y-%m-%d %H:%M} UTC).\n"
+        f"New athlete: send them {_deep_link(context.bot.username, code)}\n"
+        f"Athlete already using Sprintback: they send /link {code}"
+    )
+
+
+async def link_command(update: Update, context: Context) -> None:
+    """/link CODE: an existing athlete asks to link to the clinician who made CODE."""
+    assert update.effective_message is not None and update.effective_user is not None
+    services = get_services(context)
+    now = services.clock.now()
+    if not context.args:
+        await update.effective_message.reply_text(
+            "Send /link followed by the code your clinician gave you, e.g. /link AbC123xYz"
+        )
+        return
+    code = context.args[0]
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        decision = may(caller, "link_to_clinician")
+        if not decision or person is None:
+            await refuse(update, context, caller, decision.reason, command="/link", session=session)
+            return
+        invite = session.exec(select(Invite).where(Invite.code == code)).first()
+        failure = _invite_problem(invite, now)
+        if failure is None and invite is not None and invite.clinician_id == person.id:
+            failure = "self_link"
+        if failure is not None or invite is None:
+            reason = failure or "unknown"
+            audit(
+                session,
+                actor_id=person.id,
+                action="invite_refused",
+                now=now,
+                detail={"telegram_id": caller.telegram_id, "reason": reason, "kind": "athlete"},
+            )
+            await update.effective_message.reply_text(FAILURE_TEXT[reason])
+            return
+        clinician = session.get(Person, invite.clinician_id)
+        clinician_name = clinician.display_name if clinician else "your clinician"
+        invite_id = invite.id or 0
+    signer = signer_of(context)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ Share",
+                    callback_data=signer.sign(ACT_LINK_YES, (invite_id,), caller.telegram_id, now),
+                ),
+                InlineKeyboardButton(
+                    "✖️ Don't share",
+                    callback_data=signer.sign(ACT_LINK_NO, (invite_id,), caller.telegram_id, now),
+                ),
+            ]
+        ]
+    )
+    await update.effective_message.reply_text(
+        f"{clinician_name} asks to follow your return to sprint. If you agree, they will see "
+        "your check-ins, sessions, stage and alerts, and can adjust your programme. "
+        "You can ask for the link to be removed at any time.\nShare your data with them?",
+        reply_markup=keyboard,
+    )
+
+
+def _invite_problem(invite: Invite | None, now: dt.datetime) -> str | None:
+    if invite is None or invite.kind != "athlete":
+        return "unknown"
+    if invite.used_at is not None:
+        return "used"
+    if invite.expires_at <= now:
+        return "expired"
+    return None
+
+
+async def link_answer(update: Update, context: Context) -> None:
+    """The athlete's answer to the /link consent question."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = get_services(context)
+    now = services.clock.now()
+    try:
+        press = signer_of(context).verify(query.data, query.from_user.id, now)
+    except CallbackRejected as exc:
+        with session_scope(services.engine) as session:
+            caller, _ = caller_context(session, update, services)
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    invite_id = press.int_id(0)
+    if press.action == ACT_LINK_NO:
+        await query.answer()
+        await query.edit_message_text("Nothing was shared. The code was not used.")
+        return
+    try:
+        with session_scope(services.engine) as session:
+            person = get_person_by_telegram_id(session, telegram_user_id=query.from_user.id)
+            invite = session.get(Invite, invite_id)
+            if person is None or invite is None:
+                raise InviteError("unknown", "no such invite")
+            record_consent(
+                session,
+                person_id=person.id or 0,
+                kind=CONSENT_KIND,
+                text_version=CONSENT_VERSION,
+                granted=True,
+                now=now,
+            )
+            redeem_invite(session, code=invite.code, person_id=person.id or 0, now=now)
+            clinician = session.get(Person, invite.clinician_id)
+            audit(
+                session,
+                actor_id=person.id,
+                action="link",
+                now=now,
+                athlete_id=person.id,
+                detail={"clinician_id": invite.clinician_id, "via": "link_code"},
+            )
+            name = clinician.display_name if clinician else "your clinician"
+    except InviteError as exc:
+        _audit_failure(services, query.from_user.id, exc.reason, "athlete")
+        await query.answer()
+        await query.edit_message_text(FAILURE_TEXT[exc.reason])
+        return
+    await query.answer()
+    await query.edit_message_text(f"Linked. {name} can now follow your programme.")
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the invite and link handlers (the clinician deep link runs before onboarding)."""
+    application.add_handler(
+        CommandHandler(
+            "start",
+            start_clinician_invite,
+            filters=filters.Regex(rf"^/start(@\w+)? {CLINICIAN_CODE_PREFIX}"),
+        ),
+        group=HANDLER_GROUP - 1,
+    )
+    application.add_handler(
+        CommandHandler("invite_clinician", invite_clinician), group=HANDLER_GROUP
+    )
+    application.add_handler(CommandHandler("invite", invite_athlete), group=HANDLER_GROUP)
+    application.add_handler(CommandHandler("link", link_command), group=HANDLER_GROUP)
+    application.add_handler(
+        CallbackQueryHandler(link_answer, pattern=rf"^({ACT_LINK_YES}|{ACT_LINK_NO}):"),
+        group=HANDLER_GROUP,
+    )

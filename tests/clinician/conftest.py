@@ -1,0 +1,156 @@
+"""Fixtures for clinician/admin end-to-end tests: a real store, the real Application on the
+sandbox, the outbox sender, and helpers that act as the athlete flow would (athletes with a
+programme, alerts raised by the engine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.clock import FakeClock
+from bot.delivery.sender import OutboxSender
+from bot.escalation import run_escalations
+from bot.handlers.clinician import signer_for
+from bot.sandbox import BotApiSandbox
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import create_all_for_tests, make_engine, session_scope
+from bot.store.models import AuditLog, Person
+from bot.store.repo.alerts import raise_alert
+from bot.store.repo.people import create_person
+from bot.store.repo.programme import add_injury, start_programme
+from engine.models import Alert, Injury
+from tests.support.telegram import BotHarness, RunningBot
+
+ADMIN = 9000
+CLINICIAN_HANDLERS = ["invites", "clinician", "admin"]
+
+
+@pytest.fixture
+def db(bot_settings: Settings) -> Iterator[Engine]:
+    """Return an engine on the test's SQLite file with every table created."""
+    engine = make_engine(bot_settings.database_url)
+    create_all_for_tests(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def services(bot_settings: Settings, clock: FakeClock, db: Engine) -> Services:
+    """Return Services with the real store."""
+    return Services(settings=bot_settings, clock=clock, engine=db)
+
+
+@dataclass
+class World:
+    """The running bot and the helpers a test drives it with."""
+
+    running: RunningBot
+    sandbox: BotApiSandbox
+    services: Services
+    clock: FakeClock
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine."""
+        engine: Engine = self.services.engine
+        return engine
+
+    async def deliver(self) -> int:
+        """Send everything queued in the outbox now (the delivery job's work)."""
+        sender = OutboxSender(
+            bot=self.running.application.bot, engine=self.engine, clock=self.clock
+        )
+        result = await sender.drain()
+        return result.sent
+
+    async def escalate(self) -> None:
+        """Run the escalation job once (notify, re-send, hand over), then deliver."""
+        signer = signer_for(self.services, self.running.application.bot.token)
+        with session_scope(self.engine) as session:
+            run_escalations(
+                session, self.clock.now(), signer, self.services.settings.admin_telegram_ids
+            )
+        await self.deliver()
+
+    def add_athlete(self, telegram_id: int, name: str, stage: str = "H2") -> int:
+        """Create an athlete with a hamstring programme at ``stage`` (as onboarding would)."""
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            person = create_person(
+                session,
+                role="athlete",
+                telegram_user_id=telegram_id,
+                chat_id=telegram_id,
+                display_name=name,
+                now=now,
+            )
+            assert person.id is not None
+            add_injury(
+                session,
+                athlete_id=person.id,
+                injury=Injury(
+                    injury="hamstring",
+                    side="left",
+                    grade=1,
+                    injury_date=now.date() - dt.timedelta(days=10),
+                ),
+                now=now,
+            )
+            start_programme(
+                session,
+                athlete_id=person.id,
+                protocol_name="hamstring",
+                protocol_version=1,
+                first_stage=stage,
+                start_date=now.date(),
+                now=now,
+            )
+            return person.id
+
+    def raise_alert(self, athlete_id: int, severity: str, rule: str, text: str) -> int:
+        """Store an engine alert for the athlete (as the athlete flow does after a decision)."""
+        with session_scope(self.engine) as session:
+            row = raise_alert(
+                session,
+                athlete_id=athlete_id,
+                alert=Alert(severity=severity, rule=rule, text=text),  # type: ignore[arg-type]
+                now=self.clock.now(),
+                local_date=self.clock.now().date(),
+            )
+            assert row.id is not None
+            return row.id
+
+    def audit(self, action: str) -> list[AuditLog]:
+        """Return the audit rows of ``action``, oldest first."""
+        with session_scope(self.engine, read_only=True) as session:
+            return list(
+                session.exec(
+                    select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)  # type: ignore[arg-type]
+                )
+            )
+
+    def person(self, telegram_id: int) -> Person | None:
+        """Return the stored person of a Telegram id."""
+        with session_scope(self.engine, read_only=True) as session:
+            return session.exec(
+                select(Person).where(Person.telegram_user_id == telegram_id)
+            ).first()
+
+
+@pytest.fixture
+def world(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> Callable[[], Awaitable[World]]:
+    """Return ``await world()``: the Application started with the clinician/admin handlers."""
+
+    async def start() -> World:
+        running = await telegram.start(services=services, handlers=CLINICIAN_HANDLERS)
+        return World(running=running, sandbox=sandbox, services=services, clock=clock)
+
+    return start

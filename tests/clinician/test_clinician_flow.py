@@ -1,0 +1,265 @@
+"""Clinicians and admins in Telegram, end to end through the Bot API sandbox, several users at
+once: invites, consent, alerts and the decisions taken on them, sign-off gates, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable
+
+from sqlmodel import select
+
+from bot.access import REFUSAL_TEXT
+from bot.sandbox import SimUser
+from bot.store.db import session_scope
+from bot.store.models import AlertRecord, Clearance, Link, Programme, StageChange
+from tests.clinician.conftest import ADMIN, World
+
+WorldFactory = Callable[[], Awaitable[World]]
+CLINICIAN, OTHER_CLINICIAN, ANNA, BEN = 2001, 2002, 3001, 3002
+
+
+async def say(user: SimUser, text: str) -> str:
+    """Send ``text`` and return the bot's reply text (all messages joined)."""
+    await user.send(text)
+    return "\n".join(m.text or "" for m in await user.wait_reply())
+
+
+async def press_raw(world: World, user: SimUser, message: object, data: str) -> str | None:
+    """Send a callback query with arbitrary ``data`` as ``user`` (what a modified client can
+    do); return the bot's answer text once it has processed it."""
+    query_id = world.sandbox.open_callback_query(user.chat_id)
+    update_id = world.sandbox.push_update(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": user.user_json,
+            "message": dict(message.raw),  # type: ignore[attr-defined]
+            "chat_instance": "forged",
+            "data": data,
+        },
+    )
+    loop = asyncio.get_running_loop()
+    assert await world.sandbox.settle(update_id, loop.time() + 5)
+    answer = world.sandbox.callback_answers.get(query_id)
+    return answer.text if answer is not None else None
+
+
+async def make_clinician(world: World, telegram_id: int, name: str) -> SimUser:
+    """The admin invites a clinician, who opens the deep link."""
+    admin = world.sandbox.user(ADMIN, "Ada")
+    reply = await say(admin, "/invite_clinician")
+    code = re.search(r"start=(clin_\S+)", reply)
+    assert code, reply
+    clinician = world.sandbox.user(telegram_id, name)
+    assert "You are now a clinician" in await say(clinician, f"/start {code.group(1)}")
+    return clinician
+
+
+async def link(world: World, clinician: SimUser, athlete: SimUser) -> None:
+    """The clinician makes an invite; the athlete links with the code and consents."""
+    reply = await say(clinician, "/invite")
+    code = re.search(r"/link (\S+)", reply)
+    assert code, reply
+    question = await say(athlete, f"/link {code.group(1)}")
+    assert "Share your data" in question
+    await athlete.press("✅ Share")
+    [answer] = await athlete.wait_reply()
+    assert "Linked" in (answer.text or "")
+
+
+async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldFactory) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna", stage="H2")
+    ben_id = w.add_athlete(BEN, "Ben", stage="H0")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    anna, ben = w.sandbox.user(ANNA, "Anna"), w.sandbox.user(BEN, "Ben")
+    await link(w, lee, anna)
+    await link(w, lee, ben)
+
+    overview = await say(lee, "/athletes")
+    assert f"#{anna_id} Anna" in overview and f"#{ben_id} Ben" in overview
+
+    # Anna reports a red flag: Lee gets it at once with the buttons, steps her back.
+    w.raise_alert(anna_id, "same_day", "red_flag.pop", "Felt a pop at the back of the thigh")
+    await w.escalate()
+    alert = lee.last_bot_message
+    assert "SAME-DAY: Anna" in (alert.text or "") and "stage H2" in (alert.text or "")
+    assert "Felt a pop" in (alert.text or "")
+    assert [b for row in alert.buttons for b in row] == [
+        "✅ Acknowledge",
+        "⏸ Hold",
+        "↩️ Step back",
+        "💬 Message athlete",
+    ]
+    await lee.press("↩️ Step back")
+    replies = await lee.wait_until(lambda ms: any("stepped back" in (m.text or "") for m in ms))
+    assert any("Anna stepped back H2 → H1" in (m.text or "") for m in replies)
+    await w.deliver()
+    assert "moved you back from H2 to H1" in (anna.last_bot_message.text or "")
+    with session_scope(w.engine, read_only=True) as session:
+        programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
+        assert programme.current_stage == "H1"
+        change = session.exec(select(StageChange).where(StageChange.to_stage == "H1")).one()
+        assert change.by_person_id == w.person(CLINICIAN).id  # type: ignore[union-attr]
+        row = session.exec(select(AlertRecord).where(AlertRecord.athlete_id == anna_id)).one()
+        assert row.acknowledged_by == change.by_person_id and row.action_taken == "step_back"
+
+    # Ben meets everything but the H0 sign-off: Lee is asked and clears the gate.
+    w.raise_alert(ben_id, "info", "gate.8", "Stage H0 criteria met: sign-off needed to move on.")
+    await w.escalate()
+    gate_message = lee.last_bot_message
+    assert "Ben" in (gate_message.text or "") and "🟢 Clear gate" in gate_message.button_labels
+    await lee.press("🟢 Clear gate")
+    await lee.wait_until(lambda ms: any("Gate cleared for Ben" in (m.text or "") for m in ms))
+    await w.deliver()
+    assert "cleared you to leave H0" in (ben.last_bot_message.text or "")
+    with session_scope(w.engine, read_only=True) as session:
+        clearance = session.exec(select(Clearance).where(Clearance.athlete_id == ben_id)).one()
+        assert clearance.stage == "H0" and not clearance.declined
+
+    # A third clinician, not linked, sees neither athlete, by number, name or copied button.
+    other = await make_clinician(w, OTHER_CLINICIAN, "Olsen")
+    assert await say(other, f"/athlete {anna_id}") == REFUSAL_TEXT
+    assert await say(other, "/athlete Ben") == REFUSAL_TEXT
+    assert await say(other, f"/note {anna_id} looks fine") == REFUSAL_TEXT
+    assert "No athletes are linked" in await say(other, "/athletes")
+    copied = gate_message.find_button("🟢 Clear gate")
+    assert copied is not None
+    assert await press_raw(w, other, gate_message, copied["callback_data"]) == REFUSAL_TEXT
+    refused = w.audit("refused")
+    assert {r.detail["telegram_id"] for r in refused} == {OTHER_CLINICIAN}
+    assert any("not linked" in r.detail["reason"] for r in refused)
+    assert any("signature" in r.detail["reason"] for r in refused)
+
+    # The linked clinician's card shows status, history, alerts and the action buttons.
+    card = await say(lee, f"/athlete {anna_id}")
+    assert "Stage H1" in card and "Last 14 days" in card
+    assert "No open alerts." in card
+    with session_scope(w.engine, read_only=True) as session:
+        links = session.exec(select(Link)).all()
+        assert {(k.athlete_id) for k in links} == {anna_id, ben_id}
+
+
+async def test_unacknowledged_emergency_is_resent_then_reaches_the_admin(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    await link(w, lee, w.sandbox.user(ANNA, "Anna"))
+    admin = w.sandbox.user(ADMIN, "Ada")
+    w.raise_alert(anna_id, "emergency", "red_flag.chest_breathless", "Chest pain, breathless")
+    w.raise_alert(anna_id, "within_24h", "red_flag.swelling", "New swelling")
+    await w.escalate()
+    first = [m for m in lee.bot_messages if "EMERGENCY" in (m.text or "")]
+    assert len(first) == 1, "two alerts within 5 minutes make one message"
+    assert "New swelling" in (first[0].text or "")
+
+    w.clock.advance(dt.timedelta(minutes=29))
+    await w.escalate()
+    assert len([m for m in lee.bot_messages if "EMERGENCY" in (m.text or "")]) == 1
+    w.clock.advance(dt.timedelta(minutes=1))
+    await w.escalate()
+    resent = [m for m in lee.bot_messages if "Re-sent" in (m.text or "")]
+    assert len(resent) == 1 and "Chest pain" in (resent[0].text or "")
+    admin_before = len(admin.bot_messages)
+
+    w.clock.advance(dt.timedelta(minutes=30))
+    await w.escalate()
+    handed = admin.bot_messages[admin_before:]
+    assert len(handed) == 1 and "No clinician has acknowledged" in (handed[0].text or "")
+    assert handed[0].button_labels == ["✅ Acknowledge"]
+    await admin.press("✅ Acknowledge")
+    await admin.wait_until(lambda ms: any("Acknowledged" in (m.text or "") for m in ms))
+    w.clock.advance(dt.timedelta(hours=3))
+    await w.escalate()
+    assert len(admin.bot_messages) == admin_before + 2  # the hand-over and the ack reply only
+    assert [r.action for r in w.audit("alert_to_admin")] == ["alert_to_admin"]
+
+
+async def test_wrong_role_commands_are_refused_and_audited(world: WorldFactory) -> None:
+    w = await world()
+    w.add_athlete(ANNA, "Anna")
+    anna = w.sandbox.user(ANNA, "Anna")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    stranger = w.sandbox.user(4004, "Sam")
+    assert await say(anna, "/invite") == REFUSAL_TEXT
+    assert await say(anna, "/athletes") == REFUSAL_TEXT
+    assert await say(lee, "/invite_clinician") == REFUSAL_TEXT
+    assert await say(lee, "/protocols") == REFUSAL_TEXT
+    assert await say(lee, "/protocol set hamstring H3 min_days.value 9") == REFUSAL_TEXT
+    assert await say(stranger, "/athlete 1") == REFUSAL_TEXT
+    assert await say(lee, "/link abc") == REFUSAL_TEXT
+    commands = [r.detail["command"] for r in w.audit("refused")]
+    assert commands == [
+        "/invite",
+        "/athletes",
+        "/invite_clinician",
+        "/protocols",
+        "/protocol",
+        "/athlete",
+        "/link",
+    ]
+
+
+async def test_expired_and_reused_invites_are_refused(world: WorldFactory) -> None:
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    code = re.search(r"start=(clin_\S+)", await say(admin, "/invite_clinician"))
+    assert code
+    first = w.sandbox.user(2001, "Lee")
+    assert "You are now a clinician" in await say(first, f"/start {code.group(1)}")
+    second = w.sandbox.user(2002, "Max")
+    assert "already been used" in await say(second, f"/start {code.group(1)}")
+    assert w.person(2002) is None or w.person(2002).role != "clinician"  # type: ignore[union-attr]
+
+    late = re.search(r"start=(clin_\S+)", await say(admin, "/invite_clinician"))
+    assert late
+    w.clock.advance(dt.timedelta(days=8))
+    assert "expired" in await say(second, f"/start {late.group(1)}")
+    assert w.person(2002) is None
+
+    w.add_athlete(ANNA, "Anna")
+    anna = w.sandbox.user(ANNA, "Anna")
+    athlete_code = re.search(r"/link (\S+)", await say(first, "/invite"))
+    assert athlete_code
+    w.clock.advance(dt.timedelta(days=8))
+    assert "expired" in await say(anna, f"/link {athlete_code.group(1)}")
+    assert "not valid" in await say(anna, "/link no-such-code")
+    reasons = [r.detail["reason"] for r in w.audit("invite_refused")]
+    assert reasons == ["used", "expired", "expired", "unknown"]
+
+
+async def test_athlete_who_declines_shares_nothing(world: WorldFactory) -> None:
+    w = await world()
+    w.add_athlete(ANNA, "Anna")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    anna = w.sandbox.user(ANNA, "Anna")
+    code = re.search(r"/link (\S+)", await say(lee, "/invite"))
+    assert code
+    await say(anna, f"/link {code.group(1)}")
+    await anna.press("✖️ Don't share")
+    [reply] = await anna.wait_reply()
+    assert "Nothing was shared" in (reply.text or "")
+    assert "No athletes are linked" in await say(lee, "/athletes")
+
+
+async def test_tampered_button_is_refused(world: WorldFactory) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    await link(w, lee, w.sandbox.user(ANNA, "Anna"))
+    await say(lee, f"/athlete {anna_id}")
+    button = lee.last_bot_message.find_button("⏸ Hold")
+    assert button is not None
+    _action, ids, issued, mac = button["callback_data"].split(":")
+    forged = f"al_back:{ids}:{issued}:{mac}"
+    assert await press_raw(w, lee, lee.last_bot_message, forged) == REFUSAL_TEXT
+    assert (
+        w.audit("refused")[-1].detail["reason"] == "callback: signature does not match the presser"
+    )
+    with session_scope(w.engine, read_only=True) as session:
+        programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
+        assert programme.current_stage == "H2"
