@@ -342,7 +342,7 @@ class RedFlagRules(_Model):
     codes: dict[str, Literal[1, 2, 3]]
     sharp_pain_tier: Literal[1, 2, 3]
     pain_rest_tier: Literal[1, 2, 3]
-    tiers: dict[Literal[1, 2, 3], Tier]
+    tiers: dict[Annotated[int, Field(ge=1, le=3)], Tier]
 
     @model_validator(mode="after")
     def _codes_known(self) -> RedFlagRules:

@@ -66,7 +66,7 @@ def stage_status(
     *,
     on: dt.date | None = None,
 ) -> StageStatus:
-    """Return the status of the current stage as of ``on`` (default: the day after the last
+    """Return the status of the current stage as of ``on`` (default: the date of the last
     record in ``recent``, or the stage entry date). Readiness is taken as go so the list shows
     what the stage itself still needs; ``baseline`` is accepted for symmetry with decide_day."""
     del baseline
