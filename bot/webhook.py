@@ -8,9 +8,11 @@ health check and for load balancers.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,8 +43,8 @@ class WebhookConfig:
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, application: AnyApplication, secret: str) -> None:
-        self._application = application
+    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+        self._application = bot_application
         self._secret = secret
 
     async def post(self) -> None:
@@ -87,7 +89,7 @@ class WebhookServer:
         path = "/" + config.path.strip("/")
         app = tornado.web.Application(
             [
-                (path, _UpdateHandler, {"application": application, "secret": config.secret}),
+                (path, _UpdateHandler, {"bot_application": application, "secret": config.secret}),
                 ("/healthz", _HealthHandler, {"probe": probe}),
             ]
         )
@@ -107,3 +109,38 @@ class WebhookServer:
         """Stop accepting new requests and wait for those in flight."""
         self._server.stop()
         await self._server.close_all_connections()
+
+
+async def serve_until_stopped(
+    application: AnyApplication,
+    config: WebhookConfig,
+    probe: HealthProbe,
+    *,
+    public_url: str,
+    stop: asyncio.Event,
+) -> None:
+    """Register ``public_url`` with Telegram, serve updates until ``stop`` is set, then shut
+    down in order: stop accepting, finish the update in hand, stop jobs, close the bot."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.bot.set_webhook(
+        url=public_url, secret_token=config.secret, allowed_updates=Update.ALL_TYPES
+    )
+    await application.start()
+    server = WebhookServer(application, config, probe)
+    server.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down: no new updates accepted")
+        await server.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGTERM or SIGINT (docker stop, Ctrl-C)."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)

@@ -1,12 +1,68 @@
-"""`sprintback health`: placeholder until its issue lands."""
+"""`sprintback health`: exit 0 when this deployment is healthy (the container HEALTHCHECK)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
 from typing import Any
+
+from bot.runtime import database_health
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store.db import make_engine
+
+DESCRIPTION = """\
+Check that Sprintback is healthy and exit 0, or print what is wrong and exit 1.
+
+In webhook mode (WEBHOOK_URL set) it asks the running bot's GET /healthz, which reports the
+database and the scheduler. In polling mode it checks that the database answers and that its
+schema is current.
+"""
 
 
 def register(subparsers: Any) -> None:
     """Add the `health` sub-command."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("health", help="(not yet available)")
-    parser.set_defaults(func=lambda args: 1)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "health",
+        help="exit 0 if the deployment is healthy (for container health checks)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=health)
+
+
+def health(args: argparse.Namespace) -> int:
+    """Print the health report; return 0 if healthy, 1 if not, 2 on invalid settings."""
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(f"sprintback health: invalid settings:\n{err}", file=sys.stderr)
+        return 2
+    report = _webhook_report(settings) if settings.webhook_url else _database_report(settings)
+    print(json.dumps(report))
+    return 0 if report.get("status") == "ok" else 1
+
+
+def _database_report(settings: Settings) -> dict[str, str]:
+    engine = make_engine(settings.database_url)
+    try:
+        state = database_health(engine)
+    finally:
+        engine.dispose()
+    return {"status": "ok" if state == "ok" else "unhealthy", "database": state}
+
+
+def _webhook_report(settings: Settings) -> dict[str, str]:
+    host = "127.0.0.1" if settings.webhook_listen in ("0.0.0.0", "::") else settings.webhook_listen
+    url = f"http://{host}:{settings.webhook_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:
+            body: dict[str, str] = json.loads(response.read())
+            return body
+    except urllib.error.HTTPError as err:
+        body = json.loads(err.read() or b"{}")
+        return {"status": "unhealthy", **body}
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        return {"status": "unhealthy", "webhook": f"no answer from {url} ({err})"}

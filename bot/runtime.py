@@ -1,0 +1,119 @@
+"""Assemble a running Sprintback: logging, database, Application, scheduler and sender.
+
+``sprintback run`` and ``sprintback demo`` both build the bot here, so the demo runs exactly
+the production wiring, only pointed at the local Bot API sandbox and a temporary database.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock, SystemClock
+from bot.handlers import Registrar
+from bot.scheduling.jobs import install_scheduling
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import check_schema_current, make_engine
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+# Libraries whose INFO lines would carry the bot token (request URLs) or chat content.
+_QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.ext.Updater",
+    "apscheduler",
+    "tornado.access",
+    "alembic",
+)
+
+
+class StartupError(RuntimeError):
+    """Sprintback cannot start; the message says what is wrong and what to do."""
+
+
+@dataclass
+class Runtime:
+    """A built bot and what it runs on."""
+
+    application: AnyApplication
+    services: Services
+    engine: Engine
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Log one line per event to standard output; keep token-bearing URLs out of the log."""
+    logging.basicConfig(
+        stream=sys.stdout,
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+def open_database(url: str) -> Engine:
+    """Return an engine for ``url`` whose schema is current, or raise StartupError saying
+    what to run (``sprintback db upgrade``)."""
+    engine = make_engine(url)
+    problem = check_schema_current(engine)
+    if problem is not None:
+        engine.dispose()
+        raise StartupError(problem)
+    return engine
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    handler_modules: Iterable[str | Registrar] | None = None,
+) -> Runtime:
+    """Build the Application with its services, scheduler tick and outbox sender.
+
+    ``handler_modules`` defaults to every product handler module (tests may narrow it).
+    """
+    db = engine if engine is not None else open_database(settings.database_url)
+    services = Services(settings=settings, clock=clock or SystemClock(), engine=db)
+    application = build_application(
+        settings,
+        services=services,
+        token=token,
+        base_url=base_url,
+        base_file_url=base_file_url,
+        handler_modules=handler_modules,
+    )
+    install_scheduling(application, services)
+    return Runtime(application=application, services=services, engine=db)
+
+
+def database_health(engine: Engine) -> str:
+    """Return "ok" if the database answers and its schema is current, else what is wrong."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not healthy"; say which
+        return f"unreachable ({type(exc).__name__})"
+    problem = check_schema_current(engine)
+    return "ok" if problem is None else problem
+
+
+def scheduler_health(application: AnyApplication) -> str:
+    """Return "running" if the JobQueue's scheduler runs, else "stopped"."""
+    queue = application.job_queue
+    if queue is None or not queue.scheduler.running:
+        return "stopped"
+    return "running"
