@@ -14,7 +14,7 @@ clinician gets, with buttons signed for that one recipient.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -446,6 +446,18 @@ def notify_new_alerts(
         session.flush()
         return pending
     return _send_card(session, card, recipients, signer, now)
+
+
+def alert_notifier(
+    signer: CallbackSigner, admin_telegram_ids: Sequence[int]
+) -> Callable[[Session, int, dt.datetime], int]:
+    """Return ``notify(session, athlete_id, now) -> rows queued`` for the athlete flow: it queues
+    the clinician message(s) for the athlete's new alerts in the caller's transaction."""
+
+    def notify(session: Session, athlete_id: int, now: dt.datetime) -> int:
+        return len(notify_new_alerts(session, athlete_id, now, signer, admin_telegram_ids))
+
+    return notify
 
 
 def pending_notifications(session: Session, since: dt.datetime) -> list[int]:

@@ -51,6 +51,7 @@ from bot.escalation import (
     ACT_MSG,
     ALERT_ACTIONS,
     SEVERITY_LABEL,
+    alert_notifier,
     run_escalations,
 )
 from bot.protocol_admin import athlete_stage_status, programme_protocol
@@ -87,6 +88,14 @@ def signer_for(services: Services, bot_token: str) -> CallbackSigner:
         signer = CallbackSigner(derive_secret(bot_token, explicit))
         services.extras[SIGNER_KEY] = signer
     return signer
+
+
+def alert_notifier_for(context: Context) -> Callable[[Session, int, dt.datetime], int]:
+    """Return the notifier the athlete flow passes as ``Env.notify``: it queues the linked
+    clinicians' alert messages (signed buttons, merged within 5 minutes) in the same
+    transaction as the decision."""
+    services = get_services(context)
+    return alert_notifier(signer_of(context), services.settings.admin_telegram_ids)
 
 
 def signer_of(context: Context) -> CallbackSigner:

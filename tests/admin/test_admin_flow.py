@@ -1,0 +1,126 @@
+"""An admin edits a protocol in chat: show, set, diff, dry-run, publish, roll back, upload."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel import select
+
+from bot.access import REFUSAL_TEXT
+from bot.sandbox import SimUser
+from bot.store.db import session_scope
+from bot.store.models import ProtocolVersion
+from tests.clinician.conftest import ADMIN, World
+
+WorldFactory = Callable[[], Awaitable[World]]
+
+
+async def say(user: SimUser, text: str) -> str:
+    await user.send(text)
+    return "\n".join(m.text or "" for m in await user.wait_reply())
+
+
+def versions(w: World) -> list[tuple[int, bool, str]]:
+    with session_scope(w.engine, read_only=True) as session:
+        rows = session.exec(select(ProtocolVersion).where(ProtocolVersion.name == "hamstring"))
+        return sorted((r.version, r.active, r.note) for r in rows)
+
+
+async def test_admin_edits_a_threshold_dry_runs_publishes_and_rolls_back(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    w.add_athlete(3001, "Anna")
+    admin = w.sandbox.user(ADMIN, "Ada")
+
+    listing = await say(admin, "/protocols")
+    assert "hamstring: active v1, 1 athlete(s)" in listing and "calf: active v1" in listing
+    assert "min_days" in await say(admin, "/protocol show hamstring H3")
+
+    draft = await say(admin, "/protocol set hamstring H3 min_days.value 8")
+    assert "-    value: 4" in draft and "+    value: 8" in draft
+    assert admin.last_bot_message.button_labels == ["✅ Publish", "🗑 Discard"]
+    assert versions(w) == [(1, True, "seeded from protocols/")]
+
+    report = await say(admin, "/protocol dryrun hamstring")
+    assert "examples/hamstring_grade1.yaml 2026-03-15: progress (H3→H4) → hold (H3)" in report
+    assert "athlete #" in report or "case(s) replayed" in report
+
+    await admin.press("✅ Publish")
+    published = await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
+    assert any("hamstring v2 is published and active" in (m.text or "") for m in published)
+    assert versions(w)[-1] == (2, True, "set H3 min_days.value = 8")
+
+    history = await say(admin, "/protocol history hamstring")
+    assert "v2 (active)" in history and "v1 " in history
+
+    rolled = await say(admin, "/protocol rollback hamstring 1")
+    assert "published again as v3" in rolled
+    assert [(v, a) for v, a, _ in versions(w)] == [(1, False), (2, False), (3, True)]
+    audit_actions = {r.action for r in w.audit("publish_protocol")} | {
+        r.action for r in w.audit("protocol_dryrun")
+    }
+    assert audit_actions == {"publish_protocol", "protocol_dryrun"}
+
+
+async def test_invalid_edits_are_refused_and_the_active_version_stays(world: WorldFactory) -> None:
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    await say(admin, "/protocols")
+    reply = await say(admin, "/protocol set hamstring H3 exit_criteria[H3e].threshold 11")
+    assert "Not accepted; the active version is unchanged." in reply
+    assert "threshold 11 out of range" in reply
+    assert "no such stage" in await say(admin, "/protocol set hamstring H9 min_days.value 2")
+    await admin.send_document("broken.yaml", b"name: hamstring\nstages: [\n")
+    [answer] = await admin.wait_reply()
+    assert "Not accepted" in (answer.text or "") and "line" in (answer.text or "")
+    assert versions(w) == [(1, True, "seeded from protocols/")]
+    assert len(w.audit("protocol_edit_refused")) == 3
+
+
+async def test_uploaded_file_is_validated_diffed_and_published_on_confirm(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    await say(admin, "/protocols")
+    with session_scope(w.engine, read_only=True) as session:
+        text = session.exec(
+            select(ProtocolVersion.text).where(ProtocolVersion.name == "hamstring")
+        ).first()
+    assert text is not None
+    edited = text.replace(
+        'min_days: {value: 4, evidence: U, source: "Reference §2.2 H3"}',
+        'min_days: {value: 5, evidence: U, source: "Reference §2.2 H3"}',
+    )
+    assert edited != text
+    await admin.send_document("hamstring.yaml", edited.encode())
+    [offer] = await admin.wait_reply()
+    assert "upload of hamstring.yaml" in (offer.text or "")
+    assert "+    value: 5" in (offer.text or "")
+    await admin.press("🗑 Discard")
+    await admin.wait_until(lambda ms: any("discarded" in (m.text or "") for m in ms))
+    assert [v for v, _a, _n in versions(w)] == [1]
+    await admin.send_document("hamstring.yaml", edited.encode())
+    await admin.wait_reply()
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("v2 is published" in (m.text or "") for m in ms))
+    with session_scope(w.engine, read_only=True) as session:
+        active = session.exec(
+            select(ProtocolVersion).where(ProtocolVersion.active == True)  # noqa: E712
+        ).all()
+        assert [a.text for a in active if a.name == "hamstring"] == [edited]
+
+
+async def test_clinician_cannot_publish_with_an_admins_button(world: WorldFactory) -> None:
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    await say(admin, "/protocol set hamstring H3 min_days.value 8")
+    offer = admin.last_bot_message
+    intruder = w.sandbox.user(4004, "Eve")
+    data = offer.find_button("✅ Publish")
+    assert data is not None
+    from tests.clinician.test_clinician_flow import press_raw
+
+    assert await press_raw(w, intruder, offer, data["callback_data"]) == REFUSAL_TEXT
+    assert [v for v, _a, _n in versions(w)] == [1]
