@@ -6,6 +6,8 @@ Texts are plain (no Markdown/HTML parse mode), so athlete input echoed back cann
 
 from __future__ import annotations
 
+from typing import Any
+
 # --- Onboarding -------------------------------------------------------------------------------
 
 WELCOME = (
@@ -68,8 +70,8 @@ SUMMARY_TITLE = "Please check your details:"
 SUMMARY_CONFIRM = "Is this right?"
 ONBOARDING_DONE = (
     "All set ✅\n\n"
-    "You start at stage {stage} ({stage_title}). I'll send the morning check-in at {time} "
-    "({zone}). You can also start it any time with /checkin.\n"
+    "You start at stage {stage} ({stage_title}). I'll send the morning check-in at {time}, "
+    "{zone} time. You can also start it any time with /checkin.\n"
     "{gate}\n\nSee /help for everything I can do."
 )
 GATE_WAITING = (
@@ -326,3 +328,140 @@ HISTORY_TITLE = "Last 14 days (date · readiness · decision · stage · pain re
 STATUS_TITLE = "Stage {stage}: {title}"
 PLAN_TITLE = "Today's session — stage {stage}"
 PLAN_NEEDS_CHECKIN = "Do your /checkin first: today's session depends on how you are this morning."
+
+CLINICIAN_ATHLETE_DELETED = (
+    "Sprintback: {name} (#{id}) deleted their account. All of their data has been removed, "
+    "so they no longer appear in your list."
+)
+WHY = "Why:"
+NEXT = "What's next:"
+EMERGENCY_HERE = "Emergency number where you are: {number}."
+NEXT_BY_DECISION = {
+    "progress": "You move on to stage {stage}. Check in tomorrow morning before training.",
+    "hold": "Next session: the same level again. Check in tomorrow morning before training.",
+    "step_back": (
+        "You go back to stage {stage} for now; that is normal and safe. "
+        "Check in tomorrow morning before training."
+    ),
+    "stop": "No training until your clinician has reviewed you.",
+}
+NEXT_SAME_STAGE_PROGRESS = (
+    "Good session. You stay in stage {stage} for now; check in tomorrow morning before training."
+)
+
+
+# --- Rendering engine results (plain text) ----------------------------------------------------
+
+
+def _reason_lines(reasons: Any) -> list[str]:
+    seen: list[str] = []
+    for reason in reasons:
+        if reason.text not in seen:
+            seen.append(reason.text)
+    return [f"• {text}" for text in seen]
+
+
+def morning_result(outcome: Any, zone: str | None, has_clinician: bool) -> list[str]:
+    """Return the messages after a check-in: the verdict, why, and today's session in full.
+
+    A red flag gives the tier's instruction first (with the local emergency number for an
+    emergency), and says the clinician was alerted.
+    """
+    from bot.timezones import emergency_number
+
+    if outcome.readiness == "stop" and outcome.instructions:
+        lines = [VERDICT_TITLES["stop"], ""]
+        lines += [i.text for i in outcome.instructions]
+        if any(a.severity == "emergency" for a in outcome.alerts):
+            lines += ["", EMERGENCY_HERE.format(number=emergency_number(zone))]
+        if not has_clinician:
+            lines += ["", NO_CLINICIAN_LINKED]
+        if outcome.reasons:
+            lines += ["", WHY, *_reason_lines(outcome.reasons)]
+        return ["\n".join(lines)]
+    title = VERDICT_TITLES.get(str(outcome.readiness), str(outcome.readiness))
+    lines = [title]
+    if outcome.reasons:
+        lines += ["", WHY, *_reason_lines(outcome.reasons)]
+    if outcome.awaiting_clearance:
+        lines += ["", GATE_WAITING]
+    messages = ["\n".join(lines)]
+    if outcome.plan is not None:
+        messages.append(plan_text(outcome))
+    return messages
+
+
+def plan_text(outcome: Any) -> str:
+    """Return today's session: drills, reps, distances, target times, rest and notes."""
+    if outcome.plan is None:
+        return NO_DATA
+    return PLAN_TITLE.format(stage=outcome.plan.stage) + "\n" + outcome.plan.text()
+
+
+def session_result(outcome: Any, stage_name: str) -> str:
+    """Return the decision after a session report, with its reasons and what comes next."""
+    title = DECISION_TITLES.get(str(outcome.decision), str(outcome.decision))
+    lines = [SESSION_SAVED, "", title]
+    if outcome.instructions:
+        lines += ["", *[i.text for i in outcome.instructions]]
+    if outcome.reasons:
+        lines += ["", WHY, *_reason_lines(outcome.reasons)]
+    moved = outcome.stage_after != outcome.stage
+    if outcome.decision == "progress" and not moved:
+        nxt = NEXT_SAME_STAGE_PROGRESS.format(stage=outcome.stage)
+    else:
+        template = NEXT_BY_DECISION.get(str(outcome.decision), NEXT_BY_DECISION["hold"])
+        nxt = template.format(stage=f"{outcome.stage_after} ({stage_name})")
+    lines += ["", NEXT, nxt]
+    return "\n".join(lines)
+
+
+def status_text(status: Any) -> str:
+    """Return /status: the stage, days and sessions, each criterion observed vs needed."""
+    lines = list(status.lines())
+    left = [c for c in status.criteria if not c.met]
+    if status.next_stage and not left and not status.signoff_pending:
+        lines.append("All exit criteria are met; the gate rules decide the next move.")
+    elif left:
+        lines.append(f"Left for stage {status.next_stage or '–'}: {len(left)} criteria.")
+    return "\n".join(lines)
+
+
+def history_text(days: Any, decisions: Any) -> str:
+    """Return /history: one line per day of the last 14 (readiness, decision, pain)."""
+    if not days and not decisions:
+        return NO_DATA
+    by_day: dict[Any, dict[str, Any]] = {}
+    for d in decisions:
+        entry = by_day.setdefault(d.local_date, {})
+        entry[d.kind] = d.outcome
+        stage = d.decision.get("stage") if isinstance(d.decision, dict) else None
+        if stage:
+            entry["stage"] = stage
+    records = {d.date: d for d in days}
+    lines = [HISTORY_TITLE]
+    for day in sorted(set(by_day) | set(records)):
+        entry = by_day.get(day, {})
+        record = records.get(day)
+        morning = record.morning if record is not None else None
+        session = record.session if record is not None else None
+        pain = f"{_v(morning.pain_rest)}/{_v(morning.pain_test)}" if morning is not None else "–/–"
+        session_pain = _v(session.pain_max) if session is not None else "–"
+        paused = " ⏸" if record is not None and record.paused else ""
+        lines.append(
+            f"{day:%a %d %b} · {entry.get('morning', '–')} · {entry.get('daily', '–')} · "
+            f"{entry.get('stage', '–')} · {pain} · {session_pain}{paused}"
+        )
+    return "\n".join(lines)
+
+
+def _v(value: Any) -> str:
+    return "–" if value is None else str(value)
+
+
+def combined_csv(files: dict[str, str]) -> str:
+    """Join per-table CSV texts into one CSV file, each table under a '# table' line."""
+    parts = []
+    for name, text in files.items():
+        parts.append(f"# {name.removesuffix('.csv')}\n{text}")
+    return "\n".join(parts)

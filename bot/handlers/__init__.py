@@ -28,6 +28,8 @@ HANDLER_MODULES: tuple[str, ...] = (
     "admin",
     "invites",
     "commands",
+    "athlete_commands",
+    "dispatch",
 )
 
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]

@@ -1,0 +1,295 @@
+"""Running the pure engine on an athlete's stored history, and recording what it decided.
+
+The programme row keeps a snapshot of the engine state at the end of the last *closed* day
+(``{"as_of": date, "state": ProgrammeState}``); today is never folded into it because a
+session report may still change today. To decide today, the days since the snapshot are
+folded from the stored records (a day with nothing recorded is a missed check-in), then
+``decide_day`` runs on today's record with the last 28 days as its window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.protocol_admin import active_version
+from bot.protocol_files import parse_text
+from bot.store import repo
+from bot.store.models import AlertRecord, Decision, Person, Programme
+from engine.models import DayRecord, Injury, Metrics
+from engine.plan import prescribe
+from engine.programme import (
+    RECENT_DAYS,
+    DayOutcome,
+    ProgrammeState,
+    decide_day,
+    initial_state,
+)
+from engine.schema import Protocol
+from engine.status import StageStatus, stage_status
+
+_PROTOCOLS: dict[tuple[str, int], Protocol] = {}
+
+
+@dataclass
+class EngineRun:
+    """Today's outcome, the programme and protocol it came from, and days folded on the way."""
+
+    outcome: DayOutcome
+    programme: Programme
+    protocol: Protocol
+    state_before: ProgrammeState
+    folded: list[DayOutcome] = field(default_factory=list)
+
+
+def _parse(name: str, version: int, text: str) -> Protocol:
+    key = (name, version)
+    cached = _PROTOCOLS.get(key)
+    if cached is None:
+        cached = parse_text(text, source=f"{name} v{version}")
+        _PROTOCOLS[key] = cached
+    return cached
+
+
+def protocol_for(session: Session, programme: Programme) -> Protocol:
+    """Return the protocol version the programme runs on (parsed once per process)."""
+    cached = _PROTOCOLS.get((programme.protocol_name, programme.protocol_version))
+    if cached is not None:
+        return cached
+    row = repo.get_protocol_version(
+        session, name=programme.protocol_name, version=programme.protocol_version
+    )
+    if row is None:
+        raise LookupError(
+            f"protocol {programme.protocol_name} v{programme.protocol_version} is not stored"
+        )
+    return _parse(row.name, row.version, row.text)
+
+
+def stage_checks(protocol: Protocol, stage_id: str) -> tuple[str, ...]:
+    """Return the functional-check keys the stage's criteria read (asked after a session)."""
+    stage = protocol.stage(stage_id)
+    keys: list[str] = []
+    for criterion in (*stage.exit_criteria, *stage.regression_triggers):
+        group, _, key = criterion.item.partition(".")
+        if group == "checks" and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def start_programme_for(
+    session: Session,
+    athlete_id: int,
+    injury: Injury,
+    injury_id: int | None,
+    today: dt.date,
+    now: dt.datetime,
+) -> tuple[Programme, Protocol]:
+    """Start the athlete at the first stage of the active protocol for their injury."""
+    row = active_version(session, injury.injury, now)
+    if row is None:
+        raise LookupError(f"no protocol for {injury.injury}")
+    protocol = _parse(row.name, row.version, row.text)
+    state = initial_state(protocol, today)
+    programme = repo.start_programme(
+        session,
+        athlete_id=athlete_id,
+        protocol_name=row.name,
+        protocol_version=row.version,
+        first_stage=state.stage,
+        start_date=today,
+        now=now,
+        injury_id=injury_id,
+        state_json=_snapshot(today - dt.timedelta(days=1), state),
+    )
+    return programme, protocol
+
+
+def _snapshot(as_of: dt.date, state: ProgrammeState) -> str:
+    return json.dumps({"as_of": as_of.isoformat(), "state": state.model_dump(mode="json")})
+
+
+def _load_snapshot(programme: Programme, protocol: Protocol) -> tuple[dt.date, ProgrammeState]:
+    if programme.state_json:
+        try:
+            data = json.loads(programme.state_json)
+            return (
+                dt.date.fromisoformat(data["as_of"]),
+                ProgrammeState.model_validate(data["state"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            pass  # an unreadable snapshot: re-derive from the start of the programme
+    start = programme.start_date
+    return start - dt.timedelta(days=1), initial_state(protocol, start)
+
+
+def _require(session: Session, athlete_id: int) -> tuple[Programme, Protocol, Injury]:
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    injury = repo.latest_injury(session, athlete_id=athlete_id)
+    if programme is None or injury is None:
+        raise LookupError(f"athlete {athlete_id} has no programme yet")
+    return programme, protocol_for(session, programme), injury
+
+
+def state_at_start_of(
+    session: Session, athlete_id: int, today: dt.date, now: dt.datetime
+) -> tuple[ProgrammeState, list[DayRecord], list[DayOutcome], Programme, Protocol, Injury]:
+    """Fold the days between the snapshot and ``today`` into the state; save the snapshot.
+
+    Returns the state at the start of today, the records of the window (≤ 28 days before
+    today, plus today's), the outcomes of the days folded now, and the programme context.
+    """
+    programme, protocol, injury = _require(session, athlete_id)
+    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
+    as_of, state = _load_snapshot(programme, protocol)
+    since = min(as_of + dt.timedelta(days=1), today) - dt.timedelta(days=RECENT_DAYS)
+    records = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
+    by_date = {r.date: r for r in records}
+    window = [r for r in records if r.date <= as_of][-RECENT_DAYS:]
+    folded: list[DayOutcome] = []
+    day = as_of + dt.timedelta(days=1)
+    while day < today:
+        record = by_date.get(day) or DayRecord(date=day)
+        outcome, state = decide_day(protocol, injury, baseline, state, record, window)
+        folded.append(outcome)
+        window.append(record)
+        del window[:-RECENT_DAYS]
+        day += dt.timedelta(days=1)
+    if folded and programme.id is not None:
+        repo.save_programme_state(
+            session,
+            programme_id=programme.id,
+            state_json=_snapshot(today - dt.timedelta(days=1), state),
+            now=now,
+        )
+    window.append(by_date.get(today) or DayRecord(date=today))
+    return state, window, folded, programme, protocol, injury
+
+
+def run_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> EngineRun:
+    """Decide ``today`` from the stored history (check-in and session, if reported)."""
+    assert person.id is not None
+    state, window, folded, programme, protocol, injury = state_at_start_of(
+        session, person.id, today, now
+    )
+    baseline = repo.latest_baseline(session, athlete_id=person.id)
+    outcome, _ = decide_day(protocol, injury, baseline, state, window[-1], window[:-1])
+    return EngineRun(outcome, programme, protocol, state, folded)
+
+
+def status_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> StageStatus:
+    """Return where the athlete stands in the current stage as of today."""
+    assert person.id is not None
+    state, window, _, programme, protocol, injury = state_at_start_of(
+        session, person.id, today, now
+    )
+    del programme
+    baseline = repo.latest_baseline(session, athlete_id=person.id)
+    return stage_status(protocol, injury, baseline, state, window[:-1], on=today)
+
+
+def plan_preview(session: Session, person: Person) -> str:
+    """Return the current stage's full session (before the morning verdict is known)."""
+    assert person.id is not None
+    programme, protocol, _ = _require(session, person.id)
+    baseline = repo.latest_baseline(session, athlete_id=person.id)
+    return prescribe(protocol, programme.current_stage, baseline, None).text()
+
+
+AlertNotifier = Callable[[Session, int, dt.datetime], int]
+
+
+def apply_outcome(
+    session: Session,
+    person: Person,
+    run: EngineRun,
+    kind: str,
+    now: dt.datetime,
+    notify: AlertNotifier,
+) -> bool:
+    """Record the decision(s), move the stage, raise new alerts and queue their messages.
+
+    ``kind`` is "morning" (the verdict after the check-in) or "daily" (the decision after
+    the session report). Days folded on the way that have no daily decision yet get one.
+    Returns whether any message was queued for a clinician.
+    """
+    assert person.id is not None
+    athlete_id = person.id
+    for outcome in run.folded:
+        if not _has_decision(session, athlete_id, outcome.date, "daily"):
+            _record(session, run, outcome, "daily", now)
+    _record(session, run, run.outcome, kind, now)
+    programme = run.programme
+    if programme.id is not None and programme.current_stage != run.outcome.stage_after:
+        repo.move_stage(
+            session,
+            programme_id=programme.id,
+            to_stage=run.outcome.stage_after,
+            now=now,
+            reason=f"engine: {run.outcome.decision} on {run.outcome.date.isoformat()}",
+        )
+    raised = 0
+    for outcome in [*run.folded, run.outcome]:
+        for alert in outcome.alerts:
+            if _alert_exists(session, athlete_id, outcome.date, alert.rule):
+                continue
+            repo.raise_alert(
+                session, athlete_id=athlete_id, alert=alert, now=now, local_date=outcome.date
+            )
+            raised += 1
+    return bool(raised and notify(session, athlete_id, now))
+
+
+def _record(
+    session: Session, run: EngineRun, outcome: DayOutcome, kind: str, now: dt.datetime
+) -> Decision:
+    assert run.programme.athlete_id is not None
+    payload: dict[str, Any] = outcome.model_dump(mode="json")
+    word = outcome.readiness if kind == "morning" else outcome.decision
+    return repo.record_decision(
+        session,
+        athlete_id=run.programme.athlete_id,
+        local_date=outcome.date,
+        kind="morning" if kind == "morning" else "daily",
+        outcome=str(word),
+        decision=payload,
+        protocol_name=run.programme.protocol_name,
+        protocol_version=run.programme.protocol_version,
+        now=now,
+    )
+
+
+def _has_decision(session: Session, athlete_id: int, day: dt.date, kind: str) -> bool:
+    return (
+        session.exec(
+            select(Decision.id).where(
+                Decision.athlete_id == athlete_id,
+                Decision.local_date == day,
+                Decision.kind == kind,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _alert_exists(session: Session, athlete_id: int, day: dt.date, rule: str) -> bool:
+    return (
+        session.exec(
+            select(AlertRecord.id).where(
+                AlertRecord.athlete_id == athlete_id,
+                col(AlertRecord.local_date) == day,
+                AlertRecord.rule == rule,
+            )
+        ).first()
+        is not None
+    )
+
+
+def baseline_of(session: Session, athlete_id: int) -> Metrics | None:
+    """Return the athlete's baseline metrics, if any."""
+    return repo.latest_baseline(session, athlete_id=athlete_id)

@@ -1,0 +1,837 @@
+"""The athlete's flows, between Telegram and the store: one call per update, one transaction.
+
+Every answer is written to the athlete's QuestionnaireProgress row the moment it is given.
+When a questionnaire completes, its record (check-in, session report, settings...) is stored,
+the engine re-derives the day from the stored history, the decision is recorded with the
+protocol name and version, and the clinician's alert messages are queued in the outbox, all
+in the caller's transaction. Nothing here talks to Telegram: results say what to send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+from telegram import InlineKeyboardMarkup
+
+from bot import texts
+from bot.athlete_engine import (
+    EngineRun,
+    apply_outcome,
+    plan_preview,
+    protocol_for,
+    run_today,
+    stage_checks,
+    start_programme_for,
+    status_today,
+)
+from bot.keyboards import Press, question_keyboard
+from bot.questionnaires import QUESTIONNAIRES
+from bot.questionnaires.answers import Accepted, parse_typed
+from bot.questionnaires.model import Question, QuestionContext
+from bot.questionnaires.onboarding import chosen_zone
+from bot.questionnaires.session import collected_checks, collected_metrics
+from bot.questionnaires.steps import (
+    apply_answer,
+    draft,
+    final_answers,
+    next_step,
+    position,
+    toggle_draft,
+)
+from bot.questionnaires.summary import describe_metrics
+from bot.store import repo
+from bot.store.models import Person, QuestionnaireProgress
+from bot.timezones import city_label, nearest_city
+from engine.models import Checks, Injury, Metrics, MorningCheckIn, SessionReport
+
+CONSENT_STORE_KIND = "store_health_data"
+CONSENT_SHARE_KIND = "share_with_clinician"
+CONSENT_VERSION = "1"
+INVITE_KEY = "_invite"
+# Questionnaires that belong to one calendar day: left open past it, they expire.
+DAY_BOUND = ("morning", "session")
+ONE_PER_DAY = ("morning", "session")
+
+
+@dataclass
+class Out:
+    """One message to send: text, optional buttons, optional file."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    document: tuple[str, bytes] | None = None
+
+
+@dataclass
+class Result:
+    """What the handler sends after the transaction has committed.
+
+    ``edit_first``: the first message replaces the pressed message (a button answer);
+    ``notice``: the text of the callback-query answer; ``queued``: outbox rows were written
+    (kick the sender); ``deleted``: the athlete's data is gone.
+    """
+
+    outs: list[Out] = field(default_factory=list)
+    edit_first: bool = False
+    notice: str | None = None
+    alert: bool = False
+    queued: bool = False
+    deleted: bool = False
+    keyboard_only: bool = False  # edit just the buttons of the pressed message
+
+
+AlertNotifier = Callable[[Session, int, dt.datetime], int]
+
+
+@dataclass
+class Env:
+    """What the flows need besides the session: the time and the clinician notifier.
+
+    ``notify`` queues the clinician messages of the athlete's new alerts (returns rows).
+    """
+
+    now: dt.datetime
+    notify: AlertNotifier
+    default_timezone: str = "UTC"
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def local_today(person: Person, now: dt.datetime) -> dt.date:
+    """Return the athlete's calendar date at ``now`` in their own time zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(person.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return now.astimezone(zone).date()
+
+
+def find_athlete(session: Session, telegram_user_id: int) -> Person | None:
+    """Return the person for a Telegram user, or None if they never started the bot."""
+    return repo.get_person_by_telegram_id(session, telegram_user_id=telegram_user_id)
+
+
+def is_onboarded(session: Session, person: Person) -> bool:
+    """An athlete is set up once their programme exists."""
+    return repo.get_active_programme(session, athlete_id=_id(person)) is not None
+
+
+def _id(person: Person) -> int:
+    assert person.id is not None
+    return person.id
+
+
+def context_for(session: Session, person: Person, today: dt.date) -> QuestionContext:
+    """Return what the questions depend on: injury, stage, stage checks, date, baseline."""
+    athlete_id = _id(person)
+    injury = repo.latest_injury(session, athlete_id=athlete_id)
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
+    checks: tuple[str, ...] = ()
+    if programme is not None:
+        protocol = protocol_for(session, programme)
+        checks = stage_checks(protocol, programme.current_stage)
+    return QuestionContext(
+        injury=injury.injury if injury else None,
+        stage=programme.current_stage if programme else None,
+        today=today,
+        stage_checks=checks,
+        has_clinician=bool(repo.clinicians_of(session, athlete_id=athlete_id)),
+        baseline=baseline.model_dump(exclude_none=True) if baseline else None,
+    )
+
+
+def _save(
+    session: Session,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    step: int,
+    now: dt.datetime,
+) -> None:
+    """Write the answers and the open step (validated data-dictionary keys) at once.
+
+    The store's ``save_answer`` takes one key of the data dictionary; questionnaires here
+    also keep drafts and helper items (step-by-step metrics, confirmations), so the whole
+    answer dict is written, after checking every dictionary key the store knows.
+    """
+    for key, value in answers.items():
+        if progress.kind in ("morning", "session") and key in _model_keys(progress.kind):
+            repo.validate_answer(progress.kind, key, value)
+    progress.answers = dict(answers)  # a new dict, so the JSON column sees the change
+    progress.step = step
+    progress.updated_at = now
+    session.add(progress)
+    session.flush()
+
+
+def _model_keys(kind: str) -> set[str]:
+    model = MorningCheckIn if kind == "morning" else SessionReport
+    return set(model.model_fields) - {"metrics", "checks"}
+
+
+# --- rendering a step ---------------------------------------------------------------------
+
+
+def render_question(
+    progress: QuestionnaireProgress, ctx: QuestionContext, prefix: str = ""
+) -> Out | None:
+    """Return the open question of ``progress`` as a message with its buttons (None: done)."""
+    q = QUESTIONNAIRES[progress.kind]
+    step = next_step(q, progress.answers, ctx)
+    if step is None:
+        return None
+    assert progress.id is not None
+    options = step.question.render_options(ctx, progress.answers)
+    ticked = [
+        i for i, o in enumerate(options) if o.value in draft(progress.answers, step.question.key)
+    ]
+    keyboard = question_keyboard(progress.id, step.index, step.question, options, ticked)
+    n, total = position(q, progress.answers, ctx)
+    counter = texts.QUESTION_COUNTER.format(n=n, total=total) if total > 1 else ""
+    text = counter + step.question.render_prompt(ctx, progress.answers)
+    return Out(prefix + text, keyboard)
+
+
+def _answer_echo(question: Question, label: str) -> str:
+    return f"✓ {question.label}: {label}\n\n"
+
+
+# --- starting, resuming, cancelling -------------------------------------------------------
+
+
+def open_progress(
+    session: Session, person: Person, now: dt.datetime
+) -> QuestionnaireProgress | None:
+    """Return the athlete's open questionnaire; day-bound ones from an earlier day expire."""
+    today = local_today(person, now)
+    while True:
+        progress = repo.get_open_questionnaire(session, athlete_id=_id(person))
+        if progress is None:
+            return None
+        if progress.kind in DAY_BOUND and progress.local_date < today:
+            assert progress.id is not None
+            repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
+            continue
+        return progress
+
+
+def _close_others(session: Session, person: Person, keep: str, now: dt.datetime) -> None:
+    """Only one questionnaire is open at a time: others are cancelled (answers kept)."""
+    for progress in session.exec(
+        select(QuestionnaireProgress).where(
+            QuestionnaireProgress.athlete_id == _id(person),
+            QuestionnaireProgress.status == "open",
+            QuestionnaireProgress.kind != keep,
+        )
+    ).all():
+        assert progress.id is not None
+        repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
+
+
+def _latest_of_day(
+    session: Session, person: Person, kind: str, day: dt.date
+) -> QuestionnaireProgress | None:
+    return session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            QuestionnaireProgress.athlete_id == _id(person),
+            QuestionnaireProgress.kind == kind,
+            QuestionnaireProgress.local_date == day,
+        )
+        .order_by(
+            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
+        )
+    ).first()
+
+
+def begin(
+    session: Session,
+    person: Person,
+    kind: str,
+    env: Env,
+    *,
+    answers: dict[str, Any] | None = None,
+    day: dt.date | None = None,
+) -> tuple[QuestionnaireProgress, Out | None]:
+    """Open (or resume) a questionnaire of ``kind`` for ``day`` (default: the athlete's today)
+    and return it with its open question.
+
+    A check-in or session report cancelled earlier that day resumes with the answers kept.
+    """
+    today = day or local_today(person, env.now)
+    _close_others(session, person, kind, env.now)
+    progress = repo.get_open_questionnaire(
+        session, athlete_id=_id(person), kind=kind, local_date=today
+    )
+    if progress is None and kind in ONE_PER_DAY:
+        latest = _latest_of_day(session, person, kind, today)
+        if latest is not None and latest.status == "cancelled":
+            latest.status = "open"
+            latest.updated_at = env.now
+            session.add(latest)
+            session.flush()
+            progress = latest
+    if progress is None:
+        progress = repo.start_questionnaire(
+            session, athlete_id=_id(person), kind=kind, local_date=today, now=env.now
+        )
+        if answers:
+            _save(session, progress, {**progress.answers, **answers}, 0, env.now)
+    ctx = context_for(session, person, today)
+    step = next_step(QUESTIONNAIRES[kind], progress.answers, ctx)
+    if step is not None and progress.step != step.index:
+        _save(session, progress, progress.answers, step.index, env.now)
+    return progress, render_question(progress, ctx)
+
+
+def cancel(session: Session, person: Person, env: Env) -> Result:
+    """/cancel: close the open questionnaire, keeping every answer given so far."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return Result([Out(texts.CANCEL_NOTHING)])
+    assert progress.id is not None
+    if progress.kind == "onboarding":
+        return Result([Out(texts.CANCELLED)])  # onboarding stays open: /start resumes it
+    repo.finish_questionnaire(session, progress_id=progress.id, now=env.now, status="cancelled")
+    return Result([Out(texts.CANCELLED)])
+
+
+# --- answering ----------------------------------------------------------------------------
+
+
+def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
+    """A button press on a questionnaire message; a stale press changes nothing."""
+    progress = repo.get_questionnaire(session, progress_id=pressed.progress_id)
+    current = open_progress(session, person, env.now)
+    if (
+        progress is None
+        or current is None
+        or current.id != progress.id
+        or progress.athlete_id != person.id
+        or progress.step != pressed.step
+    ):
+        return Result(notice=texts.EXPIRED)
+    q = QUESTIONNAIRES[progress.kind]
+    today = local_today(person, env.now)
+    ctx = context_for(session, person, today)
+    step = next_step(q, progress.answers, ctx)
+    if step is None or step.index != pressed.step:
+        return Result(notice=texts.EXPIRED)
+    question = step.question
+    options = question.render_options(ctx, progress.answers)
+    if pressed.action == "toggle":
+        if pressed.option is None or pressed.option >= len(options):
+            return Result(notice=texts.EXPIRED)
+        answers = toggle_draft(progress.answers, question.key, options[pressed.option].value)
+        _save(session, progress, answers, step.index, env.now)
+        return Result(
+            [render_question(progress, ctx) or Out("")], edit_first=True, keyboard_only=True
+        )
+    if pressed.action == "submit":
+        chosen = draft(progress.answers, question.key)
+        if not chosen:
+            return Result(notice=texts.MULTI_EMPTY, alert=True)
+        labels = ", ".join(o.label for o in options if o.value in chosen)
+        return answer(session, person, progress, question, chosen, labels, env, by_button=True)
+    if pressed.action == "none":
+        return answer(
+            session,
+            person,
+            progress,
+            question,
+            [],
+            question.none_label or "none",
+            env,
+            by_button=True,
+        )
+    if pressed.option is None or pressed.option >= len(options):
+        return Result(notice=texts.EXPIRED)
+    option = options[pressed.option]
+    return answer(
+        session, person, progress, question, option.value, option.label, env, by_button=True
+    )
+
+
+def typed(session: Session, person: Person, text: str, env: Env) -> Result:
+    """Typed text: the answer to the open question, or a friendly correction."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return Result([Out(texts.NOTHING_OPEN)])
+    ctx = context_for(session, person, local_today(person, env.now))
+    step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
+    if step is None:
+        return _complete(session, person, progress, ctx, env)
+    parsed = parse_typed(step.question, text, ctx, progress.answers)
+    if not isinstance(parsed, Accepted):
+        return _again(progress, ctx, parsed.message)
+    label = _label_of(step.question, parsed.value, ctx, progress.answers)
+    return answer(session, person, progress, step.question, parsed.value, label, env)
+
+
+def location(session: Session, person: Person, lat: float, lon: float, env: Env) -> Result:
+    """A shared location: the time zone when one is asked, else a correction."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return Result([Out(texts.NOTHING_OPEN)])
+    ctx = context_for(session, person, local_today(person, env.now))
+    step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
+    if step is None or step.question.kind != "timezone":
+        return _again(progress, ctx, texts.NON_TEXT)
+    try:
+        city = nearest_city(lat, lon)
+    except ValueError:
+        return _again(progress, ctx, texts.ZONE_UNKNOWN)
+    result = answer(session, person, progress, step.question, city.zone, city_label(city.zone), env)
+    result.outs.insert(0, Out(texts.LOCATION_FOUND.format(city=city_label(city.zone))))
+    return result
+
+
+def other_content(session: Session, person: Person, env: Env) -> Result:
+    """A sticker, photo, voice note...: say what is expected and ask the question again."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return Result([Out(texts.NON_TEXT + " " + texts.NOTHING_OPEN)])
+    ctx = context_for(session, person, local_today(person, env.now))
+    return _again(progress, ctx, texts.NON_TEXT)
+
+
+def current_question(session: Session, person: Person, env: Env) -> Out | None:
+    """Return the open question again (after a correction), or None when none is open."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return None
+    return render_question(progress, context_for(session, person, local_today(person, env.now)))
+
+
+def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: str) -> Result:
+    question = render_question(progress, ctx)
+    outs = [Out(message)]
+    if question is not None:
+        outs.append(question)
+    return Result(outs)
+
+
+def _label_of(question: Question, value: Any, ctx: QuestionContext, answers: Any) -> str:
+    for option in question.render_options(ctx, answers):
+        if option.value == value and type(option.value) is type(value):
+            return option.label
+    if isinstance(value, dict):
+        return describe_metrics(value).replace("\n", " ")
+    if isinstance(value, str) and question.kind == "timezone":
+        return city_label(value)
+    return f"{value:g}{question.unit}" if isinstance(value, float) else f"{value}{question.unit}"
+
+
+def answer(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    question: Question,
+    value: Any,
+    label: str,
+    env: Env,
+    *,
+    by_button: bool = False,
+) -> Result:
+    """Store one answer; then ask the next question or complete the questionnaire."""
+    q = QUESTIONNAIRES[progress.kind]
+    answers = apply_answer(q, progress.answers, question.key, value)
+    ctx = context_for(session, person, local_today(person, env.now))
+    step = next_step(q, answers, ctx)
+    _save(session, progress, answers, step.index if step else len(q.questions), env.now)
+    echo = _answer_echo(question, label)
+    if step is not None:
+        out = render_question(progress, ctx, prefix=echo if by_button else "")
+        assert out is not None
+        return Result([out], edit_first=by_button)
+    result = _complete(session, person, progress, ctx, env)
+    if by_button:
+        result.outs.insert(0, Out(echo.strip()))
+        result.edit_first = True
+    return result
+
+
+# --- completing ---------------------------------------------------------------------------
+
+
+def _complete(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    assert progress.id is not None
+    answers = final_answers(progress.answers)
+    finisher = _FINISHERS[progress.kind]
+    result = finisher(session, person, progress, answers, ctx, env)
+    if not result.deleted:
+        still = repo.get_questionnaire(session, progress_id=progress.id)
+        if still is not None and still.status == "open":
+            repo.finish_questionnaire(session, progress_id=progress.id, now=env.now)
+    return result
+
+
+def _finish_onboarding(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    athlete_id = _id(person)
+    if answers.get("consent_store") is False or answers.get("consent_share") is False:
+        repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
+        return Result([Out(texts.CONSENT_DECLINED)], deleted=True)
+    for kind in (CONSENT_STORE_KIND, CONSENT_SHARE_KIND):
+        repo.record_consent(
+            session,
+            person_id=athlete_id,
+            kind=kind,
+            text_version=CONSENT_VERSION,
+            granted=True,
+            now=env.now,
+        )
+    zone = chosen_zone(answers) or env.default_timezone
+    repo.update_person(
+        session,
+        person_id=athlete_id,
+        timezone=zone,
+        checkin_time=answers["checkin_time"],
+        chat_id=person.telegram_user_id,
+    )
+    injury = Injury(
+        injury=answers["injury"],
+        muscle=answers.get("muscle"),
+        side=answers["side"],
+        grade=answers.get("grade"),
+        injury_date=dt.date.fromisoformat(answers["injury_date"]),
+        mechanism=answers.get("mechanism"),
+    )
+    injury_row = repo.add_injury(session, athlete_id=athlete_id, injury=injury, now=env.now)
+    if answers.get("baseline"):
+        repo.set_baseline(
+            session,
+            athlete_id=athlete_id,
+            metrics=Metrics.model_validate(answers["baseline"]),
+            now=env.now,
+        )
+    extra: list[Out] = []
+    clinician = _redeem_invite(session, person, progress.answers.get(INVITE_KEY), env.now)
+    if clinician is not None:
+        extra.append(Out(texts.LINKED_TO_CLINICIAN.format(clinician=clinician)))
+    repo.audit(
+        session,
+        actor_id=athlete_id,
+        action="onboarded",
+        athlete_id=athlete_id,
+        now=env.now,
+        detail={"sport": answers.get("sport"), "injury": injury.injury},
+    )
+    today = local_today(person, env.now)
+    programme, protocol = start_programme_for(
+        session, athlete_id, injury, injury_row.id, today, env.now
+    )
+    first = protocol.stage(programme.current_stage)
+    linked = bool(repo.clinicians_of(session, athlete_id=athlete_id))
+    gate = texts.GATE_WAITING if linked else texts.GATE_NO_CLINICIAN
+    done = texts.ONBOARDING_DONE.format(
+        stage=first.id,
+        stage_title=first.name,
+        time=answers["checkin_time"],
+        zone=city_label(zone),
+        gate=gate if first.signoff != "none" else "",
+    )
+    return Result([*extra, Out(done)])
+
+
+def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime) -> str | None:
+    """Link the athlete to the clinician whose invite they came with; return the name."""
+    if not isinstance(code, str) or not code:
+        return None
+    try:
+        invite = repo.redeem_invite(session, code=code, person_id=_id(person), now=now)
+    except repo.InviteError:
+        return None
+    if invite.clinician_id is None:
+        return None
+    repo.link_athlete(session, athlete_id=_id(person), clinician_id=invite.clinician_id, now=now)
+    clinician = repo.get_person(session, person_id=invite.clinician_id)
+    return clinician.display_name if clinician and clinician.display_name else "your clinician"
+
+
+def _finish_morning(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    athlete_id = _id(person)
+    morning = MorningCheckIn.model_validate(
+        {k: v for k, v in answers.items() if k in MorningCheckIn.model_fields}
+    )
+    repo.upsert_morning_checkin(
+        session,
+        athlete_id=athlete_id,
+        local_date=progress.local_date,
+        answers=morning,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    run = run_today(session, person, progress.local_date, env.now)
+    queued = apply_outcome(session, person, run, "morning", env.now, env.notify)
+    messages = texts.morning_result(run.outcome, person.timezone, ctx.has_clinician)
+    return Result([Out(m) for m in messages], queued=queued)
+
+
+def _finish_session(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    athlete_id = _id(person)
+    metrics = collected_metrics(answers)
+    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
+    if (
+        "vmax_ms" in metrics
+        and "top_pct_vmax" not in metrics
+        and baseline is not None
+        and baseline.vmax_ms
+    ):
+        metrics["top_pct_vmax"] = min(130.0, round(metrics["vmax_ms"] / baseline.vmax_ms * 100, 1))
+    report = SessionReport.model_validate(
+        {
+            **{k: v for k, v in answers.items() if k in _model_keys("session")},
+            "metrics": Metrics.model_validate(metrics),
+            "checks": Checks.model_validate(collected_checks(answers)),
+        }
+    )
+    repo.upsert_session_report(
+        session,
+        athlete_id=athlete_id,
+        local_date=progress.local_date,
+        answers=report,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    run = run_today(session, person, progress.local_date, env.now)
+    queued = apply_outcome(session, person, run, "daily", env.now, env.notify)
+    stage_name = run.protocol.stage(run.outcome.stage_after).name
+    return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
+
+
+def _finish_settings(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    athlete_id = _id(person)
+    if answers.get("setting") == "timezone":
+        zone = chosen_zone(answers)
+        if zone:
+            repo.update_person(session, person_id=athlete_id, timezone=zone)
+    elif answers.get("setting") == "checkin_time" and answers.get("checkin_time"):
+        repo.update_person(session, person_id=athlete_id, checkin_time=answers["checkin_time"])
+    reschedule(session, athlete_id, env.now)
+    person = repo.require_person(session, person_id=athlete_id)
+    return Result(
+        [
+            Out(
+                texts.SETTINGS_SAVED.format(
+                    zone=city_label(person.timezone), time=person.checkin_time or "–"
+                )
+            )
+        ]
+    )
+
+
+def _finish_delete(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    if answers.get("confirm_1") is not True or answers.get("confirm_2") is not True:
+        return Result([Out(texts.DELETE_KEPT)])
+    athlete_id = _id(person)
+    name = person.display_name or f"athlete #{athlete_id}"
+    queued = False
+    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+        if clinician.chat_id is None and not clinician.telegram_user_id:
+            continue
+        repo.enqueue_message(
+            session,
+            chat_id=clinician.chat_id or clinician.telegram_user_id,
+            text=texts.CLINICIAN_ATHLETE_DELETED.format(name=name, id=athlete_id),
+            kind="athlete_deleted",
+            now=env.now,
+            person_id=clinician.id,
+        )
+        queued = True
+    repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
+    return Result([Out(texts.DELETED)], queued=queued, deleted=True)
+
+
+def _finish_baseline(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    given = answers.get("baseline")
+    if not given:
+        return Result([Out(texts.DELETE_KEPT.replace("deleted", "changed"))])
+    metrics = Metrics.model_validate(given)
+    repo.set_baseline(session, athlete_id=_id(person), metrics=metrics, now=env.now)
+    return Result([Out(texts.BASELINE_SAVED.format(echo="\n" + describe_metrics(given)))])
+
+
+Finisher = Callable[
+    [Session, Person, QuestionnaireProgress, dict[str, Any], QuestionContext, Env], Result
+]
+_FINISHERS: dict[str, Finisher] = {
+    "onboarding": _finish_onboarding,
+    "morning": _finish_morning,
+    "session": _finish_session,
+    "settings": _finish_settings,
+    "delete": _finish_delete,
+    "baseline": _finish_baseline,
+}
+
+
+def reschedule(session: Session, athlete_id: int, now: dt.datetime) -> None:
+    """Re-plan the athlete's prompts after a change of time zone, time or pause."""
+    from bot.scheduling.schedule import reschedule_athlete
+
+    reschedule_athlete(session, athlete_id, now=now)
+
+
+# --- commands that read or change state without a questionnaire ---------------------------
+
+
+def pause(session: Session, person: Person, env: Env) -> Result:
+    """/pause: no prompts; the engine holds (recorded as a pause ordered by the athlete)."""
+    if person.paused:
+        return Result([Out(texts.ALREADY_PAUSED)])
+    _set_paused(session, person, True, env.now)
+    return Result([Out(texts.PAUSED)])
+
+
+def resume(session: Session, person: Person, env: Env) -> Result:
+    """/resume: prompts again; the engine continues from where it held."""
+    if not person.paused:
+        return Result([Out(texts.NOT_PAUSED)])
+    _set_paused(session, person, False, env.now)
+    return Result([Out(texts.RESUMED)])
+
+
+def _set_paused(session: Session, person: Person, paused: bool, now: dt.datetime) -> None:
+    athlete_id = _id(person)
+    repo.update_person(session, person_id=athlete_id, paused=paused)
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    if programme is not None and programme.id is not None:
+        repo.set_programme_status(
+            session, programme_id=programme.id, status="paused" if paused else "active", now=now
+        )
+    repo.record_clinician_action(
+        session,
+        athlete_id=athlete_id,
+        clinician_id=athlete_id,
+        local_date=local_today(person, now),
+        kind="pause" if paused else "resume",
+        now=now,
+        note="paused by the athlete" if paused else "resumed by the athlete",
+    )
+    reschedule(session, athlete_id, now)
+
+
+def plan(session: Session, person: Person, env: Env) -> Result:
+    """/plan: today's session (after the check-in), or a preview of the stage's session."""
+    today = local_today(person, env.now)
+    if repo.get_morning_checkin(session, athlete_id=_id(person), local_date=today) is None:
+        preview = plan_preview(session, person)
+        return Result([Out(texts.PLAN_NEEDS_CHECKIN + "\n\n" + preview)])
+    run = run_today(session, person, today, env.now)
+    return Result([Out(texts.plan_text(run.outcome))])
+
+
+def status(session: Session, person: Person, env: Env) -> Result:
+    """/status: the stage, each criterion observed vs needed, what is left."""
+    today = local_today(person, env.now)
+    return Result([Out(texts.status_text(status_today(session, person, today, env.now)))])
+
+
+def history(session: Session, person: Person, env: Env) -> Result:
+    """/history: the last 14 days, one line each."""
+    today = local_today(person, env.now)
+    since = today - dt.timedelta(days=13)
+    athlete_id = _id(person)
+    days = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
+    decisions = repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
+    return Result([Out(texts.history_text(days, decisions))])
+
+
+def export(session: Session, person: Person, env: Env) -> Result:
+    """/export: everything stored about the athlete as one JSON file and one CSV file."""
+    data = repo.export_athlete(session, athlete_id=_id(person), actor_id=_id(person), now=env.now)
+    json_text = repo.export_json(data)
+    csv_text = texts.combined_csv(repo.export_csv(data))
+    stamp = local_today(person, env.now).isoformat()
+    return Result(
+        [
+            Out(
+                texts.EXPORT_CAPTION.format(kind="JSON"),
+                document=(f"sprintback-{stamp}.json", json_text.encode()),
+            ),
+            Out(
+                texts.EXPORT_CAPTION.format(kind="CSV"),
+                document=(f"sprintback-{stamp}.csv", csv_text.encode()),
+            ),
+        ]
+    )
+
+
+__all__ = [
+    "EngineRun",
+    "Env",
+    "Out",
+    "Result",
+    "answer",
+    "begin",
+    "cancel",
+    "context_for",
+    "export",
+    "find_athlete",
+    "history",
+    "is_onboarded",
+    "local_today",
+    "location",
+    "open_progress",
+    "other_content",
+    "pause",
+    "plan",
+    "press",
+    "render_question",
+    "resume",
+    "status",
+    "typed",
+]

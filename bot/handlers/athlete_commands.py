@@ -1,0 +1,102 @@
+"""The athlete's commands: /plan /status /history /baseline /settings /pause /resume /export
+/delete /help /cancel, and the command menu (setMyCommands) for athletes' private chats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import Application, CommandHandler
+
+from bot import athlete_service as svc
+from bot import texts
+from bot.app import add_startup_hook
+from bot.athlete_service import Env, Out, Result
+from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow
+from bot.store.models import Person
+
+ATHLETE_COMMANDS = (
+    ("checkin", "Morning check-in"),
+    ("done", "Report the session you just finished"),
+    ("plan", "Today's session"),
+    ("status", "Your stage and what is left"),
+    ("history", "The last 14 days"),
+    ("baseline", "Set your pre-injury best values"),
+    ("settings", "Time zone, check-in time, language"),
+    ("pause", "Pause prompts (illness, travel)"),
+    ("resume", "Resume after a pause"),
+    ("export", "Download your data (CSV and JSON)"),
+    ("delete", "Delete all your data"),
+    ("cancel", "Leave the current questions"),
+    ("help", "What I can do"),
+)
+
+Simple = Callable[[Session, Person, Env], Result]
+
+
+def _onboarded(action: Simple) -> Callable[..., Result | None]:
+    """Run ``action`` for an athlete who finished onboarding; others are asked to /start."""
+
+    def flow(
+        session: Session, person: Person | None, update: Update, context: Context, env: Env
+    ) -> Result | None:
+        if person is None or not svc.is_onboarded(session, person):
+            return Result([Out(texts.NOT_ONBOARDED)])
+        return action(session, person, env)
+
+    flow.__name__ = getattr(action, "__name__", "flow")
+    return flow
+
+
+def _questionnaire(kind: str, intro: str = "") -> Simple:
+    def action(session: Session, person: Person, env: Env) -> Result:
+        _, question = svc.begin(session, person, kind, env)
+        outs = [Out(intro)] if intro else []
+        return Result([*outs, *([question] if question else [])])
+
+    action.__name__ = kind
+    return action
+
+
+def _help(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    return Result([Out(texts.HELP)])
+
+
+def _cancel(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    if person is None:
+        return Result([Out(texts.CANCEL_NOTHING)])
+    return svc.cancel(session, person, env)
+
+
+async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Show the athlete commands in every private chat (clinicians get their own scope)."""
+    await application.bot.set_my_commands(
+        [BotCommand(name, description) for name, description in ATHLETE_COMMANDS],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the athlete commands (before the catch-all routes) and the menu start-up hook."""
+    commands: dict[str, Callable[..., Result | None]] = {
+        "plan": _onboarded(svc.plan),
+        "status": _onboarded(svc.status),
+        "history": _onboarded(svc.history),
+        "baseline": _onboarded(_questionnaire("baseline")),
+        "settings": _onboarded(_questionnaire("settings")),
+        "pause": _onboarded(svc.pause),
+        "resume": _onboarded(svc.resume),
+        "export": _onboarded(svc.export),
+        "delete": _onboarded(_questionnaire("delete")),
+        "help": _help,
+        "cancel": _cancel,
+    }
+    for name, flow in commands.items():
+        application.add_handler(CommandHandler(name, athlete_flow(flow)), group=ATHLETE_GROUP)
+    add_startup_hook(application, set_athlete_menu)

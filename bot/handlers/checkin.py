@@ -1,0 +1,55 @@
+"""The morning check-in: sent by the scheduler, or /checkin any time that day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import athlete_service as svc
+from bot import texts
+from bot.athlete_service import Env, Out, Result
+from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow, env_of_prompt
+from bot.scheduling.registry import PromptContext, register_prompt_sender
+from bot.store import repo
+from bot.store.models import Person
+
+
+def _checkin(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    if person is None or not svc.is_onboarded(session, person):
+        return Result([Out(texts.NOT_ONBOARDED)])
+    today = svc.local_today(person, env.now)
+    assert person.id is not None
+    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
+        return Result([Out(texts.CHECKIN_ALREADY_DONE)])
+    _, question = svc.begin(session, person, "morning", env)
+    outs = [question] if question is not None else []
+    if person.paused:
+        outs.insert(0, Out(texts.PAUSED_NOTE))
+    return Result(outs)
+
+
+async def send_morning_prompt(ctx: PromptContext) -> None:
+    """The scheduler's morning prompt: the check-in's first question, with its buttons."""
+    env = env_of_prompt(ctx)
+    athlete = ctx.athlete
+    if not svc.is_onboarded(ctx.session, athlete):
+        return
+    assert athlete.id is not None
+    if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=ctx.local_date):
+        return
+    _, question = svc.begin(ctx.session, athlete, "morning", env, day=ctx.local_date)
+    if question is None:
+        return
+    markup = question.keyboard.to_dict() if question.keyboard is not None else None
+    ctx.enqueue(question.text, reply_markup=markup)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add /checkin and make the morning prompt send the first question."""
+    application.add_handler(CommandHandler("checkin", athlete_flow(_checkin)), group=ATHLETE_GROUP)
+    register_prompt_sender(application, "morning", send_morning_prompt)

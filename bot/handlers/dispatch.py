@@ -1,0 +1,229 @@
+"""The athlete's router: every update finds the athlete's open questionnaire in the database.
+
+No conversation state lives in memory, so a restart (or another process) resumes exactly where
+the athlete stopped. Athlete handlers run in ``ATHLETE_GROUP`` (before the clinician/admin
+group) and stop the update once handled; updates from clinicians and admins pass through.
+A redelivered update (same update id) is dropped before any handler sees it.
+
+This module also holds the helpers the other athlete handler modules share.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlmodel import Session
+from telegram import InputFile, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import athlete_service as svc
+from bot import texts
+from bot.athlete_service import Env, Out, Result
+from bot.keyboards import CALLBACK_PATTERN, unpack
+from bot.services import get_services
+from bot.store import repo
+from bot.store.db import session_scope
+from bot.store.models import Person
+
+_LOGGER = logging.getLogger(__name__)
+
+ATHLETE_GROUP = -2
+DEDUPE_GROUP = -3
+# Commands other modules answer for athletes too (e.g. /link CODE from the invites module).
+PASS_THROUGH_COMMANDS = frozenset({"link"})
+
+Context = ContextTypes.DEFAULT_TYPE
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Flow = Callable[[Session, Person | None, Update, Context, Env], Result | None]
+
+
+def env_of(context: Context) -> Env:
+    """Return the time, the clinician notifier and defaults for this update."""
+    from bot.handlers.clinician import alert_notifier_for
+
+    services = get_services(context)
+    return Env(
+        now=services.clock.now(),
+        notify=alert_notifier_for(context),
+        default_timezone=services.settings.default_timezone,
+    )
+
+
+def env_of_prompt(ctx: Any) -> Env:
+    """Return the Env of a scheduled prompt (prompts never raise alerts)."""
+    return Env(now=ctx.now, notify=lambda session, athlete_id, now: 0)
+
+
+def athlete_flow(flow: Flow) -> Callable[[Update, Context], Awaitable[None]]:
+    """Run ``flow`` in one transaction for athletes (and people not yet registered).
+
+    Clinicians and admins pass through to their own handlers; ``flow`` returning None also
+    passes. The replies go out after the transaction committed, then the update stops.
+    """
+
+    @functools.wraps(flow)
+    async def handler(update: Update, context: Context) -> None:
+        services = get_services(context)
+        user = update.effective_user
+        if services.engine is None or user is None:
+            return
+        with session_scope(services.engine) as session:
+            person = svc.find_athlete(session, user.id)
+            if person is not None and person.role != "athlete":
+                return
+            result = flow(session, person, update, context, env_of(context))
+        if result is None:
+            return
+        await deliver(update, context, result)
+        raise ApplicationHandlerStop
+
+    return handler
+
+
+async def deliver(update: Update, context: Context, result: Result) -> None:
+    """Answer the button press, edit or send the messages, and kick the outbox sender."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(result.notice, show_alert=result.alert)
+    outs = list(result.outs)
+    if outs and result.edit_first and query is not None and query.message is not None:
+        first = outs.pop(0)
+        try:
+            if result.keyboard_only:
+                await query.edit_message_reply_markup(reply_markup=first.keyboard)
+            else:
+                await query.edit_message_text(first.text, reply_markup=first.keyboard)
+        except BadRequest as error:  # e.g. the message is too old to edit: send it instead
+            _LOGGER.info("could not edit message: %s", error.message)
+            outs.insert(0, first)
+    chat = update.effective_chat
+    if chat is not None:
+        for out in outs:
+            await _send(context, chat.id, out)
+    if result.queued:
+        from bot.scheduling.jobs import kick_sender
+
+        kick_sender(context.application)
+
+
+async def _send(context: Context, chat_id: int, out: Out) -> None:
+    if out.document is not None:
+        name, data = out.document
+        await context.bot.send_document(
+            chat_id, InputFile(data, filename=name), caption=out.text or None
+        )
+        return
+    if out.text:
+        await context.bot.send_message(chat_id, out.text, reply_markup=out.keyboard)
+
+
+def _not_registered() -> Result:
+    return Result([Out(texts.NOT_ONBOARDED)])
+
+
+# --- the routed updates ----------------------------------------------------------------------
+
+
+def _press(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    query = update.callback_query
+    assert query is not None
+    pressed = unpack(query.data)
+    if person is None or pressed is None:
+        return Result(notice=texts.EXPIRED)
+    return svc.press(session, person, pressed, env)
+
+
+def _text(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    message = update.effective_message
+    if person is None:
+        return _not_registered()
+    assert message is not None and message.text is not None
+    return svc.typed(session, person, message.text, env)
+
+
+def _location(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    message = update.effective_message
+    if person is None:
+        return _not_registered()
+    assert message is not None and message.location is not None
+    return svc.location(session, person, message.location.latitude, message.location.longitude, env)
+
+
+def _unknown_command(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    name = text.split()[0].lstrip("/").split("@")[0].lower() if text else ""
+    if name in PASS_THROUGH_COMMANDS or (name == "start"):
+        return None
+    if person is None:
+        return _not_registered()
+    question = svc.current_question(session, person, env)
+    return Result([Out(texts.UNKNOWN_COMMAND), *([question] if question else [])])
+
+
+def _other(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    if person is None:
+        return _not_registered()
+    return svc.other_content(session, person, env)
+
+
+async def drop_redelivered(update: Update, context: Context) -> None:
+    """Stop an update whose id was already processed (Telegram redelivers after timeouts)."""
+    services = get_services(context)
+    if services.engine is None:
+        return
+    with session_scope(services.engine) as session:
+        fresh = repo.mark_update_processed(
+            session, update_id=update.update_id, now=services.clock.now()
+        )
+    if not fresh:
+        _LOGGER.info("ignored redelivered update %s", update.update_id)
+        raise ApplicationHandlerStop
+
+
+def register(application: AnyApplication) -> None:
+    """Add the redelivery guard and the athlete's catch-all routes (after the commands)."""
+    application.add_handler(TypeHandler(Update, drop_redelivered), group=DEDUPE_GROUP)
+    g = ATHLETE_GROUP
+    new = ~filters.UpdateType.EDITED
+    application.add_handler(
+        CallbackQueryHandler(athlete_flow(_press), pattern=CALLBACK_PATTERN), group=g
+    )
+    application.add_handler(
+        MessageHandler(new & filters.LOCATION, athlete_flow(_location)), group=g
+    )
+    application.add_handler(
+        MessageHandler(new & filters.TEXT & ~filters.COMMAND, athlete_flow(_text)), group=g
+    )
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND, athlete_flow(_unknown_command)), group=g
+    )
+    application.add_handler(
+        MessageHandler(
+            new & filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            athlete_flow(_other),
+        ),
+        group=g,
+    )

@@ -1,0 +1,100 @@
+"""Onboarding through the sandbox: consent recorded, injury, baseline, zone, first stage."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel import select
+
+from bot.store.models import Consent, Programme
+from bot.store.repo import latest_baseline, latest_injury
+from tests.athlete.conftest import World
+
+
+async def test_full_onboarding(world: Callable[[], Awaitable[World]]) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    person = w.person(1001)
+    assert person is not None and person.id is not None
+    assert person.timezone == "Europe/Berlin" and person.checkin_time == "07:30"
+    athlete_id = person.id
+    consents = w.read(
+        lambda s: [
+            (c.kind, c.granted)
+            for c in s.exec(select(Consent).where(Consent.person_id == athlete_id))
+        ]
+    )
+    assert sorted(consents) == [("share_with_clinician", True), ("store_health_data", True)]
+    injury = w.read(lambda s: latest_injury(s, athlete_id=athlete_id))
+    assert injury.injury == "hamstring" and injury.side == "left" and injury.grade == 1
+    assert injury.mechanism == "sprint"
+    baseline = w.read(lambda s: latest_baseline(s, athlete_id=athlete_id))
+    assert baseline.vmax_ms == 9.0 and baseline.split_10m_s == 1.8
+    programme = w.read(lambda s: s.exec(select(Programme)).one())
+    assert programme.current_stage == "H0" and programme.protocol_name == "hamstring"
+    assert "H0" in alex.last and "confirm the diagnosis" in alex.last
+
+
+async def test_invite_link_links_the_clinician_and_declined_consent_keeps_nothing(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    sam = w.phone(1002, "Sam")
+    replies = await sam.say(f"/start {code}")
+    assert any("Dr Kim" in (m.text or "") for m in replies)
+    await sam.tap("I agree")
+    await sam.tap("I don't agree")
+    assert "have not stored anything" in sam.last
+    assert w.person(1002) is None  # consent refused: the person row is gone too
+    await sam.onboard(code=code)
+    assert any("linked with Dr Kim" in (m.text or "") for m in sam.user.bot_messages)
+    person = w.person(1002)
+    assert person is not None
+    from bot.store.repo import clinicians_of
+
+    linked = w.read(lambda s: [c.display_name for c in clinicians_of(s, athlete_id=person.id)])
+    assert linked == ["Dr Kim"]
+
+
+async def test_bad_onboarding_answers_are_corrected_and_the_question_repeated(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1003)
+    await alex.say("/start")
+    replies = await alex.say("sure, whatever")
+    assert replies[0].text == "Please answer with one of the buttons below."
+    assert "stores this health data" in (replies[1].text or "") and replies[1].buttons
+    await alex.tap("I agree")
+    await alex.tap("I agree")
+    await alex.tap("Calf")
+    muscle = alex.user.last_bot_message
+    assert "Soleus (deep)" in muscle.button_labels
+    await alex.tap("Soleus (deep)")
+    await alex.tap("Right")
+    await alex.tap("2")
+    replies = await alex.say("2099-01-01")
+    assert "in the future" in (replies[0].text or "")
+    replies = await alex.say("28.2.2026")
+    assert "How did it happen" in (replies[-1].text or "")
+    await alex.user.send_sticker()
+    replies = await alex.user.wait_reply()
+    assert "only read text and buttons" in (replies[0].text or "")
+    await alex.tap("Not sure")
+    await alex.say("Ultimate frisbee")
+    replies = await alex.say("vmax 45")
+    assert "km/h" in (replies[0].text or "")
+    await alex.say("vmax 31 km/h 30m 4.2")
+    await alex.user.send_location(48.14, 11.58)  # Munich
+    replies = await alex.user.wait_reply()
+    assert any("Berlin" in (m.text or "") for m in replies)
+    replies = await alex.say("3:00")
+    assert "01:00–03:59" in (replies[0].text or "")
+    await alex.say("6:45")
+    summary = alex.last
+    assert "right calf (soleus)" in summary and "2026-02-28" in summary
+    assert "Ultimate frisbee" in summary and "Europe/Berlin" in summary and "06:45" in summary
+    await alex.tap("✏️ Start again")
+    assert "Which muscle group" in alex.last
