@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -361,9 +362,15 @@ def programme_protocol(session: Session, programme: Programme, now: dt.datetime)
     if row is None:
         return None
     try:
-        return parse_text(row.text, f"{row.name} v{row.version}")
+        return _parsed_version(row.name, row.version, row.text)
     except ProtocolError:
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_version(name: str, version: int, text: str) -> Protocol:
+    # Stored versions never change, and a parsed Protocol is immutable: safe to share.
+    return parse_text(text, f"{name} v{version}")
 
 
 # --- Replays: dry-run cases and an athlete's current stage status ----------------------------

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.clock import FakeClock
 from bot.delivery.sender import OutboxSender
-from bot.escalation import run_escalations
+from bot.escalation import alert_notifier, run_escalations
 from bot.handlers.clinician import signer_for
 from bot.sandbox import BotApiSandbox
 from bot.services import Services
@@ -77,6 +77,11 @@ class World:
                 session, self.clock.now(), signer, self.services.settings.admin_telegram_ids
             )
         await self.deliver()
+
+    def notifier(self) -> Callable[[Session, int, dt.datetime], int]:
+        """Return the notifier the athlete flow calls after a decision that raised alerts."""
+        signer = signer_for(self.services, self.running.application.bot.token)
+        return alert_notifier(signer, self.services.settings.admin_telegram_ids)
 
     def add_athlete(self, telegram_id: int, name: str, stage: str = "H2") -> int:
         """Create an athlete with a hamstring programme at ``stage`` (as onboarding would)."""

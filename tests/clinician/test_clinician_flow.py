@@ -263,3 +263,83 @@ async def test_tampered_button_is_refused(world: WorldFactory) -> None:
     with session_scope(w.engine, read_only=True) as session:
         programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
         assert programme.current_stage == "H2"
+
+
+async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: WorldFactory) -> None:
+    w = await world()
+    ben_id = w.add_athlete(BEN, "Ben", stage="H0")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    ben = w.sandbox.user(BEN, "Ben")
+    await link(w, lee, ben)
+
+    card = await say(lee, "/athlete ben")
+    assert "Sign-off: waiting for a clinician" in card
+    assert lee.last_bot_message.button_labels == [
+        "🟢 Clear gate",
+        "✖️ Decline",
+        "⏸ Hold",
+        "↩️ Step back",
+        "💬 Message athlete",
+    ]
+    await lee.press("💬 Message athlete")
+    await lee.wait_reply()
+    assert "Sent to Ben." in await say(lee, "Keep the walks easy today, please.")
+    await lee.press("✖️ Decline")
+    await lee.wait_reply()
+    assert "Sign-off declined for Ben" in await say(lee, "Palpation still tender")
+    await lee.send("just chatting")  # nothing pending any more: not taken as a note
+    await lee.expect_no_reply(timeout=3)
+    await w.deliver()
+    texts = [m.text or "" for m in ben.bot_messages]
+    assert any("Message from Lee:\nKeep the walks easy today, please." in t for t in texts)
+    assert any(
+        "did not clear you to leave H0" in t and "Palpation still tender" in t for t in texts
+    )
+
+    assert "Please give a reason" in await say(lee, f"/pause {ben_id}")
+    assert "programme is paused" in await say(lee, f"/pause {ben_id} travelling this week")
+    assert "resumed at H0" in await say(lee, f"/resume {ben_id} back home")
+    assert "Unknown stage 'H9'" in await say(lee, f"/stage {ben_id} H9 typo")
+    assert "Ben set to H2 (was H0)" in await say(lee, f"/stage {ben_id} H2 seen in clinic")
+    assert "H0 is the first stage" not in await say(lee, f"/stepback {ben_id} sore")
+    assert "Note added" in await say(lee, f"/note {ben_id} Good progress, review Friday")
+    assert "Good progress, review Friday" in await say(lee, f"/athlete {ben_id}")
+
+    actions = [r.action for r in w.audit("clinician_pause")] + [
+        r.action for r in w.audit("set_stage")
+    ]
+    assert actions == ["clinician_pause", "set_stage", "set_stage"]
+    stage_changes = [r.detail["to_stage"] for r in w.audit("set_stage")]
+    assert stage_changes == ["H2", "H1"]
+    assert [r.detail["note"] for r in w.audit("decline")] == ["Palpation still tender"]
+    assert len(w.audit("message_athlete")) == 1 and len(w.audit("note")) == 1
+
+
+async def test_a_second_alert_within_five_minutes_rewrites_the_queued_message(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    await link(w, lee, w.sandbox.user(ANNA, "Anna"))
+    w.raise_alert(anna_id, "within_24h", "red_flag.night_pain", "Night pain")
+    with session_scope(w.engine) as session:
+        notify = w.notifier()
+        assert notify(session, anna_id, w.clock.now()) == 1
+    w.clock.advance(dt.timedelta(minutes=3))
+    w.raise_alert(anna_id, "same_day", "red_flag.pop", "Felt a pop")
+    with session_scope(w.engine) as session:
+        assert w.notifier()(session, anna_id, w.clock.now()) == 1  # the same row, rewritten
+    await w.deliver()
+    alerts = [m for m in lee.bot_messages if "Anna" in (m.text or "") and "•" in (m.text or "")]
+    assert len(alerts) == 1
+    assert "Night pain" in (alerts[0].text or "") and "Felt a pop" in (alerts[0].text or "")
+    assert (alerts[0].text or "").startswith("🟠 SAME-DAY: Anna")
+    await lee.press("✅ Acknowledge")
+    replies = await lee.wait_until(lambda ms: any("Acknowledged" in (m.text or "") for m in ms))
+    assert any("Acknowledged 2 alert(s)" in (m.text or "") for m in replies)
+    w.clock.advance(dt.timedelta(minutes=1))
+    w.raise_alert(anna_id, "within_24h", "red_flag.swelling", "New swelling")
+    await w.escalate()
+    latest = lee.last_bot_message.text or ""
+    assert "New swelling" in latest and "Felt a pop" not in latest  # acknowledged ones left out
