@@ -82,7 +82,7 @@ class ProgrammeState(_Frozen):
     sessions_in_stage: int = 0
     qualifying_sessions: int = 0
     streaks: dict[str, int] = Field(default_factory=dict)
-    observed: dict[str, float | bool] = Field(default_factory=dict)
+    observed: dict[str, bool | int | float] = Field(default_factory=dict)
     best_vmax: float | None = None
     best_splits: dict[str, float] = Field(default_factory=dict)
     best_heel_raise: int | None = None
@@ -570,6 +570,13 @@ def decide_day(
                     )
                     st = st.model_copy(update={"clearance_requested": True})
 
+    if st.stage != stage.id:
+        # The morning also counts for the stage entered this morning (e.g. "2 mornings in a row").
+        st, fired = _observe_stage(
+            protocol.stage(st.stage), st, _ctx(day, baseline, st, sym, False), "morning"
+        )
+        for trig, ob in fired:
+            _trigger(trig, ob, acc)
     plan = (
         None if paused_today or mr.readiness == "missing" else _plan(protocol, baseline, st, mr, on)
     )

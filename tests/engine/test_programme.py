@@ -35,13 +35,23 @@ def ready(stage: str = "H3", **kw: Any) -> ProgrammeState:
     """An athlete in ``stage`` who meets every gate item on programme day 6."""
     s = HAM.stage(stage)
     data: dict[str, Any] = dict(
-        stage=stage, stage_entered=day(0), start=day(0), last_progress=day(0),
-        sessions_in_stage=3, qualifying_sessions=s.min_sessions.value,
+        stage=stage,
+        stage_entered=day(0),
+        start=day(0),
+        last_progress=day(0),
+        sessions_in_stage=3,
+        qualifying_sessions=s.min_sessions.value,
         streaks={c.id: c.count for c in s.exit_criteria},
         symptom_samples=((0, 1), (0, 1), (0, 1)),
-        last_session=LastSession(date=day(4), stage=stage, session_class="green",
-                                 counts_for_progress=True, pre_pain_test=0, pre_tightness=1,
-                                 response="green"),
+        last_session=LastSession(
+            date=day(4),
+            stage=stage,
+            session_class="green",
+            counts_for_progress=True,
+            pre_pain_test=0,
+            pre_tightness=1,
+            response="green",
+        ),
         run_log=(RunEntry(date=day(4), pct=80),),
         clearance=s.signoff == "required",
     )
@@ -49,8 +59,12 @@ def ready(stage: str = "H3", **kw: Any) -> ProgrammeState:
     return ProgrammeState.model_validate(data)
 
 
-def decide(st: ProgrammeState, record: DayRecord, injury: Injury = HAM_INJURY,
-           recent: list[DayRecord] | None = None) -> tuple[DayOutcome, ProgrammeState]:
+def decide(
+    st: ProgrammeState,
+    record: DayRecord,
+    injury: Injury = HAM_INJURY,
+    recent: list[DayRecord] | None = None,
+) -> tuple[DayOutcome, ProgrammeState]:
     return decide_day(HAM, injury, BASELINE, st, record, recent or [])
 
 
@@ -62,8 +76,19 @@ def test_gate_control_all_items_met_progresses_one_stage() -> None:
     out, st = decide(ready(), rec(6))
     assert out.decision == "progress"
     assert (out.stage, out.stage_after, st.stage) == ("H3", "H4", "H4")
-    assert {"gate.1", "gate.2", "gate.3", "gate.4", "gate.5.days", "gate.5.sessions", "gate.6",
-            "H3.H3a", "H3.H3c", "H3.H3d", "H3.H3e"} <= set(rules(out))
+    assert {
+        "gate.1",
+        "gate.2",
+        "gate.3",
+        "gate.4",
+        "gate.5.days",
+        "gate.5.sessions",
+        "gate.6",
+        "H3.H3a",
+        "H3.H3c",
+        "H3.H3d",
+        "H3.H3e",
+    } <= set(rules(out))
     assert st.stage_entered == day(6) and st.streaks == {}
 
 
@@ -72,13 +97,37 @@ GATE = [
     ("gate.2", {}, {"m": morning(pain_test=2)}),
     ("gate.2", {}, {"m": None}),
     ("gate.2", {}, {"m": morning(sleep_hours=None)}),
-    ("gate.3", {"last_session": LastSession(date=day(4), stage="H3", session_class="amber",
-                                            counts_for_progress=False, pre_pain_test=0,
-                                            pre_tightness=1, response="green")}, {}),
+    (
+        "gate.3",
+        {
+            "last_session": LastSession(
+                date=day(4),
+                stage="H3",
+                session_class="amber",
+                counts_for_progress=False,
+                pre_pain_test=0,
+                pre_tightness=1,
+                response="green",
+            )
+        },
+        {},
+    ),
     ("gate.3", {"last_session": None}, {}),
-    ("gate.4", {"last_session": LastSession(date=day(4), stage="H3", session_class="green",
-                                            counts_for_progress=True, pre_pain_test=0,
-                                            pre_tightness=1, response="missing")}, {}),
+    (
+        "gate.4",
+        {
+            "last_session": LastSession(
+                date=day(4),
+                stage="H3",
+                session_class="green",
+                counts_for_progress=True,
+                pre_pain_test=0,
+                pre_tightness=1,
+                response="missing",
+            )
+        },
+        {},
+    ),
     ("gate.5.days", {"stage_entered": day(3)}, {}),
     ("gate.5.sessions", {"qualifying_sessions": 1}, {}),
     ("gate.6", {"run_log": (RunEntry(date=day(5), pct=85),)}, {}),
@@ -88,10 +137,12 @@ GATE = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "state_kw", "day_kw"), GATE,
-                         ids=[f"{g[0]}-{i}" for i, g in enumerate(GATE)])
-def test_gate_holds_when_one_item_is_unmet(rule: str, state_kw: dict[str, Any],
-                                           day_kw: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("rule", "state_kw", "day_kw"), GATE, ids=[f"{g[0]}-{i}" for i, g in enumerate(GATE)]
+)
+def test_gate_holds_when_one_item_is_unmet(
+    rule: str, state_kw: dict[str, Any], day_kw: dict[str, Any]
+) -> None:
     out, st = decide(ready(**state_kw), rec(6, **day_kw))
     assert out.decision == "hold"
     assert st.stage == "H3"
@@ -128,8 +179,14 @@ def test_final_stage_never_progresses() -> None:
     assert out.decision == "hold" and st.stage == "H7" and "gate.final" in rules(out)
 
 
-PENDING = LastSession(date=day(5), stage="H3", session_class="green", counts_for_progress=True,
-                      pre_pain_test=1, pre_tightness=1)
+PENDING = LastSession(
+    date=day(5),
+    stage="H3",
+    session_class="green",
+    counts_for_progress=True,
+    pre_pain_test=1,
+    pre_tightness=1,
+)
 
 NEXT_MORNING = [
     ("24h.green", {"pain_test": 1, "tightness": 1}, "progress"),
@@ -142,11 +199,13 @@ NEXT_MORNING = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "m", "decision"), NEXT_MORNING,
-                         ids=[f"{n[0]}-{i}" for i, n in enumerate(NEXT_MORNING)])
+@pytest.mark.parametrize(
+    ("rule", "m", "decision"), NEXT_MORNING, ids=[f"{n[0]}-{i}" for i, n in enumerate(NEXT_MORNING)]
+)
 def test_24_hour_rule_reference_4_3(rule: str, m: dict[str, Any], decision: str) -> None:
-    st = ready(last_session=PENDING, run_log=(RunEntry(date=day(4), pct=80),),
-               symptom_samples=((1, 1),))
+    st = ready(
+        last_session=PENDING, run_log=(RunEntry(date=day(4), pct=80),), symptom_samples=((1, 1),)
+    )
     out, after = decide(st, rec(6, m=morning(**m)))
     assert rule in rules(out)
     assert out.decision == decision
@@ -156,8 +215,9 @@ def test_24_hour_rule_reference_4_3(rule: str, m: dict[str, Any], decision: str)
 
 def test_24_hour_rule_absolute_test_pain_3_steps_back() -> None:
     pending = PENDING.model_copy(update={"pre_pain_test": 2})
-    out, st = decide(ready(last_session=pending, symptom_samples=((2, 1),)),
-                     rec(6, m=morning(pain_test=3)))
+    out, st = decide(
+        ready(last_session=pending, symptom_samples=((2, 1),)), rec(6, m=morning(pain_test=3))
+    )
     assert "24h.step_back" in rules(out) and st.stage == "H2"
 
 
@@ -176,8 +236,14 @@ def test_symptoms_still_up_at_48_hours_ask_for_review_and_stop_running() -> None
 
 
 def test_step_back_reentry_needs_two_green_sessions_with_green_responses() -> None:
-    st = ready("H2", stage_entered=day(0), reentry_greens_needed=2, green_streak=0,
-               last_session=None, run_log=())
+    st = ready(
+        "H2",
+        stage_entered=day(0),
+        reentry_greens_needed=2,
+        green_streak=0,
+        last_session=None,
+        run_log=(),
+    )
     outs: list[DayOutcome] = []
     for n, s in [(6, session(66)), (7, None), (8, session(66)), (9, None), (10, session(66))]:
         out, st = decide(st, rec(n, s=s))
@@ -242,8 +308,13 @@ def test_missed_days_hold_and_alert_after_three() -> None:
     tl = replay(HAM, HAM_INJURY, BASELINE, [rec(0)], start=day(0), until=day(4))
     assert [d.readiness for d in tl.days] == ["go", "missing", "missing", "missing", "missing"]
     assert all(d.decision == "hold" for d in tl.days)
-    assert [len([a for a in d.alerts if a.rule == "escalate.missed"]) for d in tl.days] == \
-        [0, 0, 0, 1, 0]
+    assert [len([a for a in d.alerts if a.rule == "escalate.missed"]) for d in tl.days] == [
+        0,
+        0,
+        0,
+        1,
+        0,
+    ]
     assert all(d.plan is None for d in tl.days[1:])
 
 
@@ -293,10 +364,14 @@ CLINICIAN = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "actions", "decision", "stage"), CLINICIAN,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CLINICIAN)])
-def test_clinician_actions_are_honoured(rule: str, actions: list[ClinicianAction], decision: str,
-                                        stage: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "actions", "decision", "stage"),
+    CLINICIAN,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CLINICIAN)],
+)
+def test_clinician_actions_are_honoured(
+    rule: str, actions: list[ClinicianAction], decision: str, stage: str
+) -> None:
     out, st = decide(ready(), rec(6, clinician_actions=actions))
     assert rule in rules(out)
     assert (out.decision, st.stage) == (decision, stage)
@@ -338,9 +413,20 @@ def test_modify_day_plan_cuts_hv_reps_and_caps_speed() -> None:
 
 def test_corrected_answer_recomputes_from_the_stored_snapshot() -> None:
     days = [rec(0, clearance=True, checks={"walk_pain": 0})]
-    days += [rec(n, s=session(checks={"single_leg_squat_pain": 0, "bike_pain": 0,
-                                      "knee_extension_full": True, "walk_pain": 0}))
-             for n in range(1, 6)]
+    days += [
+        rec(
+            n,
+            s=session(
+                checks={
+                    "single_leg_squat_pain": 0,
+                    "bike_pain": 0,
+                    "knee_extension_full": True,
+                    "walk_pain": 0,
+                }
+            ),
+        )
+        for n in range(1, 6)
+    ]
     full = replay(HAM, HAM_INJURY, BASELINE, days, start=day(0))
     # The bot stores a snapshot per day; re-running from day 3 with a corrected answer ...
     corrected = list(days)

@@ -30,10 +30,22 @@ CASES: list[tuple[str, dict[str, Any], list[int], SymptomBaseline | None, str, s
     ("morning.p5.hooper_z", {"fatigue": 5, "soreness": 5}, [11] * 10, BASE, "modify", "heavy"),
     ("morning.p5.hooper_item", {"stress": 6}, [], BASE, "modify", "heavy"),
     ("morning.p5.sleep", {"sleep_hours": 4.5}, [], BASE, "modify", "heavy"),
-    ("morning.p5.hooper_abs", {"sleep_quality": 5, "fatigue": 5, "stress": 4, "soreness": 4},
-     [], BASE, "modify", "heavy"),
-    ("morning.p6.hooper_z", {"soreness": 5}, [9, 13, 11, 9, 13, 11, 11, 11],
-     BASE, "modify", "light"),
+    (
+        "morning.p5.hooper_abs",
+        {"sleep_quality": 5, "fatigue": 5, "stress": 4, "soreness": 4},
+        [],
+        BASE,
+        "modify",
+        "heavy",
+    ),
+    (
+        "morning.p6.hooper_z",
+        {"soreness": 5},
+        [9, 13, 11, 9, 13, 11, 11, 11],
+        BASE,
+        "modify",
+        "light",
+    ),
     ("morning.p6.sleep", {"sleep_hours": 5.5}, [], BASE, "modify", "light"),
     ("morning.p6.hooper_abs", {"fatigue": 4, "soreness": 4}, [], BASE, "modify", "light"),
     ("morning.p7", {"confidence": 4}, [], BASE, "modify", "light"),
@@ -45,10 +57,19 @@ CASES: list[tuple[str, dict[str, Any], list[int], SymptomBaseline | None, str, s
 ]
 
 
-@pytest.mark.parametrize(("rule", "overrides", "history", "baseline", "verdict", "level"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_morning_rule(rule: str, overrides: dict[str, Any], history: list[int],
-                      baseline: SymptomBaseline | None, verdict: str, level: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "overrides", "history", "baseline", "verdict", "level"),
+    CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_morning_rule(
+    rule: str,
+    overrides: dict[str, Any],
+    history: list[int],
+    baseline: SymptomBaseline | None,
+    verdict: str,
+    level: str,
+) -> None:
     result = morning_verdict(HAM, morning(**overrides), history, baseline)
     assert result.readiness == verdict
     assert result.level == level

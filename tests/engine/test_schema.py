@@ -55,8 +55,15 @@ def test_every_threshold_names_its_evidence_and_source(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("stage", "signoff"),
-    [("H0", "required"), ("H4", "recommended"), ("H5", "required"), ("H6", "required"),
-     ("C0", "required"), ("C5", "recommended"), ("C6", "required")],
+    [
+        ("H0", "required"),
+        ("H4", "recommended"),
+        ("H5", "required"),
+        ("H6", "required"),
+        ("C0", "required"),
+        ("C5", "recommended"),
+        ("C6", "required"),
+    ],
 )
 def test_signoff_gates_follow_reference_4_4_item_8(stage: str, signoff: str) -> None:
     p = load_protocol("hamstring" if stage[0] == "H" else "calf")
@@ -75,37 +82,78 @@ def _h3(data: dict[str, Any]) -> dict[str, Any]:
 
 BAD = [
     ("unknown key", lambda d: _h3(d).update(bogus=1), "stages[H3].bogus", "unknown key"),
-    ("unknown item",
-     lambda d: _h3(d)["exit_criteria"][1].update(item="metrics.speed"),
-     "stages[H3].exit_criteria[1].item", "unknown item 'metrics.speed'"),
-    ("threshold out of range",
-     lambda d: _h3(d)["exit_criteria"][1].update(threshold=150),
-     "stages[H3].exit_criteria[1].threshold", "expected 0–130"),
-    ("pain threshold out of range",
-     lambda d: d["rules"]["pain"]["running_hv_max"].update(value=11),
-     "rules.pain.running_hv_max.value", "less than or equal to 10"),
-    ("bool threshold on a number",
-     lambda d: _h3(d)["exit_criteria"][0].update(threshold=True),
-     "stages[H3].exit_criteria[0].threshold", "expected a numeric threshold"),
-    ("duplicate stage id",
-     lambda d: d["stages"][4].update(id="H3"), "stages[H3].id", "duplicate stage id"),
-    ("dangling step_back_to",
-     lambda d: _h3(d).update(step_back_to="H9"), "stages[H3].step_back_to", "'H9' is not a stage"),
-    ("dangling full-training stage",
-     lambda d: d.update(full_training_stage="H8"), "full_training_stage", "'H8' is not a stage"),
-    ("duplicate criterion id",
-     lambda d: _h3(d)["exit_criteria"][1].update(id="H3a"), "stages[H3].exit_criteria[1].id",
-     "duplicate criterion id"),
-    ("missing source",
-     lambda d: _h3(d)["min_days"].pop("source"), "stages[H3].min_days.source", "missing"),
-    ("unknown evidence tag",
-     lambda d: _h3(d)["min_days"].update(evidence="X"), "stages[H3].min_days.evidence", "'V'"),
-    ("unknown red-flag code",
-     lambda d: d["rules"]["red_flags"]["codes"].update(headache=3), "rules.red_flags",
-     "unknown red-flag code"),
-    ("speed above 100 %",
-     lambda d: _h3(d)["session"][0].update(pct_vmax=[70, 120]), "stages[H3].session[0]",
-     "pct_vmax out of range"),
+    (
+        "unknown item",
+        lambda d: _h3(d)["exit_criteria"][1].update(item="metrics.speed"),
+        "stages[H3].exit_criteria[1].item",
+        "unknown item 'metrics.speed'",
+    ),
+    (
+        "threshold out of range",
+        lambda d: _h3(d)["exit_criteria"][1].update(threshold=150),
+        "stages[H3].exit_criteria[1].threshold",
+        "expected 0–130",
+    ),
+    (
+        "pain threshold out of range",
+        lambda d: d["rules"]["pain"]["running_hv_max"].update(value=11),
+        "rules.pain.running_hv_max.value",
+        "less than or equal to 10",
+    ),
+    (
+        "bool threshold on a number",
+        lambda d: _h3(d)["exit_criteria"][0].update(threshold=True),
+        "stages[H3].exit_criteria[0].threshold",
+        "expected a numeric threshold",
+    ),
+    (
+        "duplicate stage id",
+        lambda d: d["stages"][4].update(id="H3"),
+        "stages[H3].id",
+        "duplicate stage id",
+    ),
+    (
+        "dangling step_back_to",
+        lambda d: _h3(d).update(step_back_to="H9"),
+        "stages[H3].step_back_to",
+        "'H9' is not a stage",
+    ),
+    (
+        "dangling full-training stage",
+        lambda d: d.update(full_training_stage="H8"),
+        "full_training_stage",
+        "'H8' is not a stage",
+    ),
+    (
+        "duplicate criterion id",
+        lambda d: _h3(d)["exit_criteria"][1].update(id="H3a"),
+        "stages[H3].exit_criteria[1].id",
+        "duplicate criterion id",
+    ),
+    (
+        "missing source",
+        lambda d: _h3(d)["min_days"].pop("source"),
+        "stages[H3].min_days.source",
+        "missing",
+    ),
+    (
+        "unknown evidence tag",
+        lambda d: _h3(d)["min_days"].update(evidence="X"),
+        "stages[H3].min_days.evidence",
+        "'V'",
+    ),
+    (
+        "unknown red-flag code",
+        lambda d: d["rules"]["red_flags"]["codes"].update(headache=3),
+        "rules.red_flags",
+        "unknown red-flag code",
+    ),
+    (
+        "speed above 100 %",
+        lambda d: _h3(d)["session"][0].update(pct_vmax=[70, 120]),
+        "stages[H3].session[0]",
+        "pct_vmax out of range",
+    ),
 ]
 
 

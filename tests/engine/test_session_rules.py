@@ -30,10 +30,14 @@ CASES: list[tuple[str, dict[str, Any], float, float | None, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "overrides", "pct", "tight", "cls"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_session_rule(rule: str, overrides: dict[str, Any], pct: float, tight: float | None,
-                      cls: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "overrides", "pct", "tight", "cls"),
+    CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_session_rule(
+    rule: str, overrides: dict[str, Any], pct: float, tight: float | None, cls: str
+) -> None:
     result = classify_session(HAM, session(**overrides), pct, tight)
     assert result.session_class == cls
     assert any(r.rule == rule for r in result.reasons), [r.rule for r in result.reasons]
@@ -57,26 +61,35 @@ def test_sharp_pain_alerts_the_clinician_the_same_day() -> None:
         ({}, False),
     ],
 )
-def test_session_incomplete_for_symptoms_blocks_progression(overrides: dict[str, Any],
-                                                           incomplete: bool) -> None:
+def test_session_incomplete_for_symptoms_blocks_progression(
+    overrides: dict[str, Any], incomplete: bool
+) -> None:
     result = classify_session(HAM, session(**overrides), 60, 1)
     assert result.incomplete is incomplete
-    assert any(r.rule == "session.incomplete" or r.rule == "missing.session"
-               for r in result.reasons) is incomplete
+    assert (
+        any(r.rule == "session.incomplete" or r.rule == "missing.session" for r in result.reasons)
+        is incomplete
+    )
 
 
 @pytest.mark.parametrize("where", ["other_leg", "back_buttock", "other"])
 def test_pain_elsewhere_asks_for_a_screen_within_24h(where: str) -> None:
     result = classify_session(HAM, session(pain_max=2, pain_location=where), 60, 1)
-    assert any(a.severity == "within_24h" and a.rule == "session.pain_location"
-               for a in result.alerts)
+    assert any(
+        a.severity == "within_24h" and a.rule == "session.pain_location" for a in result.alerts
+    )
 
 
 @pytest.mark.parametrize(
     ("overrides", "pct", "low"),
-    [({"confidence": 5}, 85, True), ({"held_back": True}, 90, True),
-     ({"confidence": 5}, 60, False), ({"confidence": 6}, 90, False)],
+    [
+        ({"confidence": 5}, 85, True),
+        ({"held_back": True}, 90, True),
+        ({"confidence": 5}, 60, False),
+        ({"confidence": 6}, 90, False),
+    ],
 )
-def test_low_confidence_counts_on_hv_sessions_only(overrides: dict[str, Any], pct: float,
-                                                   low: bool) -> None:
+def test_low_confidence_counts_on_hv_sessions_only(
+    overrides: dict[str, Any], pct: float, low: bool
+) -> None:
     assert classify_session(HAM, session(**overrides), pct, 1).low_confidence is low
