@@ -232,6 +232,7 @@ def test_symptoms_still_up_at_48_hours_ask_for_review_and_stop_running() -> None
     out3, st = decide(st, rec(8))
     assert out3.decision == "hold" and "gate.1" in rules(out3)
     out4, st = decide(st, rec(9, clinician_actions=[ClinicianAction(kind="clear")]))
+    assert "clinician.clear" in rules(out4)
     assert not st.suspended and not st.clearance  # review lifts the stop; it is not a sign-off
 
 
