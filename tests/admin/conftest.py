@@ -1,5 +1,14 @@
-"""The admin end-to-end tests use the clinician tests' store, bot and helpers."""
+"""The admin end-to-end tests use the clinician tests' store (SQLite and PostgreSQL), bot and
+helpers."""
 
-from tests.clinician.conftest import db, services, world
+from tests.clinician.conftest import (
+    db,
+    db_url,
+    pg_databases,
+    pg_migrated,
+    services,
+    sqlite_template,
+    world,
+)
 
-__all__ = ["db", "services", "world"]
+__all__ = ["db", "db_url", "pg_databases", "pg_migrated", "services", "sqlite_template", "world"]

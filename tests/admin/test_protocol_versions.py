@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import protocol_admin as pa
-from bot.store.db import create_all_for_tests, make_engine
 from engine.schema import ProtocolError
 
 NOW = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    create_all_for_tests(engine)
-    with Session(engine, expire_on_commit=False) as s:
+def session(db: Engine) -> Iterator[Session]:
+    """A session on an empty migrated database (SQLite, then PostgreSQL)."""
+    with Session(db, expire_on_commit=False) as s:
         yield s
-    engine.dispose()
 
 
 def test_shipped_protocol_is_seeded_as_version_1(session: Session) -> None:

@@ -19,23 +19,26 @@ from bot.handlers.clinician import signer_for
 from bot.sandbox import BotApiSandbox
 from bot.services import Services
 from bot.settings import Settings
-from bot.store.db import create_all_for_tests, make_engine, session_scope
+from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog, Person
 from bot.store.repo.alerts import raise_alert
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import add_injury, start_programme
 from engine.models import Alert, Injury
+from tests.store.conftest import db_url, pg_databases, pg_migrated, sqlite_template
 from tests.support.telegram import BotHarness, RunningBot
+
+# The store's fixtures: every test here runs on SQLite and on PostgreSQL.
+__all__ = ["db_url", "pg_databases", "pg_migrated", "sqlite_template"]
 
 ADMIN = 9000
 CLINICIAN_HANDLERS = ["invites", "clinician", "admin"]
 
 
 @pytest.fixture
-def db(bot_settings: Settings) -> Iterator[Engine]:
-    """Return an engine on the test's SQLite file with every table created."""
-    engine = make_engine(bot_settings.database_url)
-    create_all_for_tests(engine)
+def db(db_url: str) -> Iterator[Engine]:
+    """Return an engine on an empty, migrated database: SQLite, then PostgreSQL."""
+    engine = make_engine(db_url)
     yield engine
     engine.dispose()
 
