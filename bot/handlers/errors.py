@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -11,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
 _LOGGER = logging.getLogger("bot.errors")
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 USER_MESSAGE = "Something went wrong on our side; your answers so far are saved. Please try again."
 
@@ -19,12 +21,8 @@ def describe_failure(update: object, error: BaseException | None) -> str:
     """Return one log line naming the update, the user and where it failed.
 
     It never includes message text, button data or the exception message, which may carry an
-    athlete's health answers; the exception type and the innermost frame locate the bug.
+    athlete's health answers; the exception type and the code locations find the bug.
     """
-    where = ""
-    if error is not None and error.__traceback__ is not None:
-        frame = traceback.extract_tb(error.__traceback__)[-1]
-        where = f" at {_short_path(frame.filename)}:{frame.lineno} in {frame.name}"
     kind = type(error).__name__ if error is not None else "unknown error"
     if isinstance(update, Update):
         user = update.effective_user.id if update.effective_user else "-"
@@ -33,15 +31,41 @@ def describe_failure(update: object, error: BaseException | None) -> str:
         subject = "a job or background task"
     else:
         subject = f"a {type(update).__name__}"
-    return f"Failed to handle {subject}: {kind}{where}"
+    return f"Failed to handle {subject}: {kind}{_location(error)}"
 
 
-def _short_path(path: str) -> str:
-    for root in ("/bot/", "/engine/", "/tests/"):
-        index = path.rfind(root)
-        if index != -1:
-            return path[index + 1 :]
-    return path.rsplit("/", 1)[-1]
+def _location(error: BaseException | None) -> str:
+    if error is None or error.__traceback__ is None:
+        return ""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if _in_project(frame.filename)]
+    innermost = frames[-1]
+    where = ""
+    if ours:
+        frame = ours[-1]
+        where = f" at {_relative(frame.filename)}:{frame.lineno} in {frame.name}"
+    if not ours or ours[-1] is not innermost:
+        where += f" (raised in {_relative(innermost.filename)}:{innermost.lineno})"
+    return where
+
+
+def _in_project(path: str) -> bool:
+    resolved = Path(path)
+    return (
+        resolved.is_relative_to(_PROJECT_ROOT)
+        and "site-packages" not in resolved.parts
+        and ".venv" not in resolved.parts
+    )
+
+
+def _relative(path: str) -> str:
+    resolved = Path(path)
+    if _in_project(path):
+        return resolved.relative_to(_PROJECT_ROOT).as_posix()
+    if "site-packages" in resolved.parts:
+        parts = resolved.parts
+        return "/".join(parts[parts.index("site-packages") + 1 :])
+    return resolved.name
 
 
 async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -502,7 +502,8 @@ class BotApiSandbox:
                     parameters,
                 )
 
-    def _bot_user(self) -> dict[str, Any]:
+    def bot_user(self) -> dict[str, Any]:
+        """Return the sandbox bot as a Telegram User object."""
         return {
             "id": self.bot_id,
             "is_bot": True,
@@ -538,7 +539,7 @@ class BotApiSandbox:
             "message_id": message_id,
             "date": int(now.timestamp()),
             "chat": chat.chat_json(),
-            "from": self._bot_user(),
+            "from": self.bot_user(),
         }
         text_key, entities_key = (
             ("text", "entities") if kind == "text" else ("caption", "caption_entities")
@@ -618,7 +619,7 @@ class BotApiSandbox:
 
     async def _get_me(self, params: dict[str, Any], files: dict[str, StoredFile]) -> Any:
         return {
-            **self._bot_user(),
+            **self.bot_user(),
             "can_join_groups": False,
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,

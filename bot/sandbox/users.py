@@ -169,6 +169,17 @@ class SimUser:
             contact["user_id"] = self.user_id
         return self._send_content("contact", {"contact": contact}, phone_number)
 
+    async def block_bot(self) -> None:
+        """Block the bot: it gets a my_chat_member update ("kicked") and from then on every
+        call to this chat fails with 403 "bot was blocked by the user"."""
+        self.sandbox.block_user(self.chat_id)
+        self._member_change("member", "kicked")
+
+    async def unblock_bot(self) -> None:
+        """Unblock the bot (restart it): it gets a my_chat_member update ("member")."""
+        self.sandbox.unblock_user(self.chat_id)
+        self._member_change("kicked", "member")
+
     # ----------------------------------------------------------------- waiting for the bot
 
     async def wait_reply(self, timeout: float = 5.0) -> list[TranscriptMessage]:
@@ -288,6 +299,27 @@ class SimUser:
     def _begin(self, action: str) -> None:
         self._mark = self.sandbox.seq
         self._last_action = action
+
+    def _member_change(self, old: str, new: str) -> None:
+        chat = self.sandbox.chats[self.chat_id]
+        bot_user = self.sandbox.bot_user()
+
+        def member(status: str) -> dict[str, Any]:
+            return {
+                "status": status,
+                "user": bot_user,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
+        payload = {
+            "chat": chat.chat_json(),
+            "from": self.user_json,
+            "date": int(self.sandbox.now().timestamp()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        self._begin("blocked the bot" if new == "kicked" else "unblocked the bot")
+        self._last_update_id = self.sandbox.push_update("my_chat_member", payload)
 
     def _send_content(
         self,

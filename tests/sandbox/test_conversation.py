@@ -124,7 +124,8 @@ async def test_a_failing_handler_tells_the_user_without_leaking_details(
     failures = [r for r in caplog.records if r.name == "bot.errors"]
     assert len(failures) == 1
     line = failures[0].getMessage()
-    assert "ValueError" in line and "user 1001" in line and "echo.py" in line
+    assert line.startswith("Failed to handle update ") and "from user 1001: ValueError" in line
+    assert "at tests/support/echo.py:" in line and "in _boom" in line
     assert "pain" not in caplog.text and "hamstring" not in caplog.text
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.error import Forbidden
+from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from bot.sandbox import BotApiSandbox
 from tests.support import echo
@@ -76,3 +78,34 @@ async def test_failure_for_any_method_spares_polling(
     [apology] = await alex.wait_reply()  # the echo failed; the error handler's message went out
     assert apology.text.startswith("Something went wrong on our side")
     assert [c.status for c in sandbox.calls_to("sendMessage")] == [500, 200]
+
+
+async def _member_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    change = update.my_chat_member
+    assert change is not None
+    statuses = context.bot_data.setdefault("member_statuses", [])
+    statuses.append((change.from_user.id, change.new_chat_member.status))
+
+
+def _register_member_watch(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(ChatMemberHandler(_member_status, ChatMemberHandler.MY_CHAT_MEMBER))
+    echo.register(application)
+
+
+async def test_blocking_the_bot_is_announced_and_then_refused(
+    telegram: BotHarness, sandbox: BotApiSandbox
+) -> None:
+    running = await telegram.start(handlers=[_register_member_watch])
+    alex = sandbox.user(1001, "Alex")
+
+    await alex.block_bot()
+    await alex.expect_no_reply()
+    assert running.application.bot_data["member_statuses"] == [(1001, "kicked")]
+    with pytest.raises(Forbidden):
+        await running.application.bot.send_message(1001, "Morning check-in")
+
+    await alex.unblock_bot()
+    await alex.expect_no_reply()
+    await alex.send("back")
+    assert [m.text for m in await alex.wait_reply()] == ["echo: back"]
+    assert running.application.bot_data["member_statuses"][-1] == (1001, "member")

@@ -13,24 +13,19 @@ getUpdates (or receives a webhook); tests act as users through ``SimUser``.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.handlers import Registrar
 from bot.sandbox import BotApiSandbox, SimUser
+from bot.sandbox.runner import WEBHOOK_SECRET, Mode, start_application, stop_application
 from bot.services import Services
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-Mode = Literal["polling", "webhook"]
-
-# Long-poll timeout (s) of the polling loop under test; stopping cancels the poll at once.
-POLL_TIMEOUT = 5
-WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 
 @dataclass
@@ -50,12 +45,7 @@ class RunningBot:
         if self.stopped:
             return
         self.stopped = True
-        app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
+        await stop_application(self.application)
 
 
 @dataclass
@@ -101,24 +91,9 @@ class BotHarness:
         )
         running = RunningBot(app, self.sandbox, services, handler_list, mode)
         self.bots.append(running)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        if mode == "polling":
-            await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT)
-        else:
-            port = free_port()
-            running.webhook_url = f"http://127.0.0.1:{port}/telegram"
-            await app.updater.start_webhook(
-                listen="127.0.0.1",
-                port=port,
-                url_path="telegram",
-                webhook_url=running.webhook_url,
-                secret_token=webhook_secret,
-            )
-        self.sandbox.watch_application(app)
+        running.webhook_url = await start_application(
+            app, self.sandbox, mode=mode, webhook_secret=webhook_secret
+        )
         return running
 
     async def restart(self, **overrides: Any) -> RunningBot:
@@ -143,11 +118,3 @@ class BotHarness:
     def user(self, user_id: int, first_name: str = "Alex", **kwargs: Any) -> SimUser:
         """Return the simulated user ``user_id`` (see BotApiSandbox.user)."""
         return self.sandbox.user(user_id, first_name, **kwargs)
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
