@@ -156,10 +156,16 @@ def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:
     return isinstance(pain, int) and pain >= 1
 
 
+def sharp_pain(answers: Answers, ctx: QuestionContext) -> bool:
+    """Sharp pain, a pop or a grab (S6): a red flag, so the questionnaire stops at once."""
+    return answers.get("sharp_pain") is True
+
+
 _METRIC_KEYS = ("metrics", *(METRIC_PREFIX + k for k in STEP_METRICS))
 
 SESSION = Questionnaire(
     name="session",
+    stop_when=sharp_pain,
     questions=(
         Question(
             key="completion",

@@ -106,6 +106,11 @@ def test_partial_or_stopped_session_asks_share_and_reason() -> None:
         ]
 
 
+def test_sharp_pain_ends_the_session_questionnaire_at_once() -> None:
+    asked = walk(SESSION, {**SESSION_REPLIES, "sharp_pain": True})
+    assert asked == ["completion", "pain_max", "sharp_pain"]
+
+
 def test_no_metrics_means_no_confirmation_step() -> None:
     asked = walk(SESSION, {**SESSION_REPLIES, "metrics": {}})
     assert asked[-1] == "metrics"

@@ -1,0 +1,123 @@
+"""The morning check-in through the sandbox: stored answers, verdict and session, red flags."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel import select
+
+from bot.protocol_files import load_protocol
+from bot.store.models import AlertRecord, Decision, MorningCheckinRecord, QuestionnaireProgress
+from engine.plan import target_time
+from tests.athlete.conftest import CLINICIAN_ID, World
+
+
+async def test_full_check_in_gives_verdict_and_todays_session_with_target_times(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.say("/checkin")
+    assert "Since yesterday" in alex.last
+    await alex.tap("None of these ✅")
+    await alex.tap("0")
+    assert "10 brisk walking steps, then 5 single-leg bridges" in alex.last
+    for value in ("1", "1", "8", "2", "2", "2", "2"):
+        await alex.tap(value)
+    replies = await alex.say("7.5")
+    verdict, plan = replies[-2].text or "", replies[-1].text or ""
+    assert verdict.startswith("✅ Go") and "Why:" in verdict
+    assert "Today's session" in plan and "Walking" in plan
+    stored = w.read(lambda s: s.exec(select(MorningCheckinRecord)).one())
+    assert stored.answers == {
+        "red_flags": [],
+        "pain_rest": 0,
+        "pain_test": 1,
+        "tightness": 1,
+        "confidence": 8,
+        "sleep_quality": 2,
+        "fatigue": 2,
+        "stress": 2,
+        "soreness": 2,
+        "sleep_hours": 7.5,
+    }
+    decision = w.read(lambda s: s.exec(select(Decision)).one())
+    assert (decision.kind, decision.outcome) == ("morning", "go")
+    assert (decision.protocol_name, decision.protocol_version) == ("hamstring", 1)
+    assert decision.decision["reasons"]
+    again = await alex.say("/checkin")
+    assert "already checked in" in (again[0].text or "")
+
+
+async def test_target_times_come_from_the_athletes_vmax(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    alex = w.phone(1001)
+    await alex.onboard(code=code, baseline="vmax 9.0")
+    person = w.person(1001)
+    assert person is not None
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await clinician.send(f"/stage {person.id} H2 scan reviewed, start running")
+    await clinician.wait_reply()
+    replies = await alex.morning()
+    plan = replies[-1].text or ""
+    drill = next(d for d in load_protocol("hamstring").stage("H2").session if d.kind == "run")
+    assert drill.pct_vmax is not None and drill.distance_m is not None
+    low, high = drill.pct_vmax
+    fastest = target_time(drill.timed_m or drill.distance_m, high, 9.0)
+    slowest = target_time(drill.timed_m or drill.distance_m, low, 9.0)
+    assert f"{slowest:.2f}–{fastest:.2f} s" in plan, plan
+    assert "H2" in plan
+
+
+async def test_a_red_flag_stops_at_once_and_reaches_the_clinician(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    alex = w.phone(1001)
+    await alex.onboard(code=code)
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await alex.say("/checkin")
+    await alex.tap("▫️ Chest pain or breathlessness")
+    replies = await alex.tap("Done")
+    assert len(replies) == 2 and replies[0].edited
+    text = replies[-1].text or ""
+    assert text.startswith("⛔ Stop") and "emergency" in text.lower()
+    assert "112" in text  # Berlin: the local emergency number
+    progress = w.read(
+        lambda s: s.exec(
+            select(QuestionnaireProgress).where(QuestionnaireProgress.kind == "morning")
+        ).one()
+    )
+    assert progress.status == "done" and progress.answers == {"red_flags": ["chest_breathless"]}
+    alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
+    assert [a.severity for a in alerts] == ["emergency"]
+    assert await w.deliver() >= 1
+    received = [m.text or "" for m in clinician.bot_messages]
+    assert any("chest pain or breathlessness" in t for t in received), received
+
+
+async def test_partial_check_in_resumes_after_cancel_and_keeps_answers(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.say("/checkin")
+    await alex.tap("None of these ✅")
+    await alex.tap("2")
+    replies = await alex.say("/cancel")
+    assert "kept the answers" in (replies[0].text or "")
+    progress = w.read(
+        lambda s: s.exec(
+            select(QuestionnaireProgress).where(QuestionnaireProgress.kind == "morning")
+        ).one()
+    )
+    assert progress.status == "cancelled"
+    assert progress.answers == {"red_flags": [], "pain_rest": 2}
+    replies = await alex.say("/checkin")
+    assert "(3/10)" in (replies[-1].text or "") and "test" in (replies[-1].text or "")
