@@ -64,7 +64,7 @@ def _cant_parse(reason: str) -> ApiError:
 
 class _HtmlToEntities(HTMLParser):
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)
         self.line_lengths: list[int] = []
         self.out: list[str] = []
         self.length = 0
@@ -101,13 +101,14 @@ class _HtmlToEntities(HTMLParser):
             }
             if tag == "a":
                 entity["url"] = attributes.get("href")
+            if tag == "code" and str(attributes.get("class") or "").startswith("language-"):
+                entity["_language"] = str(attributes["class"]).removeprefix("language-")
             if tag == "pre" and self.entities and self.entities[-1]["type"] == "code":
                 inner = self.entities[-1]
                 if inner["offset"] == start and inner["length"] == self.length - start:
                     self.entities.pop()
-                    language = str(attributes.get("class") or inner.get("class") or "")
-                    if language.startswith("language-"):
-                        entity["language"] = language.removeprefix("language-")
+                    if "_language" in inner:
+                        entity["language"] = inner["_language"]
             self.entities.append(entity)
 
     def handle_data(self, data: str) -> None:
@@ -115,8 +116,22 @@ class _HtmlToEntities(HTMLParser):
             raise _cant_parse(
                 f"Unexpected '<' at byte offset {self._offset()}; escape it as &lt; in HTML"
             )
-        self.out.append(data)
-        self.length += utf16_len(data)
+        self._text(data)
+
+    def handle_entityref(self, name: str) -> None:
+        known = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+        self._text(known.get(name, f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        try:
+            code = int(name[1:], 16) if name[:1] in "xX" else int(name)
+            self._text(chr(code))
+        except (ValueError, OverflowError) as err:
+            raise _cant_parse(f"Invalid character reference &#{name};") from err
+
+    def _text(self, text: str) -> None:
+        self.out.append(text)
+        self.length += utf16_len(text)
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -127,6 +142,8 @@ class _HtmlToEntities(HTMLParser):
         if self.stack:
             tag = self.stack[-1][0]
             raise _cant_parse(f'Can\'t find end tag corresponding to start tag "{tag}"')
+        for entity in self.entities:
+            entity.pop("_language", None)
         self.entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
         return "".join(self.out), self.entities
 

@@ -83,18 +83,19 @@ class SimUser:
                 f"button {button.get('text')!r} does not send a callback (it is "
                 f"{', '.join(k for k in button if k != 'text')}); it cannot be pressed here"
             )
-        query_id = self.sandbox.open_callback_query(self.chat_id)
-        self._last_query_id = query_id
-        payload = {
-            "id": query_id,
-            "from": self.user_json,
-            "message": dict(target.raw),
-            "chat_instance": f"{self.chat_id}{self.sandbox.bot_id}",
-            "data": button["callback_data"],
-        }
-        self._begin(f"pressed [{button.get('text')}]")
-        self._last_update_id = self.sandbox.push_update("callback_query", payload)
+        self._push_callback(target, str(button["callback_data"]), f"pressed [{button.get('text')}]")
         return target
+
+    async def press_data(self, callback_data: str, message: TranscriptMessage | int) -> None:
+        """Send a callback query carrying ``callback_data`` for ``message`` of this chat even if
+        no button shows it: a stale keyboard from an older bot version, or a modified client.
+        The bot's answer, if any, is in last_callback_answer once wait_reply/expect_no_reply
+        has returned."""
+        message_id = message if isinstance(message, int) else message.message_id
+        target = self.sandbox.chats[self.chat_id].message(message_id)
+        if target is None or target.sender != "bot":
+            raise SandboxError(f"chat {self.chat_id} has no bot message {message_id} to press on")
+        self._push_callback(target, callback_data, f"pressed data {callback_data!r}")
 
     async def send_document(
         self,
@@ -299,6 +300,19 @@ class SimUser:
     def _begin(self, action: str) -> None:
         self._mark = self.sandbox.seq
         self._last_action = action
+
+    def _push_callback(self, target: TranscriptMessage, data: str, action: str) -> None:
+        query_id = self.sandbox.open_callback_query(self.chat_id)
+        self._last_query_id = query_id
+        payload = {
+            "id": query_id,
+            "from": self.user_json,
+            "message": dict(target.raw),
+            "chat_instance": f"{self.chat_id}{self.sandbox.bot_id}",
+            "data": data,
+        }
+        self._begin(action)
+        self._last_update_id = self.sandbox.push_update("callback_query", payload)
 
     def _member_change(self, old: str, new: str) -> None:
         chat = self.sandbox.chats[self.chat_id]

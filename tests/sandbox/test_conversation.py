@@ -143,3 +143,20 @@ async def test_restart_keeps_the_sandbox_and_answers_again(
     await alex.send("after")
     assert [m.text for m in await alex.wait_reply()] == ["echo: after"]
     assert [m.text for m in alex.bot_messages] == ["echo: before", "echo: after"]
+
+
+async def test_stale_callback_data_reaches_the_bot_unanswered_by_any_button(
+    telegram: BotHarness, sandbox: BotApiSandbox
+) -> None:
+    await telegram.start(handlers=[echo.register])
+    alex = sandbox.user(1001, "Alex")
+    await alex.send("/menu")
+    [menu] = await alex.wait_reply()
+
+    await alex.press_data("menu:maybe", menu)
+
+    [edited] = await alex.wait_reply()
+    assert edited.text == "You chose maybe."
+    assert alex.last_callback_answer is not None and alex.last_callback_answer.text == "Noted"
+    with pytest.raises(SandboxError, match="no bot message 99"):
+        await alex.press_data("menu:yes", 99)
