@@ -49,10 +49,8 @@ def test_heavy_wellness_cap_keeps_running_at_or_below_70_percent() -> None:
 @pytest.mark.parametrize("readiness", ["rest"])
 def test_rest_day_has_no_running(readiness: str) -> None:
     plan = prescribe(HAM, "H4", Metrics(vmax_ms=9.0), "rest")
-    assert (
-        (not plan.running
-        and plan.drills == [])
-        or all(d.kind in ("mobility", "walk", "bike") for d in plan.drills)
+    assert (not plan.running and plan.drills == []) or all(
+        d.kind in ("mobility", "walk", "bike") for d in plan.drills
     )
 
 
