@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import literal, union_all
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
@@ -328,18 +329,16 @@ def load_day_records(
     """
     if until < since:
         raise StoreError(f"until ({until}) is before since ({since})")
-    morning = {
-        r.local_date: MorningCheckIn.model_validate(r.answers)
-        for r in _rows_between(session, MorningCheckinRecord, athlete_id, since, until)
-    }
-    sessions = {
-        r.local_date: SessionReport.model_validate(r.answers)
-        for r in _rows_between(session, SessionReportRecord, athlete_id, since, until)
-    }
-    checks = {
-        r.local_date: Checks.model_validate(r.answers)
-        for r in _rows_between(session, ChecksRecord, athlete_id, since, until)
-    }
+    morning: dict[dt.date, MorningCheckIn] = {}
+    sessions: dict[dt.date, SessionReport] = {}
+    checks: dict[dt.date, Checks] = {}
+    for kind, local_date, answers in session.exec(_answers_between(athlete_id, since, until)):
+        if kind == "morning":
+            morning[local_date] = MorningCheckIn.model_validate(answers)
+        elif kind == "session":
+            sessions[local_date] = SessionReport.model_validate(answers)
+        else:
+            checks[local_date] = Checks.model_validate(answers)
     actions: dict[dt.date, list[tuple[dt.datetime, ClinicianAction]]] = defaultdict(list)
     cleared: set[dt.date] = set()
     for c in session.exec(
@@ -353,17 +352,22 @@ def load_day_records(
         actions[c.local_date].append((c.at, ClinicianAction(kind=kind, stage=c.stage, note=c.note)))
         if not c.declined:
             cleared.add(c.local_date)
-    paused_at_start = _paused_before(session, athlete_id, since)
+    # The window's actions, plus earlier pauses/resumes to know the state on ``since``.
+    paused_at_start = False
     pause_changes: dict[dt.date, bool] = {}
     for a in session.exec(
         select(ClinicianActionRecord)
         .where(
             ClinicianActionRecord.athlete_id == athlete_id,
-            col(ClinicianActionRecord.local_date) >= since,
             col(ClinicianActionRecord.local_date) <= until,
+            (col(ClinicianActionRecord.local_date) >= since)
+            | col(ClinicianActionRecord.kind).in_(("pause", "resume")),
         )
-        .order_by(col(ClinicianActionRecord.at), col(ClinicianActionRecord.id))
+        .order_by(col(ClinicianActionRecord.local_date), col(ClinicianActionRecord.at))
     ):
+        if a.local_date < since:
+            paused_at_start = a.kind == "pause"
+            continue
         actions[a.local_date].append(
             (a.at, ClinicianAction(kind=a.kind, stage=a.stage, note=a.note))  # type: ignore[arg-type]
         )
@@ -393,30 +397,18 @@ def load_day_records(
     return records
 
 
-def _rows_between(
-    session: Session, table: AnswerTable, athlete_id: int, since: dt.date, until: dt.date
-) -> list[Any]:
-    return list(
-        session.exec(
-            select(table).where(  # type: ignore[call-overload]
-                table.athlete_id == athlete_id,
-                col(table.local_date) >= since,
-                col(table.local_date) <= until,
-            )
+def _answers_between(athlete_id: int, since: dt.date, until: dt.date) -> Any:
+    """One query for the morning, session and checks answers of a date range."""
+    parts = [
+        select(literal(kind).label("kind"), table.local_date, table.answers).where(  # type: ignore[call-overload]
+            table.athlete_id == athlete_id,
+            col(table.local_date) >= since,
+            col(table.local_date) <= until,
         )
-    )
-
-
-def _paused_before(session: Session, athlete_id: int, day: dt.date) -> bool:
-    last = session.exec(
-        select(ClinicianActionRecord.kind)
-        .where(
-            ClinicianActionRecord.athlete_id == athlete_id,
-            col(ClinicianActionRecord.kind).in_(("pause", "resume")),
-            col(ClinicianActionRecord.local_date) < day,
+        for kind, table in (
+            ("morning", MorningCheckinRecord),
+            ("session", SessionReportRecord),
+            ("checks", ChecksRecord),
         )
-        .order_by(
-            col(ClinicianActionRecord.local_date).desc(), col(ClinicianActionRecord.at).desc()
-        )
-    ).first()
-    return last == "pause"
+    ]
+    return union_all(*parts)

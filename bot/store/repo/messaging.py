@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
@@ -86,27 +86,38 @@ def claim_outbox(
     then ``mark_outbox_sent`` / ``mark_outbox_failed`` in a new short transaction.
     """
     now = require_aware("now", now)
+    _release_expired(session, Outbox, "sending", now - lease)
     candidates = (
         select(Outbox.id)
-        .where(
-            or_(
-                col(Outbox.status) == "pending",
-                (col(Outbox.status) == "sending") & (col(Outbox.claimed_at) < now - lease),
-            ),
-            col(Outbox.not_before) <= now,
-        )
+        .where(col(Outbox.status) == "pending", col(Outbox.not_before) <= now)
         .order_by(col(Outbox.not_before), col(Outbox.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     claimed = session.exec(
         update(Outbox)
-        .where(col(Outbox.id).in_(candidates.scalar_subquery()))
+        .where(col(Outbox.id).in_(candidates.scalar_subquery()), col(Outbox.status) == "pending")
         .values(status="sending", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
         .returning(Outbox)
         .execution_options(populate_existing=True, synchronize_session=False)
     ).scalars()
     return sorted(claimed, key=lambda r: (r.not_before, r.id or 0))
+
+
+def _release_expired(
+    session: Session, table: Any, claimed_status: str, before: dt.datetime
+) -> None:
+    """Put rows whose claim is older than ``before`` (a worker died) back to pending.
+
+    A separate statement, so the claim itself is a plain index range scan on
+    (status, due time) that stops after ``limit`` rows however long the queue is.
+    """
+    session.exec(
+        update(table)
+        .where(table.status == claimed_status, table.claimed_at < before)
+        .values(status="pending", claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _require_outbox(session: Session, outbox_id: int) -> Outbox:
@@ -260,23 +271,20 @@ def claim_due_prompts(
 ) -> list[ScheduledPrompt]:
     """Claim up to ``limit`` prompts due at ``now`` for ``worker``; never one row twice."""
     now = require_aware("now", now)
+    _release_expired(session, ScheduledPrompt, "claimed", now - lease)
     candidates = (
         select(ScheduledPrompt.id)
-        .where(
-            or_(
-                col(ScheduledPrompt.status) == "pending",
-                (col(ScheduledPrompt.status) == "claimed")
-                & (col(ScheduledPrompt.claimed_at) < now - lease),
-            ),
-            col(ScheduledPrompt.due_at) <= now,
-        )
+        .where(col(ScheduledPrompt.status) == "pending", col(ScheduledPrompt.due_at) <= now)
         .order_by(col(ScheduledPrompt.due_at), col(ScheduledPrompt.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     claimed = session.exec(
         update(ScheduledPrompt)
-        .where(col(ScheduledPrompt.id).in_(candidates.scalar_subquery()))
+        .where(
+            col(ScheduledPrompt.id).in_(candidates.scalar_subquery()),
+            col(ScheduledPrompt.status) == "pending",
+        )
         .values(status="claimed", claimed_by=worker, claimed_at=now)
         .returning(ScheduledPrompt)
         .execution_options(populate_existing=True, synchronize_session=False)
