@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bot.store import db
 
 
@@ -56,8 +58,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _safe(url: str) -> str:
     """Return ``url`` with any password hidden, for messages."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:

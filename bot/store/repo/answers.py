@@ -17,7 +17,6 @@ from sqlalchemy import literal, union_all
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
-    QUESTIONNAIRE_STATUSES,
     ChecksRecord,
     Clearance,
     ClinicianActionRecord,
@@ -53,7 +52,7 @@ def _upsert_answer(
         raise StoreError(f"utc_offset_minutes must be within ±960, got {utc_offset_minutes}")
     payload = answers.model_dump(mode="json", exclude_none=True)
     previous = session.exec(
-        select(table.answers, table.answered_at)  # type: ignore[call-overload]
+        select(table.answers, table.answered_at)
         .where(table.athlete_id == athlete_id, table.local_date == local_date)
         .with_for_update()
     ).first()
@@ -302,7 +301,7 @@ def finish_questionnaire(
     status: Literal["done", "cancelled"] = "done",
 ) -> QuestionnaireProgress:
     """Close a questionnaire as done or cancelled; its answers stay stored."""
-    if status not in QUESTIONNAIRE_STATUSES or status == "open":
+    if status not in ("done", "cancelled"):
         raise StoreError(f"a questionnaire is closed as 'done' or 'cancelled', not {status!r}")
     progress = session.get(QuestionnaireProgress, progress_id)
     if progress is None:
@@ -332,10 +331,10 @@ def load_day_records(
     morning: dict[dt.date, MorningCheckIn] = {}
     sessions: dict[dt.date, SessionReport] = {}
     checks: dict[dt.date, Checks] = {}
-    for kind, local_date, answers in session.exec(_answers_between(athlete_id, since, until)):
-        if kind == "morning":
+    for source, local_date, answers in session.exec(_answers_between(athlete_id, since, until)):
+        if source == "morning":
             morning[local_date] = MorningCheckIn.model_validate(answers)
-        elif kind == "session":
+        elif source == "session":
             sessions[local_date] = SessionReport.model_validate(answers)
         else:
             checks[local_date] = Checks.model_validate(answers)
@@ -369,7 +368,7 @@ def load_day_records(
             paused_at_start = a.kind == "pause"
             continue
         actions[a.local_date].append(
-            (a.at, ClinicianAction(kind=a.kind, stage=a.stage, note=a.note))  # type: ignore[arg-type]
+            (a.at, ClinicianAction(kind=a.kind, stage=a.stage, note=a.note))
         )
         if a.kind in ("pause", "resume"):
             pause_changes[a.local_date] = a.kind == "pause"

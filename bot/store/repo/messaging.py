@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
@@ -43,7 +43,7 @@ def enqueue_message(
     now = require_aware("now", now)
     if not text:
         raise StoreError("an outgoing message needs text")
-    values = {
+    values: dict[str, Any] = {
         "chat_id": chat_id,
         "person_id": person_id,
         "athlete_id": athlete_id,
@@ -197,8 +197,6 @@ def mark_update_processed(session: Session, *, update_id: int, now: dt.datetime)
 
 def prune_processed_updates(session: Session, *, before: dt.datetime) -> int:
     """Forget update ids processed before ``before`` (Telegram redelivers for ~24 h)."""
-    from sqlalchemy import delete
-
     result = session.exec(
         delete(ProcessedUpdate).where(
             col(ProcessedUpdate.processed_at) < require_aware("before", before)

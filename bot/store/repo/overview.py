@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.store.models import AlertRecord, Decision, Link, MorningCheckinRecord, Person, Programme
@@ -73,13 +74,13 @@ def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSu
         .scalar_subquery()
     )
     query = (
-        select(
-            Person.id,
-            Person.display_name,
-            Person.paused,
-            Person.unreachable,
-            Programme.protocol_name,
-            Programme.current_stage,
+        sa_select(
+            col(Person.id),
+            col(Person.display_name),
+            col(Person.paused),
+            col(Person.unreachable),
+            col(Programme.protocol_name),
+            col(Programme.current_stage),
             last_checkin,
             alert_count,
         )
@@ -90,7 +91,7 @@ def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSu
             (col(Programme.athlete_id) == col(Person.id))
             & col(Programme.status).in_(("active", "paused")),
         )
-        .where(Link.clinician_id == clinician_id)
+        .where(col(Link.clinician_id) == clinician_id)
         .order_by(col(Person.display_name), col(Person.id))
     )
     return [
@@ -104,5 +105,5 @@ def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSu
             last_checkin_date=row[6],
             open_alert_count=int(row[7] or 0),
         )
-        for row in session.exec(query)
+        for row in session.connection().execute(query)
     ]
