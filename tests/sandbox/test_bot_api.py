@@ -237,10 +237,32 @@ async def test_slow_answer_times_out_but_the_message_still_arrives(
     bot: Bot, sandbox: BotApiSandbox
 ) -> None:
     sandbox.user(1001, "Alex")
-    sandbox.slow_next("sendMessage", delay=1.0)
+    sandbox.slow_next("sendMessage", delay=0.6)
 
     with pytest.raises(TimedOut):
         await bot.send_message(1001, "slow", read_timeout=0.2)
 
     alex = sandbox.user(1001)
     await alex.wait_until(lambda messages: any(m.text == "slow" for m in messages), timeout=3)
+
+
+async def test_files_are_only_served_to_the_bot_that_knows_them(
+    bot: Bot, sandbox: BotApiSandbox
+) -> None:
+    alex = sandbox.user(1001, "Alex")
+    sent = await alex.send_document("plan.yaml", b"stages: 6\n")
+    file_id = sent.raw["document"]["file_id"]
+
+    telegram_file = await bot.get_file(file_id)
+    assert telegram_file.file_size == 10
+    assert await telegram_file.download_as_bytearray() == bytearray(b"stages: 6\n")
+    with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+        await bot.get_file("no-such-file")
+
+
+async def test_housekeeping_methods_answer_ok(bot: Bot, sandbox: BotApiSandbox) -> None:
+    info = await bot.get_webhook_info()
+    assert info.url == "" and info.pending_update_count == 0
+    assert await bot.log_out()
+    assert await bot.close()
+    assert [c.method for c in sandbox.calls][-2:] == ["logOut", "close"]

@@ -124,7 +124,7 @@ def test_application_uses_the_configured_urls_and_sequential_updates(
     assert app.bot.base_url == "http://127.0.0.1:8081/bot42:XYZ"
     assert app.bot.base_file_url == "http://127.0.0.1:8081/file/bot42:XYZ"
     assert app.concurrent_updates == 1
-    assert app.bot.request.read_timeout == 10.0  # fail fast enough, not PTB's 5 s default
+    assert app.bot.request.read_timeout == 10.0  # Sprintback's timeouts, not PTB's defaults
     assert app.bot_data["services"] is services
     assert app.error_handlers  # the calm "something went wrong" reply is installed
 
