@@ -176,15 +176,21 @@ def enter_stage(
 
 def symptom_baseline(state: ProgrammeState) -> SymptomBaseline | None:
     """Return the median of the last green mornings' test pain and tightness, if any."""
-    if not state.symptom_samples:
+    samples = state.symptom_samples
+    if not samples:
         return None
     return SymptomBaseline(
-        pain_test=statistics.median(s[0] for s in state.symptom_samples),
-        tightness=statistics.median(s[1] for s in state.symptom_samples),
+        pain_test=_median([s[0] for s in samples]), tightness=_median([s[1] for s in samples])
     )
 
 
-def criteria_items(stage: Stage, state: ProgrammeState) -> list[GateItem]:
+def _median(values: list[int]) -> float:
+    v = sorted(values)
+    n = len(v)
+    return float(v[n // 2]) if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> list[GateItem]:
     """Return every exit criterion of ``stage`` as met / unmet with observed vs needed."""
     out = []
     for c in stage.exit_criteria:
@@ -310,16 +316,7 @@ def gate_items(
                 text="Rest since the last high-speed session",
             )
         )
-    items += [
-        _gi(
-            rule=f"{stage.id}.{it.rule}" if "." not in it.rule else it.rule,
-            met=it.met,
-            text=it.text,
-            observed=it.observed,
-            needed=it.needed,
-        )
-        for it in criteria_items(stage, state)
-    ]
+    items += criteria_items(stage, state, f"{stage.id}.")
     if stage.signoff == "required" or _early_signoff(protocol, injury, nxt_id, on):
         why = stage.signoff_note or "Clinician sign-off"
         if stage.signoff != "required":
@@ -829,13 +826,19 @@ def _week_rise(
     protocol: Protocol, st: ProgrammeState, day: DayRecord, window: Sequence[DayRecord], acc: _Acc
 ) -> bool:
     on = day.date
+    if len(window) < 7:
+        return False
     this_week: list[float] = []
     last_week: list[float] = []
-    for r in [*window, day]:
-        if r.morning is None or r.morning.pain_test is None or r.morning.tightness is None:
+    for r in (*window, day):
+        m = r.morning
+        if m is None:
+            continue
+        pt, tg = m.pain_test, m.tightness
+        if pt is None or tg is None:
             continue
         age = (on - r.date).days
-        score = max(r.morning.pain_test, r.morning.tightness)
+        score = pt if pt > tg else tg
         if age < 7:
             this_week.append(score)
         elif age < 14:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,10 +22,9 @@ Level = Literal["stop", "rest", "heavy", "light", "go", "missing"]
 MISSING_REASON = "missing"
 
 
-class SymptomBaseline(BaseModel):
+@dataclass(frozen=True, slots=True)
+class SymptomBaseline:
     """Median of the last green mornings' provocation-test pain and tightness (§0.2)."""
-
-    model_config = ConfigDict(frozen=True)
 
     pain_test: float
     tightness: float

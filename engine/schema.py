@@ -394,14 +394,11 @@ class Protocol(_Model):
 
     def stage(self, stage_id: str) -> Stage:
         """Return the stage with this id (KeyError if absent)."""
-        for s in self.stages:
-            if s.id == stage_id:
-                return s
-        raise KeyError(stage_id)
+        return self.stages[_stage_index(self)[stage_id]]
 
     def index(self, stage_id: str) -> int:
-        """Return the position of a stage in the programme."""
-        return [s.id for s in self.stages].index(stage_id)
+        """Return the position of a stage in the programme (KeyError if absent)."""
+        return _stage_index(self)[stage_id]
 
     def next_stage(self, stage_id: str) -> str | None:
         """Return the id of the stage after this one, or None for the last stage."""
@@ -415,6 +412,21 @@ class Protocol(_Model):
             return s.step_back_to
         i = self.index(stage_id)
         return self.stages[max(i - 1, 0)].id
+
+
+_INDEX: dict[int, tuple[Protocol, dict[str, int]]] = {}
+
+
+def _stage_index(protocol: Protocol) -> dict[str, int]:
+    """Stage id → position, memoised per (immutable) protocol object."""
+    hit = _INDEX.get(id(protocol))
+    if hit is not None and hit[0] is protocol:
+        return hit[1]
+    index = {s.id: i for i, s in enumerate(protocol.stages)}
+    if len(_INDEX) > 256:
+        _INDEX.clear()
+    _INDEX[id(protocol)] = (protocol, index)
+    return index
 
 
 def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
