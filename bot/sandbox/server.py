@@ -1000,8 +1000,7 @@ class BotApiSandbox:
         while self.webhook is not None and not self._closing:
             ready = self._deliverable()
             if not ready:
-                if not await self.wait_for_change(1.0) and not self._pending:
-                    continue
+                await self.wait_for_change(1.0)
                 continue
             webhook = self.webhook
             update = ready[0]

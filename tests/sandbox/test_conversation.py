@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -160,3 +161,18 @@ async def test_stale_callback_data_reaches_the_bot_unanswered_by_any_button(
     assert alex.last_callback_answer is not None and alex.last_callback_answer.text == "Noted"
     with pytest.raises(SandboxError, match="no bot message 99"):
         await alex.press_data("menu:yes", 99)
+
+
+async def test_users_acting_at_once_each_get_their_own_answer(
+    telegram: BotHarness, sandbox: BotApiSandbox
+) -> None:
+    await telegram.start(handlers=[echo.register])
+    users = [sandbox.user(2000 + n, f"User{n}") for n in range(5)]
+
+    async def turn(n: int) -> list[str | None]:
+        await users[n].send(f"hello {n}")
+        return [m.text for m in await users[n].wait_reply()]
+
+    answers = await asyncio.gather(*(turn(n) for n in range(5)))
+
+    assert answers == [[f"echo: hello {n}"] for n in range(5)]
