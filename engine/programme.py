@@ -205,7 +205,13 @@ def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> lis
         if c.count > 1:
             observed = f"{streak}/{c.count} in a row (last {seen if seen is not None else '—'})"
         out.append(
-            _gi(rule=c.id, met=streak >= c.count, observed=observed, needed=needed, text=c.text)
+            _gi(
+                rule=prefix + c.id,
+                met=streak >= c.count,
+                observed=observed,
+                needed=needed,
+                text=c.text,
+            )
         )
     return out
 
