@@ -146,6 +146,12 @@ class OutboxSender:
                 worker=self.worker,
                 lease=self.config.lease,
             )
+            if len(rows) > self.config.batch:
+                # claim_outbox can return more than its limit on PostgreSQL (the LIMIT
+                # subquery is re-scanned); holding extra rows past the lease would let another
+                # worker take them while we still send, so hand them straight back.
+                _release(session, rows[self.config.batch :])
+                rows = rows[: self.config.batch]
             claimed = [_snapshot(row) for row in rows]
         if not claimed:
             return result
@@ -243,6 +249,17 @@ def _snapshot(row: Outbox) -> _Claimed:
         person_id=row.person_id,
         athlete_id=row.athlete_id,
     )
+
+
+def _release(session: Session, rows: Sequence[Outbox]) -> None:
+    """Put claimed rows back to pending, undoing the claim (and its attempt count)."""
+    for row in rows:
+        row.status = "pending"
+        row.claimed_by = None
+        row.claimed_at = None
+        row.attempts = max(0, row.attempts - 1)
+        session.add(row)
+    session.flush()
 
 
 def settle_abandoned(session: Session, *, now: dt.datetime, lease: dt.timedelta) -> int:

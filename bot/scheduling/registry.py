@@ -2,9 +2,13 @@
 
 The tick claims a due prompt and calls the sender registered for its kind with a
 ``PromptContext``. A sender never talks to Telegram: it queues its message(s) with
-``ctx.enqueue(...)``, which writes an outbox row in the tick's transaction, so the prompt is
-marked sent if and only if its message is queued. The athlete-flow code replaces the plain-text
-defaults below with its own (e.g. the morning check-in with its first question's buttons):
+``ctx.enqueue(...)``; the tick writes them to the outbox in the transaction that marks the
+prompt sent (one multi-row insert per batch), so the prompt is marked sent if and only if its
+messages are queued. A sender may read or write other rows through ``ctx.session``; if it
+raises, its writes are rolled back and the prompt is recorded as missed.
+
+The athlete-flow code replaces the plain-text defaults below with its own (e.g. the morning
+check-in with its first question's buttons):
 
     register_prompt_sender(application, "morning", send_morning_checkin)
 """
@@ -20,7 +24,6 @@ from sqlmodel import Session
 
 from bot.scheduling.planner import PROMPT_KINDS, PromptKind
 from bot.store.models import Person, ScheduledPrompt
-from bot.store.repo.messaging import enqueue_message
 
 
 @dataclass
@@ -36,7 +39,8 @@ class PromptContext:
     # For a morning prompt: the local date of the session reported the day before, whose
     # 24-hour response this check-in measures; None if there was none.
     follow_up_for: dt.date | None = None
-    queued: list[int] = field(default_factory=list)
+    # Outbox rows this sender queued, written by the tick when the sender returns.
+    queued: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def kind(self) -> PromptKind:
@@ -62,29 +66,35 @@ class PromptContext:
         reply_markup: dict[str, Any] | None = None,
         parse_mode: str | None = None,
         part: int = 0,
-    ) -> int:
-        """Queue ``text`` to the athlete in this transaction and return the outbox id.
+    ) -> str:
+        """Queue ``text`` to the athlete, in this prompt's transaction; return its dedupe key.
 
         The dedupe key names the prompt (and ``part`` for a second message), so a retried
-        tick never queues the same prompt twice.
+        tick never queues the same prompt twice. A late prompt's first message opens with a
+        note saying so.
         """
+        if not text:
+            raise ValueError("a prompt message needs text")
         if self.athlete.chat_id is None:
             raise ValueError(f"athlete {self.athlete.id} has no chat yet; cannot queue a prompt")
-        row = enqueue_message(
-            self.session,
-            chat_id=self.athlete.chat_id,
-            text=self.late_note() + text if part == 0 else text,
-            kind=f"prompt_{self.kind}",
-            now=self.now,
-            reply_markup=reply_markup,
-            parse_mode=parse_mode,
-            dedupe_key=f"prompt:{self.prompt.id}:{part}",
-            person_id=self.athlete.id,
-            athlete_id=self.athlete.id,
+        key = f"prompt:{self.prompt.id}:{part}"
+        self.queued.append(
+            {
+                "chat_id": self.athlete.chat_id,
+                "person_id": self.athlete.id,
+                "athlete_id": self.athlete.id,
+                "text": self.late_note() + text if part == 0 else text,
+                "reply_markup": reply_markup,
+                "parse_mode": parse_mode,
+                "kind": f"prompt_{self.kind}",
+                "dedupe_key": key,
+                "not_before": self.now,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": self.now,
+            }
         )
-        assert row.id is not None
-        self.queued.append(row.id)
-        return row.id
+        return key
 
 
 PromptSender = Callable[[PromptContext], Awaitable[None]]

@@ -8,7 +8,7 @@ so nothing per athlete lives in memory and a restart loses nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, func
@@ -21,6 +21,7 @@ from bot.scheduling.planner import (
     DEFAULT_SESSION_END_TIME,
     REMINDER_DELAY,
     AthleteSchedule,
+    PlannedPrompt,
     RestRule,
     plan_day,
     session_due,
@@ -106,6 +107,70 @@ def _is_hv(answers: dict[str, object]) -> bool:
     )
 
 
+FACTS_KEY = "sprintback.session_facts"
+
+
+@dataclass
+class SessionFacts:
+    """What the default session policy needs for a batch of athletes, read in two queries.
+
+    The tick loads it once per claimed batch and leaves it in ``session.info[FACTS_KEY]``, so
+    planning thousands of next days does not cost two queries per athlete.
+    """
+
+    athlete_ids: frozenset[int]
+    since: dt.date
+    until: dt.date
+    active: set[int]
+    hv_dates: dict[int, list[dt.date]]
+
+    @classmethod
+    def load(
+        cls, session: Session, athlete_ids: Iterable[int], since: dt.date, until: dt.date
+    ) -> SessionFacts:
+        """Read active programmes and HV session dates in ``[since, until]`` for the athletes."""
+        ids = frozenset(athlete_ids)
+        active = set(
+            session.exec(
+                select(Programme.athlete_id).where(
+                    col(Programme.athlete_id).in_(ids), Programme.status == "active"
+                )
+            ).all()
+        )
+        hv_dates: dict[int, list[dt.date]] = {}
+        reports = session.exec(
+            select(
+                col(SessionReportRecord.athlete_id),
+                col(SessionReportRecord.local_date),
+                col(SessionReportRecord.answers),
+            ).where(
+                col(SessionReportRecord.athlete_id).in_(ids),
+                col(SessionReportRecord.local_date) >= since,
+                col(SessionReportRecord.local_date) <= until,
+            )
+        ).all()
+        for athlete_id, day, answers in reports:
+            if _is_hv(answers):
+                hv_dates.setdefault(athlete_id, []).append(day)
+        for dates in hv_dates.values():
+            dates.sort(reverse=True)
+        return cls(ids, since, until, active, hv_dates)
+
+    def covers(self, athlete_id: int, local_date: dt.date) -> bool:
+        """Tell whether these facts answer the policy for ``athlete_id`` on ``local_date``."""
+        return (
+            athlete_id in self.athlete_ids
+            and self.since <= local_date - _HV_LOOKBACK
+            and self.until >= local_date - dt.timedelta(days=1)
+        )
+
+
+def _query_facts(session: Session, athlete_id: int, local_date: dt.date) -> SessionFacts:
+    return SessionFacts.load(
+        session, [athlete_id], local_date - _HV_LOOKBACK, local_date - dt.timedelta(days=1)
+    )
+
+
 def default_session_policy(
     session: Session, athlete: Person, local_date: dt.date, config: SchedulerConfig
 ) -> tuple[bool, str | None]:
@@ -114,27 +179,18 @@ def default_session_policy(
     48 h is the return-to-sprint reference's conservative default for both injuries
     (hamstring: >=48 h between HV sessions; calf: never consecutive running days).
     """
-    active = session.exec(
-        select(Programme.id).where(Programme.athlete_id == athlete.id, Programme.status == "active")
-    ).first()
-    if active is None:
+    assert athlete.id is not None
+    facts = session.info.get(FACTS_KEY)
+    if not isinstance(facts, SessionFacts) or not facts.covers(athlete.id, local_date):
+        facts = _query_facts(session, athlete.id, local_date)
+    if athlete.id not in facts.active:
         return False, None
     schedule = athlete_schedule(athlete, config, paused=False)
-    since = local_date - _HV_LOOKBACK.days * dt.timedelta(days=1)
-    reports = session.exec(
-        select(SessionReportRecord)
-        .where(
-            SessionReportRecord.athlete_id == athlete.id,
-            col(SessionReportRecord.local_date) >= since,
-            col(SessionReportRecord.local_date) < local_date,
-        )
-        .order_by(col(SessionReportRecord.local_date).desc())
-    ).all()
-    last_hv_end = None
-    for report in reports:
-        if _is_hv(report.answers):
-            last_hv_end = local_to_utc(report.local_date, schedule.session_end_time, schedule.tz)
-            break
+    earliest = local_date - _HV_LOOKBACK
+    recent = [d for d in facts.hv_dates.get(athlete.id, []) if earliest <= d < local_date]
+    last_hv_end = (
+        local_to_utc(recent[0], schedule.session_end_time, schedule.tz) if recent else None
+    )
     return session_due(schedule, local_date, DEFAULT_HV_REST, last_hv_end)
 
 
@@ -148,6 +204,26 @@ def last_served_morning(session: Session, athlete_id: int) -> dt.date | None:
         )
     ).one()
     return served
+
+
+def next_day_plan(
+    session: Session,
+    athlete: Person,
+    *,
+    served: dt.date | None,
+    now: dt.datetime,
+    config: SchedulerConfig,
+    policy: SessionDayPolicy = default_session_policy,
+) -> tuple[dt.date, tuple[PlannedPrompt, ...]]:
+    """Return the athlete's next day after ``served`` whose morning is after ``now``, and its
+    prompts (the caller knows the athlete gets prompts: not paused, has a chat)."""
+    schedule = athlete_schedule(athlete, config, paused=False)
+    not_before = None if served is None else served + dt.timedelta(days=1)
+    day, _ = next_local_occurrence(
+        schedule.checkin_time, schedule.tz, after=now, not_before_date=not_before
+    )
+    session_day, _reason = policy(session, athlete, day, config)
+    return day, plan_day(schedule, day, session_day=session_day)
 
 
 def plan_next_day(
@@ -165,14 +241,11 @@ def plan_next_day(
     """
     if athlete.id is None or athlete.chat_id is None or is_paused(session, athlete):
         return None
-    schedule = athlete_schedule(athlete, config, paused=False)
     served = last_served_morning(session, athlete.id)
-    not_before = None if served is None else served + dt.timedelta(days=1)
-    day, _ = next_local_occurrence(
-        schedule.checkin_time, schedule.tz, after=now, not_before_date=not_before
+    day, planned_prompts = next_day_plan(
+        session, athlete, served=served, now=now, config=config, policy=policy
     )
-    session_day, _reason = policy(session, athlete, day, config)
-    for planned in plan_day(schedule, day, session_day=session_day):
+    for planned in planned_prompts:
         schedule_prompt(
             session,
             athlete_id=athlete.id,

@@ -8,31 +8,37 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
    three back and the prompt is claimed again by the next tick.
 2. For each prompt: paused athlete -> cancelled; more than ``grace`` late -> recorded missed,
    not sent; late within grace -> sent with a note; reminder/cut-off with the check-in already
-   answered -> cancelled. A morning prompt also judges the day before (missed check-in?) and
-   plans the next day.
-3. Kick the outbox sender so the messages go out now, not at its next run.
+   answered -> cancelled; post-session prompt on what became a rest day -> cancelled. A morning
+   prompt also judges the days before (missed check-ins) and plans the next day.
+3. After each batch commits, kick the outbox sender so the messages go out now.
+
+Facts are read once per batch (athletes, check-ins, programme states, session reports) and the
+writes go out as a few multi-row statements, so a 07:00 fan-out to thousands of athletes costs
+a few queries per batch rather than a dozen per athlete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.scheduling.planner import NEEDS_UNANSWERED, grace_decision
 from bot.scheduling.registry import PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
+    FACTS_KEY,
     SchedulerConfig,
     SessionDayPolicy,
+    SessionFacts,
     athlete_schedule,
     default_session_policy,
-    is_paused,
-    plan_next_day,
+    next_day_plan,
     plan_unscheduled,
 )
 from bot.scheduling.times import local_to_utc
@@ -40,17 +46,22 @@ from bot.store.db import session_scope
 from bot.store.models import (
     AlertRecord,
     MorningCheckinRecord,
+    Outbox,
     Person,
+    Programme,
     ScheduledPrompt,
     SessionReportRecord,
 )
+from bot.store.repo._common import dialect_insert
 from bot.store.repo.alerts import raise_alert
 from bot.store.repo.links import clinicians_of
-from bot.store.repo.messaging import claim_due_prompts, enqueue_message, finish_prompt
+from bot.store.repo.messaging import claim_due_prompts, enqueue_message
 from engine.models import Alert
 
 _LOGGER = logging.getLogger(__name__)
 MISSED_DAYS_RULE = "missed_checkins"
+_DAY = dt.timedelta(days=1)
+_LOOKBACK_DAYS = 5
 
 
 @dataclass
@@ -64,12 +75,18 @@ class TickResult:
     deferred: int = 0
     planned: int = 0
     alerts: int = 0
-    outbox_ids: list[int] = field(default_factory=list)
+    queued: int = 0
 
     @property
     def claimed(self) -> int:
         """How many prompts this tick claimed."""
         return self.sent + self.missed + self.cancelled + self.deferred
+
+    def add(self, other: TickResult) -> None:
+        """Add ``other``'s counts to this one."""
+        for name in ("sent", "late", "missed", "cancelled", "deferred", "planned", "alerts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.queued += other.queued
 
 
 @dataclass
@@ -82,52 +99,155 @@ class Scheduler:
     senders: dict[str, PromptSender] = field(default_factory=new_registry)
     worker: str = "worker-1"
     session_policy: SessionDayPolicy = default_session_policy
-    # Called after a tick queued messages (the outbox sender's kick).
+    # Called after a batch that queued messages has committed (the outbox sender's kick).
     on_enqueued: Callable[[], None] | None = None
     ticks: int = 0
 
 
-def _answered(session: Session, athlete_id: int, day: dt.date) -> bool:
-    found = session.exec(
-        select(MorningCheckinRecord.id).where(
-            MorningCheckinRecord.athlete_id == athlete_id,
-            MorningCheckinRecord.local_date == day,
+@dataclass
+class _Batch:
+    """Facts for one claimed batch, read up front, and the writes it collects."""
+
+    athletes: dict[int, Person]
+    paused_programme: set[int]
+    checkins: set[tuple[int, dt.date]]
+    # (athlete, date) -> (status, done_at) of that date's morning prompt.
+    mornings: dict[tuple[int, dt.date], tuple[str, dt.datetime | None]]
+    reports: set[tuple[int, dt.date]]
+    alerted: set[tuple[int, dt.date]]
+    finished: dict[str, list[int]] = field(default_factory=dict)
+    outbox_rows: list[dict[str, Any]] = field(default_factory=list)
+    new_prompts: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session: Session, prompts: Sequence[ScheduledPrompt]) -> _Batch:
+        """Read everything the batch's decisions need in a handful of queries."""
+        ids = {p.athlete_id for p in prompts}
+        first = min(p.local_date for p in prompts) - _LOOKBACK_DAYS * _DAY
+        last = max(p.local_date for p in prompts)
+        athletes = {
+            a.id: a for a in session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+        }
+        paused = set(
+            session.exec(
+                select(Programme.athlete_id).where(
+                    col(Programme.athlete_id).in_(ids), Programme.status == "paused"
+                )
+            ).all()
         )
-    ).first()
-    return found is not None
-
-
-def _had_session_report(session: Session, athlete_id: int, day: dt.date) -> bool:
-    found = session.exec(
-        select(SessionReportRecord.id).where(
-            SessionReportRecord.athlete_id == athlete_id,
-            SessionReportRecord.local_date == day,
+        checkins = {
+            (a, d)
+            for a, d in session.exec(
+                select(
+                    col(MorningCheckinRecord.athlete_id), col(MorningCheckinRecord.local_date)
+                ).where(
+                    col(MorningCheckinRecord.athlete_id).in_(ids),
+                    col(MorningCheckinRecord.local_date) >= first,
+                    col(MorningCheckinRecord.local_date) <= last,
+                )
+            ).all()
+        }
+        mornings = {
+            (a, d): (s, done)
+            for a, d, s, done in session.exec(
+                select(
+                    col(ScheduledPrompt.athlete_id),
+                    col(ScheduledPrompt.local_date),
+                    col(ScheduledPrompt.status),
+                    col(ScheduledPrompt.done_at),
+                ).where(
+                    col(ScheduledPrompt.athlete_id).in_(ids),
+                    ScheduledPrompt.kind == "morning",
+                    col(ScheduledPrompt.local_date) >= first,
+                    col(ScheduledPrompt.local_date) <= last,
+                )
+            ).all()
+        }
+        reports = {
+            (a, d)
+            for a, d in session.exec(
+                select(
+                    col(SessionReportRecord.athlete_id), col(SessionReportRecord.local_date)
+                ).where(
+                    col(SessionReportRecord.athlete_id).in_(ids),
+                    col(SessionReportRecord.local_date) >= first,
+                    col(SessionReportRecord.local_date) <= last,
+                )
+            ).all()
+        }
+        alerted = {
+            (a, d)
+            for a, d in session.exec(
+                select(col(AlertRecord.athlete_id), col(AlertRecord.local_date)).where(
+                    col(AlertRecord.athlete_id).in_(ids),
+                    AlertRecord.rule == MISSED_DAYS_RULE,
+                    col(AlertRecord.local_date) >= first,
+                )
+            ).all()
+            if d is not None
+        }
+        # The default session policy reads these instead of querying per athlete.
+        session.info[FACTS_KEY] = SessionFacts.load(session, ids, first, last + _DAY)
+        return cls(
+            {k: v for k, v in athletes.items() if k is not None},
+            paused,
+            checkins,
+            mornings,
+            reports,
+            alerted,
         )
-    ).first()
-    return found is not None
+
+    def finish(self, prompt: ScheduledPrompt, status: str) -> None:
+        """Close ``prompt`` with ``status`` when the batch is written."""
+        assert prompt.id is not None
+        self.finished.setdefault(status, []).append(prompt.id)
+
+    def write(self, session: Session, now: dt.datetime) -> None:
+        """Write the batch's outcomes: prompt statuses, queued messages, next days' rows."""
+        for status, ids in self.finished.items():
+            session.exec(
+                update(ScheduledPrompt)
+                .where(col(ScheduledPrompt.id).in_(ids))
+                .values(status=status, done_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        if self.outbox_rows:
+            session.exec(
+                dialect_insert(session, Outbox).on_conflict_do_nothing(
+                    index_elements=["dedupe_key"]
+                ),
+                params=self.outbox_rows,
+            )
+        if self.new_prompts:
+            session.exec(
+                dialect_insert(session, ScheduledPrompt).on_conflict_do_nothing(
+                    index_elements=["athlete_id", "kind", "local_date"]
+                ),
+                params=self.new_prompts,
+            )
+        session.info.pop(FACTS_KEY, None)
 
 
-def _was_prompted(session: Session, athlete_id: int, day: dt.date) -> bool:
-    status = session.exec(
-        select(ScheduledPrompt.status).where(
-            ScheduledPrompt.athlete_id == athlete_id,
-            ScheduledPrompt.kind == "morning",
-            ScheduledPrompt.local_date == day,
-        )
-    ).first()
-    # A morning missed because the bot was down never reached the athlete: not their miss.
-    return status == "sent"
+def missed_streak(
+    mornings: dict[tuple[int, dt.date], tuple[str, dt.datetime | None]],
+    checkins: set[tuple[int, dt.date]],
+    athlete_id: int,
+    last_day: dt.date,
+    limit: int,
+) -> int:
+    """Return how many prompted days in a row, ending with ``last_day``, had no check-in.
 
-
-def missed_streak(session: Session, athlete_id: int, last_day: dt.date, limit: int = 30) -> int:
-    """Return how many prompted days in a row, ending with ``last_day``, had no check-in."""
+    A morning prompt the bot never sent (it was down) is not the athlete's miss: it ends the
+    streak. At most ``limit`` days are looked at.
+    """
     streak = 0
     day = last_day
-    while streak < limit and _was_prompted(session, athlete_id, day):
-        if _answered(session, athlete_id, day):
+    while streak < limit:
+        state = mornings.get((athlete_id, day))
+        if state is None or state[0] != "sent" or (athlete_id, day) in checkins:
             break
         streak += 1
-        day -= dt.timedelta(days=1)
+        day -= _DAY
     return streak
 
 
@@ -170,93 +290,129 @@ def _notify_missed_days(
     return queued
 
 
-def _already_alerted(session: Session, athlete_id: int, streak_end: dt.date) -> bool:
-    found = session.exec(
-        select(AlertRecord.id).where(
-            AlertRecord.athlete_id == athlete_id,
-            AlertRecord.rule == MISSED_DAYS_RULE,
-            AlertRecord.local_date == streak_end,
-        )
-    ).first()
-    return found is not None
-
-
-def judge_previous_day(
-    session: Session, athlete: Person, day: dt.date, now: dt.datetime, config: SchedulerConfig
-) -> int:
-    """Judge ``day - 1`` when ``day``'s morning falls due: alert after N missed days in a row.
-
-    The alert goes out once, when the streak reaches ``config.missed_days_alert``.
-    """
-    assert athlete.id is not None
-    yesterday = day - dt.timedelta(days=1)
-    streak = missed_streak(session, athlete.id, yesterday)
-    if streak != config.missed_days_alert or _already_alerted(session, athlete.id, yesterday):
-        return 0
-    return _notify_missed_days(session, athlete, yesterday, streak, now)
-
-
 async def _process(
-    scheduler: Scheduler, session: Session, prompt: ScheduledPrompt, now: dt.datetime
-) -> tuple[str, list[int], int, int]:
-    """Decide and act on one claimed prompt; return (outcome, outbox ids, planned, alerts)."""
-    assert prompt.id is not None
+    scheduler: Scheduler,
+    session: Session,
+    batch: _Batch,
+    prompt: ScheduledPrompt,
+    now: dt.datetime,
+    result: TickResult,
+) -> None:
+    """Decide and act on one claimed prompt, recording the outcome in ``batch``/``result``."""
     config = scheduler.config
-    athlete = session.get(Person, prompt.athlete_id)
-    if athlete is None or athlete.chat_id is None or is_paused(session, athlete):
-        finish_prompt(session, prompt_id=prompt.id, status="cancelled", now=now)
-        return "cancelled", [], 0, 0
-    planned = alerts = 0
+    athlete = batch.athletes.get(prompt.athlete_id)
+    if (
+        athlete is None
+        or athlete.id is None
+        or athlete.chat_id is None
+        or athlete.paused
+        or athlete.id in batch.paused_programme
+    ):
+        batch.finish(prompt, "cancelled")
+        result.cancelled += 1
+        return
+    key = (athlete.id, prompt.local_date)
     if prompt.kind == "morning":
-        alerts = judge_previous_day(session, athlete, prompt.local_date, now, config)
+        result.alerts += _judge_previous_days(session, batch, athlete, prompt, now, config)
     timing = grace_decision(prompt.due_at, now, config.grace)
     if timing == "missed":
-        finish_prompt(session, prompt_id=prompt.id, status="missed", now=now)
-        outcome = "missed"
-    elif prompt.kind in NEEDS_UNANSWERED and _answered(session, athlete.id or 0, prompt.local_date):
-        finish_prompt(session, prompt_id=prompt.id, status="cancelled", now=now)
-        outcome = "cancelled"
-    elif prompt.kind == "reminder" and _defer_reminder(session, prompt, athlete, now, config):
-        outcome = "deferred"
-    elif (
+        batch.finish(prompt, "missed")
+        result.missed += 1
+        if prompt.kind == "morning":
+            batch.mornings[key] = ("missed", now)
+            _plan_after(scheduler, session, batch, athlete, prompt, now, result)
+        return
+    if prompt.kind in NEEDS_UNANSWERED and key in batch.checkins:
+        batch.finish(prompt, "cancelled")
+        result.cancelled += 1
+        return
+    if prompt.kind == "reminder" and _defer_reminder(session, batch, prompt, athlete, now, config):
+        result.deferred += 1
+        return
+    if (
         prompt.kind == "post_session"
         and not scheduler.session_policy(session, athlete, prompt.local_date, config)[0]
     ):
         # Re-checked when due: a session reported since the day was planned may make it a
         # rest day under the protocol's rest interval.
-        finish_prompt(session, prompt_id=prompt.id, status="cancelled", now=now)
-        outcome = "cancelled"
-    else:
-        ctx = PromptContext(session=session, prompt=prompt, athlete=athlete, now=now)
-        ctx.late = timing == "late"
-        if prompt.kind == "morning":
-            previous = prompt.local_date - dt.timedelta(days=1)
-            if _had_session_report(session, athlete.id or 0, previous):
-                ctx.follow_up_for = previous
-        sender = scheduler.senders.get(prompt.kind)
-        if sender is None:
-            raise LookupError(f"no prompt sender registered for kind {prompt.kind!r}")
-        await sender(ctx)
-        finish_prompt(session, prompt_id=prompt.id, status="sent", now=now)
-        outcome = "late" if ctx.late else "sent"
-        queued = ctx.queued
-        if prompt.kind == "morning":
-            planned = _plan_after(scheduler, session, athlete, now)
-        return outcome, queued, planned, alerts
+        batch.finish(prompt, "cancelled")
+        result.cancelled += 1
+        return
+    sender = scheduler.senders.get(prompt.kind)
+    if sender is None:
+        raise LookupError(f"no prompt sender registered for kind {prompt.kind!r}")
+    ctx = PromptContext(session=session, prompt=prompt, athlete=athlete, now=now)
+    ctx.late = timing == "late"
+    if prompt.kind == "morning" and (athlete.id, prompt.local_date - _DAY) in batch.reports:
+        ctx.follow_up_for = prompt.local_date - _DAY
+    await sender(ctx)
+    batch.outbox_rows.extend(ctx.queued)
+    result.queued += len(ctx.queued)
+    batch.finish(prompt, "sent")
+    result.sent += 1
+    result.late += ctx.late
     if prompt.kind == "morning":
-        planned = _plan_after(scheduler, session, athlete, now)
-    return outcome, [], planned, alerts
+        batch.mornings[key] = ("sent", now)
+        _plan_after(scheduler, session, batch, athlete, prompt, now, result)
 
 
-def _plan_after(scheduler: Scheduler, session: Session, athlete: Person, now: dt.datetime) -> int:
-    day = plan_next_day(
-        session, athlete, now=now, config=scheduler.config, policy=scheduler.session_policy
+def _judge_previous_days(
+    session: Session,
+    batch: _Batch,
+    athlete: Person,
+    prompt: ScheduledPrompt,
+    now: dt.datetime,
+    config: SchedulerConfig,
+) -> int:
+    """When day D's morning falls due, judge D-1: alert once the missed streak reaches N."""
+    assert athlete.id is not None
+    yesterday = prompt.local_date - _DAY
+    needed = config.missed_days_alert
+    streak = missed_streak(
+        batch.mornings, batch.checkins, athlete.id, yesterday, limit=min(needed + 1, 4)
     )
-    return 0 if day is None else 1
+    if streak != needed or (athlete.id, yesterday) in batch.alerted:
+        return 0
+    batch.alerted.add((athlete.id, yesterday))
+    _notify_missed_days(session, athlete, yesterday, streak, now)
+    return 1
+
+
+def _plan_after(
+    scheduler: Scheduler,
+    session: Session,
+    batch: _Batch,
+    athlete: Person,
+    prompt: ScheduledPrompt,
+    now: dt.datetime,
+    result: TickResult,
+) -> None:
+    """Queue the rows of the athlete's next day (the day after this morning's)."""
+    assert athlete.id is not None
+    _, planned = next_day_plan(
+        session,
+        athlete,
+        served=prompt.local_date,
+        now=now,
+        config=scheduler.config,
+        policy=scheduler.session_policy,
+    )
+    batch.new_prompts.extend(
+        {
+            "athlete_id": athlete.id,
+            "kind": p.kind,
+            "local_date": p.local_date,
+            "due_at": p.due_at,
+            "status": "pending",
+        }
+        for p in planned
+    )
+    result.planned += 1
 
 
 def _defer_reminder(
     session: Session,
+    batch: _Batch,
     prompt: ScheduledPrompt,
     athlete: Person,
     now: dt.datetime,
@@ -266,30 +422,24 @@ def _defer_reminder(
 
     Returns True if the reminder was moved (or dropped because the cut-off comes first).
     """
-    morning = session.exec(
-        select(ScheduledPrompt).where(
-            ScheduledPrompt.athlete_id == prompt.athlete_id,
-            ScheduledPrompt.kind == "morning",
-            ScheduledPrompt.local_date == prompt.local_date,
-        )
-    ).first()
-    if morning is None or morning.done_at is None or morning.status != "sent":
+    assert athlete.id is not None and prompt.id is not None
+    state = batch.mornings.get((athlete.id, prompt.local_date))
+    if state is None or state[0] != "sent" or state[1] is None:
         return False
-    wanted = morning.done_at + config.reminder_delay
+    wanted = state[1] + config.reminder_delay
     if wanted <= now:
         return False
     schedule = athlete_schedule(athlete, config, paused=False)
     cutoff_at = local_to_utc(prompt.local_date, schedule.cutoff_time, schedule.tz)
-    assert prompt.id is not None
     if wanted >= cutoff_at:
-        finish_prompt(session, prompt_id=prompt.id, status="cancelled", now=now)
+        batch.finish(prompt, "cancelled")
         return True
-    prompt.status = "pending"
-    prompt.due_at = wanted
-    prompt.claimed_by = None
-    prompt.claimed_at = None
-    session.add(prompt)
-    session.flush()
+    session.exec(
+        update(ScheduledPrompt)
+        .where(col(ScheduledPrompt.id) == prompt.id)
+        .values(status="pending", due_at=wanted, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
     return True
 
 
@@ -304,51 +454,45 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
                 session, now=now, config=scheduler.config, policy=scheduler.session_policy
             )
     while True:
+        batch_result = TickResult()
         with session_scope(scheduler.engine) as session:
             prompts = claim_due_prompts(
                 session, now=now, limit=scheduler.config.batch, worker=scheduler.worker
             )
-            for prompt in prompts:
-                await _process_safely(scheduler, session, prompt, now, result)
+            if prompts:
+                batch = _Batch.load(session, prompts)
+                for prompt in prompts:
+                    await _process_safely(scheduler, session, batch, prompt, now, batch_result)
+                batch.write(session, now)
+        result.add(batch_result)
+        if (batch_result.queued or batch_result.alerts) and scheduler.on_enqueued is not None:
+            scheduler.on_enqueued()
         if len(prompts) < scheduler.config.batch:
             break
-    if result.outbox_ids and scheduler.on_enqueued is not None:
-        scheduler.on_enqueued()
     return result
 
 
 async def _process_safely(
     scheduler: Scheduler,
     session: Session,
+    batch: _Batch,
     prompt: ScheduledPrompt,
     now: dt.datetime,
     result: TickResult,
 ) -> None:
     """Process one prompt inside a savepoint, so one faulty prompt cannot block the batch."""
     savepoint = session.begin_nested()
+    attempt = TickResult()
+    planned_before = len(batch.new_prompts)
     try:
-        outcome, queued, planned, alerts = await _process(scheduler, session, prompt, now)
+        await _process(scheduler, session, batch, prompt, now, attempt)
         savepoint.commit()
     except Exception:
         savepoint.rollback()
+        del batch.new_prompts[planned_before:]
         _LOGGER.exception("prompt %s (%s) could not be produced", prompt.id, prompt.kind)
-        assert prompt.id is not None
         # Recorded as missed, so it is not retried forever; the error is in the log.
-        session.expire(prompt)
-        finish_prompt(session, prompt_id=prompt.id, status="missed", now=now)
+        batch.finish(prompt, "missed")
         result.missed += 1
         return
-    result.outbox_ids.extend(queued)
-    result.planned += planned
-    result.alerts += alerts
-    if outcome == "late":
-        result.late += 1
-        result.sent += 1
-    elif outcome == "sent":
-        result.sent += 1
-    elif outcome == "missed":
-        result.missed += 1
-    elif outcome == "cancelled":
-        result.cancelled += 1
-    else:
-        result.deferred += 1
+    result.add(attempt)

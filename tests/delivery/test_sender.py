@@ -219,10 +219,10 @@ async def test_crash_between_claim_and_send_resends_alerts_but_not_prompts(
     sandbox.user(71)
     queue(engine, 71, "routine prompt")
     queue(engine, 71, "emergency alert", kind="clinician_alert")
-    queue(engine, 71, "queued after the crash")
-    with session_scope(engine) as session:  # a worker claims two rows, then dies
-        claimed = claim_outbox(session, now=T0, limit=2, worker="dead")
+    with session_scope(engine) as session:  # a worker claims both rows, then dies
+        claimed = claim_outbox(session, now=T0, limit=10, worker="dead")
         assert len(claimed) == 2
+    queue(engine, 71, "queued after the crash")
     clock = FakeClock(T0 + dt.timedelta(minutes=1))
     sender = make_sender(bot, engine, clock)
     await sender.drain()
@@ -263,3 +263,26 @@ async def test_failure_storm_every_message_delivered_once_or_recorded(
             assert row.status == "undeliverable" and got[text] == 0
         else:
             assert row.status == "sent" and got[text] == 1, text
+
+
+async def test_a_drain_round_holds_no_more_rows_than_its_batch(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    sandbox.user(81)
+    for n in range(7):
+        queue(engine, 81, f"n{n}")
+    clock = FakeClock(T0)
+    sender = OutboxSender(
+        bot=bot,
+        engine=engine,
+        clock=clock,
+        gate=RateGate.off(),
+        config=SenderConfig(batch=3),
+    )
+    result = await sender.drain_round()
+    assert result.sent == 3
+    statuses = Counter(r.status for r in rows(engine).values())
+    assert statuses == Counter({"sent": 3, "pending": 4})
+    assert all(r.attempts == 0 for r in rows(engine).values() if r.status == "pending")
+    await sender.drain()
+    assert delivered(sandbox, 81) == [f"n{n}" for n in range(7)]

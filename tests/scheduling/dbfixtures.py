@@ -48,6 +48,7 @@ class PgDatabase:
             )
         self._admin.execute(f'CREATE DATABASE "{self.name}"')
         self.url = make_url(base).set(database=self.name).render_as_string(hide_password=False)
+        self.has_schema = False
 
     def drop(self) -> None:
         """Drop the database."""
@@ -67,10 +68,18 @@ def fresh_engine(backend: str, tmp_path: Path, pg: PgDatabase) -> Engine:
     """Return an engine on an empty schema of ``backend`` ('sqlite' or 'postgresql')."""
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'sched.sqlite3'}")
-    else:
-        engine = make_engine(pg.url)
+        create_all_for_tests(engine)
+        return engine
+    engine = make_engine(pg.url)
+    if not pg.has_schema:
         metadata.drop_all(engine)
-    create_all_for_tests(engine)
+        create_all_for_tests(engine)
+        pg.has_schema = True
+    else:
+        # Emptying the tables is much faster than dropping and creating them per test.
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     return engine
 
 

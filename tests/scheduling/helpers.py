@@ -86,15 +86,7 @@ async def run_until(scheduler: Scheduler, clock: FakeClock, until: dt.datetime) 
 
 
 async def _add(total: TickResult, scheduler: Scheduler) -> None:
-    result = await run_tick(scheduler)
-    total.sent += result.sent
-    total.late += result.late
-    total.missed += result.missed
-    total.cancelled += result.cancelled
-    total.deferred += result.deferred
-    total.planned += result.planned
-    total.alerts += result.alerts
-    total.outbox_ids.extend(result.outbox_ids)
+    total.add(await run_tick(scheduler))
 
 
 def outbox(engine: Engine, chat_id: int | None = None) -> list[Outbox]:
