@@ -478,6 +478,23 @@ def decide_day(
         hold_today = hold_today or held
     paused_today = day.paused or st.paused
 
+    grade, max_grade = injury.grade, protocol.max_default_grade
+    if on == st.start and grade is not None and max_grade is not None and grade > max_grade:
+        acc.reason(
+            "protocol.grade",
+            f"Grade {grade} is above what this default protocol is "
+            f"for (≤ {max_grade}): the clinician should use a clinician-authored variant.",
+            grade,
+            f"≤ {max_grade}",
+        )
+        acc.alert(
+            "within_24h",
+            "protocol.grade",
+            f"Grade {grade} {injury.injury} injury: the "
+            f"default '{protocol.name}' protocol is not meant for it; please set up a "
+            "variant with longer minimum stage durations (reference §2.1 / §3.1).",
+        )
+
     # 2. Morning verdict.
     window = [r for r in recent if 0 < (on - r.date).days <= RECENT_DAYS]
     hooper_days = protocol.rules.morning.hooper_window_days.value
@@ -996,14 +1013,17 @@ def _session(
     best_hr = st.best_heel_raise
     if m.heel_raise_reps_injured is not None:
         best_hr = max(m.heel_raise_reps_injured, best_hr or 0)
-    counted = sr.session_class in ("green", "amber")
+    counted = sr.session_class in ("green", "amber") and blocked in ("go", "modify")
     at = stage.min_sessions.at_pct_vmax
     qualifies = counted and (at is None or (mpct is not None and mpct >= at))
     low_hv = (
         st.low_conf_hv_streak + 1 if sr.low_confidence else (0 if sr.hv else st.low_conf_hv_streak)
     )
     counts = (
-        sr.session_class == "green" and not sr.incomplete and not (drop is not None and drop > 3)
+        sr.session_class == "green"
+        and not sr.incomplete
+        and not (drop is not None and drop > 3)
+        and blocked in ("go", "modify")
     )
     if low_hv >= protocol.rules.session.low_confidence_sessions.value:
         counts = False

@@ -356,6 +356,16 @@ class RedFlagRules(_Model):
             raise ValueError(f"red-flag code(s) {missing} have no tier: every code needs one")
         if set(self.tiers) != {1, 2, 3}:
             raise ValueError("tiers must define 1, 2 and 3")
+        # Safety floor: a protocol may be stricter, never laxer, than the reference's tiers.
+        if self.tiers[1].severity != "emergency":
+            raise ValueError("tier 1 must have severity 'emergency' (reference §5)")
+        if self.tiers[2].severity == "within_24h":
+            raise ValueError("tier 2 must be 'same_day' or 'emergency' (reference §5)")
+        if "112 / 911 / 999 / 000" not in " ".join(self.tiers[1].instruction.split()):
+            raise ValueError(
+                "the tier 1 instruction must tell the athlete to call their local emergency "
+                "number: include '112 / 911 / 999 / 000'"
+            )
         return self
 
 
@@ -380,6 +390,7 @@ class Protocol(_Model):
     disclaimer: str = ""
     full_training_stage: str
     expected_rtp_days: dict[int, int] = Field(default_factory=dict)
+    max_default_grade: Annotated[int, Field(ge=0, le=4)] | None = None
     early_signoff_stage: str | None = None
     stages: list[Stage] = Field(min_length=1)
     rules: GlobalRules

@@ -444,3 +444,22 @@ def test_state_is_json_round_trippable() -> None:
     st = replay(HAM, HAM_INJURY, BASELINE, days, start=day(0)).final_state
     assert ProgrammeState.model_validate_json(st.model_dump_json()) == st
     assert initial_state(HAM, day(0)).stage == "H0"
+
+
+def test_grade_above_the_default_protocol_alerts_at_the_start() -> None:
+    grade3 = Injury(injury="hamstring", side="left", grade=3, injury_date=day(0))
+    tl = replay(HAM, grade3, BASELINE, [rec(0), rec(1)], start=day(0))
+    assert [a.rule for a in tl.days[0].alerts] == ["protocol.grade"]
+    assert tl.days[0].alerts[0].severity == "within_24h"
+    assert tl.days[1].alerts == []
+    tl = replay(HAM, HAM_INJURY, BASELINE, [rec(0)], start=day(0))
+    assert tl.days[0].alerts == []
+
+
+def test_a_session_on_a_rest_day_is_recorded_but_does_not_count() -> None:
+    out, st = decide(
+        ready(qualifying_sessions=0), rec(6, m=morning(pain_rest=3), s=session(80, reps=4))
+    )
+    assert "session.against_plan" in rules(out)
+    assert st.qualifying_sessions == 0 and st.sessions_in_stage == 4
+    assert st.last_session is not None and not st.last_session.counts_for_progress

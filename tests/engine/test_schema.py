@@ -228,3 +228,26 @@ def test_protocol_files_resolve_names_and_paths(tmp_path: Path) -> None:
     custom = tmp_path / "mine.yaml"
     custom.write_text(yaml.safe_dump(_raw("hamstring")), encoding="utf-8")
     assert load_protocol("mine", directory=tmp_path).injury == "hamstring"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["rules"]["red_flags"]["tiers"][1].update(severity="same_day"),
+            "tier 1 must have severity 'emergency'",
+        ),
+        (
+            lambda d: d["rules"]["red_flags"]["tiers"][2].update(severity="within_24h"),
+            "tier 2 must be 'same_day' or 'emergency'",
+        ),
+        (
+            lambda d: d["rules"]["red_flags"]["tiers"][1].update(instruction="Stop and rest."),
+            "include '112 / 911 / 999 / 000'",
+        ),
+        (lambda d: d["rules"]["red_flags"]["codes"].pop("pop"), "have no tier"),
+    ],
+)
+def test_red_flag_tiers_cannot_be_made_laxer_than_reference_5(edit: Any, message: str) -> None:
+    with pytest.raises(ProtocolError, match=message):
+        parse_protocol(_mutate(edit), source="x.yaml")
