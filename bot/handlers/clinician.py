@@ -55,6 +55,7 @@ from bot.escalation import (
     run_escalations,
 )
 from bot.protocol_admin import athlete_stage_status, programme_protocol
+from bot.scheduling.jobs import kick_sender
 from bot.services import Services, get_services
 from bot.store.db import session_scope
 from bot.store.models import Decision, MorningCheckinRecord, Person
@@ -187,6 +188,11 @@ def stops_update(handler: Handler) -> Handler:
         raise ApplicationHandlerStop
 
     return wrapped
+
+
+def kick(context: Context) -> None:
+    """Have the outbox sender deliver what the committed transaction queued, now."""
+    kick_sender(context.application)
 
 
 def _parse_athlete_ref(text: str) -> int | str:
@@ -545,6 +551,7 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
             except ActionRefused as exc:
                 await update.effective_message.reply_text(str(exc))
                 return
+        kick(context)
         await update.effective_message.reply_text(text)
 
     return handler
@@ -618,6 +625,7 @@ async def alert_button(update: Update, context: Context) -> None:
         await context.bot.send_message(query.message.chat.id, prompt)
         return
     reply = await _apply_button(context, caller, actor, athlete_id, action, ids, now)
+    kick(context)
     await query.answer(reply[:190])
     assert query.message is not None
     await context.bot.send_message(query.message.chat.id, reply)
@@ -719,6 +727,7 @@ async def pending_text(update: Update, context: Context) -> None:
                 reply = f"Sign-off declined for {athlete.display_name}. The athlete has been told."
         except ActionRefused as exc:
             reply = str(exc)
+    kick(context)
     await message.reply_text(reply)
     raise ApplicationHandlerStop
 
@@ -741,6 +750,7 @@ async def escalation_job(context: Context) -> None:
     now = services.clock.now()
     with session_scope(services.engine) as session:
         run_escalations(session, now, signer_of(context), services.settings.admin_telegram_ids)
+    kick(context)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
