@@ -562,6 +562,8 @@ def decide_day(
             )
         elif step_back_reasons:
             decision, st = _step_back(protocol, st, on, acc, step_back_reasons[0])
+            if st.suspended:
+                acc.reason("gate.1", "Still awaiting clinician review: no running until reviewed.")
         elif st.suspended:
             decision = "hold"
             acc.reason(

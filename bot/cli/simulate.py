@@ -89,7 +89,8 @@ def _day_lines(d: DayOutcome) -> list[str]:
             continue
         extra = ""
         if r.observed is not None or r.threshold is not None:
-            extra = f" [seen {r.observed}, needed {r.threshold}]"
+            seen = "not recorded" if r.observed is None else r.observed
+            extra = f" [seen {seen}, needed {r.threshold}]"
         out.append(f"    - {r.rule}: {r.text}{extra}")
     out += [f"    ! ALERT {a.severity}: {a.text}" for a in d.alerts]
     return out
