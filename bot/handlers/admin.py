@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot import protocol_admin as pa
 from bot.access import may
+from bot.app import add_startup_hook
 from bot.callback_auth import CallbackRejected
 from bot.clinician_actions import local_date
 from bot.handlers.clinician import (
@@ -42,9 +43,10 @@ from bot.handlers.clinician import (
     signer_of,
     stops_update,
 )
-from bot.services import get_services
+from bot.services import SERVICES_KEY, get_services
 from bot.store.db import session_scope
 from bot.store.repo.audit import audit
+from bot.store.repo.people import get_person_by_telegram_id
 from engine.schema import ProtocolError
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -439,8 +441,24 @@ async def draft_button(update: Update, context: Context) -> None:
     )
 
 
+async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Give every configured admin a stored person (role admin) at start-up, so the athlete
+    flow never mistakes an admin for a newcomer and the audit log can name them."""
+    services = application.bot_data[SERVICES_KEY]
+    if services.engine is None:
+        return
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        for telegram_id in services.settings.admin_telegram_ids:
+            person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+            if person is None:
+                ensure_admin_person(session, telegram_id, "Admin", None, now)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the protocol commands, the document upload and the Publish/Discard buttons."""
+    """Add the protocol commands, the document upload, the Publish/Discard buttons and the
+    start-up hook that registers the admins."""
+    add_startup_hook(application, ensure_admin_people)
     g = HANDLER_GROUP
     application.add_handler(CommandHandler("protocols", protocols_command), group=g)
     application.add_handler(CommandHandler("protocol", protocol_command), group=g)
