@@ -885,9 +885,15 @@ def _week_rise(
 def _trigger(trig: Trigger, ob: Observation, acc: _Acc) -> str:
     threshold = f"{trig.describe()}"
     if trig.action == "escalate":
-        acc.alert("within_24h", trig.id, f"{trig.text}: clinician review (targeted block).")
+        acc.alert(
+            trig.notify or "within_24h", trig.id, f"{trig.text}: clinician review (targeted block)."
+        )
         acc.reason(trig.id, f"{trig.text}: clinician notified, stage held.", ob.value, threshold)
         return "escalate"
+    if trig.notify is not None:
+        acc.alert(
+            trig.notify, trig.id, f"{trig.text}: the athlete is moved back a stage; please review."
+        )
     if trig.action == "hold":
         acc.reason(trig.id, f"{trig.text}: hold.", ob.value, threshold)
         return "hold"

@@ -182,6 +182,7 @@ class Trigger(Criterion):
     """A regression trigger: when it fires, ``action`` applies (step back, hold, escalate)."""
 
     action: TriggerAction = "step_back"
+    notify: Literal["same_day", "within_24h", "info"] | None = None
 
 
 class Drill(_Model):

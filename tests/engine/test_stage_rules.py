@@ -85,7 +85,7 @@ TRIGGERS: list[tuple[str, str, str, DayRecord, str]] = [
     ("hamstring", "H4", "H4r1", rec(7, s=_s(88, pain_max=2)), "step_back"),
     ("hamstring", "H4", "H4r3", rec(7, s=_s(88, confidence=5)), "step_back"),
     ("hamstring", "H5", "H5r1", rec(7, s=_s(96, pain_max=1)), "step_back"),
-    ("hamstring", "H6", "H6r1", rec(7, s=_s(pain_max=2)), "step_back"),
+    ("hamstring", "H6", "H6r1", rec(7, s=_s(pain_max=1)), "step_back"),
     ("hamstring", "H7", "H7r1", rec(7, s=_s(metrics={"strength_lsi_pct": 85})), "hold"),
     ("hamstring", "H7", "H7r2", rec(7, s=_s(90)), "hold"),
     ("calf", "C1", "C1r1", rec(7, checks={"limp": True}), "step_back"),
@@ -96,7 +96,7 @@ TRIGGERS: list[tuple[str, str, str, DayRecord, str]] = [
     ("calf", "C4", "C4r2", rec(7, s=_s(80, metrics={"rsi_lsi_pct": 80})), "step_back"),
     ("calf", "C4", "C4r3", rec(7, s=_s(80, metrics={"hop_lsi_pct": 84})), "step_back"),
     ("calf", "C5", "C5r1", rec(7, s=_s(90, pain_max=2)), "step_back"),
-    ("calf", "C6", "C6r1", rec(7, s=_s(pain_max=2)), "step_back"),
+    ("calf", "C6", "C6r1", rec(7, s=_s(pain_max=1)), "step_back"),
     (
         "calf",
         "C7",
@@ -126,11 +126,20 @@ def test_each_regression_trigger(
     )
     assert trig in [r.rule for r in out.reasons]
     assert out.decision == decision
+    trigger = next(t for t in p.stage(stage).regression_triggers if t.id == trig)
+    if trigger.notify is not None:
+        assert any(a.rule == trig and a.severity == trigger.notify for a in out.alerts)
     if decision == "step_back":
         assert after.stage == p.previous_stage(stage)
     else:
         assert after.stage == stage
         assert any(a.rule == trig and a.severity == "within_24h" for a in out.alerts)
+
+
+def test_symptoms_in_full_training_notify_the_clinician() -> None:
+    for name, stage in (("hamstring", "H6"), ("calf", "C6")):
+        p, _ = PROTOCOLS[name]
+        assert {t.notify for t in p.stage(stage).regression_triggers} == {"within_24h"}
 
 
 def test_every_trigger_of_the_shipped_protocols_is_in_the_table() -> None:
