@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
 from engine.status import StageStatus, stage_status
 
+_LOGGER = logging.getLogger(__name__)
 DRYRUN_DAYS = 60
 MAX_REPORTED_CHANGES = 25
 
@@ -257,7 +259,11 @@ def known_names(session: Session, now: dt.datetime) -> list[str]:
     """Return every protocol name (stored or shipped in protocols/), seeding shipped ones."""
     shipped = sorted(p.stem for p in PROTOCOLS_DIR.glob("*.yaml"))
     for name in shipped:
-        ensure_seeded(session, name, now)
+        try:
+            ensure_seeded(session, name, now)
+        except ProtocolError as exc:
+            # A broken shipped file must not hide the other protocols; it is simply not seeded.
+            _LOGGER.error("protocols/%s.yaml is not valid, not seeded: %s", name, exc)
     return sorted(set(protocol_names(session)) | set(shipped))
 
 

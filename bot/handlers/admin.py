@@ -15,6 +15,7 @@ message. Every step is audited.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import Any
 
@@ -319,7 +320,15 @@ async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
     with session_scope(services.engine) as session:
         caller, person = caller_context(session, update, services)
         today = local_date(person, now) if person is not None else now.date()
-        report = pa.dry_run_draft(session, draft, today, now)
+
+    def replay_all() -> pa.DryRunReport:
+        # Replays take seconds with many athletes: off the event loop, in its own session.
+        with session_scope(services.engine, read_only=True) as session:
+            return pa.dry_run_draft(session, draft, today, now)
+
+    await message.reply_text(f"Replaying examples and athletes on the draft of {draft.name}…")
+    report = await asyncio.to_thread(replay_all)
+    with session_scope(services.engine) as session:
         audit(
             session,
             actor_id=caller.person_id,

@@ -229,7 +229,8 @@ def resolve_athlete(
 # --- /athletes --------------------------------------------------------------------------------
 
 
-def _summary(session: Session, athlete: Person, now: dt.datetime) -> AthleteSummary:
+def athlete_summary(session: Session, athlete: Person, now: dt.datetime) -> AthleteSummary:
+    """Return the overview line's data for one athlete (stage, today, check-in, alerts, gate)."""
     assert athlete.id is not None
     today = local_date(athlete, now)
     programme = current_programme(session, athlete.id)
@@ -280,7 +281,7 @@ async def athletes_command(update: Update, context: Context) -> None:
             athletes = [a for a in found if a is not None]
         else:
             athletes = list_people(session, role="athlete")
-        summaries = [_summary(session, a, now) for a in athletes]
+        summaries = [athlete_summary(session, a, now) for a in athletes]
         audit(
             session,
             actor_id=caller.person_id,
@@ -420,7 +421,7 @@ async def athlete_command(update: Update, context: Context) -> None:
         protocol = programme_protocol(session, programme, now) if programme else None
         gate = programme is not None and gate_pending(session, programme, protocol)
         alerts = open_alerts(session, athlete.id)
-        summary = _summary(session, athlete, now)
+        summary = athlete_summary(session, athlete, now)
         lines = [
             f"{_light(summary)} #{athlete.id} {athlete.display_name}",
             *_criteria_lines(session, athlete, now),
