@@ -99,8 +99,10 @@ def _decision(rng: random.Random) -> dict[str, Any]:
 class Dataset:
     """Rows of every table for ``n`` athletes, generated lazily and reproducibly.
 
-    Dates, instants and booleans come pre-formatted for ``dialect`` (strings for SQLite's
-    columns, COPY text for PostgreSQL) and cached, so generation is not the bottleneck.
+        Per-day rows are written day by day for all athletes, as a running bot writes them (so
+    one athlete's rows are spread over the table, not stored side by side). Dates, instants
+    and booleans come pre-formatted for ``dialect`` (strings for SQLite's
+        columns, COPY text for PostgreSQL) and cached, so generation is not the bottleneck.
     """
 
     def __init__(self, n: int, dialect: str) -> None:
@@ -194,8 +196,8 @@ class Dataset:
         def answers(pool: list[str]) -> Callable[[], Iterator[Row]]:
             def rows() -> Iterator[Row]:
                 k = 0
-                for i in self.athlete_ids():
-                    for d in range(DAYS):
+                for d in range(DAYS):  # day by day, as a running bot writes them
+                    for i in self.athlete_ids():
                         k += 1
                         when = self.stamp(d, 6, 15)
                         yield (k, i, self.days[d], pool[k % len(pool)], when, 120, when)
@@ -206,8 +208,8 @@ class Dataset:
 
         def decisions() -> Iterator[Row]:
             k = 0
-            for i in self.athlete_ids():
-                for d in range(DAYS):
+            for d in range(DAYS):
+                for i in self.athlete_ids():
                     k += 1
                     j = k % len(self.decisions)
                     yield (
@@ -224,8 +226,8 @@ class Dataset:
 
         def alerts() -> Iterator[Row]:
             k = 0
-            for i in self.athlete_ids():
-                for d in range(0, DAYS, 10):  # one alert every 10 days, the last one open
+            for d in range(0, DAYS, 10):  # one alert every 10 days, the last one open
+                for i in self.athlete_ids():
                     k += 1
                     open_ = d + 10 >= DAYS
                     yield (
@@ -242,9 +244,9 @@ class Dataset:
 
         def prompts() -> Iterator[Row]:
             k = 0
-            for i in self.athlete_ids():
-                minute = (i * 7) % 300  # today's prompts spread over 05:00-10:00 UTC
-                for d in range(DAYS + 1):
+            for d in range(DAYS + 1):
+                for i in self.athlete_ids():
+                    minute = (i * 7) % 300  # today's prompts spread over 05:00-10:00 UTC
                     k += 1
                     status = "pending" if d == DAYS else "sent"
                     due = self.stamp(d, 5 + minute // 60, minute % 60)

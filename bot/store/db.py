@@ -23,6 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -30,12 +31,18 @@ from bot.store.models import metadata
 
 DEFAULT_DATABASE_URL = "sqlite:///sprintback.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_CACHE_KIB = 32 * 1024
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 # Marks a read-only scope on SQLite: its transaction starts DEFERRED instead of IMMEDIATE.
 _READ_ONLY = "sprintback_read_only"
 
 
 class SchemaError(RuntimeError):
     """The database schema does not match what the code expects."""
+
+
+class ReadOnlyError(RuntimeError):
+    """Something tried to write inside a ``session_scope(..., read_only=True)``."""
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -77,6 +84,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A bigger page cache and memory-mapped reads keep lookups fast as the file grows.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -94,10 +104,21 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
     """Yield a session that commits when the block ends and rolls back if it raises.
 
     Objects stay usable after the commit (``expire_on_commit=False``). ``read_only=True``
-    lets SQLite readers skip the write lock; it changes nothing on PostgreSQL.
+    is for scopes that only read: SQLite readers skip the write lock, and PostgreSQL runs
+    each statement on its own (autocommit), saving two round trips.
     """
-    bind = engine.execution_options(**{_READ_ONLY: True}) if read_only else engine
+    bind: Engine = engine
+    if read_only:
+        # SQLite: a deferred BEGIN (no write lock). PostgreSQL: autocommit, which spares the
+        # BEGIN/COMMIT round trips; each statement then reads the latest committed data.
+        options: dict[str, Any] = {_READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        bind = engine.execution_options(**options)
     session = Session(bind, expire_on_commit=False)
+    if read_only:
+        event.listen(session, "before_flush", _refuse_flush)
+        event.listen(session, "do_orm_execute", _refuse_dml)
     try:
         yield session
         session.commit()
@@ -106,6 +127,16 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
         raise
     finally:
         session.close()
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyError("a read_only session_scope cannot write; use session_scope(engine)")
+
+
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyError("a read_only session_scope cannot write; use session_scope(engine)")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -165,6 +196,14 @@ def check_schema_current(engine: Engine) -> str | None:
         return (
             f"the database has no Sprintback schema yet, code expects rev {expected}: "
             "run `sprintback db upgrade`"
+        )
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if not set(current.split(",")) <= known:
+        return (
+            f"database schema is at rev {current}, which this version of Sprintback does not "
+            f"know (it expects {expected}); the database was migrated by newer code: "
+            "run that version, or restore a backup"
         )
     return (
         f"database schema is at rev {current}, code expects {expected}: run `sprintback db upgrade`"

@@ -134,3 +134,12 @@ def test_sqlite_read_transactions_do_not_take_the_write_lock(engine: Engine, bac
             assert reader.exec(select(Person)).all() == []  # not blocked, sees the last commit
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM person")).scalar() == 1
+
+
+def test_a_read_only_scope_refuses_writes(engine: Engine) -> None:
+    with pytest.raises(db.ReadOnlyError), db.session_scope(engine, read_only=True) as s:
+        person(s)
+    with pytest.raises(db.ReadOnlyError), db.session_scope(engine, read_only=True) as s:
+        repo.mark_update_processed(s, update_id=1, now=T0)
+    with db.session_scope(engine, read_only=True) as s:
+        assert s.exec(select(Person)).all() == []

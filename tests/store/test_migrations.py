@@ -143,3 +143,13 @@ def test_cli_works_from_another_directory(
             db.head_revision()
         )
     engine.dispose()
+
+
+def test_schema_check_names_a_revision_newer_than_the_code(empty_db_url: str) -> None:
+    db.upgrade(empty_db_url)
+    engine = db.make_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_future'"))
+    message = db.check_schema_current(engine) or ""
+    engine.dispose()
+    assert "at rev ffff_future, which this version of Sprintback does not know" in message

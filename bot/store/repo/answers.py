@@ -13,7 +13,8 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import literal, union_all
+from sqlalchemy import case, literal, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
@@ -340,38 +341,19 @@ def load_day_records(
             checks[local_date] = Checks.model_validate(answers)
     actions: dict[dt.date, list[tuple[dt.datetime, ClinicianAction]]] = defaultdict(list)
     cleared: set[dt.date] = set()
-    for c in session.exec(
-        select(Clearance).where(
-            Clearance.athlete_id == athlete_id,
-            col(Clearance.local_date) >= since,
-            col(Clearance.local_date) <= until,
-        )
-    ):
-        kind: Literal["clear", "decline"] = "decline" if c.declined else "clear"
-        actions[c.local_date].append((c.at, ClinicianAction(kind=kind, stage=c.stage, note=c.note)))
-        if not c.declined:
-            cleared.add(c.local_date)
-    # The window's actions, plus earlier pauses/resumes to know the state on ``since``.
     paused_at_start = False
     pause_changes: dict[dt.date, bool] = {}
-    for a in session.exec(
-        select(ClinicianActionRecord)
-        .where(
-            ClinicianActionRecord.athlete_id == athlete_id,
-            col(ClinicianActionRecord.local_date) <= until,
-            (col(ClinicianActionRecord.local_date) >= since)
-            | col(ClinicianActionRecord.kind).in_(("pause", "resume")),
-        )
-        .order_by(col(ClinicianActionRecord.local_date), col(ClinicianActionRecord.at))
+    for local_date, at, kind, stage, note in session.exec(
+        _clinician_actions_between(athlete_id, since, until)
     ):
-        if a.local_date < since:
-            paused_at_start = a.kind == "pause"
+        if local_date < since:  # an earlier pause or resume: the state on ``since``
+            paused_at_start = kind == "pause"
             continue
-        actions[a.local_date].append(
-            (a.at, ClinicianAction(kind=a.kind, stage=a.stage, note=a.note))
-        )
-        if a.kind in ("pause", "resume"):
-            pause_changes[a.local_date] = a.kind == "pause"
+        actions[local_date].append((at, ClinicianAction(kind=kind, stage=stage, note=note)))
+        if kind == "clear":
+            cleared.add(local_date)
+        elif kind in ("pause", "resume"):
+            pause_changes[local_date] = kind == "pause"
     records: list[DayRecord] = []
     paused = paused_at_start
     day = since
@@ -411,3 +393,35 @@ def _answers_between(athlete_id: int, since: dt.date, until: dt.date) -> Any:
         )
     ]
     return union_all(*parts)
+
+
+def _clinician_actions_between(athlete_id: int, since: dt.date, until: dt.date) -> Any:
+    """One query for the clearances and clinician actions of a date range, in time order.
+
+    Earlier pauses and resumes come too, so the caller knows whether ``since`` is paused.
+    """
+    clearances = select(  # type: ignore[call-overload]
+        Clearance.local_date,
+        Clearance.at,
+        case((col(Clearance.declined), "decline"), else_="clear").label("kind"),
+        Clearance.stage,
+        Clearance.note,
+    ).where(
+        Clearance.athlete_id == athlete_id,
+        col(Clearance.local_date) >= since,
+        col(Clearance.local_date) <= until,
+    )
+    orders = select(  # type: ignore[call-overload]
+        ClinicianActionRecord.local_date,
+        ClinicianActionRecord.at,
+        ClinicianActionRecord.kind,
+        ClinicianActionRecord.stage,
+        ClinicianActionRecord.note,
+    ).where(
+        ClinicianActionRecord.athlete_id == athlete_id,
+        col(ClinicianActionRecord.local_date) <= until,
+        (col(ClinicianActionRecord.local_date) >= since)
+        | col(ClinicianActionRecord.kind).in_(("pause", "resume")),
+    )
+    both = union_all(clearances, orders).subquery()
+    return sa_select(both).order_by(both.c.local_date, both.c.at)

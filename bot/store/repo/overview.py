@@ -10,10 +10,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.store.models import AlertRecord, Decision, Link, MorningCheckinRecord, Person, Programme
+from bot.store.repo._common import NotFoundError, StoreError
 from bot.store.repo.alerts import open_alerts
 from bot.store.repo.answers import load_day_records
-from bot.store.repo.people import require_person
-from bot.store.repo.programme import decisions_between, get_active_programme
+from bot.store.repo.programme import decisions_between
 from engine.models import DayRecord
 
 
@@ -46,11 +46,25 @@ def athlete_status(
     session: Session, *, athlete_id: int, today: dt.date, days: int = 14
 ) -> AthleteStatus:
     """Return the programme, the last ``days`` days of records and decisions, open alerts."""
-    person = require_person(session, person_id=athlete_id, role="athlete")
+    # The person and their current programme in one round trip.
+    found = session.exec(
+        select(Person, Programme)
+        .outerjoin(
+            Programme,
+            (col(Programme.athlete_id) == col(Person.id))
+            & col(Programme.status).in_(("active", "paused")),
+        )
+        .where(col(Person.id) == athlete_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"no person with id {athlete_id}")
+    person, programme = found
+    if person.role != "athlete":
+        raise StoreError(f"person {athlete_id} has role {person.role!r}, expected 'athlete'")
     since = today - dt.timedelta(days=days - 1)
     return AthleteStatus(
         person=person,
-        programme=get_active_programme(session, athlete_id=athlete_id),
+        programme=programme,
         recent_days=load_day_records(session, athlete_id=athlete_id, since=since, until=today),
         recent_decisions=decisions_between(
             session, athlete_id=athlete_id, since=since, until=today
