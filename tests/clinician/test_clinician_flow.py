@@ -343,3 +343,27 @@ async def test_a_second_alert_within_five_minutes_rewrites_the_queued_message(
     await w.escalate()
     latest = lee.last_bot_message.text or ""
     assert "New swelling" in latest and "Felt a pop" not in latest  # acknowledged ones left out
+
+
+async def test_every_linked_clinician_gets_the_alert_and_sees_who_acknowledged(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna")
+    anna = w.sandbox.user(ANNA, "Anna")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    olsen = await make_clinician(w, OTHER_CLINICIAN, "Olsen")
+    await link(w, lee, anna)
+    await link(w, olsen, anna)
+    w.raise_alert(anna_id, "same_day", "red_flag.calf_warm_red", "Calf warm and red")
+    await w.escalate()
+    for clinician in (lee, olsen):
+        assert "Calf warm and red" in (clinician.last_bot_message.text or "")
+    await lee.press("✅ Acknowledge")
+    await lee.wait_until(lambda ms: any("Acknowledged 1 alert(s)" in (m.text or "") for m in ms))
+    await olsen.press("✅ Acknowledge")
+    replies = await olsen.wait_until(lambda ms: any("Already" in (m.text or "") for m in ms))
+    assert any("Already acknowledged by Lee" in (m.text or "") for m in replies)
+    w.clock.advance(dt.timedelta(hours=2))
+    await w.escalate()
+    assert not any("Re-sent" in (m.text or "") for m in lee.bot_messages + olsen.bot_messages)
