@@ -138,11 +138,14 @@ def _require(session: Session, athlete_id: int) -> tuple[Programme, Protocol, In
 
 def state_at_start_of(
     session: Session, athlete_id: int, today: dt.date, now: dt.datetime
-) -> tuple[ProgrammeState, list[DayRecord], list[DayOutcome], Programme, Protocol, Injury]:
+) -> tuple[
+    ProgrammeState, list[DayRecord], list[DayOutcome], Programme, Protocol, Injury, Metrics | None
+]:
     """Fold the days between the snapshot and ``today`` into the state; save the snapshot.
 
     Returns the state at the start of today, the records of the window (≤ 28 days before
-    today, plus today's), the outcomes of the days folded now, and the programme context.
+    today, plus today's), the outcomes of the days folded now, and the programme context
+    (programme, protocol, injury, baseline).
     """
     programme, protocol, injury = _require(session, athlete_id)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id)
@@ -168,16 +171,15 @@ def state_at_start_of(
             now=now,
         )
     window.append(by_date.get(today) or DayRecord(date=today))
-    return state, window, folded, programme, protocol, injury
+    return state, window, folded, programme, protocol, injury, baseline
 
 
 def run_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> EngineRun:
     """Decide ``today`` from the stored history (check-in and session, if reported)."""
     assert person.id is not None
-    state, window, folded, programme, protocol, injury = state_at_start_of(
+    state, window, folded, programme, protocol, injury, baseline = state_at_start_of(
         session, person.id, today, now
     )
-    baseline = repo.latest_baseline(session, athlete_id=person.id)
     outcome, _ = decide_day(protocol, injury, baseline, state, window[-1], window[:-1])
     return EngineRun(outcome, programme, protocol, state, folded)
 
@@ -185,11 +187,9 @@ def run_today(session: Session, person: Person, today: dt.date, now: dt.datetime
 def status_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> StageStatus:
     """Return where the athlete stands in the current stage as of today."""
     assert person.id is not None
-    state, window, _, programme, protocol, injury = state_at_start_of(
+    state, window, _, _, protocol, injury, baseline = state_at_start_of(
         session, person.id, today, now
     )
-    del programme
-    baseline = repo.latest_baseline(session, athlete_id=person.id)
     return stage_status(protocol, injury, baseline, state, window[:-1], on=today)
 
 

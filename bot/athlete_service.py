@@ -127,24 +127,41 @@ def _id(person: Person) -> int:
     return person.id
 
 
-def context_for(session: Session, person: Person, today: dt.date) -> QuestionContext:
-    """Return what the questions depend on: injury, stage, stage checks, date, baseline."""
+def context_for(
+    session: Session, person: Person, today: dt.date, kind: str = ""
+) -> QuestionContext:
+    """Return what the questions depend on: injury, stage, stage checks, date, and for the
+    /baseline questionnaire the current baseline.
+
+    Computed once per transaction (the session's ``info``): one update asks for it several
+    times and nothing it holds changes while a questionnaire is being answered.
+    """
     athlete_id = _id(person)
+    memo_key = ("question_context", athlete_id, today, kind == "baseline")
+    cached = session.info.get(memo_key)
+    if isinstance(cached, QuestionContext):
+        return cached
     injury = repo.latest_injury(session, athlete_id=athlete_id)
     programme = repo.get_active_programme(session, athlete_id=athlete_id)
-    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
+    baseline = repo.latest_baseline(session, athlete_id=athlete_id) if kind == "baseline" else None
     checks: tuple[str, ...] = ()
     if programme is not None:
         protocol = protocol_for(session, programme)
         checks = stage_checks(protocol, programme.current_stage)
-    return QuestionContext(
+    ctx = QuestionContext(
         injury=injury.injury if injury else None,
         stage=programme.current_stage if programme else None,
         today=today,
         stage_checks=checks,
-        has_clinician=bool(repo.clinicians_of(session, athlete_id=athlete_id)),
         baseline=baseline.model_dump(exclude_none=True) if baseline else None,
     )
+    session.info[memo_key] = ctx
+    return ctx
+
+
+def has_clinician(session: Session, person: Person) -> bool:
+    """Whether a clinician is linked to the athlete."""
+    return bool(repo.clinicians_of(session, athlete_id=_id(person)))
 
 
 def _save(
@@ -160,9 +177,11 @@ def _save(
     also keep drafts and helper items (step-by-step metrics, confirmations), so the whole
     answer dict is written, after checking every dictionary key the store knows.
     """
-    for key, value in answers.items():
-        if progress.kind in ("morning", "session") and key in _model_keys(progress.kind):
-            repo.validate_answer(progress.kind, key, value)
+    if progress.kind in ("morning", "session"):
+        model_keys = _model_keys(progress.kind)
+        for key, value in answers.items():
+            if key in model_keys and progress.answers.get(key) != value:
+                repo.validate_answer(progress.kind, key, value)
     progress.answers = dict(answers)  # a new dict, so the JSON column sees the change
     progress.step = step
     progress.updated_at = now
@@ -170,9 +189,14 @@ def _save(
     session.flush()
 
 
-def _model_keys(kind: str) -> set[str]:
-    model = MorningCheckIn if kind == "morning" else SessionReport
-    return set(model.model_fields) - {"metrics", "checks"}
+_MODEL_KEYS = {
+    "morning": frozenset(MorningCheckIn.model_fields),
+    "session": frozenset(SessionReport.model_fields) - {"metrics", "checks"},
+}
+
+
+def _model_keys(kind: str) -> frozenset[str]:
+    return _MODEL_KEYS[kind]
 
 
 # --- rendering a step ---------------------------------------------------------------------
@@ -283,7 +307,7 @@ def begin(
         )
         if answers:
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
-    ctx = context_for(session, person, today)
+    ctx = context_for(session, person, today, kind)
     step = next_step(QUESTIONNAIRES[kind], progress.answers, ctx)
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
@@ -319,7 +343,7 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
         return Result(notice=texts.EXPIRED)
     q = QUESTIONNAIRES[progress.kind]
     today = local_today(person, env.now)
-    ctx = context_for(session, person, today)
+    ctx = context_for(session, person, today, progress.kind)
     step = next_step(q, progress.answers, ctx)
     if step is None or step.index != pressed.step:
         return Result(notice=texts.EXPIRED)
@@ -363,7 +387,7 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, local_today(person, env.now))
+    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
         return _complete(session, person, progress, ctx, env)
@@ -379,7 +403,7 @@ def location(session: Session, person: Person, lat: float, lon: float, env: Env)
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, local_today(person, env.now))
+    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None or step.question.kind != "timezone":
         return _again(progress, ctx, texts.NON_TEXT)
@@ -397,7 +421,7 @@ def other_content(session: Session, person: Person, env: Env) -> Result:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NON_TEXT + " " + texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, local_today(person, env.now))
+    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
     return _again(progress, ctx, texts.NON_TEXT)
 
 
@@ -406,7 +430,8 @@ def current_question(session: Session, person: Person, env: Env) -> Out | None:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return None
-    return render_question(progress, context_for(session, person, local_today(person, env.now)))
+    today = local_today(person, env.now)
+    return render_question(progress, context_for(session, person, today, progress.kind))
 
 
 def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: str) -> Result:
@@ -442,7 +467,7 @@ def answer(
     """Store one answer; then ask the next question or complete the questionnaire."""
     q = QUESTIONNAIRES[progress.kind]
     answers = apply_answer(q, progress.answers, question.key, value)
-    ctx = context_for(session, person, local_today(person, env.now))
+    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
     step = next_step(q, answers, ctx)
     _save(session, progress, answers, step.index if step else len(q.questions), env.now)
     echo = _answer_echo(question, label)
@@ -540,8 +565,7 @@ def _finish_onboarding(
         session, athlete_id, injury, injury_row.id, today, env.now
     )
     first = protocol.stage(programme.current_stage)
-    linked = bool(repo.clinicians_of(session, athlete_id=athlete_id))
-    gate = texts.GATE_WAITING if linked else texts.GATE_NO_CLINICIAN
+    gate = texts.GATE_WAITING if has_clinician(session, person) else texts.GATE_NO_CLINICIAN
     done = texts.ONBOARDING_DONE.format(
         stage=first.id,
         stage_title=first.name,
@@ -589,7 +613,7 @@ def _finish_morning(
     )
     run = run_today(session, person, progress.local_date, env.now)
     queued = apply_outcome(session, person, run, "morning", env.now, env.notify)
-    messages = texts.morning_result(run.outcome, person.timezone, ctx.has_clinician)
+    messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
     return Result([Out(m) for m in messages], queued=queued)
 
 

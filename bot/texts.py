@@ -385,10 +385,9 @@ def morning_result(outcome: Any, zone: str | None, has_clinician: bool) -> list[
         lines += ["", WHY, *_reason_lines(outcome.reasons)]
     if outcome.awaiting_clearance:
         lines += ["", GATE_WAITING]
-    messages = ["\n".join(lines)]
     if outcome.plan is not None:
-        messages.append(plan_text(outcome))
-    return messages
+        lines += ["", plan_text(outcome)]
+    return ["\n".join(lines)]
 
 
 def plan_text(outcome: Any) -> str:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -41,6 +41,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ATHLETE_GROUP = -2
 DEDUPE_GROUP = -3
+KNOWN_ATHLETES_KEY = "sprintback.known_athletes"
 # Commands other modules answer for athletes too (e.g. /link CODE from the invites module).
 PASS_THROUGH_COMMANDS = frozenset({"link"})
 
@@ -83,13 +84,28 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Awaitable[None]]:
             person = svc.find_athlete(session, user.id)
             if person is not None and person.role != "athlete":
                 return
-            result = flow(session, person, update, context, env_of(context))
+            known = _known_athletes(context)
+            if person is not None:
+                known.add(user.id)
+            env = env_of(context)
+            if not repo.mark_update_processed(session, update_id=update.update_id, now=env.now):
+                raise ApplicationHandlerStop  # a redelivery handled since the guard looked
+            result = flow(session, person, update, context, env)
         if result is None:
             return
+        if result.deleted:
+            known.discard(user.id)
         await deliver(update, context, result)
         raise ApplicationHandlerStop
 
     return handler
+
+
+def _known_athletes(context: Context) -> set[int]:
+    """Telegram ids seen as athletes in this process: their updates skip the role lookup of
+    the redelivery guard (``athlete_flow`` itself marks them processed)."""
+    known: set[int] = context.bot_data.setdefault(KNOWN_ATHLETES_KEY, set())
+    return known
 
 
 async def deliver(update: Update, context: Context, result: Result) -> None:
@@ -190,9 +206,19 @@ def _other(
 
 
 async def drop_redelivered(update: Update, context: Context) -> None:
-    """Stop an update whose id was already processed (Telegram redelivers after timeouts)."""
+    """Stop an update whose id was already processed (Telegram redelivers after timeouts).
+
+    An athlete's (or newcomer's) update is marked processed by ``athlete_flow`` in the
+    transaction that stores its effects, so a rolled-back update is handled again; a
+    clinician's or admin's update is marked here, before their handlers run.
+    """
     services = get_services(context)
-    if services.engine is None:
+    user = update.effective_user
+    if services.engine is None or user is None or user.id in _known_athletes(context):
+        return
+    with session_scope(services.engine, read_only=True) as session:
+        role = session.exec(select(Person.role).where(Person.telegram_user_id == user.id)).first()
+    if role is None or role == "athlete":
         return
     with session_scope(services.engine) as session:
         fresh = repo.mark_update_processed(
