@@ -229,7 +229,9 @@ def alert_keyboard(
     ``clinical`` is False for an admin recipient who is not a linked clinician: they only get
     Acknowledge, since clinical decisions stay with the athlete's clinicians.
     """
-    ids = (card.athlete_id, card.lead_alert_id, card.last_alert_id)
+    # The stage shown rides along: a decision taken on a stale view (a second press, a
+    # stage moved meanwhile) is refused instead of applied twice.
+    ids = (card.athlete_id, card.lead_alert_id, card.last_alert_id, card.stage or "-")
 
     def button(text: str, action: str) -> dict[str, Any]:
         return {"text": text, "callback_data": signer.sign(action, ids, recipient_telegram_id, now)}

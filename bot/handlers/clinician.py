@@ -74,6 +74,12 @@ HANDLER_GROUP = -1
 SIGNER_KEY = "callback_signer"
 PENDING_KEY = "clinician_pending_input"
 ESCALATION_INTERVAL = dt.timedelta(seconds=60)
+# Decisions that depend on the stage the clinician saw: refused once the stage has moved.
+STAGE_BOUND_ACTIONS = frozenset({"clear", "decline", "hold", "step_back"})
+STALE_TEXT = (
+    "The athlete's stage has changed since this message: nothing was done. "
+    "Open /athlete for the current state."
+)
 HISTORY_DAYS = 14
 
 
@@ -359,9 +365,10 @@ def _athlete_keyboard(
     athlete_id: int,
     gate: bool,
     alert_ids: tuple[int, int],
+    stage: str,
     now: dt.datetime,
 ) -> InlineKeyboardMarkup:
-    ids = (athlete_id, *alert_ids)
+    ids = (athlete_id, *alert_ids, stage)
 
     def button(text: str, action: str, when: dt.datetime) -> InlineKeyboardButton:
         return InlineKeyboardButton(
@@ -453,7 +460,15 @@ async def athlete_command(update: Update, context: Context) -> None:
         alert_ids = (alerts[0].id or 0, alerts[-1].id or 0) if alerts else (0, 0)
         clinical = may_act_on_athlete(caller, athlete.id, "hold").allowed
         keyboard = (
-            _athlete_keyboard(signer_of(context), caller, athlete.id, gate, alert_ids, now)
+            _athlete_keyboard(
+                signer_of(context),
+                caller,
+                athlete.id,
+                gate,
+                alert_ids,
+                programme.current_stage if programme else "-",
+                now,
+            )
             if clinical
             else None
         )
@@ -593,6 +608,7 @@ async def alert_button(update: Update, context: Context) -> None:
         press = signer_of(context).verify(query.data, query.from_user.id, now)
         athlete_id = press.int_id(0)
         ids = (press.int_id(1), press.int_id(2))
+        shown_stage = press.ids[3] if len(press.ids) > 3 else None
     except CallbackRejected as exc:
         await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
         return
@@ -625,11 +641,22 @@ async def alert_button(update: Update, context: Context) -> None:
         assert query.message is not None
         await context.bot.send_message(query.message.chat.id, prompt)
         return
+    if action in STAGE_BOUND_ACTIONS and not _stage_still(services, athlete_id, shown_stage):
+        await query.answer(STALE_TEXT, show_alert=True)
+        return
     reply = await _apply_button(context, caller, actor, athlete_id, action, ids, now)
     kick(context)
     await query.answer(reply[:190])
     assert query.message is not None
     await context.bot.send_message(query.message.chat.id, reply)
+
+
+def _stage_still(services: Services, athlete_id: int, shown_stage: str | None) -> bool:
+    """Tell whether the athlete is still at the stage the pressed message showed."""
+    with session_scope(services.engine, read_only=True) as session:
+        programme = current_programme(session, athlete_id)
+    current = programme.current_stage if programme is not None else "-"
+    return shown_stage is not None and shown_stage == current
 
 
 async def _apply_button(

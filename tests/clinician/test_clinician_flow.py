@@ -367,3 +367,23 @@ async def test_every_linked_clinician_gets_the_alert_and_sees_who_acknowledged(
     w.clock.advance(dt.timedelta(hours=2))
     await w.escalate()
     assert not any("Re-sent" in (m.text or "") for m in lee.bot_messages + olsen.bot_messages)
+
+
+async def test_a_second_press_of_step_back_is_not_applied_twice(world: WorldFactory) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna", stage="H3")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    await link(w, lee, w.sandbox.user(ANNA, "Anna"))
+    w.raise_alert(anna_id, "within_24h", "H3r1", "Pain 3/10 at 85 % Vmax")
+    await w.escalate()
+    alert = lee.last_bot_message
+    await lee.press("↩️ Step back", alert)
+    await lee.wait_until(lambda ms: any("stepped back H3 → H2" in (m.text or "") for m in ms))
+    await lee.press("↩️ Step back", alert)
+    await lee.expect_no_reply(timeout=3)
+    answer = lee.last_callback_answer
+    assert answer is not None and answer.show_alert
+    assert "stage has changed since this message" in (answer.text or "")
+    with session_scope(w.engine, read_only=True) as session:
+        programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
+        assert programme.current_stage == "H2"
