@@ -442,11 +442,15 @@ def _stage_index(protocol: Protocol) -> dict[str, int]:
 
 
 def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """Return (path, problem) for duplicate ids and references to stages that do not exist."""
+    """Return (path, problem) for duplicate ids and references to stages that do not exist.
+
+    Only well-typed values are checked here; a wrong type is reported by the schema itself.
+    """
     stages = data.get("stages")
     if not isinstance(stages, list):
         return []
-    ids = [str(s.get("id")) for s in stages if isinstance(s, dict)]
+    dicts = [s for s in stages if isinstance(s, dict)]
+    ids = [s["id"] for s in dicts if isinstance(s.get("id"), str)]
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
     for sid in ids:
@@ -457,14 +461,14 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         seen.add(sid)
     for ref_name in ("full_training_stage", "early_signoff_stage"):
         ref = data.get(ref_name)
-        if ref is not None and ref not in seen:
+        if isinstance(ref, str) and ref not in seen:
             problems.append(
                 (ref_name, f"{ref!r} is not a stage of this protocol: expected one of {ids}")
             )
-    for i, s in enumerate(st for st in stages if isinstance(st, dict)):
+    for s in dicts:
         sid = str(s.get("id"))
         ref = s.get("step_back_to")
-        if ref is not None:
+        if isinstance(ref, str):
             if ref not in seen:
                 problems.append(
                     (
@@ -472,22 +476,25 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                         f"{ref!r} is not a stage: expected one of {ids}",
                     )
                 )
-            elif ids.index(ref) >= i:
+            elif sid in seen and ids.index(ref) >= ids.index(sid):
                 problems.append(
                     (f"stages[{sid}].step_back_to", f"{ref!r} must be an earlier stage than {sid}")
                 )
         crit: list[str] = []
         for key in ("exit_criteria", "regression_triggers"):
-            for j, c in enumerate(s.get(key) or []):
+            items = s.get(key)
+            for j, c in enumerate(items if isinstance(items, list) else []):
                 cid = c.get("id") if isinstance(c, dict) else None
-                if cid is not None and cid in crit:
+                if not isinstance(cid, str):
+                    continue
+                if cid in crit:
                     problems.append(
                         (
                             f"stages[{sid}].{key}[{j}].id",
                             f"duplicate criterion id {cid!r} in stage {sid}",
                         )
                     )
-                crit.append(str(cid))
+                crit.append(cid)
     return problems
 
 

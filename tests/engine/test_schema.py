@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.protocol_files import PROTOCOL_DIR, available, load_protocol, parse_text, read_data
 from engine.schema import ProtocolError, parse_protocol, protocol_to_data, set_value
 
 
-def _raw(name: str) -> dict[str, Any]:
+@cache
+def _read(name: str) -> dict[str, Any]:
     data = read_data(PROTOCOL_DIR / f"{name}.yaml")
     assert isinstance(data, dict)
     return data
+
+
+def _raw(name: str) -> dict[str, Any]:
+    """A fresh copy of a shipped protocol's raw data (read once)."""
+    return copy.deepcopy(_read(name))
 
 
 def _walk_thresholds(node: Any, path: str = "") -> list[tuple[str, Any]]:
@@ -251,3 +260,80 @@ def test_protocol_files_resolve_names_and_paths(tmp_path: Path) -> None:
 def test_red_flag_tiers_cannot_be_made_laxer_than_reference_5(edit: Any, message: str) -> None:
     with pytest.raises(ProtocolError, match=message):
         parse_protocol(_mutate(edit), source="x.yaml")
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 500),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=3),
+    st.just({"x": [1]}),
+    st.just(["H1"]),
+    st.just({"H1": None}),
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+_HAM_PATHS = _paths(_raw("hamstring"))
+# Reference fields are few among ~1,000 paths: list them again so they are tried often.
+_REF_PATHS = [
+    p
+    for p in _HAM_PATHS
+    if p[-1]
+    in ("id", "step_back_to", "full_training_stage", "early_signoff_stage", "stages", "item", "op")
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "junk"),
+    [("full_training_stage", ["H1"]), ("early_signoff_stage", {"a": 1}), ("stages", "H0")],
+)
+def test_wrong_types_in_references_are_messages(key: str, junk: Any) -> None:
+    data = copy.deepcopy(_raw("hamstring"))
+    data[key] = junk
+    with pytest.raises(ProtocolError, match=f"x.yaml: {key}"):
+        parse_protocol(data, source="x.yaml")
+    data = copy.deepcopy(_raw("hamstring"))
+    data["stages"][2]["step_back_to"] = ["H1"]
+    data["stages"][3]["exit_criteria"][0]["id"] = {"a": 1}
+    with pytest.raises(ProtocolError, match=r"stages\[H2\]\.step_back_to"):
+        parse_protocol(data, source="x.yaml")
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_HAM_PATHS) | st.sampled_from(_REF_PATHS), _JUNK),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_corruption_gives_protocol_error_never_a_crash(
+    edits: list[tuple[tuple[Any, ...], Any]],
+) -> None:
+    data = copy.deepcopy(_raw("hamstring"))
+    for path, junk in edits:
+        node: Any = data
+        try:
+            for part in path[:-1]:
+                node = node[part]
+            node[path[-1]] = junk
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        parse_protocol(data, source="fuzz.yaml")
+    except ProtocolError as exc:
+        assert exc.problems
+        assert all(line.startswith("fuzz.yaml: ") for line in exc.problems)
