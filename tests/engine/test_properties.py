@@ -170,6 +170,9 @@ def histories(draw: st.DrawFn) -> list[DayRecord]:
         if draw(st.integers(0, good * 3)) == 0:
             continue
         actions: list[dict[str, str]] = [{"kind": "clear"}] if draw(st.integers(0, 5)) == 0 else []
+        if draw(st.integers(0, 14)) == 0:
+            kind = draw(st.sampled_from(["decline", "hold", "step_back", "pause", "resume"]))
+            actions.append({"kind": kind})
         if i == 0 and first != "H0":
             # Start some histories later in the programme (a clinician-set stage) so every
             # gate is exercised; the letter is swapped for calf protocols in _run.
@@ -182,6 +185,7 @@ def histories(draw: st.DrawFn) -> list[DayRecord]:
                     "session": None if disciplined and i % 2 else draw(sessions(good)),
                     "clinician_actions": actions,
                     "clearance": draw(st.integers(0, 4)) == 0,
+                    "paused": draw(st.integers(0, 29)) == 0,
                 }
             )
         )

@@ -312,7 +312,7 @@ def test_wrong_types_in_references_are_messages(key: str, junk: Any) -> None:
         parse_protocol(data, source="x.yaml")
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(
     st.lists(
         st.tuples(st.sampled_from(_HAM_PATHS) | st.sampled_from(_REF_PATHS), _JUNK),
