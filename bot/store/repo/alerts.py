@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.store.models import SEVERITIES, AlertRecord
@@ -80,12 +81,24 @@ def mark_alert_escalated(session: Session, *, alert_id: int, now: dt.datetime) -
     return row
 
 
+_OPEN_FOR_ATHLETE = (
+    select(AlertRecord)
+    .where(
+        col(AlertRecord.acknowledged_at).is_(None),
+        AlertRecord.athlete_id == bindparam("athlete_id"),
+    )
+    .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+)
+
+
 def open_alerts(
     session: Session, *, athlete_id: int | None = None, severity: str | None = None
 ) -> list[AlertRecord]:
     """Return unacknowledged alerts (of an athlete / severity), oldest first."""
     if severity is not None and severity not in SEVERITIES:
         raise StoreError(f"unknown severity {severity!r}: expected one of {', '.join(SEVERITIES)}")
+    if athlete_id is not None and severity is None:
+        return list(session.exec(_OPEN_FOR_ATHLETE, params={"athlete_id": athlete_id}))
     query = select(AlertRecord).where(col(AlertRecord.acknowledged_at).is_(None))
     if athlete_id is not None:
         query = query.where(AlertRecord.athlete_id == athlete_id)

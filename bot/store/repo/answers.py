@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import case, literal, union_all
+from sqlalchemy import BindParameter, bindparam, case, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -332,7 +332,9 @@ def load_day_records(
     morning: dict[dt.date, MorningCheckIn] = {}
     sessions: dict[dt.date, SessionReport] = {}
     checks: dict[dt.date, Checks] = {}
-    for source, local_date, answers in session.exec(_answers_between(athlete_id, since, until)):
+    window = {"athlete_id": athlete_id, "since": since, "until": until}
+    connection = session.connection()
+    for source, local_date, answers in connection.execute(ANSWERS_BETWEEN, window):
         if source == "morning":
             morning[local_date] = MorningCheckIn.model_validate(answers)
         elif source == "session":
@@ -343,9 +345,7 @@ def load_day_records(
     cleared: set[dt.date] = set()
     paused_at_start = False
     pause_changes: dict[dt.date, bool] = {}
-    for local_date, at, kind, stage, note in session.exec(
-        _clinician_actions_between(athlete_id, since, until)
-    ):
+    for local_date, at, kind, stage, note in connection.execute(CLINICIAN_ACTIONS_BETWEEN, window):
         if local_date < since:  # an earlier pause or resume: the state on ``since``
             paused_at_start = kind == "pause"
             continue
@@ -378,28 +378,30 @@ def load_day_records(
     return records
 
 
-def _answers_between(athlete_id: int, since: dt.date, until: dt.date) -> Any:
-    """One query for the morning, session and checks answers of a date range."""
-    parts = [
+# The hot queries are built once, with bound parameters: building SQLAlchemy statements
+# costs more than running these small indexed lookups.
+_ATHLETE: BindParameter[int] = bindparam("athlete_id")
+_SINCE: BindParameter[dt.date] = bindparam("since")
+_UNTIL: BindParameter[dt.date] = bindparam("until")
+
+ANSWERS_BETWEEN = union_all(
+    *(
         select(literal(kind).label("kind"), table.local_date, table.answers).where(  # type: ignore[call-overload]
-            table.athlete_id == athlete_id,
-            col(table.local_date) >= since,
-            col(table.local_date) <= until,
+            table.athlete_id == _ATHLETE,
+            col(table.local_date) >= _SINCE,
+            col(table.local_date) <= _UNTIL,
         )
         for kind, table in (
             ("morning", MorningCheckinRecord),
             ("session", SessionReportRecord),
             ("checks", ChecksRecord),
         )
-    ]
-    return union_all(*parts)
+    )
+)
+"""Morning, session and checks answers of one athlete in a date range, in one query."""
 
 
-def _clinician_actions_between(athlete_id: int, since: dt.date, until: dt.date) -> Any:
-    """One query for the clearances and clinician actions of a date range, in time order.
-
-    Earlier pauses and resumes come too, so the caller knows whether ``since`` is paused.
-    """
+def _clinician_actions_query() -> Any:
     clearances = select(  # type: ignore[call-overload]
         Clearance.local_date,
         Clearance.at,
@@ -407,9 +409,9 @@ def _clinician_actions_between(athlete_id: int, since: dt.date, until: dt.date) 
         Clearance.stage,
         Clearance.note,
     ).where(
-        Clearance.athlete_id == athlete_id,
-        col(Clearance.local_date) >= since,
-        col(Clearance.local_date) <= until,
+        Clearance.athlete_id == _ATHLETE,
+        col(Clearance.local_date) >= _SINCE,
+        col(Clearance.local_date) <= _UNTIL,
     )
     orders = select(  # type: ignore[call-overload]
         ClinicianActionRecord.local_date,
@@ -418,10 +420,15 @@ def _clinician_actions_between(athlete_id: int, since: dt.date, until: dt.date) 
         ClinicianActionRecord.stage,
         ClinicianActionRecord.note,
     ).where(
-        ClinicianActionRecord.athlete_id == athlete_id,
-        col(ClinicianActionRecord.local_date) <= until,
-        (col(ClinicianActionRecord.local_date) >= since)
+        ClinicianActionRecord.athlete_id == _ATHLETE,
+        col(ClinicianActionRecord.local_date) <= _UNTIL,
+        (col(ClinicianActionRecord.local_date) >= _SINCE)
         | col(ClinicianActionRecord.kind).in_(("pause", "resume")),
     )
     both = union_all(clearances, orders).subquery()
     return sa_select(both).order_by(both.c.local_date, both.c.at)
+
+
+CLINICIAN_ACTIONS_BETWEEN = _clinician_actions_query()
+"""Clearances and clinician actions of a date range in time order, in one query; earlier
+pauses and resumes come too, so the caller knows whether the first day is paused."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -42,20 +43,23 @@ class AthleteSummary:
     open_alert_count: int
 
 
+_PERSON_AND_PROGRAMME = (
+    select(Person, Programme)
+    .outerjoin(
+        Programme,
+        (col(Programme.athlete_id) == col(Person.id))
+        & col(Programme.status).in_(("active", "paused")),
+    )
+    .where(col(Person.id) == bindparam("athlete_id"))
+)
+
+
 def athlete_status(
     session: Session, *, athlete_id: int, today: dt.date, days: int = 14
 ) -> AthleteStatus:
     """Return the programme, the last ``days`` days of records and decisions, open alerts."""
     # The person and their current programme in one round trip.
-    found = session.exec(
-        select(Person, Programme)
-        .outerjoin(
-            Programme,
-            (col(Programme.athlete_id) == col(Person.id))
-            & col(Programme.status).in_(("active", "paused")),
-        )
-        .where(col(Person.id) == athlete_id)
-    ).first()
+    found = session.exec(_PERSON_AND_PROGRAMME, params={"athlete_id": athlete_id}).first()
     if found is None:
         raise NotFoundError(f"no person with id {athlete_id}")
     person, programme = found
@@ -73,8 +77,8 @@ def athlete_status(
     )
 
 
-def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSummary]:
-    """Return the clinician's linked athletes with stage, last check-in and open alerts, by name."""
+def _clinician_athletes_query() -> Any:
+    """A clinician's athletes with current stage, last check-in date and open alert count."""
     last_checkin = (
         select(func.max(MorningCheckinRecord.local_date))
         .where(MorningCheckinRecord.athlete_id == Person.id)
@@ -87,7 +91,7 @@ def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSu
         .correlate(Person)
         .scalar_subquery()
     )
-    query = (
+    return (
         sa_select(
             col(Person.id),
             col(Person.display_name),
@@ -105,9 +109,16 @@ def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSu
             (col(Programme.athlete_id) == col(Person.id))
             & col(Programme.status).in_(("active", "paused")),
         )
-        .where(col(Link.clinician_id) == clinician_id)
+        .where(col(Link.clinician_id) == bindparam("clinician_id"))
         .order_by(col(Person.display_name), col(Person.id))
     )
+
+
+_CLINICIAN_ATHLETES = _clinician_athletes_query()
+
+
+def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSummary]:
+    """Return the clinician's linked athletes with stage, last check-in and open alerts, by name."""
     return [
         AthleteSummary(
             athlete_id=row[0],
@@ -119,5 +130,5 @@ def clinician_athletes(session: Session, *, clinician_id: int) -> list[AthleteSu
             last_checkin_date=row[6],
             open_alert_count=int(row[7] or 0),
         )
-        for row in session.connection().execute(query)
+        for row in session.connection().execute(_CLINICIAN_ATHLETES, {"clinician_id": clinician_id})
     ]

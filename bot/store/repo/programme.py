@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
@@ -255,6 +256,18 @@ def record_decision(
     return row
 
 
+_DECISIONS_BETWEEN = (
+    select(Decision)
+    .where(
+        Decision.athlete_id == bindparam("athlete_id"),
+        col(Decision.local_date) >= bindparam("since"),
+        col(Decision.local_date) <= bindparam("until"),
+    )
+    .order_by(col(Decision.local_date), col(Decision.id))
+)
+_DECISIONS_OF_KIND_BETWEEN = _DECISIONS_BETWEEN.where(Decision.kind == bindparam("kind"))
+
+
 def decisions_between(
     session: Session,
     *,
@@ -264,14 +277,10 @@ def decisions_between(
     kind: DecisionKind | None = None,
 ) -> list[Decision]:
     """Return the athlete's decisions dated in [since, until], oldest first."""
-    query = select(Decision).where(
-        Decision.athlete_id == athlete_id,
-        col(Decision.local_date) >= since,
-        col(Decision.local_date) <= until,
-    )
-    if kind is not None:
-        query = query.where(Decision.kind == kind)
-    return list(session.exec(query.order_by(col(Decision.local_date), col(Decision.id))))
+    params: dict[str, Any] = {"athlete_id": athlete_id, "since": since, "until": until}
+    if kind is None:
+        return list(session.exec(_DECISIONS_BETWEEN, params=params))
+    return list(session.exec(_DECISIONS_OF_KIND_BETWEEN, params={**params, "kind": kind}))
 
 
 def record_clearance(
