@@ -25,7 +25,10 @@ def register(subparsers: Any) -> None:
     up.add_argument("revision", nargs="?", default="head")
     down = actions.add_parser("downgrade", help="revert migrations down to REV ('base' = empty)")
     down.add_argument("revision")
-    actions.add_parser("current", help="print the schema revision of the database")
+    current = actions.add_parser("current", help="print the schema revision of the database")
+    for action in (up, down, current):
+        # Also accepted after the action; SUPPRESS keeps a value given before it.
+        action.add_argument("--database-url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.set_defaults(func=_run, db_parser=parser)
 
 

@@ -109,7 +109,7 @@ def test_cli_upgrade_current_downgrade(
     assert "upgraded to head" in capsys.readouterr().out
     assert cli_main(["db", "--database-url", empty_db_url, "current"]) == 0
     assert f"current: {head}; code expects: {head}" in capsys.readouterr().out
-    assert cli_main(["db", "--database-url", empty_db_url, "downgrade", "base"]) == 0
+    assert cli_main(["db", "downgrade", "base", "--database-url", empty_db_url]) == 0
     assert _tables(empty_db_url) == set()
 
 
