@@ -511,7 +511,7 @@ def decide_day(
     acc.alerts += mr.alerts
     acc.instructions += mr.instructions
     red_flag = mr.level == "stop"
-    st = _morning_streaks(protocol, st, mr, day, acc)
+    st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today)
     if red_flag:
         decision = "stop"
         st = st.model_copy(update={"suspended": True})
@@ -616,7 +616,7 @@ def decide_day(
         st, decision = _apply_triggers(protocol, st, on, fired, decision, acc)
 
     # 7. Escalations over time.
-    st = _escalations(protocol, st, on, decision, acc)
+    st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if (
         decision == "progress"
         and st.stage == protocol.full_training_stage
@@ -712,13 +712,20 @@ def _clinician(
 
 
 def _morning_streaks(
-    protocol: Protocol, st: ProgrammeState, mr: MorningResult, day: DayRecord, acc: _Acc
+    protocol: Protocol,
+    st: ProgrammeState,
+    mr: MorningResult,
+    day: DayRecord,
+    acc: _Acc,
+    *,
+    paused: bool,
 ) -> ProgrammeState:
     esc = protocol.rules.escalation
     m = day.morning
     rest_streak = st.rest_streak + 1 if mr.step_back_candidate else 0
     low_conf = st.low_conf_streak + 1 if mr.psych_flag else 0
-    missed = st.missed_streak + 1 if m is None else 0
+    # A paused programme sends no prompts, so a day without a check-in is not "missed".
+    missed = st.missed_streak + 1 if m is None and not paused else 0
     samples = st.symptom_samples
     if (
         mr.readiness == "go"
@@ -1137,12 +1144,19 @@ def _apply_triggers(
 
 
 def _escalations(
-    protocol: Protocol, st: ProgrammeState, on: dt.date, decision: DecisionKind, acc: _Acc
+    protocol: Protocol,
+    st: ProgrammeState,
+    on: dt.date,
+    decision: DecisionKind,
+    acc: _Acc,
+    *,
+    paused: bool,
 ) -> ProgrammeState:
     esc = protocol.rules.escalation
-    if decision == "progress" or protocol.next_stage(st.stage) is None:
+    if decision == "progress" or paused or protocol.next_stage(st.stage) is None:
         return st
-    since = max(st.last_progress, st.stage_entered)
+    # Counted from the last progression: a step-back is not progress (reference §4.4).
+    since = st.last_progress
     idle = (on - since).days
     alerted = st.no_progress_alerted
     if idle >= esc.no_progress_days.value and (

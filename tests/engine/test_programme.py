@@ -463,3 +463,20 @@ def test_a_session_on_a_rest_day_is_recorded_but_does_not_count() -> None:
     assert "session.against_plan" in rules(out)
     assert st.qualifying_sessions == 0 and st.sessions_in_stage == 4
     assert st.last_session is not None and not st.last_session.counts_for_progress
+
+
+def test_no_progress_counts_from_the_last_progression_even_across_step_backs() -> None:
+    st = ready(stage_entered=day(0), last_progress=day(0), qualifying_sessions=0)
+    _, st = decide(st, rec(6, clinician_actions=[ClinicianAction(kind="step_back")]))
+    flagged = []
+    for n in range(7, 16):
+        out, st = decide(st, rec(n))
+        flagged += [o for o in [out] if any(a.rule == "escalate.no_progress" for a in o.alerts)]
+    assert [o.date for o in flagged] == [day(14)]
+
+
+def test_a_paused_programme_raises_no_missed_day_or_no_progress_alerts() -> None:
+    days = [rec(0, clinician_actions=[ClinicianAction(kind="pause")])]
+    tl = replay(HAM, HAM_INJURY, BASELINE, days, start=day(0), until=day(20))
+    assert all(d.alerts == [] for d in tl.days)
+    assert all(d.decision == "hold" and d.plan is None for d in tl.days)
