@@ -394,7 +394,8 @@ def plan_text(outcome: Any) -> str:
     """Return today's session: drills, reps, distances, target times, rest and notes."""
     if outcome.plan is None:
         return NO_DATA
-    return PLAN_TITLE.format(stage=outcome.plan.stage) + "\n" + outcome.plan.text()
+    body: str = outcome.plan.text()
+    return PLAN_TITLE.format(stage=outcome.plan.stage) + "\n" + body
 
 
 def session_result(outcome: Any, stage_name: str) -> str:

@@ -75,7 +75,8 @@ def _cancel(
 
 
 async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Show the athlete commands in every private chat (clinicians get their own scope)."""
+    """Show the athlete commands in every private chat; clinicians and admins get a per-chat
+    menu of their own over it (set by the invites module)."""
     await application.bot.set_my_commands(
         [BotCommand(name, description) for name, description in ATHLETE_COMMANDS],
         scope=BotCommandScopeAllPrivateChats(),

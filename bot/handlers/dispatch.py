@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sqlmodel import Session, select
@@ -67,7 +67,7 @@ def env_of_prompt(ctx: Any) -> Env:
     return Env(now=ctx.now, notify=lambda session, athlete_id, now: 0)
 
 
-def athlete_flow(flow: Flow) -> Callable[[Update, Context], Awaitable[None]]:
+def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """Run ``flow`` in one transaction for athletes (and people not yet registered).
 
     Clinicians and admins pass through to their own handlers; ``flow`` returning None also

@@ -127,3 +127,23 @@ async def test_delete_needs_two_confirmations_and_tells_the_clinician(
     await w.deliver()
     assert any("deleted their account" in (m.text or "") for m in clinician.bot_messages)
     assert w.read(lambda s: s.exec(select(Person).where(Person.role == "athlete")).all()) == []
+
+
+async def test_athletes_see_the_athlete_menu(world: Callable[[], Awaitable[World]]) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    assert alex.user.commands == [
+        "checkin",
+        "done",
+        "plan",
+        "status",
+        "history",
+        "baseline",
+        "settings",
+        "pause",
+        "resume",
+        "export",
+        "delete",
+        "cancel",
+        "help",
+    ]
