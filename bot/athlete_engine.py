@@ -150,6 +150,11 @@ def state_at_start_of(
     programme, protocol, injury = _require(session, athlete_id)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id)
     as_of, state = _load_snapshot(programme, protocol)
+    if as_of >= today:
+        # The local date went back (a move west across time zones): the snapshot already
+        # holds "today", so re-derive from the start of the programme.
+        as_of = programme.start_date - dt.timedelta(days=1)
+        state = initial_state(protocol, programme.start_date)
     since = min(as_of + dt.timedelta(days=1), today) - dt.timedelta(days=RECENT_DAYS)
     records = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
     by_date = {r.date: r for r in records}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
@@ -121,3 +122,32 @@ async def test_partial_check_in_resumes_after_cancel_and_keeps_answers(
     assert progress.answers == {"red_flags": [], "pain_rest": 2}
     replies = await alex.say("/checkin")
     assert "(3/10)" in (replies[-1].text or "") and "test" in (replies[-1].text or "")
+
+
+async def test_days_without_a_check_in_are_folded_in_and_decided_once(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.morning()
+    w.clock.advance(dt.timedelta(days=2))  # Tuesday: no check-in; Wednesday: check-in
+    await alex.morning()
+    rows = w.read(
+        lambda s: [
+            (d.local_date.isoformat(), d.kind)
+            for d in s.exec(select(Decision).order_by(Decision.local_date, Decision.id))
+        ]
+    )
+    assert rows == [
+        ("2026-03-02", "morning"),
+        ("2026-03-02", "daily"),  # decided when folded in, as the check-in had no session
+        ("2026-03-03", "daily"),  # the missed day: a hold
+        ("2026-03-04", "morning"),
+    ]
+    missed = w.read(
+        lambda s: s.exec(select(Decision).where(Decision.local_date == dt.date(2026, 3, 3))).one()
+    )
+    assert missed.outcome == "hold" and missed.decision["readiness"] == "missing"
+    await alex.say("/status")  # reading the status folds nothing twice
+    assert len(w.read(lambda s: s.exec(select(Decision)).all())) == 4
