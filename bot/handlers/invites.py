@@ -13,11 +13,19 @@ Every use, refusal and failure is audited.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
 from sqlmodel import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -28,6 +36,7 @@ from telegram.ext import (
 )
 
 from bot.access import may
+from bot.app import add_startup_hook
 from bot.callback_auth import CallbackRejected
 from bot.handlers.clinician import (
     HANDLER_GROUP,
@@ -36,13 +45,19 @@ from bot.handlers.clinician import (
     refuse,
     signer_of,
 )
-from bot.services import get_services
+from bot.services import SERVICES_KEY, get_services
 from bot.store.db import session_scope
 from bot.store.models import Invite, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.links import InviteError, create_invite, redeem_invite
-from bot.store.repo.people import create_person, get_person_by_telegram_id, record_consent
+from bot.store.repo.people import (
+    create_person,
+    get_person_by_telegram_id,
+    list_people,
+    record_consent,
+)
 
+_LOGGER = logging.getLogger(__name__)
 CLINICIAN_CODE_PREFIX = "clin_"
 INVITE_TTL = dt.timedelta(days=7)
 CONSENT_KIND = "share_with_clinician"
@@ -59,6 +74,64 @@ FAILURE_TEXT = {
 }
 
 Context = ContextTypes.DEFAULT_TYPE
+
+CLINICIAN_COMMANDS = (
+    ("athletes", "Your athletes, most urgent first"),
+    ("athlete", "One athlete: status, 14 days, alerts, actions"),
+    ("invite", "Invite an athlete"),
+    ("note", "Add a note: /note <number> <text>"),
+    ("hold", "Hold: /hold <number> [reason]"),
+    ("stepback", "Step back: /stepback <number> <reason>"),
+    ("stage", "Set the stage: /stage <number> <STAGE> <reason>"),
+    ("clear", "Clear a sign-off gate: /clear <number> [note]"),
+    ("decline", "Decline a sign-off: /decline <number> <reason>"),
+    ("pause", "Pause a programme: /pause <number> <reason>"),
+    ("resume", "Resume a programme: /resume <number> <reason>"),
+    ("cancel", "Cancel a message or note being written"),
+)
+ADMIN_COMMANDS = (
+    ("invite_clinician", "Invite a clinician (one-time link)"),
+    ("protocols", "Protocols, versions, athletes on them"),
+    ("protocol", "show | set | dryrun | history | rollback"),
+    ("athletes", "Every athlete"),
+    ("athlete", "One athlete's status"),
+)
+
+
+def menu_for(role: str, is_admin: bool) -> list[BotCommand]:
+    """Return the command menu of a clinician and/or admin."""
+    entries: list[tuple[str, str]] = []
+    if role == "clinician":
+        entries.extend(CLINICIAN_COMMANDS)
+    if is_admin:
+        entries.extend(e for e in ADMIN_COMMANDS if e[0] not in {n for n, _ in entries})
+    return [BotCommand(name, description) for name, description in entries]
+
+
+async def set_menu(bot: Any, chat_id: int, role: str, is_admin: bool) -> None:
+    """Show ``chat_id`` the commands of its role (a per-chat scope over the athlete menu)."""
+    commands = menu_for(role, is_admin)
+    if commands:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+
+
+async def set_role_menus(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """At start-up: give every clinician and admin their command menu."""
+    services = application.bot_data[SERVICES_KEY]
+    if services.engine is None:
+        return
+    admins = set(services.settings.admin_telegram_ids)
+    with session_scope(services.engine, read_only=True) as session:
+        people = [
+            (p.chat_id or p.telegram_user_id, p.role, p.telegram_user_id in admins)
+            for p in list_people(session)
+            if p.role in ("clinician", "admin") or p.telegram_user_id in admins
+        ]
+    for chat_id, role, is_admin in people:
+        try:
+            await set_menu(application.bot, chat_id, role, is_admin)
+        except TelegramError as exc:  # a chat the bot cannot reach must not stop start-up
+            _LOGGER.warning("could not set the command menu of chat %s: %s", chat_id, exc)
 
 
 def _deep_link(username: str | None, code: str) -> str:
@@ -144,10 +217,37 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
         _audit_failure(services, user.id, exc.reason, "clinician")
         await update.effective_message.reply_text(FAILURE_TEXT[exc.reason])
         raise ApplicationHandlerStop from None
+    await set_menu(
+        context.bot,
+        update.effective_chat.id if update.effective_chat else user.id,
+        "clinician",
+        user.id in get_services(context).settings.admin_telegram_ids,
+    )
     await update.effective_message.reply_text(
         "Welcome! You are now a clinician on Sprintback.\n"
         "/invite – invite an athlete\n/athletes – your athletes\n/athlete <number> – details"
     )
+    raise ApplicationHandlerStop
+
+
+def staff_help(role: str, is_admin: bool) -> str:
+    """Return the help text of a clinician and/or admin."""
+    lines = ["Sprintback for clinicians and admins."]
+    lines.extend(f"/{c.command} – {c.description}" for c in menu_for(role, is_admin))
+    return "\n".join(lines)
+
+
+async def start_staff(update: Update, context: Context) -> None:
+    """/start or /help from a clinician or admin: their menu and help (athletes pass by)."""
+    services = get_services(context)
+    with session_scope(services.engine, read_only=True) as session:
+        caller, person = caller_context(session, update, services)
+    if not (caller.is_clinician or caller.is_admin):
+        return
+    assert update.effective_message is not None and update.effective_chat is not None
+    role = person.role if person is not None else "admin"
+    await set_menu(context.bot, update.effective_chat.id, role, caller.is_admin)
+    await update.effective_message.reply_text(staff_help(role, caller.is_admin))
     raise ApplicationHandlerStop
 
 
@@ -321,7 +421,9 @@ async def link_answer(update: Update, context: Context) -> None:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the invite and link handlers (the clinician deep link runs before onboarding)."""
+    """Add the invite and link handlers (the clinician deep link runs before onboarding) and
+    the start-up hook that sets the clinicians' and admins' command menus."""
+    add_startup_hook(application, set_role_menus)
     application.add_handler(
         CommandHandler(
             "start",
@@ -330,6 +432,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ),
         group=HANDLER_GROUP - 1,
     )
+    application.add_handler(CommandHandler(["start", "help"], start_staff), group=HANDLER_GROUP)
     application.add_handler(
         CommandHandler("invite_clinician", invite_clinician), group=HANDLER_GROUP
     )

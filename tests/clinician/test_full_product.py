@@ -37,6 +37,10 @@ async def test_whole_product_with_several_users(
     invite = re.search(r"start=(clin_\S+)", await say(admin, "/invite_clinician"))
     assert invite
     assert "You are now a clinician" in await say(lee, f"/start {invite.group(1)}")
+    assert {"athletes", "athlete", "invite", "stepback"} <= set(lee.commands)
+    assert "/protocol" in await say(admin, "/start")
+    assert {"invite_clinician", "protocols", "protocol"} <= set(admin.commands)
+    assert "athletes" not in set(w.phone(4242, "Newcomer").user.commands)
 
     codes = []
     for _ in range(2):
