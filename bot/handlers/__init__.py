@@ -18,8 +18,8 @@ from telegram.ext import Application
 
 _LOGGER = logging.getLogger(__name__)
 
-# The planned feature modules, in registration order. A module that does not exist yet is
-# skipped (with a warning) so that features can land one by one.
+# The feature modules, in registration order (dispatch last: its catch-all handlers must come
+# after every athlete command of the same group). A missing module is skipped with a warning.
 HANDLER_MODULES: tuple[str, ...] = (
     "onboarding",
     "checkin",
@@ -27,7 +27,6 @@ HANDLER_MODULES: tuple[str, ...] = (
     "clinician",
     "admin",
     "invites",
-    "commands",
     "athlete_commands",
     "dispatch",
 )
