@@ -95,11 +95,15 @@ async def _stop(app: AnyApp) -> None:
     await app.shutdown()
 
 
-async def _timed(user: Any, text: str) -> float:
-    started = time.perf_counter()
+CPU: dict[str, list[float]] = {"echo": [], "answers": [], "completing": []}
+
+
+async def _timed(user: Any, text: str) -> tuple[float, float]:
+    """Return (wall ms, process CPU ms) of one round trip: bot, sandbox and user together."""
+    started, cpu = time.perf_counter(), time.process_time()
     await user.send(text)
     await user.wait_reply()
-    return (time.perf_counter() - started) * 1000
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
 
 
 def _onboard(services: Services) -> None:
@@ -142,14 +146,17 @@ async def measure(days: int, warmup_days: int = 3) -> tuple[list[float], list[fl
                     await user.send("/checkin")
                     await user.wait_reply()
                     for index, text in enumerate(ANSWERS):
-                        echoed = await _timed(echo_user, f"message {day} {index}")
-                        elapsed = await _timed(user, text)
+                        echoed, echo_cpu = await _timed(echo_user, f"message {day} {index}")
+                        elapsed, cpu = await _timed(user, text)
                         if day < warmup_days:
                             continue
                         echo.append(echoed)
                         answers.append(elapsed)
+                        CPU["echo"].append(echo_cpu)
+                        CPU["answers"].append(cpu)
                         if index == len(ANSWERS) - 1:
                             completing.append(elapsed)
+                            CPU["completing"].append(cpu)
                     last = user.last_bot_message.text or ""
                     if "Today's session" not in last:
                         raise RuntimeError(f"the check-in did not complete: {last!r}")
@@ -181,6 +188,11 @@ def main() -> int:
     print(_line("echo bot", echo, None))
     print(_line("check-in answer (any)", answers, echo_median))
     print(_line("completing answer (+engine)", completing, echo_median))
+    echo_cpu = statistics.median(CPU["echo"])
+    print("Process CPU per round trip (bot + sandbox + simulated user; load-independent):")
+    print(_line("echo bot", CPU["echo"], None))
+    print(_line("check-in answer (any)", CPU["answers"], echo_cpu))
+    print(_line("completing answer (+engine)", CPU["completing"], echo_cpu))
     ok_median = statistics.median(answers) <= 1.5 * echo_median
     ok_p99 = _percentile(answers, 0.99) < 50 and _percentile(completing, 0.99) < 50
     print(

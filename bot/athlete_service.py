@@ -45,7 +45,7 @@ from bot.questionnaires.steps import (
 )
 from bot.questionnaires.summary import describe_metrics
 from bot.store import repo
-from bot.store.models import Person, QuestionnaireProgress
+from bot.store.models import ClinicianActionRecord, Person, QuestionnaireProgress
 from bot.timezones import city_label, nearest_city
 from engine.models import Checks, Injury, Metrics, MorningCheckIn, SessionReport
 
@@ -764,6 +764,16 @@ def resume(session: Session, person: Person, env: Env) -> Result:
     """/resume: prompts again; the engine continues from where it held."""
     if not person.paused:
         return Result([Out(texts.NOT_PAUSED)])
+    last_pause = session.exec(
+        select(ClinicianActionRecord)
+        .where(
+            ClinicianActionRecord.athlete_id == _id(person),
+            ClinicianActionRecord.kind == "pause",
+        )
+        .order_by(col(ClinicianActionRecord.at).desc(), col(ClinicianActionRecord.id).desc())
+    ).first()
+    if last_pause is not None and last_pause.clinician_id != person.id:
+        return Result([Out(texts.PAUSED_BY_CLINICIAN)])  # only the clinician lifts their pause
     _set_paused(session, person, False, env.now)
     return Result([Out(texts.RESUMED)])
 

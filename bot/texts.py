@@ -301,6 +301,10 @@ PAUSED = (
 ALREADY_PAUSED = "Your programme is already paused. Send /resume to continue."
 RESUMED = "Welcome back! Prompts are on again. Start with a /checkin before your next session."
 NOT_PAUSED = "Your programme is not paused."
+PAUSED_BY_CLINICIAN = (
+    "Your clinician paused your programme, so only they can resume it. Message them if you "
+    "feel ready to continue."
+)
 ASK_SETTING = "What would you like to change?"
 SETTING_LABELS = {"timezone": "Time zone", "checkin_time": "Check-in time", "language": "Language"}
 ASK_LANGUAGE = "Language: English is the only language available for now."

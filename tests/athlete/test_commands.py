@@ -147,3 +147,21 @@ async def test_athletes_see_the_athlete_menu(world: Callable[[], Awaitable[World
         "cancel",
         "help",
     ]
+
+
+async def test_a_pause_ordered_by_the_clinician_is_not_lifted_by_the_athlete(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    alex = w.phone(1001)
+    await alex.onboard(code=code)
+    person = w.person(1001)
+    assert person is not None
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await clinician.send(f"/pause {person.id} awaiting scan")
+    await clinician.wait_reply()
+    replies = await alex.say("/resume")
+    assert "only they can resume" in (replies[0].text or "")
+    programme = w.read(lambda s: s.exec(select(Programme)).one())
+    assert programme.status == "paused"
