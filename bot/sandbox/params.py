@@ -58,7 +58,12 @@ def decode_value(name: str, raw: str) -> Any:
         try:
             return int(raw)
         except ValueError:
+            pass
+        try:
+            number = float(raw)
+        except ValueError:
             return raw
+        return int(number) if number.is_integer() else number
     if name in _FLOAT_FIELDS:
         try:
             return float(raw)
@@ -103,6 +108,8 @@ def int_param(params: dict[str, Any], name: str, *, required: bool = True) -> in
         return None
     if isinstance(value, bool):
         raise bad_request(f"field {name!r} must be an Integer")
+    if isinstance(value, float) and name == "timeout":
+        return int(value)  # a fractional long-poll timeout is rounded down
     try:
         return int(value)
     except (TypeError, ValueError) as err:
