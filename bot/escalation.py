@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -340,33 +341,46 @@ def build_card(
     )
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Who gets an alert message: where to send it, whose presses its buttons accept, and
+    whether they get the clinical buttons (a linked clinician) or only Acknowledge."""
+
+    chat_id: int
+    telegram_id: int
+    person: Person | None
+    clinical: bool
+
+
 def _recipients(
     session: Session, athlete_id: int, admin_telegram_ids: Sequence[int], to_admin: bool
-) -> list[tuple[int, Person | None, bool]]:
-    """Return (chat id, person, clinical buttons) for each recipient."""
+) -> list[Recipient]:
+    """Return the linked clinicians, or the admins (hand-over, or nobody linked)."""
     clinicians = clinicians_of(session, athlete_id=athlete_id)
     if not to_admin and clinicians:
-        return [(chat_of(c), c, True) for c in clinicians]
+        return [Recipient(chat_of(c), c.telegram_user_id, c, True) for c in clinicians]
     linked = {c.telegram_user_id for c in clinicians}
-    out: list[tuple[int, Person | None, bool]] = []
+    out: list[Recipient] = []
     for tid in admin_telegram_ids:
         person = get_person_by_telegram_id(session, telegram_user_id=tid)
         chat = chat_of(person) if person is not None else tid
-        out.append((chat, person, tid in linked))
+        out.append(Recipient(chat, tid, person, tid in linked))
     return out
 
 
 def _send_card(
     session: Session,
     card: AlertCard,
-    recipients: Sequence[tuple[int, Person | None, bool]],
+    recipients: Sequence[Recipient],
     signer: CallbackSigner,
     now: dt.datetime,
 ) -> list[Outbox]:
     rows: list[Outbox] = []
     text = render_alert_text(card)
-    for chat, person, clinical in recipients:
-        keyboard = alert_keyboard(card, signer, chat, now, clinical=clinical)
+    for r in recipients:
+        keyboard = alert_keyboard(card, signer, r.telegram_id, now, clinical=r.clinical)
+        chat = r.chat_id
+        person = r.person
         rows.append(
             enqueue_message(
                 session,
@@ -436,10 +450,13 @@ def notify_new_alerts(
     ]
     if pending:
         text = render_alert_text(card)
-        by_chat = {chat: clinical for chat, _p, clinical in recipients}
+        by_chat = {r.chat_id: r for r in recipients}
         for row in pending:
+            recipient = by_chat.get(row.chat_id)
+            if recipient is None:
+                continue
             keyboard = alert_keyboard(
-                card, signer, row.chat_id, now, by_chat.get(row.chat_id, True)
+                card, signer, recipient.telegram_id, now, clinical=recipient.clinical
             )
             row.text = text
             row.reply_markup = {"inline_keyboard": keyboard}
@@ -523,7 +540,7 @@ def run_escalations(
             athlete_id=athlete_id,
             detail={
                 "alert_ids": [r.id for r in rows],
-                "recipients": [c for c, _p, _k in recipients],
+                "recipients": [r.chat_id for r in recipients],
             },
         )
     return steps
