@@ -6,7 +6,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DATABASE_URL=sqlite:////data/sprintback.sqlite3
+    DATABASE_URL=sqlite:////data/sprintback.sqlite3 \
+    WEBHOOK_LISTEN=0.0.0.0 \
+    WEBHOOK_PORT=8080
 
 RUN groupadd --system --gid 10001 sprintback \
     && useradd --system --uid 10001 --gid sprintback --home-dir /app --shell /usr/sbin/nologin sprintback \
