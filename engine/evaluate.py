@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.items import ALL_ITEMS
-from engine.models import Checks, DayRecord, Metrics, SessionReport
+from engine.models import DayRecord, Metrics, SessionReport
 from engine.schema import Criterion
 
 Value = float | bool
@@ -45,16 +45,6 @@ def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> flo
     if m.vmax_ms is not None and baseline is not None and baseline.vmax_ms:
         return round(m.vmax_ms / baseline.vmax_ms * 100, 1)
     return None
-
-
-def merged_checks(day: DayRecord) -> Checks:
-    """Return the day's functional checks: stand-alone checks, overridden by session checks."""
-    data: dict[str, object] = {}
-    if day.checks is not None:
-        data.update(day.checks.model_dump(exclude_none=True))
-    if day.session is not None:
-        data.update(day.session.checks.model_dump(exclude_none=True))
-    return Checks.model_validate(data)
 
 
 def _lsi(injured: int | None, uninjured: int | None) -> float | None:
@@ -136,7 +126,11 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
     elif group == "metrics":
         raw = getattr(day.session.metrics, key, None) if day.session is not None else None
     elif group == "checks":
-        raw = getattr(merged_checks(day), key, None)
+        # A check logged with the session wins over the same check logged on its own that day.
+        if day.session is not None:
+            raw = getattr(day.session.checks, key, None)
+        if raw is None and day.checks is not None:
+            raw = getattr(day.checks, key, None)
     if isinstance(raw, bool | int | float):
         return raw
     return None

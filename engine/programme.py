@@ -14,7 +14,6 @@ today's session (classification, stage criteria, regression triggers) → escala
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -380,16 +379,6 @@ class _Acc:
         self.alerts.append(Alert(severity=severity, rule=rule, text=text))
 
 
-def _hooper(r: DayRecord) -> int | None:
-    m = r.morning
-    if m is None:
-        return None
-    a, b, c, d = m.sleep_quality, m.fatigue, m.stress, m.soreness
-    if a is None or b is None or c is None or d is None:
-        return None
-    return a + b + c + d
-
-
 def _scalar(v: object) -> str | float | int | bool | None:
     if v is None or isinstance(v, str | float | int | bool):
         return v
@@ -496,15 +485,7 @@ def decide_day(
         )
 
     # 2. Morning verdict.
-    window = [r for r in recent if 0 < (on - r.date).days <= RECENT_DAYS]
-    hooper_days = protocol.rules.morning.hooper_window_days.value
-    hooper_hist = [
-        hi
-        for r in window
-        if r.morning is not None
-        and (on - r.date).days <= hooper_days
-        and (hi := _hooper(r)) is not None
-    ]
+    hooper_hist, weekly = _scan_window(recent, on, protocol.rules.morning.hooper_window_days.value)
     sym = symptom_baseline(st)
     mr = morning_verdict(protocol, day.morning, hooper_hist, sym)
     acc.reasons += mr.reasons
@@ -531,7 +512,7 @@ def decide_day(
         step_back_reasons.append("24h.step_back")
     elif resp in ("hold", "missing"):
         hold_today = True
-    if _week_rise(protocol, st, day, window, acc):
+    if _week_rise(protocol, day, weekly, acc):
         hold_today = True
         if st.week_rise_alerted is None or (on - st.week_rise_alerted).days >= 7:
             acc.alert(
@@ -854,30 +835,46 @@ def _next_morning(
     return (st.model_copy(update=update) if update else st), resp
 
 
-def _week_rise(
-    protocol: Protocol, st: ProgrammeState, day: DayRecord, window: Sequence[DayRecord], acc: _Acc
-) -> bool:
-    on = day.date
-    if len(window) < 7:
-        return False
-    this_week: list[float] = []
-    last_week: list[float] = []
-    for r in (*window, day):
+def _scan_window(
+    recent: Sequence[DayRecord], on: dt.date, hooper_days: int
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """One pass over the earlier days: Hooper indices within the z-score window, and
+    (age in days, worst of test pain and tightness) for the last 14 days."""
+    hooper: list[int] = []
+    weekly: list[tuple[int, int]] = []
+    for r in recent:
         m = r.morning
         if m is None:
             continue
-        pt, tg = m.pain_test, m.tightness
-        if pt is None or tg is None:
-            continue
         age = (on - r.date).days
-        score = pt if pt > tg else tg
-        if age < 7:
-            this_week.append(score)
-        elif age < 14:
-            last_week.append(score)
+        if age <= 0 or age > RECENT_DAYS:
+            continue
+        a, b, c, d = m.sleep_quality, m.fatigue, m.stress, m.soreness
+        if (
+            age <= hooper_days
+            and a is not None
+            and b is not None
+            and c is not None
+            and d is not None
+        ):
+            hooper.append(a + b + c + d)
+        pt, tg = m.pain_test, m.tightness
+        if age < 14 and pt is not None and tg is not None:
+            weekly.append((age, pt if pt > tg else tg))
+    return hooper, weekly
+
+
+def _week_rise(
+    protocol: Protocol, day: DayRecord, weekly: list[tuple[int, int]], acc: _Acc
+) -> bool:
+    m = day.morning
+    if m is not None and m.pain_test is not None and m.tightness is not None:
+        weekly = [*weekly, (0, max(m.pain_test, m.tightness))]
+    this_week = [score for age, score in weekly if age < 7]
+    last_week = [score for age, score in weekly if age >= 7]
     if len(this_week) < 4 or len(last_week) < 4:
         return False
-    rise = statistics.fmean(this_week) - statistics.fmean(last_week)
+    rise = sum(this_week) / len(this_week) - sum(last_week) / len(last_week)
     if rise >= protocol.rules.next_morning.week_rise_points.value:
         acc.reason(
             "24h.week_rise",
