@@ -122,12 +122,14 @@ def main() -> int:
         k = 2000
 
         def incremental(state=state, window=window, nxt=nxt, k=k) -> None:  # type: ignore[no-untyped-def]
+            """Decide the next day k times from the stored state."""
             for _ in range(k):
                 decide_day(protocol, INJURY, BASELINE, state, nxt, window)
 
         w_inc, c_inc = best_of(incremental)
 
         def full(past=past) -> None:  # type: ignore[no-untyped-def]
+            """Replay the whole history."""
             replay(protocol, INJURY, BASELINE, past, start=START)
 
         w_full, c_full = best_of(full, 3)

@@ -369,6 +369,7 @@ class _Acc:
     def reason(
         self, rule: str, text: str, observed: object = None, threshold: object = None
     ) -> None:
+        """Record why: the rule, what was seen, what was needed, in plain words."""
         self.reasons.append(
             Reason(rule=rule, text=text, observed=_scalar(observed), threshold=_scalar(threshold))
         )
@@ -376,6 +377,7 @@ class _Acc:
     def alert(
         self, severity: Literal["emergency", "same_day", "within_24h", "info"], rule: str, text: str
     ) -> None:
+        """Record a message for the clinician."""
         self.alerts.append(Alert(severity=severity, rule=rule, text=text))
 
 
