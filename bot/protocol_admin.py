@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.answers import load_day_records
+from bot.store.repo.audit import audit
 from bot.store.repo.programme import latest_baseline, latest_injury
 from bot.store.repo.protocols import (
     get_active_protocol,
@@ -327,12 +328,58 @@ def draft_diff(session: Session, draft: Draft, now: dt.datetime) -> str:
     return yaml_diff(old, new, draft.name, label, "draft")
 
 
+class StageInUseError(ProtocolError):
+    """The new text drops a stage that athletes are in; publishing it would strand them."""
+
+
+def _programmes_on(session: Session, name: str) -> list[Programme]:
+    return list(
+        session.exec(
+            select(Programme).where(
+                Programme.protocol_name == name,
+                col(Programme.status).in_(("active", "paused")),
+            )
+        )
+    )
+
+
 def _publish_text(
     session: Session, name: str, text: str, author_id: int | None, note: str, now: dt.datetime
 ) -> ProtocolVersion:
-    return publish_protocol_version(
+    """Publish ``text`` as the active version and move every running programme onto it.
+
+    The programmes' next decision then runs on (and records) the new version. Refused with
+    StageInUseError if the text no longer has a stage some athlete is in.
+    """
+    protocol = parse_text(text, name)
+    stage_ids = {s.id for s in protocol.stages}
+    programmes = _programmes_on(session, name)
+    stranded = sorted({p.current_stage for p in programmes} - stage_ids)
+    if stranded:
+        users = sum(p.current_stage in stranded for p in programmes)
+        raise StageInUseError(
+            [
+                f"{name}: stage(s) {', '.join(stranded)} are missing from the new text but "
+                f"{users} athlete(s) are in them: keep those stages, or move the athletes first"
+            ]
+        )
+    row = publish_protocol_version(
         session, name=name, text=text, author_id=author_id, now=now, note=note
     )
+    for programme in programmes:
+        programme.protocol_version = row.version
+        programme.updated_at = now
+        session.add(programme)
+    if programmes:
+        audit(
+            session,
+            actor_id=author_id,
+            action="protocol_migrate",
+            now=now,
+            detail={"name": name, "version": row.version, "programmes": len(programmes)},
+        )
+    session.flush()
+    return row
 
 
 def publish(

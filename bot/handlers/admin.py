@@ -433,7 +433,7 @@ async def draft_button(update: Update, context: Context) -> None:
             )
             row = pa.publish(session, draft, admin.id, now)
             version = row.version
-    except pa.StaleDraftError as exc:
+    except (pa.StaleDraftError, ProtocolError) as exc:
         context.chat_data.pop(DRAFT_KEY, None)
         await query.answer("Not published", show_alert=True)
         assert query.message is not None

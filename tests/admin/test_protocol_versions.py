@@ -6,10 +6,14 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import protocol_admin as pa
+from bot.store.models import Programme
+from bot.store.repo.people import create_person
+from bot.store.repo.programme import start_programme
 from engine.schema import ProtocolError
 
 NOW = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
@@ -92,3 +96,48 @@ def test_dry_run_replays_the_examples_and_reports_changed_decisions(session: Ses
     assert (first.after.decision, first.after.stage_after) == ("hold", "H3")
     same = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "4", NOW)
     assert pa.dry_run_draft(session, same, NOW.date(), NOW).changes == ()
+
+
+def _athlete_on_hamstring(session: Session, telegram_id: int, stage: str) -> int:
+    person = create_person(session, role="athlete", telegram_user_id=telegram_id, now=NOW)
+    assert person.id is not None
+    version = pa.active_version(session, "hamstring", NOW)
+    assert version is not None
+    start_programme(
+        session,
+        athlete_id=person.id,
+        protocol_name="hamstring",
+        protocol_version=version.version,
+        first_stage=stage,
+        start_date=NOW.date(),
+        now=NOW,
+    )
+    return person.id
+
+
+def test_publishing_moves_running_programmes_to_the_new_version(session: Session) -> None:
+    athlete = _athlete_on_hamstring(session, 501, "H2")
+    pa.publish(
+        session,
+        pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "5", NOW),
+        None,
+        NOW,
+    )
+    programme = session.exec(select(Programme).where(Programme.athlete_id == athlete)).one()
+    assert programme.protocol_version == 2
+    pa.rollback(session, "hamstring", 1, None, NOW)
+    session.refresh(programme)
+    assert programme.protocol_version == 3
+
+
+def test_a_text_without_a_stage_in_use_is_not_published(session: Session) -> None:
+    _athlete_on_hamstring(session, 502, "H7")
+    active = pa.active_version(session, "hamstring", NOW)
+    assert active is not None
+    data = yaml.safe_load(active.text)
+    data["stages"] = [s for s in data["stages"] if s["id"] != "H7"]
+    shorter = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    draft = pa.draft_from_upload(session, shorter, "short.yaml", NOW)
+    with pytest.raises(pa.StageInUseError, match="H7 are missing from the new text but 1 athlete"):
+        pa.publish(session, draft, None, NOW)
+    assert [v.version for v in pa.history(session, "hamstring")] == [1]
