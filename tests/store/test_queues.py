@@ -28,6 +28,7 @@ def _drain_concurrently(engine: Engine, claim: str, now: dt.datetime) -> list[li
                 with db.session_scope(engine) as s:
                     rows = getattr(repo, claim)(s, now=now, limit=3, worker=f"w{i}")
                     ids = [r.id for r in rows]
+                    assert len(ids) <= 3, f"claimed {len(ids)} rows with limit=3"
                 if not ids:
                     return
                 claimed[i].extend(ids)
@@ -189,3 +190,24 @@ def test_unknown_prompt_kind_is_refused(engine: Engine) -> None:
     ):
         a = person(s)
         repo.schedule_prompt(s, athlete_id=a.id, kind="lunch", local_date=DAY0, due_at=T0)  # type: ignore[arg-type]
+
+
+def test_a_claim_in_progress_is_skipped_by_another_worker(engine: Engine) -> None:
+    with db.session_scope(engine) as s:
+        for i in range(10):
+            repo.enqueue_message(s, chat_id=i, text=f"m{i}", kind="t", now=T0)
+    other: list[int] = []
+    with db.session_scope(engine) as first:
+        held = [r.id for r in repo.claim_outbox(first, now=T0, limit=3, worker="a")]
+
+        def second_worker() -> None:
+            # PostgreSQL skips the locked rows at once; SQLite waits for the first commit.
+            with db.session_scope(engine) as s:
+                other.extend(r.id for r in repo.claim_outbox(s, now=T0, limit=10, worker="b"))
+
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        thread.join(timeout=0.5)
+    thread.join(timeout=30)
+    assert len(held) == 3 and len(other) == 7
+    assert not set(held) & set(other)

@@ -4,6 +4,10 @@ The outbox and the prompt table are work queues shared by every process on one d
 ``claim_outbox`` and ``claim_due_prompts`` hand each row to exactly one worker (row locks
 with SKIP LOCKED on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE). A claim
 that is not finished within ``lease`` (a worker died) becomes claimable again.
+
+The rows to claim are picked in a MATERIALIZED common table expression: with a plain
+``WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`` PostgreSQL may run the
+subquery more than once and claim more than ``n`` rows.
 """
 
 from __future__ import annotations
@@ -93,10 +97,12 @@ def claim_outbox(
         .order_by(col(Outbox.not_before), col(Outbox.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due_messages")
+        .prefix_with("MATERIALIZED")
     )
     claimed = session.exec(
         update(Outbox)
-        .where(col(Outbox.id).in_(candidates.scalar_subquery()), col(Outbox.status) == "pending")
+        .where(col(Outbox.id).in_(select(candidates.c.id)), col(Outbox.status) == "pending")
         .values(status="sending", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
         .returning(Outbox)
         .execution_options(populate_existing=True, synchronize_session=False)
@@ -276,11 +282,13 @@ def claim_due_prompts(
         .order_by(col(ScheduledPrompt.due_at), col(ScheduledPrompt.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due_prompts")
+        .prefix_with("MATERIALIZED")
     )
     claimed = session.exec(
         update(ScheduledPrompt)
         .where(
-            col(ScheduledPrompt.id).in_(candidates.scalar_subquery()),
+            col(ScheduledPrompt.id).in_(select(candidates.c.id)),
             col(ScheduledPrompt.status) == "pending",
         )
         .values(status="claimed", claimed_by=worker, claimed_at=now)
