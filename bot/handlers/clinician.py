@@ -76,6 +76,7 @@ PENDING_KEY = "clinician_pending_input"
 ESCALATION_INTERVAL = dt.timedelta(seconds=60)
 # Decisions that depend on the stage the clinician saw: refused once the stage has moved.
 STAGE_BOUND_ACTIONS = frozenset({"clear", "decline", "hold", "step_back"})
+STAFF_HINT = "I only act on commands here. /athletes lists your athletes; /help shows everything."
 STALE_TEXT = (
     "The athlete's stage has changed since this message: nothing was done. "
     "Open /athlete for the current state."
@@ -718,10 +719,19 @@ async def _apply_button(
 
 
 async def pending_text(update: Update, context: Context) -> None:
-    """Text after 'Message athlete' / 'Decline': deliver it; other text passes through."""
+    """Text after 'Message athlete' / 'Decline': deliver it. Other text from a clinician or
+    admin gets a pointer to /help; anyone else's passes through."""
     pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
     message = update.effective_message
-    if not pending or message is None or not message.text:
+    if message is None or not message.text:
+        return
+    if not pending:
+        services = get_services(context)
+        with session_scope(services.engine, read_only=True) as session:
+            caller, _ = caller_context(session, update, services)
+        if caller.is_clinician or caller.is_admin:
+            await message.reply_text(STAFF_HINT)
+            raise ApplicationHandlerStop
         return
     assert context.user_data is not None
     context.user_data.pop(PENDING_KEY, None)
