@@ -32,7 +32,8 @@ from bot.store.models import metadata
 DEFAULT_DATABASE_URL = "sqlite:///sprintback.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_KIB = 32 * 1024
-SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+# Reads through a memory map up to 2 GiB of the file (SQLite's usual ceiling).
+SQLITE_MMAP_BYTES = 2 * 1024 * 1024 * 1024
 # Marks a read-only scope on SQLite: its transaction starts DEFERRED instead of IMMEDIATE.
 _READ_ONLY = "sprintback_read_only"
 
