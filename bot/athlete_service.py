@@ -466,8 +466,9 @@ def answer(
 ) -> Result:
     """Store one answer; then ask the next question or complete the questionnaire."""
     q = QUESTIONNAIRES[progress.kind]
-    answers = apply_answer(q, progress.answers, question.key, value)
     ctx = context_for(session, person, local_today(person, env.now), progress.kind)
+    asked = question.render_prompt(ctx, progress.answers)
+    answers = apply_answer(q, progress.answers, question.key, value)
     step = next_step(q, answers, ctx)
     _save(session, progress, answers, step.index if step else len(q.questions), env.now)
     echo = _answer_echo(question, label)
@@ -476,8 +477,8 @@ def answer(
         assert out is not None
         return Result([out], edit_first=by_button)
     result = _complete(session, person, progress, ctx, env)
-    if by_button:
-        result.outs.insert(0, Out(echo.strip()))
+    if by_button:  # the last question stays in the chat, with the answer under it
+        result.outs.insert(0, Out(f"{asked}\n\n✓ {label}"))
         result.edit_first = True
     return result
 
