@@ -336,7 +336,9 @@ def build_card(
         ),
         answers=_answers_of(session, athlete.id, ordered[-1].local_date),
         reasons=_reasons_of(session, ordered),
-        gate_pending=programme is not None and gate_pending(session, programme, protocol),
+        # The engine's "sign-off needed" alert (gate.8) also covers early sign-offs.
+        gate_pending=any(r.rule == "gate.8" for r in ordered)
+        or (programme is not None and gate_pending(session, programme, protocol)),
         kind=kind,
     )
 

@@ -58,7 +58,7 @@ from bot.protocol_admin import athlete_stage_status, programme_protocol
 from bot.scheduling.jobs import kick_sender
 from bot.services import Services, get_services
 from bot.store.db import session_scope
-from bot.store.models import Decision, MorningCheckinRecord, Person
+from bot.store.models import Decision, MorningCheckinRecord, Person, Programme
 from bot.store.repo.audit import audit
 from bot.store.repo.links import athletes_of
 from bot.store.repo.people import create_person, get_person_by_telegram_id, list_people
@@ -303,15 +303,34 @@ async def athletes_command(update: Update, context: Context) -> None:
 # --- /athlete -------------------------------------------------------------------------------
 
 
-def _criteria_lines(session: Session, athlete: Person, now: dt.datetime) -> list[str]:
-    """Return 'met' / 'left' lines for the current stage from the engine's stage status."""
+def signoff_waiting(
+    session: Session, athlete: Person, programme: Programme | None, now: dt.datetime
+) -> bool:
+    """Tell whether the athlete's current stage waits for a clinician's sign-off: the engine's
+    gate (which also knows early sign-offs) when the history can be replayed, else the
+    stage's own 'required' sign-off without a clearance since it was entered."""
+    if programme is None:
+        return False
+    protocol = programme_protocol(session, programme, now)
+    if protocol is None:
+        return False
+    status = athlete_stage_status(session, programme, protocol, local_date(athlete, now))
+    if status is not None:
+        return status.signoff_pending
+    return gate_pending(session, programme, protocol)
+
+
+def _criteria_lines(session: Session, athlete: Person, now: dt.datetime) -> tuple[list[str], bool]:
+    """Return the current stage's lines (criteria met / left, from the engine's stage status)
+    and whether a sign-off is waiting (the engine's gate, which includes early sign-offs)."""
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
     if programme is None:
-        return ["No programme started yet."]
+        return ["No programme started yet."], False
     protocol = programme_protocol(session, programme, now)
     if protocol is None:
-        return [f"Stage {programme.current_stage} (protocol {programme.protocol_name} unavailable)"]
+        unavailable = f"protocol {programme.protocol_name} unavailable"
+        return [f"Stage {programme.current_stage} ({unavailable})"], False
     stage = protocol.stage(programme.current_stage)
     lines = [
         f"Stage {stage.id} {stage.name} · protocol {programme.protocol_name} "
@@ -322,13 +341,14 @@ def _criteria_lines(session: Session, athlete: Person, now: dt.datetime) -> list
         lines.extend(status.lines())
         left = [c.text for c in status.criteria if not c.met]
         lines.append(f"Criteria met: {len(status.criteria) - len(left)}/{len(status.criteria)}")
+        waiting = status.signoff_pending
     else:
         lines.append("Exit criteria (no injury recorded yet, so none evaluated):")
         lines.extend(f"  ⬜ {c.text}" for c in stage.exit_criteria)
-    if stage.signoff == "required":
         waiting = gate_pending(session, programme, protocol)
+    if stage.signoff == "required" or waiting:
         lines.append("Sign-off: " + ("waiting for a clinician" if waiting else "given"))
-    return lines
+    return lines, waiting
 
 
 def _history_lines(session: Session, athlete: Person, now: dt.datetime) -> list[str]:
@@ -426,13 +446,12 @@ async def athlete_command(update: Update, context: Context) -> None:
             return
         assert athlete.id is not None
         programme = current_programme(session, athlete.id)
-        protocol = programme_protocol(session, programme, now) if programme else None
-        gate = programme is not None and gate_pending(session, programme, protocol)
         alerts = open_alerts(session, athlete.id)
         summary = athlete_summary(session, athlete, now)
+        stage_lines, gate = _criteria_lines(session, athlete, now)
         lines = [
             f"{_light(summary)} #{athlete.id} {athlete.display_name}",
-            *_criteria_lines(session, athlete, now),
+            *stage_lines,
             "",
             *_history_lines(session, athlete, now),
             "",
@@ -547,6 +566,11 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
             protocol = programme_protocol(session, programme, now) if programme else None
             try:
                 if kind in ("clear", "decline"):
+                    if not signoff_waiting(session, athlete, programme, now):
+                        await update.effective_message.reply_text(
+                            "No sign-off is waiting for this athlete."
+                        )
+                        return
                     record_clearance(
                         session, actor, athlete, now, declined=kind == "decline", note=reason
                     )
@@ -693,7 +717,7 @@ async def _apply_button(
         protocol = programme_protocol(session, programme, now) if programme else None
         try:
             if action == "clear":
-                if programme is None or not gate_pending(session, programme, protocol):
+                if not signoff_waiting(session, athlete, programme, now):
                     return "No sign-off is waiting for this athlete."
                 record_clearance(
                     session, actor, athlete, now, declined=False, note=None, alert_ids=alert_ids

@@ -387,3 +387,14 @@ async def test_a_second_press_of_step_back_is_not_applied_twice(world: WorldFact
     with session_scope(w.engine, read_only=True) as session:
         programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
         assert programme.current_stage == "H2"
+
+
+async def test_clear_without_a_waiting_sign_off_records_nothing(world: WorldFactory) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna", stage="H2")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    await link(w, lee, w.sandbox.user(ANNA, "Anna"))
+    assert "No sign-off is waiting" in await say(lee, f"/clear {anna_id}")
+    assert w.audit("clear") == []
+    with session_scope(w.engine, read_only=True) as session:
+        assert session.exec(select(Clearance)).all() == []
