@@ -108,7 +108,7 @@ def _check_question(key: str) -> Question:
     prompt = texts.CHECK_PROMPTS[key]
     not_done = Option(texts.NOT_DONE, None)
     when = _check_applies(key)
-    label = key.replace("_", " ")
+    label = key.replace("_", " ").capitalize()
     if key in BOOL_CHECKS:
         return Question(
             key=CHECK_PREFIX + key,

@@ -40,7 +40,9 @@ def onboarding_summary(answers: Mapping[str, Any], zone: str | None) -> str:
         "• Baseline: " + ("none yet (set it later with /baseline)" if not baseline else ""),
     ]
     if baseline:
-        lines.append(describe_metrics(baseline))
+        lines.extend(
+            "   " + line.replace("• ", "– ", 1) for line in describe_metrics(baseline).splitlines()
+        )
     lines.append(f"• Time zone: {city_label(zone) if zone else '–'}")
     lines.append(f"• Morning check-in: {answers.get('checkin_time', '–')}")
     lines.append("")
