@@ -28,6 +28,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "admin",
     "invites",
     "athlete_commands",
+    "reports",
     "dispatch",
 )
 

@@ -1,0 +1,283 @@
+"""The clinician's weekly digest, sent on Monday morning in the clinician's own time zone.
+
+Once per clinician per ISO week, however many processes run and however often they restart:
+the digest's text is written to the outbox under the dedupe key ``digest:<id>:<ISO week>``
+in the same transaction that claims it for this worker (status ``sending``). Only the worker
+whose insert created the row sends it, then the charts of the athletes who need attention
+(at most ``MAX_CHARTS``, one photo each). A second tick, a second process or a restart finds
+the key and does nothing. If the worker dies after the claim, the outbox sender's lease
+expires and it delivers the text (without the charts); if Telegram refuses the text, the row
+is handed back to the outbox sender to retry.
+
+The digest is due from Monday ``DIGEST_LOCAL_TIME`` local time for ``DIGEST_GRACE``; a bot
+that was down for longer skips that week rather than sending last week's news late. Data is
+read and rendered in the render worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from telegram import Bot, InputFile
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.clock import Clock
+from bot.reports.chart import render_progress_png
+from bot.reports.data import DigestData
+from bot.reports.digest import (
+    athletes_needing_attention,
+    digest_week,
+    rank_athletes,
+    render_digest,
+)
+from bot.reports.from_store import ReportUnavailable, digest_data_for, progress_data_for
+from bot.reports.runner import in_worker_thread
+from bot.scheduling.jobs import worker_name
+from bot.services import get_services
+from bot.store import repo
+from bot.store.db import session_scope
+from bot.store.models import Link, Outbox, Person
+
+_LOGGER = logging.getLogger(__name__)
+
+DIGEST_LOCAL_TIME = dt.time(8, 0)
+DIGEST_GRACE = dt.timedelta(days=2)
+DIGEST_INTERVAL = dt.timedelta(seconds=60)
+MAX_CHARTS = 10
+OUTBOX_KIND = "digest"
+JOB_NAME = "sprintback:weekly-digest"
+RETRY_AFTER = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    """A clinician whose digest for a week is due and not yet claimed."""
+
+    clinician_id: int
+    chat_id: int
+    key: str
+    week: tuple[dt.date, dt.date]
+
+
+@dataclass
+class DigestRun:
+    """What one run of the job did (tests and logs read it)."""
+
+    sent: list[int] = field(default_factory=list)
+    charts: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def digest_key(clinician_id: int, monday: dt.date) -> str:
+    """The outbox dedupe key of a clinician's digest for the ISO week starting ``monday``."""
+    year, week, _ = monday.isocalendar()
+    return f"digest:{clinician_id}:{year}-W{week:02d}"
+
+
+def due_week(
+    now: dt.datetime,
+    timezone: str,
+    local_time: dt.time = DIGEST_LOCAL_TIME,
+    grace: dt.timedelta = DIGEST_GRACE,
+) -> tuple[dt.date, dt.datetime] | None:
+    """Return (this local week's Monday, its digest instant in UTC) if the digest is due at
+    ``now``: on or after Monday ``local_time`` local and within ``grace`` of it; else None."""
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone).date()
+    monday = local - dt.timedelta(days=local.weekday())
+    at = dt.datetime.combine(monday, local_time, zone).astimezone(dt.UTC)
+    if at <= now < at + grace:
+        return monday, at
+    return None
+
+
+def due_digests(
+    engine: Engine, now: dt.datetime, local_time: dt.time = DIGEST_LOCAL_TIME
+) -> list[DueDigest]:
+    """Return the clinicians (with a chat and at least one linked athlete, registered before
+    the digest time) whose digest is due at ``now`` and not yet in the outbox."""
+    with session_scope(engine, read_only=True) as session:
+        linked = set(session.exec(select(Link.clinician_id).distinct()))
+        clinicians = [
+            p
+            for p in repo.list_people(session, role="clinician")
+            if p.id in linked and p.chat_id is not None
+        ]
+        due: list[DueDigest] = []
+        for person in clinicians:
+            assert person.id is not None and person.chat_id is not None
+            found = due_week(now, person.timezone, local_time)
+            if found is None or person.created_at > found[1]:
+                continue
+            monday, _at = found
+            week = digest_week(now, person.timezone or "UTC")
+            due.append(DueDigest(person.id, person.chat_id, digest_key(person.id, monday), week))
+        if not due:
+            return []
+        keys = [d.key for d in due]
+        taken = set(session.exec(select(Outbox.dedupe_key).where(col(Outbox.dedupe_key).in_(keys))))
+    return [d for d in due if d.key not in taken]
+
+
+def prepare_digest(engine: Engine, clinician_id: int, week: tuple[dt.date, dt.date]) -> DigestData:
+    """Read the clinician's digest data from the store (runs in a render worker thread)."""
+    with session_scope(engine, read_only=True) as session:
+        return digest_data_for(session, clinician_id=clinician_id, week=week)
+
+
+def claim_digest(
+    engine: Engine, due: DueDigest, text: str, now: dt.datetime, worker: str
+) -> int | None:
+    """Write the digest to the outbox under its key, claimed by ``worker``; return the outbox
+    id if this call created it (this worker sends it), None if the week's digest exists."""
+    with session_scope(engine) as session:
+        exists = session.exec(select(Outbox.id).where(Outbox.dedupe_key == due.key)).first()
+        if exists is not None:
+            return None
+        row = repo.enqueue_message(
+            session,
+            chat_id=due.chat_id,
+            text=text,
+            kind=OUTBOX_KIND,
+            now=now,
+            dedupe_key=due.key,
+            person_id=due.clinician_id,
+        )
+        # Another worker's row (it committed first) is already claimed: not ours to send.
+        if row.status != "pending" or row.claimed_by is not None:
+            return None
+        row.status = "sending"
+        row.claimed_by = worker
+        row.claimed_at = now
+        row.attempts = 1
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _finish(engine: Engine, outbox_id: int, now: dt.datetime, message_id: int | None) -> None:
+    with session_scope(engine) as session:
+        repo.mark_outbox_sent(session, outbox_id=outbox_id, now=now, telegram_message_id=message_id)
+
+
+def _hand_back(engine: Engine, outbox_id: int, now: dt.datetime, error: str) -> None:
+    with session_scope(engine) as session:
+        repo.mark_outbox_failed(
+            session, outbox_id=outbox_id, now=now, error=error, retry_at=now + RETRY_AFTER
+        )
+
+
+def chart_png(engine: Engine, athlete_id: int, now: dt.datetime) -> bytes:
+    """Read and draw one athlete's progress chart as of ``now`` (runs in a worker thread)."""
+    with session_scope(engine, read_only=True) as session:
+        athlete = session.get(Person, athlete_id)
+        timezone = athlete.timezone if athlete is not None else "UTC"
+        try:
+            today = now.astimezone(ZoneInfo(timezone or "UTC")).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            today = now.date()
+        data = progress_data_for(session, athlete_id=athlete_id, today=today)
+    return render_progress_png(data)
+
+
+async def send_digest(
+    bot: Bot, engine: Engine, due: DueDigest, now: dt.datetime, worker: str
+) -> int | None:
+    """Build, claim and send one clinician's digest, then the charts of the athletes who need
+    attention. Return the number of charts sent, or None if another run had it."""
+    data = await in_worker_thread(prepare_digest, engine, due.clinician_id, due.week)
+    text = render_digest(data)
+    outbox_id = await asyncio.to_thread(claim_digest, engine, due, text, now, worker)
+    if outbox_id is None:
+        return None
+    try:
+        message = await bot.send_message(due.chat_id, text)
+    except TelegramError as exc:
+        _LOGGER.warning("digest for clinician %s not sent: %s", due.clinician_id, exc)
+        await asyncio.to_thread(_hand_back, engine, outbox_id, now, str(exc))
+        raise
+    await asyncio.to_thread(_finish, engine, outbox_id, now, message.message_id)
+    reasons = {r.week.athlete_id: r.reasons for r in rank_athletes(data)}
+    charts = 0
+    for week in athletes_needing_attention(data)[:MAX_CHARTS]:
+        try:
+            png = await in_worker_thread(chart_png, engine, week.athlete_id, now)
+        except ReportUnavailable:
+            continue
+        caption = f"{week.athlete_name}: {', '.join(reasons.get(week.athlete_id, ()))}"
+        try:
+            await bot.send_photo(
+                due.chat_id,
+                InputFile(png, filename=f"progress-{week.athlete_id}.png"),
+                caption=caption[:1024],
+            )
+            charts += 1
+        except TelegramError as exc:
+            _LOGGER.warning("digest chart of athlete %s not sent: %s", week.athlete_id, exc)
+    return charts
+
+
+async def run_digest(
+    bot: Bot,
+    engine: Engine,
+    clock: Clock,
+    *,
+    worker: str | None = None,
+    local_time: dt.time = DIGEST_LOCAL_TIME,
+) -> DigestRun:
+    """Send every digest due now that no run has sent yet; return what was sent."""
+    now = clock.now()
+    worker = worker or worker_name()
+    result = DigestRun()
+    for due in await asyncio.to_thread(due_digests, engine, now, local_time):
+        try:
+            charts = await send_digest(bot, engine, due, now, worker)
+        except (TelegramError, ReportUnavailable) as exc:
+            _LOGGER.warning("digest for clinician %s failed: %s", due.clinician_id, exc)
+            result.failed.append(due.clinician_id)
+            continue
+        if charts is not None:
+            result.sent.append(due.clinician_id)
+            result.charts += charts
+    return result
+
+
+async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    if services.engine is None:
+        return
+    await run_digest(context.bot, services.engine, services.clock)
+
+
+def install_digest_job(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    interval: dt.timedelta = DIGEST_INTERVAL,
+) -> None:
+    """Run the digest job every ``interval`` in this process (other processes may too)."""
+    if application.job_queue is None:
+        _LOGGER.warning("no JobQueue: the weekly digest will not be sent by this process")
+        return
+    application.job_queue.run_repeating(
+        _digest_job,
+        interval=interval,
+        first=interval,
+        name=JOB_NAME,
+        job_kwargs={
+            "id": JOB_NAME,
+            "replace_existing": True,
+            "max_instances": 1,
+            "coalesce": True,
+            "misfire_grace_time": None,
+        },
+    )
