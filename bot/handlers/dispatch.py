@@ -78,8 +78,9 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
     async def handler(update: Update, context: Context) -> None:
         services = get_services(context)
         user = update.effective_user
-        if services.engine is None or user is None:
-            return
+        chat = update.effective_chat
+        if services.engine is None or user is None or chat is None or chat.type != "private":
+            return  # athletes talk to Sprintback in their private chat only
         with session_scope(services.engine) as session:
             person = svc.find_athlete(session, user.id)
             if person is not None and person.role != "athlete":
