@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +37,7 @@ from bot.store.repo.protocols import (
     protocol_names,
     publish_protocol_version,
 )
-from engine.programme import Timeline, replay
+from engine.programme import ProgrammeState, Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
 from engine.status import StageStatus, stage_status
@@ -489,14 +490,54 @@ def athlete_timeline(
     return replay(protocol, injury, baseline, days, start=programme.start_date, until=until)
 
 
+def _snapshot(programme: Programme) -> tuple[dt.date, ProgrammeState] | None:
+    """Return the engine state the athlete flow saved (as of a date), if readable."""
+    if not programme.state_json:
+        return None
+    try:
+        data = json.loads(programme.state_json)
+        return dt.date.fromisoformat(data["as_of"]), ProgrammeState.model_validate(data["state"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def athlete_stage_status(
     session: Session, programme: Programme, protocol: Protocol, today: dt.date
 ) -> StageStatus | None:
-    """Return the engine's status of the athlete's current stage (criteria met and left)."""
-    timeline = athlete_timeline(session, programme, protocol, today)
+    """Return the engine's status of the athlete's current stage (criteria met and left).
+
+    Starts from the engine state the athlete flow saved (so a programme that moved onto a new
+    protocol version keeps the stage it really reached) and folds the days since, today
+    included (a clearance given today shows at once); without a snapshot, the whole
+    programme is replayed. Nothing is written.
+    """
     injury = latest_injury(session, athlete_id=programme.athlete_id)
-    if timeline is None or injury is None:
+    if injury is None or today < programme.start_date:
         return None
+    baseline = latest_baseline(session, athlete_id=programme.athlete_id)
+    saved = _snapshot(programme)
+    if saved is not None and saved[0] < today:
+        as_of, state = saved
+        days = load_day_records(
+            session,
+            athlete_id=programme.athlete_id,
+            since=max(programme.start_date, as_of - dt.timedelta(days=28)),
+            until=today,
+        )
+        timeline = replay(
+            protocol,
+            injury,
+            baseline,
+            days,
+            start=as_of + dt.timedelta(days=1),
+            until=today,
+            state=state,
+        )
+    else:
+        full = athlete_timeline(session, programme, protocol, today)
+        if full is None:
+            return None
+        timeline = full
     recent = load_day_records(
         session,
         athlete_id=programme.athlete_id,
@@ -506,7 +547,7 @@ def athlete_stage_status(
     return stage_status(
         protocol,
         injury,
-        latest_baseline(session, athlete_id=programme.athlete_id),
+        baseline,
         timeline.final_state,
         recent,
         on=today,

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot import protocol_admin as pa
 from bot.clock import FakeClock
 from bot.delivery.sender import OutboxSender
 from bot.escalation import alert_notifier, run_escalations
@@ -23,7 +24,12 @@ from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog, Person
 from bot.store.repo.alerts import raise_alert
 from bot.store.repo.people import create_person
-from bot.store.repo.programme import add_injury, start_programme
+from bot.store.repo.programme import (
+    add_injury,
+    move_stage,
+    record_clinician_action,
+    start_programme,
+)
 from engine.models import Alert, Injury
 from tests.store.conftest import db_url, pg_databases, pg_migrated, sqlite_template
 from tests.support.telegram import BotHarness, RunningBot
@@ -87,7 +93,8 @@ class World:
         return alert_notifier(signer, self.services.settings.admin_telegram_ids)
 
     def add_athlete(self, telegram_id: int, name: str, stage: str = "H2") -> int:
-        """Create an athlete with a hamstring programme at ``stage`` (as onboarding would)."""
+        """Create an athlete with a hamstring programme (as onboarding would), started today at
+        H0 and, for another ``stage``, set there on day one (as a clinician's /stage would)."""
         now = self.clock.now()
         with session_scope(self.engine) as session:
             person = create_person(
@@ -110,15 +117,36 @@ class World:
                 ),
                 now=now,
             )
-            start_programme(
+            version = pa.active_version(session, "hamstring", now)
+            assert version is not None
+            programme = start_programme(
                 session,
                 athlete_id=person.id,
                 protocol_name="hamstring",
-                protocol_version=1,
-                first_stage=stage,
+                protocol_version=version.version,
+                first_stage="H0",
                 start_date=now.date(),
                 now=now,
             )
+            if stage != "H0":
+                assert programme.id is not None
+                record_clinician_action(
+                    session,
+                    athlete_id=person.id,
+                    clinician_id=person.id,
+                    local_date=now.date(),
+                    kind="set_stage",
+                    now=now,
+                    stage=stage,
+                    note="set up for the test",
+                )
+                move_stage(
+                    session,
+                    programme_id=programme.id,
+                    to_stage=stage,
+                    now=now,
+                    reason="set up for the test",
+                )
             return person.id
 
     def raise_alert(self, athlete_id: int, severity: str, rule: str, text: str) -> int:
