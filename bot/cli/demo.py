@@ -1,12 +1,101 @@
-"""`sprintback demo`: placeholder until its issue lands."""
+"""`sprintback demo`: the real bot on a local Bot API sandbox, no token and no network."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+import time
+import traceback
+from pathlib import Path
 from typing import Any
+
+DESCRIPTION = """\
+Show Sprintback working without a Telegram token or network access.
+
+The real bot (the same wiring as `sprintback run`) starts against a local Bot API sandbox on
+127.0.0.1 and an SQLite file in a temporary folder. An admin, a clinician and an athlete then
+play a compressed programme: invitations, onboarding, morning check-ins sent by the scheduler,
+sessions with metrics, progressions, a flare-up that steps back, a red flag that reaches the
+clinician at once, and the clinician's clearance and resumption.
+
+The conversation is printed as a transcript (who said what, buttons as [labels]) followed by
+the decision timeline from the database. The output folder receives transcript.txt,
+progress-chart.png, clinician-report.pdf and demo.log (the bot's own log lines).
+
+With --interactive you play the athlete (or, with --as clinician, the clinician of an athlete
+who is already part-way through): type text to send it as a message, type a button's number
+to press it, 'quit' to stop.
+"""
 
 
 def register(subparsers: Any) -> None:
     """Add the `demo` sub-command."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("demo", help="(not yet available)")
-    parser.set_defaults(func=lambda args: 1)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="play the bot end to end on a local sandbox (no token, no network)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--interactive",
+        action="store_true",
+        help="play a role yourself in the terminal instead of the scripted story",
+    )
+    parser.add_argument(
+        "--as",
+        dest="role",
+        choices=("athlete", "clinician"),
+        default="athlete",
+        help="the role you play with --interactive (default: athlete)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("demo-output"),
+        metavar="DIR",
+        help="folder for the transcript, chart, report and log (default: ./demo-output)",
+    )
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="keep the temporary SQLite database and print where it is",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when the demo fails"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the scripted or interactive demo; return 0 on success, 1 with a one-line reason."""
+    from bot.demo.run import log_to_file
+
+    output: Path = args.output
+    try:
+        log_to_file(output / "demo.log")
+    except OSError as err:
+        print(f"sprintback demo: cannot write to {output}: {err.strerror}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        if args.interactive:
+            from bot.demo.interactive import run_interactive
+
+            asyncio.run(run_interactive(args.role, output, keep_db=args.keep_db, stdin=sys.stdin))
+        else:
+            from bot.demo.run import run_scripted
+
+            asyncio.run(run_scripted(output, keep_db=args.keep_db))
+    except KeyboardInterrupt:
+        print("sprintback demo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # any failure: one line, the traceback only with --debug
+        if args.debug:
+            traceback.print_exc()
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"sprintback demo: failed: {reason} (see {output / 'demo.log'})", file=sys.stderr)
+        return 1
+    if not args.interactive:
+        print(f"Finished in {time.monotonic() - started:.1f} s.")
+    return 0

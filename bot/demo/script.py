@@ -1,0 +1,270 @@
+"""The scripted demo story: an admin, a clinician and an athlete through a compressed programme.
+
+Every step goes through the real bot: the admin invites the clinician, the clinician invites
+the athlete, who onboards; the scheduler sends each morning check-in and post-session
+questionnaire at the athlete's local times (the clock jumps there); the clinician clears the
+H0 sign-off from the alert message; the athlete progresses H0 → H1 → H2, has a flare-up that
+steps back to H1, reports a red flag that reaches the clinician at once, and is cleared again.
+
+Each step checks that the bot said what the story needs, so a broken flow stops the demo with
+a one-line reason instead of printing a wrong story.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.demo.world import DemoError, DemoWorld, Person
+from bot.sandbox import TranscriptMessage
+
+ZONE = ZoneInfo("Europe/Berlin")
+# Monday 2 March 2026, 10:00 in Berlin: the day the admin starts inviting people.
+START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZONE)
+ADMIN_ID, CLINICIAN_ID, ATHLETE_ID = 9000, 2001, 3001
+ADMIN_NAME, CLINICIAN_NAME, ATHLETE_NAME = "Ada", "Dr Lee", "Sam"
+PEOPLE = {ADMIN_ID: ADMIN_NAME, CLINICIAN_ID: CLINICIAN_NAME, ATHLETE_ID: ATHLETE_NAME}
+
+GREEN_MORNING: dict[str, str] = {
+    "pain_rest": "0",
+    "pain_test": "0",
+    "tightness": "1",
+    "confidence": "7",
+    "sleep_quality": "3",
+    "fatigue": "3",
+    "stress": "2",
+    "soreness": "3",
+    "sleep_hours": "7.5",
+}
+MORNING_BUTTON_ORDER = (
+    "pain_rest",
+    "pain_test",
+    "tightness",
+    "confidence",
+    "sleep_quality",
+    "fatigue",
+    "stress",
+    "soreness",
+)
+# Stage checks the post-session questionnaire asks, by words of the question -> answer.
+H0_CHECKS = {"brisk walk": "1"}
+H1_CHECKS = {"brisk walk": "0", "single-leg squat": "0", "bike": "0", "straighten the knee": "Yes"}
+H2_CHECKS = {"Straight-leg raise": "85", "knee extension": "80", "brisk walk": "0"}
+
+
+@dataclass
+class Cast:
+    """The three people of the story."""
+
+    admin: Person
+    clinician: Person
+    athlete: Person
+
+
+def joined(messages: Sequence[TranscriptMessage]) -> str:
+    """Return the texts of ``messages`` as one string."""
+    return "\n".join(message.text or "" for message in messages)
+
+
+def expect(replies: str | Sequence[TranscriptMessage], needle: str, step: str) -> str:
+    """Return the text of ``replies`` if it contains ``needle``, else stop the demo."""
+    text = replies if isinstance(replies, str) else joined(replies)
+    if needle not in text:
+        shown = text.strip().splitlines()[-1] if text.strip() else "nothing"
+        raise DemoError(f"{step}: expected the bot to say {needle!r}, it said {shown!r}")
+    return text
+
+
+def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """Return the instant of ``hour:minute`` in Berlin on day ``day`` of the story (day 1 =
+    START's date)."""
+    date = START.date() + dt.timedelta(days=day - 1)
+    return dt.datetime.combine(date, dt.time(hour, minute), tzinfo=ZONE)
+
+
+# ------------------------------------------------------------------------- steps
+
+
+async def invitations(world: DemoWorld) -> tuple[Cast, str]:
+    """The admin invites the clinician, who joins and invites the athlete; return the cast and
+    the athlete's invitation code."""
+    cast = Cast(
+        admin=world.person(ADMIN_ID, ADMIN_NAME, "Admin"),
+        clinician=world.person(CLINICIAN_ID, CLINICIAN_NAME, "Clinician"),
+        athlete=world.person(ATHLETE_ID, ATHLETE_NAME, "Athlete"),
+    )
+    world.recorder.note("Invitations", world.clock.now())
+    text = expect(
+        await world.say(cast.admin, "/invite_clinician"), "start=clin_", "clinician invitation"
+    )
+    code = re.search(r"start=(clin_\S+)", text)
+    assert code is not None
+    expect(
+        await world.say(cast.clinician, f"/start {code.group(1)}"),
+        "You are now a clinician",
+        "clinician joining",
+    )
+    text = expect(await world.say(cast.clinician, "/invite"), "?start=", "athlete invitation")
+    athlete_code = re.search(r"\?start=(\S+)", text)
+    assert athlete_code is not None
+    return cast, athlete_code.group(1)
+
+
+async def onboarding(world: DemoWorld, athlete: Person, code: str) -> None:
+    """The athlete opens the invitation link, consents and describes the injury."""
+    world.recorder.note("Onboarding", world.clock.now())
+    expect(await world.say(athlete, f"/start {code}"), "I'm Sprintback", "onboarding welcome")
+    for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
+        await world.tap(athlete, label)
+    await world.tap(athlete, "Sprinting / running fast")
+    await world.tap(athlete, "Rugby")
+    await world.say(athlete, "vmax 9.1 10m 1.78 30m 4.05")
+    for label in ("Europe", "Berlin", "07:30"):
+        await world.tap(athlete, label)
+    expect(await world.tap(athlete, "✅ Confirm"), "All set", "onboarding confirmation")
+
+
+async def morning(
+    world: DemoWorld,
+    athlete: Person,
+    *,
+    red_flags: Sequence[str] = (),
+    **answers: str,
+) -> str:
+    """Jump to the athlete's next morning prompt (sent by the scheduler) and answer it;
+    return the bot's verdict."""
+    await world.set_time(world.next_prompt_due(athlete, "morning"))
+    prompt = athlete.user.last_bot_message
+    if "Good morning" not in (prompt.text or ""):
+        raise DemoError(f"the scheduler did not send the morning check-in: {prompt.text!r}")
+    values = GREEN_MORNING | answers
+    if red_flags:
+        for flag in red_flags:
+            await world.tap(athlete, flag)
+        replies = await world.tap(athlete, "Done")
+        if "Good morning" not in (athlete.user.last_bot_message.text or ""):
+            return joined(replies)
+    else:
+        await world.tap(athlete, "None of these ✅")
+    for key in MORNING_BUTTON_ORDER:
+        await world.tap(athlete, values[key])
+    return joined(await world.say(athlete, values["sleep_hours"]))
+
+
+async def session_report(
+    world: DemoWorld,
+    athlete: Person,
+    *,
+    checks: Mapping[str, str],
+    metrics: str | None = None,
+    pain: str = "0",
+) -> str:
+    """Jump to the end of the session (the scheduler's post-session prompt), answer the
+    questionnaire, the stage's checks and the metrics line; return the bot's decision."""
+    await world.set_time(world.next_prompt_due(athlete, "post_session"))
+    if "How did today's session go" not in (athlete.user.last_bot_message.text or ""):
+        raise DemoError("the scheduler did not send the post-session questionnaire")
+    labels = ["All of it", pain] + (["The injured spot"] if pain != "0" else [])
+    labels += ["No", "1", "No", "8", "4", "40", "Skip"]
+    for label in labels:
+        await world.tap(athlete, label)
+    await answer_checks(world, athlete, checks)
+    if metrics is None:
+        return joined(await world.tap(athlete, "No numbers today"))
+    expect(await world.say(athlete, metrics), "I understood", "metrics echo")
+    return joined(await world.tap(athlete, "Yes, save"))
+
+
+async def answer_checks(world: DemoWorld, athlete: Person, checks: Mapping[str, str]) -> None:
+    """Answer the stage's functional checks until the metrics question comes."""
+    for _ in range(len(checks) + 1):
+        message = athlete.user.last_bot_message
+        question = (message.text or "").split("\n\n")[-1]
+        if "Any numbers from today" in question:
+            return
+        answer = next((value for key, value in checks.items() if key in question), None)
+        if answer is None:
+            raise DemoError(f"the demo has no answer for the check question {question!r}")
+        if answer in message.button_labels:
+            await world.tap(athlete, answer)
+        else:
+            await world.say(athlete, answer)
+    raise DemoError("the post-session questionnaire asked more checks than the stage has")
+
+
+async def clinician_presses(
+    world: DemoWorld, clinician: Person, label: str, needle: str, step: str
+) -> TranscriptMessage:
+    """The clinician presses ``label`` on the latest alert showing it; return that alert."""
+    alert = next(
+        (m for m in reversed(clinician.user.bot_messages) if label in m.button_labels), None
+    )
+    if alert is None:
+        raise DemoError(f"{step}: the clinician got no message with a [{label}] button")
+    expect(await world.tap(clinician, label, alert), needle, step)
+    return alert
+
+
+# ------------------------------------------------------------------------- the story
+
+
+async def play(world: DemoWorld) -> Cast:
+    """Play the whole story on ``world``; return the cast. Raises DemoError if the bot does
+    not behave as the story needs."""
+    cast, code = await invitations(world)
+    await onboarding(world, cast.athlete, code)
+    athlete, clinician = cast.athlete, cast.clinician
+    await world.run_jobs()  # the tick plans the athlete's first day
+
+    world.recorder.note("Day 2: first check-in and H0 session", world.clock.now())
+    expect(await morning(world, athlete), "Go", "first morning check-in")
+    await session_report(world, athlete, checks=H0_CHECKS)
+
+    world.recorder.note("Day 3: the H0 sign-off reaches the clinician", local(3, 7, 30))
+    await morning(world, athlete)
+    world.clock.set(local(3, 8, 5))
+    await clinician_presses(world, clinician, "🟢 Clear gate", "Gate cleared", "H0 clearance")
+    decision = await session_report(world, athlete, checks=H0_CHECKS | {"brisk walk": "0"})
+    expect(decision, "progress from H0 to H1", "progression to H1")
+
+    world.recorder.note("Day 4: early loading (H1)", local(4, 7, 30))
+    await morning(world, athlete)
+    await session_report(world, athlete, checks=H1_CHECKS)
+
+    world.recorder.note("Day 5: progression to H2, first runs with metrics", local(5, 7, 30))
+    verdict = await morning(world, athlete)
+    expect(verdict, "progress from H1 to H2", "progression to H2")
+    await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.0 10m 2.4 strength 82")
+
+    world.recorder.note("Day 6: flare-up the morning after running", local(6, 7, 30))
+    verdict = await morning(world, athlete, pain_test="3", tightness="3")
+    expect(verdict, "H1", "flare-up step-back")
+
+    world.recorder.note("Day 7: a red flag", local(7, 7, 30))
+    await morning(world, athlete, red_flags=["▫️ Numbness, tingling or weakness in leg/foot"])
+    world.clock.set(local(7, 8, 0))
+    await world.run_jobs()
+    world.clock.set(local(7, 9, 15))
+    alert = await clinician_presses(
+        world, clinician, "✅ Acknowledge", "Acknowledged", "red-flag alert"
+    )
+
+    world.recorder.note("Day 8: the clinician clears the athlete", local(8, 7, 0))
+    world.clock.set(local(8, 7, 0))
+    number = re.search(r"Athlete #(\d+)", alert.text or "")
+    if number is None:
+        raise DemoError("the red-flag alert does not name the athlete's number")
+    expect(
+        await world.say(
+            clinician, f"/resume {number.group(1)} seen in clinic: no nerve involvement"
+        ),
+        "",
+        "resuming after the red flag",
+    )
+    verdict = await morning(world, athlete)
+    expect(verdict, "Go", "first check-in after the clearance")
+    await session_report(world, athlete, checks=H1_CHECKS)
+    return cast
