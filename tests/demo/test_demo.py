@@ -1,0 +1,123 @@
+"""`sprintback demo`: the scripted story runs the real bot end to end and leaves a transcript,
+a chart and a report; the interactive mode takes numbered buttons and typed text from stdin."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.demo.interactive import run_interactive
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def scripted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run `python -m bot.cli demo` once into a temporary folder."""
+    output = tmp_path_factory.mktemp("demo-output")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    return done, output
+
+
+def test_the_scripted_demo_exits_0_and_prints_every_step(
+    scripted: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, output = scripted
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout
+    steps = {
+        "clinician invitation": r"/invite_clinician\n.*bot → Admin: Clinician invite[^\[]*=clin_",
+        "athlete invitation": r"→ bot: /invite\n.*bot → Clinician: Athlete invite[^\[]*\?start=",
+        "onboarding consent": r"Athlete → bot: \[I agree\]",
+        "scheduled check-in": r"bot → Athlete: \(1/10\) Good morning!",
+        "metrics": r"Athlete → bot: vmax 6\.0 10m 2\.4 strength 82",
+        "gate alert with button": r"bot → Clinician: .*Info: Sam(.|\n)*\[🟢 Clear gate\]",
+        "clearance": r"Clinician → bot: \[🟢 Clear gate\]\n.*Gate cleared for Sam",
+        "progression": r"progress from H1 to H2",
+        "flare-up step-back": r"Step back from H2 to H1",
+        "red flag to clinician": r"bot → Clinician: 🟡 Within 24 h: Sam(.|\n)*numbness",
+        "acknowledged": r"Acknowledged 1 alert\(s\) about Sam",
+        "resumed": r"resumed your programme at stage H1",
+    }
+    missing = [name for name, pattern in steps.items() if not re.search(pattern, printed)]
+    assert not missing, missing
+    timeline = printed.split("Decision timeline (from the database)")[1]
+    assert re.search(r"2026-03-06  H1 +go +progress +H2", timeline)
+    assert re.search(r"2026-03-07  H2 +rest +step_back +H1", timeline)
+    assert re.search(r"2026-03-08  H1 +stop +stop +H1 +Red flag", timeline)
+    assert "Traceback" not in printed and "INFO" not in printed  # the bot logs to demo.log
+    assert "Application started" in (output / "demo.log").read_text(encoding="utf-8")
+
+
+def test_the_scripted_demo_writes_transcript_chart_and_report(
+    scripted: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, output = scripted
+    assert done.returncode == 0, done.stderr
+    transcript = (output / "transcript.txt").read_text(encoding="utf-8")
+    assert "Gate cleared for Sam" in transcript and "Decision timeline" in transcript
+    chart = (output / "progress-chart.png").read_bytes()
+    assert chart.startswith(b"\x89PNG") and len(chart) > 20_000
+    report = (output / "clinician-report.pdf").read_bytes()
+    assert report.startswith(b"%PDF") and len(report) > 20_000
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(output / "clinician-report.pdf").pages)
+    assert "Sam" in text and "H1" in text
+
+
+def test_a_failure_is_one_line_and_exits_non_zero(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--output", str(blocker / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert done.stderr.startswith("sprintback demo: cannot write to")
+    assert "Traceback" not in done.stderr
+
+
+async def test_interactive_athlete_presses_numbers_types_text_and_quits(tmp_path: Path) -> None:
+    stdin = io.StringIO("1\n1\n7\nHamstring please\n1\nquit\n")
+    out = io.StringIO()
+    path = await run_interactive("athlete", tmp_path, stdin=stdin, out=out)
+    shown = out.getvalue()
+    assert "    1. I agree" in shown  # buttons are numbered
+    assert "Choose a button between 1 and 2" in shown  # 7 is not a button
+    transcript = path.read_text(encoding="utf-8")
+    assert transcript.count("Athlete → bot: [I agree]") == 2
+    assert "Athlete → bot: Hamstring please" in transcript  # typed text is a message
+    assert "Please answer with one of the buttons below." in transcript
+    assert "Athlete → bot: [Hamstring]" in transcript
+    assert shown.rstrip().endswith(f"Transcript: {path}")
+
+
+async def test_interactive_clinician_acts_on_the_red_flag_alert(tmp_path: Path) -> None:
+    out = io.StringIO()
+    await run_interactive("clinician", tmp_path, stdin=io.StringIO("1\n/athletes\nquit\n"), out=out)
+    shown = out.getvalue()
+    assert "You are the clinician" in shown and "1. ✅ Acknowledge" in shown
+    transcript = (tmp_path / "transcript.txt").read_text(encoding="utf-8")
+    assert "Clinician → bot: [✅ Acknowledge]" in transcript
+    assert "Acknowledged 1 alert(s) about Sam" in transcript
+    assert "Clinician → bot: /athletes" in transcript
+    assert (tmp_path / "clinician-report.pdf").stat().st_size > 10_000
