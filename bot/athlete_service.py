@@ -45,7 +45,13 @@ from bot.questionnaires.steps import (
 )
 from bot.questionnaires.summary import describe_metrics
 from bot.store import repo
-from bot.store.models import ClinicianActionRecord, Person, QuestionnaireProgress
+from bot.store.models import (
+    ClinicianActionRecord,
+    InjuryRecord,
+    Person,
+    Programme,
+    QuestionnaireProgress,
+)
 from bot.timezones import city_label, nearest_city
 from engine.models import Checks, Injury, Metrics, MorningCheckIn, SessionReport
 
@@ -141,15 +147,14 @@ def context_for(
     cached = session.info.get(memo_key)
     if isinstance(cached, QuestionContext):
         return cached
-    injury = repo.latest_injury(session, athlete_id=athlete_id)
-    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    programme, injury = _programme_and_injury(session, athlete_id)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id) if kind == "baseline" else None
     checks: tuple[str, ...] = ()
     if programme is not None:
         protocol = protocol_for(session, programme)
         checks = stage_checks(protocol, programme.current_stage)
     ctx = QuestionContext(
-        injury=injury.injury if injury else None,
+        injury=injury,
         stage=programme.current_stage if programme else None,
         today=today,
         stage_checks=checks,
@@ -157,6 +162,23 @@ def context_for(
     )
     session.info[memo_key] = ctx
     return ctx
+
+
+def _programme_and_injury(session: Session, athlete_id: int) -> tuple[Programme | None, str | None]:
+    """Return the current programme and the injured muscle group in one query."""
+    row = session.exec(
+        select(Programme, InjuryRecord.injury)
+        .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
+        .where(
+            Programme.athlete_id == athlete_id,
+            col(Programme.status).in_(("active", "paused")),
+        )
+        .order_by(col(Programme.id).desc())
+    ).first()
+    if row is None:  # onboarding: no programme yet; the injury may not exist either
+        injury = repo.latest_injury(session, athlete_id=athlete_id)
+        return None, injury.injury if injury else None
+    return row[0], row[1]
 
 
 def has_clinician(session: Session, person: Person) -> bool:
@@ -332,13 +354,14 @@ def cancel(session: Session, person: Person, env: Env) -> Result:
 def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     """A button press on a questionnaire message; a stale press changes nothing."""
     progress = repo.get_questionnaire(session, progress_id=pressed.progress_id)
-    current = open_progress(session, person, env.now)
+    # Only one questionnaire is open at a time (begin() closes the others), so an open one
+    # of this athlete, for today if it is day-bound, at the pressed step is the current one.
     if (
         progress is None
-        or current is None
-        or current.id != progress.id
+        or progress.status != "open"
         or progress.athlete_id != person.id
         or progress.step != pressed.step
+        or (progress.kind in DAY_BOUND and progress.local_date < local_today(person, env.now))
     ):
         return Result(notice=texts.EXPIRED)
     q = QUESTIONNAIRES[progress.kind]
