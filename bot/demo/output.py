@@ -1,8 +1,6 @@
 """What the demo leaves behind: the decision timeline read from the database, the athlete's
-progress chart (PNG) and the clinician report (PDF), built from stored records only.
-
-The chart and report inputs are filled here from the store's repositories (the shared
-``bot.reports.from_store`` builders were not committed when the demo was written).
+progress chart (PNG) and the clinician report (PDF), filled from stored records by the same
+builders the bot's /progress and /report use (``bot.reports.from_store``).
 """
 
 from __future__ import annotations
@@ -15,29 +13,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.reports.chart import render_progress_png
-from bot.reports.data import (
-    AlertRow,
-    ClearanceRow,
-    MetricRow,
-    ProgressData,
-    ReportData,
-    StageEntry,
-    day_point_from_record,
-)
+from bot.reports.from_store import progress_data_for, report_data_for
 from bot.reports.report_pdf import render_report_pdf
 from bot.store.db import session_scope
 from bot.store.models import (
-    AlertRecord,
-    Clearance,
     Decision,
     Link,
     Person,
-    Programme,
-    StageChange,
 )
-from bot.store.repo.answers import load_day_records
-from bot.store.repo.programme import latest_baseline, latest_injury
-from engine.models import DecisionKind, Metrics
 
 # Reasons that explain a decision best, most telling first (rule names of the engine).
 _MAIN_RULES = (
@@ -132,150 +115,6 @@ def render_timeline(rows: list[TimelineRow], width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def _names(session: Session) -> dict[int, str]:
-    return {p.id: p.display_name for p in session.exec(select(Person)) if p.id is not None}
-
-
-def progress_data(session: Session, athlete_id: int, today: dt.date) -> ProgressData:
-    """Return the chart input of the athlete from the stored days and decisions."""
-    person = session.get(Person, athlete_id)
-    injury = latest_injury(session, athlete_id=athlete_id)
-    if person is None or injury is None:
-        raise LookupError("the athlete has no injury recorded: onboarding did not finish")
-    decisions = {
-        row.local_date: row
-        for row in session.exec(
-            select(Decision)
-            .where(Decision.athlete_id == athlete_id, Decision.kind == "daily")
-            .order_by(col(Decision.local_date), col(Decision.id))
-        )
-    }
-    points = []
-    for record in load_day_records(
-        session, athlete_id=athlete_id, since=injury.injury_date, until=today
-    ):
-        decision = decisions.get(record.date)
-        stage = str(decision.decision.get("stage")) if decision else _stage_on(session, athlete_id)
-        outcome: DecisionKind | None = decision.outcome if decision else None  # type: ignore[assignment]
-        points.append(day_point_from_record(record, stage=stage, decision=outcome))
-    return ProgressData(
-        athlete_name=person.display_name or "Athlete",
-        injury=injury,
-        timezone=person.timezone,
-        baseline=latest_baseline(session, athlete_id=athlete_id) or Metrics(),
-        points=points,
-        today=today,
-    )
-
-
-def _stage_on(session: Session, athlete_id: int) -> str:
-    programme = _programme(session, athlete_id)
-    return programme.current_stage if programme else "H0"
-
-
-def _programme(session: Session, athlete_id: int) -> Programme | None:
-    return session.exec(
-        select(Programme).where(Programme.athlete_id == athlete_id).order_by(col(Programme.id))
-    ).first()
-
-
-def report_data(session: Session, athlete_id: int, now: dt.datetime) -> ReportData:
-    """Return the clinician report input of the athlete from the stored records."""
-    person = session.get(Person, athlete_id)
-    injury = latest_injury(session, athlete_id=athlete_id)
-    programme = _programme(session, athlete_id)
-    if person is None or injury is None or programme is None:
-        raise LookupError("the athlete has no programme: onboarding did not finish")
-    names = _names(session)
-    changes = session.exec(
-        select(StageChange)
-        .where(StageChange.programme_id == programme.id)
-        .order_by(col(StageChange.at), col(StageChange.id))
-    ).all()
-    timeline = [
-        StageEntry(
-            stage=change.to_stage,
-            entered=change.at.date(),
-            moved_by=names.get(change.by_person_id or 0, "engine")[:60],
-            reason=(change.reason or "")[:300],
-        )
-        for change in changes
-    ]
-    alerts = [
-        AlertRow(
-            at=row.created_at,
-            severity=row.severity,
-            text=row.text[:400],
-            acknowledged_by=names.get(row.acknowledged_by or 0),
-            acknowledged_at=row.acknowledged_at,
-            action=row.action_taken,
-        )
-        for row in session.exec(
-            select(AlertRecord)
-            .where(AlertRecord.athlete_id == athlete_id)
-            .order_by(col(AlertRecord.created_at))
-        )
-    ]
-    clearances = [
-        ClearanceRow(
-            stage=row.stage,
-            by=names.get(row.clinician_id, "clinician")[:60],
-            at=row.at,
-            declined=row.declined,
-            note=row.note,
-        )
-        for row in session.exec(select(Clearance).where(Clearance.athlete_id == athlete_id))
-    ]
-    baseline = latest_baseline(session, athlete_id=athlete_id)
-    today = now.date()
-    records = load_day_records(
-        session, athlete_id=athlete_id, since=injury.injury_date, until=today
-    )
-    metrics = []
-    for key, name, unit, higher in (
-        ("vmax_ms", "Top speed (Vmax)", "m/s", True),
-        ("split_10m_s", "10 m split", "s", False),
-        ("strength_lsi_pct", "Strength LSI", "%", True),
-    ):
-        latest = [
-            (r.date, getattr(r.session.metrics, key))
-            for r in records
-            if r.session is not None and getattr(r.session.metrics, key) is not None
-        ]
-        metrics.append(
-            MetricRow(
-                name=name,
-                unit=unit,
-                baseline=getattr(baseline, key, None) if baseline else None,
-                latest=latest[-1][1] if latest else None,
-                latest_date=latest[-1][0] if latest else None,
-                higher_is_better=higher,
-            )
-        )
-    linked = [names[c] for c in _clinicians(session, athlete_id) if c in names]
-    return ReportData(
-        athlete_name=person.display_name or "Athlete",
-        clinician_name=linked[0][:60] if linked else None,
-        injury=injury,
-        timezone=person.timezone,
-        protocol_name=programme.protocol_name,
-        protocol_version=str(programme.protocol_version),
-        current_stage=programme.current_stage,
-        timeline=timeline,
-        metrics=metrics,
-        alerts=alerts,
-        clearances=clearances,
-        generated_at=now,
-    )
-
-
-def _clinicians(session: Session, athlete_id: int) -> list[int]:
-    return [
-        link.clinician_id
-        for link in session.exec(select(Link).where(Link.athlete_id == athlete_id))
-    ]
-
-
 def write_outputs(
     engine: Engine,
     *,
@@ -289,8 +128,13 @@ def write_outputs(
     folder.mkdir(parents=True, exist_ok=True)
     with session_scope(engine, read_only=True) as session:
         athlete_id = athlete_id_of(session, athlete_telegram_id)
-        progress = progress_data(session, athlete_id, today)
-        report = report_data(session, athlete_id, now)
+        progress = progress_data_for(session, athlete_id=athlete_id, today=today)
+        clinician = session.exec(
+            select(Person)
+            .join(Link, col(Link.clinician_id) == col(Person.id))
+            .where(Link.athlete_id == athlete_id)
+        ).first()
+        report = report_data_for(session, athlete_id=athlete_id, now=now, viewer=clinician)
     chart_png = render_progress_png(progress)
     files = WrittenFiles(
         transcript=folder / "transcript.txt",
