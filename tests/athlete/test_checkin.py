@@ -151,3 +151,18 @@ async def test_days_without_a_check_in_are_folded_in_and_decided_once(
     assert missed.outcome == "hold" and missed.decision["readiness"] == "missing"
     await alex.say("/status")  # reading the status folds nothing twice
     assert len(w.read(lambda s: s.exec(select(Decision)).all())) == 4
+
+
+async def test_a_calf_athlete_gets_the_calf_test_and_protocol(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    sam = w.phone(1002, "Sam")
+    await sam.onboard(injury="Calf")
+    assert "C0" in sam.last
+    await sam.say("/checkin")
+    await sam.tap("None of these ✅")
+    await sam.tap("0")
+    assert "10 double-leg heel raises, then 10 single-leg heel raises" in sam.last
+    await sam.tap("1")
+    assert "cramping" in sam.last  # calf tightness includes cramping
