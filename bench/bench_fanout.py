@@ -200,7 +200,7 @@ async def pipeline(
             engine=engine,
             clock=clock,
             gate=RateGate() if limited else RateGate.off(),
-            config=SenderConfig(batch=60 if limited else 200, concurrency=16),
+            config=SenderConfig(batch=60 if limited else 200),
         )
         kicks: set[asyncio.Task[Any]] = set()
 

@@ -82,32 +82,31 @@ def install_scheduling(
     )
     application.bot_data[SCHEDULER_KEY] = scheduler
     application.bot_data[SENDER_KEY] = sender
-    application.job_queue.run_repeating(
+    queue = application.job_queue
+    repeat = {"replace_existing": True, "max_instances": 1, "coalesce": True}
+    # first=0 does not run at once under APScheduler (PTB documents it), so each job gets a
+    # one-off run right after start-up: a restart catches up without waiting a whole interval.
+    queue.run_repeating(
         _tick_job,
         interval=config.tick_seconds,
-        first=0,
+        first=config.tick_seconds,
         name=TICK_JOB,
-        job_kwargs={
-            "id": TICK_JOB,
-            "replace_existing": True,
-            "max_instances": 1,
-            "coalesce": True,
-            "misfire_grace_time": None,
-        },
+        job_kwargs={"id": TICK_JOB, "misfire_grace_time": None, **repeat},
     )
-    application.job_queue.run_repeating(
+    queue.run_repeating(
         _sender_job,
         interval=sender.config.interval_seconds,
-        first=0,
+        first=sender.config.interval_seconds,
         name=SENDER_JOB,
-        job_kwargs={
-            "id": SENDER_JOB,
-            "replace_existing": True,
-            "max_instances": 1,
-            "coalesce": True,
-            "misfire_grace_time": None,
-        },
+        job_kwargs={"id": SENDER_JOB, "misfire_grace_time": None, **repeat},
     )
+    for callback, name in ((_tick_job, TICK_JOB), (_sender_job, SENDER_JOB)):
+        queue.run_once(
+            callback,
+            when=0.01,
+            name=f"{name}:startup",
+            job_kwargs={"id": f"{name}:startup", "misfire_grace_time": None},
+        )
     return scheduler, sender
 
 

@@ -101,7 +101,9 @@ class Scheduler:
     session_policy: SessionDayPolicy = default_session_policy
     # Called after a batch that queued messages has committed (the outbox sender's kick).
     on_enqueued: Callable[[], None] | None = None
+    # Ticks started and finished by this process (health checks and benchmarks read them).
     ticks: int = 0
+    completed_ticks: int = 0
 
 
 @dataclass
@@ -469,6 +471,7 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
             scheduler.on_enqueued()
         if len(prompts) < scheduler.config.batch:
             break
+    scheduler.completed_ticks += 1
     return result
 
 

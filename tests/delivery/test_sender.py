@@ -286,3 +286,15 @@ async def test_a_drain_round_holds_no_more_rows_than_its_batch(
     assert all(r.attempts == 0 for r in rows(engine).values() if r.status == "pending")
     await sender.drain()
     assert delivered(sandbox, 81) == [f"n{n}" for n in range(7)]
+
+
+async def test_buttons_and_formatting_reach_the_chat(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    sandbox.user(91)
+    keyboard = {"inline_keyboard": [[{"text": "No red flags", "callback_data": "m:rf:none"}]]}
+    queue(engine, 91, "<b>Red flags?</b>", reply_markup=keyboard, parse_mode="HTML")
+    await make_sender(bot, engine, FakeClock(T0)).drain()
+    [message] = sandbox.transcript(91)
+    assert message.text == "Red flags?"
+    assert message.inline_keyboard[0][0]["callback_data"] == "m:rf:none"
