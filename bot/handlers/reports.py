@@ -82,9 +82,7 @@ def build_progress_png(
     with session_scope(engine, read_only=True) as session:
         athlete = session.get(Person, athlete_id)
         data = progress_data_for(session, athlete_id=athlete_id, today=_local_today(athlete, now))
-    today = data.today or now.date()
-    days = (today - data.injury.injury_date).days
-    caption = f"{data.athlete_name}: progress to {today:%d %b %Y}, day {days} since the injury"
+    caption = f"{data.athlete_name}: progress up to {data.today or now.date():%d %b %Y}"
     return render_progress_png(data, small=small), caption
 
 

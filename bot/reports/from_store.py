@@ -9,6 +9,7 @@ never hold the event loop. Dates are the athlete's local dates as stored; instan
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,7 +39,9 @@ from bot.reports.data import (
 from bot.store import repo
 from bot.store.models import AlertRecord, Clearance, Decision, Person, Programme
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
+from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol
+from engine.status import StageStatus, stage_status
 
 TREND_DAYS = 14
 MAX_ALERT_ROWS = 60
@@ -280,10 +283,35 @@ def _timeline(session: Session, programme: Programme, zone: ZoneInfo) -> list[St
     return entries
 
 
-def _criteria(
-    session: Session, programme: Programme, protocol: Protocol, today: dt.date
-) -> list[CriterionRow]:
-    status = athlete_stage_status(session, programme, protocol, today)
+def _stored_state(programme: Programme) -> ProgrammeState | None:
+    """The engine state the athlete flow stored with the programme, if readable."""
+    if not programme.state_json:
+        return None
+    try:
+        return ProgrammeState.model_validate(json.loads(programme.state_json)["state"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def current_stage_status(
+    session: Session, programme: Programme, protocol: Protocol, injury: Injury, today: dt.date
+) -> StageStatus | None:
+    """The engine's status of the current stage: from the stored engine state when it is at
+    the programme's stage, else from a read-only replay of the stored history."""
+    state = _stored_state(programme)
+    if state is None or state.stage != programme.current_stage:
+        return athlete_stage_status(session, programme, protocol, today)
+    recent = repo.load_day_records(
+        session,
+        athlete_id=programme.athlete_id,
+        since=max(programme.start_date, today - dt.timedelta(days=RECENT_DAYS - 1)),
+        until=today,
+    )
+    baseline = repo.latest_baseline(session, athlete_id=programme.athlete_id)
+    return stage_status(protocol, injury, baseline, state, recent, on=today)
+
+
+def _criteria(status: StageStatus | None) -> list[CriterionRow]:
     if status is None:
         return []
     rows = [
@@ -448,11 +476,12 @@ def report_data_for(
     else:
         linked = repo.clinicians_of(session, athlete_id=athlete_id)
         clinician_name = _name(linked[0]) if linked else None
-    criteria = (
-        _criteria(session, programme, protocol, today)
+    status = (
+        current_stage_status(session, programme, protocol, injury, today)
         if programme is not None and protocol is not None
-        else []
+        else None
     )
+    criteria = _criteria(status)
     return ReportData(
         athlete_name=_athlete_name(person),
         athlete_ref=f"#{athlete_id}",
@@ -463,7 +492,7 @@ def report_data_for(
         protocol_version=f"v{programme.protocol_version}" if programme else "—",
         current_stage=_clip(programme.current_stage, 12) if programme else None,
         timeline=_timeline(session, programme, zone) if programme else [],
-        criteria_stage=_clip(programme.current_stage, 12) if criteria and programme else None,
+        criteria_stage=_clip(status.stage, 12) if status is not None else None,
         criteria=criteria,
         metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), records),
         trend=_trend(records, morning, today),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from bot.store import repo
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog
 from engine.models import Alert, Injury, Metrics, MorningCheckIn, SessionReport
+from engine.programme import ProgrammeState
 from tests.store.conftest import db_url, pg_databases, pg_migrated, sqlite_template
 from tests.support.telegram import BotHarness, RunningBot
 
@@ -93,6 +95,7 @@ def write_athlete(
         )
         assert programme.id is not None
         stage_index = 0
+        entered = start
         for offset in range(days):
             day = start + dt.timedelta(days=offset)
             at = dt.datetime.combine(day, dt.time(8), dt.UTC)
@@ -163,6 +166,22 @@ def write_athlete(
                     now=at + dt.timedelta(hours=10),
                     reason=f"engine: {decision} on {day.isoformat()}",
                 )
+                entered = day + dt.timedelta(days=1)
+        # The engine's snapshot at the end of yesterday, as the athlete flow stores it.
+        state = ProgrammeState(
+            stage=STAGES[stage_index], stage_entered=entered, start=start, last_progress=entered
+        )
+        repo.save_programme_state(
+            session,
+            programme_id=programme.id,
+            state_json=json.dumps(
+                {
+                    "as_of": (today - dt.timedelta(days=1)).isoformat(),
+                    "state": state.model_dump(mode="json"),
+                }
+            ),
+            now=now,
+        )
         repo.add_note(
             session,
             athlete_id=athlete_id,

@@ -1,0 +1,102 @@
+"""Time charts, reports and the digest built from the store, as the bot makes them.
+
+A SQLite store (or --database-url) gets one athlete with 30, 120 and 365 days of stored
+history and a clinician with --athletes linked athletes of 4 weeks each. Prints the median of
+a few runs (seconds) for: reading the chart data, reading + drawing the chart (the /progress
+work), reading + rendering the PDF report (the /report work), and one clinician's digest
+(data + text). Target: a year-long chart under 1 s from the store.
+Run: .venv/bin/python bench/bench_reports_store.py [--runs N] [--athletes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.digest_job import chart_png, prepare_digest
+from bot.handlers.reports import build_progress_png, build_report_pdf
+from bot.reports.digest import digest_week, render_digest
+from bot.reports.from_store import progress_data_for
+from bot.store import db, repo
+from bot.store.db import make_engine, session_scope
+from tests.reports_bot.conftest import write_athlete
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+SIZES = (30, 120, 365)
+CHART_TARGET_S = 1.0
+
+
+def _median(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    """Print the timing table; exit 1 if the year-long chart misses its 1 s target."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--athletes", type=int, default=30, help="athletes in the digest")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        db.upgrade(url)
+        engine = make_engine(url)
+        ids = {days: write_athlete(engine, NOW, 10_000 + days, f"Athlete {days}d", days=days)
+               for days in SIZES}  # fmt: skip
+        with session_scope(engine) as session:
+            clinician = repo.create_person(
+                session, role="clinician", telegram_user_id=99, chat_id=99,
+                display_name="Dr Bench", timezone="Europe/London", now=NOW,
+            )  # fmt: skip
+            assert clinician.id is not None
+            clinician_id = clinician.id
+        for i in range(args.athletes):
+            athlete = write_athlete(engine, NOW, 20_000 + i, f"Digest {i}", days=28,
+                                    alert="same_day" if i % 5 == 0 else None)  # fmt: skip
+            with session_scope(engine) as session:
+                repo.link_athlete(session, athlete_id=athlete, clinician_id=clinician_id, now=NOW)
+
+        def read(athlete_id: int) -> None:
+            with session_scope(engine, read_only=True) as session:
+                progress_data_for(session, athlete_id=athlete_id, today=NOW.date())
+
+        print(f"store: {engine.dialect.name}, median of {args.runs} runs (seconds)")
+        print(f"{'days':>5} {'chart data':>11} {'/progress':>10} {'/report':>9}")
+        year_chart = 0.0
+        for days, athlete_id in ids.items():
+            data_s = _median(lambda a=athlete_id: read(a), args.runs)
+            chart_s = _median(lambda a=athlete_id: build_progress_png(engine, a, NOW), args.runs)
+            report_s = _median(
+                lambda a=athlete_id: build_report_pdf(engine, a, NOW, clinician_id), args.runs
+            )
+            print(f"{days:>5} {data_s:>11.3f} {chart_s:>10.3f} {report_s:>9.3f}")
+            year_chart = chart_s if days == 365 else year_chart
+        week = digest_week(NOW, "Europe/London")
+        digest_s = _median(
+            lambda: render_digest(prepare_digest(engine, clinician_id, week)), args.runs
+        )
+        one_chart = _median(lambda: chart_png(engine, ids[30], NOW), args.runs)
+        print(f"digest of {args.athletes} athletes (data + text): {digest_s:.3f}")
+        print(f"one digest chart (30 days): {one_chart:.3f}")
+        engine.dispose()
+    ok = year_chart < CHART_TARGET_S
+    print(f"year-long /progress chart {year_chart:.3f} s: {'OK' if ok else 'TOO SLOW'} "
+          f"(target < {CHART_TARGET_S} s)")  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
