@@ -251,6 +251,14 @@ def _answer_echo(question: Question, label: str) -> str:
 # --- starting, resuming, cancelling -------------------------------------------------------
 
 
+def _locked(session: Session, progress: QuestionnaireProgress) -> QuestionnaireProgress:
+    """Re-read the row with a lock on PostgreSQL, so two processes answering the same
+    questionnaire queue up (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(progress, with_for_update=True)
+    return progress
+
+
 def open_progress(
     session: Session, person: Person, now: dt.datetime
 ) -> QuestionnaireProgress | None:
@@ -264,7 +272,7 @@ def open_progress(
             assert progress.id is not None
             repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
             continue
-        return progress
+        return _locked(session, progress)
 
 
 def _close_others(session: Session, person: Person, keep: str, now: dt.datetime) -> None:
@@ -354,6 +362,8 @@ def cancel(session: Session, person: Person, env: Env) -> Result:
 def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     """A button press on a questionnaire message; a stale press changes nothing."""
     progress = repo.get_questionnaire(session, progress_id=pressed.progress_id)
+    if progress is not None:
+        progress = _locked(session, progress)
     # Only one questionnaire is open at a time (begin() closes the others), so an open one
     # of this athlete, for today if it is day-bound, at the pressed step is the current one.
     if (
