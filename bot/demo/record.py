@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from bot.sandbox import BotApiSandbox, TranscriptMessage
 
 WIDTH = 100
+# Continuation lines start here, under the first word a bot or user said.
+INDENT = 28
 EntryKind = Literal["user", "bot", "edit", "toast", "note"]
 
 
@@ -117,7 +119,7 @@ def render_entry(entry: Entry, recorder: Recorder, width: int = WIDTH) -> str:
         "edit": f"{stamp} bot → {who} (updates its message): ",
         "toast": f"{stamp} bot → {who} (pop-up): ",
     }[entry.kind]
-    indent = " " * min(len(head), 28)
+    indent = " " * INDENT
     lines: list[str] = []
     paragraphs = entry.text.splitlines() or [""]
     for index, paragraph in enumerate(paragraphs):
@@ -132,14 +134,22 @@ def render_entry(entry: Entry, recorder: Recorder, width: int = WIDTH) -> str:
             break_on_hyphens=False,
         )
         lines.extend(wrapped or [lead.rstrip()])
-    for row in entry.buttons:
-        lines.extend(
-            textwrap.wrap(
-                " ".join(f"[{label}]" for label in row),
-                width=width,
-                initial_indent=indent,
-                subsequent_indent=indent,
-                break_on_hyphens=False,
-            )
-        )
+    labels = [f"[{label}]" for row in entry.buttons for label in row]
+    lines.extend(pack(labels, indent, width))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def pack(items: list[str], indent: str, width: int) -> list[str]:
+    """Return ``items`` laid out in lines of at most ``width`` characters (an item longer than
+    a line gets one to itself), each line starting with ``indent``; items are never split."""
+    lines: list[str] = []
+    current = ""
+    for item in items:
+        if current and len(indent) + len(current) + 1 + len(item) > width:
+            lines.append(indent + current)
+            current = item
+        else:
+            current = f"{current} {item}" if current else item
+    if current:
+        lines.append(indent + current)
+    return lines

@@ -4,7 +4,9 @@ Every step goes through the real bot: the admin invites the clinician, the clini
 the athlete, who onboards; the scheduler sends each morning check-in and post-session
 questionnaire at the athlete's local times (the clock jumps there); the clinician clears the
 H0 sign-off from the alert message; the athlete progresses H0 → H1 → H2, has a flare-up that
-steps back to H1, reports a red flag that reaches the clinician at once, and is cleared again.
+steps back to H1, reports a red flag that reaches the clinician at once, is reviewed and
+resumed by the clinician, progresses back to H2, and finally the athlete asks for the progress
+chart and the clinician for the PDF report.
 
 Each step checks that the bot said what the story needs, so a broken flow stops the demo with
 a one-line reason instead of printing a wrong story.
@@ -232,7 +234,7 @@ async def play(world: DemoWorld) -> Cast:
 
     world.recorder.note("Day 4: early loading (H1)", local(4, 7, 30))
     await morning(world, athlete)
-    await session_report(world, athlete, checks=H1_CHECKS)
+    await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 70")
 
     world.recorder.note("Day 5: progression to H2, first runs with metrics", local(5, 7, 30))
     verdict = await morning(world, athlete)
@@ -252,7 +254,9 @@ async def play(world: DemoWorld) -> Cast:
         world, clinician, "✅ Acknowledge", "Acknowledged", "red-flag alert"
     )
 
-    world.recorder.note("Day 8: the clinician clears the athlete", local(8, 7, 0))
+    world.recorder.note(
+        "Day 8: the clinician reviews the athlete and resumes the programme", local(8, 7, 0)
+    )
     world.clock.set(local(8, 7, 0))
     number = re.search(r"Athlete #(\d+)", alert.text or "")
     if number is None:
@@ -266,5 +270,19 @@ async def play(world: DemoWorld) -> Cast:
     )
     verdict = await morning(world, athlete)
     expect(verdict, "Go", "first check-in after the clearance")
-    await session_report(world, athlete, checks=H1_CHECKS)
+    await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 80")
+
+    world.recorder.note("Day 9: back to green sessions in H1", local(9, 7, 30))
+    await morning(world, athlete)
+    await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 83")
+
+    world.recorder.note("Day 10: back to running (H2)", local(10, 7, 30))
+    verdict = await morning(world, athlete)
+    expect(verdict, "progress from H1 to H2", "progression back to H2")
+    await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.2 10m 2.25 strength 85")
+
+    world.recorder.note("Day 11: the chart and the clinician report", local(11, 8, 0))
+    world.clock.set(local(11, 8, 0))
+    await world.ask_for_file(athlete, "/progress", "photo")
+    await world.ask_for_file(clinician, f"/report {number.group(1)}", "document")
     return cast

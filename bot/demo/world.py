@@ -40,6 +40,8 @@ ESCALATION_JOB = "clinician-escalations"
 KICKS_KEY = "sprintback.kicks"
 # Seconds the bot may take to answer one action before the demo gives up.
 REPLY_TIMEOUT = 10.0
+# Seconds to wait for a chart or report drawn in the background.
+FILE_TIMEOUT = 30.0
 
 
 class DemoError(RuntimeError):
@@ -98,6 +100,21 @@ class DemoWorld:
         self.recorder.user_action(who.user.chat_id, text, self.clock.now())
         await who.user.send(text)
         return await self._after_action(who, f"{who.label} sent {text!r}")
+
+    async def ask_for_file(self, who: Person, text: str, kind: str) -> TranscriptMessage:
+        """``who`` sends ``text`` (e.g. /report 3) and waits for the ``kind`` ("photo" or
+        "document") the bot draws in the background; return that message."""
+        self.recorder.user_action(who.user.chat_id, text, self.clock.now())
+        await who.user.send(text)
+        try:
+            messages = await who.user.wait_until(
+                lambda ms: any(m.kind == kind for m in ms), timeout=FILE_TIMEOUT
+            )
+        except AssertionError as err:
+            raise DemoError(f"the bot sent no {kind} after {who.label} sent {text!r}") from err
+        await self.deliver()
+        self.recorder.collect(self.sandbox, self.clock.now())
+        return next(m for m in messages if m.kind == kind)
 
     async def tap(
         self, who: Person, label: str, message: TranscriptMessage | None = None

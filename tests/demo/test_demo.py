@@ -52,6 +52,8 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "red flag to clinician": r"bot → Clinician: 🟡 Within 24 h: Sam(.|\n)*numbness",
         "acknowledged": r"Acknowledged 1 alert\(s\) about Sam",
         "resumed": r"resumed your programme at stage H1",
+        "chart in the chat": r"Athlete → bot: /progress\n.*bot → Athlete: \[photo: ",
+        "report in the chat": r"bot → Clinician: \[document: sprintback-report-\d+-[\d-]+\.pdf\]",
     }
     missing = [name for name, pattern in steps.items() if not re.search(pattern, printed)]
     assert not missing, missing
@@ -59,6 +61,7 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
     assert re.search(r"2026-03-06  H1 +go +progress +H2", timeline)
     assert re.search(r"2026-03-07  H2 +rest +step_back +H1", timeline)
     assert re.search(r"2026-03-08  H1 +stop +stop +H1 +Red flag", timeline)
+    assert re.search(r"2026-03-11  H1 +go +progress +H2", timeline)
     assert "Traceback" not in printed and "INFO" not in printed  # the bot logs to demo.log
     assert "Application started" in (output / "demo.log").read_text(encoding="utf-8")
 
