@@ -209,11 +209,17 @@ async def send_digest(
         raise
     await asyncio.to_thread(_finish, engine, outbox_id, now, message.message_id)
     reasons = {r.week.athlete_id: r.reasons for r in rank_athletes(data)}
+    attention = athletes_needing_attention(data)[:MAX_CHARTS]
+    # Drawn on the render pool (two at a time), sent in urgency order.
+    pngs = await asyncio.gather(
+        *(in_worker_thread(chart_png, engine, week.athlete_id, now) for week in attention),
+        return_exceptions=True,
+    )
     charts = 0
-    for week in athletes_needing_attention(data)[:MAX_CHARTS]:
-        try:
-            png = await in_worker_thread(chart_png, engine, week.athlete_id, now)
-        except ReportUnavailable:
+    for week, png in zip(attention, pngs, strict=True):
+        if isinstance(png, BaseException):
+            if not isinstance(png, ReportUnavailable):
+                _LOGGER.error("digest chart of athlete %s failed: %r", week.athlete_id, png)
             continue
         caption = f"{week.athlete_name}: {', '.join(reasons.get(week.athlete_id, ()))}"
         try:

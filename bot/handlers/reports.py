@@ -46,7 +46,7 @@ from bot.reports.chart import render_progress_png
 from bot.reports.from_store import ReportUnavailable, progress_data_for, report_data_for
 from bot.reports.report_pdf import render_report_pdf
 from bot.reports.runner import in_worker_thread
-from bot.services import get_services
+from bot.services import SERVICES_KEY, get_services
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
@@ -61,6 +61,7 @@ HANDLER_GROUP = ATHLETE_GROUP
 ACT_REPORT = "rep_pdf"
 FAILED_TEXT = "Sorry, that could not be made just now. Please try again in a minute."
 NOTHING_YET = "Nothing to show yet: {reason}."
+NO_INJURY = "no injury has been recorded (it is asked at onboarding)"
 
 
 # --- building (in a worker thread) -----------------------------------------------------------
@@ -146,7 +147,7 @@ def schedule_progress_chart(
     """Send the athlete's chart to ``chat_id`` in the background (for a handler or job that
     must not wait for the drawing: e.g. after a stage change, or on /athlete with
     ``small=False``). The caller has already checked access; failures are logged."""
-    engine = application.bot_data["services"].engine
+    engine = application.bot_data[SERVICES_KEY].engine
 
     async def task() -> None:
         try:
@@ -207,9 +208,7 @@ async def _deliver_chart(
             )
             is None
         ):
-            await bot.send_message(
-                chat_id, NOTHING_YET.format(reason="the chart starts after onboarding")
-            )
+            await bot.send_message(chat_id, NOTHING_YET.format(reason=NO_INJURY))
     except TelegramError as exc:
         _LOGGER.warning("progress chart for chat %s not sent: %s", chat_id, exc)
     except Exception:

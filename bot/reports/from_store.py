@@ -98,7 +98,7 @@ def _athlete_name(person: Person) -> str:
 def _injury(session: Session, athlete_id: int) -> Injury:
     injury = repo.latest_injury(session, athlete_id=athlete_id)
     if injury is None:
-        raise ReportUnavailable("no injury recorded yet: the chart starts after onboarding")
+        raise ReportUnavailable("no injury has been recorded (it is asked at onboarding)")
     return injury
 
 

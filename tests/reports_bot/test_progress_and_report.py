@@ -10,11 +10,14 @@ from collections.abc import Callable
 import pytest
 
 import bot.handlers.reports as reports_handlers
+from bot import texts
 from bot.access import REFUSAL_TEXT
 from bot.handlers.clinician import signer_for
-from bot.handlers.reports import report_keyboard
+from bot.handlers.reports import NO_INJURY, report_keyboard
 from bot.sandbox import SimUser
 from bot.sandbox.state import TranscriptMessage
+from bot.store import repo
+from bot.store.db import session_scope
 from tests.reports_bot.conftest import ADMIN, WorldFactory, pdf_text
 
 ANNA, BEN, LEE, MAX = 3001, 3002, 2001, 2002
@@ -145,3 +148,19 @@ async def test_a_large_report_renders_while_other_users_are_answered(
     await lee.wait_until(has("document"), timeout=20)
     assert "Anna Moreau" in pdf_text(lee.documents[-1].data)
     assert render_threads and render_threads[0].startswith("sprintback-render")
+
+
+async def test_progress_before_onboarding_says_why_there_is_no_chart(world: WorldFactory) -> None:
+    w = await world()
+    with session_scope(w.engine) as session:
+        repo.create_person(
+            session, role="athlete", telegram_user_id=ANNA, chat_id=ANNA, now=w.clock.now()
+        )
+    anna, stranger = w.user(ANNA, "Anna"), w.user(4444, "Sam")
+    await anna.send("/progress")
+    [reply] = await anna.wait_until(lambda messages: bool(messages))
+    assert reply.text == f"Nothing to show yet: {NO_INJURY}."
+    assert anna.photos == []
+    await stranger.send("/progress")
+    [reply] = await stranger.wait_reply()
+    assert reply.text == texts.NOT_ONBOARDED
