@@ -17,15 +17,17 @@ The real bot (the same wiring as `sprintback run`) starts against a local Bot AP
 127.0.0.1 and an SQLite file in a temporary folder. An admin, a clinician and an athlete then
 play a compressed programme: invitations, onboarding, morning check-ins sent by the scheduler,
 sessions with metrics, progressions, a flare-up that steps back, a red flag that reaches the
-clinician at once, and the clinician's clearance and resumption.
+clinician at once, the clinician's review and resumption, the way back to running, and the
+progress chart and PDF report asked for in the chat.
 
 The conversation is printed as a transcript (who said what, buttons as [labels]) followed by
 the decision timeline from the database. The output folder receives transcript.txt,
 progress-chart.png, clinician-report.pdf and demo.log (the bot's own log lines).
 
 With --interactive you play the athlete (or, with --as clinician, the clinician of an athlete
-who is already part-way through): type text to send it as a message, type a button's number
-to press it, 'quit' to stop.
+who has just reported a red flag): type text to send it as a message, type a button's number
+to press it, /next to jump to the next scheduled prompt, 'quit' to stop. The transcript is
+written to the output folder when you quit.
 """
 
 

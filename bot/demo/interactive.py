@@ -10,6 +10,8 @@ taken through invitation, onboarding and a red flag, so there is an alert to act
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 from pathlib import Path
 from typing import TextIO
 
@@ -61,19 +63,16 @@ async def prepare(world: DemoWorld, role: str) -> Person:
 
 
 async def next_prompt(world: DemoWorld, athlete: Person) -> str:
-    """Jump the clock to the athlete's next scheduled prompt and let the scheduler send it."""
-    try:
-        morning = world.next_prompt_due(athlete, "morning")
-    except DemoError:
-        morning = None
-    try:
-        post = world.next_prompt_due(athlete, "post_session")
-    except DemoError:
-        post = None
-    due = min((d for d in (morning, post) if d is not None), default=None)
-    if due is None:
+    """Jump the clock to the athlete's next scheduled prompt and let the scheduler send it;
+    return a note for the player when nothing is scheduled."""
+    await world.run_jobs()  # a tick plans the next day of an athlete who has just onboarded
+    due: list[dt.datetime] = []
+    for kind in ("morning", "post_session"):
+        with contextlib.suppress(DemoError):
+            due.append(world.next_prompt_due(athlete, kind))
+    if not due:
         return "(nothing is scheduled yet: finish onboarding first)"
-    await world.set_time(due)
+    await world.set_time(min(due))
     return ""
 
 

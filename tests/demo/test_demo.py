@@ -114,6 +114,18 @@ async def test_interactive_athlete_presses_numbers_types_text_and_quits(tmp_path
     assert shown.rstrip().endswith(f"Transcript: {path}")
 
 
+async def test_interactive_next_jumps_to_the_scheduled_morning_check_in(tmp_path: Path) -> None:
+    answers = ["1", "1", "Hamstring", "4", "1", "2", "1", "1", "1", "Skip", "1", "1", "4"]
+    lines = [*answers, "1", "/next", "quit"]
+    out = io.StringIO()
+    path = await run_interactive("athlete", tmp_path, stdin=io.StringIO("\n".join(lines)), out=out)
+    transcript = path.read_text(encoding="utf-8")
+    assert "All set" in transcript, out.getvalue()[-2000:]
+    # 07:30 in London (the second time zone offered) is 08:30 in the transcript's Berlin time.
+    assert "[day 2 08:30] bot → Athlete: (1/10) Good morning!" in transcript
+    assert "later than planned" not in transcript
+
+
 async def test_interactive_clinician_acts_on_the_red_flag_alert(tmp_path: Path) -> None:
     out = io.StringIO()
     await run_interactive("clinician", tmp_path, stdin=io.StringIO("1\n/athletes\nquit\n"), out=out)
