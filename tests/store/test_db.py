@@ -143,3 +143,16 @@ def test_a_read_only_scope_refuses_writes(engine: Engine) -> None:
         repo.mark_update_processed(s, update_id=1, now=T0)
     with db.session_scope(engine, read_only=True) as s:
         assert s.exec(select(Person)).all() == []
+
+
+def test_a_write_scope_after_a_read_only_one_is_still_one_transaction(engine: Engine) -> None:
+    # Read-only scopes run in autocommit on PostgreSQL; that must not leak to the pool.
+    for _ in range(3):
+        with db.session_scope(engine, read_only=True) as s:
+            s.exec(select(Person)).all()
+    with pytest.raises(RuntimeError), db.session_scope(engine) as s:
+        person(s, name="half-written")
+        s.flush()
+        raise RuntimeError("crash after the first write")
+    with db.session_scope(engine, read_only=True) as s:
+        assert s.exec(select(Person)).all() == []
