@@ -163,6 +163,14 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
         header = f"{active.name} v{active.version}" + (
             f" {args[1].upper()}" if len(args) > 1 else ""
         )
+        caller, _ = caller_context(session, update, services)
+        audit(
+            session,
+            actor_id=caller.person_id,
+            action="view",
+            now=now,
+            detail={"what": "protocol", "name": active.name, "version": active.version},
+        )
     await message.reply_text(
         f"<b>{html.escape(header)}</b>\n" + _pre(_clip(text)), parse_mode=ParseMode.HTML
     )
@@ -419,6 +427,14 @@ async def draft_button(update: Update, context: Context) -> None:
     assert context.chat_data is not None
     if press.action == ACT_DISCARD:
         context.chat_data.pop(DRAFT_KEY, None)
+        with session_scope(services.engine) as session:
+            audit(
+                session,
+                actor_id=caller.person_id,
+                action="protocol_draft_discarded",
+                now=now,
+                detail={"name": name, "base_version": draft.base_version},
+            )
         await query.answer("Discarded")
         await query.edit_message_reply_markup(None)
         assert query.message is not None

@@ -36,6 +36,7 @@ async def test_admin_edits_a_threshold_dry_runs_publishes_and_rolls_back(
     listing = await say(admin, "/protocols")
     assert "hamstring: active v1, 1 athlete(s)" in listing and "calf: active v1" in listing
     assert "min_days" in await say(admin, "/protocol show hamstring H3")
+    assert [r.detail["what"] for r in w.audit("view")] == ["protocol"]
 
     draft = await say(admin, "/protocol set hamstring H3 min_days.value 8")
     assert "-    value: 4" in draft and "+    value: 8" in draft
@@ -100,6 +101,7 @@ async def test_uploaded_file_is_validated_diffed_and_published_on_confirm(
     assert "+    value: 5" in (offer.text or "")
     await admin.press("🗑 Discard")
     await admin.wait_until(lambda ms: any("discarded" in (m.text or "") for m in ms))
+    assert len(w.audit("protocol_draft_discarded")) == 1
     assert [v for v, _a, _n in versions(w)] == [1]
     await admin.send_document("hamstring.yaml", edited.encode())
     await admin.wait_reply()
