@@ -4,7 +4,8 @@ A criterion keeps a streak: each observation that satisfies it adds one, each th
 resets it to zero; it is met when the streak reaches ``count``. What counts as an
 observation depends on the item (see ``engine.items``): morning items are observed every day
 (a missing answer is a failed observation), session items once per session (only sessions
-passing the ``at_pct_vmax`` / ``pain_max`` filters), checks whenever they are recorded.
+passing the ``at_pct_vmax`` filter; one above the ``pain_max`` limit is a failed observation),
+checks whenever they are recorded.
 """
 
 from __future__ import annotations
@@ -180,7 +181,9 @@ def observe(c: Criterion, ctx: DayContext, phase: str) -> Observation | None:
         ):
             return None
         if c.pain_max is not None and (s.pain_max is None or s.pain_max > c.pain_max):
-            return None
+            # Done at the intensity but above the pain limit (or pain unanswered): the
+            # criterion was tried and not met, so its streak resets.
+            return Observation(item_value(c.item, ctx), False)
     value = item_value(c.item, ctx)
     if value is None:
         if spec.observed == "morning" and not c.item.startswith("derived."):

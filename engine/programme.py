@@ -349,9 +349,10 @@ def gate_items(
 
 
 def _early_signoff(protocol: Protocol, injury: Injury, nxt: str | None, on: dt.date) -> bool:
-    if nxt is None or nxt != protocol.early_signoff_stage or injury.grade is None:
+    if nxt is None or nxt != protocol.early_signoff_stage:
         return False
-    expected = protocol.expected_rtp_days.get(injury.grade)
+    # No grade means no expected time either: the conservative choice is to ask.
+    expected = protocol.expected_rtp_days.get(injury.grade) if injury.grade is not None else None
     if expected is None:
         return True  # unknown expected time: the conservative choice is to ask
     frac = protocol.rules.escalation.early_signoff_fraction.value / 100
@@ -497,7 +498,7 @@ def decide_day(
     st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today)
     if red_flag:
         decision = "stop"
-        st = st.model_copy(update={"suspended": True})
+        st = _suspend(st)
     step_back_reasons: list[str] = []
     if mr.step_back_candidate and st.rest_streak >= esc.rest_mornings_step_back.value:
         step_back_reasons.append("morning.p3.repeat")
@@ -620,6 +621,14 @@ def decide_day(
         awaiting_clearance=awaiting,
     )
     return outcome, st
+
+
+def _suspend(st: ProgrammeState) -> ProgrammeState:
+    """Return ``st`` suspended until the clinician reviews. A sign-off recorded before the stop
+    was given on what was known then: the gate needs a fresh clearance after the review."""
+    return st.model_copy(
+        update={"suspended": True, "clearance": False, "clearance_requested": False}
+    )
 
 
 def _clinician(
@@ -833,7 +842,7 @@ def _next_morning(
                 "Symptoms still up 48 h after the session: no running "
                 "until the clinician has reviewed.",
             )
-            update["suspended"] = True
+            update.update(suspended=True, clearance=False, clearance_requested=False)
     return (st.model_copy(update=update) if update else st), resp
 
 
@@ -915,7 +924,6 @@ def _step_back(
         return "hold", st
     prev = protocol.previous_stage(st.stage)
     esc = protocol.rules.escalation
-    dates = (*st.step_back_dates, on)
     acc.reason(
         "stepback",
         f"Step back from {st.stage} to {prev}: its session template applies; "
@@ -924,17 +932,26 @@ def _step_back(
         st.stage,
         prev,
     )
+    return "step_back", _back_to(protocol, st, prev, on, acc)
+
+
+def _back_to(
+    protocol: Protocol, st: ProgrammeState, to: str, on: dt.date, acc: _Acc
+) -> ProgrammeState:
+    """Return ``st`` stepped back into ``to`` on ``on``, alerting the clinician when this makes
+    too many step-backs within the window (reference §4.4, §5 tier 3)."""
+    esc = protocol.rules.escalation
+    dates = (*st.step_back_dates, on)
     if len(dates) >= esc.step_backs_count.value:
         acc.alert(
             "within_24h",
             "escalate.step_backs",
             f"{len(dates)} step-backs within "
-            f"{esc.step_backs_window_days.value} days (now {st.stage} → {prev}): clinician review.",
+            f"{esc.step_backs_window_days.value} days (now {st.stage} → {to}): clinician review.",
         )
-    new = enter_stage(
-        st, prev, on, step_back_dates=dates, reentry_greens_needed=esc.reentry_green_sessions.value
+    return enter_stage(
+        st, to, on, step_back_dates=dates, reentry_greens_needed=esc.reentry_green_sessions.value
     )
-    return "step_back", new
 
 
 def _progress(
@@ -1080,7 +1097,7 @@ def _session(
         back_to = st.stage if protocol.index(st.stage) <= protocol.index(stage0) else stage0
         if back_to != st.stage:
             st = enter_stage(st, back_to, on)
-        return st.model_copy(update={"suspended": True}), "stop", "stop"
+        return _suspend(st), "stop", "stop"
     if decision == "stop":
         return st, decision, sr.session_class
     if sr.session_class == "red":
@@ -1095,17 +1112,7 @@ def _session(
         if decision != "step_back":
             if decision == "progress":
                 acc.reason("stepback", f"Red session in the new stage: back to {stage0}.")
-                return (
-                    enter_stage(
-                        st,
-                        stage0,
-                        on,
-                        reentry_greens_needed=esc.reentry_green_sessions.value,
-                        step_back_dates=(*st.step_back_dates, on),
-                    ),
-                    "step_back",
-                    "red",
-                )
+                return _back_to(protocol, st, stage0, on, acc), "step_back", "red"
             decision, st = _step_back(protocol, st, on, acc, "session.red")
         return st, decision, "red"
     st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage0)
@@ -1129,15 +1136,8 @@ def _apply_triggers(
     if not wants_back or decision in ("step_back", "stop"):
         return st, decision
     if decision == "progress" and stage0 is not None:
-        esc = protocol.rules.escalation
         acc.reason("stepback", f"Regression trigger in the new stage: back to {stage0}.")
-        return enter_stage(
-            st,
-            stage0,
-            on,
-            reentry_greens_needed=esc.reentry_green_sessions.value,
-            step_back_dates=(*st.step_back_dates, on),
-        ), "step_back"
+        return _back_to(protocol, st, stage0, on, acc), "step_back"
     kind, new = _step_back(protocol, st, on, acc, fired[0][0].id)
     return new, kind
 
