@@ -65,10 +65,10 @@ async def run_scripted(
     out.write(transcript)
     out.write("\nDecision timeline (from the database)\n\n")
     out.write(timeline + "\n\n")
-    out.write(f"Transcript:      {files.transcript}\n")
-    out.write(f"Progress chart:  {files.chart}\n")
+    out.write(f"Transcript:       {files.transcript}\n")
+    out.write(f"Progress chart:   {files.chart}\n")
     out.write(f"Clinician report: {files.report}\n")
     database = world.database_path if keep_db else None
     if database is not None:
-        out.write(f"Database kept:   {database}\n")
+        out.write(f"Database kept:    {database}\n")
     return DemoResult(transcript=transcript, timeline=timeline, files=files, database=database)

@@ -4,6 +4,7 @@ a chart and a report; the interactive mode takes numbered buttons and typed text
 from __future__ import annotations
 
 import io
+import logging
 import re
 import subprocess
 import sys
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import cli
+from bot.demo import script
 from bot.demo.interactive import run_interactive
+from bot.demo.world import DemoError, DemoWorld
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,6 +101,30 @@ def test_a_failure_is_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert done.stderr.startswith("sprintback demo: cannot write to")
     assert "Traceback" not in done.stderr
+
+
+def test_a_story_step_the_bot_fails_is_one_line_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def broken_story(world: DemoWorld) -> None:
+        await script.invitations(world)
+        raise DemoError("the bot did not process: Athlete pressed [I agree]")
+
+    monkeypatch.setattr(script, "play", broken_story)
+    root = logging.getLogger()
+    # The demo sends the process's log to demo.log; give pytest its logging back afterwards.
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    try:
+        assert cli.main(["demo", "--output", str(tmp_path)]) == 1
+    finally:
+        for handler in root.handlers:
+            handler.close()
+    assert "Application started" in (tmp_path / "demo.log").read_text(encoding="utf-8")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("sprintback demo: failed: the bot did not process: Athlete pressed")
+    assert not (tmp_path / "transcript.txt").exists()
 
 
 async def test_interactive_athlete_presses_numbers_types_text_and_quits(tmp_path: Path) -> None:
