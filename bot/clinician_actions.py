@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from bot.scheduling.schedule import reschedule_athlete
 from bot.store.models import AlertRecord, Clearance, Note, Outbox, Person, Programme, StageChange
 from bot.store.repo.alerts import acknowledge_alert
 from bot.store.repo.audit import audit
@@ -209,6 +210,9 @@ def apply_action(
         )
         athlete.paused = kind == "pause"
         session.add(athlete)
+        session.flush()
+        # Prompts follow the pause: pending ones are dropped, or planned again on resume.
+        reschedule_athlete(session, athlete.id, now=now)
     _mark_alert(session, alert_ids, athlete.id, kind)
     audit(
         session,

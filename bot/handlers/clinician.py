@@ -651,6 +651,9 @@ async def alert_button(update: Update, context: Context) -> None:
             update, context, caller, decision.reason, command=press.action, athlete_id=athlete_id
         )
         return
+    if action == "decline" and not _waiting(services, athlete_id, now):
+        await query.answer("No sign-off is waiting for this athlete.", show_alert=True)
+        return
     if action in ("message", "decline"):
         context.user_data[PENDING_KEY] = {  # type: ignore[index]
             "action": action,
@@ -674,6 +677,14 @@ async def alert_button(update: Update, context: Context) -> None:
     await query.answer(reply[:190])
     assert query.message is not None
     await context.bot.send_message(query.message.chat.id, reply)
+
+
+def _waiting(services: Services, athlete_id: int, now: dt.datetime) -> bool:
+    with session_scope(services.engine, read_only=True) as session:
+        athlete = session.get(Person, athlete_id)
+        if athlete is None:
+            return False
+        return signoff_waiting(session, athlete, current_programme(session, athlete_id), now)
 
 
 def _stage_still(services: Services, athlete_id: int, shown_stage: str | None) -> bool:

@@ -13,7 +13,14 @@ from sqlmodel import select
 from bot.access import REFUSAL_TEXT
 from bot.sandbox import SimUser
 from bot.store.db import session_scope
-from bot.store.models import AlertRecord, Clearance, Link, Programme, StageChange
+from bot.store.models import (
+    AlertRecord,
+    Clearance,
+    Link,
+    Programme,
+    ScheduledPrompt,
+    StageChange,
+)
 from tests.clinician.conftest import ADMIN, World
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -44,6 +51,17 @@ async def press_raw(world: World, user: SimUser, message: object, data: str) -> 
     assert await world.sandbox.settle(update_id, loop.time() + 5)
     answer = world.sandbox.callback_answers.get(query_id)
     return answer.text if answer is not None else None
+
+
+def pending_prompts(world: World, athlete_id: int) -> int:
+    """Return how many prompts (check-ins, reminders) are planned for the athlete."""
+    with session_scope(world.engine, read_only=True) as session:
+        rows = session.exec(
+            select(ScheduledPrompt).where(
+                ScheduledPrompt.athlete_id == athlete_id, ScheduledPrompt.status == "pending"
+            )
+        ).all()
+        return len(rows)
 
 
 async def make_clinician(world: World, telegram_id: int, name: str) -> SimUser:
@@ -298,7 +316,9 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
 
     assert "Please give a reason" in await say(lee, f"/pause {ben_id}")
     assert "programme is paused" in await say(lee, f"/pause {ben_id} travelling this week")
+    assert pending_prompts(w, ben_id) == 0
     assert "resumed at H0" in await say(lee, f"/resume {ben_id} back home")
+    assert pending_prompts(w, ben_id) > 0
     assert "Unknown stage 'H9'" in await say(lee, f"/stage {ben_id} H9 typo")
     assert "Ben set to H2 (was H0)" in await say(lee, f"/stage {ben_id} H2 seen in clinic")
     assert "H0 is the first stage" not in await say(lee, f"/stepback {ben_id} sore")
