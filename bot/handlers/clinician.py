@@ -9,6 +9,7 @@ their own group before the feature modules and stop the update once they have an
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -821,8 +822,14 @@ async def escalation_job(context: Context) -> None:
     """Every minute: notify un-notified alerts, re-send unacknowledged urgent ones, hand over."""
     services = get_services(context)
     now = services.clock.now()
-    with session_scope(services.engine) as session:
-        run_escalations(session, now, signer_of(context), services.settings.admin_telegram_ids)
+    signer = signer_of(context)
+
+    def work() -> None:
+        with session_scope(services.engine) as session:
+            run_escalations(session, now, signer, services.settings.admin_telegram_ids)
+
+    # Off the event loop: a burst of re-sends takes a moment and updates must keep flowing.
+    await asyncio.to_thread(work)
     kick(context)
 
 

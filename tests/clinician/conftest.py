@@ -87,6 +87,14 @@ class World:
             )
         await self.deliver()
 
+    async def run_job(self) -> None:
+        """Run the registered escalation job once, as the JobQueue does, then deliver."""
+        application = self.running.application
+        assert application.job_queue is not None
+        [job] = application.job_queue.get_jobs_by_name("clinician-escalations")
+        await job.run(application)
+        await self.deliver()
+
     def notifier(self) -> Callable[[Session, int, dt.datetime], int]:
         """Return the notifier the athlete flow calls after a decision that raised alerts."""
         signer = signer_for(self.services, self.running.application.bot.token)

@@ -185,7 +185,7 @@ async def test_unacknowledged_emergency_is_resent_then_reaches_the_admin(
     admin_before = len(admin.bot_messages)
 
     w.clock.advance(dt.timedelta(minutes=30))
-    await w.escalate()
+    await w.run_job()
     handed = admin.bot_messages[admin_before:]
     assert len(handed) == 1 and "No clinician has acknowledged" in (handed[0].text or "")
     assert handed[0].button_labels == ["✅ Acknowledge"]
