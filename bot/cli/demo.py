@@ -17,8 +17,8 @@ The real bot (the same wiring as `sprintback run`) starts against a local Bot AP
 127.0.0.1 and an SQLite file in a temporary folder. An admin, a clinician and an athlete then
 play a compressed programme: invitations, onboarding, morning check-ins sent by the scheduler,
 sessions with metrics, progressions, a flare-up that steps back, a red flag that reaches the
-clinician at once, the clinician's review and resumption, the way back to running, and the
-progress chart and PDF report asked for in the chat.
+clinician at once, the clinician's review and resumption, the weekly digest, the way back
+to running, and the progress chart and PDF report asked for in the chat.
 
 The conversation is printed as a transcript (who said what, buttons as [labels]) followed by
 the decision timeline from the database. The output folder receives transcript.txt,

@@ -5,7 +5,8 @@ the athlete, who onboards; the scheduler sends each morning check-in and post-se
 questionnaire at the athlete's local times (the clock jumps there); the clinician clears the
 H0 sign-off from the alert message; the athlete progresses H0 → H1 → H2, has a flare-up that
 steps back to H1, reports a red flag that reaches the clinician at once, is reviewed and
-resumed by the clinician, progresses back to H2, and finally the athlete asks for the progress
+resumed by the clinician (whose Monday digest ranks the athlete first), progresses back to
+H2, and finally the athlete asks for the progress
 chart and the clinician for the PDF report.
 
 Each step checks that the bot said what the story needs, so a broken flow stops the demo with
@@ -270,6 +271,8 @@ async def play(world: DemoWorld) -> Cast:
     )
     verdict = await morning(world, athlete)
     expect(verdict, "Go", "first check-in after the clearance")
+    # Monday 08:00 in the clinician's time zone (UTC, 09:00 in Berlin): the weekly digest.
+    await world.set_time(local(8, 9, 5))
     await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 80")
 
     world.recorder.note("Day 9: back to green sessions in H1", local(9, 7, 30))

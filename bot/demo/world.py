@@ -36,7 +36,6 @@ from bot.store.models import ScheduledPrompt
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-ESCALATION_JOB = "clinician-escalations"
 KICKS_KEY = "sprintback.kicks"
 # Seconds the bot may take to answer one action before the demo gives up.
 REPLY_TIMEOUT = 10.0
@@ -155,9 +154,14 @@ class DemoWorld:
         return due
 
     async def run_jobs(self) -> None:
-        """Run the scheduler tick, the clinician escalations and the outbox sender now."""
-        for name in (TICK_JOB, ESCALATION_JOB):
-            for job in self.application.job_queue.get_jobs_by_name(name):  # type: ignore[union-attr]
+        """Run every repeating job of the bot once, now: the scheduler tick first, then the
+        others (clinician escalations, weekly digest, ...), then the outbox sender."""
+        queue = self.application.job_queue
+        if queue is None:
+            raise DemoError("the bot has no JobQueue")
+        jobs = sorted(queue.jobs(), key=lambda job: job.name != TICK_JOB)
+        for job in jobs:
+            if job.name != SENDER_JOB:
                 await job.run(self.application)
         await self.deliver()
         self.recorder.collect(self.sandbox, self.clock.now())

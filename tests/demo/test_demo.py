@@ -56,6 +56,7 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "red flag to clinician": r"bot → Clinician: 🟡 Within 24 h: Sam(.|\n)*numbness",
         "acknowledged": r"Acknowledged 1 alert\(s\) about Sam",
         "resumed": r"resumed your programme at stage H1",
+        "weekly digest": r"bot → Clinician: Weekly digest for Dr Lee\n(.|\n)*#\d+ Sam",
         "chart in the chat": r"Athlete → bot: /progress\n.*bot → Athlete: \[photo: ",
         "report in the chat": r"bot → Clinician: \[document: sprintback-report-\d+-[\d-]+\.pdf\]",
     }
