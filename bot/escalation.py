@@ -293,15 +293,33 @@ def _plain(value: Any) -> str:
 
 
 def _reasons_of(session: Session, rows: Sequence[AlertRecord]) -> tuple[str, ...]:
-    lines: list[str] = []
+    """Return the reasons of the decisions behind the alerts: the linked decision, else the
+    athlete's decisions of the alert's date (the athlete flow records them together)."""
+    decisions: list[Decision] = []
     seen: set[int] = set()
     for row in rows:
-        if row.decision_id is None or row.decision_id in seen:
-            continue
-        seen.add(row.decision_id)
-        decision = session.get(Decision, row.decision_id)
-        if decision is None:
-            continue
+        if row.decision_id is not None:
+            found = session.get(Decision, row.decision_id)
+            candidates = [found] if found is not None else []
+        elif row.local_date is not None:
+            candidates = list(
+                session.exec(
+                    select(Decision)
+                    .where(
+                        Decision.athlete_id == row.athlete_id,
+                        Decision.local_date == row.local_date,
+                    )
+                    .order_by(col(Decision.id))
+                )
+            )
+        else:
+            candidates = []
+        for decision in candidates:
+            if decision.id is not None and decision.id not in seen:
+                seen.add(decision.id)
+                decisions.append(decision)
+    lines: list[str] = []
+    for decision in decisions:
         for reason in decision.decision.get("reasons", []):
             text = reason.get("text") or reason.get("rule")
             if text and text not in lines:

@@ -61,6 +61,7 @@ async def test_whole_product_with_several_users(
     await anna.tap("Done")
     await w.deliver()
     alert = lee.last_bot_message
+    assert "red_flags=pop" in (alert.text or "") and "Red flag (a pop" in (alert.text or "")
     assert "Anna" in (alert.text or "") and "stage H2" in (alert.text or ""), alert.text
     await lee.press("↩️ Step back")
     await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
