@@ -383,3 +383,26 @@ def test_a_full_replay_never_skips_a_stage_or_passes_a_gate_unsigned() -> None:
     tl = replay(p, inj, Metrics(vmax_ms=9.1), days, start=day(0))
     assert {d.stage_after for d in tl.days} == {"H0"}
     assert initial_state(p, day(0)).stage == "H0"
+
+
+# --- Calf exit criteria the reference lists (§3.3 C3 (c), C6 checklist, §6.1) ----------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "crit", "metrics", "held"),
+    [
+        ("C3", "C3c2", {"heel_raise_reps_injured": 20, "heel_raise_reps_uninjured": 21}, True),
+        ("C3", "C3c2", {"heel_raise_reps_injured": 26, "heel_raise_reps_uninjured": 27}, False),
+        ("C6", "C6e2", {"split_10m_s": 1.92}, True),  # 107.9 % of the 1.78 s baseline
+        ("C6", "C6e2", {"split_10m_s": 1.82}, False),  # 102.2 %
+        ("C6", "C6h", {"hop_lsi_pct": 85}, True),
+        ("C6", "C6h2", {"rsi_lsi_pct": 88}, True),
+    ],
+)
+def test_calf_exit_criteria_of_the_reference_gate_the_stage(
+    stage: str, crit: str, metrics: dict[str, float], held: bool
+) -> None:
+    p, _ = PROTOCOLS["calf"]
+    not_yet = ready(p, stage, qualifying_sessions=0)  # so the day stays in the stage
+    _out, st = decide("calf", not_yet, rec(7, s=session(metrics=metrics)))
+    assert (st.streaks[crit] == 0) is held
