@@ -50,7 +50,7 @@ class SenderConfig:
 
     batch: int = 60
     # Messages in flight at once (to different chats); the gate still paces them.
-    concurrency: int = 8
+    concurrency: int = 4
     lease: dt.timedelta = DEFAULT_LEASE
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     # How often the sender job runs when nobody kicks it (seconds).

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.scheduling.planner import NEEDS_UNANSWERED, grace_decision
+from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
 from bot.scheduling.registry import PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
     FACTS_KEY,
@@ -314,6 +314,9 @@ async def _process(
         result.cancelled += 1
         return
     key = (athlete.id, prompt.local_date)
+    if _follow_changed_settings(session, prompt, athlete, now, config):
+        result.deferred += 1
+        return
     if prompt.kind == "morning":
         result.alerts += _judge_previous_days(session, batch, athlete, prompt, now, config)
     timing = grace_decision(prompt.due_at, now, config.grace)
@@ -356,6 +359,40 @@ async def _process(
     if prompt.kind == "morning":
         batch.mornings[key] = ("sent", now)
         _plan_after(scheduler, session, batch, athlete, prompt, now, result)
+
+
+def _follow_changed_settings(
+    session: Session,
+    prompt: ScheduledPrompt,
+    athlete: Person,
+    now: dt.datetime,
+    config: SchedulerConfig,
+) -> bool:
+    """Move a prompt whose athlete has since set a later time (or another zone) to that time.
+
+    ``reschedule_athlete`` does this when the settings change; this check makes the schedule
+    follow the stored settings even if a settings handler forgot to call it. Returns True if
+    the prompt was put back as pending at its new time.
+    """
+    schedule = athlete_schedule(athlete, config, paused=False)
+    planned: dict[str, dt.datetime] = {
+        p.kind: p.due_at for p in plan_day(schedule, prompt.local_date, session_day=True)
+    }
+    expected = planned.get(prompt.kind)
+    if expected is None or expected - now <= ON_TIME_SLACK or expected <= prompt.due_at:
+        return False
+    _repend(session, prompt, expected)
+    return True
+
+
+def _repend(session: Session, prompt: ScheduledPrompt, due_at: dt.datetime) -> None:
+    """Put a claimed prompt back as pending, due at ``due_at``."""
+    session.exec(
+        update(ScheduledPrompt)
+        .where(col(ScheduledPrompt.id) == prompt.id)
+        .values(status="pending", due_at=due_at, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _judge_previous_days(
@@ -436,12 +473,7 @@ def _defer_reminder(
     if wanted >= cutoff_at:
         batch.finish(prompt, "cancelled")
         return True
-    session.exec(
-        update(ScheduledPrompt)
-        .where(col(ScheduledPrompt.id) == prompt.id)
-        .values(status="pending", due_at=wanted, claimed_by=None, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    _repend(session, prompt, wanted)
     return True
 
 

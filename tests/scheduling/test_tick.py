@@ -343,3 +343,18 @@ async def test_a_failing_sender_does_not_block_other_prompts(engine: Engine) -> 
     await run_until(scheduler, clock, dt.datetime(2026, 6, 10, 6, 5, tzinfo=Z))
     assert outbox(engine, 517) == []
     assert [m.text for m in outbox(engine, 518)] == ["hello"]
+
+
+async def test_later_checkin_time_is_followed_even_without_a_reschedule_call(
+    engine: Engine,
+) -> None:
+    clock = FakeClock(dt.datetime(2026, 6, 9, 12, tzinfo=Z))
+    athlete = add_person(engine, 519, tz="Europe/London")
+    scheduler = make_scheduler(engine, clock)
+    await run_tick(scheduler)  # 10 June planned at 07:00
+    with session_scope(engine) as session:
+        update_person(session, person_id=athlete, checkin_time="08:30")
+    await run_until(scheduler, clock, dt.datetime(2026, 6, 10, 9, tzinfo=Z))
+    [morning] = [m for m in outbox(engine, 519) if m.kind == "prompt_morning"]
+    assert local(morning.created_at, "Europe/London").strftime("%H:%M") == "08:30"
+    assert not morning.text.startswith("Sorry")
