@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from bot.protocol_admin import athlete_stage_status, programme_protocol
 from bot.scheduling.schedule import reschedule_athlete
-from bot.store.models import AlertRecord, Clearance, Note, Outbox, Person, Programme, StageChange
+from bot.store.models import (
+    AlertRecord,
+    Clearance,
+    MorningCheckinRecord,
+    Note,
+    Outbox,
+    Person,
+    Programme,
+    SessionReportRecord,
+    StageChange,
+)
 from bot.store.repo.alerts import acknowledge_alert
 from bot.store.repo.audit import audit
 from bot.store.repo.messaging import enqueue_message
@@ -27,6 +39,7 @@ from bot.store.repo.programme import (
 )
 from bot.store.repo.programme import record_clearance as store_clearance
 from engine.schema import Protocol
+from engine.status import StageStatus
 
 ALERT_KIND = "clinician_alert"
 ActionKind = Literal["hold", "step_back", "set_stage", "pause", "resume"]
@@ -260,19 +273,25 @@ def record_clearance(
     declined: bool,
     note: str | None,
     alert_ids: tuple[int, int] | None = None,
+    review: bool = False,
 ) -> Clearance:
-    """Record a clinician's clearance (or refusal) of the current stage's sign-off gate."""
+    """Record a clinician's clearance (or refusal) of the current stage's sign-off gate.
+
+    ``review``: the clearance lifts a stop after a red flag (the engine reads a clearance
+    while running is suspended as "reviewed, may run again"), so the athlete is told that.
+    """
     assert athlete.id is not None and actor.id is not None
     programme = current_programme(session, athlete.id)
     if programme is None:
         raise ActionRefused("This athlete has no programme in progress yet.")
     today = local_date(athlete, now)
+    effective = review_effective_day(session, athlete.id, today) if review else today
     row = store_clearance(
         session,
         athlete_id=athlete.id,
         stage=programme.current_stage,
         clinician_id=actor.id,
-        local_date=today,
+        local_date=effective,
         now=now,
         declined=declined,
         note=note,
@@ -289,6 +308,12 @@ def record_clearance(
     who = _clinician_name(actor)
     if declined:
         text = f"{who} did not clear you to leave {programme.current_stage} yet."
+    elif review:
+        when = "today" if effective == today else "tomorrow"
+        text = (
+            f"{who} has reviewed you: you may train again from {when}, at stage "
+            f"{programme.current_stage}. Your check-in decides the day's session."
+        )
     else:
         text = (
             f"{who} cleared you to leave {programme.current_stage}. "
@@ -348,6 +373,64 @@ def open_alerts(session: Session, athlete_id: int) -> list[AlertRecord]:
             .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
         )
     )
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What waits for a clinician on an athlete: a sign-off gate, and/or a red-flag stop."""
+
+    signoff_waiting: bool
+    suspended: bool
+    status: StageStatus | None
+    # A review already recorded that lets the athlete run again from this (future) day.
+    reviewed_from: dt.date | None = None
+
+
+def review_effective_day(session: Session, athlete_id: int, today: dt.date) -> dt.date:
+    """Return the day a review lifting a red-flag stop takes effect: today if the athlete has
+    recorded nothing today yet, else tomorrow (the engine applies a day's clinician actions
+    before that day's answers, and today's stop has already been decided)."""
+    for table in (MorningCheckinRecord, SessionReportRecord):
+        found = session.exec(
+            select(table.id).where(table.athlete_id == athlete_id, table.local_date == today)
+        ).first()
+        if found is not None:
+            return today + dt.timedelta(days=1)
+    return today
+
+
+def reviewed_from(session: Session, athlete_id: int, stage: str, today: dt.date) -> dt.date | None:
+    """Return the future day from which a recorded review lets the athlete run, if any."""
+    day: dt.date | None = session.exec(
+        select(col(Clearance.local_date)).where(
+            Clearance.athlete_id == athlete_id,
+            Clearance.stage == stage,
+            Clearance.declined == False,  # noqa: E712
+            col(Clearance.local_date) > today,
+        )
+    ).first()
+    return day
+
+
+def review_state(
+    session: Session, athlete: Person, programme: Programme | None, now: dt.datetime
+) -> ReviewState:
+    """Return what waits for a clinician, from the engine's stage status (which also knows
+    early sign-offs and red-flag stops); without an injury on record, from the stage's own
+    'required' sign-off."""
+    if programme is None:
+        return ReviewState(False, False, None)
+    protocol = programme_protocol(session, programme, now)
+    if protocol is None:
+        return ReviewState(False, False, None)
+    today = local_date(athlete, now)
+    status = athlete_stage_status(session, programme, protocol, today)
+    if status is None:
+        return ReviewState(gate_pending(session, programme, protocol), False, None)
+    ahead = None
+    if status.suspended:
+        ahead = reviewed_from(session, programme.athlete_id, programme.current_stage, today)
+    return ReviewState(status.signoff_pending, status.suspended and ahead is None, status, ahead)
 
 
 def gate_pending(session: Session, programme: Programme, protocol: Protocol | None) -> bool:

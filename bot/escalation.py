@@ -22,8 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from bot.callback_auth import CallbackSigner
-from bot.clinician_actions import ALERT_KIND, chat_of, current_programme, gate_pending
-from bot.protocol_admin import programme_protocol
+from bot.clinician_actions import ALERT_KIND, chat_of, current_programme, review_state
 from bot.store.models import (
     AlertRecord,
     Decision,
@@ -60,6 +59,7 @@ ACT_HOLD = "al_hold"
 ACT_BACK = "al_back"
 ACT_MSG = "al_msg"
 ACT_DECLINE = "gate_no"
+REVIEWED_LABEL = "🩺 Reviewed: may run again"
 ALERT_ACTIONS = (ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_HOLD, ACT_BACK, ACT_MSG)
 
 
@@ -172,6 +172,7 @@ class AlertCard(BaseModel):
     answers: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     gate_pending: bool = False
+    suspended: bool = False
     kind: Literal["new", "resend", "to_admin"] = "new"
 
     @property
@@ -215,6 +216,9 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     if card.gate_pending:
         lines.append("")
         lines.append("A sign-off gate is waiting for your clearance.")
+    if card.suspended:
+        lines.append("")
+        lines.append("Running is stopped until a clinician has reviewed the athlete.")
     return "\n".join(lines)
 
 
@@ -243,6 +247,8 @@ def alert_keyboard(
     if card.gate_pending:
         rows[0].append(button("🟢 Clear gate", ACT_CLEAR))
         rows[0].append(button("✖️ Decline", ACT_DECLINE))
+    elif card.suspended:
+        rows[0].append(button(REVIEWED_LABEL, ACT_CLEAR))
     rows.append([button("⏸ Hold", ACT_HOLD), button("↩️ Step back", ACT_BACK)])
     rows.append([button("💬 Message athlete", ACT_MSG)])
     return rows
@@ -337,7 +343,7 @@ def build_card(
     """Return the card for alerts ``rows`` about ``athlete`` (answers, reasons, stage, gate)."""
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
-    protocol = programme_protocol(session, programme, now) if programme is not None else None
+    state = review_state(session, athlete, programme, now)
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
     return AlertCard(
         athlete_id=athlete.id,
@@ -354,9 +360,8 @@ def build_card(
         ),
         answers=_answers_of(session, athlete.id, ordered[-1].local_date),
         reasons=_reasons_of(session, ordered),
-        # The engine's "sign-off needed" alert (gate.8) also covers early sign-offs.
-        gate_pending=any(r.rule == "gate.8" for r in ordered)
-        or (programme is not None and gate_pending(session, programme, protocol)),
+        gate_pending=state.signoff_waiting,
+        suspended=state.suspended,
         kind=kind,
     )
 

@@ -32,6 +32,7 @@ from bot.access import REFUSAL_TEXT, AthleteAction, Caller, make_caller, may, ma
 from bot.callback_auth import CallbackRejected, CallbackSigner, derive_secret
 from bot.clinician_actions import (
     ActionRefused,
+    ReviewState,
     acknowledge,
     add_note,
     apply_action,
@@ -41,6 +42,8 @@ from bot.clinician_actions import (
     message_athlete,
     open_alerts,
     record_clearance,
+    review_effective_day,
+    review_state,
 )
 from bot.clinician_view import AthleteSummary, render_overview, traffic_light
 from bot.escalation import (
@@ -51,11 +54,12 @@ from bot.escalation import (
     ACT_HOLD,
     ACT_MSG,
     ALERT_ACTIONS,
+    REVIEWED_LABEL,
     SEVERITY_LABEL,
     alert_notifier,
     run_escalations,
 )
-from bot.protocol_admin import athlete_stage_status, programme_protocol
+from bot.protocol_admin import programme_protocol
 from bot.scheduling.jobs import kick_sender
 from bot.services import Services, get_services
 from bot.store.db import session_scope
@@ -77,6 +81,7 @@ PENDING_KEY = "clinician_pending_input"
 ESCALATION_INTERVAL = dt.timedelta(seconds=60)
 # Decisions that depend on the stage the clinician saw: refused once the stage has moved.
 STAGE_BOUND_ACTIONS = frozenset({"clear", "decline", "hold", "step_back"})
+NOTHING_WAITS = "No sign-off or review is waiting for this athlete."
 STAFF_HINT = "I only act on commands here. /athletes lists your athletes; /help shows everything."
 STALE_TEXT = (
     "The athlete's stage has changed since this message: nothing was done. "
@@ -304,52 +309,41 @@ async def athletes_command(update: Update, context: Context) -> None:
 # --- /athlete -------------------------------------------------------------------------------
 
 
-def signoff_waiting(
-    session: Session, athlete: Person, programme: Programme | None, now: dt.datetime
-) -> bool:
-    """Tell whether the athlete's current stage waits for a clinician's sign-off: the engine's
-    gate (which also knows early sign-offs) when the history can be replayed, else the
-    stage's own 'required' sign-off without a clearance since it was entered."""
-    if programme is None:
-        return False
-    protocol = programme_protocol(session, programme, now)
-    if protocol is None:
-        return False
-    status = athlete_stage_status(session, programme, protocol, local_date(athlete, now))
-    if status is not None:
-        return status.signoff_pending
-    return gate_pending(session, programme, protocol)
-
-
-def _criteria_lines(session: Session, athlete: Person, now: dt.datetime) -> tuple[list[str], bool]:
+def _criteria_lines(
+    session: Session, athlete: Person, now: dt.datetime
+) -> tuple[list[str], ReviewState]:
     """Return the current stage's lines (criteria met / left, from the engine's stage status)
-    and whether a sign-off is waiting (the engine's gate, which includes early sign-offs)."""
+    and what waits for a clinician (a sign-off, a red-flag stop)."""
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
+    state = review_state(session, athlete, programme, now)
     if programme is None:
-        return ["No programme started yet."], False
+        return ["No programme started yet."], state
     protocol = programme_protocol(session, programme, now)
     if protocol is None:
         unavailable = f"protocol {programme.protocol_name} unavailable"
-        return [f"Stage {programme.current_stage} ({unavailable})"], False
+        return [f"Stage {programme.current_stage} ({unavailable})"], state
     stage = protocol.stage(programme.current_stage)
     lines = [
         f"Stage {stage.id} {stage.name} · protocol {programme.protocol_name} "
         f"v{programme.protocol_version} · {programme.status}"
     ]
-    status = athlete_stage_status(session, programme, protocol, local_date(athlete, now))
-    if status is not None:
-        lines.extend(status.lines())
-        left = [c.text for c in status.criteria if not c.met]
-        lines.append(f"Criteria met: {len(status.criteria) - len(left)}/{len(status.criteria)}")
-        waiting = status.signoff_pending
+    if state.status is not None:
+        status_lines = state.status.lines()
+        if state.reviewed_from is not None:
+            lifted = f"🩺 Reviewed: running may resume from {state.reviewed_from:%a %d %b}."
+            status_lines = [lifted if ln.startswith("⛔") else ln for ln in status_lines]
+        lines.extend(status_lines)
+        criteria = state.status.criteria
+        met = sum(c.met for c in criteria)
+        lines.append(f"Criteria met: {met}/{len(criteria)}")
     else:
         lines.append("Exit criteria (no injury recorded yet, so none evaluated):")
         lines.extend(f"  ⬜ {c.text}" for c in stage.exit_criteria)
-        waiting = gate_pending(session, programme, protocol)
-    if stage.signoff == "required" or waiting:
+    if stage.signoff == "required" or state.signoff_waiting:
+        waiting = state.signoff_waiting
         lines.append("Sign-off: " + ("waiting for a clinician" if waiting else "given"))
-    return lines, waiting
+    return lines, state
 
 
 def _history_lines(session: Session, athlete: Person, now: dt.datetime) -> list[str]:
@@ -385,7 +379,7 @@ def _athlete_keyboard(
     signer: CallbackSigner,
     caller: Caller,
     athlete_id: int,
-    gate: bool,
+    state: ReviewState,
     alert_ids: tuple[int, int],
     stage: str,
     now: dt.datetime,
@@ -400,10 +394,12 @@ def _athlete_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     if alert_ids != (0, 0):
         rows.append([button("✅ Acknowledge alerts", ACT_ACK, now)])
-    if gate:
+    if state.signoff_waiting:
         rows.append(
             [button("🟢 Clear gate", ACT_CLEAR, now), button("✖️ Decline", ACT_DECLINE, now)]
         )
+    elif state.suspended:
+        rows.append([button(REVIEWED_LABEL, ACT_CLEAR, now)])
     rows.append([button("⏸ Hold", ACT_HOLD, now), button("↩️ Step back", ACT_BACK, now)])
     rows.append([button("💬 Message athlete", ACT_MSG, now)])
     return InlineKeyboardMarkup(rows)
@@ -449,7 +445,7 @@ async def athlete_command(update: Update, context: Context) -> None:
         programme = current_programme(session, athlete.id)
         alerts = open_alerts(session, athlete.id)
         summary = athlete_summary(session, athlete, now)
-        stage_lines, gate = _criteria_lines(session, athlete, now)
+        stage_lines, state = _criteria_lines(session, athlete, now)
         lines = [
             f"{_light(summary)} #{athlete.id} {athlete.display_name}",
             *stage_lines,
@@ -485,7 +481,7 @@ async def athlete_command(update: Update, context: Context) -> None:
                 signer_of(context),
                 caller,
                 athlete.id,
-                gate,
+                state,
                 alert_ids,
                 programme.current_stage if programme else "-",
                 now,
@@ -567,17 +563,8 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
             protocol = programme_protocol(session, programme, now) if programme else None
             try:
                 if kind in ("clear", "decline"):
-                    if not signoff_waiting(session, athlete, programme, now):
-                        await update.effective_message.reply_text(
-                            "No sign-off is waiting for this athlete."
-                        )
-                        return
-                    record_clearance(
-                        session, actor, athlete, now, declined=kind == "decline", note=reason
-                    )
-                    text = (
-                        f"Gate {'declined' if kind == 'decline' else 'cleared'} for "
-                        f"{athlete.display_name}. The athlete has been told."
+                    text = _clear_or_decline(
+                        session, actor, athlete, programme, now, kind == "decline", reason, None
                     )
                 else:
                     text = apply_action(
@@ -685,7 +672,51 @@ def _waiting(services: Services, athlete_id: int, now: dt.datetime) -> bool:
         athlete = session.get(Person, athlete_id)
         if athlete is None:
             return False
-        return signoff_waiting(session, athlete, current_programme(session, athlete_id), now)
+        programme = current_programme(session, athlete_id)
+        return review_state(session, athlete, programme, now).signoff_waiting
+
+
+def _answered_today(session: Session, athlete: Person, now: dt.datetime) -> bool:
+    assert athlete.id is not None
+    today = local_date(athlete, now)
+    return review_effective_day(session, athlete.id, today) != today
+
+
+def _clear_or_decline(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    programme: Programme | None,
+    now: dt.datetime,
+    declined: bool,
+    note: str | None,
+    alert_ids: tuple[int, int] | None,
+) -> str:
+    """Record a sign-off, a refusal of it, or a review that lifts a red-flag stop, if one
+    waits; return the clinician's reply."""
+    state = review_state(session, athlete, programme, now)
+    review = not state.signoff_waiting and state.suspended and not declined
+    if not (state.signoff_waiting or review):
+        return NOTHING_WAITS
+    record_clearance(
+        session,
+        actor,
+        athlete,
+        now,
+        declined=declined,
+        note=note,
+        alert_ids=alert_ids,
+        review=review,
+    )
+    if review:
+        what = f"Review recorded for {athlete.display_name}: they may run again"
+        if state.reviewed_from is None and not _answered_today(session, athlete, now):
+            what += " from today"
+        else:
+            what += " from tomorrow"
+    else:
+        what = f"Gate {'declined' if declined else 'cleared'} for {athlete.display_name}"
+    return what + ". The athlete has been told."
 
 
 def _stage_still(services: Services, athlete_id: int, shown_stage: str | None) -> bool:
@@ -729,14 +760,12 @@ async def _apply_button(
         protocol = programme_protocol(session, programme, now) if programme else None
         try:
             if action == "clear":
-                if not signoff_waiting(session, athlete, programme, now):
-                    return "No sign-off is waiting for this athlete."
-                record_clearance(
-                    session, actor, athlete, now, declined=False, note=None, alert_ids=alert_ids
+                reply = _clear_or_decline(
+                    session, actor, athlete, programme, now, False, None, alert_ids
                 )
-                if alert_ids:
+                if alert_ids and not reply.startswith(NOTHING_WAITS):
                     acknowledge(session, actor, athlete_id, alert_ids, now)
-                return f"Gate cleared for {athlete.display_name}. The athlete has been told."
+                return reply
             summary = apply_action(
                 session,
                 actor,

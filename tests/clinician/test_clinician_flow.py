@@ -414,7 +414,7 @@ async def test_clear_without_a_waiting_sign_off_records_nothing(world: WorldFact
     anna_id = w.add_athlete(ANNA, "Anna", stage="H2")
     lee = await make_clinician(w, CLINICIAN, "Lee")
     await link(w, lee, w.sandbox.user(ANNA, "Anna"))
-    assert "No sign-off is waiting" in await say(lee, f"/clear {anna_id}")
+    assert "No sign-off or review is waiting" in await say(lee, f"/clear {anna_id}")
     assert w.audit("clear") == []
     with session_scope(w.engine, read_only=True) as session:
         assert session.exec(select(Clearance)).all() == []

@@ -5,6 +5,7 @@ refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlmodel import select
@@ -67,6 +68,19 @@ async def test_whole_product_with_several_users(
     await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
     await w.deliver()
     assert "moved you back from H2 to H1" in anna.last
+    assert "No running until the clinician has reviewed" in await say(lee, f"/athlete {anna_id}")
+    await lee.press("🩺 Reviewed: may run again")
+    await lee.wait_until(
+        lambda ms: any(
+            "Review recorded for Anna: they may run again from tomorrow" in (m.text or "")
+            for m in ms
+        )
+    )
+    await w.deliver()
+    assert "has reviewed you: you may train again from tomorrow, at stage H1" in anna.last
+    card = await say(lee, f"/athlete {anna_id}")
+    assert "No running until" not in card and "Reviewed: running may resume from" in card
+    assert "🩺 Reviewed: may run again" not in lee.last_bot_message.button_labels
 
     card = await say(lee, f"/athlete {ben_id}")
     assert "Sign-off: waiting for a clinician" in card
@@ -88,3 +102,9 @@ async def test_whole_product_with_several_users(
     await say(stranger, f"/start {invite2.group(1)}")
     assert await say(stranger, f"/athlete {anna_id}") == REFUSAL_TEXT
     assert await say(stranger, f"/athlete {ben_id}") == REFUSAL_TEXT
+
+    # The next day the review has lifted the red-flag stop in the engine.
+    clock.advance(dt.timedelta(days=1))
+    await anna.morning()
+    next_day = await say(lee, f"/athlete {anna_id}")
+    assert "No running until" not in next_day and "Reviewed: running may resume" not in next_day
