@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -77,10 +78,10 @@ def main() -> int:
         print(f"{'days':>5} {'chart data':>11} {'/progress':>10} {'/report':>9}")
         year_chart = 0.0
         for days, athlete_id in ids.items():
-            data_s = _median(lambda a=athlete_id: read(a), args.runs)
-            chart_s = _median(lambda a=athlete_id: build_progress_png(engine, a, NOW), args.runs)
+            data_s = _median(partial(read, athlete_id), args.runs)
+            chart_s = _median(partial(build_progress_png, engine, athlete_id, NOW), args.runs)
             report_s = _median(
-                lambda a=athlete_id: build_report_pdf(engine, a, NOW, clinician_id), args.runs
+                partial(build_report_pdf, engine, athlete_id, NOW, clinician_id), args.runs
             )
             print(f"{days:>5} {data_s:>11.3f} {chart_s:>10.3f} {report_s:>9.3f}")
             year_chart = chart_s if days == 365 else year_chart

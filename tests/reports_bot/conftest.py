@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.store import repo
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog
-from engine.models import Alert, Injury, Metrics, MorningCheckIn, SessionReport
+from engine.models import Alert, Injury, Metrics, MorningCheckIn, SessionReport, Severity
 from engine.programme import ProgrammeState
 from tests.store.conftest import db_url, pg_databases, pg_migrated, sqlite_template
 from tests.support.telegram import BotHarness, RunningBot
@@ -57,7 +57,7 @@ def write_athlete(
     *,
     days: int = 21,
     timezone: str = "Europe/London",
-    alert: str | None = None,
+    alert: Severity | None = None,
 ) -> int:
     """Store an athlete ``days`` into a hamstring programme ending the day before ``now``: a
     morning check-in every day but one in five, a session every other day with speed and
@@ -193,7 +193,7 @@ def write_athlete(
             repo.raise_alert(
                 session,
                 athlete_id=athlete_id,
-                alert=Alert(severity=alert, rule="test.alert", text=f"{name}: sharp pain"),  # type: ignore[arg-type]
+                alert=Alert(severity=alert, rule="test.alert", text=f"{name}: sharp pain"),
                 now=now - dt.timedelta(days=2),
                 local_date=today - dt.timedelta(days=2),
             )
@@ -249,7 +249,7 @@ class World:
         *,
         days: int = 21,
         timezone: str = "Europe/London",
-        alert: str | None = None,
+        alert: Severity | None = None,
     ) -> int:
         """Store an athlete with ``days`` of history (see ``write_athlete``)."""
         return write_athlete(

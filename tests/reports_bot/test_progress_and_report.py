@@ -14,6 +14,8 @@ from bot import texts
 from bot.access import REFUSAL_TEXT
 from bot.handlers.clinician import signer_for
 from bot.handlers.reports import NO_INJURY, report_keyboard
+from bot.reports.data import ReportData
+from bot.reports.report_pdf import render_report_pdf
 from bot.sandbox import SimUser
 from bot.sandbox.state import TranscriptMessage
 from bot.store import repo
@@ -128,9 +130,9 @@ async def test_a_large_report_renders_while_other_users_are_answered(
 
     release = threading.Event()
     render_threads: list[str] = []
-    real_render = reports_handlers.render_report_pdf
+    real_render = render_report_pdf
 
-    def held_render(data, chart_png=None):  # type: ignore[no-untyped-def]
+    def held_render(data: ReportData, chart_png: bytes | None = None) -> bytes:
         render_threads.append(threading.current_thread().name)
         assert release.wait(20), "the test never released the report"
         return real_render(data, chart_png)
