@@ -13,7 +13,7 @@ import bot.handlers.reports as reports_handlers
 from bot import texts
 from bot.access import REFUSAL_TEXT
 from bot.handlers.clinician import signer_for
-from bot.handlers.reports import NO_INJURY, report_keyboard
+from bot.handlers.reports import NO_INJURY, report_keyboard, schedule_progress_chart
 from bot.reports.data import ReportData
 from bot.reports.report_pdf import render_report_pdf
 from bot.sandbox import SimUser
@@ -166,3 +166,18 @@ async def test_progress_before_onboarding_says_why_there_is_no_chart(world: Worl
     await stranger.send("/progress")
     [reply] = await stranger.wait_reply()
     assert reply.text == texts.NOT_ONBOARDED
+
+
+async def test_stage_change_hook_sends_a_small_chart_without_waiting(world: WorldFactory) -> None:
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna Moreau", days=20)
+    anna = w.user(ANNA, "Anna")
+    application = w.running.application
+    schedule_progress_chart(
+        application, ANNA, athlete_id=anna_id, now=w.clock.now(), caption="You moved to H3"
+    )
+    schedule_progress_chart(application, ANNA, athlete_id=anna_id, now=w.clock.now(), small=False)
+    await anna.wait_until(lambda messages: sum(m.kind == "photo" for m in messages) == 2)
+    small, full = sorted(anna.photos, key=lambda p: len(p.data))
+    assert small.caption == "You moved to H3"
+    assert len(small.data) < len(full.data)
