@@ -18,8 +18,9 @@ Hooks for other modules (they check access themselves before calling):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,20 +29,18 @@ from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
 
 from bot import texts
 from bot.access import Caller, may_act_on_athlete
 from bot.callback_auth import CallbackRejected, CallbackSigner
 from bot.digest_job import install_digest_job
-from bot.handlers.clinician import (
-    caller_context,
-    refuse,
-    resolve_athlete,
-    signer_of,
-    stops_update,
-)
-from bot.handlers.dispatch import ATHLETE_GROUP
 from bot.reports.chart import render_progress_png
 from bot.reports.from_store import ReportUnavailable, progress_data_for, report_data_for
 from bot.reports.report_pdf import render_report_pdf
@@ -56,8 +55,9 @@ _LOGGER = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-# With the athlete commands, before the athlete catch-all (dispatch registers last).
-HANDLER_GROUP = ATHLETE_GROUP
+# The athlete group (bot.handlers.dispatch.ATHLETE_GROUP, checked in register): with the
+# athlete commands, before the athlete catch-all, which dispatch registers last.
+HANDLER_GROUP = -2
 ACT_REPORT = "rep_pdf"
 FAILED_TEXT = "Sorry, that could not be made just now. Please try again in a minute."
 NOTHING_YET = "Nothing to show yet: {reason}."
@@ -191,6 +191,22 @@ def report_keyboard(
 
 
 # --- handlers --------------------------------------------------------------------------------
+# The clinician handlers' helpers (caller, refusal, athlete lookup, signer) are imported where
+# used, so that modules the clinician handlers import (escalation, the athlete flow) can import
+# this one for its hooks without an import cycle.
+
+
+def _stops_update(
+    handler: Callable[[Update, Context], Coroutine[Any, Any, None]],
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """Wrap a handler so that, once it ran, no later handler group sees the update."""
+
+    @functools.wraps(handler)
+    async def wrapped(update: Update, context: Context) -> None:
+        await handler(update, context)
+        raise ApplicationHandlerStop
+
+    return wrapped
 
 
 def _background(context: Context, update: Update, job: Coroutine[Any, Any, None]) -> None:
@@ -253,6 +269,8 @@ async def _target(
 ) -> int | None:
     """Return the athlete the command is about if the caller may see them; otherwise answer
     (usage, ambiguity or the neutral refusal with an audit row) and return None."""
+    from bot.handlers.clinician import refuse, resolve_athlete
+
     message = update.effective_message
     assert message is not None
     ref = " ".join(context.args or []).strip()
@@ -294,9 +312,11 @@ def _is_redelivery(
     return not repo.mark_update_processed(session, update_id=update.update_id, now=now)
 
 
-@stops_update
+@_stops_update
 async def progress_command(update: Update, context: Context) -> None:
     """/progress [athlete]: the progress chart, for the athlete, a linked clinician or an admin."""
+    from bot.handlers.clinician import caller_context
+
     assert update.effective_message is not None and update.effective_chat is not None
     services = get_services(context)
     now = services.clock.now()
@@ -325,9 +345,11 @@ async def progress_command(update: Update, context: Context) -> None:
     )
 
 
-@stops_update
+@_stops_update
 async def report_command(update: Update, context: Context) -> None:
     """/report <athlete>: the PDF report, for a linked clinician, an admin or the athlete."""
+    from bot.handlers.clinician import caller_context
+
     assert update.effective_message is not None and update.effective_chat is not None
     services = get_services(context)
     now = services.clock.now()
@@ -364,10 +386,12 @@ async def report_command(update: Update, context: Context) -> None:
     )
 
 
-@stops_update
+@_stops_update
 async def report_pressed(update: Update, context: Context) -> None:
     """A press on a "Report" button: verify it was made for the presser, check access again,
     then send the PDF to the presser's chat."""
+    from bot.handlers.clinician import caller_context, refuse, signer_of
+
     query = update.callback_query
     assert query is not None and query.data is not None
     services = get_services(context)
@@ -417,6 +441,10 @@ async def report_pressed(update: Update, context: Context) -> None:
 
 def register(application: AnyApplication) -> None:
     """Add /progress, /report and the report button, and the weekly digest job."""
+    from bot.handlers.dispatch import ATHLETE_GROUP
+
+    if ATHLETE_GROUP != HANDLER_GROUP:
+        raise RuntimeError("bot.handlers.reports must run in the athlete handler group")
     g = HANDLER_GROUP
     application.add_handler(CommandHandler("progress", progress_command), group=g)
     application.add_handler(CommandHandler("report", report_command), group=g)
