@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import and_, bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardMarkup
 
@@ -118,9 +120,44 @@ def local_today(person: Person, now: dt.datetime) -> dt.date:
     return now.astimezone(zone).date()
 
 
+# The statements of the per-answer hot path are built once: building a select costs as
+# much as running it on SQLite, and SQLAlchemy caches their compiled form by structure.
+_PERSON_BY_TELEGRAM_ID = select(Person).where(
+    Person.telegram_user_id == bindparam("telegram_user_id")
+)
+_LIVE_PROGRAMME = and_(
+    col(Programme.athlete_id) == col(QuestionnaireProgress.athlete_id),
+    col(Programme.status).in_(("active", "paused")),
+)
+# The open questionnaire with the current programme and injury: one query per update.
+_OPEN_WITH_PROGRAMME = (
+    select(QuestionnaireProgress, Programme, InjuryRecord.injury)
+    .join(Programme, _LIVE_PROGRAMME, isouter=True)
+    .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
+    .where(
+        QuestionnaireProgress.athlete_id == bindparam("athlete_id"),
+        QuestionnaireProgress.status == "open",
+    )
+    .order_by(col(QuestionnaireProgress.updated_at).desc(), col(Programme.id).desc())
+    .limit(1)
+)
+_PROGRESS_TABLE = QuestionnaireProgress.__table__  # type: ignore[attr-defined]
+_SAVE_PROGRESS = (
+    update(_PROGRESS_TABLE)
+    .where(_PROGRESS_TABLE.c.id == bindparam("progress_id"))
+    .values(
+        answers=bindparam("new_answers"),
+        step=bindparam("new_step"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+
+
 def find_athlete(session: Session, telegram_user_id: int) -> Person | None:
     """Return the person for a Telegram user, or None if they never started the bot."""
-    return repo.get_person_by_telegram_id(session, telegram_user_id=telegram_user_id)
+    return session.exec(
+        _PERSON_BY_TELEGRAM_ID, params={"telegram_user_id": telegram_user_id}
+    ).first()
 
 
 def is_onboarded(session: Session, person: Person) -> bool:
@@ -165,7 +202,11 @@ def context_for(
 
 
 def _programme_and_injury(session: Session, athlete_id: int) -> tuple[Programme | None, str | None]:
-    """Return the current programme and the injured muscle group in one query."""
+    """Return the current programme and the injured muscle group in one query (none when
+    ``open_progress`` already read them with the questionnaire)."""
+    known = session.info.get(("programme_and_injury", athlete_id))
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     row = session.exec(
         select(Programme, InjuryRecord.injury)
         .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
@@ -204,11 +245,28 @@ def _save(
         for key, value in answers.items():
             if key in model_keys and progress.answers.get(key) != value:
                 repo.validate_answer(progress.kind, key, value)
-    progress.answers = dict(answers)  # a new dict, so the JSON column sees the change
-    progress.step = step
-    progress.updated_at = now
-    session.add(progress)
-    session.flush()
+    answers = dict(answers)
+    if progress in session.dirty or progress in session.new:
+        progress.answers = answers  # a new dict, so the JSON column sees the change
+        progress.step = step
+        progress.updated_at = now
+        session.add(progress)
+        session.flush()
+        return
+    # One prepared UPDATE instead of a unit-of-work flush; the loaded row then holds the
+    # written values as its committed state. The caller's transaction commits it.
+    session.connection().execute(
+        _SAVE_PROGRESS,
+        {
+            "progress_id": progress.id,
+            "new_answers": answers,
+            "new_step": step,
+            "new_updated_at": now,
+        },
+    )
+    set_committed_value(progress, "answers", answers)
+    set_committed_value(progress, "step", step)
+    set_committed_value(progress, "updated_at", now)
 
 
 _MODEL_KEYS = {
@@ -264,14 +322,18 @@ def open_progress(
 ) -> QuestionnaireProgress | None:
     """Return the athlete's open questionnaire; day-bound ones from an earlier day expire."""
     today = local_today(person, now)
+    athlete_id = _id(person)
     while True:
-        progress = repo.get_open_questionnaire(session, athlete_id=_id(person))
-        if progress is None:
+        row = session.exec(_OPEN_WITH_PROGRAMME, params={"athlete_id": athlete_id}).first()
+        if row is None:
             return None
+        progress, programme, injury = row
         if progress.kind in DAY_BOUND and progress.local_date < today:
             assert progress.id is not None
             repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
             continue
+        if programme is not None:  # spares context_for a second query
+            session.info[("programme_and_injury", athlete_id)] = (programme, injury)
         return _locked(session, progress)
 
 
