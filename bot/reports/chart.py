@@ -324,7 +324,7 @@ def build_chart_spec(data: ProgressData, *, small: bool = False) -> ChartSpec:
     subtitle_parts = [f"Injured {_format_date(data.injury.injury_date, year=True)}"]
     if points:
         subtitle_parts.append(f"day {last_day}")
-        subtitle_parts.append(f"stage {points[-1].stage}")
+        subtitle_parts.append(f"stage {data.current_stage or points[-1].stage}")
     if data.target is not None:
         subtitle_parts.append(f"next {data.target.stage} at {data.target.pct_of_baseline:g} %")
     subtitle = " · ".join(subtitle_parts)

@@ -110,6 +110,9 @@ class ProgressData(_Input):
     baseline: Metrics = Field(default_factory=Metrics)
     points: list[DayPoint] = Field(default_factory=list)
     target: StageTarget | None = None
+    current_stage: str | None = Field(
+        default=None, max_length=12, description="the stage now (after today's decision)"
+    )
     today: dt.date | None = Field(
         default=None, description="athlete's local date; extends the x axis to show recent gaps"
     )

@@ -253,6 +253,7 @@ def progress_data_for(session: Session, *, athlete_id: int, today: dt.date) -> P
         baseline=repo.latest_baseline(session, athlete_id=athlete_id) or Metrics(),
         points=_points(records, stages, daily),
         target=target,
+        current_stage=programme.current_stage if programme is not None else None,
         today=today,
     )
 

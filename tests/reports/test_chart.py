@@ -281,3 +281,11 @@ def test_a_stored_day_becomes_the_chart_point_it_stands_for() -> None:
         decision="stop",
     )
     assert stopped.red_flag
+
+
+def test_subtitle_names_the_stage_reached_today_not_the_one_the_day_began_in() -> None:
+    # The last day began in H1 and ended with a progression to H2: the athlete is in H2 now.
+    point = DayPoint(local_date=INJURY_DATE + dt.timedelta(days=10), stage="H1")
+    spec = build_chart_spec(_data([point], current_stage="H2"))
+    assert "stage H2" in spec.subtitle
+    assert "stage H1" not in spec.subtitle
