@@ -8,7 +8,9 @@ The policy is a set of pure functions of (alerts, now):
   to an admin (:data:`ADMIN_AFTER` after the re-send).
 
 Rendering (:func:`render_alert_text`, :func:`alert_keyboard`) turns a group into the message a
-clinician gets, with buttons signed for that one recipient.
+clinician gets, with buttons signed for that one recipient. :func:`notify_new_alerts` (called by
+the athlete flow through :func:`alert_notifier`) and :func:`run_escalations` (the escalation
+job, every minute) apply the policy to the store and queue the messages in the Outbox.
 """
 
 from __future__ import annotations
@@ -439,57 +441,66 @@ def notify_new_alerts(
 ) -> list[Outbox]:
     """Queue the message(s) for the athlete's alerts that no alert message has covered yet.
 
-    Alerts raised within MERGE_WINDOW of an earlier alert message are merged with it: a
-    message still waiting in the outbox is rewritten to cover them all; one already sent is
-    followed by a single merged message listing every alert of the window. Nobody linked:
-    the admins get it. Returns the outbox rows written or rewritten.
+    The athlete's unacknowledged alerts are grouped by :func:`merge_groups`; each group with
+    a new alert becomes one message. A message of that group still waiting in the outbox is
+    rewritten to cover them all; if it was already sent, one merged message listing every
+    alert of the group follows. Nobody linked: the admins get it. Returns the rows written.
     """
     athlete = session.get(Person, athlete_id)
     if athlete is None:
         return []
     last = _last_alert_message(session, athlete_id)
-    since = last.created_at if last is not None else None
-    query = select(AlertRecord).where(AlertRecord.athlete_id == athlete_id)
-    candidates = [
-        r
-        for r in session.exec(query.order_by(col(AlertRecord.created_at), col(AlertRecord.id)))
-        if r.acknowledged_at is None
-    ]
-    fresh = [r for r in candidates if since is None or r.created_at > since]
+    unacknowledged = store_open_alerts(session, athlete_id=athlete_id)
+    fresh = {r.id for r in unacknowledged if last is None or r.created_at > last.created_at}
     if not fresh:
         return []
-    window_start = fresh[0].created_at - MERGE_WINDOW
-    group = [r for r in candidates if r.created_at >= window_start]
-    card = build_card(session, athlete, group, "new", now)
+    by_id = {r.id: r for r in unacknowledged}
     recipients = _recipients(session, athlete_id, admin_telegram_ids, to_admin=False)
-    pending = [
-        row
-        for row in session.exec(
+    written: list[Outbox] = []
+    for group in merge_groups([alert_state(r) for r in unacknowledged]):
+        if any(a.alert_id in fresh for a in group):
+            rows = [by_id[a.alert_id] for a in group]
+            written.extend(_deliver_group(session, athlete, rows, recipients, signer, now))
+    return written
+
+
+def _deliver_group(
+    session: Session,
+    athlete: Person,
+    rows: Sequence[AlertRecord],
+    recipients: Sequence[Recipient],
+    signer: CallbackSigner,
+    now: dt.datetime,
+) -> list[Outbox]:
+    """Rewrite the group's message still waiting in the outbox, or queue a new one."""
+    card = build_card(session, athlete, rows, "new", now)
+    pending = list(
+        session.exec(
             select(Outbox).where(
-                Outbox.athlete_id == athlete_id,
+                Outbox.athlete_id == athlete.id,
                 Outbox.kind == ALERT_KIND,
                 Outbox.status == "pending",
-                col(Outbox.created_at) >= window_start,
+                col(Outbox.created_at) >= rows[0].created_at,
             )
         )
-    ]
-    if pending:
-        text = render_alert_text(card)
-        by_chat = {r.chat_id: r for r in recipients}
-        for row in pending:
-            recipient = by_chat.get(row.chat_id)
-            if recipient is None:
-                continue
-            keyboard = alert_keyboard(
-                card, signer, recipient.telegram_id, now, clinical=recipient.clinical
-            )
-            row.text = text
-            row.reply_markup = {"inline_keyboard": keyboard}
-            row.created_at = now
-            session.add(row)
-        session.flush()
-        return pending
-    return _send_card(session, card, recipients, signer, now)
+    )
+    if not pending:
+        return _send_card(session, card, recipients, signer, now)
+    text = render_alert_text(card)
+    by_chat = {r.chat_id: r for r in recipients}
+    for row in pending:
+        recipient = by_chat.get(row.chat_id)
+        if recipient is None:
+            continue
+        keyboard = alert_keyboard(
+            card, signer, recipient.telegram_id, now, clinical=recipient.clinical
+        )
+        row.text = text
+        row.reply_markup = {"inline_keyboard": keyboard}
+        row.created_at = now
+        session.add(row)
+    session.flush()
+    return pending
 
 
 def alert_notifier(
