@@ -21,7 +21,7 @@ from bot.protocol_admin import active_version
 from bot.protocol_files import parse_text
 from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
-from engine.models import DayRecord, Injury, Metrics
+from engine.models import DayRecord, Injury, Metrics, Reason
 from engine.plan import prescribe
 from engine.programme import (
     RECENT_DAYS,
@@ -34,6 +34,9 @@ from engine.schema import Protocol
 from engine.status import StageStatus, stage_status
 
 _PROTOCOLS: dict[tuple[str, int], Protocol] = {}
+STARTED_RULE = "programme.started"
+STARTED_TEXT = "Programme started today; first check-in tomorrow."
+_MISSING_RULES = frozenset({"missing.checkin", "escalate.missed"})
 
 
 @dataclass
@@ -163,7 +166,7 @@ def state_at_start_of(
     day = as_of + dt.timedelta(days=1)
     while day < today:
         record = by_date.get(day) or DayRecord(date=day)
-        outcome, state = decide_day(protocol, injury, baseline, state, record, window)
+        outcome, state = decide(protocol, injury, baseline, state, record, window, programme)
         folded.append(outcome)
         window.append(record)
         del window[:-RECENT_DAYS]
@@ -185,8 +188,37 @@ def run_today(session: Session, person: Person, today: dt.date, now: dt.datetime
     state, window, folded, programme, protocol, injury, baseline = state_at_start_of(
         session, person.id, today, now
     )
-    outcome, _ = decide_day(protocol, injury, baseline, state, window[-1], window[:-1])
+    outcome, _ = decide(protocol, injury, baseline, state, window[-1], window[:-1], programme)
     return EngineRun(outcome, programme, protocol, state, folded)
+
+
+def decide(
+    protocol: Protocol,
+    injury: Injury,
+    baseline: Metrics | None,
+    state: ProgrammeState,
+    record: DayRecord,
+    window: list[DayRecord],
+    programme: Programme,
+) -> tuple[DayOutcome, ProgrammeState]:
+    """Run ``decide_day`` on one day; the programme's first day without a check-in is the
+    day it started, not a missed check-in.
+
+    The athlete onboards during that day and their first prompt comes the next morning, so
+    the day holds (no training is prescribed without a check-in) with the reason "Programme
+    started today", and it neither adds to the missed-check-in streak nor raises its alert.
+    """
+    outcome, after = decide_day(protocol, injury, baseline, state, record, window)
+    if record.date != programme.start_date or record.morning is not None:
+        return outcome, after
+    started = Reason(rule=STARTED_RULE, text=STARTED_TEXT)
+    outcome = outcome.model_copy(
+        update={
+            "reasons": [started, *(r for r in outcome.reasons if r.rule not in _MISSING_RULES)],
+            "alerts": [a for a in outcome.alerts if a.rule not in _MISSING_RULES],
+        }
+    )
+    return outcome, after.model_copy(update={"missed_streak": state.missed_streak})
 
 
 def status_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> StageStatus:

@@ -660,6 +660,7 @@ def _finish_onboarding(
     programme, protocol = start_programme_for(
         session, athlete_id, injury, injury_row.id, today, env.now
     )
+    plan_first_prompts(session, athlete_id, zone, today, env.now)
     first = protocol.stage(programme.current_stage)
     gate = texts.GATE_WAITING if has_clinician(session, person) else texts.GATE_NO_CLINICIAN
     done = texts.ONBOARDING_DONE.format(
@@ -838,6 +839,25 @@ _FINISHERS: dict[str, Finisher] = {
 }
 
 
+def plan_first_prompts(
+    session: Session, athlete_id: int, zone: str, today: dt.date, now: dt.datetime
+) -> dt.date | None:
+    """Plan a new athlete's prompts at once, from the morning after the onboarding day.
+
+    The onboarding day is the programme's first day, decided as "programme started" rather
+    than a missed check-in, so its first prompt is tomorrow's (/checkin works today too).
+    Returns the local date of the first planned morning prompt.
+    """
+    from bot.scheduling.schedule import reschedule_athlete
+
+    try:
+        tz = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return reschedule_athlete(session, athlete_id, now=max(now, tomorrow.astimezone(dt.UTC)))
+
+
 def reschedule(session: Session, athlete_id: int, now: dt.datetime) -> None:
     """Re-plan the athlete's prompts after a change of time zone, time or pause."""
     from bot.scheduling.schedule import reschedule_athlete
@@ -959,6 +979,7 @@ __all__ = [
     "other_content",
     "pause",
     "plan",
+    "plan_first_prompts",
     "press",
     "render_question",
     "resume",

@@ -70,8 +70,9 @@ SUMMARY_TITLE = "Please check your details:"
 SUMMARY_CONFIRM = "Is this right?"
 ONBOARDING_DONE = (
     "All set ✅\n\n"
-    "You start at stage {stage} ({stage_title}). I'll send the morning check-in at {time}, "
-    "{zone} time. You can also start it any time with /checkin.\n"
+    "Your programme starts today at stage {stage} ({stage_title}). I'll send the first "
+    "morning check-in tomorrow at {time}, {zone} time, and every morning after that. You can "
+    "also start it any time with /checkin.\n"
     "{gate}\n\nSee /help for everything I can do."
 )
 GATE_WAITING = (
