@@ -541,9 +541,7 @@ def decide_day(
     if decision is None:
         if paused_today:
             decision = "hold"
-            acc.reason(
-                "clinician.paused", "Programme paused by the clinician: no prompts, no progression."
-            )
+            acc.reason("clinician.paused", "Programme paused: no prompts, no progression.")
         elif step_back_reasons:
             decision, st = _step_back(protocol, st, on, acc, step_back_reasons[0])
             if st.suspended:
@@ -652,11 +650,17 @@ def _clinician(
         acc.reason("clinician.hold", f"Clinician asked to hold today{note}.")
         return st, None, True
     if a.kind == "pause":
-        acc.reason("clinician.pause", f"Programme paused by the clinician{note}.")
+        acc.reason("clinician.pause", f"Programme paused{note}.")
         return st.model_copy(update={"paused": True}), None, True
     if a.kind == "resume":
+        if st.paused:
+            # Lifting a pause does not lift a stop (red flag, persisting symptoms): the
+            # athlete's own /pause then /resume arrive here too.
+            acc.reason("clinician.resume", f"Programme resumed{note}.")
+            return st.model_copy(update={"paused": False}), None, False
+        # Nothing paused: only the clinician can resume then, after reviewing a stop.
         acc.reason("clinician.resume", f"Programme resumed by the clinician{note}.")
-        return st.model_copy(update={"paused": False, "suspended": False}), None, False
+        return st.model_copy(update={"suspended": False}), None, False
     if a.kind == "step_back":
         prev = protocol.previous_stage(st.stage)
         acc.reason(

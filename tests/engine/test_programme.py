@@ -385,7 +385,10 @@ def test_pause_holds_without_prompts_until_resume_but_red_flags_still_stop() -> 
     out, st = decide(st, rec(8, m=morning(red_flags=["calf_warm_red"])))
     assert out.decision == "stop" and out.alerts[0].severity == "same_day"
     out, st = decide(st, rec(9, clinician_actions=[ClinicianAction(kind="resume")]))
-    assert not st.paused and not st.suspended
+    # Resuming lifts the pause, not the stop: that needs the clinician's review (a clear).
+    assert not st.paused and st.suspended and out.decision == "hold"
+    out, st = decide(st, rec(10, clinician_actions=[ClinicianAction(kind="clear")]))
+    assert not st.suspended
 
 
 def test_day_paused_flag_holds_that_day() -> None:

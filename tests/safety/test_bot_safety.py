@@ -4,12 +4,13 @@ never sent where someone other than the athlete, a linked clinician or an admin 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlmodel import select
 
-from bot.store.models import AlertRecord, QuestionnaireProgress
+from bot.store.models import AlertRecord, Decision, QuestionnaireProgress
 from tests.athlete.conftest import CLINICIAN_ID, World
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -53,3 +54,35 @@ async def test_answers_survive_cancel_and_a_restart(world: WorldFactory) -> None
         ).one()
     )
     assert progress.answers == {"red_flags": [], "pain_rest": 2}
+
+
+async def test_the_athletes_own_pause_and_resume_do_not_lift_a_red_flag_stop(
+    world: WorldFactory,
+) -> None:
+    """Rule 1: after a red flag nothing runs until the clinician has reviewed. The athlete's
+    /pause and /resume are stored as pause / resume actions; before the fix the engine's
+    resume also lifted the stop, so the athlete could clear their own red flag."""
+    w = await world()
+    alex, athlete_id = await onboarded(w)
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await clinician.send(f"/stage {athlete_id} H2 scan reviewed, start running")
+    await clinician.wait_reply()
+    await alex.say("/checkin")
+    await alex.tap("▫️ New swelling at the injury")
+    await alex.tap("Done")
+    w.clock.advance(dt.timedelta(days=1))
+    await alex.say("/pause")
+    await alex.say("/resume")
+    replies = await alex.morning()
+    decision = w.read(
+        lambda s: s.exec(
+            select(Decision)
+            .where(Decision.athlete_id == athlete_id, Decision.kind == "morning")
+            .order_by(Decision.id.desc())  # type: ignore[union-attr]
+        ).first()
+    )
+    assert decision is not None
+    plan = decision.decision.get("plan") or {}
+    running = [d for d in plan.get("drills", []) if d["kind"] in ("run", "accel", "cod", "sport")]
+    assert running == [], [m.text for m in replies]
+    assert "gate.1" in [r["rule"] for r in decision.decision["reasons"]]

@@ -406,3 +406,18 @@ def test_calf_exit_criteria_of_the_reference_gate_the_stage(
     not_yet = ready(p, stage, qualifying_sessions=0)  # so the day stays in the stage
     _out, st = decide("calf", not_yet, rec(7, s=session(metrics=metrics)))
     assert (st.streaks[crit] == 0) is held
+
+
+def test_resuming_a_pause_does_not_lift_a_red_flag_stop() -> None:
+    """The athlete's own /pause and /resume are stored as pause / resume actions: lifting a
+    pause must not lift a stop. A resume with nothing paused is the clinician's go-ahead after
+    their review (the bot refuses an athlete's /resume when nothing is paused)."""
+    p, _ = PROTOCOLS["hamstring"]
+    _out, st = decide("hamstring", ready(p, "H3"), rec(7, m=morning(red_flags=["swelling"])))
+    assert st.suspended
+    pause, resume = ClinicianAction(kind="pause"), ClinicianAction(kind="resume")
+    out, after = decide("hamstring", st, rec(8, clinician_actions=[pause, resume]))
+    assert after.suspended and not after.paused and out.decision == "hold"
+    assert out.plan is not None and not out.plan.running
+    out, after = decide("hamstring", after, rec(9, clinician_actions=[resume]))
+    assert not after.suspended
