@@ -10,6 +10,7 @@ an answer, the decision it causes and the messages it triggers commit together o
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -20,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import ORMExecuteState
@@ -34,6 +35,12 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_KIB = 32 * 1024
 # Reads through a memory map up to 2 GiB of the file (SQLite's usual ceiling).
 SQLITE_MMAP_BYTES = 2 * 1024 * 1024 * 1024
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out;
+# one used moments ago is not, which spares a round trip on every busy-time transaction.
+IDLE_PING_SECONDS = 10.0
+# Connections older than this are replaced, before any server or proxy idle timeout.
+POOL_RECYCLE_SECONDS = 30 * 60
+_LAST_CHECKIN = "sprintback_last_checkin"
 # Marks a read-only scope on SQLite: its transaction starts DEFERRED instead of IMMEDIATE.
 _READ_ONLY = "sprintback_read_only"
 
@@ -56,13 +63,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     SQLite: WAL journal, a busy timeout, foreign keys on, and every write transaction started
     with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
-    PostgreSQL: psycopg 3 (a bare ``postgresql://`` URL is switched to it), pre-ping.
+    PostgreSQL: psycopg 3 (a bare ``postgresql://`` URL is switched to it); a pooled
+    connection idle for over ``IDLE_PING_SECONDS`` is pinged before use and replaced if dead,
+    connections are recycled after ``POOL_RECYCLE_SECONDS``.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+        engine = create_engine(parsed, **kwargs)
+        _ping_after_idle(engine)
+        return engine
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(
             f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
@@ -73,6 +85,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
     _configure_sqlite(engine)
     return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it sat idle, not before every use.
+
+    A connection that was checked in moments ago is almost surely alive; one that sat idle
+    may have been cut by a server restart or a network drop, so it is pinged, and a failed
+    ping invalidates the whole pool (every older connection is likely dead too) and the
+    pool connects afresh. A disconnect in the middle of a transaction still fails that
+    transaction, as with pre-ping, and SQLAlchemy then invalidates the pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
+        record.info[_LAST_CHECKIN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        last = record.info.get(_LAST_CHECKIN)
+        if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+            return  # a new connection, or one used moments ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise exc.InvalidatePoolError("a pooled connection failed its ping after idling")
 
 
 def _configure_sqlite(engine: Engine) -> None:

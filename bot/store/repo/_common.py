@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import cast, null
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -34,3 +36,12 @@ def dialect_insert(session: Session, table: Any) -> Any:
 def is_postgres(session: Session) -> bool:
     """Tell whether the session talks to PostgreSQL (else SQLite)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def null_padding(columns: Sequence[tuple[str, Any]], *, typed: bool) -> list[Any]:
+    """NULLs labelled like ``columns`` ((label, type) pairs), to pad a SELECT of a UNION.
+
+    ``typed`` makes them CASTs, needed in the first SELECT of a UNION only: PostgreSQL types
+    its columns pairwise, left to right, and a later bare NULL takes the type found so far.
+    """
+    return [(cast(null(), type_) if typed else null()).label(name) for name, type_ in columns]

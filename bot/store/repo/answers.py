@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import BindParameter, bindparam, case, literal, union_all
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    literal_column,
+    null,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -25,8 +37,15 @@ from bot.store.models import (
     QuestionnaireProgress,
     SessionReportRecord,
 )
-from bot.store.repo._common import NotFoundError, StoreError, dialect_insert, require_aware
+from bot.store.repo._common import (
+    NotFoundError,
+    StoreError,
+    dialect_insert,
+    null_padding,
+    require_aware,
+)
 from bot.store.repo.audit import audit
+from bot.store.types import JSONType, UTCDateTime
 from engine.models import Checks, ClinicianAction, DayRecord, MorningCheckIn, SessionReport
 
 AnswerTable = type[MorningCheckinRecord] | type[SessionReportRecord] | type[ChecksRecord]
@@ -325,27 +344,47 @@ def load_day_records(
     Merges the morning check-in, session report, stand-alone checks, clearances (a
     non-declined one sets ``clearance``) and clinician actions of each date. ``paused`` is
     true on every date where the latest pause/resume ordered on or before it was a pause;
-    such dates are included even when nothing else was recorded.
+    such dates are included even when nothing else was recorded. One round trip.
     """
     if until < since:
         raise StoreError(f"until ({until}) is before since ({since})")
+    window = {"athlete_id": athlete_id, "since": since, "until": until}
+    rows = session.connection().execute(DAY_ROWS_BETWEEN, window)
+    return day_records_from_rows(rows, since=since, until=until)
+
+
+def day_records_from_rows(
+    rows: Iterable[Any], *, since: dt.date, until: dt.date
+) -> list[DayRecord]:
+    """Build the DayRecords of [since, until] from rows shaped like ``DAY_COLUMNS``.
+
+    Each row has ``day_src`` ("answer" or "action"), ``day_date``, ``day_at``, ``day_kind``,
+    ``day_stage``, ``day_note`` and ``day_answers``; rows of other sources (``day_src``
+    None or anything else) are ignored, so one query can carry more than day rows.
+    """
     morning: dict[dt.date, MorningCheckIn] = {}
     sessions: dict[dt.date, SessionReport] = {}
     checks: dict[dt.date, Checks] = {}
-    window = {"athlete_id": athlete_id, "since": since, "until": until}
-    connection = session.connection()
-    for source, local_date, answers in connection.execute(ANSWERS_BETWEEN, window):
-        if source == "morning":
-            morning[local_date] = MorningCheckIn.model_validate(answers)
-        elif source == "session":
-            sessions[local_date] = SessionReport.model_validate(answers)
-        else:
-            checks[local_date] = Checks.model_validate(answers)
+    action_rows: list[tuple[dt.date, dt.datetime, str, str | None, str | None]] = []
+    for row in rows:
+        if row.day_src == "answer":
+            if row.day_kind == "morning":
+                morning[row.day_date] = MorningCheckIn.model_validate(row.day_answers)
+            elif row.day_kind == "session":
+                sessions[row.day_date] = SessionReport.model_validate(row.day_answers)
+            else:
+                checks[row.day_date] = Checks.model_validate(row.day_answers)
+        elif row.day_src == "action":
+            action_rows.append(
+                (row.day_date, row.day_at, row.day_kind, row.day_stage, row.day_note)
+            )
+    # Pauses before ``since`` must be replayed in time order to know the state on ``since``.
+    action_rows.sort(key=lambda r: (r[0], r[1]))
     actions: dict[dt.date, list[tuple[dt.datetime, ClinicianAction]]] = defaultdict(list)
     cleared: set[dt.date] = set()
     paused_at_start = False
     pause_changes: dict[dt.date, bool] = {}
-    for local_date, at, kind, stage, note in connection.execute(CLINICIAN_ACTIONS_BETWEEN, window):
+    for local_date, at, kind, stage, note in action_rows:
         if local_date < since:  # an earlier pause or resume: the state on ``since``
             paused_at_start = kind == "pause"
             continue
@@ -384,51 +423,119 @@ _ATHLETE: BindParameter[int] = bindparam("athlete_id")
 _SINCE: BindParameter[dt.date] = bindparam("since")
 _UNTIL: BindParameter[dt.date] = bindparam("until")
 
-ANSWERS_BETWEEN = union_all(
-    *(
-        select(literal(kind).label("kind"), table.local_date, table.answers).where(  # type: ignore[call-overload]
+DAY_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("day_src", String()),
+    ("day_date", Date()),
+    ("day_at", UTCDateTime()),
+    ("day_kind", String()),
+    ("day_stage", String()),
+    ("day_note", Text()),
+    ("day_answers", JSONType),
+)
+"""Labels and types of the columns ``day_records_from_rows`` reads."""
+
+
+def day_null_columns(*, typed: bool) -> list[Any]:
+    """NULLs for ``DAY_COLUMNS``: they pad a row of another source in a wider UNION.
+
+    ``typed`` makes them CASTs, needed in the first SELECT of a UNION only: PostgreSQL types
+    its columns pairwise, left to right, and a bare NULL then takes the type found so far.
+    """
+    return null_padding(DAY_COLUMNS, typed=typed)
+
+
+def _sql(value: str) -> Any:
+    # A constant written into the SQL, not a bound parameter: the statement stays one
+    # prepared query with nothing to expand or convert per call.
+    return literal_column(f"'{value}'")
+
+
+def _day_row(typed: bool, *values: Any) -> list[Any]:
+    return [
+        ((cast(null(), type_) if typed else null()) if value is None else value).label(name)
+        for value, (name, type_) in zip(values, DAY_COLUMNS, strict=True)
+    ]
+
+
+def day_row_selects(
+    padding_before: Sequence[Any] = (),
+    padding_after: Sequence[Any] = (),
+    *,
+    typed_first: bool = True,
+) -> list[Any]:
+    """The SELECTs of one athlete's day rows in [since, until], each padded for a wider UNION.
+
+    Answers (morning, session, checks), clearances and clinician actions of the window,
+    plus earlier pauses and resumes (so the caller knows whether the first day is paused).
+    ``typed_first``: the first SELECT's NULLs are CASTs (when it opens the UNION).
+    Parameters: ``athlete_id``, ``since``, ``until``.
+    """
+    answers = [
+        sa_select(
+            *padding_before,
+            *_day_row(
+                typed_first and i == 0,
+                _sql("answer"),
+                table.local_date,
+                None,
+                _sql(kind),
+                None,
+                None,
+                table.answers,
+            ),
+            *padding_after,
+        ).where(
             table.athlete_id == _ATHLETE,
             col(table.local_date) >= _SINCE,
             col(table.local_date) <= _UNTIL,
         )
-        for kind, table in (
-            ("morning", MorningCheckinRecord),
-            ("session", SessionReportRecord),
-            ("checks", ChecksRecord),
+        for i, (kind, table) in enumerate(
+            (
+                ("morning", MorningCheckinRecord),
+                ("session", SessionReportRecord),
+                ("checks", ChecksRecord),
+            )
         )
-    )
-)
-"""Morning, session and checks answers of one athlete in a date range, in one query."""
-
-
-def _clinician_actions_query() -> Any:
-    clearances = select(  # type: ignore[call-overload]
-        Clearance.local_date,
-        Clearance.at,
-        case((col(Clearance.declined), "decline"), else_="clear").label("kind"),
-        Clearance.stage,
-        Clearance.note,
+    ]
+    clearances = sa_select(
+        *padding_before,
+        *_day_row(
+            False,
+            _sql("action"),
+            Clearance.local_date,
+            Clearance.at,
+            case((col(Clearance.declined), _sql("decline")), else_=_sql("clear")),
+            Clearance.stage,
+            Clearance.note,
+            None,
+        ),
+        *padding_after,
     ).where(
         Clearance.athlete_id == _ATHLETE,
         col(Clearance.local_date) >= _SINCE,
         col(Clearance.local_date) <= _UNTIL,
     )
-    orders = select(  # type: ignore[call-overload]
-        ClinicianActionRecord.local_date,
-        ClinicianActionRecord.at,
-        ClinicianActionRecord.kind,
-        ClinicianActionRecord.stage,
-        ClinicianActionRecord.note,
+    orders = sa_select(
+        *padding_before,
+        *_day_row(
+            False,
+            _sql("action"),
+            ClinicianActionRecord.local_date,
+            ClinicianActionRecord.at,
+            ClinicianActionRecord.kind,
+            ClinicianActionRecord.stage,
+            ClinicianActionRecord.note,
+            None,
+        ),
+        *padding_after,
     ).where(
         ClinicianActionRecord.athlete_id == _ATHLETE,
         col(ClinicianActionRecord.local_date) <= _UNTIL,
         (col(ClinicianActionRecord.local_date) >= _SINCE)
-        | col(ClinicianActionRecord.kind).in_(("pause", "resume")),
+        | col(ClinicianActionRecord.kind).in_([_sql("pause"), _sql("resume")]),
     )
-    both = union_all(clearances, orders).subquery()
-    return sa_select(both).order_by(both.c.local_date, both.c.at)
+    return [*answers, clearances, orders]
 
 
-CLINICIAN_ACTIONS_BETWEEN = _clinician_actions_query()
-"""Clearances and clinician actions of a date range in time order, in one query; earlier
-pauses and resumes come too, so the caller knows whether the first day is paused."""
+DAY_ROWS_BETWEEN = union_all(*day_row_selects())
+"""Answers, clearances and clinician actions of one athlete's date range, in one query."""

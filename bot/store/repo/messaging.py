@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import delete, update
+from sqlalchemy import Integer, bindparam, delete, literal_column, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
 from bot.store.repo._common import NotFoundError, StoreError, dialect_insert, require_aware
+from bot.store.types import UTCDateTime
 
 DEFAULT_LEASE = dt.timedelta(minutes=5)
 PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup", "digest"]
@@ -250,19 +251,21 @@ def schedule_prompt(
     return row
 
 
+_DUE_PROMPTS = (
+    select(ScheduledPrompt)
+    .where(
+        ScheduledPrompt.status == literal_column("'pending'"),
+        col(ScheduledPrompt.due_at) <= bindparam("now", type_=UTCDateTime()),
+    )
+    .order_by(col(ScheduledPrompt.due_at), col(ScheduledPrompt.id))
+    .limit(bindparam("limit", type_=Integer()))
+)
+
+
 def due_prompts(session: Session, *, now: dt.datetime, limit: int = 500) -> list[ScheduledPrompt]:
     """Return pending prompts due at ``now`` (read only), earliest first."""
-    return list(
-        session.exec(
-            select(ScheduledPrompt)
-            .where(
-                ScheduledPrompt.status == "pending",
-                col(ScheduledPrompt.due_at) <= require_aware("now", now),
-            )
-            .order_by(col(ScheduledPrompt.due_at), col(ScheduledPrompt.id))
-            .limit(limit)
-        )
-    )
+    params = {"now": require_aware("now", now), "limit": limit}
+    return list(session.exec(_DUE_PROMPTS, params=params))
 
 
 def claim_due_prompts(

@@ -6,15 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, literal_column, union_all
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.models import AlertRecord, Decision, Link, MorningCheckinRecord, Person, Programme
-from bot.store.repo._common import NotFoundError, StoreError
-from bot.store.repo.alerts import open_alerts
-from bot.store.repo.answers import load_day_records
-from bot.store.repo.programme import decisions_between
+from bot.store.repo._common import NotFoundError, StoreError, null_padding
+from bot.store.repo.answers import (
+    DAY_COLUMNS,
+    day_null_columns,
+    day_records_from_rows,
+    day_row_selects,
+)
 from engine.models import DayRecord
 
 
@@ -43,37 +47,103 @@ class AthleteSummary:
     open_alert_count: int
 
 
-_PERSON_AND_PROGRAMME = (
-    select(Person, Programme)
-    .outerjoin(
-        Programme,
-        (col(Programme.athlete_id) == col(Person.id))
-        & col(Programme.status).in_(("active", "paused")),
+def _columns(model: Any, prefix: str) -> tuple[list[Any], list[tuple[str, Any]]]:
+    """A model's columns labelled ``prefix_name``, and their (label, type) pairs."""
+    columns = list(model.__table__.columns)
+    return [c.label(f"{prefix}_{c.name}") for c in columns], [
+        (f"{prefix}_{c.name}", c.type) for c in columns
+    ]
+
+
+def _sql(value: str) -> Any:
+    # A constant written into the SQL, not a bound parameter: nothing to expand per call.
+    return literal_column(f"'{value}'")
+
+
+def _athlete_status_query() -> Any:
+    """Person, programme, decisions, open alerts and day rows of one athlete: ONE round trip.
+
+    A UNION ALL of rows of different sources, each source in its own columns (NULL in the
+    others). The first row ('head') carries the person and current programme through two
+    outer joins, so a missing person still yields that row, with no person in it; its NULLs
+    are typed, which types every column of the UNION.
+    """
+    decision, decision_labels = _columns(Decision, "d")
+    alert, alert_labels = _columns(AlertRecord, "a")
+    no_decision = null_padding(decision_labels, typed=False)
+    no_alert = null_padding(alert_labels, typed=False)
+    no_day = day_null_columns(typed=False)
+
+    def source(name: str) -> Any:
+        return _sql(name).label("item_src")
+
+    head = sa_select(
+        source("head"),
+        *null_padding(decision_labels, typed=True),
+        *null_padding(alert_labels, typed=True),
+        *day_null_columns(typed=True),
     )
-    .where(col(Person.id) == bindparam("athlete_id"))
-)
+    decisions = sa_select(source("decision"), *decision, *no_alert, *no_day).where(
+        Decision.athlete_id == bindparam("athlete_id"),
+        col(Decision.local_date) >= bindparam("since"),
+        col(Decision.local_date) <= bindparam("until"),
+    )
+    alerts = sa_select(source("alert"), *no_decision, *alert, *no_day).where(
+        AlertRecord.athlete_id == bindparam("athlete_id"),
+        col(AlertRecord.acknowledged_at).is_(None),
+    )
+    days = day_row_selects(
+        padding_before=[source("day"), *no_decision, *no_alert], typed_first=False
+    )
+    items = union_all(head, decisions, alerts, *days).subquery("i")
+    decision_entity = aliased(Decision, items)
+    alert_entity = aliased(AlertRecord, items)
+    c = items.c
+    return (
+        sa_select(
+            c.item_src,
+            Person,
+            Programme,
+            decision_entity,
+            alert_entity,
+            *(c[name] for name, _ in DAY_COLUMNS),
+        )
+        .select_from(items)
+        .outerjoin(
+            Person, (c.item_src == _sql("head")) & (col(Person.id) == bindparam("athlete_id"))
+        )
+        # At most one active or paused programme per athlete (a partial unique index).
+        .outerjoin(
+            Programme,
+            (col(Programme.athlete_id) == col(Person.id))
+            & col(Programme.status).in_([_sql("active"), _sql("paused")]),
+        )
+        .order_by(c.item_src, c.d_local_date, c.d_id, c.a_created_at, c.a_id)
+    )
+
+
+_ATHLETE_STATUS = _athlete_status_query()
 
 
 def athlete_status(
     session: Session, *, athlete_id: int, today: dt.date, days: int = 14
 ) -> AthleteStatus:
     """Return the programme, the last ``days`` days of records and decisions, open alerts."""
-    # The person and their current programme in one round trip.
-    found = session.exec(_PERSON_AND_PROGRAMME, params={"athlete_id": athlete_id}).first()
-    if found is None:
+    since = today - dt.timedelta(days=days - 1)
+    params = {"athlete_id": athlete_id, "since": since, "until": today}
+    rows = session.execute(_ATHLETE_STATUS, params).all()
+    head = next(row for row in rows if row[0] == "head")
+    person, programme = head[1], head[2]
+    if person is None:
         raise NotFoundError(f"no person with id {athlete_id}")
-    person, programme = found
     if person.role != "athlete":
         raise StoreError(f"person {athlete_id} has role {person.role!r}, expected 'athlete'")
-    since = today - dt.timedelta(days=days - 1)
     return AthleteStatus(
         person=person,
         programme=programme,
-        recent_days=load_day_records(session, athlete_id=athlete_id, since=since, until=today),
-        recent_decisions=decisions_between(
-            session, athlete_id=athlete_id, since=since, until=today
-        ),
-        open_alerts=open_alerts(session, athlete_id=athlete_id),
+        recent_days=day_records_from_rows(rows, since=since, until=today),
+        recent_decisions=[row[3] for row in rows if row[0] == "decision"],
+        open_alerts=[row[4] for row in rows if row[0] == "alert"],
     )
 
 
