@@ -75,6 +75,9 @@ class Question:
     resets: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
     none_label: str = ""  # multi only: the one-tap "none" button
     metric: str = ""  # number only: a Metrics key whose own bounds and units apply
+    # Counts in the "n/total" indicator even while ``when`` does not hold, so the total
+    # does not grow when an earlier answer turns the item on (e.g. the city after a region).
+    counted: Condition | None = None
 
     def render_prompt(self, ctx: QuestionContext, answers: Answers) -> str:
         """Return the prompt text for this athlete and these answers."""
@@ -87,6 +90,15 @@ class Question:
     def applies(self, answers: Answers, ctx: QuestionContext) -> bool:
         """Whether this item is asked, given the answers so far."""
         return self.when is None or self.when(answers, ctx)
+
+    def counts(self, answers: Answers, ctx: QuestionContext) -> bool:
+        """Whether this item has a number in the "n/total" indicator: answered, asked, or
+        counted from the start (see ``counted``)."""
+        return (
+            self.key in answers
+            or self.applies(answers, ctx)
+            or (self.counted is not None and self.counted(answers, ctx))
+        )
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,11 @@ def _summary(ctx: QuestionContext, answers: Answers) -> str:
 def timezone_questions(when: Any = None) -> tuple[Question, Question]:
     """The two-step time-zone picker (region, then city), shared with /settings."""
 
+    def outer(answers: Answers, ctx: QuestionContext) -> bool:
+        return when is None or bool(when(answers, ctx))
+
     def both(answers: Answers, ctx: QuestionContext) -> bool:
-        return (when is None or when(answers, ctx)) and region_picked(answers, ctx)
+        return outer(answers, ctx) and region_picked(answers, ctx)
 
     return (
         Question(
@@ -117,6 +120,7 @@ def timezone_questions(when: Any = None) -> tuple[Question, Question]:
             options=city_options,
             label="Time zone",
             when=both,
+            counted=outer,
         ),
     )
 

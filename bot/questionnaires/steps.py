@@ -91,15 +91,14 @@ def final_answers(answers: Answers) -> dict[str, Any]:
 
 
 def position(q: Questionnaire, answers: Answers, ctx: QuestionContext) -> tuple[int, int]:
-    """Return (number of this question, total expected) for a "3 of 11" indicator.
+    """Return (number of the open question, total expected) for a "3 of 11" indicator.
 
-    Unanswered conditional items are counted only when they apply now, so the total can
-    shrink or grow as answers come in.
+    Items that are answered, asked, or ``counted`` from the start have a number; the open
+    question's number is one more than the numbered items before it. An item that may turn
+    on later (the city after the region) is ``counted`` from the start, so the total does
+    not grow mid-way; an item skipped after all keeps its number.
     """
-    answered = sum(1 for question in q.questions if question.key in answers)
-    pending = sum(
-        1
-        for question in q.questions
-        if question.key not in answers and question.applies(answers, ctx)
-    )
-    return answered + 1, answered + pending
+    step = next_step(q, answers, ctx)
+    current = step.index if step is not None else len(q.questions)
+    numbered = [i for i, question in enumerate(q.questions) if question.counts(answers, ctx)]
+    return sum(1 for i in numbered if i < current) + 1, len(numbered)

@@ -98,3 +98,22 @@ async def test_bad_onboarding_answers_are_corrected_and_the_question_repeated(
     assert "Ultimate frisbee" in summary and "Europe/Berlin" in summary and "06:45" in summary
     await alex.tap("✏️ Start again")
     assert "Which muscle group" in alex.last
+
+
+async def test_the_step_counter_keeps_its_total_through_the_time_zone_steps(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1004)
+    await alex.say("/start")
+    assert alex.last.startswith("(1/14) ")
+    for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
+        await alex.tap(label)
+    await alex.tap("Sprinting / running fast")
+    await alex.tap("Rugby")
+    replies = await alex.tap("Skip")
+    assert "(11/14) " in (replies[-1].text or "")  # the region
+    replies = await alex.tap("Europe")
+    assert "(12/14) " in (replies[-1].text or "")  # the city, counted from the start
+    replies = await alex.tap("Berlin")
+    assert "(13/14) " in (replies[-1].text or "")

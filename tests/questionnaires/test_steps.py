@@ -252,3 +252,50 @@ def test_position_counts_only_items_that_apply() -> None:
     full = position(SESSION, {"completion": "full"}, CTX)[1]
     partial = position(SESSION, {"completion": "partial"}, CTX)[1]
     assert partial == full + 2
+
+
+ONBOARDING_VALUES: dict[str, Any] = {
+    "consent_store": True,
+    "consent_share": True,
+    "injury": "hamstring",
+    "muscle": "unknown",
+    "side": "left",
+    "grade": 1,
+    "injury_date": "2026-03-09",
+    "mechanism": "sprint",
+    "sport": "Rugby",
+    "baseline": {},
+    "timezone": "Europe/Berlin",
+    "checkin_time": "07:00",
+}
+
+
+def _numbering(q: Questionnaire, values: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """Answer ``q`` with ``values`` and return (key, n, total) of every question asked."""
+    answers: dict[str, Any] = {}
+    seen = []
+    while (step := next_step(q, answers, CTX)) is not None and step.question.key in values:
+        seen.append((step.question.key, *position(q, answers, CTX)))
+        answers = apply_answer(q, answers, step.question.key, values[step.question.key])
+    return seen
+
+
+def test_onboarding_total_stays_the_same_through_the_time_zone_steps() -> None:
+    by_region = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Europe"})
+    assert {total for _, _, total in by_region} == {14}
+    assert [n for _, n, _ in by_region] == list(range(1, 14))
+    assert by_region[-3:] == [("tz_region", 11, 14), ("timezone", 12, 14), ("checkin_time", 13, 14)]
+    # A zone typed at the region step skips the city, which keeps its number.
+    typed = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Asia/Tokyo"})
+    assert {total for _, _, total in typed} == {14}
+    assert typed[-2:] == [("tz_region", 11, 14), ("checkin_time", 13, 14)]
+
+
+def test_settings_time_zone_counts_the_city_from_the_region_on() -> None:
+    seen = _numbering(
+        SETTINGS, {"setting": "timezone", "tz_region": "Asia", "timezone": "Asia/Tokyo"}
+    )
+    assert [(key, n, total) for key, n, total in seen][1:] == [
+        ("tz_region", 2, 3),
+        ("timezone", 3, 3),
+    ]
