@@ -27,6 +27,7 @@ import asyncio
 import datetime as dt
 import multiprocessing
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -214,7 +215,6 @@ async def pipeline(
             clock=clock,
             config=SchedulerConfig(batch=500),
             on_enqueued=kick,
-            ticks=1,  # a process already running: no start-up sweep in this measurement
         )
         wall, cpu = time.perf_counter(), time.process_time()
         result = await run_tick(scheduler)
@@ -227,11 +227,25 @@ async def pipeline(
     return wall, cpu
 
 
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB.
+
+    VmHWM belongs to the current address space; ru_maxrss would also count the parent's
+    memory at fork time (Linux keeps it across exec), which is not the bot's.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _startup_child(mode: str, url: str, base_url: str, token: str, conn: Connection) -> None:
     started = time.perf_counter()
     elapsed = asyncio.run(_startup(mode, url, base_url, token, started))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    conn.send((elapsed, peak_mb))
+    conn.send((elapsed, peak_rss_mb()))
 
 
 async def _startup(mode: str, url: str, base_url: str, token: str, started: float) -> float:
@@ -322,6 +336,14 @@ def main() -> int:
     parser.add_argument("--db-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sb-bench-fanout-"))
+    try:
+        return _run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, workdir: Path) -> int:
+    """Run every measurement with the database under ``workdir`` and print the figures."""
     url = args.db_url or f"sqlite:///{workdir / 'fanout.sqlite3'}"
     chats = max(args.athletes, args.limited, args.startup_athletes, args.naive_athletes)
     sandbox = _timed("starting the sandbox process", lambda: SandboxProcess(chats))

@@ -48,8 +48,9 @@ class SchedulerConfig:
     default_session_end_time: dt.time = DEFAULT_SESSION_END_TIME
     # Consecutive missed check-ins after which the linked clinician is told.
     missed_days_alert: int = 2
-    # Every this many ticks, athletes without a planned day (new, resumed) get one.
-    sweep_every_ticks: int = 10
+    # Each tick, athletes without a planned day (new, resumed) get one: all athletes
+    # registered since the last tick, plus this many older ids in rotation.
+    sweep_span: int = 2000
 
 
 # Decides whether a local date has a prescribed session: (session, athlete, date) ->
@@ -299,33 +300,66 @@ def reschedule_athlete(
     return plan_next_day(session, athlete, now=now, config=config, policy=policy)
 
 
+@dataclass
+class SweepCursor:
+    """Where the sweep for unplanned athletes stands (two ids, not per-athlete state)."""
+
+    # Ids above this were registered since the last sweep and are always looked at.
+    newest_seen: int = 0
+    # The rotating window over older ids starts after this id.
+    rotation: int = 0
+
+
 def plan_unscheduled(
     session: Session,
     *,
     now: dt.datetime,
     config: SchedulerConfig,
-    limit: int = 1000,
+    cursor: SweepCursor | None = None,
     policy: SessionDayPolicy = default_session_policy,
 ) -> int:
-    """Plan a day for athletes who have none pending (new, resumed); return how many."""
+    """Plan a day for athletes who have none pending (new, resumed); return how many.
+
+    Each sweep looks at athletes registered since the previous one plus a rotating window of
+    ``config.sweep_span`` older ids, so a sweep costs the same with 100 or 100,000 athletes
+    and every athlete is looked at again within a cycle. Without a cursor, everyone is.
+    """
     has_pending = exists().where(
         col(ScheduledPrompt.athlete_id) == col(Person.id),
         col(ScheduledPrompt.kind) == "morning",
         col(ScheduledPrompt.status).in_(("pending", "claimed")),
     )
-    athletes = session.exec(
-        select(Person)
-        .where(
-            Person.role == "athlete",
-            col(Person.chat_id).is_not(None),
-            col(Person.paused).is_(False),
-            ~has_pending,
+    base = select(Person).where(
+        Person.role == "athlete",
+        col(Person.chat_id).is_not(None),
+        col(Person.paused).is_(False),
+        ~has_pending,
+    )
+    if cursor is None:
+        athletes = list(session.exec(base.order_by(col(Person.id))).all())
+    else:
+        newest = session.exec(select(func.max(Person.id))).one() or 0
+        if cursor.newest_seen == 0:
+            # A fresh process: the athletes already registered are covered by the rotation
+            # (new registrations are planned at once by reschedule_athlete), so start-up does
+            # not scan everyone.
+            cursor.newest_seen = newest
+        window_end = cursor.rotation + config.sweep_span
+        athletes = list(
+            session.exec(
+                base.where(col(Person.id) > cursor.newest_seen, col(Person.id) <= newest)
+            ).all()
         )
-        .order_by(col(Person.id))
-        .limit(limit)
-    ).all()
+        athletes += session.exec(
+            base.where(
+                col(Person.id) > cursor.rotation,
+                col(Person.id) <= min(window_end, cursor.newest_seen),
+            )
+        ).all()
+        cursor.rotation = 0 if window_end >= cursor.newest_seen else window_end
+        cursor.newest_seen = newest
     planned = 0
-    for athlete in athletes:
+    for athlete in {a.id: a for a in athletes}.values():
         if plan_next_day(session, athlete, now=now, config=config, policy=policy) is not None:
             planned += 1
     return planned

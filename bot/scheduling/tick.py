@@ -36,6 +36,7 @@ from bot.scheduling.schedule import (
     SchedulerConfig,
     SessionDayPolicy,
     SessionFacts,
+    SweepCursor,
     athlete_schedule,
     default_session_policy,
     next_day_plan,
@@ -104,6 +105,7 @@ class Scheduler:
     # Ticks started and finished by this process (health checks and benchmarks read them).
     ticks: int = 0
     completed_ticks: int = 0
+    sweep: SweepCursor = field(default_factory=SweepCursor)
 
 
 @dataclass
@@ -482,11 +484,14 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
     now = scheduler.clock.now()
     result = TickResult()
     scheduler.ticks += 1
-    if scheduler.ticks == 1 or scheduler.ticks % scheduler.config.sweep_every_ticks == 0:
-        with session_scope(scheduler.engine) as session:
-            result.planned += plan_unscheduled(
-                session, now=now, config=scheduler.config, policy=scheduler.session_policy
-            )
+    with session_scope(scheduler.engine) as session:
+        result.planned += plan_unscheduled(
+            session,
+            now=now,
+            config=scheduler.config,
+            cursor=scheduler.sweep,
+            policy=scheduler.session_policy,
+        )
     while True:
         batch_result = TickResult()
         with session_scope(scheduler.engine) as session:

@@ -358,3 +358,18 @@ async def test_later_checkin_time_is_followed_even_without_a_reschedule_call(
     [morning] = [m for m in outbox(engine, 519) if m.kind == "prompt_morning"]
     assert local(morning.created_at, "Europe/London").strftime("%H:%M") == "08:30"
     assert not morning.text.startswith("Sorry")
+
+
+async def test_sweep_plans_new_and_resumed_athletes_without_scanning_everyone(
+    engine: Engine,
+) -> None:
+    clock = FakeClock(dt.datetime(2026, 6, 9, 12, tzinfo=Z))
+    first = [add_person(engine, 700 + n, tz="Europe/London") for n in range(5)]
+    scheduler = make_scheduler(engine, clock, sweep_span=2)
+    assert (await run_tick(scheduler)).planned == 2  # start-up: one window of the rotation
+    late = add_person(engine, 720, tz="Asia/Kolkata")  # registered while running
+    result = await run_tick(scheduler)
+    assert result.planned == 3  # the newcomer plus the next window
+    assert [p.kind for p in prompts(engine, late)][0] == "morning"
+    await run_tick(scheduler)
+    assert all(prompts(engine, a) for a in first)

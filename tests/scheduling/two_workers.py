@@ -42,7 +42,7 @@ async def _run(
     scheduler = Scheduler(
         engine=engine,
         clock=clock,
-        config=SchedulerConfig(batch=2, sweep_every_ticks=1),
+        config=SchedulerConfig(batch=2),
         senders=senders,
         worker=name,
     )
