@@ -370,6 +370,6 @@ async def test_sweep_plans_new_and_resumed_athletes_without_scanning_everyone(
     late = add_person(engine, 720, tz="Asia/Kolkata")  # registered while running
     result = await run_tick(scheduler)
     assert result.planned == 3  # the newcomer plus the next window
-    assert [p.kind for p in prompts(engine, late)][0] == "morning"
+    assert "morning" in {p.kind for p in prompts(engine, late)}
     await run_tick(scheduler)
     assert all(prompts(engine, a) for a in first)
