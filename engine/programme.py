@@ -823,11 +823,13 @@ def _next_morning(
         if resp in ("hold", "step_back"):
             update["elevated"] = new_ls
     el = st.elevated
-    if el is not None and (on - el.date).days >= 2:
+    answered = m is not None and m.pain_test is not None and m.tightness is not None
+    # The 48-hour look is taken on the first fully answered morning from 48 h on (a skipped
+    # check-in must not drop it), for up to a week.
+    if el is not None and (on - el.date).days >= 2 and (answered or (on - el.date).days >= 7):
         update["elevated"] = None
         if (
-            (on - el.date).days == 2
-            and m is not None
+            m is not None
             and m.pain_test is not None
             and m.tightness is not None
             and el.pre_pain_test is not None
@@ -837,7 +839,7 @@ def _next_morning(
             acc.alert(
                 "within_24h",
                 "24h.elevated_48h",
-                "Symptoms still elevated 48 h after the "
+                "Symptoms still elevated 48 h or more after the "
                 f"session of {el.date.isoformat()}: clinician review within 24 h, no running "
                 "until reviewed.",
             )

@@ -421,3 +421,29 @@ def test_resuming_a_pause_does_not_lift_a_red_flag_stop() -> None:
     assert out.plan is not None and not out.plan.running
     out, after = decide("hamstring", after, rec(9, clinician_actions=[resume]))
     assert not after.suspended
+
+
+@pytest.mark.parametrize("skipped", [False, True])
+def test_symptoms_still_up_48_hours_after_a_session_suspend_even_after_a_skipped_morning(
+    skipped: bool,
+) -> None:
+    """Reference §4.3 / §5 tier 3: elevated symptoms 48 h after a session → clinician review
+    and no running. A check-in skipped at 48 h must not drop the watch: the next answered
+    morning is compared."""
+    p, _ = PROTOCOLS["hamstring"]
+    pending = LastSession(
+        date=day(6),
+        stage="H3",
+        session_class="green",
+        counts_for_progress=True,
+        pre_pain_test=0,
+        pre_tightness=1,
+    )
+    st = ready(p, "H3", last_session=pending)
+    _out, st = decide("hamstring", st, rec(7, m=morning(pain_test=1)))  # +1: hold, watched
+    if skipped:
+        _out, st = decide("hamstring", st, rec(8, m=None))
+    n = 9 if skipped else 8
+    out, st = decide("hamstring", st, rec(n, m=morning(pain_test=1)))
+    assert st.suspended
+    assert any(a.rule == "24h.elevated_48h" and a.severity == "within_24h" for a in out.alerts)
