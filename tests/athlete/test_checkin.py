@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel import select
 
 from bot.protocol_files import load_protocol
-from bot.store.models import AlertRecord, Decision, MorningCheckinRecord, QuestionnaireProgress
+from bot.store.models import Decision, MorningCheckinRecord, QuestionnaireProgress
 from engine.plan import target_time
 from tests.athlete.conftest import CLINICIAN_ID, World
 
@@ -72,34 +72,6 @@ async def test_target_times_come_from_the_athletes_vmax(
     slowest = target_time(drill.timed_m or drill.distance_m, low, 9.0)
     assert f"{slowest:.2f}–{fastest:.2f} s" in plan, plan
     assert "H2" in plan
-
-
-async def test_a_red_flag_stops_at_once_and_reaches_the_clinician(
-    world: Callable[[], Awaitable[World]],
-) -> None:
-    w = await world()
-    code = w.clinician_invite("Dr Kim")
-    alex = w.phone(1001)
-    await alex.onboard(code=code)
-    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
-    await alex.say("/checkin")
-    await alex.tap("▫️ Chest pain or breathlessness")
-    replies = await alex.tap("Done")
-    assert len(replies) == 2 and replies[0].edited
-    text = replies[-1].text or ""
-    assert text.startswith("⛔ Stop") and "emergency" in text.lower()
-    assert "112" in text  # Berlin: the local emergency number
-    progress = w.read(
-        lambda s: s.exec(
-            select(QuestionnaireProgress).where(QuestionnaireProgress.kind == "morning")
-        ).one()
-    )
-    assert progress.status == "done" and progress.answers == {"red_flags": ["chest_breathless"]}
-    alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
-    assert [a.severity for a in alerts] == ["emergency"]
-    assert await w.deliver() >= 1
-    received = [m.text or "" for m in clinician.bot_messages]
-    assert any("chest pain or breathlessness" in t for t in received), received
 
 
 async def test_partial_check_in_resumes_after_cancel_and_keeps_answers(

@@ -4,36 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlmodel import select
-
-from bot.store.models import Consent, Programme
-from bot.store.repo import latest_baseline, latest_injury
 from tests.athlete.conftest import World
-
-
-async def test_full_onboarding(world: Callable[[], Awaitable[World]]) -> None:
-    w = await world()
-    alex = w.phone(1001)
-    await alex.onboard()
-    person = w.person(1001)
-    assert person is not None and person.id is not None
-    assert person.timezone == "Europe/Berlin" and person.checkin_time == "07:30"
-    athlete_id = person.id
-    consents = w.read(
-        lambda s: [
-            (c.kind, c.granted)
-            for c in s.exec(select(Consent).where(Consent.person_id == athlete_id))
-        ]
-    )
-    assert sorted(consents) == [("share_with_clinician", True), ("store_health_data", True)]
-    injury = w.read(lambda s: latest_injury(s, athlete_id=athlete_id))
-    assert injury.injury == "hamstring" and injury.side == "left" and injury.grade == 1
-    assert injury.mechanism == "sprint"
-    baseline = w.read(lambda s: latest_baseline(s, athlete_id=athlete_id))
-    assert baseline.vmax_ms == 9.0 and baseline.split_10m_s == 1.8
-    programme = w.read(lambda s: s.exec(select(Programme)).one())
-    assert programme.current_stage == "H0" and programme.protocol_name == "hamstring"
-    assert "H0" in alex.last and "confirm the diagnosis" in alex.last
 
 
 async def test_invite_link_links_the_clinician_and_declined_consent_keeps_nothing(

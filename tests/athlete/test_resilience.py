@@ -19,25 +19,6 @@ def _morning_progress(w: World) -> QuestionnaireProgress:
     )
 
 
-async def test_a_restart_mid_questionnaire_resumes_where_it_stopped(
-    world: Callable[[], Awaitable[World]],
-) -> None:
-    w = await world()
-    alex = w.phone(1001)
-    await alex.onboard()
-    await alex.say("/checkin")
-    await alex.tap("None of these ✅")
-    await alex.tap("1")
-    shown = alex.user.last_bot_message
-    await w.telegram.restart()
-    replies = await alex.tap("2", shown)  # the buttons shown before the restart still work
-    assert "Tightness" in (replies[-1].text or "")
-    assert _morning_progress(w).answers == {"red_flags": [], "pain_rest": 1, "pain_test": 2}
-    await w.telegram.restart()
-    replies = await alex.say("no idea")  # typed text reaches the same open question
-    assert "0 to 10" in (replies[0].text or "") and "Tightness" in (replies[-1].text or "")
-
-
 async def test_buttons_of_an_old_message_expire_and_change_nothing(
     world: Callable[[], Awaitable[World]],
 ) -> None:
