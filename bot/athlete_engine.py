@@ -37,6 +37,7 @@ _PROTOCOLS: dict[tuple[str, int], Protocol] = {}
 STARTED_RULE = "programme.started"
 STARTED_TEXT = "Programme started today; first check-in tomorrow."
 _MISSING_RULES = frozenset({"missing.checkin", "escalate.missed"})
+_PROGRAMME_MEMO = "athlete_engine.programme"
 
 
 @dataclass
@@ -131,8 +132,28 @@ def _load_snapshot(programme: Programme, protocol: Protocol) -> tuple[dt.date, P
     return start - dt.timedelta(days=1), initial_state(protocol, start)
 
 
+def remember_programme(
+    session: Session, athlete_id: int, programme: Programme, injury_group: str | None
+) -> None:
+    """Keep the athlete's current programme (and injured muscle group) for the rest of this
+    transaction, so the engine run and the questions do not read it again."""
+    session.info[(_PROGRAMME_MEMO, athlete_id)] = (programme, injury_group)
+
+
+def known_programme(session: Session, athlete_id: int) -> tuple[Programme, str | None] | None:
+    """Return the programme remembered in this transaction while it is still current."""
+    known = session.info.get((_PROGRAMME_MEMO, athlete_id))
+    # The remembered row is the session's own object, so a status change shows here.
+    if known is None or known[0].status not in ("active", "paused"):
+        return None
+    return known  # type: ignore[no-any-return]
+
+
 def _require(session: Session, athlete_id: int) -> tuple[Programme, Protocol, Injury]:
-    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    known = known_programme(session, athlete_id)
+    programme = (
+        known[0] if known is not None else repo.get_active_programme(session, athlete_id=athlete_id)
+    )
     injury = repo.latest_injury(session, athlete_id=athlete_id)
     if programme is None or injury is None:
         raise LookupError(f"athlete {athlete_id} has no programme yet")

@@ -24,8 +24,10 @@ from bot import texts
 from bot.athlete_engine import (
     EngineRun,
     apply_outcome,
+    known_programme,
     plan_preview,
     protocol_for,
+    remember_programme,
     run_today,
     stage_checks,
     start_programme_for,
@@ -204,9 +206,9 @@ def context_for(
 def _programme_and_injury(session: Session, athlete_id: int) -> tuple[Programme | None, str | None]:
     """Return the current programme and the injured muscle group in one query (none when
     ``open_progress`` already read them with the questionnaire)."""
-    known = session.info.get(("programme_and_injury", athlete_id))
+    known = known_programme(session, athlete_id)
     if known is not None:
-        return known  # type: ignore[no-any-return]
+        return known
     row = session.exec(
         select(Programme, InjuryRecord.injury)
         .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
@@ -333,7 +335,7 @@ def open_progress(
             repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
             continue
         if programme is not None:  # spares context_for a second query
-            session.info[("programme_and_injury", athlete_id)] = (programme, injury)
+            remember_programme(session, athlete_id, programme, injury)
         return _locked(session, progress)
 
 
