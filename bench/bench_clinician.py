@@ -2,7 +2,8 @@
 
 Builds N athletes linked to one clinician, each with D days of morning check-ins and a
 session every other day, then times (median and max over repeats, ms):
-- the /athletes overview (every linked athlete's line);
+- the /athletes overview (every linked athlete's line), batched (a handful of queries for all
+  athletes, as /athletes runs) and, for comparison, one athlete at a time;
 - one /athlete card's stage status (the engine replays the athlete's history);
 - notifying a new alert (render + signed buttons for every linked clinician, outbox);
 - the escalation job over A open urgent alerts;
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import protocol_admin as pa
 from bot.callback_auth import CallbackSigner, derive_secret
+from bot.clinician_overview import athlete_summaries, athletes_by_id
 from bot.escalation import notify_new_alerts, run_escalations
 from bot.handlers.clinician import athlete_summary
 from bot.store.db import create_all_for_tests, make_engine, session_scope
@@ -158,6 +160,10 @@ def main() -> int:
 
         def overview() -> None:
             with session_scope(engine, read_only=True) as session:
+                athlete_summaries(session, athletes_by_id(session, ids), NOW)
+
+        def overview_one_by_one() -> None:
+            with session_scope(engine, read_only=True) as session:
                 for athlete_id in ids:
                     person = session.get(Person, athlete_id)
                     assert person is not None
@@ -205,7 +211,12 @@ def main() -> int:
                     now=NOW,
                 )
         results = [
-            (f"/athletes overview ({len(ids)} athletes)", overview, args.repeats),
+            (f"/athletes overview ({len(ids)} athletes, batched)", overview, args.repeats),
+            (
+                f"/athletes overview ({len(ids)} athletes, one by one)",
+                overview_one_by_one,
+                args.repeats,
+            ),
             (f"/athlete card stage status ({args.days}-day replay)", card, args.repeats),
             ("notify one new alert", notify, args.repeats * 4),
             (f"escalation job ({len(ids)} open emergencies, first run re-sends)", escalate, 1),
