@@ -50,13 +50,17 @@ class ActionRefused(Exception):
     """The action cannot apply to this athlete now; the message says why (shown to the user)."""
 
 
-def local_date(person: Person, now: dt.datetime) -> dt.date:
-    """Return the athlete's calendar date at ``now`` in their own time zone."""
+def zone_of(name: str | None) -> dt.tzinfo:
+    """Return the time zone named ``name`` (an IANA name), or UTC if it is unset or unknown."""
     try:
-        zone: dt.tzinfo = zoneinfo.ZoneInfo(person.timezone or "UTC")
+        return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return now.astimezone(zone).date()
+        return dt.UTC
+
+
+def local_date(person: Person, now: dt.datetime) -> dt.date:
+    """Return the person's calendar date at ``now`` in their own time zone."""
+    return now.astimezone(zone_of(person.timezone)).date()
 
 
 def chat_of(person: Person) -> int:

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from bot.callback_auth import CallbackSigner
-from bot.clinician_actions import ALERT_KIND, chat_of, current_programme, review_state
+from bot.clinician_actions import ALERT_KIND, chat_of, current_programme, review_state, zone_of
+from bot.handlers.reports import report_button
 from bot.store.models import (
     AlertRecord,
     Decision,
@@ -234,7 +235,8 @@ def alert_keyboard(
     """Return the inline keyboard (Bot API JSON) for ``card``, signed for one recipient.
 
     ``clinical`` is False for an admin recipient who is not a linked clinician: they only get
-    Acknowledge, since clinical decisions stay with the athlete's clinicians.
+    Acknowledge, since clinical decisions stay with the athlete's clinicians. Every recipient
+    may read the athlete's record, so every card ends with the "Report (PDF)" button.
     """
     # The stage shown rides along: a decision taken on a stale view (a second press, a
     # stage moved meanwhile) is refused instead of applied twice.
@@ -243,8 +245,12 @@ def alert_keyboard(
     def button(text: str, action: str) -> dict[str, Any]:
         return {"text": text, "callback_data": signer.sign(action, ids, recipient_telegram_id, now)}
 
+    report = report_button(
+        signer, athlete_id=card.athlete_id, for_telegram_id=recipient_telegram_id, now=now
+    ).to_dict()
     rows: list[list[dict[str, Any]]] = [[button("✅ Acknowledge", ACT_ACK)]]
     if not clinical:
+        rows.append([report])
         return rows
     if card.gate_pending:
         rows[0].append(button("🟢 Clear gate", ACT_CLEAR))
@@ -253,6 +259,7 @@ def alert_keyboard(
         rows[0].append(button(REVIEWED_LABEL, ACT_CLEAR))
     rows.append([button("⏸ Hold", ACT_HOLD), button("↩️ Step back", ACT_BACK)])
     rows.append([button("💬 Message athlete", ACT_MSG)])
+    rows.append([report])
     return rows
 
 
@@ -370,13 +377,20 @@ def build_card(
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who gets an alert message: where to send it, whose presses its buttons accept, and
-    whether they get the clinical buttons (a linked clinician) or only Acknowledge."""
+    """Who gets an alert message: where to send it, whose presses its buttons accept,
+    whether they get the clinical buttons (a linked clinician) or only Acknowledge, and the
+    time zone the alert times are shown in (theirs)."""
 
     chat_id: int
     telegram_id: int
     person: Person | None
     clinical: bool
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The recipient's time zone (UTC if theirs cannot be loaded)."""
+        return zone_of(self.timezone)
 
 
 def _recipients(
@@ -385,13 +399,14 @@ def _recipients(
     """Return the linked clinicians, or the admins (hand-over, or nobody linked)."""
     clinicians = clinicians_of(session, athlete_id=athlete_id)
     if not to_admin and clinicians:
-        return [Recipient(chat_of(c), c.telegram_user_id, c, True) for c in clinicians]
+        return [Recipient(chat_of(c), c.telegram_user_id, c, True, c.timezone) for c in clinicians]
     linked = {c.telegram_user_id for c in clinicians}
     out: list[Recipient] = []
     for tid in admin_telegram_ids:
         person = get_person_by_telegram_id(session, telegram_user_id=tid)
         chat = chat_of(person) if person is not None else tid
-        out.append(Recipient(chat, tid, person, tid in linked))
+        zone = person.timezone if person is not None else "UTC"
+        out.append(Recipient(chat, tid, person, tid in linked, zone))
     return out
 
 
@@ -403,8 +418,8 @@ def _send_card(
     now: dt.datetime,
 ) -> list[Outbox]:
     rows: list[Outbox] = []
-    text = render_alert_text(card)
     for r in recipients:
+        text = render_alert_text(card, r.zone)
         keyboard = alert_keyboard(card, signer, r.telegram_id, now, clinical=r.clinical)
         chat = r.chat_id
         person = r.person
@@ -486,7 +501,6 @@ def _deliver_group(
     )
     if not pending:
         return _send_card(session, card, recipients, signer, now)
-    text = render_alert_text(card)
     by_chat = {r.chat_id: r for r in recipients}
     for row in pending:
         recipient = by_chat.get(row.chat_id)
@@ -495,7 +509,7 @@ def _deliver_group(
         keyboard = alert_keyboard(
             card, signer, recipient.telegram_id, now, clinical=recipient.clinical
         )
-        row.text = text
+        row.text = render_alert_text(card, recipient.zone)
         row.reply_markup = {"inline_keyboard": keyboard}
         row.created_at = now
         session.add(row)

@@ -205,7 +205,14 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> Non
     with session_scope(services.engine) as session:
         diff = pa.draft_diff(session, draft, now)
         caller, person = caller_context(session, update, services)
-        admin = ensure_admin_person(session, caller.telegram_id, user.full_name, person, now)
+        admin = ensure_admin_person(
+            session,
+            caller.telegram_id,
+            user.full_name,
+            person,
+            now,
+            services.settings.default_timezone,
+        )
         audit(
             session,
             actor_id=admin.id,
@@ -390,7 +397,14 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
     try:
         with session_scope(services.engine) as session:
             caller, person = caller_context(session, update, services)
-            admin = ensure_admin_person(session, caller.telegram_id, user.full_name, person, now)
+            admin = ensure_admin_person(
+                session,
+                caller.telegram_id,
+                user.full_name,
+                person,
+                now,
+                services.settings.default_timezone,
+            )
             row = pa.rollback(session, name, version, admin.id, now)
             new_version = row.version
     except ProtocolError as exc:
@@ -445,7 +459,12 @@ async def draft_button(update: Update, context: Context) -> None:
     try:
         with session_scope(services.engine) as session:
             admin = ensure_admin_person(
-                session, caller.telegram_id, query.from_user.full_name, person, now
+                session,
+                caller.telegram_id,
+                query.from_user.full_name,
+                person,
+                now,
+                services.settings.default_timezone,
             )
             row = pa.publish(session, draft, admin.id, now)
             version = row.version
@@ -477,7 +496,9 @@ async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, 
         for telegram_id in services.settings.admin_telegram_ids:
             person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
             if person is None:
-                ensure_admin_person(session, telegram_id, "Admin", None, now)
+                ensure_admin_person(
+                    session, telegram_id, "Admin", None, now, services.settings.default_timezone
+                )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -37,14 +37,15 @@ from bot.clinician_actions import (
     add_note,
     apply_action,
     current_programme,
-    gate_pending,
     local_date,
     message_athlete,
     open_alerts,
     record_clearance,
     review_effective_day,
     review_state,
+    zone_of,
 )
+from bot.clinician_overview import athlete_summaries, athletes_by_id
 from bot.clinician_view import AthleteSummary, render_overview, traffic_light
 from bot.escalation import (
     ACT_ACK,
@@ -59,11 +60,12 @@ from bot.escalation import (
     alert_notifier,
     run_escalations,
 )
+from bot.handlers.reports import report_button, report_keyboard, schedule_progress_chart
 from bot.protocol_admin import programme_protocol
 from bot.scheduling.jobs import kick_sender
 from bot.services import Services, get_services
 from bot.store.db import session_scope
-from bot.store.models import Decision, MorningCheckinRecord, Person, Programme
+from bot.store.models import Decision, Person, Programme
 from bot.store.repo.audit import audit
 from bot.store.repo.links import athletes_of
 from bot.store.repo.people import create_person, get_person_by_telegram_id, list_people
@@ -138,9 +140,15 @@ def caller_context(
 
 
 def ensure_admin_person(
-    session: Session, telegram_id: int, name: str, person: Person | None, now: dt.datetime
+    session: Session,
+    telegram_id: int,
+    name: str,
+    person: Person | None,
+    now: dt.datetime,
+    timezone: str = "UTC",
 ) -> Person:
-    """Return the admin's stored person, creating one (role admin) on first use."""
+    """Return the admin's stored person, creating one (role admin, in ``timezone``: pass the
+    deployment's DEFAULT_TIMEZONE) on first use."""
     if person is not None:
         return person
     return create_person(
@@ -150,6 +158,7 @@ def ensure_admin_person(
         chat_id=telegram_id,
         display_name=name,
         now=now,
+        timezone=timezone,
     )
 
 
@@ -244,36 +253,8 @@ def resolve_athlete(
 
 def athlete_summary(session: Session, athlete: Person, now: dt.datetime) -> AthleteSummary:
     """Return the overview line's data for one athlete (stage, today, check-in, alerts, gate)."""
-    assert athlete.id is not None
-    today = local_date(athlete, now)
-    programme = current_programme(session, athlete.id)
-    protocol = programme_protocol(session, programme, now) if programme is not None else None
-    decisions = list(
-        session.exec(
-            select(Decision)
-            .where(Decision.athlete_id == athlete.id, Decision.local_date == today)
-            .order_by(col(Decision.id))
-        )
-    )
-    verdict = next((d.outcome for d in reversed(decisions) if d.kind == "morning"), None)
-    daily = next((d.outcome for d in reversed(decisions) if d.kind == "daily"), None)
-    last = session.exec(
-        select(col(MorningCheckinRecord.local_date))
-        .where(MorningCheckinRecord.athlete_id == athlete.id)
-        .order_by(col(MorningCheckinRecord.local_date).desc())
-    ).first()
-    return AthleteSummary(
-        athlete_id=athlete.id,
-        name=athlete.display_name or f"Athlete {athlete.id}",
-        stage=programme.current_stage if programme else None,
-        verdict_today=verdict,
-        decision_today=daily,
-        last_checkin=last,
-        today=today,
-        open_alert_severities=tuple(a.severity for a in open_alerts(session, athlete.id)),
-        gate_pending=programme is not None and gate_pending(session, programme, protocol),
-        paused=athlete.paused or (programme is not None and programme.status == "paused"),
-    )
+    [summary] = athlete_summaries(session, [athlete], now)
+    return summary
 
 
 @stops_update
@@ -290,11 +271,10 @@ async def athletes_command(update: Update, context: Context) -> None:
             )
             return
         if caller.is_clinician:
-            found = (session.get(Person, i) for i in sorted(caller.linked_athlete_ids))
-            athletes = [a for a in found if a is not None]
+            athletes = athletes_by_id(session, sorted(caller.linked_athlete_ids))
         else:
             athletes = list_people(session, role="athlete")
-        summaries = [athlete_summary(session, a, now) for a in athletes]
+        summaries = athlete_summaries(session, athletes, now)
         audit(
             session,
             actor_id=caller.person_id,
@@ -402,18 +382,23 @@ def _athlete_keyboard(
         rows.append([button(REVIEWED_LABEL, ACT_CLEAR, now)])
     rows.append([button("⏸ Hold", ACT_HOLD, now), button("↩️ Step back", ACT_BACK, now)])
     rows.append([button("💬 Message athlete", ACT_MSG, now)])
+    rows.append(
+        [report_button(signer, athlete_id=athlete_id, for_telegram_id=caller.telegram_id, now=now)]
+    )
     return InlineKeyboardMarkup(rows)
 
 
 @stops_update
 async def athlete_command(update: Update, context: Context) -> None:
-    """/athlete <number or name>: status, criteria, last 14 days, open alerts and actions."""
-    assert update.effective_message is not None
+    """/athlete <number or name>: status, criteria, last 14 days, open alerts, the action
+    buttons (a linked clinician) and the report button; then the full progress chart."""
+    assert update.effective_message is not None and update.effective_chat is not None
     services = get_services(context)
     now = services.clock.now()
     ref = " ".join(context.args or []).strip()
     with session_scope(services.engine) as session:
-        caller, _person = caller_context(session, update, services)
+        caller, viewer = caller_context(session, update, services)
+        zone = zone_of(viewer.timezone if viewer is not None else None)
         if not ref:
             await update.effective_message.reply_text(
                 "Send /athlete followed by the athlete's number (from /athletes) or name."
@@ -456,8 +441,8 @@ async def athlete_command(update: Update, context: Context) -> None:
         if alerts:
             lines.append(f"Open alerts ({len(alerts)}):")
             lines.extend(
-                f"  • {a.created_at:%d %b %H:%M} {SEVERITY_LABEL.get(a.severity, a.severity)}: "
-                f"{a.text}"
+                f"  • {a.created_at.astimezone(zone):%d %b %H:%M} "
+                f"{SEVERITY_LABEL.get(a.severity, a.severity)}: {a.text}"
                 for a in alerts
             )
         else:
@@ -465,7 +450,7 @@ async def athlete_command(update: Update, context: Context) -> None:
         notes = notes_about(session, athlete_id=athlete.id, limit=3)
         if notes:
             lines.append("Latest notes:")
-            lines.extend(f"  • {n.created_at:%d %b}: {n.text}" for n in notes)
+            lines.extend(f"  • {n.created_at.astimezone(zone):%d %b}: {n.text}" for n in notes)
         audit(
             session,
             actor_id=caller.person_id,
@@ -475,21 +460,33 @@ async def athlete_command(update: Update, context: Context) -> None:
             detail={"what": "athlete_card"},
         )
         alert_ids = (alerts[0].id or 0, alerts[-1].id or 0) if alerts else (0, 0)
-        clinical = may_act_on_athlete(caller, athlete.id, "hold").allowed
+        athlete_id = athlete.id
+        clinical = may_act_on_athlete(caller, athlete_id, "hold").allowed
+        signer = signer_of(context)
         keyboard = (
             _athlete_keyboard(
-                signer_of(context),
+                signer,
                 caller,
-                athlete.id,
+                athlete_id,
                 state,
                 alert_ids,
                 programme.current_stage if programme else "-",
                 now,
             )
             if clinical
-            else None
+            else report_keyboard(
+                signer, athlete_id=athlete_id, for_telegram_id=caller.telegram_id, now=now
+            )
         )
     await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard)
+    # Drawn off the event loop and sent when ready: the card never waits for the chart.
+    schedule_progress_chart(
+        context.application,
+        update.effective_chat.id,
+        athlete_id=athlete_id,
+        now=now,
+        small=False,
+    )
 
 
 def _light(summary: AthleteSummary) -> str:
@@ -743,7 +740,14 @@ async def _apply_button(
         if athlete is None:
             return REFUSAL_TEXT
         actor = (
-            ensure_admin_person(session, caller.telegram_id, "Admin", None, now)
+            ensure_admin_person(
+                session,
+                caller.telegram_id,
+                "Admin",
+                None,
+                now,
+                services.settings.default_timezone,
+            )
             if actor is None
             else session.merge(actor)
         )

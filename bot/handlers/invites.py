@@ -25,7 +25,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -55,7 +55,9 @@ from bot.store.repo.people import (
     get_person_by_telegram_id,
     list_people,
     record_consent,
+    update_person,
 )
+from bot.timezones import city_label, resolve_typed_zone
 
 _LOGGER = logging.getLogger(__name__)
 CLINICIAN_CODE_PREFIX = "clin_"
@@ -87,6 +89,9 @@ CLINICIAN_COMMANDS = (
     ("decline", "Decline a sign-off: /decline <number> <reason>"),
     ("pause", "Pause a programme: /pause <number> <reason>"),
     ("resume", "Resume a programme: /resume <number> <reason>"),
+    ("progress", "Progress chart: /progress <number or name>"),
+    ("report", "PDF report: /report <number or name>"),
+    ("timezone", "Your time zone: /timezone Europe/Paris"),
     ("cancel", "Cancel a message or note being written"),
 )
 ADMIN_COMMANDS = (
@@ -95,6 +100,13 @@ ADMIN_COMMANDS = (
     ("protocol", "show | set | dryrun | history | rollback"),
     ("athletes", "Every athlete"),
     ("athlete", "One athlete's status"),
+    ("progress", "Progress chart: /progress <number or name>"),
+    ("report", "PDF report: /report <number or name>"),
+    ("timezone", "Your time zone: /timezone Europe/Paris"),
+)
+TIMEZONE_USAGE = (
+    "Send /timezone followed by an IANA time zone or a city, e.g. /timezone Europe/Paris, "
+    "/timezone America/New_York or /timezone Tokyo."
 )
 
 
@@ -128,10 +140,29 @@ async def set_role_menus(application: Application[Any, Any, Any, Any, Any, Any])
             if p.role in ("clinician", "admin") or p.telegram_user_id in admins
         ]
     for chat_id, role, is_admin in people:
-        try:
-            await set_menu(application.bot, chat_id, role, is_admin)
-        except TelegramError as exc:  # a chat the bot cannot reach must not stop start-up
-            _LOGGER.warning("could not set the command menu of chat %s: %s", chat_id, exc)
+        await set_menu_at_startup(application.bot, chat_id, role, is_admin)
+
+
+async def set_menu_at_startup(bot: Any, chat_id: int, role: str, is_admin: bool) -> None:
+    """Set one staff chat's menu at start-up; a chat the bot cannot reach never stops it.
+
+    A person who has never opened the chat (typically a configured admin) has no chat yet:
+    that is expected and logged at INFO, since their menu is set when they first write
+    (/start or /help). Any other refusal is a warning.
+    """
+    try:
+        await set_menu(bot, chat_id, role, is_admin)
+    except BadRequest as exc:
+        if "chat not found" not in exc.message.lower():
+            _LOGGER.warning("command menu of chat %s not set: %s", chat_id, exc)
+            return
+        _LOGGER.info(
+            "command menu of chat %s not set yet: they have not opened the bot; "
+            "it is set when they first write to it",
+            chat_id,
+        )
+    except TelegramError as exc:
+        _LOGGER.warning("command menu of chat %s not set: %s", chat_id, exc)
 
 
 def _deep_link(username: str | None, code: str) -> str:
@@ -163,7 +194,12 @@ async def invite_clinician(update: Update, context: Context) -> None:
             )
             return
         admin = ensure_admin_person(
-            session, caller.telegram_id, _name_of(update) or "Admin", person, now
+            session,
+            caller.telegram_id,
+            _name_of(update) or "Admin",
+            person,
+            now,
+            services.settings.default_timezone,
         )
         code = CLINICIAN_CODE_PREFIX + secrets.token_urlsafe(12)
         invite = create_invite(
@@ -202,6 +238,7 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
                     chat_id=update.effective_chat.id if update.effective_chat else user.id,
                     display_name=_name_of(update),
                     now=now,
+                    timezone=services.settings.default_timezone,
                 )
             elif person.role == "athlete":
                 raise InviteError("wrong_role", "an athlete account cannot become a clinician")
@@ -223,9 +260,12 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
         "clinician",
         user.id in get_services(context).settings.admin_telegram_ids,
     )
+    zone = services.settings.default_timezone
     await update.effective_message.reply_text(
         "Welcome! You are now a clinician on Sprintback.\n"
-        "/invite – invite an athlete\n/athletes – your athletes\n/athlete <number> – details"
+        "/invite – invite an athlete\n/athletes – your athletes\n/athlete <number> – details\n"
+        f"Alert times and your Monday digest use the time zone {zone}; "
+        "change it with /timezone <zone>, e.g. /timezone Europe/Paris."
     )
     raise ApplicationHandlerStop
 
@@ -248,6 +288,67 @@ async def start_staff(update: Update, context: Context) -> None:
     role = person.role if person is not None else "admin"
     await set_menu(context.bot, update.effective_chat.id, role, caller.is_admin)
     await update.effective_message.reply_text(staff_help(role, caller.is_admin))
+    raise ApplicationHandlerStop
+
+
+async def timezone_command(update: Update, context: Context) -> None:
+    """/timezone [zone] from a clinician or admin: show their time zone, or set it (an IANA
+    name or a known city; anything else is refused with what is expected). Alert times and
+    the Monday digest follow it. Athletes pass by (their /settings sets theirs)."""
+    services = get_services(context)
+    now = services.clock.now()
+    wanted = " ".join(context.args or []).strip()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        if not (caller.is_clinician or caller.is_admin):
+            return
+        assert update.effective_message is not None
+        if person is None:
+            person = ensure_admin_person(
+                session,
+                caller.telegram_id,
+                _name_of(update) or "Admin",
+                None,
+                now,
+                services.settings.default_timezone,
+            )
+        if not wanted:
+            reply = f"Your time zone is {city_label(person.timezone)}.\n{TIMEZONE_USAGE}"
+        else:
+            zone = resolve_typed_zone(wanted)
+            if zone is None:
+                reply = f"{wanted[:64]!r} is not a time zone I know. {TIMEZONE_USAGE}"
+            else:
+                before = person.timezone
+                update_person(session, person_id=person.id or 0, timezone=zone)
+                audit(
+                    session,
+                    actor_id=person.id,
+                    action="set_timezone",
+                    now=now,
+                    detail={"from": before, "to": zone},
+                )
+                reply = (
+                    f"Time zone set to {city_label(zone)}. Alert times are shown in it and "
+                    "your weekly digest arrives on Monday at 08:00 there."
+                )
+    await update.effective_message.reply_text(reply)
+    raise ApplicationHandlerStop
+
+
+async def staff_settings(update: Update, context: Context) -> None:
+    """/settings from a clinician or admin: their time zone and how to change it (athletes
+    pass by to their own settings)."""
+    services = get_services(context)
+    with session_scope(services.engine, read_only=True) as session:
+        caller, person = caller_context(session, update, services)
+    if not (caller.is_clinician or caller.is_admin):
+        return
+    assert update.effective_message is not None
+    zone = person.timezone if person is not None else services.settings.default_timezone
+    await update.effective_message.reply_text(
+        f"Your time zone: {city_label(zone)}.\n{TIMEZONE_USAGE}"
+    )
     raise ApplicationHandlerStop
 
 
@@ -438,6 +539,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(CommandHandler("invite", invite_athlete), group=HANDLER_GROUP)
     application.add_handler(CommandHandler("link", link_command), group=HANDLER_GROUP)
+    application.add_handler(CommandHandler("timezone", timezone_command), group=HANDLER_GROUP)
+    application.add_handler(CommandHandler("settings", staff_settings), group=HANDLER_GROUP)
     application.add_handler(
         CallbackQueryHandler(link_answer, pattern=rf"^({ACT_LINK_YES}|{ACT_LINK_NO}):"),
         group=HANDLER_GROUP,

@@ -17,7 +17,8 @@ from bot.clock import FakeClock
 from bot.delivery.sender import OutboxSender
 from bot.escalation import alert_notifier, run_escalations
 from bot.handlers.clinician import signer_for
-from bot.sandbox import BotApiSandbox
+from bot.sandbox import BotApiSandbox, SimUser
+from bot.sandbox.state import TranscriptMessage
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.db import make_engine, session_scope
@@ -38,7 +39,22 @@ from tests.support.telegram import BotHarness, RunningBot
 __all__ = ["db_url", "pg_databases", "pg_migrated", "sqlite_template"]
 
 ADMIN = 9000
-CLINICIAN_HANDLERS = ["invites", "clinician", "admin"]
+LIGHTS = ("🔴", "🟠", "🟢")
+CLINICIAN_HANDLERS = ["invites", "clinician", "admin", "reports"]
+CHART_WAIT = 20.0  # the chart is drawn on the render threads: slow on a busy 2-core machine
+
+
+async def open_card(user: SimUser, ref: object, *, chart: bool = True) -> TranscriptMessage:
+    """Send /athlete ``ref`` and return the card; with ``chart``, wait for the progress chart
+    that follows it too (so it cannot land among the replies to a later action)."""
+    await user.send(f"/athlete {ref}")
+
+    def arrived(messages: list[TranscriptMessage]) -> bool:
+        card = any(m.text and m.text.startswith(LIGHTS) for m in messages)
+        return card and (not chart or any(m.kind == "photo" for m in messages))
+
+    messages = await user.wait_until(arrived, timeout=CHART_WAIT, describe="card and chart")
+    return next(m for m in messages if m.text and m.text.startswith(LIGHTS))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.store.models import (
     ScheduledPrompt,
     StageChange,
 )
-from tests.clinician.conftest import ADMIN, World
+from tests.clinician.conftest import ADMIN, World, open_card
 
 WorldFactory = Callable[[], Awaitable[World]]
 CLINICIAN, OTHER_CLINICIAN, ANNA, BEN = 2001, 2002, 3001, 3002
@@ -110,6 +110,7 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
         "⏸ Hold",
         "↩️ Step back",
         "💬 Message athlete",
+        "📄 Report (PDF)",
     ]
     await lee.press("↩️ Step back")
     replies = await lee.wait_until(lambda ms: any("stepped back" in (m.text or "") for m in ms))
@@ -152,7 +153,7 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     assert any("signature" in r.detail["reason"] for r in refused)
 
     # The linked clinician's card shows status, history, alerts and the action buttons.
-    card = await say(lee, f"/athlete {anna_id}")
+    card = (await open_card(lee, anna_id)).text or ""
     assert "Stage H1" in card and "Last 14 days" in card
     assert "No open alerts." in card
     with session_scope(w.engine, read_only=True) as session:
@@ -188,7 +189,7 @@ async def test_unacknowledged_emergency_is_resent_then_reaches_the_admin(
     await w.run_job()
     handed = admin.bot_messages[admin_before:]
     assert len(handed) == 1 and "No clinician has acknowledged" in (handed[0].text or "")
-    assert handed[0].button_labels == ["✅ Acknowledge"]
+    assert handed[0].button_labels == ["✅ Acknowledge", "📄 Report (PDF)"]
     await admin.press("✅ Acknowledge")
     await admin.wait_until(lambda ms: any("Acknowledged" in (m.text or "") for m in ms))
     w.clock.advance(dt.timedelta(hours=3))
@@ -269,12 +270,12 @@ async def test_tampered_button_is_refused(world: WorldFactory) -> None:
     anna_id = w.add_athlete(ANNA, "Anna")
     lee = await make_clinician(w, CLINICIAN, "Lee")
     await link(w, lee, w.sandbox.user(ANNA, "Anna"))
-    await say(lee, f"/athlete {anna_id}")
-    button = lee.last_bot_message.find_button("⏸ Hold")
+    card = await open_card(lee, anna_id)
+    button = card.find_button("⏸ Hold")
     assert button is not None
     _action, ids, issued, mac = button["callback_data"].split(":")
     forged = f"al_back:{ids}:{issued}:{mac}"
-    assert await press_raw(w, lee, lee.last_bot_message, forged) == REFUSAL_TEXT
+    assert await press_raw(w, lee, card, forged) == REFUSAL_TEXT
     assert (
         w.audit("refused")[-1].detail["reason"] == "callback: signature does not match the presser"
     )
@@ -290,14 +291,15 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     ben = w.sandbox.user(BEN, "Ben")
     await link(w, lee, ben)
 
-    card = await say(lee, "/athlete ben")
-    assert "Sign-off: waiting for a clinician" in card
-    assert lee.last_bot_message.button_labels == [
+    shown = await open_card(lee, "ben")
+    assert "Sign-off: waiting for a clinician" in (shown.text or "")
+    assert shown.button_labels == [
         "🟢 Clear gate",
         "✖️ Decline",
         "⏸ Hold",
         "↩️ Step back",
         "💬 Message athlete",
+        "📄 Report (PDF)",
     ]
     await lee.press("💬 Message athlete")
     await lee.wait_reply()
@@ -323,7 +325,7 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     assert "Ben set to H2 (was H0)" in await say(lee, f"/stage {ben_id} H2 seen in clinic")
     assert "H0 is the first stage" not in await say(lee, f"/stepback {ben_id} sore")
     assert "Note added" in await say(lee, f"/note {ben_id} Good progress, review Friday")
-    assert "Good progress, review Friday" in await say(lee, f"/athlete {ben_id}")
+    assert "Good progress, review Friday" in ((await open_card(lee, ben_id)).text or "")
 
     actions = [r.action for r in w.audit("clinician_pause")] + [
         r.action for r in w.audit("set_stage")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from bot.callback_auth import CallbackSigner, derive_secret
+import pytest
+
+from bot.callback_auth import CallbackRejected, CallbackSigner, derive_secret
 from bot.escalation import (
     ACT_ACK,
     ACT_CLEAR,
@@ -17,6 +20,7 @@ from bot.escalation import (
     merge_groups,
     render_alert_text,
 )
+from bot.handlers.reports import ACT_REPORT
 
 T0 = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
@@ -113,7 +117,7 @@ def test_buttons_are_signed_for_the_recipient_and_clear_appears_only_with_a_gate
     signer = CallbackSigner(derive_secret("1:T"))
     rows = alert_keyboard(card(gate=False), signer, 555, T0)
     actions = [b["callback_data"].split(":")[0] for row in rows for b in row]
-    assert ACT_CLEAR not in actions and ACT_ACK in actions and len(actions) == 4
+    assert ACT_CLEAR not in actions and ACT_ACK in actions and len(actions) == 5
     assert ACT_DECLINE not in actions
     with_gate = [
         b["callback_data"].split(":")[0]
@@ -125,7 +129,24 @@ def test_buttons_are_signed_for_the_recipient_and_clear_appears_only_with_a_gate
     assert (press.int_id(0), press.int_id(1)) == (10, 1)
 
 
-def test_admin_only_recipient_gets_acknowledge_only() -> None:
+def test_admin_only_recipient_gets_acknowledge_and_the_report_only() -> None:
     signer = CallbackSigner(derive_secret("1:T"))
     rows = alert_keyboard(card(gate=True), signer, 900, T0, clinical=False)
-    assert [b["text"] for row in rows for b in row] == ["✅ Acknowledge"]
+    assert [b["text"] for row in rows for b in row] == ["✅ Acknowledge", "📄 Report (PDF)"]
+
+
+def test_every_card_ends_with_a_report_button_signed_for_its_recipient() -> None:
+    signer = CallbackSigner(derive_secret("1:T"))
+    for clinical in (True, False):
+        rows = alert_keyboard(card(), signer, 555, T0, clinical=clinical)
+        [report] = rows[-1]
+        assert report["text"] == "📄 Report (PDF)"
+        press = signer.verify(report["callback_data"], 555, T0)
+        assert press.action == ACT_REPORT and press.int_id(0) == 10
+        with pytest.raises(CallbackRejected):
+            signer.verify(report["callback_data"], 556, T0)
+
+
+def test_alert_times_are_shown_in_the_recipients_zone() -> None:
+    tokyo = render_alert_text(card(), ZoneInfo("Asia/Tokyo"))
+    assert "• 16:00" in tokyo and "• 07:00" not in tokyo  # 07:00 UTC is 16:00 in Tokyo

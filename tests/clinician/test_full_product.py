@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.store.db import session_scope
 from bot.store.models import Decision, Programme
 from tests.athlete.conftest import World as AthleteWorld
-from tests.clinician.conftest import ADMIN
+from tests.clinician.conftest import ADMIN, open_card
 from tests.support.telegram import BotHarness
 
 CLINICIAN, STRANGER, ANNA, BEN = 2001, 2002, 3001, 3002
@@ -68,7 +68,8 @@ async def test_whole_product_with_several_users(
     await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
     await w.deliver()
     assert "moved you back from H2 to H1" in anna.last
-    assert "No running until the clinician has reviewed" in await say(lee, f"/athlete {anna_id}")
+    stopped = await open_card(lee, anna_id)
+    assert "No running until the clinician has reviewed" in (stopped.text or "")
     await lee.press("🩺 Reviewed: may run again")
     await lee.wait_until(
         lambda ms: any(
@@ -78,11 +79,12 @@ async def test_whole_product_with_several_users(
     )
     await w.deliver()
     assert "has reviewed you: you may train again from tomorrow, at stage H1" in anna.last
-    card = await say(lee, f"/athlete {anna_id}")
+    reviewed = await open_card(lee, anna_id)
+    card = reviewed.text or ""
     assert "No running until" not in card and "Reviewed: running may resume from" in card
-    assert "🩺 Reviewed: may run again" not in lee.last_bot_message.button_labels
+    assert "🩺 Reviewed: may run again" not in reviewed.button_labels
 
-    card = await say(lee, f"/athlete {ben_id}")
+    card = (await open_card(lee, ben_id)).text or ""
     assert "Sign-off: waiting for a clinician" in card
     await lee.press("🟢 Clear gate")
     await lee.wait_until(lambda ms: any("Gate cleared for Ben" in (m.text or "") for m in ms))
@@ -106,5 +108,5 @@ async def test_whole_product_with_several_users(
     # The next day the review has lifted the red-flag stop in the engine.
     clock.advance(dt.timedelta(days=1))
     await anna.morning()
-    next_day = await say(lee, f"/athlete {anna_id}")
+    next_day = (await open_card(lee, anna_id)).text or ""
     assert "No running until" not in next_day and "Reviewed: running may resume" not in next_day
