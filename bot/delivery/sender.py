@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 from telegram import Bot
 
@@ -137,6 +137,8 @@ class OutboxSender:
         """Claim one batch, send it, record the outcomes."""
         result = DrainResult(rounds=1)
         now = self.clock.now()
+        if not _anything_to_send(self.engine, now, self.config.lease):
+            return result
         with session_scope(self.engine) as session:
             result.settled_unknown = settle_abandoned(session, now=now, lease=self.config.lease)
             rows = claim_outbox(
@@ -262,6 +264,22 @@ def _snapshot(row: Outbox) -> _Claimed:
         person_id=row.person_id,
         athlete_id=row.athlete_id,
     )
+
+
+def _anything_to_send(engine: Engine, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Tell, with one indexed read, whether a claim could find work (idle runs stay cheap)."""
+    with session_scope(engine, read_only=True) as session:
+        found = session.exec(
+            select(Outbox.id)
+            .where(
+                or_(
+                    (col(Outbox.status) == "pending") & (col(Outbox.not_before) <= now),
+                    (col(Outbox.status) == "sending") & (col(Outbox.claimed_at) < now - lease),
+                )
+            )
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 def _release(session: Session, rows: Sequence[Outbox]) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
@@ -56,7 +56,7 @@ from bot.store.models import (
 from bot.store.repo._common import dialect_insert
 from bot.store.repo.alerts import raise_alert
 from bot.store.repo.links import clinicians_of
-from bot.store.repo.messaging import claim_due_prompts, enqueue_message
+from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_message
 from engine.models import Alert
 
 _LOGGER = logging.getLogger(__name__)
@@ -492,7 +492,7 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
             cursor=scheduler.sweep,
             policy=scheduler.session_policy,
         )
-    while True:
+    while _anything_due(scheduler.engine, now):
         batch_result = TickResult()
         with session_scope(scheduler.engine) as session:
             prompts = claim_due_prompts(
@@ -510,6 +510,24 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
             break
     scheduler.completed_ticks += 1
     return result
+
+
+def _anything_due(engine: Engine, now: dt.datetime) -> bool:
+    """Tell, with one indexed read, whether a claim could find work (idle ticks stay cheap)."""
+    with session_scope(engine, read_only=True) as session:
+        found = session.exec(
+            select(ScheduledPrompt.id)
+            .where(
+                or_(
+                    (col(ScheduledPrompt.status) == "pending")
+                    & (col(ScheduledPrompt.due_at) <= now),
+                    (col(ScheduledPrompt.status) == "claimed")
+                    & (col(ScheduledPrompt.claimed_at) < now - DEFAULT_LEASE),
+                )
+            )
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 async def _process_safely(
