@@ -21,10 +21,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.callback_auth import CallbackSigner
-from bot.clinician_actions import ALERT_KIND, chat_of, current_programme, review_state, zone_of
+from bot.clinician_actions import (
+    ALERT_KIND,
+    ReviewState,
+    chat_of,
+    current_programme,
+    review_state,
+    zone_of,
+)
 from bot.handlers.reports import report_button
 from bot.store.models import (
     AlertRecord,
@@ -348,11 +356,19 @@ def build_card(
     rows: Sequence[AlertRecord],
     kind: Literal["new", "resend", "to_admin"],
     now: dt.datetime,
+    states: dict[int, ReviewState] | None = None,
 ) -> AlertCard:
-    """Return the card for alerts ``rows`` about ``athlete`` (answers, reasons, stage, gate)."""
+    """Return the card for alerts ``rows`` about ``athlete`` (answers, reasons, stage, gate).
+
+    ``states`` caches each athlete's review state for one run at one ``now`` (working it out
+    replays the athlete's history), so several cards on one athlete replay it once.
+    """
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
-    state = review_state(session, athlete, programme, now)
+    cached = states.get(athlete.id) if states is not None else None
+    state = cached or review_state(session, athlete, programme, now)
+    if states is not None:
+        states[athlete.id] = state
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
     return AlertCard(
         athlete_id=athlete.id,
@@ -453,6 +469,7 @@ def notify_new_alerts(
     now: dt.datetime,
     signer: CallbackSigner,
     admin_telegram_ids: Sequence[int] = (),
+    states: dict[int, ReviewState] | None = None,
 ) -> list[Outbox]:
     """Queue the message(s) for the athlete's alerts that no alert message has covered yet.
 
@@ -475,7 +492,7 @@ def notify_new_alerts(
     for group in merge_groups([alert_state(r) for r in unacknowledged]):
         if any(a.alert_id in fresh for a in group):
             rows = [by_id[a.alert_id] for a in group]
-            written.extend(_deliver_group(session, athlete, rows, recipients, signer, now))
+            written.extend(_deliver_group(session, athlete, rows, recipients, signer, now, states))
     return written
 
 
@@ -486,9 +503,10 @@ def _deliver_group(
     recipients: Sequence[Recipient],
     signer: CallbackSigner,
     now: dt.datetime,
+    states: dict[int, ReviewState] | None = None,
 ) -> list[Outbox]:
     """Rewrite the group's message still waiting in the outbox, or queue a new one."""
-    card = build_card(session, athlete, rows, "new", now)
+    card = build_card(session, athlete, rows, "new", now, states)
     pending = list(
         session.exec(
             select(Outbox).where(
@@ -531,19 +549,32 @@ def alert_notifier(
 
 def pending_notifications(session: Session, since: dt.datetime) -> list[int]:
     """Return the athletes with an unacknowledged alert raised after ``since`` that no alert
-    message has covered yet (a safety net for alerts raised without a notification)."""
-    athletes: list[int] = []
-    for row in session.exec(
-        select(AlertRecord).where(
+    message has covered yet (a safety net for alerts raised without a notification).
+
+    Two queries whatever the number of open alerts: it runs every minute."""
+    newest: dict[int, dt.datetime] = {}
+    for athlete_id, created_at in session.exec(
+        select(col(AlertRecord.athlete_id), col(AlertRecord.created_at)).where(
             col(AlertRecord.acknowledged_at).is_(None), col(AlertRecord.created_at) >= since
         )
     ):
-        if row.athlete_id in athletes:
-            continue
-        last = _last_alert_message(session, row.athlete_id)
-        if last is None or last.created_at < row.created_at:
-            athletes.append(row.athlete_id)
-    return athletes
+        if athlete_id not in newest or created_at > newest[athlete_id]:
+            newest[athlete_id] = created_at
+    if not newest:
+        return []
+    covered: dict[int, dt.datetime] = {}
+    for about, sent_at in session.exec(
+        select(col(Outbox.athlete_id), func.max(Outbox.created_at))
+        .where(Outbox.kind == ALERT_KIND, col(Outbox.athlete_id).in_(sorted(newest)))
+        .group_by(col(Outbox.athlete_id))
+    ):
+        if about is not None and sent_at is not None:
+            covered[about] = sent_at
+    return [
+        athlete_id
+        for athlete_id, raised in sorted(newest.items(), key=lambda item: (item[1], item[0]))
+        if athlete_id not in covered or covered[athlete_id] < raised
+    ]
 
 
 def run_escalations(
@@ -557,8 +588,9 @@ def run_escalations(
     Steps on alerts of one athlete are merged into one message per kind. Each alert is
     marked re-sent / escalated and the step is audited. Returns the steps applied.
     """
+    states: dict[int, ReviewState] = {}
     for athlete_id in pending_notifications(session, now - dt.timedelta(days=1)):
-        notify_new_alerts(session, athlete_id, now, signer, admin_telegram_ids)
+        notify_new_alerts(session, athlete_id, now, signer, admin_telegram_ids, states)
     urgent = [
         r for severity in sorted(URGENT) for r in store_open_alerts(session, severity=severity)
     ]
@@ -571,7 +603,8 @@ def run_escalations(
         athlete = session.get(Person, athlete_id)
         if athlete is None:
             continue
-        card = build_card(session, athlete, rows, "resend" if kind == "resend" else "to_admin", now)
+        step_kind: Literal["resend", "to_admin"] = "resend" if kind == "resend" else "to_admin"
+        card = build_card(session, athlete, rows, step_kind, now, states)
         recipients = _recipients(
             session, athlete_id, admin_telegram_ids, to_admin=kind == "to_admin"
         )

@@ -1,6 +1,7 @@
 """The /athletes overview read from the store (SQLite and PostgreSQL): each athlete's line is
 right (stage, today's verdict in the athlete's own day, last check-in, open alerts, waiting
-sign-off, pause), and the number of queries does not grow with the number of athletes."""
+sign-off, pause), and the number of queries does not grow with the number of athletes; the
+escalation job's batched safety net finds exactly the alerts no message covers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot import protocol_admin as pa
+from bot.clinician_actions import ALERT_KIND
 from bot.clinician_overview import athlete_summaries, athletes_by_id
+from bot.escalation import pending_notifications
 from bot.store import repo
 from bot.store.db import session_scope
 from engine.models import Alert, Injury, MorningCheckIn
@@ -200,3 +203,41 @@ def test_the_number_of_queries_does_not_grow_with_the_athletes(db: Engine) -> No
             return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
     assert queries(2) == queries(24)
+
+
+def test_the_escalation_safety_net_finds_exactly_the_alerts_no_message_covers(
+    db: Engine,
+) -> None:
+    def message_about(session: Session, athlete_id: int, at: dt.datetime) -> None:
+        repo.enqueue_message(
+            session,
+            chat_id=1,
+            text="alert card",
+            kind=ALERT_KIND,
+            now=at,
+            athlete_id=athlete_id,
+        )
+
+    with session_scope(db) as session:
+        pa.ensure_seeded(session, "hamstring", NOW)
+        clinician = repo.create_person(
+            session, role="clinician", telegram_user_id=1, display_name="Lee", now=NOW
+        )
+        assert clinician.id is not None
+        never_told, _ = athlete(session, 21, "Never told", stage=None)
+        told, _ = athlete(session, 22, "Told", stage=None)
+        newer, _ = athlete(session, 23, "Newer alert", stage=None)
+        acked, _ = athlete(session, 24, "Acknowledged", stage=None)
+        alert(session, never_told, "emergency")
+        alert(session, told, "emergency")
+        message_about(session, told, NOW)
+        alert(session, newer, "same_day")
+        message_about(session, newer, NOW - dt.timedelta(hours=2))
+        repo.acknowledge_alert(
+            session, alert_id=alert(session, acked, "info"), by_person_id=clinician.id, now=NOW
+        )
+    with session_scope(db, read_only=True) as session:
+        assert sorted(pending_notifications(session, NOW - dt.timedelta(days=1))) == sorted(
+            [never_told, newer]
+        )
+        assert pending_notifications(session, NOW) == []  # raised before ``since``: not looked at
