@@ -177,13 +177,23 @@ def _line(name: str, samples: list[float], echo_median: float | None) -> str:
     )
 
 
+def _loadavg() -> str:
+    """Return the 1, 5 and 15 minute load averages (the machine may be shared)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def main() -> int:
     """Run both benchmarks in one process and print the figures side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=40, help="check-ins (one per day)")
     args = parser.parse_args()
+    load_before = _loadavg()
     echo, answers, completing = asyncio.run(measure(args.days))
     echo_median = statistics.median(echo)
+    print(f"Machine load (1/5/15 min) before: {load_before}; after: {_loadavg()}")
     print("Check-in answer round trip vs echo bot (same sandbox, real PTB polling over HTTP):")
     print(_line("echo bot", echo, None))
     print(_line("check-in answer (any)", answers, echo_median))
