@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlmodel import select
+
 from bot import protocol_admin as pa
 from bot.callback_auth import CallbackSigner, derive_secret
 from bot.clinician_overview import athlete_summaries, athletes_by_id
@@ -171,10 +173,7 @@ def main() -> int:
 
         def card() -> None:
             with session_scope(engine, read_only=True) as session:
-                programme = session.exec(
-                    Programme.__table__.select().where(Programme.athlete_id == ids[0])  # type: ignore[attr-defined]
-                ).first()
-                row = session.get(Programme, programme.id)
+                row = session.exec(select(Programme).where(Programme.athlete_id == ids[0])).first()
                 assert row is not None
                 protocol = pa.programme_protocol(session, row, NOW)
                 assert protocol is not None

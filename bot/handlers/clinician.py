@@ -2,9 +2,11 @@
 
 /athletes, /athlete <number or name>, /note <number> <text>, /pause, /resume, /stage, /hold,
 /stepback, /clear and /decline <number> [reason]; the alert buttons (Acknowledge, Clear gate, Hold,
-Step back, Message athlete). Every handler builds the caller from the store, asks
-``bot.access`` and refuses with one neutral sentence plus an AuditLog row. These handlers run in
-their own group before the feature modules and stop the update once they have answered it.
+Step back, Message athlete; the Report (PDF) button is handled by ``bot.handlers.reports``).
+The /athlete card is followed by the athlete's full progress chart, sent in the background.
+Every handler builds the caller from the store, asks ``bot.access`` and refuses with one
+neutral sentence plus an AuditLog row. These handlers run in their own group before the
+feature modules and stop the update once they have answered it.
 """
 
 from __future__ import annotations

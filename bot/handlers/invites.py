@@ -7,7 +7,10 @@
   who already uses the bot: ``/link CODE``.
 - /link CODE shows whom the athlete would share their data with and links only after the
   athlete presses "Share"; "Don't share" leaves the code unused.
-Every use, refusal and failure is audited.
+- /timezone [zone] (and /settings) for clinicians and admins: their time zone, which alert
+  times and the Monday digest follow; new staff start in DEFAULT_TIMEZONE.
+Every use, refusal and failure is audited. Staff command menus are set at start-up and again
+when the person writes /start or /help (a chat never opened cannot get one before).
 """
 
 from __future__ import annotations
