@@ -19,6 +19,7 @@ a few queries per batch rather than a dozen per athlete.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
@@ -506,6 +507,8 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
         result.add(batch_result)
         if (batch_result.queued or batch_result.alerts) and scheduler.on_enqueued is not None:
             scheduler.on_enqueued()
+            # Let the kicked sender start on this batch while the next one is decided.
+            await asyncio.sleep(0)
         if len(prompts) < scheduler.config.batch:
             break
     scheduler.completed_ticks += 1
