@@ -500,7 +500,8 @@ def decide_day(
         decision = "stop"
         st = _suspend(st)
     step_back_reasons: list[str] = []
-    if mr.step_back_candidate and st.rest_streak >= esc.rest_mornings_step_back.value:
+    # One step back on the 2nd rest morning; from the 3rd the clinician decides (alerted below).
+    if mr.step_back_candidate and st.rest_streak == esc.rest_mornings_step_back.value:
         step_back_reasons.append("morning.p3.repeat")
         acc.reason(
             "morning.p3.repeat",

@@ -53,7 +53,7 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "clearance": r"Clinician → bot: \[🟢 Clear gate\]\n.*Gate cleared for Sam",
         "progression": r"progress from H1 to H2",
         "flare-up step-back": r"Step back from H2 to H1",
-        "red flag to clinician": r"bot → Clinician: 🟡 Within 24 h: Sam(.|\n)*numbness",
+        "red flag to clinician": r"bot → Clinician: 🟠 SAME-DAY: Sam(.|\n)*numbness",
         "acknowledged": r"Acknowledged 1 alert\(s\) about Sam",
         "resumed": r"resumed your programme at stage H1",
         "weekly digest": r"bot → Clinician: Weekly digest for Dr Lee\n(.|\n)*#\d+ Sam",

@@ -41,7 +41,7 @@ def test_simulate_json_is_the_data_dictionary_shape(capsys: pytest.CaptureFixtur
         for a in d["alerts"]:
             assert set(a) == {"severity", "text"}
     stop = next(d for d in data["days"] if d["decision"] == "stop")
-    assert stop["readiness"] == "stop" and stop["alerts"][0]["severity"] == "within_24h"
+    assert stop["readiness"] == "stop" and stop["alerts"][0]["severity"] == "same_day"
     assert {"days_in_stage", "full_training_date", "step_backs", "escalations"} <= set(
         data["summary"]
     )

@@ -133,7 +133,7 @@ def test_low_confidence_raises_the_psych_flag() -> None:
         (["pop"], "same_day", 2),
         (["swelling"], "within_24h", 3),
         (["bruising"], "within_24h", 3),
-        (["numbness"], "within_24h", 3),
+        (["numbness"], "same_day", 2),  # also covers foot drop / weakness (tier 2)
         (["night_pain"], "within_24h", 3),
         (["unwell"], "within_24h", 3),
         (["swelling", "chest_breathless"], "emergency", 1),

@@ -262,7 +262,7 @@ TIER_OF = {
     "pop": ("same_day", 2),
     "swelling": ("within_24h", 3),
     "bruising": ("within_24h", 3),
-    "numbness": ("within_24h", 3),
+    "numbness": ("same_day", 2),
     "night_pain": ("within_24h", 3),
     "unwell": ("within_24h", 3),
 }
