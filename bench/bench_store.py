@@ -568,6 +568,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sprintback-bench-") as tmpdir:
         for backend in args.backends.split(","):
             results = run_backend(backend, sizes, args.iterations, args.postgres_url, Path(tmpdir))
+            # The machine may be shared: the load says how much the figures can be trusted.
+            load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"{backend}: load average after measuring (1, 5, 15 min): {load}")
             for n in sizes:
                 print(f"\n{backend}, {n:,} athletes  {'median ms':>10} {'p95 ms':>8}")
                 for name, (median, p95) in results[n]["queries"].items():

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Session
 
 from bot.store import db, repo
@@ -127,6 +128,7 @@ def test_athlete_status_of_a_new_athlete_and_of_no_one(engine: Engine) -> None:
     with db.session_scope(engine) as s:
         fresh = person(s, name="Fresh")
         clinician = person(s, "clinician")
+    assert fresh.id is not None and clinician.id is not None
     with db.session_scope(engine, read_only=True) as s:
         status = repo.athlete_status(s, athlete_id=fresh.id, today=TODAY)
         assert status.person.display_name == "Fresh" and status.programme is None
@@ -177,7 +179,12 @@ def test_a_pooled_connection_is_pinged_only_after_idling(
         return  # SQLite has no server connection to lose
     pings: list[object] = []
     real_ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+
+    def counted_ping(dbapi_connection: DBAPIConnection) -> bool:
+        pings.append(dbapi_connection)
+        return bool(real_ping(dbapi_connection))
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
     first = _backend_pid(engine)
     assert _backend_pid(engine) == first and pings == []  # used moments ago: no ping
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)

@@ -485,7 +485,7 @@ def day_row_selects(
             ),
             *padding_after,
         ).where(
-            table.athlete_id == _ATHLETE,
+            col(table.athlete_id) == _ATHLETE,
             col(table.local_date) >= _SINCE,
             col(table.local_date) <= _UNTIL,
         )
@@ -511,7 +511,7 @@ def day_row_selects(
         ),
         *padding_after,
     ).where(
-        Clearance.athlete_id == _ATHLETE,
+        col(Clearance.athlete_id) == _ATHLETE,
         col(Clearance.local_date) >= _SINCE,
         col(Clearance.local_date) <= _UNTIL,
     )
@@ -529,7 +529,7 @@ def day_row_selects(
         ),
         *padding_after,
     ).where(
-        ClinicianActionRecord.athlete_id == _ATHLETE,
+        col(ClinicianActionRecord.athlete_id) == _ATHLETE,
         col(ClinicianActionRecord.local_date) <= _UNTIL,
         (col(ClinicianActionRecord.local_date) >= _SINCE)
         | col(ClinicianActionRecord.kind).in_([_sql("pause"), _sql("resume")]),

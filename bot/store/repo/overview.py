@@ -84,12 +84,12 @@ def _athlete_status_query() -> Any:
         *day_null_columns(typed=True),
     )
     decisions = sa_select(source("decision"), *decision, *no_alert, *no_day).where(
-        Decision.athlete_id == bindparam("athlete_id"),
+        col(Decision.athlete_id) == bindparam("athlete_id"),
         col(Decision.local_date) >= bindparam("since"),
         col(Decision.local_date) <= bindparam("until"),
     )
     alerts = sa_select(source("alert"), *no_decision, *alert, *no_day).where(
-        AlertRecord.athlete_id == bindparam("athlete_id"),
+        col(AlertRecord.athlete_id) == bindparam("athlete_id"),
         col(AlertRecord.acknowledged_at).is_(None),
     )
     days = day_row_selects(
