@@ -51,6 +51,8 @@ class SchedulerConfig:
     # Each tick, athletes without a planned day (new, resumed) get one: all athletes
     # registered since the last tick, plus this many older ids in rotation.
     sweep_span: int = 2000
+    # Run that sweep every this many ticks (1 = every tick).
+    sweep_every_ticks: int = 1
 
 
 # Decides whether a local date has a prescribed session: (session, athlete, date) ->

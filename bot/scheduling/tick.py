@@ -485,14 +485,16 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
     now = scheduler.clock.now()
     result = TickResult()
     scheduler.ticks += 1
-    with session_scope(scheduler.engine) as session:
-        result.planned += plan_unscheduled(
-            session,
-            now=now,
-            config=scheduler.config,
-            cursor=scheduler.sweep,
-            policy=scheduler.session_policy,
-        )
+    every = max(1, scheduler.config.sweep_every_ticks)
+    if scheduler.ticks == 1 or scheduler.ticks % every == 0:
+        with session_scope(scheduler.engine) as session:
+            result.planned += plan_unscheduled(
+                session,
+                now=now,
+                config=scheduler.config,
+                cursor=scheduler.sweep,
+                policy=scheduler.session_policy,
+            )
     while _anything_due(scheduler.engine, now):
         batch_result = TickResult()
         with session_scope(scheduler.engine) as session:
