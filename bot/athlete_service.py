@@ -10,6 +10,7 @@ in the caller's transaction. Nothing here talks to Telegram: results say what to
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,7 +58,10 @@ from bot.store.models import (
     QuestionnaireProgress,
 )
 from bot.timezones import city_label, nearest_city
-from engine.models import Checks, Injury, Metrics, MorningCheckIn, SessionReport
+from engine.models import Alert, Checks, Injury, Metrics, MorningCheckIn, SessionReport
+from engine.red_flags import triage_morning, triage_session
+
+_LOGGER = logging.getLogger(__name__)
 
 CONSENT_STORE_KIND = "store_health_data"
 CONSENT_SHARE_KIND = "share_with_clinician"
@@ -65,6 +69,18 @@ CONSENT_VERSION = "1"
 INVITE_KEY = "_invite"
 # Questionnaires that belong to one calendar day: left open past it, they expire.
 DAY_BOUND = ("morning", "session")
+ENGINE_FAILED_RULE = "engine.failed"
+# Both shipped protocols stop at pain at rest >= 4; used only when no protocol can be read.
+_USUAL_PAIN_REST_STOP = 4
+ENGINE_FAILED_ALERT = "The engine failed on the athlete's answers: please review them."
+ENGINE_FAILED = (
+    "Your answers are saved. I could not work out today's plan just now, so your clinician "
+    "has been asked to review them. Please keep to easy activity until you hear back."
+)
+ENGINE_FAILED_RED_FLAG = (
+    "Stop training today. Your answers are saved and your clinician has been alerted and "
+    "will review them. If it gets worse, seek medical help."
+)
 ONE_PER_DAY = ("morning", "session")
 
 
@@ -710,8 +726,13 @@ def _finish_morning(
         answered_at=env.now,
         utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
     )
-    run = run_today(session, person, progress.local_date, env.now)
-    queued = apply_outcome(session, person, run, "morning", env.now, env.notify)
+    try:
+        with session.begin_nested():  # a failed run rolls back to here: the answers stay
+            run = run_today(session, person, progress.local_date, env.now)
+            queued = apply_outcome(session, person, run, "morning", env.now, env.notify)
+    except Exception:
+        _LOGGER.exception("engine run failed after the morning check-in of %s", athlete_id)
+        return _engine_failed(session, person, progress.local_date, env, morning=morning)
     messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
     return Result([Out(m) for m in messages], queued=queued)
 
@@ -749,10 +770,72 @@ def _finish_session(
         answered_at=env.now,
         utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
     )
-    run = run_today(session, person, progress.local_date, env.now)
-    queued = apply_outcome(session, person, run, "daily", env.now, env.notify)
+    try:
+        with session.begin_nested():  # a failed run rolls back to here: the answers stay
+            run = run_today(session, person, progress.local_date, env.now)
+            queued = apply_outcome(session, person, run, "daily", env.now, env.notify)
+    except Exception:
+        _LOGGER.exception("engine run failed after the session report of %s", athlete_id)
+        return _engine_failed(session, person, progress.local_date, env, report=report)
     stage_name = run.protocol.stage(run.outcome.stage_after).name
     return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
+
+
+def _engine_failed(
+    session: Session,
+    person: Person,
+    day: dt.date,
+    env: Env,
+    *,
+    morning: MorningCheckIn | None = None,
+    report: SessionReport | None = None,
+) -> Result:
+    """The engine could not decide on stored answers: alert the clinician at the severity of
+    any red flag reported (else an info alert asking for a review) and tell the athlete the
+    truth: the answers are saved and their clinician will review them."""
+    athlete_id = _id(person)
+    alert = fallback_alert(session, athlete_id, morning=morning, report=report)
+    repo.raise_alert(session, athlete_id=athlete_id, alert=alert, now=env.now, local_date=day)
+    queued = bool(env.notify(session, athlete_id, env.now))
+    red = alert.rule != ENGINE_FAILED_RULE
+    return Result([Out(ENGINE_FAILED_RED_FLAG if red else ENGINE_FAILED)], queued=queued)
+
+
+def fallback_alert(
+    session: Session,
+    athlete_id: int,
+    *,
+    morning: MorningCheckIn | None = None,
+    report: SessionReport | None = None,
+) -> Alert:
+    """Return the alert to raise when the engine run failed: the protocol's red-flag triage
+    of the answers (the most urgent severity if the protocol cannot be read either), or an
+    info alert asking the clinician to review the answers."""
+    red = bool(morning and morning.red_flags) or bool(report and report.sharp_pain)
+    try:
+        programme = repo.get_active_programme(session, athlete_id=athlete_id)
+        if programme is None:
+            raise LookupError("no active programme")
+        protocol = protocol_for(session, programme)
+        triaged = triage_morning(protocol, morning) or triage_session(protocol, report)
+    except Exception:
+        _LOGGER.exception("no protocol for the fallback alert of athlete %s", athlete_id)
+        if (
+            morning is not None
+            and morning.pain_rest is not None
+            and morning.pain_rest >= _USUAL_PAIN_REST_STOP
+        ):
+            red = True  # the usual stop threshold; the protocol's could not be read
+        triaged = None
+    if triaged is not None:
+        return triaged.alert
+    if red:
+        return Alert(
+            severity="emergency",
+            rule="redflag.engine_failed",
+            text="Red flag reported (the engine failed, tier unknown): please review now.",
+        )
+    return Alert(severity="info", rule=ENGINE_FAILED_RULE, text=ENGINE_FAILED_ALERT)
 
 
 def _finish_settings(
