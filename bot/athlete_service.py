@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardMarkup
@@ -191,8 +191,8 @@ def _id(person: Person) -> int:
 def context_for(
     session: Session, person: Person, today: dt.date, kind: str = ""
 ) -> QuestionContext:
-    """Return what the questions depend on: injury, stage, stage checks, date, and for the
-    /baseline questionnaire the current baseline.
+    """Return what the questions depend on: injury, stage, stage checks, the protocol's
+    pain-at-rest stop threshold, date, and for the /baseline questionnaire the current baseline.
 
     Computed once per transaction (the session's ``info``): one update asks for it several
     times and nothing it holds changes while a questionnaire is being answered.
@@ -205,15 +205,18 @@ def context_for(
     programme, injury = _programme_and_injury(session, athlete_id)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id) if kind == "baseline" else None
     checks: tuple[str, ...] = ()
+    stop_pain_rest: float | None = None
     if programme is not None:
         protocol = protocol_for(session, programme)
         checks = stage_checks(protocol, programme.current_stage)
+        stop_pain_rest = protocol.rules.morning.stop_pain_rest_min.value
     ctx = QuestionContext(
         injury=injury,
         stage=programme.current_stage if programme else None,
         today=today,
         stage_checks=checks,
         baseline=baseline.model_dump(exclude_none=True) if baseline else None,
+        stop_pain_rest_min=stop_pain_rest,
     )
     session.info[memo_key] = ctx
     return ctx
@@ -335,6 +338,24 @@ def _locked(session: Session, progress: QuestionnaireProgress) -> QuestionnaireP
     return progress
 
 
+def expired(progress: QuestionnaireProgress, today: dt.date) -> bool:
+    """Whether a day-bound questionnaire is too old to answer.
+
+    The previous day's stays open past local midnight (an evening session answered at 00:05
+    must still count, and a red flag reported then must reach the clinician) until the
+    athlete starts another questionnaire, which closes it; older ones expire.
+    """
+    return progress.kind in DAY_BOUND and progress.local_date < today - dt.timedelta(days=1)
+
+
+def question_day(progress: QuestionnaireProgress, person: Person, now: dt.datetime) -> dt.date:
+    """Return the date a questionnaire's questions are asked for: a day-bound one's own
+    date (answered after midnight it still belongs to its day), else the athlete's today."""
+    if progress.kind in DAY_BOUND:
+        return progress.local_date
+    return local_today(person, now)
+
+
 def open_progress(
     session: Session, person: Person, now: dt.datetime
 ) -> QuestionnaireProgress | None:
@@ -346,7 +367,7 @@ def open_progress(
         if row is None:
             return None
         progress, programme, injury = row
-        if progress.kind in DAY_BOUND and progress.local_date < today:
+        if expired(progress, today):
             assert progress.id is not None
             repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
             continue
@@ -355,13 +376,16 @@ def open_progress(
         return _locked(session, progress)
 
 
-def _close_others(session: Session, person: Person, keep: str, now: dt.datetime) -> None:
-    """Only one questionnaire is open at a time: others are cancelled (answers kept)."""
+def _close_others(
+    session: Session, person: Person, keep: str, day: dt.date, now: dt.datetime
+) -> None:
+    """Only one questionnaire is open at a time: others (and one of the same kind left open
+    on another day) are cancelled, answers kept."""
     for progress in session.exec(
         select(QuestionnaireProgress).where(
             QuestionnaireProgress.athlete_id == _id(person),
             QuestionnaireProgress.status == "open",
-            QuestionnaireProgress.kind != keep,
+            or_(QuestionnaireProgress.kind != keep, QuestionnaireProgress.local_date != day),
         )
     ).all():
         assert progress.id is not None
@@ -399,7 +423,7 @@ def begin(
     A check-in or session report cancelled earlier that day resumes with the answers kept.
     """
     today = day or local_today(person, env.now)
-    _close_others(session, person, kind, env.now)
+    _close_others(session, person, kind, today, env.now)
     progress = repo.get_open_questionnaire(
         session, athlete_id=_id(person), kind=kind, local_date=today
     )
@@ -445,18 +469,17 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     if progress is not None:
         progress = _locked(session, progress)
     # Only one questionnaire is open at a time (begin() closes the others), so an open one
-    # of this athlete, for today if it is day-bound, at the pressed step is the current one.
+    # of this athlete, not expired, at the pressed step is the current one.
     if (
         progress is None
         or progress.status != "open"
         or progress.athlete_id != person.id
         or progress.step != pressed.step
-        or (progress.kind in DAY_BOUND and progress.local_date < local_today(person, env.now))
+        or expired(progress, local_today(person, env.now))
     ):
         return Result(notice=texts.EXPIRED)
     q = QUESTIONNAIRES[progress.kind]
-    today = local_today(person, env.now)
-    ctx = context_for(session, person, today, progress.kind)
+    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     step = next_step(q, progress.answers, ctx)
     if step is None or step.index != pressed.step:
         return Result(notice=texts.EXPIRED)
@@ -500,7 +523,7 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
+    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
         return _complete(session, person, progress, ctx, env)
@@ -516,7 +539,7 @@ def location(session: Session, person: Person, lat: float, lon: float, env: Env)
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
+    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None or step.question.kind != "timezone":
         return _again(progress, ctx, texts.NON_TEXT)
@@ -534,7 +557,7 @@ def other_content(session: Session, person: Person, env: Env) -> Result:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NON_TEXT + " " + texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
+    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     return _again(progress, ctx, texts.NON_TEXT)
 
 
@@ -543,8 +566,8 @@ def current_question(session: Session, person: Person, env: Env) -> Out | None:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return None
-    today = local_today(person, env.now)
-    return render_question(progress, context_for(session, person, today, progress.kind))
+    day = question_day(progress, person, env.now)
+    return render_question(progress, context_for(session, person, day, progress.kind))
 
 
 def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: str) -> Result:
@@ -579,7 +602,7 @@ def answer(
 ) -> Result:
     """Store one answer; then ask the next question or complete the questionnaire."""
     q = QUESTIONNAIRES[progress.kind]
-    ctx = context_for(session, person, local_today(person, env.now), progress.kind)
+    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     asked = question.render_prompt(ctx, progress.answers)
     answers = apply_answer(q, progress.answers, question.key, value)
     step = next_step(q, answers, ctx)

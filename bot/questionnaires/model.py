@@ -38,6 +38,8 @@ class QuestionContext:
     stage_checks: tuple[str, ...] = ()  # functional-check keys the current stage asks for
     has_clinician: bool = False
     baseline: Mapping[str, Any] | None = None  # the athlete's stored baseline metrics
+    # The protocol's pain at rest that stops the morning check-in (a tier-3 red flag).
+    stop_pain_rest_min: float | None = None
 
 
 @dataclass(frozen=True)

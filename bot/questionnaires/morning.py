@@ -39,9 +39,14 @@ def _tightness_prompt(ctx: QuestionContext, answers: Answers) -> str:
 
 
 def has_red_flag(answers: Answers, ctx: QuestionContext) -> bool:
-    """A red flag was reported: the check-in stops at once."""
+    """A red flag was reported, or pain at rest at the protocol's stop threshold (a tier-3
+    red flag): the check-in stops at once, so no later /cancel can keep it from the engine."""
     flags = answers.get("red_flags")
-    return isinstance(flags, list) and len(flags) > 0
+    if isinstance(flags, list) and len(flags) > 0:
+        return True
+    pain = answers.get("pain_rest")
+    stop_at = ctx.stop_pain_rest_min
+    return isinstance(pain, int | float) and stop_at is not None and pain >= stop_at
 
 
 def _hooper(key: str, prompt: str, low: str, high: str, label: str) -> Question:

@@ -4,6 +4,8 @@ messages at the same instant, /timezone for athletes."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from sqlmodel import select
 
@@ -63,3 +65,47 @@ async def test_a_red_flag_is_kept_and_escalated_even_if_the_engine_run_fails(
     assert len(stored) == 1 and stored[0].answers["red_flags"] == ["pop"]
     alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
     assert alerts, "the red flag never reached the clinician"
+
+
+async def test_sharp_pain_answered_after_local_midnight_still_reaches_the_clinician(
+    world: WorldFactory,
+) -> None:
+    """Rules 1 and 3: an evening session's questionnaire answered just after local midnight.
+    Pressing "Yes" to sharp pain / a pop must be stored and escalated, not refused as an
+    expired button (press() refuses day-bound questionnaires of an earlier local date)."""
+    import datetime as dt
+
+    from bot.store.models import SessionReportRecord
+
+    w = await world()
+    alex, _ = await onboarded(w)
+    w.clock.set(dt.datetime(2026, 3, 2, 22, 40, tzinfo=dt.UTC))  # 23:40 in Berlin
+    await alex.morning()
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("6")
+    await alex.tap("The injured spot")
+    w.clock.set(dt.datetime(2026, 3, 2, 23, 5, tzinfo=dt.UTC))  # 00:05 in Berlin
+    await alex.user.press("Yes")  # sharp pain, a pop or a grab
+    with contextlib.suppress(AssertionError):  # no message: the press was answered "expired"
+        await alex.user.wait_reply(timeout=3)
+    notice = alex.user.last_callback_answer
+    reports = w.read(lambda s: s.exec(select(SessionReportRecord)).all())
+    assert [r.answers.get("sharp_pain") for r in reports] == [True], notice
+    alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
+    assert any(a.severity == "same_day" for a in alerts), notice
+
+
+async def test_pain_at_rest_4_stops_the_check_in_and_reaches_the_clinician(
+    world: WorldFactory,
+) -> None:
+    """Pain at rest ≥ 4 is a tier-3 red flag (reference §5, protocol stop_pain_rest_min): the
+    check-in must stop at once, like a ticked red flag, so a /cancel cannot swallow it."""
+    w = await world()
+    alex, _ = await onboarded(w)
+    await alex.say("/checkin")
+    await alex.tap("None of these ✅")
+    replies = await alex.tap("6")
+    await alex.say("/cancel")
+    alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
+    assert [a.severity for a in alerts] == ["within_24h"], [r.text for r in replies]
