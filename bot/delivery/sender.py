@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,9 @@ class OutboxSender:
     config: SenderConfig = field(default_factory=SenderConfig)
     worker: str = "worker-1"
     rng: random.Random = field(default_factory=random.Random)
+    # Asked between rounds: False (the bot is shutting down) ends the drain after the batch in
+    # hand, so a SIGTERM mid fan-out stops within one batch and the rest waits in the outbox.
+    should_continue: Callable[[], bool] = lambda: True
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _again: bool = False
 
@@ -128,6 +131,8 @@ class OutboxSender:
                     result = await self.drain_round()
                     total.add(result)
                     claimed = result.sent + result.retried + result.unreachable + result.failed
+                    if not self.should_continue():
+                        return total
                     if claimed < self.config.batch and not result.notices:
                         break
                 if not self._again:

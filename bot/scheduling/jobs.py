@@ -70,6 +70,7 @@ def install_scheduling(
         gate=gate or RateGate(),
         config=sender_config or SenderConfig(),
         worker=worker,
+        should_continue=lambda: application.running,
     )
     config = scheduler_config or scheduler_config_from(services)
     scheduler = Scheduler(

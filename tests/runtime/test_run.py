@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import select
 
 from bot.cli.run import webhook_config
 from bot.clock import FakeClock
@@ -15,7 +21,9 @@ from bot.runtime import build_runtime, database_health, scheduler_health
 from bot.sandbox import BotApiSandbox
 from bot.sandbox.runner import free_port
 from bot.settings import Settings
-from bot.store.db import upgrade
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.models import Outbox
+from bot.store.repo.messaging import enqueue_message
 from bot.webhook import SECRET_HEADER, serve_until_stopped
 from tests.support import echo
 
@@ -114,3 +122,79 @@ async def test_webhook_serves_updates_with_the_secret_and_refuses_others(
         stop.set()
         await serving
     runtime.engine.dispose()
+
+
+async def test_sigterm_during_a_fan_out_loses_nothing_and_sends_nothing_twice(
+    sandbox: BotApiSandbox, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fanout.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    chats = list(range(5001, 5301))
+    now = sandbox.now()
+    with session_scope(engine) as session:
+        for chat_id in chats:
+            sandbox.user(chat_id, f"Athlete{chat_id}")
+            enqueue_message(
+                session, chat_id=chat_id, text=f"Good morning {chat_id}", kind="prompt", now=now
+            )
+    env = {
+        **os.environ,
+        "TELEGRAM_TOKEN": sandbox.token,
+        "TELEGRAM_API_BASE_URL": sandbox.base_url,
+        "DATABASE_URL": url,
+        "SCHEDULER_TICK_SECONDS": "3600",
+    }
+    env.pop("WEBHOOK_URL", None)
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(400):
+            if len(sandbox.calls_to("sendMessage")) >= 10:
+                break
+            await asyncio.sleep(0.025)
+        assert sandbox.calls_to("sendMessage"), "the bot never started sending"
+        bot.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(bot.wait, 30)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    output = bot.stdout.read().decode() if bot.stdout else ""
+    assert code == 0, output
+    assert "Traceback" not in output
+
+    delivered_first = {c: len(sandbox.transcript(c)) for c in chats}
+    assert max(delivered_first.values()) <= 1
+    assert 0 < sum(delivered_first.values()) < len(chats), "SIGTERM did not land mid fan-out"
+    with session_scope(engine, read_only=True) as session:
+        rows = session.exec(select(Outbox)).all()
+    sent = {row.chat_id for row in rows if row.status == "sent"}
+    # Whatever Telegram accepted is recorded as sent; the rest waits in the outbox.
+    assert sent == {c for c, n in delivered_first.items() if n == 1}
+    assert all(row.status in ("sent", "pending") for row in rows), [r.status for r in rows]
+
+    # The next start sends the rest, and nothing twice.
+    again = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(600):
+            if all(len(sandbox.transcript(c)) >= 1 for c in chats):
+                break
+            await asyncio.sleep(0.025)
+        again.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(again.wait, 30)
+    finally:
+        if again.poll() is None:
+            again.kill()
+    assert [len(sandbox.transcript(c)) for c in chats] == [1] * len(chats)
+    engine.dispose()
