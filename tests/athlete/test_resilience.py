@@ -85,10 +85,10 @@ async def test_a_redelivered_update_is_handled_once(world: Callable[[], Awaitabl
     await alex.onboard()
     await alex.say("/checkin")
     await alex.tap("None of these ✅")
-    sent = await alex.user.send("4")
+    sent = await alex.user.send("3")
     await alex.user.wait_reply()
     app = w.running.application
     raw = {"update_id": alex.user._last_update_id, "message": dict(sent.raw)}
     await app.process_update(Update.de_json(raw, app.bot))
-    assert _morning_progress(w).answers == {"red_flags": [], "pain_rest": 4}
+    assert _morning_progress(w).answers == {"red_flags": [], "pain_rest": 3}
     assert len([m for m in alex.user.bot_messages if "(3/10)" in (m.text or "")]) == 1
