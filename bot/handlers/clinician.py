@@ -80,6 +80,8 @@ Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 # Before the feature modules (group 0): our commands answer and stop the update there.
 HANDLER_GROUP = -1
+# Athlete data goes to private chats only (dispatch also stops group updates first).
+_PRIVATE = filters.ChatType.PRIVATE
 SIGNER_KEY = "callback_signer"
 PENDING_KEY = "clinician_pending_input"
 ESCALATION_INTERVAL = dt.timedelta(seconds=60)
@@ -871,9 +873,9 @@ async def escalation_job(context: Context) -> None:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the clinician commands, the alert buttons, pending-input capture and the job."""
     g = HANDLER_GROUP
-    application.add_handler(CommandHandler("athletes", athletes_command), group=g)
-    application.add_handler(CommandHandler("athlete", athlete_command), group=g)
-    application.add_handler(CommandHandler("note", note_command), group=g)
+    application.add_handler(CommandHandler("athletes", athletes_command, filters=_PRIVATE), group=g)
+    application.add_handler(CommandHandler("athlete", athlete_command, filters=_PRIVATE), group=g)
+    application.add_handler(CommandHandler("note", note_command, filters=_PRIVATE), group=g)
     for command, kind, needs_reason in (
         ("pause", "pause", True),
         ("resume", "resume", True),
@@ -884,12 +886,17 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("decline", "decline", True),
     ):
         application.add_handler(
-            CommandHandler(command, _command_action(kind, f"/{command}", needs_reason)), group=g
+            CommandHandler(
+                command, _command_action(kind, f"/{command}", needs_reason), filters=_PRIVATE
+            ),
+            group=g,
         )
-    application.add_handler(CommandHandler("cancel", cancel_if_pending), group=g)
+    application.add_handler(CommandHandler("cancel", cancel_if_pending, filters=_PRIVATE), group=g)
     actions = "|".join(ALERT_ACTIONS)
     application.add_handler(CallbackQueryHandler(alert_button, pattern=rf"^({actions}):"), group=g)
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, pending_text), group=g)
+    application.add_handler(
+        MessageHandler(_PRIVATE & filters.TEXT & ~filters.COMMAND, pending_text), group=g
+    )
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             escalation_job,

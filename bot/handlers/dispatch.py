@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 from telegram import InputFile, Update
-from telegram.error import BadRequest
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -41,6 +42,8 @@ _LOGGER = logging.getLogger(__name__)
 
 ATHLETE_GROUP = -2
 DEDUPE_GROUP = -3
+PRIVATE_ONLY_GROUP = -4
+PRIVATE_CHAT_ONLY = "Please use me in a private chat."
 KNOWN_ATHLETES_KEY = "sprintback.known_athletes"
 # Commands other modules answer for athletes too (e.g. /link CODE from the invites module).
 PASS_THROUGH_COMMANDS = frozenset({"link"})
@@ -230,8 +233,31 @@ async def drop_redelivered(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
 
 
+async def private_chats_only(update: Update, context: Context) -> None:
+    """Stop every update from a group or channel before any handler sees it.
+
+    Athlete data (cards, charts, reports, answers) may be read only by the athlete, a linked
+    clinician or an admin, and anyone in a group could read it there. Nothing is posted in
+    the group: a command gets a neutral note in the sender's private chat instead.
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    message = update.effective_message
+    user = update.effective_user
+    text = message.text if message is not None else None
+    if text and text.startswith("/") and user is not None and not user.is_bot:
+        try:
+            await context.bot.send_message(user.id, PRIVATE_CHAT_ONLY)
+        except TelegramError as error:  # they never started the bot: stay silent
+            _LOGGER.info("could not send the private-chat note: %s", error.message)
+    raise ApplicationHandlerStop
+
+
 def register(application: AnyApplication) -> None:
-    """Add the redelivery guard and the athlete's catch-all routes (after the commands)."""
+    """Add the group-chat guard, the redelivery guard and the athlete's catch-all routes
+    (after the commands)."""
+    application.add_handler(TypeHandler(Update, private_chats_only), group=PRIVATE_ONLY_GROUP)
     application.add_handler(TypeHandler(Update, drop_redelivered), group=DEDUPE_GROUP)
     g = ATHLETE_GROUP
     new = ~filters.UpdateType.EDITED

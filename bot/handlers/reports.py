@@ -35,6 +35,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    filters,
 )
 
 from bot import texts
@@ -58,6 +59,8 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # The athlete group (bot.handlers.dispatch.ATHLETE_GROUP, checked in register): with the
 # athlete commands, before the athlete catch-all, which dispatch registers last.
 HANDLER_GROUP = -2
+# Athlete data goes to private chats only (dispatch also stops group updates first).
+_PRIVATE = filters.ChatType.PRIVATE
 ACT_REPORT = "rep_pdf"
 FAILED_TEXT = "Sorry, that could not be made just now. Please try again in a minute."
 NOTHING_YET = "Nothing to show yet: {reason}."
@@ -446,8 +449,8 @@ def register(application: AnyApplication) -> None:
     if ATHLETE_GROUP != HANDLER_GROUP:
         raise RuntimeError("bot.handlers.reports must run in the athlete handler group")
     g = HANDLER_GROUP
-    application.add_handler(CommandHandler("progress", progress_command), group=g)
-    application.add_handler(CommandHandler("report", report_command), group=g)
+    application.add_handler(CommandHandler("progress", progress_command, filters=_PRIVATE), group=g)
+    application.add_handler(CommandHandler("report", report_command, filters=_PRIVATE), group=g)
     application.add_handler(
         CallbackQueryHandler(report_pressed, pattern=rf"^{ACT_REPORT}:"), group=g
     )

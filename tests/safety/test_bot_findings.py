@@ -4,12 +4,15 @@ messages at the same instant, /timezone for athletes."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import pytest
 from sqlmodel import select
 
+from bot.handlers.dispatch import PRIVATE_CHAT_ONLY
 from bot.store.models import AlertRecord
+from tests.athlete.conftest import CLINICIAN_ID, World
 from tests.safety.test_bot_safety import WorldFactory, onboarded
 
 GROUP = -1001234567
@@ -109,3 +112,50 @@ async def test_pain_at_rest_4_stops_the_check_in_and_reaches_the_clinician(
     await alex.say("/cancel")
     alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
     assert [a.severity for a in alerts] == ["within_24h"], [r.text for r in replies]
+
+
+async def test_a_clinician_command_in_a_group_sends_no_athlete_data_there(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    _alex, athlete_id = await onboarded(w)
+    for command in (f"/athlete {athlete_id}", f"/report {athlete_id}", f"/progress {athlete_id}"):
+        update_id = _group_message(w, CLINICIAN_ID, command)
+        loop = asyncio.get_running_loop()
+        assert await w.sandbox.settle(update_id, loop.time() + 10)
+    await asyncio.sleep(1.5)  # charts and PDFs are drawn in the background
+    to_group = [c for c in w.sandbox.calls if c.chat_id == GROUP and c.method != "sendChatAction"]
+    leaked = [(c.method, str(c.params.get("text", ""))[:80]) for c in to_group]
+    assert leaked == [], leaked
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    notes = [m.text for m in clinician.bot_messages if m.text == PRIVATE_CHAT_ONLY]
+    assert len(notes) == 3, [m.text for m in clinician.bot_messages]
+
+
+async def test_an_athletes_command_in_a_group_sends_nothing_there(world: WorldFactory) -> None:
+    """The athlete's own /status or /history posted in a group must not answer there."""
+    w = await world()
+    await onboarded(w)
+    for command in ("/status", "/history", "/plan", "/export"):
+        update_id = _group_message(w, 1001, command)
+        loop = asyncio.get_running_loop()
+        assert await w.sandbox.settle(update_id, loop.time() + 10)
+    to_group = [c for c in w.sandbox.calls if c.chat_id == GROUP and c.method != "sendChatAction"]
+    assert [(c.method, str(c.params.get("text", ""))[:80]) for c in to_group] == []
+
+
+def _group_message(w: World, user_id: int, text: str) -> int:
+    """Push ``text`` from ``user_id`` into a group chat the bot is in; return the update id."""
+    user = w.sandbox.user(user_id, "Kim").user_json
+    entity = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+    return w.sandbox.push_update(
+        "message",
+        {
+            "message_id": 1,
+            "date": int(w.clock.now().timestamp()),
+            "chat": {"id": GROUP, "type": "group", "title": "Club staff room"},
+            "from": user,
+            "text": text,
+            "entities": [entity],
+        },
+    )
