@@ -38,6 +38,7 @@ from bot.keyboards import Press, question_keyboard
 from bot.questionnaires import QUESTIONNAIRES
 from bot.questionnaires.answers import Accepted, parse_typed
 from bot.questionnaires.model import Question, QuestionContext
+from bot.questionnaires.morning import has_red_flag
 from bot.questionnaires.onboarding import chosen_zone
 from bot.questionnaires.session import collected_checks, collected_metrics
 from bot.questionnaires.steps import (
@@ -69,6 +70,9 @@ CONSENT_VERSION = "1"
 INVITE_KEY = "_invite"
 # Questionnaires that belong to one calendar day: left open past it, they expire.
 DAY_BOUND = ("morning", "session")
+CANCELLED_BUT_SENT = (
+    "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
+)
 ENGINE_FAILED_RULE = "engine.failed"
 # Both shipped protocols stop at pain at rest >= 4; used only when no protocol can be read.
 _USUAL_PAIN_REST_STOP = 4
@@ -456,8 +460,37 @@ def cancel(session: Session, person: Person, env: Env) -> Result:
     assert progress.id is not None
     if progress.kind == "onboarding":
         return Result([Out(texts.CANCELLED)])  # onboarding stays open: /start resumes it
+    day = question_day(progress, person, env.now)
+    if calls_for_review(session, person, progress, day):
+        ctx = context_for(session, person, day, progress.kind)
+        result = _complete(session, person, progress, ctx, env)
+        result.outs.insert(0, Out(CANCELLED_BUT_SENT))
+        return result
     repo.finish_questionnaire(session, progress_id=progress.id, now=env.now, status="cancelled")
     return Result([Out(texts.CANCELLED)])
+
+
+def calls_for_review(
+    session: Session, person: Person, progress: QuestionnaireProgress, day: dt.date
+) -> bool:
+    """Whether the answers so far of a check-in or session report already call for the
+    engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, or
+    session pain (during or an hour after) at the protocol's red thresholds."""
+    answers = progress.answers
+    if progress.kind == "morning":
+        return has_red_flag(answers, context_for(session, person, day, "morning"))
+    if progress.kind != "session":
+        return False
+    if answers.get("sharp_pain") is True:
+        return True
+    programme = repo.get_active_programme(session, athlete_id=_id(person))
+    if programme is None:
+        return False
+    rules = protocol_for(session, programme).rules.session
+    pain, pain_1h = answers.get("pain_max"), answers.get("pain_1h")
+    return (isinstance(pain, int) and pain >= rules.red_pain_min.value) or (
+        isinstance(pain_1h, int) and pain_1h >= rules.red_pain_1h_min.value
+    )
 
 
 # --- answering ----------------------------------------------------------------------------

@@ -159,3 +159,39 @@ def _group_message(w: World, user_id: int, text: str) -> int:
             "entities": [entity],
         },
     )
+
+
+async def test_a_cancelled_session_report_with_red_pain_is_still_evaluated(
+    world: WorldFactory,
+) -> None:
+    """Session pain at the protocol's red threshold (5/10), then /cancel: the answers so far
+    are stored as the session report and the engine decides on them."""
+    from bot.store.models import Decision, SessionReportRecord
+
+    w = await world()
+    alex, _ = await onboarded(w)
+    await alex.morning()
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("6")
+    await alex.say("/cancel")
+    reports = w.read(lambda s: s.exec(select(SessionReportRecord)).all())
+    assert [r.answers.get("pain_max") for r in reports] == [6]
+    daily = w.read(lambda s: s.exec(select(Decision).where(Decision.kind == "daily")).all())
+    assert len(daily) == 1
+
+
+async def test_a_cancelled_session_report_with_mild_pain_stays_open_to_resume(
+    world: WorldFactory,
+) -> None:
+    """Below the red threshold /cancel only closes the report, keeping the answers."""
+    from bot.store.models import SessionReportRecord
+
+    w = await world()
+    alex, _ = await onboarded(w)
+    await alex.morning()
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("2")
+    await alex.say("/cancel")
+    assert w.read(lambda s: s.exec(select(SessionReportRecord)).all()) == []
