@@ -426,6 +426,11 @@ def _recipients(
     return out
 
 
+def _card_key(card: AlertCard, chat_id: int) -> str:
+    """The dedupe key of a card's message to one chat: it names the alerts it covers."""
+    return f"alert:{card.kind}:{card.lead_alert_id}:{card.last_alert_id}:{chat_id}"
+
+
 def _send_card(
     session: Session,
     card: AlertCard,
@@ -449,7 +454,7 @@ def _send_card(
                 reply_markup={"inline_keyboard": keyboard},
                 person_id=person.id if person is not None else None,
                 athlete_id=card.athlete_id,
-                dedupe_key=f"alert:{card.kind}:{card.lead_alert_id}:{card.last_alert_id}:{chat}",
+                dedupe_key=_card_key(card, chat),
             )
         )
     return rows
@@ -461,6 +466,26 @@ def _last_alert_message(session: Session, athlete_id: int) -> Outbox | None:
         .where(Outbox.athlete_id == athlete_id, Outbox.kind == ALERT_KIND)
         .order_by(col(Outbox.created_at).desc(), col(Outbox.id).desc())
     ).first()
+
+
+def _last_covered_alert_id(session: Session, athlete_id: int) -> int:
+    """Return the highest alert id an alert message of the athlete covered (0: none).
+
+    Alert ids grow with time and every alert message's dedupe key ends with the last alert
+    id of its card (kept current when a waiting message is rewritten)."""
+    keys = session.exec(
+        select(Outbox.dedupe_key).where(
+            Outbox.athlete_id == athlete_id,
+            Outbox.kind == ALERT_KIND,
+            col(Outbox.dedupe_key).is_not(None),
+        )
+    ).all()
+    covered = 0
+    for key in keys:
+        parts = (key or "").split(":")
+        if len(parts) == 5 and parts[0] == "alert" and parts[3].isdigit():
+            covered = max(covered, int(parts[3]))
+    return covered
 
 
 def notify_new_alerts(
@@ -482,8 +507,17 @@ def notify_new_alerts(
     if athlete is None:
         return []
     last = _last_alert_message(session, athlete_id)
+    covered_up_to = _last_covered_alert_id(session, athlete_id)
     unacknowledged = store_open_alerts(session, athlete_id=athlete_id)
-    fresh = {r.id for r in unacknowledged if last is None or r.created_at > last.created_at}
+    # An alert raised at the very instant of the last message is new unless that message
+    # (or an earlier one) named it: the timestamps alone cannot tell.
+    fresh = {
+        r.id
+        for r in unacknowledged
+        if last is None
+        or r.created_at > last.created_at
+        or (r.id is not None and r.id > covered_up_to)
+    }
     if not fresh:
         return []
     by_id = {r.id: r for r in unacknowledged}
@@ -530,6 +564,7 @@ def _deliver_group(
         row.text = render_alert_text(card, recipient.zone)
         row.reply_markup = {"inline_keyboard": keyboard}
         row.created_at = now
+        row.dedupe_key = _card_key(card, row.chat_id)
         session.add(row)
     session.flush()
     return pending
@@ -573,7 +608,7 @@ def pending_notifications(session: Session, since: dt.datetime) -> list[int]:
     return [
         athlete_id
         for athlete_id, raised in sorted(newest.items(), key=lambda item: (item[1], item[0]))
-        if athlete_id not in covered or covered[athlete_id] < raised
+        if athlete_id not in covered or covered[athlete_id] <= raised
     ]
 
 

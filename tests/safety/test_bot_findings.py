@@ -195,3 +195,35 @@ async def test_a_cancelled_session_report_with_mild_pain_stays_open_to_resume(
     await alex.tap("2")
     await alex.say("/cancel")
     assert w.read(lambda s: s.exec(select(SessionReportRecord)).all()) == []
+
+
+async def test_an_alert_raised_at_the_instant_of_the_last_alert_message_is_still_sent(
+    world: WorldFactory,
+) -> None:
+    """A second alert stored at exactly the timestamp of the message about the first one was
+    taken as covered by it (created_at > last message) and never reached the clinician."""
+    from bot.escalation import notify_new_alerts
+    from bot.handlers.clinician import signer_for
+    from bot.store import repo
+    from bot.store.db import session_scope
+    from bot.store.models import Outbox
+    from engine.models import Alert
+
+    w = await world()
+    alex, athlete_id = await onboarded(w)
+    await alex.say("/checkin")
+    await alex.tap("▫️ Felt a pop or sudden sharp pain")
+    await alex.tap("Done")
+    signer = signer_for(w.services, w.running.application.bot.token)
+    before = w.read(lambda s: len(s.exec(select(Outbox)).all()))
+    with session_scope(w.engine) as session:
+        last = session.exec(select(Outbox).order_by(Outbox.id.desc())).first()  # type: ignore[union-attr]
+        assert last is not None
+        alert = Alert(severity="same_day", rule="test.same_instant", text="Second sign.")
+        repo.raise_alert(session, athlete_id=athlete_id, alert=alert, now=last.created_at)
+        written = notify_new_alerts(session, athlete_id, last.created_at, signer)
+    assert written, "the second alert was treated as already covered"
+    assert any("Second sign." in row.text for row in written)
+    with session_scope(w.engine) as session:  # and it is not sent twice
+        assert notify_new_alerts(session, athlete_id, last.created_at, signer) == []
+    assert w.read(lambda s: len(s.exec(select(Outbox)).all())) >= before
