@@ -452,6 +452,19 @@ def begin(
     return progress, render_question(progress, ctx)
 
 
+def change_timezone(session: Session, person: Person, env: Env) -> Result:
+    """/timezone from an athlete: the time-zone question of /settings, asked at once (an
+    open /settings about something else is closed first, its answers kept)."""
+    open_settings = repo.get_open_questionnaire(session, athlete_id=_id(person), kind="settings")
+    if open_settings is not None and open_settings.answers.get("setting") != "timezone":
+        assert open_settings.id is not None
+        repo.finish_questionnaire(
+            session, progress_id=open_settings.id, now=env.now, status="cancelled"
+        )
+    _, question = begin(session, person, "settings", env, answers={"setting": "timezone"})
+    return Result([question] if question is not None else [])
+
+
 def cancel(session: Session, person: Person, env: Env) -> Result:
     """/cancel: close the open questionnaire, keeping every answer given so far."""
     progress = open_progress(session, person, env.now)
@@ -1109,6 +1122,7 @@ __all__ = [
     "answer",
     "begin",
     "cancel",
+    "change_timezone",
     "context_for",
     "export",
     "find_athlete",

@@ -1,5 +1,5 @@
-"""The athlete's commands: /plan /status /history /baseline /settings /pause /resume /export
-/delete /help /cancel, and the command menu (setMyCommands) for athletes' private chats."""
+"""The athlete's commands: /plan /status /history /baseline /settings /timezone /pause /resume
+/export /delete /help /cancel, and the command menu (setMyCommands) for athletes' private chats."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot import texts
 from bot.app import add_startup_hook
 from bot.athlete_service import Env, Out, Result
 from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow
+from bot.services import get_services
 from bot.store.models import Person
 
 ATHLETE_COMMANDS = (
@@ -60,6 +61,16 @@ def _questionnaire(kind: str, intro: str = "") -> Simple:
     return action
 
 
+def _timezone(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    user = update.effective_user
+    admins = get_services(context).settings.admin_telegram_ids
+    if person is None and user is not None and user.id in admins:
+        return None  # an admin not stored yet: the staff /timezone serves them
+    return _onboarded(svc.change_timezone)(session, person, update, context, env)
+
+
 def _help(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
@@ -91,6 +102,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "history": _onboarded(svc.history),
         "baseline": _onboarded(_questionnaire("baseline")),
         "settings": _onboarded(_questionnaire("settings")),
+        "timezone": _timezone,
         "pause": _onboarded(svc.pause),
         "resume": _onboarded(svc.resume),
         "export": _onboarded(svc.export),

@@ -227,3 +227,17 @@ async def test_an_alert_raised_at_the_instant_of_the_last_alert_message_is_still
     with session_scope(w.engine) as session:  # and it is not sent twice
         assert notify_new_alerts(session, athlete_id, last.created_at, signer) == []
     assert w.read(lambda s: len(s.exec(select(Outbox)).all())) >= before
+
+
+async def test_an_athletes_timezone_command_asks_the_time_zone_question(
+    world: WorldFactory,
+) -> None:
+    """/timezone from an athlete got no answer (only staff were served); it now asks the
+    time-zone question of /settings, and the answer changes the athlete's zone."""
+    w = await world()
+    alex, _ = await onboarded(w)
+    replies = await alex.say("/timezone")
+    assert "Which time zone" in (replies[-1].text or ""), [r.text for r in replies]
+    replies = await alex.say("America/New_York")
+    person = w.person(1001)
+    assert person is not None and person.timezone == "America/New_York", [r.text for r in replies]
