@@ -389,7 +389,10 @@ def _close_others(
         select(QuestionnaireProgress).where(
             QuestionnaireProgress.athlete_id == _id(person),
             QuestionnaireProgress.status == "open",
-            or_(QuestionnaireProgress.kind != keep, QuestionnaireProgress.local_date != day),
+            or_(
+                col(QuestionnaireProgress.kind) != keep,
+                col(QuestionnaireProgress.local_date) != day,
+            ),
         )
     ).all():
         assert progress.id is not None

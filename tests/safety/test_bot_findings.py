@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.handlers.dispatch import PRIVATE_CHAT_ONLY
 from bot.store.models import AlertRecord
@@ -217,7 +217,7 @@ async def test_an_alert_raised_at_the_instant_of_the_last_alert_message_is_still
     signer = signer_for(w.services, w.running.application.bot.token)
     before = w.read(lambda s: len(s.exec(select(Outbox)).all()))
     with session_scope(w.engine) as session:
-        last = session.exec(select(Outbox).order_by(Outbox.id.desc())).first()  # type: ignore[union-attr]
+        last = session.exec(select(Outbox).order_by(col(Outbox.id).desc())).first()
         assert last is not None
         alert = Alert(severity="same_day", rule="test.same_instant", text="Second sign.")
         repo.raise_alert(session, athlete_id=athlete_id, alert=alert, now=last.created_at)
