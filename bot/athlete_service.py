@@ -380,11 +380,12 @@ def open_progress(
         return _locked(session, progress)
 
 
-def _close_others(
-    session: Session, person: Person, keep: str, day: dt.date, now: dt.datetime
-) -> None:
+def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> None:
     """Only one questionnaire is open at a time: others (and one of the same kind left open
-    on another day) are cancelled, answers kept."""
+    on another day) are cancelled, answers kept; one whose answers so far call for review
+    (e.g. session pain at the red threshold) is completed instead, so the engine and the
+    clinician see it."""
+    now = env.now
     for progress in session.exec(
         select(QuestionnaireProgress).where(
             QuestionnaireProgress.athlete_id == _id(person),
@@ -396,6 +397,10 @@ def _close_others(
         )
     ).all():
         assert progress.id is not None
+        own_day = question_day(progress, person, now)
+        if calls_for_review(session, person, progress, own_day):
+            _complete(session, person, progress, context_for(session, person, own_day), env)
+            continue
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
 
 
@@ -430,7 +435,7 @@ def begin(
     A check-in or session report cancelled earlier that day resumes with the answers kept.
     """
     today = day or local_today(person, env.now)
-    _close_others(session, person, kind, today, env.now)
+    _close_others(session, person, kind, today, env)
     progress = repo.get_open_questionnaire(
         session, athlete_id=_id(person), kind=kind, local_date=today
     )

@@ -241,3 +241,26 @@ async def test_an_athletes_timezone_command_asks_the_time_zone_question(
     replies = await alex.say("America/New_York")
     person = w.person(1001)
     assert person is not None and person.timezone == "America/New_York", [r.text for r in replies]
+
+
+async def test_a_session_report_left_with_red_pain_is_evaluated_when_the_next_check_in_starts(
+    world: WorldFactory,
+) -> None:
+    """The athlete walks away after "pain 6/10" in the session report; when the next morning's
+    check-in opens, that report is stored and decided on instead of being dropped."""
+    import datetime as dt
+
+    from bot.store.models import Decision, SessionReportRecord
+
+    w = await world()
+    alex, _ = await onboarded(w)
+    await alex.morning()
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("6")
+    w.clock.advance(dt.timedelta(days=1))
+    await alex.say("/checkin")
+    reports = w.read(lambda s: s.exec(select(SessionReportRecord)).all())
+    assert [r.answers.get("pain_max") for r in reports] == [6]
+    daily = w.read(lambda s: s.exec(select(Decision).where(Decision.kind == "daily")).all())
+    assert any(d.local_date == reports[0].local_date for d in daily)
