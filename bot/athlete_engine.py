@@ -17,8 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.protocol_admin import active_version
-from bot.protocol_files import parse_text
+from bot.protocol_admin import active_version, parsed_version
 from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
 from engine.models import DayRecord, Injury, Metrics, Reason
@@ -55,7 +54,8 @@ def _parse(name: str, version: int, text: str) -> Protocol:
     key = (name, version)
     cached = _PROTOCOLS.get(key)
     if cached is None:
-        cached = parse_text(text, source=f"{name} v{version}")
+        # One parse per version for the whole process: the clinician side reads the same cache.
+        cached = parsed_version(name, version, text)
         _PROTOCOLS[key] = cached
     return cached
 

@@ -416,13 +416,14 @@ def programme_protocol(session: Session, programme: Programme, now: dt.datetime)
     if row is None:
         return None
     try:
-        return _parsed_version(row.name, row.version, row.text)
+        return parsed_version(row.name, row.version, row.text)
     except ProtocolError:
         return None
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed_version(name: str, version: int, text: str) -> Protocol:
+def parsed_version(name: str, version: int, text: str) -> Protocol:
+    """Return the parsed protocol of a stored version (parsed once per process)."""
     # Stored versions never change, and a parsed Protocol is immutable: safe to share.
     return parse_text(text, f"{name} v{version}")
 
