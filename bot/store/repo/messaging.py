@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from sqlalchemy import Integer, bindparam, delete, literal_column, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
@@ -186,20 +187,38 @@ def pending_messages(session: Session, *, chat_id: int | None = None) -> list[Ou
     return list(session.exec(query.order_by(col(Outbox.not_before), col(Outbox.id))))
 
 
+_PROCESSED_TABLE = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+# One compiled-once INSERT per dialect, with bound parameters (built on first use).
+_MARK_PROCESSED: dict[str, Any] = {}
+
+
+def _mark_processed_stmt(dialect: str) -> Any:
+    """Return the dialect's INSERT ... ON CONFLICT DO NOTHING RETURNING for an update id."""
+    stmt = _MARK_PROCESSED.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(_PROCESSED_TABLE)
+            .values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+            .returning(_PROCESSED_TABLE.c.update_id)
+        )
+        _MARK_PROCESSED[dialect] = stmt
+    return stmt
+
+
 def mark_update_processed(session: Session, *, update_id: int, now: dt.datetime) -> bool:
     """Record a Telegram update id; return False if it was processed before (a redelivery).
 
     Call it in the same transaction as the update's effects: if they roll back, so does
     the mark, and the redelivered update is handled again.
     """
-    stmt = (
-        dialect_insert(session, ProcessedUpdate)
-        .values(update_id=update_id, processed_at=require_aware("now", now))
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
-        .returning(ProcessedUpdate.update_id)
-    )
-    return session.exec(stmt).first() is not None
+    processed_at = require_aware("now", now)
+    connection = session.connection()  # the session's transaction, without the ORM layer
+    stmt = _mark_processed_stmt(connection.dialect.name)
+    row = connection.execute(stmt, {"update_id": update_id, "processed_at": processed_at})
+    return row.first() is not None
 
 
 def prune_processed_updates(session: Session, *, before: dt.datetime) -> int:
