@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import and_, bindparam, literal_column, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardMarkup
@@ -147,18 +147,20 @@ def local_today(person: Person, now: dt.datetime) -> dt.date:
 _PERSON_BY_TELEGRAM_ID = select(Person).where(
     Person.telegram_user_id == bindparam("telegram_user_id")
 )
+# SQL constants, not bound values: an IN list of bound values is expanded on every call.
 _LIVE_PROGRAMME = and_(
     col(Programme.athlete_id) == col(QuestionnaireProgress.athlete_id),
-    col(Programme.status).in_(("active", "paused")),
+    col(Programme.status).in_([literal_column("'active'"), literal_column("'paused'")]),
 )
 # The open questionnaire with the current programme and injury: one query per update.
 _OPEN_WITH_PROGRAMME = (
     select(QuestionnaireProgress, Programme, InjuryRecord.injury)
+    .select_from(QuestionnaireProgress)
     .join(Programme, _LIVE_PROGRAMME, isouter=True)
     .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
     .where(
         QuestionnaireProgress.athlete_id == bindparam("athlete_id"),
-        QuestionnaireProgress.status == "open",
+        QuestionnaireProgress.status == literal_column("'open'"),
     )
     .order_by(col(QuestionnaireProgress.updated_at).desc(), col(Programme.id).desc())
     .limit(1)
