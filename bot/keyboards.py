@@ -8,6 +8,7 @@ Payload: ``<n>`` answers with option n, ``t<n>`` toggles option n of a multi-sel
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,8 +65,8 @@ def _rows(
     return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
-def _per_row(options: Sequence[Option]) -> int:
-    longest = max((len(o.label) for o in options), default=0)
+def _per_row(labels: Sequence[str]) -> int:
+    longest = max((len(label) for label in labels), default=0)
     if longest <= 6:
         return 4
     if longest <= 14:
@@ -83,34 +84,55 @@ def question_keyboard(
     """Return the buttons for one step (None when the step is answered only by typing)."""
     if not options:
         return None
+    return _keyboard(
+        progress_id,
+        step,
+        question.kind,
+        question.none_label,
+        tuple(option.label for option in options),
+        tuple(ticked),
+    )
+
+
+# A keyboard depends only on these hashable parts, and PTB objects are immutable, so a
+# step's buttons are built once and shared by every later message showing that step.
+@functools.lru_cache(maxsize=4096)
+def _keyboard(
+    progress_id: int,
+    step: int,
+    kind: str,
+    none_label: str,
+    labels: tuple[str, ...],
+    ticked: tuple[int, ...],
+) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(option.label, callback_data=pack(progress_id, step, str(i)))
-        for i, option in enumerate(options)
+        InlineKeyboardButton(label, callback_data=pack(progress_id, step, str(i)))
+        for i, label in enumerate(labels)
     ]
-    if question.kind == "multi":
+    if kind == "multi":
         rows = [
             [
                 InlineKeyboardButton(
-                    ("☑️ " if i in ticked else "▫️ ") + option.label,
+                    ("☑️ " if i in ticked else "▫️ ") + label,
                     callback_data=pack(progress_id, step, f"t{i}"),
                 )
             ]
-            for i, option in enumerate(options)
+            for i, label in enumerate(labels)
         ]
         rows.append(
             [
                 InlineKeyboardButton(
-                    question.none_label or texts.NONE_OF_THESE,
+                    none_label or texts.NONE_OF_THESE,
                     callback_data=pack(progress_id, step, "no"),
                 ),
                 InlineKeyboardButton(texts.DONE, callback_data=pack(progress_id, step, "ok")),
             ]
         )
         return InlineKeyboardMarkup(rows)
-    if question.kind == "scale10":
+    if kind == "scale10":
         rows = [buttons[:6], buttons[6:11], *_rows(buttons[11:], 2)]
         return InlineKeyboardMarkup([row for row in rows if row])
-    if question.kind == "hooper":
+    if kind == "hooper":
         rows = [buttons[:1], buttons[1:6], buttons[6:7], *_rows(buttons[7:], 2)]
         return InlineKeyboardMarkup([row for row in rows if row])
-    return InlineKeyboardMarkup(_rows(buttons, _per_row(options)))
+    return InlineKeyboardMarkup(_rows(buttons, _per_row(labels)))
