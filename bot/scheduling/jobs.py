@@ -1,7 +1,8 @@
 """Wire the scheduler tick and the outbox sender into a python-telegram-bot Application.
 
-Two repeating JobQueue jobs, nothing per athlete: the tick (every SCHEDULER_TICK_SECONDS)
-and the sender (every few seconds, and at once whenever something is queued: ``kick_sender``).
+Three repeating JobQueue jobs, nothing per athlete: the tick (every SCHEDULER_TICK_SECONDS),
+the sender (every few seconds, and at once whenever something is queued: ``kick_sender``) and
+the sweep of abandoned questionnaires whose answers call for review (``ABANDONED_SECONDS``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.delivery.limiter import RateGate
 from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.scheduling.abandoned import AbandonedSweeper, sweep_abandoned
 from bot.scheduling.registry import registry_of
 from bot.scheduling.schedule import SchedulerConfig
 from bot.scheduling.tick import Scheduler, run_tick
@@ -25,6 +27,10 @@ SCHEDULER_KEY = "sprintback.scheduler"
 SENDER_KEY = "sprintback.outbox_sender"
 TICK_JOB = "sprintback:scheduler-tick"
 SENDER_JOB = "sprintback:outbox-sender"
+ABANDONED_KEY = "sprintback.abandoned_sweeper"
+ABANDONED_JOB = "sprintback:abandoned-questionnaires"
+# An idle questionnaire is evaluated within this long after its 2 hours of idleness.
+ABANDONED_SECONDS = 300.0
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -83,6 +89,7 @@ def install_scheduling(
     )
     application.bot_data[SCHEDULER_KEY] = scheduler
     application.bot_data[SENDER_KEY] = sender
+    application.bot_data[ABANDONED_KEY] = AbandonedSweeper(engine=services.engine)
     queue = application.job_queue
     repeat = {"replace_existing": True, "max_instances": 1, "coalesce": True}
     # first=0 does not run at once under APScheduler (PTB documents it), so each job gets a
@@ -101,6 +108,13 @@ def install_scheduling(
         name=SENDER_JOB,
         job_kwargs={"id": SENDER_JOB, "misfire_grace_time": None, **repeat},
     )
+    queue.run_repeating(
+        _abandoned_job,
+        interval=ABANDONED_SECONDS,
+        first=ABANDONED_SECONDS,
+        name=ABANDONED_JOB,
+        job_kwargs={"id": ABANDONED_JOB, "misfire_grace_time": None, **repeat},
+    )
     for callback, name in ((_tick_job, TICK_JOB), (_sender_job, SENDER_JOB)):
         queue.run_once(
             callback,
@@ -114,6 +128,18 @@ def install_scheduling(
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     scheduler: Scheduler = context.application.bot_data[SCHEDULER_KEY]
     await run_tick(scheduler)
+
+
+async def _abandoned_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    # Imported here: bot.handlers.clinician imports this module.
+    from bot.handlers.clinician import alert_notifier_for
+
+    sweeper: AbandonedSweeper = context.application.bot_data[ABANDONED_KEY]
+    scheduler: Scheduler = context.application.bot_data[SCHEDULER_KEY]
+    notify = alert_notifier_for(context)
+    result = sweep_abandoned(sweeper, scheduler.clock.now(), notify)
+    if result.queued:
+        kick_sender(context.application)
 
 
 async def _sender_job(context: ContextTypes.DEFAULT_TYPE) -> None:
