@@ -288,3 +288,39 @@ async def test_the_job_registered_with_the_scheduler_alerts_the_clinician(tmp_pa
             told = [m.text or "" for m in sandbox.transcript(ATHLETE_TG)]
             assert len(told) == 1 and "sent on to your clinician" in told[0]
     engine.dispose()
+
+
+def test_a_red_report_still_open_next_morning_counts_for_its_own_day(engine: Engine) -> None:
+    """Left open overnight (the athlete never came back), the report is evaluated for the
+    day it was about, not the day of the sweep."""
+    athlete_id = _athlete(engine)
+    progress_id = _leave_session_report(engine, athlete_id, {"completion": "full", "pain_max": 6})
+    next_morning = dt.datetime(2026, 3, 11, 7, 0, tzinfo=dt.UTC)
+    assert _sweep(AbandonedSweeper(engine=engine), next_morning).evaluated == 1
+    assert len(_clinician_messages(engine)) == 1
+    assert _progress(engine, progress_id).status == "done"
+    with session_scope(engine, read_only=True) as session:
+        dates = sorted(r.local_date for r in session.exec(select(SessionReportRecord)).all())
+    assert dates == [dt.date(2026, 3, 9), TODAY]
+
+
+def test_a_morning_check_in_left_part_way_without_a_red_flag_stays_open(engine: Engine) -> None:
+    athlete_id = _athlete(engine)
+    with session_scope(engine) as session:
+        person = session.get(Person, athlete_id)
+        assert person is not None
+        env = svc.Env(now=T, notify=NOTIFY)
+        progress, _ = svc.begin(
+            session,
+            person,
+            "morning",
+            env,
+            answers={"red_flags": [], "pain_rest": 2},
+            day=dt.date(2026, 3, 11),
+        )
+        progress_id = progress.id
+    assert progress_id is not None
+    result = _sweep(AbandonedSweeper(engine=engine), T + dt.timedelta(hours=5))
+    assert (result.evaluated, result.harmless) == (0, 1)
+    assert _progress(engine, progress_id).status == "open"
+    assert _clinician_messages(engine) == []
