@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.delivery.sender import PROGRESS_CHART_KIND
 from bot.protocol_admin import active_version, parsed_version
 from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
@@ -284,6 +285,7 @@ def apply_outcome(
     _record(session, run, run.outcome, kind, now)
     programme = run.programme
     if programme.id is not None and programme.current_stage != run.outcome.stage_after:
+        from_stage = programme.current_stage
         repo.move_stage(
             session,
             programme_id=programme.id,
@@ -291,6 +293,21 @@ def apply_outcome(
             now=now,
             reason=f"engine: {run.outcome.decision} on {run.outcome.date.isoformat()}",
         )
+        if person.chat_id is not None:
+            # The small progress chart goes out with the same commit as the stage change
+            # (the outbox sender draws it from the stored data, off the event loop).
+            repo.enqueue_message(
+                session,
+                chat_id=person.chat_id,
+                text=f"📈 Stage {from_stage} → {run.outcome.stage_after}: "
+                "your progress so far.",
+                kind=PROGRESS_CHART_KIND,
+                now=now,
+                dedupe_key=f"chart:{athlete_id}:{run.outcome.date.isoformat()}:"
+                f"{run.outcome.stage_after}",
+                person_id=athlete_id,
+                athlete_id=athlete_id,
+            )
     raised = 0
     for outcome in [*run.folded, run.outcome]:
         for alert in outcome.alerts:

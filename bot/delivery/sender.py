@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
-from telegram import Bot
+from telegram import Bot, InputFile
 
 from bot.clock import Clock
 from bot.delivery.limiter import RateGate
@@ -37,6 +37,8 @@ from bot.store.repo.messaging import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+# Outbox kind whose message is the athlete's small progress chart, the text as its caption.
+PROGRESS_CHART_KIND = "progress_chart"
 SEND_METHOD = "sendmessage"
 UNKNOWN_AFTER_CRASH = (
     "unknown: the worker stopped between claiming and recording this message; "
@@ -209,6 +211,8 @@ class OutboxSender:
 
     async def _send_one(self, row: _Claimed) -> _Outcome:
         await self.gate.acquire(row.chat_id)
+        if row.kind == PROGRESS_CHART_KIND and row.athlete_id is not None:
+            return await self._send_chart(row)
         api_kwargs: dict[str, Any] = {"chat_id": row.chat_id, "text": row.text}
         if row.parse_mode:
             api_kwargs["parse_mode"] = row.parse_mode
@@ -228,6 +232,41 @@ class OutboxSender:
                 _LOGGER.warning("outbox %s to chat %s: %s", row.id, row.chat_id, verdict.error)
             return _Outcome(row, verdict=verdict)
         message_id = result.get("message_id") if isinstance(result, dict) else None
+        return _Outcome(row, message_id=message_id)
+
+    async def _send_chart(self, row: _Claimed) -> _Outcome:
+        """Draw the athlete's small progress chart from the store and send it with the row's
+        text as caption; with nothing to chart yet, send the text alone."""
+        # Imported here: the reports side imports the store and handlers, not the other way.
+        from bot.handlers.reports import build_progress_png
+        from bot.reports.from_store import ReportUnavailable
+        from bot.reports.runner import in_worker_thread
+
+        assert row.athlete_id is not None
+        try:
+            png, _ = await in_worker_thread(
+                build_progress_png, self.engine, row.athlete_id, self.clock.now(), small=True
+            )
+        except ReportUnavailable:
+            png = None
+        try:
+            if png is None:
+                result = await self.bot.do_api_request(
+                    SEND_METHOD, api_kwargs={"chat_id": row.chat_id, "text": row.text}
+                )
+                message_id = result.get("message_id") if isinstance(result, dict) else None
+            else:
+                message = await self.bot.send_photo(
+                    row.chat_id,
+                    InputFile(png, filename=f"progress-{row.athlete_id}.png"),
+                    caption=row.text[:1024],
+                )
+                message_id = message.message_id
+        except Exception as exc:  # classified and recorded like any other send
+            verdict = classify(exc, row.attempts, self.config.backoff, self.rng)
+            if verdict.action == "retry_after" and verdict.wait is not None:
+                self.gate.pause(verdict.wait.total_seconds())
+            return _Outcome(row, verdict=verdict)
         return _Outcome(row, message_id=message_id)
 
     def _record(self, session: Session, outcome: _Outcome, result: DrainResult) -> None:
