@@ -9,11 +9,12 @@ Payload: ``<n>`` answers with option n, ``t<n>`` toggles option n of a multi-sel
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
 
 from bot import texts
 from bot.questionnaires.model import Option, Question
@@ -136,3 +137,23 @@ def _keyboard(
         rows = [buttons[:1], buttons[1:6], buttons[6:7], *_rows(buttons[7:], 2)]
         return InlineKeyboardMarkup([row for row in rows if row])
     return InlineKeyboardMarkup(_rows(buttons, _per_row(labels)))
+
+
+_JSON_CACHE_SIZE = 4096
+# id(markup) -> (markup, its JSON); the markup is kept to tell a reused id from the same object.
+_JSON: dict[int, tuple[TelegramObject, str]] = {}
+
+
+def markup_json(markup: TelegramObject) -> str:
+    """Return ``markup`` as the JSON the Bot API takes for ``reply_markup``.
+
+    The shared keyboards of ``question_keyboard`` are serialised once, not on every send.
+    """
+    cached = _JSON.get(id(markup))
+    if cached is not None and cached[0] is markup:
+        return cached[1]
+    if len(_JSON) >= _JSON_CACHE_SIZE:
+        _JSON.clear()
+    text = json.dumps(markup.to_dict())
+    _JSON[id(markup)] = (markup, text)
+    return text

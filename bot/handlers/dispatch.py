@@ -33,7 +33,7 @@ from bot import athlete_service as svc
 from bot import texts
 from bot.athlete_service import Env, Out, Result
 from bot.delivery.sender import SEND_METHOD
-from bot.keyboards import CALLBACK_PATTERN, unpack
+from bot.keyboards import CALLBACK_PATTERN, markup_json, unpack
 from bot.services import get_services
 from bot.store import repo
 from bot.store.db import session_scope
@@ -149,7 +149,7 @@ async def _send(context: Context, chat_id: int, out: Out) -> None:
     if out.text:
         api_kwargs: dict[str, Any] = {"chat_id": chat_id, "text": out.text}
         if out.keyboard is not None:
-            api_kwargs["reply_markup"] = out.keyboard
+            api_kwargs["reply_markup"] = markup_json(out.keyboard)
         # Raw, as the outbox sender does: nobody reads the sent telegram.Message, and building
         # it is about half of send_message's CPU time; errors are raised the same way. The
         # lower-case method name avoids PTB's "use Bot.send_message" warning.
