@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from bot.delivery.sender import PROGRESS_CHART_KIND
 from bot.protocol_admin import athlete_stage_status, programme_protocol
 from bot.scheduling.schedule import reschedule_athlete
 from bot.store.models import (
@@ -257,6 +258,17 @@ def apply_action(
         "resume": f"{who} resumed your programme at stage {before}.",
     }
     enqueue(session, athlete, notices[kind] + because, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    if new_stage != before and athlete.chat_id is not None:
+        # The athlete's small progress chart follows every stage change, as after the engine's.
+        enqueue_message(
+            session,
+            chat_id=athlete.chat_id,
+            text=f"📈 Stage {before} → {new_stage}: your progress so far.",
+            kind=PROGRESS_CHART_KIND,
+            now=now,
+            person_id=athlete.id,
+            athlete_id=athlete.id,
+        )
     session.flush()
     summaries = {
         "hold": f"Hold recorded for {athlete.display_name} at {before}.",

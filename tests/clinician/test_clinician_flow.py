@@ -116,7 +116,11 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     replies = await lee.wait_until(lambda ms: any("stepped back" in (m.text or "") for m in ms))
     assert any("Anna stepped back H2 → H1" in (m.text or "") for m in replies)
     await w.deliver()
-    assert "moved you back from H2 to H1" in (anna.last_bot_message.text or "")
+    notice, chart = anna.bot_messages[-2:]
+    assert "moved you back from H2 to H1" in (notice.text or "")
+    # The athlete's small progress chart follows the stage change.
+    assert chart.file is not None and chart.file.filename == f"progress-{anna_id}.png"
+    assert "Stage H2 → H1" in (chart.text or "")
     with session_scope(w.engine, read_only=True) as session:
         programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
         assert programme.current_stage == "H1"

@@ -67,7 +67,9 @@ async def test_whole_product_with_several_users(
     await lee.press("↩️ Step back")
     await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
     await w.deliver()
-    assert "moved you back from H2 to H1" in anna.last
+    notice, chart = anna.user.bot_messages[-2:]
+    assert "moved you back from H2 to H1" in (notice.text or "")
+    assert chart.file is not None and "Stage H2 → H1" in (chart.text or "")
     stopped = await open_card(lee, anna_id)
     assert "No running until the clinician has reviewed" in (stopped.text or "")
     await lee.press("🩺 Reviewed: may run again")
