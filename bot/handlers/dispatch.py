@@ -10,6 +10,7 @@ This module also holds the helpers the other athlete handler modules share.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
@@ -114,21 +115,32 @@ def _known_athletes(context: Context) -> set[int]:
 
 
 async def deliver(update: Update, context: Context, result: Result) -> None:
-    """Answer the button press, edit or send the messages, and kick the outbox sender."""
+    """Answer the button press, edit or send the messages, and kick the outbox sender.
+
+    Called once the transaction committed. The press is answered while the pressed message
+    is edited (both at once); a failed answer (e.g. the query is too old) is logged and the
+    messages still go out; an edit Telegram refuses is sent as a new message instead.
+    """
     query = update.callback_query
-    if query is not None:
-        await query.answer(result.notice, show_alert=result.alert)
     outs = list(result.outs)
+    first = None
     if outs and result.edit_first and query is not None and query.message is not None:
         first = outs.pop(0)
-        try:
-            if result.keyboard_only:
-                await query.edit_message_reply_markup(reply_markup=first.keyboard)
-            else:
-                await query.edit_message_text(first.text, reply_markup=first.keyboard)
-        except BadRequest as error:  # e.g. the message is too old to edit: send it instead
-            _LOGGER.info("could not edit message: %s", error.message)
-            outs.insert(0, first)
+    if query is not None:
+        calls = [_answer_query(context, query.id, result)]
+        if first is not None and query.message is not None:
+            message = query.message
+            calls.append(_edit(context, message.chat.id, message.message_id, first, result))
+        answered, *edited = await asyncio.gather(*calls, return_exceptions=True)
+        if isinstance(answered, TelegramError):
+            _LOGGER.info("could not answer the button press: %s", answered.message)
+        elif isinstance(answered, BaseException):
+            raise answered
+        if edited and isinstance(edited[0], BadRequest):  # e.g. too old to edit: send it
+            _LOGGER.info("could not edit message: %s", edited[0].message)
+            outs.insert(0, first)  # type: ignore[arg-type]
+        elif edited and isinstance(edited[0], BaseException):
+            raise edited[0]
     chat = update.effective_chat
     if chat is not None:
         for out in outs:
@@ -137,6 +149,29 @@ async def deliver(update: Update, context: Context, result: Result) -> None:
         from bot.scheduling.jobs import kick_sender
 
         kick_sender(context.application)
+
+
+# Raw Bot API calls (lower-case names: Bot API methods are case-insensitive, and PTB warns
+# when a spelling matches one of its own methods): nobody reads the returned objects, and
+# building them costs as much as the call; errors are raised exactly as by the PTB methods.
+async def _answer_query(context: Context, query_id: str, result: Result) -> None:
+    api_kwargs: dict[str, Any] = {"callback_query_id": query_id}
+    if result.notice is not None:
+        api_kwargs["text"] = result.notice
+    if result.alert:
+        api_kwargs["show_alert"] = True
+    await context.bot.do_api_request("answercallbackquery", api_kwargs=api_kwargs)
+
+
+async def _edit(context: Context, chat_id: int, message_id: int, out: Out, result: Result) -> None:
+    api_kwargs: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id}
+    if out.keyboard is not None:
+        api_kwargs["reply_markup"] = markup_json(out.keyboard)
+    if result.keyboard_only:
+        await context.bot.do_api_request("editmessagereplymarkup", api_kwargs=api_kwargs)
+        return
+    api_kwargs["text"] = out.text
+    await context.bot.do_api_request("editmessagetext", api_kwargs=api_kwargs)
 
 
 async def _send(context: Context, chat_id: int, out: Out) -> None:
