@@ -805,15 +805,27 @@ def _finish_morning(
         answered_at=env.now,
         utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
     )
-    try:
-        with session.begin_nested():  # a failed run rolls back to here: the answers stay
-            run = run_today(session, person, progress.local_date, env.now)
-            queued = apply_outcome(session, person, run, "morning", env.now, env.notify)
-    except Exception:
-        _LOGGER.exception("engine run failed after the morning check-in of %s", athlete_id)
+    decided = _decide_safely(session, person, progress.local_date, env, "morning")
+    if decided is None:
         return _engine_failed(session, person, progress.local_date, env, morning=morning)
+    run, queued = decided
     messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
     return Result([Out(m) for m in messages], queued=queued)
+
+
+def _decide_safely(
+    session: Session, person: Person, day: dt.date, env: Env, kind: str
+) -> tuple[EngineRun, bool] | None:
+    """Run the engine for ``day`` and apply its outcome inside a savepoint; return the run
+    and whether clinician messages were queued, or None if it failed (the answers stay)."""
+    try:
+        with session.begin_nested():  # a failed run rolls back to here, not further
+            run = run_today(session, person, day, env.now)
+            queued = apply_outcome(session, person, run, kind, env.now, env.notify)
+    except Exception:
+        _LOGGER.exception("engine run failed (%s) for athlete %s", kind, _id(person))
+        return None
+    return run, queued
 
 
 def _finish_session(
@@ -849,13 +861,10 @@ def _finish_session(
         answered_at=env.now,
         utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
     )
-    try:
-        with session.begin_nested():  # a failed run rolls back to here: the answers stay
-            run = run_today(session, person, progress.local_date, env.now)
-            queued = apply_outcome(session, person, run, "daily", env.now, env.notify)
-    except Exception:
-        _LOGGER.exception("engine run failed after the session report of %s", athlete_id)
+    decided = _decide_safely(session, person, progress.local_date, env, "daily")
+    if decided is None:
         return _engine_failed(session, person, progress.local_date, env, report=report)
+    run, queued = decided
     stage_name = run.protocol.stage(run.outcome.stage_after).name
     return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
 
