@@ -299,8 +299,7 @@ def apply_outcome(
             repo.enqueue_message(
                 session,
                 chat_id=person.chat_id,
-                text=f"📈 Stage {from_stage} → {run.outcome.stage_after}: "
-                "your progress so far.",
+                text=f"📈 Stage {from_stage} → {run.outcome.stage_after}: your progress so far.",
                 kind=PROGRESS_CHART_KIND,
                 now=now,
                 dedupe_key=f"chart:{athlete_id}:{run.outcome.date.isoformat()}:"

@@ -54,7 +54,9 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "progression": r"progress from H1 to H2",
         "flare-up step-back": r"Step back from H2 to H1",
         "red flag to clinician": r"bot → Clinician: 🟠 SAME-DAY: Sam(.|\n)*numbness",
-        "small chart after a stage change": r"bot → Athlete: \[photo: progress-\d+\.png\] 📈 Stage H0 → H1",
+        "small chart after a stage change": (
+            r"bot → Athlete: \[photo: progress-\d+\.png\] 📈 Stage H0 → H1"
+        ),
         "small chart after the step back": r"📈 Stage H2 → H1",
         "acknowledged": r"Acknowledged 1 alert\(s\) about Sam",
         "resumed": r"resumed your programme at stage H1",
