@@ -315,65 +315,64 @@ def _is_redelivery(
     return not repo.mark_update_processed(session, update_id=update.update_id, now=now)
 
 
-@_stops_update
-async def progress_command(update: Update, context: Context) -> None:
-    """/progress [athlete]: the progress chart, for the athlete, a linked clinician or an admin."""
+async def _authorised_athlete(
+    update: Update, context: Context, command: str, action: str, what: str
+) -> tuple[int, int | None] | None:
+    """Resolve whose data ``command`` asks for and check the caller may see it; audit the
+    access as ``action``. Return (athlete id, caller's person id), or None when the update
+    is a redelivery or was refused (the caller has already been answered)."""
     from bot.handlers.clinician import caller_context
 
-    assert update.effective_message is not None and update.effective_chat is not None
+    assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
     with session_scope(services.engine) as session:
         caller, person = caller_context(session, update, services)
         if _is_redelivery(session, update, person, now):
-            return
+            return None
         if person is None and not caller.is_admin and not context.args:
             await update.effective_message.reply_text(texts.NOT_ONBOARDED)
-            return
-        athlete_id = await _target(update, context, session, caller, person, "/progress")
+            return None
+        athlete_id = await _target(update, context, session, caller, person, command)
         if athlete_id is None:
-            return
+            return None
         repo.audit(
             session,
             actor_id=caller.person_id,
-            action="view",
+            action=action,
             now=now,
             athlete_id=athlete_id,
-            detail={"what": "progress_chart", "telegram_id": caller.telegram_id},
+            detail={"what": what, "telegram_id": caller.telegram_id},
         )
+    return athlete_id, caller.person_id
+
+
+@_stops_update
+async def progress_command(update: Update, context: Context) -> None:
+    """/progress [athlete]: the progress chart, for the athlete, a linked clinician or an admin."""
+    assert update.effective_chat is not None
+    target = await _authorised_athlete(update, context, "/progress", "view", "progress_chart")
+    if target is None:
+        return
+    services = get_services(context)
     _background(
         context,
         update,
-        _deliver_chart(context.bot, update.effective_chat.id, services.engine, athlete_id, now),
+        _deliver_chart(
+            context.bot, update.effective_chat.id, services.engine, target[0], services.clock.now()
+        ),
     )
 
 
 @_stops_update
 async def report_command(update: Update, context: Context) -> None:
     """/report <athlete>: the PDF report, for a linked clinician, an admin or the athlete."""
-    from bot.handlers.clinician import caller_context
-
     assert update.effective_message is not None and update.effective_chat is not None
+    target = await _authorised_athlete(update, context, "/report", "export", "report_pdf")
+    if target is None:
+        return
+    athlete_id, viewer_id = target
     services = get_services(context)
-    now = services.clock.now()
-    with session_scope(services.engine) as session:
-        caller, person = caller_context(session, update, services)
-        if _is_redelivery(session, update, person, now):
-            return
-        if person is None and not caller.is_admin and not context.args:
-            await update.effective_message.reply_text(texts.NOT_ONBOARDED)
-            return
-        athlete_id = await _target(update, context, session, caller, person, "/report")
-        if athlete_id is None:
-            return
-        repo.audit(
-            session,
-            actor_id=caller.person_id,
-            action="export",
-            now=now,
-            athlete_id=athlete_id,
-            detail={"what": "report_pdf", "telegram_id": caller.telegram_id},
-        )
     await update.effective_message.reply_text("Preparing the report…")
     _background(
         context,
@@ -383,8 +382,8 @@ async def report_command(update: Update, context: Context) -> None:
             update.effective_chat.id,
             services.engine,
             athlete_id,
-            now,
-            caller.person_id,
+            services.clock.now(),
+            viewer_id,
         ),
     )
 
