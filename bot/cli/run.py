@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
+from bot.app import add_startup_hook
 from bot.runtime import (
     Runtime,
     StartupError,
     build_runtime,
     configure_logging,
     database_health,
+    freeze_startup_heap,
     scheduler_health,
 )
 from bot.settings import Settings, SettingsError, load_settings
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     except StartupError as err:
         print(f"sprintback run: {err}", file=sys.stderr)
         return 2
+    add_startup_hook(runtime.application, freeze_startup_heap)  # last: after the other hooks
     if settings.webhook_url:
         asyncio.run(_serve_webhook(runtime, settings))
     else:
