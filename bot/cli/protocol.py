@@ -26,7 +26,12 @@ def register(subparsers: Any) -> None:
         "--vmax", type=float, help="athlete's baseline Vmax in m/s: shows target split times"
     )
     show.set_defaults(func=run_show)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    def usage(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=usage)
 
 
 def run_validate(args: argparse.Namespace) -> int:
