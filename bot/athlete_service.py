@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, literal_column, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
-from telegram import InlineKeyboardMarkup
 
 from bot import texts
 from bot.athlete_engine import (
+    AlertNotifier,
     EngineRun,
     apply_outcome,
     known_programme,
@@ -34,7 +34,7 @@ from bot.athlete_engine import (
     start_programme_for,
     status_today,
 )
-from bot.keyboards import Press, question_keyboard
+from bot.keyboards import Keyboard, Press, question_keyboard
 from bot.questionnaires import QUESTIONNAIRES
 from bot.questionnaires.answers import Accepted, parse_typed
 from bot.questionnaires.model import Question, QuestionContext
@@ -93,7 +93,7 @@ class Out:
     """One message to send: text, optional buttons, optional file."""
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
     document: tuple[str, bytes] | None = None
 
 
@@ -113,9 +113,6 @@ class Result:
     queued: bool = False
     deleted: bool = False
     keyboard_only: bool = False  # edit just the buttons of the pressed message
-
-
-AlertNotifier = Callable[[Session, int, dt.datetime], int]
 
 
 @dataclass
@@ -144,14 +141,36 @@ def local_today(person: Person, now: dt.datetime) -> dt.date:
 
 # The statements of the per-answer hot path are built once: building a select costs as
 # much as running it on SQLite, and SQLAlchemy caches their compiled form by structure.
-_PERSON_BY_TELEGRAM_ID = select(Person).where(
-    Person.telegram_user_id == bindparam("telegram_user_id")
-)
 # SQL constants, not bound values: an IN list of bound values is expanded on every call.
+_LIVE: list[Any] = [literal_column("'active'"), literal_column("'paused'")]
 _LIVE_PROGRAMME = and_(
     col(Programme.athlete_id) == col(QuestionnaireProgress.athlete_id),
-    col(Programme.status).in_([literal_column("'active'"), literal_column("'paused'")]),
+    col(Programme.status).in_(_LIVE),
 )
+# The person with their open questionnaire, current programme and injury: the one query
+# that starts every athlete update.
+_PERSON_WITH_OPEN = (
+    select(Person, QuestionnaireProgress, Programme, InjuryRecord.injury)
+    .select_from(Person)
+    .join(
+        QuestionnaireProgress,
+        and_(
+            col(QuestionnaireProgress.athlete_id) == col(Person.id),
+            col(QuestionnaireProgress.status) == literal_column("'open'"),
+        ),
+        isouter=True,
+    )
+    .join(
+        Programme,
+        and_(col(Programme.athlete_id) == col(Person.id), col(Programme.status).in_(_LIVE)),
+        isouter=True,
+    )
+    .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
+    .where(Person.telegram_user_id == bindparam("telegram_user_id"))
+    .order_by(col(QuestionnaireProgress.updated_at).desc(), col(Programme.id).desc())
+    .limit(1)
+)
+_OPEN_MEMO = "athlete_service.open_questionnaire"
 # The open questionnaire with the current programme and injury: one query per update.
 _OPEN_WITH_PROGRAMME = (
     select(QuestionnaireProgress, Programme, InjuryRecord.injury)
@@ -178,10 +197,38 @@ _SAVE_PROGRESS = (
 
 
 def find_athlete(session: Session, telegram_user_id: int) -> Person | None:
-    """Return the person for a Telegram user, or None if they never started the bot."""
-    return session.exec(
-        _PERSON_BY_TELEGRAM_ID, params={"telegram_user_id": telegram_user_id}
-    ).first()
+    """Return the person for a Telegram user, or None if they never started the bot.
+
+    The same query reads their open questionnaire and current programme, kept for this
+    transaction so that answering needs no second lookup (see ``open_progress``).
+    """
+    row = session.exec(_PERSON_WITH_OPEN, params={"telegram_user_id": telegram_user_id}).first()
+    if row is None:
+        return None
+    person, progress, programme, injury = row
+    athlete_id = _id(person)
+    if programme is not None:
+        remember_programme(session, athlete_id, programme, injury)
+    session.info[(_OPEN_MEMO, athlete_id)] = _OpenLookup(progress)
+    return person
+
+
+@dataclass(frozen=True)
+class _OpenLookup:
+    """What ``find_athlete`` read about the open questionnaire (None: none was open)."""
+
+    progress: QuestionnaireProgress | None
+
+
+def _prefetched_open(session: Session, athlete_id: int) -> _OpenLookup | None:
+    """Return (once) what ``find_athlete`` read about the open questionnaire, or None when
+    it is not usable: not read in this transaction, or closed since."""
+    lookup = session.info.pop((_OPEN_MEMO, athlete_id), None)
+    if not isinstance(lookup, _OpenLookup):
+        return None
+    if lookup.progress is not None and lookup.progress.status != "open":
+        return None
+    return lookup
 
 
 def is_onboarded(session: Session, person: Person) -> bool:
@@ -251,7 +298,7 @@ def _programme_and_injury(session: Session, athlete_id: int) -> tuple[Programme 
 
 def has_clinician(session: Session, person: Person) -> bool:
     """Whether a clinician is linked to the athlete."""
-    return bool(repo.clinicians_of(session, athlete_id=_id(person)))
+    return repo.has_linked_clinician(session, athlete_id=_id(person))
 
 
 def _save(
@@ -368,17 +415,23 @@ def open_progress(
     """Return the athlete's open questionnaire; day-bound ones from an earlier day expire."""
     today = local_today(person, now)
     athlete_id = _id(person)
+    prefetched = _prefetched_open(session, athlete_id)
     while True:
-        row = session.exec(_OPEN_WITH_PROGRAMME, params={"athlete_id": athlete_id}).first()
-        if row is None:
-            return None
-        progress, programme, injury = row
+        if prefetched is not None:
+            progress, prefetched = prefetched.progress, None
+            if progress is None:
+                return None
+        else:
+            row = session.exec(_OPEN_WITH_PROGRAMME, params={"athlete_id": athlete_id}).first()
+            if row is None:
+                return None
+            progress, programme, injury = row
+            if programme is not None:  # spares context_for a second query
+                remember_programme(session, athlete_id, programme, injury)
         if expired(progress, today):
             assert progress.id is not None
             repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
             continue
-        if programme is not None:  # spares context_for a second query
-            remember_programme(session, athlete_id, programme, injury)
         return _locked(session, progress)
 
 
@@ -437,6 +490,7 @@ def begin(
     A check-in or session report cancelled earlier that day resumes with the answers kept.
     """
     today = day or local_today(person, env.now)
+    session.info.pop((_OPEN_MEMO, _id(person)), None)  # a questionnaire opens: read afresh
     _close_others(session, person, kind, today, env)
     progress = repo.get_open_questionnaire(
         session, athlete_id=_id(person), kind=kind, local_date=today

@@ -13,9 +13,9 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
+from telegram import TelegramObject
 
 from bot import texts
 from bot.questionnaires.model import Option, Question
@@ -81,7 +81,7 @@ def question_keyboard(
     question: Question,
     options: Sequence[Option],
     ticked: Sequence[int] = (),
-) -> InlineKeyboardMarkup | None:
+) -> Keyboard | None:
     """Return the buttons for one step (None when the step is answered only by typing)."""
     if not options:
         return None
@@ -116,8 +116,30 @@ def _layout(kind: str, none_label: str, labels: tuple[str, ...], ticked: tuple[i
     return tuple(tuple(row) for row in rows if row)
 
 
-# A keyboard depends only on these hashable parts, and PTB objects are immutable, so a
-# step's buttons are built once and shared by every later message showing that step.
+@dataclass(frozen=True)
+class Button:
+    """One inline button of a questionnaire step."""
+
+    text: str
+    callback_data: str
+
+
+@dataclass(frozen=True)
+class Keyboard:
+    """A questionnaire step's inline keyboard: its rows of buttons and the ``reply_markup``
+    JSON the Bot API takes (plain data: building PTB objects for every answer costs more
+    than storing the answer)."""
+
+    inline_keyboard: tuple[tuple[Button, ...], ...]
+    json: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``reply_markup`` object, as ``InlineKeyboardMarkup.to_dict`` would."""
+        return _markup_dict(self.inline_keyboard)
+
+
+# A keyboard depends only on these hashable parts and is immutable, so a step's buttons are
+# built once and shared by every later message showing that step.
 @functools.lru_cache(maxsize=4096)
 def _keyboard(
     progress_id: int,
@@ -126,43 +148,24 @@ def _keyboard(
     none_label: str,
     labels: tuple[str, ...],
     ticked: tuple[int, ...],
-) -> InlineKeyboardMarkup:
-    rows = [
-        [(text, pack(progress_id, step, payload)) for text, payload in row]
+) -> Keyboard:
+    rows = tuple(
+        tuple(Button(text, pack(progress_id, step, payload)) for text, payload in row)
         for row in _layout(kind, none_label, labels, ticked)
-    ]
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
     )
-    # The JSON of plain dicts, as markup.to_dict() would give, at a fraction of its cost.
-    _remember_json(
-        markup,
-        json.dumps(
-            {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row] for row in rows]}
-        ),
-    )
-    return markup
+    return Keyboard(rows, json.dumps(_markup_dict(rows)))
 
 
-_JSON_CACHE_SIZE = 4096
-# id(markup) -> (markup, its JSON); the markup is kept to tell a reused id from the same object.
-_JSON: dict[int, tuple[TelegramObject, str]] = {}
+def _markup_dict(rows: Sequence[Sequence[Button]]) -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": b.text, "callback_data": b.callback_data} for b in row] for row in rows
+        ]
+    }
 
 
-def markup_json(markup: TelegramObject) -> str:
-    """Return ``markup`` as the JSON the Bot API takes for ``reply_markup``.
-
-    The shared keyboards of ``question_keyboard`` are serialised once, not on every send.
-    """
-    cached = _JSON.get(id(markup))
-    if cached is not None and cached[0] is markup:
-        return cached[1]
-    text = json.dumps(markup.to_dict())
-    _remember_json(markup, text)
-    return text
-
-
-def _remember_json(markup: TelegramObject, text: str) -> None:
-    if len(_JSON) >= _JSON_CACHE_SIZE:
-        _JSON.clear()
-    _JSON[id(markup)] = (markup, text)
+def markup_json(markup: Keyboard | TelegramObject) -> str:
+    """Return ``markup`` as the JSON the Bot API takes for ``reply_markup``."""
+    if isinstance(markup, Keyboard):
+        return markup.json
+    return json.dumps(markup.to_dict())
