@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from typing import Protocol as TypingProtocol
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Select, bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from bot.delivery.sender import PROGRESS_CHART_KIND
 from bot.protocol_admin import active_version, parsed_version
@@ -42,13 +44,50 @@ _PROGRAMME_MEMO = "athlete_engine.programme"
 
 @dataclass
 class EngineRun:
-    """Today's outcome, the programme and protocol it came from, and days folded on the way."""
+    """Today's outcome, the programme and protocol it came from, and days folded on the way.
+
+    ``state_after`` and ``injury`` (set by ``run_today``) give the stage status after today
+    without reading the history again.
+    """
 
     outcome: DayOutcome
     programme: Programme
     protocol: Protocol
     state_before: ProgrammeState
     folded: list[DayOutcome] = field(default_factory=list)
+    state_after: ProgrammeState | None = None
+    injury: Injury | None = None
+
+    def status_after(self) -> StageStatus | None:
+        """Return where the athlete stands after today's decision (what a clinician's card
+        shows: criteria left, a sign-off waiting, a red-flag stop), or None if unknown."""
+        if self.state_after is None or self.injury is None:
+            return None
+        return stage_status(
+            self.protocol, self.injury, None, self.state_after, (), on=self.outcome.date
+        )
+
+
+class AlertNotifier(TypingProtocol):
+    """Queues the clinician messages for an athlete's new alerts in the caller's transaction
+    and returns the rows written. ``status`` is the athlete's stage status when the caller
+    has just computed it (the engine run), so the notifier need not replay the history."""
+
+    def __call__(
+        self,
+        session: Session,
+        athlete_id: int,
+        now: dt.datetime,
+        status: StageStatus | None = None,
+        /,
+    ) -> int: ...
+
+
+def notify_nobody(
+    session: Session, athlete_id: int, now: dt.datetime, status: StageStatus | None = None
+) -> int:
+    """The notifier for flows that raise no alerts (scheduled prompts, benchmarks)."""
+    return 0
 
 
 def _parse(name: str, version: int, text: str) -> Protocol:
@@ -210,8 +249,8 @@ def run_today(session: Session, person: Person, today: dt.date, now: dt.datetime
     state, window, folded, programme, protocol, injury, baseline = state_at_start_of(
         session, person.id, today, now
     )
-    outcome, _ = decide(protocol, injury, baseline, state, window[-1], window[:-1], programme)
-    return EngineRun(outcome, programme, protocol, state, folded)
+    outcome, after = decide(protocol, injury, baseline, state, window[-1], window[:-1], programme)
+    return EngineRun(outcome, programme, protocol, state, folded, after, injury)
 
 
 def decide(
@@ -258,9 +297,6 @@ def plan_preview(session: Session, person: Person) -> str:
     programme, protocol, _ = _require(session, person.id)
     baseline = repo.latest_baseline(session, athlete_id=person.id)
     return prescribe(protocol, programme.current_stage, baseline, None).text()
-
-
-AlertNotifier = Callable[[Session, int, dt.datetime], int]
 
 
 def apply_outcome(
@@ -316,7 +352,7 @@ def apply_outcome(
                 session, athlete_id=athlete_id, alert=alert, now=now, local_date=outcome.date
             )
             raised += 1
-    return bool(raised and notify(session, athlete_id, now))
+    return bool(raised and notify(session, athlete_id, now, run.status_after()))
 
 
 def _record(
@@ -338,30 +374,26 @@ def _record(
     )
 
 
+def _first_id_where(table: Any, *columns: str) -> Select[Any]:
+    """A prepared SELECT of one row id of ``table`` matching bound values of ``columns``."""
+    conditions = (table.c[name] == bindparam(name) for name in columns)
+    return sa_select(table.c.id).where(*conditions).limit(1)
+
+
+_DECISION_TABLE: Any = Decision.__table__  # type: ignore[attr-defined]
+_ALERT_TABLE: Any = AlertRecord.__table__  # type: ignore[attr-defined]
+_DECISION_EXISTS = _first_id_where(_DECISION_TABLE, "athlete_id", "local_date", "kind")
+_ALERT_EXISTS = _first_id_where(_ALERT_TABLE, "athlete_id", "local_date", "rule")
+
+
 def _has_decision(session: Session, athlete_id: int, day: dt.date, kind: str) -> bool:
-    return (
-        session.exec(
-            select(Decision.id).where(
-                Decision.athlete_id == athlete_id,
-                Decision.local_date == day,
-                Decision.kind == kind,
-            )
-        ).first()
-        is not None
-    )
+    params = {"athlete_id": athlete_id, "local_date": day, "kind": kind}
+    return session.execute(_DECISION_EXISTS, params).first() is not None
 
 
 def _alert_exists(session: Session, athlete_id: int, day: dt.date, rule: str) -> bool:
-    return (
-        session.exec(
-            select(AlertRecord.id).where(
-                AlertRecord.athlete_id == athlete_id,
-                col(AlertRecord.local_date) == day,
-                AlertRecord.rule == rule,
-            )
-        ).first()
-        is not None
-    )
+    params = {"athlete_id": athlete_id, "local_date": day, "rule": rule}
+    return session.execute(_ALERT_EXISTS, params).first() is not None
 
 
 def baseline_of(session: Session, athlete_id: int) -> Metrics | None:

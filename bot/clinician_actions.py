@@ -443,9 +443,19 @@ def review_state(
     status = athlete_stage_status(session, programme, protocol, today)
     if status is None:
         return ReviewState(gate_pending(session, programme, protocol), False, None)
+    return review_state_from_status(
+        session, programme.athlete_id, programme.current_stage, status, today
+    )
+
+
+def review_state_from_status(
+    session: Session, athlete_id: int, stage: str, status: StageStatus, today: dt.date
+) -> ReviewState:
+    """Return what waits for a clinician on the athlete in ``stage``, given their stage status
+    as of ``today`` (a red-flag stop waits unless a review already lets them run again)."""
     ahead = None
     if status.suspended:
-        ahead = reviewed_from(session, programme.athlete_id, programme.current_stage, today)
+        ahead = reviewed_from(session, athlete_id, stage, today)
     return ReviewState(status.signoff_pending, status.suspended and ahead is None, status, ahead)
 
 

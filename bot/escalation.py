@@ -16,7 +16,7 @@ job, every minute) apply the policy to the store and queue the messages in the O
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,13 +24,16 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.athlete_engine import AlertNotifier
 from bot.callback_auth import CallbackSigner
 from bot.clinician_actions import (
     ALERT_KIND,
     ReviewState,
     chat_of,
     current_programme,
+    local_date,
     review_state,
+    review_state_from_status,
     zone_of,
 )
 from bot.handlers.reports import report_button
@@ -49,6 +52,7 @@ from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import get_person_by_telegram_id
 from engine.models import Severity
+from engine.status import StageStatus
 
 MERGE_WINDOW = dt.timedelta(minutes=5)
 RESEND_AFTER = dt.timedelta(minutes=30)
@@ -570,14 +574,22 @@ def _deliver_group(
     return pending
 
 
-def alert_notifier(
-    signer: CallbackSigner, admin_telegram_ids: Sequence[int]
-) -> Callable[[Session, int, dt.datetime], int]:
-    """Return ``notify(session, athlete_id, now) -> rows queued`` for the athlete flow: it queues
-    the clinician message(s) for the athlete's new alerts in the caller's transaction."""
+def alert_notifier(signer: CallbackSigner, admin_telegram_ids: Sequence[int]) -> AlertNotifier:
+    """Return the notifier of the athlete flow (``notify(session, athlete_id, now, status)``,
+    returning the rows queued): it queues the clinician message(s) for the athlete's new
+    alerts in the caller's transaction, reusing the stage status the engine run computed."""
 
-    def notify(session: Session, athlete_id: int, now: dt.datetime) -> int:
-        return len(notify_new_alerts(session, athlete_id, now, signer, admin_telegram_ids))
+    def notify(
+        session: Session, athlete_id: int, now: dt.datetime, status: StageStatus | None = None
+    ) -> int:
+        states: dict[int, ReviewState] = {}
+        athlete = session.get(Person, athlete_id)
+        if status is not None and athlete is not None:
+            today = local_date(athlete, now)
+            states[athlete_id] = review_state_from_status(
+                session, athlete_id, status.stage, status, today
+            )
+        return len(notify_new_alerts(session, athlete_id, now, signer, admin_telegram_ids, states))
 
     return notify
 

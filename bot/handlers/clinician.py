@@ -31,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot.access import REFUSAL_TEXT, AthleteAction, Caller, make_caller, may, may_act_on_athlete
+from bot.athlete_engine import AlertNotifier
 from bot.callback_auth import CallbackRejected, CallbackSigner, derive_secret
 from bot.clinician_actions import (
     ActionRefused,
@@ -110,7 +111,7 @@ def signer_for(services: Services, bot_token: str) -> CallbackSigner:
     return signer
 
 
-def alert_notifier_for(context: Context) -> Callable[[Session, int, dt.datetime], int]:
+def alert_notifier_for(context: Context) -> AlertNotifier:
     """Return the notifier the athlete flow passes as ``Env.notify``: it queues the linked
     clinicians' alert messages (signed buttons, merged within 5 minutes) in the same
     transaction as the decision."""

@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot import athlete_service as svc
 from bot import texts
+from bot.athlete_engine import notify_nobody
 from bot.athlete_service import Env, Out, Result
 from bot.delivery.sender import SEND_METHOD
 from bot.keyboards import CALLBACK_PATTERN, markup_json, unpack
@@ -69,7 +70,7 @@ def env_of(context: Context) -> Env:
 
 def env_of_prompt(ctx: Any) -> Env:
     """Return the Env of a scheduled prompt (prompts never raise alerts)."""
-    return Env(now=ctx.now, notify=lambda session, athlete_id, now: 0)
+    return Env(now=ctx.now, notify=notify_nobody)
 
 
 def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:

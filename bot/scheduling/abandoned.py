@@ -26,8 +26,8 @@ from sqlmodel import Session, col, select
 
 # ``_complete`` is the private completion step that /cancel uses on answers that call for
 # review; athlete_service is owned by another helper, so it is imported rather than renamed.
+from bot.athlete_engine import AlertNotifier
 from bot.athlete_service import (
-    AlertNotifier,
     Env,
     Out,
     _complete,
@@ -39,6 +39,7 @@ from bot.store.db import session_scope
 from bot.store.models import Person, QuestionnaireProgress
 from bot.store.repo.audit import audit
 from bot.store.repo.messaging import enqueue_message
+from engine.status import StageStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -153,8 +154,10 @@ def _evaluate_one(
             return None
         counted: list[int] = []
 
-        def counting_notify(s: Session, athlete_id: int, at: dt.datetime) -> int:
-            rows = notify(s, athlete_id, at)
+        def counting_notify(
+            s: Session, athlete_id: int, at: dt.datetime, status: StageStatus | None = None
+        ) -> int:
+            rows = notify(s, athlete_id, at, status)
             counted.append(rows)
             return rows
 

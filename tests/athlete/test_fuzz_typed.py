@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import athlete_service as svc
+from bot.athlete_engine import notify_nobody
 from bot.athlete_service import Env
 from bot.questionnaires import QUESTIONNAIRES
 from bot.questionnaires.model import Question
@@ -24,7 +25,7 @@ from bot.store.models import Person
 from engine.models import Checks, Metrics, MorningCheckIn, SessionReport
 
 NOW = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
-ENV = Env(now=NOW, notify=lambda session, athlete_id, now: 0)
+ENV = Env(now=NOW, notify=notify_nobody)
 REPLIES: dict[str, Any] = {
     "consent_store": True,
     "consent_share": True,

@@ -64,6 +64,9 @@ async def test_whole_product_with_several_users(
     alert = lee.last_bot_message
     assert "red_flags=pop" in (alert.text or "") and "Red flag (a pop" in (alert.text or "")
     assert "Anna" in (alert.text or "") and "stage H2" in (alert.text or ""), alert.text
+    # The card raised by the check-in itself already knows the red-flag stop it caused.
+    assert "Running is stopped until a clinician has reviewed" in (alert.text or ""), alert.text
+    assert "🩺 Reviewed: may run again" in alert.button_labels
     await lee.press("↩️ Step back")
     await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
     await w.deliver()

@@ -9,6 +9,7 @@ is kept in the audit log, so nothing the athlete said is lost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
     BindParameter,
     Date,
+    Select,
     String,
     Text,
     bindparam,
@@ -40,9 +42,10 @@ from bot.store.models import (
 from bot.store.repo._common import (
     NotFoundError,
     StoreError,
-    dialect_insert,
+    insert_for,
     null_padding,
     require_aware,
+    update_loaded,
 )
 from bot.store.repo.audit import audit
 from bot.store.types import JSONType, UTCDateTime
@@ -54,6 +57,36 @@ _MODELS: dict[str, type[BaseModel]] = {
     "session": SessionReport,
     "checks": Checks,
 }
+
+
+_ANSWER_COLUMNS = ("answers", "answered_at", "utc_offset_minutes", "updated_at")
+
+
+@functools.cache
+def _previous_answer(table: AnswerTable) -> Select[Any]:
+    """The stored answers of one athlete and date, locked until the transaction ends."""
+    columns = table.__table__.c  # type: ignore[union-attr]
+    return (
+        sa_select(columns.answers, columns.answered_at)
+        .where(
+            columns.athlete_id == bindparam("athlete_id"),
+            columns.local_date == bindparam("local_date"),
+        )
+        .with_for_update()
+    )
+
+
+@functools.cache
+def _upsert_answer_statement(dialect: str, table: AnswerTable) -> Any:
+    """Insert-or-replace one athlete's answers of a date, returning the stored row (prepared
+    once per database kind and table)."""
+    insert = insert_for(dialect, table)
+    names = ("athlete_id", "local_date", *_ANSWER_COLUMNS)
+    statement = insert.values({name: bindparam(name) for name in names})
+    return statement.on_conflict_do_update(
+        index_elements=["athlete_id", "local_date"],
+        set_={name: statement.excluded[name] for name in _ANSWER_COLUMNS},
+    ).returning(table)
 
 
 def _upsert_answer(
@@ -71,25 +104,17 @@ def _upsert_answer(
     if not -16 * 60 <= utc_offset_minutes <= 16 * 60:
         raise StoreError(f"utc_offset_minutes must be within ±960, got {utc_offset_minutes}")
     payload = answers.model_dump(mode="json", exclude_none=True)
-    previous = session.exec(
-        select(table.answers, table.answered_at)
-        .where(table.athlete_id == athlete_id, table.local_date == local_date)
-        .with_for_update()
-    ).first()
+    key = {"athlete_id": athlete_id, "local_date": local_date}
+    previous = session.execute(_previous_answer(table), key).first()
     values = {
-        "athlete_id": athlete_id,
-        "local_date": local_date,
+        **key,
         "answers": payload,
         "answered_at": answered_at,
         "utc_offset_minutes": utc_offset_minutes,
         "updated_at": answered_at,
     }
-    stmt = dialect_insert(session, table).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["athlete_id", "local_date"],
-        set_={k: v for k, v in values.items() if k not in ("athlete_id", "local_date")},
-    ).returning(table)
-    row = session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    stmt = _upsert_answer_statement(session.get_bind().dialect.name, table)
+    row = session.scalars(stmt, values, execution_options={"populate_existing": True}).one()
     if previous is not None and previous[0] != payload:
         audit(
             session,
@@ -326,10 +351,7 @@ def finish_questionnaire(
     progress = session.get(QuestionnaireProgress, progress_id)
     if progress is None:
         raise NotFoundError(f"no questionnaire with id {progress_id}")
-    progress.status = status
-    progress.updated_at = require_aware("now", now)
-    session.add(progress)
-    session.flush()
+    update_loaded(session, progress, status=status, updated_at=require_aware("now", now))
     return progress
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import secrets
 from typing import Literal
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.store.models import Invite, Link, Person
@@ -146,6 +147,19 @@ def clinicians_of(session: Session, *, athlete_id: int) -> list[Person]:
             .order_by(col(Person.id))
         )
     )
+
+
+_LINK_TABLE = Link.__table__  # type: ignore[attr-defined]
+_ANY_CLINICIAN = (
+    sa_select(_LINK_TABLE.c.clinician_id)
+    .where(_LINK_TABLE.c.athlete_id == bindparam("athlete_id"))
+    .limit(1)
+)
+
+
+def has_linked_clinician(session: Session, *, athlete_id: int) -> bool:
+    """Tell whether any clinician is linked to the athlete."""
+    return session.execute(_ANY_CLINICIAN, {"athlete_id": athlete_id}).first() is not None
 
 
 def athletes_of(session: Session, *, clinician_id: int) -> list[Person]:

@@ -72,10 +72,12 @@ def enqueue_message(
         dialect_insert(session, Outbox)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Outbox)
     )
-    session.exec(stmt)
-    existing = session.exec(select(Outbox).where(Outbox.dedupe_key == dedupe_key)).one()
-    return existing
+    inserted: Outbox | None = session.scalars(stmt).first()
+    if inserted is not None:
+        return inserted
+    return session.exec(select(Outbox).where(Outbox.dedupe_key == dedupe_key)).one()
 
 
 def claim_outbox(

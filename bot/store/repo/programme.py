@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
@@ -21,7 +22,13 @@ from bot.store.models import (
     Programme,
     StageChange,
 )
-from bot.store.repo._common import NotFoundError, StoreError, require_aware
+from bot.store.repo._common import (
+    NotFoundError,
+    StoreError,
+    insert_row,
+    require_aware,
+    update_loaded,
+)
 from bot.store.repo.people import require_person
 from engine.models import Injury, Metrics, Reason
 
@@ -41,18 +48,20 @@ def add_injury(
     return row
 
 
+_INJURY_TABLE = InjuryRecord.__table__  # type: ignore[attr-defined]
+_INJURY_FIELDS = ("injury", "muscle", "side", "grade", "injury_date", "mechanism")
+_LATEST_INJURY = (
+    sa_select(*(_INJURY_TABLE.c[name] for name in _INJURY_FIELDS))
+    .where(_INJURY_TABLE.c.athlete_id == bindparam("athlete_id"))
+    .order_by(_INJURY_TABLE.c.created_at.desc(), _INJURY_TABLE.c.id.desc())
+    .limit(1)
+)
+
+
 def latest_injury(session: Session, *, athlete_id: int) -> Injury | None:
     """Return the athlete's most recently entered injury, or None."""
-    row = session.exec(
-        select(InjuryRecord)
-        .where(InjuryRecord.athlete_id == athlete_id)
-        .order_by(col(InjuryRecord.created_at).desc(), col(InjuryRecord.id).desc())
-    ).first()
-    if row is None:
-        return None
-    return Injury.model_validate(
-        row.model_dump(include={"injury", "muscle", "side", "grade", "injury_date", "mechanism"})
-    )
+    row = session.execute(_LATEST_INJURY, {"athlete_id": athlete_id}).first()
+    return None if row is None else Injury.model_validate(row._asdict())
 
 
 def set_baseline(
@@ -69,14 +78,19 @@ def set_baseline(
     return row
 
 
+_BASELINE_TABLE = Baseline.__table__  # type: ignore[attr-defined]
+_LATEST_BASELINE = (
+    sa_select(_BASELINE_TABLE.c.metrics)
+    .where(_BASELINE_TABLE.c.athlete_id == bindparam("athlete_id"))
+    .order_by(_BASELINE_TABLE.c.recorded_at.desc(), _BASELINE_TABLE.c.id.desc())
+    .limit(1)
+)
+
+
 def latest_baseline(session: Session, *, athlete_id: int) -> Metrics | None:
     """Return the athlete's newest baseline metrics, or None."""
-    row = session.exec(
-        select(Baseline)
-        .where(Baseline.athlete_id == athlete_id)
-        .order_by(col(Baseline.recorded_at).desc(), col(Baseline.id).desc())
-    ).first()
-    return None if row is None else Metrics.model_validate(row.metrics)
+    metrics = session.execute(_LATEST_BASELINE, {"athlete_id": athlete_id}).scalar()
+    return None if metrics is None else Metrics.model_validate(metrics)
 
 
 def start_programme(
@@ -146,10 +160,7 @@ def save_programme_state(
 ) -> Programme:
     """Replace the engine's state snapshot of a programme."""
     programme = require_programme(session, programme_id=programme_id)
-    programme.state_json = state_json
-    programme.updated_at = require_aware("now", now)
-    session.add(programme)
-    session.flush()
+    update_loaded(session, programme, state_json=state_json, updated_at=require_aware("now", now))
     return programme
 
 
@@ -251,8 +262,7 @@ def record_decision(
         protocol_version=protocol_version,
         created_at=require_aware("now", now),
     )
-    session.add(row)
-    session.flush()
+    insert_row(session, row)
     return row
 
 
