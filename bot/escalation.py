@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func
+from sqlalchemy import Select, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.athlete_engine import AlertNotifier
@@ -293,20 +294,28 @@ def alert_state(row: AlertRecord) -> AlertState:
     )
 
 
+def _answers_of_day(table: Any) -> Select[Any]:
+    return sa_select(table.c.answers).where(
+        table.c.athlete_id == bindparam("athlete_id"), table.c.local_date == bindparam("day")
+    )
+
+
+_ANSWERS_OF_DAY = (
+    ("Morning", _answers_of_day(MorningCheckinRecord.__table__)),  # type: ignore[attr-defined]
+    ("Session", _answers_of_day(SessionReportRecord.__table__)),  # type: ignore[attr-defined]
+)
+
+
 def _answers_of(session: Session, athlete_id: int, day: dt.date | None) -> tuple[str, ...]:
     if day is None:
         return ()
     lines: list[str] = []
-    for label, table in (("Morning", MorningCheckinRecord), ("Session", SessionReportRecord)):
-        row = session.exec(
-            select(table).where(table.athlete_id == athlete_id, table.local_date == day)
-        ).first()
-        if row is None:
+    for label, statement in _ANSWERS_OF_DAY:
+        answers = session.execute(statement, {"athlete_id": athlete_id, "day": day}).scalar()
+        if answers is None:
             continue
         shown = {
-            k: v
-            for k, v in row.answers.items()
-            if v not in (None, [], {}) and not isinstance(v, dict)
+            k: v for k, v in answers.items() if v not in (None, [], {}) and not isinstance(v, dict)
         }
         if shown:
             lines.append(f"{label}: " + ", ".join(f"{k}={_plain(v)}" for k, v in shown.items()))
@@ -464,32 +473,29 @@ def _send_card(
     return rows
 
 
-def _last_alert_message(session: Session, athlete_id: int) -> Outbox | None:
-    return session.exec(
-        select(Outbox)
-        .where(Outbox.athlete_id == athlete_id, Outbox.kind == ALERT_KIND)
-        .order_by(col(Outbox.created_at).desc(), col(Outbox.id).desc())
-    ).first()
+_OUTBOX_TABLE: Any = Outbox.__table__  # type: ignore[attr-defined]
+_ALERT_MESSAGES = sa_select(_OUTBOX_TABLE.c.created_at, _OUTBOX_TABLE.c.dedupe_key).where(
+    _OUTBOX_TABLE.c.athlete_id == bindparam("athlete_id"),
+    _OUTBOX_TABLE.c.kind == bindparam("kind"),
+)
 
 
-def _last_covered_alert_id(session: Session, athlete_id: int) -> int:
-    """Return the highest alert id an alert message of the athlete covered (0: none).
+def _alert_messages_so_far(session: Session, athlete_id: int) -> tuple[dt.datetime | None, int]:
+    """Return when the athlete's latest alert message was queued (None: never) and the
+    highest alert id any of them covered (0: none).
 
     Alert ids grow with time and every alert message's dedupe key ends with the last alert
     id of its card (kept current when a waiting message is rewritten)."""
-    keys = session.exec(
-        select(Outbox.dedupe_key).where(
-            Outbox.athlete_id == athlete_id,
-            Outbox.kind == ALERT_KIND,
-            col(Outbox.dedupe_key).is_not(None),
-        )
-    ).all()
+    latest: dt.datetime | None = None
     covered = 0
-    for key in keys:
+    params = {"athlete_id": athlete_id, "kind": ALERT_KIND}
+    for created_at, key in session.execute(_ALERT_MESSAGES, params):
+        if latest is None or created_at > latest:
+            latest = created_at
         parts = (key or "").split(":")
         if len(parts) == 5 and parts[0] == "alert" and parts[3].isdigit():
             covered = max(covered, int(parts[3]))
-    return covered
+    return latest, covered
 
 
 def notify_new_alerts(
@@ -510,16 +516,15 @@ def notify_new_alerts(
     athlete = session.get(Person, athlete_id)
     if athlete is None:
         return []
-    last = _last_alert_message(session, athlete_id)
-    covered_up_to = _last_covered_alert_id(session, athlete_id)
+    last_sent, covered_up_to = _alert_messages_so_far(session, athlete_id)
     unacknowledged = store_open_alerts(session, athlete_id=athlete_id)
     # An alert raised at the very instant of the last message is new unless that message
     # (or an earlier one) named it: the timestamps alone cannot tell.
     fresh = {
         r.id
         for r in unacknowledged
-        if last is None
-        or r.created_at > last.created_at
+        if last_sent is None
+        or r.created_at > last_sent
         or (r.id is not None and r.id > covered_up_to)
     }
     if not fresh:

@@ -87,5 +87,11 @@ def insert_row(session: Session, row: SQLModel) -> None:
     table: Table = row.__table__  # type: ignore[attr-defined]
     values = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}
     row.id = session.execute(_insert_returning_id(table), values).scalar_one()
+    attach_inserted(session, row)
+
+
+def attach_inserted(session: Session, row: SQLModel) -> None:
+    """Make ``row``, whose values (id included) were just inserted by a Core statement, the
+    session's persistent object for that row, without reading it back."""
     make_transient_to_detached(row)
     session.add(row)

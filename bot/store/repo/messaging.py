@@ -13,6 +13,7 @@ subquery more than once and claim more than ``n`` rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Literal
 
 from sqlalchemy import Integer, bindparam, delete, literal_column, update
@@ -20,7 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
-from bot.store.repo._common import NotFoundError, StoreError, dialect_insert, require_aware
+from bot.store.repo._common import (
+    NotFoundError,
+    StoreError,
+    attach_inserted,
+    dialect_insert,
+    insert_for,
+    require_aware,
+)
 from bot.store.types import UTCDateTime
 
 DEFAULT_LEASE = dt.timedelta(minutes=5)
@@ -68,16 +76,26 @@ def enqueue_message(
         session.add(row)
         session.flush()
         return row
-    stmt = (
-        dialect_insert(session, Outbox)
-        .values(**values)
+    statement = _insert_unless_deduped(session.get_bind().dialect.name, tuple(values))
+    new_id = session.execute(statement, values).scalar()
+    if new_id is None:  # already queued under this key
+        return session.exec(select(Outbox).where(Outbox.dedupe_key == dedupe_key)).one()
+    row = Outbox(id=new_id, **values)
+    attach_inserted(session, row)
+    return row
+
+
+@functools.cache
+def _insert_unless_deduped(dialect: str, columns: tuple[str, ...]) -> Any:
+    """INSERT an outbox row of ``columns`` unless one with its dedupe key exists; returns the
+    new id (none when it existed). Prepared once per database kind."""
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    return (
+        insert_for(dialect, table)
+        .values({name: bindparam(name) for name in columns})
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Outbox)
+        .returning(table.c.id)
     )
-    inserted: Outbox | None = session.scalars(stmt).first()
-    if inserted is not None:
-        return inserted
-    return session.exec(select(Outbox).where(Outbox.dedupe_key == dedupe_key)).one()
 
 
 def claim_outbox(
