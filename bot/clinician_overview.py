@@ -206,6 +206,7 @@ def athlete_summaries(
                 open_alert_severities=alerts.get(athlete.id, ()),
                 gate_pending=current is not None and current.id in pending,
                 paused=athlete.paused or (current is not None and current.status == "paused"),
+                unreachable=athlete.unreachable,
             )
         )
     return summaries

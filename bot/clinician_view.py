@@ -3,7 +3,8 @@
 The traffic light:
 - 🔴 an open emergency or same-day alert, or today's verdict is ``stop``;
 - 🟠 an open alert of lower severity, a sign-off waiting, today's verdict ``rest``, the
-  programme paused, or no check-in for :data:`STALE_CHECKIN_DAYS` days or more;
+  programme paused, the athlete unreachable on Telegram (they blocked the bot: no prompts
+  reach them), or no check-in for :data:`STALE_CHECKIN_DAYS` days or more;
 - 🟢 otherwise.
 """
 
@@ -20,6 +21,7 @@ from bot.escalation import SEVERITY_RANK, most_severe
 Light = Literal["red", "amber", "green"]
 LIGHT_ICON: dict[str, str] = {"red": "🔴", "amber": "🟠", "green": "🟢"}
 STALE_CHECKIN_DAYS = 3
+UNREACHABLE_MARK = "📵 blocked the bot: no prompts reach them"
 
 
 class AthleteSummary(BaseModel):
@@ -37,6 +39,7 @@ class AthleteSummary(BaseModel):
     open_alert_severities: tuple[str, ...] = ()
     gate_pending: bool = False
     paused: bool = False
+    unreachable: bool = False
 
     @property
     def days_since_checkin(self) -> int | None:
@@ -53,7 +56,8 @@ def traffic_light(s: AthleteSummary) -> Light:
         return "red"
     days = s.days_since_checkin
     stale = days is None or days >= STALE_CHECKIN_DAYS
-    if worst is not None or s.gate_pending or s.verdict_today == "rest" or s.paused or stale:
+    waiting = s.gate_pending or s.verdict_today == "rest" or s.paused or s.unreachable
+    if worst is not None or waiting or stale:
         return "amber"
     return "green"
 
@@ -98,6 +102,8 @@ def overview_line(s: AthleteSummary) -> str:
         parts.append("sign-off waiting")
     if s.paused:
         parts.append("paused")
+    if s.unreachable:
+        parts.append(UNREACHABLE_MARK)
     return " · ".join(parts)
 
 

@@ -29,6 +29,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "invites",
     "athlete_commands",
     "reports",
+    "membership",
     "dispatch",
 )
 

@@ -34,6 +34,7 @@ from bot import athlete_service as svc
 from bot import texts
 from bot.athlete_engine import notify_nobody
 from bot.athlete_service import Env, Out, Result
+from bot.delivery.reachability import mark_reachable
 from bot.delivery.sender import SEND_METHOD
 from bot.keyboards import CALLBACK_PATTERN, markup_json, unpack
 from bot.services import get_services
@@ -97,7 +98,17 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
             env = env_of(context)
             if not repo.mark_update_processed(session, update_id=update.update_id, now=env.now):
                 raise ApplicationHandlerStop  # a redelivery handled since the guard looked
+            # They wrote to us, so they can be reached (the unblock update may have been lost).
+            noted = (
+                person is not None
+                and person.unreachable
+                and mark_reachable(session, person, env.now)
+            )
             result = flow(session, person, update, context, env)
+        if noted:
+            from bot.scheduling.jobs import kick_sender
+
+            kick_sender(context.application)
         if result is None:
             return
         if result.deleted:
