@@ -44,7 +44,6 @@ from bot.callback_auth import CallbackRejected, CallbackSigner
 from bot.digest_job import install_digest_job
 from bot.reports.chart import render_progress_png
 from bot.reports.from_store import ReportUnavailable, progress_data_for, report_data_for
-from bot.reports.report_pdf import render_report_pdf
 from bot.reports.runner import in_worker_thread
 from bot.services import SERVICES_KEY, get_services
 from bot.store import repo
@@ -102,6 +101,9 @@ def build_report_pdf(
         progress = progress_data_for(
             session, athlete_id=athlete_id, today=_local_today(athlete, now)
         )
+    # fpdf and matplotlib take about a second to import: loaded with the first report.
+    from bot.reports.report_pdf import render_report_pdf
+
     pdf = render_report_pdf(data, render_progress_png(progress))
     local = _local_today(athlete, now)
     return pdf, f"sprintback-report-{athlete_id}-{local.isoformat()}.pdf", data.athlete_name

@@ -21,14 +21,14 @@ import io
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict
 
 from bot.reports.data import DayPoint, ProgressData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 # Okabe & Ito (2008) colour-blind-safe palette; every series also differs in marker and dash.
 OKABE_ITO = {
@@ -631,6 +631,10 @@ def render_progress_png(data: ProgressData, *, small: bool = False) -> bytes:
 
 def render_spec_png(spec: ChartSpec) -> bytes:
     """Draw an already built ChartSpec as PNG bytes (deterministic for a given spec)."""
+    # matplotlib takes about a second to import: loaded with the first chart, not at start-up.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
     FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
     title = "\n".join([*textwrap.wrap(spec.title, TITLE_WIDTH), spec.subtitle])

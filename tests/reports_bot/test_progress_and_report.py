@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-import bot.handlers.reports as reports_handlers
+import bot.reports.report_pdf as report_pdf
 from bot import texts
 from bot.access import REFUSAL_TEXT
 from bot.handlers.clinician import signer_for
@@ -137,7 +137,7 @@ async def test_a_large_report_renders_while_other_users_are_answered(
         assert release.wait(20), "the test never released the report"
         return real_render(data, chart_png)
 
-    monkeypatch.setattr(reports_handlers, "render_report_pdf", held_render)
+    monkeypatch.setattr(report_pdf, "render_report_pdf", held_render)
     await lee.send(f"/report {anna_id}")
     [ack] = await lee.wait_reply()
     assert ack.text == "Preparing the report…"
