@@ -23,6 +23,7 @@ from bot.delivery.sender import PROGRESS_CHART_KIND
 from bot.protocol_admin import active_version, parsed_version
 from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
+from bot.store.repo.alerts import MISSED_CHECKINS_RULE
 from engine.models import DayRecord, Injury, Metrics, Reason
 from engine.plan import prescribe
 from engine.programme import (
@@ -38,8 +39,9 @@ from engine.status import StageStatus, stage_status
 _PROTOCOLS: dict[tuple[str, int], Protocol] = {}
 STARTED_RULE = "programme.started"
 STARTED_TEXT = "Programme started today; first check-in tomorrow."
-_MISSING_RULES = frozenset({"missing.checkin", "escalate.missed"})
 _PROGRAMME_MEMO = "athlete_engine.programme"
+ENGINE_MISSED_RULE = "escalate.missed"
+_MISSING_RULES = frozenset({"missing.checkin", ENGINE_MISSED_RULE})
 
 
 @dataclass
@@ -348,6 +350,8 @@ def apply_outcome(
         for alert in outcome.alerts:
             if _alert_exists(session, athlete_id, outcome.date, alert.rule):
                 continue
+            if alert.rule == ENGINE_MISSED_RULE and _absence_reported(session, run, outcome.date):
+                continue  # the scheduler told the clinician as it happened; this one is late
             repo.raise_alert(
                 session, athlete_id=athlete_id, alert=alert, now=now, local_date=outcome.date
             )
@@ -384,6 +388,36 @@ _DECISION_TABLE: Any = Decision.__table__  # type: ignore[attr-defined]
 _ALERT_TABLE: Any = AlertRecord.__table__  # type: ignore[attr-defined]
 _DECISION_EXISTS = _first_id_where(_DECISION_TABLE, "athlete_id", "local_date", "kind")
 _ALERT_EXISTS = _first_id_where(_ALERT_TABLE, "athlete_id", "local_date", "rule")
+
+
+_ABSENCE_REPORTED = (
+    sa_select(_ALERT_TABLE.c.id)
+    .where(
+        _ALERT_TABLE.c.athlete_id == bindparam("athlete_id"),
+        _ALERT_TABLE.c.rule == bindparam("rule"),
+        _ALERT_TABLE.c.local_date >= bindparam("since"),
+        _ALERT_TABLE.c.local_date <= bindparam("until"),
+    )
+    .limit(1)
+)
+
+
+def _absence_reported(session: Session, run: EngineRun, day: dt.date) -> bool:
+    """Tell whether the scheduler already alerted the clinician about the run of missed
+    check-ins that reaches the engine's threshold on ``day``.
+
+    The engine only sees missed days when it next runs (usually when the athlete is back), so
+    its alert would arrive late and repeat the scheduler's, raised while the days were missed;
+    without a scheduler alert in that run of days (e.g. prompts were never sent), it stands.
+    """
+    days = run.protocol.rules.escalation.missed_days_alert.value
+    params = {
+        "athlete_id": run.programme.athlete_id,
+        "rule": MISSED_CHECKINS_RULE,
+        "since": day - dt.timedelta(days=days - 1),
+        "until": day,
+    }
+    return session.execute(_ABSENCE_REPORTED, params).first() is not None
 
 
 def _has_decision(session: Session, athlete_id: int, day: dt.date, kind: str) -> bool:

@@ -55,13 +55,13 @@ from bot.store.models import (
     SessionReportRecord,
 )
 from bot.store.repo._common import dialect_insert
-from bot.store.repo.alerts import raise_alert
+from bot.store.repo.alerts import MISSED_CHECKINS_RULE, raise_alert
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_message
 from engine.models import Alert
 
 _LOGGER = logging.getLogger(__name__)
-MISSED_DAYS_RULE = "missed_checkins"
+MISSED_DAYS_RULE = MISSED_CHECKINS_RULE
 _DAY = dt.timedelta(days=1)
 _LOOKBACK_DAYS = 5
 

@@ -11,6 +11,10 @@ from bot.store.models import SEVERITIES, AlertRecord
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
 from engine.models import Alert
 
+# The scheduler's alert when an athlete misses morning check-ins in a row (raised as it
+# happens); the engine's own "escalate.missed" alert about the same absence is then redundant.
+MISSED_CHECKINS_RULE = "missed_checkins"
+
 
 def raise_alert(
     session: Session,
