@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
+from bot.clinician_actions import local_date
 from bot.delivery.sender import PROGRESS_CHART_KIND
 from bot.protocol_admin import active_version, parsed_version
 from bot.store import repo
@@ -60,10 +61,15 @@ class EngineRun:
     state_after: ProgrammeState | None = None
     injury: Injury | None = None
 
-    def status_after(self) -> StageStatus | None:
-        """Return where the athlete stands after today's decision (what a clinician's card
-        shows: criteria left, a sign-off waiting, a red-flag stop), or None if unknown."""
-        if self.state_after is None or self.injury is None:
+    def status_after(self, today: dt.date) -> StageStatus | None:
+        """Return where the athlete stands after this decision (what a clinician's card shows:
+        criteria left, a sign-off waiting, a red-flag stop), or None if unknown.
+
+        Only for a decision about ``today``, the athlete's local date: one about an earlier
+        day (a session report finished after midnight) is followed by today's clinician
+        actions, e.g. a review dated today, which only a fresh look at the history includes.
+        """
+        if self.state_after is None or self.injury is None or self.outcome.date != today:
             return None
         return stage_status(
             self.protocol, self.injury, None, self.state_after, (), on=self.outcome.date
@@ -356,7 +362,9 @@ def apply_outcome(
                 session, athlete_id=athlete_id, alert=alert, now=now, local_date=outcome.date
             )
             raised += 1
-    return bool(raised and notify(session, athlete_id, now, run.status_after()))
+    if not raised:
+        return False
+    return bool(notify(session, athlete_id, now, run.status_after(local_date(person, now))))
 
 
 def _record(

@@ -7,9 +7,10 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table, Update, bindparam, cast, insert, null, update
+from sqlalchemy import Insert, Table, Update, bindparam, cast, event, insert, null, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
@@ -56,7 +57,42 @@ def null_padding(columns: Sequence[tuple[str, Any]], *, typed: bool) -> list[Any
 # --- prepared writes for the answer path ----------------------------------------------------
 # A unit-of-work flush costs several times a prepared statement; the athlete's answer path
 # writes a handful of rows per update, so these write with one prepared statement and keep
-# the session's objects in step with what was written.
+# the session's objects in step with what was written. The ORM does not know about these
+# writes, so when a (nested) transaction that made them rolls back, the objects are put back
+# in step here: inserted ones leave the session, updated ones are reloaded on next access.
+
+_CORE_WRITES = "sprintback.core_writes"
+
+
+def _remember_core_write(session: Session, row: SQLModel, *, inserted: bool) -> None:
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_CORE_WRITES, []).append((transaction, row, inserted))
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _undo_core_writes(session: OrmSession, rolled_back: SessionTransaction) -> None:
+    """After a rollback, drop the objects inserted and expire those updated in it."""
+    writes = session.info.get(_CORE_WRITES)
+    if not writes:
+        return
+    kept = []
+    for transaction, row, inserted in writes:
+        if not _inside(transaction, rolled_back):
+            kept.append((transaction, row, inserted))
+        elif inserted:
+            if row in session:
+                session.expunge(row)
+        elif row in session:
+            session.expire(row)
+    session.info[_CORE_WRITES] = kept
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @functools.cache
@@ -74,6 +110,7 @@ def update_loaded(session: Session, row: SQLModel, **values: Any) -> None:
     session.execute(statement, {"row_id": row.id, **params})  # type: ignore[attr-defined]
     for column, value in values.items():
         set_committed_value(row, column, value)
+    _remember_core_write(session, row, inserted=False)
 
 
 @functools.cache
@@ -95,3 +132,4 @@ def attach_inserted(session: Session, row: SQLModel) -> None:
     session's persistent object for that row, without reading it back."""
     make_transient_to_detached(row)
     session.add(row)
+    _remember_core_write(session, row, inserted=True)
