@@ -8,6 +8,7 @@ saved must read as the stored one again.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -35,26 +36,23 @@ def test_a_rolled_back_savepoint_leaves_no_ghost_rows_in_the_session(engine: Eng
         assert athlete.id is not None
         programme = _programme(s, athlete.id)
         assert programme.id is not None
-        try:
-            with s.begin_nested():  # a failing engine run
-                repo.save_programme_state(s, programme_id=programme.id, state_json="during", now=T0)
-                repo.record_decision(
-                    s,
-                    athlete_id=athlete.id,
-                    local_date=DAY0,
-                    kind="daily",
-                    outcome="hold",
-                    decision={"reasons": []},
-                    protocol_name="hamstring",
-                    protocol_version=1,
-                    now=T0,
-                )
-                repo.enqueue_message(
-                    s, chat_id=1, text="chart", kind="progress_chart", now=T0, dedupe_key="c"
-                )
-                raise RuntimeError("the engine run failed")
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError), s.begin_nested():  # a failing engine run
+            repo.save_programme_state(s, programme_id=programme.id, state_json="during", now=T0)
+            repo.record_decision(
+                s,
+                athlete_id=athlete.id,
+                local_date=DAY0,
+                kind="daily",
+                outcome="hold",
+                decision={"reasons": []},
+                protocol_name="hamstring",
+                protocol_version=1,
+                now=T0,
+            )
+            repo.enqueue_message(
+                s, chat_id=1, text="chart", kind="progress_chart", now=T0, dedupe_key="c"
+            )
+            raise RuntimeError("the engine run failed")
         assert programme.state_json == "before"  # read back, not the rolled-back value
         # The clinician's alert queued after the failure is stored (no clash with the ghost).
         alert = repo.enqueue_message(
