@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal_column, or_, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import and_, bindparam, literal_column, or_
 from sqlmodel import Session, col, select
 
 from bot import texts
@@ -184,16 +183,6 @@ _OPEN_WITH_PROGRAMME = (
     .order_by(col(QuestionnaireProgress.updated_at).desc(), col(Programme.id).desc())
     .limit(1)
 )
-_PROGRESS_TABLE = QuestionnaireProgress.__table__  # type: ignore[attr-defined]
-_SAVE_PROGRESS = (
-    update(_PROGRESS_TABLE)
-    .where(_PROGRESS_TABLE.c.id == bindparam("progress_id"))
-    .values(
-        answers=bindparam("new_answers"),
-        step=bindparam("new_step"),
-        updated_at=bindparam("new_updated_at"),
-    )
-)
 
 
 def find_athlete(session: Session, telegram_user_id: int) -> Person | None:
@@ -327,20 +316,8 @@ def _save(
         session.add(progress)
         session.flush()
         return
-    # One prepared UPDATE instead of a unit-of-work flush; the loaded row then holds the
-    # written values as its committed state. The caller's transaction commits it.
-    session.connection().execute(
-        _SAVE_PROGRESS,
-        {
-            "progress_id": progress.id,
-            "new_answers": answers,
-            "new_step": step,
-            "new_updated_at": now,
-        },
-    )
-    set_committed_value(progress, "answers", answers)
-    set_committed_value(progress, "step", step)
-    set_committed_value(progress, "updated_at", now)
+    # One prepared UPDATE instead of a unit-of-work flush; the caller's transaction commits it.
+    repo.update_loaded(session, progress, answers=answers, step=step, updated_at=now)
 
 
 _MODEL_KEYS = {

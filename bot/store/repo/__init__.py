@@ -5,7 +5,7 @@ one job commit together or not at all. Everything is re-exported here:
 ``from bot.store import repo; repo.upsert_morning_checkin(session, athlete_id=..., ...)``.
 """
 
-from bot.store.repo._common import NotFoundError, StoreError
+from bot.store.repo._common import NotFoundError, StoreError, update_loaded
 from bot.store.repo.alerts import (
     acknowledge_alert,
     mark_alert_escalated,
@@ -183,6 +183,7 @@ __all__ = [
     "start_questionnaire",
     "unacknowledged_older_than",
     "unlink_athlete",
+    "update_loaded",
     "update_person",
     "upsert_checks",
     "upsert_morning_checkin",
