@@ -409,7 +409,10 @@ def open_progress(
             assert progress.id is not None
             repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
             continue
-        return _locked(session, progress)
+        progress = _locked(session, progress)
+        if progress.status != "open":
+            continue  # another process closed it meanwhile (e.g. the abandoned-answers sweep)
+        return progress
 
 
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> None:
