@@ -49,16 +49,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import athlete_service as svc
 from bot.app import add_startup_hook, build_application
-from bot.athlete_engine import notify_nobody
-from bot.athlete_service import Env
 from bot.clock import FakeClock
-from bot.digest_job import JOB_NAME as DIGEST_JOB
-from bot.questionnaires import ONBOARDING
+from bot.handlers.context import Services
 from bot.runtime import freeze_startup_heap
 from bot.sandbox import BotApiSandbox
-from bot.services import Services
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.engine_bridge import notify_nobody
+from bot.services.athlete.questionnaire import Env
+from bot.services.digest import JOB_NAME as DIGEST_JOB
+from bot.services.questionnaires import ONBOARDING
 from bot.settings import Settings
 from bot.store import repo
 from bot.store.db import create_all_for_tests, make_engine, session_scope

@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import select
 
-from bot import protocol_admin as pa
-from bot.callback_auth import CallbackSigner, derive_secret
-from bot.clinician_overview import athlete_summaries, athletes_by_id
-from bot.escalation import notify_new_alerts, run_escalations
 from bot.handlers.clinician import athlete_summary
+from bot.services import protocol_admin as pa
+from bot.services.callback_auth import CallbackSigner, derive_secret
+from bot.services.clinician.escalation import notify_new_alerts, run_escalations
+from bot.services.clinician.overview import athlete_summaries, athletes_by_id
 from bot.store.db import create_all_for_tests, make_engine, session_scope
 from bot.store.models import Person, Programme
 from bot.store.repo.alerts import raise_alert

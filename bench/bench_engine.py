@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.protocol_files import load_protocol
+from bot.services.protocol_files import load_protocol
 from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, SessionReport
 from engine.programme import RECENT_DAYS, decide_day, replay
 

@@ -254,8 +254,8 @@ async def _startup(mode: str, url: str, base_url: str, token: str, started: floa
     from sqlmodel import select
 
     from bot.app import build_application
-    from bot.scheduling.jobs import install_scheduling
-    from bot.services import Services
+    from bot.handlers.context import Services
+    from bot.handlers.jobs import install_scheduling
     from bot.settings import Settings
     from bot.store.db import make_engine, session_scope
     from bot.store.models import Person

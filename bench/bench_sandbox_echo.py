@@ -23,8 +23,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox
-from bot.services import Services
 from bot.settings import Settings
 
 

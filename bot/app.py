@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.handlers import Registrar, register_handlers
 from bot.handlers import errors as error_handlers
-from bot.services import Services, attach_services
+from bot.handlers.context import Services, attach_services
 from bot.settings import Settings, derive_file_url
 
 _LOGGER = logging.getLogger(__name__)

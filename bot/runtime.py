@@ -19,8 +19,8 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.handlers import Registrar
-from bot.scheduling.jobs import install_scheduling
-from bot.services import Services
+from bot.handlers.context import Services
+from bot.handlers.jobs import install_scheduling
 from bot.settings import Settings
 from bot.store.db import check_schema_current, make_engine
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox
-from bot.services import Services
 from bot.settings import Settings
 from tests.support.telegram import BotHarness, RunningBot
 

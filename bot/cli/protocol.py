@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.protocol_files import load_protocol
+from bot.services.protocol_files import load_protocol
 from engine.models import Metrics
 from engine.plan import prescribe
 from engine.schema import Protocol, ProtocolError

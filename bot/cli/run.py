@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.app import add_startup_hook
+from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 from bot.runtime import (
     Runtime,
     StartupError,
@@ -23,7 +24,6 @@ from bot.runtime import (
     scheduler_health,
 )
 from bot.settings import Settings, SettingsError, load_settings
-from bot.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 
 DESCRIPTION = """\
 Run the Sprintback bot with the settings from the environment (or .env).

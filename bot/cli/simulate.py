@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.protocol_files import load_protocol, load_text
+from bot.services.protocol_files import load_protocol, load_text
 from engine.programme import DayOutcome, Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError

@@ -25,10 +25,10 @@ from telegram.ext import Application
 from bot.clock import FakeClock
 from bot.delivery.limiter import RateGate
 from bot.demo.record import Recorder
+from bot.handlers.jobs import SCHEDULER_KEY, SENDER_JOB, SENDER_KEY, TICK_JOB
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import BotApiSandbox, SimUser, TranscriptMessage
 from bot.sandbox.runner import start_application, stop_application
-from bot.scheduling.jobs import SCHEDULER_KEY, SENDER_JOB, SENDER_KEY, TICK_JOB
 from bot.settings import Settings
 from bot.store.db import session_scope, upgrade
 from bot.store.models import Person as StoredPerson

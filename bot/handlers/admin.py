@@ -31,11 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import protocol_admin as pa
-from bot.access import may
 from bot.app import add_startup_hook
-from bot.callback_auth import CallbackRejected
-from bot.clinician_actions import local_date
 from bot.handlers.clinician import (
     HANDLER_GROUP,
     caller_context,
@@ -44,7 +40,11 @@ from bot.handlers.clinician import (
     signer_of,
     stops_update,
 )
-from bot.services import SERVICES_KEY, get_services
+from bot.handlers.context import SERVICES_KEY, get_services
+from bot.services import protocol_admin as pa
+from bot.services.access import may
+from bot.services.callback_auth import CallbackRejected
+from bot.services.clinician.actions import local_date
 from bot.store.db import session_scope
 from bot.store.repo.audit import audit
 from bot.store.repo.people import get_person_by_telegram_id

@@ -10,12 +10,12 @@ from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import Application, CommandHandler
 
-from bot import athlete_service as svc
-from bot import texts
 from bot.app import add_startup_hook
-from bot.athlete_service import Env, Out, Result
+from bot.handlers.context import get_services
 from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow
-from bot.services import get_services
+from bot.services import texts
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.questionnaire import Env, Out, Result
 from bot.store.models import Person
 
 ATHLETE_COMMANDS = (

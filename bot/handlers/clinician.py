@@ -4,7 +4,7 @@
 /stepback, /clear and /decline <number> [reason]; the alert buttons (Acknowledge, Clear gate, Hold,
 Step back, Message athlete; the Report (PDF) button is handled by ``bot.handlers.reports``).
 The /athlete card is followed by the athlete's full progress chart, sent in the background.
-Every handler builds the caller from the store, asks ``bot.access`` and refuses with one
+Every handler builds the caller from the store, asks ``bot.services.access`` and refuses with one
 neutral sentence plus an AuditLog row. These handlers run in their own group before the
 feature modules and stop the update once they have answered it.
 """
@@ -30,10 +30,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import REFUSAL_TEXT, AthleteAction, Caller, make_caller, may, may_act_on_athlete
-from bot.athlete_engine import AlertNotifier
-from bot.callback_auth import CallbackRejected, CallbackSigner, derive_secret
-from bot.clinician_actions import (
+from bot.handlers.context import Services, get_services
+from bot.handlers.jobs import kick_sender
+from bot.handlers.reports import report_button, report_keyboard, schedule_progress_chart
+from bot.services.access import (
+    REFUSAL_TEXT,
+    AthleteAction,
+    Caller,
+    make_caller,
+    may,
+    may_act_on_athlete,
+)
+from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.services.callback_auth import CallbackRejected, CallbackSigner, derive_secret
+from bot.services.clinician.actions import (
     ActionRefused,
     ReviewState,
     acknowledge,
@@ -48,9 +58,7 @@ from bot.clinician_actions import (
     review_state,
     zone_of,
 )
-from bot.clinician_overview import athlete_summaries, athletes_by_id
-from bot.clinician_view import AthleteSummary, render_overview, traffic_light
-from bot.escalation import (
+from bot.services.clinician.escalation import (
     ACT_ACK,
     ACT_BACK,
     ACT_CLEAR,
@@ -63,10 +71,9 @@ from bot.escalation import (
     alert_notifier,
     run_escalations,
 )
-from bot.handlers.reports import report_button, report_keyboard, schedule_progress_chart
-from bot.protocol_admin import programme_protocol
-from bot.scheduling.jobs import kick_sender
-from bot.services import Services, get_services
+from bot.services.clinician.overview import athlete_summaries, athletes_by_id
+from bot.services.clinician.view import AthleteSummary, render_overview, traffic_light
+from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
 from bot.store.models import Decision, Person, Programme
 from bot.store.repo.audit import audit

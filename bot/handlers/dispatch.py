@@ -30,14 +30,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import athlete_service as svc
-from bot import texts
-from bot.athlete_engine import notify_nobody
-from bot.athlete_service import Env, Out, Result
 from bot.delivery.reachability import mark_reachable
 from bot.delivery.sender import SEND_METHOD
-from bot.keyboards import CALLBACK_PATTERN, markup_json, unpack
-from bot.services import get_services
+from bot.handlers.context import get_services
+from bot.services import texts
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.engine_bridge import notify_nobody
+from bot.services.athlete.keyboards import CALLBACK_PATTERN, markup_json, unpack
+from bot.services.athlete.questionnaire import Env, Out, Result
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
@@ -106,7 +106,7 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
             )
             result = flow(session, person, update, context, env)
         if noted:
-            from bot.scheduling.jobs import kick_sender
+            from bot.handlers.jobs import kick_sender
 
             kick_sender(context.application)
         if result is None:
@@ -158,7 +158,7 @@ async def deliver(update: Update, context: Context, result: Result) -> None:
         for out in outs:
             await _send(context, chat.id, out)
     if result.queued:
-        from bot.scheduling.jobs import kick_sender
+        from bot.handlers.jobs import kick_sender
 
         kick_sender(context.application)
 

@@ -38,9 +38,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import may
 from bot.app import add_startup_hook
-from bot.callback_auth import CallbackRejected
 from bot.handlers.clinician import (
     HANDLER_GROUP,
     caller_context,
@@ -48,7 +46,10 @@ from bot.handlers.clinician import (
     refuse,
     signer_of,
 )
-from bot.services import SERVICES_KEY, get_services
+from bot.handlers.context import SERVICES_KEY, get_services
+from bot.services.access import may
+from bot.services.callback_auth import CallbackRejected
+from bot.services.timezones import city_label, resolve_typed_zone
 from bot.store.db import session_scope
 from bot.store.models import Invite, Person
 from bot.store.repo.audit import audit
@@ -60,7 +61,6 @@ from bot.store.repo.people import (
     record_consent,
     update_person,
 )
-from bot.timezones import city_label, resolve_typed_zone
 
 _LOGGER = logging.getLogger(__name__)
 CLINICIAN_CODE_PREFIX = "clin_"

@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot import athlete_service as svc
-from bot import texts
-from bot.athlete_service import INVITE_KEY, Env, Out, Result
 from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow
 from bot.handlers.invites import CLINICIAN_CODE_PREFIX
+from bot.services import texts
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.questionnaire import INVITE_KEY, Env, Out, Result
 from bot.store import repo
 from bot.store.models import Invite, Person
 

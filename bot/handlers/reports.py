@@ -38,14 +38,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
-from bot.access import Caller, may_act_on_athlete
-from bot.callback_auth import CallbackRejected, CallbackSigner
-from bot.digest_job import install_digest_job
+from bot.handlers.context import SERVICES_KEY, get_services
 from bot.reports.chart import render_progress_png
 from bot.reports.from_store import ReportUnavailable, progress_data_for, report_data_for
 from bot.reports.runner import in_worker_thread
-from bot.services import SERVICES_KEY, get_services
+from bot.services import texts
+from bot.services.access import Caller, may_act_on_athlete
+from bot.services.callback_auth import CallbackRejected, CallbackSigner
+from bot.services.digest import install_digest_job
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person

@@ -8,11 +8,11 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import athlete_service as svc
-from bot import texts
-from bot.athlete_service import Env, Out, Result
 from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow, env_of_prompt
 from bot.scheduling.registry import PromptContext, register_prompt_sender
+from bot.services import texts
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.questionnaire import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
 

@@ -16,9 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from bot.athlete_engine import protocol_for
-from bot.clinician_actions import gate_pending
-from bot.protocol_admin import athlete_stage_status
 from bot.reports.data import (
     AlertRow,
     ClearanceRow,
@@ -36,6 +33,9 @@ from bot.reports.data import (
     TrendSummary,
     day_point_from_record,
 )
+from bot.services.athlete.engine_bridge import protocol_for
+from bot.services.clinician.actions import gate_pending
+from bot.services.protocol_admin import athlete_stage_status
 from bot.store import repo
 from bot.store.models import AlertRecord, Clearance, Decision, Person, Programme
 from engine.models import DayRecord, DecisionKind, Injury, Metrics

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
 
-from bot.access import REFUSAL_TEXT
 from bot.sandbox import SimUser
+from bot.services.access import REFUSAL_TEXT
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
 from tests.clinician.conftest import ADMIN, World

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.protocol_admin import (
+from bot.services.protocol_admin import (
     DayOutcome,
     compare_outcomes,
     dry_run,

@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot import protocol_admin as pa
+from bot.services import protocol_admin as pa
 from bot.store.models import Programme
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import start_programme

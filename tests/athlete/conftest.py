@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from bot.clock import FakeClock
 from bot.delivery.sender import OutboxSender
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser, TranscriptMessage
-from bot.services import Services
 from bot.settings import Settings
 from bot.store.db import create_all_for_tests, make_engine, session_scope
 from bot.store.models import Person

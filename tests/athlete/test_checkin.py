@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
 
-from bot.protocol_files import load_protocol
+from bot.services.protocol_files import load_protocol
 from bot.store.models import Decision, MorningCheckinRecord, QuestionnaireProgress
 from engine.plan import target_time
 from tests.athlete.conftest import CLINICIAN_ID, World

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import col, select
 
-from bot.athlete_engine import STARTED_RULE
+from bot.services.athlete.engine_bridge import STARTED_RULE
 from bot.store.models import AlertRecord, Decision, Outbox, ScheduledPrompt
 from tests.athlete.conftest import CLINICIAN_ID, World
 

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import athlete_service as svc
-from bot.athlete_engine import notify_nobody
-from bot.athlete_service import Env
-from bot.questionnaires import QUESTIONNAIRES
-from bot.questionnaires.model import Question
-from bot.questionnaires.steps import apply_answer, next_step
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.engine_bridge import notify_nobody
+from bot.services.athlete.questionnaire import Env
+from bot.services.questionnaires import QUESTIONNAIRES
+from bot.services.questionnaires.model import Question
+from bot.services.questionnaires.steps import apply_answer, next_step
 from bot.store import repo
 from bot.store.db import create_all_for_tests, make_engine, session_scope
 from bot.store.models import Person

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.clinician_view import UNREACHABLE_MARK
 from bot.sandbox import SimUser
+from bot.services.clinician.view import UNREACHABLE_MARK
 from bot.store.db import session_scope
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import update_person

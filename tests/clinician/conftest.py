@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot import protocol_admin as pa
 from bot.clock import FakeClock
 from bot.delivery.sender import OutboxSender
-from bot.escalation import alert_notifier, run_escalations
 from bot.handlers.clinician import signer_for
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
 from bot.sandbox.state import TranscriptMessage
-from bot.services import Services
+from bot.services import protocol_admin as pa
+from bot.services.clinician.escalation import alert_notifier, run_escalations
 from bot.settings import Settings
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog, Person

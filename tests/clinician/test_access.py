@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import REFUSAL_TEXT, make_caller, may, may_act_on_athlete, visible_athletes
+from bot.services.access import REFUSAL_TEXT, make_caller, may, may_act_on_athlete, visible_athletes
 
 ADMINS = (900,)
 ATHLETE_A, ATHLETE_B = 11, 12

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.callback_auth import (
+from bot.services.callback_auth import (
     MAX_CALLBACK_BYTES,
     CallbackRejected,
     CallbackSigner,

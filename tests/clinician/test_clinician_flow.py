@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
 
-from bot.access import REFUSAL_TEXT
 from bot.sandbox import SimUser
+from bot.services.access import REFUSAL_TEXT
 from bot.store.db import session_scope
 from bot.store.models import (
     AlertRecord,

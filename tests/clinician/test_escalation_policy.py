@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.callback_auth import CallbackRejected, CallbackSigner, derive_secret
-from bot.escalation import (
+from bot.handlers.reports import ACT_REPORT
+from bot.services.callback_auth import CallbackRejected, CallbackSigner, derive_secret
+from bot.services.clinician.escalation import (
     ACT_ACK,
     ACT_CLEAR,
     ACT_DECLINE,
@@ -20,7 +21,6 @@ from bot.escalation import (
     merge_groups,
     render_alert_text,
 )
-from bot.handlers.reports import ACT_REPORT
 
 T0 = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)

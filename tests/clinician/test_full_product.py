@@ -10,10 +10,10 @@ import re
 
 from sqlmodel import select
 
-from bot.access import REFUSAL_TEXT
 from bot.clock import FakeClock
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
-from bot.services import Services
+from bot.services.access import REFUSAL_TEXT
 from bot.store.db import session_scope
 from bot.store.models import Decision, Programme
 from tests.athlete.conftest import World as AthleteWorld

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.clinician_view import AthleteSummary, render_overview, sort_by_urgency, traffic_light
+from bot.services.clinician.view import (
+    AthleteSummary,
+    render_overview,
+    sort_by_urgency,
+    traffic_light,
+)
 
 TODAY = dt.date(2026, 5, 4)
 

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from bot import protocol_admin as pa
-from bot.clinician_actions import ALERT_KIND
-from bot.clinician_overview import athlete_summaries, athletes_by_id
-from bot.escalation import pending_notifications
+from bot.services import protocol_admin as pa
+from bot.services.clinician.actions import ALERT_KIND
+from bot.services.clinician.escalation import pending_notifications
+from bot.services.clinician.overview import athlete_summaries, athletes_by_id
 from bot.store import repo
 from bot.store.db import session_scope
 from engine.models import Alert, Injury, MorningCheckIn

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from pypdf import PdfReader
 
-from bot.access import REFUSAL_TEXT
 from bot.sandbox import SimUser
 from bot.sandbox.state import TranscriptMessage
+from bot.services.access import REFUSAL_TEXT
 from tests.clinician.conftest import ADMIN, CHART_WAIT, World, open_card
 from tests.clinician.test_clinician_flow import link, make_clinician, say
 

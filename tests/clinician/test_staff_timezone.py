@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest_job import run_digest
+from bot.services.digest import run_digest
 from bot.settings import Settings
 from tests.clinician.conftest import ADMIN, World
 from tests.clinician.test_clinician_flow import link, make_clinician, say

@@ -6,7 +6,7 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from bot.protocol_files import load_protocol
+from bot.services.protocol_files import load_protocol
 from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, SessionReport
 from engine.schema import Protocol
 

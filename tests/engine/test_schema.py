@@ -12,7 +12,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.protocol_files import PROTOCOL_DIR, available, load_protocol, parse_text, read_data
+from bot.services.protocol_files import (
+    PROTOCOL_DIR,
+    available,
+    load_protocol,
+    parse_text,
+    read_data,
+)
 from engine.schema import ProtocolError, parse_protocol, protocol_to_data, set_value
 
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import texts
-from bot.questionnaires import QUESTIONNAIRES
-from bot.questionnaires.answers import Accepted, Rejected, parse_time, parse_typed
-from bot.questionnaires.model import Question, QuestionContext
+from bot.services import texts
+from bot.services.questionnaires import QUESTIONNAIRES
+from bot.services.questionnaires.answers import Accepted, Rejected, parse_time, parse_typed
+from bot.services.questionnaires.model import Question, QuestionContext
 from engine.models import Metrics, MorningCheckIn, SessionReport
 
 TODAY = dt.date(2026, 3, 10)

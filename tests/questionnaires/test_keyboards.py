@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.keyboards import Press, pack, question_keyboard, unpack
-from bot.questionnaires import MORNING, QUESTIONNAIRES
-from bot.questionnaires.model import QuestionContext
+from bot.services.athlete.keyboards import Press, pack, question_keyboard, unpack
+from bot.services.questionnaires import MORNING, QUESTIONNAIRES
+from bot.services.questionnaires.model import QuestionContext
 
 CTX = QuestionContext(
     injury="calf", stage="C3", today=dt.date(2026, 3, 10), stage_checks=("walk_pain", "limp")

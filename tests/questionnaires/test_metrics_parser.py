@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.metrics_parser import (
+from bot.services.questionnaires.metrics_parser import (
     SPECS,
     metrics_to_line,
     parse_metric_value,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.questionnaires import MORNING, ONBOARDING, SESSION, SETTINGS
-from bot.questionnaires.model import QuestionContext, Questionnaire
-from bot.questionnaires.morning import provocation_test
-from bot.questionnaires.session import collected_checks, collected_metrics
-from bot.questionnaires.steps import (
+from bot.services.questionnaires import MORNING, ONBOARDING, SESSION, SETTINGS
+from bot.services.questionnaires.model import QuestionContext, Questionnaire
+from bot.services.questionnaires.morning import provocation_test
+from bot.services.questionnaires.session import collected_checks, collected_metrics
+from bot.services.questionnaires.steps import (
     apply_answer,
     draft,
     final_answers,

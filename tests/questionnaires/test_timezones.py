@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from bot.timezones import (
+from bot.services.timezones import (
     REGIONS,
     all_cities,
     emergency_number,

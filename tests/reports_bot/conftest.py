@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.clock import FakeClock
-from bot.protocol_admin import ensure_seeded
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
-from bot.services import Services
+from bot.services.protocol_admin import ensure_seeded
 from bot.settings import Settings
 from bot.store import repo
 from bot.store.db import make_engine, session_scope

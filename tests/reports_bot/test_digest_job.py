@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.digest_job import run_digest
+from bot.services.digest import run_digest
 from tests.reports_bot.conftest import WorldFactory
 
 ANNA, BEN, CARA, LEE, KAI = 3001, 3002, 3003, 2001, 2002

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from bot.athlete_engine import protocol_for
 from bot.reports.from_store import (
     ReportUnavailable,
     digest_data_for,
@@ -17,6 +16,7 @@ from bot.reports.from_store import (
     report_data_for,
     stage_target,
 )
+from bot.services.athlete.engine_bridge import protocol_for
 from bot.store import repo
 from bot.store.db import make_engine, session_scope
 from tests.reports_bot.conftest import write_athlete

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.cli.run import webhook_config
+from bot.cli.webhook import SECRET_HEADER, serve_until_stopped
 from bot.clock import FakeClock
 from bot.runtime import build_runtime, database_health, scheduler_health
 from bot.sandbox import BotApiSandbox
@@ -24,7 +25,6 @@ from bot.settings import Settings
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.models import Outbox
 from bot.store.repo.messaging import enqueue_message
-from bot.webhook import SECRET_HEADER, serve_until_stopped
 from tests.support import echo
 
 

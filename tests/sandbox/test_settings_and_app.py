@@ -12,8 +12,8 @@ from telegram.ext import Application
 
 from bot.app import MissingTokenError, add_startup_hook, build_application
 from bot.handlers import register_handlers
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, format_transcript
-from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from tests.support import echo
 from tests.support.telegram import BotHarness

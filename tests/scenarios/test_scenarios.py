@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.cli.simulate import simulate
-from bot.protocol_files import load_protocol
+from bot.services.protocol_files import load_protocol
 from engine.programme import Timeline
 from engine.scenario import parse_scenario
 

@@ -15,21 +15,21 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot import athlete_service as svc
-from bot.athlete_engine import start_programme_for
-from bot.callback_auth import CallbackSigner
 from bot.clock import FakeClock
-from bot.escalation import alert_notifier
-from bot.questionnaires import QUESTIONNAIRES
+from bot.handlers.context import Services
+from bot.handlers.jobs import ABANDONED_JOB, install_scheduling
 from bot.sandbox import BotApiSandbox
-from bot.scheduling.abandoned import (
+from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.abandoned import (
     AUDIT_ACTION,
     AbandonedResult,
     AbandonedSweeper,
     sweep_abandoned,
 )
-from bot.scheduling.jobs import ABANDONED_JOB, install_scheduling
-from bot.services import Services
+from bot.services.athlete.engine_bridge import start_programme_for
+from bot.services.callback_auth import CallbackSigner
+from bot.services.clinician.escalation import alert_notifier
+from bot.services.questionnaires import QUESTIONNAIRES
 from bot.settings import Settings
 from bot.store.db import create_all_for_tests, make_engine, session_scope
 from bot.store.models import (

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.clock import FakeClock
+from bot.handlers.context import Services
+from bot.handlers.jobs import SENDER_JOB, TICK_JOB, install_scheduling, kick_sender
 from bot.sandbox import BotApiSandbox
-from bot.scheduling.jobs import SENDER_JOB, TICK_JOB, install_scheduling, kick_sender
 from bot.scheduling.registry import PromptContext, register_prompt_sender
-from bot.services import Services
 from bot.settings import Settings
 from bot.store.db import create_all_for_tests, make_engine, session_scope
 from bot.store.repo.messaging import enqueue_message

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.services import get_services
+from bot.handlers.context import get_services
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

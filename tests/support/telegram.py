@@ -21,9 +21,9 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.handlers import Registrar
+from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
 from bot.sandbox.runner import WEBHOOK_SECRET, Mode, start_application, stop_application
-from bot.services import Services
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot import texts
-from bot.metrics_parser import SPECS
-from bot.timezones import city_label
+from bot.services import texts
+from bot.services.questionnaires.metrics_parser import SPECS
+from bot.services.timezones import city_label
 
 
 def _fmt(value: Any) -> str:

@@ -21,7 +21,7 @@ AnswerKind = Literal[
     "date",  # a typed date (or a shortcut button such as "Today")
     "time",  # a typed local time HH:MM (or a shortcut button)
     "text",  # free text (or a suggestion button)
-    "metrics",  # a typed line of sprint metrics, parsed by bot.metrics_parser
+    "metrics",  # a typed line of sprint metrics, parsed by questionnaires.metrics_parser
     "timezone",  # a city button, a typed IANA name or city, or a shared location
 ]
 

@@ -19,9 +19,9 @@ from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from bot.clinician_actions import local_date
 from bot.delivery.sender import PROGRESS_CHART_KIND
-from bot.protocol_admin import active_version, parsed_version
+from bot.services.clinician.actions import local_date
+from bot.services.protocol_admin import active_version, parsed_version
 from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE

@@ -5,11 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot import texts
-from bot.questionnaires.common import answered, choices
-from bot.questionnaires.model import Answers, Option, Question, QuestionContext, Questionnaire
-from bot.questionnaires.summary import MECHANISM_LABELS, describe_metrics, onboarding_summary
-from bot.timezones import REGIONS
+from bot.services import texts
+from bot.services.questionnaires.common import answered, choices
+from bot.services.questionnaires.model import (
+    Answers,
+    Option,
+    Question,
+    QuestionContext,
+    Questionnaire,
+)
+from bot.services.questionnaires.summary import (
+    MECHANISM_LABELS,
+    describe_metrics,
+    onboarding_summary,
+)
+from bot.services.timezones import REGIONS
 
 AGREE = (Option("I agree", True), Option("I don't agree", False))
 MUSCLES = {

@@ -17,11 +17,11 @@ from telegram.ext import Application, ContextTypes
 
 from bot.delivery.limiter import RateGate
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.scheduling.abandoned import AbandonedSweeper, sweep_abandoned
+from bot.handlers.context import Services
 from bot.scheduling.registry import registry_of
 from bot.scheduling.schedule import SchedulerConfig
 from bot.scheduling.tick import Scheduler, run_tick
-from bot.services import Services
+from bot.services.athlete.abandoned import AbandonedSweeper, sweep_abandoned
 
 SCHEDULER_KEY = "sprintback.scheduler"
 SENDER_KEY = "sprintback.outbox_sender"

@@ -30,6 +30,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock
+from bot.handlers.context import get_services
+from bot.handlers.jobs import worker_name
 from bot.reports.chart import render_progress_png
 from bot.reports.data import DigestData
 from bot.reports.digest import (
@@ -40,8 +42,6 @@ from bot.reports.digest import (
 )
 from bot.reports.from_store import ReportUnavailable, digest_data_for, progress_data_for
 from bot.reports.runner import in_worker_thread
-from bot.scheduling.jobs import worker_name
-from bot.services import get_services
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Link, Outbox, Person

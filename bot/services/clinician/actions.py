@@ -3,7 +3,7 @@
 Every function here records the decision with who took it (Clearance, ClinicianActionRecord,
 AlertRecord acknowledgement, StageChange, Note), applies it to the programme, writes an
 AuditLog row and puts the athlete's notice in the Outbox (sent by the delivery job). Access is
-checked by the caller (``bot.access``) before any of these run.
+checked by the caller (``bot.services.access``) before any of these run.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from bot.delivery.sender import PROGRESS_CHART_KIND
-from bot.protocol_admin import athlete_stage_status, programme_protocol
 from bot.scheduling.schedule import reschedule_athlete
+from bot.services.protocol_admin import athlete_stage_status, programme_protocol
 from bot.store.models import (
     AlertRecord,
     Clearance,

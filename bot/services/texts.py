@@ -372,7 +372,7 @@ def morning_result(outcome: Any, zone: str | None, has_clinician: bool) -> list[
     A red flag gives the tier's instruction first (with the local emergency number for an
     emergency), and says the clinician was alerted.
     """
-    from bot.timezones import emergency_number
+    from bot.services.timezones import emergency_number
 
     if outcome.readiness == "stop" and outcome.instructions:
         lines = [VERDICT_TITLES["stop"], ""]

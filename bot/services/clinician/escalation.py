@@ -25,9 +25,10 @@ from sqlalchemy import Select, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.athlete_engine import AlertNotifier
-from bot.callback_auth import CallbackSigner
-from bot.clinician_actions import (
+from bot.handlers.reports import report_button
+from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.services.callback_auth import CallbackSigner
+from bot.services.clinician.actions import (
     ALERT_KIND,
     ReviewState,
     chat_of,
@@ -37,7 +38,6 @@ from bot.clinician_actions import (
     review_state_from_status,
     zone_of,
 )
-from bot.handlers.reports import report_button
 from bot.store.models import (
     AlertRecord,
     Decision,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.questionnaires.model import Answers, Question, QuestionContext, Questionnaire
+from bot.services.questionnaires.model import Answers, Question, QuestionContext, Questionnaire
 
 DRAFT_PREFIX = "_draft:"
 

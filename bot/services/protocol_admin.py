@@ -186,7 +186,7 @@ def next_version(existing_versions: Sequence[int]) -> int:
 
 # --- Stored versions, drafts, publishing -------------------------------------------------------
 
-PROTOCOLS_DIR = Path(__file__).resolve().parent.parent / "protocols"
+PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"
 
 
 class StaleDraftError(Exception):
@@ -430,7 +430,7 @@ def parsed_version(name: str, version: int, text: str) -> Protocol:
 
 # --- Replays: dry-run cases and an athlete's current stage status ----------------------------
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _outcomes(timeline: Timeline, since: dt.date | None = None) -> list[DayOutcome]:

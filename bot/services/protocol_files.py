@@ -13,7 +13,7 @@ import yaml
 
 from engine.schema import Protocol, ProtocolError, parse_protocol
 
-PROTOCOL_DIR = Path(__file__).resolve().parent.parent / "protocols"
+PROTOCOL_DIR = Path(__file__).resolve().parents[2] / "protocols"
 
 
 def resolve(name_or_path: str, *, directory: Path = PROTOCOL_DIR) -> Path:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import texts
-from bot.metrics_parser import SPECS
-from bot.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
-from bot.questionnaires.model import Answers, Option, Question, QuestionContext, Questionnaire
-from bot.questionnaires.summary import describe_metrics
+from bot.services import texts
+from bot.services.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
+from bot.services.questionnaires.metrics_parser import SPECS
+from bot.services.questionnaires.model import (
+    Answers,
+    Option,
+    Question,
+    QuestionContext,
+    Questionnaire,
+)
+from bot.services.questionnaires.summary import describe_metrics
 
 STEPS_MODE = "steps"
 FINISH = "finish"

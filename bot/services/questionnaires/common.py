@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot import texts
-from bot.questionnaires.model import Answers, Option, Prompt, Question, QuestionContext
+from bot.services import texts
+from bot.services.questionnaires.model import Answers, Option, Prompt, Question, QuestionContext
 
 
 def choices(labels: Mapping[Any, str]) -> tuple[Option, ...]:

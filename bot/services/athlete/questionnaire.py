@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, literal_column, or_
 from sqlmodel import Session, col, select
 
-from bot import texts
-from bot.athlete_engine import (
+from bot.services import texts
+from bot.services.athlete.engine_bridge import (
     AlertNotifier,
     EngineRun,
     apply_outcome,
@@ -33,14 +33,14 @@ from bot.athlete_engine import (
     start_programme_for,
     status_today,
 )
-from bot.keyboards import Keyboard, Press, question_keyboard
-from bot.questionnaires import QUESTIONNAIRES
-from bot.questionnaires.answers import Accepted, parse_typed
-from bot.questionnaires.model import Question, QuestionContext
-from bot.questionnaires.morning import has_red_flag
-from bot.questionnaires.onboarding import chosen_zone
-from bot.questionnaires.session import collected_checks, collected_metrics
-from bot.questionnaires.steps import (
+from bot.services.athlete.keyboards import Keyboard, Press, question_keyboard
+from bot.services.questionnaires import QUESTIONNAIRES
+from bot.services.questionnaires.answers import Accepted, parse_typed
+from bot.services.questionnaires.model import Question, QuestionContext
+from bot.services.questionnaires.morning import has_red_flag
+from bot.services.questionnaires.onboarding import chosen_zone
+from bot.services.questionnaires.session import collected_checks, collected_metrics
+from bot.services.questionnaires.steps import (
     apply_answer,
     draft,
     final_answers,
@@ -48,7 +48,8 @@ from bot.questionnaires.steps import (
     position,
     toggle_draft,
 )
-from bot.questionnaires.summary import describe_metrics
+from bot.services.questionnaires.summary import describe_metrics
+from bot.services.timezones import city_label, nearest_city
 from bot.store import repo
 from bot.store.models import (
     ClinicianActionRecord,
@@ -57,7 +58,6 @@ from bot.store.models import (
     Programme,
     QuestionnaireProgress,
 )
-from bot.timezones import city_label, nearest_city
 from engine.models import Alert, Checks, Injury, Metrics, MorningCheckIn, SessionReport
 from engine.red_flags import triage_morning, triage_session
 

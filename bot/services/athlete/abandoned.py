@@ -26,8 +26,8 @@ from sqlmodel import Session, col, select
 
 # ``_complete`` is the private completion step that /cancel uses on answers that call for
 # review; athlete_service is owned by another helper, so it is imported rather than renamed.
-from bot.athlete_engine import AlertNotifier
-from bot.athlete_service import (
+from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.services.athlete.questionnaire import (
     Env,
     Out,
     _complete,

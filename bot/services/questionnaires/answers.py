@@ -13,10 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from bot import texts
-from bot.metrics_parser import parse_metric_value, parse_metrics_line
-from bot.questionnaires.model import Answers, Option, Question, QuestionContext
-from bot.timezones import resolve_typed_zone
+from bot.services import texts
+from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
+from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
+from bot.services.timezones import resolve_typed_zone
 
 MAX_TEXT = 300
 MAX_INJURY_AGE_DAYS = 366

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from telegram import TelegramObject
 
-from bot import texts
-from bot.questionnaires.model import Option, Question
+from bot.services import texts
+from bot.services.questionnaires.model import Option, Question
 
 PREFIX = "q"
 MAX_CALLBACK_BYTES = 64

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 
-from bot import texts
-from bot.questionnaires.common import choices, hooper_options, scale
-from bot.questionnaires.model import Answers, Option, Question, QuestionContext, Questionnaire
+from bot.services import texts
+from bot.services.questionnaires.common import choices, hooper_options, scale
+from bot.services.questionnaires.model import (
+    Answers,
+    Option,
+    Question,
+    QuestionContext,
+    Questionnaire,
+)
 from engine.models import RED_FLAGS
 
 # The test gets harder from stage 3 of either protocol (H3 / C3), per the reference.

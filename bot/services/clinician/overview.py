@@ -4,7 +4,7 @@ A clinician may follow hundreds of athletes, so the overview never queries per a
 reads the current programmes, today's decisions, the last check-ins, the open alerts, the
 stage entries and the clearances of every listed athlete in a handful of queries (ids in
 chunks of :data:`CHUNK`), then builds each :class:`AthleteSummary` in memory. The meaning of
-every field is the one of ``bot.clinician_view`` (a sign-off is waiting when the current
+every field is the one of ``bot.services.clinician.view`` (a sign-off is waiting when the current
 stage requires one and no clearance was given since the programme last entered it).
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.clinician_actions import local_date
-from bot.clinician_view import AthleteSummary
-from bot.protocol_admin import programme_protocol
+from bot.services.clinician.actions import local_date
+from bot.services.clinician.view import AthleteSummary
+from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
     AlertRecord,
     Clearance,

@@ -1,0 +1,18 @@
+"""Declarative questionnaires (onboarding, morning, session, settings, delete, baseline).
+
+Look one up by name with ``QUESTIONNAIRES[name]``; drive it with
+``bot.services.questionnaires.steps``.
+"""
+
+from __future__ import annotations
+
+from bot.services.questionnaires.model import Questionnaire
+from bot.services.questionnaires.morning import MORNING
+from bot.services.questionnaires.onboarding import BASELINE, DELETE, ONBOARDING, SETTINGS
+from bot.services.questionnaires.session import SESSION
+
+QUESTIONNAIRES: dict[str, Questionnaire] = {
+    q.name: q for q in (ONBOARDING, MORNING, SESSION, SETTINGS, DELETE, BASELINE)
+}
+
+__all__ = ["BASELINE", "DELETE", "MORNING", "ONBOARDING", "QUESTIONNAIRES", "SESSION", "SETTINGS"]
