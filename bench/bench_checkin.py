@@ -49,15 +49,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import add_startup_hook, build_application
+from bot.app import build_application
 from bot.clock import FakeClock
-from bot.handlers.context import Services
+from bot.handlers.context import Services, add_startup_hook
+from bot.handlers.jobs import DIGEST_JOB
 from bot.runtime import freeze_startup_heap
 from bot.sandbox import BotApiSandbox
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.engine_bridge import notify_nobody
-from bot.services.athlete.questionnaire import Env
-from bot.services.digest import JOB_NAME as DIGEST_JOB
+from bot.services.athlete.results import Env
 from bot.services.questionnaires import ONBOARDING
 from bot.settings import Settings
 from bot.store import repo

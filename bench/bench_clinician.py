@@ -27,11 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import select
 
-from bot.handlers.clinician import athlete_summary
 from bot.services import protocol_admin as pa
 from bot.services.callback_auth import CallbackSigner, derive_secret
 from bot.services.clinician.escalation import notify_new_alerts, run_escalations
-from bot.services.clinician.overview import athlete_summaries, athletes_by_id
+from bot.services.clinician.overview import athlete_summaries, athlete_summary, athletes_by_id
 from bot.store.db import create_all_for_tests, make_engine, session_scope
 from bot.store.models import Person, Programme
 from bot.store.repo.alerts import raise_alert
@@ -39,6 +38,7 @@ from bot.store.repo.answers import upsert_morning_checkin, upsert_session_report
 from bot.store.repo.links import link_athlete
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import add_injury, start_programme
+from bot.store.standing import athlete_stage_status
 from engine.models import Alert, Injury, MorningCheckIn, SessionReport
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
@@ -177,7 +177,7 @@ def main() -> int:
                 assert row is not None
                 protocol = pa.programme_protocol(session, row, NOW)
                 assert protocol is not None
-                pa.athlete_stage_status(session, row, protocol, NOW.date())
+                athlete_stage_status(session, row, protocol, NOW.date())
 
         counter = iter(range(10**6))
 

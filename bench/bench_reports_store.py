@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.handlers.reports import build_progress_png, build_report_pdf
+from bot.reports.build import build_progress_png, build_report_pdf
 from bot.reports.digest import digest_week, render_digest
 from bot.reports.from_store import progress_data_for
 from bot.services.digest import chart_png, prepare_digest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import certifi
@@ -14,15 +14,12 @@ from telegram.request import HTTPXRequest
 
 from bot.handlers import Registrar, register_handlers
 from bot.handlers import errors as error_handlers
-from bot.handlers.context import Services, attach_services
+from bot.handlers.context import Services, attach_services, run_startup_hooks
 from bot.settings import Settings, derive_file_url
 
 _LOGGER = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-StartupHook = Callable[[AnyApplication], Awaitable[None]]
-
-STARTUP_HOOKS_KEY = "startup_hooks"
 
 # Seconds. Telegram answers in well under a second; a short connect/pool timeout surfaces a
 # dead network quickly, and uploads (reports, charts) get more time to write.
@@ -58,18 +55,6 @@ def make_request(*, for_get_updates: bool) -> HTTPXRequest:
     )
 
 
-def add_startup_hook(application: AnyApplication, hook: StartupHook) -> None:
-    """Run ``hook(application)`` at start-up, after initialize() and before updates flow
-    (e.g. set the command menu, rebuild scheduled jobs from the database)."""
-    application.bot_data.setdefault(STARTUP_HOOKS_KEY, []).append(hook)
-
-
-async def run_startup_hooks(application: AnyApplication) -> None:
-    """Run the start-up hooks in the order they were added (this is the post_init callback)."""
-    for hook in list(application.bot_data.get(STARTUP_HOOKS_KEY, [])):
-        await hook(application)
-
-
 def build_application(
     settings: Settings,
     *,
@@ -85,7 +70,8 @@ def build_application(
     ``base_file_url``, else the settings when the base URL is the configured one, else derived
     from ``base_url``. ``token`` overrides TELEGRAM_TOKEN (the demo and tests use a sandbox
     token). Updates are processed one at a time (ConversationHandler needs that). Handlers come
-    from ``handler_modules`` (default: bot.handlers.HANDLER_MODULES), after the error handler.
+    from ``handler_modules`` (default: every module of bot.handlers.HANDLERS), after the error
+    handler.
     """
     bot_token = token or settings.token
     if not bot_token:

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
-from bot.app import add_startup_hook
 from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
+from bot.handlers.context import add_startup_hook
 from bot.runtime import (
     Runtime,
     StartupError,

@@ -40,12 +40,14 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.store.models import ALERT_KIND, MISSED_DAYS_KIND, UNREACHABLE_KIND
+
 Action = Literal["retry_after", "backoff", "unreachable", "drop"]
 Guarantee = Literal["at_least_once", "at_most_once"]
 
 # Outbox message kinds whose loss matters more than a duplicate.
 AT_LEAST_ONCE_KINDS: frozenset[str] = frozenset(
-    {"clinician_alert", "red_flag", "emergency", "unreachable_notice", "missed_days_alert"}
+    {ALERT_KIND, "red_flag", "emergency", UNREACHABLE_KIND, MISSED_DAYS_KIND}
 )
 
 

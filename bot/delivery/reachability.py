@@ -12,13 +12,12 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.store.models import Person
+from bot.store.models import REACHABLE_KIND, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 
 REACHABLE_AGAIN = "reachable_again"
-REACHABLE_NOTICE_KIND = "reachable_notice"
 
 
 def mark_reachable(session: Session, person: Person, now: dt.datetime) -> int:
@@ -49,7 +48,7 @@ def mark_reachable(session: Session, person: Person, now: dt.datetime) -> int:
             session,
             chat_id=clinician.chat_id,
             text=f"{name} can be reached on Telegram again: prompts and messages resume.",
-            kind=REACHABLE_NOTICE_KIND,
+            kind=REACHABLE_KIND,
             now=now,
             person_id=clinician.id,
             athlete_id=person.id,

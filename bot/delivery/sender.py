@@ -26,8 +26,11 @@ from telegram import Bot, InputFile
 from bot.clock import Clock
 from bot.delivery.limiter import RateGate
 from bot.delivery.policy import AT_LEAST_ONCE_KINDS, BackoffPolicy, Verdict, classify
+from bot.reports.build import build_progress_png
+from bot.reports.from_store import ReportUnavailable
+from bot.reports.runner import in_worker_thread
 from bot.store.db import session_scope
-from bot.store.models import Outbox, Person
+from bot.store.models import PROGRESS_CHART_KIND, UNREACHABLE_KIND, Outbox, Person
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import (
     DEFAULT_LEASE,
@@ -37,8 +40,6 @@ from bot.store.repo.messaging import (
 )
 
 _LOGGER = logging.getLogger(__name__)
-# Outbox kind whose message is the athlete's small progress chart, the text as its caption.
-PROGRESS_CHART_KIND = "progress_chart"
 SEND_METHOD = "sendmessage"
 UNKNOWN_AFTER_CRASH = (
     "unknown: the worker stopped between claiming and recording this message; "
@@ -237,11 +238,6 @@ class OutboxSender:
     async def _send_chart(self, row: _Claimed) -> _Outcome:
         """Draw the athlete's small progress chart from the store and send it with the row's
         text as caption; with nothing to chart yet, send the text alone."""
-        # Imported here: the reports side imports the store and handlers, not the other way.
-        from bot.handlers.reports import build_progress_png
-        from bot.reports.from_store import ReportUnavailable
-        from bot.reports.runner import in_worker_thread
-
         assert row.athlete_id is not None
         try:
             png, _ = await in_worker_thread(
@@ -407,7 +403,7 @@ def _mark_unreachable(session: Session, row: _Claimed, now: dt.datetime) -> int:
             session,
             chat_id=recipient.chat_id,
             text=text,
-            kind="unreachable_notice",
+            kind=UNREACHABLE_KIND,
             now=now,
             dedupe_key=f"unreachable:{row.id}:{recipient.id}",
             person_id=recipient.id,

@@ -25,7 +25,8 @@ from telegram.ext import Application
 from bot.clock import FakeClock
 from bot.delivery.limiter import RateGate
 from bot.demo.record import Recorder
-from bot.handlers.jobs import SCHEDULER_KEY, SENDER_JOB, SENDER_KEY, TICK_JOB
+from bot.handlers.context import SENDER_KEY
+from bot.handlers.jobs import SCHEDULER_KEY, SENDER_JOB, TICK_JOB
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import BotApiSandbox, SimUser, TranscriptMessage
 from bot.sandbox.runner import start_application, stop_application

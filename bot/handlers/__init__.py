@@ -1,70 +1,94 @@
-"""Telegram handlers, one module per feature, registered in a fixed order.
+"""Telegram in and out: each handler parses an update, calls a service, sends the result.
 
-Each module ``bot.handlers.<name>`` defines ``register(application) -> None`` that adds its
-handlers (and may add start-up hooks with ``bot.app.add_startup_hook``). Order matters: PTB
-tries the handlers of a group in the order they were added, so conversations come before the
-general commands and the catch-all replies come last.
+Layer: below ``bot.app``/``bot.runtime`` (the wiring), above ``bot.services`` (the use cases).
+A handler may import ``bot.services``, ``bot.scheduling``, ``bot.delivery``, ``bot.reports``,
+``bot.store`` (to open the update's transaction), ``bot.clock``, ``bot.settings`` and ``engine``;
+nothing below imports a handler.
+
+Feature modules, one per feature, each with ``register(application)``, and independent of each
+other (import-linter checks it): ``onboarding``, ``checkin``, ``session``, ``clinician``,
+``admin``, ``invites``, ``athlete_commands``, ``reports``, ``membership``, ``dispatch`` and
+``errors`` (the error handler, installed first by ``bot.app``).
+
+What they share lives in modules that register nothing:
+
+- ``context``: the Services container in ``bot_data``, start-up hooks, the callback signer, the
+  clinician alert notifier, ``kick_sender``;
+- ``groups``: the handler groups, in the order python-telegram-bot runs them;
+- ``athlete_flow``: one transaction per athlete update, then the replies;
+- ``staff``: the caller, the neutral refusal, "stop the update once answered";
+- ``charts``: send a progress chart now, drawn off the event loop;
+- ``jobs``: the JobQueue jobs (scheduler tick, outbox sender, abandoned answers, escalation,
+  weekly digest).
+
+:data:`HANDLERS` lists the feature modules in registration order, by explicit import: a
+module that is missing or misspelt fails at import, never silently. Order matters: PTB tries
+the handlers of a group in the order they were added, so conversations come before the
+general commands and the catch-all replies (dispatch) come last.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from telegram.ext import Application
 
-_LOGGER = logging.getLogger(__name__)
-
-# The feature modules, in registration order (dispatch last: its catch-all handlers must come
-# after every athlete command of the same group). A missing module is skipped with a warning.
-HANDLER_MODULES: tuple[str, ...] = (
-    "onboarding",
-    "checkin",
-    "session",
-    "clinician",
-    "admin",
-    "invites",
-    "athlete_commands",
-    "reports",
-    "membership",
-    "dispatch",
+from bot.handlers import (
+    admin,
+    athlete_commands,
+    checkin,
+    clinician,
+    dispatch,
+    invites,
+    membership,
+    onboarding,
+    reports,
+    session,
 )
 
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
+# The product's feature modules, in registration order (dispatch last: its catch-all handlers
+# must come after every athlete command of the same group). Tests may start a bot with some of
+# them, by these names.
+HANDLERS: dict[str, Registrar] = {
+    "onboarding": onboarding.register,
+    "checkin": checkin.register,
+    "session": session.register,
+    "clinician": clinician.register,
+    "admin": admin.register,
+    "invites": invites.register,
+    "athlete_commands": athlete_commands.register,
+    "reports": reports.register,
+    "membership": membership.register,
+    "dispatch": dispatch.register,
+}
 
-def resolve(module_name: str) -> Registrar | None:
-    """Return the ``register`` function of ``bot.handlers.<module_name>``, or None if the
-    module does not exist. A module that exists but has no register() is an error."""
-    qualified = f"bot.handlers.{module_name}"
-    if importlib.util.find_spec(qualified) is None:
-        return None
-    module = importlib.import_module(qualified)
-    register = getattr(module, "register", None)
-    if not callable(register):
-        raise TypeError(f"{qualified} has no register(application) function")
-    return register  # type: ignore[no-any-return]
+
+def resolve(name: str) -> Registrar:
+    """Return the ``register`` function of the feature module ``name``; raise ValueError
+    naming the known modules if there is none (a typo must not drop a feature silently)."""
+    try:
+        return HANDLERS[name]
+    except KeyError:
+        known = ", ".join(HANDLERS)
+        raise ValueError(f"no handler module {name!r}: expected one of {known}") from None
 
 
 def register_handlers(
     application: Application[Any, Any, Any, Any, Any, Any],
     modules: Iterable[str | Registrar] | None = None,
 ) -> list[str]:
-    """Register the handlers of ``modules`` (names in bot.handlers, or register functions),
-    by default HANDLER_MODULES, in order; return the names registered."""
+    """Register the handlers of ``modules`` (names in :data:`HANDLERS`, or register
+    functions), by default every module of :data:`HANDLERS`, in order; return the names
+    registered. An unknown name raises ValueError before anything is registered."""
+    entries = list(HANDLERS) if modules is None else list(modules)
+    registrars = [(entry, entry if callable(entry) else resolve(entry)) for entry in entries]
     registered: list[str] = []
-    for entry in HANDLER_MODULES if modules is None else modules:
-        if callable(entry):
-            entry(application)
-            registered.append(getattr(entry, "__module__", repr(entry)))
-            continue
-        register = resolve(entry)
-        if register is None:
-            _LOGGER.warning("Handler module bot.handlers.%s is not present; skipped", entry)
-            continue
+    for entry, register in registrars:
         register(application)
-        registered.append(entry)
+        registered.append(
+            entry if isinstance(entry, str) else getattr(entry, "__module__", repr(entry))
+        )
     return registered

@@ -26,31 +26,24 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.app import add_startup_hook
-from bot.handlers.clinician import (
-    HANDLER_GROUP,
-    caller_context,
-    ensure_admin_person,
-    refuse,
-    signer_of,
-    stops_update,
-)
-from bot.handlers.context import SERVICES_KEY, get_services
+from bot.clock import local_date
+from bot.handlers.context import SERVICES_KEY, Context, add_startup_hook, get_services, signer_of
+from bot.handlers.groups import STAFF_GROUP
+from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services import protocol_admin as pa
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
-from bot.services.clinician.actions import local_date
+from bot.services.callers import ensure_admin_person
 from bot.store.db import session_scope
 from bot.store.repo.audit import audit
 from bot.store.repo.people import get_person_by_telegram_id
+from bot.store.standing import parse_text
 from engine.schema import ProtocolError
 
-Context = ContextTypes.DEFAULT_TYPE
 DRAFT_KEY = "protocol_draft"
 ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
@@ -145,7 +138,7 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
             return
         text = active.text
         if len(args) > 1:
-            protocol = pa.parse_text(active.text, args[0])
+            protocol = parse_text(active.text, args[0])
             try:
                 stage = protocol.stage(args[1].upper())
             except KeyError:
@@ -505,7 +498,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the protocol commands, the document upload, the Publish/Discard buttons and the
     start-up hook that registers the admins."""
     add_startup_hook(application, ensure_admin_people)
-    g = HANDLER_GROUP
+    g = STAFF_GROUP
     application.add_handler(CommandHandler("protocols", protocols_command), group=g)
     application.add_handler(CommandHandler("protocol", protocol_command), group=g)
     application.add_handler(

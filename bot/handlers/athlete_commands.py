@@ -10,12 +10,13 @@ from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import Application, CommandHandler
 
-from bot.app import add_startup_hook
-from bot.handlers.context import get_services
-from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow
+from bot.handlers.athlete_flow import athlete_flow
+from bot.handlers.context import Context, add_startup_hook, get_services
+from bot.handlers.groups import ATHLETE_GROUP
 from bot.services import texts
+from bot.services.athlete import commands as athlete
 from bot.services.athlete import questionnaire as svc
-from bot.services.athlete.questionnaire import Env, Out, Result
+from bot.services.athlete.results import Env, Out, Result
 from bot.store.models import Person
 
 ATHLETE_COMMANDS = (
@@ -68,7 +69,7 @@ def _timezone(
     admins = get_services(context).settings.admin_telegram_ids
     if person is None and user is not None and user.id in admins:
         return None  # an admin not stored yet: the staff /timezone serves them
-    return _onboarded(svc.change_timezone)(session, person, update, context, env)
+    return _onboarded(athlete.change_timezone)(session, person, update, context, env)
 
 
 def _help(
@@ -82,7 +83,7 @@ def _cancel(
 ) -> Result | None:
     if person is None:
         return Result([Out(texts.CANCEL_NOTHING)])
-    return svc.cancel(session, person, env)
+    return athlete.cancel(session, person, env)
 
 
 async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -97,15 +98,15 @@ async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the athlete commands (before the catch-all routes) and the menu start-up hook."""
     commands: dict[str, Callable[..., Result | None]] = {
-        "plan": _onboarded(svc.plan),
-        "status": _onboarded(svc.status),
-        "history": _onboarded(svc.history),
+        "plan": _onboarded(athlete.plan),
+        "status": _onboarded(athlete.status),
+        "history": _onboarded(athlete.history),
         "baseline": _onboarded(_questionnaire("baseline")),
         "settings": _onboarded(_questionnaire("settings")),
         "timezone": _timezone,
-        "pause": _onboarded(svc.pause),
-        "resume": _onboarded(svc.resume),
-        "export": _onboarded(svc.export),
+        "pause": _onboarded(athlete.pause),
+        "resume": _onboarded(athlete.resume),
+        "export": _onboarded(athlete.export),
         "delete": _onboarded(_questionnaire("delete")),
         "help": _help,
         "cancel": _cancel,

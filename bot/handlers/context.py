@@ -1,16 +1,40 @@
-"""The services every handler needs (settings, clock, database), carried in bot_data."""
+"""What every handler and job takes from the running Application (its ``bot_data``).
+
+- :class:`Services`, the container of what handlers and jobs use instead of globals (settings,
+  clock, database engine), put there by ``bot.app.build_application`` and read with
+  :func:`get_services`. Only the handlers layer and the wiring above it (``bot.app``,
+  ``bot.runtime``, the CLI, the demo) see it: services take the session, the time and the
+  settings they need as arguments.
+- Start-up hooks (:func:`add_startup_hook`), run once the Application is initialised.
+- The deployment's callback signer (:func:`signer_of`) and the clinician alert notifier the
+  athlete flow is given (:func:`alert_notifier_for`).
+- :func:`kick_sender`: have the outbox sender deliver what a committed transaction queued.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.sender import OutboxSender
+from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.services.callback_auth import CallbackSigner, derive_secret
+from bot.services.clinician.escalation import alert_notifier
 from bot.settings import Settings
 
 SERVICES_KEY = "services"
+STARTUP_HOOKS_KEY = "startup_hooks"
+SENDER_KEY = "sprintback.outbox_sender"
+SIGNER_KEY = "callback_signer"
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+StartupHook = Callable[[AnyApplication], Awaitable[None]]
+Context = ContextTypes.DEFAULT_TYPE
 
 
 @dataclass
@@ -44,3 +68,63 @@ def get_services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
             "bot.app.build_application(settings, services=...)"
         )
     return services
+
+
+def add_startup_hook(application: AnyApplication, hook: StartupHook) -> None:
+    """Run ``hook(application)`` at start-up, after initialize() and before updates flow
+    (e.g. set the command menu, rebuild scheduled jobs from the database)."""
+    application.bot_data.setdefault(STARTUP_HOOKS_KEY, []).append(hook)
+
+
+async def run_startup_hooks(application: AnyApplication) -> None:
+    """Run the start-up hooks in the order they were added (this is the post_init callback)."""
+    for hook in list(application.bot_data.get(STARTUP_HOOKS_KEY, [])):
+        await hook(application)
+
+
+def signer_for(services: Services, bot_token: str) -> CallbackSigner:
+    """Return the deployment's callback signer: a ``callback_secret`` setting if there is one,
+    else a key derived from the bot token (cached in the services)."""
+    signer = services.extras.get(SIGNER_KEY)
+    if not isinstance(signer, CallbackSigner):
+        explicit = getattr(services.settings, "callback_secret", None)
+        signer = CallbackSigner(derive_secret(bot_token, explicit))
+        services.extras[SIGNER_KEY] = signer
+    return signer
+
+
+def signer_of(context: Context) -> CallbackSigner:
+    """Return the deployment's callback signer for a handler or job."""
+    return signer_for(get_services(context), context.bot.token)
+
+
+def alert_notifier_for(context: Context) -> AlertNotifier:
+    """Return the notifier the athlete flow passes as ``Env.notify``: it queues the linked
+    clinicians' alert messages (signed buttons, merged within 5 minutes) in the same
+    transaction as the decision."""
+    services = get_services(context)
+    return alert_notifier(signer_of(context), services.settings.admin_telegram_ids)
+
+
+def kick_sender(application: AnyApplication) -> None:
+    """Drain the outbox now (call after a transaction that queued messages has committed).
+
+    Safe to call from handlers and jobs: it only schedules the drain on the running loop; a
+    drain already running picks the new rows up before it stops.
+    """
+    sender: OutboxSender | None = application.bot_data.get(SENDER_KEY)
+    if sender is None:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    task = loop.create_task(sender.drain())
+    pending: set[asyncio.Task[Any]] = application.bot_data.setdefault("sprintback.kicks", set())
+    pending.add(task)
+    task.add_done_callback(pending.discard)
+
+
+def kick(context: Context) -> None:
+    """Have the outbox sender deliver what the committed transaction queued, now."""
+    kick_sender(context.application)

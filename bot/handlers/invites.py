@@ -15,12 +15,9 @@ when the person writes /start or /help (a chat never opened cannot get one befor
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import secrets
 from typing import Any
 
-from sqlmodel import select
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -34,39 +31,39 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     filters,
 )
 
-from bot.app import add_startup_hook
-from bot.handlers.clinician import (
-    HANDLER_GROUP,
-    caller_context,
-    ensure_admin_person,
-    refuse,
+from bot.handlers.context import (
+    SERVICES_KEY,
+    Context,
+    add_startup_hook,
+    get_services,
     signer_of,
 )
-from bot.handlers.context import SERVICES_KEY, get_services
+from bot.handlers.groups import STAFF_GROUP
+from bot.handlers.staff import caller_context, refuse
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
-from bot.services.timezones import city_label, resolve_typed_zone
-from bot.store.db import session_scope
-from bot.store.models import Invite, Person
-from bot.store.repo.audit import audit
-from bot.store.repo.links import InviteError, create_invite, redeem_invite
-from bot.store.repo.people import (
-    create_person,
-    get_person_by_telegram_id,
-    list_people,
-    record_consent,
-    update_person,
+from bot.services.callers import ensure_admin_person
+from bot.services.invites import (
+    CLINICIAN_CODE_PREFIX,
+    TIMEZONE_USAGE,
+    LinkRequest,
+    accept_link,
+    invite_athlete,
+    invite_clinician,
+    record_invite_refusal,
+    redeem_clinician_invite,
+    request_link,
+    staff_timezone,
 )
+from bot.services.timezones import city_label
+from bot.store.db import session_scope
+from bot.store.repo.links import InviteError
+from bot.store.repo.people import list_people
 
 _LOGGER = logging.getLogger(__name__)
-CLINICIAN_CODE_PREFIX = "clin_"
-INVITE_TTL = dt.timedelta(days=7)
-CONSENT_KIND = "share_with_clinician"
-CONSENT_VERSION = "1"
 ACT_LINK_YES = "lnk_yes"
 ACT_LINK_NO = "lnk_no"
 
@@ -77,8 +74,6 @@ FAILURE_TEXT = {
     "wrong_role": "This code is not meant for your account.",
     "self_link": "You cannot use your own invite.",
 }
-
-Context = ContextTypes.DEFAULT_TYPE
 
 CLINICIAN_COMMANDS = (
     ("athletes", "Your athletes, most urgent first"),
@@ -106,10 +101,6 @@ ADMIN_COMMANDS = (
     ("progress", "Progress chart: /progress <number or name>"),
     ("report", "PDF report: /report <number or name>"),
     ("timezone", "Your time zone: /timezone Europe/Paris"),
-)
-TIMEZONE_USAGE = (
-    "Send /timezone followed by an IANA time zone or a city, e.g. /timezone Europe/Paris, "
-    "/timezone America/New_York or /timezone Tokyo."
 )
 
 
@@ -179,7 +170,7 @@ def _name_of(update: Update) -> str:
     return " ".join(p for p in (user.first_name, user.last_name) if p)
 
 
-async def invite_clinician(update: Update, context: Context) -> None:
+async def invite_clinician_command(update: Update, context: Context) -> None:
     """/invite_clinician: an admin gets a one-time, expiring clinician deep link."""
     services = get_services(context)
     now = services.clock.now()
@@ -204,17 +195,8 @@ async def invite_clinician(update: Update, context: Context) -> None:
             now,
             services.settings.default_timezone,
         )
-        code = CLINICIAN_CODE_PREFIX + secrets.token_urlsafe(12)
-        invite = create_invite(
-            session, kind="clinician", created_by=admin.id, now=now, ttl=INVITE_TTL, code=code
-        )
-        audit(
-            session,
-            actor_id=admin.id,
-            action="invite_clinician",
-            now=now,
-            detail={"invite_id": invite.id, "expires_at": invite.expires_at.isoformat()},
-        )
+        invite = invite_clinician(session, admin, now)
+        code = invite.code
     assert update.effective_message is not None
     link = _deep_link(context.bot.username, code)
     await update.effective_message.reply_text(
@@ -232,29 +214,19 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
     user = update.effective_user
     try:
         with session_scope(services.engine) as session:
-            person = get_person_by_telegram_id(session, telegram_user_id=user.id)
-            if person is None:
-                person = create_person(
-                    session,
-                    role="clinician",
-                    telegram_user_id=user.id,
-                    chat_id=update.effective_chat.id if update.effective_chat else user.id,
-                    display_name=_name_of(update),
-                    now=now,
-                    timezone=services.settings.default_timezone,
-                )
-            elif person.role == "athlete":
-                raise InviteError("wrong_role", "an athlete account cannot become a clinician")
-            redeem_invite(session, code=code, person_id=person.id or 0, now=now)
-            audit(
+            redeem_clinician_invite(
                 session,
-                actor_id=person.id,
-                action="redeem_invite",
+                telegram_id=user.id,
+                chat_id=update.effective_chat.id if update.effective_chat else user.id,
+                name=_name_of(update),
+                code=code,
                 now=now,
-                detail={"kind": "clinician"},
+                timezone=services.settings.default_timezone,
             )
     except InviteError as exc:
-        _audit_failure(services, user.id, exc.reason, "clinician")
+        record_invite_refusal(
+            services.engine, user.id, exc.reason, "clinician", services.clock.now()
+        )
         await update.effective_message.reply_text(FAILURE_TEXT[exc.reason])
         raise ApplicationHandlerStop from None
     await set_menu(
@@ -315,26 +287,7 @@ async def timezone_command(update: Update, context: Context) -> None:
                 now,
                 services.settings.default_timezone,
             )
-        if not wanted:
-            reply = f"Your time zone is {city_label(person.timezone)}.\n{TIMEZONE_USAGE}"
-        else:
-            zone = resolve_typed_zone(wanted)
-            if zone is None:
-                reply = f"{wanted[:64]!r} is not a time zone I know. {TIMEZONE_USAGE}"
-            else:
-                before = person.timezone
-                update_person(session, person_id=person.id or 0, timezone=zone)
-                audit(
-                    session,
-                    actor_id=person.id,
-                    action="set_timezone",
-                    now=now,
-                    detail={"from": before, "to": zone},
-                )
-                reply = (
-                    f"Time zone set to {city_label(zone)}. Alert times are shown in it and "
-                    "your weekly digest arrives on Monday at 08:00 there."
-                )
+        reply = staff_timezone(session, person, wanted, now)
     await update.effective_message.reply_text(reply)
     raise ApplicationHandlerStop
 
@@ -355,19 +308,7 @@ async def staff_settings(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def _audit_failure(services: Any, telegram_id: int, reason: str, kind: str) -> None:
-    with session_scope(services.engine) as session:
-        person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
-        audit(
-            session,
-            actor_id=person.id if person else None,
-            action="invite_refused",
-            now=services.clock.now(),
-            detail={"telegram_id": telegram_id, "reason": reason, "kind": kind},
-        )
-
-
-async def invite_athlete(update: Update, context: Context) -> None:
+async def invite_athlete_command(update: Update, context: Context) -> None:
     """/invite: a clinician gets a one-time athlete deep link and the code for /link."""
     services = get_services(context)
     now = services.clock.now()
@@ -379,21 +320,7 @@ async def invite_athlete(update: Update, context: Context) -> None:
                 update, context, caller, decision.reason, command="/invite", session=session
             )
             return
-        invite = create_invite(
-            session,
-            kind="athlete",
-            created_by=person.id,
-            clinician_id=person.id,
-            now=now,
-            ttl=INVITE_TTL,
-        )
-        audit(
-            session,
-            actor_id=person.id,
-            action="invite_athlete",
-            now=now,
-            detail={"invite_id": invite.id},
-        )
+        invite = invite_athlete(session, person, now)
         code = invite.code
         expires = invite.expires_at
     assert update.effective_message is not None
@@ -421,24 +348,12 @@ async def link_command(update: Update, context: Context) -> None:
         if not decision or person is None:
             await refuse(update, context, caller, decision.reason, command="/link", session=session)
             return
-        invite = session.exec(select(Invite).where(Invite.code == code)).first()
-        failure = _invite_problem(invite, now)
-        if failure is None and invite is not None and invite.clinician_id == person.id:
-            failure = "self_link"
-        if failure is not None or invite is None:
-            reason = failure or "unknown"
-            audit(
-                session,
-                actor_id=person.id,
-                action="invite_refused",
-                now=now,
-                detail={"telegram_id": caller.telegram_id, "reason": reason, "kind": "athlete"},
-            )
-            await update.effective_message.reply_text(FAILURE_TEXT[reason])
+        request = request_link(session, person, code, caller.telegram_id, now)
+        if not isinstance(request, LinkRequest):
+            await update.effective_message.reply_text(FAILURE_TEXT[request])
             return
-        clinician = session.get(Person, invite.clinician_id)
-        clinician_name = clinician.display_name if clinician else "your clinician"
-        invite_id = invite.id or 0
+        clinician_name = request.clinician_name
+        invite_id = request.invite_id
     signer = signer_of(context)
     keyboard = InlineKeyboardMarkup(
         [
@@ -462,16 +377,6 @@ async def link_command(update: Update, context: Context) -> None:
     )
 
 
-def _invite_problem(invite: Invite | None, now: dt.datetime) -> str | None:
-    if invite is None or invite.kind != "athlete":
-        return "unknown"
-    if invite.used_at is not None:
-        return "used"
-    if invite.expires_at <= now:
-        return "expired"
-    return None
-
-
 async def link_answer(update: Update, context: Context) -> None:
     """The athlete's answer to the /link consent question."""
     query = update.callback_query
@@ -492,31 +397,11 @@ async def link_answer(update: Update, context: Context) -> None:
         return
     try:
         with session_scope(services.engine) as session:
-            person = get_person_by_telegram_id(session, telegram_user_id=query.from_user.id)
-            invite = session.get(Invite, invite_id)
-            if person is None or invite is None:
-                raise InviteError("unknown", "no such invite")
-            record_consent(
-                session,
-                person_id=person.id or 0,
-                kind=CONSENT_KIND,
-                text_version=CONSENT_VERSION,
-                granted=True,
-                now=now,
-            )
-            redeem_invite(session, code=invite.code, person_id=person.id or 0, now=now)
-            clinician = session.get(Person, invite.clinician_id)
-            audit(
-                session,
-                actor_id=person.id,
-                action="link",
-                now=now,
-                athlete_id=person.id,
-                detail={"clinician_id": invite.clinician_id, "via": "link_code"},
-            )
-            name = clinician.display_name if clinician else "your clinician"
+            name = accept_link(session, query.from_user.id, invite_id, now)
     except InviteError as exc:
-        _audit_failure(services, query.from_user.id, exc.reason, "athlete")
+        record_invite_refusal(
+            services.engine, query.from_user.id, exc.reason, "athlete", services.clock.now()
+        )
         await query.answer()
         await query.edit_message_text(FAILURE_TEXT[exc.reason])
         return
@@ -534,17 +419,17 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             start_clinician_invite,
             filters=filters.Regex(rf"^/start(@\w+)? {CLINICIAN_CODE_PREFIX}"),
         ),
-        group=HANDLER_GROUP - 1,
+        group=STAFF_GROUP - 1,
     )
-    application.add_handler(CommandHandler(["start", "help"], start_staff), group=HANDLER_GROUP)
+    application.add_handler(CommandHandler(["start", "help"], start_staff), group=STAFF_GROUP)
     application.add_handler(
-        CommandHandler("invite_clinician", invite_clinician), group=HANDLER_GROUP
+        CommandHandler("invite_clinician", invite_clinician_command), group=STAFF_GROUP
     )
-    application.add_handler(CommandHandler("invite", invite_athlete), group=HANDLER_GROUP)
-    application.add_handler(CommandHandler("link", link_command), group=HANDLER_GROUP)
-    application.add_handler(CommandHandler("timezone", timezone_command), group=HANDLER_GROUP)
-    application.add_handler(CommandHandler("settings", staff_settings), group=HANDLER_GROUP)
+    application.add_handler(CommandHandler("invite", invite_athlete_command), group=STAFF_GROUP)
+    application.add_handler(CommandHandler("link", link_command), group=STAFF_GROUP)
+    application.add_handler(CommandHandler("timezone", timezone_command), group=STAFF_GROUP)
+    application.add_handler(CommandHandler("settings", staff_settings), group=STAFF_GROUP)
     application.add_handler(
         CallbackQueryHandler(link_answer, pattern=rf"^({ACT_LINK_YES}|{ACT_LINK_NO}):"),
-        group=HANDLER_GROUP,
+        group=STAFF_GROUP,
     )

@@ -1,43 +1,61 @@
-"""Wire the scheduler tick and the outbox sender into a python-telegram-bot Application.
+"""The JobQueue jobs: what python-telegram-bot runs on a timer instead of on an update.
 
-Three repeating JobQueue jobs, nothing per athlete: the tick (every SCHEDULER_TICK_SECONDS),
-the sender (every few seconds, and at once whenever something is queued: ``kick_sender``) and
-the sweep of abandoned questionnaires whose answers call for review (``ABANDONED_SECONDS``).
+Like a handler, a job takes what it needs from its context, calls the infrastructure or a
+service, and kicks the outbox sender. Nothing is scheduled per athlete:
+
+- :func:`install_scheduling` (called by ``bot.runtime``): the scheduler tick (every
+  SCHEDULER_TICK_SECONDS), the outbox sender (every few seconds, and at once whenever something
+  is queued: ``bot.handlers.context.kick_sender``) and the sweep of abandoned questionnaires
+  whose answers call for review (``ABANDONED_SECONDS``);
+- :func:`install_escalation_job` (added by the clinician handlers): alert re-sends and
+  hand-overs, every minute;
+- :func:`install_digest_job` (added by the report handlers): the clinicians' Monday digest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import socket
+import logging
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery.limiter import RateGate
 from bot.delivery.sender import OutboxSender, SenderConfig
-from bot.handlers.context import Services
+from bot.handlers.context import (
+    SENDER_KEY,
+    Services,
+    alert_notifier_for,
+    get_services,
+    kick,
+    kick_sender,
+    signer_of,
+)
 from bot.scheduling.registry import registry_of
 from bot.scheduling.schedule import SchedulerConfig
 from bot.scheduling.tick import Scheduler, run_tick
+from bot.scheduling.worker import worker_name
 from bot.services.athlete.abandoned import AbandonedSweeper, sweep_abandoned
+from bot.services.clinician.escalation import run_escalations
+from bot.services.digest import run_digest
+from bot.store.db import session_scope
+
+_LOGGER = logging.getLogger(__name__)
 
 SCHEDULER_KEY = "sprintback.scheduler"
-SENDER_KEY = "sprintback.outbox_sender"
 TICK_JOB = "sprintback:scheduler-tick"
 SENDER_JOB = "sprintback:outbox-sender"
 ABANDONED_KEY = "sprintback.abandoned_sweeper"
 ABANDONED_JOB = "sprintback:abandoned-questionnaires"
 # An idle questionnaire is evaluated within this long after its 2 hours of idleness.
 ABANDONED_SECONDS = 300.0
+DIGEST_JOB = "sprintback:weekly-digest"
+DIGEST_INTERVAL = dt.timedelta(seconds=60)
+ESCALATION_JOB = "clinician-escalations"
+ESCALATION_INTERVAL = dt.timedelta(seconds=60)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-def worker_name() -> str:
-    """Return a name for this process that is unique across hosts (host:pid)."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
 def scheduler_config_from(services: Services) -> SchedulerConfig:
@@ -131,9 +149,6 @@ async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _abandoned_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    # Imported here: bot.handlers.clinician imports this module.
-    from bot.handlers.clinician import alert_notifier_for
-
     sweeper: AbandonedSweeper = context.application.bot_data[ABANDONED_KEY]
     scheduler: Scheduler = context.application.bot_data[SCHEDULER_KEY]
     notify = alert_notifier_for(context)
@@ -147,20 +162,58 @@ async def _sender_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await sender.drain()
 
 
-def kick_sender(application: AnyApplication) -> None:
-    """Drain the outbox now (call after a transaction that queued messages has committed).
+async def _escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every minute: notify un-notified alerts, re-send unacknowledged urgent ones, hand over."""
+    services = get_services(context)
+    now = services.clock.now()
+    signer = signer_of(context)
 
-    Safe to call from handlers and jobs: it only schedules the drain on the running loop; a
-    drain already running picks the new rows up before it stops.
-    """
-    sender: OutboxSender | None = application.bot_data.get(SENDER_KEY)
-    if sender is None:
+    def work() -> None:
+        with session_scope(services.engine) as session:
+            run_escalations(session, now, signer, services.settings.admin_telegram_ids)
+
+    # Off the event loop: a burst of re-sends takes a moment and updates must keep flowing.
+    await asyncio.to_thread(work)
+    kick(context)
+
+
+def install_escalation_job(application: AnyApplication) -> None:
+    """Run the clinician alert escalation every minute (the clinician handlers add it)."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _escalation_job,
+            interval=ESCALATION_INTERVAL,
+            first=5,
+            name=ESCALATION_JOB,
+            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
+        )
+
+
+async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    if services.engine is None:
         return
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
+    await run_digest(context.bot, services.engine, services.clock)
+
+
+def install_digest_job(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    interval: dt.timedelta = DIGEST_INTERVAL,
+) -> None:
+    """Run the digest job every ``interval`` in this process (other processes may too)."""
+    if application.job_queue is None:
+        _LOGGER.warning("no JobQueue: the weekly digest will not be sent by this process")
         return
-    task = loop.create_task(sender.drain())
-    pending: set[asyncio.Task[Any]] = application.bot_data.setdefault("sprintback.kicks", set())
-    pending.add(task)
-    task.add_done_callback(pending.discard)
+    application.job_queue.run_repeating(
+        _digest_job,
+        interval=interval,
+        first=interval,
+        name=DIGEST_JOB,
+        job_kwargs={
+            "id": DIGEST_JOB,
+            "replace_existing": True,
+            "max_instances": 1,
+            "coalesce": True,
+            "misfire_grace_time": None,
+        },
+    )

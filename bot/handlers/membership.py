@@ -15,7 +15,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ChatMemberHandler, ContextTypes
 
 from bot.delivery.reachability import mark_reachable
-from bot.handlers.context import get_services
+from bot.handlers.context import get_services, kick_sender
 from bot.store.db import session_scope
 from bot.store.repo.people import get_person_by_telegram_id
 
@@ -32,8 +32,6 @@ async def bot_unblocked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         person = get_person_by_telegram_id(session, telegram_user_id=change.from_user.id)
         queued = mark_reachable(session, person, services.clock.now()) if person else 0
     if queued:
-        from bot.handlers.jobs import kick_sender
-
         kick_sender(context.application)
 
 

@@ -9,209 +9,53 @@ Updates are handled one at a time, so the handlers only check access and record 
 row; the chart or PDF is built and drawn in a background task on the render worker threads
 and sent when ready, while the bot goes on answering everybody else.
 
-Hooks for other modules (they check access themselves before calling):
-- ``report_button(signer, athlete_id=..., for_telegram_id=..., now=...)``: the signed button.
-- ``schedule_progress_chart(application, chat_id, athlete_id=..., now=...)``: a small chart
-  after a stage change, or the full one on the clinician's athlete card (``small=False``).
+The signed "Report" button is built by ``bot.services.clinician.buttons``; the chart and the
+PDF by ``bot.reports.build``; the weekly digest job is added here (``bot.handlers.jobs``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import Bot, InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.context import SERVICES_KEY, get_services
-from bot.reports.chart import render_progress_png
-from bot.reports.from_store import ReportUnavailable, progress_data_for, report_data_for
+from bot.handlers.charts import send_progress_chart
+from bot.handlers.context import Context, get_services, signer_of
+from bot.handlers.groups import ATHLETE_GROUP
+from bot.handlers.jobs import install_digest_job
+from bot.handlers.staff import caller_context, refuse, stops_update
+from bot.reports.build import build_report_pdf
+from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
 from bot.services import texts
 from bot.services.access import Caller, may_act_on_athlete
-from bot.services.callback_auth import CallbackRejected, CallbackSigner
-from bot.services.digest import install_digest_job
+from bot.services.callback_auth import CallbackRejected
+from bot.services.callers import resolve_athlete
+from bot.services.clinician.buttons import ACT_REPORT
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
 
 _LOGGER = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-# The athlete group (bot.handlers.dispatch.ATHLETE_GROUP, checked in register): with the
-# athlete commands, before the athlete catch-all, which dispatch registers last.
-HANDLER_GROUP = -2
 # Athlete data goes to private chats only (dispatch also stops group updates first).
 _PRIVATE = filters.ChatType.PRIVATE
-ACT_REPORT = "rep_pdf"
 FAILED_TEXT = "Sorry, that could not be made just now. Please try again in a minute."
 NOTHING_YET = "Nothing to show yet: {reason}."
 NO_INJURY = "no injury has been recorded (it is asked at onboarding)"
 
 
-# --- building (in a worker thread) -----------------------------------------------------------
-
-
-def _local_today(person: Person | None, now: dt.datetime) -> dt.date:
-    try:
-        zone = ZoneInfo((person.timezone if person is not None else None) or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
-
-
-def build_progress_png(
-    engine: Engine, athlete_id: int, now: dt.datetime, *, small: bool = False
-) -> tuple[bytes, str]:
-    """Read the athlete's history and draw the chart; return (PNG, caption). Blocking: run
-    it with ``in_worker_thread``. Raises ReportUnavailable when there is nothing to chart."""
-    with session_scope(engine, read_only=True) as session:
-        athlete = session.get(Person, athlete_id)
-        data = progress_data_for(session, athlete_id=athlete_id, today=_local_today(athlete, now))
-    caption = f"{data.athlete_name}: progress up to {data.today or now.date():%d %b %Y}"
-    return render_progress_png(data, small=small), caption
-
-
-def build_report_pdf(
-    engine: Engine, athlete_id: int, now: dt.datetime, viewer_id: int | None
-) -> tuple[bytes, str, str]:
-    """Read the athlete's record and render the PDF with the chart; return (PDF, file name,
-    athlete name). Blocking: run it with ``in_worker_thread``."""
-    with session_scope(engine, read_only=True) as session:
-        viewer = session.get(Person, viewer_id) if viewer_id is not None else None
-        athlete = session.get(Person, athlete_id)
-        data = report_data_for(session, athlete_id=athlete_id, now=now, viewer=viewer)
-        progress = progress_data_for(
-            session, athlete_id=athlete_id, today=_local_today(athlete, now)
-        )
-    # fpdf and matplotlib take about a second to import: loaded with the first report.
-    from bot.reports.report_pdf import render_report_pdf
-
-    pdf = render_report_pdf(data, render_progress_png(progress))
-    local = _local_today(athlete, now)
-    return pdf, f"sprintback-report-{athlete_id}-{local.isoformat()}.pdf", data.athlete_name
-
-
-# --- sending (public hooks) ------------------------------------------------------------------
-
-
-async def send_progress_chart(
-    bot: Bot,
-    chat_id: int,
-    *,
-    engine: Engine,
-    athlete_id: int,
-    now: dt.datetime,
-    small: bool = True,
-    caption: str | None = None,
-) -> Message | None:
-    """Draw the athlete's chart in a worker thread and send it to ``chat_id`` as a photo.
-
-    The caller has already decided that the chat may see this athlete. Returns the sent
-    message, or None when there is nothing to chart yet (no injury recorded).
-    """
-    try:
-        png, default_caption = await in_worker_thread(
-            build_progress_png, engine, athlete_id, now, small=small
-        )
-    except ReportUnavailable:
-        return None
-    return await bot.send_photo(
-        chat_id,
-        InputFile(png, filename=f"progress-{athlete_id}.png"),
-        caption=(caption or default_caption)[:1024],
-    )
-
-
-def schedule_progress_chart(
-    application: AnyApplication,
-    chat_id: int,
-    *,
-    athlete_id: int,
-    now: dt.datetime,
-    small: bool = True,
-    caption: str | None = None,
-) -> None:
-    """Send the athlete's chart to ``chat_id`` in the background (for a handler or job that
-    must not wait for the drawing: e.g. after a stage change, or on /athlete with
-    ``small=False``). The caller has already checked access; failures are logged."""
-    engine = application.bot_data[SERVICES_KEY].engine
-
-    async def task() -> None:
-        try:
-            await send_progress_chart(
-                application.bot,
-                chat_id,
-                engine=engine,
-                athlete_id=athlete_id,
-                now=now,
-                small=small,
-                caption=caption,
-            )
-        except Exception:
-            _LOGGER.exception("progress chart of athlete %s not sent", athlete_id)
-
-    application.create_task(task(), name=f"progress-chart-{athlete_id}")
-
-
-def report_button(
-    signer: CallbackSigner,
-    *,
-    athlete_id: int,
-    for_telegram_id: int,
-    now: dt.datetime,
-    text: str = "📄 Report (PDF)",
-) -> InlineKeyboardButton:
-    """Return a button that sends the athlete's PDF report to ``for_telegram_id`` (signed for
-    them only; access is checked again when pressed)."""
-    return InlineKeyboardButton(
-        text, callback_data=signer.sign(ACT_REPORT, [athlete_id], for_telegram_id, now)
-    )
-
-
-def report_keyboard(
-    signer: CallbackSigner, *, athlete_id: int, for_telegram_id: int, now: dt.datetime
-) -> InlineKeyboardMarkup:
-    """Return a one-button keyboard holding ``report_button``."""
-    return InlineKeyboardMarkup(
-        [[report_button(signer, athlete_id=athlete_id, for_telegram_id=for_telegram_id, now=now)]]
-    )
-
-
 # --- handlers --------------------------------------------------------------------------------
-# The clinician handlers' helpers (caller, refusal, athlete lookup, signer) are imported where
-# used, so that modules the clinician handlers import (escalation, the athlete flow) can import
-# this one for its hooks without an import cycle.
-
-
-def _stops_update(
-    handler: Callable[[Update, Context], Coroutine[Any, Any, None]],
-) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
-    """Wrap a handler so that, once it ran, no later handler group sees the update."""
-
-    @functools.wraps(handler)
-    async def wrapped(update: Update, context: Context) -> None:
-        await handler(update, context)
-        raise ApplicationHandlerStop
-
-    return wrapped
 
 
 def _background(context: Context, update: Update, job: Coroutine[Any, Any, None]) -> None:
@@ -274,8 +118,6 @@ async def _target(
 ) -> int | None:
     """Return the athlete the command is about if the caller may see them; otherwise answer
     (usage, ambiguity or the neutral refusal with an audit row) and return None."""
-    from bot.handlers.clinician import refuse, resolve_athlete
-
     message = update.effective_message
     assert message is not None
     ref = " ".join(context.args or []).strip()
@@ -323,8 +165,6 @@ async def _authorised_athlete(
     """Resolve whose data ``command`` asks for and check the caller may see it; audit the
     access as ``action``. Return (athlete id, caller's person id), or None when the update
     is a redelivery or was refused (the caller has already been answered)."""
-    from bot.handlers.clinician import caller_context
-
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
@@ -349,7 +189,7 @@ async def _authorised_athlete(
     return athlete_id, caller.person_id
 
 
-@_stops_update
+@stops_update
 async def progress_command(update: Update, context: Context) -> None:
     """/progress [athlete]: the progress chart, for the athlete, a linked clinician or an admin."""
     assert update.effective_chat is not None
@@ -366,7 +206,7 @@ async def progress_command(update: Update, context: Context) -> None:
     )
 
 
-@_stops_update
+@stops_update
 async def report_command(update: Update, context: Context) -> None:
     """/report <athlete>: the PDF report, for a linked clinician, an admin or the athlete."""
     assert update.effective_message is not None and update.effective_chat is not None
@@ -390,12 +230,10 @@ async def report_command(update: Update, context: Context) -> None:
     )
 
 
-@_stops_update
+@stops_update
 async def report_pressed(update: Update, context: Context) -> None:
     """A press on a "Report" button: verify it was made for the presser, check access again,
     then send the PDF to the presser's chat."""
-    from bot.handlers.clinician import caller_context, refuse, signer_of
-
     query = update.callback_query
     assert query is not None and query.data is not None
     services = get_services(context)
@@ -445,11 +283,9 @@ async def report_pressed(update: Update, context: Context) -> None:
 
 def register(application: AnyApplication) -> None:
     """Add /progress, /report and the report button, and the weekly digest job."""
-    from bot.handlers.dispatch import ATHLETE_GROUP
-
-    if ATHLETE_GROUP != HANDLER_GROUP:
-        raise RuntimeError("bot.handlers.reports must run in the athlete handler group")
-    g = HANDLER_GROUP
+    # In the athlete group: with the athlete commands, before the athlete catch-all, which
+    # dispatch registers last.
+    g = ATHLETE_GROUP
     application.add_handler(CommandHandler("progress", progress_command, filters=_PRIVATE), group=g)
     application.add_handler(CommandHandler("report", report_command, filters=_PRIVATE), group=g)
     application.add_handler(

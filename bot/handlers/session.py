@@ -8,11 +8,14 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.dispatch import ATHLETE_GROUP, Context, athlete_flow, env_of_prompt
+from bot.clock import local_date
+from bot.handlers.athlete_flow import athlete_flow, env_of_prompt
+from bot.handlers.context import Context
+from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
-from bot.services.athlete.questionnaire import Env, Out, Result
+from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
 
@@ -22,7 +25,7 @@ def _done(
 ) -> Result | None:
     if person is None or not svc.is_onboarded(session, person):
         return Result([Out(texts.NOT_ONBOARDED)])
-    today = svc.local_today(person, env.now)
+    today = local_date(person, env.now)
     assert person.id is not None
     if repo.get_session_report(session, athlete_id=person.id, local_date=today) is not None:
         return Result([Out(texts.SESSION_ALREADY_REPORTED)])

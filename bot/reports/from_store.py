@@ -33,11 +33,9 @@ from bot.reports.data import (
     TrendSummary,
     day_point_from_record,
 )
-from bot.services.athlete.engine_bridge import protocol_for
-from bot.services.clinician.actions import gate_pending
-from bot.services.protocol_admin import athlete_stage_status
 from bot.store import repo
 from bot.store.models import AlertRecord, Clearance, Decision, Person, Programme
+from bot.store.standing import athlete_stage_status, gate_pending, protocol_for
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol

@@ -46,6 +46,7 @@ from bot.scheduling.schedule import (
 from bot.scheduling.times import local_to_utc
 from bot.store.db import session_scope
 from bot.store.models import (
+    MISSED_DAYS_KIND,
     AlertRecord,
     MorningCheckinRecord,
     Outbox,
@@ -285,7 +286,7 @@ def _notify_missed_days(
             session,
             chat_id=person.chat_id,
             text=text,
-            kind="missed_days_alert",
+            kind=MISSED_DAYS_KIND,
             now=now,
             dedupe_key=f"missed:{athlete.id}:{streak_end.isoformat()}:{person.id}:{alert.id}",
             person_id=person.id,

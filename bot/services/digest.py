@@ -20,18 +20,14 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from telegram import Bot, InputFile
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock
-from bot.handlers.context import get_services
-from bot.handlers.jobs import worker_name
 from bot.reports.chart import render_progress_png
 from bot.reports.data import DigestData
 from bot.reports.digest import (
@@ -42,18 +38,16 @@ from bot.reports.digest import (
 )
 from bot.reports.from_store import ReportUnavailable, digest_data_for, progress_data_for
 from bot.reports.runner import in_worker_thread
+from bot.scheduling.worker import worker_name
 from bot.store import repo
 from bot.store.db import session_scope
-from bot.store.models import Link, Outbox, Person
+from bot.store.models import DIGEST_KIND, Link, Outbox, Person
 
 _LOGGER = logging.getLogger(__name__)
 
 DIGEST_LOCAL_TIME = dt.time(8, 0)
 DIGEST_GRACE = dt.timedelta(days=2)
-DIGEST_INTERVAL = dt.timedelta(seconds=60)
 MAX_CHARTS = 10
-OUTBOX_KIND = "digest"
-JOB_NAME = "sprintback:weekly-digest"
 RETRY_AFTER = dt.timedelta(minutes=1)
 
 
@@ -149,7 +143,7 @@ def claim_digest(
             session,
             chat_id=due.chat_id,
             text=text,
-            kind=OUTBOX_KIND,
+            kind=DIGEST_KIND,
             now=now,
             dedupe_key=due.key,
             person_id=due.clinician_id,
@@ -257,33 +251,3 @@ async def run_digest(
             result.sent.append(due.clinician_id)
             result.charts += charts
     return result
-
-
-async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    if services.engine is None:
-        return
-    await run_digest(context.bot, services.engine, services.clock)
-
-
-def install_digest_job(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    interval: dt.timedelta = DIGEST_INTERVAL,
-) -> None:
-    """Run the digest job every ``interval`` in this process (other processes may too)."""
-    if application.job_queue is None:
-        _LOGGER.warning("no JobQueue: the weekly digest will not be sent by this process")
-        return
-    application.job_queue.run_repeating(
-        _digest_job,
-        interval=interval,
-        first=interval,
-        name=JOB_NAME,
-        job_kwargs={
-            "id": JOB_NAME,
-            "replace_existing": True,
-            "max_instances": 1,
-            "coalesce": True,
-            "misfire_grace_time": None,
-        },
-    )

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
-import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,9 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from bot.store.models import Programme, ProtocolVersion
-from bot.store.repo.answers import load_day_records
 from bot.store.repo.audit import audit
-from bot.store.repo.programme import latest_baseline, latest_injury
 from bot.store.repo.protocols import (
     get_active_protocol,
     get_protocol_version,
@@ -37,10 +33,10 @@ from bot.store.repo.protocols import (
     protocol_names,
     publish_protocol_version,
 )
-from engine.programme import ProgrammeState, Timeline, replay
+from bot.store.standing import athlete_timeline, parse_text, parsed_version
+from engine.programme import Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
-from engine.status import StageStatus, stage_status
 
 _LOGGER = logging.getLogger(__name__)
 DRYRUN_DAYS = 60
@@ -202,18 +198,6 @@ class Draft(BaseModel):
     base_version: int
     text: str
     summary: str
-
-
-def parse_text(text: str, source: str) -> Protocol:
-    """Parse protocol YAML text; raise ProtocolError naming the problem (YAML or schema)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProtocolError([f"{source}: not valid YAML{where}: {problem}"]) from None
-    return parse_protocol(data, source=source)
 
 
 def _data(protocol: Protocol) -> dict[str, Any]:
@@ -421,13 +405,6 @@ def programme_protocol(session: Session, programme: Programme, now: dt.datetime)
         return None
 
 
-@functools.lru_cache(maxsize=64)
-def parsed_version(name: str, version: int, text: str) -> Protocol:
-    """Return the parsed protocol of a stored version (parsed once per process)."""
-    # Stored versions never change, and a parsed Protocol is immutable: safe to share.
-    return parse_text(text, f"{name} v{version}")
-
-
 # --- Replays: dry-run cases and an athlete's current stage status ----------------------------
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
@@ -475,84 +452,6 @@ def replay_scenario(protocol: Protocol, scenario: Scenario) -> list[DayOutcome]:
         until=scenario.until,
     )
     return _outcomes(timeline)
-
-
-def athlete_timeline(
-    session: Session, programme: Programme, protocol: Protocol, until: dt.date
-) -> Timeline | None:
-    """Replay an athlete's whole programme up to ``until`` under ``protocol`` (None: no injury)."""
-    injury = latest_injury(session, athlete_id=programme.athlete_id)
-    if injury is None or until < programme.start_date:
-        return None
-    days = load_day_records(
-        session, athlete_id=programme.athlete_id, since=programme.start_date, until=until
-    )
-    baseline = latest_baseline(session, athlete_id=programme.athlete_id)
-    return replay(protocol, injury, baseline, days, start=programme.start_date, until=until)
-
-
-def _snapshot(programme: Programme) -> tuple[dt.date, ProgrammeState] | None:
-    """Return the engine state the athlete flow saved (as of a date), if readable."""
-    if not programme.state_json:
-        return None
-    try:
-        data = json.loads(programme.state_json)
-        return dt.date.fromisoformat(data["as_of"]), ProgrammeState.model_validate(data["state"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def athlete_stage_status(
-    session: Session, programme: Programme, protocol: Protocol, today: dt.date
-) -> StageStatus | None:
-    """Return the engine's status of the athlete's current stage (criteria met and left).
-
-    Starts from the engine state the athlete flow saved (so a programme that moved onto a new
-    protocol version keeps the stage it really reached) and folds the days since, today
-    included (a clearance given today shows at once); without a snapshot, the whole
-    programme is replayed. Nothing is written.
-    """
-    injury = latest_injury(session, athlete_id=programme.athlete_id)
-    if injury is None or today < programme.start_date:
-        return None
-    baseline = latest_baseline(session, athlete_id=programme.athlete_id)
-    saved = _snapshot(programme)
-    if saved is not None and saved[0] < today:
-        as_of, state = saved
-        days = load_day_records(
-            session,
-            athlete_id=programme.athlete_id,
-            since=max(programme.start_date, as_of - dt.timedelta(days=28)),
-            until=today,
-        )
-        timeline = replay(
-            protocol,
-            injury,
-            baseline,
-            days,
-            start=as_of + dt.timedelta(days=1),
-            until=today,
-            state=state,
-        )
-    else:
-        full = athlete_timeline(session, programme, protocol, today)
-        if full is None:
-            return None
-        timeline = full
-    recent = load_day_records(
-        session,
-        athlete_id=programme.athlete_id,
-        since=max(programme.start_date, today - dt.timedelta(days=27)),
-        until=today,
-    )
-    return stage_status(
-        protocol,
-        injury,
-        baseline,
-        timeline.final_state,
-        recent,
-        on=today,
-    )
 
 
 def dry_run_draft(

@@ -48,6 +48,17 @@ DECISION_KINDS = ("morning", "daily")
 PROGRAMME_STATUSES = ("active", "paused", "completed", "stopped")
 CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume")
 
+# What an outbox row is (``Outbox.kind``), named here with the outbox so that whoever queues
+# a message and whoever sends it share one spelling: the sender draws the athlete's chart for
+# PROGRESS_CHART_KIND, and ``bot.delivery.policy`` says which kinds are delivered at least once.
+ALERT_KIND = "clinician_alert"  # an alert card for a clinician (or an admin)
+NOTICE_KIND = "clinician_notice"  # a clinician's decision or message, for the athlete
+PROGRESS_CHART_KIND = "progress_chart"  # the athlete's small chart; the text is its caption
+MISSED_DAYS_KIND = "missed_days_alert"  # the scheduler tells the clinician of missed days
+UNREACHABLE_KIND = "unreachable_notice"  # someone can no longer be reached on Telegram
+DIGEST_KIND = "digest"  # a clinician's weekly digest
+REACHABLE_KIND = "reachable_notice"  # someone blocked the bot, then came back
+
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     """A named CHECK that ``column`` holds one of ``values``."""

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.engine_bridge import notify_nobody
-from bot.services.athlete.questionnaire import Env
+from bot.services.athlete.results import Env
 from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.model import Question
 from bot.services.questionnaires.steps import apply_answer, next_step

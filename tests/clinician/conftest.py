@@ -14,8 +14,7 @@ from sqlmodel import Session, select
 
 from bot.clock import FakeClock
 from bot.delivery.sender import OutboxSender
-from bot.handlers.clinician import signer_for
-from bot.handlers.context import Services
+from bot.handlers.context import Services, signer_for
 from bot.sandbox import BotApiSandbox, SimUser
 from bot.sandbox.state import TranscriptMessage
 from bot.services import protocol_admin as pa

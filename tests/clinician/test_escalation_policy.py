@@ -7,18 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.handlers.reports import ACT_REPORT
 from bot.services.callback_auth import CallbackRejected, CallbackSigner, derive_secret
+from bot.services.clinician.alert_policy import AlertState, due_escalations, merge_groups
+from bot.services.clinician.buttons import ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_REPORT
 from bot.services.clinician.escalation import (
-    ACT_ACK,
-    ACT_CLEAR,
-    ACT_DECLINE,
     AlertCard,
     AlertLine,
-    AlertState,
     alert_keyboard,
-    due_escalations,
-    merge_groups,
     render_alert_text,
 )
 

@@ -13,11 +13,11 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot.services import protocol_admin as pa
-from bot.services.clinician.actions import ALERT_KIND
 from bot.services.clinician.escalation import pending_notifications
 from bot.services.clinician.overview import athlete_summaries, athletes_by_id
 from bot.store import repo
 from bot.store.db import session_scope
+from bot.store.models import ALERT_KIND
 from engine.models import Alert, Injury, MorningCheckIn
 
 # 20:00 UTC on Monday 2 March: already Tuesday 3 March in Tokyo.

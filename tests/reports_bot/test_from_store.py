@@ -16,9 +16,9 @@ from bot.reports.from_store import (
     report_data_for,
     stage_target,
 )
-from bot.services.athlete.engine_bridge import protocol_for
 from bot.store import repo
 from bot.store.db import make_engine, session_scope
+from bot.store.standing import protocol_for
 from tests.reports_bot.conftest import write_athlete
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

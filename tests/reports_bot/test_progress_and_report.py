@@ -10,14 +10,16 @@ from collections.abc import Callable
 import pytest
 
 import bot.reports.report_pdf as report_pdf
-from bot.handlers.clinician import signer_for
-from bot.handlers.reports import NO_INJURY, report_keyboard, schedule_progress_chart
+from bot.handlers.charts import schedule_progress_chart
+from bot.handlers.context import signer_for
+from bot.handlers.reports import NO_INJURY
 from bot.reports.data import ReportData
 from bot.reports.report_pdf import render_report_pdf
 from bot.sandbox import SimUser
 from bot.sandbox.state import TranscriptMessage
 from bot.services import texts
 from bot.services.access import REFUSAL_TEXT
+from bot.services.clinician.buttons import report_keyboard
 from bot.store import repo
 from bot.store.db import session_scope
 from tests.reports_bot.conftest import ADMIN, WorldFactory, pdf_text

@@ -24,7 +24,7 @@ async def test_a_failed_engine_run_keeps_the_last_answer(
     """Rule 3: an answer is stored the moment it is given, even if the engine run it triggers
     fails (a bug, a protocol that no longer loads). The athlete is told "your answers so far
     are saved"; the last answer and the completed check-in must really be there."""
-    from bot.services.athlete import questionnaire as athlete_service
+    from bot.services.athlete import daily
     from bot.store.models import MorningCheckinRecord, QuestionnaireProgress
 
     w = await world()
@@ -33,7 +33,7 @@ async def test_a_failed_engine_run_keeps_the_last_answer(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("engine failure for the test")
 
-    monkeypatch.setattr(athlete_service, "run_today", broken)
+    monkeypatch.setattr(daily, "run_today", broken)
     replies = await alex.morning(sleep_hours="7.5")
     assert "saved" in (replies[-1].text or "")
     progress = w.read(
@@ -51,7 +51,7 @@ async def test_a_red_flag_is_kept_and_escalated_even_if_the_engine_run_fails(
 ) -> None:
     """Rules 1 and 3 together: the red-flag answer completes the check-in at once; if the
     engine run then fails, the answer must still be stored and the clinician still alerted."""
-    from bot.services.athlete import questionnaire as athlete_service
+    from bot.services.athlete import daily
     from bot.store.models import MorningCheckinRecord
 
     w = await world()
@@ -60,7 +60,7 @@ async def test_a_red_flag_is_kept_and_escalated_even_if_the_engine_run_fails(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("engine failure for the test")
 
-    monkeypatch.setattr(athlete_service, "run_today", broken)
+    monkeypatch.setattr(daily, "run_today", broken)
     await alex.say("/checkin")
     await alex.tap("▫️ Felt a pop or sudden sharp pain")
     await alex.tap("Done")
@@ -202,7 +202,7 @@ async def test_an_alert_raised_at_the_instant_of_the_last_alert_message_is_still
 ) -> None:
     """A second alert stored at exactly the timestamp of the message about the first one was
     taken as covered by it (created_at > last message) and never reached the clinician."""
-    from bot.handlers.clinician import signer_for
+    from bot.handlers.context import signer_for
     from bot.services.clinician.escalation import notify_new_alerts
     from bot.store import repo
     from bot.store.db import session_scope

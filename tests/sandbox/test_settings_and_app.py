@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +9,9 @@ import pytest
 from telegram import BotCommand
 from telegram.ext import Application
 
-from bot.app import MissingTokenError, add_startup_hook, build_application
+from bot.app import MissingTokenError, build_application
 from bot.handlers import register_handlers
-from bot.handlers.context import Services
+from bot.handlers.context import Services, add_startup_hook
 from bot.sandbox import BotApiSandbox, format_transcript
 from bot.settings import Settings, SettingsError, load_settings
 from tests.support import echo
@@ -129,16 +128,14 @@ def test_application_uses_the_configured_urls_and_sequential_updates(
     assert app.error_handlers  # the calm "something went wrong" reply is installed
 
 
-def test_missing_handler_modules_are_skipped_with_a_warning(
-    services: Services, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_an_unknown_handler_module_is_refused_by_name(services: Services) -> None:
     app = build_application(
         services.settings, services=services, token="42:XYZ", handler_modules=[]
     )
-    with caplog.at_level(logging.WARNING):
-        registered = register_handlers(app, ["not_a_feature_yet", echo.register])
-    assert registered == ["tests.support.echo"]
-    assert "bot.handlers.not_a_feature_yet is not present" in caplog.text
+    with pytest.raises(ValueError, match="no handler module 'not_a_feature_yet': expected one"):
+        register_handlers(app, ["not_a_feature_yet", echo.register])
+    assert not app.handlers  # refused before anything was registered
+    assert register_handlers(app, [echo.register]) == ["tests.support.echo"]
 
 
 async def test_startup_hooks_run_before_updates_flow(

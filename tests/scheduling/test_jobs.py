@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.clock import FakeClock
-from bot.handlers.context import Services
-from bot.handlers.jobs import SENDER_JOB, TICK_JOB, install_scheduling, kick_sender
+from bot.handlers.context import Services, kick_sender
+from bot.handlers.jobs import SENDER_JOB, TICK_JOB, install_scheduling
 from bot.sandbox import BotApiSandbox
 from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.settings import Settings

@@ -24,17 +24,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-# ``_complete`` is the private completion step that /cancel uses on answers that call for
-# review; athlete_service is owned by another helper, so it is imported rather than renamed.
 from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.athlete.questionnaire import (
-    Env,
-    Out,
-    _complete,
     calls_for_review,
+    complete,
     context_for,
     question_day,
 )
+from bot.services.athlete.results import Env, Out
 from bot.store.db import session_scope
 from bot.store.models import Person, QuestionnaireProgress
 from bot.store.repo.audit import audit
@@ -163,7 +160,7 @@ def _evaluate_one(
 
         env = Env(now=now, notify=counting_notify)
         ctx = context_for(session, person, day, progress.kind)
-        outcome = _complete(session, person, progress, ctx, env)
+        outcome = complete(session, person, progress, ctx, env)
         queued = sum(counted) + _tell_athlete(session, person, progress, outcome.outs, now)
         audit(
             session,

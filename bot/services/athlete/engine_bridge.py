@@ -19,12 +19,12 @@ from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from bot.delivery.sender import PROGRESS_CHART_KIND
-from bot.services.clinician.actions import local_date
-from bot.services.protocol_admin import active_version, parsed_version
+from bot.clock import local_date
+from bot.services.protocol_admin import active_version
 from bot.store import repo
-from bot.store.models import AlertRecord, Decision, Person, Programme
+from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
+from bot.store.standing import parse_stored, protocol_for
 from engine.models import DayRecord, Injury, Metrics, Reason
 from engine.plan import prescribe
 from engine.programme import (
@@ -37,7 +37,6 @@ from engine.programme import (
 from engine.schema import Protocol
 from engine.status import StageStatus, stage_status
 
-_PROTOCOLS: dict[tuple[str, int], Protocol] = {}
 STARTED_RULE = "programme.started"
 STARTED_TEXT = "Programme started today; first check-in tomorrow."
 _PROGRAMME_MEMO = "athlete_engine.programme"
@@ -98,31 +97,6 @@ def notify_nobody(
     return 0
 
 
-def _parse(name: str, version: int, text: str) -> Protocol:
-    key = (name, version)
-    cached = _PROTOCOLS.get(key)
-    if cached is None:
-        # One parse per version for the whole process: the clinician side reads the same cache.
-        cached = parsed_version(name, version, text)
-        _PROTOCOLS[key] = cached
-    return cached
-
-
-def protocol_for(session: Session, programme: Programme) -> Protocol:
-    """Return the protocol version the programme runs on (parsed once per process)."""
-    cached = _PROTOCOLS.get((programme.protocol_name, programme.protocol_version))
-    if cached is not None:
-        return cached
-    row = repo.get_protocol_version(
-        session, name=programme.protocol_name, version=programme.protocol_version
-    )
-    if row is None:
-        raise LookupError(
-            f"protocol {programme.protocol_name} v{programme.protocol_version} is not stored"
-        )
-    return _parse(row.name, row.version, row.text)
-
-
 def stage_checks(protocol: Protocol, stage_id: str) -> tuple[str, ...]:
     """Return the functional-check keys the stage's criteria read (asked after a session)."""
     stage = protocol.stage(stage_id)
@@ -146,7 +120,7 @@ def start_programme_for(
     row = active_version(session, injury.injury, now)
     if row is None:
         raise LookupError(f"no protocol for {injury.injury}")
-    protocol = _parse(row.name, row.version, row.text)
+    protocol = parse_stored(row.name, row.version, row.text)
     state = initial_state(protocol, today)
     programme = repo.start_programme(
         session,

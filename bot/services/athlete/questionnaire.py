@@ -5,41 +5,39 @@ When a questionnaire completes, its record (check-in, session report, settings..
 the engine re-derives the day from the stored history, the decision is recorded with the
 protocol name and version, and the clinician's alert messages are queued in the outbox, all
 in the caller's transaction. Nothing here talks to Telegram: results say what to send.
+
+This module is the questionnaire's one path (find the athlete, open, render, answer, complete),
+about 630 lines kept together on purpose: its steps call each other inside one transaction
+and read best as one state machine. What each questionnaire does when it completes lives in
+``onboarding``, ``daily`` and ``account``; the commands in ``commands``; the types in
+``results``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, literal_column, or_
 from sqlmodel import Session, col, select
 
+from bot.clock import local_date as local_today
 from bot.services import texts
-from bot.services.athlete.engine_bridge import (
-    AlertNotifier,
-    EngineRun,
-    apply_outcome,
-    known_programme,
-    plan_preview,
-    protocol_for,
-    remember_programme,
-    run_today,
-    stage_checks,
-    start_programme_for,
-    status_today,
-)
-from bot.services.athlete.keyboards import Keyboard, Press, question_keyboard
+from bot.services.athlete.account import finish_baseline, finish_delete, finish_settings
+from bot.services.athlete.daily import finish_morning, finish_session
+from bot.services.athlete.daily import model_keys as _model_keys
+from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
+from bot.services.athlete.keyboards import Press, question_keyboard
+from bot.services.athlete.onboarding import finish_onboarding
+from bot.services.athlete.results import Env, Out, Result
+from bot.services.athlete.results import id_of as _id
 from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import Accepted, parse_typed
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
-from bot.services.questionnaires.onboarding import chosen_zone
-from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.services.questionnaires.steps import (
     apply_answer,
     draft,
@@ -51,91 +49,16 @@ from bot.services.questionnaires.steps import (
 from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label, nearest_city
 from bot.store import repo
-from bot.store.models import (
-    ClinicianActionRecord,
-    InjuryRecord,
-    Person,
-    Programme,
-    QuestionnaireProgress,
-)
-from engine.models import Alert, Checks, Injury, Metrics, MorningCheckIn, SessionReport
-from engine.red_flags import triage_morning, triage_session
+from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
+from bot.store.standing import protocol_for
 
 _LOGGER = logging.getLogger(__name__)
 
-CONSENT_STORE_KIND = "store_health_data"
-CONSENT_SHARE_KIND = "share_with_clinician"
-CONSENT_VERSION = "1"
-INVITE_KEY = "_invite"
-# Questionnaires that belong to one calendar day: left open past it, they expire.
 DAY_BOUND = ("morning", "session")
-CANCELLED_BUT_SENT = (
-    "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
-)
-ENGINE_FAILED_RULE = "engine.failed"
-# Both shipped protocols stop at pain at rest >= 4; used only when no protocol can be read.
-_USUAL_PAIN_REST_STOP = 4
-ENGINE_FAILED_ALERT = "The engine failed on the athlete's answers: please review them."
-ENGINE_FAILED = (
-    "Your answers are saved. I could not work out today's plan just now, so your clinician "
-    "has been asked to review them. Please keep to easy activity until you hear back."
-)
-ENGINE_FAILED_RED_FLAG = (
-    "Stop training today. Your answers are saved and your clinician has been alerted and "
-    "will review them. If it gets worse, seek medical help."
-)
 ONE_PER_DAY = ("morning", "session")
 
 
-@dataclass
-class Out:
-    """One message to send: text, optional buttons, optional file."""
-
-    text: str
-    keyboard: Keyboard | None = None
-    document: tuple[str, bytes] | None = None
-
-
-@dataclass
-class Result:
-    """What the handler sends after the transaction has committed.
-
-    ``edit_first``: the first message replaces the pressed message (a button answer);
-    ``notice``: the text of the callback-query answer; ``queued``: outbox rows were written
-    (kick the sender); ``deleted``: the athlete's data is gone.
-    """
-
-    outs: list[Out] = field(default_factory=list)
-    edit_first: bool = False
-    notice: str | None = None
-    alert: bool = False
-    queued: bool = False
-    deleted: bool = False
-    keyboard_only: bool = False  # edit just the buttons of the pressed message
-
-
-@dataclass
-class Env:
-    """What the flows need besides the session: the time and the clinician notifier.
-
-    ``notify`` queues the clinician messages of the athlete's new alerts (returns rows).
-    """
-
-    now: dt.datetime
-    notify: AlertNotifier
-    default_timezone: str = "UTC"
-
-
 # --- small helpers ------------------------------------------------------------------------
-
-
-def local_today(person: Person, now: dt.datetime) -> dt.date:
-    """Return the athlete's calendar date at ``now`` in their own time zone."""
-    try:
-        zone = zoneinfo.ZoneInfo(person.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return now.astimezone(zone).date()
 
 
 # The statements of the per-answer hot path are built once: building a select costs as
@@ -225,11 +148,6 @@ def is_onboarded(session: Session, person: Person) -> bool:
     return repo.get_active_programme(session, athlete_id=_id(person)) is not None
 
 
-def _id(person: Person) -> int:
-    assert person.id is not None
-    return person.id
-
-
 def context_for(
     session: Session, person: Person, today: dt.date, kind: str = ""
 ) -> QuestionContext:
@@ -285,11 +203,6 @@ def _programme_and_injury(session: Session, athlete_id: int) -> tuple[Programme 
     return row[0], row[1]
 
 
-def has_clinician(session: Session, person: Person) -> bool:
-    """Whether a clinician is linked to the athlete."""
-    return repo.has_linked_clinician(session, athlete_id=_id(person))
-
-
 def _save(
     session: Session,
     progress: QuestionnaireProgress,
@@ -304,9 +217,9 @@ def _save(
     answer dict is written, after checking every dictionary key the store knows.
     """
     if progress.kind in ("morning", "session"):
-        model_keys = _model_keys(progress.kind)
+        keys = _model_keys(progress.kind)
         for key, value in answers.items():
-            if key in model_keys and progress.answers.get(key) != value:
+            if key in keys and progress.answers.get(key) != value:
                 repo.validate_answer(progress.kind, key, value)
     answers = dict(answers)
     if progress in session.dirty or progress in session.new:
@@ -318,16 +231,6 @@ def _save(
         return
     # One prepared UPDATE instead of a unit-of-work flush; the caller's transaction commits it.
     repo.update_loaded(session, progress, answers=answers, step=step, updated_at=now)
-
-
-_MODEL_KEYS = {
-    "morning": frozenset(MorningCheckIn.model_fields),
-    "session": frozenset(SessionReport.model_fields) - {"metrics", "checks"},
-}
-
-
-def _model_keys(kind: str) -> frozenset[str]:
-    return _MODEL_KEYS[kind]
 
 
 # --- rendering a step ---------------------------------------------------------------------
@@ -434,7 +337,7 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
         assert progress.id is not None
         own_day = question_day(progress, person, now)
         if calls_for_review(session, person, progress, own_day):
-            _complete(session, person, progress, context_for(session, person, own_day), env)
+            complete(session, person, progress, context_for(session, person, own_day), env)
             continue
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
 
@@ -494,37 +397,6 @@ def begin(
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
     return progress, render_question(progress, ctx)
-
-
-def change_timezone(session: Session, person: Person, env: Env) -> Result:
-    """/timezone from an athlete: the time-zone question of /settings, asked at once (an
-    open /settings about something else is closed first, its answers kept)."""
-    open_settings = repo.get_open_questionnaire(session, athlete_id=_id(person), kind="settings")
-    if open_settings is not None and open_settings.answers.get("setting") != "timezone":
-        assert open_settings.id is not None
-        repo.finish_questionnaire(
-            session, progress_id=open_settings.id, now=env.now, status="cancelled"
-        )
-    _, question = begin(session, person, "settings", env, answers={"setting": "timezone"})
-    return Result([question] if question is not None else [])
-
-
-def cancel(session: Session, person: Person, env: Env) -> Result:
-    """/cancel: close the open questionnaire, keeping every answer given so far."""
-    progress = open_progress(session, person, env.now)
-    if progress is None:
-        return Result([Out(texts.CANCEL_NOTHING)])
-    assert progress.id is not None
-    if progress.kind == "onboarding":
-        return Result([Out(texts.CANCELLED)])  # onboarding stays open: /start resumes it
-    day = question_day(progress, person, env.now)
-    if calls_for_review(session, person, progress, day):
-        ctx = context_for(session, person, day, progress.kind)
-        result = _complete(session, person, progress, ctx, env)
-        result.outs.insert(0, Out(CANCELLED_BUT_SENT))
-        return result
-    repo.finish_questionnaire(session, progress_id=progress.id, now=env.now, status="cancelled")
-    return Result([Out(texts.CANCELLED)])
 
 
 def calls_for_review(
@@ -616,7 +488,7 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
-        return _complete(session, person, progress, ctx, env)
+        return complete(session, person, progress, ctx, env)
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
         return _again(progress, ctx, parsed.message)
@@ -702,7 +574,7 @@ def answer(
         out = render_question(progress, ctx, prefix=echo if by_button else "")
         assert out is not None
         return Result([out], edit_first=by_button)
-    result = _complete(session, person, progress, ctx, env)
+    result = complete(session, person, progress, ctx, env)
     if by_button:  # the last question stays in the chat, with the answer under it
         result.outs.insert(0, Out(f"{asked}\n\n✓ {label}"))
         result.edit_first = True
@@ -712,7 +584,7 @@ def answer(
 # --- completing ---------------------------------------------------------------------------
 
 
-def _complete(
+def complete(
     session: Session,
     person: Person,
     progress: QuestionnaireProgress,
@@ -730,467 +602,36 @@ def _complete(
     return result
 
 
-def _finish_onboarding(
-    session: Session,
-    person: Person,
-    progress: QuestionnaireProgress,
-    answers: dict[str, Any],
-    ctx: QuestionContext,
-    env: Env,
-) -> Result:
-    athlete_id = _id(person)
-    if answers.get("consent_store") is False or answers.get("consent_share") is False:
-        repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
-        return Result([Out(texts.CONSENT_DECLINED)], deleted=True)
-    for kind in (CONSENT_STORE_KIND, CONSENT_SHARE_KIND):
-        repo.record_consent(
-            session,
-            person_id=athlete_id,
-            kind=kind,
-            text_version=CONSENT_VERSION,
-            granted=True,
-            now=env.now,
-        )
-    zone = chosen_zone(answers) or env.default_timezone
-    repo.update_person(
-        session,
-        person_id=athlete_id,
-        timezone=zone,
-        checkin_time=answers["checkin_time"],
-        chat_id=person.telegram_user_id,
-    )
-    injury = Injury(
-        injury=answers["injury"],
-        muscle=answers.get("muscle"),
-        side=answers["side"],
-        grade=answers.get("grade"),
-        injury_date=dt.date.fromisoformat(answers["injury_date"]),
-        mechanism=answers.get("mechanism"),
-    )
-    injury_row = repo.add_injury(session, athlete_id=athlete_id, injury=injury, now=env.now)
-    if answers.get("baseline"):
-        repo.set_baseline(
-            session,
-            athlete_id=athlete_id,
-            metrics=Metrics.model_validate(answers["baseline"]),
-            now=env.now,
-        )
-    extra: list[Out] = []
-    clinician = _redeem_invite(session, person, progress.answers.get(INVITE_KEY), env.now)
-    if clinician is not None:
-        extra.append(Out(texts.LINKED_TO_CLINICIAN.format(clinician=clinician)))
-    repo.audit(
-        session,
-        actor_id=athlete_id,
-        action="onboarded",
-        athlete_id=athlete_id,
-        now=env.now,
-        detail={"sport": answers.get("sport"), "injury": injury.injury},
-    )
-    today = local_today(person, env.now)
-    programme, protocol = start_programme_for(
-        session, athlete_id, injury, injury_row.id, today, env.now
-    )
-    plan_first_prompts(session, athlete_id, zone, today, env.now)
-    first = protocol.stage(programme.current_stage)
-    gate = texts.GATE_WAITING if has_clinician(session, person) else texts.GATE_NO_CLINICIAN
-    done = texts.ONBOARDING_DONE.format(
-        stage=first.id,
-        stage_title=first.name,
-        time=answers["checkin_time"],
-        zone=city_label(zone),
-        gate=gate if first.signoff != "none" else "",
-    )
-    return Result([*extra, Out(done)])
-
-
-def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime) -> str | None:
-    """Link the athlete to the clinician whose invite they came with; return the name."""
-    if not isinstance(code, str) or not code:
-        return None
-    try:
-        invite = repo.redeem_invite(session, code=code, person_id=_id(person), now=now)
-    except repo.InviteError:
-        return None
-    if invite.clinician_id is None:
-        return None
-    repo.link_athlete(session, athlete_id=_id(person), clinician_id=invite.clinician_id, now=now)
-    clinician = repo.get_person(session, person_id=invite.clinician_id)
-    return clinician.display_name if clinician and clinician.display_name else "your clinician"
-
-
-def _finish_morning(
-    session: Session,
-    person: Person,
-    progress: QuestionnaireProgress,
-    answers: dict[str, Any],
-    ctx: QuestionContext,
-    env: Env,
-) -> Result:
-    athlete_id = _id(person)
-    morning = MorningCheckIn.model_validate(
-        {k: v for k, v in answers.items() if k in MorningCheckIn.model_fields}
-    )
-    repo.upsert_morning_checkin(
-        session,
-        athlete_id=athlete_id,
-        local_date=progress.local_date,
-        answers=morning,
-        answered_at=env.now,
-        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
-    )
-    decided = _decide_safely(session, person, progress.local_date, env, "morning")
-    if decided is None:
-        return _engine_failed(session, person, progress.local_date, env, morning=morning)
-    run, queued = decided
-    messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
-    return Result([Out(m) for m in messages], queued=queued)
-
-
-def _decide_safely(
-    session: Session, person: Person, day: dt.date, env: Env, kind: str
-) -> tuple[EngineRun, bool] | None:
-    """Run the engine for ``day`` and apply its outcome inside a savepoint; return the run
-    and whether clinician messages were queued, or None if it failed (the answers stay)."""
-    try:
-        with session.begin_nested():  # a failed run rolls back to here, not further
-            run = run_today(session, person, day, env.now)
-            queued = apply_outcome(session, person, run, kind, env.now, env.notify)
-    except Exception:
-        _LOGGER.exception("engine run failed (%s) for athlete %s", kind, _id(person))
-        return None
-    return run, queued
-
-
-def _finish_session(
-    session: Session,
-    person: Person,
-    progress: QuestionnaireProgress,
-    answers: dict[str, Any],
-    ctx: QuestionContext,
-    env: Env,
-) -> Result:
-    athlete_id = _id(person)
-    metrics = collected_metrics(answers)
-    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
-    if (
-        "vmax_ms" in metrics
-        and "top_pct_vmax" not in metrics
-        and baseline is not None
-        and baseline.vmax_ms
-    ):
-        metrics["top_pct_vmax"] = min(130.0, round(metrics["vmax_ms"] / baseline.vmax_ms * 100, 1))
-    report = SessionReport.model_validate(
-        {
-            **{k: v for k, v in answers.items() if k in _model_keys("session")},
-            "metrics": Metrics.model_validate(metrics),
-            "checks": Checks.model_validate(collected_checks(answers)),
-        }
-    )
-    repo.upsert_session_report(
-        session,
-        athlete_id=athlete_id,
-        local_date=progress.local_date,
-        answers=report,
-        answered_at=env.now,
-        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
-    )
-    decided = _decide_safely(session, person, progress.local_date, env, "daily")
-    if decided is None:
-        return _engine_failed(session, person, progress.local_date, env, report=report)
-    run, queued = decided
-    stage_name = run.protocol.stage(run.outcome.stage_after).name
-    return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
-
-
-def _engine_failed(
-    session: Session,
-    person: Person,
-    day: dt.date,
-    env: Env,
-    *,
-    morning: MorningCheckIn | None = None,
-    report: SessionReport | None = None,
-) -> Result:
-    """The engine could not decide on stored answers: alert the clinician at the severity of
-    any red flag reported (else an info alert asking for a review) and tell the athlete the
-    truth: the answers are saved and their clinician will review them."""
-    athlete_id = _id(person)
-    alert = fallback_alert(session, athlete_id, morning=morning, report=report)
-    repo.raise_alert(session, athlete_id=athlete_id, alert=alert, now=env.now, local_date=day)
-    queued = bool(env.notify(session, athlete_id, env.now))
-    red = alert.rule != ENGINE_FAILED_RULE
-    return Result([Out(ENGINE_FAILED_RED_FLAG if red else ENGINE_FAILED)], queued=queued)
-
-
-def fallback_alert(
-    session: Session,
-    athlete_id: int,
-    *,
-    morning: MorningCheckIn | None = None,
-    report: SessionReport | None = None,
-) -> Alert:
-    """Return the alert to raise when the engine run failed: the protocol's red-flag triage
-    of the answers (the most urgent severity if the protocol cannot be read either), or an
-    info alert asking the clinician to review the answers."""
-    red = bool(morning and morning.red_flags) or bool(report and report.sharp_pain)
-    try:
-        programme = repo.get_active_programme(session, athlete_id=athlete_id)
-        if programme is None:
-            raise LookupError("no active programme")
-        protocol = protocol_for(session, programme)
-        triaged = triage_morning(protocol, morning) or triage_session(protocol, report)
-    except Exception:
-        _LOGGER.exception("no protocol for the fallback alert of athlete %s", athlete_id)
-        if (
-            morning is not None
-            and morning.pain_rest is not None
-            and morning.pain_rest >= _USUAL_PAIN_REST_STOP
-        ):
-            red = True  # the usual stop threshold; the protocol's could not be read
-        triaged = None
-    if triaged is not None:
-        return triaged.alert
-    if red:
-        return Alert(
-            severity="emergency",
-            rule="redflag.engine_failed",
-            text="Red flag reported (the engine failed, tier unknown): please review now.",
-        )
-    return Alert(severity="info", rule=ENGINE_FAILED_RULE, text=ENGINE_FAILED_ALERT)
-
-
-def _finish_settings(
-    session: Session,
-    person: Person,
-    progress: QuestionnaireProgress,
-    answers: dict[str, Any],
-    ctx: QuestionContext,
-    env: Env,
-) -> Result:
-    athlete_id = _id(person)
-    if answers.get("setting") == "timezone":
-        zone = chosen_zone(answers)
-        if zone:
-            repo.update_person(session, person_id=athlete_id, timezone=zone)
-    elif answers.get("setting") == "checkin_time" and answers.get("checkin_time"):
-        repo.update_person(session, person_id=athlete_id, checkin_time=answers["checkin_time"])
-    reschedule(session, athlete_id, env.now)
-    person = repo.require_person(session, person_id=athlete_id)
-    return Result(
-        [
-            Out(
-                texts.SETTINGS_SAVED.format(
-                    zone=city_label(person.timezone), time=person.checkin_time or "–"
-                )
-            )
-        ]
-    )
-
-
-def _finish_delete(
-    session: Session,
-    person: Person,
-    progress: QuestionnaireProgress,
-    answers: dict[str, Any],
-    ctx: QuestionContext,
-    env: Env,
-) -> Result:
-    if answers.get("confirm_1") is not True or answers.get("confirm_2") is not True:
-        return Result([Out(texts.DELETE_KEPT)])
-    athlete_id = _id(person)
-    name = person.display_name or f"athlete #{athlete_id}"
-    queued = False
-    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
-        if clinician.chat_id is None and not clinician.telegram_user_id:
-            continue
-        repo.enqueue_message(
-            session,
-            chat_id=clinician.chat_id or clinician.telegram_user_id,
-            text=texts.CLINICIAN_ATHLETE_DELETED.format(name=name, id=athlete_id),
-            kind="athlete_deleted",
-            now=env.now,
-            person_id=clinician.id,
-        )
-        queued = True
-    repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
-    return Result([Out(texts.DELETED)], queued=queued, deleted=True)
-
-
-def _finish_baseline(
-    session: Session,
-    person: Person,
-    progress: QuestionnaireProgress,
-    answers: dict[str, Any],
-    ctx: QuestionContext,
-    env: Env,
-) -> Result:
-    given = answers.get("baseline")
-    if not given:
-        return Result([Out(texts.DELETE_KEPT.replace("deleted", "changed"))])
-    metrics = Metrics.model_validate(given)
-    repo.set_baseline(session, athlete_id=_id(person), metrics=metrics, now=env.now)
-    return Result([Out(texts.BASELINE_SAVED.format(echo="\n" + describe_metrics(given)))])
-
-
 Finisher = Callable[
     [Session, Person, QuestionnaireProgress, dict[str, Any], QuestionContext, Env], Result
 ]
 _FINISHERS: dict[str, Finisher] = {
-    "onboarding": _finish_onboarding,
-    "morning": _finish_morning,
-    "session": _finish_session,
-    "settings": _finish_settings,
-    "delete": _finish_delete,
-    "baseline": _finish_baseline,
+    "onboarding": finish_onboarding,
+    "morning": finish_morning,
+    "session": finish_session,
+    "settings": finish_settings,
+    "delete": finish_delete,
+    "baseline": finish_baseline,
 }
 
 
-def plan_first_prompts(
-    session: Session, athlete_id: int, zone: str, today: dt.date, now: dt.datetime
-) -> dt.date | None:
-    """Plan a new athlete's prompts at once, from the morning after the onboarding day.
-
-    The onboarding day is the programme's first day, decided as "programme started" rather
-    than a missed check-in, so its first prompt is tomorrow's (/checkin works today too).
-    Returns the local date of the first planned morning prompt.
-    """
-    from bot.scheduling.schedule import reschedule_athlete
-
-    try:
-        tz = zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    return reschedule_athlete(session, athlete_id, now=max(now, tomorrow.astimezone(dt.UTC)))
-
-
-def reschedule(session: Session, athlete_id: int, now: dt.datetime) -> None:
-    """Re-plan the athlete's prompts after a change of time zone, time or pause."""
-    from bot.scheduling.schedule import reschedule_athlete
-
-    reschedule_athlete(session, athlete_id, now=now)
-
-
-# --- commands that read or change state without a questionnaire ---------------------------
-
-
-def pause(session: Session, person: Person, env: Env) -> Result:
-    """/pause: no prompts; the engine holds (recorded as a pause ordered by the athlete)."""
-    if person.paused:
-        return Result([Out(texts.ALREADY_PAUSED)])
-    _set_paused(session, person, True, env.now)
-    return Result([Out(texts.PAUSED)])
-
-
-def resume(session: Session, person: Person, env: Env) -> Result:
-    """/resume: prompts again; the engine continues from where it held."""
-    if not person.paused:
-        return Result([Out(texts.NOT_PAUSED)])
-    last_pause = session.exec(
-        select(ClinicianActionRecord)
-        .where(
-            ClinicianActionRecord.athlete_id == _id(person),
-            ClinicianActionRecord.kind == "pause",
-        )
-        .order_by(col(ClinicianActionRecord.at).desc(), col(ClinicianActionRecord.id).desc())
-    ).first()
-    if last_pause is not None and last_pause.clinician_id != person.id:
-        return Result([Out(texts.PAUSED_BY_CLINICIAN)])  # only the clinician lifts their pause
-    _set_paused(session, person, False, env.now)
-    return Result([Out(texts.RESUMED)])
-
-
-def _set_paused(session: Session, person: Person, paused: bool, now: dt.datetime) -> None:
-    athlete_id = _id(person)
-    repo.update_person(session, person_id=athlete_id, paused=paused)
-    programme = repo.get_active_programme(session, athlete_id=athlete_id)
-    if programme is not None and programme.id is not None:
-        repo.set_programme_status(
-            session, programme_id=programme.id, status="paused" if paused else "active", now=now
-        )
-    repo.record_clinician_action(
-        session,
-        athlete_id=athlete_id,
-        clinician_id=athlete_id,
-        local_date=local_today(person, now),
-        kind="pause" if paused else "resume",
-        now=now,
-        note="paused by the athlete" if paused else "resumed by the athlete",
-    )
-    reschedule(session, athlete_id, now)
-
-
-def plan(session: Session, person: Person, env: Env) -> Result:
-    """/plan: today's session (after the check-in), or a preview of the stage's session."""
-    today = local_today(person, env.now)
-    if repo.get_morning_checkin(session, athlete_id=_id(person), local_date=today) is None:
-        preview = plan_preview(session, person)
-        return Result([Out(texts.PLAN_NEEDS_CHECKIN + "\n\n" + preview)])
-    run = run_today(session, person, today, env.now)
-    return Result([Out(texts.plan_text(run.outcome))])
-
-
-def status(session: Session, person: Person, env: Env) -> Result:
-    """/status: the stage, each criterion observed vs needed, what is left."""
-    today = local_today(person, env.now)
-    return Result([Out(texts.status_text(status_today(session, person, today, env.now)))])
-
-
-def history(session: Session, person: Person, env: Env) -> Result:
-    """/history: the last 14 days, one line each."""
-    today = local_today(person, env.now)
-    since = today - dt.timedelta(days=13)
-    athlete_id = _id(person)
-    days = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
-    decisions = repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
-    return Result([Out(texts.history_text(days, decisions))])
-
-
-def export(session: Session, person: Person, env: Env) -> Result:
-    """/export: everything stored about the athlete as one JSON file and one CSV file."""
-    data = repo.export_athlete(session, athlete_id=_id(person), actor_id=_id(person), now=env.now)
-    json_text = repo.export_json(data)
-    csv_text = texts.combined_csv(repo.export_csv(data))
-    stamp = local_today(person, env.now).isoformat()
-    return Result(
-        [
-            Out(
-                texts.EXPORT_CAPTION.format(kind="JSON"),
-                document=(f"sprintback-{stamp}.json", json_text.encode()),
-            ),
-            Out(
-                texts.EXPORT_CAPTION.format(kind="CSV"),
-                document=(f"sprintback-{stamp}.csv", csv_text.encode()),
-            ),
-        ]
-    )
-
-
 __all__ = [
-    "EngineRun",
     "Env",
     "Out",
     "Result",
     "answer",
     "begin",
-    "cancel",
-    "change_timezone",
+    "calls_for_review",
+    "complete",
     "context_for",
-    "export",
+    "current_question",
     "find_athlete",
-    "history",
     "is_onboarded",
-    "local_today",
     "location",
     "open_progress",
     "other_content",
-    "pause",
-    "plan",
-    "plan_first_prompts",
     "press",
+    "question_day",
     "render_question",
-    "resume",
-    "status",
     "typed",
 ]

@@ -9,16 +9,17 @@ checked by the caller (``bot.services.access``) before any of these run.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from bot.delivery.sender import PROGRESS_CHART_KIND
+from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
-from bot.services.protocol_admin import athlete_stage_status, programme_protocol
+from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
+    NOTICE_KIND,
+    PROGRESS_CHART_KIND,
     AlertRecord,
     Clearance,
     MorningCheckinRecord,
@@ -27,7 +28,6 @@ from bot.store.models import (
     Person,
     Programme,
     SessionReportRecord,
-    StageChange,
 )
 from bot.store.repo.alerts import acknowledge_alert
 from bot.store.repo.audit import audit
@@ -39,29 +39,15 @@ from bot.store.repo.programme import (
     set_programme_status,
 )
 from bot.store.repo.programme import record_clearance as store_clearance
+from bot.store.standing import athlete_stage_status, gate_pending
 from engine.schema import Protocol
 from engine.status import StageStatus
 
-ALERT_KIND = "clinician_alert"
 ActionKind = Literal["hold", "step_back", "set_stage", "pause", "resume"]
-NOTICE_KIND = "clinician_notice"
 
 
 class ActionRefused(Exception):
     """The action cannot apply to this athlete now; the message says why (shown to the user)."""
-
-
-def zone_of(name: str | None) -> dt.tzinfo:
-    """Return the time zone named ``name`` (an IANA name), or UTC if it is unset or unknown."""
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def local_date(person: Person, now: dt.datetime) -> dt.date:
-    """Return the person's calendar date at ``now`` in their own time zone."""
-    return now.astimezone(zone_of(person.timezone)).date()
 
 
 def chat_of(person: Person) -> int:
@@ -457,34 +443,3 @@ def review_state_from_status(
     if status.suspended:
         ahead = reviewed_from(session, athlete_id, stage, today)
     return ReviewState(status.signoff_pending, status.suspended and ahead is None, status, ahead)
-
-
-def gate_pending(session: Session, programme: Programme, protocol: Protocol | None) -> bool:
-    """Tell whether the current stage needs a sign-off that no clinician has given yet.
-
-    A clearance counts when it was given for this stage after the programme last entered it.
-    """
-    if protocol is None:
-        return False
-    try:
-        stage = protocol.stage(programme.current_stage)
-    except KeyError:
-        return False
-    if stage.signoff != "required":
-        return False
-    entered = session.exec(
-        select(StageChange.at)
-        .where(
-            StageChange.programme_id == programme.id,
-            StageChange.to_stage == programme.current_stage,
-        )
-        .order_by(col(StageChange.at).desc())
-    ).first()
-    query = select(Clearance).where(
-        Clearance.athlete_id == programme.athlete_id,
-        Clearance.stage == programme.current_stage,
-        Clearance.declined == False,  # noqa: E712
-    )
-    if entered is not None:
-        query = query.where(col(Clearance.at) >= entered)
-    return session.exec(query).first() is None

@@ -1,14 +1,9 @@
-"""Clinician alerts: the message and its buttons, merging, re-sending and hand-over to an admin.
+"""Clinician alerts: the card and its buttons, and the escalation policy applied to the store.
 
-The policy is a set of pure functions of (alerts, now):
-- :func:`merge_groups` puts alerts about one athlete raised within :data:`MERGE_WINDOW` of the
-  first one into one group, which becomes one message.
-- :func:`due_escalations` says which unacknowledged emergency / same-day alerts must be re-sent
-  to the linked clinicians (:data:`RESEND_AFTER` after the first send) and which must then go
-  to an admin (:data:`ADMIN_AFTER` after the re-send).
-
-Rendering (:func:`render_alert_text`, :func:`alert_keyboard`) turns a group into the message a
-clinician gets, with buttons signed for that one recipient. :func:`notify_new_alerts` (called by
+The policy itself (merging within :data:`MERGE_WINDOW`, re-sending, handing over to an admin) is
+pure and lives in :mod:`bot.services.clinician.alert_policy`. Here, rendering
+(:func:`render_alert_text`, :func:`alert_keyboard`) turns a group of alerts into the message a
+clinician gets, with buttons signed for that one recipient; :func:`notify_new_alerts` (called by
 the athlete flow through :func:`alert_notifier`) and :func:`run_escalations` (the escalation
 job, every minute) apply the policy to the store and queue the messages in the Outbox.
 """
@@ -16,7 +11,7 @@ job, every minute) apply the policy to the store and queue the messages in the O
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,20 +20,37 @@ from sqlalchemy import Select, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.handlers.reports import report_button
+from bot.clock import local_date, zone_of
 from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
-    ALERT_KIND,
     ReviewState,
     chat_of,
     current_programme,
-    local_date,
     review_state,
     review_state_from_status,
-    zone_of,
+)
+from bot.services.clinician.alert_policy import (
+    SEVERITY_LABEL,
+    URGENT,
+    AlertState,
+    EscalationStep,
+    due_escalations,
+    merge_groups,
+    most_severe,
+)
+from bot.services.clinician.buttons import (
+    ACT_ACK,
+    ACT_BACK,
+    ACT_CLEAR,
+    ACT_DECLINE,
+    ACT_HOLD,
+    ACT_MSG,
+    REVIEWED_LABEL,
+    report_button,
 )
 from bot.store.models import (
+    ALERT_KIND,
     AlertRecord,
     Decision,
     MorningCheckinRecord,
@@ -54,115 +66,6 @@ from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import get_person_by_telegram_id
 from engine.models import Severity
 from engine.status import StageStatus
-
-MERGE_WINDOW = dt.timedelta(minutes=5)
-RESEND_AFTER = dt.timedelta(minutes=30)
-ADMIN_AFTER = dt.timedelta(minutes=30)
-URGENT: frozenset[str] = frozenset({"emergency", "same_day"})
-
-SEVERITY_RANK: dict[str, int] = {"emergency": 0, "same_day": 1, "within_24h": 2, "info": 3}
-SEVERITY_LABEL: dict[str, str] = {
-    "emergency": "🚨 EMERGENCY",
-    "same_day": "🟠 SAME-DAY",
-    "within_24h": "🟡 Within 24 h",
-    "info": "ℹ️ Info",
-}
-
-# Button actions (callback data prefixes). Kept short: the data must fit in 64 bytes.
-ACT_ACK = "al_ack"
-ACT_CLEAR = "al_clear"
-ACT_HOLD = "al_hold"
-ACT_BACK = "al_back"
-ACT_MSG = "al_msg"
-ACT_DECLINE = "gate_no"
-REVIEWED_LABEL = "🩺 Reviewed: may run again"
-ALERT_ACTIONS = (ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_HOLD, ACT_BACK, ACT_MSG)
-
-
-class AlertState(BaseModel):
-    """What the escalation policy needs to know about one stored alert."""
-
-    model_config = ConfigDict(frozen=True)
-
-    alert_id: int
-    athlete_id: int
-    severity: Severity
-    created_at: dt.datetime
-    sent_at: dt.datetime | None = None
-    acknowledged_at: dt.datetime | None = None
-    resent_at: dt.datetime | None = None
-    admin_notified_at: dt.datetime | None = None
-
-
-class EscalationStep(BaseModel):
-    """One thing the escalation job must do now."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: Literal["resend", "to_admin"]
-    alert_id: int
-    athlete_id: int
-
-
-def most_severe(severities: Iterable[str]) -> str:
-    """Return the most severe of the given severities (emergency first); 'info' if none."""
-    return min(severities, key=lambda s: SEVERITY_RANK.get(s, 99), default="info")
-
-
-def merge_groups(
-    alerts: Sequence[AlertState], window: dt.timedelta = MERGE_WINDOW
-) -> list[list[AlertState]]:
-    """Group alerts per athlete: each group holds the alerts raised within ``window`` of its first.
-
-    Groups come back ordered by their first alert's time; alerts inside a group by time.
-    """
-    ordered = sorted(alerts, key=lambda a: (a.created_at, a.alert_id))
-    open_group: dict[int, list[AlertState]] = {}
-    groups: list[list[AlertState]] = []
-    for alert in ordered:
-        group = open_group.get(alert.athlete_id)
-        if group is not None and alert.created_at - group[0].created_at <= window:
-            group.append(alert)
-            continue
-        group = [alert]
-        open_group[alert.athlete_id] = group
-        groups.append(group)
-    return groups
-
-
-def due_escalations(
-    alerts: Sequence[AlertState],
-    now: dt.datetime,
-    resend_after: dt.timedelta = RESEND_AFTER,
-    admin_after: dt.timedelta = ADMIN_AFTER,
-) -> list[EscalationStep]:
-    """Return the re-sends and admin hand-overs due at ``now``.
-
-    Only emergency and same-day alerts escalate, and only while nobody acknowledged them. An
-    alert is re-sent once, ``resend_after`` after it was first sent; if still unacknowledged
-    ``admin_after`` after the re-send, it goes to the admins (once).
-    """
-    steps: list[EscalationStep] = []
-    for alert in sorted(alerts, key=lambda a: (a.created_at, a.alert_id)):
-        if alert.severity not in URGENT or alert.acknowledged_at is not None:
-            continue
-        if alert.sent_at is None:
-            continue
-        if alert.resent_at is None:
-            if now - alert.sent_at >= resend_after:
-                steps.append(
-                    EscalationStep(
-                        kind="resend", alert_id=alert.alert_id, athlete_id=alert.athlete_id
-                    )
-                )
-            continue
-        if alert.admin_notified_at is None and now - alert.resent_at >= admin_after:
-            steps.append(
-                EscalationStep(
-                    kind="to_admin", alert_id=alert.alert_id, athlete_id=alert.athlete_id
-                )
-            )
-    return steps
 
 
 class AlertLine(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.services.clinician.actions import local_date
+from bot.clock import local_date
 from bot.services.clinician.view import AthleteSummary
 from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
@@ -210,3 +210,9 @@ def athlete_summaries(
             )
         )
     return summaries
+
+
+def athlete_summary(session: Session, athlete: Person, now: dt.datetime) -> AthleteSummary:
+    """Return the overview line's data for one athlete (stage, today, check-in, alerts, gate)."""
+    [summary] = athlete_summaries(session, [athlete], now)
+    return summary

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.services.clinician.escalation import SEVERITY_RANK, most_severe
+from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
 
 Light = Literal["red", "amber", "green"]
 LIGHT_ICON: dict[str, str] = {"red": "🔴", "amber": "🟠", "green": "🟢"}

@@ -1,0 +1,15 @@
+"""The handler groups, in the order python-telegram-bot runs them (lowest first).
+
+Within a group the handlers registered first are tried first (see ``bot.handlers.HANDLERS``
+for the order of the modules); a handler that answers an update stops it
+(``ApplicationHandlerStop``), so later groups never see it.
+"""
+
+# Updates from groups and channels are stopped before anything else (dispatch).
+PRIVATE_ONLY_GROUP = -4
+# A redelivered update (same update id) is dropped before any handler sees it (dispatch).
+DEDUPE_GROUP = -3
+# The athlete's conversations and commands, /progress and /report; the athlete catch-all last.
+ATHLETE_GROUP = -2
+# Clinician, admin and invite commands and buttons (updates from athletes pass through).
+STAFF_GROUP = -1

@@ -1,0 +1,59 @@
+"""Read an athlete's record and draw it: the progress chart (PNG) and the report (PDF).
+
+These are the chart and report builders the handlers, the outbox sender and the benchmarks
+call. Each opens its own read-only session, so it can run on a render worker thread
+(``bot.reports.runner.in_worker_thread``) without holding the event loop. Blocking: never call
+them on the event loop directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine
+
+from bot.reports.chart import render_progress_png
+from bot.reports.from_store import progress_data_for, report_data_for
+from bot.store.db import session_scope
+from bot.store.models import Person
+
+
+def _local_today(person: Person | None, now: dt.datetime) -> dt.date:
+    try:
+        zone = ZoneInfo((person.timezone if person is not None else None) or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return now.astimezone(zone).date()
+
+
+def build_progress_png(
+    engine: Engine, athlete_id: int, now: dt.datetime, *, small: bool = False
+) -> tuple[bytes, str]:
+    """Read the athlete's history and draw the chart; return (PNG, caption). Blocking: run
+    it with ``in_worker_thread``. Raises ReportUnavailable when there is nothing to chart."""
+    with session_scope(engine, read_only=True) as session:
+        athlete = session.get(Person, athlete_id)
+        data = progress_data_for(session, athlete_id=athlete_id, today=_local_today(athlete, now))
+    caption = f"{data.athlete_name}: progress up to {data.today or now.date():%d %b %Y}"
+    return render_progress_png(data, small=small), caption
+
+
+def build_report_pdf(
+    engine: Engine, athlete_id: int, now: dt.datetime, viewer_id: int | None
+) -> tuple[bytes, str, str]:
+    """Read the athlete's record and render the PDF with the chart; return (PDF, file name,
+    athlete name). Blocking: run it with ``in_worker_thread``."""
+    with session_scope(engine, read_only=True) as session:
+        viewer = session.get(Person, viewer_id) if viewer_id is not None else None
+        athlete = session.get(Person, athlete_id)
+        data = report_data_for(session, athlete_id=athlete_id, now=now, viewer=viewer)
+        progress = progress_data_for(
+            session, athlete_id=athlete_id, today=_local_today(athlete, now)
+        )
+    # fpdf and matplotlib take about a second to import: loaded with the first report.
+    from bot.reports.report_pdf import render_report_pdf
+
+    pdf = render_report_pdf(data, render_progress_png(progress))
+    local = _local_today(athlete, now)
+    return pdf, f"sprintback-report-{athlete_id}-{local.isoformat()}.pdf", data.athlete_name

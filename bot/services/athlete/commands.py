@@ -1,0 +1,200 @@
+"""The athlete's commands: /start, /timezone, /cancel, /pause, /resume, /plan, /status,
+/history and /export. Those that ask questions open a questionnaire
+(``bot.services.athlete.questionnaire``); the others read or change state directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.clock import local_date
+from bot.services import texts
+from bot.services.athlete.account import reschedule
+from bot.services.athlete.engine_bridge import plan_preview, run_today, status_today
+from bot.services.athlete.onboarding import INVITE_KEY
+from bot.services.athlete.questionnaire import (
+    begin,
+    calls_for_review,
+    complete,
+    context_for,
+    is_onboarded,
+    open_progress,
+    question_day,
+)
+from bot.services.athlete.results import Env, Out, Result, id_of
+from bot.services.invites import invite_clinician_name
+from bot.store import repo
+from bot.store.models import ClinicianActionRecord, Person
+
+CANCELLED_BUT_SENT = (
+    "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
+)
+
+
+def start(
+    session: Session,
+    person: Person | None,
+    telegram_user_id: int,
+    name: str,
+    code: str,
+    env: Env,
+) -> Result:
+    """/start [code]: welcome a newcomer (creating their person) and open onboarding, naming
+    the inviting clinician when ``code`` is a valid athlete invite; an onboarded athlete is
+    told so (with /link for a code)."""
+    if person is not None and is_onboarded(session, person):
+        hint = f"\nTo link with a clinician, send /link {code}" if code else ""
+        return Result([Out(texts.ALREADY_ONBOARDED + hint)])
+    outs: list[Out] = [Out(texts.WELCOME)]
+    extra: dict[str, Any] = {}
+    if code:
+        clinician = invite_clinician_name(session, code, env.now)
+        if clinician is None:
+            outs.append(Out(texts.INVITE_UNKNOWN))
+        else:
+            outs.append(Out(texts.WELCOME_WITH_CLINICIAN.format(clinician=clinician)))
+            extra[INVITE_KEY] = code
+    if person is None:
+        person = repo.create_person(
+            session,
+            role="athlete",
+            telegram_user_id=telegram_user_id,
+            now=env.now,
+            display_name=name[:200],
+            timezone=env.default_timezone,
+        )
+    progress, question = begin(session, person, "onboarding", env, answers=extra)
+    if extra and progress.answers.get(INVITE_KEY) != extra[INVITE_KEY]:
+        progress.answers = {**progress.answers, **extra}
+        session.add(progress)
+    if question is not None:
+        outs.append(question)
+    return Result(outs)
+
+
+def change_timezone(session: Session, person: Person, env: Env) -> Result:
+    """/timezone from an athlete: the time-zone question of /settings, asked at once (an
+    open /settings about something else is closed first, its answers kept)."""
+    open_settings = repo.get_open_questionnaire(session, athlete_id=id_of(person), kind="settings")
+    if open_settings is not None and open_settings.answers.get("setting") != "timezone":
+        assert open_settings.id is not None
+        repo.finish_questionnaire(
+            session, progress_id=open_settings.id, now=env.now, status="cancelled"
+        )
+    _, question = begin(session, person, "settings", env, answers={"setting": "timezone"})
+    return Result([question] if question is not None else [])
+
+
+def cancel(session: Session, person: Person, env: Env) -> Result:
+    """/cancel: close the open questionnaire, keeping every answer given so far."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return Result([Out(texts.CANCEL_NOTHING)])
+    assert progress.id is not None
+    if progress.kind == "onboarding":
+        return Result([Out(texts.CANCELLED)])  # onboarding stays open: /start resumes it
+    day = question_day(progress, person, env.now)
+    if calls_for_review(session, person, progress, day):
+        ctx = context_for(session, person, day, progress.kind)
+        result = complete(session, person, progress, ctx, env)
+        result.outs.insert(0, Out(CANCELLED_BUT_SENT))
+        return result
+    repo.finish_questionnaire(session, progress_id=progress.id, now=env.now, status="cancelled")
+    return Result([Out(texts.CANCELLED)])
+
+
+def pause(session: Session, person: Person, env: Env) -> Result:
+    """/pause: no prompts; the engine holds (recorded as a pause ordered by the athlete)."""
+    if person.paused:
+        return Result([Out(texts.ALREADY_PAUSED)])
+    _set_paused(session, person, True, env.now)
+    return Result([Out(texts.PAUSED)])
+
+
+def resume(session: Session, person: Person, env: Env) -> Result:
+    """/resume: prompts again; the engine continues from where it held."""
+    if not person.paused:
+        return Result([Out(texts.NOT_PAUSED)])
+    last_pause = session.exec(
+        select(ClinicianActionRecord)
+        .where(
+            ClinicianActionRecord.athlete_id == id_of(person),
+            ClinicianActionRecord.kind == "pause",
+        )
+        .order_by(col(ClinicianActionRecord.at).desc(), col(ClinicianActionRecord.id).desc())
+    ).first()
+    if last_pause is not None and last_pause.clinician_id != person.id:
+        return Result([Out(texts.PAUSED_BY_CLINICIAN)])  # only the clinician lifts their pause
+    _set_paused(session, person, False, env.now)
+    return Result([Out(texts.RESUMED)])
+
+
+def _set_paused(session: Session, person: Person, paused: bool, now: dt.datetime) -> None:
+    athlete_id = id_of(person)
+    repo.update_person(session, person_id=athlete_id, paused=paused)
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    if programme is not None and programme.id is not None:
+        repo.set_programme_status(
+            session, programme_id=programme.id, status="paused" if paused else "active", now=now
+        )
+    repo.record_clinician_action(
+        session,
+        athlete_id=athlete_id,
+        clinician_id=athlete_id,
+        local_date=local_date(person, now),
+        kind="pause" if paused else "resume",
+        now=now,
+        note="paused by the athlete" if paused else "resumed by the athlete",
+    )
+    reschedule(session, athlete_id, now)
+
+
+def plan(session: Session, person: Person, env: Env) -> Result:
+    """/plan: today's session (after the check-in), or a preview of the stage's session."""
+    today = local_date(person, env.now)
+    if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None:
+        preview = plan_preview(session, person)
+        return Result([Out(texts.PLAN_NEEDS_CHECKIN + "\n\n" + preview)])
+    run = run_today(session, person, today, env.now)
+    return Result([Out(texts.plan_text(run.outcome))])
+
+
+def status(session: Session, person: Person, env: Env) -> Result:
+    """/status: the stage, each criterion observed vs needed, what is left."""
+    today = local_date(person, env.now)
+    return Result([Out(texts.status_text(status_today(session, person, today, env.now)))])
+
+
+def history(session: Session, person: Person, env: Env) -> Result:
+    """/history: the last 14 days, one line each."""
+    today = local_date(person, env.now)
+    since = today - dt.timedelta(days=13)
+    athlete_id = id_of(person)
+    days = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
+    decisions = repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
+    return Result([Out(texts.history_text(days, decisions))])
+
+
+def export(session: Session, person: Person, env: Env) -> Result:
+    """/export: everything stored about the athlete as one JSON file and one CSV file."""
+    data = repo.export_athlete(
+        session, athlete_id=id_of(person), actor_id=id_of(person), now=env.now
+    )
+    json_text = repo.export_json(data)
+    csv_text = texts.combined_csv(repo.export_csv(data))
+    stamp = local_date(person, env.now).isoformat()
+    return Result(
+        [
+            Out(
+                texts.EXPORT_CAPTION.format(kind="JSON"),
+                document=(f"sprintback-{stamp}.json", json_text.encode()),
+            ),
+            Out(
+                texts.EXPORT_CAPTION.format(kind="CSV"),
+                document=(f"sprintback-{stamp}.csv", csv_text.encode()),
+            ),
+        ]
+    )

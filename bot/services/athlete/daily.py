@@ -1,0 +1,190 @@
+"""Finishing the morning check-in and the session report: store the record, run the engine
+on the stored history, record the decision and queue the clinician's alerts; and, when the
+engine run fails, keep the answers and alert the clinician all the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.services import texts
+from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
+from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
+from bot.services.questionnaires.model import QuestionContext
+from bot.services.questionnaires.session import collected_checks, collected_metrics
+from bot.store import repo
+from bot.store.models import Person, QuestionnaireProgress
+from bot.store.standing import protocol_for
+from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
+from engine.red_flags import triage_morning, triage_session
+
+_LOGGER = logging.getLogger(__name__)
+
+ENGINE_FAILED_RULE = "engine.failed"
+# Both shipped protocols stop at pain at rest >= 4; used only when no protocol can be read.
+_USUAL_PAIN_REST_STOP = 4
+ENGINE_FAILED_ALERT = "The engine failed on the athlete's answers: please review them."
+ENGINE_FAILED = (
+    "Your answers are saved. I could not work out today's plan just now, so your clinician "
+    "has been asked to review them. Please keep to easy activity until you hear back."
+)
+ENGINE_FAILED_RED_FLAG = (
+    "Stop training today. Your answers are saved and your clinician has been alerted and "
+    "will review them. If it gets worse, seek medical help."
+)
+
+
+MODEL_KEYS = {
+    "morning": frozenset(MorningCheckIn.model_fields),
+    "session": frozenset(SessionReport.model_fields) - {"metrics", "checks"},
+}
+
+
+def model_keys(kind: str) -> frozenset[str]:
+    """Return the data-dictionary keys of a check-in ("morning") or session report."""
+    return MODEL_KEYS[kind]
+
+
+def finish_morning(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    athlete_id = id_of(person)
+    morning = MorningCheckIn.model_validate(
+        {k: v for k, v in answers.items() if k in MorningCheckIn.model_fields}
+    )
+    repo.upsert_morning_checkin(
+        session,
+        athlete_id=athlete_id,
+        local_date=progress.local_date,
+        answers=morning,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    decided = _decide_safely(session, person, progress.local_date, env, "morning")
+    if decided is None:
+        return _engine_failed(session, person, progress.local_date, env, morning=morning)
+    run, queued = decided
+    messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
+    return Result([Out(m) for m in messages], queued=queued)
+
+
+def _decide_safely(
+    session: Session, person: Person, day: dt.date, env: Env, kind: str
+) -> tuple[EngineRun, bool] | None:
+    """Run the engine for ``day`` and apply its outcome inside a savepoint; return the run
+    and whether clinician messages were queued, or None if it failed (the answers stay)."""
+    try:
+        with session.begin_nested():  # a failed run rolls back to here, not further
+            run = run_today(session, person, day, env.now)
+            queued = apply_outcome(session, person, run, kind, env.now, env.notify)
+    except Exception:
+        _LOGGER.exception("engine run failed (%s) for athlete %s", kind, id_of(person))
+        return None
+    return run, queued
+
+
+def finish_session(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    athlete_id = id_of(person)
+    metrics = collected_metrics(answers)
+    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
+    if (
+        "vmax_ms" in metrics
+        and "top_pct_vmax" not in metrics
+        and baseline is not None
+        and baseline.vmax_ms
+    ):
+        metrics["top_pct_vmax"] = min(130.0, round(metrics["vmax_ms"] / baseline.vmax_ms * 100, 1))
+    report = SessionReport.model_validate(
+        {
+            **{k: v for k, v in answers.items() if k in model_keys("session")},
+            "metrics": Metrics.model_validate(metrics),
+            "checks": Checks.model_validate(collected_checks(answers)),
+        }
+    )
+    repo.upsert_session_report(
+        session,
+        athlete_id=athlete_id,
+        local_date=progress.local_date,
+        answers=report,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    decided = _decide_safely(session, person, progress.local_date, env, "daily")
+    if decided is None:
+        return _engine_failed(session, person, progress.local_date, env, report=report)
+    run, queued = decided
+    stage_name = run.protocol.stage(run.outcome.stage_after).name
+    return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
+
+
+def _engine_failed(
+    session: Session,
+    person: Person,
+    day: dt.date,
+    env: Env,
+    *,
+    morning: MorningCheckIn | None = None,
+    report: SessionReport | None = None,
+) -> Result:
+    """The engine could not decide on stored answers: alert the clinician at the severity of
+    any red flag reported (else an info alert asking for a review) and tell the athlete the
+    truth: the answers are saved and their clinician will review them."""
+    athlete_id = id_of(person)
+    alert = fallback_alert(session, athlete_id, morning=morning, report=report)
+    repo.raise_alert(session, athlete_id=athlete_id, alert=alert, now=env.now, local_date=day)
+    queued = bool(env.notify(session, athlete_id, env.now))
+    red = alert.rule != ENGINE_FAILED_RULE
+    return Result([Out(ENGINE_FAILED_RED_FLAG if red else ENGINE_FAILED)], queued=queued)
+
+
+def fallback_alert(
+    session: Session,
+    athlete_id: int,
+    *,
+    morning: MorningCheckIn | None = None,
+    report: SessionReport | None = None,
+) -> Alert:
+    """Return the alert to raise when the engine run failed: the protocol's red-flag triage
+    of the answers (the most urgent severity if the protocol cannot be read either), or an
+    info alert asking the clinician to review the answers."""
+    red = bool(morning and morning.red_flags) or bool(report and report.sharp_pain)
+    try:
+        programme = repo.get_active_programme(session, athlete_id=athlete_id)
+        if programme is None:
+            raise LookupError("no active programme")
+        protocol = protocol_for(session, programme)
+        triaged = triage_morning(protocol, morning) or triage_session(protocol, report)
+    except Exception:
+        _LOGGER.exception("no protocol for the fallback alert of athlete %s", athlete_id)
+        if (
+            morning is not None
+            and morning.pain_rest is not None
+            and morning.pain_rest >= _USUAL_PAIN_REST_STOP
+        ):
+            red = True  # the usual stop threshold; the protocol's could not be read
+        triaged = None
+    if triaged is not None:
+        return triaged.alert
+    if red:
+        return Alert(
+            severity="emergency",
+            rule="redflag.engine_failed",
+            text="Red flag reported (the engine failed, tier unknown): please review now.",
+        )
+    return Alert(severity="info", rule=ENGINE_FAILED_RULE, text=ENGINE_FAILED_ALERT)

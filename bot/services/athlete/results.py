@@ -1,0 +1,68 @@
+"""What an athlete flow is given and what it returns; nothing in bot.services.athlete sends.
+
+A flow takes the caller's session (one transaction per update), the athlete and an :class:`Env`
+(the time and the clinician notifier) and returns a :class:`Result`: the messages (:class:`Out`)
+the handler sends once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.services.athlete.keyboards import Keyboard
+from bot.store import repo
+from bot.store.models import Person
+
+
+@dataclass
+class Out:
+    """One message to send: text, optional buttons, optional file."""
+
+    text: str
+    keyboard: Keyboard | None = None
+    document: tuple[str, bytes] | None = None
+
+
+@dataclass
+class Result:
+    """What the handler sends after the transaction has committed.
+
+    ``edit_first``: the first message replaces the pressed message (a button answer);
+    ``notice``: the text of the callback-query answer; ``queued``: outbox rows were written
+    (kick the sender); ``deleted``: the athlete's data is gone.
+    """
+
+    outs: list[Out] = field(default_factory=list)
+    edit_first: bool = False
+    notice: str | None = None
+    alert: bool = False
+    queued: bool = False
+    deleted: bool = False
+    keyboard_only: bool = False  # edit just the buttons of the pressed message
+
+
+@dataclass
+class Env:
+    """What the flows need besides the session: the time and the clinician notifier.
+
+    ``notify`` queues the clinician messages of the athlete's new alerts (returns rows).
+    """
+
+    now: dt.datetime
+    notify: AlertNotifier
+    default_timezone: str = "UTC"
+
+
+def id_of(person: Person) -> int:
+    """Return the stored person's id (a flow only ever sees stored people)."""
+    assert person.id is not None
+    return person.id
+
+
+def has_clinician(session: Session, person: Person) -> bool:
+    """Whether a clinician is linked to the athlete."""
+    return repo.has_linked_clinician(session, athlete_id=id_of(person))

@@ -1,0 +1,238 @@
+"""Invites and links: clinician invites (from an admin), athlete invites (from a clinician),
+redeeming them, and an existing athlete's consent to share their data (/link CODE).
+
+Every use, refusal and failure is audited. Codes are one-time and expire after
+:data:`INVITE_TTL`; a clinician's invite code starts with :data:`CLINICIAN_CODE_PREFIX`, which
+is how ``/start <code>`` tells a clinician's deep link from an athlete's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.services.timezones import city_label, resolve_typed_zone
+from bot.store import repo
+from bot.store.db import session_scope
+from bot.store.models import Invite, Person
+from bot.store.repo.audit import audit
+from bot.store.repo.links import InviteError, create_invite, redeem_invite
+from bot.store.repo.people import (
+    create_person,
+    get_person_by_telegram_id,
+    record_consent,
+    update_person,
+)
+
+CLINICIAN_CODE_PREFIX = "clin_"
+INVITE_TTL = dt.timedelta(days=7)
+CONSENT_KIND = "share_with_clinician"
+CONSENT_VERSION = "1"
+MAX_CODE = 64
+TIMEZONE_USAGE = (
+    "Send /timezone followed by an IANA time zone or a city, e.g. /timezone Europe/Paris, "
+    "/timezone America/New_York or /timezone Tokyo."
+)
+
+
+def invite_clinician_name(session: Session, code: str, now: dt.datetime) -> str | None:
+    """Return the inviting clinician's name if ``code`` is a valid, unused athlete invite."""
+    if not code or len(code) > MAX_CODE:
+        return None
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    if (
+        invite is None
+        or invite.kind != "athlete"
+        or invite.used_at is not None
+        or invite.expires_at <= now
+        or invite.clinician_id is None
+    ):
+        return None
+    clinician = repo.get_person(session, person_id=invite.clinician_id)
+    if clinician is None:
+        return None
+    return clinician.display_name or "your clinician"
+
+
+def invite_clinician(session: Session, admin: Person, now: dt.datetime) -> Invite:
+    """Create a one-time, expiring clinician invite made by ``admin`` (audited)."""
+    code = CLINICIAN_CODE_PREFIX + secrets.token_urlsafe(12)
+    invite = create_invite(
+        session, kind="clinician", created_by=admin.id, now=now, ttl=INVITE_TTL, code=code
+    )
+    audit(
+        session,
+        actor_id=admin.id,
+        action="invite_clinician",
+        now=now,
+        detail={"invite_id": invite.id, "expires_at": invite.expires_at.isoformat()},
+    )
+    return invite
+
+
+def redeem_clinician_invite(
+    session: Session,
+    *,
+    telegram_id: int,
+    chat_id: int,
+    name: str,
+    code: str,
+    now: dt.datetime,
+    timezone: str,
+) -> Person:
+    """Make the person behind ``telegram_id`` a clinician with ``code`` (creating them in
+    ``timezone`` if new); raise InviteError (with its reason) if the code cannot be used."""
+    person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+    if person is None:
+        person = create_person(
+            session,
+            role="clinician",
+            telegram_user_id=telegram_id,
+            chat_id=chat_id,
+            display_name=name,
+            now=now,
+            timezone=timezone,
+        )
+    elif person.role == "athlete":
+        raise InviteError("wrong_role", "an athlete account cannot become a clinician")
+    redeem_invite(session, code=code, person_id=person.id or 0, now=now)
+    audit(
+        session,
+        actor_id=person.id,
+        action="redeem_invite",
+        now=now,
+        detail={"kind": "clinician"},
+    )
+    return person
+
+
+def record_invite_refusal(
+    engine: Engine, telegram_id: int, reason: str, kind: str, now: dt.datetime
+) -> None:
+    """Audit, in its own transaction, that an invite could not be used and why."""
+    with session_scope(engine) as session:
+        person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+        audit(
+            session,
+            actor_id=person.id if person else None,
+            action="invite_refused",
+            now=now,
+            detail={"telegram_id": telegram_id, "reason": reason, "kind": kind},
+        )
+
+
+def invite_athlete(session: Session, clinician: Person, now: dt.datetime) -> Invite:
+    """Create a one-time athlete invite from ``clinician`` (audited)."""
+    invite = create_invite(
+        session,
+        kind="athlete",
+        created_by=clinician.id,
+        clinician_id=clinician.id,
+        now=now,
+        ttl=INVITE_TTL,
+    )
+    audit(
+        session,
+        actor_id=clinician.id,
+        action="invite_athlete",
+        now=now,
+        detail={"invite_id": invite.id},
+    )
+    return invite
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """An athlete invite that an existing athlete may accept: whose, and which."""
+
+    invite_id: int
+    clinician_name: str
+
+
+def request_link(
+    session: Session, athlete: Person, code: str, telegram_id: int, now: dt.datetime
+) -> LinkRequest | str:
+    """Return what /link CODE would link ``athlete`` to, or the reason it cannot (audited):
+    "unknown", "used", "expired" or "self_link"."""
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    failure = _invite_problem(invite, now)
+    if failure is None and invite is not None and invite.clinician_id == athlete.id:
+        failure = "self_link"
+    if failure is not None or invite is None:
+        reason = failure or "unknown"
+        audit(
+            session,
+            actor_id=athlete.id,
+            action="invite_refused",
+            now=now,
+            detail={"telegram_id": telegram_id, "reason": reason, "kind": "athlete"},
+        )
+        return reason
+    clinician = session.get(Person, invite.clinician_id)
+    clinician_name = clinician.display_name if clinician else "your clinician"
+    return LinkRequest(invite_id=invite.id or 0, clinician_name=clinician_name)
+
+
+def _invite_problem(invite: Invite | None, now: dt.datetime) -> str | None:
+    if invite is None or invite.kind != "athlete":
+        return "unknown"
+    if invite.used_at is not None:
+        return "used"
+    if invite.expires_at <= now:
+        return "expired"
+    return None
+
+
+def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.datetime) -> str:
+    """Record the athlete's consent and link them to the invite's clinician; return the
+    clinician's name. Raises InviteError (with its reason) if the invite cannot be used."""
+    person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+    invite = session.get(Invite, invite_id)
+    if person is None or invite is None:
+        raise InviteError("unknown", "no such invite")
+    record_consent(
+        session,
+        person_id=person.id or 0,
+        kind=CONSENT_KIND,
+        text_version=CONSENT_VERSION,
+        granted=True,
+        now=now,
+    )
+    redeem_invite(session, code=invite.code, person_id=person.id or 0, now=now)
+    clinician = session.get(Person, invite.clinician_id)
+    audit(
+        session,
+        actor_id=person.id,
+        action="link",
+        now=now,
+        athlete_id=person.id,
+        detail={"clinician_id": invite.clinician_id, "via": "link_code"},
+    )
+    return clinician.display_name if clinician else "your clinician"
+
+
+def staff_timezone(session: Session, person: Person, wanted: str, now: dt.datetime) -> str:
+    """/timezone [zone] for a clinician or admin: show their zone, or set it (an IANA name or a
+    known city, audited); return the reply (what is expected when ``wanted`` is unknown)."""
+    if not wanted:
+        return f"Your time zone is {city_label(person.timezone)}.\n{TIMEZONE_USAGE}"
+    zone = resolve_typed_zone(wanted)
+    if zone is None:
+        return f"{wanted[:64]!r} is not a time zone I know. {TIMEZONE_USAGE}"
+    before = person.timezone
+    update_person(session, person_id=person.id or 0, timezone=zone)
+    audit(
+        session,
+        actor_id=person.id,
+        action="set_timezone",
+        now=now,
+        detail={"from": before, "to": zone},
+    )
+    return (
+        f"Time zone set to {city_label(zone)}. Alert times are shown in it and "
+        "your weekly digest arrives on Monday at 08:00 there."
+    )
