@@ -21,6 +21,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy engine
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/lint-imports
 
 test: lint
 	bash scripts/ensure-postgres

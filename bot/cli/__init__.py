@@ -1,4 +1,9 @@
-"""The ``sprintback`` command line: one sub-command per module in this package."""
+"""The ``sprintback`` command line: one sub-command per module in this package.
+
+Top layer: may import anything in ``bot`` (``run`` builds the bot with ``bot.runtime`` and
+serves it, polling or through ``webhook``); ``demo`` reaches the Bot API sandbox only through
+``bot.demo``.
+"""
 
 from __future__ import annotations
 

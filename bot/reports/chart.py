@@ -12,6 +12,10 @@ next stage's target line reads the same way for all of them. Bottom panel: worst
 (S3) and the morning provocation-test pain (M2, 0–10); the morning value the day after a
 session is that session's next-morning response. Stages are shaded bands; step-backs and red
 flags are marked. A calendar day without any record breaks the lines (a gap, not a zero).
+
+Why one module of ~670 lines: the spec and its drawing are two halves of one chart; a series,
+band or marker added to the spec needs its drawing in the same change, and the drawing half
+is only the matplotlib calls for what the spec decided.
 """
 
 from __future__ import annotations

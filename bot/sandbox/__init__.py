@@ -1,7 +1,11 @@
-"""A local Telegram Bot API sandbox: a fake server plus simulated users, for tests and the demo."""
+"""A local Telegram Bot API sandbox: a fake server plus simulated users, for tests and the demo.
 
-from bot.sandbox.server import DEFAULT_TOKEN, BotApiSandbox, SandboxError
-from bot.sandbox.state import ApiCall, CallbackAnswer, SentFile, TranscriptMessage
+A separate tool, not part of the product: only ``bot.demo`` and the tests import it (checked
+by ``lint-imports``). It imports nothing from the product but ``bot.clock``.
+"""
+
+from bot.sandbox.server import DEFAULT_TOKEN, BotApiSandbox
+from bot.sandbox.state import ApiCall, CallbackAnswer, SandboxError, SentFile, TranscriptMessage
 from bot.sandbox.transcript import format_message, format_transcript
 from bot.sandbox.users import NoReplyError, SimUser
 

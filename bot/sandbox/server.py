@@ -2,6 +2,11 @@
 
 The real python-telegram-bot Application talks to it exactly as it talks to Telegram (polling
 with getUpdates or a webhook), while tests and the demo play users through ``sandbox.user(...)``.
+
+Why one module of ~1,100 lines: it is one HTTP server whose every Bot API method reads and
+writes the same per-chat state; the pieces that stand alone are already apart (``state``,
+``params``, ``markup``, ``formatting``, ``users``, ``transcript``, ``runner``). It is a test
+tool, not part of the product.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import tornado.httpserver
@@ -34,15 +39,15 @@ from bot.sandbox.state import (
     CallbackAnswer,
     ChatState,
     PlannedFailure,
+    SandboxError,
     SentFile,
     StoredFile,
     TranscriptMessage,
     WebhookState,
     bad_request,
+    photo_sizes,
 )
-
-if TYPE_CHECKING:
-    from bot.sandbox.users import SimUser
+from bot.sandbox.users import SimUser
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,10 +84,6 @@ _DEFAULT_FAILURE_TEXT = {
 _UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
 
 Handler = Callable[[dict[str, Any], dict[str, StoredFile]], Awaitable[Any]]
-
-
-class SandboxError(Exception):
-    """A test or demo used the sandbox wrongly (e.g. pressed a button that is not shown)."""
 
 
 class BotApiSandbox:
@@ -227,8 +228,6 @@ class BotApiSandbox:
         language_code: str | None = "en",
     ) -> SimUser:
         """Return a simulated user with a private chat to the bot (created on first call)."""
-        from bot.sandbox.users import SimUser
-
         if user_id not in self.chats:
             user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
             if last_name:
@@ -1036,19 +1035,6 @@ class BotApiSandbox:
             response.status_code,
             f"Wrong response from the webhook: {response.status_code} {reason}",
         )
-
-
-def photo_sizes(stored: StoredFile) -> list[dict[str, Any]]:
-    """Return the PhotoSize list Telegram reports for an uploaded photo (one size here)."""
-    return [
-        {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": 640,
-            "height": 480,
-            "file_size": stored.size,
-        }
-    ]
 
 
 class _ApiHandler(tornado.web.RequestHandler):

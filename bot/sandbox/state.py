@@ -32,6 +32,10 @@ class ApiError(Exception):
         return body
 
 
+class SandboxError(Exception):
+    """A test or demo used the sandbox wrongly (e.g. pressed a button that is not shown)."""
+
+
 def bad_request(reason: str) -> ApiError:
     """Return a 400 error worded like Telegram's ("Bad Request: <reason>")."""
     return ApiError(400, f"Bad Request: {reason}")
@@ -228,3 +232,16 @@ class CallbackAnswer:
     text: str | None
     show_alert: bool
     url: str | None
+
+
+def photo_sizes(stored: StoredFile) -> list[dict[str, Any]]:
+    """Return the PhotoSize list Telegram reports for an uploaded photo (one size here)."""
+    return [
+        {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": 640,
+            "height": 480,
+            "file_size": stored.size,
+        }
+    ]

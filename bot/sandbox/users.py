@@ -8,8 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.formatting import utf16_len
-from bot.sandbox.server import SandboxError, photo_sizes
-from bot.sandbox.state import CallbackAnswer, SentFile, StoredFile, TranscriptMessage
+from bot.sandbox.state import (
+    CallbackAnswer,
+    SandboxError,
+    SentFile,
+    StoredFile,
+    TranscriptMessage,
+    photo_sizes,
+)
 from bot.sandbox.transcript import format_transcript
 
 if TYPE_CHECKING:

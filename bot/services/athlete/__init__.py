@@ -1,1 +1,15 @@
-"""(docstring written below in this branch)"""
+"""The athlete's flows, between the handlers and the store: one call per update, one
+transaction (the caller's session), a :class:`~bot.services.athlete.results.Result` back.
+
+- ``questionnaire``: find the athlete, open, render, answer and complete a questionnaire;
+- ``onboarding``, ``daily`` (morning check-in and session report), ``account`` (settings,
+  delete, baseline): what each questionnaire does when it completes;
+- ``commands``: /start, /timezone, /cancel, /pause, /resume, /plan, /status, /history, /export;
+- ``engine_bridge``: the pure engine run on the stored history, and its decisions recorded;
+- ``abandoned``: answers left unfinished that call for review, evaluated by the system;
+- ``keyboards``: the questions' buttons and their callback data; ``results``: Env, Out, Result.
+
+May import the rest of ``bot.services`` except ``clinician``, and the layers below; nothing
+here sends to Telegram. Modules import each other one way only (questionnaire → the
+finishers → results → engine_bridge).
+"""
