@@ -9,7 +9,9 @@ transaction (the caller's session), a :class:`~bot.services.athlete.results.Resu
 - ``abandoned``: answers left unfinished that call for review, evaluated by the system;
 - ``keyboards``: the questions' buttons and their callback data; ``results``: Env, Out, Result.
 
-May import the rest of ``bot.services`` except ``clinician``, and the layers below; nothing
-here sends to Telegram. Modules import each other one way only (questionnaire → the
-finishers → results → engine_bridge).
+May import the shared pieces of ``bot.services`` (``questionnaires``, ``protocol_admin``,
+``invites``, ``access``, ``texts``, ``timezones``...) and the layers below, never
+``clinician``, ``digest`` or ``callers`` (see the "services" contract in pyproject.toml);
+nothing here sends to Telegram. Modules import each other one way only (commands →
+questionnaire → the finishers → results → engine_bridge).
 """

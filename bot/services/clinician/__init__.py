@@ -9,6 +9,6 @@
   ``alert_policy``: that policy (merge, re-send, hand over to an admin), pure;
 - ``buttons``: the action names and the signed Report button the cards share.
 
-May import ``bot.services.athlete`` (the alert notifier's type), the rest of ``bot.services``
-and the layers below; the athlete flows never import this package.
+May import ``bot.services.athlete`` (the alert notifier's type), ``callers`` and the shared
+pieces of ``bot.services``, and the layers below; the athlete flows never import this package.
 """
