@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.store.db import CONNECT_TIMEOUT_SECONDS
 from tests.packaging.conftest import (
@@ -270,3 +271,12 @@ def test_a_database_that_never_answers_times_out_after_the_connect_timeout(
     assert CONNECT_TIMEOUT_SECONDS - 0.5 < took < CONNECT_TIMEOUT_SECONDS + 8, took
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "timeout" in lines[0], result.stderr
+
+
+def test_compose_publishes_no_port_unless_webhook_mode_is_set_up() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    bot = compose["services"]["bot"]
+    assert "ports" not in bot, "polling mode needs no published port"
+    assert "WEBHOOK_URL" not in bot.get("environment", {})
+    text = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    assert '#   - "127.0.0.1:8080:8080"' in text, "the webhook example publishes loopback only"
