@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tarfile
 import zipfile
@@ -125,3 +126,27 @@ def test_the_installed_commands_find_the_shipped_files_from_any_folder(
     simulate = _run(installed_wheel, outside, "simulate", "hamstring_grade1")
     assert simulate.returncode == 0, simulate.stdout + simulate.stderr
     assert "progressions" in simulate.stdout
+
+
+def test_an_installed_bot_logs_where_in_its_own_code_a_failure_happened(
+    installed_wheel: InstalledWheel, outside: Path
+) -> None:
+    # The error handler's log line names our innermost frame; installed, our code lives in
+    # site-packages like the libraries, and must still be told apart from them.
+    script = (
+        "from bot.handlers.errors import describe_failure\n"
+        "from bot.store.db import make_engine\n"
+        "try:\n"
+        "    make_engine('::not a database url::')\n"
+        "except Exception as error:\n"
+        "    print(describe_failure(None, error))\n"
+    )
+    line = subprocess.run(
+        [installed_wheel.command("python"), "-c", script],
+        cwd=outside,
+        env=installed_wheel.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert re.search(r" at bot/\S+\.py:\d+ in make_engine \(raised in sqlalchemy/", line), line
