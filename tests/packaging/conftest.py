@@ -31,6 +31,7 @@ class InstalledWheel:
     wheel: Path
     sdist: Path
     venv: Path
+    build_log: Path
 
     def command(self, name: str) -> str:
         """Return the path of an executable of the virtual environment (e.g. sprintback)."""
@@ -75,6 +76,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instal
         wheel=_single(directory / "dist", "sprintback-*.whl"),
         sdist=_single(directory / "dist", "sprintback-*.tar.gz"),
         venv=directory / "venv",
+        build_log=directory / "build.log",
     )
 
 

@@ -63,7 +63,8 @@ def test_the_wheel_holds_every_module_and_migration_of_the_checkout(
 def test_the_sdist_keeps_the_data_folders_where_the_repository_has_them(
     installed_wheel: InstalledWheel,
 ) -> None:
-    # The wheel above was built from this sdist (python -m build), so both carry the data.
+    # The wheel the other tests install was built from this sdist, so both carry the data.
+    assert "Building wheel from sdist" in installed_wheel.build_log.read_text(encoding="utf-8")
     with tarfile.open(installed_wheel.sdist) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     expected = {f"protocols/{n}" for n in _checkout_files("protocols", "*.yaml")}
