@@ -55,10 +55,9 @@ def _location(error: BaseException | None) -> str:
 
 def _in_project(path: str) -> bool:
     resolved = Path(path)
-    return (
-        resolved.is_relative_to(_CODE_ROOT)
-        and resolved.relative_to(_CODE_ROOT).parts[:1] in [(name,) for name in _OUR_PACKAGES]
-    )
+    if not resolved.is_relative_to(_CODE_ROOT):
+        return False
+    return resolved.relative_to(_CODE_ROOT).parts[:1] in [(name,) for name in _OUR_PACKAGES]
 
 
 def _relative(path: str) -> str:
