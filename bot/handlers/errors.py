@@ -16,7 +16,8 @@ import bot
 _LOGGER = logging.getLogger("bot.errors")
 # The folder holding bot/ and engine/: the checkout, or site-packages when installed.
 _CODE_ROOT = Path(bot.__file__).resolve().parent.parent
-_OUR_PACKAGES = ("bot", "engine")
+# tests/ and bench/ exist only in a checkout, where their helpers count as ours too.
+_OUR_PACKAGES = ("bot", "engine", "tests", "bench")
 
 USER_MESSAGE = "Something went wrong on our side; your answers so far are saved. Please try again."
 
