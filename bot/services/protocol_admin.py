@@ -17,13 +17,14 @@ import datetime as dt
 import difflib
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from bot.services.protocol_files import EXAMPLES_DIR, PROTOCOL_DIR, available, yaml_files
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.audit import audit
 from bot.store.repo.protocols import (
@@ -182,8 +183,6 @@ def next_version(existing_versions: Sequence[int]) -> int:
 
 # --- Stored versions, drafts, publishing -------------------------------------------------------
 
-PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"
-
 
 class StaleDraftError(Exception):
     """The active version changed after the draft was made; the draft must be redone."""
@@ -223,7 +222,7 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
     """Store ``protocols/<name>.yaml`` as version 1 if the protocol has no stored version yet."""
     if session.exec(select(ProtocolVersion.id).where(ProtocolVersion.name == name)).first():
         return
-    path = PROTOCOLS_DIR / f"{name}.yaml"
+    path = PROTOCOL_DIR / f"{name}.yaml"
     if not path.is_file():
         return
     text = path.read_text(encoding="utf-8")
@@ -243,7 +242,7 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
 
 def known_names(session: Session, now: dt.datetime) -> list[str]:
     """Return every protocol name (stored or shipped in protocols/), seeding shipped ones."""
-    shipped = sorted(p.stem for p in PROTOCOLS_DIR.glob("*.yaml"))
+    shipped = available()
     for name in shipped:
         try:
             ensure_seeded(session, name, now)
@@ -407,8 +406,6 @@ def programme_protocol(session: Session, programme: Programme, now: dt.datetime)
 
 # --- Replays: dry-run cases and an athlete's current stage status ----------------------------
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-
 
 def _outcomes(timeline: Timeline, since: dt.date | None = None) -> list[DayOutcome]:
     return [
@@ -419,14 +416,14 @@ def _outcomes(timeline: Timeline, since: dt.date | None = None) -> list[DayOutco
 
 
 def example_cases(
-    protocol_name: str, injury: str, directory: Path = EXAMPLES_DIR
+    protocol_name: str, injury: str, directory: Traversable = EXAMPLES_DIR
 ) -> dict[str, Scenario]:
     """Return the scenarios in ``directory`` that run on ``protocol_name``, by file name.
 
     A scenario names its protocol, or defaults to the one for its injury.
     """
     cases: dict[str, Scenario] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in yaml_files(directory):
         try:
             scenario = parse_scenario(
                 yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name
@@ -459,7 +456,7 @@ def dry_run_draft(
     draft: Draft,
     today: dt.date,
     now: dt.datetime,
-    examples_dir: Path = EXAMPLES_DIR,
+    examples_dir: Traversable = EXAMPLES_DIR,
 ) -> DryRunReport:
     """Replay examples/ and the last 60 days of every athlete on the protocol: active vs draft."""
     active_row = active_version(session, draft.name, now)
