@@ -414,8 +414,8 @@ def gate_items(
             _gi(
                 rule="gate.symptoms",
                 met=days_free >= need,
-                observed=f"{days_free} day(s)",
-                needed=f"{need} days in a row",
+                observed=days_free,
+                needed=need,
                 text=f"No pain, test pain or tightness at all (0/10) on {need} days in a row",
             )
         )
@@ -568,6 +568,10 @@ def decide_day(
         decision = moved or decision
         hold_today = hold_today or held
     paused_today = day.paused or st.paused
+    # The stage the day's decisions start from (after any clinician move); a progression the
+    # gate makes later today is what a bad session undoes.
+    stage_am = st.stage
+    earlier = (stage0, stage_am)
 
     grade, max_grade = injury.grade, protocol.max_default_grade
     if on == st.start and grade is not None and max_grade is not None and grade > max_grade:
@@ -675,6 +679,7 @@ def decide_day(
                     )
                     st = st.model_copy(update={"clearance_requested": True})
 
+    st_am = st  # what the gate saw this morning (for a stall message at the end of the day)
     if st.stage != stage.id:
         # The morning also counts for the stage entered this morning (e.g. "2 mornings in a row").
         st, fired = _observe_stage(
@@ -685,7 +690,7 @@ def decide_day(
     plan = (
         None
         if paused_today or mr.readiness == "missing"
-        else _plan(protocol, baseline, st, mr, on, stage0)
+        else _plan(protocol, baseline, st, mr, on, earlier)
     )
 
     # 6. Today's session, in the stage the athlete is in now.
@@ -693,18 +698,18 @@ def decide_day(
     session_class: SessionClass | None = None
     if day.session is not None:
         st, decision, session_class = _session(
-            protocol, baseline, st, day, mr, sym, decision, stage0, plan, acc
+            protocol, baseline, st, day, mr, sym, decision, stage_am, earlier, plan, acc
         )
     else:
         cstage = protocol.stage(st.stage)
         st, fired = _observe_stage(cstage, st, _ctx(day, baseline, st, sym, False), "day")
-        st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage0)
+        st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, st, on, acc)
     free = symptom_free_morning(day.morning) and symptom_free_session(day.session)
     st = st.model_copy(update={"symptom_free_streak": st.symptom_free_streak + 1 if free else 0})
-    st = _stall(protocol, injury, st, day, mr, decision, acc, paused=paused_today)
+    st = _stall(protocol, injury, st, st_am, day, mr, decision, acc, paused=paused_today)
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if (
         decision == "progress"
@@ -756,7 +761,7 @@ def _since(st: ProgrammeState) -> str:
     """Since when the athlete waits for a review, in words."""
     if st.suspended_since is None:
         return "the last stop"
-    return f"the stop on {st.suspended_since.day} {st.suspended_since:%B}"
+    return f"{st.suspended_since.day} {st.suspended_since:%B}"
 
 
 def _suspend(st: ProgrammeState, on: dt.date) -> ProgrammeState:
@@ -863,6 +868,7 @@ def _stall(
     protocol: Protocol,
     injury: Injury,
     st: ProgrammeState,
+    st_am: ProgrammeState,
     day: DayRecord,
     mr: MorningResult,
     decision: DecisionKind,
@@ -870,8 +876,9 @@ def _stall(
     *,
     paused: bool,
 ) -> ProgrammeState:
-    """After 7 days in a stage without moving on, name what is missing to both the athlete
-    and the clinician (then every 7 days)."""
+    """After 7 days in a stage without moving on (and a day past its minimum), name what is
+    missing to both the athlete and the clinician (then every 7 days). The gate items are the
+    ones of this morning (``st_am``), before today's session is pending."""
     on = day.date
     days = (on - st.stage_entered).days
     last = st.stall_alerted
@@ -883,8 +890,10 @@ def _stall(
         or (last is not None and last >= st.stage_entered and (on - last).days < STALL_DAYS)
     ):
         return st
-    items = gate_items(protocol, injury, st, on, mr.readiness, morning=day.morning)
-    athlete, clinician = stall_texts(protocol, st, items, mr, days)
+    if st_am.stage != st.stage:
+        return st
+    items = gate_items(protocol, injury, st_am, on, mr.readiness, morning=day.morning)
+    athlete, clinician = stall_texts(protocol, st_am, items, mr, days)
     if not athlete:
         return st
     acc.reason("stall", athlete)
@@ -1379,7 +1388,7 @@ def _flag_session(
     mpct: float | None,
     check_pct: float | None,
     ran_today: bool,
-    stage0: str,
+    earlier: tuple[str, ...],
     acc: _Acc,
 ) -> tuple[ProgrammeState, _Flags]:
     """Flag a session done against the plan: on a day without running (or while waiting for
@@ -1429,7 +1438,7 @@ def _flag_session(
         )
         st = _against_plan(st, on, acc, over, f"ran at {mpct:g} % Vmax, cap {band.hi:g} %")
     if check_pct is not None and check_pct > 0:
-        rules = rest.rules_for(protocol, [st.stage, stage0])
+        rules = rest.rules_for(protocol, [st.stage, *earlier])
         hits = rest.violations(protocol, rules, _runs(st), on, check_pct)
         if hits:
             flags.rest = True
@@ -1520,9 +1529,14 @@ def _session(
     sym: SymptomBaseline | None,
     decision: DecisionKind | None,
     stage0: str,
+    earlier: tuple[str, ...],
     plan: SessionPlan | None,
     acc: _Acc,
 ) -> tuple[ProgrammeState, DecisionKind, SessionClass]:
+    """Today's session (reference §4.2): classified, flagged when against the plan, observed
+    for the stage's criteria and triggers. ``stage0`` is the stage of the morning (before the
+    gate): a progression made today is undone by a stop, a red session or a trigger.
+    ``earlier``: the stages of the day whose rest rules also apply."""
     assert day.session is not None and decision is not None
     on = day.date
     reported = day.session
@@ -1565,7 +1579,7 @@ def _session(
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    st, flags = _flag_session(protocol, st, day, mr, plan, mpct, check_pct, ran_today, stage0, acc)
+    st, flags = _flag_session(protocol, st, day, mr, plan, mpct, check_pct, ran_today, earlier, acc)
 
     # Criteria and triggers of the stage the session was done in. Speed is compared like with
     # like: only a go day at the stage's full prescription, and never a run inside (or above)
@@ -1746,7 +1760,7 @@ def _plan(
     st: ProgrammeState,
     mr: MorningResult,
     on: dt.date,
-    stage0: str,
+    earlier: tuple[str, ...],
 ) -> SessionPlan:
     """Today's session: the stage's template, adjusted to the morning verdict, with nothing
     high-speed or maximal inside a rest interval (of the stage the athlete is in and of the one
@@ -1754,7 +1768,7 @@ def _plan(
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
-    rules = rest.rules_for(protocol, [st.stage, stage0])
+    rules = rest.rules_for(protocol, [st.stage, *earlier])
     rest_cap, no_running = rest.cap_for_today(protocol, rules, _runs(st), on)
     if rest_cap is not None:
         cap = min(cap, rest_cap) if cap is not None else rest_cap

@@ -418,19 +418,21 @@ def _r(rule: str, observed: float | int | None, threshold: str, text: str) -> Re
 def awaiting_review(result: MorningResult, since: str) -> MorningResult:
     """Return the verdict of a morning while running is stopped until a clinician review:
     never go or modify, but rest (no running), with the reason and who must act. ``since``
-    says since when, in words (e.g. "the stop on 14 April")."""
+    says since when, in words (e.g. "14 April")."""
     if result.readiness not in ("go", "modify"):
         return result
     reason = Reason(
         rule="gate.1",
         observed="awaiting clinician review",
         threshold="clinician review",
-        text=f"No running until your clinician has reviewed you, since {since}. They have "
-        "been told and are the one to act; rest, walk as comfortable and keep checking in.",
+        text=f"No running until your clinician has reviewed you (on hold since {since}). "
+        "They have been told and are the one to act: rest, walk as comfortable and keep "
+        "checking in.",
     )
+    kept = [r for r in result.reasons if r.rule != "morning.p8"]  # not "green: go"
     return MorningResult(
         readiness="rest",
         level="rest",
-        reasons=[*result.reasons, reason],
+        reasons=[*kept, reason],
         psych_flag=result.psych_flag,
     )

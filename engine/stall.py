@@ -43,7 +43,7 @@ def stall_texts(
             label = item_label(c.item)
             if state.observed.get(cid) is None and label is not None:
                 athlete.append(f"{label}: none recorded at this level yet")
-                clinician.append(f"no {label} recorded in {stage.id} ({c.text})")
+                clinician.append(f"{label}: none recorded in {stage.id} ({c.text})")
             else:
                 athlete.append(f"{c.text} (not yet)")
                 clinician.append(f"{c.text}: not met (last {item.observed})")
@@ -70,8 +70,8 @@ def _gate_words(item: GateItem, stage_id: str) -> tuple[str, str] | None:
     rule = item.rule
     if rule == "gate.1":
         return (
-            "your clinician's review after the stop",
-            "your review after the stop (no running until then)",
+            "your clinician's review (running is on hold until then)",
+            "your review (running is on hold until then)",
         )
     if rule in ("gate.3", "gate.4"):
         return (
@@ -90,8 +90,9 @@ def _gate_words(item: GateItem, stage_id: str) -> tuple[str, str] | None:
         )
     if rule == "gate.symptoms":
         return (
-            f"days without any pain or tightness ({item.observed}; {item.needed} needed)",
-            f"symptom-free days {item.observed} of {item.needed}",
+            f"{item.needed} days in a row without any pain or tightness (0/10; so far "
+            f"{item.observed})",
+            f"{item.needed} symptom-free days in a row (all symptoms 0/10; so far {item.observed})",
         )
     if rule == "gate.8":
         return ("your clinician's sign-off", f"your sign-off to leave {stage_id}")

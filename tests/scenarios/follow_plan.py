@@ -70,22 +70,28 @@ def _metrics(plan: SessionPlan, baseline: Metrics, n: int, injury: str) -> dict[
 
 
 def follow_plan(
-    protocol: Protocol, injury: Injury, baseline: Metrics, start: dt.date, days: int
+    protocol: Protocol,
+    injury: Injury,
+    baseline: Metrics,
+    start: dt.date,
+    days: int,
+    morning: MorningCheckIn = GREEN,
 ) -> tuple[list[DayRecord], list[DayOutcome], ProgrammeState]:
-    """Return the days the ideal athlete records, the engine's outcomes and the final state."""
+    """Return the days the ideal athlete records, the engine's outcomes and the final state
+    (``morning``: the check-in they give every day, green by default)."""
     st = initial_state(protocol, start)
     window: list[DayRecord] = []
     records: list[DayRecord] = []
     outcomes: list[DayOutcome] = []
     n = 0
     for i in range(days):
-        record = DayRecord(date=start + dt.timedelta(days=i), morning=GREEN)
-        morning, _ = decide_day(protocol, injury, baseline, st, record, window)
-        if morning.awaiting_clearance:
+        record = DayRecord(date=start + dt.timedelta(days=i), morning=morning)
+        early, _ = decide_day(protocol, injury, baseline, st, record, window)
+        if early.awaiting_clearance:
             record = record.model_copy(update={"clearance": True})
-            morning, _ = decide_day(protocol, injury, baseline, st, record, window)
-        plan = morning.plan
-        stage = protocol.stage(morning.stage_after)
+            early, _ = decide_day(protocol, injury, baseline, st, record, window)
+        plan = early.plan
+        stage = protocol.stage(early.stage_after)
         # Training days: every day with a plan, except the rest days of a running stage.
         if plan is not None and plan.drills and (plan.running or not stage.running):
             n += 1
@@ -98,7 +104,7 @@ def follow_plan(
                     pain_max=0,
                     sharp_pain=False,
                     red_flags=[],
-                    tightness=0,
+                    tightness=morning.tightness,
                     confidence=9,
                     rpe=5,
                     minutes=45,

@@ -5,7 +5,9 @@ severities raised that date, in order), ``alerts_include`` (``{rule, severity}``
 among that date's alerts), ``reasons`` (rule ids that must appear that date), ``reasons_absent``
 (rule ids that must not appear that date), ``no_reasons`` (rule ids that appear on no day),
 ``readiness_not`` (``{from, until, values}``: no day in the range has one of these verdicts),
-``plan_max_pct`` (``{date: p}``: nothing in that day's plan is prescribed above p % Vmax; 0 =
+``texts_include`` (``{date: [words]}``: each appears in a reason or alert text that date),
+``instructions`` (``{date: [rule]}``: athlete instructions given that date), ``plan_max_pct``
+(``{date: p}``: nothing in that day's plan is prescribed above p % Vmax; 0 =
 no running), ``final_state`` (fields of the engine state after the last day), ``summary``
 (values of the timeline summary), ``full_training_days_from_injury: [lo, hi]`` and
 ``min_days_respected`` (full training no sooner than the sum of the earlier stages' minimum days).
@@ -70,6 +72,12 @@ def test_scenario(path: Path) -> None:
         got = [{"rule": a.rule, "severity": a.severity} for a in day(key).alerts]
         for alert in wanted:
             assert alert in got, f"{key}: {alert} not in {got}"
+    for key, words in expect.get("texts_include", {}).items():
+        texts = [r.text for r in day(key).reasons] + [a.text for a in day(key).alerts]
+        for w in words:
+            assert any(w in t for t in texts), f"{key}: {w!r} not in {texts}"
+    for key, wanted in expect.get("instructions", {}).items():
+        assert [i.rule for i in day(key).instructions] == wanted, key
     for key, unwanted in expect.get("reasons_absent", {}).items():
         got = [r.rule for r in day(key).reasons]
         for rule in unwanted:
