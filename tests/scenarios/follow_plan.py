@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, SessionReport
-from engine.plan import SessionPlan
+from engine.plan import SessionPlan, prescribe
 from engine.programme import RECENT_DAYS, DayOutcome, ProgrammeState, decide_day, initial_state
 from engine.schema import Protocol
 
@@ -44,7 +44,7 @@ CHECKS: dict[str, Any] = dict(
 
 
 def _metrics(plan: SessionPlan, baseline: Metrics, n: int, injury: str) -> dict[str, Any]:
-    """What the athlete logs in their ``n``-th session: runs at the top of the day's range,
+    """What the athlete logs in their ``n``-th session: runs at the top of ``plan``'s range,
     strength and symmetry tests that improve session by session."""
     if injury == "hamstring":
         met: dict[str, Any] = dict(
@@ -76,9 +76,12 @@ def follow_plan(
     start: dt.date,
     days: int,
     morning: MorningCheckIn = GREEN,
+    *,
+    every_day: bool = False,
 ) -> tuple[list[DayRecord], list[DayOutcome], ProgrammeState]:
     """Return the days the ideal athlete records, the engine's outcomes and the final state
-    (``morning``: the check-in they give every day, green by default)."""
+    (``morning``: the check-in they give every day, green by default). ``every_day``: the
+    athlete ignores rest days and caps and runs the stage's full session every day."""
     st = initial_state(protocol, start)
     window: list[DayRecord] = []
     records: list[DayRecord] = []
@@ -92,6 +95,8 @@ def follow_plan(
             early, _ = decide_day(protocol, injury, baseline, st, record, window)
         plan = early.plan
         stage = protocol.stage(early.stage_after)
+        if every_day and plan is not None:
+            plan = prescribe(protocol, stage.id, baseline, "go")
         # Training days: every day with a plan, except the rest days of a running stage.
         if plan is not None and plan.drills and (plan.running or not stage.running):
             n += 1
