@@ -28,6 +28,7 @@ from engine.evaluate import (
     observe,
     speed_drop,
 )
+from engine.items import ALL_ITEMS
 from engine.models import (
     Alert,
     ClinicianAction,
@@ -222,17 +223,32 @@ def _median(values: list[int]) -> float:
     return float(v[n // 2]) if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
+_NEEDED: dict[int, tuple[Criterion, str]] = {}
+
+
+def _needed(c: Criterion) -> str:
+    """What a criterion needs, as text (memoised: criteria are immutable)."""
+    hit = _NEEDED.get(id(c))
+    if hit is not None and hit[0] is c:
+        return hit[1]
+    needed = c.describe()
+    if c.at_pct_vmax is not None:
+        needed += f" at ≥ {c.at_pct_vmax:g} % Vmax"
+    if c.pain_max is not None:
+        needed += f" with pain ≤ {c.pain_max}"
+    if len(_NEEDED) > 4096:
+        _NEEDED.clear()
+    _NEEDED[id(c)] = (c, needed)
+    return needed
+
+
 def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> list[GateItem]:
     """Return every exit criterion of ``stage`` as met / unmet with observed vs needed."""
     out = []
     for c in stage.exit_criteria:
         streak = state.streaks.get(c.id, 0) if state.stage == stage.id else 0
         seen = state.observed.get(c.id) if state.stage == stage.id else None
-        needed = c.describe()
-        if c.at_pct_vmax is not None:
-            needed += f" at ≥ {c.at_pct_vmax:g} % Vmax"
-        if c.pain_max is not None:
-            needed += f" with pain ≤ {c.pain_max}"
+        needed = _needed(c)
         observed: str | float | bool | None = seen
         if c.count > 1:
             observed = f"{streak}/{c.count} in a row (last {seen if seen is not None else '—'})"
@@ -492,6 +508,9 @@ def _ctx(
     state: ProgrammeState,
     sym: SymptomBaseline | None,
     full_session: bool,
+    *,
+    hide_session: bool = False,
+    hide_speed: bool = False,
 ) -> DayContext:
     return DayContext(
         day=day,
@@ -503,7 +522,29 @@ def _ctx(
         stage_best_splits=state.best_splits,
         stage_best_heel_raise=state.best_heel_raise,
         full_session=full_session,
+        hide_session=hide_session,
+        hide_speed=hide_speed,
     )
+
+
+_PHASES: dict[tuple[int, str], tuple[Stage, tuple[Criterion, ...]]] = {}
+
+
+def _phase_criteria(stage: Stage, phase: str) -> tuple[Criterion, ...]:
+    """The stage's criteria and triggers observed in ``phase`` (morning items in the morning,
+    the others after the session), memoised: stages are immutable."""
+    hit = _PHASES.get((id(stage), phase))
+    if hit is not None and hit[0] is stage:
+        return hit[1]
+    crits = tuple(
+        c
+        for c in (*stage.exit_criteria, *stage.regression_triggers)
+        if (ALL_ITEMS[c.item].observed == "morning") == (phase == "morning")
+    )
+    if len(_PHASES) > 4096:
+        _PHASES.clear()
+    _PHASES[(id(stage), phase)] = (stage, crits)
+    return crits
 
 
 def _observe_stage(
@@ -522,9 +563,8 @@ def _observe_stage(
     streaks = dict(state.streaks)
     observed = dict(state.observed)
     fired: list[tuple[Trigger, Observation]] = []
-    crits: list[Criterion] = [*stage.exit_criteria, *stage.regression_triggers]
     changed = False
-    for c in crits:
+    for c in _phase_criteria(stage, phase):
         ob = observe(c, ctx if isinstance(c, Trigger) or exit_ctx is None else exit_ctx, phase)
         if ob is None:
             continue
@@ -735,26 +775,24 @@ def decide_day(
 
 def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> ProgrammeState:
     """Drop dates and runs that no rule looks at any more (keeps the state small and the cost
-    of a day independent of the length of the history)."""
+    of a day independent of the length of the history). Every list is oldest first."""
     esc = protocol.rules.escalation
-    pruned = {
-        "step_back_dates": tuple(
-            d for d in state.step_back_dates if (on - d).days < esc.step_backs_window_days.value
-        ),
-        "red_dates": tuple(d for d in state.red_dates if (on - d).days < esc.red_repeat_days.value),
-        "run_log": tuple(r for r in state.run_log if (on - r.date).days <= rest.MAX_REST_DAYS),
-        "rest_violation_dates": tuple(
-            d for d in state.rest_violation_dates if (on - d).days < REST_REPEAT_DAYS
-        ),
-        "against_plan_dates": tuple(
-            d for d in state.against_plan_dates if (on - d).days < AGAINST_PLAN_REPEAT_DAYS
-        ),
-        "unconfirmed_dates": tuple(
-            d for d in state.unconfirmed_dates if (on - d).days < UNCONFIRMED_REPEAT_DAYS
-        ),
+    keep = {
+        "step_back_dates": esc.step_backs_window_days.value,
+        "red_dates": esc.red_repeat_days.value,
+        "rest_violation_dates": REST_REPEAT_DAYS,
+        "against_plan_dates": AGAINST_PLAN_REPEAT_DAYS,
+        "unconfirmed_dates": UNCONFIRMED_REPEAT_DAYS,
     }
-    changed = any(len(v) != len(getattr(state, k)) for k, v in pruned.items())
-    return state.model_copy(update=pruned) if changed else state
+    update: dict[str, object] = {}
+    for name, days in keep.items():
+        dates: tuple[dt.date, ...] = getattr(state, name)
+        if dates and (on - dates[0]).days >= days:
+            update[name] = tuple(d for d in dates if (on - d).days < days)
+    runs = state.run_log
+    if runs and (on - runs[0].date).days > rest.MAX_REST_DAYS:
+        update["run_log"] = tuple(r for r in runs if (on - r.date).days <= rest.MAX_REST_DAYS)
+    return state.model_copy(update=update) if update else state
 
 
 def _since(st: ProgrammeState) -> str:
@@ -1187,6 +1225,24 @@ class _Window:
     poor_days: int  # mornings with poor wellness in the 6 days before today
 
 
+_SUMMARIES: dict[int, tuple[MorningCheckIn, Protocol, tuple[int | None, int | None, bool]]] = {}
+
+
+def _summary(protocol: Protocol, m: MorningCheckIn) -> tuple[int | None, int | None, bool]:
+    """(Hooper index, worst of test pain and tightness, poor wellness) of one morning,
+    memoised: the same stored morning is read by the next 28 days' windows."""
+    hit = _SUMMARIES.get(id(m))
+    if hit is not None and hit[0] is m and hit[1] is protocol:
+        return hit[2]
+    pt, tg = m.pain_test, m.tightness
+    worst = (pt if pt > tg else tg) if pt is not None and tg is not None else None
+    out = (m.hooper_index(), worst, poor_wellness(protocol, m))
+    if len(_SUMMARIES) > 8192:
+        _SUMMARIES.clear()
+    _SUMMARIES[id(m)] = (m, protocol, out)
+    return out
+
+
 def _scan_window(protocol: Protocol, recent: Sequence[DayRecord], on: dt.date) -> _Window:
     """One pass over the earlier days for the Hooper z-score, the week-on-week trend and the
     poor-wellness count."""
@@ -1201,19 +1257,12 @@ def _scan_window(protocol: Protocol, recent: Sequence[DayRecord], on: dt.date) -
         age = (on - r.date).days
         if age <= 0 or age > RECENT_DAYS:
             continue
-        a, b, c, d = m.sleep_quality, m.fatigue, m.stress, m.soreness
-        if (
-            age <= hooper_days
-            and a is not None
-            and b is not None
-            and c is not None
-            and d is not None
-        ):
-            hooper.append(a + b + c + d)
-        pt, tg = m.pain_test, m.tightness
-        if age < 14 and pt is not None and tg is not None:
-            weekly.append((age, pt if pt > tg else tg))
-        if age < 7 and poor_wellness(protocol, m):
+        hi, worst, is_poor = _summary(protocol, m)
+        if hi is not None and age <= hooper_days:
+            hooper.append(hi)
+        if worst is not None and age < 14:
+            weekly.append((age, worst))
+        if is_poor and age < 7:
             poor += 1
     return _Window(hooper, weekly, poor)
 
@@ -1344,14 +1393,36 @@ def _top_band(drills: Sequence[tuple[str, tuple[float, float] | None]], top: flo
     return max(bands, key=lambda b: (b.hi, b.lo)) if bands else None
 
 
+_PLAN_BANDS: dict[int, tuple[SessionPlan, _Band | None]] = {}
+
+
 def _plan_band(stage: Stage, plan: SessionPlan | None) -> _Band | None:
+    """The band of today's plan (memoised: plans are immutable and themselves memoised)."""
     if plan is None:
         return None
-    return _top_band([(d.kind, d.pct_vmax) for d in plan.drills], stage.top_pct_vmax)
+    hit = _PLAN_BANDS.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    band = _top_band([(d.kind, d.pct_vmax) for d in plan.drills], stage.top_pct_vmax)
+    if len(_PLAN_BANDS) > 4096:
+        _PLAN_BANDS.clear()
+    _PLAN_BANDS[id(plan)] = (plan, band)
+    return band
+
+
+_TEMPLATE_BANDS: dict[int, tuple[Stage, _Band | None]] = {}
 
 
 def _template_band(stage: Stage) -> _Band | None:
-    return _top_band([(d.kind, d.pct_vmax) for d in stage.session], stage.top_pct_vmax)
+    """The band of the stage's full template (memoised: stages are immutable)."""
+    hit = _TEMPLATE_BANDS.get(id(stage))
+    if hit is not None and hit[0] is stage:
+        return hit[1]
+    band = _top_band([(d.kind, d.pct_vmax) for d in stage.session], stage.top_pct_vmax)
+    if len(_TEMPLATE_BANDS) > 4096:
+        _TEMPLATE_BANDS.clear()
+    _TEMPLATE_BANDS[id(stage)] = (stage, band)
+    return band
 
 
 @dataclass
@@ -1384,7 +1455,7 @@ def _flag_session(
     st: ProgrammeState,
     day: DayRecord,
     mr: MorningResult,
-    plan: SessionPlan | None,
+    band: _Band | None,
     mpct: float | None,
     check_pct: float | None,
     ran_today: bool,
@@ -1403,7 +1474,6 @@ def _flag_session(
         flags.blocked = "paused"
     elif mr.readiness not in ("go", "modify"):
         flags.blocked = mr.readiness
-    band = _plan_band(protocol.stage(st.stage), plan)
     if flags.blocked is None and band is None and ran_today:
         flags.ran_without_plan = True
     over = (mpct - band.hi) if mpct is not None and band is not None else mpct
@@ -1512,14 +1582,6 @@ def _unconfirmed(
     return st.model_copy(update={"unconfirmed_dates": dates})
 
 
-def _without_speed(day: DayRecord) -> DayRecord:
-    """The day with the session's speed readings left out (kept for everything else)."""
-    assert day.session is not None
-    gone = dict.fromkeys(("vmax_ms", "top_pct_vmax", *_SPLITS))
-    metrics = day.session.metrics.model_copy(update=gone)
-    return day.model_copy(update={"session": day.session.model_copy(update={"metrics": metrics})})
-
-
 def _session(
     protocol: Protocol,
     baseline: Metrics | None,
@@ -1579,7 +1641,7 @@ def _session(
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    st, flags = _flag_session(protocol, st, day, mr, plan, mpct, check_pct, ran_today, earlier, acc)
+    st, flags = _flag_session(protocol, st, day, mr, band, mpct, check_pct, ran_today, earlier, acc)
 
     # Criteria and triggers of the stage the session was done in. Speed is compared like with
     # like: only a go day at the stage's full prescription, and never a run inside (or above)
@@ -1591,10 +1653,10 @@ def _session(
     comparable = full and band is not None and (mpct is None or mpct < band.lo)
     ctx = _ctx(day, baseline, st, sym, comparable)
     exit_ctx: DayContext | None = None
-    if flags.any:
-        exit_ctx = _ctx(day.model_copy(update={"session": None}), baseline, st, sym, False)
-    elif not at_full:
-        exit_ctx = _ctx(_without_speed(day), baseline, st, sym, False)
+    if flags.any or not at_full:
+        exit_ctx = _ctx(
+            day, baseline, st, sym, False, hide_session=flags.any, hide_speed=not at_full
+        )
     st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx)
     m = session.metrics
     best_splits = dict(st.best_splits)

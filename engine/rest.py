@@ -41,11 +41,28 @@ class Violation:
     hours: int
 
 
+_CACHE: dict[tuple[int, tuple[str, ...]], tuple[Protocol, tuple[Rule, ...]]] = {}
+
+
 def rules_for(protocol: Protocol, stage_ids: Iterable[str]) -> tuple[Rule, ...]:
-    """Return the rest rules of these stages (written and reference floor), without repeats."""
+    """Return the rest rules of these stages (written and reference floor), without repeats
+    (memoised: protocols are immutable)."""
+    ids = tuple(dict.fromkeys(stage_ids))
+    key = (id(protocol), ids)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is protocol:
+        return hit[1]
+    rules = _rules_for(protocol, ids)
+    if len(_CACHE) > 4096:
+        _CACHE.clear()
+    _CACHE[key] = (protocol, rules)
+    return rules
+
+
+def _rules_for(protocol: Protocol, stage_ids: tuple[str, ...]) -> tuple[Rule, ...]:
     max_pct = protocol.rules.pain.max_pct_vmax.value
     seen: dict[tuple[int, float], Rule] = {}
-    for sid in dict.fromkeys(stage_ids):
+    for sid in stage_ids:
         pairs = [(r.value, r.applies_from_pct_vmax) for r in protocol.stage(sid).rest_rules]
         floor = stage_floor(protocol.injury, sid)
         if floor is not None:
