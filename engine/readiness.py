@@ -94,9 +94,7 @@ def morning_verdict(
             readiness="missing",
             level="missing",
             reasons=[
-                Reason(
-                    rule="missing.checkin", text="No morning check-in: no training today."
-                )
+                Reason(rule="missing.checkin", text="No morning check-in: no training today.")
             ],
         )
     r = protocol.rules.morning
@@ -265,9 +263,7 @@ def morning_verdict(
             )
         )
     if level == "go":
-        reasons.append(
-            Reason(rule="morning.p8", text="Morning check is green: go.")
-        )
+        reasons.append(Reason(rule="morning.p8", text="Morning check is green: go."))
         return MorningResult(readiness="go", level="go", reasons=reasons)
     return MorningResult(
         readiness="modify", level=level, reasons=reasons, psych_flag=psych, max_pct_vmax=cap
@@ -416,9 +412,7 @@ def _worse(a: Level, b: Level) -> Level:
 def _r(rule: str, observed: float | int | None, threshold: str, text: str) -> Reason:
     if isinstance(observed, float) and math.isfinite(observed) and observed.is_integer():
         observed = int(observed)
-    return Reason(
-        rule=rule, observed=observed, threshold=threshold, text=text + "."
-    )
+    return Reason(rule=rule, observed=observed, threshold=threshold, text=text + ".")
 
 
 def awaiting_review(result: MorningResult, since: str) -> MorningResult:
