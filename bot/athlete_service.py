@@ -39,7 +39,11 @@ from bot.questionnaires.answers import Accepted, parse_typed
 from bot.questionnaires.model import Question, QuestionContext
 from bot.questionnaires.morning import has_red_flag
 from bot.questionnaires.onboarding import chosen_zone
-from bot.questionnaires.session import collected_checks, collected_metrics
+from bot.questionnaires.session import (
+    collected_checks,
+    collected_metrics,
+    red_flag_reported,
+)
 from bot.questionnaires.steps import (
     apply_answer,
     draft,
@@ -531,14 +535,15 @@ def calls_for_review(
     session: Session, person: Person, progress: QuestionnaireProgress, day: dt.date
 ) -> bool:
     """Whether the answers so far of a check-in or session report already call for the
-    engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, or
-    session pain (during or an hour after) at the protocol's red thresholds."""
+    engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, new
+    swelling, bruising, a pop or numbness since the session started, or session pain (during
+    or an hour after) at the protocol's red thresholds."""
     answers = progress.answers
     if progress.kind == "morning":
         return has_red_flag(answers, context_for(session, person, day, "morning"))
     if progress.kind != "session":
         return False
-    if answers.get("sharp_pain") is True:
+    if red_flag_reported(answers, context_for(session, person, day, "session")):
         return True
     programme = repo.get_active_programme(session, athlete_id=_id(person))
     if programme is None:
@@ -900,7 +905,8 @@ def _finish_session(
         return _engine_failed(session, person, progress.local_date, env, report=report)
     run, queued = decided
     stage_name = run.protocol.stage(run.outcome.stage_after).name
-    return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
+    message = texts.session_result(run.outcome, stage_name, person.timezone)
+    return Result([Out(message)], queued=queued)
 
 
 def _engine_failed(
@@ -933,7 +939,9 @@ def fallback_alert(
     """Return the alert to raise when the engine run failed: the protocol's red-flag triage
     of the answers (the most urgent severity if the protocol cannot be read either), or an
     info alert asking the clinician to review the answers."""
-    red = bool(morning and morning.red_flags) or bool(report and report.sharp_pain)
+    red = bool(morning and morning.red_flags) or bool(
+        report and (report.sharp_pain or report.red_flags)
+    )
     try:
         programme = repo.get_active_programme(session, athlete_id=athlete_id)
         if programme is None:
