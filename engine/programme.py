@@ -746,7 +746,7 @@ def decide_day(
         st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
-    st = _check_clearance(protocol, st, on, acc)
+    st = _check_clearance(protocol, injury, st, on, acc)
     free = symptom_free_morning(day.morning) and symptom_free_session(day.session)
     st = st.model_copy(update={"symptom_free_streak": st.symptom_free_streak + 1 if free else 0})
     st = _stall(protocol, injury, st, st_am, day, mr, decision, acc, paused=paused_today)
@@ -873,14 +873,20 @@ def _stop(protocol: Protocol, st: ProgrammeState, on: dt.date, acc: _Acc) -> Pro
 
 
 def _check_clearance(
-    protocol: Protocol, st: ProgrammeState, on: dt.date, acc: _Acc
+    protocol: Protocol, injury: Injury, st: ProgrammeState, on: dt.date, acc: _Acc
 ) -> ProgrammeState:
     """A sign-off counts for the gate it was given for only if the stage's exit criteria were
     all met by the end of the day it was recorded; otherwise it lapses and the clinician is
-    asked again once they are."""
+    asked again once they are. (In a stage without a sign-off gate a clearance is a review
+    only, and nothing is said.)"""
     if not st.clearance or st.clearance_on != on:
         return st
     stage = protocol.stage(st.stage)
+    gated = stage.signoff == "required" or _early_signoff(
+        protocol, injury, protocol.next_stage(stage.id), on
+    )
+    if not gated:
+        return st
     missing = [i.text for i in criteria_items(stage, st) if not i.met]
     if not missing:
         return st

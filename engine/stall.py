@@ -52,7 +52,8 @@ def stall_texts(
         if pair is not None:
             athlete.append(pair[0])
             clinician.append(pair[1])
-    if morning.readiness != "go" and morning.readiness != "missing":
+    on_hold = any(i.rule == "gate.1" and not i.met for i in items)
+    if morning.readiness not in ("go", "missing") and not on_hold:
         pair = _morning_words(morning)
         athlete.append(pair[0])
         clinician.append(pair[1])

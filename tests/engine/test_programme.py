@@ -462,6 +462,31 @@ def test_state_is_json_round_trippable() -> None:
     assert initial_state(HAM, day(0)).stage == "H0"
 
 
+# The keys a snapshot stored before issue 12 has (ProgrammeState as it was on main then).
+OLD_SNAPSHOT_KEYS = {
+    "stage", "stage_entered", "start", "sessions_in_stage", "qualifying_sessions", "streaks",
+    "observed", "best_vmax", "best_splits", "best_heel_raise", "run_log", "last_session",
+    "elevated", "green_streak", "reentry_greens_needed", "symptom_samples", "rest_streak",
+    "low_conf_streak", "low_conf_hv_streak", "missed_streak", "step_back_dates", "red_dates",
+    "last_progress", "no_progress_alerted", "week_rise_alerted", "clearance",
+    "clearance_requested", "paused", "suspended", "full_training_reached",
+}  # fmt: skip
+
+
+def test_a_snapshot_stored_before_issue_12_still_loads_and_decides() -> None:
+    """The bot stores ProgrammeState snapshots; one written before the new fields existed loads
+    with their defaults ("nothing seen yet") and the next day is decided under the new rules:
+    here a stop stored then stays a stop until a review."""
+    days = [rec(0, clearance=True, checks={"walk_pain": 0}), rec(1, m=morning(red_flags=["pop"]))]
+    st = replay(HAM, HAM_INJURY, BASELINE, days, start=day(0)).final_state
+    old = {k: v for k, v in st.model_dump(mode="json").items() if k in OLD_SNAPSHOT_KEYS}
+    assert set(old) == OLD_SNAPSHOT_KEYS
+    loaded = ProgrammeState.model_validate(old)
+    assert loaded.suspended and loaded.suspended_since is None
+    out, _ = decide(loaded, rec(2))
+    assert out.readiness == "rest" and "gate.1" in rules(out)
+
+
 def test_grade_above_the_default_protocol_alerts_at_the_start() -> None:
     grade3 = Injury(injury="hamstring", side="left", grade=3, injury_date=day(0))
     tl = replay(HAM, grade3, BASELINE, [rec(0), rec(1)], start=day(0))
