@@ -748,7 +748,9 @@ def decide_day(
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, injury, st, on, acc)
     free = symptom_free_morning(day.morning) and symptom_free_session(day.session)
-    st = st.model_copy(update={"symptom_free_streak": st.symptom_free_streak + 1 if free else 0})
+    streak = st.symptom_free_streak + 1 if free else 0
+    if streak != st.symptom_free_streak:
+        st = st.model_copy(update={"symptom_free_streak": streak})
     st = _stall(protocol, injury, st, st_am, day, mr, decision, acc, paused=paused_today)
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if (
@@ -1118,14 +1120,15 @@ def _morning_streaks(
         )
     if missed == esc.missed_days_alert.value:
         acc.alert("info", "escalate.missed", f"No check-in for {missed} days: the stage is held.")
-    return st.model_copy(
-        update={
-            "rest_streak": rest_streak,
-            "low_conf_streak": low_conf,
-            "missed_streak": missed,
-            "symptom_samples": samples,
-        }
-    )
+    update = {
+        "rest_streak": rest_streak,
+        "low_conf_streak": low_conf,
+        "missed_streak": missed,
+        "symptom_samples": samples,
+    }
+    if all(getattr(st, k) == v for k, v in update.items()):
+        return st
+    return st.model_copy(update=update)
 
 
 def _next_morning(
