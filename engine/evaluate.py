@@ -33,7 +33,12 @@ class DayContext:
     stage_best_vmax: float | None = None
     stage_best_splits: dict[str, float] = field(default_factory=dict)
     stage_best_heel_raise: int | None = None
+    # Compared like with like: a go day at the stage's full prescription (speed regression).
     full_session: bool = False
+    # The session is left out (it does not count), or only its speed readings are (an easier,
+    # capped day: a speed criterion is a test of the full prescription).
+    hide_session: bool = False
+    hide_speed: bool = False
 
 
 def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> float | None:
@@ -54,10 +59,23 @@ def _lsi(injured: int | None, uninjured: int | None) -> float | None:
     return round(injured / uninjured * 100, 1)
 
 
+_SPEED_DERIVED = frozenset(
+    {
+        "derived.pct_vmax",
+        "derived.vmax_pct_baseline",
+        "derived.worst_split_pct_baseline",
+        "derived.speed_drop_vs_stage_best_pct",
+    }
+)
+_SPEED_METRICS = frozenset({"vmax_ms", "top_pct_vmax", *_SPLITS})
+
+
 def derived_value(name: str, ctx: DayContext) -> Value | None:
     """Return the value of a ``derived.*`` item for this day, or None if it cannot be computed."""
     day = ctx.day
-    s = day.session
+    s = None if ctx.hide_session else day.session
+    if ctx.hide_speed and name in _SPEED_DERIVED:
+        return None
     m = s.metrics if s is not None else None
     if name == "derived.pain_test_delta":
         if day.morning is None or day.morning.pain_test is None or ctx.symptom_pain_test is None:
@@ -117,19 +135,21 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
     """Return the value of any criterion item on this day, or None if not recorded."""
     group, _, key = item.partition(".")
     day = ctx.day
+    session = None if ctx.hide_session else day.session
     raw: object = None
     if group == "derived":
         return derived_value(item, ctx)
     if group == "morning":
         raw = getattr(day.morning, key, None) if day.morning is not None else None
     elif group == "session":
-        raw = getattr(day.session, key, None) if day.session is not None else None
+        raw = getattr(session, key, None) if session is not None else None
     elif group == "metrics":
-        raw = getattr(day.session.metrics, key, None) if day.session is not None else None
+        if session is not None and not (ctx.hide_speed and key in _SPEED_METRICS):
+            raw = getattr(session.metrics, key, None)
     elif group == "checks":
         # A check logged with the session wins over the same check logged on its own that day.
-        if day.session is not None:
-            raw = getattr(day.session.checks, key, None)
+        if session is not None:
+            raw = getattr(session.checks, key, None)
         if raw is None and day.checks is not None:
             raw = getattr(day.checks, key, None)
     if isinstance(raw, bool | int | float):
@@ -173,12 +193,11 @@ def observe(c: Criterion, ctx: DayContext, phase: str) -> Observation | None:
         return None
     day = ctx.day
     if spec.observed == "session":
-        s = day.session
+        s = None if ctx.hide_session else day.session
         if s is None:
             return None
-        if c.at_pct_vmax is not None and (
-            ctx.measured_pct is None or ctx.measured_pct < c.at_pct_vmax
-        ):
+        pct = None if ctx.hide_speed else ctx.measured_pct
+        if c.at_pct_vmax is not None and (pct is None or pct < c.at_pct_vmax):
             return None
         if c.pain_max is not None and (s.pain_max is None or s.pain_max > c.pain_max):
             # Done at the intensity but above the pain limit (or pain unanswered): the

@@ -127,3 +127,53 @@ ALL_ITEMS: dict[str, ItemSpec] = {**ITEMS, **{k: v[0] for k, v in DERIVED.items(
 def item_names() -> list[str]:
     """Return every name a criterion may use, sorted."""
     return sorted(ALL_ITEMS)
+
+
+_SPEED = "a speed measurement (GPS, timing gates or a phone timing app)"
+_SPLIT = "split times (timing gates or a phone timing app)"
+# What an item is, in words an athlete understands (used when a stage stalls on it).
+ITEM_LABELS: dict[str, str] = {
+    "derived.pct_vmax": _SPEED,
+    "derived.vmax_pct_baseline": _SPEED,
+    "derived.speed_drop_vs_stage_best_pct": _SPEED,
+    "metrics.vmax_ms": _SPEED,
+    "metrics.top_pct_vmax": _SPEED,
+    "metrics.hv_reps": "a count of fast reps with a speed measurement",
+    "derived.worst_split_pct_baseline": _SPLIT,
+    "metrics.split_10m_s": _SPLIT,
+    "metrics.split_20m_s": _SPLIT,
+    "metrics.split_30m_s": _SPLIT,
+    "metrics.split_40m_s": _SPLIT,
+    "metrics.strength_lsi_pct": "a strength test of both legs",
+    "metrics.nordic_n": "a Nordic strength test",
+    "derived.slhb_lsi_pct": "single-leg bridge counts for both legs",
+    "derived.heel_raise_lsi_pct": "single-leg heel-raise counts for both legs",
+    "derived.heel_raise_drop_vs_stage_best_pct": "a single-leg heel-raise count",
+    "metrics.heel_raise_reps_injured": "a single-leg heel-raise count",
+    "metrics.hop_lsi_pct": "a single-leg hop test of both legs",
+    "metrics.rsi_lsi_pct": "a reactive hop test of both legs",
+    "session.confidence": "your confidence rating after a session",
+    "session.pain_max": "a session report",
+    "checks.walk_pain": "the brisk-walk check",
+    "checks.limp": "the walking (limp) check",
+    "checks.single_leg_squat_pain": "the single-leg squat check",
+    "checks.bike_pain": "the bike check",
+    "checks.knee_extension_full": "the knee-straightening check",
+    "checks.slr_lsi_pct": "the straight-leg raise check",
+    "checks.aket_lsi_pct": "the knee-extension range check",
+    "checks.aket_pain": "the knee-extension range check",
+    "checks.double_heel_raise_pain": "the double-leg heel-raise check",
+    "checks.jump_pain": "the jumping check",
+    "checks.hop_pain": "the hopping check",
+    "checks.dorsiflexion_asym_pct": "the knee-to-wall ankle check",
+    "checks.palpation_pain": "the clinician's press test (palpation)",
+    "checks.cod_pain": "the change-of-direction check",
+    "checks.full_training": "a full training session",
+}
+
+
+def item_label(item: str) -> str | None:
+    """Return what ``item`` is in plain words, or None for items named by their criterion."""
+    if item.startswith("morning."):
+        return "your morning check-in"
+    return ITEM_LABELS.get(item)

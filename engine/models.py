@@ -45,6 +45,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     "pop",
 )
 
+# Red flags asked after a session (data dictionary S6b): new since the session started.
+SessionRedFlag = Literal["swelling", "bruising", "pop", "numbness"]
+SESSION_RED_FLAGS: tuple[SessionRedFlag, ...] = ("swelling", "bruising", "pop", "numbness")
+
 Completion = Literal["full", "partial", "stopped"]
 StopReason = Literal["pain", "tightness", "fatigue", "fear", "weather_time", "other"]
 PainLocation = Literal["injured_spot", "same_muscle", "other_leg", "back_buttock", "other"]
@@ -143,6 +147,7 @@ class SessionReport(_Strict):
     pain_max: Score0to10 | None = None
     pain_location: PainLocation | None = None
     sharp_pain: bool | None = None
+    red_flags: list[SessionRedFlag] | None = None
     tightness: Score0to10 | None = None
     held_back: bool | None = None
     confidence: Score0to10 | None = None

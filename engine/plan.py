@@ -158,12 +158,21 @@ def _prescribe(
             f"Modified: high-speed reps cut by {round((1 - HV_CUT) * 100)} %, nothing above "
             f"{cap:g} % Vmax, no progression today."
         )
+    elif cap is not None and cap < stage.top_pct_vmax and any(d.pct_vmax for d in drills):
+        notes.append(
+            f"Easier running today: nothing above {cap:g} % Vmax, so your muscle has its rest "
+            "between fast sessions."
+        )
+    if cap is not None and cap < pain.max_pct_vmax.value and any(d.kind == "sport" for d in drills):
+        # Full training includes maximal efforts: not on a day capped below max speed.
+        drills = [d for d in drills if d.kind != "sport"]
+        notes.append("No full team or event training today: an easy day after a fast one.")
     if vmax is None and any(d.pct_vmax for d in drills):
         notes.append("No baseline Vmax: run by feel, and expect to run faster than you think.")
     planned = [
         _plan_drill(d, cap, readiness == "modify", pain.hv_pct_vmax.value, vmax) for d in drills
     ]
-    rest = stage.rest.value if stage.rest is not None else None
+    rest = max((r.value for r in stage.rest_rules), default=None)
     return SessionPlan(
         stage=stage.id,
         stage_name=stage.name,

@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine import rest
 from engine.evaluate import (
     DayContext,
     Observation,
@@ -27,6 +28,7 @@ from engine.evaluate import (
     observe,
     speed_drop,
 )
+from engine.items import ALL_ITEMS
 from engine.models import (
     Alert,
     ClinicianAction,
@@ -35,18 +37,37 @@ from engine.models import (
     Injury,
     Instruction,
     Metrics,
+    MorningCheckIn,
     Readiness,
     Reason,
     SessionClass,
+    SessionReport,
 )
 from engine.plan import SessionPlan, prescribe
-from engine.readiness import MorningResult, SymptomBaseline, morning_verdict
+from engine.plausibility import confirm, ran
+from engine.readiness import (
+    MorningResult,
+    SymptomBaseline,
+    awaiting_review,
+    morning_verdict,
+)
+from engine.reference import FLOORS, stage_floor
 from engine.schema import Criterion, Protocol, Stage, Trigger
 from engine.session_rules import classify_session
+from engine.stall import stall_texts
 
 Response = Literal["pending", "green", "hold", "step_back", "missing"]
 _SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
 RECENT_DAYS = 28
+STALL_DAYS = 7  # a stage without progress for this long names what is missing
+POOR_WELLNESS_DAYS = 5  # poor wellness on this many of the last 7 days alerts (info)
+REST_REPEAT_DAYS = 7  # 2 sessions inside a rest interval within this many days alert
+REST_REPEAT_COUNT = 2
+AGAINST_PLAN_REPEAT_DAYS = 28  # running against the plan again within this window: within 24 h
+OVER_CAP_POINTS = 5  # a run this many % Vmax points above the day's cap is flagged
+OVER_CAP_SERIOUS = 20  # ... and this many points over reaches the clinician within 24 h
+UNCONFIRMED_REPEAT_DAYS = 28
+UNCONFIRMED_REPEAT_COUNT = 3  # unconfirmed readings in this many sessions: review the baseline
 
 
 class _Frozen(BaseModel):
@@ -105,6 +126,18 @@ class ProgrammeState(_Frozen):
     paused: bool = False
     suspended: bool = False
     full_training_reached: dt.date | None = None
+    # Added for the safety rules of issue 12. Every field has a default, so a snapshot stored
+    # before them still loads; the defaults mean "nothing seen yet" and are the cautious side
+    # (e.g. no symptom-free days yet, no clearance date: a stored clearance stays valid).
+    suspended_since: dt.date | None = None
+    clearance_on: dt.date | None = None
+    symptom_free_streak: int = 0
+    rest_violation_dates: tuple[dt.date, ...] = ()
+    against_plan_dates: tuple[dt.date, ...] = ()
+    unconfirmed_dates: tuple[dt.date, ...] = ()
+    best_heel_raise_lsi: float | None = None
+    stall_alerted: dt.date | None = None
+    wellness_alerted: dt.date | None = None
 
 
 class DayOutcome(_Frozen):
@@ -167,6 +200,7 @@ def enter_stage(
         "best_heel_raise": None,
         "clearance": False,
         "clearance_requested": False,
+        "clearance_on": None,
         "green_streak": 0,
     }
     update.update(extra)
@@ -189,17 +223,32 @@ def _median(values: list[int]) -> float:
     return float(v[n // 2]) if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
+_NEEDED: dict[int, tuple[Criterion, str]] = {}
+
+
+def _needed(c: Criterion) -> str:
+    """What a criterion needs, as text (memoised: criteria are immutable)."""
+    hit = _NEEDED.get(id(c))
+    if hit is not None and hit[0] is c:
+        return hit[1]
+    needed = c.describe()
+    if c.at_pct_vmax is not None:
+        needed += f" at ≥ {c.at_pct_vmax:g} % Vmax"
+    if c.pain_max is not None:
+        needed += f" with pain ≤ {c.pain_max}"
+    if len(_NEEDED) > 4096:
+        _NEEDED.clear()
+    _NEEDED[id(c)] = (c, needed)
+    return needed
+
+
 def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> list[GateItem]:
     """Return every exit criterion of ``stage`` as met / unmet with observed vs needed."""
     out = []
     for c in stage.exit_criteria:
         streak = state.streaks.get(c.id, 0) if state.stage == stage.id else 0
         seen = state.observed.get(c.id) if state.stage == stage.id else None
-        needed = c.describe()
-        if c.at_pct_vmax is not None:
-            needed += f" at ≥ {c.at_pct_vmax:g} % Vmax"
-        if c.pain_max is not None:
-            needed += f" with pain ≤ {c.pain_max}"
+        needed = _needed(c)
         observed: str | float | bool | None = seen
         if c.count > 1:
             observed = f"{streak}/{c.count} in a row (last {seen if seen is not None else '—'})"
@@ -215,9 +264,70 @@ def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> lis
     return out
 
 
-def _hours_since_run(state: ProgrammeState, on: dt.date, from_pct: float) -> int | None:
-    runs = [r.date for r in state.run_log if r.pct >= from_pct and r.date < on]
-    return (on - max(runs)).days * 24 if runs else None
+def _runs(state: ProgrammeState) -> list[tuple[dt.date, float]]:
+    return [(r.date, r.pct) for r in state.run_log]
+
+
+def symptom_free_days_needed(protocol: Protocol, stage: Stage) -> int:
+    """Days in a row with every symptom 0/10 that leaving ``stage`` needs (the stage's own
+    value, else the reference's floor for it)."""
+    if stage.symptom_free_days is not None:
+        return stage.symptom_free_days.value
+    floor = stage_floor(protocol.injury, stage.id)
+    return floor.symptom_free_days if floor is not None else 0
+
+
+def symptom_free_morning(m: MorningCheckIn | None) -> bool:
+    """Whether a morning check-in reports no symptom at all (every pain and tightness 0)."""
+    return (
+        m is not None
+        and m.red_flags == []
+        and m.pain_rest == 0
+        and m.pain_test == 0
+        and m.tightness == 0
+    )
+
+
+def symptom_free_session(s: SessionReport | None) -> bool:
+    """Whether a session report (if any) reports no symptom at all."""
+    if s is None:
+        return True
+    return (
+        s.pain_max == 0
+        and s.pain_1h in (None, 0)
+        and s.tightness == 0
+        and s.sharp_pain is False
+        and not s.red_flags
+    )
+
+
+def _rest_item(
+    protocol: Protocol, state: ProgrammeState, stage_id: str, nxt_id: str | None, on: dt.date
+) -> GateItem | None:
+    """gate.6: the rest rules of the stage the athlete is in and of the one they would enter.
+    The next stage's max-session rules are kept by the plan (its first days are capped below
+    high speed until they are over), so they do not hold the gate."""
+    rules = list(rest.rules_for(protocol, [stage_id]))
+    if nxt_id is not None:
+        rules += [r for r in rest.rules_for(protocol, [nxt_id]) if not r.around_max]
+    if not rules:
+        return None
+    runs = _runs(state)
+    worst: tuple[int, int] | None = None  # (hours since, hours needed) of the binding rule
+    for rule in rules:
+        hours = rest.hours_since(rule, runs, on)
+        if hours is None or hours >= rule.hours:
+            continue
+        if worst is None or rule.hours - hours > worst[1] - worst[0]:
+            worst = (hours, rule.hours)
+    needed = max(r.hours for r in rules)
+    return _gi(
+        rule="gate.6",
+        met=worst is None,
+        observed=worst[0] if worst is not None else "rest interval over",
+        needed=f"≥ {worst[1] if worst is not None else needed} h",
+        text="Rest since the last high-speed session",
+    )
 
 
 def gate_items(
@@ -228,8 +338,10 @@ def gate_items(
     readiness: Readiness | Literal["missing"],
     *,
     red_flag: bool = False,
+    morning: MorningCheckIn | None = None,
 ) -> list[GateItem]:
-    """Return every item of the progression gate for the current stage on day ``on``."""
+    """Return every item of the progression gate for the current stage on day ``on``
+    (``morning``: that day's check-in, for the symptom-free days)."""
     stage = protocol.stage(state.stage)
     nxt_id = protocol.next_stage(stage.id)
     items: list[GateItem] = []
@@ -308,17 +420,19 @@ def gate_items(
                 text=sess_text,
             )
         )
-    rest_stage = protocol.stage(nxt_id) if nxt_id is not None else stage
-    rule = rest_stage.rest or stage.rest
-    if rule is not None:
-        hours = _hours_since_run(state, on, rule.applies_from_pct_vmax)
+    rest_item = _rest_item(protocol, state, stage.id, nxt_id, on)
+    if rest_item is not None:
+        items.append(rest_item)
+    need = symptom_free_days_needed(protocol, stage)
+    if need:
+        days_free = state.symptom_free_streak + (1 if symptom_free_morning(morning) else 0)
         items.append(
             _gi(
-                rule="gate.6",
-                met=hours is None or hours >= rule.value,
-                observed=hours if hours is not None else "no recent run",
-                needed=f"≥ {rule.value} h",
-                text="Rest since the last high-speed session",
+                rule="gate.symptoms",
+                met=days_free >= need,
+                observed=days_free,
+                needed=need,
+                text=f"No pain, test pain or tightness at all (0/10) on {need} days in a row",
             )
         )
     items += criteria_items(stage, state, f"{stage.id}.")
@@ -394,6 +508,9 @@ def _ctx(
     state: ProgrammeState,
     sym: SymptomBaseline | None,
     full_session: bool,
+    *,
+    hide_session: bool = False,
+    hide_speed: bool = False,
 ) -> DayContext:
     return DayContext(
         day=day,
@@ -405,20 +522,50 @@ def _ctx(
         stage_best_splits=state.best_splits,
         stage_best_heel_raise=state.best_heel_raise,
         full_session=full_session,
+        hide_session=hide_session,
+        hide_speed=hide_speed,
     )
 
 
+_PHASES: dict[tuple[int, str], tuple[Stage, tuple[Criterion, ...]]] = {}
+
+
+def _phase_criteria(stage: Stage, phase: str) -> tuple[Criterion, ...]:
+    """The stage's criteria and triggers observed in ``phase`` (morning items in the morning,
+    the others after the session), memoised: stages are immutable."""
+    hit = _PHASES.get((id(stage), phase))
+    if hit is not None and hit[0] is stage:
+        return hit[1]
+    crits = tuple(
+        c
+        for c in (*stage.exit_criteria, *stage.regression_triggers)
+        if (ALL_ITEMS[c.item].observed == "morning") == (phase == "morning")
+    )
+    if len(_PHASES) > 4096:
+        _PHASES.clear()
+    _PHASES[(id(stage), phase)] = (stage, crits)
+    return crits
+
+
 def _observe_stage(
-    stage: Stage, state: ProgrammeState, ctx: DayContext, phase: str
+    stage: Stage,
+    state: ProgrammeState,
+    ctx: DayContext,
+    phase: str,
+    exit_ctx: DayContext | None = None,
 ) -> tuple[ProgrammeState, list[tuple[Trigger, Observation]]]:
-    """Update the stage's criteria streaks; return the state and the triggers that fired."""
+    """Update the stage's criteria streaks; return the state and the triggers that fired.
+
+    ``exit_ctx`` (default ``ctx``) is what the exit criteria see: a session that does not
+    count (inside a rest interval, above the day's cap, against the plan) is left out of it,
+    while the regression triggers still see everything.
+    """
     streaks = dict(state.streaks)
     observed = dict(state.observed)
     fired: list[tuple[Trigger, Observation]] = []
-    crits: list[Criterion] = [*stage.exit_criteria, *stage.regression_triggers]
     changed = False
-    for c in crits:
-        ob = observe(c, ctx, phase)
+    for c in _phase_criteria(stage, phase):
+        ob = observe(c, ctx if isinstance(c, Trigger) or exit_ctx is None else exit_ctx, phase)
         if ob is None:
             continue
         changed = True
@@ -447,15 +594,7 @@ def decide_day(
     on = day.date
     acc = _Acc()
     esc = protocol.rules.escalation
-    pruned = {
-        "step_back_dates": tuple(
-            d for d in state.step_back_dates if (on - d).days < esc.step_backs_window_days.value
-        ),
-        "red_dates": tuple(d for d in state.red_dates if (on - d).days < esc.red_repeat_days.value),
-        "run_log": tuple(r for r in state.run_log if (on - r.date).days <= 7),
-    }
-    changed = any(len(v) != len(getattr(state, k)) for k, v in pruned.items())
-    st = state.model_copy(update=pruned) if changed else state
+    st = _pruned(protocol, state, on)
     stage0 = st.stage
     decision: DecisionKind | None = None
     hold_today = False
@@ -469,6 +608,10 @@ def decide_day(
         decision = moved or decision
         hold_today = hold_today or held
     paused_today = day.paused or st.paused
+    # The stage the day's decisions start from (after any clinician move); a progression the
+    # gate makes later today is what a bad session undoes.
+    stage_am = st.stage
+    earlier = (stage0, stage_am)
 
     grade, max_grade = injury.grade, protocol.max_default_grade
     if on == st.start and grade is not None and max_grade is not None and grade > max_grade:
@@ -487,10 +630,12 @@ def decide_day(
             "variant with longer minimum stage durations (reference §2.1 / §3.1).",
         )
 
-    # 2. Morning verdict.
-    hooper_hist, weekly = _scan_window(recent, on, protocol.rules.morning.hooper_window_days.value)
+    # 2. Morning verdict. Until a clinician has reviewed a stop, no morning is go or modify.
+    window = _scan_window(protocol, recent, on)
     sym = symptom_baseline(st)
-    mr = morning_verdict(protocol, day.morning, hooper_hist, sym)
+    mr = morning_verdict(protocol, day.morning, window.hooper, sym)
+    if st.suspended:
+        mr = awaiting_review(mr, _since(st))
     acc.reasons += mr.reasons
     acc.alerts += mr.alerts
     acc.instructions += mr.instructions
@@ -498,7 +643,8 @@ def decide_day(
     st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today)
     if red_flag:
         decision = "stop"
-        st = _suspend(st)
+        st = _stop(protocol, st, on, acc)
+    st = _poor_wellness(protocol, st, day, window.poor_days, acc)
     step_back_reasons: list[str] = []
     # One step back on the 2nd rest morning; from the 3rd the clinician decides (alerted below).
     if mr.step_back_candidate and st.rest_streak == esc.rest_mornings_step_back.value:
@@ -516,7 +662,7 @@ def decide_day(
         step_back_reasons.append("24h.step_back")
     elif resp in ("hold", "missing"):
         hold_today = True
-    if _week_rise(protocol, day, weekly, acc):
+    if _week_rise(protocol, day, window.weekly, acc):
         hold_today = True
         if st.week_rise_alerted is None or (on - st.week_rise_alerted).days >= 7:
             acc.alert(
@@ -527,9 +673,12 @@ def decide_day(
             )
             st = st.model_copy(update={"week_rise_alerted": on})
 
-    # 4. Morning-phase criteria and triggers of the current stage.
+    # 4. Morning-phase criteria and triggers of the current stage (not on a stop: what the
+    # stage needs is earned again after the review).
     stage = protocol.stage(st.stage)
-    st, fired = _observe_stage(stage, st, _ctx(day, baseline, st, sym, False), "morning")
+    fired: list[tuple[Trigger, Observation]] = []
+    if not red_flag:
+        st, fired = _observe_stage(stage, st, _ctx(day, baseline, st, sym, False), "morning")
     for trig, ob in fired:
         kind = _trigger(trig, ob, acc)
         if kind == "step_back":
@@ -545,17 +694,12 @@ def decide_day(
             acc.reason("clinician.paused", "Programme paused: no prompts, no progression.")
         elif step_back_reasons:
             decision, st = _step_back(protocol, st, on, acc, step_back_reasons[0])
-            if st.suspended:
-                acc.reason("gate.1", "Still awaiting clinician review: no running until reviewed.")
         elif st.suspended:
             decision = "hold"
-            acc.reason(
-                "gate.1",
-                "Awaiting clinician review after a stop or persisting symptoms: "
-                "no running until reviewed.",
-            )
         else:
-            items = gate_items(protocol, injury, st, on, mr.readiness, red_flag=red_flag)
+            items = gate_items(
+                protocol, injury, st, on, mr.readiness, red_flag=red_flag, morning=day.morning
+            )
             unmet = [i for i in items if not i.met]
             if not unmet and not hold_today:
                 decision, st = _progress(protocol, st, on, acc, items)
@@ -575,6 +719,7 @@ def decide_day(
                     )
                     st = st.model_copy(update={"clearance_requested": True})
 
+    st_am = st  # what the gate saw this morning (for a stall message at the end of the day)
     if st.stage != stage.id:
         # The morning also counts for the stage entered this morning (e.g. "2 mornings in a row").
         st, fired = _observe_stage(
@@ -583,7 +728,9 @@ def decide_day(
         for trig, ob in fired:
             _trigger(trig, ob, acc)
     plan = (
-        None if paused_today or mr.readiness == "missing" else _plan(protocol, baseline, st, mr, on)
+        None
+        if paused_today or mr.readiness == "missing"
+        else _plan(protocol, baseline, st, mr, on, earlier)
     )
 
     # 6. Today's session, in the stage the athlete is in now.
@@ -591,14 +738,20 @@ def decide_day(
     session_class: SessionClass | None = None
     if day.session is not None:
         st, decision, session_class = _session(
-            protocol, baseline, st, day, mr, sym, decision, stage0, acc
+            protocol, baseline, st, day, mr, sym, decision, stage_am, earlier, plan, acc
         )
     else:
         cstage = protocol.stage(st.stage)
         st, fired = _observe_stage(cstage, st, _ctx(day, baseline, st, sym, False), "day")
-        st, decision = _apply_triggers(protocol, st, on, fired, decision, acc)
+        st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
 
-    # 7. Escalations over time.
+    # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
+    st = _check_clearance(protocol, injury, st, on, acc)
+    free = symptom_free_morning(day.morning) and symptom_free_session(day.session)
+    streak = st.symptom_free_streak + 1 if free else 0
+    if streak != st.symptom_free_streak:
+        st = st.model_copy(update={"symptom_free_streak": streak})
+    st = _stall(protocol, injury, st, st_am, day, mr, decision, acc, paused=paused_today)
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if (
         decision == "progress"
@@ -622,11 +775,217 @@ def decide_day(
     return outcome, st
 
 
-def _suspend(st: ProgrammeState) -> ProgrammeState:
+def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> ProgrammeState:
+    """Drop dates and runs that no rule looks at any more (keeps the state small and the cost
+    of a day independent of the length of the history). Every list is oldest first."""
+    esc = protocol.rules.escalation
+    keep = {
+        "step_back_dates": esc.step_backs_window_days.value,
+        "red_dates": esc.red_repeat_days.value,
+        "rest_violation_dates": REST_REPEAT_DAYS,
+        "against_plan_dates": AGAINST_PLAN_REPEAT_DAYS,
+        "unconfirmed_dates": UNCONFIRMED_REPEAT_DAYS,
+    }
+    update: dict[str, object] = {}
+    for name, days in keep.items():
+        dates: tuple[dt.date, ...] = getattr(state, name)
+        if dates and (on - dates[0]).days >= days:
+            update[name] = tuple(d for d in dates if (on - d).days < days)
+    runs = state.run_log
+    if runs and (on - runs[0].date).days > rest.MAX_REST_DAYS:
+        update["run_log"] = tuple(r for r in runs if (on - r.date).days <= rest.MAX_REST_DAYS)
+    return state.model_copy(update=update) if update else state
+
+
+def _since(st: ProgrammeState) -> str:
+    """Since when the athlete waits for a review, in words."""
+    if st.suspended_since is None:
+        return "the last stop"
+    return f"{st.suspended_since.day} {st.suspended_since:%B}"
+
+
+def _suspend(st: ProgrammeState, on: dt.date) -> ProgrammeState:
     """Return ``st`` suspended until the clinician reviews. A sign-off recorded before the stop
     was given on what was known then: the gate needs a fresh clearance after the review."""
     return st.model_copy(
-        update={"suspended": True, "clearance": False, "clearance_requested": False}
+        update={
+            "suspended": True,
+            "suspended_since": st.suspended_since if st.suspended else on,
+            "clearance": False,
+            "clearance_requested": False,
+            "clearance_on": None,
+        }
+    )
+
+
+def reinjury_stage(protocol: Protocol) -> str | None:
+    """Return the stage a stop in full training leads back to (the protocol's, else the
+    reference's when the protocol has that stage)."""
+    if protocol.reinjury_stage is not None:
+        return protocol.reinjury_stage
+    floor = FLOORS.get(protocol.injury)
+    if floor is None:
+        return None
+    try:
+        protocol.index(floor.reinjury_stage)
+    except KeyError:
+        return None
+    return floor.reinjury_stage
+
+
+def _stop(protocol: Protocol, st: ProgrammeState, on: dt.date, acc: _Acc) -> ProgrammeState:
+    """A stop (red flag, sharp pain): suspend until review, let every criterion met before it
+    be earned again, and from full training go back to the max-sprint stage (re-test)."""
+    st = _suspend(st, on).model_copy(
+        update={
+            "streaks": {},
+            "observed": {},
+            "qualifying_sessions": 0,
+            "green_streak": 0,
+            "best_vmax": None,
+            "best_splits": {},
+            "best_heel_raise": None,
+        }
+    )
+    back = reinjury_stage(protocol)
+    if back is not None and protocol.index(st.stage) > protocol.index(back):
+        name = protocol.stage(back).name
+        acc.reason(
+            "stop.reinjury",
+            f"Because this happened in full training, you go back to the stage '{name}': "
+            "after your clinician's review, the sprint re-test and their sign-off are "
+            "needed again.",
+            st.stage,
+            back,
+        )
+        acc.alert(
+            "same_day",
+            "stop.reinjury",
+            f"Possible re-injury in {st.stage}: the athlete is moved back to {back} "
+            "(max-sprint re-test and sign-off needed again after your review).",
+        )
+        st = enter_stage(st, back, on)
+    else:
+        acc.reason(
+            "stop.reset",
+            "After a stop, what this stage needs (criteria and sessions) is earned again "
+            "after your clinician's review.",
+        )
+    return st
+
+
+def _check_clearance(
+    protocol: Protocol, injury: Injury, st: ProgrammeState, on: dt.date, acc: _Acc
+) -> ProgrammeState:
+    """A sign-off counts for the gate it was given for only if the stage's exit criteria were
+    all met by the end of the day it was recorded; otherwise it lapses and the clinician is
+    asked again once they are. (In a stage without a sign-off gate a clearance is a review
+    only, and nothing is said.)"""
+    if not st.clearance or st.clearance_on != on:
+        return st
+    stage = protocol.stage(st.stage)
+    gated = stage.signoff == "required" or _early_signoff(
+        protocol, injury, protocol.next_stage(stage.id), on
+    )
+    if not gated:
+        return st
+    missing = [i.text for i in criteria_items(stage, st) if not i.met]
+    if not missing:
+        return st
+    acc.reason(
+        "gate.8.early",
+        "Your clinician's sign-off came before everything this stage needs was in place: "
+        "they will be asked again once it is.",
+        "; ".join(missing),
+        "all exit criteria met",
+    )
+    acc.alert(
+        "info",
+        "gate.8.early",
+        f"Sign-off for {stage.id} recorded before its criteria were met (missing: "
+        f"{'; '.join(missing)}): it does not open the gate; you will be asked again.",
+    )
+    return st.model_copy(
+        update={"clearance": False, "clearance_on": None, "clearance_requested": False}
+    )
+
+
+def _stall(
+    protocol: Protocol,
+    injury: Injury,
+    st: ProgrammeState,
+    st_am: ProgrammeState,
+    day: DayRecord,
+    mr: MorningResult,
+    decision: DecisionKind,
+    acc: _Acc,
+    *,
+    paused: bool,
+) -> ProgrammeState:
+    """After 7 days in a stage without moving on (and a day past its minimum), name what is
+    missing to both the athlete and the clinician (then every 7 days). The gate items are the
+    ones of this morning (``st_am``), before today's session is pending."""
+    on = day.date
+    days = (on - st.stage_entered).days
+    last = st.stall_alerted
+    if (
+        paused
+        or decision in ("progress", "stop")
+        or days < max(STALL_DAYS, protocol.stage(st.stage).min_days.value + 1)
+        or protocol.next_stage(st.stage) is None
+        or (last is not None and last >= st.stage_entered and (on - last).days < STALL_DAYS)
+    ):
+        return st
+    if st_am.stage != st.stage:
+        return st
+    items = gate_items(protocol, injury, st_am, on, mr.readiness, morning=day.morning)
+    athlete, clinician = stall_texts(protocol, st_am, items, mr, days)
+    if not athlete:
+        return st
+    acc.reason("stall", athlete)
+    acc.alert("info", "stall", clinician)
+    return st.model_copy(update={"stall_alerted": on})
+
+
+def _poor_wellness(
+    protocol: Protocol, st: ProgrammeState, day: DayRecord, poor_before: int, acc: _Acc
+) -> ProgrammeState:
+    """Tell the clinician (info) when wellness was poor on 5 of the last 7 days."""
+    on = day.date
+    poor = poor_before + (1 if poor_wellness(protocol, day.morning) else 0)
+    if poor < POOR_WELLNESS_DAYS or (
+        st.wellness_alerted is not None and (on - st.wellness_alerted).days < 7
+    ):
+        return st
+    acc.alert(
+        "info",
+        "wellness.poor_days",
+        f"Poor wellness (sleep, fatigue, stress or soreness) on {poor} of the last 7 days: "
+        "high-speed running is held on those days; please check in with the athlete.",
+    )
+    return st.model_copy(update={"wellness_alerted": on})
+
+
+def poor_wellness(protocol: Protocol, m: MorningCheckIn | None) -> bool:
+    """Whether a morning's wellness is poor on the absolute scale (reference §4.1 priority 5:
+    Hooper index at the heavy floor, any item at 6, or less than 5 h of sleep)."""
+    if m is None:
+        return False
+    r = protocol.rules.morning
+    hi = m.hooper_index()
+    items = (m.sleep_quality, m.fatigue, m.stress, m.soreness)
+    return (
+        (hi is not None and hi >= r.hooper_fallback_heavy.value)
+        or any(i is not None and i >= r.hooper_item_heavy.value for i in items)
+        or (m.sleep_hours is not None and m.sleep_hours < r.sleep_heavy_below.value)
+    )
+
+
+def _reviewed(st: ProgrammeState) -> ProgrammeState:
+    """A clinician reviewed the athlete: a stop is lifted and the symptom baseline is re-set
+    (it forms again from the next green mornings), so a shifted baseline cannot hold forever."""
+    return st.model_copy(
+        update={"suspended": False, "suspended_since": None, "symptom_samples": ()}
     )
 
 
@@ -638,15 +997,20 @@ def _clinician(
         if st.suspended:
             acc.reason(
                 "clinician.clear",
-                f"Clinician reviewed the athlete: running may resume{note}. (A sign-off gate "
-                "needs a separate clearance.)",
+                f"Your clinician has reviewed you: running may start again{note}. Your "
+                "symptom baseline starts afresh from your next green mornings.",
             )
-            return st.model_copy(update={"suspended": False}), None, False
+            return _reviewed(st), None, False
         acc.reason("clinician.clear", f"Clinician clearance recorded for stage {st.stage}{note}.")
-        return st.model_copy(update={"clearance": True}), None, False
+        return (
+            _reviewed(st).model_copy(update={"clearance": True, "clearance_on": on}),
+            None,
+            False,
+        )
     if a.kind == "decline":
         acc.reason("clinician.decline", f"Clinician declined sign-off for stage {st.stage}{note}.")
-        return st.model_copy(update={"clearance": False, "clearance_requested": False}), None, True
+        update = {"clearance": False, "clearance_requested": False, "clearance_on": None}
+        return st.model_copy(update=update), None, True
     if a.kind == "hold":
         acc.reason("clinician.hold", f"Clinician asked to hold today{note}.")
         return st, None, True
@@ -661,8 +1025,15 @@ def _clinician(
             return st.model_copy(update={"paused": False}), None, False
         # Nothing paused: only the clinician can resume then, after reviewing a stop.
         acc.reason("clinician.resume", f"Programme resumed by the clinician{note}.")
-        return st.model_copy(update={"suspended": False}), None, False
+        return (_reviewed(st) if st.suspended else st), None, False
     if a.kind == "step_back":
+        if protocol.index(st.stage) == 0:
+            acc.reason(
+                "clinician.step_back",
+                f"Clinician asked for a step back{note}, but this is already the first "
+                "stage: held there.",
+            )
+            return _reviewed(st) if st.suspended else st, None, True
         prev = protocol.previous_stage(st.stage)
         acc.reason(
             "clinician.step_back",
@@ -671,10 +1042,9 @@ def _clinician(
             prev,
         )
         moved = enter_stage(
-            st,
+            _reviewed(st) if st.suspended else st,
             prev,
             on,
-            suspended=False,
             reentry_greens_needed=protocol.rules.escalation.reentry_green_sessions.value,
         )
         return moved, "step_back", False
@@ -701,8 +1071,9 @@ def _clinician(
     acc.reason(
         "clinician.set_stage", f"Clinician set the stage to {target}{note}.", st.stage, target
     )
+    base = _reviewed(st) if st.suspended else st
     return (
-        enter_stage(st, target, on, suspended=False, reentry_greens_needed=0, last_progress=on),
+        enter_stage(base, target, on, reentry_greens_needed=0, last_progress=on),
         kind,
         False,
     )
@@ -749,14 +1120,15 @@ def _morning_streaks(
         )
     if missed == esc.missed_days_alert.value:
         acc.alert("info", "escalate.missed", f"No check-in for {missed} days: the stage is held.")
-    return st.model_copy(
-        update={
-            "rest_streak": rest_streak,
-            "low_conf_streak": low_conf,
-            "missed_streak": missed,
-            "symptom_samples": samples,
-        }
-    )
+    update = {
+        "rest_streak": rest_streak,
+        "low_conf_streak": low_conf,
+        "missed_streak": missed,
+        "symptom_samples": samples,
+    }
+    if all(getattr(st, k) == v for k, v in update.items()):
+        return st
+    return st.model_copy(update=update)
 
 
 def _next_morning(
@@ -849,17 +1221,44 @@ def _next_morning(
                 "Symptoms still up 48 h after the session: no running "
                 "until the clinician has reviewed.",
             )
-            update.update(suspended=True, clearance=False, clearance_requested=False)
+            return _suspend(st.model_copy(update=update), on), resp
     return (st.model_copy(update=update) if update else st), resp
 
 
-def _scan_window(
-    recent: Sequence[DayRecord], on: dt.date, hooper_days: int
-) -> tuple[list[int], list[tuple[int, int]]]:
-    """One pass over the earlier days: Hooper indices within the z-score window, and
-    (age in days, worst of test pain and tightness) for the last 14 days."""
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """What the morning rules read from the earlier days."""
+
+    hooper: list[int]  # Hooper indices within the z-score window
+    weekly: list[tuple[int, int]]  # (age in days, worst of test pain and tightness), 14 days
+    poor_days: int  # mornings with poor wellness in the 6 days before today
+
+
+_SUMMARIES: dict[int, tuple[MorningCheckIn, Protocol, tuple[int | None, int | None, bool]]] = {}
+
+
+def _summary(protocol: Protocol, m: MorningCheckIn) -> tuple[int | None, int | None, bool]:
+    """(Hooper index, worst of test pain and tightness, poor wellness) of one morning,
+    memoised: the same stored morning is read by the next 28 days' windows."""
+    hit = _SUMMARIES.get(id(m))
+    if hit is not None and hit[0] is m and hit[1] is protocol:
+        return hit[2]
+    pt, tg = m.pain_test, m.tightness
+    worst = (pt if pt > tg else tg) if pt is not None and tg is not None else None
+    out = (m.hooper_index(), worst, poor_wellness(protocol, m))
+    if len(_SUMMARIES) > 8192:
+        _SUMMARIES.clear()
+    _SUMMARIES[id(m)] = (m, protocol, out)
+    return out
+
+
+def _scan_window(protocol: Protocol, recent: Sequence[DayRecord], on: dt.date) -> _Window:
+    """One pass over the earlier days for the Hooper z-score, the week-on-week trend and the
+    poor-wellness count."""
+    hooper_days = protocol.rules.morning.hooper_window_days.value
     hooper: list[int] = []
     weekly: list[tuple[int, int]] = []
+    poor = 0
     for r in recent:
         m = r.morning
         if m is None:
@@ -867,19 +1266,14 @@ def _scan_window(
         age = (on - r.date).days
         if age <= 0 or age > RECENT_DAYS:
             continue
-        a, b, c, d = m.sleep_quality, m.fatigue, m.stress, m.soreness
-        if (
-            age <= hooper_days
-            and a is not None
-            and b is not None
-            and c is not None
-            and d is not None
-        ):
-            hooper.append(a + b + c + d)
-        pt, tg = m.pain_test, m.tightness
-        if age < 14 and pt is not None and tg is not None:
-            weekly.append((age, pt if pt > tg else tg))
-    return hooper, weekly
+        hi, worst, is_poor = _summary(protocol, m)
+        if hi is not None and age <= hooper_days:
+            hooper.append(hi)
+        if worst is not None and age < 14:
+            weekly.append((age, worst))
+        if is_poor and age < 7:
+            poor += 1
+    return _Window(hooper, weekly, poor)
 
 
 def _week_rise(
@@ -924,19 +1318,29 @@ def _trigger(trig: Trigger, ob: Observation, acc: _Acc) -> str:
 
 
 def _step_back(
-    protocol: Protocol, st: ProgrammeState, on: dt.date, acc: _Acc, rule: str
+    protocol: Protocol,
+    st: ProgrammeState,
+    on: dt.date,
+    acc: _Acc,
+    rule: str,
+    from_stage: str | None = None,
 ) -> tuple[DecisionKind, ProgrammeState]:
-    if protocol.index(st.stage) == 0:
+    """Step back one stage below ``from_stage`` (default: the current stage). Every step back
+    lowers the stage: at the first stage there is nothing below, and the day is a hold."""
+    start = from_stage or st.stage
+    if protocol.index(start) == 0:
         acc.reason(rule, "Already at the first stage: held there.")
+        if st.stage != start:
+            st = enter_stage(st, start, on)
         return "hold", st
-    prev = protocol.previous_stage(st.stage)
+    prev = protocol.previous_stage(start)
     esc = protocol.rules.escalation
     acc.reason(
         "stepback",
-        f"Step back from {st.stage} to {prev}: its session template applies; "
-        f"re-entering {st.stage} needs {esc.reentry_green_sessions.value} green sessions with "
+        f"Step back from {start} to {prev}: its session template applies; "
+        f"re-entering {start} needs {esc.reentry_green_sessions.value} green sessions with "
         "green 24-hour responses.",
-        st.stage,
+        start,
         prev,
     )
     return "step_back", _back_to(protocol, st, prev, on, acc)
@@ -980,6 +1384,213 @@ def _progress(
     return "progress", enter_stage(st, nxt, on, last_progress=on, reentry_greens_needed=0)
 
 
+@dataclass(frozen=True, slots=True)
+class _Band:
+    """The day's prescribed running intensity: (lowest, highest) % Vmax of the top drill."""
+
+    lo: float
+    hi: float
+
+
+def _top_band(drills: Sequence[tuple[str, tuple[float, float] | None]], top: float) -> _Band | None:
+    """Return the band of the fastest running drill (``top`` for running without a range)."""
+    bands = [
+        _Band(*pct) if pct is not None else _Band(top, top)
+        for kind, pct in drills
+        if kind in ("run", "accel", "cod", "sport")
+    ]
+    return max(bands, key=lambda b: (b.hi, b.lo)) if bands else None
+
+
+_PLAN_BANDS: dict[int, tuple[SessionPlan, _Band | None]] = {}
+
+
+def _plan_band(stage: Stage, plan: SessionPlan | None) -> _Band | None:
+    """The band of today's plan (memoised: plans are immutable and themselves memoised)."""
+    if plan is None:
+        return None
+    hit = _PLAN_BANDS.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    band = _top_band([(d.kind, d.pct_vmax) for d in plan.drills], stage.top_pct_vmax)
+    if len(_PLAN_BANDS) > 4096:
+        _PLAN_BANDS.clear()
+    _PLAN_BANDS[id(plan)] = (plan, band)
+    return band
+
+
+_TEMPLATE_BANDS: dict[int, tuple[Stage, _Band | None]] = {}
+
+
+def _template_band(stage: Stage) -> _Band | None:
+    """The band of the stage's full template (memoised: stages are immutable)."""
+    hit = _TEMPLATE_BANDS.get(id(stage))
+    if hit is not None and hit[0] is stage:
+        return hit[1]
+    band = _top_band([(d.kind, d.pct_vmax) for d in stage.session], stage.top_pct_vmax)
+    if len(_TEMPLATE_BANDS) > 4096:
+        _TEMPLATE_BANDS.clear()
+    _TEMPLATE_BANDS[id(stage)] = (stage, band)
+    return band
+
+
+@dataclass
+class _Flags:
+    """Why a session does not count (each reason is also told to the athlete)."""
+
+    blocked: str | None = None
+    ran_without_plan: bool = False
+    over_cap: bool = False
+    rest: bool = False
+
+    @property
+    def any(self) -> bool:
+        """Whether the session is left out of minimum sessions and exit criteria."""
+        return self.blocked is not None or self.ran_without_plan or self.over_cap or self.rest
+
+
+_BLOCKED_WHY = {
+    "awaiting clinician review": "running is on hold until your clinician has reviewed you",
+    "paused": "your programme is paused",
+    "missing": "there was no morning check-in",
+    "rest": "your morning check said rest",
+    "stop": "your morning check said stop",
+    "no running": "today's plan had no running (rest between fast sessions)",
+}
+
+
+def _flag_session(
+    protocol: Protocol,
+    st: ProgrammeState,
+    day: DayRecord,
+    mr: MorningResult,
+    band: _Band | None,
+    mpct: float | None,
+    check_pct: float | None,
+    ran_today: bool,
+    earlier: tuple[str, ...],
+    acc: _Acc,
+) -> tuple[ProgrammeState, _Flags]:
+    """Flag a session done against the plan: on a day without running (or while waiting for
+    a review), above the day's cap, or inside a rest interval. Each is told to the athlete in
+    plain words and reaches the clinician (reference P6, §2.2, §3.2)."""
+    assert day.session is not None
+    on = day.date
+    flags = _Flags()
+    if st.suspended:
+        flags.blocked = "awaiting clinician review"
+    elif day.paused or st.paused:
+        flags.blocked = "paused"
+    elif mr.readiness not in ("go", "modify"):
+        flags.blocked = mr.readiness
+    if flags.blocked is None and band is None and ran_today:
+        flags.ran_without_plan = True
+    over = (mpct - band.hi) if mpct is not None and band is not None else mpct
+    if ran_today and (flags.blocked is not None or flags.ran_without_plan):
+        why = _BLOCKED_WHY[flags.blocked or "no running"]
+        acc.reason(
+            "session.flag.no_running",
+            f"You ran today although {why}. The session is saved, but it does not count "
+            "towards moving on, and your clinician has been told. Please don't run until "
+            "your plan includes running again.",
+            flags.blocked or "no running in the plan",
+            "no running",
+        )
+        st = _against_plan(st, on, acc, over, f"ran although {flags.blocked or 'no running'}")
+    elif flags.blocked is not None:
+        acc.reason(
+            "session.against_plan",
+            f"This session was on a day without running ({_BLOCKED_WHY[flags.blocked]}): it "
+            "is saved, but it does not count towards moving on.",
+            flags.blocked,
+            "go/modify",
+        )
+    elif mpct is not None and band is not None and mpct - band.hi > OVER_CAP_POINTS:
+        flags.over_cap = True
+        acc.reason(
+            "session.flag.over_cap",
+            f"You reached {mpct:g} % of your top speed, above today's limit of {band.hi:g} %. "
+            "The session is saved, but it does not count towards moving on, and your "
+            "clinician has been told. Please stay within today's target times.",
+            mpct,
+            f"≤ {band.hi:g} % (+{OVER_CAP_POINTS})",
+        )
+        st = _against_plan(st, on, acc, over, f"ran at {mpct:g} % Vmax, cap {band.hi:g} %")
+    if check_pct is not None and check_pct > 0:
+        rules = rest.rules_for(protocol, [st.stage, *earlier])
+        hits = rest.violations(protocol, rules, _runs(st), on, check_pct)
+        if hits:
+            flags.rest = True
+            st = _rest_violation(st, on, hits, acc)
+    return st, flags
+
+
+def _against_plan(
+    st: ProgrammeState, on: dt.date, acc: _Acc, over: float | None, what: str
+) -> ProgrammeState:
+    """Tell the clinician about running against the plan: info the first time, within 24 h
+    when it happens again (within 28 days) or the run was ≥ 20 points above the cap."""
+    repeated = bool(st.against_plan_dates)
+    serious = over is not None and over >= OVER_CAP_SERIOUS
+    acc.alert(
+        "within_24h" if repeated or serious else "info",
+        "session.against_plan",
+        f"Session against the plan on {on.isoformat()}: athlete {what}"
+        + (" (again within 28 days)" if repeated else "")
+        + ". Not counted; please talk it through with the athlete.",
+    )
+    return st.model_copy(update={"against_plan_dates": (*st.against_plan_dates, on)})
+
+
+def _rest_violation(
+    st: ProgrammeState, on: dt.date, hits: list[rest.Violation], acc: _Acc
+) -> ProgrammeState:
+    """A run inside a rest interval: told to the athlete; twice within 7 days, the clinician."""
+    v = max(hits, key=lambda h: h.rule.hours - h.hours)
+    acc.reason(
+        "session.flag.rest",
+        f"This fast session came {v.hours} h after your last one; this stage needs at least "
+        f"{v.rule.hours} h of rest in between. The session is saved, but it does not count "
+        "towards moving on. The rest days are when the muscle recovers: please keep them.",
+        v.hours,
+        f"≥ {v.rule.hours} h",
+    )
+    dates = (*st.rest_violation_dates, on)
+    if len(dates) >= REST_REPEAT_COUNT:
+        acc.alert(
+            "within_24h",
+            "rest.repeat",
+            f"{len(dates)} sessions inside a rest interval within {REST_REPEAT_DAYS} days "
+            f"(latest {on.isoformat()}: {v.hours} h after a run at {v.earlier_pct:g} % Vmax, "
+            f"needed ≥ {v.rule.hours} h): not counted; please review the training schedule.",
+        )
+    return st.model_copy(update={"rest_violation_dates": dates})
+
+
+def _unconfirmed(
+    st: ProgrammeState, on: dt.date, seen: tuple[str, ...], acc: _Acc
+) -> ProgrammeState:
+    """Readings too fast to trust: the athlete checks the device; in 3 sessions the clinician
+    reviews the baseline (it may have been set too low)."""
+    acc.reason(
+        "session.flag.unconfirmed",
+        f"Some readings look faster than your baseline allows ({'; '.join(seen)}): please "
+        "check your device. They are saved, but not used to decide anything.",
+        "; ".join(seen),
+        f"≤ {110} % of baseline",
+    )
+    dates = (*st.unconfirmed_dates, on)
+    if len(dates) >= UNCONFIRMED_REPEAT_COUNT:
+        acc.alert(
+            "within_24h",
+            "session.unconfirmed",
+            f"Speed readings too fast to trust in {len(dates)} sessions within "
+            f"{UNCONFIRMED_REPEAT_DAYS} days (latest: {'; '.join(seen)}): please review the "
+            "athlete's baseline, which may have been set too low.",
+        )
+    return st.model_copy(update={"unconfirmed_dates": dates})
+
+
 def _session(
     protocol: Protocol,
     baseline: Metrics | None,
@@ -989,54 +1600,80 @@ def _session(
     sym: SymptomBaseline | None,
     decision: DecisionKind | None,
     stage0: str,
+    earlier: tuple[str, ...],
+    plan: SessionPlan | None,
     acc: _Acc,
 ) -> tuple[ProgrammeState, DecisionKind, SessionClass]:
+    """Today's session (reference §4.2): classified, flagged when against the plan, observed
+    for the stage's criteria and triggers. ``stage0`` is the stage of the morning (before the
+    gate): a progression made today is undone by a stop, a red session or a trigger.
+    ``earlier``: the stages of the day whose rest rules also apply."""
     assert day.session is not None and decision is not None
     on = day.date
-    session = day.session
+    reported = day.session
+    checked = confirm(reported, baseline)
+    session = checked.session
+    if checked.unconfirmed:
+        st = _unconfirmed(st, on, checked.unconfirmed, acc)
+        day = day.model_copy(update={"session": session})
     stage = protocol.stage(st.stage)
     pain = protocol.rules.pain
     mpct = measured_pct(session, baseline)
+    band = _plan_band(stage, plan)
+    plan_running = plan is not None and plan.running
+    ran_today = ran(reported)
     if mpct is not None:
         exposure = mpct
-    elif stage.running:
+    elif stage.running and (ran_today or plan_running):
         # Perceived effort under-estimates speed (reference §0.3): assume ≥ 20 points more.
-        exposure = min(100.0, stage.top_pct_vmax + pain.perceived_effort_offset_pct.value)
+        top = band.hi if band is not None and plan_running else stage.top_pct_vmax
+        exposure = min(100.0, top + pain.perceived_effort_offset_pct.value)
     else:
         exposure = 0.0
+    # An unmeasured session is taken to have followed the day's plan (which respects the rest
+    # intervals); running the plan did not include is checked at its assumed intensity.
+    check_pct = mpct if mpct is not None else (exposure if ran_today and not plan_running else None)
     tight_base = (
         sym.tightness
         if sym is not None
         else (day.morning.tightness if day.morning is not None else None)
     )
-    sr = classify_session(protocol, session, exposure, tight_base)
+    sr = classify_session(
+        protocol,
+        session,
+        exposure,
+        tight_base,
+        day.morning,
+        heel_raise_best_lsi=st.best_heel_raise_lsi,
+    )
     acc.reasons += sr.reasons
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    blocked: str = "awaiting clinician review" if st.suspended else mr.readiness
-    if day.paused or st.paused:
-        blocked = "paused"
-    if blocked in ("rest", "stop", "missing", "awaiting clinician review", "paused"):
-        acc.reason(
-            "session.against_plan",
-            "A session was logged on a day without running "
-            "cleared: it is recorded, and counts against progression.",
-            blocked,
-            "go/modify",
-        )
+    st, flags = _flag_session(protocol, st, day, mr, band, mpct, check_pct, ran_today, earlier, acc)
 
-    # Criteria and triggers of the stage the session was done in.
-    full = mr.readiness == "go"
-    ctx = _ctx(day, baseline, st, sym, full)
-    st, fired = _observe_stage(stage, st, ctx, "day")
+    # Criteria and triggers of the stage the session was done in. Speed is compared like with
+    # like: only a go day at the stage's full prescription, and never a run inside (or above)
+    # the prescribed range.
+    # A speed criterion is a test of the full prescription: an easier (capped) day's run
+    # neither meets nor resets it. A session that does not count feeds no exit criterion.
+    at_full = band == _template_band(stage)
+    full = band is not None and at_full and mr.readiness == "go" and not flags.any
+    comparable = full and band is not None and (mpct is None or mpct < band.lo)
+    ctx = _ctx(day, baseline, st, sym, comparable)
+    exit_ctx: DayContext | None = None
+    if flags.any or not at_full:
+        exit_ctx = _ctx(
+            day, baseline, st, sym, False, hide_session=flags.any, hide_speed=not at_full
+        )
+    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx)
     m = session.metrics
     best_splits = dict(st.best_splits)
     for k in _SPLITS:
         v = getattr(m, k)
         if v is not None and full:
             best_splits[k] = min(v, best_splits.get(k, v))
-    drop = speed_drop(m, st.best_vmax, st.best_splits) if full else None
+    drop = speed_drop(m, st.best_vmax, st.best_splits) if comparable else None
     if drop is not None and drop > 3:
         acc.reason(
             "metric.regression",
@@ -1051,9 +1688,17 @@ def _session(
     best_hr = st.best_heel_raise
     if m.heel_raise_reps_injured is not None:
         best_hr = max(m.heel_raise_reps_injured, best_hr or 0)
-    counted = sr.session_class in ("green", "amber") and blocked in ("go", "modify")
+    best_lsi = st.best_heel_raise_lsi
+    if m.heel_raise_reps_injured is not None and m.heel_raise_reps_uninjured:
+        lsi = m.heel_raise_reps_injured / m.heel_raise_reps_uninjured * 100
+        best_lsi = max(lsi, best_lsi or 0.0)
+    counted = sr.session_class in ("green", "amber") and not flags.any
     at = stage.min_sessions.at_pct_vmax
-    qualifies = counted and (at is None or (mpct is not None and mpct >= at))
+    qualifies = (
+        counted
+        and (not stage.running or exposure > 0)
+        and (at is None or (mpct is not None and mpct >= at))
+    )
     low_hv = (
         st.low_conf_hv_streak + 1 if sr.low_confidence else (0 if sr.hv else st.low_conf_hv_streak)
     )
@@ -1061,7 +1706,7 @@ def _session(
         sr.session_class == "green"
         and not sr.incomplete
         and not (drop is not None and drop > 3)
-        and blocked in ("go", "modify")
+        and not flags.any
     )
     if low_hv >= protocol.rules.session.low_confidence_sessions.value:
         counts = False
@@ -1088,6 +1733,7 @@ def _session(
             "best_vmax": best_vmax,
             "best_splits": best_splits,
             "best_heel_raise": best_hr,
+            "best_heel_raise_lsi": best_lsi,
             "low_conf_hv_streak": low_hv,
             "run_log": runs,
             "last_session": LastSession(
@@ -1104,7 +1750,7 @@ def _session(
         back_to = st.stage if protocol.index(st.stage) <= protocol.index(stage0) else stage0
         if back_to != st.stage:
             st = enter_stage(st, back_to, on)
-        return _suspend(st), "stop", "stop"
+        return _stop(protocol, st, on, acc), "stop", "stop"
     if decision == "stop":
         return st, decision, sr.session_class
     if sr.session_class == "red":
@@ -1116,10 +1762,11 @@ def _session(
                 f"Second red session within {esc.red_repeat_days.value} days: clinician review.",
             )
         st = st.model_copy(update={"red_dates": (*st.red_dates, on)})
-        if decision != "step_back":
-            if decision == "progress":
-                acc.reason("stepback", f"Red session in the new stage: back to {stage0}.")
-                return _back_to(protocol, st, stage0, on, acc), "step_back", "red"
+        if decision == "progress":
+            # The progression is undone and the step back goes below the stage of the morning.
+            acc.reason("stepback", "Red session in the stage entered today: it is undone.")
+            decision, st = _step_back(protocol, st, on, acc, "session.red", from_stage=stage0)
+        elif decision != "step_back":
             decision, st = _step_back(protocol, st, on, acc, "session.red")
         return st, decision, "red"
     st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage0)
@@ -1143,8 +1790,9 @@ def _apply_triggers(
     if not wants_back or decision in ("step_back", "stop"):
         return st, decision
     if decision == "progress" and stage0 is not None:
-        acc.reason("stepback", f"Regression trigger in the new stage: back to {stage0}.")
-        return _back_to(protocol, st, stage0, on, acc), "step_back"
+        acc.reason("stepback", "Regression trigger in the stage entered today: it is undone.")
+        kind, new = _step_back(protocol, st, on, acc, fired[0][0].id, from_stage=stage0)
+        return new, kind
     kind, new = _step_back(protocol, st, on, acc, fired[0][0].id)
     return new, kind
 
@@ -1178,24 +1826,31 @@ def _escalations(
 
 
 def _plan(
-    protocol: Protocol, baseline: Metrics | None, st: ProgrammeState, mr: MorningResult, on: dt.date
+    protocol: Protocol,
+    baseline: Metrics | None,
+    st: ProgrammeState,
+    mr: MorningResult,
+    on: dt.date,
+    earlier: tuple[str, ...],
 ) -> SessionPlan:
+    """Today's session: the stage's template, adjusted to the morning verdict, with nothing
+    high-speed or maximal inside a rest interval (of the stage the athlete is in and of the one
+    they were in this morning) and no running while a clinician review is awaited."""
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
-    no_running = st.suspended
-    if stage.rest is not None:
-        hours = _hours_since_run(st, on, stage.rest.applies_from_pct_vmax)
-        if hours is not None and hours < stage.rest.value:
-            if stage.rest.applies_from_pct_vmax <= 50:
-                no_running = True
-            else:
-                limit = stage.rest.applies_from_pct_vmax - 5
-                cap = min(cap, limit) if cap is not None else limit
-    plan = prescribe(
-        protocol, stage.id, baseline, readiness, max_pct_vmax=cap, no_running=no_running
+    rules = rest.rules_for(protocol, [st.stage, *earlier])
+    rest_cap, no_running = rest.cap_for_today(protocol, rules, _runs(st), on)
+    if rest_cap is not None:
+        cap = min(cap, rest_cap) if cap is not None else rest_cap
+    return prescribe(
+        protocol,
+        stage.id,
+        baseline,
+        readiness,
+        max_pct_vmax=cap,
+        no_running=no_running or st.suspended,
     )
-    return plan
 
 
 def programme_days(

@@ -20,6 +20,19 @@ from engine.schema import Protocol
 
 Level = Literal["stop", "rest", "heavy", "light", "go", "missing"]
 MISSING_REASON = "missing"
+# A hold that comes only from a change against the athlete's own baseline says who lifts it.
+BASELINE_REVIEW = (
+    ". If this is your new normal, ask your clinician to review it: their review re-sets "
+    "your baseline"
+)
+DELTA_RULES = frozenset(
+    {
+        "morning.p3.pain_test_delta",
+        "morning.p3.tightness_delta",
+        "morning.p4.pain_test_delta",
+        "morning.p4.tightness_delta",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +158,7 @@ def morning_verdict(
                 "morning.p3.pain_test_delta",
                 pt_delta,
                 f"< +{r.rest_pain_test_delta.value}",
-                f"Test pain +{pt_delta:g} vs baseline",
+                f"Test pain +{pt_delta:g} vs baseline{BASELINE_REVIEW}",
             )
         )
     if tg_delta is not None and tg_delta >= r.rest_tightness_delta.value:
@@ -154,7 +167,7 @@ def morning_verdict(
                 "morning.p3.tightness_delta",
                 tg_delta,
                 f"< +{r.rest_tightness_delta.value}",
-                f"Tightness +{tg_delta:g} vs baseline",
+                f"Tightness +{tg_delta:g} vs baseline{BASELINE_REVIEW}",
             )
         )
     if rest:
@@ -207,7 +220,7 @@ def morning_verdict(
                 "morning.p4.pain_test_delta",
                 pt_delta,
                 f"< +{r.modify_pain_test_delta.value}",
-                f"Test pain +{pt_delta:g} vs baseline: modified session",
+                f"Test pain +{pt_delta:g} vs baseline: modified session{BASELINE_REVIEW}",
             )
         )
     if tg_delta is not None and tg_delta >= r.modify_tightness_delta.value:
@@ -217,7 +230,7 @@ def morning_verdict(
                 "morning.p4.tightness_delta",
                 tg_delta,
                 f"< +{r.modify_tightness_delta.value}",
-                f"Tightness +{tg_delta:g} vs baseline: modified session",
+                f"Tightness +{tg_delta:g} vs baseline: modified session{BASELINE_REVIEW}",
             )
         )
     if baseline is None:
@@ -277,9 +290,10 @@ def _wellness(
         )
     else:
         z = hooper_z(hi, history, r.hooper_min_entries.value)
+        heavy_z = z is not None and z >= r.hooper_z_heavy.value
         if z is not None:
             zr = round(z, 2)
-            if z >= r.hooper_z_heavy.value:
+            if heavy_z:
                 out.append(
                     (
                         "heavy",
@@ -303,7 +317,10 @@ def _wellness(
                         ),
                     )
                 )
-        elif hi >= r.hooper_fallback_heavy.value:
+        # The absolute floor holds every day: z-scores re-centre on a chronically poor
+        # wellness, which must not become "normal" (reference §4.1).
+        if hi >= r.hooper_fallback_heavy.value and not heavy_z:
+            floor = "" if z is None else ", below the absolute floor"
             out.append(
                 (
                     "heavy",
@@ -311,12 +328,12 @@ def _wellness(
                         "morning.p5.hooper_abs",
                         hi,
                         f"< {r.hooper_fallback_heavy.value}",
-                        f"Hooper index {hi} (fewer than {r.hooper_min_entries.value} "
-                        "entries, absolute rule): no HV today",
+                        f"Sleep, fatigue, stress and soreness add up to {hi} of 28{floor}: "
+                        "no high-speed running today",
                     ),
                 )
             )
-        elif hi >= r.hooper_fallback_light.value:
+        elif z is None and hi >= r.hooper_fallback_light.value:
             out.append(
                 (
                     "light",
@@ -396,3 +413,26 @@ def _r(rule: str, observed: float | int | None, threshold: str, text: str) -> Re
     if isinstance(observed, float) and math.isfinite(observed) and observed.is_integer():
         observed = int(observed)
     return Reason(rule=rule, observed=observed, threshold=threshold, text=text + ".")
+
+
+def awaiting_review(result: MorningResult, since: str) -> MorningResult:
+    """Return the verdict of a morning while running is stopped until a clinician review:
+    never go or modify, but rest (no running), with the reason and who must act. ``since``
+    says since when, in words (e.g. "14 April")."""
+    if result.readiness not in ("go", "modify"):
+        return result
+    reason = Reason(
+        rule="gate.1",
+        observed="awaiting clinician review",
+        threshold="clinician review",
+        text=f"No running until your clinician has reviewed you (on hold since {since}). "
+        "They have been told and are the one to act: rest, walk as comfortable and keep "
+        "checking in.",
+    )
+    kept = [r for r in result.reasons if r.rule != "morning.p8"]  # not "green: go"
+    return MorningResult(
+        readiness="rest",
+        level="rest",
+        reasons=[*kept, reason],
+        psych_flag=result.psych_flag,
+    )

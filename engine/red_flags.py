@@ -1,12 +1,24 @@
 """Red-flag triage (reference §5): which tier, what the clinician is told, what the athlete does.
 
-The bot never diagnoses: the alert names the signs reported and the tier; the instruction
-tells the athlete plainly what to do next (tier 1 includes the emergency numbers).
+The bot never diagnoses: the alert names the signs reported and the tier (for the clinician,
+also the picture the combination matches); the instruction tells the athlete plainly what to
+do next (tier 1 includes the emergency numbers).
+
+Beyond one tier per code, three rules can only raise the tier:
+* pain at rest at the protocol's severe threshold (8/10) or session pain at 7/10 is at least
+  tier 2 (same day);
+* combination pictures of the reference's tier 1 are tier 1: a swollen limb (new swelling, or a
+  warm, red, swollen calf) with severe pain at rest, or with numbness and pain at rest at the
+  stop threshold (compartment syndrome: pain out of proportion, tense swelling, numbness);
+  chest pain or breathlessness is tier 1 on its own (pulmonary embolism);
+* heel raises collapsing to under half of the other side, after having been above it, with
+  pain that day, is a possible Achilles rupture: tier 2 (same day).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -26,12 +38,20 @@ FLAG_TEXT: dict[str, str] = {
     "unwell": "fever or feeling unwell",
     "pop": "a pop or sudden sharp pain since yesterday",
 }
+SESSION_FLAG_TEXT: dict[str, str] = {
+    "swelling": "new swelling since the session started",
+    "bruising": "new bruising since the session started",
+    "pop": "a pop during the session",
+    "numbness": "numbness, tingling or weakness in the leg or foot since the session started",
+}
 
 TIER_TITLE: dict[int, str] = {
     1: "EMERGENCY",
     2: "same-day medical assessment needed",
     3: "stop and clinician review within 24 h",
 }
+ACHILLES_LSI_MAX = 50.0  # heel raises on the injured side below half of the other side
+_SWOLLEN = frozenset({"swelling", "calf_warm_red"})
 
 
 class Triage(BaseModel):
@@ -45,14 +65,27 @@ class Triage(BaseModel):
     instruction: Instruction
 
 
-def triage(protocol: Protocol, tier: TierNo, rule: str, signs: Sequence[str]) -> Triage:
-    """Return the alert and athlete instruction for a tier, naming the signs that were reported."""
+@dataclass(frozen=True, slots=True)
+class _Signs:
+    """Everything reported on a day that a tier can come from."""
+
+    flags: tuple[str, ...] = ()
+    pain_rest: int | None = None
+    session_pain: int | None = None
+
+
+def triage(
+    protocol: Protocol, tier: TierNo, rule: str, signs: Sequence[str], picture: str = ""
+) -> Triage:
+    """Return the alert and athlete instruction for a tier, naming the signs that were reported
+    (and, for the clinician, the picture a combination of signs matches)."""
     spec = protocol.rules.red_flags.tiers[tier]
     what = "; ".join(signs)
+    seen = f" Picture compatible with {picture} (reference §5)." if picture else ""
     alert = Alert(
         severity=spec.severity,
         rule=rule,
-        text=f"Red flag, tier {tier} ({TIER_TITLE[tier]}): athlete reported {what}.",
+        text=f"Red flag, tier {tier} ({TIER_TITLE[tier]}): athlete reported {what}.{seen}",
     )
     return Triage(
         tier=tier,
@@ -62,34 +95,125 @@ def triage(protocol: Protocol, tier: TierNo, rule: str, signs: Sequence[str]) ->
     )
 
 
+def _combination(protocol: Protocol, s: _Signs) -> tuple[int, str] | None:
+    """Return (tier, picture) for a combination the reference puts in a higher tier."""
+    rf = protocol.rules.red_flags
+    flags = set(s.flags)
+    severe_rest = s.pain_rest is not None and s.pain_rest >= rf.severe_pain_rest_min.value
+    severe_session = (
+        s.session_pain is not None and s.session_pain >= rf.severe_session_pain_min.value
+    )
+    painful = (
+        s.pain_rest is not None and s.pain_rest >= protocol.rules.morning.stop_pain_rest_min.value
+    )
+    if flags & _SWOLLEN and (severe_rest or ("numbness" in flags and painful)):
+        return 1, "acute compartment syndrome (swollen limb, severe pain at rest or numbness)"
+    if "chest_breathless" in flags and flags & _SWOLLEN:
+        return 1, "pulmonary embolism from a deep-vein thrombosis"
+    if severe_rest or severe_session:
+        return 2, ""
+    return None
+
+
+def _tier_of(
+    protocol: Protocol, s: _Signs, codes: Sequence[str], extra: Sequence[int]
+) -> tuple[int, str]:
+    tiers = [protocol.rules.red_flags.codes[c] for c in codes] + list(extra)
+    picture = ""
+    combo = _combination(protocol, s)
+    if combo is not None:
+        tiers.append(combo[0])
+        picture = combo[1]
+    return (min(tiers), picture) if tiers else (0, "")
+
+
 def triage_morning(
     protocol: Protocol, morning: MorningCheckIn | None, *, pain_rest_stop: bool = True
 ) -> Triage | None:
     """Return the triage for a morning check-in's red flags (and pain at rest ≥ the stop
-    threshold, tier 3), or None when nothing was flagged."""
+    threshold, tier 3; ≥ the severe threshold, tier 2), or None when nothing was flagged."""
     if morning is None:
         return None
     rules = protocol.rules.red_flags
     flags = list(dict.fromkeys(morning.red_flags or []))
-    tiers: list[int] = [rules.codes[f] for f in flags]
     signs = [FLAG_TEXT[f] for f in flags]
+    extra: list[int] = []
     stop_at = protocol.rules.morning.stop_pain_rest_min.value
     if pain_rest_stop and morning.pain_rest is not None and morning.pain_rest >= stop_at:
-        tiers.append(rules.pain_rest_tier)
+        extra.append(rules.pain_rest_tier)
         signs.append(f"pain at rest {morning.pain_rest}/10 (stop threshold {stop_at})")
-    if not tiers:
+    pain_rest = morning.pain_rest if pain_rest_stop else None
+    tier, picture = _tier_of(protocol, _Signs(tuple(flags), pain_rest), flags, extra)
+    if not tier:
         return None
-    tier = _tier(min(tiers))
-    return triage(protocol, tier, f"redflag.tier{tier}", signs)
+    return triage(protocol, _tier(tier), f"redflag.tier{tier}", signs, picture)
 
 
-def triage_session(protocol: Protocol, session: SessionReport | None) -> Triage | None:
-    """Return the triage for a session's sharp pain / pop / grab (S6), or None."""
-    if session is None or session.sharp_pain is not True:
+def triage_session(
+    protocol: Protocol,
+    session: SessionReport | None,
+    morning: MorningCheckIn | None = None,
+    *,
+    heel_raise_best_lsi: float | None = None,
+) -> Triage | None:
+    """Return the triage for a session report, or None: sharp pain, a pop or a grab (S6);
+    new swelling, bruising, a pop or numbness since the session started (S6b, handled like the
+    morning's, and at least same day, reference §4.2); severe session pain; the Achilles
+    picture (heel raises collapsing with pain). ``morning`` (the same day's check-in) joins
+    its red flags and pain at rest to the combination pictures."""
+    if session is None:
         return None
-    tier = protocol.rules.red_flags.sharp_pain_tier
-    sign = "sharp, stabbing or sudden pain, a pop or a grab during the session"
-    return triage(protocol, tier, "session.stop", [sign])
+    rules = protocol.rules.red_flags
+    codes = list(dict.fromkeys(session.red_flags or []))
+    signs = [SESSION_FLAG_TEXT[c] for c in codes]
+    extra: list[int] = [min(rules.codes[c], 2) for c in codes]  # §4.2: same day after a session
+    rule = "session.red_flag" if codes else "session.stop"
+    if session.sharp_pain is True:
+        extra.append(rules.sharp_pain_tier)
+        signs.insert(0, "sharp, stabbing or sudden pain, a pop or a grab during the session")
+        rule = "session.stop"
+    pain = max((p for p in (session.pain_max, session.pain_1h) if p is not None), default=None)
+    if pain is not None and pain >= rules.severe_session_pain_min.value:
+        signs.append(f"session pain {pain}/10")
+        rule = rule if codes or session.sharp_pain else "session.severe_pain"
+    achilles = _achilles(session, morning, heel_raise_best_lsi)
+    if achilles is not None:
+        extra.append(2)
+        signs.append(achilles)
+        rule = rule if codes or session.sharp_pain else "redflag.achilles"
+    morning_flags = list((morning.red_flags or []) if morning is not None else [])
+    day_flags = tuple(dict.fromkeys([*morning_flags, *codes]))
+    pain_rest = morning.pain_rest if morning is not None else None
+    s = _Signs(day_flags, pain_rest, pain)
+    tier, picture = _tier_of(protocol, s, [], extra)
+    if not tier:
+        return None
+    if achilles is not None and not picture:
+        picture = "an Achilles tendon rupture (heel raises collapsing, with pain)"
+    return triage(protocol, _tier(tier), rule, signs, picture)
+
+
+def _achilles(
+    session: SessionReport, morning: MorningCheckIn | None, best_lsi: float | None
+) -> str | None:
+    """Describe heel raises that collapsed to under half of the other side with pain that day,
+    after having been above it, or return None."""
+    m = session.metrics
+    inj, other = m.heel_raise_reps_injured, m.heel_raise_reps_uninjured
+    if inj is None or not other or best_lsi is None or best_lsi < ACHILLES_LSI_MAX:
+        return None
+    lsi = inj / other * 100
+    if lsi >= ACHILLES_LSI_MAX:
+        return None
+    pains = [session.pain_max, session.pain_1h]
+    if morning is not None:
+        pains += [morning.pain_rest, morning.pain_test]
+    if not any(p is not None and p >= 1 for p in pains):
+        return None
+    return (
+        f"single-leg heel raises collapsed to {inj} of {other} on the other side "
+        f"({lsi:.0f} %, earlier {best_lsi:.0f} %) with pain"
+    )
 
 
 def _tier(n: int) -> TierNo:

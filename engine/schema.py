@@ -32,6 +32,9 @@ Signoff = Literal["required", "recommended", "none"]
 TriggerAction = Literal["step_back", "hold", "escalate"]
 
 OP_TEXT: dict[str, str] = {"le": "≤", "lt": "<", "ge": "≥", "gt": ">", "eq": "="}
+# Validation context key: parse_protocol checks the safety floors itself, after the fields,
+# so it can report them with their paths.
+_FLOORS_LATER = "floors_later"
 
 
 class ProtocolError(Exception):
@@ -240,9 +243,10 @@ class Stage(_Model):
     top_pct_vmax: Annotated[float, Field(ge=0, le=100)] = 0
     session: list[Drill]
     surface: str = "—"
-    rest: RestRule | None = None
+    rest: RestRule | list[RestRule] | None = None
     min_days: DaysTh
     min_sessions: MinSessions
+    symptom_free_days: DaysTh | None = None
     exit_criteria: list[Criterion] = Field(default_factory=list)
     regression_triggers: list[Trigger] = Field(default_factory=list)
     signoff: Signoff = "none"
@@ -254,6 +258,13 @@ class Stage(_Model):
     def running(self) -> bool:
         """Whether the stage's template includes running."""
         return any(d.is_running for d in self.session)
+
+    @property
+    def rest_rules(self) -> tuple[RestRule, ...]:
+        """The stage's rest rules as written (one, several or none)."""
+        if self.rest is None:
+            return ()
+        return tuple(self.rest) if isinstance(self.rest, list) else (self.rest,)
 
 
 class PainRules(_Model):
@@ -343,6 +354,13 @@ class RedFlagRules(_Model):
     codes: dict[str, Literal[1, 2, 3]]
     sharp_pain_tier: Literal[1, 2, 3]
     pain_rest_tier: Literal[1, 2, 3]
+    # Severe pain is at least a same-day red flag (tier 2), whatever the other tiers say.
+    severe_pain_rest_min: PainTh = PainTh(
+        value=8, evidence="U", source="Reference §5: severe pain at rest, same-day assessment"
+    )
+    severe_session_pain_min: PainTh = PainTh(
+        value=7, evidence="U", source="Reference §5: severe pain in a session, same-day assessment"
+    )
     tiers: dict[Annotated[int, Field(ge=1, le=3)], Tier]
 
     @model_validator(mode="after")
@@ -393,13 +411,17 @@ class Protocol(_Model):
     expected_rtp_days: dict[int, int] = Field(default_factory=dict)
     max_default_grade: Annotated[int, Field(ge=0, le=4)] | None = None
     early_signoff_stage: str | None = None
+    # A stop in a later stage moves the athlete back to this one (default: the reference's).
+    reinjury_stage: str | None = None
     stages: list[Stage] = Field(min_length=1)
     rules: GlobalRules
     notes: str | None = None
 
     @model_validator(mode="after")
-    def _references(self) -> Protocol:
+    def _references(self, info: ValidationInfo) -> Protocol:
         problems = reference_problems(protocol_to_data(self))
+        if not (isinstance(info.context, dict) and info.context.get(_FLOORS_LATER)):
+            problems += floor_problems(self)
         if problems:
             raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
         return self
@@ -459,7 +481,7 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                 (f"stages[{sid}].id", f"duplicate stage id {sid!r}: ids must be unique")
             )
         seen.add(sid)
-    for ref_name in ("full_training_stage", "early_signoff_stage"):
+    for ref_name in ("full_training_stage", "early_signoff_stage", "reinjury_stage"):
         ref = data.get(ref_name)
         if isinstance(ref, str) and ref not in seen:
             problems.append(
@@ -496,6 +518,13 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                     )
                 crit.append(cid)
     return problems
+
+
+def floor_problems(protocol: Protocol) -> list[tuple[str, str]]:
+    """Return (path, problem) for every value looser than the reference (``engine.floors``)."""
+    from engine.floors import floor_problems as problems  # floors reads the typed protocol
+
+    return problems(protocol)
 
 
 def _path(loc: tuple[int | str, ...], data: object) -> str:
@@ -536,7 +565,7 @@ def parse_protocol(data: object, *, source: str) -> Protocol:
     if not isinstance(data, dict):
         raise ProtocolError([f"{source}: (top level): expected a mapping of protocol fields"])
     try:
-        return Protocol.model_validate(data)
+        protocol = Protocol.model_validate(data, context={_FLOORS_LATER: True})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -546,6 +575,10 @@ def parse_protocol(data: object, *, source: str) -> Protocol:
             problems.append(f"{source}: {_path(loc, data)}: {_message(dict(err))}")
         problems += [f"{source}: {path}: {msg}" for path, msg in reference_problems(data)]
         raise ProtocolError(problems) from None
+    floors = floor_problems(protocol)
+    if floors:
+        raise ProtocolError([f"{source}: {path}: {msg}" for path, msg in floors])
+    return protocol
 
 
 def protocol_to_data(protocol: Protocol) -> dict[str, Any]:

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.models import Alert, Reason, SessionClass, SessionReport
+from engine.models import Alert, MorningCheckIn, Reason, SessionClass, SessionReport
 from engine.red_flags import Triage, triage_session
 from engine.schema import Protocol
 
 _SYMPTOM_STOPS = ("pain", "tightness", "fear")
+_STOP_TEXT = {
+    "session.stop": "Sharp or sudden pain, a pop or a grab: stop, clinician alerted.",
+    "session.red_flag": "New swelling, bruising, a pop or numbness since the session started: "
+    "stop training, your clinician has been alerted.",
+    "session.severe_pain": "Strong pain in this session: stop training, your clinician has "
+    "been alerted and should see you today.",
+    "redflag.achilles": "Your heel raises dropped to under half of the other side, with pain: "
+    "stop training, your clinician has been alerted and should see you today.",
+}
 _OTHER_LOCATIONS = {
     "other_leg": "the other leg",
     "back_buttock": "low back / buttock",
@@ -39,14 +48,19 @@ def classify_session(
     session: SessionReport,
     exposure_pct: float,
     tightness_baseline: float | None,
+    morning: MorningCheckIn | None = None,
+    *,
+    heel_raise_best_lsi: float | None = None,
 ) -> SessionResult:
     """Classify a session from its answers; ``exposure_pct`` is the intensity reached (measured
-    or, when unmeasured, assumed), ``tightness_baseline`` the athlete's baseline tightness."""
+    or, when unmeasured, assumed), ``tightness_baseline`` the athlete's baseline tightness,
+    ``morning`` the same day's check-in and ``heel_raise_best_lsi`` the best heel-raise
+    symmetry so far (both for the red-flag triage)."""
     rules = protocol.rules
     hv = exposure_pct >= rules.pain.hv_pct_vmax.value
     reasons: list[Reason] = []
     alerts: list[Alert] = []
-    tri = triage_session(protocol, session)
+    tri = triage_session(protocol, session, morning, heel_raise_best_lsi=heel_raise_best_lsi)
     incomplete = _incomplete(session, rules.session.min_completed_pct.value, reasons)
     low_conf = hv and (
         (
@@ -76,10 +90,10 @@ def classify_session(
     if tri is not None:
         reasons.append(
             Reason(
-                rule="session.stop",
-                observed=True,
-                threshold=False,
-                text="Sharp or sudden pain, a pop or a grab: stop, clinician alerted.",
+                rule=tri.alert.rule,
+                observed="; ".join(tri.signs),
+                threshold="no red flag",
+                text=_STOP_TEXT.get(tri.alert.rule, _STOP_TEXT["session.stop"]),
             )
         )
         return SessionResult(

@@ -77,10 +77,9 @@ def render_table(p: Protocol, vmax: float | None) -> str:
         out.append(f"Target times for Vmax {vmax:g} m/s: t = distance / (%Vmax × Vmax)")
     out.append("")
     for s in p.stages:
-        rest = (
-            f", rest ≥ {s.rest.value} h before the next run ≥ {s.rest.applies_from_pct_vmax:g} %"
-            if s.rest is not None
-            else ""
+        rest = "".join(
+            f", rest ≥ {r.value} h before the next run ≥ {r.applies_from_pct_vmax:g} %"
+            for r in s.rest_rules
         )
         sess = f"≥ {s.min_sessions.value} sessions"
         if s.min_sessions.at_pct_vmax is not None:

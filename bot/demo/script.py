@@ -171,7 +171,7 @@ async def session_report(
     if "How did today's session go" not in (athlete.user.last_bot_message.text or ""):
         raise DemoError("the scheduler did not send the post-session questionnaire")
     labels = ["All of it", pain] + (["The injured spot"] if pain != "0" else [])
-    labels += ["No", "1", "No", "8", "4", "40", "Skip"]
+    labels += ["No", "None of these ✅", "1", "No", "8", "4", "40", "Skip"]
     for label in labels:
         await world.tap(athlete, label)
     await answer_checks(world, athlete, checks)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.services.timezones import emergency_number
+
 # --- Onboarding -------------------------------------------------------------------------------
 
 WELCOME = (
@@ -195,6 +197,16 @@ PAIN_LOCATION_LABELS = {
     "other": "Somewhere else",
 }
 ASK_SHARP_PAIN = "Was any pain sharp, stabbing or sudden, or did you feel a 'pop' or 'grab'?"
+ASK_SESSION_RED_FLAGS = (
+    "Since the session started, have you noticed any of these? Tap all that apply, then Done. "
+    "If none, tap 'None of these'."
+)
+SESSION_RED_FLAG_LABELS = {
+    "swelling": "New swelling at the injury",
+    "bruising": "New bruising",
+    "pop": "Felt a pop",
+    "numbness": "Numbness, tingling or weakness in leg/foot",
+}
 ASK_SESSION_TIGHTNESS = "Tightness in the injured muscle now, after the session? (0–10)"
 ASK_HELD_BACK = "Did you hold back, or change your stride, because of pain or worry?"
 ASK_SESSION_CONFIDENCE = "Confidence in the injured leg during the fastest efforts? (0–10)"
@@ -339,6 +351,8 @@ CLINICIAN_ATHLETE_DELETED = (
     "so they no longer appear in your list."
 )
 WHY = "Why:"
+ABOUT_THIS_SESSION = "⚠️ About this session:"
+SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
 NEXT = "What's next:"
 EMERGENCY_HERE = "Emergency number where you are: {number}."
 NEXT_BY_DECISION = {
@@ -403,14 +417,23 @@ def plan_text(outcome: Any) -> str:
     return PLAN_TITLE.format(stage=outcome.plan.stage) + "\n" + body
 
 
-def session_result(outcome: Any, stage_name: str) -> str:
-    """Return the decision after a session report, with its reasons and what comes next."""
+def session_result(outcome: Any, stage_name: str, zone: str | None = None) -> str:
+    """Return the decision after a session report: first what was wrong with the session
+    itself (against the plan, inside a rest interval, a reading to check), then the decision,
+    its instructions and reasons, and what comes next."""
     title = DECISION_TITLES.get(str(outcome.decision), str(outcome.decision))
-    lines = [SESSION_SAVED, "", title]
+    flagged = [r for r in outcome.reasons if r.rule.startswith(SESSION_FLAG_RULES)]
+    others = [r for r in outcome.reasons if not r.rule.startswith(SESSION_FLAG_RULES)]
+    lines = [SESSION_SAVED]
+    if flagged:
+        lines += ["", ABOUT_THIS_SESSION, *_reason_lines(flagged)]
+    lines += ["", title]
     if outcome.instructions:
         lines += ["", *[i.text for i in outcome.instructions]]
-    if outcome.reasons:
-        lines += ["", WHY, *_reason_lines(outcome.reasons)]
+        if any(a.severity == "emergency" for a in outcome.alerts):
+            lines += ["", EMERGENCY_HERE.format(number=emergency_number(zone))]
+    if others:
+        lines += ["", WHY, *_reason_lines(others)]
     moved = outcome.stage_after != outcome.stage
     if outcome.decision == "progress" and not moved:
         nxt = NEXT_SAME_STAGE_PROGRESS.format(stage=outcome.stage)

@@ -20,6 +20,7 @@ async def s_items(alex: Phone, *, pain: str = "1", sharp: str = "No") -> None:
     await alex.tap(sharp)
     if sharp == "Yes":
         return
+    await alex.tap("None of these ✅")  # no new swelling, bruising, pop or numbness
     await alex.tap("1")  # tightness
     await alex.tap("No")  # held back
     await alex.tap("8")  # confidence

@@ -54,6 +54,7 @@ def ready(stage: str = "H3", **kw: Any) -> ProgrammeState:
         ),
         run_log=(RunEntry(date=day(4), pct=80),),
         clearance=s.signoff == "required",
+        symptom_free_streak=3,
     )
     data.update(kw)
     return ProgrammeState.model_validate(data)
@@ -148,7 +149,7 @@ def test_gate_holds_when_one_item_is_unmet(
     assert st.stage == "H3"
     assert rule in rules(out)
     unmet = next(r for r in out.reasons if r.rule == rule)
-    assert unmet.text.startswith("Not yet") or "no running until reviewed" in unmet.text
+    assert unmet.text.startswith(("Not yet", "No running until your clinician has reviewed you"))
 
 
 def test_gate_8_signoff_required_to_leave_h5() -> None:
@@ -249,10 +250,13 @@ def test_step_back_reentry_needs_two_green_sessions_with_green_responses() -> No
     for n, s in [(6, session(66)), (7, None), (8, session(66)), (9, None), (10, session(66))]:
         out, st = decide(st, rec(n, s=s))
         outs.append(out)
-    assert [o.decision for o in outs] == ["hold", "hold", "hold", "progress", "hold"]
+    # H2 runs every other day: the day after a run is inside its rest interval, so the move
+    # on to H3 (whose first session is a run) waits for the 48 h to be over.
+    assert [o.decision for o in outs] == ["hold", "hold", "hold", "hold", "progress"]
     assert "stepback.reentry" in rules(outs[2])  # one green session + response is not enough
-    assert outs[3].stage_after == "H3"
-    assert any(r.rule == "stepback.reentry" and r.text.startswith("Met") for r in outs[3].reasons)
+    assert "gate.6" in rules(outs[3])
+    assert outs[4].stage_after == "H3"
+    assert any(r.rule == "stepback.reentry" and r.text.startswith("Met") for r in outs[4].reasons)
 
 
 def a_severity(outcome: DayOutcome, rule: str) -> str:
@@ -298,17 +302,19 @@ def test_progress_then_sharp_pain_the_same_day_keeps_the_old_stage() -> None:
     assert out.decision == "stop" and out.stage_after == "H3" and st.stage == "H3"
 
 
-def test_regression_trigger_in_a_newly_entered_stage_returns_to_the_old_one() -> None:
-    out, st = decide(ready(), rec(6, s=session(86, pain_max=2)))  # H4r1: pain ≥ 2 at ≥ 80 %
-    assert out.decision == "step_back" and st.stage == "H3"
+def test_regression_trigger_in_a_newly_entered_stage_steps_back_below_the_old_one() -> None:
+    # H4r1: pain ≥ 2 at ≥ 80 %: the progression is undone and the step back lowers the stage.
+    out, st = decide(ready(), rec(6, s=session(86, pain_max=2)))
+    assert out.decision == "step_back" and out.stage == "H3" and st.stage == "H2"
 
 
 def test_speed_regression_one_session_holds_two_step_back() -> None:
+    # H4 prescribes 85–90 % (7.74–8.19 m/s): runs below that range, > 3 % under the best.
     st = ready("H4", best_vmax=8.2, streaks={}, run_log=())
-    o1, st = decide(st, rec(6, s=session(metrics={"vmax_ms": 7.85})))
+    o1, st = decide(st, rec(6, s=session(metrics={"vmax_ms": 7.6})))
     assert "metric.regression" in rules(o1)
     assert st.last_session is not None and not st.last_session.counts_for_progress
-    o2, st = decide(st, rec(8, s=session(metrics={"vmax_ms": 7.8})))
+    o2, st = decide(st, rec(8, s=session(metrics={"vmax_ms": 7.55})))
     assert "H4r2" in rules(o2) and o2.decision == "step_back" and st.stage == "H3"
 
 
@@ -337,7 +343,7 @@ def test_no_progress_for_14_days_alerts_the_clinician() -> None:
 
 
 def test_low_confidence_three_mornings_offers_a_check_in() -> None:
-    st = ready()
+    st = ready(stage_entered=day(2))
     alerts = []
     for n in (6, 7, 8):
         out, st = decide(st, rec(n, m=morning(confidence=3)))
@@ -456,6 +462,31 @@ def test_state_is_json_round_trippable() -> None:
     assert initial_state(HAM, day(0)).stage == "H0"
 
 
+# The keys a snapshot stored before issue 12 has (ProgrammeState as it was on main then).
+OLD_SNAPSHOT_KEYS = {
+    "stage", "stage_entered", "start", "sessions_in_stage", "qualifying_sessions", "streaks",
+    "observed", "best_vmax", "best_splits", "best_heel_raise", "run_log", "last_session",
+    "elevated", "green_streak", "reentry_greens_needed", "symptom_samples", "rest_streak",
+    "low_conf_streak", "low_conf_hv_streak", "missed_streak", "step_back_dates", "red_dates",
+    "last_progress", "no_progress_alerted", "week_rise_alerted", "clearance",
+    "clearance_requested", "paused", "suspended", "full_training_reached",
+}  # fmt: skip
+
+
+def test_a_snapshot_stored_before_issue_12_still_loads_and_decides() -> None:
+    """The bot stores ProgrammeState snapshots; one written before the new fields existed loads
+    with their defaults ("nothing seen yet") and the next day is decided under the new rules:
+    here a stop stored then stays a stop until a review."""
+    days = [rec(0, clearance=True, checks={"walk_pain": 0}), rec(1, m=morning(red_flags=["pop"]))]
+    st = replay(HAM, HAM_INJURY, BASELINE, days, start=day(0)).final_state
+    old = {k: v for k, v in st.model_dump(mode="json").items() if k in OLD_SNAPSHOT_KEYS}
+    assert set(old) == OLD_SNAPSHOT_KEYS
+    loaded = ProgrammeState.model_validate(old)
+    assert loaded.suspended and loaded.suspended_since is None
+    out, _ = decide(loaded, rec(2))
+    assert out.readiness == "rest" and "gate.1" in rules(out)
+
+
 def test_grade_above_the_default_protocol_alerts_at_the_start() -> None:
     grade3 = Injury(injury="hamstring", side="left", grade=3, injury_date=day(0))
     tl = replay(HAM, grade3, BASELINE, [rec(0), rec(1)], start=day(0))
@@ -470,7 +501,8 @@ def test_a_session_on_a_rest_day_is_recorded_but_does_not_count() -> None:
     out, st = decide(
         ready(qualifying_sessions=0), rec(6, m=morning(pain_rest=3), s=session(80, reps=4))
     )
-    assert "session.against_plan" in rules(out)
+    assert "session.flag.no_running" in rules(out)
+    assert [a.rule for a in out.alerts] == ["session.against_plan"]
     assert st.qualifying_sessions == 0 and st.sessions_in_stage == 4
     assert st.last_session is not None and not st.last_session.counts_for_progress
 

@@ -42,6 +42,7 @@ def _ready(p: Protocol, stage_id: str, **kw: Any) -> ProgrammeState:
         ),
         run_log=(RunEntry(date=day(3), pct=70),),
         clearance=True,
+        symptom_free_streak=3,
     )
     data.update(kw)
     return ProgrammeState.model_validate(data)

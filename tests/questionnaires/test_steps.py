@@ -76,6 +76,7 @@ SESSION_REPLIES = {
     "pain_max": 0,
     "pain_location": "injured_spot",
     "sharp_pain": False,
+    "red_flags": [],
     "tightness": 1,
     "held_back": False,
     "confidence": 8,
@@ -109,6 +110,11 @@ def test_partial_or_stopped_session_asks_share_and_reason() -> None:
 def test_sharp_pain_ends_the_session_questionnaire_at_once() -> None:
     asked = walk(SESSION, {**SESSION_REPLIES, "sharp_pain": True})
     assert asked == ["completion", "pain_max", "sharp_pain"]
+
+
+def test_a_session_red_flag_ends_the_session_questionnaire_at_once() -> None:
+    asked = walk(SESSION, {**SESSION_REPLIES, "red_flags": ["swelling"]})
+    assert asked == ["completion", "pain_max", "sharp_pain", "red_flags"]
 
 
 def test_no_metrics_means_no_confirmation_step() -> None:

@@ -130,7 +130,8 @@ def finish_session(
         return _engine_failed(session, person, progress.local_date, env, report=report)
     run, queued = decided
     stage_name = run.protocol.stage(run.outcome.stage_after).name
-    return Result([Out(texts.session_result(run.outcome, stage_name))], queued=queued)
+    message = texts.session_result(run.outcome, stage_name, person.timezone)
+    return Result([Out(message)], queued=queued)
 
 
 def _engine_failed(
@@ -163,7 +164,9 @@ def fallback_alert(
     """Return the alert to raise when the engine run failed: the protocol's red-flag triage
     of the answers (the most urgent severity if the protocol cannot be read either), or an
     info alert asking the clinician to review the answers."""
-    red = bool(morning and morning.red_flags) or bool(report and report.sharp_pain)
+    red = bool(morning and morning.red_flags) or bool(
+        report and (report.sharp_pain or report.red_flags)
+    )
     try:
         programme = repo.get_active_programme(session, athlete_id=athlete_id)
         if programme is None:

@@ -38,6 +38,7 @@ from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import Accepted, parse_typed
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
+from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
     apply_answer,
     draft,
@@ -403,14 +404,15 @@ def calls_for_review(
     session: Session, person: Person, progress: QuestionnaireProgress, day: dt.date
 ) -> bool:
     """Whether the answers so far of a check-in or session report already call for the
-    engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, or
-    session pain (during or an hour after) at the protocol's red thresholds."""
+    engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, new
+    swelling, bruising, a pop or numbness since the session started, or session pain (during
+    or an hour after) at the protocol's red thresholds."""
     answers = progress.answers
     if progress.kind == "morning":
         return has_red_flag(answers, context_for(session, person, day, "morning"))
     if progress.kind != "session":
         return False
-    if answers.get("sharp_pain") is True:
+    if red_flag_reported(answers, context_for(session, person, day, "session")):
         return True
     programme = repo.get_active_programme(session, athlete_id=_id(person))
     if programme is None:

@@ -15,6 +15,7 @@ from bot.services.questionnaires.model import (
     Questionnaire,
 )
 from bot.services.questionnaires.summary import describe_metrics
+from engine.models import SESSION_RED_FLAGS
 
 STEPS_MODE = "steps"
 FINISH = "finish"
@@ -162,16 +163,23 @@ def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:
     return isinstance(pain, int) and pain >= 1
 
 
-def sharp_pain(answers: Answers, ctx: QuestionContext) -> bool:
-    """Sharp pain, a pop or a grab (S6): a red flag, so the questionnaire stops at once."""
-    return answers.get("sharp_pain") is True
+def red_flag_reported(answers: Answers, ctx: QuestionContext) -> bool:
+    """Sharp pain, a pop or a grab (S6), or new swelling, bruising, a pop or numbness since the
+    session started (S6b): a red flag, so the questionnaire stops at once."""
+    flags = answers.get("red_flags")
+    return answers.get("sharp_pain") is True or (isinstance(flags, list) and len(flags) > 0)
+
+
+SESSION_RED_FLAG_OPTIONS: tuple[Option, ...] = choices(
+    {flag: texts.SESSION_RED_FLAG_LABELS[flag] for flag in SESSION_RED_FLAGS}
+)
 
 
 _METRIC_KEYS = ("metrics", *(METRIC_PREFIX + k for k in STEP_METRICS))
 
 SESSION = Questionnaire(
     name="session",
-    stop_when=sharp_pain,
+    stop_when=red_flag_reported,
     questions=(
         Question(
             key="completion",
@@ -210,6 +218,14 @@ SESSION = Questionnaire(
             when=_some_pain,
         ),
         yes_no("sharp_pain", texts.ASK_SHARP_PAIN, "Sharp pain / pop"),
+        Question(
+            key="red_flags",
+            kind="multi",
+            prompt=texts.ASK_SESSION_RED_FLAGS,
+            options=SESSION_RED_FLAG_OPTIONS,
+            label="warning signs",
+            none_label=texts.NONE_OF_THESE,
+        ),
         scale("tightness", texts.ASK_SESSION_TIGHTNESS, "Tightness"),
         yes_no("held_back", texts.ASK_HELD_BACK, "Held back"),
         scale("confidence", texts.ASK_SESSION_CONFIDENCE, "Confidence"),

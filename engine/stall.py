@@ -1,0 +1,122 @@
+"""What keeps an athlete in a stage, in words: for the athlete and for the clinician.
+
+A stage that has not moved on for 7 days names the missing items (reference §4.4: the
+clinician reviews after 14 days; naming them earlier lets the athlete or clinician act). The
+athlete's text has no stage codes or rule names; the clinician's may name the stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from engine.items import item_label
+from engine.readiness import DELTA_RULES, MorningResult
+from engine.schema import Protocol
+
+if TYPE_CHECKING:
+    from engine.programme import GateItem, ProgrammeState
+
+# Gate items that change from day to day (or only count time) are not what a stall is about.
+_DAILY = frozenset({"gate.2", "gate.5.days", "gate.6", "gate.final"})
+
+
+def stall_texts(
+    protocol: Protocol,
+    state: ProgrammeState,
+    items: Sequence[GateItem],
+    morning: MorningResult,
+    days: int,
+) -> tuple[str, str]:
+    """Return (athlete text, clinician text) naming what is missing after ``days`` days in the
+    current stage, or two empty strings when nothing but time is missing."""
+    stage = protocol.stage(state.stage)
+    athlete: list[str] = []
+    clinician: list[str] = []
+    criteria = {c.id: c for c in stage.exit_criteria}
+    for item in items:
+        if item.met or item.rule in _DAILY:
+            continue
+        cid = item.rule.removeprefix(f"{stage.id}.")
+        if cid in criteria:
+            c = criteria[cid]
+            label = item_label(c.item)
+            if state.observed.get(cid) is None and label is not None:
+                athlete.append(f"{label}: none recorded at this level yet")
+                clinician.append(f"{label}: none recorded in {stage.id} ({c.text})")
+            else:
+                athlete.append(f"{c.text} (not yet)")
+                clinician.append(f"{c.text}: not met (last {item.observed})")
+            continue
+        pair = _gate_words(item, stage.id)
+        if pair is not None:
+            athlete.append(pair[0])
+            clinician.append(pair[1])
+    on_hold = any(i.rule == "gate.1" and not i.met for i in items)
+    if morning.readiness not in ("go", "missing") and not on_hold:
+        pair = _morning_words(morning)
+        athlete.append(pair[0])
+        clinician.append(pair[1])
+    if not athlete:
+        return "", ""
+    return (
+        f"You have been at this level for {days} days. What is still missing: "
+        + "; ".join(athlete)
+        + ". Your clinician has been told as well.",
+        f"No progress in {stage.id} for {days} days. Missing: " + "; ".join(clinician) + ".",
+    )
+
+
+def _gate_words(item: GateItem, stage_id: str) -> tuple[str, str] | None:
+    rule = item.rule
+    if rule == "gate.1":
+        return (
+            "your clinician's review (running is on hold until then)",
+            "your review (running is on hold until then)",
+        )
+    if rule in ("gate.3", "gate.4"):
+        return (
+            "a green session followed by a green next-morning check-in",
+            "a green session with a green 24-hour response",
+        )
+    if rule == "gate.5.sessions":
+        return (
+            f"sessions that count ({item.observed} of {item.needed})",
+            f"counted sessions {item.observed}/{item.needed} in {stage_id}",
+        )
+    if rule == "stepback.reentry":
+        return (
+            f"green sessions in a row after the step back ({item.observed} of {item.needed})",
+            f"re-entry greens {item.observed}/{item.needed}",
+        )
+    if rule == "gate.symptoms":
+        return (
+            f"{item.needed} days in a row without any pain or tightness (0/10; so far "
+            f"{item.observed})",
+            f"{item.needed} symptom-free days in a row (all symptoms 0/10; so far {item.observed})",
+        )
+    if rule == "gate.8":
+        return ("your clinician's sign-off", f"your sign-off to leave {stage_id}")
+    return None
+
+
+def _morning_words(morning: MorningResult) -> tuple[str, str]:
+    rules = {r.rule for r in morning.reasons}
+    if rules & DELTA_RULES:
+        return (
+            "a green morning check-in: yours are held by a change against your usual symptoms; "
+            "if this is your new normal, your clinician's review re-sets it",
+            "green mornings: held by a change against the athlete's symptom baseline "
+            "(a review with /clear re-sets the baseline)",
+        )
+    if any(r.startswith(("morning.p5", "morning.p6")) for r in rules):
+        return (
+            "a green morning check-in: sleep, fatigue, stress or soreness hold it",
+            "green mornings: held by wellness (sleep, fatigue, stress, soreness)",
+        )
+    if any(r.startswith("missing.") for r in rules):
+        return (
+            "a complete morning check-in (some answers were skipped)",
+            "complete morning check-ins (answers skipped)",
+        )
+    return ("a green morning check-in", "green mornings (pain, tightness or confidence)")
