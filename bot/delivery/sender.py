@@ -118,6 +118,9 @@ class OutboxSender:
     # Asked between rounds: False (the bot is shutting down) ends the drain after the batch in
     # hand, so a SIGTERM mid fan-out stops within one batch and the rest waits in the outbox.
     should_continue: Callable[[], bool] = lambda: True
+    # The configured admins (ADMIN_TELEGRAM_IDS), told when someone without a linked
+    # clinician cannot be reached; a stored role "admin" alone is not enough.
+    admin_telegram_ids: Sequence[int] = ()
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _again: bool = False
 
@@ -284,7 +287,7 @@ class OutboxSender:
             mark_outbox_failed(
                 session, outbox_id=row.id, now=now, error=verdict.error, undeliverable=True
             )
-            result.notices += _mark_unreachable(session, row, now)
+            result.notices += _mark_unreachable(session, row, now, self.admin_telegram_ids)
             result.unreachable += 1
             return
         mark_outbox_failed(session, outbox_id=row.id, now=now, error=verdict.error)
@@ -358,7 +361,9 @@ def _person_for_chat(session: Session, row: _Claimed) -> Person | None:
     return session.exec(select(Person).where(Person.chat_id == row.chat_id)).first()
 
 
-def _mark_unreachable(session: Session, row: _Claimed, now: dt.datetime) -> int:
+def _mark_unreachable(
+    session: Session, row: _Claimed, now: dt.datetime, admin_telegram_ids: Sequence[int]
+) -> int:
     """Mark the recipient unreachable and, the first time, tell a clinician or the admins.
 
     An athlete's linked clinicians are told; for anyone else (or an athlete without a linked
@@ -381,7 +386,7 @@ def _mark_unreachable(session: Session, row: _Claimed, now: dt.datetime) -> int:
         recipients = list(
             session.exec(
                 select(Person).where(
-                    Person.role == "admin",
+                    col(Person.telegram_user_id).in_(tuple(admin_telegram_ids)),
                     col(Person.unreachable).is_(False),
                     col(Person.id) != person.id,
                 )

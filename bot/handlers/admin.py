@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 from typing import Any
 
 import yaml
@@ -31,19 +32,26 @@ from telegram.ext import (
 )
 
 from bot.clock import local_date
-from bot.handlers.context import SERVICES_KEY, Context, add_startup_hook, get_services, signer_of
+from bot.handlers.context import (
+    SERVICES_KEY,
+    Context,
+    add_startup_hook,
+    get_services,
+    kick_sender,
+    signer_of,
+)
 from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services import protocol_admin as pa
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
-from bot.services.callers import ensure_admin_person
+from bot.services.callers import ensure_admin_person, sync_admins
 from bot.store.db import session_scope
 from bot.store.repo.audit import audit
-from bot.store.repo.people import get_person_by_telegram_id
 from bot.store.standing import parse_text
 from engine.schema import ProtocolError
 
+_LOGGER = logging.getLogger(__name__)
 DRAFT_KEY = "protocol_draft"
 ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
@@ -480,18 +488,22 @@ async def draft_button(update: Update, context: Context) -> None:
 
 async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Give every configured admin a stored person (role admin) at start-up, so the athlete
-    flow never mistakes an admin for a newcomer and the audit log can name them."""
+    flow never mistakes an admin for a newcomer and the audit log can name them; tell anyone
+    removed from ADMIN_TELEGRAM_IDS, once, that their admin rights have ended (audited)."""
     services = application.bot_data[SERVICES_KEY]
     if services.engine is None:
         return
     now = services.clock.now()
     with session_scope(services.engine) as session:
-        for telegram_id in services.settings.admin_telegram_ids:
-            person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
-            if person is None:
-                ensure_admin_person(
-                    session, telegram_id, "Admin", None, now, services.settings.default_timezone
-                )
+        revoked = sync_admins(
+            session, services.settings.admin_telegram_ids, now, services.settings.default_timezone
+        )
+        revoked_ids = [p.id for p in revoked]
+    if revoked_ids:
+        _LOGGER.warning(
+            "admin rights ended for person(s) %s (not in ADMIN_TELEGRAM_IDS)", revoked_ids
+        )
+        kick_sender(application)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

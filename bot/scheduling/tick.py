@@ -258,9 +258,15 @@ def missed_streak(
 
 
 def _notify_missed_days(
-    session: Session, athlete: Person, streak_end: dt.date, days: int, now: dt.datetime
+    session: Session,
+    athlete: Person,
+    streak_end: dt.date,
+    days: int,
+    now: dt.datetime,
+    admin_telegram_ids: Sequence[int],
 ) -> int:
-    """Raise the missed-check-ins alert and queue it to the linked clinicians (or admins)."""
+    """Raise the missed-check-ins alert and queue it to the linked clinicians (or else the
+    configured admins)."""
     assert athlete.id is not None
     name = athlete.display_name or f"athlete {athlete.id}"
     text = (
@@ -276,7 +282,11 @@ def _notify_missed_days(
         local_date=streak_end,
     )
     recipients = clinicians_of(session, athlete_id=athlete.id) or list(
-        session.exec(select(Person).where(Person.role == "admin").order_by(col(Person.id)))
+        session.exec(
+            select(Person)
+            .where(col(Person.telegram_user_id).in_(tuple(admin_telegram_ids)))
+            .order_by(col(Person.id))
+        )
     )
     queued = 0
     for person in recipients:
@@ -417,7 +427,7 @@ def _judge_previous_days(
     if streak != needed or (athlete.id, yesterday) in batch.alerted:
         return 0
     batch.alerted.add((athlete.id, yesterday))
-    _notify_missed_days(session, athlete, yesterday, streak, now)
+    _notify_missed_days(session, athlete, yesterday, streak, now, config.admin_telegram_ids)
     return 1
 
 
