@@ -34,7 +34,7 @@ from bot.handlers.staff import Handler, caller_context, refuse, stops_update
 from bot.services.access import AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import resolve_athlete
-from bot.services.clinician.actions import ActionRefused, add_note
+from bot.services.clinician.actions import ActionRefused, add_note, notes_text
 from bot.services.clinician.buttons import (
     ACT_ACK,
     ACT_BACK,
@@ -237,7 +237,8 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
 
 @stops_update
 async def note_command(update: Update, context: Context) -> None:
-    """/note <number> <text>: add a note to the athlete's record."""
+    """/note <number> <text>: add a note to the athlete's record; /note <number> alone shows
+    their notes whole (the card shortens long ones)."""
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
@@ -248,7 +249,7 @@ async def note_command(update: Update, context: Context) -> None:
         _caller, actor, athlete, rest = resolved
         text = " ".join(rest).strip()
         if not text:
-            await update.effective_message.reply_text("Send /note <number> <text of the note>.")
+            await update.effective_message.reply_text(notes_text(session, actor, athlete, now))
             return
         add_note(session, actor, athlete.id or 0, text, now)
     await update.effective_message.reply_text(f"Note added to {athlete.display_name}'s record.")

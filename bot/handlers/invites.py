@@ -79,7 +79,7 @@ CLINICIAN_COMMANDS = (
     ("athletes", "Your athletes, most urgent first"),
     ("athlete", "One athlete: status, 14 days, alerts, actions"),
     ("invite", "Invite an athlete"),
-    ("note", "Add a note: /note <number> <text>"),
+    ("note", "Notes: /note <number> [text to add]"),
     ("hold", "Hold: /hold <number> [reason]"),
     ("stepback", "Step back: /stepback <number> <reason>"),
     ("stage", "Set the stage: /stage <number> <STAGE> <reason>"),

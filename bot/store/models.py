@@ -58,6 +58,7 @@ MISSED_DAYS_KIND = "missed_days_alert"  # the scheduler tells the clinician of m
 UNREACHABLE_KIND = "unreachable_notice"  # someone can no longer be reached on Telegram
 DIGEST_KIND = "digest"  # a clinician's weekly digest
 REACHABLE_KIND = "reachable_notice"  # someone blocked the bot, then came back
+UNDELIVERED_KIND = "undelivered_notice"  # a clinician's message finally failed: they are told
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
