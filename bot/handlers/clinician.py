@@ -46,7 +46,9 @@ from bot.services.clinician.buttons import (
 )
 from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
+    ALREADY_DONE,
     apply_button,
+    button_was_used,
     decide_by_command,
     deliver_pending,
     signoff_waiting,
@@ -307,6 +309,9 @@ async def alert_button(update: Update, context: Context) -> None:
         assert query.message is not None
         await context.bot.send_message(query.message.chat.id, prompt)
         return
+    if button_was_used(services.engine, query.data):
+        await query.answer(ALREADY_DONE, show_alert=True)
+        return
     if action in STAGE_BOUND_ACTIONS and not stage_still(services.engine, athlete_id, shown_stage):
         await query.answer(STALE_TEXT, show_alert=True)
         return
@@ -319,7 +324,11 @@ async def alert_button(update: Update, context: Context) -> None:
         ids,
         now,
         services.settings.default_timezone,
+        token=query.data,
     )
+    if reply == ALREADY_DONE:  # a press of the same button got there first
+        await query.answer(ALREADY_DONE, show_alert=True)
+        return
     kick(context)
     await query.answer(reply[:190])
     assert query.message is not None
