@@ -57,6 +57,7 @@ ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
 MAX_MESSAGE = 3900
 MAX_UPLOAD_BYTES = 256_000
+MAX_VERSION = 2**31 - 1
 
 USAGE = (
     "Protocol commands:\n"
@@ -387,12 +388,16 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    if len(args) < 2 or not args[1].lstrip("v").isdigit():
+    number = args[1].lstrip("v") if len(args) > 1 else ""
+    if not (number.isascii() and number.isdigit()):
         await message.reply_text(
             "Send /protocol rollback NAME VERSION, e.g. /protocol rollback hamstring 1"
         )
         return
-    name, version = args[0], int(args[1].lstrip("v"))
+    name, version = args[0], int(number)
+    if version > MAX_VERSION:  # no version was ever numbered so high: refuse before asking
+        await message.reply_text(f"{name} has no version {version}. See /protocol history {name}.")
+        return
     services = get_services(context)
     now = services.clock.now()
     try:

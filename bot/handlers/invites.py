@@ -42,7 +42,7 @@ from bot.handlers.context import (
     signer_of,
 )
 from bot.handlers.groups import STAFF_GROUP
-from bot.handlers.staff import caller_context, refuse
+from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import ensure_admin_person
@@ -377,6 +377,7 @@ async def link_command(update: Update, context: Context) -> None:
     )
 
 
+@stops_update
 async def link_answer(update: Update, context: Context) -> None:
     """The athlete's answer to the /link consent question."""
     query = update.callback_query

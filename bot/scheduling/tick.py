@@ -30,6 +30,7 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
+from bot.logs import failure
 from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
 from bot.scheduling.registry import PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
@@ -561,10 +562,12 @@ async def _process_safely(
     try:
         await _process(scheduler, session, batch, prompt, now, attempt)
         savepoint.commit()
-    except Exception:
+    except Exception as exc:
         savepoint.rollback()
         del batch.new_prompts[planned_before:]
-        _LOGGER.exception("prompt %s (%s) could not be produced", prompt.id, prompt.kind)
+        _LOGGER.error(
+            "prompt %s (%s) could not be produced: %s", prompt.id, prompt.kind, failure(exc)
+        )
         # Recorded as missed, so it is not retried forever; the error is in the log.
         batch.finish(prompt, "missed")
         result.missed += 1
