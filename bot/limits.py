@@ -14,6 +14,11 @@ construction, whatever a name, a note or a clinician's message holds:
 Names shown to other people go through :func:`clean_name`: one line, no control characters and
 no bidirectional controls (a U+202E in a name would reverse the rest of a list line).
 
+YAML an admin sends is measured before it is built (:func:`yaml_shape_problem`): how deep it
+nests and how many values it holds once every alias is expanded, read as a stream of parser
+events that stops at the first limit passed, so a small file that repeats one anchor 20,000
+times, or nests 50,000 levels deep, is refused before anything is built from it.
+
 Pure functions only: no Telegram, database or clock.
 """
 
@@ -22,6 +27,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+
+import yaml
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -126,3 +133,48 @@ def clean_name(name: str, limit: int = NAME_LIMIT) -> str:
         category = unicodedata.category(ch)
         kept.append(" " if category in ("Cc", "Zl", "Zp") else ch)
     return " ".join("".join(kept).split())[:limit]
+
+
+# libyaml's parser when installed (about ten times faster), else PyYAML's own.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def yaml_shape_problem(text: str, *, max_depth: int, max_nodes: int) -> str | None:
+    """Return what is wrong with the shape of YAML ``text`` (nested deeper than
+    ``max_depth``, or more than ``max_nodes`` values once aliases are expanded), or None.
+
+    Reads parser events only and stops at the first limit passed; text that is not YAML is
+    reported with the line where the parser gave up."""
+    depth = 0
+    nodes = 0
+    sizes: dict[str, int] = {}  # anchor -> values it expands to
+    open_at: list[tuple[str | None, int]] = []
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, _OPENS):
+                depth += 1
+                if depth > max_depth:
+                    return f"it nests more than {max_depth} levels deep"
+                nodes += 1
+                open_at.append((event.anchor, nodes))
+            elif isinstance(event, _CLOSES):
+                depth -= 1
+                anchor, start = open_at.pop()
+                if anchor is not None:
+                    sizes[anchor] = nodes - start + 1
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                nodes += sizes.get(event.anchor or "", 1)
+            if nodes > max_nodes:
+                return f"it holds more than {max_nodes:,} values once its aliases are expanded"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "unreadable"
+        return f"it is not valid YAML{where}: {problem}"
+    return None

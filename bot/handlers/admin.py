@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 
 from bot.clock import local_date
+from bot.delivery.downloads import DownloadFailed, FileTooLarge, download_within
 from bot.handlers.context import (
     SERVICES_KEY,
     Context,
@@ -57,6 +58,7 @@ ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
 MAX_MESSAGE = 3900
 MAX_UPLOAD_BYTES = 256_000
+TOO_LARGE = "{filename} is too large: a protocol file must be under {kb} kB."
 MAX_VERSION = 2**31 - 1
 
 USAGE = (
@@ -129,7 +131,31 @@ async def protocol_command(update: Update, context: Context) -> None:
     if sub not in handlers:
         await message.reply_text(USAGE)
         return
+    if len(args) > 1 and not pa.valid_name(args[1]):
+        await _refuse_name(update, context, f"/protocol {sub}")
+        return
     await handlers[sub](update, context, args[1:])
+
+
+async def _refuse_name(update: Update, context: Context, command: str) -> None:
+    """Refuse a malformed protocol name (audited), saying what a name may hold."""
+    message = update.effective_message
+    assert message is not None
+    services = get_services(context)
+    with session_scope(services.engine) as session:
+        caller, _ = caller_context(session, update, services)
+        audit(
+            session,
+            actor_id=caller.person_id,
+            action="refused",
+            now=services.clock.now(),
+            detail={
+                "telegram_id": caller.telegram_id,
+                "command": command,
+                "reason": "malformed protocol name",
+            },
+        )
+    await message.reply_text(f"Not a protocol name: {pa.NAME_RULE}. See /protocols.")
 
 
 async def _show(update: Update, context: Context, args: list[str]) -> None:
@@ -197,7 +223,7 @@ def _draft_keyboard(
     )
 
 
-async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> None:
+async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: str) -> None:
     """Keep the draft, show its difference to the active version and ask to confirm."""
     message = update.effective_message
     user = update.effective_user
@@ -205,7 +231,6 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> Non
     services = get_services(context)
     now = services.clock.now()
     with session_scope(services.engine) as session:
-        diff = pa.draft_diff(session, draft, now)
         caller, person = caller_context(session, update, services)
         admin = ensure_admin_person(
             session,
@@ -272,44 +297,104 @@ async def _set(update: Update, context: Context, args: list[str]) -> None:
     value = " ".join(args[3:])
     services = get_services(context)
     now = services.clock.now()
-    try:
+
+    def make_draft() -> tuple[pa.Draft, str]:
         with session_scope(services.engine) as session:
             draft = pa.draft_from_set(session, name, stage, field, value, now)
+            return draft, pa.draft_diff(session, draft, now)
+
+    try:
+        draft, diff = await asyncio.to_thread(make_draft)  # parsing is kept off the event loop
     except ProtocolError as exc:
-        await _refuse_invalid(update, context, exc, f"set {name} {stage} {field}")
+        await _refuse_invalid(update, context, exc, f"set {name} {stage[:20]} {field[:40]}")
         return
-    await _offer_draft(update, context, draft)
+    await _offer_draft(update, context, draft, diff)
 
 
 @stops_update
 async def upload(update: Update, context: Context) -> None:
-    """A YAML document from an admin: validate it and offer it as a draft."""
+    """A document from an admin: a protocol YAML file, validated and offered as a draft.
+
+    Anyone else's document is refused (audited). The file is then handled in the background,
+    so nobody waits for it: downloaded counting the bytes really read (the size Telegram
+    reports is the sender's claim), measured (depth, values once aliases are expanded),
+    parsed, validated and diffed on a worker thread."""
     message = update.effective_message
     assert message is not None and message.document is not None
     if not await _admin_only(update, context, "upload"):
         return
     document = message.document
-    filename = document.file_name or "protocol.yaml"
-    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+    filename = shown_filename(document.file_name)
+    if not filename.endswith((".yaml", ".yml")):
+        await _refuse_upload(update, context, "not a .yaml file", document.file_size)
         await message.reply_text(
-            f"{filename} is too large: a protocol file must be under {MAX_UPLOAD_BYTES // 1000} kB."
+            "Send a protocol as a YAML file (.yaml); other files are not used."
         )
         return
-    data = await (await document.get_file()).download_as_bytearray()
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+        await _refuse_upload(update, context, "too large (reported)", document.file_size)
+        await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
+        return
+    context.application.create_task(
+        _draft_from_document(update, context, document.file_id, filename), update=update
+    )
+
+
+async def _draft_from_document(
+    update: Update, context: Context, file_id: str, filename: str
+) -> None:
+    """Download, measure, parse and diff an admin's protocol file, then offer the draft."""
+    message = update.effective_message
+    assert message is not None
     try:
-        text = bytes(data).decode("utf-8")
+        data = await download_within(context.bot, file_id, MAX_UPLOAD_BYTES)
+    except FileTooLarge as exc:
+        await _refuse_upload(update, context, "too large (read)", exc.received)
+        await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
+        return
+    except DownloadFailed:
+        await message.reply_text(f"{filename} could not be fetched from Telegram; send it again.")
+        return
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
+        await _refuse_upload(update, context, "not UTF-8 text", len(data))
         await message.reply_text(f"{filename} is not UTF-8 text: send the protocol YAML file.")
         return
     services = get_services(context)
     now = services.clock.now()
-    try:
+
+    def make_draft() -> tuple[pa.Draft, str]:
         with session_scope(services.engine) as session:
             draft = pa.draft_from_upload(session, text, filename, now)
+            return draft, pa.draft_diff(session, draft, now)
+
+    try:
+        draft, diff = await asyncio.to_thread(make_draft)
     except ProtocolError as exc:
-        await _refuse_invalid(update, context, exc, f"upload {filename}")
+        await _refuse_invalid(update, context, exc, f"upload of {len(data)} bytes")
         return
-    await _offer_draft(update, context, draft)
+    await _offer_draft(update, context, draft, diff)
+
+
+def shown_filename(name: str | None) -> str:
+    """Return the file name to quote back: printable, at most 64 characters."""
+    kept = "".join(ch for ch in (name or "") if ch.isprintable())[:64]
+    return kept or "protocol.yaml"
+
+
+async def _refuse_upload(update: Update, context: Context, reason: str, size: int | None) -> None:
+    """Audit an admin's upload that is not used (its size, never its name or content)."""
+    services = get_services(context)
+    with session_scope(services.engine) as session:
+        caller, _ = caller_context(session, update, services)
+        audit(
+            session,
+            actor_id=caller.person_id,
+            action="protocol_edit_refused",
+            now=services.clock.now(),
+            detail={"what": "upload", "reason": reason, "bytes": size},
+        )
 
 
 def _current_draft(context: Context, name: str) -> pa.Draft | None:
@@ -518,12 +603,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     g = STAFF_GROUP
     application.add_handler(CommandHandler("protocols", protocols_command), group=g)
     application.add_handler(CommandHandler("protocol", protocol_command), group=g)
-    application.add_handler(
-        MessageHandler(
-            filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml"), upload
-        ),
-        group=g,
-    )
+    application.add_handler(MessageHandler(filters.Document.ALL, upload), group=g)
     application.add_handler(
         CallbackQueryHandler(draft_button, pattern=rf"^({ACT_PUBLISH}|{ACT_DISCARD}):"), group=g
     )

@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.handlers.athlete_flow import athlete_flow, known_athletes
 from bot.handlers.context import Context, get_services
 from bot.handlers.groups import ATHLETE_GROUP, DEDUPE_GROUP, FALLBACK_GROUP, PRIVATE_ONLY_GROUP
+from bot.handlers.staff import printable
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.keyboards import CALLBACK_PATTERN, unpack
@@ -115,6 +116,23 @@ def _unknown_command(
 def _other(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
+    message = update.effective_message
+    if message is not None and message.document is not None:
+        # Only admins upload files (protocols): an athlete's or a stranger's upload is refused,
+        # and audited like every refusal (its size and type, never its name or content).
+        repo.audit(
+            session,
+            actor_id=person.id if person is not None else None,
+            action="refused",
+            now=env.now,
+            detail={
+                "telegram_id": message.from_user.id if message.from_user else None,
+                "command": "upload",
+                "reason": "uploads are for admins" if person else "not registered",
+                "bytes": message.document.file_size,
+                "mime_type": printable(message.document.mime_type or ""),
+            },
+        )
     if person is None:
         return _not_registered()
     return svc.other_content(session, person, env)
