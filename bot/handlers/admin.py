@@ -59,7 +59,7 @@ ACT_DISCARD = "pv_drop"
 MAX_MESSAGE = 3900
 MAX_UPLOAD_BYTES = 256_000
 TOO_LARGE = "{filename} is too large: a protocol file must be under {kb} kB."
-MAX_VERSION = 2**31 - 1
+MAX_VERSION = 2**31 - 1  # protocol_version.version is a 32-bit integer
 
 USAGE = (
     "Protocol commands:\n"

@@ -34,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.athlete_flow import known_athletes
 from bot.handlers.context import (
     SERVICES_KEY,
     Context,
@@ -229,6 +230,7 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
         )
         await update.effective_message.reply_text(FAILURE_TEXT[exc.reason])
         raise ApplicationHandlerStop from None
+    known_athletes(context).discard(user.id)  # an unfinished athlete sign-up is now staff
     await set_menu(
         context.bot,
         update.effective_chat.id if update.effective_chat else user.id,

@@ -32,8 +32,9 @@ ADMIN_REVOKED_TEXT = (
     "deployment's list of admins, so admin commands no longer work for you. If this is a "
     "mistake, ask the person who runs Sprintback to add you again."
 )
-# A Telegram user id typed as an athlete number is never a row id: ids are 32-bit integers.
-MAX_ROW_ID = 2**31 - 1
+# A row id is at most a 64-bit integer: a larger number typed as an athlete's is nobody's (and
+# the database would refuse to compare with it).
+MAX_ROW_ID = 2**63 - 1
 
 
 def caller_of(

@@ -25,8 +25,9 @@ MAX_CALLBACK_BYTES = 64
 CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no)$"
 _T = TypeVar("_T")
 _PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no)", re.ASCII)
-# Progress ids are 32-bit row ids: a larger number is crafted, never one of our buttons.
-_MAX_PROGRESS_ID = 2**31 - 1
+# A progress id is a row id, at most a 64-bit integer: a larger number is crafted, never one
+# of our buttons (and the database would refuse to compare with it).
+_MAX_PROGRESS_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)

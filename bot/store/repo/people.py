@@ -11,7 +11,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from bot.limits import clean_name
-from bot.store.models import ROLES, Consent, Link, Person
+from bot.store.models import ROLES, Consent, Link, Person, Programme
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
 
 Role = Literal["athlete", "clinician", "admin"]
@@ -209,6 +209,14 @@ def has_consent(session: Session, *, person_id: int, kind: str) -> bool:
         .order_by(col(Consent.at).desc(), col(Consent.id).desc())
     ).first()
     return latest is not None and latest.granted and latest.withdrawn_at is None
+
+
+def has_signed_up(session: Session, *, person_id: int) -> bool:
+    """Tell whether an athlete has consented or had a programme (onboarded at some point),
+    rather than only having sent /start."""
+    consented = session.exec(select(Consent.id).where(Consent.person_id == person_id)).first()
+    programme = session.exec(select(Programme.id).where(Programme.athlete_id == person_id)).first()
+    return consented is not None or programme is not None
 
 
 def can_view(
