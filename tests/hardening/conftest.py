@@ -26,12 +26,14 @@ from tests.clinician.conftest import (
     services,
     sqlite_template,
 )
+from tests.store.conftest import empty_db_url
 from tests.support.telegram import BotHarness
 
 __all__ = [
     "ADMIN",
     "db",
     "db_url",
+    "empty_db_url",
     "pg_databases",
     "pg_migrated",
     "services",
