@@ -7,7 +7,7 @@ export SPRINTBACK_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5
 
 .PHONY: demo test lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import certifi
@@ -42,18 +42,39 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def make_request(*, for_get_updates: bool) -> HTTPXRequest:
+class _ObservedRequest(HTTPXRequest):
+    """An HTTPXRequest that calls ``on_success`` after each successful (2xx) answer."""
+
+    def __init__(self, on_success: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_success = on_success
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request (see HTTPXRequest); note a success."""
+        status, payload = await super().do_request(*args, **kwargs)
+        if 200 <= status < 300:
+            self._on_success()
+        return status, payload
+
+
+def make_request(
+    *, for_get_updates: bool, on_success: Callable[[], None] | None = None
+) -> HTTPXRequest:
     """Return the HTTP client of the bot: one connection for long polling, a pool of 256
-    (PTB's default) for everything else, with Sprintback's timeouts."""
-    return HTTPXRequest(
-        connection_pool_size=1 if for_get_updates else 256,
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-        write_timeout=WRITE_TIMEOUT,
-        pool_timeout=POOL_TIMEOUT,
-        media_write_timeout=MEDIA_WRITE_TIMEOUT,
-        httpx_kwargs={"verify": tls_context()},
-    )
+    (PTB's default) for everything else, with Sprintback's timeouts. ``on_success`` is called
+    after each successful call (the polling heartbeat)."""
+    options: dict[str, Any] = {
+        "connection_pool_size": 1 if for_get_updates else 256,
+        "connect_timeout": CONNECT_TIMEOUT,
+        "read_timeout": READ_TIMEOUT,
+        "write_timeout": WRITE_TIMEOUT,
+        "pool_timeout": POOL_TIMEOUT,
+        "media_write_timeout": MEDIA_WRITE_TIMEOUT,
+        "httpx_kwargs": {"verify": tls_context()},
+    }
+    if on_success is None:
+        return HTTPXRequest(**options)
+    return _ObservedRequest(on_success, **options)
 
 
 def build_application(
@@ -64,6 +85,7 @@ def build_application(
     base_file_url: str | None = None,
     token: str | None = None,
     handler_modules: Iterable[str | Registrar] | None = None,
+    on_get_updates: Callable[[], None] | None = None,
 ) -> AnyApplication:
     """Return the Application wired for Sprintback, not yet initialised.
 
@@ -72,7 +94,8 @@ def build_application(
     from ``base_url``. ``token`` overrides TELEGRAM_TOKEN (the demo and tests use a sandbox
     token). Updates are processed one at a time (ConversationHandler needs that). Handlers come
     from ``handler_modules`` (default: every module of bot.handlers.HANDLERS), after the error
-    handler.
+    handler. ``on_get_updates`` is called after each successful getUpdates (polling mode's
+    heartbeat).
     """
     bot_token = token or settings.token
     if not bot_token:
@@ -89,7 +112,7 @@ def build_application(
         base_url=api_url,
         base_file_url=file_url,
         request=make_request(for_get_updates=False),
-        get_updates_request=make_request(for_get_updates=True),
+        get_updates_request=make_request(for_get_updates=True, on_success=on_get_updates),
     )
     application: AnyApplication = (
         ApplicationBuilder().bot(bot).concurrent_updates(False).post_init(run_startup_hooks).build()

@@ -16,7 +16,10 @@ import traceback
 import warnings
 from pathlib import Path
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The folder holding bot/ and engine/: the checkout, or site-packages when installed.
+_CODE_ROOT = Path(__file__).resolve().parent.parent
+# tests/ and bench/ exist only in a checkout, where their helpers count as ours too.
+_OUR_PACKAGES = ("bot", "engine", "tests", "bench")
 
 # Library loggers and the lowest level they may log at.
 QUIET_LIBRARIES = {
@@ -62,17 +65,15 @@ def _location(error: BaseException | None) -> str:
 
 def _in_project(path: str) -> bool:
     resolved = Path(path)
-    return (
-        resolved.is_relative_to(_PROJECT_ROOT)
-        and "site-packages" not in resolved.parts
-        and ".venv" not in resolved.parts
-    )
+    if not resolved.is_relative_to(_CODE_ROOT):
+        return False
+    return resolved.relative_to(_CODE_ROOT).parts[:1] in [(name,) for name in _OUR_PACKAGES]
 
 
 def _relative(path: str) -> str:
     resolved = Path(path)
     if _in_project(path):
-        return resolved.relative_to(_PROJECT_ROOT).as_posix()
+        return resolved.relative_to(_CODE_ROOT).as_posix()
     if "site-packages" in resolved.parts:
         parts = resolved.parts
         return "/".join(parts[parts.index("site-packages") + 1 :])

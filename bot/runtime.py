@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,10 +84,12 @@ def build_runtime(
     base_url: str | None = None,
     base_file_url: str | None = None,
     handler_modules: Iterable[str | Registrar] | None = None,
+    on_get_updates: Callable[[], None] | None = None,
 ) -> Runtime:
     """Build the Application with its services, scheduler tick and outbox sender.
 
-    ``handler_modules`` defaults to every product handler module (tests may narrow it).
+    ``handler_modules`` defaults to every product handler module (tests may narrow it);
+    ``on_get_updates`` is called after each successful getUpdates (the polling heartbeat).
     """
     db = engine if engine is not None else open_database(settings.database_url)
     services = Services(settings=settings, clock=clock or SystemClock(), engine=db)
@@ -98,6 +100,7 @@ def build_runtime(
         base_url=base_url,
         base_file_url=base_file_url,
         handler_modules=handler_modules,
+        on_get_updates=on_get_updates,
     )
     install_scheduling(application, services)
     return Runtime(application=application, services=services, engine=db)

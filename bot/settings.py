@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,8 @@ _EXPECTED = {
     "log_level": "one of " + ", ".join(_LOG_LEVELS),
     "scheduler_tick_seconds": "a whole number of seconds, at least 1, e.g. 30",
     "missed_prompt_grace_minutes": "a whole number of minutes, 0 or more, e.g. 120",
+    "polling_timeout_seconds": "a whole number of seconds between 1 and 50, e.g. 10",
+    "runtime_dir": "a folder this user can write, e.g. /tmp/sprintback",
 }
 
 
@@ -57,6 +60,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     scheduler_tick_seconds: int = Field(default=30, ge=1)
     missed_prompt_grace_minutes: int = Field(default=120, ge=0)
+    # Polling mode: how long one getUpdates waits on Telegram for updates (long polling).
+    polling_timeout_seconds: int = Field(default=10, ge=1, le=50)
+    # Where `sprintback run` leaves the polling status that `sprintback health` reads.
+    runtime_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "sprintback")
 
     @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod

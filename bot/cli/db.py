@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from bot.store import db
 
 
@@ -42,10 +40,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if action == "upgrade":
             db.upgrade(url, args.revision)
-            print(f"database upgraded to {args.revision} ({_safe(url)})")
+            print(f"database upgraded to {args.revision} ({db.safe_url(url)})")
         elif action == "downgrade":
             db.downgrade(url, args.revision)
-            print(f"database downgraded to {args.revision} ({_safe(url)})")
+            print(f"database downgraded to {args.revision} ({db.safe_url(url)})")
         else:
             engine = db.make_engine(url)
             try:
@@ -54,14 +52,9 @@ def _run(args: argparse.Namespace) -> int:
                 engine.dispose()
             print(f"current: {current}; code expects: {db.head_revision()}")
     except Exception as exc:
-        print(f"sprintback db {action} failed on {_safe(url)}: {exc}", file=sys.stderr)
+        print(
+            f"sprintback db {action} failed on {db.safe_url(url)}: {db.describe_error(exc)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
-
-
-def _safe(url: str) -> str:
-    """Return ``url`` with any password hidden, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable database URL>"

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from bot.cli.polling_health import polling_healthy, polling_report, status_path
 from bot.runtime import database_health
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.db import make_engine
@@ -18,7 +19,9 @@ Check that Sprintback is healthy and exit 0, or print what is wrong and exit 1.
 
 In webhook mode (WEBHOOK_URL set) it asks the running bot's GET /healthz, which reports the
 database and the scheduler. In polling mode it checks that the database answers and that its
-schema is current.
+schema is current, and reads the status file `sprintback run` keeps in RUNTIME_DIR: it fails
+when the last successful getUpdates is older than three long polls (POLLING_TIMEOUT_SECONDS)
+plus 5 s, or when the bot recorded its scheduler as stopped.
 """
 
 
@@ -40,18 +43,23 @@ def health(args: argparse.Namespace) -> int:
     except SettingsError as err:
         print(f"sprintback health: invalid settings:\n{err}", file=sys.stderr)
         return 2
-    report = _webhook_report(settings) if settings.webhook_url else _database_report(settings)
+    report = _webhook_report(settings) if settings.webhook_url else _polling_report(settings)
     print(json.dumps(report))
     return 0 if report.get("status") == "ok" else 1
 
 
-def _database_report(settings: Settings) -> dict[str, str]:
+def _polling_report(settings: Settings) -> dict[str, str]:
     engine = make_engine(settings.database_url)
     try:
-        state = database_health(engine)
+        database = database_health(engine)
     finally:
         engine.dispose()
-    return {"status": "ok" if state == "ok" else "unhealthy", "database": state}
+    if settings.token:
+        polling = polling_report(status_path(settings.runtime_dir, settings.token))
+    else:
+        polling = {"polling": "TELEGRAM_TOKEN is not set, so no bot can be polling"}
+    healthy = database == "ok" and polling_healthy(polling)
+    return {"status": "ok" if healthy else "unhealthy", "database": database, **polling}
 
 
 def _webhook_report(settings: Settings) -> dict[str, str]:

@@ -1,11 +1,11 @@
-"""`sprintback protocol validate FILE...` and `sprintback protocol show NAME [--vmax V]`."""
+"""`sprintback protocol validate [FILE...]` and `sprintback protocol show NAME [--vmax V]`."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from bot.services.protocol_files import load_protocol
+from bot.services.protocol_files import available, load_protocol
 from engine.models import Metrics
 from engine.plan import prescribe
 from engine.schema import Protocol, ProtocolError
@@ -17,11 +17,15 @@ def register(subparsers: Any) -> None:
         "protocol", help="validate protocol files or show a protocol's stages"
     )
     sub = parser.add_subparsers(dest="protocol_command", metavar="ACTION")
-    validate = sub.add_parser("validate", help="validate one or more protocol YAML files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate = sub.add_parser(
+        "validate", help="validate protocol YAML files (default: every shipped protocol)"
+    )
+    validate.add_argument(
+        "files", nargs="*", metavar="FILE", help="protocol files or names (default: all shipped)"
+    )
     validate.set_defaults(func=run_validate)
     show = sub.add_parser("show", help="print a protocol's stage table")
-    show.add_argument("name", help="protocol name under protocols/ or a path")
+    show.add_argument("name", help="name of a shipped protocol (e.g. hamstring) or a path")
     show.add_argument(
         "--vmax", type=float, help="athlete's baseline Vmax in m/s: shows target split times"
     )
@@ -35,9 +39,10 @@ def register(subparsers: Any) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Validate every file; print OK or each problem; return 1 if any file is invalid."""
+    """Validate every file (or every shipped protocol when none is given); print OK or each
+    problem; return 1 if any file is invalid."""
     failed = 0
-    for name in args.files:
+    for name in args.files or available():
         try:
             p = load_protocol(name)
         except ProtocolError as exc:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
+from bot.cli.polling_health import PollingHeartbeat, status_path
 from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 from bot.handlers.context import add_startup_hook
 from bot.runtime import (
@@ -24,15 +25,19 @@ from bot.runtime import (
     scheduler_health,
 )
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store.db import describe_error, safe_url, upgrade
 
 DESCRIPTION = """\
 Run the Sprintback bot with the settings from the environment (or .env).
 
-Needs TELEGRAM_TOKEN (from @BotFather) and a migrated database (`sprintback db upgrade`).
-Polling by default. With WEBHOOK_URL set, Telegram posts updates to that URL: the bot listens
-on WEBHOOK_LISTEN:WEBHOOK_PORT, refuses requests without WEBHOOK_SECRET (a random secret is
-generated when it is not set) and serves GET /healthz. SIGTERM or Ctrl-C stops it cleanly:
-the update in hand finishes and unsent messages stay in the outbox for the next start.
+Needs TELEGRAM_TOKEN (from @BotFather) and a migrated database (`sprintback db upgrade`, or
+--db-upgrade, which applies pending migrations first: the container's command).
+Polling by default: each getUpdates waits up to POLLING_TIMEOUT_SECONDS, and the bot keeps a
+status file in RUNTIME_DIR that `sprintback health` reads. With WEBHOOK_URL set, Telegram posts
+updates to that URL: the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT, refuses requests without
+WEBHOOK_SECRET (a random secret is generated when it is not set) and serves GET /healthz.
+SIGTERM or Ctrl-C stops it cleanly: the update in hand finishes and unsent messages stay in
+the outbox for the next start; during start-up (e.g. the migrations) they stop it at once.
 """
 
 
@@ -43,6 +48,11 @@ def register(subparsers: Any) -> None:
         help="run the bot (polling; webhook when WEBHOOK_URL is set)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--db-upgrade",
+        action="store_true",
+        help="apply pending database migrations before starting (as `sprintback db upgrade`)",
     )
     parser.set_defaults(func=run)
 
@@ -62,18 +72,52 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.db_upgrade:
+        try:
+            upgrade(settings.database_url)
+        except Exception as exc:
+            print(
+                f"sprintback run: cannot upgrade the database {safe_url(settings.database_url)}: "
+                f"{describe_error(exc)}",
+                file=sys.stderr,
+            )
+            return 2
+    heartbeat = None
+    if not settings.webhook_url:
+        path = status_path(settings.runtime_dir, settings.token)
+        heartbeat = PollingHeartbeat(path, settings.polling_timeout_seconds)
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(
+            settings, on_get_updates=heartbeat.record_success if heartbeat else None
+        )
     except StartupError as err:
         print(f"sprintback run: {err}", file=sys.stderr)
         return 2
     add_startup_hook(runtime.application, freeze_startup_heap)  # last: after the other hooks
-    if settings.webhook_url:
+    if heartbeat is None:
         asyncio.run(_serve_webhook(runtime, settings))
     else:
-        runtime.application.run_polling(
-            allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM)
-        )
+        try:
+            heartbeat.start()
+        except OSError as err:
+            runtime.engine.dispose()
+            print(
+                f"sprintback run: cannot write the polling status in RUNTIME_DIR "
+                f"{settings.runtime_dir} ({err.strerror}); set RUNTIME_DIR to a folder this "
+                "user can write",
+                file=sys.stderr,
+            )
+            return 2
+        application = runtime.application
+        heartbeat.watch_scheduler(lambda: scheduler_health(application))
+        try:
+            application.run_polling(
+                timeout=settings.polling_timeout_seconds,
+                allowed_updates=Update.ALL_TYPES,
+                stop_signals=(signal.SIGINT, signal.SIGTERM),
+            )
+        finally:
+            heartbeat.stop()
     runtime.engine.dispose()
     return 0
 

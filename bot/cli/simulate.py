@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.services.protocol_files import load_protocol, load_text
+from bot.services.protocol_files import EXAMPLES_DIR, load_protocol, load_text, resolve
 from engine.programme import DayOutcome, Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError
@@ -21,18 +21,27 @@ def register(subparsers: Any) -> None:
         description="Replay a scenario (data-dictionary format) and print the day-by-day "
         "timeline and a summary.",
     )
-    parser.add_argument("scenario", help="scenario YAML file (see docs/protocols.md)")
     parser.add_argument(
-        "--protocol", help="protocol name under protocols/ or a path (default: the scenario's)"
+        "scenario",
+        help="scenario YAML file (see docs/protocols.md), or the name of a shipped example "
+        "such as hamstring_grade1",
+    )
+    parser.add_argument(
+        "--protocol", help="name of a shipped protocol or a path (default: the scenario's)"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(func=run)
 
 
 def load_scenario(path: str) -> Scenario:
-    """Read and validate a scenario file; raise ScenarioError with a clear message."""
+    """Read and validate a scenario file, or a shipped example by name (``hamstring_grade1``);
+    raise ScenarioError with a clear message."""
+    bare_name = "/" not in path and "." not in path
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        source = resolve(path, directory=EXAMPLES_DIR, kind="example") if bare_name else Path(path)
+        text = source.read_text(encoding="utf-8")
+    except ProtocolError as exc:
+        raise ScenarioError(exc.problems) from None
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read the file ({exc.strerror})"]) from None
     try:

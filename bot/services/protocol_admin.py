@@ -25,6 +25,7 @@ import difflib
 import logging
 import re
 from collections.abc import Callable, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from bot.limits import yaml_shape_problem
+from bot.services.protocol_files import EXAMPLES_DIR, PROTOCOL_DIR, available, yaml_files
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.audit import audit
 from bot.store.repo.protocols import (
@@ -217,8 +219,6 @@ def next_version(existing_versions: Sequence[int]) -> int:
 
 # --- Stored versions, drafts, publishing -------------------------------------------------------
 
-PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"
-
 
 class StaleDraftError(Exception):
     """The active version changed after the draft was made; the draft must be redone."""
@@ -254,16 +254,16 @@ def normalized_text(protocol: Protocol) -> str:
     return dumped
 
 
-def shipped_file(name: str, directory: Path = PROTOCOLS_DIR) -> Path | None:
+def shipped_file(name: str, directory: Traversable = PROTOCOL_DIR) -> Traversable | None:
     """Return ``<directory>/<name>.yaml`` if ``name`` is well formed and the file is really
-    inside ``directory`` (no path, no link leading out of it); else None."""
+    inside ``directory`` (no path, and on disk no link leading out of it); else None."""
     if not valid_name(name):
         return None
-    root = directory.resolve()
-    path = (root / f"{name}.yaml").resolve()
-    if path.parent != root or not path.is_file():
+    path = directory / f"{name}.yaml"
+    on_disk = isinstance(directory, Path) and isinstance(path, Path)
+    if on_disk and Path(str(path)).resolve().parent != Path(str(directory)).resolve():
         return None
-    return path
+    return path if path.is_file() else None
 
 
 def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
@@ -292,7 +292,7 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
 
 def known_names(session: Session, now: dt.datetime) -> list[str]:
     """Return every protocol name (stored or shipped in protocols/), seeding shipped ones."""
-    shipped = sorted(p.stem for p in PROTOCOLS_DIR.glob("*.yaml") if valid_name(p.stem))
+    shipped = [name for name in available() if valid_name(name)]
     for name in shipped:
         try:
             ensure_seeded(session, name, now)
@@ -471,8 +471,6 @@ def programme_protocol(session: Session, programme: Programme, now: dt.datetime)
 
 # --- Replays: dry-run cases and an athlete's current stage status ----------------------------
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-
 
 def _outcomes(timeline: Timeline, since: dt.date | None = None) -> list[DayOutcome]:
     return [
@@ -483,14 +481,14 @@ def _outcomes(timeline: Timeline, since: dt.date | None = None) -> list[DayOutco
 
 
 def example_cases(
-    protocol_name: str, injury: str, directory: Path = EXAMPLES_DIR
+    protocol_name: str, injury: str, directory: Traversable = EXAMPLES_DIR
 ) -> dict[str, Scenario]:
     """Return the scenarios in ``directory`` that run on ``protocol_name``, by file name.
 
     A scenario names its protocol, or defaults to the one for its injury.
     """
     cases: dict[str, Scenario] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in yaml_files(directory):
         try:
             scenario = parse_scenario(
                 yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name
@@ -523,7 +521,7 @@ def dry_run_draft(
     draft: Draft,
     today: dt.date,
     now: dt.datetime,
-    examples_dir: Path = EXAMPLES_DIR,
+    examples_dir: Traversable = EXAMPLES_DIR,
 ) -> DryRunReport:
     """Replay examples/ and the last 60 days of every athlete on the protocol: active vs draft."""
     active_row = active_version(session, draft.name, now)

@@ -2,10 +2,18 @@
 
 This is the I/O side of ``engine.schema`` (which is pure). Used by ``sprintback protocol``,
 ``sprintback simulate``, the bot and admins' uploads.
+
+The shipped protocols and example scenarios are package data: the repository's ``protocols/``
+and ``examples/`` folders are installed as the packages ``sprintback_protocols`` and
+``sprintback_examples`` (see setup.py), so a wheel, a Docker image and an editable checkout
+read them the same way, through ``importlib.resources``. The shipped protocols are only the
+seed: the versions in force are those stored in the database (``bot.protocol_admin``).
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -13,35 +21,46 @@ import yaml
 
 from engine.schema import Protocol, ProtocolError, parse_protocol
 
-PROTOCOL_DIR = Path(__file__).resolve().parents[2] / "protocols"
+PROTOCOL_DIR: Traversable = resources.files("sprintback_protocols")
+EXAMPLES_DIR: Traversable = resources.files("sprintback_examples")
+_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def resolve(name_or_path: str, *, directory: Path = PROTOCOL_DIR) -> Path:
-    """Return the file for a protocol name (``protocols/NAME.yaml``) or an existing path.
+def resolve(
+    name_or_path: str, *, directory: Traversable = PROTOCOL_DIR, kind: str = "protocol"
+) -> Traversable:
+    """Return the file for a name (``NAME.yaml`` in ``directory``) or an existing path.
 
-    Raises ``ProtocolError`` naming the known protocols when nothing matches.
+    ``kind`` names what is looked for in messages. Raises ``ProtocolError`` naming the known
+    files when nothing matches.
     """
     candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml", ".json") or "/" in name_or_path:
+    if candidate.suffix in _SUFFIXES or "/" in name_or_path:
         if candidate.is_file():
             return candidate
         raise ProtocolError([f"{name_or_path}: no such file"])
-    for ext in (".yaml", ".yml", ".json"):
+    for ext in _SUFFIXES:
         path = directory / f"{name_or_path}{ext}"
         if path.is_file():
             return path
     known = ", ".join(available(directory)) or "none"
-    raise ProtocolError(
-        [f"{name_or_path}: no protocol of that name in {directory} (known: {known})"]
-    )
+    where = "" if directory in (PROTOCOL_DIR, EXAMPLES_DIR) else f" in {directory}"
+    raise ProtocolError([f"{name_or_path}: no {kind} of that name{where} (known: {known})"])
 
 
-def available(directory: Path = PROTOCOL_DIR) -> list[str]:
-    """Return the names of the protocols shipped in ``directory``."""
-    return sorted(p.stem for p in directory.glob("*.y*ml"))
+def yaml_files(directory: Traversable) -> list[Traversable]:
+    """Return the YAML files directly in ``directory``, sorted by name."""
+    found = [p for p in directory.iterdir() if p.name.endswith((".yaml", ".yml")) and p.is_file()]
+    return sorted(found, key=lambda p: p.name)
 
 
-def read_data(path: Path) -> Any:
+def available(directory: Traversable = PROTOCOL_DIR) -> list[str]:
+    """Return the names (file names without the extension) of the YAML files in ``directory``:
+    by default, the shipped protocols."""
+    return [p.name.rsplit(".", 1)[0] for p in yaml_files(directory)]
+
+
+def read_data(path: Traversable) -> Any:
     """Read YAML (or JSON) from ``path``; raise ``ProtocolError`` on unreadable or broken files."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -61,7 +80,7 @@ def load_text(text: str, *, source: str) -> Any:
         raise ProtocolError([f"{source}: {where}: {problem}: expected valid YAML"]) from None
 
 
-def load_protocol(name_or_path: str, *, directory: Path = PROTOCOL_DIR) -> Protocol:
+def load_protocol(name_or_path: str, *, directory: Traversable = PROTOCOL_DIR) -> Protocol:
     """Resolve, read and validate a protocol; raise ``ProtocolError`` listing every problem."""
     path = resolve(name_or_path, directory=directory)
     return parse_protocol(read_data(path), source=str(path))

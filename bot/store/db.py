@@ -40,6 +40,10 @@ SQLITE_MMAP_BYTES = 2 * 1024 * 1024 * 1024
 IDLE_PING_SECONDS = 10.0
 # Connections older than this are replaced, before any server or proxy idle timeout.
 POOL_RECYCLE_SECONDS = 30 * 60
+# A PostgreSQL server that does not answer fails the connection after this many seconds
+# (libpq's connect_timeout; a ``?connect_timeout=N`` in DATABASE_URL overrides it), so start-up
+# against an unreachable database stops in seconds instead of hanging.
+CONNECT_TIMEOUT_SECONDS = 5
 _LAST_CHECKIN = "sprintback_last_checkin"
 # Marks a read-only scope on SQLite: its transaction starts DEFERRED instead of IMMEDIATE.
 _READ_ONLY = "sprintback_read_only"
@@ -58,12 +62,21 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+def safe_url(url: str) -> str:
+    """Return ``url`` with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings Sprintback relies on.
 
     SQLite: WAL journal, a busy timeout, foreign keys on, and every write transaction started
     with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
-    PostgreSQL: psycopg 3 (a bare ``postgresql://`` URL is switched to it); a pooled
+    PostgreSQL: psycopg 3 (a bare ``postgresql://`` URL is switched to it), a connection
+    attempt gives up after ``CONNECT_TIMEOUT_SECONDS`` unless the URL sets one; a pooled
     connection idle for over ``IDLE_PING_SECONDS`` is pinged before use and replaced if dead,
     connections are recycled after ``POOL_RECYCLE_SECONDS``.
     """
@@ -72,6 +85,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+        if "connect_timeout" not in parsed.query:
+            connect_args = kwargs.setdefault("connect_args", {})
+            connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         engine = create_engine(parsed, **kwargs)
         _ping_after_idle(engine)
         return engine
@@ -229,7 +245,7 @@ def check_schema_current(engine: Engine) -> str | None:
     try:
         current = current_revision(engine)
     except Exception as exc:  # the database itself is unreachable or unreadable
-        return f"cannot read the database schema version ({type(exc).__name__}: {exc})"
+        return f"cannot read the database schema version: {describe_error(exc)}"
     if current == expected:
         return None
     if current is None:
@@ -248,6 +264,19 @@ def check_schema_current(engine: Engine) -> str | None:
     return (
         f"database schema is at rev {current}, code expects {expected}: run `sprintback db upgrade`"
     )
+
+
+def describe_error(error: BaseException) -> str:
+    """Return one line saying why a database operation failed, e.g. "connection to server at
+    "10.0.0.5", port 5432 failed: Connection refused" or "connection timeout expired".
+
+    A driver error (``exc.DBAPIError``) is described by the driver's own message, without
+    SQLAlchemy's wrapping, the hint lines and the link libpq and SQLAlchemy add.
+    """
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    message = lines[0].removeprefix("connection failed: ") if lines else ""
+    return message or type(cause).__name__
 
 
 def require_schema_current(engine: Engine) -> None:

@@ -28,7 +28,7 @@ from tests.clinician.conftest import World
 from tests.clinician.test_clinician_flow import make_clinician
 from tests.hardening.conftest import ADMIN, WorldFactory, audited, refusals, say
 
-SHIPPED = (pa.PROTOCOLS_DIR / "hamstring.yaml").read_text(encoding="utf-8")
+SHIPPED = (pa.PROTOCOL_DIR / "hamstring.yaml").read_text(encoding="utf-8")
 
 
 def _versions(w: World) -> list[tuple[str, int]]:

@@ -1,0 +1,31 @@
+"""What things are called for people: plain words for the data dictionary's items, criteria,
+stages and percentages.
+
+One vocabulary for every screen a person reads (chat, clinician cards, digest, chart, PDF), so
+that ``checks.walk_pain ≤ 2`` is "walking pain 2/10 or less" everywhere and a percentage means
+the same thing on the chart as in the report. Athletes and clinicians read slightly different
+words (``voice.md``: athletes read "top speed", clinicians "Vmax"); every function takes the
+audience.
+
+Pure and below the reports layer: may import ``engine`` only, so that services, reports and
+handlers can all use it.
+"""
+
+from bot.wording.criteria import CriterionLike, describe_criterion, describe_threshold
+from bot.wording.items import Audience, format_value, item_label, item_wording
+from bot.wording.percentages import SPEED_PERCENT_DEFINITION, split_speed_pct
+from bot.wording.stages import stage_label, stage_name
+
+__all__ = [
+    "SPEED_PERCENT_DEFINITION",
+    "Audience",
+    "CriterionLike",
+    "describe_criterion",
+    "describe_threshold",
+    "format_value",
+    "item_label",
+    "item_wording",
+    "split_speed_pct",
+    "stage_label",
+    "stage_name",
+]

@@ -1,0 +1,83 @@
+"""Stages by name and number: "Stage 3 of 8 · back to running" for athletes, "H2 · Return to
+running" for clinicians (codes are fine for clinicians, ``voice.md``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.wording.items import Audience
+
+# voice.md "Stage names (athletes)", in stage order.
+_ATHLETE_NAMES: dict[str, tuple[str, ...]] = {
+    "hamstring": (
+        "protect and walk",
+        "early strength",
+        "back to running",
+        "progressive running",
+        "high-speed running",
+        "sprinting",
+        "full training",
+        "back to play",
+    ),
+    "calf": (
+        "protect and walk",
+        "walking and early strength",
+        "strength and hops",
+        "easy run-throughs",
+        "faster running and single-leg hops",
+        "high-speed running and cutting",
+        "sprinting and full training",
+        "back to play",
+    ),
+}
+
+
+class StageLike(Protocol):
+    """What a stage needs to be named (``engine.schema.Stage`` has it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class ProtocolLike(Protocol):
+    """What a protocol needs for stage names (``engine.schema.Protocol`` has it)."""
+
+    @property
+    def injury(self) -> str: ...
+    @property
+    def stages(self) -> Sequence[StageLike]: ...
+
+
+def _index(protocol: ProtocolLike, stage_id: str) -> int | None:
+    for index, stage in enumerate(protocol.stages):
+        if stage.id == stage_id:
+            return index
+    return None
+
+
+def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
+    """Return the stage's short name ("back to running"), never its id alone."""
+    index = _index(protocol, stage_id)
+    if index is None:
+        return "an earlier stage"
+    stage = protocol.stages[index]
+    if audience == "clinician":
+        return stage.name
+    names = _ATHLETE_NAMES.get(protocol.injury)
+    if names is not None and len(names) == len(protocol.stages):
+        return names[index]
+    return stage.name[:1].lower() + stage.name[1:]
+
+
+def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
+    """Return "Stage 3 of 8 · back to running" (athlete) or "H2 · Return to running" (clinician)."""
+    index = _index(protocol, stage_id)
+    name = stage_name(protocol, stage_id, audience)
+    if index is None:
+        return name
+    if audience == "clinician":
+        return f"{stage_id} · {name}"
+    return f"Stage {index + 1} of {len(protocol.stages)} · {name}"
