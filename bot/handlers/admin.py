@@ -137,24 +137,26 @@ async def protocol_command(update: Update, context: Context) -> None:
     await handlers[sub](update, context, args[1:])
 
 
-async def _refuse_name(update: Update, context: Context, command: str) -> None:
-    """Refuse a malformed protocol name (audited), saying what a name may hold."""
-    message = update.effective_message
-    assert message is not None
+def _audit_caller(update: Update, context: Context, action: str, detail: dict[str, Any]) -> None:
+    """Write an audit entry of ``action`` by the update's sender (their Telegram id added)."""
     services = get_services(context)
     with session_scope(services.engine) as session:
         caller, _ = caller_context(session, update, services)
         audit(
             session,
             actor_id=caller.person_id,
-            action="refused",
+            action=action,
             now=services.clock.now(),
-            detail={
-                "telegram_id": caller.telegram_id,
-                "command": command,
-                "reason": "malformed protocol name",
-            },
+            detail={**detail, "telegram_id": caller.telegram_id},
         )
+
+
+async def _refuse_name(update: Update, context: Context, command: str) -> None:
+    """Refuse a malformed protocol name (audited), saying what a name may hold."""
+    message = update.effective_message
+    assert message is not None
+    reason = "malformed protocol name"
+    _audit_caller(update, context, "refused", {"command": command, "reason": reason})
     await message.reply_text(f"Not a protocol name: {pa.NAME_RULE}. See /protocols.")
 
 
@@ -268,16 +270,8 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
 async def _refuse_invalid(update: Update, context: Context, exc: ProtocolError, what: str) -> None:
     message = update.effective_message
     assert message is not None
-    services = get_services(context)
-    with session_scope(services.engine) as session:
-        caller, _ = caller_context(session, update, services)
-        audit(
-            session,
-            actor_id=caller.person_id,
-            action="protocol_edit_refused",
-            now=services.clock.now(),
-            detail={"what": what, "problems": exc.problems[:10], "telegram_id": caller.telegram_id},
-        )
+    detail = {"what": what, "problems": exc.problems[:10]}
+    _audit_caller(update, context, "protocol_edit_refused", detail)
     problems = "\n".join(exc.problems[:10])
     await message.reply_text(
         f"Not accepted; the active version is unchanged.\n{problems}"[:MAX_MESSAGE]
@@ -326,13 +320,13 @@ async def upload(update: Update, context: Context) -> None:
     document = message.document
     filename = shown_filename(document.file_name)
     if not filename.endswith((".yaml", ".yml")):
-        await _refuse_upload(update, context, "not a .yaml file", document.file_size)
+        _refuse_upload(update, context, "not a .yaml file", document.file_size)
         await message.reply_text(
             "Send a protocol as a YAML file (.yaml); other files are not used."
         )
         return
     if (document.file_size or 0) > MAX_UPLOAD_BYTES:
-        await _refuse_upload(update, context, "too large (reported)", document.file_size)
+        _refuse_upload(update, context, "too large (reported)", document.file_size)
         await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
         return
     context.application.create_task(
@@ -349,7 +343,7 @@ async def _draft_from_document(
     try:
         data = await download_within(context.bot, file_id, MAX_UPLOAD_BYTES)
     except FileTooLarge as exc:
-        await _refuse_upload(update, context, "too large (read)", exc.received)
+        _refuse_upload(update, context, "too large (read)", exc.received)
         await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
         return
     except DownloadFailed:
@@ -358,7 +352,7 @@ async def _draft_from_document(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        await _refuse_upload(update, context, "not UTF-8 text", len(data))
+        _refuse_upload(update, context, "not UTF-8 text", len(data))
         await message.reply_text(f"{filename} is not UTF-8 text: send the protocol YAML file.")
         return
     services = get_services(context)
@@ -383,18 +377,10 @@ def shown_filename(name: str | None) -> str:
     return kept or "protocol.yaml"
 
 
-async def _refuse_upload(update: Update, context: Context, reason: str, size: int | None) -> None:
+def _refuse_upload(update: Update, context: Context, reason: str, size: int | None) -> None:
     """Audit an admin's upload that is not used (its size, never its name or content)."""
-    services = get_services(context)
-    with session_scope(services.engine) as session:
-        caller, _ = caller_context(session, update, services)
-        audit(
-            session,
-            actor_id=caller.person_id,
-            action="protocol_edit_refused",
-            now=services.clock.now(),
-            detail={"what": "upload", "reason": reason, "bytes": size},
-        )
+    detail = {"what": "upload", "reason": reason, "bytes": size}
+    _audit_caller(update, context, "protocol_edit_refused", detail)
 
 
 def _current_draft(context: Context, name: str) -> pa.Draft | None:

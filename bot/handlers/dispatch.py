@@ -10,6 +10,7 @@ The transaction-per-update wrapper the athlete handler modules share is in
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -52,6 +53,26 @@ def _not_registered() -> Result:
     return Result([Out(texts.NOT_ONBOARDED)])
 
 
+def _audit_refusal(
+    session: Session,
+    person: Person | None,
+    telegram_id: int | None,
+    now: dt.datetime,
+    *,
+    command: str,
+    reason: str,
+    **extra: Any,
+) -> None:
+    """Audit a refusal of ``command`` for ``reason`` (with ``extra`` facts, never content)."""
+    repo.audit(
+        session,
+        actor_id=person.id if person is not None else None,
+        action="refused",
+        now=now,
+        detail={"telegram_id": telegram_id, "command": command, "reason": reason, **extra},
+    )
+
+
 # --- the routed updates ----------------------------------------------------------------------
 
 
@@ -62,17 +83,14 @@ def _press(
     assert query is not None
     pressed = unpack(query.data)
     if pressed is None:  # the pattern matched, the data is not one of our buttons: crafted
-        repo.audit(
+        _audit_refusal(
             session,
-            actor_id=person.id if person is not None else None,
-            action="refused",
-            now=env.now,
-            detail={
-                "telegram_id": query.from_user.id,
-                "command": "button",
-                "reason": "malformed questionnaire button",
-                "data_length": len(query.data or ""),
-            },
+            person,
+            query.from_user.id,
+            env.now,
+            command="button",
+            reason="malformed questionnaire button",
+            data_length=len(query.data or ""),
         )
     if person is None or pressed is None:
         return Result(notice=texts.EXPIRED)
@@ -120,18 +138,15 @@ def _other(
     if message is not None and message.document is not None:
         # Only admins upload files (protocols): an athlete's or a stranger's upload is refused,
         # and audited like every refusal (its size and type, never its name or content).
-        repo.audit(
+        _audit_refusal(
             session,
-            actor_id=person.id if person is not None else None,
-            action="refused",
-            now=env.now,
-            detail={
-                "telegram_id": message.from_user.id if message.from_user else None,
-                "command": "upload",
-                "reason": "uploads are for admins" if person else "not registered",
-                "bytes": message.document.file_size,
-                "mime_type": printable(message.document.mime_type or ""),
-            },
+            person,
+            message.from_user.id if message.from_user else None,
+            env.now,
+            command="upload",
+            reason="uploads are for admins" if person else "not registered",
+            bytes=message.document.file_size,
+            mime_type=printable(message.document.mime_type or ""),
         )
     if person is None:
         return _not_registered()
@@ -202,17 +217,14 @@ async def answer_any_button(update: Update, context: Context) -> None:
     if services.engine is not None:
         with session_scope(services.engine) as session:
             person = repo.get_person_by_telegram_id(session, telegram_user_id=telegram_id)
-            repo.audit(
+            _audit_refusal(
                 session,
-                actor_id=person.id if person is not None else None,
-                action="refused",
-                now=services.clock.now(),
-                detail={
-                    "telegram_id": telegram_id,
-                    "command": "button",
-                    "reason": "no handler takes this button",
-                    "data_length": len(query.data or ""),
-                },
+                person,
+                telegram_id,
+                services.clock.now(),
+                command="button",
+                reason="no handler takes this button",
+                data_length=len(query.data or ""),
             )
     _LOGGER.info("answered an unhandled button press from %s", telegram_id)
     try:
