@@ -81,6 +81,8 @@ def fit_call(method: str, params: JSONDict) -> list[JSONDict]:
     name = method.lower()
     if name in _SPLIT and isinstance(params.get("text"), str):
         fitted = _plain(params, "text", TEXT_LIMIT)
+        if fitted.get("parse_mode"):
+            return [fitted]  # still formatted: what Telegram shows fits (never cut a tag)
         parts = split_text(fitted["text"], TEXT_LIMIT)
         if len(parts) == 1:
             return [fitted]
@@ -99,13 +101,13 @@ def fit_call(method: str, params: JSONDict) -> list[JSONDict]:
     if name in _FIT_TEXT and isinstance(params.get("text"), str):
         limit = _FIT_TEXT[name]
         fitted = _plain(params, "text", limit)
-        if utf16_len(fitted["text"]) > limit:
+        if not fitted.get("parse_mode") and utf16_len(fitted["text"]) > limit:
             fitted["text"] = fit_text(fitted["text"], limit)
             fitted.pop("entities", None)
         return [fitted]
     if name in _CAPTIONED and isinstance(params.get("caption"), str):
         fitted = _plain(params, "caption", CAPTION_LIMIT)
-        if utf16_len(fitted["caption"]) > CAPTION_LIMIT:
+        if not fitted.get("parse_mode") and utf16_len(fitted["caption"]) > CAPTION_LIMIT:
             fitted["caption"] = fit_text(fitted["caption"], CAPTION_LIMIT)
             fitted.pop("caption_entities", None)
         return [fitted]

@@ -217,3 +217,14 @@ def test_a_long_text_is_split_without_losing_a_character(message: str) -> None:
     calls = fit_call("sendMessage", {"chat_id": 1, "text": message, "reply_markup": "keys"})
     assert calls[-1]["reply_markup"] == "keys"  # the buttons go with the last part
     assert all("reply_markup" not in c for c in calls[:-1])
+
+
+def test_formatted_text_is_never_cut_inside_a_tag() -> None:
+    """An HTML text whose visible part fits is sent whole (escapes make it look long); one
+    that does not fit is sent as plain visible text, in parts."""
+    shown = "<pre>" + "&lt;" * 3000 + "</pre>"  # 3,000 visible characters
+    [whole] = fit_call("sendMessage", {"text": shown, "parse_mode": "HTML"})
+    assert whole == {"text": shown, "parse_mode": "HTML"}
+    calls = fit_call("sendMessage", {"text": "<b>" + "x" * 5000 + "</b>", "parse_mode": "HTML"})
+    assert [len(c["text"]) for c in calls] == [4096, 904]
+    assert all("parse_mode" not in c and "<b>" not in c["text"] for c in calls)
