@@ -12,6 +12,7 @@ import certifi
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from bot.delivery.within_limits import WithinLimitsBot
 from bot.handlers import Registrar, register_handlers
 from bot.handlers import errors as error_handlers
 from bot.handlers.context import Services, attach_services, run_startup_hooks
@@ -106,16 +107,15 @@ def build_application(
         file_url = settings.telegram_api_file_url
     else:
         file_url = derive_file_url(api_url)
+    bot = WithinLimitsBot(
+        token=bot_token,
+        base_url=api_url,
+        base_file_url=file_url,
+        request=make_request(for_get_updates=False),
+        get_updates_request=make_request(for_get_updates=True, on_success=on_get_updates),
+    )
     application: AnyApplication = (
-        ApplicationBuilder()
-        .token(bot_token)
-        .base_url(api_url)
-        .base_file_url(file_url)
-        .concurrent_updates(False)
-        .request(make_request(for_get_updates=False))
-        .get_updates_request(make_request(for_get_updates=True, on_success=on_get_updates))
-        .post_init(run_startup_hooks)
-        .build()
+        ApplicationBuilder().bot(bot).concurrent_updates(False).post_init(run_startup_hooks).build()
     )
     attach_services(application, services)
     error_handlers.register(application)

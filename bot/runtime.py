@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.handlers import Registrar
 from bot.handlers.context import Services
 from bot.handlers.jobs import install_scheduling
+from bot.logs import quiet_libraries
 from bot.settings import Settings
 from bot.store.db import check_schema_current, make_engine
 
@@ -60,6 +61,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     )
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    quiet_libraries(level)  # no names or free text from matplotlib, fontTools, fpdf, PTB
 
 
 def open_database(url: str) -> Engine:

@@ -30,7 +30,13 @@ from bot.reports.build import build_progress_png
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
 from bot.store.db import session_scope
-from bot.store.models import PROGRESS_CHART_KIND, UNREACHABLE_KIND, Outbox, Person
+from bot.store.models import (
+    PROGRESS_CHART_KIND,
+    UNDELIVERED_KIND,
+    UNREACHABLE_KIND,
+    Outbox,
+    Person,
+)
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import (
     DEFAULT_LEASE,
@@ -118,6 +124,9 @@ class OutboxSender:
     # Asked between rounds: False (the bot is shutting down) ends the drain after the batch in
     # hand, so a SIGTERM mid fan-out stops within one batch and the rest waits in the outbox.
     should_continue: Callable[[], bool] = lambda: True
+    # The configured admins (ADMIN_TELEGRAM_IDS), told when someone without a linked
+    # clinician cannot be reached; a stored role "admin" alone is not enough.
+    admin_telegram_ids: Sequence[int] = ()
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _again: bool = False
 
@@ -284,10 +293,12 @@ class OutboxSender:
             mark_outbox_failed(
                 session, outbox_id=row.id, now=now, error=verdict.error, undeliverable=True
             )
-            result.notices += _mark_unreachable(session, row, now)
+            result.notices += _mark_unreachable(session, row, now, self.admin_telegram_ids)
+            result.notices += _tell_author(session, row, now, reachable=False)
             result.unreachable += 1
             return
         mark_outbox_failed(session, outbox_id=row.id, now=now, error=verdict.error)
+        result.notices += _tell_author(session, row, now, reachable=True)
         result.failed += 1
 
 
@@ -352,13 +363,47 @@ def settle_abandoned(session: Session, *, now: dt.datetime, lease: dt.timedelta)
     return int(result.rowcount)
 
 
+def _tell_author(session: Session, row: _Claimed, now: dt.datetime, *, reachable: bool) -> int:
+    """Tell the author of a message that finally failed (a clinician's message to an
+    athlete) that it did not arrive; return how many notices were queued (0 or 1)."""
+    stored = session.get(Outbox, row.id)
+    if stored is None or stored.author_id is None:
+        return 0
+    author = session.get(Person, stored.author_id)
+    recipient = _person_for_chat(session, row)
+    if author is None or author.id is None:
+        return 0
+    who = (recipient.display_name if recipient is not None else "") or "the athlete"
+    why = (
+        "Telegram refused it"
+        if reachable
+        else "they cannot be reached on Telegram (they blocked the bot or left)"
+    )
+    enqueue_message(
+        session,
+        chat_id=author.chat_id or author.telegram_user_id,
+        text=(
+            f"Your message to {who} could not be delivered: {why}. "
+            "Nothing more will be tried; please reach them another way."
+        ),
+        kind=UNDELIVERED_KIND,
+        now=now,
+        dedupe_key=f"undelivered:{row.id}",
+        person_id=author.id,
+        athlete_id=row.athlete_id,
+    )
+    return 1
+
+
 def _person_for_chat(session: Session, row: _Claimed) -> Person | None:
     if row.person_id is not None:
         return session.get(Person, row.person_id)
     return session.exec(select(Person).where(Person.chat_id == row.chat_id)).first()
 
 
-def _mark_unreachable(session: Session, row: _Claimed, now: dt.datetime) -> int:
+def _mark_unreachable(
+    session: Session, row: _Claimed, now: dt.datetime, admin_telegram_ids: Sequence[int]
+) -> int:
     """Mark the recipient unreachable and, the first time, tell a clinician or the admins.
 
     An athlete's linked clinicians are told; for anyone else (or an athlete without a linked
@@ -381,7 +426,7 @@ def _mark_unreachable(session: Session, row: _Claimed, now: dt.datetime) -> int:
         recipients = list(
             session.exec(
                 select(Person).where(
-                    Person.role == "admin",
+                    col(Person.telegram_user_id).in_(tuple(admin_telegram_ids)),
                     col(Person.unreachable).is_(False),
                     col(Person.id) != person.id,
                 )

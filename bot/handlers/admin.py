@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 from typing import Any
 
 import yaml
@@ -31,24 +32,34 @@ from telegram.ext import (
 )
 
 from bot.clock import local_date
-from bot.handlers.context import SERVICES_KEY, Context, add_startup_hook, get_services, signer_of
+from bot.delivery.downloads import DownloadFailed, FileTooLarge, download_within
+from bot.handlers.context import (
+    SERVICES_KEY,
+    Context,
+    add_startup_hook,
+    get_services,
+    kick_sender,
+    signer_of,
+)
 from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services import protocol_admin as pa
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
-from bot.services.callers import ensure_admin_person
+from bot.services.callers import ensure_admin_person, sync_admins
 from bot.store.db import session_scope
 from bot.store.repo.audit import audit
-from bot.store.repo.people import get_person_by_telegram_id
 from bot.store.standing import parse_text
 from engine.schema import ProtocolError
 
+_LOGGER = logging.getLogger(__name__)
 DRAFT_KEY = "protocol_draft"
 ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
 MAX_MESSAGE = 3900
 MAX_UPLOAD_BYTES = 256_000
+TOO_LARGE = "{filename} is too large: a protocol file must be under {kb} kB."
+MAX_VERSION = 2**31 - 1  # protocol_version.version is a 32-bit integer
 
 USAGE = (
     "Protocol commands:\n"
@@ -120,7 +131,33 @@ async def protocol_command(update: Update, context: Context) -> None:
     if sub not in handlers:
         await message.reply_text(USAGE)
         return
+    if len(args) > 1 and not pa.valid_name(args[1]):
+        await _refuse_name(update, context, f"/protocol {sub}")
+        return
     await handlers[sub](update, context, args[1:])
+
+
+def _audit_caller(update: Update, context: Context, action: str, detail: dict[str, Any]) -> None:
+    """Write an audit entry of ``action`` by the update's sender (their Telegram id added)."""
+    services = get_services(context)
+    with session_scope(services.engine) as session:
+        caller, _ = caller_context(session, update, services)
+        audit(
+            session,
+            actor_id=caller.person_id,
+            action=action,
+            now=services.clock.now(),
+            detail={**detail, "telegram_id": caller.telegram_id},
+        )
+
+
+async def _refuse_name(update: Update, context: Context, command: str) -> None:
+    """Refuse a malformed protocol name (audited), saying what a name may hold."""
+    message = update.effective_message
+    assert message is not None
+    reason = "malformed protocol name"
+    _audit_caller(update, context, "refused", {"command": command, "reason": reason})
+    await message.reply_text(f"Not a protocol name: {pa.NAME_RULE}. See /protocols.")
 
 
 async def _show(update: Update, context: Context, args: list[str]) -> None:
@@ -188,7 +225,7 @@ def _draft_keyboard(
     )
 
 
-async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> None:
+async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: str) -> None:
     """Keep the draft, show its difference to the active version and ask to confirm."""
     message = update.effective_message
     user = update.effective_user
@@ -196,7 +233,6 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> Non
     services = get_services(context)
     now = services.clock.now()
     with session_scope(services.engine) as session:
-        diff = pa.draft_diff(session, draft, now)
         caller, person = caller_context(session, update, services)
         admin = ensure_admin_person(
             session,
@@ -234,16 +270,8 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft) -> Non
 async def _refuse_invalid(update: Update, context: Context, exc: ProtocolError, what: str) -> None:
     message = update.effective_message
     assert message is not None
-    services = get_services(context)
-    with session_scope(services.engine) as session:
-        caller, _ = caller_context(session, update, services)
-        audit(
-            session,
-            actor_id=caller.person_id,
-            action="protocol_edit_refused",
-            now=services.clock.now(),
-            detail={"what": what, "problems": exc.problems[:10], "telegram_id": caller.telegram_id},
-        )
+    detail = {"what": what, "problems": exc.problems[:10]}
+    _audit_caller(update, context, "protocol_edit_refused", detail)
     problems = "\n".join(exc.problems[:10])
     await message.reply_text(
         f"Not accepted; the active version is unchanged.\n{problems}"[:MAX_MESSAGE]
@@ -263,44 +291,96 @@ async def _set(update: Update, context: Context, args: list[str]) -> None:
     value = " ".join(args[3:])
     services = get_services(context)
     now = services.clock.now()
-    try:
+
+    def make_draft() -> tuple[pa.Draft, str]:
         with session_scope(services.engine) as session:
             draft = pa.draft_from_set(session, name, stage, field, value, now)
+            return draft, pa.draft_diff(session, draft, now)
+
+    try:
+        draft, diff = await asyncio.to_thread(make_draft)  # parsing is kept off the event loop
     except ProtocolError as exc:
-        await _refuse_invalid(update, context, exc, f"set {name} {stage} {field}")
+        await _refuse_invalid(update, context, exc, f"set {name} {stage[:20]} {field[:40]}")
         return
-    await _offer_draft(update, context, draft)
+    await _offer_draft(update, context, draft, diff)
 
 
 @stops_update
 async def upload(update: Update, context: Context) -> None:
-    """A YAML document from an admin: validate it and offer it as a draft."""
+    """A document from an admin: a protocol YAML file, validated and offered as a draft.
+
+    Anyone else's document is refused (audited). The file is then handled in the background,
+    so nobody waits for it: downloaded counting the bytes really read (the size Telegram
+    reports is the sender's claim), measured (depth, values once aliases are expanded),
+    parsed, validated and diffed on a worker thread."""
     message = update.effective_message
     assert message is not None and message.document is not None
     if not await _admin_only(update, context, "upload"):
         return
     document = message.document
-    filename = document.file_name or "protocol.yaml"
-    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+    filename = shown_filename(document.file_name)
+    if not filename.endswith((".yaml", ".yml")):
+        _refuse_upload(update, context, "not a .yaml file", document.file_size)
         await message.reply_text(
-            f"{filename} is too large: a protocol file must be under {MAX_UPLOAD_BYTES // 1000} kB."
+            "Send a protocol as a YAML file (.yaml); other files are not used."
         )
         return
-    data = await (await document.get_file()).download_as_bytearray()
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+        _refuse_upload(update, context, "too large (reported)", document.file_size)
+        await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
+        return
+    context.application.create_task(
+        _draft_from_document(update, context, document.file_id, filename), update=update
+    )
+
+
+async def _draft_from_document(
+    update: Update, context: Context, file_id: str, filename: str
+) -> None:
+    """Download, measure, parse and diff an admin's protocol file, then offer the draft."""
+    message = update.effective_message
+    assert message is not None
     try:
-        text = bytes(data).decode("utf-8")
+        data = await download_within(context.bot, file_id, MAX_UPLOAD_BYTES)
+    except FileTooLarge as exc:
+        _refuse_upload(update, context, "too large (read)", exc.received)
+        await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
+        return
+    except DownloadFailed:
+        await message.reply_text(f"{filename} could not be fetched from Telegram; send it again.")
+        return
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
+        _refuse_upload(update, context, "not UTF-8 text", len(data))
         await message.reply_text(f"{filename} is not UTF-8 text: send the protocol YAML file.")
         return
     services = get_services(context)
     now = services.clock.now()
-    try:
+
+    def make_draft() -> tuple[pa.Draft, str]:
         with session_scope(services.engine) as session:
             draft = pa.draft_from_upload(session, text, filename, now)
+            return draft, pa.draft_diff(session, draft, now)
+
+    try:
+        draft, diff = await asyncio.to_thread(make_draft)
     except ProtocolError as exc:
-        await _refuse_invalid(update, context, exc, f"upload {filename}")
+        await _refuse_invalid(update, context, exc, f"upload of {len(data)} bytes")
         return
-    await _offer_draft(update, context, draft)
+    await _offer_draft(update, context, draft, diff)
+
+
+def shown_filename(name: str | None) -> str:
+    """Return the file name to quote back: printable, at most 64 characters."""
+    kept = "".join(ch for ch in (name or "") if ch.isprintable())[:64]
+    return kept or "protocol.yaml"
+
+
+def _refuse_upload(update: Update, context: Context, reason: str, size: int | None) -> None:
+    """Audit an admin's upload that is not used (its size, never its name or content)."""
+    detail = {"what": "upload", "reason": reason, "bytes": size}
+    _audit_caller(update, context, "protocol_edit_refused", detail)
 
 
 def _current_draft(context: Context, name: str) -> pa.Draft | None:
@@ -379,12 +459,16 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    if len(args) < 2 or not args[1].lstrip("v").isdigit():
+    number = args[1].lstrip("v") if len(args) > 1 else ""
+    if not (number.isascii() and number.isdigit()):
         await message.reply_text(
             "Send /protocol rollback NAME VERSION, e.g. /protocol rollback hamstring 1"
         )
         return
-    name, version = args[0], int(args[1].lstrip("v"))
+    name, version = args[0], int(number)
+    if version > MAX_VERSION:  # no version was ever numbered so high: refuse before asking
+        await message.reply_text(f"{name} has no version {version}. See /protocol history {name}.")
+        return
     services = get_services(context)
     now = services.clock.now()
     try:
@@ -480,18 +564,22 @@ async def draft_button(update: Update, context: Context) -> None:
 
 async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Give every configured admin a stored person (role admin) at start-up, so the athlete
-    flow never mistakes an admin for a newcomer and the audit log can name them."""
+    flow never mistakes an admin for a newcomer and the audit log can name them; tell anyone
+    removed from ADMIN_TELEGRAM_IDS, once, that their admin rights have ended (audited)."""
     services = application.bot_data[SERVICES_KEY]
     if services.engine is None:
         return
     now = services.clock.now()
     with session_scope(services.engine) as session:
-        for telegram_id in services.settings.admin_telegram_ids:
-            person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
-            if person is None:
-                ensure_admin_person(
-                    session, telegram_id, "Admin", None, now, services.settings.default_timezone
-                )
+        revoked = sync_admins(
+            session, services.settings.admin_telegram_ids, now, services.settings.default_timezone
+        )
+        revoked_ids = [p.id for p in revoked]
+    if revoked_ids:
+        _LOGGER.warning(
+            "admin rights ended for person(s) %s (not in ADMIN_TELEGRAM_IDS)", revoked_ids
+        )
+        kick_sender(application)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -501,12 +589,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     g = STAFF_GROUP
     application.add_handler(CommandHandler("protocols", protocols_command), group=g)
     application.add_handler(CommandHandler("protocol", protocol_command), group=g)
-    application.add_handler(
-        MessageHandler(
-            filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml"), upload
-        ),
-        group=g,
-    )
+    application.add_handler(MessageHandler(filters.Document.ALL, upload), group=g)
     application.add_handler(
         CallbackQueryHandler(draft_button, pattern=rf"^({ACT_PUBLISH}|{ACT_DISCARD}):"), group=g
     )

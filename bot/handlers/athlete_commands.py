@@ -16,7 +16,9 @@ from bot.handlers.groups import ATHLETE_GROUP
 from bot.services import texts
 from bot.services.athlete import commands as athlete
 from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.account import delete_unfinished_signup
 from bot.services.athlete.results import Env, Out, Result
+from bot.store import repo
 from bot.store.models import Person
 
 ATHLETE_COMMANDS = (
@@ -72,6 +74,16 @@ def _timezone(
     return _onboarded(athlete.change_timezone)(session, person, update, context, env)
 
 
+def _delete(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    if person is None:
+        return Result([Out(texts.NOTHING_STORED)])
+    if repo.has_signed_up(session, person_id=person.id or 0):
+        return _questionnaire("delete")(session, person, env)
+    return delete_unfinished_signup(session, person, env)
+
+
 def _help(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
@@ -107,7 +119,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "pause": _onboarded(athlete.pause),
         "resume": _onboarded(athlete.resume),
         "export": _onboarded(athlete.export),
-        "delete": _onboarded(_questionnaire("delete")),
+        "delete": _delete,
         "help": _help,
         "cancel": _cancel,
     }

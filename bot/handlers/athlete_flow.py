@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session
@@ -74,7 +75,7 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
             known = known_athletes(context)
             if person is not None:
                 known.add(user.id)
-            env = env_of(context)
+            env = replace(env_of(context), user_name=user.full_name)
             if not repo.mark_update_processed(session, update_id=update.update_id, now=env.now):
                 raise ApplicationHandlerStop  # a redelivery handled since the guard looked
             # They wrote to us, so they can be reached (the unblock update may have been lost).

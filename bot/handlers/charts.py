@@ -16,6 +16,7 @@ from telegram import Bot, InputFile, Message
 from telegram.ext import Application
 
 from bot.handlers.context import SERVICES_KEY
+from bot.logs import failure
 from bot.reports.build import build_progress_png
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
@@ -78,7 +79,7 @@ def schedule_progress_chart(
                 small=small,
                 caption=caption,
             )
-        except Exception:
-            _LOGGER.exception("progress chart of athlete %s not sent", athlete_id)
+        except Exception as exc:
+            _LOGGER.error("progress chart of athlete %s not sent: %s", athlete_id, failure(exc))
 
     application.create_task(task(), name=f"progress-chart-{athlete_id}")

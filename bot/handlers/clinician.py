@@ -34,7 +34,7 @@ from bot.handlers.staff import Handler, caller_context, refuse, stops_update
 from bot.services.access import AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import resolve_athlete
-from bot.services.clinician.actions import ActionRefused, add_note
+from bot.services.clinician.actions import ActionRefused, add_note, notes_text
 from bot.services.clinician.buttons import (
     ACT_ACK,
     ACT_BACK,
@@ -46,7 +46,9 @@ from bot.services.clinician.buttons import (
 )
 from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
+    ALREADY_DONE,
     apply_button,
+    button_was_used,
     decide_by_command,
     deliver_pending,
     signoff_waiting,
@@ -140,7 +142,7 @@ async def athlete_command(update: Update, context: Context) -> None:
                 update,
                 context,
                 caller,
-                decision.reason if athlete else f"no athlete matches {ref!r}",
+                decision.reason if athlete else "no athlete matches what was typed",
                 command="/athlete",
                 athlete_id=target_id,
                 session=session,
@@ -187,7 +189,7 @@ async def _authorised_athlete(
             update,
             context,
             caller,
-            decision.reason if athlete else f"no athlete {args[0]!r}",
+            decision.reason if athlete else "no athlete matches what was typed",
             command=command,
             athlete_id=target,
             session=session,
@@ -237,7 +239,8 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
 
 @stops_update
 async def note_command(update: Update, context: Context) -> None:
-    """/note <number> <text>: add a note to the athlete's record."""
+    """/note <number> <text>: add a note to the athlete's record; /note <number> alone shows
+    their notes whole (the card shortens long ones)."""
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
@@ -248,7 +251,7 @@ async def note_command(update: Update, context: Context) -> None:
         _caller, actor, athlete, rest = resolved
         text = " ".join(rest).strip()
         if not text:
-            await update.effective_message.reply_text("Send /note <number> <text of the note>.")
+            await update.effective_message.reply_text(notes_text(session, actor, athlete, now))
             return
         add_note(session, actor, athlete.id or 0, text, now)
     await update.effective_message.reply_text(f"Note added to {athlete.display_name}'s record.")
@@ -306,6 +309,9 @@ async def alert_button(update: Update, context: Context) -> None:
         assert query.message is not None
         await context.bot.send_message(query.message.chat.id, prompt)
         return
+    if button_was_used(services.engine, query.data):
+        await query.answer(ALREADY_DONE, show_alert=True)
+        return
     if action in STAGE_BOUND_ACTIONS and not stage_still(services.engine, athlete_id, shown_stage):
         await query.answer(STALE_TEXT, show_alert=True)
         return
@@ -318,7 +324,11 @@ async def alert_button(update: Update, context: Context) -> None:
         ids,
         now,
         services.settings.default_timezone,
+        token=query.data,
     )
+    if reply == ALREADY_DONE:  # a press of the same button got there first
+        await query.answer(ALREADY_DONE, show_alert=True)
+        return
     kick(context)
     await query.answer(reply[:190])
     assert query.message is not None

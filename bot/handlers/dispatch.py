@@ -10,6 +10,7 @@ The transaction-per-update wrapper the athlete handler modules share is in
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -28,7 +29,8 @@ from telegram.ext import (
 
 from bot.handlers.athlete_flow import athlete_flow, known_athletes
 from bot.handlers.context import Context, get_services
-from bot.handlers.groups import ATHLETE_GROUP, DEDUPE_GROUP, PRIVATE_ONLY_GROUP
+from bot.handlers.groups import ATHLETE_GROUP, DEDUPE_GROUP, FALLBACK_GROUP, PRIVATE_ONLY_GROUP
+from bot.handlers.staff import printable
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.keyboards import CALLBACK_PATTERN, unpack
@@ -40,6 +42,7 @@ from bot.store.models import Person
 _LOGGER = logging.getLogger(__name__)
 
 PRIVATE_CHAT_ONLY = "Please use me in a private chat."
+UNKNOWN_BUTTON = "This button does nothing here (it may be old). Send /help to see what you can do."
 # Commands other modules answer for athletes too (e.g. /link CODE from the invites module).
 PASS_THROUGH_COMMANDS = frozenset({"link"})
 
@@ -48,6 +51,26 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 def _not_registered() -> Result:
     return Result([Out(texts.NOT_ONBOARDED)])
+
+
+def _audit_refusal(
+    session: Session,
+    person: Person | None,
+    telegram_id: int | None,
+    now: dt.datetime,
+    *,
+    command: str,
+    reason: str,
+    **extra: Any,
+) -> None:
+    """Audit a refusal of ``command`` for ``reason`` (with ``extra`` facts, never content)."""
+    repo.audit(
+        session,
+        actor_id=person.id if person is not None else None,
+        action="refused",
+        now=now,
+        detail={"telegram_id": telegram_id, "command": command, "reason": reason, **extra},
+    )
 
 
 # --- the routed updates ----------------------------------------------------------------------
@@ -59,6 +82,16 @@ def _press(
     query = update.callback_query
     assert query is not None
     pressed = unpack(query.data)
+    if pressed is None:  # the pattern matched, the data is not one of our buttons: crafted
+        _audit_refusal(
+            session,
+            person,
+            query.from_user.id,
+            env.now,
+            command="button",
+            reason="malformed questionnaire button",
+            data_length=len(query.data or ""),
+        )
     if person is None or pressed is None:
         return Result(notice=texts.EXPIRED)
     return svc.press(session, person, pressed, env)
@@ -101,6 +134,20 @@ def _unknown_command(
 def _other(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
+    message = update.effective_message
+    if message is not None and message.document is not None:
+        # Only admins upload files (protocols): an athlete's or a stranger's upload is refused,
+        # and audited like every refusal (its size and type, never its name or content).
+        _audit_refusal(
+            session,
+            person,
+            message.from_user.id if message.from_user else None,
+            env.now,
+            command="upload",
+            reason="uploads are for admins" if person else "not registered",
+            bytes=message.document.file_size,
+            mime_type=printable(message.document.mime_type or ""),
+        )
     if person is None:
         return _not_registered()
     return svc.other_content(session, person, env)
@@ -151,9 +198,50 @@ async def private_chats_only(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+def _no_data_only(_data: object) -> bool:
+    """A pattern no button data matches: the handler then takes only presses without data."""
+    return False
+
+
+async def answer_any_button(update: Update, context: Context) -> None:
+    """Answer a button press no handler took, so the client's spinner stops: data matching
+    no button (crafted, or from a keyboard of an older version), or a questionnaire button
+    pressed by someone it is not for. The refusal is audited (the data's length, never the
+    data itself)."""
+    query = update.callback_query
+    if query is None:
+        return
+    services = get_services(context)
+    user = update.effective_user
+    telegram_id = user.id if user is not None else 0
+    if services.engine is not None:
+        with session_scope(services.engine) as session:
+            person = repo.get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+            _audit_refusal(
+                session,
+                person,
+                telegram_id,
+                services.clock.now(),
+                command="button",
+                reason="no handler takes this button",
+                data_length=len(query.data or ""),
+            )
+    _LOGGER.info("answered an unhandled button press from %s", telegram_id)
+    try:
+        await query.answer(UNKNOWN_BUTTON)
+    except TelegramError as error:  # too old to answer: nothing is waiting any more
+        _LOGGER.info("could not answer the button press: %s", error.message)
+    raise ApplicationHandlerStop
+
+
 def register(application: AnyApplication) -> None:
-    """Add the group-chat guard, the redelivery guard and the athlete's catch-all routes
-    (after the commands)."""
+    """Add the group-chat guard, the redelivery guard, the athlete's catch-all routes (after
+    the commands) and, last of all, the answer to any button press nobody took."""
+    # A press without data matches every pattern of python-telegram-bot's CallbackQueryHandler
+    # (it only tests patterns against non-empty data): answer it here, before any of them.
+    application.add_handler(
+        CallbackQueryHandler(answer_any_button, pattern=_no_data_only), group=PRIVATE_ONLY_GROUP
+    )
     application.add_handler(TypeHandler(Update, private_chats_only), group=PRIVATE_ONLY_GROUP)
     application.add_handler(TypeHandler(Update, drop_redelivered), group=DEDUPE_GROUP)
     g = ATHLETE_GROUP
@@ -177,3 +265,4 @@ def register(application: AnyApplication) -> None:
         ),
         group=g,
     )
+    application.add_handler(CallbackQueryHandler(answer_any_button), group=FALLBACK_GROUP)

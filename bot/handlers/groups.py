@@ -13,3 +13,6 @@ DEDUPE_GROUP = -3
 ATHLETE_GROUP = -2
 # Clinician, admin and invite commands and buttons (updates from athletes pass through).
 STAFF_GROUP = -1
+# Default group (0): membership changes. Then, last of all, whatever no handler answered: a
+# button press nobody took is still answered, so the client's spinner stops (dispatch).
+FALLBACK_GROUP = 1

@@ -34,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.athlete_flow import known_athletes
 from bot.handlers.context import (
     SERVICES_KEY,
     Context,
@@ -42,7 +43,7 @@ from bot.handlers.context import (
     signer_of,
 )
 from bot.handlers.groups import STAFF_GROUP
-from bot.handlers.staff import caller_context, refuse
+from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import ensure_admin_person
@@ -79,7 +80,7 @@ CLINICIAN_COMMANDS = (
     ("athletes", "Your athletes, most urgent first"),
     ("athlete", "One athlete: status, 14 days, alerts, actions"),
     ("invite", "Invite an athlete"),
-    ("note", "Add a note: /note <number> <text>"),
+    ("note", "Notes: /note <number> [text to add]"),
     ("hold", "Hold: /hold <number> [reason]"),
     ("stepback", "Step back: /stepback <number> <reason>"),
     ("stage", "Set the stage: /stage <number> <STAGE> <reason>"),
@@ -229,6 +230,7 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
         )
         await update.effective_message.reply_text(FAILURE_TEXT[exc.reason])
         raise ApplicationHandlerStop from None
+    known_athletes(context).discard(user.id)  # an unfinished athlete sign-up is now staff
     await set_menu(
         context.bot,
         update.effective_chat.id if update.effective_chat else user.id,
@@ -377,6 +379,7 @@ async def link_command(update: Update, context: Context) -> None:
     )
 
 
+@stops_update
 async def link_answer(update: Update, context: Context) -> None:
     """The athlete's answer to the /link consent question."""
     query = update.callback_query

@@ -64,6 +64,7 @@ def scheduler_config_from(services: Services) -> SchedulerConfig:
     return SchedulerConfig(
         tick_seconds=float(settings.scheduler_tick_seconds),
         grace=dt.timedelta(minutes=settings.missed_prompt_grace_minutes),
+        admin_telegram_ids=tuple(settings.admin_telegram_ids),
     )
 
 
@@ -95,6 +96,7 @@ def install_scheduling(
         config=sender_config or SenderConfig(),
         worker=worker,
         should_continue=lambda: application.running,
+        admin_telegram_ids=tuple(services.settings.admin_telegram_ids),
     )
     config = scheduler_config or scheduler_config_from(services)
     scheduler = Scheduler(

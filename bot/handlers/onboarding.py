@@ -24,8 +24,7 @@ def _start(
     user = update.effective_user
     assert user is not None
     code = (context.args or [""])[0] if context.args else ""
-    name = " ".join(p for p in (user.first_name, user.last_name) if p)
-    return commands.start(session, person, user.id, name, code, env)
+    return commands.start(session, person, user.id, code, env)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -32,6 +32,7 @@ from bot.handlers.context import Context, get_services, signer_of
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.handlers.jobs import install_digest_job
 from bot.handlers.staff import caller_context, refuse, stops_update
+from bot.logs import failure
 from bot.reports.build import build_report_pdf
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
@@ -76,8 +77,8 @@ async def _deliver_chart(
             await bot.send_message(chat_id, NOTHING_YET.format(reason=NO_INJURY))
     except TelegramError as exc:
         _LOGGER.warning("progress chart for chat %s not sent: %s", chat_id, exc)
-    except Exception:
-        _LOGGER.exception("progress chart of athlete %s failed", athlete_id)
+    except Exception as exc:
+        _LOGGER.error("progress chart of athlete %s failed: %s", athlete_id, failure(exc))
         await _say(bot, chat_id, FAILED_TEXT)
 
 
@@ -96,8 +97,8 @@ async def _deliver_report(
         await _say(bot, chat_id, NOTHING_YET.format(reason=exc))
     except TelegramError as exc:
         _LOGGER.warning("report for chat %s not sent: %s", chat_id, exc)
-    except Exception:
-        _LOGGER.exception("report of athlete %s failed", athlete_id)
+    except Exception as exc:
+        _LOGGER.error("report of athlete %s failed: %s", athlete_id, failure(exc))
         await _say(bot, chat_id, FAILED_TEXT)
 
 
@@ -141,7 +142,7 @@ async def _target(
     target = athlete.id if athlete is not None else None
     decision = may_act_on_athlete(caller, target if target is not None else -1, "view")
     if target is None or not decision:
-        reason = decision.reason if target is not None else f"no athlete matches {ref!r}"
+        reason = decision.reason if target is not None else "no athlete matches what was typed"
         await refuse(
             update, context, caller, reason, command=command, athlete_id=target, session=session
         )

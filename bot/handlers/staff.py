@@ -52,6 +52,7 @@ async def refuse(
     Pass the handler's open ``session`` if there is one (SQLite allows one writer at a time).
     """
     services = get_services(context)
+    command = printable(command)
 
     def record(s: Session) -> None:
         audit(
@@ -74,6 +75,13 @@ async def refuse(
         await update.callback_query.answer(REFUSAL_TEXT, show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(REFUSAL_TEXT)
+
+
+def printable(text: str, limit: int = 32) -> str:
+    """Return what may be logged or audited of a command or button name a user sent: its
+    printable ASCII characters, at most ``limit`` of them (button data can hold anything)."""
+    kept = "".join(ch for ch in text[: limit * 4] if " " <= ch <= "~")
+    return kept[:limit] or "-"
 
 
 def stops_update(handler: Handler) -> Handler:

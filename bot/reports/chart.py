@@ -636,9 +636,14 @@ def render_progress_png(data: ProgressData, *, small: bool = False) -> bytes:
 def render_spec_png(spec: ChartSpec) -> bytes:
     """Draw an already built ChartSpec as PNG bytes (deterministic for a given spec)."""
     # matplotlib takes about a second to import: loaded with the first chart, not at start-up.
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    # Every text is drawn as typed: a name or note holding "$...$" is not mathtext (which would
+    # fail to parse, or draw something else). Set on every call, before any text is made,
+    # since rcParams are process-wide and read when each text is created.
+    matplotlib.rcParams["text.parse_math"] = False
     fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
     FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
     title = "\n".join([*textwrap.wrap(spec.title, TITLE_WIDTH), spec.subtitle])

@@ -40,6 +40,9 @@ SEVERITY_TEXT = {
     "info": "Info",
 }
 MAX_PAGES = 2
+# Where fpdf writes the page count. Not "{nb}" (fpdf's default), which a name or note could
+# hold: it holds a control character, which _clean removes from every text we are given.
+PAGES_ALIAS = "\x1bnb\x1b"
 MAX_NOTE_CHARS = 400
 CHART_WIDTH_MM = 84.0
 
@@ -96,7 +99,7 @@ class _Report(FPDF):
         self.cell(
             0,
             4,
-            f"{self.generated_text} · page {self.page_no()}/{{nb}}",
+            f"{self.generated_text} · page {self.page_no()}/{PAGES_ALIAS}",
             align="C",
         )
         self.set_text_color(0, 0, 0)
@@ -110,6 +113,7 @@ class _Writer:
         self.limits = limits
         self.zone = ZoneInfo(data.timezone)
         pdf = _Report(orientation="portrait", unit="mm", format="A4")
+        pdf.alias_nb_pages(PAGES_ALIAS)
         pdf.set_margins(15, 14, 15)
         pdf.set_auto_page_break(auto=True, margin=18)
         pdf.add_font(FONT, "", str(_font_dir() / "DejaVuSans.ttf"))

@@ -110,8 +110,12 @@ class SimUser:
         *,
         mime_type: str | None = None,
         caption: str | None = None,
+        reported_size: int | None = None,
     ) -> TranscriptMessage:
-        """Send a file as a document (the bot can fetch it with getFile and download it)."""
+        """Send a file as a document (the bot can fetch it with getFile and download it).
+
+        ``reported_size`` is the size the message claims, as a modified client can make it
+        (by default the true size); getFile and the download always hold the real bytes."""
         stored = self.sandbox.store_file(
             data,
             filename=filename,
@@ -122,7 +126,7 @@ class SimUser:
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_name": filename,
-            "file_size": stored.size,
+            "file_size": stored.size if reported_size is None else reported_size,
         }
         if stored.mime_type:
             document["mime_type"] = stored.mime_type

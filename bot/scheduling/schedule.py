@@ -53,6 +53,9 @@ class SchedulerConfig:
     sweep_span: int = 2000
     # Run that sweep every this many ticks (1 = every tick).
     sweep_every_ticks: int = 1
+    # The configured admins (ADMIN_TELEGRAM_IDS): told of missed days when no clinician is
+    # linked. A stored role "admin" alone is not enough.
+    admin_telegram_ids: tuple[int, ...] = ()
 
 
 # Decides whether a local date has a prescribed session: (session, athlete, date) ->

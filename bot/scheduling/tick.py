@@ -30,6 +30,7 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
+from bot.logs import failure
 from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
 from bot.scheduling.registry import PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
@@ -258,9 +259,15 @@ def missed_streak(
 
 
 def _notify_missed_days(
-    session: Session, athlete: Person, streak_end: dt.date, days: int, now: dt.datetime
+    session: Session,
+    athlete: Person,
+    streak_end: dt.date,
+    days: int,
+    now: dt.datetime,
+    admin_telegram_ids: Sequence[int],
 ) -> int:
-    """Raise the missed-check-ins alert and queue it to the linked clinicians (or admins)."""
+    """Raise the missed-check-ins alert and queue it to the linked clinicians (or else the
+    configured admins)."""
     assert athlete.id is not None
     name = athlete.display_name or f"athlete {athlete.id}"
     text = (
@@ -276,7 +283,11 @@ def _notify_missed_days(
         local_date=streak_end,
     )
     recipients = clinicians_of(session, athlete_id=athlete.id) or list(
-        session.exec(select(Person).where(Person.role == "admin").order_by(col(Person.id)))
+        session.exec(
+            select(Person)
+            .where(col(Person.telegram_user_id).in_(tuple(admin_telegram_ids)))
+            .order_by(col(Person.id))
+        )
     )
     queued = 0
     for person in recipients:
@@ -417,7 +428,7 @@ def _judge_previous_days(
     if streak != needed or (athlete.id, yesterday) in batch.alerted:
         return 0
     batch.alerted.add((athlete.id, yesterday))
-    _notify_missed_days(session, athlete, yesterday, streak, now)
+    _notify_missed_days(session, athlete, yesterday, streak, now, config.admin_telegram_ids)
     return 1
 
 
@@ -551,10 +562,12 @@ async def _process_safely(
     try:
         await _process(scheduler, session, batch, prompt, now, attempt)
         savepoint.commit()
-    except Exception:
+    except Exception as exc:
         savepoint.rollback()
         del batch.new_prompts[planned_before:]
-        _LOGGER.exception("prompt %s (%s) could not be produced", prompt.id, prompt.kind)
+        _LOGGER.error(
+            "prompt %s (%s) could not be produced: %s", prompt.id, prompt.kind, failure(exc)
+        )
         # Recorded as missed, so it is not retried forever; the error is in the log.
         batch.finish(prompt, "missed")
         result.missed += 1

@@ -12,6 +12,9 @@ Policy, in one place:
   (they receive unacknowledged emergencies), edits protocols and invites clinicians. Clinical
   decisions (clear or decline a gate, hold, step back, set the stage, pause) stay with a linked
   clinician: an admin who is also a clinician acts through their clinician links.
+- Admin rights come from the current ADMIN_TELEGRAM_IDS setting only. A stored person with the
+  role "admin" is a staff record (a name for the audit log, a time zone): it grants nothing,
+  so an id removed from the setting loses every admin right at the next start.
 """
 
 from __future__ import annotations
@@ -98,14 +101,15 @@ def make_caller(
     admin_telegram_ids: Iterable[int],
     linked_athlete_ids: Iterable[int] = (),
 ) -> Caller:
-    """Return the Caller for a Telegram id, its stored person (if any) and the admin list."""
+    """Return the Caller for a Telegram id, its stored person (if any) and the admin list.
+
+    The admin role comes from ``admin_telegram_ids`` (the setting) alone, never from the
+    stored role."""
     roles: set[Role] = set()
     if person_role == "athlete":
         roles.add("athlete")
     elif person_role == "clinician":
         roles.add("clinician")
-    elif person_role == "admin":
-        roles.add("admin")
     if telegram_id in set(admin_telegram_ids):
         roles.add("admin")
     return Caller(

@@ -4,6 +4,10 @@ The staff handlers (clinician, admin, invites, reports) turn an update's Telegra
 :class:`~bot.services.access.Caller` here before asking ``bot.services.access``; an athlete
 reference typed by a clinician (a number or a name) is resolved only among the athletes the
 caller may see.
+
+Admin rights follow the ADMIN_TELEGRAM_IDS setting alone. At start-up :func:`sync_admins`
+gives every configured admin a stored person and audits when someone gains admin rights
+(``admin_granted``) or loses them (``admin_revoked``); a person who lost them is told once.
 """
 
 from __future__ import annotations
@@ -11,12 +15,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.services.access import Caller, make_caller
-from bot.store.models import Person
+from bot.store.models import AuditLog, Person
+from bot.store.repo.audit import audit
 from bot.store.repo.links import athletes_of
+from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import create_person, get_person_by_telegram_id, list_people
+
+ADMIN_GRANTED = "admin_granted"
+ADMIN_REVOKED = "admin_revoked"
+ADMIN_REVOKED_KIND = "admin_revoked_notice"
+ADMIN_REVOKED_TEXT = (
+    "Your admin rights on Sprintback have ended: your Telegram account is no longer in this "
+    "deployment's list of admins, so admin commands no longer work for you. If this is a "
+    "mistake, ask the person who runs Sprintback to add you again."
+)
+# A row id is at most a 64-bit integer: a larger number typed as an athlete's is nobody's (and
+# the database would refuse to compare with it).
+MAX_ROW_ID = 2**63 - 1
 
 
 def caller_of(
@@ -60,9 +78,14 @@ def ensure_admin_person(
     )
 
 
-def _parse_athlete_ref(text: str) -> int | str:
+def _parse_athlete_ref(text: str) -> int | str | None:
+    """Return the athlete number typed (ASCII digits), the name typed, or None for a number
+    that cannot be anyone's (beyond the row ids the database holds)."""
     ref = text.strip().lstrip("#")
-    return int(ref) if ref.isdigit() else ref
+    if ref.isascii() and ref.isdigit():
+        number = int(ref)
+        return number if 0 < number <= MAX_ROW_ID else None
+    return ref
 
 
 def resolve_athlete(
@@ -74,6 +97,8 @@ def resolve_athlete(
     the same way as a missing one. A name matches the caller's visible athletes only.
     """
     parsed = _parse_athlete_ref(ref)
+    if parsed is None:
+        return None, []
     if isinstance(parsed, int):
         person = session.get(Person, parsed)
         if person is None or person.role != "athlete":
@@ -89,3 +114,75 @@ def resolve_athlete(
     exact = [p for p in pool if p.display_name.lower() == needle]
     matches = exact or [p for p in pool if needle in p.display_name.lower()]
     return (matches[0] if len(matches) == 1 else None), matches
+
+
+def _admin_history(session: Session) -> dict[int, str]:
+    """Return, per stored person, the last admin change audited for them (granted/revoked)."""
+    rows = session.exec(
+        select(AuditLog)
+        .where(col(AuditLog.action).in_((ADMIN_GRANTED, ADMIN_REVOKED)))
+        .order_by(col(AuditLog.id))
+    ).all()
+    last: dict[int, str] = {}
+    for row in rows:
+        person_id = row.detail.get("person_id")
+        if isinstance(person_id, int):
+            last[person_id] = row.action
+    return last
+
+
+def sync_admins(
+    session: Session, admin_telegram_ids: Iterable[int], now: dt.datetime, timezone: str
+) -> list[Person]:
+    """Make the stored admins follow the setting, at start-up; return who lost admin rights.
+
+    Every configured admin gets a stored person (role admin, in ``timezone``) and an
+    ``admin_granted`` audit entry the first time. Whoever had admin rights (a grant audited
+    last, or a stored admin from before this audit existed) and is no longer configured gets
+    an ``admin_revoked`` entry and, once, a message saying so (queued in the outbox).
+    """
+    configured = set(admin_telegram_ids)
+    history = _admin_history(session)
+    for telegram_id in sorted(configured):
+        person = ensure_admin_person(
+            session,
+            telegram_id,
+            "Admin",
+            get_person_by_telegram_id(session, telegram_user_id=telegram_id),
+            now,
+            timezone,
+        )
+        assert person.id is not None
+        if history.get(person.id) != ADMIN_GRANTED:
+            audit(
+                session,
+                actor_id=None,
+                action=ADMIN_GRANTED,
+                now=now,
+                detail={"person_id": person.id, "telegram_id": telegram_id},
+            )
+    revoked: list[Person] = []
+    for person in list_people(session):
+        assert person.id is not None
+        had_rights = history.get(person.id) == ADMIN_GRANTED or (
+            person.id not in history and person.role == "admin"
+        )
+        if not had_rights or person.telegram_user_id in configured:
+            continue
+        audit(
+            session,
+            actor_id=None,
+            action=ADMIN_REVOKED,
+            now=now,
+            detail={"person_id": person.id, "telegram_id": person.telegram_user_id},
+        )
+        enqueue_message(
+            session,
+            chat_id=person.chat_id or person.telegram_user_id,
+            text=ADMIN_REVOKED_TEXT,
+            kind=ADMIN_REVOKED_KIND,
+            now=now,
+            person_id=person.id,
+        )
+        revoked.append(person)
+    return revoked

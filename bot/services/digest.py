@@ -28,6 +28,7 @@ from telegram import Bot, InputFile
 from telegram.error import TelegramError
 
 from bot.clock import Clock
+from bot.logs import failure
 from bot.reports.chart import render_progress_png
 from bot.reports.data import DigestData
 from bot.reports.digest import (
@@ -213,7 +214,9 @@ async def send_digest(
     for week, png in zip(attention, pngs, strict=True):
         if isinstance(png, BaseException):
             if not isinstance(png, ReportUnavailable):
-                _LOGGER.error("digest chart of athlete %s failed: %r", week.athlete_id, png)
+                _LOGGER.error(
+                    "digest chart of athlete %s failed: %s", week.athlete_id, failure(png)
+                )
             continue
         caption = f"{week.athlete_name}: {', '.join(reasons.get(week.athlete_id, ()))}"
         try:

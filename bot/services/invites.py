@@ -18,12 +18,13 @@ from sqlmodel import Session, select
 from bot.services.timezones import city_label, resolve_typed_zone
 from bot.store import repo
 from bot.store.db import session_scope
-from bot.store.models import Invite, Person
+from bot.store.models import Invite, Person, QuestionnaireProgress
 from bot.store.repo.audit import audit
 from bot.store.repo.links import InviteError, create_invite, redeem_invite
 from bot.store.repo.people import (
     create_person,
     get_person_by_telegram_id,
+    has_signed_up,
     record_consent,
     update_person,
 )
@@ -87,6 +88,7 @@ def redeem_clinician_invite(
     """Make the person behind ``telegram_id`` a clinician with ``code`` (creating them in
     ``timezone`` if new); raise InviteError (with its reason) if the code cannot be used."""
     person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
+    replaced_signup = False
     if person is None:
         person = create_person(
             session,
@@ -98,16 +100,28 @@ def redeem_clinician_invite(
             timezone=timezone,
         )
     elif person.role == "athlete":
-        raise InviteError("wrong_role", "an athlete account cannot become a clinician")
+        if has_signed_up(session, person_id=person.id or 0):
+            raise InviteError("wrong_role", "an athlete account cannot become a clinician")
+        # Only /start was sent: their unfinished onboarding gives way to the clinician account.
+        _drop_unfinished_onboarding(session, person)
+        update_person(session, person_id=person.id or 0, chat_id=chat_id, display_name=name)
+        replaced_signup = True
     redeem_invite(session, code=code, person_id=person.id or 0, now=now)
-    audit(
-        session,
-        actor_id=person.id,
-        action="redeem_invite",
-        now=now,
-        detail={"kind": "clinician"},
-    )
+    detail: dict[str, object] = {"kind": "clinician"}
+    if replaced_signup:
+        detail["replaced"] = "unfinished athlete sign-up"
+    audit(session, actor_id=person.id, action="redeem_invite", now=now, detail=detail)
     return person
+
+
+def _drop_unfinished_onboarding(session: Session, person: Person) -> None:
+    """Delete the questionnaires of someone who never consented (answers given before
+    consent are not kept), so that nothing of an athlete sign-up remains."""
+    for progress in session.exec(
+        select(QuestionnaireProgress).where(QuestionnaireProgress.athlete_id == person.id)
+    ).all():
+        session.delete(progress)
+    session.flush()
 
 
 def record_invite_refusal(

@@ -9,6 +9,13 @@ new version number, so the history reads as what was actually in force and when.
 The dry-run replays every scenario in ``examples/`` and the last 60 days of every athlete on
 the protocol through both the active protocol and the draft, and lists the days whose decision
 (or resulting stage) would change.
+
+What an admin sends is bounded before anything is built from it: a protocol name matches
+:data:`PROTOCOL_NAME` (and only ``protocols/<name>.yaml`` inside the shipped directory is ever
+read), an uploaded or typed YAML text nests at most :data:`MAX_DEPTH` levels and holds at most
+:data:`MAX_NODES` values once aliases are expanded, and a draft whose difference to the active
+version exceeds :data:`MAX_DIFF_LINES` lines is refused. These checks run where the caller
+runs them: the admin handlers run them off the event loop.
 """
 
 from __future__ import annotations
@@ -16,14 +23,17 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from bot.limits import yaml_shape_problem
 from bot.services.protocol_files import EXAMPLES_DIR, PROTOCOL_DIR, available, yaml_files
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.audit import audit
@@ -42,6 +52,32 @@ from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_d
 _LOGGER = logging.getLogger(__name__)
 DRYRUN_DAYS = 60
 MAX_REPORTED_CHANGES = 25
+# A protocol's name: what /protocol commands, file names and button data may carry.
+PROTOCOL_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}", re.ASCII)
+NAME_RULE = "a protocol name is 1-32 lowercase letters, digits or _, starting with a letter"
+# Bounds on an admin's YAML (the shipped protocols: depth 6, about 1,900 values, 300 lines).
+MAX_DEPTH = 20
+MAX_NODES = 20_000
+MAX_DIFF_LINES = 2_000
+
+
+def valid_name(name: str) -> bool:
+    """Tell whether ``name`` is a well-formed protocol name (:data:`PROTOCOL_NAME`)."""
+    return PROTOCOL_NAME.fullmatch(name) is not None
+
+
+def require_name(name: str) -> str:
+    """Return ``name`` if it is a well-formed protocol name, else raise ProtocolError."""
+    if not valid_name(name):
+        raise ProtocolError([f"{name[:40]!r}: {NAME_RULE}"])
+    return name
+
+
+def check_shape(text: str, source: str) -> None:
+    """Raise ProtocolError if YAML ``text`` nests too deep or expands to too many values."""
+    problem = yaml_shape_problem(text, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
+    if problem is not None:
+        raise ProtocolError([f"{source}: {problem}"])
 
 
 class DayOutcome(BaseModel):
@@ -218,12 +254,26 @@ def normalized_text(protocol: Protocol) -> str:
     return dumped
 
 
+def shipped_file(name: str, directory: Traversable = PROTOCOL_DIR) -> Traversable | None:
+    """Return ``<directory>/<name>.yaml`` if ``name`` is well formed and the file is really
+    inside ``directory`` (no path, and on disk no link leading out of it); else None."""
+    if not valid_name(name):
+        return None
+    path = directory / f"{name}.yaml"
+    on_disk = isinstance(directory, Path) and isinstance(path, Path)
+    if on_disk and Path(str(path)).resolve().parent != Path(str(directory)).resolve():
+        return None
+    return path if path.is_file() else None
+
+
 def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
-    """Store ``protocols/<name>.yaml`` as version 1 if the protocol has no stored version yet."""
+    """Store ``protocols/<name>.yaml`` as version 1 if the protocol has no stored version yet
+    (by the system: it is the shipped text). Only a well-formed name inside the shipped
+    directory is ever read."""
     if session.exec(select(ProtocolVersion.id).where(ProtocolVersion.name == name)).first():
         return
-    path = PROTOCOL_DIR / f"{name}.yaml"
-    if not path.is_file():
+    path = shipped_file(name)
+    if path is None:
         return
     text = path.read_text(encoding="utf-8")
     parse_text(text, str(path.name))
@@ -242,7 +292,7 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
 
 def known_names(session: Session, now: dt.datetime) -> list[str]:
     """Return every protocol name (stored or shipped in protocols/), seeding shipped ones."""
-    shipped = available()
+    shipped = [name for name in available() if valid_name(name)]
     for name in shipped:
         try:
             ensure_seeded(session, name, now)
@@ -277,6 +327,8 @@ def draft_from_set(
     session: Session, name: str, stage: str, field: str, value: str, now: dt.datetime
 ) -> Draft:
     """Return a draft of ``name`` with one value changed; raise ProtocolError if invalid."""
+    require_name(name)
+    check_shape(value, "the value")
     active = active_version(session, name, now)
     if active is None:
         raise ProtocolError([f"{name}: no such protocol"])
@@ -292,8 +344,11 @@ def draft_from_set(
 
 
 def draft_from_upload(session: Session, text: str, filename: str, now: dt.datetime) -> Draft:
-    """Return a draft from an uploaded YAML file; raise ProtocolError if it does not validate."""
+    """Return a draft from an uploaded YAML file; raise ProtocolError if it is too deep or too
+    large once expanded, does not validate, or names the protocol outside :data:`NAME_RULE`."""
+    check_shape(text, filename)
     protocol = parse_text(text, filename)
+    require_name(protocol.name)
     active = active_version(session, protocol.name, now)
     return Draft(
         name=protocol.name,
@@ -304,12 +359,22 @@ def draft_from_upload(session: Session, text: str, filename: str, now: dt.dateti
 
 
 def draft_diff(session: Session, draft: Draft, now: dt.datetime) -> str:
-    """Return the difference between the active version and the draft (canonical YAML)."""
+    """Return the difference between the active version and the draft (canonical YAML); raise
+    ProtocolError if it is longer than :data:`MAX_DIFF_LINES` lines."""
     active = active_version(session, draft.name, now)
     old = normalized_text(parse_text(active.text, draft.name)) if active is not None else ""
     new = normalized_text(parse_text(draft.text, draft.name))
     label = f"v{active.version}" if active is not None else "none"
-    return yaml_diff(old, new, draft.name, label, "draft")
+    diff = yaml_diff(old, new, draft.name, label, "draft")
+    lines = diff.count("\n")
+    if lines > MAX_DIFF_LINES:
+        raise ProtocolError(
+            [
+                f"{draft.name}: the difference to {label} is {lines:,} lines; at most "
+                f"{MAX_DIFF_LINES:,} are accepted, so make the change in smaller steps"
+            ]
+        )
+    return diff
 
 
 class StageInUseError(ProtocolError):

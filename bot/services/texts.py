@@ -338,6 +338,11 @@ DELETE_YES_1 = "Yes, continue"
 DELETE_YES_2 = "Yes, delete everything"
 DELETE_NO = "No, keep my data"
 DELETED = "Done. All your data has been deleted. If you ever want to start again, send /start."
+SIGNUP_DELETED = (
+    "Done. You had not finished signing up; what you had started has been removed, so "
+    "nothing about you is stored. Send /start if you want to begin again."
+)
+NOTHING_STORED = "Nothing about you is stored here, so there is nothing to delete."
 DELETE_KEPT = "Nothing was deleted."
 EXPORT_CAPTION = "Your Sprintback data ({kind})."
 NO_DATA = "There is nothing to show yet."
@@ -347,7 +352,7 @@ PLAN_TITLE = "Today's session — stage {stage}"
 PLAN_NEEDS_CHECKIN = "Do your /checkin first: today's session depends on how you are this morning."
 
 CLINICIAN_ATHLETE_DELETED = (
-    "Sprintback: {name} (#{id}) deleted their account. All of their data has been removed, "
+    "Sprintback: athlete #{id} deleted their account. All of their data has been removed, "
     "so they no longer appear in your list."
 )
 WHY = "Why:"

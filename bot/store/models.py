@@ -58,6 +58,7 @@ MISSED_DAYS_KIND = "missed_days_alert"  # the scheduler tells the clinician of m
 UNREACHABLE_KIND = "unreachable_notice"  # someone can no longer be reached on Telegram
 DIGEST_KIND = "digest"  # a clinician's weekly digest
 REACHABLE_KIND = "reachable_notice"  # someone blocked the bot, then came back
+UNDELIVERED_KIND = "undelivered_notice"  # a clinician's message finally failed: they are told
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -342,6 +343,23 @@ class ClinicianActionRecord(Base, table=True):
     at: dt.datetime = _now_field()
 
 
+class UsedButton(Base, table=True):
+    """A decision button (acknowledge, clear, hold, step back) that has been pressed.
+
+    ``token`` is the button's signed callback data, unique: a second press of the same button
+    finds it here and changes nothing, even when two presses race (the constraint decides).
+    """
+
+    __tablename__ = "used_button"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    athlete_id: int = Field(foreign_key="person.id", index=True)
+    pressed_by: int = Field(foreign_key="person.id")
+    action: str = Field(max_length=16)
+    at: dt.datetime = _now_field()
+
+
 class Note(Base, table=True):
     """A free-text note about an athlete."""
 
@@ -394,6 +412,8 @@ class Outbox(Base, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")
     # The athlete the message is about (deleted with the athlete's data).
     athlete_id: int | None = Field(default=None, foreign_key="person.id")
+    # Who wrote it (a clinician's message): told if it finally cannot be delivered.
+    author_id: int | None = Field(default=None, foreign_key="person.id")
     text: str
     reply_markup: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     parse_mode: str | None = Field(default=None, max_length=16)

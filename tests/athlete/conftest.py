@@ -142,7 +142,10 @@ class World:
     async def deliver(self) -> int:
         """Send what is queued in the outbox (the delivery job's work)."""
         sender = OutboxSender(
-            bot=self.running.application.bot, engine=self.engine, clock=self.clock
+            bot=self.running.application.bot,
+            engine=self.engine,
+            clock=self.clock,
+            admin_telegram_ids=self.services.settings.admin_telegram_ids,
         )
         return (await sender.drain()).sent
 

@@ -88,7 +88,10 @@ class World:
     async def deliver(self) -> int:
         """Send everything queued in the outbox now (the delivery job's work)."""
         sender = OutboxSender(
-            bot=self.running.application.bot, engine=self.engine, clock=self.clock
+            bot=self.running.application.bot,
+            engine=self.engine,
+            clock=self.clock,
+            admin_telegram_ids=self.services.settings.admin_telegram_ids,
         )
         result = await sender.drain()
         return result.sent

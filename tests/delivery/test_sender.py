@@ -50,7 +50,13 @@ async def bot(sandbox: BotApiSandbox) -> AsyncIterator[Bot]:
 def make_sender(bot: Bot, engine: Engine, clock: FakeClock, **gate: float) -> OutboxSender:
     rate_gate = RateGate(gate.get("overall_rate", 1000.0), gate.get("per_chat_interval", 0.0))
     return OutboxSender(
-        bot=bot, engine=engine, clock=clock, gate=rate_gate, config=FAST, rng=random.Random(1)
+        bot=bot,
+        engine=engine,
+        clock=clock,
+        gate=rate_gate,
+        config=FAST,
+        rng=random.Random(1),
+        admin_telegram_ids=(61,),  # the admin of test_blocked_clinician_alert_goes_to_admin
     )
 
 

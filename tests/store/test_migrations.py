@@ -90,9 +90,8 @@ def test_downgrade_one_step_then_to_base_and_up_again(empty_db_url: str) -> None
     db.downgrade(empty_db_url, revisions[-2])
     engine = db.make_engine(empty_db_url)
     assert db.current_revision(engine) == revisions[-2]
-    indexes = {i["name"] for i in inspect(engine).get_indexes("decision")}
-    assert "ix_decision_athlete_id_local_date" not in indexes
     engine.dispose()
+    assert _schema_diff(empty_db_url) != []  # the last revision's change is undone
     db.downgrade(empty_db_url, "base")
     assert _tables(empty_db_url) == set()
     db.upgrade(empty_db_url)

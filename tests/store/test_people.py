@@ -117,17 +117,21 @@ def test_only_the_athlete_a_linked_clinician_or_an_admin_can_view(engine: Engine
     with db.session_scope(engine) as s:
         athlete, other_athlete = person(s), person(s)
         linked, unlinked = person(s, "clinician"), person(s, "clinician")
-        admin = person(s, "admin")
+        admin, former_admin = person(s, "admin"), person(s, "admin")
         repo.link_athlete(s, athlete_id=athlete.id, clinician_id=linked.id, now=T0)
+        admins = {admin.telegram_user_id}
     with db.session_scope(engine, read_only=True) as s:
         allowed = {
-            name: repo.can_view(s, viewer_id=viewer.id, athlete_id=athlete.id)
+            name: repo.can_view(
+                s, viewer_id=viewer.id, athlete_id=athlete.id, admin_telegram_ids=admins
+            )
             for name, viewer in {
                 "self": athlete,
                 "other athlete": other_athlete,
                 "linked": linked,
                 "unlinked": unlinked,
                 "admin": admin,
+                "stored admin no longer in the setting": former_admin,
             }.items()
         }
         assert repo.can_view(s, viewer_id=999_999, athlete_id=athlete.id) is False
@@ -137,6 +141,7 @@ def test_only_the_athlete_a_linked_clinician_or_an_admin_can_view(engine: Engine
         "linked": True,
         "unlinked": False,
         "admin": True,
+        "stored admin no longer in the setting": False,
     }
     with db.session_scope(engine) as s:
         assert repo.unlink_athlete(s, athlete_id=athlete.id, clinician_id=linked.id)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from bot.logs import failure
 from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.athlete.questionnaire import (
     calls_for_review,
@@ -109,8 +110,10 @@ def sweep_abandoned(
             continue
         try:
             outcome = _evaluate_one(sweeper.engine, progress_id, seen_at, now, notify)
-        except Exception:
-            _LOGGER.exception("abandoned questionnaire %s could not be evaluated", progress_id)
+        except Exception as exc:
+            _LOGGER.error(
+                "abandoned questionnaire %s could not be evaluated: %s", progress_id, failure(exc)
+            )
             result.skipped += 1
             continue
         if outcome is None:

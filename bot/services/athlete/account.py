@@ -58,7 +58,6 @@ def finish_delete(
     if answers.get("confirm_1") is not True or answers.get("confirm_2") is not True:
         return Result([Out(texts.DELETE_KEPT)])
     athlete_id = id_of(person)
-    name = person.display_name or f"athlete #{athlete_id}"
     queued = False
     for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
         if clinician.chat_id is None and not clinician.telegram_user_id:
@@ -66,7 +65,8 @@ def finish_delete(
         repo.enqueue_message(
             session,
             chat_id=clinician.chat_id or clinician.telegram_user_id,
-            text=texts.CLINICIAN_ATHLETE_DELETED.format(name=name, id=athlete_id),
+            # By number only: after the deletion no name is kept anywhere but its audit entry.
+            text=texts.CLINICIAN_ATHLETE_DELETED.format(id=athlete_id),
             kind="athlete_deleted",
             now=env.now,
             person_id=clinician.id,
@@ -74,6 +74,13 @@ def finish_delete(
         queued = True
     repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
     return Result([Out(texts.DELETED)], queued=queued, deleted=True)
+
+
+def delete_unfinished_signup(session: Session, person: Person, env: Env) -> Result:
+    """/delete from someone who sent /start but never consented: remove what the unfinished
+    onboarding holds (audited as a deletion) at once."""
+    repo.delete_athlete(session, athlete_id=id_of(person), actor_id=id_of(person), now=env.now)
+    return Result([Out(texts.SIGNUP_DELETED)], deleted=True)
 
 
 def finish_baseline(

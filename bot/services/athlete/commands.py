@@ -38,13 +38,13 @@ def start(
     session: Session,
     person: Person | None,
     telegram_user_id: int,
-    name: str,
     code: str,
     env: Env,
 ) -> Result:
-    """/start [code]: welcome a newcomer (creating their person) and open onboarding, naming
-    the inviting clinician when ``code`` is a valid athlete invite; an onboarded athlete is
-    told so (with /link for a code)."""
+    """/start [code]: welcome a newcomer and open onboarding, naming the inviting clinician
+    when ``code`` is a valid athlete invite; an onboarded athlete is told so (with /link for a
+    code). Before consent only what the flow needs is stored: the Telegram id (to hold the
+    unfinished onboarding) and the invite code; the name is stored once they consent."""
     if person is not None and is_onboarded(session, person):
         hint = f"\nTo link with a clinician, send /link {code}" if code else ""
         return Result([Out(texts.ALREADY_ONBOARDED + hint)])
@@ -63,7 +63,6 @@ def start(
             role="athlete",
             telegram_user_id=telegram_user_id,
             now=env.now,
-            display_name=name[:200],
             timezone=env.default_timezone,
         )
     progress, question = begin(session, person, "onboarding", env, answers=extra)

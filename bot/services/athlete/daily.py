@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.logs import failure
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
@@ -86,8 +87,10 @@ def _decide_safely(
         with session.begin_nested():  # a failed run rolls back to here, not further
             run = run_today(session, person, day, env.now)
             queued = apply_outcome(session, person, run, kind, env.now, env.notify)
-    except Exception:
-        _LOGGER.exception("engine run failed (%s) for athlete %s", kind, id_of(person))
+    except Exception as exc:
+        _LOGGER.error(
+            "engine run failed (%s) for athlete %s: %s", kind, id_of(person), failure(exc)
+        )
         return None
     return run, queued
 
@@ -173,8 +176,10 @@ def fallback_alert(
             raise LookupError("no active programme")
         protocol = protocol_for(session, programme)
         triaged = triage_morning(protocol, morning) or triage_session(protocol, report)
-    except Exception:
-        _LOGGER.exception("no protocol for the fallback alert of athlete %s", athlete_id)
+    except Exception as exc:
+        _LOGGER.error(
+            "no protocol for the fallback alert of athlete %s: %s", athlete_id, failure(exc)
+        )
         if (
             morning is not None
             and morning.pain_rest is not None

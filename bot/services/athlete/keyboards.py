@@ -24,7 +24,10 @@ PREFIX = "q"
 MAX_CALLBACK_BYTES = 64
 CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no)$"
 _T = TypeVar("_T")
-_PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no)")
+_PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no)", re.ASCII)
+# A progress id is a row id, at most a 64-bit integer: a larger number is crafted, never one
+# of our buttons (and the database would refuse to compare with it).
+_MAX_PROGRESS_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,16 @@ def pack(progress_id: int, step: int, payload: str) -> str:
 
 
 def unpack(data: str | None) -> Press | None:
-    """Decode callback data; None if it is not ours or malformed."""
+    """Decode callback data; None if it is not ours or malformed (including a progress id
+    no row can have)."""
     if not data:
         return None
     match = _PARSE.fullmatch(data)
     if not match:
         return None
     progress_id, step, payload = int(match.group(1)), int(match.group(2)), match.group(3)
+    if progress_id > _MAX_PROGRESS_ID:
+        return None
     if payload == "ok":
         return Press(progress_id, step, "submit")
     if payload == "no":

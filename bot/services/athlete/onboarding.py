@@ -57,6 +57,8 @@ def finish_onboarding(
         timezone=zone,
         checkin_time=answers["checkin_time"],
         chat_id=person.telegram_user_id,
+        # Stored now that they consented (never before): the name their clinician sees.
+        display_name=env.user_name or person.display_name,
     )
     injury = Injury(
         injury=answers["injury"],

@@ -50,11 +50,14 @@ class Env:
     """What the flows need besides the session: the time and the clinician notifier.
 
     ``notify`` queues the clinician messages of the athlete's new alerts (returns rows).
+    ``user_name``: the name Telegram gives the person writing; stored only once they have
+    consented (onboarding), never before.
     """
 
     now: dt.datetime
     notify: AlertNotifier
     default_timezone: str = "UTC"
+    user_name: str = ""
 
 
 def id_of(person: Person) -> int:

@@ -38,6 +38,7 @@ from bot.store.repo.programme import (
     record_clinician_action,
     set_programme_status,
 )
+from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending
 from engine.schema import Protocol
@@ -76,8 +77,10 @@ def enqueue(
     kind: str,
     athlete_id: int | None,
     reply_markup: dict[str, Any] | None = None,
+    author_id: int | None = None,
 ) -> Outbox:
-    """Queue a message to ``person`` in the Outbox (committed with the caller's transaction)."""
+    """Queue a message to ``person`` in the Outbox (committed with the caller's transaction);
+    ``author_id`` is told if it finally cannot be delivered."""
     return enqueue_message(
         session,
         chat_id=chat_of(person),
@@ -87,6 +90,7 @@ def enqueue(
         reply_markup=reply_markup,
         person_id=person.id,
         athlete_id=athlete_id,
+        author_id=author_id,
     )
 
 
@@ -343,10 +347,39 @@ def add_note(session: Session, actor: Person, athlete_id: int, text: str, now: d
     return note
 
 
+NOTES_SHOWN = 10
+
+
+def notes_text(session: Session, actor: Person, athlete: Person, now: dt.datetime) -> str:
+    """Return the athlete's newest notes, whole, for /note <number> (audited as a view)."""
+    assert athlete.id is not None
+    notes = store_notes_about(session, athlete_id=athlete.id, limit=NOTES_SHOWN)
+    audit(
+        session,
+        actor_id=actor.id,
+        action="view",
+        now=now,
+        athlete_id=athlete.id,
+        detail={"what": "notes", "count": len(notes)},
+    )
+    if not notes:
+        return (
+            f"No notes about #{athlete.id} {athlete.display_name} yet. "
+            f"Add one with /note {athlete.id} <text>."
+        )
+    lines = [f"Notes about #{athlete.id} {athlete.display_name}, newest first:"]
+    for note in notes:
+        lines.extend(["", f"{note.created_at:%d %b %Y %H:%M} UTC:", note.text])
+    lines.extend(["", f"Add one with /note {athlete.id} <text>."])
+    return "\n".join(lines)
+
+
 def message_athlete(
     session: Session, actor: Person, athlete: Person, text: str, now: dt.datetime
 ) -> Outbox:
-    """Queue a clinician's message to the athlete (audited, text not copied to the log)."""
+    """Queue a clinician's message to the athlete (audited, text not copied to the log). A
+    text longer than one Telegram message is queued in parts; if it finally cannot be
+    delivered, the clinician is told (``author_id``)."""
     row = enqueue(
         session,
         athlete,
@@ -354,6 +387,7 @@ def message_athlete(
         now,
         kind=NOTICE_KIND,
         athlete_id=athlete.id,
+        author_id=actor.id,
     )
     audit(
         session,

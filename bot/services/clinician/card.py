@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import local_date
+from bot.limits import shorten
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
@@ -42,6 +43,8 @@ from bot.store.repo.audit import audit
 from bot.store.repo.programme import notes_about
 
 HISTORY_DAYS = 14
+# A note on the card is cut to this many characters; /note <number> shows the notes whole.
+CARD_NOTE_CHARS = 280
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,13 @@ def open_athlete_card(
     notes = notes_about(session, athlete_id=athlete.id, limit=3)
     if notes:
         lines.append("Latest notes:")
-        lines.extend(f"  • {n.created_at.astimezone(zone):%d %b}: {n.text}" for n in notes)
+        cut = False
+        for note in notes:
+            text, shortened = shorten(note.text, CARD_NOTE_CHARS)
+            cut = cut or shortened
+            lines.append(f"  • {note.created_at.astimezone(zone):%d %b}: {text}")
+        if cut:
+            lines.append(f"  (shortened: /note {athlete.id} shows the notes whole)")
     audit(
         session,
         actor_id=caller.person_id,

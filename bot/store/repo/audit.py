@@ -32,12 +32,24 @@ def audit(
         actor_id=actor_id,
         action=action,
         athlete_id=athlete_id,
-        detail=dict(detail or {}),
+        detail=_storable(dict(detail or {})),
         at=require_aware("now", now),
     )
     session.add(entry)
     session.flush()
     return entry
+
+
+def _storable(value: Any) -> Any:
+    """Return ``value`` with every string storable as JSON on both databases: PostgreSQL
+    refuses NUL characters and lone surrogates, which crafted input (button data) can hold."""
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", "?")
+    if isinstance(value, dict):
+        return {str(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
 
 
 def audit_entries(

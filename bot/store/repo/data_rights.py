@@ -4,6 +4,12 @@
 points at the athlete, and every row pointing at such a row (a stage change of their
 programme, an alert on their decision), plus messages queued to their chat and audit
 entries about them. A table added later is covered without touching this module.
+
+The export holds the athlete's own data only: messages sent to them (not the alert messages
+about them in their clinicians' chats), their own audit entries in full and, of the entries
+others made about them, what was done and when (never who, nor any detail). A deletion
+removes every row about them and replaces their name in any message that remains (a digest,
+a notice to someone else) by their number; the deletion's audit entry keeps counts, no name.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, or_, select
+from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlmodel import Session
 
 from bot.store.models import metadata
@@ -23,8 +30,13 @@ from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
 
 EXPORT_FORMAT = "sprintback-athlete-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 _AUDIT = "audit_log"
+# Rows about the athlete that are not theirs to take away: which buttons their clinicians
+# pressed (deleted with the athlete all the same).
+_NOT_EXPORTED = frozenset({"used_button"})
+# Of an audit entry made by someone else about the athlete, only these are exported.
+_OTHERS_AUDIT_COLUMNS = ("id", "action", "athlete_id", "at")
 
 
 def _athlete_filters(athlete_id: int) -> dict[Table, ColumnElement[bool]]:
@@ -74,13 +86,24 @@ def export_athlete(
     With ``now``, the export itself is written to the audit log as done by ``actor_id``
     (None = the system), in the caller's transaction.
     """
-    require_person(session, person_id=athlete_id, role="athlete")
+    athlete = require_person(session, person_id=athlete_id, role="athlete")
     tables: dict[str, list[dict[str, Any]]] = {}
     for table, where in _athlete_filters(athlete_id).items():
+        if table.name in _NOT_EXPORTED:
+            continue
+        if "chat_id" in table.c and table.name != "person":
+            # Messages: those sent to the athlete, not those about them to someone else.
+            mine = [table.c.chat_id == (athlete.chat_id or athlete.telegram_user_id)]
+            if "person_id" in table.c:
+                mine.append(table.c.person_id == athlete_id)
+            where = or_(*mine)
         rows = session.connection().execute(
             select(table).where(where).order_by(*table.primary_key.columns)
         )
-        tables[table.name] = [{k: _json_value(v) for k, v in row._mapping.items()} for row in rows]
+        tables[table.name] = [
+            _own_part(table.name, {k: _json_value(v) for k, v in row._mapping.items()}, athlete_id)
+            for row in rows
+        ]
     export = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -97,6 +120,14 @@ def export_athlete(
             detail={"rows": {name: len(rows) for name, rows in tables.items()}},
         )
     return export
+
+
+def _own_part(table: str, row: dict[str, Any], athlete_id: int) -> dict[str, Any]:
+    """Return what of ``row`` is the athlete's: all of it, except for an audit entry someone
+    else made (then only what was done about them, and when)."""
+    if table != _AUDIT or row.get("actor_id") == athlete_id:
+        return row
+    return {key: row[key] for key in _OTHERS_AUDIT_COLUMNS}
 
 
 def export_json(export: dict[str, Any]) -> str:
@@ -146,10 +177,12 @@ def delete_athlete(
     """Delete every row about an athlete, links included; return rows deleted per table.
 
     Only one audit entry remains: that ``actor_id`` deleted athlete ``athlete_id`` at
-    ``now`` (with the row counts, no personal data). All in the caller's transaction.
+    ``now`` (with the row counts, no personal data); their name is replaced by their number
+    in any message left in the outbox. All in the caller's transaction.
     """
     now = require_aware("now", now)
-    require_person(session, person_id=athlete_id, role="athlete")
+    athlete = require_person(session, person_id=athlete_id, role="athlete")
+    name = athlete.display_name
     session.flush()
     filters = _athlete_filters(athlete_id)
     deleted: dict[str, int] = {}
@@ -162,6 +195,7 @@ def delete_athlete(
         count = connection.execute(delete(table).where(where)).rowcount
         if count:
             deleted[table.name] = int(count)
+    redacted = _redact_name(session, name, f"athlete #{athlete_id}")
     session.expunge_all()
     audit(
         session,
@@ -169,6 +203,28 @@ def delete_athlete(
         action="delete",
         athlete_id=athlete_id,
         now=now,
-        detail={"deleted_rows": deleted},
+        detail={"deleted_rows": deleted, "redacted_messages": redacted},
     )
     return deleted
+
+
+def _redact_name(session: Session, name: str, replacement: str) -> int:
+    """Replace ``name`` (as a whole word) by ``replacement`` in every message left in the
+    outbox (a digest listing several athletes, a notice to someone else); return how many
+    messages changed."""
+    if len(name.strip()) < 2:
+        return 0
+    outbox = metadata.tables["outbox"]
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    connection = session.connection()
+    candidates = connection.execute(
+        select(outbox.c.id, outbox.c.text).where(outbox.c.text.like(f"%{escaped}%", escape="\\"))
+    ).all()
+    changed = 0
+    for row_id, text in candidates:
+        new_text = pattern.sub(replacement, text)
+        if new_text != text:
+            connection.execute(update(outbox).where(outbox.c.id == row_id).values(text=new_text))
+            changed += 1
+    return changed

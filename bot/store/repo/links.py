@@ -67,7 +67,8 @@ def create_invite(
 def redeem_invite(session: Session, *, code: str, person_id: int, now: dt.datetime) -> Invite:
     """Use ``code`` once for ``person_id`` and apply it; raise InviteError with the reason.
 
-    A clinician invite turns the person into a clinician (an admin stays admin); an athlete
+    A clinician invite turns the person into a clinician (a configured admin keeps admin
+    rights: they come from the setting, not the stored role); an athlete
     invite links the athlete to the inviting clinician. The code is consumed atomically, so
     two people redeeming it at once cannot both succeed.
     """
@@ -98,9 +99,8 @@ def redeem_invite(session: Session, *, code: str, person_id: int, now: dt.dateti
             raise InviteError("used", "this invite code has already been used; ask for a new one")
         raise InviteError("expired", "this invite code has expired; ask for a new one")
     if invite.kind == "clinician":
-        if person.role != "admin":
-            person.role = "clinician"
-            session.add(person)
+        person.role = "clinician"
+        session.add(person)
     else:
         assert invite.clinician_id is not None  # enforced by create_invite
         link_athlete(session, athlete_id=person_id, clinician_id=invite.clinician_id, now=now)

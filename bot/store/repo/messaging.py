@@ -20,7 +20,14 @@ from sqlalchemy import Integer, bindparam, delete, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.store.models import PROMPT_KINDS, Outbox, ProcessedUpdate, ScheduledPrompt
+from bot.limits import CAPTION_LIMIT, TEXT_LIMIT, fit_text, split_text
+from bot.store.models import (
+    PROGRESS_CHART_KIND,
+    PROMPT_KINDS,
+    Outbox,
+    ProcessedUpdate,
+    ScheduledPrompt,
+)
 from bot.store.repo._common import (
     NotFoundError,
     StoreError,
@@ -48,20 +55,32 @@ def enqueue_message(
     not_before: dt.datetime | None = None,
     person_id: int | None = None,
     athlete_id: int | None = None,
+    author_id: int | None = None,
 ) -> Outbox:
     """Queue a message in the caller's transaction; return the queued row.
 
     With ``dedupe_key``, a message already queued under that key is returned instead of a
-    second one. ``athlete_id`` names the athlete the message is about (for deletion).
+    second one. ``athlete_id`` names the athlete the message is about (for deletion);
+    ``author_id`` the person who wrote it, who is told if it finally cannot be delivered.
+    A text longer than one Telegram message is queued as several rows, cut at paragraph, line,
+    sentence or word boundaries (``bot.limits``), sent in order; the keyboard goes with the
+    last, which is returned. A chart's caption is shortened to fit instead.
     """
     now = require_aware("now", now)
     if not text:
         raise StoreError("an outgoing message needs text")
+    if kind == PROGRESS_CHART_KIND:
+        parts = [fit_text(text, CAPTION_LIMIT)]
+    elif parse_mode is None:
+        parts = split_text(text, TEXT_LIMIT)
+    else:
+        parts = [text]  # formatted: the bot sends it as plain text if it is too long
     values: dict[str, Any] = {
         "chat_id": chat_id,
         "person_id": person_id,
         "athlete_id": athlete_id,
-        "text": text,
+        "author_id": author_id,
+        "text": parts[-1],
         "reply_markup": reply_markup,
         "parse_mode": parse_mode,
         "kind": kind,
@@ -71,6 +90,15 @@ def enqueue_message(
         "attempts": 0,
         "created_at": now,
     }
+    for number, part in enumerate(parts[:-1], start=1):
+        key = f"{dedupe_key}#{number}" if dedupe_key is not None else None
+        _insert(session, {**values, "text": part, "reply_markup": None, "dedupe_key": key})
+    return _insert(session, values)
+
+
+def _insert(session: Session, values: dict[str, Any]) -> Outbox:
+    """Insert one outbox row of ``values`` (or return the row already under its dedupe key)."""
+    dedupe_key = values["dedupe_key"]
     if dedupe_key is None:
         row = Outbox(**values)
         session.add(row)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Collection
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from bot.store.models import ROLES, Consent, Link, Person
+from bot.limits import clean_name
+from bot.store.models import ROLES, Consent, Link, Person, Programme
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
 
 Role = Literal["athlete", "clinician", "admin"]
@@ -55,7 +57,9 @@ def create_person(
     checkin_time: str | None = None,
     session_end_time: str | None = None,
 ) -> Person:
-    """Create a person; the Telegram user id must not be registered yet."""
+    """Create a person; the Telegram user id must not be registered yet. The name is stored
+    as it may be shown to others (``bot.limits.clean_name``: one line, no control or
+    bidirectional control characters)."""
     if role not in ROLES:
         raise StoreError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
     if get_person_by_telegram_id(session, telegram_user_id=telegram_user_id) is not None:
@@ -64,7 +68,7 @@ def create_person(
         role=role,
         telegram_user_id=telegram_user_id,
         chat_id=chat_id,
-        display_name=display_name,
+        display_name=clean_name(display_name),
         language=language,
         timezone=validate_timezone(timezone),
         checkin_time=None
@@ -122,8 +126,11 @@ def update_person(
     paused: bool = _UNSET,
     unreachable: bool = _UNSET,
 ) -> Person:
-    """Change the given settings of a person (others stay) and return it."""
+    """Change the given settings of a person (others stay) and return it (a name is cleaned
+    as in :func:`create_person`)."""
     person = require_person(session, person_id=person_id)
+    if display_name is not _UNSET:
+        display_name = clean_name(display_name)
     if role is not _UNSET:
         if role not in ROLES:
             raise StoreError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
@@ -204,17 +211,32 @@ def has_consent(session: Session, *, person_id: int, kind: str) -> bool:
     return latest is not None and latest.granted and latest.withdrawn_at is None
 
 
-def can_view(session: Session, *, viewer_id: int, athlete_id: int) -> bool:
+def has_signed_up(session: Session, *, person_id: int) -> bool:
+    """Tell whether an athlete has consented or had a programme (onboarded at some point),
+    rather than only having sent /start."""
+    consented = session.exec(select(Consent.id).where(Consent.person_id == person_id)).first()
+    programme = session.exec(select(Programme.id).where(Programme.athlete_id == person_id)).first()
+    return consented is not None or programme is not None
+
+
+def can_view(
+    session: Session,
+    *,
+    viewer_id: int,
+    athlete_id: int,
+    admin_telegram_ids: Collection[int] = (),
+) -> bool:
     """Tell whether ``viewer_id`` may see ``athlete_id``'s data.
 
-    Only the athlete, a clinician linked to them, or an admin may.
+    Only the athlete, a clinician linked to them, or an admin may; an admin is a person whose
+    Telegram id is in ``admin_telegram_ids`` (the setting), whatever role is stored.
     """
     if viewer_id == athlete_id:
         return True
     viewer = session.get(Person, viewer_id)
     if viewer is None:
         return False
-    if viewer.role == "admin":
+    if viewer.telegram_user_id in admin_telegram_ids:
         return True
     if viewer.role != "clinician":
         return False

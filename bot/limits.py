@@ -1,0 +1,180 @@
+"""Telegram's size limits, and text that cannot break a message, a card or a line of a list.
+
+Every message Sprintback composes passes through here before it leaves: the outbox splits a
+long text into parts when it is queued (``bot.store.repo.messaging``) and the bot that talks to
+Telegram fits every text, caption and button answer at the last moment
+(``bot.delivery.within_limits``). So a message is kept within Telegram's limits by
+construction, whatever a name, a note or a clinician's message holds:
+
+- a message text: 4,096 UTF-16 code units (after entity parsing), :data:`TEXT_LIMIT`;
+- a caption (photo, document): 1,024, :data:`CAPTION_LIMIT`;
+- the text of a button answer (the small pop-up): 200, :data:`CALLBACK_ANSWER_LIMIT`;
+- a button's callback data: 64 bytes, :data:`CALLBACK_DATA_LIMIT` (the signers check it).
+
+Names shown to other people go through :func:`clean_name`: one line, no control characters and
+no bidirectional controls (a U+202E in a name would reverse the rest of a list line).
+
+YAML an admin sends is measured before it is built (:func:`yaml_shape_problem`): how deep it
+nests and how many values it holds once every alias is expanded, read as a stream of parser
+events that stops at the first limit passed, so a small file that repeats one anchor 20,000
+times, or nests 50,000 levels deep, is refused before anything is built from it.
+
+Pure functions only: no Telegram, database or clock.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import yaml
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_ANSWER_LIMIT = 200
+CALLBACK_DATA_LIMIT = 64
+NAME_LIMIT = 200
+ELLIPSIS = "…"
+
+# Explicit directional embeddings, overrides, isolates and marks: invisible, and able to
+# reorder the text that follows them on a clinician's screen.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_BIDI_TABLE = {ord(ch): None for ch in BIDI_CONTROLS}
+_TAG = re.compile(r"<[^>]*>")
+# Where a long text is best cut, best first: between paragraphs, lines, sentences, words.
+_BREAKS = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
+
+
+def utf16_len(text: str) -> int:
+    """Return the length of ``text`` in UTF-16 code units, the unit Telegram counts in."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _prefix_within(text: str, limit: int) -> int:
+    """Return the largest index i such that ``text[:i]`` is within ``limit`` UTF-16 units."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Return where to cut ``text`` so the head is within ``limit`` and ends at a boundary
+    (a paragraph, a line, a sentence, a word) in its second half, else at the limit."""
+    hard = max(1, _prefix_within(text, limit))
+    head = text[:hard]
+    for mark in _BREAKS:
+        at = head.rfind(mark)
+        if at >= hard // 2:
+            return at + len(mark)
+    return hard
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Return ``text`` as consecutive parts of at most ``limit`` UTF-16 units each, cut at
+    the best boundary available (paragraph, line, sentence, word); a text within the limit is
+    returned whole. No part is empty unless the whole text is."""
+    if limit < 1:
+        raise ValueError("the limit must be at least one code unit")
+    parts: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        cut = _cut_point(rest, limit)
+        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if head:
+            parts.append(head)
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+def fit_text(text: str, limit: int = TEXT_LIMIT, marker: str = ELLIPSIS) -> str:
+    """Return ``text`` unchanged if it is within ``limit`` UTF-16 units, else its beginning
+    (cut at a word boundary where possible) followed by ``marker``, within the limit."""
+    if utf16_len(text) <= limit:
+        return text
+    room = max(0, limit - utf16_len(marker))
+    if room == 0:
+        return text[: _prefix_within(text, limit)]
+    head = text[: _cut_point(text, room)].rstrip()
+    return head + marker
+
+
+def shorten(text: str, chars: int, marker: str = ELLIPSIS) -> tuple[str, bool]:
+    """Return ``text`` on one line cut to about ``chars`` characters (at a word boundary) and
+    whether it was cut. For a note or a message quoted inside a card."""
+    flat = " ".join(text.split())
+    if len(flat) <= chars:
+        return flat, False
+    return fit_text(flat, chars, marker), True
+
+
+def visible_html(text: str) -> str:
+    """Return what Telegram shows of an HTML-formatted text (tags dropped, entities decoded)."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def without_bidi_controls(text: str) -> str:
+    """Return ``text`` without bidirectional control characters (they are invisible and can
+    reverse or reorder the text after them)."""
+    return text.translate(_BIDI_TABLE)
+
+
+def clean_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """Return a person's name as it may be shown to others: one line, no control or
+    bidirectional control characters, spaces collapsed, at most ``limit`` characters."""
+    kept = []
+    for ch in without_bidi_controls(name):
+        category = unicodedata.category(ch)
+        kept.append(" " if category in ("Cc", "Zl", "Zp") else ch)
+    return " ".join("".join(kept).split())[:limit]
+
+
+# libyaml's parser when installed (about ten times faster), else PyYAML's own.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def yaml_shape_problem(text: str, *, max_depth: int, max_nodes: int) -> str | None:
+    """Return what is wrong with the shape of YAML ``text`` (nested deeper than
+    ``max_depth``, or more than ``max_nodes`` values once aliases are expanded), or None.
+
+    Reads parser events only and stops at the first limit passed; text that is not YAML is
+    reported with the line where the parser gave up."""
+    depth = 0
+    nodes = 0
+    sizes: dict[str, int] = {}  # anchor -> values it expands to
+    open_at: list[tuple[str | None, int]] = []
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, _OPENS):
+                depth += 1
+                if depth > max_depth:
+                    return f"it nests more than {max_depth} levels deep"
+                nodes += 1
+                open_at.append((event.anchor, nodes))
+            elif isinstance(event, _CLOSES):
+                depth -= 1
+                anchor, start = open_at.pop()
+                if anchor is not None:
+                    sizes[anchor] = nodes - start + 1
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                nodes += sizes.get(event.anchor or "", 1)
+            if nodes > max_nodes:
+                return f"it holds more than {max_nodes:,} values once its aliases are expanded"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "unreadable"
+        return f"it is not valid YAML{where}: {problem}"
+    return None
