@@ -21,9 +21,9 @@ from bot.clock import Clock, SystemClock
 from bot.handlers import Registrar
 from bot.handlers.context import Services
 from bot.handlers.jobs import install_scheduling
-from bot.logs import quiet_libraries
 from bot.settings import Settings
 from bot.store.db import check_schema_current, make_engine
+from bot.support.logs import quiet_libraries
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from telegram.ext import ExtBot
 
-from bot.limits import (
+from bot.support.limits import (
     CALLBACK_ANSWER_LIMIT,
     CAPTION_LIMIT,
     TEXT_LIMIT,

@@ -16,10 +16,10 @@ from telegram import Bot, InputFile, Message
 from telegram.ext import Application
 
 from bot.handlers.context import SERVICES_KEY
-from bot.logs import failure
 from bot.reports.build import build_progress_png
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
+from bot.support.logs import failure
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
-from bot.logs import failure
+from bot.support.logs import failure
 
 _LOGGER = logging.getLogger("bot.errors")
 

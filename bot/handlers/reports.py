@@ -32,7 +32,6 @@ from bot.handlers.context import Context, get_services, signer_of
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.handlers.jobs import install_digest_job
 from bot.handlers.staff import caller_context, refuse, stops_update
-from bot.logs import failure
 from bot.reports.build import build_report_pdf
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
@@ -44,6 +43,7 @@ from bot.services.clinician.buttons import ACT_REPORT
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.support.logs import failure
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.logs import failure
 from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
 from bot.scheduling.registry import PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
@@ -60,6 +59,7 @@ from bot.store.repo._common import dialect_insert
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE, raise_alert
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_message
+from bot.support.logs import failure
 from engine.models import Alert
 
 _LOGGER = logging.getLogger(__name__)

@@ -28,7 +28,6 @@ from telegram import Bot, InputFile
 from telegram.error import TelegramError
 
 from bot.clock import Clock
-from bot.logs import failure
 from bot.reports.chart import render_progress_png
 from bot.reports.data import DigestData
 from bot.reports.digest import (
@@ -43,6 +42,7 @@ from bot.scheduling.worker import worker_name
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import DIGEST_KIND, Link, Outbox, Person
+from bot.support.logs import failure
 
 _LOGGER = logging.getLogger(__name__)
 

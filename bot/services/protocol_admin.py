@@ -33,7 +33,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
-from bot.limits import yaml_shape_problem
 from bot.services.protocol_files import EXAMPLES_DIR, PROTOCOL_DIR, available, yaml_files
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.audit import audit
@@ -45,6 +44,7 @@ from bot.store.repo.protocols import (
     publish_protocol_version,
 )
 from bot.store.standing import athlete_timeline, parse_text, parsed_version
+from bot.support.limits import yaml_shape_problem
 from engine.programme import Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value

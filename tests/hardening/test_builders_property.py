@@ -18,14 +18,6 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.delivery.within_limits import fit_call
-from bot.limits import (
-    BIDI_CONTROLS,
-    CALLBACK_DATA_LIMIT,
-    CAPTION_LIMIT,
-    TEXT_LIMIT,
-    split_text,
-    utf16_len,
-)
 from bot.reports.chart import render_progress_png
 from bot.reports.digest import render_digest
 from bot.reports.from_store import digest_data_for
@@ -42,6 +34,14 @@ from bot.store.repo.alerts import raise_alert
 from bot.store.repo.links import link_athlete
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import add_injury, add_note, start_programme
+from bot.support.limits import (
+    BIDI_CONTROLS,
+    CALLBACK_DATA_LIMIT,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    split_text,
+    utf16_len,
+)
 from engine.models import Alert, Injury
 from tests.reports.factories import make_progress, make_report
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.limits import TEXT_LIMIT, utf16_len
 from bot.sandbox import SimUser
 from bot.store.db import session_scope
 from bot.store.models import Outbox, Person
+from bot.support.limits import TEXT_LIMIT, utf16_len
 from tests.clinician.conftest import World, open_card
 from tests.clinician.test_clinician_flow import link, make_clinician
 from tests.hardening.conftest import WorldFactory, audited, say

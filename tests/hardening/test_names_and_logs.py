@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlalchemy import text
 
-from bot.logs import QUIET_LIBRARIES, quiet_libraries
 from bot.reports import build
 from bot.runtime import configure_logging
 from bot.store import db
+from bot.support.logs import QUIET_LIBRARIES, quiet_libraries
 from tests.athlete.conftest import Phone
 from tests.clinician.conftest import CHART_WAIT
 from tests.clinician.test_clinician_flow import make_clinician

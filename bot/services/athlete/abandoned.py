@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.logs import failure
 from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.athlete.questionnaire import (
     calls_for_review,
@@ -37,6 +36,7 @@ from bot.store.db import session_scope
 from bot.store.models import Person, QuestionnaireProgress
 from bot.store.repo.audit import audit
 from bot.store.repo.messaging import enqueue_message
+from bot.support.logs import failure
 from engine.status import StageStatus
 
 _LOGGER = logging.getLogger(__name__)

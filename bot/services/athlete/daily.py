@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.logs import failure
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
@@ -20,6 +19,7 @@ from bot.services.questionnaires.session import collected_checks, collected_metr
 from bot.store import repo
 from bot.store.models import Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
+from bot.support.logs import failure
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
 from engine.red_flags import triage_morning, triage_session
 

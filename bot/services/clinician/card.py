@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import local_date
-from bot.limits import shorten
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
@@ -41,6 +40,7 @@ from bot.services.protocol_admin import programme_protocol
 from bot.store.models import Decision, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.programme import notes_about
+from bot.support.limits import shorten
 
 HISTORY_DAYS = 14
 # A note on the card is cut to this many characters; /note <number> shows the notes whole.

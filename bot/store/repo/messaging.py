@@ -20,7 +20,6 @@ from sqlalchemy import Integer, bindparam, delete, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.limits import CAPTION_LIMIT, TEXT_LIMIT, fit_text, split_text
 from bot.store.models import (
     PROGRESS_CHART_KIND,
     PROMPT_KINDS,
@@ -37,6 +36,7 @@ from bot.store.repo._common import (
     require_aware,
 )
 from bot.store.types import UTCDateTime
+from bot.support.limits import CAPTION_LIMIT, TEXT_LIMIT, fit_text, split_text
 
 DEFAULT_LEASE = dt.timedelta(minutes=5)
 PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup", "digest"]

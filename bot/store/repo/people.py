@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from bot.limits import clean_name
 from bot.store.models import ROLES, Consent, Link, Person, Programme
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
+from bot.support.limits import clean_name
 
 Role = Literal["athlete", "clinician", "admin"]
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 # The folder holding bot/ and engine/: the checkout, or site-packages when installed.
-_CODE_ROOT = Path(__file__).resolve().parent.parent
+_CODE_ROOT = Path(__file__).resolve().parents[2]
 # tests/ and bench/ exist only in a checkout, where their helpers count as ours too.
 _OUR_PACKAGES = ("bot", "engine", "tests", "bench")
 
