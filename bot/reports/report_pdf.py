@@ -1,9 +1,14 @@
-"""The clinician report: a one- or two-page A4 PDF for the medical record, built with fpdf2.
+"""The clinician report: an A4 PDF for the medical record, built with fpdf2.
 
-Text is set in DejaVu Sans (shipped with matplotlib), so names, dashes and accents print as
-typed; fpdf2's core fonts would only take latin-1. Long lists are cut to their most recent
-rows, with a line saying how many were left out, so the report stays within two pages.
-Times are shown in the athlete's timezone, named in the header.
+Page 1 says who, which injury, where the athlete stands (the stage timeline with who moved
+them and why, what the stage still needs, metrics, pain and readiness); page 2 opens with the
+progress chart at the full width of the page, drawn at its printed size so that no text on it
+is smaller than 8 pt on paper; the alerts and the clinician's record follow (on page 1 when
+they fit there). The clinician's record is never cut: every action with its author and
+reason. Longer lists (the timeline, alerts) keep their newest rows with a line saying how
+many were left out. Text is set in DejaVu Sans (shipped with matplotlib), so names, dashes
+and accents print as typed, and never smaller than 8 pt. Times are in the reader's zone,
+named once in the header; dates of the athlete's days are their own local dates.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,13 +28,13 @@ from fpdf.fonts import FontFace
 
 from bot.reports.data import (
     AlertRow,
-    ClearanceRow,
     CriterionRow,
     MetricRow,
-    NoteRow,
+    RecordRow,
     ReportData,
     StageEntry,
 )
+from bot.wording import speed_pct, speed_percent_definition
 
 DISCLAIMER = "Sprintback supports clinicians; it is not a medical device."
 FONT = "DejaVu"
@@ -41,7 +46,7 @@ SEVERITY_TEXT = {
 }
 MAX_PAGES = 2
 MAX_NOTE_CHARS = 400
-CHART_WIDTH_MM = 84.0
+SMALLEST_FONT_PT = 8.0  # tables, notes and the footer; nothing on the page is smaller
 
 
 @dataclass(frozen=True)
@@ -52,15 +57,14 @@ class Limits:
     criteria: int
     metrics: int
     alerts: int
-    clearances: int
-    notes: int
 
 
-# Tried in order until the report fits in MAX_PAGES pages.
+# Tried in order until the report fits in MAX_PAGES pages (the clinician's record is never
+# cut, so a long record may still take more pages).
 LIMITS = (
-    Limits(timeline=10, criteria=12, metrics=10, alerts=6, clearances=5, notes=3),
-    Limits(timeline=8, criteria=10, metrics=8, alerts=5, clearances=4, notes=2),
-    Limits(timeline=5, criteria=8, metrics=6, alerts=3, clearances=2, notes=1),
+    Limits(timeline=10, criteria=14, metrics=10, alerts=6),
+    Limits(timeline=8, criteria=14, metrics=8, alerts=4),
+    Limits(timeline=5, criteria=14, metrics=6, alerts=2),
 )
 HEADING = FontFace(emphasis="BOLD", fill_color=(225, 225, 225))
 
@@ -83,6 +87,13 @@ def _date(value: dt.date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def _speed_pct(row: MetricRow) -> str:
+    """The latest value as % of the pre-injury speed (one definition for speeds and times)."""
+    if row.latest is None or not row.baseline or row.unit not in ("m/s", "s"):
+        return "—"
+    return f"{speed_pct(row.latest, row.baseline, is_time=not row.higher_is_better):.0f} %"
+
+
 class _Report(FPDF):
     """FPDF with the Sprintback footer on every page."""
 
@@ -93,12 +104,7 @@ class _Report(FPDF):
         self.set_font(FONT, "", 8)
         self.set_text_color(70, 70, 70)
         self.cell(0, 4, DISCLAIMER, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.cell(
-            0,
-            4,
-            f"{self.generated_text} · page {self.page_no()}/{{nb}}",
-            align="C",
-        )
+        self.cell(0, 4, f"{self.generated_text} · page {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
 
@@ -117,11 +123,12 @@ class _Writer:
         pdf.set_title(f"Sprintback report: {data.athlete_name}")
         pdf.set_creator("Sprintback")
         pdf.set_creation_date(data.generated_at)
-        pdf.generated_text = f"Generated {self.when(data.generated_at)} ({data.timezone})"
-        self.pdf = pdf
+        pdf.generated_text = f"Generated {self.when(data.generated_at)}"
+        self.pdf: FPDF = pdf
 
     def when(self, instant: dt.datetime) -> str:
-        return f"{instant.astimezone(self.zone):%Y-%m-%d %H:%M}"
+        local = instant.astimezone(self.zone)
+        return f"{local.day} {local:%b %Y %H:%M}"
 
     # -- building blocks ---------------------------------------------------------------------
 
@@ -166,6 +173,17 @@ class _Writer:
         if total > shown:
             self.line(f"{total - shown} earlier {what} not shown (see the bot for the full list).")
 
+    def fits_on_this_page(self, draw: Callable[[], None]) -> bool:
+        """Tell whether ``draw`` would finish on the current page (tried on a dummy page)."""
+        real = self.pdf
+        with real.offset_rendering() as dummy:
+            self.pdf = dummy  # type: ignore[assignment]  # the recorder stands in for the page
+            try:
+                draw()
+            finally:
+                self.pdf = real
+        return not dummy.page_break_triggered
+
     # -- sections ----------------------------------------------------------------------------
 
     def title(self) -> None:
@@ -180,65 +198,94 @@ class _Writer:
     def identity(self) -> None:
         data = self.data
         injury = data.injury
-        muscle = injury.muscle.replace("_", " ") if injury.muscle else "not recorded"
+        muscle = (
+            injury.muscle.replace("_", " ")
+            if injury.muscle and injury.muscle != "unknown"
+            else "muscle not recorded"
+        )
         grade = f"grade {injury.grade}" if injury.grade is not None else "grade not recorded"
-        mechanism = injury.mechanism or "not recorded"
+        mechanism = (
+            f"mechanism {injury.mechanism}" if injury.mechanism else "mechanism not recorded"
+        )
         local_today = data.generated_at.astimezone(self.zone).date()
         days = (local_today - injury.injury_date).days
-        stage = data.current_stage or "not started"
+        stage = data.current_stage_label or data.current_stage or "not started"
         if data.timeline and data.current_stage:
-            stage += f" since {_date(data.timeline[-1].entered)}"
+            stage += f", since {_date(data.timeline[-1].entered)}"
+        enrolled = _date(data.enrolled) if data.enrolled else "not enrolled"
         rows = [
             [
                 "Injury",
-                f"{injury.side} {injury.injury}, {muscle}, {grade}, mechanism {mechanism}",
+                f"{injury.side} {injury.injury}, {muscle}, {grade}, {mechanism}",
                 "Injury date",
                 f"{_date(injury.injury_date)} (day {days})",
             ],
             [
                 "Protocol",
                 f"{data.protocol_name}, version {data.protocol_version}",
-                "Current stage",
-                stage,
+                "Enrolled",
+                enrolled,
             ],
-            ["Clinician", data.clinician_name or "none linked", "Times in", data.timezone],
+            ["Current stage", stage, "Clinician", data.clinician_name or "none linked"],
         ]
         self.heading("Athlete and injury")
-        self.table((22, 78, 24, 56), None, rows)
+        self.table((24, 86, 22, 48), None, rows)
+        self.line(
+            f"Times are in {data.timezone}; dates of the athlete's days are their own "
+            "calendar dates.",
+            size=8,
+        )
 
     def timeline(self) -> None:
         entries: list[StageEntry] = self.data.timeline
-        self.heading("Stage timeline")
+        self.heading("Stage timeline: who moved the athlete, and why")
         if not entries:
             self.line("No stage entered yet.")
             return
         shown = entries[-self.limits.timeline :]
         self.omitted(len(entries), len(shown), "stage changes")
-        rows = [[e.stage, _date(e.entered), e.moved_by, e.reason or "—"] for e in shown]
-        self.table((18, 28, 38, 96), ("Stage", "Entered", "Moved by", "Reason"), rows)
+        rows = [
+            [
+                self.when(e.at) if e.at is not None else _date(e.entered),
+                e.stage_label or e.stage,
+                e.moved_by,
+                e.reason or "—",
+            ]
+            for e in shown
+        ]
+        self.table((30, 46, 30, 74), ("When", "Stage", "Moved by", "Why"), rows)
 
     def criteria(self) -> None:
-        items: list[CriterionRow] = self.data.criteria
-        stage = self.data.criteria_stage or self.data.current_stage or "the current stage"
-        self.heading(f"Criteria to leave {stage}")
+        data = self.data
+        items: list[CriterionRow] = data.criteria
+        stage = (
+            data.criteria_stage_label
+            or data.criteria_stage
+            or data.current_stage_label
+            or data.current_stage
+            or "the current stage"
+        )
+        self.heading(f"What is needed to leave {stage}")
         if not items:
             self.line("No exit criteria recorded for this stage.")
             return
         met = sum(1 for c in items if c.met)
-        left = [c.name for c in items if not c.met]
+        left = data.still_needed or [c.name for c in items if not c.met]
         summary = f"{met} of {len(items)} met."
         if left:
-            summary += " Left: " + "; ".join(left) + "."
+            summary += " Still needed: " + "; ".join(left) + "."
         self.line(summary)
         shown = items[: self.limits.criteria]
         rows = [[c.name, c.observed, c.needed, "met" if c.met else "NOT MET"] for c in shown]
-        self.table((88, 32, 36, 24), ("Criterion", "Observed", "Needed", "Status"), rows)
+        self.table((62, 34, 64, 20), ("What", "Seen", "Needed", "Status"), rows)
         if len(items) > len(shown):
-            self.line(f"{len(items) - len(shown)} more criteria not shown.")
+            self.line(f"{len(items) - len(shown)} more items not shown.")
+        if data.criteria_note:
+            self.line(data.criteria_note, size=8)
 
     def metrics(self) -> None:
         rows_in: list[MetricRow] = self.data.metrics
-        self.heading("Metrics against baseline")
+        self.heading("Metrics against the pre-injury baseline")
         if not rows_in:
             self.line("No metrics recorded.")
             return
@@ -249,65 +296,54 @@ class _Writer:
             latest = f"{m.latest:g}{unit}" if m.latest is not None else "not measured"
             if m.latest is not None and m.latest_date is not None:
                 latest += f" ({_date(m.latest_date)})"
-            pct = (
-                f"{m.latest / m.baseline * 100:.0f} %"
-                if m.latest is not None and m.baseline
-                else "—"
-            )
-            if pct != "—" and not m.higher_is_better:
-                pct += " (time: >100 = slower)"
-            rows.append([m.name, baseline, latest, pct])
-        self.table((48, 34, 52, 46), ("Metric", "Baseline", "Latest", "% of baseline"), rows)
+            rows.append([m.name, baseline, latest, _speed_pct(m)])
+        self.table(
+            (48, 34, 52, 46), ("Metric", "Baseline", "Latest", "% of pre-injury speed"), rows
+        )
+        self.line(speed_percent_definition("clinician") + ".", size=8)
 
-    def trends(self, chart_png: bytes | None) -> None:
+    def trends(self) -> None:
         trend = self.data.trend
-        pdf = self.pdf
-        lines: list[str] = []
-        if trend is not None:
-            counts = trend.readiness
-            order = ("go", "modify", "rest", "stop", "missing")
-            parts = [f"{key} {counts.get(key, 0)}" for key in order]  # type: ignore[call-overload]
-            lines.append(f"Morning readiness, last {trend.days} days: " + ", ".join(parts) + ".")
-            if trend.mean_test_pain_last7 is not None:
-                text = f"Mean morning test pain, last 7 days: {trend.mean_test_pain_last7:.1f}/10"
-                if trend.mean_test_pain_prev7 is not None:
-                    change = trend.mean_test_pain_last7 - trend.mean_test_pain_prev7
-                    text += f" (previous 7 days {trend.mean_test_pain_prev7:.1f}, {change:+.1f})"
-                lines.append(text + ".")
-            if trend.max_session_pain_last7 is not None:
-                lines.append(f"Worst session pain, last 7 days: {trend.max_session_pain_last7}/10.")
-        else:
-            lines.append("No pain or readiness answers summarised.")
-        chart_h = 0.0
-        if chart_png:
-            chart_h = CHART_WIDTH_MM * _png_aspect(chart_png)
-        if pdf.will_page_break(chart_h + 14):
-            pdf.add_page()
         self.heading("Pain and readiness")
-        top = pdf.get_y()
-        text_width = pdf.epw - (CHART_WIDTH_MM + 4 if chart_png else 0)
-        for text in lines:
-            pdf.multi_cell(text_width, 4.8, _clean(text), new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
-        if chart_png:
-            pdf.set_font(FONT, "", 8)
-            pdf.multi_cell(
-                text_width,
-                4.2,
-                "Chart: days since injury; speed and splits as % of baseline with the next "
-                "stage's target; pain 0–10; stages shaded; step-backs and red flags marked.",
-                new_x="LMARGIN",
-                new_y="NEXT",
+        if trend is None:
+            self.line("No pain or readiness answers summarised.")
+            return
+        counts = trend.readiness
+        words = {"go": "go", "modify": "lighter", "rest": "rest", "stop": "stop"}
+        parts = [f"{words[key]} {counts.get(key, 0)}" for key in words]  # type: ignore[call-overload]
+        parts.append(f"missed {counts.get('missing', 0)}")
+        if trend.since is not None and trend.days:
+            since = _date(trend.since)
+            counted = "day" if trend.days == 1 else "days"
+            self.line(
+                f"Morning check-ins, {trend.days} {counted} from {since} (counted from "
+                "enrolment, paused days left out): " + ", ".join(parts) + "."
             )
-            pdf.set_font(FONT, "", 9)
-            pdf.image(
-                io.BytesIO(chart_png),
-                x=pdf.l_margin + pdf.epw - CHART_WIDTH_MM,
-                y=top,
-                w=CHART_WIDTH_MM,
-                alt_text="Progress chart",
-            )
-            pdf.set_y(max(pdf.get_y(), top + chart_h + 2))
+        else:
+            self.line("No morning check-in was due yet.")
+        if trend.mean_test_pain_last7 is not None:
+            text = f"Mean morning test pain, last 7 days: {trend.mean_test_pain_last7:.1f}/10"
+            if trend.mean_test_pain_prev7 is not None:
+                change = trend.mean_test_pain_last7 - trend.mean_test_pain_prev7
+                text += f" (previous 7 days {trend.mean_test_pain_prev7:.1f}, {change:+.1f})"
+            self.line(text + ".")
+        if trend.max_session_pain_last7 is not None:
+            self.line(f"Worst session pain, last 7 days: {trend.max_session_pain_last7}/10.")
+
+    def chart(self, chart_png: bytes) -> None:
+        pdf = self.pdf
+        height = pdf.epw * _png_aspect(chart_png)
+        if pdf.will_page_break(height + 22):
+            pdf.add_page()
+        self.heading("Progress chart")
+        self.line(
+            "Stages shaded (from the stage history); speed as % of the pre-injury speed with "
+            "the current stage's speed criterion; pain 0–10; red flags and step backs on their "
+            "own row.",
+            size=8,
+        )
+        pdf.image(io.BytesIO(chart_png), x=pdf.l_margin, w=pdf.epw, alt_text="Progress chart")
+        pdf.ln(1)
 
     def alerts(self) -> None:
         items: list[AlertRow] = self.data.alerts
@@ -323,7 +359,7 @@ class _Writer:
         rows = []
         for a in shown:
             if a.acknowledged_at is not None or a.acknowledged_by:
-                handled = f"{a.acknowledged_by or 'unknown'}"
+                handled = a.acknowledged_by or "a clinician"
                 if a.acknowledged_at is not None:
                     handled += f", {self.when(a.acknowledged_at)}"
             else:
@@ -331,44 +367,21 @@ class _Writer:
             if a.action:
                 handled += f": {a.action}"
             rows.append([self.when(a.at), SEVERITY_TEXT[a.severity], a.text, handled])
-        self.table((27, 20, 63, 70), ("Time", "Severity", "Alert", "Acknowledged by, action"), rows)
+        self.table((28, 20, 70, 62), ("Time", "Severity", "Alert", "Acknowledged, action"), rows)
 
-    def clearances(self) -> None:
-        items: list[ClearanceRow] = self.data.clearances
-        self.heading("Clearances")
+    def record(self) -> None:
+        items: list[RecordRow] = sorted(self.data.record, key=lambda r: r.at)
+        self.heading("Clinician's record: every action, its author and reason")
         if not items:
-            self.line("No clearance recorded.")
+            self.line("No clinician action, sign-off or note recorded.")
             return
-        ordered = sorted(items, key=lambda c: c.at)
-        shown = ordered[-self.limits.clearances :]
-        self.omitted(len(items), len(shown), "clearances")
-        rows = [
-            [
-                c.stage,
-                "Declined" if c.declined else "Cleared",
-                c.by,
-                self.when(c.at),
-                c.note or "—",
-            ]
-            for c in shown
-        ]
-        self.table((18, 22, 38, 32, 70), ("Stage", "Decision", "By", "Time", "Note"), rows)
-
-    def notes(self) -> None:
-        items: list[NoteRow] = self.data.notes
-        self.heading("Notes")
-        if not items:
-            self.line("No notes.")
-            return
-        ordered = sorted(items, key=lambda n: n.at)
-        shown = ordered[-self.limits.notes :]
-        self.omitted(len(items), len(shown), "notes")
-        for note in shown:
-            text = note.text
+        rows = []
+        for r in items:
+            text = r.text or "no reason given"
             if len(text) > MAX_NOTE_CHARS:
                 text = text[: MAX_NOTE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
-            self.line(f"{self.when(note.at)}, {note.author}:", bold=True)
-            self.line(text)
+            rows.append([self.when(r.at), r.action, r.by, text])
+        self.table((28, 50, 30, 72), ("Time", "Action", "By", "Reason or note"), rows)
 
     def build(self, chart_png: bytes | None) -> FPDF:
         self.pdf.add_page()
@@ -377,10 +390,18 @@ class _Writer:
         self.timeline()
         self.criteria()
         self.metrics()
-        self.trends(chart_png)
-        self.alerts()
-        self.clearances()
-        self.notes()
+        self.trends()
+        rest: list[Callable[[], None]] = [self.alerts, self.record]
+        if chart_png and self.pdf.page == 1:
+            # Page 1 takes the alerts and the record while each fits whole; the chart opens
+            # page 2 at the full width of the page.
+            while rest and self.fits_on_this_page(rest[0]):
+                rest.pop(0)()
+            self.pdf.add_page()
+        if chart_png:
+            self.chart(chart_png)
+        for section in rest:
+            section()
         return self.pdf
 
 
@@ -394,11 +415,12 @@ def _png_aspect(png: bytes) -> float:
 
 
 def render_report_pdf(data: ReportData, chart_png: bytes | None = None) -> bytes:
-    """Return the clinician report for ``data`` as PDF bytes (A4, normally one or two pages).
+    """Return the clinician report for ``data`` as PDF bytes (A4, normally two pages).
 
-    ``chart_png`` is the athlete's progress chart (from `render_progress_png`), placed next to
-    the pain and readiness summary; without it the report is text only. Long lists keep their
-    newest rows, fewer of them when that is what it takes to stay within two pages.
+    ``chart_png`` is the athlete's progress chart drawn for print
+    (``render_progress_png(..., for_print=True)``), placed at the full width of page 2;
+    without it the report is text only. Long lists keep their newest rows, fewer of them when
+    that is what it takes to stay within two pages; the clinician's record is never cut.
     """
     for limits in LIMITS:
         pdf = _Writer(data, limits).build(chart_png)
