@@ -62,7 +62,7 @@ PAIN_RANGE = (-0.6, 10.6)
 # the day so that equal values (both 0) never hide each other.
 MORNING_OFFSET = -0.2
 SESSION_OFFSET = 0.2
-MAX_STILL_NEEDED = 4
+MAX_STILL_NEEDED = 3
 # The chart in the PDF is drawn at its printed size (180 mm wide on A4), so its points are
 # the printed points.
 PRINT_WIDTH_IN = 180 / 25.4
@@ -281,10 +281,10 @@ def _tick_step(span_days: int, max_ticks: int) -> int:
     return 365
 
 
-def _ticks(data: ProgressData, x_max_day: int, max_ticks: int) -> list[Tick]:
-    step = _tick_step(x_max_day, max_ticks)
+def _ticks(data: ProgressData, x_min_day: int, x_max_day: int, max_ticks: int) -> list[Tick]:
+    step = _tick_step(x_max_day - x_min_day, max_ticks)
     ticks = []
-    for day in range(0, x_max_day + 1, step):
+    for day in range(x_min_day, x_max_day + 1, step):
         date = data.injury.injury_date + dt.timedelta(days=day)
         ticks.append(Tick(x=day, label=f"{day}\n{_format_date(date)}"))
     return ticks
@@ -529,26 +529,34 @@ def build_chart_spec(
     last_day = _day(data, points[-1].local_date) if points else 0
     today_day = _day(data, data.today) if data.today else last_day
     last_period_day = _day(data, periods[-1].first_date) if periods else 0
-    x_max_day = max(last_day, today_day, last_period_day, 1)
-    x_range = (-0.5, x_max_day + 0.5)
+    # The axis starts with the programme (or the first record), not at the injury: days
+    # before enrolment have nothing to show.
+    starts = [_day(data, p.first_date) for p in periods[:1]] + [
+        _day(data, p.local_date) for p in points[:1]
+    ]
+    x_min_day = max(0, min(starts)) if starts else 0
+    x_max_day = max(last_day, today_day, last_period_day, x_min_day)
+    x_range = (x_min_day - 0.5, x_max_day + 0.5)
     span = x_range[1] - x_range[0]
     bands = _bands(periods, data, x_range[1], span, small) if points else []
     stage = bands[-1].stage if bands else data.current_stage
+    # The stage in the reader's words when the caller gave them ("Stage 3 of 8 · back to
+    # running", "H2 · Return to running"), else its code.
     stage_text = (
         data.current_stage_label
         if data.current_stage_label and stage == data.current_stage
-        else stage
+        else (f"stage {stage}" if stage else None)
     )
 
     subtitle_parts = [f"Injured {_format_date(data.injury.injury_date, year=True)}"]
     if points:
         subtitle_parts.append(f"day {today_day}")
         if stage_text:
-            subtitle_parts.append(stage_text if athlete or "·" in stage_text else f"stage {stage}")
+            subtitle_parts.append(stage_text)
     subtitle = " · ".join(subtitle_parts)
 
-    first_date = data.injury.injury_date
-    last_date = first_date + dt.timedelta(days=x_max_day)
+    first_date = data.injury.injury_date + dt.timedelta(days=x_min_day)
+    last_date = data.injury.injury_date + dt.timedelta(days=x_max_day)
     years = (
         f"{first_date.year}"
         if first_date.year == last_date.year
@@ -652,7 +660,7 @@ def build_chart_spec(
         empty_message=None if points else NO_DATA_MESSAGE,
         x_label=x_label,
         x_range=x_range,
-        x_ticks=_ticks(data, x_max_day, 5 if small else 7),
+        x_ticks=_ticks(data, x_min_day, x_max_day, 5 if small else 7),
         panels=panels,
         bands=bands,
         markers=markers,

@@ -253,7 +253,7 @@ class _Writer:
             ]
             for e in shown
         ]
-        self.table((30, 46, 30, 74), ("When", "Stage", "Moved by", "Why"), rows)
+        self.table((31, 46, 30, 73), ("When", "Stage", "Moved by", "Why"), rows)
 
     def criteria(self) -> None:
         data = self.data
@@ -367,7 +367,7 @@ class _Writer:
             if a.action:
                 handled += f": {a.action}"
             rows.append([self.when(a.at), SEVERITY_TEXT[a.severity], a.text, handled])
-        self.table((28, 20, 70, 62), ("Time", "Severity", "Alert", "Acknowledged, action"), rows)
+        self.table((31, 20, 68, 61), ("Time", "Severity", "Alert", "Acknowledged, action"), rows)
 
     def record(self) -> None:
         items: list[RecordRow] = sorted(self.data.record, key=lambda r: r.at)
@@ -381,7 +381,7 @@ class _Writer:
             if len(text) > MAX_NOTE_CHARS:
                 text = text[: MAX_NOTE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
             rows.append([self.when(r.at), r.action, r.by, text])
-        self.table((28, 50, 30, 72), ("Time", "Action", "By", "Reason or note"), rows)
+        self.table((31, 50, 30, 69), ("Time", "Action", "By", "Reason or note"), rows)
 
     def build(self, chart_png: bytes | None) -> FPDF:
         self.pdf.add_page()
@@ -422,8 +422,11 @@ def render_report_pdf(data: ReportData, chart_png: bytes | None = None) -> bytes
     without it the report is text only. Long lists keep their newest rows, fewer of them when
     that is what it takes to stay within two pages; the clinician's record is never cut.
     """
-    for limits in LIMITS:
-        pdf = _Writer(data, limits).build(chart_png)
+    pdf = _Writer(data, LIMITS[0]).build(chart_png)
+    for limits in LIMITS[1:]:
         if pdf.page_no() <= MAX_PAGES:
             break
+        shorter = _Writer(data, limits).build(chart_png)
+        if shorter.page_no() < pdf.page_no():
+            pdf = shorter  # fewer rows only when that saves a page
     return bytes(pdf.output())

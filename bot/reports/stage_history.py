@@ -6,7 +6,8 @@ then, and after the session a last move (a step back after a red session). So th
 day's session was run in is the stage of that day's plan (stored with the decision), not the
 stage the day started in; a day without a plan (no check-in, paused) is run in the stage it
 started in after that day's clinician moves. Days with no decision yet (today before the
-check-in, or after a clinician's move) take the stage of the stored moves. Chart bands, the
+check-in, or after a clinician's move) take the stage of the stored moves, and so does a day
+decided only in the morning when a clinician moved the athlete after that. Chart bands, the
 points' stages and the report's timeline all come from here, so they agree.
 """
 
@@ -61,10 +62,10 @@ def day_stages(
     daily: dict[dt.date, Decision] = {}
     for row in decisions:
         (morning if row.kind == "morning" else daily)[row.local_date] = row
-    moved_by_clinician: dict[dt.date, list[str]] = {}
+    moved_by_clinician: dict[dt.date, list[tuple[dt.datetime, str]]] = {}
     for action in actions:
         if action.kind in _MOVES and action.stage and action.local_date is not None:
-            moved_by_clinician.setdefault(action.local_date, []).append(action.stage)
+            moved_by_clinician.setdefault(action.local_date, []).append((action.at, action.stage))
     moved_on: dict[dt.date, list[str]] = {}
     for move in moves:
         moved_on.setdefault(move.at.astimezone(zone).date(), []).append(move.to_stage)
@@ -77,10 +78,16 @@ def day_stages(
             run_in = _plan_stage(decided)
             if run_in is None:
                 run_in = _stage_of(decided, "stage") or stage
-                for moved in moved_by_clinician.get(day, []):
+                for _, moved in moved_by_clinician.get(day, []):
                     run_in = moved
-            stages[day] = run_in
             stage = _stage_of(decided, "stage_after") or run_in
+            if decided.kind == "morning":
+                # The day is not closed yet: a clinician's move made after the morning applies
+                # to the whole day, as the engine will apply it when it decides the day.
+                for at, moved in moved_by_clinician.get(day, []):
+                    if at > decided.created_at:
+                        run_in = stage = moved
+            stages[day] = run_in
         else:
             for moved in moved_on.get(day, []):
                 stage = moved
