@@ -129,7 +129,7 @@ def test_the_chart_opens_page_2_at_full_width_and_prints_no_text_under_7_pt(
     pdf = render_report_pdf(make_report(60), render_spec_png(spec))
     facts = page_facts(pdf)
     assert [len(f.image_boxes_pt) for f in facts][:2] == [0, 1]
-    left, bottom, right, top = facts[1].image_boxes_pt[0]
+    left, _bottom, right, top = facts[1].image_boxes_pt[0]
     margin = 15 / 25.4 * 72
     assert left == pytest.approx(margin, abs=1)
     assert right == pytest.approx(facts[1].width_pt - margin, abs=1)  # full text width

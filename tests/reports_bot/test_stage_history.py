@@ -71,7 +71,9 @@ class Story:
     clinician_id: int
 
 
-def _decision(day: int, outcome: str, stage: str, plan: str | None, after: str) -> dict[str, object]:
+def _decision(
+    day: int, outcome: str, stage: str, plan: str | None, after: str
+) -> dict[str, object]:
     reasons = [{"rule": "test", "text": f"Day {day}."}]
     if outcome == "step_back":
         reasons.insert(0, {"rule": "24h.step_back", "text": "Test pain up 3 points: step back."})
@@ -304,7 +306,8 @@ def test_the_target_line_is_the_speed_criterions_threshold(story: Story) -> None
     assert data.target is not None and data.target.label == describe_criterion(criterion)
     assert data.target.stage_label == stage_label(protocol, "H3")
     # Speed alone is not all: the chart names what else the stage still needs.
-    assert len(spec.info) == 2 and spec.info[1].startswith(("Still needed: ", "Also still needed: "))
+    assert len(spec.info) == 2
+    assert spec.info[1].startswith(("Still needed: ", "Also still needed: "))
     assert data.still_needed and data.still_needed[0] in spec.info[1]
     # H5's line is its Vmax criterion (95 %), not a number converted from the split criterion.
     h5 = speed_criterion(protocol, "H5")
