@@ -517,7 +517,7 @@ def build_chart_spec(
     athlete = data.audience == "athlete"
     title = f"{data.athlete_name} · {_injury_text(data)}"
     if for_print:
-        font_pt, figsize, dpi = 10.0, (PRINT_WIDTH_IN, 6.6), 200
+        font_pt, figsize, dpi = 10.0, (PRINT_WIDTH_IN, 6.6), 170
     elif small:
         font_pt, figsize, dpi = 13.0, (7.0, 6.2), 110
     else:

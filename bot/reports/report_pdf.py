@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,6 @@ SEVERITY_TEXT = {
     "within_24h": "Within 24 h",
     "info": "Info",
 }
-MAX_PAGES = 2
 MAX_NOTE_CHARS = 400
 SMALLEST_FONT_PT = 8.0  # tables, notes and the footer; nothing on the page is smaller
 
@@ -59,13 +59,9 @@ class Limits:
     alerts: int
 
 
-# Tried in order until the report fits in MAX_PAGES pages (the clinician's record is never
-# cut, so a long record may still take more pages).
-LIMITS = (
-    Limits(timeline=10, criteria=14, metrics=10, alerts=6),
-    Limits(timeline=8, criteria=14, metrics=8, alerts=4),
-    Limits(timeline=5, criteria=14, metrics=6, alerts=2),
-)
+# How many rows the summary sections keep (the newest); the clinician's record is never cut,
+# so a long record takes a third page rather than losing an entry.
+LIMITS = Limits(timeline=10, criteria=14, metrics=10, alerts=6)
 HEADING = FontFace(emphasis="BOLD", fill_color=(225, 225, 225))
 
 
@@ -132,7 +128,22 @@ class _Writer:
 
     # -- building blocks ---------------------------------------------------------------------
 
+    # While ``measuring``, the building blocks add up their height instead of drawing, so a
+    # section can be tried against the space left on a page (``fits_on_this_page``).
+    measuring = False
+    measured_mm = 0.0
+
+    def _lines(self, text: str, width: float, size: float, bold: bool = False) -> int:
+        self.pdf.set_font(FONT, "B" if bold else "", size)
+        return sum(
+            max(1, math.ceil(self.pdf.get_string_width(part) / max(width, 1.0)))
+            for part in _clean(text).split("\n")
+        )
+
     def heading(self, text: str) -> None:
+        if self.measuring:
+            self.measured_mm += 9.0
+            return
         pdf = self.pdf
         if pdf.will_page_break(20):
             pdf.add_page()
@@ -142,6 +153,9 @@ class _Writer:
         pdf.set_font(FONT, "", 9)
 
     def line(self, text: str, *, bold: bool = False, size: float = 9) -> None:
+        if self.measuring:
+            self.measured_mm += 4.6 * self._lines(text, self.pdf.epw, size, bold)
+            return
         self.pdf.set_font(FONT, "B" if bold else "", size)
         self.pdf.multi_cell(0, 4.6, _clean(text), new_x="LMARGIN", new_y="NEXT")
         self.pdf.set_font(FONT, "", 9)
@@ -150,6 +164,16 @@ class _Writer:
         self, widths: Sequence[float], header: Sequence[str] | None, rows: list[list[str]]
     ) -> None:
         pdf = self.pdf
+        if self.measuring:
+            # Word wrapping wastes some of each line: a tenth more than the text's width.
+            every = [list(header)] if header is not None else []
+            for values in [*every, *rows]:
+                lines = max(
+                    self._lines(value, width - 2.5, 8, bold=values is header) for value, width
+                    in zip(values, widths, strict=True)
+                )  # fmt: skip
+                self.measured_mm += (lines * 4.0 + 2.0) * 1.1
+            return
         pdf.set_font(FONT, "", 8)
         with pdf.table(
             col_widths=tuple(widths),
@@ -174,15 +198,13 @@ class _Writer:
             self.line(f"{total - shown} earlier {what} not shown (see the bot for the full list).")
 
     def fits_on_this_page(self, draw: Callable[[], None]) -> bool:
-        """Tell whether ``draw`` would finish on the current page (tried on a dummy page)."""
-        real = self.pdf
-        with real.offset_rendering() as dummy:
-            self.pdf = dummy  # type: ignore[assignment]  # the recorder stands in for the page
-            try:
-                draw()
-            finally:
-                self.pdf = real
-        return not dummy.page_break_triggered
+        """Tell whether ``draw`` would finish on the current page (its height estimated)."""
+        self.measuring, self.measured_mm = True, 0.0
+        try:
+            draw()
+        finally:
+            self.measuring = False
+        return not self.pdf.will_page_break(self.measured_mm)
 
     # -- sections ----------------------------------------------------------------------------
 
@@ -419,14 +441,8 @@ def render_report_pdf(data: ReportData, chart_png: bytes | None = None) -> bytes
 
     ``chart_png`` is the athlete's progress chart drawn for print
     (``render_progress_png(..., for_print=True)``), placed at the full width of page 2;
-    without it the report is text only. Long lists keep their newest rows, fewer of them when
-    that is what it takes to stay within two pages; the clinician's record is never cut.
+    without it the report is text only. The timeline and the alerts keep their newest rows;
+    the clinician's record is never cut.
     """
-    pdf = _Writer(data, LIMITS[0]).build(chart_png)
-    for limits in LIMITS[1:]:
-        if pdf.page_no() <= MAX_PAGES:
-            break
-        shorter = _Writer(data, limits).build(chart_png)
-        if shorter.page_no() < pdf.page_no():
-            pdf = shorter  # fewer rows only when that saves a page
+    pdf = _Writer(data, LIMITS).build(chart_png)
     return bytes(pdf.output())
