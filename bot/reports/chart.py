@@ -52,7 +52,7 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
 }
 BAND_COLOURS = ("#D6ECFA", "#FBF6C8")  # light sky blue / light yellow, alternating
-TITLE_WIDTH = 52
+TITLE_WIDTH = 60
 NO_DATA_MESSAGE = "No data yet"
 
 PAIN_MEAN_DAYS = 7
@@ -519,7 +519,7 @@ def build_chart_spec(
     if for_print:
         font_pt, figsize, dpi = 10.0, (PRINT_WIDTH_IN, 6.6), 170
     elif small:
-        font_pt, figsize, dpi = 13.0, (7.0, 6.2), 110
+        font_pt, figsize, dpi = 13.0, (7.0, 8.0), 110
     else:
         font_pt, figsize, dpi = 15.0, (8.0, 9.0), 140
     if not points:
@@ -847,7 +847,9 @@ def render_spec_png(spec: ChartSpec) -> bytes:
     with rc_context({"text.usetex": False, "text.parse_math": False}):
         fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
         FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
-        title = "\n".join([*textwrap.wrap(spec.title, TITLE_WIDTH), spec.subtitle])
+        # Bold characters are about 0.62 em wide: wrap the title lines to the figure's width.
+        width = min(TITLE_WIDTH, int(spec.figsize_in[0] * 72 / ((spec.font_pt + 1) * 0.62)))
+        title = "\n".join([*textwrap.wrap(spec.title, width), *textwrap.wrap(spec.subtitle, width)])
         fig.suptitle(title, fontsize=spec.font_pt + 1, fontweight="bold")
         if spec.empty:
             _draw_empty(fig, spec)
