@@ -1,5 +1,5 @@
 """What things are called for people: plain words for the data dictionary's items, criteria,
-stages and percentages.
+stages, percentages, the progression gate (``gate``) and the clinician's record (``record``).
 
 One vocabulary for every screen a person reads (chat, clinician cards, digest, chart, PDF), so
 that ``checks.walk_pain ≤ 2`` is "walking pain 2/10 or less" everywhere and a percentage means
