@@ -839,24 +839,26 @@ def render_progress_png(
 def render_spec_png(spec: ChartSpec) -> bytes:
     """Draw an already built ChartSpec as PNG bytes (deterministic for a given spec)."""
     # matplotlib takes about a second to import: loaded with the first chart, not at start-up.
-    from matplotlib import rc_context
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    # Plain text only: a "$" in a name is a dollar sign, never mathtext.
-    with rc_context({"text.usetex": False, "text.parse_math": False}):
-        fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
-        FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
-        # Bold characters are about 0.62 em wide: wrap the title lines to the figure's width.
-        width = min(TITLE_WIDTH, int(spec.figsize_in[0] * 72 / ((spec.font_pt + 1) * 0.62)))
-        title = "\n".join([*textwrap.wrap(spec.title, width), *textwrap.wrap(spec.subtitle, width)])
-        fig.suptitle(title, fontsize=spec.font_pt + 1, fontweight="bold")
-        if spec.empty:
-            _draw_empty(fig, spec)
-        else:
-            _draw_panels(fig, spec)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", metadata={"Software": None})
+    # Plain text only: a "$" in a name is a dollar sign, never mathtext. Set for the process
+    # (always to the same values), not in a context that another render thread could undo.
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["text.usetex"] = False
+    fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
+    FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
+    # Bold characters are about 0.62 em wide: wrap the title lines to the figure's width.
+    width = min(TITLE_WIDTH, int(spec.figsize_in[0] * 72 / ((spec.font_pt + 1) * 0.62)))
+    title = "\n".join([*textwrap.wrap(spec.title, width), *textwrap.wrap(spec.subtitle, width)])
+    fig.suptitle(title, fontsize=spec.font_pt + 1, fontweight="bold")
+    if spec.empty:
+        _draw_empty(fig, spec)
+    else:
+        _draw_panels(fig, spec)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -375,6 +375,9 @@ def test_every_value_lies_inside_its_axis_and_every_day_in_its_stage_band() -> N
 
 
 def test_names_with_dollar_signs_print_as_typed() -> None:
-    data = make_progress(10).model_copy(update={"athlete_name": "$ally $5 \\frac{a}{b}"})
-    png = render_progress_png(data)
-    assert png.startswith(b"\x89PNG")
+    # As mathtext this name is an error ("Unknown symbol"); as plain text it just prints.
+    name = "$\\notacommand{x}$ Ally $5"
+    data = make_progress(10).model_copy(update={"athlete_name": name})
+    assert build_chart_spec(data).title.startswith(name)
+    for small in (False, True):
+        assert render_progress_png(data, small=small).startswith(b"\x89PNG")
