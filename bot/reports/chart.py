@@ -768,7 +768,7 @@ def _draw_panel(ax: Axes, panel: Panel, spec: ChartSpec) -> None:
                     linestyle="none",
                     marker=chosen[0].marker,
                     color=chosen[0].colour,
-                    markersize=spec.font_pt - 3,
+                    markersize=spec.font_pt - 1,
                     markeredgecolor="white",
                     zorder=4,
                 )

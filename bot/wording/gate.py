@@ -59,6 +59,15 @@ _SESSION_WORDS = {
     "stop": "stopped",
     "no session in this stage": "no session in this stage yet",
 }
+# The 24-hour response to the last session (``engine.programme.Response``).
+_RESPONSE_WORDS = {
+    "green": "green",
+    "pending": "waiting for the morning after",
+    "hold": "symptoms up a little: held",
+    "step_back": "symptoms up: stepped back",
+    "missing": "no check-in the morning after",
+    "none": "none yet",
+}
 
 
 def _days(item: GateItemLike, audience: Audience) -> GateWords:
@@ -124,7 +133,7 @@ def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> 
     if rule == "gate.4":
         return GateWords(
             "how you felt the morning after" if athlete else "24-h response back to baseline",
-            _SESSION_WORDS.get(str(seen), str(seen or "—")) if seen != "none" else "none yet",
+            _RESPONSE_WORDS.get(str(seen), str(seen or "—")),
             "back to usual" if athlete else "green",
         )
     if rule == "stepback.reentry":
