@@ -4,7 +4,8 @@ A SQLite store (or --database-url) gets one athlete with 30, 120 and 365 days of
 history and a clinician with --athletes linked athletes of 4 weeks each. Prints the median of
 a few runs (seconds) for: reading the chart data, reading + drawing the chart (the /progress
 work), reading + rendering the PDF report (the /report work), and one clinician's digest
-(data + text). Target: a year-long chart under 1 s from the store.
+(data + text). Targets: a year-long chart under 1 s and a year-long /report under 1 s, both
+read from the store.
 Run: .venv/bin/python bench/bench_reports_store.py [--runs N] [--athletes N]
 """
 
@@ -33,19 +34,27 @@ from tests.reports_bot.conftest import write_athlete
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 SIZES = (30, 120, 365)
 CHART_TARGET_S = 1.0
+REPORT_TARGET_S = 1.0
 
 
 def _median(fn: Callable[[], object], runs: int) -> float:
-    times = []
+    """Median wall-clock seconds; the CPU seconds of the same runs are kept in CPU_SECONDS
+    (the machine is shared: wall time grows with the load, CPU time much less)."""
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    CPU_SECONDS.append(statistics.median(cpu))
     return statistics.median(times)
 
 
+CPU_SECONDS: list[float] = []
+
+
 def main() -> int:
-    """Print the timing table; exit 1 if the year-long chart misses its 1 s target."""
+    """Print the timing table; exit 1 if the year-long chart or /report misses its target."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--athletes", type=int, default=30, help="athletes in the digest")
@@ -75,16 +84,23 @@ def main() -> int:
                 progress_data_for(session, athlete_id=athlete_id, today=NOW.date())
 
         print(f"store: {engine.dialect.name}, median of {args.runs} runs (seconds)")
-        print(f"{'days':>5} {'chart data':>11} {'/progress':>10} {'/report':>9}")
-        year_chart = 0.0
+        print(
+            f"{'days':>5} {'chart data':>11} {'/progress':>10} {'/report':>9}"
+            f" {'CPU /progress':>14} {'CPU /report':>12}"
+        )
+        year_chart = year_report = 0.0
         for days, athlete_id in ids.items():
             data_s = _median(partial(read, athlete_id), args.runs)
             chart_s = _median(partial(build_progress_png, engine, athlete_id, NOW), args.runs)
             report_s = _median(
                 partial(build_report_pdf, engine, athlete_id, NOW, clinician_id), args.runs
             )
-            print(f"{days:>5} {data_s:>11.3f} {chart_s:>10.3f} {report_s:>9.3f}")
-            year_chart = chart_s if days == 365 else year_chart
+            print(
+                f"{days:>5} {data_s:>11.3f} {chart_s:>10.3f} {report_s:>9.3f}"
+                f" {CPU_SECONDS[-2]:>14.3f} {CPU_SECONDS[-1]:>12.3f}"
+            )
+            if days == 365:
+                year_chart, year_report = chart_s, report_s
         week = digest_week(NOW, "Europe/London")
         digest_s = _median(
             lambda: render_digest(prepare_digest(engine, clinician_id, week)), args.runs
@@ -93,9 +109,10 @@ def main() -> int:
         print(f"digest of {args.athletes} athletes (data + text): {digest_s:.3f}")
         print(f"one digest chart (30 days): {one_chart:.3f}")
         engine.dispose()
-    ok = year_chart < CHART_TARGET_S
-    print(f"year-long /progress chart {year_chart:.3f} s: {'OK' if ok else 'TOO SLOW'} "
-          f"(target < {CHART_TARGET_S} s)")  # fmt: skip
+    ok = year_chart < CHART_TARGET_S and year_report < REPORT_TARGET_S
+    print(f"year-long /progress chart {year_chart:.3f} s (target < {CHART_TARGET_S} s)")
+    print(f"year-long /report {year_report:.3f} s (target < {REPORT_TARGET_S} s)")
+    print("OK" if ok else "TOO SLOW")
     return 0 if ok else 1
 
 

@@ -129,6 +129,10 @@ def write_outputs(
     with session_scope(engine, read_only=True) as session:
         athlete_id = athlete_id_of(session, athlete_telegram_id)
         progress = progress_data_for(session, athlete_id=athlete_id, today=today)
+        # The PDF's chart is the clinician's (stage codes, Vmax), drawn at its printed size.
+        printed = progress_data_for(
+            session, athlete_id=athlete_id, today=today, audience="clinician"
+        )
         clinician = session.exec(
             select(Person)
             .join(Link, col(Link.clinician_id) == col(Person.id))
@@ -143,5 +147,7 @@ def write_outputs(
     )
     files.transcript.write_text(transcript, encoding="utf-8")
     files.chart.write_bytes(chart_png)
-    files.report.write_bytes(render_report_pdf(report, chart_png))
+    files.report.write_bytes(
+        render_report_pdf(report, render_progress_png(printed, for_print=True))
+    )
     return files

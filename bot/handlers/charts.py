@@ -20,6 +20,7 @@ from bot.reports.build import build_progress_png
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
 from bot.support.logs import failure
+from bot.wording import Audience
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ async def send_progress_chart(
     now: dt.datetime,
     small: bool = True,
     caption: str | None = None,
+    audience: Audience = "athlete",
 ) -> Message | None:
     """Draw the athlete's chart in a worker thread and send it to ``chat_id`` as a photo.
 
@@ -43,7 +45,7 @@ async def send_progress_chart(
     """
     try:
         png, default_caption = await in_worker_thread(
-            build_progress_png, engine, athlete_id, now, small=small
+            build_progress_png, engine, athlete_id, now, small=small, audience=audience
         )
     except ReportUnavailable:
         return None
@@ -62,6 +64,7 @@ def schedule_progress_chart(
     now: dt.datetime,
     small: bool = True,
     caption: str | None = None,
+    audience: Audience = "athlete",
 ) -> None:
     """Send the athlete's chart to ``chat_id`` in the background (for a handler or job that
     must not wait for the drawing: e.g. after a stage change, or on /athlete with
@@ -78,6 +81,7 @@ def schedule_progress_chart(
                 now=now,
                 small=small,
                 caption=caption,
+                audience=audience,
             )
         except Exception as exc:
             _LOGGER.error("progress chart of athlete %s not sent: %s", athlete_id, failure(exc))

@@ -158,6 +158,7 @@ async def athlete_command(update: Update, context: Context) -> None:
         athlete_id=athlete_id,
         now=now,
         small=False,
+        audience="clinician",
     )
 
 

@@ -44,6 +44,7 @@ from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.support.logs import failure
+from bot.wording import Audience
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,16 +65,20 @@ def _background(context: Context, update: Update, job: Coroutine[Any, Any, None]
 
 
 async def _deliver_chart(
-    bot: Bot, chat_id: int, engine: Engine, athlete_id: int, now: dt.datetime
+    bot: Bot,
+    chat_id: int,
+    engine: Engine,
+    athlete_id: int,
+    now: dt.datetime,
+    audience: Audience = "athlete",
 ) -> None:
     try:
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-        if (
-            await send_progress_chart(
-                bot, chat_id, engine=engine, athlete_id=athlete_id, now=now, small=False
-            )
-            is None
-        ):
+        sent = await send_progress_chart(
+            bot, chat_id, engine=engine, athlete_id=athlete_id, now=now, small=False,
+            audience=audience,
+        )  # fmt: skip
+        if sent is None:
             await bot.send_message(chat_id, NOTHING_YET.format(reason=NO_INJURY))
     except TelegramError as exc:
         _LOGGER.warning("progress chart for chat %s not sent: %s", chat_id, exc)
@@ -198,11 +203,19 @@ async def progress_command(update: Update, context: Context) -> None:
     if target is None:
         return
     services = get_services(context)
+    athlete_id, viewer_id = target
+    # The athlete reads their own words; a clinician or an admin the clinician's.
+    audience: Audience = "athlete" if viewer_id == athlete_id else "clinician"
     _background(
         context,
         update,
         _deliver_chart(
-            context.bot, update.effective_chat.id, services.engine, target[0], services.clock.now()
+            context.bot,
+            update.effective_chat.id,
+            services.engine,
+            athlete_id,
+            services.clock.now(),
+            audience,
         ),
     )
 

@@ -17,6 +17,7 @@ from bot.reports.chart import render_progress_png
 from bot.reports.from_store import progress_data_for, report_data_for
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.wording import Audience
 
 
 def _local_today(person: Person | None, now: dt.datetime) -> dt.date:
@@ -28,13 +29,21 @@ def _local_today(person: Person | None, now: dt.datetime) -> dt.date:
 
 
 def build_progress_png(
-    engine: Engine, athlete_id: int, now: dt.datetime, *, small: bool = False
+    engine: Engine,
+    athlete_id: int,
+    now: dt.datetime,
+    *,
+    small: bool = False,
+    audience: Audience = "athlete",
 ) -> tuple[bytes, str]:
-    """Read the athlete's history and draw the chart; return (PNG, caption). Blocking: run
+    """Read the athlete's history and draw the chart in the words of ``audience`` (the
+    athlete's own, or a clinician's: stage codes, Vmax); return (PNG, caption). Blocking: run
     it with ``in_worker_thread``. Raises ReportUnavailable when there is nothing to chart."""
     with session_scope(engine, read_only=True) as session:
         athlete = session.get(Person, athlete_id)
-        data = progress_data_for(session, athlete_id=athlete_id, today=_local_today(athlete, now))
+        data = progress_data_for(
+            session, athlete_id=athlete_id, today=_local_today(athlete, now), audience=audience
+        )
     caption = f"{data.athlete_name}: progress up to {data.today or now.date():%d %b %Y}"
     return render_progress_png(data, small=small), caption
 
@@ -49,11 +58,11 @@ def build_report_pdf(
         athlete = session.get(Person, athlete_id)
         data = report_data_for(session, athlete_id=athlete_id, now=now, viewer=viewer)
         progress = progress_data_for(
-            session, athlete_id=athlete_id, today=_local_today(athlete, now)
+            session, athlete_id=athlete_id, today=_local_today(athlete, now), audience="clinician"
         )
     # fpdf and matplotlib take about a second to import: loaded with the first report.
     from bot.reports.report_pdf import render_report_pdf
 
-    pdf = render_report_pdf(data, render_progress_png(progress))
+    pdf = render_report_pdf(data, render_progress_png(progress, for_print=True))
     local = _local_today(athlete, now)
     return pdf, f"sprintback-report-{athlete_id}-{local.isoformat()}.pdf", data.athlete_name

@@ -3,17 +3,21 @@
 `build_chart_spec` is pure and decides every series, band, marker, label and range; tests
 assert on it. `render_progress_png` only draws a spec with matplotlib's object API
 (Figure + FigureCanvasAgg, never pyplot, whose global state is not thread-safe), so it can
-run in a worker thread while the bot serves other users.
+run in a worker thread while the bot serves other users. Every text is drawn as plain text
+(``usetex`` and mathtext off), so a name such as "$ally" prints as typed.
 
 Reading the chart: x = days since injury, with the athlete's local date under each tick.
-Top panel: Vmax and the best 10 m / 30 m split as % of the pre-injury baseline. Splits are
-turned into speed (baseline time ÷ time × 100) so that higher is better on every line and the
-next stage's target line reads the same way for all of them. Bottom panel: worst session pain
-(S3) and the morning provocation-test pain (M2, 0–10); the morning value the day after a
-session is that session's next-morning response. Stages are shaded bands; step-backs and red
-flags are marked. A calendar day without any record breaks the lines (a gap, not a zero).
+Top panel: top speed (Vmax) and the best 10 m / 30 m split as % of the pre-injury speed, one
+definition for all (``bot.wording.percentages``: 100 % = pre-injury speed, higher is faster;
+a split is baseline time ÷ time × 100), and the current stage's speed criterion as a line at
+exactly its threshold. Bottom panel: worst session pain and the morning test pain (0–10),
+side by side within the day (morning a little left, session a little right) so that equal
+values never hide each other. Red flags and step backs sit on their own "events" row, with
+a vertical line through the panels: never as values on a scale. Stages are shaded bands
+drawn from the stage history; each day sits in the band of the stage it was run in and the
+title's stage is the last band. A calendar day without any record breaks the lines.
 
-Why one module of ~670 lines: the spec and its drawing are two halves of one chart; a series,
+Why one module of ~750 lines: the spec and its drawing are two halves of one chart; a series,
 band or marker added to the spec needs its drawing in the same change, and the drawing half
 is only the matplotlib calls for what the spec decided.
 """
@@ -29,10 +33,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.reports.data import DayPoint, ProgressData
+from bot.reports.data import DayPoint, ProgressData, StagePeriod
+from bot.wording import item_label, speed_pct, speed_percent_definition, speed_series_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Okabe & Ito (2008) colour-blind-safe palette; every series also differs in marker and dash.
 OKABE_ITO = {
@@ -46,14 +52,23 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
 }
 BAND_COLOURS = ("#D6ECFA", "#FBF6C8")  # light sky blue / light yellow, alternating
-TITLE_WIDTH = 52
+TITLE_WIDTH = 60
 NO_DATA_MESSAGE = "No data yet"
-SPLIT_FOOTNOTE = "Splits shown as speed: baseline time ÷ time × 100"
 
 PAIN_MEAN_DAYS = 7
 DENSE_POINTS = 90  # above this many days, markers shrink and morning pain becomes a 7-day mean
+PAIN_RANGE = (-0.6, 10.6)
+# Within a day the morning test comes before the session: drawn a little left and right of
+# the day so that equal values (both 0) never hide each other.
+MORNING_OFFSET = -0.2
+SESSION_OFFSET = 0.2
+MAX_STILL_NEEDED = 3
+# The chart in the PDF is drawn at its printed size (180 mm wide on A4), so its points are
+# the printed points.
+PRINT_WIDTH_IN = 180 / 25.4
 
-Point = tuple[int, float]
+Point = tuple[float, float]
+Kind = Literal["step_back", "red_flag"]
 
 
 class _Spec(BaseModel):
@@ -69,6 +84,8 @@ class Series(_Spec):
     marker: str
     linestyle: str
     segments: list[list[Point]]
+    marker_scale: float = 1.0
+    hollow: bool = False
 
     @property
     def points(self) -> list[Point]:
@@ -77,7 +94,7 @@ class Series(_Spec):
 
 
 class HLine(_Spec):
-    """A horizontal reference line (the next stage's target, the 100 % baseline)."""
+    """A horizontal reference line (the stage's speed target, the 100 % pre-injury speed)."""
 
     key: str
     y: float
@@ -90,6 +107,7 @@ class StageBand(_Spec):
     """A shaded stretch of days spent in one stage; x edges sit half a day outside the days."""
 
     stage: str
+    label: str
     x_start: float
     x_end: float
     first_date: dt.date
@@ -97,15 +115,18 @@ class StageBand(_Spec):
     colour: str
     show_label: bool
 
+    def holds(self, x: float) -> bool:
+        """Tell whether ``x`` (days since injury) lies inside this band."""
+        return self.x_start < x < self.x_end
+
 
 class EventMarker(_Spec):
-    """A step-back or red-flag day, drawn as a vertical line plus a marker on one panel."""
+    """A step-back or red-flag day: a marker on the events row and a vertical line."""
 
-    kind: Literal["step_back", "red_flag"]
+    kind: Kind
     x: int
     local_date: dt.date
-    panel: Literal["performance", "pain"]
-    y: float
+    row: int
     label: str
     colour: str
     marker: str
@@ -119,15 +140,16 @@ class Tick(_Spec):
 
 
 class Panel(_Spec):
-    """One of the two stacked plots."""
+    """One of the stacked plots."""
 
-    key: Literal["performance", "pain"]
+    key: Literal["performance", "pain", "events"]
     y_label: str
     y_range: tuple[float, float]
     y_ticks: list[float]
     series: list[Series]
     hlines: list[HLine]
     note: str | None = None
+    y_tick_labels: list[str] | None = None
 
 
 class ChartSpec(_Spec):
@@ -135,6 +157,7 @@ class ChartSpec(_Spec):
 
     title: str
     subtitle: str
+    stage: str | None
     empty: bool
     empty_message: str | None
     x_label: str
@@ -143,6 +166,7 @@ class ChartSpec(_Spec):
     panels: list[Panel]
     bands: list[StageBand]
     markers: list[EventMarker]
+    info: list[str]
     footnote: str | None
     small: bool
     figsize_in: tuple[float, float]
@@ -151,12 +175,17 @@ class ChartSpec(_Spec):
     marker_size: float
     line_width: float
 
+    @property
+    def smallest_font_pt(self) -> float:
+        """The smallest font size drawn (legends, the x label and notes use it)."""
+        return self.font_pt - 2
+
     def panel(self, key: str) -> Panel:
-        """Return the panel named ``key`` ('performance' or 'pain')."""
+        """Return the panel named ``key`` ('performance', 'pain' or 'events')."""
         for panel in self.panels:
             if panel.key == key:
                 return panel
-        raise KeyError(f"no panel {key!r}: expected 'performance' or 'pain'")
+        raise KeyError(f"no panel {key!r}: expected 'performance', 'pain' or 'events'")
 
     def series(self, key: str) -> Series:
         """Return the series named ``key`` from whichever panel holds it."""
@@ -165,6 +194,10 @@ class ChartSpec(_Spec):
                 if series.key == key:
                     return series
         raise KeyError(f"no series {key!r}")
+
+    def band_at(self, x: float) -> StageBand | None:
+        """Return the stage band that holds ``x``, if any."""
+        return next((band for band in self.bands if band.holds(x)), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,7 +215,10 @@ def _format_date(date: dt.date, *, year: bool = False) -> str:
 
 
 def _segments(
-    points: Sequence[DayPoint], data: ProgressData, value: Callable[[DayPoint], float | None]
+    points: Sequence[DayPoint],
+    data: ProgressData,
+    value: Callable[[DayPoint], float | None],
+    offset: float = 0.0,
 ) -> list[list[Point]]:
     """Split a series into connected runs.
 
@@ -199,7 +235,7 @@ def _segments(
         previous_date = point.local_date
         y = value(point)
         if y is not None:
-            current.append((_day(data, point.local_date), round(y, 2)))
+            current.append((_day(data, point.local_date) + offset, round(y, 2)))
     if current:
         segments.append(current)
     return segments
@@ -229,13 +265,11 @@ def _rolling_mean(
     return _segments(points, data, mean)
 
 
-def _pct_of(
-    baseline: float | None, *, speed_from_time: bool
-) -> Callable[[float | None], float | None]:
+def _pct_of(baseline: float | None, *, is_time: bool) -> Callable[[float | None], float | None]:
     def convert(raw: float | None) -> float | None:
         if raw is None or baseline is None:
             return None
-        return baseline / raw * 100 if speed_from_time else raw / baseline * 100
+        return speed_pct(raw, baseline, is_time=is_time)
 
     return convert
 
@@ -247,40 +281,72 @@ def _tick_step(span_days: int, max_ticks: int) -> int:
     return 365
 
 
-def _ticks(data: ProgressData, x_max_day: int, max_ticks: int) -> list[Tick]:
-    step = _tick_step(x_max_day, max_ticks)
+def _ticks(data: ProgressData, x_min_day: int, x_max_day: int, max_ticks: int) -> list[Tick]:
+    step = _tick_step(x_max_day - x_min_day, max_ticks)
     ticks = []
-    for day in range(0, x_max_day + 1, step):
+    for day in range(x_min_day, x_max_day + 1, step):
         date = data.injury.injury_date + dt.timedelta(days=day)
         ticks.append(Tick(x=day, label=f"{day}\n{_format_date(date)}"))
     return ticks
 
 
+def _periods(data: ProgressData) -> list[StagePeriod]:
+    """The stage periods to shade: the stage history when given, else runs of the points'
+    stages; the current stage is always the last period (from the day after the last one
+    when it is not already)."""
+    periods = list(data.stages)
+    if not periods:
+        for point in data.points:
+            if not periods or periods[-1].stage != point.stage:
+                periods.append(
+                    StagePeriod(
+                        stage=point.stage,
+                        first_date=point.local_date,
+                        label=point.stage,
+                        short=point.stage,
+                    )
+                )
+    current = data.current_stage
+    if periods and current is not None and periods[-1].stage != current:
+        last = max(
+            [periods[-1].first_date, *(p.local_date for p in data.points[-1:])],
+        )
+        label = data.current_stage_label or current
+        periods.append(
+            StagePeriod(
+                stage=current,
+                first_date=last + dt.timedelta(days=1),
+                label=label if len(label) <= 12 else current,
+                short=current,
+            )
+        )
+    return periods
+
+
 def _bands(
-    points: Sequence[DayPoint], data: ProgressData, x_end: float, span: float, small: bool
+    periods: Sequence[StagePeriod], data: ProgressData, x_end: float, span: float, small: bool
 ) -> list[StageBand]:
-    """Group the days into stage bands: a band runs from a stage's first day to the next stage."""
-    runs: list[tuple[str, list[DayPoint]]] = []
-    for point in points:
-        if runs and runs[-1][0] == point.stage:
-            runs[-1][1].append(point)
-        else:
-            runs.append((point.stage, [point]))
+    """One band per stage period: from its first day to the next period's first day."""
     min_label_width = span * (0.07 if small else 0.045)
     bands: list[StageBand] = []
-    for index, (stage, run) in enumerate(runs):
-        start = _day(data, run[0].local_date) - 0.5
-        end = _day(data, runs[index + 1][1][0].local_date) - 0.5 if index + 1 < len(runs) else x_end
+    for index, period in enumerate(periods):
+        start = _day(data, period.first_date) - 0.5
+        end = _day(data, periods[index + 1].first_date) - 0.5 if index + 1 < len(periods) else x_end
+        if end <= start:
+            continue
         last_date = data.injury.injury_date + dt.timedelta(days=math.floor(end - 0.5))
+        width = end - start
+        wide = width >= min_label_width * max(1.0, len(period.label) / 3)
         bands.append(
             StageBand(
-                stage=stage,
+                stage=period.stage,
+                label=period.label if wide else period.short,
                 x_start=start,
                 x_end=end,
-                first_date=run[0].local_date,
+                first_date=period.first_date,
                 last_date=last_date,
-                colour=BAND_COLOURS[index % 2],
-                show_label=(end - start) >= min_label_width,
+                colour=BAND_COLOURS[len(bands) % 2],
+                show_label=width >= min_label_width,
             )
         )
     return bands
@@ -305,81 +371,213 @@ def _injury_text(data: ProgressData) -> str:
     return f"{injury.side} {injury.injury}{muscle}"
 
 
-def build_chart_spec(data: ProgressData, *, small: bool = False) -> ChartSpec:
+def _info_lines(data: ProgressData) -> list[str]:
+    """What the current stage still needs, in words: the speed criterion (met or not) and,
+    when speed alone is met, everything else that is missing."""
+    athlete = data.audience == "athlete"
+    lines: list[str] = []
+    target = data.target
+    needed = data.still_needed[:MAX_STILL_NEEDED]
+    more = len(data.still_needed) - len(needed)
+    rest = "; ".join(needed) + (f"; and {more} more" if more > 0 else "")
+    if target is not None and target.label:
+        where = f" to {target.stage_label}" if target.stage_label else ""
+        if target.met:
+            lines.append(f"Speed needed to move up{where}: {target.label} ✓ met")
+        else:
+            lines.append(f"To move up{where}: {target.label}")
+        if rest:
+            lines.append(("Also still needed: " if not target.met else "Still needed: ") + rest)
+    elif rest:
+        lines.append(("To move up, still needed: " if athlete else "Still needed: ") + rest)
+    return lines
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _performance_series(data: ProgressData, points: Sequence[DayPoint]) -> list[Series]:
+    baseline = data.baseline
+    audience = data.audience
+    vmax_pct = _pct_of(baseline.vmax_ms, is_time=False)
+    s10_pct = _pct_of(baseline.split_10m_s, is_time=True)
+    s30_pct = _pct_of(baseline.split_30m_s, is_time=True)
+    # Drawn in this order, each marker smaller than the one before: equal values stay visible.
+    return [
+        Series(
+            key="vmax",
+            label=_capital(speed_series_label("vmax", audience)),
+            colour=OKABE_ITO["blue"],
+            marker="o",
+            linestyle="-",
+            segments=_segments(points, data, lambda p: vmax_pct(p.vmax_ms)),
+            marker_scale=1.25,
+            hollow=True,
+        ),
+        Series(
+            key="split_10m",
+            label=_capital(speed_series_label("split_10m", audience)),
+            colour=OKABE_ITO["bluish_green"],
+            marker="^",
+            linestyle="--",
+            segments=_segments(points, data, lambda p: s10_pct(p.split_10m_s)),
+            marker_scale=0.95,
+        ),
+        Series(
+            key="split_30m",
+            label=_capital(speed_series_label("split_30m", audience)),
+            colour=OKABE_ITO["reddish_purple"],
+            marker="D",
+            linestyle=":",
+            segments=_segments(points, data, lambda p: s30_pct(p.split_30m_s)),
+            marker_scale=0.6,
+        ),
+    ]
+
+
+def _pain_series(data: ProgressData, points: Sequence[DayPoint], many: bool) -> list[Series]:
+    audience = data.audience
+    morning = item_label("morning.pain_test", audience)
+    session = item_label("session.pain_max", audience)
+    return [
+        Series(
+            key="morning_test_pain",
+            label=_capital(morning)
+            + (" (7-day mean)" if many else " (morning)" if audience == "athlete" else ""),
+            colour=OKABE_ITO["black"],
+            marker="" if many else "s",
+            linestyle="--",
+            segments=(
+                _rolling_mean(points, data, PAIN_MEAN_DAYS)
+                if many
+                else _segments(points, data, lambda p: p.morning_test_pain, MORNING_OFFSET)
+            ),
+            marker_scale=0.9,
+            hollow=True,
+        ),
+        Series(
+            key="session_pain",
+            label=_capital(session),
+            colour=OKABE_ITO["orange"],
+            marker="o",
+            # a year of daily values joined by a line is unreadable; dots show the spikes
+            linestyle="none" if many else "-",
+            segments=_segments(
+                points, data, lambda p: p.session_pain_max, 0.0 if many else SESSION_OFFSET
+            ),
+            marker_scale=0.8,
+        ),
+    ]
+
+
+def _events(data: ProgressData, points: Sequence[DayPoint]) -> tuple[list[EventMarker], list[str]]:
+    """Red flags and step backs on their own rows (only the rows that have an event)."""
+    athlete = data.audience == "athlete"
+    names: dict[Kind, str] = {
+        "red_flag": "Warning sign" if athlete else "Red flag",
+        "step_back": "Stepped back" if athlete else "Step back",
+    }
+    style: dict[Kind, tuple[str, str]] = {
+        "red_flag": (OKABE_ITO["vermillion"], "X"),
+        "step_back": (OKABE_ITO["black"], "v"),
+    }
+    kinds: list[Kind] = [
+        kind
+        for kind in ("red_flag", "step_back")
+        if any(p.red_flag if kind == "red_flag" else p.step_back for p in points)
+    ]
+    markers = [
+        EventMarker(
+            kind=kind,
+            x=_day(data, point.local_date),
+            local_date=point.local_date,
+            row=row,
+            label=names[kind],
+            colour=style[kind][0],
+            marker=style[kind][1],
+        )
+        for row, kind in enumerate(kinds)
+        for point in points
+        if (point.red_flag if kind == "red_flag" else point.step_back)
+    ]
+    return markers, [names[kind] for kind in kinds]
+
+
+def build_chart_spec(
+    data: ProgressData, *, small: bool = False, for_print: bool = False
+) -> ChartSpec:
     """Decide everything the progress chart shows for ``data``: series, bands, markers, labels.
 
     ``small`` is the compact picture sent after a stage change: fewer ticks and labels, same
-    content. The result is what `render_progress_png` draws, nothing more.
+    content. ``for_print`` draws it at its printed size in the PDF (180 mm wide), with fonts
+    of at least 8 pt on paper. The result is what `render_progress_png` draws, nothing more.
     """
     points = data.points
+    athlete = data.audience == "athlete"
     title = f"{data.athlete_name} · {_injury_text(data)}"
-    font_pt = 13.0 if small else 15.0
-    figsize = (7.0, 6.2) if small else (8.0, 9.0)
+    if for_print:
+        font_pt, figsize, dpi = 10.0, (PRINT_WIDTH_IN, 6.6), 170
+    elif small:
+        font_pt, figsize, dpi = 13.0, (7.0, 8.0), 110
+    else:
+        font_pt, figsize, dpi = 15.0, (8.0, 9.0), 140
     if not points:
         figsize = (figsize[0], figsize[1] / 2)
-    dpi = 110 if small else 140
 
+    periods = _periods(data)
     last_day = _day(data, points[-1].local_date) if points else 0
     today_day = _day(data, data.today) if data.today else last_day
-    x_max_day = max(last_day, today_day, 1)
-    x_range = (-0.5, x_max_day + 0.5)
+    last_period_day = _day(data, periods[-1].first_date) if periods else 0
+    # The axis starts with the programme (or the first record), not at the injury: days
+    # before enrolment have nothing to show.
+    starts = [_day(data, p.first_date) for p in periods[:1]] + [
+        _day(data, p.local_date) for p in points[:1]
+    ]
+    x_min_day = max(0, min(starts)) if starts else 0
+    x_max_day = max(last_day, today_day, last_period_day, x_min_day)
+    x_range = (x_min_day - 0.5, x_max_day + 0.5)
     span = x_range[1] - x_range[0]
+    bands = _bands(periods, data, x_range[1], span, small) if points else []
+    stage = bands[-1].stage if bands else data.current_stage
+    # The stage in the reader's words when the caller gave them ("Stage 3 of 8 · back to
+    # running", "H2 · Return to running"), else its code.
+    stage_text = (
+        data.current_stage_label
+        if data.current_stage_label and stage == data.current_stage
+        else (f"stage {stage}" if stage else None)
+    )
 
     subtitle_parts = [f"Injured {_format_date(data.injury.injury_date, year=True)}"]
     if points:
-        subtitle_parts.append(f"day {last_day}")
-        subtitle_parts.append(f"stage {data.current_stage or points[-1].stage}")
-    if data.target is not None:
-        subtitle_parts.append(f"next {data.target.stage} at {data.target.pct_of_baseline:g} %")
+        subtitle_parts.append(f"day {today_day}")
+        if stage_text:
+            subtitle_parts.append(stage_text)
     subtitle = " · ".join(subtitle_parts)
 
-    first_date = data.injury.injury_date
-    last_date = first_date + dt.timedelta(days=x_max_day)
+    first_date = data.injury.injury_date + dt.timedelta(days=x_min_day)
+    last_date = data.injury.injury_date + dt.timedelta(days=x_max_day)
     years = (
         f"{first_date.year}"
         if first_date.year == last_date.year
         else (f"{first_date.year}–{last_date.year}")
     )
-    x_label = f"Days since injury  (local dates, {data.timezone}, {years})"
+    x_label = (
+        f"Days since your injury ({years})"
+        if athlete
+        else f"Days since injury (athlete's local dates, {years})"
+    )
 
     many = len(points) > DENSE_POINTS
-    marker_size = (3.5 if many else 7.0) * (0.85 if small else 1.0)
-    line_width = 1.8 if many else 2.4
+    marker_size = (3.5 if many else 7.0) * (0.85 if small or for_print else 1.0)
+    line_width = (1.8 if many else 2.4) * (0.75 if for_print else 1.0)
 
+    perf_series = _performance_series(data, points)
     baseline = data.baseline
-    vmax_pct = _pct_of(baseline.vmax_ms, speed_from_time=False)
-    s10_pct = _pct_of(baseline.split_10m_s, speed_from_time=True)
-    s30_pct = _pct_of(baseline.split_30m_s, speed_from_time=True)
-    perf_series = [
-        Series(
-            key="vmax",
-            label="Vmax",
-            colour=OKABE_ITO["blue"],
-            marker="o",
-            linestyle="-",
-            segments=_segments(points, data, lambda p: vmax_pct(p.vmax_ms)),
-        ),
-        Series(
-            key="split_10m",
-            label="10 m split",
-            colour=OKABE_ITO["bluish_green"],
-            marker="^",
-            linestyle="--",
-            segments=_segments(points, data, lambda p: s10_pct(p.split_10m_s)),
-        ),
-        Series(
-            key="split_30m",
-            label="30 m split",
-            colour=OKABE_ITO["reddish_purple"],
-            marker="D",
-            linestyle=":",
-            segments=_segments(points, data, lambda p: s30_pct(p.split_30m_s)),
-        ),
-    ]
     missing_baseline = [
         name
         for name, value in (
-            ("Vmax", baseline.vmax_ms),
+            (speed_series_label("vmax", data.audience), baseline.vmax_ms),
             ("10 m", baseline.split_10m_s),
             ("30 m", baseline.split_30m_s),
         )
@@ -387,20 +585,26 @@ def build_chart_spec(data: ProgressData, *, small: bool = False) -> ChartSpec:
     ]
     perf_note: str | None = None
     if missing_baseline:
-        perf_note = "No baseline for " + ", ".join(missing_baseline) + ": not shown"
+        perf_note = "No pre-injury value for " + ", ".join(missing_baseline) + ": not shown"
     elif points and not any(s.points for s in perf_series):
         perf_note = "No speed measured yet"
 
     target = data.target
     perf_hlines = [
-        HLine(key="baseline", y=100.0, label="Baseline", colour="#777777", linestyle="-")
+        HLine(
+            key="baseline",
+            y=100.0,
+            label="Pre-injury speed (100 %)" if athlete else "Baseline (100 %)",
+            colour="#777777",
+            linestyle="-",
+        )
     ]
     if target is not None:
         perf_hlines.append(
             HLine(
                 key="target",
                 y=target.pct_of_baseline,
-                label=target.label or f"{target.stage} target {target.pct_of_baseline:g} %",
+                label=f"Needed to move up: {target.pct_of_baseline:g} %",
                 colour=OKABE_ITO["black"],
                 linestyle="-.",
             )
@@ -409,94 +613,61 @@ def build_chart_spec(data: ProgressData, *, small: bool = False) -> ChartSpec:
     perf_ticks = [
         float(v) for v in range(int(y_low + 5), int(y_high), 10 if y_high - y_low <= 80 else 20)
     ]
-    performance = Panel(
-        key="performance",
-        y_label="% of baseline",
-        y_range=(y_low, y_high),
-        y_ticks=perf_ticks,
-        series=perf_series,
-        hlines=perf_hlines,
-        note=perf_note,
-    )
-
+    panels = [
+        Panel(
+            key="performance",
+            y_label="% of pre-injury speed" if athlete else "% of baseline speed",
+            y_range=(y_low, y_high),
+            y_ticks=perf_ticks,
+            series=perf_series,
+            hlines=perf_hlines,
+            note=perf_note,
+        )
+    ]
     has_pain = any(
         p.session_pain_max is not None or p.morning_test_pain is not None for p in points
     )
-    pain = Panel(
-        key="pain",
-        y_label="Pain (0–10)",
-        y_range=(-0.4, 11.6),
-        y_ticks=[0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
-        series=[
-            Series(
-                key="session_pain",
-                label="Worst session pain",
-                colour=OKABE_ITO["orange"],
-                marker="o",
-                # a year of daily values joined by a line is unreadable; dots show the spikes
-                linestyle="none" if many else "-",
-                segments=_segments(points, data, lambda p: p.session_pain_max),
-            ),
-            Series(
-                key="morning_test_pain",
-                label=f"Morning test pain{' (7-day mean)' if many else ''}",
-                colour=OKABE_ITO["black"],
-                marker="" if many else "s",
-                linestyle="--",
-                segments=(
-                    _rolling_mean(points, data, PAIN_MEAN_DAYS)
-                    if many
-                    else _segments(points, data, lambda p: p.morning_test_pain)
-                ),
-            ),
-        ],
-        hlines=[],
-        note=None if not points or has_pain else "No pain answers yet",
+    panels.append(
+        Panel(
+            key="pain",
+            y_label="Pain (0–10)",
+            y_range=PAIN_RANGE,
+            y_ticks=[0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
+            series=_pain_series(data, points, many),
+            hlines=[],
+            note=None if not points or has_pain else "No pain answers yet",
+        )
     )
-
-    markers: list[EventMarker] = []
-    for point in points:
-        x = _day(data, point.local_date)
-        if point.step_back:
-            markers.append(
-                EventMarker(
-                    kind="step_back",
-                    x=x,
-                    local_date=point.local_date,
-                    panel="performance",
-                    y=y_low + 4,
-                    label="Step back",
-                    colour=OKABE_ITO["black"],
-                    marker="v",
-                )
+    markers, rows = _events(data, points)
+    if rows:
+        panels.append(
+            Panel(
+                key="events",
+                y_label="",
+                y_range=(-0.6, len(rows) - 0.4),
+                y_ticks=[float(i) for i in range(len(rows))],
+                y_tick_labels=rows,
+                series=[],
+                hlines=[],
             )
-        if point.red_flag:
-            markers.append(
-                EventMarker(
-                    kind="red_flag",
-                    x=x,
-                    local_date=point.local_date,
-                    panel="pain",
-                    y=11.0,
-                    label="Red flag",
-                    colour=OKABE_ITO["vermillion"],
-                    marker="X",
-                )
-            )
+        )
 
-    x_end = x_range[1]
     return ChartSpec(
         title=title,
         subtitle=subtitle,
+        stage=stage,
         empty=not points,
         empty_message=None if points else NO_DATA_MESSAGE,
         x_label=x_label,
         x_range=x_range,
-        x_ticks=_ticks(data, x_max_day, 5 if small else 7),
-        panels=[performance, pain],
-        bands=_bands(points, data, x_end, span, small),
+        x_ticks=_ticks(data, x_min_day, x_max_day, 5 if small else 7),
+        panels=panels,
+        bands=bands,
         markers=markers,
-        footnote=SPLIT_FOOTNOTE if any(s.points for s in perf_series[1:]) else None,
+        info=_info_lines(data) if points else [],
+        footnote=(
+            speed_percent_definition(data.audience) if any(s.points for s in perf_series) else None
+        ),
         small=small,
         figsize_in=figsize,
         dpi=dpi,
@@ -524,6 +695,30 @@ def _joined(series: Series) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
+def _legend_columns(labels: Sequence[str], spec: ChartSpec) -> int:
+    """As many columns as fit the plot's width (about 0.8 of the figure)."""
+    char_in = spec.smallest_font_pt * 0.6 / 72
+    widest = max(len(label) for label in labels) * char_in + 0.6  # text + line sample
+    return max(1, min(len(labels), int(spec.figsize_in[0] * 0.8 // widest)))
+
+
+def _legend(ax: Axes, spec: ChartSpec) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles,
+            labels,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncol=_legend_columns(labels, spec),
+            fontsize=spec.smallest_font_pt,
+            frameon=False,
+            handlelength=2.2,
+            columnspacing=1.0,
+            borderaxespad=0.2,
+        )
+
+
 def _draw_panel(ax: Axes, panel: Panel, spec: ChartSpec) -> None:
     font = spec.font_pt
     for band in spec.bands:
@@ -533,7 +728,7 @@ def _draw_panel(ax: Axes, panel: Panel, spec: ChartSpec) -> None:
             marker.x,
             color=marker.colour,
             linestyle="-" if marker.kind == "red_flag" else (0, (4, 3)),
-            linewidth=1.6,
+            linewidth=1.2 if spec.small else 1.6,
             alpha=0.8,
             zorder=1,
         )
@@ -546,7 +741,7 @@ def _draw_panel(ax: Axes, panel: Panel, spec: ChartSpec) -> None:
             label=line.label,
             zorder=2,
         )
-    for series in panel.series:
+    for order, series in enumerate(panel.series):
         if not series.segments:
             continue
         xs, ys = _joined(series)
@@ -555,31 +750,38 @@ def _draw_panel(ax: Axes, panel: Panel, spec: ChartSpec) -> None:
             ys,
             color=series.colour,
             marker=series.marker,
+            markerfacecolor="white" if series.hollow else series.colour,
+            markeredgewidth=1.6 if series.hollow else 1.0,
             linestyle=series.linestyle,
             linewidth=spec.line_width,
-            markersize=spec.marker_size,
+            markersize=spec.marker_size * series.marker_scale,
             label=series.label,
-            zorder=3,
+            zorder=3 + order,
         )
-    for kind in ("step_back", "red_flag"):
-        chosen = [m for m in spec.markers if m.kind == kind and m.panel == panel.key]
-        if chosen:
-            ax.plot(
-                [m.x for m in chosen],
-                [m.y for m in chosen],
-                linestyle="none",
-                marker=chosen[0].marker,
-                color=chosen[0].colour,
-                markersize=spec.font_pt - 2,
-                markeredgecolor="white",
-                label=chosen[0].label,
-                zorder=4,
-            )
+    if panel.key == "events":
+        for kind in ("red_flag", "step_back"):
+            chosen = [m for m in spec.markers if m.kind == kind]
+            if chosen:
+                ax.plot(
+                    [m.x for m in chosen],
+                    [m.row for m in chosen],
+                    linestyle="none",
+                    marker=chosen[0].marker,
+                    color=chosen[0].colour,
+                    markersize=spec.font_pt - 1,
+                    markeredgecolor="white",
+                    zorder=4,
+                )
     ax.set_ylim(*panel.y_range)
-    ax.set_yticks(panel.y_ticks)
-    ax.set_ylabel(panel.y_label, fontsize=font)
+    ax.set_yticks(panel.y_ticks, panel.y_tick_labels)
+    if panel.y_label:
+        ax.set_ylabel(panel.y_label, fontsize=font)
     ax.tick_params(labelsize=font - 1)
-    ax.grid(axis="y", color="#BBBBBB", linewidth=0.6, alpha=0.7)
+    if panel.key == "events":
+        ax.tick_params(axis="y", labelsize=spec.smallest_font_pt, length=0)
+        ax.grid(False)
+    else:
+        ax.grid(axis="y", color="#BBBBBB", linewidth=0.6, alpha=0.7)
     if panel.note:
         ax.text(
             0.5,
@@ -592,20 +794,8 @@ def _draw_panel(ax: Axes, panel: Panel, spec: ChartSpec) -> None:
             color="#444444",
             bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"},
         )
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(
-            handles,
-            labels,
-            loc="lower left",
-            bbox_to_anchor=(0.0, 1.0),
-            ncol=3,
-            fontsize=font - 3,
-            frameon=False,
-            handlelength=2.2,
-            columnspacing=1.0,
-            borderaxespad=0.2,
-        )
+    if panel.key != "events":
+        _legend(ax, spec)
 
 
 def _draw_band_labels(ax: Axes, spec: ChartSpec) -> None:
@@ -615,7 +805,7 @@ def _draw_band_labels(ax: Axes, spec: ChartSpec) -> None:
             ax.text(
                 (band.x_start + band.x_end) / 2,
                 high - (high - low) * 0.04,
-                band.stage,
+                band.label,
                 ha="center",
                 va="top",
                 fontsize=spec.font_pt - 1,
@@ -625,12 +815,25 @@ def _draw_band_labels(ax: Axes, spec: ChartSpec) -> None:
             )
 
 
-def render_progress_png(data: ProgressData, *, small: bool = False) -> bytes:
+def _bottom_text(spec: ChartSpec) -> str:
+    # Written under the plots, from their left edge: about 0.8 of the figure's width.
+    width = int(spec.figsize_in[0] * 0.8 * 72 / (spec.smallest_font_pt * 0.52))
+    lines = [spec.x_label]
+    for line in spec.info:
+        lines += textwrap.wrap(line, width)
+    if spec.footnote:
+        lines += textwrap.wrap(spec.footnote, width)
+    return "\n".join(lines)
+
+
+def render_progress_png(
+    data: ProgressData, *, small: bool = False, for_print: bool = False
+) -> bytes:
     """Draw the progress chart for ``data`` and return it as PNG bytes.
 
     Thread-safe: uses its own Figure and Agg canvas, never pyplot.
     """
-    return render_spec_png(build_chart_spec(data, small=small))
+    return render_spec_png(build_chart_spec(data, small=small, for_print=for_print))
 
 
 def render_spec_png(spec: ChartSpec) -> bytes:
@@ -640,45 +843,57 @@ def render_spec_png(spec: ChartSpec) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    # Every text is drawn as typed: a name or note holding "$...$" is not mathtext (which would
-    # fail to parse, or draw something else). Set on every call, before any text is made,
-    # since rcParams are process-wide and read when each text is created.
+    # Plain text only: a "$" in a name is a dollar sign, never mathtext. Set for the process
+    # (always to the same values), not in a context that another render thread could undo.
     matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["text.usetex"] = False
     fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
     FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
-    title = "\n".join([*textwrap.wrap(spec.title, TITLE_WIDTH), spec.subtitle])
+    # Bold characters are about 0.62 em wide: wrap the title lines to the figure's width.
+    width = min(TITLE_WIDTH, int(spec.figsize_in[0] * 72 / ((spec.font_pt + 1) * 0.62)))
+    title = "\n".join([*textwrap.wrap(spec.title, width), *textwrap.wrap(spec.subtitle, width)])
     fig.suptitle(title, fontsize=spec.font_pt + 1, fontweight="bold")
     if spec.empty:
-        ax = fig.add_subplot()
-        ax.set_axis_off()
-        ax.text(
-            0.5,
-            0.55,
-            spec.empty_message or NO_DATA_MESSAGE,
-            ha="center",
-            va="center",
-            fontsize=spec.font_pt * 2,
-            transform=ax.transAxes,
-        )
-        ax.text(
-            0.5,
-            0.4,
-            "The chart fills in after the first check-in.",
-            ha="center",
-            va="center",
-            fontsize=spec.font_pt,
-            color="#444444",
-            transform=ax.transAxes,
-        )
+        _draw_empty(fig, spec)
     else:
-        perf_ax, pain_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-        _draw_panel(perf_ax, spec.panel("performance"), spec)
-        _draw_panel(pain_ax, spec.panel("pain"), spec)
-        _draw_band_labels(perf_ax, spec)
-        pain_ax.set_xlim(*spec.x_range)
-        pain_ax.set_xticks([t.x for t in spec.x_ticks], [t.label for t in spec.x_ticks])
-        x_label = spec.x_label + (f"\n{spec.footnote}" if spec.footnote else "")
-        pain_ax.set_xlabel(x_label, fontsize=spec.font_pt - 2)
+        _draw_panels(fig, spec)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _draw_empty(fig: Figure, spec: ChartSpec) -> None:
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.55,
+        spec.empty_message or NO_DATA_MESSAGE,
+        ha="center",
+        va="center",
+        fontsize=spec.font_pt * 2,
+        transform=ax.transAxes,
+    )
+    ax.text(
+        0.5,
+        0.4,
+        "The chart fills in after the first check-in.",
+        ha="center",
+        va="center",
+        fontsize=spec.font_pt,
+        color="#444444",
+        transform=ax.transAxes,
+    )
+
+
+def _draw_panels(fig: Figure, spec: ChartSpec) -> None:
+    events = any(p.key == "events" for p in spec.panels)
+    ratios = [3.0, 2.0] + ([0.22 + 0.28 * len(spec.panel("events").y_ticks)] if events else [])
+    axes = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios)
+    for ax, panel in zip(axes, spec.panels, strict=True):
+        _draw_panel(ax, panel, spec)
+    _draw_band_labels(axes[0], spec)
+    bottom = axes[-1]
+    bottom.set_xlim(*spec.x_range)
+    bottom.set_xticks([t.x for t in spec.x_ticks], [t.label for t in spec.x_ticks])
+    bottom.set_xlabel(_bottom_text(spec), fontsize=spec.smallest_font_pt, loc="left")

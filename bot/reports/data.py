@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.wording import Audience
 from engine.models import DayRecord, DecisionKind, Injury, Metrics, Readiness, Severity
 
 Score0to10 = Annotated[int, Field(ge=0, le=10)]
@@ -94,11 +95,30 @@ def day_point_from_record(
 
 
 class StageTarget(_Input):
-    """The performance the athlete must show to move on, drawn as a horizontal line."""
+    """The speed the current stage's exit criterion asks for, drawn as a horizontal line.
+
+    ``pct_of_baseline`` is the criterion's own threshold (never a value converted from
+    another criterion); ``label`` is the criterion in the words the PDF and ``/status`` use;
+    ``met`` whether the engine counts it as met now (None: not known).
+    """
 
     stage: str = Field(min_length=1, max_length=12, description="the stage this target opens")
     pct_of_baseline: Annotated[float, Field(gt=0, le=130)]
-    label: str | None = Field(default=None, max_length=60)
+    label: str | None = Field(default=None, max_length=200)
+    stage_label: str | None = Field(
+        default=None, max_length=80, description="the stage it opens, in the reader's words"
+    )
+    met: bool | None = None
+
+
+class StagePeriod(_Input):
+    """A stretch of days in one stage, from the stage history: its first local day, and its
+    name on the chart (``label`` when the band is wide, ``short`` when narrow)."""
+
+    stage: str = Field(min_length=1, max_length=12)
+    first_date: dt.date
+    label: str = Field(min_length=1, max_length=40)
+    short: str = Field(min_length=1, max_length=12)
 
 
 class ProgressData(_Input):
@@ -116,11 +136,31 @@ class ProgressData(_Input):
     today: dt.date | None = Field(
         default=None, description="athlete's local date; extends the x axis to show recent gaps"
     )
+    audience: Audience = "athlete"
+    stages: list[StagePeriod] = Field(
+        default_factory=list,
+        description="the stage history as periods, oldest first; empty: bands from the points",
+    )
+    current_stage_label: str | None = Field(default=None, max_length=80)
+    still_needed: list[Annotated[str, Field(min_length=1, max_length=160)]] = Field(
+        default_factory=list, description="what else the current stage needs, in words"
+    )
 
     @field_validator("timezone")
     @classmethod
     def _valid_timezone(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("stages")
+    @classmethod
+    def _stages_in_order(cls, stages: list[StagePeriod]) -> list[StagePeriod]:
+        for before, after in itertools.pairwise(stages):
+            if after.first_date <= before.first_date:
+                raise ValueError(
+                    f"stage periods out of order ({before.stage} from {before.first_date}, "
+                    f"then {after.stage} from {after.first_date}): expected oldest first"
+                )
+        return stages
 
     @field_validator("points")
     @classmethod
@@ -153,22 +193,27 @@ class ProgressData(_Input):
 
 
 class StageEntry(_Input):
-    """One stage change: which stage, when it started, who moved it and why."""
+    """One stage change: which stage, when it started, who moved the athlete and why (words)."""
 
     stage: str = Field(min_length=1, max_length=12)
+    stage_label: str | None = Field(default=None, max_length=80)
     entered: dt.date
-    moved_by: str = Field(
-        min_length=1, max_length=60, description="'engine' or the clinician's name"
-    )
+    at: dt.datetime | None = Field(default=None, description="when the move was recorded")
+    moved_by: str = Field(min_length=1, max_length=60, description="the clinician's name or rules")
     reason: str = Field(default="", max_length=300)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return None if value is None else _check_aware(value, "a stage move time")
 
 
 class CriterionRow(_Input):
-    """One exit criterion of the current stage: what was seen against what is needed."""
+    """One item of what the current stage needs: what was seen against what is needed."""
 
-    name: str = Field(min_length=1, max_length=120)
-    observed: str = Field(default="—", max_length=60)
-    needed: str = Field(default="", max_length=60)
+    name: str = Field(min_length=1, max_length=160)
+    observed: str = Field(default="—", max_length=80)
+    needed: str = Field(default="", max_length=200)
     met: bool
 
 
@@ -199,38 +244,27 @@ class AlertRow(_Input):
         return None if value is None else _check_aware(value, "an alert time")
 
 
-class ClearanceRow(_Input):
-    """A clinician sign-off (or a refusal) at a gate."""
+class RecordRow(_Input):
+    """One thing a clinician recorded: when, what (in words), who, and the reason or note."""
 
-    stage: str = Field(min_length=1, max_length=12)
+    at: dt.datetime
+    action: str = Field(min_length=1, max_length=120)
     by: str = Field(min_length=1, max_length=60)
-    at: dt.datetime
-    declined: bool = False
-    note: str | None = Field(default=None, max_length=300)
+    text: str | None = Field(default=None, max_length=1000)
 
     @field_validator("at")
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return _check_aware(value, "a clearance time")
-
-
-class NoteRow(_Input):
-    """A free-text note in the record."""
-
-    at: dt.datetime
-    author: str = Field(min_length=1, max_length=60)
-    text: str = Field(min_length=1, max_length=1000)
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return _check_aware(value, "a note time")
+        return _check_aware(value, "a record time")
 
 
 class TrendSummary(_Input):
     """Pain and readiness over the recent days, in words next to the chart."""
 
-    days: Annotated[int, Field(ge=1, le=366)] = 14
+    days: Annotated[int, Field(ge=0, le=366)] = 14
+    since: dt.date | None = Field(
+        default=None, description="first day counted (never before enrolment)"
+    )
     readiness: dict[Readiness | Literal["missing"], Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict
     )
@@ -246,18 +280,24 @@ class ReportData(_Input):
     athlete_ref: str | None = Field(default=None, max_length=60, description="e.g. @handle")
     clinician_name: str | None = Field(default=None, max_length=60)
     injury: Injury
-    timezone: str = "UTC"
+    timezone: str = Field(default="UTC", description="the reader's zone: times are shown in it")
     protocol_name: str = Field(min_length=1, max_length=60)
     protocol_version: str = Field(min_length=1, max_length=30)
     current_stage: str | None = Field(default=None, max_length=12)
+    current_stage_label: str | None = Field(default=None, max_length=80)
+    enrolled: dt.date | None = None
     timeline: list[StageEntry] = Field(default_factory=list)
     criteria_stage: str | None = Field(default=None, max_length=12)
+    criteria_stage_label: str | None = Field(default=None, max_length=80)
     criteria: list[CriterionRow] = Field(default_factory=list)
+    criteria_note: str | None = Field(default=None, max_length=300)
+    still_needed: list[Annotated[str, Field(min_length=1, max_length=160)]] = Field(
+        default_factory=list, description="what the stage still needs, in words"
+    )
     metrics: list[MetricRow] = Field(default_factory=list)
     trend: TrendSummary | None = None
     alerts: list[AlertRow] = Field(default_factory=list)
-    clearances: list[ClearanceRow] = Field(default_factory=list)
-    notes: list[NoteRow] = Field(default_factory=list)
+    record: list[RecordRow] = Field(default_factory=list)
     generated_at: dt.datetime
 
     @field_validator("timezone")

@@ -1,9 +1,12 @@
 """Fill the renderer inputs (`bot.reports.data`) from stored records only.
 
-Each builder reads the athlete's stored answers, decisions, stage moves, alerts, clearances and
-notes (and, for the criteria, the engine's read-only replay of the stored history); none of
-them writes. They run in the render worker thread with their own read-only session, so they
-never hold the event loop. Dates are the athlete's local dates as stored; instants stay UTC.
+Each builder reads the athlete's stored answers, decisions, stage moves, alerts, clinician
+actions, clearances and notes (and, for the criteria, the engine's read-only replay of the
+stored history); none of them writes. The stage each day was run in comes from
+``bot.reports.stage_history``, what the stage still needs from ``bot.reports.criteria`` and
+the clinician's record from ``bot.reports.record``. They run in the render worker thread with
+their own read-only session, so they never hold the event loop. Dates are the athlete's local
+dates as stored; instants stay UTC.
 """
 
 from __future__ import annotations
@@ -12,30 +15,37 @@ import datetime as dt
 import json
 import statistics
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from bot.reports.criteria import (
+    READINESS_NOTE,
+    criteria_rows,
+    missing,
+    speed_criterion,
+    stage_target,
+)
 from bot.reports.data import (
     AlertRow,
-    ClearanceRow,
-    CriterionRow,
     DayPoint,
     DigestAthleteWeek,
     DigestData,
     MetricRow,
-    NoteRow,
     OpenAlert,
     ProgressData,
     ReportData,
-    StageEntry,
     StageTarget,
     TrendSummary,
     day_point_from_record,
 )
+from bot.reports.record import record_rows, stop_times
+from bot.reports.stage_history import day_stages, stage_periods, timeline_entries
 from bot.store import repo
-from bot.store.models import AlertRecord, Clearance, Decision, Person, Programme
+from bot.store.models import AlertRecord, Decision, Person, Programme
 from bot.store.standing import athlete_stage_status, gate_pending, protocol_for
+from bot.wording import Audience, alert_action_words, stage_label
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol
@@ -43,7 +53,7 @@ from engine.status import StageStatus, stage_status
 
 TREND_DAYS = 14
 MAX_ALERT_ROWS = 60
-MAX_NOTES = 50
+SIGNOFF_RULE = "gate.8"  # the alert asking the clinician for a stage's sign-off
 # (label, Metrics field, unit, higher is better) of the metric rows of the report.
 REPORT_METRICS: tuple[tuple[str, str, str, bool], ...] = (
     ("Vmax", "vmax_ms", "m/s", True),
@@ -54,7 +64,15 @@ REPORT_METRICS: tuple[tuple[str, str, str, bool], ...] = (
     ("Strength LSI", "strength_lsi_pct", "%", True),
     ("Hop LSI", "hop_lsi_pct", "%", True),
 )
-_SPEED_ITEMS = ("derived.pct_vmax", "derived.vmax_pct_baseline")
+
+__all__ = [
+    "ReportUnavailable",
+    "current_stage_status",
+    "digest_data_for",
+    "progress_data_for",
+    "report_data_for",
+    "stage_target",
+]
 
 
 class ReportUnavailable(LookupError):
@@ -121,85 +139,44 @@ def _protocol(session: Session, programme: Programme | None) -> Protocol | None:
         return None
 
 
-def _decisions_by_day(
-    decisions: Iterable[Decision],
-) -> tuple[dict[dt.date, Decision], dict[dt.date, Decision]]:
-    """The last morning and the last daily decision stored for each local date."""
-    morning: dict[dt.date, Decision] = {}
-    daily: dict[dt.date, Decision] = {}
-    for row in decisions:
-        (morning if row.kind == "morning" else daily)[row.local_date] = row
-    return morning, daily
+# --- stage history ----------------------------------------------------------------------------
 
 
-def _stages_by_day(
-    days: Sequence[dt.date],
-    morning: dict[dt.date, Decision],
-    daily: dict[dt.date, Decision],
-    first_stage: str,
-) -> dict[dt.date, str]:
-    """The stage each day started in: from that day's stored decision, else carried forward
-    from the last decision before it (its ``stage_after``)."""
-    stage = first_stage
+@dataclass(frozen=True)
+class _History:
+    """What the chart and the report both read: the programme's days, decisions and moves."""
+
+    programme: Programme | None
+    protocol: Protocol | None
+    since: dt.date
+    records: list[DayRecord]
+    decisions: list[Decision]
+    entries: list[repo.RecordEntry]
+    moves: list[repo.StageMove]
+    stages: dict[dt.date, str]
+
+
+def _history(
+    session: Session, athlete_id: int, injury: Injury, zone: ZoneInfo, today: dt.date
+) -> _History:
+    programme = _programme(session, athlete_id)
+    protocol = _protocol(session, programme)
+    since = min(programme.start_date if programme else injury.injury_date, today)
+    records = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
+    decisions = repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
+    entries = repo.clinician_record(session, athlete_id=athlete_id)
+    moves: list[repo.StageMove] = []
     stages: dict[dt.date, str] = {}
-    for day in sorted(set(days) | set(morning) | set(daily)):
-        row = daily.get(day) or morning.get(day)
-        if row is not None and isinstance(row.decision.get("stage"), str):
-            stage = row.decision["stage"]
-        stages[day] = stage
-        after = daily.get(day)
-        if after is not None and isinstance(after.decision.get("stage_after"), str):
-            stage = after.decision["stage_after"]
-    return stages
-
-
-def _first_stage(session: Session, programme: Programme | None, protocol: Protocol | None) -> str:
     if programme is not None and programme.id is not None:
-        history = repo.stage_history(session, programme_id=programme.id)
-        if history:
-            return history[0].to_stage
-        return programme.current_stage
-    return protocol.stages[0].id if protocol is not None else "-"
+        moves = repo.stage_moves(session, programme_id=programme.id)
+        first = moves[0].to_stage if moves else programme.current_stage
+        stages = day_stages(since, today, decisions, entries, moves, zone, first)
+    return _History(programme, protocol, since, records, decisions, entries, moves, stages)
 
 
-def stage_target(protocol: Protocol, stage_id: str) -> StageTarget | None:
-    """The speed the current stage's exit criteria ask for, as % of baseline, labelled with
-    the stage it opens; None for the last stage or a stage without a speed criterion.
-
-    A split criterion (``worst_split_pct_baseline <= X`` % of baseline time) is turned into
-    speed (100 × 100 ÷ X) so it reads like the chart's split lines.
-    """
-    try:
-        stage = protocol.stage(stage_id)
-    except KeyError:
-        return None
-    following = protocol.next_stage(stage_id)
-    if following is None:
-        return None
-    values: list[float] = []
-    for criterion in stage.exit_criteria:
-        threshold = criterion.threshold
-        numeric = isinstance(threshold, int | float) and not isinstance(threshold, bool)
-        if criterion.at_pct_vmax:
-            values.append(float(criterion.at_pct_vmax))
-        if numeric and criterion.item in _SPEED_ITEMS and criterion.op in ("ge", "gt"):
-            values.append(float(threshold))
-        if (
-            numeric
-            and criterion.item == "derived.worst_split_pct_baseline"
-            and criterion.op in ("le", "lt")
-            and float(threshold) > 0
-        ):
-            values.append(round(10000 / float(threshold), 1))
-    if not values:
-        return None
-    pct = min(max(values), 130.0)
-    return StageTarget(stage=following, pct_of_baseline=pct, label=f"{following} needs {pct:g} %")
-
-
-def _points(
-    records: Sequence[DayRecord], stages: dict[dt.date, str], daily: dict[dt.date, Decision]
-) -> list[DayPoint]:
+def _points(records: Sequence[DayRecord], history: _History) -> list[DayPoint]:
+    daily = {row.local_date: row for row in history.decisions if row.kind == "daily"}
+    morning = {row.local_date: row for row in history.decisions if row.kind == "morning"}
     points: list[DayPoint] = []
     for record in records:
         if record.morning is None and record.session is None:
@@ -210,76 +187,71 @@ def _points(
             if row is not None and row.outcome in ("progress", "hold", "step_back", "stop")
             else None
         )
-        point = day_point_from_record(record, stage=stages[record.date], decision=decision)
+        if decision is None and (early := morning.get(record.date)) is not None:
+            decision = "stop" if early.outcome == "stop" else None
+        stage = history.stages.get(record.date) or (
+            history.programme.current_stage if history.programme else "-"
+        )
+        point = day_point_from_record(record, stage=stage, decision=decision)
         if any(a.kind == "step_back" for a in record.clinician_actions) and not point.step_back:
             point = point.model_copy(update={"step_back": True})
         points.append(point)
     return points
 
 
+def _status(
+    session: Session, history: _History, injury: Injury, today: dt.date
+) -> StageStatus | None:
+    if history.programme is None or history.protocol is None:
+        return None
+    return current_stage_status(session, history.programme, history.protocol, injury, today)
+
+
 # --- progress chart ---------------------------------------------------------------------------
 
 
-def progress_data_for(session: Session, *, athlete_id: int, today: dt.date) -> ProgressData:
-    """Return the athlete's progress chart input up to ``today`` (their local date).
+def progress_data_for(
+    session: Session, *, athlete_id: int, today: dt.date, audience: Audience = "athlete"
+) -> ProgressData:
+    """Return the athlete's progress chart input up to ``today`` (their local date), in the
+    words of ``audience`` (the athlete, or a clinician: stage codes, Vmax).
 
     Raises ReportUnavailable when there is no such athlete or no injury recorded yet.
     """
     person = _athlete(session, athlete_id)
     injury = _injury(session, athlete_id)
-    programme = _programme(session, athlete_id)
-    protocol = _protocol(session, programme)
+    zone = _zone(person.timezone)
     today = max(today, injury.injury_date)
-    since = max(injury.injury_date, programme.start_date if programme else injury.injury_date)
-    since = min(since, today)
-    records = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
-    morning, daily = _decisions_by_day(
-        repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
-    )
-    stages = _stages_by_day(
-        [r.date for r in records], morning, daily, _first_stage(session, programme, protocol)
-    )
-    target = (
-        stage_target(protocol, programme.current_stage)
-        if protocol is not None and programme is not None
-        else None
-    )
+    history = _history(session, athlete_id, injury, zone, today)
+    programme, protocol = history.programme, history.protocol
+    status = _status(session, history, injury, today)
+    target: StageTarget | None = None
+    needed: list[str] = []
+    current = programme.current_stage if programme is not None else None
+    if protocol is not None and current is not None:
+        target = stage_target(protocol, current, status, audience)
+        if status is not None and status.stage == current:
+            speed = speed_criterion(protocol, current) if target is not None else None
+            needed = missing(protocol, status, audience, skip=[speed[0]] if speed else [])
     return ProgressData(
         athlete_name=_athlete_name(person),
         injury=injury,
-        timezone=_zone(person.timezone).key,
+        timezone=zone.key,
         baseline=repo.latest_baseline(session, athlete_id=athlete_id) or Metrics(),
-        points=_points(records, stages, daily),
+        points=_points(history.records, history),
         target=target,
-        current_stage=programme.current_stage if programme is not None else None,
+        current_stage=current,
+        current_stage_label=(
+            stage_label(protocol, current, audience)[:80] if protocol and current else None
+        ),
         today=today,
+        audience=audience,
+        stages=stage_periods(history.stages, protocol, audience),
+        still_needed=needed,
     )
 
 
 # --- clinician report -------------------------------------------------------------------------
-
-
-def _timeline(session: Session, programme: Programme, zone: ZoneInfo) -> list[StageEntry]:
-    assert programme.id is not None
-    entries: list[StageEntry] = []
-    people: dict[int, Person | None] = {}
-    for index, change in enumerate(repo.stage_history(session, programme_id=programme.id)):
-        if change.by_person_id is None:
-            moved_by = "engine"
-        else:
-            if change.by_person_id not in people:
-                people[change.by_person_id] = session.get(Person, change.by_person_id)
-            moved_by = _name(people[change.by_person_id])
-        entered = programme.start_date if index == 0 else change.at.astimezone(zone).date()
-        entries.append(
-            StageEntry(
-                stage=_clip(change.to_stage, 12),
-                entered=entered,
-                moved_by=moved_by,
-                reason=_clip(change.reason, 300),
-            )
-        )
-    return entries
 
 
 def _stored_state(programme: Programme) -> ProgrammeState | None:
@@ -308,30 +280,6 @@ def current_stage_status(
     )
     baseline = repo.latest_baseline(session, athlete_id=programme.athlete_id)
     return stage_status(protocol, injury, baseline, state, recent, on=today)
-
-
-def _criteria(status: StageStatus | None) -> list[CriterionRow]:
-    if status is None:
-        return []
-    rows = [
-        CriterionRow(
-            name=_clip(item.text, 120),
-            observed=_clip("—" if item.observed is None else str(item.observed), 60),
-            needed=_clip("" if item.needed is None else str(item.needed), 60),
-            met=item.met,
-        )
-        for item in status.criteria
-    ]
-    if status.signoff == "required":
-        rows.append(
-            CriterionRow(
-                name="Clinician sign-off",
-                observed="waiting" if status.signoff_pending else "given",
-                needed="a recorded clearance",
-                met=not status.signoff_pending,
-            )
-        )
-    return rows
 
 
 def _metric_rows(baseline: Metrics | None, records: Sequence[DayRecord]) -> list[MetricRow]:
@@ -364,13 +312,41 @@ def _mean(values: Sequence[int]) -> float | None:
     return round(statistics.fmean(values), 2) if values else None
 
 
+def expected_checkins(
+    records: Sequence[DayRecord], first: dt.date, last: dt.date, enrolled: dt.date | None
+) -> list[dt.date]:
+    """Return the days in [first, last] a morning check-in was expected: never before
+    enrolment, not the enrolment day itself unless one was given (the first prompt comes the
+    next morning), not a paused day."""
+    by_date = {r.date: r for r in records}
+    start = max(first, enrolled) if enrolled is not None else first
+    days: list[dt.date] = []
+    day = start
+    while day <= last:
+        record = by_date.get(day)
+        answered = record is not None and record.morning is not None
+        paused = record is not None and record.paused
+        if answered or (day != enrolled and not paused):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
 def _trend(
-    records: Sequence[DayRecord], morning: dict[dt.date, Decision], today: dt.date
+    records: Sequence[DayRecord],
+    morning: dict[dt.date, Decision],
+    today: dt.date,
+    enrolled: dt.date | None,
 ) -> TrendSummary:
     by_date = {r.date: r for r in records}
+    first = today - dt.timedelta(days=TREND_DAYS - 1)
+    since = max(first, enrolled) if enrolled is not None else first
+    answered_today = by_date.get(today) is not None and by_date[today].morning is not None
+    # Today's check-in may still come: today counts once it is in.
+    last = today if answered_today else today - dt.timedelta(days=1)
     readiness: dict[str, int] = {}
-    for offset in range(TREND_DAYS):
-        day = today - dt.timedelta(days=offset)
+    days = expected_checkins(records, since, last, enrolled)
+    for day in days:
         row = morning.get(day)
         ready = row is not None and row.outcome in ("go", "modify", "rest", "stop")
         key = row.outcome if ready and row is not None else "missing"
@@ -392,7 +368,8 @@ def _trend(
         and record.session.pain_max is not None
     ]
     return TrendSummary(
-        days=TREND_DAYS,
+        days=len(days),
+        since=since,
         readiness=readiness,
         mean_test_pain_last7=_mean(test_pain(0, 7)),
         mean_test_pain_prev7=_mean(test_pain(7, 14)),
@@ -413,10 +390,12 @@ def _alerts(session: Session, athlete_id: int, names: dict[int, str]) -> list[Al
         AlertRow(
             at=row.created_at,
             severity=row.severity,
-            text=_clip(row.text, 400) or row.rule,
+            text=_clip(row.text, 400) or "alert",
             acknowledged_by=names.get(row.acknowledged_by or 0) if row.acknowledged_by else None,
             acknowledged_at=row.acknowledged_at,
-            action=_clip(row.action_taken, 300) or None,
+            action=alert_action_words(
+                _clip(row.action_taken, 300) or None, signoff_alert=row.rule == SIGNOFF_RULE
+            ),
         )
         for row in reversed(rows)
     ]
@@ -435,85 +414,67 @@ def report_data_for(
 ) -> ReportData:
     """Return the clinician report input for the athlete as of ``now`` (aware UTC).
 
-    ``viewer`` names the clinician on the report when they are one; otherwise the first
-    clinician linked to the athlete is named. Raises ReportUnavailable when there is no such
-    athlete or no injury recorded yet.
+    Times are in the reader's zone (``viewer``'s; the athlete's without a viewer); dates of
+    the athlete's days are their own local dates. ``viewer`` names the clinician on the
+    report when they are one; otherwise the first clinician linked to the athlete is named.
+    Raises ReportUnavailable when there is no such athlete or no injury recorded yet.
     """
     person = _athlete(session, athlete_id)
     injury = _injury(session, athlete_id)
     zone = _zone(person.timezone)
+    reader_zone = _zone(viewer.timezone) if viewer is not None else zone
     today = max(now.astimezone(zone).date(), injury.injury_date)
-    programme = _programme(session, athlete_id)
-    protocol = _protocol(session, programme)
-    since = min(programme.start_date if programme else injury.injury_date, today)
-    records = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
-    morning, _daily = _decisions_by_day(
-        repo.decisions_between(
-            session,
-            athlete_id=athlete_id,
-            since=max(since, today - dt.timedelta(days=TREND_DAYS)),
-            until=today,
-        )
-    )
-    clearances = list(
-        session.exec(
-            select(Clearance)
-            .where(Clearance.athlete_id == athlete_id)
-            .order_by(col(Clearance.at), col(Clearance.id))
-        )
-    )
-    alerts_raw = session.exec(
+    history = _history(session, athlete_id, injury, zone, today)
+    programme, protocol = history.programme, history.protocol
+    morning = {
+        row.local_date: row
+        for row in history.decisions
+        if row.kind == "morning" and row.local_date >= today - dt.timedelta(days=TREND_DAYS)
+    }
+    acknowledged = session.exec(
         select(AlertRecord.acknowledged_by).where(AlertRecord.athlete_id == athlete_id)
     )
-    notes = repo.notes_about(session, athlete_id=athlete_id, limit=MAX_NOTES)
-    names = _people_names(
-        session,
-        [*alerts_raw, *(c.clinician_id for c in clearances), *(n.author_id for n in notes)],
-    )
+    names = _people_names(session, acknowledged)
     if viewer is not None and viewer.role == "clinician":
         clinician_name: str | None = _name(viewer)
     else:
         linked = repo.clinicians_of(session, athlete_id=athlete_id)
         clinician_name = _name(linked[0]) if linked else None
-    status = (
-        current_stage_status(session, programme, protocol, injury, today)
-        if programme is not None and protocol is not None
-        else None
-    )
-    criteria = _criteria(status)
+    status = _status(session, history, injury, today)
+    enrolled = repo.enrolment_date(session, athlete_id=athlete_id)
+    current = programme.current_stage if programme else None
+    criteria_stage = status.stage if status is not None else None
+
+    def label(stage: str | None) -> str | None:
+        if stage is None:
+            return None
+        return (stage_label(protocol, stage, "clinician") if protocol else stage)[:80]
+
     return ReportData(
         athlete_name=_athlete_name(person),
         athlete_ref=f"#{athlete_id}",
         clinician_name=clinician_name,
         injury=injury,
-        timezone=zone.key,
+        timezone=reader_zone.key,
         protocol_name=_clip(programme.protocol_name, 60) if programme else "not started",
         protocol_version=f"v{programme.protocol_version}" if programme else "—",
-        current_stage=_clip(programme.current_stage, 12) if programme else None,
-        timeline=_timeline(session, programme, zone) if programme else [],
-        criteria_stage=_clip(status.stage, 12) if status is not None else None,
-        criteria=criteria,
-        metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), records),
-        trend=_trend(records, morning, today),
+        current_stage=_clip(current, 12) if current else None,
+        current_stage_label=label(current),
+        enrolled=enrolled,
+        timeline=(
+            timeline_entries(history.moves, history.decisions, protocol, zone, history.since)
+            if programme
+            else []
+        ),
+        criteria_stage=_clip(criteria_stage, 12) if criteria_stage else None,
+        criteria_stage_label=label(criteria_stage),
+        criteria=criteria_rows(protocol, status) if protocol and status else [],
+        criteria_note=READINESS_NOTE if status is not None else None,
+        still_needed=missing(protocol, status, "clinician") if protocol and status else [],
+        metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
+        trend=_trend(history.records, morning, today, enrolled),
         alerts=_alerts(session, athlete_id, names),
-        clearances=[
-            ClearanceRow(
-                stage=_clip(c.stage, 12),
-                by=names.get(c.clinician_id, "a clinician"),
-                at=c.at,
-                declined=c.declined,
-                note=_clip(c.note, 300) or None,
-            )
-            for c in clearances
-        ],
-        notes=[
-            NoteRow(
-                at=n.created_at,
-                author=names.get(n.author_id, "someone"),
-                text=_clip(n.text, 1000) or "(empty)",
-            )
-            for n in reversed(notes)
-        ],
+        record=record_rows(history.entries, stop_times(history.decisions), protocol),
         generated_at=now,
     )
 
@@ -530,9 +491,12 @@ def _athlete_week(
     programme = repo.get_active_programme(session, athlete_id=athlete.id)
     records = repo.load_day_records(session, athlete_id=athlete.id, since=previous, until=end)
     this_week = [r for r in records if r.date >= start]
-    _morning, daily = _decisions_by_day(
-        repo.decisions_between(session, athlete_id=athlete.id, since=start, until=end, kind="daily")
-    )
+    daily = {
+        row.local_date: row
+        for row in repo.decisions_between(
+            session, athlete_id=athlete.id, since=start, until=end, kind="daily"
+        )
+    }
     in_week = [daily[d] for d in sorted(daily)]
     stage_now = programme.current_stage if programme else None
     stage_start = in_week[0].decision.get("stage") if in_week else stage_now
@@ -551,13 +515,8 @@ def _athlete_week(
     session_pain = [
         r.session.pain_max for r in this_week if r.session and r.session.pain_max is not None
     ]
-    paused_days = {r.date for r in this_week if r.paused}
-    first_day = max(start, programme.start_date) if programme else end + dt.timedelta(days=1)
-    expected = [
-        first_day + dt.timedelta(days=i)
-        for i in range(max(0, (end - first_day).days + 1))
-        if first_day + dt.timedelta(days=i) not in paused_days
-    ]
+    # Missed check-ins are counted as in the report: from enrolment, paused days excepted.
+    expected = expected_checkins(this_week, start, end, programme.start_date) if programme else []
     checked = {r.date for r in this_week if r.morning is not None}
     protocol = _protocol(session, programme)
     return DigestAthleteWeek(

@@ -182,7 +182,7 @@ def chart_png(engine: Engine, athlete_id: int, now: dt.datetime) -> bytes:
             today = now.astimezone(ZoneInfo(timezone or "UTC")).date()
         except (ZoneInfoNotFoundError, ValueError):
             today = now.date()
-        data = progress_data_for(session, athlete_id=athlete_id, today=today)
+        data = progress_data_for(session, athlete_id=athlete_id, today=today, audience="clinician")
     return render_progress_png(data)
 
 

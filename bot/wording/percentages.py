@@ -7,6 +7,8 @@ the baseline, higher is faster. For a sprint time that is baseline time ÷ time 
 
 from __future__ import annotations
 
+from bot.wording.items import Audience
+
 SPEED_PERCENT_DEFINITION = "100 % = your pre-injury speed; higher is faster"
 
 
@@ -15,3 +17,37 @@ def split_speed_pct(time_s: float, baseline_s: float) -> float:
     if time_s <= 0 or baseline_s <= 0:
         raise ValueError("sprint times must be positive")
     return baseline_s / time_s * 100.0
+
+
+SPEED_PERCENT_DEFINITION_CLINICIAN = (
+    "% of baseline speed: 100 % = pre-injury speed, higher is faster "
+    "(Vmax ÷ baseline Vmax; a split as baseline time ÷ time)"
+)
+
+# What each speed line of the chart is called, as % of the pre-injury speed.
+_SPEED_SERIES = {
+    "vmax": ("top speed", "Vmax"),
+    "split_10m": ("10 m sprint speed", "10 m split (as speed)"),
+    "split_20m": ("20 m sprint speed", "20 m split (as speed)"),
+    "split_30m": ("30 m sprint speed", "30 m split (as speed)"),
+    "split_40m": ("40 m sprint speed", "40 m split (as speed)"),
+}
+
+
+def speed_percent_definition(audience: Audience = "athlete") -> str:
+    """Return the one sentence that defines every speed percentage, for ``audience``."""
+    return SPEED_PERCENT_DEFINITION if audience == "athlete" else SPEED_PERCENT_DEFINITION_CLINICIAN
+
+
+def speed_series_label(key: str, audience: Audience = "athlete") -> str:
+    """Return what a speed line ("vmax", "split_10m", …) is called for ``audience``."""
+    athlete, clinician = _SPEED_SERIES.get(key, ("speed", "speed"))
+    return athlete if audience == "athlete" else clinician
+
+
+def speed_pct(value: float, baseline: float, *, is_time: bool) -> float:
+    """Return a measurement as % of the pre-injury speed: a speed as value ÷ baseline, a time
+    as baseline ÷ time (so for both 100 % is the pre-injury speed and higher is faster)."""
+    if value <= 0 or baseline <= 0:
+        raise ValueError("speeds and times must be positive")
+    return split_speed_pct(value, baseline) if is_time else value / baseline * 100.0

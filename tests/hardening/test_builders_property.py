@@ -197,9 +197,9 @@ def test_charts_and_reports_draw_any_name_and_note(
         update={
             "athlete_name": shown,
             "clinician_name": clinician.strip()[:60] or None,
-            "notes": [
+            "record": [
                 row.model_copy(update={"text": note or "-"})
-                for row, note in zip(report.notes, notes, strict=False)
+                for row, note in zip(report.record, notes, strict=False)
             ],
         }
     )

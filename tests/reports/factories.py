@@ -8,12 +8,11 @@ from collections.abc import Collection
 
 from bot.reports.data import (
     AlertRow,
-    ClearanceRow,
     CriterionRow,
     DayPoint,
     MetricRow,
-    NoteRow,
     ProgressData,
+    RecordRow,
     ReportData,
     StageEntry,
     StageTarget,
@@ -108,16 +107,23 @@ def make_report(
     clearances: int = 2,
     notes: int = 2,
 ) -> ReportData:
-    """A ReportData for the same athlete, with as many rows of each kind as asked."""
+    """A ReportData for the same athlete, with as many rows of each kind as asked
+    (``clearances`` sign-offs or refusals and ``notes`` notes in the clinician's record)."""
     generated = dt.datetime.combine(
         INJURY_DATE + dt.timedelta(days=days + 2), dt.time(9, 30), tzinfo=dt.UTC
     )
     timeline = [
         StageEntry(
             stage=STAGES[i % len(STAGES)],
+            stage_label=f"{STAGES[i % len(STAGES)]} · stage {i % len(STAGES) + 1}",
             entered=INJURY_DATE + dt.timedelta(days=2 + i * 3),
-            moved_by="engine" if i % 3 else "Dr Maria Šimková",
-            reason="exit criteria met" if i % 4 != 3 else "step back: pain 5/10 in session",
+            at=dt.datetime.combine(
+                INJURY_DATE + dt.timedelta(days=2 + i * 3), dt.time(7, 30), tzinfo=dt.UTC
+            ),
+            moved_by="Sprintback rules" if i % 3 else "Dr Maria Šimková",
+            reason="Exit criteria met: moved up"
+            if i % 4 != 3
+            else "Stepped back: pain 5/10 in session",
         )
         for i in range(stage_changes)
     ]
@@ -128,24 +134,23 @@ def make_report(
             text=f"Alert {i + 1}: {'sharp pain in session' if i % 2 else 'new swelling reported'}",
             acknowledged_by=None if i == alerts - 1 else "Dr Maria Šimková",
             acknowledged_at=None if i == alerts - 1 else generated - dt.timedelta(days=alerts - i),
-            action=None if i == alerts - 1 else "phoned the athlete, held the stage",
+            action=None if i == alerts - 1 else "Reviewed: may run again",
         )
         for i in range(alerts)
     ]
-    clearance_rows = [
-        ClearanceRow(
-            stage=("H0", "H5", "H6")[i % 3],
-            by="Dr Maria Šimková",
+    record = [
+        RecordRow(
             at=generated - dt.timedelta(days=clearances - i, hours=5),
-            declined=i % 2 == 1,
-            note="H-test negative" if i % 2 == 0 else "wait for strength LSI ≥ 90 %",
+            action="Sign-off declined: stays in H5" if i % 2 else "Signed off: may leave H5",
+            by="Dr Maria Šimková",
+            text="wait for strength LSI ≥ 90 %" if i % 2 else "H-test negative",
         )
         for i in range(clearances)
-    ]
-    note_rows = [
-        NoteRow(
+    ] + [
+        RecordRow(
             at=generated - dt.timedelta(days=notes - i),
-            author="Dr Maria Šimková",
+            action="Note",
+            by="Dr Maria Šimková",
             text=f"Note {i + 1}: athlete reports better confidence at 80 % Vmax.",
         )
         for i in range(notes)
@@ -159,15 +164,22 @@ def make_report(
         protocol_name="hamstring",
         protocol_version="1.2.0",
         current_stage=timeline[-1].stage if timeline else None,
+        current_stage_label=timeline[-1].stage_label if timeline else None,
+        enrolled=INJURY_DATE + dt.timedelta(days=2),
         timeline=timeline,
         criteria_stage=timeline[-1].stage if timeline else None,
         criteria=[
+            CriterionRow(name="Days in this stage", observed="1 of 4", needed="4 days", met=False),
             CriterionRow(
-                name="≥3 reps at 80 % Vmax, pain 0–1/10", observed="2", needed="≥3", met=False
+                name="≥3 reps at 80 % Vmax, pain 0–1/10",
+                observed="2",
+                needed="HV reps 3 or more (in runs at 80 % of Vmax or faster)",
+                met=False,
             ),
             CriterionRow(name="24-h response green", observed="green", needed="green", met=True),
             CriterionRow(name="Nordic LSI", observed="88 %", needed="≥85 %", met=True),
         ],
+        still_needed=["3 more days in this stage", "HV reps 3 or more"],
         metrics=[
             MetricRow(
                 name="Vmax", unit="m/s", baseline=9.0, latest=7.6, latest_date=generated.date()
@@ -179,13 +191,13 @@ def make_report(
         ],
         trend=TrendSummary(
             days=14,
+            since=generated.date() - dt.timedelta(days=13),
             readiness={"go": 9, "modify": 3, "rest": 1, "missing": 1},
             mean_test_pain_last7=1.3,
             mean_test_pain_prev7=0.9,
             max_session_pain_last7=3,
         ),
         alerts=alert_rows,
-        clearances=clearance_rows,
-        notes=note_rows,
+        record=sorted(record, key=lambda r: r.at),
         generated_at=generated,
     )

@@ -78,13 +78,16 @@ def test_one_day_shows_its_values_as_percent_of_baseline() -> None:
     # splits are shown as speed: baseline time ÷ time, so slower than baseline is below 100
     assert spec.series("split_10m").points == [(9, pytest.approx(90.0))]
     assert spec.series("split_30m").points == [(9, pytest.approx(80.0))]
-    assert spec.series("session_pain").points == [(9, 2)]
-    assert spec.series("morning_test_pain").points == [(9, 1)]
+    # the morning test a little left of the day, the session a little right: both visible
+    assert spec.series("session_pain").points == [(9.2, 2)]
+    assert spec.series("morning_test_pain").points == [(8.8, 1)]
     assert [(b.stage, b.x_start, b.x_end) for b in spec.bands] == [("H2", 8.5, 9.5)]
-    assert spec.x_range == (-0.5, 9.5)
-    assert spec.x_ticks[0].label == "0\n1 Mar"
+    # the axis starts with the first day in the programme, not at the injury
+    assert spec.x_range == (8.5, 9.5)
+    assert spec.x_ticks[0].label == "9\n10 Mar"
     assert "day 9" in spec.subtitle and "stage H2" in spec.subtitle
-    assert spec.footnote is not None and "baseline time ÷ time" in spec.footnote
+    # the athlete's words: no formula, one definition of the percentage
+    assert spec.footnote == "100 % = your pre-injury speed; higher is faster"
     png = render_progress_png(_data([point]))
     assert _has_colour(_png_pixels(png), OKABE_ITO["blue"])
 
@@ -95,6 +98,7 @@ def test_year_of_history_keeps_every_measurement_and_labels_stages() -> None:
     measured = [p for p in data.points if p.vmax_ms is not None]
     vmax = spec.series("vmax").points
     assert len(vmax) == len(measured) > 100
+    assert spec.series("session_pain").points[0][0] == int(spec.series("session_pain").points[0][0])
     for (x, y), point in zip(vmax, measured, strict=True):
         assert x == _day(point.local_date)
         assert y == pytest.approx(point.vmax_ms / 9.0 * 100, abs=0.01)  # type: ignore[operator]
@@ -140,33 +144,88 @@ def test_rest_days_between_sessions_keep_the_speed_line_joined() -> None:
     assert all(b - a == 2 for a, b in itertools.pairwise(xs))
 
 
-def test_step_backs_and_red_flags_are_marked_on_their_days() -> None:
+def test_step_backs_and_red_flags_sit_on_their_own_row_never_on_the_pain_scale() -> None:
     data = make_progress(60, step_backs={30}, red_flags={29, 45})
     spec = build_chart_spec(data)
     marks = {(m.kind, m.x) for m in spec.markers}
     assert marks == {("step_back", 30), ("red_flag", 29), ("red_flag", 45)}
+    events = spec.panel("events")
+    assert events.y_tick_labels == ["Warning sign", "Stepped back"]
+    for marker in spec.markers:
+        assert events.y_range[0] < marker.row < events.y_range[1]
+        assert events.y_tick_labels[marker.row] == marker.label
     red = [m for m in spec.markers if m.kind == "red_flag"]
-    assert all(m.panel == "pain" and m.colour == OKABE_ITO["vermillion"] for m in red)
+    assert all(m.colour == OKABE_ITO["vermillion"] for m in red)
     assert all(m.local_date == INJURY_DATE + dt.timedelta(days=m.x) for m in spec.markers)
+    # the pain axis is 0–10 and nothing on it is a made-up value
+    assert spec.panel("pain").y_range == (-0.6, 10.6)
+    assert all(0 <= y <= 10 for s in spec.panel("pain").series for _, y in s.points)
     # after the step-back the next band is the previous stage
     index = next(i for i, b in enumerate(spec.bands) if b.x_start == 30.5)
     before, after = spec.bands[index - 1], spec.bands[index]
     assert int(after.stage[1:]) == int(before.stage[1:]) - 1
     pixels = _png_pixels(render_progress_png(data))
     assert _has_colour(pixels, OKABE_ITO["vermillion"])
-    clean = _png_pixels(render_progress_png(make_progress(60)))
-    assert not _has_colour(clean, OKABE_ITO["vermillion"])
+    clean_spec = build_chart_spec(make_progress(60))
+    assert [p.key for p in clean_spec.panels] == ["performance", "pain"]
+    assert not _has_colour(_png_pixels(render_spec_png(clean_spec)), OKABE_ITO["vermillion"])
 
 
-def test_target_line_is_the_next_stages_target_and_fits_the_axis() -> None:
-    target = StageTarget(stage="H4", pct_of_baseline=80)
-    spec = build_chart_spec(make_progress(30, target=target))
+def test_clinicians_read_red_flag_and_step_back() -> None:
+    data = make_progress(60, step_backs={30}, red_flags={29}).model_copy(
+        update={"audience": "clinician"}
+    )
+    spec = build_chart_spec(data)
+    assert spec.panel("events").y_tick_labels == ["Red flag", "Step back"]
+    assert spec.series("vmax").label == "Vmax"
+    assert spec.panel("performance").y_label == "% of baseline speed"
+    assert spec.footnote is not None and "baseline time ÷ time" in spec.footnote
+
+
+def test_an_all_zero_pain_line_stays_visible_beside_the_other() -> None:
+    points = [
+        DayPoint(
+            local_date=INJURY_DATE + dt.timedelta(days=d),
+            stage="H2",
+            session_pain_max=0,
+            morning_test_pain=0,
+        )
+        for d in range(5, 12)
+    ]
+    spec = build_chart_spec(_data(points))
+    session = spec.series("session_pain").points
+    morning = spec.series("morning_test_pain").points
+    assert {y for _, y in session} == {y for _, y in morning} == {0}
+    assert not set(session) & set(morning), "no point of one series hides under the other"
+    png = _png_pixels(render_spec_png(spec))
+    assert _has_colour(png, OKABE_ITO["orange"]) and _has_colour(png, OKABE_ITO["black"])
+
+
+def test_target_line_is_the_criterions_threshold_and_says_what_else_is_missing() -> None:
+    target = StageTarget(
+        stage="H4",
+        pct_of_baseline=80,
+        label="fast runs done 3 or more (in runs at 80 % of top speed or faster)",
+        stage_label="Stage 5 of 8 · high-speed running",
+        met=True,
+    )
+    data = make_progress(30, target=target).model_copy(
+        update={"still_needed": ["2 more days at this stage", "your clinician's OK"]}
+    )
+    spec = build_chart_spec(data)
     lines = {h.key: h for h in spec.panel("performance").hlines}
-    assert lines["target"].y == 80 and lines["target"].label == "H4 target 80 %"
+    assert lines["target"].y == 80 and "80 %" in lines["target"].label
     assert lines["baseline"].y == 100
     low, high = spec.panel("performance").y_range
     assert low < 80 < high and high > 100
-    assert "next H4 at 80 %" in spec.subtitle
+    assert spec.info[0].startswith("Speed needed to move up to Stage 5 of 8")
+    assert "✓ met" in spec.info[0]
+    assert spec.info[1] == "Still needed: 2 more days at this stage; your clinician's OK"
+    unmet = build_chart_spec(
+        data.model_copy(update={"target": target.model_copy(update={"met": False})})
+    )
+    assert unmet.info[0].startswith("To move up to Stage 5 of 8") and "✓" not in unmet.info[0]
+    assert unmet.info[1].startswith("Also still needed: ")
     assert "target" not in {
         h.key for h in build_chart_spec(make_progress(30)).panel("performance").hlines
     }
@@ -185,7 +244,7 @@ def test_missing_baseline_says_so_instead_of_inventing_percentages() -> None:
     assert spec.series("split_30m").points == []
     assert spec.series("split_10m").points
     note = spec.panel("performance").note
-    assert note is not None and "Vmax" in note and "30 m" in note
+    assert note is not None and "top speed" in note and "30 m" in note
 
 
 def test_today_extends_the_axis_and_the_current_stage_band() -> None:
@@ -283,9 +342,42 @@ def test_a_stored_day_becomes_the_chart_point_it_stands_for() -> None:
     assert stopped.red_flag
 
 
-def test_subtitle_names_the_stage_reached_today_not_the_one_the_day_began_in() -> None:
-    # The last day began in H1 and ended with a progression to H2: the athlete is in H2 now.
+def test_subtitle_names_the_stage_reached_today_and_it_is_the_last_band() -> None:
+    # The last day was run in H1 and ended with a progression to H2: the athlete is in H2 now,
+    # the day stays in its H1 band and the H2 band starts tomorrow.
     point = DayPoint(local_date=INJURY_DATE + dt.timedelta(days=10), stage="H1")
     spec = build_chart_spec(_data([point], current_stage="H2"))
     assert "stage H2" in spec.subtitle
     assert "stage H1" not in spec.subtitle
+    assert [b.stage for b in spec.bands] == ["H1", "H2"]
+    assert spec.stage == spec.bands[-1].stage == "H2"
+    band = spec.band_at(10)
+    assert band is not None and band.stage == "H1"
+    assert spec.x_range[1] == 11.5
+
+
+def test_every_value_lies_inside_its_axis_and_every_day_in_its_stage_band() -> None:
+    for days in (12, 60, 365):
+        data = make_progress(days, step_backs={days // 2}, red_flags={days // 3})
+        spec = build_chart_spec(data)
+        for panel in spec.panels:
+            low, high = panel.y_range
+            for series in panel.series:
+                for x, y in series.points:
+                    assert low <= y <= high, f"{series.key} {y} outside {panel.y_range}"
+                    assert spec.x_range[0] <= x <= spec.x_range[1]
+            for line in panel.hlines:
+                assert low <= line.y <= high
+        for point in data.points:
+            band = spec.band_at(_day(point.local_date))
+            assert band is not None and band.stage == point.stage
+        assert spec.stage == spec.bands[-1].stage
+
+
+def test_names_with_dollar_signs_print_as_typed() -> None:
+    # As mathtext this name is an error ("Unknown symbol"); as plain text it just prints.
+    name = "$\\notacommand{x}$ Ally $5"
+    data = make_progress(10).model_copy(update={"athlete_name": name})
+    assert build_chart_spec(data).title.startswith(name)
+    for small in (False, True):
+        assert render_progress_png(data, small=small).startswith(b"\x89PNG")

@@ -64,7 +64,7 @@ async def test_chart_and_report_reach_only_the_athlete_and_linked_clinician(
     assert document.filename is not None and document.filename.endswith(".pdf")
     text = pdf_text(document.data)
     assert "Anna Moreau" in text and "hamstring" in text and "Dr Lee" in text
-    assert "Criteria to leave H3" in text and "sharp pain" in text  # criteria, open alert
+    assert "What is needed to leave H3" in text and "sharp pain" in text  # criteria, open alert
 
     await lee.send(f"/progress {anna_id}")
     await lee.wait_until(has("photo"))

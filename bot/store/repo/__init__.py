@@ -30,6 +30,13 @@ from bot.store.repo.answers import (
 )
 from bot.store.repo.audit import audit, audit_entries
 from bot.store.repo.data_rights import delete_athlete, export_athlete, export_csv, export_json
+from bot.store.repo.history import (
+    RecordEntry,
+    StageMove,
+    clinician_record,
+    enrolment_date,
+    stage_moves,
+)
 from bot.store.repo.links import (
     InviteError,
     athletes_of,
@@ -110,6 +117,8 @@ __all__ = [
     "AthleteSummary",
     "InviteError",
     "NotFoundError",
+    "RecordEntry",
+    "StageMove",
     "StoreError",
     "acknowledge_alert",
     "activate_protocol_version",
@@ -124,6 +133,7 @@ __all__ = [
     "claim_due_prompts",
     "claim_outbox",
     "clinician_athletes",
+    "clinician_record",
     "clinicians_of",
     "create_invite",
     "create_person",
@@ -131,6 +141,7 @@ __all__ = [
     "delete_athlete",
     "due_prompts",
     "enqueue_message",
+    "enrolment_date",
     "export_athlete",
     "export_csv",
     "export_json",
@@ -181,6 +192,7 @@ __all__ = [
     "set_baseline",
     "set_programme_status",
     "stage_history",
+    "stage_moves",
     "start_programme",
     "start_questionnaire",
     "unacknowledged_older_than",

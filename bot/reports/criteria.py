@@ -1,0 +1,161 @@
+"""What the current stage still needs, in the same words on the chart and in the PDF.
+
+From the engine's stage status (``engine.status.StageStatus``): the speed criterion the chart
+draws as a line (at exactly the criterion's threshold), the report's "what is needed" rows
+with minimum days and sessions, and the list of what is still missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.reports.data import CriterionRow, StageTarget
+from bot.wording import (
+    Audience,
+    describe_criterion,
+    describe_gate_item,
+    format_value,
+    stage_label,
+    still_needed,
+)
+from engine.programme import GateItem
+from engine.schema import Criterion, Protocol
+from engine.status import StageStatus
+
+# Criteria on the speed the Vmax line shows (% of the pre-injury top speed).
+SPEED_ITEMS = ("derived.vmax_pct_baseline", "derived.pct_vmax")
+# The morning check-in of the day is assumed "go" by the status: it is not a row of its own.
+_DAILY_RULES = ("gate.2",)
+READINESS_NOTE = "A move up also needs a 'go' morning check-in on the day."
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def speed_criterion(protocol: Protocol, stage_id: str) -> tuple[Criterion, float] | None:
+    """Return the stage's exit criterion on speed and the speed it asks for (% of the
+    pre-injury top speed): a speed threshold itself, else the highest "at ≥ X % Vmax"."""
+    try:
+        stage = protocol.stage(stage_id)
+    except KeyError:
+        return None
+    for criterion in stage.exit_criteria:
+        if (
+            criterion.item in SPEED_ITEMS
+            and criterion.op in ("ge", "gt")
+            and _numeric(criterion.threshold)
+        ):
+            return criterion, float(criterion.threshold)
+    paced = [c for c in stage.exit_criteria if c.at_pct_vmax is not None]
+    if not paced:
+        return None
+    best = max(paced, key=lambda c: c.at_pct_vmax or 0.0)
+    assert best.at_pct_vmax is not None
+    return best, float(best.at_pct_vmax)
+
+
+def _criterion_for(protocol: Protocol, stage_id: str, rule: str) -> Criterion | None:
+    try:
+        stage = protocol.stage(stage_id)
+    except KeyError:
+        return None
+    wanted = rule.removeprefix(f"{stage_id}.")
+    return next((c for c in stage.exit_criteria if c.id == wanted), None)
+
+
+def _item_for(status: StageStatus, criterion: Criterion) -> GateItem | None:
+    return next(
+        (g for g in status.gate if g.rule in (criterion.id, f"{status.stage}.{criterion.id}")),
+        None,
+    )
+
+
+def stage_target(
+    protocol: Protocol,
+    stage_id: str,
+    status: StageStatus | None = None,
+    audience: Audience = "athlete",
+) -> StageTarget | None:
+    """Return the speed line of the chart for the stage: the speed criterion's threshold,
+    its words (as the PDF and ``/status`` say it) and whether it is met; None for the last
+    stage or a stage without a speed criterion."""
+    found = speed_criterion(protocol, stage_id)
+    following = protocol.next_stage(stage_id) if found is not None else None
+    if following is None or found is None:
+        return None
+    criterion, pct = found
+    met: bool | None = None
+    if status is not None and status.stage == stage_id:
+        item = _item_for(status, criterion)
+        met = item.met if item is not None else None
+    return StageTarget(
+        stage=following,
+        pct_of_baseline=min(pct, 130.0),
+        label=describe_criterion(criterion, audience)[:200],
+        stage_label=stage_label(protocol, following, audience)[:80],
+        met=met,
+    )
+
+
+def _observed(item: GateItem, criterion: Criterion | None) -> str:
+    seen = item.observed
+    if seen is None:
+        return "not recorded yet"
+    if criterion is not None and (_numeric(seen) or isinstance(seen, bool)):
+        return format_value(criterion.item, seen)  # type: ignore[arg-type]
+    return str(seen)
+
+
+def criteria_rows(protocol: Protocol, status: StageStatus) -> list[CriterionRow]:
+    """Return every gate item of the current stage as a row for the clinician: minimum days
+    and sessions, rest, the last session and its 24-hour response, each exit criterion (what
+    is needed in words) and the sign-off."""
+    rows: list[CriterionRow] = []
+    for item in status.gate:
+        if item.rule in _DAILY_RULES:
+            continue
+        criterion = _criterion_for(protocol, status.stage, item.rule)
+        if criterion is not None:
+            rows.append(
+                CriterionRow(
+                    name=criterion.text[:160],
+                    observed=_observed(item, criterion)[:80],
+                    needed=describe_criterion(criterion, "clinician")[:200],
+                    met=item.met,
+                )
+            )
+            continue
+        words = describe_gate_item(item, "clinician")
+        rows.append(
+            CriterionRow(
+                name=words.name[:160],
+                observed=words.observed[:80] or "—",
+                needed=words.needed[:200],
+                met=item.met,
+            )
+        )
+    return rows
+
+
+def missing(
+    protocol: Protocol,
+    status: StageStatus,
+    audience: Audience,
+    *,
+    skip: Sequence[Criterion] = (),
+) -> list[str]:
+    """Return what the stage still needs, in words for ``audience`` (the criteria in
+    ``skip``, e.g. the speed line the chart already shows, left out)."""
+    skipped = {c.id for c in skip}
+    out: list[str] = []
+    for item in status.gate:
+        if item.met or item.rule in _DAILY_RULES:
+            continue
+        criterion = _criterion_for(protocol, status.stage, item.rule)
+        if criterion is not None:
+            if criterion.id not in skipped:
+                out.append(describe_criterion(criterion, audience)[:160])
+            continue
+        out.append(still_needed(item, audience)[:160])
+    return out

@@ -1,0 +1,184 @@
+"""Which stage each day was run in, and the stage timeline in words, from the stored history.
+
+The engine decides a day in order: the clinician's actions of that day first, then the
+morning (which may move the athlete up or back), then the session in the stage reached by
+then, and after the session a last move (a step back after a red session). So the stage a
+day's session was run in is the stage of that day's plan (stored with the decision), not the
+stage the day started in; a day without a plan (no check-in, paused) is run in the stage it
+started in after that day's clinician moves. Days with no decision yet (today before the
+check-in, or after a clinician's move) take the stage of the stored moves, and so does a day
+decided only in the morning when a clinician moved the athlete after that. Chart bands, the
+points' stages and the report's timeline all come from here, so they agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from bot.reports.data import StageEntry, StagePeriod
+from bot.store.models import Decision
+from bot.store.repo import RecordEntry, StageMove
+from bot.wording import (
+    ENGINE_MOVER,
+    Audience,
+    clinician_move_reason,
+    engine_move_reason,
+    stage_label,
+)
+from engine.schema import Protocol
+
+_ENGINE_REASON = re.compile(r"^engine: (?P<decision>\w+) on (?P<date>\d{4}-\d{2}-\d{2})")
+_CLINICIAN_REASON = re.compile(r"^(?P<kind>step_back|set_stage)(?:: (?P<note>.*))?$", re.DOTALL)
+_MOVES = ("step_back", "set_stage")
+
+
+def _stage_of(row: Decision, key: str) -> str | None:
+    value = row.decision.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _plan_stage(row: Decision) -> str | None:
+    plan = row.decision.get("plan")
+    if isinstance(plan, dict):
+        stage = plan.get("stage")
+        return stage if isinstance(stage, str) and stage else None
+    return None
+
+
+def day_stages(
+    first_day: dt.date,
+    last_day: dt.date,
+    decisions: Iterable[Decision],
+    actions: Iterable[RecordEntry],
+    moves: Iterable[StageMove],
+    zone: ZoneInfo,
+    first_stage: str,
+) -> dict[dt.date, str]:
+    """Return the stage each day from ``first_day`` to ``last_day`` was run in."""
+    morning: dict[dt.date, Decision] = {}
+    daily: dict[dt.date, Decision] = {}
+    for row in decisions:
+        (morning if row.kind == "morning" else daily)[row.local_date] = row
+    moved_by_clinician: dict[dt.date, list[tuple[dt.datetime, str]]] = {}
+    for action in actions:
+        if action.kind in _MOVES and action.stage and action.local_date is not None:
+            moved_by_clinician.setdefault(action.local_date, []).append((action.at, action.stage))
+    moved_on: dict[dt.date, list[str]] = {}
+    for move in moves:
+        moved_on.setdefault(move.at.astimezone(zone).date(), []).append(move.to_stage)
+    stages: dict[dt.date, str] = {}
+    stage = first_stage
+    day = first_day
+    while day <= last_day:
+        decided = daily.get(day) or morning.get(day)
+        if decided is not None:
+            run_in = _plan_stage(decided)
+            if run_in is None:
+                run_in = _stage_of(decided, "stage") or stage
+                for _, moved in moved_by_clinician.get(day, []):
+                    run_in = moved
+            stage = _stage_of(decided, "stage_after") or run_in
+            if decided.kind == "morning":
+                # The day is not closed yet: a clinician's move made after the morning applies
+                # to the whole day, as the engine will apply it when it decides the day.
+                for at, moved in moved_by_clinician.get(day, []):
+                    if at > decided.created_at:
+                        run_in = stage = moved
+            stages[day] = run_in
+        else:
+            for moved in moved_on.get(day, []):
+                stage = moved
+            stages[day] = stage
+        day += dt.timedelta(days=1)
+    return stages
+
+
+def band_names(protocol: Protocol | None, stage: str, audience: Audience) -> tuple[str, str]:
+    """Return a band's (label, short label): "H2" for clinicians, "Stage 3" / "3" for athletes
+    (never a stage id on an athlete's screen)."""
+    if audience == "clinician" or protocol is None:
+        return (stage, stage) if audience == "clinician" else ("Stage", "·")
+    ids = [s.id for s in protocol.stages]
+    if stage not in ids:
+        return ("Stage", "·")
+    number = ids.index(stage) + 1
+    return (f"Stage {number}", str(number))
+
+
+def stage_periods(
+    stages: dict[dt.date, str], protocol: Protocol | None, audience: Audience
+) -> list[StagePeriod]:
+    """Group consecutive days of one stage into periods, oldest first."""
+    periods: list[StagePeriod] = []
+    for day in sorted(stages):
+        stage = stages[day]
+        if periods and periods[-1].stage == stage:
+            continue
+        label, short = band_names(protocol, stage, audience)
+        periods.append(StagePeriod(stage=stage, first_date=day, label=label, short=short))
+    return periods
+
+
+def _cause(row: Decision, decision: str) -> str | None:
+    """The engine's own sentence for a step back or a stop: the first reason that says so."""
+    texts = [str(r.get("text", "")) for r in row.decision.get("reasons", []) if isinstance(r, dict)]
+    words = ("step back", "back to", "back one stage") if decision == "step_back" else ("red flag",)
+    for text in texts:
+        if any(w in text.lower() for w in words):
+            return text
+    return texts[0] if texts else None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def timeline_entries(
+    moves: Sequence[StageMove],
+    decisions: Iterable[Decision],
+    protocol: Protocol | None,
+    zone: ZoneInfo,
+    start_date: dt.date,
+) -> list[StageEntry]:
+    """Return the stage timeline: every move with its stage's name, who moved the athlete
+    (a clinician's name, or the protocol's rules) and why, in words."""
+    by_day: dict[dt.date, list[Decision]] = {}
+    for row in decisions:
+        by_day.setdefault(row.local_date, []).append(row)
+    entries: list[StageEntry] = []
+    for index, move in enumerate(moves):
+        label = stage_label(protocol, move.to_stage, "clinician") if protocol else move.to_stage
+        if index == 0 and move.from_stage is None:
+            moved_by, reason = "Enrolment", "Programme started"
+        elif move.by_name is not None:
+            found = _CLINICIAN_REASON.match(move.reason or "")
+            kind = found["kind"] if found else "set_stage"
+            note = move.note or (found["note"] if found else None)
+            moved_by, reason = move.by_name, clinician_move_reason(kind, note)
+        else:
+            found = _ENGINE_REASON.match(move.reason or "")
+            decision = found["decision"] if found else "progress"
+            if found:
+                day = dt.date.fromisoformat(found["date"])
+                candidates = [r for r in by_day.get(day, []) if r.outcome == decision]
+                cause = _cause(candidates[-1], decision) if candidates else None
+                reason = engine_move_reason(decision, cause)
+                if day != move.at.astimezone(zone).date():
+                    reason += f" (decided for {day.day} {day:%b})"
+            else:
+                reason = engine_move_reason(decision, None)
+            moved_by = ENGINE_MOVER
+        entries.append(
+            StageEntry(
+                stage=_clip(move.to_stage, 12),
+                stage_label=_clip(label, 80),
+                entered=start_date if index == 0 else move.at.astimezone(zone).date(),
+                at=move.at,
+                moved_by=_clip(moved_by, 60),
+                reason=_clip(reason, 300),
+            )
+        )
+    return entries
