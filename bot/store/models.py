@@ -82,7 +82,8 @@ class Person(Base, table=True):
     telegram_user_id: int = Field(sa_type=BigInteger, unique=True)
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     display_name: str = Field(default="", max_length=200)
-    language: str = Field(default="en", max_length=16)
+    # The language they read Sprintback in (bot.support.i18n.LANGUAGES).
+    language: str = Field(default="en", max_length=16, sa_column_kwargs={"server_default": "en"})
     timezone: str = Field(default="UTC", max_length=64)
     checkin_time: str | None = Field(default=None, max_length=5)
     session_end_time: str | None = Field(default=None, max_length=5)

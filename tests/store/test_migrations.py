@@ -25,7 +25,10 @@ def _schema_diff(url: str) -> list[object]:
         with engine.connect() as conn:
             return list(
                 compare_metadata(
-                    MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+                    MigrationContext.configure(
+                        conn, opts={"compare_type": True, "compare_server_default": True}
+                    ),
+                    metadata,
                 )
             )
     finally:
