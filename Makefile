@@ -39,11 +39,11 @@ bench: $(VENV)/.installed
 
 # Extract every marked text (code and protocols, babel.cfg) into the template, then bring each
 # language's catalogue up to date: new texts arrive untranslated, changed ones marked fuzzy for
-# review. The English catalogue is the source itself (scripts/english-catalogue).
+# review. The English catalogue is the source itself (scripts/tidy-catalogues).
 catalogues: $(VENV)/.installed
 	$(PYBABEL) extract -F babel.cfg --no-location --no-wrap --omit-header -o $(POT) .
 	$(PYBABEL) update -i $(POT) -d $(LOCALE) -D sprintback --no-wrap --ignore-obsolete
-	$(PY) scripts/english-catalogue $(LOCALE)/en/LC_MESSAGES/sprintback.po
+	$(PY) scripts/tidy-catalogues $(LOCALE)
 	$(MAKE) compile-catalogues
 
 compile-catalogues: $(MO_FILES)

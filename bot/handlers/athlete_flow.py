@@ -31,6 +31,7 @@ from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.support.i18n import set_language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
             known = known_athletes(context)
             if person is not None:
                 known.add(user.id)
+                set_language(person.language)  # the rest of the update is in their language
             env = replace(env_of(context), user_name=user.full_name)
             if not repo.mark_update_processed(session, update_id=update.update_id, now=env.now):
                 raise ApplicationHandlerStop  # a redelivery handled since the guard looked

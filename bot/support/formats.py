@@ -113,10 +113,11 @@ def format_percent(value: float, places: int = 0, lang: str | None = None) -> st
     language = normalise_language(lang or current_language())
     if language == "en":
         return f"{format_decimal(value, places, language)}{NBSP}%"
-    pattern = ("#,##0." + "0" * places if places > 0 else "#,##0") + "%"
     locale = format_locale(language)
-    formatted = babel_numbers.format_percent(value / 100, format=pattern, locale=locale)
-    return str(formatted)
+    pattern = str(locale.percent_formats[None].pattern)  # e.g. "#,##0 %": the locale's spacing
+    if places > 0:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * places, 1)
+    return str(babel_numbers.format_percent(value / 100, format=pattern, locale=locale))
 
 
 def format_date(day: dt.date, lang: str | None = None) -> str:
