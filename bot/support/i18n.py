@@ -80,6 +80,16 @@ def is_supported(code: str) -> bool:
     return code in LANGUAGES
 
 
+def language_for(stored: str, chosen: bool, telegram_code: str | None) -> str:
+    """Return the language to write to a stored person in: the one they chose; else their
+    Telegram app's, when Sprintback speaks it; else the stored one."""
+    if not chosen and telegram_code:
+        base = telegram_code.strip().replace("_", "-").split("-", 1)[0].lower()
+        if base in LANGUAGES:
+            return base
+    return normalise_language(stored)
+
+
 def language_name(lang: str) -> str:
     """Return the language's name in that language ("Deutsch"), as the language picker shows
     it."""

@@ -32,6 +32,15 @@ def _languages(url: str) -> dict[int, str]:
         engine.dispose()
 
 
+def _chosen(url: str) -> set[bool]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {bool(v) for (v,) in conn.execute(text("SELECT language_chosen FROM person"))}
+    finally:
+        engine.dispose()
+
+
 def test_stored_languages_become_supported_ones_and_new_rows_read_english(
     empty_db_url: str,
 ) -> None:
@@ -66,6 +75,7 @@ def test_stored_languages_become_supported_ones_and_new_rows_read_english(
         _insert(conn, 8, None)  # written without a language: English
     engine.dispose()
     assert _languages(empty_db_url)[8] == "en"
+    assert _chosen(empty_db_url) == {False}  # nobody has chosen yet: Telegram's language
 
 
 def test_downgrade_keeps_the_languages(empty_db_url: str) -> None:

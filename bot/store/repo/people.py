@@ -171,10 +171,18 @@ def update_person(
     return person
 
 
-def set_language(session: Session, *, person_id: int, language: str) -> Person:
+def set_language(session: Session, *, person_id: int, language: str, chosen: bool = True) -> Person:
     """Change the language a person reads Sprintback in (one of
-    ``bot.support.i18n.LANGUAGES``; anything else raises a StoreError) and return them."""
-    return update_person(session, person_id=person_id, language=language)
+    ``bot.support.i18n.LANGUAGES``; anything else raises a StoreError) and return them.
+
+    ``chosen``: the person picked it (it stays until they pick another); False when it
+    follows their Telegram app's language, which they have not overridden.
+    """
+    person = update_person(session, person_id=person_id, language=language)
+    person.language_chosen = chosen
+    session.add(person)
+    session.flush()
+    return person
 
 
 def language_of(session: Session, *, person_id: int) -> str | None:

@@ -1,14 +1,15 @@
-"""person language: one of the languages Sprintback speaks, English by default
+"""person language: one of the languages Sprintback speaks, and whether the person chose it
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-06
 
 ``person.language`` has existed since 0001 but nothing set it; from now on it holds the
-language a person reads Sprintback in (from Telegram's language_code at first contact, then
-their own choice). This revision makes every stored value one of the supported languages
-(a regional tag such as 'pt-BR' becomes 'pt', anything else English) and gives the column a
-server default, so rows written without it read English.
+language a person reads Sprintback in: their Telegram app's (``language_code``) until they
+choose one, then their choice (``language_chosen``). This revision makes every stored value
+one of the supported languages (a regional tag such as 'pt-BR' becomes 'pt', anything else
+English), gives the column a server default (rows written without it read English) and adds
+``language_chosen`` (false: nobody has chosen yet).
 """
 
 from __future__ import annotations
@@ -50,10 +51,14 @@ def upgrade() -> None:
             existing_nullable=False,
             server_default='en',
         )
+        batch_op.add_column(
+            sa.Column('language_chosen', sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_column('language_chosen')
         batch_op.alter_column(
             'language',
             existing_type=sa.String(length=16),
