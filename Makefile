@@ -5,7 +5,14 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 export SPRINTBACK_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean catalogues compile-catalogues check-catalogues
+
+# Message catalogues (README "Languages"): bot/locale/<lang>/LC_MESSAGES/sprintback.po, compiled
+# into .mo files that are never committed (the wheel build compiles its own, see setup.py).
+LOCALE := bot/locale
+POT := $(LOCALE)/sprintback.pot
+PYBABEL := $(VENV)/bin/pybabel
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/sprintback.po))
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +20,7 @@ $(VENV)/.installed: pyproject.toml setup.py
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(MO_FILES)
 	$(VENV)/bin/sprintback demo
 
 lint: $(VENV)/.installed
@@ -23,12 +30,31 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/lint-imports
 
-test: lint
+test: lint $(MO_FILES)
 	bash scripts/ensure-postgres
 	$(VENV)/bin/pytest -q
 
 bench: $(VENV)/.installed
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
+# Extract every marked text (code and protocols, babel.cfg) into the template, then bring each
+# language's catalogue up to date: new texts arrive untranslated, changed ones marked fuzzy for
+# review. The English catalogue is the source itself (scripts/tidy-catalogues).
+catalogues: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg --no-location --no-wrap --omit-header -o $(POT) .
+	$(PYBABEL) update -i $(POT) -d $(LOCALE) -D sprintback --no-wrap --ignore-obsolete
+	$(PY) scripts/tidy-catalogues $(LOCALE)
+	$(MAKE) compile-catalogues
+
+compile-catalogues: $(MO_FILES)
+
+%.mo: %.po | $(VENV)/.installed
+	$(PYBABEL) compile -i $< -o $@
+
+# Every catalogue complete, nothing fuzzy, placeholders kept, the template current.
+check-catalogues: $(VENV)/.installed
+	$(VENV)/bin/pytest -q tests/i18n
+
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -f $(MO_FILES)

@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot.delivery.within_limits import WithinLimitsBot
-from bot.handlers import Registrar, register_handlers
+from bot.handlers import Registrar, languages, register_handlers
 from bot.handlers import errors as error_handlers
 from bot.handlers.context import Services, attach_services, run_startup_hooks
 from bot.settings import Settings, derive_file_url
@@ -119,6 +119,7 @@ def build_application(
     )
     attach_services(application, services)
     error_handlers.register(application)
+    languages.register(application)
     registered = register_handlers(application, handler_modules)
     _LOGGER.debug("Registered handler modules: %s", ", ".join(registered) or "(none)")
     return application

@@ -10,6 +10,8 @@ async def test_echo(start_bot, sandbox):
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,30 @@ from bot.clock import FakeClock
 from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox
 from bot.settings import Settings
+from bot.support import i18n
 from tests.support.telegram import BotHarness, RunningBot
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """In a checkout, compile the message catalogues whose .mo is missing or older than its
+    .po (as `make` does), so a translator's edit is what the tests read."""
+    if not i18n.LOCALE_DIR.is_relative_to(ROOT):
+        return  # an installed Sprintback: its build compiled them
+    stale = [
+        po
+        for po in i18n.LOCALE_DIR.glob(f"*/LC_MESSAGES/{i18n.DOMAIN}.po")
+        if not po.with_suffix(".mo").is_file()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        command = [sys.executable, "-m", "babel.messages.frontend", "compile"]
+        command += ["-d", str(i18n.LOCALE_DIR), "-D", i18n.DOMAIN]
+        subprocess.run(command, check=True, capture_output=True)
+        i18n.reload_catalogues()
+
 
 # Monday 2 March 2026, 07:00 UTC: a fixed, ordinary instant (no DST change nearby in Europe).
 CLOCK_START = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)

@@ -44,6 +44,8 @@ from bot.store.repo.messaging import (
     enqueue_message,
     mark_outbox_failed,
 )
+from bot.store.repo.people import language_of
+from bot.support.i18n import use_language
 
 _LOGGER = logging.getLogger(__name__)
 SEND_METHOD = "sendmessage"
@@ -248,10 +250,12 @@ class OutboxSender:
         """Draw the athlete's small progress chart from the store and send it with the row's
         text as caption; with nothing to chart yet, send the text alone."""
         assert row.athlete_id is not None
+        language = await asyncio.to_thread(self._language_of, row.person_id)
         try:
-            png, _ = await in_worker_thread(
-                build_progress_png, self.engine, row.athlete_id, self.clock.now(), small=True
-            )
+            with use_language(language):  # the chart's labels, in the reader's language
+                png, _ = await in_worker_thread(
+                    build_progress_png, self.engine, row.athlete_id, self.clock.now(), small=True
+                )
         except ReportUnavailable:
             png = None
         try:
@@ -273,6 +277,13 @@ class OutboxSender:
                 self.gate.pause(verdict.wait.total_seconds())
             return _Outcome(row, verdict=verdict)
         return _Outcome(row, message_id=message_id)
+
+    def _language_of(self, person_id: int | None) -> str | None:
+        """Return the language of the row's reader (None: unknown, English)."""
+        if person_id is None:
+            return None
+        with session_scope(self.engine, read_only=True) as session:
+            return language_of(session, person_id=person_id)
 
     def _record(self, session: Session, outcome: _Outcome, result: DrainResult) -> None:
         now = self.clock.now()

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommandScopeAllPrivateChats, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.handlers.athlete_flow import athlete_flow
 from bot.handlers.context import Context, add_startup_hook, get_services
 from bot.handlers.groups import ATHLETE_GROUP
+from bot.handlers.languages import set_menu_in_every_language
 from bot.services import texts
 from bot.services.athlete import commands as athlete
 from bot.services.athlete import questionnaire as svc
@@ -20,21 +21,23 @@ from bot.services.athlete.account import delete_unfinished_signup
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
+from bot.support.i18n import N_
 
+# The athlete menu; the descriptions are translated when the menu is set (languages).
 ATHLETE_COMMANDS = (
-    ("checkin", "Morning check-in"),
-    ("done", "Report the session you just finished"),
-    ("plan", "Today's session"),
-    ("status", "Your stage and what is left"),
-    ("history", "The last 14 days"),
-    ("baseline", "Set your pre-injury best values"),
-    ("settings", "Time zone, check-in time, language"),
-    ("pause", "Pause prompts (illness, travel)"),
-    ("resume", "Resume after a pause"),
-    ("export", "Download your data (CSV and JSON)"),
-    ("delete", "Delete all your data"),
-    ("cancel", "Leave the current questions"),
-    ("help", "What I can do"),
+    ("checkin", N_("Morning check-in")),
+    ("done", N_("Report the session you just finished")),
+    ("plan", N_("Today's session")),
+    ("status", N_("Your stage and what is left")),
+    ("history", N_("The last 14 days")),
+    ("baseline", N_("Set your pre-injury best values")),
+    ("settings", N_("Time zone, check-in time, language")),
+    ("pause", N_("Pause prompts (illness, travel)")),
+    ("resume", N_("Resume after a pause")),
+    ("export", N_("Download your data (CSV and JSON)")),
+    ("delete", N_("Delete all your data")),
+    ("cancel", N_("Leave the current questions")),
+    ("help", N_("What I can do")),
 )
 
 Simple = Callable[[Session, Person, Env], Result]
@@ -99,11 +102,11 @@ def _cancel(
 
 
 async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Show the athlete commands in every private chat; clinicians and admins get a per-chat
-    menu of their own over it (set by the invites module)."""
-    await application.bot.set_my_commands(
-        [BotCommand(name, description) for name, description in ATHLETE_COMMANDS],
-        scope=BotCommandScopeAllPrivateChats(),
+    """Show the athlete commands in every private chat, in each language Sprintback speaks
+    (Telegram picks the one of the person's app); clinicians and admins get a per-chat menu of
+    their own over it (set by the invites module)."""
+    await set_menu_in_every_language(
+        application.bot, ATHLETE_COMMANDS, BotCommandScopeAllPrivateChats()
     )
 
 

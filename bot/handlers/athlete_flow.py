@@ -31,6 +31,7 @@ from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.support.i18n import language_for, set_language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
             known = known_athletes(context)
             if person is not None:
                 known.add(user.id)
+                follow_app_language(session, person, user.language_code)
             env = replace(env_of(context), user_name=user.full_name)
             if not repo.mark_update_processed(session, update_id=update.update_id, now=env.now):
                 raise ApplicationHandlerStop  # a redelivery handled since the guard looked
@@ -95,6 +97,15 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
         raise ApplicationHandlerStop
 
     return handler
+
+
+def follow_app_language(session: Session, person: Person, telegram_code: str | None) -> None:
+    """Write the rest of the update in the athlete's language: the one they chose, else their
+    Telegram app's, which is stored when it changed (texts built outside an update, such as
+    scheduled prompts, follow it too)."""
+    language = set_language(language_for(person.language, person.language_chosen, telegram_code))
+    if language != person.language:
+        repo.set_language(session, person_id=person.id or 0, language=language, chosen=False)
 
 
 def known_athletes(context: Context) -> set[int]:

@@ -5,6 +5,8 @@ for the order of the modules); a handler that answers an update stops it
 (``ApplicationHandlerStop``), so later groups never see it.
 """
 
+# First of all: the update's language, from the sender's Telegram app (languages).
+LANGUAGE_GROUP = -5
 # Updates from groups and channels are stopped before anything else (dispatch).
 PRIVATE_ONLY_GROUP = -4
 # A redelivered update (same update id) is dropped before any handler sees it (dispatch).

@@ -43,6 +43,7 @@ from bot.handlers.context import (
     signer_of,
 )
 from bot.handlers.groups import STAFF_GROUP
+from bot.handlers.languages import commands_in
 from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
@@ -63,6 +64,7 @@ from bot.services.timezones import city_label
 from bot.store.db import session_scope
 from bot.store.repo.links import InviteError
 from bot.store.repo.people import list_people
+from bot.support.i18n import N_, _, current_language
 
 _LOGGER = logging.getLogger(__name__)
 ACT_LINK_YES = "lnk_yes"
@@ -76,48 +78,52 @@ FAILURE_TEXT = {
     "self_link": "You cannot use your own invite.",
 }
 
+# The staff menus; the descriptions are translated when a menu is set, in the person's language.
 CLINICIAN_COMMANDS = (
-    ("athletes", "Your athletes, most urgent first"),
-    ("athlete", "One athlete: status, 14 days, alerts, actions"),
-    ("invite", "Invite an athlete"),
-    ("note", "Notes: /note <number> [text to add]"),
-    ("hold", "Hold: /hold <number> [reason]"),
-    ("stepback", "Step back: /stepback <number> <reason>"),
-    ("stage", "Set the stage: /stage <number> <STAGE> <reason>"),
-    ("clear", "Clear a sign-off gate: /clear <number> [note]"),
-    ("decline", "Decline a sign-off: /decline <number> <reason>"),
-    ("pause", "Pause a programme: /pause <number> <reason>"),
-    ("resume", "Resume a programme: /resume <number> <reason>"),
-    ("progress", "Progress chart: /progress <number or name>"),
-    ("report", "PDF report: /report <number or name>"),
-    ("timezone", "Your time zone: /timezone Europe/Paris"),
-    ("cancel", "Cancel a message or note being written"),
+    ("athletes", N_("Your athletes, most urgent first")),
+    ("athlete", N_("One athlete: status, 14 days, alerts, actions")),
+    ("invite", N_("Invite an athlete")),
+    ("note", N_("Notes: /note <number> [text to add]")),
+    ("hold", N_("Hold: /hold <number> [reason]")),
+    ("stepback", N_("Step back: /stepback <number> <reason>")),
+    ("stage", N_("Set the stage: /stage <number> <STAGE> <reason>")),
+    ("clear", N_("Clear a sign-off gate: /clear <number> [note]")),
+    ("decline", N_("Decline a sign-off: /decline <number> <reason>")),
+    ("pause", N_("Pause a programme: /pause <number> <reason>")),
+    ("resume", N_("Resume a programme: /resume <number> <reason>")),
+    ("progress", N_("Progress chart: /progress <number or name>")),
+    ("report", N_("PDF report: /report <number or name>")),
+    ("timezone", N_("Your time zone: /timezone Europe/Paris")),
+    ("cancel", N_("Cancel a message or note being written")),
 )
 ADMIN_COMMANDS = (
-    ("invite_clinician", "Invite a clinician (one-time link)"),
-    ("protocols", "Protocols, versions, athletes on them"),
-    ("protocol", "show | set | dryrun | history | rollback"),
-    ("athletes", "Every athlete"),
-    ("athlete", "One athlete's status"),
-    ("progress", "Progress chart: /progress <number or name>"),
-    ("report", "PDF report: /report <number or name>"),
-    ("timezone", "Your time zone: /timezone Europe/Paris"),
+    ("invite_clinician", N_("Invite a clinician (one-time link)")),
+    ("protocols", N_("Protocols, versions, athletes on them")),
+    # TRANSLATORS: the sub-command names an admin types after /protocol: keep them as they are.
+    ("protocol", N_("show | set | dryrun | history | rollback")),
+    ("athletes", N_("Every athlete")),
+    ("athlete", N_("One athlete's status")),
+    ("progress", N_("Progress chart: /progress <number or name>")),
+    ("report", N_("PDF report: /report <number or name>")),
+    ("timezone", N_("Your time zone: /timezone Europe/Paris")),
 )
 
 
-def menu_for(role: str, is_admin: bool) -> list[BotCommand]:
-    """Return the command menu of a clinician and/or admin."""
+def menu_for(role: str, is_admin: bool, lang: str | None = None) -> list[BotCommand]:
+    """Return the command menu of a clinician and/or admin, in ``lang`` (default: the
+    current language)."""
     entries: list[tuple[str, str]] = []
     if role == "clinician":
         entries.extend(CLINICIAN_COMMANDS)
     if is_admin:
         entries.extend(e for e in ADMIN_COMMANDS if e[0] not in {n for n, _ in entries})
-    return [BotCommand(name, description) for name, description in entries]
+    return commands_in(entries, lang or current_language())
 
 
-async def set_menu(bot: Any, chat_id: int, role: str, is_admin: bool) -> None:
-    """Show ``chat_id`` the commands of its role (a per-chat scope over the athlete menu)."""
-    commands = menu_for(role, is_admin)
+async def set_menu(bot: Any, chat_id: int, role: str, is_admin: bool, lang: str) -> None:
+    """Show ``chat_id`` the commands of its role in the person's language ``lang`` (a per-chat
+    scope over the athlete menu: one person, so their own language, whatever their app's)."""
+    commands = menu_for(role, is_admin, lang)
     if commands:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
 
@@ -130,15 +136,15 @@ async def set_role_menus(application: Application[Any, Any, Any, Any, Any, Any])
     admins = set(services.settings.admin_telegram_ids)
     with session_scope(services.engine, read_only=True) as session:
         people = [
-            (p.chat_id or p.telegram_user_id, p.role, p.telegram_user_id in admins)
+            (p.chat_id or p.telegram_user_id, p.role, p.telegram_user_id in admins, p.language)
             for p in list_people(session)
             if p.role in ("clinician", "admin") or p.telegram_user_id in admins
         ]
-    for chat_id, role, is_admin in people:
-        await set_menu_at_startup(application.bot, chat_id, role, is_admin)
+    for chat_id, role, is_admin, lang in people:
+        await set_menu_at_startup(application.bot, chat_id, role, is_admin, lang)
 
 
-async def set_menu_at_startup(bot: Any, chat_id: int, role: str, is_admin: bool) -> None:
+async def set_menu_at_startup(bot: Any, chat_id: int, role: str, is_admin: bool, lang: str) -> None:
     """Set one staff chat's menu at start-up; a chat the bot cannot reach never stops it.
 
     A person who has never opened the chat (typically a configured admin) has no chat yet:
@@ -146,7 +152,7 @@ async def set_menu_at_startup(bot: Any, chat_id: int, role: str, is_admin: bool)
     (/start or /help). Any other refusal is a warning.
     """
     try:
-        await set_menu(bot, chat_id, role, is_admin)
+        await set_menu(bot, chat_id, role, is_admin, lang)
     except BadRequest as exc:
         if "chat not found" not in exc.message.lower():
             _LOGGER.warning("command menu of chat %s not set: %s", chat_id, exc)
@@ -236,6 +242,7 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
         update.effective_chat.id if update.effective_chat else user.id,
         "clinician",
         user.id in get_services(context).settings.admin_telegram_ids,
+        current_language(),
     )
     zone = services.settings.default_timezone
     await update.effective_message.reply_text(
@@ -248,8 +255,8 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
 
 
 def staff_help(role: str, is_admin: bool) -> str:
-    """Return the help text of a clinician and/or admin."""
-    lines = ["Sprintback for clinicians and admins."]
+    """Return the help text of a clinician and/or admin, in the current language."""
+    lines = [_("Sprintback for clinicians and admins.")]
     lines.extend(f"/{c.command} – {c.description}" for c in menu_for(role, is_admin))
     return "\n".join(lines)
 
@@ -263,7 +270,7 @@ async def start_staff(update: Update, context: Context) -> None:
         return
     assert update.effective_message is not None and update.effective_chat is not None
     role = person.role if person is not None else "admin"
-    await set_menu(context.bot, update.effective_chat.id, role, caller.is_admin)
+    await set_menu(context.bot, update.effective_chat.id, role, caller.is_admin, current_language())
     await update.effective_message.reply_text(staff_help(role, caller.is_admin))
     raise ApplicationHandlerStop
 

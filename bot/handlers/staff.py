@@ -22,6 +22,7 @@ from bot.services.callers import caller_of
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.repo.audit import audit
+from bot.support.i18n import language_for, set_language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,10 +32,16 @@ Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 def caller_context(
     session: Session, update: Update, services: Services
 ) -> tuple[Caller, Person | None]:
-    """Return the caller (role, links, admin flag) of ``update`` and their stored person."""
+    """Return the caller (role, links, admin flag) of ``update`` and their stored person; the
+    rest of the update is in the person's language (``bot.support.i18n.language_for``: the one
+    they chose, else their Telegram app's)."""
     user = update.effective_user
     telegram_id = user.id if user is not None else 0
-    return caller_of(session, telegram_id, services.settings.admin_telegram_ids)
+    caller, person = caller_of(session, telegram_id, services.settings.admin_telegram_ids)
+    if person is not None:
+        code = user.language_code if user is not None else None
+        set_language(language_for(person.language, person.language_chosen, code))
+    return caller, person
 
 
 async def refuse(

@@ -8,6 +8,7 @@ that other work sent through ``asyncio.to_thread`` relies on, nor blocks the eve
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +25,13 @@ async def in_worker_thread(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs
     """Run ``fn(*args, **kwargs)`` on the render pool and return its result (or raise its error).
 
     At most RENDER_WORKERS renders run at once; the rest wait their turn without blocking the
-    event loop.
+    event loop. The render runs in a copy of the caller's context (as ``asyncio.to_thread``
+    does; ``run_in_executor`` alone would not), so its labels are in the caller's language.
     """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor, functools.partial(fn, *args, **kwargs))
+    context = contextvars.copy_context()
+    call = functools.partial(fn, *args, **kwargs)
+    return await loop.run_in_executor(_executor, context.run, call)
 
 
 def shutdown_render_pool(wait: bool = True) -> None:

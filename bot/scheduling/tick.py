@@ -59,6 +59,7 @@ from bot.store.repo._common import dialect_insert
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE, raise_alert
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_message
+from bot.support.i18n import use_language
 from bot.support.logs import failure
 from engine.models import Alert
 
@@ -365,7 +366,8 @@ async def _process(
     ctx.late = timing == "late"
     if prompt.kind == "morning" and (athlete.id, prompt.local_date - _DAY) in batch.reports:
         ctx.follow_up_for = prompt.local_date - _DAY
-    await sender(ctx)
+    with use_language(athlete.language):  # the prompt is written in the athlete's language
+        await sender(ctx)
     batch.outbox_rows.extend(ctx.queued)
     result.queued += len(ctx.queued)
     batch.finish(prompt, "sent")

@@ -23,6 +23,7 @@ from bot.store.repo.audit import audit
 from bot.store.repo.links import athletes_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import create_person, get_person_by_telegram_id, list_people
+from bot.support.i18n import current_language
 
 ADMIN_GRANTED = "admin_granted"
 ADMIN_REVOKED = "admin_revoked"
@@ -62,9 +63,11 @@ def ensure_admin_person(
     person: Person | None,
     now: dt.datetime,
     timezone: str = "UTC",
+    language: str | None = None,
 ) -> Person:
     """Return the admin's stored person, creating one (role admin, in ``timezone``: pass the
-    deployment's DEFAULT_TIMEZONE) on first use."""
+    deployment's DEFAULT_TIMEZONE; in ``language``, by default the update's, i.e. their
+    Telegram app's) on first use."""
     if person is not None:
         return person
     return create_person(
@@ -75,6 +78,7 @@ def ensure_admin_person(
         display_name=name,
         now=now,
         timezone=timezone,
+        language=language or current_language(),
     )
 
 

@@ -42,6 +42,7 @@ from bot.scheduling.worker import worker_name
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import DIGEST_KIND, Link, Outbox, Person
+from bot.support.i18n import use_language
 from bot.support.logs import failure
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class DueDigest:
     chat_id: int
     key: str
     week: tuple[dt.date, dt.date]
+    language: str = "en"  # the clinician's: the digest and its charts are written in it
 
 
 @dataclass
@@ -117,7 +119,8 @@ def due_digests(
                 continue
             monday, _at = found
             week = digest_week(now, person.timezone or "UTC")
-            due.append(DueDigest(person.id, person.chat_id, digest_key(person.id, monday), week))
+            key = digest_key(person.id, monday)
+            due.append(DueDigest(person.id, person.chat_id, key, week, person.language))
         if not due:
             return []
         keys = [d.key for d in due]
@@ -245,7 +248,8 @@ async def run_digest(
     result = DigestRun()
     for due in await asyncio.to_thread(due_digests, engine, now, local_time):
         try:
-            charts = await send_digest(bot, engine, due, now, worker)
+            with use_language(due.language):
+                charts = await send_digest(bot, engine, due, now, worker)
         except (TelegramError, ReportUnavailable) as exc:
             _LOGGER.warning("digest for clinician %s failed: %s", due.clinician_id, exc)
             result.failed.append(due.clinician_id)

@@ -28,6 +28,7 @@ from bot.store.repo.people import (
     record_consent,
     update_person,
 )
+from bot.support.i18n import current_language
 
 CLINICIAN_CODE_PREFIX = "clin_"
 INVITE_TTL = dt.timedelta(days=7)
@@ -84,9 +85,11 @@ def redeem_clinician_invite(
     code: str,
     now: dt.datetime,
     timezone: str,
+    language: str | None = None,
 ) -> Person:
     """Make the person behind ``telegram_id`` a clinician with ``code`` (creating them in
-    ``timezone`` if new); raise InviteError (with its reason) if the code cannot be used."""
+    ``timezone`` and ``language``, by default the update's, if new); raise InviteError (with
+    its reason) if the code cannot be used."""
     person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
     replaced_signup = False
     if person is None:
@@ -98,6 +101,7 @@ def redeem_clinician_invite(
             display_name=name,
             now=now,
             timezone=timezone,
+            language=language or current_language(),
         )
     elif person.role == "athlete":
         if has_signed_up(session, person_id=person.id or 0):

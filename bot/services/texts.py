@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.timezones import emergency_number
+from bot.support.i18n import L_, LANGUAGE_NAMES
 
 # --- Onboarding -------------------------------------------------------------------------------
 
@@ -320,9 +321,13 @@ PAUSED_BY_CLINICIAN = (
 )
 ASK_SETTING = "What would you like to change?"
 SETTING_LABELS = {"timezone": "Time zone", "checkin_time": "Check-in time", "language": "Language"}
-ASK_LANGUAGE = "Language: English is the only language available for now."
-LANGUAGE_LABELS = {"en": "English"}
-SETTINGS_SAVED = "Saved. Time zone: {zone}. Morning check-in: {time}. Language: English."
+# The language step of /settings (issue 17): in the reader's language; the languages are
+# offered in their own names.
+ASK_LANGUAGE = L_("Which language should I write to you in?")
+LANGUAGE_LABELS = LANGUAGE_NAMES
+# TRANSLATORS: said in the language just chosen, so name that language ("in Spanish").
+LANGUAGE_SAVED = L_("Done: from now on I write to you in English.")
+SETTINGS_SAVED = "Saved. Time zone: {zone}. Morning check-in: {time}. Language: {language}."
 ASK_BASELINE_COMMAND = (
     "Type your pre-injury best values in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05'.\n"
     "Current baseline: {current}"

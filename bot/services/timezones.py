@@ -10,6 +10,9 @@ import math
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+
+from bot.support.formats import format_or_list
 
 
 @dataclass(frozen=True)
@@ -147,41 +150,34 @@ _EXTRA_PLACES = (
     City("Port Moresby", "Pacific/Port_Moresby", -9.44, 147.18),
 )
 
-EMERGENCY_NUMBERS: dict[str, str] = {
-    **{
-        f"America/{city}": "911"
-        for city in (
-            "New_York",
-            "Toronto",
-            "Chicago",
-            "Denver",
-            "Phoenix",
-            "Los_Angeles",
-            "Vancouver",
-            "Halifax",
-            "St_Johns",
-            "Anchorage",
-            "Mexico_City",
-        )
-    },
-    "Pacific/Honolulu": "911",
-    "Europe/London": "999 or 112",
-    "Europe/Dublin": "112 or 999",
-    "Europe/": "112",
-    "Australia/": "000 (or 112 from a mobile)",
-    "Pacific/Auckland": "111",
-    "Asia/Kolkata": "112",
-    "Asia/Tokyo": "119",
-    "Asia/Seoul": "119",
-    "Asia/Shanghai": "120",
-    "Asia/Hong_Kong": "999",
-    "Asia/Singapore": "995",
-    "Africa/Johannesburg": "10177 or 112 from a mobile",
+# The number to call in a medical emergency, by country (ISO 3166 code), first the one to call
+# first. A country not listed gets 112, which the GSM standard routes to the emergency services
+# from any mobile phone in most countries. France: 15 (SAMU, the medical emergency service);
+# Switzerland and Austria: 144 (ambulance); Brazil: 192 (SAMU); Argentina: 107 (ambulance).
+EMERGENCY_NUMBERS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("US", "CA", "MX", "PR", "GU", "VI", "AS", "MP", "UY", "PA", "CR", "SV", "HN", "DO"),
+        ("911",),
+    ),
+    "GB": ("999", "112"),
+    "IE": ("112", "999"),
+    "FR": ("15", "112"),
+    "CH": ("144", "112"),
+    "AT": ("144", "112"),
+    "AU": ("000", "112"),
+    "NZ": ("111",),
+    "JP": ("119",),
+    "KR": ("119",),
+    "CN": ("120",),
+    "HK": ("999",),
+    "SG": ("995",),
+    "ZA": ("10177", "112"),
+    "BR": ("192",),
+    "AR": ("107", "911"),
+    "CL": ("131",),
+    "CO": ("123",),
 }
-GENERIC_EMERGENCY = (
-    "your local emergency number (112 in Europe and on most mobiles, 911 in North America, "
-    "999 in the UK, 000 in Australia)"
-)
+DEFAULT_EMERGENCY_NUMBER = "112"
 
 
 def all_cities() -> tuple[City, ...]:
@@ -239,10 +235,32 @@ def city_label(zone: str) -> str:
     return zone
 
 
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Return the country of each IANA zone, from the zone.tab that tzdata ships."""
+    table = resources.files("tzdata") / "zoneinfo" / "zone.tab"
+    countries: dict[str, str] = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            country, _coordinates, zone, *_ = line.split("\t")
+            countries[zone] = country
+    return countries
+
+
+def country_of_zone(zone: str | None) -> str | None:
+    """Return the ISO 3166 country code of an IANA zone ("Europe/Lisbon" → "PT"), or None
+    for a zone that names no country (UTC, Etc/GMT+3, an old alias)."""
+    return _zone_countries().get(zone or "")
+
+
+def emergency_numbers(zone: str | None) -> tuple[str, ...]:
+    """Return the emergency numbers of the country of ``zone``, the one to call first first;
+    112 where the country is unknown or not listed."""
+    country = country_of_zone(zone)
+    return EMERGENCY_NUMBERS.get(country or "", (DEFAULT_EMERGENCY_NUMBER,))
+
+
 def emergency_number(zone: str | None) -> str:
-    """Return the emergency number to show for a zone, or a generic list when unknown."""
-    if zone:
-        for prefix in sorted(EMERGENCY_NUMBERS, key=len, reverse=True):
-            if zone == prefix or (prefix.endswith("/") and zone.startswith(prefix)):
-                return EMERGENCY_NUMBERS[prefix]
-    return GENERIC_EMERGENCY
+    """Return the emergency number(s) to show for ``zone``, as the current language joins
+    alternatives ("999 or 112", "15 ou 112")."""
+    return format_or_list(emergency_numbers(zone))

@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import ORMExecuteState
@@ -208,12 +208,42 @@ def alembic_config(url: str | None = None) -> Config:
 def _run_with_connection(url: str, action: str, revision: str) -> None:
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            getattr(command, action)(config, revision)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # A move-and-copy (batch) migration of a table others refer to, such as person,
+                # drops and re-creates it: with foreign keys enforced, the drop deletes or
+                # fails on every referring row. So they are off while migrating (outside the
+                # transaction: SQLite ignores the pragma inside one), and every reference is
+                # checked before the migration commits.
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    config = alembic_config(url)
+                    config.attributes["connection"] = connection
+                    getattr(command, action)(config, revision)
+                    if sqlite:
+                        _check_references(connection)
+            finally:
+                if sqlite:
+                    _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
     finally:
         engine.dispose()
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    """Run a pragma on SQLite's own connection, outside any transaction SQLAlchemy begins."""
+    connection.connection.driver_connection.execute(pragma)  # type: ignore[union-attr]
+
+
+def _check_references(connection: Connection) -> None:
+    """Raise if a migration left a row referring to one that does not exist (SQLite)."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(
+            f"the migration left {len(broken)} broken reference(s) in {', '.join(tables)}"
+        )
 
 
 def upgrade(url: str, revision: str = "head") -> None:

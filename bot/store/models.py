@@ -13,7 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, MetaData, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    MetaData,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import JSONType, UTCDateTime
@@ -82,7 +90,10 @@ class Person(Base, table=True):
     telegram_user_id: int = Field(sa_type=BigInteger, unique=True)
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     display_name: str = Field(default="", max_length=200)
-    language: str = Field(default="en", max_length=16)
+    # The language they read Sprintback in (bot.support.i18n.LANGUAGES): their Telegram app's
+    # until they choose one (language_chosen), then their choice.
+    language: str = Field(default="en", max_length=16, sa_column_kwargs={"server_default": "en"})
+    language_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     timezone: str = Field(default="UTC", max_length=64)
     checkin_time: str | None = Field(default=None, max_length=5)
     session_end_time: str | None = Field(default=None, max_length=5)

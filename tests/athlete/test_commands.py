@@ -60,8 +60,9 @@ async def test_baseline_and_settings(world: Callable[[], Awaitable[World]]) -> N
     await alex.tap("Tokyo")
     await alex.say("/settings")
     replies = await alex.tap("Language")
-    assert "only language" in (replies[0].text or "")
-    await alex.tap("English")
+    assert "Which language" in (replies[0].text or "")
+    replies = await alex.tap("English")
+    assert "in English" in (replies[-1].text or "")
     person = w.person(1001)
     assert person is not None
     assert (person.checkin_time, person.timezone, person.language) == ("06:15", "Asia/Tokyo", "en")

@@ -30,7 +30,7 @@ async def test_a_chat_never_opened_is_logged_as_expected_not_as_a_warning(
 ) -> None:
     bot = RefusingBot(BadRequest("Chat not found"))
     with caplog.at_level(logging.INFO, logger="bot.handlers.invites"):
-        await set_menu_at_startup(bot, 9000, "admin", True)
+        await set_menu_at_startup(bot, 9000, "admin", True, "en")
     assert len(bot.calls) == 1
     [record] = caplog.records
     assert record.levelno == logging.INFO
@@ -43,6 +43,6 @@ async def test_other_failures_are_warnings(
     caplog: pytest.LogCaptureFixture, error: Exception
 ) -> None:
     with caplog.at_level(logging.INFO, logger="bot.handlers.invites"):
-        await set_menu_at_startup(RefusingBot(error), 2001, "clinician", False)
+        await set_menu_at_startup(RefusingBot(error), 2001, "clinician", False, "en")
     [record] = caplog.records
     assert record.levelno == logging.WARNING and "2001" in record.getMessage()

@@ -12,6 +12,7 @@ from telegram.ext import Application
 from bot.app import MissingTokenError, build_application
 from bot.handlers import register_handlers
 from bot.handlers.context import Services, add_startup_hook
+from bot.handlers.groups import LANGUAGE_GROUP
 from bot.sandbox import BotApiSandbox, format_transcript
 from bot.settings import Settings, SettingsError, load_settings
 from tests.support import echo
@@ -132,9 +133,11 @@ def test_an_unknown_handler_module_is_refused_by_name(services: Services) -> Non
     app = build_application(
         services.settings, services=services, token="42:XYZ", handler_modules=[]
     )
+    wiring = {group: list(handlers) for group, handlers in app.handlers.items()}
+    assert list(wiring) == [LANGUAGE_GROUP]  # only the wiring's own: each update's language
     with pytest.raises(ValueError, match="no handler module 'not_a_feature_yet': expected one"):
         register_handlers(app, ["not_a_feature_yet", echo.register])
-    assert not app.handlers  # refused before anything was registered
+    assert app.handlers == wiring  # refused before anything was registered
     assert register_handlers(app, [echo.register]) == ["tests.support.echo"]
 
 

@@ -6,12 +6,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
 
 from bot.cli import main as cli_main
 from bot.store import db, repo
 from bot.store.models import metadata
-from tests.store.factories import DAY0, MORNING, T0, person
+from tests.store.factories import DAY0, MORNING, T0
 
 
 def _revisions() -> list[str]:
@@ -25,7 +25,10 @@ def _schema_diff(url: str) -> list[object]:
         with engine.connect() as conn:
             return list(
                 compare_metadata(
-                    MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+                    MigrationContext.configure(
+                        conn, opts={"compare_type": True, "compare_server_default": True}
+                    ),
+                    metadata,
                 )
             )
     finally:
@@ -65,21 +68,42 @@ def test_upgrade_from_previous_revision_keeps_data(empty_db_url: str) -> None:
         f"database schema is at rev {previous}, code expects {db.head_revision()}: "
         "run `sprintback db upgrade`"
     )
-    # Data written at the previous revision survives the upgrade.
-    with db.session_scope(engine) as s:
-        athlete = person(s, name="Early Bird")
-        repo.upsert_morning_checkin(
-            s,
-            athlete_id=athlete.id,
-            local_date=DAY0,
-            answers=MORNING,
-            answered_at=T0,
-            utc_offset_minutes=60,
+    # Data written at the previous revision survives the upgrade. It is written through that
+    # revision's own tables (reflected), since today's models may have columns it lacks.
+    tables = MetaData()
+    tables.reflect(engine, only=("person", "morning_checkin"))
+    with engine.begin() as conn:
+        athlete_id = conn.execute(
+            tables.tables["person"]
+            .insert()
+            .values(
+                role="athlete",
+                telegram_user_id=4_000_000_001,
+                display_name="Early Bird",
+                language="en",
+                timezone="Europe/Berlin",
+                paused=False,
+                unreachable=False,
+                created_at=T0,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            tables.tables["morning_checkin"]
+            .insert()
+            .values(
+                athlete_id=athlete_id,
+                local_date=DAY0,
+                answers=MORNING.model_dump(mode="json", exclude_none=True),
+                answered_at=T0,
+                utc_offset_minutes=60,
+                updated_at=T0,
+            )
         )
     db.upgrade(empty_db_url)
     assert db.check_schema_current(engine) is None
     with db.session_scope(engine, read_only=True) as s:
-        assert repo.get_morning_checkin(s, athlete_id=athlete.id, local_date=DAY0) == MORNING
+        assert repo.get_morning_checkin(s, athlete_id=athlete_id, local_date=DAY0) == MORNING
+        assert repo.require_person(s, person_id=athlete_id).display_name == "Early Bird"
     engine.dispose()
     assert _schema_diff(empty_db_url) == []
 

@@ -16,6 +16,7 @@ from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import Person, QuestionnaireProgress
+from bot.support.i18n import is_supported, language_name, use_language
 from engine.models import Metrics
 
 
@@ -28,6 +29,8 @@ def finish_settings(
     env: Env,
 ) -> Result:
     athlete_id = id_of(person)
+    if answers.get("setting") == "language":
+        return _finish_language(session, athlete_id, answers.get("language"))
     if answers.get("setting") == "timezone":
         zone = chosen_zone(answers)
         if zone:
@@ -40,11 +43,23 @@ def finish_settings(
         [
             Out(
                 texts.SETTINGS_SAVED.format(
-                    zone=city_label(person.timezone), time=person.checkin_time or "–"
+                    zone=city_label(person.timezone),
+                    time=person.checkin_time or "–",
+                    language=language_name(person.language),
                 )
             )
         ]
     )
+
+
+def _finish_language(session: Session, athlete_id: int, chosen: object) -> Result:
+    """Store the language chosen in /settings and confirm it in that language (everything
+    after is written in it: each update reads the stored language)."""
+    if not isinstance(chosen, str) or not is_supported(chosen):
+        chosen = repo.require_person(session, person_id=athlete_id).language
+    repo.set_language(session, person_id=athlete_id, language=chosen)
+    with use_language(chosen):
+        return Result([Out(str(texts.LANGUAGE_SAVED))])
 
 
 def finish_delete(

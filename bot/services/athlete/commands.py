@@ -28,6 +28,7 @@ from bot.services.athlete.results import Env, Out, Result, id_of
 from bot.services.invites import invite_clinician_name
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
+from bot.support.i18n import current_language
 
 CANCELLED_BUT_SENT = (
     "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
@@ -64,6 +65,8 @@ def start(
             telegram_user_id=telegram_user_id,
             now=env.now,
             timezone=env.default_timezone,
+            # The update's language: their Telegram app's, when Sprintback speaks it.
+            language=current_language(),
         )
     progress, question = begin(session, person, "onboarding", env, answers=extra)
     if extra and progress.answers.get(INVITE_KEY) != extra[INVITE_KEY]:

@@ -64,6 +64,7 @@ from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import get_person_by_telegram_id
+from bot.support.i18n import use_language
 from engine.models import Severity
 from engine.status import StageStatus
 
@@ -356,8 +357,10 @@ def _send_card(
 ) -> list[Outbox]:
     rows: list[Outbox] = []
     for r in recipients:
-        text = render_alert_text(card, r.zone)
-        keyboard = alert_keyboard(card, signer, r.telegram_id, now, clinical=r.clinical)
+        # Each reader's card in their language, whoever's update or job raised the alert.
+        with use_language(r.person.language if r.person is not None else None):
+            text = render_alert_text(card, r.zone)
+            keyboard = alert_keyboard(card, signer, r.telegram_id, now, clinical=r.clinical)
         chat = r.chat_id
         person = r.person
         rows.append(

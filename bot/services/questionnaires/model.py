@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.support.i18n import LazyText, text
+
 AnswerKind = Literal[
     "single",  # one tap on one of the options
     "multi",  # toggle several options, then "Done"; a "None of these" button answers []
@@ -50,7 +52,9 @@ class Option:
     value: Any
 
 
-Prompt = str | Callable[[QuestionContext, Answers], str]
+# A prompt is a text (a catalogue message marked with ``L_`` is translated when the question
+# is shown, in the reader's language) or a function of the context and the answers so far.
+Prompt = str | LazyText | Callable[[QuestionContext, Answers], str]
 Options = tuple[Option, ...] | Callable[[QuestionContext, Answers], tuple[Option, ...]]
 Condition = Callable[[Answers, QuestionContext], bool]
 
@@ -83,7 +87,7 @@ class Question:
 
     def render_prompt(self, ctx: QuestionContext, answers: Answers) -> str:
         """Return the prompt text for this athlete and these answers."""
-        return self.prompt(ctx, answers) if callable(self.prompt) else self.prompt
+        return self.prompt(ctx, answers) if callable(self.prompt) else text(self.prompt)
 
     def render_options(self, ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
         """Return the buttons for this athlete and these answers."""

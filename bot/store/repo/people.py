@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.store.models import ROLES, Consent, Link, Person, Programme
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
+from bot.support.i18n import LANGUAGES, is_supported
 from bot.support.limits import clean_name
 
 Role = Literal["athlete", "clinician", "admin"]
@@ -28,6 +29,14 @@ def validate_timezone(name: str) -> str:
             f"unknown time zone {name!r}: expected an IANA name such as 'Europe/Berlin'"
         ) from None
     return name
+
+
+def validate_language(code: str) -> str:
+    """Return ``code`` if Sprintback speaks it (``bot.support.i18n.LANGUAGES``), else raise a
+    StoreError naming the languages it speaks."""
+    if not is_supported(code):
+        raise StoreError(f"unknown language {code!r}: expected one of {', '.join(LANGUAGES)}")
+    return code
 
 
 def validate_local_time(name: str, value: str) -> str:
@@ -69,7 +78,7 @@ def create_person(
         telegram_user_id=telegram_user_id,
         chat_id=chat_id,
         display_name=clean_name(display_name),
-        language=language,
+        language=validate_language(language),
         timezone=validate_timezone(timezone),
         checkin_time=None
         if checkin_time is None
@@ -137,6 +146,8 @@ def update_person(
         person.role = role
     if timezone is not _UNSET:
         person.timezone = validate_timezone(timezone)
+    if language is not _UNSET:
+        person.language = validate_language(language)
     if checkin_time is not _UNSET:
         person.checkin_time = (
             None if checkin_time is None else validate_local_time("checkin_time", checkin_time)
@@ -150,7 +161,6 @@ def update_person(
     for name, value in (
         ("chat_id", chat_id),
         ("display_name", display_name),
-        ("language", language),
         ("paused", paused),
         ("unreachable", unreachable),
     ):
@@ -159,6 +169,26 @@ def update_person(
     session.add(person)
     session.flush()
     return person
+
+
+def set_language(session: Session, *, person_id: int, language: str, chosen: bool = True) -> Person:
+    """Change the language a person reads Sprintback in (one of
+    ``bot.support.i18n.LANGUAGES``; anything else raises a StoreError) and return them.
+
+    ``chosen``: the person picked it (it stays until they pick another); False when it
+    follows their Telegram app's language, which they have not overridden.
+    """
+    person = update_person(session, person_id=person_id, language=language)
+    person.language_chosen = chosen
+    session.add(person)
+    session.flush()
+    return person
+
+
+def language_of(session: Session, *, person_id: int) -> str | None:
+    """Return the language a person reads Sprintback in, or None if there is no such person
+    (one column read: for code that builds a text for someone it has not loaded)."""
+    return session.exec(select(Person.language).where(Person.id == person_id)).first()
 
 
 def record_consent(

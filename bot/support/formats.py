@@ -1,0 +1,252 @@
+"""Numbers, dates and times as the reader writes them, and typed input read the same way.
+
+Formatting follows the locale's conventions (Babel, CLDR data): "1,82 s" in Spanish,
+Portuguese, French and German, "1.82 s" in English; "lundi 9 mars", "Montag, 9. März". Every
+function takes the language explicitly or uses the current one (``bot.support.i18n``).
+
+Reading typed input is forgiving where it is safe and strict where a slip could change a
+value: a decimal comma or point is accepted in every language ("1,82" and "1.82" are both
+1.82 s, since athletes type on whatever keyboard they have), but a separator followed by
+exactly three digits that the language would read as a thousands separator ("1,820" in
+English, "1.820" in German) is refused as ambiguous instead of being guessed. Words a person
+may type instead of tapping a button ("yes", "none", "skip", "km/h", "today") are read in the
+person's language and in English; their lists are in the catalogues (context ``typed words``),
+so a translator adds the words people actually type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Literal
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import lists as babel_lists
+from babel import numbers as babel_numbers
+
+from bot.support.i18n import (
+    LazyText,
+    current_language,
+    lazy_pgettext,
+    normalise_language,
+    use_language,
+)
+
+# The CLDR locale whose conventions each language's numbers and dates follow. English is the
+# British English Sprintback is written in ("Monday 9 March", 24-hour times); Portuguese is
+# CLDR's "pt" (Brazil), whose numbers, times and dates Portugal reads the same way.
+FORMAT_LOCALES: dict[str, str] = {
+    "en": "en_GB",
+    "es": "es_ES",
+    "pt": "pt",
+    "fr": "fr_FR",
+    "de": "de_DE",
+}
+# A weekday, day and month without the year: CLDR has no such long pattern for most locales
+# (its "MMMMEEEEd" falls back to abbreviations), so each language's is written out here from
+# the locale's own full date pattern, year removed. A language added without one gets CLDR's.
+_WEEKDAY_DAY_MONTH: dict[str, str] = {
+    "en": "EEEE d MMMM",
+    "es": "EEEE, d 'de' MMMM",
+    "pt": "EEEE, d 'de' MMMM",
+    "fr": "EEEE d MMMM",
+    "de": "EEEE, d. MMMM",
+}
+NBSP = "\u00a0"
+
+TypedWord = Literal["yes", "no", "none", "skip", "today", "yesterday", "km/h"]
+
+# What a person may type for each word, comma-separated, in each language; English is always
+# understood too. Translators: lower case, accents as people type them (they are also matched
+# without accents), no word that could mean the opposite in this language.
+_WORDS: dict[TypedWord, LazyText] = {
+    # TRANSLATORS: comma-separated words meaning "yes" that a person may type instead of
+    # tapping the Yes button.
+    "yes": lazy_pgettext("typed words", "yes, y, yeah, yep, ok"),
+    # TRANSLATORS: comma-separated words meaning "no" that a person may type.
+    "no": lazy_pgettext("typed words", "no, n, nope"),
+    # TRANSLATORS: comma-separated words meaning "none of these" (no symptom ticked).
+    "none": lazy_pgettext("typed words", "none, nothing, no, none of these"),
+    # TRANSLATORS: comma-separated words meaning "skip this question".
+    "skip": lazy_pgettext("typed words", "skip, pass, later"),
+    # TRANSLATORS: comma-separated words meaning "today" (typed as a date).
+    "today": lazy_pgettext("typed words", "today"),
+    # TRANSLATORS: comma-separated words meaning "yesterday" (typed as a date).
+    "yesterday": lazy_pgettext("typed words", "yesterday"),
+    # TRANSLATORS: comma-separated ways to write kilometres per hour after a speed.
+    "km/h": lazy_pgettext("typed words", "km/h, kmh, kph, km per hour"),
+}
+
+
+def format_locale(lang: str | None = None) -> Locale:
+    """Return the Babel locale whose conventions ``lang`` (default: current) follows."""
+    return _locale(normalise_language(lang or current_language()))
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(lang, lang))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_decimal(value: float, places: int | None = None, lang: str | None = None) -> str:
+    """Return ``value`` with the language's decimal sign: exactly ``places`` decimals if given
+    ("1,82"), else as many as needed up to three ("8,7", "12")."""
+    locale = format_locale(lang)
+    if places is None:
+        return babel_numbers.format_decimal(value, locale=locale)
+    pattern = "#,##0." + "0" * places if places > 0 else "#,##0"
+    return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+
+
+def format_percent(value: float, places: int = 0, lang: str | None = None) -> str:
+    """Return a percentage given in percent (91 → "91 %"): the locale's sign and spacing, and
+    in English Sprintback's "91 %" (voice.md) with a no-break space, so a line never ends
+    between the number and its sign."""
+    language = normalise_language(lang or current_language())
+    if language == "en":
+        return f"{format_decimal(value, places, language)}{NBSP}%"
+    locale = format_locale(language)
+    pattern = str(locale.percent_formats[None].pattern)  # e.g. "#,##0 %": the locale's spacing
+    if places > 0:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * places, 1)
+    return str(babel_numbers.format_percent(value / 100, format=pattern, locale=locale))
+
+
+def format_date(day: dt.date, lang: str | None = None) -> str:
+    """Return the weekday, day and month in full, without the year ("lundi 9 mars",
+    "Monday 9 March", "Montag, 9. März")."""
+    language = normalise_language(lang or current_language())
+    pattern = _WEEKDAY_DAY_MONTH.get(language)
+    if pattern is None:
+        return babel_dates.format_skeleton("MMMMEEEEd", day, locale=format_locale(language))
+    return babel_dates.format_date(day, pattern, locale=format_locale(language))
+
+
+def format_short_date(day: dt.date, lang: str | None = None) -> str:
+    """Return a short weekday, day and month for lists and tables ("Mon 9 Mar",
+    "lun. 9 mars")."""
+    return babel_dates.format_skeleton("MMMEd", day, locale=format_locale(lang))
+
+
+def format_long_date(day: dt.date, lang: str | None = None) -> str:
+    """Return the day, month and year in words ("9 March 2026", "9 mars 2026")."""
+    return babel_dates.format_date(day, "long", locale=format_locale(lang))
+
+
+def format_time(moment: dt.time | dt.datetime, lang: str | None = None) -> str:
+    """Return a local time of day as the language writes it ("07:30", "7:30" in Spanish). A
+    datetime is shown as it is: convert it to the reader's zone first."""
+    when = moment.time() if isinstance(moment, dt.datetime) else moment
+    return babel_dates.format_time(when, "short", locale=format_locale(lang))
+
+
+def weekday_name(day: dt.date | int, lang: str | None = None) -> str:
+    """Return the weekday's name ("lundi"); ``day`` is a date or Monday = 0 … Sunday = 6."""
+    index = day.weekday() if isinstance(day, dt.date) else day
+    return str(babel_dates.get_day_names("wide", locale=format_locale(lang))[index])
+
+
+def format_or_list(items: Sequence[str], lang: str | None = None) -> str:
+    """Return alternatives joined as the language does ("999 or 112", "999 oder 112")."""
+    return babel_lists.format_list(list(items), style="or", locale=format_locale(lang))
+
+
+def format_and_list(items: Sequence[str], lang: str | None = None) -> str:
+    """Return items joined as the language does ("sleep, stress and soreness")."""
+    return babel_lists.format_list(list(items), style="standard", locale=format_locale(lang))
+
+
+# --------------------------------------------------------------------------- reading input
+
+
+class NumberNotRead(ValueError):
+    """Typed text that is not one number; ``reason`` says why, in words for the person."""
+
+    def __init__(self, text: str, reason: Literal["empty", "not_a_number", "ambiguous"]) -> None:
+        super().__init__(f"{reason}: {text!r}")
+        self.text = text
+        self.reason = reason
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)")
+
+
+def decimal_sign(lang: str | None = None) -> str:
+    """Return the language's decimal sign ("," or ".")."""
+    return str(babel_numbers.get_decimal_symbol(format_locale(lang)))
+
+
+def parse_decimal(typed: str, lang: str | None = None) -> float:
+    """Read one typed number, with a decimal comma or point in any language ("1,82", "1.82",
+    ",5"), spaces around it ignored; raise :class:`NumberNotRead` for anything else.
+
+    A separator the language uses between thousands, followed by exactly three digits
+    ("1,820" in English, "1.820" in German), could mean a thousand times more: it is refused
+    as ambiguous rather than guessed. Grouped numbers ("12,345.5") are refused for the same
+    reason: no value Sprintback asks for needs them.
+    """
+    cleaned = typed.strip().replace("\u2212", "-")
+    if not cleaned:
+        raise NumberNotRead(typed, "empty")
+    if not _DECIMAL.fullmatch(cleaned):
+        raise NumberNotRead(typed, "not_a_number")
+    separator = next((ch for ch in cleaned if ch in ",."), None)
+    if separator is not None and separator != decimal_sign(lang):
+        digits_after = len(cleaned) - cleaned.index(separator) - 1
+        digits_before = cleaned.index(separator) - (1 if cleaned[0] in "+-" else 0)
+        if digits_after == 3 and digits_before > 0:
+            raise NumberNotRead(typed, "ambiguous")
+    value = float(cleaned.replace(",", "."))
+    if not math.isfinite(value):
+        raise NumberNotRead(typed, "not_a_number")
+    return value
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, surrounding punctuation and spaces dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.strip(" \t\n.!?¡¿,;:'\"").split())
+
+
+def words_for(word: TypedWord, lang: str | None = None) -> frozenset[str]:
+    """Return what a person may type for ``word`` in ``lang`` (default: current), English
+    included, folded (lower case, no accents)."""
+    language = normalise_language(lang or current_language())
+    return _words(word, language)
+
+
+@cache
+def _words(word: TypedWord, language: str) -> frozenset[str]:
+    found: set[str] = set()
+    for each in dict.fromkeys((language, "en")):
+        with use_language(each):
+            found.update(_fold(w) for w in str(_WORDS[word]).split(","))
+    found.discard("")
+    return frozenset(found)
+
+
+def typed_word(typed: str, among: Iterable[TypedWord], lang: str | None = None) -> TypedWord | None:
+    """Return which of the words ``among`` the typed text is ("Sí" → "yes" in Spanish), or
+    None. Only the words the question accepts are tried, so "no" is "no" to a yes/no question
+    and "none" to a symptoms list."""
+    folded = _fold(typed)
+    if not folded:
+        return None
+    for word in among:
+        if folded in words_for(word, lang):
+            return word
+    return None
+
+
+def clear_word_cache() -> None:
+    """Forget the word lists read so far (after the catalogues were reloaded)."""
+    _words.cache_clear()

@@ -1,0 +1,60 @@
+"""Clinicians and admins get their command menu and help in their own language."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.store.db import session_scope
+from bot.store.repo.people import get_person_by_telegram_id, set_language
+from tests.clinician.conftest import ADMIN, World
+from tests.clinician.test_clinician_flow import make_clinician, say
+
+WorldFactory = Callable[[], Awaitable[World]]
+LEE = 2001
+
+
+async def test_a_clinician_reads_the_menu_and_help_in_their_telegram_language(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    w.sandbox.user(LEE, "Lee", language_code="fr")
+    lee = await make_clinician(w, LEE, "Lee")
+    menu = w.sandbox.commands_for_chat(LEE)
+    assert menu[0] == {
+        "command": "athletes",
+        "description": "Vos athlètes, les plus urgents d'abord",
+    }
+    help_text = await say(lee, "/help")
+    assert help_text.startswith(
+        "Sprintback pour les professionnels de santé et les administrateurs."
+    )
+    assert "/athletes – Vos athlètes, les plus urgents d'abord" in help_text
+    with session_scope(w.engine, read_only=True) as session:
+        stored = get_person_by_telegram_id(session, telegram_user_id=LEE)
+        assert stored is not None and stored.language == "fr"
+
+
+async def test_a_stored_language_choice_wins_over_the_telegram_app(world: WorldFactory) -> None:
+    w = await world()
+    w.sandbox.user(LEE, "Lee", language_code="en")
+    lee = await make_clinician(w, LEE, "Lee")
+    with session_scope(w.engine) as session:
+        person = get_person_by_telegram_id(session, telegram_user_id=LEE)
+        assert person is not None and person.id is not None
+        set_language(session, person_id=person.id, language="de")
+    help_text = await say(lee, "/help")  # /help sets the menu again, in the stored language
+    assert help_text.startswith("Sprintback für Behandler und Administratoren.")
+    assert (
+        w.sandbox.commands_for_chat(LEE)[0]["description"]
+        == "Ihre Athleten, die dringendsten zuerst"
+    )
+
+
+async def test_an_admin_menu_is_in_the_admins_telegram_language(world: WorldFactory) -> None:
+    w = await world()
+    w.sandbox.user(ADMIN, "Ada", language_code="es")
+    admin_help = await say(w.sandbox.user(ADMIN, "Ada"), "/help")
+    assert admin_help.startswith("Sprintback para profesionales sanitarios y administradores.")
+    descriptions = {c["command"]: c["description"] for c in w.sandbox.commands_for_chat(ADMIN)}
+    assert descriptions["athletes"] == "Todos los atletas"
+    assert descriptions["protocol"] == "show | set | dryrun | history | rollback"

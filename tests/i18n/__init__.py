@@ -1,0 +1,1 @@
+"""Internationalisation: catalogues, glossary, runtime language, locale formats."""
