@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import ssl
@@ -15,7 +16,10 @@ from telegram.request import HTTPXRequest
 from bot.delivery.within_limits import WithinLimitsBot
 from bot.handlers import Registrar, languages, register_handlers
 from bot.handlers import errors as error_handlers
-from bot.handlers.context import Services, attach_services, run_startup_hooks
+from bot.handlers.context import INBOX_KEY, Services, attach_services, run_startup_hooks
+from bot.inbox.processor import ChatOrderedProcessor
+from bot.inbox.store import DurablePollRequest, Inbox, InboxQueue
+from bot.scheduling.worker import worker_name
 from bot.settings import Settings, derive_file_url
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,39 +46,41 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-class _ObservedRequest(HTTPXRequest):
-    """An HTTPXRequest that calls ``on_success`` after each successful (2xx) answer."""
-
-    def __init__(self, on_success: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._on_success = on_success
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """Send the request (see HTTPXRequest); note a success."""
-        status, payload = await super().do_request(*args, **kwargs)
-        if 200 <= status < 300:
-            self._on_success()
-        return status, payload
-
-
 def make_request(
-    *, for_get_updates: bool, on_success: Callable[[], None] | None = None
+    *,
+    for_get_updates: bool,
+    queue: InboxQueue | None = None,
+    pool_size: int = 256,
+    on_success: Callable[[], None] | None = None,
 ) -> HTTPXRequest:
-    """Return the HTTP client of the bot: one connection for long polling, a pool of 256
-    (PTB's default) for everything else, with Sprintback's timeouts. ``on_success`` is called
-    after each successful call (the polling heartbeat)."""
-    options: dict[str, Any] = {
-        "connection_pool_size": 1 if for_get_updates else 256,
-        "connect_timeout": CONNECT_TIMEOUT,
-        "read_timeout": READ_TIMEOUT,
-        "write_timeout": WRITE_TIMEOUT,
-        "pool_timeout": POOL_TIMEOUT,
-        "media_write_timeout": MEDIA_WRITE_TIMEOUT,
-        "httpx_kwargs": {"verify": tls_context()},
-    }
-    if on_success is None:
-        return HTTPXRequest(**options)
-    return _ObservedRequest(on_success, **options)
+    """Return the HTTP client of the bot: one connection for long polling, a pool of
+    ``pool_size`` for everything else, with Sprintback's timeouts. The long-polling one makes
+    the inbox ``queue``'s updates durable before each call (its offset confirms them) and
+    calls ``on_success`` after each successful call (polling mode's heartbeat).
+
+    The pool is sized to the calls that can be in flight at once (see ``build_application``),
+    not PTB's 256: httpx checks every pooled connection on each request, so hundreds of idle
+    connections cost more CPU than the calls themselves under load.
+    """
+    kwargs: dict[str, Any] = dict(
+        connection_pool_size=1 if for_get_updates else pool_size,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        write_timeout=WRITE_TIMEOUT,
+        pool_timeout=POOL_TIMEOUT,
+        media_write_timeout=MEDIA_WRITE_TIMEOUT,
+        httpx_kwargs={"verify": tls_context()},
+    )
+    if queue is not None:
+        return DurablePollRequest(queue, on_success=on_success, **kwargs)
+    return HTTPXRequest(**kwargs)
+
+
+def pool_size(settings: Settings) -> int:
+    """Return how many connections to Telegram the bot keeps: each update in hand may make two
+    calls at once (answering a press while sending the reply), the outbox sender its slots,
+    plus a few for jobs and charts."""
+    return 2 * settings.update_concurrency + settings.outbox_concurrency + 4
 
 
 def build_application(
@@ -92,10 +98,12 @@ def build_application(
     The Bot API URL comes from ``base_url`` or the settings; the file URL from
     ``base_file_url``, else the settings when the base URL is the configured one, else derived
     from ``base_url``. ``token`` overrides TELEGRAM_TOKEN (the demo and tests use a sandbox
-    token). Updates are processed one at a time (ConversationHandler needs that). Handlers come
-    from ``handler_modules`` (default: every module of bot.handlers.HANDLERS), after the error
-    handler. ``on_get_updates`` is called after each successful getUpdates (polling mode's
-    heartbeat).
+    token). Every update goes through the inbox (``bot.inbox``: stored before it is
+    acknowledged) when there is a database, and is processed in its chat's turn: one chat's
+    updates one after the other, different chats concurrently (UPDATE_CONCURRENCY at once).
+    Handlers come from ``handler_modules`` (default: every module of bot.handlers.HANDLERS),
+    after the error handler.
+    ``on_get_updates`` is called after each successful getUpdates (polling mode's heartbeat).
     """
     bot_token = token or settings.token
     if not bot_token:
@@ -107,16 +115,36 @@ def build_application(
         file_url = settings.telegram_api_file_url
     else:
         file_url = derive_file_url(api_url)
+    processor = ChatOrderedProcessor(settings.update_concurrency)
+    queue = InboxQueue()
     bot = WithinLimitsBot(
         token=bot_token,
         base_url=api_url,
         base_file_url=file_url,
-        request=make_request(for_get_updates=False),
-        get_updates_request=make_request(for_get_updates=True, on_success=on_get_updates),
+        request=make_request(for_get_updates=False, pool_size=pool_size(settings)),
+        get_updates_request=make_request(
+            for_get_updates=True, queue=queue, on_success=on_get_updates
+        ),
     )
     application: AnyApplication = (
-        ApplicationBuilder().bot(bot).concurrent_updates(False).post_init(run_startup_hooks).build()
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(processor)
+        .update_queue(queue)
+        .post_init(run_startup_hooks)
+        .build()
     )
+    processor.application = application
+    if services.engine is not None:
+        inbox = Inbox(
+            engine=services.engine,
+            clock=services.clock,
+            worker=worker_name(),
+            lease=dt.timedelta(seconds=settings.work_lease_seconds),
+        )
+        queue.attach(inbox, application.bot)
+        processor.inbox = inbox
+        application.bot_data[INBOX_KEY] = inbox
     attach_services(application, services)
     error_handlers.register(application)
     languages.register(application)

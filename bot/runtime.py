@@ -23,6 +23,8 @@ from bot.handlers.context import Services
 from bot.handlers.jobs import install_scheduling
 from bot.settings import Settings
 from bot.store.db import check_schema_current, make_engine
+from bot.store.threads import DEFAULT_THREADS
+from bot.store.threads import configure as configure_threads
 from bot.support.logs import quiet_libraries
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -64,10 +66,11 @@ def configure_logging(level: int = logging.INFO) -> None:
     quiet_libraries(level)  # no names or free text from matplotlib, fontTools, fpdf, PTB
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, threads: int = DEFAULT_THREADS) -> Engine:
     """Return an engine for ``url`` whose schema is current, or raise StartupError saying
-    what to run (``sprintback db upgrade``)."""
-    engine = make_engine(url)
+    what to run (``sprintback db upgrade``). Its connection pool matches the ``threads``
+    database worker threads (``bot.store.threads``), with a few spare for the health check."""
+    engine = make_engine(url, pool_size=threads + 2, max_overflow=4)
     problem = check_schema_current(engine)
     if problem is not None:
         engine.dispose()
@@ -91,7 +94,12 @@ def build_runtime(
     ``handler_modules`` defaults to every product handler module (tests may narrow it);
     ``on_get_updates`` is called after each successful getUpdates (the polling heartbeat).
     """
-    db = engine if engine is not None else open_database(settings.database_url)
+    configure_threads(settings.database_threads)
+    db = (
+        engine
+        if engine is not None
+        else open_database(settings.database_url, settings.database_threads)
+    )
     services = Services(settings=settings, clock=clock or SystemClock(), engine=db)
     application = build_application(
         settings,

@@ -9,7 +9,14 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -33,7 +40,19 @@ _EXPECTED = {
     "missed_prompt_grace_minutes": "a whole number of minutes, 0 or more, e.g. 120",
     "polling_timeout_seconds": "a whole number of seconds between 1 and 50, e.g. 10",
     "runtime_dir": "a folder this user can write, e.g. /tmp/sprintback",
+    "telegram_paid_broadcasts": "true or false",
+    "telegram_messages_per_second": (
+        "a whole number from 1 to 30 (up to 1000 with TELEGRAM_PAID_BROADCASTS=true)"
+    ),
+    "work_lease_seconds": "a whole number of seconds from 2 to 300, e.g. 10",
+    "outbox_concurrency": "a whole number from 1 to 64, e.g. 4",
+    "database_threads": "a whole number from 1 to 64, e.g. 8",
+    "update_concurrency": "a whole number from 1 to 1000, e.g. 8",
 }
+# Telegram's limits on what a bot sends: about 30 messages a second in all, up to 1,000 a
+# second for bots that pay for broadcasts (allow_paid_broadcast, charged in Stars).
+TELEGRAM_FREE_RATE = 30
+TELEGRAM_PAID_RATE = 1000
 
 
 class SettingsError(Exception):
@@ -64,6 +83,13 @@ class Settings(BaseSettings):
     polling_timeout_seconds: int = Field(default=10, ge=1, le=50)
     # Where `sprintback run` leaves the polling status that `sprintback health` reads.
     runtime_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "sprintback")
+    # Scale-out (README "Deployment"): the deployment-wide send rate, shared by all replicas.
+    telegram_paid_broadcasts: bool = False
+    telegram_messages_per_second: int = Field(default=TELEGRAM_FREE_RATE, ge=1)
+    work_lease_seconds: int = Field(default=10, ge=2, le=300)
+    outbox_concurrency: int = Field(default=4, ge=1, le=64)
+    database_threads: int = Field(default=8, ge=1, le=64)
+    update_concurrency: int = Field(default=8, ge=1, le=1000)
 
     @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
@@ -105,6 +131,16 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("telegram_messages_per_second")
+    @classmethod
+    def _rate_within_telegram(cls, value: int, info: ValidationInfo) -> int:
+        paid = bool(info.data.get("telegram_paid_broadcasts"))
+        ceiling = TELEGRAM_PAID_RATE if paid else TELEGRAM_FREE_RATE
+        if value > ceiling:
+            kind = "paid broadcast limit" if paid else "limit (paid broadcasts are off)"
+            raise ValueError(f"{value} is above Telegram's {kind} of {ceiling} messages/s")
         return value
 
     @field_validator("webhook_secret")

@@ -11,18 +11,30 @@ returns when a message to that chat may go out:
 
 Only chats with a message in the last interval are remembered, so memory does not grow with
 the number of athletes. ``RateGate.off()`` lets everything through at once (benchmarks).
-The limits are per process: with N sender processes give each ``overall_rate / N``.
+
+With a :class:`~bot.delivery.budget.SharedBudget` (PostgreSQL), the overall slots are not
+spaced locally but reserved from the deployment's shared budget, a few at a time, so all
+replicas together keep the overall rate; a 429 then holds every replica.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.delivery.budget import SharedBudget
+from bot.store.threads import run_db
+
+_LOGGER = logging.getLogger(__name__)
+
 TELEGRAM_OVERALL_RATE = 30.0
 TELEGRAM_PER_CHAT_INTERVAL = 1.0
+# A reserved shared slot not used within this long is dropped (using it late would burst).
+STALE_SLOT = 0.05
 
 
 @dataclass
@@ -43,6 +55,7 @@ class RateGate:
         enabled: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        budget: SharedBudget | None = None,
     ) -> None:
         if enabled and overall_rate <= 0:
             raise ValueError(f"overall_rate must be > 0 messages/s, got {overall_rate}")
@@ -56,6 +69,10 @@ class RateGate:
         self._next_global = 0.0
         self._paused_until = 0.0
         self._chats: dict[int, _ChatState] = {}
+        self.budget = budget if enabled else None
+        self._shared_slots: collections.deque[float] = collections.deque()
+        self._refill_lock = asyncio.Lock()
+        self._waiting = 0
 
     @classmethod
     def off(cls) -> RateGate:
@@ -65,6 +82,11 @@ class RateGate:
     def pause(self, seconds: float) -> None:
         """Hold every send for ``seconds`` from now (Telegram answered 429 retry_after)."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    @property
+    def per_chat_pace(self) -> float:
+        """Seconds between two messages to one chat (0 when the gate is off)."""
+        return self._per_chat if self.enabled else 0.0
 
     @property
     def tracked_chats(self) -> int:
@@ -77,6 +99,9 @@ class RateGate:
             await self._sleep(delay)
 
     async def _global_slot(self) -> None:
+        if self.budget is not None:
+            await self._shared_slot()
+            return
         while True:
             now = self._now()
             slot = max(now, self._next_global, self._paused_until)
@@ -85,6 +110,33 @@ class RateGate:
             # A 429 may have paused the gate while this caller slept; wait that out too.
             if self._paused_until <= self._now():
                 return
+
+    async def _shared_slot(self) -> None:
+        self._waiting += 1
+        try:
+            while True:
+                slot = await self._next_shared_slot()
+                await self._wait_until(max(slot, self._paused_until))
+                if self._paused_until <= self._now():
+                    return
+        finally:
+            self._waiting -= 1
+
+    async def _next_shared_slot(self) -> float:
+        while True:
+            while self._shared_slots:
+                slot = self._shared_slots.popleft()
+                if slot >= self._now() - STALE_SLOT:
+                    return slot
+            async with self._refill_lock:
+                if self._shared_slots:
+                    continue
+                budget = self.budget
+                assert budget is not None
+                count = min(budget.batch, max(1, self._waiting))
+                delay = await run_db(budget.reserve, count)
+                start = self._now() + delay
+                self._shared_slots.extend(start + i / budget.rate for i in range(count))
 
     async def acquire(self, chat_id: int) -> None:
         """Return when a message to ``chat_id`` may be sent now."""
@@ -112,3 +164,8 @@ class RateGate:
         idle = [c for c, s in self._chats.items() if s.users == 0 and s.next_at <= now]
         for chat in idle:
             del self._chats[chat]
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _LOGGER.warning("could not hold the shared send budget: %s", task.exception())

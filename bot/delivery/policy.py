@@ -13,14 +13,18 @@ Classification of Bot API errors (python-telegram-bot exceptions):
   recorded with the error text and not retried, since resending the same request cannot succeed.
 * ``ChatMigrated`` (a group became a supergroup): not retried here; recorded with the new id.
 
-Delivery guarantee per message kind, for the one ambiguous case: the process dies after Telegram
-accepted a message but before the database recorded it as sent. The row is then left in
-'sending' with an expired lease. Routine prompts and reminders are **at-most-once**: such a row is
-recorded as 'unknown' and not sent again (a second identical prompt is confusing, and the next
-reminder or cut-off prompt covers a lost one). Safety messages (clinician alerts of any
-severity, red-flag instructions to the athlete, 'unreachable' notices) are **at-least-once**:
-the row is sent again, because a duplicate alert costs a clinician a glance, a lost one may cost
-the athlete. Outside that window every row is sent exactly once.
+Delivery guarantee, for the one ambiguous case: a process dies after Telegram accepted a
+message but before the database recorded it as sent. The row is then left in 'sending' and,
+once its lease runs out (``WORK_LEASE_SECONDS``), another process sends it again: every kind is
+**at-least-once**. A prompt, a reply or an alert is never lost to a crash; the only messages
+that may arrive twice are those whose call was in flight (or sent and not yet recorded) at the
+instant of the crash, at most one per sending slot of the dead process (the sender records
+each outcome before its slot takes the next row). A duplicate costs a glance; a lost prompt
+stalls a check-in and a lost alert may cost the athlete. Outside that window every row is
+sent exactly once.
+
+Safety messages (clinician alerts, red-flag instructions, missed-day and unreachable notices)
+that cannot be delivered at all (403) are forwarded whole to the clinician or the admins.
 """
 
 from __future__ import annotations
@@ -43,10 +47,9 @@ from telegram.error import (
 from bot.store.models import ALERT_KIND, MISSED_DAYS_KIND, UNREACHABLE_KIND
 
 Action = Literal["retry_after", "backoff", "unreachable", "drop"]
-Guarantee = Literal["at_least_once", "at_most_once"]
 
-# Outbox message kinds whose loss matters more than a duplicate.
-AT_LEAST_ONCE_KINDS: frozenset[str] = frozenset(
+# Outbox message kinds forwarded whole to a clinician or an admin when undeliverable.
+SAFETY_KINDS: frozenset[str] = frozenset(
     {ALERT_KIND, "red_flag", "emergency", UNREACHABLE_KIND, MISSED_DAYS_KIND}
 )
 
@@ -121,8 +124,3 @@ def classify(
         return Verdict("backoff", policy.delay(attempts_made, rng), True, text)
     # Other 4xx, and bugs of our own: resending the same request cannot succeed.
     return Verdict("drop", None, counts_as_attempt=True, error=text)
-
-
-def guarantee_for(kind: str) -> Guarantee:
-    """Return the delivery guarantee used for outbox rows of ``kind`` after a crash mid-send."""
-    return "at_least_once" if kind in AT_LEAST_ONCE_KINDS else "at_most_once"

@@ -1,10 +1,18 @@
 """What the athlete handler modules share: one transaction per update, then the replies.
 
 :func:`athlete_flow` wraps a flow of ``bot.services.athlete`` (a function of the session, the
-athlete and the update that returns a :class:`~bot.services.athlete.results.Result`): it finds
-the athlete, drops a redelivered update, runs the flow in one transaction and, once that has
-committed, sends what the result says (:func:`deliver`) and kicks the outbox sender.
-Clinicians and admins pass through to their own handlers.
+athlete and the update that returns a :class:`~bot.services.athlete.results.Result`). On a
+database worker thread (``bot.store.threads``: a row lock never stalls the event loop) it
+finds the athlete, drops a redelivered update, runs the flow and writes the replies to the
+outbox, all in one transaction: an answer is stored if and only if its reply is queued.
+Once that has committed, the replies (claimed for this process in that transaction) go out
+at once, in order, and are recorded with the update's "done" mark (:func:`deliver`); one that
+fails waits in the outbox for the sender's retries, so the athlete is never asked to repeat
+something already saved. Clinicians and admins pass through to their own handlers.
+
+When the transaction meets another process's row lock (the database's lock timeout), or the
+athlete typed while the open question was being sent, the update is tried again a moment
+later in its chat's turn (``bot.inbox``) instead of failing.
 """
 
 from __future__ import annotations
@@ -13,24 +21,34 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 from telegram import InputFile, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.delivery.calls import Claimed
 from bot.delivery.reachability import mark_reachable
-from bot.delivery.sender import SEND_METHOD
-from bot.handlers.context import Context, alert_notifier_for, get_services, kick_sender
+from bot.handlers.context import (
+    Context,
+    alert_notifier_for,
+    get_services,
+    inbox_of,
+    kick_sender,
+    sender_for,
+)
+from bot.inbox.store import Inbox
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.engine_bridge import notify_nobody
 from bot.services.athlete.keyboards import markup_json
-from bot.services.athlete.results import Env, Out, Result
+from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.store import repo
-from bot.store.db import session_scope
-from bot.store.models import Person
+from bot.store.db import is_retryable, session_scope
+from bot.store.models import REPLY_KIND, Person
+from bot.store.repo.messaging import queue_replies
+from bot.store.threads import run_db
 from bot.support.i18n import language_for, set_language
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,11 +73,25 @@ def env_of_prompt(ctx: Any) -> Env:
     return Env(now=ctx.now, notify=notify_nobody)
 
 
+@dataclass
+class Handled:
+    """What an athlete update's transaction did."""
+
+    passed: bool = False  # not for the athlete flows (another handler answers it)
+    redelivered: bool = False
+    noted: bool = False  # a reachability note was queued for the clinicians
+    athlete: bool = False
+    result: Result | None = None
+    # The replies queued in the outbox, in order, and whether they are claimed for us.
+    replies: list[Claimed] = field(default_factory=list)
+    claimed: bool = False
+
+
 def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """Run ``flow`` in one transaction for athletes (and people not yet registered).
 
     Clinicians and admins pass through to their own handlers; ``flow`` returning None also
-    passes. The replies go out after the transaction committed, then the update stops.
+    passes. The replies go out once the transaction committed, then the update stops.
     """
 
     @functools.wraps(flow)
@@ -69,31 +101,43 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
         chat = update.effective_chat
         if services.engine is None or user is None or chat is None or chat.type != "private":
             return  # athletes talk to Sprintback in their private chat only
-        with session_scope(services.engine) as session:
-            person = svc.find_athlete(session, user.id)
-            if person is not None and person.role != "athlete":
-                return
-            known = known_athletes(context)
-            if person is not None:
-                known.add(user.id)
-                follow_app_language(session, person, user.language_code)
-            env = replace(env_of(context), user_name=user.full_name)
-            if not repo.mark_update_processed(session, update_id=update.update_id, now=env.now):
-                raise ApplicationHandlerStop  # a redelivery handled since the guard looked
-            # They wrote to us, so they can be reached (the unblock update may have been lost).
-            noted = (
-                person is not None
-                and person.unreachable
-                and mark_reachable(session, person, env.now)
+        inbox = inbox_of(context)
+        sender = sender_for(context.application)
+        worker = sender.worker if sender is not None else "replies"
+        env = env_of(context)
+        env.user_name = user.full_name
+        message = update.message
+        env.message_id = message.message_id if message is not None else None
+        env.may_wait = inbox is not None and inbox.may_retry(update.update_id)
+        try:
+            handled = await run_db(
+                _transaction, services.engine, flow, update, context, env, worker
             )
-            result = flow(session, person, update, context, env)
-        if noted:
+        except AnswerNotShownYet:
+            _LOGGER.info("update %s: its question is being sent; trying again", update.update_id)
+            _retry_later(inbox, update)
+            raise ApplicationHandlerStop from None
+        except Exception as error:
+            if is_retryable(error) and inbox is not None and inbox.may_retry(update.update_id):
+                _LOGGER.info("update %s met a lock; trying again shortly", update.update_id)
+                _retry_later(inbox, update)
+                raise ApplicationHandlerStop from None
+            raise
+        if inbox is not None:
+            # Its transaction wrote its inbox row: a poll may confirm it to Telegram now.
+            inbox.committed(update.update_id)
+        if handled.redelivered:
+            raise ApplicationHandlerStop
+        known = known_athletes(context)
+        if handled.athlete:
+            known.add(user.id)
+        if handled.noted:
             kick_sender(context.application)
-        if result is None:
+        if handled.passed or handled.result is None:
             return
-        if result.deleted:
+        if handled.result.deleted:
             known.discard(user.id)
-        await deliver(update, context, result)
+        await deliver(update, context, handled, inbox)
         raise ApplicationHandlerStop
 
     return handler
@@ -108,6 +152,103 @@ def follow_app_language(session: Session, person: Person, telegram_code: str | N
         repo.set_language(session, person_id=person.id or 0, language=language, chosen=False)
 
 
+def _retry_later(inbox: Inbox | None, update: Update) -> None:
+    assert inbox is not None
+    inbox.request_retry(update.update_id)
+
+
+def _transaction(
+    engine: Any, flow: Flow, update: Update, context: Context, env: Env, worker: str
+) -> Handled:
+    """The update's transaction (on a database thread): see the module docstring."""
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    with session_scope(engine) as session:
+        person = svc.find_athlete(session, user.id)
+        if person is not None and person.role != "athlete":
+            return Handled(passed=True)
+        handled = Handled(athlete=person is not None)
+        if person is not None:
+            follow_app_language(session, person, user.language_code)
+        if not repo.mark_update_processed(
+            session, update_id=update.update_id, now=env.now, worker=worker
+        ):
+            return Handled(redelivered=True)
+        # They wrote to us, so they can be reached (the unblock update may have been lost).
+        handled.noted = bool(
+            person is not None and person.unreachable and mark_reachable(session, person, env.now)
+        )
+        result = flow(session, person, update, context, env)
+        if result is None:
+            handled.passed = True
+            return handled
+        handled.result = result
+        rows = _reply_rows(update, result, person)
+        ids, handled.claimed = queue_replies(
+            session, [db for db, _ in rows], chat_id=chat.id, now=env.now, worker=worker
+        )
+        handled.replies = [
+            Claimed(
+                id=row_id,
+                chat_id=chat.id,
+                text=db["text"],
+                reply_markup=markup,
+                parse_mode=None,
+                kind=REPLY_KIND,
+                attempts=1,
+                person_id=db["person_id"],
+                athlete_id=db["athlete_id"],
+                method=db["method"],
+                target_message_id=db["target_message_id"],
+                progress_id=db["progress_id"],
+                step=db["step"],
+            )
+            for row_id, (db, markup) in zip(ids, rows, strict=True)
+        ]
+    return handled
+
+
+def _reply_rows(
+    update: Update, result: Result, person: Person | None
+) -> list[tuple[dict[str, Any], str | None]]:
+    """Return the outbox rows of ``result``'s messages (files excepted), each with the JSON of
+    its buttons for the immediate send: the first one edits the pressed message when the
+    result says so."""
+    query = update.callback_query
+    # After a deletion the person is gone: the farewell names nobody.
+    person_id = person.id if person is not None and not result.deleted else None
+    athlete_id = person_id if person is not None and person.role == "athlete" else None
+    rows: list[tuple[dict[str, Any], str | None]] = []
+    for index, out in enumerate(result.outs):
+        if out.document is not None:
+            continue
+        method, target = "send", None
+        if index == 0 and result.edit_first and query is not None and query.message is not None:
+            method = "edit_markup" if result.keyboard_only else "edit_text"
+            target = query.message.message_id
+        elif not out.text:
+            continue
+        keyboard = out.keyboard
+        rows.append(
+            (
+                {
+                    "text": out.text,
+                    "reply_markup": keyboard.to_dict() if keyboard is not None else None,
+                    "kind": REPLY_KIND,
+                    "method": method,
+                    "target_message_id": target,
+                    "progress_id": out.progress_id,
+                    "step": out.step,
+                    "person_id": person_id,
+                    "athlete_id": athlete_id,
+                },
+                markup_json(keyboard) if keyboard is not None else None,
+            )
+        )
+    return rows
+
+
 def known_athletes(context: Context) -> set[int]:
     """Telegram ids seen as athletes in this process: their updates skip the role lookup of
     the redelivery guard (``athlete_flow`` itself marks them processed)."""
@@ -115,44 +256,64 @@ def known_athletes(context: Context) -> set[int]:
     return known
 
 
-async def deliver(update: Update, context: Context, result: Result) -> None:
-    """Answer the button press, edit or send the messages, and kick the outbox sender.
+async def deliver(update: Update, context: Context, handled: Handled, inbox: Inbox | None) -> None:
+    """Answer the button press and send the replies, once the transaction committed.
 
-    Called once the transaction committed. The press is answered while the pressed message
-    is edited (both at once); a failed answer (e.g. the query is too old) is logged and the
-    messages still go out; an edit Telegram refuses is sent as a new message instead.
+    The press is answered while the replies go out (a failed answer, e.g. the query is too
+    old, is logged). Replies claimed for this process are sent now, in order; recording them
+    (with the update's "done" mark) is left to run right after, in the chat's turn
+    (``Inbox.defer``), so the athlete's wait ends with the reply. What could not go out now
+    is left to the outbox sender, which is kicked. Files (an export) are sent directly after
+    the messages.
     """
+    result = handled.result
+    assert result is not None
     query = update.callback_query
-    outs = list(result.outs)
-    first = None
-    if outs and result.edit_first and query is not None and query.message is not None:
-        first = outs.pop(0)
+    answering = None
     if query is not None:
-        calls = [_answer_query(context, query.id, result)]
-        if first is not None and query.message is not None:
-            message = query.message
-            calls.append(_edit(context, message.chat.id, message.message_id, first, result))
-        answered, *edited = await asyncio.gather(*calls, return_exceptions=True)
-        if isinstance(answered, TelegramError):
-            _LOGGER.info("could not answer the button press: %s", answered.message)
-        elif isinstance(answered, BaseException):
-            raise answered
-        if edited and isinstance(edited[0], BadRequest):  # e.g. too old to edit: send it
-            _LOGGER.info("could not edit message: %s", edited[0].message)
-            outs.insert(0, first)  # type: ignore[arg-type]
-        elif edited and isinstance(edited[0], BaseException):
-            raise edited[0]
+        answering = asyncio.ensure_future(_answer_query(context, query.id, result))
+    sender = sender_for(context.application)
+    left_over = bool(handled.replies) and not handled.claimed
+    if handled.replies and handled.claimed and sender is not None:
+        rows = handled.replies
+        outcomes = await sender.send_now(rows)
+        failed = len(outcomes) < len(rows) or outcomes[-1].verdict is not None
+        left_over = left_over or failed
+        update_id = update.update_id
+        tracked = inbox is not None and inbox.tracks(update_id)
+        chat_id = rows[0].chat_id
+
+        def finish(session: Session) -> None:
+            if tracked and inbox is not None:
+                inbox.mark_done(session, [update_id], [chat_id])
+
+        async def record() -> None:
+            assert sender is not None
+            recorded = await sender.record_replies(rows, outcomes, finish=finish)
+            if recorded.notices:
+                kick_sender(context.application)
+
+        if tracked and inbox is not None:
+            inbox.defer(update_id, record)
+        else:
+            await record()
     chat = update.effective_chat
     if chat is not None:
-        for out in outs:
-            await _send(context, chat.id, out)
-    if result.queued:
+        for out in result.outs:
+            if out.document is not None:
+                await _send_document(context, chat.id, out)
+    if answering is not None:
+        try:
+            await answering
+        except TelegramError as error:
+            _LOGGER.info("could not answer the button press: %s", error.message)
+    if left_over or result.queued:
         kick_sender(context.application)
 
 
-# Raw Bot API calls (lower-case names: Bot API methods are case-insensitive, and PTB warns
-# when a spelling matches one of its own methods): nobody reads the returned objects, and
-# building them costs as much as the call; errors are raised exactly as by the PTB methods.
+# Raw Bot API call (lower-case name: Bot API methods are case-insensitive, and PTB warns when
+# a spelling matches one of its own methods): nobody reads the returned object, and building
+# it costs as much as the call; errors are raised exactly as by the PTB method.
 async def _answer_query(context: Context, query_id: str, result: Result) -> None:
     api_kwargs: dict[str, Any] = {"callback_query_id": query_id}
     if result.notice is not None:
@@ -162,29 +323,9 @@ async def _answer_query(context: Context, query_id: str, result: Result) -> None
     await context.bot.do_api_request("answercallbackquery", api_kwargs=api_kwargs)
 
 
-async def _edit(context: Context, chat_id: int, message_id: int, out: Out, result: Result) -> None:
-    api_kwargs: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id}
-    if out.keyboard is not None:
-        api_kwargs["reply_markup"] = markup_json(out.keyboard)
-    if result.keyboard_only:
-        await context.bot.do_api_request("editmessagereplymarkup", api_kwargs=api_kwargs)
-        return
-    api_kwargs["text"] = out.text
-    await context.bot.do_api_request("editmessagetext", api_kwargs=api_kwargs)
-
-
-async def _send(context: Context, chat_id: int, out: Out) -> None:
-    if out.document is not None:
-        name, data = out.document
-        await context.bot.send_document(
-            chat_id, InputFile(data, filename=name), caption=out.text or None
-        )
-        return
-    if out.text:
-        api_kwargs: dict[str, Any] = {"chat_id": chat_id, "text": out.text}
-        if out.keyboard is not None:
-            api_kwargs["reply_markup"] = markup_json(out.keyboard)
-        # Raw, as the outbox sender does: nobody reads the sent telegram.Message, and building
-        # it is about half of send_message's CPU time; errors are raised the same way. The
-        # lower-case method name avoids PTB's "use Bot.send_message" warning.
-        await context.bot.do_api_request(SEND_METHOD, api_kwargs=api_kwargs)
+async def _send_document(context: Context, chat_id: int, out: Out) -> None:
+    assert out.document is not None
+    name, data = out.document
+    await context.bot.send_document(
+        chat_id, InputFile(data, filename=name), caption=out.text or None
+    )

@@ -8,7 +8,9 @@
 - Start-up hooks (:func:`add_startup_hook`), run once the Application is initialised.
 - The deployment's callback signer (:func:`signer_of`) and the clinician alert notifier the
   athlete flow is given (:func:`alert_notifier_for`).
-- :func:`kick_sender`: have the outbox sender deliver what a committed transaction queued.
+- :func:`kick_sender`: have the outbox sender deliver what a committed transaction queued;
+  :func:`sender_for`: the sender that also delivers an update's replies at once;
+  :func:`inbox_of`: the update inbox (``bot.inbox``), None without a database.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.sender import OutboxSender
+from bot.inbox.store import Inbox
 from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.callback_auth import CallbackSigner, derive_secret
 from bot.services.clinician.escalation import alert_notifier
@@ -30,6 +33,10 @@ from bot.settings import Settings
 SERVICES_KEY = "services"
 STARTUP_HOOKS_KEY = "startup_hooks"
 SENDER_KEY = "sprintback.outbox_sender"
+# A sender for an update's replies when no sender job runs (an Application without the
+# scheduler, as some tests build): it sends replies at once and never drains the queue.
+REPLY_SENDER_KEY = "sprintback.reply_sender"
+INBOX_KEY = "sprintback.inbox"
 SIGNER_KEY = "callback_signer"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -128,3 +135,37 @@ def kick_sender(application: AnyApplication) -> None:
 def kick(context: Context) -> None:
     """Have the outbox sender deliver what the committed transaction queued, now."""
     kick_sender(context.application)
+
+
+def sender_for(application: AnyApplication) -> OutboxSender | None:
+    """Return the process's outbox sender (the one the sender job drains with), else a
+    sender for replies only; None without a database."""
+    sender: OutboxSender | None = application.bot_data.get(SENDER_KEY)
+    if sender is not None:
+        return sender
+    sender = application.bot_data.get(REPLY_SENDER_KEY)
+    if sender is None:
+        services = application.bot_data.get(SERVICES_KEY)
+        if not isinstance(services, Services) or services.engine is None:
+            return None
+        inbox = inbox_of_application(application)
+        sender = OutboxSender(
+            bot=application.bot,
+            engine=services.engine,
+            clock=services.clock,
+            worker=inbox.worker if inbox is not None else "replies",
+            admin_telegram_ids=tuple(services.settings.admin_telegram_ids),
+        )
+        application.bot_data[REPLY_SENDER_KEY] = sender
+    return sender
+
+
+def inbox_of_application(application: AnyApplication) -> Inbox | None:
+    """Return the Application's update inbox (None when it runs without a database)."""
+    inbox = application.bot_data.get(INBOX_KEY)
+    return inbox if isinstance(inbox, Inbox) else None
+
+
+def inbox_of(context: Context) -> Inbox | None:
+    """Return the update inbox of a handler's Application (None without a database)."""
+    return inbox_of_application(context.application)

@@ -38,6 +38,7 @@ from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.store.threads import run_db
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -164,14 +165,19 @@ async def drop_redelivered(update: Update, context: Context) -> None:
     user = update.effective_user
     if services.engine is None or user is None or user.id in known_athletes(context):
         return
-    with session_scope(services.engine, read_only=True) as session:
-        role = session.exec(select(Person.role).where(Person.telegram_user_id == user.id)).first()
-    if role is None or role == "athlete":
-        return
-    with session_scope(services.engine) as session:
-        fresh = repo.mark_update_processed(
-            session, update_id=update.update_id, now=services.clock.now()
-        )
+
+    def mark() -> bool:
+        with session_scope(services.engine) as session:
+            role = session.exec(
+                select(Person.role).where(Person.telegram_user_id == user.id)
+            ).first()
+            if role is None or role == "athlete":
+                return True
+            return repo.mark_update_processed(
+                session, update_id=update.update_id, now=services.clock.now()
+            )
+
+    fresh = await run_db(mark)
     if not fresh:
         _LOGGER.info("ignored redelivered update %s", update.update_id)
         raise ApplicationHandlerStop

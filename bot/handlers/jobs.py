@@ -5,8 +5,10 @@ service, and kicks the outbox sender. Nothing is scheduled per athlete:
 
 - :func:`install_scheduling` (called by ``bot.runtime``): the scheduler tick (every
   SCHEDULER_TICK_SECONDS), the outbox sender (every few seconds, and at once whenever something
-  is queued: ``bot.handlers.context.kick_sender``) and the sweep of abandoned questionnaires
-  whose answers call for review (``ABANDONED_SECONDS``);
+  is queued: ``bot.handlers.context.kick_sender``), the sweep of abandoned questionnaires
+  whose answers call for review (``ABANDONED_SECONDS``) and the lease keeper (every
+  ``WORK_LEASE_SECONDS / 3``: renews this process's claims on updates and messages, and
+  takes over those of a replica that died);
 - :func:`install_escalation_job` (added by the clinician handlers): alert re-sends and
   hand-overs, every minute;
 - :func:`install_digest_job` (added by the report handlers): the clinicians' Monday digest.
@@ -21,6 +23,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery.budget import SharedBudget
 from bot.delivery.limiter import RateGate
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.handlers.context import (
@@ -28,6 +31,7 @@ from bot.handlers.context import (
     Services,
     alert_notifier_for,
     get_services,
+    inbox_of_application,
     kick,
     kick_sender,
     signer_of,
@@ -40,6 +44,7 @@ from bot.services.athlete.abandoned import AbandonedSweeper, sweep_abandoned
 from bot.services.clinician.escalation import run_escalations
 from bot.services.digest import run_digest
 from bot.store.db import session_scope
+from bot.store.threads import run_db
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +55,8 @@ ABANDONED_KEY = "sprintback.abandoned_sweeper"
 ABANDONED_JOB = "sprintback:abandoned-questionnaires"
 # An idle questionnaire is evaluated within this long after its 2 hours of idleness.
 ABANDONED_SECONDS = 300.0
+LEASE_JOB = "sprintback:lease-keeper"
+ORPHAN_JOB = "sprintback:take-over"
 DIGEST_JOB = "sprintback:weekly-digest"
 DIGEST_INTERVAL = dt.timedelta(seconds=60)
 ESCALATION_JOB = "clinician-escalations"
@@ -66,6 +73,26 @@ def scheduler_config_from(services: Services) -> SchedulerConfig:
         grace=dt.timedelta(minutes=settings.missed_prompt_grace_minutes),
         admin_telegram_ids=tuple(settings.admin_telegram_ids),
     )
+
+
+def sender_config_from(services: Services) -> SenderConfig:
+    """Return the outbox sender's settings derived from the deployment settings."""
+    settings = services.settings
+    return SenderConfig(
+        concurrency=settings.outbox_concurrency,
+        lease=dt.timedelta(seconds=settings.work_lease_seconds),
+        paid_broadcasts=settings.telegram_paid_broadcasts,
+    )
+
+
+def rate_gate_from(services: Services) -> RateGate:
+    """Return the gate of the deployment's send rate: shared by every replica through the
+    database on PostgreSQL (``bot.delivery.budget``), this process's own on SQLite."""
+    rate = float(services.settings.telegram_messages_per_second)
+    engine = services.engine
+    if engine is not None and engine.dialect.name == "postgresql":
+        return RateGate(rate, budget=SharedBudget(engine, rate))
+    return RateGate(rate)
 
 
 def install_scheduling(
@@ -92,8 +119,8 @@ def install_scheduling(
         bot=application.bot,
         engine=services.engine,
         clock=services.clock,
-        gate=gate or RateGate(),
-        config=sender_config or SenderConfig(),
+        gate=gate or rate_gate_from(services),
+        config=sender_config or sender_config_from(services),
         worker=worker,
         should_continue=lambda: application.running,
         admin_telegram_ids=tuple(services.settings.admin_telegram_ids),
@@ -135,7 +162,20 @@ def install_scheduling(
         name=ABANDONED_JOB,
         job_kwargs={"id": ABANDONED_JOB, "misfire_grace_time": None, **repeat},
     )
-    for callback, name in ((_tick_job, TICK_JOB), (_sender_job, SENDER_JOB)):
+    keep_every = max(0.5, sender.config.lease.total_seconds() / 3)
+    for callback, name in ((_lease_job, LEASE_JOB), (_orphan_job, ORPHAN_JOB)):
+        queue.run_repeating(
+            callback,
+            interval=keep_every,
+            first=keep_every,
+            name=name,
+            job_kwargs={"id": name, "misfire_grace_time": None, **repeat},
+        )
+    for callback, name in (
+        (_tick_job, TICK_JOB),
+        (_sender_job, SENDER_JOB),
+        (_orphan_job, ORPHAN_JOB),
+    ):
         queue.run_once(
             callback,
             when=0.01,
@@ -154,7 +194,7 @@ async def _abandoned_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     sweeper: AbandonedSweeper = context.application.bot_data[ABANDONED_KEY]
     scheduler: Scheduler = context.application.bot_data[SCHEDULER_KEY]
     notify = alert_notifier_for(context)
-    result = sweep_abandoned(sweeper, scheduler.clock.now(), notify)
+    result = await run_db(sweep_abandoned, sweeper, scheduler.clock.now(), notify)
     if result.queued:
         kick_sender(context.application)
 
@@ -162,6 +202,20 @@ async def _abandoned_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _sender_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     sender: OutboxSender = context.application.bot_data[SENDER_KEY]
     await sender.drain()
+
+
+async def _lease_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Renew this process's claims on updates and messages."""
+    sender: OutboxSender = context.application.bot_data[SENDER_KEY]
+    inbox = inbox_of_application(context.application)
+    await asyncio.gather(sender.renew(), *([inbox.renew()] if inbox is not None else []))
+
+
+async def _orphan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take over the updates of a replica that died (their leases ran out)."""
+    inbox = inbox_of_application(context.application)
+    if inbox is not None:
+        await inbox.maintain()
 
 
 async def _escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -175,7 +229,7 @@ async def _escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             run_escalations(session, now, signer, services.settings.admin_telegram_ids)
 
     # Off the event loop: a burst of re-sends takes a moment and updates must keep flowing.
-    await asyncio.to_thread(work)
+    await run_db(work)
     kick(context)
 
 

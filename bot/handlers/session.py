@@ -51,7 +51,9 @@ async def send_post_session_prompt(ctx: PromptContext) -> None:
     if question is None:
         return
     markup = question.keyboard.to_dict() if question.keyboard is not None else None
-    ctx.enqueue(question.text, reply_markup=markup)
+    ctx.enqueue(
+        question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
+    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

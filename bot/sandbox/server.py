@@ -97,6 +97,7 @@ class BotApiSandbox:
         bot_first_name: str = "Sprintback",
         clock: Clock | None = None,
         webhook_retry_delay: float = 0.2,
+        webhook_delivery: bool = True,
     ) -> None:
         if not _TOKEN_RE.match(token):
             raise ValueError(f"token {token!r} does not look like a bot token (digits:secret)")
@@ -106,6 +107,9 @@ class BotApiSandbox:
         self.bot_first_name = bot_first_name
         self.clock: Clock = clock or SystemClock()
         self.webhook_retry_delay = webhook_retry_delay
+        # False: the sandbox never posts updates to the webhook itself; the test takes them
+        # (take_updates) and delivers them where it wants (several replicas behind a proxy).
+        self.webhook_delivery = webhook_delivery
         self.calls: list[ApiCall] = []
         self.chats: dict[int, ChatState] = {}
         self.files: dict[str, StoredFile] = {}
@@ -166,6 +170,11 @@ class BotApiSandbox:
             [
                 (r"/file/bot([^/]+)/(.+)", _FileHandler, {"sandbox": self}),
                 (r"/bot([^/]+)/([A-Za-z]+)/?", _ApiHandler, {"sandbox": self}),
+                (
+                    r"/via/([A-Za-z0-9_-]+)/bot([^/]+)/([A-Za-z]+)/?",
+                    _TaggedApiHandler,
+                    {"sandbox": self},
+                ),
             ],
             log_function=lambda handler: None,
         )
@@ -210,6 +219,10 @@ class BotApiSandbox:
     def base_url(self) -> str:
         """Return the value for ApplicationBuilder.base_url (the token is appended)."""
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def base_url_for(self, tag: str) -> str:
+        """Return a base URL whose calls are recorded with ``via=tag`` (tell replicas apart)."""
+        return f"http://127.0.0.1:{self.port}/via/{tag}/bot"
 
     @property
     def base_file_url(self) -> str:
@@ -330,6 +343,14 @@ class BotApiSandbox:
         """Return the updates not yet confirmed by the bot."""
         return list(self._pending)
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """Remove and return the updates waiting for delivery (for a test that delivers them
+        itself, with ``webhook_delivery=False``); they count as confirmed."""
+        taken, self._pending = self._pending, []
+        if taken:
+            self.confirmed_update_id = max(self.confirmed_update_id, taken[-1]["update_id"])
+        return taken
+
     def watch_application(self, application: Any) -> None:
         """Let users' wait_reply know when ``application`` has finished processing updates.
 
@@ -403,6 +424,32 @@ class BotApiSandbox:
             return False
         return True
 
+    def _notify_chat(self, chat_id: int | None) -> None:
+        chat = self.chats.get(chat_id) if chat_id is not None else None
+        if chat is not None:
+            event, chat.changed = chat.changed, asyncio.Event()
+            event.set()
+
+    async def wait_for_chat(
+        self,
+        chat_id: int,
+        predicate: Callable[[], object],
+        timeout: float = 5.0,
+        *,
+        what: str = "condition",
+    ) -> None:
+        """Like :meth:`wait_for`, but looks again only when the bot acted in ``chat_id``
+        (cheap with thousands of simulated users waiting at once)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        chat = self._chat_state(chat_id)
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"the sandbox did not reach {what} within {timeout}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(chat.changed.wait(), remaining)
+
     async def wait_for(
         self, predicate: Callable[[], object], timeout: float = 5.0, *, what: str = "condition"
     ) -> None:
@@ -447,7 +494,12 @@ class BotApiSandbox:
         return chat
 
     async def handle(
-        self, token: str, method: str, params: dict[str, Any], files: dict[str, StoredFile]
+        self,
+        token: str,
+        method: str,
+        params: dict[str, Any],
+        files: dict[str, StoredFile],
+        via: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API request: (HTTP status, JSON body)."""
         entry = self._handlers.get(method.lower())
@@ -455,7 +507,7 @@ class BotApiSandbox:
         logged_params = dict(params)
         for part, stored in files.items():
             logged_params[part] = {"filename": stored.filename, "size": stored.size}
-        call = ApiCall(name, logged_params, self.clock.now(), time.monotonic())
+        call = ApiCall(name, logged_params, self.clock.now(), time.monotonic(), via=via)
         self.calls.append(call)
         try:
             if token != self.token:
@@ -476,6 +528,7 @@ class BotApiSandbox:
             return err.status, err.to_json()
         call.result = result
         self._notify()
+        self._notify_chat(call.chat_id)
         return 200, {"ok": True, "result": result}
 
     async def _apply_planned_failure(self, method: str, chat_id: int | None) -> None:
@@ -990,7 +1043,7 @@ class BotApiSandbox:
     # ----------------------------------------------------------------- webhook delivery
 
     def _ensure_webhook_worker(self) -> None:
-        if self.webhook is None or self._closing:
+        if self.webhook is None or self._closing or not self.webhook_delivery:
             return
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhooks())
@@ -1049,7 +1102,7 @@ class _ApiHandler(tornado.web.RequestHandler):
     async def post(self, token: str, method: str) -> None:
         await self._answer(token, method)
 
-    async def _answer(self, token: str, method: str) -> None:
+    async def _answer(self, token: str, method: str, via: str | None = None) -> None:
         files: dict[str, StoredFile] = {}
         try:
             params = decode_form(self.request.query_arguments)
@@ -1069,7 +1122,7 @@ class _ApiHandler(tornado.web.RequestHandler):
         except ApiError as err:
             self._write(err.status, err.to_json())
             return
-        status, body = await self.sandbox.handle(token, method, params, files)
+        status, body = await self.sandbox.handle(token, method, params, files, via)
         self._write(status, body)
 
     def _write(self, status: int, body: dict[str, Any]) -> None:
@@ -1077,6 +1130,16 @@ class _ApiHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         with contextlib.suppress(tornado.iostream.StreamClosedError):
             self.finish(json.dumps(body))
+
+
+class _TaggedApiHandler(_ApiHandler):
+    """Routes /via/<tag>/bot<token>/<method>: the same API, calls recorded with their tag."""
+
+    async def get(self, tag: str, token: str, method: str) -> None:  # type: ignore[override]
+        await self._answer(token, method, tag)
+
+    async def post(self, tag: str, token: str, method: str) -> None:  # type: ignore[override]
+        await self._answer(token, method, tag)
 
 
 class _FileHandler(tornado.web.RequestHandler):

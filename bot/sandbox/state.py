@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -136,6 +137,9 @@ class ChatState:
     blocked: bool = False
     reply_keyboard: list[list[str]] | None = None
     chat_actions: list[str] = field(default_factory=list)
+    # Set (and replaced) whenever the bot calls a method for this chat: a test waiting on
+    # one chat among thousands wakes only for it.
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def chat_id(self) -> int:
@@ -175,6 +179,8 @@ class ApiCall:
     status: int = 200
     result: Any = None
     error: str | None = None
+    # Which client made the call, when it used a tagged base URL (``BotApiSandbox.base_url_for``).
+    via: str | None = None
 
     @property
     def chat_id(self) -> int | None:

@@ -66,12 +66,15 @@ class PromptContext:
         reply_markup: dict[str, Any] | None = None,
         parse_mode: str | None = None,
         part: int = 0,
+        progress_id: int | None = None,
+        step: int | None = None,
     ) -> str:
         """Queue ``text`` to the athlete, in this prompt's transaction; return its dedupe key.
 
         The dedupe key names the prompt (and ``part`` for a second message), so a retried
         tick never queues the same prompt twice. A late prompt's first message opens with a
-        note saying so.
+        note saying so. A message showing a question names it (``progress_id``, ``step``):
+        once sent, the question counts as shown to the athlete.
         """
         if not text:
             raise ValueError("a prompt message needs text")
@@ -87,6 +90,9 @@ class PromptContext:
                 "reply_markup": reply_markup,
                 "parse_mode": parse_mode,
                 "kind": f"prompt_{self.kind}",
+                "method": "send",
+                "progress_id": progress_id,
+                "step": step,
                 "dedupe_key": key,
                 "not_before": self.now,
                 "status": "pending",

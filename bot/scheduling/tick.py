@@ -59,6 +59,7 @@ from bot.store.repo._common import dialect_insert
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE, raise_alert
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_message
+from bot.store.threads import run_db
 from bot.support.i18n import use_language
 from bot.support.logs import failure
 from engine.models import Alert
@@ -495,40 +496,59 @@ def _defer_reminder(
 
 
 async def run_tick(scheduler: Scheduler) -> TickResult:
-    """Run one tick at the scheduler clock's current time and return what it did."""
+    """Run one tick at the scheduler clock's current time and return what it did.
+
+    The database work (the sweep, each batch's claim, decisions and writes) runs on the
+    database threads (``bot.store.threads``), so a big fan-out never stalls the event loop.
+    """
     now = scheduler.clock.now()
     result = TickResult()
     scheduler.ticks += 1
     every = max(1, scheduler.config.sweep_every_ticks)
     if scheduler.ticks == 1 or scheduler.ticks % every == 0:
-        with session_scope(scheduler.engine) as session:
-            result.planned += plan_unscheduled(
-                session,
-                now=now,
-                config=scheduler.config,
-                cursor=scheduler.sweep,
-                policy=scheduler.session_policy,
-            )
-    while _anything_due(scheduler.engine, now):
-        batch_result = TickResult()
-        with session_scope(scheduler.engine) as session:
-            prompts = claim_due_prompts(
-                session, now=now, limit=scheduler.config.batch, worker=scheduler.worker
-            )
-            if prompts:
-                batch = _Batch.load(session, prompts)
-                for prompt in prompts:
-                    await _process_safely(scheduler, session, batch, prompt, now, batch_result)
-                batch.write(session, now)
+        result.planned += await run_db(_sweep, scheduler, now)
+    while await run_db(_anything_due, scheduler.engine, now):
+        batch_result, claimed = await run_db(_run_batch, scheduler, now)
         result.add(batch_result)
         if (batch_result.queued or batch_result.alerts) and scheduler.on_enqueued is not None:
             scheduler.on_enqueued()
             # Let the kicked sender start on this batch while the next one is decided.
             await asyncio.sleep(0)
-        if len(prompts) < scheduler.config.batch:
+        if claimed < scheduler.config.batch:
             break
     scheduler.completed_ticks += 1
     return result
+
+
+def _sweep(scheduler: Scheduler, now: dt.datetime) -> int:
+    with session_scope(scheduler.engine) as session:
+        return plan_unscheduled(
+            session,
+            now=now,
+            config=scheduler.config,
+            cursor=scheduler.sweep,
+            policy=scheduler.session_policy,
+        )
+
+
+def _run_batch(scheduler: Scheduler, now: dt.datetime) -> tuple[TickResult, int]:
+    """Claim and decide one batch (on a database thread). The prompt senders are coroutines
+    that only touch the batch's session; they run on this thread's own event loop."""
+    return asyncio.run(_batch(scheduler, now))
+
+
+async def _batch(scheduler: Scheduler, now: dt.datetime) -> tuple[TickResult, int]:
+    batch_result = TickResult()
+    with session_scope(scheduler.engine) as session:
+        prompts = claim_due_prompts(
+            session, now=now, limit=scheduler.config.batch, worker=scheduler.worker
+        )
+        if prompts:
+            batch = _Batch.load(session, prompts)
+            for prompt in prompts:
+                await _process_safely(scheduler, session, batch, prompt, now, batch_result)
+            batch.write(session, now)
+    return batch_result, len(prompts)
 
 
 def _anything_due(engine: Engine, now: dt.datetime) -> bool:

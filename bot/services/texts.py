@@ -281,6 +281,21 @@ ZONE_UNKNOWN = (
 )
 NON_TEXT = "I can only read text and buttons here."
 EXPIRED = "This question has expired"
+# A typed answer sent before the athlete could see the open question (two answers sent back to
+# back, or one typed again while a reply was on its way) is not used. When the question reached
+# them after that answer, it is already on their screen; otherwise it is shown again below.
+TYPED_BEFORE_QUESTION_ABOVE = (
+    "That reply reached me before you could see my last question, so I haven't used it. "
+    "Please answer the question above."
+)
+TYPED_BEFORE_QUESTION_COMING = (
+    "That reply reached me before you could see my next question, so I haven't used it. "
+    "Please answer the question just above."
+)
+TYPED_FOR_EARLIER_QUESTION = (
+    "That reply reached me before you could see the question below, so I haven't used it. "
+    "Please answer this one:"
+)
 SAME_QUESTION_AGAIN = "Here is the question again:"
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 NOTHING_OPEN = "I'm not waiting for an answer right now. /help lists what I can do."

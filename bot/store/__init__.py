@@ -7,6 +7,7 @@
 - ``bot.store.repo``: keyword-only repository functions that never commit.
 - ``bot.store.standing``: where an athlete stands, read back through the pure engine (the
   protocol a programme runs on, the stage status, a waiting sign-off); read-only.
+- ``bot.store.threads``: database work off the event loop (``run_db``) and group commits.
 - ``bot/store/migrations``: Alembic revisions (``sprintback db upgrade``).
 
 Layer: below every other part of ``bot``; may import ``bot.clock``, ``bot.settings`` and

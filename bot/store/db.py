@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -30,6 +30,7 @@ from sqlmodel import Session, create_engine
 
 from bot.store.models import metadata
 
+R = TypeVar("R")
 DEFAULT_DATABASE_URL = "sqlite:///sprintback.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_KIB = 32 * 1024
@@ -44,6 +45,16 @@ POOL_RECYCLE_SECONDS = 30 * 60
 # (libpq's connect_timeout; a ``?connect_timeout=N`` in DATABASE_URL overrides it), so start-up
 # against an unreachable database stops in seconds instead of hanging.
 CONNECT_TIMEOUT_SECONDS = 5
+
+# PostgreSQL limits on every bot connection (milliseconds). A row lock held longer than
+# LOCK_TIMEOUT_MS (another process answering the same athlete) fails the statement instead of
+# waiting: the update is tried again a moment later (bot.inbox), and nobody else waits on it.
+# A runaway statement is cut at STATEMENT_TIMEOUT_MS; a transaction left open by a process
+# that hangs is ended by the server after IDLE_IN_TRANSACTION_MS, releasing its locks.
+# Migrations run without them (building an index on a big table may take minutes).
+LOCK_TIMEOUT_MS = 3_000
+STATEMENT_TIMEOUT_MS = 20_000
+IDLE_IN_TRANSACTION_MS = 60_000
 _LAST_CHECKIN = "sprintback_last_checkin"
 # Marks a read-only scope on SQLite: its transaction starts DEFERRED instead of IMMEDIATE.
 _READ_ONLY = "sprintback_read_only"
@@ -70,7 +81,7 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, timeouts: bool = True, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings Sprintback relies on.
 
     SQLite: WAL journal, a busy timeout, foreign keys on, and every write transaction started
@@ -78,7 +89,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     PostgreSQL: psycopg 3 (a bare ``postgresql://`` URL is switched to it), a connection
     attempt gives up after ``CONNECT_TIMEOUT_SECONDS`` unless the URL sets one; a pooled
     connection idle for over ``IDLE_PING_SECONDS`` is pinged before use and replaced if dead,
-    connections are recycled after ``POOL_RECYCLE_SECONDS``.
+    connections are recycled after ``POOL_RECYCLE_SECONDS``; with ``timeouts`` (not for
+    migrations) each connection has the lock, statement and idle-transaction limits above.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
@@ -88,6 +100,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if "connect_timeout" not in parsed.query:
             connect_args = kwargs.setdefault("connect_args", {})
             connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+        if timeouts:
+            options = (
+                f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS} "
+                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+            )
+            kwargs.setdefault("connect_args", {}).setdefault("options", options)
         engine = create_engine(parsed, **kwargs)
         _ping_after_idle(engine)
         return engine
@@ -195,6 +213,38 @@ def _refuse_dml(state: ORMExecuteState) -> None:
         raise ReadOnlyError("a read_only session_scope cannot write; use session_scope(engine)")
 
 
+# PostgreSQL errors that mean "another transaction was in the way; the same work may succeed a
+# moment later": lock_not_available (lock_timeout), query_canceled (statement_timeout),
+# deadlock_detected, serialization_failure.
+_RETRYABLE_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Tell whether ``error`` is a lock or timeout conflict worth retrying (the transaction
+    rolled back; nothing was written): PostgreSQL's lock, statement and deadlock errors, and
+    SQLite's "database is locked" after the busy timeout."""
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state in _RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, exc.OperationalError) and "database is locked" in str(original)
+
+
+def retrying(work: Callable[[], R], attempts: int = 3) -> R:
+    """Run the transaction ``work`` again (up to ``attempts`` times in all) when it met a
+    lock or deadlock conflict (:func:`is_retryable`); its earlier tries rolled back."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except exc.DBAPIError as error:
+            if attempt == attempts or not is_retryable(error):
+                raise
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
+
+
 def alembic_config(url: str | None = None) -> Config:
     """Return the Alembic configuration of the packaged migrations (works from any cwd)."""
     config = Config()
@@ -205,8 +255,13 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# Several replicas started at once may each run `sprintback db upgrade`: on PostgreSQL they
+# take this advisory lock in turn, so one migrates and the others find the schema current.
+_MIGRATION_LOCK = 0x5B0_0DB
+
+
 def _run_with_connection(url: str, action: str, revision: str) -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, timeouts=False)
     try:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
@@ -219,6 +274,10 @@ def _run_with_connection(url: str, action: str, revision: str) -> None:
                 _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
+                    if connection.dialect.name == "postgresql":
+                        connection.exec_driver_sql(
+                            f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"
+                        )
                     config = alembic_config(url)
                     config.attributes["connection"] = connection
                     getattr(command, action)(config, revision)

@@ -50,6 +50,13 @@ INVITE_KINDS = ("clinician", "athlete")
 QUESTIONNAIRE_STATUSES = ("open", "done", "cancelled")
 SEVERITIES = ("emergency", "same_day", "within_24h", "info")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "undeliverable")
+# How an outbox row reaches Telegram: a new message, or an edit of ``target_message_id``
+# (the pressed question turned into the answer given, with the next question).
+OUTBOX_METHODS = ("send", "edit_text", "edit_markup")
+# An update in the inbox: received (durable, not yet handled), processed (its effects are
+# committed; its replies may still be on their way) and done (its replies were handed to
+# Telegram, or to the outbox sender's retries). See bot.inbox.
+INBOX_STATUSES = ("pending", "processed", "done")
 PROMPT_KINDS = ("morning", "reminder", "cutoff", "post_session", "followup", "digest")
 PROMPT_STATUSES = ("pending", "claimed", "sent", "missed", "cancelled")
 DECISION_KINDS = ("morning", "daily")
@@ -65,6 +72,7 @@ PROGRESS_CHART_KIND = "progress_chart"  # the athlete's small chart; the text is
 MISSED_DAYS_KIND = "missed_days_alert"  # the scheduler tells the clinician of missed days
 UNREACHABLE_KIND = "unreachable_notice"  # someone can no longer be reached on Telegram
 DIGEST_KIND = "digest"  # a clinician's weekly digest
+REPLY_KIND = "reply"  # the bot's answer to a person's own update (sent at once, not paced)
 REACHABLE_KIND = "reachable_notice"  # someone blocked the bot, then came back
 UNDELIVERED_KIND = "undelivered_notice"  # a clinician's message finally failed: they are told
 
@@ -255,12 +263,11 @@ class QuestionnaireProgress(Base, table=True):
     __tablename__ = "questionnaire_progress"
     __table_args__ = (
         _one_of("status", QUESTIONNAIRE_STATUSES),
-        # At most one open questionnaire of a kind per athlete and day.
+        # At most one open questionnaire per athlete (two processes starting one at once
+        # resolve to the same row: see repo.start_questionnaire).
         Index(
             "uq_questionnaire_progress_open",
             "athlete_id",
-            "kind",
-            "local_date",
             unique=True,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
@@ -274,7 +281,11 @@ class QuestionnaireProgress(Base, table=True):
     step: int = 0
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     status: str = Field(default="open", max_length=16)
+    # The Telegram message that first showed question ``shown_step`` to the athlete (recorded
+    # when Telegram accepted it). A typed message older than it, or typed while the open
+    # question has not been shown yet, answered an earlier question and is refused.
     message_id: int | None = Field(default=None, sa_type=BigInteger)
+    shown_step: int | None = None
     started_at: dt.datetime = _now_field()
     updated_at: dt.datetime = _now_field()
 
@@ -286,6 +297,8 @@ class Decision(Base, table=True):
     __table_args__ = (
         _one_of("kind", DECISION_KINDS),
         Index("ix_decision_athlete_id_local_date", "athlete_id", "local_date"),
+        # One morning verdict and one daily decision per athlete and day.
+        UniqueConstraint("athlete_id", "local_date", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -327,6 +340,19 @@ class Clearance(Base, table=True):
     """A clinician's sign-off (or refusal) of a stage gate."""
 
     __tablename__ = "clearance"
+    __table_args__ = (
+        # One sign-off per gate: a stage's clearance on a day is stored once (a second press,
+        # or two processes at once, resolve to the same row: see repo.record_clearance).
+        Index(
+            "uq_clearance_gate",
+            "athlete_id",
+            "stage",
+            "local_date",
+            unique=True,
+            sqlite_where=text("NOT declined"),
+            postgresql_where=text("NOT declined"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     athlete_id: int = Field(foreign_key="person.id", index=True)
@@ -415,7 +441,25 @@ class Outbox(Base, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         _one_of("status", OUTBOX_STATUSES),
+        _one_of("method", OUTBOX_METHODS),
         Index("ix_outbox_status_not_before", "status", "not_before"),
+        # A chat's messages go out in order: a row waits while an earlier one of its chat is
+        # unsent (pending or sending).
+        Index(
+            "ix_outbox_unsent_chat",
+            "chat_id",
+            "id",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+        # Whether a question's message went out (a typed answer is checked against it).
+        Index(
+            "ix_outbox_progress_step",
+            "progress_id",
+            "step",
+            sqlite_where=text("progress_id IS NOT NULL"),
+            postgresql_where=text("progress_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -429,6 +473,12 @@ class Outbox(Base, table=True):
     reply_markup: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     parse_mode: str | None = Field(default=None, max_length=16)
     kind: str = Field(max_length=32)
+    method: str = Field(default="send", max_length=16)
+    # The message an edit changes (``method`` edit_text / edit_markup).
+    target_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The questionnaire question this message shows (recorded as shown once sent).
+    progress_id: int | None = None
+    step: int | None = None
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
     not_before: dt.datetime = _now_field()
     status: str = Field(default="pending", max_length=16)
@@ -441,15 +491,59 @@ class Outbox(Base, table=True):
     created_at: dt.datetime = _now_field()
 
 
-class ProcessedUpdate(Base, table=True):
-    """A Telegram update already handled; a redelivery of it is ignored."""
+class InboxUpdate(Base, table=True):
+    """A Telegram update, stored before Telegram is told it arrived (see ``bot.inbox``).
 
-    __tablename__ = "processed_update"
+    ``chat_id`` orders the work: an update is handled only once every lower ``update_id`` of
+    its chat is done. ``claimed_by``/``lease_until`` say which process holds it; a lease not
+    renewed (the process died) lets another process take it. Rows that are done are the
+    guard against Telegram's redeliveries, kept for two days.
+    """
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (
+        _one_of("status", INBOX_STATUSES),
+        Index(
+            "ix_inbox_update_open_chat",
+            "chat_id",
+            "update_id",
+            sqlite_where=text("status <> 'done'"),
+            postgresql_where=text("status <> 'done'"),
+        ),
+        Index(
+            "ix_inbox_update_open_lease",
+            "lease_until",
+            sqlite_where=text("status <> 'done'"),
+            postgresql_where=text("status <> 'done'"),
+        ),
+        Index("ix_inbox_update_received_at", "received_at"),
+    )
 
     update_id: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    processed_at: dt.datetime = _now_field()
+    chat_id: int = Field(default=0, sa_type=BigInteger)
+    payload: str | None = None
+    status: str = Field(default="pending", max_length=16)
+    received_at: dt.datetime = _now_field()
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    processed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    processed_by: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+
+
+class SendBudget(Base, table=True):
+    """The deployment's shared send rate: the next free instant of the global limit.
+
+    Every sender process reserves its slots here (``bot.delivery.budget``), so all replicas
+    together stay within Telegram's messages-per-second limit.
+    """
+
+    __tablename__ = "send_budget"
+
+    name: str = Field(primary_key=True, max_length=32)
+    next_free: dt.datetime = _now_field()
 
 
 class ScheduledPrompt(Base, table=True):

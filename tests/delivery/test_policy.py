@@ -8,7 +8,7 @@ import random
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery.policy import BackoffPolicy, classify, guarantee_for
+from bot.delivery.policy import BackoffPolicy, classify
 
 POLICY = BackoffPolicy(base=dt.timedelta(seconds=1), cap=dt.timedelta(seconds=30), jitter=0)
 
@@ -49,15 +49,3 @@ def test_other_client_errors_are_recorded_and_not_retried(exc: Exception) -> Non
     verdict = classify(exc, 1, POLICY)
     assert verdict.action == "drop"
     assert type(exc).__name__ in verdict.error
-
-
-def test_safety_messages_are_at_least_once_and_prompts_at_most_once() -> None:
-    assert guarantee_for("clinician_alert") == "at_least_once"
-    assert guarantee_for("red_flag") == "at_least_once"
-    assert guarantee_for("prompt_morning") == "at_most_once"
-    assert guarantee_for("prompt_reminder") == "at_most_once"
-
-
-def test_backoff_attempt_numbers_start_at_one() -> None:
-    with pytest.raises(ValueError, match="attempt must be >= 1"):
-        POLICY.delay(0)

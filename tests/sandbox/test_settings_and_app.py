@@ -13,6 +13,7 @@ from bot.app import MissingTokenError, build_application
 from bot.handlers import register_handlers
 from bot.handlers.context import Services, add_startup_hook
 from bot.handlers.groups import LANGUAGE_GROUP
+from bot.inbox.processor import ChatOrderedProcessor
 from bot.sandbox import BotApiSandbox, format_transcript
 from bot.settings import Settings, SettingsError, load_settings
 from tests.support import echo
@@ -112,7 +113,7 @@ def test_building_without_a_token_is_refused(services: Services) -> None:
         build_application(services.settings, services=services, handler_modules=[])
 
 
-def test_application_uses_the_configured_urls_and_sequential_updates(
+def test_application_uses_the_configured_urls_and_orders_updates_per_chat(
     services: Services,
 ) -> None:
     settings = Settings(
@@ -123,7 +124,9 @@ def test_application_uses_the_configured_urls_and_sequential_updates(
     app = build_application(settings, services=services, handler_modules=[])
     assert app.bot.base_url == "http://127.0.0.1:8081/bot42:XYZ"
     assert app.bot.base_file_url == "http://127.0.0.1:8081/file/bot42:XYZ"
-    assert app.concurrent_updates == 1
+    # Chats are handled concurrently, each chat's updates one after the other (bot.inbox).
+    assert isinstance(app.update_processor, ChatOrderedProcessor)
+    assert app.update_processor.concurrency == settings.update_concurrency
     assert app.bot.request.read_timeout == 10.0  # Sprintback's timeouts, not PTB's defaults
     assert app.bot_data["services"] is services
     assert app.error_handlers  # the calm "something went wrong" reply is installed

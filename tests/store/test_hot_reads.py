@@ -70,7 +70,7 @@ def _busy_athlete(s: Session, clinician_id: int) -> int:
         s, athlete_id=aid, stage="S4", clinician_id=clinician_id, local_date=_day(7), now=T0,
         declined=True, note="not yet",
     )  # fmt: skip
-    for n, outcome in ((-1, "hold"), (1, "hold"), (1, "progress"), (13, "step_back"), (14, "hold")):
+    for n, outcome in ((-1, "hold"), (1, "progress"), (2, "hold"), (13, "step_back"), (14, "hold")):
         repo.record_decision(
             s, athlete_id=aid, local_date=_day(n), kind="daily", outcome=outcome,
             decision={"decision": outcome, "reasons": []}, protocol_name="hamstring",
@@ -108,7 +108,7 @@ def test_athlete_status_is_what_the_piecewise_reads_return(engine: Engine) -> No
     assert [(d.id, d.outcome, d.decision) for d in status.recent_decisions] == [
         (d.id, d.outcome, d.decision) for d in decisions
     ]
-    assert [d.outcome for d in status.recent_decisions] == ["hold", "progress", "step_back"]
+    assert [d.outcome for d in status.recent_decisions] == ["progress", "hold", "step_back"]
     assert [(a.id, a.rule, a.created_at) for a in status.open_alerts] == [
         (a.id, a.rule, a.created_at) for a in alerts
     ]

@@ -69,16 +69,18 @@ def test_due_prompts_are_claimed_by_exactly_one_worker(engine: Engine) -> None:
 
 def test_only_due_messages_are_claimed_oldest_first(engine: Engine) -> None:
     with db.session_scope(engine) as s:
+        # Three chats (one chat's messages go out in the order they were queued).
         later = repo.enqueue_message(
             s, chat_id=1, text="later", kind="t", now=T0, not_before=T0 + dt.timedelta(hours=1)
         )
-        second = repo.enqueue_message(s, chat_id=1, text="second", kind="t", now=T0)
+        second = repo.enqueue_message(s, chat_id=2, text="second", kind="t", now=T0)
         first = repo.enqueue_message(
-            s, chat_id=1, text="first", kind="t", now=T0, not_before=T0 - dt.timedelta(minutes=1)
+            s, chat_id=3, text="first", kind="t", now=T0, not_before=T0 - dt.timedelta(minutes=1)
         )
     with db.session_scope(engine) as s:
         rows = repo.claim_outbox(s, now=T0, limit=10, worker="w")
-    assert [r.text for r in rows] == ["first", "second"]
+    # The due ones, in the order they were queued.
+    assert [r.text for r in rows] == ["second", "first"]
     assert all(r.claimed_by == "w" and r.attempts == 1 for r in rows)
     with db.session_scope(engine) as s:
         # The first two are still claimed (within their lease); only "later" is new.

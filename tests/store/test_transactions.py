@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.store import db, repo
-from bot.store.models import AuditLog, Decision, MorningCheckinRecord, Outbox, ProcessedUpdate
+from bot.store.models import AuditLog, Decision, InboxUpdate, MorningCheckinRecord, Outbox
 from tests.store.factories import DAY0, MORNING, T0, person
 
 
@@ -50,7 +50,7 @@ def _counts(engine: Engine) -> dict[str, int]:
     with db.session_scope(engine, read_only=True) as s:
         return {
             model.__tablename__: s.exec(select(func.count()).select_from(model)).one()  # type: ignore[attr-defined]
-            for model in (ProcessedUpdate, MorningCheckinRecord, Decision, Outbox)
+            for model in (InboxUpdate, MorningCheckinRecord, Decision, Outbox)
         }
 
 
@@ -63,7 +63,7 @@ def test_a_failure_half_way_leaves_nothing_behind(engine: Engine, fail_at: str) 
             s, update_id=1, athlete_id=athlete.id, chat_id=athlete.chat_id, fail_at=fail_at
         )
     assert _counts(engine) == {
-        "processed_update": 0,
+        "inbox_update": 0,
         "morning_checkin": 0,
         "decision": 0,
         "outbox": 0,
@@ -74,7 +74,7 @@ def test_a_failure_half_way_leaves_nothing_behind(engine: Engine, fail_at: str) 
             s, update_id=1, athlete_id=athlete.id, chat_id=athlete.chat_id, fail_at=None
         )
     assert _counts(engine) == {
-        "processed_update": 1,
+        "inbox_update": 1,
         "morning_checkin": 1,
         "decision": 1,
         "outbox": 1,
@@ -98,11 +98,14 @@ def test_a_redelivered_update_is_ignored(engine: Engine) -> None:
 def test_old_update_ids_can_be_pruned(engine: Engine) -> None:
     import datetime as dt
 
+    from bot.store.repo.inbox import mark_done
+
     with db.session_scope(engine) as s:
         repo.mark_update_processed(s, update_id=1, now=T0)
         repo.mark_update_processed(s, update_id=2, now=T0 + dt.timedelta(days=2))
+        mark_done(s, update_ids=[1, 2], now=T0, worker="w")
     with db.session_scope(engine) as s:
-        assert repo.prune_processed_updates(s, before=T0 + dt.timedelta(days=1)) == 1
+        assert repo.prune_done(s, before=T0 + dt.timedelta(days=1)) == 1
     with db.session_scope(engine) as s:
         assert repo.mark_update_processed(s, update_id=2, now=T0) is False
 

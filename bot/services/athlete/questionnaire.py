@@ -32,7 +32,7 @@ from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
 from bot.services.athlete.keyboards import Press, question_keyboard
 from bot.services.athlete.onboarding import finish_onboarding
-from bot.services.athlete.results import Env, Out, Result
+from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.services.athlete.results import id_of as _id
 from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import Accepted, parse_typed
@@ -254,7 +254,7 @@ def render_question(
     n, total = position(q, progress.answers, ctx)
     counter = texts.QUESTION_COUNTER.format(n=n, total=total) if total > 1 else ""
     text = counter + step.question.render_prompt(ctx, progress.answers)
-    return Out(prefix + text, keyboard)
+    return Out(prefix + text, keyboard, progress_id=progress.id, step=step.index)
 
 
 def _answer_echo(question: Question, label: str) -> str:
@@ -483,7 +483,13 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
 
 
 def typed(session: Session, person: Person, text: str, env: Env) -> Result:
-    """Typed text: the answer to the open question, or a friendly correction."""
+    """Typed text: the answer to the open question, or a friendly correction.
+
+    A typed message answers the open question only if the athlete could have seen it: it
+    was sent after the message showing that question. One typed earlier (two answers sent
+    back to back, or the same answer typed again after a reply was slow) answered an earlier
+    question and is refused, like a stale button, and the open question is asked again.
+    """
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
@@ -491,11 +497,65 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
         return complete(session, person, progress, ctx, env)
+    seen = _typed_after_question(session, progress, step.index, env)
+    if seen != "yes":
+        return _too_early(progress, ctx, seen)
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
         return _again(progress, ctx, parsed.message)
     label = _label_of(step.question, parsed.value, ctx, progress.answers)
     return answer(session, person, progress, step.question, parsed.value, label, env)
+
+
+def _typed_after_question(
+    session: Session, progress: QuestionnaireProgress, step: int, env: Env
+) -> str:
+    """Tell whether the athlete's message (``env.message_id``) was sent after the message that
+    showed question ``step`` (see ``QuestionnaireProgress.message_id``): "yes"; "above" when
+    that question was shown after it (it is on their screen, above); "coming" when its
+    message is on its way (waiting for a retry); "unseen" when it could not be delivered.
+
+    Not shown yet: its message is unsent (waiting for a retry: the message was typed for an
+    earlier question) or being sent right now (wait for Telegram's answer when the update may
+    wait, else treat it as unseen). A questionnaire whose messages were never tracked (opened
+    before this was recorded) takes the answer, as it always did.
+    """
+    if env.message_id is None:
+        return "yes"
+    if progress.shown_step == step and progress.message_id is not None:
+        if env.message_id > progress.message_id:
+            return "yes"
+        verdict, state = "above", "shown later"
+    else:
+        assert progress.id is not None
+        delivery = repo.question_delivery(session, progress_id=progress.id, step=step)
+        if delivery is None:
+            return "yes" if progress.shown_step is None else "unseen"
+        if delivery == "sending" and env.may_wait:
+            raise AnswerNotShownYet(f"question {step} of questionnaire {progress.id} is being sent")
+        verdict = "coming" if delivery in ("pending", "sending") else "unseen"
+        state = f"not shown ({delivery})"
+    _LOGGER.info(
+        "questionnaire %s: message %s answered before question %s was shown (%s, shown %s/%s)",
+        progress.id,
+        env.message_id,
+        step,
+        state,
+        progress.shown_step,
+        progress.message_id,
+    )
+    return verdict
+
+
+def _too_early(progress: QuestionnaireProgress, ctx: QuestionContext, verdict: str) -> Result:
+    """Refuse an answer typed before its question was shown: say so, and show the question
+    unless it is already on the athlete's screen (shown after their message) or on its way
+    (its message waits for a retry and comes before this note)."""
+    if verdict == "above":
+        return Result([Out(texts.TYPED_BEFORE_QUESTION_ABOVE)])
+    if verdict == "coming":
+        return Result([Out(texts.TYPED_BEFORE_QUESTION_COMING)])
+    return _again(progress, ctx, texts.TYPED_FOR_EARLIER_QUESTION)
 
 
 def location(session: Session, person: Person, lat: float, lon: float, env: Env) -> Result:
@@ -507,6 +567,9 @@ def location(session: Session, person: Person, lat: float, lon: float, env: Env)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None or step.question.kind != "timezone":
         return _again(progress, ctx, texts.NON_TEXT)
+    seen = _typed_after_question(session, progress, step.index, env)
+    if seen != "yes":
+        return _too_early(progress, ctx, seen)
     try:
         city = nearest_city(lat, lon)
     except ValueError:

@@ -20,11 +20,14 @@ from bot.store.models import Person
 
 @dataclass
 class Out:
-    """One message to send: text, optional buttons, optional file."""
+    """One message to send: text, optional buttons, optional file; a question message also
+    names its questionnaire and step, so that once sent it is recorded as shown."""
 
     text: str
     keyboard: Keyboard | None = None
     document: tuple[str, bytes] | None = None
+    progress_id: int | None = None
+    step: int | None = None
 
 
 @dataclass
@@ -52,12 +55,22 @@ class Env:
     ``notify`` queues the clinician messages of the athlete's new alerts (returns rows).
     ``user_name``: the name Telegram gives the person writing; stored only once they have
     consented (onboarding), never before.
+    ``message_id``: the Telegram id of the athlete's message being handled (a typed answer
+    older than the open question's message answered an earlier question). ``may_wait``: the
+    update may be put off for a moment (:class:`AnswerNotShownYet`) instead of refused.
     """
 
     now: dt.datetime
     notify: AlertNotifier
     default_timezone: str = "UTC"
     user_name: str = ""
+    message_id: int | None = None
+    may_wait: bool = False
+
+
+class AnswerNotShownYet(Exception):
+    """The open question's message is being sent right now: the typed message may answer
+    it, which is known once Telegram's answer is recorded. Try the update again shortly."""
 
 
 def id_of(person: Person) -> int:

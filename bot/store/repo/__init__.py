@@ -37,6 +37,7 @@ from bot.store.repo.history import (
     enrolment_date,
     stage_moves,
 )
+from bot.store.repo.inbox import mark_update_processed, prune_done
 from bot.store.repo.links import (
     InviteError,
     athletes_of,
@@ -56,9 +57,8 @@ from bot.store.repo.messaging import (
     finish_prompt,
     mark_outbox_failed,
     mark_outbox_sent,
-    mark_update_processed,
     pending_messages,
-    prune_processed_updates,
+    question_delivery,
     schedule_prompt,
 )
 from bot.store.repo.overview import (
@@ -180,8 +180,9 @@ __all__ = [
     "pending_messages",
     "protocol_history",
     "protocol_names",
-    "prune_processed_updates",
+    "prune_done",
     "publish_protocol_version",
+    "question_delivery",
     "raise_alert",
     "record_clearance",
     "record_clinician_action",

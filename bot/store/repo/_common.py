@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel
 
 
@@ -133,3 +134,15 @@ def attach_inserted(session: Session, row: SQLModel) -> None:
     make_transient_to_detached(row)
     session.add(row)
     _remember_core_write(session, row, inserted=True)
+
+
+def attach_upserted(session: Session, row: SQLModel) -> Any:
+    """Like ``attach_inserted`` for a row written by an upsert, which may have updated a row
+    the session already holds: that object is refreshed and returned instead."""
+    key = identity_key(type(row), row.id)  # type: ignore[attr-defined]
+    held = session.identity_map.get(key)
+    if held is not None:
+        session.refresh(held)
+        return held
+    attach_inserted(session, row)
+    return row

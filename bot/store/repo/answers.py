@@ -42,6 +42,7 @@ from bot.store.models import (
 from bot.store.repo._common import (
     NotFoundError,
     StoreError,
+    attach_inserted,
     insert_for,
     null_padding,
     require_aware,
@@ -238,26 +239,65 @@ def start_questionnaire(
     local_date: dt.date,
     now: dt.datetime,
 ) -> QuestionnaireProgress:
-    """Return the open questionnaire of this kind and date, or open a new one at step 0."""
-    existing = get_open_questionnaire(
-        session, athlete_id=athlete_id, kind=kind, local_date=local_date
-    )
-    if existing is not None:
-        return existing
+    """Return the open questionnaire of this kind and date, or open a new one at step 0.
+
+    An athlete has at most one open questionnaire (a unique index). When another process
+    opened one meanwhile (two ``/checkin`` at once on two replicas), that row is the answer
+    if it is of the same kind and date; one of another kind is cancelled, as opening a
+    questionnaire cancels the others, and this one is opened.
+    """
     now = require_aware("now", now)
-    progress = QuestionnaireProgress(
-        athlete_id=athlete_id,
-        kind=kind,
-        local_date=local_date,
-        step=0,
-        answers={},
-        status="open",
-        started_at=now,
-        updated_at=now,
+    for _ in range(3):
+        existing = get_open_questionnaire(
+            session, athlete_id=athlete_id, kind=kind, local_date=local_date
+        )
+        if existing is not None:
+            return existing
+        values: dict[str, Any] = {
+            "athlete_id": athlete_id,
+            "kind": kind,
+            "local_date": local_date,
+            "step": 0,
+            "answers": {},
+            "status": "open",
+            "started_at": now,
+            "updated_at": now,
+        }
+        new_id = session.execute(_open_questionnaire(session.get_bind().dialect.name), values)
+        row_id = new_id.scalar()
+        if row_id is not None:
+            progress = QuestionnaireProgress(id=row_id, **values)
+            attach_inserted(session, progress)
+            return progress
+        other = session.exec(
+            select(QuestionnaireProgress)
+            .where(
+                QuestionnaireProgress.athlete_id == athlete_id,
+                QuestionnaireProgress.status == "open",
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if other is not None and (other.kind, other.local_date) != (kind, local_date):
+            other.status = "cancelled"
+            other.updated_at = now
+            session.add(other)
+            session.flush()
+    raise StoreError(f"could not open a {kind} questionnaire for athlete {athlete_id}")
+
+
+@functools.cache
+def _open_questionnaire(dialect: str) -> Any:
+    """INSERT an open questionnaire unless the athlete has one open (returns no id then)."""
+    table: Any = QuestionnaireProgress.__table__  # type: ignore[attr-defined]
+    columns = ("athlete_id", "kind", "local_date", "step", "answers", "status", "started_at",
+               "updated_at")  # fmt: skip
+    return (
+        insert_for(dialect, table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
     )
-    session.add(progress)
-    session.flush()
-    return progress
 
 
 def get_open_questionnaire(

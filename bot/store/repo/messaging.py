@@ -1,9 +1,10 @@
-"""Outgoing messages (outbox), processed Telegram updates and scheduled prompts.
+"""Outgoing messages (outbox) and scheduled prompts (the inbox of updates: ``inbox``).
 
 The outbox and the prompt table are work queues shared by every process on one database:
 ``claim_outbox`` and ``claim_due_prompts`` hand each row to exactly one worker (row locks
 with SKIP LOCKED on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE). A claim
-that is not finished within ``lease`` (a worker died) becomes claimable again.
+that is not finished within ``lease`` (a worker died) becomes claimable again. A chat's
+messages leave in order: a row waits while an earlier row of its chat is unsent.
 
 The rows to claim are picked in a MATERIALIZED common table expression: with a plain
 ``WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`` PostgreSQL may run the
@@ -14,17 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Integer, bindparam, delete, literal_column, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, bindparam, literal_column, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
     PROGRESS_CHART_KIND,
     PROMPT_KINDS,
+    REPLY_KIND,
     Outbox,
-    ProcessedUpdate,
+    QuestionnaireProgress,
     ScheduledPrompt,
 )
 from bot.store.repo._common import (
@@ -40,6 +42,9 @@ from bot.support.limits import CAPTION_LIMIT, TEXT_LIMIT, fit_text, split_text
 
 DEFAULT_LEASE = dt.timedelta(minutes=5)
 PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup", "digest"]
+
+
+_OUTBOX: Any = Outbox.__table__  # type: ignore[attr-defined]
 
 
 def enqueue_message(
@@ -126,6 +131,43 @@ def _insert_unless_deduped(dialect: str, columns: tuple[str, ...]) -> Any:
     )
 
 
+# Claims of outbox rows take this PostgreSQL advisory lock (for their transaction), so two
+# processes never claim two rows of one chat at once and send them out of order; a claim takes
+# a few milliseconds. SQLite serialises writers anyway.
+_CLAIM_LOCK = 0x5B0_0B0C
+
+
+_EARLIER: Any = _OUTBOX.alias("earlier")
+# Due rows, oldest first, whose chat has no earlier row being sent or waiting for its retry.
+# The status tests are SQL literals, as in the partial index on unsent rows: a bound value
+# would keep SQLite (and PostgreSQL's generic plans) from using it, and each candidate would
+# scan the table.
+_UNSENT: Any = (literal_column("'pending'"), literal_column("'sending'"))
+_DUE_IN_ORDER = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.status == literal_column("'pending'"),
+        _OUTBOX.c.not_before <= bindparam("now", type_=UTCDateTime()),
+        ~select(_EARLIER.c.id)
+        .where(
+            _EARLIER.c.chat_id == _OUTBOX.c.chat_id,
+            _EARLIER.c.id < _OUTBOX.c.id,
+            _EARLIER.c.status.in_(_UNSENT),
+            # Being sent, or waiting for its retry: the chat waits. A message queued for
+            # later (never tried) does not hold back those due now.
+            or_(
+                _EARLIER.c.status == literal_column("'sending'"),
+                (_EARLIER.c.attempts > 0)
+                & (_EARLIER.c.not_before > bindparam("now", type_=UTCDateTime())),
+            ),
+        )
+        .exists(),
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit", type_=Integer()))
+)
+
+
 def claim_outbox(
     session: Session,
     *,
@@ -136,28 +178,222 @@ def claim_outbox(
 ) -> list[Outbox]:
     """Claim up to ``limit`` messages that are due, oldest first, for ``worker`` to send.
 
-    A row is never handed to two workers at once. Commit soon after claiming, then send,
-    then ``mark_outbox_sent`` / ``mark_outbox_failed`` in a new short transaction.
+    A row is never handed to two workers at once, and a chat's messages go out in order: a
+    row is not claimed while an earlier row of its chat is being sent (by any process) or
+    waits for its retry; earlier rows that are due come first in the same claim. Commit soon
+    after claiming, then send (a chat's rows by id), then record the outcome in a new short
+    transaction.
     """
     now = require_aware("now", now)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
     _release_expired(session, Outbox, "sending", now - lease)
-    candidates = (
-        select(Outbox.id)
-        .where(col(Outbox.status) == "pending", col(Outbox.not_before) <= now)
-        .order_by(col(Outbox.not_before), col(Outbox.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("due_messages")
-        .prefix_with("MATERIALIZED")
-    )
+    ids = list(session.execute(_DUE_IN_ORDER, {"now": now, "limit": limit}).scalars())
+    if not ids:
+        return []
     claimed = session.exec(
         update(Outbox)
-        .where(col(Outbox.id).in_(select(candidates.c.id)), col(Outbox.status) == "pending")
+        .where(col(Outbox.id).in_(ids), col(Outbox.status) == "pending")
         .values(status="sending", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
         .returning(Outbox)
         .execution_options(populate_existing=True, synchronize_session=False)
     ).scalars()
-    return sorted(claimed, key=lambda r: (r.not_before, r.id or 0))
+    return sorted(claimed, key=lambda r: r.id or 0)
+
+
+_UNSENT_REPLY_IN_CHAT = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.chat_id == bindparam("chat_id"),
+        _OUTBOX.c.status.in_((literal_column("'pending'"), literal_column("'sending'"))),
+        _OUTBOX.c.kind == literal_column(f"'{REPLY_KIND}'"),
+    )
+    .limit(1)
+)
+
+
+def queue_replies(
+    session: Session,
+    rows: list[dict[str, Any]],
+    *,
+    chat_id: int,
+    now: dt.datetime,
+    worker: str,
+) -> tuple[list[int], bool]:
+    """Queue the replies to one update (outbox rows for ``chat_id``, in order) in the
+    caller's transaction; return their ids and whether they are claimed for ``worker``.
+
+    When no earlier reply to the chat is unsent, the rows are claimed for ``worker`` at once
+    (status 'sending'), so that process sends them the moment the transaction commits and
+    no other sender touches them; otherwise they wait behind the earlier ones as pending (a
+    reply waiting for its retry keeps the later ones behind it). Replies do not wait for the
+    bot's own queued messages (a prompt, a clinician's note): those are a separate stream,
+    paced by the sender. Each row dict holds the message columns (text, reply_markup, ...).
+    """
+    if not rows:
+        return [], False
+    now = require_aware("now", now)
+    claim = session.execute(_UNSENT_REPLY_IN_CHAT, {"chat_id": chat_id}).first() is None
+    common = {
+        "chat_id": chat_id,
+        "not_before": now,
+        "status": "sending" if claim else "pending",
+        "attempts": 1 if claim else 0,
+        "claimed_by": worker if claim else None,
+        "claimed_at": now if claim else None,
+        "created_at": now,
+        "parse_mode": None,
+        "dedupe_key": None,
+        "target_message_id": None,
+        "progress_id": None,
+        "step": None,
+        "reply_markup": None,
+        "person_id": None,
+        "athlete_id": None,
+    }
+    params = [{**common, **row} for row in rows]
+    ids = [
+        int(session.execute(_insert_reply(session.get_bind().dialect.name), p).scalar_one())
+        for p in params
+    ]
+    return ids, claim
+
+
+@functools.cache
+def _insert_reply(dialect: str) -> Any:
+    columns = (
+        "chat_id", "person_id", "athlete_id", "text", "reply_markup", "parse_mode", "kind",
+        "method", "target_message_id", "progress_id", "step", "dedupe_key", "not_before",
+        "status", "attempts", "claimed_by", "claimed_at", "created_at",
+    )  # fmt: skip
+    return (
+        insert_for(dialect, _OUTBOX)
+        .values({name: bindparam(name, type_=_OUTBOX.c[name].type) for name in columns})
+        .returning(_OUTBOX.c.id)
+    )
+
+
+def renew_outbox(session: Session, *, outbox_ids: list[int], worker: str, now: dt.datetime) -> None:
+    """Renew ``worker``'s claim on the rows it is still sending (their lease starts again)."""
+    if not outbox_ids:
+        return
+    held = (
+        select(_OUTBOX.c.id)
+        .where(
+            _OUTBOX.c.id.in_(outbox_ids),
+            _OUTBOX.c.status == "sending",
+            _OUTBOX.c.claimed_by == worker,
+        )
+        .with_for_update(skip_locked=True)  # one being recorded now needs no renewal
+    )
+    session.execute(
+        update(_OUTBOX).where(_OUTBOX.c.id.in_(held)).values(claimed_at=require_aware("now", now))
+    )
+
+
+@dataclass(frozen=True)
+class SentRow:
+    """An outbox row Telegram accepted: its message id, chat, the question it shows (if
+    any), and whether it is paced (a reply to the person's own message is not)."""
+
+    id: int
+    message_id: int | None
+    chat_id: int
+    progress_id: int | None = None
+    step: int | None = None
+    paced: bool = True
+
+
+def record_sent(
+    session: Session,
+    sent: list[SentRow],
+    *,
+    now: dt.datetime,
+    pace: dt.timedelta,
+) -> None:
+    """Record rows Telegram accepted.
+
+    A question message that went out is recorded as shown on its questionnaire (the first
+    message showing that step; see ``QuestionnaireProgress.message_id``). After a paced
+    message, the next unsent message of its chat waits at least ``pace`` (Telegram's one
+    message a second per chat).
+    """
+    if not sent:
+        return
+    now = require_aware("now", now)
+    sent = sorted(sent, key=lambda row: row.id)  # rows locked in one order: no deadlock
+    session.execute(
+        _MARK_SENT,
+        [{"row_id": row.id, "message_id": row.message_id, "now": now} for row in sent],
+    )
+    for row in sent:
+        if row.progress_id is not None and row.step is not None and row.message_id is not None:
+            record_shown(
+                session, progress_id=row.progress_id, step=row.step, message_id=row.message_id
+            )
+    paced = sorted({row.chat_id for row in sent if row.paced})
+    if not pace or not paced:
+        return
+    waiting = (
+        select(_OUTBOX.c.id)
+        .where(
+            _OUTBOX.c.status == "pending",
+            _OUTBOX.c.chat_id.in_(paced),
+            _OUTBOX.c.not_before < now + pace,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(waiting)).values(not_before=now + pace))
+
+
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        status=literal_column("'sent'"),
+        sent_at=bindparam("now", type_=UTCDateTime()),
+        telegram_message_id=bindparam("message_id"),
+        last_error=None,
+    )
+)
+
+
+_QUESTION_DELIVERY = (
+    select(_OUTBOX.c.status)
+    .where(
+        _OUTBOX.c.progress_id == bindparam("progress_id"),
+        _OUTBOX.c.step == bindparam("step"),
+    )
+    .order_by(_OUTBOX.c.id.desc())
+    .limit(1)
+)
+
+
+def question_delivery(session: Session, *, progress_id: int, step: int) -> str | None:
+    """Return the status of the latest message showing question ``step`` of a questionnaire
+    (pending, sending, sent, failed, undeliverable), or None if none was queued."""
+    row = session.execute(_QUESTION_DELIVERY, {"progress_id": progress_id, "step": step}).first()
+    return None if row is None else str(row[0])
+
+
+_PROGRESS: Any = QuestionnaireProgress.__table__  # type: ignore[attr-defined]
+_RECORD_SHOWN = (
+    update(_PROGRESS)
+    .where(
+        _PROGRESS.c.id == bindparam("p_id"),
+        _PROGRESS.c.step == bindparam("p_step"),
+        _PROGRESS.c.status == literal_column("'open'"),
+        (_PROGRESS.c.shown_step.is_(None)) | (_PROGRESS.c.shown_step != bindparam("p_step")),
+    )
+    .values(shown_step=bindparam("p_step"), message_id=bindparam("p_message"))
+)
+
+
+def record_shown(session: Session, *, progress_id: int, step: int, message_id: int) -> None:
+    """Record that Telegram message ``message_id`` showed question ``step`` of a questionnaire,
+    if that step is still the open one and was not shown before (the first showing counts)."""
+    params = {"p_id": progress_id, "p_step": step, "p_message": message_id}
+    session.execute(_RECORD_SHOWN, params)
 
 
 def _release_expired(
@@ -168,9 +404,16 @@ def _release_expired(
     A separate statement, so the claim itself is a plain index range scan on
     (status, due time) that stops after ``limit`` rows however long the queue is.
     """
+    # Rows another transaction holds (being recorded right now) are skipped, not waited
+    # for: two processes updating the same rows in different orders would deadlock.
+    expired = (
+        select(table.id)
+        .where(table.status == claimed_status, table.claimed_at < before)
+        .with_for_update(skip_locked=True)
+    )
     session.exec(
         update(table)
-        .where(table.status == claimed_status, table.claimed_at < before)
+        .where(col(table.id).in_(expired), table.status == claimed_status)
         .values(status="pending", claimed_by=None, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -233,51 +476,6 @@ def pending_messages(session: Session, *, chat_id: int | None = None) -> list[Ou
     if chat_id is not None:
         query = query.where(Outbox.chat_id == chat_id)
     return list(session.exec(query.order_by(col(Outbox.not_before), col(Outbox.id))))
-
-
-_PROCESSED_TABLE = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-# One compiled-once INSERT per dialect, with bound parameters (built on first use).
-_MARK_PROCESSED: dict[str, Any] = {}
-
-
-def _mark_processed_stmt(dialect: str) -> Any:
-    """Return the dialect's INSERT ... ON CONFLICT DO NOTHING RETURNING for an update id."""
-    stmt = _MARK_PROCESSED.get(dialect)
-    if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = (
-            insert(_PROCESSED_TABLE)
-            .values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
-            .returning(_PROCESSED_TABLE.c.update_id)
-        )
-        _MARK_PROCESSED[dialect] = stmt
-    return stmt
-
-
-def mark_update_processed(session: Session, *, update_id: int, now: dt.datetime) -> bool:
-    """Record a Telegram update id; return False if it was processed before (a redelivery).
-
-    Call it in the same transaction as the update's effects: if they roll back, so does
-    the mark, and the redelivered update is handled again.
-    """
-    processed_at = require_aware("now", now)
-    stmt = _mark_processed_stmt(session.get_bind().dialect.name)
-    # Through the session (a table, not the mapped class: no ORM bulk-insert machinery), so
-    # a read-only scope still refuses it.
-    row = session.execute(stmt, {"update_id": update_id, "processed_at": processed_at})
-    return row.first() is not None
-
-
-def prune_processed_updates(session: Session, *, before: dt.datetime) -> int:
-    """Forget update ids processed before ``before`` (Telegram redelivers for ~24 h)."""
-    result = session.exec(
-        delete(ProcessedUpdate).where(
-            col(ProcessedUpdate.processed_at) < require_aware("before", before)
-        )
-    )
-    return int(result.rowcount)
 
 
 def schedule_prompt(

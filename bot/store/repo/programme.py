@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -25,7 +26,8 @@ from bot.store.models import (
 from bot.store.repo._common import (
     NotFoundError,
     StoreError,
-    insert_row,
+    attach_upserted,
+    insert_for,
     require_aware,
     update_loaded,
 )
@@ -262,8 +264,33 @@ def record_decision(
         protocol_version=protocol_version,
         created_at=require_aware("now", now),
     )
-    insert_row(session, row)
-    return row
+    values = {c: getattr(row, c) for c in _DECISION_COLUMNS}
+    row.id = session.execute(_upsert_decision(session.get_bind().dialect.name), values).scalar()
+    stored: Decision = attach_upserted(session, row)
+    return stored
+
+
+_DECISION_COLUMNS = (
+    "athlete_id", "local_date", "kind", "outcome", "decision", "protocol_name",
+    "protocol_version", "created_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _upsert_decision(dialect: str) -> Any:
+    """INSERT a decision; on a second one for the same athlete, day and kind (the database
+    keeps one), the stored row takes the newer content and keeps its id."""
+    table: Any = Decision.__table__  # type: ignore[attr-defined]
+    stmt = insert_for(dialect, table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in _DECISION_COLUMNS}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["athlete_id", "local_date", "kind"],
+        set_={
+            name: stmt.excluded[name]
+            for name in ("outcome", "decision", "protocol_name", "protocol_version", "created_at")
+        },
+    ).returning(table.c.id)
 
 
 _DECISIONS_BETWEEN = (
@@ -304,7 +331,12 @@ def record_clearance(
     declined: bool = False,
     note: str | None = None,
 ) -> Clearance:
-    """Record a clinician's sign-off (or refusal, ``declined=True``) of a stage gate."""
+    """Record a clinician's sign-off (or refusal, ``declined=True``) of a stage gate.
+
+    A gate is signed off once: a second sign-off of the same stage on the same day (a second
+    press, or two processes at once) resolves to the stored row, which takes the newer
+    time, clinician and note, so it is again the latest word on that gate.
+    """
     require_person(session, person_id=clinician_id, role="clinician")
     row = Clearance(
         athlete_id=athlete_id,
@@ -315,9 +347,32 @@ def record_clearance(
         declined=declined,
         note=note,
     )
-    session.add(row)
-    session.flush()
-    return row
+    if declined:
+        session.add(row)
+        session.flush()
+        return row
+    values = {c: getattr(row, c) for c in _CLEARANCE_COLUMNS}
+    row.id = session.execute(_upsert_clearance(session.get_bind().dialect.name), values).scalar()
+    stored: Clearance = attach_upserted(session, row)
+    return stored
+
+
+_CLEARANCE_COLUMNS = (
+    "athlete_id", "stage", "clinician_id", "local_date", "at", "declined", "note",
+)  # fmt: skip
+
+
+@functools.cache
+def _upsert_clearance(dialect: str) -> Any:
+    table: Any = Clearance.__table__  # type: ignore[attr-defined]
+    stmt = insert_for(dialect, table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in _CLEARANCE_COLUMNS}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["athlete_id", "stage", "local_date"],
+        index_where=text("NOT declined"),
+        set_={name: stmt.excluded[name] for name in ("clinician_id", "at", "note")},
+    ).returning(table.c.id)
 
 
 def has_clearance(session: Session, *, athlete_id: int, stage: str) -> bool:

@@ -1,0 +1,203 @@
+"""Record what became of sent outbox rows, in the caller's transaction.
+
+Sent rows get Telegram's message id (a question message is recorded as shown on its
+questionnaire, and the chat's next message waits a second: Telegram's per-chat pace); a row
+to retry goes back to pending at its retry time (a 429 does not use up an attempt); a 403
+marks the person unreachable and tells their clinician, or the admins; other failures are
+recorded with the error and not retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from bot.delivery.calls import Outcome
+from bot.delivery.policy import SAFETY_KINDS
+from bot.store.models import REPLY_KIND, UNDELIVERED_KIND, UNREACHABLE_KIND, Outbox, Person
+from bot.store.repo.links import clinicians_of
+from bot.store.repo.messaging import SentRow, enqueue_message, mark_outbox_failed, record_sent
+
+# Telegram allows about one message a second to one chat.
+PER_CHAT_PACE = dt.timedelta(seconds=1)
+
+
+@dataclass
+class DrainResult:
+    """What a drain (or an immediate send) did, by outcome."""
+
+    sent: int = 0
+    retried: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    # Notices queued for unreachable recipients (sent by the same drain).
+    notices: int = 0
+    rounds: int = 0
+
+    def add(self, other: DrainResult) -> None:
+        """Add ``other``'s counts to this one."""
+        self.sent += other.sent
+        self.retried += other.retried
+        self.unreachable += other.unreachable
+        self.failed += other.failed
+        self.notices += other.notices
+        self.rounds += other.rounds
+
+    @property
+    def handled(self) -> int:
+        """How many rows were sent or settled."""
+        return self.sent + self.retried + self.unreachable + self.failed
+
+
+def record_outcomes(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    now: dt.datetime,
+    pace: dt.timedelta = PER_CHAT_PACE,
+    admin_telegram_ids: Sequence[int] = (),
+) -> DrainResult:
+    """Record each outcome (see the module docstring); return the counts. The next unsent
+    message of a chat that just got one waits ``pace``. ``admin_telegram_ids`` (the setting)
+    are told when someone without a linked clinician cannot be reached; the author of a
+    message that finally failed is told it did not arrive."""
+    result = DrainResult()
+    sent = [
+        SentRow(
+            o.row.id,
+            o.message_id,
+            o.row.chat_id,
+            o.row.progress_id,
+            o.row.step,
+            paced=o.row.kind != REPLY_KIND,
+        )
+        for o in outcomes
+        if o.verdict is None
+    ]
+    record_sent(session, sent, now=now, pace=pace)
+    result.sent = len(sent)
+    for outcome in outcomes:
+        verdict = outcome.verdict
+        if verdict is None:
+            continue
+        row = outcome.row
+        if verdict.action in ("retry_after", "backoff"):
+            assert verdict.wait is not None
+            stored = mark_outbox_failed(
+                session, outbox_id=row.id, now=now, error=verdict.error, retry_at=now + verdict.wait
+            )
+            if not verdict.counts_as_attempt:
+                stored.attempts = max(0, stored.attempts - 1)
+                session.add(stored)
+            result.retried += 1
+        elif verdict.action == "unreachable":
+            mark_outbox_failed(
+                session, outbox_id=row.id, now=now, error=verdict.error, undeliverable=True
+            )
+            result.notices += mark_unreachable(session, outcome, now, admin_telegram_ids)
+            result.notices += tell_author(session, outcome, now, reachable=False)
+            result.unreachable += 1
+        else:
+            mark_outbox_failed(session, outbox_id=row.id, now=now, error=verdict.error)
+            result.notices += tell_author(session, outcome, now, reachable=True)
+            result.failed += 1
+    return result
+
+
+def _person_for_chat(session: Session, outcome: Outcome) -> Person | None:
+    row = outcome.row
+    if row.person_id is not None:
+        return session.get(Person, row.person_id)
+    return session.exec(select(Person).where(Person.chat_id == row.chat_id)).first()
+
+
+def tell_author(session: Session, outcome: Outcome, now: dt.datetime, *, reachable: bool) -> int:
+    """Tell the author of a message that finally failed (a clinician's message to an
+    athlete) that it did not arrive; return how many notices were queued (0 or 1)."""
+    row = outcome.row
+    stored = session.get(Outbox, row.id)
+    if stored is None or stored.author_id is None:
+        return 0
+    author = session.get(Person, stored.author_id)
+    recipient = _person_for_chat(session, outcome)
+    if author is None or author.id is None:
+        return 0
+    who = (recipient.display_name if recipient is not None else "") or "the athlete"
+    why = (
+        "Telegram refused it"
+        if reachable
+        else "they cannot be reached on Telegram (they blocked the bot or left)"
+    )
+    enqueue_message(
+        session,
+        chat_id=author.chat_id or author.telegram_user_id,
+        text=(
+            f"Your message to {who} could not be delivered: {why}. "
+            "Nothing more will be tried; please reach them another way."
+        ),
+        kind=UNDELIVERED_KIND,
+        now=now,
+        dedupe_key=f"undelivered:{row.id}",
+        person_id=author.id,
+        athlete_id=row.athlete_id,
+    )
+    return 1
+
+
+def mark_unreachable(
+    session: Session, outcome: Outcome, now: dt.datetime, admin_telegram_ids: Sequence[int] = ()
+) -> int:
+    """Mark the recipient unreachable and, the first time, tell a clinician or the admins.
+
+    An athlete's linked clinicians are told; for anyone else (or an athlete without a linked
+    clinician) the admins. A safety message that could not be delivered is forwarded whole.
+    Returns how many notices were queued.
+    """
+    row = outcome.row
+    person = _person_for_chat(session, outcome)
+    if person is None or person.id is None:
+        return 0
+    first_time = not person.unreachable
+    person.unreachable = True
+    session.add(person)
+    session.flush()
+    if not first_time and row.kind not in SAFETY_KINDS:
+        return 0
+    recipients: list[Person] = []
+    if person.role == "athlete":
+        recipients = [c for c in clinicians_of(session, athlete_id=person.id) if not c.unreachable]
+    if not recipients:
+        recipients = list(
+            session.exec(
+                select(Person).where(
+                    col(Person.telegram_user_id).in_(tuple(admin_telegram_ids)),
+                    col(Person.unreachable).is_(False),
+                    col(Person.id) != person.id,
+                )
+            )
+        )
+    name = person.display_name or f"{person.role} {person.id}"
+    text = (
+        f"{name} can no longer be reached on Telegram (they blocked the bot or deleted their "
+        "account). Messages to them are not delivered until they write to the bot again."
+    )
+    if row.kind in SAFETY_KINDS:
+        text += f"\n\nUndelivered {row.kind.replace('_', ' ')}:\n{row.text}"
+    queued = 0
+    for recipient in recipients:
+        if recipient.chat_id is None:
+            continue
+        queued += 1
+        enqueue_message(
+            session,
+            chat_id=recipient.chat_id,
+            text=text,
+            kind=UNREACHABLE_KIND,
+            now=now,
+            dedupe_key=f"unreachable:{row.id}:{recipient.id}",
+            person_id=recipient.id,
+            athlete_id=person.id if person.role == "athlete" else None,
+        )
+    return queued
