@@ -1,5 +1,6 @@
 """What things are called for people: plain words for the data dictionary's items, criteria,
-stages, percentages, the progression gate (``gate``) and the clinician's record (``record``).
+stages, protocol display texts (``protocol_text``), percentages, the progression gate
+(``gate``) and the clinician's record (``record``).
 
 One vocabulary for every screen a person reads (chat, clinician cards, digest, chart, PDF), so
 that ``checks.walk_pain ≤ 2`` is "walking pain 2/10 or less" everywhere and a percentage means
@@ -21,6 +22,7 @@ from bot.wording.percentages import (
     speed_series_label,
     split_speed_pct,
 )
+from bot.wording.protocol import protocol_text
 from bot.wording.record import (
     ENGINE_MOVER,
     REVIEWED,
@@ -47,6 +49,7 @@ __all__ = [
     "format_value",
     "item_label",
     "item_wording",
+    "protocol_text",
     "record_action_name",
     "speed_pct",
     "speed_percent_definition",
