@@ -447,7 +447,10 @@ def _publish_text(
     row = publish_protocol_version(
         session, name=name, text=text, author_id=author_id, now=now, note=note
     )
+    shipped = shipped_display_texts(name)
     for location, source in changed_display_texts(previous.text if previous else None, text):
+        if source in shipped:
+            continue  # extracted from protocols/ into the catalogues: translated with the rest
         mark_texts_for_review(
             session,
             name=name,
@@ -506,6 +509,15 @@ def changed_display_texts(old_text: str | None, new_text: str) -> list[tuple[str
     return changed
 
 
+def shipped_display_texts(name: str) -> frozenset[str]:
+    """Return the display texts of the protocol file shipped as ``protocols/<name>.yaml``
+    (extracted into the catalogues by ``make catalogues``); empty when there is none."""
+    path = shipped_file(name)
+    if path is None:
+        return frozenset()
+    return frozenset(text for _, text in _display_texts(path.read_text(encoding="utf-8")))
+
+
 def untranslated_languages(text: str) -> list[str]:
     """Return the languages other than English whose catalogue has no translation of the
     protocol display text ``text`` (they read it in English)."""
@@ -527,6 +539,7 @@ def texts_to_review(session: Session, name: str, now: dt.datetime) -> list[TextT
         return []
     active = active_version(session, name, now)
     current = {text for _, text in _display_texts(active.text)} if active else set()
+    current -= shipped_display_texts(name)
     found: dict[str, TextToReview] = {}
     for row in rows:
         if row.text not in current or row.text in found:

@@ -126,3 +126,32 @@ async def test_clinician_cannot_publish_with_an_admins_button(world: WorldFactor
 
     assert await press_raw(w, intruder, offer, data["callback_data"]) == REFUSAL_TEXT
     assert [v for v, _a, _n in versions(w)] == [1]
+
+
+async def test_a_changed_display_text_asks_for_review_in_the_other_languages(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    assert "to review" not in await say(admin, "/protocols")
+
+    draft = await say(admin, "/protocol set hamstring H3 goal Build volume, then intensity")
+    assert "+  goal: Build volume, then intensity" in draft or "Build volume" in draft
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
+
+    listing = await say(admin, "/protocols")
+    assert "hamstring: active v2" in listing
+    assert "1 changed text to review in: de, es, fr, pt" in listing
+    assert "hamstring H3: stage goal: “Build volume, then intensity” (es, pt, fr, de)" in listing
+    assert "calf: active v1, 0 athletes" in listing  # only the edited protocol asks
+
+    # A number is not a display text: nothing new to review.
+    await say(admin, "/protocol set hamstring H3 min_days.value 5")
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("v3 is published" in (m.text or "") for m in ms))
+    assert "1 changed text to review" in await say(admin, "/protocols")
+
+    # Back to the shipped text, which the catalogues carry (`make catalogues`): nothing to review.
+    await say(admin, "/protocol rollback hamstring 1")
+    assert "to review" not in await say(admin, "/protocols")

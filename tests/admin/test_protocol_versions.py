@@ -141,3 +141,19 @@ def test_a_text_without_a_stage_in_use_is_not_published(session: Session) -> Non
     with pytest.raises(pa.StageInUseError, match="H7 are missing from the new text but 1 athlete"):
         pa.publish(session, draft, None, NOW)
     assert [v.version for v in pa.history(session, "hamstring")] == [1]
+
+
+def test_publishing_a_new_display_text_records_the_languages_to_review(session: Session) -> None:
+    draft = pa.draft_from_set(session, "hamstring", "H2", "name", "Easy running", NOW)
+    pa.publish(session, draft, None, NOW)
+    session.commit()
+    todo = pa.texts_to_review(session, "hamstring", NOW)
+    assert [(t.location, t.text, t.languages) for t in todo] == [
+        ("hamstring H2: stage name", "Easy running", ("es", "pt", "fr", "de"))
+    ]
+    # A text whose translation is already in the catalogues (the shipped one) needs none.
+    assert (
+        pa.changed_display_texts(draft.text, pa.active_version(session, "hamstring", NOW).text)
+        == []
+    )
+    assert pa.untranslated_languages("Easy running") == ["es", "pt", "fr", "de"]

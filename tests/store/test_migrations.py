@@ -115,7 +115,7 @@ def test_downgrade_one_step_then_to_base_and_up_again(empty_db_url: str) -> None
     engine = db.make_engine(empty_db_url)
     assert db.current_revision(engine) == revisions[-2]
     tables = set(inspect(engine).get_table_names())
-    assert "processed_update" in tables and "inbox_update" not in tables
+    assert "protocol_text_review" not in tables and "inbox_update" in tables
     engine.dispose()
     assert _schema_diff(empty_db_url) != []  # the last revision's change is undone
     db.downgrade(empty_db_url, "base")
