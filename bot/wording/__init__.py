@@ -14,6 +14,7 @@ handlers can all use it.
 
 from bot.wording.criteria import CriterionLike, describe_criterion, describe_threshold
 from bot.wording.gate import GateWords, describe_gate_item, still_needed
+from bot.wording.injury import injury_words
 from bot.wording.items import Audience, format_value, item_label, item_wording
 from bot.wording.percentages import (
     SPEED_PERCENT_DEFINITION,
@@ -47,6 +48,7 @@ __all__ = [
     "describe_threshold",
     "engine_move_reason",
     "format_value",
+    "injury_words",
     "item_label",
     "item_wording",
     "protocol_text",
