@@ -214,7 +214,7 @@ def test_target_line_is_the_criterions_threshold_and_says_what_else_is_missing()
     )
     spec = build_chart_spec(data)
     lines = {h.key: h for h in spec.panel("performance").hlines}
-    assert lines["target"].y == 80 and "80\u00a0%" in lines["target"].label  # no-break space (formats)
+    assert lines["target"].y == 80 and "80\u00a0%" in lines["target"].label
     assert lines["baseline"].y == 100
     low, high = spec.panel("performance").y_range
     assert low < 80 < high and high > 100
