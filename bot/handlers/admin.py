@@ -52,6 +52,7 @@ from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
 from bot.support.formats import format_datetime
 from bot.support.i18n import L_, _, ngettext
+from bot.wording import protocol_text
 from engine.schema import ProtocolError
 
 _LOGGER = logging.getLogger(__name__)
@@ -121,6 +122,9 @@ async def protocols_command(update: Update, context: Context) -> None:
                         name=name, version=active.version, athletes=on_it
                     )
                 )
+                title = _title(active.text, name)
+                if title:
+                    lines.append(f"  {title}")
             else:
                 lines.append(
                     _("• {name}: no version, {athletes}").format(name=name, athletes=on_it)
@@ -128,6 +132,14 @@ async def protocols_command(update: Update, context: Context) -> None:
             lines.extend(_review_lines(pa.texts_to_review(session, name, now)))
     assert update.effective_message is not None
     await update.effective_message.reply_text(_clip("\n".join(lines)))
+
+
+def _title(text: str, name: str) -> str:
+    """The protocol's title in the reader's language ('' when it has none or does not parse)."""
+    try:
+        return protocol_text(parse_text(text, name).title)
+    except ProtocolError:
+        return ""
 
 
 def _review_lines(texts: list[pa.TextToReview]) -> list[str]:
@@ -217,6 +229,7 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
             )
             return
         text = active.text
+        shown_name = ""
         if len(args) > 1:
             protocol = parse_text(active.text, args[0])
             try:
@@ -229,6 +242,7 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
                     )
                 )
                 return
+            shown_name = protocol_text(stage.name)
             text = yaml.safe_dump(
                 stage.model_dump(mode="json", exclude_none=True),
                 sort_keys=False,
@@ -236,7 +250,7 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
                 width=100,
             )
         header = f"{active.name} v{active.version}" + (
-            f" {args[1].upper()}" if len(args) > 1 else ""
+            f" {args[1].upper()} · {shown_name}" if len(args) > 1 else ""
         )
         caller, _person = caller_context(session, update, services)
         audit(

@@ -16,6 +16,7 @@ from bot.wording import (
     describe_criterion,
     describe_gate_item,
     format_value,
+    protocol_text,
     stage_label,
     still_needed,
 )
@@ -120,7 +121,7 @@ def criteria_rows(protocol: Protocol, status: StageStatus) -> list[CriterionRow]
         if criterion is not None:
             rows.append(
                 CriterionRow(
-                    name=criterion.text[:160],
+                    name=protocol_text(criterion.text)[:160],
                     observed=_observed(item, criterion)[:80],
                     needed=describe_criterion(criterion, "clinician")[:200],
                     met=item.met,
