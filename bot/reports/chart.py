@@ -657,7 +657,7 @@ def build_chart_spec(
     panels = [
         Panel(
             key="performance",
-            y_label=_("% of pre-injury speed") if athlete else _("% of baseline speed"),
+            y_label=_("Speed (% pre-injury)") if athlete else _("Speed (% baseline)"),
             y_range=(y_low, y_high),
             y_ticks=perf_ticks,
             series=perf_series,

@@ -383,7 +383,7 @@ class _Writer:
             rows.append([m.name, baseline, latest, _speed_pct(m)])
         self.table(
             (48, 34, 52, 46),
-            (_("Metric"), _("Baseline"), _("Latest"), _("% of pre-injury speed")),
+            (_("Metric"), _("Baseline"), _("Latest"), _("Speed (% pre-injury)")),
             rows,
         )
         self.line(speed_percent_definition("clinician") + ".", size=8)
@@ -439,9 +439,9 @@ class _Writer:
         self.heading(_("Progress chart"))
         self.line(
             _(
-                "Stages shaded (from the stage history); speed as % of the pre-injury speed "
-                "with the current stage's speed criterion; pain 0–10; red flags and step backs "
-                "on their own row."
+                "Stages shaded (from the stage history); speed as a percentage of the "
+                "pre-injury speed with the current stage's speed criterion; pain 0–10; red "
+                "flags and step backs on their own row."
             ),
             size=8,
         )

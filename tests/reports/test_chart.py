@@ -178,7 +178,7 @@ def test_clinicians_read_red_flag_and_step_back() -> None:
     spec = build_chart_spec(data)
     assert spec.panel("events").y_tick_labels == ["Red flag", "Step back"]
     assert spec.series("vmax").label == "Vmax"
-    assert spec.panel("performance").y_label == "% of baseline speed"
+    assert spec.panel("performance").y_label == "Speed (% baseline)"
     assert spec.footnote is not None and "baseline time ÷ time" in spec.footnote
 
 
