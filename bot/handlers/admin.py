@@ -180,7 +180,7 @@ async def protocol_command(update: Update, context: Context) -> None:
         "rollback": _rollback,
     }
     if sub not in handlers:
-        await message.reply_text(USAGE)
+        await message.reply_text(str(USAGE))
         return
     if len(args) > 1 and not pa.valid_name(args[1]):
         await _refuse_name(update, context, f"/protocol {sub}")

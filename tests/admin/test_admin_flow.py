@@ -155,3 +155,9 @@ async def test_a_changed_display_text_asks_for_review_in_the_other_languages(
     # Back to the shipped text, which the catalogues carry (`make catalogues`): nothing to review.
     await say(admin, "/protocol rollback hamstring 1")
     assert "to review" not in await say(admin, "/protocols")
+
+
+async def test_protocol_without_a_sub_command_shows_the_usage(world: WorldFactory) -> None:
+    w = await world()
+    usage = await say(w.sandbox.user(ADMIN, "Ada"), "/protocol")
+    assert usage.startswith("Protocol commands:") and "/protocol rollback NAME VERSION" in usage
