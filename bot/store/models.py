@@ -473,7 +473,7 @@ class Outbox(Base, table=True):
     reply_markup: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     parse_mode: str | None = Field(default=None, max_length=16)
     kind: str = Field(max_length=32)
-    method: str = Field(default="send", max_length=16)
+    method: str = Field(default="send", max_length=16, sa_column_kwargs={"server_default": "send"})
     # The message an edit changes (``method`` edit_text / edit_markup).
     target_message_id: int | None = Field(default=None, sa_type=BigInteger)
     # The questionnaire question this message shows (recorded as shown once sent).
