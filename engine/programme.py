@@ -9,6 +9,12 @@ calendar day from the start; a day without a record is a missed check-in (hold).
 Order within a day: clinician actions → morning verdict (red flags first) → 24-hour response
 to the previous session → step-back / hold rules → progression gate (reference §4.4) →
 today's session (classification, stage criteria, regression triggers) → escalations → plan.
+
+Why one module of ~1,950 lines: those steps run in that order over one day's state, and each
+reads what the one before decided (a stop closes the gate, the gate's result shapes the plan,
+a flagged session must not count for the criteria). Kept together, the order is visible in one
+place. Every rule that stands alone lives in its own module (``readiness``, ``red_flags``,
+``rest``, ``plausibility``, ``session_rules``, ``stall``, ``floors``, ``plan``, ``status``).
 """
 
 from __future__ import annotations
