@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 RecordKind = Literal[
-    "hold", "step_back", "set_stage", "pause", "resume", "clearance", "declined", "note"
+    "hold", "step_back", "set_stage", "pause", "resume", "review", "clearance", "declined", "note"
 ]
 
 ENGINE_MOVER = "Sprintback rules"
