@@ -244,7 +244,7 @@ def _confirm_keyboard(
                     label, callback_data=signer.sign(action, ids, caller.telegram_id, now)
                 ),
                 InlineKeyboardButton(
-                    _(CANCEL_LABEL),
+                    str(CANCEL_LABEL),
                     callback_data=signer.sign(ACT_CANCEL, ids[:1], caller.telegram_id, now),
                 ),
             ]
@@ -279,7 +279,7 @@ async def ask_review_confirmation(
         caller,
         ACT_REVIEW_OK,
         (athlete.id or 0, alert_ids[0], alert_ids[1], stage),
-        _(CONFIRM_REVIEW_LABEL),
+        str(CONFIRM_REVIEW_LABEL),
         now,
     )
     text = review_prompt(athlete, note, now, session)
@@ -351,7 +351,7 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                         caller,
                         ACT_STAGE_OK,
                         (athlete.id or 0, stage, programme.current_stage),
-                        _(CONFIRM_STAGE_LABEL),
+                        str(CONFIRM_STAGE_LABEL),
                         now,
                     )
                     await update.effective_message.reply_text(risk, reply_markup=keyboard)

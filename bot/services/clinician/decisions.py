@@ -171,9 +171,11 @@ def stage_change_risk(
     risks: list[str] = []
     if jump > 1:
         risks.append(
-            _("This skips {count} stages: their exit criteria will not have been checked.").format(
-                count=jump - 1
-            )
+            ngettext(
+                "This skips {count} stage: its exit criteria will not have been checked.",
+                "This skips {count} stages: their exit criteria will not have been checked.",
+                jump - 1,
+            ).format(count=jump - 1)
         )
     elif jump < -1:
         risks.append(

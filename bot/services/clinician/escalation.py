@@ -168,9 +168,9 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     did and the stage; the buttons follow."""
     head = f"{severity_words(card.severity)} · {card.label}"
     if card.kind == "resend":
-        head += " · " + _("⏰ not yet acknowledged")
+        head += " · " + _("⏰ Re-sent: not yet acknowledged")
     elif card.kind == "to_admin":
-        head += " · " + _("⏰ no clinician has acknowledged it")
+        head += " · " + _("⏰ No clinician has acknowledged this yet")
     lines = [head]
     ordered = sorted(card.alerts, key=lambda a: (SEVERITY_RANK.get(a.severity, 9), a.created_at))
     for alert in ordered[:MAX_ALERT_LINES]:
