@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
 from bot.services.clinician.names import athlete_label, clashing
-from bot.support.i18n import L_, LazyText, _, ngettext
+from bot.support.i18n import L_, N_, LazyText, _, ngettext
 
 Light = Literal["red", "amber", "green"]
 LIGHT_ICON: dict[str, str] = {"red": "🔴", "amber": "🟠", "green": "🟢"}
 STALE_CHECKIN_DAYS = 3
-UNREACHABLE_MARK = L_("📵 blocked the bot: no prompts reach them")
+UNREACHABLE_MARK = N_("📵 blocked the bot: no prompts reach them")
 # The engine's verdicts and decisions as a clinician reads them.
 VERDICT_WORDS: dict[str, LazyText] = {
     "go": L_("train as planned"),
@@ -147,7 +147,7 @@ def overview_line(s: AthleteSummary, clash: bool = False) -> str:
     if s.paused:
         parts.append(_("paused"))
     if s.unreachable:
-        parts.append(str(UNREACHABLE_MARK))
+        parts.append(_(UNREACHABLE_MARK))
     return " · ".join(parts)
 
 
