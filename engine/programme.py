@@ -1013,6 +1013,18 @@ def _clinician(
             None,
             False,
         )
+    if a.kind == "review":
+        # A review after a stop lifts the stop only: it never counts as a sign-off, whatever
+        # the stage and whenever it applies (a stop already lifted leaves nothing to review).
+        if st.suspended:
+            acc.reason(
+                "clinician.review",
+                f"Your clinician has reviewed you: running may start again{note}. Your "
+                "symptom baseline starts afresh from your next green mornings.",
+            )
+            return _reviewed(st), None, False
+        acc.reason("clinician.review", f"Clinician review recorded{note}.")
+        return st, None, False
     if a.kind == "decline":
         acc.reason("clinician.decline", f"Clinician declined sign-off for stage {st.stage}{note}.")
         update = {"clearance": False, "clearance_requested": False, "clearance_on": None}

@@ -61,7 +61,7 @@ PROMPT_KINDS = ("morning", "reminder", "cutoff", "post_session", "followup", "di
 PROMPT_STATUSES = ("pending", "claimed", "sent", "missed", "cancelled")
 DECISION_KINDS = ("morning", "daily")
 PROGRAMME_STATUSES = ("active", "paused", "completed", "stopped")
-CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume")
+CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume", "review")
 
 # What an outbox row is (``Outbox.kind``), named here with the outbox so that whoever queues
 # a message and whoever sends it share one spelling: the sender draws the athlete's chart for

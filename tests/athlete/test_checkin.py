@@ -63,6 +63,9 @@ async def test_target_times_come_from_the_athletes_vmax(
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
     await clinician.send(f"/stage {person.id} H2 scan reviewed, start running")
     await clinician.wait_reply()
+    # Two stages and more at once are confirmed first (issue 15).
+    await clinician.press("✅ Change the stage")
+    await clinician.wait_reply()
     replies = await alex.morning()
     plan = replies[-1].text or ""
     drill = next(d for d in load_protocol("hamstring").stage("H2").session if d.kind == "run")

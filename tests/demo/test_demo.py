@@ -49,19 +49,21 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "onboarding consent": r"Athlete → bot: \[I agree\]",
         "scheduled check-in": r"bot → Athlete: \(1/10\) Good morning!",
         "metrics": r"Athlete → bot: vmax 6\.0 10m 2\.4 strength 82",
-        "gate alert with button": r"bot → Clinician: .*Info: Sam(.|\n)*\[🟢 Clear gate\]",
+        "gate alert with button": (
+            r"bot → Clinician: ℹ️ For information · Sam(.|\n)*\[🟢 Clear gate\]"
+        ),
         # The athlete's notice may go out before the reply to the clinician.
-        "clearance": r"Clinician → bot: \[🟢 Clear gate\]\n(?:.*\n){0,6}.*Gate cleared for Sam",
+        "clearance": (
+            r"Clinician → bot: \[🟢 Clear gate\]\n(?:.*\n){0,6}.*Signed off: Sam may move on"
+        ),
         "progression": r"progress from H1 to H2",
         "flare-up step-back": r"Step back from H2 to H1",
-        "red flag to clinician": r"bot → Clinician: 🟠 SAME-DAY: Sam(.|\n)*numbness",
-        "small chart after a stage change": (
-            r"bot → Athlete: \[photo: progress-\d+\.png\] 📈 Stage H0 → H1"
-        ),
+        "red flag to clinician": r"bot → Clinician: 🔴 Today · Sam(.|\n)*numbness",
+        "small chart after a stage change": r"bot → Athlete: \[photo: progress-\d+\.png\] 📈 ",
         "small chart after the step back": r"📈 Stage H2 → H1",
-        "acknowledged": r"Acknowledged 1 alert\(s\) about Sam",
-        "resumed": r"resumed your programme at stage H1",
-        "weekly digest": r"bot → Clinician: Weekly digest for Dr Lee\n(.|\n)*#\d+ Sam",
+        "acknowledged": r"Acknowledged 1 alert about Sam\.",
+        "resumed": r"resumed your programme at Stage 2 of 8",
+        "weekly digest": r"bot → Clinician: Weekly digest for Dr Lee\n(.|\n)*· Sam: ",
         "chart in the chat": r"Athlete → bot: /progress\n.*bot → Athlete: \[photo: ",
         "report in the chat": r"bot → Clinician: \[document: sprintback-report-\d+-[\d-]+\.pdf\]",
     }
@@ -82,7 +84,7 @@ def test_the_scripted_demo_writes_transcript_chart_and_report(
     done, output = scripted
     assert done.returncode == 0, done.stderr
     transcript = (output / "transcript.txt").read_text(encoding="utf-8")
-    assert "Gate cleared for Sam" in transcript and "Decision timeline" in transcript
+    assert "Signed off: Sam may move on" in transcript and "Decision timeline" in transcript
     chart = (output / "progress-chart.png").read_bytes()
     assert chart.startswith(b"\x89PNG") and len(chart) > 20_000
     report = (output / "clinician-report.pdf").read_bytes()
@@ -167,6 +169,6 @@ async def test_interactive_clinician_acts_on_the_red_flag_alert(tmp_path: Path) 
     assert "You are the clinician" in shown and "1. ✅ Acknowledge" in shown
     transcript = (tmp_path / "transcript.txt").read_text(encoding="utf-8")
     assert "Clinician → bot: [✅ Acknowledge]" in transcript
-    assert "Acknowledged 1 alert(s) about Sam" in transcript
+    assert "Acknowledged 1 alert about Sam." in transcript
     assert "Clinician → bot: /athletes" in transcript
     assert (tmp_path / "clinician-report.pdf").stat().st_size > 10_000
