@@ -114,10 +114,12 @@ def test_downgrade_one_step_then_to_base_and_up_again(empty_db_url: str) -> None
     db.downgrade(empty_db_url, revisions[-2])
     engine = db.make_engine(empty_db_url)
     assert db.current_revision(engine) == revisions[-2]
+    engine.dispose()
+    db.downgrade(empty_db_url, "0004")  # before the scale-out: the durable inbox is gone
+    engine = db.make_engine(empty_db_url)
     tables = set(inspect(engine).get_table_names())
     assert "processed_update" in tables and "inbox_update" not in tables
     engine.dispose()
-    assert _schema_diff(empty_db_url) != []  # the last revision's change is undone
     db.downgrade(empty_db_url, "base")
     assert _tables(empty_db_url) == set()
     db.upgrade(empty_db_url)
