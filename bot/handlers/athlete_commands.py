@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 from telegram import BotCommandScopeAllPrivateChats, Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.athlete_flow import athlete_flow
 from bot.handlers.context import Context, add_startup_hook, get_services
@@ -18,6 +18,8 @@ from bot.services import texts
 from bot.services.athlete import commands as athlete
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.account import delete_unfinished_signup
+from bot.services.athlete.daily import why
+from bot.services.athlete.keyboards import WHY_PATTERN, unpack_why
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
@@ -101,6 +103,18 @@ def _cancel(
     return athlete.cancel(session, person, env)
 
 
+def _why(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    """The "Why?" button under a verdict: that day's full list of reasons, as a new message."""
+    query = update.callback_query
+    pressed = unpack_why(query.data if query is not None else None)
+    if person is None or pressed is None or not svc.is_onboarded(session, person):
+        return Result([], notice=texts.NOT_ONBOARDED)
+    kind, day = pressed
+    return why(session, person, kind, day)
+
+
 async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Show the athlete commands in every private chat, in each language Sprintback speaks
     (Telegram picks the one of the person's app); clinicians and admins get a per-chat menu of
@@ -128,4 +142,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     }
     for name, flow in commands.items():
         application.add_handler(CommandHandler(name, athlete_flow(flow)), group=ATHLETE_GROUP)
+    application.add_handler(
+        CallbackQueryHandler(athlete_flow(_why), pattern=WHY_PATTERN), group=ATHLETE_GROUP
+    )
     add_startup_hook(application, set_athlete_menu)

@@ -10,6 +10,9 @@ from typing import Any
 
 from bot.services.timezones import emergency_number
 from bot.support.i18n import L_, LANGUAGE_NAMES
+from bot.wording.plan import plan_lines
+from bot.wording.reasons import full_reasons, gate_item_words, plain, today_reasons, word_reasons
+from bot.wording.stages import stage_label
 
 # --- Onboarding -------------------------------------------------------------------------------
 
@@ -395,88 +398,177 @@ NEXT_SAME_STAGE_PROGRESS = (
 
 
 # --- Rendering engine results (plain text) ----------------------------------------------------
+# Issue 15: a verdict is one headline, at most three reasons that matter today, today's session
+# and a "Why?" button (or /status) for the full list; every reason in the athlete's words
+# (bot.wording.reasons), never the engine's record text.
+
+HEADLINES = {
+    "go": L_("✅ Train as planned today."),
+    "modify": L_("🟡 Train today, but lighter than planned."),
+    "rest": L_("😴 Rest today: no running."),
+    "stop": L_("⛔ No training today."),
+}
+WHY_BUTTON = L_("Why?")
+WHY_TITLE = L_("Why ({date}):")
+WHY_NONE = L_("There is nothing more to explain for that day.")
+MOVED_UP = L_("⬆️ You move up to {stage}.")
+STEPPED_BACK = L_("↩️ Back one stage for a few days: {stage}.")
+SESSION_SAVED_GOOD = L_("✅ Session saved. Same level next time.")
+SESSION_SAVED_MOVED = L_("⬆️ Session saved. You move up to {stage}.")
+SESSION_SAVED_ALREADY = L_("✅ Session saved. You are at {stage} since this morning.")
+SESSION_SAVED_BACK = L_("↩️ Session saved. We go back one stage for a few days: {stage}.")
+SESSION_SAVED_STOP = L_("⛔ Session saved. Stop training.")
+NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
+NEXT_REVIEW = L_("Next: no training until your clinician has checked in with you.")
+CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they have been asked.")
+CLEARANCE_NO_CLINICIAN = L_(
+    "To move up, your clinician needs to give their OK: ask them for a Sprintback link."
+)
 
 
-def _reason_lines(reasons: Any) -> list[str]:
-    seen: list[str] = []
-    for reason in reasons:
-        if reason.text not in seen:
-            seen.append(reason.text)
-    return [f"• {text}" for text in seen]
+def _worded(outcome: Any, protocol: Any) -> list[Any]:
+    return word_reasons(outcome.reasons, protocol, str(outcome.stage))
 
 
-def morning_result(outcome: Any, zone: str | None, has_clinician: bool) -> list[str]:
-    """Return the messages after a check-in: the verdict, why, and today's session in full.
+def _flag_lines(outcome: Any, protocol: Any) -> list[str]:
+    return [plain(i.text, protocol) for i in outcome.instructions]
+
+
+def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician: bool) -> list[str]:
+    """Return the messages after a check-in: one headline, at most three reasons that matter
+    today, and today's session (the full list is behind "Why?" and /status).
 
     A red flag gives the tier's instruction first (with the local emergency number for an
-    emergency), and says the clinician was alerted.
+    emergency), and says whether a clinician was alerted (safety messages may be longer).
     """
-    from bot.services.timezones import emergency_number
+    from bot.wording.reasons import today_reasons
 
+    worded = _worded(outcome, protocol)
     if outcome.readiness == "stop" and outcome.instructions:
-        lines = [VERDICT_TITLES["stop"], ""]
-        lines += [i.text for i in outcome.instructions]
+        lines = [str(HEADLINES["stop"]), "", *_flag_lines(outcome, protocol)]
         if any(a.severity == "emergency" for a in outcome.alerts):
-            lines += ["", EMERGENCY_HERE.format(number=emergency_number(zone))]
+            lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
         if not has_clinician:
-            lines += ["", NO_CLINICIAN_LINKED]
-        if outcome.reasons:
-            lines += ["", WHY, *_reason_lines(outcome.reasons)]
+            lines += ["", str(NO_CLINICIAN_LINKED)]
         return ["\n".join(lines)]
-    title = VERDICT_TITLES.get(str(outcome.readiness), str(outcome.readiness))
-    lines = [title]
-    if outcome.reasons:
-        lines += ["", WHY, *_reason_lines(outcome.reasons)]
-    if outcome.awaiting_clearance:
-        lines += ["", GATE_WAITING]
-    if outcome.plan is not None:
-        lines += ["", plan_text(outcome)]
+    readiness = str(outcome.readiness)
+    moved = outcome.stage_after != outcome.stage
+    if moved and outcome.decision == "progress":
+        head = str(MOVED_UP).format(stage=stage_label(protocol, outcome.stage_after))
+        head += " " + str(HEADLINES.get(readiness, HEADLINES["go"]))
+        reasons: list[str] = []
+    elif moved and outcome.decision == "step_back":
+        head = str(STEPPED_BACK).format(stage=stage_label(protocol, outcome.stage_after))
+        reasons = today_reasons([w for w in worded if w.kind == "fired"])
+    else:
+        head = str(HEADLINES.get(readiness, HEADLINES["go"]))
+        if outcome.awaiting_clearance:
+            reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
+            reasons.append(str(CLEARANCE_ASKED if has_clinician else CLEARANCE_NO_CLINICIAN))
+        else:
+            reasons = today_reasons(worded)
+    lines = [head]
+    lines += [f"• {r}" for r in reasons]
+    if outcome.plan is not None and outcome.readiness != "stop":
+        lines += ["", *plan_lines(outcome.plan, protocol)]
     return ["\n".join(lines)]
 
 
-def plan_text(outcome: Any) -> str:
-    """Return today's session: drills, reps, distances, target times, rest and notes."""
+def plan_text(outcome: Any, protocol: Any) -> str:
+    """Return today's session: the stage by number and name, drills, speeds, rest, notes."""
+
     if outcome.plan is None:
-        return NO_DATA
-    body: str = outcome.plan.text()
-    return PLAN_TITLE.format(stage=outcome.plan.stage) + "\n" + body
+        return str(NO_DATA)
+    return "\n".join(plan_lines(outcome.plan, protocol))
 
 
-def session_result(outcome: Any, stage_name: str, zone: str | None = None) -> str:
-    """Return the decision after a session report: first what was wrong with the session
-    itself (against the plan, inside a rest interval, a reading to check), then the decision,
-    its instructions and reasons, and what comes next."""
-    title = DECISION_TITLES.get(str(outcome.decision), str(outcome.decision))
-    flagged = [r for r in outcome.reasons if r.rule.startswith(SESSION_FLAG_RULES)]
-    others = [r for r in outcome.reasons if not r.rule.startswith(SESSION_FLAG_RULES)]
-    lines = [SESSION_SAVED]
-    if flagged:
-        lines += ["", ABOUT_THIS_SESSION, *_reason_lines(flagged)]
-    lines += ["", title]
-    if outcome.instructions:
-        lines += ["", *[i.text for i in outcome.instructions]]
-        if any(a.severity == "emergency" for a in outcome.alerts):
-            lines += ["", EMERGENCY_HERE.format(number=emergency_number(zone))]
-    if others:
-        lines += ["", WHY, *_reason_lines(others)]
+def session_result(
+    outcome: Any, protocol: Any, zone: str | None = None, *, announced: bool = False
+) -> str:
+    """Return the decision after a session report: one headline (the move, or the same level
+    again), what was wrong with the session itself first, at most three reasons, and what is
+    next. ``announced``: the morning message already said today's move up."""
+    from bot.wording.stages import stage_label
+
+    worded = _worded(outcome, protocol)
+    flagged = [w for w in worded if w.rule.startswith(SESSION_FLAG_RULES)]
+    others = [w for w in worded if not w.rule.startswith(SESSION_FLAG_RULES)]
     moved = outcome.stage_after != outcome.stage
-    if outcome.decision == "progress" and not moved:
-        nxt = NEXT_SAME_STAGE_PROGRESS.format(stage=outcome.stage)
+    after = stage_label(protocol, outcome.stage_after)
+    decision = str(outcome.decision)
+    nxt = NEXT_CHECKIN
+    if decision == "stop":
+        head = str(SESSION_SAVED_STOP)
+        nxt = NEXT_REVIEW
+    elif decision == "progress" and moved and announced:
+        head = str(SESSION_SAVED_ALREADY).format(stage=after)
+    elif decision == "progress" and moved:
+        head = str(SESSION_SAVED_MOVED).format(stage=after)
+    elif decision == "step_back" and moved:
+        head = str(SESSION_SAVED_BACK).format(stage=after)
     else:
-        template = NEXT_BY_DECISION.get(str(outcome.decision), NEXT_BY_DECISION["hold"])
-        nxt = template.format(stage=f"{outcome.stage_after} ({stage_name})")
-    lines += ["", NEXT, nxt]
+        head = str(SESSION_SAVED_GOOD)
+    lines = [head]
+    if outcome.instructions:
+        lines += ["", *_flag_lines(outcome, protocol)]
+        if any(a.severity == "emergency" for a in outcome.alerts):
+            lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
+    reasons = [w.text for w in flagged][:3]
+    if decision not in ("progress",) or not moved:
+        reasons += today_reasons(others, limit=3 - len(reasons)) if len(reasons) < 3 else []
+    if reasons and not outcome.instructions:
+        lines += [f"• {r}" for r in reasons]
+    lines += ["", str(nxt)]
     return "\n".join(lines)
 
 
-def status_text(status: Any) -> str:
-    """Return /status: the stage, days and sessions, each criterion observed vs needed."""
-    lines = list(status.lines())
-    left = [c for c in status.criteria if not c.met]
-    if status.next_stage and not left and not status.signoff_pending:
-        lines.append("All exit criteria are met; the gate rules decide the next move.")
-    elif left:
-        lines.append(f"Left for stage {status.next_stage or '–'}: {len(left)} criteria.")
+def why_text(outcome: Any, protocol: Any, day: Any) -> str:
+    """Return the full list behind "Why?": every reason of that day's verdict or decision."""
+
+    lines = full_reasons(_worded(outcome, protocol))
+    if not lines:
+        return str(WHY_NONE)
+    return "\n".join([str(WHY_TITLE).format(date=f"{day:%a %d %b}"), *lines])
+
+
+STATUS_DAYS = L_("Days at this stage: {days} of {need} · sessions that count: {done} of {want}")
+STATUS_NEEDED = L_("To move up:")
+STATUS_ALL_MET = L_("Everything this stage needs is in place: you move up after a good day.")
+STATUS_SIGNOFF = L_("⏳ Waiting for your clinician's OK to move on.")
+STATUS_PAUSED = L_("⏸ Your programme is paused.")
+STATUS_SUSPENDED = L_("⛔ No running until your clinician has checked in.")
+STATUS_FINAL = L_("This is the last stage.")
+
+
+def status_text(status: Any, protocol: Any) -> str:
+    """Return /status: the stage by number and name, days and sessions, and every thing the
+    next stage needs in plain words, met (✅) or not yet (⬜)."""
+    lines = [stage_label(protocol, status.stage)]
+    lines.append(
+        str(STATUS_DAYS).format(
+            days=status.days_in_stage,
+            need=status.min_days,
+            done=status.sessions_counted,
+            want=status.min_sessions,
+        )
+    )
+    if status.next_stage is None:
+        lines.append(str(STATUS_FINAL))
+    else:
+        lines.append(str(STATUS_NEEDED))
+        for item in status.gate:
+            if item.rule in ("gate.2", "gate.final"):
+                continue
+            mark = "✅" if item.met else "⬜"
+            lines.append(f"{mark} {gate_item_words(item, protocol, status.stage)}")
+        if all(item.met for item in status.gate if item.rule != "gate.2"):
+            lines.append(str(STATUS_ALL_MET))
+    if status.signoff_pending:
+        lines.append(str(STATUS_SIGNOFF))
+    if status.paused:
+        lines.append(str(STATUS_PAUSED))
+    if status.suspended:
+        lines.append(str(STATUS_SUSPENDED))
     return "\n".join(lines)
 
 

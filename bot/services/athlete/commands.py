@@ -161,13 +161,14 @@ def plan(session: Session, person: Person, env: Env) -> Result:
         preview = plan_preview(session, person)
         return Result([Out(texts.PLAN_NEEDS_CHECKIN + "\n\n" + preview)])
     run = run_today(session, person, today, env.now)
-    return Result([Out(texts.plan_text(run.outcome))])
+    return Result([Out(texts.plan_text(run.outcome, run.protocol))])
 
 
 def status(session: Session, person: Person, env: Env) -> Result:
     """/status: the stage, each criterion observed vs needed, what is left."""
     today = local_date(person, env.now)
-    return Result([Out(texts.status_text(status_today(session, person, today, env.now)))])
+    stage, protocol = status_today(session, person, today, env.now)
+    return Result([Out(texts.status_text(stage, protocol))])
 
 
 def history(session: Session, person: Person, env: Env) -> Result:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
+from bot.services.athlete.keyboards import why_keyboard
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.session import collected_checks, collected_metrics
@@ -21,6 +22,7 @@ from bot.store.models import Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
 from bot.support.logs import failure
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
+from engine.programme import DayOutcome
 from engine.red_flags import triage_morning, triage_session
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,8 +76,11 @@ def finish_morning(
     if decided is None:
         return _engine_failed(session, person, progress.local_date, env, morning=morning)
     run, queued = decided
-    messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
-    return Result([Out(m) for m in messages], queued=queued)
+    messages = texts.morning_result(
+        run.outcome, run.protocol, person.timezone, has_clinician(session, person)
+    )
+    why = why_keyboard("m", progress.local_date)
+    return Result([Out(m, keyboard=why) for m in messages], queued=queued)
 
 
 def _decide_safely(
@@ -132,9 +137,49 @@ def finish_session(
     if decided is None:
         return _engine_failed(session, person, progress.local_date, env, report=report)
     run, queued = decided
-    stage_name = run.protocol.stage(run.outcome.stage_after).name
-    message = texts.session_result(run.outcome, stage_name, person.timezone)
-    return Result([Out(message)], queued=queued)
+    message = texts.session_result(
+        run.outcome,
+        run.protocol,
+        person.timezone,
+        announced=_moved_this_morning(session, athlete_id, progress.local_date, run),
+    )
+    why = why_keyboard("d", progress.local_date)
+    return Result([Out(message, keyboard=why)], queued=queued)
+
+
+def _moved_this_morning(session: Session, athlete_id: int, day: dt.date, run: EngineRun) -> bool:
+    """Whether the morning message of ``day`` already announced today's move up."""
+    morning = repo.decisions_between(
+        session, athlete_id=athlete_id, since=day, until=day, kind="morning"
+    )
+    if not morning:
+        return False
+    stored = morning[-1].decision
+    return (
+        stored.get("decision") == "progress"
+        and stored.get("stage_after") == run.outcome.stage_after
+        and stored.get("stage") != stored.get("stage_after")
+    )
+
+
+def why(session: Session, person: Person, kind: str, day: dt.date) -> Result:
+    """The "Why?" button: the full list of reasons of that day's verdict ("m") or decision
+    ("d"), the athlete's own only."""
+    found = repo.decisions_between(
+        session,
+        athlete_id=id_of(person),
+        since=day,
+        until=day,
+        kind="morning" if kind == "m" else "daily",
+    )
+    if not found:
+        return Result([Out(str(texts.WHY_NONE))])
+    programme = repo.get_active_programme(session, athlete_id=id_of(person))
+    if programme is None:
+        return Result([Out(str(texts.WHY_NONE))])
+    protocol = protocol_for(session, programme)
+    outcome = DayOutcome.model_validate(found[-1].decision)
+    return Result([Out(texts.why_text(outcome, protocol, day))])
 
 
 def _engine_failed(

@@ -25,6 +25,7 @@ from bot.store import repo
 from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
 from bot.store.standing import parse_stored, protocol_for
+from bot.wording.plan import plan_lines
 from engine.models import DayRecord, Injury, Metrics, Reason
 from engine.plan import prescribe
 from engine.programme import (
@@ -264,13 +265,16 @@ def decide(
     return outcome, after.model_copy(update={"missed_streak": state.missed_streak})
 
 
-def status_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> StageStatus:
-    """Return where the athlete stands in the current stage as of today."""
+def status_today(
+    session: Session, person: Person, today: dt.date, now: dt.datetime
+) -> tuple[StageStatus, Protocol]:
+    """Return where the athlete stands in the current stage as of today, and the protocol
+    (to name its stages and criteria)."""
     assert person.id is not None
     state, window, _, _, protocol, injury, baseline = state_at_start_of(
         session, person.id, today, now
     )
-    return stage_status(protocol, injury, baseline, state, window[:-1], on=today)
+    return stage_status(protocol, injury, baseline, state, window[:-1], on=today), protocol
 
 
 def plan_preview(session: Session, person: Person) -> str:
@@ -278,7 +282,8 @@ def plan_preview(session: Session, person: Person) -> str:
     assert person.id is not None
     programme, protocol, _ = _require(session, person.id)
     baseline = repo.latest_baseline(session, athlete_id=person.id)
-    return prescribe(protocol, programme.current_stage, baseline, None).text()
+    plan = prescribe(protocol, programme.current_stage, baseline, None)
+    return "\n".join(plan_lines(plan, protocol))
 
 
 def apply_outcome(

@@ -175,3 +175,28 @@ def markup_json(markup: Keyboard | TelegramObject) -> str:
     if isinstance(markup, Keyboard):
         return markup.json
     return json.dumps(markup.to_dict())
+
+
+WHY_PATTERN = r"^why:[md]:\d{8}$"
+_WHY = re.compile(r"why:([md]):(\d{8})", re.ASCII)
+
+
+def why_keyboard(kind: str, day: Any) -> Keyboard:
+    """Return the "Why?" button of a verdict ("m") or a session decision ("d") of ``day``."""
+    button = Button(str(texts.WHY_BUTTON), f"why:{kind}:{day:%Y%m%d}")
+    rows = ((button,),)
+    return Keyboard(rows, json.dumps(_markup_dict(rows)))
+
+
+def unpack_why(data: str | None) -> tuple[str, Any] | None:
+    """Decode a "Why?" press: the kind and the day, or None if it is not one."""
+    import datetime as dt
+
+    match = _WHY.fullmatch(data or "")
+    if match is None:
+        return None
+    try:
+        day = dt.datetime.strptime(match.group(2), "%Y%m%d").date()
+    except ValueError:
+        return None
+    return match.group(1), day

@@ -1,0 +1,84 @@
+"""Today's session in the athlete's words: the stage by number and name, speeds as "% of your
+top speed", and notes that match the session (no "high-speed reps cut" on a walking day)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.support.i18n import _
+from bot.wording.reasons import plain
+from bot.wording.stages import stage_label
+
+_RUNNING = ("run", "accel", "cod", "sport")
+
+
+def _rng(values: tuple[float, float]) -> str:
+    lo, hi = values
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+def drill_line(drill: Any, protocol: Any) -> str:
+    """Return one block of the session as a line: "• Run-throughs, 6–10 reps, 70 m, 50–65 %
+    of your top speed: 70 m in 15.4–11.8 s"."""
+    parts = [plain(drill.name, protocol)]
+    if drill.sets and drill.reps:
+        parts.append(f"{drill.sets} × {_rng(drill.reps)}")
+    elif drill.reps:
+        parts.append(_("{n} reps").format(n=_rng(drill.reps)))
+    if drill.distance_m:
+        parts.append(f"{drill.distance_m:g} m")
+    if drill.duration_min:
+        parts.append(f"{_rng(drill.duration_min)} min")
+    if drill.pct_vmax:
+        parts.append(_("{pct} % of your top speed").format(pct=_rng(drill.pct_vmax)))
+    if drill.target_s:
+        seg = drill.timed_m or drill.distance_m or 0
+        fast, slow = drill.target_s
+        parts.append(
+            _("{distance} m in {slow:.1f}–{fast:.1f} s (not faster)").format(
+                distance=f"{seg:g}", slow=slow, fast=fast
+            )
+        )
+    if drill.recovery:
+        parts.append(_("rest: {rest}").format(rest=plain(drill.recovery, protocol)))
+    if drill.note:
+        parts.append(plain(drill.note, protocol))
+    return "• " + ", ".join(parts)
+
+
+def _notes(plan: Any, protocol: Any) -> list[str]:
+    fast = any(d.pct_vmax for d in plan.drills)
+    out: list[str] = []
+    for note in plan.notes:
+        if note.startswith("Stop:"):
+            continue  # the headline says it
+        if note.startswith("No running today"):
+            out.append(_("No running: walking, mobility and the bike only, if pain stays 0–1/10."))
+        elif note.startswith("Modified:"):
+            if fast:
+                out.append(_("Lighter: fewer fast runs, and keep to the speeds below."))
+        elif note.startswith("Easier running today"):
+            if fast:
+                out.append(_("Easier running today, so your muscle rests between fast sessions."))
+        elif note.startswith("No baseline Vmax"):
+            if fast:
+                out.append(_("Run by feel (no pre-injury top speed yet: /baseline). Start slower."))
+        else:
+            out.append(plain(note, protocol))
+    return out
+
+
+def plan_lines(plan: Any, protocol: Any) -> list[str]:
+    """Return today's session: its title, notes that apply, one line per block."""
+    lines = [_("Today's session · {stage}").format(stage=stage_label(protocol, plan.stage))]
+    lines += [f"⚠ {note}" for note in _notes(plan, protocol)]
+    drills = [drill_line(d, protocol) for d in plan.drills]
+    lines += drills or [_("• No training today.")]
+    running = any(d.kind in _RUNNING for d in plan.drills)
+    if plan.surface and plan.surface != "—" and running:
+        lines.append(_("Where: {surface}").format(surface=plain(plan.surface, protocol)))
+    if plan.rest_hours and running:
+        lines.append(
+            _("Next fast session: at least {hours} h after this one.").format(hours=plan.rest_hours)
+        )
+    return lines
