@@ -23,14 +23,17 @@ from bot.services.athlete.keyboards import WHY_PATTERN, unpack_why
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
-from bot.support.i18n import N_
+from bot.support.i18n import N_, gettext
 
 # The athlete menu; the descriptions are translated when the menu is set (languages).
+# /help is generated from the same table (issue 15), so the two never disagree.
 ATHLETE_COMMANDS = (
     ("checkin", N_("Morning check-in")),
     ("done", N_("Report the session you just finished")),
     ("plan", N_("Today's session")),
     ("status", N_("Your stage and what is left")),
+    ("problem", N_("Something feels wrong: warning signs, tell your clinician")),
+    ("progress", N_("Your progress chart")),
     ("history", N_("The last 14 days")),
     ("baseline", N_("Set your pre-injury best values")),
     ("settings", N_("Time zone, check-in time, language")),
@@ -89,10 +92,18 @@ def _delete(
     return delete_unfinished_signup(session, person, env)
 
 
+def help_text() -> str:
+    """Return /help: every command of the menu with its description, in the reader's
+    language, from :data:`ATHLETE_COMMANDS`."""
+    lines = [str(texts.HELP_TITLE)]
+    lines += [f"/{name} – {gettext(description)}" for name, description in ATHLETE_COMMANDS]
+    return "\n".join([*lines, "", str(texts.HELP_FOOTER)])
+
+
 def _help(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
-    return Result([Out(texts.HELP)])
+    return Result([Out(help_text())])
 
 
 def _cancel(
@@ -134,6 +145,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "settings": _onboarded(_questionnaire("settings")),
         "timezone": _timezone,
         "pause": _onboarded(athlete.pause),
+        "problem": _onboarded(_questionnaire("problem")),
         "resume": _onboarded(athlete.resume),
         "export": _onboarded(athlete.export),
         "delete": _delete,

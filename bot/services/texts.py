@@ -37,20 +37,32 @@ LINKED_TO_CLINICIAN = (
     "You are now linked with {clinician}. They will see your check-ins and reports."
 )
 
-CONSENT_STORE = (
+CONSENT_STORE = L_(
     "First, your consent.\n\n"
     "To coach you I need to store health data: your injury, daily pain and wellbeing answers and "
-    "your training results. Only you, your linked clinician and the service admins can see it. "
+    "your training results. Only you, your clinician and the service admins can see it. "
     "You can export it (/export) or delete it for good (/delete) at any time.\n\n"
     "Do you agree that Sprintback stores this health data?"
 )
-CONSENT_SHARE = (
-    "Do you agree that your linked clinician sees your answers and results, and is alerted "
-    "at once if a warning sign comes up?"
+CONSENT_STORE_NO_CLINICIAN = L_(
+    "First, your consent.\n\n"
+    "To coach you I need to store health data: your injury, daily pain and wellbeing answers and "
+    "your training results. Only you and the service admins can see it. "
+    "You can export it (/export) or delete it for good (/delete) at any time.\n\n"
+    "Do you agree that Sprintback stores this health data?"
+)
+CONSENT_SHARE = L_(
+    "Do you agree that the clinician who invited you sees your answers and results, and is "
+    "alerted at once if a warning sign comes up?"
 )
 CONSENT_DECLINED = (
     "No problem. Without this consent I cannot coach you, so I have not stored anything. "
     "If you change your mind, send /start again."
+)
+CONSENT_DECLINED_INVITED = L_(
+    "No problem. Without both consents I cannot coach you, so I have not stored anything. "
+    "Your clinician's invitation is still valid: if you change your mind, send "
+    "/start {code} (or tap their link again)."
 )
 ASK_INJURY = "Which muscle group is injured?"
 ASK_MUSCLE = "Which muscle, if you know it (from your clinician or a scan)?"
@@ -59,10 +71,12 @@ ASK_GRADE = "Which grade did your clinician give it, if any?"
 ASK_INJURY_DATE = "When did it happen? Tap a button or type the date (e.g. 2026-03-01 or 1.3.2026)."
 ASK_MECHANISM = "How did it happen?"
 ASK_SPORT = "What is your sport? Tap one or type it."
-ASK_BASELINE = (
+ASK_BASELINE = L_(
     "Your best values from before the injury let me set target times.\n"
-    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05' (Vmax in m/s or km/h, splits "
-    "in seconds). Or skip; you can set them later with /baseline."
+    "Top speed (vmax) is your fastest speed over a flying 10–20 m, in m/s or km/h; splits are "
+    "sprint times from a standing start, in seconds.\n"
+    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05', or skip; you can set them "
+    "later with /baseline."
 )
 ASK_TZ_REGION = (
     "Which time zone are you in? Pick a region, type a city or a zone name (e.g. "
@@ -74,9 +88,9 @@ ASK_CHECKIN_TIME = (
 )
 SUMMARY_TITLE = "Please check your details:"
 SUMMARY_CONFIRM = "Is this right?"
-ONBOARDING_DONE = (
+ONBOARDING_DONE = L_(
     "All set ✅\n\n"
-    "Your programme starts today at stage {stage} ({stage_title}). I'll send the first "
+    "Your programme starts today at {stage_title}. I'll send the first "
     "morning check-in tomorrow at {time}, {zone} time, and every morning after that. You can "
     "also start it any time with /checkin.\n"
     "{gate}\n\nSee /help for everything I can do."
@@ -108,6 +122,13 @@ RED_FLAG_LABELS = {
     "pop": "Felt a pop or sudden sharp pain",
 }
 NONE_OF_THESE = "None of these ✅"
+BACK = L_("◀ Back")
+START_OVER = L_("↺ Start over")
+RESUMED_ANSWERS = L_("I kept the answers you gave before you stopped, so we carry on from here.")
+NONE_BUT_TICKED = L_(
+    "You ticked: {ticked}. If that was a mistake, untick it first; if not, tap Done so your "
+    "clinician hears about it."
+)
 DONE = "Done"
 ASK_PAIN_REST = "Pain in the injured spot right now, at rest? (0 = none, 10 = worst imaginable)"
 PROVOCATION_HAMSTRING = "10 brisk walking steps, then 5 single-leg bridges on the injured side"
@@ -128,10 +149,15 @@ ASK_TIGHTNESS_CALF = "Tightness, stiffness or cramping of the injured calf right
 ASK_CONFIDENCE = (
     "How confident are you in the injured leg for today's session? (0 = not at all, 10 = fully)"
 )
-ASK_SLEEP_QUALITY = "Sleep quality last night?"
-ASK_FATIGUE = "Fatigue?"
-ASK_STRESS = "Stress?"
-ASK_SORENESS = "General muscle soreness (whole body, not the injury)?"
+ASK_SLEEP_QUALITY = L_(
+    "Sleep quality last night? (a 1–7 scale: 1 = very, very good, 7 = very, very bad)"
+)
+ASK_FATIGUE = L_("How tired are you? (1–7: 1 = very, very low, 7 = very, very high)")
+ASK_STRESS = L_("How stressed are you? (1–7: 1 = very, very low, 7 = very, very high)")
+ASK_SORENESS = L_(
+    "General muscle soreness, whole body, not the injury? (1–7: 1 = very, very low, "
+    "7 = very, very high)"
+)
 HOOPER_LOW_GOOD = "very, very good"
 HOOPER_HIGH_BAD = "very, very bad"
 HOOPER_LOW = "very, very low"
@@ -213,7 +239,12 @@ SESSION_RED_FLAG_LABELS = {
 }
 ASK_SESSION_TIGHTNESS = "Tightness in the injured muscle now, after the session? (0–10)"
 ASK_HELD_BACK = "Did you hold back, or change your stride, because of pain or worry?"
-ASK_SESSION_CONFIDENCE = "Confidence in the injured leg during the fastest efforts? (0–10)"
+ASK_SESSION_CONFIDENCE = L_(
+    "Confidence in the injured leg during your fastest runs? (0 = not at all, 10 = fully)"
+)
+ASK_SESSION_CONFIDENCE_NO_RUNNING = L_(
+    "Confidence in the injured leg during the session? (0 = not at all, 10 = fully)"
+)
 ASK_RPE = "How hard was the whole session? (0 = rest, 10 = maximal)"
 ASK_MINUTES = "How many minutes did the session last? Tap or type."
 ASK_PAIN_1H = (
@@ -302,6 +333,34 @@ TYPED_FOR_EARLIER_QUESTION = (
 SAME_QUESTION_AGAIN = "Here is the question again:"
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 NOTHING_OPEN = "I'm not waiting for an answer right now. /help lists what I can do."
+# Issue 15: a message typed outside a questionnaire, or /problem.
+ASK_PROBLEM = L_("What is wrong? Tell me in a few words.")
+PROBLEM_OFFER = L_(
+    "I read every message, but I can't judge pain from a message. If your leg feels wrong, "
+    "check it for warning signs now, or I can pass your message to your clinician."
+)
+PROBLEM_OFFER_NO_CLINICIAN = L_(
+    "I read every message, but I can't judge pain from a message. If your leg feels wrong, "
+    "check it for warning signs now. You have no clinician linked here, so for anything else "
+    "please contact your own clinician or doctor."
+)
+PROBLEM_SCREEN = L_("🚩 Check for warning signs")
+PROBLEM_TELL = L_("💬 Tell my clinician")
+PROBLEM_NOTHING = L_("All fine, thanks")
+ASK_PROBLEM_RED_FLAGS = L_(
+    "Right now or since yesterday, have you had any of these? Tap all that apply, then Done. "
+    "If none, tap 'None of these'."
+)
+PROBLEM_NO_FLAGS = L_(
+    "No warning signs: good. If the pain is more than usual, skip running today, and check "
+    "in tomorrow morning before training. Send /problem any time."
+)
+PROBLEM_NOTHING_DONE = L_("OK. Send /problem any time something feels wrong.")
+YOUR_CLINICIAN = L_("your clinician")
+PROBLEM_SENT = L_(
+    "Sent to {clinician}. They see it when they next open Sprintback; if it is urgent, call them."
+)
+PROBLEM_TO_CLINICIAN = L_("💬 {athlete} wrote to you through Sprintback:\n\n{note}")
 MULTI_EMPTY = "Nothing is ticked. Tap 'None of these' if you have none of them."
 PROBLEMS_INTRO = "I couldn't use that:"
 PROBLEMS_OUTRO = "Please type the line again (or tap a button)."
@@ -309,26 +368,29 @@ QUESTION_COUNTER = "({n}/{total}) "
 
 # --- Commands ---------------------------------------------------------------------------------
 
-HELP = (
-    "What I can do:\n"
-    "/checkin – morning check-in (also sent automatically)\n"
-    "/done – report a session you just finished\n"
-    "/plan – today's session\n"
-    "/status – your stage and what is left for the next one\n"
-    "/history – the last 14 days\n"
-    "/baseline – set your pre-injury best values\n"
-    "/settings – time zone, check-in time, language\n"
-    "/pause and /resume – for illness or travel\n"
-    "/export – download your data (CSV and JSON)\n"
-    "/delete – delete all your data for good\n"
-    "/cancel – leave the current questions (answers so far are kept)\n\n"
-    "Sprintback supports your clinician; it does not replace them."
-)
+HELP_TITLE = L_("What I can do:")
+HELP_FOOTER = L_("Sprintback supports your clinician; it does not replace them.")
 CANCELLED = "Stopped. I kept the answers you gave. Send the command again to carry on."
 CANCEL_NOTHING = "There is nothing to cancel."
 PAUSED = (
     "Paused. I won't send prompts and your programme holds where it is. "
     "Send /resume when you are back."
+)
+ASK_PAUSE_REASON = L_("Why are you pausing? Your clinician will be told.")
+PAUSE_ILL = L_("Ill")
+PAUSE_TRAVEL = L_("Travelling")
+PAUSE_WORSE = L_("The injury feels worse")
+PAUSE_OTHER = L_("Something else")
+PAUSED_WORSE = L_(
+    "If the injury feels worse, send /problem now: I'll check it for warning signs and can "
+    "tell your clinician."
+)
+CLINICIAN_ATHLETE_PAUSED = L_("⏸ {athlete} paused their programme ({reason}).")
+CLINICIAN_ATHLETE_RESUMED = L_("▶️ {athlete} resumed their programme.")
+RESUMED_CHECKED_IN = L_("Welcome back! Prompts are on again. /plan shows today's session.")
+PLAN_PAUSED = L_(
+    "Your programme is paused, so there is no session today. Send /resume when you are ready "
+    "to continue."
 )
 ALREADY_PAUSED = "Your programme is already paused. Send /resume to continue."
 RESUMED = "Welcome back! Prompts are on again. Start with a /checkin before your next session."
@@ -346,11 +408,16 @@ LANGUAGE_LABELS = LANGUAGE_NAMES
 # TRANSLATORS: said in the language just chosen, so name that language ("in Spanish").
 LANGUAGE_SAVED = L_("Done: from now on I write to you in English.")
 SETTINGS_SAVED = "Saved. Time zone: {zone}. Morning check-in: {time}. Language: {language}."
-ASK_BASELINE_COMMAND = (
-    "Type your pre-injury best values in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05'.\n"
+ASK_BASELINE_COMMAND = L_(
+    "Type the pre-injury best values you want to change, in one line, e.g. 'vmax 9.1 10m 1.78 "
+    "30m 4.05'. What you don't type is kept.\n"
     "Current baseline: {current}"
 )
 BASELINE_SAVED = "Baseline saved: {echo}"
+BASELINE_CHANGED = L_("Baseline saved. Changed:")
+BASELINE_KEPT = L_("Kept as before:")
+BASELINE_WAS = L_("(was {value})")
+BASELINE_UNCHANGED = L_("Nothing was changed.")
 BASELINE_NONE = "none yet"
 DELETE_CONFIRM_1 = (
     "This deletes your account and all your data for good: injury, check-ins, sessions, "
@@ -409,6 +476,7 @@ HEADLINES = {
     "stop": L_("⛔ No training today."),
 }
 WHY_BUTTON = L_("Why?")
+CHART_AFTER_MOVE = L_("📈 Your progress so far ({before} → {after}).")
 WHY_TITLE = L_("Why ({date}):")
 WHY_NONE = L_("There is nothing more to explain for that day.")
 MOVED_UP = L_("⬆️ You move up to {stage}.")
@@ -424,6 +492,10 @@ CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they ha
 CLEARANCE_NO_CLINICIAN = L_(
     "To move up, your clinician needs to give their OK: ask them for a Sprintback link."
 )
+
+
+# voice.md: a normal day, session included, fits on one phone screen.
+NORMAL_DAY_CHARS = 599
 
 
 def _worded(outcome: Any, protocol: Any) -> list[Any]:
@@ -443,7 +515,8 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
     """
     from bot.wording.reasons import today_reasons
 
-    worded = _worded(outcome, protocol)
+    # The morning message is about the morning: what a session report said comes after it.
+    worded = [w for w in _worded(outcome, protocol) if not w.rule.startswith("session.")]
     if outcome.readiness == "stop" and outcome.instructions:
         lines = [str(HEADLINES["stop"]), "", *_flag_lines(outcome, protocol)]
         if any(a.severity == "emergency" for a in outcome.alerts):
@@ -467,11 +540,20 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
             reasons.append(str(CLEARANCE_ASKED if has_clinician else CLEARANCE_NO_CLINICIAN))
         else:
             reasons = today_reasons(worded)
-    lines = [head]
-    lines += [f"• {r}" for r in reasons]
+    plan: list[str] = []
     if outcome.plan is not None and outcome.readiness != "stop":
-        lines += ["", *plan_lines(outcome.plan, protocol)]
-    return ["\n".join(lines)]
+        plan = ["", *plan_lines(outcome.plan, protocol)]
+    # A normal day fits on one phone screen: the reasons that do not fit stay behind "Why?".
+    room = NORMAL_DAY_CHARS - len("\n".join([head, *plan]))
+    shown: list[str] = []
+    fired = {w.text for w in worded if w.kind == "fired"}
+    for reason in reasons:
+        line = f"• {reason}"
+        if reason not in fired and len(line) + 1 > room:
+            break
+        shown.append(line)
+        room -= len(line) + 1
+    return ["\n".join([head, *shown, *plan])]
 
 
 def plan_text(outcome: Any, protocol: Any) -> str:

@@ -18,32 +18,35 @@ def _rng(values: tuple[float, float]) -> str:
 
 
 def drill_line(drill: Any, protocol: Any) -> str:
-    """Return one block of the session as a line: "• Run-throughs, 6–10 reps, 70 m, 50–65 %
-    of your top speed: 70 m in 15.4–11.8 s"."""
-    parts = [plain(drill.name, protocol)]
+    """Return one block of the session as a short line: "• Run-throughs: 6–10 × 70 m,
+    50–65 % (20 m in 4.0–3.4 s), rest walk back" (the % is of the top speed, said once below
+    the session)."""
+    amount: list[str] = []
     if drill.sets and drill.reps:
-        parts.append(f"{drill.sets} × {_rng(drill.reps)}")
+        amount.append(f"{drill.sets} × {_rng(drill.reps)}")
+    elif drill.reps and drill.distance_m:
+        amount.append(f"{_rng(drill.reps)} × {drill.distance_m:g} m")
     elif drill.reps:
-        parts.append(_("{n} reps").format(n=_rng(drill.reps)))
-    if drill.distance_m:
-        parts.append(f"{drill.distance_m:g} m")
+        amount.append(_("{n} reps").format(n=_rng(drill.reps)))
+    elif drill.distance_m:
+        amount.append(f"{drill.distance_m:g} m")
     if drill.duration_min:
-        parts.append(f"{_rng(drill.duration_min)} min")
+        amount.append(f"{_rng(drill.duration_min)} min")
     if drill.pct_vmax:
-        parts.append(_("{pct} % of your top speed").format(pct=_rng(drill.pct_vmax)))
-    if drill.target_s:
-        seg = drill.timed_m or drill.distance_m or 0
-        fast, slow = drill.target_s
-        parts.append(
-            _("{distance} m in {slow:.1f}–{fast:.1f} s (not faster)").format(
+        speed = f"{_rng(drill.pct_vmax)} %"
+        if drill.target_s:
+            seg = drill.timed_m or drill.distance_m or 0
+            fast, slow = drill.target_s
+            speed += " " + _("({distance} m in {slow:.1f}–{fast:.1f} s)").format(
                 distance=f"{seg:g}", slow=slow, fast=fast
             )
-        )
+        amount.append(speed)
     if drill.recovery:
-        parts.append(_("rest: {rest}").format(rest=plain(drill.recovery, protocol)))
+        amount.append(_("rest {rest}").format(rest=plain(drill.recovery, protocol)))
     if drill.note:
-        parts.append(plain(drill.note, protocol))
-    return "• " + ", ".join(parts)
+        amount.append(plain(drill.note, protocol))
+    name = plain(drill.name, protocol)
+    return f"• {name}: {', '.join(amount)}" if amount else f"• {name}"
 
 
 def _notes(plan: Any, protocol: Any) -> list[str]:
@@ -59,7 +62,7 @@ def _notes(plan: Any, protocol: Any) -> list[str]:
                 out.append(_("Lighter: fewer fast runs, and keep to the speeds below."))
         elif note.startswith("Easier running today"):
             if fast:
-                out.append(_("Easier running today, so your muscle rests between fast sessions."))
+                out.append(_("Easier today: your muscle rests between fast sessions."))
         elif note.startswith("No baseline Vmax"):
             if fast:
                 out.append(_("Run by feel (no pre-injury top speed yet: /baseline). Start slower."))
@@ -75,10 +78,13 @@ def plan_lines(plan: Any, protocol: Any) -> list[str]:
     drills = [drill_line(d, protocol) for d in plan.drills]
     lines += drills or [_("• No training today.")]
     running = any(d.kind in _RUNNING for d in plan.drills)
-    if plan.surface and plan.surface != "—" and running:
-        lines.append(_("Where: {surface}").format(surface=plain(plan.surface, protocol)))
-    if plan.rest_hours and running:
+    if any(d.pct_vmax for d in plan.drills):
+        timed = any(d.target_s for d in plan.drills)
         lines.append(
-            _("Next fast session: at least {hours} h after this one.").format(hours=plan.rest_hours)
+            _("% = of your top speed; not faster than the times.")
+            if timed
+            else _("% = of your top speed (your fastest over a flying 10–20 m before the injury).")
         )
+    if plan.rest_hours and running:
+        lines.append(_("Next fast session: in {hours} h or more.").format(hours=plan.rest_hours))
     return lines

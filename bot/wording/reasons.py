@@ -100,7 +100,7 @@ def _observed(criterion: Any, observed: object) -> str:
             return _("{done} of {need} so far").format(done=min(done, need), need=need)
         return ""
     if observed is None:
-        return _("not recorded yet")
+        return _("none yet")
     if isinstance(observed, bool | int | float):
         return format_value(criterion.item, observed)
     return ""
@@ -156,6 +156,29 @@ _FIRED = {
 }
 
 
+# The morning rules that hold, lighten or rest a day, in words with the value seen.
+_MORNING = {
+    "pain_test_delta": N_("Pain in today's test is {value} points above your usual."),
+    "tightness_delta": N_("Tightness is {value} points above your usual."),
+    "pain_test": N_("Pain in today's test: {value}/10."),
+    "pain_rest": N_("Pain at rest: {value}/10."),
+}
+_DAYS = re.compile(r"for (\d+) days")
+
+
+def _morning_words(rule: str, observed: object) -> str | None:
+    """Words for ``morning.p3.pain_test`` and its kind, with the value seen."""
+    parts = rule.split(".")
+    if len(parts) != 3 or parts[0] != "morning" or parts[2] not in _MORNING:
+        return None
+    if not isinstance(observed, int | float) or isinstance(observed, bool):
+        return None
+    value = f"{observed:g}"
+    if parts[2].endswith("_delta"):
+        value = f"{observed:+g}".lstrip("+")
+    return _(_MORNING[parts[2]]).format(value=value)
+
+
 def _info_words(rule: str) -> str | None:
     text = _INFO.get(rule)
     return _(text) if text is not None else None
@@ -186,6 +209,17 @@ def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, st
     info = _info_words(rule)
     if info is not None:
         return "info", info
+    if rule in ("morning.p3", "morning.p4"):
+        return "info", plain(str(reason.text), protocol)  # the headline says it already
+    if rule == "stall":
+        days = _DAYS.search(str(reason.text))
+        return "fired", _(
+            "You have been at this stage for {days} days: your clinician has been told and can "
+            "help with what is missing (Why? lists it)."
+        ).format(days=days.group(1) if days else "7")
+    morning = _morning_words(rule, reason.observed)
+    if morning is not None:
+        return "fired", morning
     if rule in _FIRED:
         return "fired", _(_FIRED[rule])
     criterion = find_criterion(protocol, stage_id, rule)
@@ -242,9 +276,11 @@ def today_reasons(worded: Sequence[Worded], limit: int = 3) -> list[str]:
         shown = unmet[:left]
         more = len(unmet) - len(shown)
         for index, w in enumerate(shown):
-            line = _("To move up: {what}").format(what=w.text)
+            line = w.text
+            if index == 0:
+                line = _("To move up: {what}").format(what=line)
             if index == len(shown) - 1 and more:
-                line += " " + ngettext("(and {n} more)", "(and {n} more)", more).format(n=more)
+                line += " " + ngettext("(+{n} more)", "(+{n} more)", more).format(n=more)
             chosen.append(line)
     return chosen
 

@@ -18,8 +18,9 @@ from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.store import repo
-from bot.store.models import Person, QuestionnaireProgress
+from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
+from bot.support.i18n import use_language
 from bot.support.logs import failure
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
 from engine.programme import DayOutcome
@@ -241,3 +242,92 @@ def fallback_alert(
             text="Red flag reported (the engine failed, tier unknown): please review now.",
         )
     return Alert(severity="info", rule=ENGINE_FAILED_RULE, text=ENGINE_FAILED_ALERT)
+
+
+def finish_problem(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """/problem (or a message typed outside a questionnaire): a warning sign ticked is added to
+    today's check-in, so it stops training and reaches the clinician like one reported in the
+    morning (the check-in's other answers are kept); "Tell my clinician" forwards the note."""
+    note = str(answers.get("note") or "").strip()
+    action = answers.get("action")
+    flags = answers.get("red_flags")
+    if isinstance(flags, list) and flags:
+        queued = forward_note(session, person, note, env) if note else False
+        result = _red_flags_today(session, person, progress.local_date, flags, env)
+        result.queued = result.queued or queued
+        return result
+    if action == "tell":
+        if not note or not has_clinician(session, person):
+            return Result([Out(str(texts.NO_CLINICIAN_LINKED))])
+        forward_note(session, person, note, env)
+        names = [
+            c.display_name or "" for c in repo.clinicians_of(session, athlete_id=id_of(person))
+        ]
+        name = ", ".join(n for n in names if n) or str(texts.YOUR_CLINICIAN)
+        return Result([Out(str(texts.PROBLEM_SENT).format(clinician=name))], queued=True)
+    if action == "screen":
+        return Result([Out(str(texts.PROBLEM_NO_FLAGS))])
+    return Result([Out(str(texts.PROBLEM_NOTHING_DONE))])
+
+
+def forward_note(session: Session, person: Person, note: str, env: Env) -> bool:
+    """Queue the athlete's words for each linked clinician (in the clinician's language);
+    return whether anything was queued."""
+    queued = False
+    athlete_id = id_of(person)
+    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+        chat = clinician.chat_id or clinician.telegram_user_id
+        if not chat:
+            continue
+        with use_language(clinician.language):
+            text = str(texts.PROBLEM_TO_CLINICIAN).format(
+                athlete=person.display_name or f"#{athlete_id}", note=note
+            )
+        repo.enqueue_message(
+            session,
+            chat_id=chat,
+            text=text,
+            kind=ATHLETE_NOTE_KIND,
+            now=env.now,
+            person_id=clinician.id,
+            athlete_id=athlete_id,
+            author_id=athlete_id,
+        )
+        queued = True
+    return queued
+
+
+def _red_flags_today(
+    session: Session, person: Person, day: dt.date, flags: list[str], env: Env
+) -> Result:
+    """Add ``flags`` to the check-in of ``day`` (keeping its answers) and decide again."""
+    athlete_id = id_of(person)
+    stored = repo.get_morning_checkin(session, athlete_id=athlete_id, local_date=day)
+    before: dict[str, Any] = stored.model_dump(exclude_none=True) if stored is not None else {}
+    known = list(before.get("red_flags") or [])
+    morning = MorningCheckIn.model_validate(
+        {**before, "red_flags": list(dict.fromkeys([*known, *flags]))}
+    )
+    repo.upsert_morning_checkin(
+        session,
+        athlete_id=athlete_id,
+        local_date=day,
+        answers=morning,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    decided = _decide_safely(session, person, day, env, "morning")
+    if decided is None:
+        return _engine_failed(session, person, day, env, morning=morning)
+    run, queued = decided
+    messages = texts.morning_result(
+        run.outcome, run.protocol, person.timezone, has_clinician(session, person)
+    )
+    return Result([Out(m) for m in messages], queued=queued)

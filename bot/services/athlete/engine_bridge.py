@@ -20,11 +20,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from bot.clock import local_date
+from bot.services import texts
 from bot.services.protocol_admin import active_version
 from bot.store import repo
 from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
 from bot.store.standing import parse_stored, protocol_for
+from bot.wording import stage_label
 from bot.wording.plan import plan_lines
 from engine.models import DayRecord, Injury, Metrics, Reason
 from engine.plan import prescribe
@@ -322,7 +324,10 @@ def apply_outcome(
             repo.enqueue_message(
                 session,
                 chat_id=person.chat_id,
-                text=f"📈 Stage {from_stage} → {run.outcome.stage_after}: your progress so far.",
+                text=str(texts.CHART_AFTER_MOVE).format(
+                    before=stage_label(run.protocol, from_stage),
+                    after=stage_label(run.protocol, run.outcome.stage_after),
+                ),
                 kind=PROGRESS_CHART_KIND,
                 now=now,
                 dedupe_key=f"chart:{athlete_id}:{run.outcome.date.isoformat()}:"

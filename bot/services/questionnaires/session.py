@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import texts
+from bot.services.questionnaires.answers import ASSUMED_KEY
 from bot.services.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import (
@@ -14,6 +15,7 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
+from bot.services.questionnaires.morning import stage_number
 from bot.services.questionnaires.summary import describe_metrics
 from engine.models import SESSION_RED_FLAGS
 
@@ -53,7 +55,7 @@ def collected_metrics(answers: Answers) -> dict[str, Any]:
     """Return the metrics given so far, from the one-line entry or the step-by-step items."""
     given = answers.get("metrics")
     if isinstance(given, dict):
-        return dict(given)
+        return {k: v for k, v in given.items() if not str(k).startswith("_")}
     if given == STEPS_MODE:
         return {
             key: answers[METRIC_PREFIX + key]
@@ -101,7 +103,19 @@ def _metric_question(key: str) -> Question:
         label=spec.label,
         when=_metric_applies(key),
         metric=key,
+        substep=True,
     )
+
+
+# Running starts at stage 3 of either protocol's 8 (H2 back to running, C3 run-throughs).
+_FIRST_RUNNING = {"hamstring": 2, "calf": 3}
+
+
+def _confidence_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    """Ask about the fastest runs only from the stage where running starts."""
+    number = stage_number(ctx.stage)
+    running = number is not None and number >= _FIRST_RUNNING.get(ctx.injury or "", 2)
+    return str(texts.ASK_SESSION_CONFIDENCE if running else texts.ASK_SESSION_CONFIDENCE_NO_RUNNING)
 
 
 def _check_applies(key: str) -> Any:
@@ -155,7 +169,12 @@ def _has_metrics(answers: Answers, ctx: QuestionContext) -> bool:
 
 
 def _metrics_confirm_prompt(ctx: QuestionContext, answers: Answers) -> str:
-    return texts.ASK_METRICS_CONFIRM.format(echo=describe_metrics(collected_metrics(answers)))
+    echo = str(texts.ASK_METRICS_CONFIRM).format(echo=describe_metrics(collected_metrics(answers)))
+    given = answers.get("metrics")
+    assumed = given.get(ASSUMED_KEY) if isinstance(given, dict) else None
+    if isinstance(assumed, list) and assumed:
+        return "\n".join(str(a) for a in assumed) + "\n" + echo
+    return echo
 
 
 def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:
@@ -228,8 +247,8 @@ SESSION = Questionnaire(
         ),
         scale("tightness", texts.ASK_SESSION_TIGHTNESS, "Tightness"),
         yes_no("held_back", texts.ASK_HELD_BACK, "Held back"),
-        scale("confidence", texts.ASK_SESSION_CONFIDENCE, "Confidence"),
-        scale("rpe", texts.ASK_RPE, "Session effort (RPE)"),
+        scale("confidence", _confidence_prompt, "Confidence"),
+        scale("rpe", texts.ASK_RPE, "How hard it felt"),
         Question(
             key="minutes",
             kind="number",
@@ -267,6 +286,7 @@ SESSION = Questionnaire(
             options=(Option(texts.YES_SAVE, True), Option(texts.NO_RETYPE, False)),
             label="Metrics confirmed",
             when=_has_metrics,
+            substep=True,
             resets={False: _METRIC_KEYS},
         ),
     ),
