@@ -3,6 +3,7 @@ top speed", and notes that match the session (no "high-speed reps cut" on a walk
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from bot.support.i18n import _
@@ -37,8 +38,9 @@ def drill_line(drill: Any, protocol: Any) -> str:
         if drill.target_s:
             seg = drill.timed_m or drill.distance_m or 0
             fast, slow = drill.target_s
+            # Shown to 0.1 s: the fastest allowed time is rounded up, never below the target.
             speed += " " + _("({distance} m in {slow:.1f}–{fast:.1f} s)").format(
-                distance=f"{seg:g}", slow=slow, fast=fast
+                distance=f"{seg:g}", slow=slow, fast=math.ceil(round(fast * 10, 6)) / 10
             )
         amount.append(speed)
     if drill.recovery:

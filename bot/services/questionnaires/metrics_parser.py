@@ -439,6 +439,10 @@ def _close_name(word: str) -> str | None:
     return found[0] if found else None
 
 
+# A speed typed without unit is read as km/h only from 4 m/s (14.4 km/h): slower is no sprint.
+_KMH_GUESS_MIN_MS = 4.0
+
+
 def _number_follows(tokens: list[tuple[str, str]], i: int) -> bool:
     return i < len(tokens) and tokens[i][0] == "num"
 
@@ -481,7 +485,7 @@ def _read_item(
             and key == "vmax_ms"
             and unit is None
             and assumed is not None
-            and check_value(key, number, "km/h").value is not None
+            and (check_value(key, number, "km/h").value or 0) >= _KMH_GUESS_MIN_MS
         ):
             checked = check_value(key, number, "km/h")
             assumed.append(
