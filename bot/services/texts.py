@@ -123,6 +123,8 @@ RED_FLAG_LABELS = {
 }
 NONE_OF_THESE = "None of these ✅"
 BACK = L_("◀ Back")
+RETYPE_ECHO = L_("✗ Not saved: type the numbers again.")
+ASSUMED_BACK = L_("I have read it that way; if it is wrong, tap ◀ Back.")
 START_OVER = L_("↺ Start over")
 RESUMED_ANSWERS = L_("I kept the answers you gave before you stopped, so we carry on from here.")
 NONE_BUT_TICKED = L_(
@@ -446,7 +448,7 @@ CLINICIAN_ATHLETE_DELETED = (
     "so they no longer appear in your list."
 )
 WHY = "Why:"
-ABOUT_THIS_SESSION = "⚠️ About this session:"
+ABOUT_THIS_SESSION = L_("⚠️ About this session:")
 SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
 NEXT = "What's next:"
 EMERGENCY_HERE = "Emergency number where you are: {number}."
@@ -476,6 +478,8 @@ HEADLINES = {
     "stop": L_("⛔ No training today."),
 }
 WHY_BUTTON = L_("Why?")
+NO_RUNNING_REST = L_("😴 No running today: your muscle rests between fast sessions.")
+NO_RUNNING_REVIEW = L_("⛔ No running until your clinician has checked in with you.")
 CHART_AFTER_MOVE = L_("📈 Your progress so far ({before} → {after}).")
 WHY_TITLE = L_("Why ({date}):")
 WHY_NONE = L_("There is nothing more to explain for that day.")
@@ -485,7 +489,8 @@ SESSION_SAVED_GOOD = L_("✅ Session saved. Same level next time.")
 SESSION_SAVED_MOVED = L_("⬆️ Session saved. You move up to {stage}.")
 SESSION_SAVED_ALREADY = L_("✅ Session saved. You are at {stage} since this morning.")
 SESSION_SAVED_BACK = L_("↩️ Session saved. We go back one stage for a few days: {stage}.")
-SESSION_SAVED_STOP = L_("⛔ Session saved. Stop training.")
+SESSION_SAVED_FLAGGED = L_("🟡 Session saved, but it does not count towards moving up.")
+SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
 NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
 NEXT_REVIEW = L_("Next: no training until your clinician has checked in with you.")
 CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they have been asked.")
@@ -533,6 +538,12 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
     elif moved and outcome.decision == "step_back":
         head = str(STEPPED_BACK).format(stage=stage_label(protocol, outcome.stage_after))
         reasons = today_reasons([w for w in worded if w.kind == "fired"])
+    elif readiness in ("go", "modify") and _running_held(outcome):
+        # The stage runs, but not today (rest between fast sessions, or a review awaited):
+        # never "train as planned" above a session without running.
+        review = any(w.rule == "gate.1" and w.kind == "unmet" for w in worded)
+        head = str(NO_RUNNING_REVIEW if review else NO_RUNNING_REST)
+        reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
     else:
         head = str(HEADLINES.get(readiness, HEADLINES["go"]))
         if outcome.awaiting_clearance:
@@ -554,6 +565,14 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
         shown.append(line)
         room -= len(line) + 1
     return ["\n".join([head, *shown, *plan])]
+
+
+def _running_held(outcome: Any) -> bool:
+    """Whether today's plan drops the running the stage has (the engine's "no running" day)."""
+    plan = outcome.plan
+    if plan is None:
+        return False
+    return any(str(note).startswith("No running today") for note in plan.notes)
 
 
 def plan_text(outcome: Any, protocol: Any) -> str:
@@ -582,6 +601,8 @@ def session_result(
     if decision == "stop":
         head = str(SESSION_SAVED_STOP)
         nxt = NEXT_REVIEW
+    elif flagged and not (decision == "step_back" and moved):
+        head = str(SESSION_SAVED_FLAGGED)
     elif decision == "progress" and moved and announced:
         head = str(SESSION_SAVED_ALREADY).format(stage=after)
     elif decision == "progress" and moved:
@@ -595,9 +616,12 @@ def session_result(
         lines += ["", *_flag_lines(outcome, protocol)]
         if any(a.severity == "emergency" for a in outcome.alerts):
             lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
-    reasons = [w.text for w in flagged][:3]
-    if decision not in ("progress",) or not moved:
-        reasons += today_reasons(others, limit=3 - len(reasons)) if len(reasons) < 3 else []
+    about = [w.text for w in flagged][:3]
+    if about:
+        lines += [str(ABOUT_THIS_SESSION), *[f"• {r}" for r in about]]
+    reasons: list[str] = []
+    if (decision != "progress" or not moved) and len(about) < 3:
+        reasons = today_reasons(others, limit=3 - len(about))
     if reasons and not outcome.instructions:
         lines += [f"• {r}" for r in reasons]
     lines += ["", str(nxt)]

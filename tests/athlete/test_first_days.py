@@ -58,6 +58,7 @@ async def test_settings_and_resume_replan_the_prompts_at_once(
     await alex.tap("Tokyo")  # 06:15 in Tokyo is 21:15 UTC the day before
     assert pending_mornings(w) == [(tuesday, dt.datetime(2026, 3, 2, 21, 15, tzinfo=dt.UTC))]
     await alex.say("/pause")
+    await alex.tap("Ill")
     assert pending_mornings(w) == []
     await alex.say("/resume")
     assert pending_mornings(w) == [(tuesday, dt.datetime(2026, 3, 2, 21, 15, tzinfo=dt.UTC))]

@@ -11,7 +11,7 @@ from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.results import Env, Out, Result, id_of
-from bot.services.questionnaires.answers import metric_values
+from bot.services.questionnaires.answers import assumed_of, metric_values
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.onboarding import chosen_zone
@@ -109,7 +109,8 @@ def finish_baseline(
     ctx: QuestionContext,
     env: Env,
 ) -> Result:
-    given = metric_values(answers.get("baseline"))
+    raw = answers.get("baseline")
+    given = metric_values(raw)
     if not given:
         return Result([Out(str(texts.BASELINE_UNCHANGED))])
     before = repo.latest_baseline(session, athlete_id=id_of(person))
@@ -117,7 +118,9 @@ def finish_baseline(
     # Only what was typed changes; every other value of the baseline is kept (issue 15).
     metrics = Metrics.model_validate({**old, **given})
     repo.set_baseline(session, athlete_id=id_of(person), metrics=metrics, now=env.now)
-    return Result([Out(baseline_changes(old, given))])
+    assumed = assumed_of(answers, "baseline")
+    note = "\n".join(assumed) + "\n" if assumed else ""
+    return Result([Out(note + baseline_changes(old, given))])
 
 
 def baseline_changes(old: dict[str, Any], given: dict[str, Any]) -> str:

@@ -15,7 +15,6 @@ from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.engine_bridge import start_programme_for
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
-from bot.services.questionnaires.answers import metric_values
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.onboarding import INVITE_KEY, chosen_zone
 from bot.services.timezones import city_label
@@ -82,7 +81,7 @@ def finish_onboarding(
         repo.set_baseline(
             session,
             athlete_id=athlete_id,
-            metrics=Metrics.model_validate(metric_values(answers["baseline"])),
+            metrics=Metrics.model_validate(answers["baseline"]),
             now=env.now,
         )
     extra: list[Out] = []

@@ -35,7 +35,7 @@ from bot.services.athlete.onboarding import finish_onboarding
 from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.services.athlete.results import id_of as _id
 from bot.services.questionnaires import QUESTIONNAIRES
-from bot.services.questionnaires.answers import Accepted, parse_typed
+from bot.services.questionnaires.answers import ASSUMED_KEY, Accepted, parse_typed
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
 from bot.services.questionnaires.problem import NOTE_LIMIT
@@ -276,8 +276,18 @@ def render_question(
     return Out(prefix + text, keyboard, progress_id=progress.id, step=step.index)
 
 
-def _answer_echo(question: Question, label: str) -> str:
+def _answer_echo(question: Question, label: str, value: Any = None) -> str:
+    if value is not None and any(v == value for v in question.resets):
+        return str(texts.RETYPE_ECHO) + "\n\n"  # "No, type again" confirmed nothing
     return f"✓ {question.label}: {label}\n\n"
+
+
+def _assumed_note(assumed: tuple[str, ...]) -> str:
+    """What was read with a guess in a typed metrics line ("31 km/h = 8.6 m/s?") when no
+    confirmation step follows: said at once, with the way back."""
+    if not assumed:
+        return ""
+    return "\n".join(assumed) + " " + str(texts.ASSUMED_BACK) + "\n\n"
 
 
 # --- starting, resuming, cancelling -------------------------------------------------------
@@ -497,7 +507,7 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
         return Result([render_question(progress, ctx) or Out("")], edit_first=True)
     if pressed.action == "restart":
         kept = {k: v for k, v in progress.answers.items() if str(k).startswith("_")}
-        kept = {k: v for k, v in kept.items() if not str(k).startswith(DRAFT_PREFIX)}
+        kept = {k: v for k, v in kept.items() if not str(k).startswith((DRAFT_PREFIX, ASSUMED_KEY))}
         first = next_step(q, kept, ctx)
         _save(session, progress, kept, first.index if first else 0, env.now)
         return Result([render_question(progress, ctx) or Out("")], edit_first=True)
@@ -553,7 +563,9 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     if not isinstance(parsed, Accepted):
         return _again(progress, ctx, parsed.message)
     label = _label_of(step.question, parsed.value, ctx, progress.answers)
-    return answer(session, person, progress, step.question, parsed.value, label, env)
+    return answer(
+        session, person, progress, step.question, parsed.value, label, env, assumed=parsed.assumed
+    )
 
 
 def _typed_after_question(
@@ -675,17 +687,24 @@ def answer(
     env: Env,
     *,
     by_button: bool = False,
+    assumed: tuple[str, ...] = (),
 ) -> Result:
-    """Store one answer; then ask the next question or complete the questionnaire."""
+    """Store one answer; then ask the next question or complete the questionnaire.
+    ``assumed``: what a typed answer was read as with a guess, kept beside it to ask back."""
     q = QUESTIONNAIRES[progress.kind]
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     asked = question.render_prompt(ctx, progress.answers)
     answers = apply_answer(q, progress.answers, question.key, value)
+    answers.pop(ASSUMED_KEY + question.key, None)
+    if assumed:
+        answers[ASSUMED_KEY + question.key] = list(assumed)
     step = next_step(q, answers, ctx)
     _save(session, progress, answers, step.index if step else len(q.questions), env.now)
-    echo = _answer_echo(question, label)
+    echo = _answer_echo(question, label, value)
     if step is not None:
-        out = render_question(progress, ctx, prefix=echo if by_button else "")
+        confirming = step.question.key == "metrics_confirm"  # it asks the guess back itself
+        prefix = echo if by_button else ("" if confirming else _assumed_note(assumed))
+        out = render_question(progress, ctx, prefix=prefix)
         assert out is not None
         return Result([out], edit_first=by_button)
     result = complete(session, person, progress, ctx, env)

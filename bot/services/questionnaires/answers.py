@@ -18,8 +18,8 @@ from bot.services.questionnaires.metrics_parser import parse_metric_value, parse
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
 
-# Inside a metrics answer: what was read with a guess (never a metric itself).
-ASSUMED_KEY = "_assumed"
+# Beside a metrics answer (``_assumed:<key>``): what was read with a guess, never a metric.
+ASSUMED_KEY = "_assumed:"
 MAX_TEXT = 300
 MAX_INJURY_AGE_DAYS = 366
 _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-ins avoid it
@@ -27,9 +27,11 @@ _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-in
 
 @dataclass(frozen=True)
 class Accepted:
-    """A valid answer value, ready to store."""
+    """A valid answer value, ready to store; ``assumed``: what was read with a guess
+    ("31 km/h = 8.6 m/s?"), asked back to the athlete."""
 
     value: Any
+    assumed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,18 +243,19 @@ def _parse_text(question: Question, text: str) -> Parsed:
 
 
 def metric_values(given: Any) -> dict[str, Any]:
-    """Return the metrics of a metrics answer, without what was asked back (``_assumed``)."""
-    if not isinstance(given, dict):
-        return {}
-    return {k: v for k, v in given.items() if not str(k).startswith("_")}
+    """Return the metrics of a metrics answer (a copy)."""
+    return dict(given) if isinstance(given, dict) else {}
+
+
+def assumed_of(answers: Answers, key: str) -> list[str]:
+    """Return what was read with a guess in the answer to ``key`` (stored beside it)."""
+    found = answers.get(ASSUMED_KEY + key)
+    return [str(a) for a in found] if isinstance(found, list) else []
 
 
 def _parse_metrics(text: str) -> Parsed:
     result = parse_metrics_line(text)
     if result.metrics is not None and result.ok:
-        given: dict[str, Any] = result.metrics.model_dump(exclude_none=True)
-        if result.assumed:
-            given[ASSUMED_KEY] = list(result.assumed)  # asked back at the confirmation
-        return Accepted(given)
+        return Accepted(result.metrics.model_dump(exclude_none=True), result.assumed)
     lines = [texts.PROBLEMS_INTRO, *(f"• {p}" for p in result.problems), texts.PROBLEMS_OUTRO]
     return Rejected("\n".join(lines))

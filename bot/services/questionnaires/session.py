@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import texts
-from bot.services.questionnaires.answers import ASSUMED_KEY
+from bot.services.questionnaires.answers import assumed_of
 from bot.services.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import (
@@ -55,7 +55,7 @@ def collected_metrics(answers: Answers) -> dict[str, Any]:
     """Return the metrics given so far, from the one-line entry or the step-by-step items."""
     given = answers.get("metrics")
     if isinstance(given, dict):
-        return {k: v for k, v in given.items() if not str(k).startswith("_")}
+        return dict(given)
     if given == STEPS_MODE:
         return {
             key: answers[METRIC_PREFIX + key]
@@ -170,11 +170,8 @@ def _has_metrics(answers: Answers, ctx: QuestionContext) -> bool:
 
 def _metrics_confirm_prompt(ctx: QuestionContext, answers: Answers) -> str:
     echo = str(texts.ASK_METRICS_CONFIRM).format(echo=describe_metrics(collected_metrics(answers)))
-    given = answers.get("metrics")
-    assumed = given.get(ASSUMED_KEY) if isinstance(given, dict) else None
-    if isinstance(assumed, list) and assumed:
-        return "\n".join(str(a) for a in assumed) + "\n" + echo
-    return echo
+    assumed = assumed_of(answers, "metrics")
+    return "\n".join([*assumed, echo]) if assumed else echo
 
 
 def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:

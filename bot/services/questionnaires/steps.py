@@ -118,4 +118,5 @@ def previous_answered(q: Questionnaire, answers: Answers, before: int) -> str | 
 
 def go_back(answers: Answers, key: str) -> dict[str, Any]:
     """Return the answers without the answer to ``key`` (and its draft): it is asked again."""
-    return {k: v for k, v in answers.items() if k not in (key, DRAFT_PREFIX + key)}
+    dropped = (key, DRAFT_PREFIX + key, "_assumed:" + key)
+    return {k: v for k, v in answers.items() if k not in dropped}
