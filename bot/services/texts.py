@@ -678,19 +678,38 @@ def status_text(status: Any, protocol: Any) -> str:
     return "\n".join(lines)
 
 
-def history_text(days: Any, decisions: Any) -> str:
-    """Return /history: one line per day of the last 14 (readiness, decision, pain)."""
+HISTORY_HEAD = L_(
+    "Last 14 days (date · morning · after the day · stage · pain at rest/test · session pain)"
+)
+HISTORY_MORNING = {
+    "go": L_("train"),
+    "modify": L_("lighter"),
+    "rest": L_("rest"),
+    "stop": L_("stop"),
+    "missing": L_("no check-in"),
+}
+HISTORY_DAY = {
+    "progress": L_("moved up"),
+    "hold": L_("same stage"),
+    "step_back": L_("back one stage"),
+    "stop": L_("stopped"),
+}
+
+
+def history_text(days: Any, decisions: Any, protocol: Any = None) -> str:
+    """Return /history: one line per day of the last 14 (verdict and decision in words, the
+    stage by number, pain)."""
     if not days and not decisions:
-        return NO_DATA
+        return str(NO_DATA)
     by_day: dict[Any, dict[str, Any]] = {}
     for d in decisions:
         entry = by_day.setdefault(d.local_date, {})
         entry[d.kind] = d.outcome
-        stage = d.decision.get("stage") if isinstance(d.decision, dict) else None
+        stage = d.decision.get("stage_after") if isinstance(d.decision, dict) else None
         if stage:
             entry["stage"] = stage
     records = {d.date: d for d in days}
-    lines = [HISTORY_TITLE]
+    lines = [str(HISTORY_HEAD)]
     for day in sorted(set(by_day) | set(records)):
         entry = by_day.get(day, {})
         record = records.get(day)
@@ -699,9 +718,15 @@ def history_text(days: Any, decisions: Any) -> str:
         pain = f"{_v(morning.pain_rest)}/{_v(morning.pain_test)}" if morning is not None else "–/–"
         session_pain = _v(session.pain_max) if session is not None else "–"
         paused = " ⏸" if record is not None and record.paused else ""
+        said = HISTORY_MORNING.get(str(entry.get("morning")))
+        done = HISTORY_DAY.get(str(entry.get("daily")))
+        stage = entry.get("stage")
+        where = "–"
+        if stage and protocol is not None:
+            where = stage_label(protocol, str(stage)).split(" · ")[0]
         lines.append(
-            f"{day:%a %d %b} · {entry.get('morning', '–')} · {entry.get('daily', '–')} · "
-            f"{entry.get('stage', '–')} · {pain} · {session_pain}{paused}"
+            f"{day:%a %d %b} · {said or '–'} · {done or '–'} · {where} · {pain} · "
+            f"{session_pain}{paused}"
         )
     return "\n".join(lines)
 

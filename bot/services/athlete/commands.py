@@ -28,6 +28,7 @@ from bot.services.athlete.results import Env, Out, Result, id_of
 from bot.services.invites import invite_clinician_name
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
+from bot.store.standing import protocol_for
 from bot.support.i18n import current_language
 
 CANCELLED_BUT_SENT = (
@@ -163,7 +164,9 @@ def history(session: Session, person: Person, env: Env) -> Result:
     athlete_id = id_of(person)
     days = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
     decisions = repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
-    return Result([Out(texts.history_text(days, decisions))])
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    protocol = protocol_for(session, programme) if programme is not None else None
+    return Result([Out(texts.history_text(days, decisions, protocol))])
 
 
 def export(session: Session, person: Person, env: Env) -> Result:

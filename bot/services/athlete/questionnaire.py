@@ -269,7 +269,9 @@ def render_question(
     ]
     back = previous_answered(q, progress.answers, step.index) is not None
     back = back and progress.kind in BACK_KINDS
-    keyboard = question_keyboard(progress.id, step.index, step.question, options, ticked, back=back)
+    keyboard = question_keyboard(
+        progress.id, step.index, step.question, options, ticked, back=back, restart=restart
+    )
     n, total = position(q, progress.answers, ctx)
     counter = texts.QUESTION_COUNTER.format(n=n, total=total) if total > 1 else ""
     text = counter + step.question.render_prompt(ctx, progress.answers)
