@@ -253,10 +253,10 @@ ASK_PAIN_1H = (
     "Pain in the injured spot about an hour after the session? "
     "(0–10, or skip if it is not an hour yet)"
 )
-ASK_METRICS = (
+ASK_METRICS = L_(
     "Any numbers from today? Type them in one line, e.g.\n"
     "10m 1.82 30m 4.11 vmax 8.7 hop 92\n"
-    "(splits in s, Vmax in m/s or km/h, hop as % of the other leg). "
+    "(sprint times in s, top speed as vmax in m/s or km/h, hop as % of the other leg). "
     "Or tap 'Step by step' or 'No numbers today'."
 )
 STEP_BY_STEP = "Step by step"
@@ -480,7 +480,7 @@ HEADLINES = {
 WHY_BUTTON = L_("Why?")
 NO_RUNNING_REST = L_("😴 No running today: your muscle rests between fast sessions.")
 NO_RUNNING_REVIEW = L_("⛔ No running until your clinician has checked in with you.")
-CHART_AFTER_MOVE = L_("📈 Your progress so far ({before} → {after}).")
+CHART_AFTER_MOVE = L_("📈 Your progress so far. Now: {after}.")
 WHY_TITLE = L_("Why ({date}):")
 WHY_NONE = L_("There is nothing more to explain for that day.")
 MOVED_UP = L_("⬆️ You move up to {stage}.")

@@ -310,7 +310,6 @@ def apply_outcome(
     _record(session, run, run.outcome, kind, now)
     programme = run.programme
     if programme.id is not None and programme.current_stage != run.outcome.stage_after:
-        from_stage = programme.current_stage
         repo.move_stage(
             session,
             programme_id=programme.id,
@@ -325,8 +324,7 @@ def apply_outcome(
                 session,
                 chat_id=person.chat_id,
                 text=str(texts.CHART_AFTER_MOVE).format(
-                    before=stage_label(run.protocol, from_stage),
-                    after=stage_label(run.protocol, run.outcome.stage_after),
+                    after=stage_label(run.protocol, run.outcome.stage_after)
                 ),
                 kind=PROGRESS_CHART_KIND,
                 now=now,

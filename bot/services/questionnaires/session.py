@@ -17,6 +17,7 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.morning import stage_number
 from bot.services.questionnaires.summary import describe_metrics
+from bot.wording import item_label
 from engine.models import SESSION_RED_FLAGS
 
 STEPS_MODE = "steps"
@@ -129,7 +130,8 @@ def _check_question(key: str) -> Question:
     prompt = texts.CHECK_PROMPTS[key]
     not_done = Option(texts.NOT_DONE, None)
     when = _check_applies(key)
-    label = key.replace("_", " ").capitalize()
+    words = item_label(f"checks.{key}")  # bot/wording: never the key itself
+    label = words[:1].upper() + words[1:]
     if key in BOOL_CHECKS:
         return Question(
             key=CHECK_PREFIX + key,
