@@ -109,6 +109,7 @@ def finish_baseline(
     ctx: QuestionContext,
     env: Env,
 ) -> Result:
+    """/baseline: change only the values typed, keep the others, and say what changed."""
     raw = answers.get("baseline")
     given = metric_values(raw)
     if not given:
@@ -212,6 +213,8 @@ def tell_clinicians(
 def set_paused(
     session: Session, person: Person, paused: bool, now: dt.datetime, why: str = ""
 ) -> None:
+    """Pause or resume the athlete's programme (prompts replanned), recorded as their own
+    action with the reason given."""
     athlete_id = id_of(person)
     repo.update_person(session, person_id=athlete_id, paused=paused)
     programme = repo.get_active_programme(session, athlete_id=athlete_id)
