@@ -123,7 +123,7 @@ def _why(
     if person is None or pressed is None or not svc.is_onboarded(session, person):
         return Result([], notice=texts.NOT_ONBOARDED)
     kind, day = pressed
-    return why(session, person, kind, day)
+    return why(session, person, kind, day, env)
 
 
 async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -11,7 +11,14 @@ from typing import Any
 from bot.services.timezones import emergency_number
 from bot.support.i18n import L_, LANGUAGE_NAMES
 from bot.wording.plan import plan_lines
-from bot.wording.reasons import full_reasons, gate_item_words, plain, today_reasons, word_reasons
+from bot.wording.reasons import (
+    Worded,
+    full_reasons,
+    gate_item_words,
+    plain,
+    today_reasons,
+    word_reasons,
+)
 from bot.wording.stages import stage_label
 
 # --- Onboarding -------------------------------------------------------------------------------
@@ -583,17 +590,37 @@ def plan_text(outcome: Any, protocol: Any) -> str:
     return "\n".join(plan_lines(outcome.plan, protocol))
 
 
+def _unmet_after(status: Any, protocol: Any) -> list[Any]:
+    """What the stage still needs once the session is counted (the decision's own list was
+    made before the session's checks were read): as worded reasons."""
+    return [
+        Worded("unmet", gate_item_words(item, protocol, status.stage), str(item.rule))
+        for item in status.gate
+        if not item.met and item.rule not in ("gate.2", "gate.final")
+    ]
+
+
 def session_result(
-    outcome: Any, protocol: Any, zone: str | None = None, *, announced: bool = False
+    outcome: Any,
+    protocol: Any,
+    zone: str | None = None,
+    *,
+    announced: bool = False,
+    status: Any = None,
 ) -> str:
     """Return the decision after a session report: one headline (the move, or the same level
     again), what was wrong with the session itself first, at most three reasons, and what is
-    next. ``announced``: the morning message already said today's move up."""
+    next. ``announced``: the morning message already said today's move up; ``status``: the
+    stage status after the day, whose unmet items replace the decision's (made before the
+    session's checks counted)."""
     from bot.wording.stages import stage_label
 
     worded = _worded(outcome, protocol)
     flagged = [w for w in worded if w.rule.startswith(SESSION_FLAG_RULES)]
     others = [w for w in worded if not w.rule.startswith(SESSION_FLAG_RULES)]
+    if status is not None and status.stage == outcome.stage_after:
+        # "Not yet: walking pain" right after the athlete reported it: never (issue 15).
+        others = [w for w in others if w.kind != "unmet"] + _unmet_after(status, protocol)
     moved = outcome.stage_after != outcome.stage
     after = stage_label(protocol, outcome.stage_after)
     decision = str(outcome.decision)
@@ -628,10 +655,21 @@ def session_result(
     return "\n".join(lines)
 
 
-def why_text(outcome: Any, protocol: Any, day: Any) -> str:
-    """Return the full list behind "Why?": every reason of that day's verdict or decision."""
-
-    lines = full_reasons(_worded(outcome, protocol))
+def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:
+    """Return the full list behind "Why?": every reason of that day's verdict or decision;
+    with ``status`` (after a session), what the stage needs as it stands now."""
+    worded = _worded(outcome, protocol)
+    if status is not None and status.stage == outcome.stage_after:
+        worded = [w for w in worded if w.kind not in ("met", "unmet")] + [
+            Worded(
+                "met" if item.met else "unmet",
+                gate_item_words(item, protocol, status.stage),
+                str(item.rule),
+            )
+            for item in status.gate
+            if item.rule not in ("gate.2", "gate.final")
+        ]
+    lines = full_reasons(worded)
     if not lines:
         return str(WHY_NONE)
     return "\n".join([str(WHY_TITLE).format(date=f"{day:%a %d %b}"), *lines])

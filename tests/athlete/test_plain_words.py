@@ -105,6 +105,22 @@ async def test_3_a_red_flag_verdict_has_no_session_and_says_who_was_told(world: 
     assert "no clinician linked" in stop  # no clinician: they are told to contact their own
 
 
+async def test_3_the_session_message_never_asks_for_what_was_just_reported(
+    world: Factory,
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    morning = (await alex.morning())[-1].text or ""
+    assert "walking pain 2/10 or less" in morning  # still needed this morning
+    await _session_to_metrics(alex)  # the brisk-walk check answered 0
+    replies = await alex.tap("No numbers today")
+    decision = replies[-1]
+    assert "walking pain" not in (decision.text or "")
+    why = (await alex.tap("Why?", decision))[-1].text or ""
+    assert "✅ walking pain 2/10 or less (you said 0/10)" in why
+
+
 # 4 -------------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
 from bot.services.athlete.keyboards import why_keyboard
@@ -143,6 +144,7 @@ def finish_session(
         run.protocol,
         person.timezone,
         announced=_moved_this_morning(session, athlete_id, progress.local_date, run),
+        status=run.status_after(progress.local_date),
     )
     why = why_keyboard("d", progress.local_date)
     return Result([Out(message, keyboard=why)], queued=queued)
@@ -163,7 +165,7 @@ def _moved_this_morning(session: Session, athlete_id: int, day: dt.date, run: En
     )
 
 
-def why(session: Session, person: Person, kind: str, day: dt.date) -> Result:
+def why(session: Session, person: Person, kind: str, day: dt.date, env: Env) -> Result:
     """The "Why?" button: the full list of reasons of that day's verdict ("m") or decision
     ("d"), the athlete's own only."""
     found = repo.decisions_between(
@@ -180,7 +182,10 @@ def why(session: Session, person: Person, kind: str, day: dt.date) -> Result:
         return Result([Out(str(texts.WHY_NONE))])
     protocol = protocol_for(session, programme)
     outcome = DayOutcome.model_validate(found[-1].decision)
-    return Result([Out(texts.why_text(outcome, protocol, day))])
+    status = None
+    if kind == "d" and day == local_date(person, env.now):
+        status = run_today(session, person, day, env.now).status_after(day)  # session counted
+    return Result([Out(texts.why_text(outcome, protocol, day, status))])
 
 
 def _engine_failed(
