@@ -61,7 +61,7 @@ PROMPT_KINDS = ("morning", "reminder", "cutoff", "post_session", "followup", "di
 PROMPT_STATUSES = ("pending", "claimed", "sent", "missed", "cancelled")
 DECISION_KINDS = ("morning", "daily")
 PROGRAMME_STATUSES = ("active", "paused", "completed", "stopped")
-CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume")
+CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume", "review")
 
 # What an outbox row is (``Outbox.kind``), named here with the outbox so that whoever queues
 # a message and whoever sends it share one spelling: the sender draws the athlete's chart for
@@ -474,7 +474,7 @@ class Outbox(Base, table=True):
     reply_markup: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     parse_mode: str | None = Field(default=None, max_length=16)
     kind: str = Field(max_length=32)
-    method: str = Field(default="send", max_length=16)
+    method: str = Field(default="send", max_length=16, sa_column_kwargs={"server_default": "send"})
     # The message an edit changes (``method`` edit_text / edit_markup).
     target_message_id: int | None = Field(default=None, sa_type=BigInteger)
     # The questionnaire question this message shows (recorded as shown once sent).

@@ -67,6 +67,9 @@ async def test_target_times_come_from_the_athletes_vmax(
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
     await clinician.send(f"/stage {person.id} H2 scan reviewed, start running")
     await clinician.wait_reply()
+    # Two stages and more at once are confirmed first (issue 15).
+    await clinician.press("✅ Change the stage")
+    await clinician.wait_reply()
     replies = await alex.morning()
     plan = replies[-1].text or ""
     drill = next(d for d in load_protocol("hamstring").stage("H2").session if d.kind == "run")
@@ -144,3 +147,28 @@ async def test_a_calf_athlete_gets_the_calf_test_and_protocol(
     assert "10 double-leg heel raises, then 10 single-leg heel raises" in sam.last
     await sam.tap("1")
     assert "cramping" in sam.last  # calf tightness includes cramping
+
+
+async def test_a_negative_number_is_refused_with_the_range_never_stored_as_positive(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.say("/checkin")
+    await alex.tap("None of these ✅")
+    for typed in ("-1", "−3"):
+        replies = await alex.say(typed)
+        refusal = " ".join(r.text or "" for r in replies).replace("−", "-")
+        assert "between 0 and 10" in refusal and typed.replace("−", "-") in refusal, refusal
+    progress = w.read(
+        lambda s: s.exec(
+            select(QuestionnaireProgress)
+            .where(QuestionnaireProgress.kind == "morning")
+            .order_by(QuestionnaireProgress.id.desc())  # type: ignore[union-attr]
+        ).first()
+    )
+    assert progress is not None and progress.answers == {"red_flags": []}
+    await alex.tap("1")
+    pain_rest = w.read(lambda s: s.get(QuestionnaireProgress, progress.id).answers["pain_rest"])
+    assert pain_rest == 1

@@ -67,11 +67,20 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+# A typed minus sign (ASCII, Unicode minus or a dash a phone keyboard may substitute).
+_MINUS = "-\u2212\u2013"
+_NEGATIVE = re.compile(rf"\s*[{_MINUS}]\s*[\d.,]")
+
+
 def _number(text: str) -> float | None:
-    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:[a-z%]{0,8})\s*", text.lower())
+    match = re.fullmatch(
+        rf"\s*([{_MINUS}]\s*)?(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:[a-z%]{{0,8}})\s*", text.lower()
+    )
     if not match:
         return None
-    value = float(match.group(1).replace(",", "."))
+    value = float(match.group(2).replace(",", "."))
+    if match.group(1):
+        value = -value
     return value if math.isfinite(value) else None
 
 
@@ -84,6 +93,9 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if len(text) > MAX_TEXT:
         return Rejected(texts.TEXT_TOO_LONG.format(limit=MAX_TEXT))
     cleaned = _clean(text)
+    if question.kind in ("scale10", "hooper", "number") and _NEGATIVE.match(cleaned):
+        # "-1" must not match the button "1": a negative number is out of range, never coerced.
+        return _parse_number(question, cleaned)
     options = question.render_options(ctx, answers)
     option = _match_option(options, cleaned)
     if option is not None and question.kind != "multi":
