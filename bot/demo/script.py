@@ -223,7 +223,7 @@ async def play(world: DemoWorld) -> Cast:
     await world.run_jobs()  # the tick plans the athlete's first day
 
     world.recorder.note("Day 2: first check-in and H0 session", world.clock.now())
-    expect(await morning(world, athlete), "Go", "first morning check-in")
+    expect(await morning(world, athlete), "Train as planned", "first morning check-in")
     await session_report(world, athlete, checks=H0_CHECKS)
 
     world.recorder.note("Day 3: the H0 sign-off reaches the clinician", local(3, 7, 30))
@@ -231,7 +231,7 @@ async def play(world: DemoWorld) -> Cast:
     world.clock.set(local(3, 8, 5))
     await clinician_presses(world, clinician, "🟢 Clear gate", "Signed off", "H0 clearance")
     decision = await session_report(world, athlete, checks=H0_CHECKS | {"brisk walk": "0"})
-    expect(decision, "progress from H0 to H1", "progression to H1")
+    expect(decision, "move up to Stage 2 of 8", "progression to H1")
 
     world.recorder.note("Day 4: early loading (H1)", local(4, 7, 30))
     await morning(world, athlete)
@@ -239,12 +239,12 @@ async def play(world: DemoWorld) -> Cast:
 
     world.recorder.note("Day 5: progression to H2, first runs with metrics", local(5, 7, 30))
     verdict = await morning(world, athlete)
-    expect(verdict, "progress from H1 to H2", "progression to H2")
+    expect(verdict, "move up to Stage 3 of 8", "progression to H2")
     await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.0 10m 2.4 strength 82")
 
     world.recorder.note("Day 6: flare-up the morning after running", local(6, 7, 30))
     verdict = await morning(world, athlete, pain_test="3", tightness="3")
-    expect(verdict, "H1", "flare-up step-back")
+    expect(verdict, "Stage 2 of 8", "flare-up step-back")
 
     world.recorder.note("Day 7: a red flag", local(7, 7, 30))
     await morning(world, athlete, red_flags=["▫️ Numbness, tingling or weakness in leg/foot"])
@@ -266,7 +266,7 @@ async def play(world: DemoWorld) -> Cast:
         "resuming after the red flag",
     )
     verdict = await morning(world, athlete)
-    expect(verdict, "Go", "first check-in after the clearance")
+    expect(verdict, "Train as planned", "first check-in after the clearance")
     # Monday 08:00 in the clinician's time zone (Berlin, the deployment's default): the weekly
     # digest arrives then, as the README says.
     await world.set_time(local(8, 8, 0))
@@ -279,7 +279,7 @@ async def play(world: DemoWorld) -> Cast:
 
     world.recorder.note("Day 10: back to running (H2)", local(10, 7, 30))
     verdict = await morning(world, athlete)
-    expect(verdict, "progress from H1 to H2", "progression back to H2")
+    expect(verdict, "move up to Stage 3 of 8", "progression back to H2")
     await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.2 10m 2.25 strength 85")
 
     world.recorder.note("Day 11: the chart and the clinician report", local(11, 8, 0))

@@ -75,6 +75,7 @@ async def test_the_athletes_own_pause_and_resume_do_not_lift_a_red_flag_stop(
     await alex.tap("Done")
     w.clock.advance(dt.timedelta(days=1))
     await alex.say("/pause")
+    await alex.tap("Ill")
     await alex.say("/resume")
     replies = await alex.morning()
     decision = w.read(
