@@ -21,13 +21,15 @@ from bot.clock import Clock, SystemClock
 from bot.handlers import Registrar
 from bot.handlers.context import Services
 from bot.handlers.jobs import install_scheduling
+from bot.services.protocol_admin import refresh_packaged
 from bot.settings import Settings
-from bot.store.db import check_schema_current, make_engine
+from bot.store.db import check_schema_current, make_engine, session_scope
 from bot.store.threads import DEFAULT_THREADS
 from bot.store.threads import configure as configure_threads
 from bot.support.logs import quiet_libraries
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+_LOGGER = logging.getLogger(__name__)
 
 # Libraries whose INFO lines would carry the bot token (request URLs) or chat content.
 _QUIET_LOGGERS = (
@@ -101,6 +103,7 @@ def build_runtime(
         else open_database(settings.database_url, settings.database_threads)
     )
     services = Services(settings=settings, clock=clock or SystemClock(), engine=db)
+    refresh_packaged_protocols(db, services.clock)
     application = build_application(
         settings,
         services=services,
@@ -112,6 +115,23 @@ def build_runtime(
     )
     install_scheduling(application, services)
     return Runtime(application=application, services=services, engine=db)
+
+
+# Replicas starting together refresh the packaged protocols one after the other (PostgreSQL).
+_PROTOCOL_REFRESH_LOCK = 0x5B0_0DC
+
+
+def refresh_packaged_protocols(engine: Engine, clock: Clock) -> None:
+    """Publish shipped protocol texts that an upgrade changed, where no admin has taken over
+    (``refresh_packaged``), and log what was done or left alone."""
+    with session_scope(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.connection().exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock({_PROTOCOL_REFRESH_LOCK})"
+            )
+        lines = refresh_packaged(session, clock.now())
+    for line in lines:
+        _LOGGER.warning("protocols: %s", line)
 
 
 async def freeze_startup_heap(_application: AnyApplication) -> None:

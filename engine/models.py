@@ -170,7 +170,7 @@ class Injury(_Strict):
 
 
 ClinicianActionKind = Literal[
-    "clear", "decline", "hold", "step_back", "set_stage", "pause", "resume"
+    "clear", "decline", "review", "hold", "step_back", "set_stage", "pause", "resume"
 ]
 
 

@@ -9,6 +9,12 @@ calendar day from the start; a day without a record is a missed check-in (hold).
 Order within a day: clinician actions → morning verdict (red flags first) → 24-hour response
 to the previous session → step-back / hold rules → progression gate (reference §4.4) →
 today's session (classification, stage criteria, regression triggers) → escalations → plan.
+
+Why one module of ~1,950 lines: those steps run in that order over one day's state, and each
+reads what the one before decided (a stop closes the gate, the gate's result shapes the plan,
+a flagged session must not count for the criteria). Kept together, the order is visible in one
+place. Every rule that stands alone lives in its own module (``readiness``, ``red_flags``,
+``rest``, ``plausibility``, ``session_rules``, ``stall``, ``floors``, ``plan``, ``status``).
 """
 
 from __future__ import annotations
@@ -1007,6 +1013,18 @@ def _clinician(
             None,
             False,
         )
+    if a.kind == "review":
+        # A review after a stop lifts the stop only: it never counts as a sign-off, whatever
+        # the stage and whenever it applies (a stop already lifted leaves nothing to review).
+        if st.suspended:
+            acc.reason(
+                "clinician.review",
+                f"Your clinician has reviewed you: running may start again{note}. Your "
+                "symptom baseline starts afresh from your next green mornings.",
+            )
+            return _reviewed(st), None, False
+        acc.reason("clinician.review", f"Clinician review recorded{note}.")
+        return st, None, False
     if a.kind == "decline":
         acc.reason("clinician.decline", f"Clinician declined sign-off for stage {st.stage}{note}.")
         update = {"clearance": False, "clearance_requested": False, "clearance_on": None}

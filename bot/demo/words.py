@@ -86,14 +86,20 @@ class DemoWords:
 
     def says(self, text: str, english: str) -> bool:
         """Whether the bot's ``text`` says ``english`` (a bit of one of its messages) in this
-        language."""
+        language. A bit no translated message holds (one with its placeholders filled in,
+        "move up to Stage 2 of 8", or not translated yet) cannot be looked for in another
+        language: there any reply counts."""
         if english in text:
             return True
-        for _ctx, msgid, translated in _entries(self.lang):
-            if english in msgid:
-                parts = _fixed_parts(translated)
-                if parts and parts[0] in text:
-                    return True
+        if self.english:
+            return False
+        holders = [t for _ctx, msgid, t in _entries(self.lang) if english in msgid]
+        if not holders:
+            return bool(text.strip())
+        for translated in holders:
+            parts = _fixed_parts(translated)
+            if parts and parts[0] in text:
+                return True
         return False
 
     def number(self, typed: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 from telegram import BotCommandScopeAllPrivateChats, Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.athlete_flow import athlete_flow
 from bot.handlers.context import Context, add_startup_hook, get_services
@@ -18,17 +18,22 @@ from bot.services import texts
 from bot.services.athlete import commands as athlete
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.account import delete_unfinished_signup
+from bot.services.athlete.daily import why
+from bot.services.athlete.keyboards import WHY_PATTERN, unpack_why
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
-from bot.support.i18n import N_
+from bot.support.i18n import N_, gettext
 
 # The athlete menu; the descriptions are translated when the menu is set (languages).
+# /help is generated from the same table (issue 15), so the two never disagree.
 ATHLETE_COMMANDS = (
     ("checkin", N_("Morning check-in")),
     ("done", N_("Report the session you just finished")),
     ("plan", N_("Today's session")),
     ("status", N_("Your stage and what is left")),
+    ("problem", N_("Something feels wrong: warning signs, tell your clinician")),
+    ("progress", N_("Your progress chart")),
     ("history", N_("The last 14 days")),
     ("baseline", N_("Set your pre-injury best values")),
     ("settings", N_("Time zone, check-in time, language")),
@@ -87,10 +92,18 @@ def _delete(
     return delete_unfinished_signup(session, person, env)
 
 
+def help_text() -> str:
+    """Return /help: every command of the menu with its description, in the reader's
+    language, from :data:`ATHLETE_COMMANDS`."""
+    lines = [str(texts.HELP_TITLE)]
+    lines += [f"/{name} – {gettext(description)}" for name, description in ATHLETE_COMMANDS]
+    return "\n".join([*lines, "", str(texts.HELP_FOOTER)])
+
+
 def _help(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
-    return Result([Out(texts.HELP)])
+    return Result([Out(help_text())])
 
 
 def _cancel(
@@ -99,6 +112,18 @@ def _cancel(
     if person is None:
         return Result([Out(texts.CANCEL_NOTHING)])
     return athlete.cancel(session, person, env)
+
+
+def _why(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    """The "Why?" button under a verdict: that day's full list of reasons, as a new message."""
+    query = update.callback_query
+    pressed = unpack_why(query.data if query is not None else None)
+    if person is None or pressed is None or not svc.is_onboarded(session, person):
+        return Result([], notice=texts.NOT_ONBOARDED)
+    kind, day = pressed
+    return why(session, person, kind, day, env)
 
 
 async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -120,6 +145,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "settings": _onboarded(_questionnaire("settings")),
         "timezone": _timezone,
         "pause": _onboarded(athlete.pause),
+        "problem": _onboarded(_questionnaire("problem")),
         "resume": _onboarded(athlete.resume),
         "export": _onboarded(athlete.export),
         "delete": _delete,
@@ -128,4 +154,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     }
     for name, flow in commands.items():
         application.add_handler(CommandHandler(name, athlete_flow(flow)), group=ATHLETE_GROUP)
+    application.add_handler(
+        CallbackQueryHandler(athlete_flow(_why), pattern=WHY_PATTERN), group=ATHLETE_GROUP
+    )
     add_startup_hook(application, set_athlete_menu)

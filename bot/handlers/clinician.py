@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from sqlmodel import Session
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -34,15 +34,28 @@ from bot.handlers.staff import Handler, caller_context, refuse, stops_update
 from bot.services.access import AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import resolve_athlete
-from bot.services.clinician.actions import ActionRefused, add_note, notes_text
+from bot.services.clinician.actions import (
+    ActionRefused,
+    add_note,
+    current_programme,
+    notes_text,
+    review_state,
+)
 from bot.services.clinician.buttons import (
     ACT_ACK,
     ACT_BACK,
+    ACT_CANCEL,
     ACT_CLEAR,
     ACT_DECLINE,
     ACT_HOLD,
     ACT_MSG,
+    ACT_REVIEW,
+    ACT_REVIEW_OK,
+    ACT_STAGE_OK,
     ALERT_ACTIONS,
+    CANCEL_LABEL,
+    CONFIRM_REVIEW_LABEL,
+    CONFIRM_STAGE_LABEL,
 )
 from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
@@ -51,27 +64,41 @@ from bot.services.clinician.decisions import (
     button_was_used,
     decide_by_command,
     deliver_pending,
+    review_prompt,
+    review_waiting,
     signoff_waiting,
+    stage_change_risk,
     stage_still,
 )
 from bot.services.clinician.overview import athlete_summaries, athletes_by_id
 from bot.services.clinician.view import render_overview
+from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.repo.audit import audit
 from bot.store.repo.people import list_people
+from bot.support.i18n import N_, _
 
 _LOGGER = logging.getLogger(__name__)
 
 # Athlete data goes to private chats only (dispatch also stops group updates first).
 _PRIVATE = filters.ChatType.PRIVATE
 PENDING_KEY = "clinician_pending_input"
+# A decision typed and waiting for its confirmation button (a review, a risky /stage).
+CONFIRM_KEY = "clinician_pending_confirmation"
 # Decisions that depend on the stage the clinician saw: refused once the stage has moved.
-STAGE_BOUND_ACTIONS = frozenset({"clear", "decline", "hold", "step_back"})
-STAFF_HINT = "I only act on commands here. /athletes lists your athletes; /help shows everything."
-STALE_TEXT = (
+STAGE_BOUND_ACTIONS = frozenset({"clear", "review", "decline", "hold", "step_back"})
+STAFF_HINT = N_(
+    "I only act on commands here. /athletes lists your athletes; /help shows everything."
+)
+STALE_TEXT = N_(
     "The athlete's stage has changed since this message: nothing was done. "
     "Open /athlete for the current state."
+)
+EXPIRED_TEXT = N_("This confirmation has expired: nothing was done. Start again from /athlete.")
+REVIEW_NOTE_PROMPT = N_(
+    "Reviewing {name} after the red flag. Write one line for the record (what you checked), "
+    "or /cancel."
 )
 
 
@@ -199,6 +226,66 @@ async def _authorised_athlete(
     return caller, person, athlete, args[1:]
 
 
+def _confirm_keyboard(
+    context: Context,
+    caller: Caller,
+    action: str,
+    ids: tuple[int | str, ...],
+    label: str,
+    now: Any,
+) -> InlineKeyboardMarkup:
+    """Return the [confirm] [cancel] buttons of a decision waiting for its confirmation,
+    signed for the clinician who asked."""
+    signer = signer_of(context)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label, callback_data=signer.sign(action, ids, caller.telegram_id, now)
+                ),
+                InlineKeyboardButton(
+                    str(CANCEL_LABEL),
+                    callback_data=signer.sign(ACT_CANCEL, ids[:1], caller.telegram_id, now),
+                ),
+            ]
+        ]
+    )
+
+
+async def ask_review_confirmation(
+    update: Update,
+    context: Context,
+    session: Session,
+    caller: Caller,
+    athlete: Person,
+    note: str,
+    alert_ids: tuple[int, int],
+    stage: str,
+) -> None:
+    """Show what a review will do, with [✅ Confirm review] [✖️ Cancel]; the note waits in the
+    clinician's conversation until they confirm."""
+    assert update.effective_message is not None and context.user_data is not None
+    services = get_services(context)
+    now = services.clock.now()
+    context.user_data[CONFIRM_KEY] = {
+        "action": "review",
+        "athlete_id": athlete.id,
+        "alert_ids": list(alert_ids),
+        "note": note,
+        "stage": stage,
+    }
+    keyboard = _confirm_keyboard(
+        context,
+        caller,
+        ACT_REVIEW_OK,
+        (athlete.id or 0, alert_ids[0], alert_ids[1], stage),
+        str(CONFIRM_REVIEW_LABEL),
+        now,
+    )
+    text = review_prompt(athlete, note, now, session)
+    await update.effective_message.reply_text(text, reply_markup=keyboard)
+
+
 def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
     @stops_update
     async def handler(update: Update, context: Context) -> None:
@@ -209,22 +296,66 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
             resolved = await _authorised_athlete(update, context, session, kind, command)  # type: ignore[arg-type]
             if resolved is None:
                 return
-            _caller, actor, athlete, rest = resolved
+            caller, actor, athlete, rest = resolved
             stage = None
             if kind == "set_stage":
                 if not rest:
                     await update.effective_message.reply_text(
-                        f"Send {command} <number> <STAGE> <reason>, e.g. {command} 12 H2 pain"
+                        _(
+                            "Send {command} <number> <STAGE> <reason>, e.g. {command} 12 H2 pain"
+                        ).format(command=command)
                     )
                     return
                 stage, rest = rest[0].upper(), rest[1:]
             reason = " ".join(rest).strip() or None
-            if needs_reason and not reason:
-                await update.effective_message.reply_text(
-                    f"Please give a reason: {command} <number> "
-                    f"{'<STAGE> ' if kind == 'set_stage' else ''}<reason>"
+            programme = current_programme(session, athlete.id or 0)
+            if kind == "clear" and review_state(session, athlete, programme, now).suspended:
+                # Running is stopped after a red flag: /clear is the review, noted and confirmed.
+                current = programme.current_stage if programme is not None else "-"
+                if reason is None:
+                    assert context.user_data is not None
+                    context.user_data[PENDING_KEY] = {
+                        "action": "review",
+                        "athlete_id": athlete.id,
+                        "alert_ids": [0, 0],
+                        "stage": current,
+                    }
+                    await update.effective_message.reply_text(
+                        _(REVIEW_NOTE_PROMPT).format(name=athlete.display_name)
+                    )
+                    return
+                await ask_review_confirmation(
+                    update, context, session, caller, athlete, reason, (0, 0), current
                 )
                 return
+            if needs_reason and not reason:
+                await update.effective_message.reply_text(
+                    _("Please give a reason: {command} <number> {stage}<reason>").format(
+                        command=command, stage="<STAGE> " if kind == "set_stage" else ""
+                    )
+                )
+                return
+            if kind == "set_stage" and stage is not None and programme is not None:
+                protocol = programme_protocol(session, programme, now)
+                risk = stage_change_risk(session, athlete, protocol, stage, now)
+                if risk is not None:
+                    assert context.user_data is not None
+                    context.user_data[CONFIRM_KEY] = {
+                        "action": "set_stage",
+                        "athlete_id": athlete.id,
+                        "stage": stage,
+                        "note": reason,
+                    }
+                    keyboard = _confirm_keyboard(
+                        context,
+                        caller,
+                        ACT_STAGE_OK,
+                        (athlete.id or 0, stage, programme.current_stage),
+                        str(CONFIRM_STAGE_LABEL),
+                        now,
+                    )
+                    await update.effective_message.reply_text(risk, reply_markup=keyboard)
+                    return
             try:
                 text = decide_by_command(
                     session, actor, athlete, kind, now, stage=stage, reason=reason
@@ -261,9 +392,25 @@ async def note_command(update: Update, context: Context) -> None:
 # --- alert and card buttons -------------------------------------------------------------------
 
 
+_BUTTON_ACTIONS: dict[str, str] = {
+    ACT_ACK: "acknowledge",
+    ACT_CLEAR: "clear",
+    ACT_DECLINE: "decline",
+    ACT_HOLD: "hold",
+    ACT_BACK: "step_back",
+    ACT_MSG: "message",
+    ACT_REVIEW: "review",
+    ACT_REVIEW_OK: "review",
+    ACT_STAGE_OK: "set_stage",
+}
+
+
 @stops_update
 async def alert_button(update: Update, context: Context) -> None:
-    """A press on an alert or athlete-card button: verify, authorise, record, apply, report."""
+    """A press on an alert or athlete-card button: verify, authorise, record, apply, report.
+
+    The decision is confirmed once, by a message in the chat (the press itself gets a silent
+    answer); a press that changes nothing is answered with a pop-up saying why."""
     query = update.callback_query
     assert query is not None and query.data is not None
     services = get_services(context)
@@ -273,27 +420,55 @@ async def alert_button(update: Update, context: Context) -> None:
     try:
         press = signer_of(context).verify(query.data, query.from_user.id, now)
         athlete_id = press.int_id(0)
-        ids = (press.int_id(1), press.int_id(2))
-        shown_stage = press.ids[3] if len(press.ids) > 3 else None
+        if press.action == ACT_CANCEL:
+            if context.user_data is not None:
+                context.user_data.pop(CONFIRM_KEY, None)
+                context.user_data.pop(PENDING_KEY, None)
+            await query.answer()
+            assert query.message is not None
+            await context.bot.send_message(
+                query.message.chat.id, _("Cancelled: nothing was changed.")
+            )
+            return
+        if press.action == ACT_STAGE_OK:
+            ids = (0, 0)
+            shown_stage = press.ids[2] if len(press.ids) > 2 else None
+        else:
+            ids = (press.int_id(1), press.int_id(2))
+            shown_stage = press.ids[3] if len(press.ids) > 3 else None
     except CallbackRejected as exc:
         await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
         return
-    action: AthleteAction = {
-        ACT_ACK: "acknowledge",
-        ACT_CLEAR: "clear",
-        ACT_DECLINE: "decline",
-        ACT_HOLD: "hold",
-        ACT_BACK: "step_back",
-        ACT_MSG: "message",
-    }[press.action]  # type: ignore[assignment]
+    action: AthleteAction = _BUTTON_ACTIONS[press.action]  # type: ignore[assignment]
     decision = may_act_on_athlete(caller, athlete_id, action)
     if not decision or (actor is None and action != "acknowledge"):
         await refuse(
             update, context, caller, decision.reason, command=press.action, athlete_id=athlete_id
         )
         return
+    assert query.message is not None
+    chat_id = query.message.chat.id
     if action == "decline" and not signoff_waiting(services.engine, athlete_id, now):
-        await query.answer("No sign-off is waiting for this athlete.", show_alert=True)
+        await query.answer(_("No sign-off is waiting for this athlete."), show_alert=True)
+        return
+    if press.action == ACT_REVIEW:
+        if not review_waiting(services.engine, athlete_id, now):
+            await query.answer(
+                _("Running is not stopped for this athlete: there is nothing to review."),
+                show_alert=True,
+            )
+            return
+        with session_scope(services.engine, read_only=True) as session:
+            athlete = session.get(Person, athlete_id)
+            name = athlete.display_name if athlete is not None else ""
+        context.user_data[PENDING_KEY] = {  # type: ignore[index]
+            "action": "review",
+            "athlete_id": athlete_id,
+            "alert_ids": list(ids),
+            "stage": shown_stage or "-",
+        }
+        await query.answer()
+        await context.bot.send_message(chat_id, _(REVIEW_NOTE_PROMPT).format(name=name))
         return
     if action in ("message", "decline"):
         context.user_data[PENDING_KEY] = {  # type: ignore[index]
@@ -302,43 +477,86 @@ async def alert_button(update: Update, context: Context) -> None:
             "alert_ids": list(ids),
         }
         prompt = (
-            "Write your message to the athlete (or /cancel)."
+            _("Write your message to the athlete (or /cancel).")
             if action == "message"
-            else "Write why you decline the sign-off (or /cancel)."
+            else _("Write why you decline the sign-off (or /cancel).")
         )
         await query.answer()
-        assert query.message is not None
-        await context.bot.send_message(query.message.chat.id, prompt)
+        await context.bot.send_message(chat_id, prompt)
         return
     if button_was_used(services.engine, query.data):
-        await query.answer(ALREADY_DONE, show_alert=True)
+        await query.answer(_(ALREADY_DONE), show_alert=True)
         return
-    if action in STAGE_BOUND_ACTIONS and not stage_still(services.engine, athlete_id, shown_stage):
-        await query.answer(STALE_TEXT, show_alert=True)
+    waiting: dict[str, Any] | None = None
+    if press.action in (ACT_REVIEW_OK, ACT_STAGE_OK):
+        waiting = context.user_data.get(CONFIRM_KEY) if context.user_data is not None else None
+        expected = "review" if press.action == ACT_REVIEW_OK else "set_stage"
+        if (
+            not waiting
+            or waiting.get("action") != expected
+            or waiting.get("athlete_id") != athlete_id
+            or (expected == "set_stage" and waiting.get("stage") != press.ids[1])
+        ):
+            await query.answer(_(EXPIRED_TEXT), show_alert=True)
+            return
+    if (action in STAGE_BOUND_ACTIONS or press.action == ACT_STAGE_OK) and not stage_still(
+        services.engine, athlete_id, shown_stage
+    ):
+        await query.answer(_(STALE_TEXT), show_alert=True)
         return
-    reply = apply_button(
-        services.engine,
-        caller,
-        actor,
-        athlete_id,
-        action,
-        ids,
-        now,
-        services.settings.default_timezone,
-        token=query.data,
-    )
-    if reply == ALREADY_DONE:  # a press of the same button got there first
-        await query.answer(ALREADY_DONE, show_alert=True)
+    if press.action == ACT_STAGE_OK:
+        assert waiting is not None
+        reply = _confirmed_stage(services, caller, athlete_id, waiting, now)
+    else:
+        reply = apply_button(
+            services.engine,
+            caller,
+            actor,
+            athlete_id,
+            action,
+            ids,
+            now,
+            services.settings.default_timezone,
+            token=query.data,
+            note=waiting.get("note") if waiting else None,
+        )
+    if reply == _(ALREADY_DONE):  # a press of the same button got there first
+        await query.answer(reply, show_alert=True)
         return
+    if waiting is not None and context.user_data is not None:
+        context.user_data.pop(CONFIRM_KEY, None)
     kick(context)
-    await query.answer(reply[:190])
-    assert query.message is not None
-    await context.bot.send_message(query.message.chat.id, reply)
+    await query.answer()
+    await context.bot.send_message(chat_id, reply)
+
+
+def _confirmed_stage(
+    services: Any, caller: Caller, athlete_id: int, waiting: dict[str, Any], now: Any
+) -> str:
+    """Apply a /stage the clinician confirmed; return their reply."""
+    with session_scope(services.engine) as session:
+        actor = session.get(Person, caller.person_id) if caller.person_id else None
+        athlete = session.get(Person, athlete_id)
+        if actor is None or athlete is None:
+            return _("Nothing was done: the athlete could not be found.")
+        try:
+            return decide_by_command(
+                session,
+                actor,
+                athlete,
+                "set_stage",
+                now,
+                stage=str(waiting["stage"]),
+                reason=waiting.get("note"),
+            )
+        except ActionRefused as exc:
+            return str(exc)
 
 
 async def pending_text(update: Update, context: Context) -> None:
-    """Text after 'Message athlete' / 'Decline': deliver it. Other text from a clinician or
-    admin gets a pointer to /help; anyone else's passes through."""
+    """Text after 'Message athlete' / 'Decline' / 'Reviewed': deliver it (a review's note is
+    shown back with a confirmation first). Other text from a clinician or admin gets a pointer
+    to /help; anyone else's passes through."""
     pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
     message = update.effective_message
     if message is None or not message.text:
@@ -346,9 +564,9 @@ async def pending_text(update: Update, context: Context) -> None:
     if not pending:
         services = get_services(context)
         with session_scope(services.engine, read_only=True) as session:
-            caller, _ = caller_context(session, update, services)
+            caller, _person = caller_context(session, update, services)
         if caller.is_clinician or caller.is_admin:
-            await message.reply_text(STAFF_HINT)
+            await message.reply_text(_(STAFF_HINT))
             raise ApplicationHandlerStop
         return
     assert context.user_data is not None
@@ -365,6 +583,19 @@ async def pending_text(update: Update, context: Context) -> None:
         if not decision or actor is None or athlete is None:
             await refuse(update, context, caller, decision.reason, command=action, session=session)
             raise ApplicationHandlerStop
+        if action == "review":
+            note = " ".join(message.text.split())
+            await ask_review_confirmation(
+                update,
+                context,
+                session,
+                caller,
+                athlete,
+                note,
+                (int(alert_ids[0]), int(alert_ids[1])),
+                str(pending.get("stage") or "-"),
+            )
+            raise ApplicationHandlerStop
         reply = deliver_pending(session, actor, athlete, action, message.text, alert_ids, now)
     kick(context)
     await message.reply_text(reply)
@@ -372,11 +603,16 @@ async def pending_text(update: Update, context: Context) -> None:
 
 
 async def cancel_if_pending(update: Update, context: Context) -> None:
-    """/cancel while a message or decline note is awaited; otherwise leave it to others."""
-    if context.user_data is None or not context.user_data.pop(PENDING_KEY, None):
+    """/cancel while a message, a note or a confirmation is awaited; otherwise leave it to
+    others."""
+    if context.user_data is None:
+        return
+    waited = context.user_data.pop(PENDING_KEY, None)
+    confirming = context.user_data.pop(CONFIRM_KEY, None)
+    if not waited and not confirming:
         return
     assert update.effective_message is not None
-    await update.effective_message.reply_text("Cancelled.")
+    await update.effective_message.reply_text(_("Cancelled: nothing was changed."))
     raise ApplicationHandlerStop
 
 

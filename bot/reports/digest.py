@@ -3,11 +3,14 @@
 Urgency, most urgent first (the first rule that matches decides the level):
 
 1. EMERGENCY — an open (unacknowledged) emergency alert.
-2. URGENT    — an open same-day alert, or a red flag during the week.
-3. REVIEW    — an open within-24-h alert, a clinician sign-off waiting, a step-back during
-               the week, or morning test pain up by 1 point or more on the previous week's
-               mean (the week-on-week rise rule of the clinical reference, §4.3).
-4. CHECK     — 3 or more missed morning check-ins in the week (we cannot tell how they are).
+2. URGENT    — an open same-day alert (urgency follows open alerts only: a red flag whose
+               alert was handled is not urgent any more).
+3. REVIEW    — an open within-24-h alert, a red flag during the week (handled), a clinician
+               sign-off waiting, a step-back during the week, or morning test pain up by 1
+               point or more on the previous week's mean (the week-on-week rise rule of the
+               clinical reference, §4.3).
+4. CHECK     — 3 or more missed morning check-ins in the week, counted from the day the
+               athlete enrolled (we cannot tell how they are).
 5. ROUTINE   — everything else, including paused athletes.
 
 Levels 1–4 "need attention": their charts follow the message. Within a level, more open
@@ -25,6 +28,7 @@ from enum import IntEnum
 from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
+from bot.support.i18n import L_, LazyText, _, ngettext
 
 TELEGRAM_LIMIT = 4096
 PAIN_TREND_POINTS = 1.0
@@ -43,19 +47,19 @@ class Urgency(IntEnum):
     ROUTINE = 5
 
 
-BADGE = {
-    Urgency.EMERGENCY: "🚨 EMERGENCY",
-    Urgency.URGENT: "🔴 URGENT",
-    Urgency.REVIEW: "🟠 REVIEW",
-    Urgency.CHECK: "🟡 CHECK",
-    Urgency.ROUTINE: "✅ routine",
+BADGE: dict[Urgency, LazyText] = {
+    Urgency.EMERGENCY: L_("🚨 EMERGENCY"),
+    Urgency.URGENT: L_("🔴 URGENT"),
+    Urgency.REVIEW: L_("🟠 REVIEW"),
+    Urgency.CHECK: L_("🟡 CHECK"),
+    Urgency.ROUTINE: L_("✅ routine"),
 }
 SEVERITY_RANK = {"emergency": 0, "same_day": 1, "within_24h": 2, "info": 3}
-SEVERITY_TEXT = {
-    "emergency": "EMERGENCY",
-    "same_day": "same day",
-    "within_24h": "within 24 h",
-    "info": "info",
+SEVERITY_TEXT: dict[str, LazyText] = {
+    "emergency": L_("emergency"),
+    "same_day": L_("today"),
+    "within_24h": L_("within 24 h"),
+    "info": L_("for information"),
 }
 
 
@@ -85,28 +89,41 @@ def urgency_of(week: DigestAthleteWeek) -> tuple[Urgency, tuple[str, ...]]:
     severities = {a.severity for a in week.open_alerts}
     reasons: list[str] = []
     if "emergency" in severities:
-        reasons.append("open emergency alert")
+        reasons.append(_("open emergency alert"))
     if "same_day" in severities:
-        reasons.append("open same-day alert")
+        reasons.append(_("open alert for today"))
     if week.red_flags:
-        reasons.append(f"{week.red_flags} red flag{'s' if week.red_flags > 1 else ''}")
+        reasons.append(
+            ngettext(
+                "{count} red flag this week", "{count} red flags this week", week.red_flags
+            ).format(count=week.red_flags)
+        )
     if "within_24h" in severities:
-        reasons.append("open 24-h alert")
+        reasons.append(_("open alert (within 24 h)"))
     if week.signoff_pending:
-        reasons.append("sign-off waiting")
+        reasons.append(_("sign-off waiting"))
     if week.step_backs:
-        reasons.append(f"{week.step_backs} step-back{'s' if week.step_backs > 1 else ''}")
+        reasons.append(
+            ngettext("{count} step back", "{count} step backs", week.step_backs).format(
+                count=week.step_backs
+            )
+        )
     if pain_trend(week) == "rising":
-        reasons.append("test pain rising")
+        reasons.append(_("test pain rising"))
     if week.missed_checkins >= MISSED_CHECKINS_ATTENTION:
-        reasons.append(f"{week.missed_checkins} missed check-ins")
+        reasons.append(
+            ngettext(
+                "{count} missed check-in", "{count} missed check-ins", week.missed_checkins
+            ).format(count=week.missed_checkins)
+        )
 
     if "emergency" in severities:
         level = Urgency.EMERGENCY
-    elif "same_day" in severities or week.red_flags:
+    elif "same_day" in severities:
         level = Urgency.URGENT
     elif (
         "within_24h" in severities
+        or week.red_flags
         or week.signoff_pending
         or week.step_backs
         or pain_trend(week) == "rising"
@@ -149,30 +166,37 @@ def _date_range(start: dt.date, end: dt.date) -> str:
 
 def _stage_text(week: DigestAthleteWeek) -> str:
     if week.stage_start is None and week.stage_end is None:
-        return "stage not started"
+        return _("stage not started")
     if week.stage_start == week.stage_end or week.stage_start is None:
-        return f"stage {week.stage_end}, no change"
+        return _("stage {stage}, no change").format(stage=week.stage_end)
     if week.stage_end is None:
-        return f"stage {week.stage_start}"
-    return f"stage {week.stage_start} → {week.stage_end}"
+        return _("stage {stage}").format(stage=week.stage_start)
+    return _("stage {start} → {end}").format(start=week.stage_start, end=week.stage_end)
 
 
 def _sessions_text(week: DigestAthleteWeek) -> str:
     if week.sessions_planned is not None:
-        return f"sessions {week.sessions_done}/{week.sessions_planned}"
-    return f"sessions {week.sessions_done}"
+        return _("sessions {done} of {planned}").format(
+            done=week.sessions_done, planned=week.sessions_planned
+        )
+    return ngettext("{count} session", "{count} sessions", week.sessions_done).format(
+        count=week.sessions_done
+    )
 
 
 def _pain_text(week: DigestAthleteWeek) -> str:
     if week.mean_test_pain is None:
-        return "no test pain answers"
-    text = f"test pain {week.mean_test_pain:.1f}/10"
+        return _("no test pain answers")
+    text = _("test pain {pain}/10").format(pain=f"{week.mean_test_pain:.1f}")
     trend = pain_trend(week)
     if trend is not None and week.mean_test_pain_prev is not None:
         arrow = {"rising": "↑", "falling": "↓", "steady": "→"}[trend]
-        text += f" {arrow} {trend} (was {week.mean_test_pain_prev:.1f})"
+        words = {"rising": _("rising"), "falling": _("falling"), "steady": _("steady")}[trend]
+        text += " " + _("{arrow} {trend} (was {before})").format(
+            arrow=arrow, trend=words, before=f"{week.mean_test_pain_prev:.1f}"
+        )
     if week.max_session_pain is not None:
-        text += f", worst session pain {week.max_session_pain}"
+        text += ", " + _("worst session pain {pain}").format(pain=week.max_session_pain)
     return text
 
 
@@ -182,26 +206,39 @@ def _alert_text(alert: OpenAlert, zone: ZoneInfo) -> str:
     return f"  • {SEVERITY_TEXT[alert.severity]}, {local:%a %d %b %H:%M}: {text}"
 
 
-def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo) -> str:
+def _name(week: DigestAthleteWeek, clashes: set[str]) -> str:
+    """The athlete's name, with the number only when another athlete shares it."""
+    name = week.athlete_name
+    return f"{name} (#{week.athlete_id})" if name.strip().casefold() in clashes else name
+
+
+def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, clashes: set[str] | None = None) -> str:
     week = ranked.week
-    paused = " (paused)" if week.paused else ""
+    paused = " " + _("(paused)") if week.paused else ""
+    name = _name(week, clashes or set()) + paused
     if ranked.urgency == Urgency.ROUTINE:
         return (
-            f"{BADGE[ranked.urgency]} · #{week.athlete_id} {week.athlete_name}{paused}: "
+            f"{BADGE[ranked.urgency]} · {name}: "
             f"{_stage_text(week)}, "
             f"{_sessions_text(week)}, {_pain_text(week)}"
         )
-    name = f"#{week.athlete_id} {week.athlete_name}{paused}"
     lines = [f"{BADGE[ranked.urgency]} · {name}: " + "; ".join(ranked.reasons)]
     lines.append(f"  {_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}")
     if week.missed_checkins:
-        lines.append(f"  missed check-ins: {week.missed_checkins} of 7")
+        lines.append("  " + _("missed check-ins: {count} of 7").format(count=week.missed_checkins))
     if week.open_alerts:
         alerts = sorted(week.open_alerts, key=lambda a: (SEVERITY_RANK[a.severity], a.raised_at))
-        lines.append(f"  open alerts ({len(alerts)}):")
+        lines.append(
+            "  "
+            + ngettext("{count} open alert:", "{count} open alerts:", len(alerts)).format(
+                count=len(alerts)
+            )
+        )
         lines.extend(_alert_text(a, zone) for a in alerts[:MAX_ALERTS_LISTED])
         if len(alerts) > MAX_ALERTS_LISTED:
-            lines.append(f"  • … and {len(alerts) - MAX_ALERTS_LISTED} more")
+            lines.append(
+                "  • " + _("… and {count} more").format(count=len(alerts) - MAX_ALERTS_LISTED)
+            )
     return "\n".join(lines)
 
 
@@ -211,22 +248,34 @@ def render_digest(data: DigestData) -> str:
     ranked = rank_athletes(data)
     attention = sum(1 for r in ranked if r.urgency < Urgency.ROUTINE)
     header = [
-        f"Weekly digest for {data.clinician_name}",
-        f"Week {_date_range(data.week_start, data.week_end)} ({data.timezone})",
+        _("Weekly digest for {name}").format(name=data.clinician_name),
+        _("Week {dates} ({zone})").format(
+            dates=_date_range(data.week_start, data.week_end), zone=data.timezone
+        ),
     ]
     if not ranked:
-        header.append("No athletes are linked to you yet.")
+        header.append(_("No athletes are linked to you yet."))
         return "\n".join(header)
     header.append(
-        f"{len(ranked)} athlete{'s' if len(ranked) != 1 else ''}, {attention} need"
-        f"{'s' if attention == 1 else ''} attention. Most urgent first."
+        ngettext("{count} athlete", "{count} athletes", len(ranked)).format(count=len(ranked))
+        + ", "
+        + ngettext("{count} needs attention.", "{count} need attention.", attention).format(
+            count=attention
+        )
+        + " "
+        + _("Most urgent first.")
     )
-    footer = "Charts of the athletes who need attention follow." if attention else ""
+    footer = _("Charts of the athletes who need attention follow.") if attention else ""
+    clashes = {
+        n
+        for n in {r.week.athlete_name.strip().casefold() for r in ranked}
+        if sum(1 for r in ranked if r.week.athlete_name.strip().casefold() == n) > 1
+    }
 
     text = "\n".join(header)
     previous: RankedAthlete | None = None
     for index, item in enumerate(ranked):
-        block = _athlete_block(item, zone)
+        block = _athlete_block(item, zone, clashes)
         # routine athletes are one line each, listed without blank lines between them
         both_routine = previous is not None and previous.urgency == item.urgency == Urgency.ROUTINE
         separator = "\n" if both_routine else "\n\n"
@@ -236,10 +285,11 @@ def render_digest(data: DigestData) -> str:
         if telegram_length(text + separator + block) + reserve > TELEGRAM_LIMIT:
             rest = ranked[index:]
             urgent_rest = sum(1 for r in rest if r.urgency < Urgency.ROUTINE)
-            text += (
-                f"\n\n… and {len(rest)} more athlete{'s' if len(rest) != 1 else ''}"
-                f" ({urgent_rest} needing attention): see /athletes."
-            )
+            text += "\n\n" + ngettext(
+                "… and {count} more athlete ({urgent} needing attention): see /athletes.",
+                "… and {count} more athletes ({urgent} needing attention): see /athletes.",
+                len(rest),
+            ).format(count=len(rest), urgent=urgent_rest)
             break
         text += separator + block
         previous = item

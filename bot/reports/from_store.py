@@ -454,7 +454,8 @@ def report_data_for(
 
     return ReportData(
         athlete_name=_athlete_name(person),
-        athlete_ref=f"#{athlete_id}",
+        # The number only where another athlete shares the name (voice.md: name first).
+        athlete_ref=f"#{athlete_id}" if repo.shares_name(session, person=person) else None,
         clinician_name=clinician_name,
         injury=injury,
         timezone=reader_zone.key,

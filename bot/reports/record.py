@@ -1,8 +1,9 @@
 """The clinician's record for the report: every action with its plain name, author and reason.
 
-A clearance or a ``/resume`` given while running was stopped after a red flag is the review
-that lets the athlete run again ("Reviewed: may run again"), as the engine reads it; any
-other clearance is a sign-off of the stage's gate. A stop is known from the stored decisions
+A review (the clinician's own action since reviews were kept apart from sign-offs) is
+"Reviewed: may run again"; so is a clearance or a ``/resume`` given while running was stopped
+after a red flag (as reviews were recorded before); any other clearance is a sign-off of the
+stage's gate. A stop is known from the stored decisions
 (outcome "stop"); it waits until the first clearance or resume recorded after it.
 """
 
@@ -49,7 +50,7 @@ def record_rows(
             paused = True
         elif entry.kind == "resume" and paused:
             paused = False
-        elif entry.kind in ("clearance", "resume", "set_stage", "step_back"):
+        elif entry.kind in ("clearance", "resume", "review", "set_stage", "step_back"):
             lifted = [t for t in waiting if t <= entry.at]
             review = bool(lifted) and entry.kind in ("clearance", "resume")
             waiting = [t for t in waiting if t > entry.at]

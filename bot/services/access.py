@@ -37,6 +37,7 @@ AthleteAction = Literal[
     "message",
     "note",
     "clear",
+    "review",
     "decline",
     "hold",
     "step_back",
@@ -45,7 +46,7 @@ AthleteAction = Literal[
     "resume",
 ]
 CLINICAL_ACTIONS: frozenset[str] = frozenset(
-    {"clear", "decline", "hold", "step_back", "set_stage", "pause", "resume"}
+    {"clear", "review", "decline", "hold", "step_back", "set_stage", "pause", "resume"}
 )
 ADMIN_ATHLETE_ACTIONS: frozenset[str] = frozenset({"view", "acknowledge"})
 

@@ -301,12 +301,52 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
             name=name,
             version=1,
             text=text,
-            note="seeded from protocols/",
+            note=SEEDED_NOTE,
             created_at=now,
             active=True,
         )
     )
     session.flush()
+
+
+SEEDED_NOTE = "seeded from protocols/"
+PACKAGED_NOTE = "updated from the packaged protocols/ (Sprintback upgrade)"
+
+
+def refresh_packaged(session: Session, now: dt.datetime) -> list[str]:
+    """Bring each shipped protocol's packaged text into force where no admin has taken over.
+
+    A Sprintback upgrade may ship a corrected protocol (a safety fix, say). Where the active
+    version is still the system's own (seeded or an earlier packaged update, no admin has
+    published or rolled back since) and the shipped file differs, the shipped text is
+    published as the next version and running programmes move onto it, audited like any
+    publish. Where an admin's version is in force it is left alone: admins decide, and the
+    returned line says a newer packaged text exists. Returns one line per protocol acted on.
+    """
+    lines: list[str] = []
+    for name in (n for n in available() if valid_name(n)):
+        path = shipped_file(name)
+        if path is None:
+            continue
+        text = path.read_text(encoding="utf-8")
+        active = get_active_protocol(session, name=name)
+        if active is None:
+            continue  # seeded on first use (ensure_seeded)
+        if active.text == text:
+            continue
+        if active.author_id is not None or active.note not in (SEEDED_NOTE, PACKAGED_NOTE):
+            lines.append(
+                f"{name}: the packaged protocols/{name}.yaml differs from v{active.version}, "
+                "which an admin published: left in force (compare with /protocol diff)"
+            )
+            continue
+        try:
+            row = _publish_text(session, name, text, None, PACKAGED_NOTE, now)
+        except ProtocolError as exc:
+            lines.append(f"{name}: the packaged text was not published: {exc}")
+            continue
+        lines.append(f"{name}: the packaged text is now in force as v{row.version}")
+    return lines
 
 
 def known_names(session: Session, now: dt.datetime) -> list[str]:

@@ -10,6 +10,16 @@ from typing import Any
 
 from bot.services.timezones import emergency_number
 from bot.support.i18n import L_, LANGUAGE_NAMES
+from bot.wording.plan import plan_lines
+from bot.wording.reasons import (
+    Worded,
+    full_reasons,
+    gate_item_words,
+    plain,
+    today_reasons,
+    word_reasons,
+)
+from bot.wording.stages import stage_label
 
 # --- Onboarding -------------------------------------------------------------------------------
 
@@ -34,20 +44,32 @@ LINKED_TO_CLINICIAN = (
     "You are now linked with {clinician}. They will see your check-ins and reports."
 )
 
-CONSENT_STORE = (
+CONSENT_STORE = L_(
     "First, your consent.\n\n"
     "To coach you I need to store health data: your injury, daily pain and wellbeing answers and "
-    "your training results. Only you, your linked clinician and the service admins can see it. "
+    "your training results. Only you, your clinician and the service admins can see it. "
     "You can export it (/export) or delete it for good (/delete) at any time.\n\n"
     "Do you agree that Sprintback stores this health data?"
 )
-CONSENT_SHARE = (
-    "Do you agree that your linked clinician sees your answers and results, and is alerted "
-    "at once if a warning sign comes up?"
+CONSENT_STORE_NO_CLINICIAN = L_(
+    "First, your consent.\n\n"
+    "To coach you I need to store health data: your injury, daily pain and wellbeing answers and "
+    "your training results. Only you and the service admins can see it. "
+    "You can export it (/export) or delete it for good (/delete) at any time.\n\n"
+    "Do you agree that Sprintback stores this health data?"
+)
+CONSENT_SHARE = L_(
+    "Do you agree that the clinician who invited you sees your answers and results, and is "
+    "alerted at once if a warning sign comes up?"
 )
 CONSENT_DECLINED = (
     "No problem. Without this consent I cannot coach you, so I have not stored anything. "
     "If you change your mind, send /start again."
+)
+CONSENT_DECLINED_INVITED = L_(
+    "No problem. Without both consents I cannot coach you, so I have not stored anything. "
+    "Your clinician's invitation is still valid: if you change your mind, send "
+    "/start {code} (or tap their link again)."
 )
 ASK_INJURY = "Which muscle group is injured?"
 ASK_MUSCLE = "Which muscle, if you know it (from your clinician or a scan)?"
@@ -56,10 +78,12 @@ ASK_GRADE = "Which grade did your clinician give it, if any?"
 ASK_INJURY_DATE = "When did it happen? Tap a button or type the date (e.g. 2026-03-01 or 1.3.2026)."
 ASK_MECHANISM = "How did it happen?"
 ASK_SPORT = "What is your sport? Tap one or type it."
-ASK_BASELINE = (
+ASK_BASELINE = L_(
     "Your best values from before the injury let me set target times.\n"
-    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05' (Vmax in m/s or km/h, splits "
-    "in seconds). Or skip; you can set them later with /baseline."
+    "Top speed (vmax) is your fastest speed over a flying 10–20 m, in m/s or km/h; splits are "
+    "sprint times from a standing start, in seconds.\n"
+    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05', or skip; you can set them "
+    "later with /baseline."
 )
 ASK_TZ_REGION = (
     "Which time zone are you in? Pick a region, type a city or a zone name (e.g. "
@@ -71,9 +95,9 @@ ASK_CHECKIN_TIME = (
 )
 SUMMARY_TITLE = "Please check your details:"
 SUMMARY_CONFIRM = "Is this right?"
-ONBOARDING_DONE = (
+ONBOARDING_DONE = L_(
     "All set ✅\n\n"
-    "Your programme starts today at stage {stage} ({stage_title}). I'll send the first "
+    "Your programme starts today at {stage_title}. I'll send the first "
     "morning check-in tomorrow at {time}, {zone} time, and every morning after that. You can "
     "also start it any time with /checkin.\n"
     "{gate}\n\nSee /help for everything I can do."
@@ -105,6 +129,15 @@ RED_FLAG_LABELS = {
     "pop": "Felt a pop or sudden sharp pain",
 }
 NONE_OF_THESE = "None of these ✅"
+BACK = L_("◀ Back")
+RETYPE_ECHO = L_("✗ Not saved: type the numbers again.")
+ASSUMED_BACK = L_("I have read it that way; if it is wrong, tap ◀ Back.")
+START_OVER = L_("↺ Start over")
+RESUMED_ANSWERS = L_("I kept the answers you gave before you stopped, so we carry on from here.")
+NONE_BUT_TICKED = L_(
+    "You ticked: {ticked}. If that was a mistake, untick it first; if not, tap Done so your "
+    "clinician hears about it."
+)
 DONE = "Done"
 ASK_PAIN_REST = "Pain in the injured spot right now, at rest? (0 = none, 10 = worst imaginable)"
 PROVOCATION_HAMSTRING = "10 brisk walking steps, then 5 single-leg bridges on the injured side"
@@ -125,10 +158,15 @@ ASK_TIGHTNESS_CALF = "Tightness, stiffness or cramping of the injured calf right
 ASK_CONFIDENCE = (
     "How confident are you in the injured leg for today's session? (0 = not at all, 10 = fully)"
 )
-ASK_SLEEP_QUALITY = "Sleep quality last night?"
-ASK_FATIGUE = "Fatigue?"
-ASK_STRESS = "Stress?"
-ASK_SORENESS = "General muscle soreness (whole body, not the injury)?"
+ASK_SLEEP_QUALITY = L_(
+    "Sleep quality last night? (a 1–7 scale: 1 = very, very good, 7 = very, very bad)"
+)
+ASK_FATIGUE = L_("How tired are you? (1–7: 1 = very, very low, 7 = very, very high)")
+ASK_STRESS = L_("How stressed are you? (1–7: 1 = very, very low, 7 = very, very high)")
+ASK_SORENESS = L_(
+    "General muscle soreness, whole body, not the injury? (1–7: 1 = very, very low, "
+    "7 = very, very high)"
+)
 HOOPER_LOW_GOOD = "very, very good"
 HOOPER_HIGH_BAD = "very, very bad"
 HOOPER_LOW = "very, very low"
@@ -210,17 +248,22 @@ SESSION_RED_FLAG_LABELS = {
 }
 ASK_SESSION_TIGHTNESS = "Tightness in the injured muscle now, after the session? (0–10)"
 ASK_HELD_BACK = "Did you hold back, or change your stride, because of pain or worry?"
-ASK_SESSION_CONFIDENCE = "Confidence in the injured leg during the fastest efforts? (0–10)"
+ASK_SESSION_CONFIDENCE = L_(
+    "Confidence in the injured leg during your fastest runs? (0 = not at all, 10 = fully)"
+)
+ASK_SESSION_CONFIDENCE_NO_RUNNING = L_(
+    "Confidence in the injured leg during the session? (0 = not at all, 10 = fully)"
+)
 ASK_RPE = "How hard was the whole session? (0 = rest, 10 = maximal)"
 ASK_MINUTES = "How many minutes did the session last? Tap or type."
 ASK_PAIN_1H = (
     "Pain in the injured spot about an hour after the session? "
     "(0–10, or skip if it is not an hour yet)"
 )
-ASK_METRICS = (
+ASK_METRICS = L_(
     "Any numbers from today? Type them in one line, e.g.\n"
     "10m 1.82 30m 4.11 vmax 8.7 hop 92\n"
-    "(splits in s, Vmax in m/s or km/h, hop as % of the other leg). "
+    "(sprint times in s, top speed as vmax in m/s or km/h, hop as % of the other leg). "
     "Or tap 'Step by step' or 'No numbers today'."
 )
 STEP_BY_STEP = "Step by step"
@@ -299,6 +342,34 @@ TYPED_FOR_EARLIER_QUESTION = (
 SAME_QUESTION_AGAIN = "Here is the question again:"
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 NOTHING_OPEN = "I'm not waiting for an answer right now. /help lists what I can do."
+# Issue 15: a message typed outside a questionnaire, or /problem.
+ASK_PROBLEM = L_("What is wrong? Tell me in a few words.")
+PROBLEM_OFFER = L_(
+    "I read every message, but I can't judge pain from a message. If your leg feels wrong, "
+    "check it for warning signs now, or I can pass your message to your clinician."
+)
+PROBLEM_OFFER_NO_CLINICIAN = L_(
+    "I read every message, but I can't judge pain from a message. If your leg feels wrong, "
+    "check it for warning signs now. You have no clinician linked here, so for anything else "
+    "please contact your own clinician or doctor."
+)
+PROBLEM_SCREEN = L_("🚩 Check for warning signs")
+PROBLEM_TELL = L_("💬 Tell my clinician")
+PROBLEM_NOTHING = L_("All fine, thanks")
+ASK_PROBLEM_RED_FLAGS = L_(
+    "Right now or since yesterday, have you had any of these? Tap all that apply, then Done. "
+    "If none, tap 'None of these'."
+)
+PROBLEM_NO_FLAGS = L_(
+    "No warning signs: good. If the pain is more than usual, skip running today, and check "
+    "in tomorrow morning before training. Send /problem any time."
+)
+PROBLEM_NOTHING_DONE = L_("OK. Send /problem any time something feels wrong.")
+YOUR_CLINICIAN = L_("your clinician")
+PROBLEM_SENT = L_(
+    "Sent to {clinician}. They see it when they next open Sprintback; if it is urgent, call them."
+)
+PROBLEM_TO_CLINICIAN = L_("💬 {athlete} wrote to you through Sprintback:\n\n{note}")
 MULTI_EMPTY = "Nothing is ticked. Tap 'None of these' if you have none of them."
 PROBLEMS_INTRO = "I couldn't use that:"
 PROBLEMS_OUTRO = "Please type the line again (or tap a button)."
@@ -306,26 +377,29 @@ QUESTION_COUNTER = "({n}/{total}) "
 
 # --- Commands ---------------------------------------------------------------------------------
 
-HELP = (
-    "What I can do:\n"
-    "/checkin – morning check-in (also sent automatically)\n"
-    "/done – report a session you just finished\n"
-    "/plan – today's session\n"
-    "/status – your stage and what is left for the next one\n"
-    "/history – the last 14 days\n"
-    "/baseline – set your pre-injury best values\n"
-    "/settings – time zone, check-in time, language\n"
-    "/pause and /resume – for illness or travel\n"
-    "/export – download your data (CSV and JSON)\n"
-    "/delete – delete all your data for good\n"
-    "/cancel – leave the current questions (answers so far are kept)\n\n"
-    "Sprintback supports your clinician; it does not replace them."
-)
+HELP_TITLE = L_("What I can do:")
+HELP_FOOTER = L_("Sprintback supports your clinician; it does not replace them.")
 CANCELLED = "Stopped. I kept the answers you gave. Send the command again to carry on."
 CANCEL_NOTHING = "There is nothing to cancel."
 PAUSED = (
     "Paused. I won't send prompts and your programme holds where it is. "
     "Send /resume when you are back."
+)
+ASK_PAUSE_REASON = L_("Why are you pausing? Your clinician will be told.")
+PAUSE_ILL = L_("Ill")
+PAUSE_TRAVEL = L_("Travelling")
+PAUSE_WORSE = L_("The injury feels worse")
+PAUSE_OTHER = L_("Something else")
+PAUSED_WORSE = L_(
+    "If the injury feels worse, send /problem now: I'll check it for warning signs and can "
+    "tell your clinician."
+)
+CLINICIAN_ATHLETE_PAUSED = L_("⏸ {athlete} paused their programme ({reason}).")
+CLINICIAN_ATHLETE_RESUMED = L_("▶️ {athlete} resumed their programme.")
+RESUMED_CHECKED_IN = L_("Welcome back! Prompts are on again. /plan shows today's session.")
+PLAN_PAUSED = L_(
+    "Your programme is paused, so there is no session today. Send /resume when you are ready "
+    "to continue."
 )
 ALREADY_PAUSED = "Your programme is already paused. Send /resume to continue."
 RESUMED = "Welcome back! Prompts are on again. Start with a /checkin before your next session."
@@ -343,11 +417,16 @@ LANGUAGE_LABELS = LANGUAGE_NAMES
 # TRANSLATORS: said in the language just chosen, so name that language ("in Spanish").
 LANGUAGE_SAVED = L_("Done: from now on I write to you in English.")
 SETTINGS_SAVED = "Saved. Time zone: {zone}. Morning check-in: {time}. Language: {language}."
-ASK_BASELINE_COMMAND = (
-    "Type your pre-injury best values in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05'.\n"
+ASK_BASELINE_COMMAND = L_(
+    "Type the pre-injury best values you want to change, in one line, e.g. 'vmax 9.1 10m 1.78 "
+    "30m 4.05'. What you don't type is kept.\n"
     "Current baseline: {current}"
 )
 BASELINE_SAVED = "Baseline saved: {echo}"
+BASELINE_CHANGED = L_("Baseline saved. Changed:")
+BASELINE_KEPT = L_("Kept as before:")
+BASELINE_WAS = L_("(was {value})")
+BASELINE_UNCHANGED = L_("Nothing was changed.")
 BASELINE_NONE = "none yet"
 DELETE_CONFIRM_1 = (
     "This deletes your account and all your data for good: injury, check-ins, sessions, "
@@ -376,7 +455,7 @@ CLINICIAN_ATHLETE_DELETED = (
     "so they no longer appear in your list."
 )
 WHY = "Why:"
-ABOUT_THIS_SESSION = "⚠️ About this session:"
+ABOUT_THIS_SESSION = L_("⚠️ About this session:")
 SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
 NEXT = "What's next:"
 EMERGENCY_HERE = "Emergency number where you are: {number}."
@@ -395,104 +474,280 @@ NEXT_SAME_STAGE_PROGRESS = (
 
 
 # --- Rendering engine results (plain text) ----------------------------------------------------
+# Issue 15: a verdict is one headline, at most three reasons that matter today, today's session
+# and a "Why?" button (or /status) for the full list; every reason in the athlete's words
+# (bot.wording.reasons), never the engine's record text.
+
+HEADLINES = {
+    "go": L_("✅ Train as planned today."),
+    "modify": L_("🟡 Train today, but lighter than planned."),
+    "rest": L_("😴 Rest today: no running."),
+    "stop": L_("⛔ No training today."),
+}
+WHY_BUTTON = L_("Why?")
+NO_RUNNING_REST = L_("😴 No running today: your muscle rests between fast sessions.")
+NO_RUNNING_REVIEW = L_("⛔ No running until your clinician has checked in with you.")
+CHART_AFTER_MOVE = L_("📈 Your progress so far. Now: {after}.")
+WHY_TITLE = L_("Why ({date}):")
+WHY_NONE = L_("There is nothing more to explain for that day.")
+MOVED_UP = L_("⬆️ You move up to {stage}.")
+STEPPED_BACK = L_("↩️ Back one stage for a few days: {stage}.")
+SESSION_SAVED_GOOD = L_("✅ Session saved. Same level next time.")
+SESSION_SAVED_MOVED = L_("⬆️ Session saved. You move up to {stage}.")
+SESSION_SAVED_ALREADY = L_("✅ Session saved. You are at {stage} since this morning.")
+SESSION_SAVED_BACK = L_("↩️ Session saved. We go back one stage for a few days: {stage}.")
+SESSION_SAVED_FLAGGED = L_("🟡 Session saved, but it does not count towards moving up.")
+SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
+NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
+NEXT_REVIEW = L_("Next: no training until your clinician has checked in with you.")
+CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they have been asked.")
+CLEARANCE_NO_CLINICIAN = L_(
+    "To move up, your clinician needs to give their OK: ask them for a Sprintback link."
+)
 
 
-def _reason_lines(reasons: Any) -> list[str]:
-    seen: list[str] = []
-    for reason in reasons:
-        if reason.text not in seen:
-            seen.append(reason.text)
-    return [f"• {text}" for text in seen]
+# voice.md: a normal day, session included, fits on one phone screen.
+NORMAL_DAY_CHARS = 599
 
 
-def morning_result(outcome: Any, zone: str | None, has_clinician: bool) -> list[str]:
-    """Return the messages after a check-in: the verdict, why, and today's session in full.
+def _worded(outcome: Any, protocol: Any) -> list[Any]:
+    return word_reasons(outcome.reasons, protocol, str(outcome.stage))
+
+
+def _flag_lines(outcome: Any, protocol: Any) -> list[str]:
+    return [plain(i.text, protocol) for i in outcome.instructions]
+
+
+def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician: bool) -> list[str]:
+    """Return the messages after a check-in: one headline, at most three reasons that matter
+    today, and today's session (the full list is behind "Why?" and /status).
 
     A red flag gives the tier's instruction first (with the local emergency number for an
-    emergency), and says the clinician was alerted.
+    emergency), and says whether a clinician was alerted (safety messages may be longer).
     """
-    from bot.services.timezones import emergency_number
+    from bot.wording.reasons import today_reasons
 
+    # The morning message is about the morning: what a session report said comes after it.
+    worded = [w for w in _worded(outcome, protocol) if not w.rule.startswith("session.")]
     if outcome.readiness == "stop" and outcome.instructions:
-        lines = [VERDICT_TITLES["stop"], ""]
-        lines += [i.text for i in outcome.instructions]
+        lines = [str(HEADLINES["stop"]), "", *_flag_lines(outcome, protocol)]
         if any(a.severity == "emergency" for a in outcome.alerts):
-            lines += ["", EMERGENCY_HERE.format(number=emergency_number(zone))]
+            lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
         if not has_clinician:
-            lines += ["", NO_CLINICIAN_LINKED]
-        if outcome.reasons:
-            lines += ["", WHY, *_reason_lines(outcome.reasons)]
+            lines += ["", str(NO_CLINICIAN_LINKED)]
         return ["\n".join(lines)]
-    title = VERDICT_TITLES.get(str(outcome.readiness), str(outcome.readiness))
-    lines = [title]
-    if outcome.reasons:
-        lines += ["", WHY, *_reason_lines(outcome.reasons)]
-    if outcome.awaiting_clearance:
-        lines += ["", GATE_WAITING]
-    if outcome.plan is not None:
-        lines += ["", plan_text(outcome)]
-    return ["\n".join(lines)]
-
-
-def plan_text(outcome: Any) -> str:
-    """Return today's session: drills, reps, distances, target times, rest and notes."""
-    if outcome.plan is None:
-        return NO_DATA
-    body: str = outcome.plan.text()
-    return PLAN_TITLE.format(stage=outcome.plan.stage) + "\n" + body
-
-
-def session_result(outcome: Any, stage_name: str, zone: str | None = None) -> str:
-    """Return the decision after a session report: first what was wrong with the session
-    itself (against the plan, inside a rest interval, a reading to check), then the decision,
-    its instructions and reasons, and what comes next."""
-    title = DECISION_TITLES.get(str(outcome.decision), str(outcome.decision))
-    flagged = [r for r in outcome.reasons if r.rule.startswith(SESSION_FLAG_RULES)]
-    others = [r for r in outcome.reasons if not r.rule.startswith(SESSION_FLAG_RULES)]
-    lines = [SESSION_SAVED]
-    if flagged:
-        lines += ["", ABOUT_THIS_SESSION, *_reason_lines(flagged)]
-    lines += ["", title]
-    if outcome.instructions:
-        lines += ["", *[i.text for i in outcome.instructions]]
-        if any(a.severity == "emergency" for a in outcome.alerts):
-            lines += ["", EMERGENCY_HERE.format(number=emergency_number(zone))]
-    if others:
-        lines += ["", WHY, *_reason_lines(others)]
+    readiness = str(outcome.readiness)
     moved = outcome.stage_after != outcome.stage
-    if outcome.decision == "progress" and not moved:
-        nxt = NEXT_SAME_STAGE_PROGRESS.format(stage=outcome.stage)
+    if moved and outcome.decision == "progress":
+        head = str(MOVED_UP).format(stage=stage_label(protocol, outcome.stage_after))
+        head += " " + str(HEADLINES.get(readiness, HEADLINES["go"]))
+        reasons: list[str] = []
+    elif moved and outcome.decision == "step_back":
+        head = str(STEPPED_BACK).format(stage=stage_label(protocol, outcome.stage_after))
+        reasons = today_reasons([w for w in worded if w.kind == "fired"])
+    elif readiness in ("go", "modify") and _running_held(outcome):
+        # The stage runs, but not today (rest between fast sessions, or a review awaited):
+        # never "train as planned" above a session without running.
+        review = any(w.rule == "gate.1" and w.kind == "unmet" for w in worded)
+        head = str(NO_RUNNING_REVIEW if review else NO_RUNNING_REST)
+        reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
     else:
-        template = NEXT_BY_DECISION.get(str(outcome.decision), NEXT_BY_DECISION["hold"])
-        nxt = template.format(stage=f"{outcome.stage_after} ({stage_name})")
-    lines += ["", NEXT, nxt]
+        head = str(HEADLINES.get(readiness, HEADLINES["go"]))
+        if outcome.awaiting_clearance:
+            reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
+            reasons.append(str(CLEARANCE_ASKED if has_clinician else CLEARANCE_NO_CLINICIAN))
+        else:
+            reasons = today_reasons(worded)
+    plan: list[str] = []
+    if outcome.plan is not None and outcome.readiness != "stop":
+        plan = ["", *plan_lines(outcome.plan, protocol)]
+    # A normal day fits on one phone screen: the reasons that do not fit stay behind "Why?".
+    room = NORMAL_DAY_CHARS - len("\n".join([head, *plan]))
+    shown: list[str] = []
+    fired = {w.text for w in worded if w.kind == "fired"}
+    for reason in reasons:
+        line = f"• {reason}"
+        if reason not in fired and len(line) + 1 > room:
+            break
+        shown.append(line)
+        room -= len(line) + 1
+    return ["\n".join([head, *shown, *plan])]
+
+
+def _running_held(outcome: Any) -> bool:
+    """Whether today's plan drops the running the stage has (the engine's "no running" day)."""
+    plan = outcome.plan
+    if plan is None:
+        return False
+    return any(str(note).startswith("No running today") for note in plan.notes)
+
+
+def plan_text(outcome: Any, protocol: Any) -> str:
+    """Return today's session: the stage by number and name, drills, speeds, rest, notes."""
+
+    if outcome.plan is None:
+        return str(NO_DATA)
+    return "\n".join(plan_lines(outcome.plan, protocol))
+
+
+def _unmet_after(status: Any, protocol: Any) -> list[Any]:
+    """What the stage still needs once the session is counted (the decision's own list was
+    made before the session's checks were read): as worded reasons."""
+    return [
+        Worded("unmet", gate_item_words(item, protocol, status.stage), str(item.rule))
+        for item in status.gate
+        if not item.met and item.rule not in ("gate.2", "gate.final")
+    ]
+
+
+def session_result(
+    outcome: Any,
+    protocol: Any,
+    zone: str | None = None,
+    *,
+    announced: bool = False,
+    status: Any = None,
+) -> str:
+    """Return the decision after a session report: one headline (the move, or the same level
+    again), what was wrong with the session itself first, at most three reasons, and what is
+    next. ``announced``: the morning message already said today's move up; ``status``: the
+    stage status after the day, whose unmet items replace the decision's (made before the
+    session's checks counted)."""
+    from bot.wording.stages import stage_label
+
+    worded = _worded(outcome, protocol)
+    flagged = [w for w in worded if w.rule.startswith(SESSION_FLAG_RULES)]
+    others = [w for w in worded if not w.rule.startswith(SESSION_FLAG_RULES)]
+    if status is not None and status.stage == outcome.stage_after:
+        # "Not yet: walking pain" right after the athlete reported it: never (issue 15).
+        others = [w for w in others if w.kind != "unmet"] + _unmet_after(status, protocol)
+    moved = outcome.stage_after != outcome.stage
+    after = stage_label(protocol, outcome.stage_after)
+    decision = str(outcome.decision)
+    nxt = NEXT_CHECKIN
+    if decision == "stop":
+        head = str(SESSION_SAVED_STOP)
+        nxt = NEXT_REVIEW
+    elif flagged and not (decision == "step_back" and moved):
+        head = str(SESSION_SAVED_FLAGGED)
+    elif decision == "progress" and moved and announced:
+        head = str(SESSION_SAVED_ALREADY).format(stage=after)
+    elif decision == "progress" and moved:
+        head = str(SESSION_SAVED_MOVED).format(stage=after)
+    elif decision == "step_back" and moved:
+        head = str(SESSION_SAVED_BACK).format(stage=after)
+    else:
+        head = str(SESSION_SAVED_GOOD)
+    lines = [head]
+    if outcome.instructions:
+        lines += ["", *_flag_lines(outcome, protocol)]
+        if any(a.severity == "emergency" for a in outcome.alerts):
+            lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
+    about = [w.text for w in flagged][:3]
+    if about:
+        lines += [str(ABOUT_THIS_SESSION), *[f"• {r}" for r in about]]
+    reasons: list[str] = []
+    if (decision != "progress" or not moved) and len(about) < 3:
+        reasons = today_reasons(others, limit=3 - len(about))
+    if reasons and not outcome.instructions:
+        lines += [f"• {r}" for r in reasons]
+    lines += ["", str(nxt)]
     return "\n".join(lines)
 
 
-def status_text(status: Any) -> str:
-    """Return /status: the stage, days and sessions, each criterion observed vs needed."""
-    lines = list(status.lines())
-    left = [c for c in status.criteria if not c.met]
-    if status.next_stage and not left and not status.signoff_pending:
-        lines.append("All exit criteria are met; the gate rules decide the next move.")
-    elif left:
-        lines.append(f"Left for stage {status.next_stage or '–'}: {len(left)} criteria.")
+def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:
+    """Return the full list behind "Why?": every reason of that day's verdict or decision;
+    with ``status`` (after a session), what the stage needs as it stands now."""
+    worded = _worded(outcome, protocol)
+    if status is not None and status.stage == outcome.stage_after:
+        worded = [w for w in worded if w.kind not in ("met", "unmet")] + [
+            Worded(
+                "met" if item.met else "unmet",
+                gate_item_words(item, protocol, status.stage),
+                str(item.rule),
+            )
+            for item in status.gate
+            if item.rule not in ("gate.2", "gate.final")
+        ]
+    lines = full_reasons(worded)
+    if not lines:
+        return str(WHY_NONE)
+    return "\n".join([str(WHY_TITLE).format(date=f"{day:%a %d %b}"), *lines])
+
+
+STATUS_DAYS = L_("Days at this stage: {days} of {need} · sessions that count: {done} of {want}")
+STATUS_NEEDED = L_("To move up:")
+STATUS_ALL_MET = L_("Everything this stage needs is in place: you move up after a good day.")
+STATUS_SIGNOFF = L_("⏳ Waiting for your clinician's OK to move on.")
+STATUS_PAUSED = L_("⏸ Your programme is paused.")
+STATUS_SUSPENDED = L_("⛔ No running until your clinician has checked in.")
+STATUS_FINAL = L_("This is the last stage.")
+
+
+def status_text(status: Any, protocol: Any) -> str:
+    """Return /status: the stage by number and name, days and sessions, and every thing the
+    next stage needs in plain words, met (✅) or not yet (⬜)."""
+    lines = [stage_label(protocol, status.stage)]
+    lines.append(
+        str(STATUS_DAYS).format(
+            days=status.days_in_stage,
+            need=status.min_days,
+            done=status.sessions_counted,
+            want=status.min_sessions,
+        )
+    )
+    if status.next_stage is None:
+        lines.append(str(STATUS_FINAL))
+    else:
+        lines.append(str(STATUS_NEEDED))
+        for item in status.gate:
+            if item.rule in ("gate.2", "gate.final"):
+                continue
+            mark = "✅" if item.met else "⬜"
+            lines.append(f"{mark} {gate_item_words(item, protocol, status.stage)}")
+        if all(item.met for item in status.gate if item.rule != "gate.2"):
+            lines.append(str(STATUS_ALL_MET))
+    if status.signoff_pending:
+        lines.append(str(STATUS_SIGNOFF))
+    if status.paused:
+        lines.append(str(STATUS_PAUSED))
+    if status.suspended:
+        lines.append(str(STATUS_SUSPENDED))
     return "\n".join(lines)
 
 
-def history_text(days: Any, decisions: Any) -> str:
-    """Return /history: one line per day of the last 14 (readiness, decision, pain)."""
+HISTORY_HEAD = L_(
+    "Last 14 days (date · morning · after the day · stage · pain at rest/test · session pain)"
+)
+HISTORY_MORNING = {
+    "go": L_("train"),
+    "modify": L_("lighter"),
+    "rest": L_("rest"),
+    "stop": L_("stop"),
+    "missing": L_("no check-in"),
+}
+HISTORY_DAY = {
+    "progress": L_("moved up"),
+    "hold": L_("same stage"),
+    "step_back": L_("back one stage"),
+    "stop": L_("stopped"),
+}
+
+
+def history_text(days: Any, decisions: Any, protocol: Any = None) -> str:
+    """Return /history: one line per day of the last 14 (verdict and decision in words, the
+    stage by number, pain)."""
     if not days and not decisions:
-        return NO_DATA
+        return str(NO_DATA)
     by_day: dict[Any, dict[str, Any]] = {}
     for d in decisions:
         entry = by_day.setdefault(d.local_date, {})
         entry[d.kind] = d.outcome
-        stage = d.decision.get("stage") if isinstance(d.decision, dict) else None
+        stage = d.decision.get("stage_after") if isinstance(d.decision, dict) else None
         if stage:
             entry["stage"] = stage
     records = {d.date: d for d in days}
-    lines = [HISTORY_TITLE]
+    lines = [str(HISTORY_HEAD)]
     for day in sorted(set(by_day) | set(records)):
         entry = by_day.get(day, {})
         record = records.get(day)
@@ -501,9 +756,15 @@ def history_text(days: Any, decisions: Any) -> str:
         pain = f"{_v(morning.pain_rest)}/{_v(morning.pain_test)}" if morning is not None else "–/–"
         session_pain = _v(session.pain_max) if session is not None else "–"
         paused = " ⏸" if record is not None and record.paused else ""
+        said = HISTORY_MORNING.get(str(entry.get("morning")))
+        done = HISTORY_DAY.get(str(entry.get("daily")))
+        stage = entry.get("stage")
+        where = "–"
+        if stage and protocol is not None:
+            where = stage_label(protocol, str(stage)).split(" · ")[0]
         lines.append(
-            f"{day:%a %d %b} · {entry.get('morning', '–')} · {entry.get('daily', '–')} · "
-            f"{entry.get('stage', '–')} · {pain} · {session_pain}{paused}"
+            f"{day:%a %d %b} · {said or '–'} · {done or '–'} · {where} · {pain} · "
+            f"{session_pain}{paused}"
         )
     return "\n".join(lines)
 

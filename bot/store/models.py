@@ -61,7 +61,7 @@ PROMPT_KINDS = ("morning", "reminder", "cutoff", "post_session", "followup", "di
 PROMPT_STATUSES = ("pending", "claimed", "sent", "missed", "cancelled")
 DECISION_KINDS = ("morning", "daily")
 PROGRAMME_STATUSES = ("active", "paused", "completed", "stopped")
-CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume")
+CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume", "review")
 
 # What an outbox row is (``Outbox.kind``), named here with the outbox so that whoever queues
 # a message and whoever sends it share one spelling: the sender draws the athlete's chart for
@@ -74,6 +74,7 @@ UNREACHABLE_KIND = "unreachable_notice"  # someone can no longer be reached on T
 DIGEST_KIND = "digest"  # a clinician's weekly digest
 REPLY_KIND = "reply"  # the bot's answer to a person's own update (sent at once, not paced)
 REACHABLE_KIND = "reachable_notice"  # someone blocked the bot, then came back
+ATHLETE_NOTE_KIND = "athlete_note"  # an athlete's own words for their clinician (/problem)
 UNDELIVERED_KIND = "undelivered_notice"  # a clinician's message finally failed: they are told
 
 
@@ -496,7 +497,7 @@ class Outbox(Base, table=True):
     reply_markup: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     parse_mode: str | None = Field(default=None, max_length=16)
     kind: str = Field(max_length=32)
-    method: str = Field(default="send", max_length=16)
+    method: str = Field(default="send", max_length=16, sa_column_kwargs={"server_default": "send"})
     # The message an edit changes (``method`` edit_text / edit_markup).
     target_message_id: int | None = Field(default=None, sa_type=BigInteger)
     # The questionnaire question this message shows (recorded as shown once sent).

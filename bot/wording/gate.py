@@ -132,7 +132,9 @@ def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> 
         )
     if rule == "gate.4":
         return GateWords(
-            "how you felt the morning after" if athlete else "24-h response back to baseline",
+            "how you felt the morning after"
+            if athlete
+            else "The morning after the last session: back to usual",
             _RESPONSE_WORDS.get(str(seen), str(seen or "—")),
             "back to usual" if athlete else "green",
         )
@@ -188,7 +190,7 @@ def still_needed(item: GateItemLike, audience: Audience = "athlete") -> str:
         "gate.3": "a good, completed session" if athlete else "a green, completed session",
         "gate.4": "feeling back to usual the morning after a session"
         if athlete
-        else "a green 24-h response",
+        else "symptoms back to usual the morning after a session",
         "gate.6": f"rest since your last fast session ({words.needed})"
         if athlete
         else f"rest since the last fast session ({words.needed})",

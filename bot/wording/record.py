@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 RecordKind = Literal[
-    "hold", "step_back", "set_stage", "pause", "resume", "clearance", "declined", "note"
+    "hold", "step_back", "set_stage", "pause", "resume", "review", "clearance", "declined", "note"
 ]
 
 ENGINE_MOVER = "Sprintback rules"
@@ -21,7 +21,7 @@ def record_action_name(kind: RecordKind, stage: str | None = None, *, review: bo
     or a resume that lifted a stop after a red flag (the athlete may run again).
     """
     where = stage or "the stage"
-    if review and kind in ("clearance", "resume"):
+    if kind == "review" or (review and kind in ("clearance", "resume")):
         return REVIEWED
     names = {
         "hold": "Held: no progression that day",
@@ -44,6 +44,7 @@ _ALERT_ACTIONS = {
     "set_stage": "stage set",
     "pause": "programme paused",
     "resume": "programme resumed",
+    "review": REVIEWED,
 }
 
 

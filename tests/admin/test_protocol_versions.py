@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from bot.services import protocol_admin as pa
-from bot.store.models import Programme
+from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import start_programme
 from engine.schema import ProtocolError
@@ -151,9 +151,54 @@ def test_publishing_a_new_display_text_records_the_languages_to_review(session: 
     assert [(t.location, t.text, t.languages) for t in todo] == [
         ("hamstring H2: stage name", "Easy running", ("es", "pt", "fr", "de"))
     ]
-    # A text whose translation is already in the catalogues (the shipped one) needs none.
-    assert (
-        pa.changed_display_texts(draft.text, pa.active_version(session, "hamstring", NOW).text)
-        == []
-    )
     assert pa.untranslated_languages("Easy running") == ["es", "pt", "fr", "de"]
+    # The shipped texts are extracted into the catalogues: back to them, nothing to review.
+    pa.rollback(session, "hamstring", 1, None, NOW)
+    assert pa.texts_to_review(session, "hamstring", NOW) == []
+
+
+def _seed_an_older_packaged_text(session: Session) -> str:
+    """Store what an earlier Sprintback shipped (min_days of H3 one day longer) as v1."""
+    shipped = pa.shipped_file("hamstring")
+    assert shipped is not None
+    text = shipped.read_text(encoding="utf-8")
+    older = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "9", NOW).text
+    session.exec(delete(ProtocolVersion))
+    session.add(
+        ProtocolVersion(
+            name="hamstring",
+            version=1,
+            text=older,
+            note=pa.SEEDED_NOTE,
+            created_at=NOW,
+            active=True,
+        )
+    )
+    session.flush()
+    return text
+
+
+def test_an_upgrade_brings_the_packaged_protocol_into_force_and_moves_athletes(
+    session: Session,
+) -> None:
+    shipped = _seed_an_older_packaged_text(session)
+    athlete = _athlete_on_hamstring(session, 502, "H3")
+    lines = pa.refresh_packaged(session, NOW)
+    assert lines == ["hamstring: the packaged text is now in force as v2"]
+    active = pa.active_version(session, "hamstring", NOW)
+    assert active is not None and active.version == 2 and active.text == shipped
+    programme = session.exec(select(Programme).where(Programme.athlete_id == athlete)).one()
+    assert programme.protocol_version == 2
+    assert pa.refresh_packaged(session, NOW) == []  # nothing more to do on the next start
+
+
+def test_an_admins_version_is_left_in_force_after_an_upgrade(session: Session) -> None:
+    _seed_an_older_packaged_text(session)
+    admin = create_person(session, role="admin", telegram_user_id=9001, now=NOW)
+    draft = pa.draft_from_set(session, "hamstring", "H3", "min_days.value", "6", NOW)
+    pa.publish(session, draft, admin.id, NOW)
+    lines = pa.refresh_packaged(session, NOW)
+    assert len(lines) == 1 and "an admin published: left in force" in lines[0]
+    active = pa.active_version(session, "hamstring", NOW)
+    assert active is not None and active.version == 2
+    assert pa.parse_text(active.text, "x").stage("H3").min_days.value == 6

@@ -75,7 +75,8 @@ class Phone:
         """Go through onboarding with typical answers (Berlin, 07:30)."""
         await self.say("/start" + (f" {code}" if code else ""))
         await self.tap("I agree")
-        await self.tap("I agree")
+        if code:  # sharing with a clinician is asked about only when one invited them
+            await self.tap("I agree")
         await self.tap(injury)
         await self.tap("Don't know")
         await self.tap("Left")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
@@ -28,8 +29,11 @@ async def test_full_check_in_gives_verdict_and_todays_session_with_target_times(
         await alex.tap(value)
     replies = await alex.say("7.5")
     verdict = plan = replies[-1].text or ""
-    assert verdict.startswith("✅ Go") and "Why:" in verdict
-    assert "Today's session" in plan and "Walking" in plan
+    # Issue 15: the verdict in one line, reasons in words, today's session, a "Why?" button.
+    assert verdict.splitlines()[0] == "✅ Train as planned today."
+    assert "walking pain 2/10 or less" in verdict and "checks.walk_pain" not in verdict
+    assert "Today's session · Stage 1 of 8 · protect and walk" in plan and "Walking" in plan
+    assert replies[-1].button_labels == ["Why?"]
     stored = w.read(lambda s: s.exec(select(MorningCheckinRecord)).one())
     assert stored.answers == {
         "red_flags": [],
@@ -63,6 +67,9 @@ async def test_target_times_come_from_the_athletes_vmax(
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
     await clinician.send(f"/stage {person.id} H2 scan reviewed, start running")
     await clinician.wait_reply()
+    # Two stages and more at once are confirmed first (issue 15).
+    await clinician.press("✅ Change the stage")
+    await clinician.wait_reply()
     replies = await alex.morning()
     plan = replies[-1].text or ""
     drill = next(d for d in load_protocol("hamstring").stage("H2").session if d.kind == "run")
@@ -70,8 +77,10 @@ async def test_target_times_come_from_the_athletes_vmax(
     low, high = drill.pct_vmax
     fastest = target_time(drill.timed_m or drill.distance_m, high, 9.0)
     slowest = target_time(drill.timed_m or drill.distance_m, low, 9.0)
-    assert f"{slowest:.2f}–{fastest:.2f} s" in plan, plan
-    assert "H2" in plan
+    # Shown to 0.1 s, the fastest allowed time rounded up (never faster than the target).
+    fast = math.ceil(round(fastest * 10, 6)) / 10
+    assert f"{slowest:.1f}–{fast:.1f} s" in plan, plan
+    assert "Stage 3 of 8 · back to running" in plan and "H2" not in plan
 
 
 async def test_partial_check_in_resumes_after_cancel_and_keeps_answers(
@@ -131,10 +140,35 @@ async def test_a_calf_athlete_gets_the_calf_test_and_protocol(
     w = await world()
     sam = w.phone(1002, "Sam")
     await sam.onboard(injury="Calf")
-    assert "C0" in sam.last
+    assert "Stage 1 of 8 · protect and walk" in sam.last and "C0" not in sam.last
     await sam.say("/checkin")
     await sam.tap("None of these ✅")
     await sam.tap("0")
     assert "10 double-leg heel raises, then 10 single-leg heel raises" in sam.last
     await sam.tap("1")
     assert "cramping" in sam.last  # calf tightness includes cramping
+
+
+async def test_a_negative_number_is_refused_with_the_range_never_stored_as_positive(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.say("/checkin")
+    await alex.tap("None of these ✅")
+    for typed in ("-1", "−3"):
+        replies = await alex.say(typed)
+        refusal = " ".join(r.text or "" for r in replies).replace("−", "-")
+        assert "between 0 and 10" in refusal and typed.replace("−", "-") in refusal, refusal
+    progress = w.read(
+        lambda s: s.exec(
+            select(QuestionnaireProgress)
+            .where(QuestionnaireProgress.kind == "morning")
+            .order_by(QuestionnaireProgress.id.desc())  # type: ignore[union-attr]
+        ).first()
+    )
+    assert progress is not None and progress.answers == {"red_flags": []}
+    await alex.tap("1")
+    pain_rest = w.read(lambda s: s.get(QuestionnaireProgress, progress.id).answers["pain_rest"])
+    assert pain_rest == 1

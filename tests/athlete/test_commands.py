@@ -23,16 +23,21 @@ async def test_help_plan_status_history(world: Callable[[], Awaitable[World]]) -
     replies = await alex.say("/help")
     assert "/checkin" in (replies[0].text or "") and "/delete" in (replies[0].text or "")
     replies = await alex.say("/plan")
-    assert "/checkin first" in (replies[0].text or "") and "H0" in (replies[0].text or "")
+    plan = replies[0].text or ""
+    assert "/checkin first" in plan and "Stage 1 of 8 · protect and walk" in plan
+    assert "H0" not in plan
     replies = await alex.say("/status")
     status = replies[0].text or ""
-    assert status.startswith("Stage H0") and "needed:" in status and "seen:" in status
+    assert status.startswith("Stage 1 of 8 · protect and walk")
+    assert "⬜ walking pain 2/10 or less (none yet)" in status
+    assert "checks." not in status and "needed:" not in status and "H0" not in status
     await alex.morning()
     replies = await alex.say("/plan")
-    assert (replies[0].text or "").startswith("Today's session — stage H0")
+    assert (replies[0].text or "").startswith("Today's session · Stage 1 of 8")
     replies = await alex.say("/history")
     history = replies[0].text or ""
-    assert "Mon 02 Mar" in history and "go" in history and "0/1" in history
+    assert "Mon 02 Mar" in history and "train" in history and "0/1" in history
+    assert "Stage 1" in history and "H0" not in history
     assert alex.user.commands[:3] == ["checkin", "done", "plan"]
 
 
@@ -73,7 +78,9 @@ async def test_pause_and_resume_hold_the_programme(world: Callable[[], Awaitable
     alex = w.phone(1001)
     await alex.onboard()
     replies = await alex.say("/pause")
-    assert "Paused" in (replies[0].text or "")
+    assert "Why are you pausing?" in (replies[0].text or "")
+    replies = await alex.tap("Travelling")
+    assert "Paused" in (replies[-1].text or "")
     assert "already paused" in (await alex.say("/pause"))[0].text
     person = w.person(1001)
     assert person is not None and person.paused
@@ -138,6 +145,8 @@ async def test_athletes_see_the_athlete_menu(world: Callable[[], Awaitable[World
         "done",
         "plan",
         "status",
+        "problem",
+        "progress",
         "history",
         "baseline",
         "settings",

@@ -58,6 +58,7 @@ async def test_settings_and_resume_replan_the_prompts_at_once(
     await alex.tap("Tokyo")  # 06:15 in Tokyo is 21:15 UTC the day before
     assert pending_mornings(w) == [(tuesday, dt.datetime(2026, 3, 2, 21, 15, tzinfo=dt.UTC))]
     await alex.say("/pause")
+    await alex.tap("Ill")
     assert pending_mornings(w) == []
     await alex.say("/resume")
     assert pending_mornings(w) == [(tuesday, dt.datetime(2026, 3, 2, 21, 15, tzinfo=dt.UTC))]
@@ -92,7 +93,7 @@ async def test_the_onboarding_day_is_the_start_not_a_missed_check_in(
     )
     assert not any("check-in" in text for text in to_clinician)
     replies = await alex.say("/history")
-    assert "Mon 02 Mar · – · hold · H0" in (replies[0].text or "")
+    assert "Mon 02 Mar · – · same stage · Stage 1 of 8" in (replies[0].text or "")
 
 
 async def test_three_missed_days_after_the_start_still_reach_the_clinician(

@@ -81,6 +81,10 @@ async def test_other_settings_name_the_language_in_force(world: WorldFactory) ->
     assert "06:45" in (saved.text or "") and "Language: Português" in (saved.text or "")
 
 
+# Menu entries whose descriptions are new and not translated yet (issue 15).
+AWAITING_TRANSLATION = {"problem", "progress"}
+
+
 async def test_the_athlete_menu_is_set_in_every_language(world: WorldFactory) -> None:
     w = await world()
     english = w.sandbox.commands(PRIVATE_CHATS)
@@ -90,6 +94,10 @@ async def test_the_athlete_menu_is_set_in_every_language(world: WorldFactory) ->
     for lang, menu in menus.items():
         assert [c["command"] for c in menu] == names, lang
         for ours, theirs in zip(english, menu, strict=True):
+            if ours["command"] in AWAITING_TRANSLATION:
+                # Added by issue 15; English until the translators' pass (then remove them).
+                assert ours["description"] == theirs["description"], (lang, ours)
+                continue
             assert ours["description"] != theirs["description"], (lang, ours)
     assert menus["fr"][0]["description"] == "Bilan du matin"
     assert menus["de"][0]["description"] == "Morgenabfrage"

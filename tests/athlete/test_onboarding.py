@@ -38,8 +38,7 @@ async def test_bad_onboarding_answers_are_corrected_and_the_question_repeated(
     replies = await alex.say("sure, whatever")
     assert replies[0].text == "Please answer with one of the buttons below."
     assert "stores this health data" in (replies[1].text or "") and replies[1].buttons
-    await alex.tap("I agree")
-    await alex.tap("I agree")
+    await alex.tap("I agree")  # no clinician invited them: sharing is not asked about
     await alex.tap("Calf")
     muscle = alex.user.last_bot_message
     assert "Soleus (deep)" in muscle.button_labels
@@ -55,7 +54,7 @@ async def test_bad_onboarding_answers_are_corrected_and_the_question_repeated(
     assert "only read text and buttons" in (replies[0].text or "")
     await alex.tap("Not sure")
     await alex.say("Ultimate frisbee")
-    replies = await alex.say("vmax 45")
+    replies = await alex.say("vmax 60")  # neither m/s nor km/h of a human sprinter
     assert "km/h" in (replies[0].text or "")
     await alex.say("vmax 31 km/h 30m 4.2")
     await alex.user.send_location(48.14, 11.58)  # Munich
@@ -77,14 +76,14 @@ async def test_the_step_counter_keeps_its_total_through_the_time_zone_steps(
     w = await world()
     alex = w.phone(1004)
     await alex.say("/start")
-    assert alex.last.startswith("(1/14) ")
-    for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
+    assert alex.last.startswith("(1/13) ")  # no invitation: no question about sharing
+    for label in ("I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
         await alex.tap(label)
     await alex.tap("Sprinting / running fast")
     await alex.tap("Rugby")
     replies = await alex.tap("Skip")
-    assert "(11/14) " in (replies[-1].text or "")  # the region
+    assert "(10/13) " in (replies[-1].text or "")  # the region
     replies = await alex.tap("Europe")
-    assert "(12/14) " in (replies[-1].text or "")  # the city, counted from the start
+    assert "(11/13) " in (replies[-1].text or "")  # the city, counted from the start
     replies = await alex.tap("Berlin")
-    assert "(13/14) " in (replies[-1].text or "")
+    assert "(12/13) " in (replies[-1].text or "")

@@ -76,7 +76,11 @@ async def test_every_kind_of_bad_input_gets_a_correction_and_the_same_question(
     assert _morning_progress(w).answers == {"red_flags": []}
     replies = await alex.say("/cancel")
     replies = await alex.say("hello?")
-    assert "not waiting for an answer" in (replies[0].text or "")
+    # Issue 15: a message outside a questionnaire is never brushed off.
+    offer = replies[0].text or ""
+    assert "check it for warning signs" in offer and "🚩 Check for warning signs" in (
+        replies[0].button_labels
+    )
 
 
 async def test_a_redelivered_update_is_handled_once(world: Callable[[], Awaitable[World]]) -> None:

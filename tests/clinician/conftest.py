@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog, Person
 from bot.store.repo.alerts import raise_alert
+from bot.store.repo.answers import upsert_checks, upsert_morning_checkin
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import (
     add_injury,
@@ -30,7 +31,7 @@ from bot.store.repo.programme import (
     record_clinician_action,
     start_programme,
 )
-from engine.models import Alert, Injury
+from engine.models import Alert, Checks, Injury, MorningCheckIn
 from tests.store.conftest import db_url, pg_databases, pg_migrated, sqlite_template
 from tests.support.telegram import BotHarness, RunningBot
 
@@ -187,6 +188,40 @@ class World:
             )
             assert row.id is not None
             return row.id
+
+    def meet_h0_criteria(self, athlete_id: int) -> None:
+        """Record today's walking check at 0/10: H0's exit criterion is met, so only the
+        sign-off is left (as for an athlete whose check-ins went well)."""
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            upsert_checks(
+                session,
+                athlete_id=athlete_id,
+                local_date=now.date(),
+                answers=Checks(walk_pain=0),
+                answered_at=now,
+                utc_offset_minutes=0,
+            )
+
+    def report_red_flag(self, athlete_id: int, flag: str = "numbness") -> int:
+        """Store today's morning check-in with a red flag (the engine stops running until a
+        review) and its same-day alert, as the athlete flow does; return the alert id."""
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            upsert_morning_checkin(
+                session,
+                athlete_id=athlete_id,
+                local_date=now.date(),
+                answers=MorningCheckIn(red_flags=[flag], pain_rest=3, pain_test=2),  # type: ignore[list-item]
+                answered_at=now,
+                utc_offset_minutes=0,
+            )
+        return self.raise_alert(
+            athlete_id,
+            "same_day",
+            f"red_flag.{flag}",
+            f"Red flag, tier 2: athlete reported {flag}.",
+        )
 
     def audit(self, action: str) -> list[AuditLog]:
         """Return the audit rows of ``action``, oldest first."""

@@ -97,13 +97,16 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     await link(w, lee, ben)
 
     overview = await say(lee, "/athletes")
-    assert f"#{anna_id} Anna" in overview and f"#{ben_id} Ben" in overview
+    # Names first; the numbers only appear where two athletes share a name.
+    assert "🟢 Anna · H2" in overview and "🟠 Ben · H0" in overview
+    assert f"#{anna_id}" not in overview and f"#{ben_id}" not in overview
 
     # Anna reports a red flag: Lee gets it at once with the buttons, steps her back.
     w.raise_alert(anna_id, "same_day", "red_flag.pop", "Felt a pop at the back of the thigh")
     await w.escalate()
     alert = lee.last_bot_message
-    assert "SAME-DAY: Anna" in (alert.text or "") and "stage H2" in (alert.text or "")
+    assert (alert.text or "").startswith("🔴 Today · Anna\n")
+    assert "Stage: H2 · " in (alert.text or "")
     assert "Felt a pop" in (alert.text or "")
     assert [b for row in alert.buttons for b in row] == [
         "✅ Acknowledge",
@@ -117,10 +120,11 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     assert any("Anna stepped back H2 → H1" in (m.text or "") for m in replies)
     await w.deliver()
     notice, chart = anna.bot_messages[-2:]
-    assert "moved you back from H2 to H1" in (notice.text or "")
+    assert "Lee moved you back to Stage 2 of 8 · early strength" in (notice.text or "")
+    assert "H1" not in (notice.text or "") and "H2" not in (notice.text or "")
     # The athlete's small progress chart follows the stage change.
     assert chart.file is not None and chart.file.filename == f"progress-{anna_id}.png"
-    assert "Stage H2 → H1" in (chart.text or "")
+    assert "Now at Stage 2 of 8" in (chart.text or "")
     with session_scope(w.engine, read_only=True) as session:
         programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
         assert programme.current_stage == "H1"
@@ -130,14 +134,26 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
         assert row.acknowledged_by == change.by_person_id and row.action_taken == "step_back"
 
     # Ben meets everything but the H0 sign-off: Lee is asked and clears the gate.
+    w.meet_h0_criteria(ben_id)
     w.raise_alert(ben_id, "info", "gate.8", "Stage H0 criteria met: sign-off needed to move on.")
     await w.escalate()
     gate_message = lee.last_bot_message
     assert "Ben" in (gate_message.text or "") and "🟢 Clear gate" in gate_message.button_labels
+    assert "your sign-off is needed" in (gate_message.text or "")
+    before = len(lee.bot_messages)
     await lee.press("🟢 Clear gate")
-    await lee.wait_until(lambda ms: any("Gate cleared for Ben" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any("Signed off: Ben may move on" in (m.text or "") for m in ms)
+    )
+    # Confirmed once: one message, the press itself answered without a pop-up text.
+    confirmations = [m for m in lee.bot_messages[before:] if "Signed off" in (m.text or "")]
+    assert len(confirmations) == 1
+    answer = lee.last_callback_answer
+    assert answer is not None and not answer.text
     await w.deliver()
-    assert "cleared you to leave H0" in (ben.last_bot_message.text or "")
+    assert "Lee has given their OK to move on from Stage 1 of 8" in (
+        ben.last_bot_message.text or ""
+    )
     with session_scope(w.engine, read_only=True) as session:
         clearance = session.exec(select(Clearance).where(Clearance.athlete_id == ben_id)).one()
         assert clearance.stage == "H0" and not clearance.declined
@@ -158,7 +174,8 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
 
     # The linked clinician's card shows status, history, alerts and the action buttons.
     card = (await open_card(lee, anna_id)).text or ""
-    assert "Stage H1" in card and "Last 14 days" in card
+    assert card.startswith("🟢 Anna\n") or card.startswith("🟠 Anna\n"), card
+    assert "Stage: H1 · " in card and "Last 14 days" in card
     assert "No open alerts." in card
     with session_scope(w.engine, read_only=True) as session:
         links = session.exec(select(Link)).all()
@@ -176,13 +193,13 @@ async def test_unacknowledged_emergency_is_resent_then_reaches_the_admin(
     w.raise_alert(anna_id, "emergency", "red_flag.chest_breathless", "Chest pain, breathless")
     w.raise_alert(anna_id, "within_24h", "red_flag.swelling", "New swelling")
     await w.escalate()
-    first = [m for m in lee.bot_messages if "EMERGENCY" in (m.text or "")]
+    first = [m for m in lee.bot_messages if "Emergency" in (m.text or "")]
     assert len(first) == 1, "two alerts within 5 minutes make one message"
     assert "New swelling" in (first[0].text or "")
 
     w.clock.advance(dt.timedelta(minutes=29))
     await w.escalate()
-    assert len([m for m in lee.bot_messages if "EMERGENCY" in (m.text or "")]) == 1
+    assert len([m for m in lee.bot_messages if "Emergency" in (m.text or "")]) == 1
     w.clock.advance(dt.timedelta(minutes=1))
     await w.escalate()
     resent = [m for m in lee.bot_messages if "Re-sent" in (m.text or "")]
@@ -296,7 +313,14 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     await link(w, lee, ben)
 
     shown = await open_card(lee, "ben")
-    assert "Sign-off: waiting for a clinician" in (shown.text or "")
+    # Walking pain not recorded yet: a sign-off could not count, so none is offered.
+    assert "Sign-off: you will be asked once the criteria are met" in (shown.text or "")
+    assert "🟢 Clear gate" not in shown.button_labels
+    refused = await say(lee, f"/clear {ben_id}")
+    assert "Not recorded: a sign-off counts only once every exit criterion" in refused
+    w.meet_h0_criteria(ben_id)
+    shown = await open_card(lee, "ben")
+    assert "Sign-off: the criteria are met, your sign-off is needed." in (shown.text or "")
     assert shown.button_labels == [
         "🟢 Clear gate",
         "✖️ Decline",
@@ -317,7 +341,9 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     texts = [m.text or "" for m in ben.bot_messages]
     assert any("Message from Lee:\nKeep the walks easy today, please." in t for t in texts)
     assert any(
-        "did not clear you to leave H0" in t and "Palpation still tender" in t for t in texts
+        "Lee has not given their OK to move on from Stage 1 of 8" in t
+        and "Palpation still tender" in t
+        for t in texts
     )
 
     assert "Please give a reason" in await say(lee, f"/pause {ben_id}")
@@ -325,8 +351,14 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     assert pending_prompts(w, ben_id) == 0
     assert "resumed at H0" in await say(lee, f"/resume {ben_id} back home")
     assert pending_prompts(w, ben_id) > 0
-    assert "Unknown stage 'H9'" in await say(lee, f"/stage {ben_id} H9 typo")
-    assert "Ben set to H2 (was H0)" in await say(lee, f"/stage {ben_id} H2 seen in clinic")
+    assert "Unknown stage H9" in await say(lee, f"/stage {ben_id} H9 typo")
+    # Two stages at once: confirmed first, with the risk said.
+    asked = await say(lee, f"/stage {ben_id} H2 seen in clinic")
+    assert "Move Ben from H0 · " in asked and "to H2 · " in asked
+    assert "This skips 1 stage: its exit criteria will not have been checked." in asked
+    assert "set_stage" not in [r.action for r in w.audit("set_stage")]  # nothing yet
+    await lee.press("✅ Change the stage")
+    await lee.wait_until(lambda ms: any("Ben moved to H2 (was H0)" in (m.text or "") for m in ms))
     assert "H0 is the first stage" not in await say(lee, f"/stepback {ben_id} sore")
     assert "Note added" in await say(lee, f"/note {ben_id} Good progress, review Friday")
     assert "Good progress, review Friday" in ((await open_card(lee, ben_id)).text or "")
@@ -360,10 +392,10 @@ async def test_a_second_alert_within_five_minutes_rewrites_the_queued_message(
     alerts = [m for m in lee.bot_messages if "Anna" in (m.text or "") and "•" in (m.text or "")]
     assert len(alerts) == 1
     assert "Night pain" in (alerts[0].text or "") and "Felt a pop" in (alerts[0].text or "")
-    assert (alerts[0].text or "").startswith("🟠 SAME-DAY: Anna")
+    assert (alerts[0].text or "").startswith("🔴 Today · Anna")
     await lee.press("✅ Acknowledge")
     replies = await lee.wait_until(lambda ms: any("Acknowledged" in (m.text or "") for m in ms))
-    assert any("Acknowledged 2 alert(s)" in (m.text or "") for m in replies)
+    assert any("Acknowledged 2 alerts about Anna." in (m.text or "") for m in replies)
     w.clock.advance(dt.timedelta(minutes=1))
     w.raise_alert(anna_id, "within_24h", "red_flag.swelling", "New swelling")
     await w.escalate()
@@ -386,7 +418,9 @@ async def test_every_linked_clinician_gets_the_alert_and_sees_who_acknowledged(
     for clinician in (lee, olsen):
         assert "Calf warm and red" in (clinician.last_bot_message.text or "")
     await lee.press("✅ Acknowledge")
-    await lee.wait_until(lambda ms: any("Acknowledged 1 alert(s)" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any("Acknowledged 1 alert about Anna." in (m.text or "") for m in ms)
+    )
     await olsen.press("✅ Acknowledge")
     replies = await olsen.wait_until(lambda ms: any("Already" in (m.text or "") for m in ms))
     assert any("Already acknowledged by Lee" in (m.text or "") for m in replies)
@@ -420,7 +454,7 @@ async def test_clear_without_a_waiting_sign_off_records_nothing(world: WorldFact
     anna_id = w.add_athlete(ANNA, "Anna", stage="H2")
     lee = await make_clinician(w, CLINICIAN, "Lee")
     await link(w, lee, w.sandbox.user(ANNA, "Anna"))
-    assert "No sign-off or review is waiting" in await say(lee, f"/clear {anna_id}")
+    assert "No sign-off is waiting for this athlete." in await say(lee, f"/clear {anna_id}")
     assert w.audit("clear") == []
     with session_scope(w.engine, read_only=True) as session:
         assert session.exec(select(Clearance)).all() == []

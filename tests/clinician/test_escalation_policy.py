@@ -9,11 +9,12 @@ import pytest
 
 from bot.services.callback_auth import CallbackRejected, CallbackSigner, derive_secret
 from bot.services.clinician.alert_policy import AlertState, due_escalations, merge_groups
-from bot.services.clinician.buttons import ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_REPORT
+from bot.services.clinician.buttons import ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_REPORT, ACT_REVIEW
 from bot.services.clinician.escalation import (
     AlertCard,
     AlertLine,
     alert_keyboard,
+    answers_in_words,
     render_alert_text,
 )
 
@@ -87,7 +88,7 @@ def card(gate: bool = False, kind: str = "new") -> AlertCard:
                 created_at=T0 + MIN,
             ),
         ),
-        answers=("red_flags: chest_breathless",),
+        answers=("red flags: chest pain or breathlessness",),
         reasons=("red_flag.chest_breathless: observed yes",),
         gate_pending=gate,
         kind=kind,  # type: ignore[arg-type]
@@ -96,11 +97,27 @@ def card(gate: bool = False, kind: str = "new") -> AlertCard:
 
 def test_message_names_athlete_severity_stage_and_each_alert() -> None:
     text = render_alert_text(card())
-    assert "EMERGENCY: Anna" in text  # the most severe alert leads
-    assert "stage H3" in text
+    assert text.startswith("🚨 Emergency · Anna\n")  # name and the most severe alert lead
+    assert "Stage: H3" in text
     assert "07:00" in text and "Sharp pain in session" in text
     assert "Chest pain and breathless" in text
-    assert "red_flags: chest_breathless" in text
+    assert "Today: red flags: chest pain or breathlessness" in text
+    # The emergency is listed first, before the earlier, less severe alert.
+    assert text.index("Chest pain") < text.index("Sharp pain in session")
+
+
+def test_answers_read_as_words_never_as_keys() -> None:
+    words = answers_in_words(
+        "morning", {"pain_rest": 3, "red_flags": ["numbness"], "sleep_quality": 2}
+    )
+    assert (
+        words == "pain at rest 3/10, red flags: numbness, tingling or weakness, sleep quality 2/7"
+    )
+    session = answers_in_words("session", {"sharp_pain": True, "pain_max": 4, "unknown_key": 1})
+    assert session == "session pain 4/10, sharp pain: yes" or session == (
+        "sharp pain: yes, session pain 4/10"
+    )
+    assert "_" not in words + session and "True" not in session
 
 
 def test_resend_and_admin_messages_say_so() -> None:
@@ -122,6 +139,18 @@ def test_buttons_are_signed_for_the_recipient_and_clear_appears_only_with_a_gate
     assert ACT_CLEAR in with_gate and ACT_DECLINE in with_gate
     press = signer.verify(rows[0][0]["callback_data"], 555, T0)
     assert (press.int_id(0), press.int_id(1)) == (10, 1)
+
+
+def test_a_stopped_athletes_card_offers_the_review_and_never_a_sign_off() -> None:
+    signer = CallbackSigner(derive_secret("1:T"))
+    stopped = card(gate=True).model_copy(update={"suspended": True})
+    rows = alert_keyboard(stopped, signer, 555, T0)
+    labels = [b["text"] for row in rows for b in row]
+    assert "🩺 Reviewed: may run again" in labels
+    assert "🟢 Clear gate" not in labels and "✖️ Decline" not in labels
+    actions = [b["callback_data"].split(":")[0] for row in rows for b in row]
+    assert ACT_CLEAR not in actions and ACT_REVIEW in actions
+    assert "⛔ Running is stopped until you review Anna." in render_alert_text(stopped)
 
 
 def test_admin_only_recipient_gets_acknowledge_and_the_report_only() -> None:

@@ -15,7 +15,9 @@ from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
 from bot.services.access import REFUSAL_TEXT
 from bot.store.db import session_scope
-from bot.store.models import Decision, Programme
+from bot.store.models import AuditLog, Decision, Programme
+from bot.store.repo.answers import upsert_checks
+from engine.models import Checks
 from tests.athlete.conftest import World as AthleteWorld
 from tests.clinician.conftest import ADMIN, open_card
 from tests.support.telegram import BotHarness
@@ -26,6 +28,11 @@ CLINICIAN, STRANGER, ANNA, BEN = 2001, 2002, 3001, 3002
 async def say(user: SimUser, text: str) -> str:
     await user.send(text)
     return "\n".join(m.text or "" for m in await user.wait_reply())
+
+
+def _reviews(w: AthleteWorld) -> int:
+    with session_scope(w.engine, read_only=True) as session:
+        return len(session.exec(select(AuditLog).where(AuditLog.action == "review")).all())
 
 
 async def test_whole_product_with_several_users(
@@ -56,45 +63,68 @@ async def test_whole_product_with_several_users(
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
     ben_id = w.person(BEN).id  # type: ignore[union-attr]
 
-    assert "Anna set to H2" in await say(lee, f"/stage {anna_id} H2 scan reviewed")
+    asked = await say(lee, f"/stage {anna_id} H2 scan reviewed")
+    assert "This skips 1 stage" in asked  # two stages at once: confirmed first
+    await lee.press("✅ Change the stage")
+    await lee.wait_until(lambda ms: any("Anna moved to H2" in (m.text or "") for m in ms))
     await anna.say("/checkin")
     await anna.tap("▫️ Felt a pop or sudden sharp pain")
     await anna.tap("Done")
     await w.deliver()
     alert = lee.last_bot_message
-    assert "red_flags=pop" in (alert.text or "") and "Red flag (a pop" in (alert.text or "")
-    assert "Anna" in (alert.text or "") and "stage H2" in (alert.text or ""), alert.text
+    text = alert.text or ""
+    assert text.startswith("🔴 Today · Anna\n"), text  # name and severity first
+    assert "red flags: a pop or sudden sharp pain" in text and "red_flags" not in text
+    assert "Stage: H2 · " in text
     # The card raised by the check-in itself already knows the red-flag stop it caused.
-    assert "Running is stopped until a clinician has reviewed" in (alert.text or ""), alert.text
+    assert "⛔ Running is stopped until you review Anna." in text
     assert "🩺 Reviewed: may run again" in alert.button_labels
+    assert "🟢 Clear gate" not in alert.button_labels
     await lee.press("↩️ Step back")
     await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
     await w.deliver()
     notice, chart = anna.user.bot_messages[-2:]
-    assert "moved you back from H2 to H1" in (notice.text or "")
-    assert chart.file is not None and "Stage H2 → H1" in (chart.text or "")
+    assert "moved you back to Stage 2 of 8" in (notice.text or "")
+    assert chart.file is not None and "Now at Stage 2 of 8" in (chart.text or "")
     stopped = await open_card(lee, anna_id)
-    assert "No running until the clinician has reviewed" in (stopped.text or "")
-    await lee.press("🩺 Reviewed: may run again")
+    assert "⛔ Running stopped after a red flag: waiting for your review." in (stopped.text or "")
+    # The review asks a note, then a confirmation; nothing is recorded before.
+    await lee.press("🩺 Reviewed: may run again", stopped)
+    [prompt] = await lee.wait_reply()
+    assert "Write one line for the record" in (prompt.text or "")
+    confirm = await say(lee, "Seen in clinic: no nerve involvement")
+    assert "Confirm the review of Anna: running may start again from tomorrow" in confirm
+    assert _reviews(w) == 0
+    await lee.press("✅ Confirm review")
     await lee.wait_until(
-        lambda ms: any(
-            "Review recorded for Anna: they may run again from tomorrow" in (m.text or "")
-            for m in ms
-        )
+        lambda ms: any("Reviewed: Anna may run again from tomorrow" in (m.text or "") for m in ms)
     )
+    assert _reviews(w) == 1
     await w.deliver()
-    assert "has reviewed you: you may train again from tomorrow, at stage H1" in anna.last
+    assert "may train again from tomorrow, at Stage 2 of 8" in anna.last
+    assert "Seen in clinic: no nerve involvement" in anna.last
     reviewed = await open_card(lee, anna_id)
     card = reviewed.text or ""
-    assert "No running until" not in card and "Reviewed: running may resume from" in card
+    assert "Running stopped" not in card and "🩺 Reviewed: running may start again on" in card
     assert "🩺 Reviewed: may run again" not in reviewed.button_labels
 
+    with session_scope(w.engine) as session:
+        upsert_checks(
+            session,
+            athlete_id=ben_id,
+            local_date=clock.now().date(),
+            answers=Checks(walk_pain=0),
+            answered_at=clock.now(),
+            utc_offset_minutes=0,
+        )
     card = (await open_card(lee, ben_id)).text or ""
-    assert "Sign-off: waiting for a clinician" in card
+    assert "Sign-off: the criteria are met, your sign-off is needed." in card
     await lee.press("🟢 Clear gate")
-    await lee.wait_until(lambda ms: any("Gate cleared for Ben" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any("Signed off: Ben may move on" in (m.text or "") for m in ms)
+    )
     await w.deliver()
-    assert "cleared you to leave H0" in ben.last
+    assert "Lee has given their OK to move on from Stage 1 of 8" in ben.last
     await ben.morning()
     with session_scope(w.engine, read_only=True) as session:
         decisions = session.exec(select(Decision).where(Decision.athlete_id == ben_id)).all()
@@ -114,4 +144,4 @@ async def test_whole_product_with_several_users(
     clock.advance(dt.timedelta(days=1))
     await anna.morning()
     next_day = (await open_card(lee, anna_id)).text or ""
-    assert "No running until" not in next_day and "Reviewed: running may resume" not in next_day
+    assert "Running stopped" not in next_day and "Reviewed: running may start again" not in next_day

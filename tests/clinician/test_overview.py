@@ -23,11 +23,32 @@ def summary(athlete_id: int, name: str, **kw) -> AthleteSummary:  # type: ignore
 def test_lights() -> None:
     assert traffic_light(summary(1, "a")) == "green"
     assert traffic_light(summary(1, "a", open_alert_severities=("same_day",))) == "red"
-    assert traffic_light(summary(1, "a", verdict_today="stop")) == "red"
+    # Urgency follows open alerts: a stop whose alert was handled is amber, not red.
+    assert traffic_light(summary(1, "a", verdict_today="stop")) == "amber"
     assert traffic_light(summary(1, "a", open_alert_severities=("within_24h",))) == "amber"
     assert traffic_light(summary(1, "a", gate_pending=True)) == "amber"
     assert traffic_light(summary(1, "a", last_checkin=TODAY - dt.timedelta(days=3))) == "amber"
-    assert traffic_light(summary(1, "a", last_checkin=None)) == "amber"
+    assert traffic_light(summary(1, "a", last_checkin=None, enrolled=TODAY - dt.timedelta(days=5)))
+    assert (
+        traffic_light(summary(1, "a", last_checkin=None, enrolled=TODAY - dt.timedelta(days=5)))
+        == "amber"
+    )
+
+
+def test_missed_check_ins_count_from_enrolment() -> None:
+    # Enrolled today or yesterday without a check-in yet: not late.
+    for days in (0, 1):
+        new = summary(1, "a", last_checkin=None, enrolled=TODAY - dt.timedelta(days=days))
+        assert traffic_light(new) == "green", days
+    # A check-in from an earlier programme does not make a new enrolment late.
+    again = summary(
+        1, "a", last_checkin=TODAY - dt.timedelta(days=20), enrolled=TODAY - dt.timedelta(days=1)
+    )
+    assert traffic_light(again) == "green"
+    assert (
+        traffic_light(summary(1, "a", last_checkin=None, enrolled=TODAY - dt.timedelta(days=2)))
+        == "amber"
+    )
 
 
 def test_most_urgent_first() -> None:
@@ -55,9 +76,26 @@ def test_each_athlete_is_one_line_with_stage_verdict_checkin_and_alerts() -> Non
         ]
     )
     line = text.splitlines()[1]
-    assert line.startswith("🔴 #7 Anna")
-    for part in ("H3", "today stop/stop", "last check-in 1 d ago", "1 open alert(s)"):
+    assert line.startswith("🔴 Anna · H3")
+    for part in ("today: stopped, stopped", "1 open alert"):
         assert part in line
+    assert "#7" not in line and "alert(s)" not in line and "stop/stop" not in line
+
+
+def test_the_number_appears_only_when_two_athletes_share_a_name() -> None:
+    text = render_overview(
+        [
+            summary(7, "Sam", verdict_today="modify"),
+            summary(8, "sam", verdict_today="rest"),
+            summary(9, "Anna", verdict_today=None, last_checkin=TODAY - dt.timedelta(days=2)),
+        ]
+    )
+    assert "Sam (#7)" in text and "sam (#8)" in text
+    assert "Anna ·" in text and "#9" not in text
+    assert "today: lighter session" in text and "today: rest day" in text
+    assert "last check-in 2 days ago" in text
+    for engine_word in ("modify", "progress", "step_back"):
+        assert engine_word not in text
 
 
 def test_empty_overview_says_how_to_invite() -> None:

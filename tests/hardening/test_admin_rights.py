@@ -21,7 +21,7 @@ async def test_a_removed_admin_loses_every_admin_right_and_is_told_once(
     anna_id = w.add_athlete(3001, "Anna")
     old_admin = w.sandbox.user(ADMIN, "Ada")
     assert "Clinician invite" in await say(old_admin, "/invite_clinician")
-    assert f"#{anna_id} Anna" in await say(old_admin, "/athletes")
+    assert "🟢 Anna · H2" in await say(old_admin, "/athletes")
 
     moved = w.services.settings.model_copy(update={"admin_telegram_ids": [NEW_ADMIN]})
     services = type(w.services)(settings=moved, clock=w.clock, engine=w.engine)

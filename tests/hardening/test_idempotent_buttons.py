@@ -36,19 +36,38 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
     ben = w.sandbox.user(BEN, "Ben")
     await link(w, lee, ben)
 
-    # Clear gate on the alert, twice.
+    # An early sign-off (H0's walking pain not recorded yet) would lapse in the engine at the
+    # end of the day: it is not offered, /clear records nothing, and everyone still reads
+    # "waiting" (the card, the athlete: nothing was sent).
+    w.raise_alert(ben_id, "info", "gate.8", "Stage H0: sign-off needed to move on.")
+    await w.escalate()
+    early = lee.last_bot_message
+    assert "🟢 Clear gate" not in early.button_labels
+    assert "Not recorded: a sign-off counts only once" in await _say(lee, f"/clear {ben_id}")
+    assert _count(w, Clearance, ben_id) == 0 and audited(w, "clear") == []
+    card = await open_card(lee, ben_id)
+    assert "Sign-off: you will be asked once the criteria are met." in (card.text or "")
+    await w.deliver()
+    assert not any("OK to move on" in (m.text or "") for m in ben.bot_messages)
+
+    # Clear gate on the alert once the criteria are met, twice.
+    w.meet_h0_criteria(ben_id)
     w.raise_alert(ben_id, "info", "gate.8", "Stage H0 criteria met: sign-off needed to move on.")
     await w.escalate()
     gate_message = lee.last_bot_message
     clear = gate_message.find_button("🟢 Clear gate")
     assert clear is not None
     await lee.press("🟢 Clear gate")
-    await lee.wait_until(lambda ms: any("Gate cleared for Ben" in (m.text or "") for m in ms))
+    await lee.wait_until(lambda ms: any("Signed off: Ben" in (m.text or "") for m in ms))
     assert await press_data(w, lee, gate_message, clear["callback_data"]) == ALREADY_DONE
     await w.deliver()
-    assert sum("cleared you to leave H0" in (m.text or "") for m in ben.bot_messages) == 1
+    assert sum("OK to move on from Stage 1 of 8" in (m.text or "") for m in ben.bot_messages) == 1
     assert _count(w, Clearance, ben_id) == 1
     assert len(audited(w, "clear")) == 1
+    # The same state everywhere: the card no longer waits for a sign-off.
+    signed = await open_card(lee, ben_id)
+    assert "Sign-off: given." in (signed.text or "")
+    assert "🟢 Clear gate" not in signed.button_labels
 
     card = await open_card(lee, ben_id)
 
@@ -59,7 +78,7 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
     await lee.wait_until(lambda ms: any("Hold recorded" in (m.text or "") for m in ms))
     assert await press_data(w, lee, card, hold["callback_data"]) == ALREADY_DONE
     await w.deliver()
-    assert sum("asked you to hold" in (m.text or "") for m in ben.bot_messages) == 1
+    assert sum("asked you to stay at" in (m.text or "") for m in ben.bot_messages) == 1
     with session_scope(w.engine, read_only=True) as session:
         holds = session.exec(
             select(ClinicianActionRecord).where(
@@ -85,6 +104,28 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
     assert _stage_changes(w) == before + 1
     await w.deliver()
     assert sum("moved you back" in (m.text or "") for m in anna.bot_messages) == 1
+
+
+async def test_a_confirmed_review_pressed_twice_is_recorded_once(world: WorldFactory) -> None:
+    w = await world()
+    ben_id = w.add_athlete(BEN, "Ben", stage="H2")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    ben = w.sandbox.user(BEN, "Ben")
+    await link(w, lee, ben)
+    w.report_red_flag(ben_id)
+    await w.escalate()
+    await lee.press("🩺 Reviewed: may run again")
+    await lee.wait_reply()
+    await _say(lee, "Checked by phone")
+    confirmation = lee.last_bot_message
+    button = confirmation.find_button("✅ Confirm review")
+    assert button is not None
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("Reviewed: Ben" in (m.text or "") for m in ms))
+    assert await press_data(w, lee, confirmation, button["callback_data"]) == ALREADY_DONE
+    await w.deliver()
+    assert sum("may train again" in (m.text or "") for m in ben.bot_messages) == 1
+    assert len(audited(w, "review")) == 1
 
 
 def _stage_changes(w: World) -> int:

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog, Message, TranslationError
+from babel.messages.checkers import num_plurals
 from babel.messages.pofile import read_po
 
 from bot.support.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
@@ -73,14 +74,36 @@ def test_the_catalogue_holds_exactly_the_templates_messages(lang: str) -> None:
     assert not have - wanted, f"{lang}: obsolete messages {sorted(have - wanted)[:5]}"
 
 
+def _awaiting_translation() -> set[tuple[str | None, str]]:
+    """The messages no translated catalogue has yet: new texts waiting for their translation
+    round (they read in English meanwhile, README "Languages"). A message translated in some
+    languages and not in others is not one of them: that catalogue is incomplete."""
+    waiting: set[tuple[str | None, str]] | None = None
+    for lang in LANGUAGES:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        empty = set()
+        for message in _messages(_catalogue(lang)):
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            if not any(forms):
+                empty.add(_key(message))
+        waiting = empty if waiting is None else waiting & empty
+    return waiting or set()
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_message_is_translated_and_none_is_fuzzy(lang: str) -> None:
     untranslated, fuzzy = [], []
+    awaiting = _awaiting_translation()
     for message in _messages(_catalogue(lang)):
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy:
             fuzzy.append(_key(message))
-        if not all(forms) and message.context not in NOT_YET_TRANSLATED_CONTEXTS:
+        if (
+            not all(forms)
+            and message.context not in NOT_YET_TRANSLATED_CONTEXTS
+            and _key(message) not in awaiting
+        ):
             untranslated.append(_key(message))
     assert not fuzzy, f"{lang}: fuzzy entries to review: {fuzzy[:5]}"
     assert not untranslated, f"{lang}: untranslated: {untranslated[:5]}"
@@ -89,10 +112,14 @@ def test_every_message_is_translated_and_none_is_fuzzy(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_translations_keep_every_placeholder_and_pass_babels_checks(lang: str) -> None:
     catalogue = _catalogue(lang)
-    problems = [
-        f"{_key(message)}: {'; '.join(str(e) for e in errors)}"
-        for message, errors in catalogue.check()
-    ]
+    problems = []
+    for message in _messages(catalogue):
+        # Sprintback fills texts with str.format braces (checked below), never with %, so
+        # Babel's %-format checker, which reads "105 % of" as a conversion, does not apply.
+        try:
+            num_plurals(catalogue, message)
+        except TranslationError as exc:
+            problems.append(f"{_key(message)}: {exc}")
     for message in _messages(catalogue):
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         forms = message.string if isinstance(message.string, tuple) else (message.string,)

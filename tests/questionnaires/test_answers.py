@@ -82,9 +82,9 @@ def test_zones_cities_and_sport() -> None:
 
 
 def test_metrics_step_lists_every_problem() -> None:
-    out = typed("session", "metrics", "10m 1.2 vmax 40")
+    out = typed("session", "metrics", "10m 1.2 vmax 60")
     assert isinstance(out, Rejected)
-    assert "10 m split 1.2 s" in out.message and "40 m/s" in out.message
+    assert "10 m split 1.2 s" in out.message and "60 m/s" in out.message
     assert typed("session", "metrics", "10m 1.82 vmax 8.7") == Accepted(
         {"split_10m_s": 1.82, "vmax_ms": 8.7}
     )

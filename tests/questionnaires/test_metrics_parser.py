@@ -56,8 +56,8 @@ def test_understood_variants(line: str, expected: dict[str, float]) -> None:
     [
         ("10m 1.2", "10 m split 1.2 s"),
         ("vmax 13", "top speed (Vmax) 13 m/s"),
-        ("vmax 31", "km/h"),
-        ("hop 140", "hop test symmetry (LSI) 140 %"),
+        ("vmax 50", "km/h"),
+        ("hop 140", "hop distance compared with your other leg 140 %"),
         ("hv 6.5", "whole number"),
         ("foo 3", "I don't know 'foo'"),
         ("1.82", "'1.82' has no name"),
@@ -174,3 +174,17 @@ def test_written_metrics_read_back_identically(metrics: Metrics) -> None:
     result = parse_metrics_line(metrics_to_line(metrics))
     assert result.ok, result.problems
     assert result.metrics == metrics
+
+
+def test_a_top_speed_in_the_km_h_range_is_read_as_km_h_and_asked_back() -> None:
+    result = parse_metrics_line("vmax 31")
+    assert result.ok and result.metrics is not None
+    assert result.metrics.vmax_ms == pytest.approx(8.61, abs=0.01)
+    assert result.assumed == ("31 km/h = 8.6 m/s?",)
+
+
+def test_a_misspelt_name_is_guessed_and_the_values_beside_it_are_kept() -> None:
+    result = parse_metrics_line("vmx 8,7m/s 10m 1.82")
+    assert result.ok and result.metrics is not None
+    assert result.metrics.vmax_ms == 8.7 and result.metrics.split_10m_s == 1.82
+    assert result.assumed == ("Did you mean vmax 8.7 m/s?",)

@@ -8,6 +8,7 @@ from typing import Any
 from bot.services.questionnaires import MORNING, ONBOARDING, SESSION, SETTINGS
 from bot.services.questionnaires.model import QuestionContext, Questionnaire
 from bot.services.questionnaires.morning import provocation_test
+from bot.services.questionnaires.onboarding import INVITE_KEY
 from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.services.questionnaires.steps import (
     apply_answer,
@@ -21,9 +22,14 @@ from bot.services.questionnaires.steps import (
 CTX = QuestionContext(injury="hamstring", stage="H2", today=dt.date(2026, 3, 10))
 
 
-def walk(q: Questionnaire, replies: dict[str, Any], ctx: QuestionContext = CTX) -> list[str]:
+def walk(
+    q: Questionnaire,
+    replies: dict[str, Any],
+    ctx: QuestionContext = CTX,
+    start: dict[str, Any] | None = None,
+) -> list[str]:
     """Answer each asked question from ``replies``; return the keys in the order asked."""
-    answers: dict[str, Any] = {}
+    answers: dict[str, Any] = dict(start or {})
     asked = []
     while (step := next_step(q, answers, ctx)) is not None:
         key = step.question.key
@@ -197,16 +203,20 @@ ONBOARDING_REPLIES = {
 }
 
 
+INVITED = {INVITE_KEY: "code123"}
+
+
 def test_onboarding_asks_consent_first_and_confirms_last() -> None:
-    assert walk(ONBOARDING, ONBOARDING_REPLIES) == list(ONBOARDING_REPLIES)
+    assert walk(ONBOARDING, ONBOARDING_REPLIES, start=INVITED) == list(ONBOARDING_REPLIES)
+    # Sharing with a clinician is asked about only when a clinician invited the athlete.
+    without = [key for key in ONBOARDING_REPLIES if key != "consent_share"]
+    assert walk(ONBOARDING, ONBOARDING_REPLIES) == without
 
 
 def test_declining_consent_ends_onboarding() -> None:
     assert walk(ONBOARDING, {**ONBOARDING_REPLIES, "consent_store": False}) == ["consent_store"]
-    assert walk(ONBOARDING, {**ONBOARDING_REPLIES, "consent_share": False}) == [
-        "consent_store",
-        "consent_share",
-    ]
+    declined = {**ONBOARDING_REPLIES, "consent_share": False}
+    assert walk(ONBOARDING, declined, start=INVITED) == ["consent_store", "consent_share"]
 
 
 def test_a_typed_zone_at_the_region_step_skips_the_city_step() -> None:
@@ -276,9 +286,11 @@ ONBOARDING_VALUES: dict[str, Any] = {
 }
 
 
-def _numbering(q: Questionnaire, values: dict[str, Any]) -> list[tuple[str, int, int]]:
+def _numbering(
+    q: Questionnaire, values: dict[str, Any], start: dict[str, Any] | None = None
+) -> list[tuple[str, int, int]]:
     """Answer ``q`` with ``values`` and return (key, n, total) of every question asked."""
-    answers: dict[str, Any] = {}
+    answers: dict[str, Any] = dict(start or {})
     seen = []
     while (step := next_step(q, answers, CTX)) is not None and step.question.key in values:
         seen.append((step.question.key, *position(q, answers, CTX)))
@@ -287,13 +299,15 @@ def _numbering(q: Questionnaire, values: dict[str, Any]) -> list[tuple[str, int,
 
 
 def test_onboarding_total_stays_the_same_through_the_time_zone_steps() -> None:
-    by_region = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Europe"})
+    by_region = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Europe"}, INVITED)
     assert {total for _, _, total in by_region} == {14}
     assert [n for _, n, _ in by_region] == list(range(1, 14))
     assert by_region[-3:] == [("tz_region", 11, 14), ("timezone", 12, 14), ("checkin_time", 13, 14)]
     # A zone typed at the region step skips the city, which keeps its number.
-    typed = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Asia/Tokyo"})
+    typed = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Asia/Tokyo"}, INVITED)
     assert {total for _, _, total in typed} == {14}
+    uninvited = _numbering(ONBOARDING, {**ONBOARDING_VALUES, "tz_region": "Europe"})
+    assert {total for _, _, total in uninvited} == {13}
     assert typed[-2:] == [("tz_region", 11, 14), ("checkin_time", 13, 14)]
 
 

@@ -52,7 +52,7 @@ def _digest(athletes: list[DigestAthleteWeek], timezone: str = "Europe/London") 
 
 LEVELS = [
     _week(1, "Emma Emergency", open_alerts=[_alert("emergency", "chest pain and breathless")]),
-    _week(2, "Uma Urgent", red_flags=1),
+    _week(2, "Uma Handled", red_flags=1),
     _week(3, "Sara Sameday", open_alerts=[_alert("same_day"), _alert("info", "note")]),
     _week(4, "Rita Rising", mean_test_pain=2.5, mean_test_pain_prev=1.5),
     _week(5, "Stan Stepback", step_backs=1, stage_end="H2"),
@@ -67,7 +67,7 @@ def test_each_rule_gives_its_documented_level() -> None:
     levels = {w.athlete_name: urgency_of(w)[0] for w in LEVELS}
     assert levels == {
         "Emma Emergency": Urgency.EMERGENCY,
-        "Uma Urgent": Urgency.URGENT,
+        "Uma Handled": Urgency.REVIEW,  # a red flag whose alert was handled is not urgent
         "Sara Sameday": Urgency.URGENT,
         "Rita Rising": Urgency.REVIEW,
         "Stan Stepback": Urgency.REVIEW,
@@ -76,6 +76,16 @@ def test_each_rule_gives_its_documented_level() -> None:
         "Adam Routine": Urgency.ROUTINE,
         "Zoe Routine": Urgency.ROUTINE,
     }
+
+
+def test_urgency_follows_open_alerts_only() -> None:
+    open_flag = _week(1, "A", red_flags=1, open_alerts=[_alert("same_day", "numbness")])
+    handled = _week(1, "A", red_flags=1)
+    assert urgency_of(open_flag)[0] == Urgency.URGENT
+    level, reasons = urgency_of(handled)
+    assert level == Urgency.REVIEW and "1 red flag this week" in reasons
+    text = render_digest(_digest([handled]))
+    assert "URGENT" not in text and "🟠 REVIEW · A: 1 red flag this week" in text
 
 
 def test_pain_must_rise_a_whole_point_to_count() -> None:
@@ -97,7 +107,7 @@ def test_message_lists_athletes_most_urgent_first_whatever_the_input_order() -> 
     expected = [
         "Emma Emergency",
         "Sara Sameday",
-        "Uma Urgent",
+        "Uma Handled",
         "Gina Gate",
         "Rita Rising",
         "Stan Stepback",
@@ -124,7 +134,7 @@ def test_each_athletes_week_is_described() -> None:
     text = render_digest(_digest(LEVELS))
     assert "Week 9–15 Nov 2026 (Europe/London)" in text
     stan = text[text.index("Stan Stepback") :].split("\n\n")[0]
-    assert "1 step-back" in stan and "stage H3 → H2" in stan and "sessions 3/3" in stan
+    assert "1 step back" in stan and "stage H3 → H2" in stan and "sessions 3 of 3" in stan
     rita = text[text.index("Rita Rising") :].split("\n\n")[0]
     assert "test pain 2.5/10 ↑ rising (was 1.5)" in rita
     carl = text[text.index("Carl Checkins") :].split("\n\n")[0]
@@ -132,19 +142,21 @@ def test_each_athletes_week_is_described() -> None:
     emma = text[text.index("Emma Emergency") :].split("\n\n")[0]
     assert emma.startswith("Emma Emergency: open emergency alert")
     assert "chest pain and breathless" in emma
-    assert "#1 Emma Emergency" in text
+    assert "· Emma Emergency:" in text and "#1" not in text  # the number only on a clash
+    twins = render_digest(_digest([_week(1, "Sam"), _week(2, "Sam"), _week(3, "Ann")]))
+    assert "Sam (#1)" in twins and "Sam (#2)" in twins and "Ann (#3)" not in twins
     assert "Zoe Routine (paused)" in text
     # routine athletes take one line each
-    assert "#8 Adam Routine: stage H3 → H4, sessions 3/3" in text
-    assert "(was 1.0)\n✅ routine · #9 Zoe Routine (paused)" in text
+    assert "· Adam Routine: stage H3 → H4, sessions 3 of 3" in text
+    assert "(was 1.0)\n✅ routine · Zoe Routine (paused)" in text
 
 
 def test_alert_times_are_in_the_clinicians_timezone() -> None:
     week = _week(1, "Ann", open_alerts=[_alert("same_day", "pop felt in session")])
     sydney = render_digest(_digest([week], timezone="Australia/Sydney"))
     london = render_digest(_digest([week], timezone="Europe/London"))
-    assert "same day, Mon 16 Nov 10:30: pop felt in session" in sydney
-    assert "same day, Sun 15 Nov 23:30: pop felt in session" in london
+    assert "today, Mon 16 Nov 10:30: pop felt in session" in sydney
+    assert "today, Sun 15 Nov 23:30: pop felt in session" in london
 
 
 def test_many_athletes_fit_in_one_telegram_message_least_urgent_left_out() -> None:
@@ -157,7 +169,7 @@ def test_many_athletes_fit_in_one_telegram_message_least_urgent_left_out() -> No
     text = render_digest(_digest(athletes))
     assert telegram_length(text) <= TELEGRAM_LIMIT
     assert "Emma Emergency" in text
-    shown = sum(1 for w in athletes if f"#{w.athlete_id} {w.athlete_name}" in text)
+    shown = sum(1 for w in athletes if f"· {w.athlete_name}:" in text)
     missing = len(athletes) - shown
     assert missing > 0
     assert f"… and {missing} more athletes ({missing} needing attention): see /athletes." in text

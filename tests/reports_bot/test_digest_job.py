@@ -91,3 +91,29 @@ async def test_no_digest_outside_monday_morning_or_for_a_clinician_without_athle
     assert (await run_digest(bot, w.engine, w.clock)).sent == [lee]
     w.clock.set(dt.datetime(2026, 3, 18, 8, 0, tzinfo=dt.UTC))  # 2 days after Monday: too late
     assert (await run_digest(bot, w.engine, w.clock)).sent == []
+
+
+async def test_the_digest_arrives_at_08_00_local_on_both_sides_of_a_dst_change(
+    world: WorldFactory,
+) -> None:
+    """Berlin moves its clocks on the last Sunday of March and of October: the Monday digest
+    follows the local 08:00 (06:00 UTC in summer time, 07:00 UTC in winter time), never 09:00."""
+    w = await world()
+    anna = w.add_athlete(ANNA, "Anna Moreau", days=10)
+    lee = w.add_clinician(LEE, "Dr Lee", timezone="Europe/Berlin")
+    w.link(anna, lee)
+    lee_chat = w.user(LEE, "Lee")
+    bot = w.running.application.bot
+    for before, at in (
+        # Monday 30 March 2026, the day after summer time began: 08:00 CEST = 06:00 UTC.
+        (dt.datetime(2026, 3, 30, 5, 59), dt.datetime(2026, 3, 30, 6, 0)),
+        # Monday 26 October 2026, the day after it ended: 08:00 CET = 07:00 UTC.
+        (dt.datetime(2026, 10, 26, 6, 59), dt.datetime(2026, 10, 26, 7, 0)),
+    ):
+        w.clock.set(before.replace(tzinfo=dt.UTC))
+        assert (await run_digest(bot, w.engine, w.clock)).sent == [], before
+        w.clock.set(at.replace(tzinfo=dt.UTC))
+        assert (await run_digest(bot, w.engine, w.clock)).sent == [lee], at
+    sent = [m for m in w.sandbox.transcript(LEE) if m.sender == "bot" and m.text]
+    assert len(digests([m.text for m in sent])) == 2
+    assert lee_chat is not None

@@ -67,11 +67,15 @@ async def test_the_athletes_own_pause_and_resume_do_not_lift_a_red_flag_stop(
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
     await clinician.send(f"/stage {athlete_id} H2 scan reviewed, start running")
     await clinician.wait_reply()
+    # Two stages and more at once are confirmed first (issue 15).
+    await clinician.press("✅ Change the stage")
+    await clinician.wait_reply()
     await alex.say("/checkin")
     await alex.tap("▫️ New swelling at the injury")
     await alex.tap("Done")
     w.clock.advance(dt.timedelta(days=1))
     await alex.say("/pause")
+    await alex.tap("Ill")
     await alex.say("/resume")
     replies = await alex.morning()
     decision = w.read(

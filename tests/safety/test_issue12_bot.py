@@ -90,6 +90,9 @@ async def test_a_run_above_the_days_cap_is_explained_and_reaches_the_clinician(
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
     await clinician.send(f"/stage {athlete_id} H2 scan reviewed, start running")
     await clinician.wait_reply()
+    # Two stages and more at once are confirmed first (issue 15).
+    await clinician.press("✅ Change the stage")
+    await clinician.wait_reply()
     await alex.morning(tightness="0", pain_test="0")
     await session_start(alex)
     decision = await session_rest(alex, "vmax 9.1")  # 101 % of the baseline; H2 caps at 65 %
@@ -109,6 +112,9 @@ async def test_repeated_runs_inside_the_rest_interval_alert_the_clinician(
     alex, athlete_id = await onboarded(w)
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
     await clinician.send(f"/stage {athlete_id} H4 cleared for high-speed running")
+    await clinician.wait_reply()
+    # Two stages and more at once are confirmed first (issue 15).
+    await clinician.press("✅ Change the stage")
     await clinician.wait_reply()
     texts = []
     for _ in range(3):  # 90 % of Vmax on three days in a row (H4: ≥ 48 h between them)

@@ -131,7 +131,9 @@ def add_athletes_due_now(engine: Engine, telegram_ids: list[int], now: dt.dateti
                     "display_name": f"Athlete {tg}",
                     "language": "en",
                     "timezone": "UTC",
-                    "checkin_time": "07:00",
+                    # Due now by their own schedule too, whatever the time of day (a prompt
+                    # whose athlete now checks in later is put back, not sent).
+                    "checkin_time": now.strftime("%H:%M"),
                     "paused": False,
                     "unreachable": False,
                     "created_at": now,

@@ -114,10 +114,12 @@ def test_downgrade_one_step_then_to_base_and_up_again(empty_db_url: str) -> None
     db.downgrade(empty_db_url, revisions[-2])
     engine = db.make_engine(empty_db_url)
     assert db.current_revision(engine) == revisions[-2]
-    tables = set(inspect(engine).get_table_names())
-    assert "protocol_text_review" not in tables and "inbox_update" in tables
     engine.dispose()
-    assert _schema_diff(empty_db_url) != []  # the last revision's change is undone
+    db.downgrade(empty_db_url, "0004")  # before the scale-out: the durable inbox is gone
+    engine = db.make_engine(empty_db_url)
+    tables = set(inspect(engine).get_table_names())
+    assert "processed_update" in tables and "inbox_update" not in tables
+    engine.dispose()
     db.downgrade(empty_db_url, "base")
     assert _tables(empty_db_url) == set()
     db.upgrade(empty_db_url)
@@ -178,3 +180,29 @@ def test_schema_check_names_a_revision_newer_than_the_code(empty_db_url: str) ->
     message = db.check_schema_current(engine) or ""
     engine.dispose()
     assert "at rev ffff_future, which this version of Sprintback does not know" in message
+
+
+def test_protocol_text_review_comes_with_0007_and_goes_with_its_downgrade(
+    empty_db_url: str,
+) -> None:
+    db.upgrade(empty_db_url, "0006")
+    assert "protocol_text_review" not in _tables(empty_db_url)
+    db.upgrade(empty_db_url, "0007")
+    engine = db.make_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO protocol_text_review (protocol_name, version, location, text, "
+                "languages, created_at) VALUES ('hamstring', 2, 'hamstring H3: stage goal', "
+                "'Build volume', 'es,pt,fr,de', :at)"
+            ),
+            {"at": T0},
+        )
+    with db.session_scope(engine, read_only=True) as s:
+        rows = repo.texts_for_review(s, name="hamstring")
+        assert [(r.text, r.languages, r.created_at) for r in rows] == [
+            ("Build volume", "es,pt,fr,de", T0)
+        ]
+    engine.dispose()
+    db.downgrade(empty_db_url, "0006")
+    assert "protocol_text_review" not in _tables(empty_db_url)

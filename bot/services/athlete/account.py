@@ -7,15 +7,18 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.results import Env, Out, Result, id_of
+from bot.services.questionnaires.answers import assumed_of, metric_values
+from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.onboarding import chosen_zone
 from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
 from bot.store import repo
-from bot.store.models import Person, QuestionnaireProgress
+from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.support.i18n import is_supported, language_name, use_language
 from engine.models import Metrics
 
@@ -106,14 +109,128 @@ def finish_baseline(
     ctx: QuestionContext,
     env: Env,
 ) -> Result:
-    given = answers.get("baseline")
+    """/baseline: change only the values typed, keep the others, and say what changed."""
+    raw = answers.get("baseline")
+    given = metric_values(raw)
     if not given:
-        return Result([Out(texts.DELETE_KEPT.replace("deleted", "changed"))])
-    metrics = Metrics.model_validate(given)
+        return Result([Out(str(texts.BASELINE_UNCHANGED))])
+    before = repo.latest_baseline(session, athlete_id=id_of(person))
+    old = before.model_dump(exclude_none=True) if before is not None else {}
+    # Only what was typed changes; every other value of the baseline is kept (issue 15).
+    metrics = Metrics.model_validate({**old, **given})
     repo.set_baseline(session, athlete_id=id_of(person), metrics=metrics, now=env.now)
-    return Result([Out(texts.BASELINE_SAVED.format(echo="\n" + describe_metrics(given)))])
+    assumed = assumed_of(answers, "baseline")
+    note = "\n".join(assumed) + "\n" if assumed else ""
+    return Result([Out(note + baseline_changes(old, given))])
+
+
+def baseline_changes(old: dict[str, Any], given: dict[str, Any]) -> str:
+    """Return what a /baseline entry changed ("10 m split: 1.8 s (was 1.78 s)") and what it
+    kept as it was."""
+    changed = []
+    for line_key, line in _metric_lines(given).items():
+        was = old.get(line_key)
+        if was is not None and was != given[line_key]:
+            line += " " + str(texts.BASELINE_WAS).format(value=_metric_value(line_key, was))
+        changed.append(line)
+    kept = {k: v for k, v in old.items() if k not in given}
+    out = [str(texts.BASELINE_CHANGED), *changed]
+    if kept:
+        out += ["", str(texts.BASELINE_KEPT), *_metric_lines(kept).values()]
+    return "\n".join(out)
+
+
+def _metric_lines(values: dict[str, Any]) -> dict[str, str]:
+    lines = {}
+    for key in SPECS:
+        if values.get(key) is not None:
+            lines[key] = describe_metrics({key: values[key]})
+    return lines
+
+
+def _metric_value(key: str, value: Any) -> str:
+    return describe_metrics({key: value}).split(": ", 1)[-1]
 
 
 def reschedule(session: Session, athlete_id: int, now: dt.datetime) -> None:
     """Re-plan the athlete's prompts after a change of time zone, time or pause."""
     reschedule_athlete(session, athlete_id, now=now)
+
+
+def finish_pause(
+    session: Session,
+    person: Person,
+    progress: Any,
+    answers: dict[str, Any],
+    ctx: Any,
+    env: Env,
+) -> Result:
+    """The reason of /pause was given: pause (no prompts, the engine holds) and tell the
+    linked clinician why, through the outbox."""
+    if person.paused:
+        return Result([Out(texts.ALREADY_PAUSED)])
+    reason = str(answers.get("reason") or "other")
+    set_paused(session, person, True, env.now, why=reason)
+    queued = tell_clinicians(session, person, env, paused=True, reason=reason)
+    outs = [Out(str(texts.PAUSED))]
+    if reason == "worse":
+        outs.append(Out(str(texts.PAUSED_WORSE)))
+    return Result(outs, queued=queued)
+
+
+def tell_clinicians(
+    session: Session, person: Person, env: Env, *, paused: bool, reason: str = ""
+) -> bool:
+    """Queue a short note about a pause or resume for each linked clinician."""
+    from bot.services.questionnaires.problem import PAUSE_REASONS
+
+    queued = False
+    athlete_id = id_of(person)
+    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+        chat = clinician.chat_id or clinician.telegram_user_id
+        if not chat:
+            continue
+        with use_language(clinician.language):
+            name = person.display_name or f"#{athlete_id}"
+            if paused:
+                why = str(PAUSE_REASONS.get(reason, texts.PAUSE_OTHER)).lower()
+                text = str(texts.CLINICIAN_ATHLETE_PAUSED).format(athlete=name, reason=why)
+            else:
+                text = str(texts.CLINICIAN_ATHLETE_RESUMED).format(athlete=name)
+        repo.enqueue_message(
+            session,
+            chat_id=chat,
+            text=text,
+            kind=ATHLETE_NOTE_KIND,
+            now=env.now,
+            person_id=clinician.id,
+            athlete_id=athlete_id,
+        )
+        queued = True
+    return queued
+
+
+def set_paused(
+    session: Session, person: Person, paused: bool, now: dt.datetime, why: str = ""
+) -> None:
+    """Pause or resume the athlete's programme (prompts replanned), recorded as their own
+    action with the reason given."""
+    athlete_id = id_of(person)
+    repo.update_person(session, person_id=athlete_id, paused=paused)
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    if programme is not None and programme.id is not None:
+        repo.set_programme_status(
+            session, programme_id=programme.id, status="paused" if paused else "active", now=now
+        )
+    repo.record_clinician_action(
+        session,
+        athlete_id=athlete_id,
+        clinician_id=athlete_id,
+        local_date=local_date(person, now),
+        kind="pause" if paused else "resume",
+        now=now,
+        note=(f"paused by the athlete ({why})" if why else "paused by the athlete")
+        if paused
+        else "resumed by the athlete",
+    )
+    reschedule(session, athlete_id, now)

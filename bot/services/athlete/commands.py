@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services import texts
-from bot.services.athlete.account import reschedule
+from bot.services.athlete.account import set_paused, tell_clinicians
 from bot.services.athlete.engine_bridge import plan_preview, run_today, status_today
 from bot.services.athlete.onboarding import INVITE_KEY
 from bot.services.athlete.questionnaire import (
@@ -28,6 +28,7 @@ from bot.services.athlete.results import Env, Out, Result, id_of
 from bot.services.invites import invite_clinician_name
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
+from bot.store.standing import protocol_for
 from bot.support.i18n import current_language
 
 CANCELLED_BUT_SENT = (
@@ -109,11 +110,11 @@ def cancel(session: Session, person: Person, env: Env) -> Result:
 
 
 def pause(session: Session, person: Person, env: Env) -> Result:
-    """/pause: no prompts; the engine holds (recorded as a pause ordered by the athlete)."""
+    """/pause: asks why (buttons); the answer pauses the programme and tells the clinician."""
     if person.paused:
         return Result([Out(texts.ALREADY_PAUSED)])
-    _set_paused(session, person, True, env.now)
-    return Result([Out(texts.PAUSED)])
+    _, question = begin(session, person, "pause", env)
+    return Result([question] if question is not None else [])
 
 
 def resume(session: Session, person: Person, env: Env) -> Result:
@@ -130,44 +131,30 @@ def resume(session: Session, person: Person, env: Env) -> Result:
     ).first()
     if last_pause is not None and last_pause.clinician_id != person.id:
         return Result([Out(texts.PAUSED_BY_CLINICIAN)])  # only the clinician lifts their pause
-    _set_paused(session, person, False, env.now)
-    return Result([Out(texts.RESUMED)])
-
-
-def _set_paused(session: Session, person: Person, paused: bool, now: dt.datetime) -> None:
-    athlete_id = id_of(person)
-    repo.update_person(session, person_id=athlete_id, paused=paused)
-    programme = repo.get_active_programme(session, athlete_id=athlete_id)
-    if programme is not None and programme.id is not None:
-        repo.set_programme_status(
-            session, programme_id=programme.id, status="paused" if paused else "active", now=now
-        )
-    repo.record_clinician_action(
-        session,
-        athlete_id=athlete_id,
-        clinician_id=athlete_id,
-        local_date=local_date(person, now),
-        kind="pause" if paused else "resume",
-        now=now,
-        note="paused by the athlete" if paused else "resumed by the athlete",
-    )
-    reschedule(session, athlete_id, now)
+    set_paused(session, person, False, env.now)
+    queued = tell_clinicians(session, person, env, paused=False)
+    today = local_date(person, env.now)
+    done = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)
+    return Result([Out(texts.RESUMED_CHECKED_IN if done else texts.RESUMED)], queued=queued)
 
 
 def plan(session: Session, person: Person, env: Env) -> Result:
     """/plan: today's session (after the check-in), or a preview of the stage's session."""
     today = local_date(person, env.now)
+    if person.paused:
+        return Result([Out(texts.PLAN_PAUSED)])
     if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None:
         preview = plan_preview(session, person)
         return Result([Out(texts.PLAN_NEEDS_CHECKIN + "\n\n" + preview)])
     run = run_today(session, person, today, env.now)
-    return Result([Out(texts.plan_text(run.outcome))])
+    return Result([Out(texts.plan_text(run.outcome, run.protocol))])
 
 
 def status(session: Session, person: Person, env: Env) -> Result:
     """/status: the stage, each criterion observed vs needed, what is left."""
     today = local_date(person, env.now)
-    return Result([Out(texts.status_text(status_today(session, person, today, env.now)))])
+    stage, protocol = status_today(session, person, today, env.now)
+    return Result([Out(texts.status_text(stage, protocol))])
 
 
 def history(session: Session, person: Person, env: Env) -> Result:
@@ -177,7 +164,9 @@ def history(session: Session, person: Person, env: Env) -> Result:
     athlete_id = id_of(person)
     days = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)
     decisions = repo.decisions_between(session, athlete_id=athlete_id, since=since, until=today)
-    return Result([Out(texts.history_text(days, decisions))])
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    protocol = protocol_for(session, programme) if programme is not None else None
+    return Result([Out(texts.history_text(days, decisions, protocol))])
 
 
 def export(session: Session, person: Person, env: Env) -> Result:

@@ -11,16 +11,20 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
+from bot.services.athlete.keyboards import why_keyboard
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.store import repo
-from bot.store.models import Person, QuestionnaireProgress
+from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
+from bot.support.i18n import use_language
 from bot.support.logs import failure
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
+from engine.programme import DayOutcome
 from engine.red_flags import triage_morning, triage_session
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,8 +78,11 @@ def finish_morning(
     if decided is None:
         return _engine_failed(session, person, progress.local_date, env, morning=morning)
     run, queued = decided
-    messages = texts.morning_result(run.outcome, person.timezone, has_clinician(session, person))
-    return Result([Out(m) for m in messages], queued=queued)
+    messages = texts.morning_result(
+        run.outcome, run.protocol, person.timezone, has_clinician(session, person)
+    )
+    why = why_keyboard("m", progress.local_date)
+    return Result([Out(m, keyboard=why) for m in messages], queued=queued)
 
 
 def _decide_safely(
@@ -132,9 +139,53 @@ def finish_session(
     if decided is None:
         return _engine_failed(session, person, progress.local_date, env, report=report)
     run, queued = decided
-    stage_name = run.protocol.stage(run.outcome.stage_after).name
-    message = texts.session_result(run.outcome, stage_name, person.timezone)
-    return Result([Out(message)], queued=queued)
+    message = texts.session_result(
+        run.outcome,
+        run.protocol,
+        person.timezone,
+        announced=_moved_this_morning(session, athlete_id, progress.local_date, run),
+        status=run.status_after(progress.local_date),
+    )
+    why = why_keyboard("d", progress.local_date)
+    return Result([Out(message, keyboard=why)], queued=queued)
+
+
+def _moved_this_morning(session: Session, athlete_id: int, day: dt.date, run: EngineRun) -> bool:
+    """Whether the morning message of ``day`` already announced today's move up."""
+    morning = repo.decisions_between(
+        session, athlete_id=athlete_id, since=day, until=day, kind="morning"
+    )
+    if not morning:
+        return False
+    stored = morning[-1].decision
+    return (
+        stored.get("decision") == "progress"
+        and stored.get("stage_after") == run.outcome.stage_after
+        and stored.get("stage") != stored.get("stage_after")
+    )
+
+
+def why(session: Session, person: Person, kind: str, day: dt.date, env: Env) -> Result:
+    """The "Why?" button: the full list of reasons of that day's verdict ("m") or decision
+    ("d"), the athlete's own only."""
+    found = repo.decisions_between(
+        session,
+        athlete_id=id_of(person),
+        since=day,
+        until=day,
+        kind="morning" if kind == "m" else "daily",
+    )
+    if not found:
+        return Result([Out(str(texts.WHY_NONE))])
+    programme = repo.get_active_programme(session, athlete_id=id_of(person))
+    if programme is None:
+        return Result([Out(str(texts.WHY_NONE))])
+    protocol = protocol_for(session, programme)
+    outcome = DayOutcome.model_validate(found[-1].decision)
+    status = None
+    if kind == "d" and day == local_date(person, env.now):
+        status = run_today(session, person, day, env.now).status_after(day)  # session counted
+    return Result([Out(texts.why_text(outcome, protocol, day, status))])
 
 
 def _engine_failed(
@@ -196,3 +247,92 @@ def fallback_alert(
             text="Red flag reported (the engine failed, tier unknown): please review now.",
         )
     return Alert(severity="info", rule=ENGINE_FAILED_RULE, text=ENGINE_FAILED_ALERT)
+
+
+def finish_problem(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """/problem (or a message typed outside a questionnaire): a warning sign ticked is added to
+    today's check-in, so it stops training and reaches the clinician like one reported in the
+    morning (the check-in's other answers are kept); "Tell my clinician" forwards the note."""
+    note = str(answers.get("note") or "").strip()
+    action = answers.get("action")
+    flags = answers.get("red_flags")
+    if isinstance(flags, list) and flags:
+        queued = forward_note(session, person, note, env) if note else False
+        result = _red_flags_today(session, person, progress.local_date, flags, env)
+        result.queued = result.queued or queued
+        return result
+    if action == "tell":
+        if not note or not has_clinician(session, person):
+            return Result([Out(str(texts.NO_CLINICIAN_LINKED))])
+        forward_note(session, person, note, env)
+        names = [
+            c.display_name or "" for c in repo.clinicians_of(session, athlete_id=id_of(person))
+        ]
+        name = ", ".join(n for n in names if n) or str(texts.YOUR_CLINICIAN)
+        return Result([Out(str(texts.PROBLEM_SENT).format(clinician=name))], queued=True)
+    if action == "screen":
+        return Result([Out(str(texts.PROBLEM_NO_FLAGS))])
+    return Result([Out(str(texts.PROBLEM_NOTHING_DONE))])
+
+
+def forward_note(session: Session, person: Person, note: str, env: Env) -> bool:
+    """Queue the athlete's words for each linked clinician (in the clinician's language);
+    return whether anything was queued."""
+    queued = False
+    athlete_id = id_of(person)
+    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+        chat = clinician.chat_id or clinician.telegram_user_id
+        if not chat:
+            continue
+        with use_language(clinician.language):
+            text = str(texts.PROBLEM_TO_CLINICIAN).format(
+                athlete=person.display_name or f"#{athlete_id}", note=note
+            )
+        repo.enqueue_message(
+            session,
+            chat_id=chat,
+            text=text,
+            kind=ATHLETE_NOTE_KIND,
+            now=env.now,
+            person_id=clinician.id,
+            athlete_id=athlete_id,
+            author_id=athlete_id,
+        )
+        queued = True
+    return queued
+
+
+def _red_flags_today(
+    session: Session, person: Person, day: dt.date, flags: list[str], env: Env
+) -> Result:
+    """Add ``flags`` to the check-in of ``day`` (keeping its answers) and decide again."""
+    athlete_id = id_of(person)
+    stored = repo.get_morning_checkin(session, athlete_id=athlete_id, local_date=day)
+    before: dict[str, Any] = stored.model_dump(exclude_none=True) if stored is not None else {}
+    known = list(before.get("red_flags") or [])
+    morning = MorningCheckIn.model_validate(
+        {**before, "red_flags": list(dict.fromkeys([*known, *flags]))}
+    )
+    repo.upsert_morning_checkin(
+        session,
+        athlete_id=athlete_id,
+        local_date=day,
+        answers=morning,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    decided = _decide_safely(session, person, day, env, "morning")
+    if decided is None:
+        return _engine_failed(session, person, day, env, morning=morning)
+    run, queued = decided
+    messages = texts.morning_result(
+        run.outcome, run.protocol, person.timezone, has_clinician(session, person)
+    )
+    return Result([Out(m) for m in messages], queued=queued)

@@ -20,11 +20,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from bot.clock import local_date
+from bot.services import texts
 from bot.services.protocol_admin import active_version
 from bot.store import repo
 from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
 from bot.store.standing import parse_stored, protocol_for
+from bot.wording import stage_label
+from bot.wording.plan import plan_lines
 from engine.models import DayRecord, Injury, Metrics, Reason
 from engine.plan import prescribe
 from engine.programme import (
@@ -264,13 +267,16 @@ def decide(
     return outcome, after.model_copy(update={"missed_streak": state.missed_streak})
 
 
-def status_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> StageStatus:
-    """Return where the athlete stands in the current stage as of today."""
+def status_today(
+    session: Session, person: Person, today: dt.date, now: dt.datetime
+) -> tuple[StageStatus, Protocol]:
+    """Return where the athlete stands in the current stage as of today, and the protocol
+    (to name its stages and criteria)."""
     assert person.id is not None
     state, window, _, _, protocol, injury, baseline = state_at_start_of(
         session, person.id, today, now
     )
-    return stage_status(protocol, injury, baseline, state, window[:-1], on=today)
+    return stage_status(protocol, injury, baseline, state, window[:-1], on=today), protocol
 
 
 def plan_preview(session: Session, person: Person) -> str:
@@ -278,7 +284,8 @@ def plan_preview(session: Session, person: Person) -> str:
     assert person.id is not None
     programme, protocol, _ = _require(session, person.id)
     baseline = repo.latest_baseline(session, athlete_id=person.id)
-    return prescribe(protocol, programme.current_stage, baseline, None).text()
+    plan = prescribe(protocol, programme.current_stage, baseline, None)
+    return "\n".join(plan_lines(plan, protocol))
 
 
 def apply_outcome(
@@ -303,7 +310,6 @@ def apply_outcome(
     _record(session, run, run.outcome, kind, now)
     programme = run.programme
     if programme.id is not None and programme.current_stage != run.outcome.stage_after:
-        from_stage = programme.current_stage
         repo.move_stage(
             session,
             programme_id=programme.id,
@@ -317,7 +323,9 @@ def apply_outcome(
             repo.enqueue_message(
                 session,
                 chat_id=person.chat_id,
-                text=f"📈 Stage {from_stage} → {run.outcome.stage_after}: your progress so far.",
+                text=str(texts.CHART_AFTER_MOVE).format(
+                    after=stage_label(run.protocol, run.outcome.stage_after)
+                ),
                 kind=PROGRESS_CHART_KIND,
                 now=now,
                 dedupe_key=f"chart:{athlete_id}:{run.outcome.date.isoformat()}:"

@@ -22,9 +22,9 @@ from bot.services.questionnaires.model import Option, Question
 
 PREFIX = "q"
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no)$"
+CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no|b|r)$"
 _T = TypeVar("_T")
-_PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no)", re.ASCII)
+_PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no|b|r)", re.ASCII)
 # A progress id is a row id, at most a 64-bit integer: a larger number is crafted, never one
 # of our buttons (and the database would refuse to compare with it).
 _MAX_PROGRESS_ID = 2**63 - 1
@@ -63,6 +63,10 @@ def unpack(data: str | None) -> Press | None:
         return Press(progress_id, step, "submit")
     if payload == "no":
         return Press(progress_id, step, "none")
+    if payload == "b":
+        return Press(progress_id, step, "back")
+    if payload == "r":
+        return Press(progress_id, step, "restart")
     if payload.startswith("t"):
         return Press(progress_id, step, "toggle", int(payload[1:]))
     return Press(progress_id, step, "answer", int(payload))
@@ -87,9 +91,13 @@ def question_keyboard(
     question: Question,
     options: Sequence[Option],
     ticked: Sequence[int] = (),
+    *,
+    back: bool = False,
+    restart: bool = False,
 ) -> Keyboard | None:
-    """Return the buttons for one step (None when the step is answered only by typing)."""
-    if not options:
+    """Return the buttons for one step (None when the step is answered only by typing and
+    has no earlier answer to go back to); ``back`` adds "◀ Back"."""
+    if not options and not back and not restart:
         return None
     return _keyboard(
         progress_id,
@@ -98,6 +106,8 @@ def question_keyboard(
         question.none_label,
         tuple(option.label for option in options),
         tuple(ticked),
+        str(texts.BACK) if back else "",
+        str(texts.START_OVER) if restart else "",
     )
 
 
@@ -105,8 +115,27 @@ Layout = tuple[tuple[tuple[str, str], ...], ...]  # rows of (button text, callba
 
 
 @functools.lru_cache(maxsize=1024)
-def _layout(kind: str, none_label: str, labels: tuple[str, ...], ticked: tuple[int, ...]) -> Layout:
+def _layout(
+    kind: str,
+    none_label: str,
+    labels: tuple[str, ...],
+    ticked: tuple[int, ...],
+    back: str = "",
+    restart: str = "",
+) -> Layout:
     """Return the rows of (text, payload) of a step's buttons: the same for every athlete."""
+    rows = list(_answer_rows(kind, none_label, labels, ticked))
+    extra = [(text, payload) for text, payload in ((back, "b"), (restart, "r")) if text]
+    if extra:
+        rows.append(tuple(extra))
+    return tuple(rows)
+
+
+def _answer_rows(
+    kind: str, none_label: str, labels: tuple[str, ...], ticked: tuple[int, ...]
+) -> Layout:
+    if not labels:
+        return ()
     buttons = [(label, str(i)) for i, label in enumerate(labels)]
     if kind == "multi":
         rows = [
@@ -154,10 +183,12 @@ def _keyboard(
     none_label: str,
     labels: tuple[str, ...],
     ticked: tuple[int, ...],
+    back: str = "",
+    restart: str = "",
 ) -> Keyboard:
     rows = tuple(
         tuple(Button(text, pack(progress_id, step, payload)) for text, payload in row)
-        for row in _layout(kind, none_label, labels, ticked)
+        for row in _layout(kind, none_label, labels, ticked, back, restart)
     )
     return Keyboard(rows, json.dumps(_markup_dict(rows)))
 
@@ -175,3 +206,28 @@ def markup_json(markup: Keyboard | TelegramObject) -> str:
     if isinstance(markup, Keyboard):
         return markup.json
     return json.dumps(markup.to_dict())
+
+
+WHY_PATTERN = r"^why:[md]:\d{8}$"
+_WHY = re.compile(r"why:([md]):(\d{8})", re.ASCII)
+
+
+def why_keyboard(kind: str, day: Any) -> Keyboard:
+    """Return the "Why?" button of a verdict ("m") or a session decision ("d") of ``day``."""
+    button = Button(str(texts.WHY_BUTTON), f"why:{kind}:{day:%Y%m%d}")
+    rows = ((button,),)
+    return Keyboard(rows, json.dumps(_markup_dict(rows)))
+
+
+def unpack_why(data: str | None) -> tuple[str, Any] | None:
+    """Decode a "Why?" press: the kind and the day, or None if it is not one."""
+    import datetime as dt
+
+    match = _WHY.fullmatch(data or "")
+    if match is None:
+        return None
+    try:
+        day = dt.datetime.strptime(match.group(2), "%Y%m%d").date()
+    except ValueError:
+        return None
+    return match.group(1), day

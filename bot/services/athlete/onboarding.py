@@ -16,16 +16,16 @@ from bot.services import texts
 from bot.services.athlete.engine_bridge import start_programme_for
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
 from bot.services.questionnaires.model import QuestionContext
-from bot.services.questionnaires.onboarding import chosen_zone
+from bot.services.questionnaires.onboarding import INVITE_KEY, chosen_zone
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import Person, QuestionnaireProgress
+from bot.wording import stage_label
 from engine.models import Injury, Metrics
 
 CONSENT_STORE_KIND = "store_health_data"
 CONSENT_SHARE_KIND = "share_with_clinician"
 CONSENT_VERSION = "1"
-INVITE_KEY = "_invite"
 # Questionnaires that belong to one calendar day: left open past it, they expire.
 
 
@@ -39,9 +39,17 @@ def finish_onboarding(
 ) -> Result:
     athlete_id = id_of(person)
     if answers.get("consent_store") is False or answers.get("consent_share") is False:
+        code = progress.answers.get(INVITE_KEY)
         repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
-        return Result([Out(texts.CONSENT_DECLINED)], deleted=True)
-    for kind in (CONSENT_STORE_KIND, CONSENT_SHARE_KIND):
+        # The invitation was not used: it stays valid, so consent can be given later with it.
+        text = str(texts.CONSENT_DECLINED)
+        if isinstance(code, str) and code:
+            text = str(texts.CONSENT_DECLINED_INVITED).format(code=code)
+        return Result([Out(text)], deleted=True)
+    kinds = [CONSENT_STORE_KIND]
+    if answers.get("consent_share") is True:
+        kinds.append(CONSENT_SHARE_KIND)
+    for kind in kinds:
         repo.record_consent(
             session,
             person_id=athlete_id,
@@ -96,8 +104,7 @@ def finish_onboarding(
     first = protocol.stage(programme.current_stage)
     gate = texts.GATE_WAITING if has_clinician(session, person) else texts.GATE_NO_CLINICIAN
     done = texts.ONBOARDING_DONE.format(
-        stage=first.id,
-        stage_title=first.name,
+        stage_title=stage_label(protocol, first.id),
         time=answers["checkin_time"],
         zone=city_label(zone),
         gate=gate if first.signoff != "none" else "",

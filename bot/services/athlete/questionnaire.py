@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from bot.clock import local_date as local_today
 from bot.services import texts
 from bot.services.athlete.account import finish_baseline, finish_delete, finish_settings
-from bot.services.athlete.daily import finish_morning, finish_session
+from bot.services.athlete.daily import finish_morning, finish_problem, finish_session
 from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
 from bot.services.athlete.keyboards import Press, question_keyboard
@@ -35,16 +35,20 @@ from bot.services.athlete.onboarding import finish_onboarding
 from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.services.athlete.results import id_of as _id
 from bot.services.questionnaires import QUESTIONNAIRES
-from bot.services.questionnaires.answers import Accepted, parse_typed
+from bot.services.questionnaires.answers import ASSUMED_KEY, Accepted, parse_typed
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
+from bot.services.questionnaires.problem import NOTE_LIMIT
 from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
+    DRAFT_PREFIX,
     apply_answer,
     draft,
     final_answers,
+    go_back,
     next_step,
     position,
+    previous_answered,
     toggle_draft,
 )
 from bot.services.questionnaires.summary import describe_metrics
@@ -57,6 +61,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DAY_BOUND = ("morning", "session")
 ONE_PER_DAY = ("morning", "session")
+# Questionnaires with a "◀ Back" button (the one-question ones need none).
+BACK_KINDS = ("onboarding", "morning", "session", "problem")
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -159,7 +165,12 @@ def context_for(
     times and nothing it holds changes while a questionnaire is being answered.
     """
     athlete_id = _id(person)
-    memo_key = ("question_context", athlete_id, today, kind == "baseline")
+    memo_key = (
+        "question_context",
+        athlete_id,
+        today,
+        kind if kind in ("baseline", "problem") else "",
+    )
     cached = session.info.get(memo_key)
     if isinstance(cached, QuestionContext):
         return cached
@@ -178,6 +189,8 @@ def context_for(
         stage_checks=checks,
         baseline=baseline.model_dump(exclude_none=True) if baseline else None,
         stop_pain_rest_min=stop_pain_rest,
+        has_clinician=kind == "problem"
+        and repo.has_linked_clinician(session, athlete_id=athlete_id),
     )
     session.info[memo_key] = ctx
     return ctx
@@ -238,7 +251,11 @@ def _save(
 
 
 def render_question(
-    progress: QuestionnaireProgress, ctx: QuestionContext, prefix: str = ""
+    progress: QuestionnaireProgress,
+    ctx: QuestionContext,
+    prefix: str = "",
+    *,
+    restart: bool = False,
 ) -> Out | None:
     """Return the open question of ``progress`` as a message with its buttons (None: done)."""
     q = QUESTIONNAIRES[progress.kind]
@@ -250,15 +267,29 @@ def render_question(
     ticked = [
         i for i, o in enumerate(options) if o.value in draft(progress.answers, step.question.key)
     ]
-    keyboard = question_keyboard(progress.id, step.index, step.question, options, ticked)
+    back = previous_answered(q, progress.answers, step.index) is not None
+    back = back and progress.kind in BACK_KINDS
+    keyboard = question_keyboard(
+        progress.id, step.index, step.question, options, ticked, back=back, restart=restart
+    )
     n, total = position(q, progress.answers, ctx)
     counter = texts.QUESTION_COUNTER.format(n=n, total=total) if total > 1 else ""
     text = counter + step.question.render_prompt(ctx, progress.answers)
     return Out(prefix + text, keyboard, progress_id=progress.id, step=step.index)
 
 
-def _answer_echo(question: Question, label: str) -> str:
+def _answer_echo(question: Question, label: str, value: Any = None) -> str:
+    if value is not None and any(v == value for v in question.resets):
+        return str(texts.RETYPE_ECHO) + "\n\n"  # "No, type again" confirmed nothing
     return f"✓ {question.label}: {label}\n\n"
+
+
+def _assumed_note(assumed: tuple[str, ...]) -> str:
+    """What was read with a guess in a typed metrics line ("31 km/h = 8.6 m/s?") when no
+    confirmation step follows: said at once, with the way back."""
+    if not assumed:
+        return ""
+    return "\n".join(assumed) + " " + str(texts.ASSUMED_BACK) + "\n\n"
 
 
 # --- starting, resuming, cancelling -------------------------------------------------------
@@ -379,9 +410,11 @@ def begin(
     progress = repo.get_open_questionnaire(
         session, athlete_id=_id(person), kind=kind, local_date=today
     )
+    resumed = False
     if progress is None and kind in ONE_PER_DAY:
         latest = _latest_of_day(session, person, kind, today)
         if latest is not None and latest.status == "cancelled":
+            resumed = any(not str(k).startswith("_") for k in latest.answers)
             latest.status = "open"
             latest.updated_at = env.now
             session.add(latest)
@@ -397,6 +430,9 @@ def begin(
     step = next_step(QUESTIONNAIRES[kind], progress.answers, ctx)
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
+    if resumed:  # after /cancel: carry on, or start over (issue 15)
+        note = str(texts.RESUMED_ANSWERS) + "\n\n"
+        return progress, render_question(progress, ctx, prefix=note, restart=True)
     return progress, render_question(progress, ctx)
 
 
@@ -463,6 +499,26 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
             return Result(notice=texts.MULTI_EMPTY, alert=True)
         labels = ", ".join(o.label for o in options if o.value in chosen)
         return answer(session, person, progress, question, chosen, labels, env, by_button=True)
+    if pressed.action == "back":
+        key = previous_answered(q, progress.answers, step.index)
+        if key is None:
+            return Result(notice=texts.EXPIRED)
+        answers = go_back(progress.answers, key)
+        back_to = next_step(q, answers, ctx)
+        _save(session, progress, answers, back_to.index if back_to else step.index, env.now)
+        return Result([render_question(progress, ctx) or Out("")], edit_first=True)
+    if pressed.action == "restart":
+        kept = {k: v for k, v in progress.answers.items() if str(k).startswith("_")}
+        kept = {k: v for k, v in kept.items() if not str(k).startswith((DRAFT_PREFIX, ASSUMED_KEY))}
+        first = next_step(q, kept, ctx)
+        _save(session, progress, kept, first.index if first else 0, env.now)
+        return Result([render_question(progress, ctx) or Out("")], edit_first=True)
+    if pressed.action == "none" and draft(progress.answers, question.key):
+        # Ticked a warning sign, then "None of these": never drop it without asking.
+        ticked = ", ".join(
+            o.label for o in options if o.value in draft(progress.answers, question.key)
+        )
+        return Result(notice=str(texts.NONE_BUT_TICKED).format(ticked=ticked), alert=True)
     if pressed.action == "none":
         return answer(
             session,
@@ -492,7 +548,12 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     """
     progress = open_progress(session, person, env.now)
     if progress is None:
-        return Result([Out(texts.NOTHING_OPEN)])
+        if not is_onboarded(session, person):
+            return Result([Out(texts.NOTHING_OPEN)])
+        # Never brushed off (issue 15): the warning-sign screen or a note to the clinician.
+        note = text.strip()[:NOTE_LIMIT]
+        _, question = begin(session, person, "problem", env, answers={"note": note})
+        return Result([question] if question is not None else [Out(texts.NOTHING_OPEN)])
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
@@ -504,7 +565,9 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     if not isinstance(parsed, Accepted):
         return _again(progress, ctx, parsed.message)
     label = _label_of(step.question, parsed.value, ctx, progress.answers)
-    return answer(session, person, progress, step.question, parsed.value, label, env)
+    return answer(
+        session, person, progress, step.question, parsed.value, label, env, assumed=parsed.assumed
+    )
 
 
 def _typed_after_question(
@@ -626,17 +689,24 @@ def answer(
     env: Env,
     *,
     by_button: bool = False,
+    assumed: tuple[str, ...] = (),
 ) -> Result:
-    """Store one answer; then ask the next question or complete the questionnaire."""
+    """Store one answer; then ask the next question or complete the questionnaire.
+    ``assumed``: what a typed answer was read as with a guess, kept beside it to ask back."""
     q = QUESTIONNAIRES[progress.kind]
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     asked = question.render_prompt(ctx, progress.answers)
     answers = apply_answer(q, progress.answers, question.key, value)
+    answers.pop(ASSUMED_KEY + question.key, None)
+    if assumed:
+        answers[ASSUMED_KEY + question.key] = list(assumed)
     step = next_step(q, answers, ctx)
     _save(session, progress, answers, step.index if step else len(q.questions), env.now)
-    echo = _answer_echo(question, label)
+    echo = _answer_echo(question, label, value)
     if step is not None:
-        out = render_question(progress, ctx, prefix=echo if by_button else "")
+        confirming = step.question.key == "metrics_confirm"  # it asks the guess back itself
+        prefix = echo if by_button else ("" if confirming else _assumed_note(assumed))
+        out = render_question(progress, ctx, prefix=prefix)
         assert out is not None
         return Result([out], edit_first=by_button)
     result = complete(session, person, progress, ctx, env)
@@ -667,6 +737,19 @@ def complete(
     return result
 
 
+def _finish_pause(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    from bot.services.athlete.account import finish_pause
+
+    return finish_pause(session, person, progress, answers, ctx, env)
+
+
 Finisher = Callable[
     [Session, Person, QuestionnaireProgress, dict[str, Any], QuestionContext, Env], Result
 ]
@@ -677,6 +760,8 @@ _FINISHERS: dict[str, Finisher] = {
     "settings": finish_settings,
     "delete": finish_delete,
     "baseline": finish_baseline,
+    "problem": finish_problem,
+    "pause": _finish_pause,
 }
 
 

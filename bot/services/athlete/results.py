@@ -29,6 +29,10 @@ class Out:
     progress_id: int | None = None
     step: int | None = None
 
+    def __post_init__(self) -> None:
+        # A catalogue text marked with L_ is turned into the reader's language here, once.
+        self.text = str(self.text)
+
 
 @dataclass
 class Result:

@@ -22,6 +22,7 @@ from bot.store.models import (
     PROGRESS_CHART_KIND,
     AlertRecord,
     Clearance,
+    ClinicianActionRecord,
     MorningCheckinRecord,
     Note,
     Outbox,
@@ -41,6 +42,8 @@ from bot.store.repo.programme import (
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending
+from bot.support.i18n import _
+from bot.wording import stage_label
 from engine.schema import Protocol
 from engine.status import StageStatus
 
@@ -173,22 +176,30 @@ def apply_action(
     assert athlete.id is not None and actor.id is not None
     programme = current_programme(session, athlete.id)
     if programme is None or programme.id is None:
-        raise ActionRefused("This athlete has no programme in progress yet.")
+        raise ActionRefused(_("This athlete has no programme in progress yet."))
     today = local_date(athlete, now)
     before = programme.current_stage
     new_stage = before
     if kind == "step_back":
         if protocol is None:
-            raise ActionRefused("The athlete's protocol could not be loaded.")
+            raise ActionRefused(_("The athlete's protocol could not be loaded."))
         new_stage = protocol.previous_stage(before)
         if new_stage == before:
-            raise ActionRefused(f"{before} is the first stage: there is nothing to step back to.")
+            raise ActionRefused(
+                _("{stage} is the first stage: there is nothing to step back to.").format(
+                    stage=before
+                )
+            )
     elif kind == "set_stage":
         if protocol is None:
-            raise ActionRefused("The athlete's protocol could not be loaded.")
+            raise ActionRefused(_("The athlete's protocol could not be loaded."))
         ids = [s.id for s in protocol.stages]
         if stage not in ids:
-            raise ActionRefused(f"Unknown stage {stage!r}: expected one of {', '.join(ids)}.")
+            raise ActionRefused(
+                _("Unknown stage {stage}: expected one of {stages}.").format(
+                    stage=stage, stages=", ".join(ids)
+                )
+            )
         new_stage = stage
     record_clinician_action(
         session,
@@ -238,36 +249,53 @@ def apply_action(
         },
     )
     who = _clinician_name(actor)
-    because = f"\nReason: {note}" if note else ""
+    athlete_was = athlete_stage_words(protocol, before)
+    athlete_now = athlete_stage_words(protocol, new_stage)
     notices = {
-        "hold": f"{who} asked you to hold at stage {before} for now: no progression today.",
-        "step_back": f"{who} moved you back from {before} to {new_stage}. "
-        "Follow the session plan of that stage.",
-        "set_stage": f"{who} set your stage to {new_stage} (was {before}).",
-        "pause": f"{who} paused your programme. You will not get check-ins until it resumes.",
-        "resume": f"{who} resumed your programme at stage {before}.",
+        "hold": _("{who} asked you to stay at {stage} for now: no moving up today."),
+        "step_back": _(
+            "{who} moved you back to {new}. Follow that stage's sessions for a few days."
+        ),
+        "set_stage": _("{who} moved you to {new}."),
+        "pause": _("{who} paused your programme. You will not get check-ins until it resumes."),
+        "resume": _("{who} resumed your programme at {stage}."),
     }
-    enqueue(session, athlete, notices[kind] + because, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    text = notices[kind].format(who=who, stage=athlete_was, new=athlete_now)
+    if note:
+        text += "\n" + _("Reason: {note}").format(note=note)
+    enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
     if new_stage != before and athlete.chat_id is not None:
         # The athlete's small progress chart follows every stage change, as after the engine's.
         enqueue_message(
             session,
             chat_id=athlete.chat_id,
-            text=f"📈 Stage {before} → {new_stage}: your progress so far.",
+            text=_("📈 Now at {stage}: your progress so far.").format(stage=athlete_now),
             kind=PROGRESS_CHART_KIND,
             now=now,
             person_id=athlete.id,
             athlete_id=athlete.id,
         )
     session.flush()
+    name = athlete.display_name or _("the athlete")
     summaries = {
-        "hold": f"Hold recorded for {athlete.display_name} at {before}.",
-        "step_back": f"{athlete.display_name} stepped back {before} → {new_stage}.",
-        "set_stage": f"{athlete.display_name} set to {new_stage} (was {before}).",
-        "pause": f"{athlete.display_name}'s programme is paused.",
-        "resume": f"{athlete.display_name}'s programme is resumed at {before}.",
+        "hold": _("Hold recorded for {name} at {stage}."),
+        "step_back": _("{name} stepped back {stage} → {new}."),
+        "set_stage": _("{name} moved to {new} (was {stage})."),
+        "pause": _("{name}'s programme is paused."),
+        "resume": _("{name}'s programme is resumed at {stage}."),
     }
-    return summaries[kind] + " The athlete has been told."
+    return (
+        summaries[kind].format(name=name, stage=before, new=new_stage)
+        + " "
+        + _("They have been told.")
+    )
+
+
+def athlete_stage_words(protocol: Protocol | None, stage: str) -> str:
+    """Return a stage as the athlete reads it ("Stage 2 of 8 · early strength")."""
+    if protocol is None:
+        return _("your current stage")
+    return stage_label(protocol, stage, "athlete")
 
 
 def record_clearance(
@@ -279,25 +307,23 @@ def record_clearance(
     declined: bool,
     note: str | None,
     alert_ids: tuple[int, int] | None = None,
-    review: bool = False,
 ) -> Clearance:
-    """Record a clinician's clearance (or refusal) of the current stage's sign-off gate.
+    """Record a clinician's sign-off (or refusal) of the current stage's gate.
 
-    ``review``: the clearance lifts a stop after a red flag (the engine reads a clearance
-    while running is suspended as "reviewed, may run again"), so the athlete is told that.
+    A review after a red-flag stop is not a sign-off: it is :func:`record_review`, recorded as
+    its own action so that it never opens a gate.
     """
     assert athlete.id is not None and actor.id is not None
     programme = current_programme(session, athlete.id)
     if programme is None:
-        raise ActionRefused("This athlete has no programme in progress yet.")
+        raise ActionRefused(_("This athlete has no programme in progress yet."))
     today = local_date(athlete, now)
-    effective = review_effective_day(session, athlete.id, today) if review else today
     row = store_clearance(
         session,
         athlete_id=athlete.id,
         stage=programme.current_stage,
         clinician_id=actor.id,
-        local_date=effective,
+        local_date=today,
         now=now,
         declined=declined,
         note=note,
@@ -312,24 +338,89 @@ def record_clearance(
         detail={"stage": programme.current_stage, "note": note, "local_date": today.isoformat()},
     )
     who = _clinician_name(actor)
+    stage = athlete_stage_words(
+        programme_protocol(session, programme, now), programme.current_stage
+    )
     if declined:
-        text = f"{who} did not clear you to leave {programme.current_stage} yet."
-    elif review:
-        when = "today" if effective == today else "tomorrow"
-        text = (
-            f"{who} has reviewed you: you may train again from {when}, at stage "
-            f"{programme.current_stage}. Your check-in decides the day's session."
+        text = _("{who} has not given their OK to move on from {stage} yet.").format(
+            who=who, stage=stage
         )
     else:
-        text = (
-            f"{who} cleared you to leave {programme.current_stage}. "
-            "You move on once your next check-in and session are green."
-        )
+        text = _(
+            "{who} has given their OK to move on from {stage}. You move up after your next "
+            "good check-in and session."
+        ).format(who=who, stage=stage)
     if note:
-        text += f"\nNote: {note}"
+        text += "\n" + _("Note: {note}").format(note=note)
     enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
     session.flush()
     return row
+
+
+def record_review(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    now: dt.datetime,
+    *,
+    note: str,
+    alert_ids: tuple[int, int] | None = None,
+) -> dt.date:
+    """Record a clinician's review after a red-flag stop ("Reviewed: may run again") and tell
+    the athlete; return the day running may resume (today, or tomorrow when today's answers
+    were already decided under the stop).
+
+    Stored as a ``review`` clinician action: the engine lifts the stop with it and never reads
+    it as a sign-off, so a sign-off gate of the stage still waits for its own clearance.
+    """
+    assert athlete.id is not None and actor.id is not None
+    programme = current_programme(session, athlete.id)
+    if programme is None:
+        raise ActionRefused(_("This athlete has no programme in progress yet."))
+    today = local_date(athlete, now)
+    effective = review_effective_day(session, athlete.id, today)
+    record_clinician_action(
+        session,
+        athlete_id=athlete.id,
+        clinician_id=actor.id,
+        local_date=effective,
+        kind="review",
+        now=now,
+        note=note,
+    )
+    _mark_alert(session, alert_ids, athlete.id, "review")
+    audit(
+        session,
+        actor_id=actor.id,
+        action="review",
+        now=now,
+        athlete_id=athlete.id,
+        detail={
+            "stage": programme.current_stage,
+            "note": note,
+            "local_date": today.isoformat(),
+            "effective": effective.isoformat(),
+            "alert_ids": list(alert_ids) if alert_ids else None,
+        },
+    )
+    who = _clinician_name(actor)
+    stage = athlete_stage_words(
+        programme_protocol(session, programme, now), programme.current_stage
+    )
+    if effective == today:
+        text = _(
+            "{who} has checked in on you: you may train again from today, at {stage}. "
+            "Your check-in decides the day's session."
+        )
+    else:
+        text = _(
+            "{who} has checked in on you: you may train again from tomorrow, at {stage}. "
+            "Your check-in decides the day's session."
+        )
+    text = text.format(who=who, stage=stage) + "\n" + _("Note: {note}").format(note=note)
+    enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    session.flush()
+    return effective
 
 
 def add_note(session: Session, actor: Person, athlete_id: int, text: str, now: dt.datetime) -> Note:
@@ -421,6 +512,23 @@ class ReviewState:
     # A review already recorded that lets the athlete run again from this (future) day.
     reviewed_from: dt.date | None = None
 
+    @property
+    def stopped(self) -> bool:
+        """Whether running is stopped today (a review may already be recorded for tomorrow)."""
+        return self.suspended or self.reviewed_from is not None
+
+    @property
+    def criteria_met(self) -> bool:
+        """Whether every exit criterion of the stage is met (False when unknown)."""
+        return self.status is not None and all(c.met for c in self.status.criteria)
+
+    @property
+    def may_sign_off(self) -> bool:
+        """Whether a sign-off can count now: one waits, the stage's exit criteria are all met
+        and running is not stopped (a sign-off given before would lapse: the engine asks
+        again once the criteria are met, and a stop needs a review first)."""
+        return self.signoff_waiting and self.criteria_met and not self.stopped
+
 
 def review_effective_day(session: Session, athlete_id: int, today: dt.date) -> dt.date:
     """Return the day a review lifting a red-flag stop takes effect: today if the athlete has
@@ -436,8 +544,19 @@ def review_effective_day(session: Session, athlete_id: int, today: dt.date) -> d
 
 
 def reviewed_from(session: Session, athlete_id: int, stage: str, today: dt.date) -> dt.date | None:
-    """Return the future day from which a recorded review lets the athlete run, if any."""
+    """Return the future day from which a recorded review lets the athlete run, if any (a
+    review, or a clearance dated ahead as reviews were recorded before they had their own
+    action)."""
     day: dt.date | None = session.exec(
+        select(col(ClinicianActionRecord.local_date)).where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.kind == "review",
+            col(ClinicianActionRecord.local_date) > today,
+        )
+    ).first()
+    if day is not None:
+        return day
+    older: dt.date | None = session.exec(
         select(col(Clearance.local_date)).where(
             Clearance.athlete_id == athlete_id,
             Clearance.stage == stage,
@@ -445,7 +564,7 @@ def reviewed_from(session: Session, athlete_id: int, stage: str, today: dt.date)
             col(Clearance.local_date) > today,
         )
     ).first()
-    return day
+    return older
 
 
 def review_state(

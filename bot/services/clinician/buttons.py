@@ -13,6 +13,7 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.callback_auth import CallbackSigner
+from bot.support.i18n import L_, _
 
 # Button actions (callback data prefixes). Kept short: the data must fit in 64 bytes.
 ACT_ACK = "al_ack"
@@ -21,8 +22,36 @@ ACT_HOLD = "al_hold"
 ACT_BACK = "al_back"
 ACT_MSG = "al_msg"
 ACT_DECLINE = "gate_no"
-REVIEWED_LABEL = "🩺 Reviewed: may run again"
-ALERT_ACTIONS = (ACT_ACK, ACT_CLEAR, ACT_DECLINE, ACT_HOLD, ACT_BACK, ACT_MSG)
+# The review after a red-flag stop: asks for a note, then a confirmation (ACT_REVIEW_OK).
+ACT_REVIEW = "al_rev"
+ACT_REVIEW_OK = "al_rok"
+# A /stage change that needs a confirmation (more than one stage, or soon after a red flag).
+ACT_STAGE_OK = "st_ok"
+ACT_CANCEL = "al_no"
+ALERT_ACTIONS = (
+    ACT_ACK,
+    ACT_CLEAR,
+    ACT_DECLINE,
+    ACT_HOLD,
+    ACT_BACK,
+    ACT_MSG,
+    ACT_REVIEW,
+    ACT_REVIEW_OK,
+    ACT_STAGE_OK,
+    ACT_CANCEL,
+)
+
+# Button labels (translated when a card is built).
+REVIEWED_LABEL = L_("🩺 Reviewed: may run again")
+SIGN_OFF_LABEL = L_("🟢 Clear gate")
+DECLINE_LABEL = L_("✖️ Decline")
+ACK_LABEL = L_("✅ Acknowledge")
+HOLD_LABEL = L_("⏸ Hold")
+BACK_LABEL = L_("↩️ Step back")
+MESSAGE_LABEL = L_("💬 Message athlete")
+CONFIRM_REVIEW_LABEL = L_("✅ Confirm review")
+CONFIRM_STAGE_LABEL = L_("✅ Change the stage")
+CANCEL_LABEL = L_("✖️ Cancel")
 
 
 # The "Report (PDF)" button on both cards (handled by the reports handlers).
@@ -35,12 +64,13 @@ def report_button(
     athlete_id: int,
     for_telegram_id: int,
     now: dt.datetime,
-    text: str = "📄 Report (PDF)",
+    text: str | None = None,
 ) -> InlineKeyboardButton:
     """Return a button that sends the athlete's PDF report to ``for_telegram_id`` (signed for
     them only; access is checked again when pressed)."""
     return InlineKeyboardButton(
-        text, callback_data=signer.sign(ACT_REPORT, [athlete_id], for_telegram_id, now)
+        text or _("📄 Report (PDF)"),
+        callback_data=signer.sign(ACT_REPORT, [athlete_id], for_telegram_id, now),
     )
 
 

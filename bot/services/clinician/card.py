@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import local_date
+from bot.reports.criteria import missing
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
@@ -22,7 +23,6 @@ from bot.services.clinician.actions import (
     open_alerts,
     review_state,
 )
-from bot.services.clinician.alert_policy import SEVERITY_LABEL
 from bot.services.clinician.buttons import (
     ACT_ACK,
     ACT_BACK,
@@ -30,17 +30,27 @@ from bot.services.clinician.buttons import (
     ACT_DECLINE,
     ACT_HOLD,
     ACT_MSG,
+    ACT_REVIEW,
+    BACK_LABEL,
+    DECLINE_LABEL,
+    HOLD_LABEL,
+    MESSAGE_LABEL,
     REVIEWED_LABEL,
+    SIGN_OFF_LABEL,
     report_button,
     report_keyboard,
 )
+from bot.services.clinician.escalation import severity_words
+from bot.services.clinician.names import athlete_label, name_clashes
 from bot.services.clinician.overview import athlete_summary
-from bot.services.clinician.view import LIGHT_ICON, traffic_light
+from bot.services.clinician.view import LIGHT_ICON, traffic_light, verdict_words
 from bot.services.protocol_admin import programme_protocol
 from bot.store.models import Decision, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.programme import notes_about
+from bot.support.i18n import _, ngettext
 from bot.support.limits import shorten
+from bot.wording import stage_label
 
 HISTORY_DAYS = 14
 # A note on the card is cut to this many characters; /note <number> shows the notes whole.
@@ -58,37 +68,77 @@ class AthleteCard:
 def _criteria_lines(
     session: Session, athlete: Person, now: dt.datetime
 ) -> tuple[list[str], ReviewState]:
-    """Return the current stage's lines (criteria met / left, from the engine's stage status)
-    and what waits for a clinician (a sign-off, a red-flag stop)."""
+    """Return the current stage's lines (where the athlete stands, what the stage still
+    needs, in words) and what waits for a clinician (a sign-off, a red-flag stop)."""
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
     state = review_state(session, athlete, programme, now)
     if programme is None:
-        return ["No programme started yet."], state
+        return [_("No programme started yet.")], state
     protocol = programme_protocol(session, programme, now)
     if protocol is None:
-        unavailable = f"protocol {programme.protocol_name} unavailable"
-        return [f"Stage {programme.current_stage} ({unavailable})"], state
-    stage = protocol.stage(programme.current_stage)
-    lines = [
-        f"Stage {stage.id} {stage.name} · protocol {programme.protocol_name} "
-        f"v{programme.protocol_version} · {programme.status}"
-    ]
-    if state.status is not None:
-        status_lines = state.status.lines()
-        if state.reviewed_from is not None:
-            lifted = f"🩺 Reviewed: running may resume from {state.reviewed_from:%a %d %b}."
-            status_lines = [lifted if ln.startswith("⛔") else ln for ln in status_lines]
-        lines.extend(status_lines)
-        criteria = state.status.criteria
-        met = sum(c.met for c in criteria)
-        lines.append(f"Criteria met: {met}/{len(criteria)}")
+        return [
+            _("Stage {stage} (its protocol cannot be loaded)").format(stage=programme.current_stage)
+        ], state
+    label = stage_label(protocol, programme.current_stage, "clinician")
+    lines = [_("Stage: {stage}").format(stage=label)]
+    if programme.status == "paused":
+        lines[0] += " · " + _("paused")
+    status = state.status
+    if state.suspended:
+        lines.append(_("⛔ Running stopped after a red flag: waiting for your review."))
+    elif state.reviewed_from is not None:
+        lines.append(
+            _("🩺 Reviewed: running may start again on {day}.").format(
+                day=f"{state.reviewed_from:%a %d %b}"
+            )
+        )
+    if status is not None:
+        lines.append(
+            ngettext(
+                "{days} day in this stage (minimum {minimum})",
+                "{days} days in this stage (minimum {minimum})",
+                status.days_in_stage,
+            ).format(days=status.days_in_stage, minimum=status.min_days)
+        )
+        if status.min_sessions:
+            lines.append(
+                ngettext(
+                    "{count} good session counted of {needed} needed",
+                    "{count} good sessions counted of {needed} needed",
+                    status.sessions_counted,
+                ).format(count=status.sessions_counted, needed=status.min_sessions)
+            )
+        met = sum(c.met for c in status.criteria)
+        total = len(status.criteria)
+        lines.append(
+            ngettext(
+                "Exit criteria met: {met} of {total}",
+                "Exit criteria met: {met} of {total}",
+                total,
+            ).format(met=met, total=total)
+        )
+        needed = missing(protocol, status, "clinician")
+        if needed:
+            lines.append(_("Still needed:"))
+            lines.extend(f"  ⬜ {n}" for n in needed[:6])
+            if len(needed) > 6:
+                lines.append(
+                    ngettext(
+                        "  … and {count} more", "  … and {count} more", len(needed) - 6
+                    ).format(count=len(needed) - 6)
+                )
     else:
-        lines.append("Exit criteria (no injury recorded yet, so none evaluated):")
-        lines.extend(f"  ⬜ {c.text}" for c in stage.exit_criteria)
-    if stage.signoff == "required" or state.signoff_waiting:
-        waiting = state.signoff_waiting
-        lines.append("Sign-off: " + ("waiting for a clinician" if waiting else "given"))
+        lines.append(_("No injury recorded yet, so no exit criteria are checked."))
+    if state.signoff_waiting:
+        if state.stopped:
+            lines.append(_("Sign-off: waiting, after the review."))
+        elif state.may_sign_off:
+            lines.append(_("Sign-off: the criteria are met, your sign-off is needed."))
+        else:
+            lines.append(_("Sign-off: you will be asked once the criteria are met."))
+    elif protocol.stage(programme.current_stage).signoff == "required":
+        lines.append(_("Sign-off: given."))
     return lines, state
 
 
@@ -111,12 +161,16 @@ def _history_lines(session: Session, athlete: Person, now: dt.datetime) -> list[
     for row in rows:
         by_day.setdefault(row.local_date, {})[row.kind] = row.outcome
     if not by_day:
-        return [f"Last {HISTORY_DAYS} days: no check-ins."]
-    lines = [f"Last {HISTORY_DAYS} days:"]
+        return [_("Last {days} days: no check-ins.").format(days=HISTORY_DAYS)]
+    lines = [_("Last {days} days:").format(days=HISTORY_DAYS)]
     for day in sorted(by_day):
         seen = by_day[day]
         lines.append(
-            f"  {day:%a %d %b}: morning {seen.get('morning', '–')}, day {seen.get('daily', '–')}"
+            _("  {day}: morning {morning}, day {daily}").format(
+                day=f"{day:%a %d %b}",
+                morning=verdict_words(seen.get("morning")),
+                daily=verdict_words(seen.get("daily")),
+            )
         )
     return lines
 
@@ -139,15 +193,18 @@ def _athlete_keyboard(
 
     rows: list[list[InlineKeyboardButton]] = []
     if alert_ids != (0, 0):
-        rows.append([button("✅ Acknowledge alerts", ACT_ACK, now)])
-    if state.signoff_waiting:
+        rows.append([button(_("✅ Acknowledge alerts"), ACT_ACK, now)])
+    if state.suspended:
+        rows.append([button(str(REVIEWED_LABEL), ACT_REVIEW, now)])
+    elif state.may_sign_off:
         rows.append(
-            [button("🟢 Clear gate", ACT_CLEAR, now), button("✖️ Decline", ACT_DECLINE, now)]
+            [
+                button(str(SIGN_OFF_LABEL), ACT_CLEAR, now),
+                button(str(DECLINE_LABEL), ACT_DECLINE, now),
+            ]
         )
-    elif state.suspended:
-        rows.append([button(REVIEWED_LABEL, ACT_CLEAR, now)])
-    rows.append([button("⏸ Hold", ACT_HOLD, now), button("↩️ Step back", ACT_BACK, now)])
-    rows.append([button("💬 Message athlete", ACT_MSG, now)])
+    rows.append([button(str(HOLD_LABEL), ACT_HOLD, now), button(str(BACK_LABEL), ACT_BACK, now)])
+    rows.append([button(str(MESSAGE_LABEL), ACT_MSG, now)])
     rows.append(
         [report_button(signer, athlete_id=athlete_id, for_telegram_id=caller.telegram_id, now=now)]
     )
@@ -169,32 +226,38 @@ def open_athlete_card(
     alerts = open_alerts(session, athlete.id)
     summary = athlete_summary(session, athlete, now)
     stage_lines, state = _criteria_lines(session, athlete, now)
-    lines = [
-        f"{LIGHT_ICON[traffic_light(summary)]} #{athlete.id} {athlete.display_name}",
-        *stage_lines,
-        "",
-        *_history_lines(session, athlete, now),
-        "",
-    ]
+    name = athlete_label(
+        athlete.display_name or _("Athlete #{number}").format(number=athlete.id),
+        athlete.id,
+        name_clashes(session, athlete),
+    )
+    lines = [f"{LIGHT_ICON[traffic_light(summary)]} {name}", *stage_lines, ""]
     if alerts:
-        lines.append(f"Open alerts ({len(alerts)}):")
+        lines.append(
+            ngettext("{count} open alert:", "{count} open alerts:", len(alerts)).format(
+                count=len(alerts)
+            )
+        )
         lines.extend(
             f"  • {a.created_at.astimezone(zone):%d %b %H:%M} "
-            f"{SEVERITY_LABEL.get(a.severity, a.severity)}: {a.text}"
+            f"{severity_words(a.severity)}: {shorten(a.text, 200)[0]}"
             for a in alerts
         )
     else:
-        lines.append("No open alerts.")
+        lines.append(_("No open alerts."))
+    lines.extend(["", *_history_lines(session, athlete, now)])
     notes = notes_about(session, athlete_id=athlete.id, limit=3)
     if notes:
-        lines.append("Latest notes:")
+        lines.append(_("Latest notes:"))
         cut = False
         for note in notes:
             text, shortened = shorten(note.text, CARD_NOTE_CHARS)
             cut = cut or shortened
             lines.append(f"  • {note.created_at.astimezone(zone):%d %b}: {text}")
         if cut:
-            lines.append(f"  (shortened: /note {athlete.id} shows the notes whole)")
+            lines.append(
+                _("  (shortened: /note {number} shows the notes whole)").format(number=athlete.id)
+            )
     audit(
         session,
         actor_id=caller.person_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller
@@ -22,17 +22,25 @@ from bot.services.clinician.actions import (
     current_programme,
     message_athlete,
     record_clearance,
+    record_review,
     review_effective_day,
     review_state,
 )
+from bot.services.clinician.alert_policy import URGENT
 from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
-from bot.store.models import ClinicianActionRecord, Person, Programme
+from bot.store.models import AlertRecord, ClinicianActionRecord, Decision, Person, Programme
 from bot.store.repo.buttons import button_used, use_button
+from bot.support.i18n import N_, _, ngettext
+from bot.wording import stage_label
+from engine.schema import Protocol
 
-NOTHING_WAITS = "No sign-off or review is waiting for this athlete."
-ALREADY_DONE = "Already done: this button was pressed before, so nothing changed."
-ALREADY_HELD = "Already on hold today at {stage}; nothing changed."
+NOTHING_WAITS = N_("No sign-off is waiting for this athlete.")
+NO_STOP = N_("Running is not stopped for this athlete: there is nothing to review.")
+ALREADY_DONE = N_("Already done: this button was pressed before, so nothing changed.")
+ALREADY_HELD = N_("Already on hold today at {stage}; nothing changed.")
+# A stage change this soon after a red flag (a stop, an urgent alert) asks for confirmation.
+RED_FLAG_CAUTION = dt.timedelta(hours=72)
 
 
 class ButtonAlreadyUsed(Exception):
@@ -55,10 +63,18 @@ def signoff_waiting(engine: Engine, athlete_id: int, now: dt.datetime) -> bool:
         return review_state(session, athlete, programme, now).signoff_waiting
 
 
-def _answered_today(session: Session, athlete: Person, now: dt.datetime) -> bool:
-    assert athlete.id is not None
-    today = local_date(athlete, now)
-    return review_effective_day(session, athlete.id, today) != today
+def review_waiting(engine: Engine, athlete_id: int, now: dt.datetime) -> bool:
+    """Tell whether running is stopped for the athlete until a clinician reviews them."""
+    with session_scope(engine, read_only=True) as session:
+        athlete = session.get(Person, athlete_id)
+        if athlete is None:
+            return False
+        programme = current_programme(session, athlete_id)
+        return review_state(session, athlete, programme, now).suspended
+
+
+def _stage_words(protocol: Protocol | None, stage: str) -> str:
+    return stage_label(protocol, stage, "clinician") if protocol is not None else stage
 
 
 def clear_or_decline(
@@ -70,32 +86,137 @@ def clear_or_decline(
     declined: bool,
     note: str | None,
     alert_ids: tuple[int, int] | None,
-) -> str:
-    """Record a sign-off, a refusal of it, or a review that lifts a red-flag stop, if one
-    waits; return the clinician's reply."""
+) -> tuple[bool, str]:
+    """Record a sign-off of the stage's gate (or its refusal) if one waits and can count;
+    return whether it was recorded and the clinician's reply. A sign-off is refused while
+    running is stopped (a review comes first) and before the stage's exit criteria are all
+    met (it would lapse)."""
     state = review_state(session, athlete, programme, now)
-    review = not state.signoff_waiting and state.suspended and not declined
-    if not (state.signoff_waiting or review):
-        return NOTHING_WAITS
+    name = athlete.display_name or _("the athlete")
+    if not declined and state.stopped:
+        return False, _(
+            "Not recorded: running is stopped after a red flag. Review {name} first "
+            "(🩺 Reviewed: may run again, or /clear {number} <note>); the sign-off comes after."
+        ).format(name=name, number=athlete.id)
+    if not state.signoff_waiting:
+        return False, _(NOTHING_WAITS)
+    if not declined and not state.criteria_met:
+        left = [c for c in (state.status.criteria if state.status else []) if not c.met]
+        return False, ngettext(
+            "Not recorded: a sign-off counts only once every exit criterion of this stage "
+            "is met ({count} is not yet). You will be asked when they are.",
+            "Not recorded: a sign-off counts only once every exit criterion of this stage "
+            "is met ({count} are not yet). You will be asked when they are.",
+            len(left),
+        ).format(count=len(left))
     record_clearance(
-        session,
-        actor,
-        athlete,
-        now,
-        declined=declined,
-        note=note,
-        alert_ids=alert_ids,
-        review=review,
+        session, actor, athlete, now, declined=declined, note=note, alert_ids=alert_ids
     )
-    if review:
-        what = f"Review recorded for {athlete.display_name}: they may run again"
-        if state.reviewed_from is None and not _answered_today(session, athlete, now):
-            what += " from today"
-        else:
-            what += " from tomorrow"
+    if declined:
+        return True, _("Sign-off declined for {name}. They have been told.").format(name=name)
+    return True, _("Signed off: {name} may move on. They have been told.").format(name=name)
+
+
+def review(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    now: dt.datetime,
+    note: str,
+    alert_ids: tuple[int, int] | None,
+) -> tuple[bool, str]:
+    """Record a review that lets the athlete run again after a stop, if running is stopped;
+    return whether it was recorded and the clinician's reply."""
+    programme = current_programme(session, athlete.id or 0)
+    state = review_state(session, athlete, programme, now)
+    if not state.suspended:
+        return False, _(NO_STOP)
+    today = local_date(athlete, now)
+    effective = record_review(session, actor, athlete, now, note=note, alert_ids=alert_ids)
+    name = athlete.display_name or _("the athlete")
+    if effective == today:
+        what = _("Reviewed: {name} may run again from today. They have been told.")
     else:
-        what = f"Gate {'declined' if declined else 'cleared'} for {athlete.display_name}"
-    return what + ". The athlete has been told."
+        what = _("Reviewed: {name} may run again from tomorrow. They have been told.")
+    reply = what.format(name=name)
+    if state.signoff_waiting:
+        reply += "\n" + _("The stage's sign-off still waits: it is a separate decision.")
+    return True, reply
+
+
+def review_prompt(athlete: Person, note: str, now: dt.datetime, session: Session) -> str:
+    """Return the confirmation a clinician reads before a review is recorded."""
+    name = athlete.display_name or _("the athlete")
+    today = local_date(athlete, now)
+    later = review_effective_day(session, athlete.id or 0, today) != today
+    when = _("tomorrow") if later else _("today")
+    return _(
+        "Confirm the review of {name}: running may start again from {when}, and the "
+        "stop after the red flag is lifted.\nNote: {note}"
+    ).format(name=name, when=when, note=note)
+
+
+def stage_change_risk(
+    session: Session, athlete: Person, protocol: Protocol | None, target: str, now: dt.datetime
+) -> str | None:
+    """Return why a /stage to ``target`` needs a confirmation (the risk, in words), or None:
+    it moves more than one stage, or comes within 72 h of a red flag."""
+    programme = current_programme(session, athlete.id or 0)
+    if programme is None or protocol is None:
+        return None
+    ids = [s.id for s in protocol.stages]
+    if target not in ids or programme.current_stage not in ids:
+        return None
+    jump = ids.index(target) - ids.index(programme.current_stage)
+    risks: list[str] = []
+    if jump > 1:
+        risks.append(
+            ngettext(
+                "This skips {count} stage: its exit criteria will not have been checked.",
+                "This skips {count} stages: their exit criteria will not have been checked.",
+                jump - 1,
+            ).format(count=jump - 1)
+        )
+    elif jump < -1:
+        risks.append(
+            _("This moves {name} back {count} stages at once.").format(
+                name=athlete.display_name or _("the athlete"), count=-jump
+            )
+        )
+    since = now - RED_FLAG_CAUTION
+    stop = session.exec(
+        select(Decision.id).where(
+            Decision.athlete_id == (athlete.id or 0),
+            Decision.outcome == "stop",
+            col(Decision.created_at) >= since,
+        )
+    ).first()
+    urgent = session.exec(
+        select(AlertRecord.id).where(
+            AlertRecord.athlete_id == (athlete.id or 0),
+            col(AlertRecord.severity).in_(sorted(URGENT)),
+            col(AlertRecord.created_at) >= since,
+        )
+    ).first()
+    if stop is not None or urgent is not None:
+        risks.append(
+            _(
+                "A red flag was reported in the last 72 hours: changing the stage now may "
+                "load tissue that has not been checked."
+            )
+        )
+    if not risks:
+        return None
+    return "\n".join(
+        [
+            _("Move {name} from {old} to {new}?").format(
+                name=athlete.display_name or _("the athlete"),
+                old=_stage_words(protocol, programme.current_stage),
+                new=_stage_words(protocol, target),
+            ),
+            *risks,
+        ]
+    )
 
 
 def stage_still(engine: Engine, athlete_id: int, shown_stage: str | None) -> bool:
@@ -116,10 +237,12 @@ def apply_button(
     now: dt.datetime,
     default_timezone: str,
     token: str | None = None,
+    note: str | None = None,
 ) -> str:
-    """Apply a decision pressed on an alert or athlete card (acknowledge, clear, hold, step
-    back) in its own transaction; return the reply for the presser. An admin without a stored
-    person gets one (in ``default_timezone``); alerts the card covered are acknowledged.
+    """Apply a decision pressed on an alert or athlete card (acknowledge, sign off, review,
+    hold, step back) in its own transaction; return the reply for the presser. An admin
+    without a stored person gets one (in ``default_timezone``); alerts the card covered are
+    acknowledged. ``note`` is the review's note (a review is confirmed with one).
 
     ``token`` is the pressed button's data: a decision is recorded with it, so a second press
     of the same button (even racing the first) changes nothing and answers ALREADY_DONE.
@@ -127,10 +250,10 @@ def apply_button(
     try:
         with session_scope(engine) as session:
             return _apply_button(
-                session, caller, actor, athlete_id, action, ids, now, default_timezone, token
+                session, caller, actor, athlete_id, action, ids, now, default_timezone, token, note
             )
     except ButtonAlreadyUsed:
-        return ALREADY_DONE
+        return _(ALREADY_DONE)
 
 
 def _apply_button(
@@ -143,6 +266,7 @@ def _apply_button(
     now: dt.datetime,
     default_timezone: str,
     token: str | None,
+    note: str | None,
 ) -> str:
     alert_ids = ids if ids != (0, 0) else None
     if token is not None and button_used(session, token=token):
@@ -155,31 +279,41 @@ def _apply_button(
         if actor is None
         else session.merge(actor)
     )
+    name = athlete.display_name or _("the athlete")
     if action == "acknowledge":
         if alert_ids is None:
-            return "There was no alert to acknowledge."
+            return _("There was no alert to acknowledge.")
         fresh, earlier = acknowledge(session, actor, athlete_id, alert_ids, now)
         if not fresh and earlier:
             by = {a.acknowledged_by for a in earlier}
             names = [p.display_name for p in (session.get(Person, i) for i in by if i) if p]
-            return f"Already acknowledged by {', '.join(names) or 'someone'}."
+            return _("Already acknowledged by {names}.").format(
+                names=", ".join(names) or _("someone")
+            )
         _use(session, token, athlete_id, actor, action, now)
-        return f"Acknowledged {len(fresh)} alert(s) about {athlete.display_name}."
+        return ngettext(
+            "Acknowledged {count} alert about {name}.",
+            "Acknowledged {count} alerts about {name}.",
+            len(fresh),
+        ).format(count=len(fresh), name=name)
     programme = current_programme(session, athlete_id)
     protocol = programme_protocol(session, programme, now) if programme else None
     try:
-        if action == "clear":
-            reply = clear_or_decline(
-                session, actor, athlete, programme, now, False, None, alert_ids
-            )
-            if reply == NOTHING_WAITS:
+        if action in ("clear", "review"):
+            if action == "clear":
+                done, reply = clear_or_decline(
+                    session, actor, athlete, programme, now, False, None, alert_ids
+                )
+            else:
+                done, reply = review(session, actor, athlete, now, note or "", alert_ids)
+            if not done:
                 return reply
             if alert_ids:
                 acknowledge(session, actor, athlete_id, alert_ids, now)
             _use(session, token, athlete_id, actor, action, now)
             return reply
         if action == "hold" and programme is not None and held_today(session, athlete, now):
-            return ALREADY_HELD.format(stage=programme.current_stage)
+            return _(ALREADY_HELD).format(stage=programme.current_stage)
         summary = apply_action(
             session,
             actor,
@@ -187,7 +321,7 @@ def _apply_button(
             action,  # type: ignore[arg-type]
             now,
             protocol,
-            note="from an alert" if alert_ids else None,
+            note=_("from an alert") if alert_ids else None,
             alert_ids=alert_ids,
         )
         if alert_ids:
@@ -238,16 +372,18 @@ def decide_by_command(
     stage: str | None,
     reason: str | None,
 ) -> str:
-    """Apply /clear, /decline, /hold, /stepback, /stage, /pause or /resume on ``athlete``;
-    return the clinician's reply. Raises ActionRefused with the reason when it cannot apply."""
+    """Apply /clear (a sign-off), /decline, /hold, /stepback, /stage, /pause or /resume on
+    ``athlete``; return the clinician's reply. Raises ActionRefused with the reason when it
+    cannot apply. (A /clear while running is stopped is a review: the handler confirms it
+    first and records it with :func:`review`.)"""
     programme = current_programme(session, athlete.id or 0)
     protocol = programme_protocol(session, programme, now) if programme else None
     if kind in ("clear", "decline"):
         return clear_or_decline(
             session, actor, athlete, programme, now, kind == "decline", reason, None
-        )
+        )[1]
     if kind == "hold" and programme is not None and held_today(session, athlete, now):
-        return ALREADY_HELD.format(stage=programme.current_stage)
+        return _(ALREADY_HELD).format(stage=programme.current_stage)
     return apply_action(
         session,
         actor,
@@ -271,12 +407,13 @@ def deliver_pending(
 ) -> str:
     """Send the message a clinician typed after "Message athlete", or record the sign-off
     they declined with the reason they typed; return their reply (or why it was refused)."""
+    name = athlete.display_name or _("the athlete")
     try:
         if action == "message":
             message_athlete(session, actor, athlete, text, now)
-            return f"Sent to {athlete.display_name}."
+            return _("Sent to {name}.").format(name=name)
         ids = (alert_ids[0], alert_ids[1]) if alert_ids != (0, 0) else None
         record_clearance(session, actor, athlete, now, declined=True, note=text, alert_ids=ids)
-        return f"Sign-off declined for {athlete.display_name}. The athlete has been told."
+        return _("Sign-off declined for {name}. They have been told.").format(name=name)
     except ActionRefused as exc:
         return str(exc)

@@ -31,7 +31,7 @@ from bot.services.clinician.actions import (
     review_state_from_status,
 )
 from bot.services.clinician.alert_policy import (
-    SEVERITY_LABEL,
+    SEVERITY_RANK,
     URGENT,
     AlertState,
     EscalationStep,
@@ -40,15 +40,24 @@ from bot.services.clinician.alert_policy import (
     most_severe,
 )
 from bot.services.clinician.buttons import (
+    ACK_LABEL,
     ACT_ACK,
     ACT_BACK,
     ACT_CLEAR,
     ACT_DECLINE,
     ACT_HOLD,
     ACT_MSG,
+    ACT_REVIEW,
+    BACK_LABEL,
+    DECLINE_LABEL,
+    HOLD_LABEL,
+    MESSAGE_LABEL,
     REVIEWED_LABEL,
+    SIGN_OFF_LABEL,
     report_button,
 )
+from bot.services.clinician.names import athlete_label, name_clashes
+from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
     ALERT_KIND,
     AlertRecord,
@@ -64,7 +73,10 @@ from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import get_person_by_telegram_id
-from bot.support.i18n import use_language
+from bot.support.i18n import L_, LazyText, _, ngettext, use_language
+from bot.support.limits import shorten
+from bot.wording import format_value, item_label, stage_label
+from bot.wording.items import ITEM_WORDING
 from engine.models import Severity
 from engine.status import StageStatus
 
@@ -91,9 +103,15 @@ class AlertCard(BaseModel):
     alerts: tuple[AlertLine, ...]
     answers: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    # A sign-off can be given now (one waits, the criteria are met, running is not stopped).
     gate_pending: bool = False
+    # Running is stopped until a clinician reviews the athlete.
     suspended: bool = False
     kind: Literal["new", "resend", "to_admin"] = "new"
+    # The stage as the clinician reads it ("H2 · Return to running"); the id if unknown.
+    stage_text: str | None = None
+    # Another athlete has the same name: the number is shown beside it.
+    name_clash: bool = False
 
     @property
     def severity(self) -> str:
@@ -110,35 +128,72 @@ class AlertCard(BaseModel):
         """The highest alert id on the card."""
         return max(a.alert_id for a in self.alerts)
 
+    @property
+    def label(self) -> str:
+        """The athlete as the card names them: the name, with the number only on a clash."""
+        return athlete_label(self.athlete_name, self.athlete_id, self.name_clash)
+
+
+# Severity as the card's headline says it (a colour and a word).
+SEVERITY_WORDS: dict[str, LazyText] = {
+    "emergency": L_("🚨 Emergency"),
+    "same_day": L_("🔴 Today"),
+    "within_24h": L_("🟠 Within 24 h"),
+    "info": L_("ℹ️ For information"),
+}
+# Red flags as the clinician reads them (the athlete's answer keys never shown).
+RED_FLAG_WORDS: dict[str, LazyText] = {
+    "swelling": L_("new swelling"),
+    "bruising": L_("new bruising"),
+    "numbness": L_("numbness, tingling or weakness"),
+    "night_pain": L_("pain at night"),
+    "calf_warm_red": L_("calf warm, red or swollen"),
+    "chest_breathless": L_("chest pain or breathlessness"),
+    "unwell": L_("fever or unwell"),
+    "pop": L_("a pop or sudden sharp pain"),
+}
+MAX_ALERT_LINES = 3
+ALERT_LINE_CHARS = 200
+
+
+def severity_words(severity: str) -> str:
+    """Return the severity as the card's headline says it."""
+    words = SEVERITY_WORDS.get(severity)
+    return str(words) if words is not None else severity
+
 
 def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
-    """Return the plain-text alert message: athlete, severity, what happened, current stage."""
-    lines: list[str] = []
+    """Return the plain-text alert message, read in five seconds: the athlete's name and the
+    severity, what happened (one line per alert), the day's answers in words, what the rules
+    did and the stage; the buttons follow."""
+    head = f"{severity_words(card.severity)} · {card.label}"
     if card.kind == "resend":
-        lines.append("⏰ Re-sent: not yet acknowledged.")
+        head += " · " + _("⏰ Re-sent: not yet acknowledged")
     elif card.kind == "to_admin":
-        lines.append("⏰ No clinician has acknowledged this alert. Please make sure it is seen.")
-    lines.append(f"{SEVERITY_LABEL.get(card.severity, card.severity)}: {card.athlete_name}")
-    lines.append(f"Athlete #{card.athlete_id}, stage {card.stage or 'not started'}")
-    lines.append("")
-    for alert in card.alerts:
+        head += " · " + _("⏰ No clinician has acknowledged this yet")
+    lines = [head]
+    ordered = sorted(card.alerts, key=lambda a: (SEVERITY_RANK.get(a.severity, 9), a.created_at))
+    for alert in ordered[:MAX_ALERT_LINES]:
         when = alert.created_at.astimezone(tz).strftime("%H:%M")
-        label = SEVERITY_LABEL.get(alert.severity, alert.severity)
-        lines.append(f"• {when} {label}: {alert.text}")
+        text, _cut = shorten(alert.text, ALERT_LINE_CHARS)
+        lines.append(f"• {when} {text}")
+    more = len(ordered) - MAX_ALERT_LINES
+    if more > 0:
+        lines.append(
+            ngettext("• and {count} more alert", "• and {count} more alerts", more).format(
+                count=more
+            )
+        )
     if card.answers:
-        lines.append("")
-        lines.append("Answers:")
-        lines.extend(f"  {a}" for a in card.answers)
-    if card.reasons:
-        lines.append("")
-        lines.append("Why:")
-        lines.extend(f"  {r}" for r in card.reasons)
-    if card.gate_pending:
-        lines.append("")
-        lines.append("A sign-off gate is waiting for your clearance.")
+        lines.append(_("Today: {answers}").format(answers="; ".join(card.answers)))
     if card.suspended:
-        lines.append("")
-        lines.append("Running is stopped until a clinician has reviewed the athlete.")
+        lines.append(_("⛔ Running is stopped until you review {name}.").format(name=card.label))
+    elif card.gate_pending:
+        lines.append(_("🟢 The stage's criteria are met: your sign-off is needed to move on."))
+    stage = card.stage_text or card.stage
+    lines.append(
+        _("Stage: {stage}").format(stage=stage) if stage else _("Programme not started yet.")
+    )
     return "\n".join(lines)
 
 
@@ -153,29 +208,34 @@ def alert_keyboard(
 
     ``clinical`` is False for an admin recipient who is not a linked clinician: they only get
     Acknowledge, since clinical decisions stay with the athlete's clinicians. Every recipient
-    may read the athlete's record, so every card ends with the "Report (PDF)" button.
+    may read the athlete's record, so every card ends with the "Report (PDF)" button. A card
+    whose athlete is stopped after a red flag offers the review ("Reviewed: may run again"),
+    never a sign-off; a sign-off is offered only when it can count.
     """
     # The stage shown rides along: a decision taken on a stale view (a second press, a
     # stage moved meanwhile) is refused instead of applied twice.
     ids = (card.athlete_id, card.lead_alert_id, card.last_alert_id, card.stage or "-")
 
-    def button(text: str, action: str) -> dict[str, Any]:
-        return {"text": text, "callback_data": signer.sign(action, ids, recipient_telegram_id, now)}
+    def button(text: object, action: str) -> dict[str, Any]:
+        return {
+            "text": str(text),
+            "callback_data": signer.sign(action, ids, recipient_telegram_id, now),
+        }
 
     report = report_button(
         signer, athlete_id=card.athlete_id, for_telegram_id=recipient_telegram_id, now=now
     ).to_dict()
-    rows: list[list[dict[str, Any]]] = [[button("✅ Acknowledge", ACT_ACK)]]
+    rows: list[list[dict[str, Any]]] = [[button(ACK_LABEL, ACT_ACK)]]
     if not clinical:
         rows.append([report])
         return rows
-    if card.gate_pending:
-        rows[0].append(button("🟢 Clear gate", ACT_CLEAR))
-        rows[0].append(button("✖️ Decline", ACT_DECLINE))
-    elif card.suspended:
-        rows[0].append(button(REVIEWED_LABEL, ACT_CLEAR))
-    rows.append([button("⏸ Hold", ACT_HOLD), button("↩️ Step back", ACT_BACK)])
-    rows.append([button("💬 Message athlete", ACT_MSG)])
+    if card.suspended:
+        rows[0].append(button(REVIEWED_LABEL, ACT_REVIEW))
+    elif card.gate_pending:
+        rows[0].append(button(SIGN_OFF_LABEL, ACT_CLEAR))
+        rows[0].append(button(DECLINE_LABEL, ACT_DECLINE))
+    rows.append([button(HOLD_LABEL, ACT_HOLD), button(BACK_LABEL, ACT_BACK)])
+    rows.append([button(MESSAGE_LABEL, ACT_MSG)])
     rows.append([report])
     return rows
 
@@ -205,31 +265,49 @@ def _answers_of_day(table: Any) -> Select[Any]:
 
 
 _ANSWERS_OF_DAY = (
-    ("Morning", _answers_of_day(MorningCheckinRecord.__table__)),  # type: ignore[attr-defined]
-    ("Session", _answers_of_day(SessionReportRecord.__table__)),  # type: ignore[attr-defined]
+    ("morning", _answers_of_day(MorningCheckinRecord.__table__)),  # type: ignore[attr-defined]
+    ("session", _answers_of_day(SessionReportRecord.__table__)),  # type: ignore[attr-defined]
 )
+
+
+def answers_in_words(prefix: str, answers: dict[str, Any]) -> str:
+    """Return a questionnaire's answers as a clinician reads them ("pain at rest 3/10, sharp
+    pain: yes, red flags: numbness"); keys without plain words are left out, never shown."""
+    parts: list[str] = []
+    for key, value in answers.items():
+        if value in (None, [], {}) or isinstance(value, dict):
+            continue
+        if key == "red_flags" and isinstance(value, list):
+            flags = [str(RED_FLAG_WORDS[f]) for f in value if f in RED_FLAG_WORDS]
+            if flags:
+                parts.append(_("red flags: {flags}").format(flags=", ".join(flags)))
+            continue
+        item = f"{prefix}.{key}"
+        if item not in ITEM_WORDING or isinstance(value, list):
+            continue
+        wording = ITEM_WORDING[item]
+        label = item_label(item, "clinician")
+        if wording.fmt == "bool" or isinstance(value, bool):
+            parts.append(f"{label}: {_('yes') if value else _('no')}")
+        elif wording.fmt == "scale7" and isinstance(value, int | float):
+            parts.append(f"{label} {value:g}/7")
+        elif isinstance(value, int | float):
+            parts.append(f"{label} {format_value(item, value)}")
+    return ", ".join(parts)
 
 
 def _answers_of(session: Session, athlete_id: int, day: dt.date | None) -> tuple[str, ...]:
     if day is None:
         return ()
     lines: list[str] = []
-    for label, statement in _ANSWERS_OF_DAY:
+    for prefix, statement in _ANSWERS_OF_DAY:
         answers = session.execute(statement, {"athlete_id": athlete_id, "day": day}).scalar()
         if answers is None:
             continue
-        shown = {
-            k: v for k, v in answers.items() if v not in (None, [], {}) and not isinstance(v, dict)
-        }
-        if shown:
-            lines.append(f"{label}: " + ", ".join(f"{k}={_plain(v)}" for k, v in shown.items()))
+        words = answers_in_words(prefix, answers)
+        if words:
+            lines.append(words)
     return tuple(lines)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return "+".join(str(v) for v in value) or "none"
-    return str(value)
 
 
 def _reasons_of(session: Session, rows: Sequence[AlertRecord]) -> tuple[str, ...]:
@@ -287,10 +365,18 @@ def build_card(
     if states is not None:
         states[athlete.id] = state
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
+    protocol = programme_protocol(session, programme, now) if programme is not None else None
+    stage_text = (
+        stage_label(protocol, programme.current_stage, "clinician")
+        if programme is not None and protocol is not None
+        else None
+    )
     return AlertCard(
         athlete_id=athlete.id,
-        athlete_name=athlete.display_name or f"Athlete #{athlete.id}",
+        athlete_name=athlete.display_name or _("Athlete #{number}").format(number=athlete.id),
         stage=programme.current_stage if programme is not None else None,
+        stage_text=stage_text,
+        name_clash=name_clashes(session, athlete),
         alerts=tuple(
             AlertLine(
                 alert_id=r.id or 0,
@@ -302,7 +388,7 @@ def build_card(
         ),
         answers=_answers_of(session, athlete.id, ordered[-1].local_date),
         reasons=_reasons_of(session, ordered),
-        gate_pending=state.signoff_waiting,
+        gate_pending=state.may_sign_off,
         suspended=state.suspended,
         kind=kind,
     )

@@ -207,6 +207,7 @@ def athlete_summaries(
                 gate_pending=current is not None and current.id in pending,
                 paused=athlete.paused or (current is not None and current.status == "paused"),
                 unreachable=athlete.unreachable,
+                enrolled=current.start_date if current is not None else None,
             )
         )
     return summaries

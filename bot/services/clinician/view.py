@@ -17,11 +17,31 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
+from bot.services.clinician.names import athlete_label, clashing
+from bot.support.i18n import L_, N_, LazyText, _, ngettext
 
 Light = Literal["red", "amber", "green"]
 LIGHT_ICON: dict[str, str] = {"red": "🔴", "amber": "🟠", "green": "🟢"}
 STALE_CHECKIN_DAYS = 3
-UNREACHABLE_MARK = "📵 blocked the bot: no prompts reach them"
+UNREACHABLE_MARK = N_("📵 blocked the bot: no prompts reach them")
+# The engine's verdicts and decisions as a clinician reads them.
+VERDICT_WORDS: dict[str, LazyText] = {
+    "go": L_("train as planned"),
+    "modify": L_("lighter session"),
+    "rest": L_("rest day"),
+    "stop": L_("stopped"),
+    "progress": L_("moved up"),
+    "hold": L_("stays at the stage"),
+    "step_back": L_("stepped back"),
+}
+
+
+def verdict_words(outcome: str | None) -> str:
+    """Return an engine verdict or decision in plain words ("–" when there is none)."""
+    if not outcome:
+        return "–"
+    words = VERDICT_WORDS.get(outcome)
+    return str(words) if words is not None else outcome.replace("_", " ")
 
 
 class AthleteSummary(BaseModel):
@@ -40,6 +60,8 @@ class AthleteSummary(BaseModel):
     gate_pending: bool = False
     paused: bool = False
     unreachable: bool = False
+    # The day the athlete's programme started (None: not enrolled yet).
+    enrolled: dt.date | None = None
 
     @property
     def days_since_checkin(self) -> int | None:
@@ -48,15 +70,29 @@ class AthleteSummary(BaseModel):
             return None
         return (self.today - self.last_checkin).days
 
+    @property
+    def days_without_checkin(self) -> int | None:
+        """Whole days without a check-in, counted from the later of the last check-in and the
+        day before enrolment (a check-in was first due on the enrolment day); None when
+        nothing was ever due."""
+        if self.last_checkin is not None:
+            since = self.last_checkin
+            if self.enrolled is not None and self.enrolled > since:
+                since = self.enrolled - dt.timedelta(days=1)
+            return (self.today - since).days
+        if self.enrolled is None:
+            return None
+        return max(0, (self.today - self.enrolled).days + 1)
+
 
 def traffic_light(s: AthleteSummary) -> Light:
     """Return the athlete's light (see the module docstring)."""
     worst = most_severe(s.open_alert_severities) if s.open_alert_severities else None
-    if worst in ("emergency", "same_day") or s.verdict_today == "stop":
+    if worst in ("emergency", "same_day"):
         return "red"
-    days = s.days_since_checkin
-    stale = days is None or days >= STALE_CHECKIN_DAYS
-    waiting = s.gate_pending or s.verdict_today == "rest" or s.paused or s.unreachable
+    missed = s.days_without_checkin
+    stale = missed is not None and missed >= STALE_CHECKIN_DAYS and not s.paused
+    waiting = s.gate_pending or s.verdict_today in ("rest", "stop") or s.paused or s.unreachable
     if worst is not None or waiting or stale:
         return "amber"
     return "green"
@@ -68,8 +104,8 @@ def urgency_key(s: AthleteSummary) -> tuple[int, int, int, str, int]:
     worst = (
         SEVERITY_RANK.get(most_severe(s.open_alert_severities), 9) if s.open_alert_severities else 9
     )
-    days = s.days_since_checkin
-    staleness = -(days if days is not None else 10_000)
+    days = s.days_without_checkin
+    staleness = -(days if days is not None else 0)
     return (light_rank, worst, staleness, s.name.lower(), s.athlete_id)
 
 
@@ -78,41 +114,58 @@ def sort_by_urgency(summaries: Sequence[AthleteSummary]) -> list[AthleteSummary]
     return sorted(summaries, key=urgency_key)
 
 
-def overview_line(s: AthleteSummary) -> str:
-    """Return one overview line: light, number, name, stage, today, last check-in, alerts."""
+def overview_line(s: AthleteSummary, clash: bool = False) -> str:
+    """Return one overview line: light, name (the number only when two athletes share it),
+    stage, today in words, last check-in, alerts."""
     days = s.days_since_checkin
     if days is None:
-        checkin = "no check-in yet"
+        checkin = _("no check-in yet")
     elif days == 0:
-        checkin = "checked in today"
+        checkin = _("checked in today")
     else:
-        checkin = f"last check-in {days} d ago"
-    today = s.verdict_today or "no verdict"
-    if s.decision_today:
-        today += f"/{s.decision_today}"
+        checkin = ngettext(
+            "last check-in {days} day ago", "last check-in {days} days ago", days
+        ).format(days=days)
     parts = [
-        f"{LIGHT_ICON[traffic_light(s)]} #{s.athlete_id} {s.name}",
-        s.stage or "not started",
-        f"today {today}",
-        checkin,
+        f"{LIGHT_ICON[traffic_light(s)]} {athlete_label(s.name, s.athlete_id, clash)}",
+        s.stage or _("not started"),
     ]
+    if s.verdict_today:
+        today = _("today: {verdict}").format(verdict=verdict_words(s.verdict_today))
+        if s.decision_today:
+            today += f", {verdict_words(s.decision_today)}"
+        parts.append(today)
+    else:
+        parts.append(checkin)
     if s.open_alert_severities:
-        parts.append(f"{len(s.open_alert_severities)} open alert(s)")
+        count = len(s.open_alert_severities)
+        parts.append(
+            ngettext("{count} open alert", "{count} open alerts", count).format(count=count)
+        )
     if s.gate_pending:
-        parts.append("sign-off waiting")
+        parts.append(_("sign-off waiting"))
     if s.paused:
-        parts.append("paused")
+        parts.append(_("paused"))
     if s.unreachable:
-        parts.append(UNREACHABLE_MARK)
+        parts.append(_(UNREACHABLE_MARK))
     return " · ".join(parts)
 
 
 def render_overview(summaries: Sequence[AthleteSummary]) -> str:
     """Return the /athletes message, most urgent first."""
     if not summaries:
-        return "No athletes are linked to you yet. Use /invite to create an invite link."
-    lines = [f"Your athletes ({len(summaries)}), most urgent first:"]
-    lines.extend(overview_line(s) for s in sort_by_urgency(summaries))
+        return _("No athletes are linked to you yet. Use /invite to create an invite link.")
+    lines = [
+        ngettext(
+            "Your athlete ({count}), most urgent first:",
+            "Your athletes ({count}), most urgent first:",
+            len(summaries),
+        ).format(count=len(summaries))
+    ]
+    clashes = clashing(s.name for s in summaries)
+    lines.extend(
+        overview_line(s, s.name.strip().casefold() in clashes) for s in sort_by_urgency(summaries)
+    )
     lines.append("")
-    lines.append("Details: /athlete <number or name>")
+    lines.append(_("Details: /athlete <name or number>"))
     return "\n".join(lines)

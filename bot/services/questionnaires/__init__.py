@@ -9,10 +9,21 @@ from __future__ import annotations
 from bot.services.questionnaires.model import Questionnaire
 from bot.services.questionnaires.morning import MORNING
 from bot.services.questionnaires.onboarding import BASELINE, DELETE, ONBOARDING, SETTINGS
+from bot.services.questionnaires.problem import PAUSE, PROBLEM
 from bot.services.questionnaires.session import SESSION
 
 QUESTIONNAIRES: dict[str, Questionnaire] = {
-    q.name: q for q in (ONBOARDING, MORNING, SESSION, SETTINGS, DELETE, BASELINE)
+    q.name: q for q in (ONBOARDING, MORNING, SESSION, SETTINGS, DELETE, BASELINE, PROBLEM, PAUSE)
 }
 
-__all__ = ["BASELINE", "DELETE", "MORNING", "ONBOARDING", "QUESTIONNAIRES", "SESSION", "SETTINGS"]
+__all__ = [
+    "BASELINE",
+    "DELETE",
+    "MORNING",
+    "ONBOARDING",
+    "PAUSE",
+    "PROBLEM",
+    "QUESTIONNAIRES",
+    "SESSION",
+    "SETTINGS",
+]

@@ -18,6 +18,8 @@ from bot.services.questionnaires.metrics_parser import parse_metric_value, parse
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
 
+# Beside a metrics answer (``_assumed:<key>``): what was read with a guess, never a metric.
+ASSUMED_KEY = "_assumed:"
 MAX_TEXT = 300
 MAX_INJURY_AGE_DAYS = 366
 _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-ins avoid it
@@ -25,9 +27,11 @@ _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-in
 
 @dataclass(frozen=True)
 class Accepted:
-    """A valid answer value, ready to store."""
+    """A valid answer value, ready to store; ``assumed``: what was read with a guess
+    ("31 km/h = 8.6 m/s?"), asked back to the athlete."""
 
     value: Any
+    assumed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,20 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+# A typed minus sign (ASCII, Unicode minus or a dash a phone keyboard may substitute).
+_MINUS = "-\u2212\u2013"
+_NEGATIVE = re.compile(rf"\s*[{_MINUS}]\s*[\d.,]")
+
+
 def _number(text: str) -> float | None:
-    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:[a-z%]{0,8})\s*", text.lower())
+    match = re.fullmatch(
+        rf"\s*([{_MINUS}]\s*)?(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:[a-z%]{{0,8}})\s*", text.lower()
+    )
     if not match:
         return None
-    value = float(match.group(1).replace(",", "."))
+    value = float(match.group(2).replace(",", "."))
+    if match.group(1):
+        value = -value
     return value if math.isfinite(value) else None
 
 
@@ -80,6 +93,9 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if len(text) > MAX_TEXT:
         return Rejected(texts.TEXT_TOO_LONG.format(limit=MAX_TEXT))
     cleaned = _clean(text)
+    if question.kind in ("scale10", "hooper", "number") and _NEGATIVE.match(cleaned):
+        # "-1" must not match the button "1": a negative number is out of range, never coerced.
+        return _parse_number(question, cleaned)
     options = question.render_options(ctx, answers)
     option = _match_option(options, cleaned)
     if option is not None and question.kind != "multi":
@@ -107,10 +123,45 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     return Rejected(texts.USE_BUTTONS)
 
 
+_NUMBER_WORDS = {
+    "zero": 0, "none": 0, "nil": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+# The Hooper scale's own words (1–7): sleep quality from good to bad, the others low to high.
+_HOOPER_GOOD = ("very very good", "very good", "good", "normal", "bad", "very bad", "very very bad")
+_HOOPER_LOW = ("very very low", "very low", "low", "normal", "high", "very high", "very very high")
+
+
+def _friendly_number(question: Question, text: str) -> float | None:
+    """Read what people type for a number where it is unambiguous: "3/10" or "3 out of 10" on
+    a 0–10 scale, "three", "7h30" or "7:30" for hours, "good" on the sleep-quality scale."""
+    lowered = _letters(text)
+    if question.kind in ("scale10", "hooper"):
+        top = int(question.maximum or 10)
+        match = re.fullmatch(r"\s*(\d+)\s*(?:/|out of|of)\s*(\d+)\s*", text.lower())
+        if match and int(match.group(2)) == top:
+            return float(match.group(1))
+    if lowered in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[lowered])
+    if question.kind == "hooper":
+        words = _HOOPER_GOOD if question.key == "sleep_quality" else _HOOPER_LOW
+        if lowered in words:
+            return float(words.index(lowered) + 1)
+    if question.unit.strip() == "h":
+        match = re.fullmatch(
+            r"\s*(\d{1,2})\s*(?:h|:|hours?|hrs?)\s*(\d{1,2})?\s*(?:m|min)?\s*", text.lower()
+        )
+        if match and (match.group(2) is None or int(match.group(2)) < 60):
+            return int(match.group(1)) + int(match.group(2) or 0) / 60
+    return None
+
+
 def _parse_number(question: Question, text: str) -> Parsed:
     low = question.minimum if question.minimum is not None else 0
     high = question.maximum if question.maximum is not None else math.inf
-    value = _number(text)
+    value = _friendly_number(question, text)
+    if value is None:
+        value = _number(text)
     if value is None:
         if question.kind in ("scale10", "hooper"):
             return Rejected(texts.PICK_NUMBER.format(low=_fmt(low), high=_fmt(high)))
@@ -203,9 +254,20 @@ def _parse_text(question: Question, text: str) -> Parsed:
     return Accepted(text)
 
 
+def metric_values(given: Any) -> dict[str, Any]:
+    """Return the metrics of a metrics answer (a copy)."""
+    return dict(given) if isinstance(given, dict) else {}
+
+
+def assumed_of(answers: Answers, key: str) -> list[str]:
+    """Return what was read with a guess in the answer to ``key`` (stored beside it)."""
+    found = answers.get(ASSUMED_KEY + key)
+    return [str(a) for a in found] if isinstance(found, list) else []
+
+
 def _parse_metrics(text: str) -> Parsed:
     result = parse_metrics_line(text)
     if result.metrics is not None and result.ok:
-        return Accepted(result.metrics.model_dump(exclude_none=True))
+        return Accepted(result.metrics.model_dump(exclude_none=True), result.assumed)
     lines = [texts.PROBLEMS_INTRO, *(f"• {p}" for p in result.problems), texts.PROBLEMS_OUTRO]
     return Rejected("\n".join(lines))

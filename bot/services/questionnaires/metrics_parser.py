@@ -9,6 +9,7 @@ Nothing here raises on bad input: every failure is a problem message.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
@@ -17,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.support.i18n import _
 from engine.models import Metrics
 
 
@@ -109,7 +111,7 @@ SPECS: dict[str, MetricSpec] = {
                 ("kph", 1 / 3.6),
             ),
         ),
-        _pct("top_pct_vmax", "top intensity (% of Vmax)"),
+        _pct("top_pct_vmax", "speed, as % of your top speed"),
         _split(10, 1.4, 10),
         _split(20, 2.2, 15),
         _split(30, 3.0, 20),
@@ -146,9 +148,9 @@ SPECS: dict[str, MetricSpec] = {
             high_why="higher than any recorded jump",
             units=(("cm", 1.0),),
         ),
-        _pct("hop_lsi_pct", "hop test symmetry (LSI)"),
-        _pct("rsi_lsi_pct", "reactive strength symmetry (LSI)"),
-        _pct("strength_lsi_pct", "strength symmetry (LSI)"),
+        _pct("hop_lsi_pct", "hop distance compared with your other leg"),
+        _pct("rsi_lsi_pct", "springiness compared with your other leg"),
+        _pct("strength_lsi_pct", "strength compared with your other leg"),
         MetricSpec(
             key="nordic_n",
             label="Nordic force",
@@ -254,6 +256,8 @@ class MetricsParse:
 
     metrics: Metrics | None
     problems: tuple[str, ...] = ()
+    # What was read with a guess ("vmx" as vmax, 31 as km/h): asked back at the confirmation.
+    assumed: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -379,6 +383,7 @@ def parse_metrics_line(text: str) -> MetricsParse:
     tokens = _tokens(_normalise(text))
     values: dict[str, float | int] = {}
     problems: list[str] = []
+    assumed: list[str] = []
     i = 0
     while i < len(tokens):
         kind, word = tokens[i]
@@ -394,12 +399,23 @@ def parse_metrics_line(text: str) -> MetricsParse:
                 i += 1
             continue
         name = ALIASES.get(word) if kind in ("key", "word") else None
+        guessed = _close_name(word) if name is None and kind == "word" else None
+        if name is None and guessed is not None and _number_follows(tokens, i + 1):
+            name = ALIASES[guessed]
+            number = tokens[i + 1][1]
+            unit = tokens[i + 2][1] if _is_unit_here(tokens, i + 2, _UNIT_WORDS) else ""
+            assumed.append(
+                _("Did you mean {name} {value}?").format(
+                    name=guessed, value=f"{number} {unit}".strip()
+                )
+            )
+            word = guessed
         if name is None:
             problems.append(_unknown(word, first=not any("Names I" in p for p in problems)))
             i += 1
             continue
         i += 1
-        i = _read_item(name, word, tokens, i, values, problems)
+        i = _read_item(name, word, tokens, i, values, problems, assumed)
     if not values and not problems:
         problems.append(
             "I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 vmax 8.7 hop 92'."
@@ -411,7 +427,24 @@ def parse_metrics_line(text: str) -> MetricsParse:
         metrics = Metrics.model_validate(values)
     except ValidationError as error:  # a guard: the bounds above mirror the model's
         return MetricsParse(None, tuple(_validation_problems(error)))
-    return MetricsParse(metrics)
+    return MetricsParse(metrics, assumed=tuple(assumed))
+
+
+def _close_name(word: str) -> str | None:
+    """Return the metric name ``word`` is most likely a typo of ("vmx" → "vmax"), if any."""
+    if len(word) < 2:
+        return None
+    names = [name for name in ALIASES if not name.endswith(("_pct", "_ms", "_s", "_n", "_cm"))]
+    found = difflib.get_close_matches(word, names, n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+# A speed typed without unit is read as km/h only from 4 m/s (14.4 km/h): slower is no sprint.
+_KMH_GUESS_MIN_MS = 4.0
+
+
+def _number_follows(tokens: list[tuple[str, str]], i: int) -> bool:
+    return i < len(tokens) and tokens[i][0] == "num"
 
 
 def _read_item(
@@ -421,6 +454,7 @@ def _read_item(
     i: int,
     values: dict[str, float | int],
     problems: list[str],
+    assumed: list[str] | None = None,
 ) -> int:
     """Read the number(s) and unit after a metric name; return the next token position."""
     if i >= len(tokens) or tokens[i][0] != "num":
@@ -446,6 +480,19 @@ def _read_item(
         keys, numbers = (name,), (first,)
     for key, number in zip(keys, numbers, strict=False):
         checked = check_value(key, number, unit)
+        if (
+            checked.problem is not None
+            and key == "vmax_ms"
+            and unit is None
+            and assumed is not None
+            and (check_value(key, number, "km/h").value or 0) >= _KMH_GUESS_MIN_MS
+        ):
+            checked = check_value(key, number, "km/h")
+            assumed.append(
+                _("{kmh} km/h = {ms} m/s?").format(
+                    kmh=_fmt(number), ms=f"{(checked.value or 0):.1f}"
+                )
+            )
         if checked.problem is not None:
             problems.append(checked.problem)
         elif key in values and values[key] != checked.value:

@@ -84,6 +84,9 @@ class Question:
     # Counts in the "n/total" indicator even while ``when`` does not hold, so the total
     # does not grow when an earlier answer turns the item on (e.g. the city after a region).
     counted: Condition | None = None
+    # A follow-up of the question before it (the metrics typed step by step, "Is that
+    # right?"): it shares that question's number, so the total never changes mid-way.
+    substep: bool = False
 
     def render_prompt(self, ctx: QuestionContext, answers: Answers) -> str:
         """Return the prompt text for this athlete and these answers."""
@@ -100,6 +103,8 @@ class Question:
     def counts(self, answers: Answers, ctx: QuestionContext) -> bool:
         """Whether this item has a number in the "n/total" indicator: answered, asked, or
         counted from the start (see ``counted``)."""
+        if self.substep:
+            return False
         return (
             self.key in answers
             or self.applies(answers, ctx)

@@ -59,6 +59,22 @@ _DETAIL_KEYS = (
 )
 
 
+# Where onboarding keeps the invitation code it was started with (redeemed at the end).
+INVITE_KEY = "_invite"
+
+
+def invited(answers: Answers, ctx: QuestionContext) -> bool:
+    """The athlete came with a clinician's invitation: only then is sharing asked about."""
+    return bool(answers.get(INVITE_KEY))
+
+
+def _consent_store_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    """Who can see the data: a clinician is named only when one invited the athlete."""
+    if invited(answers, ctx):
+        return str(texts.CONSENT_STORE)
+    return str(texts.CONSENT_STORE_NO_CLINICIAN)
+
+
 def consent_declined(answers: Answers, ctx: QuestionContext) -> bool:
     """The athlete refused a consent: onboarding ends and nothing is kept."""
     return answers.get("consent_store") is False or answers.get("consent_share") is False
@@ -154,7 +170,7 @@ ONBOARDING = Questionnaire(
         Question(
             key="consent_store",
             kind="single",
-            prompt=texts.CONSENT_STORE,
+            prompt=_consent_store_prompt,
             options=AGREE,
             label="Consent to store health data",
         ),
@@ -164,6 +180,7 @@ ONBOARDING = Questionnaire(
             prompt=texts.CONSENT_SHARE,
             options=AGREE,
             label="Consent to share with the clinician",
+            when=invited,
         ),
         Question(
             key="injury",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import texts
+from bot.services.questionnaires.answers import assumed_of
 from bot.services.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import (
@@ -14,7 +15,9 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
+from bot.services.questionnaires.morning import stage_number
 from bot.services.questionnaires.summary import describe_metrics
+from bot.wording import item_label
 from engine.models import SESSION_RED_FLAGS
 
 STEPS_MODE = "steps"
@@ -101,7 +104,19 @@ def _metric_question(key: str) -> Question:
         label=spec.label,
         when=_metric_applies(key),
         metric=key,
+        substep=True,
     )
+
+
+# Running starts at stage 3 of either protocol's 8 (H2 back to running, C3 run-throughs).
+_FIRST_RUNNING = {"hamstring": 2, "calf": 3}
+
+
+def _confidence_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    """Ask about the fastest runs only from the stage where running starts."""
+    number = stage_number(ctx.stage)
+    running = number is not None and number >= _FIRST_RUNNING.get(ctx.injury or "", 2)
+    return str(texts.ASK_SESSION_CONFIDENCE if running else texts.ASK_SESSION_CONFIDENCE_NO_RUNNING)
 
 
 def _check_applies(key: str) -> Any:
@@ -115,7 +130,8 @@ def _check_question(key: str) -> Question:
     prompt = texts.CHECK_PROMPTS[key]
     not_done = Option(texts.NOT_DONE, None)
     when = _check_applies(key)
-    label = key.replace("_", " ").capitalize()
+    words = item_label(f"checks.{key}")  # bot/wording: never the key itself
+    label = words[:1].upper() + words[1:]
     if key in BOOL_CHECKS:
         return Question(
             key=CHECK_PREFIX + key,
@@ -155,7 +171,9 @@ def _has_metrics(answers: Answers, ctx: QuestionContext) -> bool:
 
 
 def _metrics_confirm_prompt(ctx: QuestionContext, answers: Answers) -> str:
-    return texts.ASK_METRICS_CONFIRM.format(echo=describe_metrics(collected_metrics(answers)))
+    echo = str(texts.ASK_METRICS_CONFIRM).format(echo=describe_metrics(collected_metrics(answers)))
+    assumed = assumed_of(answers, "metrics")
+    return "\n".join([*assumed, echo]) if assumed else echo
 
 
 def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:
@@ -228,8 +246,8 @@ SESSION = Questionnaire(
         ),
         scale("tightness", texts.ASK_SESSION_TIGHTNESS, "Tightness"),
         yes_no("held_back", texts.ASK_HELD_BACK, "Held back"),
-        scale("confidence", texts.ASK_SESSION_CONFIDENCE, "Confidence"),
-        scale("rpe", texts.ASK_RPE, "Session effort (RPE)"),
+        scale("confidence", _confidence_prompt, "Confidence"),
+        scale("rpe", texts.ASK_RPE, "How hard it felt"),
         Question(
             key="minutes",
             kind="number",
@@ -267,6 +285,7 @@ SESSION = Questionnaire(
             options=(Option(texts.YES_SAVE, True), Option(texts.NO_RETYPE, False)),
             label="Metrics confirmed",
             when=_has_metrics,
+            substep=True,
             resets={False: _METRIC_KEYS},
         ),
     ),

@@ -101,4 +101,22 @@ def position(q: Questionnaire, answers: Answers, ctx: QuestionContext) -> tuple[
     step = next_step(q, answers, ctx)
     current = step.index if step is not None else len(q.questions)
     numbered = [i for i, question in enumerate(q.questions) if question.counts(answers, ctx)]
-    return sum(1 for i in numbered if i < current) + 1, len(numbered)
+    before = sum(1 for i in numbered if i < current)
+    if step is not None and step.question.substep:
+        return max(before, 1), len(numbered)  # the number of the question it follows up
+    return before + 1, len(numbered)
+
+
+def previous_answered(q: Questionnaire, answers: Answers, before: int) -> str | None:
+    """Return the key of the last question before position ``before`` that has an answer
+    (what "◀ Back" reopens), or None."""
+    for question in reversed(q.questions[:before]):
+        if question.key in answers:
+            return question.key
+    return None
+
+
+def go_back(answers: Answers, key: str) -> dict[str, Any]:
+    """Return the answers without the answer to ``key`` (and its draft): it is asked again."""
+    dropped = (key, DRAFT_PREFIX + key, "_assumed:" + key)
+    return {k: v for k, v in answers.items() if k not in dropped}

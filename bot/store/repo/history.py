@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot.store.models import Clearance, ClinicianActionRecord, Note, Person, Programme, StageChange
 
 RecordKind = Literal[
-    "hold", "step_back", "set_stage", "pause", "resume", "clearance", "declined", "note"
+    "hold", "step_back", "set_stage", "pause", "resume", "review", "clearance", "declined", "note"
 ]
 
 

@@ -121,6 +121,18 @@ def list_people(session: Session, *, role: Role | None = None) -> list[Person]:
     return list(session.exec(query))
 
 
+def shares_name(session: Session, *, person: Person) -> bool:
+    """Tell whether another athlete has the same display name as ``person`` (ignoring case
+    and spaces around it): then people read the number beside the name."""
+    name = (person.display_name or "").strip().casefold()
+    if not name:
+        return False
+    others = session.exec(
+        select(Person.display_name).where(Person.role == "athlete", Person.id != person.id)
+    )
+    return any((other or "").strip().casefold() == name for other in others)
+
+
 def update_person(
     session: Session,
     *,

@@ -391,12 +391,13 @@ def record_clinician_action(
     athlete_id: int,
     clinician_id: int,
     local_date: dt.date,
-    kind: Literal["hold", "step_back", "set_stage", "pause", "resume"],
+    kind: Literal["hold", "step_back", "set_stage", "pause", "resume", "review"],
     now: dt.datetime,
     stage: str | None = None,
     note: str | None = None,
 ) -> ClinicianActionRecord:
-    """Record a clinician's order for a day (hold, step back, set stage, pause, resume)."""
+    """Record a clinician's order for a day (hold, step back, set stage, pause, resume, or a
+    review that lifts a stop after a red flag)."""
     if kind not in CLINICIAN_ACTION_KINDS:
         raise StoreError(
             f"unknown clinician action {kind!r}: "

@@ -4,8 +4,8 @@ An admin's ``/protocol set`` (or upload) of a protocol display text publishes a 
 text that no catalogue translates yet; ``protocol_text_review`` records it with the languages
 whose translation needs review, shown in ``/protocols``.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-10
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,87 @@
+"""/problem, and any message typed outside a questionnaire (issue 15): what is wrong, then the
+warning-sign screen or a note to the clinician. Never brushed off."""
+
+from __future__ import annotations
+
+from bot.services import texts
+from bot.services.questionnaires.common import answered
+from bot.services.questionnaires.model import (
+    Answers,
+    Option,
+    Question,
+    QuestionContext,
+    Questionnaire,
+)
+from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
+
+SCREEN = "screen"
+TELL = "tell"
+NOTHING = "nothing"
+NOTE_LIMIT = 1000
+
+
+def _actions(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    options = [Option(str(texts.PROBLEM_SCREEN), SCREEN)]
+    if ctx.has_clinician:
+        options.append(Option(str(texts.PROBLEM_TELL), TELL))
+    options.append(Option(str(texts.PROBLEM_NOTHING), NOTHING))
+    return tuple(options)
+
+
+def _action_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    if ctx.has_clinician:
+        return str(texts.PROBLEM_OFFER)
+    return str(texts.PROBLEM_OFFER_NO_CLINICIAN)
+
+
+PROBLEM = Questionnaire(
+    name="problem",
+    stop_when=has_red_flag,
+    questions=(
+        Question(
+            key="note",
+            kind="text",
+            prompt=texts.ASK_PROBLEM,
+            label="What is wrong",
+        ),
+        Question(
+            key="action",
+            kind="single",
+            prompt=_action_prompt,
+            options=_actions,
+            label="What to do",
+        ),
+        Question(
+            key="red_flags",
+            kind="multi",
+            prompt=texts.ASK_PROBLEM_RED_FLAGS,
+            options=RED_FLAG_OPTIONS,
+            label="warning signs",
+            none_label=texts.NONE_OF_THESE,
+            when=answered("action", SCREEN),
+        ),
+    ),
+)
+
+
+PAUSE_REASONS = {
+    "ill": texts.PAUSE_ILL,
+    "travel": texts.PAUSE_TRAVEL,
+    "worse": texts.PAUSE_WORSE,
+    "other": texts.PAUSE_OTHER,
+}
+
+PAUSE = Questionnaire(
+    name="pause",
+    questions=(
+        Question(
+            key="reason",
+            kind="single",
+            prompt=texts.ASK_PAUSE_REASON,
+            options=lambda ctx, answers: tuple(
+                Option(str(label), value) for value, label in PAUSE_REASONS.items()
+            ),
+            label="Reason",
+        ),
+    ),
+)

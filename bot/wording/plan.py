@@ -1,0 +1,92 @@
+"""Today's session in the athlete's words: the stage by number and name, speeds as "% of your
+top speed", and notes that match the session (no "high-speed reps cut" on a walking day)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bot.support.i18n import _
+from bot.wording.reasons import plain
+from bot.wording.stages import stage_label
+
+_RUNNING = ("run", "accel", "cod", "sport")
+
+
+def _rng(values: tuple[float, float]) -> str:
+    lo, hi = values
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+def drill_line(drill: Any, protocol: Any) -> str:
+    """Return one block of the session as a short line: "• Run-throughs: 6–10 × 70 m,
+    50–65 % (20 m in 4.0–3.4 s), rest walk back" (the % is of the top speed, said once below
+    the session)."""
+    amount: list[str] = []
+    if drill.sets and drill.reps:
+        amount.append(f"{drill.sets} × {_rng(drill.reps)}")
+    elif drill.reps and drill.distance_m:
+        amount.append(f"{_rng(drill.reps)} × {drill.distance_m:g} m")
+    elif drill.reps:
+        amount.append(_("{n} reps").format(n=_rng(drill.reps)))
+    elif drill.distance_m:
+        amount.append(f"{drill.distance_m:g} m")
+    if drill.duration_min:
+        amount.append(f"{_rng(drill.duration_min)} min")
+    if drill.pct_vmax:
+        speed = f"{_rng(drill.pct_vmax)} %"
+        if drill.target_s:
+            seg = drill.timed_m or drill.distance_m or 0
+            fast, slow = drill.target_s
+            # Shown to 0.1 s: the fastest allowed time is rounded up, never below the target.
+            speed += " " + _("({distance} m in {slow:.1f}–{fast:.1f} s)").format(
+                distance=f"{seg:g}", slow=slow, fast=math.ceil(round(fast * 10, 6)) / 10
+            )
+        amount.append(speed)
+    if drill.recovery:
+        amount.append(_("rest {rest}").format(rest=plain(drill.recovery, protocol)))
+    if drill.note:
+        amount.append(plain(drill.note, protocol))
+    name = plain(drill.name, protocol)
+    return f"• {name}: {', '.join(amount)}" if amount else f"• {name}"
+
+
+def _notes(plan: Any, protocol: Any) -> list[str]:
+    fast = any(d.pct_vmax for d in plan.drills)
+    out: list[str] = []
+    for note in plan.notes:
+        if note.startswith("Stop:"):
+            continue  # the headline says it
+        if note.startswith("No running today"):
+            out.append(_("No running: walking, mobility and the bike only, if pain stays 0–1/10."))
+        elif note.startswith("Modified:"):
+            if fast:
+                out.append(_("Lighter: fewer fast runs, and keep to the speeds below."))
+        elif note.startswith("Easier running today"):
+            if fast:
+                out.append(_("Easier today: your muscle rests between fast sessions."))
+        elif note.startswith("No baseline Vmax"):
+            if fast:
+                out.append(_("Run by feel (no pre-injury top speed yet: /baseline). Start slower."))
+        else:
+            out.append(plain(note, protocol))
+    return out
+
+
+def plan_lines(plan: Any, protocol: Any) -> list[str]:
+    """Return today's session: its title, notes that apply, one line per block."""
+    lines = [_("Today's session · {stage}").format(stage=stage_label(protocol, plan.stage))]
+    lines += [f"⚠ {note}" for note in _notes(plan, protocol)]
+    drills = [drill_line(d, protocol) for d in plan.drills]
+    lines += drills or [_("• No training today.")]
+    running = any(d.kind in _RUNNING for d in plan.drills)
+    if any(d.pct_vmax for d in plan.drills):
+        timed = any(d.target_s for d in plan.drills)
+        lines.append(
+            _("% = of your top speed; not faster than the times.")
+            if timed
+            else _("% = of your top speed (your fastest over a flying 10–20 m before the injury).")
+        )
+    if plan.rest_hours and running:
+        lines.append(_("Next fast session: in {hours} h or more.").format(hours=plan.rest_hours))
+    return lines

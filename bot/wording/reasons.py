@@ -1,0 +1,306 @@
+"""The engine's reasons in words an athlete reads (issue 15).
+
+A verdict or decision carries reasons ``{rule, observed, threshold, text}``; the engine's
+``text`` is written for the record (it may name a stage id, a data-dictionary key or a rule).
+Athletes read the sentence built here from the rule and the protocol instead: a criterion is
+"walking pain 2/10 or less (you said 1 ✓)", a gate item "2 more days at this stage", a move
+"You move up to stage 3 of 8 · back to running". Anything this module does not know keeps
+the engine's sentence, passed through :func:`plain` so no internal name survives.
+
+:func:`sort_reasons` says which reasons matter today (what fired, what is not yet met), so
+the verdict message shows at most three of them and the "Why?" list shows all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.support.i18n import N_, _, ngettext
+from bot.wording.criteria import describe_criterion
+from bot.wording.gate import describe_gate_item, still_needed
+from bot.wording.items import ITEM_WORDING, format_value, item_label
+from bot.wording.stages import stage_label
+
+Kind = Literal["fired", "unmet", "met", "info", "move"]
+
+_COUNTED = re.compile(r"^(\d+)/(\d+) in a row \(last (.+)\)$")
+_KEY = re.compile(r"\b(?:morning|session|metrics|checks|derived)\.[a-z0-9_]+\b")
+_STAGE_ID = re.compile(r"\b([HC][0-9])\b")
+# Words of the record that athletes do not use (voice.md "Plain terms"), most specific first.
+_JARGON: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"% Vmax"), "% of your top speed"),
+    (re.compile(r"\bVmax\b"), "top speed"),
+    (re.compile(r"\bno HV\b"), "no fast running"),
+    (re.compile(r"\bHV\b"), "fast"),
+    (re.compile(r"\b24-hour rule\b"), "how you feel the next morning"),
+    (re.compile(r"\b24-hour responses?\b"), "how you felt the morning after"),
+    (re.compile(r"\bgreen 24-h(?:our)? responses?\b"), "feeling fine the morning after"),
+    (re.compile(r"\bRPE\b"), "how hard it felt"),
+    (re.compile(r"\bLSI\b"), "compared with your other leg"),
+    (re.compile(r"\bred flags?\b", re.IGNORECASE), "warning sign"),
+    (re.compile(r"\bgate items?\b"), "what's needed to move up"),
+    (re.compile(r"\bexit criteria\b"), "what's needed to move up"),
+)
+
+
+def _stage_ids(protocol: Any) -> set[str]:
+    return {stage.id for stage in protocol.stages}
+
+
+def plain(text: str, protocol: Any | None = None) -> str:
+    """Return ``text`` without internal names: a data-dictionary key becomes its label, a stage
+    id its "stage n of 8 · name", and record words (Vmax, LSI, RPE, …) plain words."""
+    out = _KEY.sub(lambda m: item_label(m.group(0)) if m.group(0) in ITEM_WORDING else "", text)
+    if protocol is not None:
+        ids = _stage_ids(protocol)
+        out = _STAGE_ID.sub(
+            lambda m: (
+                stage_label(protocol, m.group(1)).replace("Stage", "stage", 1)
+                if m.group(1) in ids
+                else m.group(1)
+            ),
+            out,
+        )
+    for pattern, words in _JARGON:
+        out = pattern.sub(words, out)
+    return out
+
+
+def find_criterion(protocol: Any, stage_id: str, rule: str) -> Any | None:
+    """Return the exit criterion a rule names (``H1.H1a`` or ``H1a``), in any stage."""
+    stages = list(protocol.stages)
+    ordered = [s for s in stages if s.id == stage_id] + [s for s in stages if s.id != stage_id]
+    for stage in ordered:
+        wanted = rule.removeprefix(f"{stage.id}.")
+        for criterion in stage.exit_criteria:
+            if criterion.id == wanted:
+                return criterion
+    return None
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A reason seen as a gate item (``bot.wording.gate`` describes those)."""
+
+    rule: str
+    met: bool
+    text: str
+    observed: str | float | int | bool | None
+    needed: str | float | int | bool | None
+
+
+def _observed(criterion: Any, observed: object) -> str:
+    if isinstance(observed, str):
+        counted = _COUNTED.match(observed)
+        if counted:
+            done, need = int(counted.group(1)), int(counted.group(2))
+            return _("{done} of {need} so far").format(done=min(done, need), need=need)
+        return ""
+    if observed is None:
+        return _("none yet")
+    if isinstance(observed, bool | int | float):
+        return format_value(criterion.item, observed)
+    return ""
+
+
+def criterion_words(criterion: Any, observed: object, met: bool) -> str:
+    """Return a criterion with what was seen: "walking pain 2/10 or less (you said 1)"."""
+    what = describe_criterion(criterion, "athlete")
+    seen = _observed(criterion, observed)
+    if not seen:
+        return what
+    if observed is None or isinstance(observed, str):
+        return f"{what} ({seen})"
+    said = _("latest") if criterion.item.startswith(("metrics.", "derived.")) else _("you said")
+    return f"{what} ({said} {seen})"
+
+
+def _is_met(reason: Any) -> bool | None:
+    text = str(reason.text)
+    if text.startswith("Met:"):
+        return True
+    if text.startswith("Not yet:"):
+        return False
+    return None
+
+
+_INFO = {
+    "morning.p8": N_("Your morning answers look good."),
+    "morning.baseline": N_("I'm still learning what is usual for you (after a few good mornings)."),
+    "24h.green": N_("You felt back to usual the morning after your last session."),
+    "session.green": N_(
+        "Good session: it counts towards moving up if you feel fine tomorrow morning."
+    ),
+    "clinician.clear": N_("Your clinician gave their OK to move on."),
+    "clinician.resume": N_("Your clinician resumed your programme."),
+    "clinician.paused": N_("Your programme is paused: no prompts and no moving up."),
+    "hold": N_("You stay at this stage today."),
+}
+_FIRED = {
+    "24h.hold": N_(
+        "Pain or tightness was a little up the morning after your last session, so repeat "
+        "the same session."
+    ),
+    "24h.step_back": N_(
+        "Pain or tightness was clearly up the morning after your last session, so we go back "
+        "one stage for a few days."
+    ),
+    "24h.elevated_48h": N_(
+        "Pain or tightness is still up two days after your session: no running until your "
+        "clinician has checked in."
+    ),
+    "missing.checkin": N_("No morning check-in: no training today."),
+}
+
+
+# The morning rules that hold, lighten or rest a day, in words with the value seen.
+_MORNING = {
+    "pain_test_delta": N_("Pain in today's test is {value} points above your usual."),
+    "tightness_delta": N_("Tightness is {value} points above your usual."),
+    "pain_test": N_("Pain in today's test: {value}/10."),
+    "pain_rest": N_("Pain at rest: {value}/10."),
+}
+_DAYS = re.compile(r"for (\d+) days")
+
+
+def _morning_words(rule: str, observed: object) -> str | None:
+    """Words for ``morning.p3.pain_test`` and its kind, with the value seen."""
+    parts = rule.split(".")
+    if len(parts) != 3 or parts[0] != "morning" or parts[2] not in _MORNING:
+        return None
+    if not isinstance(observed, int | float) or isinstance(observed, bool):
+        return None
+    value = f"{observed:g}"
+    if parts[2].endswith("_delta"):
+        value = f"{observed:+g}".lstrip("+")
+    return _(_MORNING[parts[2]]).format(value=value)
+
+
+def _info_words(rule: str) -> str | None:
+    text = _INFO.get(rule)
+    return _(text) if text is not None else None
+
+
+def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, str]:
+    """Return what kind of reason this is and its sentence for the athlete.
+
+    ``fired``: something about today (a rule that held, rested or stopped); ``unmet``: a
+    criterion or gate item not yet met; ``met``: one that is; ``info``: a note; ``move``: a
+    change of stage.
+    """
+    rule = str(reason.rule)
+    met = _is_met(reason)
+    if rule == "progress":
+        target = str(reason.threshold or "")
+        return "move", _("You move up to {stage}.").format(stage=stage_label(protocol, target))
+    if rule == "stepback":
+        target = str(reason.threshold or "")
+        return "move", _(
+            "We go back one stage for a few days, to {stage}. That is normal and safe."
+        ).format(stage=stage_label(protocol, target))
+    if rule == "clinician.set_stage":
+        target = str(reason.threshold or "")
+        return "move", _("Your clinician moved you to {stage}.").format(
+            stage=stage_label(protocol, target)
+        )
+    info = _info_words(rule)
+    if info is not None:
+        return "info", info
+    if rule in ("morning.p3", "morning.p4"):
+        return "info", plain(str(reason.text), protocol)  # the headline says it already
+    if rule == "stall":
+        days = _DAYS.search(str(reason.text))
+        return "fired", _(
+            "You have been at this stage for {days} days: your clinician has been told and can "
+            "help with what is missing (Why? lists it)."
+        ).format(days=days.group(1) if days else "7")
+    morning = _morning_words(rule, reason.observed)
+    if morning is not None:
+        return "fired", morning
+    if rule in _FIRED:
+        return "fired", _(_FIRED[rule])
+    criterion = find_criterion(protocol, stage_id, rule)
+    if criterion is not None and met is not None:
+        return ("met" if met else "unmet"), criterion_words(criterion, reason.observed, met)
+    if met is not None:
+        body = str(reason.text).split(":", 1)[1].strip().rstrip(".")
+        item = _Item(rule, met, body, reason.observed, reason.threshold)
+        if rule == "gate.final":
+            return "info", _("This is the last stage.")
+        if rule == "gate.symptoms":
+            return ("met" if met else "unmet"), plain(body[:1].lower() + body[1:], protocol)
+        if met:
+            return "met", _gate_met(item, protocol)
+        return "unmet", plain(still_needed(item, "athlete"), protocol)
+    return "fired", plain(str(reason.text), protocol)
+
+
+def _gate_met(item: _Item, protocol: Any) -> str:
+    words = describe_gate_item(item, "athlete")
+    return plain(words.name[:1].upper() + words.name[1:], protocol)
+
+
+@dataclass(frozen=True)
+class Worded:
+    """One reason in the athlete's words, with its kind."""
+
+    kind: Kind
+    text: str
+    rule: str
+
+
+def word_reasons(reasons: Iterable[Any], protocol: Any, stage_id: str) -> list[Worded]:
+    """Return every reason in words, each sentence once, in the engine's order."""
+    out: list[Worded] = []
+    seen: set[str] = set()
+    for reason in reasons:
+        kind, text = describe_reason(reason, protocol, stage_id)
+        if text in seen:
+            continue
+        seen.add(text)
+        out.append(Worded(kind, text, str(reason.rule)))
+    return out
+
+
+def today_reasons(worded: Sequence[Worded], limit: int = 3) -> list[str]:
+    """Return at most ``limit`` reasons that matter today: what fired first, then what is not
+    yet met ("To move up: …"). Met items and notes stay in the full list."""
+    fired = [w.text for w in worded if w.kind == "fired"]
+    unmet = [w for w in worded if w.kind == "unmet"]
+    chosen = fired[:limit]
+    left = limit - len(chosen)
+    if left > 0 and unmet:
+        shown = unmet[:left]
+        more = len(unmet) - len(shown)
+        for index, w in enumerate(shown):
+            line = w.text
+            if index == 0:
+                line = _("To move up: {what}").format(what=line)
+            if index == len(shown) - 1 and more:
+                line += " " + ngettext("(+{n} more)", "(+{n} more)", more).format(n=more)
+            chosen.append(line)
+    return chosen
+
+
+def full_reasons(worded: Sequence[Worded]) -> list[str]:
+    """Return every reason as a line for the "Why?" list: ✅ met, ⬜ not yet, • the rest."""
+    lines: list[str] = []
+    for w in worded:
+        mark = {"met": "✅", "unmet": "⬜"}.get(w.kind, "•")
+        lines.append(f"{mark} {w.text}")
+    return lines
+
+
+def gate_item_words(item: Any, protocol: Any, stage_id: str) -> str:
+    """Return one item of the stage status (an exit criterion or a gate item) in words:
+    a criterion with what was seen, a met gate item by name, an unmet one as what is left."""
+    criterion = find_criterion(protocol, stage_id, str(item.rule))
+    if criterion is not None:
+        return criterion_words(criterion, item.observed, bool(item.met))
+    worded = _Item(str(item.rule), bool(item.met), str(item.text), item.observed, item.needed)
+    if item.met:
+        return _gate_met(worded, protocol)
+    return plain(still_needed(worded, "athlete"), protocol)
