@@ -84,18 +84,23 @@ class DemoWords:
                 return prefixed.group(1) + rest
         return english
 
-    def says(self, text: str, english: str) -> bool:
-        """Whether the bot's ``text`` says ``english`` (a bit of one of its messages) in this
-        language. A bit no translated message holds (one with its placeholders filled in,
-        "move up to Stage 2 of 8", or not translated yet) cannot be looked for in another
-        language: there any reply counts."""
-        if english in text:
+    def confirms(self, text: str, english: str) -> bool:
+        """Like :meth:`says`, for a step's check: a bit no translated message holds (one with
+        its placeholders filled in, "move up to Stage 2 of 8", or not translated yet) cannot
+        be looked for in another language, so there any reply confirms the step."""
+        if self.says(text, english):
             return True
         if self.english:
             return False
+        holders = [msgid for _ctx, msgid, _t in _entries(self.lang) if english in msgid]
+        return not holders and bool(text.strip())
+
+    def says(self, text: str, english: str) -> bool:
+        """Whether the bot's ``text`` says ``english`` (a bit of one of its messages) in this
+        language."""
+        if english in text:
+            return True
         holders = [t for _ctx, msgid, t in _entries(self.lang) if english in msgid]
-        if not holders:
-            return bool(text.strip())
         for translated in holders:
             parts = _fixed_parts(translated)
             if parts and parts[0] in text:

@@ -41,7 +41,15 @@ from telegram.ext import Application, TypeHandler
 from bot.handlers.groups import LANGUAGE_GROUP
 from bot.store.db import session_scope
 from bot.store.models import Person
-from bot.support.i18n import LANGUAGES, SOURCE_LANGUAGE, gettext, set_language, use_language
+from bot.store.repo.people import set_language as store_language
+from bot.support.i18n import (
+    LANGUAGES,
+    SOURCE_LANGUAGE,
+    gettext,
+    language_for,
+    set_language,
+    use_language,
+)
 
 _LOGGER = logging.getLogger(__name__)
 MenuEntries = Sequence[tuple[str, str]]
@@ -71,7 +79,7 @@ class ChosenMenus:
         self.stale.discard(chat.id)
         if pressed:
             self.stale.add(chat.id)  # the press may choose a language: look again next time
-        wanted = await asyncio.to_thread(self._chosen_language, user.id)
+        wanted = await asyncio.to_thread(self._chosen_language, user.id, user.language_code)
         if wanted is None or self.menus.get(chat.id, "") == wanted:
             self.menus.setdefault(chat.id, "")
             return
@@ -86,18 +94,27 @@ class ChosenMenus:
             return
         self.menus[chat.id] = wanted
 
-    def _chosen_language(self, telegram_id: int) -> str | None:
+    def _chosen_language(self, telegram_id: int, app_code: str | None) -> str | None:
         """The athlete's chosen language, "" when they follow their app, None when the sender
-        is not an athlete (staff menus are set by the invites module)."""
+        is not an athlete (staff menus are set by the invites module). A clinician's or
+        admin's stored language follows their app until they choose one, as an athlete's
+        does (``athlete_flow``): cards, digests and notices written for them read it."""
         with session_scope(self.engine, read_only=True) as session:
             row = session.exec(
-                select(Person.role, Person.language, Person.language_chosen).where(
+                select(Person.id, Person.role, Person.language, Person.language_chosen).where(
                     Person.telegram_user_id == telegram_id
                 )
             ).first()
-        if row is None or row[0] != "athlete":
+        if row is None:
             return None
-        return row[1] if row[2] else ""
+        person_id, role, stored, chosen = row
+        if role != "athlete":
+            following = language_for(stored, chosen, app_code)
+            if person_id is not None and following != stored:
+                with session_scope(self.engine) as session:
+                    store_language(session, person_id=person_id, language=following, chosen=False)
+            return None
+        return stored if chosen else ""
 
 
 async def language_of_sender(update: Update, context: Any) -> None:

@@ -27,7 +27,8 @@ async def test_the_metric_line_with_decimal_commas_is_read_in_comma_locales(
     ana = w.phone(1001, "Ana")
     words = DemoWords(lang)
     await ana.say("/start")
-    for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
+    # No invitation: consent to store the data only (sharing is asked when a clinician invited).
+    for label in ("I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
         await ana.tap(words.label(label))
     await ana.tap(words.label("Sprinting / running fast"))
     await ana.tap(words.label("Rugby"))
