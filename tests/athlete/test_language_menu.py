@@ -29,3 +29,16 @@ async def test_the_menu_follows_the_chosen_language_not_the_app(world: WorldFact
     w.sandbox.user(1002, "Jo", language_code="fr")
     await w.phone(1002).onboard()
     assert w.sandbox.commands_for_chat(1002, "fr")[0]["description"] == "Bilan du matin"
+
+
+async def test_a_typed_language_name_moves_the_menu_too(world: WorldFactory) -> None:
+    w = await world()
+    w.sandbox.user(1001, "Lena", language_code="de")
+    lena = w.phone(1001)
+    await lena.onboard()
+    await lena.say("/help")  # the chat is known: later updates read nothing
+    await lena.say("/settings")
+    await lena.tap("Language")
+    await lena.say("français")
+    await lena.say("/help")
+    assert w.sandbox.commands_for_chat(1001, "de")[0]["description"] == "Bilan du matin"
