@@ -171,7 +171,7 @@ def build_application(
         application.bot_data[INBOX_KEY] = inbox
     attach_services(application, services)
     error_handlers.register(application)
-    languages.register(application)
+    languages.register(application, services.engine)
     registered = register_handlers(application, handler_modules)
     _LOGGER.debug("Registered handler modules: %s", ", ".join(registered) or "(none)")
     return application

@@ -6,29 +6,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.support.i18n import N_, _
 from bot.wording.items import Audience
+from bot.wording.protocol import protocol_text
 
-# voice.md "Stage names (athletes)", in stage order.
+# voice.md "Stage names (athletes)", in stage order (English ids, translated where shown).
 _ATHLETE_NAMES: dict[str, tuple[str, ...]] = {
     "hamstring": (
-        "protect and walk",
-        "early strength",
-        "back to running",
-        "progressive running",
-        "high-speed running",
-        "sprinting",
-        "full training",
-        "back to play",
+        N_("protect and walk"),
+        N_("early strength"),
+        N_("back to running"),
+        N_("progressive running"),
+        N_("high-speed running"),
+        N_("sprinting"),
+        N_("full training"),
+        N_("back to play"),
     ),
     "calf": (
-        "protect and walk",
-        "walking and early strength",
-        "strength and hops",
-        "easy run-throughs",
-        "faster running and single-leg hops",
-        "high-speed running and cutting",
-        "sprinting and full training",
-        "back to play",
+        N_("protect and walk"),
+        N_("walking and early strength"),
+        N_("strength and hops"),
+        N_("easy run-throughs"),
+        N_("faster running and single-leg hops"),
+        N_("high-speed running and cutting"),
+        N_("sprinting and full training"),
+        N_("back to play"),
     ),
 }
 
@@ -62,14 +64,15 @@ def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athl
     """Return the stage's short name ("back to running"), never its id alone."""
     index = _index(protocol, stage_id)
     if index is None:
-        return "an earlier stage"
+        return _("an earlier stage")
     stage = protocol.stages[index]
     if audience == "clinician":
-        return stage.name
+        return protocol_text(stage.name)
     names = _ATHLETE_NAMES.get(protocol.injury)
     if names is not None and len(names) == len(protocol.stages):
-        return names[index]
-    return stage.name[:1].lower() + stage.name[1:]
+        return _(names[index])
+    name = protocol_text(stage.name)
+    return name[:1].lower() + name[1:]
 
 
 def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
@@ -80,4 +83,6 @@ def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "ath
         return name
     if audience == "clinician":
         return f"{stage_id} · {name}"
-    return f"Stage {index + 1} of {len(protocol.stages)} · {name}"
+    return _("Stage {number} of {total} · {name}").format(
+        number=index + 1, total=len(protocol.stages), name=name
+    )
