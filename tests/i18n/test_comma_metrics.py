@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.demo.words import DemoWords
 from bot.store.repo import latest_baseline
 from tests.athlete.conftest import World, db, services, world
+from tests.i18n.onboarding import onboard_in
 
 __all__ = ["db", "services", "world"]
 WorldFactory = Callable[[], Awaitable[World]]
@@ -24,22 +24,7 @@ async def test_the_metric_line_with_decimal_commas_is_read_in_comma_locales(
 ) -> None:
     w = await world()
     w.sandbox.user(1001, "Ana", language_code=lang)
-    ana = w.phone(1001, "Ana")
-    words = DemoWords(lang)
-
-    async def tap(label: str) -> None:
-        offered = [text for m in ana.user.bot_messages for text in m.button_labels]
-        await ana.tap(words.label(label, offered))
-
-    await ana.say("/start")
-    # No invitation: consent to store the data only (sharing is asked when a clinician invited).
-    for label in ("I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
-        await tap(label)
-    await tap("Sprinting / running fast")
-    await tap("Rugby")
-    await ana.say(LINE)  # taken, the next question comes (a refused line is asked again)
-    for label in ("Europe", "Berlin", "07:30", "✅ Confirm"):
-        await tap(label)
+    await onboard_in(w.phone(1001, "Ana"), lang, baseline=LINE)
     person = w.person(1001)
     assert person is not None and person.language == lang
     baseline = w.read(lambda s: latest_baseline(s, athlete_id=person.id))
