@@ -39,6 +39,7 @@ from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.threads import run_db
+from bot.support.i18n import text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def _press(
             data_length=len(query.data or ""),
         )
     if person is None or pressed is None:
-        return Result(notice=texts.EXPIRED)
+        return Result(notice=text(texts.EXPIRED))
     return svc.press(session, person, pressed, env)
 
 

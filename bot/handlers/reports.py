@@ -43,6 +43,7 @@ from bot.services.clinician.buttons import ACT_REPORT
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.support.i18n import text
 from bot.support.logs import failure
 from bot.wording import Audience
 
@@ -179,7 +180,7 @@ async def _authorised_athlete(
         if _is_redelivery(session, update, person, now):
             return None
         if person is None and not caller.is_admin and not context.args:
-            await update.effective_message.reply_text(texts.NOT_ONBOARDED)
+            await update.effective_message.reply_text(text(texts.NOT_ONBOARDED))
             return None
         athlete_id = await _target(update, context, session, caller, person, command)
         if athlete_id is None:
