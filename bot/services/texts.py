@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.timezones import emergency_number
+from bot.support.formats import format_short_date
 from bot.support.i18n import L_, LANGUAGE_NAMES
 from bot.wording.plan import plan_lines
 from bot.wording.reasons import (
@@ -702,7 +703,7 @@ def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:
     lines = full_reasons(worded)
     if not lines:
         return str(WHY_NONE)
-    return "\n".join([str(WHY_TITLE).format(date=f"{day:%a %d %b}"), *lines])
+    return "\n".join([str(WHY_TITLE).format(date=format_short_date(day)), *lines])
 
 
 STATUS_DAYS = L_("Days at this stage: {days} of {need} · sessions that count: {done} of {want}")
@@ -793,7 +794,7 @@ def history_text(days: Any, decisions: Any, protocol: Any = None) -> str:
         if stage and protocol is not None:
             where = stage_label(protocol, str(stage)).split(" · ")[0]
         lines.append(
-            f"{day:%a %d %b} · {said or '–'} · {done or '–'} · {where} · {pain} · "
+            f"{format_short_date(day)} · {said or '–'} · {done or '–'} · {where} · {pain} · "
             f"{session_pain}{paused}"
         )
     return "\n".join(lines)

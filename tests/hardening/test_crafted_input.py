@@ -39,7 +39,7 @@ async def test_crafted_numbers_get_a_clear_audited_refusal(world: WorldFactory) 
     # A crafted questionnaire button: a progress id no row can have.
     assert await say(anna, "/help")
     answer = await press_data(w, anna, anna.last_bot_message, "q:9999999999999999999:0:0")
-    assert answer == texts.EXPIRED
+    assert answer == str(texts.EXPIRED)
     crafted = [e for e in audited(w, "refused") if e.detail.get("command") == "button"]
     assert [e.detail["reason"] for e in crafted] == ["malformed questionnaire button"]
     for user in (lee, anna, admin):

@@ -29,9 +29,9 @@ from bot.services.questionnaires.onboarding import INVITE_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
 from bot.store.standing import protocol_for
-from bot.support.i18n import _, current_language, text
+from bot.support.i18n import L_, _, current_language, text
 
-CANCELLED_BUT_SENT = (
+CANCELLED_BUT_SENT = L_(
     "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
 )
 

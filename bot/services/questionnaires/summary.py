@@ -71,11 +71,11 @@ MECHANISM_LABELS = {
 INJURY_LABELS: dict[str, Text] = {"hamstring": L_("hamstring"), "calf": L_("calf")}
 SIDE_LABELS: dict[str, Text] = {"left": L_("left"), "right": L_("right")}
 MUSCLE_LABELS: dict[str, Text] = {
-    "biceps_femoris": L_("Biceps femoris (outer)"),
-    "semimembranosus": L_("Semimembranosus (inner)"),
-    "semitendinosus": L_("Semitendinosus (inner)"),
-    "soleus": L_("Soleus (deep)"),
-    "gastrocnemius": L_("Gastrocnemius"),
+    "biceps_femoris": L_("biceps femoris"),
+    "semimembranosus": L_("semimembranosus"),
+    "semitendinosus": L_("semitendinosus"),
+    "soleus": L_("soleus"),
+    "gastrocnemius": L_("gastrocnemius"),
 }
 # The sports offered as buttons (the English name is stored; the reader sees theirs).
 SPORTS: tuple[LazyText, ...] = (
