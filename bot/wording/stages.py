@@ -6,29 +6,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.support.i18n import L_, LazyText, _, text
+from bot.support.protocol_texts import protocol_text
 from bot.wording.items import Audience
 
 # voice.md "Stage names (athletes)", in stage order.
-_ATHLETE_NAMES: dict[str, tuple[str, ...]] = {
+_ATHLETE_NAMES: dict[str, tuple[LazyText, ...]] = {
     "hamstring": (
-        "protect and walk",
-        "early strength",
-        "back to running",
-        "progressive running",
-        "high-speed running",
-        "sprinting",
-        "full training",
-        "back to play",
+        L_("protect and walk"),
+        L_("early strength"),
+        L_("back to running"),
+        L_("progressive running"),
+        L_("high-speed running"),
+        L_("sprinting"),
+        L_("full training"),
+        L_("back to play"),
     ),
     "calf": (
-        "protect and walk",
-        "walking and early strength",
-        "strength and hops",
-        "easy run-throughs",
-        "faster running and single-leg hops",
-        "high-speed running and cutting",
-        "sprinting and full training",
-        "back to play",
+        L_("protect and walk"),
+        L_("walking and early strength"),
+        L_("strength and hops"),
+        L_("easy run-throughs"),
+        L_("faster running and single-leg hops"),
+        L_("high-speed running and cutting"),
+        L_("sprinting and full training"),
+        L_("back to play"),
     ),
 }
 
@@ -62,14 +64,15 @@ def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athl
     """Return the stage's short name ("back to running"), never its id alone."""
     index = _index(protocol, stage_id)
     if index is None:
-        return "an earlier stage"
+        return _("an earlier stage")
     stage = protocol.stages[index]
+    shown = protocol_text(stage.name)
     if audience == "clinician":
-        return stage.name
+        return shown
     names = _ATHLETE_NAMES.get(protocol.injury)
     if names is not None and len(names) == len(protocol.stages):
-        return names[index]
-    return stage.name[:1].lower() + stage.name[1:]
+        return text(names[index])
+    return shown[:1].lower() + shown[1:]
 
 
 def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
@@ -80,4 +83,6 @@ def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "ath
         return name
     if audience == "clinician":
         return f"{stage_id} · {name}"
-    return f"Stage {index + 1} of {len(protocol.stages)} · {name}"
+    return _("Stage {number} of {total} · {name}").format(
+        number=index + 1, total=len(protocol.stages), name=name
+    )

@@ -91,12 +91,17 @@ def _metric_applies(key: str) -> Any:
 
 def _metric_question(key: str) -> Question:
     spec = SPECS[key]
+
+    def prompt(ctx: QuestionContext, answers: Answers) -> str:
+        label = spec.shown
+        return texts.ASK_METRIC_STEP.format(
+            label=label[:1].upper() + label[1:], unit=spec.shown_unit
+        )
+
     return Question(
         key=METRIC_PREFIX + key,
         kind="number",
-        prompt=texts.ASK_METRIC_STEP.format(
-            label=spec.label[:1].upper() + spec.label[1:], unit=spec.unit
-        ),
+        prompt=prompt,
         options=(Option(texts.SKIP, None), Option(texts.FINISH_METRICS, FINISH)),
         minimum=spec.minimum,
         maximum=spec.maximum,

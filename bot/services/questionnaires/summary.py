@@ -20,7 +20,7 @@ def describe_metrics(metrics: Mapping[str, Any]) -> str:
     lines = []
     for key, spec in SPECS.items():
         if metrics.get(key) is not None:
-            lines.append(f"• {spec.label}: {_fmt(metrics[key])} {spec.unit}")
+            lines.append(f"• {spec.shown}: {_fmt(metrics[key])} {spec.shown_unit}")
     return "\n".join(lines) if lines else "–"
 
 
