@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -33,6 +34,29 @@ READ_TIMEOUT = 10.0
 WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 30.0
+
+
+class HomeLoopRequest(HTTPXRequest):
+    """The bot's HTTP client, usable from a handler running off the event loop
+    (``bot.store.threads.run_off_loop``): a call made from another loop is carried out on the
+    loop the client was initialised on (its connections belong to that loop)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._home: asyncio.AbstractEventLoop | None = None
+
+    async def initialize(self) -> None:
+        """Initialise the client and remember its event loop."""
+        self._home = asyncio.get_running_loop()
+        await super().initialize()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Make the request on the client's own loop."""
+        home = self._home
+        if home is not None and asyncio.get_running_loop() is not home:
+            call = asyncio.run_coroutine_threadsafe(super().do_request(*args, **kwargs), home)
+            return await asyncio.wrap_future(call)
+        return await super().do_request(*args, **kwargs)
 
 
 class MissingTokenError(ValueError):
@@ -73,7 +97,7 @@ def make_request(
     )
     if queue is not None:
         return DurablePollRequest(queue, on_success=on_success, **kwargs)
-    return HTTPXRequest(**kwargs)
+    return HomeLoopRequest(**kwargs)
 
 
 def pool_size(settings: Settings) -> int:
@@ -147,7 +171,7 @@ def build_application(
         application.bot_data[INBOX_KEY] = inbox
     attach_services(application, services)
     error_handlers.register(application)
-    languages.register(application)
+    languages.register(application, services.engine)
     registered = register_handlers(application, handler_modules)
     _LOGGER.debug("Registered handler modules: %s", ", ".join(registered) or "(none)")
     return application

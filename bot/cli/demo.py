@@ -10,6 +10,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from bot.support.i18n import LANGUAGES
+
 DESCRIPTION = """\
 Show Sprintback working without a Telegram token or network access.
 
@@ -28,6 +30,12 @@ With --interactive you play the athlete (or, with --as clinician, the clinician 
 who has just reported a red flag): type text to send it as a message, type a button's number
 to press it, /next to jump to the next scheduled prompt, 'quit' to stop. The transcript is
 written to the output folder when you quit.
+
+With --lang (en, es, pt, fr, de) the admin, the clinician and the athlete use Telegram in that
+language (their language_code), so the bot speaks it to them: the transcript, the chart and
+the report are in that language, e.g. `sprintback demo --lang de` or
+`sprintback demo --interactive --lang es`. Texts whose translation is not in the catalogues
+yet read in English.
 """
 
 
@@ -50,6 +58,12 @@ def register(subparsers: Any) -> None:
         choices=("athlete", "clinician"),
         default="athlete",
         help="the role you play with --interactive (default: athlete)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="the language of everyone's Telegram app, so of the whole story (default: en)",
     )
     parser.add_argument(
         "--output",
@@ -84,11 +98,15 @@ def run(args: argparse.Namespace) -> int:
         if args.interactive:
             from bot.demo.interactive import run_interactive
 
-            asyncio.run(run_interactive(args.role, output, keep_db=args.keep_db, stdin=sys.stdin))
+            asyncio.run(
+                run_interactive(
+                    args.role, output, keep_db=args.keep_db, stdin=sys.stdin, lang=args.lang
+                )
+            )
         else:
             from bot.demo.run import run_scripted
 
-            asyncio.run(run_scripted(output, keep_db=args.keep_db))
+            asyncio.run(run_scripted(output, keep_db=args.keep_db, lang=args.lang))
     except KeyboardInterrupt:
         print("sprintback demo: interrupted", file=sys.stderr)
         return 130

@@ -20,6 +20,16 @@ from bot.delivery.policy import SAFETY_KINDS
 from bot.store.models import REPLY_KIND, UNDELIVERED_KIND, UNREACHABLE_KIND, Outbox, Person
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import SentRow, enqueue_message, mark_outbox_failed, record_sent
+from bot.support.i18n import L_, LazyText, _, use_language
+
+# What an undelivered safety message was, in the reader's words (by outbox kind).
+_KIND_WORDS: dict[str, LazyText] = {
+    "clinician_alert": L_("alert"),
+    "red_flag": L_("red flag"),
+    "emergency": L_("emergency"),
+    "unreachable_notice": L_("unreachable notice"),
+    "missed_days_alert": L_("missed-days alert"),
+}
 
 # Telegram allows about one message a second to one chat.
 PER_CHAT_PACE = dt.timedelta(seconds=1)
@@ -124,19 +134,21 @@ def tell_author(session: Session, outcome: Outcome, now: dt.datetime, *, reachab
     recipient = _person_for_chat(session, outcome)
     if author is None or author.id is None:
         return 0
-    who = (recipient.display_name if recipient is not None else "") or "the athlete"
-    why = (
-        "Telegram refused it"
-        if reachable
-        else "they cannot be reached on Telegram (they blocked the bot or left)"
-    )
+    with use_language(author.language):  # the notice is read by its author
+        who = (recipient.display_name if recipient is not None else "") or _("the athlete")
+        why = (
+            _("Telegram refused it")
+            if reachable
+            else _("they cannot be reached on Telegram (they blocked the bot or left)")
+        )
+        text = _(
+            "Your message to {who} could not be delivered: {why}. "
+            "Nothing more will be tried; please reach them another way."
+        ).format(who=who, why=why)
     enqueue_message(
         session,
         chat_id=author.chat_id or author.telegram_user_id,
-        text=(
-            f"Your message to {who} could not be delivered: {why}. "
-            "Nothing more will be tried; please reach them another way."
-        ),
+        text=text,
         kind=UNDELIVERED_KIND,
         now=now,
         dedupe_key=f"undelivered:{row.id}",
@@ -144,6 +156,24 @@ def tell_author(session: Session, outcome: Outcome, now: dt.datetime, *, reachab
         athlete_id=row.athlete_id,
     )
     return 1
+
+
+def _unreachable_notice(person: Person, kind: str, undelivered: str, language: str) -> str:
+    """The notice that ``person`` cannot be reached, in the reader's ``language`` (a safety
+    message that could not be delivered follows, as it was written)."""
+    with use_language(language):
+        name = person.display_name or _("{role} {number}").format(
+            role=_("athlete") if person.role == "athlete" else _("clinician"), number=person.id
+        )
+        text = _(
+            "{name} can no longer be reached on Telegram (they blocked the bot or deleted their "
+            "account). Messages to them are not delivered until they write to the bot again."
+        ).format(name=name)
+        if kind in SAFETY_KINDS:
+            found = _KIND_WORDS.get(kind)
+            what = str(found) if found is not None else kind.replace("_", " ")
+            text += "\n\n" + _("Undelivered {what}:").format(what=what) + f"\n{undelivered}"
+    return text
 
 
 def mark_unreachable(
@@ -178,13 +208,6 @@ def mark_unreachable(
                 )
             )
         )
-    name = person.display_name or f"{person.role} {person.id}"
-    text = (
-        f"{name} can no longer be reached on Telegram (they blocked the bot or deleted their "
-        "account). Messages to them are not delivered until they write to the bot again."
-    )
-    if row.kind in SAFETY_KINDS:
-        text += f"\n\nUndelivered {row.kind.replace('_', ' ')}:\n{row.text}"
     queued = 0
     for recipient in recipients:
         if recipient.chat_id is None:
@@ -193,7 +216,7 @@ def mark_unreachable(
         enqueue_message(
             session,
             chat_id=recipient.chat_id,
-            text=text,
+            text=_unreachable_notice(person, row.kind, row.text, recipient.language),
             kind=UNREACHABLE_KIND,
             now=now,
             dedupe_key=f"unreachable:{row.id}:{recipient.id}",

@@ -16,6 +16,7 @@ from bot.store.models import REACHABLE_KIND, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
+from bot.support.i18n import _, use_language
 
 REACHABLE_AGAIN = "reachable_again"
 
@@ -39,15 +40,19 @@ def mark_reachable(session: Session, person: Person, now: dt.datetime) -> int:
     )
     if not is_athlete:
         return 0
-    name = person.display_name or f"Athlete #{person.id}"
     queued = 0
     for clinician in clinicians_of(session, athlete_id=person.id):
         if clinician.unreachable or clinician.chat_id is None:
             continue
+        with use_language(clinician.language):  # in the clinician's language
+            name = person.display_name or _("Athlete #{number}").format(number=person.id)
+            text = _(
+                "{name} can be reached on Telegram again: prompts and messages resume."
+            ).format(name=name)
         enqueue_message(
             session,
             chat_id=clinician.chat_id,
-            text=f"{name} can be reached on Telegram again: prompts and messages resume.",
+            text=text,
             kind=REACHABLE_KIND,
             now=now,
             person_id=clinician.id,

@@ -20,6 +20,7 @@ from bot.demo.output import write_outputs
 from bot.demo.record import Entry, render_entry
 from bot.demo.world import DemoError, DemoWorld, Person, open_world
 from bot.sandbox import TranscriptMessage
+from bot.support.i18n import use_language
 
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
 HELP = (
@@ -124,10 +125,17 @@ async def play_interactively(
 
 
 async def run_interactive(
-    role: str, output: Path, *, keep_db: bool = False, stdin: TextIO, out: TextIO | None = None
+    role: str,
+    output: Path,
+    *,
+    keep_db: bool = False,
+    stdin: TextIO,
+    out: TextIO | None = None,
+    lang: str = "en",
 ) -> Path:
     """Let a person play ``role`` ("athlete" or "clinician"); write the transcript into
-    ``output`` when they quit and return its path."""
+    ``output`` when they quit and return its path. Everyone's Telegram app uses ``lang``: the
+    bot speaks it (the terminal's own instructions stay English)."""
     import sys
 
     sink = out or sys.stdout
@@ -137,6 +145,7 @@ async def run_interactive(
         admin_telegram_id=script.ADMIN_ID,
         people=script.PEOPLE,
         keep_workdir=keep_db,
+        lang=lang,
     )
     try:
         player = await prepare(world, role)
@@ -144,18 +153,25 @@ async def run_interactive(
         await play_interactively(world, player, athlete, stdin, sink)
         output.mkdir(parents=True, exist_ok=True)
         path = output / "transcript.txt"
-        path.write_text(world.recorder.render(), encoding="utf-8")
+        with use_language(lang):
+            path.write_text(world.recorder.render(), encoding="utf-8")
         if role == "clinician":
             now = world.clock.now()
-            write_outputs(
-                world.runtime.engine,
-                athlete_telegram_id=script.ATHLETE_ID,
-                now=now,
-                today=now.astimezone(script.ZONE).date(),
-                transcript=world.recorder.render(),
-                folder=output,
-            )
+            with use_language(lang):
+                _write_outputs(world, now, output)
     finally:
         await world.close()
     sink.write(f"Transcript: {path}\n")
     return path
+
+
+def _write_outputs(world: DemoWorld, now: dt.datetime, output: Path) -> None:
+    """Write the transcript, chart and report of a clinician's session (current language)."""
+    write_outputs(
+        world.runtime.engine,
+        athlete_telegram_id=script.ATHLETE_ID,
+        now=now,
+        today=now.astimezone(script.ZONE).date(),
+        transcript=world.recorder.render(),
+        folder=output,
+    )

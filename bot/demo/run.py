@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from typing import TextIO
 
 from bot.demo import script
 from bot.demo.output import WrittenFiles, decision_timeline, render_timeline, write_outputs
-from bot.demo.world import open_world
+from bot.demo.world import DemoWorld, open_world
+from bot.support.formats import format_date
+from bot.support.i18n import _, use_language
 
 
 @dataclass(frozen=True)
@@ -34,41 +37,63 @@ def log_to_file(path: Path, level: int = logging.INFO) -> None:
 
 
 async def run_scripted(
-    output: Path, *, keep_db: bool = False, out: TextIO = sys.stdout
+    output: Path, *, keep_db: bool = False, out: TextIO = sys.stdout, lang: str = "en"
 ) -> DemoResult:
     """Play the scripted story on a fresh bot, print transcript and timeline to ``out`` and
-    write transcript.txt, the progress chart and the clinician report into ``output``."""
+    write transcript.txt, the progress chart and the clinician report into ``output``.
+
+    Everyone's Telegram app uses ``lang``, so the bot speaks it to the athlete, the clinician
+    and the admin; the narration, the chart and the report are in it too."""
     world = await open_world(
         script.START,
         zone=script.ZONE,
         admin_telegram_id=script.ADMIN_ID,
         people=script.PEOPLE,
         keep_workdir=keep_db,
+        lang=lang,
     )
     try:
         await script.play(world)
-        transcript = world.recorder.render()
+        with use_language(lang):
+            transcript = world.recorder.render()
         timeline = render_timeline(decision_timeline(world.runtime.engine, script.ATHLETE_ID))
         now = world.clock.now()
-        files = write_outputs(
-            world.runtime.engine,
-            athlete_telegram_id=script.ATHLETE_ID,
-            now=now,
-            today=now.astimezone(script.ZONE).date(),
-            transcript=transcript + "\nDecision timeline\n\n" + timeline + "\n",
-            folder=output,
-        )
+        with use_language(lang):
+            files = _write(world, now, transcript, timeline, output)
     finally:
         await world.close()
-    out.write("Sprintback demo: an admin, a clinician and an athlete on the local sandbox\n")
-    out.write(f"(times are Europe/Berlin; day 1 is {script.START:%A %d %B %Y})\n")
-    out.write(transcript)
-    out.write("\nDecision timeline (from the database)\n\n")
-    out.write(timeline + "\n\n")
-    out.write(f"Transcript:       {files.transcript}\n")
-    out.write(f"Progress chart:   {files.chart}\n")
-    out.write(f"Clinician report: {files.report}\n")
-    database = world.database_path if keep_db else None
-    if database is not None:
-        out.write(f"Database kept:    {database}\n")
+    with use_language(lang):
+        out.write(
+            _("Sprintback demo: an admin, a clinician and an athlete on the local sandbox") + "\n"
+        )
+        out.write(
+            _("(times are Europe/Berlin; day 1 is {day})").format(
+                day=format_date(script.START.date()) + " " + str(script.START.year)
+            )
+            + "\n"
+        )
+        out.write(transcript)
+        out.write("\n" + _("Decision timeline (from the database)") + "\n\n")
+        out.write(timeline + "\n\n")
+        out.write(_("Transcript:       {path}").format(path=files.transcript) + "\n")
+        out.write(_("Progress chart:   {path}").format(path=files.chart) + "\n")
+        out.write(_("Clinician report: {path}").format(path=files.report) + "\n")
+        database = world.database_path if keep_db else None
+        if database is not None:
+            out.write(_("Database kept:    {path}").format(path=database) + "\n")
     return DemoResult(transcript=transcript, timeline=timeline, files=files, database=database)
+
+
+def _write(
+    world: DemoWorld, now: dt.datetime, transcript: str, timeline: str, output: Path
+) -> WrittenFiles:
+    """Write the transcript (with the timeline), the chart and the report, in the current
+    language."""
+    return write_outputs(
+        world.runtime.engine,
+        athlete_telegram_id=script.ATHLETE_ID,
+        now=now,
+        today=now.astimezone(script.ZONE).date(),
+        transcript=transcript + "\n" + _("Decision timeline") + "\n\n" + timeline + "\n",
+        folder=output,
+    )

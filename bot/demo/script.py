@@ -21,8 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.demo.words import DemoWords
 from bot.demo.world import DemoError, DemoWorld, Person
 from bot.sandbox import TranscriptMessage
+from bot.support.i18n import L_, Text, use_language
+from bot.support.i18n import text as as_text
 
 ZONE = ZoneInfo("Europe/Berlin")
 # Monday 2 March 2026, 10:00 in Berlin: the day the admin starts inviting people.
@@ -72,13 +75,26 @@ def joined(messages: Sequence[TranscriptMessage]) -> str:
     return "\n".join(message.text or "" for message in messages)
 
 
-def expect(replies: str | Sequence[TranscriptMessage], needle: str, step: str) -> str:
-    """Return the text of ``replies`` if it contains ``needle``, else stop the demo."""
-    text = replies if isinstance(replies, str) else joined(replies)
-    if needle not in text:
-        shown = text.strip().splitlines()[-1] if text.strip() else "nothing"
+def expect(
+    replies: str | Sequence[TranscriptMessage],
+    needle: str,
+    step: str,
+    words: DemoWords | None = None,
+) -> str:
+    """Return the text of ``replies`` if it says ``needle`` (English; in the demo's language
+    with ``words``), else stop the demo."""
+    said = replies if isinstance(replies, str) else joined(replies)
+    found = words.says(said, needle) if words is not None else needle in said
+    if not found:
+        shown = said.strip().splitlines()[-1] if said.strip() else "nothing"
         raise DemoError(f"{step}: expected the bot to say {needle!r}, it said {shown!r}")
-    return text
+    return said
+
+
+def narrate(world: DemoWorld, line: Text, at: dt.datetime) -> None:
+    """Add a narrator line to the transcript, in the demo's language."""
+    with use_language(world.words.lang):
+        world.recorder.note(as_text(line), at)
 
 
 def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -94,12 +110,13 @@ def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
 async def invitations(world: DemoWorld) -> tuple[Cast, str]:
     """The admin invites the clinician, who joins and invites the athlete; return the cast and
     the athlete's invitation code."""
-    cast = Cast(
-        admin=world.person(ADMIN_ID, ADMIN_NAME, "Admin"),
-        clinician=world.person(CLINICIAN_ID, CLINICIAN_NAME, "Clinician"),
-        athlete=world.person(ATHLETE_ID, ATHLETE_NAME, "Athlete"),
-    )
-    world.recorder.note("Invitations", world.clock.now())
+    with use_language(world.words.lang):
+        cast = Cast(
+            admin=world.person(ADMIN_ID, ADMIN_NAME, as_text(L_("Admin"))),
+            clinician=world.person(CLINICIAN_ID, CLINICIAN_NAME, as_text(L_("Clinician"))),
+            athlete=world.person(ATHLETE_ID, ATHLETE_NAME, as_text(L_("Athlete"))),
+        )
+    narrate(world, L_("Invitations"), world.clock.now())
     text = expect(
         await world.say(cast.admin, "/invite_clinician"), "start=clin_", "clinician invitation"
     )
@@ -109,6 +126,7 @@ async def invitations(world: DemoWorld) -> tuple[Cast, str]:
         await world.say(cast.clinician, f"/start {code.group(1)}"),
         "You are now a clinician",
         "clinician joining",
+        world.words,
     )
     text = expect(await world.say(cast.clinician, "/invite"), "?start=", "athlete invitation")
     athlete_code = re.search(r"\?start=(\S+)", text)
@@ -118,16 +136,23 @@ async def invitations(world: DemoWorld) -> tuple[Cast, str]:
 
 async def onboarding(world: DemoWorld, athlete: Person, code: str) -> None:
     """The athlete opens the invitation link, consents and describes the injury."""
-    world.recorder.note("Onboarding", world.clock.now())
-    expect(await world.say(athlete, f"/start {code}"), "I'm Sprintback", "onboarding welcome")
+    narrate(world, L_("Onboarding"), world.clock.now())
+    expect(
+        await world.say(athlete, f"/start {code}"),
+        "I'm Sprintback",
+        "onboarding welcome",
+        world.words,
+    )
     for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
         await world.tap(athlete, label)
     await world.tap(athlete, "Sprinting / running fast")
     await world.tap(athlete, "Rugby")
-    await world.say(athlete, "vmax 9.1 10m 1.78 30m 4.05")
+    await world.say(athlete, world.words.number("vmax 9.1 10m 1.78 30m 4.05"))
     for label in ("Europe", "Berlin", "07:30"):
         await world.tap(athlete, label)
-    expect(await world.tap(athlete, "✅ Confirm"), "All set", "onboarding confirmation")
+    expect(
+        await world.tap(athlete, "✅ Confirm"), "All set", "onboarding confirmation", world.words
+    )
 
 
 async def morning(
@@ -141,20 +166,20 @@ async def morning(
     return the bot's verdict."""
     await world.set_time(world.next_prompt_due(athlete, "morning"))
     prompt = athlete.user.last_bot_message
-    if "Good morning" not in (prompt.text or ""):
+    if not world.words.says(prompt.text or "", "Good morning"):
         raise DemoError(f"the scheduler did not send the morning check-in: {prompt.text!r}")
     values = GREEN_MORNING | answers
     if red_flags:
         for flag in red_flags:
             await world.tap(athlete, flag)
         replies = await world.tap(athlete, "Done")
-        if "Good morning" not in (athlete.user.last_bot_message.text or ""):
+        if not world.words.says(athlete.user.last_bot_message.text or "", "Good morning"):
             return joined(replies)
     else:
         await world.tap(athlete, "None of these ✅")
     for key in MORNING_BUTTON_ORDER:
         await world.tap(athlete, values[key])
-    return joined(await world.say(athlete, values["sleep_hours"]))
+    return joined(await world.say(athlete, world.words.number(values["sleep_hours"])))
 
 
 async def session_report(
@@ -168,7 +193,7 @@ async def session_report(
     """Jump to the end of the session (the scheduler's post-session prompt), answer the
     questionnaire, the stage's checks and the metrics line; return the bot's decision."""
     await world.set_time(world.next_prompt_due(athlete, "post_session"))
-    if "How did today's session go" not in (athlete.user.last_bot_message.text or ""):
+    if not world.words.says(athlete.user.last_bot_message.text or "", "How did today's session go"):
         raise DemoError("the scheduler did not send the post-session questionnaire")
     labels = ["All of it", pain] + (["The injured spot"] if pain != "0" else [])
     labels += ["No", "None of these ✅", "1", "No", "8", "4", "40", "Skip"]
@@ -177,7 +202,12 @@ async def session_report(
     await answer_checks(world, athlete, checks)
     if metrics is None:
         return joined(await world.tap(athlete, "No numbers today"))
-    expect(await world.say(athlete, metrics), "I understood", "metrics echo")
+    expect(
+        await world.say(athlete, world.words.number(metrics)),
+        "I understood",
+        "metrics echo",
+        world.words,
+    )
     return joined(await world.tap(athlete, "Yes, save"))
 
 
@@ -186,15 +216,17 @@ async def answer_checks(world: DemoWorld, athlete: Person, checks: Mapping[str, 
     for _ in range(len(checks) + 1):
         message = athlete.user.last_bot_message
         question = (message.text or "").split("\n\n")[-1]
-        if "Any numbers from today" in question:
+        if world.words.says(question, "Any numbers from today"):
             return
-        answer = next((value for key, value in checks.items() if key in question), None)
+        answer = next(
+            (value for key, value in checks.items() if world.words.says(question, key)), None
+        )
         if answer is None:
             raise DemoError(f"the demo has no answer for the check question {question!r}")
-        if answer in message.button_labels:
+        if world.words.label(answer) in message.button_labels:
             await world.tap(athlete, answer)
         else:
-            await world.say(athlete, answer)
+            await world.say(athlete, world.words.number(answer))
     raise DemoError("the post-session questionnaire asked more checks than the stage has")
 
 
@@ -202,12 +234,13 @@ async def clinician_presses(
     world: DemoWorld, clinician: Person, label: str, needle: str, step: str
 ) -> TranscriptMessage:
     """The clinician presses ``label`` on the latest alert showing it; return that alert."""
+    shown = world.words.label(label)
     alert = next(
-        (m for m in reversed(clinician.user.bot_messages) if label in m.button_labels), None
+        (m for m in reversed(clinician.user.bot_messages) if shown in m.button_labels), None
     )
     if alert is None:
         raise DemoError(f"{step}: the clinician got no message with a [{label}] button")
-    expect(await world.tap(clinician, label, alert), needle, step)
+    expect(await world.tap(clinician, label, alert), needle, step, world.words)
     return alert
 
 
@@ -222,31 +255,31 @@ async def play(world: DemoWorld) -> Cast:
     athlete, clinician = cast.athlete, cast.clinician
     await world.run_jobs()  # the tick plans the athlete's first day
 
-    world.recorder.note("Day 2: first check-in and H0 session", world.clock.now())
-    expect(await morning(world, athlete), "Train as planned", "first morning check-in")
+    narrate(world, L_("Day 2: first check-in and H0 session"), world.clock.now())
+    expect(await morning(world, athlete), "Train as planned", "first morning check-in", world.words)
     await session_report(world, athlete, checks=H0_CHECKS)
 
-    world.recorder.note("Day 3: the H0 sign-off reaches the clinician", local(3, 7, 30))
+    narrate(world, L_("Day 3: the H0 sign-off reaches the clinician"), local(3, 7, 30))
     await morning(world, athlete)
     world.clock.set(local(3, 8, 5))
     await clinician_presses(world, clinician, "🟢 Clear gate", "Signed off", "H0 clearance")
     decision = await session_report(world, athlete, checks=H0_CHECKS | {"brisk walk": "0"})
-    expect(decision, "move up to Stage 2 of 8", "progression to H1")
+    expect(decision, "move up to Stage 2 of 8", "progression to H1", world.words)
 
-    world.recorder.note("Day 4: early loading (H1)", local(4, 7, 30))
+    narrate(world, L_("Day 4: early loading (H1)"), local(4, 7, 30))
     await morning(world, athlete)
     await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 70")
 
-    world.recorder.note("Day 5: progression to H2, first runs with metrics", local(5, 7, 30))
+    narrate(world, L_("Day 5: progression to H2, first runs with metrics"), local(5, 7, 30))
     verdict = await morning(world, athlete)
-    expect(verdict, "move up to Stage 3 of 8", "progression to H2")
+    expect(verdict, "move up to Stage 3 of 8", "progression to H2", world.words)
     await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.0 10m 2.4 strength 82")
 
-    world.recorder.note("Day 6: flare-up the morning after running", local(6, 7, 30))
+    narrate(world, L_("Day 6: flare-up the morning after running"), local(6, 7, 30))
     verdict = await morning(world, athlete, pain_test="3", tightness="3")
-    expect(verdict, "Stage 2 of 8", "flare-up step-back")
+    expect(verdict, "Stage 2 of 8", "flare-up step-back", world.words)
 
-    world.recorder.note("Day 7: a red flag", local(7, 7, 30))
+    narrate(world, L_("Day 7: a red flag"), local(7, 7, 30))
     await morning(world, athlete, red_flags=["▫️ Numbness, tingling or weakness in leg/foot"])
     world.clock.set(local(7, 8, 0))
     await world.run_jobs()
@@ -255,8 +288,10 @@ async def play(world: DemoWorld) -> Cast:
         world, clinician, "✅ Acknowledge", "Acknowledged", "red-flag alert"
     )
 
-    world.recorder.note(
-        "Day 8: the clinician reviews the athlete and resumes the programme", local(8, 7, 0)
+    narrate(
+        world,
+        L_("Day 8: the clinician reviews the athlete and resumes the programme"),
+        local(8, 7, 0),
     )
     world.clock.set(local(8, 7, 0))
     del alert  # the card names the athlete: the clinician answers by name
@@ -266,23 +301,23 @@ async def play(world: DemoWorld) -> Cast:
         "resuming after the red flag",
     )
     verdict = await morning(world, athlete)
-    expect(verdict, "Train as planned", "first check-in after the clearance")
+    expect(verdict, "Train as planned", "first check-in after the clearance", world.words)
     # Monday 08:00 in the clinician's time zone (Berlin, the deployment's default): the weekly
     # digest arrives then, as the README says.
     await world.set_time(local(8, 8, 0))
     await world.set_time(local(8, 9, 5))
     await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 80")
 
-    world.recorder.note("Day 9: back to green sessions in H1", local(9, 7, 30))
+    narrate(world, L_("Day 9: back to green sessions in H1"), local(9, 7, 30))
     await morning(world, athlete)
     await session_report(world, athlete, checks=H1_CHECKS, metrics="strength 83")
 
-    world.recorder.note("Day 10: back to running (H2)", local(10, 7, 30))
+    narrate(world, L_("Day 10: back to running (H2)"), local(10, 7, 30))
     verdict = await morning(world, athlete)
-    expect(verdict, "move up to Stage 3 of 8", "progression back to H2")
+    expect(verdict, "move up to Stage 3 of 8", "progression back to H2", world.words)
     await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.2 10m 2.25 strength 85")
 
-    world.recorder.note("Day 11: the chart and the clinician report", local(11, 8, 0))
+    narrate(world, L_("Day 11: the chart and the clinician report"), local(11, 8, 0))
     world.clock.set(local(11, 8, 0))
     await world.ask_for_file(athlete, "/progress", "photo")
     await world.ask_for_file(clinician, f"/report {ATHLETE_NAME}", "document")

@@ -25,6 +25,7 @@ from telegram.ext import Application
 from bot.clock import FakeClock
 from bot.delivery.limiter import RateGate
 from bot.demo.record import Recorder
+from bot.demo.words import DemoWords
 from bot.handlers.context import SENDER_KEY
 from bot.handlers.jobs import SCHEDULER_KEY, SENDER_JOB, TICK_JOB
 from bot.runtime import Runtime, build_runtime
@@ -72,6 +73,8 @@ class DemoWorld:
     workdir: Path
     keep_workdir: bool = False
     people: dict[int, Person] = field(default_factory=dict)
+    # The language the people's Telegram apps use, and the demo's words in it.
+    words: DemoWords = field(default_factory=DemoWords)
 
     @property
     def application(self) -> AnyApplication:
@@ -88,7 +91,7 @@ class DemoWorld:
     def person(self, telegram_id: int, first_name: str, label: str) -> Person:
         """Return the simulated user ``telegram_id`` labelled ``label`` in the transcript."""
         if telegram_id not in self.people:
-            user = self.sandbox.user(telegram_id, first_name)
+            user = self.sandbox.user(telegram_id, first_name, language_code=self.words.lang)
             self.people[telegram_id] = Person(label=label, user=user)
             self.recorder.name_chat(telegram_id, label)
         return self.people[telegram_id]
@@ -120,7 +123,9 @@ class DemoWorld:
         self, who: Person, label: str, message: TranscriptMessage | None = None
     ) -> list[TranscriptMessage]:
         """``who`` presses the button ``label`` (on ``message`` or the latest showing it);
-        return the bot's messages to them once all is delivered."""
+        return the bot's messages to them once all is delivered. ``label`` is the English
+        label: the button pressed is its translation in the demo's language."""
+        label = self.words.label(label)
         self.recorder.user_action(who.user.chat_id, f"[{label}]", self.clock.now())
         await who.user.press(label, message)
         replies = await self._after_action(who, f"{who.label} pressed [{label}]")
@@ -206,13 +211,15 @@ async def open_world(
     admin_telegram_id: int,
     people: dict[int, str] | None = None,
     keep_workdir: bool = False,
+    lang: str = "en",
 ) -> DemoWorld:
     """Start the sandbox and the production bot on a fresh SQLite file, clock at ``start``.
 
     ``people`` (Telegram id -> first name) get their sandbox chat before the bot starts, so
     its start-up hooks (the admins' command menus) find them. The sender's pacing gate is
     opened: the sandbox has no flood limits and the demo packs weeks into seconds, so
-    Telegram's 1 message/s per chat would only add wall-clock waits.
+    Telegram's 1 message/s per chat would only add wall-clock waits. Everyone's Telegram app
+    uses ``lang`` (their ``language_code``), so the bot speaks it to them.
     """
     workdir = Path(tempfile.mkdtemp(prefix="sprintback-demo-"))
     database = workdir / "sprintback-demo.sqlite3"
@@ -229,7 +236,7 @@ async def open_world(
     )
     sandbox = await BotApiSandbox(clock=clock).start()
     for telegram_id, first_name in (people or {}).items():
-        sandbox.user(telegram_id, first_name)
+        sandbox.user(telegram_id, first_name, language_code=lang)
     runtime = build_runtime(
         settings,
         clock=clock,
@@ -250,6 +257,7 @@ async def open_world(
         recorder=Recorder(start=start, zone=zone),
         workdir=workdir,
         keep_workdir=keep_workdir,
+        words=DemoWords(lang),
     )
     try:
         await start_application(runtime.application, sandbox)

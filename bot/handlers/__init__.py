@@ -29,7 +29,8 @@ general commands and the catch-all replies (dispatch) come last.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from telegram.ext import Application
@@ -46,6 +47,7 @@ from bot.handlers import (
     reports,
     session,
 )
+from bot.store.threads import run_off_loop
 
 Registrar = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
 
@@ -64,6 +66,25 @@ HANDLERS: dict[str, Registrar] = {
     "membership": membership.register,
     "dispatch": dispatch.register,
 }
+
+
+# Modules whose handlers open sessions and await Bot API calls in between: they run on a
+# database thread (``bot.store.threads.run_off_loop``), so their database work never blocks
+# the event loop. (The athlete flows run only their transaction there; the admin module
+# starts background tasks and threads of its own and stays on the loop.)
+OFF_LOOP = frozenset({"clinician"})
+
+
+def off_loop(
+    callback: Callable[..., Coroutine[Any, Any, Any]],
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """Return ``callback`` made to run on a database thread (see :data:`OFF_LOOP`)."""
+
+    @functools.wraps(callback)
+    async def handler(*args: Any, **kwargs: Any) -> Any:
+        return await run_off_loop(callback, *args, **kwargs)
+
+    return handler
 
 
 def resolve(name: str) -> Registrar:
@@ -87,7 +108,13 @@ def register_handlers(
     registrars = [(entry, entry if callable(entry) else resolve(entry)) for entry in entries]
     registered: list[str] = []
     for entry, register in registrars:
+        before = {id(handler) for group in application.handlers.values() for handler in group}
         register(application)
+        if entry in OFF_LOOP:
+            for group in application.handlers.values():
+                for handler in group:
+                    if id(handler) not in before:
+                        handler.callback = off_loop(handler.callback)
         registered.append(
             entry if isinstance(entry, str) else getattr(entry, "__module__", repr(entry))
         )

@@ -50,6 +50,9 @@ from bot.services.callers import ensure_admin_person, sync_admins
 from bot.store.db import session_scope
 from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
+from bot.support.formats import format_datetime
+from bot.support.i18n import L_, _, ngettext
+from bot.wording import protocol_text
 from engine.schema import ProtocolError
 
 _LOGGER = logging.getLogger(__name__)
@@ -58,10 +61,12 @@ ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
 MAX_MESSAGE = 3900
 MAX_UPLOAD_BYTES = 256_000
-TOO_LARGE = "{filename} is too large: a protocol file must be under {kb} kB."
+TOO_LARGE = L_("{filename} is too large: a protocol file must be under {kb} kB.")
 MAX_VERSION = 2**31 - 1  # protocol_version.version is a 32-bit integer
 
-USAGE = (
+# TRANSLATORS: command names and the sub-commands (show, set...) stay as they are; NAME, STAGE,
+# FIELD, VALUE and VERSION may be translated.
+USAGE = L_(
     "Protocol commands:\n"
     "/protocols\n"
     "/protocol show NAME [STAGE]\n"
@@ -71,6 +76,8 @@ USAGE = (
     "/protocol rollback NAME VERSION\n"
     "Or send a protocol YAML file as a document."
 )
+# How many changed display texts /protocols quotes per protocol.
+REVIEW_SHOWN = 3
 
 
 def _pre(text: str) -> str:
@@ -80,7 +87,7 @@ def _pre(text: str) -> str:
 def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
     if len(text) <= limit:
         return text
-    return text[: limit - 20] + "\n… (truncated)"
+    return text[: limit - 20] + "\n" + _("… (truncated)")
 
 
 async def _admin_only(update: Update, context: Context, command: str) -> bool:
@@ -97,19 +104,63 @@ async def _admin_only(update: Update, context: Context, command: str) -> bool:
 
 @stops_update
 async def protocols_command(update: Update, context: Context) -> None:
-    """/protocols: each protocol with its active version and the athletes on it."""
+    """/protocols: each protocol with its active version, the athletes on it, and the display
+    texts an admin changed whose translations need review (with the languages)."""
     if not await _admin_only(update, context, "/protocols"):
         return
     services = get_services(context)
     now = services.clock.now()
-    lines = ["Protocols:"]
+    lines = [_("Protocols:")]
     with session_scope(services.engine) as session:
         for name in pa.known_names(session, now):
             active = pa.active_version(session, name, now)
-            version = f"v{active.version}" if active else "no version"
-            lines.append(f"• {name}: active {version}, {pa.athletes_on(session, name)} athlete(s)")
+            athletes = pa.athletes_on(session, name)
+            on_it = ngettext("{n} athlete", "{n} athletes", athletes).format(n=athletes)
+            if active:
+                lines.append(
+                    _("• {name}: active v{version}, {athletes}").format(
+                        name=name, version=active.version, athletes=on_it
+                    )
+                )
+                title = _title(active.text, name)
+                if title:
+                    lines.append(f"  {title}")
+            else:
+                lines.append(
+                    _("• {name}: no version, {athletes}").format(name=name, athletes=on_it)
+                )
+            lines.extend(_review_lines(pa.texts_to_review(session, name, now)))
     assert update.effective_message is not None
-    await update.effective_message.reply_text("\n".join(lines))
+    await update.effective_message.reply_text(_clip("\n".join(lines)))
+
+
+def _title(text: str, name: str) -> str:
+    """The protocol's title in the reader's language ('' when it has none or does not parse)."""
+    try:
+        return protocol_text(parse_text(text, name).title)
+    except ProtocolError:
+        return ""
+
+
+def _review_lines(texts: list[pa.TextToReview]) -> list[str]:
+    """Lines saying which changed display texts need their translations reviewed."""
+    if not texts:
+        return []
+    languages = sorted({lang for t in texts for lang in t.languages})
+    lines = [
+        ngettext(
+            "  ⚠️ {n} changed text to review in: {languages}",
+            "  ⚠️ {n} changed texts to review in: {languages}",
+            len(texts),
+        ).format(n=len(texts), languages=", ".join(languages))
+    ]
+    for item in texts[:REVIEW_SHOWN]:
+        shown = item.text if len(item.text) <= 80 else item.text[:79] + "…"
+        lines.append(f"    – {item.location}: “{shown}” ({', '.join(item.languages)})")
+    hidden = len(texts) - REVIEW_SHOWN
+    if hidden > 0:
+        lines.append(ngettext("    … and {n} more", "    … and {n} more", hidden).format(n=hidden))
+    return lines
 
 
 @stops_update
@@ -129,7 +180,7 @@ async def protocol_command(update: Update, context: Context) -> None:
         "rollback": _rollback,
     }
     if sub not in handlers:
-        await message.reply_text(USAGE)
+        await message.reply_text(str(USAGE))
         return
     if len(args) > 1 and not pa.valid_name(args[1]):
         await _refuse_name(update, context, f"/protocol {sub}")
@@ -141,7 +192,7 @@ def _audit_caller(update: Update, context: Context, action: str, detail: dict[st
     """Write an audit entry of ``action`` by the update's sender (their Telegram id added)."""
     services = get_services(context)
     with session_scope(services.engine) as session:
-        caller, _ = caller_context(session, update, services)
+        caller, _person = caller_context(session, update, services)
         audit(
             session,
             actor_id=caller.person_id,
@@ -157,23 +208,28 @@ async def _refuse_name(update: Update, context: Context, command: str) -> None:
     assert message is not None
     reason = "malformed protocol name"
     _audit_caller(update, context, "refused", {"command": command, "reason": reason})
-    await message.reply_text(f"Not a protocol name: {pa.NAME_RULE}. See /protocols.")
+    await message.reply_text(
+        _("Not a protocol name: {rule}. See /protocols.").format(rule=pa.NAME_RULE)
+    )
 
 
 async def _show(update: Update, context: Context, args: list[str]) -> None:
     message = update.effective_message
     assert message is not None
     if not args:
-        await message.reply_text("Send /protocol show NAME [STAGE]")
+        await message.reply_text(_("Send /protocol show NAME [STAGE]"))
         return
     services = get_services(context)
     now = services.clock.now()
     with session_scope(services.engine) as session:
         active = pa.active_version(session, args[0], now)
         if active is None:
-            await message.reply_text(f"No protocol named {args[0]!r}. See /protocols.")
+            await message.reply_text(
+                _("No protocol named {name!r}. See /protocols.").format(name=args[0])
+            )
             return
         text = active.text
+        shown_name = ""
         if len(args) > 1:
             protocol = parse_text(active.text, args[0])
             try:
@@ -181,9 +237,12 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
             except KeyError:
                 ids = ", ".join(s.id for s in protocol.stages)
                 await message.reply_text(
-                    f"No stage {args[1]!r} in {args[0]}: expected one of {ids}"
+                    _("No stage {stage!r} in {name}: expected one of {ids}").format(
+                        stage=args[1], name=args[0], ids=ids
+                    )
                 )
                 return
+            shown_name = protocol_text(stage.name)
             text = yaml.safe_dump(
                 stage.model_dump(mode="json", exclude_none=True),
                 sort_keys=False,
@@ -191,9 +250,9 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
                 width=100,
             )
         header = f"{active.name} v{active.version}" + (
-            f" {args[1].upper()}" if len(args) > 1 else ""
+            f" {args[1].upper()} · {shown_name}" if len(args) > 1 else ""
         )
-        caller, _ = caller_context(session, update, services)
+        caller, _person = caller_context(session, update, services)
         audit(
             session,
             actor_id=caller.person_id,
@@ -215,10 +274,10 @@ def _draft_keyboard(
         [
             [
                 InlineKeyboardButton(
-                    "✅ Publish", callback_data=signer.sign(ACT_PUBLISH, ids, telegram_id, now)
+                    _("✅ Publish"), callback_data=signer.sign(ACT_PUBLISH, ids, telegram_id, now)
                 ),
                 InlineKeyboardButton(
-                    "🗑 Discard", callback_data=signer.sign(ACT_DISCARD, ids, telegram_id, now)
+                    _("🗑 Discard"), callback_data=signer.sign(ACT_DISCARD, ids, telegram_id, now)
                 ),
             ]
         ]
@@ -254,14 +313,21 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
             },
         )
     if not diff:
-        await message.reply_text(f"The draft of {draft.name} is identical to the active version.")
+        await message.reply_text(
+            _("The draft of {name} is identical to the active version.").format(name=draft.name)
+        )
         return
     assert context.chat_data is not None
     context.chat_data[DRAFT_KEY] = draft.model_dump()
+    name = html.escape(draft.name)
     await message.reply_text(
-        f"Draft of <b>{html.escape(draft.name)}</b> ({html.escape(draft.summary)}), "
-        f"based on v{draft.base_version}. Difference:\n" + _pre(_clip(diff, 3500)) + "\n"
-        f"/protocol dryrun {html.escape(draft.name)} shows which decisions would change.",
+        _("Draft of <b>{name}</b> ({summary}), based on v{version}. Difference:").format(
+            name=name, summary=html.escape(draft.summary), version=draft.base_version
+        )
+        + "\n"
+        + _pre(_clip(diff, 3500))
+        + "\n"
+        + _("/protocol dryrun {name} shows which decisions would change.").format(name=name),
         parse_mode=ParseMode.HTML,
         reply_markup=_draft_keyboard(context, user.id, draft, now),
     )
@@ -274,7 +340,7 @@ async def _refuse_invalid(update: Update, context: Context, exc: ProtocolError, 
     _audit_caller(update, context, "protocol_edit_refused", detail)
     problems = "\n".join(exc.problems[:10])
     await message.reply_text(
-        f"Not accepted; the active version is unchanged.\n{problems}"[:MAX_MESSAGE]
+        (_("Not accepted; the active version is unchanged.") + f"\n{problems}")[:MAX_MESSAGE]
     )
 
 
@@ -283,8 +349,10 @@ async def _set(update: Update, context: Context, args: list[str]) -> None:
     assert message is not None
     if len(args) < 4:
         await message.reply_text(
-            "Send /protocol set NAME STAGE FIELD VALUE, e.g. /protocol set hamstring H3 "
-            "min_days.value 5 (STAGE 'rules' for global rules, '-' for top-level fields)"
+            _(
+                "Send /protocol set NAME STAGE FIELD VALUE, e.g. /protocol set hamstring H3 "
+                "min_days.value 5 (STAGE 'rules' for global rules, '-' for top-level fields)"
+            )
         )
         return
     name, stage, field = args[0], args[1], args[2]
@@ -322,7 +390,7 @@ async def upload(update: Update, context: Context) -> None:
     if not filename.endswith((".yaml", ".yml")):
         _refuse_upload(update, context, "not a .yaml file", document.file_size)
         await message.reply_text(
-            "Send a protocol as a YAML file (.yaml); other files are not used."
+            _("Send a protocol as a YAML file (.yaml); other files are not used.")
         )
         return
     if (document.file_size or 0) > MAX_UPLOAD_BYTES:
@@ -347,13 +415,21 @@ async def _draft_from_document(
         await message.reply_text(TOO_LARGE.format(filename=filename, kb=MAX_UPLOAD_BYTES // 1000))
         return
     except DownloadFailed:
-        await message.reply_text(f"{filename} could not be fetched from Telegram; send it again.")
+        await message.reply_text(
+            _("{filename} could not be fetched from Telegram; send it again.").format(
+                filename=filename
+            )
+        )
         return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         _refuse_upload(update, context, "not UTF-8 text", len(data))
-        await message.reply_text(f"{filename} is not UTF-8 text: send the protocol YAML file.")
+        await message.reply_text(
+            _("{filename} is not UTF-8 text: send the protocol YAML file.").format(
+                filename=filename
+            )
+        )
         return
     services = get_services(context)
     now = services.clock.now()
@@ -395,12 +471,14 @@ async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
     message = update.effective_message
     assert message is not None
     if not args:
-        await message.reply_text("Send /protocol dryrun NAME (after /protocol set or an upload)")
+        await message.reply_text(_("Send /protocol dryrun NAME (after /protocol set or an upload)"))
         return
     draft = _current_draft(context, args[0])
     if draft is None:
         await message.reply_text(
-            f"There is no draft of {args[0]} to try: make one with /protocol set or an upload."
+            _(
+                "There is no draft of {name} to try: make one with /protocol set or an upload."
+            ).format(name=args[0])
         )
         return
     services = get_services(context)
@@ -414,7 +492,9 @@ async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
         with session_scope(services.engine, read_only=True) as session:
             return pa.dry_run_draft(session, draft, today, now)
 
-    await message.reply_text(f"Replaying examples and athletes on the draft of {draft.name}…")
+    await message.reply_text(
+        _("Replaying examples and athletes on the draft of {name}…").format(name=draft.name)
+    )
     report = await asyncio.to_thread(replay_all)
     with session_scope(services.engine) as session:
         audit(
@@ -435,23 +515,30 @@ async def _history(update: Update, context: Context, args: list[str]) -> None:
     message = update.effective_message
     assert message is not None
     if not args:
-        await message.reply_text("Send /protocol history NAME")
+        await message.reply_text(_("Send /protocol history NAME"))
         return
     services = get_services(context)
     now = services.clock.now()
     with session_scope(services.engine) as session:
+        _caller, person = caller_context(session, update, services)
         pa.active_version(session, args[0], now)
         rows = pa.history(session, args[0])
         if not rows:
-            await message.reply_text(f"No protocol named {args[0]!r}. See /protocols.")
-            return
-        lines = [f"History of {args[0]} (newest first):"]
-        for row in rows:
-            flag = " (active)" if row.active else ""
-            by = f"by #{row.author_id}" if row.author_id else "by the system"
-            lines.append(
-                f"• v{row.version}{flag} {row.created_at:%Y-%m-%d %H:%M} {by}: {row.note or '-'}"
+            await message.reply_text(
+                _("No protocol named {name!r}. See /protocols.").format(name=args[0])
             )
+            return
+        zone = person.timezone if person is not None else services.settings.default_timezone
+        lines = [_("History of {name} (newest first):").format(name=args[0])]
+        for row in rows:
+            flag = _(" (active)") if row.active else ""
+            by = (
+                _("by #{number}").format(number=row.author_id)
+                if row.author_id
+                else _("by the system")
+            )
+            when = format_datetime(row.created_at, zone)
+            lines.append(f"• v{row.version}{flag} {when} {by}: {row.note or '-'}")
     await message.reply_text(_clip("\n".join(lines)))
 
 
@@ -462,12 +549,16 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
     number = args[1].lstrip("v") if len(args) > 1 else ""
     if not (number.isascii() and number.isdigit()):
         await message.reply_text(
-            "Send /protocol rollback NAME VERSION, e.g. /protocol rollback hamstring 1"
+            _("Send /protocol rollback NAME VERSION, e.g. /protocol rollback hamstring 1")
         )
         return
     name, version = args[0], int(number)
     if version > MAX_VERSION:  # no version was ever numbered so high: refuse before asking
-        await message.reply_text(f"{name} has no version {version}. See /protocol history {name}.")
+        await message.reply_text(
+            _("{name} has no version {version}. See /protocol history {name}.").format(
+                name=name, version=version
+            )
+        )
         return
     services = get_services(context)
     now = services.clock.now()
@@ -488,8 +579,10 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
         await message.reply_text("\n".join(exc.problems))
         return
     await message.reply_text(
-        f"{name}: the text of v{version} is published again as v{new_version} (active). "
-        "Athletes move to it at their next decision."
+        _(
+            "{name}: the text of v{version} is published again as v{new_version} (active). "
+            "Athletes move to it at their next decision."
+        ).format(name=name, version=version, new_version=new_version)
     )
 
 
@@ -513,7 +606,7 @@ async def draft_button(update: Update, context: Context) -> None:
     name = press.ids[0]
     draft = _current_draft(context, name)
     if draft is None or str(draft.base_version) != press.ids[1]:
-        await query.answer("This draft is no longer open.", show_alert=True)
+        await query.answer(_("This draft is no longer open."), show_alert=True)
         return
     assert context.chat_data is not None
     if press.action == ACT_DISCARD:
@@ -526,11 +619,12 @@ async def draft_button(update: Update, context: Context) -> None:
                 now=now,
                 detail={"name": name, "base_version": draft.base_version},
             )
-        await query.answer("Discarded")
+        await query.answer(_("Discarded"))
         await query.edit_message_reply_markup(None)
         assert query.message is not None
         await context.bot.send_message(
-            query.message.chat.id, f"Draft of {name} discarded; nothing changed."
+            query.message.chat.id,
+            _("Draft of {name} discarded; nothing changed.").format(name=name),
         )
         return
     try:
@@ -547,18 +641,22 @@ async def draft_button(update: Update, context: Context) -> None:
             version = row.version
     except (pa.StaleDraftError, ProtocolError) as exc:
         context.chat_data.pop(DRAFT_KEY, None)
-        await query.answer("Not published", show_alert=True)
+        await query.answer(_("Not published"), show_alert=True)
         assert query.message is not None
-        await context.bot.send_message(query.message.chat.id, f"Not published: {exc}.")
+        await context.bot.send_message(
+            query.message.chat.id, _("Not published: {reason}.").format(reason=exc)
+        )
         return
     context.chat_data.pop(DRAFT_KEY, None)
-    await query.answer(f"Published v{version}")
+    await query.answer(_("Published v{version}").format(version=version))
     await query.edit_message_reply_markup(None)
     assert query.message is not None
     await context.bot.send_message(
         query.message.chat.id,
-        f"{name} v{version} is published and active. Athletes move to it at their next "
-        "decision; every decision records the version it used.",
+        _(
+            "{name} v{version} is published and active. Athletes move to it at their next "
+            "decision; every decision records the version it used."
+        ).format(name=name, version=version),
     )
 
 

@@ -19,6 +19,7 @@ from bot.handlers.context import SERVICES_KEY
 from bot.reports.build import build_progress_png
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
+from bot.store.threads import call_home
 from bot.support.logs import failure
 from bot.wording import Audience
 
@@ -86,4 +87,8 @@ def schedule_progress_chart(
         except Exception as exc:
             _LOGGER.error("progress chart of athlete %s not sent: %s", athlete_id, failure(exc))
 
-    application.create_task(task(), name=f"progress-chart-{athlete_id}")
+    def start() -> None:
+        application.create_task(task(), name=f"progress-chart-{athlete_id}")
+
+    if not call_home(start):  # from a handler running off the loop: on the Application's loop
+        start()

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.callback_auth import CallbackSigner, derive_secret
 from bot.services.clinician.escalation import alert_notifier
 from bot.settings import Settings
+from bot.store.threads import call_home
 
 SERVICES_KEY = "services"
 STARTUP_HOOKS_KEY = "startup_hooks"
@@ -126,6 +128,8 @@ def kick_sender(application: AnyApplication) -> None:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
+    if call_home(functools.partial(kick_sender, application)):
+        return  # a handler running off the loop: the drain runs on the Application's loop
     task = loop.create_task(sender.drain())
     pending: set[asyncio.Task[Any]] = application.bot_data.setdefault("sprintback.kicks", set())
     pending.add(task)

@@ -9,11 +9,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
+from bot.support.i18n import N_, _
 from bot.support.logs import failure
 
 _LOGGER = logging.getLogger("bot.errors")
 
-USER_MESSAGE = "Something went wrong on our side; your answers so far are saved. Please try again."
+# English id, translated where it is sent (in the language of the update being handled).
+USER_MESSAGE = N_(
+    "Something went wrong on our side; your answers so far are saved. Please try again."
+)
 
 
 def describe_failure(update: object, error: BaseException | None) -> str:
@@ -46,7 +50,7 @@ async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any])
     except TelegramError:
         pass  # the query may be too old or already answered; the message below still helps
     try:
-        await context.bot.send_message(chat_id=update.effective_chat.id, text=USER_MESSAGE)
+        await context.bot.send_message(chat_id=update.effective_chat.id, text=_(USER_MESSAGE))
     except TelegramError as err:
         _LOGGER.warning(
             "Could not tell chat %s about the failure: %s",

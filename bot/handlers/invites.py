@@ -8,7 +8,9 @@
 - /link CODE shows whom the athlete would share their data with and links only after the
   athlete presses "Share"; "Don't share" leaves the code unused.
 - /timezone [zone] (and /settings) for clinicians and admins: their time zone, which alert
-  times and the Monday digest follow; new staff start in DEFAULT_TIMEZONE.
+  times and the Monday digest follow; new staff start in DEFAULT_TIMEZONE. /settings also
+  offers their language (one button per language): cards, digest, PDF and their command menu
+  follow it.
 Every use, refusal and failure is audited. Staff command menus are set at start-up and again
 when the person writes /start or /help (a chat never opened cannot get one before).
 """
@@ -64,18 +66,30 @@ from bot.services.timezones import city_label
 from bot.store.db import session_scope
 from bot.store.repo.links import InviteError
 from bot.store.repo.people import list_people
-from bot.support.i18n import N_, _, current_language
+from bot.store.repo.people import set_language as store_language
+from bot.support.formats import format_datetime
+from bot.support.i18n import (
+    L_,
+    LANGUAGES,
+    N_,
+    _,
+    current_language,
+    is_supported,
+    language_name,
+    set_language,
+)
 
 _LOGGER = logging.getLogger(__name__)
 ACT_LINK_YES = "lnk_yes"
 ACT_LINK_NO = "lnk_no"
+ACT_STAFF_LANGUAGE = "stf_lang"
 
 FAILURE_TEXT = {
-    "unknown": "This invite code is not valid. Check it, or ask for a new one.",
-    "used": "This invite has already been used. Ask for a new one.",
-    "expired": "This invite has expired. Ask for a new one.",
-    "wrong_role": "This code is not meant for your account.",
-    "self_link": "You cannot use your own invite.",
+    "unknown": L_("This invite code is not valid. Check it, or ask for a new one."),
+    "used": L_("This invite has already been used. Ask for a new one."),
+    "expired": L_("This invite has expired. Ask for a new one."),
+    "wrong_role": L_("This code is not meant for your account."),
+    "self_link": L_("You cannot use your own invite."),
 }
 
 # The staff menus; the descriptions are translated when a menu is set, in the person's language.
@@ -207,8 +221,10 @@ async def invite_clinician_command(update: Update, context: Context) -> None:
     assert update.effective_message is not None
     link = _deep_link(context.bot.username, code)
     await update.effective_message.reply_text(
-        "Clinician invite (one use, expires "
-        f"{invite.expires_at:%Y-%m-%d %H:%M} UTC). Send this link to the clinician:\n{link}"
+        _(
+            "Clinician invite (one use, expires {when} UTC). Send this link to the "
+            "clinician:\n{link}"
+        ).format(when=format_datetime(invite.expires_at), link=link)
     )
 
 
@@ -234,7 +250,7 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
         record_invite_refusal(
             services.engine, user.id, exc.reason, "clinician", services.clock.now()
         )
-        await update.effective_message.reply_text(FAILURE_TEXT[exc.reason])
+        await update.effective_message.reply_text(str(FAILURE_TEXT[exc.reason]))
         raise ApplicationHandlerStop from None
     known_athletes(context).discard(user.id)  # an unfinished athlete sign-up is now staff
     await set_menu(
@@ -246,10 +262,14 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
     )
     zone = services.settings.default_timezone
     await update.effective_message.reply_text(
-        "Welcome! You are now a clinician on Sprintback.\n"
-        "/invite – invite an athlete\n/athletes – your athletes\n/athlete <number> – details\n"
-        f"Alert times and your Monday digest use the time zone {zone}; "
-        "change it with /timezone <zone>, e.g. /timezone Europe/Paris."
+        _(
+            "Welcome! You are now a clinician on Sprintback.\n"
+            "/invite – invite an athlete\n/athletes – your athletes\n"
+            "/athlete <number> – details\n"
+            "Alert times and your Monday digest use the time zone {zone}; "
+            "change it with /timezone <zone>, e.g. /timezone Europe/Paris. "
+            "/settings – your language"
+        ).format(zone=zone)
     )
     raise ApplicationHandlerStop
 
@@ -302,19 +322,79 @@ async def timezone_command(update: Update, context: Context) -> None:
 
 
 async def staff_settings(update: Update, context: Context) -> None:
-    """/settings from a clinician or admin: their time zone and how to change it (athletes
-    pass by to their own settings)."""
+    """/settings from a clinician or admin: their time zone and how to change it, and their
+    language with a button per language (athletes pass by to their own settings)."""
     services = get_services(context)
+    now = services.clock.now()
     with session_scope(services.engine, read_only=True) as session:
         caller, person = caller_context(session, update, services)
     if not (caller.is_clinician or caller.is_admin):
         return
     assert update.effective_message is not None
     zone = person.timezone if person is not None else services.settings.default_timezone
+    signer = signer_of(context)
+    buttons = [
+        InlineKeyboardButton(
+            language_name(lang),
+            callback_data=signer.sign(ACT_STAFF_LANGUAGE, (lang,), caller.telegram_id, now),
+        )
+        for lang in LANGUAGES
+    ]
+    keyboard = InlineKeyboardMarkup([buttons[:3], buttons[3:]])
     await update.effective_message.reply_text(
-        f"Your time zone: {city_label(zone)}.\n{TIMEZONE_USAGE}"
+        _("Your time zone: {zone}.").format(zone=city_label(zone))
+        + "\n"
+        + str(TIMEZONE_USAGE)
+        + "\n"
+        + _("Your language: {language}.").format(language=language_name(current_language()))
+        + " "
+        + _("Which language should I write to you in?"),
+        reply_markup=keyboard,
     )
     raise ApplicationHandlerStop
+
+
+@stops_update
+async def staff_language_answer(update: Update, context: Context) -> None:
+    """A clinician's or admin's language button: store their choice (cards, digest, PDF and
+    menus follow it), set their command menu in it and confirm in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        try:
+            press = signer_of(context).verify(query.data, query.from_user.id, now)
+        except CallbackRejected as exc:
+            await refuse(
+                update, context, caller, f"callback: {exc.reason}", command=query.data[:12]
+            )
+            return
+        lang = press.ids[0] if press.ids else ""
+        if not (caller.is_clinician or caller.is_admin) or not is_supported(lang):
+            await query.answer()
+            return
+        if person is None:
+            person = ensure_admin_person(
+                session,
+                caller.telegram_id,
+                query.from_user.full_name or "Admin",
+                None,
+                now,
+                services.settings.default_timezone,
+            )
+        store_language(session, person_id=person.id or 0, language=lang)
+        role = person.role
+    set_language(lang)
+    await query.answer()
+    assert query.message is not None
+    await set_menu_at_startup(context.bot, query.message.chat.id, role, caller.is_admin, lang)
+    await query.edit_message_reply_markup(None)
+    await context.bot.send_message(
+        query.message.chat.id,
+        _("Done: your language is now {language}.").format(language=language_name(lang)),
+    )
 
 
 async def invite_athlete_command(update: Update, context: Context) -> None:
@@ -334,9 +414,13 @@ async def invite_athlete_command(update: Update, context: Context) -> None:
         expires = invite.expires_at
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        f"Athlete invite (one use, expires {expires:%Y-%m-%d %H:%M} UTC).\n"
-        f"New athlete: send them {_deep_link(context.bot.username, code)}\n"
-        f"Athlete already using Sprintback: they send /link {code}"
+        _(
+            "Athlete invite (one use, expires {when} UTC).\n"
+            "New athlete: send them {link}\n"
+            "Athlete already using Sprintback: they send /link {code}"
+        ).format(
+            when=format_datetime(expires), link=_deep_link(context.bot.username, code), code=code
+        )
     )
 
 
@@ -347,7 +431,7 @@ async def link_command(update: Update, context: Context) -> None:
     now = services.clock.now()
     if not context.args:
         await update.effective_message.reply_text(
-            "Send /link followed by the code your clinician gave you, e.g. /link AbC123xYz"
+            _("Send /link followed by the code your clinician gave you, e.g. /link AbC123xYz")
         )
         return
     code = context.args[0]
@@ -359,7 +443,7 @@ async def link_command(update: Update, context: Context) -> None:
             return
         request = request_link(session, person, code, caller.telegram_id, now)
         if not isinstance(request, LinkRequest):
-            await update.effective_message.reply_text(FAILURE_TEXT[request])
+            await update.effective_message.reply_text(str(FAILURE_TEXT[request]))
             return
         clinician_name = request.clinician_name
         invite_id = request.invite_id
@@ -368,20 +452,22 @@ async def link_command(update: Update, context: Context) -> None:
         [
             [
                 InlineKeyboardButton(
-                    "✅ Share",
+                    _("✅ Share"),
                     callback_data=signer.sign(ACT_LINK_YES, (invite_id,), caller.telegram_id, now),
                 ),
                 InlineKeyboardButton(
-                    "✖️ Don't share",
+                    _("✖️ Don't share"),
                     callback_data=signer.sign(ACT_LINK_NO, (invite_id,), caller.telegram_id, now),
                 ),
             ]
         ]
     )
     await update.effective_message.reply_text(
-        f"{clinician_name} asks to follow your return to sprint. If you agree, they will see "
-        "your check-ins, sessions, stage and alerts, and can adjust your programme. "
-        "You can ask for the link to be removed at any time.\nShare your data with them?",
+        _(
+            "{name} asks to follow your return to sprint. If you agree, they will see "
+            "your check-ins, sessions, stage and alerts, and can adjust your programme. "
+            "You can ask for the link to be removed at any time.\nShare your data with them?"
+        ).format(name=clinician_name),
         reply_markup=keyboard,
     )
 
@@ -397,13 +483,13 @@ async def link_answer(update: Update, context: Context) -> None:
         press = signer_of(context).verify(query.data, query.from_user.id, now)
     except CallbackRejected as exc:
         with session_scope(services.engine) as session:
-            caller, _ = caller_context(session, update, services)
+            caller, _person = caller_context(session, update, services)
         await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
         return
     invite_id = press.int_id(0)
     if press.action == ACT_LINK_NO:
         await query.answer()
-        await query.edit_message_text("Nothing was shared. The code was not used.")
+        await query.edit_message_text(_("Nothing was shared. The code was not used."))
         return
     try:
         with session_scope(services.engine) as session:
@@ -413,10 +499,12 @@ async def link_answer(update: Update, context: Context) -> None:
             services.engine, query.from_user.id, exc.reason, "athlete", services.clock.now()
         )
         await query.answer()
-        await query.edit_message_text(FAILURE_TEXT[exc.reason])
+        await query.edit_message_text(str(FAILURE_TEXT[exc.reason]))
         return
     await query.answer()
-    await query.edit_message_text(f"Linked. {name} can now follow your programme.")
+    await query.edit_message_text(
+        _("Linked. {name} can now follow your programme.").format(name=name)
+    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -441,5 +529,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("settings", staff_settings), group=STAFF_GROUP)
     application.add_handler(
         CallbackQueryHandler(link_answer, pattern=rf"^({ACT_LINK_YES}|{ACT_LINK_NO}):"),
+        group=STAFF_GROUP,
+    )
+    application.add_handler(
+        CallbackQueryHandler(staff_language_answer, pattern=rf"^{ACT_STAFF_LANGUAGE}:"),
         group=STAFF_GROUP,
     )

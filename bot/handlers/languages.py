@@ -10,26 +10,107 @@
   description) entries whose descriptions are marked for the catalogue with ``N_``;
   :func:`set_menu_in_every_language` sets a menu for a scope once per language (Telegram shows
   each person the one of their app's language, the default one when there is none).
+- :class:`ChosenMenus`: an athlete who chose a language in /settings gets the private-chat menu
+  in that language, whatever their app's (a per-chat ``setMyCommands``; removed again if they
+  follow their app). It looks at the stored choice at a chat's first update in this process
+  and around each button press (a language is chosen with a button), so the menu follows a
+  choice from the athlete's next update on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import BotCommand, BotCommandScope, Update
+from sqlalchemy import Engine
+from sqlmodel import select
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import Application, TypeHandler
 
 from bot.handlers.groups import LANGUAGE_GROUP
+from bot.store.db import session_scope
+from bot.store.models import Person
 from bot.support.i18n import LANGUAGES, SOURCE_LANGUAGE, gettext, set_language, use_language
 
+_LOGGER = logging.getLogger(__name__)
 MenuEntries = Sequence[tuple[str, str]]
+CHOSEN_MENUS_KEY = "sprintback.chosen_menus"
+# The private-chat (athlete) menu, as set_menu_in_every_language last set it.
+_PRIVATE_MENU: list[MenuEntries] = []
 
 
-async def language_of_sender(update: Update, _context: Any) -> None:
-    """Set the language of this update to the sender's Telegram language."""
+@dataclass
+class ChosenMenus:
+    """The per-chat athlete menus set in a chosen language (see the module docstring)."""
+
+    engine: Engine
+    # chat id -> the language of its own menu ("" when it has none: the app's menu applies).
+    menus: dict[int, str] = field(default_factory=dict)
+    # Chats to look at again on their next update (a button was pressed).
+    stale: set[int] = field(default_factory=set)
+
+    async def follow(self, update: Update, bot: Any) -> None:
+        """Give the sender's private chat the athlete menu in their chosen language."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != ChatType.PRIVATE or not _PRIVATE_MENU:
+            return
+        pressed = update.callback_query is not None
+        if chat.id in self.menus and not pressed and chat.id not in self.stale:
+            return
+        self.stale.discard(chat.id)
+        if pressed:
+            self.stale.add(chat.id)  # the press may choose a language: look again next time
+        wanted = await asyncio.to_thread(self._chosen_language, user.id)
+        if wanted is None or self.menus.get(chat.id, "") == wanted:
+            self.menus.setdefault(chat.id, "")
+            return
+        scope = BotCommandScopeChat(chat.id)
+        try:
+            if wanted:
+                await bot.set_my_commands(commands_in(_PRIVATE_MENU[-1], wanted), scope=scope)
+            else:
+                await bot.delete_my_commands(scope=scope)
+        except TelegramError as exc:
+            _LOGGER.warning("athlete menu of chat %s not set: %s", chat.id, exc)
+            return
+        self.menus[chat.id] = wanted
+
+    def _chosen_language(self, telegram_id: int) -> str | None:
+        """The athlete's chosen language, "" when they follow their app, None when the sender
+        is not an athlete (staff menus are set by the invites module)."""
+        with session_scope(self.engine, read_only=True) as session:
+            row = session.exec(
+                select(Person.role, Person.language, Person.language_chosen).where(
+                    Person.telegram_user_id == telegram_id
+                )
+            ).first()
+        if row is None or row[0] != "athlete":
+            return None
+        return row[1] if row[2] else ""
+
+
+async def language_of_sender(update: Update, context: Any) -> None:
+    """Set the language of this update to the sender's Telegram language; keep an athlete's
+    menu in the language they chose."""
     user = update.effective_user
     set_language(user.language_code if user is not None else None)
+    menus = context.bot_data.get(CHOSEN_MENUS_KEY) if context is not None else None
+    if isinstance(menus, ChosenMenus):
+        try:
+            await menus.follow(update, context.bot)
+        except Exception:  # a menu is a convenience: it never stops an update
+            _LOGGER.exception("athlete menu not followed")
 
 
 def commands_in(entries: MenuEntries, lang: str) -> list[BotCommand]:
@@ -42,13 +123,21 @@ async def set_menu_in_every_language(
     bot: Any, entries: MenuEntries, scope: BotCommandScope
 ) -> None:
     """Set the menu of ``scope`` in English for everyone, and in each other language for the
-    people whose Telegram app uses it."""
+    people whose Telegram app uses it. The private-chat menu is kept for the athletes who
+    choose a language (:class:`ChosenMenus`)."""
+    if isinstance(scope, BotCommandScopeAllPrivateChats):
+        _PRIVATE_MENU[:] = [tuple(entries)]
     await bot.set_my_commands(commands_in(entries, SOURCE_LANGUAGE), scope=scope)
     for lang in LANGUAGES:
         if lang != SOURCE_LANGUAGE:
             await bot.set_my_commands(commands_in(entries, lang), scope=scope, language_code=lang)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Set each update's language first, before any other handler group runs."""
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any], engine: Engine | None = None
+) -> None:
+    """Set each update's language first, before any other handler group runs; with a
+    database, keep athletes' menus in the language they chose."""
+    if engine is not None:
+        application.bot_data[CHOSEN_MENUS_KEY] = ChosenMenus(engine)
     application.add_handler(TypeHandler(Update, language_of_sender), group=LANGUAGE_GROUP)

@@ -43,7 +43,7 @@ from bot.services.clinician.buttons import ACT_REPORT
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
-from bot.support.i18n import text
+from bot.support.i18n import N_, _
 from bot.support.logs import failure
 from bot.wording import Audience
 
@@ -53,9 +53,10 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 # Athlete data goes to private chats only (dispatch also stops group updates first).
 _PRIVATE = filters.ChatType.PRIVATE
-FAILED_TEXT = "Sorry, that could not be made just now. Please try again in a minute."
-NOTHING_YET = "Nothing to show yet: {reason}."
-NO_INJURY = "no injury has been recorded (it is asked at onboarding)"
+# English ids, translated where they are sent (the caller's language).
+FAILED_TEXT = N_("Sorry, that could not be made just now. Please try again in a minute.")
+NOTHING_YET = N_("Nothing to show yet: {reason}.")
+NO_INJURY = N_("no injury has been recorded (it is asked at onboarding)")
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -80,12 +81,12 @@ async def _deliver_chart(
             audience=audience,
         )  # fmt: skip
         if sent is None:
-            await bot.send_message(chat_id, NOTHING_YET.format(reason=NO_INJURY))
+            await bot.send_message(chat_id, _(NOTHING_YET).format(reason=_(NO_INJURY)))
     except TelegramError as exc:
         _LOGGER.warning("progress chart for chat %s not sent: %s", chat_id, exc)
     except Exception as exc:
         _LOGGER.error("progress chart of athlete %s failed: %s", athlete_id, failure(exc))
-        await _say(bot, chat_id, FAILED_TEXT)
+        await _say(bot, chat_id, _(FAILED_TEXT))
 
 
 async def _deliver_report(
@@ -97,15 +98,17 @@ async def _deliver_report(
             build_report_pdf, engine, athlete_id, now, viewer_id
         )
         await bot.send_document(
-            chat_id, InputFile(pdf, filename=filename), caption=f"Report: {name}"[:1024]
+            chat_id,
+            InputFile(pdf, filename=filename),
+            caption=_("Report: {name}").format(name=name)[:1024],
         )
     except ReportUnavailable as exc:
-        await _say(bot, chat_id, NOTHING_YET.format(reason=exc))
+        await _say(bot, chat_id, _(NOTHING_YET).format(reason=exc))
     except TelegramError as exc:
         _LOGGER.warning("report for chat %s not sent: %s", chat_id, exc)
     except Exception as exc:
         _LOGGER.error("report of athlete %s failed: %s", athlete_id, failure(exc))
-        await _say(bot, chat_id, FAILED_TEXT)
+        await _say(bot, chat_id, _(FAILED_TEXT))
 
 
 async def _say(bot: Bot, chat_id: int, text: str) -> None:
@@ -137,13 +140,17 @@ async def _target(
             )
             return None
         await message.reply_text(
-            f"Send {command} followed by the athlete's number (from /athletes) or name."
+            _("Send {command} followed by the athlete's number (from /athletes) or name.").format(
+                command=command
+            )
         )
         return None
     athlete, matches = resolve_athlete(session, caller, ref)
     if athlete is None and len(matches) > 1:
         names = ", ".join(f"#{m.id} {m.display_name}" for m in matches)
-        await message.reply_text(f"Several athletes match: {names}. Send the number instead.")
+        await message.reply_text(
+            _("Several athletes match: {names}. Send the number instead.").format(names=names)
+        )
         return None
     target = athlete.id if athlete is not None else None
     decision = may_act_on_athlete(caller, target if target is not None else -1, "view")
@@ -180,7 +187,7 @@ async def _authorised_athlete(
         if _is_redelivery(session, update, person, now):
             return None
         if person is None and not caller.is_admin and not context.args:
-            await update.effective_message.reply_text(text(texts.NOT_ONBOARDED))
+            await update.effective_message.reply_text(str(texts.NOT_ONBOARDED))
             return None
         athlete_id = await _target(update, context, session, caller, person, command)
         if athlete_id is None:
@@ -230,7 +237,7 @@ async def report_command(update: Update, context: Context) -> None:
         return
     athlete_id, viewer_id = target
     services = get_services(context)
-    await update.effective_message.reply_text("Preparing the report…")
+    await update.effective_message.reply_text(_("Preparing the report…"))
     _background(
         context,
         update,
@@ -287,7 +294,7 @@ async def report_pressed(update: Update, context: Context) -> None:
             athlete_id=athlete_id,
             detail={"what": "report_pdf", "via": "button", "telegram_id": caller.telegram_id},
         )
-    await query.answer("Preparing the report…")
+    await query.answer(_("Preparing the report…"))
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     _background(
         context,

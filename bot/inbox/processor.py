@@ -124,13 +124,15 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         lock: asyncio.Lock,
         key: int,
     ) -> None:
+        done = False
         try:
-            await work()
+            await work()  # records the replies with the update's "done" mark
+            done = True
         except Exception:
             _LOGGER.exception("update %s: its replies could not be recorded", update.update_id)
         finally:
             if self.inbox is not None:
-                self.inbox.forget(update.update_id)
+                self.inbox.forget(update.update_id, done=done)
             lock.release()
             self._drop_lock(key)
 

@@ -17,6 +17,8 @@ from bot.reports.chart import render_progress_png
 from bot.reports.from_store import progress_data_for, report_data_for
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.support.formats import format_long_date
+from bot.support.i18n import _
 from bot.wording import Audience
 
 
@@ -44,7 +46,9 @@ def build_progress_png(
         data = progress_data_for(
             session, athlete_id=athlete_id, today=_local_today(athlete, now), audience=audience
         )
-    caption = f"{data.athlete_name}: progress up to {data.today or now.date():%d %b %Y}"
+    caption = _("{name}: progress up to {date}").format(
+        name=data.athlete_name, date=format_long_date(data.today or now.date())
+    )
     return render_progress_png(data, small=small), caption
 
 

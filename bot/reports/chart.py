@@ -34,7 +34,15 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.reports.data import DayPoint, ProgressData, StagePeriod
-from bot.wording import item_label, speed_pct, speed_percent_definition, speed_series_label
+from bot.support.formats import format_percent
+from bot.support.i18n import L_, _, ngettext
+from bot.wording import (
+    injury_words,
+    item_label,
+    speed_pct,
+    speed_percent_definition,
+    speed_series_label,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,7 +61,7 @@ OKABE_ITO = {
 }
 BAND_COLOURS = ("#D6ECFA", "#FBF6C8")  # light sky blue / light yellow, alternating
 TITLE_WIDTH = 60
-NO_DATA_MESSAGE = "No data yet"
+NO_DATA_MESSAGE = L_("No data yet")
 
 PAIN_MEAN_DAYS = 7
 DENSE_POINTS = 90  # above this many days, markers shrink and morning pain becomes a 7-day mean
@@ -210,8 +218,13 @@ def _day(data: ProgressData, date: dt.date) -> int:
 
 
 def _format_date(date: dt.date, *, year: bool = False) -> str:
-    text = f"{date.day} {date:%b}"
-    return f"{text} {date.year}" if year else text
+    """A day and short month in the reader's language ("9 Mar", "9 mars"), with the year."""
+    from babel import dates as babel_dates
+
+    from bot.support.formats import format_locale
+
+    skeleton = "yMMMd" if year else "MMMd"
+    return str(babel_dates.format_skeleton(skeleton, date, locale=format_locale()))
 
 
 def _segments(
@@ -363,12 +376,7 @@ def _performance_range(series: Sequence[Series], target: float | None) -> tuple[
 
 def _injury_text(data: ProgressData) -> str:
     injury = data.injury
-    muscle = (
-        f" ({injury.muscle.replace('_', ' ')})"
-        if injury.muscle and injury.muscle != "unknown"
-        else ""
-    )
-    return f"{injury.side} {injury.injury}{muscle}"
+    return injury_words(injury.side, injury.injury, injury.muscle)
 
 
 def _info_lines(data: ProgressData) -> list[str]:
@@ -379,18 +387,38 @@ def _info_lines(data: ProgressData) -> list[str]:
     target = data.target
     needed = data.still_needed[:MAX_STILL_NEEDED]
     more = len(data.still_needed) - len(needed)
-    rest = "; ".join(needed) + (f"; and {more} more" if more > 0 else "")
+    rest = "; ".join(needed) + (
+        ngettext("; and {n} more", "; and {n} more", more).format(n=more) if more > 0 else ""
+    )
     if target is not None and target.label:
-        where = f" to {target.stage_label}" if target.stage_label else ""
+        stage = target.stage_label
         if target.met:
-            lines.append(f"Speed needed to move up{where}: {target.label} ✓ met")
+            line = (
+                _("Speed needed to move up to {stage}: {speed} ✓ met")
+                if stage
+                else _("Speed needed to move up: {speed} ✓ met")
+            )
         else:
-            lines.append(f"To move up{where}: {target.label}")
+            line = _("To move up to {stage}: {speed}") if stage else _("To move up: {speed}")
+        lines.append(line.format(stage=stage, speed=target.label))
         if rest:
-            lines.append(("Also still needed: " if not target.met else "Still needed: ") + rest)
+            lines.append(
+                (
+                    _("Also still needed: {rest}") if not target.met else _("Still needed: {rest}")
+                ).format(rest=rest)
+            )
     elif rest:
-        lines.append(("To move up, still needed: " if athlete else "Still needed: ") + rest)
+        lines.append(
+            (
+                _("To move up, still needed: {rest}") if athlete else _("Still needed: {rest}")
+            ).format(rest=rest)
+        )
     return lines
+
+
+def _places(value: float) -> int:
+    """Decimals a percentage needs (82 → 0, 82.5 → 1)."""
+    return 0 if float(value).is_integer() else 1
 
 
 def _capital(text: str) -> str:
@@ -443,8 +471,13 @@ def _pain_series(data: ProgressData, points: Sequence[DayPoint], many: bool) -> 
     return [
         Series(
             key="morning_test_pain",
-            label=_capital(morning)
-            + (" (7-day mean)" if many else " (morning)" if audience == "athlete" else ""),
+            label=(
+                _("{item} (7-day mean)").format(item=_capital(morning))
+                if many
+                else _("{item} (morning)").format(item=_capital(morning))
+                if audience == "athlete"
+                else _capital(morning)
+            ),
             colour=OKABE_ITO["black"],
             marker="" if many else "s",
             linestyle="--",
@@ -475,8 +508,8 @@ def _events(data: ProgressData, points: Sequence[DayPoint]) -> tuple[list[EventM
     """Red flags and step backs on their own rows (only the rows that have an event)."""
     athlete = data.audience == "athlete"
     names: dict[Kind, str] = {
-        "red_flag": "Warning sign" if athlete else "Red flag",
-        "step_back": "Stepped back" if athlete else "Step back",
+        "red_flag": _("Warning sign") if athlete else _("Red flag"),
+        "step_back": _("Stepped back") if athlete else _("Step back"),
     }
     style: dict[Kind, tuple[str, str]] = {
         "red_flag": (OKABE_ITO["vermillion"], "X"),
@@ -545,12 +578,14 @@ def build_chart_spec(
     stage_text = (
         data.current_stage_label
         if data.current_stage_label and stage == data.current_stage
-        else (f"stage {stage}" if stage else None)
+        else (_("stage {stage}").format(stage=stage) if stage else None)
     )
 
-    subtitle_parts = [f"Injured {_format_date(data.injury.injury_date, year=True)}"]
+    subtitle_parts = [
+        _("Injured {date}").format(date=_format_date(data.injury.injury_date, year=True))
+    ]
     if points:
-        subtitle_parts.append(f"day {today_day}")
+        subtitle_parts.append(_("day {number}").format(number=today_day))
         if stage_text:
             subtitle_parts.append(stage_text)
     subtitle = " · ".join(subtitle_parts)
@@ -563,9 +598,9 @@ def build_chart_spec(
         else (f"{first_date.year}–{last_date.year}")
     )
     x_label = (
-        f"Days since your injury ({years})"
+        _("Days since your injury ({years})").format(years=years)
         if athlete
-        else f"Days since injury (athlete's local dates, {years})"
+        else _("Days since injury (athlete's local dates, {years})").format(years=years)
     )
 
     many = len(points) > DENSE_POINTS
@@ -585,16 +620,20 @@ def build_chart_spec(
     ]
     perf_note: str | None = None
     if missing_baseline:
-        perf_note = "No pre-injury value for " + ", ".join(missing_baseline) + ": not shown"
+        perf_note = _("No pre-injury value for {items}: not shown").format(
+            items=", ".join(missing_baseline)
+        )
     elif points and not any(s.points for s in perf_series):
-        perf_note = "No speed measured yet"
+        perf_note = _("No speed measured yet")
 
     target = data.target
     perf_hlines = [
         HLine(
             key="baseline",
             y=100.0,
-            label="Pre-injury speed (100 %)" if athlete else "Baseline (100 %)",
+            label=(
+                _("Pre-injury speed ({percent})") if athlete else _("Baseline ({percent})")
+            ).format(percent=format_percent(100)),
             colour="#777777",
             linestyle="-",
         )
@@ -604,7 +643,9 @@ def build_chart_spec(
             HLine(
                 key="target",
                 y=target.pct_of_baseline,
-                label=f"Needed to move up: {target.pct_of_baseline:g} %",
+                label=_("Needed to move up: {percent}").format(
+                    percent=format_percent(target.pct_of_baseline, _places(target.pct_of_baseline))
+                ),
                 colour=OKABE_ITO["black"],
                 linestyle="-.",
             )
@@ -616,7 +657,7 @@ def build_chart_spec(
     panels = [
         Panel(
             key="performance",
-            y_label="% of pre-injury speed" if athlete else "% of baseline speed",
+            y_label=_("Speed (% pre-injury)") if athlete else _("Speed (% baseline)"),
             y_range=(y_low, y_high),
             y_ticks=perf_ticks,
             series=perf_series,
@@ -630,12 +671,12 @@ def build_chart_spec(
     panels.append(
         Panel(
             key="pain",
-            y_label="Pain (0–10)",
+            y_label=_("Pain (0–10)"),
             y_range=PAIN_RANGE,
             y_ticks=[0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
             series=_pain_series(data, points, many),
             hlines=[],
-            note=None if not points or has_pain else "No pain answers yet",
+            note=None if not points or has_pain else _("No pain answers yet"),
         )
     )
     markers, rows = _events(data, points)
@@ -657,7 +698,7 @@ def build_chart_spec(
         subtitle=subtitle,
         stage=stage,
         empty=not points,
-        empty_message=None if points else NO_DATA_MESSAGE,
+        empty_message=None if points else str(NO_DATA_MESSAGE),
         x_label=x_label,
         x_range=x_range,
         x_ticks=_ticks(data, x_min_day, x_max_day, 5 if small else 7),
@@ -868,7 +909,7 @@ def _draw_empty(fig: Figure, spec: ChartSpec) -> None:
     ax.text(
         0.5,
         0.55,
-        spec.empty_message or NO_DATA_MESSAGE,
+        spec.empty_message or str(NO_DATA_MESSAGE),
         ha="center",
         va="center",
         fontsize=spec.font_pt * 2,
@@ -877,7 +918,7 @@ def _draw_empty(fig: Figure, spec: ChartSpec) -> None:
     ax.text(
         0.5,
         0.4,
-        "The chart fills in after the first check-in.",
+        _("The chart fills in after the first check-in."),
         ha="center",
         va="center",
         fontsize=spec.font_pt,

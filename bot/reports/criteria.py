@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.reports.data import CriterionRow, StageTarget
+from bot.support.i18n import L_, _
 from bot.wording import (
     Audience,
     describe_criterion,
     describe_gate_item,
     format_value,
+    protocol_text,
     stage_label,
     still_needed,
 )
@@ -26,7 +28,7 @@ from engine.status import StageStatus
 SPEED_ITEMS = ("derived.vmax_pct_baseline", "derived.pct_vmax")
 # The morning check-in of the day is assumed "go" by the status: it is not a row of its own.
 _DAILY_RULES = ("gate.2",)
-READINESS_NOTE = "A move up also needs a 'go' morning check-in on the day."
+READINESS_NOTE = L_("A move up also needs a 'go' morning check-in on the day.")
 
 
 def _numeric(value: object) -> bool:
@@ -101,7 +103,7 @@ def stage_target(
 def _observed(item: GateItem, criterion: Criterion | None) -> str:
     seen = item.observed
     if seen is None:
-        return "not recorded yet"
+        return _("not recorded yet")
     if criterion is not None and (_numeric(seen) or isinstance(seen, bool)):
         return format_value(criterion.item, seen)  # type: ignore[arg-type]
     return str(seen)
@@ -119,7 +121,7 @@ def criteria_rows(protocol: Protocol, status: StageStatus) -> list[CriterionRow]
         if criterion is not None:
             rows.append(
                 CriterionRow(
-                    name=criterion.text[:160],
+                    name=protocol_text(criterion.text)[:160],
                     observed=_observed(item, criterion)[:80],
                     needed=describe_criterion(criterion, "clinician")[:200],
                     met=item.met,

@@ -45,6 +45,7 @@ from bot.reports.stage_history import day_stages, stage_periods, timeline_entrie
 from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
 from bot.store.standing import athlete_stage_status, gate_pending, protocol_for
+from bot.support.i18n import L_, LazyText, _
 from bot.wording import Audience, alert_action_words, stage_label
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
@@ -55,14 +56,14 @@ TREND_DAYS = 14
 MAX_ALERT_ROWS = 60
 SIGNOFF_RULE = "gate.8"  # the alert asking the clinician for a stage's sign-off
 # (label, Metrics field, unit, higher is better) of the metric rows of the report.
-REPORT_METRICS: tuple[tuple[str, str, str, bool], ...] = (
-    ("Vmax", "vmax_ms", "m/s", True),
-    ("10 m split", "split_10m_s", "s", False),
-    ("20 m split", "split_20m_s", "s", False),
-    ("30 m split", "split_30m_s", "s", False),
-    ("40 m split", "split_40m_s", "s", False),
-    ("Strength LSI", "strength_lsi_pct", "%", True),
-    ("Hop LSI", "hop_lsi_pct", "%", True),
+REPORT_METRICS: tuple[tuple[LazyText, str, str, bool], ...] = (
+    (L_("Vmax"), "vmax_ms", "m/s", True),
+    (L_("10 m split"), "split_10m_s", "s", False),
+    (L_("20 m split"), "split_20m_s", "s", False),
+    (L_("30 m split"), "split_30m_s", "s", False),
+    (L_("40 m split"), "split_40m_s", "s", False),
+    (L_("Strength LSI"), "strength_lsi_pct", "%", True),
+    (L_("Hop LSI"), "hop_lsi_pct", "%", True),
 )
 
 __all__ = [
@@ -97,7 +98,7 @@ def _clip(text: str | None, limit: int) -> str:
 def _athlete(session: Session, athlete_id: int) -> Person:
     person = session.get(Person, athlete_id)
     if person is None or person.role != "athlete":
-        raise ReportUnavailable(f"no athlete with number {athlete_id}")
+        raise ReportUnavailable(_("no athlete with number {number}").format(number=athlete_id))
     return person
 
 
@@ -108,13 +109,13 @@ def _name(person: Person | None, fallback: str = "someone") -> str:
 
 
 def _athlete_name(person: Person) -> str:
-    return _clip(person.display_name, 80) or f"Athlete {person.id}"
+    return _clip(person.display_name, 80) or _("Athlete {number}").format(number=person.id)
 
 
 def _injury(session: Session, athlete_id: int) -> Injury:
     injury = repo.latest_injury(session, athlete_id=athlete_id)
     if injury is None:
-        raise ReportUnavailable("no injury has been recorded (it is asked at onboarding)")
+        raise ReportUnavailable(_("no injury has been recorded (it is asked at onboarding)"))
     return injury
 
 
@@ -284,7 +285,8 @@ def current_stage_status(
 
 def _metric_rows(baseline: Metrics | None, records: Sequence[DayRecord]) -> list[MetricRow]:
     rows: list[MetricRow] = []
-    for label, field, unit, higher in REPORT_METRICS:
+    for label_text, field, unit, higher in REPORT_METRICS:
+        label = str(label_text)
         base = getattr(baseline, field, None) if baseline is not None else None
         latest: float | None = None
         latest_date: dt.date | None = None
@@ -457,7 +459,7 @@ def report_data_for(
         clinician_name=clinician_name,
         injury=injury,
         timezone=reader_zone.key,
-        protocol_name=_clip(programme.protocol_name, 60) if programme else "not started",
+        protocol_name=_clip(programme.protocol_name, 60) if programme else _("not started"),
         protocol_version=f"v{programme.protocol_version}" if programme else "—",
         current_stage=_clip(current, 12) if current else None,
         current_stage_label=label(current),
@@ -470,7 +472,7 @@ def report_data_for(
         criteria_stage=_clip(criteria_stage, 12) if criteria_stage else None,
         criteria_stage_label=label(criteria_stage),
         criteria=criteria_rows(protocol, status) if protocol and status else [],
-        criteria_note=READINESS_NOTE if status is not None else None,
+        criteria_note=str(READINESS_NOTE) if status is not None else None,
         still_needed=missing(protocol, status, "clinician") if protocol and status else [],
         metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
         trend=_trend(history.records, morning, today, enrolled),
@@ -553,7 +555,7 @@ def digest_data_for(
     check-ins. The athletes' own local dates are used for their days."""
     clinician = session.get(Person, clinician_id)
     if clinician is None or clinician.role != "clinician":
-        raise ReportUnavailable(f"no clinician with number {clinician_id}")
+        raise ReportUnavailable(_("no clinician with number {number}").format(number=clinician_id))
     athletes = repo.athletes_of(session, clinician_id=clinician_id)
     return DigestData(
         clinician_name=_name(clinician),

@@ -35,15 +35,24 @@ from bot.reports.data import (
     ReportData,
     StageEntry,
 )
-from bot.wording import speed_pct, speed_percent_definition
+from bot.support.formats import format_decimal, format_locale, format_percent
+from bot.support.i18n import L_, LazyText, _, ngettext
+from bot.wording import injury_words, speed_pct, speed_percent_definition
 
-DISCLAIMER = "Sprintback supports clinicians; it is not a medical device."
+DISCLAIMER = L_("Sprintback supports clinicians; it is not a medical device.")
 FONT = "DejaVu"
-SEVERITY_TEXT = {
-    "emergency": "EMERGENCY",
-    "same_day": "Same day",
-    "within_24h": "Within 24 h",
-    "info": "Info",
+SEVERITY_TEXT: dict[str, LazyText] = {
+    "emergency": L_("EMERGENCY"),
+    "same_day": L_("Same day"),
+    "within_24h": L_("Within 24 h"),
+    "info": L_("Info"),
+}
+# The readiness words of the trend line (the engine's verdicts, in the clinician's words).
+READINESS_WORDS: dict[str, LazyText] = {
+    "go": L_("go"),
+    "modify": L_("lighter"),
+    "rest": L_("rest"),
+    "stop": L_("stop"),
 }
 # Where fpdf writes the page count. Not "{nb}" (fpdf's default), which a name or note could
 # hold: it holds a control character, which _clean removes from every text we are given.
@@ -83,14 +92,22 @@ def _clean(text: str | None) -> str:
 
 
 def _date(value: dt.date) -> str:
-    return f"{value.day} {value:%b %Y}"
+    """A date with a short month and the year, in the reader's language ("9 Mar 2026")."""
+    from babel import dates as babel_dates
+
+    return str(babel_dates.format_skeleton("yMMMd", value, locale=format_locale()))
+
+
+def _number(value: float) -> str:
+    """A measured value as the reader writes it ("1,82" in German)."""
+    return format_decimal(value)
 
 
 def _speed_pct(row: MetricRow) -> str:
     """The latest value as % of the pre-injury speed (one definition for speeds and times)."""
     if row.latest is None or not row.baseline or row.unit not in ("m/s", "s"):
         return "—"
-    return f"{speed_pct(row.latest, row.baseline, is_time=not row.higher_is_better):.0f} %"
+    return format_percent(speed_pct(row.latest, row.baseline, is_time=not row.higher_is_better))
 
 
 class _Report(FPDF):
@@ -102,11 +119,13 @@ class _Report(FPDF):
         self.set_y(-14)
         self.set_font(FONT, "", 8)
         self.set_text_color(70, 70, 70)
-        self.cell(0, 4, DISCLAIMER, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 4, str(DISCLAIMER), align="C", new_x="LMARGIN", new_y="NEXT")
         self.cell(
             0,
             4,
-            f"{self.generated_text} · page {self.page_no()}/{PAGES_ALIAS}",
+            _("{generated} · page {page}/{pages}").format(
+                generated=self.generated_text, page=self.page_no(), pages=PAGES_ALIAS
+            ),
             align="C",
         )
         self.set_text_color(0, 0, 0)
@@ -125,15 +144,18 @@ class _Writer:
         pdf.set_auto_page_break(auto=True, margin=18)
         pdf.add_font(FONT, "", str(_font_dir() / "DejaVuSans.ttf"))
         pdf.add_font(FONT, "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
-        pdf.set_title(f"Sprintback report: {data.athlete_name}")
+        pdf.set_title(_("Sprintback report: {name}").format(name=data.athlete_name))
         pdf.set_creator("Sprintback")
         pdf.set_creation_date(data.generated_at)
-        pdf.generated_text = f"Generated {self.when(data.generated_at)}"
+        pdf.generated_text = _("Generated {when}").format(when=self.when(data.generated_at))
         self.pdf: FPDF = pdf
 
     def when(self, instant: dt.datetime) -> str:
         local = instant.astimezone(self.zone)
-        return f"{local.day} {local:%b %Y %H:%M}"
+        from babel import dates as babel_dates
+
+        time = babel_dates.format_time(local.time(), "short", locale=format_locale())
+        return f"{_date(local.date())} {time}"
 
     # -- building blocks ---------------------------------------------------------------------
 
@@ -204,7 +226,7 @@ class _Writer:
 
     def omitted(self, total: int, shown: int, what: str) -> None:
         if total > shown:
-            self.line(f"{total - shown} earlier {what} not shown (see the bot for the full list).")
+            self.line(what.format(n=total - shown))
 
     def fits_on_this_page(self, draw: Callable[[], None]) -> bool:
         """Tell whether ``draw`` would finish on the current page (its height estimated)."""
@@ -220,7 +242,7 @@ class _Writer:
     def title(self) -> None:
         data, pdf = self.data, self.pdf
         pdf.set_font(FONT, "B", 16)
-        pdf.cell(0, 8, "Return-to-sprint report", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, _("Return-to-sprint report"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "B", 13)
         ref = f"  ({data.athlete_ref})" if data.athlete_ref else ""
         pdf.cell(0, 7, _clean(data.athlete_name + ref), new_x="LMARGIN", new_y="NEXT")
@@ -229,52 +251,74 @@ class _Writer:
     def identity(self) -> None:
         data = self.data
         injury = data.injury
-        muscle = (
-            injury.muscle.replace("_", " ")
-            if injury.muscle and injury.muscle != "unknown"
-            else "muscle not recorded"
+        known_muscle = injury.muscle and injury.muscle != "unknown"
+        described = injury_words(injury.side, injury.injury, injury.muscle)
+        muscle = "" if known_muscle else ", " + _("muscle not recorded")
+        grade = (
+            _("grade {grade}").format(grade=injury.grade)
+            if injury.grade is not None
+            else _("grade not recorded")
         )
-        grade = f"grade {injury.grade}" if injury.grade is not None else "grade not recorded"
         mechanism = (
-            f"mechanism {injury.mechanism}" if injury.mechanism else "mechanism not recorded"
+            _("mechanism {mechanism}").format(mechanism=_mechanism(injury.mechanism))
+            if injury.mechanism
+            else _("mechanism not recorded")
         )
         local_today = data.generated_at.astimezone(self.zone).date()
         days = (local_today - injury.injury_date).days
-        stage = data.current_stage_label or data.current_stage or "not started"
+        stage = data.current_stage_label or data.current_stage or _("not started")
         if data.timeline and data.current_stage:
-            stage += f", since {_date(data.timeline[-1].entered)}"
-        enrolled = _date(data.enrolled) if data.enrolled else "not enrolled"
+            stage = _("{stage}, since {date}").format(
+                stage=stage, date=_date(data.timeline[-1].entered)
+            )
+        enrolled = _date(data.enrolled) if data.enrolled else _("not enrolled")
         rows = [
             [
-                "Injury",
-                f"{injury.side} {injury.injury}, {muscle}, {grade}, {mechanism}",
-                "Injury date",
-                f"{_date(injury.injury_date)} (day {days})",
+                _("Injury"),
+                f"{described}{muscle}, {grade}, {mechanism}",
+                _("Injury date"),
+                _("{date} (day {number})").format(date=_date(injury.injury_date), number=days),
             ],
             [
-                "Protocol",
-                f"{data.protocol_name}, version {data.protocol_version}",
-                "Enrolled",
+                _("Protocol"),
+                _("{name}, version {version}").format(
+                    name=data.protocol_name, version=data.protocol_version
+                ),
+                _("Enrolled"),
                 enrolled,
             ],
-            ["Current stage", stage, "Clinician", data.clinician_name or "none linked"],
+            [
+                _("Current stage"),
+                stage,
+                _("Clinician"),
+                data.clinician_name or _("none linked"),
+            ],
         ]
-        self.heading("Athlete and injury")
+        self.heading(_("Athlete and injury"))
         self.table((24, 86, 22, 48), None, rows)
         self.line(
-            f"Times are in {data.timezone}; dates of the athlete's days are their own "
-            "calendar dates.",
+            _(
+                "Times are in {zone}; dates of the athlete's days are their own calendar dates."
+            ).format(zone=data.timezone),
             size=8,
         )
 
     def timeline(self) -> None:
         entries: list[StageEntry] = self.data.timeline
-        self.heading("Stage timeline: who moved the athlete, and why")
+        self.heading(_("Stage timeline: who moved the athlete, and why"))
         if not entries:
-            self.line("No stage entered yet.")
+            self.line(_("No stage entered yet."))
             return
         shown = entries[-self.limits.timeline :]
-        self.omitted(len(entries), len(shown), "stage changes")
+        self.omitted(
+            len(entries),
+            len(shown),
+            ngettext(
+                "{n} earlier stage change not shown (see the bot for the full list).",
+                "{n} earlier stage changes not shown (see the bot for the full list).",
+                len(entries) - len(shown),
+            ),
+        )
         rows = [
             [
                 self.when(e.at) if e.at is not None else _date(e.entered),
@@ -284,7 +328,7 @@ class _Writer:
             ]
             for e in shown
         ]
-        self.table((31, 46, 30, 73), ("When", "Stage", "Moved by", "Why"), rows)
+        self.table((31, 46, 30, 73), (_("When"), _("Stage"), _("Moved by"), _("Why")), rows)
 
     def criteria(self) -> None:
         data = self.data
@@ -294,125 +338,169 @@ class _Writer:
             or data.criteria_stage
             or data.current_stage_label
             or data.current_stage
-            or "the current stage"
+            or _("the current stage")
         )
-        self.heading(f"What is needed to leave {stage}")
+        self.heading(_("What is needed to leave {stage}").format(stage=stage))
         if not items:
-            self.line("No exit criteria recorded for this stage.")
+            self.line(_("No exit criteria recorded for this stage."))
             return
         met = sum(1 for c in items if c.met)
         left = data.still_needed or [c.name for c in items if not c.met]
-        summary = f"{met} of {len(items)} met."
+        summary = ngettext("{met} of {n} met.", "{met} of {n} met.", len(items)).format(
+            met=met, n=len(items)
+        )
         if left:
-            summary += " Still needed: " + "; ".join(left) + "."
+            summary += " " + _("Still needed: {items}.").format(items="; ".join(left))
         self.line(summary)
         shown = items[: self.limits.criteria]
-        rows = [[c.name, c.observed, c.needed, "met" if c.met else "NOT MET"] for c in shown]
-        self.table((62, 34, 64, 20), ("What", "Seen", "Needed", "Status"), rows)
+        rows = [[c.name, c.observed, c.needed, _("met") if c.met else _("NOT MET")] for c in shown]
+        self.table((62, 34, 64, 20), (_("What"), _("Seen"), _("Needed"), _("Status")), rows)
         if len(items) > len(shown):
-            self.line(f"{len(items) - len(shown)} more items not shown.")
+            hidden = len(items) - len(shown)
+            self.line(
+                ngettext("{n} more item not shown.", "{n} more items not shown.", hidden).format(
+                    n=hidden
+                )
+            )
         if data.criteria_note:
             self.line(data.criteria_note, size=8)
 
     def metrics(self) -> None:
         rows_in: list[MetricRow] = self.data.metrics
-        self.heading("Metrics against the pre-injury baseline")
+        self.heading(_("Metrics against the pre-injury baseline"))
         if not rows_in:
-            self.line("No metrics recorded.")
+            self.line(_("No metrics recorded."))
             return
         rows = []
         for m in rows_in[: self.limits.metrics]:
             unit = f" {m.unit}" if m.unit else ""
-            baseline = f"{m.baseline:g}{unit}" if m.baseline is not None else "no baseline"
-            latest = f"{m.latest:g}{unit}" if m.latest is not None else "not measured"
+            baseline = (
+                f"{_number(m.baseline)}{unit}" if m.baseline is not None else _("no baseline")
+            )
+            latest = f"{_number(m.latest)}{unit}" if m.latest is not None else _("not measured")
             if m.latest is not None and m.latest_date is not None:
                 latest += f" ({_date(m.latest_date)})"
             rows.append([m.name, baseline, latest, _speed_pct(m)])
         self.table(
-            (48, 34, 52, 46), ("Metric", "Baseline", "Latest", "% of pre-injury speed"), rows
+            (48, 34, 52, 46),
+            (_("Metric"), _("Baseline"), _("Latest"), _("Speed (% pre-injury)")),
+            rows,
         )
         self.line(speed_percent_definition("clinician") + ".", size=8)
 
     def trends(self) -> None:
         trend = self.data.trend
-        self.heading("Pain and readiness")
+        self.heading(_("Pain and readiness"))
         if trend is None:
-            self.line("No pain or readiness answers summarised.")
+            self.line(_("No pain or readiness answers summarised."))
             return
         counts = trend.readiness
-        words = {"go": "go", "modify": "lighter", "rest": "rest", "stop": "stop"}
-        parts = [f"{words[key]} {counts.get(key, 0)}" for key in words]  # type: ignore[call-overload]
-        parts.append(f"missed {counts.get('missing', 0)}")
+        parts = [
+            f"{word} {counts.get(key, 0)}"  # type: ignore[call-overload]
+            for key, word in READINESS_WORDS.items()
+        ]
+        parts.append(_("missed {n}").format(n=counts.get("missing", 0)))
         if trend.since is not None and trend.days:
-            since = _date(trend.since)
-            counted = "day" if trend.days == 1 else "days"
             self.line(
-                f"Morning check-ins, {trend.days} {counted} from {since} (counted from "
-                "enrolment, paused days left out): " + ", ".join(parts) + "."
+                ngettext(
+                    "Morning check-ins, {n} day from {since} (counted from enrolment, paused "
+                    "days left out): {counts}.",
+                    "Morning check-ins, {n} days from {since} (counted from enrolment, paused "
+                    "days left out): {counts}.",
+                    trend.days,
+                ).format(n=trend.days, since=_date(trend.since), counts=", ".join(parts))
             )
         else:
-            self.line("No morning check-in was due yet.")
+            self.line(_("No morning check-in was due yet."))
         if trend.mean_test_pain_last7 is not None:
-            text = f"Mean morning test pain, last 7 days: {trend.mean_test_pain_last7:.1f}/10"
+            text = _("Mean morning test pain, last 7 days: {mean}/10").format(
+                mean=format_decimal(trend.mean_test_pain_last7, 1)
+            )
             if trend.mean_test_pain_prev7 is not None:
                 change = trend.mean_test_pain_last7 - trend.mean_test_pain_prev7
-                text += f" (previous 7 days {trend.mean_test_pain_prev7:.1f}, {change:+.1f})"
+                sign = "+" if change >= 0 else "−"
+                text += " " + _("(previous 7 days {mean}, {change})").format(
+                    mean=format_decimal(trend.mean_test_pain_prev7, 1),
+                    change=sign + format_decimal(abs(change), 1),
+                )
             self.line(text + ".")
         if trend.max_session_pain_last7 is not None:
-            self.line(f"Worst session pain, last 7 days: {trend.max_session_pain_last7}/10.")
+            self.line(
+                _("Worst session pain, last 7 days: {pain}/10.").format(
+                    pain=trend.max_session_pain_last7
+                )
+            )
 
     def chart(self, chart_png: bytes) -> None:
         pdf = self.pdf
         height = pdf.epw * _png_aspect(chart_png)
         if pdf.will_page_break(height + 22):
             pdf.add_page()
-        self.heading("Progress chart")
+        self.heading(_("Progress chart"))
         self.line(
-            "Stages shaded (from the stage history); speed as % of the pre-injury speed with "
-            "the current stage's speed criterion; pain 0–10; red flags and step backs on their "
-            "own row.",
+            _(
+                "Stages shaded (from the stage history); speed as a percentage of the "
+                "pre-injury speed with the current stage's speed criterion; pain 0–10; red "
+                "flags and step backs on their own row."
+            ),
             size=8,
         )
-        pdf.image(io.BytesIO(chart_png), x=pdf.l_margin, w=pdf.epw, alt_text="Progress chart")
+        pdf.image(io.BytesIO(chart_png), x=pdf.l_margin, w=pdf.epw, alt_text=_("Progress chart"))
         pdf.ln(1)
 
     def alerts(self) -> None:
         items: list[AlertRow] = self.data.alerts
-        self.heading("Alerts and how they were handled")
+        self.heading(_("Alerts and how they were handled"))
         if not items:
-            self.line("No alerts.")
+            self.line(_("No alerts."))
             return
         ordered = sorted(items, key=lambda a: a.at)
         open_count = sum(1 for a in items if a.acknowledged_at is None and not a.acknowledged_by)
-        self.line(f"{len(items)} alerts, {open_count} open.")
+        self.line(
+            ngettext("{n} alert, {open} open.", "{n} alerts, {open} open.", len(items)).format(
+                n=len(items), open=open_count
+            )
+        )
         shown = ordered[-self.limits.alerts :]
-        self.omitted(len(items), len(shown), "alerts")
+        self.omitted(
+            len(items),
+            len(shown),
+            ngettext(
+                "{n} earlier alert not shown (see the bot for the full list).",
+                "{n} earlier alerts not shown (see the bot for the full list).",
+                len(items) - len(shown),
+            ),
+        )
         rows = []
         for a in shown:
             if a.acknowledged_at is not None or a.acknowledged_by:
-                handled = a.acknowledged_by or "a clinician"
+                handled = a.acknowledged_by or _("a clinician")
                 if a.acknowledged_at is not None:
                     handled += f", {self.when(a.acknowledged_at)}"
             else:
-                handled = "OPEN (not acknowledged)"
+                handled = _("OPEN (not acknowledged)")
             if a.action:
                 handled += f": {a.action}"
-            rows.append([self.when(a.at), SEVERITY_TEXT[a.severity], a.text, handled])
-        self.table((31, 20, 68, 61), ("Time", "Severity", "Alert", "Acknowledged, action"), rows)
+            rows.append([self.when(a.at), str(SEVERITY_TEXT[a.severity]), a.text, handled])
+        self.table(
+            (31, 20, 68, 61),
+            (_("Time"), _("Severity"), _("Alert"), _("Acknowledged, action")),
+            rows,
+        )
 
     def record(self) -> None:
         items: list[RecordRow] = sorted(self.data.record, key=lambda r: r.at)
-        self.heading("Clinician's record: every action, its author and reason")
+        self.heading(_("Clinician's record: every action, its author and reason"))
         if not items:
-            self.line("No clinician action, sign-off or note recorded.")
+            self.line(_("No clinician action, sign-off or note recorded."))
             return
         rows = []
         for r in items:
-            text = r.text or "no reason given"
+            text = r.text or _("no reason given")
             if len(text) > MAX_NOTE_CHARS:
                 text = text[: MAX_NOTE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
             rows.append([self.when(r.at), r.action, r.by, text])
-        self.table((31, 50, 30, 69), ("Time", "Action", "By", "Reason or note"), rows)
+        self.table((31, 50, 30, 69), (_("Time"), _("Action"), _("By"), _("Reason or note")), rows)
 
     def build(self, chart_png: bytes | None) -> FPDF:
         self.pdf.add_page()
@@ -434,6 +522,20 @@ class _Writer:
         for section in rest:
             section()
         return self.pdf
+
+
+_MECHANISMS: dict[str, LazyText] = {
+    "sprint": L_("sprinting"),
+    "stretch": L_("stretching"),
+    "other": L_("other"),
+    "unknown": L_("unknown"),
+}
+
+
+def _mechanism(value: str) -> str:
+    """How the injury happened, in words (the stored id when it is not a known one)."""
+    found = _MECHANISMS.get(value)
+    return str(found) if found is not None else value
 
 
 def _png_aspect(png: bytes) -> float:

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from bot.reports.data import StageEntry, StagePeriod
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry, StageMove
+from bot.support.formats import format_short_date
+from bot.support.i18n import _
 from bot.wording import (
     ENGINE_MOVER,
     Audience,
@@ -100,12 +102,12 @@ def band_names(protocol: Protocol | None, stage: str, audience: Audience) -> tup
     """Return a band's (label, short label): "H2" for clinicians, "Stage 3" / "3" for athletes
     (never a stage id on an athlete's screen)."""
     if audience == "clinician" or protocol is None:
-        return (stage, stage) if audience == "clinician" else ("Stage", "·")
+        return (stage, stage) if audience == "clinician" else (_("Stage"), "·")
     ids = [s.id for s in protocol.stages]
     if stage not in ids:
-        return ("Stage", "·")
+        return (_("Stage"), "·")
     number = ids.index(stage) + 1
-    return (f"Stage {number}", str(number))
+    return (_("Stage {number}").format(number=number), str(number))
 
 
 def stage_periods(
@@ -152,7 +154,7 @@ def timeline_entries(
     for index, move in enumerate(moves):
         label = stage_label(protocol, move.to_stage, "clinician") if protocol else move.to_stage
         if index == 0 and move.from_stage is None:
-            moved_by, reason = "Enrolment", "Programme started"
+            moved_by, reason = _("Enrolment"), _("Programme started")
         elif move.by_name is not None:
             found = _CLINICIAN_REASON.match(move.reason or "")
             kind = found["kind"] if found else "set_stage"
@@ -167,7 +169,7 @@ def timeline_entries(
                 cause = _cause(candidates[-1], decision) if candidates else None
                 reason = engine_move_reason(decision, cause)
                 if day != move.at.astimezone(zone).date():
-                    reason += f" (decided for {day.day} {day:%b})"
+                    reason += " " + _("(decided for {date})").format(date=format_short_date(day))
             else:
                 reason = engine_move_reason(decision, None)
             moved_by = ENGINE_MOVER

@@ -24,9 +24,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.support.i18n import N_
+
 Role = Literal["athlete", "clinician", "admin"]
 
-REFUSAL_TEXT = "You don't have access to that."
+# English id: show it as ``_(REFUSAL_TEXT)`` (in the caller's language).
+REFUSAL_TEXT = N_("You don't have access to that.")
 
 AthleteAction = Literal[
     "view",

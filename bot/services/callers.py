@@ -23,12 +23,13 @@ from bot.store.repo.audit import audit
 from bot.store.repo.links import athletes_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import create_person, get_person_by_telegram_id, list_people
-from bot.support.i18n import current_language
+from bot.support.i18n import N_, _, current_language, use_language
 
 ADMIN_GRANTED = "admin_granted"
 ADMIN_REVOKED = "admin_revoked"
 ADMIN_REVOKED_KIND = "admin_revoked_notice"
-ADMIN_REVOKED_TEXT = (
+# English id, translated in the reader's language when it is queued.
+ADMIN_REVOKED_TEXT = N_(
     "Your admin rights on Sprintback have ended: your Telegram account is no longer in this "
     "deployment's list of admins, so admin commands no longer work for you. If this is a "
     "mistake, ask the person who runs Sprintback to add you again."
@@ -180,10 +181,12 @@ def sync_admins(
             now=now,
             detail={"person_id": person.id, "telegram_id": person.telegram_user_id},
         )
+        with use_language(person.language):
+            notice = _(ADMIN_REVOKED_TEXT)
         enqueue_message(
             session,
             chat_id=person.chat_id or person.telegram_user_id,
-            text=ADMIN_REVOKED_TEXT,
+            text=notice,
             kind=ADMIN_REVOKED_KIND,
             now=now,
             person_id=person.id,

@@ -28,14 +28,15 @@ from bot.store.repo.people import (
     record_consent,
     update_person,
 )
-from bot.support.i18n import current_language
+from bot.support.formats import format_time, weekday_name
+from bot.support.i18n import L_, _, current_language
 
 CLINICIAN_CODE_PREFIX = "clin_"
 INVITE_TTL = dt.timedelta(days=7)
 CONSENT_KIND = "share_with_clinician"
 CONSENT_VERSION = "1"
 MAX_CODE = 64
-TIMEZONE_USAGE = (
+TIMEZONE_USAGE = L_(
     "Send /timezone followed by an IANA time zone or a city, e.g. /timezone Europe/Paris, "
     "/timezone America/New_York or /timezone Tokyo."
 )
@@ -57,7 +58,7 @@ def invite_clinician_name(session: Session, code: str, now: dt.datetime) -> str 
     clinician = repo.get_person(session, person_id=invite.clinician_id)
     if clinician is None:
         return None
-    return clinician.display_name or "your clinician"
+    return clinician.display_name or _("your clinician")
 
 
 def invite_clinician(session: Session, admin: Person, now: dt.datetime) -> Invite:
@@ -191,7 +192,7 @@ def request_link(
         )
         return reason
     clinician = session.get(Person, invite.clinician_id)
-    clinician_name = clinician.display_name if clinician else "your clinician"
+    clinician_name = clinician.display_name if clinician else _("your clinician")
     return LinkRequest(invite_id=invite.id or 0, clinician_name=clinician_name)
 
 
@@ -230,17 +231,23 @@ def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.date
         athlete_id=person.id,
         detail={"clinician_id": invite.clinician_id, "via": "link_code"},
     )
-    return clinician.display_name if clinician else "your clinician"
+    return (clinician.display_name if clinician else "") or _("your clinician")
 
 
 def staff_timezone(session: Session, person: Person, wanted: str, now: dt.datetime) -> str:
     """/timezone [zone] for a clinician or admin: show their zone, or set it (an IANA name or a
     known city, audited); return the reply (what is expected when ``wanted`` is unknown)."""
     if not wanted:
-        return f"Your time zone is {city_label(person.timezone)}.\n{TIMEZONE_USAGE}"
+        return (
+            _("Your time zone is {zone}.").format(zone=city_label(person.timezone))
+            + f"\n{TIMEZONE_USAGE}"
+        )
     zone = resolve_typed_zone(wanted)
     if zone is None:
-        return f"{wanted[:64]!r} is not a time zone I know. {TIMEZONE_USAGE}"
+        return (
+            _("{typed!r} is not a time zone I know.").format(typed=wanted[:64])
+            + f" {TIMEZONE_USAGE}"
+        )
     before = person.timezone
     update_person(session, person_id=person.id or 0, timezone=zone)
     audit(
@@ -250,7 +257,7 @@ def staff_timezone(session: Session, person: Person, wanted: str, now: dt.dateti
         now=now,
         detail={"from": before, "to": zone},
     )
-    return (
-        f"Time zone set to {city_label(zone)}. Alert times are shown in it and "
-        "your weekly digest arrives on Monday at 08:00 there."
-    )
+    return _(
+        "Time zone set to {zone}. Alert times are shown in it and your weekly digest arrives "
+        "on {weekday} at {time} there."
+    ).format(zone=city_label(zone), weekday=weekday_name(0), time=format_time(dt.time(8, 0)))

@@ -39,12 +39,18 @@ from bot.store.repo.audit import audit
 from bot.store.repo.protocols import (
     get_active_protocol,
     get_protocol_version,
+    mark_texts_for_review,
     protocol_history,
     protocol_names,
     publish_protocol_version,
+    texts_for_review,
 )
 from bot.store.standing import athlete_timeline, parse_text, parsed_version
+from bot.support.formats import format_decimal
+from bot.support.i18n import L_, LANGUAGES, SOURCE_LANGUAGE, _, ngettext, use_language
 from bot.support.limits import yaml_shape_problem
+from bot.support.protocol_texts import display_texts
+from bot.wording import protocol_text
 from engine.programme import Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
@@ -54,7 +60,7 @@ DRYRUN_DAYS = 60
 MAX_REPORTED_CHANGES = 25
 # A protocol's name: what /protocol commands, file names and button data may carry.
 PROTOCOL_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}", re.ASCII)
-NAME_RULE = "a protocol name is 1-32 lowercase letters, digits or _, starting with a letter"
+NAME_RULE = L_("a protocol name is 1-32 lowercase letters, digits or _, starting with a letter")
 # Bounds on an admin's YAML (the shipped protocols: depth 6, about 1,900 values, 300 lines).
 MAX_DEPTH = 20
 MAX_NODES = 20_000
@@ -77,7 +83,7 @@ def check_shape(text: str, source: str) -> None:
     """Raise ProtocolError if YAML ``text`` nests too deep or expands to too many values."""
     problem = yaml_shape_problem(text, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
     if problem is not None:
-        raise ProtocolError([f"{source}: {problem}"])
+        raise ProtocolError([f"{source}: {problem}"])  # the schema's own words (English)
 
 
 class DayOutcome(BaseModel):
@@ -170,12 +176,12 @@ def dry_run(
         try:
             before = replay_active(case)
         except Exception as exc:
-            failures.append((case, f"active protocol: {exc}"))
+            failures.append((case, _("active protocol: {error}").format(error=exc)))
             continue
         try:
             after = replay_draft(case)
         except Exception as exc:
-            failures.append((case, f"draft: {exc}"))
+            failures.append((case, _("draft: {error}").format(error=exc)))
             continue
         changes.extend(compare_outcomes(case, before, after))
     return DryRunReport(cases=tuple(case_names), changes=tuple(changes), failures=tuple(failures))
@@ -183,21 +189,34 @@ def dry_run(
 
 def _describe(outcome: DayOutcome | None) -> str:
     if outcome is None:
-        return "(no day)"
+        return _("(no day)")
     stage = outcome.stage or "?"
     after = outcome.stage_after or "?"
     move = stage if stage == after else f"{stage}→{after}"
-    return f"{outcome.decision or 'no decision'} ({move})"
+    # The engine's decision words (progress, hold...) are the protocol's vocabulary, which
+    # admins read as written in the YAML.
+    return f"{outcome.decision or _('no decision')} ({move})"
 
 
 def render_dry_run(report: DryRunReport, name: str) -> str:
-    """Return the dry-run summary an admin reads before publishing."""
-    lines = [f"Dry-run of the draft of {name}: {len(report.cases)} case(s) replayed."]
+    """Return the dry-run summary an admin reads before publishing, in the current language."""
+    cases = len(report.cases)
+    lines = [
+        ngettext(
+            "Dry-run of the draft of {name}: {n} case replayed.",
+            "Dry-run of the draft of {name}: {n} cases replayed.",
+            cases,
+        ).format(name=name, n=cases)
+    ]
     if not report.changes:
-        lines.append("No decision would change.")
+        lines.append(_("No decision would change."))
     else:
+        days = ngettext("{n} day", "{n} days", len(report.changes)).format(n=len(report.changes))
+        changed = len(report.changed_cases)
         lines.append(
-            f"{len(report.changes)} day(s) in {len(report.changed_cases)} case(s) would change:"
+            ngettext(
+                "{days} in {n} case would change:", "{days} in {n} cases would change:", changed
+            ).format(days=days, n=changed)
         )
         for change in report.changes[:MAX_REPORTED_CHANGES]:
             lines.append(
@@ -206,9 +225,9 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
             )
         hidden = len(report.changes) - MAX_REPORTED_CHANGES
         if hidden > 0:
-            lines.append(f"… and {hidden} more.")
+            lines.append(ngettext("… and {n} more.", "… and {n} more.", hidden).format(n=hidden))
     for case, error in report.failures:
-        lines.append(f"⚠️ {case} could not be replayed: {error}")
+        lines.append(_("⚠️ {case} could not be replayed: {error}").format(case=case, error=error))
     return "\n".join(lines)
 
 
@@ -371,7 +390,7 @@ def draft_from_set(
     check_shape(value, "the value")
     active = active_version(session, name, now)
     if active is None:
-        raise ProtocolError([f"{name}: no such protocol"])
+        raise ProtocolError([_("{name}: no such protocol").format(name=name)])
     protocol = parse_text(active.text, f"{name} v{active.version}")
     data = set_value(_data(protocol), stage, field, value)
     draft_protocol = parse_protocol(data, source=f"{name} draft")
@@ -410,8 +429,15 @@ def draft_diff(session: Session, draft: Draft, now: dt.datetime) -> str:
     if lines > MAX_DIFF_LINES:
         raise ProtocolError(
             [
-                f"{draft.name}: the difference to {label} is {lines:,} lines; at most "
-                f"{MAX_DIFF_LINES:,} are accepted, so make the change in smaller steps"
+                _(
+                    "{name}: the difference to {label} is {lines} lines; at most {most} are "
+                    "accepted, so make the change in smaller steps"
+                ).format(
+                    name=draft.name,
+                    label=label,
+                    lines=format_decimal(lines),
+                    most=format_decimal(MAX_DIFF_LINES),
+                )
             ]
         )
     return diff
@@ -441,6 +467,7 @@ def _publish_text(
     StageInUseError if the text no longer has a stage some athlete is in.
     """
     protocol = parse_text(text, name)
+    previous = active_version(session, name, now)
     stage_ids = {s.id for s in protocol.stages}
     programmes = _programmes_on(session, name)
     stranded = sorted({p.current_stage for p in programmes} - stage_ids)
@@ -448,13 +475,30 @@ def _publish_text(
         users = sum(p.current_stage in stranded for p in programmes)
         raise StageInUseError(
             [
-                f"{name}: stage(s) {', '.join(stranded)} are missing from the new text but "
-                f"{users} athlete(s) are in them: keep those stages, or move the athletes first"
+                ngettext(
+                    "{name}: stages {stages} are missing from the new text but {n} athlete is "
+                    "in them: keep those stages, or move the athlete first",
+                    "{name}: stages {stages} are missing from the new text but {n} athletes are "
+                    "in them: keep those stages, or move the athletes first",
+                    users,
+                ).format(name=name, stages=", ".join(stranded), n=users)
             ]
         )
     row = publish_protocol_version(
         session, name=name, text=text, author_id=author_id, now=now, note=note
     )
+    shipped = shipped_display_texts(name)
+    for location, source in changed_display_texts(previous.text if previous else None, text):
+        if source in shipped:
+            continue  # extracted from protocols/ into the catalogues: translated with the rest
+        mark_texts_for_review(
+            session,
+            name=name,
+            version=row.version,
+            texts=[(location, source)],
+            languages=untranslated_languages(source),
+            now=now,
+        )
     for programme in programmes:
         programme.protocol_version = row.version
         programme.updated_at = now
@@ -471,6 +515,83 @@ def _publish_text(
     return row
 
 
+# --- Display texts whose translations need review ----------------------------------------------
+
+
+class TextToReview(BaseModel):
+    """A display text of the active version that some languages do not translate yet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    location: str
+    text: str
+    languages: tuple[str, ...]
+
+
+def _display_texts(yaml_text: str) -> list[tuple[str, str]]:
+    """Return (where, English text) of every display text of a protocol YAML text."""
+    document = yaml.compose(yaml_text)
+    if document is None:
+        return []
+    return [(where, text) for _line, where, text in display_texts(document)]
+
+
+def changed_display_texts(old_text: str | None, new_text: str) -> list[tuple[str, str]]:
+    """Return (where, text) of each display text of ``new_text`` that ``old_text`` lacks
+    (a text an admin wrote or changed), once each, in the order of the protocol."""
+    old = {text for _, text in _display_texts(old_text)} if old_text else set()
+    seen: set[str] = set()
+    changed: list[tuple[str, str]] = []
+    for where, text in _display_texts(new_text):
+        if text not in old and text not in seen:
+            seen.add(text)
+            changed.append((where, text))
+    return changed
+
+
+def shipped_display_texts(name: str) -> frozenset[str]:
+    """Return the display texts of the protocol file shipped as ``protocols/<name>.yaml``
+    (extracted into the catalogues by ``make catalogues``); empty when there is none."""
+    path = shipped_file(name)
+    if path is None:
+        return frozenset()
+    return frozenset(text for _, text in _display_texts(path.read_text(encoding="utf-8")))
+
+
+def untranslated_languages(text: str) -> list[str]:
+    """Return the languages other than English whose catalogue has no translation of the
+    protocol display text ``text`` (they read it in English)."""
+    missing = []
+    for lang in LANGUAGES:
+        if lang == SOURCE_LANGUAGE:
+            continue
+        with use_language(lang):
+            if protocol_text(text) == text:
+                missing.append(lang)
+    return missing
+
+
+def texts_to_review(session: Session, name: str, now: dt.datetime) -> list[TextToReview]:
+    """Return the display texts of the active version of ``name`` that an admin changed and
+    that some language still does not translate, with those languages (oldest change first)."""
+    rows = texts_for_review(session, name=name)
+    if not rows:
+        return []
+    active = active_version(session, name, now)
+    current = {text for _, text in _display_texts(active.text)} if active else set()
+    current -= shipped_display_texts(name)
+    found: dict[str, TextToReview] = {}
+    for row in rows:
+        if row.text not in current or row.text in found:
+            continue
+        still = tuple(
+            lang for lang in row.languages.split(",") if lang in untranslated_languages(row.text)
+        )
+        if still:
+            found[row.text] = TextToReview(location=row.location, text=row.text, languages=still)
+    return list(found.values())
+
+
 def publish(
     session: Session, draft: Draft, author_id: int | None, now: dt.datetime
 ) -> ProtocolVersion:
@@ -480,7 +601,9 @@ def publish(
     current = active.version if active is not None else 0
     if current != draft.base_version:
         raise StaleDraftError(
-            f"{draft.name} is now at v{current}, the draft was made from v{draft.base_version}"
+            _("{name} is now at v{current}, the draft was made from v{base}").format(
+                name=draft.name, current=current, base=draft.base_version
+            )
         )
     return _publish_text(session, draft.name, draft.text, author_id, draft.summary, now)
 
@@ -491,7 +614,7 @@ def rollback(
     """Publish the text of old ``version`` again as a new version; history stays intact."""
     old = get_protocol_version(session, name=name, version=version)
     if old is None:
-        raise ProtocolError([f"{name}: no version {version}"])
+        raise ProtocolError([_("{name}: no version {version}").format(name=name, version=version)])
     parse_text(old.text, f"{name} v{version}")
     return _publish_text(session, name, old.text, author_id, f"rollback to v{version}", now)
 
@@ -591,7 +714,7 @@ def dry_run_draft(
             programme = next(p for p in programmes if f"athlete #{p.athlete_id}" == case)
             timeline = athlete_timeline(session, programme, protocol, today)
             if timeline is None:
-                raise ValueError("no injury recorded")
+                raise ValueError(_("no injury recorded"))
             return _outcomes(timeline, since)
 
         return one

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from bot.support.formats import format_or_list
+from babel.dates import get_timezone, get_timezone_location
+
+from bot.support.formats import format_locale, format_or_list
+from bot.support.i18n import L_, LANGUAGES, LazyText, current_language
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,40 @@ EMERGENCY_NUMBERS: dict[str, tuple[str, ...]] = {
 DEFAULT_EMERGENCY_NUMBER = "112"
 
 
+# The regions of the picker in the reader's words (the keys stay the stored answers).
+REGION_NAMES: dict[str, LazyText] = {
+    "Europe": L_("Europe"),
+    "Americas": L_("Americas"),
+    "Africa & Middle East": L_("Africa & Middle East"),
+    "Asia": L_("Asia"),
+    "Oceania": L_("Oceania"),
+}
+
+
+def region_label(region: str) -> str:
+    """Return a region of the picker ("Europe") in the current language ("Europa")."""
+    found = REGION_NAMES.get(region)
+    return str(found) if found is not None else region
+
+
+@cache
+def _city_in(zone: str, english_name: str, lang: str) -> str:
+    try:
+        tz = get_timezone(zone)
+        english = get_timezone_location(tz, locale="en", return_city=True)
+        if english != english_name:
+            return english_name  # our own name for the place (not the zone's city)
+        return str(get_timezone_location(tz, locale=format_locale(lang), return_city=True))
+    except (LookupError, ValueError):
+        return english_name
+
+
+def city_name(city: City, lang: str | None = None) -> str:
+    """Return the city's name in ``lang`` (default: the current language) as CLDR writes it
+    ("Lisboa", "Lissabon"); our own name where CLDR names the zone after another city."""
+    return _city_in(city.zone, city.name, lang or current_language())
+
+
 def all_cities() -> tuple[City, ...]:
     """Return every place known to the picker and to the location lookup."""
     listed = tuple(city for cities in REGIONS.values() for city in cities)
@@ -207,6 +244,7 @@ def resolve_typed_zone(text: str) -> str | None:
     wanted = cleaned.lower()
     for city in all_cities():
         names = {city.name.lower(), *(part.strip() for part in city.name.lower().split("/"))}
+        names.update(city_name(city, lang).lower() for lang in LANGUAGES)  # "Lissabon" too
         if wanted in names:
             return city.zone
     return None
@@ -231,7 +269,7 @@ def city_label(zone: str) -> str:
     """Return a readable name for a zone: a known city if any, else the IANA name."""
     for city in all_cities():
         if city.zone == zone:
-            return f"{city.name} ({zone})"
+            return f"{city_name(city)} ({zone})"
     return zone
 
 

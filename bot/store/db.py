@@ -167,10 +167,13 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that later writes can fail with SQLITE_BUSY without
         # waiting; IMMEDIATE takes the write lock up front (readers are not blocked in WAL).
+        # Straight to the driver: this runs before every transaction, and SQLAlchemy's
+        # statement machinery would cost more than the statement.
+        driver = conn.connection.driver_connection
         if conn.get_execution_options().get(_READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
+            driver.execute("BEGIN")
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            driver.execute("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -436,6 +436,29 @@ class ProtocolVersion(Base, table=True):
     active: bool = False
 
 
+class ProtocolTextReview(Base, table=True):
+    """A protocol display text an admin changed in Telegram (``/protocol set`` or an upload),
+    and the languages whose translation of it needs review (``/protocols`` shows them).
+
+    The English text is the protocol's source; a new English text has no translation in the
+    catalogues until they are updated, so the other languages read it in English meanwhile.
+    ``languages`` lists them, comma-separated ("es,pt,fr,de"); a row stops counting once its
+    text has a translation in every listed language or is no longer in the active version.
+    """
+
+    __tablename__ = "protocol_text_review"
+    __table_args__ = (Index("ix_protocol_text_review_name", "protocol_name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    protocol_name: str = Field(max_length=64)
+    version: int
+    # Where the text is shown ("hamstring H3: stage goal"), for the admin and the translators.
+    location: str = Field(max_length=200)
+    text: str
+    languages: str = Field(max_length=64)
+    created_at: dt.datetime = _now_field()
+
+
 class Outbox(Base, table=True):
     """A message waiting to be sent, written in the same transaction as its cause."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 
 import yaml
 from sqlmodel import Session, col, select
@@ -25,12 +26,17 @@ from engine.schema import Protocol, ProtocolError, parse_protocol
 from engine.status import StageStatus, stage_status
 
 _PROTOCOLS: dict[tuple[str, int], Protocol] = {}
+# Parsing a protocol takes a while: the database threads that need one at the same moment
+# (the first check-ins after a start) wait for one parse instead of each doing it.
+_PARSING = threading.Lock()
+# libyaml's loader when PyYAML was built with it (same documents, ten times faster).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_text(text: str, source: str) -> Protocol:
     """Parse protocol YAML text; raise ProtocolError naming the problem (YAML or schema)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (no Python objects)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -51,9 +57,11 @@ def parse_stored(name: str, version: int, text: str) -> Protocol:
     key = (name, version)
     cached = _PROTOCOLS.get(key)
     if cached is None:
-        # One parse per version for the whole process: the clinician side reads the same cache.
-        cached = parsed_version(name, version, text)
-        _PROTOCOLS[key] = cached
+        with _PARSING:
+            # One parse per version for the whole process: the clinician side reads the same
+            # cache.
+            cached = _PROTOCOLS.get(key) or parsed_version(name, version, text)
+            _PROTOCOLS[key] = cached
     return cached
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,13 +50,68 @@ def _pool() -> ThreadPoolExecutor:
     return pool
 
 
+# A database thread running a handler off the event loop (run_off_loop): its own loop, and
+# the event loop the handler came from.
+_local = threading.local()
+
+
 async def run_db(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run the synchronous database function ``fn`` on the database pool; return its result
     (or raise its error) without blocking the event loop. ``fn`` runs in a copy of the
-    caller's context, so context variables (the reader's language) carry over."""
+    caller's context, so context variables (the reader's language) carry over. Called from
+    a handler already running on a database thread (``run_off_loop``), ``fn`` runs there."""
     loop = asyncio.get_running_loop()
+    if getattr(_local, "loop", None) is loop:
+        return fn(*args, **kwargs)
     context = contextvars.copy_context()
     return await loop.run_in_executor(_pool(), context.run, functools.partial(fn, *args, **kwargs))
+
+
+async def run_off_loop(
+    handler: Callable[..., Coroutine[Any, Any, R]], *args: Any, **kwargs: Any
+) -> R:
+    """Run the coroutine function ``handler`` on a database thread, in that thread's own
+    event loop, and return its result (or raise its error).
+
+    For handlers that open sessions and await Bot API calls in between: their database work
+    then never blocks the event loop. Bot API calls made there are carried out on the
+    caller's loop (``bot.app``'s request), as is :func:`call_home`'s work.
+    """
+    home = asyncio.get_running_loop()
+    return await run_db(_run_in_thread_loop, home, handler, args, kwargs)
+
+
+def _run_in_thread_loop(
+    home: asyncio.AbstractEventLoop,
+    handler: Callable[..., Coroutine[Any, Any, R]],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> R:
+    loop = getattr(_local, "loop", None)
+    if loop is None:
+        loop = _local.loop = asyncio.new_event_loop()
+    _local.home = home
+    try:
+        return loop.run_until_complete(handler(*args, **kwargs))
+    finally:
+        _local.home = None
+
+
+def home_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the event loop a handler running off the loop came from (None elsewhere)."""
+    home: asyncio.AbstractEventLoop | None = getattr(_local, "home", None)
+    return home
+
+
+def call_home(callback: Callable[[], object]) -> bool:
+    """On a database thread running a handler (``run_off_loop``), schedule ``callback`` on
+    the handler's home event loop and return True; elsewhere return False (the caller runs
+    it itself)."""
+    home = home_loop()
+    if home is None:
+        return False
+    home.call_soon_threadsafe(callback)
+    return True
 
 
 async def run_keeper(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -146,6 +147,21 @@ def format_time(moment: dt.time | dt.datetime, lang: str | None = None) -> str:
     datetime is shown as it is: convert it to the reader's zone first."""
     when = moment.time() if isinstance(moment, dt.datetime) else moment
     return babel_dates.format_time(when, "short", locale=format_locale(lang))
+
+
+def format_datetime(moment: dt.datetime, zone: str | None = None, lang: str | None = None) -> str:
+    """Return a date with its year and a time of day, in ``zone`` (an IANA name; UTC when
+    None or unknown), as the language writes them ("9 Mar 2026, 07:30", "9 mars 2026, 07:30",
+    "09.03.2026, 07:30")."""
+    try:
+        tz = ZoneInfo(zone) if zone else dt.UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = dt.UTC
+    local = moment.astimezone(tz) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    locale = format_locale(lang)
+    day = babel_dates.format_date(local.date(), "medium", locale=locale)
+    time = babel_dates.format_time(local.time(), "short", locale=locale)
+    return f"{day}, {time}"
 
 
 def weekday_name(day: dt.date | int, lang: str | None = None) -> str:

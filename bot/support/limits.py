@@ -50,7 +50,10 @@ _BREAKS = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
 
 def utf16_len(text: str) -> int:
     """Return the length of ``text`` in UTF-16 code units, the unit Telegram counts in."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    # Two bytes per unit; a lone surrogate (never valid, but possible in a str) counts one.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _prefix_within(text: str, limit: int) -> int:

@@ -1,5 +1,6 @@
 """What things are called for people: plain words for the data dictionary's items, criteria,
-stages, percentages, the progression gate (``gate``) and the clinician's record (``record``).
+stages, protocol display texts (``protocol_text``), percentages, the progression gate
+(``gate``) and the clinician's record (``record``).
 
 One vocabulary for every screen a person reads (chat, clinician cards, digest, chart, PDF), so
 that ``checks.walk_pain ≤ 2`` is "walking pain 2/10 or less" everywhere and a percentage means
@@ -13,6 +14,7 @@ handlers can all use it.
 
 from bot.wording.criteria import CriterionLike, describe_criterion, describe_threshold
 from bot.wording.gate import GateWords, describe_gate_item, still_needed
+from bot.wording.injury import injury_words
 from bot.wording.items import Audience, format_value, item_label, item_wording
 from bot.wording.percentages import (
     SPEED_PERCENT_DEFINITION,
@@ -21,6 +23,7 @@ from bot.wording.percentages import (
     speed_series_label,
     split_speed_pct,
 )
+from bot.wording.protocol import protocol_text
 from bot.wording.record import (
     ENGINE_MOVER,
     REVIEWED,
@@ -45,8 +48,10 @@ __all__ = [
     "describe_threshold",
     "engine_move_reason",
     "format_value",
+    "injury_words",
     "item_label",
     "item_wording",
+    "protocol_text",
     "record_action_name",
     "speed_pct",
     "speed_percent_definition",

@@ -6,31 +6,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.support.i18n import L_, LazyText, _, text
-from bot.support.protocol_texts import protocol_text
+from bot.support.i18n import N_, _
 from bot.wording.items import Audience
+from bot.wording.protocol import protocol_text
 
-# voice.md "Stage names (athletes)", in stage order.
-_ATHLETE_NAMES: dict[str, tuple[LazyText, ...]] = {
+# voice.md "Stage names (athletes)", in stage order (English ids, translated where shown).
+_ATHLETE_NAMES: dict[str, tuple[str, ...]] = {
     "hamstring": (
-        L_("protect and walk"),
-        L_("early strength"),
-        L_("back to running"),
-        L_("progressive running"),
-        L_("high-speed running"),
-        L_("sprinting"),
-        L_("full training"),
-        L_("back to play"),
+        N_("protect and walk"),
+        N_("early strength"),
+        N_("back to running"),
+        N_("progressive running"),
+        N_("high-speed running"),
+        N_("sprinting"),
+        N_("full training"),
+        N_("back to play"),
     ),
     "calf": (
-        L_("protect and walk"),
-        L_("walking and early strength"),
-        L_("strength and hops"),
-        L_("easy run-throughs"),
-        L_("faster running and single-leg hops"),
-        L_("high-speed running and cutting"),
-        L_("sprinting and full training"),
-        L_("back to play"),
+        N_("protect and walk"),
+        N_("walking and early strength"),
+        N_("strength and hops"),
+        N_("easy run-throughs"),
+        N_("faster running and single-leg hops"),
+        N_("high-speed running and cutting"),
+        N_("sprinting and full training"),
+        N_("back to play"),
     ),
 }
 
@@ -66,13 +66,13 @@ def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athl
     if index is None:
         return _("an earlier stage")
     stage = protocol.stages[index]
-    shown = protocol_text(stage.name)
     if audience == "clinician":
-        return shown
+        return protocol_text(stage.name)
     names = _ATHLETE_NAMES.get(protocol.injury)
     if names is not None and len(names) == len(protocol.stages):
-        return text(names[index])
-    return shown[:1].lower() + shown[1:]
+        return _(names[index])
+    name = protocol_text(stage.name)
+    return name[:1].lower() + name[1:]
 
 
 def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:

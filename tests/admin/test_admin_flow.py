@@ -34,7 +34,7 @@ async def test_admin_edits_a_threshold_dry_runs_publishes_and_rolls_back(
     admin = w.sandbox.user(ADMIN, "Ada")
 
     listing = await say(admin, "/protocols")
-    assert "hamstring: active v1, 1 athlete(s)" in listing and "calf: active v1" in listing
+    assert "hamstring: active v1, 1 athlete" in listing and "calf: active v1" in listing
     assert "min_days" in await say(admin, "/protocol show hamstring H3")
     assert [r.detail["what"] for r in w.audit("view")] == ["protocol"]
 
@@ -45,7 +45,7 @@ async def test_admin_edits_a_threshold_dry_runs_publishes_and_rolls_back(
 
     report = await say(admin, "/protocol dryrun hamstring")
     assert "examples/hamstring_grade1.yaml 2026-03-15: progress (H3→H4) → hold (H3)" in report
-    assert "athlete #" in report or "case(s) replayed" in report
+    assert "athlete #" in report or "cases replayed" in report
 
     await admin.press("✅ Publish")
     published = await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
@@ -126,3 +126,38 @@ async def test_clinician_cannot_publish_with_an_admins_button(world: WorldFactor
 
     assert await press_raw(w, intruder, offer, data["callback_data"]) == REFUSAL_TEXT
     assert [v for v, _a, _n in versions(w)] == [1]
+
+
+async def test_a_changed_display_text_asks_for_review_in_the_other_languages(
+    world: WorldFactory,
+) -> None:
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    assert "to review" not in await say(admin, "/protocols")
+
+    draft = await say(admin, "/protocol set hamstring H3 goal Build volume, then intensity")
+    assert "+  goal: Build volume, then intensity" in draft or "Build volume" in draft
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
+
+    listing = await say(admin, "/protocols")
+    assert "hamstring: active v2" in listing
+    assert "1 changed text to review in: de, es, fr, pt" in listing
+    assert "hamstring H3: stage goal: “Build volume, then intensity” (es, pt, fr, de)" in listing
+    assert "calf: active v1, 0 athletes" in listing  # only the edited protocol asks
+
+    # A number is not a display text: nothing new to review.
+    await say(admin, "/protocol set hamstring H3 min_days.value 5")
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("v3 is published" in (m.text or "") for m in ms))
+    assert "1 changed text to review" in await say(admin, "/protocols")
+
+    # Back to the shipped text, which the catalogues carry (`make catalogues`): nothing to review.
+    await say(admin, "/protocol rollback hamstring 1")
+    assert "to review" not in await say(admin, "/protocols")
+
+
+async def test_protocol_without_a_sub_command_shows_the_usage(world: WorldFactory) -> None:
+    w = await world()
+    usage = await say(w.sandbox.user(ADMIN, "Ada"), "/protocol")
+    assert usage.startswith("Protocol commands:") and "/protocol rollback NAME VERSION" in usage

@@ -63,7 +63,7 @@ def test_dry_run_reports_changes_and_keeps_going_after_a_broken_case() -> None:
     assert report.changed_cases == ["examples/a.yaml"]
     assert report.failures == (("broken", "active protocol: bad scenario"),)
     text = render_dry_run(report, "hamstring")
-    assert "3 case(s) replayed" in text
+    assert "3 cases replayed" in text
     assert "examples/a.yaml 2026-03-03: progress (H1→H2) → hold (H1)" in text
     assert "broken could not be replayed" in text
 

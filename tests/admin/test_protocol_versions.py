@@ -143,6 +143,20 @@ def test_a_text_without_a_stage_in_use_is_not_published(session: Session) -> Non
     assert [v.version for v in pa.history(session, "hamstring")] == [1]
 
 
+def test_publishing_a_new_display_text_records_the_languages_to_review(session: Session) -> None:
+    draft = pa.draft_from_set(session, "hamstring", "H2", "name", "Easy running", NOW)
+    pa.publish(session, draft, None, NOW)
+    session.commit()
+    todo = pa.texts_to_review(session, "hamstring", NOW)
+    assert [(t.location, t.text, t.languages) for t in todo] == [
+        ("hamstring H2: stage name", "Easy running", ("es", "pt", "fr", "de"))
+    ]
+    assert pa.untranslated_languages("Easy running") == ["es", "pt", "fr", "de"]
+    # The shipped texts are extracted into the catalogues: back to them, nothing to review.
+    pa.rollback(session, "hamstring", 1, None, NOW)
+    assert pa.texts_to_review(session, "hamstring", NOW) == []
+
+
 def _seed_an_older_packaged_text(session: Session) -> str:
     """Store what an earlier Sprintback shipped (min_days of H3 one day longer) as v1."""
     shipped = pa.shipped_file("hamstring")

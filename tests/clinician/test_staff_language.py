@@ -58,3 +58,42 @@ async def test_an_admin_menu_is_in_the_admins_telegram_language(world: WorldFact
     descriptions = {c["command"]: c["description"] for c in w.sandbox.commands_for_chat(ADMIN)}
     assert descriptions["athletes"] == "Todos los atletas"
     assert descriptions["protocol"] == "show | set | dryrun | history | rollback"
+
+
+async def test_a_clinician_chooses_a_language_in_settings(world: WorldFactory) -> None:
+    w = await world()
+    w.sandbox.user(LEE, "Lee", language_code="en")
+    lee = await make_clinician(w, LEE, "Lee")
+    settings = await say(lee, "/settings")
+    assert "Your time zone:" in settings
+    assert settings.endswith("Which language should I write to you in?")
+    assert lee.last_bot_message.button_labels == [
+        "English",
+        "Español",
+        "Português",
+        "Français",
+        "Deutsch",
+    ]
+    await lee.press("Deutsch")
+    done = await lee.wait_until(lambda ms: any("Deutsch" in (m.text or "") for m in ms))
+    # In German once the catalogue has the sentence (staff are addressed formally, "Sie").
+    assert "Deutsch" in (done[-1].text or "")
+    with session_scope(w.engine, read_only=True) as session:
+        stored = get_person_by_telegram_id(session, telegram_user_id=LEE)
+        assert stored is not None and (stored.language, stored.language_chosen) == ("de", True)
+    # The menu follows at once, whatever the app's language; so does the help.
+    assert w.sandbox.commands_for_chat(LEE, "en")[0]["description"] == (
+        "Ihre Athleten, die dringendsten zuerst"
+    )
+    assert (await say(lee, "/help")).startswith("Sprintback für Behandler und Administratoren.")
+
+
+async def test_an_admin_without_a_stored_person_chooses_a_language(world: WorldFactory) -> None:
+    w = await world()
+    ada = w.sandbox.user(ADMIN, "Ada", language_code="en")
+    await say(ada, "/settings")
+    await ada.press("Español")
+    await ada.wait_until(lambda ms: any("Español" in (m.text or "") for m in ms))
+    assert (await say(ada, "/help")).startswith(
+        "Sprintback para profesionales sanitarios y administradores."
+    )

@@ -71,7 +71,7 @@ async def test_crafted_protocol_files_are_refused_with_the_limit_stated(
 
     evil = SHIPPED.replace("name: hamstring", 'name: "evil<b>&"', 1)
     reply = await _upload(admin, "evil.yaml", evil.encode())
-    assert "Not accepted" in reply and pa.NAME_RULE in reply
+    assert "Not accepted" in reply and str(pa.NAME_RULE) in reply
     assert "Not a protocol name" in await say(admin, "/protocol show evil<b>&")
 
     _no_draft(admin)

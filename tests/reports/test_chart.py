@@ -52,7 +52,7 @@ def _data(points: list[DayPoint], **kwargs: object) -> ProgressData:
 def test_empty_history_says_no_data_yet_and_still_renders() -> None:
     data = _data([])
     spec = build_chart_spec(data)
-    assert spec.empty and spec.empty_message == NO_DATA_MESSAGE
+    assert spec.empty and spec.empty_message == str(NO_DATA_MESSAGE)
     assert spec.bands == [] and spec.markers == []
     assert all(not s.points for p in spec.panels for s in p.series)
     assert spec.title.startswith("Alex Example · left hamstring (biceps femoris)")
@@ -178,7 +178,7 @@ def test_clinicians_read_red_flag_and_step_back() -> None:
     spec = build_chart_spec(data)
     assert spec.panel("events").y_tick_labels == ["Red flag", "Step back"]
     assert spec.series("vmax").label == "Vmax"
-    assert spec.panel("performance").y_label == "% of baseline speed"
+    assert spec.panel("performance").y_label == "Speed (% baseline)"
     assert spec.footnote is not None and "baseline time ÷ time" in spec.footnote
 
 
@@ -214,7 +214,7 @@ def test_target_line_is_the_criterions_threshold_and_says_what_else_is_missing()
     )
     spec = build_chart_spec(data)
     lines = {h.key: h for h in spec.panel("performance").hlines}
-    assert lines["target"].y == 80 and "80 %" in lines["target"].label
+    assert lines["target"].y == 80 and "80\u00a0%" in lines["target"].label
     assert lines["baseline"].y == 100
     low, high = spec.panel("performance").y_range
     assert low < 80 < high and high > 100

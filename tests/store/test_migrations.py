@@ -180,3 +180,29 @@ def test_schema_check_names_a_revision_newer_than_the_code(empty_db_url: str) ->
     message = db.check_schema_current(engine) or ""
     engine.dispose()
     assert "at rev ffff_future, which this version of Sprintback does not know" in message
+
+
+def test_protocol_text_review_comes_with_0007_and_goes_with_its_downgrade(
+    empty_db_url: str,
+) -> None:
+    db.upgrade(empty_db_url, "0006")
+    assert "protocol_text_review" not in _tables(empty_db_url)
+    db.upgrade(empty_db_url, "0007")
+    engine = db.make_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO protocol_text_review (protocol_name, version, location, text, "
+                "languages, created_at) VALUES ('hamstring', 2, 'hamstring H3: stage goal', "
+                "'Build volume', 'es,pt,fr,de', :at)"
+            ),
+            {"at": T0},
+        )
+    with db.session_scope(engine, read_only=True) as s:
+        rows = repo.texts_for_review(s, name="hamstring")
+        assert [(r.text, r.languages, r.created_at) for r in rows] == [
+            ("Build volume", "es,pt,fr,de", T0)
+        ]
+    engine.dispose()
+    db.downgrade(empty_db_url, "0006")
+    assert "protocol_text_review" not in _tables(empty_db_url)

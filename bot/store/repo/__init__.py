@@ -111,9 +111,11 @@ from bot.store.repo.protocols import (
     activate_protocol_version,
     get_active_protocol,
     get_protocol_version,
+    mark_texts_for_review,
     protocol_history,
     protocol_names,
     publish_protocol_version,
+    texts_for_review,
 )
 
 __all__ = [
@@ -174,6 +176,7 @@ __all__ = [
     "mark_alert_resent",
     "mark_outbox_failed",
     "mark_outbox_sent",
+    "mark_texts_for_review",
     "mark_update_processed",
     "move_stage",
     "notes_about",
@@ -203,6 +206,7 @@ __all__ = [
     "stage_moves",
     "start_programme",
     "start_questionnaire",
+    "texts_for_review",
     "unacknowledged_older_than",
     "unlink_athlete",
     "update_loaded",

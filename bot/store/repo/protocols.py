@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot.store.models import ProtocolVersion
+from bot.store.models import ProtocolTextReview, ProtocolVersion
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
 from bot.store.repo.audit import audit
 
@@ -119,3 +119,47 @@ def _make_active(session: Session, row: ProtocolVersion) -> None:
     row.active = True
     session.add(row)
     session.flush()
+
+
+# --- Display texts to review in other languages -----------------------------------------------
+
+
+def mark_texts_for_review(
+    session: Session,
+    *,
+    name: str,
+    version: int,
+    texts: list[tuple[str, str]],
+    languages: list[str],
+    now: dt.datetime,
+) -> list[ProtocolTextReview]:
+    """Record that the (location, English text) pairs of ``name`` v``version`` need a review
+    of their translation in ``languages``; return the rows (none when either list is empty)."""
+    now = require_aware("now", now)
+    if not languages:
+        return []
+    rows = [
+        ProtocolTextReview(
+            protocol_name=name,
+            version=version,
+            location=location[:200],
+            text=text,
+            languages=",".join(languages),
+            created_at=now,
+        )
+        for location, text in texts
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def texts_for_review(session: Session, *, name: str) -> list[ProtocolTextReview]:
+    """Return every recorded display text of ``name`` to review, oldest first."""
+    return list(
+        session.exec(
+            select(ProtocolTextReview)
+            .where(ProtocolTextReview.protocol_name == name)
+            .order_by(col(ProtocolTextReview.id))
+        )
+    )

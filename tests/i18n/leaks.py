@@ -1,0 +1,68 @@
+"""A small checker for English text left in a message that should be in another language.
+
+A heuristic, on purpose simple: a line is English when it holds at least two distinct English
+function words ("the", "your", "with"...) that the other four languages do not use as words,
+after names, commands, links, numbers and units are taken out. Each offending line is reported
+with the words that gave it away, so a translator sees what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# English function words that are not words in Spanish, Portuguese, French or German (so "in",
+# "on", "die", "was", "will", "me", "a", "or" are left out).
+_STOP_WORDS_TEXT = """
+    the and you your yours with this that these those is are be been being have has had
+    what when where which who how why today tomorrow yesterday please if from we our they
+    their them it its can could should would shall must not don't doesn't didn't isn't
+    aren't won't can't i'm you're it's there here than then after before about into
+    only just still yet again any some every each other very more less also too because
+    while until since over under between through per
+    """
+ENGLISH_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_IGNORED = re.compile(
+    r"https?://\S+"  # links
+    r"|/[a-z_]+(?:@\w+)?"  # commands
+    r"|#\d+"  # athlete numbers
+    r"|\d+(?:[.,:]\d+)*\s*(?:%|m/s|km/h|s|m|h|cm|kg|min)?\b"  # numbers and units
+    r"|\b(?:Sprintback|Sam|Dr Lee|Lee|Ada|Vmax|LSI|sRPE|RPE|UTC|PDF|CSV|JSON|OK)\b"
+)
+_WORD = re.compile(r"[A-Za-z']+")
+MIN_WORDS = 2
+
+
+@dataclass(frozen=True)
+class Leak:
+    """An English-looking line and the English words found in it."""
+
+    line: str
+    words: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.line!r} (English: {', '.join(self.words)})"
+
+
+def english_words(line: str) -> tuple[str, ...]:
+    """Return the distinct English function words of ``line`` (names, numbers, units,
+    commands and links ignored), in order of appearance."""
+    cleaned = _IGNORED.sub(" ", line)
+    found: list[str] = []
+    for word in _WORD.findall(cleaned):
+        lower = word.lower()
+        if lower in ENGLISH_STOP_WORDS and lower not in found:
+            found.append(lower)
+    return tuple(found)
+
+
+def leaks(texts: Iterable[str]) -> list[Leak]:
+    """Return every line of ``texts`` that reads as English."""
+    found: list[Leak] = []
+    for text in texts:
+        for line in text.splitlines():
+            words = english_words(line)
+            if len(words) >= MIN_WORDS:
+                found.append(Leak(line.strip(), words))
+    return found

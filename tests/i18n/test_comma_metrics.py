@@ -1,0 +1,51 @@
+"""The metric line `10m 1,82 30m 4,11 vmax 8,7` is understood in the comma locales, through
+the bot (issue 17: numbers by locale). The athlete's Telegram app is in that language; the
+buttons are pressed by their labels in it (read from the catalogues, as the demo does), so the
+test keeps working as translations arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.demo.words import DemoWords
+from bot.store.repo import latest_baseline
+from tests.athlete.conftest import World, db, services, world
+
+__all__ = ["db", "services", "world"]
+WorldFactory = Callable[[], Awaitable[World]]
+LINE = "10m 1,82 30m 4,11 vmax 8,7"
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "fr", "de"])
+async def test_the_metric_line_with_decimal_commas_is_read_in_comma_locales(
+    world: WorldFactory, lang: str
+) -> None:
+    w = await world()
+    w.sandbox.user(1001, "Ana", language_code=lang)
+    ana = w.phone(1001, "Ana")
+    words = DemoWords(lang)
+    await ana.say("/start")
+    for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
+        await ana.tap(words.label(label))
+    await ana.tap(words.label("Sprinting / running fast"))
+    await ana.tap(words.label("Rugby"))
+    await ana.say(LINE)  # taken, the next question comes (a refused line is asked again)
+    for label in ("Europe", "Berlin", "07:30", "✅ Confirm"):
+        await ana.tap(words.label(label))
+    person = w.person(1001)
+    assert person is not None and person.language == lang
+    baseline = w.read(lambda s: latest_baseline(s, athlete_id=person.id))
+    assert (baseline.split_10m_s, baseline.split_30m_s, baseline.vmax_ms) == (1.82, 4.11, 8.7)
+
+
+async def test_the_same_line_with_points_reads_the_same_in_english(world: WorldFactory) -> None:
+    w = await world()
+    w.sandbox.user(1001, "Ana", language_code="en")
+    ana = w.phone(1001, "Ana")
+    await ana.onboard(baseline=LINE.replace(",", "."))
+    person = w.person(1001)
+    assert person is not None
+    baseline = w.read(lambda s: latest_baseline(s, athlete_id=person.id))
+    assert (baseline.split_10m_s, baseline.split_30m_s, baseline.vmax_ms) == (1.82, 4.11, 8.7)
