@@ -42,14 +42,14 @@ bench: $(VENV)/.installed
 # review. The English catalogue is the source itself (scripts/tidy-catalogues).
 catalogues: $(VENV)/.installed
 	$(PYBABEL) extract -F babel.cfg --no-location --no-wrap --omit-header -o $(POT) .
-	$(PYBABEL) update -i $(POT) -d $(LOCALE) -D sprintback --no-wrap --ignore-obsolete
+	$(PYBABEL) update -i $(POT) -d $(LOCALE) -D sprintback --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(PY) scripts/tidy-catalogues $(LOCALE)
 	$(MAKE) compile-catalogues
 
 compile-catalogues: $(MO_FILES)
 
 %.mo: %.po | $(VENV)/.installed
-	$(PYBABEL) compile -i $< -o $@
+	$(PY) scripts/compile-catalogue $<
 
 # Every catalogue complete, nothing fuzzy, placeholders kept, the template current.
 check-catalogues: $(VENV)/.installed

@@ -41,8 +41,7 @@ def compiled_catalogues() -> None:
         or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
     ]
     if stale:
-        command = [sys.executable, "-m", "babel.messages.frontend", "compile"]
-        command += ["-d", str(i18n.LOCALE_DIR), "-D", i18n.DOMAIN]
+        command = [sys.executable, str(ROOT / "scripts" / "compile-catalogue"), *map(str, stale)]
         subprocess.run(command, check=True, capture_output=True)
         i18n.reload_catalogues()
 

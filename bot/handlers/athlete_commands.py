@@ -23,7 +23,7 @@ from bot.services.athlete.keyboards import WHY_PATTERN, unpack_why
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
-from bot.support.i18n import N_, gettext
+from bot.support.i18n import N_, gettext, text
 
 # The athlete menu; the descriptions are translated when the menu is set (languages).
 # /help is generated from the same table (issue 15), so the two never disagree.
@@ -121,7 +121,7 @@ def _why(
     query = update.callback_query
     pressed = unpack_why(query.data if query is not None else None)
     if person is None or pressed is None or not svc.is_onboarded(session, person):
-        return Result([], notice=texts.NOT_ONBOARDED)
+        return Result([], notice=text(texts.NOT_ONBOARDED))
     kind, day = pressed
     return why(session, person, kind, day, env)
 

@@ -150,13 +150,15 @@ async def athlete_command(update: Update, context: Context) -> None:
         zone = zone_of(viewer.timezone if viewer is not None else None)
         if not ref:
             await update.effective_message.reply_text(
-                "Send /athlete followed by the athlete's number (from /athletes) or name."
+                _("Send /athlete followed by the athlete's number (from /athletes) or name.")
             )
             return
         athlete, matches = resolve_athlete(session, caller, ref)
         if athlete is None and len(matches) > 1:
             names = ", ".join(f"#{m.id} {m.display_name}" for m in matches)
-            await update.effective_message.reply_text(f"Several athletes match: {names}")
+            await update.effective_message.reply_text(
+                _("Several athletes match: {names}").format(names=names)
+            )
             return
         target_id = athlete.id if athlete is not None else None
         decision = (
@@ -206,10 +208,12 @@ async def _authorised_athlete(
     if not args:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
-            f"Send {command} followed by the athlete's number (see /athletes)."
+            _("Send {command} followed by the athlete's number (see /athletes).").format(
+                command=command
+            )
         )
         return None
-    athlete, _ = resolve_athlete(session, caller, args[0])
+    athlete, _matches = resolve_athlete(session, caller, args[0])
     target = athlete.id if athlete is not None else None
     decision = may_act_on_athlete(caller, target if target is not None else -1, action)
     if athlete is None or person is None or not decision:
@@ -386,7 +390,9 @@ async def note_command(update: Update, context: Context) -> None:
             await update.effective_message.reply_text(notes_text(session, actor, athlete, now))
             return
         add_note(session, actor, athlete.id or 0, text, now)
-    await update.effective_message.reply_text(f"Note added to {athlete.display_name}'s record.")
+    await update.effective_message.reply_text(
+        _("Note added to {name}'s record.").format(name=athlete.display_name)
+    )
 
 
 # --- alert and card buttons -------------------------------------------------------------------

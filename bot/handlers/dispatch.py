@@ -39,11 +39,14 @@ from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.threads import run_db
+from bot.support.i18n import L_, text
 
 _LOGGER = logging.getLogger(__name__)
 
-PRIVATE_CHAT_ONLY = "Please use me in a private chat."
-UNKNOWN_BUTTON = "This button does nothing here (it may be old). Send /help to see what you can do."
+PRIVATE_CHAT_ONLY = L_("Please use me in a private chat.")
+UNKNOWN_BUTTON = L_(
+    "This button does nothing here (it may be old). Send /help to see what you can do."
+)
 # Commands other modules answer for athletes too (e.g. /link CODE from the invites module).
 PASS_THROUGH_COMMANDS = frozenset({"link"})
 
@@ -94,7 +97,7 @@ def _press(
             data_length=len(query.data or ""),
         )
     if person is None or pressed is None:
-        return Result(notice=texts.EXPIRED)
+        return Result(notice=text(texts.EXPIRED))
     return svc.press(session, person, pressed, env)
 
 
@@ -198,7 +201,7 @@ async def private_chats_only(update: Update, context: Context) -> None:
     text = message.text if message is not None else None
     if text and text.startswith("/") and user is not None and not user.is_bot:
         try:
-            await context.bot.send_message(user.id, PRIVATE_CHAT_ONLY)
+            await context.bot.send_message(user.id, str(PRIVATE_CHAT_ONLY))
         except TelegramError as error:  # they never started the bot: stay silent
             _LOGGER.info("could not send the private-chat note: %s", error.message)
     raise ApplicationHandlerStop
@@ -234,7 +237,7 @@ async def answer_any_button(update: Update, context: Context) -> None:
             )
     _LOGGER.info("answered an unhandled button press from %s", telegram_id)
     try:
-        await query.answer(UNKNOWN_BUTTON)
+        await query.answer(str(UNKNOWN_BUTTON))
     except TelegramError as error:  # too old to answer: nothing is waiting any more
         _LOGGER.info("could not answer the button press: %s", error.message)
     raise ApplicationHandlerStop

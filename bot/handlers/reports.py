@@ -187,7 +187,7 @@ async def _authorised_athlete(
         if _is_redelivery(session, update, person, now):
             return None
         if person is None and not caller.is_admin and not context.args:
-            await update.effective_message.reply_text(texts.NOT_ONBOARDED)
+            await update.effective_message.reply_text(str(texts.NOT_ONBOARDED))
             return None
         athlete_id = await _target(update, context, session, caller, person, command)
         if athlete_id is None:

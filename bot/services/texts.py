@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.timezones import emergency_number
+from bot.support.formats import format_short_date
 from bot.support.i18n import L_, LANGUAGE_NAMES
 from bot.wording.plan import plan_lines
 from bot.wording.reasons import (
@@ -23,7 +24,7 @@ from bot.wording.stages import stage_label
 
 # --- Onboarding -------------------------------------------------------------------------------
 
-WELCOME = (
+WELCOME = L_(
     "Hi, I'm Sprintback 👋\n\n"
     "I help you get back to full-speed sprinting after a hamstring or calf strain, step by step.\n"
     "Each morning I ask a few quick questions (under a minute), tell you whether to train, and "
@@ -32,15 +33,17 @@ WELCOME = (
     "and I never diagnose. If something feels wrong, I stop your training and tell your "
     "clinician."
 )
-WELCOME_WITH_CLINICIAN = "You joined through {clinician}'s link, so they will follow your progress."
-INVITE_UNKNOWN = (
+WELCOME_WITH_CLINICIAN = L_(
+    "You joined through {clinician}'s link, so they will follow your progress."
+)
+INVITE_UNKNOWN = L_(
     "That invitation code is not valid (or has expired). You can carry on without it; your "
     "clinician can send you a new link later."
 )
-ALREADY_ONBOARDED = (
+ALREADY_ONBOARDED = L_(
     "You are already set up. /plan shows today's session and /help lists everything."
 )
-LINKED_TO_CLINICIAN = (
+LINKED_TO_CLINICIAN = L_(
     "You are now linked with {clinician}. They will see your check-ins and reports."
 )
 
@@ -62,7 +65,7 @@ CONSENT_SHARE = L_(
     "Do you agree that the clinician who invited you sees your answers and results, and is "
     "alerted at once if a warning sign comes up?"
 )
-CONSENT_DECLINED = (
+CONSENT_DECLINED = L_(
     "No problem. Without this consent I cannot coach you, so I have not stored anything. "
     "If you change your mind, send /start again."
 )
@@ -71,13 +74,15 @@ CONSENT_DECLINED_INVITED = L_(
     "Your clinician's invitation is still valid: if you change your mind, send "
     "/start {code} (or tap their link again)."
 )
-ASK_INJURY = "Which muscle group is injured?"
-ASK_MUSCLE = "Which muscle, if you know it (from your clinician or a scan)?"
-ASK_SIDE = "Which side?"
-ASK_GRADE = "Which grade did your clinician give it, if any?"
-ASK_INJURY_DATE = "When did it happen? Tap a button or type the date (e.g. 2026-03-01 or 1.3.2026)."
-ASK_MECHANISM = "How did it happen?"
-ASK_SPORT = "What is your sport? Tap one or type it."
+ASK_INJURY = L_("Which muscle group is injured?")
+ASK_MUSCLE = L_("Which muscle, if you know it (from your clinician or a scan)?")
+ASK_SIDE = L_("Which side?")
+ASK_GRADE = L_("Which grade did your clinician give it, if any?")
+ASK_INJURY_DATE = L_(
+    "When did it happen? Tap a button or type the date (e.g. 2026-03-01 or 1.3.2026)."
+)
+ASK_MECHANISM = L_("How did it happen?")
+ASK_SPORT = L_("What is your sport? Tap one or type it.")
 ASK_BASELINE = L_(
     "Your best values from before the injury let me set target times.\n"
     "Top speed (vmax) is your fastest speed over a flying 10–20 m, in m/s or km/h; splits are "
@@ -85,16 +90,16 @@ ASK_BASELINE = L_(
     "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05', or skip; you can set them "
     "later with /baseline."
 )
-ASK_TZ_REGION = (
+ASK_TZ_REGION = L_(
     "Which time zone are you in? Pick a region, type a city or a zone name (e.g. "
     "Europe/Berlin), or share your location with the 📎 button."
 )
-ASK_TZ_CITY = "Pick the city closest to you (same time zone)."
-ASK_CHECKIN_TIME = (
+ASK_TZ_CITY = L_("Pick the city closest to you (same time zone).")
+ASK_CHECKIN_TIME = L_(
     "At what time should I send the morning check-in? Tap a time or type one (e.g. 7:15)."
 )
-SUMMARY_TITLE = "Please check your details:"
-SUMMARY_CONFIRM = "Is this right?"
+SUMMARY_TITLE = L_("Please check your details:")
+SUMMARY_CONFIRM = L_("Is this right?")
 ONBOARDING_DONE = L_(
     "All set ✅\n\n"
     "Your programme starts today at {stage_title}. I'll send the first "
@@ -102,33 +107,33 @@ ONBOARDING_DONE = L_(
     "also start it any time with /checkin.\n"
     "{gate}\n\nSee /help for everything I can do."
 )
-GATE_WAITING = (
+GATE_WAITING = L_(
     "Your clinician needs to confirm the diagnosis before you move on from this first stage."
 )
-GATE_NO_CLINICIAN = (
+GATE_NO_CLINICIAN = L_(
     "Your clinician needs to confirm the diagnosis before you move on from this first stage. "
     "Ask them for a Sprintback invitation link to connect."
 )
-LOCATION_FOUND = "From your location I picked {city}."
-ONBOARDING_RESTARTED = "Let's go through your details again."
+LOCATION_FOUND = L_("From your location I picked {city}.")
+ONBOARDING_RESTARTED = L_("Let's go through your details again.")
 
 # --- Morning check-in -------------------------------------------------------------------------
 
-ASK_RED_FLAGS = (
+ASK_RED_FLAGS = L_(
     "Good morning! Since yesterday, have you had any of these? Tap all that apply, then Done. "
     "If none, tap 'None of these'."
 )
 RED_FLAG_LABELS = {
-    "swelling": "New swelling at the injury",
-    "bruising": "New bruising",
-    "numbness": "Numbness, tingling or weakness in leg/foot",
-    "night_pain": "Pain woke me at night",
-    "calf_warm_red": "Calf warm, red or swollen",
-    "chest_breathless": "Chest pain or breathlessness",
-    "unwell": "Fever or feeling unwell",
-    "pop": "Felt a pop or sudden sharp pain",
+    "swelling": L_("New swelling at the injury"),
+    "bruising": L_("New bruising"),
+    "numbness": L_("Numbness, tingling or weakness in leg/foot"),
+    "night_pain": L_("Pain woke me at night"),
+    "calf_warm_red": L_("Calf warm, red or swollen"),
+    "chest_breathless": L_("Chest pain or breathlessness"),
+    "unwell": L_("Fever or feeling unwell"),
+    "pop": L_("Felt a pop or sudden sharp pain"),
 }
-NONE_OF_THESE = "None of these ✅"
+NONE_OF_THESE = L_("None of these ✅")
 BACK = L_("◀ Back")
 RETYPE_ECHO = L_("✗ Not saved: type the numbers again.")
 ASSUMED_BACK = L_("I have read it that way; if it is wrong, tap ◀ Back.")
@@ -138,24 +143,26 @@ NONE_BUT_TICKED = L_(
     "You ticked: {ticked}. If that was a mistake, untick it first; if not, tap Done so your "
     "clinician hears about it."
 )
-DONE = "Done"
-ASK_PAIN_REST = "Pain in the injured spot right now, at rest? (0 = none, 10 = worst imaginable)"
-PROVOCATION_HAMSTRING = "10 brisk walking steps, then 5 single-leg bridges on the injured side"
-PROVOCATION_HAMSTRING_LATE = (
+DONE = L_("Done")
+ASK_PAIN_REST = L_("Pain in the injured spot right now, at rest? (0 = none, 10 = worst imaginable)")
+PROVOCATION_HAMSTRING = L_("10 brisk walking steps, then 5 single-leg bridges on the injured side")
+PROVOCATION_HAMSTRING_LATE = L_(
     "10 brisk walking steps, 5 single-leg bridges on the injured side, then 5 gentle leg swings"
 )
-PROVOCATION_CALF = "10 double-leg heel raises, then 10 single-leg heel raises on the injured side"
-PROVOCATION_CALF_LATE = (
+PROVOCATION_CALF = L_(
+    "10 double-leg heel raises, then 10 single-leg heel raises on the injured side"
+)
+PROVOCATION_CALF_LATE = L_(
     "10 double-leg heel raises, 10 single-leg heel raises on the injured side, "
     "then 10 double-leg pogo hops"
 )
-ASK_PAIN_TEST = (
+ASK_PAIN_TEST = L_(
     "Today's test: {test}.\nDo it now, gently. Worst pain in the injured spot during the test? "
     "(0–10)"
 )
-ASK_TIGHTNESS_HAMSTRING = "Tightness or stiffness of the injured muscle right now? (0–10)"
-ASK_TIGHTNESS_CALF = "Tightness, stiffness or cramping of the injured calf right now? (0–10)"
-ASK_CONFIDENCE = (
+ASK_TIGHTNESS_HAMSTRING = L_("Tightness or stiffness of the injured muscle right now? (0–10)")
+ASK_TIGHTNESS_CALF = L_("Tightness, stiffness or cramping of the injured calf right now? (0–10)")
+ASK_CONFIDENCE = L_(
     "How confident are you in the injured leg for today's session? (0 = not at all, 10 = fully)"
 )
 ASK_SLEEP_QUALITY = L_(
@@ -167,96 +174,106 @@ ASK_SORENESS = L_(
     "General muscle soreness, whole body, not the injury? (1–7: 1 = very, very low, "
     "7 = very, very high)"
 )
-HOOPER_LOW_GOOD = "very, very good"
-HOOPER_HIGH_BAD = "very, very bad"
-HOOPER_LOW = "very, very low"
-HOOPER_HIGH = "very, very high"
-ASK_SLEEP_HOURS = "How many hours did you sleep? Tap or type (e.g. 7.5)."
+HOOPER_LOW_GOOD = L_("very, very good")
+HOOPER_HIGH_BAD = L_("very, very bad")
+HOOPER_LOW = L_("very, very low")
+HOOPER_HIGH = L_("very, very high")
+ASK_SLEEP_HOURS = L_("How many hours did you sleep? Tap or type (e.g. 7.5).")
 
-CHECKIN_ALREADY_DONE = "You already checked in today. /plan shows today's session."
-NOT_ONBOARDED = "Let's set you up first: send /start."
-PAUSED_NOTE = "Your programme is paused. Send /resume when you are ready to continue."
+CHECKIN_ALREADY_DONE = L_("You already checked in today. /plan shows today's session.")
+NOT_ONBOARDED = L_("Let's set you up first: send /start.")
+PAUSED_NOTE = L_("Your programme is paused. Send /resume when you are ready to continue.")
 
 VERDICT_TITLES = {
-    "go": "✅ Go: train as planned.",
-    "modify": "🟡 Modify: train, but lighter than planned.",
-    "rest": "🛑 Rest today: no running.",
-    "stop": "⛔ Stop: no training today.",
+    "go": L_("✅ Go: train as planned."),
+    "modify": L_("🟡 Modify: train, but lighter than planned."),
+    "rest": L_("🛑 Rest today: no running."),
+    "stop": L_("⛔ Stop: no training today."),
 }
 DECISION_TITLES = {
-    "progress": "⬆️ Progress",
-    "hold": "⏸ Hold: repeat this level",
-    "step_back": "⬇️ Step back one stage",
-    "stop": "⛔ Stop training",
+    "progress": L_("⬆️ Progress"),
+    "hold": L_("⏸ Hold: repeat this level"),
+    "step_back": L_("⬇️ Step back one stage"),
+    "stop": L_("⛔ Stop training"),
 }
 
-RED_FLAG_STOP = "⛔ Stop: no training today.\n\n{instruction}\n\nYou reported: {flags}."
+RED_FLAG_STOP = L_("⛔ Stop: no training today.\n\n{instruction}\n\nYou reported: {flags}.")
 TIER_INSTRUCTIONS = {
     "emergency": (
-        "This can be a sign of something serious. Call {emergency} now, or go to the nearest "
-        "emergency department. Do not drive yourself. I have alerted your clinician."
+        L_(
+            "This can be a sign of something serious. Call {emergency} now, or go to the nearest "
+            "emergency department. Do not drive yourself. I have alerted your clinician."
+        )
     ),
     "same_day": (
-        "Please get a medical check today: message your clinician now. If you cannot reach "
-        "them today, go to urgent care or an emergency department. I have alerted your "
-        "clinician."
+        L_(
+            "Please get a medical check today: message your clinician now. If you cannot reach "
+            "them today, go to urgent care or an emergency department. I have alerted your "
+            "clinician."
+        )
     ),
     "within_24h": (
-        "Please stop training and rest. Your clinician has been told and should be in touch "
-        "within 24 hours. If it gets worse, get medical help sooner."
+        L_(
+            "Please stop training and rest. Your clinician has been told and should be in touch "
+            "within 24 hours. If it gets worse, get medical help sooner."
+        )
     ),
-    "info": "Please take it easy today. Your clinician has been told.",
+    "info": L_("Please take it easy today. Your clinician has been told."),
 }
-NO_CLINICIAN_LINKED = (
+NO_CLINICIAN_LINKED = L_(
     "You have no clinician linked in Sprintback, so please contact your own clinician or "
     "doctor yourself today."
 )
 
 # --- Session ----------------------------------------------------------------------------------
 
-ASK_COMPLETION = "How did today's session go? Did you complete it?"
-COMPLETION_LABELS = {"full": "All of it", "partial": "Part of it", "stopped": "Stopped early"}
-ASK_COMPLETED_PCT = "Roughly what share of the planned reps did you do?"
-ASK_STOP_REASON = "What made you stop or cut it short?"
+ASK_COMPLETION = L_("How did today's session go? Did you complete it?")
+COMPLETION_LABELS = {
+    "full": L_("All of it"),
+    "partial": L_("Part of it"),
+    "stopped": L_("Stopped early"),
+}
+ASK_COMPLETED_PCT = L_("Roughly what share of the planned reps did you do?")
+ASK_STOP_REASON = L_("What made you stop or cut it short?")
 STOP_REASON_LABELS = {
-    "pain": "Pain",
-    "tightness": "Tightness",
-    "fatigue": "Fatigue",
-    "fear": "Worry / fear",
-    "weather_time": "Weather or time",
-    "other": "Something else",
+    "pain": L_("Pain"),
+    "tightness": L_("Tightness"),
+    "fatigue": L_("Fatigue"),
+    "fear": L_("Worry / fear"),
+    "weather_time": L_("Weather or time"),
+    "other": L_("Something else"),
 }
-ASK_PAIN_MAX = "Worst pain in the injured area during the session? (0–10)"
-ASK_PAIN_LOCATION = "Where was the pain?"
+ASK_PAIN_MAX = L_("Worst pain in the injured area during the session? (0–10)")
+ASK_PAIN_LOCATION = L_("Where was the pain?")
 PAIN_LOCATION_LABELS = {
-    "injured_spot": "The injured spot",
-    "same_muscle": "Same muscle, other spot",
-    "other_leg": "The other leg",
-    "back_buttock": "Low back / buttock",
-    "other": "Somewhere else",
+    "injured_spot": L_("The injured spot"),
+    "same_muscle": L_("Same muscle, other spot"),
+    "other_leg": L_("The other leg"),
+    "back_buttock": L_("Low back / buttock"),
+    "other": L_("Somewhere else"),
 }
-ASK_SHARP_PAIN = "Was any pain sharp, stabbing or sudden, or did you feel a 'pop' or 'grab'?"
-ASK_SESSION_RED_FLAGS = (
+ASK_SHARP_PAIN = L_("Was any pain sharp, stabbing or sudden, or did you feel a 'pop' or 'grab'?")
+ASK_SESSION_RED_FLAGS = L_(
     "Since the session started, have you noticed any of these? Tap all that apply, then Done. "
     "If none, tap 'None of these'."
 )
 SESSION_RED_FLAG_LABELS = {
-    "swelling": "New swelling at the injury",
-    "bruising": "New bruising",
-    "pop": "Felt a pop",
-    "numbness": "Numbness, tingling or weakness in leg/foot",
+    "swelling": L_("New swelling at the injury"),
+    "bruising": L_("New bruising"),
+    "pop": L_("Felt a pop"),
+    "numbness": L_("Numbness, tingling or weakness in leg/foot"),
 }
-ASK_SESSION_TIGHTNESS = "Tightness in the injured muscle now, after the session? (0–10)"
-ASK_HELD_BACK = "Did you hold back, or change your stride, because of pain or worry?"
+ASK_SESSION_TIGHTNESS = L_("Tightness in the injured muscle now, after the session? (0–10)")
+ASK_HELD_BACK = L_("Did you hold back, or change your stride, because of pain or worry?")
 ASK_SESSION_CONFIDENCE = L_(
     "Confidence in the injured leg during your fastest runs? (0 = not at all, 10 = fully)"
 )
 ASK_SESSION_CONFIDENCE_NO_RUNNING = L_(
     "Confidence in the injured leg during the session? (0 = not at all, 10 = fully)"
 )
-ASK_RPE = "How hard was the whole session? (0 = rest, 10 = maximal)"
-ASK_MINUTES = "How many minutes did the session last? Tap or type."
-ASK_PAIN_1H = (
+ASK_RPE = L_("How hard was the whole session? (0 = rest, 10 = maximal)")
+ASK_MINUTES = L_("How many minutes did the session last? Tap or type.")
+ASK_PAIN_1H = L_(
     "Pain in the injured spot about an hour after the session? "
     "(0–10, or skip if it is not an hour yet)"
 )
@@ -266,82 +283,86 @@ ASK_METRICS = L_(
     "(sprint times in s, top speed as vmax in m/s or km/h, hop as % of the other leg). "
     "Or tap 'Step by step' or 'No numbers today'."
 )
-STEP_BY_STEP = "Step by step"
-NO_NUMBERS = "No numbers today"
-ASK_METRIC_STEP = "{label} ({unit})? Type the number, or skip."
-SKIP = "Skip"
-FINISH_METRICS = "That's all"
-ASK_METRICS_CONFIRM = "I understood:\n{echo}\n\nIs that right?"
-YES_SAVE = "Yes, save"
-NO_RETYPE = "No, type again"
+STEP_BY_STEP = L_("Step by step")
+NO_NUMBERS = L_("No numbers today")
+ASK_METRIC_STEP = L_("{label} ({unit})? Type the number, or skip.")
+SKIP = L_("Skip")
+FINISH_METRICS = L_("That's all")
+ASK_METRICS_CONFIRM = L_("I understood:\n{echo}\n\nIs that right?")
+YES_SAVE = L_("Yes, save")
+NO_RETYPE = L_("No, type again")
 CHECK_PROMPTS = {
-    "walk_pain": "Worst pain during a 20–30 min brisk walk today? (0–10)",
-    "limp": "Did you limp when walking?",
+    "walk_pain": L_("Worst pain during a 20–30 min brisk walk today? (0–10)"),
+    "limp": L_("Did you limp when walking?"),
     "single_leg_squat_pain": (
-        "Worst pain during a single-leg squat to 45° on the injured side? (0–10)"
+        L_("Worst pain during a single-leg squat to 45° on the injured side? (0–10)")
     ),
-    "bike_pain": "Worst pain during 5 min on the bike at 150 W? (0–10)",
-    "knee_extension_full": "Can you fully straighten the knee lying on your back (active)?",
-    "aket_pain": "Discomfort during the active knee extension test? (0–10)",
-    "double_heel_raise_pain": "Worst pain during 3 × 15 double-leg heel raises? (0–10)",
-    "jump_pain": "Worst pain during double-leg jumps / pogos? (0–10)",
-    "hop_pain": "Worst pain hopping on the injured leg, in place and in a line? (0–10)",
-    "palpation_pain": "Tenderness when you press on the injured spot? (0–10)",
-    "cod_pain": "Worst pain during change of direction at today's speed? (0–10)",
-    "full_training": "Was this a full, unrestricted team or event training?",
-    "slr_lsi_pct": "Straight-leg raise range, injured as % of the other side? Type e.g. 85.",
-    "aket_lsi_pct": "Active knee extension range, injured as % of the other side? Type e.g. 85.",
-    "dorsiflexion_asym_pct": "Knee-to-wall difference between legs, in %? Type e.g. 5.",
+    "bike_pain": L_("Worst pain during 5 min on the bike at 150 W? (0–10)"),
+    "knee_extension_full": L_("Can you fully straighten the knee lying on your back (active)?"),
+    "aket_pain": L_("Discomfort during the active knee extension test? (0–10)"),
+    "double_heel_raise_pain": L_("Worst pain during 3 × 15 double-leg heel raises? (0–10)"),
+    "jump_pain": L_("Worst pain during double-leg jumps / pogos? (0–10)"),
+    "hop_pain": L_("Worst pain hopping on the injured leg, in place and in a line? (0–10)"),
+    "palpation_pain": L_("Tenderness when you press on the injured spot? (0–10)"),
+    "cod_pain": L_("Worst pain during change of direction at today's speed? (0–10)"),
+    "full_training": L_("Was this a full, unrestricted team or event training?"),
+    "slr_lsi_pct": L_("Straight-leg raise range, injured as % of the other side? Type e.g. 85."),
+    "aket_lsi_pct": L_(
+        "Active knee extension range, injured as % of the other side? Type e.g. 85."
+    ),
+    "dorsiflexion_asym_pct": L_("Knee-to-wall difference between legs, in %? Type e.g. 5."),
 }
-NOT_DONE = "Not done"
-SESSION_SAVED = "Thanks, session saved."
-NO_SESSION_PLANNED = (
+NOT_DONE = L_("Not done")
+SESSION_SAVED = L_("Thanks, session saved.")
+NO_SESSION_PLANNED = L_(
     "I have no check-in from you today yet. You can still report the session; "
     "consider a /checkin tomorrow morning before training."
 )
-SESSION_ALREADY_REPORTED = "You already reported today's session. /status shows where you stand."
+SESSION_ALREADY_REPORTED = L_(
+    "You already reported today's session. /status shows where you stand."
+)
 
-YES = "Yes"
-NO = "No"
+YES = L_("Yes")
+NO = L_("No")
 
 # --- Generic corrections ----------------------------------------------------------------------
 
-USE_BUTTONS = "Please answer with one of the buttons below."
-PICK_NUMBER = "Please tap a number from {low} to {high} (or type one)."
-NUMBER_RANGE = "{label} must be between {low} and {high}{unit} — you typed {value}."
-NUMBER_EXPECTED = "Please type a number for {label}, e.g. {example}."
-WHOLE_NUMBER = "{label} must be a whole number — you typed {value}."
-DATE_EXPECTED = "Please type a date like 2026-03-01 or 1.3.2026, or tap a button."
-DATE_IN_FUTURE = "That date is in the future. When did the injury happen?"
-DATE_TOO_OLD = "That is more than a year ago. Please check the date (e.g. 2026-03-01)."
-TIME_EXPECTED = "Please type a time like 7:00 or 18:30, or tap a button."
-TIME_NIGHT = "Please pick a time outside 01:00–03:59 (clock changes happen then), e.g. 7:00."
-TEXT_TOO_LONG = "Please keep it under {limit} characters."
-TEXT_EMPTY = "Please type a few letters, or tap a button."
-ZONE_UNKNOWN = (
+USE_BUTTONS = L_("Please answer with one of the buttons below.")
+PICK_NUMBER = L_("Please tap a number from {low} to {high} (or type one).")
+NUMBER_RANGE = L_("{label} must be between {low} and {high}{unit} — you typed {value}.")
+NUMBER_EXPECTED = L_("Please type a number for {label}, e.g. {example}.")
+WHOLE_NUMBER = L_("{label} must be a whole number — you typed {value}.")
+DATE_EXPECTED = L_("Please type a date like 2026-03-01 or 1.3.2026, or tap a button.")
+DATE_IN_FUTURE = L_("That date is in the future. When did the injury happen?")
+DATE_TOO_OLD = L_("That is more than a year ago. Please check the date (e.g. 2026-03-01).")
+TIME_EXPECTED = L_("Please type a time like 7:00 or 18:30, or tap a button.")
+TIME_NIGHT = L_("Please pick a time outside 01:00–03:59 (clock changes happen then), e.g. 7:00.")
+TEXT_TOO_LONG = L_("Please keep it under {limit} characters.")
+TEXT_EMPTY = L_("Please type a few letters, or tap a button.")
+ZONE_UNKNOWN = L_(
     "I don't know that place. Tap a region, type a zone name like Europe/Berlin, or share "
     "your location."
 )
-NON_TEXT = "I can only read text and buttons here."
-EXPIRED = "This question has expired"
+NON_TEXT = L_("I can only read text and buttons here.")
+EXPIRED = L_("This question has expired")
 # A typed answer sent before the athlete could see the open question (two answers sent back to
 # back, or one typed again while a reply was on its way) is not used. When the question reached
 # them after that answer, it is already on their screen; otherwise it is shown again below.
-TYPED_BEFORE_QUESTION_ABOVE = (
+TYPED_BEFORE_QUESTION_ABOVE = L_(
     "That reply reached me before you could see my last question, so I haven't used it. "
     "Please answer the question above."
 )
-TYPED_BEFORE_QUESTION_COMING = (
+TYPED_BEFORE_QUESTION_COMING = L_(
     "That reply reached me before you could see my next question, so I haven't used it. "
     "Please answer the question just above."
 )
-TYPED_FOR_EARLIER_QUESTION = (
+TYPED_FOR_EARLIER_QUESTION = L_(
     "That reply reached me before you could see the question below, so I haven't used it. "
     "Please answer this one:"
 )
-SAME_QUESTION_AGAIN = "Here is the question again:"
-UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
-NOTHING_OPEN = "I'm not waiting for an answer right now. /help lists what I can do."
+SAME_QUESTION_AGAIN = L_("Here is the question again:")
+UNKNOWN_COMMAND = L_("I don't know that command. /help lists what I can do.")
+NOTHING_OPEN = L_("I'm not waiting for an answer right now. /help lists what I can do.")
 # Issue 15: a message typed outside a questionnaire, or /problem.
 ASK_PROBLEM = L_("What is wrong? Tell me in a few words.")
 PROBLEM_OFFER = L_(
@@ -370,18 +391,18 @@ PROBLEM_SENT = L_(
     "Sent to {clinician}. They see it when they next open Sprintback; if it is urgent, call them."
 )
 PROBLEM_TO_CLINICIAN = L_("💬 {athlete} wrote to you through Sprintback:\n\n{note}")
-MULTI_EMPTY = "Nothing is ticked. Tap 'None of these' if you have none of them."
-PROBLEMS_INTRO = "I couldn't use that:"
-PROBLEMS_OUTRO = "Please type the line again (or tap a button)."
+MULTI_EMPTY = L_("Nothing is ticked. Tap 'None of these' if you have none of them.")
+PROBLEMS_INTRO = L_("I couldn't use that:")
+PROBLEMS_OUTRO = L_("Please type the line again (or tap a button).")
 QUESTION_COUNTER = "({n}/{total}) "
 
 # --- Commands ---------------------------------------------------------------------------------
 
 HELP_TITLE = L_("What I can do:")
 HELP_FOOTER = L_("Sprintback supports your clinician; it does not replace them.")
-CANCELLED = "Stopped. I kept the answers you gave. Send the command again to carry on."
-CANCEL_NOTHING = "There is nothing to cancel."
-PAUSED = (
+CANCELLED = L_("Stopped. I kept the answers you gave. Send the command again to carry on.")
+CANCEL_NOTHING = L_("There is nothing to cancel.")
+PAUSED = L_(
     "Paused. I won't send prompts and your programme holds where it is. "
     "Send /resume when you are back."
 )
@@ -401,74 +422,84 @@ PLAN_PAUSED = L_(
     "Your programme is paused, so there is no session today. Send /resume when you are ready "
     "to continue."
 )
-ALREADY_PAUSED = "Your programme is already paused. Send /resume to continue."
-RESUMED = "Welcome back! Prompts are on again. Start with a /checkin before your next session."
-NOT_PAUSED = "Your programme is not paused."
-PAUSED_BY_CLINICIAN = (
+ALREADY_PAUSED = L_("Your programme is already paused. Send /resume to continue.")
+RESUMED = L_("Welcome back! Prompts are on again. Start with a /checkin before your next session.")
+NOT_PAUSED = L_("Your programme is not paused.")
+PAUSED_BY_CLINICIAN = L_(
     "Your clinician paused your programme, so only they can resume it. Message them if you "
     "feel ready to continue."
 )
-ASK_SETTING = "What would you like to change?"
-SETTING_LABELS = {"timezone": "Time zone", "checkin_time": "Check-in time", "language": "Language"}
+ASK_SETTING = L_("What would you like to change?")
+SETTING_LABELS = {
+    "timezone": L_("Time zone"),
+    "checkin_time": L_("Check-in time"),
+    "language": L_("Language"),
+}
 # The language step of /settings (issue 17): in the reader's language; the languages are
 # offered in their own names.
 ASK_LANGUAGE = L_("Which language should I write to you in?")
 LANGUAGE_LABELS = LANGUAGE_NAMES
 # TRANSLATORS: said in the language just chosen, so name that language ("in Spanish").
 LANGUAGE_SAVED = L_("Done: from now on I write to you in English.")
-SETTINGS_SAVED = "Saved. Time zone: {zone}. Morning check-in: {time}. Language: {language}."
+SETTINGS_SAVED = L_("Saved. Time zone: {zone}. Morning check-in: {time}. Language: {language}.")
 ASK_BASELINE_COMMAND = L_(
     "Type the pre-injury best values you want to change, in one line, e.g. 'vmax 9.1 10m 1.78 "
     "30m 4.05'. What you don't type is kept.\n"
     "Current baseline: {current}"
 )
-BASELINE_SAVED = "Baseline saved: {echo}"
+BASELINE_SAVED = L_("Baseline saved: {echo}")
 BASELINE_CHANGED = L_("Baseline saved. Changed:")
 BASELINE_KEPT = L_("Kept as before:")
 BASELINE_WAS = L_("(was {value})")
 BASELINE_UNCHANGED = L_("Nothing was changed.")
-BASELINE_NONE = "none yet"
-DELETE_CONFIRM_1 = (
+BASELINE_NONE = L_("none yet")
+DELETE_CONFIRM_1 = L_(
     "This deletes your account and all your data for good: injury, check-ins, sessions, "
     "decisions. It cannot be undone. Do you want to continue?"
 )
-DELETE_CONFIRM_2 = "Are you completely sure? Last chance."
-DELETE_YES_1 = "Yes, continue"
-DELETE_YES_2 = "Yes, delete everything"
-DELETE_NO = "No, keep my data"
-DELETED = "Done. All your data has been deleted. If you ever want to start again, send /start."
-SIGNUP_DELETED = (
+DELETE_CONFIRM_2 = L_("Are you completely sure? Last chance.")
+DELETE_YES_1 = L_("Yes, continue")
+DELETE_YES_2 = L_("Yes, delete everything")
+DELETE_NO = L_("No, keep my data")
+DELETED = L_("Done. All your data has been deleted. If you ever want to start again, send /start.")
+SIGNUP_DELETED = L_(
     "Done. You had not finished signing up; what you had started has been removed, so "
     "nothing about you is stored. Send /start if you want to begin again."
 )
-NOTHING_STORED = "Nothing about you is stored here, so there is nothing to delete."
-DELETE_KEPT = "Nothing was deleted."
-EXPORT_CAPTION = "Your Sprintback data ({kind})."
-NO_DATA = "There is nothing to show yet."
-HISTORY_TITLE = "Last 14 days (date · readiness · decision · stage · pain rest/test · session pain)"
-STATUS_TITLE = "Stage {stage}: {title}"
-PLAN_TITLE = "Today's session — stage {stage}"
-PLAN_NEEDS_CHECKIN = "Do your /checkin first: today's session depends on how you are this morning."
+NOTHING_STORED = L_("Nothing about you is stored here, so there is nothing to delete.")
+DELETE_KEPT = L_("Nothing was deleted.")
+EXPORT_CAPTION = L_("Your Sprintback data ({kind}).")
+NO_DATA = L_("There is nothing to show yet.")
+HISTORY_TITLE = L_(
+    "Last 14 days (date · readiness · decision · stage · pain rest/test · session pain)"
+)
+STATUS_TITLE = L_("Stage {stage}: {title}")
+PLAN_TITLE = L_("Today's session — stage {stage}")
+PLAN_NEEDS_CHECKIN = L_(
+    "Do your /checkin first: today's session depends on how you are this morning."
+)
 
-CLINICIAN_ATHLETE_DELETED = (
+CLINICIAN_ATHLETE_DELETED = L_(
     "Sprintback: athlete #{id} deleted their account. All of their data has been removed, "
     "so they no longer appear in your list."
 )
-WHY = "Why:"
+WHY = L_("Why:")
 ABOUT_THIS_SESSION = L_("⚠️ About this session:")
 SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
-NEXT = "What's next:"
-EMERGENCY_HERE = "Emergency number where you are: {number}."
+NEXT = L_("What's next:")
+EMERGENCY_HERE = L_("Emergency number where you are: {number}.")
 NEXT_BY_DECISION = {
-    "progress": "You move on to stage {stage}. Check in tomorrow morning before training.",
-    "hold": "Next session: the same level again. Check in tomorrow morning before training.",
+    "progress": L_("You move on to stage {stage}. Check in tomorrow morning before training."),
+    "hold": L_("Next session: the same level again. Check in tomorrow morning before training."),
     "step_back": (
-        "You go back to stage {stage} for now; that is normal and safe. "
-        "Check in tomorrow morning before training."
+        L_(
+            "You go back to stage {stage} for now; that is normal and safe. "
+            "Check in tomorrow morning before training."
+        )
     ),
-    "stop": "No training until your clinician has reviewed you.",
+    "stop": L_("No training until your clinician has reviewed you."),
 }
-NEXT_SAME_STAGE_PROGRESS = (
+NEXT_SAME_STAGE_PROGRESS = L_(
     "Good session. You stay in stage {stage} for now; check in tomorrow morning before training."
 )
 
@@ -672,7 +703,7 @@ def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:
     lines = full_reasons(worded)
     if not lines:
         return str(WHY_NONE)
-    return "\n".join([str(WHY_TITLE).format(date=f"{day:%a %d %b}"), *lines])
+    return "\n".join([str(WHY_TITLE).format(date=format_short_date(day)), *lines])
 
 
 STATUS_DAYS = L_("Days at this stage: {days} of {need} · sessions that count: {done} of {want}")
@@ -763,7 +794,7 @@ def history_text(days: Any, decisions: Any, protocol: Any = None) -> str:
         if stage and protocol is not None:
             where = stage_label(protocol, str(stage)).split(" · ")[0]
         lines.append(
-            f"{day:%a %d %b} · {said or '–'} · {done or '–'} · {where} · {pain} · "
+            f"{format_short_date(day)} · {said or '–'} · {done or '–'} · {where} · {pain} · "
             f"{session_pain}{paused}"
         )
     return "\n".join(lines)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.support.i18n import L_, Text, _, ngettext
 from bot.wording.items import Audience, format_value, item_label, item_wording
 
-_OP_WORDS = {
-    "le": "{v} or less",
-    "lt": "less than {v}",
-    "ge": "{v} or more",
-    "gt": "more than {v}",
+_OP_WORDS: dict[str, Text] = {
+    "le": L_("{v} or less"),
+    "lt": L_("less than {v}"),
+    "ge": L_("{v} or more"),
+    "gt": L_("more than {v}"),
     "eq": "{v}",
 }
 
@@ -55,14 +56,18 @@ def _special(item: str, op: str, threshold: float | bool, audience: Audience) ->
     if item == "derived.worst_split_pct_baseline" and op in ("le", "lt"):
         slower = threshold - 100
         if audience == "clinician":
-            return f"slowest split ≤ {threshold:.0f} % of baseline time"
+            return _("slowest split ≤ {pct} % of baseline time").format(pct=f"{threshold:.0f}")
         if slower <= 0:
-            return "sprint times as fast as before the injury"
-        return f"sprint times no more than {slower:.0f} % slower than before the injury"
+            return _("sprint times as fast as before the injury")
+        return _("sprint times no more than {pct} % slower than before the injury").format(
+            pct=f"{slower:.0f}"
+        )
     if item in ("derived.pain_test_delta", "derived.tightness_delta"):
         label = item_label(item, audience)
-        points = "point" if abs(threshold) == 1 else "points"
-        return f"{label} {_OP_WORDS[op].format(v=f'{threshold:.0f} {points}')}"
+        points = ngettext("{n} point", "{n} points", int(abs(threshold))).format(
+            n=f"{threshold:.0f}"
+        )
+        return f"{label} {_OP_WORDS[op].format(v=points)}"
     return None
 
 
@@ -77,24 +82,32 @@ def describe_threshold(
     wording = item_wording(item)
     if isinstance(threshold, bool) or wording.fmt == "bool":
         wanted = bool(threshold) if op == "eq" else not bool(threshold)
-        return label if wanted else f"no {label}"
+        # TRANSLATORS: a yes/no item that must be absent, e.g. "no limp when walking".
+        return label if wanted else _("no {item}").format(item=label)
     if wording.fmt == "scale10" and op == "le" and threshold == 0:
-        return f"no {label} (0/10)"
+        return _("no {item} (0/10)").format(item=label)
     return f"{label} {_OP_WORDS[op].format(v=format_value(item, threshold))}"
 
 
 def _restrictions(criterion: CriterionLike, audience: Audience) -> str:
     parts: list[str] = []
     if criterion.count > 1:
-        times = "mornings" if criterion.item.startswith("morning.") else "times"
-        if criterion.item.startswith(("session.", "metrics.", "derived.")):
-            times = "sessions"
-        parts.append(f"{criterion.count} {times} in a row")
+        n = criterion.count
+        if criterion.item.startswith("morning."):
+            times = ngettext("{n} morning in a row", "{n} mornings in a row", n)
+        elif criterion.item.startswith(("session.", "metrics.", "derived.")):
+            times = ngettext("{n} session in a row", "{n} sessions in a row", n)
+        else:
+            times = ngettext("{n} time in a row", "{n} times in a row", n)
+        parts.append(times.format(n=n))
     if criterion.at_pct_vmax is not None:
-        speed = "top speed" if audience == "athlete" else "Vmax"
-        parts.append(f"in runs at {criterion.at_pct_vmax:.0f} % of {speed} or faster")
+        pct = f"{criterion.at_pct_vmax:.0f}"
+        if audience == "athlete":
+            parts.append(_("in runs at {pct} % of top speed or faster").format(pct=pct))
+        else:
+            parts.append(_("in runs at {pct} % of Vmax or faster").format(pct=pct))
     if criterion.pain_max is not None:
-        parts.append(f"with session pain {criterion.pain_max}/10 or less")
+        parts.append(_("with session pain {pain}/10 or less").format(pain=criterion.pain_max))
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -114,9 +127,13 @@ def describe_criterion(
     if not show_observed:
         return text
     if observed is None:
-        return f"{text} (not recorded yet)"
+        return _("{criterion} (not recorded yet)").format(criterion=text)
     mark = "✓" if _met(criterion.op, observed, criterion.threshold) else "✗"
-    said = "you said" if audience == "athlete" else "last"
-    if criterion.item.startswith(("metrics.", "derived.")):
-        said = "latest" if audience == "athlete" else "last"
-    return f"{text} ({said} {format_value(criterion.item, observed)} {mark})"
+    value = f"{format_value(criterion.item, observed)} {mark}"
+    if audience != "athlete":
+        said = _("{criterion} (last {value})")
+    elif criterion.item.startswith(("metrics.", "derived.")):
+        said = _("{criterion} (latest {value})")
+    else:
+        said = _("{criterion} (you said {value})")
+    return said.format(criterion=text, value=value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.support.i18n import L_, Text, _, ngettext, text
 from bot.wording.items import Audience
 
 
@@ -48,34 +49,39 @@ def _count(value: object) -> int | None:
     return None
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-_SESSION_WORDS = {
-    "green": "green",
-    "amber": "amber (some symptoms)",
-    "red": "red (symptoms up)",
-    "stop": "stopped",
-    "no session in this stage": "no session in this stage yet",
+_SESSION_WORDS: dict[str, Text] = {
+    "green": L_("green"),
+    "amber": L_("amber (some symptoms)"),
+    "red": L_("red (symptoms up)"),
+    "stop": L_("stopped"),
+    "no session in this stage": L_("no session in this stage yet"),
 }
 # The 24-hour response to the last session (``engine.programme.Response``).
-_RESPONSE_WORDS = {
-    "green": "green",
-    "pending": "waiting for the morning after",
-    "hold": "symptoms up a little: held",
-    "step_back": "symptoms up: stepped back",
-    "missing": "no check-in the morning after",
-    "none": "none yet",
+_RESPONSE_WORDS: dict[str, Text] = {
+    "green": L_("green"),
+    "pending": L_("waiting for the morning after"),
+    "hold": L_("symptoms up a little: held"),
+    "step_back": L_("symptoms up: stepped back"),
+    "missing": L_("no check-in the morning after"),
+    "none": L_("none yet"),
 }
+
+
+def _of(seen: int | None, need: int | None) -> str:
+    if seen is None or need is None:
+        return "—"
+    return _("{seen} of {need}").format(seen=seen, need=need)
 
 
 def _days(item: GateItemLike, audience: Audience) -> GateWords:
     seen, need = _count(item.observed), _count(item.needed)
-    name = "Days in this stage" if audience == "clinician" else "days at this stage"
-    observed = f"{seen} of {need}" if seen is not None and need is not None else "—"
-    needed = _plural(need, "day", "days") + " or more" if need is not None else str(item.needed)
-    return GateWords(name, observed, needed)
+    name = _("Days in this stage") if audience == "clinician" else _("days at this stage")
+    needed = (
+        ngettext("{n} day or more", "{n} days or more", need).format(n=need)
+        if need is not None
+        else str(item.needed)
+    )
+    return GateWords(name, _of(seen, need), needed)
 
 
 def _speed(item: GateItemLike, audience: Audience) -> str:
@@ -83,20 +89,26 @@ def _speed(item: GateItemLike, audience: Audience) -> str:
     if "≥" not in item.text or "%" not in item.text:
         return ""
     pct = item.text.split("≥", 1)[-1].split("%", 1)[0].strip()
-    return f" at {pct} % of {'Vmax' if audience == 'clinician' else 'top speed'} or faster"
+    if audience == "clinician":
+        return " " + _("at {pct} % of Vmax or faster").format(pct=pct)
+    return " " + _("at {pct} % of top speed or faster").format(pct=pct)
 
 
 def _sessions(item: GateItemLike, audience: Audience) -> GateWords:
     seen, need = _count(item.observed), _count(item.needed)
     speed = _speed(item, audience)
-    name = "Sessions counted" if audience == "clinician" else "sessions that count"
-    observed = f"{seen} of {need}" if seen is not None and need is not None else "—"
+    name = _("Sessions counted") if audience == "clinician" else _("sessions that count")
     needed = (
-        _plural(need, "good session", "good sessions") + f"{speed}"
+        ngettext("{n} good session", "{n} good sessions", need).format(n=need) + speed
         if need is not None
         else str(item.needed)
     )
-    return GateWords(name, observed, needed)
+    return GateWords(name, _of(seen, need), needed)
+
+
+def _word(words: dict[str, Text], seen: object) -> str:
+    found = words.get(str(seen))
+    return text(found) if found is not None else str(seen or "—")
 
 
 def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> GateWords:
@@ -114,58 +126,66 @@ def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> 
     if rule == "gate.1":
         blocked = not item.met
         return GateWords(
-            "no warning sign, no review waiting" if athlete else "No red flag, no review pending",
-            ("waiting for your clinician" if athlete else "awaiting review") if blocked else "none",
-            "no warning sign" if athlete else "no red flag",
+            _("no warning sign, no review waiting")
+            if athlete
+            else _("No red flag, no review pending"),
+            (_("waiting for your clinician") if athlete else _("awaiting review"))
+            if blocked
+            else _("none"),
+            _("no warning sign") if athlete else _("no red flag"),
         )
     if rule == "gate.2":
         return GateWords(
-            "morning check-in says go" if athlete else "Morning check-in is go",
+            _("morning check-in says go") if athlete else _("Morning check-in is go"),
             str(seen or "—"),
-            "go",
+            _("go"),
         )
     if rule == "gate.3":
         return GateWords(
-            "last session went well" if athlete else "Last session green and completed",
-            _SESSION_WORDS.get(str(seen), str(seen or "—")),
-            "green, completed",
+            _("last session went well") if athlete else _("Last session green and completed"),
+            _word(_SESSION_WORDS, seen),
+            _("green, completed"),
         )
     if rule == "gate.4":
         return GateWords(
-            "how you felt the morning after"
+            _("how you felt the morning after")
             if athlete
-            else "The morning after the last session: back to usual",
-            _RESPONSE_WORDS.get(str(seen), str(seen or "—")),
-            "back to usual" if athlete else "green",
+            else _("The morning after the last session: back to usual"),
+            _word(_RESPONSE_WORDS, seen),
+            _("back to usual") if athlete else _("green"),
         )
     if rule == "stepback.reentry":
         count, need = _count(seen), _count(item.needed)
         return GateWords(
-            "good sessions in a row after stepping back"
+            _("good sessions in a row after stepping back")
             if athlete
-            else "Green sessions in a row after the step back",
-            f"{count} of {need}" if count is not None and need is not None else "—",
-            f"{need} in a row" if need is not None else str(item.needed),
+            else _("Green sessions in a row after the step back"),
+            _of(count, need),
+            _("{n} in a row").format(n=need) if need is not None else str(item.needed),
         )
     if rule == "gate.6":
         hours = _count(seen)
         needed = str(item.needed or "").replace("≥", "").strip()
         return GateWords(
-            "rest since your last fast session" if athlete else "Rest since the last fast session",
-            f"{hours} h" if hours is not None else "no recent fast run",
-            f"{needed} or more" if needed else "—",
+            _("rest since your last fast session")
+            if athlete
+            else _("Rest since the last fast session"),
+            _("{hours} h").format(hours=hours) if hours is not None else _("no recent fast run"),
+            _("{value} or more").format(value=needed) if needed else "—",
         )
     if rule == "gate.8":
         return GateWords(
-            "your clinician's OK to move on" if athlete else f"Sign-off: {item.text}",
-            "given" if item.met else "not yet",
-            "your clinician's OK" if athlete else "a recorded sign-off",
+            _("your clinician's OK to move on")
+            if athlete
+            else _("Sign-off: {text}").format(text=item.text),
+            _("given") if item.met else _("not yet"),
+            _("your clinician's OK") if athlete else _("a recorded sign-off"),
         )
     if rule == "gate.final":
         return GateWords(
-            "last stage" if athlete else "Final stage",
+            _("last stage") if athlete else _("Final stage"),
             "—",
-            "nothing to move up to" if athlete else "no next stage",
+            _("nothing to move up to") if athlete else _("no next stage"),
         )
     observed = "—" if seen is None else str(seen)
     return GateWords(item.text, observed, "" if item.needed is None else str(item.needed))
@@ -175,26 +195,32 @@ def still_needed(item: GateItemLike, audience: Audience = "athlete") -> str:
     """Return an unmet gate item as what is still needed ("2 more days at this stage")."""
     words = describe_gate_item(item, audience)
     seen, need = _count(item.observed), _count(item.needed)
+    athlete = audience == "athlete"
     if item.rule == "gate.5.days" and seen is not None and need is not None:
         left = max(need - seen, 1)
-        return _plural(left, "more day", "more days") + (
-            " at this stage" if audience == "athlete" else " in this stage"
-        )
+        if athlete:
+            days = ngettext("{n} more day at this stage", "{n} more days at this stage", left)
+        else:
+            days = ngettext("{n} more day in this stage", "{n} more days in this stage", left)
+        return days.format(n=left)
     if item.rule in ("gate.5.sessions", "stepback.reentry") and seen is not None and need:
         left = max(need - seen, 1)
-        extra = " in a row" if item.rule == "stepback.reentry" else _speed(item, audience)
-        return _plural(left, "more good session", "more good sessions") + extra
-    athlete = audience == "athlete"
+        if item.rule == "stepback.reentry":
+            return ngettext(
+                "{n} more good session in a row", "{n} more good sessions in a row", left
+            ).format(n=left)
+        more = ngettext("{n} more good session", "{n} more good sessions", left).format(n=left)
+        return more + _speed(item, audience)
     phrases = {
-        "gate.1": "your clinician's review" if athlete else "review after the red flag",
-        "gate.3": "a good, completed session" if athlete else "a green, completed session",
-        "gate.4": "feeling back to usual the morning after a session"
+        "gate.1": _("your clinician's review") if athlete else _("review after the red flag"),
+        "gate.3": _("a good, completed session") if athlete else _("a green, completed session"),
+        "gate.4": _("feeling back to usual the morning after a session")
         if athlete
-        else "symptoms back to usual the morning after a session",
-        "gate.6": f"rest since your last fast session ({words.needed})"
+        else _("symptoms back to usual the morning after a session"),
+        "gate.6": _("rest since your last fast session ({needed})").format(needed=words.needed)
         if athlete
-        else f"rest since the last fast session ({words.needed})",
-        "gate.8": "your clinician's OK" if athlete else "sign-off",
+        else _("rest since the last fast session ({needed})").format(needed=words.needed),
+        "gate.8": _("your clinician's OK") if athlete else _("sign-off"),
     }
     if item.rule in phrases:
         return phrases[item.rule]

@@ -7,9 +7,11 @@ the baseline, higher is faster. For a sprint time that is baseline time ÷ time 
 
 from __future__ import annotations
 
+from bot.support.i18n import L_, N_, Text, _, text
 from bot.wording.items import Audience
 
-SPEED_PERCENT_DEFINITION = "100 % = your pre-injury speed; higher is faster"
+# English ids, marked for the catalogue: :func:`speed_percent_definition` translates them.
+SPEED_PERCENT_DEFINITION = N_("100 % = your pre-injury speed; higher is faster")
 
 
 def split_speed_pct(time_s: float, baseline_s: float) -> float:
@@ -19,30 +21,32 @@ def split_speed_pct(time_s: float, baseline_s: float) -> float:
     return baseline_s / time_s * 100.0
 
 
-SPEED_PERCENT_DEFINITION_CLINICIAN = (
+SPEED_PERCENT_DEFINITION_CLINICIAN = N_(
     "% of baseline speed: 100 % = pre-injury speed, higher is faster "
     "(Vmax ÷ baseline Vmax; a split as baseline time ÷ time)"
 )
 
 # What each speed line of the chart is called, as % of the pre-injury speed.
-_SPEED_SERIES = {
-    "vmax": ("top speed", "Vmax"),
-    "split_10m": ("10 m sprint speed", "10 m split (as speed)"),
-    "split_20m": ("20 m sprint speed", "20 m split (as speed)"),
-    "split_30m": ("30 m sprint speed", "30 m split (as speed)"),
-    "split_40m": ("40 m sprint speed", "40 m split (as speed)"),
+_SPEED_SERIES: dict[str, tuple[Text, Text]] = {
+    "vmax": (L_("top speed"), L_("Vmax")),
+    "split_10m": (L_("10 m sprint speed"), L_("10 m split (as speed)")),
+    "split_20m": (L_("20 m sprint speed"), L_("20 m split (as speed)")),
+    "split_30m": (L_("30 m sprint speed"), L_("30 m split (as speed)")),
+    "split_40m": (L_("40 m sprint speed"), L_("40 m split (as speed)")),
 }
 
 
 def speed_percent_definition(audience: Audience = "athlete") -> str:
     """Return the one sentence that defines every speed percentage, for ``audience``."""
-    return SPEED_PERCENT_DEFINITION if audience == "athlete" else SPEED_PERCENT_DEFINITION_CLINICIAN
+    if audience == "athlete":
+        return _(SPEED_PERCENT_DEFINITION)
+    return _(SPEED_PERCENT_DEFINITION_CLINICIAN)
 
 
 def speed_series_label(key: str, audience: Audience = "athlete") -> str:
     """Return what a speed line ("vmax", "split_10m", …) is called for ``audience``."""
-    athlete, clinician = _SPEED_SERIES.get(key, ("speed", "speed"))
-    return athlete if audience == "athlete" else clinician
+    athlete, clinician = _SPEED_SERIES.get(key, (L_("speed"), L_("speed")))
+    return text(athlete if audience == "athlete" else clinician)
 
 
 def speed_pct(value: float, baseline: float, *, is_time: bool) -> float:

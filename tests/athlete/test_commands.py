@@ -36,7 +36,7 @@ async def test_help_plan_status_history(world: Callable[[], Awaitable[World]]) -
     assert (replies[0].text or "").startswith("Today's session · Stage 1 of 8")
     replies = await alex.say("/history")
     history = replies[0].text or ""
-    assert "Mon 02 Mar" in history and "train" in history and "0/1" in history
+    assert "Mon 2 Mar" in history and "train" in history and "0/1" in history
     assert "Stage 1" in history and "H0" not in history
     assert alex.user.commands[:3] == ["checkin", "done", "plan"]
 

@@ -93,7 +93,7 @@ async def test_the_onboarding_day_is_the_start_not_a_missed_check_in(
     )
     assert not any("check-in" in text for text in to_clinician)
     replies = await alex.say("/history")
-    assert "Mon 02 Mar · – · same stage · Stage 1 of 8" in (replies[0].text or "")
+    assert "Mon 2 Mar · – · same stage · Stage 1 of 8" in (replies[0].text or "")
 
 
 async def test_three_missed_days_after_the_start_still_reach_the_clinician(

@@ -66,7 +66,7 @@ async def test_a_reply_refused_by_telegram_is_sent_again_and_the_answer_kept(
     assert await w.deliver() == 2
     question, note = [m for m in alex.user.transcript if m.sender == "bot"][-2:]
     assert _step_of(question) == 2  # the test pain question
-    assert note.text == texts.TYPED_BEFORE_QUESTION_COMING
+    assert note.text == str(texts.TYPED_BEFORE_QUESTION_COMING)
     await alex.say("1")
     answers = _answers(w)
     assert answers["pain_rest"] == 0 and answers["pain_test"] == 1
@@ -82,7 +82,7 @@ async def test_two_answers_typed_back_to_back_are_never_swapped(
     await alex.user.send("0")
     await alex.user.send("1")  # before the next question could be seen
     await alex.user.wait_until(
-        lambda ms: any(m.text == texts.TYPED_BEFORE_QUESTION_ABOVE for m in ms)
+        lambda ms: any(m.text == str(texts.TYPED_BEFORE_QUESTION_ABOVE) for m in ms)
     )
     answers = _answers(w)
     assert answers["pain_rest"] == 0 and "pain_test" not in answers

@@ -60,14 +60,14 @@ async def test_delete_after_start_alone_removes_everything_and_strangers_store_n
     sam = w.sandbox.user(3001, "Sam")
     await say(sam, "/start")
     sam_id = (_person(w, 3001) or Person()).id
-    assert await say(sam, "/delete") == texts.SIGNUP_DELETED
+    assert await say(sam, "/delete") == str(texts.SIGNUP_DELETED)
     assert _person(w, 3001) is None
     assert _rows(w, QuestionnaireProgress) == 0
     [deleted] = audited(w, "delete")
     assert deleted.athlete_id == sam_id
 
     stranger = w.sandbox.user(4242, "Mallory")
-    assert await say(stranger, "/delete") == texts.NOTHING_STORED
+    assert await say(stranger, "/delete") == str(texts.NOTHING_STORED)
     assert "/start" in await say(stranger, "hello there")
     assert _person(w, 4242) is None
     with session_scope(w.engine, read_only=True) as session:

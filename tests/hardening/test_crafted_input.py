@@ -39,7 +39,7 @@ async def test_crafted_numbers_get_a_clear_audited_refusal(world: WorldFactory) 
     # A crafted questionnaire button: a progress id no row can have.
     assert await say(anna, "/help")
     answer = await press_data(w, anna, anna.last_bot_message, "q:9999999999999999999:0:0")
-    assert answer == texts.EXPIRED
+    assert answer == str(texts.EXPIRED)
     crafted = [e for e in audited(w, "refused") if e.detail.get("command") == "button"]
     assert [e.detail["reason"] for e in crafted] == ["malformed questionnaire button"]
     for user in (lee, anna, admin):
@@ -63,7 +63,7 @@ async def test_every_button_press_is_answered_and_audited(world: WorldFactory) -
     ]
     answers = [await press_data(w, lee, lee.last_bot_message, data) for data in crafted]
     assert answers[0] == REFUSAL_TEXT  # the alert handler took it: a bad signature
-    assert answers[1:] == [UNKNOWN_BUTTON] * 4
+    assert answers[1:] == [str(UNKNOWN_BUTTON)] * 4
     answer = await press_data(w, stranger, stranger.last_bot_message, "pv_pub:x:y:z")
     assert answer is not None
     assert all(m.text != USER_MESSAGE for m in lee.bot_messages + stranger.bot_messages)

@@ -55,11 +55,11 @@ async def test_export_is_the_athletes_own_and_delete_leaves_no_name(world: World
         )
 
     await say(anna, "/delete")
-    await anna.press(texts.DELETE_YES_1)
+    await anna.press(str(texts.DELETE_YES_1))
     await anna.wait_reply()
-    await anna.press(texts.DELETE_YES_2)
+    await anna.press(str(texts.DELETE_YES_2))
     replies = await anna.wait_reply()
-    assert texts.DELETED in [m.text for m in replies]
+    assert str(texts.DELETED) in [m.text for m in replies]
 
     with session_scope(w.engine, read_only=True) as session:
         assert session.exec(select(Person).where(Person.id == anna_id)).first() is None

@@ -167,7 +167,7 @@ async def test_progress_before_onboarding_says_why_there_is_no_chart(world: Worl
     assert anna.photos == []
     await stranger.send("/progress")
     [reply] = await stranger.wait_reply()
-    assert reply.text == texts.NOT_ONBOARDED
+    assert reply.text == str(texts.NOT_ONBOARDED)
 
 
 async def test_stage_change_hook_sends_a_small_chart_without_waiting(world: WorldFactory) -> None:

@@ -128,7 +128,7 @@ async def test_a_clinician_command_in_a_group_sends_no_athlete_data_there(
     leaked = [(c.method, str(c.params.get("text", ""))[:80]) for c in to_group]
     assert leaked == [], leaked
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
-    notes = [m.text for m in clinician.bot_messages if m.text == PRIVATE_CHAT_ONLY]
+    notes = [m.text for m in clinician.bot_messages if m.text == str(PRIVATE_CHAT_ONLY)]
     assert len(notes) == 3, [m.text for m in clinician.bot_messages]
 
 

@@ -89,15 +89,15 @@ async def _read_screen(user: SimUser, after_seq: int) -> None:
         await asyncio.sleep(READING)
         latest = _bot_messages(user, after_seq)
         still = not any(m.changed_seq > seen for m in latest)
-        if still and latest[-1].text != texts.TYPED_FOR_EARLIER_QUESTION:
+        if still and latest[-1].text != str(texts.TYPED_FOR_EARLIER_QUESTION):
             return  # (that refusal is followed by the question)
 
 
 def _is_refusal(text: str | None) -> bool:
     return text in (
-        texts.TYPED_FOR_EARLIER_QUESTION,
-        texts.TYPED_BEFORE_QUESTION_ABOVE,
-        texts.TYPED_BEFORE_QUESTION_COMING,
+        str(texts.TYPED_FOR_EARLIER_QUESTION),
+        str(texts.TYPED_BEFORE_QUESTION_ABOVE),
+        str(texts.TYPED_BEFORE_QUESTION_COMING),
     )
 
 

@@ -36,6 +36,7 @@ from bot.store.db import session_scope
 from bot.store.models import Person, QuestionnaireProgress
 from bot.store.repo.audit import audit
 from bot.store.repo.messaging import enqueue_message
+from bot.support.i18n import L_
 from bot.support.logs import failure
 from engine.status import StageStatus
 
@@ -45,11 +46,11 @@ DEFAULT_IDLE = dt.timedelta(hours=2)
 # The day-bound questionnaires that carry clinical answers.
 EVALUATED_KINDS = ("morning", "session")
 AUDIT_ACTION = "evaluate_abandoned"
-ATHLETE_NOTICE = (
+ATHLETE_NOTICE = L_(
     "You left your {what} unfinished. Your answers so far need a look, so they were saved "
     "and sent on to your clinician:"
 )
-_WHAT = {"morning": "morning check-in", "session": "session report"}
+_WHAT = {"morning": L_("morning check-in"), "session": L_("session report")}
 
 
 @dataclass
@@ -213,7 +214,7 @@ def _tell_athlete(
     body = "\n\n".join(out.text for out in outs if out.text)
     if not chat_id or not body:
         return 0
-    notice = ATHLETE_NOTICE.format(what=_WHAT.get(progress.kind, "questionnaire"))
+    notice = ATHLETE_NOTICE.format(what=_WHAT.get(progress.kind, L_("questionnaire")))
     enqueue_message(
         session,
         chat_id=chat_id,

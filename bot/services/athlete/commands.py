@@ -14,7 +14,6 @@ from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.account import set_paused, tell_clinicians
 from bot.services.athlete.engine_bridge import plan_preview, run_today, status_today
-from bot.services.athlete.onboarding import INVITE_KEY
 from bot.services.athlete.questionnaire import (
     begin,
     calls_for_review,
@@ -26,12 +25,13 @@ from bot.services.athlete.questionnaire import (
 )
 from bot.services.athlete.results import Env, Out, Result, id_of
 from bot.services.invites import invite_clinician_name
+from bot.services.questionnaires.onboarding import INVITE_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
 from bot.store.standing import protocol_for
-from bot.support.i18n import current_language
+from bot.support.i18n import L_, _, current_language, text
 
-CANCELLED_BUT_SENT = (
+CANCELLED_BUT_SENT = L_(
     "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
 )
 
@@ -48,8 +48,12 @@ def start(
     code). Before consent only what the flow needs is stored: the Telegram id (to hold the
     unfinished onboarding) and the invite code; the name is stored once they consent."""
     if person is not None and is_onboarded(session, person):
-        hint = f"\nTo link with a clinician, send /link {code}" if code else ""
-        return Result([Out(texts.ALREADY_ONBOARDED + hint)])
+        hint = (
+            "\n" + _("To link with a clinician, send /link {code}").format(code=code)
+            if code
+            else ""
+        )
+        return Result([Out(text(texts.ALREADY_ONBOARDED) + hint)])
     outs: list[Out] = [Out(texts.WELCOME)]
     extra: dict[str, Any] = {}
     if code:
@@ -145,7 +149,7 @@ def plan(session: Session, person: Person, env: Env) -> Result:
         return Result([Out(texts.PLAN_PAUSED)])
     if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None:
         preview = plan_preview(session, person)
-        return Result([Out(texts.PLAN_NEEDS_CHECKIN + "\n\n" + preview)])
+        return Result([Out(f"{texts.PLAN_NEEDS_CHECKIN}\n\n{preview}")])
     run = run_today(session, person, today, env.now)
     return Result([Out(texts.plan_text(run.outcome, run.protocol))])
 

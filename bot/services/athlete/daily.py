@@ -21,7 +21,7 @@ from bot.services.questionnaires.session import collected_checks, collected_metr
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
-from bot.support.i18n import use_language
+from bot.support.i18n import L_, use_language
 from bot.support.logs import failure
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
 from engine.programme import DayOutcome
@@ -33,11 +33,11 @@ ENGINE_FAILED_RULE = "engine.failed"
 # Both shipped protocols stop at pain at rest >= 4; used only when no protocol can be read.
 _USUAL_PAIN_REST_STOP = 4
 ENGINE_FAILED_ALERT = "The engine failed on the athlete's answers: please review them."
-ENGINE_FAILED = (
+ENGINE_FAILED = L_(
     "Your answers are saved. I could not work out today's plan just now, so your clinician "
     "has been asked to review them. Please keep to easy activity until you hear back."
 )
-ENGINE_FAILED_RED_FLAG = (
+ENGINE_FAILED_RED_FLAG = L_(
     "Stop training today. Your answers are saved and your clinician has been alerted and "
     "will review them. If it gets worse, seek medical help."
 )

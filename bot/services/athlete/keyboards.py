@@ -19,6 +19,7 @@ from telegram import TelegramObject
 
 from bot.services import texts
 from bot.services.questionnaires.model import Option, Question
+from bot.support.i18n import text
 
 PREFIX = "q"
 MAX_CALLBACK_BYTES = 64
@@ -99,12 +100,16 @@ def question_keyboard(
     has no earlier answer to go back to); ``back`` adds "◀ Back"."""
     if not options and not back and not restart:
         return None
+    # Every label is turned into the reader's language before the cached builders, so the
+    # caches key on the translated text (one entry per language).
+    multi = question.kind == "multi"
+    none_label = (text(question.none_label) or text(texts.NONE_OF_THESE)) if multi else ""
     return _keyboard(
         progress_id,
         step,
         question.kind,
-        question.none_label,
-        tuple(option.label for option in options),
+        (none_label, text(texts.DONE) if multi else ""),
+        tuple(option.shown for option in options),
         tuple(ticked),
         str(texts.BACK) if back else "",
         str(texts.START_OVER) if restart else "",
@@ -117,22 +122,22 @@ Layout = tuple[tuple[tuple[str, str], ...], ...]  # rows of (button text, callba
 @functools.lru_cache(maxsize=1024)
 def _layout(
     kind: str,
-    none_label: str,
+    none_done: tuple[str, str],
     labels: tuple[str, ...],
     ticked: tuple[int, ...],
     back: str = "",
     restart: str = "",
 ) -> Layout:
     """Return the rows of (text, payload) of a step's buttons: the same for every athlete."""
-    rows = list(_answer_rows(kind, none_label, labels, ticked))
-    extra = [(text, payload) for text, payload in ((back, "b"), (restart, "r")) if text]
+    rows = list(_answer_rows(kind, none_done, labels, ticked))
+    extra = [(label, payload) for label, payload in ((back, "b"), (restart, "r")) if label]
     if extra:
         rows.append(tuple(extra))
     return tuple(rows)
 
 
 def _answer_rows(
-    kind: str, none_label: str, labels: tuple[str, ...], ticked: tuple[int, ...]
+    kind: str, none_done: tuple[str, str], labels: tuple[str, ...], ticked: tuple[int, ...]
 ) -> Layout:
     if not labels:
         return ()
@@ -141,7 +146,7 @@ def _answer_rows(
         rows = [
             [(("☑️ " if i in ticked else "▫️ ") + label, f"t{i}")] for i, label in enumerate(labels)
         ]
-        rows.append([(none_label or texts.NONE_OF_THESE, "no"), (texts.DONE, "ok")])
+        rows.append([(none_done[0], "no"), (none_done[1], "ok")])
     elif kind == "scale10":
         rows = [buttons[:6], buttons[6:11], *_rows(buttons[11:], 2)]
     elif kind == "hooper":
@@ -180,15 +185,15 @@ def _keyboard(
     progress_id: int,
     step: int,
     kind: str,
-    none_label: str,
+    none_done: tuple[str, str],
     labels: tuple[str, ...],
     ticked: tuple[int, ...],
     back: str = "",
     restart: str = "",
 ) -> Keyboard:
     rows = tuple(
-        tuple(Button(text, pack(progress_id, step, payload)) for text, payload in row)
-        for row in _layout(kind, none_label, labels, ticked, back, restart)
+        tuple(Button(label, pack(progress_id, step, payload)) for label, payload in row)
+        for row in _layout(kind, none_done, labels, ticked, back, restart)
     )
     return Keyboard(rows, json.dumps(_markup_dict(rows)))
 

@@ -20,6 +20,7 @@ from bot.services.questionnaires.onboarding import INVITE_KEY, chosen_zone
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import Person, QuestionnaireProgress
+from bot.support.i18n import text
 from bot.wording import stage_label
 from engine.models import Injury, Metrics
 
@@ -124,7 +125,11 @@ def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime
         return None
     repo.link_athlete(session, athlete_id=id_of(person), clinician_id=invite.clinician_id, now=now)
     clinician = repo.get_person(session, person_id=invite.clinician_id)
-    return clinician.display_name if clinician and clinician.display_name else "your clinician"
+    return (
+        clinician.display_name
+        if clinician and clinician.display_name
+        else text(texts.YOUR_CLINICIAN)
+    )
 
 
 def plan_first_prompts(

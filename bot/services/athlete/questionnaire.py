@@ -56,6 +56,7 @@ from bot.services.timezones import city_label, nearest_city
 from bot.store import repo
 from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
 from bot.store.standing import protocol_for
+from bot.support.i18n import Text, _, text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -274,14 +275,14 @@ def render_question(
     )
     n, total = position(q, progress.answers, ctx)
     counter = texts.QUESTION_COUNTER.format(n=n, total=total) if total > 1 else ""
-    text = counter + step.question.render_prompt(ctx, progress.answers)
-    return Out(prefix + text, keyboard, progress_id=progress.id, step=step.index)
+    prompt = counter + step.question.render_prompt(ctx, progress.answers)
+    return Out(prefix + prompt, keyboard, progress_id=progress.id, step=step.index)
 
 
 def _answer_echo(question: Question, label: str, value: Any = None) -> str:
     if value is not None and any(v == value for v in question.resets):
         return str(texts.RETYPE_ECHO) + "\n\n"  # "No, type again" confirmed nothing
-    return f"✓ {question.label}: {label}\n\n"
+    return f"✓ {question.shown_label}: {label}\n\n"
 
 
 def _assumed_note(assumed: tuple[str, ...]) -> str:
@@ -477,17 +478,17 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
         or progress.step != pressed.step
         or expired(progress, local_today(person, env.now))
     ):
-        return Result(notice=texts.EXPIRED)
+        return Result(notice=text(texts.EXPIRED))
     q = QUESTIONNAIRES[progress.kind]
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     step = next_step(q, progress.answers, ctx)
     if step is None or step.index != pressed.step:
-        return Result(notice=texts.EXPIRED)
+        return Result(notice=text(texts.EXPIRED))
     question = step.question
     options = question.render_options(ctx, progress.answers)
     if pressed.action == "toggle":
         if pressed.option is None or pressed.option >= len(options):
-            return Result(notice=texts.EXPIRED)
+            return Result(notice=text(texts.EXPIRED))
         answers = toggle_draft(progress.answers, question.key, options[pressed.option].value)
         _save(session, progress, answers, step.index, env.now)
         return Result(
@@ -496,13 +497,13 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     if pressed.action == "submit":
         chosen = draft(progress.answers, question.key)
         if not chosen:
-            return Result(notice=texts.MULTI_EMPTY, alert=True)
-        labels = ", ".join(o.label for o in options if o.value in chosen)
+            return Result(notice=text(texts.MULTI_EMPTY), alert=True)
+        labels = ", ".join(o.shown for o in options if o.value in chosen)
         return answer(session, person, progress, question, chosen, labels, env, by_button=True)
     if pressed.action == "back":
         key = previous_answered(q, progress.answers, step.index)
         if key is None:
-            return Result(notice=texts.EXPIRED)
+            return Result(notice=text(texts.EXPIRED))
         answers = go_back(progress.answers, key)
         back_to = next_step(q, answers, ctx)
         _save(session, progress, answers, back_to.index if back_to else step.index, env.now)
@@ -516,7 +517,7 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     if pressed.action == "none" and draft(progress.answers, question.key):
         # Ticked a warning sign, then "None of these": never drop it without asking.
         ticked = ", ".join(
-            o.label for o in options if o.value in draft(progress.answers, question.key)
+            o.shown for o in options if o.value in draft(progress.answers, question.key)
         )
         return Result(notice=str(texts.NONE_BUT_TICKED).format(ticked=ticked), alert=True)
     if pressed.action == "none":
@@ -526,15 +527,15 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
             progress,
             question,
             [],
-            question.none_label or "none",
+            text(question.none_label) or _("none"),
             env,
             by_button=True,
         )
     if pressed.option is None or pressed.option >= len(options):
-        return Result(notice=texts.EXPIRED)
+        return Result(notice=text(texts.EXPIRED))
     option = options[pressed.option]
     return answer(
-        session, person, progress, question, option.value, option.label, env, by_button=True
+        session, person, progress, question, option.value, option.shown, env, by_button=True
     )
 
 
@@ -646,7 +647,7 @@ def other_content(session: Session, person: Person, env: Env) -> Result:
     """A sticker, photo, voice note...: say what is expected and ask the question again."""
     progress = open_progress(session, person, env.now)
     if progress is None:
-        return Result([Out(texts.NON_TEXT + " " + texts.NOTHING_OPEN)])
+        return Result([Out(f"{texts.NON_TEXT} {texts.NOTHING_OPEN}")])
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
     return _again(progress, ctx, texts.NON_TEXT)
 
@@ -660,7 +661,7 @@ def current_question(session: Session, person: Person, env: Env) -> Out | None:
     return render_question(progress, context_for(session, person, day, progress.kind))
 
 
-def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: str) -> Result:
+def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: Text) -> Result:
     question = render_question(progress, ctx)
     outs = [Out(message)]
     if question is not None:
@@ -671,7 +672,7 @@ def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: str) 
 def _label_of(question: Question, value: Any, ctx: QuestionContext, answers: Any) -> str:
     for option in question.render_options(ctx, answers):
         if option.value == value and type(option.value) is type(value):
-            return option.label
+            return option.shown
     if isinstance(value, dict):
         return describe_metrics(value).replace("\n", " ")
     if isinstance(value, str) and question.kind == "timezone":

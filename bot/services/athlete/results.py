@@ -16,6 +16,7 @@ from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.athlete.keyboards import Keyboard
 from bot.store import repo
 from bot.store.models import Person
+from bot.support.i18n import Text
 
 
 @dataclass
@@ -29,9 +30,20 @@ class Out:
     progress_id: int | None = None
     step: int | None = None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        text: Text,
+        keyboard: Keyboard | None = None,
+        document: tuple[str, bytes] | None = None,
+        progress_id: int | None = None,
+        step: int | None = None,
+    ) -> None:
         # A catalogue text marked with L_ is turned into the reader's language here, once.
-        self.text = str(self.text)
+        self.text = str(text)
+        self.keyboard = keyboard
+        self.document = document
+        self.progress_id = progress_id
+        self.step = step
 
 
 @dataclass

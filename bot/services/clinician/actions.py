@@ -42,7 +42,8 @@ from bot.store.repo.programme import (
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending
-from bot.support.i18n import _
+from bot.support.formats import format_long_date
+from bot.support.i18n import _, use_language
 from bot.wording import stage_label
 from engine.schema import Protocol
 from engine.status import StageStatus
@@ -153,7 +154,7 @@ def _mark_alert(
 
 
 def _clinician_name(actor: Person) -> str:
-    return actor.display_name or "Your clinician"
+    return actor.display_name or _("Your clinician")
 
 
 def apply_action(
@@ -248,28 +249,30 @@ def apply_action(
             "local_date": today.isoformat(),
         },
     )
-    who = _clinician_name(actor)
-    athlete_was = athlete_stage_words(protocol, before)
-    athlete_now = athlete_stage_words(protocol, new_stage)
-    notices = {
-        "hold": _("{who} asked you to stay at {stage} for now: no moving up today."),
-        "step_back": _(
-            "{who} moved you back to {new}. Follow that stage's sessions for a few days."
-        ),
-        "set_stage": _("{who} moved you to {new}."),
-        "pause": _("{who} paused your programme. You will not get check-ins until it resumes."),
-        "resume": _("{who} resumed your programme at {stage}."),
-    }
-    text = notices[kind].format(who=who, stage=athlete_was, new=athlete_now)
-    if note:
-        text += "\n" + _("Reason: {note}").format(note=note)
-    enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    with use_language(athlete.language):
+        who = _clinician_name(actor)
+        athlete_was = athlete_stage_words(protocol, before)
+        athlete_now = athlete_stage_words(protocol, new_stage)
+        notices = {
+            "hold": _("{who} asked you to stay at {stage} for now: no moving up today."),
+            "step_back": _(
+                "{who} moved you back to {new}. Follow that stage's sessions for a few days."
+            ),
+            "set_stage": _("{who} moved you to {new}."),
+            "pause": _("{who} paused your programme. You will not get check-ins until it resumes."),
+            "resume": _("{who} resumed your programme at {stage}."),
+        }
+        text = notices[kind].format(who=who, stage=athlete_was, new=athlete_now)
+        if note:
+            text += "\n" + _("Reason: {note}").format(note=note)
+        enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+        caption = _("📈 Now at {stage}: your progress so far.").format(stage=athlete_now)
     if new_stage != before and athlete.chat_id is not None:
         # The athlete's small progress chart follows every stage change, as after the engine's.
         enqueue_message(
             session,
             chat_id=athlete.chat_id,
-            text=_("📈 Now at {stage}: your progress so far.").format(stage=athlete_now),
+            text=caption,
             kind=PROGRESS_CHART_KIND,
             now=now,
             person_id=athlete.id,
@@ -337,22 +340,23 @@ def record_clearance(
         athlete_id=athlete.id,
         detail={"stage": programme.current_stage, "note": note, "local_date": today.isoformat()},
     )
-    who = _clinician_name(actor)
-    stage = athlete_stage_words(
-        programme_protocol(session, programme, now), programme.current_stage
-    )
-    if declined:
-        text = _("{who} has not given their OK to move on from {stage} yet.").format(
-            who=who, stage=stage
+    with use_language(athlete.language):
+        who = _clinician_name(actor)
+        stage = athlete_stage_words(
+            programme_protocol(session, programme, now), programme.current_stage
         )
-    else:
-        text = _(
-            "{who} has given their OK to move on from {stage}. You move up after your next "
-            "good check-in and session."
-        ).format(who=who, stage=stage)
-    if note:
-        text += "\n" + _("Note: {note}").format(note=note)
-    enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+        if declined:
+            text = _("{who} has not given their OK to move on from {stage} yet.").format(
+                who=who, stage=stage
+            )
+        else:
+            text = _(
+                "{who} has given their OK to move on from {stage}. You move up after your next "
+                "good check-in and session."
+            ).format(who=who, stage=stage)
+        if note:
+            text += "\n" + _("Note: {note}").format(note=note)
+        enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
     session.flush()
     return row
 
@@ -403,22 +407,23 @@ def record_review(
             "alert_ids": list(alert_ids) if alert_ids else None,
         },
     )
-    who = _clinician_name(actor)
-    stage = athlete_stage_words(
-        programme_protocol(session, programme, now), programme.current_stage
-    )
-    if effective == today:
-        text = _(
-            "{who} has checked in on you: you may train again from today, at {stage}. "
-            "Your check-in decides the day's session."
+    with use_language(athlete.language):
+        who = _clinician_name(actor)
+        stage = athlete_stage_words(
+            programme_protocol(session, programme, now), programme.current_stage
         )
-    else:
-        text = _(
-            "{who} has checked in on you: you may train again from tomorrow, at {stage}. "
-            "Your check-in decides the day's session."
-        )
-    text = text.format(who=who, stage=stage) + "\n" + _("Note: {note}").format(note=note)
-    enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+        if effective == today:
+            text = _(
+                "{who} has checked in on you: you may train again from today, at {stage}. "
+                "Your check-in decides the day's session."
+            )
+        else:
+            text = _(
+                "{who} has checked in on you: you may train again from tomorrow, at {stage}. "
+                "Your check-in decides the day's session."
+            )
+        text = text.format(who=who, stage=stage) + "\n" + _("Note: {note}").format(note=note)
+        enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
     session.flush()
     return effective
 
@@ -453,15 +458,22 @@ def notes_text(session: Session, actor: Person, athlete: Person, now: dt.datetim
         athlete_id=athlete.id,
         detail={"what": "notes", "count": len(notes)},
     )
+    add = _("Add one with /note {id} <text>.").format(id=athlete.id)
     if not notes:
         return (
-            f"No notes about #{athlete.id} {athlete.display_name} yet. "
-            f"Add one with /note {athlete.id} <text>."
+            _("No notes about #{id} {name} yet.").format(id=athlete.id, name=athlete.display_name)
+            + " "
+            + add
         )
-    lines = [f"Notes about #{athlete.id} {athlete.display_name}, newest first:"]
+    lines = [
+        _("Notes about #{id} {name}, newest first:").format(
+            id=athlete.id, name=athlete.display_name
+        )
+    ]
     for note in notes:
-        lines.extend(["", f"{note.created_at:%d %b %Y %H:%M} UTC:", note.text])
-    lines.extend(["", f"Add one with /note {athlete.id} <text>."])
+        written = f"{format_long_date(note.created_at.date())} {note.created_at:%H:%M}"
+        lines.extend(["", _("{when} UTC:").format(when=written), note.text])
+    lines.extend(["", add])
     return "\n".join(lines)
 
 
@@ -471,10 +483,12 @@ def message_athlete(
     """Queue a clinician's message to the athlete (audited, text not copied to the log). A
     text longer than one Telegram message is queued in parts; if it finally cannot be
     delivered, the clinician is told (``author_id``)."""
+    with use_language(athlete.language):
+        said = _("Message from {who}:").format(who=_clinician_name(actor))
     row = enqueue(
         session,
         athlete,
-        f"Message from {_clinician_name(actor)}:\n{text}",
+        f"{said}\n{text}",
         now,
         kind=NOTICE_KIND,
         athlete_id=athlete.id,

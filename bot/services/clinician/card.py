@@ -48,6 +48,7 @@ from bot.services.protocol_admin import programme_protocol
 from bot.store.models import Decision, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.programme import notes_about
+from bot.support.formats import format_short_date, format_time
 from bot.support.i18n import _, ngettext
 from bot.support.limits import shorten
 from bot.wording import stage_label
@@ -90,7 +91,7 @@ def _criteria_lines(
     elif state.reviewed_from is not None:
         lines.append(
             _("🩺 Reviewed: running may start again on {day}.").format(
-                day=f"{state.reviewed_from:%a %d %b}"
+                day=format_short_date(state.reviewed_from)
             )
         )
     if status is not None:
@@ -167,7 +168,7 @@ def _history_lines(session: Session, athlete: Person, now: dt.datetime) -> list[
         seen = by_day[day]
         lines.append(
             _("  {day}: morning {morning}, day {daily}").format(
-                day=f"{day:%a %d %b}",
+                day=format_short_date(day),
                 morning=verdict_words(seen.get("morning")),
                 daily=verdict_words(seen.get("daily")),
             )
@@ -239,7 +240,7 @@ def open_athlete_card(
             )
         )
         lines.extend(
-            f"  • {a.created_at.astimezone(zone):%d %b %H:%M} "
+            f"  • {_when(a.created_at.astimezone(zone))} "
             f"{severity_words(a.severity)}: {shorten(a.text, 200)[0]}"
             for a in alerts
         )
@@ -285,3 +286,8 @@ def open_athlete_card(
         )
     )
     return AthleteCard("\n".join(lines), keyboard)
+
+
+def _when(moment: dt.datetime) -> str:
+    """Return a day and time as the reader writes them ("Mon 9 Mar 07:05")."""
+    return f"{format_short_date(moment.date())} {format_time(moment)}"

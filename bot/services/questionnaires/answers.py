@@ -17,6 +17,8 @@ from bot.services import texts
 from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
+from bot.support.formats import typed_word
+from bot.support.i18n import LazyText, Text, text
 
 # Beside a metrics answer (``_assumed:<key>``): what was read with a guess, never a metric.
 ASSUMED_KEY = "_assumed:"
@@ -40,6 +42,10 @@ class Rejected:
 
     message: str
 
+    def __init__(self, message: Text) -> None:
+        # A catalogue text (``L_``) is put in the reader's language here, once.
+        object.__setattr__(self, "message", text(message))
+
 
 Parsed = Accepted | Rejected
 
@@ -51,20 +57,29 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", without_controls).strip()
 
 
-def _match_option(options: tuple[Option, ...], text: str) -> Option | None:
-    wanted = _letters(text)
+def _match_option(options: tuple[Option, ...], typed: str) -> Option | None:
+    """Return the option whose label was typed: the label as the button shows it in the
+    reader's language, or its English source (people copy what they know), or its value."""
+    wanted = _letters(typed)
     if not wanted:
         return None
     for option in options:
-        if _letters(option.label) == wanted or (
-            isinstance(option.value, str) and _letters(option.value) == wanted
-        ):
+        names = {_letters(option.shown)}
+        if isinstance(option.label, LazyText):
+            names.add(_letters(option.label.message))
+        if isinstance(option.value, str):
+            names.add(_letters(option.value))
+        if wanted in names:
             return option
     return None
 
 
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+def _letters(typed: str) -> str:
+    """Return the letters and digits of ``typed``, lower case and without accents, words
+    separated by one space ("Sí ✅" → "si"), so a typed label matches in any language."""
+    decomposed = unicodedata.normalize("NFKD", typed.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", " ", bare).strip()
 
 
 # A typed minus sign (ASCII, Unicode minus or a dash a phone keyboard may substitute).
@@ -118,7 +133,7 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if question.kind == "timezone":
         zone = resolve_typed_zone(cleaned)
         return Accepted(zone) if zone else Rejected(texts.ZONE_UNKNOWN)
-    if question.kind == "multi" and _letters(cleaned) in ("none", "no", "nothing", "none of these"):
+    if question.kind == "multi" and typed_word(cleaned, ("none",)) == "none":
         return Accepted([])
     return Rejected(texts.USE_BUTTONS)
 
@@ -166,11 +181,13 @@ def _parse_number(question: Question, text: str) -> Parsed:
         if question.kind in ("scale10", "hooper"):
             return Rejected(texts.PICK_NUMBER.format(low=_fmt(low), high=_fmt(high)))
         example = _fmt(low if low > 0 else min(high, 7.5 if not question.integer else 7))
-        return Rejected(texts.NUMBER_EXPECTED.format(label=question.label.lower(), example=example))
+        return Rejected(
+            texts.NUMBER_EXPECTED.format(label=question.shown_label.lower(), example=example)
+        )
     if not low <= value <= high:
         return Rejected(
             texts.NUMBER_RANGE.format(
-                label=question.label,
+                label=question.shown_label,
                 low=_fmt(low),
                 high=_fmt(high),
                 unit=question.unit,
@@ -179,7 +196,9 @@ def _parse_number(question: Question, text: str) -> Parsed:
         )
     if question.integer:
         if value != int(value):
-            return Rejected(texts.WHOLE_NUMBER.format(label=question.label, value=_fmt(value)))
+            return Rejected(
+                texts.WHOLE_NUMBER.format(label=question.shown_label, value=_fmt(value))
+            )
         return Accepted(int(value))
     return Accepted(round(value, 2))
 
@@ -187,9 +206,9 @@ def _parse_number(question: Question, text: str) -> Parsed:
 def parse_date(text: str, today: dt.date) -> dt.date | None:
     """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26), or a word."""
     lowered = text.lower().strip()
-    words = {"today": 0, "yesterday": 1}
-    if lowered in words:
-        return today - dt.timedelta(days=words[lowered])
+    word = typed_word(lowered, ("today", "yesterday"))
+    if word is not None:
+        return today - dt.timedelta(days=0 if word == "today" else 1)
     ago = re.fullmatch(r"(\d{1,3}) days? ago", lowered)
     if ago:
         return today - dt.timedelta(days=int(ago.group(1)))
@@ -265,9 +284,13 @@ def assumed_of(answers: Answers, key: str) -> list[str]:
     return [str(a) for a in found] if isinstance(found, list) else []
 
 
-def _parse_metrics(text: str) -> Parsed:
-    result = parse_metrics_line(text)
+def _parse_metrics(typed: str) -> Parsed:
+    result = parse_metrics_line(typed)
     if result.metrics is not None and result.ok:
         return Accepted(result.metrics.model_dump(exclude_none=True), result.assumed)
-    lines = [texts.PROBLEMS_INTRO, *(f"• {p}" for p in result.problems), texts.PROBLEMS_OUTRO]
+    lines = [
+        text(texts.PROBLEMS_INTRO),
+        *(f"• {p}" for p in result.problems),
+        text(texts.PROBLEMS_OUTRO),
+    ]
     return Rejected("\n".join(lines))

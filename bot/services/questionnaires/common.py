@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.services import texts
 from bot.services.questionnaires.model import Answers, Option, Prompt, Question, QuestionContext
+from bot.support.i18n import Text
 
 
-def choices(labels: Mapping[Any, str]) -> tuple[Option, ...]:
+def choices(labels: Mapping[Any, Text]) -> tuple[Option, ...]:
     """Return one option per (value, label) pair, in order."""
     return tuple(Option(label, value) for value, label in labels.items())
 
@@ -18,15 +19,22 @@ YES_NO = (Option(texts.YES, True), Option(texts.NO, False))
 SCALE_0_10 = tuple(Option(str(n), n) for n in range(11))
 
 
-def hooper_options(low: str, high: str) -> tuple[Option, ...]:
-    """Return the 1..7 buttons, with the anchor words on the two ends."""
-    return tuple(
-        Option(f"{n} · {low}" if n == 1 else f"{n} · {high}" if n == 7 else str(n), n)
-        for n in range(1, 8)
-    )
+def hooper_options(
+    low: Text, high: Text
+) -> Callable[[QuestionContext, Answers], tuple[Option, ...]]:
+    """Return the 1..7 buttons, with the anchor words on the two ends, in the language of the
+    moment they are shown."""
+
+    def options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+        return tuple(
+            Option(f"{n} · {low}" if n == 1 else f"{n} · {high}" if n == 7 else str(n), n)
+            for n in range(1, 8)
+        )
+
+    return options
 
 
-def scale(key: str, prompt: Prompt, label: str, **kwargs: Any) -> Question:
+def scale(key: str, prompt: Prompt, label: Text, **kwargs: Any) -> Question:
     """A 0–10 item answered with one tap on the two-row grid (typing a number also works)."""
     return Question(
         key=key,
@@ -41,7 +49,7 @@ def scale(key: str, prompt: Prompt, label: str, **kwargs: Any) -> Question:
     )
 
 
-def yes_no(key: str, prompt: Prompt, label: str, **kwargs: Any) -> Question:
+def yes_no(key: str, prompt: Prompt, label: Text, **kwargs: Any) -> Question:
     """A yes/no item (stored as a bool)."""
     return Question(key=key, kind="single", prompt=prompt, options=YES_NO, label=label, **kwargs)
 

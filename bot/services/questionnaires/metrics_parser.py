@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.support.i18n import _
+from bot.support.formats import format_or_list
+from bot.support.i18n import L_, Text, _, text
 from engine.models import Metrics
 
 
@@ -27,15 +28,25 @@ class MetricSpec:
     """How one metric is named, bounded and explained to the athlete."""
 
     key: str
-    label: str
+    label: Text
     unit: str
     minimum: float
     maximum: float
     integer: bool = False
     min_exclusive: bool = False
-    low_why: str = ""
-    high_why: str = ""
+    low_why: Text = ""
+    high_why: Text = ""
     units: tuple[tuple[str, float], ...] = ()  # accepted unit words and their factor
+
+    @property
+    def shown(self) -> str:
+        """Return the metric's name in the current language ("top speed (Vmax)")."""
+        return text(self.label)
+
+    @property
+    def shown_unit(self) -> str:
+        """Return the unit as the reader reads it ("reps" is a word; "m/s" is a symbol)."""
+        return _("reps") if self.unit == "reps" else self.unit
 
 
 _SECONDS: tuple[tuple[str, float], ...] = (
@@ -48,35 +59,35 @@ _SECONDS: tuple[tuple[str, float], ...] = (
 )
 _PERCENT = (("%", 1.0), ("pct", 1.0), ("percent", 1.0))
 _REPS = (("reps", 1.0), ("rep", 1.0), ("x", 1.0))
-_SPLIT_LOW = "faster than a world-class sprinter; check it is seconds from a standing start"
+_SPLIT_LOW = L_("faster than a world-class sprinter; check it is seconds from a standing start")
 
 
-def _split(distance: int, low: float, high: float) -> MetricSpec:
+def _split(distance: int, label: Text, low: float, high: float) -> MetricSpec:
     return MetricSpec(
         key=f"split_{distance}m_s",
-        label=f"{distance} m split",
+        label=label,
         unit="s",
         minimum=low,
         maximum=high,
         low_why=_SPLIT_LOW,
-        high_why="slower than a walk-jog; check it is a sprint time in seconds",
+        high_why=L_("slower than a walk-jog; check it is a sprint time in seconds"),
         units=_SECONDS,
     )
 
 
-def _pct(key: str, label: str) -> MetricSpec:
+def _pct(key: str, label: Text) -> MetricSpec:
     return MetricSpec(
         key=key,
         label=label,
         unit="%",
         minimum=0,
         maximum=130,
-        high_why="a percentage above 130 is not plausible for this measure",
+        high_why=L_("a percentage above 130 is not plausible for this measure"),
         units=_PERCENT,
     )
 
 
-def _reps(key: str, label: str) -> MetricSpec:
+def _reps(key: str, label: Text) -> MetricSpec:
     return MetricSpec(
         key=key,
         label=label,
@@ -84,7 +95,7 @@ def _reps(key: str, label: str) -> MetricSpec:
         minimum=0,
         maximum=200,
         integer=True,
-        high_why="more than 200 repetitions is not plausible",
+        high_why=L_("more than 200 repetitions is not plausible"),
         units=_REPS,
     )
 
@@ -94,14 +105,16 @@ SPECS: dict[str, MetricSpec] = {
     for spec in (
         MetricSpec(
             key="vmax_ms",
-            label="top speed (Vmax)",
+            label=L_("top speed (Vmax)"),
             unit="m/s",
             minimum=0,
             maximum=12.5,
             min_exclusive=True,
-            low_why="a speed must be above 0",
-            high_why="above the 12.5 m/s plausibility limit (the world record is about 12.4 m/s); "
-            "if you measured km/h, write it as e.g. 'vmax 31 km/h'",
+            low_why=L_("a speed must be above 0"),
+            high_why=L_(
+                "above the 12.5 m/s plausibility limit (the world record is about 12.4 m/s); "
+                "if you measured km/h, write it as e.g. 'vmax 31 km/h'"
+            ),
             units=(
                 ("m/s", 1.0),
                 ("ms", 1.0),
@@ -111,61 +124,61 @@ SPECS: dict[str, MetricSpec] = {
                 ("kph", 1 / 3.6),
             ),
         ),
-        _pct("top_pct_vmax", "speed, as % of your top speed"),
-        _split(10, 1.4, 10),
-        _split(20, 2.2, 15),
-        _split(30, 3.0, 20),
-        _split(40, 3.8, 25),
+        _pct("top_pct_vmax", L_("speed, as % of your top speed")),
+        _split(10, L_("10 m split"), 1.4, 10),
+        _split(20, L_("20 m split"), 2.2, 15),
+        _split(30, L_("30 m split"), 3.0, 20),
+        _split(40, L_("40 m split"), 3.8, 25),
         MetricSpec(
             key="hv_reps",
-            label="high-velocity reps",
+            label=L_("high-velocity reps"),
             unit="reps",
             minimum=0,
             maximum=100,
             integer=True,
-            high_why="more than 100 reps at top intensity in one session is not plausible",
+            high_why=L_("more than 100 reps at top intensity in one session is not plausible"),
             units=_REPS,
         ),
         MetricSpec(
             key="ground_contact_ms",
-            label="ground contact time",
+            label=L_("ground contact time"),
             unit="ms",
             minimum=50,
             maximum=500,
-            low_why="shorter than any sprinting ground contact",
-            high_why="longer than a sprinting ground contact",
+            low_why=L_("shorter than any sprinting ground contact"),
+            high_why=L_("longer than a sprinting ground contact"),
             units=(("ms", 1.0),),
         ),
-        _pct("step_asymmetry_pct", "step asymmetry"),
+        _pct("step_asymmetry_pct", L_("step asymmetry")),
         MetricSpec(
             key="cmj_cm",
-            label="countermovement jump",
+            label=L_("countermovement jump"),
             unit="cm",
             minimum=0,
             maximum=120,
             min_exclusive=True,
-            low_why="a jump height must be above 0",
-            high_why="higher than any recorded jump",
+            low_why=L_("a jump height must be above 0"),
+            high_why=L_("higher than any recorded jump"),
             units=(("cm", 1.0),),
         ),
-        _pct("hop_lsi_pct", "hop distance compared with your other leg"),
-        _pct("rsi_lsi_pct", "springiness compared with your other leg"),
-        _pct("strength_lsi_pct", "strength compared with your other leg"),
+        _pct("hop_lsi_pct", L_("hop distance compared with your other leg")),
+        _pct("rsi_lsi_pct", L_("springiness compared with your other leg")),
+        _pct("strength_lsi_pct", L_("strength compared with your other leg")),
         MetricSpec(
             key="nordic_n",
-            label="Nordic force",
+            label=L_("Nordic force"),
             unit="N",
             minimum=0,
             maximum=1500,
             min_exclusive=True,
-            low_why="a force must be above 0",
-            high_why="above 1500 N is not plausible for one leg",
+            low_why=L_("a force must be above 0"),
+            high_why=L_("above 1500 N is not plausible for one leg"),
             units=(("n", 1.0), ("newton", 1.0), ("newtons", 1.0)),
         ),
-        _reps("slhb_reps_injured", "single-leg bridge reps, injured side"),
-        _reps("slhb_reps_uninjured", "single-leg bridge reps, uninjured side"),
-        _reps("heel_raise_reps_injured", "single-leg heel raises, injured side"),
-        _reps("heel_raise_reps_uninjured", "single-leg heel raises, uninjured side"),
+        _reps("slhb_reps_injured", L_("single-leg bridge reps, injured side")),
+        _reps("slhb_reps_uninjured", L_("single-leg bridge reps, uninjured side")),
+        _reps("heel_raise_reps_injured", L_("single-leg heel raises, injured side")),
+        _reps("heel_raise_reps_uninjured", L_("single-leg heel raises, uninjured side")),
     )
 }
 
@@ -246,7 +259,7 @@ _TOKEN = re.compile(
     r"|(?P<slash>/)"
     r"|(?P<other>\S)"
 )
-_UNIT_WORDS = {unit for spec in SPECS.values() for unit, _ in spec.units}
+_UNIT_WORDS = {unit for spec in SPECS.values() for unit, _factor in spec.units}
 MAX_INPUT_CHARS = 600
 
 
@@ -301,35 +314,60 @@ def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
     if unit is not None:
         factors = dict(spec.units)
         if unit not in factors:
-            expected = " or ".join(dict.fromkeys(u for u, _ in spec.units)) or spec.unit
+            units = list(dict.fromkeys(u for u, _factor in spec.units)) or [spec.shown_unit]
             return ValueParse(
-                None, f"{spec.label}: '{unit}' is not a unit I can use here (expected {expected})."
+                None,
+                _("{label}: '{unit}' is not a unit I can use here (expected {expected}).").format(
+                    label=spec.shown, unit=unit, expected=format_or_list(units)
+                ),
             )
         factor = factors[unit]
     value = raw * factor
     if not math.isfinite(value):
-        return ValueParse(None, f"{spec.label}: {raw} is not a number I can use.")
+        return ValueParse(
+            None,
+            _("{label}: {value} is not a number I can use.").format(label=spec.shown, value=raw),
+        )
     if spec.integer:
         if value != int(value):
-            return ValueParse(None, f"{spec.label} must be a whole number (you typed {_fmt(raw)}).")
+            return ValueParse(
+                None,
+                _("{label} must be a whole number (you typed {value}).").format(
+                    label=spec.shown, value=_fmt(raw)
+                ),
+            )
         value = int(value)
     else:
         value = round(value, 3)
     too_low = value <= spec.minimum if spec.min_exclusive else value < spec.minimum
     if too_low:
-        why = f" ({spec.low_why})" if spec.low_why else ""
-        bound = "above" if spec.min_exclusive else "at least"
+        why = f" ({text(spec.low_why)})" if spec.low_why else ""
+        if spec.min_exclusive:
+            expected = _("expected above {bound} {unit}")
+        else:
+            expected = _("expected at least {bound} {unit}")
         return ValueParse(
             None,
-            f"{spec.label} {_fmt(value)} {spec.unit} looks wrong{why}: "
-            f"expected {bound} {_fmt(spec.minimum)} {spec.unit}.",
+            _("{label} {value} {unit} looks wrong{why}: {expected}.").format(
+                label=spec.shown,
+                value=_fmt(value),
+                unit=spec.shown_unit,
+                why=why,
+                expected=expected.format(bound=_fmt(spec.minimum), unit=spec.shown_unit),
+            ),
         )
     if value > spec.maximum:
-        why = f" ({spec.high_why})" if spec.high_why else ""
+        why = f" ({text(spec.high_why)})" if spec.high_why else ""
+        expected = _("expected at most {bound} {unit}")
         return ValueParse(
             None,
-            f"{spec.label} {_fmt(value)} {spec.unit} looks wrong{why}: "
-            f"expected at most {_fmt(spec.maximum)} {spec.unit}.",
+            _("{label} {value} {unit} looks wrong{why}: {expected}.").format(
+                label=spec.shown,
+                value=_fmt(value),
+                unit=spec.shown_unit,
+                why=why,
+                expected=expected.format(bound=_fmt(spec.maximum), unit=spec.shown_unit),
+            ),
         )
     return ValueParse(value)
 
@@ -340,13 +378,18 @@ def parse_metric_value(key: str, text: str) -> ValueParse:
         raise KeyError(key)
     spec = SPECS[key]
     if len(text) > MAX_INPUT_CHARS:
-        return ValueParse(None, f"That is too long: please type just the {spec.label}.")
+        return ValueParse(
+            None, _("That is too long: please type just the {label}.").format(label=spec.shown)
+        )
     tokens = [t for t in _tokens(_normalise(text)) if not (t[0] == "word" and t[1] in _FILLERS)]
     if (tokens and tokens[0][0] == "key") or (tokens and ALIASES.get(tokens[0][1]) == key):
         tokens = tokens[1:]  # the athlete repeated the name: "vmax 8.7"
     if not tokens or tokens[0][0] != "num":
         return ValueParse(
-            None, f"Please type the {spec.label} as a number in {spec.unit}, e.g. {_example(key)}."
+            None,
+            _("Please type the {label} as a number in {unit}, e.g. {example}.").format(
+                label=spec.shown, unit=spec.shown_unit, example=_example(key)
+            ),
         )
     unit = None
     if len(tokens) == 2 and tokens[1][0] in ("word", "unit"):
@@ -354,7 +397,9 @@ def parse_metric_value(key: str, text: str) -> ValueParse:
     elif len(tokens) != 1:
         return ValueParse(
             None,
-            f"Please type only the {spec.label}, as a number in {spec.unit}, e.g. {_example(key)}.",
+            _("Please type only the {label}, as a number in {unit}, e.g. {example}.").format(
+                label=spec.shown, unit=spec.shown_unit, example=_example(key)
+            ),
         )
     return check_value(key, float(tokens[0][1]), unit)
 
@@ -376,14 +421,17 @@ def parse_metrics_line(text: str) -> MetricsParse:
         return MetricsParse(
             None,
             (
-                f"That message is too long (over {MAX_INPUT_CHARS} "
-                "characters). Please send just the metrics.",
+                _(
+                    "That message is too long (over {limit} characters). Please send just the "
+                    "metrics."
+                ).format(limit=MAX_INPUT_CHARS),
             ),
         )
     tokens = _tokens(_normalise(text))
     values: dict[str, float | int] = {}
     problems: list[str] = []
     assumed: list[str] = []
+    named_unknown = False  # the names understood are listed once, after the first unknown
     i = 0
     while i < len(tokens):
         kind, word = tokens[i]
@@ -392,7 +440,9 @@ def parse_metrics_line(text: str) -> MetricsParse:
             continue
         if kind == "num":
             problems.append(
-                f"'{word}' has no name in front of it: write e.g. '10m 1.82' or 'vmax 8.7'."
+                _(
+                    "'{value}' has no name in front of it: write e.g. '10m 1.82' or 'vmax 8.7'."
+                ).format(value=word)
             )
             i += 1
             if _is_unit_here(tokens, i, _UNIT_WORDS):
@@ -411,14 +461,15 @@ def parse_metrics_line(text: str) -> MetricsParse:
             )
             word = guessed
         if name is None:
-            problems.append(_unknown(word, first=not any("Names I" in p for p in problems)))
+            problems.append(_unknown(word, first=not named_unknown))
+            named_unknown = named_unknown or word != "-"
             i += 1
             continue
         i += 1
         i = _read_item(name, word, tokens, i, values, problems, assumed)
     if not values and not problems:
         problems.append(
-            "I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 vmax 8.7 hop 92'."
+            _("I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 vmax 8.7 hop 92'.")
         )
     problems.extend(_cross_checks(values))
     if problems:
@@ -458,7 +509,11 @@ def _read_item(
 ) -> int:
     """Read the number(s) and unit after a metric name; return the next token position."""
     if i >= len(tokens) or tokens[i][0] != "num":
-        problems.append(f"'{word}' needs a number after it, e.g. '{word} {_example(name)}'.")
+        problems.append(
+            _("'{name}' needs a number after it, e.g. '{name} {example}'.").format(
+                name=word, example=_example(name)
+            )
+        )
         return i
     first = float(tokens[i][1])
     i += 1
@@ -474,7 +529,11 @@ def _read_item(
         keys: tuple[str, ...] = _PAIRS[name]
         numbers: tuple[float, ...] = (first,) if second is None else (first, second)
     elif second is not None:
-        problems.append(f"'{word}' takes one value, not '{_fmt(first)}/{_fmt(second)}'.")
+        problems.append(
+            _("'{name}' takes one value, not '{values}'.").format(
+                name=word, values=f"{_fmt(first)}/{_fmt(second)}"
+            )
+        )
         return i
     else:
         keys, numbers = (name,), (first,)
@@ -497,8 +556,11 @@ def _read_item(
             problems.append(checked.problem)
         elif key in values and values[key] != checked.value:
             problems.append(
-                f"{SPECS[key].label} is given twice ({_fmt(values[key])} and "
-                f"{_fmt(checked.value or 0)}): please give it once."
+                _("{label} is given twice ({first} and {second}): please give it once.").format(
+                    label=SPECS[key].shown,
+                    first=_fmt(values[key]),
+                    second=_fmt(checked.value or 0),
+                )
             )
         elif checked.value is not None:
             values[key] = checked.value
@@ -520,14 +582,14 @@ def _is_unit_here(tokens: list[tuple[str, str]], i: int, units: set[str]) -> boo
 
 def _unknown(word: str, first: bool) -> str:
     if word == "-":
-        return "Values cannot be negative: please remove the '-'."
+        return _("Values cannot be negative: please remove the '-'.")
     if not first:
-        return f"I don't know '{word}' either."
-    return (
-        f"I don't know '{word}'. Names I understand: 10m, 20m, 30m, 40m (splits in s), "
+        return _("I don't know '{name}' either.").format(name=word)
+    return _(
+        "I don't know '{name}'. Names I understand: 10m, 20m, 30m, 40m (splits in s), "
         "vmax (m/s or km/h), top (% of Vmax), hv (reps), hop, rsi, strength (LSI %), "
         "cmj (cm), nordic (N), gct (ms), asym (%), slhb and heel (injured/uninjured reps)."
-    )
+    ).format(name=word)
 
 
 def _cross_checks(values: dict[str, float | int]) -> list[str]:
@@ -538,8 +600,10 @@ def _cross_checks(values: dict[str, float | int]) -> list[str]:
     for (d1, v1), (d2, v2) in itertools.pairwise(present):
         if v1 >= v2:
             problems.append(
-                f"The {d1} m split ({_fmt(v1)} s) should be shorter than the {d2} m split "
-                f"({_fmt(v2)} s): please check both."
+                _(
+                    "The {d1} m split ({t1} s) should be shorter than the {d2} m split "
+                    "({t2} s): please check both."
+                ).format(d1=d1, t1=_fmt(v1), d2=d2, t2=_fmt(v2))
             )
     return problems
 
@@ -548,7 +612,7 @@ def _validation_problems(error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors():
         key = str(item["loc"][0]) if item["loc"] else "value"
-        label = SPECS[key].label if key in SPECS else key
+        label = SPECS[key].shown if key in SPECS else key
         problems.append(f"{label}: {item['msg']}.")
     return problems
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.support.i18n import LazyText, text
+from bot.support.i18n import LazyText, Text, text
 
 AnswerKind = Literal[
     "single",  # one tap on one of the options
@@ -48,8 +48,13 @@ class QuestionContext:
 class Option:
     """One button: what the athlete sees and the value stored when it is pressed."""
 
-    label: str
+    label: Text  # a catalogue text (``L_``) is shown in the reader's language
     value: Any
+
+    @property
+    def shown(self) -> str:
+        """Return the label as the button shows it now, in the current language."""
+        return text(self.label)
 
 
 # A prompt is a text (a catalogue message marked with ``L_`` is translated when the question
@@ -76,10 +81,10 @@ class Question:
     maximum: float | None = None
     integer: bool = False
     unit: str = ""
-    label: str = ""  # short name used in corrections and summaries
+    label: Text = ""  # short name used in corrections and summaries
     when: Condition | None = None
     resets: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
-    none_label: str = ""  # multi only: the one-tap "none" button
+    none_label: Text = ""  # multi only: the one-tap "none" button
     metric: str = ""  # number only: a Metrics key whose own bounds and units apply
     # Counts in the "n/total" indicator even while ``when`` does not hold, so the total
     # does not grow when an earlier answer turns the item on (e.g. the city after a region).
@@ -87,6 +92,11 @@ class Question:
     # A follow-up of the question before it (the metrics typed step by step, "Is that
     # right?"): it shares that question's number, so the total never changes mid-way.
     substep: bool = False
+
+    @property
+    def shown_label(self) -> str:
+        """Return the short name of the item in the current language."""
+        return text(self.label)
 
     def render_prompt(self, ctx: QuestionContext, answers: Answers) -> str:
         """Return the prompt text for this athlete and these answers."""

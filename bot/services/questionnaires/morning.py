@@ -13,6 +13,7 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
+from bot.support.i18n import L_, Text, text
 from engine.models import RED_FLAGS
 
 # The test gets harder from stage 3 of either protocol (H3 / C3), per the reference.
@@ -32,8 +33,8 @@ def provocation_test(injury: str | None, stage: str | None) -> str:
     number = stage_number(stage)
     late = number is not None and number >= _LATE_STAGE_FROM
     if injury == "calf":
-        return texts.PROVOCATION_CALF_LATE if late else texts.PROVOCATION_CALF
-    return texts.PROVOCATION_HAMSTRING_LATE if late else texts.PROVOCATION_HAMSTRING
+        return text(texts.PROVOCATION_CALF_LATE if late else texts.PROVOCATION_CALF)
+    return text(texts.PROVOCATION_HAMSTRING_LATE if late else texts.PROVOCATION_HAMSTRING)
 
 
 def _pain_test_prompt(ctx: QuestionContext, answers: Answers) -> str:
@@ -41,7 +42,7 @@ def _pain_test_prompt(ctx: QuestionContext, answers: Answers) -> str:
 
 
 def _tightness_prompt(ctx: QuestionContext, answers: Answers) -> str:
-    return texts.ASK_TIGHTNESS_CALF if ctx.injury == "calf" else texts.ASK_TIGHTNESS_HAMSTRING
+    return text(texts.ASK_TIGHTNESS_CALF if ctx.injury == "calf" else texts.ASK_TIGHTNESS_HAMSTRING)
 
 
 def has_red_flag(answers: Answers, ctx: QuestionContext) -> bool:
@@ -55,7 +56,7 @@ def has_red_flag(answers: Answers, ctx: QuestionContext) -> bool:
     return isinstance(pain, int | float) and stop_at is not None and pain >= stop_at
 
 
-def _hooper(key: str, prompt: str, low: str, high: str, label: str) -> Question:
+def _hooper(key: str, prompt: Text, low: Text, high: Text, label: Text) -> Question:
     return Question(
         key=key,
         kind="hooper",
@@ -81,24 +82,28 @@ MORNING = Questionnaire(
             kind="multi",
             prompt=texts.ASK_RED_FLAGS,
             options=RED_FLAG_OPTIONS,
-            label="warning signs",
+            label=L_("warning signs"),
             none_label=texts.NONE_OF_THESE,
         ),
-        scale("pain_rest", texts.ASK_PAIN_REST, "Pain at rest"),
-        scale("pain_test", _pain_test_prompt, "Pain during the test"),
-        scale("tightness", _tightness_prompt, "Tightness"),
-        scale("confidence", texts.ASK_CONFIDENCE, "Confidence"),
+        scale("pain_rest", texts.ASK_PAIN_REST, L_("Pain at rest")),
+        scale("pain_test", _pain_test_prompt, L_("Pain during the test")),
+        scale("tightness", _tightness_prompt, L_("Tightness")),
+        scale("confidence", texts.ASK_CONFIDENCE, L_("Confidence")),
         _hooper(
             "sleep_quality",
             texts.ASK_SLEEP_QUALITY,
             texts.HOOPER_LOW_GOOD,
             texts.HOOPER_HIGH_BAD,
-            "Sleep quality",
+            L_("Sleep quality"),
         ),
-        _hooper("fatigue", texts.ASK_FATIGUE, texts.HOOPER_LOW, texts.HOOPER_HIGH, "Fatigue"),
-        _hooper("stress", texts.ASK_STRESS, texts.HOOPER_LOW, texts.HOOPER_HIGH, "Stress"),
+        _hooper("fatigue", texts.ASK_FATIGUE, texts.HOOPER_LOW, texts.HOOPER_HIGH, L_("Fatigue")),
+        _hooper("stress", texts.ASK_STRESS, texts.HOOPER_LOW, texts.HOOPER_HIGH, L_("Stress")),
         _hooper(
-            "soreness", texts.ASK_SORENESS, texts.HOOPER_LOW, texts.HOOPER_HIGH, "Muscle soreness"
+            "soreness",
+            texts.ASK_SORENESS,
+            texts.HOOPER_LOW,
+            texts.HOOPER_HIGH,
+            L_("Muscle soreness"),
         ),
         Question(
             key="sleep_hours",
@@ -108,7 +113,7 @@ MORNING = Questionnaire(
             minimum=0,
             maximum=16,
             unit=" h",
-            label="Hours slept",
+            label=L_("Hours slept"),
         ),
     ),
 )

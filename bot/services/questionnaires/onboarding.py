@@ -16,34 +16,37 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.summary import (
     MECHANISM_LABELS,
+    SPORTS,
     describe_metrics,
     onboarding_summary,
 )
 from bot.services.timezones import REGIONS
+from bot.support.i18n import L_, Text, _, ngettext, text
 
-AGREE = (Option("I agree", True), Option("I don't agree", False))
+AGREE = (Option(L_("I agree"), True), Option(L_("I don't agree"), False))
 MUSCLES = {
     "hamstring": {
-        "biceps_femoris": "Biceps femoris (outer)",
-        "semimembranosus": "Semimembranosus (inner)",
-        "semitendinosus": "Semitendinosus (inner)",
-        "unknown": "Don't know",
+        "biceps_femoris": L_("Biceps femoris (outer)"),
+        "semimembranosus": L_("Semimembranosus (inner)"),
+        "semitendinosus": L_("Semitendinosus (inner)"),
+        "unknown": L_("Don't know"),
     },
-    "calf": {"soleus": "Soleus (deep)", "gastrocnemius": "Gastrocnemius", "unknown": "Don't know"},
+    "calf": {
+        "soleus": L_("Soleus (deep)"),
+        "gastrocnemius": L_("Gastrocnemius"),
+        "unknown": L_("Don't know"),
+    },
 }
-GRADES = {0: "0", 1: "1", 2: "2", 3: "3", 4: "4", None: "Not graded / don't know"}
-SPORTS = (
-    "Football (soccer)",
-    "Rugby",
-    "Athletics (sprints)",
-    "Australian football",
-    "American football",
-    "Field hockey",
-    "Basketball",
-    "Cricket",
-)
+GRADES: dict[int | None, Text] = {
+    0: "0",
+    1: "1",
+    2: "2",
+    3: "3",
+    4: "4",
+    None: L_("Not graded / don't know"),
+}
 CHECKIN_TIMES = ("06:00", "06:30", "07:00", "07:30", "08:00", "08:30", "09:00", "10:00")
-CONFIRM = (Option("✅ Confirm", True), Option("✏️ Start again", False))
+CONFIRM = (Option(L_("✅ Confirm"), True), Option(L_("✏️ Start again"), False))
 _DETAIL_KEYS = (
     "injury",
     "muscle",
@@ -95,7 +98,11 @@ def _muscle_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...
 
 def _date_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
     today = ctx.today or dt.date.today()
-    labels = ("Today", "Yesterday", "2 days ago", "3 days ago")
+    labels = (
+        _("Today"),
+        _("Yesterday"),
+        *(ngettext("{n} day ago", "{n} days ago", n).format(n=n) for n in (2, 3)),
+    )
     return tuple(
         Option(label, (today - dt.timedelta(days=n)).isoformat()) for n, label in enumerate(labels)
     )
@@ -136,7 +143,7 @@ def timezone_questions(when: Any = None) -> tuple[Question, Question]:
             kind="timezone",
             prompt=texts.ASK_TZ_REGION,
             options=region_options,
-            label="Time zone",
+            label=L_("Time zone"),
             when=when,
         ),
         Question(
@@ -144,7 +151,7 @@ def timezone_questions(when: Any = None) -> tuple[Question, Question]:
             kind="timezone",
             prompt=texts.ASK_TZ_CITY,
             options=city_options,
-            label="Time zone",
+            label=L_("Time zone"),
             when=both,
             counted=outer,
         ),
@@ -158,7 +165,7 @@ def checkin_time_question(when: Any = None) -> Question:
         kind="time",
         prompt=texts.ASK_CHECKIN_TIME,
         options=tuple(Option(t, t) for t in CHECKIN_TIMES),
-        label="Check-in time",
+        label=L_("Check-in time"),
         when=when,
     )
 
@@ -172,72 +179,72 @@ ONBOARDING = Questionnaire(
             kind="single",
             prompt=_consent_store_prompt,
             options=AGREE,
-            label="Consent to store health data",
+            label=L_("Consent to store health data"),
         ),
         Question(
             key="consent_share",
             kind="single",
             prompt=texts.CONSENT_SHARE,
             options=AGREE,
-            label="Consent to share with the clinician",
+            label=L_("Consent to share with the clinician"),
             when=invited,
         ),
         Question(
             key="injury",
             kind="single",
             prompt=texts.ASK_INJURY,
-            options=(Option("Hamstring", "hamstring"), Option("Calf", "calf")),
-            label="Injury",
+            options=(Option(L_("Hamstring"), "hamstring"), Option(L_("Calf"), "calf")),
+            label=L_("Injury"),
         ),
         Question(
             key="muscle",
             kind="single",
             prompt=texts.ASK_MUSCLE,
             options=_muscle_options,
-            label="Muscle",
+            label=L_("Muscle"),
         ),
         Question(
             key="side",
             kind="single",
             prompt=texts.ASK_SIDE,
-            options=(Option("Left", "left"), Option("Right", "right")),
-            label="Side",
+            options=(Option(L_("Left"), "left"), Option(L_("Right"), "right")),
+            label=L_("Side"),
         ),
         Question(
             key="grade",
             kind="single",
             prompt=texts.ASK_GRADE,
             options=choices(GRADES),
-            label="Grade",
+            label=L_("Grade"),
         ),
         Question(
             key="injury_date",
             kind="date",
             prompt=texts.ASK_INJURY_DATE,
             options=_date_options,
-            label="Injury date",
+            label=L_("Injury date"),
         ),
         Question(
             key="mechanism",
             kind="single",
             prompt=texts.ASK_MECHANISM,
             options=choices(MECHANISM_LABELS),
-            label="Mechanism",
+            label=L_("Mechanism"),
         ),
         Question(
             key="sport",
             kind="text",
             prompt=texts.ASK_SPORT,
-            options=tuple(Option(s, s) for s in SPORTS),
+            options=tuple(Option(s, s.message) for s in SPORTS),
             maximum=60,
-            label="Sport",
+            label=L_("Sport"),
         ),
         Question(
             key="baseline",
             kind="metrics",
             prompt=texts.ASK_BASELINE,
             options=(Option(texts.SKIP, {}),),
-            label="Baseline",
+            label=L_("Baseline"),
         ),
         *timezone_questions(),
         checkin_time_question(),
@@ -246,7 +253,7 @@ ONBOARDING = Questionnaire(
             kind="single",
             prompt=_summary,
             options=CONFIRM,
-            label="Confirmed",
+            label=L_("Confirmed"),
             resets={False: _DETAIL_KEYS},
         ),
     ),
@@ -260,7 +267,7 @@ SETTINGS = Questionnaire(
             kind="single",
             prompt=texts.ASK_SETTING,
             options=choices(texts.SETTING_LABELS),
-            label="Setting",
+            label=L_("Setting"),
         ),
         *timezone_questions(when=answered("setting", "timezone")),
         checkin_time_question(when=answered("setting", "checkin_time")),
@@ -269,7 +276,7 @@ SETTINGS = Questionnaire(
             kind="single",
             prompt=texts.ASK_LANGUAGE,
             options=choices(texts.LANGUAGE_LABELS),
-            label="Language",
+            label=L_("Language"),
             when=answered("setting", "language"),
         ),
     ),
@@ -289,21 +296,21 @@ DELETE = Questionnaire(
             kind="single",
             prompt=texts.DELETE_CONFIRM_1,
             options=(Option(texts.DELETE_YES_1, True), Option(texts.DELETE_NO, False)),
-            label="Delete",
+            label=L_("Delete"),
         ),
         Question(
             key="confirm_2",
             kind="single",
             prompt=texts.DELETE_CONFIRM_2,
             options=(Option(texts.DELETE_YES_2, True), Option(texts.DELETE_NO, False)),
-            label="Delete",
+            label=L_("Delete"),
         ),
     ),
 )
 
 
 def _baseline_prompt(ctx: QuestionContext, answers: Answers) -> str:
-    current = describe_metrics(ctx.baseline) if ctx.baseline else texts.BASELINE_NONE
+    current = describe_metrics(ctx.baseline) if ctx.baseline else text(texts.BASELINE_NONE)
     return texts.ASK_BASELINE_COMMAND.format(current=current)
 
 
@@ -314,8 +321,8 @@ BASELINE = Questionnaire(
             key="baseline",
             kind="metrics",
             prompt=_baseline_prompt,
-            options=(Option("Keep as it is", None),),
-            label="Baseline",
+            options=(Option(L_("Keep as it is"), None),),
+            label=L_("Baseline"),
         ),
     ),
 )

@@ -13,6 +13,7 @@ from bot.services.questionnaires.model import (
     Questionnaire,
 )
 from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
+from bot.support.i18n import L_
 
 SCREEN = "screen"
 TELL = "tell"
@@ -42,21 +43,21 @@ PROBLEM = Questionnaire(
             key="note",
             kind="text",
             prompt=texts.ASK_PROBLEM,
-            label="What is wrong",
+            label=L_("What is wrong"),
         ),
         Question(
             key="action",
             kind="single",
             prompt=_action_prompt,
             options=_actions,
-            label="What to do",
+            label=L_("What to do"),
         ),
         Question(
             key="red_flags",
             kind="multi",
             prompt=texts.ASK_PROBLEM_RED_FLAGS,
             options=RED_FLAG_OPTIONS,
-            label="warning signs",
+            label=L_("warning signs"),
             none_label=texts.NONE_OF_THESE,
             when=answered("action", SCREEN),
         ),
@@ -81,7 +82,7 @@ PAUSE = Questionnaire(
             options=lambda ctx, answers: tuple(
                 Option(str(label), value) for value, label in PAUSE_REASONS.items()
             ),
-            label="Reason",
+            label=L_("Reason"),
         ),
     ),
 )

@@ -17,6 +17,7 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.morning import stage_number
 from bot.services.questionnaires.summary import describe_metrics
+from bot.support.i18n import L_
 from bot.wording import item_label
 from engine.models import SESSION_RED_FLAGS
 
@@ -90,12 +91,17 @@ def _metric_applies(key: str) -> Any:
 
 def _metric_question(key: str) -> Question:
     spec = SPECS[key]
+
+    def prompt(ctx: QuestionContext, answers: Answers) -> str:
+        label = spec.shown
+        return texts.ASK_METRIC_STEP.format(
+            label=label[:1].upper() + label[1:], unit=spec.shown_unit
+        )
+
     return Question(
         key=METRIC_PREFIX + key,
         kind="number",
-        prompt=texts.ASK_METRIC_STEP.format(
-            label=spec.label[:1].upper() + spec.label[1:], unit=spec.unit
-        ),
+        prompt=prompt,
         options=(Option(texts.SKIP, None), Option(texts.FINISH_METRICS, FINISH)),
         minimum=spec.minimum,
         maximum=spec.maximum,
@@ -204,7 +210,7 @@ SESSION = Questionnaire(
             kind="single",
             prompt=texts.ASK_COMPLETION,
             options=choices(texts.COMPLETION_LABELS),
-            label="Completed",
+            label=L_("Completed"),
         ),
         Question(
             key="completed_pct",
@@ -215,7 +221,7 @@ SESSION = Questionnaire(
             maximum=100,
             integer=True,
             unit=" %",
-            label="Share of reps done",
+            label=L_("Share of reps done"),
             when=answered("completion", "partial", "stopped"),
         ),
         Question(
@@ -223,31 +229,31 @@ SESSION = Questionnaire(
             kind="single",
             prompt=texts.ASK_STOP_REASON,
             options=choices(texts.STOP_REASON_LABELS),
-            label="Reason",
+            label=L_("Reason"),
             when=answered("completion", "partial", "stopped"),
         ),
-        scale("pain_max", texts.ASK_PAIN_MAX, "Worst pain"),
+        scale("pain_max", texts.ASK_PAIN_MAX, L_("Worst pain")),
         Question(
             key="pain_location",
             kind="single",
             prompt=texts.ASK_PAIN_LOCATION,
             options=choices(texts.PAIN_LOCATION_LABELS),
-            label="Pain location",
+            label=L_("Pain location"),
             when=_some_pain,
         ),
-        yes_no("sharp_pain", texts.ASK_SHARP_PAIN, "Sharp pain / pop"),
+        yes_no("sharp_pain", texts.ASK_SHARP_PAIN, L_("Sharp pain / pop")),
         Question(
             key="red_flags",
             kind="multi",
             prompt=texts.ASK_SESSION_RED_FLAGS,
             options=SESSION_RED_FLAG_OPTIONS,
-            label="warning signs",
+            label=L_("warning signs"),
             none_label=texts.NONE_OF_THESE,
         ),
-        scale("tightness", texts.ASK_SESSION_TIGHTNESS, "Tightness"),
-        yes_no("held_back", texts.ASK_HELD_BACK, "Held back"),
-        scale("confidence", _confidence_prompt, "Confidence"),
-        scale("rpe", texts.ASK_RPE, "How hard it felt"),
+        scale("tightness", texts.ASK_SESSION_TIGHTNESS, L_("Tightness")),
+        yes_no("held_back", texts.ASK_HELD_BACK, L_("Held back")),
+        scale("confidence", _confidence_prompt, L_("Confidence")),
+        scale("rpe", texts.ASK_RPE, L_("How hard it felt")),
         Question(
             key="minutes",
             kind="number",
@@ -257,7 +263,7 @@ SESSION = Questionnaire(
             maximum=300,
             integer=True,
             unit=" min",
-            label="Minutes",
+            label=L_("Minutes"),
         ),
         Question(
             key="pain_1h",
@@ -267,7 +273,7 @@ SESSION = Questionnaire(
             minimum=0,
             maximum=10,
             integer=True,
-            label="Pain 1 h after",
+            label=L_("Pain 1 h after"),
         ),
         *(_check_question(key) for key in CHECK_KEYS),
         Question(
@@ -275,7 +281,7 @@ SESSION = Questionnaire(
             kind="metrics",
             prompt=texts.ASK_METRICS,
             options=(Option(texts.STEP_BY_STEP, STEPS_MODE), Option(texts.NO_NUMBERS, {})),
-            label="Metrics",
+            label=L_("Metrics"),
         ),
         *(_metric_question(key) for key in STEP_METRICS),
         Question(
@@ -283,7 +289,7 @@ SESSION = Questionnaire(
             kind="single",
             prompt=_metrics_confirm_prompt,
             options=(Option(texts.YES_SAVE, True), Option(texts.NO_RETYPE, False)),
-            label="Metrics confirmed",
+            label=L_("Metrics confirmed"),
             when=_has_metrics,
             substep=True,
             resets={False: _METRIC_KEYS},
