@@ -84,7 +84,7 @@ def expect(
     """Return the text of ``replies`` if it says ``needle`` (English; in the demo's language
     with ``words``), else stop the demo."""
     said = replies if isinstance(replies, str) else joined(replies)
-    found = words.says(said, needle) if words is not None else needle in said
+    found = words.confirms(said, needle) if words is not None else needle in said
     if not found:
         shown = said.strip().splitlines()[-1] if said.strip() else "nothing"
         raise DemoError(f"{step}: expected the bot to say {needle!r}, it said {shown!r}")

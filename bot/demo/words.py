@@ -27,7 +27,8 @@ _PREFIXED = re.compile(r"^(\W+\s)(.+)$")
 
 @cache
 def _entries(lang: str) -> tuple[tuple[str | None, str, str], ...]:
-    """(context, English, translation) of every translated single message of ``lang``."""
+    """(context, English, translation) of every translated message of ``lang`` (each form
+    of a plural one)."""
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if lang == SOURCE_LANGUAGE or not path.is_file():
         return ()
@@ -35,9 +36,13 @@ def _entries(lang: str) -> tuple[tuple[str | None, str, str], ...]:
         catalogue = read_po(po_file, locale=lang)
     found = []
     for message in catalogue:
-        text = message.string
-        if message.id and isinstance(message.id, str) and isinstance(text, str) and text:
-            found.append((message.context, message.id, text))
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for index, text in enumerate(forms):
+            if text:
+                found.append((message.context, ids[min(index, len(ids) - 1)], text))
     return tuple(found)
 
 
@@ -65,8 +70,16 @@ class DemoWords:
         """Whether the demo is played in English."""
         return self.lang == SOURCE_LANGUAGE
 
-    def label(self, english: str) -> str:
-        """Return the button label ``english`` as the bot shows it in this language."""
+    def label(self, english: str, offered: list[str] | None = None) -> str:
+        """Return the button label ``english`` as the bot shows it in this language; among
+        ``offered`` labels, the English one when the translation is not on offer (a label
+        the bot does not translate yet)."""
+        shown = self._label(english)
+        if offered is not None and shown not in offered and english in offered:
+            return english
+        return shown
+
+    def _label(self, english: str) -> str:
         if self.english:
             return english
         if english not in self._labels:
@@ -84,18 +97,23 @@ class DemoWords:
                 return prefixed.group(1) + rest
         return english
 
-    def says(self, text: str, english: str) -> bool:
-        """Whether the bot's ``text`` says ``english`` (a bit of one of its messages) in this
-        language. A bit no translated message holds (one with its placeholders filled in,
-        "move up to Stage 2 of 8", or not translated yet) cannot be looked for in another
-        language: there any reply counts."""
-        if english in text:
+    def confirms(self, text: str, english: str) -> bool:
+        """Like :meth:`says`, for a step's check: a bit no translated message holds (one with
+        its placeholders filled in, "move up to Stage 2 of 8", or not translated yet) cannot
+        be looked for in another language, so there any reply confirms the step."""
+        if self.says(text, english):
             return True
         if self.english:
             return False
+        holders = [msgid for _ctx, msgid, _t in _entries(self.lang) if english in msgid]
+        return not holders and bool(text.strip())
+
+    def says(self, text: str, english: str) -> bool:
+        """Whether the bot's ``text`` says ``english`` (a bit of one of its messages) in this
+        language."""
+        if english in text:
+            return True
         holders = [t for _ctx, msgid, t in _entries(self.lang) if english in msgid]
-        if not holders:
-            return bool(text.strip())
         for translated in holders:
             parts = _fixed_parts(translated)
             if parts and parts[0] in text:

@@ -125,7 +125,12 @@ class DemoWorld:
         """``who`` presses the button ``label`` (on ``message`` or the latest showing it);
         return the bot's messages to them once all is delivered. ``label`` is the English
         label: the button pressed is its translation in the demo's language."""
-        label = self.words.label(label)
+        offered = [
+            text
+            for shown in ([message] if message is not None else who.user.bot_messages)
+            for text in shown.button_labels
+        ]
+        label = self.words.label(label, offered)
         self.recorder.user_action(who.user.chat_id, f"[{label}]", self.clock.now())
         await who.user.press(label, message)
         replies = await self._after_action(who, f"{who.label} pressed [{label}]")

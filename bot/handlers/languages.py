@@ -13,8 +13,9 @@
 - :class:`ChosenMenus`: an athlete who chose a language in /settings gets the private-chat menu
   in that language, whatever their app's (a per-chat ``setMyCommands``; removed again if they
   follow their app). It looks at the stored choice at a chat's first update in this process
-  and around each button press (a language is chosen with a button), so the menu follows a
-  choice from the athlete's next update on.
+  and after an answer to the language question (a press on its buttons, or a language's name
+  typed), so the menu follows a choice from the athlete's next update on; other updates cost
+  nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +42,16 @@ from telegram.ext import Application, TypeHandler
 from bot.handlers.groups import LANGUAGE_GROUP
 from bot.store.db import session_scope
 from bot.store.models import Person
-from bot.support.i18n import LANGUAGES, SOURCE_LANGUAGE, gettext, set_language, use_language
+from bot.store.repo.people import set_language as store_language
+from bot.support.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    SOURCE_LANGUAGE,
+    gettext,
+    language_for,
+    set_language,
+    use_language,
+)
 
 _LOGGER = logging.getLogger(__name__)
 MenuEntries = Sequence[tuple[str, str]]
@@ -65,13 +75,12 @@ class ChosenMenus:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != ChatType.PRIVATE or not _PRIVATE_MENU:
             return
-        pressed = update.callback_query is not None
-        if chat.id in self.menus and not pressed and chat.id not in self.stale:
+        if chat.id in self.menus and chat.id not in self.stale:
+            if _answers_the_language_question(update):
+                self.stale.add(chat.id)  # look at the stored choice at the next update
             return
         self.stale.discard(chat.id)
-        if pressed:
-            self.stale.add(chat.id)  # the press may choose a language: look again next time
-        wanted = await asyncio.to_thread(self._chosen_language, user.id)
+        wanted = await asyncio.to_thread(self._chosen_language, user.id, user.language_code)
         if wanted is None or self.menus.get(chat.id, "") == wanted:
             self.menus.setdefault(chat.id, "")
             return
@@ -86,18 +95,45 @@ class ChosenMenus:
             return
         self.menus[chat.id] = wanted
 
-    def _chosen_language(self, telegram_id: int) -> str | None:
+    def _chosen_language(self, telegram_id: int, app_code: str | None) -> str | None:
         """The athlete's chosen language, "" when they follow their app, None when the sender
-        is not an athlete (staff menus are set by the invites module)."""
+        is not an athlete (staff menus are set by the invites module). A clinician's or
+        admin's stored language follows their app until they choose one, as an athlete's
+        does (``athlete_flow``): cards, digests and notices written for them read it."""
         with session_scope(self.engine, read_only=True) as session:
             row = session.exec(
-                select(Person.role, Person.language, Person.language_chosen).where(
+                select(Person.id, Person.role, Person.language, Person.language_chosen).where(
                     Person.telegram_user_id == telegram_id
                 )
             ).first()
-        if row is None or row[0] != "athlete":
+        if row is None:
             return None
-        return row[1] if row[2] else ""
+        person_id, role, stored, chosen = row
+        if role != "athlete":
+            following = language_for(stored, chosen, app_code)
+            if person_id is not None and following != stored:
+                with session_scope(self.engine) as session:
+                    store_language(session, person_id=person_id, language=following, chosen=False)
+            return None
+        return stored if chosen else ""
+
+
+_NAMES = {name.casefold() for name in LANGUAGE_NAMES.values()} | set(LANGUAGES)
+
+
+def _answers_the_language_question(update: Update) -> bool:
+    """Whether the update may choose a language: a press on a keyboard offering the languages
+    by name, or a language's name typed."""
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        markup = getattr(message, "reply_markup", None) if message is not None else None
+        rows = getattr(markup, "inline_keyboard", None) or ()
+        labels = {str(button.text).casefold() for row in rows for button in row}
+        return len(labels & _NAMES) >= 2
+    message = update.effective_message
+    typed = message.text if message is not None else None
+    return typed is not None and typed.strip().casefold() in _NAMES
 
 
 async def language_of_sender(update: Update, context: Any) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.demo.words import DemoWords
 from bot.store.repo import latest_baseline
 from tests.athlete.conftest import World, db, services, world
+from tests.i18n.onboarding import onboard_in
 
 __all__ = ["db", "services", "world"]
 WorldFactory = Callable[[], Awaitable[World]]
@@ -24,16 +24,7 @@ async def test_the_metric_line_with_decimal_commas_is_read_in_comma_locales(
 ) -> None:
     w = await world()
     w.sandbox.user(1001, "Ana", language_code=lang)
-    ana = w.phone(1001, "Ana")
-    words = DemoWords(lang)
-    await ana.say("/start")
-    for label in ("I agree", "I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
-        await ana.tap(words.label(label))
-    await ana.tap(words.label("Sprinting / running fast"))
-    await ana.tap(words.label("Rugby"))
-    await ana.say(LINE)  # taken, the next question comes (a refused line is asked again)
-    for label in ("Europe", "Berlin", "07:30", "✅ Confirm"):
-        await ana.tap(words.label(label))
+    await onboard_in(w.phone(1001, "Ana"), lang, baseline=LINE)
     person = w.person(1001)
     assert person is not None and person.language == lang
     baseline = w.read(lambda s: latest_baseline(s, athlete_id=person.id))

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from sqlmodel import select
 
 from bot.demo import script
 from bot.demo.world import open_world
+from bot.store.db import session_scope
+from bot.store.models import Person
 from bot.support.i18n import DOMAIN, LOCALE_DIR
 from bot.support.limits import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, TEXT_LIMIT
 from tests.i18n.leaks import leaks
@@ -61,7 +64,7 @@ def _when_complete(lang: str) -> pytest.MarkDecorator:
     )
 
 
-async def _play(lang: str) -> tuple[list[Sent], list[str]]:
+async def _play(lang: str) -> tuple[list[Sent], list[str], dict[int, str]]:
     world = await open_world(
         script.START,
         zone=script.ZONE,
@@ -84,19 +87,32 @@ async def _play(lang: str) -> tuple[list[Sent], list[str]]:
             if m.sender == "bot"
         ]
         toasts = [e.text for e in world.recorder.entries if e.kind == "toast"]
+        with session_scope(world.runtime.engine, read_only=True) as session:
+            languages = {
+                p.telegram_user_id: p.language
+                for p in session.exec(select(Person))
+                if p.telegram_user_id in script.PEOPLE
+            }
     finally:
         await world.close()
-    return sent, toasts
+    return sent, toasts, languages
 
 
-_STORIES: dict[str, tuple[list[Sent], list[str]]] = {}
+_STORIES: dict[str, tuple[list[Sent], list[str], dict[int, str]]] = {}
 
 
 def story(lang: str) -> tuple[list[Sent], list[str]]:
     """The bot's messages and pop-ups of the demo story in ``lang`` (played once per run)."""
     if lang not in _STORIES:
         _STORIES[lang] = asyncio.run(_play(lang))
-    return _STORIES[lang]
+    sent, toasts, _languages = _STORIES[lang]
+    return sent, toasts
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_everyone_in_the_story_reads_the_demos_language(lang: str) -> None:
+    story(lang)
+    assert _STORIES[lang][2] == {tg: lang for tg in script.PEOPLE}
 
 
 @pytest.mark.parametrize("lang", OTHER_LANGUAGES)
