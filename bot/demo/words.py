@@ -34,7 +34,7 @@ def _entries(lang: str) -> tuple[tuple[str | None, str, str], ...]:
         return ()
     with path.open("rb") as po_file:
         catalogue = read_po(po_file, locale=lang)
-    found = []
+    found: list[tuple[str | None, str, str]] = []
     for message in catalogue:
         if not message.id:
             continue
@@ -42,7 +42,7 @@ def _entries(lang: str) -> tuple[tuple[str | None, str, str], ...]:
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
         for index, text in enumerate(forms):
             if text:
-                found.append((message.context, ids[min(index, len(ids) - 1)], text))
+                found.append((message.context, str(ids[min(index, len(ids) - 1)]), str(text)))
     return tuple(found)
 
 

@@ -22,7 +22,7 @@ from bot.services.callers import caller_of
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.repo.audit import audit
-from bot.support.i18n import language_for, set_language
+from bot.support.i18n import _, language_for, set_language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,9 +79,9 @@ async def refuse(
             record(own)
     _LOGGER.info("refused %s for %s: %s", command, caller.telegram_id, reason)
     if update.callback_query is not None:
-        await update.callback_query.answer(REFUSAL_TEXT, show_alert=True)
+        await update.callback_query.answer(_(REFUSAL_TEXT), show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(REFUSAL_TEXT)
+        await update.effective_message.reply_text(_(REFUSAL_TEXT))
 
 
 def printable(text: str, limit: int = 32) -> str:

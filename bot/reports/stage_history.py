@@ -172,7 +172,7 @@ def timeline_entries(
                     reason += " " + _("(decided for {date})").format(date=format_short_date(day))
             else:
                 reason = engine_move_reason(decision, None)
-            moved_by = ENGINE_MOVER
+            moved_by = _(ENGINE_MOVER)
         entries.append(
             StageEntry(
                 stage=_clip(move.to_stage, 12),

@@ -12,6 +12,7 @@ from bot.services.timezones import emergency_number
 from bot.support.formats import format_short_date
 from bot.support.i18n import L_, LANGUAGE_NAMES
 from bot.wording.plan import plan_lines
+from bot.wording.protocol import protocol_text
 from bot.wording.reasons import (
     Worded,
     full_reasons,
@@ -546,7 +547,8 @@ def _worded(outcome: Any, protocol: Any) -> list[Any]:
 
 
 def _flag_lines(outcome: Any, protocol: Any) -> list[str]:
-    return [plain(i.text, protocol) for i in outcome.instructions]
+    # The tier's instruction is a protocol display text: read in the athlete's language.
+    return [plain(protocol_text(i.text), protocol) for i in outcome.instructions]
 
 
 def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician: bool) -> list[str]:

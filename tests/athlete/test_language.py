@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.support.i18n import LANGUAGES
+from bot.support.i18n import LANGUAGES, gettext, use_language
 from tests.athlete.conftest import World
+from tests.i18n.onboarding import onboard_in
 
 WorldFactory = Callable[[], Awaitable[World]]
 PRIVATE_CHATS = {"type": "all_private_chats"}
@@ -33,9 +34,9 @@ async def test_settings_offers_five_languages_and_the_choice_is_kept(world: Worl
     w = await world()
     w.sandbox.user(1001, "Lena", language_code="de")
     lena = w.phone(1001)
-    await lena.onboard()
+    await onboard_in(lena, "de")
     await lena.say("/settings")
-    *_, question = await lena.tap("Language")
+    *_, question = await lena.tap("Sprache")
     assert (question.text or "").endswith("In welcher Sprache soll ich dir schreiben?")
     assert question.button_labels == LANGUAGE_BUTTONS
     *_, saved = await lena.tap("Español")
@@ -44,7 +45,7 @@ async def test_settings_offers_five_languages_and_the_choice_is_kept(world: Worl
     assert person is not None and (person.language, person.language_chosen) == ("es", True)
 
     await lena.say("/settings")  # now in Spanish
-    *_, question = await lena.tap("Language")
+    *_, question = await lena.tap("Idioma")
     assert (question.text or "").endswith("¿En qué idioma quieres que te escriba?")
     *_, saved = await lena.say("français")  # typing the language's name works too
     assert saved.text == "C'est fait\u00a0: désormais, je t'écris en français."
@@ -55,17 +56,17 @@ async def test_the_language_follows_the_app_until_the_athlete_chooses(world: Wor
     w = await world()
     w.sandbox.user(1001, "Lena", language_code="de")
     lena = w.phone(1001)
-    await lena.onboard()
+    await onboard_in(lena, "de")
     w.sandbox.chats[1001].user["language_code"] = "fr"  # she switches her phone to French
     await lena.say("/help")
     person = w.person(1001)
     assert person is not None and (person.language, person.language_chosen) == ("fr", False)
     await lena.say("/settings")
-    await lena.tap("Language")
+    await lena.tap("Langue")
     await lena.tap("Deutsch")
     w.sandbox.chats[1001].user["language_code"] = "es"
     await lena.say("/settings")
-    *_, question = await lena.tap("Language")
+    *_, question = await lena.tap("Sprache")
     assert (question.text or "").endswith("In welcher Sprache soll ich dir schreiben?")
     assert w.person(1001).language == "de"  # type: ignore[union-attr]
 
@@ -74,15 +75,13 @@ async def test_other_settings_name_the_language_in_force(world: WorldFactory) ->
     w = await world()
     w.sandbox.user(1001, "Rui", language_code="pt-PT")
     rui = w.phone(1001)
-    await rui.onboard()
+    await onboard_in(rui, "pt")
     await rui.say("/settings")
-    await rui.tap("Check-in time")
+    with use_language("pt"):
+        check_in_time, language = gettext("Check-in time"), gettext("Language")
+    await rui.tap(check_in_time)
     *_, saved = await rui.say("6:45")
-    assert "06:45" in (saved.text or "") and "Language: Português" in (saved.text or "")
-
-
-# Menu entries whose descriptions are new and not translated yet (issue 15).
-AWAITING_TRANSLATION = {"problem", "progress"}
+    assert "06:45" in (saved.text or "") and f"{language}: Português" in (saved.text or "")
 
 
 async def test_the_athlete_menu_is_set_in_every_language(world: WorldFactory) -> None:
@@ -94,10 +93,6 @@ async def test_the_athlete_menu_is_set_in_every_language(world: WorldFactory) ->
     for lang, menu in menus.items():
         assert [c["command"] for c in menu] == names, lang
         for ours, theirs in zip(english, menu, strict=True):
-            if ours["command"] in AWAITING_TRANSLATION:
-                # Added by issue 15; English until the translators' pass (then remove them).
-                assert ours["description"] == theirs["description"], (lang, ours)
-                continue
             assert ours["description"] != theirs["description"], (lang, ours)
     assert menus["fr"][0]["description"] == "Bilan du matin"
     assert menus["de"][0]["description"] == "Morgenabfrage"

@@ -21,6 +21,7 @@ from bot.store.models import (
     ScheduledPrompt,
     StageChange,
 )
+from bot.support.i18n import _, use_language
 from tests.clinician.conftest import ADMIN, World, open_card
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -71,7 +72,18 @@ async def make_clinician(world: World, telegram_id: int, name: str) -> SimUser:
     code = re.search(r"start=(clin_\S+)", reply)
     assert code, reply
     clinician = world.sandbox.user(telegram_id, name)
-    assert "You are now a clinician" in await say(clinician, f"/start {code.group(1)}")
+    app_language = world.sandbox.chats[telegram_id].user.get("language_code")
+    with use_language(app_language):
+        welcome = _(
+            "Welcome! You are now a clinician on Sprintback.\n"
+            "/invite – invite an athlete\n/athletes – your athletes\n"
+            "/athlete <number> – details\n"
+            "Alert times and your Monday digest use the time zone {zone}; "
+            "change it with /timezone <zone>, e.g. /timezone Europe/Paris. "
+            "/settings – your language"
+        ).split("\n")[0]
+    reply = await say(clinician, f"/start {code.group(1)}")
+    assert reply.startswith(welcome), reply  # in the clinician's own language
     return clinician
 
 

@@ -17,13 +17,9 @@ from babel.messages.checkers import num_plurals
 from babel.messages.pofile import read_po
 
 from bot.support.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
-from bot.support.protocol_texts import PROTOCOL_CONTEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
-# Phase B of issue 17 translates the protocols' display texts (extracted, with context
-# "protocol"); until then they read in English in every language. Remove this line then.
-NOT_YET_TRANSLATED_CONTEXTS = {PROTOCOL_CONTEXT}
 # Two forms in every language (French: 0 and 1 singular; Portuguese written for both Brazil and
 # Portugal: "0 alertas"), so translators never fill CLDR's extra form for millions.
 PLURAL_RULES = {
@@ -74,36 +70,14 @@ def test_the_catalogue_holds_exactly_the_templates_messages(lang: str) -> None:
     assert not have - wanted, f"{lang}: obsolete messages {sorted(have - wanted)[:5]}"
 
 
-def _awaiting_translation() -> set[tuple[str | None, str]]:
-    """The messages no translated catalogue has yet: new texts waiting for their translation
-    round (they read in English meanwhile, README "Languages"). A message translated in some
-    languages and not in others is not one of them: that catalogue is incomplete."""
-    waiting: set[tuple[str | None, str]] | None = None
-    for lang in LANGUAGES:
-        if lang == SOURCE_LANGUAGE:
-            continue
-        empty = set()
-        for message in _messages(_catalogue(lang)):
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
-            if not any(forms):
-                empty.add(_key(message))
-        waiting = empty if waiting is None else waiting & empty
-    return waiting or set()
-
-
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_message_is_translated_and_none_is_fuzzy(lang: str) -> None:
     untranslated, fuzzy = [], []
-    awaiting = _awaiting_translation()
     for message in _messages(_catalogue(lang)):
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy:
             fuzzy.append(_key(message))
-        if (
-            not all(forms)
-            and message.context not in NOT_YET_TRANSLATED_CONTEXTS
-            and _key(message) not in awaiting
-        ):
+        if not all(forms):
             untranslated.append(_key(message))
     assert not fuzzy, f"{lang}: fuzzy entries to review: {fuzzy[:5]}"
     assert not untranslated, f"{lang}: untranslated: {untranslated[:5]}"

@@ -273,7 +273,7 @@ def _apply_button(
         raise ButtonAlreadyUsed
     athlete = session.get(Person, athlete_id)
     if athlete is None:
-        return REFUSAL_TEXT
+        return _(REFUSAL_TEXT)
     actor = (
         ensure_admin_person(session, caller.telegram_id, "Admin", None, now, default_timezone)
         if actor is None

@@ -20,7 +20,7 @@ from bot.services.questionnaires.summary import (
     describe_metrics,
     onboarding_summary,
 )
-from bot.services.timezones import REGIONS
+from bot.services.timezones import REGIONS, region_label
 from bot.support.i18n import L_, Text, _, ngettext, text
 
 AGREE = (Option(L_("I agree"), True), Option(L_("I don't agree"), False))
@@ -110,7 +110,7 @@ def _date_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
 
 def region_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
     """The region buttons of the time-zone picker."""
-    return tuple(Option(region, region) for region in REGIONS)
+    return tuple(Option(region_label(region), region) for region in REGIONS)
 
 
 def city_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
