@@ -126,12 +126,15 @@ async def _check_in(user: SimUser) -> int:
             def refused(since: int = mark) -> bool:
                 return any(_is_refusal(m.text) for m in _bot_messages(user, since))
 
-            await user.sandbox.wait_for_chat(
-                user.chat_id,
-                refused,
-                REPLY_TIMEOUT,
-                what=f"the refusal of {user.user_id}'s early answer",
-            )
+            try:
+                await user.sandbox.wait_for_chat(
+                    user.chat_id,
+                    refused,
+                    REPLY_TIMEOUT,
+                    what=f"the refusal of {user.user_id}'s early answer",
+                )
+            except TimeoutError as exc:  # seen once in five full runs: keep what they saw
+                raise AssertionError(f"{exc}\n{user.format_transcript()}") from exc
         answered = newest
         await _read_screen(user, mark)
     return sum(_is_refusal(m.text) for m in _bot_messages(user, start))
