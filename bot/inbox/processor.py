@@ -124,15 +124,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         lock: asyncio.Lock,
         key: int,
     ) -> None:
-        done = False
         try:
-            await work()  # records the replies with the update's "done" mark
-            done = True
+            await work()
         except Exception:
             _LOGGER.exception("update %s: its replies could not be recorded", update.update_id)
         finally:
             if self.inbox is not None:
-                self.inbox.forget(update.update_id, done=done)
+                self.inbox.forget(update.update_id)
             lock.release()
             self._drop_lock(key)
 

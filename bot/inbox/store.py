@@ -27,7 +27,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -55,9 +54,6 @@ TURN_POLL_FIRST = 0.01
 TURN_POLL_CAP = 0.25
 ORPHAN_BATCH = 100
 PRUNE_EVERY = dt.timedelta(hours=1)
-# How many updates marked done lately this process remembers (the chat's next update,
-# stored while one was open, goes on without asking the database).
-DONE_REMEMBERED = 4096
 # Polling on SQLite: how long the next getUpdates waits for the updates in hand to commit on
 # their own before they are written to the inbox together (seconds).
 BARRIER_WAIT = 0.05
@@ -82,13 +78,6 @@ class Inbox:
     lease: dt.timedelta = DEFAULT_LEASE
     # Update id -> whether it was its chat's head when stored (then it need not wait).
     _known: dict[int, bool] = field(default_factory=dict)
-    # Update id -> the lower updates of its chat still open when it was stored (None: too
-    # many to list). When this process holds them all, the update waits for them here.
-    _blockers: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
-    # Updates this process marked done lately (their commit is behind them), and the
-    # outcome of held updates others wait for (True: marked done).
-    _done: OrderedDict[int, None] = field(default_factory=OrderedDict)
-    _settled: dict[int, asyncio.Future[bool]] = field(default_factory=dict)
     # Updates leased to this process and not done yet (renewed by maintain()).
     held: set[int] = field(default_factory=set)
     _retry: dict[int, float] = field(default_factory=dict)
@@ -121,8 +110,6 @@ class Inbox:
         stored = await self._stores.submit((update.update_id, chat_key(update), payload))
         if stored.fresh:
             self._known[update.update_id] = stored.head
-            if not stored.head:
-                self._blockers[update.update_id] = stored.blockers
             self.held.add(update.update_id)
         return stored.fresh
 
@@ -145,19 +132,9 @@ class Inbox:
     # --- handling in order ---------------------------------------------------------------
 
     async def wait_turn(self, update: Update) -> None:
-        """Return once every lower update of the update's chat is done (in any process).
-
-        The lower updates still open when it was stored are its blockers; when this process
-        holds (or has just finished) every one of them, it learns here when they are done,
-        without asking the database. Otherwise (a blocker is another replica's, or one of ours
-        was given up without being done) it reads the table, at growing intervals.
-        """
+        """Return once every lower update of the update's chat is done (in any process)."""
         update_id = update.update_id
         if self._known.get(update_id):
-            return
-        blockers = self._blockers.pop(update_id, None)
-        if blockers is not None and await self._blockers_done(blockers):
-            self._known[update_id] = True
             return
         delay = TURN_POLL_FIRST
         chat = chat_key(update)
@@ -165,21 +142,6 @@ class Inbox:
             await asyncio.sleep(delay)
             delay = min(delay * 2, TURN_POLL_CAP)
         self._known[update_id] = True
-
-    async def _blockers_done(self, blockers: tuple[int, ...]) -> bool:
-        """Wait for ``blockers`` held by this process; return True once each was marked
-        done here, False as soon as one is not ours or was given up."""
-        for blocker in blockers:
-            if blocker in self._done:
-                continue
-            if blocker not in self.held:
-                return False
-            settled = self._settled.get(blocker)
-            if settled is None:
-                settled = self._settled[blocker] = asyncio.get_running_loop().create_future()
-            if not await asyncio.shield(settled):
-                return False
-        return True
 
     def _is_head(self, update_id: int, chat_id: int) -> bool:
         with session_scope(self.engine, read_only=True) as session:
@@ -190,12 +152,10 @@ class Inbox:
         update_id = update.update_id
         if update_id not in self._known:
             return
-        done = False
         try:
             await self._finishes.submit((update_id, chat_key(update)))
-            done = True
         finally:
-            self.forget(update_id, done=done)
+            self.forget(update_id)
 
     def finish_in_thread(self, update_ids: list[int], chat_ids: list[int] | None = None) -> None:
         """Mark the updates done, in a transaction of its own (call from a worker thread)."""
@@ -214,17 +174,8 @@ class Inbox:
             chat_ids=chat_ids,
         )
 
-    def forget(self, update_id: int, *, done: bool = False) -> None:
-        """Stop holding ``update_id``: ``done`` when its "done" mark has committed, else it
-        is left to the lease to hand on. The chat's next updates waiting for it go on."""
-        if done:
-            self._done[update_id] = None
-            if len(self._done) > DONE_REMEMBERED:
-                self._done.popitem(last=False)
-        settled = self._settled.pop(update_id, None)
-        if settled is not None and not settled.done():
-            settled.set_result(done)
-        self._blockers.pop(update_id, None)
+    def forget(self, update_id: int) -> None:
+        """Stop holding ``update_id`` (it is done, or left to the lease to hand on)."""
         self._known.pop(update_id, None)
         self.held.discard(update_id)
         self._retry.pop(update_id, None)
@@ -247,8 +198,7 @@ class Inbox:
 
     def defer(self, update_id: int, work: Callable[[], Awaitable[None]]) -> None:
         """Have ``work`` run once the update's handling returned, still in its chat's turn
-        (the next update of the chat waits for it; other chats do not). ``work`` marks the
-        update done: once it returns without error, the update counts as done here."""
+        (the next update of the chat waits for it; other chats do not)."""
         self._deferred[update_id] = work
 
     def take_deferred(self, update_id: int) -> Callable[[], Awaitable[None]] | None:

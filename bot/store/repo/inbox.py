@@ -33,21 +33,13 @@ _TABLE: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
 KEEP_DONE = dt.timedelta(days=2)
 
 
-# At most this many open lower updates of a chat are listed as an update's blockers; with
-# more, the list is left out (``Stored.blockers`` None) and the turn is read from the table.
-MAX_BLOCKERS = 32
-
-
 @dataclass(frozen=True)
 class Stored:
-    """What storing an update found: ``fresh`` (not seen before), ``head`` (no lower update
-    of its chat was still open, so it may be handled at once) and ``blockers``: the lower
-    updates of its chat still open when it was stored (None when there were too many to
-    list), which the update waits for."""
+    """What storing an update found: ``fresh`` (not seen before) and ``head`` (no lower
+    update of its chat was still open, so it may be handled at once)."""
 
     fresh: bool
     head: bool
-    blockers: tuple[int, ...] | None = ()
 
 
 @functools.cache
@@ -79,20 +71,6 @@ _OPEN_BELOW = (
     )
     .limit(1)
 )
-_ALL_OPEN_BELOW = (
-    select(_TABLE.c.update_id)
-    .where(
-        _TABLE.c.chat_id == bindparam("chat_id"),
-        _TABLE.c.update_id < bindparam("update_id"),
-        _TABLE.c.status != literal_column("'done'"),
-    )
-    .order_by(_TABLE.c.update_id)
-    .limit(MAX_BLOCKERS + 1)
-)
-
-
-def _blockers(ids: Sequence[int]) -> tuple[int, ...] | None:
-    return tuple(ids) if len(ids) <= MAX_BLOCKERS else None
 
 
 def store_update(
@@ -121,9 +99,7 @@ def store_update(
     fresh = session.execute(_insert_statement(session.get_bind().dialect.name), params)
     if fresh.first() is None:
         return Stored(fresh=False, head=False)
-    below = session.execute(_ALL_OPEN_BELOW, {"chat_id": chat_id, "update_id": update_id})
-    blockers = _blockers(below.scalars().all())
-    return Stored(fresh=True, head=blockers == (), blockers=blockers)
+    return Stored(fresh=True, head=is_head(session, update_id=update_id, chat_id=chat_id))
 
 
 _LOWEST_OPEN = (
@@ -178,22 +154,21 @@ def store_updates(
         session.execute(_insert_statement(session.get_bind().dialect.name), params).scalars()
     )
     chats = sorted({chat_id for update_id, chat_id, _ in rows if update_id in fresh})
-    open_ids: dict[int, list[int]] = {}
-    if chats:
-        for chat, update_id in session.execute(
-            select(_TABLE.c.chat_id, _TABLE.c.update_id)
-            .where(_TABLE.c.chat_id.in_(chats), _TABLE.c.status != "done")
-            .order_by(_TABLE.c.update_id)
-        ):
-            open_ids.setdefault(chat, []).append(update_id)
-    stored = []
-    for update_id, chat, _ in rows:
-        if update_id not in fresh:
-            stored.append(Stored(fresh=False, head=False))
-            continue
-        blockers = _blockers([other for other in open_ids.get(chat, ()) if other < update_id])
-        stored.append(Stored(fresh=True, head=blockers == (), blockers=blockers))
-    return stored
+    lowest = (
+        dict(
+            session.execute(
+                select(_TABLE.c.chat_id, func.min(_TABLE.c.update_id))
+                .where(_TABLE.c.chat_id.in_(chats), _TABLE.c.status != "done")
+                .group_by(_TABLE.c.chat_id)
+            ).all()
+        )
+        if chats
+        else {}
+    )
+    return [
+        Stored(fresh=update_id in fresh, head=update_id in fresh and lowest.get(chat) == update_id)
+        for update_id, chat, _ in rows
+    ]
 
 
 def is_head(session: Session, *, update_id: int, chat_id: int) -> bool:
