@@ -61,7 +61,7 @@ async def _attack(port: int, headers: dict[str, str]) -> str:
             await writer.drain()
             sent += 1
     except (ConnectionError, OSError):
-        pass
+        pass  # the bot closed the connection: the refusal this bench measures (`sent` says when)
     try:
         answer = await asyncio.wait_for(reader.read(64), 5)
     except (TimeoutError, ConnectionError, OSError):

@@ -336,6 +336,9 @@ class DigestAthleteWeek(_Input):
     athlete_name: str = Field(min_length=1, max_length=80)
     stage_start: str | None = Field(default=None, max_length=12)
     stage_end: str | None = Field(default=None, max_length=12)
+    # The same stages as a clinician reads them ("H2 · Return to running"), when known.
+    stage_start_label: str | None = Field(default=None, max_length=120)
+    stage_end_label: str | None = Field(default=None, max_length=120)
     step_backs: Annotated[int, Field(ge=0)] = 0
     red_flags: Annotated[int, Field(ge=0)] = 0
     sessions_done: Annotated[int, Field(ge=0, le=50)] = 0

@@ -167,11 +167,13 @@ def _date_range(start: dt.date, end: dt.date) -> str:
 def _stage_text(week: DigestAthleteWeek) -> str:
     if week.stage_start is None and week.stage_end is None:
         return _("stage not started")
+    start = week.stage_start_label or week.stage_start
+    end = week.stage_end_label or week.stage_end
     if week.stage_start == week.stage_end or week.stage_start is None:
-        return _("stage {stage}, no change").format(stage=week.stage_end)
+        return _("stage {stage}, no change").format(stage=end)
     if week.stage_end is None:
-        return _("stage {stage}").format(stage=week.stage_start)
-    return _("stage {start} → {end}").format(start=week.stage_start, end=week.stage_end)
+        return _("stage {stage}").format(stage=start)
+    return _("stage {start} → {end}").format(start=start, end=end)
 
 
 def _sessions_text(week: DigestAthleteWeek) -> str:

@@ -131,6 +131,13 @@ def _programme(session: Session, athlete_id: int) -> Programme | None:
     ).first()
 
 
+def _clinician_stage(protocol: Protocol | None, stage: object) -> str | None:
+    """A stage as a clinician reads it ("H2 · Return to running"), or None if not known."""
+    if protocol is None or not isinstance(stage, str):
+        return None
+    return _clip(stage_label(protocol, stage, "clinician"), 120)
+
+
 def _protocol(session: Session, programme: Programme | None) -> Protocol | None:
     if programme is None:
         return None
@@ -527,6 +534,8 @@ def _athlete_week(
         athlete_name=_athlete_name(athlete),
         stage_start=_clip(stage_start, 12) if isinstance(stage_start, str) else None,
         stage_end=_clip(stage_end, 12) if isinstance(stage_end, str) else None,
+        stage_start_label=_clinician_stage(protocol, stage_start),
+        stage_end_label=_clinician_stage(protocol, stage_end),
         step_backs=sum(1 for row in in_week if row.outcome == "step_back"),
         red_flags=len(red_days),
         sessions_done=min(50, sum(1 for r in this_week if r.session is not None)),

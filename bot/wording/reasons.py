@@ -69,6 +69,23 @@ def plain(text: str, protocol: Any | None = None) -> str:
     return out
 
 
+_LONE_STAGE_ID = re.compile(r"\b([HC][0-9])\b(?! ·)")
+
+
+def clinician_plain(text: str, protocol: Any | None) -> str:
+    """Return an engine text as a clinician reads it: a stage id on its own becomes
+    "H0 · Triage & protection" (codes are fine for clinicians, never alone: voice.md)."""
+    if protocol is None:
+        return text
+    ids = _stage_ids(protocol)
+    return _LONE_STAGE_ID.sub(
+        lambda m: (
+            stage_label(protocol, m.group(1), "clinician") if m.group(1) in ids else m.group(1)
+        ),
+        text,
+    )
+
+
 def find_criterion(protocol: Any, stage_id: str, rule: str) -> Any | None:
     """Return the exit criterion a rule names (``H1.H1a`` or ``H1a``), in any stage."""
     stages = list(protocol.stages)

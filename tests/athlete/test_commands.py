@@ -9,8 +9,12 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
 
+from bot.services import texts
+from bot.store.db import session_scope
 from bot.store.models import ClinicianActionRecord, Outbox, Person, Programme
 from bot.store.repo import latest_baseline
+from bot.store.repo.people import set_language
+from bot.support.i18n import use_language
 from tests.athlete.conftest import CLINICIAN_ID, World
 
 
@@ -175,3 +179,27 @@ async def test_a_pause_ordered_by_the_clinician_is_not_lifted_by_the_athlete(
     assert "only they can resume" in (replies[0].text or "")
     programme = w.read(lambda s: s.exec(select(Programme)).one())
     assert programme.status == "paused"
+
+
+async def test_the_deletion_notice_reaches_the_clinician_in_the_clinicians_language(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    alex = w.phone(1001)
+    await alex.onboard(code=code)
+    with session_scope(w.engine) as session:
+        kim = session.exec(select(Person).where(Person.telegram_user_id == CLINICIAN_ID)).one()
+        assert kim.id is not None
+        set_language(session, person_id=kim.id, language="de")
+    await alex.say("/delete")
+    await alex.tap("Yes, continue")
+    await alex.tap("Yes, delete everything")
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await w.deliver()
+    with use_language("de"):
+        german = str(texts.CLINICIAN_ATHLETE_DELETED).split("#")[0]
+    assert german != str(texts.CLINICIAN_ATHLETE_DELETED).split("#")[0]
+    assert any((m.text or "").startswith(german) for m in clinician.bot_messages), [
+        m.text for m in clinician.bot_messages
+    ]

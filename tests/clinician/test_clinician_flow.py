@@ -129,7 +129,11 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     ]
     await lee.press("↩️ Step back")
     replies = await lee.wait_until(lambda ms: any("stepped back" in (m.text or "") for m in ms))
-    assert any("Anna stepped back H2 → H1" in (m.text or "") for m in replies)
+    assert any(
+        "Anna stepped back H2 · Return to running, jog → ~65 % Vmax → H1 · Early loading"
+        in (m.text or "")
+        for m in replies
+    )
     await w.deliver()
     notice, chart = anna.bot_messages[-2:]
     assert "Lee moved you back to Stage 2 of 8 · early strength" in (notice.text or "")
@@ -361,7 +365,7 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     assert "Please give a reason" in await say(lee, f"/pause {ben_id}")
     assert "programme is paused" in await say(lee, f"/pause {ben_id} travelling this week")
     assert pending_prompts(w, ben_id) == 0
-    assert "resumed at H0" in await say(lee, f"/resume {ben_id} back home")
+    assert "resumed at H0 · Triage & protection" in await say(lee, f"/resume {ben_id} back home")
     assert pending_prompts(w, ben_id) > 0
     assert "Unknown stage H9" in await say(lee, f"/stage {ben_id} H9 typo")
     # Two stages at once: confirmed first, with the risk said.
@@ -370,7 +374,13 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     assert "This skips 1 stage: its exit criteria will not have been checked." in asked
     assert "set_stage" not in [r.action for r in w.audit("set_stage")]  # nothing yet
     await lee.press("✅ Change the stage")
-    await lee.wait_until(lambda ms: any("Ben moved to H2 (was H0)" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any(
+            "Ben moved to H2 · Return to running, jog → ~65 % Vmax (was H0 · Triage & protection)"
+            in (m.text or "")
+            for m in ms
+        )
+    )
     assert "H0 is the first stage" not in await say(lee, f"/stepback {ben_id} sore")
     assert "Note added" in await say(lee, f"/note {ben_id} Good progress, review Friday")
     assert "Good progress, review Friday" in ((await open_card(lee, ben_id)).text or "")
@@ -450,7 +460,12 @@ async def test_a_second_press_of_step_back_is_not_applied_twice(world: WorldFact
     await w.escalate()
     alert = lee.last_bot_message
     await lee.press("↩️ Step back", alert)
-    await lee.wait_until(lambda ms: any("stepped back H3 → H2" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any(
+            "stepped back H3 · Progressive running 70–80 % Vmax → H2 · Return" in (m.text or "")
+            for m in ms
+        )
+    )
     await lee.press("↩️ Step back", alert)
     await lee.expect_no_reply(timeout=3)
     answer = lee.last_callback_answer

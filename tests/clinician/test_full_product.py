@@ -66,7 +66,9 @@ async def test_whole_product_with_several_users(
     asked = await say(lee, f"/stage {anna_id} H2 scan reviewed")
     assert "This skips 1 stage" in asked  # two stages at once: confirmed first
     await lee.press("✅ Change the stage")
-    await lee.wait_until(lambda ms: any("Anna moved to H2" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any("Anna moved to H2 · Return to running" in (m.text or "") for m in ms)
+    )
     await anna.say("/checkin")
     await anna.tap("▫️ Felt a pop or sudden sharp pain")
     await anna.tap("Done")
@@ -81,7 +83,13 @@ async def test_whole_product_with_several_users(
     assert "🩺 Reviewed: may run again" in alert.button_labels
     assert "🟢 Clear gate" not in alert.button_labels
     await lee.press("↩️ Step back")
-    await lee.wait_until(lambda ms: any("Anna stepped back H2 → H1" in (m.text or "") for m in ms))
+    await lee.wait_until(
+        lambda ms: any(
+            "Anna stepped back H2 · Return to running, jog → ~65 % Vmax → H1 · Early loading"
+            in (m.text or "")
+            for m in ms
+        )
+    )
     await w.deliver()
     notice, chart = anna.user.bot_messages[-2:]
     assert "moved you back to Stage 2 of 8" in (notice.text or "")

@@ -141,5 +141,8 @@ async def test_a_stage_change_within_72_hours_of_a_red_flag_asks_first(
     assert w.audit("set_stage") == []
     # After 72 h, one stage up needs no confirmation.
     w.clock.advance(dt.timedelta(hours=2))
-    assert "Ben moved to H3 (was H2)" in await say(lee, f"/stage {ben_id} H3 feels fine")
+    assert (
+        "Ben moved to H3 · Progressive running 70–80 % Vmax (was H2 · Return to running"
+        in await say(lee, f"/stage {ben_id} H3 feels fine")
+    )
     assert len(w.audit("set_stage")) == 1

@@ -183,15 +183,34 @@ RECORD_WORDS = re.compile(r"\bMet:|\bNot yet:|\bTrue\b|\bFalse\b|\bNone\b(?! of 
 VERDICT_HEADS = ("✅", "🟡", "😴", "⛔", "⬆️", "↩️")
 
 
-def _athlete_messages(transcript: str) -> list[str]:
+def _athlete_messages(transcript: str, reader: str = "Athlete") -> list[str]:
     story = transcript.split("Decision timeline (from the database)")[0]
     blocks = re.split(r"\n(?=\[day )", story)
     out = []
     for block in blocks:
         head, _, rest = block.partition(": ")
-        if "bot → Athlete" in head:
+        if f"bot → {reader}" in head:
             out.append(re.sub(r"\s*\n\s+", " ", rest).strip())
     return out
+
+
+# Codes are fine for clinicians, never on their own: "H2 · Return to running" (voice.md).
+LONE_STAGE_ID = re.compile(r"\b[HC][0-7]\b(?! ·)")
+
+
+def test_the_clinician_reads_no_internal_key_and_no_stage_code_alone(
+    scripted: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, _ = scripted
+    messages = _athlete_messages(done.stdout, "Clinician")
+    assert len(messages) > 10
+    leaks = [
+        (found.group(0), text[:120])
+        for text in messages
+        for pattern in (DICTIONARY_KEY, LONE_STAGE_ID)
+        if (found := pattern.search(text))
+    ]
+    assert not leaks, leaks[:3]
 
 
 def test_the_athlete_never_reads_an_internal_name_or_a_contradiction(

@@ -163,6 +163,25 @@ def test_gate_8_signoff_required_to_leave_h5() -> None:
     assert out3.decision == "progress" and st.stage == "H6"
 
 
+def test_a_review_never_passes_a_sign_off_gate() -> None:
+    """A physio would not sign this: "reviewed after the stop" read as "cleared to move up".
+    A review on a day the H5 sign-off is due leaves the athlete in H5, asking for it."""
+    out, st = decide(
+        ready("H5", clearance=False), rec(6, clinician_actions=[ClinicianAction(kind="review")])
+    )
+    assert "clinician.review" in rules(out)
+    assert out.decision == "hold" and st.stage == "H5" and not st.clearance
+    assert out.awaiting_clearance and "gate.8" in rules(out)
+
+
+def test_a_review_after_a_stop_lifts_the_stop_and_nothing_else() -> None:
+    _, st = decide(ready("H5", clearance=False), rec(6, m=morning(red_flags=["numbness"])))
+    assert st.suspended
+    out, st = decide(st, rec(7, clinician_actions=[ClinicianAction(kind="review")]))
+    assert not st.suspended and not st.clearance and st.stage == "H5"
+    assert out.decision != "progress"
+
+
 def test_gate_8_early_h5_needs_confirmation_before_half_the_expected_time() -> None:
     early = Injury(injury="hamstring", side="left", grade=1, injury_date=day(6) - dt.timedelta(5))
     out, _ = decide(ready("H4"), rec(6), injury=early)

@@ -152,6 +152,9 @@ def test_digest_week_counts_sessions_missed_checkins_and_stage_change(engine: En
         data = digest_data_for(session, clinician_id=lee.id, week=week)
     [anna_week] = data.athletes
     assert (anna_week.stage_start, anna_week.stage_end) == ("H2", "H3")
+    # The clinician reads a stage by code and name, never the code alone (voice.md).
+    assert anna_week.stage_start_label == "H2 · Return to running, jog → ~65 % Vmax"
+    assert anna_week.stage_end_label == "H3 · Progressive running 70–80 % Vmax"
     assert anna_week.sessions_done == 3  # days 24, 26, 28
     assert anna_week.missed_checkins == 2  # days 24 and 29
     assert [a.severity for a in anna_week.open_alerts] == ["emergency"]

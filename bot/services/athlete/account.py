@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
-from bot.services.athlete.results import Env, Out, Result, id_of
+from bot.services.athlete.results import Env, Out, Result, id_of, tell_clinicians
 from bot.services.questionnaires.answers import assumed_of, metric_values
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import QuestionContext
@@ -76,20 +76,15 @@ def finish_delete(
     if answers.get("confirm_1") is not True or answers.get("confirm_2") is not True:
         return Result([Out(texts.DELETE_KEPT)])
     athlete_id = id_of(person)
-    queued = False
-    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
-        if clinician.chat_id is None and not clinician.telegram_user_id:
-            continue
-        repo.enqueue_message(
-            session,
-            chat_id=clinician.chat_id or clinician.telegram_user_id,
-            # By number only: after the deletion no name is kept anywhere but its audit entry.
-            text=texts.CLINICIAN_ATHLETE_DELETED.format(id=athlete_id),
-            kind="athlete_deleted",
-            now=env.now,
-            person_id=clinician.id,
-        )
-        queued = True
+    queued = tell_clinicians(
+        session,
+        person,
+        env,
+        # By number only: after the deletion no name is kept anywhere but its audit entry.
+        lambda: texts.CLINICIAN_ATHLETE_DELETED.format(id=athlete_id),
+        kind="athlete_deleted",
+        about_athlete=False,
+    )
     repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
     return Result([Out(texts.DELETED)], queued=queued, deleted=True)
 
@@ -171,43 +166,28 @@ def finish_pause(
         return Result([Out(texts.ALREADY_PAUSED)])
     reason = str(answers.get("reason") or "other")
     set_paused(session, person, True, env.now, why=reason)
-    queued = tell_clinicians(session, person, env, paused=True, reason=reason)
+    queued = tell_pause(session, person, env, paused=True, reason=reason)
     outs = [Out(str(texts.PAUSED))]
     if reason == "worse":
         outs.append(Out(str(texts.PAUSED_WORSE)))
     return Result(outs, queued=queued)
 
 
-def tell_clinicians(
+def tell_pause(
     session: Session, person: Person, env: Env, *, paused: bool, reason: str = ""
 ) -> bool:
     """Queue a short note about a pause or resume for each linked clinician."""
     from bot.services.questionnaires.problem import PAUSE_REASONS
 
-    queued = False
-    athlete_id = id_of(person)
-    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
-        chat = clinician.chat_id or clinician.telegram_user_id
-        if not chat:
-            continue
-        with use_language(clinician.language):
-            name = person.display_name or f"#{athlete_id}"
-            if paused:
-                why = str(PAUSE_REASONS.get(reason, texts.PAUSE_OTHER)).lower()
-                text = str(texts.CLINICIAN_ATHLETE_PAUSED).format(athlete=name, reason=why)
-            else:
-                text = str(texts.CLINICIAN_ATHLETE_RESUMED).format(athlete=name)
-        repo.enqueue_message(
-            session,
-            chat_id=chat,
-            text=text,
-            kind=ATHLETE_NOTE_KIND,
-            now=env.now,
-            person_id=clinician.id,
-            athlete_id=athlete_id,
-        )
-        queued = True
-    return queued
+    name = person.display_name or f"#{id_of(person)}"
+
+    def compose() -> str:
+        if paused:
+            why = str(PAUSE_REASONS.get(reason, texts.PAUSE_OTHER)).lower()
+            return str(texts.CLINICIAN_ATHLETE_PAUSED).format(athlete=name, reason=why)
+        return str(texts.CLINICIAN_ATHLETE_RESUMED).format(athlete=name)
+
+    return tell_clinicians(session, person, env, compose, kind=ATHLETE_NOTE_KIND)
 
 
 def set_paused(

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services import texts
-from bot.services.athlete.account import set_paused, tell_clinicians
+from bot.services.athlete.account import set_paused, tell_pause
 from bot.services.athlete.engine_bridge import plan_preview, run_today, status_today
 from bot.services.athlete.questionnaire import (
     begin,
@@ -136,7 +136,7 @@ def resume(session: Session, person: Person, env: Env) -> Result:
     if last_pause is not None and last_pause.clinician_id != person.id:
         return Result([Out(texts.PAUSED_BY_CLINICIAN)])  # only the clinician lifts their pause
     set_paused(session, person, False, env.now)
-    queued = tell_clinicians(session, person, env, paused=False)
+    queued = tell_pause(session, person, env, paused=False)
     today = local_date(person, env.now)
     done = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)
     return Result([Out(texts.RESUMED_CHECKED_IN if done else texts.RESUMED)], queued=queued)

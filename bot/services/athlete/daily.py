@@ -15,13 +15,20 @@ from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
 from bot.services.athlete.keyboards import why_keyboard
-from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
+from bot.services.athlete.results import (
+    Env,
+    Out,
+    Result,
+    has_clinician,
+    id_of,
+    tell_clinicians,
+)
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
-from bot.support.i18n import L_, use_language
+from bot.support.i18n import L_
 from bot.support.logs import failure
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
 from engine.programme import DayOutcome
@@ -285,28 +292,16 @@ def finish_problem(
 def forward_note(session: Session, person: Person, note: str, env: Env) -> bool:
     """Queue the athlete's words for each linked clinician (in the clinician's language);
     return whether anything was queued."""
-    queued = False
     athlete_id = id_of(person)
-    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
-        chat = clinician.chat_id or clinician.telegram_user_id
-        if not chat:
-            continue
-        with use_language(clinician.language):
-            text = str(texts.PROBLEM_TO_CLINICIAN).format(
-                athlete=person.display_name or f"#{athlete_id}", note=note
-            )
-        repo.enqueue_message(
-            session,
-            chat_id=chat,
-            text=text,
-            kind=ATHLETE_NOTE_KIND,
-            now=env.now,
-            person_id=clinician.id,
-            athlete_id=athlete_id,
-            author_id=athlete_id,
-        )
-        queued = True
-    return queued
+    name = person.display_name or f"#{athlete_id}"
+    return tell_clinicians(
+        session,
+        person,
+        env,
+        lambda: str(texts.PROBLEM_TO_CLINICIAN).format(athlete=name, note=note),
+        kind=ATHLETE_NOTE_KIND,
+        author_id=athlete_id,
+    )
 
 
 def _red_flags_today(

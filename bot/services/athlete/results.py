@@ -8,6 +8,7 @@ the handler sends once the transaction has committed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -16,7 +17,7 @@ from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.athlete.keyboards import Keyboard
 from bot.store import repo
 from bot.store.models import Person
-from bot.support.i18n import Text
+from bot.support.i18n import Text, use_language
 
 
 @dataclass
@@ -98,3 +99,40 @@ def id_of(person: Person) -> int:
 def has_clinician(session: Session, person: Person) -> bool:
     """Whether a clinician is linked to the athlete."""
     return repo.has_linked_clinician(session, athlete_id=id_of(person))
+
+
+def tell_clinicians(
+    session: Session,
+    person: Person,
+    env: Env,
+    compose: Callable[[], str],
+    *,
+    kind: str,
+    about_athlete: bool = True,
+    author_id: int | None = None,
+) -> bool:
+    """Queue ``compose()``, built in each linked clinician's own language, for every clinician
+    linked to ``person``; return whether anything was queued.
+
+    ``about_athlete`` False leaves the athlete out of the message row (a deletion notice: the
+    athlete's rows are removed in the same transaction)."""
+    queued = False
+    athlete_id = id_of(person)
+    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+        chat = clinician.chat_id or clinician.telegram_user_id
+        if not chat:
+            continue
+        with use_language(clinician.language):
+            text = compose()
+        repo.enqueue_message(
+            session,
+            chat_id=chat,
+            text=text,
+            kind=kind,
+            now=env.now,
+            person_id=clinician.id,
+            athlete_id=athlete_id if about_athlete else None,
+            author_id=author_id,
+        )
+        queued = True
+    return queued

@@ -287,8 +287,15 @@ def apply_action(
         "pause": _("{name}'s programme is paused."),
         "resume": _("{name}'s programme is resumed at {stage}."),
     }
+
+    def clinician_words(stage: str) -> str:
+        # "H1 · Early loading": codes are fine for clinicians, never on their own (voice.md).
+        return stage_label(protocol, stage, "clinician") if protocol is not None else stage
+
     return (
-        summaries[kind].format(name=name, stage=before, new=new_stage)
+        summaries[kind].format(
+            name=name, stage=clinician_words(before), new=clinician_words(new_stage)
+        )
         + " "
         + _("They have been told.")
     )

@@ -77,6 +77,7 @@ from bot.support.i18n import L_, LazyText, _, ngettext, use_language
 from bot.support.limits import shorten
 from bot.wording import format_value, item_label, stage_label
 from bot.wording.items import ITEM_WORDING
+from bot.wording.reasons import clinician_plain
 from engine.models import Severity
 from engine.status import StageStatus
 
@@ -381,7 +382,7 @@ def build_card(
             AlertLine(
                 alert_id=r.id or 0,
                 severity=r.severity,
-                text=r.text,
+                text=clinician_plain(r.text, protocol),
                 created_at=r.created_at,
             )
             for r in ordered
