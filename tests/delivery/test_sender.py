@@ -40,9 +40,15 @@ async def sandbox() -> AsyncIterator[BotApiSandbox]:
         yield box
 
 
+TIMEOUT_DELAY = 2.0  # seconds: longer than the bot's read timeout
+
+
 @pytest.fixture
 async def bot(sandbox: BotApiSandbox) -> AsyncIterator[Bot]:
-    request = HTTPXRequest(connection_pool_size=16, read_timeout=0.4, write_timeout=1)
+    # A read timeout well above what a busy CI machine's event loop may stall for: a call the
+    # fake answered but the bot gave up on is sent again (at-least-once), which the tests
+    # below would count as a duplicate. Deliberate timeouts wait longer (TIMEOUT_DELAY).
+    request = HTTPXRequest(connection_pool_size=16, read_timeout=1.5, write_timeout=1)
     async with Bot(sandbox.token, base_url=sandbox.base_url, request=request) as b:
         yield b
 
@@ -141,8 +147,8 @@ async def test_server_errors_and_timeouts_back_off_then_deliver_once(
     queue(engine, 31, "after two 502s")
     queue(engine, 32, "after a timeout")
     sandbox.fail_next("sendMessage", status=502, chat_id=31, times=2)
-    # The fake answers 500 after 1 s; the bot gives up reading after 0.4 s (TimedOut).
-    sandbox.fail_next("sendMessage", status=500, chat_id=32, delay=1.0)
+    # The fake answers 500 after TIMEOUT_DELAY; the bot gives up reading first (TimedOut).
+    sandbox.fail_next("sendMessage", status=500, chat_id=32, delay=TIMEOUT_DELAY)
     clock = FakeClock(T0)
     sender = make_sender(bot, engine, clock)
     await sender.drain()
@@ -264,7 +270,7 @@ async def test_failure_storm_every_message_delivered_once_or_recorded(
     for _ in range(12):
         status = rng.choice([429, 500, 502, 503])
         sandbox.fail_next("sendMessage", status=status, retry_after=1 if status == 429 else None)
-    sandbox.fail_next("sendMessage", status=500, delay=0.6, times=3)  # timeouts
+    sandbox.fail_next("sendMessage", status=500, delay=TIMEOUT_DELAY, times=3)  # timeouts
     clock = FakeClock(T0)
     sender = make_sender(bot, engine, clock)
     await drain_until_settled(sender, clock, engine)
