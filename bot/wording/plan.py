@@ -6,16 +6,28 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bot.support.formats import format_decimal
 from bot.support.i18n import _
+from bot.wording.protocol import protocol_text
 from bot.wording.reasons import plain
 from bot.wording.stages import stage_label
 
 _RUNNING = ("run", "accel", "cod", "sport")
 
 
+def _num(value: float) -> str:
+    """A number as the reader writes it, as many decimals as it has ("2,5" in German)."""
+    return format_decimal(value)
+
+
 def _rng(values: tuple[float, float]) -> str:
     lo, hi = values
-    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+    return _num(lo) if lo == hi else f"{_num(lo)}–{_num(hi)}"
+
+
+def _shown(source: str, protocol: Any) -> str:
+    """A drill's name, note or recovery in the reader's language, in plain words."""
+    return plain(protocol_text(source), protocol)
 
 
 def drill_line(drill: Any, protocol: Any) -> str:
@@ -26,11 +38,11 @@ def drill_line(drill: Any, protocol: Any) -> str:
     if drill.sets and drill.reps:
         amount.append(f"{drill.sets} × {_rng(drill.reps)}")
     elif drill.reps and drill.distance_m:
-        amount.append(f"{_rng(drill.reps)} × {drill.distance_m:g} m")
+        amount.append(f"{_rng(drill.reps)} × {_num(drill.distance_m)} m")
     elif drill.reps:
         amount.append(_("{n} reps").format(n=_rng(drill.reps)))
     elif drill.distance_m:
-        amount.append(f"{drill.distance_m:g} m")
+        amount.append(f"{_num(drill.distance_m)} m")
     if drill.duration_min:
         amount.append(f"{_rng(drill.duration_min)} min")
     if drill.pct_vmax:
@@ -39,15 +51,16 @@ def drill_line(drill: Any, protocol: Any) -> str:
             seg = drill.timed_m or drill.distance_m or 0
             fast, slow = drill.target_s
             # Shown to 0.1 s: the fastest allowed time is rounded up, never below the target.
-            speed += " " + _("({distance} m in {slow:.1f}–{fast:.1f} s)").format(
-                distance=f"{seg:g}", slow=slow, fast=math.ceil(round(fast * 10, 6)) / 10
+            fastest = math.ceil(round(fast * 10, 6)) / 10
+            speed += " " + _("({distance} m in {slow}–{fast} s)").format(
+                distance=_num(seg), slow=format_decimal(slow, 1), fast=format_decimal(fastest, 1)
             )
         amount.append(speed)
     if drill.recovery:
-        amount.append(_("rest {rest}").format(rest=plain(drill.recovery, protocol)))
+        amount.append(_("rest {rest}").format(rest=_shown(drill.recovery, protocol)))
     if drill.note:
-        amount.append(plain(drill.note, protocol))
-    name = plain(drill.name, protocol)
+        amount.append(_shown(drill.note, protocol))
+    name = _shown(drill.name, protocol)
     return f"• {name}: {', '.join(amount)}" if amount else f"• {name}"
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.support.i18n import N_, _, ngettext
+from bot.support.i18n import N_, LazyText, _, lazy_pgettext, ngettext
 from bot.wording.criteria import describe_criterion
 from bot.wording.gate import describe_gate_item, still_needed
 from bot.wording.items import ITEM_WORDING, format_value, item_label
@@ -30,19 +30,39 @@ _COUNTED = re.compile(r"^(\d+)/(\d+) in a row \(last (.+)\)$")
 _KEY = re.compile(r"\b(?:morning|session|metrics|checks|derived)\.[a-z0-9_]+\b")
 _STAGE_ID = re.compile(r"\b([HC][0-9])\b")
 # Words of the record that athletes do not use (voice.md "Plain terms"), most specific first.
-_JARGON: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"% Vmax"), "% of your top speed"),
-    (re.compile(r"\bVmax\b"), "top speed"),
-    (re.compile(r"\bno HV\b"), "no fast running"),
-    (re.compile(r"\bHV\b"), "fast"),
-    (re.compile(r"\b24-hour rule\b"), "how you feel the next morning"),
-    (re.compile(r"\b24-hour responses?\b"), "how you felt the morning after"),
-    (re.compile(r"\bgreen 24-h(?:our)? responses?\b"), "feeling fine the morning after"),
-    (re.compile(r"\bRPE\b"), "how hard it felt"),
-    (re.compile(r"\bLSI\b"), "compared with your other leg"),
-    (re.compile(r"\bred flags?\b", re.IGNORECASE), "warning sign"),
-    (re.compile(r"\bgate items?\b"), "what's needed to move up"),
-    (re.compile(r"\bexit criteria\b"), "what's needed to move up"),
+# The plain words are translated where they replace a record word, so a translated text reads
+# "bei 70 % deiner Höchstgeschwindigkeit", never "bei 70 % of your top speed". Record words are
+# language-neutral (protocol translations keep "Vmax", "LSI"), the English phrases below simply
+# never match another language.
+_JARGON: tuple[tuple[re.Pattern[str], LazyText], ...] = (
+    # TRANSLATORS: replaces "% Vmax" after a number for athletes: "at 70 % of your top speed".
+    (re.compile(r"% Vmax"), lazy_pgettext("plain terms", "% of your top speed")),
+    # TRANSLATORS: replaces "Vmax" for athletes (a noun, no article: "70 % da Vmax").
+    (re.compile(r"\bVmax\b"), lazy_pgettext("plain terms", "top speed")),
+    # TRANSLATORS: replaces "no HV" (no high-velocity running) for athletes.
+    (re.compile(r"\bno HV\b"), lazy_pgettext("plain terms", "no fast running")),
+    # TRANSLATORS: replaces "HV" (high-velocity) before a noun for athletes: "HV reps".
+    (re.compile(r"\bHV\b"), lazy_pgettext("plain terms", "fast")),
+    (
+        re.compile(r"\b24-hour rule\b"),
+        lazy_pgettext("plain terms", "how you feel the next morning"),
+    ),
+    (
+        re.compile(r"\b24-hour responses?\b"),
+        lazy_pgettext("plain terms", "how you felt the morning after"),
+    ),
+    (
+        re.compile(r"\bgreen 24-h(?:our)? responses?\b"),
+        lazy_pgettext("plain terms", "feeling fine the morning after"),
+    ),
+    # TRANSLATORS: replaces "RPE" (rating of perceived exertion) for athletes.
+    (re.compile(r"\bRPE\b"), lazy_pgettext("plain terms", "how hard it felt")),
+    # TRANSLATORS: replaces "LSI" (limb symmetry index) for athletes.
+    (re.compile(r"\bLSI\b"), lazy_pgettext("plain terms", "compared with your other leg")),
+    # TRANSLATORS: replaces "red flag(s)" for athletes.
+    (re.compile(r"\bred flags?\b", re.IGNORECASE), lazy_pgettext("plain terms", "warning sign")),
+    (re.compile(r"\bgate items?\b"), lazy_pgettext("plain terms", "what's needed to move up")),
+    (re.compile(r"\bexit criteria\b"), lazy_pgettext("plain terms", "what's needed to move up")),
 )
 
 
@@ -65,7 +85,8 @@ def plain(text: str, protocol: Any | None = None) -> str:
             out,
         )
     for pattern, words in _JARGON:
-        out = pattern.sub(words, out)
+        if pattern.search(out):
+            out = pattern.sub(str(words).replace("\\", r"\\"), out)
     return out
 
 

@@ -6,6 +6,7 @@ These are the checks a translator's work must pass (``make check-catalogues``). 
 
 from __future__ import annotations
 
+import shutil
 import string
 import subprocess
 import sys
@@ -110,6 +111,35 @@ def test_translations_keep_every_placeholder_and_pass_babels_checks(lang: str) -
         except ValueError as exc:
             problems.append(f"{_key(message)}: broken braces ({exc})")
     assert not problems, f"{lang}: " + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_is_flagged_as_a_percent_format(lang: str) -> None:
+    """No text is filled with %, so none carries Babel's guessed ``python-format`` flag (it
+    reads "{pct} % of" as a directive and GNU ``msgfmt -c`` then refuses a correct
+    translation); scripts/tidy-catalogues removes it after every `make catalogues`."""
+    for path in (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po", POT):
+        flagged = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("#,") and "python-format" in line.replace("python-brace-format", "")
+        ]
+        assert not flagged, f"{path.name}: {len(flagged)} entries flagged python-format"
+    if shutil.which("msgfmt") is None:
+        return
+    result = subprocess.run(
+        [
+            "msgfmt",
+            "-c",
+            "-o",
+            "/dev/null",
+            str(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_the_english_catalogue_is_the_source_itself() -> None:

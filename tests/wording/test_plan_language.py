@@ -1,0 +1,83 @@
+"""Today's session reads in the athlete's language (the compiled catalogues of bot/locale):
+drill names, notes and rests from the protocol's translations, numbers with the language's
+decimal sign, and record words (Vmax) replaced by plain words in that language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.store.standing import parse_text
+from bot.support import i18n
+from bot.wording.plan import drill_line
+from bot.wording.reasons import plain
+from engine.plan import PlannedDrill
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def hamstring() -> object:
+    return parse_text((ROOT / "protocols" / "hamstring.yaml").read_text(), "hamstring")
+
+
+def _drill(protocol: object, stage: str, name: str, **planned: object) -> PlannedDrill:
+    for each in protocol.stages:  # type: ignore[attr-defined]
+        if each.id == stage:
+            for drill in each.session:
+                if drill.name == name:
+                    fields = drill.model_dump(include=set(PlannedDrill.model_fields))
+                    return PlannedDrill(**{**fields, **planned})
+    raise AssertionError(f"no drill {name!r} at {stage}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogues() -> None:
+    i18n.reload_catalogues()
+
+
+def test_the_session_reads_in_german(hamstring: object) -> None:
+    walk = _drill(hamstring, "H0", "Walking as tolerated")
+    iso = _drill(hamstring, "H0", "Submaximal isometrics (heel digs, 2-leg bridge holds)")
+    with i18n.use_language("de"):
+        assert drill_line(walk, hamstring) == "• Gehen, soweit verträglich: 10–20 min"
+        line = drill_line(iso, hamstring)
+    assert line.startswith("• Submaximale isometrische Übungen")
+    assert "5 s halten, Schmerz ≤ 3/10" in line
+    assert "holds" not in line and "pain" not in line
+
+
+def test_rests_targets_and_decimals_follow_the_language(hamstring: object) -> None:
+    runs = _drill(
+        hamstring,
+        "H2",
+        "Run-throughs, walk-back recovery",
+        pct_vmax=(50, 65),
+        target_s=(11.88, 15.4),
+    )
+    runs = runs.model_copy(update={"distance_m": 70.0, "reps": (6, 10)})
+    with i18n.use_language("es"):
+        spanish = drill_line(runs, hamstring)
+    with i18n.use_language("de"):
+        german = drill_line(runs, hamstring)
+    english = drill_line(runs, hamstring)
+    assert "(70 m en 15,4–11,9 s)" in spanish
+    assert "walk back" not in spanish and "descanso vuelta caminando" in spanish
+    assert "(70 m in 15,4–11,9 s)" in german and "Pause: zurückgehen" in german
+    assert "(70 m in 15.4–11.9 s)" in english and "rest walk back" in english
+    half = runs.model_copy(update={"distance_m": 2.5, "reps": (6, 6)})
+    with i18n.use_language("fr"):
+        assert "6 × 2,5 m" in drill_line(half, hamstring)
+
+
+def test_record_words_become_plain_words_in_the_readers_language(hamstring: object) -> None:
+    exposure = _drill(hamstring, "H7", "Exposure ≥ 95 % Vmax")
+    assert drill_line(exposure, hamstring).startswith("• Exposure ≥ 95 % of your top speed")
+    with i18n.use_language("de"):
+        german = drill_line(exposure, hamstring)
+        assert plain("bei 70 % Vmax") == "bei 70 % deiner Höchstgeschwindigkeit"
+    assert german.startswith("• Läufe mit ≥ 95 % deiner Höchstgeschwindigkeit")
+    assert "of your" not in german and "Vmax" not in german
+    with i18n.use_language("pt"):
+        assert "% da velocidade máxima" in drill_line(exposure, hamstring)
