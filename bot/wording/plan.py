@@ -81,8 +81,10 @@ def _notes(plan: Any, protocol: Any) -> list[str]:
         elif note.startswith("No baseline Vmax"):
             if fast:
                 out.append(_("Run by feel (no pre-injury top speed yet: /baseline). Start slower."))
+        elif note.startswith("No full team or event training today"):
+            out.append(_("No full team or event training today: an easy day after a fast one."))
         else:
-            out.append(plain(note, protocol))
+            out.append(plain(note, protocol))  # a note this module does not know yet
     return out
 
 
