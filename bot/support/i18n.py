@@ -229,7 +229,26 @@ class LazyText:
         return format(str(self), spec)
 
 
+@dataclass(frozen=True, slots=True)
+class CapitalisedText(LazyText):
+    """A :class:`LazyText` shown with its first letter upper-case, translated first ("walking
+    pain" → "Schmerz beim Gehen", then "Walking pain" only in English): a lower-case label
+    used as a heading or at the start of a line."""
+
+    def __str__(self) -> str:
+        shown = LazyText.__str__(self)
+        return shown[:1].upper() + shown[1:]
+
+
 Text = str | LazyText
+
+
+def capitalised(value: Text) -> Text:
+    """Return ``value`` with an upper-case first letter; a :class:`LazyText` is translated
+    first, each time it is used."""
+    if isinstance(value, LazyText):
+        return CapitalisedText(value.message, value.context)
+    return value[:1].upper() + value[1:]
 
 
 def lazy_gettext(message: str) -> LazyText:

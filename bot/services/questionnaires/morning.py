@@ -13,7 +13,7 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
-from bot.support.i18n import L_, Text, text
+from bot.support.i18n import L_, Text, capitalised, text
 from engine.models import RED_FLAGS
 
 # The test gets harder from stage 3 of either protocol (H3 / C3), per the reference.
@@ -82,7 +82,7 @@ MORNING = Questionnaire(
             kind="multi",
             prompt=texts.ASK_RED_FLAGS,
             options=RED_FLAG_OPTIONS,
-            label=L_("warning signs"),
+            label=capitalised(L_("warning signs")),
             none_label=texts.NONE_OF_THESE,
         ),
         scale("pain_rest", texts.ASK_PAIN_REST, L_("Pain at rest")),

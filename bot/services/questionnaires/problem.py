@@ -13,7 +13,7 @@ from bot.services.questionnaires.model import (
     Questionnaire,
 )
 from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
-from bot.support.i18n import L_
+from bot.support.i18n import L_, capitalised
 
 SCREEN = "screen"
 TELL = "tell"
@@ -57,7 +57,7 @@ PROBLEM = Questionnaire(
             kind="multi",
             prompt=texts.ASK_PROBLEM_RED_FLAGS,
             options=RED_FLAG_OPTIONS,
-            label=L_("warning signs"),
+            label=capitalised(L_("warning signs")),
             none_label=texts.NONE_OF_THESE,
             when=answered("action", SCREEN),
         ),

@@ -17,8 +17,8 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.morning import stage_number
 from bot.services.questionnaires.summary import describe_metrics
-from bot.support.i18n import L_
-from bot.wording import item_label
+from bot.support.i18n import L_, capitalised
+from bot.wording import item_wording
 from engine.models import SESSION_RED_FLAGS
 
 STEPS_MODE = "steps"
@@ -136,8 +136,9 @@ def _check_question(key: str) -> Question:
     prompt = texts.CHECK_PROMPTS[key]
     not_done = Option(texts.NOT_DONE, None)
     when = _check_applies(key)
-    words = item_label(f"checks.{key}")  # bot/wording: never the key itself
-    label = words[:1].upper() + words[1:]
+    # bot/wording: never the key itself; translated when shown, then capitalised (the
+    # catalogue holds the lower-case label)
+    label = capitalised(item_wording(f"checks.{key}").athlete)
     if key in BOOL_CHECKS:
         return Question(
             key=CHECK_PREFIX + key,
@@ -247,7 +248,7 @@ SESSION = Questionnaire(
             kind="multi",
             prompt=texts.ASK_SESSION_RED_FLAGS,
             options=SESSION_RED_FLAG_OPTIONS,
-            label=L_("warning signs"),
+            label=capitalised(L_("warning signs")),
             none_label=texts.NONE_OF_THESE,
         ),
         scale("tightness", texts.ASK_SESSION_TIGHTNESS, L_("Tightness")),
