@@ -17,6 +17,7 @@ so a translator adds the words people actually type.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 import unicodedata
@@ -101,10 +102,16 @@ def format_decimal(value: float, places: int | None = None, lang: str | None = N
     """Return ``value`` with the language's decimal sign: exactly ``places`` decimals if given
     ("1,82"), else as many as needed up to three ("8,7", "12")."""
     locale = format_locale(lang)
-    if places is None:
-        return babel_numbers.format_decimal(value, locale=locale)
-    pattern = "#,##0." + "0" * places if places > 0 else "#,##0"
-    return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+    try:
+        if places is None:
+            return babel_numbers.format_decimal(value, locale=locale)
+        pattern = "#,##0." + "0" * places if places > 0 else "#,##0"
+        return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+    except decimal.InvalidOperation:
+        # Beyond the decimal context's precision (a typed 25-digit number being refused):
+        # shown as Python writes it, with the language's decimal sign.
+        shown = f"{value:g}" if places is None else f"{value:.{places}f}"
+        return shown.replace(".", str(babel_numbers.get_decimal_symbol(locale)))
 
 
 def format_percent(value: float, places: int = 0, lang: str | None = None) -> str:

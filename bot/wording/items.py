@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.support.formats import format_decimal
 from bot.support.i18n import L_, Text, _, text
 
 Audience = Literal["athlete", "clinician"]
@@ -172,13 +173,13 @@ def item_label(item: str, audience: Audience = "athlete") -> str:
 
 
 def _number(value: float) -> str:
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """Up to two decimals, with the reader's decimal sign ("8,2" in German)."""
+    return format_decimal(round(float(value), 2))
 
 
 def format_value(item: str, value: float | bool | None) -> str:
-    """Return ``value`` of ``item`` as people read it: "1/10", "8.2 m/s", "91 %", "yes"."""
+    """Return ``value`` of ``item`` as people read it: "1/10", "8.2 m/s" ("8,2 m/s" in
+    German), "91 %", "yes"."""
     if value is None:
         return _("not recorded")
     wording = item_wording(item)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.support.formats import format_decimal
 from bot.support.i18n import N_, LazyText, _, lazy_pgettext, ngettext
 from bot.wording.criteria import describe_criterion
 from bot.wording.gate import describe_gate_item, still_needed
@@ -211,9 +212,7 @@ def _morning_words(rule: str, observed: object) -> str | None:
         return None
     if not isinstance(observed, int | float) or isinstance(observed, bool):
         return None
-    value = f"{observed:g}"
-    if parts[2].endswith("_delta"):
-        value = f"{observed:+g}".lstrip("+")
+    value = format_decimal(observed)
     return _(_MORNING[parts[2]]).format(value=value)
 
 

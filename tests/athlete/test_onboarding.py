@@ -64,7 +64,7 @@ async def test_bad_onboarding_answers_are_corrected_and_the_question_repeated(
     assert "01:00–03:59" in (replies[0].text or "")
     await alex.say("6:45")
     summary = alex.last
-    assert "right calf (soleus)" in summary and "2026-02-28" in summary
+    assert "right calf (soleus)" in summary and "28 February 2026" in summary
     assert "Ultimate frisbee" in summary and "Europe/Berlin" in summary and "06:45" in summary
     await alex.tap("✏️ Start again")
     assert "Which muscle group" in alex.last

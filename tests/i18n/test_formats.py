@@ -158,3 +158,11 @@ def test_other_words_are_not_taken_for_an_answer(
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_word_means_both_yes_and_no(lang: str) -> None:
     assert not words_for("yes", lang) & words_for("no", lang)
+
+
+def test_a_number_beyond_decimal_precision_is_still_shown() -> None:
+    """A typed 25-digit number is refused with its value shown, never a crash."""
+    from bot.support.formats import format_decimal as shown
+
+    assert shown(9999999999999999832227841.0, lang="de") == "1e+25"
+    assert shown(2.5, lang="de") == "2,5"

@@ -56,6 +56,7 @@ from bot.services.timezones import city_label, nearest_city
 from bot.store import repo
 from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
 from bot.store.standing import protocol_for
+from bot.support.formats import format_decimal, format_long_date
 from bot.support.i18n import Text, _, text
 
 _LOGGER = logging.getLogger(__name__)
@@ -677,7 +678,14 @@ def _label_of(question: Question, value: Any, ctx: QuestionContext, answers: Any
         return describe_metrics(value).replace("\n", " ")
     if isinstance(value, str) and question.kind == "timezone":
         return city_label(value)
-    return f"{value:g}{question.unit}" if isinstance(value, float) else f"{value}{question.unit}"
+    if isinstance(value, str) and question.kind == "date":
+        try:
+            return format_long_date(dt.date.fromisoformat(value))  # "1. März 2026"
+        except ValueError:
+            return value
+    if isinstance(value, float):
+        return f"{format_decimal(value)}{question.unit}"
+    return f"{value}{question.unit}"
 
 
 def answer(

@@ -17,7 +17,7 @@ from bot.services import texts
 from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
-from bot.support.formats import typed_word
+from bot.support.formats import format_decimal, typed_word
 from bot.support.i18n import LazyText, Text, text
 
 # Beside a metrics answer (``_assumed:<key>``): what was read with a guess, never a metric.
@@ -100,7 +100,8 @@ def _number(text: str) -> float | None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    """A number with the reader's decimal sign ("7,5" in German)."""
+    return format_decimal(value)
 
 
 def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: Answers) -> Parsed:

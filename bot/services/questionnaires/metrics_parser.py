@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.support.formats import format_or_list
+from bot.support.formats import format_decimal, format_or_list
 from bot.support.i18n import L_, Text, _, text
 from engine.models import Metrics
 
@@ -304,7 +304,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    """A number with the reader's decimal sign ("1,82" in German)."""
+    return format_decimal(value)
 
 
 def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
@@ -549,7 +550,7 @@ def _read_item(
             checked = check_value(key, number, "km/h")
             assumed.append(
                 _("{kmh} km/h = {ms} m/s?").format(
-                    kmh=_fmt(number), ms=f"{(checked.value or 0):.1f}"
+                    kmh=_fmt(number), ms=format_decimal(checked.value or 0, 1)
                 )
             )
         if checked.problem is not None:
@@ -621,7 +622,7 @@ def metrics_to_line(metrics: Metrics) -> str:
     """Write metrics back in the one-line form the parser reads (for echoes and tests)."""
     parts = []
     for key, value in metrics.model_dump(exclude_none=True).items():
-        parts.append(f"{key} {_fmt(value)}")
+        parts.append(f"{key} {value:g}")  # the parser's own form, in any language
     return " ".join(parts)
 
 

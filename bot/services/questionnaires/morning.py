@@ -13,6 +13,7 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
+from bot.support.formats import format_decimal
 from bot.support.i18n import L_, Text, capitalised, text
 from engine.models import RED_FLAGS
 
@@ -69,6 +70,14 @@ def _hooper(key: str, prompt: Text, low: Text, high: Text, label: Text) -> Quest
     )
 
 
+_SLEEP_HOURS = (5, 6, 6.5, 7, 7.5, 8, 8.5, 9)
+
+
+def _sleep_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    """The hours as the reader writes them ("6,5" in German); the values stay numbers."""
+    return tuple(Option(format_decimal(h), h) for h in _SLEEP_HOURS)
+
+
 RED_FLAG_OPTIONS: tuple[Option, ...] = choices(
     {flag: texts.RED_FLAG_LABELS[flag] for flag in RED_FLAGS}
 )
@@ -109,7 +118,7 @@ MORNING = Questionnaire(
             key="sleep_hours",
             kind="number",
             prompt=texts.ASK_SLEEP_HOURS,
-            options=tuple(Option(f"{h:g}", h) for h in (5, 6, 6.5, 7, 7.5, 8, 8.5, 9)),
+            options=_sleep_options,
             minimum=0,
             maximum=16,
             unit=" h",
