@@ -66,3 +66,82 @@ def leaks(texts: Iterable[str]) -> list[Leak]:
             if len(words) >= MIN_WORDS:
                 found.append(Leak(line.strip(), words))
     return found
+
+
+# --------------------------------------------------------------------------- catalogue sources
+#
+# The function-word check above misses short English that has none of those words: a label
+# ("Walking pain: 1"), a drill ("Walking as tolerated: 10–20 min"), a protocol text. Those are
+# all English source texts of the catalogue, so a line of another language holding one that
+# the language translates differently is English left untranslated (an English string looked
+# up in the wrong form, or shown without the catalogue).
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|\n")
+_LETTERS = re.compile(r"[A-Za-z]+")
+MIN_SOURCE_CHARS = 10
+# A number written with a decimal point ("7.5", "1.78 s") where the language writes a comma;
+# dates ("09.03.2026", "1.3.") and times ("07:30") are not decimals.
+_DOTTED_DECIMAL = re.compile(r"(?<![\d.:/\w])\d+\.\d+(?![\d.]|\w)")
+
+
+def _fragments(message_id: str) -> list[str]:
+    """The literal parts of an English source text that are long enough to tell it apart."""
+    found = []
+    for part in _PLACEHOLDER.split(message_id):
+        part = part.strip(" •–—-:;,.!?()'\"✓⚠")
+        if len(part) >= MIN_SOURCE_CHARS and len(_LETTERS.findall(part)) >= 2:
+            found.append(part)
+    return found
+
+
+def source_fragments(catalogue: Iterable[object]) -> frozenset[str]:
+    """Return, lower-cased, the parts of every English source text of ``catalogue`` (a Babel
+    catalogue) that its language translates differently: if one is read in a line, that line
+    shows the English source instead of its translation."""
+    found: set[str] = set()
+    for message in catalogue:
+        msgid = getattr(message, "id", "")
+        if not msgid:
+            continue
+        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        string = getattr(message, "string", "")
+        forms = string if isinstance(string, tuple) else (string,)
+        translated = " ".join(f for f in forms if f).lower()
+        if not translated:
+            continue
+        for each in ids:
+            for part in _fragments(each):
+                if part.lower() not in translated:
+                    found.add(part.lower())
+    return frozenset(found)
+
+
+def source_leaks(texts: Iterable[str], fragments: frozenset[str]) -> list[Leak]:
+    """Return every line of ``texts`` that holds an English source text of ``fragments``
+    (word-bounded, any case)."""
+    found: list[Leak] = []
+    for text in texts:
+        for line in text.splitlines():
+            lower = line.lower()
+            hits = tuple(
+                sorted(
+                    f
+                    for f in fragments
+                    if f in lower and re.search(rf"(?<!\w){re.escape(f)}(?!\w)", lower)
+                )
+            )
+            if hits:
+                found.append(Leak(line.strip(), hits))
+    return found
+
+
+def decimal_point_leaks(texts: Iterable[str]) -> list[Leak]:
+    """Return every line of ``texts`` with a number written with a decimal point (for a
+    language that writes a decimal comma)."""
+    found: list[Leak] = []
+    for text in texts:
+        for line in text.splitlines():
+            numbers = tuple(_DOTTED_DECIMAL.findall(line))
+            if numbers:
+                found.append(Leak(line.strip(), numbers))
+    return found

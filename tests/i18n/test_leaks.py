@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.i18n.leaks import english_words, leaks
+from babel.messages.catalog import Catalog
+
+from tests.i18n.leaks import (
+    decimal_point_leaks,
+    english_words,
+    leaks,
+    source_fragments,
+    source_leaks,
+)
 
 
 def test_an_english_line_is_flagged_with_its_words() -> None:
@@ -28,3 +36,47 @@ def test_translated_lines_names_units_and_numbers_pass() -> None:
 def test_one_english_word_alone_is_not_enough() -> None:
     assert english_words("Sprintback: the") == ("the",)
     assert not leaks(["Sprintback: the"])
+
+
+def _german() -> Catalog:
+    catalogue = Catalog(locale="de")
+    catalogue.add("walking pain", "Schmerz beim Gehen")
+    catalogue.add("Walking as tolerated", "Gehen, soweit verträglich", context="protocol")
+    catalogue.add("Australian Football", "Australian Football")  # the same in German
+    catalogue.add("{n} reps at {pct} % of top speed", "{n} Wdh. bei {pct} % Höchsttempo")
+    return catalogue
+
+
+def test_an_english_source_text_without_function_words_is_flagged() -> None:
+    fragments = source_fragments(_german())
+    assert "walking pain" in fragments and "australian football" not in fragments
+    assert "% of top speed" in fragments
+    found = source_leaks(
+        [
+            "✓ Walking pain: 1",
+            "• Walking as tolerated: 10–20 min",
+            "3 × 5 at 70 % of top speed",
+            "✓ Schmerz beim Gehen: 1",
+            "✓ Sportart: Australian Football",
+            "Sleepwalking painfully",  # word-bounded: no match inside words
+        ],
+        fragments,
+    )
+    assert [leak.line for leak in found] == [
+        "✓ Walking pain: 1",
+        "• Walking as tolerated: 10–20 min",
+        "3 × 5 at 70 % of top speed",
+    ]
+    assert not leaks([leak.line for leak in found]), "the function-word check misses these"
+
+
+def test_a_decimal_point_is_flagged_but_dates_and_times_are_not() -> None:
+    found = decimal_point_leaks(
+        [
+            "Höchstgeschwindigkeit (Vmax): 9.1 m/s",
+            "Tippe an oder gib ein (z. B. 7.5).",
+            "gültig bis 09.03.2026, 09:00 (z. B. 1.3.2026)",
+            "Schlaf 7,5 h, 07:30, /timezone Europe/Berlin",
+        ]
+    )
+    assert [leak.words for leak in found] == [("9.1",), ("7.5",)]
