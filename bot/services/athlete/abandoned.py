@@ -43,8 +43,9 @@ from engine.status import StageStatus
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_IDLE = dt.timedelta(hours=2)
-# The day-bound questionnaires that carry clinical answers.
-EVALUATED_KINDS = ("morning", "session")
+# The questionnaires that carry clinical answers: the day-bound ones, and /problem (a
+# warning sign ticked there and left unconfirmed is reported all the same).
+EVALUATED_KINDS = ("morning", "session", "problem")
 AUDIT_ACTION = "evaluate_abandoned"
 ATHLETE_NOTICE = L_(
     "You left your {what} unfinished. Your answers so far need a look, so they were saved "
