@@ -170,6 +170,29 @@ async def test_checkin_opened_with_a_problem_tick_pending_keeps_the_sign(world: 
     assert [c["red_flags"] for c in _checkins(w)] == [["swelling"]]
 
 
+# F3: the /problem offer's buttons never change meaning --------------------------------------
+
+
+async def test_an_old_offer_pressed_after_linking_means_what_it_said(world: Factory) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    code = w.clinician_invite("Dr Kim")
+    offer = (await alex.say("knee is a bit stiff today, nothing serious"))[-1]
+    assert offer.button_labels[:2] == ["🚩 Check for warning signs", "All fine, thanks"]
+    await alex.say(f"/link {code}")
+    await alex.tap("✅ Share")
+    replies = await alex.tap("All fine, thanks", offer)
+    assert not any("Sent to" in (m.text or "") for m in replies), [m.text for m in replies]
+    assert not any(t and "knee is a bit stiff" in t for t in _to_clinician(w))
+    offer = (await alex.say("the knee again"))[-1]  # a fresh offer has the clinician's button
+    assert offer.button_labels[:3] == [
+        "🚩 Check for warning signs",
+        "All fine, thanks",
+        "💬 Tell my clinician",
+    ]
+
+
 # F6: a warning sign reported with /problem keeps the check-in's answers ---------------------
 
 

@@ -22,10 +22,15 @@ NOTE_LIMIT = 1000
 
 
 def _actions(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
-    options = [Option(str(texts.PROBLEM_SCREEN), SCREEN)]
+    # A button carries its option's index: the option that depends on a linked clinician
+    # comes after the ones always shown, so an index never changes meaning when the athlete
+    # links (or unlinks) with the offer still on screen; a stale one is out of range.
+    options = [
+        Option(str(texts.PROBLEM_SCREEN), SCREEN),
+        Option(str(texts.PROBLEM_NOTHING), NOTHING),
+    ]
     if ctx.has_clinician:
         options.append(Option(str(texts.PROBLEM_TELL), TELL))
-    options.append(Option(str(texts.PROBLEM_NOTHING), NOTHING))
     return tuple(options)
 
 
