@@ -193,6 +193,39 @@ async def test_an_old_offer_pressed_after_linking_means_what_it_said(world: Fact
     ]
 
 
+# F4: notes are never cut ---------------------------------------------------------------------
+
+
+async def test_a_long_message_reaches_the_clinician_whole(world: Factory) -> None:
+    w = await world()
+    alex = await _linked(w)
+    # 4,088 characters (within Telegram's 4,096): forwarded with its heading, it is sent to
+    # the clinician in two parts, every word kept.
+    note = " ".join(f"word{n}" for n in range(600))[:4080] + " THE END"
+    await alex.say(note)
+    replies = await alex.tap("💬 Tell my clinician")
+    assert "Sent to Dr Kim" in (replies[-1].text or "")
+    parts = _to_clinician(w)
+    assert len(parts) == 2, [len(p) for p in parts]
+    read = await _clinician_reads(w)
+    assert "word0 " in read and "THE END" in read
+    assert "".join(read.split()).count("".join(note.split())) == 1  # every word, in order
+
+
+async def test_problem_takes_a_normal_description(world: Factory) -> None:
+    w = await world()
+    alex = await _linked(w)
+    await alex.say("/problem")
+    note = (
+        "Sharp twinge high in the back of the thigh on the third rep of the 30 m build-up; "
+        "walked it off but it still feels tight going down stairs this evening. "
+    ) * 4
+    replies = await alex.say(note)
+    assert "Tell my clinician" in " ".join(replies[-1].button_labels), [m.text for m in replies]
+    await alex.tap("💬 Tell my clinician")
+    assert "".join(note.split()) in "".join((await _clinician_reads(w)).split())
+
+
 # F6: a warning sign reported with /problem keeps the check-in's answers ---------------------
 
 

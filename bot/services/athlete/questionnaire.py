@@ -38,7 +38,6 @@ from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import ASSUMED_KEY, Accepted, parse_typed
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
-from bot.services.questionnaires.problem import NOTE_LIMIT
 from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
     DRAFT_PREFIX,
@@ -554,8 +553,9 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     if progress is None:
         if not is_onboarded(session, person):
             return Result([Out(texts.NOTHING_OPEN)])
-        # Never brushed off (issue 15): the warning-sign screen or a note to the clinician.
-        note = text.strip()[:NOTE_LIMIT]
+        # Never brushed off (issue 15): the warning-sign screen or a note to the clinician,
+        # kept whole (a Telegram message is at most NOTE_LIMIT long; never cut silently).
+        note = text.strip()
         _, question = begin(session, person, "problem", env, answers={"note": note})
         return Result([question] if question is not None else [Out(texts.NOTHING_OPEN)])
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)

@@ -14,11 +14,14 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
 from bot.support.i18n import L_
+from bot.support.limits import TEXT_LIMIT
 
 SCREEN = "screen"
 TELL = "tell"
 NOTHING = "nothing"
-NOTE_LIMIT = 1000
+# What is wrong, in the athlete's words: as long as a Telegram message can be, never cut
+# (a note forwarded to the clinician is split into parts by the outbox when it must be).
+NOTE_LIMIT = TEXT_LIMIT
 
 
 def _actions(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
@@ -48,6 +51,7 @@ PROBLEM = Questionnaire(
             key="note",
             kind="text",
             prompt=texts.ASK_PROBLEM,
+            maximum=NOTE_LIMIT,
             label=L_("What is wrong"),
         ),
         Question(
