@@ -2,7 +2,8 @@
 
 An athlete who reports red session pain (or sharp pain, or a morning red flag) and then walks
 away leaves an open questionnaire that only /cancel or the next questionnaire would evaluate.
-``sweep_abandoned`` finds check-ins and session reports left idle for ``idle`` (2 hours by
+``sweep_abandoned`` finds check-ins, session reports and /problem screens (a warning sign
+ticked there and not confirmed counts as reported) left idle for ``idle`` (2 hours by
 default, so one still open at the next morning's prompt is always caught) and, when their
 answers so far call for review (``calls_for_review``, the /cancel rule), completes them as
 /cancel would: the report is stored, the engine runs, alerts are raised and the clinician's
