@@ -66,3 +66,36 @@ def leaks(texts: Iterable[str]) -> list[Leak]:
             if len(words) >= MIN_WORDS:
                 found.append(Leak(line.strip(), words))
     return found
+
+
+# --- English vocabulary left in a translated message ------------------------------------------
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _words_of(texts: Iterable[str]) -> set[str]:
+    words: set[str] = set()
+    for text in texts:
+        words.update(w.casefold() for w in _LETTERS.findall(_PLACEHOLDER.sub(" ", text)))
+    return words
+
+
+def english_vocabulary(english: Iterable[str], translated: Iterable[str]) -> frozenset[str]:
+    """Return the words of the English messages (``english``: the catalogue's msgids, protocol
+    texts included) that no translation of the language (``translated``: its msgstrs) uses:
+    a word from this set in a message of that language is English left untranslated ("tier",
+    "numbness", "loading"), whatever the function words around it. Words of three letters or
+    fewer are left out (units, codes, "Mar")."""
+    return frozenset(w for w in _words_of(english) - _words_of(translated) if len(w) > 3)
+
+
+def english_vocabulary_in(line: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """Return the words of ``line`` that belong to ``vocabulary`` (names, commands, links and
+    numbers ignored), in order of appearance."""
+    found: list[str] = []
+    for word in _LETTERS.findall(_IGNORED.sub(" ", line)):
+        lower = word.casefold()
+        if lower in vocabulary and lower not in found:
+            found.append(lower)
+    return tuple(found)
