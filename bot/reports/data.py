@@ -322,6 +322,8 @@ class OpenAlert(_Input):
     severity: Severity
     text: str = Field(min_length=1, max_length=400)
     raised_at: dt.datetime
+    # The rule that raised it: the digest words the alert from it in the reader's language.
+    rule: str = ""
 
     @field_validator("raised_at")
     @classmethod

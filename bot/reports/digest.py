@@ -28,7 +28,9 @@ from enum import IntEnum
 from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
+from bot.support.formats import format_date_range, format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, ngettext
+from bot.wording.alerts import alert_words, clinician_record_text
 
 TELEGRAM_LIMIT = 4096
 PAIN_TREND_POINTS = 1.0
@@ -157,11 +159,8 @@ def athletes_needing_attention(data: DigestData) -> list[DigestAthleteWeek]:
 
 
 def _date_range(start: dt.date, end: dt.date) -> str:
-    if start.year != end.year:
-        return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
-    if start.month != end.month:
-        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
-    return f"{start.day}–{end.day} {end:%b %Y}"
+    """The week as the reader's language writes it ("2.–8. März 2026", "2–8 mars 2026")."""
+    return format_date_range(start, end)
 
 
 def _stage_text(week: DigestAthleteWeek) -> str:
@@ -189,13 +188,13 @@ def _sessions_text(week: DigestAthleteWeek) -> str:
 def _pain_text(week: DigestAthleteWeek) -> str:
     if week.mean_test_pain is None:
         return _("no test pain answers")
-    text = _("test pain {pain}/10").format(pain=f"{week.mean_test_pain:.1f}")
+    text = _("test pain {pain}/10").format(pain=format_decimal(week.mean_test_pain, 1))
     trend = pain_trend(week)
     if trend is not None and week.mean_test_pain_prev is not None:
         arrow = {"rising": "↑", "falling": "↓", "steady": "→"}[trend]
         words = {"rising": _("rising"), "falling": _("falling"), "steady": _("steady")}[trend]
         text += " " + _("{arrow} {trend} (was {before})").format(
-            arrow=arrow, trend=words, before=f"{week.mean_test_pain_prev:.1f}"
+            arrow=arrow, trend=words, before=format_decimal(week.mean_test_pain_prev, 1)
         )
     if week.max_session_pain is not None:
         text += ", " + _("worst session pain {pain}").format(pain=week.max_session_pain)
@@ -204,8 +203,11 @@ def _pain_text(week: DigestAthleteWeek) -> str:
 
 def _alert_text(alert: OpenAlert, zone: ZoneInfo) -> str:
     local = alert.raised_at.astimezone(zone)
-    text = alert.text if len(alert.text) <= MAX_ALERT_CHARS else alert.text[:MAX_ALERT_CHARS] + "…"
-    return f"  • {SEVERITY_TEXT[alert.severity]}, {local:%a %d %b %H:%M}: {text}"
+    # Worded from the rule in the reader's language where known, else the engine's sentence.
+    words = alert_words(alert.rule, alert.text) or clinician_record_text(alert.text)
+    text = words if len(words) <= MAX_ALERT_CHARS else words[:MAX_ALERT_CHARS] + "…"
+    when = f"{format_short_date(local.date())} {format_time(local)}"
+    return f"  • {SEVERITY_TEXT[alert.severity]}, {when}: {text}"
 
 
 def _name(week: DigestAthleteWeek, clashes: set[str]) -> str:

@@ -547,6 +547,7 @@ def _athlete_week(
                 severity=a.severity,
                 text=_clip(a.text, 400) or a.rule,
                 raised_at=a.created_at,
+                rule=a.rule,
             )
             for a in repo.open_alerts(session, athlete_id=athlete.id)
         ],

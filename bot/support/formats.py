@@ -149,6 +149,12 @@ def format_long_date(day: dt.date, lang: str | None = None) -> str:
     return babel_dates.format_date(day, "long", locale=format_locale(lang))
 
 
+def format_date_range(start: dt.date, end: dt.date, lang: str | None = None) -> str:
+    """Return a span of days with short month names and the year, as the language writes it
+    ("2 – 8 Mar 2026", "2.–8. März 2026", "2–8 mars 2026", "30 mars – 5 avr. 2026")."""
+    return str(babel_dates.format_interval(start, end, "yMMMd", locale=format_locale(lang)))
+
+
 def format_time(moment: dt.time | dt.datetime, lang: str | None = None) -> str:
     """Return a local time of day as the language writes it ("07:30", "7:30" in Spanish). A
     datetime is shown as it is: convert it to the reader's zone first."""

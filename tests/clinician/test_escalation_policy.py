@@ -88,7 +88,7 @@ def card(gate: bool = False, kind: str = "new") -> AlertCard:
                 created_at=T0 + MIN,
             ),
         ),
-        answers=("red flags: chest pain or breathlessness",),
+        answers=(("morning", {"red_flags": ["chest_breathless"]}),),
         reasons=("red_flag.chest_breathless: observed yes",),
         gate_pending=gate,
         kind=kind,  # type: ignore[arg-type]

@@ -68,6 +68,39 @@ def leaks(texts: Iterable[str]) -> list[Leak]:
     return found
 
 
+# --- English vocabulary left in a translated message ------------------------------------------
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _words_of(texts: Iterable[str]) -> set[str]:
+    words: set[str] = set()
+    for text in texts:
+        words.update(w.casefold() for w in _LETTERS.findall(_PLACEHOLDER.sub(" ", text)))
+    return words
+
+
+def english_vocabulary(english: Iterable[str], translated: Iterable[str]) -> frozenset[str]:
+    """Return the words of the English messages (``english``: the catalogue's msgids, protocol
+    texts included) that no translation of the language (``translated``: its msgstrs) uses:
+    a word from this set in a message of that language is English left untranslated ("tier",
+    "numbness", "loading"), whatever the function words around it. Words of three letters or
+    fewer are left out (units, codes, "Mar")."""
+    return frozenset(w for w in _words_of(english) - _words_of(translated) if len(w) > 3)
+
+
+def english_vocabulary_in(line: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """Return the words of ``line`` that belong to ``vocabulary`` (names, commands, links and
+    numbers ignored), in order of appearance."""
+    found: list[str] = []
+    for word in _LETTERS.findall(_IGNORED.sub(" ", line)):
+        lower = word.casefold()
+        if lower in vocabulary and lower not in found:
+            found.append(lower)
+    return tuple(found)
+
+
 # --------------------------------------------------------------------------- catalogue sources
 #
 # The function-word check above misses short English that has none of those words: a label
@@ -76,8 +109,8 @@ def leaks(texts: Iterable[str]) -> list[Leak]:
 # the language translates differently is English left untranslated (an English string looked
 # up in the wrong form, or shown without the catalogue).
 
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}|\n")
-_LETTERS = re.compile(r"[A-Za-z]+")
+_SOURCE_SPLIT = re.compile(r"\{[^{}]*\}|\n")
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
 MIN_SOURCE_CHARS = 10
 # A number written with a decimal point ("7.5", "1.78 s") where the language writes a comma;
 # dates ("09.03.2026", "1.3.") and times ("07:30") are not decimals.
@@ -87,9 +120,9 @@ _DOTTED_DECIMAL = re.compile(r"(?<![\d.:/\w])\d+\.\d+(?![\d.]|\w)")
 def _fragments(message_id: str) -> list[str]:
     """The literal parts of an English source text that are long enough to tell it apart."""
     found = []
-    for part in _PLACEHOLDER.split(message_id):
+    for part in _SOURCE_SPLIT.split(message_id):
         part = part.strip(" •–—-:;,.!?()'\"✓⚠")
-        if len(part) >= MIN_SOURCE_CHARS and len(_LETTERS.findall(part)) >= 2:
+        if len(part) >= MIN_SOURCE_CHARS and len(_ASCII_WORD.findall(part)) >= 2:
             found.append(part)
     return found
 

@@ -26,7 +26,14 @@ from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.support.i18n import DOMAIN, LOCALE_DIR
 from bot.support.limits import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, TEXT_LIMIT
-from tests.i18n.leaks import decimal_point_leaks, leaks, source_fragments, source_leaks
+from tests.i18n.leaks import (
+    decimal_point_leaks,
+    english_vocabulary,
+    english_vocabulary_in,
+    leaks,
+    source_fragments,
+    source_leaks,
+)
 
 OTHER_LANGUAGES = ("es", "pt", "fr", "de")
 # Telegram sets no documented length for a button's text; a label longer than this is cut
@@ -174,11 +181,6 @@ def test_the_athlete_and_admin_read_no_english_source_text_and_no_decimal_point(
     assert not found, f"{lang}: {len(found)} lines:\n" + "\n".join(found[:40])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="clinician-side wording (escalation alert lines, stage cards, digest) is fixed on "
-    "its own branch; remove this mark once it is merged",
-)
 @pytest.mark.parametrize(
     "lang", [pytest.param(lang, marks=_when_complete(lang)) for lang in OTHER_LANGUAGES]
 )
@@ -195,3 +197,39 @@ def test_the_leak_check_runs_only_when_the_catalogue_is_complete(tmp_path: Path)
         assert skipped == (untranslated(lang) > 0)
         if skipped:
             assert mark.kwargs["reason"].startswith("catalogue incomplete")
+
+
+def _vocabulary(lang: str) -> frozenset[str]:
+    """The English words of the catalogue that ``lang``'s translations never use."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as po_file:
+        catalogue = read_po(po_file, locale=lang)
+    english: list[str] = []
+    translated: list[str] = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        english.extend(message.id if isinstance(message.id, tuple) else (message.id,))
+        translated.extend(
+            message.string if isinstance(message.string, tuple) else (message.string,)
+        )
+    return english_vocabulary(english, translated)
+
+
+@pytest.mark.parametrize(
+    "lang", [pytest.param(lang, marks=_when_complete(lang)) for lang in OTHER_LANGUAGES]
+)
+def test_the_clinician_reads_no_english_word(lang: str) -> None:
+    """Stricter than the function-word check, for the clinician's chat (alert cards, their
+    answers and stage lines, the digest): no word of an English message that the language's
+    translations never use ("Red flag, tier 2 … numbness", "Stage: H1 · Early loading")."""
+    sent, _toasts = story(lang)
+    vocabulary = _vocabulary(lang)
+    found = [
+        f"{line.strip()!r} (English: {', '.join(words)})"
+        for m in sent
+        if m.chat == script.CLINICIAN_ID
+        for line in [*m.text.splitlines(), *m.buttons]
+        if (words := english_vocabulary_in(line, vocabulary))
+    ]
+    assert not found, f"{lang}: {len(found)} lines with English words:\n" + "\n".join(found[:40])

@@ -20,6 +20,7 @@ from bot.reports.digest import (
     telegram_length,
     urgency_of,
 )
+from bot.support.i18n import use_language
 
 RAISED = dt.datetime(2026, 11, 15, 23, 30, tzinfo=dt.UTC)
 
@@ -132,7 +133,7 @@ def test_attention_list_is_the_urgent_ones_in_order_for_their_charts() -> None:
 
 def test_each_athletes_week_is_described() -> None:
     text = render_digest(_digest(LEVELS))
-    assert "Week 9–15 Nov 2026 (Europe/London)" in text
+    assert "Week 9\u2009–\u200915 Nov 2026 (Europe/London)" in text  # Babel's en_GB span
     stan = text[text.index("Stan Stepback") :].split("\n\n")[0]
     assert "1 step back" in stan and "stage H3 → H2" in stan and "sessions 3 of 3" in stan
     rita = text[text.index("Rita Rising") :].split("\n\n")[0]
@@ -241,3 +242,31 @@ def test_naive_times_are_refused() -> None:
 def test_length_is_counted_the_way_telegram_counts_it() -> None:
     assert telegram_length("🚨 a") == 4
     assert telegram_length("é") == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "week", "pain"),
+    [
+        ("de", "Woche 9.–15. Nov. 2026", "2,5/10"),
+        ("fr", "9–15 nov. 2026", "2,5/10"),
+        ("es", "9–15 nov 2026", "2,5/10"),
+        ("pt", "nov. de 2026", "2,5/10"),
+    ],
+)
+def test_the_week_months_and_decimals_follow_the_readers_language(
+    lang: str, week: str, pain: str
+) -> None:
+    red_flag = OpenAlert(
+        severity="same_day",
+        rule="redflag.tier2",
+        text="Red flag, tier 2 (same-day medical assessment needed): athlete reported "
+        "numbness, tingling or weakness in the leg or foot.",
+        raised_at=RAISED,
+    )
+    with use_language(lang):
+        text = render_digest(_digest([*LEVELS, _week(10, "Nina Numb", open_alerts=[red_flag])]))
+    assert week in text and "Nov 2026" not in text, text.splitlines()[1]
+    rita = text[text.index("Rita Rising") :].split("\n\n")[0]
+    assert pain in rita and "2.5" not in rita and "1.5" not in rita, rita
+    nina = text[text.index("Nina Numb") :].split("\n\n")[0]
+    assert "numbness" not in nina and "Sun" not in nina, nina

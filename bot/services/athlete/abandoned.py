@@ -2,7 +2,8 @@
 
 An athlete who reports red session pain (or sharp pain, or a morning red flag) and then walks
 away leaves an open questionnaire that only /cancel or the next questionnaire would evaluate.
-``sweep_abandoned`` finds check-ins and session reports left idle for ``idle`` (2 hours by
+``sweep_abandoned`` finds check-ins, session reports and /problem screens (a warning sign
+ticked there and not confirmed counts as reported) left idle for ``idle`` (2 hours by
 default, so one still open at the next morning's prompt is always caught) and, when their
 answers so far call for review (``calls_for_review``, the /cancel rule), completes them as
 /cancel would: the report is stored, the engine runs, alerts are raised and the clinician's
@@ -43,8 +44,9 @@ from engine.status import StageStatus
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_IDLE = dt.timedelta(hours=2)
-# The day-bound questionnaires that carry clinical answers.
-EVALUATED_KINDS = ("morning", "session")
+# The questionnaires that carry clinical answers: the day-bound ones, and /problem (a
+# warning sign ticked there and left unconfirmed is reported all the same).
+EVALUATED_KINDS = ("morning", "session", "problem")
 AUDIT_ACTION = "evaluate_abandoned"
 ATHLETE_NOTICE = L_(
     "You left your {what} unfinished. Your answers so far need a look, so they were saved "

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services import texts
@@ -25,6 +25,7 @@ from bot.services.athlete.results import (
 )
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.session import collected_checks, collected_metrics
+from bot.services.questionnaires.steps import with_ticked_signs
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
@@ -70,9 +71,14 @@ def finish_morning(
     env: Env,
 ) -> Result:
     athlete_id = id_of(person)
-    morning = MorningCheckIn.model_validate(
-        {k: v for k, v in answers.items() if k in MorningCheckIn.model_fields}
+    values = {k: v for k, v in answers.items() if k in MorningCheckIn.model_fields}
+    stored = repo.get_morning_checkin(
+        session, athlete_id=athlete_id, local_date=progress.local_date
     )
+    if stored is not None and stored.red_flags:  # e.g. reported with /problem meanwhile
+        given = values.get("red_flags") or []
+        values["red_flags"] = list(dict.fromkeys([*stored.red_flags, *given]))
+    morning = MorningCheckIn.model_validate(values)
     repo.upsert_morning_checkin(
         session,
         athlete_id=athlete_id,
@@ -304,6 +310,27 @@ def forward_note(session: Session, person: Person, note: str, env: Env) -> bool:
     )
 
 
+def _unfinished_checkin(session: Session, athlete_id: int, day: dt.date) -> dict[str, Any]:
+    """Return the answers given so far in the check-in of ``day`` left unfinished (open, or
+    cancelled when /problem opened), warning signs still ticked counted: a warning sign
+    reported later the same day is stored with them, so none is lost."""
+    progress = session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            QuestionnaireProgress.athlete_id == athlete_id,
+            QuestionnaireProgress.kind == "morning",
+            QuestionnaireProgress.local_date == day,
+        )
+        .order_by(
+            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
+        )
+    ).first()
+    if progress is None or progress.status not in ("open", "cancelled"):
+        return {}
+    answers = with_ticked_signs(progress.answers)
+    return {k: v for k, v in answers.items() if k in model_keys("morning") and v is not None}
+
+
 def _red_flags_today(
     session: Session, person: Person, day: dt.date, flags: list[str], env: Env
 ) -> Result:
@@ -311,6 +338,7 @@ def _red_flags_today(
     athlete_id = id_of(person)
     stored = repo.get_morning_checkin(session, athlete_id=athlete_id, local_date=day)
     before: dict[str, Any] = stored.model_dump(exclude_none=True) if stored is not None else {}
+    before = {**_unfinished_checkin(session, athlete_id, day), **before}
     known = list(before.get("red_flags") or [])
     morning = MorningCheckIn.model_validate(
         {**before, "red_flags": list(dict.fromkeys([*known, *flags]))}

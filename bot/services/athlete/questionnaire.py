@@ -38,7 +38,6 @@ from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import ASSUMED_KEY, Accepted, parse_typed
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
-from bot.services.questionnaires.problem import NOTE_LIMIT
 from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
     DRAFT_PREFIX,
@@ -50,6 +49,7 @@ from bot.services.questionnaires.steps import (
     position,
     previous_answered,
     toggle_draft,
+    with_ticked_signs,
 )
 from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label, nearest_city
@@ -445,9 +445,11 @@ def calls_for_review(
     engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, new
     swelling, bruising, a pop or numbness since the session started, or session pain (during
     or an hour after) at the protocol's red thresholds."""
-    answers = progress.answers
+    answers = with_ticked_signs(progress.answers)
     if progress.kind == "morning":
         return has_red_flag(answers, context_for(session, person, day, "morning"))
+    if progress.kind == "problem":
+        return bool(answers.get("red_flags"))
     if progress.kind != "session":
         return False
     if red_flag_reported(answers, context_for(session, person, day, "session")):
@@ -552,8 +554,9 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     if progress is None:
         if not is_onboarded(session, person):
             return Result([Out(texts.NOTHING_OPEN)])
-        # Never brushed off (issue 15): the warning-sign screen or a note to the clinician.
-        note = text.strip()[:NOTE_LIMIT]
+        # Never brushed off (issue 15): the warning-sign screen or a note to the clinician,
+        # kept whole (a Telegram message is at most NOTE_LIMIT long; never cut silently).
+        note = text.strip()
         _, question = begin(session, person, "problem", env, answers={"note": note})
         return Result([question] if question is not None else [Out(texts.NOTHING_OPEN)])
     ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
@@ -566,6 +569,14 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
         return _again(progress, ctx, parsed.message)
+    ticked = draft(progress.answers, step.question.key) if step.question.kind == "multi" else []
+    if ticked and not parsed.value:
+        # Ticked a warning sign, then typed "no": never drop it without asking (as the button).
+        options = step.question.render_options(ctx, progress.answers)
+        names = ", ".join(o.shown for o in options if o.value in ticked)
+        return _again(progress, ctx, str(texts.NONE_BUT_TICKED).format(ticked=names))
+    if ticked and isinstance(parsed.value, list):  # typed signs add to the ticked ones
+        parsed = Accepted(list(dict.fromkeys([*ticked, *parsed.value])), parsed.assumed)
     label = _label_of(step.question, parsed.value, ctx, progress.answers)
     return answer(
         session, person, progress, step.question, parsed.value, label, env, assumed=parsed.assumed
@@ -736,6 +747,9 @@ def complete(
     env: Env,
 ) -> Result:
     assert progress.id is not None
+    promoted = with_ticked_signs(progress.answers)
+    if promoted is not progress.answers:  # closed with a sign still ticked: it is reported
+        _save(session, progress, dict(promoted), progress.step, env.now)
     answers = final_answers(progress.answers)
     finisher = _FINISHERS[progress.kind]
     result = finisher(session, person, progress, answers, ctx, env)

@@ -76,6 +76,7 @@ from bot.store.repo.people import get_person_by_telegram_id
 from bot.support.i18n import L_, LazyText, _, ngettext, use_language
 from bot.support.limits import shorten
 from bot.wording import format_value, item_label, stage_label
+from bot.wording.alerts import alert_words, clinician_record_text
 from bot.wording.items import ITEM_WORDING
 from bot.wording.reasons import clinician_plain
 from engine.models import Severity
@@ -89,28 +90,33 @@ class AlertLine(BaseModel):
 
     alert_id: int
     severity: Severity
+    # The engine's sentence for the record (English): shown only for a rule not worded.
     text: str
     created_at: dt.datetime
+    rule: str = ""
 
 
 class AlertCard(BaseModel):
     """Everything a clinician needs to see about a group of alerts on one athlete."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     athlete_id: int
-    athlete_name: str
+    # None: the athlete has no name yet ("Athlete #3" in the reader's language).
+    athlete_name: str | None
     stage: str | None
     alerts: tuple[AlertLine, ...]
-    answers: tuple[str, ...] = ()
+    # The day's answers as stored, (questionnaire, answers): worded for each reader.
+    answers: tuple[tuple[str, dict[str, Any]], ...] = ()
     reasons: tuple[str, ...] = ()
     # A sign-off can be given now (one waits, the criteria are met, running is not stopped).
     gate_pending: bool = False
     # Running is stopped until a clinician reviews the athlete.
     suspended: bool = False
     kind: Literal["new", "resend", "to_admin"] = "new"
-    # The stage as the clinician reads it ("H2 · Return to running"); the id if unknown.
-    stage_text: str | None = None
+    # The athlete's protocol, to name stages and word the alerts ("H2 · Return to running")
+    # in each reader's language; None: stage ids are shown as they are.
+    protocol: Any = None
     # Another athlete has the same name: the number is shown beside it.
     name_clash: bool = False
 
@@ -131,8 +137,29 @@ class AlertCard(BaseModel):
 
     @property
     def label(self) -> str:
-        """The athlete as the card names them: the name, with the number only on a clash."""
+        """The athlete as the card names them: the name, with the number only on a clash
+        (in the current language when the athlete has no name yet)."""
+        if self.athlete_name is None:
+            return _("Athlete #{number}").format(number=self.athlete_id)
         return athlete_label(self.athlete_name, self.athlete_id, self.name_clash)
+
+    @property
+    def stage_text(self) -> str | None:
+        """The stage as the clinician reads it, in the current language ("H2 · Return to
+        running"); the id when the protocol is unknown."""
+        if self.stage is None or self.protocol is None:
+            return self.stage
+        return stage_label(self.protocol, self.stage, "clinician")
+
+
+def alert_line_text(alert: AlertLine, protocol: Any | None) -> str:
+    """Return an alert's line in the current language: worded from its rule and record
+    (:func:`bot.wording.alerts.alert_words`), else the engine's sentence tidied, its stage
+    ids named."""
+    worded = alert_words(alert.rule, alert.text, protocol)
+    if worded is not None:
+        return worded
+    return clinician_plain(clinician_record_text(alert.text), protocol)
 
 
 # Severity as the card's headline says it (a colour and a word).
@@ -154,7 +181,8 @@ RED_FLAG_WORDS: dict[str, LazyText] = {
     "pop": L_("a pop or sudden sharp pain"),
 }
 MAX_ALERT_LINES = 3
-ALERT_LINE_CHARS = 200
+# Long enough for a worded line in any language (a sign-off note, three red flags).
+ALERT_LINE_CHARS = 320
 
 
 def severity_words(severity: str) -> str:
@@ -176,7 +204,7 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     ordered = sorted(card.alerts, key=lambda a: (SEVERITY_RANK.get(a.severity, 9), a.created_at))
     for alert in ordered[:MAX_ALERT_LINES]:
         when = alert.created_at.astimezone(tz).strftime("%H:%M")
-        text, _cut = shorten(alert.text, ALERT_LINE_CHARS)
+        text, _cut = shorten(alert_line_text(alert, card.protocol), ALERT_LINE_CHARS)
         lines.append(f"• {when} {text}")
     more = len(ordered) - MAX_ALERT_LINES
     if more > 0:
@@ -185,13 +213,14 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
                 count=more
             )
         )
-    if card.answers:
-        lines.append(_("Today: {answers}").format(answers="; ".join(card.answers)))
+    answers = [w for w in (answers_in_words(p, a) for p, a in card.answers) if w]
+    if answers:
+        lines.append(_("Today: {answers}").format(answers="; ".join(answers)))
     if card.suspended:
         lines.append(_("⛔ Running is stopped until you review {name}.").format(name=card.label))
     elif card.gate_pending:
         lines.append(_("🟢 The stage's criteria are met: your sign-off is needed to move on."))
-    stage = card.stage_text or card.stage
+    stage = card.stage_text
     lines.append(
         _("Stage: {stage}").format(stage=stage) if stage else _("Programme not started yet.")
     )
@@ -297,18 +326,18 @@ def answers_in_words(prefix: str, answers: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _answers_of(session: Session, athlete_id: int, day: dt.date | None) -> tuple[str, ...]:
+def _answers_of(
+    session: Session, athlete_id: int, day: dt.date | None
+) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Return the day's stored answers, (questionnaire, answers), worded when rendered."""
     if day is None:
         return ()
-    lines: list[str] = []
+    found: list[tuple[str, dict[str, Any]]] = []
     for prefix, statement in _ANSWERS_OF_DAY:
         answers = session.execute(statement, {"athlete_id": athlete_id, "day": day}).scalar()
-        if answers is None:
-            continue
-        words = answers_in_words(prefix, answers)
-        if words:
-            lines.append(words)
-    return tuple(lines)
+        if isinstance(answers, dict) and answers:
+            found.append((prefix, dict(answers)))
+    return tuple(found)
 
 
 def _reasons_of(session: Session, rows: Sequence[AlertRecord]) -> tuple[str, ...]:
@@ -367,22 +396,19 @@ def build_card(
         states[athlete.id] = state
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
     protocol = programme_protocol(session, programme, now) if programme is not None else None
-    stage_text = (
-        stage_label(protocol, programme.current_stage, "clinician")
-        if programme is not None and protocol is not None
-        else None
-    )
+    # Raw data only: every text is worded per reader, in their language (render_alert_text).
     return AlertCard(
         athlete_id=athlete.id,
-        athlete_name=athlete.display_name or _("Athlete #{number}").format(number=athlete.id),
+        athlete_name=athlete.display_name or None,
         stage=programme.current_stage if programme is not None else None,
-        stage_text=stage_text,
+        protocol=protocol,
         name_clash=name_clashes(session, athlete),
         alerts=tuple(
             AlertLine(
                 alert_id=r.id or 0,
                 severity=r.severity,
-                text=clinician_plain(r.text, protocol),
+                text=r.text,
+                rule=r.rule,
                 created_at=r.created_at,
             )
             for r in ordered
@@ -560,10 +586,12 @@ def _deliver_group(
         recipient = by_chat.get(row.chat_id)
         if recipient is None:
             continue
-        keyboard = alert_keyboard(
-            card, signer, recipient.telegram_id, now, clinical=recipient.clinical
-        )
-        row.text = render_alert_text(card, recipient.zone)
+        person = recipient.person
+        with use_language(person.language if person is not None else None):
+            keyboard = alert_keyboard(
+                card, signer, recipient.telegram_id, now, clinical=recipient.clinical
+            )
+            row.text = render_alert_text(card, recipient.zone)
         row.reply_markup = {"inline_keyboard": keyboard}
         row.created_at = now
         row.dedupe_key = _card_key(card, row.chat_id)

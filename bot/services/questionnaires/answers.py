@@ -106,8 +106,10 @@ def _fmt(value: float) -> str:
 
 def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
     """Read typed ``text`` as the answer to ``question``; never raises on bad input."""
-    if len(text) > MAX_TEXT:
-        return Rejected(texts.TEXT_TOO_LONG.format(limit=MAX_TEXT))
+    # A free-text question may allow more (the /problem description); nothing else needs it.
+    limit = max(MAX_TEXT, int(question.maximum or 0)) if question.kind == "text" else MAX_TEXT
+    if len(text) > limit:
+        return Rejected(texts.TEXT_TOO_LONG.format(limit=limit))
     cleaned = _clean(text)
     if question.kind in ("scale10", "hooper", "number") and _NEGATIVE.match(cleaned):
         # "-1" must not match the button "1": a negative number is out of range, never coerced.

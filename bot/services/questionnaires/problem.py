@@ -14,18 +14,26 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
 from bot.support.i18n import L_, capitalised
+from bot.support.limits import TEXT_LIMIT
 
 SCREEN = "screen"
 TELL = "tell"
 NOTHING = "nothing"
-NOTE_LIMIT = 1000
+# What is wrong, in the athlete's words: as long as a Telegram message can be, never cut
+# (a note forwarded to the clinician is split into parts by the outbox when it must be).
+NOTE_LIMIT = TEXT_LIMIT
 
 
 def _actions(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
-    options = [Option(str(texts.PROBLEM_SCREEN), SCREEN)]
+    # A button carries its option's index: the option that depends on a linked clinician
+    # comes after the ones always shown, so an index never changes meaning when the athlete
+    # links (or unlinks) with the offer still on screen; a stale one is out of range.
+    options = [
+        Option(str(texts.PROBLEM_SCREEN), SCREEN),
+        Option(str(texts.PROBLEM_NOTHING), NOTHING),
+    ]
     if ctx.has_clinician:
         options.append(Option(str(texts.PROBLEM_TELL), TELL))
-    options.append(Option(str(texts.PROBLEM_NOTHING), NOTHING))
     return tuple(options)
 
 
@@ -43,6 +51,7 @@ PROBLEM = Questionnaire(
             key="note",
             kind="text",
             prompt=texts.ASK_PROBLEM,
+            maximum=NOTE_LIMIT,
             label=L_("What is wrong"),
         ),
         Question(

@@ -12,6 +12,7 @@ from typing import Any
 from bot.services.questionnaires.model import Answers, Question, QuestionContext, Questionnaire
 
 DRAFT_PREFIX = "_draft:"
+RED_FLAGS_KEY = "red_flags"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,21 @@ def toggle_draft(answers: Answers, key: str, value: Any) -> dict[str, Any]:
     updated = dict(answers)
     updated[DRAFT_PREFIX + key] = current
     return updated
+
+
+def with_ticked_signs(answers: Answers) -> Answers:
+    """Return the answers with the warning signs ticked but not confirmed with Done counted
+    as reported (added to any confirmed ones, the draft dropped): a questionnaire closed
+    another way (/cancel, another questionnaire, the abandoned-answers sweep) must not lose
+    them. Returns ``answers`` itself when nothing is ticked."""
+    ticked = draft(answers, RED_FLAGS_KEY)
+    if not ticked:
+        return answers
+    confirmed = answers.get(RED_FLAGS_KEY)
+    known = list(confirmed) if isinstance(confirmed, list) else []
+    promoted = {k: v for k, v in answers.items() if k != DRAFT_PREFIX + RED_FLAGS_KEY}
+    promoted[RED_FLAGS_KEY] = list(dict.fromkeys([*known, *ticked]))
+    return promoted
 
 
 def final_answers(answers: Answers) -> dict[str, Any]:
