@@ -244,3 +244,19 @@ async def test_problem_sign_keeps_the_half_done_checkins_answers(world: Factory)
     [stored] = _checkins(w)
     assert stored["red_flags"] == ["swelling"]
     assert (stored["pain_rest"], stored["pain_test"]) == (3, 5)
+
+
+# Prose typed at a question: not an answer, but never brushed off ----------------------------
+
+
+async def test_a_sentence_typed_at_a_question_points_to_problem(world: Factory) -> None:
+    w = await world()
+    alex = await _linked(w)
+    await alex.say("/checkin")
+    await alex.tap("None of these ✅")  # now at pain at rest
+    replies = await alex.say("I felt a pop last night and my foot is numb")
+    said = "\n".join(m.text or "" for m in replies)
+    assert "/problem" in said and "warning signs" in said, said
+    assert "(2/10)" in (replies[-1].text or "")  # the question is asked again, nothing stored
+    mistyped = "\n".join(m.text or "" for m in await alex.say("eleven"))
+    assert "/problem" not in mistyped  # a mistyped answer just gets the usual correction

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -568,7 +569,12 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
         return _too_early(progress, ctx, seen)
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
-        return _again(progress, ctx, parsed.message)
+        message = parsed.message
+        if _is_prose(text) and step.question.kind != "text":
+            # "I felt a pop and my foot is numb" is no answer, but it must not be brushed off:
+            # say where it is heard (/problem checks warning signs and can tell the clinician).
+            message = f"{message}\n\n{texts.PAUSED_WORSE}"
+        return _again(progress, ctx, message)
     ticked = draft(progress.answers, step.question.key) if step.question.kind == "multi" else []
     if ticked and not parsed.value:
         # Ticked a warning sign, then typed "no": never drop it without asking (as the button).
@@ -671,6 +677,14 @@ def current_question(session: Session, person: Person, env: Env) -> Out | None:
         return None
     day = question_day(progress, person, env.now)
     return render_question(progress, context_for(session, person, day, progress.kind))
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _is_prose(text: str) -> bool:
+    """Whether typed text reads as a sentence (three words or more), not a mistyped answer."""
+    return len(_WORD.findall(text)) >= 3
 
 
 def _again(progress: QuestionnaireProgress, ctx: QuestionContext, message: Text) -> Result:
