@@ -7,9 +7,10 @@ parts of the record: the red-flag keys (the engine builds the sentence from its 
 :data:`engine.red_flags.FLAG_TEXT`, read back here), the tier, the stage ids (named with the
 protocol, their sign-off note through :func:`protocol_text`) and the counts.
 
-:func:`alert_words` returns None for a rule or sentence it does not know (a protocol's own
-trigger, an alert about the protocol set-up, a session against the plan…): the caller then
-shows the engine's sentence, cleaned by :func:`clinician_record_text`.
+:func:`alert_words` words every alert the engine or the bot raises (tests/wording table
+test); it returns None for a rule or form of sentence it does not know (an engine sentence
+changed, a protocol trigger not in the protocol given, a stall item it cannot place): the
+caller then shows the engine's sentence, cleaned by :func:`clinician_record_text`.
 """
 
 from __future__ import annotations
@@ -380,10 +381,8 @@ def _fixed_item(words: str) -> Itemiser:
     return lambda m: _(words)
 
 
-def _none_recorded(criterion: str, stage: str) -> Itemiser:
-    return lambda m: _("{criterion}: none recorded yet in {stage}").format(
-        criterion=protocol_text(criterion), stage=stage
-    )
+def _none_recorded(criterion: str) -> Itemiser:
+    return lambda m: _("{criterion}: none recorded yet").format(criterion=protocol_text(criterion))
 
 
 def _not_met(criterion: str, item: str) -> Itemiser:
@@ -434,7 +433,7 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
                     re.compile(
                         rf"{re.escape(label)}: none recorded in {stage} \({re.escape(c.text)}\)"
                     ),
-                    _none_recorded(c.text, _stage(protocol, stage_id)),
+                    _none_recorded(c.text),
                 )
             )
         worders.append(
