@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -324,6 +324,8 @@ class OpenAlert(_Input):
     raised_at: dt.datetime
     # The rule that raised it: the digest words the alert from it in the reader's language.
     rule: str = ""
+    # The record's local date (the day the alert is about), when it has one.
+    local_date: dt.date | None = None
 
     @field_validator("raised_at")
     @classmethod
@@ -349,6 +351,9 @@ class DigestAthleteWeek(_Input):
     mean_test_pain_prev: Annotated[float, Field(ge=0, le=10)] | None = None
     max_session_pain: Score0to10 | None = None
     open_alerts: list[OpenAlert] = Field(default_factory=list)
+    # The athlete's protocol, to word the alerts (stage names, sign-off notes, criteria) in the
+    # reader's language; None: stage ids are shown as they are. Not part of the data's dump.
+    protocol: Any = Field(default=None, exclude=True, repr=False)
     missed_checkins: Annotated[int, Field(ge=0, le=7)] = 0
     signoff_pending: bool = False
     paused: bool = False

@@ -25,12 +25,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
 from bot.support.formats import format_date_range, format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, ngettext
 from bot.wording.alerts import alert_words, clinician_record_text
+from bot.wording.reasons import clinician_plain
 
 TELEGRAM_LIMIT = 4096
 PAIN_TREND_POINTS = 1.0
@@ -201,10 +203,12 @@ def _pain_text(week: DigestAthleteWeek) -> str:
     return text
 
 
-def _alert_text(alert: OpenAlert, zone: ZoneInfo) -> str:
+def _alert_text(alert: OpenAlert, zone: ZoneInfo, protocol: Any = None) -> str:
     local = alert.raised_at.astimezone(zone)
     # Worded from the rule in the reader's language where known, else the engine's sentence.
-    words = alert_words(alert.rule, alert.text) or clinician_record_text(alert.text)
+    words = alert_words(alert.rule, alert.text, protocol, alert.local_date)
+    if words is None:
+        words = clinician_plain(clinician_record_text(alert.text), protocol)
     text = words if len(words) <= MAX_ALERT_CHARS else words[:MAX_ALERT_CHARS] + "…"
     when = f"{format_short_date(local.date())} {format_time(local)}"
     return f"  • {SEVERITY_TEXT[alert.severity]}, {when}: {text}"
@@ -238,7 +242,7 @@ def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, clashes: set[str] | No
                 count=len(alerts)
             )
         )
-        lines.extend(_alert_text(a, zone) for a in alerts[:MAX_ALERTS_LISTED])
+        lines.extend(_alert_text(a, zone, week.protocol) for a in alerts[:MAX_ALERTS_LISTED])
         if len(alerts) > MAX_ALERTS_LISTED:
             lines.append(
                 "  • " + _("… and {count} more").format(count=len(alerts) - MAX_ALERTS_LISTED)

@@ -548,12 +548,14 @@ def _athlete_week(
                 text=_clip(a.text, 400) or a.rule,
                 raised_at=a.created_at,
                 rule=a.rule,
+                local_date=a.local_date,
             )
             for a in repo.open_alerts(session, athlete_id=athlete.id)
         ],
         missed_checkins=min(7, sum(1 for d in expected if d not in checked)),
         signoff_pending=programme is not None and gate_pending(session, programme, protocol),
         paused=athlete.paused or (programme is not None and programme.status == "paused"),
+        protocol=protocol,
     )
 
 

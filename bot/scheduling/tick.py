@@ -62,6 +62,7 @@ from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_m
 from bot.store.threads import run_db
 from bot.support.i18n import use_language
 from bot.support.logs import failure
+from bot.wording.alerts import alert_words
 from engine.models import Alert
 
 _LOGGER = logging.getLogger(__name__)
@@ -295,10 +296,12 @@ def _notify_missed_days(
     for person in recipients:
         if person.chat_id is None:
             continue
+        with use_language(person.language):  # each reader's message in their language
+            worded = alert_words(MISSED_DAYS_RULE, text, None, streak_end) or text
         enqueue_message(
             session,
             chat_id=person.chat_id,
-            text=text,
+            text=worded,
             kind=MISSED_DAYS_KIND,
             now=now,
             dedupe_key=f"missed:{athlete.id}:{streak_end.isoformat()}:{person.id}:{alert.id}",

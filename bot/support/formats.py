@@ -144,6 +144,11 @@ def format_short_date(day: dt.date, lang: str | None = None) -> str:
     return babel_dates.format_skeleton("MMMEd", day, locale=format_locale(lang))
 
 
+def format_day_month(day: dt.date, lang: str | None = None) -> str:
+    """Return a day and short month without weekday or year ("9 Mar", "9. März")."""
+    return babel_dates.format_skeleton("MMMd", day, locale=format_locale(lang))
+
+
 def format_long_date(day: dt.date, lang: str | None = None) -> str:
     """Return the day, month and year in words ("9 March 2026", "9 mars 2026")."""
     return babel_dates.format_date(day, "long", locale=format_locale(lang))

@@ -7,9 +7,10 @@ parts of the record: the red-flag keys (the engine builds the sentence from its 
 :data:`engine.red_flags.FLAG_TEXT`, read back here), the tier, the stage ids (named with the
 protocol, their sign-off note through :func:`protocol_text`) and the counts.
 
-:func:`alert_words` returns None for a rule or sentence it does not know (a protocol's own
-trigger, an alert about the protocol set-up, a session against the plan…): the caller then
-shows the engine's sentence, cleaned by :func:`clinician_record_text`.
+:func:`alert_words` words every alert the engine or the bot raises (tests/wording table
+test); it returns None for a rule or form of sentence it does not know (an engine sentence
+changed, a protocol trigger not in the protocol given, a stall item it cannot place): the
+caller then shows the engine's sentence, cleaned by :func:`clinician_record_text`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.support.formats import format_date, format_decimal, format_percent
+from bot.support.formats import (
+    format_date,
+    format_day_month,
+    format_decimal,
+    format_percent,
+    format_short_date,
+)
 from bot.support.i18n import N_, _, ngettext
+from bot.wording.injury import injury_name
+from bot.wording.items import format_value
 from bot.wording.protocol import protocol_text
 from bot.wording.stages import stage_label
+from engine.items import item_label as engine_item_label
 from engine.red_flags import FLAG_TEXT, SESSION_FLAG_TEXT, TIER_TITLE
 
 # The red-flag signs as the engine names them (engine.red_flags), in the clinician's words.
@@ -178,6 +188,322 @@ def _count(m: re.Match[str], key: str) -> int:
     return int(m[key])
 
 
+def _number(value: str) -> str:
+    """A number of the engine's sentence ("92.5", "48") with the reader's decimal sign."""
+    return format_decimal(float(value))
+
+
+def _pct(value: str) -> str:
+    """A percentage of the engine's sentence ("92.5") as the reader writes it ("92,5 %")."""
+    number = float(value)
+    return format_percent(number, 0 if number == int(number) else 1)
+
+
+def _iso_day(value: str) -> str:
+    return format_date(dt.date.fromisoformat(value))
+
+
+# Why a run went against the plan (engine.programme._BLOCKED_WHY keys), for clinicians.
+_RAN_ALTHOUGH: dict[str, str] = {
+    "awaiting clinician review": N_("the athlete ran while running was on hold for your review"),
+    "paused": N_("the athlete ran while the programme was paused"),
+    "missing": N_("the athlete ran without a morning check-in"),
+    "rest": N_("the athlete ran although the morning check said rest"),
+    "stop": N_("the athlete ran although the morning check said stop"),
+    "no running": N_("the athlete ran on a day without running in the plan"),
+}
+_RAN_AT = re.compile(r"^ran at (?P<pct>\d+(?:\.\d+)?) % Vmax, cap (?P<cap>\d+(?:\.\d+)?) %$")
+
+
+def _against_plan(m: re.Match[str], protocol: Any) -> str | None:
+    what = m["what"]
+    if what.startswith("ran although ") and what[13:] in _RAN_ALTHOUGH:
+        done = _(_RAN_ALTHOUGH[what[13:]])
+    elif ran := _RAN_AT.match(what):
+        done = _("the athlete ran at {pct} Vmax, above today's cap of {cap}").format(
+            pct=_pct(ran["pct"]), cap=_pct(ran["cap"])
+        )
+    else:
+        return None
+    line = _("Session against the plan on {day}: {what}.").format(day=_iso_day(m["day"]), what=done)
+    if m["again"]:
+        line += " " + _("It happened again within 28 days.")
+    return line + " " + _("Not counted; please talk it through with the athlete.")
+
+
+_PAIN_PLACES: dict[str, str] = {
+    "the other leg": N_("the other leg"),
+    "low back / buttock": N_("the low back or buttock"),
+    "another place": N_("another place"),
+}
+
+_SPEED_TOP = re.compile(r"^top speed (?P<pct>\d+(?:\.\d+)?) % of your baseline$")
+_SPEED_SPLIT = re.compile(
+    r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, (?P<pct>\d+) % faster than baseline$"
+)
+
+
+def _reading(text: str) -> str | None:
+    """One reading too fast to trust (engine.plausibility), in the clinician's words."""
+    if m := _SPEED_TOP.match(text):
+        return _("top speed {pct} of baseline").format(pct=_pct(m["pct"]))
+    if m := _SPEED_SPLIT.match(text):
+        return _("{distance} split {seconds} s, {pct} faster than baseline").format(
+            distance=m["dist"], seconds=_number(m["s"]), pct=_pct(m["pct"])
+        )
+    return None
+
+
+def _unconfirmed(m: re.Match[str], protocol: Any) -> str | None:
+    readings = [_reading(t) for t in m["seen"].split("; ")]
+    if any(r is None for r in readings):
+        return None
+    return ngettext(
+        "Speed readings too fast to trust in {count} session within {days} days (latest: "
+        "{readings}): please review the athlete's baseline, which may have been set too low.",
+        "Speed readings too fast to trust in {count} sessions within {days} days (latest: "
+        "{readings}): please review the athlete's baseline, which may have been set too low.",
+        _count(m, "n"),
+    ).format(count=m["n"], days=m["days"], readings="; ".join(map(str, readings)))
+
+
+def _missed_checkins(m: re.Match[str], protocol: Any, on: dt.date | None) -> str | None:
+    try:
+        month = dt.datetime.strptime(m["mon"], "%b").month
+    except ValueError:
+        return None
+    if on is not None and (on.day, on.month) == (int(m["d"]), month):
+        last = format_short_date(on)
+    else:
+        try:
+            last = format_day_month(dt.date(2000, month, int(m["d"])))  # 2000: a leap year
+        except ValueError:
+            return None
+    name = m["name"]
+    if unnamed := re.fullmatch(r"athlete (\d+)", name):
+        name = _("Athlete #{number}").format(number=unnamed[1])
+    return ngettext(
+        "{name} has missed {count} morning check-in in a row (last on {day}). Missed days "
+        "count as hold: no progression. Please get in touch.",
+        "{name} has missed {count} morning check-ins in a row (last on {day}). Missed days "
+        "count as hold: no progression. Please get in touch.",
+        _count(m, "n"),
+    ).format(name=name, count=m["n"], day=last)
+
+
+def _criteria_of(protocol: Any | None, stage_id: str) -> list[Any]:
+    for stage in getattr(protocol, "stages", ()):
+        if stage.id == stage_id:
+            return list(stage.exit_criteria)
+    return []
+
+
+def _early_signoff(m: re.Match[str], protocol: Any) -> str | None:
+    texts = {c.text for c in _criteria_of(protocol, m["stage"])}
+    missing = _split_known(m["missing"], texts)
+    if protocol is None or missing is None:
+        return None
+    return _(
+        "Sign-off for {stage} recorded before its criteria were met (missing: {missing}): it "
+        "does not open the gate; you will be asked again."
+    ).format(stage=_stage(protocol, m["stage"]), missing="; ".join(map(protocol_text, missing)))
+
+
+def _split_known(text: str, known: set[str]) -> list[str] | None:
+    """Split a "; "-joined list of known texts (a text may hold "; " itself), or None."""
+    out: list[str] = []
+    rest = text
+    while rest:
+        found = next(
+            (
+                k
+                for k in sorted(known, key=len, reverse=True)
+                if rest == k or rest.startswith(k + "; ")
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        out.append(found)
+        rest = rest[len(found) + 2 :]
+    return out
+
+
+_COUNTED = re.compile(r"^(?P<done>\d+)/(?P<need>\d+) in a row \(last (?P<last>.+)\)$")
+
+
+def _observed(item: str, value: str) -> str:
+    """A value the engine printed (``str()`` of a number, a bool, None or a streak)."""
+    if m := _COUNTED.match(value):
+        return _("{done} of {need} in a row, last {value}").format(
+            done=m["done"], need=m["need"], value=_observed(item, m["last"])
+        )
+    if value in ("None", "—"):
+        return _("none yet")
+    if value in ("True", "False"):
+        return format_value(item, value == "True")
+    try:
+        return format_value(item, float(value))
+    except ValueError:
+        return value
+
+
+# The stall's gate and morning items as the engine words them for clinicians (engine.stall).
+_STALL_FIXED: dict[str, str] = {
+    "your review (running is on hold until then)": N_(
+        "your review (running is on hold until then)"
+    ),
+    "a green session with a green 24-hour response": N_(
+        "a green session with a green 24-h response"
+    ),
+    "green mornings: held by a change against the athlete's symptom baseline (a review with "
+    "/clear re-sets the baseline)": N_(
+        "green mornings: held by a change against the athlete's symptom baseline (a review "
+        "with /clear re-sets the baseline)"
+    ),
+    "green mornings: held by wellness (sleep, fatigue, stress, soreness)": N_(
+        "green mornings: held by wellness (sleep, fatigue, stress, soreness)"
+    ),
+    "complete morning check-ins (answers skipped)": N_(
+        "complete morning check-ins (answers skipped)"
+    ),
+    "green mornings (pain, tightness or confidence)": N_(
+        "green mornings (pain, tightness or confidence)"
+    ),
+}
+_NUM = r"\d+(?:\.\d+)?"
+
+
+Itemiser = Callable[[re.Match[str]], str]
+
+
+def _fixed_item(words: str) -> Itemiser:
+    return lambda m: _(words)
+
+
+def _none_recorded(criterion: str) -> Itemiser:
+    return lambda m: _("{criterion}: none recorded yet").format(criterion=protocol_text(criterion))
+
+
+def _not_met(criterion: str, item: str) -> Itemiser:
+    return lambda m: _("{criterion}: not met (last {value})").format(
+        criterion=protocol_text(criterion), value=_observed(item, m["o"])
+    )
+
+
+def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
+    """The stall's missing items in the reader's words (they are joined with "; ", and a
+    criterion's text or an item may hold "; " itself), or None if one is not known."""
+    stage = re.escape(stage_id)
+    worders: list[tuple[re.Pattern[str], Itemiser]] = [
+        (re.compile(re.escape(k)), _fixed_item(words)) for k, words in _STALL_FIXED.items()
+    ]
+    worders += [
+        (
+            re.compile(rf"counted sessions (?P<o>\d+)/(?P<n>\d+) in {stage}"),
+            lambda m: _("counted sessions {seen}/{needed} in {stage}").format(
+                seen=m["o"], needed=m["n"], stage=_stage(protocol, stage_id)
+            ),
+        ),
+        (
+            re.compile(r"re-entry greens (?P<o>\d+)/(?P<n>\d+)"),
+            lambda m: _("re-entry greens {seen}/{needed}").format(seen=m["o"], needed=m["n"]),
+        ),
+        (
+            re.compile(
+                rf"(?P<n>\d+) symptom-free days in a row \(all symptoms 0/10; so far "
+                rf"(?P<o>{_NUM})\)"
+            ),
+            lambda m: ngettext(
+                "{count} symptom-free day in a row (all symptoms 0/10; so far {seen})",
+                "{count} symptom-free days in a row (all symptoms 0/10; so far {seen})",
+                int(m["n"]),
+            ).format(count=m["n"], seen=_number(m["o"])),
+        ),
+        (
+            re.compile(rf"your sign-off to leave {stage}"),
+            lambda m: _("your sign-off to leave {stage}").format(stage=_stage(protocol, stage_id)),
+        ),
+    ]
+    for c in _criteria_of(protocol, stage_id):
+        label = engine_item_label(c.item)
+        if label is not None:
+            worders.append(
+                (
+                    re.compile(
+                        rf"{re.escape(label)}: none recorded in {stage} \({re.escape(c.text)}\)"
+                    ),
+                    _none_recorded(c.text),
+                )
+            )
+        worders.append(
+            (
+                re.compile(rf"{re.escape(c.text)}: not met \(last (?P<o>.*?)\)(?=; |$)"),
+                _not_met(c.text, c.item),
+            )
+        )
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        for pattern, worder in worders:
+            m = pattern.match(text, pos)
+            if m is not None and (m.end() == len(text) or text.startswith("; ", m.end())):
+                out.append(worder(m))
+                pos = m.end() + 2
+                break
+        else:
+            return None
+    return out
+
+
+def _stall(m: re.Match[str], protocol: Any) -> str | None:
+    items = _stall_items(m["items"], protocol, m["stage"])
+    if items is None:
+        return None
+    return ngettext(
+        "No progress in {stage} for {count} day. Missing: {missing}.",
+        "No progress in {stage} for {count} days. Missing: {missing}.",
+        _count(m, "n"),
+    ).format(stage=_stage(protocol, m["stage"]), count=m["n"], missing="; ".join(items))
+
+
+def _grade(m: re.Match[str], protocol: Any) -> str:
+    injury = injury_name(m["injury"])
+    return _(
+        "Grade {grade} {injury} injury: the default “{protocol}” protocol is not meant for it; "
+        "please set up a variant with longer minimum stage durations (reference §2.1 / §3.1)."
+    ).format(grade=m["grade"], injury=injury, protocol=m["name"])
+
+
+def _unknown_stage(m: re.Match[str], protocol: Any) -> str:
+    return _(
+        "Stage {target} does not exist in protocol {protocol}: the athlete stays in {stage}."
+    ).format(target=m["target"], protocol=m["name"], stage=_stage(protocol, m["stage"]))
+
+
+_TRIGGER = re.compile(
+    r"^(?P<text>.+): (?:(?P<review>clinician review \(targeted block\))|the athlete is moved "
+    r"back a stage; please review)\.$"
+)
+
+
+def _trigger(rule: str, text: str, protocol: Any | None) -> str | None:
+    """A protocol's regression trigger, by its id and text (engine.programme._trigger)."""
+    m = _TRIGGER.match(text)
+    if m is None:
+        return None
+    for stage in getattr(protocol, "stages", ()):
+        for trig in getattr(stage, "regression_triggers", ()):
+            if trig.id == rule and trig.text == m["text"]:
+                what = protocol_text(trig.text)
+                if m["review"]:
+                    return _("{trigger}: clinician review (targeted block).").format(trigger=what)
+                return _("{trigger}: the athlete is moved back a stage; please review.").format(
+                    trigger=what
+                )
+    return None
+
+
 _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
     "gate.8": (
         re.compile(r"^Stage (?P<stage>\S+) criteria met: sign-off needed to move on \(.*\)\.$"),
@@ -300,6 +626,88 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             _count(m, "n"),
         ).format(count=m["n"]),
     ),
+    "session.against_plan": (
+        re.compile(
+            r"^Session against the plan on (?P<day>\d{4}-\d\d-\d\d): athlete (?P<what>.+?)"
+            r"(?P<again> \(again within 28 days\))?\. Not counted; please talk it through with "
+            r"the athlete\.$"
+        ),
+        _against_plan,
+    ),
+    "rest.repeat": (
+        re.compile(
+            r"^(?P<n>\d+) sessions inside a rest interval within (?P<days>\d+) days \(latest "
+            r"(?P<day>\d{4}-\d\d-\d\d): (?P<h>\d+) h after a run at (?P<pct>\d+(?:\.\d+)?) % "
+            r"Vmax, needed ≥ (?P<need>\d+) h\): not counted; please review the training "
+            r"schedule\.$"
+        ),
+        lambda m, p: ngettext(
+            "{count} session inside a rest interval within {days} days (latest {day}: {hours} h "
+            "after a run at {pct} Vmax, needed ≥ {needed} h): not counted; please review the "
+            "training schedule.",
+            "{count} sessions inside a rest interval within {days} days (latest {day}: {hours} h "
+            "after a run at {pct} Vmax, needed ≥ {needed} h): not counted; please review the "
+            "training schedule.",
+            _count(m, "n"),
+        ).format(
+            count=m["n"],
+            days=m["days"],
+            day=_iso_day(m["day"]),
+            hours=m["h"],
+            pct=_pct(m["pct"]),
+            needed=m["need"],
+        ),
+    ),
+    "session.unconfirmed": (
+        re.compile(
+            r"^Speed readings too fast to trust in (?P<n>\d+) sessions within (?P<days>\d+) "
+            r"days \(latest: (?P<seen>.+)\): please review the athlete's baseline, which may "
+            r"have been set too low\.$"
+        ),
+        _unconfirmed,
+    ),
+    "session.pain_location": (
+        re.compile(
+            r"^Pain reported in (?P<where>.+), not the injured spot: neural / referred-pain "
+            r"screen needed within 24 h\.$"
+        ),
+        lambda m, p: (
+            _(
+                "Pain reported in {where}, not the injured spot: neural / referred-pain screen "
+                "needed within 24 h."
+            ).format(where=_(_PAIN_PLACES[m["where"]]))
+            if m["where"] in _PAIN_PLACES
+            else None
+        ),
+    ),
+    "gate.8.early": (
+        re.compile(
+            r"^Sign-off for (?P<stage>\S+) recorded before its criteria were met \(missing: "
+            r"(?P<missing>.+)\): it does not open the gate; you will be asked again\.$"
+        ),
+        _early_signoff,
+    ),
+    "stall": (
+        re.compile(
+            r"^No progress in (?P<stage>\S+) for (?P<n>\d+) days\. Missing: (?P<items>.+)\.$"
+        ),
+        _stall,
+    ),
+    "protocol.grade": (
+        re.compile(
+            r"^Grade (?P<grade>\S+) (?P<injury>\S+) injury: the default '(?P<name>[^']+)' "
+            r"protocol is not meant for it; please set up a variant with longer minimum stage "
+            r"durations \(reference §2\.1 / §3\.1\)\.$"
+        ),
+        _grade,
+    ),
+    "clinician.set_stage": (
+        re.compile(
+            r"^Stage (?P<target>'[^']*'|\"[^\"]*\") does not exist in protocol (?P<name>\S+): the "
+            r"athlete stays in (?P<stage>\S+)\.$"
+        ),
+        _unknown_stage,
+    ),
 }
 # The rules whose alert is a red-flag triage (engine.red_flags.triage).
 _RED_FLAG_RULES = re.compile(
@@ -308,17 +716,32 @@ _RED_FLAG_RULES = re.compile(
 )
 
 
-def alert_words(rule: str, text: str, protocol: Any | None = None) -> str | None:
+# The scheduler's alert (bot.store.repo.alerts.MISSED_CHECKINS_RULE, bot.scheduling.tick).
+MISSED_CHECKINS_RULE = "missed_checkins"
+_MISSED_CHECKINS = re.compile(
+    r"^(?P<name>.+) has missed (?P<n>\d+) morning check-ins in a row \(last on "
+    r"(?P<wd>[A-Z][a-z]{2}) (?P<d>\d\d?) (?P<mon>[A-Z][a-z]{2})\)\. Missed days count as hold: "
+    r"no progression\. Please get in touch\.$"
+)
+
+
+def alert_words(
+    rule: str, text: str, protocol: Any | None = None, on: dt.date | None = None
+) -> str | None:
     """Return an alert's line in the current language, worded from its rule and the record's
-    structured parts, or None when this rule (or this form of its sentence) is not known."""
+    structured parts (``on``: the record's local date), or None when this rule (or this form
+    of its sentence) is not known."""
     text = text.strip()
     if _RED_FLAG_RULES.match(rule):
         return _red_flag(text)
     if text in _FIXED:
         return _(_FIXED[text])
+    if rule == MISSED_CHECKINS_RULE:
+        missed = _MISSED_CHECKINS.match(text)
+        return _missed_checkins(missed, protocol, on) if missed is not None else None
     pattern = _PATTERNS.get(rule)
     if pattern is None:
-        return None
+        return _trigger(rule, text, protocol)
     m = pattern[0].match(text)
     return pattern[1](m, protocol) if m is not None else None
 

@@ -29,3 +29,8 @@ def injury_words(side: str, injury: str, muscle: str | None = None) -> str:
     if muscle and muscle != "unknown":
         text += f" ({_word(_MUSCLES, muscle)})"
     return text
+
+
+def injury_name(injury: str) -> str:
+    """Return the injured muscle group alone ("hamstring", "isquiotibiales")."""
+    return _word(_INJURIES, injury)

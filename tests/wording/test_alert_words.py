@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import re
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 import pytest
 
+from bot.services.athlete.daily import ENGINE_FAILED_ALERT
 from bot.services.protocol_files import load_protocol
 from bot.support.i18n import use_language
 from bot.wording.alerts import alert_words, clinician_record_text
-from engine.models import MorningCheckIn, SessionReport
+from engine import programme, rest
+from engine.evaluate import Observation
+from engine.models import MorningCheckIn, Reason, SessionReport
+from engine.readiness import MorningResult
 from engine.red_flags import FLAG_TEXT, SESSION_FLAG_TEXT, triage_morning, triage_session
+from engine.session_rules import classify_session
+from engine.stall import stall_texts
 
 HAMSTRING = load_protocol("hamstring")
 
@@ -98,3 +109,232 @@ def test_counts_and_stages_are_worded_and_unknown_alerts_are_left_to_the_caller(
 
 def test_the_record_text_loses_its_doubled_full_stop() -> None:
     assert clinician_record_text("(a note (eligibility).).") == "(a note (eligibility))."
+
+
+# ---------------------------------------------------------------------------------------------
+# Every alert the engine (or the bot) can raise reads in the clinician's language.
+# ---------------------------------------------------------------------------------------------
+
+DAY = dt.date(2026, 3, 2)
+
+
+def _acc_alerts(call: Callable[[programme._Acc], object]) -> list[tuple[str, str]]:
+    acc = programme._Acc()
+    call(acc)
+    return [(a.rule, a.text) for a in acc.alerts]
+
+
+def _state(stage: str, **update: object) -> programme.ProgrammeState:
+    st = programme.enter_stage(programme.initial_state(HAMSTRING, DAY), stage, DAY)
+    return st.model_copy(update=update)
+
+
+def _stall_alerts() -> list[tuple[str, str]]:
+    gate = [
+        programme.GateItem("gate.3", False, ""),
+        programme.GateItem("gate.5.sessions", False, "", 1, 3),
+        programme.GateItem("stepback.reentry", False, "", 0, 2),
+        programme.GateItem("gate.symptoms", False, "", 1, 3),
+        programme.GateItem("gate.8", False, ""),
+    ]
+    out = []
+    for stage, observed, readiness, rules in [
+        ("H1", {}, "rest", ["morning.p3.pain_test_delta"]),
+        ("H1", {"H1a": 2.0, "H1b": 1.0}, "modify", ["morning.p5.sleep"]),
+        ("H3", {"H3a": 55.0}, "rest", ["missing.checkin"]),
+        ("H0", {}, "modify", []),
+    ]:
+        st = _state(stage, observed=observed)
+        stage_ = HAMSTRING.stage(stage)
+        items = programme.criteria_items(stage_, st, f"{stage}.") + gate
+        reasons = [Reason(rule=r, text="") for r in rules]
+        level = "light" if readiness == "modify" else readiness
+        morning = MorningResult(readiness=readiness, level=level, reasons=reasons)
+        _athlete, clinician = stall_texts(HAMSTRING, st, items, morning, 9)
+        out.append(("stall", clinician))
+    out.append(("stall", stall_texts(HAMSTRING, _state("H2"), [gate[0]], _ready(), 7)[1]))
+    return out
+
+
+def _ready() -> MorningResult:
+    return MorningResult(readiness="go", level="go")
+
+
+def _engine_alerts() -> list[tuple[str, str]]:
+    """One sample of each alert rule the engine writes, from the engine's own code."""
+    h1 = HAMSTRING.stage("H1")
+    st = _state("H1")
+    twice = st.model_copy(update={"against_plan_dates": (DAY,)})
+    rule = rest.Rule(hours=48, from_pct=85.0, around_max=False)
+    hit = rest.Violation(rule=rule, earlier=DAY, earlier_pct=92.5, hours=30)
+    rested = st.model_copy(update={"rest_violation_dates": (DAY,)})
+    unsure = st.model_copy(update={"unconfirmed_dates": (DAY, DAY)})
+    seen = ("top speed 118 % of your baseline", "10m split 1.52 s, 12 % faster than baseline")
+    alerts = _red_flag_alerts() + _stall_alerts()
+    for what in (
+        *(f"ran although {why}" for why in programme._BLOCKED_WHY),
+        "ran at 97.5 % Vmax, cap 80 %",
+    ):
+        for state in (st, twice):
+            alerts += _acc_alerts(partial(programme._against_plan, state, DAY, over=10, what=what))
+    alerts += _acc_alerts(lambda a: programme._rest_violation(rested, DAY, [hit], a))
+    alerts += _acc_alerts(lambda a: programme._unconfirmed(unsure, DAY, seen, a))
+    for trig in h1.regression_triggers:
+        for action, notify in (("escalate", None), ("step_back", "within_24h")):
+            t = trig.model_copy(update={"action": action, "notify": notify})
+            seen_once = Observation(value=3, satisfied=True)
+            alerts += _acc_alerts(partial(programme._trigger, t, seen_once))
+    for where in ("other_leg", "back_buttock", "other"):
+        report = SessionReport(completion="full", pain_max=2, pain_location=where)
+        result = classify_session(HAMSTRING, report, 60.0, None)
+        alerts += [(a.rule, a.text) for a in result.alerts if a.rule == "session.pain_location"]
+    return alerts
+
+
+def _literal_alerts() -> list[tuple[str, str]]:
+    """Alerts deep in a day's run, as the engine's f-strings write them (engine.programme)."""
+    h1 = HAMSTRING.stage("H1")
+    missing = "; ".join(c.text for c in h1.exit_criteria)
+    return [
+        (
+            "protocol.grade",
+            "Grade 3 hamstring injury: the default 'hamstring' protocol is not meant for it; "
+            "please set up a variant with longer minimum stage durations (reference §2.1 / §3.1).",
+        ),
+        (
+            "gate.8.early",
+            f"Sign-off for H1 recorded before its criteria were met (missing: {missing}): it "
+            "does not open the gate; you will be asked again.",
+        ),
+        (
+            "clinician.set_stage",
+            "Stage 'H9' does not exist in protocol hamstring: the athlete stays in H1.",
+        ),
+        ("escalate.missed", "No check-in for 3 days: the stage is held."),
+        (
+            "escalate.rest_mornings",
+            "Rest verdict 3 mornings in a row (injury symptoms): clinician review within 24 h.",
+        ),
+        (
+            "escalate.low_confidence",
+            "Low confidence (≤ 4/10) 3 mornings in a row: the athlete may want a check-in.",
+        ),
+        ("escalate.red_repeat", "Second red session within 14 days: clinician review."),
+        ("escalate.no_progress", "No progression for 14 days (stage H1): clinician review."),
+        (
+            "escalate.step_backs",
+            "2 step-backs within 14 days (now H3 → H2): clinician review.",
+        ),
+        (
+            "gate.8",
+            "Stage H1 criteria met: sign-off needed to move on "
+            f"({h1.signoff_note or 'clearance'}).",
+        ),
+        (
+            "gate.8.recommended",
+            f"Athlete moved from H0 to H1. A clinician review is recommended: "
+            f"{HAMSTRING.stage('H0').signoff_note or ''}".strip(),
+        ),
+        (
+            "wellness.poor_days",
+            "Poor wellness (sleep, fatigue, stress or soreness) on 3 of the last 7 days: "
+            "high-speed running is held on those days; please check in with the athlete.",
+        ),
+        (
+            "stop.reinjury",
+            "Possible re-injury in H4: the athlete is moved back to H2 (max-sprint re-test and "
+            "sign-off needed again after your review).",
+        ),
+        (
+            "24h.elevated_48h",
+            "Symptoms still elevated 48 h or more after the session of 2026-03-02: clinician "
+            "review within 24 h, no running until reviewed.",
+        ),
+        (
+            "24h.week_rise",
+            "Morning pain or tightness has risen week on week (7-day mean up ≥ 1 point): stage "
+            "held, please review.",
+        ),
+        (
+            "session.low_confidence",
+            "Athlete held back or had low confidence on 2 high-speed sessions in a row: "
+            "psychological readiness check-in.",
+        ),
+        # The bot's own alerts (bot.scheduling.tick, bot.services.athlete.daily).
+        (
+            "missed_checkins",
+            "Sam has missed 2 morning check-ins in a row (last on Tue 10 Mar). Missed days "
+            "count as hold: no progression. Please get in touch.",
+        ),
+        (
+            "missed_checkins",
+            "athlete 7 has missed 3 morning check-ins in a row (last on Sun 01 Mar). Missed "
+            "days count as hold: no progression. Please get in touch.",
+        ),
+        ("engine.failed", ENGINE_FAILED_ALERT),
+        (
+            "redflag.engine_failed",
+            "Red flag reported (the engine failed, tier unknown): please review now.",
+        ),
+    ]
+
+
+def _every_alert() -> list[tuple[str, str]]:
+    return _engine_alerts() + _literal_alerts()
+
+
+def test_the_samples_cover_every_rule_the_engine_raises() -> None:
+    source = "\n".join(p.read_text() for p in Path(programme.__file__).parent.glob("*.py"))
+    raised = set(re.findall(r'acc\.alert\(\s*[^,]+,\s*"([a-z0-9_.]+)"', source))
+    raised |= set(re.findall(r'Alert\(\s*severity=[^,]+,\s*rule="([a-z0-9_.]+)"', source))
+    rules = {rule for rule, _t in _every_alert()}
+    assert len(raised) > 20 and "session.pain_location" in raised and raised <= rules, (
+        raised - rules
+    )
+    assert {"H1r1", "stall", "session.pain_location", "missed_checkins"} <= rules
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "pt", "fr"])
+def test_every_alert_reads_in_the_clinicians_language(lang: str) -> None:
+    english: list[str] = []
+    for rule, text in _every_alert():
+        with use_language("en"):
+            en = alert_words(rule, text, HAMSTRING)
+        with use_language(lang):
+            line = alert_words(rule, text, HAMSTRING)
+        if en is None or line is None or line in (en, text):
+            english.append(f"{rule}: {text}")
+    assert not english, "\n".join(english)
+
+
+def test_english_lines_keep_their_meaning() -> None:
+    with use_language("en"):
+        missed = alert_words(
+            "missed_checkins",
+            "Sam has missed 2 morning check-ins in a row (last on Tue 10 Mar). Missed days "
+            "count as hold: no progression. Please get in touch.",
+            None,
+            dt.date(2026, 3, 10),
+        )
+        plan = alert_words(
+            "session.against_plan",
+            "Session against the plan on 2026-03-02: athlete ran although rest (again within 28 "
+            "days). Not counted; please talk it through with the athlete.",
+        )
+    assert missed == (
+        "Sam has missed 2 morning check-ins in a row (last on Tue 10 Mar). Missed days count "
+        "as hold: no progression. Please get in touch."
+    )
+    assert plan == (
+        "Session against the plan on Monday 2 March: the athlete ran although the morning "
+        "check said rest. It happened again within 28 days. Not counted; please talk it "
+        "through with the athlete."
+    )
+
+
+def test_a_stall_reads_in_german_with_its_criteria() -> None:
+    rule, text = _stall_alerts()[1]
+    with use_language("de"):
+        line = alert_words(rule, text, HAMSTRING)
+    assert line is not None and line.startswith("Keine Progression in H1 · "), line
+    assert "nicht erfüllt (zuletzt 2/10)" in line or "nicht erfüllt" in line, line

@@ -94,6 +94,8 @@ class AlertLine(BaseModel):
     text: str
     created_at: dt.datetime
     rule: str = ""
+    # The record's local date (the day the alert is about), when it has one.
+    local_date: dt.date | None = None
 
 
 class AlertCard(BaseModel):
@@ -156,7 +158,7 @@ def alert_line_text(alert: AlertLine, protocol: Any | None) -> str:
     """Return an alert's line in the current language: worded from its rule and record
     (:func:`bot.wording.alerts.alert_words`), else the engine's sentence tidied, its stage
     ids named."""
-    worded = alert_words(alert.rule, alert.text, protocol)
+    worded = alert_words(alert.rule, alert.text, protocol, alert.local_date)
     if worded is not None:
         return worded
     return clinician_plain(clinician_record_text(alert.text), protocol)
@@ -410,6 +412,7 @@ def build_card(
                 text=r.text,
                 rule=r.rule,
                 created_at=r.created_at,
+                local_date=r.local_date,
             )
             for r in ordered
         ),
