@@ -290,8 +290,6 @@ async def deliver(update: Update, context: Context, handled: Handled, inbox: Inb
         async def record() -> None:
             assert sender is not None
             recorded = await sender.record_replies(rows, outcomes, finish=finish)
-            if tracked and inbox is not None:
-                inbox.note_done([update_id])
             if recorded.notices:
                 kick_sender(context.application)
 

@@ -27,7 +27,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -54,7 +53,6 @@ MAX_RETRY_DELAY = 1.0
 TURN_POLL_FIRST = 0.01
 TURN_POLL_CAP = 0.25
 ORPHAN_BATCH = 100
-DONE_REMEMBERED = 10_000
 PRUNE_EVERY = dt.timedelta(hours=1)
 # Polling on SQLite: how long the next getUpdates waits for the updates in hand to commit on
 # their own before they are written to the inbox together (seconds).
@@ -80,11 +78,6 @@ class Inbox:
     lease: dt.timedelta = DEFAULT_LEASE
     # Update id -> whether it was its chat's head when stored (then it need not wait).
     _known: dict[int, bool] = field(default_factory=dict)
-    # Update id -> the lower updates of its chat that were open when it was stored.
-    _waits_for: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    # Updates this process marked done, committed (the latest DONE_REMEMBERED of them): an
-    # update that only waited for those needs not ask the database whether it is the head.
-    _done_here: OrderedDict[int, None] = field(default_factory=OrderedDict)
     # Updates leased to this process and not done yet (renewed by maintain()).
     held: set[int] = field(default_factory=set)
     _retry: dict[int, float] = field(default_factory=dict)
@@ -117,8 +110,6 @@ class Inbox:
         stored = await self._stores.submit((update.update_id, chat_key(update), payload))
         if stored.fresh:
             self._known[update.update_id] = stored.head
-            if not stored.head and stored.waits_for is not None:
-                self._waits_for[update.update_id] = stored.waits_for
             self.held.add(update.update_id)
         return stored.fresh
 
@@ -145,12 +136,6 @@ class Inbox:
         update_id = update.update_id
         if self._known.get(update_id):
             return
-        waits_for = self._waits_for.pop(update_id, None)
-        if waits_for is not None and all(u in self._done_here for u in waits_for):
-            # Everything it waited for was done by this process (a chat's next message
-            # usually comes while its previous one is being recorded here).
-            self._known[update_id] = True
-            return
         delay = TURN_POLL_FIRST
         chat = chat_key(update)
         while not await run_db(self._is_head, update_id, chat):
@@ -169,7 +154,6 @@ class Inbox:
             return
         try:
             await self._finishes.submit((update_id, chat_key(update)))
-            self.note_done([update_id])
         finally:
             self.forget(update_id)
 
@@ -190,17 +174,9 @@ class Inbox:
             chat_ids=chat_ids,
         )
 
-    def note_done(self, update_ids: list[int]) -> None:
-        """Remember that marking ``update_ids`` done has committed (see ``wait_turn``)."""
-        for update_id in update_ids:
-            self._done_here[update_id] = None
-        while len(self._done_here) > DONE_REMEMBERED:
-            self._done_here.popitem(last=False)
-
     def forget(self, update_id: int) -> None:
         """Stop holding ``update_id`` (it is done, or left to the lease to hand on)."""
         self._known.pop(update_id, None)
-        self._waits_for.pop(update_id, None)
         self.held.discard(update_id)
         self._retry.pop(update_id, None)
         self._attempts.pop(update_id, None)

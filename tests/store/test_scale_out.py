@@ -3,7 +3,6 @@ inbox's order per chat, the outbox's order per chat, the shared send budget."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
 import threading
@@ -13,10 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
-from telegram import Update
 
-from bot.clock import FakeClock
-from bot.inbox.store import Inbox
 from bot.store import db, repo
 from bot.store.models import Clearance, Decision, QuestionnaireProgress
 from bot.store.repo import inbox
@@ -146,7 +142,7 @@ def test_an_update_waits_for_the_lower_ones_of_its_chat(engine: Engine) -> None:
             s, update_id=10, chat_id=7, payload="{}", worker="b", now=T0, lease=LEASE
         )
     assert (first.fresh, first.head) == (True, True)
-    assert (second.fresh, second.head, second.waits_for) == (True, False, (10,))  # 10 is open
+    assert (second.fresh, second.head) == (True, False)  # 10 is not done yet
     assert (other.fresh, other.head) == (True, True)  # another chat does not wait
     assert not again.fresh  # a redelivery is not stored twice
     with db.session_scope(engine) as s:
@@ -155,26 +151,6 @@ def test_an_update_waits_for_the_lower_ones_of_its_chat(engine: Engine) -> None:
         assert not inbox.is_head(s, update_id=11, chat_id=7)  # processed is not done
         inbox.mark_done(s, update_ids=[10], now=T0, worker="a")
         assert inbox.is_head(s, update_id=11, chat_id=7)
-
-
-def _update(update_id: int, chat_id: int) -> Update:
-    message = {"message_id": update_id, "date": 0, "chat": {"id": chat_id, "type": "private"}}
-    return Update.de_json({"update_id": update_id, "message": {**message, "text": "3"}}, None)
-
-
-async def test_an_update_waits_for_one_held_by_another_process(engine: Engine) -> None:
-    clock = FakeClock(T0)
-    here, there = (Inbox(engine, clock, worker) for worker in ("here", "there"))
-    done_here, held_there, waiting = _update(30, 9), _update(31, 9), _update(32, 9)
-    assert await here.store(done_here, "{}")
-    assert await there.store(held_there, "{}")
-    assert await here.store(waiting, "{}")
-    await here.finish(done_here)  # done by this process: 32 still waits for 31
-    turn = asyncio.create_task(here.wait_turn(waiting))
-    await asyncio.sleep(0.3)
-    assert not turn.done()
-    await there.finish(held_there)
-    await asyncio.wait_for(turn, 5)
 
 
 def test_a_dead_replicas_updates_are_taken_over_after_its_lease(engine: Engine) -> None:

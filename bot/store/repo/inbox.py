@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, literal_column, select, update
+from sqlalchemy import bindparam, delete, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -33,21 +33,13 @@ _TABLE: Any = InboxUpdate.__table__  # type: ignore[attr-defined]
 KEEP_DONE = dt.timedelta(days=2)
 
 
-# How many of the lower open updates of a chat storing an update lists (more: not listed).
-WAITS_LISTED = 8
-
-
 @dataclass(frozen=True)
 class Stored:
-    """What storing an update found: ``fresh`` (not seen before), ``head`` (no lower update
-    of its chat was still open, so it may be handled at once) and ``waits_for``: the lower
-    updates of its chat still open then (None when there were more than ``WAITS_LISTED``).
-    Once those are done the update is its chat's head (updates stored later do not count:
-    they come after it)."""
+    """What storing an update found: ``fresh`` (not seen before) and ``head`` (no lower
+    update of its chat was still open, so it may be handled at once)."""
 
     fresh: bool
     head: bool
-    waits_for: tuple[int, ...] | None = ()
 
 
 @functools.cache
@@ -79,7 +71,6 @@ _OPEN_BELOW = (
     )
     .limit(1)
 )
-_OPEN_BELOW_LISTED = _OPEN_BELOW.limit(WAITS_LISTED + 1)
 
 
 def store_update(
@@ -108,16 +99,17 @@ def store_update(
     fresh = session.execute(_insert_statement(session.get_bind().dialect.name), params)
     if fresh.first() is None:
         return Stored(fresh=False, head=False)
-    below = session.execute(
-        _OPEN_BELOW_LISTED, {"chat_id": chat_id, "update_id": update_id}
-    ).scalars()
-    return _stored(list(below))
+    return Stored(fresh=True, head=is_head(session, update_id=update_id, chat_id=chat_id))
 
 
-def _stored(open_below: list[int]) -> Stored:
-    """Return what storing a fresh update found, from the lower open updates of its chat."""
-    listed = tuple(sorted(open_below)) if len(open_below) <= WAITS_LISTED else None
-    return Stored(fresh=True, head=not open_below, waits_for=listed)
+_LOWEST_OPEN = (
+    select(_TABLE.c.chat_id, func.min(_TABLE.c.update_id))
+    .where(
+        _TABLE.c.chat_id.in_(bindparam("chats", expanding=True)),
+        _TABLE.c.status != literal_column("'done'"),
+    )
+    .group_by(_TABLE.c.chat_id)
+)
 
 
 def store_updates(
@@ -162,18 +154,19 @@ def store_updates(
         session.execute(_insert_statement(session.get_bind().dialect.name), params).scalars()
     )
     chats = sorted({chat_id for update_id, chat_id, _ in rows if update_id in fresh})
-    open_by_chat: dict[int, list[int]] = {}
-    if chats:
-        for chat, open_id in session.execute(
-            select(_TABLE.c.chat_id, _TABLE.c.update_id).where(
-                _TABLE.c.chat_id.in_(chats), _TABLE.c.status != "done"
-            )
-        ):
-            open_by_chat.setdefault(chat, []).append(open_id)
+    lowest = (
+        dict(
+            session.execute(
+                select(_TABLE.c.chat_id, func.min(_TABLE.c.update_id))
+                .where(_TABLE.c.chat_id.in_(chats), _TABLE.c.status != "done")
+                .group_by(_TABLE.c.chat_id)
+            ).all()
+        )
+        if chats
+        else {}
+    )
     return [
-        _stored([u for u in open_by_chat.get(chat, []) if u < update_id])
-        if update_id in fresh
-        else Stored(fresh=False, head=False)
+        Stored(fresh=update_id in fresh, head=update_id in fresh and lowest.get(chat) == update_id)
         for update_id, chat, _ in rows
     ]
 
