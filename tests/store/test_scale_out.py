@@ -3,6 +3,7 @@ inbox's order per chat, the outbox's order per chat, the shared send budget."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import threading
@@ -12,7 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
+from telegram import Update
 
+from bot.clock import FakeClock
+from bot.inbox.store import Inbox
 from bot.store import db, repo
 from bot.store.models import Clearance, Decision, QuestionnaireProgress
 from bot.store.repo import inbox
@@ -151,6 +155,43 @@ def test_an_update_waits_for_the_lower_ones_of_its_chat(engine: Engine) -> None:
         assert not inbox.is_head(s, update_id=11, chat_id=7)  # processed is not done
         inbox.mark_done(s, update_ids=[10], now=T0, worker="a")
         assert inbox.is_head(s, update_id=11, chat_id=7)
+
+
+def _update(update_id: int, chat_id: int) -> Update:
+    message = {"message_id": update_id, "date": 0, "chat": {"id": chat_id, "type": "private"}}
+    return Update.de_json({"update_id": update_id, "message": {**message, "text": "3"}}, None)
+
+
+async def _waits_until_done(here: Inbox, waiting: Update, there: Inbox, lower: Update) -> None:
+    turn = asyncio.create_task(here.wait_turn(waiting))
+    await asyncio.sleep(0.3)
+    assert not turn.done()  # a lower update of the chat is still open
+    await there.finish(lower)
+    await asyncio.wait_for(turn, 5)
+
+
+async def test_an_update_waits_for_one_held_by_another_process(engine: Engine) -> None:
+    clock = FakeClock(T0)
+    here, there = (Inbox(engine, clock, worker) for worker in ("here", "there"))
+    done_here, held_there, waiting = _update(30, 9), _update(31, 9), _update(32, 9)
+    assert await here.store(done_here, "{}")
+    assert await there.store(held_there, "{}")
+    assert await here.store(waiting, "{}")
+    await here.finish(done_here)  # done by this process: 32 still waits for 31
+    await _waits_until_done(here, waiting, there, held_there)
+
+
+async def test_an_update_waits_for_a_lower_one_stored_after_it(engine: Engine) -> None:
+    # Webhook deliveries run in parallel and a failed POST comes again later, so a lower
+    # update of the chat may reach another replica after a higher one was stored here.
+    clock = FakeClock(T0)
+    here, there = (Inbox(engine, clock, worker) for worker in ("here", "there"))
+    first, late, waiting = _update(40, 9), _update(41, 9), _update(42, 9)
+    assert await here.store(first, "{}")
+    assert await here.store(waiting, "{}")  # waits for 40 only, as far as it knows
+    assert await there.store(late, "{}")
+    await here.finish(first)
+    await _waits_until_done(here, waiting, there, late)
 
 
 def test_a_dead_replicas_updates_are_taken_over_after_its_lease(engine: Engine) -> None:
