@@ -143,6 +143,19 @@ async def test_a_tick_left_in_problem_is_reported_by_the_sweep(world: Factory) -
     assert "reported numbness" in await _clinician_reads(w)
 
 
+async def test_ticks_left_behind_by_back_and_all_fine_are_not_a_report(world: Factory) -> None:
+    w = await world()
+    alex = await _linked(w)
+    await alex.say("my calf is a bit tight")
+    await alex.tap("🚩 Check for warning signs")
+    await alex.tap(NUMBNESS)
+    await alex.tap("◀ Back")  # back to what to do with it
+    replies = await alex.tap("All fine, thanks")
+    assert "No training" not in "\n".join(m.text or "" for m in replies)
+    assert _checkins(w) == [] and _alerts(w) == []
+    assert _to_clinician(w) == []  # nothing forwarded: the athlete chose "All fine"
+
+
 async def test_problem_opened_with_a_tick_pending_reports_the_sign(world: Factory) -> None:
     w = await world()
     alex = await _linked(w)

@@ -42,6 +42,7 @@ from bot.services.questionnaires.morning import has_red_flag
 from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
     DRAFT_PREFIX,
+    RED_FLAGS_KEY,
     apply_answer,
     draft,
     final_answers,
@@ -446,7 +447,7 @@ def calls_for_review(
     engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, new
     swelling, bruising, a pop or numbness since the session started, or session pain (during
     or an hour after) at the protocol's red thresholds."""
-    answers = with_ticked_signs(progress.answers)
+    answers = _with_ticked(progress, context_for(session, person, day, progress.kind))
     if progress.kind == "morning":
         return has_red_flag(answers, context_for(session, person, day, "morning"))
     if progress.kind == "problem":
@@ -463,6 +464,18 @@ def calls_for_review(
     return (isinstance(pain, int) and pain >= rules.red_pain_min.value) or (
         isinstance(pain_1h, int) and pain_1h >= rules.red_pain_1h_min.value
     )
+
+
+def _with_ticked(progress: QuestionnaireProgress, ctx: QuestionContext) -> dict[str, Any]:
+    """The answers with warning signs ticked and not confirmed counted as reported, where the
+    warning-sign question applies to the answers given: on /problem only while "Check for
+    warning signs" is chosen (ticks left behind by "◀ Back" and "All fine, thanks" are not
+    a report)."""
+    q = QUESTIONNAIRES[progress.kind]
+    signs = next((x for x in q.questions if x.key == RED_FLAGS_KEY), None)
+    if signs is None or not signs.applies(progress.answers, ctx):
+        return progress.answers
+    return with_ticked_signs(progress.answers)
 
 
 # --- answering ----------------------------------------------------------------------------
@@ -761,7 +774,7 @@ def complete(
     env: Env,
 ) -> Result:
     assert progress.id is not None
-    promoted = with_ticked_signs(progress.answers)
+    promoted = _with_ticked(progress, ctx)
     if promoted is not progress.answers:  # closed with a sign still ticked: it is reported
         _save(session, progress, dict(promoted), progress.step, env.now)
     answers = final_answers(progress.answers)
