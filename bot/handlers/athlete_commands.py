@@ -1,5 +1,6 @@
 """The athlete's commands: /plan /status /history /baseline /settings /timezone /pause /resume
-/export /delete /help /cancel, and the command menu (setMyCommands) for athletes' private chats."""
+/unlink /export /delete /help /cancel, and the command menu (setMyCommands) for athletes'
+private chats."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ ATHLETE_COMMANDS = (
     ("settings", N_("Time zone, check-in time, language")),
     ("pause", N_("Pause prompts (illness, travel)")),
     ("resume", N_("Resume after a pause")),
+    ("unlink", N_("Stop sharing your data with a clinician")),
     ("export", N_("Download your data (CSV and JSON)")),
     ("delete", N_("Delete all your data")),
     ("cancel", N_("Leave the current questions")),
@@ -147,6 +149,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "pause": _onboarded(athlete.pause),
         "problem": _onboarded(_questionnaire("problem")),
         "resume": _onboarded(athlete.resume),
+        "unlink": _onboarded(athlete.unlink),
         "export": _onboarded(athlete.export),
         "delete": _delete,
         "help": _help,

@@ -480,6 +480,28 @@ PLAN_NEEDS_CHECKIN = L_(
     "Do your /checkin first: today's session depends on how you are this morning."
 )
 
+# /unlink: an athlete stops sharing their data with one clinician (consent withdrawn).
+UNLINK_NONE = L_(
+    "No clinician sees your data. If a clinician should, ask them for an invitation code "
+    "and send /link with it."
+)
+ASK_UNLINK_WHICH = L_("Which clinician should stop seeing your data?")
+ASK_UNLINK_CONFIRM = L_(
+    "Stop sharing your data with {clinician}? They will no longer see your answers or "
+    "results, and will not be alerted about warning signs. Your data stays stored."
+)
+UNLINK_YES = L_("Stop sharing")
+UNLINK_NO = L_("Keep sharing")
+UNLINKED = L_("Done: {clinician} no longer sees your data.")
+UNLINKED_NONE_LEFT = L_(
+    "No clinician sees your data now, so a warning sign is only shown to you, with what to "
+    "do. To share again, ask a clinician for an invitation code and send /link with it."
+)
+UNLINK_KEPT = L_("Nothing changed.")
+CLINICIAN_ATHLETE_UNLINKED = L_(
+    "Sprintback: {athlete} stopped sharing their data with you, so they no longer appear in "
+    "your list."
+)
 CLINICIAN_ATHLETE_DELETED = L_(
     "Sprintback: athlete #{id} deleted their account. All of their data has been removed, "
     "so they no longer appear in your list."

@@ -156,6 +156,7 @@ async def test_athletes_see_the_athlete_menu(world: Callable[[], Awaitable[World
         "settings",
         "pause",
         "resume",
+        "unlink",
         "export",
         "delete",
         "cancel",

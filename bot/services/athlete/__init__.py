@@ -3,8 +3,9 @@ transaction (the caller's session), a :class:`~bot.services.athlete.results.Resu
 
 - ``questionnaire``: find the athlete, open, render, answer and complete a questionnaire;
 - ``onboarding``, ``daily`` (morning check-in and session report), ``account`` (settings,
-  delete, baseline): what each questionnaire does when it completes;
-- ``commands``: /start, /timezone, /cancel, /pause, /resume, /plan, /status, /history, /export;
+  delete, baseline, unlink): what each questionnaire does when it completes;
+- ``commands``: /start, /timezone, /cancel, /pause, /resume, /unlink, /plan, /status, /history,
+  /export;
 - ``engine_bridge``: the pure engine run on the stored history, and its decisions recorded;
 - ``abandoned``: answers left unfinished that call for review, evaluated by the system;
 - ``keyboards``: the questions' buttons and their callback data; ``results``: Env, Out, Result.

@@ -11,6 +11,7 @@ from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.results import Env, Out, Result, id_of, tell_clinicians
+from bot.services.questionnaires import unlink
 from bot.services.questionnaires.answers import assumed_of, metric_values
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import QuestionContext
@@ -87,6 +88,47 @@ def finish_delete(
     )
     repo.delete_athlete(session, athlete_id=athlete_id, actor_id=athlete_id, now=env.now)
     return Result([Out(texts.DELETED)], queued=queued, deleted=True)
+
+
+def finish_unlink(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """/unlink confirmed: the chosen clinician no longer sees the athlete's data (the link is
+    removed, audited) and is told in their language; the athlete is told what it means when
+    no clinician is left to alert."""
+    pair = unlink.chosen(answers)
+    if answers.get("confirm") is not True or pair is None:
+        return Result([Out(texts.UNLINK_KEPT)])
+    clinician_id, name = pair
+    athlete_id = id_of(person)
+    athlete = person.display_name or f"#{athlete_id}"
+    queued = tell_clinicians(
+        session,
+        person,
+        env,
+        lambda: texts.CLINICIAN_ATHLETE_UNLINKED.format(athlete=athlete),
+        kind=ATHLETE_NOTE_KIND,
+        about_athlete=False,
+        only=clinician_id,
+    )
+    if repo.unlink_athlete(session, athlete_id=athlete_id, clinician_id=clinician_id):
+        repo.audit(
+            session,
+            actor_id=athlete_id,
+            action="unlink",
+            now=env.now,
+            athlete_id=athlete_id,
+            detail={"clinician_id": clinician_id},
+        )
+    outs = [Out(texts.UNLINKED.format(clinician=name))]
+    if not repo.clinicians_of(session, athlete_id=athlete_id):
+        outs.append(Out(texts.UNLINKED_NONE_LEFT))
+    return Result(outs, queued=queued)
 
 
 def delete_unfinished_signup(session: Session, person: Person, env: Env) -> Result:

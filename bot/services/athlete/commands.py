@@ -26,6 +26,7 @@ from bot.services.athlete.questionnaire import (
 from bot.services.athlete.results import Env, Out, Result, id_of
 from bot.services.invites import invite_clinician_name
 from bot.services.questionnaires.onboarding import INVITE_KEY
+from bot.services.questionnaires.unlink import LINKS_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
 from bot.store.standing import protocol_for
@@ -118,6 +119,18 @@ def pause(session: Session, person: Person, env: Env) -> Result:
     if person.paused:
         return Result([Out(texts.ALREADY_PAUSED)])
     _, question = begin(session, person, "pause", env)
+    return Result([question] if question is not None else [])
+
+
+def unlink(session: Session, person: Person, env: Env) -> Result:
+    """/unlink: which clinician should stop seeing the athlete's data (when several), then a
+    confirmation; the clinicians offered are kept with the questionnaire (see
+    ``bot.services.questionnaires.unlink``)."""
+    linked = repo.clinicians_of(session, athlete_id=id_of(person))
+    if not linked:
+        return Result([Out(texts.UNLINK_NONE)])
+    offered = [[c.id, c.display_name or f"#{c.id}"] for c in linked]
+    _, question = begin(session, person, "unlink", env, answers={LINKS_KEY: offered})
     return Result([question] if question is not None else [])
 
 

@@ -27,7 +27,12 @@ from sqlmodel import Session, col, select
 
 from bot.clock import local_date as local_today
 from bot.services import texts
-from bot.services.athlete.account import finish_baseline, finish_delete, finish_settings
+from bot.services.athlete.account import (
+    finish_baseline,
+    finish_delete,
+    finish_settings,
+    finish_unlink,
+)
 from bot.services.athlete.daily import finish_morning, finish_problem, finish_session
 from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
@@ -809,6 +814,7 @@ _FINISHERS: dict[str, Finisher] = {
     "session": finish_session,
     "settings": finish_settings,
     "delete": finish_delete,
+    "unlink": finish_unlink,
     "baseline": finish_baseline,
     "problem": finish_problem,
     "pause": _finish_pause,

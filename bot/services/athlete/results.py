@@ -110,15 +110,19 @@ def tell_clinicians(
     kind: str,
     about_athlete: bool = True,
     author_id: int | None = None,
+    only: int | None = None,
 ) -> bool:
     """Queue ``compose()``, built in each linked clinician's own language, for every clinician
-    linked to ``person``; return whether anything was queued.
+    linked to ``person`` (or only the one whose id is ``only``); return whether anything was
+    queued.
 
     ``about_athlete`` False leaves the athlete out of the message row (a deletion notice: the
     athlete's rows are removed in the same transaction)."""
     queued = False
     athlete_id = id_of(person)
     for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+        if only is not None and clinician.id != only:
+            continue
         chat = clinician.chat_id or clinician.telegram_user_id
         if not chat:
             continue

@@ -1,4 +1,5 @@
-"""Declarative questionnaires (onboarding, morning, session, settings, delete, baseline).
+"""Declarative questionnaires (onboarding, morning, session, settings, delete, baseline,
+/problem, /pause, /unlink).
 
 Look one up by name with ``QUESTIONNAIRES[name]``; drive it with
 ``bot.services.questionnaires.steps``.
@@ -11,9 +12,11 @@ from bot.services.questionnaires.morning import MORNING
 from bot.services.questionnaires.onboarding import BASELINE, DELETE, ONBOARDING, SETTINGS
 from bot.services.questionnaires.problem import PAUSE, PROBLEM
 from bot.services.questionnaires.session import SESSION
+from bot.services.questionnaires.unlink import UNLINK
 
 QUESTIONNAIRES: dict[str, Questionnaire] = {
-    q.name: q for q in (ONBOARDING, MORNING, SESSION, SETTINGS, DELETE, BASELINE, PROBLEM, PAUSE)
+    q.name: q
+    for q in (ONBOARDING, MORNING, SESSION, SETTINGS, DELETE, BASELINE, PROBLEM, PAUSE, UNLINK)
 }
 
 __all__ = [
@@ -26,4 +29,5 @@ __all__ = [
     "QUESTIONNAIRES",
     "SESSION",
     "SETTINGS",
+    "UNLINK",
 ]
