@@ -31,8 +31,7 @@ from zoneinfo import ZoneInfo
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
 from bot.support.formats import format_date_range, format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, ngettext
-from bot.wording.alerts import alert_words, clinician_record_text
-from bot.wording.reasons import clinician_plain
+from bot.wording.alerts import alert_line
 
 TELEGRAM_LIMIT = 4096
 PAIN_TREND_POINTS = 1.0
@@ -206,9 +205,7 @@ def _pain_text(week: DigestAthleteWeek) -> str:
 def _alert_text(alert: OpenAlert, zone: ZoneInfo, protocol: Any = None) -> str:
     local = alert.raised_at.astimezone(zone)
     # Worded from the rule in the reader's language where known, else the engine's sentence.
-    words = alert_words(alert.rule, alert.text, protocol, alert.local_date)
-    if words is None:
-        words = clinician_plain(clinician_record_text(alert.text), protocol)
+    words = alert_line(alert.rule, alert.text, protocol, alert.local_date)
     text = words if len(words) <= MAX_ALERT_CHARS else words[:MAX_ALERT_CHARS] + "…"
     when = f"{format_short_date(local.date())} {format_time(local)}"
     return f"  • {SEVERITY_TEXT[alert.severity]}, {when}: {text}"

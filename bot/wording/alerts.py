@@ -31,6 +31,7 @@ from bot.support.i18n import N_, _, ngettext
 from bot.wording.injury import injury_name
 from bot.wording.items import format_value
 from bot.wording.protocol import protocol_text
+from bot.wording.reasons import clinician_plain
 from bot.wording.stages import stage_label
 from engine.items import item_label as engine_item_label
 from engine.red_flags import FLAG_TEXT, SESSION_FLAG_TEXT, TIER_TITLE
@@ -753,3 +754,13 @@ def clinician_record_text(text: str) -> str:
     """Return an engine sentence with its punctuation tidied (a note ending in a full stop
     inside brackets: "(… (eligibility).)." reads "(… (eligibility)).")."""
     return _DOUBLED.sub(").", text)
+
+
+def alert_line(rule: str, text: str, protocol: Any | None = None, on: dt.date | None = None) -> str:
+    """Return an alert's line as a clinician reads it, in the current language: worded from
+    its rule (:func:`alert_words`), else the engine's sentence tidied with its stage ids
+    named (a rule not worded yet)."""
+    worded = alert_words(rule, text, protocol, on)
+    if worded is not None:
+        return worded
+    return clinician_plain(clinician_record_text(text), protocol)

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.clock import local_date
 from bot.services import texts
@@ -314,17 +314,9 @@ def _unfinished_checkin(session: Session, athlete_id: int, day: dt.date) -> dict
     """Return the answers given so far in the check-in of ``day`` left unfinished (open, or
     cancelled when /problem opened), warning signs still ticked counted: a warning sign
     reported later the same day is stored with them, so none is lost."""
-    progress = session.exec(
-        select(QuestionnaireProgress)
-        .where(
-            QuestionnaireProgress.athlete_id == athlete_id,
-            QuestionnaireProgress.kind == "morning",
-            QuestionnaireProgress.local_date == day,
-        )
-        .order_by(
-            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
-        )
-    ).first()
+    progress = repo.latest_questionnaire_of_day(
+        session, athlete_id=athlete_id, kind="morning", local_date=day
+    )
     if progress is None or progress.status not in ("open", "cancelled"):
         return {}
     answers = with_ticked_signs(progress.answers)

@@ -383,22 +383,6 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
 
 
-def _latest_of_day(
-    session: Session, person: Person, kind: str, day: dt.date
-) -> QuestionnaireProgress | None:
-    return session.exec(
-        select(QuestionnaireProgress)
-        .where(
-            QuestionnaireProgress.athlete_id == _id(person),
-            QuestionnaireProgress.kind == kind,
-            QuestionnaireProgress.local_date == day,
-        )
-        .order_by(
-            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
-        )
-    ).first()
-
-
 def begin(
     session: Session,
     person: Person,
@@ -421,7 +405,9 @@ def begin(
     )
     resumed = False
     if progress is None and kind in ONE_PER_DAY:
-        latest = _latest_of_day(session, person, kind, today)
+        latest = repo.latest_questionnaire_of_day(
+            session, athlete_id=_id(person), kind=kind, local_date=today
+        )
         if latest is not None and latest.status == "cancelled":
             resumed = any(not str(k).startswith("_") for k in latest.answers)
             latest.status = "open"

@@ -76,9 +76,8 @@ from bot.store.repo.people import get_person_by_telegram_id
 from bot.support.i18n import L_, LazyText, _, ngettext, use_language
 from bot.support.limits import shorten
 from bot.wording import format_value, item_label, stage_label
-from bot.wording.alerts import alert_words, clinician_record_text
+from bot.wording.alerts import alert_line
 from bot.wording.items import ITEM_WORDING
-from bot.wording.reasons import clinician_plain
 from engine.models import Severity
 from engine.status import StageStatus
 
@@ -154,16 +153,6 @@ class AlertCard(BaseModel):
         return stage_label(self.protocol, self.stage, "clinician")
 
 
-def alert_line_text(alert: AlertLine, protocol: Any | None) -> str:
-    """Return an alert's line in the current language: worded from its rule and record
-    (:func:`bot.wording.alerts.alert_words`), else the engine's sentence tidied, its stage
-    ids named."""
-    worded = alert_words(alert.rule, alert.text, protocol, alert.local_date)
-    if worded is not None:
-        return worded
-    return clinician_plain(clinician_record_text(alert.text), protocol)
-
-
 # Severity as the card's headline says it (a colour and a word).
 SEVERITY_WORDS: dict[str, LazyText] = {
     "emergency": L_("🚨 Emergency"),
@@ -206,7 +195,9 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     ordered = sorted(card.alerts, key=lambda a: (SEVERITY_RANK.get(a.severity, 9), a.created_at))
     for alert in ordered[:MAX_ALERT_LINES]:
         when = alert.created_at.astimezone(tz).strftime("%H:%M")
-        text, _cut = shorten(alert_line_text(alert, card.protocol), ALERT_LINE_CHARS)
+        text, _cut = shorten(
+            alert_line(alert.rule, alert.text, card.protocol, alert.local_date), ALERT_LINE_CHARS
+        )
         lines.append(f"• {when} {text}")
     more = len(ordered) - MAX_ALERT_LINES
     if more > 0:

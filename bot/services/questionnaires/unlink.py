@@ -6,8 +6,6 @@ button always means the clinician it showed, even if the links change meanwhile.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.services import texts
 from bot.services.questionnaires.model import (
     Answers,
@@ -55,10 +53,6 @@ def _declined(answers: Answers, ctx: QuestionContext) -> bool:
     return answers.get("confirm") is False
 
 
-def _confirm_options(ctx: QuestionContext, answers: Any) -> tuple[Option, ...]:
-    return (Option(str(texts.UNLINK_YES), True), Option(str(texts.UNLINK_NO), False))
-
-
 UNLINK = Questionnaire(
     name="unlink",
     stop_when=_declined,
@@ -75,7 +69,7 @@ UNLINK = Questionnaire(
             key="confirm",
             kind="single",
             prompt=_confirm_prompt,
-            options=_confirm_options,
+            options=(Option(texts.UNLINK_YES, True), Option(texts.UNLINK_NO, False)),
             label=L_("Stop sharing"),
         ),
     ),

@@ -319,6 +319,24 @@ def get_open_questionnaire(
     return session.exec(query).first()
 
 
+def latest_questionnaire_of_day(
+    session: Session, *, athlete_id: int, kind: str, local_date: dt.date
+) -> QuestionnaireProgress | None:
+    """Return the athlete's most recently touched questionnaire of ``kind`` for
+    ``local_date``, whatever its status, or None."""
+    return session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            QuestionnaireProgress.athlete_id == athlete_id,
+            QuestionnaireProgress.kind == kind,
+            QuestionnaireProgress.local_date == local_date,
+        )
+        .order_by(
+            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
+        )
+    ).first()
+
+
 def get_questionnaire(session: Session, *, progress_id: int) -> QuestionnaireProgress | None:
     """Return the questionnaire progress with this id, or None."""
     return session.get(QuestionnaireProgress, progress_id)
