@@ -8,10 +8,9 @@ Reading typed input is forgiving where it is safe and strict where a slip could 
 value: a decimal comma or point is accepted in every language ("1,82" and "1.82" are both
 1.82 s, since athletes type on whatever keyboard they have), but a separator followed by
 exactly three digits that the language would read as a thousands separator ("1,820" in
-English, "1.820" in German) is refused as ambiguous instead of being guessed. Words a person
-may type instead of tapping a button ("yes", "none", "skip", "km/h", "today") are read in the
-person's language and in English; their lists are in the catalogues (context ``typed words``),
-so a translator adds the words people actually type.
+English, "1.820" in German) is refused as ambiguous instead of being guessed. Words typed
+instead of a button or a number ("sí", "drei", "il y a 3 jours") are read by
+``bot.support.typed_words``.
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ import datetime as dt
 import decimal
 import math
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,11 +30,8 @@ from babel import lists as babel_lists
 from babel import numbers as babel_numbers
 
 from bot.support.i18n import (
-    LazyText,
     current_language,
-    lazy_pgettext,
     normalise_language,
-    use_language,
 )
 
 # The CLDR locale whose conventions each language's numbers and dates follow. English is the
@@ -60,29 +55,6 @@ _WEEKDAY_DAY_MONTH: dict[str, str] = {
     "de": "EEEE, d. MMMM",
 }
 NBSP = "\u00a0"
-
-TypedWord = Literal["yes", "no", "none", "skip", "today", "yesterday", "km/h"]
-
-# What a person may type for each word, comma-separated, in each language; English is always
-# understood too. Translators: lower case, accents as people type them (they are also matched
-# without accents), no word that could mean the opposite in this language.
-_WORDS: dict[TypedWord, LazyText] = {
-    # TRANSLATORS: comma-separated words meaning "yes" that a person may type instead of
-    # tapping the Yes button.
-    "yes": lazy_pgettext("typed words", "yes, y, yeah, yep, ok"),
-    # TRANSLATORS: comma-separated words meaning "no" that a person may type.
-    "no": lazy_pgettext("typed words", "no, n, nope"),
-    # TRANSLATORS: comma-separated words meaning "none of these" (no symptom ticked).
-    "none": lazy_pgettext("typed words", "none, nothing, no, none of these"),
-    # TRANSLATORS: comma-separated words meaning "skip this question".
-    "skip": lazy_pgettext("typed words", "skip, pass, later"),
-    # TRANSLATORS: comma-separated words meaning "today" (typed as a date).
-    "today": lazy_pgettext("typed words", "today"),
-    # TRANSLATORS: comma-separated words meaning "yesterday" (typed as a date).
-    "yesterday": lazy_pgettext("typed words", "yesterday"),
-    # TRANSLATORS: comma-separated ways to write kilometres per hour after a speed.
-    "km/h": lazy_pgettext("typed words", "km/h, kmh, kph, km per hour"),
-}
 
 
 def format_locale(lang: str | None = None) -> Locale:
@@ -242,45 +214,3 @@ def parse_decimal(typed: str, lang: str | None = None) -> float:
     if not math.isfinite(value):
         raise NumberNotRead(typed, "not_a_number")
     return value
-
-
-def _fold(text: str) -> str:
-    """Lower case, accents removed, surrounding punctuation and spaces dropped."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.strip(" \t\n.!?¡¿,;:'\"").split())
-
-
-def words_for(word: TypedWord, lang: str | None = None) -> frozenset[str]:
-    """Return what a person may type for ``word`` in ``lang`` (default: current), English
-    included, folded (lower case, no accents)."""
-    language = normalise_language(lang or current_language())
-    return _words(word, language)
-
-
-@cache
-def _words(word: TypedWord, language: str) -> frozenset[str]:
-    found: set[str] = set()
-    for each in dict.fromkeys((language, "en")):
-        with use_language(each):
-            found.update(_fold(w) for w in str(_WORDS[word]).split(","))
-    found.discard("")
-    return frozenset(found)
-
-
-def typed_word(typed: str, among: Iterable[TypedWord], lang: str | None = None) -> TypedWord | None:
-    """Return which of the words ``among`` the typed text is ("Sí" → "yes" in Spanish), or
-    None. Only the words the question accepts are tried, so "no" is "no" to a yes/no question
-    and "none" to a symptoms list."""
-    folded = _fold(typed)
-    if not folded:
-        return None
-    for word in among:
-        if folded in words_for(word, lang):
-            return word
-    return None
-
-
-def clear_word_cache() -> None:
-    """Forget the word lists read so far (after the catalogues were reloaded)."""
-    _words.cache_clear()

@@ -19,11 +19,10 @@ from bot.support.formats import (
     format_short_date,
     format_time,
     parse_decimal,
-    typed_word,
     weekday_name,
-    words_for,
 )
 from bot.support.i18n import LANGUAGES, use_language
+from bot.support.typed_words import typed_word, words_for
 
 MONDAY = dt.date(2026, 3, 9)
 

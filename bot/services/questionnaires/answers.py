@@ -17,8 +17,16 @@ from bot.services import texts
 from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
-from bot.support.formats import format_decimal, typed_word
+from bot.support.formats import format_decimal
 from bot.support.i18n import LazyText, Text, text
+from bot.support.typed_words import (
+    days_ago,
+    hours_typed,
+    number_word,
+    scale_word,
+    score_out_of,
+    typed_word,
+)
 
 # Beside a metrics answer (``_assumed:<key>``): what was read with a guess, never a metric.
 ASSUMED_KEY = "_assumed:"
@@ -141,36 +149,23 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     return Rejected(texts.USE_BUTTONS)
 
 
-_NUMBER_WORDS = {
-    "zero": 0, "none": 0, "nil": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-}  # fmt: skip
-# The Hooper scale's own words (1–7): sleep quality from good to bad, the others low to high.
-_HOOPER_GOOD = ("very very good", "very good", "good", "normal", "bad", "very bad", "very very bad")
-_HOOPER_LOW = ("very very low", "very low", "low", "normal", "high", "very high", "very very high")
-
-
 def _friendly_number(question: Question, text: str) -> float | None:
-    """Read what people type for a number where it is unambiguous: "3/10" or "3 out of 10" on
-    a 0–10 scale, "three", "7h30" or "7:30" for hours, "good" on the sleep-quality scale."""
-    lowered = _letters(text)
+    """Read what people type for a number where it is unambiguous, in their language or
+    English: "3/10" or "3 out of 10" on a 0–10 scale, "three", "7h30" or "7 hours 30" for
+    hours, "good" on the sleep-quality scale."""
     if question.kind in ("scale10", "hooper"):
-        top = int(question.maximum or 10)
-        match = re.fullmatch(r"\s*(\d+)\s*(?:/|out of|of)\s*(\d+)\s*", text.lower())
-        if match and int(match.group(2)) == top:
-            return float(match.group(1))
-    if lowered in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[lowered])
+        score = score_out_of(text)
+        if score is not None and score[1] == int(question.maximum or 10):
+            return float(score[0])
+    number = number_word(text)
+    if number is not None:
+        return float(number)
     if question.kind == "hooper":
-        words = _HOOPER_GOOD if question.key == "sleep_quality" else _HOOPER_LOW
-        if lowered in words:
-            return float(words.index(lowered) + 1)
+        level = scale_word(text, good_to_bad=question.key == "sleep_quality")
+        if level is not None:
+            return float(level)
     if question.unit.strip() == "h":
-        match = re.fullmatch(
-            r"\s*(\d{1,2})\s*(?:h|:|hours?|hrs?)\s*(\d{1,2})?\s*(?:m|min)?\s*", text.lower()
-        )
-        if match and (match.group(2) is None or int(match.group(2)) < 60):
-            return int(match.group(1)) + int(match.group(2) or 0) / 60
+        return hours_typed(text)
     return None
 
 
@@ -207,14 +202,15 @@ def _parse_number(question: Question, text: str) -> Parsed:
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26), or a word."""
+    """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26), a word
+    ("yesterday") or days back ("3 days ago", "hace 3 días")."""
     lowered = text.lower().strip()
     word = typed_word(lowered, ("today", "yesterday"))
     if word is not None:
         return today - dt.timedelta(days=0 if word == "today" else 1)
-    ago = re.fullmatch(r"(\d{1,3}) days? ago", lowered)
-    if ago:
-        return today - dt.timedelta(days=int(ago.group(1)))
+    ago = days_ago(lowered)
+    if ago is not None:
+        return today - dt.timedelta(days=ago)
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lowered)
     day_first = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?", lowered)
     try:

@@ -1,0 +1,238 @@
+"""Words a person types instead of tapping a button or writing digits, read in their language.
+
+Athletes answer on whatever keyboard they have, and many type words: "sí", "keine", "drei",
+"très bon", "7 Stunden 30", "il y a 3 jours". Every list lives in the catalogues (contexts
+``typed words``, ``typed number``, ``typed sleep scale``, ``typed level scale``), so a
+translator adds what people of that language really type. The person's language and English
+are both read, compared folded: lower case, accents dropped ("Sí!" → "si").
+
+Only the words the question accepts are tried, so "no" is "no" to a yes/no question and
+"none" to a symptoms list; a number word never stands for two numbers (tests check it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Literal
+
+from bot.support.i18n import (
+    LazyText,
+    current_language,
+    lazy_pgettext,
+    normalise_language,
+    use_language,
+)
+
+TypedWord = Literal[
+    "yes", "no", "none", "skip", "today", "yesterday", "km/h", "out of", "hours", "minutes"
+]  # fmt: skip
+
+# Translators: lower case, accents as people type them (they are also matched without),
+# alternatives separated by commas, no word that could mean the opposite in this language.
+_WORDS: dict[TypedWord, LazyText] = {
+    # TRANSLATORS: comma-separated words meaning "yes" that a person may type instead of
+    # tapping the Yes button.
+    "yes": lazy_pgettext("typed words", "yes, y, yeah, yep, ok"),
+    # TRANSLATORS: comma-separated words meaning "no" that a person may type.
+    "no": lazy_pgettext("typed words", "no, n, nope"),
+    # TRANSLATORS: comma-separated words meaning "none of these" (no symptom ticked).
+    "none": lazy_pgettext("typed words", "none, nothing, no, none of these"),
+    # TRANSLATORS: comma-separated words meaning "skip this question".
+    "skip": lazy_pgettext("typed words", "skip, pass, later"),
+    # TRANSLATORS: comma-separated words meaning "today" (typed as a date).
+    "today": lazy_pgettext("typed words", "today"),
+    # TRANSLATORS: comma-separated words meaning "yesterday" (typed as a date).
+    "yesterday": lazy_pgettext("typed words", "yesterday"),
+    # TRANSLATORS: comma-separated ways to write kilometres per hour after a speed.
+    "km/h": lazy_pgettext("typed words", "km/h, kmh, kph, km per hour"),
+    # TRANSLATORS: comma-separated words between two numbers in a score such as "3 out of 10"
+    # ("/" is always understood).
+    "out of": lazy_pgettext("typed words", "out of, of"),
+    # TRANSLATORS: comma-separated ways to write "hours" after a number of hours slept
+    # ("7 hours 30", "7h30").
+    "hours": lazy_pgettext("typed words", "hours, hour, hrs, hr, h"),
+    # TRANSLATORS: comma-separated ways to write "minutes" after the minutes of a duration
+    # ("7 hours 30 min").
+    "minutes": lazy_pgettext("typed words", "minutes, minute, mins, min, m"),
+}
+
+# The numbers 0–10 written as words, as a pain, tightness or confidence score may be typed.
+_NUMBERS: tuple[LazyText, ...] = (
+    # TRANSLATORS: comma-separated words a person may type for the number 0 as a score (no
+    # pain, no confidence): never a word that could also mean another number.
+    lazy_pgettext("typed number", "zero, none, nil"),
+    # TRANSLATORS: comma-separated words for the number 1 (every form people type).
+    lazy_pgettext("typed number", "one"),
+    lazy_pgettext("typed number", "two"),
+    lazy_pgettext("typed number", "three"),
+    lazy_pgettext("typed number", "four"),
+    lazy_pgettext("typed number", "five"),
+    lazy_pgettext("typed number", "six"),
+    lazy_pgettext("typed number", "seven"),
+    lazy_pgettext("typed number", "eight"),
+    lazy_pgettext("typed number", "nine"),
+    lazy_pgettext("typed number", "ten"),
+)
+
+# The 1–7 wellness scale's levels as words: sleep quality from good to bad, fatigue, stress
+# and soreness from low to high. The buttons show the two ends ("very, very good").
+_SLEEP_LEVELS: tuple[LazyText, ...] = (
+    # TRANSLATORS: comma-separated ways to type level 1 of 7 of sleep quality (the best).
+    lazy_pgettext("typed sleep scale", "very very good"),
+    lazy_pgettext("typed sleep scale", "very good"),
+    lazy_pgettext("typed sleep scale", "good"),
+    # TRANSLATORS: the middle level (4 of 7) of sleep quality.
+    lazy_pgettext("typed sleep scale", "normal"),
+    lazy_pgettext("typed sleep scale", "bad"),
+    lazy_pgettext("typed sleep scale", "very bad"),
+    # TRANSLATORS: comma-separated ways to type level 7 of 7 of sleep quality (the worst).
+    lazy_pgettext("typed sleep scale", "very very bad"),
+)
+_LEVELS: tuple[LazyText, ...] = (
+    # TRANSLATORS: comma-separated ways to type level 1 of 7 of fatigue, stress or muscle
+    # soreness (the lowest).
+    lazy_pgettext("typed level scale", "very very low"),
+    lazy_pgettext("typed level scale", "very low"),
+    lazy_pgettext("typed level scale", "low"),
+    # TRANSLATORS: the middle level (4 of 7) of fatigue, stress or muscle soreness.
+    lazy_pgettext("typed level scale", "normal"),
+    lazy_pgettext("typed level scale", "high"),
+    lazy_pgettext("typed level scale", "very high"),
+    # TRANSLATORS: level 7 of 7 of fatigue, stress or muscle soreness (the highest).
+    lazy_pgettext("typed level scale", "very very high"),
+)
+
+# A typed minus sign: ASCII, Unicode minus, or a dash a phone keyboard may substitute.
+_MINUS_SIGNS = "-\u2212\u2013"
+
+# A date typed as a number of days back; {n} stands for the number.
+# TRANSLATORS: comma-separated ways to write a date as days back from today; keep {n} where
+# the number goes ("hace {n} días").
+_DAYS_AGO = lazy_pgettext("typed words", "{n} days ago, {n} day ago")
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, surrounding punctuation and spaces dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.strip(" \t\n.!?¡¿,;:'\"").split())
+
+
+def _fold_phrase(text: str) -> str:
+    """Folded, with punctuation inside read as a space ("very, very good" → "very very good")."""
+    return " ".join(re.sub(r"[^\w/]+", " ", _fold(text)).split())
+
+
+@cache
+def _read(message: LazyText, language: str, phrases: bool = False) -> frozenset[str]:
+    """The comma-separated words of ``message`` in ``language`` and in English, folded."""
+    fold = _fold_phrase if phrases else _fold
+    found: set[str] = set()
+    for each in dict.fromkeys((language, "en")):
+        with use_language(each):
+            found.update(fold(w) for w in str(message).split(","))
+    found.discard("")
+    return frozenset(found)
+
+
+def _language(lang: str | None) -> str:
+    return normalise_language(lang or current_language())
+
+
+def words_for(word: TypedWord, lang: str | None = None) -> frozenset[str]:
+    """Return what a person may type for ``word`` in ``lang`` (default: current), English
+    included, folded (lower case, no accents)."""
+    return _read(_WORDS[word], _language(lang))
+
+
+def typed_word(typed: str, among: Iterable[TypedWord], lang: str | None = None) -> TypedWord | None:
+    """Return which of the words ``among`` the typed text is ("Sí" → "yes" in Spanish), or
+    None."""
+    folded = _fold(typed)
+    if not folded:
+        return None
+    for word in among:
+        if folded in words_for(word, lang):
+            return word
+    return None
+
+
+def _level(typed: str, levels: Sequence[LazyText], first: int, lang: str | None) -> int | None:
+    folded = _fold_phrase(typed)
+    if not folded:
+        return None
+    language = _language(lang)
+    for offset, message in enumerate(levels):
+        if folded in _read(message, language, phrases=True):
+            return first + offset
+    return None
+
+
+def number_word(typed: str, lang: str | None = None) -> int | None:
+    """Return the number 0–10 that ``typed`` writes as a word ("drei" → 3 in German, "none"
+    → 0), or None; a word after a minus sign ("-drei") is no number of the scale."""
+    if typed.lstrip()[:1] in _MINUS_SIGNS:
+        return None
+    return _level(typed, _NUMBERS, 0, lang)
+
+
+def scale_word(typed: str, *, good_to_bad: bool, lang: str | None = None) -> int | None:
+    """Return the 1–7 level that ``typed`` names on the wellness scale ("très bon" → 2 for
+    sleep quality, ``good_to_bad``; "hoch" → 5 for fatigue, stress or soreness), or None."""
+    return _level(typed, _SLEEP_LEVELS if good_to_bad else _LEVELS, 1, lang)
+
+
+def _alternatives(word: TypedWord, lang: str | None) -> str:
+    # Longest first, so "hours" is tried before "h"; English is always among them.
+    return "|".join(re.escape(w) for w in sorted(words_for(word, lang), key=len, reverse=True))
+
+
+def score_out_of(typed: str, lang: str | None = None) -> tuple[int, int] | None:
+    """Return (score, top) of a score typed as "3/10", "3 out of 10", "3 de 10", or None."""
+    words = _alternatives("out of", lang)
+    match = re.fullmatch(rf"(\d+)\s*(?:/|(?:{words})(?![a-z]))\s*(\d+)", _fold(typed))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def hours_typed(typed: str, lang: str | None = None) -> float | None:
+    """Return the hours of a duration typed with words or a colon ("7h30", "7:30", "7 hours 30
+    min", "7 Stunden 30"), or None; minutes must be under 60."""
+    hours, minutes = _alternatives("hours", lang), _alternatives("minutes", lang)
+    match = re.fullmatch(
+        rf"(\d{{1,2}})\s*(?::|(?:{hours})\.?(?![a-z]))\s*(?:(\d{{1,2}})\s*(?:{minutes})?)?",
+        _fold(typed),
+    )
+    if not match or (match.group(2) is not None and int(match.group(2)) >= 60):
+        return None
+    return int(match.group(1)) + int(match.group(2) or 0) / 60
+
+
+def days_ago(typed: str, lang: str | None = None) -> int | None:
+    """Return how many days back a date typed as "3 days ago" ("hace 3 días", "vor 3 Tagen")
+    is, or None."""
+    folded = _fold(typed)
+    for pattern in _days_ago_patterns(_language(lang)):
+        match = pattern.fullmatch(folded)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+@cache
+def _days_ago_patterns(language: str) -> tuple[re.Pattern[str], ...]:
+    patterns = []
+    for written in _read(_DAYS_AGO, language):
+        if written.count("{n}") != 1:
+            continue
+        before, after = (re.escape(part.strip()) for part in written.split("{n}"))
+        patterns.append(re.compile(rf"{before}\s*(\d{{1,3}})\s*{after}".strip()))
+    return tuple(patterns)
+
+
+def clear_word_cache() -> None:
+    """Forget the word lists read so far (after the catalogues were reloaded)."""
+    _read.cache_clear()
+    _days_ago_patterns.cache_clear()
