@@ -9,7 +9,7 @@ protocol, their sign-off note through :func:`protocol_text`) and the counts.
 
 :func:`alert_words` words every alert the engine or the bot raises (tests/wording table
 test); it returns None for a rule or form of sentence it does not know (an engine sentence
-changed, a protocol trigger not in the protocol given, a stall item it cannot place): the
+changed, a stall item it cannot place): the
 caller then shows the engine's sentence, cleaned by :func:`clinician_record_text`.
 """
 
@@ -488,21 +488,17 @@ _TRIGGER = re.compile(
 )
 
 
-def _trigger(rule: str, text: str, protocol: Any | None) -> str | None:
-    """A protocol's regression trigger, by its id and text (engine.programme._trigger)."""
+def _trigger(text: str) -> str | None:
+    """A protocol's regression trigger (engine.programme._trigger): its text is a protocol
+    display text, translated by the catalogues whether or not the athlete's protocol still
+    holds that trigger (it may have been edited since the alert was raised)."""
     m = _TRIGGER.match(text)
     if m is None:
         return None
-    for stage in getattr(protocol, "stages", ()):
-        for trig in getattr(stage, "regression_triggers", ()):
-            if trig.id == rule and trig.text == m["text"]:
-                what = protocol_text(trig.text)
-                if m["review"]:
-                    return _("{trigger}: clinician review (targeted block).").format(trigger=what)
-                return _("{trigger}: the athlete is moved back a stage; please review.").format(
-                    trigger=what
-                )
-    return None
+    what = protocol_text(m["text"])
+    if m["review"]:
+        return _("{trigger}: clinician review (targeted block).").format(trigger=what)
+    return _("{trigger}: the athlete is moved back a stage; please review.").format(trigger=what)
 
 
 _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
@@ -742,7 +738,7 @@ def alert_words(
         return _missed_checkins(missed, protocol, on) if missed is not None else None
     pattern = _PATTERNS.get(rule)
     if pattern is None:
-        return _trigger(rule, text, protocol)
+        return _trigger(text)
     m = pattern[0].match(text)
     return pattern[1](m, protocol) if m is not None else None
 

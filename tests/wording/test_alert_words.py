@@ -338,3 +338,16 @@ def test_a_stall_reads_in_german_with_its_criteria() -> None:
         line = alert_words(rule, text, HAMSTRING)
     assert line is not None and line.startswith("Keine Progression in H1 · "), line
     assert "nicht erfüllt (zuletzt 2/10)" in line or "nicht erfüllt" in line, line
+
+
+def test_a_trigger_no_longer_in_the_protocol_still_reads_in_the_clinicians_language() -> None:
+    """An alert raised before an admin edited the protocol (its trigger since removed or
+    renamed) reads translated, not as the engine's English record."""
+    trig = HAMSTRING.stage("H1").regression_triggers[0]
+    sentence = f"{trig.text}: the athlete is moved back a stage; please review."
+    with use_language("de"):
+        kept = alert_words(trig.id, sentence, HAMSTRING)
+        edited = alert_words(trig.id, sentence, None)
+        renamed = alert_words("H1r_old", sentence, HAMSTRING)
+    assert kept is not None and kept == edited == renamed
+    assert trig.text not in kept and "Stufe" in kept, kept
