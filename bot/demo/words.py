@@ -17,6 +17,7 @@ from functools import cache
 
 from babel.messages.pofile import read_po
 
+from bot.services.timezones import all_cities, city_name
 from bot.support.formats import decimal_sign
 from bot.support.i18n import DOMAIN, LOCALE_DIR, SOURCE_LANGUAGE, normalise_language
 
@@ -90,6 +91,9 @@ class DemoWords:
         by_context = {ctx: text for ctx, msgid, text in _entries(self.lang) if msgid == english}
         if by_context:
             return by_context.get(None) or next(iter(by_context.values()))
+        city = next((c for c in all_cities() if c.name == english), None)
+        if city is not None:  # the picker names its cities in the reader's language
+            return city_name(city, self.lang)
         prefixed = _PREFIXED.match(english)
         if prefixed:
             rest = self._translate(prefixed.group(2))

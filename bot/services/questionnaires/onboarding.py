@@ -20,7 +20,7 @@ from bot.services.questionnaires.summary import (
     describe_metrics,
     onboarding_summary,
 )
-from bot.services.timezones import REGIONS, region_label
+from bot.services.timezones import REGIONS, city_name, region_label
 from bot.support.i18n import L_, Text, _, ngettext, text
 
 AGREE = (Option(L_("I agree"), True), Option(L_("I don't agree"), False))
@@ -114,9 +114,10 @@ def region_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]
 
 
 def city_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
-    """The city buttons of the region picked at the previous step."""
+    """The city buttons of the region picked at the previous step, named in the reader's
+    language ("Lisboa", "Lissabon")."""
     cities = REGIONS.get(str(answers.get("tz_region")), ())
-    return tuple(Option(city.name, city.zone) for city in cities)
+    return tuple(Option(city_name(city), city.zone) for city in cities)
 
 
 def region_picked(answers: Answers, ctx: QuestionContext) -> bool:
