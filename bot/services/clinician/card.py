@@ -52,6 +52,7 @@ from bot.support.formats import format_short_date, format_time
 from bot.support.i18n import _, ngettext
 from bot.support.limits import shorten
 from bot.wording import stage_label
+from bot.wording.alerts import alert_line
 
 HISTORY_DAYS = 14
 # A note on the card is cut to this many characters; /note <number> shows the notes whole.
@@ -239,9 +240,10 @@ def open_athlete_card(
                 count=len(alerts)
             )
         )
+        protocol = programme_protocol(session, programme, now) if programme else None
         lines.extend(
-            f"  • {_when(a.created_at.astimezone(zone))} "
-            f"{severity_words(a.severity)}: {shorten(a.text, 200)[0]}"
+            f"  • {_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}: "
+            f"{shorten(alert_line(a.rule, a.text, protocol, a.local_date), 200)[0]}"
             for a in alerts
         )
     else:
@@ -254,7 +256,7 @@ def open_athlete_card(
         for note in notes:
             text, shortened = shorten(note.text, CARD_NOTE_CHARS)
             cut = cut or shortened
-            lines.append(f"  • {note.created_at.astimezone(zone):%d %b}: {text}")
+            lines.append(f"  • {format_short_date(note.created_at.astimezone(zone))}: {text}")
         if cut:
             lines.append(
                 _("  (shortened: /note {number} shows the notes whole)").format(number=athlete.id)
