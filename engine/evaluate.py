@@ -42,15 +42,17 @@ class DayContext:
 
 
 def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> float | None:
-    """Return the measured intensity of a session in % of baseline Vmax, or None if unmeasured."""
+    """Return the measured intensity of a session in % of baseline Vmax, or None if unmeasured.
+
+    Derived from ``vmax_ms`` ÷ baseline ``vmax_ms`` when both exist (data dictionary), else the
+    ``top_pct_vmax`` reported: a typed percentage never overrides the speed reading.
+    """
     if session is None:
         return None
     m = session.metrics
-    if m.top_pct_vmax is not None:
-        return m.top_pct_vmax
     if m.vmax_ms is not None and baseline is not None and baseline.vmax_ms:
         return round(m.vmax_ms / baseline.vmax_ms * 100, 1)
-    return None
+    return m.top_pct_vmax
 
 
 def _lsi(injured: int | None, uninjured: int | None) -> float | None:

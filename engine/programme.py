@@ -607,7 +607,9 @@ def decide_day(
 
     # 1. Clinician actions (a scenario's `clearance: true` is a `clear`).
     actions = list(day.clinician_actions)
-    if day.clearance:
+    if day.clearance and not any(a.kind == "clear" for a in actions):
+        # The day flag alone (scenario files) is a clearance of the stage of the day; the
+        # bot also sends the clearance itself, with the stage it was given for.
         actions.insert(0, ClinicianAction(kind="clear"))
     for a in actions:
         st, moved, held = _clinician(protocol, st, a, on, acc)
@@ -1007,6 +1009,21 @@ def _clinician(
                 "symptom baseline starts afresh from your next green mornings.",
             )
             return _reviewed(st), None, False
+        if a.stage is not None and a.stage != st.stage:
+            # A sign-off is for the gate of the stage it was given for (reference §4.4 item 8).
+            acc.reason(
+                "clinician.clear.other_stage",
+                f"A clearance given for stage {a.stage} does not count for stage {st.stage}{note}.",
+                a.stage,
+                st.stage,
+            )
+            acc.alert(
+                "info",
+                "clinician.clear.other_stage",
+                f"A clearance recorded for {a.stage} was not applied: the athlete is in "
+                f"{st.stage}, whose gate needs its own sign-off.",
+            )
+            return st, None, False
         acc.reason("clinician.clear", f"Clinician clearance recorded for stage {st.stage}{note}.")
         return (
             _reviewed(st).model_copy(update={"clearance": True, "clearance_on": on}),
@@ -1637,11 +1654,15 @@ def _session(
     stage = protocol.stage(st.stage)
     pain = protocol.rules.pain
     mpct = measured_pct(session, baseline)
+    # For rest intervals and the day's cap the faster of the two readings counts (a max run
+    # typed as 60 % still starts the interval around max sessions); criteria use ``mpct``.
+    top = session.metrics.top_pct_vmax
+    run_pct = max(mpct, top) if mpct is not None and top is not None else mpct
     band = _plan_band(stage, plan)
     plan_running = plan is not None and plan.running
     ran_today = ran(reported)
-    if mpct is not None:
-        exposure = mpct
+    if run_pct is not None:
+        exposure = run_pct
     elif stage.running and (ran_today or plan_running):
         # Perceived effort under-estimates speed (reference §0.3): assume ≥ 20 points more.
         top = band.hi if band is not None and plan_running else stage.top_pct_vmax
@@ -1650,7 +1671,9 @@ def _session(
         exposure = 0.0
     # An unmeasured session is taken to have followed the day's plan (which respects the rest
     # intervals); running the plan did not include is checked at its assumed intensity.
-    check_pct = mpct if mpct is not None else (exposure if ran_today and not plan_running else None)
+    check_pct = (
+        run_pct if run_pct is not None else (exposure if ran_today and not plan_running else None)
+    )
     tight_base = (
         sym.tightness
         if sym is not None
@@ -1668,7 +1691,9 @@ def _session(
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    st, flags = _flag_session(protocol, st, day, mr, band, mpct, check_pct, ran_today, earlier, acc)
+    st, flags = _flag_session(
+        protocol, st, day, mr, band, run_pct, check_pct, ran_today, earlier, acc
+    )
 
     # Criteria and triggers of the stage the session was done in. Speed is compared like with
     # like: only a go day at the stage's full prescription, and never a run inside (or above)
