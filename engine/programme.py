@@ -81,10 +81,12 @@ class _Frozen(BaseModel):
 
 
 class RunEntry(_Frozen):
-    """A running session: its date and intensity (% Vmax, measured or assumed)."""
+    """A running session: its date, intensity (% Vmax, measured or assumed) and the stage it
+    was run in (its rest intervals stay with it after a step back; None in older snapshots)."""
 
     date: dt.date
     pct: float
+    stage: str | None = None
 
 
 class LastSession(_Frozen):
@@ -272,6 +274,31 @@ def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> lis
 
 def _runs(state: ProgrammeState) -> list[tuple[dt.date, float]]:
     return [(r.date, r.pct) for r in state.run_log]
+
+
+def _runs_elsewhere(
+    state: ProgrammeState, stages: Sequence[str]
+) -> dict[str, list[tuple[dt.date, float]]]:
+    """Runs done in a stage other than ``stages``, by stage: the rest intervals of the stage a
+    run was done in hold around that run wherever the athlete is now (e.g. 72 h around a max
+    session after a step back from H5 to H4, reference P6)."""
+    out: dict[str, list[tuple[dt.date, float]]] = {}
+    for r in state.run_log:
+        if r.stage is not None and r.stage not in stages:
+            out.setdefault(r.stage, []).append((r.date, r.pct))
+    return out
+
+
+def _rest_violations(
+    protocol: Protocol, st: ProgrammeState, stages: Sequence[str], on: dt.date, pct: float
+) -> list[rest.Violation]:
+    """The rest intervals a run at ``pct`` on ``on`` breaks: those of ``stages`` against every
+    earlier run, and those of the stage an earlier run was done in against that run."""
+    hits = rest.violations(protocol, rest.rules_for(protocol, stages), _runs(st), on, pct)
+    for sid, runs in _runs_elsewhere(st, stages).items():
+        if any(x.id == sid for x in protocol.stages):
+            hits += rest.violations(protocol, rest.rules_for(protocol, [sid]), runs, on, pct)
+    return hits
 
 
 def symptom_free_days_needed(protocol: Protocol, stage: Stage) -> int:
@@ -1552,8 +1579,7 @@ def _flag_session(
         )
         st = _against_plan(st, on, acc, over, f"ran at {mpct:g} % Vmax, cap {band.hi:g} %")
     if check_pct is not None and check_pct > 0:
-        rules = rest.rules_for(protocol, [st.stage, *earlier])
-        hits = rest.violations(protocol, rules, _runs(st), on, check_pct)
+        hits = _rest_violations(protocol, st, [st.stage, *earlier], on, check_pct)
         if hits:
             flags.rest = True
             st = _rest_violation(st, on, hits, acc)
@@ -1768,7 +1794,7 @@ def _session(
             )
     pre_pt = day.morning.pain_test if day.morning is not None else None
     pre_tg = day.morning.tightness if day.morning is not None else None
-    runs = st.run_log + ((RunEntry(date=on, pct=exposure),) if exposure > 0 else ())
+    runs = st.run_log + ((RunEntry(date=on, pct=exposure, stage=stage.id),) if exposure > 0 else ())
     st = st.model_copy(
         update={
             "sessions_in_stage": st.sessions_in_stage + 1,
@@ -1882,8 +1908,16 @@ def _plan(
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
-    rules = rest.rules_for(protocol, [st.stage, *earlier])
+    stages = [st.stage, *earlier]
+    rules = rest.rules_for(protocol, stages)
     rest_cap, no_running = rest.cap_for_today(protocol, rules, _runs(st), on)
+    for sid, runs in _runs_elsewhere(st, stages).items():
+        if not any(x.id == sid for x in protocol.stages):
+            continue
+        own_cap, own_none = rest.cap_for_today(protocol, rest.rules_for(protocol, [sid]), runs, on)
+        no_running = no_running or own_none
+        if own_cap is not None:
+            rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap
     if rest_cap is not None:
         cap = min(cap, rest_cap) if cap is not None else rest_cap
     return prescribe(
