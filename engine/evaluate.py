@@ -39,6 +39,8 @@ class DayContext:
     # capped day: a speed criterion is a test of the full prescription).
     hide_session: bool = False
     hide_speed: bool = False
+    # Checks logged while running is stopped (a stop day, awaiting review) count for nothing.
+    hide_checks: bool = False
 
 
 def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> float | None:
@@ -148,7 +150,7 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
     elif group == "metrics":
         if session is not None and not (ctx.hide_speed and key in _SPEED_METRICS):
             raw = getattr(session.metrics, key, None)
-    elif group == "checks":
+    elif group == "checks" and not ctx.hide_checks:
         # A check logged with the session wins over the same check logged on its own that day.
         if session is not None:
             raw = getattr(session.checks, key, None)

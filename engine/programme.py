@@ -544,6 +544,7 @@ def _ctx(
     *,
     hide_session: bool = False,
     hide_speed: bool = False,
+    hide_checks: bool = False,
 ) -> DayContext:
     return DayContext(
         day=day,
@@ -557,6 +558,7 @@ def _ctx(
         full_session=full_session,
         hide_session=hide_session,
         hide_speed=hide_speed,
+        hide_checks=hide_checks,
     )
 
 
@@ -777,7 +779,11 @@ def decide_day(
         )
     else:
         cstage = protocol.stage(st.stage)
-        st, fired = _observe_stage(cstage, st, _ctx(day, baseline, st, sym, False), "day")
+        ctx = _ctx(day, baseline, st, sym, False)
+        # While running is stopped, what the stage needs is not earned (the triggers still see
+        # everything).
+        stopped = _ctx(day, baseline, st, sym, False, hide_checks=True) if st.suspended else None
+        st, fired = _observe_stage(cstage, st, ctx, "day", stopped)
         st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
@@ -1733,7 +1739,14 @@ def _session(
     exit_ctx: DayContext | None = None
     if flags.any or not at_full:
         exit_ctx = _ctx(
-            day, baseline, st, sym, False, hide_session=flags.any, hide_speed=not at_full
+            day,
+            baseline,
+            st,
+            sym,
+            False,
+            hide_session=flags.any,
+            hide_speed=not at_full,
+            hide_checks=st.suspended,
         )
     st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx)
     m = session.metrics
