@@ -39,18 +39,22 @@ class DayContext:
     # capped day: a speed criterion is a test of the full prescription).
     hide_session: bool = False
     hide_speed: bool = False
+    # Checks logged while running is stopped (a stop day, awaiting review) count for nothing.
+    hide_checks: bool = False
 
 
 def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> float | None:
-    """Return the measured intensity of a session in % of baseline Vmax, or None if unmeasured."""
+    """Return the measured intensity of a session in % of baseline Vmax, or None if unmeasured.
+
+    Derived from ``vmax_ms`` ÷ baseline ``vmax_ms`` when both exist (data dictionary), else the
+    ``top_pct_vmax`` reported: a typed percentage never overrides the speed reading.
+    """
     if session is None:
         return None
     m = session.metrics
-    if m.top_pct_vmax is not None:
-        return m.top_pct_vmax
     if m.vmax_ms is not None and baseline is not None and baseline.vmax_ms:
         return round(m.vmax_ms / baseline.vmax_ms * 100, 1)
-    return None
+    return m.top_pct_vmax
 
 
 def _lsi(injured: int | None, uninjured: int | None) -> float | None:
@@ -146,7 +150,7 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
     elif group == "metrics":
         if session is not None and not (ctx.hide_speed and key in _SPEED_METRICS):
             raw = getattr(session.metrics, key, None)
-    elif group == "checks":
+    elif group == "checks" and not ctx.hide_checks:
         # A check logged with the session wins over the same check logged on its own that day.
         if session is not None:
             raw = getattr(session.checks, key, None)

@@ -81,10 +81,12 @@ class _Frozen(BaseModel):
 
 
 class RunEntry(_Frozen):
-    """A running session: its date and intensity (% Vmax, measured or assumed)."""
+    """A running session: its date, intensity (% Vmax, measured or assumed) and the stage it
+    was run in (its rest intervals stay with it after a step back; None in older snapshots)."""
 
     date: dt.date
     pct: float
+    stage: str | None = None
 
 
 class LastSession(_Frozen):
@@ -272,6 +274,31 @@ def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> lis
 
 def _runs(state: ProgrammeState) -> list[tuple[dt.date, float]]:
     return [(r.date, r.pct) for r in state.run_log]
+
+
+def _runs_elsewhere(
+    state: ProgrammeState, stages: Sequence[str]
+) -> dict[str, list[tuple[dt.date, float]]]:
+    """Runs done in a stage other than ``stages``, by stage: the rest intervals of the stage a
+    run was done in hold around that run wherever the athlete is now (e.g. 72 h around a max
+    session after a step back from H5 to H4, reference P6)."""
+    out: dict[str, list[tuple[dt.date, float]]] = {}
+    for r in state.run_log:
+        if r.stage is not None and r.stage not in stages:
+            out.setdefault(r.stage, []).append((r.date, r.pct))
+    return out
+
+
+def _rest_violations(
+    protocol: Protocol, st: ProgrammeState, stages: Sequence[str], on: dt.date, pct: float
+) -> list[rest.Violation]:
+    """The rest intervals a run at ``pct`` on ``on`` breaks: those of ``stages`` against every
+    earlier run, and those of the stage an earlier run was done in against that run."""
+    hits = rest.violations(protocol, rest.rules_for(protocol, stages), _runs(st), on, pct)
+    for sid, runs in _runs_elsewhere(st, stages).items():
+        if any(x.id == sid for x in protocol.stages):
+            hits += rest.violations(protocol, rest.rules_for(protocol, [sid]), runs, on, pct)
+    return hits
 
 
 def symptom_free_days_needed(protocol: Protocol, stage: Stage) -> int:
@@ -517,6 +544,7 @@ def _ctx(
     *,
     hide_session: bool = False,
     hide_speed: bool = False,
+    hide_checks: bool = False,
 ) -> DayContext:
     return DayContext(
         day=day,
@@ -530,6 +558,7 @@ def _ctx(
         full_session=full_session,
         hide_session=hide_session,
         hide_speed=hide_speed,
+        hide_checks=hide_checks,
     )
 
 
@@ -607,7 +636,9 @@ def decide_day(
 
     # 1. Clinician actions (a scenario's `clearance: true` is a `clear`).
     actions = list(day.clinician_actions)
-    if day.clearance:
+    if day.clearance and not any(a.kind == "clear" for a in actions):
+        # The day flag alone (scenario files) is a clearance of the stage of the day; the
+        # bot also sends the clearance itself, with the stage it was given for.
         actions.insert(0, ClinicianAction(kind="clear"))
     for a in actions:
         st, moved, held = _clinician(protocol, st, a, on, acc)
@@ -748,7 +779,11 @@ def decide_day(
         )
     else:
         cstage = protocol.stage(st.stage)
-        st, fired = _observe_stage(cstage, st, _ctx(day, baseline, st, sym, False), "day")
+        ctx = _ctx(day, baseline, st, sym, False)
+        # While running is stopped, what the stage needs is not earned (the triggers still see
+        # everything).
+        stopped = _ctx(day, baseline, st, sym, False, hide_checks=True) if st.suspended else None
+        st, fired = _observe_stage(cstage, st, ctx, "day", stopped)
         st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
@@ -1007,6 +1042,21 @@ def _clinician(
                 "symptom baseline starts afresh from your next green mornings.",
             )
             return _reviewed(st), None, False
+        if a.stage is not None and a.stage != st.stage:
+            # A sign-off is for the gate of the stage it was given for (reference §4.4 item 8).
+            acc.reason(
+                "clinician.clear.other_stage",
+                f"A clearance given for stage {a.stage} does not count for stage {st.stage}{note}.",
+                a.stage,
+                st.stage,
+            )
+            acc.alert(
+                "info",
+                "clinician.clear.other_stage",
+                f"A clearance recorded for {a.stage} was not applied: the athlete is in "
+                f"{st.stage}, whose gate needs its own sign-off.",
+            )
+            return st, None, False
         acc.reason("clinician.clear", f"Clinician clearance recorded for stage {st.stage}{note}.")
         return (
             _reviewed(st).model_copy(update={"clearance": True, "clearance_on": on}),
@@ -1535,8 +1585,7 @@ def _flag_session(
         )
         st = _against_plan(st, on, acc, over, f"ran at {mpct:g} % Vmax, cap {band.hi:g} %")
     if check_pct is not None and check_pct > 0:
-        rules = rest.rules_for(protocol, [st.stage, *earlier])
-        hits = rest.violations(protocol, rules, _runs(st), on, check_pct)
+        hits = _rest_violations(protocol, st, [st.stage, *earlier], on, check_pct)
         if hits:
             flags.rest = True
             st = _rest_violation(st, on, hits, acc)
@@ -1637,11 +1686,15 @@ def _session(
     stage = protocol.stage(st.stage)
     pain = protocol.rules.pain
     mpct = measured_pct(session, baseline)
+    # For rest intervals and the day's cap the faster of the two readings counts (a max run
+    # typed as 60 % still starts the interval around max sessions); criteria use ``mpct``.
+    top = session.metrics.top_pct_vmax
+    run_pct = max(mpct, top) if mpct is not None and top is not None else mpct
     band = _plan_band(stage, plan)
     plan_running = plan is not None and plan.running
     ran_today = ran(reported)
-    if mpct is not None:
-        exposure = mpct
+    if run_pct is not None:
+        exposure = run_pct
     elif stage.running and (ran_today or plan_running):
         # Perceived effort under-estimates speed (reference §0.3): assume ≥ 20 points more.
         top = band.hi if band is not None and plan_running else stage.top_pct_vmax
@@ -1650,7 +1703,9 @@ def _session(
         exposure = 0.0
     # An unmeasured session is taken to have followed the day's plan (which respects the rest
     # intervals); running the plan did not include is checked at its assumed intensity.
-    check_pct = mpct if mpct is not None else (exposure if ran_today and not plan_running else None)
+    check_pct = (
+        run_pct if run_pct is not None else (exposure if ran_today and not plan_running else None)
+    )
     tight_base = (
         sym.tightness
         if sym is not None
@@ -1668,7 +1723,9 @@ def _session(
     acc.alerts += sr.alerts
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
-    st, flags = _flag_session(protocol, st, day, mr, band, mpct, check_pct, ran_today, earlier, acc)
+    st, flags = _flag_session(
+        protocol, st, day, mr, band, run_pct, check_pct, ran_today, earlier, acc
+    )
 
     # Criteria and triggers of the stage the session was done in. Speed is compared like with
     # like: only a go day at the stage's full prescription, and never a run inside (or above)
@@ -1682,7 +1739,14 @@ def _session(
     exit_ctx: DayContext | None = None
     if flags.any or not at_full:
         exit_ctx = _ctx(
-            day, baseline, st, sym, False, hide_session=flags.any, hide_speed=not at_full
+            day,
+            baseline,
+            st,
+            sym,
+            False,
+            hide_session=flags.any,
+            hide_speed=not at_full,
+            hide_checks=st.suspended,
         )
     st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx)
     m = session.metrics
@@ -1743,7 +1807,7 @@ def _session(
             )
     pre_pt = day.morning.pain_test if day.morning is not None else None
     pre_tg = day.morning.tightness if day.morning is not None else None
-    runs = st.run_log + ((RunEntry(date=on, pct=exposure),) if exposure > 0 else ())
+    runs = st.run_log + ((RunEntry(date=on, pct=exposure, stage=stage.id),) if exposure > 0 else ())
     st = st.model_copy(
         update={
             "sessions_in_stage": st.sessions_in_stage + 1,
@@ -1857,8 +1921,16 @@ def _plan(
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
-    rules = rest.rules_for(protocol, [st.stage, *earlier])
+    stages = [st.stage, *earlier]
+    rules = rest.rules_for(protocol, stages)
     rest_cap, no_running = rest.cap_for_today(protocol, rules, _runs(st), on)
+    for sid, runs in _runs_elsewhere(st, stages).items():
+        if not any(x.id == sid for x in protocol.stages):
+            continue
+        own_cap, own_none = rest.cap_for_today(protocol, rest.rules_for(protocol, [sid]), runs, on)
+        no_running = no_running or own_none
+        if own_cap is not None:
+            rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap
     if rest_cap is not None:
         cap = min(cap, rest_cap) if cap is not None else rest_cap
     return prescribe(
