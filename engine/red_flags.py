@@ -45,6 +45,16 @@ SESSION_FLAG_TEXT: dict[str, str] = {
     "numbness": "numbness, tingling or weakness in the leg or foot since the session started",
 }
 
+# Pain somewhere other than the injured spot during a session, by its ``pain_location``:
+# reference §5 tier 3 ("pain in a different location than the original injury": stop this
+# session and stage, clinician within 24 h; a referred or neural source is to be ruled out).
+ELSEWHERE_TEXT: dict[str, str] = {
+    "other_leg": "pain in the other leg during the session",
+    "back_buttock": "pain in the low back or buttock during the session",
+    "other": "pain away from the injured spot during the session",
+}
+ELSEWHERE_TIER = 3
+
 TIER_TITLE: dict[int, str] = {
     1: "EMERGENCY",
     2: "same-day medical assessment needed",
@@ -159,7 +169,8 @@ def triage_session(
     """Return the triage for a session report, or None: sharp pain, a pop or a grab (S6);
     new swelling, bruising, a pop or numbness since the session started (S6b, handled like the
     morning's, and at least same day, reference §4.2); severe session pain; the Achilles
-    picture (heel raises collapsing with pain). ``morning`` (the same day's check-in) joins
+    picture (heel raises collapsing with pain); pain away from the injured spot (tier 3).
+    ``morning`` (the same day's check-in) joins
     its red flags and pain at rest to the combination pictures."""
     if session is None:
         return None
@@ -181,6 +192,12 @@ def triage_session(
         extra.append(2)
         signs.append(achilles)
         rule = rule if codes or session.sharp_pain else "redflag.achilles"
+    elsewhere = ELSEWHERE_TEXT.get(session.pain_location or "")
+    if elsewhere is not None and (session.pain_max or 0) >= 1:
+        extra.append(ELSEWHERE_TIER)
+        signs.append(elsewhere)
+        if len(signs) == 1:
+            rule = "session.pain_location"
     morning_flags = list((morning.red_flags or []) if morning is not None else [])
     day_flags = tuple(dict.fromkeys([*morning_flags, *codes]))
     pain_rest = morning.pain_rest if morning is not None else None

@@ -21,11 +21,8 @@ _STOP_TEXT = {
     "been alerted and should see you today.",
     "redflag.achilles": "Your heel raises dropped to under half of the other side, with pain: "
     "stop training, your clinician has been alerted and should see you today.",
-}
-_OTHER_LOCATIONS = {
-    "other_leg": "the other leg",
-    "back_buttock": "low back / buttock",
-    "other": "another place",
+    "session.pain_location": "Pain away from the injured spot: stop running until your "
+    "clinician has checked it (they have been asked to, within 24 h).",
 }
 
 
@@ -69,24 +66,6 @@ def classify_session(
         )
         or session.held_back is True
     )
-    if session.pain_location in _OTHER_LOCATIONS and (session.pain_max or 0) >= 1:
-        where = _OTHER_LOCATIONS[session.pain_location]
-        alerts.append(
-            Alert(
-                severity="within_24h",
-                rule="session.pain_location",
-                text=f"Pain reported in {where}, not the injured spot: neural / "
-                "referred-pain screen needed within 24 h.",
-            )
-        )
-        reasons.append(
-            Reason(
-                rule="session.pain_location",
-                observed=session.pain_location,
-                threshold="injured_spot or same_muscle",
-                text=f"Pain in {where}: clinician screen within 24 h.",
-            )
-        )
     if tri is not None:
         reasons.append(
             Reason(

@@ -34,7 +34,7 @@ from bot.wording.protocol import protocol_text
 from bot.wording.reasons import clinician_plain
 from bot.wording.stages import stage_label
 from engine.items import item_label as engine_item_label
-from engine.red_flags import FLAG_TEXT, SESSION_FLAG_TEXT, TIER_TITLE
+from engine.red_flags import ELSEWHERE_TEXT, FLAG_TEXT, SESSION_FLAG_TEXT, TIER_TITLE
 
 # The red-flag signs as the engine names them (engine.red_flags), in the clinician's words.
 _FLAG_WORDS: dict[str, str] = {
@@ -53,10 +53,16 @@ _SESSION_FLAG_WORDS: dict[str, str] = {
     "pop": N_("a pop during the session"),
     "numbness": N_("numbness, tingling or weakness in the leg or foot since the session started"),
 }
+_ELSEWHERE_WORDS: dict[str, str] = {
+    "other_leg": N_("pain in the other leg during the session"),
+    "back_buttock": N_("pain in the low back or buttock during the session"),
+    "other": N_("pain away from the injured spot during the session"),
+}
 _SHARP = "sharp, stabbing or sudden pain, a pop or a grab during the session"
 _SIGN_WORDS: dict[str, str] = {
     **{FLAG_TEXT[k]: w for k, w in _FLAG_WORDS.items()},
     **{SESSION_FLAG_TEXT[k]: w for k, w in _SESSION_FLAG_WORDS.items()},
+    **{ELSEWHERE_TEXT[k]: w for k, w in _ELSEWHERE_WORDS.items()},
     _SHARP: N_("sharp, stabbing or sudden pain, a pop or a grab during the session"),
 }
 _TIER_WORDS: dict[int, str] = {
@@ -476,6 +482,13 @@ def _grade(m: re.Match[str], protocol: Any) -> str:
     ).format(grade=m["grade"], injury=injury, protocol=m["name"])
 
 
+def _other_stage_clearance(m: re.Match[str], protocol: Any) -> str:
+    return _(
+        "A sign-off recorded for {given} was not applied: the athlete is now in {stage}, whose "
+        "gate needs its own sign-off."
+    ).format(given=_stage(protocol, m["given"]), stage=_stage(protocol, m["stage"]))
+
+
 def _unknown_stage(m: re.Match[str], protocol: Any) -> str:
     return _(
         "Stage {target} does not exist in protocol {protocol}: the athlete stays in {stage}."
@@ -698,6 +711,13 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
         ),
         _grade,
     ),
+    "clinician.clear.other_stage": (
+        re.compile(
+            r"^A clearance recorded for (?P<given>\S+) was not applied: the athlete is in "
+            r"(?P<stage>\S+), whose gate needs its own sign-off\.$"
+        ),
+        _other_stage_clearance,
+    ),
     "clinician.set_stage": (
         re.compile(
             r"^Stage (?P<target>'[^']*'|\"[^\"]*\") does not exist in protocol (?P<name>\S+): the "
@@ -709,7 +729,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
 # The rules whose alert is a red-flag triage (engine.red_flags.triage).
 _RED_FLAG_RULES = re.compile(
     r"^(?:redflag\.tier[123]|redflag\.achilles|session\.red_flag|session\.stop|"
-    r"session\.severe_pain)$"
+    r"session\.severe_pain|session\.pain_location)$"
 )
 
 
@@ -729,8 +749,8 @@ def alert_words(
     structured parts (``on``: the record's local date), or None when this rule (or this form
     of its sentence) is not known."""
     text = text.strip()
-    if _RED_FLAG_RULES.match(rule):
-        return _red_flag(text)
+    if _RED_FLAG_RULES.match(rule) and (worded := _red_flag(text)) is not None:
+        return worded  # else an older sentence of the rule (pain elsewhere was an alert only)
     if text in _FIXED:
         return _(_FIXED[text])
     if rule == MISSED_CHECKINS_RULE:

@@ -174,6 +174,9 @@ _INFO = {
         "Good session: it counts towards moving up if you feel fine tomorrow morning."
     ),
     "clinician.clear": N_("Your clinician gave their OK to move on."),
+    "clinician.clear.other_stage": N_(
+        "Your clinician's OK was for another stage: they will be asked again for this one."
+    ),
     "clinician.resume": N_("Your clinician resumed your programme."),
     "clinician.paused": N_("Your programme is paused: no prompts and no moving up."),
     "hold": N_("You stay at this stage today."),

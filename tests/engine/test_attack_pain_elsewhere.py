@@ -14,6 +14,7 @@ def test_pain_elsewhere_does_not_let_the_athlete_progress_before_a_review() -> N
     st = ready("H3", last_session=None, qualifying_sessions=1)
     out, st = decide(st, rec(6, s=session(80, reps=4, pain_max=1, pain_location="back_buttock")))
     assert any(a.rule == "session.pain_location" for a in out.alerts)
+    assert out.session_class == "stop" and st.suspended  # no running until reviewed
     for n in (7, 8, 9):
         out, st = decide(st, rec(n))
         assert out.decision != "progress", n
