@@ -63,6 +63,9 @@ class SchedulerConfig:
 SessionDayPolicy = Callable[[Session, Person, dt.date, "SchedulerConfig"], tuple[bool, str | None]]
 
 
+_LAST_SECOND = dt.time(23, 59, 59)
+
+
 def _hhmm(value: str | None, default: dt.time) -> dt.time:
     if not value:
         return default
@@ -75,11 +78,11 @@ def athlete_schedule(athlete: Person, config: SchedulerConfig, *, paused: bool) 
     checkin = _hhmm(athlete.checkin_time, config.default_checkin_time)
     cutoff = config.cutoff_time
     if cutoff <= checkin:
-        # An athlete who checks in after the usual cut-off gets a cut-off 4 h after check-in.
-        cutoff = min(
-            (dt.datetime.combine(dt.date(2000, 1, 1), checkin) + dt.timedelta(hours=4)).time(),
-            dt.time(23, 59),
-        )
+        # An athlete who checks in after the usual cut-off gets a cut-off 4 h after check-in,
+        # within the same day (a late-evening check-in's ends at the day's last second).
+        day = dt.date(2000, 1, 1)
+        later = dt.datetime.combine(day, checkin) + dt.timedelta(hours=4)
+        cutoff = later.time() if later.date() == day else _LAST_SECOND
     return AthleteSchedule(
         tz=athlete.timezone,
         checkin_time=checkin,

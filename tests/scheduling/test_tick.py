@@ -373,3 +373,22 @@ async def test_sweep_plans_new_and_resumed_athletes_without_scanning_everyone(
     assert "morning" in {p.kind for p in prompts(engine, late)}
     await run_tick(scheduler)
     assert all(prompts(engine, a) for a in first)
+
+
+@pytest.mark.parametrize("checkin", ["20:00", "22:30", "23:59", "00:30"])
+async def test_a_late_evening_check_in_time_still_gets_its_prompt_every_day(
+    engine: Engine, checkin: str
+) -> None:
+    """Any time the athlete may set gets its daily prompt (a cut-off 4 h after check-in used
+    to wrap past midnight, and the prompt silently failed every tick)."""
+    start = dt.datetime(2026, 6, 9, 4, tzinfo=Z)
+    clock = FakeClock(start)
+    add_person(engine, 531, tz="Europe/London", checkin=checkin)
+    await run_until(make_scheduler(engine, clock), clock, start + dt.timedelta(days=3))
+    mornings = [m for m in outbox(engine, 531) if m.kind == "prompt_morning"]
+    hour, minute = (int(part) for part in checkin.split(":"))
+    times = {
+        (local(m.created_at, "Europe/London").hour, local(m.created_at, "Europe/London").minute)
+        for m in mornings
+    }
+    assert len(mornings) >= 2 and times == {(hour, minute)}, mornings
