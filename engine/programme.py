@@ -289,15 +289,46 @@ def _runs_elsewhere(
     return out
 
 
+def _first_max_stage_rules(protocol: Protocol) -> tuple[int, tuple[rest.Rule, ...]]:
+    """The index of the first stage whose rest rules hold around max sessions, and those
+    rules (H5's "≥ 72 h around max sessions"); (len(stages), ()) when no stage has one."""
+    for index, stage in enumerate(protocol.stages):
+        around = tuple(r for r in rest.rules_for(protocol, [stage.id]) if r.around_max)
+        if around:
+            return index, around
+    return len(protocol.stages), ()
+
+
+def _rest_groups(
+    protocol: Protocol, st: ProgrammeState, stages: Sequence[str]
+) -> list[tuple[tuple[rest.Rule, ...], list[tuple[dt.date, float]]]]:
+    """The rest rules in force today, each with the earlier runs it holds around: those of
+    ``stages`` around every run; those of the stage an earlier run was done in around that
+    run; and the interval around max sessions around a max run done in a stage that does not
+    prescribe max sprints (an unplanned max sprint in H4 is a max session all the same, P6)."""
+    groups = [(rest.rules_for(protocol, stages), _runs(st))]
+    known = {x.id for x in protocol.stages}
+    for sid, runs in _runs_elsewhere(st, stages).items():
+        if sid in known:
+            groups.append((rest.rules_for(protocol, [sid]), runs))
+    first_max, around = _first_max_stage_rules(protocol)
+    max_pct = protocol.rules.pain.max_pct_vmax.value
+    # Stages that do not prescribe max sprints (a stage whose plan reaches them keeps the
+    # protocol's own interval, e.g. calf C5's 48 h).
+    early = {x.id for x in protocol.stages[:first_max] if (x.top_pct_vmax or 0) < max_pct}
+    early_max = [(r.date, r.pct) for r in st.run_log if r.stage in early and r.pct >= max_pct]
+    if around and early_max:
+        groups.append((around, early_max))
+    return groups
+
+
 def _rest_violations(
     protocol: Protocol, st: ProgrammeState, stages: Sequence[str], on: dt.date, pct: float
 ) -> list[rest.Violation]:
-    """The rest intervals a run at ``pct`` on ``on`` breaks: those of ``stages`` against every
-    earlier run, and those of the stage an earlier run was done in against that run."""
-    hits = rest.violations(protocol, rest.rules_for(protocol, stages), _runs(st), on, pct)
-    for sid, runs in _runs_elsewhere(st, stages).items():
-        if any(x.id == sid for x in protocol.stages):
-            hits += rest.violations(protocol, rest.rules_for(protocol, [sid]), runs, on, pct)
+    """The rest intervals (``_rest_groups``) a run at ``pct`` on ``on`` breaks."""
+    hits: list[rest.Violation] = []
+    for rules, runs in _rest_groups(protocol, st, stages):
+        hits += rest.violations(protocol, rules, runs, on, pct)
     return hits
 
 
@@ -1921,13 +1952,10 @@ def _plan(
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
-    stages = [st.stage, *earlier]
-    rules = rest.rules_for(protocol, stages)
-    rest_cap, no_running = rest.cap_for_today(protocol, rules, _runs(st), on)
-    for sid, runs in _runs_elsewhere(st, stages).items():
-        if not any(x.id == sid for x in protocol.stages):
-            continue
-        own_cap, own_none = rest.cap_for_today(protocol, rest.rules_for(protocol, [sid]), runs, on)
+    rest_cap: float | None = None
+    no_running = False
+    for rules, runs in _rest_groups(protocol, st, [st.stage, *earlier]):
+        own_cap, own_none = rest.cap_for_today(protocol, rules, runs, on)
         no_running = no_running or own_none
         if own_cap is not None:
             rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap
