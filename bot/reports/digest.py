@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
 from bot.support.formats import format_date_range, format_decimal, format_short_date, format_time
-from bot.support.i18n import L_, LazyText, _, ngettext
+from bot.support.i18n import L_, LazyText, _, labelled, ngettext
 from bot.wording.alerts import alert_line
 
 TELEGRAM_LIMIT = 4096
@@ -208,7 +208,7 @@ def _alert_text(alert: OpenAlert, zone: ZoneInfo, protocol: Any = None) -> str:
     words = alert_line(alert.rule, alert.text, protocol, alert.local_date)
     text = words if len(words) <= MAX_ALERT_CHARS else words[:MAX_ALERT_CHARS] + "…"
     when = f"{format_short_date(local.date())} {format_time(local)}"
-    return f"  • {SEVERITY_TEXT[alert.severity]}, {when}: {text}"
+    return f"  • {labelled(f'{SEVERITY_TEXT[alert.severity]}, {when}', text)}"
 
 
 def _name(week: DigestAthleteWeek, clashes: set[str]) -> str:
@@ -222,12 +222,10 @@ def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, clashes: set[str] | No
     paused = " " + _("(paused)") if week.paused else ""
     name = _name(week, clashes or set()) + paused
     if ranked.urgency == Urgency.ROUTINE:
-        return (
-            f"{BADGE[ranked.urgency]} · {name}: "
-            f"{_stage_text(week)}, "
-            f"{_sessions_text(week)}, {_pain_text(week)}"
+        return f"{BADGE[ranked.urgency]} · " + labelled(
+            name, f"{_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}"
         )
-    lines = [f"{BADGE[ranked.urgency]} · {name}: " + "; ".join(ranked.reasons)]
+    lines = [f"{BADGE[ranked.urgency]} · " + labelled(name, "; ".join(ranked.reasons))]
     lines.append(f"  {_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}")
     if week.missed_checkins:
         lines.append("  " + _("missed check-ins: {count} of 7").format(count=week.missed_checkins))

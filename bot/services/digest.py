@@ -42,7 +42,7 @@ from bot.scheduling.worker import worker_name
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import DIGEST_KIND, Link, Outbox, Person
-from bot.support.i18n import use_language
+from bot.support.i18n import labelled, use_language
 from bot.support.logs import failure
 
 _LOGGER = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ async def send_digest(
                     "digest chart of athlete %s failed: %s", week.athlete_id, failure(png)
                 )
             continue
-        caption = f"{week.athlete_name}: {', '.join(reasons.get(week.athlete_id, ()))}"
+        caption = labelled(week.athlete_name, ", ".join(reasons.get(week.athlete_id, ())))
         try:
             await bot.send_photo(
                 due.chat_id,

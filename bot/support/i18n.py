@@ -265,6 +265,14 @@ def lazy_pgettext(context: str, message: str) -> LazyText:
     return LazyText(message, context)
 
 
+def labelled(label: str, value: str) -> str:
+    """Return a label and its value as the reader's language writes them: "Pain at rest: 2",
+    in French "Douleur au repos : 2" (a no-break space before the colon)."""
+    # TRANSLATORS: a label and its value ("Pain at rest: 2"). French puts a no-break space
+    # (U+00A0) before the colon.
+    return gettext("{label}: {value}").format(label=label, value=value)
+
+
 def text(value: Text) -> str:
     """Return ``value`` as the string to show now (a :class:`LazyText` is translated)."""
     return value if isinstance(value, str) else str(value)

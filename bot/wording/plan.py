@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from bot.support.formats import format_decimal
-from bot.support.i18n import _
+from bot.support.i18n import _, labelled
 from bot.wording.protocol import protocol_text
 from bot.wording.reasons import plain
 from bot.wording.stages import stage_label
@@ -61,7 +61,7 @@ def drill_line(drill: Any, protocol: Any) -> str:
     if drill.note:
         amount.append(_shown(drill.note, protocol))
     name = _shown(drill.name, protocol)
-    return f"• {name}: {', '.join(amount)}" if amount else f"• {name}"
+    return f"• {labelled(name, ', '.join(amount))}" if amount else f"• {name}"
 
 
 def _notes(plan: Any, protocol: Any) -> list[str]:

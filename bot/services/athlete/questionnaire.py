@@ -64,7 +64,7 @@ from bot.store import repo
 from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
 from bot.store.standing import protocol_for
 from bot.support.formats import format_decimal, format_long_date
-from bot.support.i18n import Text, _, text
+from bot.support.i18n import Text, _, labelled, text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ def render_question(
 def _answer_echo(question: Question, label: str, value: Any = None) -> str:
     if value is not None and any(v == value for v in question.resets):
         return str(texts.RETYPE_ECHO) + "\n\n"  # "No, type again" confirmed nothing
-    return f"✓ {question.shown_label}: {label}\n\n"
+    return f"✓ {labelled(question.shown_label, label)}\n\n"
 
 
 def _assumed_note(assumed: tuple[str, ...]) -> str:

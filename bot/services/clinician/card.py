@@ -49,7 +49,7 @@ from bot.store.models import Decision, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.programme import notes_about
 from bot.support.formats import format_short_date, format_time
-from bot.support.i18n import _, ngettext
+from bot.support.i18n import _, labelled, ngettext
 from bot.support.limits import shorten
 from bot.wording import stage_label
 from bot.wording.alerts import alert_line
@@ -242,8 +242,11 @@ def open_athlete_card(
         )
         protocol = programme_protocol(session, programme, now) if programme else None
         lines.extend(
-            f"  • {_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}: "
-            f"{shorten(alert_line(a.rule, a.text, protocol, a.local_date), 200)[0]}"
+            "  • "
+            + labelled(
+                f"{_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}",
+                shorten(alert_line(a.rule, a.text, protocol, a.local_date), 200)[0],
+            )
             for a in alerts
         )
     else:
@@ -256,7 +259,9 @@ def open_athlete_card(
         for note in notes:
             text, shortened = shorten(note.text, CARD_NOTE_CHARS)
             cut = cut or shortened
-            lines.append(f"  • {format_short_date(note.created_at.astimezone(zone))}: {text}")
+            lines.append(
+                "  • " + labelled(format_short_date(note.created_at.astimezone(zone)), text)
+            )
         if cut:
             lines.append(
                 _("  (shortened: /note {number} shows the notes whole)").format(number=athlete.id)

@@ -73,7 +73,7 @@ from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import get_person_by_telegram_id
-from bot.support.i18n import L_, LazyText, _, ngettext, use_language
+from bot.support.i18n import L_, LazyText, _, labelled, ngettext, use_language
 from bot.support.limits import shorten
 from bot.wording import format_value, item_label, stage_label
 from bot.wording.alerts import alert_line
@@ -311,7 +311,7 @@ def answers_in_words(prefix: str, answers: dict[str, Any]) -> str:
         wording = ITEM_WORDING[item]
         label = item_label(item, "clinician")
         if wording.fmt == "bool" or isinstance(value, bool):
-            parts.append(f"{label}: {_('yes') if value else _('no')}")
+            parts.append(labelled(label, _("yes") if value else _("no")))
         elif wording.fmt == "scale7" and isinstance(value, int | float):
             parts.append(f"{label} {value:g}/7")
         elif isinstance(value, int | float):

@@ -10,7 +10,7 @@ from bot.services import texts
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.timezones import city_label
 from bot.support.formats import format_decimal, format_long_date
-from bot.support.i18n import L_, LazyText, Text, _, text
+from bot.support.i18n import L_, LazyText, Text, _, labelled, text
 
 
 def _fmt(value: Any) -> str:
@@ -33,7 +33,7 @@ def describe_metrics(metrics: Mapping[str, Any]) -> str:
     lines = []
     for key, spec in SPECS.items():
         if metrics.get(key) is not None:
-            lines.append(f"• {spec.shown}: {_fmt(metrics[key])} {spec.shown_unit}")
+            lines.append(f"• {labelled(spec.shown, f'{_fmt(metrics[key])} {spec.shown_unit}')}")
     return "\n".join(lines) if lines else "–"
 
 
