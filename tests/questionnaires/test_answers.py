@@ -64,6 +64,24 @@ def test_dates() -> None:
     assert typed("onboarding", "injury_date", "31.2.2026") == Rejected(texts.DATE_EXPECTED)
 
 
+@pytest.mark.parametrize(
+    ("today", "text", "expected"),
+    [
+        (dt.date(2027, 1, 3), "28.12", "2026-12-28"),  # last December's, not next
+        (dt.date(2027, 1, 3), "3.1", "2027-01-03"),
+        (dt.date(2027, 3, 1), "28/2", "2027-02-28"),
+        (dt.date(2026, 3, 10), "1.3", "2026-03-01"),
+    ],
+)
+def test_a_date_typed_without_its_year_is_the_latest_one_up_to_today(
+    today: dt.date, text: str, expected: str
+) -> None:
+    """Early in January, an injury on 28 December typed "28.12" was refused as a date in the
+    future (the year was always this year's)."""
+    ctx = QuestionContext(injury="hamstring", stage="H2", today=today)
+    assert parse_typed(q("onboarding", "injury_date"), text, ctx, {}) == Accepted(expected)
+
+
 def test_times() -> None:
     assert parse_time("7") == dt.time(7)
     assert parse_time("7:15pm") == dt.time(19, 15)

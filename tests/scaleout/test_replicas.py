@@ -228,13 +228,25 @@ async def test_three_replicas_keep_every_answer_in_order_and_reply_once(
         assert telegram.duplicates > 0 and telegram.reposts >= 0
         assert in_doubt or taken_over, "the replica was killed while it held no work"
 
-        # Every answer stored, each against its own question; one decision per athlete.
-        today = now.date()
+        # Every answer stored, each against its own question; one decision per athlete. The
+        # replicas read the real clock: a check-in typed after midnight UTC (the test began
+        # shortly before) is the next day's.
+        days = (now.date(), now.date() + dt.timedelta(days=1))
         transcripts = {user.user_id: user.format_transcript() for user in users}
         with session_scope(engine, read_only=True) as session:
             for tg, person_id in people.items():
-                stored = repo.get_morning_checkin(session, athlete_id=person_id, local_date=today)
-                assert stored is not None, f"athlete {tg}: check-in lost\n{transcripts[tg]}"
+                found = [
+                    checkin
+                    for day in days
+                    if (
+                        checkin := repo.get_morning_checkin(
+                            session, athlete_id=person_id, local_date=day
+                        )
+                    )
+                    is not None
+                ]
+                assert len(found) == 1, f"athlete {tg}: {len(found)} check-ins\n{transcripts[tg]}"
+                stored = found[0]
                 answers = stored.model_dump()
                 got = {key: answers.get(key) for _, key, _ in SCRIPT}
                 expected = {key: value for _, key, value in SCRIPT}
@@ -242,7 +254,7 @@ async def test_three_replicas_keep_every_answer_in_order_and_reply_once(
             decisions = Counter(
                 session.exec(
                     select(Decision.athlete_id).where(
-                        Decision.kind == "morning", Decision.local_date == today
+                        Decision.kind == "morning", col(Decision.local_date).in_(days)
                     )
                 ).all()
             )

@@ -202,8 +202,9 @@ def _parse_number(question: Question, text: str) -> Parsed:
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26), a word
-    ("yesterday") or days back ("3 days ago", "hace 3 días")."""
+    """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26; without a year,
+    the latest such day up to ``today``), a word ("yesterday") or days back ("3 days ago",
+    "hace 3 días")."""
     lowered = text.lower().strip()
     word = typed_word(lowered, ("today", "yesterday"))
     if word is not None:
@@ -218,10 +219,16 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
             return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
         if day_first:
             year_text = day_first.group(3)
-            year = today.year if year_text is None else int(year_text)
+            day, month = int(day_first.group(1)), int(day_first.group(2))
+            if year_text is None:
+                # A date typed without its year is the latest one not after today: "28.12"
+                # typed on 3 January is last December's.
+                year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+            else:
+                year = int(year_text)
             if year < 100:
                 year += 2000
-            return dt.date(year, int(day_first.group(2)), int(day_first.group(1)))
+            return dt.date(year, month, day)
     except ValueError:
         return None
     return None
