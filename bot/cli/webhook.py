@@ -22,7 +22,10 @@ import hmac
 import json
 import logging
 import signal
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -238,7 +241,33 @@ async def serve_until_stopped(
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
-    """Set ``stop`` on SIGTERM or SIGINT (docker stop, Ctrl-C)."""
+    """Set ``stop`` on SIGTERM or SIGINT (docker stop, Ctrl-C); log what every task and
+    thread is waiting on at SIGUSR1 (a replica that seems stuck, inspected while it runs)."""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, log_waits)
+
+
+def _awaiting(coro: Any) -> list[str]:
+    """The chain of coroutines ``coro`` is suspended in, outermost first."""
+    chain: list[str] = []
+    while coro is not None and len(chain) < 20:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        chain.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return chain
+
+
+def log_waits() -> None:
+    """Log, for each asyncio task and each thread, the code it is waiting in."""
+    for task in asyncio.all_tasks():
+        where = " > ".join(_awaiting(task.get_coro()))
+        log.warning("waiting: task %s in %s", task.get_name(), where or "(not started)")
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        stack = traceback.extract_stack(frame, limit=12)
+        where = " > ".join(f"{s.name}:{s.lineno}" for s in stack)
+        log.warning("waiting: thread %s in %s", names.get(ident, ident), where)

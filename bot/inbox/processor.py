@@ -3,11 +3,13 @@
 python-telegram-bot hands every update to ``do_process_update`` in the order it was queued.
 Here each update first takes its chat's lock (asyncio locks wake waiters in order, so a
 chat's updates keep their order in this process), then waits until every lower update of the
-chat is done in the inbox (other replicas may hold some), then takes one of
-``concurrency`` slots and runs. A chat waiting for its turn holds no slot, so it never keeps
-other chats waiting. When the handler asked for the update to be tried again (a row lock
-held elsewhere ran into the database's lock timeout), it runs again after a short pause,
-still holding the chat's turn; when it has run, the update is marked done.
+chat is done in the inbox (other replicas may hold some; the lock is let go meanwhile, since
+the lower update may be one this process takes over from a replica that died, and it needs
+the chat's turn), then takes one of ``concurrency`` slots and runs. A chat waiting for its
+turn holds no slot, so it never keeps other chats waiting. When the handler asked for the
+update to be tried again (a row lock held elsewhere ran into the database's lock timeout), it
+runs again after a short pause, still holding the chat's turn; when it has run, the update
+is marked done.
 
 An athlete's update sends its replies, then leaves recording them (with the "done" mark) as
 after-work: python-telegram-bot learns the update is handled as soon as the replies are out,
@@ -90,7 +92,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 await coroutine
             return False
         try:
-            await inbox.wait_turn(update)
+            await inbox.wait_turn(update, lock)
         except Exception:
             # The database is unreachable: leave the update to its lease (it is run later).
             _LOGGER.exception("update %s: could not wait for its turn", update.update_id)

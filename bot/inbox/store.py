@@ -131,16 +131,28 @@ class Inbox:
 
     # --- handling in order ---------------------------------------------------------------
 
-    async def wait_turn(self, update: Update) -> None:
-        """Return once every lower update of the update's chat is done (in any process)."""
+    async def wait_turn(self, update: Update, turn: asyncio.Lock | None = None) -> None:
+        """Return once every lower update of the update's chat is done (in any process).
+
+        ``turn`` (the chat's lock in this process, held by the caller) is let go while it
+        waits and held again when it returns: the update it waits for may be one this process
+        takes over later from a replica that died, which needs the chat's turn to run.
+        """
         update_id = update.update_id
         if self._known.get(update_id):
             return
-        delay = TURN_POLL_FIRST
         chat = chat_key(update)
-        while not await run_db(self._is_head, update_id, chat):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, TURN_POLL_CAP)
+        if not await run_db(self._is_head, update_id, chat):
+            if turn is not None:
+                turn.release()
+            try:
+                delay = TURN_POLL_FIRST
+                while not await run_db(self._is_head, update_id, chat):
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, TURN_POLL_CAP)
+            finally:
+                if turn is not None:
+                    await turn.acquire()
         self._known[update_id] = True
 
     def _is_head(self, update_id: int, chat_id: int) -> bool:

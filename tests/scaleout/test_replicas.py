@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+import signal
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import col, func, select
 
 from bot.sandbox import BotApiSandbox, SimUser, TranscriptMessage
@@ -101,7 +103,48 @@ def _is_refusal(text: str | None) -> bool:
     )
 
 
-async def _check_in(user: SimUser) -> int:
+def _chat_state(engine: Engine, chat_id: int) -> str:
+    """The chat's inbox and outbox rows, for a failure message."""
+    with session_scope(engine, read_only=True) as session:
+        updates = session.exec(
+            select(InboxUpdate)
+            .where(InboxUpdate.chat_id == chat_id)
+            .order_by(col(InboxUpdate.update_id))
+        ).all()
+        replies = session.exec(
+            select(Outbox).where(Outbox.chat_id == chat_id).order_by(Outbox.id)
+        ).all()
+    lines = [
+        f"inbox {u.update_id} {u.status} by {u.claimed_by} until {u.lease_until}" for u in updates
+    ]
+    lines += [
+        f"outbox {o.id} {o.status} by {o.claimed_by} step {o.step} {(o.text or '')[:30]!r}"
+        for o in replies
+    ]
+    return "\n".join(lines)
+
+
+async def _waits(deployment: Deployment) -> str:
+    """What each live replica is waiting on (SIGUSR1 makes it log that), for a failure."""
+    for replica in deployment.live():
+        replica.process.send_signal(signal.SIGUSR1)
+    await asyncio.sleep(1.0)
+    return "\n".join(
+        f"{replica.name}: {line}"
+        for replica in deployment.live()
+        for line in deployment.output(replica).splitlines()
+        if "waiting:" in line
+        and (
+            "athlete_flow" in line
+            or "_run_in_turn" in line
+            or "wait_turn" in line
+            or "_after" in line
+            or "Thread" in line
+        )
+    )
+
+
+async def _check_in(user: SimUser, engine: Engine, deployment: Deployment) -> int:
     """One athlete's check-in, typed as fast as the bot answers. Like a person, the athlete
     answers the newest question they have been shown (a question shown again after a newer
     one is not answered twice). Returns how many of their answers were refused."""
@@ -134,7 +177,10 @@ async def _check_in(user: SimUser) -> int:
                     what=f"the refusal of {user.user_id}'s early answer",
                 )
             except TimeoutError as exc:  # seen once in five full runs: keep what they saw
-                raise AssertionError(f"{exc}\n{user.format_transcript()}") from exc
+                raise AssertionError(
+                    f"{exc}\n{user.format_transcript()}\n{_chat_state(engine, user.chat_id)}\n"
+                    f"{await _waits(deployment)}"
+                ) from exc
         answered = newest
         await _read_screen(user, mark)
     return sum(_is_refusal(m.text) for m in _bot_messages(user, start))
@@ -197,7 +243,9 @@ async def test_three_replicas_keep_every_answer_in_order_and_reply_once(
 
         try:
             killer = asyncio.create_task(kill_mid_load())
-            refusals = await asyncio.gather(*(_check_in(user) for user in users))
+            refusals = await asyncio.gather(
+                *(_check_in(user, engine, deployment) for user in users)
+            )
             await killer
             await telegram.drained(REPLY_TIMEOUT)
             await _settled(engine)

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from telegram import Update
 
 from bot.clock import FakeClock
+from bot.inbox.processor import ChatOrderedProcessor
 from bot.inbox.store import Inbox
 from bot.store import db, repo
 from bot.store.models import Clearance, Decision, QuestionnaireProgress
@@ -192,6 +193,37 @@ async def test_an_update_waits_for_a_lower_one_stored_after_it(engine: Engine) -
     assert await there.store(late, "{}")
     await here.finish(first)
     await _waits_until_done(here, waiting, there, late)
+
+
+async def test_a_lower_update_taken_over_runs_while_a_higher_one_waits_for_it(
+    engine: Engine,
+) -> None:
+    """A replica died holding an athlete's answer (50) after the next one (51) reached this
+    one. 51 waits for 50 in the chat's turn; 50, taken over here once the dead replica's lease
+    ran out, needs that turn too. It used to wait for it for ever: both answers stalled and
+    the athlete got no reply (seen in the three-replica test about once in five runs)."""
+    clock = FakeClock(T0)
+    here, there = Inbox(engine, clock, "here"), Inbox(engine, clock, "there")
+    lower, higher = _update(50, 9), _update(51, 9)
+    assert await there.store(lower, "{}")  # then "there" dies
+    assert await here.store(higher, "{}")
+    processor = ChatOrderedProcessor(4)
+    processor.inbox = here
+    ran: list[int] = []
+
+    async def handle(update: Update) -> None:
+        ran.append(update.update_id)
+
+    waiting = asyncio.create_task(processor.do_process_update(higher, handle(higher)))
+    await asyncio.sleep(0.3)
+    assert ran == [] and not waiting.done()
+    with db.session_scope(engine) as s:
+        taken = inbox.claim_orphans(s, now=T0 + LEASE * 2, worker="here", lease=LEASE, limit=10)
+    assert [o.update_id for o in taken] == [50]
+    here.hold(50)  # taken over, as Inbox.maintain does before queueing it
+    await asyncio.wait_for(processor.do_process_update(lower, handle(lower)), 5)
+    await asyncio.wait_for(waiting, 5)
+    assert ran == [50, 51]
 
 
 def test_a_dead_replicas_updates_are_taken_over_after_its_lease(engine: Engine) -> None:
