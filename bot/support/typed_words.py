@@ -186,8 +186,14 @@ def scale_word(typed: str, *, good_to_bad: bool, lang: str | None = None) -> int
 
 
 def _alternatives(word: TypedWord, lang: str | None) -> str:
+    return _alternatives_in(word, _language(lang))
+
+
+@cache
+def _alternatives_in(word: TypedWord, language: str) -> str:
     # Longest first, so "hours" is tried before "h"; English is always among them.
-    return "|".join(re.escape(w) for w in sorted(words_for(word, lang), key=len, reverse=True))
+    found = sorted(_read(_WORDS[word], language), key=len, reverse=True)
+    return "|".join(re.escape(w) for w in found)
 
 
 def score_out_of(typed: str, lang: str | None = None) -> tuple[int, int] | None:
@@ -235,4 +241,5 @@ def _days_ago_patterns(language: str) -> tuple[re.Pattern[str], ...]:
 def clear_word_cache() -> None:
     """Forget the word lists read so far (after the catalogues were reloaded)."""
     _read.cache_clear()
+    _alternatives_in.cache_clear()
     _days_ago_patterns.cache_clear()

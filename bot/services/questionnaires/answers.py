@@ -172,9 +172,10 @@ def _friendly_number(question: Question, text: str) -> float | None:
 def _parse_number(question: Question, text: str) -> Parsed:
     low = question.minimum if question.minimum is not None else 0
     high = question.maximum if question.maximum is not None else math.inf
-    value = _friendly_number(question, text)
+    # A plain number first (most answers); then what people write instead of one.
+    value = _number(text)
     if value is None:
-        value = _number(text)
+        value = _friendly_number(question, text)
     if value is None:
         if question.kind in ("scale10", "hooper"):
             return Rejected(texts.PICK_NUMBER.format(low=_fmt(low), high=_fmt(high)))
