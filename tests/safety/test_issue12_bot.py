@@ -130,3 +130,35 @@ async def test_repeated_runs_inside_the_rest_interval_alert_the_clinician(
     assert ("rest.repeat", "within_24h") in found, found
     assert await w.deliver() >= 1
     assert any("inside a rest interval" in (m.text or "") for m in clinician.bot_messages)
+
+
+async def test_pain_away_from_the_injury_stops_running_and_reaches_the_clinician(
+    world: WorldFactory,
+) -> None:
+    """Reference §5 tier 3: pain in another place than the injury (a referred or neural
+    source) stops the stage until the clinician has seen it; it used to count as a green
+    session."""
+    w = await world()
+    alex, athlete_id = await onboarded(w)
+    clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await alex.morning(tightness="0", pain_test="0")
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("2")
+    await alex.tap("Low back / buttock")
+    await alex.tap("No")  # no sharp pain
+    await alex.tap("None of these ✅")
+    for label in ("0", "No", "8", "5", "45", "Skip"):  # tightness … pain 1 h after
+        await alex.tap(label)
+    while "Any numbers from today" not in alex.last:
+        await alex.tap("Not done")
+    replies = await alex.tap("No numbers today")
+    text = "\n".join(m.text or "" for m in replies)
+    assert "⛔" in text and "until your clinician has reviewed you" in text, text
+    assert not any(word in text for word in RULE_WORDS)
+    assert ("session.pain_location", "within_24h") in alerts(w, athlete_id)
+    assert await w.deliver() >= 1
+    assert any("low back or buttock" in (m.text or "") for m in clinician.bot_messages)
+    w.clock.advance(dt.timedelta(days=1))
+    replies = await alex.morning(tightness="0", pain_test="0")
+    assert "until your clinician has reviewed you" in (replies[-1].text or "")
