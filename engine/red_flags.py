@@ -170,8 +170,8 @@ def triage_session(
     new swelling, bruising, a pop or numbness since the session started (S6b, handled like the
     morning's, and at least same day, reference §4.2); severe session pain; the Achilles
     picture (heel raises collapsing with pain); pain away from the injured spot (tier 3).
-    ``morning`` (the same day's check-in) joins
-    its red flags and pain at rest to the combination pictures."""
+    ``morning`` (the same day's check-in) joins its red flags and pain at rest to the
+    combination pictures."""
     if session is None:
         return None
     rules = protocol.rules.red_flags

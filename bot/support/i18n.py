@@ -41,7 +41,7 @@ from __future__ import annotations
 import contextlib
 import gettext as _gettext
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,11 +128,23 @@ def missing_catalogues() -> list[str]:
     ]
 
 
+_ON_RELOAD: list[Callable[[], None]] = []
+
+
 def reload_catalogues() -> None:
     """Forget the catalogues read so far, so the next text reads them again (after compiling
     them anew in a running process, e.g. a test)."""
     with _load_lock:
         _loaded.clear()
+    for forget in _ON_RELOAD:
+        forget()
+
+
+def on_reload(forget: Callable[[], None]) -> Callable[[], None]:
+    """Have ``forget`` called whenever the catalogues are read again (a cache built from
+    them, such as the typed word lists); usable as a decorator."""
+    _ON_RELOAD.append(forget)
+    return forget
 
 
 # --------------------------------------------------------------------------- the language

@@ -23,6 +23,7 @@ from bot.support.i18n import (
     current_language,
     lazy_pgettext,
     normalise_language,
+    on_reload,
     use_language,
 )
 
@@ -234,10 +235,11 @@ def _days_ago_patterns(language: str) -> tuple[re.Pattern[str], ...]:
         if written.count("{n}") != 1:
             continue
         before, after = (re.escape(part.strip()) for part in written.split("{n}"))
-        patterns.append(re.compile(rf"{before}\s*(\d{{1,3}})\s*{after}".strip()))
+        patterns.append(re.compile(rf"{before}\s*(\d{{1,3}})\s*{after}"))
     return tuple(patterns)
 
 
+@on_reload
 def clear_word_cache() -> None:
     """Forget the word lists read so far (after the catalogues were reloaded)."""
     _read.cache_clear()

@@ -195,6 +195,24 @@ _FIRED = {
         "clinician has checked in."
     ),
     "missing.checkin": N_("No morning check-in: no training today."),
+    # A session's red flags (engine.session_rules._STOP_TEXT, the same English).
+    "session.stop": N_("Sharp or sudden pain, a pop or a grab: stop, clinician alerted."),
+    "session.red_flag": N_(
+        "New swelling, bruising, a pop or numbness since the session started: stop training, "
+        "your clinician has been alerted."
+    ),
+    "session.severe_pain": N_(
+        "Strong pain in this session: stop training, your clinician has been alerted and "
+        "should see you today."
+    ),
+    "redflag.achilles": N_(
+        "Your heel raises dropped to under half of the other side, with pain: stop training, "
+        "your clinician has been alerted and should see you today."
+    ),
+    "session.pain_location": N_(
+        "Pain away from the injured spot: stop running until your clinician has checked it "
+        "(they have been asked to, within 24 h)."
+    ),
 }
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
@@ -166,3 +167,14 @@ async def test_a_german_athlete_answers_a_check_in_in_words(world: WorldFactory)
     assert (answers["stress"], answers["soreness"]) == (4, 2)
     assert answers["sleep_hours"] == 7.5
     assert progress.status == "done", lena.user.format_transcript()
+
+
+def test_the_word_lists_are_read_again_with_the_catalogues(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A catalogue read again (compiled anew in a running process) brings its words too."""
+    monkeypatch.setitem(i18n._loaded, "es", gettext.NullTranslations())
+    assert number_word("dos", lang="es") is None  # not translated: English words only
+    monkeypatch.undo()
+    i18n.reload_catalogues()
+    assert number_word("dos", lang="es") == 2

@@ -359,3 +359,19 @@ def test_a_trigger_no_longer_in_the_protocol_still_reads_in_the_clinicians_langu
         renamed = alert_words("H1r_old", sentence, HAMSTRING)
     assert kept is not None and kept == edited == renamed
     assert trig.text not in kept and "Stufe" in kept, kept
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "pt", "fr"])
+def test_a_sessions_red_flag_reason_reads_in_the_athletes_language(lang: str) -> None:
+    """The "Why?" list after a session stopped by a red flag: each reason the engine can give
+    is worded in the athlete's language, and in English it is the engine's own sentence."""
+    from bot.wording.reasons import describe_reason
+    from engine.session_rules import _STOP_TEXT
+
+    for rule, sentence in _STOP_TEXT.items():
+        reason = Reason(rule=rule, observed="x", threshold="no red flag", text=sentence)
+        with use_language("en"):
+            assert describe_reason(reason, HAMSTRING, "H2") == ("fired", sentence)
+        with use_language(lang):
+            kind, words = describe_reason(reason, HAMSTRING, "H2")
+        assert kind == "fired" and words != sentence, (rule, words)
