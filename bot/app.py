@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import logging
@@ -12,8 +11,9 @@ from typing import Any
 
 import certifi
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.within_limits import WithinLimitsBot
 from bot.handlers import Registrar, languages, register_handlers
 from bot.handlers import errors as error_handlers
@@ -36,37 +36,14 @@ POOL_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 30.0
 
 
-class HomeLoopRequest(HTTPXRequest):
-    """The bot's HTTP client, usable from a handler running off the event loop
-    (``bot.store.threads.run_off_loop``): a call made from another loop is carried out on the
-    loop the client was initialised on (its connections belong to that loop)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._home: asyncio.AbstractEventLoop | None = None
-
-    async def initialize(self) -> None:
-        """Initialise the client and remember its event loop."""
-        self._home = asyncio.get_running_loop()
-        await super().initialize()
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """Make the request on the client's own loop."""
-        home = self._home
-        if home is not None and asyncio.get_running_loop() is not home:
-            call = asyncio.run_coroutine_threadsafe(super().do_request(*args, **kwargs), home)
-            return await asyncio.wrap_future(call)
-        return await super().do_request(*args, **kwargs)
-
-
 class MissingTokenError(ValueError):
     """The application cannot be built without a bot token."""
 
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """Return the TLS context every HTTP client of the process shares (certifi's CA bundle,
-    what httpx uses by default); building one costs ~50 ms, so it is built once."""
+    """Return the TLS context every HTTP client of the process shares (certifi's CA bundle);
+    building one costs ~50 ms, so it is built once."""
     return ssl.create_default_context(cafile=certifi.where())
 
 
@@ -76,28 +53,26 @@ def make_request(
     queue: InboxQueue | None = None,
     pool_size: int = 256,
     on_success: Callable[[], None] | None = None,
-) -> HTTPXRequest:
-    """Return the HTTP client of the bot: one connection for long polling, a pool of
-    ``pool_size`` for everything else, with Sprintback's timeouts. The long-polling one makes
-    the inbox ``queue``'s updates durable before each call (its offset confirms them) and
-    calls ``on_success`` after each successful call (polling mode's heartbeat).
-
-    The pool is sized to the calls that can be in flight at once (see ``build_application``),
-    not PTB's 256: httpx checks every pooled connection on each request, so hundreds of idle
-    connections cost more CPU than the calls themselves under load.
+) -> BaseRequest:
+    """Return the HTTP client of the bot (``bot.delivery.http``): one connection for long
+    polling, a pool of ``pool_size`` for everything else, with Sprintback's timeouts. The
+    long-polling one makes the inbox ``queue``'s updates durable before each call (its offset
+    confirms them) and calls ``on_success`` after each successful call (polling mode's
+    heartbeat). The pool is sized to the calls that can be in flight at once (see
+    ``build_application``), not python-telegram-bot's 256.
     """
-    kwargs: dict[str, Any] = dict(
+    client = AiohttpRequest(
         connection_pool_size=1 if for_get_updates else pool_size,
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         write_timeout=WRITE_TIMEOUT,
         pool_timeout=POOL_TIMEOUT,
         media_write_timeout=MEDIA_WRITE_TIMEOUT,
-        httpx_kwargs={"verify": tls_context()},
+        ssl_context=tls_context(),
     )
     if queue is not None:
-        return DurablePollRequest(queue, on_success=on_success, **kwargs)
-    return HomeLoopRequest(**kwargs)
+        return DurablePollRequest(queue, client, on_success=on_success)
+    return client
 
 
 def pool_size(settings: Settings) -> int:

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.store.db import retrying, session_scope
@@ -413,24 +413,41 @@ async def _storing(work: Awaitable[R]) -> R:
         raise NetworkError(f"the update inbox is unavailable ({type(exc).__name__})") from exc
 
 
-class DurablePollRequest(HTTPXRequest):
+class DurablePollRequest(BaseRequest):
     """The HTTP client of ``getUpdates``: each call first waits until the updates fetched by
     the previous one are durable (:meth:`InboxQueue.barrier`), since its offset confirms
-    them to Telegram; ``on_success`` is called after each successful call."""
+    them to Telegram; ``on_success`` is called after each successful call. The calls
+    themselves go through ``client``."""
 
     def __init__(
-        self, queue: InboxQueue, on_success: Callable[[], None] | None = None, **kwargs: Any
+        self,
+        queue: InboxQueue,
+        client: BaseRequest,
+        on_success: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__(**kwargs)
         self._queue = queue
+        self._client = client
         self._on_success = on_success
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The client's default read timeout."""
+        return self._client.read_timeout
+
+    async def initialize(self) -> None:
+        """Initialise the client."""
+        await self._client.initialize()
+
+    async def shutdown(self) -> None:
+        """Shut the client down."""
+        await self._client.shutdown()
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         """Make the polled updates durable, then call Telegram; note a success."""
         await self._queue.barrier()
-        status, payload = await super().do_request(url, method, *args, **kwargs)
+        status, payload = await self._client.do_request(url, method, *args, **kwargs)
         if self._on_success is not None and 200 <= status < 300:
             self._on_success()
         return status, payload

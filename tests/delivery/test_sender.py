@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.limiter import RateGate
 from bot.delivery.policy import BackoffPolicy
 from bot.delivery.sender import OutboxSender, SenderConfig
@@ -48,7 +48,16 @@ async def bot(sandbox: BotApiSandbox) -> AsyncIterator[Bot]:
     # A read timeout well above what a busy CI machine's event loop may stall for: a call the
     # fake answered but the bot gave up on is sent again (at-least-once), which the tests
     # below would count as a duplicate. Deliberate timeouts wait longer (TIMEOUT_DELAY).
-    request = HTTPXRequest(connection_pool_size=16, read_timeout=1.5, write_timeout=1)
+    # The production client (bot.delivery.http), so its timeouts and errors are the ones the
+    # sender is tested against.
+    request = AiohttpRequest(
+        connection_pool_size=16,
+        connect_timeout=5,
+        read_timeout=1.5,
+        write_timeout=1,
+        pool_timeout=5,
+        media_write_timeout=5,
+    )
     async with Bot(sandbox.token, base_url=sandbox.base_url, request=request) as b:
         yield b
 

@@ -1,0 +1,91 @@
+"""The bot's Bot API client (bot.delivery.http, aiohttp) against the local sandbox: what it
+sends arrives whole, and every way a call can fail reaches python-telegram-bot as the error
+the sender handles (TimedOut, NetworkError, RetryAfter, Forbidden)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.app import make_request
+from bot.delivery.http import AiohttpRequest
+from bot.sandbox import BotApiSandbox
+
+CHAT = 1001
+
+
+def _client(read_timeout: float = 5.0) -> AiohttpRequest:
+    return AiohttpRequest(
+        connection_pool_size=4,
+        connect_timeout=1,
+        read_timeout=read_timeout,
+        write_timeout=1,
+        pool_timeout=1,
+        media_write_timeout=5,
+    )
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[BotApiSandbox]:
+    async with BotApiSandbox() as box:
+        box.user(CHAT, "Sam")
+        yield box
+
+
+async def test_text_buttons_and_a_file_arrive_whole(sandbox: BotApiSandbox) -> None:
+    request = make_request(for_get_updates=False, pool_size=4)
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=request) as bot:
+        text = "Schmerz in Ruhe: 0 – «très bien» & 10 % ✅"
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ja ✅", callback_data="a=1&b")]])
+        sent = await bot.send_message(CHAT, text, reply_markup=keyboard)
+        assert sent.text == text
+        pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
+        await bot.send_document(CHAT, pdf, filename="report.pdf", caption="Bericht: März")
+    message = sandbox.user(CHAT).last_bot_message
+    assert message.text == "Bericht: März"  # a caption is the text the user reads
+    assert message.file is not None
+    assert message.file.data == pdf and message.file.filename == "report.pdf"
+    assert (
+        sandbox.calls_to("sendMessage")[0].params["reply_markup"]["inline_keyboard"][0][0][
+            "callback_data"
+        ]
+        == "a=1&b"
+    )
+
+
+async def test_a_slow_answer_is_a_timeout(sandbox: BotApiSandbox) -> None:
+    sandbox.slow_next("sendMessage", delay=1.0)
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=_client(0.3)) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(CHAT, "hello")
+
+
+async def test_flood_control_and_a_blocked_user_are_telegram_errors(
+    sandbox: BotApiSandbox,
+) -> None:
+    sandbox.fail_next("sendMessage", status=429, retry_after=7)
+    sandbox.block_user(CHAT)
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=_client()) as bot:
+        with pytest.raises(RetryAfter) as flood:
+            await bot.send_message(CHAT, "hello")
+        assert flood.value.retry_after.total_seconds() == 7
+        with pytest.raises(Forbidden):
+            await bot.send_message(CHAT, "hello")
+
+
+async def test_nobody_listening_is_a_network_error() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    request = _client()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as refused:
+            await request.post(f"http://127.0.0.1:{port}/bot1:x/getMe")
+        assert not isinstance(refused.value, TimedOut)
+    finally:
+        await request.shutdown()
