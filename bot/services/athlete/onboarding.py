@@ -15,6 +15,7 @@ from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.engine_bridge import start_programme_for
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
+from bot.services.questionnaires.dates import day_in_zone
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.onboarding import INVITE_KEY, chosen_zone
 from bot.services.timezones import city_label
@@ -69,12 +70,16 @@ def finish_onboarding(
         # Stored now that they consented (never before): the name their clinician sees.
         display_name=env.user_name or person.display_name,
     )
+    # "Today" during onboarding is the athlete's day in the zone they chose after answering.
+    injury_day = day_in_zone(answers["injury_date"], zone)
+    if injury_day is None:
+        raise ValueError(f"unreadable injury date answer: {answers['injury_date']!r}")
     injury = Injury(
         injury=answers["injury"],
         muscle=answers.get("muscle"),
         side=answers["side"],
         grade=answers.get("grade"),
-        injury_date=dt.date.fromisoformat(answers["injury_date"]),
+        injury_date=injury_day,
         mechanism=answers.get("mechanism"),
     )
     injury_row = repo.add_injury(session, athlete_id=athlete_id, injury=injury, now=env.now)

@@ -42,8 +42,10 @@ from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.services.athlete.results import id_of as _id
 from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import ASSUMED_KEY, Accepted, parse_typed
+from bot.services.questionnaires.dates import days_back_of
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
+from bot.services.questionnaires.onboarding import days_back_label
 from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
     DRAFT_PREFIX,
@@ -165,10 +167,15 @@ def is_onboarded(session: Session, person: Person) -> bool:
 
 
 def context_for(
-    session: Session, person: Person, today: dt.date, kind: str = ""
+    session: Session,
+    person: Person,
+    today: dt.date,
+    kind: str = "",
+    now: dt.datetime | None = None,
 ) -> QuestionContext:
     """Return what the questions depend on: injury, stage, stage checks, the protocol's
-    pain-at-rest stop threshold, date, and for the /baseline questionnaire the current baseline.
+    pain-at-rest stop threshold, date (and ``now``, the moment of the answer), and for the
+    /baseline questionnaire the current baseline.
 
     Computed once per transaction (the session's ``info``): one update asks for it several
     times and nothing it holds changes while a questionnaire is being answered.
@@ -178,6 +185,7 @@ def context_for(
         "question_context",
         athlete_id,
         today,
+        now,
         kind if kind in ("baseline", "problem") else "",
     )
     cached = session.info.get(memo_key)
@@ -195,6 +203,7 @@ def context_for(
         injury=injury,
         stage=programme.current_stage if programme else None,
         today=today,
+        now=now,
         stage_checks=checks,
         baseline=baseline.model_dump(exclude_none=True) if baseline else None,
         stop_pain_rest_min=stop_pain_rest,
@@ -421,7 +430,7 @@ def begin(
         )
         if answers:
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
-    ctx = context_for(session, person, today, kind)
+    ctx = context_for(session, person, today, kind, env.now)
     step = next_step(QUESTIONNAIRES[kind], progress.answers, ctx)
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
@@ -488,7 +497,9 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     ):
         return Result(notice=text(texts.EXPIRED))
     q = QUESTIONNAIRES[progress.kind]
-    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
     step = next_step(q, progress.answers, ctx)
     if step is None or step.index != pressed.step:
         return Result(notice=text(texts.EXPIRED))
@@ -564,7 +575,9 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
         note = text.strip()
         _, question = begin(session, person, "problem", env, answers={"note": note})
         return Result([question] if question is not None else [Out(texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
         return complete(session, person, progress, ctx, env)
@@ -649,7 +662,9 @@ def location(session: Session, person: Person, lat: float, lon: float, env: Env)
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
-    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None or step.question.kind != "timezone":
         return _again(progress, ctx, texts.NON_TEXT)
@@ -670,7 +685,9 @@ def other_content(session: Session, person: Person, env: Env) -> Result:
     progress = open_progress(session, person, env.now)
     if progress is None:
         return Result([Out(f"{texts.NON_TEXT} {texts.NOTHING_OPEN}")])
-    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
     return _again(progress, ctx, texts.NON_TEXT)
 
 
@@ -680,7 +697,7 @@ def current_question(session: Session, person: Person, env: Env) -> Out | None:
     if progress is None:
         return None
     day = question_day(progress, person, env.now)
-    return render_question(progress, context_for(session, person, day, progress.kind))
+    return render_question(progress, context_for(session, person, day, progress.kind, env.now))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -703,6 +720,9 @@ def _label_of(question: Question, value: Any, ctx: QuestionContext, answers: Any
     for option in question.render_options(ctx, answers):
         if option.value == value and type(option.value) is type(value):
             return option.shown
+    back = days_back_of(value)
+    if back is not None and question.kind == "date":
+        return days_back_label(back)  # "5 days ago": the date is known once the zone is
     if isinstance(value, dict):
         return describe_metrics(value).replace("\n", " ")
     if isinstance(value, str) and question.kind == "timezone":
@@ -732,7 +752,9 @@ def answer(
     """Store one answer; then ask the next question or complete the questionnaire.
     ``assumed``: what a typed answer was read as with a guess, kept beside it to ask back."""
     q = QUESTIONNAIRES[progress.kind]
-    ctx = context_for(session, person, question_day(progress, person, env.now), progress.kind)
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
     asked = question.render_prompt(ctx, progress.answers)
     answers = apply_answer(q, progress.answers, question.key, value)
     answers.pop(ASSUMED_KEY + question.key, None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services import texts
+from bot.services.questionnaires.dates import days_back_answer
 from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
@@ -134,7 +135,7 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if question.kind in ("scale10", "hooper", "number"):
         return _parse_number(question, cleaned)
     if question.kind == "date":
-        return _parse_date(cleaned, ctx.today or dt.date.today())
+        return _parse_date(cleaned, ctx)
     if question.kind == "time":
         return _parse_time(cleaned)
     if question.kind == "text":
@@ -206,13 +207,10 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26; without a year,
     the latest such day up to ``today``), a word ("yesterday") or days back ("3 days ago",
     "hace 3 días")."""
+    back = parse_days_back(text)
+    if back is not None:
+        return today - dt.timedelta(days=back)
     lowered = text.lower().strip()
-    word = typed_word(lowered, ("today", "yesterday"))
-    if word is not None:
-        return today - dt.timedelta(days=0 if word == "today" else 1)
-    ago = days_ago(lowered)
-    if ago is not None:
-        return today - dt.timedelta(days=ago)
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lowered)
     day_first = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?", lowered)
     try:
@@ -235,7 +233,23 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     return None
 
 
-def _parse_date(text: str, today: dt.date) -> Parsed:
+def parse_days_back(text: str) -> int | None:
+    """Read a day named relative to today: "today" (0), "yesterday" (1), "3 days ago" (3)."""
+    lowered = text.lower().strip()
+    word = typed_word(lowered, ("today", "yesterday"))
+    if word is not None:
+        return 0 if word == "today" else 1
+    return days_ago(lowered)
+
+
+def _parse_date(text: str, ctx: QuestionContext) -> Parsed:
+    today = ctx.today or dt.date.today()
+    back = parse_days_back(text)
+    if back is not None:
+        # Kept relative: the athlete's own day is known once their time zone is.
+        if back > MAX_INJURY_AGE_DAYS:
+            return Rejected(texts.DATE_TOO_OLD)
+        return Accepted(days_back_answer(back, ctx))
     date = parse_date(text, today)
     if date is None:
         return Rejected(texts.DATE_EXPECTED)

@@ -37,6 +37,7 @@ class QuestionContext:
     injury: str | None = None  # "hamstring" | "calf"
     stage: str | None = None  # current protocol stage id, e.g. "H2"
     today: dt.date | None = None  # the athlete's local date
+    now: dt.datetime | None = None  # the moment of the answer (UTC)
     stage_checks: tuple[str, ...] = ()  # functional-check keys the current stage asks for
     has_clinician: bool = False
     baseline: Mapping[str, Any] | None = None  # the athlete's stored baseline metrics

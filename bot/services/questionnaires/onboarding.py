@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from bot.services import texts
 from bot.services.questionnaires.common import answered, choices
+from bot.services.questionnaires.dates import days_back_answer
 from bot.services.questionnaires.model import (
     Answers,
     Option,
@@ -97,15 +97,16 @@ def _muscle_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...
 
 
 def _date_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
-    today = ctx.today or dt.date.today()
-    labels = (
-        _("Today"),
-        _("Yesterday"),
-        *(ngettext("{n} day ago", "{n} days ago", n).format(n=n) for n in (2, 3)),
-    )
-    return tuple(
-        Option(label, (today - dt.timedelta(days=n)).isoformat()) for n, label in enumerate(labels)
-    )
+    return tuple(Option(days_back_label(n), days_back_answer(n, ctx)) for n in range(4))
+
+
+def days_back_label(days: int) -> str:
+    """The words for a day named relative to today: "Today", "Yesterday", "5 days ago"."""
+    if days == 0:
+        return _("Today")
+    if days == 1:
+        return _("Yesterday")
+    return ngettext("{n} day ago", "{n} days ago", days).format(n=days)
 
 
 def region_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from bot.services import texts
+from bot.services.questionnaires.dates import day_in_zone
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.timezones import city_label
 from bot.support.formats import format_decimal, format_long_date
@@ -18,14 +18,11 @@ def _fmt(value: Any) -> str:
     return format_decimal(value) if isinstance(value, float) else str(value)
 
 
-def _date(value: Any) -> str:
-    """A stored ISO date as the reader writes it ("1 March 2026", "1. März 2026")."""
-    if not value:
-        return "–"
-    try:
-        return format_long_date(dt.date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
+def _date(value: Any, zone: str | None) -> str:
+    """A stored day answer as the reader writes it ("1 March 2026", "1. März 2026"), the day
+    of someone living in ``zone``."""
+    day = day_in_zone(value, zone)
+    return format_long_date(day) if day is not None else "–"
 
 
 def describe_metrics(metrics: Mapping[str, Any]) -> str:
@@ -54,7 +51,7 @@ def onboarding_summary(answers: Mapping[str, Any], zone: str | None) -> str:
         text(texts.SUMMARY_TITLE),
         _("• Injury: {injury}").format(injury=injured),
         _("• Grade: {grade}").format(grade=grade if grade is not None else _("not known")),
-        _("• Date: {date}").format(date=_date(answers.get("injury_date"))),
+        _("• Date: {date}").format(date=_date(answers.get("injury_date"), zone)),
         _("• How: {mechanism}").format(mechanism=texts_mechanism(answers.get("mechanism"))),
         _("• Sport: {sport}").format(sport=sport_label(answers.get("sport"))),
         _("• Baseline: {baseline}").format(
