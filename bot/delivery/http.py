@@ -68,8 +68,10 @@ class AiohttpRequest(BaseRequest):
                 limit=self._pool_size,
                 ssl=self._ssl_context if self._ssl_context is not None else True,
             )
+            # trust_env: HTTPS_PROXY / NO_PROXY are honoured, as python-telegram-bot's own
+            # client (httpx) honours them.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
             )
 
     async def shutdown(self) -> None:
