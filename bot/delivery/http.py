@@ -11,6 +11,7 @@ process handles. This class is python-telegram-bot's documented way to use anoth
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 
 import aiohttp
@@ -19,6 +20,13 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+# The whole call is cut at this many times the sum of its timeouts (see ``_timeout``).
+WHOLE_CALL_GUARD = 3
+# Seconds an idle pooled connection is kept, as python-telegram-bot's own client keeps them:
+# a connection a proxy has silently dropped is not reused after a long pause.
+KEEPALIVE_SECONDS = 5.0
+_TOKEN_PATH = re.compile(r"/bot[^/\s'\"]+")
+
 
 class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session with a pool of ``connection_pool_size``.
@@ -26,7 +34,9 @@ class AiohttpRequest(BaseRequest):
     Timeouts mean what they mean for python-telegram-bot's own client: ``pool_timeout`` to
     get a connection from the pool, ``connect_timeout`` to open one, ``read_timeout`` between
     bytes of the answer. aiohttp has no write timeout of its own, so the whole call is bounded
-    by the sum of the four (the write one is ``media_write_timeout`` when files are sent).
+    by a guard of three times the sum of the four (the write one is ``media_write_timeout``
+    when files are sent), which only a stalled write reaches. Redirects are not followed, and
+    error messages never carry the URL (it holds the bot token).
 
     A call made from another event loop than the one the session was opened on (a handler
     running on a worker thread, ``bot.store.threads.run_off_loop``) is carried out on the
@@ -66,6 +76,7 @@ class AiohttpRequest(BaseRequest):
             self._home = asyncio.get_running_loop()
             connector = aiohttp.TCPConnector(
                 limit=self._pool_size,
+                keepalive_timeout=KEEPALIVE_SECONDS,
                 ssl=self._ssl_context if self._ssl_context is not None else True,
             )
             # trust_env: HTTPS_PROXY / NO_PROXY are honoured, as python-telegram-bot's own
@@ -118,13 +129,19 @@ class AiohttpRequest(BaseRequest):
         data: aiohttp.FormData | dict[str, str] | None = None
         if request_data is not None:
             data = _form(request_data) if files else request_data.json_parameters
+        # Telegram answers every call itself: a redirect is an error, never a new request
+        # (a POST followed to a GET would lose its body).
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=data, timeout=timeout, allow_redirects=False
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
-            raise TimedOut from err
+            # ``from None``: aiohttp's own message names the URL, and the URL holds the token.
+            raise TimedOut(f"Timed out: aiohttp.{type(err).__name__}") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+            detail = _without(url, str(err))
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {detail}") from None
 
     def _timeout(
         self,
@@ -140,12 +157,23 @@ class AiohttpRequest(BaseRequest):
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
         parts = (read, write, connect, pool)
-        total = None if any(part is None for part in parts) else sum(p for p in parts if p)
+        # aiohttp cannot time a stalled write out on its own: a guard on the whole call ends
+        # one, far enough above the sum that a slow call still making progress is not cut.
+        total = (
+            None
+            if any(part is None for part in parts)
+            else WHOLE_CALL_GUARD * sum(p for p in parts if p)
+        )
         # aiohttp's "connect" covers waiting for a pooled connection and opening a new one.
         waiting = None if pool is None or connect is None else pool + connect
         return aiohttp.ClientTimeout(
             total=total, connect=waiting, sock_connect=connect, sock_read=read
         )
+
+
+def _without(url: str, message: str) -> str:
+    """``message`` with the call's URL and anything like a bot token path taken out."""
+    return _TOKEN_PATH.sub("/bot<token>", message.replace(url, "<Bot API URL>"))
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
@@ -154,7 +182,9 @@ def _given(value: ODVInput[float], default: float | None) -> float | None:
 
 def _form(request_data: RequestData) -> aiohttp.FormData:
     """The call as multipart form data: its parameters, then each file as a part."""
-    form = aiohttp.FormData()
+    # quote_fields=False: file names go out as UTF-8 ("Bericht März.pdf"), as Telegram and
+    # python-telegram-bot's own client write them, not percent-encoded.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():

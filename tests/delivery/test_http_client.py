@@ -4,7 +4,9 @@ the sender handles (TimedOut, NetworkError, RetryAfter, Forbidden)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import traceback
 from collections.abc import AsyncIterator
 
 import pytest
@@ -89,3 +91,54 @@ async def test_nobody_listening_is_a_network_error() -> None:
         assert not isinstance(refused.value, TimedOut)
     finally:
         await request.shutdown()
+
+
+async def _raw_server(answer: bytes) -> tuple[asyncio.Server, int]:
+    """A server that answers every connection with ``answer`` as it is, then closes it."""
+
+    async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(reply, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_no_error_message_carries_the_bot_token() -> None:
+    server, port = await _raw_server(b"this is not HTTP\r\n\r\n")
+    secret = "-".join(("123456:SECRET", "TOKEN"))  # not in the traceback's source lines
+    request = _client()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as broken:
+            await request.post(f"http://127.0.0.1:{port}/bot{secret}/sendMessage")
+        shown = "".join(traceback.format_exception(broken.value))  # as a log would print it
+        assert secret not in shown, shown
+        assert "aiohttp." in str(broken.value)  # what went wrong is still said
+    finally:
+        await request.shutdown()
+        server.close()
+
+
+async def test_a_redirect_is_not_followed() -> None:
+    server, port = await _raw_server(
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\n"
+        b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    request = _client()
+    await request.initialize()
+    try:
+        status, _ = await request.do_request(f"http://127.0.0.1:{port}/bot1:x/sendMessage", "POST")
+        assert status == 302
+    finally:
+        await request.shutdown()
+        server.close()
+
+
+async def test_a_file_name_goes_out_as_written(sandbox: BotApiSandbox) -> None:
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=_client()) as bot:
+        await bot.send_document(CHAT, b"%PDF-1.4\n", filename="Bericht März.pdf")
+    message = sandbox.user(CHAT).last_bot_message
+    assert message.file is not None and message.file.filename == "Bericht März.pdf"
