@@ -2,7 +2,9 @@
 
 Prints, in one run:
 
-1. A bare python-telegram-bot ``send_message`` loop to N chats (the floor).
+1. A bare python-telegram-bot ``send_message`` loop to N chats (the floor), with the bot's own
+   HTTP client (bot/delivery/http.py), and beside it with python-telegram-bot's default
+   client (httpx), for reference.
 2. The real pipeline with the rate limiter OFF: N morning prompts due at once are claimed by the
    tick, queued in the outbox and drained by the sender through the same sandbox; messages per
    second (target >= 0.8 x the bare loop) and CPU time per prompt in the bot process (the
@@ -159,12 +161,21 @@ def prepare_db(url: str, athletes: int, due: dt.datetime, *, plan_days: bool = F
 # --------------------------------------------------------------------------- measurements
 
 
-async def bare_loop(base_url: str, token: str, count: int) -> tuple[float, float]:
-    """Send ``count`` messages one after another with PTB; return (msg/s, CPU ms per msg)."""
+async def bare_loop(
+    base_url: str, token: str, count: int, *, stock: bool = False
+) -> tuple[float, float]:
+    """Send ``count`` messages one after another with PTB, through the bot's HTTP client (or
+    PTB's default one, ``stock``); return (msg/s, CPU ms per msg)."""
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    request = HTTPXRequest(connection_pool_size=32)
+    from bot.app import make_request
+
+    request = (
+        HTTPXRequest(connection_pool_size=32)
+        if stock
+        else make_request(for_get_updates=False, pool_size=32)
+    )
     async with Bot(token, base_url=base_url, request=request) as bot:
         wall, cpu = time.perf_counter(), time.process_time()
         for n in range(count):
@@ -181,8 +192,8 @@ async def pipeline(
     Returns (elapsed seconds from the tick starting to the last message accepted, CPU seconds).
     """
     from telegram import Bot
-    from telegram.request import HTTPXRequest
 
+    from bot.app import make_request
     from bot.clock import FakeClock
     from bot.delivery.limiter import RateGate
     from bot.delivery.sender import OutboxSender, SenderConfig
@@ -194,7 +205,7 @@ async def pipeline(
     prepare_db(url, count, due)
     engine = make_engine(url)
     clock = FakeClock(due)
-    request = HTTPXRequest(connection_pool_size=32)
+    request = make_request(for_get_updates=False, pool_size=32)
     async with Bot(token, base_url=base_url, request=request) as bot:
         sender = OutboxSender(
             bot=bot,
@@ -371,6 +382,11 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         bare_rate = (before[0] + after[0]) / 2
         bare_cpu = (before[1] + after[1]) / 2
         sandbox.ask("reset")
+        stock = _timed(
+            f"bare send_message loop, PTB's default client, {half} messages",
+            lambda: asyncio.run(bare_loop(sandbox.base_url, sandbox.token, half, stock=True)),
+        )
+        sandbox.ask("reset")
         m = args.limited
         on_wall, _ = _timed(
             f"pipeline, limiter on, {m} prompts (about {m / 30:.0f} s)",
@@ -405,7 +421,11 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     print(f"Fan-out of the morning prompt through the Bot API sandbox ({n} athletes)")
     print(
         f"  bare PTB send_message loop      {bare_rate:8.0f} msg/s   {bare_cpu:6.3f} ms CPU/msg"
-        f"   (before {before[0]:.0f}, after {after[0]:.0f} msg/s)"
+        f"   (before {before[0]:.0f}, after {after[0]:.0f} msg/s; the bot's HTTP client)"
+    )
+    print(
+        f"  the same, PTB's default client  {stock[0]:8.0f} msg/s   {stock[1]:6.3f} ms CPU/msg"
+        "   (httpx; for reference)"
     )
     print(
         f"  pipeline, limiter off           {off_rate:8.0f} msg/s   "
