@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from bot.settings import SettingsError, load_settings
 from bot.store import db
 
 
@@ -16,7 +17,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--database-url",
-        help=f"database to act on (default: $DATABASE_URL, else {db.DEFAULT_DATABASE_URL})",
+        help="database to act on (default: DATABASE_URL from the environment or ./.env, "
+        f"else {db.DEFAULT_DATABASE_URL}: the database `sprintback run` opens)",
     )
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION")
     up = actions.add_parser("upgrade", help="apply every pending migration (or up to REV)")
@@ -32,10 +34,16 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen action; print a one-line error (no traceback) if it fails."""
-    url = db.database_url(args.database_url)
     action = args.db_action
     if action is None:
         args.db_parser.print_help()
+        return 2
+    try:
+        # The same settings as `sprintback run` (environment, then ./.env), so both act on
+        # the same database.
+        url = args.database_url or load_settings().database_url
+    except SettingsError as err:
+        print(f"sprintback db: invalid settings:\n{err}", file=sys.stderr)
         return 2
     try:
         if action == "upgrade":

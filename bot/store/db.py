@@ -1,6 +1,6 @@
 """Engines, sessions and schema migrations.
 
-``DATABASE_URL`` picks the database: a SQLite file by default (``sqlite:///sprintback.db``),
+``DATABASE_URL`` picks the database: a SQLite file by default (``sqlite:///sprintback.sqlite3``),
 PostgreSQL through psycopg 3 in production (``postgresql+psycopg://user@host/db``).
 
 Use one ``session_scope`` per Telegram update or scheduler job: it is the transaction, so
@@ -31,7 +31,8 @@ from sqlmodel import Session, create_engine
 from bot.store.models import metadata
 
 R = TypeVar("R")
-DEFAULT_DATABASE_URL = "sqlite:///sprintback.db"
+# The default of DATABASE_URL in bot.settings (what `sprintback run` opens).
+DEFAULT_DATABASE_URL = "sqlite:///sprintback.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_KIB = 32 * 1024
 # Reads through a memory map up to 2 GiB of the file (SQLite's usual ceiling).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, text
 
 from bot.cli import main as cli_main
+from bot.settings import load_settings
 from bot.store import db, repo
 from bot.store.models import metadata
 from tests.store.factories import DAY0, MORNING, T0
@@ -206,3 +209,23 @@ def test_protocol_text_review_comes_with_0007_and_goes_with_its_downgrade(
     engine.dispose()
     db.downgrade(empty_db_url, "0006")
     assert "protocol_text_review" not in _tables(empty_db_url)
+
+
+def test_cli_acts_on_the_database_run_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sprintback db upgrade` reads DATABASE_URL from ./.env as `sprintback run` does, and
+    with nothing set both use the same file: the README's set-up works as written."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///from-env-file.sqlite3\n")
+    assert cli_main(["db", "upgrade"]) == 0
+    assert "from-env-file.sqlite3" in capsys.readouterr().out
+    assert (tmp_path / "from-env-file.sqlite3").exists()
+    (tmp_path / ".env").unlink()
+    assert cli_main(["db", "upgrade"]) == 0
+    opened = load_settings().database_url
+    engine = db.make_engine(opened)
+    assert db.check_schema_current(engine) is None  # what `run` checks before it starts
+    engine.dispose()
+    assert opened == "sqlite:///sprintback.sqlite3" and (tmp_path / "sprintback.sqlite3").exists()
