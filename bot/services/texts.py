@@ -82,6 +82,12 @@ ASK_GRADE = L_("Which grade did your clinician give it, if any?")
 ASK_INJURY_DATE = L_(
     "When did it happen? Tap a button or type the date (e.g. 2026-03-01 or 1.3.2026)."
 )
+# TRANSLATORS: {date} is the injury date the athlete typed, {today} their own today, both
+# written out ("2 March 2026"); asked once their time zone is known.
+ASK_INJURY_DATE_AGAIN = L_(
+    "You said the injury happened on {date}, but where you live it is still {today}. "
+    "When did it happen? Tap a button or type the date."
+)
 ASK_MECHANISM = L_("How did it happen?")
 ASK_SPORT = L_("What is your sport? Tap one or type it.")
 ASK_BASELINE = L_(

@@ -17,6 +17,7 @@ from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.engine_bridge import notify_nobody
 from bot.services.athlete.results import Env
 from bot.services.questionnaires import QUESTIONNAIRES
+from bot.services.questionnaires.dates import INJURY_DATE_AGAIN
 from bot.services.questionnaires.model import Question
 from bot.services.questionnaires.steps import apply_answer, next_step
 from bot.store import repo
@@ -76,7 +77,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         )
         repo.create_person(session, role="athlete", telegram_user_id=2, now=NOW)
         progress, _ = svc.begin(session, athlete, "onboarding", ENV)
-        keys = [q.key for q in QUESTIONNAIRES["onboarding"].questions if q.key != "confirm"]
+        # Every question but the confirmation and the injury date asked again (only when the
+        # first one is after the athlete's today).
+        keys = [
+            q.key
+            for q in QUESTIONNAIRES["onboarding"].questions
+            if q.key not in ("confirm", INJURY_DATE_AGAIN)
+        ]
         progress.answers = {k: REPLIES[k] for k in keys}
         session.add(progress)
         session.flush()

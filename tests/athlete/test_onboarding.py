@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from bot.store.repo import get_active_programme, latest_injury
 from tests.athlete.conftest import Phone, World
 
@@ -160,3 +162,40 @@ async def test_a_date_typed_as_a_date_is_kept_as_typed(
     assert "27 February 2026" in summary, summary
     await sam.tap("✅ Confirm")
     assert _injury_date(w, 1012) == dt.date(2026, 2, 27)
+
+
+async def test_a_typed_date_after_the_athlete_s_today_is_asked_again(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """At 23:00 on 1 March in Los Angeles, "2.3.2026" is accepted before the zone is known
+    (it is 2 March somewhere); once Los Angeles is chosen, the athlete is told that is after
+    their today and asked again, and the second answer is what is recorded."""
+    w = await world()
+    sam = w.phone(1013, "Sam")
+    await sam.say("/start")
+    await sam.tap("I agree")
+    asked = await _to_summary(sam, "2.3.2026", typed=True, city=LOS_ANGELES)
+    assert "2 March 2026" in asked and "it is still 1 March 2026" in asked, asked
+    replies = await sam.say("3.3.2026")  # still after their today: refused, asked again
+    assert "in the future" in (replies[0].text or ""), sam.user.format_transcript()
+    await sam.tap("Yesterday")
+    assert "28 February 2026" in sam.last, sam.user.format_transcript()  # the summary
+    await sam.tap("✅ Confirm")
+    assert _injury_date(w, 1013) == dt.date(2026, 2, 28)
+
+
+@pytest.mark.parametrize("typed", ["2.3.2026", "2.3"])
+async def test_today_typed_east_of_utc_is_today(
+    world: Callable[[], Awaitable[World]], typed: str
+) -> None:
+    """At 01:00 on 2 March in Auckland it is still 1 March in UTC: the athlete's own date is
+    not "in the future", and without a year it is this year's, not last year's."""
+    w = await world()
+    w.clock.set(dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC))
+    sam = w.phone(1014, "Sam")
+    await sam.say("/start")
+    await sam.tap("I agree")
+    summary = await _to_summary(sam, typed, typed=True, city=("Oceania", "Auckland"))
+    assert "2 March 2026" in summary, sam.user.format_transcript()
+    await sam.tap("✅ Confirm")
+    assert _injury_date(w, 1014) == dt.date(2026, 3, 2)

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.clock import local_date
+from bot.clock import local_date, zone_of
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.engine_bridge import start_programme_for
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
-from bot.services.questionnaires.dates import day_in_zone
+from bot.services.questionnaires.dates import injury_day
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.onboarding import INVITE_KEY, chosen_zone
 from bot.services.timezones import city_label
@@ -71,15 +71,15 @@ def finish_onboarding(
         display_name=env.user_name or person.display_name,
     )
     # "Today" during onboarding is the athlete's day in the zone they chose after answering.
-    injury_day = day_in_zone(answers["injury_date"], zone)
-    if injury_day is None:
-        raise ValueError(f"unreadable injury date answer: {answers['injury_date']!r}")
+    injury_date = injury_day(answers, zone, env.now.astimezone(zone_of(zone)).date())
+    if injury_date is None:
+        raise ValueError(f"unreadable injury date answer: {answers.get('injury_date')!r}")
     injury = Injury(
         injury=answers["injury"],
         muscle=answers.get("muscle"),
         side=answers["side"],
         grade=answers.get("grade"),
-        injury_date=injury_day,
+        injury_date=injury_date,
         mechanism=answers.get("mechanism"),
     )
     injury_row = repo.add_injury(session, athlete_id=athlete_id, injury=injury, now=env.now)

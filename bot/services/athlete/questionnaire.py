@@ -204,6 +204,8 @@ def context_for(
         stage=programme.current_stage if programme else None,
         today=today,
         now=now,
+        # Until onboarding ends the stored zone is the placeholder "UTC", not the athlete's.
+        zone=None if kind == "onboarding" else person.timezone,
         stage_checks=checks,
         baseline=baseline.model_dump(exclude_none=True) if baseline else None,
         stop_pain_rest_min=stop_pain_rest,

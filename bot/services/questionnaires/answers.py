@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services import texts
-from bot.services.questionnaires.dates import days_back_answer
+from bot.services.questionnaires.dates import days_back_answer, own_today
 from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
@@ -135,7 +135,7 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if question.kind in ("scale10", "hooper", "number"):
         return _parse_number(question, cleaned)
     if question.kind == "date":
-        return _parse_date(cleaned, ctx)
+        return _parse_date(cleaned, ctx, answers)
     if question.kind == "time":
         return _parse_time(cleaned)
     if question.kind == "text":
@@ -242,8 +242,8 @@ def parse_days_back(text: str) -> int | None:
     return days_ago(lowered)
 
 
-def _parse_date(text: str, ctx: QuestionContext) -> Parsed:
-    today = ctx.today or dt.date.today()
+def _parse_date(text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
+    today = own_today(ctx, answers)
     back = parse_days_back(text)
     if back is not None:
         # Kept relative: the athlete's own day is known once their time zone is.

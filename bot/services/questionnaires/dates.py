@@ -4,12 +4,15 @@
 before the time zone, so the athlete's day is not known yet when they answer: a relative
 answer keeps the moment it was given and is turned into a date once the zone is chosen
 (23:00 on 1 March in Los Angeles is 07:00 on 2 March in UTC, and "Today" there is 1 March).
-A typed calendar date is kept as typed.
+A typed calendar date is kept as typed; until the zone is known it is checked against the
+latest day it is anywhere on Earth, and once the zone is chosen a date after the athlete's
+own today is asked again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from bot.clock import zone_of
@@ -17,6 +20,32 @@ from bot.services.questionnaires.model import QuestionContext
 
 DAYS_BACK = "days_back"
 SAID_AT = "said_at"
+# Onboarding's second injury-date question, asked when the first answer is after the
+# athlete's own today once their zone is known.
+INJURY_DATE_AGAIN = "injury_date_again"
+# The easternmost zones (Kiribati) are UTC+14: no one's today is later than UTC's + 14 h.
+_LATEST_OFFSET = dt.timedelta(hours=14)
+
+
+def chosen_zone(answers: Mapping[str, Any]) -> str | None:
+    """Return the IANA zone chosen: a city button, or a zone typed/located at the region step."""
+    zone = answers.get("timezone")
+    if isinstance(zone, str):
+        return zone
+    region = answers.get("tz_region")
+    return region if isinstance(region, str) and "/" in region else None
+
+
+def own_today(ctx: QuestionContext, answers: Mapping[str, Any]) -> dt.date:
+    """Return the athlete's today: in the zone they chose (or have), else, when their zone is
+    not known yet, the latest day it is anywhere (a date typed then is checked again once it
+    is known)."""
+    zone = chosen_zone(answers) or ctx.zone
+    if ctx.now is None:
+        return ctx.today or dt.date.today()
+    if zone is not None:
+        return ctx.now.astimezone(zone_of(zone)).date()
+    return (ctx.now.astimezone(dt.UTC) + _LATEST_OFFSET).date()
 
 
 def days_back_answer(days: int, ctx: QuestionContext) -> Any:
@@ -53,3 +82,15 @@ def day_in_zone(value: Any, zone: str | None) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def injury_day(answers: Mapping[str, Any], zone: str | None, today: dt.date) -> dt.date | None:
+    """Return the injury date of the onboarding answers for someone living in ``zone`` whose
+    today is ``today``: the date given again when the first one is after their today (typed
+    before their zone was known), else the first."""
+    first = day_in_zone(answers.get("injury_date"), zone)
+    if first is not None and first > today:
+        again = day_in_zone(answers.get(INJURY_DATE_AGAIN), zone)
+        if again is not None:
+            return again
+    return first

@@ -38,6 +38,7 @@ class QuestionContext:
     stage: str | None = None  # current protocol stage id, e.g. "H2"
     today: dt.date | None = None  # the athlete's local date
     now: dt.datetime | None = None  # the moment of the answer (UTC)
+    zone: str | None = None  # the athlete's stored time zone (none until onboarding ends)
     stage_checks: tuple[str, ...] = ()  # functional-check keys the current stage asks for
     has_clinician: bool = False
     baseline: Mapping[str, Any] | None = None  # the athlete's stored baseline metrics

@@ -6,7 +6,13 @@ from typing import Any
 
 from bot.services import texts
 from bot.services.questionnaires.common import answered, choices
-from bot.services.questionnaires.dates import days_back_answer
+from bot.services.questionnaires.dates import (
+    INJURY_DATE_AGAIN,
+    chosen_zone,
+    day_in_zone,
+    days_back_answer,
+    own_today,
+)
 from bot.services.questionnaires.model import (
     Answers,
     Option,
@@ -21,6 +27,7 @@ from bot.services.questionnaires.summary import (
     onboarding_summary,
 )
 from bot.services.timezones import REGIONS, city_name, region_label
+from bot.support.formats import format_long_date
 from bot.support.i18n import L_, Text, _, ngettext, text
 
 AGREE = (Option(L_("I agree"), True), Option(L_("I don't agree"), False))
@@ -53,6 +60,7 @@ _DETAIL_KEYS = (
     "side",
     "grade",
     "injury_date",
+    INJURY_DATE_AGAIN,
     "mechanism",
     "sport",
     "baseline",
@@ -81,15 +89,6 @@ def _consent_store_prompt(ctx: QuestionContext, answers: Answers) -> str:
 def consent_declined(answers: Answers, ctx: QuestionContext) -> bool:
     """The athlete refused a consent: onboarding ends and nothing is kept."""
     return answers.get("consent_store") is False or answers.get("consent_share") is False
-
-
-def chosen_zone(answers: Answers) -> str | None:
-    """Return the IANA zone chosen: a city button, or a zone typed/located at the region step."""
-    zone = answers.get("timezone")
-    if isinstance(zone, str):
-        return zone
-    region = answers.get("tz_region")
-    return region if isinstance(region, str) and "/" in region else None
 
 
 def _muscle_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
@@ -127,7 +126,26 @@ def region_picked(answers: Answers, ctx: QuestionContext) -> bool:
 
 
 def _summary(ctx: QuestionContext, answers: Answers) -> str:
-    return onboarding_summary(answers, chosen_zone(answers))
+    return onboarding_summary(answers, chosen_zone(answers), own_today(ctx, answers))
+
+
+def _injury_date_after_today(answers: Answers, ctx: QuestionContext) -> bool:
+    """Whether the injury date typed before the zone was known is after the athlete's own
+    today, now that it is (at 23:00 in Los Angeles, UTC's today is already tomorrow)."""
+    zone = chosen_zone(answers)
+    if zone is None or ctx.now is None:
+        return False
+    first = day_in_zone(answers.get("injury_date"), zone)
+    return first is not None and first > own_today(ctx, answers)
+
+
+def _ask_injury_date_again(ctx: QuestionContext, answers: Answers) -> str:
+    zone = chosen_zone(answers)
+    first = day_in_zone(answers.get("injury_date"), zone)
+    return texts.ASK_INJURY_DATE_AGAIN.format(
+        date=format_long_date(first) if first else "–",
+        today=format_long_date(own_today(ctx, answers)),
+    )
 
 
 def timezone_questions(when: Any = None) -> tuple[Question, Question]:
@@ -250,6 +268,15 @@ ONBOARDING = Questionnaire(
         ),
         *timezone_questions(),
         checkin_time_question(),
+        Question(
+            key=INJURY_DATE_AGAIN,
+            kind="date",
+            prompt=_ask_injury_date_again,
+            options=_date_options,
+            label=L_("Injury date"),
+            when=_injury_date_after_today,
+            substep=True,
+        ),
         Question(
             key="confirm",
             kind="single",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from bot.services import texts
-from bot.services.questionnaires.dates import day_in_zone
+from bot.services.questionnaires.dates import injury_day
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.timezones import city_label
 from bot.support.formats import format_decimal, format_long_date
@@ -18,10 +19,8 @@ def _fmt(value: Any) -> str:
     return format_decimal(value) if isinstance(value, float) else str(value)
 
 
-def _date(value: Any, zone: str | None) -> str:
-    """A stored day answer as the reader writes it ("1 March 2026", "1. März 2026"), the day
-    of someone living in ``zone``."""
-    day = day_in_zone(value, zone)
+def _date(day: dt.date | None) -> str:
+    """A date as the reader writes it ("1 March 2026", "1. März 2026")."""
     return format_long_date(day) if day is not None else "–"
 
 
@@ -34,7 +33,7 @@ def describe_metrics(metrics: Mapping[str, Any]) -> str:
     return "\n".join(lines) if lines else "–"
 
 
-def onboarding_summary(answers: Mapping[str, Any], zone: str | None) -> str:
+def onboarding_summary(answers: Mapping[str, Any], zone: str | None, today: dt.date) -> str:
     """Return the summary shown before the athlete confirms onboarding."""
     injury = str(answers.get("injury", "–"))
     muscle = answers.get("muscle")
@@ -51,7 +50,7 @@ def onboarding_summary(answers: Mapping[str, Any], zone: str | None) -> str:
         text(texts.SUMMARY_TITLE),
         _("• Injury: {injury}").format(injury=injured),
         _("• Grade: {grade}").format(grade=grade if grade is not None else _("not known")),
-        _("• Date: {date}").format(date=_date(answers.get("injury_date"), zone)),
+        _("• Date: {date}").format(date=_date(injury_day(answers, zone, today))),
         _("• How: {mechanism}").format(mechanism=texts_mechanism(answers.get("mechanism"))),
         _("• Sport: {sport}").format(sport=sport_label(answers.get("sport"))),
         _("• Baseline: {baseline}").format(
