@@ -72,6 +72,7 @@ USAGE = L_(
     "/protocol show NAME [STAGE]\n"
     "/protocol set NAME STAGE FIELD VALUE  (e.g. /protocol set hamstring H3 min_days.value 5)\n"
     "/protocol dryrun NAME\n"
+    "/protocol diff NAME [VERSION]  (the version in force against the packaged file, or VERSION)\n"
     "/protocol history NAME\n"
     "/protocol rollback NAME VERSION\n"
     "Or send a protocol YAML file as a document."
@@ -165,7 +166,7 @@ def _review_lines(texts: list[pa.TextToReview]) -> list[str]:
 
 @stops_update
 async def protocol_command(update: Update, context: Context) -> None:
-    """/protocol <sub-command> ...: show, set, dryrun, history, rollback."""
+    """/protocol <sub-command> ...: show, set, dryrun, diff, history, rollback."""
     if not await _admin_only(update, context, "/protocol"):
         return
     message = update.effective_message
@@ -176,6 +177,7 @@ async def protocol_command(update: Update, context: Context) -> None:
         "show": _show,
         "set": _set,
         "dryrun": _dryrun,
+        "diff": _diff,
         "history": _history,
         "rollback": _rollback,
     }
@@ -509,6 +511,68 @@ async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
             },
         )
     await message.reply_text(_clip(pa.render_dry_run(report, draft.name)))
+
+
+async def _diff(update: Update, context: Context, args: list[str]) -> None:
+    message = update.effective_message
+    assert message is not None
+    number = args[1].lstrip("v") if len(args) == 2 else ""
+    if len(args) not in (1, 2) or (len(args) == 2 and not (number.isascii() and number.isdigit())):
+        await message.reply_text(
+            _("Send /protocol diff NAME [VERSION], e.g. /protocol diff hamstring 1")
+        )
+        return
+    name = args[0]
+    services = get_services(context)
+    now = services.clock.now()
+    found: pa.VersionDiff | None = None
+    # No version was ever numbered above MAX_VERSION: such a number finds nothing.
+    if not number or int(number) <= MAX_VERSION:
+        with session_scope(services.engine) as session:
+            try:
+                found = pa.version_diff(session, name, now, int(number) if number else None)
+            except ProtocolError as err:
+                await message.reply_text(_("Cannot compare: {problem}").format(problem=err))
+                return
+            if found is not None:
+                caller, _person = caller_context(session, update, services)
+                audit(
+                    session,
+                    actor_id=caller.person_id,
+                    action="view",
+                    now=now,
+                    detail={"what": "protocol_diff", "name": name, "against": found.other},
+                )
+    if found is None:
+        missing = (
+            _("{name} has no version {version}. See /protocol history {name}.")
+            if number
+            else _("No protocol named {name!r}. See /protocols.")
+        )
+        await message.reply_text(missing.format(name=name, version=number))
+        return
+    packaged = found.other == "packaged"
+    if not found.diff:
+        same = (
+            _("{name} v{version} (in force) is the same as the packaged file.")
+            if packaged
+            else _("{name} v{version} (in force) is the same as {other}.")
+        )
+        await message.reply_text(
+            same.format(name=name, version=found.active_version, other=found.other)
+        )
+        return
+    against = (
+        _("<b>{name}</b>: v{version} (in force) against the packaged file:")
+        if packaged
+        else _("<b>{name}</b>: v{version} (in force) against {other}:")
+    )
+    await message.reply_text(
+        against.format(name=html.escape(name), version=found.active_version, other=found.other)
+        + "\n"
+        + _pre(_clip(found.diff, 3500)),
+        parse_mode=ParseMode.HTML,
+    )
 
 
 async def _history(update: Update, context: Context, args: list[str]) -> None:

@@ -372,6 +372,43 @@ def history(session: Session, name: str) -> list[ProtocolVersion]:
     return protocol_history(session, name=name)
 
 
+class VersionDiff(BaseModel):
+    """What ``/protocol diff`` shows: the version in force against another text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    active_version: int
+    other: str  # "packaged" or "vN"
+    diff: str  # unified diff of the canonical YAML; '' when the texts are the same
+
+
+def version_diff(
+    session: Session, name: str, now: dt.datetime, other_version: int | None = None
+) -> VersionDiff | None:
+    """Compare the version of ``name`` in force with stored version ``other_version``, or with
+    the packaged ``protocols/<name>.yaml`` when none is given (what an upgrade ships; the
+    start-up log says when it differs from a version an admin published). Return None when
+    there is no such protocol or version; raise ProtocolError when a text does not parse."""
+    active = active_version(session, name, now)
+    if active is None:
+        return None
+    if other_version is None:
+        path = shipped_file(name)
+        if path is None:
+            return None
+        other_text, label = path.read_text(encoding="utf-8"), "packaged"
+    else:
+        row = get_protocol_version(session, name=name, version=other_version)
+        if row is None:
+            return None
+        other_text, label = row.text, f"v{other_version}"
+    old = normalized_text(parse_text(active.text, name))
+    new = normalized_text(parse_text(other_text, name))
+    diff = yaml_diff(old, new, name, f"v{active.version}, in force", label)
+    return VersionDiff(name=name, active_version=active.version, other=label, diff=diff)
+
+
 def athletes_on(session: Session, name: str) -> int:
     """Return how many active or paused programmes use protocol ``name``."""
     rows = session.exec(

@@ -161,3 +161,31 @@ async def test_protocol_without_a_sub_command_shows_the_usage(world: WorldFactor
     w = await world()
     usage = await say(w.sandbox.user(ADMIN, "Ada"), "/protocol")
     assert usage.startswith("Protocol commands:") and "/protocol rollback NAME VERSION" in usage
+
+
+async def test_diff_compares_the_version_in_force_with_the_packaged_file_or_a_version(
+    world: WorldFactory,
+) -> None:
+    """The start-up log sends an admin to /protocol diff when the packaged protocol differs
+    from the version they published: it shows that difference, and one to any version."""
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    same = await say(admin, "/protocol diff hamstring")
+    assert "hamstring v1 (in force) is the same as the packaged file" in same
+    await say(admin, "/protocol set hamstring H3 min_days.value 8")
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
+    shown = await say(admin, "/protocol diff hamstring")
+    assert "v2 (in force) against the packaged file" in shown
+    assert "-    value: 8" in shown and "+    value: 4" in shown, shown
+    assert "+    value: 4" in await say(admin, "/protocol diff hamstring v1")
+    assert "has no version 7" in await say(admin, "/protocol diff hamstring 7")
+    assert "No protocol named 'sprints'" in await say(admin, "/protocol diff sprints")
+    assert "Send /protocol diff NAME" in await say(admin, "/protocol diff hamstring latest")
+    assert [
+        r.detail["against"] for r in w.audit("view") if r.detail["what"] == "protocol_diff"
+    ] == [
+        "packaged",
+        "packaged",
+        "v1",
+    ]
