@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
+from bot.app import make_request
 from bot.sandbox import BotApiSandbox
 from bot.store.db import make_engine, upgrade
 from tests.scaleout.harness import (
@@ -83,11 +83,12 @@ async def replicas_rate(replicas: int, athletes: int, env: dict[str, str]) -> tu
 
 
 async def bare_loop(count: int) -> float:
-    """Return msg/s of a bare PTB ``send_message`` loop to ``count`` chats (one at a time)."""
+    """Return msg/s of a bare PTB ``send_message`` loop to ``count`` chats (one at a time),
+    through the bot's own HTTP client (bot/delivery/http.py), as the replicas send."""
     async with BotApiSandbox() as sandbox:
         for n in range(count):
             sandbox.user(FIRST + n)
-        request = HTTPXRequest(connection_pool_size=8)
+        request = make_request(for_get_updates=False, pool_size=8)
         async with Bot(sandbox.token, base_url=sandbox.base_url, request=request) as bot:
             started = time.perf_counter()
             for n in range(count):
@@ -115,7 +116,7 @@ async def main(limited: int, paid: int) -> int:
     three, _ = await replicas_rate(3, paid, paid_env)
     bare = await bare_loop(paid)
     print(f"Paid broadcasts (1,000 msg/s allowed), {paid} prompts:")
-    print(f"  bare PTB send_message loop      {bare:7.1f} msg/s")
+    print(f"  bare PTB send_message loop      {bare:7.1f} msg/s  (the bot's HTTP client)")
     print(f"  1 replica                       {one:7.1f} msg/s  ({one / bare:.2f} x bare loop)")
     print(f"  3 replicas                      {three:7.1f} msg/s  ({three / bare:.2f} x bare loop)")
     print(f"Machine load after: {_loadavg()}")
