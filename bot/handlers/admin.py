@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 import yaml
+from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -204,6 +205,15 @@ def _audit_caller(update: Update, context: Context, action: str, detail: dict[st
         )
 
 
+def _audit_view(session: Session, update: Update, context: Context, detail: dict[str, Any]) -> None:
+    """Write, in ``session``, that the update's sender viewed what ``detail`` names."""
+    services = get_services(context)
+    caller, _person = caller_context(session, update, services)
+    audit(
+        session, actor_id=caller.person_id, action="view", now=services.clock.now(), detail=detail
+    )
+
+
 async def _refuse_name(update: Update, context: Context, command: str) -> None:
     """Refuse a malformed protocol name (audited), saying what a name may hold."""
     message = update.effective_message
@@ -254,13 +264,11 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
         header = f"{active.name} v{active.version}" + (
             f" {args[1].upper()} · {shown_name}" if len(args) > 1 else ""
         )
-        caller, _person = caller_context(session, update, services)
-        audit(
+        _audit_view(
             session,
-            actor_id=caller.person_id,
-            action="view",
-            now=now,
-            detail={"what": "protocol", "name": active.name, "version": active.version},
+            update,
+            context,
+            {"what": "protocol", "name": active.name, "version": active.version},
         )
     await message.reply_text(
         f"<b>{html.escape(header)}</b>\n" + _pre(_clip(text)), parse_mode=ParseMode.HTML
@@ -535,14 +543,8 @@ async def _diff(update: Update, context: Context, args: list[str]) -> None:
                 await message.reply_text(_("Cannot compare: {problem}").format(problem=err))
                 return
             if found is not None:
-                caller, _person = caller_context(session, update, services)
-                audit(
-                    session,
-                    actor_id=caller.person_id,
-                    action="view",
-                    now=now,
-                    detail={"what": "protocol_diff", "name": name, "against": found.other},
-                )
+                detail = {"what": "protocol_diff", "name": name, "against": found.other}
+                _audit_view(session, update, context, detail)
     if found is None:
         missing = (
             _("{name} has no version {version}. See /protocol history {name}.")
