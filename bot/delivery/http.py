@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import urllib.parse
+import urllib.request
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -63,6 +65,7 @@ class AiohttpRequest(BaseRequest):
         self._ssl_context = ssl_context
         self._session: aiohttp.ClientSession | None = None
         self._home: asyncio.AbstractEventLoop | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float:
@@ -79,11 +82,10 @@ class AiohttpRequest(BaseRequest):
                 keepalive_timeout=KEEPALIVE_SECONDS,
                 ssl=self._ssl_context if self._ssl_context is not None else True,
             )
-            # trust_env: HTTPS_PROXY / NO_PROXY are honoured, as python-telegram-bot's own
-            # client (httpx) honours them.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
             )
+            self._proxies = {}
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -133,7 +135,12 @@ class AiohttpRequest(BaseRequest):
         # (a POST followed to a GET would lose its body).
         try:
             async with session.request(
-                method, url, data=data, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                data=data,
+                timeout=timeout,
+                allow_redirects=False,
+                proxy=self._proxy_for(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
@@ -142,6 +149,20 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             detail = _without(url, str(err))
             raise NetworkError(f"aiohttp.{type(err).__name__}: {detail}") from None
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy HTTPS_PROXY / HTTP_PROXY name for ``url``'s host unless NO_PROXY exempts
+        it, as python-telegram-bot's own client (httpx) reads them. Looked up once per host:
+        aiohttp's ``trust_env`` reads the environment on every call, which doubled its CPU
+        per call."""
+        parts = urllib.parse.urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies()
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+            host = parts.hostname or ""
+            self._proxies[key] = None if not proxy or urllib.request.proxy_bypass(host) else proxy
+        return self._proxies[key]
 
     def _timeout(
         self,

@@ -142,3 +142,32 @@ async def test_a_file_name_goes_out_as_written(sandbox: BotApiSandbox) -> None:
         await bot.send_document(CHAT, b"%PDF-1.4\n", filename="Bericht März.pdf")
     message = sandbox.user(CHAT).last_bot_message
     assert message.file is not None and message.file.filename == "Bericht März.pdf"
+
+
+async def test_https_proxy_and_no_proxy_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deployment behind a proxy names it in HTTP(S)_PROXY, as for any HTTP client: calls
+    go through it, except to the hosts NO_PROXY lists."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("NO_PROXY", "nowhere.invalid")
+    request = _client()
+    await request.initialize()
+    try:
+        status, body = await request.do_request("http://api.example.org/bot1:x/getMe", "POST")
+        assert (status, body) == (200, b"ok")
+        assert seen == [b"POST http://api.example.org/bot1:x/getMe HTTP/1.1"]
+        with pytest.raises(NetworkError):  # not through the proxy: the name does not resolve
+            await request.do_request("http://nowhere.invalid/bot1:x/getMe", "POST")
+        assert len(seen) == 1
+    finally:
+        await request.shutdown()
+        server.close()
