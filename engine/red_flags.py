@@ -85,11 +85,19 @@ class _Signs:
 
 
 def triage(
-    protocol: Protocol, tier: TierNo, rule: str, signs: Sequence[str], picture: str = ""
+    protocol: Protocol,
+    tier: TierNo,
+    rule: str,
+    signs: Sequence[str],
+    picture: str = "",
+    *,
+    morning: bool = False,
 ) -> Triage:
     """Return the alert and athlete instruction for a tier, naming the signs that were reported
-    (and, for the clinician, the picture a combination of signs matches)."""
+    (and, for the clinician, the picture a combination of signs matches). ``morning``: raised by
+    the morning check-in, before any session (the tier's morning instruction, if it has one)."""
     spec = protocol.rules.red_flags.tiers[tier]
+    told = spec.morning_instruction if morning and spec.morning_instruction else spec.instruction
     what = "; ".join(signs)
     seen = f" Picture compatible with {picture} (reference §5)." if picture else ""
     alert = Alert(
@@ -101,7 +109,7 @@ def triage(
         tier=tier,
         signs=list(signs),
         alert=alert,
-        instruction=Instruction(rule=rule, text=spec.instruction),
+        instruction=Instruction(rule=rule, text=told),
     )
 
 
@@ -156,7 +164,7 @@ def triage_morning(
     tier, picture = _tier_of(protocol, _Signs(tuple(flags), pain_rest), flags, extra)
     if not tier:
         return None
-    return triage(protocol, _tier(tier), f"redflag.tier{tier}", signs, picture)
+    return triage(protocol, _tier(tier), f"redflag.tier{tier}", signs, picture, morning=True)
 
 
 def triage_session(

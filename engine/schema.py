@@ -344,6 +344,9 @@ class Tier(_Model):
 
     severity: Literal["emergency", "same_day", "within_24h"]
     instruction: str = Field(min_length=1)
+    # What the athlete is told when the morning check-in raises the tier, before any session
+    # (the instruction may speak of "this session"); the instruction when not given.
+    morning_instruction: str | None = Field(default=None, min_length=1)
     evidence: Evidence
     source: str = Field(min_length=1)
 
@@ -380,11 +383,12 @@ class RedFlagRules(_Model):
             raise ValueError("tier 1 must have severity 'emergency' (reference §5)")
         if self.tiers[2].severity == "within_24h":
             raise ValueError("tier 2 must be 'same_day' or 'emergency' (reference §5)")
-        if "112 / 911 / 999 / 000" not in " ".join(self.tiers[1].instruction.split()):
-            raise ValueError(
-                "the tier 1 instruction must tell the athlete to call their local emergency "
-                "number: include '112 / 911 / 999 / 000'"
-            )
+        for text in (self.tiers[1].instruction, self.tiers[1].morning_instruction):
+            if text is not None and "112 / 911 / 999 / 000" not in " ".join(text.split()):
+                raise ValueError(
+                    "the tier 1 instruction (and morning_instruction) must tell the athlete to "
+                    "call their local emergency number: include '112 / 911 / 999 / 000'"
+                )
         return self
 
 

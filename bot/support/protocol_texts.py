@@ -3,7 +3,7 @@
 Protocols stay language-neutral: ids, numbers and English source texts. Their display texts
 (the title and disclaimer, each stage's name, goal, surface and sign-off note, each drill's
 name, note and recovery, each exit criterion's and regression trigger's text, each red-flag
-tier's instruction) are extracted into the catalogues under the context
+tier's instruction and morning instruction) are extracted into the catalogues under the context
 :data:`PROTOCOL_CONTEXT` by :func:`extract_protocol` (the Babel extractor named in
 ``babel.cfg``), and shown through :func:`protocol_text`. A text an admin edits in Telegram is a
 new English text: it reads in English in every language until the catalogues are updated.
@@ -57,7 +57,8 @@ def display_texts(document: yaml.Node) -> Iterator[tuple[int, str, str]]:
                 yield from _texts(_mapping(rule), _RULE, f"{where}: {what}")
     red_flags = _mapping(_mapping(top.get("rules")).get("red_flags"))
     for tier_key, tier in _mapping(red_flags.get("tiers")).items():
-        yield from _texts(_mapping(tier), ("instruction",), f"{protocol}: red-flag tier {tier_key}")
+        where = f"{protocol}: red-flag tier {tier_key}"
+        yield from _texts(_mapping(tier), ("instruction", "morning_instruction"), where)
 
 
 def extract_protocol(

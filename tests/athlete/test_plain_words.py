@@ -103,6 +103,8 @@ async def test_3_a_red_flag_verdict_has_no_session_and_says_who_was_told(world: 
     assert stop.startswith("⛔ No training today.")
     assert "Today's session" not in stop and "Train as planned" not in stop
     assert "no clinician linked" in stop  # no clinician: they are told to contact their own
+    # Read before any session: no "stop this session" in the morning.
+    assert "No running today" in stop and "session" not in stop.lower(), stop
 
 
 async def test_3_the_session_message_never_asks_for_what_was_just_reported(

@@ -260,6 +260,12 @@ def test_protocol_files_resolve_names_and_paths(tmp_path: Path) -> None:
             lambda d: d["rules"]["red_flags"]["tiers"][1].update(instruction="Stop and rest."),
             "include '112 / 911 / 999 / 000'",
         ),
+        (
+            lambda d: d["rules"]["red_flags"]["tiers"][1].update(
+                morning_instruction="Stop and rest today."
+            ),
+            "include '112 / 911 / 999 / 000'",
+        ),
         (lambda d: d["rules"]["red_flags"]["codes"].pop("pop"), "have no tier"),
     ],
 )

@@ -291,7 +291,12 @@ def test_every_red_flag_stops_suspends_and_alerts_with_its_tier(name: str, flag:
     assert st.suspended and st.stage == p.stages[3].id
     assert [a.severity for a in out.alerts if a.rule.startswith("redflag")] == [severity]
     assert f"tier {tier}" in out.alerts[0].text
-    assert out.instructions and out.instructions[0].text.startswith("Stop")
+    # Said in the morning, before any session: the tier's morning words where it has them.
+    spec = p.rules.red_flags.tiers[tier]
+    assert out.instructions and out.instructions[0].text == (
+        spec.morning_instruction or spec.instruction
+    )
+    assert out.instructions[0].text.startswith(("Stop", "No running today"))
     # Suspended: the next green days hold until the clinician reviews.
     out, st = decide(name, st, rec(8, m=morning(tightness=0)))
     assert out.decision == "hold" and st.suspended and "gate.1" in [r.rule for r in out.reasons]
@@ -303,6 +308,10 @@ def test_tier_instructions_say_what_to_do() -> None:
         assert "emergency" in tiers[1].instruction and "112" in tiers[1].instruction
         assert "today" in tiers[2].instruction and "urgent care" in tiers[2].instruction
         assert "24 hours" in tiers[3].instruction and "no running" in tiers[3].instruction
+        # A morning red flag comes before any session: no "stop this session" then.
+        morning_words = tiers[3].morning_instruction or ""
+        assert morning_words.startswith("No running today") and "24 hours" in morning_words
+        assert "session" not in morning_words
         assert (tiers[1].severity, tiers[2].severity, tiers[3].severity) == (
             "emergency",
             "same_day",
@@ -452,3 +461,27 @@ def test_symptoms_still_up_48_hours_after_a_session_suspend_even_after_a_skipped
     out, st = decide("hamstring", st, rec(n, m=morning(pain_test=1)))
     assert st.suspended
     assert any(a.rule == "24h.elevated_48h" and a.severity == "within_24h" for a in out.alerts)
+
+
+def test_a_session_red_flag_says_stop_this_session_and_a_morning_one_does_not() -> None:
+    """Tier 3 from the morning check-in (night pain) and from a session (pain in the other
+    leg): each instruction fits the moment it is read."""
+    p, _ = PROTOCOLS["hamstring"]
+    out, _st = decide("hamstring", ready(p, "H3"), rec(7, m=morning(red_flags=["night_pain"])))
+    assert out.instructions[0].text.startswith("No running today")
+    sess = session(60, pain_max=2, pain_location="other_leg")
+    out, _st = decide("hamstring", ready(p, "H3"), rec(7, m=morning(tightness=0), s=sess))
+    assert out.decision == "stop"
+    assert out.instructions[0].text.startswith("Stop this session")
+
+
+def test_without_morning_words_the_tier_instruction_is_said_in_the_morning_too() -> None:
+    p, _ = PROTOCOLS["hamstring"]
+    tiers = dict(p.rules.red_flags.tiers)
+    tiers[3] = tiers[3].model_copy(update={"morning_instruction": None})
+    red_flags = p.rules.red_flags.model_copy(update={"tiers": tiers})
+    plain = p.model_copy(update={"rules": p.rules.model_copy(update={"red_flags": red_flags})})
+    _p, injury = PROTOCOLS["hamstring"]
+    day = rec(7, m=morning(red_flags=["night_pain"]))
+    out, _st = decide_day(plain, late(injury), BASELINE, ready(plain, "H3"), day, [])
+    assert out.instructions[0].text == tiers[3].instruction
