@@ -85,8 +85,8 @@ ASK_INJURY_DATE = L_(
 # TRANSLATORS: {date} is the injury date the athlete typed, {today} their own today, both
 # written out ("2 March 2026"); asked once their time zone is known.
 ASK_INJURY_DATE_AGAIN = L_(
-    "You said the injury happened on {date}, but where you live it is still {today}. "
-    "When did it happen? Tap a button or type the date."
+    "You typed {date}, but where you are it is only {today}, so that day has not come yet. "
+    "When did the injury happen? Tap a button or type the date."
 )
 ASK_MECHANISM = L_("How did it happen?")
 ASK_SPORT = L_("What is your sport? Tap one or type it.")

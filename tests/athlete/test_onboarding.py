@@ -175,11 +175,12 @@ async def test_a_typed_date_after_the_athlete_s_today_is_asked_again(
     await sam.say("/start")
     await sam.tap("I agree")
     asked = await _to_summary(sam, "2.3.2026", typed=True, city=LOS_ANGELES)
-    assert "2 March 2026" in asked and "it is still 1 March 2026" in asked, asked
+    assert "2 March 2026" in asked and "it is only 1 March 2026" in asked, asked
     replies = await sam.say("3.3.2026")  # still after their today: refused, asked again
     assert "in the future" in (replies[0].text or ""), sam.user.format_transcript()
     await sam.tap("Yesterday")
     assert "28 February 2026" in sam.last, sam.user.format_transcript()  # the summary
+    w.clock.advance(dt.timedelta(hours=1, minutes=30))  # confirmed after midnight there
     await sam.tap("✅ Confirm")
     assert _injury_date(w, 1013) == dt.date(2026, 2, 28)
 

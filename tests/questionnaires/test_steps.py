@@ -319,3 +319,11 @@ def test_settings_time_zone_counts_the_city_from_the_region_on() -> None:
         ("tz_region", 2, 3),
         ("timezone", 3, 3),
     ]
+
+
+def test_a_new_answer_drops_the_question_that_corrected_the_old_one() -> None:
+    """The injury date asked again (it was after the athlete's today) belongs to the first
+    answer: answering the first question anew drops it, so the new date is the one used."""
+    answers = {"injury_date": "2026-03-02", "injury_date_again": "2026-02-28", "sport": "Rugby"}
+    updated = apply_answer(ONBOARDING, answers, "injury_date", "2026-02-20")
+    assert updated == {"injury_date": "2026-02-20", "sport": "Rugby"}

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.clock import local_date, zone_of
+from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.engine_bridge import start_programme_for
@@ -71,7 +71,7 @@ def finish_onboarding(
         display_name=env.user_name or person.display_name,
     )
     # "Today" during onboarding is the athlete's day in the zone they chose after answering.
-    injury_date = injury_day(answers, zone, env.now.astimezone(zone_of(zone)).date())
+    injury_date = injury_day(answers, zone)
     if injury_date is None:
         raise ValueError(f"unreadable injury date answer: {answers.get('injury_date')!r}")
     injury = Injury(

@@ -84,13 +84,9 @@ def day_in_zone(value: Any, zone: str | None) -> dt.date | None:
         return None
 
 
-def injury_day(answers: Mapping[str, Any], zone: str | None, today: dt.date) -> dt.date | None:
-    """Return the injury date of the onboarding answers for someone living in ``zone`` whose
-    today is ``today``: the date given again when the first one is after their today (typed
-    before their zone was known), else the first."""
-    first = day_in_zone(answers.get("injury_date"), zone)
-    if first is not None and first > today:
-        again = day_in_zone(answers.get(INJURY_DATE_AGAIN), zone)
-        if again is not None:
-            return again
-    return first
+def injury_day(answers: Mapping[str, Any], zone: str | None) -> dt.date | None:
+    """Return the injury date of the onboarding answers for someone living in ``zone``: the
+    date given again when the first one was after their today (a new first answer drops it),
+    else the first."""
+    again = day_in_zone(answers.get(INJURY_DATE_AGAIN), zone)
+    return again if again is not None else day_in_zone(answers.get("injury_date"), zone)

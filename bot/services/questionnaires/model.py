@@ -94,6 +94,9 @@ class Question:
     # A follow-up of the question before it (the metrics typed step by step, "Is that
     # right?"): it shares that question's number, so the total never changes mid-way.
     substep: bool = False
+    # The key whose answer this question asks again (the injury date, once it turns out to be
+    # after the athlete's today): a new answer to that key drops this one.
+    corrects: str = ""
 
     @property
     def shown_label(self) -> str:

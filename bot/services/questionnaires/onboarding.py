@@ -126,7 +126,7 @@ def region_picked(answers: Answers, ctx: QuestionContext) -> bool:
 
 
 def _summary(ctx: QuestionContext, answers: Answers) -> str:
-    return onboarding_summary(answers, chosen_zone(answers), own_today(ctx, answers))
+    return onboarding_summary(answers, chosen_zone(answers))
 
 
 def _injury_date_after_today(answers: Answers, ctx: QuestionContext) -> bool:
@@ -276,6 +276,7 @@ ONBOARDING = Questionnaire(
             label=L_("Injury date"),
             when=_injury_date_after_today,
             substep=True,
+            corrects="injury_date",
         ),
         Question(
             key="confirm",

@@ -50,7 +50,8 @@ def apply_answer(q: Questionnaire, answers: Answers, key: str, value: Any) -> di
     If the question says this value resets other items, those answers are removed again, so
     the step machine asks them anew; the value itself is not kept in that case.
     """
-    updated = {k: v for k, v in answers.items() if k != DRAFT_PREFIX + key}
+    corrections = {other.key for other in q.questions if other.corrects == key}
+    updated = {k: v for k, v in answers.items() if k != DRAFT_PREFIX + key and k not in corrections}
     question = q.question(key)
     reset = _reset_keys(question, value)
     if reset is not None:

@@ -33,7 +33,7 @@ def describe_metrics(metrics: Mapping[str, Any]) -> str:
     return "\n".join(lines) if lines else "–"
 
 
-def onboarding_summary(answers: Mapping[str, Any], zone: str | None, today: dt.date) -> str:
+def onboarding_summary(answers: Mapping[str, Any], zone: str | None) -> str:
     """Return the summary shown before the athlete confirms onboarding."""
     injury = str(answers.get("injury", "–"))
     muscle = answers.get("muscle")
@@ -50,7 +50,7 @@ def onboarding_summary(answers: Mapping[str, Any], zone: str | None, today: dt.d
         text(texts.SUMMARY_TITLE),
         _("• Injury: {injury}").format(injury=injured),
         _("• Grade: {grade}").format(grade=grade if grade is not None else _("not known")),
-        _("• Date: {date}").format(date=_date(injury_day(answers, zone, today))),
+        _("• Date: {date}").format(date=_date(injury_day(answers, zone))),
         _("• How: {mechanism}").format(mechanism=texts_mechanism(answers.get("mechanism"))),
         _("• Sport: {sport}").format(sport=sport_label(answers.get("sport"))),
         _("• Baseline: {baseline}").format(
