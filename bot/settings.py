@@ -98,6 +98,14 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_is_the_default(cls, value: Any) -> Any:
+        # DATABASE_URL= (left empty in .env) means the default SQLite file, not an error.
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields["database_url"].default
+        return value
+
     @field_validator("telegram_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:

@@ -43,7 +43,10 @@ def _run(args: argparse.Namespace) -> int:
         # the same database.
         url = args.database_url or load_settings().database_url
     except SettingsError as err:
-        print(f"sprintback db: invalid settings:\n{err}", file=sys.stderr)
+        print(
+            f"sprintback db: invalid settings:\n{err}\n(--database-url URL skips the settings)",
+            file=sys.stderr,
+        )
         return 2
     try:
         if action == "upgrade":

@@ -73,7 +73,7 @@ USAGE = L_(
     "/protocol show NAME [STAGE]\n"
     "/protocol set NAME STAGE FIELD VALUE  (e.g. /protocol set hamstring H3 min_days.value 5)\n"
     "/protocol dryrun NAME\n"
-    "/protocol diff NAME [VERSION]  (the version in force against the packaged file, or VERSION)\n"
+    "/protocol diff NAME [VERSION]  (the active version against the packaged file, or VERSION)\n"
     "/protocol history NAME\n"
     "/protocol rollback NAME VERSION\n"
     "Or send a protocol YAML file as a document."
@@ -530,44 +530,42 @@ async def _diff(update: Update, context: Context, args: list[str]) -> None:
             _("Send /protocol diff NAME [VERSION], e.g. /protocol diff hamstring 1")
         )
         return
-    name = args[0]
+    name, version = args[0], int(number) if number else None
     services = get_services(context)
     now = services.clock.now()
-    found: pa.VersionDiff | None = None
-    # No version was ever numbered above MAX_VERSION: such a number finds nothing.
-    if not number or int(number) <= MAX_VERSION:
+
+    def compare() -> pa.VersionDiff:
+        # No version was ever numbered above MAX_VERSION: such a number finds nothing.
+        if version is not None and version > MAX_VERSION:
+            raise pa.NothingToCompare("no version")
         with session_scope(services.engine) as session:
-            try:
-                found = pa.version_diff(session, name, now, int(number) if number else None)
-            except ProtocolError as err:
-                await message.reply_text(_("Cannot compare: {problem}").format(problem=err))
-                return
-            if found is not None:
-                detail = {"what": "protocol_diff", "name": name, "against": found.other}
-                _audit_view(session, update, context, detail)
-    if found is None:
-        missing = (
-            _("{name} has no version {version}. See /protocol history {name}.")
-            if number
-            else _("No protocol named {name!r}. See /protocols.")
-        )
-        await message.reply_text(missing.format(name=name, version=number))
+            found = pa.version_diff(session, name, now, version)
+            detail = {"what": "protocol_diff", "name": name, "against": found.other}
+            _audit_view(session, update, context, detail)
+            return found
+
+    try:
+        found = await asyncio.to_thread(compare)  # parsing is kept off the event loop
+    except pa.NothingToCompare as missing:
+        await message.reply_text(_nothing_to_compare(missing.reason, name, version))
         return
-    packaged = found.other == "packaged"
+    except ProtocolError as err:
+        await message.reply_text(_("Cannot compare: {problem}").format(problem=_first(err)))
+        return
     if not found.diff:
         same = (
-            _("{name} v{version} (in force) is the same as the packaged file.")
-            if packaged
-            else _("{name} v{version} (in force) is the same as {other}.")
+            _("{name} v{version} (active) is the same as the packaged file.")
+            if found.other == "packaged"
+            else _("{name} v{version} (active) is the same as {other}.")
         )
         await message.reply_text(
             same.format(name=name, version=found.active_version, other=found.other)
         )
         return
     against = (
-        _("<b>{name}</b>: v{version} (in force) against the packaged file:")
-        if packaged
-        else _("<b>{name}</b>: v{version} (in force) against {other}:")
+        _("<b>{name}</b>: v{version} (active) against the packaged file:")
+        if found.other == "packaged"
+        else _("<b>{name}</b>: v{version} (active) against {other}:")
     )
     await message.reply_text(
         against.format(name=html.escape(name), version=found.active_version, other=found.other)
@@ -575,6 +573,28 @@ async def _diff(update: Update, context: Context, args: list[str]) -> None:
         + _pre(_clip(found.diff, 3500)),
         parse_mode=ParseMode.HTML,
     )
+
+
+def _nothing_to_compare(reason: str, name: str, version: int | None) -> str:
+    if reason == "no packaged file":
+        return _(
+            "{name} has no packaged file to compare with: name a version, e.g. "
+            "/protocol diff {name} 1"
+        ).format(name=name)
+    if reason == "no version":
+        return _("{name} has no version {version}. See /protocol history {name}.").format(
+            name=name, version=version
+        )
+    return _("No protocol named {name!r}. See /protocols.").format(name=name)
+
+
+def _first(err: ProtocolError, shown: int = 10) -> str:
+    """The first ``shown`` problems of ``err``, one per line, and how many more there are."""
+    lines = err.problems[:shown]
+    hidden = len(err.problems) - shown
+    if hidden > 0:
+        lines.append(ngettext("… and {n} more", "… and {n} more", hidden).format(n=hidden))
+    return _clip("\n".join(lines), 3500)
 
 
 async def _history(update: Update, context: Context, args: list[str]) -> None:

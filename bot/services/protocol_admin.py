@@ -373,7 +373,7 @@ def history(session: Session, name: str) -> list[ProtocolVersion]:
 
 
 class VersionDiff(BaseModel):
-    """What ``/protocol diff`` shows: the version in force against another text."""
+    """What ``/protocol diff`` shows: the active version against another text."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -383,29 +383,40 @@ class VersionDiff(BaseModel):
     diff: str  # unified diff of the canonical YAML; '' when the texts are the same
 
 
+class NothingToCompare(LookupError):
+    """``/protocol diff`` has nothing to compare: ``reason`` is "no protocol" (no version
+    stored or shipped), "no packaged file" (only stored versions, e.g. an upload), or
+    "no version" (the version asked for is not stored)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def version_diff(
     session: Session, name: str, now: dt.datetime, other_version: int | None = None
-) -> VersionDiff | None:
-    """Compare the version of ``name`` in force with stored version ``other_version``, or with
+) -> VersionDiff:
+    """Compare the active version of ``name`` with stored version ``other_version``, or with
     the packaged ``protocols/<name>.yaml`` when none is given (what an upgrade ships; the
-    start-up log says when it differs from a version an admin published). Return None when
-    there is no such protocol or version; raise ProtocolError when a text does not parse."""
+    start-up log says when it differs from a version an admin published). Raise
+    NothingToCompare when one side is missing, ProtocolError (naming the version) when a text
+    does not parse."""
     active = active_version(session, name, now)
     if active is None:
-        return None
+        raise NothingToCompare("no protocol")
     if other_version is None:
         path = shipped_file(name)
         if path is None:
-            return None
+            raise NothingToCompare("no packaged file")
         other_text, label = path.read_text(encoding="utf-8"), "packaged"
     else:
         row = get_protocol_version(session, name=name, version=other_version)
         if row is None:
-            return None
+            raise NothingToCompare("no version")
         other_text, label = row.text, f"v{other_version}"
-    old = normalized_text(parse_text(active.text, name))
-    new = normalized_text(parse_text(other_text, name))
-    diff = yaml_diff(old, new, name, f"v{active.version}, in force", label)
+    old = normalized_text(parse_text(active.text, f"{name} v{active.version}"))
+    new = normalized_text(parse_text(other_text, f"{name} {label}"))
+    diff = yaml_diff(old, new, name, f"v{active.version}, active", label)
     return VersionDiff(name=name, active_version=active.version, other=label, diff=diff)
 
 

@@ -8,8 +8,10 @@ from sqlmodel import select
 
 from bot.sandbox import SimUser
 from bot.services.access import REFUSAL_TEXT
+from bot.services.protocol_files import PROTOCOL_DIR
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
+from bot.store.repo.protocols import publish_protocol_version
 from tests.clinician.conftest import ADMIN, World
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -163,7 +165,7 @@ async def test_protocol_without_a_sub_command_shows_the_usage(world: WorldFactor
     assert usage.startswith("Protocol commands:") and "/protocol rollback NAME VERSION" in usage
 
 
-async def test_diff_compares_the_version_in_force_with_the_packaged_file_or_a_version(
+async def test_diff_compares_the_active_version_with_the_packaged_file_or_a_version(
     world: WorldFactory,
 ) -> None:
     """The start-up log sends an admin to /protocol diff when the packaged protocol differs
@@ -171,15 +173,16 @@ async def test_diff_compares_the_version_in_force_with_the_packaged_file_or_a_ve
     w = await world()
     admin = w.sandbox.user(ADMIN, "Ada")
     same = await say(admin, "/protocol diff hamstring")
-    assert "hamstring v1 (in force) is the same as the packaged file" in same
+    assert "hamstring v1 (active) is the same as the packaged file" in same
     await say(admin, "/protocol set hamstring H3 min_days.value 8")
     await admin.press("✅ Publish")
     await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
     shown = await say(admin, "/protocol diff hamstring")
-    assert "v2 (in force) against the packaged file" in shown
+    assert "v2 (active) against the packaged file" in shown
     assert "-    value: 8" in shown and "+    value: 4" in shown, shown
     assert "+    value: 4" in await say(admin, "/protocol diff hamstring v1")
     assert "has no version 7" in await say(admin, "/protocol diff hamstring 7")
+    assert "has no version 0." in await say(admin, "/protocol diff hamstring 00")
     assert "No protocol named 'sprints'" in await say(admin, "/protocol diff sprints")
     assert "Send /protocol diff NAME" in await say(admin, "/protocol diff hamstring latest")
     assert [
@@ -189,3 +192,23 @@ async def test_diff_compares_the_version_in_force_with_the_packaged_file_or_a_ve
         "packaged",
         "v1",
     ]
+
+
+async def test_diff_of_a_protocol_without_a_packaged_file_asks_for_a_version(
+    world: WorldFactory,
+) -> None:
+    """A protocol that only exists as stored versions (an upload under a new name) is not
+    "unknown": the admin is told to name a version, and a broken version is named."""
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    with session_scope(w.engine) as session:
+        text = (PROTOCOL_DIR / "hamstring.yaml").read_text(encoding="utf-8")
+        publish_protocol_version(
+            session, name="sprints", text="rules: [", author_id=None, now=w.clock.now()
+        )
+        publish_protocol_version(
+            session, name="sprints", text=text, author_id=None, now=w.clock.now()
+        )
+    assert "sprints has no packaged file" in await say(admin, "/protocol diff sprints")
+    broken = await say(admin, "/protocol diff sprints 1")
+    assert broken.startswith("Cannot compare: sprints v1:"), broken

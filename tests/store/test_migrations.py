@@ -222,7 +222,7 @@ def test_cli_acts_on_the_database_run_opens(
     assert cli_main(["db", "upgrade"]) == 0
     assert "from-env-file.sqlite3" in capsys.readouterr().out
     assert (tmp_path / "from-env-file.sqlite3").exists()
-    (tmp_path / ".env").unlink()
+    (tmp_path / ".env").write_text("DATABASE_URL=\n")  # left empty: the default file
     assert cli_main(["db", "upgrade"]) == 0
     opened = load_settings().database_url
     engine = db.make_engine(opened)
