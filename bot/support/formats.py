@@ -106,24 +106,39 @@ def format_date(day: dt.date, lang: str | None = None) -> str:
     language = normalise_language(lang or current_language())
     pattern = _WEEKDAY_DAY_MONTH.get(language)
     if pattern is None:
-        return babel_dates.format_skeleton("MMMMEEEEd", day, locale=format_locale(language))
-    return babel_dates.format_date(day, pattern, locale=format_locale(language))
+        text = babel_dates.format_skeleton("MMMMEEEEd", day, locale=format_locale(language))
+    else:
+        text = babel_dates.format_date(day, pattern, locale=format_locale(language))
+    return _first_of_month(text, day, language)
 
 
 def format_short_date(day: dt.date, lang: str | None = None) -> str:
     """Return a short weekday, day and month for lists and tables ("Mon 9 Mar",
     "lun. 9 mars")."""
-    return babel_dates.format_skeleton("MMMEd", day, locale=format_locale(lang))
+    text = babel_dates.format_skeleton("MMMEd", day, locale=format_locale(lang))
+    return _first_of_month(text, day, lang)
 
 
 def format_day_month(day: dt.date, lang: str | None = None) -> str:
     """Return a day and short month without weekday or year ("9 Mar", "9. März")."""
-    return babel_dates.format_skeleton("MMMd", day, locale=format_locale(lang))
+    text = babel_dates.format_skeleton("MMMd", day, locale=format_locale(lang))
+    return _first_of_month(text, day, lang)
 
 
 def format_long_date(day: dt.date, lang: str | None = None) -> str:
     """Return the day, month and year in words ("9 March 2026", "9 mars 2026")."""
-    return babel_dates.format_date(day, "long", locale=format_locale(lang))
+    text = babel_dates.format_date(day, "long", locale=format_locale(lang))
+    return _first_of_month(text, day, lang)
+
+
+_DAY_ONE = re.compile(r"(?<!\d)1(?!\d)")
+
+
+def _first_of_month(text: str, day: dt.date, lang: str | None) -> str:
+    """French writes the first of the month as an ordinal ("1er mars"); CLDR gives "1 mars"."""
+    if day.day != 1 or normalise_language(lang or current_language()) != "fr":
+        return text
+    return _DAY_ONE.sub("1er", text, count=1)
 
 
 def format_date_range(start: dt.date, end: dt.date, lang: str | None = None) -> str:
@@ -149,7 +164,9 @@ def format_datetime(moment: dt.datetime, zone: str | None = None, lang: str | No
         tz = dt.UTC
     local = moment.astimezone(tz) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     locale = format_locale(lang)
-    day = babel_dates.format_date(local.date(), "medium", locale=locale)
+    day = _first_of_month(
+        babel_dates.format_date(local.date(), "medium", locale=locale), local.date(), lang
+    )
     time = babel_dates.format_time(local.time(), "short", locale=locale)
     return f"{day}, {time}"
 

@@ -12,6 +12,7 @@ from bot.support.formats import (
     NumberNotRead,
     decimal_sign,
     format_date,
+    format_day_month,
     format_decimal,
     format_long_date,
     format_or_list,
@@ -165,3 +166,14 @@ def test_a_number_beyond_decimal_precision_is_still_shown() -> None:
 
     assert shown(9999999999999999832227841.0, lang="de") == "1e+25"
     assert shown(2.5, lang="de") == "2,5"
+
+
+def test_french_writes_the_first_of_the_month_as_an_ordinal() -> None:
+    first, eleventh = dt.date(2026, 3, 1), dt.date(2026, 3, 11)
+    assert format_long_date(first, "fr") == "1er mars 2026"
+    assert format_date(first, "fr") == "dimanche 1er mars"
+    assert format_short_date(first, "fr") == "dim. 1er mars"
+    assert format_day_month(first, "fr") == "1er mars"
+    assert format_long_date(eleventh, "fr") == "11 mars 2026"  # other days as they are
+    assert format_long_date(dt.date(2001, 1, 1), "fr") == "1er janvier 2001"
+    assert format_long_date(first, "en") == "1 March 2026"
