@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.store.repo import get_active_programme, latest_injury
+from bot.support.formats import format_long_date
 from tests.athlete.conftest import Phone, World
 
 
@@ -104,6 +105,14 @@ async def _to_summary(sam: Phone, injured: str, *, typed: bool, city: tuple[str,
     return sam.last
 
 
+async def _consented(w: World, user_id: int) -> Phone:
+    """A newcomer who sent /start and agreed, now at the first injury question."""
+    sam = w.phone(user_id, "Sam")
+    await sam.say("/start")
+    await sam.tap("I agree")
+    return sam
+
+
 def _injury_date(w: World, user_id: int) -> dt.date:
     person = w.person(user_id)
     assert person is not None
@@ -120,9 +129,7 @@ async def test_today_at_onboarding_is_the_athlete_s_own_today(
     taps "Today" was injured on 1 March, the day their programme starts."""
     w = await world()
     assert w.clock.now() == dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
-    sam = w.phone(1010, "Sam")
-    await sam.say("/start")
-    await sam.tap("I agree")
+    sam = await _consented(w, 1010)
     summary = await _to_summary(sam, "Today", typed=False, city=LOS_ANGELES)
     assert "1 March 2026" in summary, summary
     await sam.tap("✅ Confirm")
@@ -139,9 +146,7 @@ async def test_a_typed_day_back_is_the_athlete_s_own_day(
     """ "5 days ago" and "yesterday" typed at 23:00 on 1 March in Los Angeles (07:00 UTC on
     2 March) are 24 and 28 February: the summary says so, and that is the date recorded."""
     w = await world()
-    sam = w.phone(1011, "Sam")
-    await sam.say("/start")
-    await sam.tap("I agree")
+    sam = await _consented(w, 1011)
     summary = await _to_summary(sam, "5 days ago", typed=True, city=LOS_ANGELES)
     assert "24 February 2026" in summary, summary
     await sam.tap("✏️ Start again")
@@ -151,19 +156,6 @@ async def test_a_typed_day_back_is_the_athlete_s_own_day(
     assert _injury_date(w, 1011) == dt.date(2026, 2, 28)
 
 
-async def test_a_date_typed_as_a_date_is_kept_as_typed(
-    world: Callable[[], Awaitable[World]],
-) -> None:
-    w = await world()
-    sam = w.phone(1012, "Sam")
-    await sam.say("/start")
-    await sam.tap("I agree")
-    summary = await _to_summary(sam, "27.2.2026", typed=True, city=("Oceania", "Auckland"))
-    assert "27 February 2026" in summary, summary
-    await sam.tap("✅ Confirm")
-    assert _injury_date(w, 1012) == dt.date(2026, 2, 27)
-
-
 async def test_a_typed_date_after_the_athlete_s_today_is_asked_again(
     world: Callable[[], Awaitable[World]],
 ) -> None:
@@ -171,9 +163,7 @@ async def test_a_typed_date_after_the_athlete_s_today_is_asked_again(
     (it is 2 March somewhere); once Los Angeles is chosen, the athlete is told that is after
     their today and asked again, and the second answer is what is recorded."""
     w = await world()
-    sam = w.phone(1013, "Sam")
-    await sam.say("/start")
-    await sam.tap("I agree")
+    sam = await _consented(w, 1013)
     asked = await _to_summary(sam, "2.3.2026", typed=True, city=LOS_ANGELES)
     assert "2 March 2026" in asked and "it is only 1 March 2026" in asked, asked
     replies = await sam.say("3.3.2026")  # still after their today: refused, asked again
@@ -185,18 +175,24 @@ async def test_a_typed_date_after_the_athlete_s_today_is_asked_again(
     assert _injury_date(w, 1013) == dt.date(2026, 2, 28)
 
 
-@pytest.mark.parametrize("typed", ["2.3.2026", "2.3"])
-async def test_today_typed_east_of_utc_is_today(
-    world: Callable[[], Awaitable[World]], typed: str
+@pytest.mark.parametrize(
+    ("utc", "typed", "recorded"),
+    [
+        # 20:00 on 2 March in Auckland: a date typed as a date is kept as typed.
+        (dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC), "27.2.2026", dt.date(2026, 2, 27)),
+        # 01:00 on 2 March in Auckland, still 1 March in UTC: the athlete's own date is not
+        # "in the future", and without a year it is this year's, not last year's.
+        (dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), "2.3.2026", dt.date(2026, 3, 2)),
+        (dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC), "2.3", dt.date(2026, 3, 2)),
+    ],
+)
+async def test_a_typed_date_east_of_utc_is_the_athlete_s_own(
+    world: Callable[[], Awaitable[World]], utc: dt.datetime, typed: str, recorded: dt.date
 ) -> None:
-    """At 01:00 on 2 March in Auckland it is still 1 March in UTC: the athlete's own date is
-    not "in the future", and without a year it is this year's, not last year's."""
     w = await world()
-    w.clock.set(dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC))
-    sam = w.phone(1014, "Sam")
-    await sam.say("/start")
-    await sam.tap("I agree")
+    w.clock.set(utc)
+    sam = await _consented(w, 1014)
     summary = await _to_summary(sam, typed, typed=True, city=("Oceania", "Auckland"))
-    assert "2 March 2026" in summary, sam.user.format_transcript()
+    assert format_long_date(recorded, "en") in summary, sam.user.format_transcript()
     await sam.tap("✅ Confirm")
-    assert _injury_date(w, 1014) == dt.date(2026, 3, 2)
+    assert _injury_date(w, 1014) == recorded

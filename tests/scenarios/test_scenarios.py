@@ -6,7 +6,9 @@ among that date's alerts), ``reasons`` (rule ids that must appear that date), ``
 (rule ids that must not appear that date), ``no_reasons`` (rule ids that appear on no day),
 ``readiness_not`` (``{from, until, values}``: no day in the range has one of these verdicts),
 ``texts_include`` (``{date: [words]}``: each appears in a reason or alert text that date),
-``instructions`` (``{date: [rule]}``: athlete instructions given that date), ``plan_max_pct``
+``instructions`` (``{date: [rule]}``: athlete instructions given that date),
+``instructions_say`` / ``instructions_never_say`` (``{date: [words]}``: words that appear /
+never appear in that date's athlete instructions), ``plan_max_pct``
 (``{date: p}``: nothing in that day's plan is prescribed above p % Vmax; 0 =
 no running), ``final_state`` (fields of the engine state after the last day), ``summary``
 (values of the timeline summary), ``full_training_days_from_injury: [lo, hi]`` and
@@ -78,6 +80,14 @@ def test_scenario(path: Path) -> None:
             assert any(w in t for t in texts), f"{key}: {w!r} not in {texts}"
     for key, wanted in expect.get("instructions", {}).items():
         assert [i.rule for i in day(key).instructions] == wanted, key
+    for key, words in expect.get("instructions_say", {}).items():
+        told = " ".join(i.text for i in day(key).instructions)
+        for w in words:
+            assert w in told, f"{key}: {w!r} not in {told!r}"
+    for key, words in expect.get("instructions_never_say", {}).items():
+        told = " ".join(i.text for i in day(key).instructions)
+        for w in words:
+            assert w not in told, f"{key}: {w!r} in {told!r}"
     for key, unwanted in expect.get("reasons_absent", {}).items():
         got = [r.rule for r in day(key).reasons]
         for rule in unwanted:

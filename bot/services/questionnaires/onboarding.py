@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from bot.services import texts
@@ -129,19 +130,21 @@ def _summary(ctx: QuestionContext, answers: Answers) -> str:
     return onboarding_summary(answers, chosen_zone(answers))
 
 
+def _first_injury_date(answers: Answers) -> dt.date | None:
+    """The injury date first given, in the zone chosen since (None before one is chosen)."""
+    zone = chosen_zone(answers)
+    return day_in_zone(answers.get("injury_date"), zone) if zone is not None else None
+
+
 def _injury_date_after_today(answers: Answers, ctx: QuestionContext) -> bool:
     """Whether the injury date typed before the zone was known is after the athlete's own
     today, now that it is (at 23:00 in Los Angeles, UTC's today is already tomorrow)."""
-    zone = chosen_zone(answers)
-    if zone is None or ctx.now is None:
-        return False
-    first = day_in_zone(answers.get("injury_date"), zone)
-    return first is not None and first > own_today(ctx, answers)
+    first = _first_injury_date(answers)
+    return ctx.now is not None and first is not None and first > own_today(ctx, answers)
 
 
 def _ask_injury_date_again(ctx: QuestionContext, answers: Answers) -> str:
-    zone = chosen_zone(answers)
-    first = day_in_zone(answers.get("injury_date"), zone)
+    first = _first_injury_date(answers)
     return texts.ASK_INJURY_DATE_AGAIN.format(
         date=format_long_date(first) if first else "–",
         today=format_long_date(own_today(ctx, answers)),
