@@ -21,6 +21,7 @@ from typing import Any, Literal
 from bot.support.formats import format_decimal
 from bot.support.i18n import N_, LazyText, _, lazy_pgettext, ngettext
 from bot.wording.criteria import describe_criterion
+from bot.wording.engine_reasons import reason_words
 from bot.wording.gate import describe_gate_item, still_needed
 from bot.wording.items import ITEM_WORDING, format_value, item_label
 from bot.wording.stages import stage_label
@@ -181,6 +182,8 @@ _INFO = {
     "clinician.paused": N_("Your programme is paused: no prompts and no moving up."),
     "hold": N_("You stay at this stage today."),
 }
+# Worded by bot.wording.engine_reasons, read as notes rather than as what decided the day.
+_INFO_RULES = ("morning.p3",)
 _FIRED = {
     "24h.hold": N_(
         "Pain or tightness was a little up the morning after your last session, so repeat "
@@ -264,6 +267,9 @@ def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, st
         return "move", _("Your clinician moved you to {stage}.").format(
             stage=stage_label(protocol, target)
         )
+    worded = reason_words(reason, protocol)
+    if worded is not None:
+        return ("info" if rule in _INFO_RULES or rule.startswith("clinician.") else "fired"), worded
     info = _info_words(rule)
     if info is not None:
         return "info", info
@@ -289,11 +295,29 @@ def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, st
         if rule == "gate.final":
             return "info", _("This is the last stage.")
         if rule == "gate.symptoms":
-            return ("met" if met else "unmet"), plain(body[:1].lower() + body[1:], protocol)
+            return ("met" if met else "unmet"), _symptom_free(body, protocol)
         if met:
             return "met", _gate_met(item, protocol)
         return "unmet", plain(still_needed(item, "athlete"), protocol)
     return "fired", plain(str(reason.text), protocol)
+
+
+_SYMPTOM_FREE = re.compile(
+    r"^No pain, test pain or tightness at all \(0/10\) on (\d+) days in a row$"
+)
+
+
+def _symptom_free(body: str, protocol: Any) -> str:
+    """The final stage's symptom-free streak (engine.programme), in words."""
+    found = _SYMPTOM_FREE.match(body)
+    if found is None:
+        return plain(body[:1].lower() + body[1:], protocol)
+    count = int(found.group(1))
+    return ngettext(
+        "no pain, test pain or tightness at all (0/10) on {count} day in a row",
+        "no pain, test pain or tightness at all (0/10) on {count} days in a row",
+        count,
+    ).format(count=count)
 
 
 def _gate_met(item: _Item, protocol: Any) -> str:

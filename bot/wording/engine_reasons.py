@@ -1,0 +1,430 @@
+"""The engine's sentences for a day, in the athlete's language (issue 17).
+
+The engine is pure and language-neutral: each reason it gives carries its rule, the value it
+saw, the threshold and an English sentence for the record. The rules that the protocol does
+not describe (a wellness floor, a run inside a rest interval, a clinician's hold, …) are
+worded here from the rule and the structured parts of the reason, so an athlete reads them
+in their own language. :func:`reason_words` returns None for a rule or a form of sentence it
+does not know (an engine sentence changed): the caller then shows the engine's sentence,
+cleaned of internal names (``bot.wording.reasons.plain``); tests/wording lists every rule the
+engine gives and checks each reads in every language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bot.support.formats import format_day_month, format_decimal, format_percent
+from bot.support.i18n import N_, _, ngettext
+from bot.wording.criteria import describe_criterion
+from bot.wording.items import item_label
+from bot.wording.stages import stage_label
+
+Worder = Callable[[Any, Any], str | None]
+
+# Sentences that carry no value.
+_FIXED: dict[str, str] = {
+    "programme.started": N_("Your programme started today; your first check-in is tomorrow."),
+    "morning.p1.unanswered": N_(
+        "The warning-sign questions were not answered: no training until they are."
+    ),
+    "morning.p3": N_(
+        "Rest day: no running; pain-free mobility, upper body, and the bike only if pain stays "
+        "at 1/10 or less."
+    ),
+    "missing.hooper": N_("Sleep, tiredness, stress or soreness not answered: no moving up today."),
+    "missing.sleep_hours": N_("Hours slept not answered: no moving up today."),
+    "24h.missing": N_(
+        "The morning after your last session was not fully answered, so how your leg took that "
+        "session is unknown: it does not count yet."
+    ),
+    "24h.week_rise": N_(
+        "Morning pain or tightness has risen week on week: you stay at this stage."
+    ),
+    "metric.regression": N_(
+        "Your speed was more than 3 % below your best at this stage: one slower test is "
+        "re-tested next session; after two in a row, we go back one stage."
+    ),
+    "gate.8.early": N_(
+        "Your clinician gave their OK before everything this stage needs was in place: they "
+        "will be asked again once it is."
+    ),
+    "stop.reset": N_(
+        "After a stop, what this stage needs (criteria and sessions) is earned again after "
+        "your clinician's review."
+    ),
+    "session.incomplete": N_(
+        "Session not completed because of symptoms or fear: repeat it; no moving up yet."
+    ),
+    "session.low_confidence": N_(
+        "Low confidence or holding back in fast sessions several times in a row: you stay at "
+        "this stage."
+    ),
+    "clinician.decline": N_("Your clinician has not given their OK to move on yet."),
+    "clinician.hold": N_("Your clinician asked you to stay at this stage today."),
+    "clinician.pause": N_("Your programme is paused."),
+}
+
+# Why a day had no running (engine.programme._BLOCKED_WHY, keyed by the reason's value).
+_NO_RUNNING_WHY: dict[str, str] = {
+    "awaiting clinician review": N_("running is on hold until your clinician has reviewed you"),
+    "paused": N_("your programme is paused"),
+    "missing": N_("there was no morning check-in"),
+    "rest": N_("your morning check said rest"),
+    "stop": N_("your morning check said stop"),
+    "no running": N_("today's plan had no running (rest between fast sessions)"),
+    "no running in the plan": N_("today's plan had no running (rest between fast sessions)"),
+}
+
+_HOLD_SINCE = re.compile(r"\(on hold since (?P<day>\d{1,2}) (?P<month>[A-Z][a-z]+)\)")
+_HOOPER_SUM = re.compile(r"^Hooper index (?P<sum>\d+)\b")
+_MAX_PCT = re.compile(r"max (?P<pct>\d+(?:\.\d+)?) % Vmax")
+_HOOPER_ITEM = re.compile(r"^(?P<item>sleep quality|fatigue|stress|soreness) (?P<value>\d+)/7")
+_REST_STREAK = re.compile(r"^Rest verdict (?P<count>\d+) mornings in a row")
+_GRADE = re.compile(r"^Grade (?P<grade>\S+) is above .*\(≤ (?P<max>[^)]+)\)")
+_UNANSWERED = re.compile(r"^Unanswered: (?P<keys>[a-z_, ]+)[.:]")
+_SPEED_TOP = re.compile(r"^top speed (?P<pct>\d+(?:\.\d+)?) % of your baseline$")
+_SPEED_SPLIT = re.compile(
+    r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, (?P<pct>\d+) % faster than baseline$"
+)
+
+
+def _number(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return format_decimal(float(value))
+
+
+def _on_hold(reason: Any, protocol: Any) -> str | None:
+    found = _HOLD_SINCE.search(str(reason.text))
+    if found is None:
+        return None
+    try:
+        month = dt.datetime.strptime(found["month"], "%B").month
+        # Any leap year: the sentence names a day and a month only.
+        day = dt.date(2000, month, int(found["day"]))
+    except ValueError:
+        return None
+    return _(
+        "No running until your clinician has reviewed you (on hold since {date}). They have "
+        "been told and are the one to act: rest, walk as comfortable and keep checking in."
+    ).format(date=format_day_month(day))
+
+
+def _hooper_floor(reason: Any, protocol: Any) -> str | None:
+    total = _number(reason.observed)
+    if total is None:
+        return None
+    if str(reason.rule).startswith("morning.p5"):
+        text = _(
+            "Sleep, tiredness, stress and soreness add up to {sum} of 28: no fast running today."
+        )
+    else:
+        text = _("Sleep, tiredness, stress and soreness add up to {sum} of 28: no moving up today.")
+    return text.format(sum=total)
+
+
+def _hooper_usual(reason: Any, protocol: Any) -> str | None:
+    total = _HOOPER_SUM.match(str(reason.text))
+    if total is None:
+        return None
+    if str(reason.rule).startswith("morning.p6"):
+        return _(
+            "Sleep, tiredness, stress and soreness ({sum} of 28) are above your usual: no moving "
+            "up and no maximal sprint today."
+        ).format(sum=total["sum"])
+    cap = _MAX_PCT.search(str(reason.text))
+    if cap is None:
+        return None
+    return _(
+        "Sleep, tiredness, stress and soreness ({sum} of 28) are well above your usual: no fast "
+        "running today, at most {pct} of your top speed."
+    ).format(sum=total["sum"], pct=format_percent(float(cap["pct"])))
+
+
+def _hooper_item(reason: Any, protocol: Any) -> str | None:
+    found = _HOOPER_ITEM.match(str(reason.text))
+    if found is None:
+        return None
+    key = "morning." + found["item"].replace(" ", "_")
+    label = item_label(key)
+    return _("{item} {value}/7: no fast running today.").format(
+        item=label[:1].upper() + label[1:], value=found["value"]
+    )
+
+
+def _sleep(reason: Any, protocol: Any) -> str | None:
+    hours = _number(reason.observed)
+    if hours is None:
+        return None
+    if str(reason.rule).startswith("morning.p5"):
+        return _("Slept {hours} h: no fast running today.").format(hours=hours)
+    return _("Slept {hours} h: no moving up and no maximal sprint today.").format(hours=hours)
+
+
+def _confidence(reason: Any, protocol: Any) -> str | None:
+    value = _number(reason.observed)
+    if value is None:
+        return None
+    return _(
+        "Confidence {value}/10: repeat your last good session; a check-in with your clinician "
+        "is offered."
+    ).format(value=value)
+
+
+def _unanswered(reason: Any, protocol: Any) -> str | None:
+    found = _UNANSWERED.match(str(reason.text))
+    if found is None:
+        return None
+    prefix = "session." if str(reason.rule) == "missing.session" else "morning."
+    labels = [item_label(prefix + key.strip()) for key in found["keys"].split(",")]
+    items = ", ".join(labels)
+    if prefix == "session.":
+        return _("Not answered: {items}. The session cannot count as good.").format(items=items)
+    return _("Not answered: {items}. Counted as not met: no moving up today.").format(items=items)
+
+
+def _missing_session(reason: Any, protocol: Any) -> str | None:
+    if str(reason.text).startswith("Tightness after the session not answered"):
+        return _("Tightness after the session not answered: the session cannot count as good.")
+    return _unanswered(reason, protocol)
+
+
+def _rest_streak(reason: Any, protocol: Any) -> str | None:
+    found = _REST_STREAK.match(str(reason.text))
+    if found is None:
+        return None
+    count = int(found["count"])
+    return ngettext(
+        "{count} rest day in a row: we go back one stage for a few days.",
+        "{count} rest days in a row: we go back one stage for a few days.",
+        count,
+    ).format(count=count)
+
+
+def _grade(reason: Any, protocol: Any) -> str | None:
+    found = _GRADE.match(str(reason.text))
+    if found is None:
+        return None
+    return _(
+        "Your injury grade ({grade}) is beyond what this standard programme is made for (up to "
+        "{max}): your clinician should adapt it."
+    ).format(grade=found["grade"], max=found["max"])
+
+
+def _reinjury(reason: Any, protocol: Any) -> str | None:
+    back = str(reason.threshold or "")
+    if protocol is None or back not in {stage.id for stage in protocol.stages}:
+        return None
+    return _(
+        "Because this happened in full training, you go back to {stage}: after your clinician's "
+        "review, the sprint re-test and their OK are needed again."
+    ).format(stage=stage_label(protocol, back))
+
+
+def _no_running_why(reason: Any) -> str | None:
+    why = _NO_RUNNING_WHY.get(str(reason.observed))
+    return _(why) if why is not None else None
+
+
+def _ran_anyway(reason: Any, protocol: Any) -> str | None:
+    why = _no_running_why(reason)
+    if why is None:
+        return None
+    return _(
+        "You ran today although {why}. The session is saved, but it does not count towards "
+        "moving on, and your clinician has been told. Please don't run until your plan "
+        "includes running again."
+    ).format(why=why)
+
+
+def _against_plan(reason: Any, protocol: Any) -> str | None:
+    why = _no_running_why(reason)
+    if why is None:
+        return None
+    return _(
+        "This session was on a day without running ({why}): it is saved, but it does not count "
+        "towards moving on."
+    ).format(why=why)
+
+
+_CAP = re.compile(r"above today's limit of (?P<cap>\d+(?:\.\d+)?) %")
+
+
+def _over_cap(reason: Any, protocol: Any) -> str | None:
+    cap = _CAP.search(str(reason.text))
+    if cap is None or _number(reason.observed) is None:
+        return None
+    return _(
+        "You reached {pct} of your top speed, above today's limit of {cap}. The session is "
+        "saved, but it does not count towards moving on, and your clinician has been told. "
+        "Please stay within today's target times."
+    ).format(pct=format_percent(float(reason.observed), 1), cap=format_percent(float(cap["cap"])))
+
+
+_NEEDED_HOURS = re.compile(r"^≥ (?P<hours>\d+) h$")
+
+
+def _inside_rest(reason: Any, protocol: Any) -> str | None:
+    needed = _NEEDED_HOURS.match(str(reason.threshold or ""))
+    hours = _number(reason.observed)
+    if needed is None or hours is None:
+        return None
+    return _(
+        "This fast session came {hours} h after your last one; this stage needs at least "
+        "{needed} h of rest in between. The session is saved, but it does not count towards "
+        "moving on. The rest days are when the muscle recovers: please keep them."
+    ).format(hours=hours, needed=needed["hours"])
+
+
+def _reading(text: str) -> str | None:
+    if found := _SPEED_TOP.match(text):
+        return _("top speed {pct} of your baseline").format(pct=format_percent(float(found["pct"])))
+    if found := _SPEED_SPLIT.match(text):
+        return _("{distance} split {seconds} s, {pct} faster than your baseline").format(
+            distance=found["dist"],
+            seconds=format_decimal(float(found["s"])),
+            pct=format_percent(float(found["pct"])),
+        )
+    return None
+
+
+def _unconfirmed(reason: Any, protocol: Any) -> str | None:
+    readings = [_reading(part) for part in str(reason.observed or "").split("; ")]
+    if not readings or any(r is None for r in readings):
+        return None
+    return _(
+        "Some readings look faster than your baseline allows ({readings}): please check your "
+        "device. They are saved, but not used to decide anything."
+    ).format(readings="; ".join(map(str, readings)))
+
+
+def _session_pain(reason: Any, protocol: Any) -> str | None:
+    pain = _number(reason.observed)
+    if pain is None:
+        return None
+    rule = str(reason.rule)
+    if rule == "session.red":
+        return _("Session pain {pain}/10: we go back one stage.").format(pain=pain)
+    if rule == "session.amber":
+        return _("Session pain {pain}/10: repeat the session; no moving up yet.").format(pain=pain)
+    if rule == "session.amber.hv":
+        return _("Pain {pain}/10 at high speed: drop back to the previous intensity.").format(
+            pain=pain
+        )
+    return _("Pain 1 h after the session: {pain}/10. We go back one stage.").format(pain=pain)
+
+
+def _tightness_after(reason: Any, protocol: Any) -> str | None:
+    if str(reason.text).startswith("No tightness baseline"):
+        return _("No usual tightness to compare with yet: the session cannot count as good.")
+    value = _number(reason.observed)
+    if value is None:
+        return None
+    return _(
+        "Tightness {value}/10 after the session, above your usual: the session does not count "
+        "as good."
+    ).format(value=value)
+
+
+def _review(reason: Any, protocol: Any) -> str | None:
+    if str(reason.text).startswith("Your clinician has reviewed you"):
+        return _(
+            "Your clinician has reviewed you: running may start again. What is usual for you "
+            "is learned afresh from your next good mornings."
+        )
+    return _("Your clinician recorded a review.")
+
+
+def _clinician_step_back(reason: Any, protocol: Any) -> str | None:
+    back = str(reason.threshold or "")
+    if protocol is not None and back in {stage.id for stage in protocol.stages}:
+        return _("Your clinician moved you back to {stage}.").format(
+            stage=stage_label(protocol, back)
+        )
+    return _("Your clinician asked for a step back; this is already the first stage.")
+
+
+def _clear(reason: Any, protocol: Any) -> str | None:
+    # A clearance after a stop lifts the stop only (its other form is a plain sign-off).
+    if str(reason.text).startswith("Your clinician has reviewed you"):
+        return _review(reason, protocol)
+    return None
+
+
+_WORDERS: dict[str, Worder] = {
+    "clinician.clear": _clear,
+    "gate.1": _on_hold,
+    "morning.p5.hooper_abs": _hooper_floor,
+    "morning.p6.hooper_abs": _hooper_floor,
+    "morning.p5.hooper_z": _hooper_usual,
+    "morning.p6.hooper_z": _hooper_usual,
+    "morning.p5.hooper_item": _hooper_item,
+    "morning.p5.sleep": _sleep,
+    "morning.p6.sleep": _sleep,
+    "morning.p7": _confidence,
+    "missing.answer": _unanswered,
+    "missing.session": _missing_session,
+    "morning.p3.repeat": _rest_streak,
+    "protocol.grade": _grade,
+    "stop.reinjury": _reinjury,
+    "session.flag.no_running": _ran_anyway,
+    "session.against_plan": _against_plan,
+    "session.flag.over_cap": _over_cap,
+    "session.flag.rest": _inside_rest,
+    "session.flag.unconfirmed": _unconfirmed,
+    "session.red": _session_pain,
+    "session.amber": _session_pain,
+    "session.amber.hv": _session_pain,
+    "session.red.pain_1h": _session_pain,
+    "session.green.tightness": _tightness_after,
+    "clinician.review": _review,
+    "clinician.step_back": _clinician_step_back,
+}
+_RED_FLAG_RULE = "morning.p1.redflag"
+
+
+def _find_trigger(protocol: Any, rule: str) -> Any | None:
+    for stage in getattr(protocol, "stages", ()):
+        for trigger in stage.regression_triggers:
+            if trigger.id == rule:
+                return trigger
+    return None
+
+
+def _trigger(reason: Any, protocol: Any) -> str | None:
+    """A protocol's regression trigger that fired, with what the engine did about it
+    (engine.programme._trigger's three endings)."""
+    trigger = _find_trigger(protocol, str(reason.rule))
+    if trigger is None:
+        return None
+    what = describe_criterion(trigger, "athlete")
+    what = what[:1].upper() + what[1:]
+    text = str(reason.text)
+    if text.endswith(": step back to the previous stage."):
+        return _("{trigger}: we go back one stage for a few days.").format(trigger=what)
+    if text.endswith(": hold."):
+        return _("{trigger}: you stay at this stage today.").format(trigger=what)
+    if text.endswith(": clinician notified, stage held."):
+        return _("{trigger}: your clinician has been told, and you stay at this stage.").format(
+            trigger=what
+        )
+    return None
+
+
+def reason_words(reason: Any, protocol: Any) -> str | None:
+    """Return the reason's sentence for the athlete in the current language, or None when
+    this module does not know its rule or the form of its sentence."""
+    rule = str(reason.rule)
+    if rule.startswith(_RED_FLAG_RULE):
+        return _("You reported a warning sign: stop training, your clinician has been alerted.")
+    fixed = _FIXED.get(rule)
+    if fixed is not None:
+        return _(fixed)
+    worder = _WORDERS.get(rule)
+    if worder is not None:
+        return worder(reason, protocol)
+    return _trigger(reason, protocol)

@@ -1,0 +1,251 @@
+"""Every reason the engine gives an athlete reads in the athlete's language (issue 17).
+
+The engine writes each reason's sentence in English for the record; the athlete's morning
+message, session message and "Why?" list word it from the rule instead
+(``bot.wording.reasons``, ``bot.wording.engine_reasons``). The samples are the reasons of
+every shipped scenario and example, plus the engine's own sentence for each rule those never
+reach; a test checks the samples cover every rule the engine source gives.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.services.protocol_files import load_protocol
+from bot.support.i18n import use_language
+from bot.wording.reasons import describe_reason
+from engine import programme
+from engine.models import Reason
+from engine.schema import Protocol
+from tests.i18n.leaks import leaks
+from tests.wording.test_verdicts import DAYS
+
+HAMSTRING = load_protocol("hamstring")
+
+
+def _r(rule: str, text: str, observed: object = None, threshold: object = None) -> Reason:
+    return Reason(rule=rule, text=text, observed=observed, threshold=threshold)  # type: ignore[arg-type]
+
+
+# The engine's sentences (engine/*.py) for the rules the scenarios never reach.
+_ENGINE_SENTENCES = [
+    _r(
+        "24h.missing",
+        "The morning after the last session was not fully answered: its 24-hour response is "
+        "unknown, counted as not met.",
+    ),
+    _r("24h.week_rise", "Morning symptoms rose week on week: hold the stage.", 1.5, "< 1"),
+    _r("clinician.decline", "Clinician declined sign-off for stage H1 (not yet)."),
+    _r("clinician.hold", "Clinician asked to hold today."),
+    _r("clinician.paused", "Programme paused: no prompts, no progression."),
+    _r(
+        "clinician.clear.other_stage",
+        "A clearance given for stage H1 does not count for stage H2.",
+        "H1",
+        "H2",
+    ),
+    _r("hold", "Held today (see the reasons above)."),
+    _r("clinician.pause", "Programme paused (away for a week)."),
+    _r("clinician.review", "Clinician review recorded."),
+    _r(
+        "clinician.review",
+        "Your clinician has reviewed you: running may start again (all clear). Your symptom "
+        "baseline starts afresh from your next green mornings.",
+    ),
+    _r(
+        "clinician.clear",
+        "Your clinician has reviewed you: running may start again. Your symptom baseline starts "
+        "afresh from your next green mornings.",
+    ),
+    _r("clinician.step_back", "Clinician moved the athlete back to H1.", "H2", "H1"),
+    _r(
+        "clinician.step_back",
+        "Clinician asked for a step back, but this is already the first stage: held there.",
+    ),
+    _r(
+        "missing.answer",
+        "Unanswered: pain_test, confidence. Counted as not met: no progression today.",
+        "pain_test, confidence",
+        "answered",
+    ),
+    _r("missing.hooper", "Wellness items missing: no progression today.", None, "answered"),
+    _r("missing.sleep_hours", "Hours slept missing: no progression today.", None, "answered"),
+    _r(
+        "missing.session",
+        "Unanswered: pain_max, completion: the session cannot count as green.",
+        "pain_max, completion",
+        "answered",
+    ),
+    _r(
+        "missing.session",
+        "Tightness after the session not answered: cannot count as green.",
+        None,
+        "answered",
+    ),
+    _r(
+        "morning.p1.unanswered",
+        "The red-flag questions were not answered: no training until they are.",
+    ),
+    _r("morning.p3.pain_rest", "Pain at rest 4/10.", 4, "< 4"),
+    _r("morning.p3.repeat", "Rest verdict 3 mornings in a row: step back one stage.", 3, "< 3"),
+    _r("morning.p3.tightness_delta", "Tightness +3 vs baseline.", 3, "< 3"),
+    _r("morning.p4.pain_test", "Pain test 3/10.", 3, "< 3"),
+    _r("morning.p4.tightness_delta", "Tightness +2 vs baseline.", 2, "< 2"),
+    _r(
+        "morning.p5.hooper_z",
+        "Hooper index 19 (z +1.6): no HV today, max 70 % Vmax.",
+        1.6,
+        "< 1.5",
+    ),
+    _r(
+        "morning.p6.hooper_z",
+        "Hooper index 17 (z +1.1): no progression, no max sprint.",
+        1.1,
+        "< 1",
+    ),
+    _r("morning.p5.hooper_item", "fatigue 6/7: no HV today.", 6, "< 6"),
+    _r("morning.p5.hooper_item", "sleep quality 7/7: no HV today.", 7, "< 6"),
+    _r("morning.p5.sleep", "Slept 4.5 h: no HV today.", 4.5, "≥ 5"),
+    _r("morning.p6.sleep", "Slept 5.5 h: no progression, no max sprint.", 5.5, "≥ 6"),
+    _r("morning.p6.hooper_abs", "Hooper index 15 (absolute rule): no progression.", 15, "< 14"),
+    _r(
+        "morning.p7",
+        "Confidence 3/10: repeat the last successful session; a check-in with your clinician is "
+        "offered.",
+        3,
+        "> 4",
+    ),
+    _r(
+        "protocol.grade",
+        "Grade 3 is above what this default protocol is for (≤ 2): the clinician should use a "
+        "clinician-authored variant.",
+        "3",
+        "≤ 2",
+    ),
+    _r("session.amber", "Session pain 3/10: amber, repeat the session, don't progress.", 3, "< 3"),
+    _r(
+        "session.amber.hv",
+        "Pain 2/10 at high speed: amber, drop to the previous intensity.",
+        2,
+        "≤ 1 at ≥ 90 % Vmax",
+    ),
+    _r(
+        "session.green.tightness",
+        "No tightness baseline to compare with: cannot count as green.",
+        3,
+        "a tightness baseline",
+    ),
+    _r("session.green.tightness", "Tightness 5/10 above baseline + 1: amber.", 5, "≤ 3"),
+    _r(
+        "session.low_confidence",
+        "Low confidence or held back on consecutive high-speed sessions: hold.",
+        2,
+        "< 2",
+    ),
+    _r("session.red.pain_1h", "Pain 1 h after 5/10: red session, step back.", 5, "< 5"),
+    _r(
+        "session.flag.no_running",
+        "You ran today although your programme is paused. The session is saved, but it does "
+        "not count towards moving on, and your clinician has been told. Please don't run until "
+        "your plan includes running again.",
+        "paused",
+        "no running",
+    ),
+    _r(
+        "session.against_plan",
+        "This session was on a day without running (there was no morning check-in): it is "
+        "saved, but it does not count towards moving on.",
+        "missing",
+        "go/modify",
+    ),
+    _r(
+        "session.flag.unconfirmed",
+        "Some readings look faster than your baseline allows (10m split 1.5 s, 19 % faster "
+        "than baseline; top speed 116 % of your baseline): please check your device. They are "
+        "saved, but not used to decide anything.",
+        "10m split 1.5 s, 19 % faster than baseline; top speed 116 % of your baseline",
+        "≤ 110 % of baseline",
+    ),
+]
+
+
+def _samples() -> list[tuple[Reason, Protocol, str]]:
+    samples = [(r, protocol, day.stage) for _, protocol, day in DAYS for r in day.reasons]
+    samples += [(r, HAMSTRING, "H2") for r in _ENGINE_SENTENCES]
+    return samples
+
+
+SAMPLES = _samples()
+
+
+def _engine_rules() -> set[str]:
+    """The rules of every reason the engine source gives (a literal rule name)."""
+    source = " ".join(p.read_text() for p in Path(programme.__file__).parent.glob("*.py"))
+    pattern = r'(?:acc\.reason\(\s*|rule=|_r\(\s*|_gi\(\s*)"([a-z0-9_.]+)"'
+    return set(re.findall(pattern, source.replace("\n", " ")))
+
+
+def test_the_samples_cover_every_reason_the_engine_gives() -> None:
+    rules = _engine_rules()
+    sampled = {str(r.rule) for r, _, _ in SAMPLES}
+    assert len(rules) > 60 and rules <= sampled, sorted(rules - sampled)
+    assert any(rule.startswith("morning.p1.redflag.tier") for rule in sampled)
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "pt", "fr"])
+def test_every_reason_reads_in_the_athletes_language(lang: str) -> None:
+    english: list[str] = []
+    for reason, protocol, stage in SAMPLES:
+        with use_language("en"):
+            _, en = describe_reason(reason, protocol, stage)
+        with use_language(lang):
+            _, words = describe_reason(reason, protocol, stage)
+        if leaks([words]) or (words == en and re.search(r"[a-z]{4}", en)):
+            english.append(f"{reason.rule}: {words}")
+    assert not english, f"{lang}: {len(english)} reasons in English:\n" + "\n".join(
+        sorted(set(english))[:40]
+    )
+
+
+def _english(rule: str, text_start: str = "") -> str:
+    reason = next(
+        r for r, _, _ in SAMPLES if str(r.rule) == rule and str(r.text).startswith(text_start)
+    )
+    with use_language("en"):
+        words = describe_reason(reason, HAMSTRING, "H2")[1]
+    return words.replace("\u00a0", " ").replace("\u202f", " ")  # Babel's no-break spaces
+
+
+def test_the_worded_reasons_keep_the_values_the_engine_saw() -> None:
+    assert _english("morning.p5.hooper_z") == (
+        "Sleep, tiredness, stress and soreness (19 of 28) are well above your usual: no fast "
+        "running today, at most 70 % of your top speed."
+    )
+    assert _english("morning.p5.sleep") == "Slept 4.5 h: no fast running today."
+    assert "pain in the daily test, confidence in the leg" in _english("missing.answer")
+    assert _english("clinician.step_back", "Clinician moved") == (
+        "Your clinician moved you back to Stage 2 of 8 · early strength."
+    )
+    # A clearance that lifts a stop says so, not "OK to move on".
+    assert _english("clinician.clear", "Your clinician has reviewed").startswith(
+        "Your clinician has reviewed you: running"
+    )
+    unconfirmed = _english(
+        "session.flag.unconfirmed",
+        "Some readings look faster than your baseline allows (10m split 1.5 s, 19 % faster "
+        "than baseline; top",
+    )
+    assert "10m split 1.5 s, 19 % faster than your baseline; top speed 116 %" in unconfirmed
+    with use_language("de"):
+        reason = _r(
+            "gate.1",
+            "No running until your clinician has reviewed you (on hold since 2 March). They "
+            "have been told and are the one to act: rest, walk as comfortable and keep "
+            "checking in.",
+            "awaiting clinician review",
+            "clinician review",
+        )
+        assert "2. März" in describe_reason(reason, HAMSTRING, "H2")[1]
