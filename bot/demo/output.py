@@ -6,6 +6,7 @@ builders the bot's /progress and /report use (``bot.reports.from_store``).
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,36 +16,29 @@ from sqlmodel import Session, col, select
 from bot.reports.chart import render_progress_png
 from bot.reports.from_store import progress_data_for, report_data_for
 from bot.reports.report_pdf import render_report_pdf
+from bot.services.texts import HISTORY_DAY, HISTORY_MORNING
 from bot.store.db import session_scope
-from bot.store.models import (
-    Decision,
-    Link,
-    Person,
-)
+from bot.store.models import Decision, Link, Person, Programme
+from bot.store.standing import protocol_for
+from bot.support.formats import format_short_date
+from bot.support.i18n import L_
+from bot.wording.reasons import today_reasons, word_reasons
+from bot.wording.stages import stage_label
+from engine.programme import DayOutcome
+from engine.schema import Protocol
 
-# Reasons that explain a decision best, most telling first (rule names of the engine).
-_MAIN_RULES = (
-    "morning.p1.redflag",
-    "progress",
-    "24h.step_back",
-    "clinician.step_back",
-    "clinician.resume",
-    "clinician.clear",
-    "gate.1",
-    "missing.checkin",
-)
+HISTORY_HEAD_DEMO = L_("date · stage · morning · after the day")
 
 
 @dataclass(frozen=True)
 class TimelineRow:
-    """One daily decision as the timeline table shows it."""
+    """One day's decision in words, as the demo's timeline shows it."""
 
     date: dt.date
-    stage: str
-    readiness: str
-    decision: str
-    stage_after: str
-    reason: str
+    stage: str  # "Stage 2 of 8", or "Stage 3 of 8 → Stage 2 of 8" on the day of a move
+    morning: str  # the morning's verdict: "train", "rest", "no check-in"
+    decision: str  # "moved up", "same stage", "back one stage", "stopped"
+    reason: str  # what explains the day best, as the athlete read it
 
 
 @dataclass(frozen=True)
@@ -66,20 +60,25 @@ def athlete_id_of(session: Session, telegram_id: int) -> int:
     return person_id
 
 
-def main_reason(reasons: list[dict[str, object]]) -> str:
-    """Return the text of the reason that best explains a decision."""
-    for prefix in _MAIN_RULES:
-        for reason in reasons:
-            if str(reason.get("rule", "")).startswith(prefix):
-                return str(reason.get("text", ""))
-    for reason in reasons:
-        if str(reason.get("text", "")).startswith("Not yet"):
-            return str(reason["text"])
-    return str(reasons[0].get("text", "")) if reasons else ""
+def main_reason(outcome: DayOutcome, protocol: Protocol | None) -> str:
+    """Return the sentence that explains a day's decision best, as the athlete read it: what
+    fired (a red flag, a flare-up), else what the clinician did, else the stage they moved
+    to, else what is still needed to move up; empty when the protocol cannot be read."""
+    if protocol is None:
+        return ""
+    worded = word_reasons(outcome.reasons, protocol, outcome.stage)
+    fired = [w.text for w in worded if w.kind == "fired"]
+    clinician = [w.text for w in worded if w.rule.startswith("clinician.")]
+    moves = [w.text for w in worded if w.kind == "move"]
+    chosen = fired or clinician or moves or today_reasons(worded, limit=1)
+    if not chosen:
+        return ""
+    return chosen[0][:1].upper() + chosen[0][1:]
 
 
 def decision_timeline(engine: Engine, athlete_telegram_id: int) -> list[TimelineRow]:
-    """Return the athlete's daily decisions, oldest first, as stored by the bot."""
+    """Return the athlete's daily decisions, oldest first, as stored by the bot, in words
+    of the current language (no stage id, rule or engine key)."""
     with session_scope(engine, read_only=True) as session:
         athlete_id = athlete_id_of(session, athlete_telegram_id)
         rows = session.exec(
@@ -87,31 +86,54 @@ def decision_timeline(engine: Engine, athlete_telegram_id: int) -> list[Timeline
             .where(Decision.athlete_id == athlete_id, Decision.kind == "daily")
             .order_by(col(Decision.local_date), col(Decision.id))
         ).all()
-        latest: dict[dt.date, Decision] = {row.local_date: row for row in rows}
+        programme = session.exec(
+            select(Programme)
+            .where(Programme.athlete_id == athlete_id)
+            .order_by(col(Programme.id).desc())
+        ).first()
+        protocol = protocol_for(session, programme) if programme is not None else None
+    latest: dict[dt.date, Decision] = {row.local_date: row for row in rows}
     return [
-        TimelineRow(
-            date=day,
-            stage=str(row.decision.get("stage", "")),
-            readiness=str(row.decision.get("readiness", "")),
-            decision=row.outcome,
-            stage_after=str(row.decision.get("stage_after", "")),
-            reason=main_reason(list(row.decision.get("reasons", []))),
-        )
+        _row(day, DayOutcome.model_validate(row.decision), protocol)
         for day, row in sorted(latest.items())
     ]
 
 
+def _stage_number(protocol: Protocol | None, stage_id: str) -> str:
+    if protocol is None:
+        return "–"
+    return stage_label(protocol, stage_id).split(" · ")[0]
+
+
+def _row(day: dt.date, outcome: DayOutcome, protocol: Protocol | None) -> TimelineRow:
+    stage = _stage_number(protocol, outcome.stage)
+    if outcome.stage_after != outcome.stage:
+        stage += " → " + _stage_number(protocol, outcome.stage_after)
+    morning = HISTORY_MORNING.get(str(outcome.readiness))
+    decision = HISTORY_DAY.get(str(outcome.decision))
+    return TimelineRow(
+        date=day,
+        stage=stage,
+        morning=str(morning) if morning is not None else "–",
+        decision=str(decision) if decision is not None else "–",
+        reason=main_reason(outcome, protocol),
+    )
+
+
 def render_timeline(rows: list[TimelineRow], width: int = 100) -> str:
-    """Return the timeline as a fixed-width table."""
-    head = f"{'date':<10}  {'stage':<5}  {'readiness':<9}  {'decision':<9}  {'after':<5}  reason"
-    room = max(width - 59, 70)
-    lines = [head, "-" * (59 + room)]
+    """Return the timeline: a line per day (date · stage · morning · decision), its reason
+    wrapped and indented below it."""
+    lines = [str(HISTORY_HEAD_DEMO)]
     for row in rows:
-        reason = row.reason if len(row.reason) <= room else row.reason[: room - 1] + "…"
         lines.append(
-            f"{row.date.isoformat():<10}  {row.stage:<5}  {row.readiness:<9}  "
-            f"{row.decision:<9}  {row.stage_after:<5}  {reason}"
+            " · ".join((format_short_date(row.date), row.stage, row.morning, row.decision))
         )
+        if row.reason:
+            lines.extend(
+                textwrap.wrap(
+                    row.reason, width=width, initial_indent="    ", subsequent_indent="    "
+                )
+            )
     return "\n".join(lines)
 
 

@@ -56,7 +56,7 @@ async def run_scripted(
         await script.play(world)
         with use_language(lang):
             transcript = world.recorder.render()
-        timeline = render_timeline(decision_timeline(world.runtime.engine, script.ATHLETE_ID))
+            timeline = render_timeline(decision_timeline(world.runtime.engine, script.ATHLETE_ID))
         now = world.clock.now()
         with use_language(lang):
             files = _write(world, now, transcript, timeline, output)

@@ -71,11 +71,17 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
     }
     missing = [name for name, pattern in steps.items() if not re.search(pattern, printed)]
     assert not missing, missing
-    timeline = printed.split("Decision timeline (from the database)")[1]
-    assert re.search(r"2026-03-06  H1 +go +progress +H2", timeline)
-    assert re.search(r"2026-03-07  H2 +rest +step_back +H1", timeline)
-    assert re.search(r"2026-03-08  H1 +stop +stop +H1 +Red flag", timeline)
-    assert re.search(r"2026-03-11  H1 +go +progress +H2", timeline)
+    timeline = printed.split("Decision timeline (from the database)")[1].split("Transcript:")[0]
+    assert "Fri 6 Mar · Stage 2 of 8 → Stage 3 of 8 · train · moved up" in timeline
+    assert "Sat 7 Mar · Stage 3 of 8 → Stage 2 of 8 · rest · back one stage" in timeline
+    assert re.search(
+        r"Sun 8 Mar · Stage 2 of 8 · stop · stopped\n +You reported a warning sign", timeline
+    )
+    assert "Mon 9 Mar · Stage 2 of 8 · train · same stage\n    Your clinician resumed" in timeline
+    assert "Wed 11 Mar · Stage 2 of 8 → Stage 3 of 8 · train · moved up" in timeline
+    # Words, as the athlete read them: no stage code, rule, data-dictionary key or engine verdict.
+    for pattern in (DICTIONARY_KEY, BARE_STAGE_ID, RECORD_WORDS, ENGINE_WORDS):
+        assert not pattern.search(timeline), pattern.search(timeline)
     assert "Traceback" not in printed and "INFO" not in printed  # the bot logs to demo.log
     assert "Application started" in (output / "demo.log").read_text(encoding="utf-8")
 
@@ -180,6 +186,7 @@ async def test_interactive_clinician_acts_on_the_red_flag_alert(tmp_path: Path) 
 DICTIONARY_KEY = re.compile(r"\b(?:morning|session|metrics|checks|derived)\.[a-z0-9_]+")
 BARE_STAGE_ID = re.compile(r"\b[HC][0-7]\b")
 RECORD_WORDS = re.compile(r"\bMet:|\bNot yet:|\bTrue\b|\bFalse\b|\bNone\b(?! of these)|\bLSI\b")
+ENGINE_WORDS = re.compile(r"\bstep_back\b|\bmissing\b|\b(?:gate|stop|24h|stepback)\.[a-z0-9_.]+")
 VERDICT_HEADS = ("✅", "🟡", "😴", "⛔", "⬆️", "↩️")
 
 

@@ -21,10 +21,11 @@ from babel.messages.pofile import read_po
 from sqlmodel import select
 
 from bot.demo import script
+from bot.demo.output import decision_timeline, render_timeline
 from bot.demo.world import open_world
 from bot.store.db import session_scope
 from bot.store.models import Person
-from bot.support.i18n import DOMAIN, LOCALE_DIR
+from bot.support.i18n import DOMAIN, LOCALE_DIR, use_language
 from bot.support.limits import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, TEXT_LIMIT
 from tests.i18n.leaks import (
     decimal_point_leaks,
@@ -73,7 +74,7 @@ def _when_complete(lang: str) -> pytest.MarkDecorator:
     )
 
 
-async def _play(lang: str) -> tuple[list[Sent], list[str], dict[int, str]]:
+async def _play(lang: str) -> tuple[list[Sent], list[str], dict[int, str], str]:
     world = await open_world(
         script.START,
         zone=script.ZONE,
@@ -102,19 +103,21 @@ async def _play(lang: str) -> tuple[list[Sent], list[str], dict[int, str]]:
                 for p in session.exec(select(Person))
                 if p.telegram_user_id in script.PEOPLE
             }
+        with use_language(lang):
+            timeline = render_timeline(decision_timeline(world.runtime.engine, script.ATHLETE_ID))
     finally:
         await world.close()
-    return sent, toasts, languages
+    return sent, toasts, languages, timeline
 
 
-_STORIES: dict[str, tuple[list[Sent], list[str], dict[int, str]]] = {}
+_STORIES: dict[str, tuple[list[Sent], list[str], dict[int, str], str]] = {}
 
 
 def story(lang: str) -> tuple[list[Sent], list[str]]:
     """The bot's messages and pop-ups of the demo story in ``lang`` (played once per run)."""
     if lang not in _STORIES:
         _STORIES[lang] = asyncio.run(_play(lang))
-    sent, toasts, _languages = _STORIES[lang]
+    sent, toasts, _languages, _timeline = _STORIES[lang]
     return sent, toasts
 
 
@@ -153,6 +156,20 @@ def test_no_english_leaks_into_the_story(lang: str) -> None:
     found = leaks([*(m.text for m in sent), *(b for m in sent for b in m.buttons), *toasts])
     assert not found, f"{lang}: {len(found)} English lines:\n" + "\n".join(
         str(leak) for leak in found[:40]
+    )
+
+
+@pytest.mark.parametrize(
+    "lang", [pytest.param(lang, marks=_when_complete(lang)) for lang in OTHER_LANGUAGES]
+)
+def test_the_demos_decision_timeline_reads_in_the_demos_language(lang: str) -> None:
+    story(lang)
+    timeline = _STORIES[lang][3]
+    lines = timeline.splitlines()
+    assert len(lines) > 10, timeline
+    found = leaks(lines) + decimal_point_leaks(lines)
+    assert not found, f"{lang}: English in the decision timeline:\n" + "\n".join(
+        str(leak) for leak in found
     )
 
 
