@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.store import db, repo
 from bot.store.models import Decision, Outbox, Person
@@ -156,3 +156,17 @@ def test_a_write_scope_after_a_read_only_one_is_still_one_transaction(engine: En
         raise RuntimeError("crash after the first write")
     with db.session_scope(engine, read_only=True) as s:
         assert s.exec(select(Person)).all() == []
+
+
+def test_a_long_text_ending_in_a_bidi_control_is_queued_without_an_empty_part(
+    engine: Engine,
+) -> None:
+    # Pasted from a right-to-left app: the control alone would have been the last part, sent
+    # as an empty message (bidi controls are never sent) and refused by Telegram.
+    text = "word " * 819 + "\n\n\u2066"
+    with db.session_scope(engine) as s:
+        repo.enqueue_message(s, chat_id=1, text=text, kind="k", now=T0)
+    with db.session_scope(engine, read_only=True) as s:
+        parts = [row.text for row in s.exec(select(Outbox).order_by(col(Outbox.id)))]
+    assert parts and all(part.strip() for part in parts), parts
+    assert not any("\u2066" in part for part in parts)

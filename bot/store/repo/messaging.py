@@ -38,7 +38,13 @@ from bot.store.repo._common import (
     require_aware,
 )
 from bot.store.types import UTCDateTime
-from bot.support.limits import CAPTION_LIMIT, TEXT_LIMIT, fit_text, split_text
+from bot.support.limits import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    fit_text,
+    split_text,
+    without_bidi_controls,
+)
 
 DEFAULT_LEASE = dt.timedelta(minutes=5)
 PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup", "digest"]
@@ -72,6 +78,9 @@ def enqueue_message(
     last, which is returned. A chart's caption is shortened to fit instead.
     """
     now = require_aware("now", now)
+    # Bidi controls are never sent (bot.delivery.within_limits): dropped before the text is
+    # cut, so that no part is made of them alone and goes out empty.
+    text = without_bidi_controls(text)
     if not text:
         raise StoreError("an outgoing message needs text")
     if kind == PROGRESS_CHART_KIND:
