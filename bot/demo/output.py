@@ -21,13 +21,13 @@ from bot.store.db import session_scope
 from bot.store.models import Decision, Link, Person, Programme
 from bot.store.standing import protocol_for
 from bot.support.formats import format_short_date
-from bot.support.i18n import L_
+from bot.support.i18n import L_, capitalised
 from bot.wording.reasons import today_reasons, word_reasons
-from bot.wording.stages import stage_label
+from bot.wording.stages import stage_position
 from engine.programme import DayOutcome
 from engine.schema import Protocol
 
-HISTORY_HEAD_DEMO = L_("date · stage · morning · after the day")
+TIMELINE_HEAD = L_("date · stage · morning · after the day")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def main_reason(outcome: DayOutcome, protocol: Protocol | None) -> str:
     chosen = fired or clinician or moves or today_reasons(worded, limit=1)
     if not chosen:
         return ""
-    return chosen[0][:1].upper() + chosen[0][1:]
+    return str(capitalised(chosen[0]))
 
 
 def decision_timeline(engine: Engine, athlete_telegram_id: int) -> list[TimelineRow]:
@@ -100,9 +100,7 @@ def decision_timeline(engine: Engine, athlete_telegram_id: int) -> list[Timeline
 
 
 def _stage_number(protocol: Protocol | None, stage_id: str) -> str:
-    if protocol is None:
-        return "–"
-    return stage_label(protocol, stage_id).split(" · ")[0]
+    return stage_position(protocol, stage_id) if protocol is not None else "–"
 
 
 def _row(day: dt.date, outcome: DayOutcome, protocol: Protocol | None) -> TimelineRow:
@@ -123,7 +121,7 @@ def _row(day: dt.date, outcome: DayOutcome, protocol: Protocol | None) -> Timeli
 def render_timeline(rows: list[TimelineRow], width: int = 100) -> str:
     """Return the timeline: a line per day (date · stage · morning · decision), its reason
     wrapped and indented below it."""
-    lines = [str(HISTORY_HEAD_DEMO)]
+    lines = [str(TIMELINE_HEAD)]
     for row in rows:
         lines.append(
             " · ".join((format_short_date(row.date), row.stage, row.morning, row.decision))

@@ -21,7 +21,7 @@ from bot.wording.reasons import (
     today_reasons,
     word_reasons,
 )
-from bot.wording.stages import stage_label
+from bot.wording.stages import stage_label, stage_position
 
 # --- Onboarding -------------------------------------------------------------------------------
 
@@ -822,7 +822,7 @@ def history_text(days: Any, decisions: Any, protocol: Any = None) -> str:
         stage = entry.get("stage")
         where = "–"
         if stage and protocol is not None:
-            where = stage_label(protocol, str(stage)).split(" · ")[0]
+            where = stage_position(protocol, str(stage))
         lines.append(
             f"{format_short_date(day)} · {said or '–'} · {done or '–'} · {where} · {pain} · "
             f"{session_pain}{paused}"

@@ -263,6 +263,20 @@ def capitalised(value: Text) -> Text:
     return value[:1].upper() + value[1:]
 
 
+# Languages whose nouns keep their capital anywhere in a sentence: a text there is never
+# lower-cased to continue a sentence ("Für die nächste Stufe: Morgenabfrage …").
+_NOUNS_CAPITALISED = frozenset({"de"})
+
+
+def mid_sentence(value: str) -> str:
+    """Return ``value`` (a label or a name, already translated) as it reads after a colon or
+    inside a sentence: its first letter lower-cased, except in a language that capitalises
+    nouns (German), where a lower-cased noun would be a spelling mistake."""
+    if current_language() in _NOUNS_CAPITALISED:
+        return value
+    return value[:1].lower() + value[1:]
+
+
 def lazy_gettext(message: str) -> LazyText:
     """Return ``message`` as a :class:`LazyText` (translated when used) and mark it for the
     catalogue."""

@@ -28,6 +28,7 @@ from bot.support.formats import (
     format_short_date,
 )
 from bot.support.i18n import N_, _, ngettext
+from bot.wording.engine_reasons import SPEED_SPLIT, SPEED_TOP
 from bot.wording.injury import injury_name
 from bot.wording.items import format_value
 from bot.wording.protocol import protocol_text
@@ -244,17 +245,12 @@ _PAIN_PLACES: dict[str, str] = {
     "another place": N_("another place"),
 }
 
-_SPEED_TOP = re.compile(r"^top speed (?P<pct>\d+(?:\.\d+)?) % of your baseline$")
-_SPEED_SPLIT = re.compile(
-    r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, (?P<pct>\d+) % faster than baseline$"
-)
-
 
 def _reading(text: str) -> str | None:
     """One reading too fast to trust (engine.plausibility), in the clinician's words."""
-    if m := _SPEED_TOP.match(text):
+    if m := SPEED_TOP.match(text):
         return _("top speed {pct} of baseline").format(pct=_pct(m["pct"]))
-    if m := _SPEED_SPLIT.match(text):
+    if m := SPEED_SPLIT.match(text):
         return _("{distance} split {seconds} s, {pct} faster than baseline").format(
             distance=m["dist"], seconds=_number(m["s"]), pct=_pct(m["pct"])
         )

@@ -18,12 +18,16 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.support.formats import format_day_month, format_decimal, format_percent
-from bot.support.i18n import N_, _, ngettext
+from bot.support.i18n import N_, _, capitalised, ngettext
 from bot.wording.criteria import describe_criterion
 from bot.wording.items import item_label
-from bot.wording.stages import stage_label
+from bot.wording.stages import has_stage, stage_label
 
 Worder = Callable[[Any, Any], str | None]
+
+# Every red flag of the morning screen (morning.p1.redflag.tier1 … tier3): the athlete knows
+# what they reported; the tier's instruction heads the message itself.
+_RED_FLAG_RULE = "morning.p1.redflag"
 
 # Sentences that carry no value.
 _FIXED: dict[str, str] = {
@@ -86,8 +90,9 @@ _HOOPER_ITEM = re.compile(r"^(?P<item>sleep quality|fatigue|stress|soreness) (?P
 _REST_STREAK = re.compile(r"^Rest verdict (?P<count>\d+) mornings in a row")
 _GRADE = re.compile(r"^Grade (?P<grade>\S+) is above .*\(≤ (?P<max>[^)]+)\)")
 _UNANSWERED = re.compile(r"^Unanswered: (?P<keys>[a-z_, ]+)[.:]")
-_SPEED_TOP = re.compile(r"^top speed (?P<pct>\d+(?:\.\d+)?) % of your baseline$")
-_SPEED_SPLIT = re.compile(
+# A speed reading too fast to trust, as engine.plausibility names it (alerts read it too).
+SPEED_TOP = re.compile(r"^top speed (?P<pct>\d+(?:\.\d+)?) % of your baseline$")
+SPEED_SPLIT = re.compile(
     r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, (?P<pct>\d+) % faster than baseline$"
 )
 
@@ -152,7 +157,7 @@ def _hooper_item(reason: Any, protocol: Any) -> str | None:
     key = "morning." + found["item"].replace(" ", "_")
     label = item_label(key)
     return _("{item} {value}/7: no fast running today.").format(
-        item=label[:1].upper() + label[1:], value=found["value"]
+        item=capitalised(label), value=found["value"]
     )
 
 
@@ -217,7 +222,7 @@ def _grade(reason: Any, protocol: Any) -> str | None:
 
 def _reinjury(reason: Any, protocol: Any) -> str | None:
     back = str(reason.threshold or "")
-    if protocol is None or back not in {stage.id for stage in protocol.stages}:
+    if protocol is None or not has_stage(protocol, back):
         return None
     return _(
         "Because this happened in full training, you go back to {stage}: after your clinician's "
@@ -281,9 +286,9 @@ def _inside_rest(reason: Any, protocol: Any) -> str | None:
 
 
 def _reading(text: str) -> str | None:
-    if found := _SPEED_TOP.match(text):
+    if found := SPEED_TOP.match(text):
         return _("top speed {pct} of your baseline").format(pct=format_percent(float(found["pct"])))
-    if found := _SPEED_SPLIT.match(text):
+    if found := SPEED_SPLIT.match(text):
         return _("{distance} split {seconds} s, {pct} faster than your baseline").format(
             distance=found["dist"],
             seconds=format_decimal(float(found["s"])),
@@ -341,7 +346,7 @@ def _review(reason: Any, protocol: Any) -> str | None:
 
 def _clinician_step_back(reason: Any, protocol: Any) -> str | None:
     back = str(reason.threshold or "")
-    if protocol is not None and back in {stage.id for stage in protocol.stages}:
+    if protocol is not None and has_stage(protocol, back):
         return _("Your clinician moved you back to {stage}.").format(
             stage=stage_label(protocol, back)
         )
@@ -384,7 +389,6 @@ _WORDERS: dict[str, Worder] = {
     "clinician.review": _review,
     "clinician.step_back": _clinician_step_back,
 }
-_RED_FLAG_RULE = "morning.p1.redflag"
 
 
 def _find_trigger(protocol: Any, rule: str) -> Any | None:
@@ -401,8 +405,7 @@ def _trigger(reason: Any, protocol: Any) -> str | None:
     trigger = _find_trigger(protocol, str(reason.rule))
     if trigger is None:
         return None
-    what = describe_criterion(trigger, "athlete")
-    what = what[:1].upper() + what[1:]
+    what = capitalised(describe_criterion(trigger, "athlete"))
     text = str(reason.text)
     if text.endswith(": step back to the previous stage."):
         return _("{trigger}: we go back one stage for a few days.").format(trigger=what)

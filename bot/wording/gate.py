@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.support.i18n import L_, Text, _, ngettext, text
+from bot.support.i18n import L_, Text, _, mid_sentence, ngettext, text
 from bot.wording.items import Audience
 
 
@@ -224,4 +224,4 @@ def still_needed(item: GateItemLike, audience: Audience = "athlete") -> str:
     }
     if item.rule in phrases:
         return phrases[item.rule]
-    return words.name[:1].lower() + words.name[1:]
+    return mid_sentence(words.name)

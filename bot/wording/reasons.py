@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.support.formats import format_decimal
-from bot.support.i18n import N_, LazyText, _, lazy_pgettext, ngettext
+from bot.support.i18n import N_, LazyText, _, lazy_pgettext, mid_sentence, ngettext
 from bot.wording.criteria import describe_criterion
 from bot.wording.engine_reasons import reason_words
 from bot.wording.gate import describe_gate_item, still_needed
@@ -182,7 +182,8 @@ _INFO = {
     "clinician.paused": N_("Your programme is paused: no prompts and no moving up."),
     "hold": N_("You stay at this stage today."),
 }
-# Worded by bot.wording.engine_reasons, read as notes rather than as what decided the day.
+# Worded by bot.wording.engine_reasons but read as notes, not as what decided the day: the
+# rest day's content (the headline says it already).
 _INFO_RULES = ("morning.p3",)
 _FIRED = {
     "24h.hold": N_(
@@ -273,8 +274,6 @@ def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, st
     info = _info_words(rule)
     if info is not None:
         return "info", info
-    if rule in ("morning.p3", "morning.p4"):
-        return "info", plain(str(reason.text), protocol)  # the headline says it already
     if rule == "stall":
         days = _DAYS.search(str(reason.text))
         return "fired", _(
@@ -311,7 +310,7 @@ def _symptom_free(body: str, protocol: Any) -> str:
     """The final stage's symptom-free streak (engine.programme), in words."""
     found = _SYMPTOM_FREE.match(body)
     if found is None:
-        return plain(body[:1].lower() + body[1:], protocol)
+        return plain(mid_sentence(body), protocol)
     count = int(found.group(1))
     return ngettext(
         "no pain, test pain or tightness at all (0/10) on {count} day in a row",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.support.i18n import N_, _
+from bot.support.i18n import N_, _, mid_sentence
 from bot.wording.items import Audience
 from bot.wording.protocol import protocol_text
 
@@ -60,6 +60,11 @@ def _index(protocol: ProtocolLike, stage_id: str) -> int | None:
     return None
 
 
+def has_stage(protocol: ProtocolLike, stage_id: str) -> bool:
+    """Tell whether ``stage_id`` is one of the protocol's stages."""
+    return _index(protocol, stage_id) is not None
+
+
 def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
     """Return the stage's short name ("back to running"), never its id alone."""
     index = _index(protocol, stage_id)
@@ -72,7 +77,7 @@ def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athl
     if names is not None and len(names) == len(protocol.stages):
         return _(names[index])
     name = protocol_text(stage.name)
-    return name[:1].lower() + name[1:]
+    return mid_sentence(name)
 
 
 def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
@@ -86,3 +91,8 @@ def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "ath
     return _("Stage {number} of {total} · {name}").format(
         number=index + 1, total=len(protocol.stages), name=name
     )
+
+
+def stage_position(protocol: ProtocolLike, stage_id: str) -> str:
+    """Return where the stage stands for the athlete, without its name: "Stage 3 of 8"."""
+    return stage_label(protocol, stage_id).split(" · ")[0]

@@ -9,6 +9,7 @@ import pytest
 
 from bot.support.i18n import LANGUAGES, gettext, use_language
 from tests.athlete.conftest import World
+from tests.i18n.leaks import leaks
 from tests.i18n.onboarding import onboard_in
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -100,3 +101,25 @@ async def test_the_athlete_menu_is_set_in_every_language(world: WorldFactory) ->
     w.sandbox.user(1002, "Jo", language_code="es")
     assert w.sandbox.commands_for_chat(1002, "es")[0]["description"] == "Cuestionario de la mañana"
     assert w.sandbox.commands_for_chat(1002, "it")[0]["description"] == "Morning check-in"
+
+
+async def test_a_short_night_is_explained_in_the_athletes_language(world: WorldFactory) -> None:
+    # The engine writes its reasons in English for the record; the athlete reads them worded
+    # in their own language (bot.wording.engine_reasons), here after 4 h of sleep.
+    w = await world()
+    w.sandbox.user(1001, "Lena", language_code="de")
+    lena = w.phone(1001)
+    await onboard_in(lena, "de")
+    with use_language("de"):
+        none_of_these = gettext("None of these ✅")
+        expected = gettext("Slept {hours} h: no fast running today.").format(hours="4")
+        # A German noun keeps its capital after "To move up:" ("Morgenabfrage: …").
+        needed = gettext("To move up: {what}").format(what=gettext("morning check-in says go"))
+    await lena.say("/checkin")
+    await lena.tap(none_of_these)
+    for answer in ("0", "1", "1", "8", "2", "2", "2", "2"):
+        await lena.tap(answer)
+    replies = await lena.say("4")
+    verdict = "\n".join(m.text or "" for m in replies)
+    assert expected in verdict and needed in verdict, verdict
+    assert "Slept" not in verdict and not leaks(verdict.splitlines()), verdict

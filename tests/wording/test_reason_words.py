@@ -75,8 +75,8 @@ _ENGINE_SENTENCES = [
     _r("missing.sleep_hours", "Hours slept missing: no progression today.", None, "answered"),
     _r(
         "missing.session",
-        "Unanswered: pain_max, completion: the session cannot count as green.",
-        "pain_max, completion",
+        "Unanswered: pain_max, sharp_pain: the session cannot count as green.",
+        "pain_max, sharp_pain",
         "answered",
     ),
     _r(
