@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -81,8 +82,49 @@ async def _athlete(user: SimUser, latencies: list[float]) -> int:
         text = ANSWERS[step]
 
 
-async def run(replicas: int, athletes: int) -> tuple[float, float, float, int]:
-    """Return (answers/s, p50 s, p99 s, answers) for ``athletes`` on ``replicas``."""
+@dataclass
+class CpuSplit:
+    """CPU seconds spent during the load, by who spent them."""
+
+    bot: float = 0.0  # the `sprintback run` processes
+    harness: float = 0.0  # this process: the Bot API sandbox and the simulated athletes
+    machine: float = 0.0  # every core's busy time (so the rest is PostgreSQL and the OS)
+    cores: int = 1
+    wall: float = 0.0
+
+    @property
+    def rest(self) -> float:
+        """PostgreSQL, the kernel and anything else running."""
+        return max(0.0, self.machine - self.bot - self.harness)
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _machine_busy() -> tuple[float, int]:
+    """Busy CPU seconds of the whole machine since boot, and the number of cores."""
+    lines = Path("/proc/stat").read_text().splitlines()
+    total = [int(v) for v in lines[0].split()[1:]]
+    idle = total[3] + total[4]  # idle and iowait
+    cores = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
+    return (sum(total[:8]) - idle) / _TICK, cores
+
+
+def _cpu_now(deployment: Deployment) -> tuple[float, float, float, int]:
+    bot = sum(_process_cpu(r.process.pid) for r in deployment.live())
+    times = os.times()
+    machine, cores = _machine_busy()
+    return bot, times.user + times.system, machine, cores
+
+
+async def run(replicas: int, athletes: int) -> tuple[float, float, float, int, CpuSplit]:
+    """Return (answers/s, p50 s, p99 s, answers, CPU split) for ``athletes`` on ``replicas``."""
     url, admin = fresh_database(PG_URL, "sb_bench_load")
     try:
         upgrade(url)
@@ -99,9 +141,18 @@ async def run(replicas: int, athletes: int) -> tuple[float, float, float, int]:
                 telegram.start()
                 latencies: list[float] = []
                 try:
+                    before = _cpu_now(deployment)
                     started = time.perf_counter()
                     counts = await asyncio.gather(*(_athlete(u, latencies) for u in users))
                     took = time.perf_counter() - started
+                    after = _cpu_now(deployment)
+                    cpu = CpuSplit(
+                        bot=after[0] - before[0],
+                        harness=after[1] - before[1],
+                        machine=after[2] - before[2],
+                        cores=after[3],
+                        wall=took,
+                    )
                 finally:
                     await telegram.stop()
                     await deployment.stop()
@@ -110,7 +161,7 @@ async def run(replicas: int, athletes: int) -> tuple[float, float, float, int]:
     latencies.sort()
     answers = sum(counts)
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    return answers / took, statistics.median(latencies), p99, answers
+    return answers / took, statistics.median(latencies), p99, answers, cpu
 
 
 def _loadavg() -> str:
@@ -127,11 +178,21 @@ async def main(athletes: int) -> int:
     for replicas in (1, 3):
         rows.append((replicas, *await run(replicas, athletes)))
     print(f"Closed-loop check-ins, {athletes} athletes (webhook, PostgreSQL, real processes):")
-    for replicas, rate, p50, p99, answers in rows:
+    for replicas, rate, p50, p99, answers, _ in rows:
         label = "1 process" if replicas == 1 else f"{replicas} replicas"
         print(
             f"  {label:<11} {rate:7.1f} answers/s   reply p50 {p50 * 1000:7.1f} ms   "
             f"p99 {p99 * 1000:7.1f} ms   ({answers} answers)"
+        )
+    print("CPU per answer (ms), and the machine's busy share:")
+    for replicas, _, _, _, answers, cpu in rows:
+        label = "1 process" if replicas == 1 else f"{replicas} replicas"
+        per = 1000 / max(1, answers)
+        busy = cpu.machine / (cpu.wall * cpu.cores) if cpu.wall else 0.0
+        print(
+            f"  {label:<11} bot {cpu.bot * per:5.2f}   sandbox+athletes {cpu.harness * per:5.2f}"
+            f"   PostgreSQL+rest {cpu.rest * per:5.2f}   machine busy {busy:4.0%}"
+            f" of {cpu.cores} cores"
         )
     one = rows[0]
     print(f"  target, one process: p99 < 1 s: {'met' if one[3] < 1.0 else 'NOT met'}")
