@@ -15,6 +15,8 @@ import re
 import ssl
 import urllib.parse
 import urllib.request
+from collections.abc import Coroutine
+from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -27,6 +29,8 @@ WHOLE_CALL_GUARD = 3
 # Seconds an idle pooled connection is kept, as python-telegram-bot's own client keeps them:
 # a connection a proxy has silently dropped is not reused after a long pause.
 KEEPALIVE_SECONDS = 5.0
+# How often a call waiting on the session's loop checks that the loop still runs.
+HOME_LOOP_CHECK_SECONDS = 1.0
 _TOKEN_PATH = re.compile(r"/bot[^/\s'\"]+")
 
 
@@ -108,7 +112,7 @@ class AiohttpRequest(BaseRequest):
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
         if home is not None and asyncio.get_running_loop() is not home:
-            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, home))
+            return await _on_home_loop(call, home)
         return await call
 
     async def _call(
@@ -190,6 +194,26 @@ class AiohttpRequest(BaseRequest):
         return aiohttp.ClientTimeout(
             total=total, connect=waiting, sock_connect=connect, sock_read=read
         )
+
+
+async def _on_home_loop(
+    call: Coroutine[Any, Any, tuple[int, bytes]], home: asyncio.AbstractEventLoop
+) -> tuple[int, bytes]:
+    """Run ``call`` on ``home`` and wait for it; raise NetworkError if ``home`` has stopped
+    (the bot is shutting down) instead of waiting for a loop that will never run it: the
+    outbox keeps the message for the next run, and a worker thread never hangs the exit."""
+    if home.is_closed() or not home.is_running():
+        call.close()
+        raise NetworkError("The bot is shutting down: the call was not made")
+    future = asyncio.run_coroutine_threadsafe(call, home)
+    waiting = asyncio.wrap_future(future)
+    while True:
+        done, _ = await asyncio.wait({waiting}, timeout=HOME_LOOP_CHECK_SECONDS)
+        if done:
+            return waiting.result()
+        if home.is_closed() or not home.is_running():
+            future.cancel()
+            raise NetworkError("The bot is shutting down: the call's result is unknown")
 
 
 def _without(url: str, message: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import traceback
 from collections.abc import AsyncIterator
 
@@ -170,4 +171,81 @@ async def test_https_proxy_and_no_proxy_are_honoured(monkeypatch: pytest.MonkeyP
         assert len(seen) == 1
     finally:
         await request.shutdown()
+        server.close()
+
+
+def _loop_in_a_thread(
+    request: AiohttpRequest,
+) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+    """The bot's own loop, running on a thread of its own, with ``request`` opened on it."""
+    ready = threading.Event()
+    home = asyncio.new_event_loop()
+
+    def serve() -> None:
+        home.run_until_complete(request.initialize())
+        home.call_soon(ready.set)
+        home.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    return home, thread
+
+
+def _close(request: AiohttpRequest, home: asyncio.AbstractEventLoop) -> None:
+    """Close ``request`` on its stopped loop, and the loop."""
+
+    def close() -> None:
+        home.run_until_complete(request.shutdown())
+        home.close()
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    closer.join(5)
+
+
+async def test_a_call_from_a_worker_thread_fails_when_the_bots_loop_has_stopped(
+    sandbox: BotApiSandbox,
+) -> None:
+    """A handler running on a database thread makes its calls on the bot's own loop; once
+    that loop has stopped (the bot is shutting down) the call fails at once as a network
+    error the sender retries, instead of leaving the thread waiting for ever (which hung the
+    process's exit)."""
+    request = _client()
+    home, thread = _loop_in_a_thread(request)
+    url = f"{sandbox.base_url}{sandbox.token}/getMe"
+    status, _ = await request.do_request(url, "POST")  # carried out on the bot's loop
+    assert status == 200
+    home.call_soon_threadsafe(home.stop)
+    thread.join(5)
+    try:
+        with pytest.raises(NetworkError, match="shutting down"):
+            await asyncio.wait_for(request.do_request(url, "POST"), 5)
+    finally:
+        _close(request, home)
+
+
+async def test_a_call_under_way_when_the_bots_loop_stops_fails_instead_of_hanging() -> None:
+    """The loop stops while the call waits for Telegram's answer: the worker thread gets a
+    network error within a couple of seconds (the message stays in the outbox)."""
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = _client(read_timeout=30)
+    home, thread = _loop_in_a_thread(request)
+    try:
+        call = asyncio.ensure_future(
+            request.do_request(f"http://127.0.0.1:{port}/bot1:x/getMe", "POST")
+        )
+        await asyncio.sleep(0.3)
+        home.call_soon_threadsafe(home.stop)
+        with pytest.raises(NetworkError, match="shutting down"):
+            await asyncio.wait_for(call, 5)
+    finally:
+        thread.join(5)
+        _close(request, home)
         server.close()
