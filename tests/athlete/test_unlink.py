@@ -4,6 +4,7 @@ that clinician afterwards."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
 from sqlmodel import Session, select
@@ -58,6 +59,31 @@ async def test_unlink_stops_sharing_and_tells_both(world: Factory) -> None:
     stopped = await alex.tap("Done")
     assert "⛔" in (stopped[-1].text or "")  # training stops all the same
     assert _to(w, CLINICIAN_ID)[before:] == notices
+
+
+async def test_a_card_held_back_by_telegram_never_reaches_a_clinician_unlinked_meanwhile(
+    world: Factory,
+) -> None:
+    """An alert card Telegram refused for a while (flood control) waits in the outbox; if the
+    athlete stops sharing with that clinician before it goes out, it never does."""
+    w = await world()
+    alex = await _linked(w)
+    before = len(_to(w, CLINICIAN_ID))
+    w.sandbox.fail_next("sendMessage", status=429, retry_after=60, chat_id=CLINICIAN_ID)
+    await alex.say("/checkin")
+    await alex.tap(NUMBNESS)
+    await alex.tap("Done")
+    await w.deliver()  # the card meets the 429 and waits for its retry
+    kim = w.sandbox.user(CLINICIAN_ID, "Kim")
+    assert not any("Alex" in (m.text or "") for m in kim.bot_messages)
+    await alex.say("/unlink")
+    await alex.tap("Stop sharing")
+    w.clock.advance(dt.timedelta(minutes=5))
+    await w.deliver()
+    seen = [m.text or "" for m in kim.bot_messages]
+    assert any("Alex stopped sharing their data with you" in t for t in seen)
+    assert not any("numb" in t.lower() or "running stopped" in t.lower() for t in seen), seen
+    assert len(_to(w, CLINICIAN_ID)[before:]) == 1  # the card was withdrawn, the notice kept
 
 
 async def test_keep_sharing_changes_nothing(world: Factory) -> None:

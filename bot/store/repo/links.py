@@ -6,11 +6,11 @@ import datetime as dt
 import secrets
 from typing import Literal
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.store.models import Invite, Link, Person
+from bot.store.models import Invite, Link, Outbox, Person
 from bot.store.repo._common import StoreError, require_aware
 from bot.store.repo.people import require_person
 
@@ -126,13 +126,25 @@ def link_athlete(session: Session, *, athlete_id: int, clinician_id: int, now: d
 
 
 def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> bool:
-    """Remove the link between an athlete and a clinician; return whether there was one."""
+    """Remove the link between an athlete and a clinician; return whether there was one.
+
+    Messages about the athlete still waiting in the outbox for that clinician (an alert card
+    held back by Telegram's flood control, a report) are withdrawn with it: from now on the
+    clinician may not see the athlete's data, whenever the message was written. A message
+    already handed to Telegram (being sent) cannot be called back."""
     link = session.exec(
         select(Link).where(Link.athlete_id == athlete_id, Link.clinician_id == clinician_id)
     ).first()
     if link is None:
         return False
     session.delete(link)
+    session.execute(
+        delete(Outbox).where(
+            col(Outbox.athlete_id) == athlete_id,
+            col(Outbox.person_id) == clinician_id,
+            col(Outbox.status) == "pending",
+        )
+    )
     session.flush()
     return True
 
