@@ -10,11 +10,10 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
-
 from bot.cli.polling_health import PollingHeartbeat, status_path
 from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 from bot.handlers.context import add_startup_hook
+from bot.handlers.dispatch import ALLOWED_UPDATES
 from bot.runtime import (
     Runtime,
     StartupError,
@@ -113,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             application.run_polling(
                 timeout=settings.polling_timeout_seconds,
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=ALLOWED_UPDATES,
                 stop_signals=(signal.SIGINT, signal.SIGTERM),
             )
         finally:

@@ -36,6 +36,7 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot.handlers.dispatch import ALLOWED_UPDATES
 from bot.inbox.store import InboxQueue
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -226,7 +227,7 @@ async def serve_until_stopped(
     if application.post_init is not None:
         await application.post_init(application)
     await application.bot.set_webhook(
-        url=public_url, secret_token=config.secret, allowed_updates=Update.ALL_TYPES
+        url=public_url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
     )
     await application.start()
     server = WebhookServer(application, config, probe)

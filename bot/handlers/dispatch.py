@@ -186,13 +186,34 @@ async def drop_redelivered(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
 
 
+# What the bot asks Telegram for (polling and webhook): the kinds of update a handler takes
+# (messages, button presses, being blocked or unblocked), and nothing else. Not, above all,
+# Business or guest messages: a chat with a third person, who would read the bot's answer.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def _not_for_us(update: Update) -> bool:
+    """Whether the update is of a kind the bot does not ask for (a test harness, or Telegram
+    before the bot's allowed updates took effect, may still deliver one) or comes through a
+    Business connection."""
+    if update.message is None and update.callback_query is None and update.my_chat_member is None:
+        return True
+    message = update.effective_message
+    return message is not None and bool(getattr(message, "business_connection_id", None))
+
+
 async def private_chats_only(update: Update, context: Context) -> None:
-    """Stop every update from a group or channel before any handler sees it.
+    """Stop every update from a group, a channel or a Business chat (and any kind of update
+    the bot does not ask for) before any handler sees it.
 
     Athlete data (cards, charts, reports, answers) may be read only by the athlete, a linked
     clinician or an admin, and anyone in a group could read it there. Nothing is posted in
-    the group: a command gets a neutral note in the sender's private chat instead.
+    the group: a command gets a neutral note in the sender's private chat instead. A Business
+    chat looks private but is a conversation with a third person, who would read the answer:
+    it is dropped without a word (the bot does not ask Telegram for these updates either).
     """
+    if _not_for_us(update):
+        raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return

@@ -264,3 +264,33 @@ async def test_a_session_report_left_with_red_pain_is_evaluated_when_the_next_ch
     assert [r.answers.get("pain_max") for r in reports] == [6]
     daily = w.read(lambda s: s.exec(select(Decision).where(Decision.kind == "daily")).all())
     assert any(d.local_date == reports[0].local_date for d in daily)
+
+
+async def test_a_command_typed_in_a_business_chat_sends_nothing_to_the_third_person(
+    world: WorldFactory,
+) -> None:
+    """A Telegram Business chat (a clinician's account talking with a customer, the bot
+    connected) looks private, but the customer would read the answer: a clinician's
+    /athlete typed there is dropped, and nothing reaches that chat."""
+    w = await world()
+    _alex, athlete_id = await onboarded(w)
+    kim = w.sandbox.user(CLINICIAN_ID, "Kim")
+    customer = 4444
+    text = f"/athlete {athlete_id}"
+    update_id = w.sandbox.push_update(
+        "business_message",
+        {
+            "message_id": 77,
+            "business_connection_id": "bc-1",
+            "from": kim.user_json,
+            "chat": {"id": customer, "type": "private", "first_name": "Customer"},
+            "date": int(w.clock.now().timestamp()),
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len("/athlete")}],
+        },
+    )
+    loop = asyncio.get_running_loop()
+    assert await w.sandbox.settle(update_id, loop.time() + 10)
+    await asyncio.sleep(1.5)  # a card's chart would be drawn in the background
+    to_customer = [c.method for c in w.sandbox.calls if c.chat_id == customer]
+    assert to_customer == []
