@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.store.repo import get_active_programme, latest_injury
+from bot.store.db import session_scope
+from bot.store.repo import create_invite, create_person, get_active_programme, latest_injury
 from bot.support.formats import format_long_date
 from tests.athlete.conftest import Phone, World
 
@@ -196,3 +197,33 @@ async def test_a_typed_date_east_of_utc_is_the_athlete_s_own(
     assert format_long_date(recorded, "en") in summary, sam.user.format_transcript()
     await sam.tap("✅ Confirm")
     assert _injury_date(w, 1014) == recorded
+
+
+async def test_another_clinicians_link_mid_onboarding_asks_consent_again_for_them(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """Sam agreed to share with Dr Kim, who invited them, then opened Dr Lee's link before
+    finishing: the consent was for Dr Kim, so it is asked again before Dr Lee sees anything;
+    declining it keeps nothing."""
+    w = await world()
+    kim = w.clinician_invite("Dr Kim")
+    with session_scope(w.engine) as session:
+        lee = create_person(
+            session, role="clinician", telegram_user_id=6001, chat_id=6001,
+            display_name="Dr Lee", now=w.clock.now(),
+        )  # fmt: skip
+        assert lee.id is not None
+        lee_code = create_invite(
+            session, kind="athlete", clinician_id=lee.id, created_by=lee.id,
+            now=w.clock.now(), ttl=dt.timedelta(days=7),
+        ).code  # fmt: skip
+    sam = w.phone(1002, "Sam")
+    await sam.say(f"/start {kim}")
+    await sam.tap("I agree")
+    await sam.tap("I agree")  # to share with Dr Kim
+    replies = await sam.say(f"/start {lee_code}")
+    assert any("Dr Lee" in (m.text or "") for m in replies)
+    assert "the clinician who invited you sees your answers" in (replies[-1].text or "")
+    await sam.tap("I don't agree")
+    assert "have not stored anything" in sam.last
+    assert w.person(1002) is None

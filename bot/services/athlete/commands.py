@@ -25,7 +25,7 @@ from bot.services.athlete.questionnaire import (
 )
 from bot.services.athlete.results import Env, Out, Result, id_of
 from bot.services.invites import invite_clinician_name
-from bot.services.questionnaires.onboarding import INVITE_KEY
+from bot.services.questionnaires.onboarding import CONSENT_SHARE_KEY, INVITE_KEY
 from bot.services.questionnaires.unlink import LINKS_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
@@ -76,8 +76,12 @@ def start(
         )
     progress, question = begin(session, person, "onboarding", env, answers=extra)
     if extra and progress.answers.get(INVITE_KEY) != extra[INVITE_KEY]:
-        progress.answers = {**progress.answers, **extra}
+        # Another clinician's link, opened mid-onboarding: consent to share was given for
+        # the one who invited them first, so it is asked again, for this one.
+        kept = {k: v for k, v in progress.answers.items() if k != CONSENT_SHARE_KEY}
+        progress.answers = {**kept, **extra}
         session.add(progress)
+        progress, question = begin(session, person, "onboarding", env)
     if question is not None:
         outs.append(question)
     return Result(outs)

@@ -73,6 +73,8 @@ _DETAIL_KEYS = (
 
 # Where onboarding keeps the invitation code it was started with (redeemed at the end).
 INVITE_KEY = "_invite"
+# The consent to share with the inviting clinician (asked again when the invitation changes).
+CONSENT_SHARE_KEY = "consent_share"
 
 
 def invited(answers: Answers, ctx: QuestionContext) -> bool:
@@ -205,7 +207,7 @@ ONBOARDING = Questionnaire(
             label=L_("Consent to store health data"),
         ),
         Question(
-            key="consent_share",
+            key=CONSENT_SHARE_KEY,
             kind="single",
             prompt=texts.CONSENT_SHARE,
             options=AGREE,
