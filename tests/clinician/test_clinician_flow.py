@@ -368,6 +368,8 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     assert "resumed at H0 · Triage & protection" in await say(lee, f"/resume {ben_id} back home")
     assert pending_prompts(w, ben_id) > 0
     assert "Unknown stage H9" in await say(lee, f"/stage {ben_id} H9 typo")
+    refused = await say(lee, f"/stepback {ben_id} sore")
+    assert refused.startswith("H0 · Triage & protection is the first stage"), refused
     # Two stages at once: confirmed first, with the risk said.
     asked = await say(lee, f"/stage {ben_id} H2 seen in clinic")
     assert "Move Ben from H0 · " in asked and "to H2 · " in asked

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.store.db import session_scope
+from bot.store.models import Person
 from bot.store.repo.people import get_person_by_telegram_id, set_language
 from tests.clinician.conftest import ADMIN, World
 from tests.clinician.test_clinician_flow import make_clinician, say
+from tests.i18n.leaks import leaks
 
 WorldFactory = Callable[[], Awaitable[World]]
 LEE = 2001
@@ -97,3 +99,25 @@ async def test_an_admin_without_a_stored_person_chooses_a_language(world: WorldF
     assert (await say(ada, "/help")).startswith(
         "Sprintback para profesionales sanitarios y administradores."
     )
+
+
+async def test_the_overview_names_each_stage_and_an_unnamed_athlete_in_the_readers_language(
+    world: WorldFactory,
+) -> None:
+    """/athletes for a German admin: each stage with its name (never the code alone), and an
+    athlete without a stored name by number, in German."""
+    w = await world()
+    w.add_athlete(3001, "Anna", stage="H2")
+    unnamed = w.add_athlete(3002, "Ben", stage="H0")
+    with session_scope(w.engine) as session:
+        ben = session.get(Person, unnamed)
+        assert ben is not None
+        ben.display_name = ""
+        session.add(ben)
+    admin = w.sandbox.user(ADMIN, "Ada", language_code="de")
+    overview = await say(admin, "/athletes")
+    lines = overview.splitlines()
+    anna = next(line for line in lines if "Anna" in line)
+    assert "Anna · H2 · Zurück zum Laufen" in anna, anna
+    assert any(f"Athlet #{unnamed} · H0 · " in line for line in lines), overview
+    assert leaks(lines) == []

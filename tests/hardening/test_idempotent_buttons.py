@@ -88,7 +88,9 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
         assert len(holds) == 1
         used = session.exec(select(UsedButton).where(UsedButton.athlete_id == ben_id)).all()
         assert {u.action for u in used} == {"clear", "hold"}
-    assert "Already on hold today" in await _say(lee, f"/hold {ben_id}")
+    again = await _say(lee, f"/hold {ben_id}")
+    assert again.startswith("Already on hold today at H"), again
+    assert " · " in again  # the stage with its name, not the code alone
 
     # Step back on Anna's card, twice: one stage change, one notice.
     anna_id = w.add_athlete(ANNA, "Anna", stage="H2")

@@ -188,7 +188,7 @@ def apply_action(
         if new_stage == before:
             raise ActionRefused(
                 _("{stage} is the first stage: there is nothing to step back to.").format(
-                    stage=before
+                    stage=stage_label(protocol, before, "clinician")
                 )
             )
     elif kind == "set_stage":

@@ -313,7 +313,7 @@ def _apply_button(
             _use(session, token, athlete_id, actor, action, now)
             return reply
         if action == "hold" and programme is not None and held_today(session, athlete, now):
-            return _(ALREADY_HELD).format(stage=programme.current_stage)
+            return _already_held(programme, protocol)
         summary = apply_action(
             session,
             actor,
@@ -321,7 +321,9 @@ def _apply_button(
             action,  # type: ignore[arg-type]
             now,
             protocol,
-            note=_("from an alert") if alert_ids else None,
+            # No note: it would be stored in the presser's language and read by the athlete
+            # and other clinicians in theirs; the acknowledged alerts say where it came from.
+            note=None,
             alert_ids=alert_ids,
         )
         if alert_ids:
@@ -362,6 +364,13 @@ def held_today(session: Session, athlete: Person, now: dt.datetime) -> bool:
     return found is not None
 
 
+def _already_held(programme: Programme, protocol: Protocol | None) -> str:
+    """The reply to a second hold on one day, naming the stage as the clinician reads it."""
+    stage = programme.current_stage
+    where = stage_label(protocol, stage, "clinician") if protocol is not None else stage
+    return _(ALREADY_HELD).format(stage=where)
+
+
 def decide_by_command(
     session: Session,
     actor: Person,
@@ -383,7 +392,7 @@ def decide_by_command(
             session, actor, athlete, programme, now, kind == "decline", reason, None
         )[1]
     if kind == "hold" and programme is not None and held_today(session, athlete, now):
-        return _(ALREADY_HELD).format(stage=programme.current_stage)
+        return _already_held(programme, protocol)
     return apply_action(
         session,
         actor,

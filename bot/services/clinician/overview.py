@@ -29,6 +29,8 @@ from bot.store.models import (
     Programme,
     StageChange,
 )
+from bot.support.i18n import _
+from bot.wording import stage_label
 from engine.schema import Protocol
 
 # Ids per IN (...) list: far below every backend's bound-parameter limit.
@@ -194,11 +196,17 @@ def athlete_summaries(
             continue
         current = programmes.get(athlete.id)
         seen = outcomes.get(athlete.id, {})
+        protocol = protocols[(current.protocol_name, current.protocol_version)] if current else None
         summaries.append(
             AthleteSummary(
                 athlete_id=athlete.id,
-                name=athlete.display_name or f"Athlete {athlete.id}",
+                name=athlete.display_name or _("Athlete #{number}").format(number=athlete.id),
                 stage=current.current_stage if current else None,
+                stage_title=(
+                    stage_label(protocol, current.current_stage, "clinician")
+                    if current is not None and protocol is not None
+                    else None
+                ),
                 verdict_today=seen.get("morning"),
                 decision_today=seen.get("daily"),
                 last_checkin=last.get(athlete.id),

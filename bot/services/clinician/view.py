@@ -52,6 +52,8 @@ class AthleteSummary(BaseModel):
     athlete_id: int
     name: str
     stage: str | None
+    # The stage as the clinician reads it, in their language ("H3 · Progressive running").
+    stage_title: str | None = None
     verdict_today: str | None
     decision_today: str | None = None
     last_checkin: dt.date | None
@@ -128,7 +130,7 @@ def overview_line(s: AthleteSummary, clash: bool = False) -> str:
         ).format(days=days)
     parts = [
         f"{LIGHT_ICON[traffic_light(s)]} {athlete_label(s.name, s.athlete_id, clash)}",
-        s.stage or _("not started"),
+        s.stage_title or s.stage or _("not started"),
     ]
     if s.verdict_today:
         today = _("today: {verdict}").format(verdict=verdict_words(s.verdict_today))
