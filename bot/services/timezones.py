@@ -265,6 +265,14 @@ def nearest_city(lat: float, lon: float) -> City:
     return min(all_cities(), key=lambda city: _distance_km(lat, lon, city.lat, city.lon))
 
 
+def place_name(zone: str) -> str:
+    """Return the zone's city in the reader's language ("Berlin"), else the IANA name."""
+    for city in all_cities():
+        if city.zone == zone:
+            return city_name(city)
+    return zone
+
+
 def city_label(zone: str) -> str:
     """Return a readable name for a zone: a known city if any, else the IANA name."""
     for city in all_cities():

@@ -487,3 +487,18 @@ async def test_clear_without_a_waiting_sign_off_records_nothing(world: WorldFact
     assert w.audit("clear") == []
     with session_scope(w.engine, read_only=True) as session:
         assert session.exec(select(Clearance)).all() == []
+
+
+async def test_notes_are_listed_at_the_readers_local_time(world: WorldFactory) -> None:
+    """A clinician in Berlin reads when each note was written in Berlin time, named so;
+    one who never set a zone reads UTC, named so."""
+    w = await world()
+    anna_id = w.add_athlete(ANNA, "Anna", stage="H2")
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    await link(w, lee, w.sandbox.user(ANNA, "Anna"))
+    assert "Note added" in await say(lee, f"/note {anna_id} Hamstring feels better")
+    in_utc = await say(lee, f"/note {anna_id}")
+    assert "07:00 UTC:\nHamstring feels better" in in_utc, in_utc  # the clock reads 07:00 UTC
+    await say(lee, "/timezone Europe/Berlin")
+    in_berlin = await say(lee, f"/note {anna_id}")
+    assert "08:00 (Berlin):\nHamstring feels better" in in_berlin, in_berlin

@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from bot.clock import local_date
+from bot.clock import local_date, zone_of
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services.protocol_admin import programme_protocol
+from bot.services.timezones import place_name
 from bot.store.models import (
     NOTICE_KIND,
     PROGRESS_CHART_KIND,
@@ -42,7 +43,7 @@ from bot.store.repo.programme import (
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending
-from bot.support.formats import format_long_date
+from bot.support.formats import format_long_date, format_time
 from bot.support.i18n import _, use_language
 from bot.wording import stage_label
 from engine.schema import Protocol
@@ -477,9 +478,16 @@ def notes_text(session: Session, actor: Person, athlete: Person, now: dt.datetim
             id=athlete.id, name=athlete.display_name
         )
     ]
+    zone = actor.timezone or "UTC"
     for note in notes:
-        written = f"{format_long_date(note.created_at.date())} {note.created_at:%H:%M}"
-        lines.extend(["", _("{when} UTC:").format(when=written), note.text])
+        # In the reader's own time zone (set with /timezone), named unless it is UTC.
+        local = note.created_at.astimezone(zone_of(zone))
+        written = f"{format_long_date(local.date())} {format_time(local)}"
+        if local.utcoffset() == dt.timedelta(0) and zone in ("UTC", "Etc/UTC"):
+            heading = _("{when} UTC:").format(when=written)
+        else:
+            heading = _("{when} ({place}):").format(when=written, place=place_name(zone))
+        lines.extend(["", heading, note.text])
     lines.extend(["", add])
     return "\n".join(lines)
 
