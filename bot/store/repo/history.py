@@ -56,10 +56,9 @@ class RecordEntry:
 
 
 def _display_name(person: Person | None, person_id: int) -> str:
-    if person is None:
-        return f"Person {person_id}"
-    name = (person.display_name or "").strip()
-    return name or f"{person.role.title()} {person_id}"
+    """The person's name, else their number ("#4"): the store writes no words of any language."""
+    name = (person.display_name or "").strip() if person is not None else ""
+    return name or f"#{person_id}"
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
