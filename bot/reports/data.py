@@ -281,7 +281,7 @@ class ReportData(_Input):
     clinician_name: str | None = Field(default=None, max_length=60)
     injury: Injury
     timezone: str = Field(default="UTC", description="the reader's zone: times are shown in it")
-    protocol_name: str = Field(min_length=1, max_length=60)
+    protocol_name: str = Field(min_length=1, max_length=160)
     protocol_version: str = Field(min_length=1, max_length=30)
     current_stage: str | None = Field(default=None, max_length=12)
     current_stage_label: str | None = Field(default=None, max_length=80)

@@ -46,7 +46,8 @@ from bot.store import repo
 from bot.store.models import AlertRecord, Decision, Person, Programme
 from bot.store.standing import athlete_stage_status, gate_pending, protocol_for
 from bot.support.i18n import L_, LazyText, _
-from bot.wording import Audience, alert_action_words, stage_label
+from bot.wording import Audience, alert_action_words, protocol_text, stage_label
+from bot.wording.alerts import alert_line
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol
@@ -55,6 +56,7 @@ from engine.status import StageStatus, stage_status
 TREND_DAYS = 14
 MAX_ALERT_ROWS = 60
 SIGNOFF_RULE = "gate.8"  # the alert asking the clinician for a stage's sign-off
+PROTOCOL_TITLE_CHARS = 160  # ReportData.protocol_name
 # (label, Metrics field, unit, higher is better) of the metric rows of the report.
 REPORT_METRICS: tuple[tuple[LazyText, str, str, bool], ...] = (
     (L_("Vmax"), "vmax_ms", "m/s", True),
@@ -105,7 +107,7 @@ def _athlete(session: Session, athlete_id: int) -> Person:
 def _name(person: Person | None, fallback: str = "someone") -> str:
     if person is None:
         return fallback
-    return _clip(person.display_name, 60) or f"{person.role.title()} {person.id}"
+    return _clip(person.display_name, 60) or f"#{person.id}"
 
 
 def _athlete_name(person: Person) -> str:
@@ -136,6 +138,13 @@ def _clinician_stage(protocol: Protocol | None, stage: object) -> str | None:
     if protocol is None or not isinstance(stage, str):
         return None
     return _clip(stage_label(protocol, stage, "clinician"), 120)
+
+
+def _protocol_title(programme: Programme, protocol: Protocol | None) -> str:
+    """The protocol's title in the reader's language (a protocol display text), else its
+    name."""
+    title = protocol_text(protocol.title).strip() if protocol is not None else ""
+    return _clip(title or programme.protocol_name, PROTOCOL_TITLE_CHARS)
 
 
 def _protocol(session: Session, programme: Programme | None) -> Protocol | None:
@@ -386,7 +395,11 @@ def _trend(
     )
 
 
-def _alerts(session: Session, athlete_id: int, names: dict[int, str]) -> list[AlertRow]:
+def _alerts(
+    session: Session, athlete_id: int, names: dict[int, str], protocol: Protocol | None
+) -> list[AlertRow]:
+    """The athlete's newest alerts, each worded from its rule in the reader's language as the
+    chat's alert cards word it (the stored sentence is the engine's English, for the record)."""
     rows = list(
         session.exec(
             select(AlertRecord)
@@ -399,7 +412,7 @@ def _alerts(session: Session, athlete_id: int, names: dict[int, str]) -> list[Al
         AlertRow(
             at=row.created_at,
             severity=row.severity,
-            text=_clip(row.text, 400) or "alert",
+            text=_clip(alert_line(row.rule, row.text, protocol, row.local_date), 400) or _("Alert"),
             acknowledged_by=names.get(row.acknowledged_by or 0) if row.acknowledged_by else None,
             acknowledged_at=row.acknowledged_at,
             action=alert_action_words(
@@ -466,8 +479,8 @@ def report_data_for(
         clinician_name=clinician_name,
         injury=injury,
         timezone=reader_zone.key,
-        protocol_name=_clip(programme.protocol_name, 60) if programme else _("not started"),
-        protocol_version=f"v{programme.protocol_version}" if programme else "—",
+        protocol_name=_protocol_title(programme, protocol) if programme else _("not started"),
+        protocol_version=str(programme.protocol_version) if programme else "—",
         current_stage=_clip(current, 12) if current else None,
         current_stage_label=label(current),
         enrolled=enrolled,
@@ -483,7 +496,7 @@ def report_data_for(
         still_needed=missing(protocol, status, "clinician") if protocol and status else [],
         metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
         trend=_trend(history.records, morning, today, enrolled),
-        alerts=_alerts(session, athlete_id, names),
+        alerts=_alerts(session, athlete_id, names, protocol),
         record=record_rows(history.entries, stop_times(history.decisions), protocol),
         generated_at=now,
     )

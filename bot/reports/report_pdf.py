@@ -75,6 +75,12 @@ class Limits:
 # so a long record takes a third page rather than losing an entry.
 LIMITS = Limits(timeline=10, criteria=14, metrics=10, alerts=6)
 HEADING = FontFace(emphasis="BOLD", fill_color=(225, 225, 225))
+# Column widths (mm, 180 in all: the page's width inside its margins) of the tables whose
+# labels and fixed words are widest in some language: every word of them fits its column
+# whole in each language ("Verletzungsdatum", bold "Schweregrad", "EMERGÊNCIA"), so none is
+# broken mid-word.
+IDENTITY_WIDTHS = (24, 78, 30, 48)  # label, value, label, value
+ALERT_WIDTHS = (31, 25, 65, 59)  # time, severity, alert, acknowledged and action
 
 
 @cache
@@ -295,7 +301,7 @@ class _Writer:
             ],
         ]
         self.heading(_("Athlete and injury"))
-        self.table((24, 86, 22, 48), None, rows)
+        self.table(IDENTITY_WIDTHS, None, rows)
         self.line(
             _(
                 "Times are in {zone}; dates of the athlete's days are their own calendar dates."
@@ -483,7 +489,7 @@ class _Writer:
                 handled += f": {a.action}"
             rows.append([self.when(a.at), str(SEVERITY_TEXT[a.severity]), a.text, handled])
         self.table(
-            (31, 20, 68, 61),
+            ALERT_WIDTHS,
             (_("Time"), _("Severity"), _("Alert"), _("Acknowledged, action")),
             rows,
         )

@@ -16,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from bot.reports.data import StageEntry, StagePeriod
 from bot.store.models import Decision
@@ -28,8 +31,14 @@ from bot.wording import (
     Audience,
     clinician_move_reason,
     engine_move_reason,
+    format_value,
+    item_label,
+    protocol_text,
     stage_label,
 )
+from bot.wording.alerts import alert_line
+from bot.wording.engine_reasons import reason_words
+from engine.models import Reason
 from engine.schema import Protocol
 
 _ENGINE_REASON = re.compile(r"^engine: (?P<decision>\w+) on (?P<date>\d{4}-\d{2}-\d{2})")
@@ -124,14 +133,114 @@ def stage_periods(
     return periods
 
 
-def _cause(row: Decision, decision: str) -> str | None:
-    """The engine's own sentence for a step back or a stop: the first reason that says so."""
-    texts = [str(r.get("text", "")) for r in row.decision.get("reasons", []) if isinstance(r, dict)]
-    words = ("step back", "back to", "back one stage") if decision == "step_back" else ("red flag",)
-    for text in texts:
-        if any(w in text.lower() for w in words):
-            return text
-    return texts[0] if texts else None
+# Why a day stopped: the rule of the stop's reason is the rule of the alert the engine raised
+# with it (engine.session_rules), or that rule after "morning.p1." (engine.readiness).
+_STOP_RULES = frozenset(
+    {
+        "session.stop",
+        "session.red_flag",
+        "session.severe_pain",
+        "session.pain_location",
+        "redflag.achilles",
+    }
+)
+_MORNING_STOP = "morning.p1."
+_REINJURY = "stop.reinjury"
+# Why a day stepped back (engine.programme: the first of these reasons decides), by the
+# clinician's name of the item whose value fired.
+_STEP_BACK_ITEMS = {"session.red": "session.pain_max", "session.red.pain_1h": "session.pain_1h"}
+_NEXT_MORNING = "24h.step_back"
+_NEXT_MORNING_SEEN = re.compile(r"^test pain (?P<test>[+-]\d+), tightness (?P<tight>[+-]\d+)$")
+_REST_STREAK = "morning.p3.repeat"
+_CLINICIAN_STEP_BACK = "clinician.step_back"
+_TRIGGER_STEP_BACK = ": step back to the previous stage."
+
+
+def _dicts(row: Decision, key: str) -> list[dict[str, Any]]:
+    return [r for r in row.decision.get(key, []) or [] if isinstance(r, dict)]
+
+
+def _stop_alert_rule(rule: str) -> str | None:
+    """The rule of the alert a stop's reason goes with, or None if it is not a stop's reason."""
+    if rule in _STOP_RULES:
+        return rule
+    if rule.startswith(_MORNING_STOP + "redflag."):
+        return rule.removeprefix(_MORNING_STOP)
+    return None
+
+
+def _stop_cause(row: Decision, protocol: Protocol | None, day: dt.date) -> str | None:
+    """A stop's red flag as the clinician's alert card words it (the alert the engine raised
+    with the stop's reason), else the re-injury alert of the day; None if neither is stored."""
+    alerts = {str(a.get("rule")): str(a.get("text", "")) for a in _dicts(row, "alerts")}
+    wanted = [_stop_alert_rule(str(r.get("rule", ""))) for r in _dicts(row, "reasons")]
+    for rule in [*(w for w in wanted if w is not None), _REINJURY]:
+        if alerts.get(rule):
+            return alert_line(rule, alerts[rule], protocol, day)
+    return None
+
+
+def _trigger_text(protocol: Protocol | None, reason: dict[str, Any]) -> str | None:
+    """A regression trigger that stepped the athlete back, in the protocol's words."""
+    rule, said = str(reason.get("rule", "")), str(reason.get("text", ""))
+    for stage in getattr(protocol, "stages", ()):
+        for trigger in stage.regression_triggers:
+            if trigger.id == rule and trigger.action == "step_back":
+                return protocol_text(trigger.text)
+    if said.endswith(_TRIGGER_STEP_BACK):
+        return protocol_text(said.removesuffix(_TRIGGER_STEP_BACK))
+    return None
+
+
+def _step_back_reason(reason: dict[str, Any], protocol: Protocol | None) -> str | None:
+    """The whole "why" of a step back decided by ``reason``, or None if it did not decide it."""
+    rule, seen = str(reason.get("rule", "")), reason.get("observed")
+    lead = engine_move_reason("step_back", None)
+    if rule == _REST_STREAK:
+        try:
+            worded = reason_words(Reason.model_validate(reason), protocol)
+        except ValidationError:
+            worded = None
+        return worded or lead
+    if rule == _CLINICIAN_STEP_BACK:
+        return clinician_move_reason("step_back", None)
+    if rule == _NEXT_MORNING:
+        found = _NEXT_MORNING_SEEN.match(str(seen or ""))
+        if found is None:
+            return lead
+        return engine_move_reason(
+            "step_back",
+            f"{item_label('morning.pain_test', 'clinician')} {found['test']}, "
+            f"{item_label('morning.tightness', 'clinician')} {found['tight']}",
+        )
+    if rule in _STEP_BACK_ITEMS:
+        item = _STEP_BACK_ITEMS[rule]
+        if isinstance(seen, bool) or not isinstance(seen, int | float):
+            return lead
+        return engine_move_reason(
+            "step_back", f"{item_label(item, 'clinician')} {format_value(item, seen)}"
+        )
+    trigger = _trigger_text(protocol, reason)
+    return engine_move_reason("step_back", trigger) if trigger is not None else None
+
+
+def _engine_reason(
+    rows: Sequence[Decision], decision: str, protocol: Protocol | None, day: dt.date
+) -> str:
+    """Why the rules moved the athlete on ``day`` (``rows``: that day's decisions that came
+    out as ``decision``), in the reader's words: chosen by the reasons' rules, never by their
+    English sentences, which are for the record."""
+    for row in reversed(rows):
+        if decision == "stop":
+            cause = _stop_cause(row, protocol, day)
+            if cause is not None:
+                return engine_move_reason("stop", cause)
+        elif decision == "step_back":
+            for reason in _dicts(row, "reasons"):
+                worded = _step_back_reason(reason, protocol)
+                if worded is not None:
+                    return worded
+    return engine_move_reason(decision, None)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -166,8 +275,7 @@ def timeline_entries(
             if found:
                 day = dt.date.fromisoformat(found["date"])
                 candidates = [r for r in by_day.get(day, []) if r.outcome == decision]
-                cause = _cause(candidates[-1], decision) if candidates else None
-                reason = engine_move_reason(decision, cause)
+                reason = _engine_reason(candidates, decision, protocol, day)
                 if day != move.at.astimezone(zone).date():
                     reason += " " + _("(decided for {date})").format(date=format_short_date(day))
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.support.i18n import L_, N_, Text, _, text
+from bot.support.i18n import L_, N_, Text, _, labelled, text
 
 RecordKind = Literal[
     "hold", "step_back", "set_stage", "pause", "resume", "review", "clearance", "declined", "note"
@@ -71,7 +71,7 @@ def engine_move_reason(decision: str, cause: str | None) -> str:
     lead = text(leads.get(decision, L_("Moved")))
     if not cause:
         return lead
-    return f"{lead}: {cause.rstrip('.')}"
+    return labelled(lead, cause.rstrip("."))
 
 
 def clinician_move_reason(kind: str, note: str | None) -> str:
@@ -81,4 +81,4 @@ def clinician_move_reason(kind: str, note: str | None) -> str:
         "set_stage": L_("Stage set by the clinician"),
     }
     said = text(leads.get(kind, L_("Moved by the clinician")))
-    return f"{said}: {note.strip()}" if note and note.strip() else said
+    return labelled(said, note.strip()) if note and note.strip() else said

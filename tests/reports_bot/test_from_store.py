@@ -131,7 +131,7 @@ def test_report_names_who_moved_each_stage_and_who_acknowledged(engine: Engine) 
         ("Signed off: may leave H2", "Dr Lee"),  # same moment: actions before notes
         ("Note", "Anna"),
     ]
-    assert data.clinician_name == "Dr Lee" and data.protocol_version == "v1"
+    assert data.clinician_name == "Dr Lee" and data.protocol_version == "1"
     vmax = next(m for m in data.metrics if m.name == "Vmax")
     assert vmax.baseline == 9.0 and vmax.latest_date == day(28)
     # The last 14 days up to yesterday (today's check-in is not in yet).

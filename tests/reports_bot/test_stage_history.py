@@ -76,7 +76,14 @@ def _decision(
 ) -> dict[str, object]:
     reasons = [{"rule": "test", "text": f"Day {day}."}]
     if outcome == "step_back":
-        reasons.insert(0, {"rule": "24h.step_back", "text": "Test pain up 3 points: step back."})
+        reasons.insert(
+            0,
+            {
+                "rule": "24h.step_back",
+                "text": "Test pain up 3 points: step back.",
+                "observed": "test pain +3, tightness +0",
+            },
+        )
     if outcome == "stop":
         reasons.insert(0, {"rule": "morning.m0", "text": "Red flag (numbness): stop training."})
     return {
@@ -362,7 +369,7 @@ def test_every_clinician_action_is_in_the_pdf_with_its_reason_and_author(
     ]
     reasons = [e.reason for e in data.timeline]
     assert reasons[1] == "Exit criteria met: moved up"
-    assert reasons[3] == "Stepped back: Test pain up 3 points: step back"
+    assert reasons[3] == "Stepped back: test pain +3, morning tightness +0"
     assert reasons[4] == "Stage set by the clinician: seen in clinic, strong"
     assert reasons[5] == "Stepped back by the clinician: pain on palpation"
     assert not any("engine" in r for r in reasons)
