@@ -10,6 +10,7 @@ checks whenever they are recorded.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from engine.items import ALL_ITEMS
@@ -46,21 +47,29 @@ class DayContext:
 def measured_pct(session: SessionReport | None, baseline: Metrics | None) -> float | None:
     """Return the measured intensity of a session in % of baseline Vmax, or None if unmeasured.
 
-    Derived from ``vmax_ms`` ÷ baseline ``vmax_ms`` when both exist (data dictionary), else the
-    ``top_pct_vmax`` reported: a typed percentage never overrides the speed reading.
+    Derived values are never rounded before a comparison (94.96 % does not meet ≥ 95 %):
+    they are rounded for display only (``shown``). Derived from ``vmax_ms`` ÷ baseline
+    ``vmax_ms`` when both exist (data dictionary), else the ``top_pct_vmax`` reported: a typed
+    percentage never overrides the speed reading.
     """
     if session is None:
         return None
     m = session.metrics
     if m.vmax_ms is not None and baseline is not None and baseline.vmax_ms:
-        return round(m.vmax_ms / baseline.vmax_ms * 100, 1)
+        return m.vmax_ms / baseline.vmax_ms * 100
     return m.top_pct_vmax
 
 
+LSI_MAX = 130.0  # the plausibility bound of a typed LSI (data dictionary ``Percent``)
+
+
 def _lsi(injured: int | None, uninjured: int | None) -> float | None:
+    """Injured ÷ uninjured × 100; above the bound a typed LSI may not exceed, implausible
+    (e.g. 50 vs 1 rep): missing, never met."""
     if injured is None or not uninjured:
         return None
-    return round(injured / uninjured * 100, 1)
+    lsi = injured / uninjured * 100
+    return lsi if lsi <= LSI_MAX else None
 
 
 _SPEED_DERIVED = frozenset(
@@ -97,7 +106,7 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
     if name == "derived.vmax_pct_baseline":
         if m.vmax_ms is None or b is None or not b.vmax_ms:
             return None
-        return round(m.vmax_ms / b.vmax_ms * 100, 1)
+        return m.vmax_ms / b.vmax_ms * 100
     if name == "derived.worst_split_pct_baseline":
         if b is None:
             return None
@@ -106,7 +115,7 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
             for k in _SPLITS
             if getattr(m, k) is not None and getattr(b, k)
         ]
-        return round(max(ratios), 1) if ratios else None
+        return max(ratios) if ratios else None
     if name == "derived.speed_drop_vs_stage_best_pct":
         return (
             speed_drop(m, ctx.stage_best_vmax, ctx.stage_best_splits) if ctx.full_session else None
@@ -119,7 +128,7 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
         best = ctx.stage_best_heel_raise
         if m.heel_raise_reps_injured is None or not best:
             return None
-        return round(max(0.0, (best - m.heel_raise_reps_injured) / best * 100), 1)
+        return max(0.0, (best - m.heel_raise_reps_injured) / best * 100)
     raise KeyError(name)
 
 
@@ -132,7 +141,7 @@ def speed_drop(m: Metrics, best_vmax: float | None, best_splits: dict[str, float
         v = getattr(m, k)
         if v is not None and best_splits.get(k):
             drops.append((v - best_splits[k]) / best_splits[k] * 100)
-    return round(max(0.0, *drops), 2) if drops else None
+    return max(0.0, *drops) if drops else None
 
 
 def item_value(item: str, ctx: DayContext) -> Value | None:
@@ -159,6 +168,13 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
     if isinstance(raw, bool | int | float):
         return raw
     return None
+
+
+def shown(value: Value) -> Value:
+    """A value as displayed and stored in ``observed`` (0.1 precision); never compared."""
+    if isinstance(value, float) and math.isfinite(value):
+        return round(value, 1)
+    return value
 
 
 def compare(value: Value, op: str, threshold: float | bool) -> bool:

@@ -32,11 +32,13 @@ from engine.evaluate import (
     Observation,
     measured_pct,
     observe,
+    shown,
     speed_drop,
 )
 from engine.items import ALL_ITEMS
 from engine.models import (
     Alert,
+    Checks,
     ClinicianAction,
     DayRecord,
     DecisionKind,
@@ -99,6 +101,9 @@ class LastSession(_Frozen):
     pre_pain_test: int | None = None
     pre_tightness: int | None = None
     response: Response = "pending"
+    # One of the stage's sessions (at its top intensity where it sets one): what re-entry
+    # after a step back counts (reference §4.4). False in older snapshots: the cautious side.
+    qualifies: bool = False
 
 
 class ProgrammeState(_Frozen):
@@ -353,7 +358,7 @@ def symptom_free_morning(m: MorningCheckIn | None) -> bool:
 
 
 def symptom_free_session(s: SessionReport | None) -> bool:
-    """Whether a session report (if any) reports no symptom at all."""
+    """Whether a session report (if any) reports no symptom at all (its checks included)."""
     if s is None:
         return True
     return (
@@ -362,7 +367,20 @@ def symptom_free_session(s: SessionReport | None) -> bool:
         and s.tightness == 0
         and s.sharp_pain is False
         and not s.red_flags
+        and symptom_free_checks(s.checks)
     )
+
+
+_CHECK_PAINS = tuple(k for k in Checks.model_fields if k.endswith("_pain"))
+
+
+def symptom_free_checks(c: Checks | None) -> bool:
+    """Whether functional checks (if any) report no symptom: every pain recorded 0/10 (walk,
+    squat, bike, knee extension, heel raise, jump, hop, palpation, change of direction) and
+    no limp (reference H6 exit: no pain in strength, flexibility or functional testing)."""
+    if c is None:
+        return True
+    return c.limp is not True and all(getattr(c, k) in (None, 0) for k in _CHECK_PAINS)
 
 
 def _rest_item(
@@ -619,12 +637,15 @@ def _observe_stage(
     ctx: DayContext,
     phase: str,
     exit_ctx: DayContext | None = None,
+    fail_ctx: DayContext | None = None,
 ) -> tuple[ProgrammeState, list[tuple[Trigger, Observation]]]:
     """Update the stage's criteria streaks; return the state and the triggers that fired.
 
     ``exit_ctx`` (default ``ctx``) is what the exit criteria see: a session that does not
     count (inside a rest interval, above the day's cap, against the plan) is left out of it,
-    while the regression triggers still see everything.
+    while the regression triggers still see everything. ``fail_ctx`` is what such a session
+    still shows: a result there that fails an exit criterion is evidence of not meeting it and
+    resets its streak (only passing results of a discounted session are ignored).
     """
     streaks = dict(state.streaks)
     observed = dict(state.observed)
@@ -632,11 +653,15 @@ def _observe_stage(
     changed = False
     for c in _phase_criteria(stage, phase):
         ob = observe(c, ctx if isinstance(c, Trigger) or exit_ctx is None else exit_ctx, phase)
+        if fail_ctx is not None and not isinstance(c, Trigger) and (ob is None or ob.satisfied):
+            failed = observe(c, fail_ctx, phase)
+            if failed is not None and not failed.satisfied:
+                ob = failed
         if ob is None:
             continue
         changed = True
         if ob.value is not None:
-            observed[c.id] = ob.value
+            observed[c.id] = shown(ob.value)
         streaks[c.id] = streaks.get(c.id, 0) + 1 if ob.satisfied else 0
         if isinstance(c, Trigger) and streaks[c.id] >= c.count:
             fired.append((c, ob))
@@ -709,6 +734,18 @@ def decide_day(
     acc.instructions += mr.instructions
     red_flag = mr.level == "stop"
     st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today)
+    if mr.step_back_candidate and st.rest_streak == esc.rest_mornings_clinician.value:
+        # The 3rd rest morning in a row (symptoms persisting or worsening, reference §4.1 p3
+        # and §5 tier 3): the clinician is asked within 24 h, and running does not restart
+        # until they have reviewed (as for symptoms still up 48 h after a session).
+        st = _suspend(st, on)
+        acc.reason(
+            "morning.p3.review",
+            f"Rest verdict {st.rest_streak} mornings in a row: no running until the clinician "
+            "has reviewed.",
+            st.rest_streak,
+            esc.rest_mornings_clinician.value,
+        )
     if red_flag:
         decision = "stop"
         st = _stop(protocol, st, on, acc)
@@ -814,12 +851,23 @@ def decide_day(
         # While running is stopped, what the stage needs is not earned (the triggers still see
         # everything).
         stopped = _ctx(day, baseline, st, sym, False, hide_checks=True) if st.suspended else None
-        st, fired = _observe_stage(cstage, st, ctx, "day", stopped)
+        # ... but a failing check is still evidence of not meeting the criterion.
+        st, fired = _observe_stage(cstage, st, ctx, "day", stopped, ctx if st.suspended else None)
         st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
+    if plan is not None and decision == "stop" and plan.readiness != "stop":
+        # A stop later in the day (sharp pain, a pop in the session): nothing more today, and
+        # no running until the clinician has reviewed (the morning's plan no longer holds).
+        plan = prescribe(protocol, st.stage, baseline, "stop")
+    elif plan is not None and st.suspended and plan.running:
+        plan = _plan(protocol, baseline, st, mr, on, earlier)
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, injury, st, on, acc)
-    free = symptom_free_morning(day.morning) and symptom_free_session(day.session)
+    free = (
+        symptom_free_morning(day.morning)
+        and symptom_free_session(day.session)
+        and symptom_free_checks(day.checks)
+    )
     streak = st.symptom_free_streak + 1 if free else 0
     if streak != st.symptom_free_streak:
         st = st.model_copy(update={"symptom_free_streak": streak})
@@ -1066,15 +1114,9 @@ def _clinician(
 ) -> tuple[ProgrammeState, DecisionKind | None, bool]:
     note = f" ({a.note})" if a.note else ""
     if a.kind == "clear":
-        if st.suspended:
-            acc.reason(
-                "clinician.clear",
-                f"Your clinician has reviewed you: running may start again{note}. Your "
-                "symptom baseline starts afresh from your next green mornings.",
-            )
-            return _reviewed(st), None, False
         if a.stage is not None and a.stage != st.stage:
-            # A sign-off is for the gate of the stage it was given for (reference §4.4 item 8).
+            # A sign-off is for the gate of the stage it was given for (reference §4.4 item 8);
+            # nor does it lift a stop: it was not given for the athlete as they are now.
             acc.reason(
                 "clinician.clear.other_stage",
                 f"A clearance given for stage {a.stage} does not count for stage {st.stage}{note}.",
@@ -1088,6 +1130,13 @@ def _clinician(
                 f"{st.stage}, whose gate needs its own sign-off.",
             )
             return st, None, False
+        if st.suspended:
+            acc.reason(
+                "clinician.clear",
+                f"Your clinician has reviewed you: running may start again{note}. Your "
+                "symptom baseline starts afresh from your next green mornings.",
+            )
+            return _reviewed(st), None, False
         acc.reason("clinician.clear", f"Clinician clearance recorded for stage {st.stage}{note}.")
         return (
             _reviewed(st).model_copy(update={"clearance": True, "clearance_on": on}),
@@ -1290,23 +1339,40 @@ def _next_morning(
                 )
         new_ls = ls.model_copy(update={"response": resp})
         update["last_session"] = new_ls
-        greens = st.green_streak + 1 if resp == "green" and ls.counts_for_progress else 0
+        # An easier green session in between (a capped day) neither adds to the re-entry
+        # greens nor breaks them; anything less than green breaks them.
+        greens = (
+            st.green_streak + (1 if ls.qualifies else 0)
+            if resp == "green" and ls.counts_for_progress
+            else 0
+        )
         update["green_streak"] = greens if ls.stage == st.stage else 0
-        if resp in ("hold", "step_back"):
+        if resp in ("hold", "step_back", "missing"):
+            # An unknown 24-hour response is not "back to baseline": the 48-hour look stays
+            # due and is judged on the answers from 48 h on alone (a skipped check-in must not
+            # be more lenient than an answered one).
             update["elevated"] = new_ls
-    el = st.elevated
+    el = update.get("elevated", st.elevated)
+    assert el is None or isinstance(el, LastSession)
     answered = m is not None and m.pain_test is not None and m.tightness is not None
     # The 48-hour look is taken on the first fully answered morning from 48 h on (a skipped
     # check-in must not drop it), for up to a week.
     if el is not None and (on - el.date).days >= 2 and (answered or (on - el.date).days >= 7):
         update["elevated"] = None
+        # Without the pre-session answers, the symptom baseline (green mornings) stands in.
+        sym = symptom_baseline(st)
+        pre_pt: float | None = el.pre_pain_test
+        pre_tg: float | None = el.pre_tightness
+        if sym is not None:
+            pre_pt = sym.pain_test if pre_pt is None else pre_pt
+            pre_tg = sym.tightness if pre_tg is None else pre_tg
         if (
             m is not None
             and m.pain_test is not None
             and m.tightness is not None
-            and el.pre_pain_test is not None
-            and el.pre_tightness is not None
-            and max(m.pain_test - el.pre_pain_test, m.tightness - el.pre_tightness) >= 1
+            and pre_pt is not None
+            and pre_tg is not None
+            and max(m.pain_test - pre_pt, m.tightness - pre_tg) >= 1
         ):
             acc.alert(
                 "within_24h",
@@ -1399,20 +1465,21 @@ def _week_rise(
 
 def _trigger(trig: Trigger, ob: Observation, acc: _Acc) -> str:
     threshold = f"{trig.describe()}"
+    seen = shown(ob.value) if ob.value is not None else None
     if trig.action == "escalate":
         acc.alert(
             trig.notify or "within_24h", trig.id, f"{trig.text}: clinician review (targeted block)."
         )
-        acc.reason(trig.id, f"{trig.text}: clinician notified, stage held.", ob.value, threshold)
+        acc.reason(trig.id, f"{trig.text}: clinician notified, stage held.", seen, threshold)
         return "escalate"
     if trig.notify is not None:
         acc.alert(
             trig.notify, trig.id, f"{trig.text}: the athlete is moved back a stage; please review."
         )
     if trig.action == "hold":
-        acc.reason(trig.id, f"{trig.text}: hold.", ob.value, threshold)
+        acc.reason(trig.id, f"{trig.text}: hold.", seen, threshold)
         return "hold"
-    acc.reason(trig.id, f"{trig.text}: step back to the previous stage.", ob.value, threshold)
+    acc.reason(trig.id, f"{trig.text}: step back to the previous stage.", seen, threshold)
     return "step_back"
 
 
@@ -1606,6 +1673,7 @@ def _flag_session(
         )
     elif mpct is not None and band is not None and mpct - band.hi > OVER_CAP_POINTS:
         flags.over_cap = True
+        mpct = round(mpct, 1)  # for display (compared unrounded above)
         acc.reason(
             "session.flag.over_cap",
             f"You reached {mpct:g} % of your top speed, above today's limit of {band.hi:g} %. "
@@ -1645,6 +1713,7 @@ def _rest_violation(
 ) -> ProgrammeState:
     """A run inside a rest interval: told to the athlete; twice within 7 days, the clinician."""
     v = max(hits, key=lambda h: h.rule.hours - h.hours)
+    pct = round(v.earlier_pct, 1)  # for display
     acc.reason(
         "session.flag.rest",
         f"This fast session came {v.hours} h after your last one; this stage needs at least "
@@ -1659,7 +1728,7 @@ def _rest_violation(
             "within_24h",
             "rest.repeat",
             f"{len(dates)} sessions inside a rest interval within {REST_REPEAT_DAYS} days "
-            f"(latest {on.isoformat()}: {v.hours} h after a run at {v.earlier_pct:g} % Vmax, "
+            f"(latest {on.isoformat()}: {v.hours} h after a run at {pct:g} % Vmax, "
             f"needed ≥ {v.rule.hours} h): not counted; please review the training schedule.",
         )
     return st.model_copy(update={"rest_violation_dates": dates})
@@ -1768,6 +1837,7 @@ def _session(
     comparable = full and band is not None and (mpct is None or mpct < band.lo)
     ctx = _ctx(day, baseline, st, sym, comparable)
     exit_ctx: DayContext | None = None
+    fail_ctx: DayContext | None = None
     if flags.any or not at_full:
         exit_ctx = _ctx(
             day,
@@ -1779,7 +1849,11 @@ def _session(
             hide_speed=not at_full,
             hide_checks=st.suspended,
         )
-    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx)
+    if flags.any:
+        # A discounted session's failing results still count against the criteria (a slower
+        # run on an easier day is no speed test, so its speed stays out as above).
+        fail_ctx = _ctx(day, baseline, st, sym, False, hide_speed=not at_full)
+    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx, fail_ctx)
     m = session.metrics
     best_splits = dict(st.best_splits)
     for k in _SPLITS:
@@ -1792,7 +1866,7 @@ def _session(
             "metric.regression",
             "Speed down > 3 % vs the best of this stage: a single bad "
             "test is re-tested next session; two in a row step back.",
-            drop,
+            round(drop, 2),
             "≤ 3 %",
         )
     best_vmax = st.best_vmax
@@ -1809,6 +1883,7 @@ def _session(
     at = stage.min_sessions.at_pct_vmax
     qualifies = (
         counted
+        and not sr.incomplete  # "repeat the session" (reference §4.2): it is not one of them
         and (not stage.running or exposure > 0)
         and (at is None or (mpct is not None and mpct >= at))
     )
@@ -1856,6 +1931,7 @@ def _session(
                 counts_for_progress=counts,
                 pre_pain_test=pre_pt,
                 pre_tightness=pre_tg,
+                qualifies=qualifies,
             ),
         }
     )
@@ -1954,8 +2030,12 @@ def _plan(
     cap = mr.max_pct_vmax
     rest_cap: float | None = None
     no_running = False
+    # Without a baseline Vmax the plan is run by feel, and the run is logged as that much
+    # faster (reference §0.3; see ``_session``): the rest cap allows for it.
+    by_feel = baseline is None or not baseline.vmax_ms
+    offset = protocol.rules.pain.perceived_effort_offset_pct.value if by_feel else 0.0
     for rules, runs in _rest_groups(protocol, st, [st.stage, *earlier]):
-        own_cap, own_none = rest.cap_for_today(protocol, rules, runs, on)
+        own_cap, own_none = rest.cap_for_today(protocol, rules, runs, on, offset=offset)
         no_running = no_running or own_none
         if own_cap is not None:
             rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap

@@ -81,6 +81,13 @@ def hooper_z(today: int, history: Sequence[int], min_entries: int) -> float | No
     return (today - mean) / max(sd, 1.0)
 
 
+INJURY_SITE_ITEMS = ("pain_rest", "pain_test", "tightness")
+_REST_DAY = Reason(
+    rule="morning.p3",
+    text="Rest day: no running; pain-free mobility, upper body, bike only if pain ≤ 1.",
+)
+
+
 def morning_verdict(
     protocol: Protocol,
     morning: MorningCheckIn | None,
@@ -177,11 +184,7 @@ def morning_verdict(
             step_back_candidate=True,
             reasons=[
                 *rest,
-                Reason(
-                    rule="morning.p3",
-                    text="Rest day: no running; pain-free "
-                    "mobility, upper body, bike only if pain ≤ 1.",
-                ),
+                _REST_DAY,
             ],
         )
 
@@ -193,16 +196,24 @@ def morning_verdict(
         for k in ("pain_rest", "pain_test", "tightness", "confidence")
         if getattr(morning, k) is None
     ]
+    unanswered = Reason(
+        rule="missing.answer",
+        observed=", ".join(missing),
+        threshold="answered",
+        text=f"Unanswered: {', '.join(missing)}. Counted as not met: no progression today.",
+    )
+    if any(k in missing for k in INJURY_SITE_ITEMS):
+        # Pain at rest, test pain and tightness decide rest (and pain at rest ≥ 4 a stop):
+        # unknown, they cannot rule either out, so the day is a rest day (no running), never
+        # more lenient than a bad answer would be. Not a step-back candidate: nothing was seen.
+        return MorningResult(
+            readiness="rest",
+            level="rest",
+            reasons=[unanswered, _REST_DAY],
+        )
     if missing:
         level = "light"
-        reasons.append(
-            Reason(
-                rule="missing.answer",
-                observed=", ".join(missing),
-                threshold="answered",
-                text=f"Unanswered: {', '.join(missing)}. Counted as not met: no progression today.",
-            )
-        )
+        reasons.append(unanswered)
     if morning.pain_test is not None and morning.pain_test >= r.modify_pain_test_min.value:
         level = _worse(level, "light")
         reasons.append(

@@ -112,10 +112,18 @@ def hours_since(rule: Rule, runs: Iterable[tuple[dt.date, float]], on: dt.date) 
 
 
 def cap_for_today(
-    protocol: Protocol, rules: Sequence[Rule], runs: Iterable[tuple[dt.date, float]], on: dt.date
+    protocol: Protocol,
+    rules: Sequence[Rule],
+    runs: Iterable[tuple[dt.date, float]],
+    on: dt.date,
+    *,
+    offset: float = 0.0,
 ) -> tuple[float | None, bool]:
     """Return (the highest % Vmax today's plan may prescribe, or None; whether no running at
-    all) so that nothing prescribed falls inside a rest interval."""
+    all) so that nothing prescribed falls inside a rest interval. ``offset``: how much faster
+    than prescribed the athlete is assumed to run (running by feel without a baseline Vmax,
+    reference §0.3): the run log records the run that much faster, so the cap is that much
+    lower."""
     hv = protocol.rules.pain.hv_pct_vmax.value
     recent = [(d, p) for d, p in runs if d < on]
     cap: float | None = None
@@ -132,6 +140,7 @@ def cap_for_today(
             below = rule.from_pct
         else:
             continue
+        below -= offset
         if below <= 50:
             return 0.0, True
         cap = min(cap, below - 5) if cap is not None else below - 5

@@ -201,20 +201,23 @@ def classify_session(
 
 
 def _incomplete(session: SessionReport, min_pct: float, reasons: list[Reason]) -> bool:
-    """Whether < min_pct % was completed because of symptoms or fear (no progression)."""
-    if session.completion in (None, "full"):
-        if session.completion is None:
-            reasons.append(
-                Reason(
-                    rule="missing.session",
-                    observed="completion",
-                    threshold="answered",
-                    text="Completion not answered: counted as not completed.",
-                )
+    """Whether < min_pct % was completed because of symptoms or fear (no progression).
+
+    Contradictory answers count at the lower reading: "full" with a share of reps below 100 %
+    is that share (a session is never completed on the more lenient of two answers)."""
+    if session.completion is None:
+        reasons.append(
+            Reason(
+                rule="missing.session",
+                observed="completion",
+                threshold="answered",
+                text="Completion not answered: counted as not completed.",
             )
-            return True
-        return False
+        )
+        return True
     pct = session.completed_pct
+    if session.completion == "full" and (pct is None or pct >= min_pct):
+        return False
     if session.completion == "stopped" or pct is None or pct < min_pct:
         cause = session.stop_reason
         if cause is None or cause in _SYMPTOM_STOPS:

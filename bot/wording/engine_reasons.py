@@ -210,6 +210,19 @@ def _rest_streak(reason: Any, protocol: Any) -> str | None:
     ).format(count=count)
 
 
+def _rest_review(reason: Any, protocol: Any) -> str | None:
+    count = reason.observed
+    if not isinstance(count, int) or isinstance(count, bool):
+        return None
+    return ngettext(
+        "Pain or tightness has kept you resting {count} morning in a row: no running until "
+        "your clinician has checked in. They have been told.",
+        "Pain or tightness has kept you resting {count} mornings in a row: no running until "
+        "your clinician has checked in. They have been told.",
+        count,
+    ).format(count=count)
+
+
 def _grade(reason: Any, protocol: Any) -> str | None:
     found = _GRADE.match(str(reason.text))
     if found is None:
@@ -374,6 +387,7 @@ _WORDERS: dict[str, Worder] = {
     "missing.answer": _unanswered,
     "missing.session": _missing_session,
     "morning.p3.repeat": _rest_streak,
+    "morning.p3.review": _rest_review,
     "protocol.grade": _grade,
     "stop.reinjury": _reinjury,
     "session.flag.no_running": _ran_anyway,

@@ -49,7 +49,11 @@ CASES: list[tuple[str, dict[str, Any], list[int], SymptomBaseline | None, str, s
     ("morning.p6.sleep", {"sleep_hours": 5.5}, [], BASE, "modify", "light"),
     ("morning.p6.hooper_abs", {"fatigue": 4, "soreness": 4}, [], BASE, "modify", "light"),
     ("morning.p7", {"confidence": 4}, [], BASE, "modify", "light"),
-    ("missing.answer", {"pain_test": None}, [], BASE, "modify", "light"),
+    # Unknown injury-site pain cannot rule out a rest (or stop) morning: rest (review r07).
+    ("missing.answer", {"pain_test": None}, [], BASE, "rest", "rest"),
+    ("missing.answer", {"pain_rest": None}, [], BASE, "rest", "rest"),
+    ("missing.answer", {"tightness": None}, [], BASE, "rest", "rest"),
+    ("missing.answer", {"confidence": None}, [], BASE, "modify", "light"),
     ("missing.hooper", {"stress": None}, [], BASE, "modify", "light"),
     ("missing.sleep_hours", {"sleep_hours": None}, [], BASE, "modify", "light"),
     ("morning.p8", {}, [11] * 10, BASE, "go", "go"),

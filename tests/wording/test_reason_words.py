@@ -91,6 +91,12 @@ _ENGINE_SENTENCES = [
     ),
     _r("morning.p3.pain_rest", "Pain at rest 4/10.", 4, "< 4"),
     _r("morning.p3.repeat", "Rest verdict 3 mornings in a row: step back one stage.", 3, "< 3"),
+    _r(
+        "morning.p3.review",
+        "Rest verdict 3 mornings in a row: no running until the clinician has reviewed.",
+        3,
+        3,
+    ),
     _r("morning.p3.tightness_delta", "Tightness +3 vs baseline.", 3, "< 3"),
     _r("morning.p4.pain_test", "Pain test 3/10.", 3, "< 3"),
     _r("morning.p4.tightness_delta", "Tightness +2 vs baseline.", 2, "< 2"),
