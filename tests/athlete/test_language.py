@@ -123,3 +123,24 @@ async def test_a_short_night_is_explained_in_the_athletes_language(world: WorldF
     verdict = "\n".join(m.text or "" for m in replies)
     assert expected in verdict and needed in verdict, verdict
     assert "Slept" not in verdict and not leaks(verdict.splitlines()), verdict
+
+
+async def test_a_word_typed_for_a_number_is_corrected_with_the_german_noun_capitalised(
+    world: WorldFactory,
+) -> None:
+    """'ziemlich viel' for the hours slept: the correction names what is expected with its
+    German capital ("Geschlafene Stunden"), as German writes nouns."""
+    w = await world()
+    w.sandbox.user(1001, "Lena", language_code="de")
+    lena = w.phone(1001)
+    await onboard_in(lena, "de")
+    with use_language("de"):
+        none_of_these = gettext("None of these ✅")
+        hours = gettext("Hours slept")
+    await lena.say("/checkin")
+    await lena.tap(none_of_these)
+    for answer in ("0", "1", "1", "8", "2", "2", "2", "2"):
+        await lena.tap(answer)
+    replies = await lena.say("ziemlich viel")
+    said = replies[0].text or ""
+    assert hours in said and hours[0].isupper(), said

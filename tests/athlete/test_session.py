@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from bot.store.models import AlertRecord, SessionReportRecord
+from bot.services.questionnaires.session import METRIC_PREFIX
+from bot.store.db import session_scope
+from bot.store.models import (
+    AlertRecord,
+    Decision,
+    QuestionnaireProgress,
+    SessionReportRecord,
+)
 from tests.athlete.conftest import Phone, World
 
 
@@ -63,3 +70,64 @@ async def test_sharp_pain_stops_the_session_report_and_alerts(
     assert "same_day" in [a.severity for a in alerts]
     report = w.read(lambda s: s.exec(select(SessionReportRecord)).one())
     assert report.answers["sharp_pain"] is True and report.answers["pain_max"] == 6
+
+
+async def test_a_negative_zero_top_speed_is_refused_and_the_report_still_saves(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """ "-0" is no top speed: it is refused with what is expected (it was stored, and then
+    every later questionnaire failed on it), and the report saves with the next answer."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard(baseline="")
+    await s_items(alex, pain="0")
+    while "Any numbers from today" not in alex.last:
+        await alex.tap("Not done")
+    await alex.tap("Step by step")
+    for typed in ("-0", "−0,0"):
+        replies = await alex.say(typed)
+        assert "as a number in m/s" in (replies[0].text or ""), replies[0].text
+    await alex.say("8.9")
+    await alex.tap("That's all")
+    replies = await alex.tap("Yes, save")
+    assert not any("went wrong" in (m.text or "") for m in replies)
+    report = w.read(lambda s: s.exec(select(SessionReportRecord)).one())
+    assert report.answers["metrics"] == {"vmax_ms": 8.9}
+
+
+async def test_an_answer_the_engine_refuses_never_blocks_the_report_or_its_pain_alert(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """A stored metric the engine's model refuses (written by an older version, or a parser
+    gap) is left out when the report is saved: the pain of 6/10 in the same report still
+    reaches the engine, which judges it a red session, and the athlete can go on (before,
+    saving failed and every later /cancel, /checkin or /done failed on the same answer)."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard(baseline="")
+    await s_items(alex, pain="6")
+    while "Any numbers from today" not in alex.last:
+        await alex.tap("Not done")
+    await alex.tap("Step by step")
+    await alex.say("8.9")
+
+    def corrupt(session: Session) -> None:
+        progress = session.exec(
+            select(QuestionnaireProgress).where(QuestionnaireProgress.status == "open")
+        ).one()
+        progress.answers = {**progress.answers, f"{METRIC_PREFIX}vmax_ms": -0.0}
+        session.add(progress)
+
+    with session_scope(w.engine) as session:
+        corrupt(session)
+    await alex.tap("That's all")
+    replies = await alex.tap("Yes, save")
+    assert not any("went wrong" in (m.text or "") for m in replies), alex.last
+    report = w.read(lambda s: s.exec(select(SessionReportRecord)).one())
+    assert report.answers["pain_max"] == 6 and "vmax_ms" not in report.answers["metrics"]
+    rules = w.read(
+        lambda s: [r.get("rule") for d in s.exec(select(Decision)) for r in d.decision["reasons"]]
+    )
+    assert "session.red" in rules, rules
+    replies = await alex.say("/checkin")
+    assert not any("went wrong" in (m.text or "") for m in replies)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from bot.clock import local_date
@@ -36,6 +37,28 @@ from engine.programme import DayOutcome
 from engine.red_flags import triage_morning, triage_session
 
 _LOGGER = logging.getLogger(__name__)
+_Model = TypeVar("_Model", bound=BaseModel)
+# A warning sign is never dropped, whatever else is wrong with the answers.
+_NEVER_LEFT_OUT = frozenset({"red_flags", "sharp_pain"})
+
+
+def valid_answers(model: type[_Model], values: dict[str, Any], what: str) -> _Model:
+    """``values`` as ``model``, leaving out any answer the model refuses (a value an older
+    version or a parser gap let through, e.g. a top speed of -0), so one bad answer never
+    blocks the rest: the pain answers and red flags of the same report are still stored and
+    evaluated, and the questionnaire can close. What was left out is logged by name; the
+    answers themselves stay as given in the questionnaire."""
+    kept = dict(values)
+    while True:
+        try:
+            return model.model_validate(kept)
+        except ValidationError as err:
+            refused = {str(e["loc"][0]) for e in err.errors() if e["loc"]} & kept.keys()
+            if not refused or refused & _NEVER_LEFT_OUT:
+                raise
+            _LOGGER.warning("%s: left out answers the model refused: %s", what, sorted(refused))
+            kept = {k: v for k, v in kept.items() if k not in refused}
+
 
 ENGINE_FAILED_RULE = "engine.failed"
 # Both shipped protocols stop at pain at rest >= 4; used only when no protocol can be read.
@@ -78,7 +101,7 @@ def finish_morning(
     if stored is not None and stored.red_flags:  # e.g. reported with /problem meanwhile
         given = values.get("red_flags") or []
         values["red_flags"] = list(dict.fromkeys([*stored.red_flags, *given]))
-    morning = MorningCheckIn.model_validate(values)
+    morning = valid_answers(MorningCheckIn, values, "morning check-in")
     repo.upsert_morning_checkin(
         session,
         athlete_id=athlete_id,
@@ -133,12 +156,14 @@ def finish_session(
         and baseline.vmax_ms
     ):
         metrics["top_pct_vmax"] = min(130.0, round(metrics["vmax_ms"] / baseline.vmax_ms * 100, 1))
-    report = SessionReport.model_validate(
+    report = valid_answers(
+        SessionReport,
         {
             **{k: v for k, v in answers.items() if k in model_keys("session")},
-            "metrics": Metrics.model_validate(metrics),
-            "checks": Checks.model_validate(collected_checks(answers)),
-        }
+            "metrics": valid_answers(Metrics, metrics, "session metrics"),
+            "checks": valid_answers(Checks, collected_checks(answers), "session checks"),
+        },
+        "session report",
     )
     repo.upsert_session_report(
         session,
@@ -332,8 +357,10 @@ def _red_flags_today(
     before: dict[str, Any] = stored.model_dump(exclude_none=True) if stored is not None else {}
     before = {**_unfinished_checkin(session, athlete_id, day), **before}
     known = list(before.get("red_flags") or [])
-    morning = MorningCheckIn.model_validate(
-        {**before, "red_flags": list(dict.fromkeys([*known, *flags]))}
+    morning = valid_answers(
+        MorningCheckIn,
+        {**before, "red_flags": list(dict.fromkeys([*known, *flags]))},
+        "morning check-in",
     )
     repo.upsert_morning_checkin(
         session,

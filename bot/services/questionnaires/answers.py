@@ -19,7 +19,7 @@ from bot.services.questionnaires.metrics_parser import parse_metric_value, parse
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
 from bot.support.formats import format_decimal
-from bot.support.i18n import LazyText, Text, text
+from bot.support.i18n import LazyText, Text, mid_sentence, text
 from bot.support.typed_words import (
     days_ago,
     hours_typed,
@@ -121,17 +121,17 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
         return Rejected(texts.TEXT_TOO_LONG.format(limit=limit))
     cleaned = _clean(text)
     if question.kind in ("scale10", "hooper", "number") and _NEGATIVE.match(cleaned):
-        # "-1" must not match the button "1": a negative number is out of range, never coerced.
+        # "-1" must not match the button "1": a negative number is out of range, never coerced
+        # (a metric's own check refuses it too: "-0" is no top speed).
+        if question.metric:
+            return _metric_answer(question.metric, cleaned)
         return _parse_number(question, cleaned)
     options = question.render_options(ctx, answers)
     option = _match_option(options, cleaned)
     if option is not None and question.kind != "multi":
         return Accepted(option.value)
     if question.metric:
-        checked = parse_metric_value(question.metric, cleaned)
-        if checked.problem is not None:
-            return Rejected(checked.problem)
-        return Accepted(checked.value)
+        return _metric_answer(question.metric, cleaned)
     if question.kind in ("scale10", "hooper", "number"):
         return _parse_number(question, cleaned)
     if question.kind == "date":
@@ -148,6 +148,14 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if question.kind == "multi" and typed_word(cleaned, ("none",)) == "none":
         return Accepted([])
     return Rejected(texts.USE_BUTTONS)
+
+
+def _metric_answer(metric: str, text: str) -> Parsed:
+    """A value typed for a metric, checked against the metric's own units and bounds."""
+    checked = parse_metric_value(metric, text)
+    if checked.problem is not None:
+        return Rejected(checked.problem)
+    return Accepted(checked.value)
 
 
 def _friendly_number(question: Question, text: str) -> float | None:
@@ -182,8 +190,9 @@ def _parse_number(question: Question, text: str) -> Parsed:
             return Rejected(texts.PICK_NUMBER.format(low=_fmt(low), high=_fmt(high)))
         example = _fmt(low if low > 0 else min(high, 7.5 if not question.integer else 7))
         return Rejected(
-            texts.NUMBER_EXPECTED.format(label=question.shown_label.lower(), example=example)
+            texts.NUMBER_EXPECTED.format(label=mid_sentence(question.shown_label), example=example)
         )
+    value += 0.0  # "-0" is 0, never a negative zero stored
     if not low <= value <= high:
         return Rejected(
             texts.NUMBER_RANGE.format(
