@@ -173,6 +173,15 @@ def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> 
             _("{hours} h").format(hours=hours) if hours is not None else _("no recent fast run"),
             _("{value} or more").format(value=needed) if needed else "—",
         )
+    if rule == "gate.symptoms":
+        need = _count(item.needed)
+        return GateWords(
+            _("days in a row with no pain or tightness at all")
+            if athlete
+            else _("Symptom-free days in a row (all symptoms 0/10)"),
+            _of(_count(seen), need),
+            _("{n} in a row").format(n=need) if need is not None else str(item.needed),
+        )
     if rule == "gate.8":
         return GateWords(
             _("your clinician's OK to move on")
@@ -211,6 +220,18 @@ def still_needed(item: GateItemLike, audience: Audience = "athlete") -> str:
             ).format(n=left)
         more = ngettext("{n} more good session", "{n} more good sessions", left).format(n=left)
         return more + _speed(item, audience)
+    if item.rule == "gate.symptoms" and need is not None:
+        if athlete:
+            return ngettext(
+                "no pain, test pain or tightness at all (0/10) on {count} day in a row",
+                "no pain, test pain or tightness at all (0/10) on {count} days in a row",
+                need,
+            ).format(count=need)
+        return ngettext(
+            "{count} symptom-free day in a row (all symptoms 0/10; so far {seen})",
+            "{count} symptom-free days in a row (all symptoms 0/10; so far {seen})",
+            need,
+        ).format(count=need, seen=seen if seen is not None else 0)
     phrases = {
         "gate.1": _("your clinician's review") if athlete else _("review after the red flag"),
         "gate.3": _("a good, completed session") if athlete else _("a green, completed session"),

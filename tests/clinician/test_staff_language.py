@@ -121,3 +121,16 @@ async def test_the_overview_names_each_stage_and_an_unnamed_athlete_in_the_reade
     assert "Anna · H2 · Zurück zum Laufen" in anna, anna
     assert any(f"Athlet #{unnamed} · H0 · " in line for line in lines), overview
     assert leaks(lines) == []
+
+
+async def test_the_card_of_an_athlete_before_return_to_play_reads_in_german(
+    world: WorldFactory,
+) -> None:
+    """The last stages wait for symptom-free days in a row: a German admin's card says so
+    in German (it showed the engine's English sentence)."""
+    w = await world()
+    anna = w.add_athlete(3001, "Anna", stage="H5")
+    admin = w.sandbox.user(ADMIN, "Ada", language_code="de")
+    card = await say(admin, f"/athlete {anna}")
+    assert "2 symptomfreie Tage in Folge" in card, card
+    assert "No pain" not in card and leaks(card.splitlines()) == []
