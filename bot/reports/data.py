@@ -276,7 +276,8 @@ class TrendSummary(_Input):
 class ReportData(_Input):
     """Everything the clinician PDF report is built from."""
 
-    athlete_name: str = Field(min_length=1, max_length=80)
+    # As long as a stored name may be (a Telegram first and last name fit whole).
+    athlete_name: str = Field(min_length=1, max_length=200)
     athlete_ref: str | None = Field(default=None, max_length=60, description="e.g. @handle")
     clinician_name: str | None = Field(default=None, max_length=60)
     injury: Injury

@@ -111,7 +111,7 @@ def _name(person: Person | None, fallback: str = "someone") -> str:
 
 
 def _athlete_name(person: Person) -> str:
-    return _clip(person.display_name, 80) or _("Athlete {number}").format(number=person.id)
+    return _clip(person.display_name, 200) or _("Athlete {number}").format(number=person.id)
 
 
 def _injury(session: Session, athlete_id: int) -> Injury:

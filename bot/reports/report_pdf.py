@@ -8,7 +8,9 @@ they fit there). The clinician's record is never cut: every action with its auth
 reason. Longer lists (the timeline, alerts) keep their newest rows with a line saying how
 many were left out. Text is set in DejaVu Sans (shipped with matplotlib), so names, dashes
 and accents print as typed, and never smaller than 8 pt. Times are in the reader's zone,
-named once in the header; dates of the athlete's days are their own local dates.
+named once in the header; dates of the athlete's days are their own local dates. Headings,
+the athlete's name, stage labels, protocol titles and people's names wrap onto further lines,
+so none runs off the page or is cut short.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import matplotlib
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
 from fpdf.fonts import FontFace
 
 from bot.reports.data import (
@@ -177,25 +180,43 @@ class _Writer:
             for part in _clean(text).split("\n")
         )
 
+    def wrapped(
+        self, text: str, height: float, size: float, *, bold: bool = False, align: str = "L"
+    ) -> None:
+        """Draw ``text`` across the text width, wrapped onto as many lines as it needs: a
+        heading or name that names a stage, a protocol or a person is never cut at the page
+        edge (a word wider than the line is broken inside it). Headings and names are set
+        flush left, as on one line; running text is justified."""
+        self.pdf.set_font(FONT, "B" if bold else "", size)
+        self.pdf.multi_cell(0, height, _clean(text), align=align, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.set_font(FONT, "", 9)
+
+    def _wrapped_lines(self, text: str, size: float, *, bold: bool = False) -> int:
+        """How many lines ``wrapped`` draws ``text`` on (fpdf's own line breaking)."""
+        self.pdf.set_font(FONT, "B" if bold else "", size)
+        lines = self.pdf.multi_cell(
+            0, 1, _clean(text), dry_run=True, output=MethodReturnValue.LINES
+        )
+        self.pdf.set_font(FONT, "", 9)
+        return max(1, len(lines) if isinstance(lines, list) else 1)
+
     def heading(self, text: str) -> None:
+        lines = self._wrapped_lines(text, 11.5, bold=True)
         if self.measuring:
-            self.measured_mm += 9.0
+            self.measured_mm += 2.5 + 6.5 * lines
             return
         pdf = self.pdf
-        if pdf.will_page_break(20):
+        # The heading and the first lines under it start on the same page.
+        if pdf.will_page_break(13.5 + 6.5 * lines):
             pdf.add_page()
         pdf.ln(2.5)
-        pdf.set_font(FONT, "B", 11.5)
-        pdf.cell(0, 6.5, _clean(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
+        self.wrapped(text, 6.5, 11.5, bold=True)
 
     def line(self, text: str, *, bold: bool = False, size: float = 9) -> None:
         if self.measuring:
             self.measured_mm += 4.6 * self._lines(text, self.pdf.epw, size, bold)
             return
-        self.pdf.set_font(FONT, "B" if bold else "", size)
-        self.pdf.multi_cell(0, 4.6, _clean(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.set_font(FONT, "", 9)
+        self.wrapped(text, 4.6, size, bold=bold, align="J")
 
     def table(
         self, widths: Sequence[float], header: Sequence[str] | None, rows: list[list[str]]
@@ -246,13 +267,11 @@ class _Writer:
     # -- sections ----------------------------------------------------------------------------
 
     def title(self) -> None:
-        data, pdf = self.data, self.pdf
-        pdf.set_font(FONT, "B", 16)
-        pdf.cell(0, 8, _("Return-to-sprint report"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "B", 13)
+        data = self.data
+        self.wrapped(_("Return-to-sprint report"), 8, 16, bold=True)
+        # The name whole, on as many lines as it takes (Telegram allows 64 + 64 characters).
         ref = f"  ({data.athlete_ref})" if data.athlete_ref else ""
-        pdf.cell(0, 7, _clean(data.athlete_name + ref), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
+        self.wrapped(data.athlete_name + ref, 7, 13, bold=True)
 
     def identity(self) -> None:
         data = self.data

@@ -1,5 +1,6 @@
-"""Read a PDF back as a reader would: its text (pypdf), the font size of every character and
-where the chart image sits (PDFium), and its pages rendered as PNG images (PDFium)."""
+"""Read a PDF back as a reader would: its text (pypdf), the font size and place of every
+character and where the chart image sits (PDFium), and its pages rendered as PNG images
+(PDFium)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,56 @@ def page_facts(data: bytes) -> list[PageFacts]:
     finally:
         document.close()
     return facts
+
+
+@dataclass(frozen=True)
+class PrintedChar:
+    """One character as printed: its text and its box (points from the page's bottom left)."""
+
+    char: str
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+def printed_chars(data: bytes) -> list[tuple[float, list[PrintedChar]]]:
+    """Return, per page, its width and every character with its printed box (PDFium)."""
+    document = pdfium.PdfDocument(data)
+    pages: list[tuple[float, list[PrintedChar]]] = []
+    try:
+        for page in document:
+            textpage = page.get_textpage()
+            chars = [
+                PrintedChar(textpage.get_text_range(i, 1), *textpage.get_charbox(i))
+                for i in range(textpage.count_chars())
+            ]
+            pages.append((page.get_size()[0], chars))
+    finally:
+        document.close()
+    return pages
+
+
+def text_outside(data: bytes, margin_pt: float, *, tolerance_pt: float = 0.5) -> list[str]:
+    """Return the runs of text that print outside the page's text width, as "page N: text".
+
+    A character is outside when its printed box reaches into the left or right margin
+    (``margin_pt`` wide) or off the page; neighbouring such characters form one run.
+    """
+    runs: list[str] = []
+    for number, (width, chars) in enumerate(printed_chars(data), start=1):
+        run = ""
+        for c in [*chars, PrintedChar(" ", margin_pt, 0, margin_pt, 0)]:
+            inside = c.left >= margin_pt - tolerance_pt and c.right <= (
+                width - margin_pt + tolerance_pt
+            )
+            if c.char.isspace() or inside:
+                if run:
+                    runs.append(f"page {number}: {run}")
+                run = ""
+            else:
+                run += c.char
+    return runs
 
 
 def render_pages(data: bytes, folder: Path, *, dpi: int = 100) -> list[Path]:
