@@ -140,7 +140,7 @@ class Criterion(_Model):
     def _known_item(cls, item: str) -> str:
         if item not in ALL_ITEMS:
             raise ValueError(
-                f"unknown item {item!r}: expected a data-dictionary name such as "
+                f"unknown item {_quoted(item)}: expected a data-dictionary name such as "
                 "'checks.walk_pain', 'morning.pain_test', 'metrics.vmax_ms' or a derived name "
                 "(see docs/protocols.md)"
             )
@@ -482,14 +482,18 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     for sid in ids:
         if sid in seen:
             problems.append(
-                (f"stages[{sid}].id", f"duplicate stage id {sid!r}: ids must be unique")
+                (f"stages[{sid}].id", f"duplicate stage id {_quoted(sid)}: ids must be unique")
             )
         seen.add(sid)
     for ref_name in ("full_training_stage", "early_signoff_stage", "reinjury_stage"):
         ref = data.get(ref_name)
         if isinstance(ref, str) and ref not in seen:
             problems.append(
-                (ref_name, f"{ref!r} is not a stage of this protocol: expected one of {ids}")
+                (
+                    ref_name,
+                    f"{_quoted(ref)} is not a stage of this protocol: "
+                    f"expected one of {_listed(ids)}",
+                )
             )
     for s in dicts:
         sid = str(s.get("id"))
@@ -499,12 +503,15 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         f"stages[{sid}].step_back_to",
-                        f"{ref!r} is not a stage: expected one of {ids}",
+                        f"{_quoted(ref)} is not a stage: expected one of {_listed(ids)}",
                     )
                 )
             elif sid in seen and ids.index(ref) >= ids.index(sid):
                 problems.append(
-                    (f"stages[{sid}].step_back_to", f"{ref!r} must be an earlier stage than {sid}")
+                    (
+                        f"stages[{sid}].step_back_to",
+                        f"{_quoted(ref)} must be an earlier stage than {sid}",
+                    )
                 )
         crit: list[str] = []
         for key in ("exit_criteria", "regression_triggers"):
@@ -517,7 +524,7 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                     problems.append(
                         (
                             f"stages[{sid}].{key}[{j}].id",
-                            f"duplicate criterion id {cid!r} in stage {sid}",
+                            f"duplicate criterion id {_quoted(cid)} in stage {sid}",
                         )
                     )
                 crit.append(cid)
@@ -613,7 +620,9 @@ def set_value(data: dict[str, Any], stage_id: str, field_path: str, value: str) 
         matches = [s for s in stages or [] if isinstance(s, dict) and s.get("id") == stage_id]
         if not matches:
             ids = [s.get("id") for s in stages or [] if isinstance(s, dict)]
-            raise ProtocolError([f"{stage_id}: no such stage: expected one of {ids}"])
+            raise ProtocolError(
+                [f"{_quoted(stage_id)}: no such stage: expected one of {_listed(ids)}"]
+            )
         node = matches[0]
     parts = _split_path(field_path)
     if not parts:
@@ -627,14 +636,28 @@ def set_value(data: dict[str, Any], stage_id: str, field_path: str, value: str) 
     last = parts[-1]
     if isinstance(node, dict):
         if last not in node:
-            raise ProtocolError([f"{where}: no field {last!r} here: expected one of {list(node)}"])
+            raise ProtocolError(
+                [f"{where}: no field {_quoted(last)} here: expected one of {_listed(node)}"]
+            )
         node[last] = parsed
     elif isinstance(node, list):
         idx = _list_index(node, last, where)
         node[idx] = parsed
     else:
-        raise ProtocolError([f"{where}: cannot set a value inside {type(node).__name__}"])
+        raise ProtocolError([f"{where}: holds a single value, so nothing can be set inside it"])
     return out
+
+
+def _quoted(value: object) -> str:
+    """``value`` in quotes for a message, with invisible characters shown (a zero-width space
+    typed after a stage id would otherwise make "H3" look right and still not match)."""
+    shown = "".join(c if c.isprintable() else f"<U+{ord(c):04X}>" for c in str(value))
+    return f"'{shown}'"
+
+
+def _listed(values: Any) -> str:
+    """``values`` as a comma-separated list for a message (never a Python list)."""
+    return ", ".join(str(v) for v in values)
 
 
 def _split_path(path: str) -> list[str]:
@@ -647,14 +670,16 @@ def _list_index(node: list[Any], key: str, where: str) -> int:
     for i, item in enumerate(node):
         if isinstance(item, dict) and item.get("id") == key:
             return i
-    raise ProtocolError([f"{where}: no list item {key!r}: expected an index or an item id"])
+    raise ProtocolError([f"{where}: no list item {_quoted(key)}: expected an index or an item id"])
 
 
 def _step(node: Any, part: str, where: str) -> Any:
     if isinstance(node, dict):
         if part not in node:
-            raise ProtocolError([f"{where}: no field {part!r}: expected one of {list(node)}"])
+            raise ProtocolError(
+                [f"{where}: no field {_quoted(part)}: expected one of {_listed(node)}"]
+            )
         return node[part]
     if isinstance(node, list):
         return node[_list_index(node, part, where)]
-    raise ProtocolError([f"{where}: {part!r} does not exist"])
+    raise ProtocolError([f"{where}: {_quoted(part)} does not exist"])
