@@ -2,22 +2,61 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.clock import local_date
+from bot.clock import local_date, zone_of
 from bot.handlers.athlete_flow import athlete_flow, env_of_prompt
 from bot.handlers.context import Context
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
+from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
+from bot.support.formats import format_long_date
+
+# Until when a night still counts as the evening before, for a session reported after midnight.
+_NIGHT_ENDS = dt.time(4, 0)
+
+
+def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
+    """Return the local date a /done sent at ``now`` reports on.
+
+    Normally the athlete's today. A session that ran late in the evening is often reported
+    after local midnight, so the night still belongs to the day before: until the athlete's
+    check-in time of the new day (at the latest 04:00: a session run early in the morning
+    before checking in is that day's), and while they have not checked in, /done reports
+    on yesterday if yesterday had a check-in (or its post-session questionnaire is still open)
+    and no session report yet. The morning prompt at the check-in time closes yesterday's
+    session questionnaire the same way.
+    """
+    local_now = now.astimezone(zone_of(person.timezone))
+    today = local_now.date()
+    yesterday = today - dt.timedelta(days=1)
+    assert person.id is not None
+    if local_now.time() >= min(checkin_time_of(person), _NIGHT_ENDS):
+        return today
+    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
+        return today
+    if repo.get_session_report(session, athlete_id=person.id, local_date=yesterday) is not None:
+        return today
+    if (
+        repo.get_morning_checkin(session, athlete_id=person.id, local_date=yesterday) is None
+        and repo.get_open_questionnaire(
+            session, athlete_id=person.id, kind="session", local_date=yesterday
+        )
+        is None
+    ):
+        return today
+    return yesterday
 
 
 def _done(
@@ -25,15 +64,22 @@ def _done(
 ) -> Result | None:
     if person is None or not svc.is_onboarded(session, person):
         return Result([Out(texts.NOT_ONBOARDED)])
-    today = local_date(person, env.now)
     assert person.id is not None
-    if repo.get_session_report(session, athlete_id=person.id, local_date=today) is not None:
+    today = local_date(person, env.now)
+    day = report_day(session, person, env.now)
+    if repo.get_session_report(session, athlete_id=person.id, local_date=day) is not None:
         return Result([Out(texts.SESSION_ALREADY_REPORTED)])
     outs: list[Out] = []
-    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is None:
+    if day == today and (
+        repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is None
+    ):
         outs.append(Out(texts.NO_SESSION_PLANNED))
-    _, question = svc.begin(session, person, "session", env)
+    _, question = svc.begin(session, person, "session", env, day=day)
     if question is not None:
+        if day != today:  # after midnight: say which day's session this report is for
+            question = dataclasses.replace(
+                question, text=f"🗓 {format_long_date(day)}\n\n{question.text}"
+            )
         outs.append(question)
     return Result(outs)
 

@@ -64,6 +64,8 @@ SessionDayPolicy = Callable[[Session, Person, dt.date, "SchedulerConfig"], tuple
 
 
 _LAST_SECOND = dt.time(23, 59, 59)
+# The smallest step back in time: a morning due exactly "now" is still to come.
+_INSTANT = dt.timedelta(microseconds=1)
 
 
 def _hhmm(value: str | None, default: dt.time) -> dt.time:
@@ -73,9 +75,14 @@ def _hhmm(value: str | None, default: dt.time) -> dt.time:
     return dt.time(int(hours), int(minutes))
 
 
+def checkin_time_of(athlete: Person, config: SchedulerConfig | None = None) -> dt.time:
+    """Return the athlete's local morning check-in time (stored, else the default)."""
+    return _hhmm(athlete.checkin_time, (config or SchedulerConfig()).default_checkin_time)
+
+
 def athlete_schedule(athlete: Person, config: SchedulerConfig, *, paused: bool) -> AthleteSchedule:
     """Return the schedule settings of ``athlete`` (stored values, else the defaults)."""
-    checkin = _hhmm(athlete.checkin_time, config.default_checkin_time)
+    checkin = checkin_time_of(athlete, config)
     cutoff = config.cutoff_time
     if cutoff <= checkin:
         # An athlete who checks in after the usual cut-off gets a cut-off 4 h after check-in,
@@ -93,16 +100,34 @@ def athlete_schedule(athlete: Person, config: SchedulerConfig, *, paused: bool) 
     )
 
 
+def _latest_programme(session: Session, athlete_id: int) -> tuple[str, dt.datetime] | None:
+    """Return (status, created_at) of the athlete's latest programme, or None."""
+    row = session.exec(
+        select(Programme.status, Programme.created_at)
+        .where(Programme.athlete_id == athlete_id)
+        .order_by(col(Programme.id).desc())
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def is_paused(session: Session, athlete: Person) -> bool:
     """Return True when the athlete or their programme is paused (they get no prompts)."""
     if athlete.paused:
         return True
-    status = session.exec(
-        select(Programme.status)
-        .where(Programme.athlete_id == athlete.id)
-        .order_by(col(Programme.id).desc())
-    ).first()
-    return status == "paused"
+    assert athlete.id is not None
+    programme = _latest_programme(session, athlete.id)
+    return programme is not None and programme[0] == "paused"
+
+
+def first_prompt_day(athlete: Person, programme_started_at: dt.datetime) -> dt.date:
+    """Return the first local date that may get a morning prompt: the day after the one the
+    programme started on, in the athlete's current zone.
+
+    The onboarding day is the programme's first day, judged "programme started" rather than
+    a missed check-in, and the athlete was told the first check-in comes tomorrow; a later
+    change of time zone or check-in time keeps it so (counted in the new zone's dates).
+    """
+    return local_date_at(programme_started_at, athlete.timezone or "UTC") + dt.timedelta(days=1)
 
 
 def _is_hv(answers: dict[str, object]) -> bool:
@@ -223,13 +248,25 @@ def next_day_plan(
     now: dt.datetime,
     config: SchedulerConfig,
     policy: SessionDayPolicy = default_session_policy,
+    late_ok: dt.timedelta = dt.timedelta(0),
+    not_before: dt.date | None = None,
 ) -> tuple[dt.date, tuple[PlannedPrompt, ...]]:
-    """Return the athlete's next day after ``served`` whose morning is after ``now``, and its
-    prompts (the caller knows the athlete gets prompts: not paused, has a chat)."""
+    """Return the athlete's next day after ``served`` (and not before ``not_before``) whose
+    morning is due at ``now`` or later, and its prompts (the caller knows the athlete gets
+    prompts: not paused, has a chat).
+
+    ``late_ok`` also accepts a morning due that long before ``now``: after downtime, the tick
+    passes its grace, so today's prompt is still sent (late) rather than skipped.
+    """
     schedule = athlete_schedule(athlete, config, paused=False)
-    not_before = None if served is None else served + dt.timedelta(days=1)
+    if served is not None:
+        after_served = served + dt.timedelta(days=1)
+        not_before = after_served if not_before is None else max(not_before, after_served)
     day, _ = next_local_occurrence(
-        schedule.checkin_time, schedule.tz, after=now, not_before_date=not_before
+        schedule.checkin_time,
+        schedule.tz,
+        after=now - late_ok - _INSTANT,
+        not_before_date=not_before,
     )
     session_day, _reason = policy(session, athlete, day, config)
     return day, plan_day(schedule, day, session_day=session_day)
@@ -243,16 +280,26 @@ def plan_next_day(
     config: SchedulerConfig,
     policy: SessionDayPolicy = default_session_policy,
 ) -> dt.date | None:
-    """Write the rows of the athlete's next unserved day whose morning is after ``now``.
+    """Write the rows of the athlete's next unserved day whose morning is at or after ``now``.
 
     Returns the planned local date, or None when the athlete gets no prompts (paused, no chat).
-    Dates already served stay served, so a time-zone change never repeats a morning.
+    Dates already served stay served, so a time-zone change never repeats a morning; and the
+    day a programme started never gets a prompt (see :func:`first_prompt_day`).
     """
-    if athlete.id is None or athlete.chat_id is None or is_paused(session, athlete):
+    if athlete.id is None or athlete.chat_id is None:
+        return None
+    programme = _latest_programme(session, athlete.id)
+    if athlete.paused or (programme is not None and programme[0] == "paused"):
         return None
     served = last_served_morning(session, athlete.id)
     day, planned_prompts = next_day_plan(
-        session, athlete, served=served, now=now, config=config, policy=policy
+        session,
+        athlete,
+        served=served,
+        now=now,
+        config=config,
+        policy=policy,
+        not_before=None if programme is None else first_prompt_day(athlete, programme[1]),
     )
     for planned in planned_prompts:
         schedule_prompt(

@@ -8,8 +8,10 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
    three back and the prompt is claimed again by the next tick.
 2. For each prompt: paused athlete -> cancelled; more than ``grace`` late -> recorded missed,
    not sent; late within grace -> sent with a note; reminder/cut-off with the check-in already
-   answered -> cancelled; post-session prompt on what became a rest day -> cancelled. A morning
-   prompt also judges the days before (missed check-ins) and plans the next day.
+   answered -> cancelled; a reminder whose morning prompt was missed asks the check-in itself;
+   post-session prompt on what became a rest day -> cancelled. A morning prompt also judges
+   the days before (missed check-ins) and plans the next day: after downtime, today's if its
+   morning is still within the grace (sent late), never the older days in a burst.
 3. After each batch commits, kick the outbox sender so the messages go out now.
 
 Facts are read once per batch (athletes, check-ins, programme states, session reports) and the
@@ -363,12 +365,17 @@ async def _process(
         batch.finish(prompt, "cancelled")
         result.cancelled += 1
         return
-    sender = scheduler.senders.get(prompt.kind)
+    asks = prompt.kind
+    if prompt.kind == "reminder" and batch.mornings.get(key, ("",))[0] == "missed":
+        # The day's morning prompt was lost (downtime beyond the grace): a reminder of a
+        # check-in never asked would puzzle, so the reminder asks the check-in itself.
+        asks = "morning"
+    sender = scheduler.senders.get(asks)
     if sender is None:
-        raise LookupError(f"no prompt sender registered for kind {prompt.kind!r}")
+        raise LookupError(f"no prompt sender registered for kind {asks!r}")
     ctx = PromptContext(session=session, prompt=prompt, athlete=athlete, now=now)
     ctx.late = timing == "late"
-    if prompt.kind == "morning" and (athlete.id, prompt.local_date - _DAY) in batch.reports:
+    if asks == "morning" and (athlete.id, prompt.local_date - _DAY) in batch.reports:
         ctx.follow_up_for = prompt.local_date - _DAY
     with use_language(athlete.language):  # the prompt is written in the athlete's language
         await sender(ctx)
@@ -447,7 +454,11 @@ def _plan_after(
     now: dt.datetime,
     result: TickResult,
 ) -> None:
-    """Queue the rows of the athlete's next day (the day after this morning's)."""
+    """Queue the rows of the athlete's next day (the day after this morning's).
+
+    After downtime that day's morning may already be due: within the grace it is still
+    planned (and sent late by the next claim); older days are skipped, never sent in a burst.
+    """
     assert athlete.id is not None
     _, planned = next_day_plan(
         session,
@@ -456,6 +467,7 @@ def _plan_after(
         now=now,
         config=scheduler.config,
         policy=scheduler.session_policy,
+        late_ok=scheduler.config.grace,
     )
     batch.new_prompts.extend(
         {
