@@ -228,8 +228,8 @@ TIER_INSTRUCTIONS = {
     "info": L_("Please take it easy today. Your clinician has been told."),
 }
 NO_CLINICIAN_LINKED = L_(
-    "You have no clinician linked in Sprintback, so please contact your own clinician or "
-    "doctor yourself today."
+    "Note: no clinician is linked to you in Sprintback, so nobody has been alerted. Please "
+    "contact your own clinician or doctor yourself today."
 )
 
 # --- Session ----------------------------------------------------------------------------------
@@ -516,7 +516,8 @@ WHY = L_("Why:")
 ABOUT_THIS_SESSION = L_("⚠️ About this session:")
 SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
 NEXT = L_("What's next:")
-EMERGENCY_HERE = L_("Emergency number where you are: {number}.")
+# An emergency's first line: the call to make, before anything about training.
+EMERGENCY_HEAD = L_("🚨 Call {number} now, or go to the emergency department.")
 NEXT_BY_DECISION = {
     "progress": L_("You move on to stage {stage}. Check in tomorrow morning before training."),
     "hold": L_("Next session: the same level again. Check in tomorrow morning before training."),
@@ -542,7 +543,8 @@ HEADLINES = {
     "go": L_("✅ Train as planned today."),
     "modify": L_("🟡 Train today, but lighter than planned."),
     "rest": L_("😴 Rest today: no running."),
-    "stop": L_("⛔ No training today."),
+    # Every stop holds until a clinician has reviewed (engine: suspended), not just today.
+    "stop": L_("⛔ No training until your clinician has reviewed you."),
 }
 WHY_BUTTON = L_("Why?")
 NO_RUNNING_REST = L_("😴 No running today: your muscle rests between fast sessions.")
@@ -591,9 +593,11 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
     # The morning message is about the morning: what a session report said comes after it.
     worded = [w for w in _worded(outcome, protocol) if not w.rule.startswith("session.")]
     if outcome.readiness == "stop" and outcome.instructions:
-        lines = [str(HEADLINES["stop"]), "", *_flag_lines(outcome, protocol)]
         if any(a.severity == "emergency" for a in outcome.alerts):
-            lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
+            head = str(EMERGENCY_HEAD).format(number=emergency_number(zone))
+        else:
+            head = str(HEADLINES["stop"])
+        lines = [head, "", *_flag_lines(outcome, protocol)]
         if not has_clinician:
             lines += ["", str(NO_CLINICIAN_LINKED)]
         return ["\n".join(lines)]
@@ -699,11 +703,11 @@ def session_result(
         head = str(SESSION_SAVED_BACK).format(stage=after)
     else:
         head = str(SESSION_SAVED_GOOD)
+    if any(a.severity == "emergency" for a in outcome.alerts):
+        head = str(EMERGENCY_HEAD).format(number=emergency_number(zone)) + "\n" + head
     lines = [head]
     if outcome.instructions:
         lines += ["", *_flag_lines(outcome, protocol)]
-        if any(a.severity == "emergency" for a in outcome.alerts):
-            lines += ["", str(EMERGENCY_HERE).format(number=emergency_number(zone))]
     about = [w.text for w in flagged][:3]
     if about:
         lines += [str(ABOUT_THIS_SESSION), *[f"• {r}" for r in about]]

@@ -100,9 +100,11 @@ async def test_3_a_red_flag_verdict_has_no_session_and_says_who_was_told(world: 
     await alex.tap("▫️ New swelling at the injury")
     replies = await alex.tap("Done")
     stop = replies[-1].text or ""
-    assert stop.startswith("⛔ No training today.")
+    # The stop holds until a clinician has reviewed, not just today.
+    assert stop.startswith("⛔ No training until your clinician has reviewed you.")
     assert "Today's session" not in stop and "Train as planned" not in stop
-    assert "no clinician linked" in stop  # no clinician: they are told to contact their own
+    # No clinician: they read that nobody was alerted and to contact their own.
+    assert "no clinician is linked to you in Sprintback, so nobody has been alerted" in stop
     # Read before any session: no "stop this session" in the morning.
     assert "No running today" in stop and "session" not in stop.lower(), stop
 
@@ -285,7 +287,7 @@ async def test_6_problem_screens_for_warning_signs_at_any_time(world: Factory) -
     await alex.tap("🚩 Check for warning signs")
     await alex.tap("▫️ New swelling at the injury")
     replies = await alex.tap("Done")
-    assert (replies[-1].text or "").startswith("⛔ No training today.")
+    assert (replies[-1].text or "").startswith("⛔ No training until your clinician")
     stored = w.read(lambda s: s.exec(select(MorningCheckinRecord)).one()).answers
     assert stored["red_flags"] == ["swelling"] and stored["pain_rest"] == 0  # answers kept
     alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())

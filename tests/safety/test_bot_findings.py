@@ -63,11 +63,16 @@ async def test_a_red_flag_is_kept_and_escalated_even_if_the_engine_run_fails(
     monkeypatch.setattr(daily, "run_today", broken)
     await alex.say("/checkin")
     await alex.tap("▫️ Felt a pop or sudden sharp pain")
-    await alex.tap("Done")
+    replies = await alex.tap("Done")
     stored = w.read(lambda s: s.exec(select(MorningCheckinRecord)).all())
     assert len(stored) == 1 and stored[0].answers["red_flags"] == ["pop"]
     alerts = w.read(lambda s: s.exec(select(AlertRecord)).all())
     assert alerts, "the red flag never reached the clinician"
+    # The athlete still reads what to do now, the emergency number where they are, and who
+    # was told.
+    said = replies[-1].text or ""
+    assert said.startswith("⛔ Stop training now") and "call 112 now" in said, said
+    assert "Your clinician has been alerted" in said
 
 
 async def test_sharp_pain_answered_after_local_midnight_still_reaches_the_clinician(

@@ -114,7 +114,8 @@ def _agree(protocol: Protocol, day: DayOutcome) -> list[str]:
     )
     moved = day.stage_after != day.stage
     if day.readiness == "stop":
-        if not head.startswith("⛔") or "Today's session" in morning:
+        # An emergency opens with the call to make (🚨), any other stop with ⛔.
+        if not head.startswith(("⛔", "🚨")) or "Today's session" in morning:
             problems.append("a stop with a session or without ⛔")
     elif day.decision == "progress" and moved:
         if not head.startswith("⬆️") or "To move up" in morning:
@@ -137,7 +138,7 @@ def _agree(protocol: Protocol, day: DayOutcome) -> list[str]:
         problems.append("a lighter-running note on a day without running")
     if "Train as planned" in head and ("No running" in morning or "no running" in head):
         problems.append("go and no running at once")
-    if day.decision == "stop" and not _headline(session).startswith("⛔"):
+    if day.decision == "stop" and not _headline(session).startswith(("⛔", "🚨")):
         problems.append("a stopped session without ⛔")
     flagged = any(r.rule.startswith(texts.SESSION_FLAG_RULES) for r in day.reasons)
     moved_up = day.decision == "progress" and moved and not flagged

@@ -27,6 +27,7 @@ from bot.services.athlete.results import (
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.services.questionnaires.steps import with_ticked_signs
+from bot.services.timezones import emergency_number
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
@@ -69,9 +70,11 @@ ENGINE_FAILED = L_(
     "has been asked to review them. Please keep to easy activity until you hear back."
 )
 ENGINE_FAILED_RED_FLAG = L_(
-    "Stop training today. Your answers are saved and your clinician has been alerted and "
-    "will review them. If it gets worse, seek medical help."
+    "⛔ Stop training now: you reported a warning sign. Your answers are saved. If you have "
+    "chest pain, sudden breathlessness, or a hot, red, swollen calf, call {number} now. "
+    "Otherwise have a medical check today."
 )
+ENGINE_FAILED_ALERTED = L_("Your clinician has been alerted and will review your answers.")
 
 
 MODEL_KEYS = {
@@ -242,8 +245,12 @@ def _engine_failed(
     alert = fallback_alert(session, athlete_id, morning=morning, report=report)
     repo.raise_alert(session, athlete_id=athlete_id, alert=alert, now=env.now, local_date=day)
     queued = bool(env.notify(session, athlete_id, env.now))
-    red = alert.rule != ENGINE_FAILED_RULE
-    return Result([Out(ENGINE_FAILED_RED_FLAG if red else ENGINE_FAILED)], queued=queued)
+    if alert.rule == ENGINE_FAILED_RULE:
+        return Result([Out(ENGINE_FAILED)], queued=queued)
+    # A warning sign: what to do now, the emergency number where they are, and who knows.
+    told = ENGINE_FAILED_ALERTED if has_clinician(session, person) else texts.NO_CLINICIAN_LINKED
+    said = str(ENGINE_FAILED_RED_FLAG).format(number=emergency_number(person.timezone))
+    return Result([Out(f"{said}\n\n{told}")], queued=queued)
 
 
 def fallback_alert(

@@ -68,7 +68,8 @@ async def test_a_red_flag_stops_at_once_and_reaches_the_clinician(
     replies = await alex.tap("Done")
     assert len(replies) == 2 and replies[0].edited
     text = replies[-1].text or ""
-    assert text.startswith("⛔ No training today") and "emergency" in text.lower()
+    # An emergency opens with the call to make, the number where they are.
+    assert text.startswith("🚨 Call 112 now") and "Do not drive yourself" in text
     assert "112" in text  # Berlin: the local emergency number
     progress = w.read(
         lambda s: s.exec(
