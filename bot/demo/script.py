@@ -262,7 +262,7 @@ async def play(world: DemoWorld) -> Cast:
     narrate(world, L_("Day 3: the H0 sign-off reaches the clinician"), local(3, 7, 30))
     await morning(world, athlete)
     world.clock.set(local(3, 8, 5))
-    await clinician_presses(world, clinician, "🟢 Clear gate", "Signed off", "H0 clearance")
+    await clinician_presses(world, clinician, "🟢 Sign off", "Signed off", "H0 clearance")
     decision = await session_report(world, athlete, checks=H0_CHECKS | {"brisk walk": "0"})
     expect(decision, "move up to Stage 2 of 8", "progression to H1", world.words)
 

@@ -1,7 +1,7 @@
 """Clinician commands and alert buttons.
 
 /athletes, /athlete <number or name>, /note <number> <text>, /pause, /resume, /stage, /hold,
-/stepback, /clear and /decline <number> [reason]; the alert buttons (Acknowledge, Clear gate, Hold,
+/stepback, /clear and /decline <number> [reason]; the alert buttons (Acknowledge, Sign off, Hold,
 Step back, Message athlete; the Report (PDF) button is handled by ``bot.handlers.reports``).
 The /athlete card is followed by the athlete's full progress chart, sent in the background.
 Every handler builds the caller from the store, asks ``bot.services.access`` and refuses with one

@@ -110,8 +110,10 @@ def _name(person: Person | None, fallback: str = "someone") -> str:
     return _clip(person.display_name, 60) or f"#{person.id}"
 
 
-def _athlete_name(person: Person) -> str:
-    return _clip(person.display_name, 200) or _("Athlete {number}").format(number=person.id)
+def _athlete_name(person: Person, limit: int = 80) -> str:
+    """The athlete's name, cut to ``limit`` (the report prints up to 200, charts and the
+    digest 80)."""
+    return _clip(person.display_name, limit) or _("Athlete {number}").format(number=person.id)
 
 
 def _injury(session: Session, athlete_id: int) -> Injury:
@@ -473,7 +475,7 @@ def report_data_for(
         return (stage_label(protocol, stage, "clinician") if protocol else stage)[:80]
 
     return ReportData(
-        athlete_name=_athlete_name(person),
+        athlete_name=_athlete_name(person, 200),
         # The number only where another athlete shares the name (voice.md: name first).
         athlete_ref=f"#{athlete_id}" if repo.shares_name(session, person=person) else None,
         clinician_name=clinician_name,

@@ -548,7 +548,7 @@ HEADLINES = {
 }
 WHY_BUTTON = L_("Why?")
 NO_RUNNING_REST = L_("😴 No running today: your muscle rests between fast sessions.")
-NO_RUNNING_REVIEW = L_("⛔ No running until your clinician has checked in with you.")
+NO_RUNNING_REVIEW = L_("⛔ No running until your clinician has reviewed you.")
 CHART_AFTER_MOVE = L_("📈 Your progress so far. Now: {after}.")
 WHY_TITLE = L_("Why ({date}):")
 WHY_NONE = L_("There is nothing more to explain for that day.")
@@ -561,7 +561,7 @@ SESSION_SAVED_BACK = L_("↩️ Session saved. We go back one stage for a few da
 SESSION_SAVED_FLAGGED = L_("🟡 Session saved, but it does not count towards moving up.")
 SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
 NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
-NEXT_REVIEW = L_("Next: no training until your clinician has checked in with you.")
+NEXT_REVIEW = L_("Next: no training until your clinician has reviewed you.")
 CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they have been asked.")
 CLEARANCE_NO_CLINICIAN = L_(
     "To move up, your clinician needs to give their OK: ask them for a Sprintback link."
@@ -579,6 +579,16 @@ def _worded(outcome: Any, protocol: Any) -> list[Any]:
 def _flag_lines(outcome: Any, protocol: Any) -> list[str]:
     # The tier's instruction is a protocol display text: read in the athlete's language.
     return [plain(protocol_text(i.text), protocol) for i in outcome.instructions]
+
+
+def _today_line(outcome: Any, readiness: str, worded: list[Any]) -> str:
+    """What today holds, in one line: the verdict's headline, except on a day the stage runs
+    but not today (rest between fast sessions, or a review awaited), which is never "train as
+    planned" above a session without running."""
+    if readiness in ("go", "modify") and _running_held(outcome):
+        review = any(w.rule == "gate.1" and w.kind == "unmet" for w in worded)
+        return str(NO_RUNNING_REVIEW if review else NO_RUNNING_REST)
+    return str(HEADLINES.get(readiness, HEADLINES["go"]))
 
 
 def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician: bool) -> list[str]:
@@ -608,13 +618,12 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
         head += " " + str(HEADLINES.get(readiness, HEADLINES["go"]))
         reasons: list[str] = []
     elif moved and outcome.decision == "step_back":
+        # The move, then what today holds (a step back often comes with a rest day).
         head = str(STEPPED_BACK).format(stage=stage_label(protocol, outcome.stage_after))
+        head += " " + _today_line(outcome, readiness, worded)
         reasons = today_reasons([w for w in worded if w.kind == "fired"])
     elif readiness in ("go", "modify") and _running_held(outcome):
-        # The stage runs, but not today (rest between fast sessions, or a review awaited):
-        # never "train as planned" above a session without running.
-        review = any(w.rule == "gate.1" and w.kind == "unmet" for w in worded)
-        head = str(NO_RUNNING_REVIEW if review else NO_RUNNING_REST)
+        head = _today_line(outcome, readiness, worded)
         reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
     else:
         head = str(HEADLINES.get(readiness, HEADLINES["go"]))
@@ -745,7 +754,7 @@ STATUS_NEEDED = L_("To move up:")
 STATUS_ALL_MET = L_("Everything this stage needs is in place: you move up after a good day.")
 STATUS_SIGNOFF = L_("⏳ Waiting for your clinician's OK to move on.")
 STATUS_PAUSED = L_("⏸ Your programme is paused.")
-STATUS_SUSPENDED = L_("⛔ No running until your clinician has checked in.")
+STATUS_SUSPENDED = L_("⛔ No running until your clinician has reviewed you.")
 STATUS_FINAL = L_("This is the last stage.")
 
 

@@ -125,10 +125,14 @@ def _hooper_floor(reason: Any, protocol: Any) -> str | None:
         return None
     if str(reason.rule).startswith("morning.p5"):
         text = _(
-            "Sleep, tiredness, stress and soreness add up to {sum} of 28: no fast running today."
+            "Sleep, tiredness, stress and soreness add up to {sum} (4 = best, 28 = worst): no "
+            "fast running today."
         )
     else:
-        text = _("Sleep, tiredness, stress and soreness add up to {sum} of 28: no moving up today.")
+        text = _(
+            "Sleep, tiredness, stress and soreness add up to {sum} (4 = best, 28 = worst): no "
+            "moving up today."
+        )
     return text.format(sum=total)
 
 
@@ -156,7 +160,7 @@ def _hooper_item(reason: Any, protocol: Any) -> str | None:
         return None
     key = "morning." + found["item"].replace(" ", "_")
     label = item_label(key)
-    return _("{item} {value}/7: no fast running today.").format(
+    return _("{item} {value}/7 (7 = worst): no fast running today.").format(
         item=capitalised(label), value=found["value"]
     )
 
@@ -216,9 +220,9 @@ def _rest_review(reason: Any, protocol: Any) -> str | None:
         return None
     return ngettext(
         "Pain or tightness has kept you resting {count} morning in a row: no running until "
-        "your clinician has checked in. They have been told.",
+        "your clinician has reviewed you. They have been told.",
         "Pain or tightness has kept you resting {count} mornings in a row: no running until "
-        "your clinician has checked in. They have been told.",
+        "your clinician has reviewed you. They have been told.",
         count,
     ).format(count=count)
 

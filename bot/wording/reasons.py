@@ -140,7 +140,7 @@ def _observed(criterion: Any, observed: object) -> str:
             return _("{done} of {need} so far").format(done=min(done, need), need=need)
         return ""
     if observed is None:
-        return _("none yet")
+        return _("not reported yet")
     if isinstance(observed, bool | int | float):
         return format_value(criterion.item, observed)
     return ""
@@ -196,7 +196,7 @@ _FIRED = {
     ),
     "24h.elevated_48h": N_(
         "Pain or tightness is still up two days after your session: no running until your "
-        "clinician has checked in."
+        "clinician has reviewed you."
     ),
     "missing.checkin": N_("No morning check-in: no training today."),
     # A session's red flags (engine.session_rules._STOP_TEXT, the same English).

@@ -33,7 +33,7 @@ async def test_help_plan_status_history(world: Callable[[], Awaitable[World]]) -
     replies = await alex.say("/status")
     status = replies[0].text or ""
     assert status.startswith("Stage 1 of 8 · protect and walk")
-    assert "⬜ walking pain 2/10 or less (none yet)" in status
+    assert "⬜ walking pain 2/10 or less (not reported yet)" in status
     assert "checks." not in status and "needed:" not in status and "H0" not in status
     await alex.morning()
     replies = await alex.say("/plan")

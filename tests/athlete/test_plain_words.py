@@ -85,7 +85,7 @@ async def test_2_the_verdict_is_one_headline_three_reasons_the_session_and_why(
     assert verdict.button_labels == ["Why?"]
     why = (await alex.tap("Why?"))[-1].text or ""
     assert why.startswith("Why (Mon 2 Mar):")
-    assert "⬜ walking pain 2/10 or less (none yet)" in why
+    assert "⬜ walking pain 2/10 or less (not reported yet)" in why
     assert "Your morning answers look good." in why
 
 

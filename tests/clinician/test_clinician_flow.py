@@ -154,10 +154,10 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     w.raise_alert(ben_id, "info", "gate.8", "Stage H0 criteria met: sign-off needed to move on.")
     await w.escalate()
     gate_message = lee.last_bot_message
-    assert "Ben" in (gate_message.text or "") and "🟢 Clear gate" in gate_message.button_labels
+    assert "Ben" in (gate_message.text or "") and "🟢 Sign off" in gate_message.button_labels
     assert "your sign-off is needed" in (gate_message.text or "")
     before = len(lee.bot_messages)
-    await lee.press("🟢 Clear gate")
+    await lee.press("🟢 Sign off")
     await lee.wait_until(
         lambda ms: any("Signed off: Ben may move on" in (m.text or "") for m in ms)
     )
@@ -180,7 +180,7 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     assert await say(other, "/athlete Ben") == REFUSAL_TEXT
     assert await say(other, f"/note {anna_id} looks fine") == REFUSAL_TEXT
     assert "No athletes are linked" in await say(other, "/athletes")
-    copied = gate_message.find_button("🟢 Clear gate")
+    copied = gate_message.find_button("🟢 Sign off")
     assert copied is not None
     assert await press_raw(w, other, gate_message, copied["callback_data"]) == REFUSAL_TEXT
     refused = w.audit("refused")
@@ -331,14 +331,14 @@ async def test_clinician_messages_declines_pauses_and_sets_the_stage(world: Worl
     shown = await open_card(lee, "ben")
     # Walking pain not recorded yet: a sign-off could not count, so none is offered.
     assert "Sign-off: you will be asked once the criteria are met" in (shown.text or "")
-    assert "🟢 Clear gate" not in shown.button_labels
+    assert "🟢 Sign off" not in shown.button_labels
     refused = await say(lee, f"/clear {ben_id}")
     assert "Not recorded: a sign-off counts only once every exit criterion" in refused
     w.meet_h0_criteria(ben_id)
     shown = await open_card(lee, "ben")
     assert "Sign-off: the criteria are met, your sign-off is needed." in (shown.text or "")
     assert shown.button_labels == [
-        "🟢 Clear gate",
+        "🟢 Sign off",
         "✖️ Decline",
         "⏸ Hold",
         "↩️ Step back",

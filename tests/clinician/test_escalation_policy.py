@@ -147,7 +147,7 @@ def test_a_stopped_athletes_card_offers_the_review_and_never_a_sign_off() -> Non
     rows = alert_keyboard(stopped, signer, 555, T0)
     labels = [b["text"] for row in rows for b in row]
     assert "🩺 Reviewed: may run again" in labels
-    assert "🟢 Clear gate" not in labels and "✖️ Decline" not in labels
+    assert "🟢 Sign off" not in labels and "✖️ Decline" not in labels
     actions = [b["callback_data"].split(":")[0] for row in rows for b in row]
     assert ACT_CLEAR not in actions and ACT_REVIEW in actions
     assert "⛔ Running is stopped until you review Anna." in render_alert_text(stopped)

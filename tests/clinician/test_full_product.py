@@ -81,7 +81,7 @@ async def test_whole_product_with_several_users(
     # The card raised by the check-in itself already knows the red-flag stop it caused.
     assert "⛔ Running is stopped until you review Anna." in text
     assert "🩺 Reviewed: may run again" in alert.button_labels
-    assert "🟢 Clear gate" not in alert.button_labels
+    assert "🟢 Sign off" not in alert.button_labels
     await lee.press("↩️ Step back")
     await lee.wait_until(
         lambda ms: any(
@@ -127,7 +127,7 @@ async def test_whole_product_with_several_users(
         )
     card = (await open_card(lee, ben_id)).text or ""
     assert "Sign-off: the criteria are met, your sign-off is needed." in card
-    await lee.press("🟢 Clear gate")
+    await lee.press("🟢 Sign off")
     await lee.wait_until(
         lambda ms: any("Signed off: Ben may move on" in (m.text or "") for m in ms)
     )

@@ -1,4 +1,4 @@
-"""Issue 15, point 10: a red-flag card has no "Clear gate". The review ("Reviewed: may run
+"""Issue 15, point 10: a red-flag card has no "Sign off". The review ("Reviewed: may run
 again") asks a one-line note and a confirmation, never passes a sign-off gate, and afterwards
 the card, /athlete, the athlete's message and the PDF all say the same. A /stage within 72 h of
 a red flag asks for confirmation with the risk stated."""
@@ -39,7 +39,7 @@ async def test_a_numbness_alert_at_a_sign_off_stage_is_reviewed_not_cleared(
     assert "pain at rest 3/10" in text
     assert "⛔ Running is stopped until you review Ben." in text
     assert REVIEWED in card.button_labels
-    assert "🟢 Clear gate" not in card.button_labels and "✖️ Decline" not in card.button_labels
+    assert "🟢 Sign off" not in card.button_labels and "✖️ Decline" not in card.button_labels
 
     # One tap records nothing: a note is asked, then a confirmation.
     await lee.press(REVIEWED, card)
@@ -80,14 +80,14 @@ async def test_a_numbness_alert_at_a_sign_off_stage_is_reviewed_not_cleared(
     # The same state everywhere: the athlete's message, /athlete, the PDF.
     await w.deliver()
     told = ben.last_bot_message.text or ""
-    assert "Lee has checked in on you: you may train again from tomorrow" in told
+    assert "Lee has reviewed you: you may train again from tomorrow" in told
     assert "Stage 1 of 8" in told and "H0" not in told and "cleared" not in told
     athlete_card = await open_card(lee, ben_id)
     shown = athlete_card.text or ""
     assert "🩺 Reviewed: running may start again on" in shown
     assert "Running stopped" not in shown
     assert "Sign-off: waiting, after the review." in shown
-    assert "🟢 Clear gate" not in athlete_card.button_labels
+    assert "🟢 Sign off" not in athlete_card.button_labels
     assert REVIEWED not in athlete_card.button_labels
     await lee.press("📄 Report (PDF)", athlete_card)
     await lee.wait_until(has_document, timeout=CHART_WAIT)
@@ -101,7 +101,7 @@ async def test_a_numbness_alert_at_a_sign_off_stage_is_reviewed_not_cleared(
     w.meet_h0_criteria(ben_id)
     next_day = await open_card(lee, ben_id)
     assert "Sign-off: the criteria are met, your sign-off is needed." in (next_day.text or "")
-    assert "🟢 Clear gate" in next_day.button_labels
+    assert "🟢 Sign off" in next_day.button_labels
     with session_scope(w.engine, read_only=True) as session:
         programme = session.exec(select(Programme).where(Programme.athlete_id == ben_id)).one()
         assert programme.current_stage == "H0"

@@ -50,14 +50,18 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "scheduled check-in": r"bot → Athlete: \(1/10\) Good morning!",
         "metrics": r"Athlete → bot: vmax 6\.0 10m 2\.4 strength 82",
         "gate alert with button": (
-            r"bot → Clinician: ℹ️ For information · Sam(.|\n)*\[🟢 Clear gate\]"
+            r"bot → Clinician: 🟢 Sign-off needed · Sam(.|\n)*\[🟢 Sign off\]"
         ),
         # The athlete's notice may go out before the reply to the clinician.
         "clearance": (
-            r"Clinician → bot: \[🟢 Clear gate\]\n(?:.*\n){0,6}.*Signed off: Sam may move on"
+            r"Clinician → bot: \[🟢 Sign off\]\n(?:.*\n){0,6}.*Signed off: Sam may move on"
         ),
         "progression": r"⬆️ You move up to Stage 3 of 8 · back to running\.",
-        "flare-up step-back": r"↩️ Back one stage for a few days: Stage 2 of 8 · early strength",
+        # The move, then what today holds (the transcript wraps long lines).
+        "flare-up step-back": (
+            r"↩️ Back one stage for a few days: Stage 2 of 8 · early strength\. 😴 Rest\s+"
+            r"today: no running\."
+        ),
         "red flag to clinician": r"bot → Clinician: 🔴 Today · Sam(.|\n)*numbness",
         "small chart after a stage change": (
             r"bot → Athlete: \[photo: progress-\d+\.png\] 📈 Your progress so far\. Now: Stage 2"

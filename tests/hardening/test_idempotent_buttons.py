@@ -42,7 +42,7 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
     w.raise_alert(ben_id, "info", "gate.8", "Stage H0: sign-off needed to move on.")
     await w.escalate()
     early = lee.last_bot_message
-    assert "🟢 Clear gate" not in early.button_labels
+    assert "🟢 Sign off" not in early.button_labels
     assert "Not recorded: a sign-off counts only once" in await _say(lee, f"/clear {ben_id}")
     assert _count(w, Clearance, ben_id) == 0 and audited(w, "clear") == []
     card = await open_card(lee, ben_id)
@@ -50,14 +50,14 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
     await w.deliver()
     assert not any("OK to move on" in (m.text or "") for m in ben.bot_messages)
 
-    # Clear gate on the alert once the criteria are met, twice.
+    # Sign off on the alert once the criteria are met, twice.
     w.meet_h0_criteria(ben_id)
     w.raise_alert(ben_id, "info", "gate.8", "Stage H0 criteria met: sign-off needed to move on.")
     await w.escalate()
     gate_message = lee.last_bot_message
-    clear = gate_message.find_button("🟢 Clear gate")
+    clear = gate_message.find_button("🟢 Sign off")
     assert clear is not None
-    await lee.press("🟢 Clear gate")
+    await lee.press("🟢 Sign off")
     await lee.wait_until(lambda ms: any("Signed off: Ben" in (m.text or "") for m in ms))
     assert await press_data(w, lee, gate_message, clear["callback_data"]) == ALREADY_DONE
     await w.deliver()
@@ -67,7 +67,7 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
     # The same state everywhere: the card no longer waits for a sign-off.
     signed = await open_card(lee, ben_id)
     assert "Sign-off: given." in (signed.text or "")
-    assert "🟢 Clear gate" not in signed.button_labels
+    assert "🟢 Sign off" not in signed.button_labels
 
     card = await open_card(lee, ben_id)
 

@@ -422,13 +422,13 @@ def record_review(
         )
         if effective == today:
             text = _(
-                "{who} has checked in on you: you may train again from today, at {stage}. "
-                "Your check-in decides the day's session."
+                "{who} has reviewed you: you may train again from today, at {stage}. "
+                "Your morning check-in sets the day's session."
             )
         else:
             text = _(
-                "{who} has checked in on you: you may train again from tomorrow, at {stage}. "
-                "Your check-in decides the day's session."
+                "{who} has reviewed you: you may train again from tomorrow, at {stage}. "
+                "Your morning check-in sets the day's session."
             )
         text = text.format(who=who, stage=stage) + "\n" + _("Note: {note}").format(note=note)
         enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)

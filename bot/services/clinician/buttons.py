@@ -43,7 +43,7 @@ ALERT_ACTIONS = (
 
 # Button labels (translated when a card is built).
 REVIEWED_LABEL = L_("🩺 Reviewed: may run again")
-SIGN_OFF_LABEL = L_("🟢 Clear gate")
+SIGN_OFF_LABEL = L_("🟢 Sign off")
 DECLINE_LABEL = L_("✖️ Decline")
 ACK_LABEL = L_("✅ Acknowledge")
 HOLD_LABEL = L_("⏸ Hold")

@@ -172,6 +172,7 @@ RED_FLAG_WORDS: dict[str, LazyText] = {
     "pop": L_("a pop or sudden sharp pain"),
 }
 MAX_ALERT_LINES = 3
+SIGNOFF_ALERT_RULE = "gate.8"  # the alert asking for a stage's sign-off
 # Long enough for a worded line in any language (a sign-off note, three red flags).
 ALERT_LINE_CHARS = 320
 
@@ -186,7 +187,11 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     """Return the plain-text alert message, read in five seconds: the athlete's name and the
     severity, what happened (one line per alert), the day's answers in words, what the rules
     did and the stage; the buttons follow."""
-    head = f"{severity_words(card.severity)} · {card.label}"
+    severity = severity_words(card.severity)
+    if card.severity == "info" and any(a.rule == SIGNOFF_ALERT_RULE for a in card.alerts):
+        # A sign-off waits on the clinician's decision: never "for information".
+        severity = _("🟢 Sign-off needed")
+    head = f"{severity} · {card.label}"
     if card.kind == "resend":
         head += " · " + _("⏰ Re-sent: not yet acknowledged")
     elif card.kind == "to_admin":
