@@ -561,6 +561,8 @@ SESSION_SAVED_BACK = L_("↩️ Session saved. We go back one stage for a few da
 SESSION_SAVED_FLAGGED = L_("🟡 Session saved, but it does not count towards moving up.")
 SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
 NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
+# After last night's session reported past midnight: the next check-in is this morning's.
+NEXT_CHECKIN_TODAY = L_("Next: your check-in this morning, before training.")
 NEXT_REVIEW = L_("Next: no training until your clinician has reviewed you.")
 CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they have been asked.")
 CLEARANCE_NO_CLINICIAN = L_(
@@ -681,12 +683,14 @@ def session_result(
     *,
     announced: bool = False,
     status: Any = None,
+    overnight: bool = False,
 ) -> str:
     """Return the decision after a session report: one headline (the move, or the same level
     again), what was wrong with the session itself first, at most three reasons, and what is
     next. ``announced``: the morning message already said today's move up; ``status``: the
     stage status after the day, whose unmet items replace the decision's (made before the
-    session's checks counted)."""
+    session's checks counted); ``overnight``: the report is last night's, sent after midnight,
+    so the next check-in is this morning's."""
     from bot.wording.stages import stage_label
 
     worded = _worded(outcome, protocol)
@@ -698,7 +702,7 @@ def session_result(
     moved = outcome.stage_after != outcome.stage
     after = stage_label(protocol, outcome.stage_after)
     decision = str(outcome.decision)
-    nxt = NEXT_CHECKIN
+    nxt = NEXT_CHECKIN_TODAY if overnight else NEXT_CHECKIN
     if decision == "stop":
         head = str(SESSION_SAVED_STOP)
         nxt = NEXT_REVIEW

@@ -54,6 +54,8 @@ async def test_done_after_midnight_reports_last_nights_session(
     assert "3 March 2026" in texts[-1]  # says which day's session this is
     await finish_report(alex)
     assert report_days(w) == [dt.date(2026, 3, 3)]
+    # It is already the next day: the next check-in is this morning's, not tomorrow's.
+    assert "Next: your check-in this morning" in alex.last, alex.last
     # 4 March's own session, reported that evening, is not refused as already reported.
     w.clock.set(dt.datetime(2026, 3, 4, 8, 0, tzinfo=BERLIN))
     await alex.morning()
