@@ -191,42 +191,7 @@ CHECKIN_ALREADY_DONE = L_("You already checked in today. /plan shows today's ses
 NOT_ONBOARDED = L_("Let's set you up first: send /start.")
 PAUSED_NOTE = L_("Your programme is paused. Send /resume when you are ready to continue.")
 
-VERDICT_TITLES = {
-    "go": L_("✅ Go: train as planned."),
-    "modify": L_("🟡 Modify: train, but lighter than planned."),
-    "rest": L_("🛑 Rest today: no running."),
-    "stop": L_("⛔ Stop: no training today."),
-}
-DECISION_TITLES = {
-    "progress": L_("⬆️ Progress"),
-    "hold": L_("⏸ Hold: repeat this level"),
-    "step_back": L_("⬇️ Step back one stage"),
-    "stop": L_("⛔ Stop training"),
-}
 
-RED_FLAG_STOP = L_("⛔ Stop: no training today.\n\n{instruction}\n\nYou reported: {flags}.")
-TIER_INSTRUCTIONS = {
-    "emergency": (
-        L_(
-            "This can be a sign of something serious. Call {emergency} now, or go to the nearest "
-            "emergency department. Do not drive yourself. I have alerted your clinician."
-        )
-    ),
-    "same_day": (
-        L_(
-            "Please get a medical check today: message your clinician now. If you cannot reach "
-            "them today, go to urgent care or an emergency department. I have alerted your "
-            "clinician."
-        )
-    ),
-    "within_24h": (
-        L_(
-            "Please stop training and rest. Your clinician has been told and should be in touch "
-            "within 24 hours. If it gets worse, get medical help sooner."
-        )
-    ),
-    "info": L_("Please take it easy today. Your clinician has been told."),
-}
 NO_CLINICIAN_LINKED = L_(
     "Note: no clinician is linked to you in Sprintback, so nobody has been alerted. Please "
     "contact your own clinician or doctor yourself today."
@@ -320,7 +285,6 @@ CHECK_PROMPTS = {
     "dorsiflexion_asym_pct": L_("Knee-to-wall difference between legs, in %? Type e.g. 5."),
 }
 NOT_DONE = L_("Not done")
-SESSION_SAVED = L_("Thanks, session saved.")
 NO_SESSION_PLANNED = L_(
     "I have no check-in from you today yet. You can still report the session; "
     "consider a /checkin tomorrow morning before training."
@@ -477,11 +441,6 @@ NOTHING_STORED = L_("Nothing about you is stored here, so there is nothing to de
 DELETE_KEPT = L_("Nothing was deleted.")
 EXPORT_CAPTION = L_("Your Sprintback data ({kind}).")
 NO_DATA = L_("There is nothing to show yet.")
-HISTORY_TITLE = L_(
-    "Last 14 days (date · readiness · decision · stage · pain rest/test · session pain)"
-)
-STATUS_TITLE = L_("Stage {stage}: {title}")
-PLAN_TITLE = L_("Today's session — stage {stage}")
 PLAN_NEEDS_CHECKIN = L_(
     "Do your /checkin first: today's session depends on how you are this morning."
 )
@@ -518,20 +477,6 @@ SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
 NEXT = L_("What's next:")
 # An emergency's first line: the call to make, before anything about training.
 EMERGENCY_HEAD = L_("🚨 Call {number} now, or go to the emergency department.")
-NEXT_BY_DECISION = {
-    "progress": L_("You move on to stage {stage}. Check in tomorrow morning before training."),
-    "hold": L_("Next session: the same level again. Check in tomorrow morning before training."),
-    "step_back": (
-        L_(
-            "You go back to stage {stage} for now; that is normal and safe. "
-            "Check in tomorrow morning before training."
-        )
-    ),
-    "stop": L_("No training until your clinician has reviewed you."),
-}
-NEXT_SAME_STAGE_PROGRESS = L_(
-    "Good session. You stay in stage {stage} for now; check in tomorrow morning before training."
-)
 
 
 # --- Rendering engine results (plain text) ----------------------------------------------------

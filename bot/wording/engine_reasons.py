@@ -77,8 +77,8 @@ _NO_RUNNING_WHY: dict[str, str] = {
     "awaiting clinician review": N_("running is on hold until your clinician has reviewed you"),
     "paused": N_("your programme is paused"),
     "missing": N_("there was no morning check-in"),
-    "rest": N_("your morning check said rest"),
-    "stop": N_("your morning check said stop"),
+    "rest": N_("your morning check-in said rest"),
+    "stop": N_("your morning check-in said stop"),
     "no running": N_("today's plan had no running (rest between fast sessions)"),
     "no running in the plan": N_("today's plan had no running (rest between fast sessions)"),
 }
@@ -257,9 +257,9 @@ def _ran_anyway(reason: Any, protocol: Any) -> str | None:
     if why is None:
         return None
     return _(
-        "You ran today although {why}. The session is saved, but it does not count towards "
-        "moving on, and your clinician has been told. Please don't run until your plan "
-        "includes running again."
+        "That run was on a day without running ({why}), so it is saved but does not count "
+        "towards moving on, and your clinician has been told. Rest days let the muscle "
+        "recover: your morning check-in tells you when running is back."
     ).format(why=why)
 
 
