@@ -19,6 +19,10 @@ from engine.schema import Criterion
 
 Value = float | bool
 
+# Checks that only a session report can carry: a full training comes with the session
+# questionnaire (pain, sharp pain, red flags) and is checked against the day's plan.
+SESSION_ONLY_CHECKS = frozenset({"full_training"})
+
 _SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
 
 
@@ -165,6 +169,11 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
             raw = getattr(session.checks, key, None)
         if raw is None and day.checks is not None:
             raw = getattr(day.checks, key, None)
+            if key in SESSION_ONLY_CHECKS and raw is True:
+                # Logged on its own, without the session questionnaire (pain, red flags), and
+                # never checked against the plan or the rest intervals: it counts for nothing
+                # (a stand-alone "no" still counts against the criterion).
+                raw = None
     if isinstance(raw, bool | int | float):
         return raw
     return None

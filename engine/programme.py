@@ -367,10 +367,14 @@ def symptom_free_session(s: SessionReport | None) -> bool:
         and s.tightness == 0
         and s.sharp_pain is False
         and not s.red_flags
+        and s.stop_reason not in _SYMPTOM_STOPS
         and symptom_free_checks(s.checks)
     )
 
 
+# A session stopped because of pain, tightness or fear is not a symptom-free one, whatever
+# the scores say (contradictory answers count at the worse reading).
+_SYMPTOM_STOPS = ("pain", "tightness", "fear")
 _CHECK_PAINS = tuple(k for k in Checks.model_fields if k.endswith("_pain"))
 
 
@@ -727,13 +731,16 @@ def decide_day(
     window = _scan_window(protocol, recent, on)
     sym = symptom_baseline(st)
     mr = morning_verdict(protocol, day.morning, window.hooper, sym)
+    # A morning that cannot rule symptoms out (no check-in; pain, tightness or the red-flag
+    # screen unanswered) neither adds to nor ends a run of rest mornings.
+    unknown = mr.readiness == "missing" or (mr.level == "rest" and not mr.step_back_candidate)
     if st.suspended:
         mr = awaiting_review(mr, _since(st))
     acc.reasons += mr.reasons
     acc.alerts += mr.alerts
     acc.instructions += mr.instructions
     red_flag = mr.level == "stop"
-    st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today)
+    st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today, unknown=unknown)
     if mr.step_back_candidate and st.rest_streak == esc.rest_mornings_clinician.value:
         # The 3rd rest morning in a row (symptoms persisting or worsening, reference §4.1 p3
         # and §5 tier 3): the clinician is asked within 24 h, and running does not restart
@@ -1235,10 +1242,18 @@ def _morning_streaks(
     acc: _Acc,
     *,
     paused: bool,
+    unknown: bool = False,
 ) -> ProgrammeState:
+    """Update the runs of mornings (rest, low confidence, missed) and the symptom samples.
+
+    ``unknown``: the morning cannot rule symptoms out (no check-in, or rest because pain,
+    tightness or the red-flag screen went unanswered): a run of rest mornings carries over it
+    (symptoms on 3 of 4 mornings with an unanswered one between still need the clinician's
+    review, reference §4.1 p3 and §5 tier 3), neither growing nor ending."""
     esc = protocol.rules.escalation
     m = day.morning
-    rest_streak = st.rest_streak + 1 if mr.step_back_candidate else 0
+    carried = st.rest_streak if unknown else 0
+    rest_streak = st.rest_streak + 1 if mr.step_back_candidate else carried
     low_conf = st.low_conf_streak + 1 if mr.psych_flag else 0
     # A paused programme sends no prompts, so a day without a check-in is not "missed".
     missed = st.missed_streak + 1 if m is None and not paused else 0
@@ -1793,6 +1808,16 @@ def _session(
     band = _plan_band(stage, plan)
     plan_running = plan is not None and plan.running
     ran_today = ran(reported)
+    if session.checks.full_training is True:
+        # A full team or event training includes running and maximal efforts (reference
+        # §2.2 H6: exposure to ≥ 90–95 % Vmax). On a day whose plan had none (an easy day
+        # after a fast one, a modified day, a stage before full training) it did not follow
+        # the plan: it is taken at the stage's top intensity for the day's cap, the rest
+        # intervals and the run log.
+        ran_today = True
+        if plan is None or not any(d.kind == "sport" for d in plan.drills):
+            full_pct = max(stage.top_pct_vmax, pain.max_pct_vmax.value)
+            run_pct = max(run_pct, full_pct) if run_pct is not None else full_pct
     if run_pct is not None:
         exposure = run_pct
     elif stage.running and (ran_today or plan_running):
@@ -1832,24 +1857,28 @@ def _session(
     # the prescribed range.
     # A speed criterion is a test of the full prescription: an easier (capped) day's run
     # neither meets nor resets it. A session that does not count feeds no exit criterion.
+    # A session cut short (below the completion minimum, whatever the cause) is not the
+    # prescribed dose: like one against the plan, it passes no exit criterion ("full training
+    # completed", …) but a result it fails still resets one.
+    discounted = flags.any or sr.incomplete
     at_full = band == _template_band(stage)
     full = band is not None and at_full and mr.readiness == "go" and not flags.any
     comparable = full and band is not None and (mpct is None or mpct < band.lo)
     ctx = _ctx(day, baseline, st, sym, comparable)
     exit_ctx: DayContext | None = None
     fail_ctx: DayContext | None = None
-    if flags.any or not at_full:
+    if discounted or not at_full:
         exit_ctx = _ctx(
             day,
             baseline,
             st,
             sym,
             False,
-            hide_session=flags.any,
+            hide_session=discounted,
             hide_speed=not at_full,
             hide_checks=st.suspended,
         )
-    if flags.any:
+    if discounted:
         # A discounted session's failing results still count against the criteria (a slower
         # run on an easier day is no speed test, so its speed stays out as above).
         fail_ctx = _ctx(day, baseline, st, sym, False, hide_speed=not at_full)

@@ -182,14 +182,15 @@ def classify_session(
             hv=hv,
             low_confidence=low_conf,
         )
-    reasons.append(
-        Reason(
-            rule="session.green",
-            observed=pain,
-            threshold=f"≤ {hv_max if hv else rules.pain.running_below_hv_max.value}",
-            text="Session green: eligible for progression, pending the 24-hour rule.",
+    if not incomplete:
+        reasons.append(
+            Reason(
+                rule="session.green",
+                observed=pain,
+                threshold=f"≤ {hv_max if hv else rules.pain.running_below_hv_max.value}",
+                text="Session green: eligible for progression, pending the 24-hour rule.",
+            )
         )
-    )
     return SessionResult(
         session_class="green",
         reasons=reasons,
@@ -201,10 +202,16 @@ def classify_session(
 
 
 def _incomplete(session: SessionReport, min_pct: float, reasons: list[Reason]) -> bool:
-    """Whether < min_pct % was completed because of symptoms or fear (no progression).
+    """Whether less than ``min_pct`` % of the prescribed session was done (reference §4.2 S1).
 
-    Contradictory answers count at the lower reading: "full" with a share of reps below 100 %
-    is that share (a session is never completed on the more lenient of two answers)."""
+    Such a session is not the prescribed dose, whatever the cause: it is not completed and does
+    not count (minimum sessions, exit criteria, the gate's "last session completed"). Only a
+    stop for symptoms or fear (or for an unknown reason) is also read as a symptom ("repeat it,
+    no progression", ``session.incomplete``); a stop for the weather, time, tiredness or another
+    reason is told as a session still needed (``gate.3``). Contradictory or missing answers
+    count at the lower reading: "full" with a share below 100 % is that share, "partial" or
+    "stopped" without a share is not completed (a session is never completed on the more
+    lenient of two answers, nor on a missing one)."""
     if session.completion is None:
         reasons.append(
             Reason(
@@ -216,19 +223,34 @@ def _incomplete(session: SessionReport, min_pct: float, reasons: list[Reason]) -
         )
         return True
     pct = session.completed_pct
-    if session.completion == "full" and (pct is None or pct >= min_pct):
+    cause = session.stop_reason
+    symptoms = cause is None or cause in _SYMPTOM_STOPS
+    if session.completion == "stopped":
+        # Stopped because of symptoms or fear (or unsaid): repeat it, whatever share was done.
+        done = not symptoms and pct is not None and pct >= min_pct
+    else:
+        done = pct >= min_pct if pct is not None else session.completion == "full"
+    if done:
         return False
-    if session.completion == "stopped" or pct is None or pct < min_pct:
-        cause = session.stop_reason
-        if cause is None or cause in _SYMPTOM_STOPS:
-            reasons.append(
-                Reason(
-                    rule="session.incomplete",
-                    observed=pct if pct is not None else session.completion,
-                    threshold=f"≥ {min_pct:g} %",
-                    text="Session not completed because of symptoms or fear: repeat it, "
-                    "no progression.",
-                )
+    observed = pct if pct is not None else session.completion
+    if symptoms:
+        reasons.append(
+            Reason(
+                rule="session.incomplete",
+                observed=observed,
+                threshold=f"≥ {min_pct:g} %",
+                text="Session not completed because of symptoms or fear: repeat it, "
+                "no progression.",
             )
-            return True
-    return False
+        )
+    else:
+        reasons.append(
+            Reason(
+                rule="gate.3",
+                observed=observed,
+                threshold=f"≥ {min_pct:g} %",
+                text=f"Not yet: a completed session (at least {min_pct:g} % of it): this one "
+                "was cut short, so it does not count; repeat it.",
+            )
+        )
+    return True

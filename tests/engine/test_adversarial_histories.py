@@ -14,7 +14,7 @@ from engine.programme import (
     decide_day,
     initial_state,
 )
-from tests.engine.builders import BASELINE, HAM_INJURY, VMAX, morning, protocol, rec, session
+from tests.engine.builders import BASELINE, HAM_INJURY, VMAX, day, morning, protocol, rec, session
 
 HAM = protocol("hamstring")
 
@@ -340,3 +340,116 @@ def test_re_entry_after_a_step_back_needs_sessions_at_the_lower_stages_top_inten
     _, after = fold(days)
     assert after[2].stage == "H3"
     assert all(a.stage == "H3" for a in after[2:])
+
+
+# r11 -------------------------------------------------------------------------------------
+
+_FT = {"full_training": True, "palpation_pain": 0}
+
+
+def test_a_full_training_logged_on_its_own_does_not_count() -> None:
+    """'Full training completed' needs the session questionnaire (pain, sharp pain, red flags)
+    and a session checked against the plan: a stand-alone check counts for nothing."""
+    days = [
+        rec(0, s=session(100, checks={"palpation_pain": 0}), **set_stage("H6")),
+        rec(1, checks=_FT),  # the day after a max session: the plan has no full training
+        rec(2, checks=_FT),
+        rec(3, s=session(100)),
+    ]
+    _, after = fold(days)
+    assert not any(a.streaks.get("H6a") for a in after)
+
+
+def test_a_stand_alone_no_still_counts_against_full_training() -> None:
+    days = [
+        rec(0, s=session(checks=_FT), **set_stage("H6")),
+        rec(1, checks={"full_training": False}),
+    ]
+    _, after = fold(days)
+    assert after[0].streaks["H6a"] == 1 and after[1].streaks["H6a"] == 0
+
+
+def test_a_full_training_on_a_day_whose_plan_had_none_is_against_the_plan() -> None:
+    """Full training includes maximal efforts: on the easy day after a max session, or on a
+    modified morning, it is flagged, does not count and starts a rest interval."""
+    days = [
+        rec(0, s=session(100, checks={"palpation_pain": 0}), **set_stage("H6")),
+        rec(1, s=session(checks=_FT)),  # 24 h after a max session
+        rec(2),
+        rec(3),
+        rec(4, m=morning(sleep_hours=4.5), s=session(checks=_FT)),  # modify: cap below max
+    ]
+    outs, after = fold(days)
+    for i in (1, 4):
+        assert outs[i].plan is not None
+        assert not any(d.kind == "sport" for d in outs[i].plan.drills)
+        assert any(r.startswith("session.flag") for r in rules(outs[i])), rules(outs[i])
+        assert any(r.date == day(i) and r.pct >= 95 for r in after[i].run_log)
+    assert not any(a.streaks.get("H6a") for a in after)
+    assert after[-1].qualifying_sessions == 1
+
+
+# r02 (weather) ---------------------------------------------------------------------------
+
+
+def test_a_session_cut_short_for_the_weather_is_not_completed() -> None:
+    """Stopped at 10 % for the weather: not the prescribed dose (no session counted, no
+    progression), but not a symptom either (no 'symptoms or fear' reason)."""
+    cut = {"completion": "stopped", "completed_pct": 10, "stop_reason": "weather_time"}
+    checks = {"aket_lsi_pct": 80, "slr_lsi_pct": 80}
+    days = [
+        rec(
+            0,
+            s=session(66, metrics={"strength_lsi_pct": 85}, checks=checks, **cut),
+            **set_stage("H2"),
+        ),
+        rec(1),
+        rec(2, s=session(66, **cut)),
+        rec(3),
+        rec(4),
+    ]
+    outs, after = fold(days)
+    for i in (0, 2):
+        assert "gate.3" in rules(outs[i]) and "session.incomplete" not in rules(outs[i])
+        assert "session.green" not in rules(outs[i])
+    assert all(a.stage == "H2" for a in after)
+    assert all(a.qualifying_sessions == 0 for a in after)
+    assert after[-1].last_session is not None and not after[-1].last_session.counts_for_progress
+
+
+def test_a_full_training_cut_short_is_not_a_full_training_completed() -> None:
+    cut = {"completion": "stopped", "completed_pct": 30, "stop_reason": "weather_time"}
+    days = [
+        rec(0, s=session(checks=_FT), **set_stage("H6")),
+        rec(2, s=session(checks=_FT, **cut)),
+    ]
+    _, after = fold(days)
+    assert after[0].streaks["H6a"] == 1 and after[1].streaks["H6a"] == 1
+
+
+def test_a_session_stopped_for_pain_is_not_symptom_free() -> None:
+    from engine.programme import symptom_free_session
+
+    s = session(tightness=0, pain_1h=0, completion="stopped", completed_pct=90, stop_reason="pain")
+    assert not symptom_free_session(s)
+    assert symptom_free_session(session(tightness=0, pain_1h=0, stop_reason="weather_time"))
+
+
+# n05 (re-attack): a morning that cannot rule symptoms out between rest mornings ---------
+
+
+def test_an_unanswered_morning_between_rest_mornings_does_not_disarm_the_review() -> None:
+    """Symptoms on mornings 3, 4 and 6 with pain items unanswered on 5 (or no check-in):
+    persisting symptoms, so running waits for the clinician's review (reference §5 tier 3)."""
+    from engine.programme import replay
+
+    sym = morning(pain_test=4, tightness=3)
+    well = morning(pain_test=0, tightness=1)
+    for gap in (rec(5, m=morning(pain_test=None, tightness=None)), None):
+        days = [rec(0, **set_stage("H4")), rec(1), rec(2), rec(3, m=sym), rec(4, m=sym)]
+        days += [gap] if gap is not None else []
+        days += [rec(6, m=sym), rec(7, m=well), rec(8, m=well)]
+        tl = replay(HAM, HAM_INJURY, BASELINE, days, start=day(0))
+        assert "morning.p3.review" in rules(tl.days[6])
+        assert all(d.plan is not None and not d.plan.running for d in tl.days[6:])
+        assert any(a.rule == "escalate.rest_mornings" for a in tl.days[6].alerts)
