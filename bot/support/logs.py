@@ -27,9 +27,12 @@ QUIET_LIBRARIES = {
     "fontTools": logging.WARNING,
     "PIL": logging.WARNING,
     "fpdf": logging.ERROR,
-    # python-telegram-bot's DEBUG lines dump every request's parameters (message texts).
+    # python-telegram-bot's DEBUG lines dump every request's parameters (message texts) and
+    # every update it processes (names, typed answers): all of its loggers stay at INFO.
+    "telegram": logging.INFO,
     "telegram.Bot": logging.INFO,
     "telegram.ext.ExtBot": logging.INFO,
+    "telegram.ext.Application": logging.INFO,
 }
 
 

@@ -105,3 +105,35 @@ def test_configure_logging_silences_library_chatter() -> None:
         for handler in handlers:
             root.addHandler(handler)
         root.setLevel(level)
+
+
+async def test_debug_logs_carry_no_names_or_typed_answers(world: WorldFactory) -> None:
+    """LOG_LEVEL=DEBUG (as an operator sets it to look into a problem) still logs no name, no
+    typed answer and no free text: python-telegram-bot dumped every update it processed."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{record.name}: {record.getMessage()}")
+
+    try:
+        configure_logging(logging.DEBUG)
+        root.addHandler(Keep(logging.DEBUG))
+        w = await world()
+        wilhelmina = w.sandbox.user(4646, "Wilhelmina", last_name="Logsworth")
+        await wilhelmina.send("/start")
+        await wilhelmina.wait_reply()
+        await wilhelmina.send("LOGSECRET my knee clicks")
+        await wilhelmina.wait_reply()
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+    logged = "\n".join(lines)
+    assert any(line.startswith("bot.") for line in lines)  # DEBUG was on
+    for private in ("Wilhelmina", "Logsworth", "LOGSECRET", w.sandbox.token):
+        assert private not in logged, private
