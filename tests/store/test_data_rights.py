@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, select, text
 
 from bot.store import db, repo
 from bot.store.models import metadata
+from bot.store.repo.inbox import store_updates
 from tests.store.factories import T0, full_athlete, person
 
 PER_ATHLETE_TABLES = {
@@ -117,6 +119,26 @@ def test_delete_leaves_no_row_of_the_athlete_outside_one_audit_entry(engine: Eng
         assert [a.display_name for a in repo.athletes_of(s, clinician_id=clinician.id)] == [
             "Bob Stays"
         ]
+
+
+def test_delete_removes_the_raw_updates_from_the_athletes_chat(engine: Engine) -> None:
+    """The inbox keeps each received update (with its raw JSON: names and typed text) until it
+    is handled and for two days after: deleting an athlete removes those of their chat too (the
+    lookup of their chat ran after their person row was gone, so none matched)."""
+    with db.session_scope(engine) as s:
+        clinician = person(s, "clinician", name="Dr Who")
+        alice = full_athlete(s, clinician, name="Alice Gone")
+        bob = full_athlete(s, clinician, name="Bob Stays")
+        rows = [
+            (901, alice.telegram_user_id, '{"text": "my knee"}'),
+            (902, bob.telegram_user_id, None),
+        ]
+        store_updates(s, rows, worker="w1", now=T0, lease=dt.timedelta(seconds=30))
+    with db.session_scope(engine) as s:
+        deleted = repo.delete_athlete(s, athlete_id=alice.id, actor_id=clinician.id, now=T0)
+    assert deleted.get("inbox_update") == 1
+    chats = [r["chat_id"] for r in _all_rows(engine)["inbox_update"]]
+    assert chats == [bob.telegram_user_id]
 
 
 def test_delete_refuses_a_clinician(engine: Engine) -> None:

@@ -19,12 +19,13 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlmodel import Session
 
-from bot.store.models import metadata
+from bot.store.models import Person, metadata
 from bot.store.repo._common import require_aware
 from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
@@ -39,8 +40,12 @@ _NOT_EXPORTED = frozenset({"used_button"})
 _OTHERS_AUDIT_COLUMNS = ("id", "action", "athlete_id", "at")
 
 
-def _athlete_filters(athlete_id: int) -> dict[Table, ColumnElement[bool]]:
-    """Map each table holding rows about the athlete to a WHERE clause selecting them."""
+def _athlete_filters(athlete_id: int, chat_ids: Sequence[int]) -> dict[Table, ColumnElement[bool]]:
+    """Map each table holding rows about the athlete to a WHERE clause selecting them.
+
+    ``chat_ids``: the athlete's chats (their stored chat and their Telegram id), given as
+    values: a subquery on the person row would find nothing once that row is deleted, and
+    the tables holding chats (the inbox of raw updates) come after it in deletion order."""
     person = metadata.tables["person"]
     filters: dict[Table, ColumnElement[bool]] = {person: person.c.id == athlete_id}
     for table in metadata.sorted_tables:  # referenced tables come first
@@ -53,12 +58,9 @@ def _athlete_filters(athlete_id: int) -> dict[Table, ColumnElement[bool]]:
                 conditions.append(fk.parent == athlete_id)
             elif referred in filters:
                 conditions.append(fk.parent.in_(select(fk.column).where(filters[referred])))
-        if "chat_id" in table.c and table.name != "person":
-            # Messages queued to the athlete's chat, even when not tagged with their id.
-            athlete_chat = (
-                select(person.c.chat_id).where(person.c.id == athlete_id).scalar_subquery()
-            )
-            conditions.append(table.c.chat_id == athlete_chat)
+        if "chat_id" in table.c and table.name != "person" and chat_ids:
+            # Messages to or from the athlete's chat, even when not tagged with their id.
+            conditions.append(table.c.chat_id.in_(list(chat_ids)))
         if conditions:
             filters[table] = or_(*conditions)
     audit_table = metadata.tables[_AUDIT]
@@ -66,6 +68,11 @@ def _athlete_filters(athlete_id: int) -> dict[Table, ColumnElement[bool]]:
         audit_table.c.athlete_id == athlete_id, audit_table.c.actor_id == athlete_id
     )
     return filters
+
+
+def _chats_of(person: Person) -> list[int]:
+    """The chats a person's messages go to and come from."""
+    return sorted({c for c in (person.chat_id, person.telegram_user_id) if c is not None})
 
 
 def _json_value(value: Any) -> Any:
@@ -88,7 +95,7 @@ def export_athlete(
     """
     athlete = require_person(session, person_id=athlete_id, role="athlete")
     tables: dict[str, list[dict[str, Any]]] = {}
-    for table, where in _athlete_filters(athlete_id).items():
+    for table, where in _athlete_filters(athlete_id, _chats_of(athlete)).items():
         if table.name in _NOT_EXPORTED:
             continue
         if "chat_id" in table.c and table.name != "person":
@@ -184,7 +191,7 @@ def delete_athlete(
     athlete = require_person(session, person_id=athlete_id, role="athlete")
     name = athlete.display_name
     session.flush()
-    filters = _athlete_filters(athlete_id)
+    filters = _athlete_filters(athlete_id, _chats_of(athlete))
     deleted: dict[str, int] = {}
     connection = session.connection()
     # Children before parents; the person row (referenced by everything) goes last.
