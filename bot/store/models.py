@@ -92,7 +92,9 @@ class Person(Base, table=True):
     """Anyone who talks to the bot: an athlete, a clinician or an admin."""
 
     __tablename__ = "person"
-    __table_args__ = (_one_of("role", ROLES),)
+    # Never hand a deleted person's number to someone new (SQLite reuses the highest rowid
+    # otherwise): references to it (buttons, pending messages, the audit) must stay theirs.
+    __table_args__ = (_one_of("role", ROLES), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     role: str = Field(max_length=16)

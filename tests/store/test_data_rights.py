@@ -149,3 +149,17 @@ def test_delete_refuses_a_clinician(engine: Engine) -> None:
         repo.delete_athlete(s, athlete_id=clinician.id, actor_id=None, now=T0)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM person")).scalar() == 1
+
+
+def test_a_deleted_athletes_number_is_never_given_to_someone_new(engine: Engine) -> None:
+    """The number of an athlete who deleted their data is never handed to the next person
+    (SQLite reused the highest one): a clinician's message or an old card's button about
+    the deleted athlete must never reach, or act on, someone else."""
+    with db.session_scope(engine) as s:
+        clinician = person(s, "clinician", name="Dr Who")
+        anna = full_athlete(s, clinician, name="Anna Gone")
+        assert anna.id is not None
+        repo.delete_athlete(s, athlete_id=anna.id, actor_id=clinician.id, now=T0)
+    with db.session_scope(engine) as s:
+        ben = person(s, "athlete", name="Ben New")
+        assert ben.id is not None and ben.id > anna.id
