@@ -163,3 +163,29 @@ def test_a_deleted_athletes_number_is_never_given_to_someone_new(engine: Engine)
     with db.session_scope(engine) as s:
         ben = person(s, "athlete", name="Ben New")
         assert ben.id is not None and ben.id > anna.id
+
+
+def test_delete_takes_a_long_name_out_of_a_digest_that_shows_it_cut_short(
+    engine: Engine,
+) -> None:
+    """A digest shows a long name cut at 80 characters with an ellipsis; deleting the athlete
+    takes that form out of a digest still waiting to be sent, as the whole name."""
+    long_name = "Maximiliana Theodora Wilhelmina " * 3 + "von Hohenberg-Sigmaringen"
+    cut = long_name[:79] + "…"
+    with db.session_scope(engine) as s:
+        clinician = person(s, "clinician", name="Dr Who")
+        gone = full_athlete(s, clinician, name=long_name)
+        assert clinician.chat_id is not None and gone.id is not None
+        repo.enqueue_message(
+            s,
+            chat_id=clinician.chat_id,
+            text=f"Weekly digest\n🔴 {cut}: 2 open alerts\n🟢 Bob: all well",
+            kind="digest",
+            now=T0,
+            person_id=clinician.id,
+        )
+    with db.session_scope(engine) as s:
+        repo.delete_athlete(s, athlete_id=gone.id, actor_id=clinician.id, now=T0)
+    digests = [r["text"] for r in _all_rows(engine)["outbox"] if r["kind"] == "digest"]
+    assert digests and all(long_name[:20] not in text for text in digests), digests
+    assert f"athlete #{gone.id}: 2 open alerts" in digests[0]

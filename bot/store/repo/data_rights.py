@@ -215,6 +215,10 @@ def delete_athlete(
     return deleted
 
 
+# Where a name is shown cut short (characters kept, with the ellipsis): the digest and charts.
+_NAME_CUTS = (80, 60)
+
+
 def _redact_name(session: Session, name: str, replacement: str) -> int:
     """Replace ``name`` (as a whole word) by ``replacement`` in every message left in the
     outbox (a digest listing several athletes, a notice to someone else); return how many
@@ -222,8 +226,12 @@ def _redact_name(session: Session, name: str, replacement: str) -> int:
     if len(name.strip()) < 2:
         return 0
     outbox = metadata.tables["outbox"]
-    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    # A long name may be written cut short, with an ellipsis (the digest keeps 80 characters).
+    forms = [name, *(name[: limit - 1] + "…" for limit in _NAME_CUTS if len(name) > limit)]
+    head = name[:20]
+    escaped = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
     connection = session.connection()
     candidates = connection.execute(
         select(outbox.c.id, outbox.c.text).where(outbox.c.text.like(f"%{escaped}%", escape="\\"))
