@@ -283,6 +283,7 @@ class Inbox:
             if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
                 self._last_prune = now
                 repo.prune_done(session, before=now - repo.KEEP_DONE)
+                repo.forget_sent_texts(session, before=now - repo.KEEP_SENT_TEXT)
         return orphans
 
     def _decode(self, orphan: repo.Orphan) -> Update | None:

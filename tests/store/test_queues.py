@@ -7,8 +7,10 @@ import threading
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from bot.store import db, repo
+from bot.store.models import Outbox
 from tests.store.factories import DAY0, T0, person
 
 N_MESSAGES = 60
@@ -213,3 +215,32 @@ def test_a_claim_in_progress_is_skipped_by_another_worker(engine: Engine) -> Non
     thread.join(timeout=30)
     assert len(held) == 3 and len(other) == 7
     assert not set(held) & set(other)
+
+
+def test_the_words_of_finished_messages_are_forgotten_after_thirty_days(engine: Engine) -> None:
+    """A sent verdict or alert card keeps its words 30 days (to look into a delivery problem),
+    then only its keys and times: the outbox is not a second copy of the chat for ever. A
+    message still waiting keeps its words whatever its age, and so does a recent one."""
+    later = T0 + dt.timedelta(days=31)
+    with db.session_scope(engine) as s:
+        who = person(s, "athlete", name="Ann")
+        assert who.chat_id is not None
+
+        def queue(text: str, at: dt.datetime, key: str) -> int:
+            row = repo.enqueue_message(
+                s, chat_id=who.chat_id or 0, text=text, kind="alert", now=at, dedupe_key=key,
+                reply_markup={"inline_keyboard": []},
+            )  # fmt: skip
+            assert row.id is not None
+            return row.id
+
+        old, waiting = queue("Pain 6/10 old", T0, "old"), queue("Pain 6/10 waiting", T0, "wait")
+        recent = queue("Pain 6/10 recent", later - dt.timedelta(days=1), "recent")
+        for sent in (old, recent):
+            repo.mark_outbox_sent(s, outbox_id=sent, now=later, telegram_message_id=sent)
+    with db.session_scope(engine) as s:
+        assert repo.forget_sent_texts(s, before=later - repo.KEEP_SENT_TEXT) == 1
+    with db.session_scope(engine, read_only=True) as s:
+        rows = {o.id: (o.text, o.reply_markup, o.dedupe_key) for o in s.exec(select(Outbox))}
+    assert rows[old] == ("", None, "old")  # the words gone, the key kept
+    assert rows[waiting][0] == "Pain 6/10 waiting" and rows[recent][0] == "Pain 6/10 recent"

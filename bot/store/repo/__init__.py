@@ -50,12 +50,14 @@ from bot.store.repo.links import (
     unlink_athlete,
 )
 from bot.store.repo.messaging import (
+    KEEP_SENT_TEXT,
     cancel_prompts,
     claim_due_prompts,
     claim_outbox,
     due_prompts,
     enqueue_message,
     finish_prompt,
+    forget_sent_texts,
     mark_outbox_failed,
     mark_outbox_sent,
     pending_messages,
@@ -120,6 +122,7 @@ from bot.store.repo.protocols import (
 )
 
 __all__ = [
+    "KEEP_SENT_TEXT",
     "AthleteStatus",
     "AthleteSummary",
     "InviteError",
@@ -154,6 +157,7 @@ __all__ = [
     "export_json",
     "finish_prompt",
     "finish_questionnaire",
+    "forget_sent_texts",
     "get_active_programme",
     "get_active_protocol",
     "get_morning_checkin",

@@ -617,3 +617,25 @@ def cancel_prompts(
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount)
+
+
+# How long a message's words are kept once it is finished (sent, failed or undeliverable):
+# long enough to look into a delivery problem, not a second copy of the chat for ever.
+KEEP_SENT_TEXT = dt.timedelta(days=30)
+_FINISHED = ("sent", "failed", "undeliverable")
+
+
+def forget_sent_texts(session: Session, *, before: dt.datetime) -> int:
+    """Blank the words and buttons of messages finished before ``before`` (verdicts, alert
+    cards, forwarded notes: health data); the row itself stays for its keys and times (a
+    week's digest is not sent twice). Return how many were blanked."""
+    result = session.execute(
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.status.in_(_FINISHED),
+            _OUTBOX.c.created_at < require_aware("before", before),
+            _OUTBOX.c.text != "",
+        )
+        .values(text="", reply_markup=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
