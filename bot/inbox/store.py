@@ -39,6 +39,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.store.db import retrying, session_scope
 from bot.store.repo import inbox as repo
+from bot.store.repo import messaging
 from bot.store.threads import GroupCommit, run_db, run_keeper
 
 _LOGGER = logging.getLogger(__name__)
@@ -283,7 +284,7 @@ class Inbox:
             if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
                 self._last_prune = now
                 repo.prune_done(session, before=now - repo.KEEP_DONE)
-                repo.forget_sent_texts(session, before=now - repo.KEEP_SENT_TEXT)
+                messaging.forget_sent_texts(session, before=now - messaging.KEEP_SENT_TEXT)
         return orphans
 
     def _decode(self, orphan: repo.Orphan) -> Update | None:
