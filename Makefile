@@ -26,7 +26,7 @@ demo: $(VENV)/.installed $(MO_FILES)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy engine
+	$(VENV)/bin/mypy engine bot
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/lint-imports
 

@@ -13,9 +13,9 @@ from bot.services import texts
 from bot.services.athlete.results import Env, Out, Result, id_of, tell_clinicians
 from bot.services.questionnaires import unlink
 from bot.services.questionnaires.answers import assumed_of, metric_values
+from bot.services.questionnaires.dates import chosen_zone
 from bot.services.questionnaires.metrics_parser import SPECS
 from bot.services.questionnaires.model import QuestionContext
-from bot.services.questionnaires.onboarding import chosen_zone
 from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
 from bot.store import repo

@@ -15,9 +15,9 @@ from bot.scheduling.schedule import reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.engine_bridge import start_programme_for
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
-from bot.services.questionnaires.dates import injury_day
+from bot.services.questionnaires.dates import chosen_zone, injury_day
 from bot.services.questionnaires.model import QuestionContext
-from bot.services.questionnaires.onboarding import INVITE_KEY, chosen_zone
+from bot.services.questionnaires.onboarding import INVITE_KEY
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import Person, QuestionnaireProgress

@@ -477,7 +477,7 @@ def _with_ticked(progress: QuestionnaireProgress, ctx: QuestionContext) -> dict[
     signs = next((x for x in q.questions if x.key == RED_FLAGS_KEY), None)
     if signs is None or not signs.applies(progress.answers, ctx):
         return progress.answers
-    return with_ticked_signs(progress.answers)
+    return dict(with_ticked_signs(progress.answers))
 
 
 # --- answering ----------------------------------------------------------------------------
