@@ -128,7 +128,12 @@ async def test_a_tick_left_for_hours_is_reported_by_the_sweep(world: Factory) ->
     assert result.evaluated == 1
     assert [c["red_flags"] for c in _checkins(w)] == [["numbness"]]
     assert _alerts(w) and "reported numbness" in await _clinician_reads(w)
-    assert "You left your morning check-in unfinished" in alex.last
+    # What to do first, then where it came from, without blame.
+    told = alex.last
+    assert told.startswith("⛔") and told.endswith(
+        "(This comes from your unfinished morning check-in: some of its answers needed acting "
+        "on, so they were saved and used.)"
+    ), told
 
 
 async def test_a_tick_left_in_problem_is_reported_by_the_sweep(world: Factory) -> None:

@@ -48,11 +48,16 @@ DEFAULT_IDLE = dt.timedelta(hours=2)
 # warning sign ticked there and left unconfirmed is reported all the same).
 EVALUATED_KINDS = ("morning", "session", "problem")
 AUDIT_ACTION = "evaluate_abandoned"
+# Said after what to do (the verdict comes first), without blame: the athlete was interrupted.
 ATHLETE_NOTICE = L_(
-    "You left your {what} unfinished. Your answers so far need a look, so they were saved "
-    "and sent on to your clinician:"
+    "(This comes from your unfinished {what}: some of its answers needed acting on, so they "
+    "were saved and used.)"
 )
-_WHAT = {"morning": L_("morning check-in"), "session": L_("session report")}
+_WHAT = {
+    "morning": L_("morning check-in"),
+    "session": L_("session report"),
+    "problem": L_("warning-sign check"),
+}
 
 
 @dataclass
@@ -220,7 +225,7 @@ def _tell_athlete(
     enqueue_message(
         session,
         chat_id=chat_id,
-        text=f"{notice}\n\n{body}",
+        text=f"{body}\n\n{notice}",
         kind="abandoned_evaluated",
         now=now,
         dedupe_key=f"abandoned:{progress.id}",
