@@ -59,6 +59,7 @@ from bot.store.models import (
 )
 from bot.store.repo._common import dialect_insert
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE, raise_alert
+from bot.store.repo.answers import get_open_questionnaire
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_message
 from bot.store.threads import run_db
@@ -366,9 +367,14 @@ async def _process(
         result.cancelled += 1
         return
     asks = prompt.kind
-    if prompt.kind == "reminder" and batch.mornings.get(key, ("",))[0] == "missed":
+    if (
+        prompt.kind == "reminder"
+        and batch.mornings.get(key, ("",))[0] == "missed"
+        and get_open_questionnaire(session, athlete_id=athlete.id or 0) is None
+    ):
         # The day's morning prompt was lost (downtime beyond the grace): a reminder of a
-        # check-in never asked would puzzle, so the reminder asks the check-in itself.
+        # check-in never asked would puzzle, so the reminder asks the check-in itself, unless
+        # the athlete is answering something already (asking would close it or repeat it).
         asks = "morning"
     sender = scheduler.senders.get(asks)
     if sender is None:

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from bot.clock import FakeClock
 from bot.scheduling.schedule import SchedulerConfig
 from bot.scheduling.tick import Scheduler, run_tick
+from bot.store.db import session_scope
+from bot.store.repo.answers import get_open_questionnaire, start_questionnaire
 from tests.scheduling.helpers import add_person, outbox, prompts, run_until
 
 LONDON = ZoneInfo("Europe/London")
@@ -85,3 +87,25 @@ async def test_a_reminder_whose_morning_prompt_was_lost_asks_the_check_in_itself
     assert message.text.startswith("Sorry, this comes later than planned")
     assert "Time for your morning check-in" in message.text
     assert "Reminder" not in message.text
+
+
+async def test_a_lost_prompts_reminder_leaves_a_questionnaire_the_athlete_is_answering(
+    engine: Engine,
+) -> None:
+    """The same lost morning, but the athlete had started /problem meanwhile: the reminder
+    does not ask the check-in (that would close their warning-sign check); the check stays
+    open."""
+    clock = FakeClock(dt.datetime(2026, 6, 9, 12, tzinfo=dt.UTC))
+    athlete = add_person(engine, 713, tz="Europe/London")
+    await run_tick(make_scheduler(engine, clock))
+    clock.set(dt.datetime(2026, 6, 10, 9, 30, tzinfo=LONDON))
+    with session_scope(engine) as session:
+        start_questionnaire(
+            session, athlete_id=athlete, kind="problem", local_date=dt.date(2026, 6, 10),
+            now=clock.now(),
+        )  # fmt: skip
+    await run_tick(make_scheduler(engine, clock))
+    assert not any("Time for your morning check-in" in m.text for m in outbox(engine, 713))
+    with session_scope(engine, read_only=True) as session:
+        still = get_open_questionnaire(session, athlete_id=athlete)
+        assert still is not None and still.kind == "problem"
