@@ -61,7 +61,7 @@ from engine.readiness import (
 )
 from engine.reference import FLOORS, stage_floor
 from engine.schema import Criterion, Protocol, Stage, Trigger
-from engine.session_rules import classify_session
+from engine.session_rules import SYMPTOM_STOPS, classify_session, stopped_for_symptoms
 from engine.stall import stall_texts
 
 Response = Literal["pending", "green", "hold", "step_back", "missing"]
@@ -367,14 +367,12 @@ def symptom_free_session(s: SessionReport | None) -> bool:
         and s.tightness == 0
         and s.sharp_pain is False
         and not s.red_flags
-        and s.stop_reason not in _SYMPTOM_STOPS
+        and not (s.completion == "stopped" and stopped_for_symptoms(s))
+        and s.stop_reason not in SYMPTOM_STOPS
         and symptom_free_checks(s.checks)
     )
 
 
-# A session stopped because of pain, tightness or fear is not a symptom-free one, whatever
-# the scores say (contradictory answers count at the worse reading).
-_SYMPTOM_STOPS = ("pain", "tightness", "fear")
 _CHECK_PAINS = tuple(k for k in Checks.model_fields if k.endswith("_pain"))
 
 

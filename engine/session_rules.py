@@ -12,7 +12,8 @@ from engine.models import Alert, MorningCheckIn, Reason, SessionClass, SessionRe
 from engine.red_flags import Triage, triage_session
 from engine.schema import Protocol
 
-_SYMPTOM_STOPS = ("pain", "tightness", "fear")
+# Why a session stopped that reads as a symptom (no reason given counts as one too).
+SYMPTOM_STOPS = ("pain", "tightness", "fear")
 _STOP_TEXT = {
     "session.stop": "Sharp or sudden pain, a pop or a grab: stop, clinician alerted.",
     "session.red_flag": "New swelling, bruising, a pop or numbness since the session started: "
@@ -201,6 +202,12 @@ def classify_session(
     )
 
 
+def stopped_for_symptoms(session: SessionReport) -> bool:
+    """Whether a session stopped, or cut short, for pain, tightness or fear, or for no reason
+    given (the worse reading)."""
+    return session.stop_reason is None or session.stop_reason in SYMPTOM_STOPS
+
+
 def _incomplete(session: SessionReport, min_pct: float, reasons: list[Reason]) -> bool:
     """Whether less than ``min_pct`` % of the prescribed session was done (reference §4.2 S1).
 
@@ -223,8 +230,7 @@ def _incomplete(session: SessionReport, min_pct: float, reasons: list[Reason]) -
         )
         return True
     pct = session.completed_pct
-    cause = session.stop_reason
-    symptoms = cause is None or cause in _SYMPTOM_STOPS
+    symptoms = stopped_for_symptoms(session)
     if session.completion == "stopped":
         # Stopped because of symptoms or fear (or unsaid): repeat it, whatever share was done.
         done = not symptoms and pct is not None and pct >= min_pct

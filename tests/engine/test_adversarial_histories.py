@@ -453,3 +453,17 @@ def test_an_unanswered_morning_between_rest_mornings_does_not_disarm_the_review(
         assert "morning.p3.review" in rules(tl.days[6])
         assert all(d.plan is not None and not d.plan.running for d in tl.days[6:])
         assert any(a.rule == "escalate.rest_mornings" for a in tl.days[6].alerts)
+
+
+def test_a_session_stopped_without_a_reason_is_not_symptom_free() -> None:
+    """A stop with no reason given counts at the worse reading (as a symptom stop), also for
+    the symptom-free days before return to play."""
+    from engine.models import SessionReport
+    from engine.programme import symptom_free_session
+
+    stopped = SessionReport(
+        completion="stopped", pain_max=0, pain_1h=0, tightness=0, sharp_pain=False
+    )
+    assert not symptom_free_session(stopped)
+    weather = stopped.model_copy(update={"stop_reason": "weather"})
+    assert symptom_free_session(weather)
