@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -189,3 +190,27 @@ def test_delete_takes_a_long_name_out_of_a_digest_that_shows_it_cut_short(
     digests = [r["text"] for r in _all_rows(engine)["outbox"] if r["kind"] == "digest"]
     assert digests and all(long_name[:20] not in text for text in digests), digests
     assert f"athlete #{gone.id}: 2 open alerts" in digests[0]
+
+
+def test_a_number_deleted_before_the_upgrade_is_not_given_out_after_it(tmp_path: Path) -> None:
+    """SQLite: an athlete deleted (with the highest number) before migration 0008 keeps their
+    number retired after it: the counter starts above every number the audit log names."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db.upgrade(url, "0007")
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as s:
+            clinician = person(s, "clinician", name="Dr Who")
+            gone = full_athlete(s, clinician, name="Anna Gone")
+            assert gone.id is not None
+            repo.delete_athlete(s, athlete_id=gone.id, actor_id=clinician.id, now=T0)
+    finally:
+        engine.dispose()
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as s:
+            newcomer = person(s, "athlete", name="Ben New")
+            assert newcomer.id is not None and newcomer.id > gone.id
+    finally:
+        engine.dispose()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
@@ -34,6 +35,22 @@ def _recreate(autoincrement: bool) -> None:
 
 def upgrade() -> None:
     _recreate(True)
+    if op.get_bind().dialect.name == 'sqlite':
+        # Numbers deleted before this migration count too: the audit log (which has no
+        # foreign key) still names them, so the counter starts above every one ever used.
+        highest = op.get_bind().execute(
+            sa.text(
+                'SELECT MAX(n) FROM (SELECT MAX(id) AS n FROM person'
+                ' UNION ALL SELECT MAX(athlete_id) FROM audit_log'
+                ' UNION ALL SELECT MAX(actor_id) FROM audit_log)'
+            )
+        ).scalar()
+        if highest:
+            op.execute("DELETE FROM sqlite_sequence WHERE name = 'person'")
+            op.get_bind().execute(
+                sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('person', :n)"),
+                {'n': int(highest)},
+            )
 
 
 def downgrade() -> None:
