@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, text
 
 from bot.store import db, repo
 from bot.store.models import metadata
-from bot.store.repo.inbox import store_updates
+from bot.store.repo.inbox import mark_done, store_updates
 from tests.store.factories import T0, full_athlete, person
 
 PER_ATHLETE_TABLES = {
@@ -133,13 +133,17 @@ def test_delete_removes_the_raw_updates_from_the_athletes_chat(engine: Engine) -
         rows = [
             (901, alice.telegram_user_id, '{"text": "my knee"}'),
             (902, bob.telegram_user_id, None),
+            (903, alice.telegram_user_id, '{"text": "/delete"}'),
         ]
         store_updates(s, rows, worker="w1", now=T0, lease=dt.timedelta(seconds=30))
+        mark_done(s, update_ids=[901, 902], now=T0, worker="w1")
     with db.session_scope(engine) as s:
         deleted = repo.delete_athlete(s, athlete_id=alice.id, actor_id=clinician.id, now=T0)
     assert deleted.get("inbox_update") == 1
-    chats = [r["chat_id"] for r in _all_rows(engine)["inbox_update"]]
-    assert chats == [bob.telegram_user_id]
+    left = {r["update_id"]: r["chat_id"] for r in _all_rows(engine)["inbox_update"]}
+    # Bob's update stays; so does the one being handled (the /delete itself) until it is
+    # done, so that a redelivery of it is still recognised.
+    assert left == {902: bob.telegram_user_id, 903: alice.telegram_user_id}
 
 
 def test_delete_refuses_a_clinician(engine: Engine) -> None:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
 from sqlmodel import Session
 
 from bot.store.models import Person, metadata
@@ -38,6 +38,9 @@ _AUDIT = "audit_log"
 _NOT_EXPORTED = frozenset({"used_button"})
 # Of an audit entry made by someone else about the athlete, only these are exported.
 _OTHERS_AUDIT_COLUMNS = ("id", "action", "athlete_id", "at")
+
+
+_INBOX = "inbox_update"
 
 
 def _athlete_filters(athlete_id: int, chat_ids: Sequence[int]) -> dict[Table, ColumnElement[bool]]:
@@ -60,7 +63,13 @@ def _athlete_filters(athlete_id: int, chat_ids: Sequence[int]) -> dict[Table, Co
                 conditions.append(fk.parent.in_(select(fk.column).where(filters[referred])))
         if "chat_id" in table.c and table.name != "person" and chat_ids:
             # Messages to or from the athlete's chat, even when not tagged with their id.
-            conditions.append(table.c.chat_id.in_(list(chat_ids)))
+            chat: ColumnElement[bool] = table.c.chat_id.in_(list(chat_ids))
+            if table.name == _INBOX:
+                # Only updates already handled: the one being handled (this /delete) must stay
+                # until it is done, so a redelivery of it is still recognised, and one still
+                # waiting is handled first (its raw data is cleared once it is).
+                chat = and_(chat, table.c.status == "done")
+            conditions.append(chat)
         if conditions:
             filters[table] = or_(*conditions)
     audit_table = metadata.tables[_AUDIT]
