@@ -281,8 +281,10 @@ class Inbox:
             orphans = repo.claim_orphans(
                 session, now=now, worker=self.worker, lease=self.lease, limit=ORPHAN_BATCH
             )
-            if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
-                self._last_prune = now
+        if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
+            self._last_prune = now
+            # Housekeeping in a transaction of its own, so the claim above is not held up.
+            with session_scope(self.engine) as session:
                 repo.prune_done(session, before=now - repo.KEEP_DONE)
                 messaging.forget_sent_texts(session, before=now - messaging.KEEP_SENT_TEXT)
         return orphans

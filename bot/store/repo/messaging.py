@@ -625,17 +625,22 @@ KEEP_SENT_TEXT = dt.timedelta(days=30)
 _FINISHED = ("sent", "failed", "undeliverable")
 
 
-def forget_sent_texts(session: Session, *, before: dt.datetime) -> int:
-    """Blank the words and buttons of messages finished before ``before`` (verdicts, alert
-    cards, forwarded notes: health data); the row itself stays for its keys and times (a
-    week's digest is not sent twice). Return how many were blanked."""
-    result = session.execute(
-        update(_OUTBOX)
+def forget_sent_texts(session: Session, *, before: dt.datetime, limit: int = 5000) -> int:
+    """Blank the words and buttons of up to ``limit`` finished messages (sent, failed or
+    undeliverable) queued before ``before`` (verdicts, alert cards, forwarded notes: health
+    data); the row itself stays for its keys and times (a week's digest is not sent twice).
+    Return how many were blanked; a backlog is worked off ``limit`` at a time, run after run."""
+    batch = (
+        select(_OUTBOX.c.id)
         .where(
             _OUTBOX.c.status.in_(_FINISHED),
             _OUTBOX.c.created_at < require_aware("before", before),
             _OUTBOX.c.text != "",
         )
-        .values(text="", reply_markup=None)
+        .limit(limit)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    ids = list(session.execute(batch).scalars())
+    if not ids:
+        return 0
+    session.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(text="", reply_markup=None))
+    return len(ids)
