@@ -160,7 +160,7 @@ def test_red_session_pain_left_open_reaches_the_clinician_once(engine: Engine) -
         assert entry.detail["progress_id"] == progress_id
     assert _progress(engine, progress_id).status == "done"
     [told] = _athlete_messages(engine)
-    assert "session report unfinished" in told.text
+    assert "(This comes from your unfinished session report" in told.text
 
 
 def test_red_pain_an_hour_after_is_evaluated_too(engine: Engine) -> None:
@@ -286,7 +286,7 @@ async def test_the_job_registered_with_the_scheduler_alerts_the_clinician(tmp_pa
             received = [m.text or "" for m in sandbox.transcript(CLINICIAN_TG)]
             assert len(received) == 1 and "Alex" in received[0]
             told = [m.text or "" for m in sandbox.transcript(ATHLETE_TG)]
-            assert len(told) == 1 and "sent on to your clinician" in told[0]
+            assert len(told) == 1 and "from your unfinished" in told[0]
     engine.dispose()
 
 
