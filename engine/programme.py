@@ -1114,6 +1114,16 @@ def _reviewed(st: ProgrammeState) -> ProgrammeState:
     )
 
 
+def _lift_stop(st: ProgrammeState, acc: _Acc, rule: str, note: str) -> ProgrammeState:
+    """The clinician's review (or clearance) lifts a stop: running may start again."""
+    acc.reason(
+        rule,
+        f"Your clinician has reviewed you: running may start again{note}. Your symptom "
+        "baseline starts afresh from your next green mornings.",
+    )
+    return _reviewed(st)
+
+
 def _clinician(
     protocol: Protocol, st: ProgrammeState, a: ClinicianAction, on: dt.date, acc: _Acc
 ) -> tuple[ProgrammeState, DecisionKind | None, bool]:
@@ -1136,12 +1146,7 @@ def _clinician(
             )
             return st, None, False
         if st.suspended:
-            acc.reason(
-                "clinician.clear",
-                f"Your clinician has reviewed you: running may start again{note}. Your "
-                "symptom baseline starts afresh from your next green mornings.",
-            )
-            return _reviewed(st), None, False
+            return _lift_stop(st, acc, "clinician.clear", note), None, False
         acc.reason("clinician.clear", f"Clinician clearance recorded for stage {st.stage}{note}.")
         return (
             _reviewed(st).model_copy(update={"clearance": True, "clearance_on": on}),
@@ -1152,12 +1157,7 @@ def _clinician(
         # A review after a stop lifts the stop only: it never counts as a sign-off, whatever
         # the stage and whenever it applies (a stop already lifted leaves nothing to review).
         if st.suspended:
-            acc.reason(
-                "clinician.review",
-                f"Your clinician has reviewed you: running may start again{note}. Your "
-                "symptom baseline starts afresh from your next green mornings.",
-            )
-            return _reviewed(st), None, False
+            return _lift_stop(st, acc, "clinician.review", note), None, False
         acc.reason("clinician.review", f"Clinician review recorded{note}.")
         return st, None, False
     if a.kind == "decline":

@@ -265,20 +265,21 @@ def nearest_city(lat: float, lon: float) -> City:
     return min(all_cities(), key=lambda city: _distance_km(lat, lon, city.lat, city.lon))
 
 
+def _city_of(zone: str) -> City | None:
+    """The known city of an IANA zone, if any."""
+    return next((city for city in all_cities() if city.zone == zone), None)
+
+
 def place_name(zone: str) -> str:
     """Return the zone's city in the reader's language ("Berlin"), else the IANA name."""
-    for city in all_cities():
-        if city.zone == zone:
-            return city_name(city)
-    return zone
+    city = _city_of(zone)
+    return city_name(city) if city is not None else zone
 
 
 def city_label(zone: str) -> str:
     """Return a readable name for a zone: a known city if any, else the IANA name."""
-    for city in all_cities():
-        if city.zone == zone:
-            return f"{city_name(city)} ({zone})"
-    return zone
+    city = _city_of(zone)
+    return f"{city_name(city)} ({zone})" if city is not None else zone
 
 
 @cache

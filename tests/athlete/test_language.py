@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.support.i18n import LANGUAGES, gettext, use_language
-from tests.athlete.conftest import World
+from tests.athlete.conftest import Phone, World
 from tests.i18n.leaks import leaks
 from tests.i18n.onboarding import onboard_in
 
@@ -103,6 +103,15 @@ async def test_the_athlete_menu_is_set_in_every_language(world: WorldFactory) ->
     assert w.sandbox.commands_for_chat(1002, "it")[0]["description"] == "Morning check-in"
 
 
+async def up_to_hours_slept(athlete: Phone, none_of_these: str) -> None:
+    """Start a check-in and tap every answer up to the hours slept (no warning sign, low
+    pain, good wellness)."""
+    await athlete.say("/checkin")
+    await athlete.tap(none_of_these)
+    for answer in ("0", "1", "1", "8", "2", "2", "2", "2"):
+        await athlete.tap(answer)
+
+
 async def test_a_short_night_is_explained_in_the_athletes_language(world: WorldFactory) -> None:
     # The engine writes its reasons in English for the record; the athlete reads them worded
     # in their own language (bot.wording.engine_reasons), here after 4 h of sleep.
@@ -115,10 +124,7 @@ async def test_a_short_night_is_explained_in_the_athletes_language(world: WorldF
         expected = gettext("Slept {hours} h: no fast running today.").format(hours="4")
         # A German noun keeps its capital after "To move up:" ("Morgenabfrage: …").
         needed = gettext("To move up: {what}").format(what=gettext("morning check-in says go"))
-    await lena.say("/checkin")
-    await lena.tap(none_of_these)
-    for answer in ("0", "1", "1", "8", "2", "2", "2", "2"):
-        await lena.tap(answer)
+    await up_to_hours_slept(lena, none_of_these)
     replies = await lena.say("4")
     verdict = "\n".join(m.text or "" for m in replies)
     assert expected in verdict and needed in verdict, verdict
@@ -137,10 +143,7 @@ async def test_a_word_typed_for_a_number_is_corrected_with_the_german_noun_capit
     with use_language("de"):
         none_of_these = gettext("None of these ✅")
         hours = gettext("Hours slept")
-    await lena.say("/checkin")
-    await lena.tap(none_of_these)
-    for answer in ("0", "1", "1", "8", "2", "2", "2", "2"):
-        await lena.tap(answer)
+    await up_to_hours_slept(lena, none_of_these)
     replies = await lena.say("ziemlich viel")
     said = replies[0].text or ""
     assert hours in said and hours[0].isupper(), said

@@ -36,14 +36,19 @@ async def s_items(alex: Phone, *, pain: str = "1", sharp: str = "No") -> None:
     await alex.tap("Skip")  # pain 1 h after
 
 
+async def step_by_step(alex: Phone, *, pain: str) -> None:
+    """Answer the session report up to its metrics, then choose to type them one by one."""
+    await s_items(alex, pain=pain)
+    while "Any numbers from today" not in alex.last:
+        await alex.tap("Not done")
+    await alex.tap("Step by step")
+
+
 async def test_step_by_step_metrics(world: Callable[[], Awaitable[World]]) -> None:
     w = await world()
     alex = w.phone(1001)
     await alex.onboard(baseline="")
-    await s_items(alex, pain="0")
-    while "Any numbers from today" not in alex.last:
-        await alex.tap("Not done")
-    await alex.tap("Step by step")
+    await step_by_step(alex, pain="0")
     assert "Top speed (Vmax) (m/s)" in alex.last
     replies = await alex.say("13")
     assert "12.5" in (replies[0].text or "") and "Top speed" in (replies[-1].text or "")
@@ -80,10 +85,7 @@ async def test_a_negative_zero_top_speed_is_refused_and_the_report_still_saves(
     w = await world()
     alex = w.phone(1001)
     await alex.onboard(baseline="")
-    await s_items(alex, pain="0")
-    while "Any numbers from today" not in alex.last:
-        await alex.tap("Not done")
-    await alex.tap("Step by step")
+    await step_by_step(alex, pain="0")
     for typed in ("-0", "−0,0"):
         replies = await alex.say(typed)
         assert "as a number in m/s" in (replies[0].text or ""), replies[0].text
@@ -105,10 +107,7 @@ async def test_an_answer_the_engine_refuses_never_blocks_the_report_or_its_pain_
     w = await world()
     alex = w.phone(1001)
     await alex.onboard(baseline="")
-    await s_items(alex, pain="6")
-    while "Any numbers from today" not in alex.last:
-        await alex.tap("Not done")
-    await alex.tap("Step by step")
+    await step_by_step(alex, pain="6")
     await alex.say("8.9")
 
     def corrupt(session: Session) -> None:

@@ -6,25 +6,11 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
-from bot.store.models import ScheduledPrompt
 from tests.athlete.conftest import Phone, World
+from tests.athlete.test_first_days import pending_mornings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def pending_mornings(w: World) -> list[tuple[dt.date, dt.datetime]]:
-    """Return (local date, due instant in UTC) of the pending morning prompts."""
-    rows = w.read(
-        lambda s: s.exec(
-            select(ScheduledPrompt)
-            .where(ScheduledPrompt.kind == "morning", ScheduledPrompt.status == "pending")
-            .order_by(col(ScheduledPrompt.local_date))
-        ).all()
-    )
-    return [(r.local_date, r.due_at.astimezone(dt.UTC)) for r in rows]
 
 
 async def test_a_new_time_zone_on_the_onboarding_day_keeps_the_first_prompt_tomorrow(

@@ -231,7 +231,9 @@ def test_the_worded_reasons_keep_the_values_the_engine_saw() -> None:
         "running today, at most 70 % of your top speed."
     )
     assert _english("morning.p5.sleep") == "Slept 4.5 h: no fast running today."
-    assert "pain in the daily test, confidence in the leg" in _english("missing.answer")
+    assert "pain in the daily test, confidence in the leg" in _english(
+        "missing.answer", "Unanswered: pain_test, confidence"
+    )
     assert _english("clinician.step_back", "Clinician moved") == (
         "Your clinician moved you back to Stage 2 of 8 · early strength."
     )

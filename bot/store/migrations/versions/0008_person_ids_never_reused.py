@@ -30,7 +30,7 @@ def _recreate(autoincrement: bool) -> None:
     with op.batch_alter_table(
         'person', recreate='always', table_kwargs={'sqlite_autoincrement': autoincrement}
     ):
-        pass
+        pass  # nothing to alter: leaving the block re-creates the table with the new kwargs
 
 
 def upgrade() -> None:
