@@ -53,6 +53,7 @@ from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
 from bot.support.formats import format_datetime
 from bot.support.i18n import L_, _, ngettext
+from bot.support.limits import quoted
 from bot.wording import protocol_text
 from engine.schema import ProtocolError
 
@@ -237,7 +238,7 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
         active = pa.active_version(session, args[0], now)
         if active is None:
             await message.reply_text(
-                _("No protocol named {name!r}. See /protocols.").format(name=args[0])
+                _("No protocol named “{name}”. See /protocols.").format(name=quoted(args[0]))
             )
             return
         text = active.text
@@ -249,8 +250,8 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
             except KeyError:
                 ids = ", ".join(s.id for s in protocol.stages)
                 await message.reply_text(
-                    _("No stage {stage!r} in {name}: expected one of {ids}").format(
-                        stage=args[1], name=args[0], ids=ids
+                    _("No stage “{stage}” in {name}: expected one of {ids}").format(
+                        stage=quoted(args[1]), name=args[0], ids=ids
                     )
                 )
                 return
@@ -585,7 +586,7 @@ def _nothing_to_compare(reason: str, name: str, version: int | None) -> str:
         return _("{name} has no version {version}. See /protocol history {name}.").format(
             name=name, version=version
         )
-    return _("No protocol named {name!r}. See /protocols.").format(name=name)
+    return _("No protocol named “{name}”. See /protocols.").format(name=quoted(name))
 
 
 def _first(err: ProtocolError, shown: int = 10) -> str:
@@ -611,7 +612,7 @@ async def _history(update: Update, context: Context, args: list[str]) -> None:
         rows = pa.history(session, args[0])
         if not rows:
             await message.reply_text(
-                _("No protocol named {name!r}. See /protocols.").format(name=args[0])
+                _("No protocol named “{name}”. See /protocols.").format(name=quoted(args[0]))
             )
             return
         zone = person.timezone if person is not None else services.settings.default_timezone

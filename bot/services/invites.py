@@ -30,6 +30,7 @@ from bot.store.repo.people import (
 )
 from bot.support.formats import format_time, weekday_name
 from bot.support.i18n import L_, _, current_language
+from bot.support.limits import quoted
 
 CLINICIAN_CODE_PREFIX = "clin_"
 INVITE_TTL = dt.timedelta(days=7)
@@ -245,7 +246,7 @@ def staff_timezone(session: Session, person: Person, wanted: str, now: dt.dateti
     zone = resolve_typed_zone(wanted)
     if zone is None:
         return (
-            _("{typed!r} is not a time zone I know.").format(typed=wanted[:64])
+            _("“{typed}” is not a time zone I know.").format(typed=quoted(wanted))
             + f" {TIMEZONE_USAGE}"
         )
     before = person.timezone

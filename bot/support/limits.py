@@ -138,6 +138,16 @@ def clean_name(name: str, limit: int = NAME_LIMIT) -> str:
     return " ".join("".join(kept).split())[:limit]
 
 
+def quoted(typed: str, limit: int = 64) -> str:
+    """Return what someone typed, to quote back in a message: one line, with invisible
+    characters shown as ``<U+200B>`` (so "no such name" is never about an unseen
+    character), at most ``limit`` characters (cut with "…")."""
+    shown = "".join(
+        ch if ch.isprintable() else f"<U+{ord(ch):04X}>" for ch in clean_name(typed, limit * 2)
+    )
+    return shown if len(shown) <= limit else shown[: limit - 1] + ELLIPSIS
+
+
 # libyaml's parser when installed (about ten times faster), else PyYAML's own.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)

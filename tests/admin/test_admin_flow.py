@@ -183,7 +183,8 @@ async def test_diff_compares_the_active_version_with_the_packaged_file_or_a_vers
     assert "+    value: 4" in await say(admin, "/protocol diff hamstring v1")
     assert "has no version 7" in await say(admin, "/protocol diff hamstring 7")
     assert "has no version 0." in await say(admin, "/protocol diff hamstring 00")
-    assert "No protocol named 'sprints'" in await say(admin, "/protocol diff sprints")
+    assert "No protocol named “sprints”" in await say(admin, "/protocol diff sprints")
+    assert "No stage “H9”" in await say(admin, "/protocol show hamstring H9")
     assert "Send /protocol diff NAME" in await say(admin, "/protocol diff hamstring latest")
     assert [
         r.detail["against"] for r in w.audit("view") if r.detail["what"] == "protocol_diff"

@@ -57,7 +57,9 @@ async def test_alert_times_and_the_digest_follow_the_clinicians_zone(world: Worl
 
     assert "Europe/Paris" in await say(lee, "/timezone")
     wrong = await say(lee, "/timezone Mars/Olympus")
-    assert "'Mars/Olympus' is not a time zone I know" in wrong and "Europe/Paris" in wrong
+    assert "“Mars/Olympus” is not a time zone I know" in wrong and "Europe/Paris" in wrong
+    # Quoted as typed, an invisible character shown (never a Python repr with its escapes).
+    assert "“Pa'ris<U+200B>” is not" in await say(lee, "/timezone Pa'ris\u200b")
     assert w.person(LEE).timezone == DEFAULT_ZONE  # type: ignore[union-attr]
     assert "Asia/Tokyo" in await say(lee, "/timezone Tokyo")
     assert w.person(LEE).timezone == "Asia/Tokyo"  # type: ignore[union-attr]

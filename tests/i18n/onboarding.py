@@ -8,10 +8,12 @@ from typing import Any
 from bot.demo.words import DemoWords
 
 
-async def onboard_in(phone: Any, lang: str, baseline: str | None = None) -> None:
+async def onboard_in(
+    phone: Any, lang: str, baseline: str | None = None, *, up_to_baseline: bool = False
+) -> None:
     """Take ``phone`` (a tests.athlete Phone) through onboarding without an invitation, in
     ``lang``: consent, a left hamstring strain yesterday, rugby, ``baseline`` typed (else
-    skipped), Berlin, 07:30."""
+    skipped), Berlin, 07:30; with ``up_to_baseline``, stop where the baseline is asked."""
     words = DemoWords(lang)
 
     async def tap(label: str) -> None:
@@ -24,6 +26,8 @@ async def onboard_in(phone: Any, lang: str, baseline: str | None = None) -> None
         await tap(label)
     await tap("Sprinting / running fast")
     await tap("Rugby")
+    if up_to_baseline:
+        return
     if baseline:
         await phone.say(baseline)  # taken, the next question comes
     else:

@@ -40,3 +40,18 @@ async def test_the_same_line_with_points_reads_the_same_in_english(world: WorldF
     assert person is not None
     baseline = w.read(lambda s: latest_baseline(s, athlete_id=person.id))
     assert (baseline.split_10m_s, baseline.split_30m_s, baseline.vmax_ms) == (1.82, 4.11, 8.7)
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "fr", "de"])
+async def test_a_metric_without_its_number_is_shown_an_example_with_a_decimal_comma(
+    world: WorldFactory, lang: str
+) -> None:
+    """The example of what to type is written as the athlete writes numbers ("vmax 8,7"): an
+    example with a decimal point would contradict the questions' own "7,5"."""
+    w = await world()
+    w.sandbox.user(1001, "Ana", language_code=lang)
+    ana = w.phone(1001, "Ana")
+    await onboard_in(ana, lang, up_to_baseline=True)
+    said = "\n".join(m.text or "" for m in await ana.say("10m 1,82 vmax"))
+    assert "vmax 8,7" in said, said
+    assert "8.7" not in said

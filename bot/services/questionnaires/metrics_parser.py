@@ -406,14 +406,16 @@ def parse_metric_value(key: str, text: str) -> ValueParse:
 
 
 def _example(key: str) -> str:
+    """A plausible value of metric ``key``, written with the reader's decimal sign."""
     examples = {
-        "vmax_ms": "8.7",
-        "split_10m_s": "1.82",
-        "split_20m_s": "3.05",
-        "split_30m_s": "4.11",
-        "split_40m_s": "5.20",
+        "vmax_ms": (8.7, 1),
+        "split_10m_s": (1.82, 2),
+        "split_20m_s": (3.05, 2),
+        "split_30m_s": (4.11, 2),
+        "split_40m_s": (5.20, 2),
     }
-    return examples.get(key, "12")
+    value, places = examples.get(key, (12, 0))
+    return format_decimal(value, places)
 
 
 def parse_metrics_line(text: str) -> MetricsParse:
