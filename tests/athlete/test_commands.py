@@ -204,3 +204,20 @@ async def test_the_deletion_notice_reaches_the_clinician_in_the_clinicians_langu
     assert any((m.text or "").startswith(german) for m in clinician.bot_messages), [
         m.text for m in clinician.bot_messages
     ]
+
+
+async def test_start_with_a_code_after_onboarding_names_only_a_real_invitation(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """An onboarded athlete's /start with a clinician's link says how to link; anything else
+    typed after /start is called not valid, never offered back as a code to send."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    junk = "<b>free-money</b>"
+    said = "\n".join(m.text or "" for m in await alex.say(f"/start {junk}"))
+    assert "already set up" in said and "not valid" in said, said
+    assert junk not in said and "/link" not in said
+    code = w.clinician_invite("Dr Kim")
+    said = "\n".join(m.text or "" for m in await alex.say(f"/start {code}"))
+    assert f"send /link {code}" in said and "not valid" not in said, said

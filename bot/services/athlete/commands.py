@@ -49,12 +49,14 @@ def start(
     code). Before consent only what the flow needs is stored: the Telegram id (to hold the
     unfinished onboarding) and the invite code; the name is stored once they consent."""
     if person is not None and is_onboarded(session, person):
-        hint = (
-            "\n" + _("To link with a clinician, send /link {code}").format(code=code)
-            if code
-            else ""
-        )
-        return Result([Out(text(texts.ALREADY_ONBOARDED) + hint)])
+        if not code:
+            return Result([Out(texts.ALREADY_ONBOARDED)])
+        if invite_clinician_name(session, code, env.now) is None:
+            # Only a code the store knows is quoted back: anything else typed after /start is
+            # not shown to the athlete as if it were a code worth sending.
+            return Result([Out(texts.ALREADY_ONBOARDED), Out(texts.INVITE_UNKNOWN)])
+        hint = _("To link with a clinician, send /link {code}").format(code=code)
+        return Result([Out(text(texts.ALREADY_ONBOARDED) + "\n" + hint)])
     outs: list[Out] = [Out(texts.WELCOME)]
     extra: dict[str, Any] = {}
     if code:
