@@ -16,6 +16,8 @@ message. Every step is audited.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import html
 import logging
 from typing import Any
@@ -276,11 +278,18 @@ async def _show(update: Update, context: Context, args: list[str]) -> None:
     )
 
 
+def draft_key(draft: pa.Draft) -> str:
+    """Return a short fingerprint of ``draft`` (name, base version and text): the buttons of a
+    draft's offer carry it, so a press publishes the very draft that offer showed."""
+    digest = hashlib.sha256(f"{draft.name}\0{draft.base_version}\0{draft.text}".encode())
+    return base64.urlsafe_b64encode(digest.digest()[:8]).decode().rstrip("=")
+
+
 def _draft_keyboard(
     context: Context, telegram_id: int, draft: pa.Draft, now: Any
 ) -> InlineKeyboardMarkup:
     signer = signer_of(context)
-    ids = (draft.name, draft.base_version)
+    ids = (draft_key(draft),)
     return InlineKeyboardMarkup(
         [
             [
@@ -470,12 +479,14 @@ def _refuse_upload(update: Update, context: Context, reason: str, size: int | No
     _audit_caller(update, context, "protocol_edit_refused", detail)
 
 
-def _current_draft(context: Context, name: str) -> pa.Draft | None:
+def _open_draft(context: Context) -> pa.Draft | None:
     data = context.chat_data.get(DRAFT_KEY) if context.chat_data is not None else None
-    if not data:
-        return None
-    draft = pa.Draft.model_validate(data)
-    return draft if draft.name == name else None
+    return pa.Draft.model_validate(data) if data else None
+
+
+def _current_draft(context: Context, name: str) -> pa.Draft | None:
+    draft = _open_draft(context)
+    return draft if draft is not None and draft.name == name else None
 
 
 async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
@@ -690,11 +701,13 @@ async def draft_button(update: Update, context: Context) -> None:
     if not may(caller, "edit_protocols"):
         await refuse(update, context, caller, "edit_protocols needs admin", command=press.action)
         return
-    name = press.ids[0]
-    draft = _current_draft(context, name)
-    if draft is None or str(draft.base_version) != press.ids[1]:
+    draft = _open_draft(context)
+    if draft is None or press.ids != (draft_key(draft),):
+        # Another draft replaced the one this offer showed (or none is open): publishing
+        # the newer one from the older offer would publish a change nobody reviewed here.
         await query.answer(_("This draft is no longer open."), show_alert=True)
         return
+    name = draft.name
     assert context.chat_data is not None
     if press.action == ACT_DISCARD:
         context.chat_data.pop(DRAFT_KEY, None)

@@ -66,6 +66,27 @@ async def test_admin_edits_a_threshold_dry_runs_publishes_and_rolls_back(
     assert audit_actions == {"publish_protocol", "protocol_dryrun"}
 
 
+async def test_publish_under_an_older_offer_never_publishes_the_newer_draft(
+    world: WorldFactory,
+) -> None:
+    """Two edits in a row: each offer's Publish publishes what that offer showed. The first
+    offer's draft was replaced by the second, so its buttons say so and change nothing."""
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    await say(admin, "/protocol set hamstring H3 min_days.value 8")
+    first = admin.last_bot_message
+    await say(admin, "/protocol set hamstring H2 min_days.value 9")
+    for label in ("✅ Publish", "🗑 Discard"):
+        await admin.press(label, first)
+        await admin.expect_no_reply()
+        answer = admin.last_callback_answer
+        assert answer is not None and answer.text == "This draft is no longer open."
+    assert versions(w) == [(1, True, "seeded from protocols/")]
+    await admin.press("✅ Publish")
+    await admin.wait_until(lambda ms: any("published" in (m.text or "") for m in ms))
+    assert versions(w)[-1] == (2, True, "set H2 min_days.value = 9")
+
+
 async def test_invalid_edits_are_refused_and_the_active_version_stays(world: WorldFactory) -> None:
     w = await world()
     admin = w.sandbox.user(ADMIN, "Ada")
