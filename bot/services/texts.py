@@ -474,6 +474,9 @@ CLINICIAN_ATHLETE_DELETED = L_(
 WHY = L_("Why:")
 ABOUT_THIS_SESSION = L_("⚠️ About this session:")
 SESSION_FLAG_RULES = ("session.flag.", "session.against_plan")
+# The engine's alerts about the session itself (running against the plan, rest intervals,
+# readings too fast to trust), as opposed to the day's or the stage's.
+_SESSION_ALERT_RULES = ("session.", "rest.")
 NEXT = L_("What's next:")
 # An emergency's first line: the call to make, before anything about training.
 EMERGENCY_HEAD = L_("🚨 Call {number} now, or go to the emergency department.")
@@ -523,9 +526,45 @@ def _worded(outcome: Any, protocol: Any) -> list[Any]:
     return word_reasons(outcome.reasons, protocol, str(outcome.stage))
 
 
-def _flag_lines(outcome: Any, protocol: Any) -> list[str]:
-    # The tier's instruction is a protocol display text: read in the athlete's language.
-    return [plain(protocol_text(i.text), protocol) for i in outcome.instructions]
+# A warning sign's instruction for an athlete with no clinician linked, by the tier's severity:
+# the protocol's own words say the clinician has been told, which nobody was.
+ALONE_INSTRUCTIONS = {
+    "emergency": L_(
+        "Stop now. Call your local emergency number or go to the emergency department. Do not "
+        "drive yourself."
+    ),
+    "same_day": L_(
+        "Stop training. This needs a medical assessment today: see your own clinician or "
+        "doctor today, or go to urgent care or the emergency department."
+    ),
+    "within_24h": L_(
+        "Stop this session and do no running until a clinician or doctor has seen you: please "
+        "arrange it within 24 hours. Gentle walking as comfortable is fine."
+    ),
+}
+ALONE_MORNING_INSTRUCTION = L_(
+    "No running today, and none until a clinician or doctor has seen you: please arrange it "
+    "within 24 hours. Gentle walking as comfortable is fine."
+)
+
+
+def _flag_lines(outcome: Any, protocol: Any, has_clinician: bool = True) -> list[str]:
+    """The warning signs' instructions: the protocol's (a display text, read in the athlete's
+    language), or, with no clinician linked, Sprintback's own words for the same tier."""
+    if has_clinician:
+        return [plain(protocol_text(i.text), protocol) for i in outcome.instructions]
+    return [_alone_instruction(i.text, protocol) for i in outcome.instructions]
+
+
+def _alone_instruction(told: str, protocol: Any) -> str:
+    """The instruction ``told`` (a tier's text) as said to an athlete nobody else follows."""
+    for spec in protocol.rules.red_flags.tiers.values():
+        if told == spec.morning_instruction and spec.severity == "within_24h":
+            return str(ALONE_MORNING_INSTRUCTION)
+        if told in (spec.instruction, spec.morning_instruction):
+            return str(ALONE_INSTRUCTIONS.get(spec.severity, ALONE_INSTRUCTIONS["same_day"]))
+    # Not a tier's text (an older protocol version's words): the most urgent reading but one.
+    return str(ALONE_INSTRUCTIONS["same_day"])
 
 
 def _today_line(outcome: Any, readiness: str, worded: list[Any]) -> str:
@@ -554,7 +593,7 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
             head = str(EMERGENCY_HEAD).format(number=emergency_number(zone))
         else:
             head = str(HEADLINES["stop"])
-        lines = [head, "", *_flag_lines(outcome, protocol)]
+        lines = [head, "", *_flag_lines(outcome, protocol, has_clinician)]
         if not has_clinician:
             lines += ["", str(NO_CLINICIAN_LINKED)]
         return ["\n".join(lines)]
@@ -629,13 +668,16 @@ def session_result(
     announced: bool = False,
     status: Any = None,
     overnight: bool = False,
+    has_clinician: bool = True,
 ) -> str:
     """Return the decision after a session report: one headline (the move, or the same level
     again), what was wrong with the session itself first, at most three reasons, and what is
     next. ``announced``: the morning message already said today's move up; ``status``: the
     stage status after the day, whose unmet items replace the decision's (made before the
     session's checks counted); ``overnight``: the report is last night's, sent after midnight,
-    so the next check-in is this morning's."""
+    so the next check-in is this morning's; ``has_clinician`` False: a stop, a warning sign or
+    a flag that would have reached a clinician says that nobody was alerted, as the morning
+    does."""
     from bot.wording.stages import stage_label
 
     worded = _worded(outcome, protocol)
@@ -665,7 +707,7 @@ def session_result(
         head = str(EMERGENCY_HEAD).format(number=emergency_number(zone)) + "\n" + head
     lines = [head]
     if outcome.instructions:
-        lines += ["", *_flag_lines(outcome, protocol)]
+        lines += ["", *_flag_lines(outcome, protocol, has_clinician)]
     about = [w.text for w in flagged][:3]
     if about:
         lines += [str(ABOUT_THIS_SESSION), *[f"• {r}" for r in about]]
@@ -674,8 +716,22 @@ def session_result(
         reasons = today_reasons(others, limit=3 - len(about))
     if reasons and not outcome.instructions:
         lines += [f"• {r}" for r in reasons]
+    if not has_clinician and _told_clinician(outcome, decision, flagged):
+        # The flags' words say the clinician knows.
+        lines += ["", str(NO_CLINICIAN_LINKED)]
     lines += ["", str(nxt)]
     return "\n".join(lines)
+
+
+def _told_clinician(outcome: Any, decision: str, flagged: list[Any]) -> bool:
+    """Whether a session's result tells the athlete a clinician was alerted: a stop, a
+    warning sign's instruction, or a flag on the session (a run on a day without running,
+    above the day's cap...) whose alert would have gone to the clinician."""
+    if decision == "stop" or outcome.instructions:
+        return True
+    return bool(flagged) and any(
+        str(a.rule).startswith(_SESSION_ALERT_RULES) for a in outcome.alerts
+    )
 
 
 def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:

@@ -187,6 +187,7 @@ def finish_session(
         announced=_moved_this_morning(session, athlete_id, progress.local_date, run),
         status=run.status_after(progress.local_date),
         overnight=progress.local_date < local_date(person, env.now),
+        has_clinician=has_clinician(session, person),
     )
     why = why_keyboard("d", progress.local_date)
     return Result([Out(message, keyboard=why)], queued=queued)

@@ -33,7 +33,12 @@ from bot.services.athlete.account import (
     finish_settings,
     finish_unlink,
 )
-from bot.services.athlete.daily import finish_morning, finish_problem, finish_session
+from bot.services.athlete.daily import (
+    finish_morning,
+    finish_problem,
+    finish_session,
+    valid_answers,
+)
 from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
 from bot.services.athlete.keyboards import Press, question_keyboard
@@ -67,6 +72,8 @@ from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgr
 from bot.store.standing import protocol_for
 from bot.support.formats import format_decimal, format_long_date
 from bot.support.i18n import Text, _, labelled, text
+from engine.models import SessionReport
+from engine.red_flags import triage_session
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -447,8 +454,9 @@ def calls_for_review(
 ) -> bool:
     """Whether the answers so far of a check-in or session report already call for the
     engine and the clinician: a red flag, pain at rest at the stop threshold, sharp pain, new
-    swelling, bruising, a pop or numbness since the session started, or session pain (during
-    or an hour after) at the protocol's red thresholds."""
+    swelling, bruising, a pop or numbness since the session started, session pain (during
+    or an hour after) at the protocol's red thresholds, or anything else the engine's session
+    triage escalates on these answers (pain away from the injured spot)."""
     answers = _with_ticked(progress, context_for(session, person, day, progress.kind))
     if progress.kind == "morning":
         return has_red_flag(answers, context_for(session, person, day, "morning"))
@@ -461,11 +469,18 @@ def calls_for_review(
     programme = repo.get_active_programme(session, athlete_id=_id(person))
     if programme is None:
         return False
-    rules = protocol_for(session, programme).rules.session
+    protocol = protocol_for(session, programme)
+    rules = protocol.rules.session
     pain, pain_1h = answers.get("pain_max"), answers.get("pain_1h")
-    return (isinstance(pain, int) and pain >= rules.red_pain_min.value) or (
+    if (isinstance(pain, int) and pain >= rules.red_pain_min.value) or (
         isinstance(pain_1h, int) and pain_1h >= rules.red_pain_1h_min.value
-    )
+    ):
+        return True
+    # The engine's own triage, so that whatever it escalates once the report is finished
+    # (pain elsewhere, tier 3) is not lost when the athlete stops half way.
+    so_far = {k: v for k, v in answers.items() if k in _model_keys("session")}
+    report = valid_answers(SessionReport, so_far, "session answers so far")
+    return triage_session(protocol, report) is not None
 
 
 def _with_ticked(progress: QuestionnaireProgress, ctx: QuestionContext) -> dict[str, Any]:
