@@ -32,7 +32,7 @@ from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.jobs import install_escalation_job
 from bot.handlers.staff import Handler, caller_context, refuse, stops_update
 from bot.services.access import AthleteAction, Caller, may, may_act_on_athlete
-from bot.services.callback_auth import CallbackRejected
+from bot.services.callback_auth import CallbackExpired, CallbackRejected, SignedCallback
 from bot.services.callers import resolve_athlete
 from bot.services.clinician.actions import (
     ActionRefused,
@@ -60,6 +60,7 @@ from bot.services.clinician.buttons import (
 from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
     ALREADY_DONE,
+    STALE_TEXT,
     apply_button,
     button_was_used,
     decide_by_command,
@@ -91,10 +92,8 @@ STAGE_BOUND_ACTIONS = frozenset({"clear", "review", "decline", "hold", "step_bac
 STAFF_HINT = N_(
     "I only act on commands here. /athletes lists your athletes; /help shows everything."
 )
-STALE_TEXT = N_(
-    "The athlete's stage has changed since this message: nothing was done. "
-    "Open /athlete for the current state."
-)
+# A button past the signer's age limit, pressed by the one it was made for.
+TOO_OLD_TEXT = N_("This button is too old: send /athlete for the current state.")
 EXPIRED_TEXT = N_("This confirmation has expired: nothing was done. Start again from /athlete.")
 REVIEW_NOTE_PROMPT = N_(
     "Reviewing {name} after the red flag. Write one line for the record (what you checked), "
@@ -442,6 +441,12 @@ async def alert_button(update: Update, context: Context) -> None:
         else:
             ids = (press.int_id(1), press.int_id(2))
             shown_stage = press.ids[3] if len(press.ids) > 3 else None
+    except CallbackExpired as exc:
+        if _may_press(caller, exc.press):
+            await query.answer(_(TOO_OLD_TEXT), show_alert=True)
+            return
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
     except CallbackRejected as exc:
         await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
         return
@@ -456,6 +461,9 @@ async def alert_button(update: Update, context: Context) -> None:
     chat_id = query.message.chat.id
     if action == "decline" and not signoff_waiting(services.engine, athlete_id, now):
         await query.answer(_("No sign-off is waiting for this athlete."), show_alert=True)
+        return
+    if action == "decline" and not stage_still(services.engine, athlete_id, shown_stage):
+        await query.answer(_(STALE_TEXT), show_alert=True)
         return
     if press.action == ACT_REVIEW:
         if not review_waiting(services.engine, athlete_id, now):
@@ -481,6 +489,8 @@ async def alert_button(update: Update, context: Context) -> None:
             "action": action,
             "athlete_id": athlete_id,
             "alert_ids": list(ids),
+            # A decline is about the stage the card showed: checked again with the reason.
+            "stage": shown_stage,
         }
         prompt = (
             _("Write your message to the athlete (or /cancel).")
@@ -534,6 +544,17 @@ async def alert_button(update: Update, context: Context) -> None:
     kick(context)
     await query.answer()
     await context.bot.send_message(chat_id, reply)
+
+
+def _may_press(caller: Caller, press: SignedCallback) -> bool:
+    """Decide whether the presser of an expired button may act on its athlete today (then
+    they are told the button is too old; anyone else gets the neutral refusal)."""
+    action = _BUTTON_ACTIONS.get(press.action, "view")
+    try:
+        athlete_id = press.int_id(0)
+    except CallbackRejected:
+        return False
+    return bool(may_act_on_athlete(caller, athlete_id, action))  # type: ignore[arg-type]
 
 
 def _confirmed_stage(
@@ -602,7 +623,9 @@ async def pending_text(update: Update, context: Context) -> None:
                 str(pending.get("stage") or "-"),
             )
             raise ApplicationHandlerStop
-        reply = deliver_pending(session, actor, athlete, action, message.text, alert_ids, now)
+        reply = deliver_pending(
+            session, actor, athlete, action, message.text, alert_ids, now, pending.get("stage")
+        )
     kick(context)
     await message.reply_text(reply)
     raise ApplicationHandlerStop

@@ -53,6 +53,18 @@ class SignedCallback(BaseModel):
             raise CallbackRejected(f"id {index} missing or not a number") from exc
 
 
+class CallbackExpired(CallbackRejected):
+    """Raised for a button made for the presser (its signature matches) that is too old.
+
+    ``press`` is what the button said: it may tell the presser that the button is too old
+    (rather than refuse them as a stranger), never to act on it.
+    """
+
+    def __init__(self, press: SignedCallback) -> None:
+        super().__init__("button has expired")
+        self.press = press
+
+
 def derive_secret(bot_token: str, explicit_secret: str | None = None) -> bytes:
     """Return the signing key: the configured secret if set, else a key derived from the token.
 
@@ -117,7 +129,8 @@ class CallbackSigner:
     def verify(self, data: str, presser_telegram_id: int, now: dt.datetime) -> SignedCallback:
         """Return the press if ``data`` was signed for ``presser_telegram_id`` and is fresh.
 
-        Raises CallbackRejected naming why (malformed, bad signature, expired) otherwise.
+        Raises CallbackRejected naming why (malformed, bad signature) otherwise, and its
+        subclass CallbackExpired for a button signed for the presser but too old.
         """
         parts = data.split(":")
         if len(parts) != 4:
@@ -133,9 +146,10 @@ class CallbackSigner:
             issued_at = _EPOCH + dt.timedelta(minutes=int(issued, 36))
         except ValueError as exc:
             raise CallbackRejected("malformed issue time") from exc
+        press = SignedCallback(action=action, ids=ids, issued_at=issued_at)
         if now - issued_at > self._max_age:
-            raise CallbackRejected("button has expired")
-        return SignedCallback(action=action, ids=ids, issued_at=issued_at)
+            raise CallbackExpired(press)
+        return press
 
     def pattern(self, actions: Sequence[str]) -> str:
         """Return a regex matching callback data of the given actions (for CallbackQueryHandler)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from typing import Protocol as TypingProtocol
@@ -336,7 +337,7 @@ def apply_outcome(
     raised = 0
     for outcome in [*run.folded, run.outcome]:
         for alert in outcome.alerts:
-            if _alert_exists(session, athlete_id, outcome.date, alert.rule):
+            if _already_alerted(session, athlete_id, outcome.date, alert.rule, alert.text):
                 continue
             if alert.rule == ENGINE_MISSED_RULE and _absence_reported(session, run, outcome.date):
                 continue  # the scheduler told the clinician as it happened; this one is late
@@ -377,7 +378,15 @@ def _first_id_where(table: Any, *columns: str) -> Select[Any]:
 _DECISION_TABLE: Any = Decision.__table__  # type: ignore[attr-defined]
 _ALERT_TABLE: Any = AlertRecord.__table__  # type: ignore[attr-defined]
 _DECISION_EXISTS = _first_id_where(_DECISION_TABLE, "athlete_id", "local_date", "kind")
-_ALERT_EXISTS = _first_id_where(_ALERT_TABLE, "athlete_id", "local_date", "rule")
+_ALERT_TEXTS = sa_select(_ALERT_TABLE.c.text).where(
+    _ALERT_TABLE.c.athlete_id == bindparam("athlete_id"),
+    _ALERT_TABLE.c.local_date == bindparam("local_date"),
+    _ALERT_TABLE.c.rule == bindparam("rule"),
+)
+# The signs a red-flag alert names (engine.red_flags.triage writes every one this way).
+_REPORTED_SIGNS = re.compile(
+    r"athlete reported (?P<signs>.+?)\.(?: Picture compatible with .+ \(reference §5\)\.)?$"
+)
 
 
 _ABSENCE_REPORTED = (
@@ -415,9 +424,33 @@ def _has_decision(session: Session, athlete_id: int, day: dt.date, kind: str) ->
     return session.execute(_DECISION_EXISTS, params).first() is not None
 
 
-def _alert_exists(session: Session, athlete_id: int, day: dt.date, rule: str) -> bool:
+def _reported_signs(text: str) -> frozenset[str] | None:
+    """Return the signs a red-flag alert's sentence names, or None for another kind of alert."""
+    found = _REPORTED_SIGNS.search(text)
+    if found is None:
+        return None
+    return frozenset(s.strip() for s in found["signs"].split("; ") if s.strip())
+
+
+def _already_alerted(session: Session, athlete_id: int, day: dt.date, rule: str, text: str) -> bool:
+    """Decide whether the clinician already has this alert about ``day``: one of the same rule
+    was raised that day and, for a red flag, every sign it names was already alerted.
+
+    A day is decided again after each report, so its alerts repeat; but a red flag of the same
+    tier reported later that day (a /problem after the morning's) names a new sign the
+    clinician has not heard about, and must reach them.
+    """
     params = {"athlete_id": athlete_id, "local_date": day, "rule": rule}
-    return session.execute(_ALERT_EXISTS, params).first() is not None
+    earlier = list(session.execute(_ALERT_TEXTS, params).scalars())
+    if not earlier:
+        return False
+    signs = _reported_signs(text)
+    if signs is None:
+        return True
+    alerted: set[str] = set()
+    for sentence in earlier:
+        alerted |= _reported_signs(sentence) or frozenset()
+    return signs <= alerted
 
 
 def baseline_of(session: Session, athlete_id: int) -> Metrics | None:

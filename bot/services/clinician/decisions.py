@@ -39,6 +39,10 @@ NOTHING_WAITS = N_("No sign-off is waiting for this athlete.")
 NO_STOP = N_("Running is not stopped for this athlete: there is nothing to review.")
 ALREADY_DONE = N_("Already done: this button was pressed before, so nothing changed.")
 ALREADY_HELD = N_("Already on hold today at {stage}; nothing changed.")
+STALE_TEXT = N_(
+    "The athlete's stage has changed since this message: nothing was done. "
+    "Open /athlete for the current state."
+)
 # A stage change this soon after a red flag (a stop, an urgent alert) asks for confirmation.
 RED_FLAG_CAUTION = dt.timedelta(hours=72)
 
@@ -413,14 +417,24 @@ def deliver_pending(
     text: str,
     alert_ids: tuple[int, ...],
     now: dt.datetime,
+    stage: str | None = None,
 ) -> str:
     """Send the message a clinician typed after "Message athlete", or record the sign-off
-    they declined with the reason they typed; return their reply (or why it was refused)."""
+    they declined with the reason they typed; return their reply (or why it was refused).
+
+    A decline counts only for the sign-off of ``stage``, the stage the pressed card showed:
+    if the athlete has moved on, or no sign-off waits any more, nothing is recorded and the
+    clinician is told the card is stale.
+    """
     name = athlete.display_name or _("the athlete")
     try:
         if action == "message":
             message_athlete(session, actor, athlete, text, now)
             return _("Sent to {name}.").format(name=name)
+        programme = current_programme(session, athlete.id or 0)
+        current = programme.current_stage if programme is not None else "-"
+        if stage != current or not review_state(session, athlete, programme, now).signoff_waiting:
+            return _(STALE_TEXT)
         ids = (alert_ids[0], alert_ids[1]) if alert_ids != (0, 0) else None
         record_clearance(session, actor, athlete, now, declined=True, note=text, alert_ids=ids)
         return _("Sign-off declined for {name}. They have been told.").format(name=name)

@@ -566,24 +566,32 @@ def _deliver_group(
     now: dt.datetime,
     states: dict[int, ReviewState] | None = None,
 ) -> list[Outbox]:
-    """Rewrite the group's message still waiting in the outbox, or queue a new one."""
+    """Decide, per recipient, how the group's card reaches them: their message of the group
+    still waiting in the outbox (e.g. for a retry after a failed send) is rewritten to cover
+    every alert of the group; a recipient with none waiting gets the card as a new message.
+
+    One recipient's waiting message says nothing about the others: each linked clinician
+    must get every red flag at once.
+    """
     card = build_card(session, athlete, rows, "new", now, states)
-    pending = list(
-        session.exec(
-            select(Outbox).where(
-                Outbox.athlete_id == athlete.id,
-                Outbox.kind == ALERT_KIND,
-                Outbox.status == "pending",
-                col(Outbox.created_at) >= rows[0].created_at,
-            )
+    pending = session.exec(
+        select(Outbox)
+        .where(
+            Outbox.athlete_id == athlete.id,
+            Outbox.kind == ALERT_KIND,
+            Outbox.status == "pending",
+            col(Outbox.created_at) >= rows[0].created_at,
         )
+        .order_by(col(Outbox.id))
     )
-    if not pending:
-        return _send_card(session, card, recipients, signer, now)
-    by_chat = {r.chat_id: r for r in recipients}
-    for row in pending:
-        recipient = by_chat.get(row.chat_id)
-        if recipient is None:
+    # The latest waiting message per chat: a chat's dedupe key names the card once.
+    waiting = {row.chat_id: row for row in pending}
+    written: list[Outbox] = []
+    unsent: list[Recipient] = []
+    for recipient in recipients:
+        row = waiting.get(recipient.chat_id)
+        if row is None:
+            unsent.append(recipient)
             continue
         person = recipient.person
         with use_language(person.language if person is not None else None):
@@ -592,11 +600,16 @@ def _deliver_group(
             )
             row.text = render_alert_text(card, recipient.zone)
         row.reply_markup = {"inline_keyboard": keyboard}
+        # The rewritten message now covers the new alerts (pending_notifications reads this);
+        # its retry time (not_before) and attempts are left as they are.
         row.created_at = now
         row.dedupe_key = _card_key(card, row.chat_id)
         session.add(row)
+        written.append(row)
     session.flush()
-    return pending
+    if unsent:
+        written.extend(_send_card(session, card, unsent, signer, now))
+    return written
 
 
 def alert_notifier(signer: CallbackSigner, admin_telegram_ids: Sequence[int]) -> AlertNotifier:
