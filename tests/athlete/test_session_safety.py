@@ -155,7 +155,7 @@ async def test_pain_elsewhere_then_cancel_is_saved_and_alerts(world: Factory, wh
     await _pain_elsewhere(alex, where)
     replies = await alex.say("/cancel")
     said = [m.text or "" for m in replies]
-    assert "already need a look" in said[0], said
+    assert "already need a look" in said[0] and "sent on" not in said[0], said
     assert "Stop" in said[-1] and NOBODY_ALERTED in said[-1], said
     assert ("within_24h", "session.pain_location") in _alerts(w)
     assert [(r["pain_max"], r["pain_location"]) for r in _reports(w)] == [(2, ELSEWHERE[where])]
@@ -168,6 +168,7 @@ async def test_pain_elsewhere_then_cancel_reaches_the_linked_clinician(world: Fa
     await alex.onboard(code=w.clinician_invite("Dr Kim"), baseline="")
     await _pain_elsewhere(alex)
     replies = await alex.say("/cancel")
+    assert "were sent on" in (replies[0].text or "")
     assert "no clinician is linked" not in (replies[-1].text or "")
     assert ("within_24h", "session.pain_location") in _alerts(w)
     assert await w.deliver() >= 1

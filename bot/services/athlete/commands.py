@@ -23,7 +23,7 @@ from bot.services.athlete.questionnaire import (
     open_progress,
     question_day,
 )
-from bot.services.athlete.results import Env, Out, Result, id_of
+from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
 from bot.services.invites import invite_clinician_name
 from bot.services.questionnaires.onboarding import CONSENT_SHARE_KEY, INVITE_KEY
 from bot.services.questionnaires.unlink import LINKS_KEY
@@ -35,6 +35,8 @@ from bot.support.i18n import L_, _, current_language, text
 CANCELLED_BUT_SENT = L_(
     "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
 )
+# The same with no clinician linked: nobody receives them (the result that follows says so).
+CANCELLED_BUT_SAVED = L_("Stopped. Your answers so far already need a look, so they are saved:")
 
 
 def start(
@@ -114,7 +116,8 @@ def cancel(session: Session, person: Person, env: Env) -> Result:
     if calls_for_review(session, person, progress, day):
         ctx = context_for(session, person, day, progress.kind)
         result = complete(session, person, progress, ctx, env)
-        result.outs.insert(0, Out(CANCELLED_BUT_SENT))
+        told = CANCELLED_BUT_SENT if has_clinician(session, person) else CANCELLED_BUT_SAVED
+        result.outs.insert(0, Out(told))
         return result
     repo.finish_questionnaire(session, progress_id=progress.id, now=env.now, status="cancelled")
     return Result([Out(texts.CANCELLED)])
