@@ -413,6 +413,10 @@ LANGUAGE_LABELS = LANGUAGE_NAMES
 # TRANSLATORS: said in the language just chosen, so name that language ("in Spanish").
 LANGUAGE_SAVED = L_("Done: from now on I write to you in English.")
 SETTINGS_SAVED = L_("Saved. Time zone: {zone}. Morning check-in: {time}. Language: {language}.")
+FIRST_PROMPT_TOMORROW = L_(
+    "That time has passed today, so your first check-in at it is tomorrow. To check in today, "
+    "send /checkin."
+)
 ASK_BASELINE_COMMAND = L_(
     "Type the pre-injury best values you want to change, in one line, e.g. 'vmax 9.1 10m 1.78 "
     "30m 4.05'. What you don't type is kept.\n"

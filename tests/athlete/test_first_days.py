@@ -64,6 +64,28 @@ async def test_settings_and_resume_replan_the_prompts_at_once(
     assert pending_mornings(w) == [(tuesday, dt.datetime(2026, 3, 2, 21, 15, tzinfo=dt.UTC))]
 
 
+async def test_a_check_in_time_already_passed_today_says_the_first_prompt_is_tomorrow(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """Tuesday 06:00 in Berlin, before the 07:30 prompt: moving the time to 05:30 leaves today
+    without a prompt, and the athlete is told so (and how to check in today); moving it to
+    08:00 keeps today's prompt, and nothing more is said."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()  # Monday
+    w.clock.set(dt.datetime(2026, 3, 3, 5, 0, tzinfo=dt.UTC))
+    await alex.say("/settings")
+    await alex.tap("Check-in time")
+    saved = (await alex.say("8:00"))[0].text or ""
+    assert "08:00" in saved and "tomorrow" not in saved, saved
+    await alex.say("/settings")
+    await alex.tap("Check-in time")
+    saved = (await alex.say("5:30"))[0].text or ""
+    assert "05:30" in saved and "first check-in at it is tomorrow" in saved, saved
+    assert "/checkin" in saved
+    assert pending_mornings(w)[0][0] == MONDAY + dt.timedelta(days=2)
+
+
 async def test_the_onboarding_day_is_the_start_not_a_missed_check_in(
     world: Callable[[], Awaitable[World]],
 ) -> None:

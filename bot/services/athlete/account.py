@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.clock import local_date
-from bot.scheduling.schedule import reschedule_athlete
+from bot.scheduling.schedule import last_served_morning, reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.results import Env, Out, Result, id_of, tell_clinicians
 from bot.services.questionnaires import unlink
@@ -41,19 +41,31 @@ def finish_settings(
             repo.update_person(session, person_id=athlete_id, timezone=zone)
     elif answers.get("setting") == "checkin_time" and answers.get("checkin_time"):
         repo.update_person(session, person_id=athlete_id, checkin_time=answers["checkin_time"])
-    reschedule(session, athlete_id, env.now)
+    next_prompt = reschedule(session, athlete_id, env.now)
     person = repo.require_person(session, person_id=athlete_id)
-    return Result(
-        [
-            Out(
-                texts.SETTINGS_SAVED.format(
-                    zone=city_label(person.timezone),
-                    time=person.checkin_time or "–",
-                    language=language_name(person.language),
-                )
-            )
-        ]
+    saved = texts.SETTINGS_SAVED.format(
+        zone=city_label(person.timezone),
+        time=person.checkin_time or "–",
+        language=language_name(person.language),
     )
+    if _today_left_without_prompt(session, person, next_prompt, env.now):
+        saved += "\n" + str(texts.FIRST_PROMPT_TOMORROW)
+    return Result([Out(saved)])
+
+
+def _today_left_without_prompt(
+    session: Session, person: Person, next_prompt: dt.date | None, now: dt.datetime
+) -> bool:
+    """Whether the new time has already passed today, so today gets no prompt at all: none
+    went out before the change and no check-in was made (the athlete would otherwise wait for
+    a prompt that never comes)."""
+    today = local_date(person, now)
+    if next_prompt is None or next_prompt <= today:
+        return False
+    if last_served_morning(session, id_of(person)) == today:
+        return False
+    done = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)
+    return done is None
 
 
 def _finish_language(session: Session, athlete_id: int, chosen: object) -> Result:
@@ -189,9 +201,10 @@ def _metric_value(key: str, value: Any) -> str:
     return describe_metrics({key: value}).split(": ", 1)[-1]
 
 
-def reschedule(session: Session, athlete_id: int, now: dt.datetime) -> None:
-    """Re-plan the athlete's prompts after a change of time zone, time or pause."""
-    reschedule_athlete(session, athlete_id, now=now)
+def reschedule(session: Session, athlete_id: int, now: dt.datetime) -> dt.date | None:
+    """Re-plan the athlete's prompts after a change of time zone, time or pause; return the
+    local date of the next morning prompt (None when none is planned)."""
+    return reschedule_athlete(session, athlete_id, now=now)
 
 
 def finish_pause(
