@@ -151,6 +151,9 @@ class ProgrammeState(_Frozen):
     best_heel_raise_lsi: float | None = None
     stall_alerted: dt.date | None = None
     wellness_alerted: dt.date | None = None
+    # Pain at rest, test pain and tightness of the last rest morning of the current run of
+    # rest mornings (reference §4.1 p3: worsening → clinician within 24 h).
+    rest_symptoms: tuple[int, int, int] | None = None
 
 
 class DayOutcome(_Frozen):
@@ -553,8 +556,16 @@ def _early_signoff(protocol: Protocol, injury: Injury, nxt: str | None, on: dt.d
     expected = protocol.expected_rtp_days.get(injury.grade) if injury.grade is not None else None
     if expected is None:
         return True  # unknown expected time: the conservative choice is to ask
+    # By muscle where the protocol says so (calf, reference §3.1: soleus 25 d, the default
+    # when the muscle is unknown): the longer of the two times counts.
+    muscle = injury.muscle if injury.muscle not in (None, "unknown") else protocol.default_muscle
+    if muscle is not None:
+        expected = max(expected, protocol.expected_rtp_days_by_muscle.get(muscle, 0))
     frac = protocol.rules.escalation.early_signoff_fraction.value / 100
     return (on - injury.injury_date).days < frac * expected
+
+
+_MECHANISM_WORDS: dict[str, str] = {"stretch": "Stretching-type"}
 
 
 class _Acc:
@@ -724,6 +735,23 @@ def decide_day(
             f"default '{protocol.name}' protocol is not meant for it; please set up a "
             "variant with longer minimum stage durations (reference §2.1 / §3.1).",
         )
+    mechanism = injury.mechanism
+    if on == st.start and mechanism is not None and mechanism in protocol.not_default_mechanisms:
+        kind = _MECHANISM_WORDS.get(mechanism, f"{mechanism.capitalize()}-type")
+        acc.reason(
+            "protocol.mechanism",
+            f"{kind} injury: not what this default protocol is for; the clinician should use "
+            "a clinician-authored variant.",
+            mechanism,
+            "not " + ", ".join(protocol.not_default_mechanisms),
+        )
+        acc.alert(
+            "within_24h",
+            "protocol.mechanism",
+            f"{kind} {injury.injury} injury: the default '{protocol.name}' protocol is not "
+            "meant for it; please set up a variant with longer minimum stage durations "
+            "(reference §2.1).",
+        )
 
     # 2. Morning verdict. Until a clinician has reviewed a stop, no morning is go or modify.
     window = _scan_window(protocol, recent, on)
@@ -738,7 +766,9 @@ def decide_day(
     acc.alerts += mr.alerts
     acc.instructions += mr.instructions
     red_flag = mr.level == "stop"
+    before = st
     st = _morning_streaks(protocol, st, mr, day, acc, paused=paused_today, unknown=unknown)
+    st = _rest_worsening(protocol, st, before, mr, day.morning, on, acc, unknown=unknown)
     if mr.step_back_candidate and st.rest_streak == esc.rest_mornings_clinician.value:
         # The 3rd rest morning in a row (symptoms persisting or worsening, reference §4.1 p3
         # and §5 tier 3): the clinician is asked within 24 h, and running does not restart
@@ -1290,6 +1320,59 @@ def _morning_streaks(
     if all(getattr(st, k) == v for k, v in update.items()):
         return st
     return st.model_copy(update=update)
+
+
+def _rest_symptoms(m: MorningCheckIn | None) -> tuple[int, int, int] | None:
+    """Pain at rest, test pain and tightness of a morning, or None if one is unanswered."""
+    if m is None or m.pain_rest is None or m.pain_test is None or m.tightness is None:
+        return None
+    return (m.pain_rest, m.pain_test, m.tightness)
+
+
+def _rest_worsening(
+    protocol: Protocol,
+    st: ProgrammeState,
+    before: ProgrammeState,
+    mr: MorningResult,
+    m: MorningCheckIn | None,
+    on: dt.date,
+    acc: _Acc,
+    *,
+    unknown: bool,
+) -> ProgrammeState:
+    """Reference §4.1 p3: a rest morning worse than the previous rest morning of the same run
+    (pain at rest, test pain or tightness higher) asks the clinician within 24 h, and running
+    waits for their review, as on the 3rd rest morning (§5 tier 3: worsening symptoms)."""
+    now = _rest_symptoms(m) if mr.step_back_candidate else None
+    prev = before.rest_symptoms if before.rest_streak else None
+    if mr.step_back_candidate:
+        keep = now if now is not None else prev
+    else:
+        keep = prev if unknown else None
+    if keep != st.rest_symptoms:
+        st = st.model_copy(update={"rest_symptoms": keep})
+    if now is None or prev is None or st.suspended:
+        return st
+    if st.rest_streak >= protocol.rules.escalation.rest_mornings_clinician.value:
+        return st  # the 3rd rest morning asks the clinician already
+    names = ("pain at rest", "test pain", "tightness")
+    worse = [f"{n} {a}→{b}" for n, a, b in zip(names, prev, now, strict=True) if b > a]
+    if not worse:
+        return st
+    acc.alert(
+        "within_24h",
+        "escalate.rest_worsening",
+        f"Injury symptoms worse than on the previous rest morning ({', '.join(worse)}): "
+        "clinician review within 24 h.",
+    )
+    acc.reason(
+        "morning.p3.worse",
+        "Symptoms worse than on the previous rest morning: no running until the clinician "
+        "has reviewed.",
+        "; ".join(worse),
+        "not worse",
+    )
+    return _suspend(st, on)
 
 
 def _next_morning(

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from engine.items import ALL_ITEMS, ItemSpec
-from engine.models import RED_FLAGS, InjuryType
+from engine.models import RED_FLAGS, InjuryType, Mechanism, Muscle
 
 Evidence = Literal["V", "S", "U"]
 Op = Literal["le", "lt", "ge", "gt", "eq"]
@@ -413,7 +413,15 @@ class Protocol(_Model):
     disclaimer: str = ""
     full_training_stage: str
     expected_rtp_days: dict[int, int] = Field(default_factory=dict)
+    # Expected days by muscle (calf, reference §3.1: soleus 25, gastrocnemius 19); an unknown
+    # muscle counts as ``default_muscle``. The longer of the grade's and the muscle's time is
+    # used for the early sign-off rule (the more cautious reading).
+    expected_rtp_days_by_muscle: dict[Muscle, int] = Field(default_factory=dict)
+    default_muscle: Muscle | None = None
     max_default_grade: Annotated[int, Field(ge=0, le=4)] | None = None
+    # Mechanisms the default protocol is not meant for (reference §2.1: stretching-type
+    # hamstring injuries): the clinician is alerted at the start, as for a grade above the max.
+    not_default_mechanisms: list[Mechanism] = Field(default_factory=list)
     early_signoff_stage: str | None = None
     # A stop in a later stage moves the athlete back to this one (default: the reference's).
     reinjury_stage: str | None = None

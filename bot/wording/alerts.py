@@ -30,7 +30,7 @@ from bot.support.formats import (
 from bot.support.i18n import N_, _, ngettext
 from bot.wording.engine_reasons import SPEED_SPLIT, SPEED_TOP
 from bot.wording.injury import injury_name
-from bot.wording.items import format_value
+from bot.wording.items import format_value, item_label
 from bot.wording.protocol import protocol_text
 from bot.wording.reasons import clinician_plain
 from bot.wording.stages import stage_label
@@ -478,6 +478,37 @@ def _grade(m: re.Match[str], protocol: Any) -> str:
     ).format(grade=m["grade"], injury=injury, protocol=m["name"])
 
 
+def _mechanism(m: re.Match[str], protocol: Any) -> str:
+    injury = injury_name(m["injury"])
+    return _(
+        "Stretching-type {injury} injury: the default “{protocol}” protocol is not meant for "
+        "it; please set up a variant with longer minimum stage durations (reference §2.1)."
+    ).format(injury=injury, protocol=m["name"])
+
+
+# The symptoms a worsening rest morning names (engine.programme._rest_worsening).
+_REST_SYMPTOMS = {
+    "pain at rest": "morning.pain_rest",
+    "test pain": "morning.pain_test",
+    "tightness": "morning.tightness",
+}
+_REST_CHANGE = re.compile(r"^(?P<name>[a-z ]+) (?P<before>\d+)→(?P<after>\d+)$")
+
+
+def _rest_worsening(m: re.Match[str], protocol: Any) -> str | None:
+    changes = []
+    for part in m["details"].split(", "):
+        change = _REST_CHANGE.match(part)
+        item = _REST_SYMPTOMS.get(change["name"]) if change else None
+        if change is None or item is None:
+            return None
+        changes.append(f"{item_label(item, 'clinician')} {change['before']}→{change['after']}")
+    return _(
+        "Injury symptoms worse than on the previous rest morning ({details}): clinician review "
+        "within 24 h."
+    ).format(details=", ".join(changes))
+
+
 def _other_stage_clearance(m: re.Match[str], protocol: Any) -> str:
     return _(
         "A sign-off recorded for {given} was not applied: the athlete is now in {stage}, whose "
@@ -706,6 +737,21 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             r"durations \(reference §2\.1 / §3\.1\)\.$"
         ),
         _grade,
+    ),
+    "protocol.mechanism": (
+        re.compile(
+            r"^Stretching-type (?P<injury>\S+) injury: the default '(?P<name>[^']+)' protocol "
+            r"is not meant for it; please set up a variant with longer minimum stage durations "
+            r"\(reference §2\.1\)\.$"
+        ),
+        _mechanism,
+    ),
+    "escalate.rest_worsening": (
+        re.compile(
+            r"^Injury symptoms worse than on the previous rest morning \((?P<details>[^)]+)\): "
+            r"clinician review within 24 h\.$"
+        ),
+        _rest_worsening,
     ),
     "clinician.clear.other_stage": (
         re.compile(

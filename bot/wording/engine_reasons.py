@@ -60,6 +60,10 @@ _FIXED: dict[str, str] = {
         "After a stop, what this stage needs (criteria and sessions) is earned again after "
         "your clinician's review."
     ),
+    "morning.p3.worse": N_(
+        "Pain or tightness is worse than on your last rest morning: no running until your "
+        "clinician has reviewed you. They have been told."
+    ),
     "session.incomplete": N_(
         "Session not completed because of symptoms or fear: repeat it; no moving up yet."
     ),
@@ -237,6 +241,15 @@ def _grade(reason: Any, protocol: Any) -> str | None:
     ).format(grade=found["grade"], max=found["max"])
 
 
+def _mechanism(reason: Any, protocol: Any) -> str | None:
+    if reason.observed != "stretch":
+        return None
+    return _(
+        "Your injury happened by overstretching, which this standard programme is not made "
+        "for: your clinician should adapt it."
+    )
+
+
 def _reinjury(reason: Any, protocol: Any) -> str | None:
     back = str(reason.threshold or "")
     if protocol is None or not has_stage(protocol, back):
@@ -393,6 +406,7 @@ _WORDERS: dict[str, Worder] = {
     "morning.p3.repeat": _rest_streak,
     "morning.p3.review": _rest_review,
     "protocol.grade": _grade,
+    "protocol.mechanism": _mechanism,
     "stop.reinjury": _reinjury,
     "session.flag.no_running": _ran_anyway,
     "session.against_plan": _against_plan,

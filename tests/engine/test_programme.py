@@ -90,7 +90,9 @@ def test_gate_control_all_items_met_progresses_one_stage() -> None:
         "H3.H3d",
         "H3.H3e",
     } <= set(rules(out))
-    assert st.stage_entered == day(6) and st.streaks == {}
+    # Streaks restart in the new stage: only H4's morning triggers, seen (not fired) on the
+    # morning it is entered (reference §2.2 H4: morning symptoms ≥ +2), are there, at 0.
+    assert st.stage_entered == day(6) and not any(st.streaks.values())
 
 
 GATE = [

@@ -51,6 +51,7 @@ def _metrics(plan: SessionPlan, baseline: Metrics, n: int, injury: str) -> dict[
             strength_lsi_pct=min(95, 80 + 2 * n),
             slhb_reps_injured=min(26, 21 + n),
             slhb_reps_uninjured=27,
+            hop_lsi_pct=min(95, 84 + n),  # H5 exit (e): hop LSI ≥ 90 % (reference §2.2)
         )
     else:
         met = dict(

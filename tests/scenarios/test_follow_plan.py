@@ -52,7 +52,16 @@ def test_an_athlete_who_follows_the_plan_reaches_full_training_in_time(name: str
     full = _full_training(p, outcomes)
     assert full is not None, f"{name}: full training not reached in 60 days"
     assert lo <= (full - INJURED).days <= hi, (full - INJURED).days
-    flagged = [(o.date, r.rule) for o in outcomes for r in o.reasons if r.rule.startswith(FLAGS)]
+    flagged = [
+        (o.date, r.rule)
+        for o in outcomes
+        for r in o.reasons
+        if r.rule.startswith(FLAGS)
+        # Reference §3.3 C6: ≥ 2 max sessions (≥ 95 %) ≥ 72 h apart, no consecutive running
+        # days, plus the sign-off: C6 takes the ideal athlete 10 days, so the 7-day stall note
+        # (info) is expected there.
+        and not (r.rule == "stall" and o.stage == "C6")
+    ]
     assert not flagged, flagged
     assert all(o.decision != "step_back" and o.decision != "stop" for o in outcomes)
 

@@ -211,6 +211,17 @@ def _literal_alerts() -> list[tuple[str, str]]:
             "Stage 'H9' does not exist in protocol hamstring: the athlete stays in H1.",
         ),
         ("escalate.missed", "No check-in for 3 days: the stage is held."),
+        (
+            "protocol.mechanism",
+            "Stretching-type hamstring injury: the default 'hamstring' protocol is not meant "
+            "for it; please set up a variant with longer minimum stage durations "
+            "(reference §2.1).",
+        ),
+        (
+            "escalate.rest_worsening",
+            "Injury symptoms worse than on the previous rest morning (test pain 4→7, "
+            "tightness 1→3): clinician review within 24 h.",
+        ),
         (  # stored before pain elsewhere became a tier-3 stop
             "session.pain_location",
             "Pain reported in low back / buttock, not the injured spot: neural / referred-pain "
