@@ -130,3 +130,24 @@ async def test_an_answer_the_engine_refuses_never_blocks_the_report_or_its_pain_
     assert "session.red" in rules, rules
     replies = await alex.say("/checkin")
     assert not any("went wrong" in (m.text or "") for m in replies)
+
+
+async def test_a_hamstring_athlete_can_record_the_hop_test_step_by_step(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """The hop test (LSI) is one of the hamstring exit criteria of the max-speed stage, so the
+    step-by-step entry asks for it, after the bridge tests."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard(baseline="")
+    await step_by_step(alex, pain="0")
+    for _ in range(12):
+        if "hop" in alex.last.lower():
+            break
+        await alex.tap("Skip")
+    assert "hop" in alex.last.lower(), alex.last
+    await alex.say("92")  # the last one: the summary comes at once
+    assert "hop distance compared with your other leg: 92 %" in alex.last
+    await alex.tap("Yes, save")
+    report = w.read(lambda s: s.exec(select(SessionReportRecord)).one())
+    assert report.answers["metrics"] == {"hop_lsi_pct": 92.0}

@@ -15,18 +15,24 @@ from typing import Any
 
 from bot.services import texts
 from bot.services.questionnaires.dates import days_back_answer, own_today
-from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
+from bot.services.questionnaires.metrics_parser import (
+    SPECS,
+    parse_metric_value,
+    parse_metrics_line,
+)
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone
-from bot.support.formats import format_decimal
-from bot.support.i18n import LazyText, Text, mid_sentence, text
+from bot.support.formats import format_decimal, format_or_list
+from bot.support.i18n import LANGUAGES, LazyText, Text, _, mid_sentence, text
 from bot.support.typed_words import (
+    TypedWord,
     days_ago,
     hours_typed,
     number_word,
     scale_word,
     score_out_of,
     typed_word,
+    words_for,
 )
 
 # Beside a metrics answer (``_assumed:<key>``): what was read with a guess, never a metric.
@@ -96,16 +102,64 @@ _MINUS = "-\u2212\u2013"
 _NEGATIVE = re.compile(rf"\s*[{_MINUS}]\s*[\d.,]")
 
 
-def _number(text: str) -> float | None:
-    match = re.fullmatch(
-        rf"\s*([{_MINUS}]\s*)?(\d+(?:[.,]\d+)?|[.,]\d+)\s*(?:[a-z%]{{0,8}})\s*", text.lower()
-    )
+# A number, then perhaps a unit: "45", "45 min", "1 hour", "1,5 h", "45'", "7 Std.".
+_NUMBER = re.compile(rf"\s*([{_MINUS}]\s*)?(\d+(?:[.,]\d+)?|[.,]\d+)\s*([^\d]{{0,16}}?)\.?\s*")
+
+
+def _number(text: str) -> tuple[float, str] | None:
+    """Return the number typed and the unit after it (folded: lower case, no accents; "" when
+    none), or None when ``text`` is not one number."""
+    match = _NUMBER.fullmatch(text.lower())
     if not match:
         return None
     value = float(match.group(2).replace(",", "."))
     if match.group(1):
         value = -value
-    return value if math.isfinite(value) else None
+    return (value, _folded(match.group(3))) if math.isfinite(value) else None
+
+
+def _folded(word: str) -> str:
+    """Return ``word`` lower case, without accents or surrounding spaces ("Std" → "std")."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+# The minutes mark of a duration ("45'"), as phone keyboards type it.
+_MINUTE_MARKS = frozenset({"'", "\u2019", "\u2032"})
+_PERCENT_WORDS = frozenset(
+    {"%", "pct", "percent", "prozent", "pourcent", "pour cent", "por ciento", "por cento"}
+)
+
+
+def _words(word: TypedWord) -> frozenset[str]:
+    """The ways to write hours or minutes in every supported language: a duration typed in
+    another language than the bot's ("1 hora") means the same."""
+    return frozenset().union(*(words_for(word, lang) for lang in LANGUAGES))
+
+
+def _unit_factor(question: Question, unit: str) -> float | None:
+    """Return what a number typed with ``unit`` is multiplied by to be in the question's unit
+    (1 hour is 60 for the minutes of a session), or None when the unit does not fit it."""
+    if not unit:
+        return 1.0
+    own = question.unit.strip()
+    if own == "min":
+        if unit in _MINUTE_MARKS or unit in _words("minutes"):
+            return 1.0
+        return 60.0 if unit in _words("hours") else None
+    if own == "h":
+        # Never minutes: "7 m" for the hours slept is a slip, not 0.12 h.
+        return 1.0 if unit in _words("hours") else None
+    if own == "%":
+        return 1.0 if unit in _PERCENT_WORDS else None
+    # A score has no unit: a short word after it ("3 pts") changes no amount.
+    return 1.0 if not own and re.fullmatch(r"[a-z%]{1,8}", unit) else None
+
+
+def _units_expected(question: Question) -> list[str]:
+    """The unit symbols a number may be typed with for ``question`` ("min or h")."""
+    own = question.unit.strip()
+    return ["min", "h"] if own == "min" else [own] if own else []
 
 
 def _fmt(value: float) -> str:
@@ -124,14 +178,14 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
         # "-1" must not match the button "1": a negative number is out of range, never coerced
         # (a metric's own check refuses it too: "-0" is no top speed).
         if question.metric:
-            return _metric_answer(question.metric, cleaned)
+            return _metric_answer(question, cleaned, answers)
         return _parse_number(question, cleaned)
     options = question.render_options(ctx, answers)
     option = _match_option(options, cleaned)
     if option is not None and question.kind != "multi":
         return Accepted(option.value)
     if question.metric:
-        return _metric_answer(question.metric, cleaned)
+        return _metric_answer(question, cleaned, answers)
     if question.kind in ("scale10", "hooper", "number"):
         return _parse_number(question, cleaned)
     if question.kind == "date":
@@ -150,9 +204,20 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     return Rejected(texts.USE_BUTTONS)
 
 
-def _metric_answer(metric: str, text: str) -> Parsed:
-    """A value typed for a metric, checked against the metric's own units and bounds."""
-    checked = parse_metric_value(metric, text)
+def _metric_answer(question: Question, text: str, answers: Answers) -> Parsed:
+    """A value typed for a metric, checked against the metric's own units and bounds, and
+    against the other metrics typed one by one in the same entry, as a one-line entry is (a
+    20 m split faster than the 10 m one is refused, not saved)."""
+    metric = question.metric
+    prefix = question.key.removesuffix(metric)  # the step items share one: "m_vmax_ms"
+    given = {
+        key: value
+        for key in SPECS
+        if key != metric
+        and isinstance(value := answers.get(prefix + key), int | float)
+        and not isinstance(value, bool)
+    }
+    checked = parse_metric_value(metric, text, given)
     if checked.problem is not None:
         return Rejected(checked.problem)
     return Accepted(checked.value)
@@ -175,6 +240,9 @@ def _friendly_number(question: Question, text: str) -> float | None:
             return float(level)
     if question.unit.strip() == "h":
         return hours_typed(text)
+    if question.unit.strip() == "min":
+        hours = hours_typed(text)  # "1h30", "1:30" for a session's minutes
+        return None if hours is None else round(hours * 60)
     return None
 
 
@@ -182,7 +250,17 @@ def _parse_number(question: Question, text: str) -> Parsed:
     low = question.minimum if question.minimum is not None else 0
     high = question.maximum if question.maximum is not None else math.inf
     # A plain number first (most answers); then what people write instead of one.
-    value = _number(text)
+    typed = _number(text)
+    value: float | None = None
+    if typed is not None:
+        number, unit = typed
+        factor = _unit_factor(question, unit)
+        if factor is None and _units_expected(question):
+            return _unit_refused(question, unit)
+        if factor is not None:
+            value = number * factor
+            if factor != 1.0 and question.integer:
+                value = round(value)  # 1,33 h is 80 min: to the minute, as asked
     if value is None:
         value = _friendly_number(question, text)
     if value is None:
@@ -210,6 +288,18 @@ def _parse_number(question: Question, text: str) -> Parsed:
             )
         return Accepted(int(value))
     return Accepted(round(value, 2))
+
+
+def _unit_refused(question: Question, unit: str) -> Rejected:
+    """Refuse a number typed with a unit that does not fit ``question`` ("45 sec" for the
+    minutes of a session): dropping it would store another amount than the one meant."""
+    return Rejected(
+        _("{label}: '{unit}' is not a unit I can use here (expected {expected}).").format(
+            label=question.shown_label,
+            unit=unit,
+            expected=format_or_list(_units_expected(question)),
+        )
+    )
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:

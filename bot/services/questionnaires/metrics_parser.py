@@ -13,6 +13,8 @@ import difflib
 import itertools
 import math
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,8 @@ class MetricSpec:
     low_why: Text = ""
     high_why: Text = ""
     units: tuple[tuple[str, float], ...] = ()  # accepted unit words and their factor
+    # The units named when a typed one is refused: symbols, never a list of English words.
+    symbols: tuple[str, ...] = ()
 
     @property
     def shown(self) -> str:
@@ -48,17 +52,42 @@ class MetricSpec:
         """Return the unit as the reader reads it ("reps" is a word; "m/s" is a symbol)."""
         return _("reps") if self.unit == "reps" else self.unit
 
+    @property
+    def shown_units(self) -> list[str]:
+        """Return the units this metric may be typed in, as the reader reads them."""
+        return list(self.symbols) if self.symbols else [self.shown_unit]
 
+
+# Unit words as athletes type them in the supported languages (accents are dropped before
+# matching): "1,82 seg", "1,82 Sek.", "6 Wdh.".
 _SECONDS: tuple[tuple[str, float], ...] = (
     ("s", 1.0),
     ("sec", 1.0),
     ("secs", 1.0),
     ("second", 1.0),
     ("seconds", 1.0),
+    ("seg", 1.0),
+    ("segs", 1.0),
+    ("segundo", 1.0),
+    ("segundos", 1.0),
+    ("seconde", 1.0),
+    ("secondes", 1.0),
+    ("sek", 1.0),
+    ("sekunde", 1.0),
+    ("sekunden", 1.0),
     ("ms", 0.001),
 )
 _PERCENT = (("%", 1.0), ("pct", 1.0), ("percent", 1.0))
-_REPS = (("reps", 1.0), ("rep", 1.0), ("x", 1.0))
+_REPS = (
+    ("reps", 1.0),
+    ("rep", 1.0),
+    ("x", 1.0),
+    ("wdh", 1.0),
+    ("wiederholungen", 1.0),
+    ("repeticiones", 1.0),
+    ("repeticoes", 1.0),
+    ("repetitions", 1.0),
+)
 _SPLIT_LOW = L_("faster than a world-class sprinter; check it is seconds from a standing start")
 
 
@@ -72,6 +101,7 @@ def _split(distance: int, label: Text, low: float, high: float) -> MetricSpec:
         low_why=_SPLIT_LOW,
         high_why=L_("slower than a walk-jog; check it is a sprint time in seconds"),
         units=_SECONDS,
+        symbols=("s", "ms"),
     )
 
 
@@ -123,6 +153,7 @@ SPECS: dict[str, MetricSpec] = {
                 ("kmh", 1 / 3.6),
                 ("kph", 1 / 3.6),
             ),
+            symbols=("m/s", "km/h"),
         ),
         _pct("top_pct_vmax", L_("speed, as % of your top speed")),
         _split(10, L_("10 m split"), 1.4, 10),
@@ -168,10 +199,10 @@ SPECS: dict[str, MetricSpec] = {
             key="nordic_n",
             label=L_("Nordic force"),
             unit="N",
-            minimum=0,
+            # Below 50 N is no Nordic test; "1,200" read as 1.2 N was stored (thousands).
+            minimum=50,
             maximum=1500,
-            min_exclusive=True,
-            low_why=L_("a force must be above 0"),
+            low_why=L_("less than a Nordic hamstring test measures; check it is in newtons"),
             high_why=L_("above 1500 N is not plausible for one leg"),
             units=(("n", 1.0), ("newton", 1.0), ("newtons", 1.0)),
         ),
@@ -286,8 +317,16 @@ class ValueParse:
     problem: str | None = None
 
 
+# A minus sign as phones type it (Unicode minus, en dash) before a number: "vmax −8.7".
+_MINUS = re.compile(r"[\u2212\u2013](?=\s*[\d.,])")
+
+
 def _normalise(text: str) -> str:
-    lowered = text.lower()
+    """Return ``text`` lower case, accents dropped ("répétitions"), minus signs and decimal
+    commas written the one way the tokens read them."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = _MINUS.sub("-", lowered)
     lowered = re.sub(r"(?<=\d),(?=\d)", ".", lowered)  # decimal comma: "8,7"
     lowered = re.sub(r"[=:;,]", " ", lowered)
     for pattern, replacement in _PHRASES:
@@ -315,11 +354,10 @@ def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
     if unit is not None:
         factors = dict(spec.units)
         if unit not in factors:
-            units = list(dict.fromkeys(u for u, _factor in spec.units)) or [spec.shown_unit]
             return ValueParse(
                 None,
                 _("{label}: '{unit}' is not a unit I can use here (expected {expected}).").format(
-                    label=spec.shown, unit=unit, expected=format_or_list(units)
+                    label=spec.shown, unit=unit, expected=format_or_list(spec.shown_units)
                 ),
             )
         factor = factors[unit]
@@ -340,13 +378,8 @@ def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
         value = int(value)
     else:
         value = round(value, 3)
-    too_low = value <= spec.minimum if spec.min_exclusive else value < spec.minimum
-    if too_low:
+    if _below_minimum(spec, value):
         why = f" ({text(spec.low_why)})" if spec.low_why else ""
-        if spec.min_exclusive:
-            expected = _("expected above {bound} {unit}")
-        else:
-            expected = _("expected at least {bound} {unit}")
         return ValueParse(
             None,
             _("{label} {value} {unit} looks wrong{why}: {expected}.").format(
@@ -354,7 +387,7 @@ def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
                 value=_fmt(value),
                 unit=spec.shown_unit,
                 why=why,
-                expected=expected.format(bound=_fmt(spec.minimum), unit=spec.shown_unit),
+                expected=_expected_minimum(spec),
             ),
         )
     if value > spec.maximum:
@@ -373,8 +406,73 @@ def check_value(key: str, raw: float, unit: str | None = None) -> ValueParse:
     return ValueParse(value)
 
 
-def parse_metric_value(key: str, text: str) -> ValueParse:
-    """Read one value typed for metric ``key`` (step-by-step entry), e.g. '8,7' or '31 km/h'."""
+def _below_minimum(spec: MetricSpec, value: float) -> bool:
+    """Whether ``value`` (in the metric's own unit) is under its plausible minimum."""
+    return value <= spec.minimum if spec.min_exclusive else value < spec.minimum
+
+
+def _expected_minimum(spec: MetricSpec) -> str:
+    """Say the lowest plausible value: "expected at least 50 N"."""
+    if spec.min_exclusive:
+        expected = _("expected above {bound} {unit}")
+    else:
+        expected = _("expected at least {bound} {unit}")
+    return expected.format(bound=_fmt(spec.minimum), unit=spec.shown_unit)
+
+
+# "1,200" or "1.200": a decimal, or a thousand written with a separator ("1.200" in German).
+_GROUPED = re.compile(r"[1-9]\d{0,2}\.\d{3}")
+
+
+def _check_typed(key: str, number: str, unit: str | None) -> ValueParse:
+    """Check the number token ``number`` typed for ``key``; refuse, never guess, when it may be
+    a thousand written with a separator and reads as implausibly low as a decimal.
+
+    "1,200" for the Nordic force is 1.2 N as a decimal, too low to be one, and may well be
+    1200 N: the athlete is asked to type it without the separator. "1,82" (two decimals) and
+    "1,820" as a 10 m split (plausible as a decimal) are read as decimals.
+    """
+    checked = check_value(key, float(number), unit)
+    if checked.problem is None or not _GROUPED.fullmatch(number):
+        return checked
+    spec = SPECS[key]
+    factor = dict(spec.units).get(unit, 1.0) if unit is not None else 1.0
+    whole = int(number.replace(".", ""))
+    if not _below_minimum(spec, float(number) * factor) or check_value(key, whole, unit).problem:
+        return checked
+    typed_unit = unit if unit is not None and factor != 1.0 else spec.shown_unit  # "ms", not "n"
+    return ValueParse(
+        None,
+        _(
+            "{label} {value} {unit} looks wrong: {expected}. If you meant {whole} {unit}, type "
+            "it without a comma or point: {whole}."
+        ).format(
+            label=spec.shown,
+            value=_fmt(float(number)),
+            unit=typed_unit,
+            expected=_expected_minimum(spec),
+            whole=whole,
+        ),
+    )
+
+
+def _unit_after(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return ``tokens`` without the point after a unit ("1,82 Sek.", "6 Wdh.")."""
+    if len(tokens) >= 2 and tokens[-2][0] in ("word", "unit") and tokens[-1] == ("other", "."):
+        return tokens[:-1]
+    return tokens
+
+
+def parse_metric_value(
+    key: str, text: str, given: Mapping[str, float | int] | None = None
+) -> ValueParse:
+    """Read one value typed for metric ``key`` (step-by-step entry), e.g. '8,7' or '31 km/h'.
+
+    The metric's own name may come first ("vmax 8.7"); another metric's name is refused, never
+    dropped: "10m 1.82" typed for the top speed is no top speed. ``given`` holds the other
+    metrics of the same entry; the value must agree with them as in a one-line entry (a
+    longer split takes longer).
+    """
     if key not in SPECS:
         raise KeyError(key)
     spec = SPECS[key]
@@ -383,8 +481,13 @@ def parse_metric_value(key: str, text: str) -> ValueParse:
             None, _("That is too long: please type just the {label}.").format(label=spec.shown)
         )
     tokens = [t for t in _tokens(_normalise(text)) if not (t[0] == "word" and t[1] in _FILLERS)]
-    if (tokens and tokens[0][0] == "key") or (tokens and ALIASES.get(tokens[0][1]) == key):
-        tokens = tokens[1:]  # the athlete repeated the name: "vmax 8.7"
+    if tokens and tokens[0][0] in ("key", "word"):
+        word = tokens[0][1]
+        named = ALIASES.get(word)
+        if named == key or key in _PAIRS.get(named or "", ()) or word in dict(spec.units):
+            tokens = tokens[1:]  # the name repeated ("vmax 8.7"), or the unit ("reps 20")
+        elif named is not None:
+            return ValueParse(None, _another_measure(spec, word, named))
     if not tokens or tokens[0][0] != "num":
         return ValueParse(
             None,
@@ -392,6 +495,7 @@ def parse_metric_value(key: str, text: str) -> ValueParse:
                 label=spec.shown, unit=spec.shown_unit, example=_example(key)
             ),
         )
+    tokens = _unit_after(tokens)
     unit = None
     if len(tokens) == 2 and tokens[1][0] in ("word", "unit"):
         unit = tokens[1][1]
@@ -402,7 +506,27 @@ def parse_metric_value(key: str, text: str) -> ValueParse:
                 label=spec.shown, unit=spec.shown_unit, example=_example(key)
             ),
         )
-    return check_value(key, float(tokens[0][1]), unit)
+    checked = _check_typed(key, tokens[0][1], unit)
+    if checked.value is not None and given:
+        problems = cross_checks({**given, key: checked.value})
+        if problems:
+            return ValueParse(None, "\n".join(problems))
+    return checked
+
+
+def _another_measure(spec: MetricSpec, word: str, named: str) -> str:
+    """Say that ``word``, typed before the value, names another metric than ``spec``."""
+    other = SPECS[_PAIRS[named][0]] if named in _PAIRS else SPECS[named]
+    return _(
+        "'{name}' is another measure ({other}). Here, please type the {label} as a number in "
+        "{unit}, e.g. {example}."
+    ).format(
+        name=word,
+        other=other.shown,
+        label=spec.shown,
+        unit=spec.shown_unit,
+        example=_example(spec.key),
+    )
 
 
 def _example(key: str) -> str:
@@ -413,6 +537,8 @@ def _example(key: str) -> str:
         "split_20m_s": (3.05, 2),
         "split_30m_s": (4.11, 2),
         "split_40m_s": (5.20, 2),
+        "nordic_n": (300, 0),
+        "ground_contact_ms": (120, 0),
     }
     value, places = examples.get(key, (12, 0))
     return format_decimal(value, places)
@@ -455,7 +581,7 @@ def parse_metrics_line(text: str) -> MetricsParse:
         guessed = _close_name(word) if name is None and kind == "word" else None
         if name is None and guessed is not None and _number_follows(tokens, i + 1):
             name = ALIASES[guessed]
-            number = tokens[i + 1][1]
+            number = _fmt(float(tokens[i + 1][1]))  # "8,7" as the reader writes it
             unit = tokens[i + 2][1] if _is_unit_here(tokens, i + 2, _UNIT_WORDS) else ""
             assumed.append(
                 _("Did you mean {name} {value}?").format(
@@ -474,7 +600,7 @@ def parse_metrics_line(text: str) -> MetricsParse:
         problems.append(
             _("I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 vmax 8.7 hop 92'.")
         )
-    problems.extend(_cross_checks(values))
+    problems.extend(cross_checks(values))
     if problems:
         return MetricsParse(None, tuple(dict.fromkeys(problems)))
     try:
@@ -518,19 +644,23 @@ def _read_item(
             )
         )
         return i
+    typed = [tokens[i][1]]
     first = float(tokens[i][1])
     i += 1
     second: float | None = None
     if i + 1 < len(tokens) and tokens[i][0] == "slash" and tokens[i + 1][0] == "num":
+        typed.append(tokens[i + 1][1])
         second = float(tokens[i + 1][1])
         i += 2
     unit = None
     if _is_unit_here(tokens, i, _UNIT_WORDS):
         unit = tokens[i][1]
         i += 1
+        if i < len(tokens) and tokens[i] == ("other", "."):
+            i += 1  # "10m 1,82 Sek. 20m 3,05"
     if name in _PAIRS:
         keys: tuple[str, ...] = _PAIRS[name]
-        numbers: tuple[float, ...] = (first,) if second is None else (first, second)
+        numbers: tuple[str, ...] = tuple(typed)
     elif second is not None:
         problems.append(
             _("'{name}' takes one value, not '{values}'.").format(
@@ -539,9 +669,10 @@ def _read_item(
         )
         return i
     else:
-        keys, numbers = (name,), (first,)
-    for key, number in zip(keys, numbers, strict=False):
-        checked = check_value(key, number, unit)
+        keys, numbers = (name,), (typed[0],)
+    for key, number_typed in zip(keys, numbers, strict=False):
+        number = float(number_typed)
+        checked = _check_typed(key, number_typed, unit)
         if (
             checked.problem is not None
             and key == "vmax_ms"
@@ -595,8 +726,9 @@ def _unknown(word: str, first: bool) -> str:
     ).format(name=word)
 
 
-def _cross_checks(values: dict[str, float | int]) -> list[str]:
-    """Splits over longer distances must take longer."""
+def cross_checks(values: Mapping[str, float | int]) -> list[str]:
+    """Return what the metrics of one entry contradict each other in: splits over longer
+    distances must take longer."""
     problems: list[str] = []
     splits = [(d, values.get(f"split_{d}m_s")) for d in (10, 20, 30, 40)]
     present = [(d, v) for d, v in splits if v is not None]

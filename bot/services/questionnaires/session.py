@@ -7,7 +7,7 @@ from typing import Any
 from bot.services import texts
 from bot.services.questionnaires.answers import assumed_of
 from bot.services.questionnaires.common import SCALE_0_10, answered, choices, scale, yes_no
-from bot.services.questionnaires.metrics_parser import SPECS
+from bot.services.questionnaires.metrics_parser import SPECS, cross_checks
 from bot.services.questionnaires.model import (
     Answers,
     Option,
@@ -28,7 +28,13 @@ CHECK_PREFIX = "check_"
 
 STEP_METRICS_COMMON = ("vmax_ms", "split_10m_s", "split_20m_s", "split_30m_s", "hv_reps")
 STEP_METRICS_BY_INJURY = {
-    "hamstring": ("strength_lsi_pct", "nordic_n", "slhb_reps_injured", "slhb_reps_uninjured"),
+    "hamstring": (
+        "strength_lsi_pct",
+        "nordic_n",
+        "slhb_reps_injured",
+        "slhb_reps_uninjured",
+        "hop_lsi_pct",
+    ),
     "calf": ("heel_raise_reps_injured", "heel_raise_reps_uninjured", "hop_lsi_pct", "rsi_lsi_pct"),
 }
 STEP_METRICS = tuple(
@@ -179,8 +185,20 @@ def _has_metrics(answers: Answers, ctx: QuestionContext) -> bool:
 
 def _metrics_confirm_prompt(ctx: QuestionContext, answers: Answers) -> str:
     echo = str(texts.ASK_METRICS_CONFIRM).format(echo=describe_metrics(collected_metrics(answers)))
-    assumed = assumed_of(answers, "metrics")
-    return "\n".join([*assumed, echo]) if assumed else echo
+    lines = [*cross_checks(collected_metrics(answers)), *assumed_of(answers, "metrics")]
+    return "\n".join([*lines, echo]) if lines else echo
+
+
+_CONFIRM_OPTIONS = (Option(texts.YES_SAVE, True), Option(texts.NO_RETYPE, False))
+
+
+def _metrics_confirm_options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+    """Offer to save the metrics only when they agree with each other. Each value typed step
+    by step is checked against the others already; metrics that still contradict each other
+    (typed before that check existed) can only be typed again, never saved."""
+    if cross_checks(collected_metrics(answers)):
+        return _CONFIRM_OPTIONS[1:]
+    return _CONFIRM_OPTIONS
 
 
 def _some_pain(answers: Answers, ctx: QuestionContext) -> bool:
@@ -289,7 +307,7 @@ SESSION = Questionnaire(
             key="metrics_confirm",
             kind="single",
             prompt=_metrics_confirm_prompt,
-            options=(Option(texts.YES_SAVE, True), Option(texts.NO_RETYPE, False)),
+            options=_metrics_confirm_options,
             label=L_("Metrics confirmed"),
             when=_has_metrics,
             substep=True,
