@@ -625,6 +625,9 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
     plan: list[str] = []
     if outcome.plan is not None and outcome.readiness != "stop":
         plan = ["", *plan_lines(outcome.plan, protocol)]
+    if not has_clinician and _raised_for_clinician(outcome):
+        # The reasons say the clinician has been told: nobody has.
+        plan = ["", str(NO_CLINICIAN_LINKED), *plan]
     # A normal day fits on one phone screen: the reasons that do not fit stay behind "Why?".
     room = NORMAL_DAY_CHARS - len("\n".join([head, *plan]))
     shown: list[str] = []
@@ -636,6 +639,12 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
         shown.append(line)
         room -= len(line) + 1
     return ["\n".join([head, *shown, *plan])]
+
+
+def _raised_for_clinician(outcome: Any) -> bool:
+    """Whether the day raised an alert a linked clinician would have received (not the
+    sign-off request, which has its own words for an athlete without a clinician)."""
+    return any(a.severity != "info" or a.rule == "stall" for a in outcome.alerts)
 
 
 def _running_held(outcome: Any) -> bool:

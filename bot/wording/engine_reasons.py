@@ -62,7 +62,7 @@ _FIXED: dict[str, str] = {
     ),
     "morning.p3.worse": N_(
         "Pain or tightness is worse than on your last rest morning: no running until your "
-        "clinician has reviewed you. They have been told."
+        "clinician has reviewed you."
     ),
     "session.incomplete": N_(
         "Session not completed because of symptoms or fear: repeat it; no moving up yet."
@@ -224,9 +224,9 @@ def _rest_review(reason: Any, protocol: Any) -> str | None:
         return None
     return ngettext(
         "Pain or tightness has kept you resting {count} morning in a row: no running until "
-        "your clinician has reviewed you. They have been told.",
+        "your clinician has reviewed you.",
         "Pain or tightness has kept you resting {count} mornings in a row: no running until "
-        "your clinician has reviewed you. They have been told.",
+        "your clinician has reviewed you.",
         count,
     ).format(count=count)
 

@@ -231,3 +231,21 @@ async def test_pain_elsewhere_is_evaluated_when_the_morning_prompt_opens(
     await run_tick(scheduler)
     assert ("within_24h", "session.pain_location") in _alerts(w)
     assert [r["pain_location"] for r in _reports(w)] == ["other"]
+
+
+async def test_a_third_rest_morning_without_a_clinician_says_nobody_was_alerted(
+    world: Factory,
+) -> None:
+    """The 3rd rest morning in a row holds running until a clinician has reviewed: with no
+    clinician linked, the morning says that nobody was alerted (it said "They have been
+    told"); the first two rest mornings raise nothing and say nothing of it."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    said = []
+    for _ in range(3):
+        w.clock.advance(dt.timedelta(days=1))
+        said.append("\n".join(m.text or "" for m in await alex.morning(pain_rest="3")))
+    assert all(NOBODY_ALERTED not in text for text in said[:2]), said[:2]
+    assert "3 mornings in a row" in said[2] and NOBODY_ALERTED in said[2], said[2]
+    assert "have been told" not in said[2]

@@ -10,6 +10,7 @@ import shutil
 import string
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -177,9 +178,14 @@ def test_the_template_in_the_repository_matches_a_fresh_extraction(tmp_path: Pat
         return {_key(m): (m.id, tuple(m.auto_comments)) for m in _messages(catalogue)}
 
     stored, extracted = contents(_read(POT)), contents(_read(fresh))
-    added = sorted(set(extracted) - set(stored))[:5]
-    gone = sorted(set(stored) - set(extracted))[:5]
-    changed = sorted(k for k in set(stored) & set(extracted) if stored[k] != extracted[k])[:5]
+
+    def listed(keys: Iterable[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
+        # A message without a context (None) sorts with those of an empty one.
+        return sorted(keys, key=lambda k: (k[0] or "", str(k[1])))[:5]
+
+    added = listed(set(extracted) - set(stored))
+    gone = listed(set(stored) - set(extracted))
+    changed = listed(k for k in set(stored) & set(extracted) if stored[k] != extracted[k])
     assert stored == extracted, (
         f"bot/locale/{DOMAIN}.pot is out of date: run `make catalogues` "
         f"(new: {added}, gone: {gone}, changed: {changed})"
