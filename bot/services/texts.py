@@ -625,7 +625,8 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
     plan: list[str] = []
     if outcome.plan is not None and outcome.readiness != "stop":
         plan = ["", *plan_lines(outcome.plan, protocol)]
-    if not has_clinician and _raised_for_clinician(outcome):
+    on_hold = any(w.rule == "gate.1" for w in worded)
+    if not has_clinician and (_raised_for_clinician(outcome) or on_hold):
         # The reasons say the clinician has been told: nobody has.
         plan = ["", str(NO_CLINICIAN_LINKED), *plan]
     # A normal day fits on one phone screen: the reasons that do not fit stay behind "Why?".

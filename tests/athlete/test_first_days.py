@@ -86,6 +86,21 @@ async def test_a_check_in_time_already_passed_today_says_the_first_prompt_is_tom
     assert pending_mornings(w)[0][0] == MONDAY + dt.timedelta(days=2)
 
 
+async def test_a_later_check_in_time_on_the_first_day_says_nothing_of_a_passed_time(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """The first day never has a prompt (it is the start): a time still ahead that day is not
+    'already passed'."""
+    w = await world()
+    w.clock.set(dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC))  # 05:00 in Berlin
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.say("/settings")
+    await alex.tap("Check-in time")
+    saved = (await alex.say("20:00"))[0].text or ""
+    assert "20:00" in saved and "passed" not in saved, saved
+
+
 async def test_the_onboarding_day_is_the_start_not_a_missed_check_in(
     world: Callable[[], Awaitable[World]],
 ) -> None:

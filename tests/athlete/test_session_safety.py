@@ -249,3 +249,7 @@ async def test_a_third_rest_morning_without_a_clinician_says_nobody_was_alerted(
     assert all(NOBODY_ALERTED not in text for text in said[:2]), said[:2]
     assert "3 mornings in a row" in said[2] and NOBODY_ALERTED in said[2], said[2]
     assert "have been told" not in said[2]
+    # The next, green morning waits for the review the reasons say was asked: nobody was.
+    w.clock.advance(dt.timedelta(days=1))
+    held = "\n".join(m.text or "" for m in await alex.morning())
+    assert "until your clinician has reviewed you" in held and NOBODY_ALERTED in held, held

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bot.services.questionnaires import SESSION
+from bot.services.questionnaires import MORNING, SESSION
 from bot.services.questionnaires.answers import Accepted, Rejected, parse_typed
 from bot.services.questionnaires.metrics_parser import parse_metric_value, parse_metrics_line
 from bot.services.questionnaires.model import QuestionContext
@@ -147,11 +147,31 @@ def test_a_decimal_comma_plausible_as_a_decimal_is_read_as_one(
         ("1 Stunde", 60),
         ("2 Stunden", 120),
         ("1 Std.", 60),
+        ("45 mn", 45),  # the French abbreviation
+        ("45mn", 45),
+        ("45 min.", 45),
+        ("1 hour!", 60),
+        ("45:00", 45),  # a stopwatch's minutes and seconds, never 45 hours
+        ("1:30", 90),
     ],
 )
 def test_session_minutes_typed_in_hours_are_read_as_hours(typed: str, minutes: int) -> None:
     """ "1 hour" was stored as 1 minute (the unit word was dropped)."""
     assert parse_typed(SESSION.question("minutes"), typed, CTX, {}) == Accepted(minutes)
+
+
+@pytest.mark.parametrize(
+    ("typed", "hours"), [("8 hours!", 8.0), ("7 hrs,", 7.0), ("7h30.", 7.5), ("seven", 7.0)]
+)
+def test_hours_slept_with_punctuation_or_in_words_are_read(typed: str, hours: float) -> None:
+    """A sentence's punctuation after the unit, or a number in words, is still the hours."""
+    assert parse_typed(MORNING.question("sleep_hours"), typed, CTX, {}) == Accepted(hours)
+
+
+def test_words_after_the_hours_slept_ask_for_a_number_not_a_unit() -> None:
+    out = parse_typed(MORNING.question("sleep_hours"), "7 and a half", CTX, {})
+    assert isinstance(out, Rejected) and "unit" not in out.message, out
+    assert "7.5" in out.message  # the example of what to type
 
 
 @pytest.mark.parametrize("typed", ["45 sec", "45 km", "1 day"])

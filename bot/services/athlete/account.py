@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.clock import local_date
+from bot.clock import local_date, zone_of
 from bot.scheduling.schedule import last_served_morning, reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.results import Env, Out, Result, id_of, tell_clinicians
@@ -58,10 +58,14 @@ def _today_left_without_prompt(
 ) -> bool:
     """Whether the new time has already passed today, so today gets no prompt at all: none
     went out before the change and no check-in was made (the athlete would otherwise wait for
-    a prompt that never comes)."""
+    a prompt that never comes). The programme's first day never has a prompt: nothing is said
+    then (the athlete was told the first check-in comes tomorrow)."""
     today = local_date(person, now)
     if next_prompt is None or next_prompt <= today:
         return False
+    local_now = now.astimezone(zone_of(person.timezone)).strftime("%H:%M")
+    if not person.checkin_time or person.checkin_time > local_now:
+        return False  # still ahead today: held back for another reason (the first day)
     if last_served_morning(session, id_of(person)) == today:
         return False
     done = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)

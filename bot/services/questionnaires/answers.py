@@ -121,7 +121,8 @@ def _number(text: str) -> tuple[float, str] | None:
 def _folded(word: str) -> str:
     """Return ``word`` lower case, without accents or surrounding spaces ("Std" → "std")."""
     decomposed = unicodedata.normalize("NFD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+    # Punctuation closing a sentence is no part of the unit ("8 hours!", "7 hrs,").
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip(" .,;:!?")
 
 
 # The minutes mark of a duration ("45'"), as phone keyboards type it.
@@ -242,7 +243,12 @@ def _friendly_number(question: Question, text: str) -> float | None:
         return hours_typed(text)
     if question.unit.strip() == "min":
         hours = hours_typed(text)  # "1h30", "1:30" for a session's minutes
-        return None if hours is None else round(hours * 60)
+        if hours is None:
+            return None
+        if ":" in text and hours * 60 > (question.maximum or math.inf):
+            # "45:00" is a stopwatch's minutes and seconds, not 45 hours.
+            return float(round(hours))
+        return round(hours * 60)
     return None
 
 
@@ -256,7 +262,11 @@ def _parse_number(question: Question, text: str) -> Parsed:
         number, unit = typed
         factor = _unit_factor(question, unit)
         if factor is None and _units_expected(question):
-            return _unit_refused(question, unit)
+            # "7 and a half" is a number in words after all: refused only if unreadable.
+            friendly = _friendly_number(question, text)
+            if friendly is None and _looks_like_unit(unit):
+                return _unit_refused(question, unit)
+            factor, number = (None, 0.0) if friendly is None else (1.0, friendly)
         if factor is not None:
             value = number * factor
             if factor != 1.0 and question.integer:
@@ -288,6 +298,12 @@ def _parse_number(question: Question, text: str) -> Parsed:
             )
         return Accepted(int(value))
     return Accepted(round(value, 2))
+
+
+def _looks_like_unit(unit: str) -> bool:
+    """Whether what follows a number reads as one unit ("sec", "km"), not words ("and a
+    half"), which get the usual "type a number" answer instead."""
+    return re.fullmatch(r"[^\W\d_]{1,8}|%", unit) is not None
 
 
 def _unit_refused(question: Question, unit: str) -> Rejected:
