@@ -2,12 +2,29 @@
 
 ``floor_problems`` returns one ``(path, problem)`` per value that is looser than the reference
 (``engine.reference``): red-flag tiers, required sign-offs, stages without exit criteria, pain
-thresholds, minimum days and sessions of running stages, symptom-free days and where a stop
-in full training leads. A protocol may be stricter everywhere.
+thresholds, minimum days and sessions of running stages, symptom-free days, where a stop in
+full training leads, the stages themselves and the early sign-off gate. A protocol may be
+stricter everywhere.
+
+Stages: every stage of the reference's table (``reference.FLOORS[injury].order``, H0–H7 or
+C0–C7) must be in the protocol under its own id (a stage renamed or dropped would escape its
+floors and gates), the reference's first stage first, and the reference's stages in the
+reference's order (moved, a gate could be skipped). A protocol may add stages of its own
+(ids outside the reference's, e.g. ``H8``) between reference stages or after the last one:
+an extra stage only adds a step and its criteria; it may not come before the first stage
+(the triage and eligibility sign-off comes first).
+
+Early sign-off (reference §2.1; calf by analogy): ``early_signoff_stage`` must be set, may not
+be the first stage (never progressed into, so never asked) nor come after the reference's
+(H5 / C6); ``expected_rtp_days`` may not be shorter than the reference's for any grade (a
+grade left out is stricter: the engine then always asks), ``expected_rtp_days_by_muscle``
+must give at least the reference's days for each muscle it names, and ``default_muscle``
+must count at least the reference's default (soleus for the calf).
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from engine import reference
@@ -158,19 +175,11 @@ def _reference_stage_problems(protocol: Protocol) -> list[Problem]:
     floor = reference.FLOORS.get(protocol.injury)
     if floor is None:
         return []
-    out: list[Problem] = []
+    out = _order_problems(protocol, floor) + _early_signoff_problems(protocol, floor)
     ids = [s.id for s in protocol.stages]
     for sid, need in floor.stages.items():
         if sid not in ids:
-            if need.signoff_required:
-                out.append(
-                    (
-                        "stages",
-                        f"no stage {sid}: the reference's REQUIRED sign-off gate "
-                        f"({need.source}) cannot be dropped: expected a stage {sid}",
-                    )
-                )
-            continue
+            continue  # reported by _order_problems
         stage = protocol.stage(sid)
         where = f"stages[{sid}]"
         if need.signoff_required and stage.signoff != "required":
@@ -214,3 +223,130 @@ def _reference_stage_problems(protocol: Protocol) -> list[Problem]:
                 )
             )
     return out
+
+
+def _order_problems(protocol: Protocol, floor: reference.InjuryFloor) -> list[Problem]:
+    """Every reference stage, the first one first, the others in the reference's order."""
+    out: list[Problem] = []
+    ids = [s.id for s in protocol.stages]
+    order = floor.order
+    listed = ", ".join(order)
+    missing = [sid for sid in order if sid not in ids]
+    if missing:
+        gates = [sid for sid in missing if (n := floor.stages.get(sid)) and n.signoff_required]
+        gate_text = (
+            f" ({', '.join(gates)} carr{'ies' if len(gates) == 1 else 'y'} a REQUIRED sign-off)"
+            if gates
+            else ""
+        )
+        out.append(
+            (
+                "stages",
+                f"no stage {', '.join(missing)}{gate_text}: every stage of the reference "
+                f"({listed}) must be in the protocol, a stage cannot be dropped or renamed "
+                f"away: expected stages {listed} in this order",
+            )
+        )
+    if ids and order[0] in ids and ids[0] != order[0]:
+        out.append(
+            (
+                f"stages[{ids[0]}]",
+                f"the programme would start at {ids[0]}, before {order[0]} (triage, "
+                f"eligibility sign-off): expected {order[0]} as the first stage",
+            )
+        )
+    present = [sid for sid in ids if sid in order]
+    for before, after in itertools.pairwise(present):
+        if order.index(after) < order.index(before):
+            out.append(
+                (
+                    f"stages[{after}]",
+                    f"{after} comes after {before}, against the reference's order ({listed}): "
+                    f"a stage and its gates cannot be skipped by moving them: expected {after} "
+                    f"before {before}",
+                )
+            )
+    return out
+
+
+def _early_signoff_problems(protocol: Protocol, floor: reference.InjuryFloor) -> list[Problem]:
+    """The early sign-off gate (§2.1) and the expected times it is measured against."""
+    out: list[Problem] = []
+    ref = floor.early_signoff
+    ids = [s.id for s in protocol.stages]
+    stage = protocol.early_signoff_stage
+    expected = f"expected {ref.stage} or an earlier stage after the first"
+    if stage is None:
+        out.append(
+            (
+                "early_signoff_stage",
+                f"missing: the reference's early sign-off gate (§2.1: reaching {ref.stage} "
+                f"before {_fraction()} % of the expected time needs a clinician's confirmation) "
+                f"cannot be switched off: {expected}",
+            )
+        )
+    elif stage in ids:  # a stage that does not exist is reported by the schema
+        if protocol.index(stage) == 0:
+            out.append(
+                (
+                    "early_signoff_stage",
+                    f"{stage!r} is the first stage, which no athlete progresses into, so the "
+                    f"early sign-off (§2.1) would never be asked: {expected}",
+                )
+            )
+        elif ref.stage in ids and protocol.index(stage) > protocol.index(ref.stage):
+            out.append(
+                (
+                    "early_signoff_stage",
+                    f"{stage!r} comes after {ref.stage}: the early sign-off (§2.1) would let "
+                    f"an athlete reach {ref.stage} early unasked: {expected}",
+                )
+            )
+    for grade, least in ref.rtp_days.items():
+        # A grade left out is stricter: without an expected time the engine always asks.
+        have = protocol.expected_rtp_days.get(grade)
+        if have is not None and have < least:
+            out.append(
+                (
+                    f"expected_rtp_days.{grade}",
+                    f"{_days(have)} for grade {grade} is shorter than the reference ({ref.source}: "
+                    f"{least} days), so the early sign-off would be asked less: "
+                    f"expected ≥ {least} ({_STRICTER})",
+                )
+            )
+    by_muscle = protocol.expected_rtp_days_by_muscle
+    for muscle, least in ref.rtp_days_by_muscle.items():
+        have = by_muscle.get(muscle)
+        if have is None or have < least:
+            shown = "missing" if have is None else _days(have)
+            out.append(
+                (
+                    f"expected_rtp_days_by_muscle.{muscle}",
+                    f"{shown} for {muscle}: the reference's time ({ref.muscle_source}: {least} "
+                    f"days) counts for the early sign-off: expected ≥ {least} ({_STRICTER})",
+                )
+            )
+    # The reference's own default muscle is checked with the muscles above.
+    if ref.default_muscle is not None and protocol.default_muscle != ref.default_muscle:
+        least = ref.rtp_days_by_muscle[ref.default_muscle]
+        default = protocol.default_muscle
+        have = by_muscle.get(default, 0) if default is not None else 0
+        if have < least:
+            out.append(
+                (
+                    "default_muscle",
+                    f"{'missing' if default is None else repr(default)}: when the muscle is "
+                    f"unknown the reference counts {ref.default_muscle} ({ref.muscle_source}: "
+                    f"{least} days): expected {ref.default_muscle} or a muscle with at least "
+                    f"{least} expected days",
+                )
+            )
+    return out
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _fraction() -> str:
+    return f"{reference.RULE_FLOORS[('escalation', 'early_signoff_fraction')][0]:g}"

@@ -223,6 +223,51 @@ def enter_stage(
     return state.model_copy(update=update)
 
 
+# What a criterion's streak counts; its text and evidence tags do not change that.
+_NOT_DEFINITION = frozenset({"text", "evidence", "source", "note", "action", "notify"})
+
+
+def _definition(c: Criterion) -> tuple[object, ...]:
+    data = c.model_dump(exclude=set(_NOT_DEFINITION))
+    return (isinstance(c, Trigger), *sorted(data.items()))
+
+
+def carry_over(state: ProgrammeState, old: Protocol | None, new: Protocol) -> ProgrammeState:
+    """Return ``state``, saved under protocol ``old``, fit to continue under ``new``.
+
+    A streak counts observations that met a criterion as it was defined; an exit criterion of
+    the current stage whose definition changed (item, op, threshold, count, at_pct_vmax,
+    pain_max, or it was a trigger) starts again from 0 under the new rule, so nobody
+    progresses on passes the stricter rule would not count. ``old`` None (unknown or
+    unreadable) counts every exit criterion as changed. Regression-trigger streaks are kept:
+    a carried trigger streak can only fire a step back sooner than a reset one.
+    """
+    if old is new or not state.streaks:
+        return state
+    try:
+        stage = new.stage(state.stage)
+    except KeyError:
+        return state
+    before: dict[str, tuple[object, ...]] = {}
+    if old is not None:
+        try:
+            old_stage = old.stage(state.stage)
+        except KeyError:
+            old_stage = None
+        if old_stage is not None:
+            for c in (*old_stage.exit_criteria, *old_stage.regression_triggers):
+                before[c.id] = _definition(c)
+    changed = {
+        c.id
+        for c in stage.exit_criteria
+        if c.id in state.streaks and before.get(c.id) != _definition(c)
+    }
+    if not changed:
+        return state
+    streaks = {cid: n for cid, n in state.streaks.items() if cid not in changed}
+    return state.model_copy(update={"streaks": streaks})
+
+
 def symptom_baseline(state: ProgrammeState) -> SymptomBaseline | None:
     """Return the median of the last green mornings' test pain and tightness, if any."""
     samples = state.symptom_samples

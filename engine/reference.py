@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.models import Muscle
+
 Direction = Literal["max", "min"]
 
 
@@ -36,13 +38,35 @@ class StageFloor:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlySignoffFloor:
+    """The early sign-off gate (reference §2.1; calf by analogy, §3.1).
+
+    Reaching ``stage`` before ``early_signoff_fraction`` % (``RULE_FLOORS``) of the expected
+    time needs a clinician's confirmation. A protocol's ``early_signoff_stage`` must be set and
+    come no later than ``stage``; its expected days may only be longer than these.
+    """
+
+    stage: str
+    rtp_days: dict[int, int]
+    rtp_days_by_muscle: dict[Muscle, int]
+    # The muscle whose time counts when the muscle is unknown (§3.1: soleus for the calf).
+    default_muscle: Muscle | None
+    source: str
+    muscle_source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class InjuryFloor:
     """The reference's stages for one injury and where a stop in full training leads."""
 
+    # Every stage of the reference's table, in order: a protocol must have each of them, in
+    # this order (``engine.floors``). ``stages`` holds the ones the reference sets values for.
+    order: tuple[str, ...]
     stages: dict[str, StageFloor]
     # A stop in any of ``reinjury_from`` moves the athlete back to ``reinjury_stage`` at least.
     reinjury_stage: str
     reinjury_from: tuple[str, ...]
+    early_signoff: EarlySignoffFloor
 
 
 _HV = RestFloor(48, 80, "P6: ≥ 48 h between HV sessions")
@@ -50,6 +74,7 @@ _CALF = RestFloor(48, 1, "§3.2: never consecutive running days (C3–C6)")
 
 FLOORS: dict[str, InjuryFloor] = {
     "hamstring": InjuryFloor(
+        order=("H0", "H1", "H2", "H3", "H4", "H5", "H6", "H7"),
         stages={
             "H0": StageFloor(signoff_required=True, source="§2.2 H0: eligibility and grade"),
             "H2": StageFloor(
@@ -83,8 +108,18 @@ FLOORS: dict[str, InjuryFloor] = {
         },
         reinjury_stage="H5",
         reinjury_from=("H6", "H7"),
+        # §2.1: clinician confirmation if H5 (maximal sprinting) comes before 50 % of the
+        # expected time; Ekstrand 2012 [V] lay-off by MRI grade 0 / 1 / 2 / 3.
+        early_signoff=EarlySignoffFloor(
+            stage="H5",
+            rtp_days={0: 8, 1: 17, 2: 22, 3: 73},
+            rtp_days_by_muscle={},
+            default_muscle=None,
+            source="§2.1: Ekstrand 2012 lay-off by grade",
+        ),
     ),
     "calf": InjuryFloor(
+        order=("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"),
         stages={
             "C0": StageFloor(signoff_required=True, source="§3.3 C0"),
             "C3": StageFloor(min_days=6, min_sessions=3, rest=(_CALF,), source="§3.3 C3"),
@@ -100,6 +135,18 @@ FLOORS: dict[str, InjuryFloor] = {
         },
         reinjury_stage="C5",
         reinjury_from=("C6", "C7"),
+        # The §2.1 rule applied to C6 (max sprint) by analogy, as the packaged calf protocol
+        # does. Days by grade as packaged (grade 1 / 2: Green 2020 [V] gastrocnemius / soleus;
+        # grade 3 is a clinician-authored variant, 35 a floor only); by muscle §3.1, Green 2020
+        # [V]: soleus 25.4, gastrocnemius 19.1 days; soleus when the muscle is unknown.
+        early_signoff=EarlySignoffFloor(
+            stage="C6",
+            rtp_days={1: 19, 2: 25, 3: 35},
+            rtp_days_by_muscle={"soleus": 25, "gastrocnemius": 19},
+            default_muscle="soleus",
+            source="§2.1 by analogy / §3.1: packaged calf times",
+            muscle_source="§3.1: Green 2020",
+        ),
     ),
 }
 

@@ -8,6 +8,7 @@ stage ids (``stages[H3].exit_criteria[2].threshold``), and never as a traceback.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -499,8 +500,7 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             problems.append(
                 (
                     ref_name,
-                    f"{_quoted(ref)} is not a stage of this protocol: "
-                    f"expected one of {_listed(ids)}",
+                    f"{_quoted(ref)} is not a stage of this protocol: {_one_of(ids, 'stage')}",
                 )
             )
     for s in dicts:
@@ -511,7 +511,7 @@ def reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         f"stages[{sid}].step_back_to",
-                        f"{_quoted(ref)} is not a stage: expected one of {_listed(ids)}",
+                        f"{_quoted(ref)} is not a stage: {_one_of(ids, 'stage')}",
                     )
                 )
             elif sid in seen and ids.index(ref) >= ids.index(sid):
@@ -564,19 +564,113 @@ def _path(loc: tuple[int | str, ...], data: object) -> str:
         else:
             if part in ("function-after", "tagged-union") or part.startswith("function-"):
                 continue
+            if part == "[key]" or (
+                not (isinstance(node, dict) and part in node) and _UNION_LABEL.fullmatch(part)
+            ):
+                continue  # which member of a union failed, or a dict key: not a field
             out += ("." if out else "") + part
             node = node.get(part) if isinstance(node, dict) else None
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any]) -> str:
-    kind = err.get("type", "")
+# Pydantic names the member of a union in an error's location ("RestRule", "list[RestRule]",
+# "float", "bool"); fields are snake_case, so these never name one.
+_UNION_LABEL = re.compile(r"[A-Z]\w*|\w+\[.*\]|float|bool|int|str|none")
+
+
+def _message(err: dict[str, Any], path: str = "") -> str:
+    """Say what was wrong with a value and what is expected, in words (no Python types)."""
+    kind = str(err.get("type", ""))
     msg = str(err.get("msg", ""))
+    ctx: dict[str, Any] = err.get("ctx") or {}
+    value = err.get("input")
+    loc = tuple(err.get("loc", ()))
+    key = f"the key {_quoted(loc[-2])}: " if len(loc) > 1 and loc[-1] == "[key]" else ""
+    got = _shown(value)
     if kind == "extra_forbidden":
         return "unknown key: not part of the protocol schema (check the spelling)"
     if kind == "missing":
         return "missing: this field is required"
-    return msg.removeprefix("Value error, ")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        model = globals().get(str(ctx.get("class_name", "")))
+        fields = _fields(model) if isinstance(model, type) else []
+        if not fields:
+            return f"{key}expected a group of keys and values, not {got}"
+        hint = ""
+        if "value" in fields and not isinstance(value, (dict, list)) and path:
+            field = path.rsplit(".", 1)[-1]
+            hint = f": to change the number alone, set {_quoted(field + '.value')}"
+        return f"expected a group of fields ({_listed(fields)}), not {got}{hint}"
+    if kind == "list_type":
+        return f"expected a list ([...]), not {got}"
+    if kind == "tuple_type":
+        return f"expected a pair [low, high], not {got}"
+    if kind in ("string_type", "str_type"):
+        return _text_expected(value)
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{key}expected a whole number, not {got}"
+    if kind in ("float_type", "float_parsing"):
+        return f"{key}expected a number, not {got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected yes or no (true / false), not {got}"
+    if kind in ("too_short", "too_long"):
+        bound = ctx.get("min_length" if kind == "too_short" else "max_length")
+        actual = ctx.get("actual_length")
+        most = "at least" if kind == "too_short" else "at most"
+        items = "item" if bound == 1 else "items"
+        return f"expected {most} {bound} {items}, found {actual or 'none'}"
+    if kind == "string_too_short":
+        return "expected a text, found an empty one"
+    if kind == "literal_error":
+        return f"{key}expected {ctx.get('expected', 'one of the allowed values')}, not {got}"
+    return key + msg.removeprefix("Value error, ")
+
+
+def _fields(model: type) -> list[str]:
+    """A model's field names for a message: ``value`` first, then required, then optional."""
+    fields = getattr(model, "model_fields", {})
+    order = sorted(
+        enumerate(fields.items()),
+        key=lambda f: (f[1][0] != "value", not f[1][1].is_required(), f[0]),
+    )
+    return [name for _i, (name, _info) in order]
+
+
+def _shown(value: object) -> str:
+    """A value as an admin wrote it (as the YAML reading understood it)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, (int, float)):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of keys and values"
+    return _quoted(value)
+
+
+def _text_expected(value: object) -> str:
+    if isinstance(value, bool):
+        read = f"{_shown(value)} was read as a yes/no value"
+    elif isinstance(value, dt.date):
+        read = f"{value.isoformat()} was read as a date"
+    elif isinstance(value, (int, float)):
+        read = f"{value:g} was read as a number"
+    else:
+        return f"expected a text, not {_shown(value)}"
+    return f'expected a text, but {read}: put it in quotes, e.g. "{_plain(value)}"'
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def parse_protocol(data: object, *, source: str) -> Protocol:
@@ -586,12 +680,18 @@ def parse_protocol(data: object, *, source: str) -> Protocol:
     try:
         protocol = Protocol.model_validate(data, context={_FLOORS_LATER: True})
     except ValidationError as exc:
-        problems = []
+        # One line per path: the members of a union (e.g. a number or yes/no) are joined.
+        by_path: dict[str, list[str]] = {}
         for err in exc.errors():
             loc = tuple(err["loc"])
             if not loc:
                 continue  # model-level reference problems: reported with paths below
-            problems.append(f"{source}: {_path(loc, data)}: {_message(dict(err))}")
+            path = _path(loc, data)
+            said = by_path.setdefault(path, [])
+            message = _message(dict(err), path)
+            if message not in said:
+                said.append(message)
+        problems = [f"{source}: {path}: {'; or '.join(msgs)}" for path, msgs in by_path.items()]
         problems += [f"{source}: {path}: {msg}" for path, msg in reference_problems(data)]
         raise ProtocolError(problems) from None
     floors = floor_problems(protocol)
@@ -628,9 +728,7 @@ def set_value(data: dict[str, Any], stage_id: str, field_path: str, value: str) 
         matches = [s for s in stages or [] if isinstance(s, dict) and s.get("id") == stage_id]
         if not matches:
             ids = [s.get("id") for s in stages or [] if isinstance(s, dict)]
-            raise ProtocolError(
-                [f"{_quoted(stage_id)}: no such stage: expected one of {_listed(ids)}"]
-            )
+            raise ProtocolError([f"{_quoted(stage_id)}: no such stage: {_one_of(ids, 'stage')}"])
         node = matches[0]
     parts = _split_path(field_path)
     if not parts:
@@ -643,11 +741,12 @@ def set_value(data: dict[str, Any], stage_id: str, field_path: str, value: str) 
         node = _step(node, part, where)
     last = parts[-1]
     if isinstance(node, dict):
-        if last not in node:
+        key = _key(node, last)
+        if key is None:
             raise ProtocolError(
-                [f"{where}: no field {_quoted(last)} here: expected one of {_listed(node)}"]
+                [f"{where}: no field {_quoted(last)} here: {_one_of(node, 'field')}"]
             )
-        node[last] = parsed
+        node[key] = parsed
     elif isinstance(node, list):
         idx = _list_index(node, last, where)
         node[idx] = parsed
@@ -668,6 +767,22 @@ def _listed(values: Any) -> str:
     return ", ".join(str(v) for v in values)
 
 
+def _one_of(values: Any, what: str) -> str:
+    """ "expected one of ..." for a message, or that there is nothing to choose from."""
+    shown = _listed(values)
+    return f"expected one of {shown}" if shown else f"there is no {what} to choose from here"
+
+
+def _key(node: dict[Any, Any], part: str) -> Any:
+    """The key of ``node`` that path part ``part`` names, or None: a number in a path also
+    names an integer key (red-flag tiers 1, 2, 3)."""
+    if part in node:
+        return part
+    if re.fullmatch(r"-?[0-9]+", part) and int(part) in node:
+        return int(part)
+    return None
+
+
 def _split_path(path: str) -> list[str]:
     return [p for p in re.split(r"[.\[\]]", path) if p]
 
@@ -683,11 +798,10 @@ def _list_index(node: list[Any], key: str, where: str) -> int:
 
 def _step(node: Any, part: str, where: str) -> Any:
     if isinstance(node, dict):
-        if part not in node:
-            raise ProtocolError(
-                [f"{where}: no field {_quoted(part)}: expected one of {_listed(node)}"]
-            )
-        return node[part]
+        key = _key(node, part)
+        if key is None:
+            raise ProtocolError([f"{where}: no field {_quoted(part)}: {_one_of(node, 'field')}"])
+        return node[key]
     if isinstance(node, list):
         return node[_list_index(node, part, where)]
     raise ProtocolError([f"{where}: {_quoted(part)} does not exist"])

@@ -311,6 +311,19 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
 
 SEEDED_NOTE = "seeded from protocols/"
 PACKAGED_NOTE = "updated from the packaged protocols/ (Sprintback upgrade)"
+PACKAGED_OVER_INVALID_NOTE = (
+    "packaged protocols/ text put in force: the admin's version no longer passes the checks "
+    "(Sprintback upgrade)"
+)
+
+
+def _no_longer_valid(row: ProtocolVersion) -> str | None:
+    """Return why a stored version no longer parses under this version's rules, or None."""
+    try:
+        parse_text(row.text, f"{row.name} v{row.version}")
+    except ProtocolError as exc:
+        return str(exc)[:300]
+    return None
 
 
 def refresh_packaged(session: Session, now: dt.datetime) -> list[str]:
@@ -334,14 +347,26 @@ def refresh_packaged(session: Session, now: dt.datetime) -> list[str]:
             continue  # seeded on first use (ensure_seeded)
         if active.text == text:
             continue
-        if active.author_id is not None or active.note not in (SEEDED_NOTE, PACKAGED_NOTE):
+        note = PACKAGED_NOTE
+        system = (SEEDED_NOTE, PACKAGED_NOTE, PACKAGED_OVER_INVALID_NOTE)
+        if active.author_id is not None or active.note not in system:
+            broken = _no_longer_valid(active)
+            if broken is None:
+                lines.append(
+                    f"{name}: the packaged protocols/{name}.yaml differs from v{active.version}, "
+                    "which an admin published: left in force (compare with /protocol diff)"
+                )
+                continue
+            # This version of Sprintback refuses it (a safety floor it did not have before):
+            # the engine could not run it, and no athlete may stay on a protocol looser than
+            # the reference. The packaged text takes over; the admin's stays in the history.
             lines.append(
-                f"{name}: the packaged protocols/{name}.yaml differs from v{active.version}, "
-                "which an admin published: left in force (compare with /protocol diff)"
+                f"{name}: v{active.version}, which an admin published, no longer passes this "
+                f"version's checks ({broken}): replaced by the packaged text"
             )
-            continue
+            note = PACKAGED_OVER_INVALID_NOTE
         try:
-            row = _publish_text(session, name, text, None, PACKAGED_NOTE, now)
+            row = _publish_text(session, name, text, None, note, now)
         except ProtocolError as exc:
             lines.append(f"{name}: the packaged text was not published: {exc}")
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import threading
 
 import yaml
@@ -31,6 +32,7 @@ _PROTOCOLS: dict[tuple[str, int], Protocol] = {}
 _PARSING = threading.Lock()
 # libyaml's loader when PyYAML was built with it (same documents, ten times faster).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = re.compile(r"the tag '(?P<tag>[^']*)'")
 
 
 def parse_text(text: str, source: str) -> Protocol:
@@ -41,6 +43,17 @@ def parse_text(text: str, source: str) -> Protocol:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        tag = _TAG.search(problem) if isinstance(exc, yaml.constructor.ConstructorError) else None
+        if tag is not None:
+            # PyYAML names the tag by its internal URI: shown as written (!!python/...).
+            shown = tag["tag"].replace("tag:yaml.org,2002:", "!!")
+            raise ProtocolError(
+                [
+                    f"{source}: not accepted{where}: the tag {shown} asks for a special kind "
+                    "of value: expected plain texts, numbers, yes/no values, lists and "
+                    f"mappings only (remove {shown})"
+                ]
+            ) from None
         raise ProtocolError([f"{source}: not valid YAML{where}: {problem}"]) from None
     return parse_protocol(data, source=source)
 

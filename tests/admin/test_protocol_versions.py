@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator
 
@@ -131,16 +132,22 @@ def test_publishing_moves_running_programmes_to_the_new_version(session: Session
 
 
 def test_a_text_without_a_stage_in_use_is_not_published(session: Session) -> None:
-    _athlete_on_hamstring(session, 502, "H7")
+    # Every reference stage (H0-H7) must stay (engine.floors): the stage in use here is one
+    # of the protocol's own, an extra "H8" between H1 and H2.
     active = pa.active_version(session, "hamstring", NOW)
     assert active is not None
     data = yaml.safe_load(active.text)
-    data["stages"] = [s for s in data["stages"] if s["id"] != "H7"]
+    extra = {**copy.deepcopy(data["stages"][1]), "id": "H8"}
+    data["stages"].insert(2, extra)
+    longer = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    pa.publish(session, pa.draft_from_upload(session, longer, "long.yaml", NOW), None, NOW)
+    _athlete_on_hamstring(session, 502, "H8")
+    data["stages"] = [s for s in data["stages"] if s["id"] != "H8"]
     shorter = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     draft = pa.draft_from_upload(session, shorter, "short.yaml", NOW)
-    with pytest.raises(pa.StageInUseError, match="H7 are missing from the new text but 1 athlete"):
+    with pytest.raises(pa.StageInUseError, match="H8 are missing from the new text but 1 athlete"):
         pa.publish(session, draft, None, NOW)
-    assert [v.version for v in pa.history(session, "hamstring")] == [1]
+    assert [v.version for v in pa.history(session, "hamstring")] == [2, 1]
 
 
 def test_publishing_a_new_display_text_records_the_languages_to_review(session: Session) -> None:
@@ -190,6 +197,38 @@ def test_an_upgrade_brings_the_packaged_protocol_into_force_and_moves_athletes(
     programme = session.exec(select(Programme).where(Programme.athlete_id == athlete)).one()
     assert programme.protocol_version == 2
     assert pa.refresh_packaged(session, NOW) == []  # nothing more to do on the next start
+
+
+def test_an_admins_version_this_version_refuses_gives_way_to_the_packaged_text(
+    session: Session,
+) -> None:
+    """An admin's version published before a safety floor existed (here: without stage H4,
+    which an upgrade now refuses) could no longer be run: the packaged text takes over at
+    start-up, the athletes move onto it, and the admin's version stays in the history."""
+    _seed_an_older_packaged_text(session)
+    admin = create_person(session, role="admin", telegram_user_id=9001, now=NOW)
+    data = yaml.safe_load(pa.active_version(session, "hamstring", NOW).text)  # type: ignore[union-attr]
+    data["stages"] = [s for s in data["stages"] if s["id"] != "H4"]
+    session.exec(delete(ProtocolVersion))
+    session.add(
+        ProtocolVersion(
+            name="hamstring",
+            version=2,
+            text=yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+            note="set by an admin before the floor",
+            author_id=admin.id,
+            created_at=NOW,
+            active=True,
+        )
+    )
+    session.flush()
+    athlete = _athlete_on_hamstring(session, 503, "H3")
+    lines = pa.refresh_packaged(session, NOW)
+    assert "v2, which an admin published, no longer passes" in lines[0] and "H4" in lines[0]
+    assert lines[-1] == "hamstring: the packaged text is now in force as v3"
+    programme = session.exec(select(Programme).where(Programme.athlete_id == athlete)).one()
+    assert programme.protocol_version == 3
+    assert pa.refresh_packaged(session, NOW) == []  # the next start has nothing more to do
 
 
 def test_an_admins_version_is_left_in_force_after_an_upgrade(session: Session) -> None:

@@ -18,7 +18,7 @@ from typing import Protocol as TypingProtocol
 
 from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services import texts
@@ -26,6 +26,7 @@ from bot.services.protocol_admin import active_version
 from bot.store import repo
 from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
+from bot.store.repo.protocols import get_protocol_version
 from bot.store.standing import parse_stored, protocol_for
 from bot.wording import stage_label
 from bot.wording.plan import plan_lines
@@ -35,10 +36,11 @@ from engine.programme import (
     RECENT_DAYS,
     DayOutcome,
     ProgrammeState,
+    carry_over,
     decide_day,
     initial_state,
 )
-from engine.schema import Protocol
+from engine.schema import Protocol, ProtocolError
 from engine.status import StageStatus, stage_status
 
 STARTED_RULE = "programme.started"
@@ -135,27 +137,74 @@ def start_programme_for(
         start_date=today,
         now=now,
         injury_id=injury_id,
-        state_json=_snapshot(today - dt.timedelta(days=1), state),
+        state_json=_snapshot(today - dt.timedelta(days=1), state, row.version),
     )
     return programme, protocol
 
 
-def _snapshot(as_of: dt.date, state: ProgrammeState) -> str:
-    return json.dumps({"as_of": as_of.isoformat(), "state": state.model_dump(mode="json")})
+def _snapshot(as_of: dt.date, state: ProgrammeState, version: int) -> str:
+    """The stored snapshot: the state at the end of ``as_of`` under protocol ``version``."""
+    return json.dumps(
+        {
+            "as_of": as_of.isoformat(),
+            "protocol_version": version,
+            "state": state.model_dump(mode="json"),
+        }
+    )
 
 
-def _load_snapshot(programme: Programme, protocol: Protocol) -> tuple[dt.date, ProgrammeState]:
+def _load_snapshot(
+    session: Session, programme: Programme, protocol: Protocol
+) -> tuple[dt.date, ProgrammeState]:
+    """Return the saved state, fit for ``protocol`` (the version the programme is on now).
+
+    A snapshot saved under another version keeps no streak of a criterion whose definition
+    changed since (``engine.programme.carry_over``).
+    """
     if programme.state_json:
         try:
             data = json.loads(programme.state_json)
-            return (
-                dt.date.fromisoformat(data["as_of"]),
-                ProgrammeState.model_validate(data["state"]),
-            )
-        except (ValueError, KeyError, TypeError):
+            as_of = dt.date.fromisoformat(data["as_of"])
+            state = ProgrammeState.model_validate(data["state"])
+            version = data.get("protocol_version")
+        except (ValueError, KeyError, TypeError, AttributeError):
             pass  # an unreadable snapshot: re-derive from the start of the programme
+        else:
+            if version != programme.protocol_version:
+                old = _protocol_of_snapshot(session, programme, version, as_of)
+                state = carry_over(state, old, protocol)
+            return as_of, state
     start = programme.start_date
     return start - dt.timedelta(days=1), initial_state(protocol, start)
+
+
+def _protocol_of_snapshot(
+    session: Session, programme: Programme, version: object, as_of: dt.date
+) -> Protocol | None:
+    """Return the protocol a snapshot was saved under, or None when it cannot be known.
+
+    A snapshot saved before it recorded its version counts the version of the last decision
+    up to its date.
+    """
+    if not isinstance(version, int):
+        version = session.exec(
+            select(Decision.protocol_version)
+            .where(
+                Decision.athlete_id == programme.athlete_id,
+                Decision.protocol_name == programme.protocol_name,
+                col(Decision.local_date) <= as_of,
+            )
+            .order_by(col(Decision.local_date).desc(), col(Decision.id).desc())
+        ).first()
+        if version is None:
+            return None
+    row = get_protocol_version(session, name=programme.protocol_name, version=version)
+    if row is None:
+        return None
+    try:
+        return parse_stored(row.name, row.version, row.text)
+    except ProtocolError:
+        return None
 
 
 def remember_programme(
@@ -199,7 +248,7 @@ def state_at_start_of(
     """
     programme, protocol, injury = _require(session, athlete_id)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id)
-    as_of, state = _load_snapshot(programme, protocol)
+    as_of, state = _load_snapshot(session, programme, protocol)
     if as_of >= today:
         # The local date went back (a move west across time zones): the snapshot already
         # holds "today", so re-derive from the start of the programme.
@@ -222,7 +271,7 @@ def state_at_start_of(
         repo.save_programme_state(
             session,
             programme_id=programme.id,
-            state_json=_snapshot(today - dt.timedelta(days=1), state),
+            state_json=_snapshot(today - dt.timedelta(days=1), state, programme.protocol_version),
             now=now,
         )
     window.append(by_date.get(today) or DayRecord(date=today))
