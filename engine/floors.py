@@ -87,7 +87,7 @@ def _red_flag_problems(protocol: Protocol) -> list[Problem]:
             out.append(
                 (
                     f"rules.red_flags.codes.{code}",
-                    f"tier {tier} is below the reference's tier {most} for {code!r} (§5): "
+                    f"tier {tier} is below the reference's tier {most} for “{code}” (§5): "
                     f"expected tier {most} or more urgent ({_STRICTER})",
                 )
             )
@@ -186,7 +186,7 @@ def _reference_stage_problems(protocol: Protocol) -> list[Problem]:
             out.append(
                 (
                     f"{where}.signoff",
-                    f"{stage.signoff!r} drops a sign-off the reference marks REQUIRED "
+                    f"“{stage.signoff}” drops a sign-off the reference marks REQUIRED "
                     f"({need.source}): expected 'required'",
                 )
             )
@@ -217,7 +217,7 @@ def _reference_stage_problems(protocol: Protocol) -> list[Problem]:
             out.append(
                 (
                     "reinjury_stage",
-                    f"{protocol.reinjury_stage!r}: a stop in full training must lead back at "
+                    f"“{protocol.reinjury_stage}”: a stop in full training must lead back at "
                     f"least to {floor.reinjury_stage} (a new max-sprint re-test): expected "
                     f"{floor.reinjury_stage} or an earlier stage",
                 )
@@ -290,7 +290,7 @@ def _early_signoff_problems(protocol: Protocol, floor: reference.InjuryFloor) ->
             out.append(
                 (
                     "early_signoff_stage",
-                    f"{stage!r} is the first stage, which no athlete progresses into, so the "
+                    f"“{stage}” is the first stage, which no athlete progresses into, so the "
                     f"early sign-off (§2.1) would never be asked: {expected}",
                 )
             )
@@ -298,7 +298,7 @@ def _early_signoff_problems(protocol: Protocol, floor: reference.InjuryFloor) ->
             out.append(
                 (
                     "early_signoff_stage",
-                    f"{stage!r} comes after {ref.stage}: the early sign-off (§2.1) would let "
+                    f"“{stage}” comes after {ref.stage}: the early sign-off (§2.1) would let "
                     f"an athlete reach {ref.stage} early unasked: {expected}",
                 )
             )

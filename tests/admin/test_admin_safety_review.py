@@ -88,7 +88,7 @@ async def test_the_early_signoff_gate_and_expected_times_hold(world: WorldFactor
     reply = await say(admin, "/protocol set hamstring - early_signoff_stage null")
     assert "Not accepted" in reply and "early_signoff_stage: missing" in reply
     reply = await say(admin, "/protocol set hamstring - early_signoff_stage H6")
-    assert "Not accepted" in reply and "'H6' comes after H5" in reply
+    assert "Not accepted" in reply and "“H6” comes after H5" in reply
     reply = await say(admin, "/protocol set hamstring - expected_rtp_days {0: 1, 1: 1, 2: 1, 3: 1}")
     assert "Not accepted" in reply and "expected_rtp_days.1: 1 day for grade 1" in reply
     reply = await say(

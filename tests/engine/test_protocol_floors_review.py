@@ -139,7 +139,7 @@ def test_the_early_signoff_stage_cannot_be_dropped(name: str, gate: str) -> None
 def test_the_early_signoff_stage_cannot_move_later(name: str, later: str) -> None:
     data = _raw(name)
     data["early_signoff_stage"] = later
-    assert any(f"'{later}' comes after" in p for p in _problems(data))
+    assert any(f"“{later}” comes after" in p for p in _problems(data))
 
 
 def test_the_early_signoff_stage_cannot_be_the_first_stage() -> None:

@@ -1,5 +1,5 @@
 """The shipped protocols follow the clinical reference (shared/reference/return-to-sprint.md)
-where a reviewer's probes found them deviating (tests/probes_reference). Each test asserts the
+where a reviewer's probes found them deviating. Each test asserts the
 reference's behaviour; deviations that are kept are written in the protocol's notes."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from engine.models import (
     SessionReport,
 )
 from engine.programme import DayOutcome, _early_signoff, replay
+from tests.engine import builders
 from tests.engine.builders import protocol
 
 D0 = dt.date(2026, 4, 1)
@@ -50,21 +51,17 @@ def d(n: int) -> dt.date:
     return D0 + dt.timedelta(days=n)
 
 
+# Green answers of this file (no tightness at all, a confident athlete), on the shared builders.
+GREEN_MORNING: dict[str, Any] = dict(
+    tightness=0, confidence=9, sleep_quality=2, fatigue=2, soreness=2, sleep_hours=8
+)
+GREEN_SESSION: dict[str, Any] = dict(
+    tightness=0, confidence=9, rpe=6, minutes=45, held_back=False, pain_1h=0
+)
+
+
 def morning(**kw: Any) -> MorningCheckIn:
-    data: dict[str, Any] = dict(
-        red_flags=[],
-        pain_rest=0,
-        pain_test=0,
-        tightness=0,
-        confidence=9,
-        sleep_quality=2,
-        fatigue=2,
-        stress=2,
-        soreness=2,
-        sleep_hours=8,
-    )
-    data.update(kw)
-    return MorningCheckIn.model_validate(data)
+    return builders.morning(**{**GREEN_MORNING, **kw})
 
 
 def session(
@@ -74,24 +71,11 @@ def session(
     checks: dict[str, Any] | None = None,
     **kw: Any,
 ) -> SessionReport:
-    data: dict[str, Any] = dict(
-        completion="full",
-        pain_max=0,
-        sharp_pain=False,
-        tightness=0,
-        confidence=9,
-        rpe=6,
-        minutes=45,
-        held_back=False,
-        pain_1h=0,
-    )
-    data.update(kw)
+    """A green session; ``pct`` sets vmax_ms to that % of this file's baseline Vmax."""
     met = dict(metrics or {})
     if pct is not None:
         met["vmax_ms"] = round(VMAX * pct / 100, 4)
-    data["metrics"] = met
-    data["checks"] = checks or {}
-    return SessionReport.model_validate(data)
+    return builders.session(metrics=met, checks=checks, **{**GREEN_SESSION, **kw})
 
 
 def day(

@@ -34,9 +34,9 @@ def test_the_loose_upload_is_refused_naming_every_field() -> None:
         "rules.red_flags.codes.numbness: tier 3",
         "rules.red_flags.sharp_pain_tier: tier 3",
         "stages[H3].exit_criteria: a stage without exit criteria",
-        "stages[H0].signoff: 'none' drops a sign-off the reference marks REQUIRED",
-        "stages[H5].signoff: 'none'",
-        "stages[H6].signoff: 'none'",
+        "stages[H0].signoff: “none” drops a sign-off the reference marks REQUIRED",
+        "stages[H5].signoff: “none”",
+        "stages[H6].signoff: “none”",
         "rules.pain.running_hv_max.value: 10 is looser than the reference",
         "rules.morning.stop_pain_rest_min.value: 10",
         "rules.session.red_pain_min.value: 10",
@@ -46,7 +46,7 @@ def test_the_loose_upload_is_refused_naming_every_field() -> None:
         "stages[H4].min_days.value: 0 for a running stage: expected at least 1",
         "stages[H4].symptom_free_days.value: 0 is below the reference",
         "stages[H3].regression_triggers[0].threshold: 10 on session.pain_max fires later",
-        "reinjury_stage: 'H6'",
+        "reinjury_stage: “H6”",
     ):
         assert path in text, path
     assert all(line.startswith(f"{LOOSE}: ") for line in err.value.problems)
@@ -61,7 +61,7 @@ def test_the_loose_upload_is_refused_naming_every_field() -> None:
         ("rules", "pain.running_below_hv_max.value", "3", "expected ≤ 2"),
         ("rules", "next_morning.step_back_delta.value", "3", "expected ≤ 2"),
         ("rules", "morning.hooper_fallback_heavy.value", "20", "expected ≤ 17"),
-        ("H5", "signoff", "recommended", "stages[H5].signoff: 'recommended' drops"),
+        ("H5", "signoff", "recommended", "stages[H5].signoff: “recommended” drops"),
         ("H3", "min_sessions.value", "1", "stages[H3].min_sessions.value: 1 is below"),
         ("H6", "exit_criteria[H6b].threshold", "3", "stages[H6].exit_criteria[1].threshold"),
         ("H6", "symptom_free_days.value", "1", "stages[H6].symptom_free_days.value: 1"),
@@ -103,5 +103,5 @@ def test_a_calf_protocol_cannot_drop_the_c6_gate_or_its_symptom_free_days() -> N
     data = set_value(data, "C6", "signoff", "none")
     data = set_value(data, "C6", "symptom_free_days.value", "0")
     problems = _problems(data)
-    assert any("stages[C6].signoff: 'none' drops" in p for p in problems), problems
+    assert any("stages[C6].signoff: “none” drops" in p for p in problems), problems
     assert any("stages[C6].symptom_free_days.value: 0" in p for p in problems), problems
