@@ -51,6 +51,7 @@ from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import ensure_admin_person, sync_admins
 from bot.store.db import session_scope
+from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
 from bot.support.formats import format_datetime
@@ -60,7 +61,6 @@ from bot.wording import protocol_text
 from engine.schema import ProtocolError
 
 _LOGGER = logging.getLogger(__name__)
-DRAFT_KEY = "protocol_draft"
 ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
 MAX_MESSAGE = 3900
@@ -332,13 +332,20 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
                 "summary": draft.summary,
             },
         )
+        if diff:
+            # Kept in the database: the Publish press may reach another replica.
+            steps.put_step(
+                session,
+                telegram_user_id=caller.telegram_id,
+                kind=steps.DRAFT,
+                payload=draft.model_dump(mode="json"),
+                now=now,
+            )
     if not diff:
         await message.reply_text(
             _("The draft of {name} is identical to the active version.").format(name=draft.name)
         )
         return
-    assert context.chat_data is not None
-    context.chat_data[DRAFT_KEY] = draft.model_dump()
     name = html.escape(draft.name)
     await message.reply_text(
         _("Draft of <b>{name}</b> ({summary}), based on v{version}. Difference:").format(
@@ -479,13 +486,24 @@ def _refuse_upload(update: Update, context: Context, reason: str, size: int | No
     _audit_caller(update, context, "protocol_edit_refused", detail)
 
 
-def _open_draft(context: Context) -> pa.Draft | None:
-    data = context.chat_data.get(DRAFT_KEY) if context.chat_data is not None else None
-    return pa.Draft.model_validate(data) if data else None
+def _open_draft(update: Update, context: Context) -> pa.Draft | None:
+    """Return the admin's draft waiting for Publish (None if none, or it waited too long)."""
+    user = update.effective_user
+    services = get_services(context)
+    with session_scope(services.engine, read_only=True) as session:
+        step = steps.get_step(
+            session,
+            telegram_user_id=user.id if user is not None else 0,
+            kind=steps.DRAFT,
+            now=services.clock.now(),
+        )
+    if step is None or step.expired:
+        return None
+    return pa.Draft.model_validate(step.payload)
 
 
-def _current_draft(context: Context, name: str) -> pa.Draft | None:
-    draft = _open_draft(context)
+def _current_draft(update: Update, context: Context, name: str) -> pa.Draft | None:
+    draft = _open_draft(update, context)
     return draft if draft is not None and draft.name == name else None
 
 
@@ -495,7 +513,7 @@ async def _dryrun(update: Update, context: Context, args: list[str]) -> None:
     if not args:
         await message.reply_text(_("Send /protocol dryrun NAME (after /protocol set or an upload)"))
         return
-    draft = _current_draft(context, args[0])
+    draft = _current_draft(update, context, args[0])
     if draft is None:
         await message.reply_text(
             _(
@@ -701,17 +719,16 @@ async def draft_button(update: Update, context: Context) -> None:
     if not may(caller, "edit_protocols"):
         await refuse(update, context, caller, "edit_protocols needs admin", command=press.action)
         return
-    draft = _open_draft(context)
+    draft = _open_draft(update, context)
     if draft is None or press.ids != (draft_key(draft),):
         # Another draft replaced the one this offer showed (or none is open): publishing
         # the newer one from the older offer would publish a change nobody reviewed here.
         await query.answer(_("This draft is no longer open."), show_alert=True)
         return
     name = draft.name
-    assert context.chat_data is not None
     if press.action == ACT_DISCARD:
-        context.chat_data.pop(DRAFT_KEY, None)
         with session_scope(services.engine) as session:
+            steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.DRAFT,))
             audit(
                 session,
                 actor_id=caller.person_id,
@@ -739,15 +756,16 @@ async def draft_button(update: Update, context: Context) -> None:
             )
             row = pa.publish(session, draft, admin.id, now)
             version = row.version
+            steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.DRAFT,))
     except (pa.StaleDraftError, ProtocolError) as exc:
-        context.chat_data.pop(DRAFT_KEY, None)
+        with session_scope(services.engine) as session:
+            steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.DRAFT,))
         await query.answer(_("Not published"), show_alert=True)
         assert query.message is not None
         await context.bot.send_message(
             query.message.chat.id, _("Not published: {reason}.").format(reason=exc)
         )
         return
-    context.chat_data.pop(DRAFT_KEY, None)
     await query.answer(_("Published v{version}").format(version=version))
     await query.edit_message_reply_markup(None)
     assert query.message is not None

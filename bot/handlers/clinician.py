@@ -76,6 +76,7 @@ from bot.services.clinician.view import render_overview
 from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.repo.people import list_people
 from bot.support.i18n import N_, _
@@ -84,9 +85,6 @@ _LOGGER = logging.getLogger(__name__)
 
 # Athlete data goes to private chats only (dispatch also stops group updates first).
 _PRIVATE = filters.ChatType.PRIVATE
-PENDING_KEY = "clinician_pending_input"
-# A decision typed and waiting for its confirmation button (a review, a risky /stage).
-CONFIRM_KEY = "clinician_pending_confirmation"
 # Decisions that depend on the stage the clinician saw: refused once the stage has moved.
 STAGE_BOUND_ACTIONS = frozenset({"clear", "review", "decline", "hold", "step_back"})
 STAFF_HINT = N_(
@@ -95,6 +93,11 @@ STAFF_HINT = N_(
 # A button past the signer's age limit, pressed by the one it was made for.
 TOO_OLD_TEXT = N_("This button is too old: send /athlete for the current state.")
 EXPIRED_TEXT = N_("This confirmation has expired: nothing was done. Start again from /athlete.")
+# Text typed more than steps.MAX_AGE after "Message athlete", "Decline" or "Reviewed".
+INPUT_EXPIRED_TEXT = N_(
+    "This reply came more than 12 hours after you pressed the button, so nothing was sent or "
+    "recorded. Start again from /athlete."
+)
 REVIEW_NOTE_PROMPT = N_(
     "Reviewing {name} after the red flag. Write one line for the record (what you checked), "
     "or /cancel."
@@ -255,6 +258,19 @@ def _confirm_keyboard(
     )
 
 
+def _await_step(session: Session, caller: Caller, kind: str, now: Any, **payload: Any) -> None:
+    """Keep ``payload`` (an action on ``payload["athlete_id"]``) waiting for ``caller``'s next
+    message or press, in the database: whichever replica receives it finishes the step."""
+    steps.put_step(
+        session,
+        telegram_user_id=caller.telegram_id,
+        kind=kind,
+        payload=payload,
+        now=now,
+        athlete_id=payload["athlete_id"],
+    )
+
+
 async def ask_review_confirmation(
     update: Update,
     context: Context,
@@ -266,17 +282,21 @@ async def ask_review_confirmation(
     stage: str,
 ) -> None:
     """Show what a review will do, with [✅ Confirm review] [✖️ Cancel]; the note waits in the
-    clinician's conversation until they confirm."""
-    assert update.effective_message is not None and context.user_data is not None
+    database (in ``session``) until they confirm, whichever replica takes the press."""
+    assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
-    context.user_data[CONFIRM_KEY] = {
-        "action": "review",
-        "athlete_id": athlete.id,
-        "alert_ids": list(alert_ids),
-        "note": note,
-        "stage": stage,
-    }
+    _await_step(
+        session,
+        caller,
+        steps.CONFIRM,
+        now,
+        action="review",
+        athlete_id=athlete.id,
+        alert_ids=list(alert_ids),
+        note=note,
+        stage=stage,
+    )
     keyboard = _confirm_keyboard(
         context,
         caller,
@@ -316,13 +336,16 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 # Running is stopped after a red flag: /clear is the review, noted and confirmed.
                 current = programme.current_stage if programme is not None else "-"
                 if reason is None:
-                    assert context.user_data is not None
-                    context.user_data[PENDING_KEY] = {
-                        "action": "review",
-                        "athlete_id": athlete.id,
-                        "alert_ids": [0, 0],
-                        "stage": current,
-                    }
+                    _await_step(
+                        session,
+                        caller,
+                        steps.INPUT,
+                        now,
+                        action="review",
+                        athlete_id=athlete.id,
+                        alert_ids=[0, 0],
+                        stage=current,
+                    )
                     await update.effective_message.reply_text(
                         _(REVIEW_NOTE_PROMPT).format(name=athlete.display_name)
                     )
@@ -342,13 +365,16 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 protocol = programme_protocol(session, programme, now)
                 risk = stage_change_risk(session, athlete, protocol, stage, now)
                 if risk is not None:
-                    assert context.user_data is not None
-                    context.user_data[CONFIRM_KEY] = {
-                        "action": "set_stage",
-                        "athlete_id": athlete.id,
-                        "stage": stage,
-                        "note": reason,
-                    }
+                    _await_step(
+                        session,
+                        caller,
+                        steps.CONFIRM,
+                        now,
+                        action="set_stage",
+                        athlete_id=athlete.id,
+                        stage=stage,
+                        note=reason,
+                    )
                     keyboard = _confirm_keyboard(
                         context,
                         caller,
@@ -426,9 +452,10 @@ async def alert_button(update: Update, context: Context) -> None:
         press = signer_of(context).verify(query.data, query.from_user.id, now)
         athlete_id = press.int_id(0)
         if press.action == ACT_CANCEL:
-            if context.user_data is not None:
-                context.user_data.pop(CONFIRM_KEY, None)
-                context.user_data.pop(PENDING_KEY, None)
+            with session_scope(services.engine) as session:
+                steps.drop_steps(
+                    session, telegram_user_id=caller.telegram_id, kinds=(steps.INPUT, steps.CONFIRM)
+                )
             await query.answer()
             assert query.message is not None
             await context.bot.send_message(
@@ -472,26 +499,36 @@ async def alert_button(update: Update, context: Context) -> None:
                 show_alert=True,
             )
             return
-        with session_scope(services.engine, read_only=True) as session:
+        with session_scope(services.engine) as session:
             athlete = session.get(Person, athlete_id)
             name = athlete.display_name if athlete is not None else ""
-        context.user_data[PENDING_KEY] = {  # type: ignore[index]
-            "action": "review",
-            "athlete_id": athlete_id,
-            "alert_ids": list(ids),
-            "stage": shown_stage or "-",
-        }
+            _await_step(
+                session,
+                caller,
+                steps.INPUT,
+                now,
+                action="review",
+                athlete_id=athlete_id,
+                alert_ids=list(ids),
+                stage=shown_stage or "-",
+            )
         await query.answer()
         await context.bot.send_message(chat_id, _(REVIEW_NOTE_PROMPT).format(name=name))
         return
     if action in ("message", "decline"):
-        context.user_data[PENDING_KEY] = {  # type: ignore[index]
-            "action": action,
-            "athlete_id": athlete_id,
-            "alert_ids": list(ids),
-            # A decline is about the stage the card showed: checked again with the reason.
-            "stage": shown_stage,
-        }
+        with session_scope(services.engine) as session:
+            _await_step(
+                session,
+                caller,
+                steps.INPUT,
+                now,
+                action=action,
+                athlete_id=athlete_id,
+                alert_ids=list(ids),
+                # A decline is about the stage the card showed: checked again with the
+                # reason.
+                stage=shown_stage,
+            )
         prompt = (
             _("Write your message to the athlete (or /cancel).")
             if action == "message"
@@ -505,7 +542,11 @@ async def alert_button(update: Update, context: Context) -> None:
         return
     waiting: dict[str, Any] | None = None
     if press.action in (ACT_REVIEW_OK, ACT_STAGE_OK):
-        waiting = context.user_data.get(CONFIRM_KEY) if context.user_data is not None else None
+        with session_scope(services.engine, read_only=True) as session:
+            step = steps.get_step(
+                session, telegram_user_id=caller.telegram_id, kind=steps.CONFIRM, now=now
+            )
+        waiting = step.payload if step is not None and not step.expired else None
         expected = "review" if press.action == ACT_REVIEW_OK else "set_stage"
         if (
             not waiting
@@ -539,8 +580,9 @@ async def alert_button(update: Update, context: Context) -> None:
     if reply == _(ALREADY_DONE):  # a press of the same button got there first
         await query.answer(reply, show_alert=True)
         return
-    if waiting is not None and context.user_data is not None:
-        context.user_data.pop(CONFIRM_KEY, None)
+    if waiting is not None:
+        with session_scope(services.engine) as session:
+            steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.CONFIRM,))
     kick(context)
     await query.answer()
     await context.bot.send_message(chat_id, reply)
@@ -584,61 +626,82 @@ async def pending_text(update: Update, context: Context) -> None:
     """Text after 'Message athlete' / 'Decline' / 'Reviewed': deliver it (a review's note is
     shown back with a confirmation first). Other text from a clinician or admin gets a pointer
     to /help; anyone else's passes through."""
-    pending = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
     message = update.effective_message
     if message is None or not message.text:
         return
-    if not pending:
-        services = get_services(context)
-        with session_scope(services.engine, read_only=True) as session:
-            caller, _person = caller_context(session, update, services)
-        if caller.is_clinician or caller.is_admin:
-            await message.reply_text(_(STAFF_HINT))
-            raise ApplicationHandlerStop
-        return
-    assert context.user_data is not None
-    context.user_data.pop(PENDING_KEY, None)
     services = get_services(context)
     now = services.clock.now()
-    athlete_id = int(pending["athlete_id"])
-    alert_ids = tuple(pending["alert_ids"])
+    user_id = update.effective_user.id if update.effective_user is not None else 0
+    reply: str | None = None
+    # Nothing below raises inside the transaction: ApplicationHandlerStop would roll back the
+    # step taken, the refusal's audit or the review's confirmation waiting for its press.
     with session_scope(services.engine) as session:
         caller, actor = caller_context(session, update, services)
-        action: AthleteAction = pending["action"]
-        decision = may_act_on_athlete(caller, athlete_id, action)
-        athlete = session.get(Person, athlete_id)
-        if not decision or actor is None or athlete is None:
-            await refuse(update, context, caller, decision.reason, command=action, session=session)
-            raise ApplicationHandlerStop
-        if action == "review":
-            note = " ".join(message.text.split())
-            await ask_review_confirmation(
-                update,
-                context,
-                session,
-                caller,
-                athlete,
-                note,
-                (int(alert_ids[0]), int(alert_ids[1])),
-                str(pending.get("stage") or "-"),
-            )
-            raise ApplicationHandlerStop
-        reply = deliver_pending(
-            session, actor, athlete, action, message.text, alert_ids, now, pending.get("stage")
-        )
-    kick(context)
-    await message.reply_text(reply)
+        if not (caller.is_clinician or caller.is_admin):
+            return  # only staff start steps in two parts; anyone else's text passes through
+        step = steps.take_step(session, telegram_user_id=user_id, kind=steps.INPUT, now=now)
+        if step is None:
+            reply = _(STAFF_HINT)
+        elif step.expired:
+            reply = _(INPUT_EXPIRED_TEXT)
+        else:
+            reply = await _finish_input(update, context, session, caller, actor, step.payload, now)
+    if reply is not None:
+        if step is not None and not step.expired:
+            kick(context)
+        await message.reply_text(reply)
     raise ApplicationHandlerStop
+
+
+async def _finish_input(
+    update: Update,
+    context: Context,
+    session: Session,
+    caller: Caller,
+    actor: Person | None,
+    pending: dict[str, Any],
+    now: Any,
+) -> str | None:
+    """Finish the step ``pending`` with the text just typed; return the reply to send (None
+    when it was sent here: a refusal, or a review's note shown back for its confirmation)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    athlete_id = int(pending["athlete_id"])
+    alert_ids = tuple(pending["alert_ids"])
+    action: AthleteAction = pending["action"]
+    decision = may_act_on_athlete(caller, athlete_id, action)
+    athlete = session.get(Person, athlete_id)
+    if not decision or actor is None or athlete is None:
+        await refuse(update, context, caller, decision.reason, command=action, session=session)
+        return None
+    if action == "review":
+        note = " ".join(message.text.split())
+        await ask_review_confirmation(
+            update,
+            context,
+            session,
+            caller,
+            athlete,
+            note,
+            (int(alert_ids[0]), int(alert_ids[1])),
+            str(pending.get("stage") or "-"),
+        )
+        return None
+    return deliver_pending(
+        session, actor, athlete, action, message.text, alert_ids, now, pending.get("stage")
+    )
 
 
 async def cancel_if_pending(update: Update, context: Context) -> None:
     """/cancel while a message, a note or a confirmation is awaited; otherwise leave it to
     others."""
-    if context.user_data is None:
-        return
-    waited = context.user_data.pop(PENDING_KEY, None)
-    confirming = context.user_data.pop(CONFIRM_KEY, None)
-    if not waited and not confirming:
+    services = get_services(context)
+    user_id = update.effective_user.id if update.effective_user is not None else 0
+    with session_scope(services.engine) as session:
+        dropped = steps.drop_steps(
+            session, telegram_user_id=user_id, kinds=(steps.INPUT, steps.CONFIRM)
+        )
+    if not dropped:
         return
     assert update.effective_message is not None
     await update.effective_message.reply_text(_("Cancelled: nothing was changed."))

@@ -39,7 +39,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.store.db import retrying, session_scope
 from bot.store.repo import inbox as repo
-from bot.store.repo import messaging
+from bot.store.repo import messaging, pending_steps
 from bot.store.threads import GroupCommit, run_db, run_keeper
 
 _LOGGER = logging.getLogger(__name__)
@@ -287,6 +287,7 @@ class Inbox:
             with session_scope(self.engine) as session:
                 repo.prune_done(session, before=now - repo.KEEP_DONE)
                 messaging.forget_sent_texts(session, before=now - messaging.KEEP_SENT_TEXT)
+                pending_steps.drop_expired_steps(session, now=now)
         return orphans
 
     def _decode(self, orphan: repo.Orphan) -> Update | None:

@@ -61,6 +61,9 @@ PROMPT_KINDS = ("morning", "reminder", "cutoff", "post_session", "followup", "di
 PROMPT_STATUSES = ("pending", "claimed", "sent", "missed", "cancelled")
 DECISION_KINDS = ("morning", "daily")
 PROGRAMME_STATUSES = ("active", "paused", "completed", "stopped")
+# A staff step waiting for its second part: typed text ("input": a message, a reason, a
+# review's note), a confirmation button ("confirm") or an admin's protocol draft ("draft").
+PENDING_STEP_KINDS = ("input", "confirm", "draft")
 CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume", "review")
 
 # What an outbox row is (``Outbox.kind``), named here with the outbox so that whoever queues
@@ -458,6 +461,31 @@ class ProtocolTextReview(Base, table=True):
     location: str = Field(max_length=200)
     text: str
     languages: str = Field(max_length=64)
+    created_at: dt.datetime = _now_field()
+
+
+class PendingStep(Base, table=True):
+    """A clinician's or admin's step in two parts, waiting for its second part.
+
+    A press of "Message athlete" waits for the message; a review's note waits for
+    ✅ Confirm; a protocol draft waits for Publish. Kept here, not in one process's memory,
+    so that whichever replica receives the next message or press finishes the step. One
+    step of each ``kind`` per person: a new one replaces the old. ``athlete_id`` ties the
+    step to the athlete it is about, so deleting the athlete deletes it (a note may hold
+    their health data).
+    """
+
+    __tablename__ = "pending_step"
+    __table_args__ = (
+        _one_of("kind", PENDING_STEP_KINDS),
+        UniqueConstraint("telegram_user_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=16)
+    athlete_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: dt.datetime = _now_field()
 
 
