@@ -332,6 +332,14 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
                 "summary": draft.summary,
             },
         )
+        before = steps.get_step(
+            session, telegram_user_id=caller.telegram_id, kind=steps.DRAFT, now=now
+        )
+        replaced = (
+            pa.Draft.model_validate(before.payload)
+            if diff and before is not None and not before.expired
+            else None
+        )
         if diff:
             # Kept in the database: the Publish press may reach another replica.
             steps.put_step(
@@ -347,8 +355,18 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
         )
         return
     name = html.escape(draft.name)
+    dropped = ""
+    if replaced is not None and draft_key(replaced) != draft_key(draft):
+        # One draft at a time: say which one this replaces (its offer's Publish stops working).
+        dropped = (
+            _(
+                "Your earlier draft of {name} ({summary}) is dropped: one draft is kept at a time."
+            ).format(name=html.escape(replaced.name), summary=html.escape(replaced.summary))
+            + "\n"
+        )
     await message.reply_text(
-        _("Draft of <b>{name}</b> ({summary}), based on v{version}. Difference:").format(
+        dropped
+        + _("Draft of <b>{name}</b> ({summary}), based on v{version}. Difference:").format(
             name=name, summary=html.escape(draft.summary), version=draft.base_version
         )
         + "\n"

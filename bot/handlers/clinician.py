@@ -98,6 +98,8 @@ INPUT_EXPIRED_TEXT = N_(
     "This reply came more than 12 hours after you pressed the button, so nothing was sent or "
     "recorded. Start again from /athlete."
 )
+# A button of another card pressed while a message, reason or note was awaited.
+DROPPED_TEXT = N_("What you had started for {name} is dropped: nothing was sent or recorded.")
 REVIEW_NOTE_PROMPT = N_(
     "Reviewing {name} after the red flag. Write one line for the record (what you checked), "
     "or /cancel."
@@ -271,6 +273,22 @@ def _await_step(session: Session, caller: Caller, kind: str, now: Any, **payload
     )
 
 
+def _await_input(session: Session, caller: Caller, now: Any, **payload: Any) -> str:
+    """Keep ``payload`` waiting for ``caller``'s next message (see :func:`_await_step`);
+    return a line saying what it replaces (a message, reason or note started for someone
+    else or for something else), or "" when it replaces nothing."""
+    before = steps.get_step(session, telegram_user_id=caller.telegram_id, kind=steps.INPUT, now=now)
+    _await_step(session, caller, steps.INPUT, now, **payload)
+    if before is None or before.expired:
+        return ""
+    old = before.payload
+    if old.get("athlete_id") == payload["athlete_id"] and old.get("action") == payload["action"]:
+        return ""
+    other = session.get(Person, int(old.get("athlete_id") or 0))
+    name = other.display_name if other is not None else _("the athlete")
+    return _(DROPPED_TEXT).format(name=name) + "\n"
+
+
 async def ask_review_confirmation(
     update: Update,
     context: Context,
@@ -286,6 +304,17 @@ async def ask_review_confirmation(
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
+    keyboard = _confirm_keyboard(
+        context,
+        caller,
+        ACT_REVIEW_OK,
+        (athlete.id or 0, alert_ids[0], alert_ids[1], stage),
+        str(CONFIRM_REVIEW_LABEL),
+        now,
+    )
+    text = review_prompt(athlete, note, now, session)
+    shown = await update.effective_message.reply_text(text, reply_markup=keyboard)
+    # Bound to this prompt: an older prompt's Confirm must not record a newer note.
     _await_step(
         session,
         caller,
@@ -296,17 +325,8 @@ async def ask_review_confirmation(
         alert_ids=list(alert_ids),
         note=note,
         stage=stage,
+        message_id=shown.message_id,
     )
-    keyboard = _confirm_keyboard(
-        context,
-        caller,
-        ACT_REVIEW_OK,
-        (athlete.id or 0, alert_ids[0], alert_ids[1], stage),
-        str(CONFIRM_REVIEW_LABEL),
-        now,
-    )
-    text = review_prompt(athlete, note, now, session)
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
 
 
 def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
@@ -336,10 +356,9 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 # Running is stopped after a red flag: /clear is the review, noted and confirmed.
                 current = programme.current_stage if programme is not None else "-"
                 if reason is None:
-                    _await_step(
+                    dropped = _await_input(
                         session,
                         caller,
-                        steps.INPUT,
                         now,
                         action="review",
                         athlete_id=athlete.id,
@@ -347,7 +366,7 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                         stage=current,
                     )
                     await update.effective_message.reply_text(
-                        _(REVIEW_NOTE_PROMPT).format(name=athlete.display_name)
+                        dropped + _(REVIEW_NOTE_PROMPT).format(name=athlete.display_name)
                     )
                     return
                 await ask_review_confirmation(
@@ -365,6 +384,15 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 protocol = programme_protocol(session, programme, now)
                 risk = stage_change_risk(session, athlete, protocol, stage, now)
                 if risk is not None:
+                    keyboard = _confirm_keyboard(
+                        context,
+                        caller,
+                        ACT_STAGE_OK,
+                        (athlete.id or 0, stage, programme.current_stage),
+                        str(CONFIRM_STAGE_LABEL),
+                        now,
+                    )
+                    shown = await update.effective_message.reply_text(risk, reply_markup=keyboard)
                     _await_step(
                         session,
                         caller,
@@ -374,16 +402,8 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                         athlete_id=athlete.id,
                         stage=stage,
                         note=reason,
+                        message_id=shown.message_id,
                     )
-                    keyboard = _confirm_keyboard(
-                        context,
-                        caller,
-                        ACT_STAGE_OK,
-                        (athlete.id or 0, stage, programme.current_stage),
-                        str(CONFIRM_STAGE_LABEL),
-                        now,
-                    )
-                    await update.effective_message.reply_text(risk, reply_markup=keyboard)
                     return
             try:
                 text = decide_by_command(
@@ -452,10 +472,17 @@ async def alert_button(update: Update, context: Context) -> None:
         press = signer_of(context).verify(query.data, query.from_user.id, now)
         athlete_id = press.int_id(0)
         if press.action == ACT_CANCEL:
+            # Only the confirmation this Cancel came with: a message started since, or a newer
+            # confirmation, stays.
+            shown_id = query.message.message_id if query.message is not None else None
             with session_scope(services.engine) as session:
-                steps.drop_steps(
-                    session, telegram_user_id=caller.telegram_id, kinds=(steps.INPUT, steps.CONFIRM)
+                step = steps.get_step(
+                    session, telegram_user_id=caller.telegram_id, kind=steps.CONFIRM, now=now
                 )
+                if step is not None and step.payload.get("message_id") == shown_id:
+                    steps.drop_steps(
+                        session, telegram_user_id=caller.telegram_id, kinds=(steps.CONFIRM,)
+                    )
             await query.answer()
             assert query.message is not None
             await context.bot.send_message(
@@ -502,10 +529,9 @@ async def alert_button(update: Update, context: Context) -> None:
         with session_scope(services.engine) as session:
             athlete = session.get(Person, athlete_id)
             name = athlete.display_name if athlete is not None else ""
-            _await_step(
+            dropped = _await_input(
                 session,
                 caller,
-                steps.INPUT,
                 now,
                 action="review",
                 athlete_id=athlete_id,
@@ -513,14 +539,15 @@ async def alert_button(update: Update, context: Context) -> None:
                 stage=shown_stage or "-",
             )
         await query.answer()
-        await context.bot.send_message(chat_id, _(REVIEW_NOTE_PROMPT).format(name=name))
+        await context.bot.send_message(chat_id, dropped + _(REVIEW_NOTE_PROMPT).format(name=name))
         return
     if action in ("message", "decline"):
         with session_scope(services.engine) as session:
-            _await_step(
+            athlete = session.get(Person, athlete_id)
+            name = athlete.display_name if athlete is not None else ""
+            dropped = _await_input(
                 session,
                 caller,
-                steps.INPUT,
                 now,
                 action=action,
                 athlete_id=athlete_id,
@@ -530,12 +557,12 @@ async def alert_button(update: Update, context: Context) -> None:
                 stage=shown_stage,
             )
         prompt = (
-            _("Write your message to the athlete (or /cancel).")
+            _("Write your message to {name} (or /cancel).")
             if action == "message"
-            else _("Write why you decline the sign-off (or /cancel).")
+            else _("Write why you decline {name}'s sign-off (or /cancel).")
         )
         await query.answer()
-        await context.bot.send_message(chat_id, prompt)
+        await context.bot.send_message(chat_id, dropped + prompt.format(name=name))
         return
     if button_was_used(services.engine, query.data):
         await query.answer(_(ALREADY_DONE), show_alert=True)
@@ -550,6 +577,7 @@ async def alert_button(update: Update, context: Context) -> None:
         expected = "review" if press.action == ACT_REVIEW_OK else "set_stage"
         if (
             not waiting
+            or waiting.get("message_id") != query.message.message_id
             or waiting.get("action") != expected
             or waiting.get("athlete_id") != athlete_id
             or (expected == "set_stage" and waiting.get("stage") != press.ids[1])

@@ -152,3 +152,87 @@ async def test_an_admins_draft_is_published_from_another_replica(
         ).one()
     assert active.version == 2 and active.note == "set H3 min_days.value = 8"
     assert steps_left(w) == []
+
+
+async def test_an_older_confirmation_never_records_a_newer_note(
+    world: object, telegram: BotHarness
+) -> None:
+    w: World = await world()  # type: ignore[operator]
+    ben_id = w.add_athlete(BEN, "Ben", stage="H2")
+    lee = await make_clinician(w, LEE, "Lee")
+    await link(w, lee, w.sandbox.user(BEN, "Ben"))
+    w.report_red_flag(ben_id, "numbness")
+    await w.escalate()
+    card = lee.last_bot_message
+    await lee.press(REVIEWED, card)
+    await lee.wait_reply()
+    await say(lee, "First note")
+    first = lee.last_bot_message
+    await lee.press(REVIEWED, card)
+    await lee.wait_reply()
+    await say(lee, "Second note, the right one")
+    await other_replica(w, telegram)
+    await lee.press("✅ Confirm review", first)
+    await lee.wait_until(lambda ms: lee.last_callback_answer is not None, timeout=5)
+    answer = lee.last_callback_answer
+    assert answer is not None and "This confirmation has expired" in (answer.text or "")
+    with session_scope(w.engine, read_only=True) as session:
+        reviews = select(ClinicianActionRecord).where(ClinicianActionRecord.kind == "review")
+        assert session.exec(reviews).all() == []
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("Reviewed: Ben" in (m.text or "") for m in ms))
+    with session_scope(w.engine, read_only=True) as session:
+        [review] = session.exec(reviews).all()
+    assert review.note == "Second note, the right one"
+
+
+async def test_a_second_card_button_names_its_athlete_and_what_it_drops(
+    world: object, telegram: BotHarness
+) -> None:
+    w: World = await world()  # type: ignore[operator]
+    w.add_athlete(BEN, "Ben", stage="H0")
+    ann_id = w.add_athlete(3003, "Ann", stage="H0")
+    lee = await make_clinician(w, LEE, "Lee")
+    await link(w, lee, w.sandbox.user(BEN, "Ben"))
+    await link(w, lee, w.sandbox.user(3003, "Ann"))
+    w.meet_h0_criteria(ann_id)
+    await lee.press("💬 Message athlete", await open_card(lee, "ben"))
+    [prompt] = await lee.wait_reply()
+    assert prompt.text == "Write your message to Ben (or /cancel)."
+    await lee.press("✖️ Decline", await open_card(lee, "ann"))
+    [prompt] = await lee.wait_reply()
+    assert prompt.text == (
+        "What you had started for Ben is dropped: nothing was sent or recorded.\n"
+        "Write why you decline Ann's sign-off (or /cancel)."
+    )
+
+
+async def test_an_old_cancel_button_leaves_a_newer_message_waiting(
+    world: object, telegram: BotHarness
+) -> None:
+    w: World = await world()  # type: ignore[operator]
+    ben_id = w.add_athlete(BEN, "Ben", stage="H2")
+    lee = await make_clinician(w, LEE, "Lee")
+    ben = w.sandbox.user(BEN, "Ben")
+    await link(w, lee, ben)
+    w.raise_alert(ben_id, "same_day", "red_flag.pop", "Felt a pop")
+    asked = await say(lee, f"/stage {ben_id} H3 feels fine")
+    assert "Change the stage" in lee.last_bot_message.button_labels[0]
+    risky = lee.last_bot_message
+    await lee.press("💬 Message athlete", await open_card(lee, "ben"))
+    await lee.wait_reply()
+    await lee.press("✖️ Cancel", risky)
+    await lee.wait_until(lambda ms: any("Cancelled" in (m.text or "") for m in ms))
+    assert "Sent to Ben." in await say(lee, "Ice and rest today.")
+    assert asked
+
+
+async def test_a_second_draft_says_the_first_is_dropped(world: object) -> None:
+    w: World = await world()  # type: ignore[operator]
+    admin = w.sandbox.user(ADMIN, "Ada")
+    await say(admin, "/protocol set hamstring H3 min_days.value 8")
+    second = await say(admin, "/protocol set calf C2 min_days.value 9")
+    assert second.startswith(
+        "Your earlier draft of hamstring (set H3 min_days.value = 8) is dropped: one draft is "
+        "kept at a time.\nDraft of calf"
+    ), second

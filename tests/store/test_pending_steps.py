@@ -107,3 +107,29 @@ def test_deleting_an_athlete_deletes_the_notes_waiting_about_them(engine: Engine
 def test_an_unknown_kind_is_refused_with_the_kinds_expected(engine: Engine) -> None:
     with db.session_scope(engine) as s, pytest.raises(StoreError, match="input, confirm, draft"):
         steps.put_step(s, telegram_user_id=LEE, kind="note", payload={}, now=T0)
+
+
+def test_a_note_waiting_about_an_athlete_goes_with_the_link_and_stays_out_of_exports(
+    engine: Engine,
+) -> None:
+    with db.session_scope(engine) as s:
+        athlete = person(s, "athlete", name="Ben")
+        clinician = person(s, "clinician", name="Lee")
+        assert athlete.id is not None and clinician.id is not None
+        repo.link_athlete(s, athlete_id=athlete.id, clinician_id=clinician.id, now=T0)
+        steps.put_step(
+            s,
+            telegram_user_id=clinician.telegram_user_id,
+            kind=steps.CONFIRM,
+            payload={"action": "review", "note": "suspect nerve involvement"},
+            now=T0,
+            athlete_id=athlete.id,
+        )
+    with db.session_scope(engine, read_only=True) as s:
+        exported = repo.export_athlete(s, athlete_id=athlete.id)
+    assert "pending_step" not in exported
+    assert "suspect nerve involvement" not in repo.export_json(exported)
+    with db.session_scope(engine) as s:
+        assert repo.unlink_athlete(s, athlete_id=athlete.id, clinician_id=clinician.id)
+    with db.session_scope(engine, read_only=True) as s:
+        assert s.exec(select(PendingStep)).all() == []

@@ -35,7 +35,9 @@ EXPORT_VERSION = 2
 _AUDIT = "audit_log"
 # Rows about the athlete that are not theirs to take away: which buttons their clinicians
 # pressed (deleted with the athlete all the same).
-_NOT_EXPORTED = frozenset({"used_button"})
+# Workflow state, not a record about the athlete: a button's press, a clinician's step
+# waiting for its second part (a note not yet confirmed is the clinician's draft).
+_NOT_EXPORTED = frozenset({"used_button", "pending_step"})
 # Of an audit entry made by someone else about the athlete, only these are exported.
 _OTHERS_AUDIT_COLUMNS = ("id", "action", "athlete_id", "at")
 

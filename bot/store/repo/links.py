@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.store.models import Invite, Link, Outbox, Person
+from bot.store.models import Invite, Link, Outbox, PendingStep, Person
 from bot.store.repo._common import StoreError, require_aware
 from bot.store.repo.people import require_person
 
@@ -131,7 +131,8 @@ def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> b
     Messages about the athlete still waiting in the outbox for that clinician (an alert card
     held back by Telegram's flood control, a report) are withdrawn with it: from now on the
     clinician may not see the athlete's data, whenever the message was written. A message
-    already handed to Telegram (being sent) cannot be called back."""
+    already handed to Telegram (being sent) cannot be called back. A step the clinician had
+    started about the athlete (a note waiting for its confirmation) is dropped as well."""
     link = session.exec(
         select(Link).where(Link.athlete_id == athlete_id, Link.clinician_id == clinician_id)
     ).first()
@@ -145,6 +146,15 @@ def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> b
             col(Outbox.status) == "pending",
         )
     )
+    clinician = session.get(Person, clinician_id)
+    if clinician is not None:
+        # A note or message about the athlete the clinician had started goes too.
+        session.execute(
+            delete(PendingStep).where(
+                col(PendingStep.athlete_id) == athlete_id,
+                col(PendingStep.telegram_user_id) == clinician.telegram_user_id,
+            )
+        )
     session.flush()
     return True
 
