@@ -242,21 +242,25 @@ def carry_over(state: ProgrammeState, old: Protocol | None, new: Protocol) -> Pr
     unreadable) counts every exit criterion as changed. Regression-trigger streaks are kept:
     a carried trigger streak can only fire a step back sooner than a reset one.
     """
-    if old is new or not state.streaks:
+    if old is new:
         return state
     try:
         stage = new.stage(state.stage)
     except KeyError:
         return state
-    before: dict[str, tuple[object, ...]] = {}
+    old_stage: Stage | None = None
     if old is not None:
         try:
             old_stage = old.stage(state.stage)
         except KeyError:
             old_stage = None
-        if old_stage is not None:
-            for c in (*old_stage.exit_criteria, *old_stage.regression_triggers):
-                before[c.id] = _definition(c)
+    state = _carry_sessions(state, old_stage, stage)
+    if not state.streaks:
+        return state
+    before: dict[str, tuple[object, ...]] = {}
+    if old_stage is not None:
+        for c in (*old_stage.exit_criteria, *old_stage.regression_triggers):
+            before[c.id] = _definition(c)
     changed = {
         c.id
         for c in stage.exit_criteria
@@ -266,6 +270,25 @@ def carry_over(state: ProgrammeState, old: Protocol | None, new: Protocol) -> Pr
         return state
     streaks = {cid: n for cid, n in state.streaks.items() if cid not in changed}
     return state.model_copy(update={"streaks": streaks})
+
+
+def _carry_sessions(state: ProgrammeState, old: Stage | None, new: Stage) -> ProgrammeState:
+    """Start the stage's count of qualifying sessions again (and the sessions counted after a
+    step back, and the last session's claim to count) when the speed a session must reach
+    to count is now higher than when they were counted (or unknown): a session at 96 % that
+    counted under "≥ 95 %" is not one of "≥ 98 %". A lower speed, or a different number of
+    sessions, keeps the count (what counted still meets it)."""
+    was = old.min_sessions.at_pct_vmax if old is not None else None
+    now = new.min_sessions.at_pct_vmax
+    stricter = now is not None and (old is None or was is None or now > was)
+    if not stricter:
+        return state
+    update: dict[str, object] = {"qualifying_sessions": 0, "green_streak": 0}
+    for name in ("last_session", "elevated"):
+        last = getattr(state, name)
+        if last is not None and last.qualifies:
+            update[name] = last.model_copy(update={"qualifies": False})
+    return state.model_copy(update=update)
 
 
 def symptom_baseline(state: ProgrammeState) -> SymptomBaseline | None:
@@ -1183,9 +1206,18 @@ def poor_wellness(protocol: Protocol, m: MorningCheckIn | None) -> bool:
 
 def _reviewed(st: ProgrammeState) -> ProgrammeState:
     """A clinician reviewed the athlete: a stop is lifted and the symptom baseline is re-set
-    (it forms again from the next green mornings), so a shifted baseline cannot hold forever."""
+    (it forms again from the next green mornings), so a shifted baseline cannot hold forever.
+    The run of rest mornings starts again too: rest mornings after the review are counted
+    from one, so the 2nd steps back and the 3rd (or a worse one) asks for a review again
+    (reference §4.1 p3), instead of counting on past the numbers that act."""
     return st.model_copy(
-        update={"suspended": False, "suspended_since": None, "symptom_samples": ()}
+        update={
+            "suspended": False,
+            "suspended_since": None,
+            "symptom_samples": (),
+            "rest_streak": 0,
+            "rest_symptoms": None,
+        }
     )
 
 
@@ -1749,11 +1781,18 @@ class _Flags:
     ran_without_plan: bool = False
     over_cap: bool = False
     rest: bool = False
+    early_full_training: bool = False
 
     @property
     def any(self) -> bool:
         """Whether the session is left out of minimum sessions and exit criteria."""
-        return self.blocked is not None or self.ran_without_plan or self.over_cap or self.rest
+        return (
+            self.blocked is not None
+            or self.ran_without_plan
+            or self.over_cap
+            or self.rest
+            or self.early_full_training
+        )
 
 
 _BLOCKED_WHY = {
@@ -1824,12 +1863,38 @@ def _flag_session(
             f"≤ {band.hi:g} % (+{OVER_CAP_POINTS})",
         )
         st = _against_plan(st, on, acc, over, f"ran at {mpct:g} % Vmax, cap {band.hi:g} %")
+    if (
+        day.session.checks.full_training is True
+        and flags.blocked is None
+        and not _includes_sport(protocol, st.stage)
+    ):
+        # Full team or event training belongs to the stages whose plan has it, which only a
+        # sign-off opens (reference §2.2 H5: sign-off REQUIRED to return to training).
+        flags.early_full_training = True
+        acc.reason(
+            "session.flag.full_training",
+            "Full team or event training comes once your clinician has signed off the stage "
+            "before it. This session is saved, but it does not count towards moving on, and "
+            "your clinician has been told.",
+            "full training",
+            "a stage whose plan includes it",
+        )
+        st = _against_plan(st, on, acc, None, EARLY_FULL_TRAINING)
     if check_pct is not None and check_pct > 0:
         hits = _rest_violations(protocol, st, [st.stage, *earlier], on, check_pct)
         if hits:
             flags.rest = True
             st = _rest_violation(st, on, hits, acc)
     return st, flags
+
+
+# What the clinician's alert says of a full training logged before a stage that includes it.
+EARLY_FULL_TRAINING = "did a full team or event training before a stage that includes it"
+
+
+def _includes_sport(protocol: Protocol, stage_id: str) -> bool:
+    """Whether the stage's sessions include team or event training (its "sport" drills)."""
+    return any(drill.kind == "sport" for drill in protocol.stage(stage_id).session)
 
 
 def _against_plan(

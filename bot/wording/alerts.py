@@ -35,6 +35,7 @@ from bot.wording.protocol import protocol_text
 from bot.wording.reasons import clinician_plain
 from bot.wording.stages import stage_label
 from engine.items import item_label as engine_item_label
+from engine.programme import EARLY_FULL_TRAINING
 from engine.red_flags import ELSEWHERE_TEXT, FLAG_TEXT, SESSION_FLAG_TEXT, TIER_TITLE
 
 # The red-flag signs as the engine names them (engine.red_flags), in the clinician's words.
@@ -227,6 +228,11 @@ def _against_plan(m: re.Match[str], protocol: Any) -> str | None:
     what = m["what"]
     if what.startswith("ran although ") and what[13:] in _RAN_ALTHOUGH:
         done = _(_RAN_ALTHOUGH[what[13:]])
+    elif what == EARLY_FULL_TRAINING:
+        done = _(
+            "the athlete did a full team or event training before the stage that includes it "
+            "(your sign-off opens that stage)"
+        )
     elif ran := _RAN_AT.match(what):
         done = _("the athlete ran at {pct} Vmax, above today's cap of {cap}").format(
             pct=_pct(ran["pct"]), cap=_pct(ran["cap"])

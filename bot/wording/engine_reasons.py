@@ -286,6 +286,14 @@ def _against_plan(reason: Any, protocol: Any) -> str | None:
     ).format(why=why)
 
 
+def _early_full_training(reason: Any, protocol: Any) -> str | None:
+    return _(
+        "Full team or event training comes once your clinician has signed off the stage "
+        "before it. This session is saved, but it does not count towards moving on, and your "
+        "clinician has been told. Until then, please keep to the sessions in your plan."
+    )
+
+
 _CAP = re.compile(r"above today's limit of (?P<cap>\d+(?:\.\d+)?) %")
 
 
@@ -411,6 +419,7 @@ _WORDERS: dict[str, Worder] = {
     "session.flag.no_running": _ran_anyway,
     "session.against_plan": _against_plan,
     "session.flag.over_cap": _over_cap,
+    "session.flag.full_training": _early_full_training,
     "session.flag.rest": _inside_rest,
     "session.flag.unconfirmed": _unconfirmed,
     "session.red": _session_pain,

@@ -281,6 +281,11 @@ def _literal_alerts() -> list[tuple[str, str]]:
             "Athlete held back or had low confidence on 2 high-speed sessions in a row: "
             "psychological readiness check-in.",
         ),
+        (
+            "session.against_plan",
+            f"Session against the plan on 2026-03-02: athlete {programme.EARLY_FULL_TRAINING}. "
+            "Not counted; please talk it through with the athlete.",
+        ),
         # The bot's own alerts (bot.scheduling.tick, bot.services.athlete.daily).
         (
             "missed_checkins",

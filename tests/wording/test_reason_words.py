@@ -48,6 +48,14 @@ _ENGINE_SENTENCES = [
         "H2",
     ),
     _r("hold", "Held today (see the reasons above)."),
+    _r(
+        "session.flag.full_training",
+        "Full team or event training comes once your clinician has signed off the stage before "
+        "it. This session is saved, but it does not count towards moving on, and your clinician "
+        "has been told.",
+        "full training",
+        "a stage whose plan includes it",
+    ),
     _r("clinician.pause", "Programme paused (away for a week)."),
     _r("clinician.review", "Clinician review recorded."),
     _r(
