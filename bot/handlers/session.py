@@ -1,4 +1,5 @@
-"""The post-session questionnaire: /done after a session, or the scheduler's prompt."""
+"""The post-session questionnaire: /done after a session, or the scheduler's prompt; and the
+scheduler's pain follow-up about an hour after a report that skipped it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.followup import FOLLOWUP_KIND, followup_verdict
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
@@ -102,7 +104,35 @@ async def send_post_session_prompt(ctx: PromptContext) -> None:
     )
 
 
+async def send_followup_prompt(ctx: PromptContext) -> None:
+    """The scheduler's pain follow-up: its one question, with the 0–10 buttons; cancelled
+    when no longer wanted, put back while the athlete answers another questionnaire (see
+    ``bot.services.athlete.followup``)."""
+    athlete = ctx.athlete
+    if not svc.is_onboarded(ctx.session, athlete):
+        ctx.cancel()
+        return
+    verdict = followup_verdict(ctx.session, athlete, ctx.local_date, ctx.now)
+    if verdict == "cancel":
+        ctx.cancel()
+        return
+    if isinstance(verdict, dt.datetime):
+        ctx.defer(verdict)
+        return
+    env = env_of_prompt(ctx)
+    _, question = svc.begin(ctx.session, athlete, FOLLOWUP_KIND, env, day=ctx.local_date)
+    if question is None:
+        ctx.cancel()
+        return
+    markup = question.keyboard.to_dict() if question.keyboard is not None else None
+    ctx.enqueue(
+        question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
+    )
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add /done and make the post-session prompt send the first question."""
+    """Add /done and make the post-session prompt send the first question (and the pain
+    follow-up its one question)."""
     application.add_handler(CommandHandler("done", athlete_flow(_done)), group=ATHLETE_GROUP)
     register_prompt_sender(application, "post_session", send_post_session_prompt)
+    register_prompt_sender(application, FOLLOWUP_KIND, send_followup_prompt)

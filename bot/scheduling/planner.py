@@ -10,6 +10,10 @@ A day's prompts, in the athlete's own zone:
 * ``post_session``: the post-session questionnaire at the athlete's usual session end, on days
   with a prescribed session (``/done`` starts it at any time too).
 
+Not planned here: ``followup``, the pain question asked about an hour after a session report
+that skipped it, is scheduled by the athlete flow when the report is finished
+(``bot.services.athlete.followup``) and claimed and sent by the same tick.
+
 A day without a check-in is judged missed when the next morning prompt falls due (the engine
 reads a missed check-in as ``hold``; two consecutive missed days notify the linked clinician).
 
@@ -25,8 +29,8 @@ from typing import Literal
 
 from bot.scheduling.times import local_to_utc, zone
 
-PromptKind = Literal["morning", "reminder", "cutoff", "post_session"]
-PROMPT_KINDS: tuple[PromptKind, ...] = ("morning", "reminder", "cutoff", "post_session")
+PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup"]
+PROMPT_KINDS: tuple[PromptKind, ...] = ("morning", "reminder", "cutoff", "post_session", "followup")
 # Kinds that are only sent when the morning check-in of that day is still unanswered.
 NEEDS_UNANSWERED: frozenset[PromptKind] = frozenset({"reminder", "cutoff"})
 

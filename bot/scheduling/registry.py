@@ -41,10 +41,23 @@ class PromptContext:
     follow_up_for: dt.date | None = None
     # Outbox rows this sender queued, written by the tick when the sender returns.
     queued: list[dict[str, Any]] = field(default_factory=list)
+    # Set by a sender that queued nothing: ask again at this instant (``defer``), or the
+    # prompt is no longer wanted and is closed as cancelled (``cancel``).
+    retry_at: dt.datetime | None = None
+    cancelled: bool = False
+
+    def defer(self, until: dt.datetime) -> None:
+        """Put the prompt back, due at ``until`` (e.g. the athlete is answering something
+        else); only when nothing was queued."""
+        self.retry_at = until
+
+    def cancel(self) -> None:
+        """Close the prompt as cancelled, nothing sent (it is no longer wanted)."""
+        self.cancelled = True
 
     @property
     def kind(self) -> PromptKind:
-        """The prompt's kind (morning, reminder, cutoff, post_session)."""
+        """The prompt's kind (morning, reminder, cutoff, post_session, followup)."""
         kind: PromptKind = self.prompt.kind  # type: ignore[assignment]
         return kind
 

@@ -324,8 +324,10 @@ def reschedule_athlete(
 
     Pending rows are dropped and planned again from the new settings: the change takes effect
     from the next prompt. Today's remaining reminders and post-session prompt move to the new
-    times if a morning prompt already went out today. Call it in the transaction that saved
-    the change. Returns the local date of the next morning prompt, or None if none is planned.
+    times if a morning prompt already went out today. A pending pain follow-up stays: it is
+    due an hour after a report, an instant no setting moves (the tick cancels it for a paused
+    athlete). Call it in the transaction that saved the change. Returns the local date of the
+    next morning prompt, or None if none is planned.
     """
     config = config or SchedulerConfig()
     athlete = session.get(Person, athlete_id)
@@ -335,6 +337,7 @@ def reschedule_athlete(
         delete(ScheduledPrompt).where(
             col(ScheduledPrompt.athlete_id) == athlete_id,
             col(ScheduledPrompt.status) == "pending",
+            col(ScheduledPrompt.kind) != "followup",
         )
     )
     if athlete.chat_id is None or is_paused(session, athlete):

@@ -9,7 +9,8 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
 2. For each prompt: paused athlete -> cancelled; more than ``grace`` late -> recorded missed,
    not sent; late within grace -> sent with a note; reminder/cut-off with the check-in already
    answered -> cancelled; a reminder whose morning prompt was missed asks the check-in itself;
-   post-session prompt on what became a rest day -> cancelled. A morning prompt also judges
+   post-session prompt on what became a rest day -> cancelled; a sender may put its prompt
+   back for later (``PromptContext.defer``) or cancel it (``cancel``). A morning prompt also judges
    the days before (missed check-ins) and plans the next day: after downtime, today's if its
    morning is still within the grace (sent late), never the older days in a burst.
 3. After each batch commits, kick the outbox sender so the messages go out now.
@@ -72,6 +73,7 @@ _LOGGER = logging.getLogger(__name__)
 MISSED_DAYS_RULE = MISSED_CHECKINS_RULE
 _DAY = dt.timedelta(days=1)
 _LOOKBACK_DAYS = 5
+_MIN_RETRY = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -385,6 +387,15 @@ async def _process(
         ctx.follow_up_for = prompt.local_date - _DAY
     with use_language(athlete.language):  # the prompt is written in the athlete's language
         await sender(ctx)
+    if not ctx.queued and ctx.retry_at is not None:
+        # The sender asked to be called again later (never in this same tick).
+        _repend(session, prompt, max(ctx.retry_at, now + _MIN_RETRY))
+        result.deferred += 1
+        return
+    if not ctx.queued and ctx.cancelled:
+        batch.finish(prompt, "cancelled")
+        result.cancelled += 1
+        return
     batch.outbox_rows.extend(ctx.queued)
     result.queued += len(ctx.queued)
     batch.finish(prompt, "sent")

@@ -1,6 +1,6 @@
-"""Finishing the morning check-in and the session report: store the record, run the engine
-on the stored history, record the decision and queue the clinician's alerts; and, when the
-engine run fails, keep the answers and alert the clinician all the same.
+"""Finishing the morning check-in and the session report (and its pain follow-up): store the
+record, run the engine on the stored history, record the decision and queue the clinician's
+alerts; and, when the engine run fails, keep the answers and alert the clinician all the same.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.engine_bridge import EngineRun, apply_outcome, run_today
+from bot.services.athlete.followup import locked_report, plan_followup
 from bot.services.athlete.keyboards import why_keyboard
 from bot.services.athlete.results import (
     Env,
@@ -180,17 +181,83 @@ def finish_session(
     if decided is None:
         return _engine_failed(session, person, progress.local_date, env, report=report)
     run, queued = decided
-    message = texts.session_result(
+    message = _session_message(session, person, progress.local_date, run, env)
+    # Skipped ("not an hour yet"): asked again later. Not asked at all (the report stopped
+    # on a warning sign, or was closed half way): no follow-up.
+    skipped = "pain_1h" in answers and answers["pain_1h"] is None
+    if skipped and plan_followup(
+        session, person, progress.local_date, report, run.outcome, env.now
+    ):
+        message += "\n\n" + str(texts.FOLLOWUP_PLANNED)
+    why = why_keyboard("d", progress.local_date)
+    return Result([Out(message, keyboard=why)], queued=queued)
+
+
+def _session_message(
+    session: Session, person: Person, day: dt.date, run: EngineRun, env: Env
+) -> str:
+    """Return the decision after the session report of ``day``, in plain words."""
+    return texts.session_result(
         run.outcome,
         run.protocol,
         person.timezone,
-        announced=_moved_this_morning(session, athlete_id, progress.local_date, run),
-        status=run.status_after(progress.local_date),
-        overnight=progress.local_date < local_date(person, env.now),
+        announced=_moved_this_morning(session, id_of(person), day, run),
+        status=run.status_after(day),
+        overnight=day < local_date(person, env.now),
         has_clinician=has_clinician(session, person),
     )
-    why = why_keyboard("d", progress.local_date)
-    return Result([Out(message, keyboard=why)], queued=queued)
+
+
+def finish_followup(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """The pain follow-up (``bot.services.athlete.followup``): the pain an hour after the
+    session goes into that day's session report (every other answer kept; one already there
+    is never overwritten), and the day is decided again as after the report itself. The
+    athlete reads the new decision when it changed (e.g. a red session: one stage back, and
+    the clinician alerted when the engine says so), else a short thank-you."""
+    athlete_id = id_of(person)
+    day = progress.local_date
+    value = answers.get("pain_1h")
+    stored = locked_report(session, athlete_id, day)
+    if stored is None or stored.pain_1h is not None or not isinstance(value, int):
+        # The report is gone, or holds this answer already: nothing to add (the answer stays
+        # in the questionnaire's own record).
+        return Result([Out(texts.EXPIRED)])
+    before = repo.decisions_between(
+        session, athlete_id=athlete_id, since=day, until=day, kind="daily"
+    )
+    report = valid_answers(
+        SessionReport,
+        {**stored.model_dump(exclude_none=True), "pain_1h": value},
+        "session report",
+    )
+    repo.upsert_session_report(
+        session,
+        athlete_id=athlete_id,
+        local_date=day,
+        answers=report,
+        answered_at=env.now,
+        utc_offset_minutes=repo.utc_offset_minutes(env.now, person.timezone),
+    )
+    decided = _decide_safely(session, person, day, env, "daily")
+    if decided is None:
+        return _engine_failed(session, person, day, env, report=report)
+    run, queued = decided
+    earlier = before[-1].decision if before else {}
+    if (
+        not queued
+        and earlier.get("decision") == run.outcome.decision
+        and earlier.get("stage_after") == run.outcome.stage_after
+    ):
+        return Result([Out(texts.FOLLOWUP_NOTED)])
+    message = _session_message(session, person, day, run, env)
+    return Result([Out(message, keyboard=why_keyboard("d", day))], queued=queued)
 
 
 def _moved_this_morning(session: Session, athlete_id: int, day: dt.date, run: EngineRun) -> bool:
@@ -332,15 +399,16 @@ def finish_problem(
 def forward_note(session: Session, person: Person, note: str, env: Env) -> bool:
     """Queue the athlete's words for each linked clinician (in the clinician's language);
     return whether anything was queued."""
-    athlete_id = id_of(person)
-    name = person.display_name or f"#{athlete_id}"
+    # Under the name as each clinician reads it, in parts that cannot pass for another's.
+    from bot.services.athlete.notes import note_for_clinicians
+
     return tell_clinicians(
         session,
         person,
         env,
-        lambda: str(texts.PROBLEM_TO_CLINICIAN).format(athlete=name, note=note),
+        note_for_clinicians(note),
         kind=ATHLETE_NOTE_KIND,
-        author_id=athlete_id,
+        author_id=id_of(person),
     )
 
 

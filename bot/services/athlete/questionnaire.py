@@ -34,6 +34,7 @@ from bot.services.athlete.account import (
     finish_unlink,
 )
 from bot.services.athlete.daily import (
+    finish_followup,
     finish_morning,
     finish_problem,
     finish_session,
@@ -79,6 +80,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DAY_BOUND = ("morning", "session")
 ONE_PER_DAY = ("morning", "session")
+# Asked about one day and answerable only that day (the pain follow-up of a session report).
+SAME_DAY_ONLY = ("followup",)
 # Questionnaires with a "◀ Back" button (the one-question ones need none).
 BACK_KINDS = ("onboarding", "morning", "session", "problem")
 
@@ -257,11 +260,13 @@ def _save(
     also keep drafts and helper items (step-by-step metrics, confirmations), so the whole
     answer dict is written, after checking every dictionary key the store knows.
     """
-    if progress.kind in ("morning", "session"):
-        keys = _model_keys(progress.kind)
+    if progress.kind in ("morning", "session", "followup"):
+        # The follow-up's answer is a session report answer.
+        kind = "session" if progress.kind == "followup" else progress.kind
+        keys = _model_keys(kind)
         for key, value in answers.items():
             if key in keys and progress.answers.get(key) != value:
-                repo.validate_answer(progress.kind, key, value)
+                repo.validate_answer(kind, key, value)
     answers = dict(answers)
     if progress in session.dirty or progress in session.new:
         progress.answers = answers  # a new dict, so the JSON column sees the change
@@ -335,15 +340,18 @@ def expired(progress: QuestionnaireProgress, today: dt.date) -> bool:
 
     The previous day's stays open past local midnight (an evening session answered at 00:05
     must still count, and a red flag reported then must reach the clinician) until the
-    athlete starts another questionnaire, which closes it; older ones expire.
+    athlete starts another questionnaire, which closes it; older ones expire. The pain
+    follow-up expires with its day.
     """
+    if progress.kind in SAME_DAY_ONLY:
+        return progress.local_date < today
     return progress.kind in DAY_BOUND and progress.local_date < today - dt.timedelta(days=1)
 
 
 def question_day(progress: QuestionnaireProgress, person: Person, now: dt.datetime) -> dt.date:
     """Return the date a questionnaire's questions are asked for: a day-bound one's own
     date (answered after midnight it still belongs to its day), else the athlete's today."""
-    if progress.kind in DAY_BOUND:
+    if progress.kind in DAY_BOUND or progress.kind in SAME_DAY_ONLY:
         return progress.local_date
     return local_today(person, now)
 
@@ -837,6 +845,7 @@ _FINISHERS: dict[str, Finisher] = {
     "onboarding": finish_onboarding,
     "morning": finish_morning,
     "session": finish_session,
+    "followup": finish_followup,
     "settings": finish_settings,
     "delete": finish_delete,
     "unlink": finish_unlink,

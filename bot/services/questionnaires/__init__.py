@@ -1,5 +1,5 @@
-"""Declarative questionnaires (onboarding, morning, session, settings, delete, baseline,
-/problem, /pause, /unlink).
+"""Declarative questionnaires (onboarding, morning, session and its pain follow-up, settings,
+delete, baseline, /problem, /pause, /unlink).
 
 Look one up by name with ``QUESTIONNAIRES[name]``; drive it with
 ``bot.services.questionnaires.steps``.
@@ -11,17 +11,29 @@ from bot.services.questionnaires.model import Questionnaire
 from bot.services.questionnaires.morning import MORNING
 from bot.services.questionnaires.onboarding import BASELINE, DELETE, ONBOARDING, SETTINGS
 from bot.services.questionnaires.problem import PAUSE, PROBLEM
-from bot.services.questionnaires.session import SESSION
+from bot.services.questionnaires.session import FOLLOWUP, SESSION
 from bot.services.questionnaires.unlink import UNLINK
 
 QUESTIONNAIRES: dict[str, Questionnaire] = {
     q.name: q
-    for q in (ONBOARDING, MORNING, SESSION, SETTINGS, DELETE, BASELINE, PROBLEM, PAUSE, UNLINK)
+    for q in (
+        ONBOARDING,
+        MORNING,
+        SESSION,
+        FOLLOWUP,
+        SETTINGS,
+        DELETE,
+        BASELINE,
+        PROBLEM,
+        PAUSE,
+        UNLINK,
+    )
 }
 
 __all__ = [
     "BASELINE",
     "DELETE",
+    "FOLLOWUP",
     "MORNING",
     "ONBOARDING",
     "PAUSE",

@@ -315,3 +315,12 @@ SESSION = Questionnaire(
         ),
     ),
 )
+
+
+# The follow-up asked about an hour after a session report whose pain an hour after was
+# skipped (bot.services.athlete.followup): one question, one tap, stored into that day's
+# session report under the same key.
+FOLLOWUP = Questionnaire(
+    name="followup",
+    questions=(scale("pain_1h", texts.ASK_FOLLOWUP_PAIN_1H, L_("Pain 1 h after")),),
+)
