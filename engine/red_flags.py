@@ -191,9 +191,15 @@ def triage_session(
         extra.append(rules.sharp_pain_tier)
         signs.insert(0, "sharp, stabbing or sudden pain, a pop or a grab during the session")
         rule = "session.stop"
-    pain = max((p for p in (session.pain_max, session.pain_1h) if p is not None), default=None)
-    if pain is not None and pain >= rules.severe_session_pain_min.value:
-        signs.append(f"session pain {pain}/10")
+    severe = rules.severe_session_pain_min.value
+    during, after = session.pain_max, session.pain_1h
+    pain = max((p for p in (during, after) if p is not None), default=None)
+    if pain is not None and pain >= severe:
+        # Named as what it is: the clinician reads when the pain was that high.
+        if during is not None and during >= severe:
+            signs.append(f"session pain {during}/10")
+        else:
+            signs.append(f"pain an hour after the session {after}/10")
         rule = rule if codes or session.sharp_pain else "session.severe_pain"
     achilles = _achilles(session, morning, heel_raise_best_lsi)
     if achilles is not None:

@@ -24,6 +24,10 @@ from sqlmodel import Session
 
 from bot.scheduling.planner import PROMPT_KINDS, PromptKind
 from bot.store.models import Person, ScheduledPrompt
+from bot.support.i18n import N_, _
+
+# Opens a prompt sent late (the bot was down when it fell due), in the athlete's language.
+LATE_NOTE = N_("Sorry, this comes later than planned: the coach was offline for a while.")
 
 
 @dataclass
@@ -70,7 +74,7 @@ class PromptContext:
         """Return the sentence that opens a late prompt, or '' when it is on time."""
         if not self.late:
             return ""
-        return "Sorry, this comes later than planned: the coach was offline for a while.\n\n"
+        return _(LATE_NOTE) + "\n\n"
 
     def enqueue(
         self,

@@ -693,11 +693,13 @@ def session_result(
     status: Any = None,
     overnight: bool = False,
     has_clinician: bool = True,
+    coming: str | None = None,
 ) -> str:
     """Return the decision after a session report: one headline (the move, or the same level
     again), what was wrong with the session itself first, at most three reasons, and what is
-    next. ``announced``: the morning message already said today's move up; ``status``: the
-    stage status after the day, whose unmet items replace the decision's (made before the
+    next (``coming``: a line on what comes before that, e.g. a follow-up question).
+    ``announced``: the morning message already said today's move up; ``status``: the stage
+    status after the day, whose unmet items replace the decision's (made before the
     session's checks counted); ``overnight``: the report is last night's, sent after midnight,
     so the next check-in is this morning's; ``has_clinician`` False: a stop, a warning sign or
     a flag that would have reached a clinician says that nobody was alerted, as the morning
@@ -743,7 +745,7 @@ def session_result(
     if not has_clinician and _told_clinician(outcome, decision, flagged):
         # The flags' words say the clinician knows.
         lines += ["", str(NO_CLINICIAN_LINKED)]
-    lines += ["", str(nxt)]
+    lines += ["", *([coming] if coming else []), str(nxt)]
     return "\n".join(lines)
 
 

@@ -104,6 +104,7 @@ _RED_FLAG = re.compile(
 )
 _PAIN_REST = re.compile(r"^pain at rest (?P<pain>\d+)/10 \(stop threshold (?P<stop>\d+)\)$")
 _SESSION_PAIN = re.compile(r"^session pain (?P<pain>\d+)/10$")
+_PAIN_1H = re.compile(r"^pain an hour after the session (?P<pain>\d+)/10$")
 _ACHILLES = re.compile(
     r"^single-leg heel raises collapsed to (?P<inj>\d+) of (?P<other>\d+) on the other side "
     r"\((?P<lsi>\d+) %, earlier (?P<best>\d+) %\) with pain$"
@@ -118,6 +119,8 @@ def _sign(text: str) -> str | None:
         return _("pain at rest {pain}/10 (stop threshold {stop})").format(**m.groupdict())
     if m := _SESSION_PAIN.match(text):
         return _("session pain {pain}/10").format(**m.groupdict())
+    if m := _PAIN_1H.match(text):
+        return _("pain an hour after the session {pain}/10").format(**m.groupdict())
     if m := _ACHILLES.match(text):
         return _(
             "single-leg heel raises collapsed to {injured} of {other} on the other side "

@@ -42,6 +42,7 @@ def _sessions() -> list[SessionReport]:
     out = [SessionReport(completion="full", red_flags=[c], pain_max=3) for c in codes]  # type: ignore[list-item]
     out.append(SessionReport(completion="full", sharp_pain=True, pain_max=8))
     out.append(SessionReport(completion="full", pain_max=9))
+    out.append(SessionReport(completion="full", pain_max=1, pain_1h=8))
     return out
 
 
@@ -67,6 +68,14 @@ def test_every_red_flag_alert_the_engine_raises_is_worded() -> None:
         with use_language("de"):
             german = alert_words(rule, text, HAMSTRING)
         assert german is not None and german != text, text
+
+
+def test_severe_pain_an_hour_after_is_named_as_such() -> None:
+    report = SessionReport(completion="full", pain_max=1, pain_1h=8)
+    tri = triage_session(HAMSTRING, report, MorningCheckIn(red_flags=[], pain_rest=0))
+    assert tri is not None
+    assert "athlete reported pain an hour after the session 8/10" in tri.alert.text
+    assert "session pain" not in tri.alert.text
 
 
 def test_a_red_flag_reads_in_german() -> None:

@@ -181,22 +181,28 @@ def finish_session(
     if decided is None:
         return _engine_failed(session, person, progress.local_date, env, report=report)
     run, queued = decided
-    message = _session_message(session, person, progress.local_date, run, env)
     # Skipped ("not an hour yet"): asked again later. Not asked at all (the report stopped
     # on a warning sign, or was closed half way): no follow-up.
     skipped = "pain_1h" in answers and answers["pain_1h"] is None
-    if skipped and plan_followup(
+    planned = skipped and plan_followup(
         session, person, progress.local_date, report, run.outcome, env.now
-    ):
-        message += "\n\n" + str(texts.FOLLOWUP_PLANNED)
+    )
+    coming = str(texts.FOLLOWUP_PLANNED) if planned else None
+    message = _session_message(session, person, progress.local_date, run, env, coming)
     why = why_keyboard("d", progress.local_date)
     return Result([Out(message, keyboard=why)], queued=queued)
 
 
 def _session_message(
-    session: Session, person: Person, day: dt.date, run: EngineRun, env: Env
+    session: Session,
+    person: Person,
+    day: dt.date,
+    run: EngineRun,
+    env: Env,
+    coming: str | None = None,
 ) -> str:
-    """Return the decision after the session report of ``day``, in plain words."""
+    """Return the decision after the session report of ``day``, in plain words (``coming``:
+    a line on what comes before the next check-in)."""
     return texts.session_result(
         run.outcome,
         run.protocol,
@@ -205,6 +211,7 @@ def _session_message(
         status=run.status_after(day),
         overnight=day < local_date(person, env.now),
         has_clinician=has_clinician(session, person),
+        coming=coming,
     )
 
 
@@ -232,6 +239,8 @@ def finish_followup(
     before = repo.decisions_between(
         session, athlete_id=athlete_id, since=day, until=day, kind="daily"
     )
+    # Copied now: recording the new decision refreshes the row read here.
+    earlier = dict(before[-1].decision) if before else {}
     report = valid_answers(
         SessionReport,
         {**stored.model_dump(exclude_none=True), "pain_1h": value},
@@ -249,7 +258,6 @@ def finish_followup(
     if decided is None:
         return _engine_failed(session, person, day, env, report=report)
     run, queued = decided
-    earlier = before[-1].decision if before else {}
     if (
         not queued
         and earlier.get("decision") == run.outcome.decision

@@ -111,7 +111,10 @@ def followup_verdict(
     if now > closes or not _before_quiet_hours(person, day, now):
         return "cancel"
     busy = repo.get_open_questionnaire(session, athlete_id=person.id)
-    if busy is not None and busy.kind != FOLLOWUP_KIND:
+    # Only one in use waits for (answered in the last RETRY): one left open and idle (a
+    # /problem screen opened by an "ok thanks") is closed by the follow-up as by any new
+    # questionnaire, so it never swallows the follow-up.
+    if busy is not None and busy.kind != FOLLOWUP_KIND and busy.updated_at > now - RETRY:
         later = now + RETRY
         if later <= closes and _before_quiet_hours(person, day, later):
             return later

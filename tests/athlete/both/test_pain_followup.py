@@ -93,11 +93,34 @@ def followups(w: World) -> list[ScheduledPrompt]:
     return rows
 
 
+def set_stage(w: World, stage: str) -> None:
+    """Put the athlete (1001) at ``stage`` on Monday, as the clinician's /stage would."""
+    with session_scope(w.engine) as session:
+        athlete = session.exec(select(Person).where(Person.telegram_user_id == 1001)).one()
+        kim = session.exec(select(Person).where(Person.telegram_user_id == CLINICIAN_ID)).one()
+        programme = session.exec(select(Programme)).one()
+        assert athlete.id is not None and kim.id is not None and programme.id is not None
+        now = w.clock.now()
+        record_clinician_action(
+            session,
+            athlete_id=athlete.id,
+            clinician_id=kim.id,
+            local_date=MONDAY,
+            kind="set_stage",
+            now=now,
+            stage=stage,
+            note="set up for the test",
+        )
+        move_stage(session, programme_id=programme.id, to_stage=stage, now=now, reason="test")
+
+
 async def skipped_then_asked(w: World, alex: Phone) -> TranscriptMessage:
     """Report a session skipping the pain an hour after; return the follow-up, asked once
     about an hour later."""
     result = await report_session(alex)
-    assert "I'll ask about the pain again in about an hour" in result
+    # Said before what comes next (the check-in tomorrow), since it comes first.
+    assert "I'll ask about the pain again in about an hour." in result
+    assert result.index("I'll ask about the pain again") < result.index("Next: your check-in")
     w.clock.advance(dt.timedelta(minutes=55))
     assert [m for m in await tick_and_deliver(w, alex) if FOLLOWUP in (m.text or "")] == []
     w.clock.advance(dt.timedelta(minutes=6))
@@ -144,23 +167,7 @@ async def test_pain_of_five_an_hour_after_steps_back_and_reaches_the_clinician(
     alex = w.phone(1001)
     await alex.onboard(code=code)
     clinician = w.sandbox.user(CLINICIAN_ID, "Kim")
-    with session_scope(w.engine) as session:
-        athlete = session.exec(select(Person).where(Person.telegram_user_id == 1001)).one()
-        kim = session.exec(select(Person).where(Person.telegram_user_id == CLINICIAN_ID)).one()
-        programme = session.exec(select(Programme)).one()
-        assert athlete.id is not None and kim.id is not None and programme.id is not None
-        now = w.clock.now()
-        record_clinician_action(
-            session,
-            athlete_id=athlete.id,
-            clinician_id=kim.id,
-            local_date=MONDAY,
-            kind="set_stage",
-            now=now,
-            stage="H3",
-            note="set up for the test",
-        )
-        move_stage(session, programme_id=programme.id, to_stage="H3", now=now, reason="test")
+    set_stage(w, "H3")
     # Monday: a red session (pain 5 during it), the first one: one stage back, no alert yet.
     await alex.morning()
     monday = await report_session(alex, pain="5", pain_1h="2")
@@ -316,3 +323,37 @@ async def test_no_followup_in_the_quiet_hours_or_after_a_deletion(
     await run_tick(scheduler_of(w))
     await w.deliver()
     assert len(bea.user.bot_messages) == before
+
+
+async def test_a_first_red_session_found_by_the_followup_is_told_as_a_step_back(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    alex = w.phone(1001)
+    await alex.onboard(code=code)
+    set_stage(w, "H3")
+    await alex.morning()
+    await skipped_then_asked(w, alex)
+    assert daily_decision(w).outcome != "step_back"
+    replies = await alex.tap("5")
+    told = replies[-1].text or ""
+    assert daily_decision(w).outcome == "step_back"
+    assert told.startswith("↩️") and "We go back one stage" in told, told
+    assert "No change to your plan" not in told
+
+
+async def test_a_problem_screen_left_open_does_not_swallow_the_followup(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.morning()
+    await report_session(alex)
+    await alex.say("ok thanks")  # opens the /problem screen, which the athlete leaves open
+    w.clock.advance(dt.timedelta(minutes=61))
+    sent = await tick_and_deliver(w, alex)
+    assert len(sent) == 1 and (sent[0].text or "").startswith(FOLLOWUP), [m.text for m in sent]
+    await alex.tap("2")
+    assert report_answers(w)["pain_1h"] == 2
