@@ -20,6 +20,7 @@ from bot.delivery.policy import SAFETY_KINDS
 from bot.store.models import REPLY_KIND, UNDELIVERED_KIND, UNREACHABLE_KIND, Outbox, Person
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import SentRow, enqueue_message, mark_outbox_failed, record_sent
+from bot.store.repo.people import label_in_view
 from bot.support.i18n import L_, LazyText, _, use_language
 
 # What an undelivered safety message was, in the reader's words (by outbox kind).
@@ -158,12 +159,19 @@ def tell_author(session: Session, outcome: Outcome, now: dt.datetime, *, reachab
     return 1
 
 
-def _unreachable_notice(person: Person, kind: str, undelivered: str, language: str) -> str:
+def _unreachable_notice(
+    person: Person, kind: str, undelivered: str, language: str, label: str | None = None
+) -> str:
     """The notice that ``person`` cannot be reached, in the reader's ``language`` (a safety
-    message that could not be delivered follows, as it was written)."""
+    message that could not be delivered follows, as it was written); ``label``: the athlete
+    as the cards name them for that reader ("Anna (#2)" when two they see share the name)."""
     with use_language(language):
-        name = person.display_name or _("{role} {number}").format(
-            role=_("athlete") if person.role == "athlete" else _("clinician"), number=person.id
+        name = (
+            label
+            or person.display_name
+            or _("{role} {number}").format(
+                role=_("athlete") if person.role == "athlete" else _("clinician"), number=person.id
+            )
         )
         text = _(
             "{name} can no longer be reached on Telegram (they blocked the bot or deleted their "
@@ -174,6 +182,17 @@ def _unreachable_notice(person: Person, kind: str, undelivered: str, language: s
             what = str(found) if found is not None else kind.replace("_", " ")
             text += "\n\n" + _("Undelivered {what}:").format(what=what) + f"\n{undelivered}"
     return text
+
+
+def _label(
+    session: Session, person: Person, reader: Person, admin_telegram_ids: Sequence[int]
+) -> str | None:
+    """An athlete with a name as ``reader`` reads them (``repo.label_in_view``); None for
+    anyone else (the notice names them by name or by role and number)."""
+    if person.role != "athlete" or not person.display_name:
+        return None
+    admin = reader.telegram_user_id in admin_telegram_ids
+    return label_in_view(session, athlete=person, viewer=reader, admin=admin)
 
 
 def mark_unreachable(
@@ -216,7 +235,13 @@ def mark_unreachable(
         enqueue_message(
             session,
             chat_id=recipient.chat_id,
-            text=_unreachable_notice(person, row.kind, row.text, recipient.language),
+            text=_unreachable_notice(
+                person,
+                row.kind,
+                row.text,
+                recipient.language,
+                _label(session, person, recipient, admin_telegram_ids),
+            ),
             kind=UNREACHABLE_KIND,
             now=now,
             dedupe_key=f"unreachable:{row.id}:{recipient.id}",

@@ -16,6 +16,7 @@ from bot.store.models import REACHABLE_KIND, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
+from bot.store.repo.people import label_in_view
 from bot.support.i18n import _, use_language
 
 REACHABLE_AGAIN = "reachable_again"
@@ -45,7 +46,8 @@ def mark_reachable(session: Session, person: Person, now: dt.datetime) -> int:
         if clinician.unreachable or clinician.chat_id is None:
             continue
         with use_language(clinician.language):  # in the clinician's language
-            name = person.display_name or _("Athlete #{number}").format(number=person.id)
+            # Named as the cards name them: "Anna (#2)" when two of theirs share the name.
+            name = label_in_view(session, athlete=person, viewer=clinician)
             text = _(
                 "{name} can be reached on Telegram again: prompts and messages resume."
             ).format(name=name)

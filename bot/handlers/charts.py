@@ -38,15 +38,26 @@ async def send_progress_chart(
     small: bool = True,
     caption: str | None = None,
     audience: Audience = "athlete",
+    viewer_id: int | None = None,
+    admin: bool = False,
 ) -> Message | None:
     """Draw the athlete's chart in a worker thread and send it to ``chat_id`` as a photo.
 
-    The caller has already decided that the chat may see this athlete. Returns the sent
-    message, or None when there is nothing to chart yet (no injury recorded).
+    The caller has already decided that the chat may see this athlete. The chart names the
+    athlete as ``viewer_id`` reads them (``admin``: an admin's view), with the number when
+    another athlete they see shares the name. Returns the sent message, or None when there is
+    nothing to chart yet (no injury recorded).
     """
     try:
         png, default_caption = await in_worker_thread(
-            build_progress_png, engine, athlete_id, now, small=small, audience=audience
+            build_progress_png,
+            engine,
+            athlete_id,
+            now,
+            small=small,
+            audience=audience,
+            viewer_id=viewer_id,
+            admin=admin,
         )
     except ReportUnavailable:
         return None
@@ -66,10 +77,13 @@ def schedule_progress_chart(
     small: bool = True,
     caption: str | None = None,
     audience: Audience = "athlete",
+    viewer_id: int | None = None,
+    admin: bool = False,
 ) -> None:
     """Send the athlete's chart to ``chat_id`` in the background (for a handler or job that
     must not wait for the drawing: e.g. after a stage change, or on /athlete with
-    ``small=False``). The caller has already checked access; failures are logged."""
+    ``small=False``), naming the athlete as in :func:`send_progress_chart`. The caller has
+    already checked access; failures are logged."""
     engine = application.bot_data[SERVICES_KEY].engine
 
     async def task() -> None:
@@ -83,6 +97,8 @@ def schedule_progress_chart(
                 small=small,
                 caption=caption,
                 audience=audience,
+                viewer_id=viewer_id,
+                admin=admin,
             )
         except Exception as exc:
             _LOGGER.error("progress chart of athlete %s not sent: %s", athlete_id, failure(exc))

@@ -33,7 +33,7 @@ from bot.handlers.jobs import install_escalation_job
 from bot.handlers.staff import Handler, caller_context, refuse, stops_update
 from bot.services.access import AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackExpired, CallbackRejected, SignedCallback
-from bot.services.callers import resolve_athlete
+from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.actions import (
     ActionRefused,
     add_note,
@@ -159,9 +159,8 @@ async def athlete_command(update: Update, context: Context) -> None:
             return
         athlete, matches = resolve_athlete(session, caller, ref)
         if athlete is None and len(matches) > 1:
-            names = ", ".join(f"#{m.id} {m.display_name}" for m in matches)
             await update.effective_message.reply_text(
-                _("Several athletes match: {names}").format(names=names)
+                _("Several athletes match:\n{names}").format(names=match_lines(matches))
             )
             return
         target_id = athlete.id if athlete is not None else None
@@ -192,6 +191,8 @@ async def athlete_command(update: Update, context: Context) -> None:
         now=now,
         small=False,
         audience="clinician",
+        viewer_id=caller.person_id,
+        admin=caller.is_admin,
     )
 
 

@@ -38,7 +38,7 @@ from bot.reports.runner import in_worker_thread
 from bot.services import texts
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackRejected
-from bot.services.callers import resolve_athlete
+from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.buttons import ACT_REPORT
 from bot.store import repo
 from bot.store.db import session_scope
@@ -57,6 +57,9 @@ _PRIVATE = filters.ChatType.PRIVATE
 FAILED_TEXT = N_("Sorry, that could not be made just now. Please try again in a minute.")
 NOTHING_YET = N_("Nothing to show yet: {reason}.")
 NO_INJURY = N_("no injury has been recorded (it is asked at onboarding)")
+# Who a chart or a report is drawn for: their person id (None: not registered) and whether
+# they are an admin (which athletes they have in view: a shared name is numbered among them).
+Viewer = tuple[int | None, bool]
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -73,12 +76,13 @@ async def _deliver_chart(
     athlete_id: int,
     now: dt.datetime,
     audience: Audience = "athlete",
+    viewer: Viewer = (None, False),
 ) -> None:
     try:
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         sent = await send_progress_chart(
             bot, chat_id, engine=engine, athlete_id=athlete_id, now=now, small=False,
-            audience=audience,
+            audience=audience, viewer_id=viewer[0], admin=viewer[1],
         )  # fmt: skip
         if sent is None:
             await bot.send_message(chat_id, _(NOTHING_YET).format(reason=_(NO_INJURY)))
@@ -90,12 +94,12 @@ async def _deliver_chart(
 
 
 async def _deliver_report(
-    bot: Bot, chat_id: int, engine: Engine, athlete_id: int, now: dt.datetime, viewer_id: int | None
+    bot: Bot, chat_id: int, engine: Engine, athlete_id: int, now: dt.datetime, viewer: Viewer
 ) -> None:
     try:
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
         pdf, filename, name = await in_worker_thread(
-            build_report_pdf, engine, athlete_id, now, viewer_id
+            build_report_pdf, engine, athlete_id, now, viewer[0], viewer[1]
         )
         await bot.send_document(
             chat_id,
@@ -147,9 +151,10 @@ async def _target(
         return None
     athlete, matches = resolve_athlete(session, caller, ref)
     if athlete is None and len(matches) > 1:
-        names = ", ".join(f"#{m.id} {m.display_name}" for m in matches)
         await message.reply_text(
-            _("Several athletes match: {names}. Send the number instead.").format(names=names)
+            _("Several athletes match (send the number instead):\n{names}").format(
+                names=match_lines(matches)
+            )
         )
         return None
     target = athlete.id if athlete is not None else None
@@ -175,10 +180,10 @@ def _is_redelivery(
 
 async def _authorised_athlete(
     update: Update, context: Context, command: str, action: str, what: str
-) -> tuple[int, int | None] | None:
+) -> tuple[int, Viewer] | None:
     """Resolve whose data ``command`` asks for and check the caller may see it; audit the
-    access as ``action``. Return (athlete id, caller's person id), or None when the update
-    is a redelivery or was refused (the caller has already been answered)."""
+    access as ``action``. Return (athlete id, the caller as a :data:`Viewer`), or None when
+    the update is a redelivery or was refused (the caller has already been answered)."""
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
@@ -200,7 +205,7 @@ async def _authorised_athlete(
             athlete_id=athlete_id,
             detail={"what": what, "telegram_id": caller.telegram_id},
         )
-    return athlete_id, caller.person_id
+    return athlete_id, (caller.person_id, caller.is_admin)
 
 
 @stops_update
@@ -211,9 +216,9 @@ async def progress_command(update: Update, context: Context) -> None:
     if target is None:
         return
     services = get_services(context)
-    athlete_id, viewer_id = target
+    athlete_id, viewer = target
     # The athlete reads their own words; a clinician or an admin the clinician's.
-    audience: Audience = "athlete" if viewer_id == athlete_id else "clinician"
+    audience: Audience = "athlete" if viewer[0] == athlete_id else "clinician"
     _background(
         context,
         update,
@@ -224,6 +229,7 @@ async def progress_command(update: Update, context: Context) -> None:
             athlete_id,
             services.clock.now(),
             audience,
+            viewer,
         ),
     )
 
@@ -235,7 +241,7 @@ async def report_command(update: Update, context: Context) -> None:
     target = await _authorised_athlete(update, context, "/report", "export", "report_pdf")
     if target is None:
         return
-    athlete_id, viewer_id = target
+    athlete_id, viewer = target
     services = get_services(context)
     await update.effective_message.reply_text(_("Preparing the report…"))
     _background(
@@ -247,7 +253,7 @@ async def report_command(update: Update, context: Context) -> None:
             services.engine,
             athlete_id,
             services.clock.now(),
-            viewer_id,
+            viewer,
         ),
     )
 
@@ -299,7 +305,14 @@ async def report_pressed(update: Update, context: Context) -> None:
     _background(
         context,
         update,
-        _deliver_report(context.bot, chat_id, services.engine, athlete_id, now, caller.person_id),
+        _deliver_report(
+            context.bot,
+            chat_id,
+            services.engine,
+            athlete_id,
+            now,
+            (caller.person_id, caller.is_admin),
+        ),
     )
 
 

@@ -23,6 +23,7 @@ the least urgent athletes are left out first, with a closing line saying how man
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
 from bot.support.formats import format_date_range, format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext
+from bot.support.limits import name_key
 from bot.wording.alerts import alert_line
 
 TELEGRAM_LIMIT = 4096
@@ -211,16 +213,25 @@ def _alert_text(alert: OpenAlert, zone: ZoneInfo, protocol: Any = None) -> str:
     return f"  • {labelled(f'{SEVERITY_TEXT[alert.severity]}, {when}', text)}"
 
 
-def _name(week: DigestAthleteWeek, clashes: set[str]) -> str:
-    """The athlete's name, with the number only when another athlete shares it."""
-    name = week.athlete_name
-    return f"{name} (#{week.athlete_id})" if name.strip().casefold() in clashes else name
+def digest_labels(data: DigestData) -> dict[int, str]:
+    """Return each athlete of the digest as its text and its charts name them (by athlete
+    id): the name, with the number when another athlete of this digest (the clinician's
+    linked athletes) shares it ("Anna (#2)"; names compared by ``limits.name_key``)."""
+    counts = Counter(name_key(week.athlete_name) for week in data.athletes)
+    return {
+        week.athlete_id: (
+            f"{week.athlete_name} (#{week.athlete_id})"
+            if counts[name_key(week.athlete_name)] > 1
+            else week.athlete_name
+        )
+        for week in data.athletes
+    }
 
 
-def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, clashes: set[str] | None = None) -> str:
+def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, label: str | None = None) -> str:
     week = ranked.week
     paused = " " + _("(paused)") if week.paused else ""
-    name = _name(week, clashes or set()) + paused
+    name = (label or week.athlete_name) + paused
     if ranked.urgency == Urgency.ROUTINE:
         return f"{BADGE[ranked.urgency]} · " + labelled(
             name, f"{_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}"
@@ -269,16 +280,12 @@ def render_digest(data: DigestData) -> str:
         + _("Most urgent first.")
     )
     footer = _("Charts of the athletes who need attention follow.") if attention else ""
-    clashes = {
-        n
-        for n in {r.week.athlete_name.strip().casefold() for r in ranked}
-        if sum(1 for r in ranked if r.week.athlete_name.strip().casefold() == n) > 1
-    }
+    labels = digest_labels(data)
 
     text = "\n".join(header)
     previous: RankedAthlete | None = None
     for index, item in enumerate(ranked):
-        block = _athlete_block(item, zone, clashes)
+        block = _athlete_block(item, zone, labels.get(item.week.athlete_id))
         # routine athletes are one line each, listed without blank lines between them
         both_routine = previous is not None and previous.urgency == item.urgency == Urgency.ROUTINE
         separator = "\n" if both_routine else "\n\n"

@@ -40,6 +40,7 @@ from bot.reports.data import (
     TrendSummary,
     day_point_from_record,
 )
+from bot.reports.glyphs import drawable
 from bot.reports.record import record_rows, stop_times
 from bot.reports.stage_history import day_stages, stage_periods, timeline_entries
 from bot.store import repo
@@ -433,14 +434,31 @@ def _people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]
     return {p.id: _name(p) for p in found if p.id is not None}
 
 
+def _athlete_ref(
+    session: Session, person: Person, viewer: Person | None, admin: bool
+) -> str | None:
+    """The athlete's number printed beside their name ("#3"), where it is needed: another
+    athlete the viewer has in view shares the name (voice.md: name first, the number on a
+    clash), or the report's font cannot draw the name whole (a CJK name would print blank)."""
+    clash = repo.shares_name(session, person=person, viewer=viewer, admin=admin)
+    return f"#{person.id}" if clash or not drawable(person.display_name) else None
+
+
 def report_data_for(
-    session: Session, *, athlete_id: int, now: dt.datetime, viewer: Person | None
+    session: Session,
+    *,
+    athlete_id: int,
+    now: dt.datetime,
+    viewer: Person | None,
+    admin: bool = False,
 ) -> ReportData:
     """Return the clinician report input for the athlete as of ``now`` (aware UTC).
 
     Times are in the reader's zone (``viewer``'s; the athlete's without a viewer); dates of
     the athlete's days are their own local dates. ``viewer`` names the clinician on the
     report when they are one; otherwise the first clinician linked to the athlete is named.
+    The athlete's number is printed beside the name as :func:`_athlete_ref` decides
+    (``admin``: the viewer is an admin, who has every athlete in view).
     Raises ReportUnavailable when there is no such athlete or no injury recorded yet.
     """
     person = _athlete(session, athlete_id)
@@ -476,8 +494,7 @@ def report_data_for(
 
     return ReportData(
         athlete_name=_athlete_name(person, 200),
-        # The number only where another athlete shares the name (voice.md: name first).
-        athlete_ref=f"#{athlete_id}" if repo.shares_name(session, person=person) else None,
+        athlete_ref=_athlete_ref(session, person, viewer, admin),
         clinician_name=clinician_name,
         injury=injury,
         timezone=reader_zone.key,

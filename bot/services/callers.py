@@ -24,6 +24,7 @@ from bot.store.repo.links import athletes_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import create_person, get_person_by_telegram_id, list_people
 from bot.support.i18n import N_, _, current_language, use_language
+from bot.support.limits import name_key
 
 ADMIN_GRANTED = "admin_granted"
 ADMIN_REVOKED = "admin_revoked"
@@ -110,15 +111,27 @@ def resolve_athlete(
             return None, []
         return person, [person]
     if caller.is_clinician and not caller.is_admin:
-        pool = [p for p in (session.get(Person, i) for i in caller.linked_athlete_ids) if p]
+        ids = sorted(caller.linked_athlete_ids)  # matches are listed by number
+        pool = [p for p in (session.get(Person, i) for i in ids) if p]
     elif caller.is_admin:
         pool = list_people(session, role="athlete")
     else:
         pool = []
-    needle = parsed.lower()
-    exact = [p for p in pool if p.display_name.lower() == needle]
-    matches = exact or [p for p in pool if needle in p.display_name.lower()]
+    # Compared as clashing names are (limits.name_key): "anna" finds "Anna" and "ANNA", and an
+    # invisible character typed or stored makes no difference.
+    needle = name_key(parsed)
+    if not needle:
+        return None, []
+    keys = [(p, name_key(p.display_name)) for p in pool]
+    exact = [p for p, key in keys if key == needle]
+    matches = exact or [p for p, key in keys if needle in key]
     return (matches[0] if len(matches) == 1 else None), matches
+
+
+def match_lines(matches: Iterable[Person]) -> str:
+    """Return athletes who match a typed name, one per line, each with their number first
+    ("#2 Anna"): a name cannot pass for another entry of the list."""
+    return "\n".join(f"#{m.id} {m.display_name}" for m in matches)
 
 
 def _admin_history(session: Session) -> dict[int, str]:

@@ -32,6 +32,7 @@ from bot.reports.chart import render_progress_png
 from bot.reports.data import DigestData
 from bot.reports.digest import (
     athletes_needing_attention,
+    digest_labels,
     digest_week,
     rank_athletes,
     render_digest,
@@ -176,8 +177,9 @@ def _hand_back(engine: Engine, outbox_id: int, now: dt.datetime, error: str) -> 
         )
 
 
-def chart_png(engine: Engine, athlete_id: int, now: dt.datetime) -> bytes:
-    """Read and draw one athlete's progress chart as of ``now`` (runs in a worker thread)."""
+def chart_png(engine: Engine, athlete_id: int, now: dt.datetime, label: str | None = None) -> bytes:
+    """Read and draw one athlete's progress chart as of ``now`` (runs in a worker thread),
+    titled with ``label`` when given (the digest's "Anna (#2)")."""
     with session_scope(engine, read_only=True) as session:
         athlete = session.get(Person, athlete_id)
         timezone = athlete.timezone if athlete is not None else "UTC"
@@ -186,6 +188,8 @@ def chart_png(engine: Engine, athlete_id: int, now: dt.datetime) -> bytes:
         except (ZoneInfoNotFoundError, ValueError):
             today = now.date()
         data = progress_data_for(session, athlete_id=athlete_id, today=today, audience="clinician")
+    if label is not None:
+        data = data.model_copy(update={"athlete_name": label})
     return render_progress_png(data)
 
 
@@ -207,10 +211,14 @@ async def send_digest(
         raise
     await asyncio.to_thread(_finish, engine, outbox_id, now, message.message_id)
     reasons = {r.week.athlete_id: r.reasons for r in rank_athletes(data)}
+    labels = digest_labels(data)  # "Anna (#2)" when two of the clinician's athletes share it
     attention = athletes_needing_attention(data)[:MAX_CHARTS]
     # Drawn on the render pool (two at a time), sent in urgency order.
     pngs = await asyncio.gather(
-        *(in_worker_thread(chart_png, engine, week.athlete_id, now) for week in attention),
+        *(
+            in_worker_thread(chart_png, engine, week.athlete_id, now, labels.get(week.athlete_id))
+            for week in attention
+        ),
         return_exceptions=True,
     )
     charts = 0
@@ -221,7 +229,8 @@ async def send_digest(
                     "digest chart of athlete %s failed: %s", week.athlete_id, failure(png)
                 )
             continue
-        caption = labelled(week.athlete_name, ", ".join(reasons.get(week.athlete_id, ())))
+        name = labels.get(week.athlete_id, week.athlete_name)
+        caption = labelled(name, ", ".join(reasons.get(week.athlete_id, ())))
         try:
             await bot.send_photo(
                 due.chat_id,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.timezones import city_label, resolve_typed_zone
+from bot.services.timezones import city_label, resolve_staff_zone
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Invite, Person, QuestionnaireProgress
@@ -243,7 +243,7 @@ def staff_timezone(session: Session, person: Person, wanted: str, now: dt.dateti
             _("Your time zone is {zone}.").format(zone=city_label(person.timezone))
             + f"\n{TIMEZONE_USAGE}"
         )
-    zone = resolve_typed_zone(wanted)
+    zone = resolve_staff_zone(wanted)
     if zone is None:
         return (
             _("“{typed}” is not a time zone I know.").format(typed=quoted(wanted))

@@ -250,6 +250,20 @@ def resolve_typed_zone(text: str) -> str | None:
     return None
 
 
+# Universal time as staff type it ("UTC", "gmt"): zones without a "/" are otherwise refused
+# (a bare "EST" or "CET" says nothing about summer time), but these mean one thing.
+_UTC_NAMES = frozenset({"utc", "gmt", "z", "zulu", "universal"})
+
+
+def resolve_staff_zone(text: str) -> str | None:
+    """Return the zone a clinician or an admin typed for their alert times and digest: as
+    :func:`resolve_typed_zone`, and universal time ("UTC", "GMT", "utc") as "UTC". (An
+    athlete's zone must be a place: their check-in times follow its summer time.)"""
+    if text.strip().lower() in _UTC_NAMES:
+        return "UTC"
+    return resolve_typed_zone(text)
+
+
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi = phi2 - phi1

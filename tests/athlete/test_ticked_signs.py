@@ -218,14 +218,16 @@ async def test_a_long_message_reaches_the_clinician_whole(world: Factory) -> Non
     w = await world()
     alex = await _linked(w)
     # 4,088 characters (within Telegram's 4,096): forwarded with its heading, it is sent to
-    # the clinician in two parts, every word kept.
+    # the clinician in two parts, every word kept; the second names Alex (it cannot pass for
+    # another athlete's message, whatever the note says).
     note = " ".join(f"word{n}" for n in range(600))[:4080] + " THE END"
     await alex.say(note)
     replies = await alex.tap("💬 Tell my clinician")
     assert "Sent to Dr Kim" in (replies[-1].text or "")
     parts = _to_clinician(w)
     assert len(parts) == 2, [len(p) for p in parts]
-    read = await _clinician_reads(w)
+    assert parts[1].startswith("(Alex, continued 2/2)\n\n")
+    read = (await _clinician_reads(w)).replace("(Alex, continued 2/2)", "")
     assert "word0 " in read and "THE END" in read
     assert "".join(read.split()).count("".join(note.split())) == 1  # every word, in order
 

@@ -8,11 +8,12 @@ transaction (the caller's session), a :class:`~bot.services.athlete.results.Resu
   /export;
 - ``engine_bridge``: the pure engine run on the stored history, and its decisions recorded;
 - ``abandoned``: answers left unfinished that call for review, evaluated by the system;
+- ``notes``: an athlete's /problem note as each linked clinician gets it;
 - ``keyboards``: the questions' buttons and their callback data; ``results``: Env, Out, Result.
 
 May import the shared pieces of ``bot.services`` (``questionnaires``, ``protocol_admin``,
 ``invites``, ``access``, ``texts``, ``timezones``...) and the layers below, never
 ``clinician``, ``digest`` or ``callers`` (see the "services" contract in pyproject.toml);
 nothing here sends to Telegram. Modules import each other one way only (commands →
-questionnaire → the finishers → results → engine_bridge).
+questionnaire → the finishers → notes → results → engine_bridge).
 """

@@ -10,7 +10,14 @@ from sqlmodel import Session
 from bot.clock import local_date, zone_of
 from bot.scheduling.schedule import last_served_morning, reschedule_athlete
 from bot.services import texts
-from bot.services.athlete.results import Env, Out, Result, id_of, tell_clinicians
+from bot.services.athlete.results import (
+    Env,
+    Out,
+    PerClinician,
+    Result,
+    id_of,
+    tell_clinicians,
+)
 from bot.services.questionnaires import unlink
 from bot.services.questionnaires.answers import assumed_of, metric_values
 from bot.services.questionnaires.dates import chosen_zone
@@ -122,12 +129,11 @@ def finish_unlink(
         return Result([Out(texts.UNLINK_KEPT)])
     clinician_id, name = pair
     athlete_id = id_of(person)
-    athlete = person.display_name or f"#{athlete_id}"
     queued = tell_clinicians(
         session,
         person,
         env,
-        lambda: texts.CLINICIAN_ATHLETE_UNLINKED.format(athlete=athlete),
+        PerClinician(lambda athlete: [texts.CLINICIAN_ATHLETE_UNLINKED.format(athlete=athlete)]),
         kind=ATHLETE_NOTE_KIND,
         about_athlete=False,
         only=clinician_id,
@@ -238,15 +244,14 @@ def tell_pause(
     """Queue a short note about a pause or resume for each linked clinician."""
     from bot.services.questionnaires.problem import PAUSE_REASONS
 
-    name = person.display_name or f"#{id_of(person)}"
-
-    def compose() -> str:
+    def compose(name: str) -> list[str]:
         if paused:
             why = str(PAUSE_REASONS.get(reason, texts.PAUSE_OTHER)).lower()
-            return str(texts.CLINICIAN_ATHLETE_PAUSED).format(athlete=name, reason=why)
-        return str(texts.CLINICIAN_ATHLETE_RESUMED).format(athlete=name)
+            return [str(texts.CLINICIAN_ATHLETE_PAUSED).format(athlete=name, reason=why)]
+        return [str(texts.CLINICIAN_ATHLETE_RESUMED).format(athlete=name)]
 
-    return tell_clinicians(session, person, env, compose, kind=ATHLETE_NOTE_KIND)
+    # Under the name as each clinician reads it ("Anna (#2)" when two of theirs share it).
+    return tell_clinicians(session, person, env, PerClinician(compose), kind=ATHLETE_NOTE_KIND)
 
 
 def set_paused(

@@ -8,7 +8,7 @@ the handler sends once the transaction has committed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -101,20 +101,29 @@ def has_clinician(session: Session, person: Person) -> bool:
     return repo.has_linked_clinician(session, athlete_id=id_of(person))
 
 
+@dataclass(frozen=True)
+class PerClinician:
+    """Messages composed for each clinician from the athlete as that clinician reads them:
+    ``compose(label)`` with ``label`` "Anna", or "Anna (#2)" when another of their athletes
+    is called Anna (``repo.label_in_view``, as the cards name athletes)."""
+
+    compose: Callable[[str], Sequence[str]]
+
+
 def tell_clinicians(
     session: Session,
     person: Person,
     env: Env,
-    compose: Callable[[], str],
+    compose: Callable[[], str] | PerClinician,
     *,
     kind: str,
     about_athlete: bool = True,
     author_id: int | None = None,
     only: int | None = None,
 ) -> bool:
-    """Queue ``compose()``, built in each linked clinician's own language, for every clinician
-    linked to ``person`` (or only the one whose id is ``only``); return whether anything was
-    queued.
+    """Queue ``compose()`` (or the messages of a :class:`PerClinician`), built in each linked
+    clinician's own language, for every clinician linked to ``person`` (or only the one whose
+    id is ``only``); return whether anything was queued.
 
     ``about_athlete`` False leaves the athlete out of the message row (a deletion notice: the
     athlete's rows are removed in the same transaction)."""
@@ -127,16 +136,26 @@ def tell_clinicians(
         if not chat:
             continue
         with use_language(clinician.language):
-            text = compose()
-        repo.enqueue_message(
-            session,
-            chat_id=chat,
-            text=text,
-            kind=kind,
-            now=env.now,
-            person_id=clinician.id,
-            athlete_id=athlete_id if about_athlete else None,
-            author_id=author_id,
-        )
-        queued = True
+            messages = _composed(session, person, clinician, compose)
+        for text in messages:
+            repo.enqueue_message(
+                session,
+                chat_id=chat,
+                text=text,
+                kind=kind,
+                now=env.now,
+                person_id=clinician.id,
+                athlete_id=athlete_id if about_athlete else None,
+                author_id=author_id,
+            )
+            queued = True
     return queued
+
+
+def _composed(
+    session: Session, person: Person, clinician: Person, compose: Callable[[], str] | PerClinician
+) -> Sequence[str]:
+    """The messages ``compose`` makes for ``clinician`` (in the current language)."""
+    if isinstance(compose, PerClinician):
+        return compose.compose(repo.label_in_view(session, athlete=person, viewer=clinician))
+    return [compose()]

@@ -41,7 +41,7 @@ from bot.services.clinician.buttons import (
     report_keyboard,
 )
 from bot.services.clinician.escalation import severity_words
-from bot.services.clinician.names import athlete_label, name_clashes
+from bot.services.clinician.names import label_for_caller
 from bot.services.clinician.overview import athlete_summary
 from bot.services.clinician.view import LIGHT_ICON, traffic_light, verdict_words
 from bot.services.protocol_admin import programme_protocol
@@ -228,11 +228,7 @@ def open_athlete_card(
     alerts = open_alerts(session, athlete.id)
     summary = athlete_summary(session, athlete, now)
     stage_lines, state = _criteria_lines(session, athlete, now)
-    name = athlete_label(
-        athlete.display_name or _("Athlete #{number}").format(number=athlete.id),
-        athlete.id,
-        name_clashes(session, athlete),
-    )
+    name = label_for_caller(session, athlete, caller)
     lines = [f"{LIGHT_ICON[traffic_light(summary)]} {name}", *stage_lines, ""]
     if alerts:
         lines.append(

@@ -118,7 +118,8 @@ class AlertCard(BaseModel):
     # The athlete's protocol, to name stages and word the alerts ("H2 · Return to running")
     # in each reader's language; None: stage ids are shown as they are.
     protocol: Any = None
-    # Another athlete has the same name: the number is shown beside it.
+    # Another athlete the reader has in view has the same name: the number is shown beside
+    # it (decided per reader: :func:`card_for`).
     name_clash: bool = False
 
     @property
@@ -400,7 +401,6 @@ def build_card(
         athlete_name=athlete.display_name or None,
         stage=programme.current_stage if programme is not None else None,
         protocol=protocol,
-        name_clash=name_clashes(session, athlete),
         alerts=tuple(
             AlertLine(
                 alert_id=r.id or 0,
@@ -423,14 +423,16 @@ def build_card(
 @dataclass(frozen=True)
 class Recipient:
     """Who gets an alert message: where to send it, whose presses its buttons accept,
-    whether they get the clinical buttons (a linked clinician) or only Acknowledge, and the
-    time zone the alert times are shown in (theirs)."""
+    whether they get the clinical buttons (a linked clinician) or only Acknowledge, the
+    time zone the alert times are shown in (theirs) and whether they are an admin (which
+    athletes they have in view, to number a shared name)."""
 
     chat_id: int
     telegram_id: int
     person: Person | None
     clinical: bool
     timezone: str = "UTC"
+    admin: bool = False
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -443,16 +445,32 @@ def _recipients(
 ) -> list[Recipient]:
     """Return the linked clinicians, or the admins (hand-over, or nobody linked)."""
     clinicians = clinicians_of(session, athlete_id=athlete_id)
+    admins = set(admin_telegram_ids)
     if not to_admin and clinicians:
-        return [Recipient(chat_of(c), c.telegram_user_id, c, True, c.timezone) for c in clinicians]
+        return [
+            Recipient(
+                chat_of(c), c.telegram_user_id, c, True, c.timezone, c.telegram_user_id in admins
+            )
+            for c in clinicians
+        ]
     linked = {c.telegram_user_id for c in clinicians}
     out: list[Recipient] = []
     for tid in admin_telegram_ids:
         person = get_person_by_telegram_id(session, telegram_user_id=tid)
         chat = chat_of(person) if person is not None else tid
         zone = person.timezone if person is not None else "UTC"
-        out.append(Recipient(chat, tid, person, tid in linked, zone))
+        out.append(Recipient(chat, tid, person, tid in linked, zone, admin=True))
     return out
+
+
+def card_for(session: Session, card: AlertCard, recipient: Recipient) -> AlertCard:
+    """Return ``card`` as ``recipient`` reads it: the athlete's number beside the name only
+    when another athlete the recipient has in view shares it."""
+    athlete = session.get(Person, card.athlete_id)
+    if athlete is None:
+        return card
+    clash = name_clashes(session, athlete, recipient.person, admin=recipient.admin)
+    return card if clash == card.name_clash else card.model_copy(update={"name_clash": clash})
 
 
 def _card_key(card: AlertCard, chat_id: int) -> str:
@@ -471,7 +489,7 @@ def _send_card(
     for r in recipients:
         # Each reader's card in their language, whoever's update or job raised the alert.
         with use_language(r.person.language if r.person is not None else None):
-            text = render_alert_text(card, r.zone)
+            text = render_alert_text(card_for(session, card, r), r.zone)
             keyboard = alert_keyboard(card, signer, r.telegram_id, now, clinical=r.clinical)
         chat = r.chat_id
         person = r.person
@@ -598,7 +616,7 @@ def _deliver_group(
             keyboard = alert_keyboard(
                 card, signer, recipient.telegram_id, now, clinical=recipient.clinical
             )
-            row.text = render_alert_text(card, recipient.zone)
+            row.text = render_alert_text(card_for(session, card, recipient), recipient.zone)
         row.reply_markup = {"inline_keyboard": keyboard}
         # The rewritten message now covers the new alerts (pending_notifications reads this);
         # its retry time (not_before) and attempts are left as they are.

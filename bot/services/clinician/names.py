@@ -1,5 +1,13 @@
 """How clinicians read an athlete's name: the name first, the number only when two athletes
-share it (``voice.md``: "Sam", and "Sam (#3)" only on a clash)."""
+share it (``voice.md``: "Sam", and "Sam (#3)" only on a clash).
+
+Whether two names clash is decided among the athletes the reader has in view (their linked
+athletes; every athlete for an admin who is not a clinician: as /athletes lists them), never
+over the whole database: a number shown because of an athlete the reader cannot see would
+tell them that athlete exists, and disagree with /athletes. Names are compared by
+``bot.support.limits.name_key`` (NFKC, case-folded, invisible characters ignored). The
+store-level pieces (``repo.label_in_view``) serve the layers below the services too.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +16,37 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from bot.services.access import Caller
 from bot.store.models import Person
-from bot.store.repo.people import shares_name
+from bot.store.repo.people import label_in_view, numbered, shares_name
+from bot.support.limits import name_key
+
+# "Sam", or "Sam (#3)" on a clash.
+athlete_label = numbered
 
 
-def name_clashes(session: Session, athlete: Person) -> bool:
-    """Tell whether another athlete has the same name as ``athlete``."""
-    return shares_name(session, person=athlete)
+def name_clashes(
+    session: Session, athlete: Person, viewer: Person | None, *, admin: bool = False
+) -> bool:
+    """Tell whether another athlete that ``viewer`` has in view has the same name as
+    ``athlete`` (``admin``: the viewer's Telegram id is in the admin setting)."""
+    return shares_name(session, person=athlete, viewer=viewer, admin=admin)
 
 
 def clashing(names: Iterable[str]) -> set[str]:
-    """Return the names (case-folded) that appear more than once in ``names``."""
-    counts = Counter(n.strip().casefold() for n in names)
-    return {n for n, c in counts.items() if c > 1}
+    """Return the keys (:func:`~bot.support.limits.name_key`) of the names that appear more
+    than once in ``names``; test a name with :func:`clashes`."""
+    counts = Counter(name_key(n) for n in names)
+    return {key for key, count in counts.items() if count > 1 and key}
 
 
-def athlete_label(name: str, athlete_id: int, clash: bool) -> str:
-    """Return "Sam", or "Sam (#3)" when another athlete shares the name."""
-    return f"{name} (#{athlete_id})" if clash else name
+def clashes(name: str, keys: set[str]) -> bool:
+    """Tell whether ``name`` is one of the clashing names ``keys`` (from :func:`clashing`)."""
+    return name_key(name) in keys
+
+
+def label_for_caller(session: Session, athlete: Person, caller: Caller) -> str:
+    """Return ``athlete`` as the person behind ``caller`` reads them
+    (``repo.label_in_view``: "Sam", "Sam (#3)" on a clash among the athletes they see)."""
+    viewer = session.get(Person, caller.person_id) if caller.person_id is not None else None
+    return label_in_view(session, athlete=athlete, viewer=viewer, admin=caller.is_admin)

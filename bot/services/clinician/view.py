@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
-from bot.services.clinician.names import athlete_label, clashing
+from bot.services.clinician.names import athlete_label, clashes, clashing
 from bot.support.i18n import L_, N_, LazyText, _, ngettext
 
 Light = Literal["red", "amber", "green"]
@@ -164,10 +164,8 @@ def render_overview(summaries: Sequence[AthleteSummary]) -> str:
             len(summaries),
         ).format(count=len(summaries))
     ]
-    clashes = clashing(s.name for s in summaries)
-    lines.extend(
-        overview_line(s, s.name.strip().casefold() in clashes) for s in sort_by_urgency(summaries)
-    )
+    shared = clashing(s.name for s in summaries)
+    lines.extend(overview_line(s, clashes(s.name, shared)) for s in sort_by_urgency(summaries))
     lines.append("")
     lines.append(_("Details: /athlete <name or number>"))
     return "\n".join(lines)

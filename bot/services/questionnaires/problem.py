@@ -14,14 +14,18 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
 from bot.support.i18n import L_, capitalised
-from bot.support.limits import TEXT_LIMIT
+from bot.support.limits import NAME_LIMIT, TEXT_LIMIT
 
 SCREEN = "screen"
 TELL = "tell"
 NOTHING = "nothing"
-# What is wrong, in the athlete's words: as long as a Telegram message can be, never cut
-# (a note forwarded to the clinician is split into parts by the outbox when it must be).
-NOTE_LIMIT = TEXT_LIMIT
+# What is wrong, in the athlete's words, never cut: short enough that the note forwarded to the
+# clinician fits one Telegram message with its heading and the athlete's name (a name takes
+# up to NAME_LIMIT characters, its number and the heading at most a few dozen more in any
+# language). A longer note is refused with the limit, and the athlete types it again shorter.
+# (A note typed outside any question can be longer: it is forwarded in labelled parts.)
+NOTE_LIMIT = 3500
+assert NOTE_LIMIT + NAME_LIMIT + 200 <= TEXT_LIMIT
 
 
 def _actions(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:

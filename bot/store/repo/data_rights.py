@@ -8,8 +8,10 @@ entries about them. A table added later is covered without touching this module.
 The export holds the athlete's own data only: messages sent to them (not the alert messages
 about them in their clinicians' chats), their own audit entries in full and, of the entries
 others made about them, what was done and when (never who, nor any detail). A deletion
-removes every row about them and replaces their name in any message that remains (a digest,
-a notice to someone else) by their number; the deletion's audit entry keeps counts, no name.
+removes every row about them (every message about them included) and replaces their name by
+their number in the digests of the clinicians they were linked to, and nowhere else: another
+athlete's message or digest line is never rewritten. The deletion's audit entry keeps counts,
+no name. In the CSV export, text a spreadsheet would run as a formula is made inert.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
 from sqlmodel import Session
 
-from bot.store.models import Person, metadata
+from bot.store.models import DIGEST_KIND, Person, metadata
 from bot.store.repo._common import require_aware
 from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
@@ -163,11 +166,27 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         out[prefix] = "" if value is None else value
 
 
+# What a spreadsheet reads as the start of a formula (or, tab and carriage return, what lets
+# one through): such a cell is written with a leading apostrophe, which the spreadsheet shows
+# as text and does not display.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Return ``value`` as a CSV cell a spreadsheet cannot run: text that starts like a
+    formula (``=HYPERLINK(...)`` typed in a note by anyone) gets a leading "'"; numbers and
+    any other value stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(export: dict[str, Any]) -> dict[str, str]:
     """Render an export as CSV files, one per table: ``{"morning_checkin.csv": text, ...}``.
 
     Nested answers become dotted columns (``answers.pain_rest``, ``answers.metrics.vmax_ms``);
-    lists become JSON text in their cell. Tables with no rows are left out.
+    lists become JSON text in their cell. Text that a spreadsheet would run as a formula is
+    made inert (:func:`_inert`). Tables with no rows are left out.
     """
     files: dict[str, str] = {}
     for name, rows in export["tables"].items():
@@ -184,7 +203,7 @@ def export_csv(export: dict[str, Any]) -> dict[str, str]:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
         writer.writeheader()
-        writer.writerows(flat_rows)
+        writer.writerows({k: _inert(v) for k, v in flat.items()} for flat in flat_rows)
         files[f"{name}.csv"] = buffer.getvalue()
     return files
 
@@ -196,12 +215,15 @@ def delete_athlete(
 
     Only one audit entry remains: that ``actor_id`` deleted athlete ``athlete_id`` at
     ``now`` (with the row counts, no personal data); their name is replaced by their number
-    in any message left in the outbox. All in the caller's transaction.
+    in the digests of their clinicians (:func:`_redact_name`). All in the caller's
+    transaction.
     """
     now = require_aware("now", now)
     athlete = require_person(session, person_id=athlete_id, role="athlete")
     name = athlete.display_name
     session.flush()
+    # Read before the links go: whose digests name the athlete, and who else they list.
+    digests = _digest_readers(session, athlete_id)
     filters = _athlete_filters(athlete_id, _chats_of(athlete))
     deleted: dict[str, int] = {}
     connection = session.connection()
@@ -213,7 +235,7 @@ def delete_athlete(
         count = connection.execute(delete(table).where(where)).rowcount
         if count:
             deleted[table.name] = int(count)
-    redacted = _redact_name(session, name, f"athlete #{athlete_id}")
+    redacted = _redact_name(session, athlete_id, name, digests)
     session.expunge_all()
     audit(
         session,
@@ -230,26 +252,108 @@ def delete_athlete(
 _NAME_CUTS = (80, 60)
 
 
-def _redact_name(session: Session, name: str, replacement: str) -> int:
-    """Replace ``name`` (as a whole word) by ``replacement`` in every message left in the
-    outbox (a digest listing several athletes, a notice to someone else); return how many
-    messages changed."""
-    if len(name.strip()) < 2:
+@dataclass(frozen=True)
+class _DigestReaders:
+    """The clinicians linked to an athlete about to be deleted: their digests list the
+    athlete. ``others``: per clinician, the names of their other athletes; ``chats``: the
+    clinician of each of their chats (a digest is found by its reader or by its chat)."""
+
+    others: dict[int, list[str]]
+    chats: dict[int, int]
+
+    def of(self, person_id: int | None, chat_id: int) -> list[str]:
+        """The other athletes of the clinician a digest row is for."""
+        reader = person_id if person_id in self.others else self.chats.get(chat_id)
+        return self.others.get(reader or 0, [])
+
+
+def _digest_readers(session: Session, athlete_id: int) -> _DigestReaders:
+    """Return the clinicians linked to the athlete, with their chats and other athletes."""
+    link, person = metadata.tables["link"], metadata.tables["person"]
+    clinicians = select(link.c.clinician_id).where(link.c.athlete_id == athlete_id)
+    connection = session.connection()
+    rows = connection.execute(
+        select(link.c.clinician_id, person.c.id, person.c.display_name)
+        .join(person, person.c.id == link.c.athlete_id)
+        .where(link.c.clinician_id.in_(clinicians))
+    )
+    others: dict[int, list[str]] = {}
+    for clinician_id, other_id, other_name in rows:
+        names = others.setdefault(clinician_id, [])
+        if other_id != athlete_id and other_name:
+            names.append(other_name)
+    chats: dict[int, int] = {}
+    for clinician_id, chat_id, telegram_id in connection.execute(
+        select(person.c.id, person.c.chat_id, person.c.telegram_user_id).where(
+            person.c.id.in_(clinicians)
+        )
+    ):
+        for chat in (chat_id, telegram_id):
+            if chat is not None:
+                chats[chat] = clinician_id
+    return _DigestReaders(others, chats)
+
+
+def _name_forms(name: str) -> list[str]:
+    """The ways ``name`` is written in a message: whole, or cut short with an ellipsis (the
+    digest keeps 80 characters, charts 60), longest first."""
+    cuts = [name[: limit - 1] + "…" for limit in _NAME_CUTS if len(name) > limit]
+    return sorted({name, *cuts}, key=len, reverse=True)
+
+
+def _name_pattern(name: str, others: list[str]) -> re.Pattern[str]:
+    """A pattern for the athlete's ``name`` as a whole word in a digest: group ``number``
+    holds the number of a numbered form ("Anna (#2)": a clash, whose number says whose it
+    is), group ``other`` another athlete's name that begins with it ("Anna Smith", left as
+    it is), group ``plain`` the name alone."""
+    forms = "|".join(re.escape(form) for form in _name_forms(name))
+    longer = sorted(
+        {form for other in others if other != name for form in _name_forms(other)},
+        key=len,
+        reverse=True,
+    )
+    covering = [re.escape(form) for form in longer if name in form]
+    other = f"(?P<other>{'|'.join(covering)})|" if covering else ""
+    return re.compile(
+        rf"(?<!\w)(?:(?:{forms}) \(#(?P<number>\d+)\)|{other}(?P<plain>{forms}))(?!\w)"
+    )
+
+
+def _redact_name(session: Session, athlete_id: int, name: str, digests: _DigestReaders) -> int:
+    """Replace the deleted athlete's ``name`` by "athlete #<id>" in the digests of the
+    clinicians who were linked to them (``digests``), the only messages left that name them
+    (every message about them went with their data); return how many messages changed.
+
+    Another athlete's line is never touched: where two athletes of a digest share the name,
+    each line carries the number ("Anna (#2)") and only the deleted athlete's is replaced;
+    a longer name that begins with theirs ("Anna Smith") stays whole."""
+    if len(name.strip()) < 2 or not digests.others:
         return 0
     outbox = metadata.tables["outbox"]
-    # A long name may be written cut short, with an ellipsis (the digest keeps 80 characters).
-    forms = [name, *(name[: limit - 1] + "…" for limit in _NAME_CUTS if len(name) > limit)]
     head = name[:20]
     escaped = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
     connection = session.connection()
     candidates = connection.execute(
-        select(outbox.c.id, outbox.c.text).where(outbox.c.text.like(f"%{escaped}%", escape="\\"))
+        select(outbox.c.id, outbox.c.person_id, outbox.c.chat_id, outbox.c.text).where(
+            outbox.c.kind == DIGEST_KIND,
+            or_(
+                outbox.c.person_id.in_(sorted(digests.others)),
+                outbox.c.chat_id.in_(sorted(digests.chats)),
+            ),
+            outbox.c.text.like(f"%{escaped}%", escape="\\"),
+        )
     ).all()
+    replacement = f"athlete #{athlete_id}"
+
+    def redact(match: re.Match[str]) -> str:
+        number = match.group("number")
+        if match.group("plain") is not None or (number and int(number) == athlete_id):
+            return replacement
+        return match.group(0)
+
     changed = 0
-    for row_id, text in candidates:
-        new_text = pattern.sub(replacement, text)
+    for row_id, reader, chat_id, text in candidates:
+        new_text = _name_pattern(name, digests.of(reader, chat_id)).sub(redact, text)
         if new_text != text:
             connection.execute(update(outbox).where(outbox.c.id == row_id).values(text=new_text))
             changed += 1

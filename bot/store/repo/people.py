@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from bot.store.models import ROLES, Consent, Link, Person, Programme
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
-from bot.support.i18n import LANGUAGES, is_supported
-from bot.support.limits import clean_name
+from bot.support.i18n import LANGUAGES, _, is_supported
+from bot.support.limits import clean_name, name_key
 
 Role = Literal["athlete", "clinician", "admin"]
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -121,16 +121,53 @@ def list_people(session: Session, *, role: Role | None = None) -> list[Person]:
     return list(session.exec(query))
 
 
-def shares_name(session: Session, *, person: Person) -> bool:
-    """Tell whether another athlete has the same display name as ``person`` (ignoring case
-    and spaces around it): then people read the number beside the name."""
-    name = (person.display_name or "").strip().casefold()
-    if not name:
+def athlete_names_in_view(
+    session: Session, *, viewer: Person | None, admin: bool = False
+) -> dict[int, str]:
+    """Return the names (by athlete id) of the athletes ``viewer`` has in view, as /athletes
+    lists them: a clinician's linked athletes; every athlete for an admin (``admin``: their
+    Telegram id is in the setting) who is not a clinician; nobody for anyone else (an athlete
+    sees only themselves)."""
+    query = select(Person.id, Person.display_name).where(Person.role == "athlete")
+    if viewer is not None and viewer.role == "clinician":
+        query = query.join(Link, col(Link.athlete_id) == col(Person.id)).where(
+            Link.clinician_id == viewer.id
+        )
+    elif not admin:
+        return {}
+    return {athlete_id: name or "" for athlete_id, name in session.exec(query) if athlete_id}
+
+
+def shares_name(
+    session: Session, *, person: Person, viewer: Person | None, admin: bool = False
+) -> bool:
+    """Tell whether another athlete that ``viewer`` has in view (:func:`athlete_names_in_view`)
+    has the same name as ``person`` (compared by ``bot.support.limits.name_key``): then the
+    viewer reads the number beside the name. An athlete the viewer does not see never counts,
+    so the number never tells that such an athlete exists."""
+    key = name_key(person.display_name or "")
+    if not key:
         return False
-    others = session.exec(
-        select(Person.display_name).where(Person.role == "athlete", Person.id != person.id)
-    )
-    return any((other or "").strip().casefold() == name for other in others)
+    others = athlete_names_in_view(session, viewer=viewer, admin=admin)
+    return any(name_key(name) == key for i, name in others.items() if i != person.id)
+
+
+def numbered(name: str, athlete_id: int, clash: bool) -> str:
+    """Return "Sam", or "Sam (#3)" when another athlete the reader sees shares the name."""
+    return f"{name} (#{athlete_id})" if clash else name
+
+
+def label_in_view(
+    session: Session, *, athlete: Person, viewer: Person | None, admin: bool = False
+) -> str:
+    """Return ``athlete`` as ``viewer`` reads them (as the cards do): "Sam", "Sam (#3)" when
+    another athlete the viewer has in view shares the name (:func:`shares_name`), "Athlete
+    #3" (in the current language) when the athlete has no name."""
+    assert athlete.id is not None
+    if not athlete.display_name:
+        return _("Athlete #{number}").format(number=athlete.id)
+    clash = shares_name(session, person=athlete, viewer=viewer, admin=admin)
+    return numbered(athlete.display_name, athlete.id, clash)
 
 
 def update_person(
