@@ -67,6 +67,10 @@ class AthleteSchedule:
             raise ValueError("training_weekdays must be 0 (Monday) to 6 (Sunday)")
 
 
+# The post-session prompt comes at least this long after the morning check-in's.
+POST_SESSION_AFTER_MORNING = dt.timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class RestRule:
     """The protocol's rest interval between high-velocity (HV) sessions for the current stage.
@@ -104,24 +108,26 @@ def session_due(
     schedule: AthleteSchedule,
     local_date: dt.date,
     rule: RestRule,
-    last_hv_session_end: dt.datetime | None,
+    last_hv_date: dt.date | None,
 ) -> tuple[bool, str | None]:
     """Decide whether ``local_date`` has a prescribed session, and why not when it is a rest day.
 
     A non-training weekday has no session. On a training weekday an HV stage needs the protocol's
-    rest interval since the last HV session's end to have passed by this session's end.
+    rest interval since the last HV session (on local date ``last_hv_date``). It is counted as
+    the engine counts it (``engine.rest``): in the athlete's local calendar days, 48 h = two
+    days later at any hour, so the post-session prompt comes on the days the engine's plan has
+    a session, a DST change or a new time zone notwithstanding.
     """
     if local_date.weekday() not in schedule.training_weekdays:
         return False, None
-    if not rule.stage_has_hv or last_hv_session_end is None:
+    if not rule.stage_has_hv or last_hv_date is None:
         return True, None
-    this_end = local_to_utc(local_date, schedule.session_end_time, schedule.tz)
-    since = this_end - last_hv_session_end
+    since = dt.timedelta(days=(local_date - last_hv_date).days)
     if since < rule.min_rest:
         hours = rule.min_rest.total_seconds() / 3600
         return False, (
             f"rest day: the protocol needs {hours:g} h between high-velocity sessions "
-            f"and the last one ended {since.total_seconds() / 3600:.0f} h before this session"
+            f"and the last one was {since.total_seconds() / 3600:.0f} h before this session"
         )
     return True, None
 
@@ -144,7 +150,12 @@ def plan_day(
         prompts.append(PlannedPrompt("reminder", local_date, reminder_at))
     prompts.append(PlannedPrompt("cutoff", local_date, cutoff_at))
     if session_day:
-        session_at = local_to_utc(local_date, schedule.session_end_time, tz)
+        # Never before the morning check-in (a check-in time set later than the usual session
+        # end): the check-in, when it comes, would close the session report being answered.
+        session_at = max(
+            local_to_utc(local_date, schedule.session_end_time, tz),
+            morning_at + POST_SESSION_AFTER_MORNING,
+        )
         prompts.append(PlannedPrompt("post_session", local_date, session_at))
     return tuple(sorted(prompts, key=lambda p: p.due_at))
 
@@ -155,21 +166,21 @@ def plan_days(
     days: int,
     rule: RestRule,
     *,
-    last_hv_session_end: dt.datetime | None = None,
+    last_hv_date: dt.date | None = None,
 ) -> tuple[DayPlan, ...]:
     """Plan ``days`` consecutive local dates, assuming each planned HV session takes place.
 
     Used to show the week ahead; the live schedule re-plans each day from what really happened.
     """
     plans: list[DayPlan] = []
-    last_end = last_hv_session_end
+    last = last_hv_date
     for offset in range(days):
         day = first_date + dt.timedelta(days=offset)
-        has_session, reason = session_due(schedule, day, rule, last_end)
+        has_session, reason = session_due(schedule, day, rule, last)
         prompts = plan_day(schedule, day, session_day=has_session)
         plans.append(DayPlan(day, prompts, has_session, reason))
         if has_session and rule.stage_has_hv:
-            last_end = local_to_utc(day, schedule.session_end_time, schedule.tz)
+            last = day
     return tuple(plans)
 
 

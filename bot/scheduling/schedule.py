@@ -26,7 +26,7 @@ from bot.scheduling.planner import (
     plan_day,
     session_due,
 )
-from bot.scheduling.times import local_date_at, local_to_utc, next_local_occurrence
+from bot.scheduling.times import local_date_at, next_local_occurrence
 from bot.store.models import Person, Programme, ScheduledPrompt, SessionReportRecord
 from bot.store.repo.messaging import schedule_prompt
 
@@ -80,13 +80,22 @@ def checkin_time_of(athlete: Person, config: SchedulerConfig | None = None) -> d
     return _hhmm(athlete.checkin_time, (config or SchedulerConfig()).default_checkin_time)
 
 
+# The shortest time between the check-in prompt and its last call.
+_MIN_WINDOW_MINUTES = 120
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
 def athlete_schedule(athlete: Person, config: SchedulerConfig, *, paused: bool) -> AthleteSchedule:
     """Return the schedule settings of ``athlete`` (stored values, else the defaults)."""
     checkin = checkin_time_of(athlete, config)
     cutoff = config.cutoff_time
-    if cutoff <= checkin:
-        # An athlete who checks in after the usual cut-off gets a cut-off 4 h after check-in,
-        # within the same day (a late-evening check-in's ends at the day's last second).
+    if _minutes(cutoff) - _minutes(checkin) < _MIN_WINDOW_MINUTES:
+        # An athlete who checks in after (or just before) the usual cut-off gets a cut-off 4 h
+        # after check-in, within the same day (a late-evening check-in's ends at the day's
+        # last second): a 10:59 check-in is not followed by a last call at 11:00.
         day = dt.date(2000, 1, 1)
         later = dt.datetime.combine(day, checkin) + dt.timedelta(hours=4)
         cutoff = later.time() if later.date() == day else _LAST_SECOND
@@ -222,10 +231,7 @@ def default_session_policy(
     schedule = athlete_schedule(athlete, config, paused=False)
     earliest = local_date - _HV_LOOKBACK
     recent = [d for d in facts.hv_dates.get(athlete.id, []) if earliest <= d < local_date]
-    last_hv_end = (
-        local_to_utc(recent[0], schedule.session_end_time, schedule.tz) if recent else None
-    )
-    return session_due(schedule, local_date, DEFAULT_HV_REST, last_hv_end)
+    return session_due(schedule, local_date, DEFAULT_HV_REST, recent[0] if recent else None)
 
 
 def last_served_morning(session: Session, athlete_id: int) -> dt.date | None:

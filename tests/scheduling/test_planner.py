@@ -15,7 +15,8 @@ from bot.scheduling.planner import (
     plan_days,
     session_due,
 )
-from bot.scheduling.times import local_to_utc
+from bot.scheduling.schedule import SchedulerConfig, athlete_schedule
+from bot.store.models import Person
 
 Z = dt.UTC
 LONDON = AthleteSchedule(tz="Europe/London", session_end_time=dt.time(18, 30))
@@ -71,13 +72,14 @@ def test_stage_without_hv_work_trains_every_training_day() -> None:
     assert all(p.session_day for p in plans)
 
 
-def test_rest_interval_counts_real_hours_across_dst() -> None:
-    # Session ends 18:30 local on Saturday 28 March; Monday 30 March 18:30 BST is only 47 h later.
+def test_rest_interval_counts_local_days_as_the_engine_does_across_dst() -> None:
+    # A session on Saturday 28 March; Monday 30 March is two local days later (47 real hours,
+    # the clocks went forward): a session day, as the engine's plan says, so its prompt comes.
     rule = RestRule(stage_has_hv=True, min_rest=dt.timedelta(hours=48))
-    last = local_to_utc(dt.date(2026, 3, 28), dt.time(18, 30), "Europe/London")
-    has_session, reason = session_due(LONDON, dt.date(2026, 3, 30), rule, last)
-    assert not has_session and reason is not None and "47 h" in reason
-    assert session_due(LONDON, dt.date(2026, 3, 31), rule, last) == (True, None)
+    saturday = dt.date(2026, 3, 28)
+    has_session, reason = session_due(LONDON, dt.date(2026, 3, 29), rule, saturday)
+    assert not has_session and reason is not None and "24 h before" in reason
+    assert session_due(LONDON, dt.date(2026, 3, 30), rule, saturday) == (True, None)
 
 
 def test_non_training_weekdays_have_no_session() -> None:
@@ -100,3 +102,32 @@ def test_non_training_weekdays_have_no_session() -> None:
 def test_grace_period(late_by: dt.timedelta, expected: str) -> None:
     due = dt.datetime(2026, 6, 10, 6, 0, tzinfo=Z)
     assert grace_decision(due, due + late_by, DEFAULT_GRACE) == expected
+
+
+def test_the_post_session_prompt_never_comes_before_the_morning_check_in() -> None:
+    # A check-in time set later than the usual session end: the check-in would otherwise close
+    # the session report the athlete is answering.
+    evening = AthleteSchedule(
+        tz="UTC",
+        checkin_time=dt.time(20, 0),
+        cutoff_time=dt.time(23, 59),
+        session_end_time=dt.time(18, 0),
+    )
+    prompts = plan_day(evening, dt.date(2026, 6, 10), session_day=True)
+    due = {p.kind: p.due_at for p in prompts}
+    assert due["post_session"] == dt.datetime(2026, 6, 10, 21, 0, tzinfo=Z)
+    assert prompts[0].kind == "morning"
+
+
+@pytest.mark.parametrize(
+    ("checkin", "cutoff"),
+    [("07:00", "11:00"), ("09:00", "11:00"), ("09:30", "13:30"), ("10:59", "14:59")],
+)
+def test_a_check_in_just_before_the_usual_cut_off_gets_a_window_of_its_own(
+    checkin: str, cutoff: str
+) -> None:
+    athlete = Person(
+        role="athlete", telegram_user_id=1, display_name="A", timezone="UTC", checkin_time=checkin
+    )
+    schedule = athlete_schedule(athlete, SchedulerConfig(), paused=False)
+    assert schedule.cutoff_time.strftime("%H:%M") == cutoff
