@@ -300,6 +300,9 @@ class ReportData(_Input):
     alerts: list[AlertRow] = Field(default_factory=list)
     record: list[RecordRow] = Field(default_factory=list)
     generated_at: dt.datetime
+    # The athlete's own date when the report was made: "day N" since the injury counts to it,
+    # whatever the reader's zone (None: the reader's date).
+    athlete_today: dt.date | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -498,6 +498,7 @@ def report_data_for(
         clinician_name=clinician_name,
         injury=injury,
         timezone=reader_zone.key,
+        athlete_today=today,
         protocol_name=_protocol_title(programme, protocol) if programme else _("not started"),
         protocol_version=str(programme.protocol_version) if programme else "—",
         current_stage=_clip(current, 12) if current else None,
@@ -525,7 +526,7 @@ def report_data_for(
 
 
 def _athlete_week(
-    session: Session, athlete: Person, week: tuple[dt.date, dt.date]
+    session: Session, athlete: Person, week: tuple[dt.date, dt.date], now: dt.datetime | None
 ) -> DigestAthleteWeek:
     assert athlete.id is not None
     start, end = week
@@ -558,8 +559,14 @@ def _athlete_week(
         r.session.pain_max for r in this_week if r.session and r.session.pain_max is not None
     ]
     # Missed check-ins are counted as in the report: from enrolment, paused days excepted.
-    expected = expected_checkins(this_week, start, end, programme.start_date) if programme else []
     checked = {r.date for r in this_week if r.morning is not None}
+    last = end
+    if now is not None:
+        # The athlete's today is not missed while it may still come (as in the report).
+        today = now.astimezone(_zone(athlete.timezone)).date()
+        if today <= end:
+            last = today if today in checked else today - dt.timedelta(days=1)
+    expected = expected_checkins(this_week, start, last, programme.start_date) if programme else []
     protocol = _protocol(session, programme)
     return DigestAthleteWeek(
         athlete_id=athlete.id,
@@ -592,11 +599,17 @@ def _athlete_week(
 
 
 def digest_data_for(
-    session: Session, *, clinician_id: int, week: tuple[dt.date, dt.date]
+    session: Session,
+    *,
+    clinician_id: int,
+    week: tuple[dt.date, dt.date],
+    now: dt.datetime | None = None,
 ) -> DigestData:
     """Return the clinician's digest input for ``week`` (first and last local date, Monday to
     Sunday): every linked athlete's stage change, sessions, pain trend, open alerts and missed
-    check-ins. The athletes' own local dates are used for their days."""
+    check-ins. The athletes' own local dates are used for their days: sent at ``now``, a day
+    that has not ended for the athlete (their Sunday afternoon, in a zone behind the
+    clinician's) is not a missed check-in unless it has ended."""
     clinician = session.get(Person, clinician_id)
     if clinician is None or clinician.role != "clinician":
         raise ReportUnavailable(_("no clinician with number {number}").format(number=clinician_id))
@@ -606,5 +619,5 @@ def digest_data_for(
         timezone=_zone(clinician.timezone).key,
         week_start=week[0],
         week_end=week[1],
-        athletes=[_athlete_week(session, a, week) for a in athletes if a.role == "athlete"],
+        athletes=[_athlete_week(session, a, week, now) for a in athletes if a.role == "athlete"],
     )

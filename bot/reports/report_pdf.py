@@ -289,7 +289,7 @@ class _Writer:
             if injury.mechanism
             else _("mechanism not recorded")
         )
-        local_today = data.generated_at.astimezone(self.zone).date()
+        local_today = data.athlete_today or data.generated_at.astimezone(self.zone).date()
         days = (local_today - injury.injury_date).days
         stage = data.current_stage_label or data.current_stage or _("not started")
         if data.timeline and data.current_stage:

@@ -129,10 +129,16 @@ def due_digests(
     return [d for d in due if d.key not in taken]
 
 
-def prepare_digest(engine: Engine, clinician_id: int, week: tuple[dt.date, dt.date]) -> DigestData:
-    """Read the clinician's digest data from the store (runs in a render worker thread)."""
+def prepare_digest(
+    engine: Engine,
+    clinician_id: int,
+    week: tuple[dt.date, dt.date],
+    now: dt.datetime | None = None,
+) -> DigestData:
+    """Read the clinician's digest data from the store as of ``now`` (runs in a render worker
+    thread)."""
     with session_scope(engine, read_only=True) as session:
-        return digest_data_for(session, clinician_id=clinician_id, week=week)
+        return digest_data_for(session, clinician_id=clinician_id, week=week, now=now)
 
 
 def claim_digest(
@@ -198,7 +204,7 @@ async def send_digest(
 ) -> int | None:
     """Build, claim and send one clinician's digest, then the charts of the athletes who need
     attention. Return the number of charts sent, or None if another run had it."""
-    data = await in_worker_thread(prepare_digest, engine, due.clinician_id, due.week)
+    data = await in_worker_thread(prepare_digest, engine, due.clinician_id, due.week, now)
     text = render_digest(data)
     outbox_id = await asyncio.to_thread(claim_digest, engine, due, text, now, worker)
     if outbox_id is None:
