@@ -246,6 +246,8 @@ def mark_unreachable(
             now=now,
             dedupe_key=f"unreachable:{row.id}:{recipient.id}",
             person_id=recipient.id,
-            athlete_id=person.id if person.role == "athlete" else None,
+            # About the athlete the message was about (a card forwarded whole carries their
+            # health data): it goes with their data if they are deleted.
+            athlete_id=person.id if person.role == "athlete" else row.athlete_id,
         )
     return queued

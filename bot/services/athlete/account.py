@@ -129,15 +129,8 @@ def finish_unlink(
         return Result([Out(texts.UNLINK_KEPT)])
     clinician_id, name = pair
     athlete_id = id_of(person)
-    queued = tell_clinicians(
-        session,
-        person,
-        env,
-        PerClinician(lambda athlete: [texts.CLINICIAN_ATHLETE_UNLINKED.format(athlete=athlete)]),
-        kind=ATHLETE_NOTE_KIND,
-        about_athlete=False,
-        only=clinician_id,
-    )
+    clinician = session.get(Person, clinician_id)
+    queued = False
     if repo.unlink_athlete(session, athlete_id=athlete_id, clinician_id=clinician_id):
         repo.audit(
             session,
@@ -146,6 +139,18 @@ def finish_unlink(
             now=env.now,
             athlete_id=athlete_id,
             detail={"clinician_id": clinician_id},
+        )
+        # Queued once the link is gone (the unlink withdraws what waited for them about the
+        # athlete), and about the athlete, so that their /delete removes it too.
+        queued = tell_clinicians(
+            session,
+            person,
+            env,
+            PerClinician(
+                lambda athlete: [texts.CLINICIAN_ATHLETE_UNLINKED.format(athlete=athlete)]
+            ),
+            kind=ATHLETE_NOTE_KIND,
+            recipients=[clinician] if clinician is not None else [],
         )
     outs = [Out(texts.UNLINKED.format(clinician=name))]
     if not repo.clinicians_of(session, athlete_id=athlete_id):

@@ -120,16 +120,20 @@ def tell_clinicians(
     about_athlete: bool = True,
     author_id: int | None = None,
     only: int | None = None,
+    recipients: Sequence[Person] | None = None,
 ) -> bool:
     """Queue ``compose()`` (or the messages of a :class:`PerClinician`), built in each linked
     clinician's own language, for every clinician linked to ``person`` (or only the one whose
     id is ``only``); return whether anything was queued.
 
     ``about_athlete`` False leaves the athlete out of the message row (a deletion notice: the
-    athlete's rows are removed in the same transaction)."""
+    athlete's rows are removed in the same transaction). ``recipients``: these clinicians
+    instead of the linked ones (one just unlinked)."""
     queued = False
     athlete_id = id_of(person)
-    for clinician in repo.clinicians_of(session, athlete_id=athlete_id):
+    if recipients is None:
+        recipients = repo.clinicians_of(session, athlete_id=athlete_id)
+    for clinician in recipients:
         if only is not None and clinician.id != only:
             continue
         chat = clinician.chat_id or clinician.telegram_user_id

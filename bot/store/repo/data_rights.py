@@ -225,6 +225,7 @@ def delete_athlete(
     # Read before the links go: whose digests name the athlete, and who else they list.
     digests = _digest_readers(session, athlete_id)
     filters = _athlete_filters(athlete_id, _chats_of(athlete))
+    refusals = _refusals_of(session, _chats_of(athlete))
     deleted: dict[str, int] = {}
     connection = session.connection()
     # Children before parents; the person row (referenced by everything) goes last.
@@ -235,6 +236,10 @@ def delete_athlete(
         count = connection.execute(delete(table).where(where)).rowcount
         if count:
             deleted[table.name] = int(count)
+    if refusals:
+        audit_table = metadata.tables[_AUDIT]
+        connection.execute(delete(audit_table).where(audit_table.c.id.in_(refusals)))
+        deleted[_AUDIT] = deleted.get(_AUDIT, 0) + len(refusals)
     redacted = _redact_name(session, athlete_id, name, digests)
     session.expunge_all()
     audit(
@@ -267,17 +272,49 @@ class _DigestReaders:
         return self.others.get(reader or 0, [])
 
 
+def _refusals_of(session: Session, chats: Sequence[int]) -> list[int]:
+    """Return the ids of the audit entries of refusals made before the person signed up (no
+    actor yet): they hold the Telegram id they came from."""
+    if not chats:
+        return []
+    table = metadata.tables[_AUDIT]
+    rows = session.connection().execute(
+        select(table.c.id, table.c.detail).where(
+            table.c.actor_id.is_(None), table.c.action.in_(("refused", "invite_refused"))
+        )
+    )
+    wanted = set(chats)
+    return [row_id for row_id, detail in rows if (detail or {}).get("telegram_id") in wanted]
+
+
+def _former_clinicians(session: Session, athlete_id: int) -> set[int]:
+    """Return the clinicians the athlete unlinked (their audit entries say who)."""
+    table = metadata.tables[_AUDIT]
+    rows = session.connection().execute(
+        select(table.c.detail).where(table.c.athlete_id == athlete_id, table.c.action == "unlink")
+    )
+    found = {(detail or {}).get("clinician_id") for (detail,) in rows}
+    return {c for c in found if isinstance(c, int)}
+
+
 def _digest_readers(session: Session, athlete_id: int) -> _DigestReaders:
-    """Return the clinicians linked to the athlete, with their chats and other athletes."""
+    """Return the clinicians linked to the athlete, and those they unlinked (a digest of
+    theirs may still name them), with their chats and other athletes."""
     link, person = metadata.tables["link"], metadata.tables["person"]
-    clinicians = select(link.c.clinician_id).where(link.c.athlete_id == athlete_id)
+    current = {
+        row[0]
+        for row in session.connection().execute(
+            select(link.c.clinician_id).where(link.c.athlete_id == athlete_id)
+        )
+    }
+    clinicians = sorted(current | _former_clinicians(session, athlete_id))
     connection = session.connection()
     rows = connection.execute(
         select(link.c.clinician_id, person.c.id, person.c.display_name)
         .join(person, person.c.id == link.c.athlete_id)
         .where(link.c.clinician_id.in_(clinicians))
     )
-    others: dict[int, list[str]] = {}
+    others: dict[int, list[str]] = {c: [] for c in clinicians}
     for clinician_id, other_id, other_name in rows:
         names = others.setdefault(clinician_id, [])
         if other_id != athlete_id and other_name:

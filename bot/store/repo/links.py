@@ -6,11 +6,11 @@ import datetime as dt
 import secrets
 from typing import Literal
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.store.models import Invite, Link, Outbox, PendingStep, Person
+from bot.store.models import DIGEST_KIND, Invite, Link, Outbox, PendingStep, Person
 from bot.store.repo._common import StoreError, require_aware
 from bot.store.repo.people import require_person
 
@@ -130,8 +130,9 @@ def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> b
 
     Messages about the athlete still waiting in the outbox for that clinician (an alert card
     held back by Telegram's flood control, a report) are withdrawn with it: from now on the
-    clinician may not see the athlete's data, whenever the message was written. A message
-    already handed to Telegram (being sent) cannot be called back. A step the clinician had
+    clinician may not see the athlete's data, whenever the message was written, and so is
+    their weekly digest still waiting to be sent. A message already handed to Telegram
+    (being sent) cannot be called back. A step the clinician had
     started about the athlete (a note waiting for its confirmation) is dropped as well."""
     link = session.exec(
         select(Link).where(Link.athlete_id == athlete_id, Link.clinician_id == clinician_id)
@@ -141,9 +142,11 @@ def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> b
     session.delete(link)
     session.execute(
         delete(Outbox).where(
-            col(Outbox.athlete_id) == athlete_id,
             col(Outbox.person_id) == clinician_id,
             col(Outbox.status) == "pending",
+            # Their weekly digest lists the athlete but is about nobody in particular: it is
+            # withdrawn too, and made again without them while the digest is still due.
+            or_(col(Outbox.athlete_id) == athlete_id, col(Outbox.kind) == DIGEST_KIND),
         )
     )
     clinician = session.get(Person, clinician_id)
