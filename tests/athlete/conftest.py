@@ -141,7 +141,15 @@ class World:
         return Phone(self.sandbox.user(user_id, name), self)
 
     async def deliver(self) -> int:
-        """Send what is queued in the outbox (the delivery job's work)."""
+        """Send what is queued in the outbox (the delivery job's work), once the replies the
+        bot already sent are recorded (their after-work): a test that moved the fake clock
+        past the replies' lease would otherwise see the sender take them over and send them
+        again, which production's real clock (10 s leases, milliseconds of after-work) never
+        does."""
+        processor = self.running.application.update_processor
+        idle = getattr(processor, "idle", None)
+        if idle is not None:
+            await idle()
         sender = OutboxSender(
             bot=self.running.application.bot,
             engine=self.engine,

@@ -289,7 +289,7 @@ async def test_another_questionnaire_open_puts_the_followup_back_until_it_is_clo
     await alex.say("/cancel")
     w.clock.advance(dt.timedelta(minutes=10))
     sent = await tick_and_deliver(w, alex)
-    assert len(sent) == 1 and (sent[0].text or "").startswith(FOLLOWUP)
+    assert len(sent) == 1 and (sent[0].text or "").startswith(FOLLOWUP), [m.text for m in sent]
 
 
 async def test_no_followup_in_the_quiet_hours_or_after_a_deletion(
