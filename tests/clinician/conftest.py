@@ -87,7 +87,11 @@ class World:
         return engine
 
     async def deliver(self) -> int:
-        """Send everything queued in the outbox now (the delivery job's work)."""
+        """Send everything queued in the outbox now (the delivery job's work), once the
+        replies already sent are recorded (see ``tests.athlete.conftest.World.deliver``)."""
+        idle = getattr(self.running.application.update_processor, "idle", None)
+        if idle is not None:
+            await idle()
         sender = OutboxSender(
             bot=self.running.application.bot,
             engine=self.engine,
