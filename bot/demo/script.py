@@ -189,14 +189,16 @@ async def session_report(
     checks: Mapping[str, str],
     metrics: str | None = None,
     pain: str = "0",
+    pain_1h: str = "0",
 ) -> str:
     """Jump to the end of the session (the scheduler's post-session prompt), answer the
-    questionnaire, the stage's checks and the metrics line; return the bot's decision."""
+    questionnaire, the stage's checks and the metrics line; return the bot's decision.
+    ``pain_1h`` "Skip": not an hour yet (the bot asks again later)."""
     await world.set_time(world.next_prompt_due(athlete, "post_session"))
     if not world.words.says(athlete.user.last_bot_message.text or "", "How did today's session go"):
         raise DemoError("the scheduler did not send the post-session questionnaire")
     labels = ["All of it", pain] + (["The injured spot"] if pain != "0" else [])
-    labels += ["No", "None of these ✅", "1", "No", "8", "4", "40", "Skip"]
+    labels += ["No", "None of these ✅", "1", "No", "8", "4", "40", pain_1h]
     for label in labels:
         await world.tap(athlete, label)
     await answer_checks(world, athlete, checks)
@@ -209,6 +211,16 @@ async def session_report(
         world.words,
     )
     return joined(await world.tap(athlete, "Yes, save"))
+
+
+async def pain_followup(world: DemoWorld, athlete: Person, pain: str = "0") -> None:
+    """The pain an hour after the session, skipped in the report, asked about an hour later:
+    jump to that prompt and answer it with one tap."""
+    await world.set_time(world.next_prompt_due(athlete, "followup"))
+    asked = athlete.user.last_bot_message.text or ""
+    if not world.words.says(asked, "About an hour has passed since your session"):
+        raise DemoError("the scheduler did not send the pain follow-up")
+    expect(await world.tap(athlete, pain), "Thanks, saved", "pain follow-up", world.words)
 
 
 async def answer_checks(world: DemoWorld, athlete: Person, checks: Mapping[str, str]) -> None:
@@ -257,7 +269,8 @@ async def play(world: DemoWorld) -> Cast:
 
     narrate(world, L_("Day 2: first check-in and H0 session"), world.clock.now())
     expect(await morning(world, athlete), "Train as planned", "first morning check-in", world.words)
-    await session_report(world, athlete, checks=H0_CHECKS)
+    await session_report(world, athlete, checks=H0_CHECKS, pain_1h="Skip")
+    await pain_followup(world, athlete)
 
     narrate(world, L_("Day 3: the H0 sign-off reaches the clinician"), local(3, 7, 30))
     await morning(world, athlete)
