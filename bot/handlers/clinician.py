@@ -61,6 +61,7 @@ from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
     ALREADY_DONE,
     STALE_TEXT,
+    ButtonAlreadyUsed,
     apply_button,
     button_was_used,
     decide_by_command,
@@ -78,6 +79,7 @@ from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
+from bot.store.repo.buttons import use_button
 from bot.store.repo.people import list_people
 from bot.support.i18n import N_, _
 
@@ -592,7 +594,7 @@ async def alert_button(update: Update, context: Context) -> None:
         return
     if press.action == ACT_STAGE_OK:
         assert waiting is not None
-        reply = _confirmed_stage(services, caller, athlete_id, waiting, now)
+        reply = _confirmed_stage(services, caller, athlete_id, waiting, now, query.data)
     else:
         reply = apply_button(
             services.engine,
@@ -629,26 +631,41 @@ def _may_press(caller: Caller, press: SignedCallback) -> bool:
 
 
 def _confirmed_stage(
-    services: Any, caller: Caller, athlete_id: int, waiting: dict[str, Any], now: Any
+    services: Any, caller: Caller, athlete_id: int, waiting: dict[str, Any], now: Any, token: str
 ) -> str:
-    """Apply a /stage the clinician confirmed; return their reply."""
-    with session_scope(services.engine) as session:
-        actor = session.get(Person, caller.person_id) if caller.person_id else None
-        athlete = session.get(Person, athlete_id)
-        if actor is None or athlete is None:
-            return _("Nothing was done: the athlete could not be found.")
-        try:
-            return decide_by_command(
+    """Apply a /stage the clinician confirmed; return their reply. The press is recorded with
+    the change (``token``, the button's data): of two presses racing on two replicas, one
+    moves the stage and the other is told it was already done."""
+    try:
+        with session_scope(services.engine) as session:
+            actor = session.get(Person, caller.person_id) if caller.person_id else None
+            athlete = session.get(Person, athlete_id)
+            if actor is None or actor.id is None or athlete is None:
+                return _("Nothing was done: the athlete could not be found.")
+            try:
+                reply = decide_by_command(
+                    session,
+                    actor,
+                    athlete,
+                    "set_stage",
+                    now,
+                    stage=str(waiting["stage"]),
+                    reason=waiting.get("note"),
+                )
+            except ActionRefused as exc:
+                return str(exc)
+            if not use_button(
                 session,
-                actor,
-                athlete,
-                "set_stage",
-                now,
-                stage=str(waiting["stage"]),
-                reason=waiting.get("note"),
-            )
-        except ActionRefused as exc:
-            return str(exc)
+                token=token,
+                athlete_id=athlete_id,
+                pressed_by=actor.id,
+                action="set_stage",
+                now=now,
+            ):
+                raise ButtonAlreadyUsed
+            return reply
+    except ButtonAlreadyUsed:
+        return _(ALREADY_DONE)
 
 
 async def pending_text(update: Update, context: Context) -> None:

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.store.db import session_scope
 from bot.store.models import Clearance, ClinicianActionRecord, PendingStep, ProtocolVersion
+from bot.store.repo import pending_steps as steps
 from tests.clinician.conftest import ADMIN, World, open_card
 from tests.clinician.test_clinician_flow import link, make_clinician, say
 from tests.support.telegram import BotHarness
@@ -225,6 +226,44 @@ async def test_an_old_cancel_button_leaves_a_newer_message_waiting(
     await lee.wait_until(lambda ms: any("Cancelled" in (m.text or "") for m in ms))
     assert "Sent to Ben." in await say(lee, "Ice and rest today.")
     assert asked
+
+
+async def test_a_stage_confirmation_pressed_on_two_replicas_moves_the_stage_once(
+    world: object, telegram: BotHarness
+) -> None:
+    w: World = await world()  # type: ignore[operator]
+    ben_id = w.add_athlete(BEN, "Ben", stage="H2")
+    lee = await make_clinician(w, LEE, "Lee")
+    await link(w, lee, w.sandbox.user(BEN, "Ben"))
+    w.raise_alert(ben_id, "same_day", "red_flag.pop", "Felt a pop")
+    await say(lee, f"/stage {ben_id} H3 feels fine")
+    risky = lee.last_bot_message
+    with session_scope(w.engine, read_only=True) as session:
+        [waiting] = session.exec(select(PendingStep)).all()
+    await lee.press("✅ Change the stage", risky)
+    await lee.wait_until(lambda ms: any("H3" in (m.text or "") for m in ms))
+    # A second replica read the same waiting step before the first dropped it.
+    with session_scope(w.engine) as session:
+        steps.put_step(
+            session,
+            telegram_user_id=LEE,
+            kind=steps.CONFIRM,
+            payload=waiting.payload,
+            now=w.clock.now(),
+            athlete_id=ben_id,
+        )
+    await other_replica(w, telegram)
+    await lee.press("✅ Change the stage", risky)
+    await lee.wait_until(lambda ms: lee.last_callback_answer is not None, timeout=5)
+    answer = lee.last_callback_answer
+    assert answer is not None and "Already done" in (answer.text or "")
+    with session_scope(w.engine, read_only=True) as session:
+        moves = session.exec(
+            select(ClinicianActionRecord).where(
+                ClinicianActionRecord.kind == "set_stage", ClinicianActionRecord.stage == "H3"
+            )
+        ).all()
+    assert len(moves) == 1
 
 
 async def test_a_second_draft_says_the_first_is_dropped(world: object) -> None:
