@@ -25,8 +25,9 @@ What this module decides, where the product had no rule yet:
   prompt is cancelled, nothing sent.
 - Another questionnaire open when it falls due: it is not interrupted; the follow-up is put
   back by ``RETRY`` until the window closes.
-- Answerable until the end of that local day. Any questionnaire opened meanwhile (e.g. the
-  morning check-in) closes it like any other, and its buttons then answer that the question
+- Answerable like the session report itself: past midnight too (a severe pain tapped at 00:05
+  still reaches the clinician), until the next day ends or any questionnaire opened meanwhile
+  (e.g. the morning check-in) closes it, after which its buttons answer that the question
   expired. Left unanswered, it changes nothing.
 - Deleting the athlete's data deletes the planned prompt with every other row of theirs.
 """

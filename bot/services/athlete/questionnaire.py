@@ -340,12 +340,12 @@ def expired(progress: QuestionnaireProgress, today: dt.date) -> bool:
 
     The previous day's stays open past local midnight (an evening session answered at 00:05
     must still count, and a red flag reported then must reach the clinician) until the
-    athlete starts another questionnaire, which closes it; older ones expire. The pain
-    follow-up expires with its day.
+    athlete starts another questionnaire, which closes it; older ones expire. So does the
+    pain follow-up: a severe pain tapped at 00:05 must still reach the clinician.
     """
-    if progress.kind in SAME_DAY_ONLY:
-        return progress.local_date < today
-    return progress.kind in DAY_BOUND and progress.local_date < today - dt.timedelta(days=1)
+    return (
+        progress.kind in DAY_BOUND or progress.kind in SAME_DAY_ONLY
+    ) and progress.local_date < today - dt.timedelta(days=1)
 
 
 def question_day(progress: QuestionnaireProgress, person: Person, now: dt.datetime) -> dt.date:

@@ -248,7 +248,22 @@ async def test_a_second_press_is_stale_and_stores_nothing_twice(
     assert daily_decision(w).decision == decided
 
 
-async def test_a_followup_answered_the_next_day_is_stale_and_changes_nothing(
+async def test_a_followup_answered_after_midnight_still_counts(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    await alex.morning()
+    question = await skipped_then_asked(w, alex)
+    w.clock.set(dt.datetime(2026, 3, 2, 23, 5, tzinfo=dt.UTC))  # 00:05 on Tuesday in Berlin
+    replies = await alex.tap("5", question)
+    assert report_answers(w)["pain_1h"] == 5  # a pain tapped at 00:05 is not thrown away
+    assert "expired" not in " ".join(m.text or "" for m in replies)
+    assert "pain_1h" in str(daily_decision(w).decision)  # the day was decided again with it
+
+
+async def test_a_followup_is_stale_once_the_next_check_in_has_opened(
     world: Callable[[], Awaitable[World]],
 ) -> None:
     w = await world()
@@ -258,7 +273,8 @@ async def test_a_followup_answered_the_next_day_is_stale_and_changes_nothing(
     question = await skipped_then_asked(w, alex)
     stored = report_answers(w)
     decided = daily_decision(w).decision
-    w.clock.set(dt.datetime(2026, 3, 2, 23, 5, tzinfo=dt.UTC))  # 00:05 on Tuesday in Berlin
+    w.clock.set(dt.datetime(2026, 3, 3, 6, 35, tzinfo=dt.UTC))  # 07:35 on Tuesday in Berlin
+    await alex.say("/checkin")  # the next day's check-in closes the follow-up
     await alex.user.press("5", question)
     await alex.user.wait_until(lambda _: alex.user.last_callback_answer is not None)
     answer = alex.user.last_callback_answer
