@@ -1873,9 +1873,8 @@ def _flag_session(
         flags.early_full_training = True
         acc.reason(
             "session.flag.full_training",
-            "Full team or event training comes once your clinician has signed off the stage "
-            "before it. This session is saved, but it does not count towards moving on, and "
-            "your clinician has been told.",
+            "Full team or event training comes at a later stage of the plan. This session is "
+            "saved, but it does not count towards moving on, and your clinician has been told.",
             "full training",
             "a stage whose plan includes it",
         )

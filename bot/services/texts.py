@@ -253,12 +253,12 @@ ASK_PAIN_1H = L_(
 # (bot.services.athlete.followup): one tap, 0–10.
 ASK_FOLLOWUP_PAIN_1H = L_(
     "About an hour has passed since your session. Pain in the injured spot right now? "
-    "(0 = none, 10 = worst imaginable)"
+    "(0 = no pain, 10 = worst pain imaginable)"
 )
 # Said under the session's result when that follow-up is planned.
 FOLLOWUP_PLANNED = L_("⏰ I'll ask about the pain again in about an hour.")
 # The follow-up's answer changed nothing in the day's plan.
-FOLLOWUP_NOTED = L_("✅ Thanks, saved. No change to your plan.")
+FOLLOWUP_NOTED = L_("Thanks, saved. No change to your plan.")
 ASK_METRICS = L_(
     "Any numbers from today? Type them in one line, e.g.\n"
     "10m 1.82 30m 4.11 vmax 8.7 hop 92\n"

@@ -232,10 +232,7 @@ def _against_plan(m: re.Match[str], protocol: Any) -> str | None:
     if what.startswith("ran although ") and what[13:] in _RAN_ALTHOUGH:
         done = _(_RAN_ALTHOUGH[what[13:]])
     elif what == EARLY_FULL_TRAINING:
-        done = _(
-            "the athlete did a full team or event training before the stage that includes it "
-            "(your sign-off opens that stage)"
-        )
+        done = _("the athlete did a full team or event training before the stage that includes it")
     elif ran := _RAN_AT.match(what):
         done = _("the athlete ran at {pct} Vmax, above today's cap of {cap}").format(
             pct=_pct(ran["pct"]), cap=_pct(ran["cap"])

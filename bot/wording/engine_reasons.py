@@ -288,9 +288,9 @@ def _against_plan(reason: Any, protocol: Any) -> str | None:
 
 def _early_full_training(reason: Any, protocol: Any) -> str | None:
     return _(
-        "Full team or event training comes once your clinician has signed off the stage "
-        "before it. This session is saved, but it does not count towards moving on, and your "
-        "clinician has been told. Until then, please keep to the sessions in your plan."
+        "Full team or event training comes at a later stage of your plan. This session is "
+        "saved, but it does not count towards moving on, and your clinician has been told. "
+        "Until then, please keep to the sessions in your plan."
     )
 
 

@@ -50,9 +50,8 @@ _ENGINE_SENTENCES = [
     _r("hold", "Held today (see the reasons above)."),
     _r(
         "session.flag.full_training",
-        "Full team or event training comes once your clinician has signed off the stage before "
-        "it. This session is saved, but it does not count towards moving on, and your clinician "
-        "has been told.",
+        "Full team or event training comes at a later stage of the plan. This session is saved, "
+        "but it does not count towards moving on, and your clinician has been told.",
         "full training",
         "a stage whose plan includes it",
     ),

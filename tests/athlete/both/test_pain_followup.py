@@ -148,7 +148,7 @@ async def test_a_skipped_pain_is_asked_again_and_a_zero_changes_nothing_else(
     assert "pain_1h" not in answers
     replies = await alex.tap("0")
     assert replies[0].edited and "✓ 0" in (replies[0].text or "")
-    assert replies[-1].text == "✅ Thanks, saved. No change to your plan."
+    assert replies[-1].text == "Thanks, saved. No change to your plan."
     assert report_answers(w) == {**answers, "pain_1h": 0}  # every other answer kept
     after = daily_decision(w)
     assert (after.outcome, after.decision["stage_after"]) == (
