@@ -79,6 +79,18 @@ async def test_restart_at_0659_sends_at_0700_once(engine: Engine) -> None:
     assert not message.text.startswith("Sorry")
 
 
+async def test_a_late_prompt_apologises_in_the_athletes_language(engine: Engine) -> None:
+    clock = FakeClock(dt.datetime(2026, 6, 9, 12, tzinfo=Z))
+    athlete = add_person(engine, 505, tz="Europe/Madrid")
+    with session_scope(engine) as session:
+        update_person(session, person_id=athlete, language="es")
+    await run_tick(make_scheduler(engine, clock))
+    clock.set(dt.datetime(2026, 6, 10, 6, 30, tzinfo=Z))  # 08:30 local, 90 min late
+    await run_tick(make_scheduler(engine, clock))
+    [message] = outbox(engine, 505)
+    assert message.text.startswith("Perdona, esto llega más tarde de lo previsto"), message.text
+
+
 async def test_restart_at_0701_sends_the_0700_prompt_at_once_without_a_note(
     engine: Engine,
 ) -> None:

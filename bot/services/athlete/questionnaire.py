@@ -78,10 +78,9 @@ from engine.red_flags import triage_session
 
 _LOGGER = logging.getLogger(__name__)
 
-DAY_BOUND = ("morning", "session")
+# Asked about one day (the pain follow-up: its session report's day).
+DAY_BOUND = ("morning", "session", "followup")
 ONE_PER_DAY = ("morning", "session")
-# Asked about one day and answerable only that day (the pain follow-up of a session report).
-SAME_DAY_ONLY = ("followup",)
 # Questionnaires with a "◀ Back" button (the one-question ones need none).
 BACK_KINDS = ("onboarding", "morning", "session", "problem")
 
@@ -343,15 +342,13 @@ def expired(progress: QuestionnaireProgress, today: dt.date) -> bool:
     athlete starts another questionnaire, which closes it; older ones expire. So does the
     pain follow-up: a severe pain tapped at 00:05 must still reach the clinician.
     """
-    return (
-        progress.kind in DAY_BOUND or progress.kind in SAME_DAY_ONLY
-    ) and progress.local_date < today - dt.timedelta(days=1)
+    return progress.kind in DAY_BOUND and progress.local_date < today - dt.timedelta(days=1)
 
 
 def question_day(progress: QuestionnaireProgress, person: Person, now: dt.datetime) -> dt.date:
     """Return the date a questionnaire's questions are asked for: a day-bound one's own
     date (answered after midnight it still belongs to its day), else the athlete's today."""
-    if progress.kind in DAY_BOUND or progress.kind in SAME_DAY_ONLY:
+    if progress.kind in DAY_BOUND:
         return progress.local_date
     return local_today(person, now)
 
