@@ -72,6 +72,7 @@ from bot.services.clinician.decisions import (
     stage_change_risk,
     stage_still,
 )
+from bot.services.clinician.names import label_for_caller
 from bot.services.clinician.overview import athlete_summaries, athletes_by_id
 from bot.services.clinician.view import render_overview
 from bot.services.protocol_admin import programme_protocol
@@ -288,8 +289,13 @@ def _await_input(session: Session, caller: Caller, now: Any, **payload: Any) -> 
     if old.get("athlete_id") == payload["athlete_id"] and old.get("action") == payload["action"]:
         return ""
     other = session.get(Person, int(old.get("athlete_id") or 0))
-    name = other.display_name if other is not None else _("the athlete")
+    name = label_for_caller(session, other, caller) if other is not None else _("the athlete")
     return _(DROPPED_TEXT).format(name=name) + "\n"
+
+
+def _reader(session: Session, caller: Caller) -> Person | None:
+    """Return the person behind ``caller`` (who reads the reply), if they have an account."""
+    return session.get(Person, caller.person_id) if caller.person_id is not None else None
 
 
 async def ask_review_confirmation(
@@ -315,7 +321,7 @@ async def ask_review_confirmation(
         str(CONFIRM_REVIEW_LABEL),
         now,
     )
-    text = review_prompt(athlete, note, now, session)
+    text = review_prompt(athlete, note, now, session, _reader(session, caller))
     shown = await update.effective_message.reply_text(text, reply_markup=keyboard)
     # Bound to this prompt: an older prompt's Confirm must not record a newer note.
     _await_step(
@@ -369,7 +375,10 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                         stage=current,
                     )
                     await update.effective_message.reply_text(
-                        dropped + _(REVIEW_NOTE_PROMPT).format(name=athlete.display_name)
+                        dropped
+                        + _(REVIEW_NOTE_PROMPT).format(
+                            name=label_for_caller(session, athlete, caller)
+                        )
                     )
                     return
                 await ask_review_confirmation(
@@ -385,7 +394,9 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 return
             if kind == "set_stage" and stage is not None and programme is not None:
                 protocol = programme_protocol(session, programme, now)
-                risk = stage_change_risk(session, athlete, protocol, stage, now)
+                risk = stage_change_risk(
+                    session, athlete, protocol, stage, now, _reader(session, caller)
+                )
                 if risk is not None:
                     keyboard = _confirm_keyboard(
                         context,
@@ -432,15 +443,14 @@ async def note_command(update: Update, context: Context) -> None:
         resolved = await _authorised_athlete(update, context, session, "note", "/note")
         if resolved is None:
             return
-        _caller, actor, athlete, rest = resolved
+        caller, actor, athlete, rest = resolved
         text = " ".join(rest).strip()
         if not text:
             await update.effective_message.reply_text(notes_text(session, actor, athlete, now))
             return
         add_note(session, actor, athlete.id or 0, text, now)
-    await update.effective_message.reply_text(
-        _("Note added to {name}'s record.").format(name=athlete.display_name)
-    )
+        name = label_for_caller(session, athlete, caller)
+    await update.effective_message.reply_text(_("Note added to {name}'s record.").format(name=name))
 
 
 # --- alert and card buttons -------------------------------------------------------------------
@@ -531,7 +541,7 @@ async def alert_button(update: Update, context: Context) -> None:
             return
         with session_scope(services.engine) as session:
             athlete = session.get(Person, athlete_id)
-            name = athlete.display_name if athlete is not None else ""
+            name = label_for_caller(session, athlete, caller) if athlete is not None else ""
             dropped = _await_input(
                 session,
                 caller,
@@ -547,7 +557,7 @@ async def alert_button(update: Update, context: Context) -> None:
     if action in ("message", "decline"):
         with session_scope(services.engine) as session:
             athlete = session.get(Person, athlete_id)
-            name = athlete.display_name if athlete is not None else ""
+            name = label_for_caller(session, athlete, caller) if athlete is not None else ""
             dropped = _await_input(
                 session,
                 caller,

@@ -374,3 +374,16 @@ async def test_utc_is_a_time_zone_and_a_quoted_bidi_control_is_shown(
     assert "“Europe/Berlin<U+202E>” is not a time zone I know." in reply
     assert "\u202e" not in reply
     assert quoted("a\u3164b\u200b") == "a<U+3164>b<U+200B>"
+
+
+async def test_the_clinicians_prompts_and_replies_number_a_shared_name(world: WorldFactory) -> None:
+    w = await world()
+    lee, _anna, _anna2, _a1, a2 = await _two_annas(w)
+    await open_card(lee, a2)
+    await lee.press("💬 Message athlete")
+    [prompt] = await lee.wait_reply()
+    assert prompt.text == f"Write your message to Anna (#{a2}) (or /cancel)."
+    assert f"Sent to Anna (#{a2})." in await say(lee, "Easy jog only today.")
+    assert await say(lee, f"/note {a2} Hamstring tender on palpation") == (
+        f"Note added to Anna (#{a2})'s record."
+    )

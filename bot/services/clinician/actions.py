@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import local_date, zone_of
 from bot.scheduling.schedule import reschedule_athlete
+from bot.services.clinician.names import label_for_reader
 from bot.services.protocol_admin import programme_protocol
 from bot.services.timezones import place_name
 from bot.store.models import (
@@ -280,7 +281,7 @@ def apply_action(
             athlete_id=athlete.id,
         )
     session.flush()
-    name = athlete.display_name or _("the athlete")
+    name = label_for_reader(session, athlete, actor)
     summaries = {
         "hold": _("Hold recorded for {name} at {stage}."),
         "step_back": _("{name} stepped back {stage} → {new}."),

@@ -27,6 +27,7 @@ from bot.services.clinician.actions import (
     review_state,
 )
 from bot.services.clinician.alert_policy import URGENT
+from bot.services.clinician.names import label_for_caller, label_for_reader
 from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
 from bot.store.models import AlertRecord, ClinicianActionRecord, Decision, Person, Programme
@@ -96,7 +97,7 @@ def clear_or_decline(
     running is stopped (a review comes first) and before the stage's exit criteria are all
     met (it would lapse)."""
     state = review_state(session, athlete, programme, now)
-    name = athlete.display_name or _("the athlete")
+    name = label_for_reader(session, athlete, actor)
     if not declined and state.stopped:
         return False, _(
             "Not recorded: running is stopped after a red flag. Review {name} first "
@@ -137,7 +138,7 @@ def review(
         return False, _(NO_STOP)
     today = local_date(athlete, now)
     effective = record_review(session, actor, athlete, now, note=note, alert_ids=alert_ids)
-    name = athlete.display_name or _("the athlete")
+    name = label_for_reader(session, athlete, actor)
     if effective == today:
         what = _("Reviewed: {name} may run again from today. They have been told.")
     else:
@@ -148,9 +149,11 @@ def review(
     return True, reply
 
 
-def review_prompt(athlete: Person, note: str, now: dt.datetime, session: Session) -> str:
-    """Return the confirmation a clinician reads before a review is recorded."""
-    name = athlete.display_name or _("the athlete")
+def review_prompt(
+    athlete: Person, note: str, now: dt.datetime, session: Session, reader: Person | None
+) -> str:
+    """Return the confirmation ``reader`` (the clinician) reads before a review is recorded."""
+    name = label_for_reader(session, athlete, reader)
     today = local_date(athlete, now)
     later = review_effective_day(session, athlete.id or 0, today) != today
     when = _("tomorrow") if later else _("today")
@@ -161,7 +164,12 @@ def review_prompt(athlete: Person, note: str, now: dt.datetime, session: Session
 
 
 def stage_change_risk(
-    session: Session, athlete: Person, protocol: Protocol | None, target: str, now: dt.datetime
+    session: Session,
+    athlete: Person,
+    protocol: Protocol | None,
+    target: str,
+    now: dt.datetime,
+    reader: Person | None,
 ) -> str | None:
     """Return why a /stage to ``target`` needs a confirmation (the risk, in words), or None:
     it moves more than one stage, or comes within 72 h of a red flag."""
@@ -184,7 +192,7 @@ def stage_change_risk(
     elif jump < -1:
         risks.append(
             _("This moves {name} back {count} stages at once.").format(
-                name=athlete.display_name or _("the athlete"), count=-jump
+                name=label_for_reader(session, athlete, reader), count=-jump
             )
         )
     since = now - RED_FLAG_CAUTION
@@ -214,7 +222,7 @@ def stage_change_risk(
     return "\n".join(
         [
             _("Move {name} from {old} to {new}?").format(
-                name=athlete.display_name or _("the athlete"),
+                name=label_for_reader(session, athlete, reader),
                 old=_stage_words(protocol, programme.current_stage),
                 new=_stage_words(protocol, target),
             ),
@@ -283,7 +291,7 @@ def _apply_button(
         if actor is None
         else session.merge(actor)
     )
-    name = athlete.display_name or _("the athlete")
+    name = label_for_caller(session, athlete, caller)
     if action == "acknowledge":
         if alert_ids is None:
             return _("There was no alert to acknowledge.")
@@ -426,7 +434,7 @@ def deliver_pending(
     if the athlete has moved on, or no sign-off waits any more, nothing is recorded and the
     clinician is told the card is stale.
     """
-    name = athlete.display_name or _("the athlete")
+    name = label_for_reader(session, athlete, actor)
     try:
         if action == "message":
             message_athlete(session, actor, athlete, text, now)

@@ -50,3 +50,11 @@ def label_for_caller(session: Session, athlete: Person, caller: Caller) -> str:
     (``repo.label_in_view``: "Sam", "Sam (#3)" on a clash among the athletes they see)."""
     viewer = session.get(Person, caller.person_id) if caller.person_id is not None else None
     return label_in_view(session, athlete=athlete, viewer=viewer, admin=caller.is_admin)
+
+
+def label_for_reader(session: Session, athlete: Person, reader: Person | None) -> str:
+    """Return ``athlete`` as ``reader`` (the clinician or admin acting) reads them: "Sam", or
+    "Sam (#3)" when another athlete in their view shares the name (an admin's view is every
+    athlete)."""
+    admin = reader is not None and reader.role == "admin"
+    return label_in_view(session, athlete=athlete, viewer=reader, admin=admin)
