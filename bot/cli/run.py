@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import secrets
 import signal
 import sys
@@ -64,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"sprintback run: invalid settings:\n{err}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level_number)
+    if not settings.admin_telegram_ids:
+        logging.getLogger(__name__).warning(
+            "ADMIN_TELEGRAM_IDS is empty: alerts about athletes with no linked clinician, and "
+            "alerts no clinician acknowledges within the hour, will reach nobody"
+        )
     if not settings.token:
         print(
             "sprintback run: TELEGRAM_TOKEN is not set; create a bot with @BotFather and put "

@@ -308,10 +308,15 @@ async def play(world: DemoWorld) -> Cast:
     )
     world.clock.set(local(8, 7, 0))
     del alert  # the card names the athlete: the clinician answers by name
+    # A review lifts the stop: its note is confirmed before anything is recorded.
     expect(
-        await world.say(clinician, f"/resume {ATHLETE_NAME} seen in clinic: no nerve involvement"),
-        "",
-        "resuming after the red flag",
+        await world.say(clinician, f"/clear {ATHLETE_NAME} seen in clinic: no nerve involvement"),
+        "Confirm the review of",
+        "reviewing after the red flag",
+        world.words,
+    )
+    await clinician_presses(
+        world, clinician, "✅ Confirm review", "may run again from today", "confirming the review"
     )
     verdict = await morning(world, athlete)
     expect(verdict, "Train as planned", "first check-in after the clearance", world.words)

@@ -39,6 +39,7 @@ from bot.services.clinician.actions import (
     add_note,
     current_programme,
     notes_text,
+    refusal_while_stopped,
     review_state,
 )
 from bot.services.clinician.buttons import (
@@ -393,6 +394,12 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 )
                 return
             if kind == "set_stage" and stage is not None and programme is not None:
+                refusal = refusal_while_stopped(
+                    session, _reader(session, caller), athlete, programme, kind, now
+                )
+                if refusal is not None:  # refused before asking to confirm a risky change
+                    await update.effective_message.reply_text(refusal)
+                    return
                 protocol = programme_protocol(session, programme, now)
                 risk = stage_change_risk(
                     session, athlete, protocol, stage, now, _reader(session, caller)
@@ -529,7 +536,9 @@ async def alert_button(update: Update, context: Context) -> None:
     if action == "decline" and not signoff_waiting(services.engine, athlete_id, now):
         await query.answer(_("No sign-off is waiting for this athlete."), show_alert=True)
         return
-    if action == "decline" and not stage_still(services.engine, athlete_id, shown_stage):
+    if action == "decline" and not stage_still(
+        services.engine, athlete_id, shown_stage, press.issued_at
+    ):
         await query.answer(_(STALE_TEXT), show_alert=True)
         return
     if press.action == ACT_REVIEW:
@@ -598,7 +607,7 @@ async def alert_button(update: Update, context: Context) -> None:
             await query.answer(_(EXPIRED_TEXT), show_alert=True)
             return
     if (action in STAGE_BOUND_ACTIONS or press.action == ACT_STAGE_OK) and not stage_still(
-        services.engine, athlete_id, shown_stage
+        services.engine, athlete_id, shown_stage, press.issued_at
     ):
         await query.answer(_(STALE_TEXT), show_alert=True)
         return

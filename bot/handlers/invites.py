@@ -78,6 +78,7 @@ from bot.support.i18n import (
     language_name,
     set_language,
 )
+from bot.support.limits import quoted
 
 _LOGGER = logging.getLogger(__name__)
 ACT_LINK_YES = "lnk_yes"
@@ -438,6 +439,15 @@ async def link_command(update: Update, context: Context) -> None:
     with session_scope(services.engine) as session:
         caller, person = caller_context(session, update, services)
         decision = may(caller, "link_to_clinician")
+        if person is None and not caller.is_admin:
+            # Someone new did what the invite says to "athletes already using Sprintback".
+            await update.effective_message.reply_text(
+                _(
+                    "You are not signed up yet. Send /start {code} (or open your clinician's "
+                    "link) to begin; I will ask before sharing anything with them."
+                ).format(code=quoted(code, 40))
+            )
+            return
         if not decision or person is None:
             await refuse(update, context, caller, decision.reason, command="/link", session=session)
             return

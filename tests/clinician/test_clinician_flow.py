@@ -17,6 +17,7 @@ from bot.store.models import (
     AlertRecord,
     Clearance,
     Link,
+    Person,
     Programme,
     ScheduledPrompt,
     StageChange,
@@ -258,6 +259,23 @@ async def test_wrong_role_commands_are_refused_and_audited(world: WorldFactory) 
         "/athlete",
         "/link",
     ]
+
+
+async def test_link_from_someone_not_signed_up_says_how_to_sign_up(world: WorldFactory) -> None:
+    """The invite says "athletes already using Sprintback send /link CODE"; a newcomer who does
+    is told how to begin, with the code, and nothing is linked."""
+    w = await world()
+    lee = await make_clinician(w, CLINICIAN, "Lee")
+    code = re.search(r"/link (\S+)", await say(lee, "/invite"))
+    assert code is not None
+    sam = w.sandbox.user(4004, "Sam")
+    assert await say(sam, f"/link {code.group(1)}") == (
+        f"You are not signed up yet. Send /start {code.group(1)} (or open your clinician's "
+        "link) to begin; I will ask before sharing anything with them."
+    )
+    assert w.audit("refused") == []
+    with session_scope(w.engine, read_only=True) as session:
+        assert session.exec(select(Person).where(Person.telegram_user_id == 4004)).all() == []
 
 
 async def test_expired_and_reused_invites_are_refused(world: WorldFactory) -> None:

@@ -82,19 +82,10 @@ async def test_whole_product_with_several_users(
     assert "⛔ Running is stopped until you review Anna." in text
     assert "🩺 Reviewed: may run again" in alert.button_labels
     assert "🟢 Sign off" not in alert.button_labels
-    await lee.press("↩️ Step back")
-    await lee.wait_until(
-        lambda ms: any(
-            "Anna stepped back H2 · Return to running, jog → ~65 % Vmax → H1 · Early loading"
-            in (m.text or "")
-            for m in ms
-        )
-    )
-    await w.deliver()
-    notice, chart = anna.user.bot_messages[-2:]
-    assert "moved you back to Stage 2 of 8" in (notice.text or "")
-    assert chart.file is not None and "Now at Stage 2 of 8" in (chart.text or "")
+    # A step back would lift the stop (the engine takes it as a review): not offered.
+    assert "↩️ Step back" not in alert.button_labels
     stopped = await open_card(lee, anna_id)
+    assert "↩️ Step back" not in stopped.button_labels
     assert "⛔ Running stopped after a red flag: waiting for your review." in (stopped.text or "")
     # The review asks a note, then a confirmation; nothing is recorded before.
     await lee.press("🩺 Reviewed: may run again", stopped)
@@ -109,12 +100,21 @@ async def test_whole_product_with_several_users(
     )
     assert _reviews(w) == 1
     await w.deliver()
-    assert "may train again from tomorrow, at Stage 2 of 8" in anna.last
+    assert "may train again from tomorrow, at Stage 3 of 8" in anna.last
     assert "Seen in clinic: no nerve involvement" in anna.last
     reviewed = await open_card(lee, anna_id)
     card = reviewed.text or ""
     assert "Running stopped" not in card and "🩺 Reviewed: running may start again on" in card
     assert "🩺 Reviewed: may run again" not in reviewed.button_labels
+    # Reviewed, the step back is Lee's to make.
+    assert (
+        "Anna stepped back H2 · Return to running, jog → ~65 % Vmax → H1 · Early loading"
+        in await say(lee, f"/stepback {anna_id} ease back in after the pop")
+    )
+    await w.deliver()
+    notice, chart = anna.user.bot_messages[-2:]
+    assert "moved you back to Stage 2 of 8" in (notice.text or "")
+    assert chart.file is not None and "Now at Stage 2 of 8" in (chart.text or "")
 
     with session_scope(w.engine) as session:
         upsert_checks(

@@ -68,7 +68,11 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         ),
         "small chart after the step back": r"📈 Your progress so far\. Now: Stage 2 of 8",
         "acknowledged": r"Acknowledged 1 alert about Sam\.",
-        "resumed": r"resumed your programme at Stage 2 of 8",
+        # A review lifts the stop: its note confirmed first, then the athlete is told.
+        "reviewed": (
+            r"Clinician → bot: \[✅ Confirm review\]\n(?:.*\n){0,4}.*"
+            r"has reviewed you: you may train again from today, at Stage 2 of"
+        ),
         "weekly digest": r"bot → Clinician: Weekly digest for Dr Lee\n(.|\n)*· Sam: ",
         "chart in the chat": r"Athlete → bot: /progress\n.*bot → Athlete: \[photo: ",
         "report in the chat": r"bot → Clinician: \[document: sprintback-report-\d+-[\d-]+\.pdf\]",
@@ -81,7 +85,7 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
     assert re.search(
         r"Sun 8 Mar · Stage 2 of 8 · stop · stopped\n +You reported a warning sign", timeline
     )
-    assert "Mon 9 Mar · Stage 2 of 8 · train · same stage\n    Your clinician resumed" in timeline
+    assert "Mon 9 Mar · Stage 2 of 8 · train · same stage\n    Your clinician has reviewed you" in timeline
     assert "Wed 11 Mar · Stage 2 of 8 → Stage 3 of 8 · train · moved up" in timeline
     # Words, as the athlete read them: no stage code, rule, data-dictionary key or engine verdict.
     for pattern in (DICTIONARY_KEY, BARE_STAGE_ID, RECORD_WORDS, ENGINE_WORDS):

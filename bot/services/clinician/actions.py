@@ -45,7 +45,7 @@ from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending
 from bot.support.formats import format_long_date, format_time
-from bot.support.i18n import _, use_language
+from bot.support.i18n import N_, _, use_language
 from bot.wording import stage_label
 from engine.schema import Protocol
 from engine.status import StageStatus
@@ -180,6 +180,9 @@ def apply_action(
     programme = current_programme(session, athlete.id)
     if programme is None or programme.id is None:
         raise ActionRefused(_("This athlete has no programme in progress yet."))
+    refusal = refusal_while_stopped(session, actor, athlete, programme, kind, now)
+    if refusal is not None:
+        raise ActionRefused(refusal)
     today = local_date(athlete, now)
     before = programme.current_stage
     new_stage = before
@@ -301,6 +304,40 @@ def apply_action(
         + " "
         + _("They have been told.")
     )
+
+
+STOPPED_FIRST = N_(
+    "Not changed: running is stopped after a red flag. Review {name} first (🩺 Reviewed: may "
+    "run again, or /clear {number} <note>); then step back or change the stage."
+)
+NOT_PAUSED = N_("{name}'s programme is not paused: there is nothing to resume.")
+
+
+def refusal_while_stopped(
+    session: Session,
+    reader: Person | None,
+    athlete: Person,
+    programme: Programme,
+    kind: str,
+    now: dt.datetime,
+) -> str | None:
+    """Return why ``kind`` cannot be applied to ``athlete`` now, or None when it can.
+
+    The engine takes a step back, a stage change or a resume of a programme that is not
+    paused as the clinician's review of a red-flag stop (it lifts the stop). A review is
+    recorded only with a note the clinician confirmed, so these wait until running is no
+    longer stopped; a resume with nothing paused is refused outright (it would only lift a
+    stop). ``reader`` reads the reply.
+    """
+    name = label_for_reader(session, athlete, reader)
+    if kind == "resume" and programme.status != "paused" and not athlete.paused:
+        return _(NOT_PAUSED).format(name=name)
+    if (
+        kind in ("step_back", "set_stage")
+        and review_state(session, athlete, programme, now).suspended
+    ):
+        return _(STOPPED_FIRST).format(name=name, number=athlete.id)
+    return None
 
 
 def athlete_stage_words(protocol: Protocol | None, stage: str) -> str:

@@ -205,7 +205,9 @@ def _athlete_keyboard(
                 button(str(DECLINE_LABEL), ACT_DECLINE, now),
             ]
         )
-    rows.append([button(str(HOLD_LABEL), ACT_HOLD, now), button(str(BACK_LABEL), ACT_BACK, now)])
+    # A step back would lift the stop without the review's note: offered once reviewed.
+    moves = [] if state.suspended else [button(str(BACK_LABEL), ACT_BACK, now)]
+    rows.append([button(str(HOLD_LABEL), ACT_HOLD, now), *moves])
     rows.append([button(str(MESSAGE_LABEL), ACT_MSG, now)])
     rows.append(
         [report_button(signer, athlete_id=athlete_id, for_telegram_id=caller.telegram_id, now=now)]

@@ -30,8 +30,17 @@ from bot.services.clinician.alert_policy import URGENT
 from bot.services.clinician.names import label_for_caller, label_for_reader
 from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
-from bot.store.models import AlertRecord, ClinicianActionRecord, Decision, Person, Programme
+from bot.store.models import (
+    AlertRecord,
+    Clearance,
+    ClinicianActionRecord,
+    Decision,
+    Person,
+    Programme,
+    StageChange,
+)
 from bot.store.repo.buttons import button_used, use_button
+from bot.support.formats import format_short_date
 from bot.support.i18n import N_, _, ngettext
 from bot.wording import stage_label
 from engine.schema import Protocol
@@ -98,13 +107,26 @@ def clear_or_decline(
     met (it would lapse)."""
     state = review_state(session, athlete, programme, now)
     name = label_for_reader(session, athlete, actor)
-    if not declined and state.stopped:
+    if not declined and state.suspended:
         return False, _(
             "Not recorded: running is stopped after a red flag. Review {name} first "
             "(🩺 Reviewed: may run again, or /clear {number} <note>); the sign-off comes after."
         ).format(name=name, number=athlete.id)
     if not state.signoff_waiting:
-        return False, _(NOTHING_WAITS)
+        given = _signed_off_in_this_stay(session, programme)
+        if given is None:
+            return False, _(NOTHING_WAITS)
+        by = session.get(Person, given.clinician_id)
+        return False, _("Already signed off by {names} on {day}: nothing changed.").format(
+            names=(by.display_name if by is not None else "") or _("someone"),
+            day=format_short_date(given.local_date),
+        )
+    if not declined and state.reviewed_from is not None:
+        # Reviewed already, with effect from a later day: the sign-off can count from then.
+        return False, _(
+            "Not recorded yet: your review lets {name} run again from {day}; the sign-off can "
+            "be given from then."
+        ).format(name=name, day=format_short_date(state.reviewed_from))
     if not declined and not state.criteria_met:
         left = [c for c in (state.status.criteria if state.status else []) if not c.met]
         return False, ngettext(
@@ -120,6 +142,29 @@ def clear_or_decline(
     if declined:
         return True, _("Sign-off declined for {name}. They have been told.").format(name=name)
     return True, _("Signed off: {name} may move on. They have been told.").format(name=name)
+
+
+def _signed_off_in_this_stay(session: Session, programme: Programme | None) -> Clearance | None:
+    """Return the sign-off given for the programme's current stage since it last entered it
+    (the one a second sign-off would repeat), or None."""
+    if programme is None:
+        return None
+    entered = session.exec(
+        select(col(StageChange.at))
+        .where(
+            StageChange.programme_id == programme.id,
+            StageChange.to_stage == programme.current_stage,
+        )
+        .order_by(col(StageChange.at).desc())
+    ).first()
+    query = select(Clearance).where(
+        Clearance.athlete_id == programme.athlete_id,
+        Clearance.stage == programme.current_stage,
+        Clearance.declined == False,  # noqa: E712
+    )
+    if entered is not None:
+        query = query.where(col(Clearance.at) >= entered)
+    return session.exec(query.order_by(col(Clearance.at))).first()
 
 
 def review(
@@ -231,12 +276,32 @@ def stage_change_risk(
     )
 
 
-def stage_still(engine: Engine, athlete_id: int, shown_stage: str | None) -> bool:
-    """Tell whether the athlete is still at the stage the pressed message showed."""
+# A button's issue time is signed to the minute (``bot.services.callback_auth``).
+_ISSUE_PRECISION = dt.timedelta(minutes=1)
+
+
+def stage_still(
+    engine: Engine, athlete_id: int, shown_stage: str | None, issued_at: dt.datetime | None = None
+) -> bool:
+    """Tell whether the athlete is still in the stay at the stage the pressed message showed:
+    at that stage, and (given the button's ``issued_at``) not entered again since the message
+    was sent. A card from an earlier stay at the same stage (before a step back and a climb
+    back, say) speaks of a gate or a stop that is no longer the one waiting now."""
     with session_scope(engine, read_only=True) as session:
         programme = current_programme(session, athlete_id)
-    current = programme.current_stage if programme is not None else "-"
-    return shown_stage is not None and shown_stage == current
+        if programme is None or shown_stage is None or shown_stage != programme.current_stage:
+            return False
+        if issued_at is None:
+            return True
+        entered = session.exec(
+            select(col(StageChange.at))
+            .where(
+                StageChange.programme_id == programme.id,
+                StageChange.to_stage == programme.current_stage,
+            )
+            .order_by(col(StageChange.at).desc())
+        ).first()
+    return entered is None or entered < issued_at + _ISSUE_PRECISION
 
 
 def apply_button(

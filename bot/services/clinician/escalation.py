@@ -11,6 +11,7 @@ job, every minute) apply the policy to the store and queue the messages in the O
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -239,7 +240,8 @@ def alert_keyboard(
     Acknowledge, since clinical decisions stay with the athlete's clinicians. Every recipient
     may read the athlete's record, so every card ends with the "Report (PDF)" button. A card
     whose athlete is stopped after a red flag offers the review ("Reviewed: may run again"),
-    never a sign-off; a sign-off is offered only when it can count.
+    never a sign-off nor a step back (the engine would take either as the review); a sign-off
+    is offered only when it can count.
     """
     # The stage shown rides along: a decision taken on a stale view (a second press, a
     # stage moved meanwhile) is refused instead of applied twice.
@@ -263,7 +265,9 @@ def alert_keyboard(
     elif card.gate_pending:
         rows[0].append(button(SIGN_OFF_LABEL, ACT_CLEAR))
         rows[0].append(button(DECLINE_LABEL, ACT_DECLINE))
-    rows.append([button(HOLD_LABEL, ACT_HOLD), button(BACK_LABEL, ACT_BACK)])
+    # A step back would lift the stop without the review's note: offered once reviewed.
+    moves = [] if card.suspended else [button(BACK_LABEL, ACT_BACK)]
+    rows.append([button(HOLD_LABEL, ACT_HOLD), *moves])
     rows.append([button(MESSAGE_LABEL, ACT_MSG)])
     rows.append([report])
     return rows
@@ -440,10 +444,15 @@ class Recipient:
         return zone_of(self.timezone)
 
 
+_LOGGER = logging.getLogger(__name__)
+
+
 def _recipients(
     session: Session, athlete_id: int, admin_telegram_ids: Sequence[int], to_admin: bool
 ) -> list[Recipient]:
-    """Return the linked clinicians, or the admins (hand-over, or nobody linked)."""
+    """Return the linked clinicians, or the admins (hand-over, or nobody linked). None at all
+    (no clinician linked, no admin configured) is logged as an error: the alert reaches
+    nobody, and only the operator can change that."""
     clinicians = clinicians_of(session, athlete_id=athlete_id)
     admins = set(admin_telegram_ids)
     if not to_admin and clinicians:
@@ -460,6 +469,12 @@ def _recipients(
         chat = chat_of(person) if person is not None else tid
         zone = person.timezone if person is not None else "UTC"
         out.append(Recipient(chat, tid, person, tid in linked, zone, admin=True))
+    if not out:
+        _LOGGER.error(
+            "an alert about athlete #%s reached nobody: %s and ADMIN_TELEGRAM_IDS is empty",
+            athlete_id,
+            "no clinician acknowledged it in time" if clinicians else "no clinician is linked",
+        )
     return out
 
 
