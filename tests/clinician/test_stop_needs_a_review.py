@@ -166,3 +166,33 @@ async def test_a_second_sign_off_names_who_gave_the_first(world: WorldFactory) -
     )
     with session_scope(w.engine, read_only=True) as session:
         assert len(session.exec(select(Clearance)).all()) == 1
+
+
+async def test_a_sign_off_over_another_clinicians_decline_is_told_to_both(
+    world: WorldFactory,
+) -> None:
+    """Lee declines Ben's sign-off with a reason; Olsen, on his own older card, signs off two
+    minutes later: he reads that Lee had declined and why, and Lee is told of the sign-off."""
+    w = await world()
+    _ben_id, [lee_card, olsen_card] = await sign_off_card(w, [LEE, OLSEN])
+    lee, olsen = w.sandbox.user(LEE, "Lee"), w.sandbox.user(OLSEN, "Olsen")
+    await lee.press("✖️ Decline", lee_card)
+    await lee.wait_reply()
+    assert "Sign-off declined for Ben" in await say(lee, "still tender on palpation")
+    await w.deliver()
+    assert (
+        "Lee declined Ben's sign-off at H0 · Triage & protection.\nReason: still tender on "
+        "palpation" in [m.text for m in olsen.bot_messages]
+    )
+    w.clock.advance(dt.timedelta(minutes=2))
+    await olsen.press("🟢 Sign off", olsen_card)
+    replies = await olsen.wait_until(lambda ms: any("Signed off" in (m.text or "") for m in ms))
+    assert (
+        "Signed off: Ben may move on. They have been told.\n"
+        "Lee had declined this sign-off on Mon 2 Mar, and is told of yours.\n"
+        "Reason: still tender on palpation"
+    ) in [m.text for m in replies]
+    await w.deliver()
+    assert "Olsen signed off Ben at H0 · Triage & protection: they may move on." in [
+        m.text for m in lee.bot_messages
+    ]

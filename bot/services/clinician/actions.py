@@ -34,6 +34,7 @@ from bot.store.models import (
 )
 from bot.store.repo.alerts import acknowledge_alert
 from bot.store.repo.audit import audit
+from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.programme import add_note as store_note
 from bot.store.repo.programme import (
@@ -403,8 +404,47 @@ def record_clearance(
         if note:
             text += "\n" + _("Note: {note}").format(note=note)
         enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    _tell_other_clinicians(session, actor, athlete, programme, now, declined=declined, note=note)
     session.flush()
     return row
+
+
+def _tell_other_clinicians(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    programme: Programme,
+    now: dt.datetime,
+    *,
+    declined: bool,
+    note: str | None,
+) -> None:
+    """Tell the athlete's other linked clinicians, each in their language, that ``actor``
+    signed the gate off or declined it (with the reason): two clinicians following one
+    athlete must not overrule each other unknowingly."""
+    protocol = programme_protocol(session, programme, now)
+    for other in clinicians_of(session, athlete_id=athlete.id or 0):
+        if other.id == actor.id:
+            continue
+        with use_language(other.language):
+            name = label_for_reader(session, athlete, other)
+            stage = (
+                stage_label(protocol, programme.current_stage, "clinician")
+                if protocol is not None
+                else programme.current_stage
+            )
+            who = actor.display_name or _("Another clinician")
+            if declined:
+                text = _("{who} declined {name}'s sign-off at {stage}.").format(
+                    who=who, name=name, stage=stage
+                )
+                if note:
+                    text += "\n" + _("Reason: {note}").format(note=note)
+            else:
+                text = _("{who} signed off {name} at {stage}: they may move on.").format(
+                    who=who, name=name, stage=stage
+                )
+            enqueue(session, other, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
 
 
 def record_review(

@@ -113,9 +113,10 @@ def clear_or_decline(
             "(🩺 Reviewed: may run again, or /clear {number} <note>); the sign-off comes after."
         ).format(name=name, number=athlete.id)
     if not state.signoff_waiting:
-        given = _signed_off_in_this_stay(session, programme)
-        if given is None:
+        signed = _gate_rows_in_this_stay(session, programme, declined=False)
+        if not signed:
             return False, _(NOTHING_WAITS)
+        given = signed[0]
         by = session.get(Person, given.clinician_id)
         return False, _("Already signed off by {names} on {day}: nothing changed.").format(
             names=(by.display_name if by is not None else "") or _("someone"),
@@ -136,19 +137,23 @@ def clear_or_decline(
             "is met ({count} are not yet). You will be asked when they are.",
             len(left),
         ).format(count=len(left))
+    overruled = "" if declined else _overruled(session, actor, programme)
     record_clearance(
         session, actor, athlete, now, declined=declined, note=note, alert_ids=alert_ids
     )
     if declined:
         return True, _("Sign-off declined for {name}. They have been told.").format(name=name)
-    return True, _("Signed off: {name} may move on. They have been told.").format(name=name)
+    reply = _("Signed off: {name} may move on. They have been told.").format(name=name)
+    return True, reply + overruled
 
 
-def _signed_off_in_this_stay(session: Session, programme: Programme | None) -> Clearance | None:
-    """Return the sign-off given for the programme's current stage since it last entered it
-    (the one a second sign-off would repeat), or None."""
+def _gate_rows_in_this_stay(
+    session: Session, programme: Programme | None, *, declined: bool
+) -> list[Clearance]:
+    """Return the sign-offs (or, ``declined``, the refusals) given for the programme's current
+    stage since it last entered it, oldest first."""
     if programme is None:
-        return None
+        return []
     entered = session.exec(
         select(col(StageChange.at))
         .where(
@@ -160,11 +165,32 @@ def _signed_off_in_this_stay(session: Session, programme: Programme | None) -> C
     query = select(Clearance).where(
         Clearance.athlete_id == programme.athlete_id,
         Clearance.stage == programme.current_stage,
-        Clearance.declined == False,  # noqa: E712
+        Clearance.declined == declined,
     )
     if entered is not None:
         query = query.where(col(Clearance.at) >= entered)
-    return session.exec(query.order_by(col(Clearance.at))).first()
+    return list(session.exec(query.order_by(col(Clearance.at))))
+
+
+def _overruled(session: Session, actor: Person, programme: Programme | None) -> str:
+    """Return a line for a clinician signing off a gate another clinician declined in this
+    stay (who, when, why), or "" when nobody else declined it."""
+    others = [
+        c
+        for c in _gate_rows_in_this_stay(session, programme, declined=True)
+        if c.clinician_id != actor.id
+    ]
+    if not others:
+        return ""
+    last = others[-1]
+    by = session.get(Person, last.clinician_id)
+    line = _("{who} had declined this sign-off on {day}, and is told of yours.").format(
+        who=(by.display_name if by is not None else "") or _("Another clinician"),
+        day=format_short_date(last.local_date),
+    )
+    if last.note:
+        line += "\n" + _("Reason: {note}").format(note=last.note)
+    return "\n" + line
 
 
 def review(
