@@ -19,7 +19,7 @@ from bot.reports.chart import build_chart_spec, render_spec_png
 from bot.reports.criteria import speed_criterion
 from bot.reports.from_store import digest_data_for, progress_data_for, report_data_for
 from bot.reports.report_pdf import render_report_pdf
-from bot.services.clinician.actions import add_note, apply_action, record_clearance
+from bot.services.clinician.actions import add_note, apply_action, record_clearance, record_review
 from bot.services.protocol_admin import ensure_seeded
 from bot.store import repo
 from bot.store.db import make_engine, session_scope
@@ -151,9 +151,9 @@ def _write_story(engine: Engine) -> Story:
                     session, lee, athlete, at(1, 8), declined=False, note="diagnosis confirmed"
                 )
             if day == 5:  # the review after day 4's red flag, before the morning check-in
-                apply_action(
-                    session, lee, athlete, "resume", at(5, 6, 50), protocol,
-                    note="reviewed by phone, no nerve signs",
+                record_review(
+                    session, lee, athlete, at(5, 6, 50), note="reviewed by phone, no nerve signs",
+                    alert_ids=None,
                 )  # fmt: skip
             if day == 6:
                 apply_action(
