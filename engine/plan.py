@@ -118,7 +118,8 @@ def prescribe(
     go: the full template. modify: high-velocity reps cut by 40 %, nothing at or above the
     max-sprint threshold. rest: no running (mobility, walking, bike only). stop: nothing.
     ``max_pct_vmax`` caps every run (e.g. 70 on a heavy-wellness day); ``no_running`` drops
-    running (rest interval not yet over, or awaiting clinician review).
+    running (rest interval not yet over, or awaiting clinician review). No run is ever
+    prescribed above the stage's ``top_pct_vmax`` (the schema refuses such a drill too).
     """
     vmax = baseline.vmax_ms if baseline is not None else None
     key = (id(protocol), stage_id, vmax, readiness, max_pct_vmax, no_running)
@@ -169,8 +170,10 @@ def _prescribe(
         notes.append("No full team or event training today: an easy day after a fast one.")
     if vmax is None and any(d.pct_vmax for d in drills):
         notes.append("No baseline Vmax: run by feel, and expect to run faster than you think.")
+    top = stage.top_pct_vmax
     planned = [
-        _plan_drill(d, cap, readiness == "modify", pain.hv_pct_vmax.value, vmax) for d in drills
+        _plan_drill(d, cap, readiness == "modify", pain.hv_pct_vmax.value, vmax, top)
+        for d in drills
     ]
     rest = max((r.value for r in stage.rest_rules), default=None)
     return SessionPlan(
@@ -185,12 +188,17 @@ def _prescribe(
 
 
 def _plan_drill(
-    d: Drill, cap: float | None, cut: bool, hv: float, vmax: float | None
+    d: Drill, cap: float | None, cut: bool, hv: float, vmax: float | None, top: float
 ) -> PlannedDrill:
     pct = d.pct_vmax
     reps = d.reps
     if pct is not None:
         lo, hi = pct
+        if 0 < top < hi:
+            # The schema refuses a drill above its stage's top; should one get through, the
+            # athlete is never prescribed a later stage's speeds.
+            hi = top
+            lo = min(lo, top)
         if cut and hi >= hv and reps is not None:
             reps = (max(1, round(reps[0] * HV_CUT)), max(1, round(reps[1] * HV_CUT)))
         if cap is not None and hi > cap:

@@ -245,3 +245,385 @@ def stage_floor(injury: str, stage_id: str) -> StageFloor | None:
     """Return the reference's requirements for a stage, or None if it sets none."""
     floor = FLOORS.get(injury)
     return floor.stages.get(stage_id) if floor is not None else None
+
+
+# --- What a stage may prescribe and what its criteria must keep ----------------------------
+
+# The fastest running a reference stage may prescribe, in % Vmax (the "Speed / volume" column
+# of §2.2 / §3.3; 0 = no running). A stage's ``top_pct_vmax`` may not exceed it, and no drill
+# may go above the stage's own top: faster running is a later stage's (a stage skipped).
+# H2: "progress to max 70 %" (Aspetar) and exit (a) measured at 65–70 %; the packaged
+# protocols top out at or below these values.
+TOP_PCT_VMAX: dict[str, dict[str, tuple[float, str]]] = {
+    "hamstring": {
+        "H0": (0, "§2.2 H0: no running"),
+        "H1": (0, "§2.2 H1: no running"),
+        "H2": (70, "§2.2 H2: progress to max 70 %"),
+        "H3": (80, "§2.2 H3: 70→80 % Vmax"),
+        "H4": (90, "§2.2 H4: 85–90 % Vmax"),
+        "H5": (100, "§2.2 H5: 95→100 % Vmax"),
+        "H6": (100, "§2.2 H6: sport demand"),
+        "H7": (100, "§2.2 H7: maintenance"),
+    },
+    "calf": {
+        "C0": (0, "§3.3 C0: no running"),
+        "C1": (0, "§3.3 C1: no running"),
+        "C2": (0, "§3.3 C2: no running"),
+        "C3": (70, "§3.3 C3: ≤ 70 % Vmax"),
+        "C4": (85, "§3.3 C4: 75→85 % Vmax"),
+        "C5": (95, "§3.3 C5: 90→95 % Vmax"),
+        "C6": (100, "§3.3 C6: 100 % Vmax"),
+        "C7": (100, "§3.3 C7: maintenance"),
+    },
+}
+# Stages whose minimum sessions count only sessions at the stage's speed: ``min_sessions``
+# must keep ``at_pct_vmax`` at least this high (the packaged values: the stage's top band
+# within a 2-point measurement margin; H5 counts max sessions, §0.2 ≥ 95 %).
+MIN_SESSIONS_AT_PCT: dict[str, dict[str, tuple[float, str]]] = {
+    "hamstring": {
+        "H3": (78, "§2.2 H3: ≥ 2 sessions at the stage's top intensity"),
+        "H4": (83, "§2.2 H4: ≥ 2 HV sessions at 85–90 %"),
+        "H5": (95, "§2.2 H5: ≥ 2 max-velocity sessions; §0.2 max session ≥ 95 %"),
+    },
+    "calf": {
+        "C4": (83, "§3.3 C4: ≥ 2 sessions at stage top speed"),
+        "C5": (88, "§3.3 C5: ≥ 2 HV sessions at 90–95 %"),
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionFloor:
+    """A criterion the reference names for a stage: ``item op threshold``.
+
+    As an exit criterion the protocol must keep one at least as strict (passed by fewer
+    values; ``at_pct_vmax`` at least, ``pain_max`` at most, ``count`` at least these). As a
+    regression trigger it must keep one that fires at least as early (on more values;
+    ``at_pct_vmax`` at most this, ``count`` at most this, the same ``action``, and a
+    clinician notified at least as urgently as ``notify``).
+    """
+
+    item: str
+    op: Literal["le", "lt", "ge", "gt", "eq"]
+    threshold: float | bool
+    source: str
+    at_pct_vmax: float | None = None
+    pain_max: int | None = None
+    count: int = 1
+    action: Literal["step_back", "hold", "escalate"] = "step_back"
+    notify: Literal["info", "within_24h", "same_day"] | None = None
+
+
+def _c(
+    item: str,
+    op: Literal["le", "lt", "ge", "gt", "eq"],
+    threshold: float | bool,
+    source: str,
+    *,
+    at_pct_vmax: float | None = None,
+    pain_max: int | None = None,
+    count: int = 1,
+    action: Literal["step_back", "hold", "escalate"] = "step_back",
+    notify: Literal["info", "within_24h", "same_day"] | None = None,
+) -> CriterionFloor:
+    return CriterionFloor(item, op, threshold, source, at_pct_vmax, pain_max, count, action, notify)
+
+
+_SESSION_PAIN = "session.pain_max"
+# Exit criteria of the reference's stage tables with a number (§2.2 / §3.3 EXIT column; the
+# packaged protocols encode each of them). Stand-ins and interpretations the reference marks
+# unverified (ROM "> 75 %", the psychological gate) are left to the clinician lead.
+EXIT_FLOORS: dict[str, dict[str, tuple[CriterionFloor, ...]]] = {
+    "hamstring": {
+        "H0": (_c("checks.walk_pain", "le", 2, "§2.2 H0 exit: walking pain ≤ 2/10"),),
+        "H1": (
+            _c("checks.single_leg_squat_pain", "le", 0, "§2.2 H1 exit (a): painless squat"),
+            _c("checks.bike_pain", "le", 0, "§2.2 H1 exit (b): painless bike"),
+            _c("checks.knee_extension_full", "eq", True, "§2.2 H1 exit (c): full extension"),
+            _c("checks.walk_pain", "le", 1, "§2.2 H1 exit (d): brisk walk at 0–1/10"),
+            _c("morning.pain_rest", "le", 1, "§2.2 H1 exit (e): 2 mornings ≤ 1/10", count=2),
+        ),
+        "H2": (
+            _c(
+                "derived.pct_vmax",
+                "ge",
+                65,
+                "§2.2 H2 exit (a): ≥ 65–70 % Vmax, pain ≤ 1/10",
+                pain_max=1,
+            ),
+            _c("metrics.strength_lsi_pct", "ge", 80, "§2.2 H2 exit (d): strength LSI ≥ 80 %"),
+        ),
+        "H3": (
+            _c(
+                "metrics.hv_reps",
+                "ge",
+                3,
+                "§2.2 H3 exit (a): ≥ 3 reps at 80 %, pain 0–1/10",
+                at_pct_vmax=80,
+                pain_max=1,
+            ),
+            _c("metrics.strength_lsi_pct", "ge", 85, "§2.2 H3 exit (c): LSI ≥ 85 %"),
+            _c("derived.slhb_lsi_pct", "ge", 85, "§2.2 H3 exit (d): bridge LSI ≥ 85 %"),
+            _c("session.confidence", "ge", 6, "§2.2 H3 exit (e): confidence ≥ 6/10"),
+        ),
+        "H4": (
+            _c(
+                "metrics.hv_reps",
+                "ge",
+                3,
+                "§2.2 H4 exit (a): ≥ 3 reps at 90 %, pain 0/10",
+                at_pct_vmax=90,
+                pain_max=0,
+            ),
+            _c(
+                "derived.worst_split_pct_baseline",
+                "le",
+                105,
+                "§2.2 H4 exit (b): times ≤ 105 % of baseline",
+            ),
+            _c("metrics.strength_lsi_pct", "ge", 90, "§2.2 H4 exit (c): strength LSI ≥ 90 %"),
+            _c("checks.aket_pain", "le", 0, "§2.2 H4 exit (d): AKE without discomfort"),
+            _c("checks.aket_lsi_pct", "ge", 90, "§2.2 H4 exit (d): deficit ≤ 10 %"),
+        ),
+        "H5": (
+            _c("derived.vmax_pct_baseline", "ge", 95, "§2.2 H5 exit (a): Vmax ≥ 95 %"),
+            _c(
+                "derived.worst_split_pct_baseline",
+                "le",
+                103,
+                "§2.2 H5 exit (b): times ≤ 103 % of baseline",
+            ),
+            _c("session.pain_max", "le", 0, "§2.2 H5 exit (c): pain 0/10", count=2),
+            _c("metrics.strength_lsi_pct", "ge", 90, "§2.2 H5 exit (d): strength LSI ≥ 90 %"),
+            _c("derived.slhb_lsi_pct", "ge", 90, "§2.2 H5 exit (e): bridge LSI ≥ 90 %"),
+            _c("metrics.hop_lsi_pct", "ge", 90, "§2.2 H5 exit (e): hop LSI ≥ 90 %"),
+        ),
+        "H6": (
+            _c("checks.full_training", "eq", True, "§2.2 H6 exit: full training completed"),
+            _c("session.pain_max", "le", 0, "§2.2 H6 exit: no symptoms"),
+            _c("checks.palpation_pain", "le", 0, "§2.2 H6: no pain on palpation"),
+        ),
+    },
+    "calf": {
+        "C0": (_c("checks.walk_pain", "le", 2, "§3.3 C0 exit: walking pain ≤ 2/10"),),
+        "C1": (
+            _c("checks.limp", "eq", False, "§3.3 C1 exit (a): walk without limp"),
+            _c("checks.walk_pain", "le", 1, "§3.3 C1 exit (a): pain ≤ 1/10"),
+            _c("checks.double_heel_raise_pain", "le", 2, "§3.3 C1 exit (b): ≤ 2/10"),
+            _c(
+                "metrics.heel_raise_reps_injured",
+                "ge",
+                10,
+                "§3.3 C1 exit (c): ≥ 10 at ≤ 2/10",
+                pain_max=2,
+            ),
+            _c("morning.pain_rest", "le", 1, "§3.3 C1 exit (d): 2 mornings ≤ 1/10", count=2),
+        ),
+        "C2": (
+            _c("checks.walk_pain", "le", 0, "§3.3 C2 exit (a): pain-free walking"),
+            _c("metrics.heel_raise_reps_injured", "ge", 25, "§3.3 C2 exit (b): ≥ 25 raises"),
+            _c("derived.heel_raise_lsi_pct", "gt", 90, "§3.3 C2 exit (b): < 10 % asymmetry"),
+            _c("checks.jump_pain", "le", 0, "§3.3 C2 exit (d): jumping pain-free"),
+        ),
+        "C3": (
+            _c(
+                "metrics.hv_reps",
+                "ge",
+                8,
+                "§3.3 C3 exit (a): 8–10 reps at 70 %, pain ≤ 1/10",
+                at_pct_vmax=68,
+                pain_max=1,
+            ),
+            _c("checks.hop_pain", "le", 0, "§3.3 C3 exit (b): hopping pain-free"),
+            _c("derived.heel_raise_lsi_pct", "ge", 90, "§3.3 C3 exit (c): LSI ≥ 90 %"),
+            _c("metrics.heel_raise_reps_injured", "ge", 25, "§3.3 C3 exit (c): SLCR ≥ 25"),
+        ),
+        "C4": (
+            _c("metrics.hop_lsi_pct", "ge", 90, "§3.3 C4 exit (a): hop LSI ≥ 90 %"),
+            _c("metrics.rsi_lsi_pct", "ge", 90, "§3.3 C4 exit (b): RSI LSI ≥ 90 %"),
+            _c("metrics.heel_raise_reps_injured", "ge", 30, "§3.3 C4 exit (c): SLCR ≥ 30"),
+            _c(
+                "derived.pct_vmax", "ge", 85, "§3.3 C4 exit (d): 85 % Vmax, pain 0–1/10", pain_max=1
+            ),
+        ),
+        "C5": (
+            _c("derived.pct_vmax", "ge", 95, "§3.3 C5 exit (a): 95 % Vmax, pain 0/10", pain_max=0),
+            _c(
+                "derived.worst_split_pct_baseline",
+                "le",
+                105,
+                "§3.3 C5 exit (b): times ≤ 105 % of baseline",
+            ),
+        ),
+        "C6": (
+            _c("session.pain_max", "le", 0, "§3.3 C6 exit: symptoms 0/10", count=2),
+            _c("checks.palpation_pain", "le", 0, "§3.3 C6 exit: palpation 0/10"),
+            _c("checks.dorsiflexion_asym_pct", "le", 10, "§3.3 C6 exit: asymmetry ≤ 10 %"),
+            _c("metrics.heel_raise_reps_injured", "ge", 30, "§3.3 C6 exit: SLCR ≥ 30"),
+            _c("derived.heel_raise_lsi_pct", "ge", 90, "§3.3 C6 exit: asymmetry ≤ 10 %"),
+            _c("derived.vmax_pct_baseline", "ge", 95, "§6.1: Vmax ≥ 95 % of baseline"),
+            _c("derived.worst_split_pct_baseline", "le", 103, "§6.1: times ≤ 103 % (C6)"),
+            _c("checks.full_training", "eq", True, "§3.3 C6 exit: ≥ 1 full training session"),
+            _c(
+                "derived.pct_vmax",
+                "ge",
+                95,
+                "§3.3 C6: ≥ 2 max sessions (≥ 95 %)",
+                at_pct_vmax=95,
+                count=2,
+            ),
+        ),
+    },
+}
+
+# Regression triggers of the reference's stage tables (§2.2 / §3.3 REGRESSION column, as the
+# packaged protocols encode them): a protocol must keep each, firing at least as early.
+TRIGGER_FLOORS: dict[str, dict[str, tuple[CriterionFloor, ...]]] = {
+    "hamstring": {
+        "H1": (_c("checks.walk_pain", "ge", 3, "§2.2 H1 regression: walking pain ≥ 3/10"),),
+        "H2": (_c(_SESSION_PAIN, "ge", 3, "§2.2 H2 regression: any run rep ≥ 3/10"),),
+        "H3": (
+            _c(_SESSION_PAIN, "ge", 2, "§2.2: pain ≥ 2 at ≥ 80 % Vmax", at_pct_vmax=80),
+            _c(
+                "derived.speed_drop_vs_stage_best_pct",
+                "gt",
+                3,
+                "§2.2 H3 regression: speed > 3 % slower on 2 sessions",
+                count=2,
+            ),
+        ),
+        "H4": (
+            _c(_SESSION_PAIN, "ge", 2, "§2.2 H4 regression: pain ≥ 2 at ≥ 80 %", at_pct_vmax=80),
+            _c(
+                "derived.speed_drop_vs_stage_best_pct",
+                "gt",
+                3,
+                "§2.2 H4 regression: speed > 3 % slower on 2 sessions",
+                count=2,
+            ),
+            _c("session.confidence", "le", 5, "§2.2 H4 regression: confidence ≤ 5"),
+            _c("derived.pain_test_delta", "ge", 2, "§2.2 H4 regression: morning ≥ +2"),
+            _c("derived.tightness_delta", "ge", 2, "§2.2 H4 regression: morning ≥ +2"),
+        ),
+        "H5": (
+            _c(
+                _SESSION_PAIN,
+                "ge",
+                1,
+                "§2.2 H5 regression: any pain during max reps",
+                at_pct_vmax=95,
+            ),
+            _c(
+                "derived.speed_drop_vs_stage_best_pct",
+                "gt",
+                3,
+                "§2.2 H5 regression: Vmax drop > 3 %",
+                count=2,
+            ),
+            _c("derived.pain_test_delta", "ge", 2, "§2.2 H5 regression: morning ≥ +2"),
+            _c("derived.tightness_delta", "ge", 2, "§2.2 H5 regression: morning ≥ +2"),
+        ),
+        "H6": (
+            _c(
+                _SESSION_PAIN,
+                "ge",
+                1,
+                "§2.2 H6 regression: any symptom → H5, clinician notified",
+                notify="within_24h",
+            ),
+            _c(
+                "session.tightness",
+                "ge",
+                2,
+                "§2.2 H6 regression: any symptom → H5, clinician notified",
+                notify="within_24h",
+            ),
+        ),
+        "H7": (
+            _c(
+                "metrics.strength_lsi_pct",
+                "lt",
+                90,
+                "§2.2 H7: strength LSI < 90 % on a re-test",
+                action="escalate",
+                notify="within_24h",
+            ),
+            _c(
+                "derived.vmax_pct_baseline",
+                "lt",
+                95,
+                "§2.2 H7: Vmax < 95 % on a re-test",
+                action="escalate",
+                notify="within_24h",
+            ),
+        ),
+    },
+    "calf": {
+        "C1": (
+            _c("checks.limp", "eq", True, "§3.3 C1 regression: limp returns"),
+            _c("checks.walk_pain", "ge", 3, "§3.3 C1 regression: walking pain ≥ 3"),
+        ),
+        "C2": (
+            _c(
+                "derived.heel_raise_drop_vs_stage_best_pct",
+                "ge",
+                20,
+                "§3.3 C2 regression: heel-raise count falls ≥ 20 %",
+            ),
+            _c("derived.pain_test_delta", "ge", 2, "§3.3 C2 regression: morning pain ≥ +2"),
+        ),
+        "C3": (_c(_SESSION_PAIN, "ge", 3, "§3.3 C3 regression: run pain ≥ 3"),),
+        "C4": (
+            _c(_SESSION_PAIN, "ge", 3, "§3.3 C4 regression: run pain ≥ 3 (as C3)"),
+            _c("metrics.rsi_lsi_pct", "lt", 85, "§3.3 C4 regression: RSI LSI < 85 %"),
+            _c("metrics.hop_lsi_pct", "lt", 85, "§3.3 C4 regression: hop LSI < 85 %"),
+        ),
+        "C5": (
+            _c(_SESSION_PAIN, "ge", 2, "§3.3 C5 regression: pain ≥ 2 at ≥ 80 %", at_pct_vmax=80),
+            _c(
+                "derived.speed_drop_vs_stage_best_pct",
+                "gt",
+                3,
+                "§3.3 C5 regression: speed regression > 3 %",
+                count=2,
+            ),
+        ),
+        "C6": (
+            _c(
+                _SESSION_PAIN,
+                "ge",
+                1,
+                "§3.3 C6 regression: any symptom → C5 + clinician",
+                notify="within_24h",
+            ),
+            _c(
+                "session.tightness",
+                "ge",
+                2,
+                "§3.3 C6 regression: any symptom → C5 + clinician",
+                notify="within_24h",
+            ),
+        ),
+        "C7": (
+            _c(
+                "derived.heel_raise_lsi_pct",
+                "lt",
+                90,
+                "§3.3 C7: SLCR asymmetry > 10 %",
+                action="escalate",
+                notify="within_24h",
+            ),
+            _c(
+                "metrics.heel_raise_reps_injured",
+                "lt",
+                30,
+                "§3.3 C7: SLCR ≥ 30 kept",
+                action="escalate",
+                notify="within_24h",
+            ),
+        ),
+    },
+}
+# Symptom changes against the athlete's baseline: like pain items, an exit criterion may only
+# bound them from above.
+DELTA_ITEMS = frozenset({"derived.pain_test_delta", "derived.tightness_delta"})

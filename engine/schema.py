@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -68,10 +69,63 @@ class DeltaTh(_Sourced):
     value: Annotated[int, Field(ge=1, le=10)]
 
 
-class PctTh(_Sourced):
-    """A percentage (of Vmax, of baseline, of the uninjured side...)."""
+def _not_fraction(value: float) -> float:
+    """Refuse a share written as a fraction (0.95 for 95 %): percentages are 0–100."""
+    if 0 < value <= 1:
+        whole = round(value * 100, 4)
+        raise ValueError(
+            f"{value:g} looks like a fraction: write {whole:g} for {whole:g} %, not {value:g}"
+        )
+    return value
 
-    value: Annotated[float, Field(ge=0, le=130)]
+
+def _pct_of_vmax(value: float) -> float:
+    """A % of Vmax: 0–100, never a fraction."""
+    if not 0 <= value <= 100:
+        raise ValueError(f"{value:g} is not a % of Vmax: expected 0–100")
+    return _not_fraction(value)
+
+
+def _share(value: float) -> float:
+    """A share in % (completed reps, an offset, a fraction of a time): 0–100."""
+    if not 0 <= value <= 100:
+        raise ValueError(f"{value:g} is more than the whole: expected a percentage of 0–100")
+    return _not_fraction(value)
+
+
+def _rest_from(value: float) -> float:
+    """Where a rest rule starts, in % of Vmax; 1 means any run, so only (0, 1) is a fraction."""
+    if not 0 <= value <= 100:
+        raise ValueError(f"{value:g} is not a % of Vmax: expected 0–100 (1 for any run)")
+    if 0 < value < 1:
+        whole = round(value * 100, 4)
+        raise ValueError(
+            f"{value:g} looks like a fraction: write {whole:g} for {whole:g} %, not {value:g} "
+            "(1 means any run)"
+        )
+    return value
+
+
+VmaxPct = Annotated[float, AfterValidator(_pct_of_vmax)]
+SharePct = Annotated[float, AfterValidator(_share)]
+
+
+class PctTh(_Sourced):
+    """A percentage of Vmax (0–100; 95 for 95 %, never 0.95)."""
+
+    value: VmaxPct
+
+
+class ShareTh(_Sourced):
+    """A share in % (0–100): completed reps, an offset in points of %, a fraction of a time."""
+
+    value: SharePct
+
+
+class PointsTh(_Sourced):
+    """Points on a 0–10 scale (a week-on-week rise of a symptom's mean)."""
+
+    value: Annotated[float, Field(ge=0, le=10)]
 
 
 class HoursTh(_Sourced):
@@ -130,7 +184,7 @@ class Criterion(_Model):
     op: Op
     threshold: float | bool
     count: Annotated[int, Field(ge=1, le=20)] = 1
-    at_pct_vmax: Annotated[float, Field(ge=0, le=130)] | None = None
+    at_pct_vmax: VmaxPct | None = None
     pain_max: Annotated[int, Field(ge=0, le=10)] | None = None
     evidence: Evidence
     source: str = Field(min_length=1)
@@ -203,6 +257,13 @@ class Drill(_Model):
     recovery: str | None = None
     note: str | None = None
 
+    @field_validator("pct_vmax")
+    @classmethod
+    def _pct_not_fraction(cls, pct: tuple[float, float] | None) -> tuple[float, float] | None:
+        for value in pct or ():
+            _not_fraction(value)  # the range itself is checked with the pair (_ranges)
+        return pct
+
     @model_validator(mode="after")
     def _ranges(self) -> Drill:
         for name in ("reps", "pct_vmax", "duration_min"):
@@ -225,14 +286,14 @@ class RestRule(_Sourced):
     """Hours of rest needed before the next session at or above ``applies_from_pct_vmax``."""
 
     value: Annotated[int, Field(ge=0, le=336)]
-    applies_from_pct_vmax: Annotated[float, Field(ge=0, le=100)]
+    applies_from_pct_vmax: Annotated[float, AfterValidator(_rest_from)]
 
 
 class MinSessions(_Sourced):
     """Minimum sessions in a stage (only those at or above ``at_pct_vmax`` count, if set)."""
 
     value: Annotated[int, Field(ge=0, le=50)]
-    at_pct_vmax: Annotated[float, Field(ge=0, le=100)] | None = None
+    at_pct_vmax: VmaxPct | None = None
 
 
 class Stage(_Model):
@@ -241,7 +302,7 @@ class Stage(_Model):
     id: str = Field(pattern=r"^[A-Z][0-9]{1,2}$")
     name: str = Field(min_length=1)
     goal: str = Field(min_length=1)
-    top_pct_vmax: Annotated[float, Field(ge=0, le=100)] = 0
+    top_pct_vmax: VmaxPct = 0
     session: list[Drill]
     surface: str = "—"
     rest: RestRule | list[RestRule] | None = None
@@ -277,7 +338,7 @@ class PainRules(_Model):
     strength_max_threshold_mode: PainTh
     hv_pct_vmax: PctTh
     max_pct_vmax: PctTh
-    perceived_effort_offset_pct: PctTh
+    perceived_effort_offset_pct: ShareTh
 
 
 class MorningRules(_Model):
@@ -311,7 +372,7 @@ class SessionRules(_Model):
     red_pain_1h_min: PainTh
     amber_pain_min: PainTh
     green_tightness_delta_max: PainTh
-    min_completed_pct: PctTh
+    min_completed_pct: ShareTh
     low_confidence_max: PainTh
     low_confidence_sessions: CountTh
 
@@ -322,7 +383,7 @@ class NextMorningRules(_Model):
     hold_delta: DeltaTh
     step_back_delta: DeltaTh
     step_back_pain_test_min: PainTh
-    week_rise_points: PctTh
+    week_rise_points: PointsTh
 
 
 class EscalationRules(_Model):
@@ -337,7 +398,7 @@ class EscalationRules(_Model):
     low_confidence_days: CountTh
     missed_days_alert: CountTh
     reentry_green_sessions: CountTh
-    early_signoff_fraction: PctTh
+    early_signoff_fraction: ShareTh
 
 
 class Tier(_Model):

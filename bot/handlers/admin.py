@@ -710,7 +710,8 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
             row = pa.rollback(session, name, version, admin.id, now)
             new_version = row.version
     except ProtocolError as exc:
-        await message.reply_text("\n".join(exc.problems))
+        # Audited like a refused set or upload (the README: every refusal is audited).
+        await _refuse_invalid(update, context, exc, f"rollback {name} v{version}")
         return
     await message.reply_text(
         _(
@@ -778,6 +779,9 @@ async def draft_button(update: Update, context: Context) -> None:
     except (pa.StaleDraftError, ProtocolError) as exc:
         with session_scope(services.engine) as session:
             steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.DRAFT,))
+        problems = exc.problems if isinstance(exc, ProtocolError) else [str(exc)]
+        detail = {"what": f"publish {name} (from v{draft.base_version})", "problems": problems[:10]}
+        _audit_caller(update, context, "protocol_edit_refused", detail)
         await query.answer(_("Not published"), show_alert=True)
         assert query.message is not None
         await context.bot.send_message(

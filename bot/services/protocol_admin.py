@@ -8,18 +8,22 @@ new version number, so the history reads as what was actually in force and when.
 
 The dry-run replays every scenario in ``examples/`` and the last 60 days of every athlete on
 the protocol through both the active protocol and the draft, and lists the days whose decision
-(or resulting stage) would change.
+(or resulting stage) would change. It opens with a warning when publishing would be refused for
+stranding athletes (a stage they are in is missing from the draft), and names the stages whose
+prescription (top % Vmax or session) the draft changes, which no decision may show.
 
 What an admin sends is bounded before anything is built from it: a protocol name matches
 :data:`PROTOCOL_NAME` (and only ``protocols/<name>.yaml`` inside the shipped directory is ever
 read), an uploaded or typed YAML text nests at most :data:`MAX_DEPTH` levels and holds at most
-:data:`MAX_NODES` values once aliases are expanded, and a draft whose difference to the active
+:data:`MAX_NODES` values once aliases are expanded and writes no key twice in one mapping
+(YAML would silently keep the last), and a draft whose difference to the active
 version exceeds :data:`MAX_DIFF_LINES` lines is refused. These checks run where the caller
 runs them: the admin handlers run them off the event loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import logging
@@ -33,7 +37,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
-from bot.services.protocol_files import EXAMPLES_DIR, PROTOCOL_DIR, available, yaml_files
+from bot.services.protocol_files import (
+    EXAMPLES_DIR,
+    PROTOCOL_DIR,
+    available,
+    check_unique_keys,
+    yaml_files,
+)
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.audit import audit
 from bot.store.repo.protocols import (
@@ -80,10 +90,13 @@ def require_name(name: str) -> str:
 
 
 def check_shape(text: str, source: str) -> None:
-    """Raise ProtocolError if YAML ``text`` nests too deep or expands to too many values."""
+    """Raise ProtocolError if YAML ``text`` nests too deep, expands to too many values, or
+    writes a key twice in one mapping (YAML keeps only the last: a value nobody saw)."""
     problem = yaml_shape_problem(text, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
     if problem is not None:
         raise ProtocolError([f"{source}: {problem}"])  # the schema's own words (English)
+    with contextlib.suppress(yaml.YAMLError):  # not YAML: the parse reports it with its line
+        check_unique_keys(text, source=source)
 
 
 class DayOutcome(BaseModel):
@@ -116,6 +129,11 @@ class DryRunReport(BaseModel):
     cases: tuple[str, ...]
     changes: tuple[DecisionChange, ...]
     failures: tuple[tuple[str, str], ...] = ()
+    # Publishing would be refused: stages the draft lacks that athletes are in, and how many.
+    stranded: tuple[str, ...] = ()
+    stranded_athletes: int = 0
+    # What stages prescribe that the draft changes (top % Vmax or the session), one line each.
+    prescriptions: tuple[str, ...] = ()
 
     @property
     def changed_cases(self) -> list[str]:
@@ -199,9 +217,14 @@ def _describe(outcome: DayOutcome | None) -> str:
 
 
 def render_dry_run(report: DryRunReport, name: str) -> str:
-    """Return the dry-run summary an admin reads before publishing, in the current language."""
+    """Return the dry-run summary an admin reads before publishing, in the current language:
+    first a warning when publishing would strand athletes, then the changed decisions, then
+    what stages would prescribe differently (which no decision may show)."""
     cases = len(report.cases)
-    lines = [
+    lines = []
+    if report.stranded:
+        lines.append("⚠️ " + stranded_text(name, report.stranded, report.stranded_athletes))
+    lines += [
         ngettext(
             "Dry-run of the draft of {name}: {n} case replayed.",
             "Dry-run of the draft of {name}: {n} cases replayed.",
@@ -226,9 +249,53 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
         hidden = len(report.changes) - MAX_REPORTED_CHANGES
         if hidden > 0:
             lines.append(ngettext("… and {n} more.", "… and {n} more.", hidden).format(n=hidden))
+    if report.prescriptions:
+        lines.append(
+            ngettext(
+                "The draft changes what {n} stage prescribes:",
+                "The draft changes what {n} stages prescribe:",
+                len(report.prescriptions),
+            ).format(n=len(report.prescriptions))
+        )
+        lines += [f"• {line}" for line in report.prescriptions]
     for case, error in report.failures:
         lines.append(_("⚠️ {case} could not be replayed: {error}").format(case=case, error=error))
     return "\n".join(lines)
+
+
+def stranded_text(name: str, stages: Sequence[str], athletes: int) -> str:
+    """Say that ``stages`` are missing from a new text of ``name`` while athletes are in them."""
+    return ngettext(
+        "{name}: stages {stages} are missing from the new text but {n} athlete is "
+        "in them: keep those stages, or move the athlete first",
+        "{name}: stages {stages} are missing from the new text but {n} athletes are "
+        "in them: keep those stages, or move the athletes first",
+        athletes,
+    ).format(name=name, stages=", ".join(stages), n=athletes)
+
+
+def prescription_changes(active: Protocol, draft: Protocol) -> list[str]:
+    """Return one line per stage of the draft whose top % Vmax or session differs from the
+    active protocol's same stage ("H2 · Return to running: top 65 → 70 % Vmax, session").
+    A stage new in the draft is not listed: the difference shows it."""
+    lines: list[str] = []
+    for stage in draft.stages:
+        try:
+            before = active.stage(stage.id)
+        except KeyError:
+            continue
+        parts: list[str] = []
+        if before.top_pct_vmax != stage.top_pct_vmax:
+            parts.append(
+                _("top {before} → {after} % Vmax").format(
+                    before=f"{before.top_pct_vmax:g}", after=f"{stage.top_pct_vmax:g}"
+                )
+            )
+        if before.session != stage.session:
+            parts.append(_("session changed"))
+        if parts:
+            lines.append(f"{stage.id} · {protocol_text(stage.name)}: {', '.join(parts)}")
+    return lines
 
 
 def next_version(existing_versions: Sequence[int]) -> int:
@@ -520,6 +587,14 @@ class StageInUseError(ProtocolError):
     """The new text drops a stage that athletes are in; publishing it would strand them."""
 
 
+def stranded_stages(programmes: Sequence[Programme], protocol: Protocol) -> tuple[list[str], int]:
+    """Return the stages athletes of ``programmes`` are in that ``protocol`` lacks, and how
+    many athletes are in them (publishing such a text would strand them)."""
+    stage_ids = {s.id for s in protocol.stages}
+    stranded = sorted({p.current_stage for p in programmes} - stage_ids)
+    return stranded, sum(p.current_stage in stranded for p in programmes)
+
+
 def _programmes_on(session: Session, name: str) -> list[Programme]:
     return list(
         session.exec(
@@ -541,22 +616,10 @@ def _publish_text(
     """
     protocol = parse_text(text, name)
     previous = active_version(session, name, now)
-    stage_ids = {s.id for s in protocol.stages}
     programmes = _programmes_on(session, name)
-    stranded = sorted({p.current_stage for p in programmes} - stage_ids)
+    stranded, users = stranded_stages(programmes, protocol)
     if stranded:
-        users = sum(p.current_stage in stranded for p in programmes)
-        raise StageInUseError(
-            [
-                ngettext(
-                    "{name}: stages {stages} are missing from the new text but {n} athlete is "
-                    "in them: keep those stages, or move the athlete first",
-                    "{name}: stages {stages} are missing from the new text but {n} athletes are "
-                    "in them: keep those stages, or move the athletes first",
-                    users,
-                ).format(name=name, stages=", ".join(stranded), n=users)
-            ]
-        )
+        raise StageInUseError([stranded_text(name, stranded, users)])
     row = publish_protocol_version(
         session, name=name, text=text, author_id=author_id, now=now, note=note
     )
@@ -793,4 +856,12 @@ def dry_run_draft(
         return one
 
     cases = [*scenarios, *(f"athlete #{p.athlete_id}" for p in programmes)]
-    return dry_run(cases, run(active), run(draft_protocol))
+    report = dry_run(cases, run(active), run(draft_protocol))
+    stranded, users = stranded_stages(programmes, draft_protocol)
+    return report.model_copy(
+        update={
+            "stranded": tuple(stranded),
+            "stranded_athletes": users,
+            "prescriptions": tuple(prescription_changes(active, draft_protocol)),
+        }
+    )

@@ -70,14 +70,74 @@ def read_data(path: Traversable) -> Any:
 
 
 def load_text(text: str, *, source: str) -> Any:
-    """Parse YAML text (e.g. an admin's upload); raise ``ProtocolError`` with the line on errors."""
+    """Parse YAML text (e.g. an admin's upload); raise ``ProtocolError`` with the line on errors
+    and on a key written twice in one mapping (YAML readers keep only the last one)."""
     try:
+        check_unique_keys(text, source=source)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ProtocolError([f"{source}: {where}: {problem}: expected valid YAML"]) from None
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def check_unique_keys(text: str, *, source: str) -> None:
+    """Raise ``ProtocolError`` naming each key written twice in one mapping of YAML ``text``.
+
+    A YAML reader silently keeps the last of two equal keys, so an admin who adds a second
+    ``signoff:`` to a stage would publish a value they never saw. Keys brought in by a merge
+    (``<<: *anchor``) may be overridden, as YAML allows. Raises ``yaml.YAMLError`` on text that
+    is not YAML (the caller reports it).
+    """
+    document = yaml.compose(text, Loader=_LOADER)
+    if document is None:
+        return
+    problems: list[tuple[int, str]] = []
+    seen_nodes: set[int] = set()
+    stack: list[yaml.Node] = [document]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue  # an alias: the same node, checked once
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            problems += _duplicates(node, source)
+            for key, value in node.value:
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    if problems:
+        raise ProtocolError([problem for _line, problem in sorted(problems)])
+
+
+def _duplicates(node: yaml.MappingNode, source: str) -> list[tuple[int, str]]:
+    """(line, problem) for each key of ``node`` written a second time."""
+    first: dict[tuple[str, str], int] = {}
+    out: list[tuple[int, str]] = []
+    for key, _value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
+            continue
+        line = key.start_mark.line + 1
+        seen = first.get((key.tag, key.value))
+        if seen is None:
+            first[(key.tag, key.value)] = line
+            continue
+        out.append(
+            (
+                line,
+                f"{source}: line {line}: duplicate key '{key.value}' (first on line {seen}): "
+                "keep one",
+            )
+        )
+    return out
+
+
+# libyaml's loader when PyYAML was built with it (same documents, much faster).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_protocol(name_or_path: str, *, directory: Traversable = PROTOCOL_DIR) -> Protocol:

@@ -239,7 +239,11 @@ def test_a_stricter_exit_criterion_starts_its_streak_again() -> None:
 )
 def test_any_change_of_definition_counts(key: str, value: object) -> None:
     data = _raw("hamstring")
-    next(c for c in _stage(data, "H1")["exit_criteria"] if c["id"] == "H1e")[key] = value
+    criteria = _stage(data, "H1")["exit_criteria"]
+    h1e = next(c for c in criteria if c["id"] == "H1e")
+    # The reference's criterion stays under another id (the floors keep it); H1e changes.
+    criteria.append({**h1e, "id": "H1e_kept"})
+    h1e[key] = value
     new = parse_protocol(data, source="edited")
     assert carry_over(_in_h1({"H1e": 1}), protocol("hamstring"), new).streaks == {}
 
