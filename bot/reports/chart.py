@@ -856,14 +856,37 @@ def _draw_band_labels(ax: Axes, spec: ChartSpec) -> None:
             )
 
 
-def _bottom_text(spec: ChartSpec) -> str:
-    # Written under the plots, from their left edge: about 0.8 of the figure's width.
-    width = int(spec.figsize_in[0] * 0.8 * 72 / (spec.smallest_font_pt * 0.52))
-    lines = [spec.x_label]
-    for line in spec.info:
-        lines += textwrap.wrap(line, width)
-    if spec.footnote:
-        lines += textwrap.wrap(spec.footnote, width)
+def _wrap_to(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` as ``measure`` says (word by word; a
+    word wider than a whole line is broken inside it)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if measure(trial) <= width:
+            current = trial
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while len(current) > 1 and measure(current) > width:
+            cut = max(
+                (n for n in range(1, len(current)) if measure(current[:n]) <= width), default=1
+            )
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _bottom_text(spec: ChartSpec, width: float, measure: Callable[[str], float]) -> str:
+    """The lines under the plots (the x axis, what the stage still needs, the footnote), each
+    wrapped to ``width``: they start at the plots' left edge, so the picture's width less the
+    space left of the plots is all they have."""
+    lines: list[str] = []
+    for line in [spec.x_label, *spec.info, *([spec.footnote] if spec.footnote else [])]:
+        lines += _wrap_to(line, width, measure)
     return "\n".join(lines)
 
 
@@ -879,6 +902,15 @@ def render_progress_png(
 
 def render_spec_png(spec: ChartSpec) -> bytes:
     """Draw an already built ChartSpec as PNG bytes (deterministic for a given spec)."""
+    fig = draw_spec(spec)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def draw_spec(spec: ChartSpec) -> Figure:
+    """Return a new matplotlib Figure (on its own Agg canvas, never pyplot) showing ``spec``:
+    what `render_spec_png` saves as PNG, for a caller that measures what is drawn."""
     # matplotlib takes about a second to import: loaded with the first chart, not at start-up.
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -898,9 +930,7 @@ def render_spec_png(spec: ChartSpec) -> bytes:
         _draw_empty(fig, spec)
     else:
         _draw_panels(fig, spec)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return fig
 
 
 def _draw_empty(fig: Figure, spec: ChartSpec) -> None:
@@ -937,4 +967,30 @@ def _draw_panels(fig: Figure, spec: ChartSpec) -> None:
     bottom = axes[-1]
     bottom.set_xlim(*spec.x_range)
     bottom.set_xticks([t.x for t in spec.x_ticks], [t.label for t in spec.x_ticks])
-    bottom.set_xlabel(_bottom_text(spec), fontsize=spec.smallest_font_pt, loc="left")
+    _set_bottom_text(fig, bottom, spec)
+
+
+def _set_bottom_text(fig: Figure, bottom: Axes, spec: ChartSpec) -> None:
+    """Write the lines under the plots from their left edge, wrapped to the width the laid out
+    figure leaves right of it (measured with the renderer, in the drawn font)."""
+    from matplotlib.font_manager import FontProperties
+
+    bottom.set_xlabel(spec.x_label, fontsize=spec.smallest_font_pt, loc="left")
+    layout = fig.get_layout_engine()
+    if layout is not None:
+        # Where the plots' left edge lies depends on the y labels, never on this text (the
+        # layout takes no account of an x label's width), so one layout pass tells it.
+        layout.execute(fig)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    font = FontProperties(size=spec.smallest_font_pt)
+
+    def measure(line: str) -> float:
+        width: float = renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+        return width
+
+    left = bottom.get_position().x0 * fig.bbox.width
+    # A margin of one em at the right: the text never touches the picture's edge.
+    available = fig.bbox.width - left - spec.smallest_font_pt * fig.dpi / 72
+    bottom.set_xlabel(
+        _bottom_text(spec, available, measure), fontsize=spec.smallest_font_pt, loc="left"
+    )

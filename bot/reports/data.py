@@ -298,6 +298,9 @@ class ReportData(_Input):
     metrics: list[MetricRow] = Field(default_factory=list)
     trend: TrendSummary | None = None
     alerts: list[AlertRow] = Field(default_factory=list)
+    # How many alerts the athlete has in all, when ``alerts`` holds only some of them (every
+    # open one and the newest handled ones); None: ``alerts`` is all of them.
+    alerts_total: Annotated[int, Field(ge=0)] | None = None
     record: list[RecordRow] = Field(default_factory=list)
     generated_at: dt.datetime
     # The athlete's own date when the report was made: "day N" since the injury counts to it,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.reports.criteria import (
     READINESS_NOTE,
@@ -398,19 +398,28 @@ def _trend(
     )
 
 
-def _alerts(
-    session: Session, athlete_id: int, names: dict[int, str], protocol: Protocol | None
-) -> list[AlertRow]:
-    """The athlete's newest alerts, each worded from its rule in the reader's language as the
-    chat's alert cards word it (the stored sentence is the engine's English, for the record)."""
-    rows = list(
-        session.exec(
-            select(AlertRecord)
-            .where(AlertRecord.athlete_id == athlete_id)
-            .order_by(col(AlertRecord.created_at).desc(), col(AlertRecord.id).desc())
-            .limit(MAX_ALERT_ROWS)
-        )
+def _alert_records(session: Session, athlete_id: int) -> tuple[list[AlertRecord], int]:
+    """The athlete's alerts the report lists, oldest first (every open one, however old, and
+    the newest ``MAX_ALERT_ROWS`` in all), and how many alerts they have in all."""
+    newest = session.exec(
+        select(AlertRecord)
+        .where(AlertRecord.athlete_id == athlete_id)
+        .order_by(col(AlertRecord.created_at).desc(), col(AlertRecord.id).desc())
+        .limit(MAX_ALERT_ROWS)
     )
+    rows = {row.id: row for row in newest}
+    rows.update((row.id, row) for row in repo.open_alerts(session, athlete_id=athlete_id))
+    total = session.exec(
+        select(func.count()).select_from(AlertRecord).where(AlertRecord.athlete_id == athlete_id)
+    ).one()
+    return sorted(rows.values(), key=lambda row: (row.created_at, row.id or 0)), int(total)
+
+
+def _alerts(
+    rows: Sequence[AlertRecord], names: dict[int, str], protocol: Protocol | None
+) -> list[AlertRow]:
+    """The alerts as report rows, each worded from its rule in the reader's language as the
+    chat's alert cards word it (the stored sentence is the engine's English, for the record)."""
     return [
         AlertRow(
             at=row.created_at,
@@ -422,7 +431,7 @@ def _alerts(
                 _clip(row.action_taken, 300) or None, signoff_alert=row.rule == SIGNOFF_RULE
             ),
         )
-        for row in reversed(rows)
+        for row in rows
     ]
 
 
@@ -473,10 +482,8 @@ def report_data_for(
         for row in history.decisions
         if row.kind == "morning" and row.local_date >= today - dt.timedelta(days=TREND_DAYS)
     }
-    acknowledged = session.exec(
-        select(AlertRecord.acknowledged_by).where(AlertRecord.athlete_id == athlete_id)
-    )
-    names = _people_names(session, acknowledged)
+    alert_records, alerts_total = _alert_records(session, athlete_id)
+    names = _people_names(session, (row.acknowledged_by for row in alert_records))
     if viewer is not None and viewer.role == "clinician":
         clinician_name: str | None = _name(viewer)
     else:
@@ -516,13 +523,43 @@ def report_data_for(
         still_needed=missing(protocol, status, "clinician") if protocol and status else [],
         metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
         trend=_trend(history.records, morning, today, enrolled),
-        alerts=_alerts(session, athlete_id, names, protocol),
+        alerts=_alerts(alert_records, names, protocol),
+        alerts_total=alerts_total,
         record=record_rows(history.entries, stop_times(history.decisions), protocol),
         generated_at=now,
     )
 
 
 # --- weekly digest ----------------------------------------------------------------------------
+
+
+def _day_decisions(
+    session: Session, athlete_id: int, start: dt.date, end: dt.date
+) -> dict[dt.date, Decision]:
+    """Each day's decision in [start, end]: the daily row, else the morning row (a day's daily
+    row is only written when its session report comes in or the next check-in folds the day,
+    so the week's last morning may have decided a stage change on its own)."""
+    rows = repo.decisions_between(session, athlete_id=athlete_id, since=start, until=end)
+    days = {row.local_date: row for row in rows if row.kind == "morning"}
+    days.update((row.local_date, row) for row in rows if row.kind == "daily")
+    return days
+
+
+def _decided(row: Decision) -> str | None:
+    """The decision of a stored day (progress, hold, step_back, stop): the engine's payload
+    says it on either kind of row; a daily row's outcome is the same word (a morning row's
+    outcome is the readiness word, never the decision)."""
+    word = row.decision.get("decision")
+    if isinstance(word, str):
+        return word
+    return row.outcome if row.kind == "daily" else None
+
+
+def _stage_on(moves: Sequence[repo.StageMove], zone: ZoneInfo, day: dt.date) -> str | None:
+    """The stage at the end of the athlete's local ``day``: where the last stage move
+    recorded on or before it took them (the engine's moves and a clinician's alike)."""
+    made = [m for m in moves if m.at.astimezone(zone).date() <= day]
+    return made[-1].to_stage if made else None
 
 
 def _athlete_week(
@@ -534,18 +571,21 @@ def _athlete_week(
     programme = repo.get_active_programme(session, athlete_id=athlete.id)
     records = repo.load_day_records(session, athlete_id=athlete.id, since=previous, until=end)
     this_week = [r for r in records if r.date >= start]
-    daily = {
-        row.local_date: row
-        for row in repo.decisions_between(
-            session, athlete_id=athlete.id, since=start, until=end, kind="daily"
-        )
-    }
-    in_week = [daily[d] for d in sorted(daily)]
+    days = _day_decisions(session, athlete.id, start, end)
+    in_week = [days[d] for d in sorted(days)]
+    zone = _zone(athlete.timezone)
+    moves = (
+        repo.stage_moves(session, programme_id=programme.id)
+        if programme is not None and programme.id is not None
+        else []
+    )
     stage_now = programme.current_stage if programme else None
-    stage_start = in_week[0].decision.get("stage") if in_week else stage_now
-    stage_end = in_week[-1].decision.get("stage_after") if in_week else stage_now
+    stage_start = in_week[0].decision.get("stage") if in_week else None
+    if not isinstance(stage_start, str):
+        stage_start = _stage_on(moves, zone, start - dt.timedelta(days=1)) or stage_now
+    stage_end = _stage_on(moves, zone, end) or stage_now
     red_days = {r.date for r in this_week if r.morning is not None and r.morning.red_flags} | {
-        d for d, row in daily.items() if row.outcome == "stop"
+        d for d, row in days.items() if _decided(row) == "stop"
     }
     test_now = [
         r.morning.pain_test for r in this_week if r.morning and r.morning.pain_test is not None
@@ -575,7 +615,7 @@ def _athlete_week(
         stage_end=_clip(stage_end, 12) if isinstance(stage_end, str) else None,
         stage_start_label=_clinician_stage(protocol, stage_start),
         stage_end_label=_clinician_stage(protocol, stage_end),
-        step_backs=sum(1 for row in in_week if row.outcome == "step_back"),
+        step_backs=sum(1 for row in in_week if _decided(row) == "step_back"),
         red_flags=len(red_days),
         sessions_done=min(50, sum(1 for r in this_week if r.session is not None)),
         mean_test_pain=_mean(test_now),

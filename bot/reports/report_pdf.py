@@ -5,12 +5,13 @@ them and why, what the stage still needs, metrics, pain and readiness); page 2 o
 progress chart at the full width of the page, drawn at its printed size so that no text on it
 is smaller than 8 pt on paper; the alerts and the clinician's record follow (on page 1 when
 they fit there). The clinician's record is never cut: every action with its author and
-reason. Longer lists (the timeline, alerts) keep their newest rows with a line saying how
-many were left out. Text is set in DejaVu Sans (shipped with matplotlib), so names, dashes
-and accents print as typed, and never smaller than 8 pt. Times are in the reader's zone,
-named once in the header; dates of the athlete's days are their own local dates. Headings,
-the athlete's name, stage labels, protocol titles and people's names wrap onto further lines,
-so none runs off the page or is cut short.
+reason. Longer lists keep their newest rows with a line saying how many were left out: the
+timeline its newest moves, the alerts every open one and the newest handled ones. Text is
+set in DejaVu Sans (shipped with matplotlib), so names, dashes and accents print as typed,
+and never smaller than 8 pt. Times are in the reader's zone, named once in the header; dates
+of the athlete's days are their own local dates. Headings, the athlete's name, stage labels,
+protocol titles and people's names wrap onto further lines, so none runs off the page or is
+cut short.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ SMALLEST_FONT_PT = 8.0  # tables, notes and the footer; nothing on the page is s
 
 @dataclass(frozen=True)
 class Limits:
-    """How many rows of each list the report shows (the newest are kept)."""
+    """How many rows of each list the report shows (the newest are kept; every open alert is
+    shown even beyond ``alerts``)."""
 
     timeline: int
     criteria: int
@@ -479,26 +481,27 @@ class _Writer:
         if not items:
             self.line(_("No alerts."))
             return
-        ordered = sorted(items, key=lambda a: a.at)
-        open_count = sum(1 for a in items if a.acknowledged_at is None and not a.acknowledged_by)
+        total = max(len(items), self.data.alerts_total or 0)
+        open_count = sum(1 for a in items if _is_open(a))
         self.line(
-            ngettext("{n} alert, {open} open.", "{n} alerts, {open} open.", len(items)).format(
-                n=len(items), open=open_count
+            ngettext("{n} alert, {open} open.", "{n} alerts, {open} open.", total).format(
+                n=total, open=open_count
             )
         )
-        shown = ordered[-self.limits.alerts :]
+        shown = shown_alerts(items, self.limits.alerts)
+        # Every open alert is shown: whatever is left out has been handled.
         self.omitted(
-            len(items),
+            total,
             len(shown),
             ngettext(
-                "{n} earlier alert not shown (see the bot for the full list).",
-                "{n} earlier alerts not shown (see the bot for the full list).",
-                len(items) - len(shown),
+                "{n} older handled alert not shown (see the bot for the full list).",
+                "{n} older handled alerts not shown (see the bot for the full list).",
+                total - len(shown),
             ),
         )
         rows = []
         for a in shown:
-            if a.acknowledged_at is not None or a.acknowledged_by:
+            if not _is_open(a):
                 handled = a.acknowledged_by or _("a clinician")
                 if a.acknowledged_at is not None:
                     handled += f", {self.when(a.acknowledged_at)}"
@@ -563,6 +566,22 @@ def _mechanism(value: str) -> str:
     return str(found) if found is not None else value
 
 
+def _is_open(alert: AlertRow) -> bool:
+    """Whether nobody has acknowledged the alert yet."""
+    return alert.acknowledged_at is None and not alert.acknowledged_by
+
+
+def shown_alerts(items: Sequence[AlertRow], limit: int) -> list[AlertRow]:
+    """Return the alert rows the report prints, oldest first: every open alert, however old
+    or many (an unacknowledged red flag is never left out), and as many of the newest handled
+    ones as fill the rest of ``limit`` rows."""
+    ordered = sorted(items, key=lambda a: a.at)
+    handled = [i for i, a in enumerate(ordered) if not _is_open(a)]
+    room = max(0, limit - (len(ordered) - len(handled)))
+    dropped = set(handled[: max(0, len(handled) - room)])
+    return [a for i, a in enumerate(ordered) if i not in dropped]
+
+
 def _png_aspect(png: bytes) -> float:
     """Height ÷ width of a PNG, read from its IHDR header."""
     if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
@@ -577,8 +596,8 @@ def render_report_pdf(data: ReportData, chart_png: bytes | None = None) -> bytes
 
     ``chart_png`` is the athlete's progress chart drawn for print
     (``render_progress_png(..., for_print=True)``), placed at the full width of page 2;
-    without it the report is text only. The timeline and the alerts keep their newest rows;
-    the clinician's record is never cut.
+    without it the report is text only. The timeline keeps its newest rows, the alerts every
+    open one and the newest handled ones; the clinician's record is never cut.
     """
     pdf = _Writer(data, LIMITS).build(chart_png)
     return bytes(pdf.output())

@@ -8,11 +8,14 @@ stage are described by ``bot.wording.criteria.describe_criterion`` instead.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.support.formats import format_percent
 from bot.support.i18n import L_, Text, _, mid_sentence, ngettext, text
 from bot.wording.items import Audience
+from bot.wording.protocol import protocol_text
 
 
 class GateItemLike(Protocol):
@@ -111,6 +114,31 @@ def _word(words: dict[str, Text], seen: object) -> str:
     return text(found) if found is not None else str(seen or "—")
 
 
+# The engine's sign-off sentences that are not a protocol's own text (engine/programme.py):
+# the early confirmation (reference §2.1: the next stage reached before a share of the
+# expected time) and the sentence for a stage without a sign-off note.
+_EARLY_CONFIRMATION = re.compile(
+    r"^Clinician confirmation: next stage reached before (?P<pct>\d+(?:\.\d+)?) % "
+    r"of the expected time\.?$"
+)
+_PLAIN_SIGNOFF = "Clinician sign-off"
+
+
+def _signoff_name(source: str) -> str:
+    """The sign-off item's name for a clinician, in their language: the engine's early
+    confirmation or plain sign-off in our words, else "Sign-off:" and the stage's sign-off
+    note (a protocol text, translated as the protocol's texts are)."""
+    early = _EARLY_CONFIRMATION.match(source.strip())
+    if early is not None:
+        pct = float(early["pct"])
+        return _(
+            "Clinician confirmation: next stage reached before {percent} of the expected time"
+        ).format(percent=format_percent(pct, 0 if pct.is_integer() else 1))
+    if source.strip() == _PLAIN_SIGNOFF:
+        return _("Clinician sign-off")
+    return _("Sign-off: {text}").format(text=protocol_text(source))
+
+
 def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> GateWords:
     """Return a gate item in words (name, what was seen, what is needed) for ``audience``.
 
@@ -184,9 +212,7 @@ def describe_gate_item(item: GateItemLike, audience: Audience = "clinician") -> 
         )
     if rule == "gate.8":
         return GateWords(
-            _("your clinician's OK to move on")
-            if athlete
-            else _("Sign-off: {text}").format(text=item.text),
+            _("your clinician's OK to move on") if athlete else _signoff_name(item.text),
             _("given") if item.met else _("not yet"),
             _("your clinician's OK") if athlete else _("a recorded sign-off"),
         )

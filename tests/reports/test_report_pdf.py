@@ -179,7 +179,7 @@ def test_a_year_of_history_keeps_the_newest_rows_and_the_whole_record() -> None:
     oldest_alert = min(data.alerts, key=lambda a: a.at)
     assert newest_alert.text in text
     assert f"{oldest_alert.text} " not in text + " "
-    assert "earlier alerts not shown" in text
+    assert "older handled alerts not shown" in text
     assert "earlier stage changes not shown" in text
     assert "40 alerts, 1 open." in text
     last_entry = data.timeline[-1]
