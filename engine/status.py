@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict
 
@@ -57,6 +58,13 @@ class StageStatus(BaseModel):
         return out
 
 
+def _days_not_negative(item: GateItem) -> GateItem:
+    """Return the days-in-stage item with its count at 0 at least (see ``days_in_stage``)."""
+    if item.rule != "gate.5.days" or not isinstance(item.observed, int) or item.observed >= 0:
+        return item
+    return replace(item, observed=0)
+
+
 def stage_status(
     protocol: Protocol,
     injury: Injury,
@@ -74,13 +82,15 @@ def stage_status(
     when = on or max(last, state.stage_entered)
     stage = protocol.stage(state.stage)
     crit = criteria_items(stage, state)
-    gate = gate_items(protocol, injury, state, when, "go")
+    gate = [_days_not_negative(g) for g in gate_items(protocol, injury, state, when, "go")]
     sign = next((g for g in gate if g.rule == "gate.8"), None)
     return StageStatus(
         stage=stage.id,
         stage_name=stage.name,
         next_stage=protocol.next_stage(stage.id),
-        days_in_stage=(when - state.stage_entered).days,
+        # A day before the stage began: the athlete moved west, so their today is the day
+        # before the one the stage was entered on (in the old zone's dates).
+        days_in_stage=max(0, (when - state.stage_entered).days),
         min_days=stage.min_days.value,
         sessions_counted=state.qualifying_sessions,
         min_sessions=stage.min_sessions.value,

@@ -234,7 +234,17 @@ def is_valid_zone(name: str) -> bool:
 
 
 def resolve_typed_zone(text: str) -> str | None:
-    """Return the IANA zone for a typed zone name ("europe/berlin") or a known city, else None."""
+    """Return the IANA zone of a place for a typed zone name ("europe/berlin", an old name
+    such as "Asia/Calcutta" as today's "Asia/Kolkata") or a known city, else None.
+
+    A zone that is no place (no country: "Etc/GMT+2", which POSIX reads as UTC−2) is
+    refused: an athlete's check-in times follow their place's summer time, and the emergency
+    number shown with a warning sign is their country's."""
+    return _place_zone(_typed_zone(text))
+
+
+def _typed_zone(text: str) -> str | None:
+    """Return the IANA zone (any, with a "/") or the known city's zone typed, else None."""
     cleaned = text.strip()
     if not cleaned or len(cleaned) > 64:
         return None
@@ -261,7 +271,29 @@ def resolve_staff_zone(text: str) -> str | None:
     athlete's zone must be a place: their check-in times follow its summer time.)"""
     if text.strip().lower() in _UTC_NAMES:
         return "UTC"
-    return resolve_typed_zone(text)
+    return _typed_zone(text)
+
+
+def _place_zone(zone: str | None) -> str | None:
+    """Return ``zone`` when it is a place (a country's zone), the place an old name links to
+    ("US/Pacific" → "America/Los_Angeles"), else None ("Etc/GMT+2", "Etc/UTC")."""
+    if zone is None or country_of_zone(zone) is not None:
+        return zone
+    target = _zone_links().get(zone)
+    return target if country_of_zone(target) is not None else None
+
+
+@cache
+def _zone_links() -> dict[str, str]:
+    """Return the zone each old or alternative IANA name links to, from tzdata's tzdata.zi
+    ("L America/Los_Angeles US/Pacific")."""
+    table = resources.files("tzdata") / "zoneinfo" / "tzdata.zi"
+    links: dict[str, str] = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _kind, target, alias = line.split()[:3]
+            links[alias] = target
+    return links
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -27,8 +27,17 @@ from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
-from bot.support.i18n import is_supported, language_name, use_language
+from bot.support.formats import format_date
+from bot.support.i18n import L_, is_supported, language_name, use_language
 from engine.models import Metrics
+
+# A time zone moved west after a check-in: that day is not checked in twice.
+CHECKED_IN_AHEAD = L_(
+    "You already checked in for {date} in your previous time zone, so your next check-in is "
+    "on {next_date} at {time}."
+)
+# /settings (or /timezone) opened in the middle of the morning check-in.
+CHECKIN_PUT_ASIDE = L_("Your check-in is paused: send /checkin to finish it.")
 
 
 def finish_settings(
@@ -39,9 +48,14 @@ def finish_settings(
     ctx: QuestionContext,
     env: Env,
 ) -> Result:
+    """/settings answered: store the change, re-plan the prompts and confirm; say when the
+    next check-in comes if the change leaves today without one or moves "today" back to a
+    day already checked in, and that a check-in put aside to open /settings is waiting."""
     athlete_id = id_of(person)
+    paused = _checkin_put_aside(session, person, progress, env.now)
     if answers.get("setting") == "language":
-        return _finish_language(session, athlete_id, answers.get("language"))
+        return _finish_language(session, athlete_id, answers.get("language"), paused)
+    old_today = local_date(person, env.now)
     if answers.get("setting") == "timezone":
         zone = chosen_zone(answers)
         if zone:
@@ -55,9 +69,59 @@ def finish_settings(
         time=person.checkin_time or "–",
         language=language_name(person.language),
     )
-    if _today_left_without_prompt(session, person, next_prompt, env.now):
+    ahead = _checked_in_ahead(session, person, old_today, next_prompt, env.now)
+    if ahead:
+        saved += "\n" + ahead
+    elif _today_left_without_prompt(session, person, next_prompt, env.now):
         saved += "\n" + str(texts.FIRST_PROMPT_TOMORROW)
+    if paused and _checkin_put_aside(session, person, progress, env.now):
+        saved += "\n" + str(CHECKIN_PUT_ASIDE)  # still today's in the new zone
     return Result([Out(saved)])
+
+
+def _checked_in_ahead(
+    session: Session,
+    person: Person,
+    old_today: dt.date,
+    next_prompt: dt.date | None,
+    now: dt.datetime,
+) -> str:
+    """Say when the next check-in comes when a new time zone moved "today" back to a day that
+    already has one (Tokyo's 2 March check-in, then Los Angeles, where it is 1 March): that
+    day is not checked in twice, so the next check-in is the day after it. Empty otherwise.
+
+    Records are kept under the date they were made for; none is moved or made twice."""
+    today = local_date(person, now)
+    if today >= old_today or next_prompt is None or not person.checkin_time:
+        return ""
+    day = old_today
+    while day >= today:  # a day or two at most: zones are at most 26 hours apart
+        if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=day):
+            return str(CHECKED_IN_AHEAD).format(
+                date=format_date(day),
+                next_date=format_date(max(next_prompt, day + dt.timedelta(days=1))),
+                time=person.checkin_time,
+            )
+        day -= dt.timedelta(days=1)
+    return ""
+
+
+def _checkin_put_aside(
+    session: Session, person: Person, settings: QuestionnaireProgress, now: dt.datetime
+) -> bool:
+    """Whether opening /settings closed today's morning check-in half answered (its answers
+    kept: /checkin carries on with them)."""
+    today = local_date(person, now)
+    morning = repo.latest_questionnaire_of_day(
+        session, athlete_id=id_of(person), kind="morning", local_date=today
+    )
+    return (
+        morning is not None
+        and morning.status == "cancelled"
+        and morning.updated_at >= settings.started_at
+        and any(not str(key).startswith("_") for key in morning.answers)
+        and repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None
+    )
 
 
 def _today_left_without_prompt(
@@ -79,14 +143,19 @@ def _today_left_without_prompt(
     return done is None
 
 
-def _finish_language(session: Session, athlete_id: int, chosen: object) -> Result:
+def _finish_language(
+    session: Session, athlete_id: int, chosen: object, checkin_put_aside: bool = False
+) -> Result:
     """Store the language chosen in /settings and confirm it in that language (everything
     after is written in it: each update reads the stored language)."""
     if not isinstance(chosen, str) or not is_supported(chosen):
         chosen = repo.require_person(session, person_id=athlete_id).language
     repo.set_language(session, person_id=athlete_id, language=chosen)
     with use_language(chosen):
-        return Result([Out(str(texts.LANGUAGE_SAVED))])
+        saved = str(texts.LANGUAGE_SAVED)
+        if checkin_put_aside:
+            saved += "\n" + str(CHECKIN_PUT_ASIDE)
+        return Result([Out(saved)])
 
 
 def finish_delete(

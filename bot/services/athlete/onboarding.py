@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.clock import local_date
 from bot.scheduling.schedule import reschedule_athlete
@@ -20,15 +21,25 @@ from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.onboarding import INVITE_KEY
 from bot.services.timezones import city_label
 from bot.store import repo
-from bot.store.models import Person, QuestionnaireProgress
-from bot.support.i18n import text
+from bot.store.models import Invite, Person, QuestionnaireProgress
+from bot.support.i18n import L_, text
 from bot.wording import stage_label
 from engine.models import Injury, Metrics
 
 CONSENT_STORE_KIND = "store_health_data"
 CONSENT_SHARE_KIND = "share_with_clinician"
 CONSENT_VERSION = "1"
-# Questionnaires that belong to one calendar day: left open past it, they expire.
+# The invitation onboarding started with lapsed before it ended (repo.InviteError reasons).
+INVITE_LAPSED = {
+    "expired": L_(
+        "The invitation from {clinician} has expired, so you are not linked with them yet. "
+        "Ask them for a new invitation code and send /link with it."
+    ),
+    "used": L_(
+        "The invitation from {clinician} was already used, so you are not linked with them "
+        "yet. Ask them for a new invitation code and send /link with it."
+    ),
+}
 
 
 def finish_onboarding(
@@ -48,18 +59,7 @@ def finish_onboarding(
         if isinstance(code, str) and code:
             text = str(texts.CONSENT_DECLINED_INVITED).format(code=code)
         return Result([Out(text)], deleted=True)
-    kinds = [CONSENT_STORE_KIND]
-    if answers.get("consent_share") is True:
-        kinds.append(CONSENT_SHARE_KIND)
-    for kind in kinds:
-        repo.record_consent(
-            session,
-            person_id=athlete_id,
-            kind=kind,
-            text_version=CONSENT_VERSION,
-            granted=True,
-            now=env.now,
-        )
+    _record_consent(session, athlete_id, CONSENT_STORE_KIND, env.now)
     zone = chosen_zone(answers) or env.default_timezone
     repo.update_person(
         session,
@@ -90,10 +90,11 @@ def finish_onboarding(
             metrics=Metrics.model_validate(answers["baseline"]),
             now=env.now,
         )
-    extra: list[Out] = []
-    clinician = _redeem_invite(session, person, progress.answers.get(INVITE_KEY), env.now)
-    if clinician is not None:
-        extra.append(Out(texts.LINKED_TO_CLINICIAN.format(clinician=clinician)))
+    invite = _redeem_invite(session, person, progress.answers.get(INVITE_KEY), env.now)
+    if invite.clinician is not None and answers.get("consent_share") is True:
+        # Recorded with the link it consents to, as /link does: no link, no sharing.
+        _record_consent(session, athlete_id, CONSENT_SHARE_KIND, env.now)
+    extra = [Out(line) for line in invite.lines()]
     repo.audit(
         session,
         actor_id=athlete_id,
@@ -108,7 +109,9 @@ def finish_onboarding(
     )
     plan_first_prompts(session, athlete_id, zone, today, env.now)
     first = protocol.stage(programme.current_stage)
-    gate = texts.GATE_WAITING if has_clinician(session, person) else texts.GATE_NO_CLINICIAN
+    # A lapsed invitation was just explained, with what to do: not said a second time.
+    linked = has_clinician(session, person) or invite.failure is not None
+    gate = texts.GATE_WAITING if linked else texts.GATE_NO_CLINICIAN
     done = texts.ONBOARDING_DONE.format(
         stage_title=stage_label(protocol, first.id),
         time=answers["checkin_time"],
@@ -118,18 +121,70 @@ def finish_onboarding(
     return Result([*extra, Out(done)])
 
 
-def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime) -> str | None:
-    """Link the athlete to the clinician whose invite they came with; return the name."""
+def _record_consent(session: Session, athlete_id: int, kind: str, now: dt.datetime) -> None:
+    repo.record_consent(
+        session,
+        person_id=athlete_id,
+        kind=kind,
+        text_version=CONSENT_VERSION,
+        granted=True,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class _Invitation:
+    """What became of the invitation onboarding was started with: the clinician linked
+    (their name), or why it could not be used (with whose it was, when known)."""
+
+    clinician: str | None = None
+    failure: str | None = None
+    inviter: str | None = None
+
+    def lines(self) -> list[str]:
+        """Return what the athlete is told about it: linked, or why not and what to do."""
+        if self.clinician is not None:
+            return [str(texts.LINKED_TO_CLINICIAN).format(clinician=self.clinician)]
+        if self.failure is None:
+            return []
+        lapsed = INVITE_LAPSED.get(self.failure)
+        if lapsed is None or self.inviter is None:
+            return [str(texts.INVITE_UNKNOWN)]
+        return [str(lapsed).format(clinician=self.inviter)]
+
+
+def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime) -> _Invitation:
+    """Link the athlete to the clinician whose invite they came with; say who, or why not
+    (expired or used up while they were onboarding: refused and audited as /link does)."""
     if not isinstance(code, str) or not code:
-        return None
+        return _Invitation()
     try:
         invite = repo.redeem_invite(session, code=code, person_id=id_of(person), now=now)
-    except repo.InviteError:
-        return None
+    except repo.InviteError as error:
+        repo.audit(
+            session,
+            actor_id=id_of(person),
+            action="invite_refused",
+            now=now,
+            detail={"reason": error.reason, "kind": "athlete", "during": "onboarding"},
+        )
+        return _Invitation(failure=error.reason, inviter=_inviter(session, code))
     if invite.clinician_id is None:
-        return None
+        return _Invitation()
     repo.link_athlete(session, athlete_id=id_of(person), clinician_id=invite.clinician_id, now=now)
-    clinician = repo.get_person(session, person_id=invite.clinician_id)
+    return _Invitation(clinician=_name_of(session, invite.clinician_id))
+
+
+def _inviter(session: Session, code: str) -> str | None:
+    """Return the name of the clinician who made invite ``code``, whatever its state."""
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    if invite is None or invite.clinician_id is None:
+        return None
+    return _name_of(session, invite.clinician_id)
+
+
+def _name_of(session: Session, clinician_id: int) -> str:
+    clinician = repo.get_person(session, person_id=clinician_id)
     return (
         clinician.display_name
         if clinician and clinician.display_name

@@ -383,19 +383,20 @@ def open_progress(
 
 
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> None:
-    """Only one questionnaire is open at a time: others (and one of the same kind left open
-    on another day) are cancelled, answers kept; one whose answers so far call for review
-    (e.g. session pain at the red threshold) is completed instead, so the engine and the
-    clinician see it."""
+    """Only one questionnaire is open at a time: others (and, for a day-bound kind, one of
+    the same kind left open on another day) are cancelled, answers kept; one whose answers so
+    far call for review (e.g. session pain at the red threshold) is completed instead, so the
+    engine and the clinician see it. One of ``keep``'s kind that is not day-bound (onboarding,
+    /settings...) stays open whatever its date: it is resumed."""
     now = env.now
+    other = col(QuestionnaireProgress.kind) != keep
+    if keep in DAY_BOUND:
+        other = or_(other, col(QuestionnaireProgress.local_date) != day)
     for progress in session.exec(
         select(QuestionnaireProgress).where(
             QuestionnaireProgress.athlete_id == _id(person),
             QuestionnaireProgress.status == "open",
-            or_(
-                col(QuestionnaireProgress.kind) != keep,
-                col(QuestionnaireProgress.local_date) != day,
-            ),
+            other,
         )
     ).all():
         assert progress.id is not None
@@ -419,25 +420,27 @@ def begin(
     and return it with its open question.
 
     A check-in or session report cancelled earlier that day resumes with the answers kept.
+    One that is not day-bound (onboarding above all) resumes whatever day it was opened on,
+    with its answers and the invitation it was started with.
     """
     today = day or local_today(person, env.now)
     session.info.pop((_OPEN_MEMO, _id(person)), None)  # a questionnaire opens: read afresh
     _close_others(session, person, kind, today, env)
     progress = repo.get_open_questionnaire(
-        session, athlete_id=_id(person), kind=kind, local_date=today
+        session,
+        athlete_id=_id(person),
+        kind=kind,
+        local_date=today if kind in DAY_BOUND else None,
     )
     resumed = False
-    if progress is None and kind in ONE_PER_DAY:
-        latest = repo.latest_questionnaire_of_day(
-            session, athlete_id=_id(person), kind=kind, local_date=today
-        )
-        if latest is not None and latest.status == "cancelled":
-            resumed = any(not str(k).startswith("_") for k in latest.answers)
-            latest.status = "open"
-            latest.updated_at = env.now
-            session.add(latest)
+    if progress is None:
+        progress = _cancelled_to_resume(session, person, kind, today)
+        if progress is not None:
+            resumed = any(not str(k).startswith("_") for k in progress.answers)
+            progress.status = "open"
+            progress.updated_at = env.now
+            session.add(progress)
             session.flush()
-            progress = latest
     if progress is None:
         progress = repo.start_questionnaire(
             session, athlete_id=_id(person), kind=kind, local_date=today, now=env.now
@@ -452,6 +455,33 @@ def begin(
         note = str(texts.RESUMED_ANSWERS) + "\n\n"
         return progress, render_question(progress, ctx, prefix=note, restart=True)
     return progress, render_question(progress, ctx)
+
+
+def _cancelled_to_resume(
+    session: Session, person: Person, kind: str, today: dt.date
+) -> QuestionnaireProgress | None:
+    """Return the cancelled questionnaire that opening ``kind`` carries on, or None: a
+    check-in or session report cancelled earlier that day; an onboarding cancelled on any
+    day (one closed by another questionnaire before it was kept open across days: its
+    answers and its invitation must not be lost)."""
+    if kind in ONE_PER_DAY:
+        latest = repo.latest_questionnaire_of_day(
+            session, athlete_id=_id(person), kind=kind, local_date=today
+        )
+    elif kind == "onboarding":
+        latest = session.exec(
+            select(QuestionnaireProgress)
+            .where(
+                QuestionnaireProgress.athlete_id == _id(person),
+                QuestionnaireProgress.kind == kind,
+            )
+            .order_by(col(QuestionnaireProgress.updated_at).desc())
+        ).first()
+    else:
+        return None
+    if latest is None or latest.status != "cancelled":
+        return None
+    return latest
 
 
 def calls_for_review(

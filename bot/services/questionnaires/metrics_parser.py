@@ -291,6 +291,8 @@ _TOKEN = re.compile(
     r"|(?P<other>\S)"
 )
 _UNIT_WORDS = {unit for spec in SPECS.values() for unit, _factor in spec.units}
+# The units of a speed: only the top speed is typed in them ("ms" is also milliseconds).
+_SPEED_UNITS = {unit for unit, _factor in SPECS["vmax_ms"].units} - {"ms"}
 MAX_INPUT_CHARS = 600
 
 
@@ -567,6 +569,14 @@ def parse_metrics_line(text: str) -> MetricsParse:
         if kind == "word" and word in _FILLERS:
             i += 1
             continue
+        if _negative_here(tokens, i):
+            problems.append(_unknown("-", first=True))
+            i = _past_value(tokens, i + 1)
+            continue
+        if kind == "num" and _is_unit_here(tokens, i + 1, _SPEED_UNITS):
+            # Only the top speed is typed in m/s or km/h: "32 km/h" alone names it.
+            i = _read_item("vmax_ms", "vmax", tokens, i, values, problems, assumed)
+            continue
         if kind == "num":
             problems.append(
                 _(
@@ -627,6 +637,19 @@ def _number_follows(tokens: list[tuple[str, str]], i: int) -> bool:
     return i < len(tokens) and tokens[i][0] == "num"
 
 
+def _negative_here(tokens: list[tuple[str, str]], i: int) -> bool:
+    """A minus sign sits at ``i``, right before a number ("vmax -9", "-3")."""
+    return i < len(tokens) and tokens[i] == ("other", "-") and _number_follows(tokens, i + 1)
+
+
+def _past_value(tokens: list[tuple[str, str]], i: int) -> int:
+    """Return the position after the number at ``i`` (or pair, "3/4") and its unit, if any."""
+    i += 1
+    if i + 1 < len(tokens) and tokens[i][0] == "slash" and tokens[i + 1][0] == "num":
+        i += 2
+    return i + 1 if _is_unit_here(tokens, i, _UNIT_WORDS) else i
+
+
 def _read_item(
     name: str,
     word: str,
@@ -637,6 +660,9 @@ def _read_item(
     assumed: list[str] | None = None,
 ) -> int:
     """Read the number(s) and unit after a metric name; return the next token position."""
+    if _negative_here(tokens, i):
+        problems.append(_unknown("-", first=True))  # the one thing wrong: not three
+        return _past_value(tokens, i + 1)
     if i >= len(tokens) or tokens[i][0] != "num":
         problems.append(
             _("'{name}' needs a number after it, e.g. '{name} {example}'.").format(
@@ -648,6 +674,9 @@ def _read_item(
     first = float(tokens[i][1])
     i += 1
     second: float | None = None
+    if i < len(tokens) and tokens[i][0] == "slash" and _negative_here(tokens, i + 1):
+        problems.append(_unknown("-", first=True))  # "heel 20/-25"
+        return _past_value(tokens, i + 2)
     if i + 1 < len(tokens) and tokens[i][0] == "slash" and tokens[i + 1][0] == "num":
         typed.append(tokens[i + 1][1])
         second = float(tokens[i + 1][1])
