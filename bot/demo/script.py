@@ -308,9 +308,12 @@ async def play(world: DemoWorld) -> Cast:
     )
     world.clock.set(local(8, 7, 0))
     del alert  # the card names the athlete: the clinician answers by name
-    # A review lifts the stop: its note is confirmed before anything is recorded.
+    # A review lifts the stop: its note is confirmed before anything is recorded. The
+    # clinician writes the note in the demo's language (the athlete reads it as written).
+    with use_language(world.words.lang):
+        note = as_text(L_("seen in clinic: no nerve involvement"))
     expect(
-        await world.say(clinician, f"/clear {ATHLETE_NAME} seen in clinic: no nerve involvement"),
+        await world.say(clinician, f"/clear {ATHLETE_NAME} {note}"),
         "Confirm the review of",
         "reviewing after the red flag",
         world.words,
