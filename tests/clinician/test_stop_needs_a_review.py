@@ -20,7 +20,8 @@ from bot.handlers.context import signer_for
 from bot.services.clinician.escalation import run_escalations
 from bot.store.db import session_scope
 from bot.store.models import Clearance, Programme
-from tests.clinician.conftest import World
+from bot.store.repo.links import unlink_athlete
+from tests.clinician.conftest import World, open_card
 from tests.clinician.test_alert_followups import STALE, sign_off_card
 from tests.clinician.test_clinician_flow import link, make_clinician, say
 from tests.hardening.conftest import WorldFactory
@@ -73,12 +74,20 @@ async def test_no_step_back_stage_change_or_resume_lifts_a_stop_without_a_review
     assert w.audit("clinician_step_back") == [] and w.audit("set_stage") == []
     assert not any("moved you" in (m.text or "") for m in ben.bot_messages)
 
-    # Reviewed (a note, confirmed): now the step back is Lee's to make.
+    # Reviewed (a note, confirmed), from tomorrow: Ben checked in today, under the stop. A
+    # step back dated today would be applied before today's answers and lift the stop a day
+    # early, so it waits for the review's day; then it is Lee's to make.
     await lee.press(REVIEWED, card)
     await lee.wait_reply()
     await say(lee, "Phoned: no nerve signs")
     await lee.press("✅ Confirm review")
-    await lee.wait_until(lambda ms: any("Reviewed:" in (m.text or "") for m in ms))
+    await lee.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+    assert await say(lee, f"/stepback {ben_id} ease back in") == (
+        "Not changed: your review lets Ben run again from Wed 4 Mar; step back or change the "
+        "stage from then."
+    )
+    assert "↩️ Step back" not in (await open_card(lee, ben_id)).button_labels
+    w.clock.advance(dt.timedelta(days=1))
     assert "stepped back H3" in await say(lee, f"/stepback {ben_id} ease back in")
     assert stage_of(w, ben_id) == "H2"
 
@@ -196,3 +205,26 @@ async def test_a_sign_off_over_another_clinicians_decline_is_told_to_both(
     assert "Olsen signed off Ben at H0 · Triage & protection: they may move on." in [
         m.text for m in lee.bot_messages
     ]
+
+
+async def test_a_decliner_no_longer_linked_is_not_said_to_be_told(world: WorldFactory) -> None:
+    """Olsen declined, then was unlinked: Lee's sign-off names the decline, and does not say
+    Olsen is told of it (he no longer follows Ben, so he is not)."""
+    w = await world()
+    ben_id, [_lee_card, olsen_card] = await sign_off_card(w, [LEE, OLSEN])
+    lee, olsen = w.sandbox.user(LEE, "Lee"), w.sandbox.user(OLSEN, "Olsen")
+    await olsen.press("✖️ Decline", olsen_card)
+    await olsen.wait_reply()
+    await say(olsen, "still tender")
+    olsen_id = w.person(OLSEN).id  # type: ignore[union-attr]
+    with session_scope(w.engine) as session:
+        unlink_athlete(session, athlete_id=ben_id, clinician_id=olsen_id)
+    await w.deliver()
+    before = len(olsen.bot_messages)
+    assert await say(lee, f"/clear {ben_id}") == (
+        "Signed off: Ben may move on. They have been told.\n"
+        "Olsen had declined this sign-off on Mon 2 Mar.\n"
+        "Reason: still tender"
+    )
+    await w.deliver()
+    assert olsen.bot_messages[before:] == []

@@ -45,7 +45,7 @@ from bot.store.repo.programme import (
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending
-from bot.support.formats import format_long_date, format_time
+from bot.support.formats import format_long_date, format_short_date, format_time
 from bot.support.i18n import N_, _, use_language
 from bot.wording import stage_label
 from engine.schema import Protocol
@@ -312,6 +312,10 @@ STOPPED_FIRST = N_(
     "run again, or /clear {number} <note>); then step back or change the stage."
 )
 NOT_PAUSED = N_("{name}'s programme is not paused: there is nothing to resume.")
+REVIEWED_FROM = N_(
+    "Not changed: your review lets {name} run again from {day}; step back or change the stage "
+    "from then."
+)
 
 
 def refusal_while_stopped(
@@ -327,17 +331,22 @@ def refusal_while_stopped(
     The engine takes a step back, a stage change or a resume of a programme that is not
     paused as the clinician's review of a red-flag stop (it lifts the stop). A review is
     recorded only with a note the clinician confirmed, so these wait until running is no
-    longer stopped; a resume with nothing paused is refused outright (it would only lift a
-    stop). ``reader`` reads the reply.
+    longer stopped, including the day a review recorded for tomorrow has not reached yet; a
+    resume with nothing paused is refused outright (it would only lift a stop). ``reader``
+    reads the reply.
     """
     name = label_for_reader(session, athlete, reader)
     if kind == "resume" and programme.status != "paused" and not athlete.paused:
         return _(NOT_PAUSED).format(name=name)
-    if (
-        kind in ("step_back", "set_stage")
-        and review_state(session, athlete, programme, now).suspended
-    ):
+    if kind not in ("step_back", "set_stage"):
+        return None
+    state = review_state(session, athlete, programme, now)
+    if state.suspended:
         return _(STOPPED_FIRST).format(name=name, number=athlete.id)
+    if state.reviewed_from is not None:
+        # Today's answers were already judged under the stop: a move dated today would be
+        # applied before them and lift the stop a day before the review does.
+        return _(REVIEWED_FROM).format(name=name, day=format_short_date(state.reviewed_from))
     return None
 
 

@@ -206,7 +206,7 @@ def _athlete_keyboard(
             ]
         )
     # A step back would lift the stop without the review's note: offered once reviewed.
-    moves = [] if state.suspended else [button(str(BACK_LABEL), ACT_BACK, now)]
+    moves = [] if state.stopped else [button(str(BACK_LABEL), ACT_BACK, now)]
     rows.append([button(str(HOLD_LABEL), ACT_HOLD, now), *moves])
     rows.append([button(str(MESSAGE_LABEL), ACT_MSG, now)])
     rows.append(

@@ -40,6 +40,7 @@ from bot.store.models import (
     StageChange,
 )
 from bot.store.repo.buttons import button_used, use_button
+from bot.store.repo.links import clinicians_of
 from bot.support.formats import format_short_date
 from bot.support.i18n import N_, _, ngettext
 from bot.wording import stage_label
@@ -180,11 +181,17 @@ def _overruled(session: Session, actor: Person, programme: Programme | None) -> 
         for c in _gate_rows_in_this_stay(session, programme, declined=True)
         if c.clinician_id != actor.id
     ]
-    if not others:
+    if not others or programme is None:
         return ""
     last = others[-1]
     by = session.get(Person, last.clinician_id)
-    line = _("{who} had declined this sign-off on {day}, and is told of yours.").format(
+    linked = {c.id for c in clinicians_of(session, athlete_id=programme.athlete_id)}
+    told = (
+        _("{who} had declined this sign-off on {day}, and is told of yours.")
+        if last.clinician_id in linked  # only linked clinicians are told (actions.py)
+        else _("{who} had declined this sign-off on {day}.")
+    )
+    line = told.format(
         who=(by.display_name if by is not None else "") or _("Another clinician"),
         day=format_short_date(last.local_date),
     )
