@@ -106,15 +106,11 @@ async def test_whole_product_with_several_users(
     card = reviewed.text or ""
     assert "Running stopped" not in card and "🩺 Reviewed: running may start again on" in card
     assert "🩺 Reviewed: may run again" not in reviewed.button_labels
-    # Reviewed, the step back is Lee's to make.
-    assert (
-        "Anna stepped back H2 · Return to running, jog → ~65 % Vmax → H1 · Early loading"
-        in await say(lee, f"/stepback {anna_id} ease back in after the pop")
+    # Reviewed from tomorrow: a step back dated today would lift the stop a day early.
+    assert await say(lee, f"/stepback {anna_id} ease back in after the pop") == (
+        "Not changed: your review lets Anna run again from Tue 3 Mar; step back or change "
+        "the stage from then."
     )
-    await w.deliver()
-    notice, chart = anna.user.bot_messages[-2:]
-    assert "moved you back to Stage 2 of 8" in (notice.text or "")
-    assert chart.file is not None and "Now at Stage 2 of 8" in (chart.text or "")
 
     with session_scope(w.engine) as session:
         upsert_checks(
@@ -138,7 +134,7 @@ async def test_whole_product_with_several_users(
         decisions = session.exec(select(Decision).where(Decision.athlete_id == ben_id)).all()
         reasons = [r["rule"] for d in decisions for r in d.decision["reasons"]]
         programme = session.exec(select(Programme).where(Programme.athlete_id == anna_id)).one()
-    assert programme.current_stage == "H1"
+    assert programme.current_stage == "H2"
     assert "clinician.clear" in reasons, reasons
 
     stranger = sandbox.user(STRANGER, "Sam")
@@ -153,3 +149,12 @@ async def test_whole_product_with_several_users(
     await anna.morning()
     next_day = (await open_card(lee, anna_id)).text or ""
     assert "Running stopped" not in next_day and "Reviewed: running may start again" not in next_day
+    # From the review's day, the step back is Lee's to make.
+    assert (
+        "Anna stepped back H2 · Return to running, jog → ~65 % Vmax → H1 · Early loading"
+        in await say(lee, f"/stepback {anna_id} ease back in after the pop")
+    )
+    await w.deliver()
+    notice, chart = anna.user.bot_messages[-2:]
+    assert "moved you back to Stage 2 of 8" in (notice.text or "")
+    assert chart.file is not None and "Now at Stage 2 of 8" in (chart.text or "")
