@@ -184,19 +184,34 @@ def gate_pending(session: Session, programme: Programme, protocol: Protocol | No
         return False
     if stage.signoff != "required":
         return False
-    entered = session.exec(
-        select(StageChange.at)
+    return not clearances_in_this_stay(session, programme, declined=False)
+
+
+def stay_entered_at(session: Session, programme: Programme) -> dt.datetime | None:
+    """Return when the programme last entered its current stage (None: it has been there
+    since the programme started)."""
+    entered: dt.datetime | None = session.exec(
+        select(col(StageChange.at))
         .where(
             StageChange.programme_id == programme.id,
             StageChange.to_stage == programme.current_stage,
         )
         .order_by(col(StageChange.at).desc())
     ).first()
+    return entered
+
+
+def clearances_in_this_stay(
+    session: Session, programme: Programme, *, declined: bool
+) -> list[Clearance]:
+    """Return the sign-offs (or, ``declined``, the refusals) given for the programme's current
+    stage since it last entered it, oldest first: only these speak of the gate waiting now."""
     query = select(Clearance).where(
         Clearance.athlete_id == programme.athlete_id,
         Clearance.stage == programme.current_stage,
-        Clearance.declined == False,  # noqa: E712
+        Clearance.declined == declined,
     )
+    entered = stay_entered_at(session, programme)
     if entered is not None:
         query = query.where(col(Clearance.at) >= entered)
-    return session.exec(query).first() is None
+    return list(session.exec(query.order_by(col(Clearance.at))))

@@ -32,15 +32,14 @@ from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
 from bot.store.models import (
     AlertRecord,
-    Clearance,
     ClinicianActionRecord,
     Decision,
     Person,
     Programme,
-    StageChange,
 )
 from bot.store.repo.buttons import button_used, use_button
 from bot.store.repo.links import clinicians_of
+from bot.store.standing import clearances_in_this_stay, stay_entered_at
 from bot.support.formats import format_short_date
 from bot.support.i18n import N_, _, ngettext
 from bot.wording import stage_label
@@ -114,7 +113,7 @@ def clear_or_decline(
             "(🩺 Reviewed: may run again, or /clear {number} <note>); the sign-off comes after."
         ).format(name=name, number=athlete.id)
     if not state.signoff_waiting:
-        signed = _gate_rows_in_this_stay(session, programme, declined=False)
+        signed = clearances_in_this_stay(session, programme, declined=False) if programme else []
         if not signed:
             return False, _(NOTHING_WAITS)
         given = signed[0]
@@ -148,40 +147,14 @@ def clear_or_decline(
     return True, reply + overruled
 
 
-def _gate_rows_in_this_stay(
-    session: Session, programme: Programme | None, *, declined: bool
-) -> list[Clearance]:
-    """Return the sign-offs (or, ``declined``, the refusals) given for the programme's current
-    stage since it last entered it, oldest first."""
-    if programme is None:
-        return []
-    entered = session.exec(
-        select(col(StageChange.at))
-        .where(
-            StageChange.programme_id == programme.id,
-            StageChange.to_stage == programme.current_stage,
-        )
-        .order_by(col(StageChange.at).desc())
-    ).first()
-    query = select(Clearance).where(
-        Clearance.athlete_id == programme.athlete_id,
-        Clearance.stage == programme.current_stage,
-        Clearance.declined == declined,
-    )
-    if entered is not None:
-        query = query.where(col(Clearance.at) >= entered)
-    return list(session.exec(query.order_by(col(Clearance.at))))
-
-
 def _overruled(session: Session, actor: Person, programme: Programme | None) -> str:
     """Return a line for a clinician signing off a gate another clinician declined in this
     stay (who, when, why), or "" when nobody else declined it."""
-    others = [
-        c
-        for c in _gate_rows_in_this_stay(session, programme, declined=True)
-        if c.clinician_id != actor.id
-    ]
-    if not others or programme is None:
+    if programme is None:
+        return ""
+    declines = clearances_in_this_stay(session, programme, declined=True)
+    others = [c for c in declines if c.clinician_id != actor.id]
+    if not others:
         return ""
     last = others[-1]
     by = session.get(Person, last.clinician_id)
@@ -326,14 +299,7 @@ def stage_still(
             return False
         if issued_at is None:
             return True
-        entered = session.exec(
-            select(col(StageChange.at))
-            .where(
-                StageChange.programme_id == programme.id,
-                StageChange.to_stage == programme.current_stage,
-            )
-            .order_by(col(StageChange.at).desc())
-        ).first()
+        entered = stay_entered_at(session, programme)
     return entered is None or entered < issued_at + _ISSUE_PRECISION
 
 
