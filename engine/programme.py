@@ -170,6 +170,9 @@ class DayOutcome(_Frozen):
     instructions: list[Instruction] = Field(default_factory=list)
     plan: SessionPlan | None = None
     awaiting_clearance: bool = False
+    # At the end of the day running stays stopped until a clinician reviews (red flag, sharp
+    # pain, symptoms persisting): what a clinician's overview reads between check-ins.
+    review_pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -994,6 +997,7 @@ def decide_day(
         instructions=acc.instructions,
         plan=plan,
         awaiting_clearance=awaiting,
+        review_pending=st.suspended,
     )
     return outcome, st
 

@@ -77,8 +77,9 @@ def test_each_athlete_is_one_line_with_stage_verdict_checkin_and_alerts() -> Non
     )
     line = text.splitlines()[1]
     assert line.startswith("🔴 Anna · H3")
-    for part in ("today: stopped, stopped", "1 open alert"):
+    for part in ("today: stopped", "1 open alert"):
         assert part in line
+    assert "stopped, stopped" not in line
     assert "#7" not in line and "alert(s)" not in line and "stop/stop" not in line
 
 

@@ -23,6 +23,7 @@ from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
     AlertRecord,
     Clearance,
+    ClinicianActionRecord,
     Decision,
     MorningCheckinRecord,
     Person,
@@ -112,6 +113,65 @@ def _open_severities(session: Session, ids: Sequence[int]) -> dict[int, tuple[st
     return {k: tuple(v) for k, v in found.items()}
 
 
+# A clinician's move the engine takes as the review of a stop (the bot records a step back or
+# a stage change only once a review is on record; a resume of a pause lifts nothing).
+_LIFTING_ACTIONS = ("review", "step_back", "set_stage")
+
+
+def _reviews_awaited(session: Session, ids: Sequence[int]) -> set[int]:
+    """Return the athletes whose running stays stopped until a clinician reviews: their latest
+    engine decision says so and no review (or sign-off) is recorded for a later day.
+
+    A review recorded after that decision is dated the day it takes effect, which is later
+    than the decision's day; one recorded before the decision was already applied by it.
+    """
+    awaited: set[int] = set()
+    for chunk in _chunks(ids):
+        latest = (
+            select(Decision.athlete_id, func.max(Decision.local_date).label("day"))
+            .where(col(Decision.athlete_id).in_(chunk))
+            .group_by(col(Decision.athlete_id))
+            .subquery()
+        )
+        rows: Any = session.exec(
+            select(col(Decision.athlete_id), col(Decision.local_date), col(Decision.decision))
+            .join(
+                latest,
+                (col(Decision.athlete_id) == latest.c.athlete_id)
+                & (col(Decision.local_date) == latest.c.day),
+            )
+            .order_by(col(Decision.id))
+        )
+        last: dict[int, tuple[dt.date, bool]] = {}
+        for athlete_id, day, payload in rows:
+            last[athlete_id] = (day, bool((payload or {}).get("review_pending")))
+        stopped = [a for a, (_, pending) in last.items() if pending]
+        if not stopped:
+            continue
+        lifted: dict[int, dt.date] = {}
+        moves: Any = session.exec(
+            select(ClinicianActionRecord.athlete_id, func.max(ClinicianActionRecord.local_date))
+            .where(
+                col(ClinicianActionRecord.athlete_id).in_(stopped),
+                col(ClinicianActionRecord.kind).in_(_LIFTING_ACTIONS),
+            )
+            .group_by(col(ClinicianActionRecord.athlete_id))
+        )
+        signed: Any = session.exec(
+            select(Clearance.athlete_id, func.max(Clearance.local_date))
+            .where(
+                col(Clearance.athlete_id).in_(stopped),
+                Clearance.declined == False,  # noqa: E712
+            )
+            .group_by(col(Clearance.athlete_id))
+        )
+        for athlete_id, day in [*moves, *signed]:
+            if day is not None and day > lifted.get(athlete_id, dt.date.min):
+                lifted[athlete_id] = day
+        awaited.update(a for a in stopped if lifted.get(a, dt.date.min) <= last[a][0])
+    return awaited
+
+
 def _needs_signoff(protocol: Protocol | None, stage_id: str) -> bool:
     if protocol is None:
         return False
@@ -171,8 +231,8 @@ def athlete_summaries(
 ) -> list[AthleteSummary]:
     """Return the overview data of ``athletes`` (in their order) as of ``now``, each in the
     athlete's own calendar day: stage, today's verdict and decision, last check-in, open
-    alerts, a waiting sign-off and the pause. Six queries whatever the number of athletes
-    (per chunk of :data:`CHUNK`), plus one per distinct protocol version."""
+    alerts, a waiting sign-off or review and the pause. Seven to nine queries whatever the
+    number of athletes (per chunk of :data:`CHUNK`), plus one per distinct protocol version."""
     ids = [a.id for a in athletes if a.id is not None]
     today = {a.id: local_date(a, now) for a in athletes if a.id is not None}
     programmes = _current_programmes(session, ids)
@@ -190,6 +250,7 @@ def athlete_summaries(
     outcomes = _today_outcomes(session, today)
     last = _last_checkins(session, ids)
     alerts = _open_severities(session, ids)
+    awaited = _reviews_awaited(session, ids)
     summaries: list[AthleteSummary] = []
     for athlete in athletes:
         if athlete.id is None:
@@ -213,6 +274,7 @@ def athlete_summaries(
                 today=today[athlete.id],
                 open_alert_severities=alerts.get(athlete.id, ()),
                 gate_pending=current is not None and current.id in pending,
+                review_awaited=current is not None and athlete.id in awaited,
                 paused=athlete.paused or (current is not None and current.status == "paused"),
                 unreachable=athlete.unreachable,
                 enrolled=current.start_date if current is not None else None,

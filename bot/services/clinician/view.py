@@ -1,8 +1,9 @@
 """What a clinician reads: the one-line-per-athlete overview and its urgency order (pure).
 
 The traffic light:
-- 🔴 an open emergency or same-day alert, or today's verdict is ``stop``;
-- 🟠 an open alert of lower severity, a sign-off waiting, today's verdict ``rest``, the
+- 🔴 an open emergency or same-day alert;
+- 🟠 an open alert of lower severity, a sign-off waiting, running stopped until a clinician
+  reviews (a red flag, sharp pain, symptoms persisting), today's verdict ``rest`` or ``stop``, the
   programme paused, the athlete unreachable on Telegram (they blocked the bot: no prompts
   reach them), or no check-in for :data:`STALE_CHECKIN_DAYS` days or more;
 - 🟢 otherwise.
@@ -60,6 +61,9 @@ class AthleteSummary(BaseModel):
     today: dt.date
     open_alert_severities: tuple[str, ...] = ()
     gate_pending: bool = False
+    # Running stays stopped until a clinician reviews (the latest decision said so and no
+    # review is on record since).
+    review_awaited: bool = False
     paused: bool = False
     unreachable: bool = False
     # The day the athlete's programme started (None: not enrolled yet).
@@ -94,7 +98,13 @@ def traffic_light(s: AthleteSummary) -> Light:
         return "red"
     missed = s.days_without_checkin
     stale = missed is not None and missed >= STALE_CHECKIN_DAYS and not s.paused
-    waiting = s.gate_pending or s.verdict_today in ("rest", "stop") or s.paused or s.unreachable
+    waiting = (
+        s.gate_pending
+        or s.review_awaited
+        or s.verdict_today in ("rest", "stop")
+        or s.paused
+        or s.unreachable
+    )
     if worst is not None or waiting or stale:
         return "amber"
     return "green"
@@ -134,7 +144,7 @@ def overview_line(s: AthleteSummary, clash: bool = False) -> str:
     ]
     if s.verdict_today:
         today = _("today: {verdict}").format(verdict=verdict_words(s.verdict_today))
-        if s.decision_today:
+        if s.decision_today and verdict_words(s.decision_today) != verdict_words(s.verdict_today):
             today += f", {verdict_words(s.decision_today)}"
         parts.append(today)
     else:
@@ -144,6 +154,8 @@ def overview_line(s: AthleteSummary, clash: bool = False) -> str:
         parts.append(
             ngettext("{count} open alert", "{count} open alerts", count).format(count=count)
         )
+    if s.review_awaited:
+        parts.append(_("running stopped until a review"))
     if s.gate_pending:
         parts.append(_("sign-off waiting"))
     if s.paused:

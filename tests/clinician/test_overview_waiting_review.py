@@ -1,0 +1,69 @@
+"""/athletes says when an athlete's running stays stopped until a clinician reviews, also on
+the days the athlete has not checked in yet (the alert handled, the stop still standing), and
+stops saying it once a review is recorded. End to end on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.clock import FakeClock
+from bot.handlers.context import Services
+from bot.sandbox import BotApiSandbox, SimUser
+from tests.athlete.conftest import World as AthleteWorld
+from tests.clinician.conftest import ADMIN
+from tests.support.telegram import BotHarness
+
+LEE, ANNA, BEN = 2001, 3001, 3002
+WAITING = "running stopped until a review"
+
+
+async def say(user: SimUser, text: str) -> str:
+    await user.send(text)
+    return "\n".join(m.text or "" for m in await user.wait_reply())
+
+
+def line_of(overview: str, name: str) -> str:
+    [line] = [row for row in overview.splitlines() if f" {name} · " in row]
+    return line
+
+
+async def test_the_overview_shows_a_stop_waiting_for_a_review_between_check_ins(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    await telegram.start(services=services)
+    w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
+    lee = sandbox.user(LEE, "Lee")
+    invite = re.search(
+        r"start=(clin_\S+)", await say(sandbox.user(ADMIN, "Ada"), "/invite_clinician")
+    )
+    assert invite
+    await say(lee, f"/start {invite.group(1)}")
+    anna, ben = w.phone(ANNA, "Anna"), w.phone(BEN, "Ben")
+    for phone in (anna, ben):
+        link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
+        assert link
+        await phone.onboard(code=link.group(1))
+    await ben.morning()
+    await anna.say("/checkin")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await anna.tap("Done")
+    await w.deliver()
+    await lee.press("✅ Acknowledge", lee.last_bot_message)
+    await lee.wait_until(lambda ms: any("Acknowledged" in (m.text or "") for m in ms))
+
+    # The next morning, before Anna's check-in: the alert is handled, the stop is not.
+    clock.advance(dt.timedelta(days=1))
+    overview = await say(lee, "/athletes")
+    anna_line = line_of(overview, "Anna")
+    assert anna_line.startswith("🟠 Anna · ") and WAITING in anna_line, overview
+    assert WAITING not in line_of(overview, "Ben")
+    assert overview.splitlines()[1] == anna_line  # the most urgent first
+
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await say(lee, f"/clear {anna_id} Seen in clinic: no nerve involvement")
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("Reviewed: Anna" in (m.text or "") for m in ms))
+    assert WAITING not in line_of(await say(lee, "/athletes"), "Anna")
+    await anna.morning()
+    assert WAITING not in line_of(await say(lee, "/athletes"), "Anna")
