@@ -71,8 +71,12 @@ _RESPONSE_WORDS: dict[str, Text] = {
 
 
 def _of(seen: int | None, need: int | None) -> str:
+    """What was seen against what is needed ("2 of 5"); once the need is met (or there is
+    none), the count alone: "4 of 1" and "0 of 0" read as typos beside the needed column."""
     if seen is None or need is None:
         return "—"
+    if need == 0 or seen > need:
+        return str(seen)
     return _("{seen} of {need}").format(seen=seen, need=need)
 
 

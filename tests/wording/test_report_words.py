@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -59,6 +60,18 @@ def test_minimum_days_and_sessions_say_how_many_of_how_many() -> None:
     assert still_needed(items["gate.5.sessions"], "athlete") == (
         "2 more good sessions at 78 % of top speed or faster"
     )
+
+
+def test_a_count_past_its_need_reads_as_the_count_alone() -> None:
+    """ "Days in this stage: 9 of 4" and "0 of 0" read as typos beside "4 days or more"."""
+    protocol = load_protocol("hamstring")
+    injury = Injury(injury="hamstring", side="left", grade=1, injury_date=dt.date(2026, 3, 1))
+    state = initial_state(protocol, dt.date(2026, 3, 2)).model_copy(update={"stage": "H3"})
+    items = {i.rule: i for i in gate_items(protocol, injury, state, dt.date(2026, 3, 11), "go")}
+    days = describe_gate_item(items["gate.5.days"])
+    assert (days.observed, days.needed) == ("9", "4 days or more")
+    none_needed = dataclasses.replace(items["gate.5.sessions"], observed=0, needed=0)
+    assert describe_gate_item(none_needed).observed == "0"
 
 
 def test_record_actions_have_plain_names() -> None:
