@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.timezones import city_label, resolve_staff_zone
+from bot.services.timezones import city_label, is_fixed_offset, resolve_staff_zone
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Invite, Person, QuestionnaireProgress
@@ -244,6 +244,14 @@ def staff_timezone(session: Session, person: Person, wanted: str, now: dt.dateti
             + f"\n{TIMEZONE_USAGE}"
         )
     zone = resolve_staff_zone(wanted)
+    if zone is None and is_fixed_offset(wanted):
+        return (
+            _(
+                "“{typed}” is a fixed offset whose sign reads backwards (Etc/GMT+2 is 2 hours "
+                "behind UTC) and that ignores summer time."
+            ).format(typed=quoted(wanted))
+            + f" {TIMEZONE_USAGE}"
+        )
     if zone is None:
         return (
             _("“{typed}” is not a time zone I know.").format(typed=quoted(wanted))

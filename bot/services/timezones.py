@@ -6,6 +6,7 @@ the same local time across daylight-saving changes.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import zoneinfo
 from dataclasses import dataclass
@@ -267,11 +268,25 @@ _UTC_NAMES = frozenset({"utc", "gmt", "z", "zulu", "universal"})
 
 def resolve_staff_zone(text: str) -> str | None:
     """Return the zone a clinician or an admin typed for their alert times and digest: as
-    :func:`resolve_typed_zone`, and universal time ("UTC", "GMT", "utc") as "UTC". (An
-    athlete's zone must be a place: their check-in times follow its summer time.)"""
+    :func:`resolve_typed_zone` (a place), and universal time ("UTC", "GMT", "Etc/UTC") as
+    "UTC"."""
     if text.strip().lower() in _UTC_NAMES:
         return "UTC"
-    return _typed_zone(text)
+    zone = _typed_zone(text)
+    if zone is not None and zone.startswith("Etc/") and _is_universal(zone):
+        return "UTC"
+    return _place_zone(zone)
+
+
+def is_fixed_offset(text: str) -> bool:
+    """Whether ``text`` names a fixed-offset zone ("Etc/GMT+2"), whose sign POSIX reverses
+    (it is two hours behind UTC): refused with its own explanation."""
+    zone = _typed_zone(text)
+    return zone is not None and zone.startswith("Etc/") and not _is_universal(zone)
+
+
+def _is_universal(zone: str) -> bool:
+    return zoneinfo.ZoneInfo(zone).utcoffset(dt.datetime(2026, 1, 1)) == dt.timedelta(0)
 
 
 def _place_zone(zone: str | None) -> str | None:

@@ -60,12 +60,18 @@ async def test_alert_times_and_the_digest_follow_the_clinicians_zone(world: Worl
     assert "“Mars/Olympus” is not a time zone I know" in wrong and "Europe/Paris" in wrong
     # Quoted as typed, an invisible character shown (never a Python repr with its escapes).
     assert "“Pa'ris<U+200B>” is not" in await say(lee, "/timezone Pa'ris\u200b")
+    # A fixed offset reads backwards (Etc/GMT+2 is UTC−2): refused with why; UTC is fine.
+    backwards = await say(lee, "/timezone Etc/GMT+2")
+    assert "“Etc/GMT+2” is a fixed offset whose sign reads backwards" in backwards
     assert w.person(LEE).timezone == DEFAULT_ZONE  # type: ignore[union-attr]
+    assert "UTC" in await say(lee, "/timezone Etc/UTC")
+    assert w.person(LEE).timezone == "UTC"  # type: ignore[union-attr]
     assert "Asia/Tokyo" in await say(lee, "/timezone Tokyo")
     assert w.person(LEE).timezone == "Asia/Tokyo"  # type: ignore[union-attr]
     assert "Asia/Tokyo" in await say(lee, "/settings")
     assert [r.detail for r in w.audit("set_timezone")] == [
-        {"from": DEFAULT_ZONE, "to": "Asia/Tokyo"}
+        {"from": DEFAULT_ZONE, "to": "UTC"},
+        {"from": "UTC", "to": "Asia/Tokyo"},
     ]
 
     w.clock.advance(dt.timedelta(hours=2))
