@@ -388,6 +388,7 @@ PAUSED = L_(
     "Send /resume when you are back."
 )
 ASK_PAUSE_REASON = L_("Why are you pausing? Your clinician will be told.")
+ASK_PAUSE_REASON_NO_CLINICIAN = L_("Why are you pausing?")
 PAUSE_ILL = L_("Ill")
 PAUSE_TRAVEL = L_("Travelling")
 PAUSE_WORSE = L_("The injury feels worse")

@@ -354,7 +354,7 @@ async def test_9_menus_tell_the_truth(world: Factory) -> None:
     await alex.morning()
     resumed_after = None
     replies = await alex.say("/pause")
-    assert "Why are you pausing?" in (replies[-1].text or "")
+    assert "Why are you pausing? Your clinician will be told." in (replies[-1].text or "")
     assert "Ill" in replies[-1].button_labels
     await alex.tap("Travelling")
     plan = (await alex.say("/plan"))[-1].text or ""

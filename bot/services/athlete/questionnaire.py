@@ -218,7 +218,7 @@ def context_for(
         stage_checks=checks,
         baseline=baseline.model_dump(exclude_none=True) if baseline else None,
         stop_pain_rest_min=stop_pain_rest,
-        has_clinician=kind == "problem"
+        has_clinician=kind in ("problem", "pause")
         and repo.has_linked_clinician(session, athlete_id=athlete_id),
     )
     session.info[memo_key] = ctx

@@ -78,6 +78,13 @@ PROBLEM = Questionnaire(
 )
 
 
+def _pause_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    # Nobody is told when no clinician is linked: the prompt does not promise it.
+    if ctx.has_clinician:
+        return str(texts.ASK_PAUSE_REASON)
+    return str(texts.ASK_PAUSE_REASON_NO_CLINICIAN)
+
+
 PAUSE_REASONS = {
     "ill": texts.PAUSE_ILL,
     "travel": texts.PAUSE_TRAVEL,
@@ -91,7 +98,7 @@ PAUSE = Questionnaire(
         Question(
             key="reason",
             kind="single",
-            prompt=texts.ASK_PAUSE_REASON,
+            prompt=_pause_prompt,
             options=lambda ctx, answers: tuple(
                 Option(str(label), value) for value, label in PAUSE_REASONS.items()
             ),
