@@ -83,9 +83,10 @@ _NO_RUNNING_WHY: dict[str, str] = {
     "missing": N_("there was no morning check-in"),
     "rest": N_("your morning check-in said rest"),
     "stop": N_("your morning check-in said stop"),
-    "no running": N_("today's plan had no running (rest between fast sessions)"),
-    "no running in the plan": N_("today's plan had no running (rest between fast sessions)"),
 }
+# A run on a day whose plan had none: this stage has no running yet, or the muscle rests
+# between fast sessions (the reason does not say which, so neither is named).
+_PLAN_HAD_NO_RUNNING = ("no running", "no running in the plan")
 
 _HOLD_SINCE = re.compile(r"\(on hold since (?P<day>\d{1,2}) (?P<month>[A-Z][a-z]+)\)")
 _HOOPER_SUM = re.compile(r"^Hooper index (?P<sum>\d+)\b")
@@ -266,6 +267,12 @@ def _no_running_why(reason: Any) -> str | None:
 
 
 def _ran_anyway(reason: Any, protocol: Any) -> str | None:
+    if str(reason.observed) in _PLAN_HAD_NO_RUNNING:
+        return _(
+            "Today's plan had no running, so that run is saved but does not count towards "
+            "moving on, and your clinician has been told. Please run only when your session "
+            "includes it: /plan shows today's."
+        )
     why = _no_running_why(reason)
     if why is None:
         return None

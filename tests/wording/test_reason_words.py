@@ -168,6 +168,14 @@ _ENGINE_SENTENCES = [
         "no running",
     ),
     _r(
+        "session.flag.no_running",
+        "You ran today although today's plan had no running (rest between fast sessions). The "
+        "session is saved, but it does not count towards moving on, and your clinician has "
+        "been told. Please don't run until your plan includes running again.",
+        "no running in the plan",
+        "no running",
+    ),
+    _r(
         "session.against_plan",
         "This session was on a day without running (there was no morning check-in): it is "
         "saved, but it does not count towards moving on.",
@@ -247,6 +255,12 @@ def test_the_worded_reasons_keep_the_values_the_engine_saw() -> None:
     # A clearance that lifts a stop says so, not "OK to move on".
     assert _english("clinician.clear", "Your clinician has reviewed").startswith(
         "Your clinician has reviewed you: running"
+    )
+    # A stage without running yet, or a rest between fast sessions: neither is guessed.
+    assert _english("session.flag.no_running", "You ran today although today's plan") == (
+        "Today's plan had no running, so that run is saved but does not count towards moving "
+        "on, and your clinician has been told. Please run only when your session includes it: "
+        "/plan shows today's."
     )
     unconfirmed = _english(
         "session.flag.unconfirmed",
