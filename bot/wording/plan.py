@@ -52,9 +52,16 @@ def drill_line(drill: Any, protocol: Any) -> str:
             fast, slow = drill.target_s
             # Shown to 0.1 s: the fastest allowed time is rounded up, never below the target.
             fastest = math.ceil(round(fast * 10, 6)) / 10
-            speed += " " + _("({distance} m in {slow}–{fast} s)").format(
-                distance=_num(seg), slow=format_decimal(slow, 1), fast=format_decimal(fastest, 1)
-            )
+            shown_slow, shown_fast = format_decimal(slow, 1), format_decimal(fastest, 1)
+            if shown_slow == shown_fast:
+                # A narrow band rounds to one time: "2.3–2.3 s" reads as a typo.
+                speed += " " + _("({distance} m in about {time} s)").format(
+                    distance=_num(seg), time=shown_fast
+                )
+            else:
+                speed += " " + _("({distance} m in {slow}–{fast} s)").format(
+                    distance=_num(seg), slow=shown_slow, fast=shown_fast
+                )
         amount.append(speed)
     if drill.recovery:
         amount.append(_("rest {rest}").format(rest=_shown(drill.recovery, protocol)))
