@@ -24,6 +24,12 @@ Value = float | bool
 SESSION_ONLY_CHECKS = frozenset({"full_training"})
 
 _SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
+# The splits each split criterion compares (reference §2.2 H4 exit (b): "10-m and 20-m times";
+# H5 exit (b): "10/20/30/40-m times").
+_SPLITS_OF = {
+    "derived.worst_split_pct_baseline": _SPLITS,
+    "derived.worst_10_20m_split_pct_baseline": _SPLITS[:2],
+}
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,35 @@ def _lsi(injured: int | None, uninjured: int | None) -> float | None:
     return lsi if lsi <= LSI_MAX else None
 
 
+# Rep counts typed for both legs; a pair whose LSI is implausible (the sides swapped, 200
+# typed for 20) is a typo: neither count is read (no criterion, no stage best, no drop).
+_PAIRS = {
+    "heel_raise_reps_injured": ("heel_raise_reps_injured", "heel_raise_reps_uninjured"),
+    "heel_raise_reps_uninjured": ("heel_raise_reps_injured", "heel_raise_reps_uninjured"),
+    "slhb_reps_injured": ("slhb_reps_injured", "slhb_reps_uninjured"),
+    "slhb_reps_uninjured": ("slhb_reps_injured", "slhb_reps_uninjured"),
+}
+
+
+def paired_count(m: Metrics, key: str) -> int | None:
+    """Return the rep count ``key`` of ``m``, or None when it is not logged or its pair (both
+    legs given) has an implausible LSI: the counts cannot both be right."""
+    value: int | None = getattr(m, key)
+    pair = _PAIRS.get(key)
+    if value is None or pair is None:
+        return value
+    injured, uninjured = (getattr(m, k) for k in pair)
+    if injured is not None and uninjured and injured / uninjured * 100 > LSI_MAX:
+        return None
+    return value
+
+
 _SPEED_DERIVED = frozenset(
     {
         "derived.pct_vmax",
         "derived.vmax_pct_baseline",
         "derived.worst_split_pct_baseline",
+        "derived.worst_10_20m_split_pct_baseline",
         "derived.speed_drop_vs_stage_best_pct",
     }
 )
@@ -111,15 +141,8 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
         if m.vmax_ms is None or b is None or not b.vmax_ms:
             return None
         return m.vmax_ms / b.vmax_ms * 100
-    if name == "derived.worst_split_pct_baseline":
-        if b is None:
-            return None
-        ratios = [
-            getattr(m, k) / getattr(b, k) * 100
-            for k in _SPLITS
-            if getattr(m, k) is not None and getattr(b, k)
-        ]
-        return max(ratios) if ratios else None
+    if name in _SPLITS_OF:
+        return worst_split_pct(m, b, _SPLITS_OF[name])
     if name == "derived.speed_drop_vs_stage_best_pct":
         return (
             speed_drop(m, ctx.stage_best_vmax, ctx.stage_best_splits) if ctx.full_session else None
@@ -130,10 +153,23 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
         return _lsi(m.heel_raise_reps_injured, m.heel_raise_reps_uninjured)
     if name == "derived.heel_raise_drop_vs_stage_best_pct":
         best = ctx.stage_best_heel_raise
-        if m.heel_raise_reps_injured is None or not best:
+        reps = paired_count(m, "heel_raise_reps_injured")
+        if reps is None or not best:
             return None
-        return max(0.0, (best - m.heel_raise_reps_injured) / best * 100)
+        return max(0.0, (best - reps) / best * 100)
     raise KeyError(name)
+
+
+def worst_split_pct(m: Metrics, baseline: Metrics | None, splits: tuple[str, ...]) -> float | None:
+    """Return the slowest of ``splits`` as % of the same baseline split, or None (not measured)
+    unless every one of them the baseline holds was logged in this session: a criterion on
+    "10-m and 20-m times" is not met by a 40 m split alone, nor by the one good split of two."""
+    if baseline is None:
+        return None
+    compared = [k for k in splits if getattr(baseline, k)]
+    if not compared or any(getattr(m, k) is None for k in compared):
+        return None
+    return max(float(getattr(m, k)) / float(getattr(baseline, k)) * 100 for k in compared)
 
 
 def speed_drop(m: Metrics, best_vmax: float | None, best_splits: dict[str, float]) -> float | None:
@@ -162,7 +198,7 @@ def item_value(item: str, ctx: DayContext) -> Value | None:
         raw = getattr(session, key, None) if session is not None else None
     elif group == "metrics":
         if session is not None and not (ctx.hide_speed and key in _SPEED_METRICS):
-            raw = getattr(session.metrics, key, None)
+            raw = paired_count(session.metrics, key)
     elif group == "checks" and not ctx.hide_checks:
         # A check logged with the session wins over the same check logged on its own that day.
         if session is not None:

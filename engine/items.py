@@ -95,7 +95,13 @@ DERIVED: dict[str, tuple[ItemSpec, str]] = {
     "derived.vmax_pct_baseline": (_PCT, "session vmax_ms ÷ baseline vmax_ms × 100"),
     "derived.worst_split_pct_baseline": (
         ItemSpec("float", 0, 200),
-        "slowest of the logged 10/20/30/40 m splits as % of the same baseline split",
+        "slowest of the 10/20/30/40 m splits as % of the same baseline split; every split the "
+        "baseline holds must be logged in the session, else not measured",
+    ),
+    "derived.worst_10_20m_split_pct_baseline": (
+        ItemSpec("float", 0, 200),
+        "slower of the 10 m and 20 m splits as % of the same baseline split; each of the two "
+        "the baseline holds must be logged in the session, else not measured",
     ),
     "derived.speed_drop_vs_stage_best_pct": (
         ItemSpec("float", 0, 100),
@@ -140,6 +146,7 @@ ITEM_LABELS: dict[str, str] = {
     "metrics.top_pct_vmax": _SPEED,
     "metrics.hv_reps": "a count of fast reps with a speed measurement",
     "derived.worst_split_pct_baseline": _SPLIT,
+    "derived.worst_10_20m_split_pct_baseline": _SPLIT,
     "metrics.split_10m_s": _SPLIT,
     "metrics.split_20m_s": _SPLIT,
     "metrics.split_30m_s": _SPLIT,

@@ -32,6 +32,7 @@ from engine.evaluate import (
     Observation,
     measured_pct,
     observe,
+    paired_count,
     shown,
     speed_drop,
 )
@@ -2096,11 +2097,12 @@ def _session(
     if m.vmax_ms is not None and full:
         best_vmax = max(m.vmax_ms, best_vmax or 0.0)
     best_hr = st.best_heel_raise
-    if m.heel_raise_reps_injured is not None:
-        best_hr = max(m.heel_raise_reps_injured, best_hr or 0)
+    reps = paired_count(m, "heel_raise_reps_injured")  # None for an implausible pair
+    if reps is not None:
+        best_hr = max(reps, best_hr or 0)
     best_lsi = st.best_heel_raise_lsi
-    if m.heel_raise_reps_injured is not None and m.heel_raise_reps_uninjured:
-        lsi = m.heel_raise_reps_injured / m.heel_raise_reps_uninjured * 100
+    if reps is not None and m.heel_raise_reps_uninjured:
+        lsi = reps / m.heel_raise_reps_uninjured * 100
         best_lsi = max(lsi, best_lsi or 0.0)
     counted = sr.session_class in ("green", "amber") and not flags.any
     at = stage.min_sessions.at_pct_vmax

@@ -312,6 +312,9 @@ class CriterionFloor:
     count: int = 1
     action: Literal["step_back", "hold", "escalate"] = "step_back"
     notify: Literal["info", "within_24h", "same_day"] | None = None
+    # Items whose criterion keeps this floor too, because they read more (all of a stage's
+    # splits include its 10 m and 20 m ones): protocol versions stored before ``item`` existed.
+    also: tuple[str, ...] = ()
 
 
 def _c(
@@ -325,8 +328,11 @@ def _c(
     count: int = 1,
     action: Literal["step_back", "hold", "escalate"] = "step_back",
     notify: Literal["info", "within_24h", "same_day"] | None = None,
+    also: tuple[str, ...] = (),
 ) -> CriterionFloor:
-    return CriterionFloor(item, op, threshold, source, at_pct_vmax, pain_max, count, action, notify)
+    return CriterionFloor(
+        item, op, threshold, source, at_pct_vmax, pain_max, count, action, notify, also
+    )
 
 
 _SESSION_PAIN = "session.pain_max"
@@ -376,10 +382,11 @@ EXIT_FLOORS: dict[str, dict[str, tuple[CriterionFloor, ...]]] = {
                 pain_max=0,
             ),
             _c(
-                "derived.worst_split_pct_baseline",
+                "derived.worst_10_20m_split_pct_baseline",
                 "le",
                 105,
-                "§2.2 H4 exit (b): times ≤ 105 % of baseline",
+                "§2.2 H4 exit (b): 10 m and 20 m times ≤ 105 % of baseline",
+                also=("derived.worst_split_pct_baseline",),
             ),
             _c("metrics.strength_lsi_pct", "ge", 90, "§2.2 H4 exit (c): strength LSI ≥ 90 %"),
             _c("checks.aket_pain", "le", 0, "§2.2 H4 exit (d): AKE without discomfort"),

@@ -53,6 +53,17 @@ def _special(item: str, op: str, threshold: float | bool, audience: Audience) ->
     """Sentences that read better than "<label> <value> or less" for a few items."""
     if isinstance(threshold, bool):
         return None
+    if item == "derived.worst_10_20m_split_pct_baseline" and op in ("le", "lt"):
+        slower = threshold - 100
+        if audience == "clinician":
+            return _("10 m and 20 m splits ≤ {pct} % of baseline time").format(
+                pct=f"{threshold:.0f}"
+            )
+        if slower <= 0:
+            return _("10 m and 20 m times as fast as before the injury")
+        return _("10 m and 20 m times no more than {pct} % slower than before the injury").format(
+            pct=f"{slower:.0f}"
+        )
     if item == "derived.worst_split_pct_baseline" and op in ("le", "lt"):
         slower = threshold - 100
         if audience == "clinician":

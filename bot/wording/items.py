@@ -135,6 +135,11 @@ ITEM_WORDING: dict[str, ItemWording] = {
         L_("slowest split % of baseline"),
         "percent",
     ),
+    "derived.worst_10_20m_split_pct_baseline": _w(
+        L_("slower of your 10 m and 20 m times, as % of your pre-injury times"),
+        L_("slower 10/20 m split % of baseline"),
+        "percent",
+    ),
     "derived.speed_drop_vs_stage_best_pct": _w(
         L_("drop in speed from your best at this stage"), L_("speed drop vs stage best"), "percent"
     ),

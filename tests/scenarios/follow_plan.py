@@ -66,7 +66,11 @@ def _metrics(plan: SessionPlan, baseline: Metrics, n: int, injury: str) -> dict[
         met["vmax_ms"] = round(baseline.vmax_ms * top / 100, 3)
         met["hv_reps"] = max(d.reps[1] for d in runs if d.reps)
         if top >= 85:
-            met["split_10m_s"] = round(baseline.split_10m_s * (1.04 if top < 95 else 1.02), 3)
+            # Every split the baseline holds is timed (a split criterion compares them all).
+            for split in ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s"):
+                base = getattr(baseline, split)
+                if base:
+                    met[split] = round(base * (1.04 if top < 95 else 1.02), 3)
     return met
 
 
