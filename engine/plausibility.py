@@ -2,8 +2,9 @@
 
 Within the plausibility bounds that validation enforces, a reading above 110 % of the athlete's
 baseline Vmax, or a split more than 10 % faster than the baseline split (speed-equivalent
-baseline ÷ split above 1.10, reference §6.1), is most likely a device glitch or a baseline set
-too low. It is stored as reported, but the engine decides on the session without it: it
+baseline ÷ split above 1.10, reference §6.1), or, without a baseline split, a split whose
+average speed beats the baseline top speed (impossible from a standing start), is most likely
+a device glitch, a typo or a baseline set too low. It is stored as reported, but the engine decides on the session without it: it
 satisfies no criterion, does not become a stage best and does not set the session's measured
 intensity.
 """
@@ -47,10 +48,20 @@ def confirm(session: SessionReport, baseline: Metrics | None) -> Confirmed:
             seen.append(
                 f"{key.split('_')[1]} split {value:g} s, {faster:.0f} % faster than baseline"
             )
+        elif value is not None and not ref and base_v and _metres(key) / value > base_v:
+            # No baseline split to compare with: a split from a standing start whose average
+            # speed beats the baseline top speed cannot be right (a typo, a glitch).
+            drop[key] = None
+            seen.append(f"{key.split('_')[1]} split {value:g} s, faster than your top speed")
     if not drop:
         return Confirmed(session)
     metrics = m.model_copy(update=drop)
     return Confirmed(session.model_copy(update={"metrics": metrics}), tuple(seen))
+
+
+def _metres(key: str) -> float:
+    """The distance of a split key ("split_30m_s" → 30)."""
+    return float(key.split("_")[1].removesuffix("m"))
 
 
 def ran(session: SessionReport) -> bool:

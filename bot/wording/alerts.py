@@ -28,7 +28,7 @@ from bot.support.formats import (
     format_short_date,
 )
 from bot.support.i18n import N_, _, ngettext
-from bot.wording.engine_reasons import SPEED_SPLIT, SPEED_TOP
+from bot.wording.engine_reasons import SPEED_SPLIT, SPEED_SPLIT_OVER_TOP, SPEED_TOP
 from bot.wording.injury import injury_name
 from bot.wording.items import format_value, item_label
 from bot.wording.protocol import protocol_text
@@ -259,6 +259,10 @@ def _reading(text: str) -> str | None:
     if m := SPEED_SPLIT.match(text):
         return _("{distance} split {seconds} s, {pct} faster than baseline").format(
             distance=m["dist"], seconds=_number(m["s"]), pct=_pct(m["pct"])
+        )
+    if m := SPEED_SPLIT_OVER_TOP.match(text):
+        return _("{distance} split {seconds} s, faster than the baseline Vmax allows").format(
+            distance=m["dist"], seconds=_number(m["s"])
         )
     return None
 

@@ -100,6 +100,9 @@ SPEED_TOP = re.compile(r"^top speed (?P<pct>\d+(?:\.\d+)?) % of your baseline$")
 SPEED_SPLIT = re.compile(
     r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, (?P<pct>\d+) % faster than baseline$"
 )
+SPEED_SPLIT_OVER_TOP = re.compile(
+    r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, faster than your top speed$"
+)
 
 
 def _number(value: object) -> str | None:
@@ -338,6 +341,10 @@ def _reading(text: str) -> str | None:
             distance=found["dist"],
             seconds=format_decimal(float(found["s"])),
             pct=format_percent(float(found["pct"])),
+        )
+    if found := SPEED_SPLIT_OVER_TOP.match(text):
+        return _("{distance} split {seconds} s, faster than your top speed allows").format(
+            distance=found["dist"], seconds=format_decimal(float(found["s"]))
         )
     return None
 

@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 
 from bot.services.protocol_files import parse_text
-from engine.models import DayRecord
+from bot.support.i18n import use_language
+from bot.wording.reasons import describe_reason
+from engine.models import DayRecord, Metrics
 from engine.schema import ProtocolError
+from tests.engine.builders import protocol
 from tests.engine.test_reference_conformance import (
     _C6_CHECKS,
     CALF,
@@ -129,3 +132,26 @@ def test_h4_times_floor_accepts_the_older_stricter_item_and_nothing_looser() -> 
     parse_text(text.replace(new, "item: derived.worst_split_pct_baseline"), source="stored v1")
     with pytest.raises(ProtocolError, match=r"H4.*10 m and 20 m times"):
         parse_text(text.replace(new, "item: derived.vmax_pct_baseline"), source="draft")
+
+
+def test_a_split_faster_than_the_top_speed_allows_is_unconfirmed_without_a_split_baseline() -> None:
+    """Baseline Vmax 9.0 and no split baseline: a 30 m in 3.05 s (9.8 m/s on average from a
+    standing start) became the stage best, so honest 4.25 s runs later read as a 39 % speed
+    drop and stepped the athlete back."""
+    vmax_only = Metrics(vmax_ms=9.0)
+    days = [
+        day(0, set_stage="H3"),
+        day(1, s=session(70.5, metrics={"split_30m_s": 3.05})),
+        day(2),
+        day(3, s=session(69.5, metrics={"split_30m_s": 4.25})),
+        day(4),
+        day(5, s=session(69.5, metrics={"split_30m_s": 4.25})),
+        day(6),
+    ]
+    by = run("hamstring", HAM, days, baseline=vmax_only)
+    assert all(o.decision != "step_back" for o in by.values())
+    [flag] = [r for r in by[d(1)].reasons if r.rule == "session.flag.unconfirmed"]
+    assert flag.observed == "30m split 3.05 s, faster than your top speed"
+    with use_language("en"):
+        _, words = describe_reason(flag, protocol("hamstring"), "H3")
+    assert "30m split 3.05 s, faster than your top speed allows" in words
