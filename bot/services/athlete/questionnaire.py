@@ -304,7 +304,10 @@ def render_question(
         progress.id, step.index, step.question, options, ticked, back=back, restart=restart
     )
     n, total = position(q, progress.answers, ctx)
-    counter = texts.QUESTION_COUNTER.format(n=n, total=total) if total > 1 else ""
+    # /problem often opens with its first answer given (the words typed outside any
+    # questions): a counter would number a question the athlete never saw.
+    counted = total > 1 and progress.kind != "problem"
+    counter = texts.QUESTION_COUNTER.format(n=n, total=total) if counted else ""
     prompt = counter + step.question.render_prompt(ctx, progress.answers)
     return Out(prefix + prompt, keyboard, progress_id=progress.id, step=step.index)
 
