@@ -5,6 +5,7 @@ private chats."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session
@@ -72,6 +73,23 @@ def _questionnaire(kind: str, intro: str = "") -> Simple:
 
     action.__name__ = kind
     return action
+
+
+def _baseline(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    """/baseline, or "/baseline vmax 8.8": the values typed after the command answer its
+    question, as if typed at its prompt (then nothing is asked)."""
+    if person is None or not svc.is_onboarded(session, person):
+        return Result([Out(texts.NOT_ONBOARDED)])
+    _, question = svc.begin(session, person, "baseline", env)
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message is not None else []
+    typed = parts[1].strip() if len(parts) == 2 else ""
+    if not typed or question is None:
+        return Result([question] if question is not None else [])
+    # Sent with the command, so before the question: it answers it all the same.
+    return svc.typed(session, person, typed, replace(env, message_id=None))
 
 
 def _timezone(
@@ -143,7 +161,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "plan": _onboarded(athlete.plan),
         "status": _onboarded(athlete.status),
         "history": _onboarded(athlete.history),
-        "baseline": _onboarded(_questionnaire("baseline")),
+        "baseline": _baseline,
         "settings": _onboarded(_questionnaire("settings")),
         "timezone": _timezone,
         "pause": _onboarded(athlete.pause),

@@ -23,6 +23,44 @@ from bot.wording.reasons import (
 )
 from bot.wording.stages import stage_label, stage_position
 
+# --- /baseline after the programme has started ------------------------------------------------
+
+# A value typed again as it was: no change, nobody told.
+BASELINE_SAME = L_("Nothing was changed: those are already your pre-injury bests.")
+# A /baseline entry refused whole (nothing stored); each problem follows as a "• " line.
+BASELINE_REFUSED = L_("Nothing was changed:")
+BASELINE_TRY_AGAIN = L_(
+    "Send /baseline again with the values after it, e.g. /baseline 10m 1.78 30m 4.05"
+)
+# Only when a clinician was sent the change card.
+BASELINE_CLINICIAN_TOLD = L_("Your clinician has been told about this change.")
+# The clinician's card; one line per value follows ("• Vmax: 9 m/s → 8.8 m/s").
+CLINICIAN_BASELINE_CHANGED = L_("✏️ {athlete} changed their pre-injury bests:")
+CLINICIAN_BASELINE_EASIER_SPEED = L_(
+    "⚠️ A lower Vmax or slower splits make the speed criteria easier to meet."
+)
+CLINICIAN_BASELINE_EASIER_STRENGTH = L_(
+    "⚠️ Lower strength, jump or hop values make the strength criteria easier to meet."
+)
+CLINICIAN_BASELINE_EASIER_BOTH = L_(
+    "⚠️ These changes make the speed and strength criteria easier to meet."
+)
+# Why a pre-injury best is refused (metrics_parser.baseline_problems), in the parser's
+# "{label} {value} {unit} looks wrong ({why}): {expected}." sentence.
+BEST_TOO_SLOW_SPEED = L_("slower than a jog: a pre-injury best is your fastest sprint")
+BEST_TOO_SLOW_SPLIT = L_(
+    "too slow for a pre-injury best: check it is your fastest time, in seconds"
+)
+# A split typed now that contradicts one already saved (metrics_parser.cross_checks).
+SPLIT_TYPED_BEFORE_SAVED = L_(
+    "The {d1} m split you typed ({t1} s) should be shorter than your saved {d2} m split "
+    "({t2} s). If that one is wrong too, type both."
+)
+SPLIT_TYPED_AFTER_SAVED = L_(
+    "The {d2} m split you typed ({t2} s) should be longer than your saved {d1} m split "
+    "({t1} s). If that one is wrong too, type both."
+)
+
 # --- Onboarding -------------------------------------------------------------------------------
 
 WELCOME = L_(

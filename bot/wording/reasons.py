@@ -7,6 +7,10 @@ Athletes read the sentence built here from the rule and the protocol instead: a 
 "You move up to stage 3 of 8 · back to running". Anything this module does not know keeps
 the engine's sentence, passed through :func:`plain` so no internal name survives.
 
+Inside :func:`metrics_on_file` (the service says what the athlete has on file), a criterion
+held by a missing pre-injury best for a metric they reported says so, with the command to fix
+it, instead of "not reported yet".
+
 :func:`sort_reasons` says which reasons matter today (what fired, what is not yet met), so
 the verdict message shows at most three of them and the "Why?" list shows all.
 """
@@ -14,7 +18,9 @@ the verdict message shows at most three of them and the "Why?" list shows all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -132,6 +138,52 @@ class _Item:
     needed: str | float | int | bool | None
 
 
+@dataclass(frozen=True)
+class MetricsOnFile:
+    """The metrics (data-dictionary keys: "vmax_ms") the athlete has a pre-injury best for,
+    and those they have reported in their sessions."""
+
+    baseline: frozenset[str] = frozenset()
+    reported: frozenset[str] = frozenset()
+
+
+# Set by the service building a text about one athlete (it reads the store; wording cannot).
+_ON_FILE: ContextVar[MetricsOnFile | None] = ContextVar("metrics_on_file", default=None)
+
+
+@contextmanager
+def metrics_on_file(known: MetricsOnFile) -> Iterator[None]:
+    """Word criteria, while inside, knowing the athlete's metrics ``known``: a criterion that
+    compares a reported metric with a pre-injury best the athlete lacks says so."""
+    token = _ON_FILE.set(known)
+    try:
+        yield
+    finally:
+        _ON_FILE.reset(token)
+
+
+_SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
+# The engine's values that compare a session's metrics with the pre-injury bests, and the
+# metrics they compare: without a best for any of them the engine sees nothing (None), as
+# when nothing was reported.
+_AGAINST_BASELINE = {
+    "derived.vmax_pct_baseline": frozenset({"vmax_ms"}),
+    "derived.pct_vmax": frozenset({"vmax_ms"}),
+    "derived.worst_split_pct_baseline": frozenset(_SPLITS),
+    "derived.worst_10_20m_split_pct_baseline": frozenset(_SPLITS[:2]),
+}
+
+
+def _needs_baseline(item: str) -> bool:
+    """Whether a criterion on ``item`` is held by a missing pre-injury best: the athlete
+    reported a metric it compares, and has a best for none of the metrics it compares."""
+    known = _ON_FILE.get()
+    compared = _AGAINST_BASELINE.get(item)
+    if known is None or compared is None:
+        return False
+    return bool(compared & known.reported) and not compared & known.baseline
+
+
 def _observed(criterion: Any, observed: object) -> str:
     if isinstance(observed, str):
         counted = _COUNTED.match(observed)
@@ -139,6 +191,8 @@ def _observed(criterion: Any, observed: object) -> str:
             done, need = int(counted.group(1)), int(counted.group(2))
             return _("{done} of {need} so far").format(done=min(done, need), need=need)
         return ""
+    if observed is None and _needs_baseline(str(criterion.item)):
+        return _("needs your pre-injury best: send /baseline")
     if observed is None:
         return _("not reported yet")
     if isinstance(observed, bool | int | float):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlmodel import Session
@@ -21,7 +23,7 @@ from bot.services.athlete.results import (
 from bot.services.questionnaires import unlink
 from bot.services.questionnaires.answers import assumed_of, metric_values
 from bot.services.questionnaires.dates import chosen_zone
-from bot.services.questionnaires.metrics_parser import SPECS
+from bot.services.questionnaires.metrics_parser import SPECS, baseline_problems
 from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
@@ -29,6 +31,8 @@ from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.support.formats import format_date
 from bot.support.i18n import L_, is_supported, language_name, use_language
+from bot.wording.items import format_value, item_label
+from bot.wording.reasons import MetricsOnFile, metrics_on_file
 from engine.models import Metrics
 
 # A time zone moved west after a check-in: that day is not checked in twice.
@@ -242,19 +246,128 @@ def finish_baseline(
     ctx: QuestionContext,
     env: Env,
 ) -> Result:
-    """/baseline: change only the values typed, keep the others, and say what changed."""
-    raw = answers.get("baseline")
-    given = metric_values(raw)
+    """/baseline: change only the values typed, keep the others, and say what changed.
+
+    Refused whole, nothing stored, when a value typed is too slow to be a pre-injury best or
+    contradicts one kept (a 10 m split slower than the saved 30 m one). A value typed again as
+    it was is no change. Once the programme has started (it has, for /baseline: onboarding
+    stores its own baseline), each change is audited and every linked clinician is sent a
+    card, since lower bests make the speed and strength criteria easier to meet."""
+    given = metric_values(answers.get("baseline"))
     if not given:
         return Result([Out(str(texts.BASELINE_UNCHANGED))])
-    before = repo.latest_baseline(session, athlete_id=id_of(person))
+    athlete_id = id_of(person)
+    before = repo.latest_baseline(session, athlete_id=athlete_id)
     old = before.model_dump(exclude_none=True) if before is not None else {}
-    # Only what was typed changes; every other value of the baseline is kept (issue 15).
-    metrics = Metrics.model_validate({**old, **given})
-    repo.set_baseline(session, athlete_id=id_of(person), metrics=metrics, now=env.now)
     assumed = assumed_of(answers, "baseline")
     note = "\n".join(assumed) + "\n" if assumed else ""
-    return Result([Out(note + baseline_changes(old, given))])
+    problems = baseline_problems(given, old)
+    if problems:
+        lines = [str(texts.BASELINE_REFUSED), *(f"• {p}" for p in problems)]
+        return Result([Out(note + "\n".join([*lines, "", str(texts.BASELINE_TRY_AGAIN)]))])
+    changed = {key: value for key, value in given.items() if old.get(key) != value}
+    if not changed:
+        return Result([Out(note + str(texts.BASELINE_SAME))])
+    # Only what was typed changes; every other value of the baseline is kept (issue 15).
+    metrics = Metrics.model_validate({**old, **changed})
+    repo.set_baseline(session, athlete_id=athlete_id, metrics=metrics, now=env.now)
+    queued = False
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    if programme is not None:
+        queued = _oversee_baseline_change(
+            session, person, old, changed, programme.current_stage, env
+        )
+    said = note + baseline_changes(old, changed)
+    if queued:
+        said += "\n\n" + str(texts.BASELINE_CLINICIAN_TOLD)
+    return Result([Out(said)], queued=queued)
+
+
+def _oversee_baseline_change(
+    session: Session,
+    person: Person,
+    old: dict[str, Any],
+    changed: dict[str, Any],
+    stage: str,
+    env: Env,
+) -> bool:
+    """Audit a change of the pre-injury bests during the programme (old and new values; the
+    entry says who and when) and queue the change card for each linked clinician, in their
+    language; return whether a card was queued."""
+    athlete_id = id_of(person)
+    repo.audit(
+        session,
+        actor_id=athlete_id,
+        action="change_baseline",
+        now=env.now,
+        athlete_id=athlete_id,
+        detail={
+            "old": {key: old.get(key) for key in changed},
+            "new": dict(changed),
+            "stage": stage,
+        },
+    )
+    return tell_clinicians(
+        session,
+        person,
+        env,
+        PerClinician(lambda athlete: [baseline_card(athlete, old, changed)]),
+        kind=ATHLETE_NOTE_KIND,
+    )
+
+
+# Pre-injury bests the criteria compare with (reference §6.1): lower values of these, or
+# slower splits, make a criterion easier to meet.
+_SPEED_HIGHER_BETTER = ("vmax_ms",)
+_SPEED_LOWER_BETTER = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
+_STRENGTH_HIGHER_BETTER = (
+    "cmj_cm",
+    "hop_lsi_pct",
+    "rsi_lsi_pct",
+    "strength_lsi_pct",
+    "nordic_n",
+    "slhb_reps_injured",
+    "slhb_reps_uninjured",
+    "heel_raise_reps_injured",
+    "heel_raise_reps_uninjured",
+)
+
+
+def baseline_card(athlete: str, old: dict[str, Any], changed: dict[str, Any]) -> str:
+    """Return the clinician's card about a change of the pre-injury bests, in the current
+    language: who, each value old → new, and a warning when a change makes a criterion
+    easier to meet (a lower Vmax, slower splits, lower strength or hop values)."""
+    lines = [str(texts.CLINICIAN_BASELINE_CHANGED).format(athlete=athlete)]
+    for key in SPECS:  # the data dictionary's order
+        if key in changed:
+            item = f"metrics.{key}"
+            was, now = format_value(item, old.get(key)), format_value(item, changed[key])
+            lines.append(f"• {item_label(item, 'clinician')}: {was} → {now}")
+    warning = _easier_warning(old, changed)
+    if warning:
+        lines.append(warning)
+    return "\n".join(lines)
+
+
+def _easier_warning(old: dict[str, Any], changed: dict[str, Any]) -> str:
+    """Say which criteria ``changed`` makes easier to meet than ``old`` did; empty when none
+    (a value set for the first time lowers no bar that was set)."""
+
+    def lowered(keys: tuple[str, ...]) -> bool:
+        return any(k in changed and old.get(k) is not None and changed[k] < old[k] for k in keys)
+
+    def raised(keys: tuple[str, ...]) -> bool:
+        return any(k in changed and old.get(k) is not None and changed[k] > old[k] for k in keys)
+
+    speed = lowered(_SPEED_HIGHER_BETTER) or raised(_SPEED_LOWER_BETTER)
+    strength = lowered(_STRENGTH_HIGHER_BETTER)
+    if speed and strength:
+        return str(texts.CLINICIAN_BASELINE_EASIER_BOTH)
+    if speed:
+        return str(texts.CLINICIAN_BASELINE_EASIER_SPEED)
+    if strength:
+        return str(texts.CLINICIAN_BASELINE_EASIER_STRENGTH)
+    return ""
 
 
 def baseline_changes(old: dict[str, Any], given: dict[str, Any]) -> str:
@@ -271,6 +384,34 @@ def baseline_changes(old: dict[str, Any], given: dict[str, Any]) -> str:
     if kept:
         out += ["", str(texts.BASELINE_KEPT), *_metric_lines(kept).values()]
     return "\n".join(out)
+
+
+def metrics_on_file_of(session: Session, athlete_id: int, today: dt.date) -> MetricsOnFile:
+    """Return which metrics the athlete has a pre-injury best for and which they reported in
+    a session of their current programme (up to ``today``)."""
+    baseline = repo.latest_baseline(session, athlete_id=athlete_id)
+    best = (
+        frozenset(baseline.model_dump(exclude_none=True)) if baseline is not None else frozenset()
+    )
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    reported: set[str] = set()
+    if programme is not None and programme.start_date <= today:
+        days = repo.load_day_records(
+            session, athlete_id=athlete_id, since=programme.start_date, until=today
+        )
+        for day in days:
+            if day.session is not None:
+                reported |= set(day.session.metrics.model_dump(exclude_none=True))
+    return MetricsOnFile(baseline=best, reported=frozenset(reported))
+
+
+@contextmanager
+def pre_injury_bests_known(session: Session, person: Person, today: dt.date) -> Iterator[None]:
+    """Build texts about the athlete's criteria (/status, the verdicts), while inside, knowing
+    their pre-injury bests and the metrics they reported: a criterion held by a missing best
+    says "needs your pre-injury best: send /baseline", not "not reported yet"."""
+    with metrics_on_file(metrics_on_file_of(session, id_of(person), today)):
+        yield
 
 
 def _metric_lines(values: dict[str, Any]) -> dict[str, str]:

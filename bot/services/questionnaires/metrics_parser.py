@@ -14,12 +14,13 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from bot.services import texts
 from bot.support.formats import format_decimal, format_or_list
 from bot.support.i18n import L_, Text, _, text
 from engine.models import Metrics
@@ -755,21 +756,85 @@ def _unknown(word: str, first: bool) -> str:
     ).format(name=word)
 
 
-def cross_checks(values: Mapping[str, float | int]) -> list[str]:
+def cross_checks(values: Mapping[str, float | int], saved: Collection[str] = ()) -> list[str]:
     """Return what the metrics of one entry contradict each other in: splits over longer
-    distances must take longer."""
+    distances must take longer.
+
+    ``saved``: the keys of ``values`` kept from the stored baseline, not typed now (a /baseline
+    entry is checked merged with what it keeps). A conflict between two saved values is not
+    this entry's; one between a typed value and a saved one says which is which."""
     problems: list[str] = []
     splits = [(d, values.get(f"split_{d}m_s")) for d in (10, 20, 30, 40)]
     present = [(d, v) for d, v in splits if v is not None]
     for (d1, v1), (d2, v2) in itertools.pairwise(present):
-        if v1 >= v2:
-            problems.append(
-                _(
-                    "The {d1} m split ({t1} s) should be shorter than the {d2} m split "
-                    "({t2} s): please check both."
-                ).format(d1=d1, t1=_fmt(v1), d2=d2, t2=_fmt(v2))
+        if v1 < v2:
+            continue
+        first_saved, second_saved = f"split_{d1}m_s" in saved, f"split_{d2}m_s" in saved
+        if first_saved and second_saved:
+            continue
+        if second_saved:
+            message = text(texts.SPLIT_TYPED_BEFORE_SAVED)
+        elif first_saved:
+            message = text(texts.SPLIT_TYPED_AFTER_SAVED)
+        else:
+            message = _(
+                "The {d1} m split ({t1} s) should be shorter than the {d2} m split "
+                "({t2} s): please check both."
             )
+        problems.append(message.format(d1=d1, t1=_fmt(v1), d2=d2, t2=_fmt(v2)))
     return problems
+
+
+# The data dictionary and the reference bound a typed value only as a measurement (a 10 m split
+# under 1.4 s, a Vmax above 12.5 m/s) and give no floor for a pre-injury best, so these are
+# chosen conservatively. A best sprint is at least 4 m/s (14.4 km/h: a jog, well under the
+# reference's 5.5 m/s high-speed-running band; the speed from which a speed typed without unit
+# is read as km/h, above). "vmax 0.5" made 70 m targets of about 215–280 s.
+PRE_INJURY_VMAX_MIN = 4.0
+# A best split from a standing start is at most the distance at that speed plus 1.5 s to get
+# going (10 m: 4 s, 20 m: 6.5 s, 30 m: 9 s, 40 m: 11.5 s), far slower than any sprinter's.
+_START_S = 1.5
+PRE_INJURY_SPLIT_MAX = {
+    f"split_{d}m_s": d / PRE_INJURY_VMAX_MIN + _START_S for d in (10, 20, 30, 40)
+}
+
+
+def baseline_problems(
+    typed: Mapping[str, float | int], saved: Mapping[str, float | int] | None = None
+) -> list[str]:
+    """Return why pre-injury bests typed now (``typed``, each already within its metric's
+    bounds) cannot be stored over the ``saved`` ones: a top speed or split too slow to be a
+    sprint best, or a split that contradicts another once merged with what is kept (a 10 m
+    split slower than the saved 30 m one). Empty when they can."""
+    problems = [_too_slow(key, value) for key, value in typed.items() if _slow_best(key, value)]
+    kept = {k: v for k, v in (saved or {}).items() if k not in typed}
+    problems += cross_checks({**kept, **typed}, saved=kept.keys())
+    return problems
+
+
+def _slow_best(key: str, value: float) -> bool:
+    """Whether ``value`` of ``key`` is too slow to be a pre-injury best."""
+    if key == "vmax_ms":
+        return value < PRE_INJURY_VMAX_MIN
+    return key in PRE_INJURY_SPLIT_MAX and value > PRE_INJURY_SPLIT_MAX[key]
+
+
+def _too_slow(key: str, value: float) -> str:
+    """Say that ``value`` is too slow for a pre-injury best and what is expected."""
+    spec = SPECS[key]
+    if key == "vmax_ms":
+        why, expected = texts.BEST_TOO_SLOW_SPEED, _("expected at least {bound} {unit}")
+        bound = PRE_INJURY_VMAX_MIN
+    else:
+        why, expected = texts.BEST_TOO_SLOW_SPLIT, _("expected at most {bound} {unit}")
+        bound = PRE_INJURY_SPLIT_MAX[key]
+    return _("{label} {value} {unit} looks wrong{why}: {expected}.").format(
+        label=spec.shown,
+        value=_fmt(value),
+        unit=spec.shown_unit,
+        why=f" ({text(why)})",
+        expected=expected.format(bound=_fmt(bound), unit=spec.shown_unit),
+    )
 
 
 def _validation_problems(error: ValidationError) -> list[str]:
