@@ -58,6 +58,10 @@ def test_understood_variants(line: str, expected: dict[str, float]) -> None:
         ("vmax 13", "top speed (Vmax) 13 m/s"),
         ("vmax 50", "km/h"),
         ("hop 140", "hop distance compared with your other leg 140 %"),
+        # A raw RSI score or a fraction read as a % LSI fired "RSI LSI below 85 %" (step back).
+        ("rsi 2.1", "type the injured leg as a % of the other leg, e.g. 95, not 0.95"),
+        ("hop 0,95", "hop distance compared with your other leg 0.95 % looks wrong"),
+        ("strength 0.9", "expected at least 20 %"),
         ("hv 6.5", "whole number"),
         ("foo 3", "I don't know 'foo'"),
         ("1.82", "'1.82' has no name"),

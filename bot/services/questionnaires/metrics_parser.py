@@ -118,6 +118,25 @@ def _pct(key: str, label: Text) -> MetricSpec:
     )
 
 
+def _lsi(key: str, label: Text) -> MetricSpec:
+    """A limb symmetry index in %: below 20 it is a fraction (0.95) or the test's own score
+    (an RSI of 2.1), never an athlete in a return-to-sprint test; read as a %, either one
+    fired a regression trigger and stepped the athlete back."""
+    return MetricSpec(
+        key=key,
+        label=label,
+        unit="%",
+        minimum=20,
+        maximum=130,
+        low_why=L_(
+            "type the injured leg as a % of the other leg, e.g. 95, not 0.95 or the test's "
+            "own score"
+        ),
+        high_why=L_("a percentage above 130 is not plausible for this measure"),
+        units=_PERCENT,
+    )
+
+
 def _reps(key: str, label: Text) -> MetricSpec:
     return MetricSpec(
         key=key,
@@ -193,9 +212,9 @@ SPECS: dict[str, MetricSpec] = {
             high_why=L_("higher than any recorded jump"),
             units=(("cm", 1.0),),
         ),
-        _pct("hop_lsi_pct", L_("hop distance compared with your other leg")),
-        _pct("rsi_lsi_pct", L_("springiness compared with your other leg")),
-        _pct("strength_lsi_pct", L_("strength compared with your other leg")),
+        _lsi("hop_lsi_pct", L_("hop distance compared with your other leg")),
+        _lsi("rsi_lsi_pct", L_("springiness compared with your other leg")),
+        _lsi("strength_lsi_pct", L_("strength compared with your other leg")),
         MetricSpec(
             key="nordic_n",
             label=L_("Nordic force"),
