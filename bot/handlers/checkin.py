@@ -1,7 +1,13 @@
-"""The morning check-in: sent by the scheduler, or /checkin any time that day."""
+"""The morning check-in: sent by the scheduler, or /checkin any time that day.
+
+The day a check-in counts for is the athlete's working day (``working_day``): their local
+date, or, after a move west to an earlier date, the later day they already started, which
+the first question then names.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session
@@ -15,9 +21,12 @@ from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.commands import day_ahead_note
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
+from bot.store.standing import working_day
+from bot.support.formats import format_date
 
 
 def _checkin(
@@ -25,11 +34,19 @@ def _checkin(
 ) -> Result | None:
     if person is None or not svc.is_onboarded(session, person):
         return Result([Out(texts.NOT_ONBOARDED)])
-    today = local_date(person, env.now)
     assert person.id is not None
-    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
+    today = local_date(person, env.now)
+    day = working_day(session, person, env.now)
+    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is not None:
+        if day > today:
+            said = texts.CHECKIN_DONE_AHEAD.format(
+                date=format_date(day), next_date=format_date(day + dt.timedelta(days=1))
+            )
+            return Result([Out(said)])
         return Result([Out(texts.CHECKIN_ALREADY_DONE)])
-    _, question = svc.begin(session, person, "morning", env)
+    _, question = svc.begin(session, person, "morning", env, day=day)
+    if question is not None and day > today:
+        question = day_ahead_note(question, day)
     outs = [question] if question is not None else []
     if person.paused:
         outs.insert(0, Out(texts.PAUSED_NOTE))
@@ -43,11 +60,15 @@ async def send_morning_prompt(ctx: PromptContext) -> None:
     if not svc.is_onboarded(ctx.session, athlete):
         return
     assert athlete.id is not None
-    if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=ctx.local_date):
+    # Never a day before the one the athlete already started (a move west).
+    day = max(ctx.local_date, working_day(ctx.session, athlete, env.now))
+    if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=day):
         return
-    _, question = svc.begin(ctx.session, athlete, "morning", env, day=ctx.local_date)
+    _, question = svc.begin(ctx.session, athlete, "morning", env, day=day)
     if question is None:
         return
+    if day > ctx.local_date:
+        question = day_ahead_note(question, day)
     markup = question.keyboard.to_dict() if question.keyboard is not None else None
     ctx.enqueue(
         question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step

@@ -19,10 +19,12 @@ from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
+from bot.services.athlete.commands import day_ahead_note
 from bot.services.athlete.followup import FOLLOWUP_KIND, followup_verdict
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
+from bot.store.standing import working_day
 from bot.support.formats import format_long_date
 
 # Until when a night still counts as the evening before, for a session reported after midnight.
@@ -32,18 +34,22 @@ _NIGHT_ENDS = dt.time(4, 0)
 def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
     """Return the local date a /done sent at ``now`` reports on.
 
-    Normally the athlete's today. A session that ran late in the evening is often reported
-    after local midnight, so the night still belongs to the day before: until the athlete's
-    check-in time of the new day (at the latest 04:00: a session run early in the morning
-    before checking in is that day's), and while they have not checked in, /done reports
-    on yesterday if yesterday had a check-in (or its post-session questionnaire is still open)
-    and no session report yet. The morning prompt at the check-in time closes yesterday's
-    session questionnaire the same way.
+    Normally the athlete's today; after a move west to an earlier date, the later day they
+    already started (``working_day``), whatever the hour. A session that ran late in the
+    evening is often reported after local midnight, so the night still belongs to the day
+    before: until the athlete's check-in time of the new day (at the latest 04:00: a session
+    run early in the morning before checking in is that day's), and while they have not
+    checked in, /done reports on yesterday if yesterday had a check-in (or its post-session
+    questionnaire is still open) and no session report yet. The morning prompt at the
+    check-in time closes yesterday's session questionnaire the same way.
     """
     local_now = now.astimezone(zone_of(person.timezone))
     today = local_now.date()
     yesterday = today - dt.timedelta(days=1)
     assert person.id is not None
+    started = working_day(session, person, now)
+    if started > today:
+        return started
     if local_now.time() >= min(checkin_time_of(person), _NIGHT_ENDS):
         return today
     if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
@@ -72,16 +78,18 @@ def _done(
     if repo.get_session_report(session, athlete_id=person.id, local_date=day) is not None:
         return Result([Out(texts.SESSION_ALREADY_REPORTED)])
     outs: list[Out] = []
-    if day == today and (
+    if day >= today and (
         repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is None
     ):
         outs.append(Out(texts.NO_SESSION_PLANNED))
     _, question = svc.begin(session, person, "session", env, day=day)
     if question is not None:
-        if day != today:  # after midnight: say which day's session this report is for
+        if day < today:  # after midnight: say which day's session this report is for
             question = dataclasses.replace(
                 question, text=f"🗓 {format_long_date(day)}\n\n{question.text}"
             )
+        elif day > today:  # the day already started before a move west
+            question = day_ahead_note(question, day)
         outs.append(question)
     return Result(outs)
 
@@ -93,11 +101,15 @@ async def send_post_session_prompt(ctx: PromptContext) -> None:
     if not svc.is_onboarded(ctx.session, athlete):
         return
     assert athlete.id is not None
-    if repo.get_session_report(ctx.session, athlete_id=athlete.id, local_date=ctx.local_date):
+    # Never a day before the one the athlete already started (a move west).
+    day = max(ctx.local_date, working_day(ctx.session, athlete, env.now))
+    if repo.get_session_report(ctx.session, athlete_id=athlete.id, local_date=day):
         return
-    _, question = svc.begin(ctx.session, athlete, "session", env, day=ctx.local_date)
+    _, question = svc.begin(ctx.session, athlete, "session", env, day=day)
     if question is None:
         return
+    if day > ctx.local_date:
+        question = day_ahead_note(question, day)
     markup = question.keyboard.to_dict() if question.keyboard is not None else None
     ctx.enqueue(
         question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step

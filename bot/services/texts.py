@@ -923,3 +923,15 @@ def combined_csv(files: dict[str, str]) -> str:
     for name, text in files.items():
         parts.append(f"# {name.removesuffix('.csv')}\n{text}")
     return "\n".join(parts)
+
+
+# --- The athlete's working day after a move west ----------------------------------------------
+# A day that already holds the athlete's answers or decisions stays their day after a move west
+# to an earlier date, until the local date catches up: said above the first question of a
+# check-in or session report that counts for it ({date}: "Thursday 5 March").
+DAY_AHEAD = L_("🗓 This counts for {date}, the day you already started in your previous time zone.")
+# /checkin on that day when it already has a check-in.
+CHECKIN_DONE_AHEAD = L_(
+    "You already checked in for {date} in your previous time zone, and that check-in still "
+    "counts: your next check-in is on {next_date}. /plan shows the session for {date}."
+)

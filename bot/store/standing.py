@@ -2,9 +2,10 @@
 
 The protocol a programme runs on (each stored version parsed once per process), the engine's
 status of the athlete's current stage (criteria met and left, a sign-off or a red-flag stop)
-replayed from the stored history, and whether a sign-off gate waits for a clinician. The athlete
-flow, the clinician's views, the reports and the digest all read these, so they live here,
-below every one of them; nothing here writes.
+replayed from the stored history, whether a sign-off gate waits for a clinician, and the
+athlete's working day (their local date, never before a day that already holds their answers
+or decisions). The athlete flow, the clinician's views, the reports and the digest all read
+these, so they live here, below every one of them; nothing here writes.
 """
 
 from __future__ import annotations
@@ -16,13 +17,25 @@ import re
 import threading
 
 import yaml
+from sqlalchemy import bindparam, func, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.store.models import Clearance, Programme, StageChange
+from bot.clock import local_date
+from bot.store.models import (
+    ChecksRecord,
+    Clearance,
+    Decision,
+    MorningCheckinRecord,
+    Person,
+    Programme,
+    SessionReportRecord,
+    StageChange,
+)
 from bot.store.repo.answers import load_day_records
 from bot.store.repo.programme import latest_baseline, latest_injury
 from bot.store.repo.protocols import get_protocol_version
-from engine.programme import ProgrammeState, Timeline, replay
+from engine.programme import ProgrammeState, Timeline, carry_over, initial_state, replay
 from engine.schema import Protocol, ProtocolError, parse_protocol
 from engine.status import StageStatus, stage_status
 
@@ -107,68 +120,149 @@ def athlete_timeline(
     return replay(protocol, injury, baseline, days, start=programme.start_date, until=until)
 
 
-def _snapshot(programme: Programme) -> tuple[dt.date, ProgrammeState] | None:
-    """Return the engine state the athlete flow saved (as of a date), if readable."""
-    if not programme.state_json:
+def load_snapshot(
+    session: Session, programme: Programme, protocol: Protocol
+) -> tuple[dt.date, ProgrammeState]:
+    """Return the engine state the athlete flow saved with the programme (the state at the
+    end of a date), fit for ``protocol`` (the version the programme is on now); without a
+    readable snapshot, the state before the programme's first day.
+
+    A snapshot saved under another version keeps no streak of a criterion whose definition
+    changed since (``engine.programme.carry_over``).
+    """
+    if programme.state_json:
+        try:
+            data = json.loads(programme.state_json)
+            as_of = dt.date.fromisoformat(data["as_of"])
+            state = ProgrammeState.model_validate(data["state"])
+            version = data.get("protocol_version")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # an unreadable snapshot: re-derive from the start of the programme
+        else:
+            if version != programme.protocol_version:
+                old = _protocol_of_snapshot(session, programme, version, as_of)
+                state = carry_over(state, old, protocol)
+            return as_of, state
+    start = programme.start_date
+    return start - dt.timedelta(days=1), initial_state(protocol, start)
+
+
+def _protocol_of_snapshot(
+    session: Session, programme: Programme, version: object, as_of: dt.date
+) -> Protocol | None:
+    """Return the protocol a snapshot was saved under, or None when it cannot be known.
+
+    A snapshot saved before it recorded its version counts the version of the last decision
+    up to its date.
+    """
+    if not isinstance(version, int):
+        version = session.exec(
+            select(Decision.protocol_version)
+            .where(
+                Decision.athlete_id == programme.athlete_id,
+                Decision.protocol_name == programme.protocol_name,
+                col(Decision.local_date) <= as_of,
+            )
+            .order_by(col(Decision.local_date).desc(), col(Decision.id).desc())
+        ).first()
+        if version is None:
+            return None
+    row = get_protocol_version(session, name=programme.protocol_name, version=version)
+    if row is None:
         return None
     try:
-        data = json.loads(programme.state_json)
-        return dt.date.fromisoformat(data["as_of"]), ProgrammeState.model_validate(data["state"])
-    except (ValueError, KeyError, TypeError):
+        return parse_stored(row.name, row.version, row.text)
+    except ProtocolError:
         return None
+
+
+# The latest local date of the athlete's own answers and of the engine's decisions (each max
+# reads an (athlete_id, local_date) index; one round trip). Not a clinician's action: a review
+# may be dated the next day on purpose ("may run again from tomorrow").
+_DATED = (MorningCheckinRecord, SessionReportRecord, ChecksRecord, Decision)
+_LATEST_DAYS = union_all(
+    *(
+        sa_select(func.max(col(table.local_date)).label("day")).where(
+            col(table.athlete_id) == bindparam("athlete_id")
+        )
+        for table in _DATED
+    )
+)
+
+
+def latest_recorded_day(session: Session, athlete_id: int) -> dt.date | None:
+    """Return the latest of the athlete's days that holds a check-in, session report or
+    checks, or an engine decision (None: none yet)."""
+    days = [
+        d
+        for (d,) in session.connection().execute(_LATEST_DAYS, {"athlete_id": athlete_id})
+        if d is not None
+    ]
+    return max(days, default=None)
+
+
+def working_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
+    """Return the athlete's working day at ``now``: their local date, unless a later day
+    already holds their answers or decisions (they moved west to an earlier date), then
+    that day.
+
+    A day once started is never given back: what was recorded on it (a red-flag stop above
+    all) stands, and a check-in or session report counts for it until the local date
+    catches up, so no day is decided twice and no later day is decided before an earlier
+    one.
+    """
+    assert person.id is not None
+    today = local_date(person, now)
+    latest = latest_recorded_day(session, person.id)
+    return today if latest is None or latest <= today else latest
 
 
 def athlete_stage_status(
     session: Session, programme: Programme, protocol: Protocol, today: dt.date
 ) -> StageStatus | None:
-    """Return the engine's status of the athlete's current stage (criteria met and left).
+    """Return the engine's status of the athlete's current stage (criteria met and left)
+    at the end of ``today`` as recorded so far, or of a later day that already holds the
+    athlete's answers or decisions (the athlete's working day after a move west: see
+    ``working_day``), so that a red-flag stop recorded "tomorrow" still shows.
 
     Starts from the engine state the athlete flow saved (so a programme that moved onto a new
-    protocol version keeps the stage it really reached) and folds the days since, today
-    included (a clearance given today shows at once); without a snapshot, the whole
-    programme is replayed. Nothing is written.
+    protocol version keeps the stage it really reached, without the streaks of criteria
+    changed since) and folds the days since, today included (a clearance given today shows
+    at once); the athlete's /status reads the same. Nothing is written.
     """
     injury = latest_injury(session, athlete_id=programme.athlete_id)
-    if injury is None or today < programme.start_date:
+    if injury is None:
+        return None
+    latest = latest_recorded_day(session, programme.athlete_id)
+    if latest is not None and latest > today:
+        today = latest
+    if today < programme.start_date:
         return None
     baseline = latest_baseline(session, athlete_id=programme.athlete_id)
-    saved = _snapshot(programme)
-    if saved is not None and saved[0] < today:
-        as_of, state = saved
-        days = load_day_records(
-            session,
-            athlete_id=programme.athlete_id,
-            since=max(programme.start_date, as_of - dt.timedelta(days=28)),
-            until=today,
+    as_of, state = load_snapshot(session, programme, protocol)
+    if as_of >= today:
+        # Today is decided again (a snapshot saved past it): replay from the start.
+        as_of, state = (
+            programme.start_date - dt.timedelta(days=1),
+            initial_state(protocol, programme.start_date),
         )
-        timeline = replay(
-            protocol,
-            injury,
-            baseline,
-            days,
-            start=as_of + dt.timedelta(days=1),
-            until=today,
-            state=state,
-        )
-    else:
-        full = athlete_timeline(session, programme, protocol, today)
-        if full is None:
-            return None
-        timeline = full
-    recent = load_day_records(
+    days = load_day_records(
         session,
         athlete_id=programme.athlete_id,
-        since=max(programme.start_date, today - dt.timedelta(days=27)),
+        since=max(programme.start_date, as_of - dt.timedelta(days=28)),
         until=today,
     )
-    return stage_status(
+    timeline = replay(
         protocol,
         injury,
         baseline,
-        timeline.final_state,
-        recent,
-        on=today,
+        days,
+        start=as_of + dt.timedelta(days=1),
+        until=today,
+        state=state,
     )
+    recent = [d for d in days if d.date > today - dt.timedelta(days=28)]
+    return stage_status(protocol, injury, baseline, timeline.final_state, recent, on=today)
 
 
 def gate_pending(session: Session, programme: Programme, protocol: Protocol | None) -> bool:

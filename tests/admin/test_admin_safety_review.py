@@ -17,7 +17,7 @@ from bot.sandbox import SimUser
 from bot.services.athlete.engine_bridge import state_at_start_of, status_today
 from bot.store import standing
 from bot.store.db import session_scope
-from bot.store.models import Person, Programme, ProtocolVersion
+from bot.store.models import Decision, Person, Programme, ProtocolVersion
 from bot.store.repo.answers import upsert_checks
 from bot.store.standing import parse_text
 from engine.models import Checks
@@ -177,6 +177,9 @@ async def test_a_snapshot_without_its_version_is_treated_as_changed(world: World
         programme.state_json = json.dumps(saved)
         programme.protocol_version = 2  # as a publish would have moved it
         session.add(programme)
+        # No decision either (closing a day records one, naming the version it was made under).
+        for decision in session.exec(select(Decision).where(Decision.athlete_id == athlete_id)):
+            session.delete(decision)
         session.add(
             ProtocolVersion(
                 name="hamstring",

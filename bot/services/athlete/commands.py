@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -13,7 +14,12 @@ from sqlmodel import Session, col, select
 from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.account import set_paused, tell_pause
-from bot.services.athlete.engine_bridge import plan_preview, run_today, status_today
+from bot.services.athlete.engine_bridge import (
+    close_days_before,
+    plan_preview,
+    run_today,
+    status_today,
+)
 from bot.services.athlete.questionnaire import (
     begin,
     calls_for_review,
@@ -29,8 +35,11 @@ from bot.services.questionnaires.onboarding import CONSENT_SHARE_KEY, INVITE_KEY
 from bot.services.questionnaires.unlink import LINKS_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
-from bot.store.standing import protocol_for
+from bot.store.standing import protocol_for, working_day
+from bot.support.formats import format_date
 from bot.support.i18n import L_, _, current_language, text
+from engine.programme import DayOutcome
+from engine.schema import Protocol
 
 CANCELLED_BUT_SENT = L_(
     "Stopped. Your answers so far already need a look, so they are saved and were sent on:"
@@ -159,33 +168,75 @@ def resume(session: Session, person: Person, env: Env) -> Result:
         return Result([Out(texts.PAUSED_BY_CLINICIAN)])  # only the clinician lifts their pause
     set_paused(session, person, False, env.now)
     queued = tell_pause(session, person, env, paused=False)
-    today = local_date(person, env.now)
+    today = working_day(session, person, env.now)
     done = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)
     return Result([Out(texts.RESUMED_CHECKED_IN if done else texts.RESUMED)], queued=queued)
 
 
 def plan(session: Session, person: Person, env: Env) -> Result:
-    """/plan: today's session (after the check-in), or a preview of the stage's session."""
-    today = local_date(person, env.now)
+    """/plan: today's session (after the check-in), or a preview of it, led by what the day
+    holds when it holds no running the stage has (a stop, a review awaited, a rest day, a
+    rest interval). "Today" is the athlete's working day (``working_day``)."""
     if person.paused:
         return Result([Out(texts.PLAN_PAUSED)])
+    today = working_day(session, person, env.now)
+    told = has_clinician(session, person)
     if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None:
-        preview = plan_preview(session, person)
-        return Result([Out(f"{texts.PLAN_NEEDS_CHECKIN}\n\n{preview}")])
+        queued = close_days_before(session, person, today, env.now, env.notify)
+        outcome, protocol = plan_preview(session, person, today, env.now)
+        head = _plan_headline(outcome, protocol, person.timezone, told)
+        parts = [head] if head else []
+        parts += [str(texts.PLAN_NEEDS_CHECKIN), texts.plan_text(outcome, protocol)]
+        return Result([Out("\n\n".join(parts))], queued=queued)
     run = run_today(session, person, today, env.now)
-    return Result([Out(texts.plan_text(run.outcome, run.protocol))])
+    head = _plan_headline(run.outcome, run.protocol, person.timezone, told)
+    session_text = texts.plan_text(run.outcome, run.protocol)
+    return Result([Out(f"{head}\n\n{session_text}" if head else session_text)])
+
+
+def _plan_headline(
+    outcome: DayOutcome, protocol: Protocol, zone: str | None, has_clinician: bool
+) -> str | None:
+    """Return what the day holds when its session has no running the stage has, in the
+    morning's words: a stop with what to do (the warning sign's instruction, the review);
+    no running until a clinician's review; a rest day; a rest between fast sessions. None
+    on a day whose session is the stage's own (its notes say what is lighter)."""
+    if outcome.readiness == "stop" or outcome.decision == "stop":
+        if not outcome.instructions:
+            return str(texts.HEADLINES["stop"])
+        # A stop later in the day (the session report) is said as a stop in the morning is.
+        said = outcome.model_copy(update={"readiness": "stop"})
+        return texts.morning_result(said, protocol, zone, has_clinician)[0]
+    if outcome.review_pending:
+        return str(texts.NO_RUNNING_REVIEW)
+    if outcome.readiness == "rest":
+        return str(texts.HEADLINES["rest"])
+    plan = outcome.plan
+    if plan is not None and any(str(n).startswith("No running today") for n in plan.notes):
+        return str(texts.NO_RUNNING_REST)
+    return None
 
 
 def status(session: Session, person: Person, env: Env) -> Result:
-    """/status: the stage, each criterion observed vs needed, what is left."""
-    today = local_date(person, env.now)
+    """/status: the stage, each criterion observed vs needed, what is left, as things stand
+    at the end of the athlete's working day so far (today's check-in, session and actions
+    included: what the clinician's card shows)."""
+    today = working_day(session, person, env.now)
+    queued = close_days_before(session, person, today, env.now, env.notify)
     stage, protocol = status_today(session, person, today, env.now)
-    return Result([Out(texts.status_text(stage, protocol))])
+    return Result([Out(texts.status_text(stage, protocol))], queued=queued)
+
+
+def day_ahead_note(question: Out, day: dt.date) -> Out:
+    """Return the first question of a check-in or session report that counts for ``day``, a
+    day after the local date (the one already started before a move west), naming it."""
+    note = texts.DAY_AHEAD.format(date=format_date(day))
+    return dataclasses.replace(question, text=f"{note}\n\n{question.text}")
 
 
 def history(session: Session, person: Person, env: Env) -> Result:
-    """/history: the last 14 days, one line each."""
-    today = local_date(person, env.now)
+    """/history: the last 14 days, one line each (to the athlete's working day)."""
+    today = working_day(session, person, env.now)
     since = today - dt.timedelta(days=13)
     athlete_id = id_of(person)
     days = repo.load_day_records(session, athlete_id=athlete_id, since=since, until=today)

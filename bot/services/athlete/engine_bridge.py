@@ -5,6 +5,11 @@ The programme row keeps a snapshot of the engine state at the end of the last *c
 session report may still change today. To decide today, the days since the snapshot are
 folded from the stored records (a day with nothing recorded is a missed check-in), then
 ``decide_day`` runs on today's record with the last 28 days as its window.
+
+The snapshot only moves on where the days it folds are closed: each folded day's daily
+decision is recorded and its new alerts raised in the same transaction (``_start_of``), so a
+read such as /status that folds missed days loses none of their decisions or alerts. "Today"
+is the athlete's working day (``bot.store.standing.working_day``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Protocol as TypingProtocol
 
 from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.clock import local_date
 from bot.services import texts
@@ -26,21 +31,23 @@ from bot.services.protocol_admin import active_version
 from bot.store import repo
 from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
-from bot.store.repo.protocols import get_protocol_version
-from bot.store.standing import parse_stored, protocol_for
+from bot.store.standing import (
+    athlete_stage_status,
+    load_snapshot,
+    parse_stored,
+    protocol_for,
+)
 from bot.wording import stage_label
-from bot.wording.plan import plan_lines
-from engine.models import DayRecord, Injury, Metrics, Reason
+from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, Reason
 from engine.plan import prescribe
 from engine.programme import (
     RECENT_DAYS,
     DayOutcome,
     ProgrammeState,
-    carry_over,
     decide_day,
     initial_state,
 )
-from engine.schema import Protocol, ProtocolError
+from engine.schema import Protocol
 from engine.status import StageStatus, stage_status
 
 STARTED_RULE = "programme.started"
@@ -65,6 +72,8 @@ class EngineRun:
     folded: list[DayOutcome] = field(default_factory=list)
     state_after: ProgrammeState | None = None
     injury: Injury | None = None
+    # Alerts of the folded days raised on the way (their clinician messages still to queue).
+    raised_on_the_way: int = 0
 
     def status_after(self, today: dt.date) -> StageStatus | None:
         """Return where the athlete stands after this decision (what a clinician's card shows:
@@ -153,60 +162,6 @@ def _snapshot(as_of: dt.date, state: ProgrammeState, version: int) -> str:
     )
 
 
-def _load_snapshot(
-    session: Session, programme: Programme, protocol: Protocol
-) -> tuple[dt.date, ProgrammeState]:
-    """Return the saved state, fit for ``protocol`` (the version the programme is on now).
-
-    A snapshot saved under another version keeps no streak of a criterion whose definition
-    changed since (``engine.programme.carry_over``).
-    """
-    if programme.state_json:
-        try:
-            data = json.loads(programme.state_json)
-            as_of = dt.date.fromisoformat(data["as_of"])
-            state = ProgrammeState.model_validate(data["state"])
-            version = data.get("protocol_version")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            pass  # an unreadable snapshot: re-derive from the start of the programme
-        else:
-            if version != programme.protocol_version:
-                old = _protocol_of_snapshot(session, programme, version, as_of)
-                state = carry_over(state, old, protocol)
-            return as_of, state
-    start = programme.start_date
-    return start - dt.timedelta(days=1), initial_state(protocol, start)
-
-
-def _protocol_of_snapshot(
-    session: Session, programme: Programme, version: object, as_of: dt.date
-) -> Protocol | None:
-    """Return the protocol a snapshot was saved under, or None when it cannot be known.
-
-    A snapshot saved before it recorded its version counts the version of the last decision
-    up to its date.
-    """
-    if not isinstance(version, int):
-        version = session.exec(
-            select(Decision.protocol_version)
-            .where(
-                Decision.athlete_id == programme.athlete_id,
-                Decision.protocol_name == programme.protocol_name,
-                col(Decision.local_date) <= as_of,
-            )
-            .order_by(col(Decision.local_date).desc(), col(Decision.id).desc())
-        ).first()
-        if version is None:
-            return None
-    row = get_protocol_version(session, name=programme.protocol_name, version=version)
-    if row is None:
-        return None
-    try:
-        return parse_stored(row.name, row.version, row.text)
-    except ProtocolError:
-        return None
-
-
 def remember_programme(
     session: Session, athlete_id: int, programme: Programme, injury_group: str | None
 ) -> None:
@@ -235,23 +190,37 @@ def _require(session: Session, athlete_id: int) -> tuple[Programme, Protocol, In
     return programme, protocol_for(session, programme), injury
 
 
-def state_at_start_of(
-    session: Session, athlete_id: int, today: dt.date, now: dt.datetime
-) -> tuple[
-    ProgrammeState, list[DayRecord], list[DayOutcome], Programme, Protocol, Injury, Metrics | None
-]:
-    """Fold the days between the snapshot and ``today`` into the state; save the snapshot.
+@dataclass
+class _StartOfDay:
+    """The state at the start of a day, the records of its window (≤ 28 days before it, plus
+    its own, last), the days folded on the way with the alerts they raised, and the
+    programme's context."""
 
-    Returns the state at the start of today, the records of the window (≤ 28 days before
-    today, plus today's), the outcomes of the days folded now, and the programme context
-    (programme, protocol, injury, baseline).
+    state: ProgrammeState
+    window: list[DayRecord]
+    folded: list[DayOutcome]
+    raised: int
+    programme: Programme
+    protocol: Protocol
+    injury: Injury
+    baseline: Metrics | None
+
+
+def _start_of(session: Session, athlete_id: int, today: dt.date, now: dt.datetime) -> _StartOfDay:
+    """Fold the days between the snapshot and ``today`` into the state and close them: each
+    folded day's daily decision is recorded (unless it has one) and its new alerts raised,
+    then the snapshot moves to the end of the day before ``today``.
+
+    Whoever reads first after missed days (a /status, a /plan, the check-in) closes them the
+    same way, so the decisions and alerts of those days are never lost with the snapshot.
     """
     programme, protocol, injury = _require(session, athlete_id)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id)
-    as_of, state = _load_snapshot(session, programme, protocol)
+    as_of, state = load_snapshot(session, programme, protocol)
     if as_of >= today:
-        # The local date went back (a move west across time zones): the snapshot already
-        # holds "today", so re-derive from the start of the programme.
+        # A day the snapshot already holds is decided again (a session report for yesterday
+        # finished after midnight, or its pain follow-up): re-derive from the start of the
+        # programme.
         as_of = programme.start_date - dt.timedelta(days=1)
         state = initial_state(protocol, programme.start_date)
     since = min(as_of + dt.timedelta(days=1), today) - dt.timedelta(days=RECENT_DAYS)
@@ -267,7 +236,12 @@ def state_at_start_of(
         window.append(record)
         del window[:-RECENT_DAYS]
         day += dt.timedelta(days=1)
+    raised = 0
     if folded and programme.id is not None:
+        for outcome in folded:
+            if not _has_decision(session, athlete_id, outcome.date, "daily"):
+                _record(session, programme, outcome, "daily", now)
+        raised = _raise_new(session, programme, protocol, folded, now)
         repo.save_programme_state(
             session,
             programme_id=programme.id,
@@ -275,17 +249,55 @@ def state_at_start_of(
             now=now,
         )
     window.append(by_date.get(today) or DayRecord(date=today))
-    return state, window, folded, programme, protocol, injury, baseline
+    return _StartOfDay(state, window, folded, raised, programme, protocol, injury, baseline)
+
+
+def state_at_start_of(
+    session: Session, athlete_id: int, today: dt.date, now: dt.datetime
+) -> tuple[
+    ProgrammeState, list[DayRecord], list[DayOutcome], Programme, Protocol, Injury, Metrics | None
+]:
+    """Fold and close the days between the snapshot and ``today`` (see ``_start_of``).
+
+    Returns the state at the start of today, the records of the window (≤ 28 days before
+    today, plus today's), the outcomes of the days folded now, and the programme context
+    (programme, protocol, injury, baseline).
+    """
+    start = _start_of(session, athlete_id, today, now)
+    return (
+        start.state,
+        start.window,
+        start.folded,
+        start.programme,
+        start.protocol,
+        start.injury,
+        start.baseline,
+    )
 
 
 def run_today(session: Session, person: Person, today: dt.date, now: dt.datetime) -> EngineRun:
     """Decide ``today`` from the stored history (check-in and session, if reported)."""
     assert person.id is not None
-    state, window, folded, programme, protocol, injury, baseline = state_at_start_of(
-        session, person.id, today, now
+    start = _start_of(session, person.id, today, now)
+    outcome, after = decide(
+        start.protocol,
+        start.injury,
+        start.baseline,
+        start.state,
+        start.window[-1],
+        start.window[:-1],
+        start.programme,
     )
-    outcome, after = decide(protocol, injury, baseline, state, window[-1], window[:-1], programme)
-    return EngineRun(outcome, programme, protocol, state, folded, after, injury)
+    return EngineRun(
+        outcome,
+        start.programme,
+        start.protocol,
+        start.state,
+        start.folded,
+        after,
+        start.injury,
+        start.raised,
+    )
 
 
 def decide(
@@ -317,25 +329,84 @@ def decide(
     return outcome, after.model_copy(update={"missed_streak": state.missed_streak})
 
 
+def close_days_before(
+    session: Session, person: Person, today: dt.date, now: dt.datetime, notify: AlertNotifier
+) -> bool:
+    """Close the days between the snapshot and ``today`` (``_start_of``: their decisions
+    recorded, their new alerts raised) and queue the clinician messages of those alerts;
+    return whether any was queued. For the athlete's reads (/status, /plan before the
+    check-in), which decide nothing about today."""
+    assert person.id is not None
+    start = _start_of(session, person.id, today, now)
+    if not start.raised:
+        return False
+    return bool(notify(session, person.id, now))
+
+
 def status_today(
     session: Session, person: Person, today: dt.date, now: dt.datetime
 ) -> tuple[StageStatus, Protocol]:
-    """Return where the athlete stands in the current stage as of today, and the protocol
-    (to name its stages and criteria)."""
+    """Return where the athlete stands in the current stage at the end of ``today`` as
+    recorded so far (today's check-in, session and actions: a red flag this morning, a step
+    back, a clinician's move, a pause or resume), and the protocol (to name its stages and
+    criteria).
+
+    The days before ``today`` are closed first (``_start_of``); today is decided without
+    recording anything, from the same read as the clinician's card
+    (``bot.store.standing.athlete_stage_status``), so both say the same.
+    """
     assert person.id is not None
-    state, window, _, _, protocol, injury, baseline = state_at_start_of(
-        session, person.id, today, now
+    start = _start_of(session, person.id, today, now)
+    status = athlete_stage_status(session, start.programme, start.protocol, today)
+    if status is None:  # a day before the programme's first: the state it starts from
+        status = stage_status(start.protocol, start.injury, None, start.state, (), on=today)
+    return status, start.protocol
+
+
+# What the preview of today's session assumes about the morning: nothing wrong (no warning
+# sign, no pain, good sleep), so it shows the most today's session can be.
+_FINE_MORNING = MorningCheckIn(
+    red_flags=[],
+    pain_rest=0,
+    pain_test=0,
+    tightness=0,
+    confidence=10,
+    sleep_quality=1,
+    fatigue=1,
+    stress=1,
+    soreness=1,
+    sleep_hours=8,
+)
+
+
+def plan_preview(
+    session: Session, person: Person, today: dt.date, now: dt.datetime
+) -> tuple[DayOutcome, Protocol]:
+    """Return today's session before the check-in: the day decided (without recording
+    anything) as if the morning were fine, with the protocol.
+
+    So the preview keeps what holds whatever the morning: no running while a clinician's
+    review is awaited (``review_pending``), none or only easier running inside a rest
+    interval, and today's clinician actions (a review this morning). A fine morning that
+    would move the athlete up previews the current stage's full session, not the next one:
+    the move needs the real check-in.
+    """
+    assert person.id is not None
+    start = _start_of(session, person.id, today, now)
+    record = start.window[-1].model_copy(update={"morning": _FINE_MORNING})
+    outcome, _after = decide(
+        start.protocol,
+        start.injury,
+        start.baseline,
+        start.state,
+        record,
+        start.window[:-1],
+        start.programme,
     )
-    return stage_status(protocol, injury, baseline, state, window[:-1], on=today), protocol
-
-
-def plan_preview(session: Session, person: Person) -> str:
-    """Return the current stage's full session (before the morning verdict is known)."""
-    assert person.id is not None
-    programme, protocol, _ = _require(session, person.id)
-    baseline = repo.latest_baseline(session, athlete_id=person.id)
-    plan = prescribe(protocol, programme.current_stage, baseline, None)
-    return "\n".join(plan_lines(plan, protocol))
+    if outcome.decision == "progress" and any(r.rule == "progress" for r in outcome.reasons):
+        plan = prescribe(start.protocol, outcome.stage, start.baseline, None)
+        outcome = outcome.model_copy(update={"plan": plan, "stage_after": outcome.stage})
+    return outcome, start.protocol
 
 
 def apply_outcome(
@@ -349,15 +420,13 @@ def apply_outcome(
     """Record the decision(s), move the stage, raise new alerts and queue their messages.
 
     ``kind`` is "morning" (the verdict after the check-in) or "daily" (the decision after
-    the session report). Days folded on the way that have no daily decision yet get one.
+    the session report). The days folded on the way were closed by ``run_today`` (their
+    decisions recorded, their alerts raised): their clinician messages are queued here.
     Returns whether any message was queued for a clinician.
     """
     assert person.id is not None
     athlete_id = person.id
-    for outcome in run.folded:
-        if not _has_decision(session, athlete_id, outcome.date, "daily"):
-            _record(session, run, outcome, "daily", now)
-    _record(session, run, run.outcome, kind, now)
+    _record(session, run.programme, run.outcome, kind, now)
     programme = run.programme
     if programme.id is not None and programme.current_stage != run.outcome.stage_after:
         repo.move_stage(
@@ -383,37 +452,52 @@ def apply_outcome(
                 person_id=athlete_id,
                 athlete_id=athlete_id,
             )
-    raised = 0
-    for outcome in [*run.folded, run.outcome]:
-        for alert in outcome.alerts:
-            if _already_alerted(session, athlete_id, outcome.date, alert.rule, alert.text):
-                continue
-            if alert.rule == ENGINE_MISSED_RULE and _absence_reported(session, run, outcome.date):
-                continue  # the scheduler told the clinician as it happened; this one is late
-            repo.raise_alert(
-                session, athlete_id=athlete_id, alert=alert, now=now, local_date=outcome.date
-            )
-            raised += 1
+    raised = run.raised_on_the_way
+    raised += _raise_new(session, run.programme, run.protocol, [run.outcome], now)
     if not raised:
         return False
     return bool(notify(session, athlete_id, now, run.status_after(local_date(person, now))))
 
 
+def _raise_new(
+    session: Session,
+    programme: Programme,
+    protocol: Protocol,
+    outcomes: list[DayOutcome],
+    now: dt.datetime,
+) -> int:
+    """Raise the alerts of ``outcomes`` the clinician does not have yet; return how many."""
+    athlete_id = programme.athlete_id
+    raised = 0
+    for outcome in outcomes:
+        for alert in outcome.alerts:
+            if _already_alerted(session, athlete_id, outcome.date, alert.rule, alert.text):
+                continue
+            if alert.rule == ENGINE_MISSED_RULE and _absence_reported(
+                session, programme, protocol, outcome.date
+            ):
+                continue  # the scheduler told the clinician as it happened; this one is late
+            repo.raise_alert(
+                session, athlete_id=athlete_id, alert=alert, now=now, local_date=outcome.date
+            )
+            raised += 1
+    return raised
+
+
 def _record(
-    session: Session, run: EngineRun, outcome: DayOutcome, kind: str, now: dt.datetime
+    session: Session, programme: Programme, outcome: DayOutcome, kind: str, now: dt.datetime
 ) -> Decision:
-    assert run.programme.athlete_id is not None
     payload: dict[str, Any] = outcome.model_dump(mode="json")
     word = outcome.readiness if kind == "morning" else outcome.decision
     return repo.record_decision(
         session,
-        athlete_id=run.programme.athlete_id,
+        athlete_id=programme.athlete_id,
         local_date=outcome.date,
         kind="morning" if kind == "morning" else "daily",
         outcome=str(word),
         decision=payload,
-        protocol_name=run.programme.protocol_name,
-        protocol_version=run.programme.protocol_version,
+        protocol_name=programme.protocol_name,
+        protocol_version=programme.protocol_version,
         now=now,
     )
 
@@ -450,7 +534,9 @@ _ABSENCE_REPORTED = (
 )
 
 
-def _absence_reported(session: Session, run: EngineRun, day: dt.date) -> bool:
+def _absence_reported(
+    session: Session, programme: Programme, protocol: Protocol, day: dt.date
+) -> bool:
     """Tell whether the scheduler already alerted the clinician about the run of missed
     check-ins that reaches the engine's threshold on ``day``.
 
@@ -458,9 +544,9 @@ def _absence_reported(session: Session, run: EngineRun, day: dt.date) -> bool:
     its alert would arrive late and repeat the scheduler's, raised while the days were missed;
     without a scheduler alert in that run of days (e.g. prompts were never sent), it stands.
     """
-    days = run.protocol.rules.escalation.missed_days_alert.value
+    days = protocol.rules.escalation.missed_days_alert.value
     params = {
-        "athlete_id": run.programme.athlete_id,
+        "athlete_id": programme.athlete_id,
         "rule": MISSED_CHECKINS_RULE,
         "since": day - dt.timedelta(days=days - 1),
         "until": day,
