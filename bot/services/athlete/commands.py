@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services import texts
-from bot.services.athlete.account import set_paused, tell_pause
+from bot.services.athlete.account import pre_injury_bests_known, set_paused, tell_pause
 from bot.services.athlete.engine_bridge import (
     close_days_before,
     plan_preview,
@@ -224,7 +224,9 @@ def status(session: Session, person: Person, env: Env) -> Result:
     today = working_day(session, person, env.now)
     queued = close_days_before(session, person, today, env.now, env.notify)
     stage, protocol = status_today(session, person, today, env.now)
-    return Result([Out(texts.status_text(stage, protocol))], queued=queued)
+    # A criterion held by a missing pre-injury best says so, not "not reported yet".
+    with pre_injury_bests_known(session, person, today):
+        return Result([Out(texts.status_text(stage, protocol))], queued=queued)
 
 
 def day_ahead_note(question: Out, day: dt.date) -> Out:

@@ -10,13 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from bot.clock import local_date
 from bot.services import texts
-from bot.services.athlete.account import pre_injury_bests_known
-from bot.services.athlete.engine_bridge import status_today
-from bot.store.db import session_scope
 from bot.store.models import AuditLog, Baseline, Outbox
 from bot.store.repo import latest_baseline
 from tests.athlete.both.test_pain_followup import set_stage
@@ -214,17 +210,7 @@ async def test_a_missing_pre_injury_best_is_named_as_what_holds_a_speed_criterio
     await alex.say("vmax 8.8 10m 1.85")
     await alex.tap("Yes, save")
     w.clock.set(dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC))  # the next morning in Berlin
-    person = w.person(1001)
-    assert person is not None
-
-    def status(session: Session) -> str:
-        today = local_date(person, w.clock.now())
-        stage, protocol = status_today(session, person, today, w.clock.now())
-        with pre_injury_bests_known(session, person, today):
-            return texts.status_text(stage, protocol)
-
-    with session_scope(w.engine) as session:  # the status caches the engine's state
-        lines = status(session).splitlines()
+    lines = _text(await alex.say("/status")).splitlines()
     speed = [line for line in lines if "top speed, as % of your pre-injury" in line]
     splits = [line for line in lines if line.startswith("⬜ sprint times")]
     assert speed and all(line.endswith(NEEDS_BEST) for line in speed), lines
