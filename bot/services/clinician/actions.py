@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from bot.clock import local_date, zone_of
+from bot.clock import zone_of
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services.clinician.names import label_for_reader
 from bot.services.protocol_admin import programme_protocol
@@ -44,7 +44,7 @@ from bot.store.repo.programme import (
 )
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
-from bot.store.standing import athlete_stage_status, gate_pending
+from bot.store.standing import athlete_stage_status, gate_pending, working_day
 from bot.support.formats import format_long_date, format_short_date, format_time
 from bot.support.i18n import N_, _, use_language
 from bot.wording import stage_label
@@ -184,7 +184,7 @@ def apply_action(
     refusal = refusal_while_stopped(session, actor, athlete, programme, kind, now)
     if refusal is not None:
         raise ActionRefused(refusal)
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)
     before = programme.current_stage
     new_stage = before
     if kind == "step_back":
@@ -376,7 +376,7 @@ def record_clearance(
     programme = current_programme(session, athlete.id)
     if programme is None:
         raise ActionRefused(_("This athlete has no programme in progress yet."))
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)
     row = store_clearance(
         session,
         athlete_id=athlete.id,
@@ -476,7 +476,7 @@ def record_review(
     programme = current_programme(session, athlete.id)
     if programme is None:
         raise ActionRefused(_("This athlete has no programme in progress yet."))
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)
     effective = review_effective_day(session, athlete.id, today)
     record_clinician_action(
         session,
@@ -694,7 +694,7 @@ def review_state(
     protocol = programme_protocol(session, programme, now)
     if protocol is None:
         return ReviewState(False, False, None)
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)
     status = athlete_stage_status(session, programme, protocol, today)
     if status is None:
         return ReviewState(gate_pending(session, programme, protocol), False, None)

@@ -12,7 +12,6 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock import local_date
 from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller
 from bot.services.callers import ensure_admin_person
 from bot.services.clinician.actions import (
@@ -39,7 +38,7 @@ from bot.store.models import (
 )
 from bot.store.repo.buttons import button_used, use_button
 from bot.store.repo.links import clinicians_of
-from bot.store.standing import clearances_in_this_stay, stay_entered_at
+from bot.store.standing import clearances_in_this_stay, stay_entered_at, working_day
 from bot.support.formats import format_short_date
 from bot.support.i18n import N_, _, ngettext
 from bot.wording import stage_label
@@ -187,7 +186,7 @@ def review(
     state = review_state(session, athlete, programme, now)
     if not state.suspended:
         return False, _(NO_STOP)
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)
     effective = record_review(session, actor, athlete, now, note=note, alert_ids=alert_ids)
     name = label_for_reader(session, athlete, actor)
     if effective == today:
@@ -205,7 +204,7 @@ def review_prompt(
 ) -> str:
     """Return the confirmation ``reader`` (the clinician) reads before a review is recorded."""
     name = label_for_reader(session, athlete, reader)
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)
     later = review_effective_day(session, athlete.id or 0, today) != today
     when = _("tomorrow") if later else _("today")
     return _(
@@ -434,7 +433,7 @@ def held_today(session: Session, athlete: Person, now: dt.datetime) -> bool:
         select(ClinicianActionRecord.id).where(
             ClinicianActionRecord.athlete_id == (athlete.id or 0),
             ClinicianActionRecord.kind == "hold",
-            ClinicianActionRecord.local_date == local_date(athlete, now),
+            ClinicianActionRecord.local_date == working_day(session, athlete, now),
         )
     ).first()
     return found is not None

@@ -178,3 +178,24 @@ async def test_sydney_to_los_angeles_with_the_earlier_day_checked_in_keeps_the_s
     w.clock.advance(dt.timedelta(hours=1))  # 13:30 on Wednesday 4 March in Los Angeles
     await _move_to_los_angeles(alex)
     await _status_plan_checkin_and_done_keep_the_stop(w, alex, doctor, athlete_id)
+
+
+async def test_a_review_after_the_move_west_lifts_the_stop(world: WorldFactory) -> None:
+    """Dr Kim reviews Alex in Los Angeles on Wednesday 4 March, after Thursday's red flag in
+    Auckland. Dated by the local date, the review fell on Wednesday, before the stop it was
+    meant to lift, and Alex stayed stopped for good; it counts from the day after Alex's
+    working day (Thursday, already checked in), as any review after a check-in does."""
+    w = await world()
+    alex, doctor, athlete_id = await _at_h2_in(w, "Oceania", "Auckland")
+    w.clock.set(dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC))
+    assert STOP_HEADLINE in await _red_flag_check_in(alex)
+    w.clock.advance(dt.timedelta(hours=1))
+    await _move_to_los_angeles(alex)
+
+    await doctor.send(f"/clear {athlete_id} Phoned: swelling settled, no other signs")
+    await doctor.wait_reply()
+    await doctor.press("✅ Confirm review")
+    await doctor.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+    w.clock.set(dt.datetime(2026, 3, 6, 16, 0, tzinfo=dt.UTC))  # Friday 6 March, 08:00 in LA
+    morning = _text(await alex.morning())
+    assert "No running until your clinician has reviewed you" not in morning, morning
