@@ -188,8 +188,25 @@ class ClinicianAction(_Strict):
         return self
 
 
+class LaterRun(_Strict):
+    """A session report booked to a later local date than the day it is attached to, but
+    answered before that day's answers (the athlete moved west across time zones, so their
+    local date went back): a run that really came first."""
+
+    date: dt.date
+    at: dt.datetime
+    session: SessionReport
+
+
 class DayRecord(_Strict):
-    """Everything recorded for one calendar day of an athlete's programme."""
+    """Everything recorded for one calendar day of an athlete's programme.
+
+    ``morning_at`` and ``session_at`` are the instants (aware, UTC) the check-in and the
+    session report were first answered, when known (stored answers; scenario files may leave
+    them out): a session answered before the day's check-in is judged as one on a day without
+    a check-in, and rest intervals hold in real elapsed time as well as in calendar days.
+    Without them only the calendar counts, as before they existed.
+    """
 
     date: dt.date
     morning: MorningCheckIn | None = None
@@ -198,6 +215,29 @@ class DayRecord(_Strict):
     clearance: bool = False
     paused: bool = False
     clinician_actions: list[ClinicianAction] = Field(default_factory=list)
+    morning_at: dt.datetime | None = None
+    session_at: dt.datetime | None = None
+    later_runs: list[LaterRun] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _aware_instants(self) -> DayRecord:
+        for name in ("morning_at", "session_at"):
+            at = getattr(self, name)
+            if at is not None and at.utcoffset() is None:
+                raise ValueError(f"{name} must carry its time zone (an instant, e.g. UTC)")
+        if any(r.at.utcoffset() is None for r in self.later_runs):
+            raise ValueError("later_runs[].at must carry its time zone (an instant, e.g. UTC)")
+        return self
+
+    def session_before_checkin(self) -> bool:
+        """Whether the day's session was answered before the day's check-in (both known)."""
+        return (
+            self.session is not None
+            and self.morning is not None
+            and self.session_at is not None
+            and self.morning_at is not None
+            and self.session_at < self.morning_at
+        )
 
 
 class Reason(_Strict):

@@ -4,9 +4,9 @@ Within the plausibility bounds that validation enforces, a reading above 110 % o
 baseline Vmax, or a split more than 10 % faster than the baseline split (speed-equivalent
 baseline ÷ split above 1.10, reference §6.1), or, without a baseline split, a split whose
 average speed beats the baseline top speed (impossible from a standing start), is most likely
-a device glitch, a typo or a baseline set too low. It is stored as reported, but the engine decides on the session without it: it
-satisfies no criterion, does not become a stage best and does not set the session's measured
-intensity.
+a device glitch, a typo or a baseline set too low. It is stored as reported, but the engine
+decides on the session without it: it satisfies no criterion, does not become a stage best and
+does not set the session's measured intensity.
 """
 
 from __future__ import annotations

@@ -84,12 +84,15 @@ class _Frozen(BaseModel):
 
 
 class RunEntry(_Frozen):
-    """A running session: its date, intensity (% Vmax, measured or assumed) and the stage it
-    was run in (its rest intervals stay with it after a step back; None in older snapshots)."""
+    """A running session: its date, intensity (% Vmax, measured or assumed), the stage it
+    was run in (its rest intervals stay with it after a step back; None in older snapshots)
+    and the instant it was reported (UTC; None when unknown: its rest intervals are then
+    counted in calendar days only)."""
 
     date: dt.date
     pct: float
     stage: str | None = None
+    at: dt.datetime | None = None
 
 
 class LastSession(_Frozen):
@@ -155,6 +158,11 @@ class ProgrammeState(_Frozen):
     # Pain at rest, test pain and tightness of the last rest morning of the current run of
     # rest mornings (reference §4.1 p3: worsening → clinician within 24 h).
     rest_symptoms: tuple[int, int, int] | None = None
+    # Paused days since the stage was entered and since the last progression: they do not
+    # count towards the stall and no-progress clocks. 0 in older snapshots: every day counts,
+    # the cautious side (a stall is named sooner, never later).
+    paused_in_stage: int = 0
+    paused_since_progress: int = 0
 
 
 class DayOutcome(_Frozen):
@@ -222,7 +230,10 @@ def enter_stage(
         "clearance_requested": False,
         "clearance_on": None,
         "green_streak": 0,
+        "paused_in_stage": 0,
     }
+    if "last_progress" in extra:
+        update["paused_since_progress"] = 0
     update.update(extra)
     return state.model_copy(update=update)
 
@@ -352,21 +363,56 @@ def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> lis
     return out
 
 
-def _runs(state: ProgrammeState) -> list[tuple[dt.date, float]]:
-    return [(r.date, r.pct) for r in state.run_log]
+def _run(r: RunEntry) -> rest.Run:
+    return (r.date, r.pct, r.at)
 
 
-def _runs_elsewhere(
-    state: ProgrammeState, stages: Sequence[str]
-) -> dict[str, list[tuple[dt.date, float]]]:
+def _runs(state: ProgrammeState) -> list[rest.Run]:
+    return [_run(r) for r in state.run_log]
+
+
+def _runs_elsewhere(state: ProgrammeState, stages: Sequence[str]) -> dict[str, list[rest.Run]]:
     """Runs done in a stage other than ``stages``, by stage: the rest intervals of the stage a
     run was done in hold around that run wherever the athlete is now (e.g. 72 h around a max
     session after a step back from H5 to H4, reference P6)."""
-    out: dict[str, list[tuple[dt.date, float]]] = {}
+    out: dict[str, list[rest.Run]] = {}
     for r in state.run_log:
         if r.stage is not None and r.stage not in stages:
-            out.setdefault(r.stage, []).append((r.date, r.pct))
+            out.setdefault(r.stage, []).append(_run(r))
     return out
+
+
+def _later_runs(
+    protocol: Protocol, baseline: Metrics | None, st: ProgrammeState, day: DayRecord
+) -> tuple[RunEntry, ...]:
+    """The day's ``later_runs`` (booked to a later date but reported before this day's
+    answers: a move west) as run entries of the current stage, for the rest intervals only.
+    Each is taken at its faster reading, else, if it was a run or a full training, at the
+    stage's top intensity plus the perceived-effort offset (reference §0.3), as an unmeasured
+    run against the plan is."""
+    if not day.later_runs:
+        return ()
+    stage = protocol.stage(st.stage)
+    pain = protocol.rules.pain
+    out: list[RunEntry] = []
+    for later in day.later_runs:
+        session = confirm(later.session, baseline).session
+        mpct = measured_pct(session, baseline)
+        top = session.metrics.top_pct_vmax
+        pct = max(mpct, top) if mpct is not None and top is not None else mpct
+        if session.checks.full_training is True:
+            full = max(stage.top_pct_vmax, pain.max_pct_vmax.value)
+            pct = max(pct, full) if pct is not None else full
+        if pct is None and stage.running and ran(later.session):
+            pct = min(100.0, stage.top_pct_vmax + pain.perceived_effort_offset_pct.value)
+        if pct is not None and pct > 0:
+            out.append(RunEntry(date=later.date, pct=pct, stage=stage.id, at=later.at))
+    return tuple(out)
+
+
+def _with_runs(st: ProgrammeState, extra: tuple[RunEntry, ...]) -> ProgrammeState:
+    """``st`` with ``extra`` runs in its log, for the rest intervals only (never stored)."""
+    return st.model_copy(update={"run_log": st.run_log + extra}) if extra else st
 
 
 def _first_max_stage_rules(protocol: Protocol) -> tuple[int, tuple[rest.Rule, ...]]:
@@ -381,7 +427,7 @@ def _first_max_stage_rules(protocol: Protocol) -> tuple[int, tuple[rest.Rule, ..
 
 def _rest_groups(
     protocol: Protocol, st: ProgrammeState, stages: Sequence[str]
-) -> list[tuple[tuple[rest.Rule, ...], list[tuple[dt.date, float]]]]:
+) -> list[tuple[tuple[rest.Rule, ...], list[rest.Run]]]:
     """The rest rules in force today, each with the earlier runs it holds around: those of
     ``stages`` around every run; those of the stage an earlier run was done in around that
     run; and the interval around max sessions around a max run done in a stage that does not
@@ -396,19 +442,25 @@ def _rest_groups(
     # Stages that do not prescribe max sprints (a stage whose plan reaches them keeps the
     # protocol's own interval, e.g. calf C5's 48 h).
     early = {x.id for x in protocol.stages[:first_max] if (x.top_pct_vmax or 0) < max_pct}
-    early_max = [(r.date, r.pct) for r in st.run_log if r.stage in early and r.pct >= max_pct]
+    early_max = [_run(r) for r in st.run_log if r.stage in early and r.pct >= max_pct]
     if around and early_max:
         groups.append((around, early_max))
     return groups
 
 
 def _rest_violations(
-    protocol: Protocol, st: ProgrammeState, stages: Sequence[str], on: dt.date, pct: float
+    protocol: Protocol,
+    st: ProgrammeState,
+    stages: Sequence[str],
+    on: dt.date,
+    pct: float,
+    at: dt.datetime | None = None,
 ) -> list[rest.Violation]:
-    """The rest intervals (``_rest_groups``) a run at ``pct`` on ``on`` breaks."""
+    """The rest intervals (``_rest_groups``) a run at ``pct`` on ``on``, reported at ``at``,
+    breaks."""
     hits: list[rest.Violation] = []
     for rules, runs in _rest_groups(protocol, st, stages):
-        hits += rest.violations(protocol, rules, runs, on, pct)
+        hits += rest.violations(protocol, rules, runs, on, pct, at)
     return hits
 
 
@@ -461,11 +513,17 @@ def symptom_free_checks(c: Checks | None) -> bool:
 
 
 def _rest_item(
-    protocol: Protocol, state: ProgrammeState, stage_id: str, nxt_id: str | None, on: dt.date
+    protocol: Protocol,
+    state: ProgrammeState,
+    stage_id: str,
+    nxt_id: str | None,
+    on: dt.date,
+    at: dt.datetime | None = None,
 ) -> GateItem | None:
-    """gate.6: the rest rules of the stage the athlete is in and of the one they would enter.
-    The next stage's max-session rules are kept by the plan (its first days are capped below
-    high speed until they are over), so they do not hold the gate."""
+    """gate.6: the rest rules of the stage the athlete is in and of the one they would enter,
+    as of instant ``at`` (the check-in; None: in calendar days only). The next stage's
+    max-session rules are kept by the plan (its first days are capped below high speed until
+    they are over), so they do not hold the gate."""
     rules = list(rest.rules_for(protocol, [stage_id]))
     if nxt_id is not None:
         rules += [r for r in rest.rules_for(protocol, [nxt_id]) if not r.around_max]
@@ -474,7 +532,7 @@ def _rest_item(
     runs = _runs(state)
     worst: tuple[int, int] | None = None  # (hours since, hours needed) of the binding rule
     for rule in rules:
-        hours = rest.hours_since(rule, runs, on)
+        hours = rest.hours_since(rule, runs, on, at)
         if hours is None or hours >= rule.hours:
             continue
         if worst is None or rule.hours - hours > worst[1] - worst[0]:
@@ -498,9 +556,11 @@ def gate_items(
     *,
     red_flag: bool = False,
     morning: MorningCheckIn | None = None,
+    at: dt.datetime | None = None,
 ) -> list[GateItem]:
     """Return every item of the progression gate for the current stage on day ``on``
-    (``morning``: that day's check-in, for the symptom-free days)."""
+    (``morning``: that day's check-in, for the symptom-free days; ``at``: its instant, for
+    the rest intervals in real time)."""
     stage = protocol.stage(state.stage)
     nxt_id = protocol.next_stage(stage.id)
     items: list[GateItem] = []
@@ -579,7 +639,7 @@ def gate_items(
                 text=sess_text,
             )
         )
-    rest_item = _rest_item(protocol, state, stage.id, nxt_id, on)
+    rest_item = _rest_item(protocol, state, stage.id, nxt_id, on, at)
     if rest_item is not None:
         items.append(rest_item)
     need = symptom_free_days_needed(protocol, stage)
@@ -786,6 +846,10 @@ def decide_day(
         decision = moved or decision
         hold_today = hold_today or held
     paused_today = day.paused or st.paused
+    # A session answered before the day's check-in was done without one: it is judged so,
+    # whatever the check-in says later, and the check-in prescribes no second session (a red
+    # flag in it still stops, with the stop's plan).
+    ran_first = day.session_before_checkin()
     # The stage the day's decisions start from (after any clinician move); a progression the
     # gate makes later today is what a bad session undoes.
     stage_am = st.stage
@@ -874,6 +938,9 @@ def decide_day(
         step_back_reasons.append("24h.step_back")
     elif resp in ("hold", "missing"):
         hold_today = True
+    if ran_first:
+        # The day's training happened before anything was prescribed: no moving on today.
+        hold_today = True
     if _week_rise(protocol, day, window.weekly, acc):
         hold_today = True
         if st.week_rise_alerted is None or (on - st.week_rise_alerted).days >= 7:
@@ -900,6 +967,7 @@ def decide_day(
 
     # 5. Decide: stop > clinician move > pause > step back > suspension (hold) > gate.
     awaiting = False
+    later = _later_runs(protocol, baseline, st, day)
     if decision is None:
         if paused_today:
             decision = "hold"
@@ -910,7 +978,14 @@ def decide_day(
             decision = "hold"
         else:
             items = gate_items(
-                protocol, injury, st, on, mr.readiness, red_flag=red_flag, morning=day.morning
+                protocol,
+                injury,
+                _with_runs(st, later),
+                on,
+                mr.readiness,
+                red_flag=red_flag,
+                morning=day.morning,
+                at=day.morning_at,
             )
             unmet = [i for i in items if not i.met]
             if not unmet and not hold_today:
@@ -941,8 +1016,8 @@ def decide_day(
             _trigger(trig, ob, acc)
     plan = (
         None
-        if paused_today or mr.readiness == "missing"
-        else _plan(protocol, baseline, st, mr, on, earlier)
+        if paused_today or mr.readiness == "missing" or (ran_first and not red_flag)
+        else _plan(protocol, baseline, st, mr, on, earlier, day.morning_at, later)
     )
 
     # 6. Today's session, in the stage the athlete is in now.
@@ -950,7 +1025,7 @@ def decide_day(
     session_class: SessionClass | None = None
     if day.session is not None:
         st, decision, session_class = _session(
-            protocol, baseline, st, day, mr, sym, decision, stage_am, earlier, plan, acc
+            protocol, baseline, st, day, mr, sym, decision, stage_am, earlier, plan, later, acc
         )
     else:
         cstage = protocol.stage(st.stage)
@@ -966,7 +1041,7 @@ def decide_day(
         # no running until the clinician has reviewed (the morning's plan no longer holds).
         plan = prescribe(protocol, st.stage, baseline, "stop")
     elif plan is not None and st.suspended and plan.running:
-        plan = _plan(protocol, baseline, st, mr, on, earlier)
+        plan = _plan(protocol, baseline, st, mr, on, earlier, day.morning_at, later)
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, injury, st, on, acc)
@@ -980,6 +1055,8 @@ def decide_day(
         st = st.model_copy(update={"symptom_free_streak": streak})
     st = _stall(protocol, injury, st, st_am, day, mr, decision, acc, paused=paused_today)
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
+    if paused_today:
+        st = _paused_day(st)
     if (
         decision == "progress"
         and st.stage == protocol.full_training_stage
@@ -1151,28 +1228,50 @@ def _stall(
     paused: bool,
 ) -> ProgrammeState:
     """After 7 days in a stage without moving on (and a day past its minimum), name what is
-    missing to both the athlete and the clinician (then every 7 days). The gate items are the
-    ones of this morning (``st_am``), before today's session is pending."""
+    missing to both the athlete and the clinician (then every 7 days). Paused days do not
+    count towards the 7 (the minimum is in calendar days, as the gate counts it). The gate
+    items are the ones of this morning (``st_am``), before today's session is pending."""
     on = day.date
-    days = (on - st.stage_entered).days
+    calendar = (on - st.stage_entered).days
+    days = calendar - st.paused_in_stage
     last = st.stall_alerted
     if (
         paused
         or decision in ("progress", "stop")
-        or days < max(STALL_DAYS, protocol.stage(st.stage).min_days.value + 1)
+        or days < STALL_DAYS
+        or calendar < protocol.stage(st.stage).min_days.value + 1
         or protocol.next_stage(st.stage) is None
         or (last is not None and last >= st.stage_entered and (on - last).days < STALL_DAYS)
     ):
         return st
     if st_am.stage != st.stage:
         return st
-    items = gate_items(protocol, injury, st_am, on, mr.readiness, morning=day.morning)
+    items = gate_items(
+        protocol, injury, st_am, on, mr.readiness, morning=day.morning, at=day.morning_at
+    )
     athlete, clinician = stall_texts(protocol, st_am, items, mr, days)
     if not athlete:
         return st
     acc.reason("stall", athlete)
     acc.alert("info", "stall", clinician)
     return st.model_copy(update={"stall_alerted": on})
+
+
+def _paused_day(st: ProgrammeState) -> ProgrammeState:
+    """A paused day (illness, holiday) does not count towards the stall and no-progress
+    clocks, nor towards the intervals between their alerts: the athlete could not progress.
+    The minimum days of a stage (``gate.5.days``) stay calendar days: healing time passes
+    during a pause."""
+    day = dt.timedelta(days=1)
+    update: dict[str, object] = {
+        "paused_in_stage": st.paused_in_stage + 1,
+        "paused_since_progress": st.paused_since_progress + 1,
+    }
+    if st.stall_alerted is not None and st.stall_alerted >= st.stage_entered:
+        update["stall_alerted"] = st.stall_alerted + day
+    if st.no_progress_alerted is not None:
+        update["no_progress_alerted"] = st.no_progress_alerted + day
+    return st.model_copy(update=update)
 
 
 def _poor_wellness(
@@ -1820,10 +1919,13 @@ def _flag_session(
     check_pct: float | None,
     ran_today: bool,
     earlier: tuple[str, ...],
+    later: tuple[RunEntry, ...],
+    ran_first: bool,
     acc: _Acc,
 ) -> tuple[ProgrammeState, _Flags]:
     """Flag a session done against the plan: on a day without running (or while waiting for
-    a review), above the day's cap, or inside a rest interval. Each is told to the athlete in
+    a review; or before the day's check-in: on a day without one), above the day's cap, or
+    inside a rest interval (in calendar days or in real time). Each is told to the athlete in
     plain words and reaches the clinician (reference P6, §2.2, §3.2)."""
     assert day.session is not None
     on = day.date
@@ -1832,6 +1934,8 @@ def _flag_session(
         flags.blocked = "awaiting clinician review"
     elif day.paused or st.paused:
         flags.blocked = "paused"
+    elif ran_first:
+        flags.blocked = "missing"
     elif mr.readiness not in ("go", "modify"):
         flags.blocked = mr.readiness
     if flags.blocked is None and band is None and ran_today:
@@ -1885,7 +1989,9 @@ def _flag_session(
         )
         st = _against_plan(st, on, acc, None, EARLY_FULL_TRAINING)
     if check_pct is not None and check_pct > 0:
-        hits = _rest_violations(protocol, st, [st.stage, *earlier], on, check_pct)
+        hits = _rest_violations(
+            protocol, _with_runs(st, later), [st.stage, *earlier], on, check_pct, day.session_at
+        )
         if hits:
             flags.rest = True
             st = _rest_violation(st, on, hits, acc)
@@ -1979,15 +2085,23 @@ def _session(
     stage0: str,
     earlier: tuple[str, ...],
     plan: SessionPlan | None,
+    later: tuple[RunEntry, ...],
     acc: _Acc,
 ) -> tuple[ProgrammeState, DecisionKind, SessionClass]:
     """Today's session (reference §4.2): classified, flagged when against the plan, observed
     for the stage's criteria and triggers. ``stage0`` is the stage of the morning (before the
     gate): a progression made today is undone by a stop, a red session or a trigger.
-    ``earlier``: the stages of the day whose rest rules also apply."""
+    ``earlier``: the stages of the day whose rest rules also apply; ``later``: runs booked to
+    a later date but reported before this one (a move west).
+
+    A session answered before the day's check-in is judged as on a day without one (no plan,
+    no pre-session morning); the check-in's answers came after it."""
     assert day.session is not None and decision is not None
     on = day.date
     reported = day.session
+    ran_first = day.session_before_checkin()
+    if ran_first:
+        day = day.model_copy(update={"morning": None})
     checked = confirm(reported, baseline)
     session = checked.session
     if checked.unconfirmed:
@@ -2044,7 +2158,7 @@ def _session(
     if sr.triage is not None:
         acc.instructions.append(sr.triage.instruction)
     st, flags = _flag_session(
-        protocol, st, day, mr, band, run_pct, check_pct, ran_today, earlier, acc
+        protocol, st, day, mr, band, run_pct, check_pct, ran_today, earlier, later, ran_first, acc
     )
 
     # Criteria and triggers of the stage the session was done in. Speed is compared like with
@@ -2138,7 +2252,8 @@ def _session(
             )
     pre_pt = day.morning.pain_test if day.morning is not None else None
     pre_tg = day.morning.tightness if day.morning is not None else None
-    runs = st.run_log + ((RunEntry(date=on, pct=exposure, stage=stage.id),) if exposure > 0 else ())
+    entry = RunEntry(date=on, pct=exposure, stage=stage.id, at=day.session_at)
+    runs = st.run_log + ((entry,) if exposure > 0 else ())
     st = st.model_copy(
         update={
             "sessions_in_stage": st.sessions_in_stage + 1,
@@ -2223,9 +2338,9 @@ def _escalations(
     esc = protocol.rules.escalation
     if decision == "progress" or paused or protocol.next_stage(st.stage) is None:
         return st
-    # Counted from the last progression: a step-back is not progress (reference §4.4).
-    since = st.last_progress
-    idle = (on - since).days
+    # Counted from the last progression: a step-back is not progress (reference §4.4); paused
+    # days are not counted (nothing could progress while paused).
+    idle = (on - st.last_progress).days - st.paused_since_progress
     alerted = st.no_progress_alerted
     if idle >= esc.no_progress_days.value and (
         alerted is None or (on - alerted).days >= esc.no_progress_days.value
@@ -2246,10 +2361,14 @@ def _plan(
     mr: MorningResult,
     on: dt.date,
     earlier: tuple[str, ...],
+    at: dt.datetime | None = None,
+    later: tuple[RunEntry, ...] = (),
 ) -> SessionPlan:
     """Today's session: the stage's template, adjusted to the morning verdict, with nothing
     high-speed or maximal inside a rest interval (of the stage the athlete is in and of the one
-    they were in this morning) and no running while a clinician review is awaited."""
+    they were in this morning; in calendar days and, from the check-in's instant ``at``, in
+    real time; ``later``: runs booked to a later date but done before) and no running while a
+    clinician review is awaited."""
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
@@ -2259,8 +2378,8 @@ def _plan(
     # faster (reference §0.3; see ``_session``): the rest cap allows for it.
     by_feel = baseline is None or not baseline.vmax_ms
     offset = protocol.rules.pain.perceived_effort_offset_pct.value if by_feel else 0.0
-    for rules, runs in _rest_groups(protocol, st, [st.stage, *earlier]):
-        own_cap, own_none = rest.cap_for_today(protocol, rules, runs, on, offset=offset)
+    for rules, runs in _rest_groups(protocol, _with_runs(st, later), [st.stage, *earlier]):
+        own_cap, own_none = rest.cap_for_today(protocol, rules, runs, on, offset=offset, at=at)
         no_running = no_running or own_none
         if own_cap is not None:
             rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap

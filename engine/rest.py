@@ -8,6 +8,19 @@ and a max run need V hours between them, in either order ("≥ 72 h around max s
 The rules that apply on a day are those of the stage the athlete is in and of the stage they
 enter (or left that day), plus the reference's floor for those stages (``engine.reference``),
 so a protocol that leaves a rest rule out is still held to the reference.
+
+Intervals are counted in the athlete's local calendar days (72 h = 3 days later, whatever the
+hour), and, where the instants of both runs are known (when their reports were answered,
+UTC), in real elapsed time as well: at least the rule's hours less ``REAL_TIME_TOLERANCE_H``.
+The calendar alone breaks when the athlete changes time zone (two runs 16 real hours apart
+can be two local dates apart after a flight east, or fall on an earlier date after a flight
+west); the real-time floor keeps the reference's "rest interval since the last HV/max session
+met" (§4.4 item 6) in both. The tolerance is what the calendar rule itself allows within one
+zone: runs two dates apart can be as little as 24 h apart plus a minute (23:59, then 00:00
+two days later), and one hour less across a daylight-saving change; so a history without a
+change of zone is decided as by the calendar alone. (The instant is the report's: a run
+reported in the small hours and booked to the evening before, followed by one reported
+within the first hours of a date two days on, could fall short; no other history can.)
 """
 
 from __future__ import annotations
@@ -20,6 +33,12 @@ from engine.reference import stage_floor
 from engine.schema import Protocol
 
 MAX_REST_DAYS = 14  # the longest rest a protocol may set (336 h)
+# Real hours a run may fall short of a rule's interval (see the module docstring): 24 h of
+# calendar-day counting plus 1 h for a daylight-saving change.
+REAL_TIME_TOLERANCE_H = 25
+
+# A run: its local date, its intensity (% Vmax) and, when known, the instant it was reported.
+Run = tuple[dt.date, float, dt.datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,57 +97,101 @@ def _pair_applies(rule: Rule, hv: float, a: float, b: float) -> bool:
     return min(a, b) >= rule.from_pct
 
 
+def _before(run: Run, on: dt.date, at: dt.datetime | None) -> bool:
+    """Whether ``run`` came before the moment judged (``on``, at instant ``at``): on an
+    earlier date (the calendar rule, as without instants), or at an earlier instant when both
+    are known (a flight west can put the later run on an earlier date)."""
+    return run[0] < on or (run[2] is not None and at is not None and run[2] < at)
+
+
+def _real_hours(run: Run, at: dt.datetime | None) -> float | None:
+    """Real hours from ``run`` to ``at``, or None when either instant is unknown."""
+    if run[2] is None or at is None:
+        return None
+    return (at - run[2]).total_seconds() / 3600
+
+
+def effective_hours(run: Run, on: dt.date, at: dt.datetime | None = None) -> float:
+    """The hours a rule compares with its interval: the calendar hours from ``run`` to
+    ``on`` (whole local days × 24), and no more than the real hours plus the tolerance when
+    both instants are known. Without a change of time zone this is the calendar hours."""
+    calendar = float((on - run[0]).days * 24)
+    real = _real_hours(run, at)
+    if real is None:
+        return calendar
+    return min(calendar, real + REAL_TIME_TOLERANCE_H)
+
+
+def _shown_hours(rule: Rule, run: Run, on: dt.date, at: dt.datetime | None) -> int:
+    """The hours between two runs as the athlete is told: the calendar hours when the
+    calendar breaks the rule (as before instants were known), else the real hours."""
+    calendar = (on - run[0]).days * 24
+    real = _real_hours(run, at)
+    if real is None or 0 < calendar < rule.hours:
+        return calendar
+    return max(0, int(real))
+
+
 def violations(
     protocol: Protocol,
     rules: Sequence[Rule],
-    runs: Iterable[tuple[dt.date, float]],
+    runs: Iterable[Run],
     on: dt.date,
     pct: float,
+    at: dt.datetime | None = None,
 ) -> list[Violation]:
-    """Return the rules a run at ``pct`` % Vmax on ``on`` breaks, given earlier ``runs``."""
+    """Return the rules a run at ``pct`` % Vmax on ``on`` (reported at ``at``, if known)
+    breaks, given the other ``runs``: those before it, in calendar days or in real time."""
     hv = protocol.rules.pain.hv_pct_vmax.value
     out: list[Violation] = []
-    earlier = [(d, p) for d, p in runs if d < on]
+    earlier = [r for r in runs if _before(r, on, at)]
     for rule in rules:
         hits = [
-            (d, p)
-            for d, p in earlier
-            if (on - d).days * 24 < rule.hours and _pair_applies(rule, hv, p, pct)
+            (effective_hours(r, on, at), r)
+            for r in earlier
+            if effective_hours(r, on, at) < rule.hours and _pair_applies(rule, hv, r[1], pct)
         ]
         if hits:
-            d, p = max(hits)
-            out.append(Violation(rule, d, p, (on - d).days * 24))
+            # The binding run: the closest (by calendar, the latest date), then the fastest.
+            _, run = max(hits, key=lambda h: (-h[0], h[1][0], h[1][1]))
+            out.append(Violation(rule, run[0], run[1], _shown_hours(rule, run, on, at)))
     return out
 
 
-def hours_since(rule: Rule, runs: Iterable[tuple[dt.date, float]], on: dt.date) -> int | None:
-    """Return the hours since the last run at or above the rule's threshold (None: none).
+def hours_since(
+    rule: Rule, runs: Iterable[Run], on: dt.date, at: dt.datetime | None = None
+) -> int | None:
+    """Return the hours since the last run at or above the rule's threshold (None: none),
+    as the rule counts them (``effective_hours``).
 
     This is what moving on to the next stage needs: its first session may be at that
     threshold. (Around a max session, the plan keeps the next days below high speed.)
     """
-    dates = [d for d, p in runs if p >= rule.from_pct and d < on]
-    return (on - max(dates)).days * 24 if dates else None
+    hours = [
+        effective_hours(r, on, at) for r in runs if r[1] >= rule.from_pct and _before(r, on, at)
+    ]
+    return int(min(hours)) if hours else None
 
 
 def cap_for_today(
     protocol: Protocol,
     rules: Sequence[Rule],
-    runs: Iterable[tuple[dt.date, float]],
+    runs: Iterable[Run],
     on: dt.date,
     *,
     offset: float = 0.0,
+    at: dt.datetime | None = None,
 ) -> tuple[float | None, bool]:
     """Return (the highest % Vmax today's plan may prescribe, or None; whether no running at
-    all) so that nothing prescribed falls inside a rest interval. ``offset``: how much faster
-    than prescribed the athlete is assumed to run (running by feel without a baseline Vmax,
-    reference §0.3): the run log records the run that much faster, so the cap is that much
-    lower."""
+    all) so that nothing prescribed falls inside a rest interval, as of instant ``at`` (the
+    check-in; None: by the calendar alone). ``offset``: how much faster than prescribed the
+    athlete is assumed to run (running by feel without a baseline Vmax, reference §0.3): the
+    run log records the run that much faster, so the cap is that much lower."""
     hv = protocol.rules.pain.hv_pct_vmax.value
-    recent = [(d, p) for d, p in runs if d < on]
+    recent = [r for r in runs if _before(r, on, at)]
     cap: float | None = None
     for rule in rules:
-        inside = [p for d, p in recent if (on - d).days * 24 < rule.hours]
+        inside = [r[1] for r in recent if effective_hours(r, on, at) < rule.hours]
         if rule.around_max:
             # Around a max session nothing high-speed, and within the interval after a
             # high-speed one nothing either: a high-speed run would push the next max

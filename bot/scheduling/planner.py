@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.scheduling.times import local_to_utc, zone
+from engine.rest import REAL_TIME_TOLERANCE_H
 
 PromptKind = Literal["morning", "reminder", "cutoff", "post_session", "followup"]
 PROMPT_KINDS: tuple[PromptKind, ...] = ("morning", "reminder", "cutoff", "post_session", "followup")
@@ -109,25 +110,36 @@ def session_due(
     local_date: dt.date,
     rule: RestRule,
     last_hv_date: dt.date | None,
+    *,
+    last_hv_at: dt.datetime | None = None,
 ) -> tuple[bool, str | None]:
     """Decide whether ``local_date`` has a prescribed session, and why not when it is a rest day.
 
     A non-training weekday has no session. On a training weekday an HV stage needs the protocol's
-    rest interval since the last HV session (on local date ``last_hv_date``). It is counted as
-    the engine counts it (``engine.rest``): in the athlete's local calendar days, 48 h = two
-    days later at any hour, so the post-session prompt comes on the days the engine's plan has
-    a session, a DST change or a new time zone notwithstanding.
+    rest interval since the last HV session (on local date ``last_hv_date``, reported at the
+    instant ``last_hv_at`` when known). It is counted as the engine counts it (``engine.rest``):
+    in the athlete's local calendar days, 48 h = two days later at any hour, so a DST change
+    changes nothing; and, when ``last_hv_at`` is given, in real time as well, from the
+    athlete's check-in time of ``local_date``: at least the interval less
+    ``engine.rest.REAL_TIME_TOLERANCE_H``, so a day that is two dates on after a flight east
+    but only hours later in real time is a rest day, as the engine's plan says.
     """
     if local_date.weekday() not in schedule.training_weekdays:
         return False, None
     if not rule.stage_has_hv or last_hv_date is None:
         return True, None
     since = dt.timedelta(days=(local_date - last_hv_date).days)
-    if since < rule.min_rest:
+    real: dt.timedelta | None = None
+    if last_hv_at is not None:
+        real = local_to_utc(local_date, schedule.checkin_time, schedule.tz) - last_hv_at
+    tolerance = dt.timedelta(hours=REAL_TIME_TOLERANCE_H)
+    if since < rule.min_rest or (real is not None and real + tolerance < rule.min_rest):
         hours = rule.min_rest.total_seconds() / 3600
+        # The hours that break the rule: the calendar's, else the real ones.
+        shown = since if since < rule.min_rest or real is None else real
         return False, (
             f"rest day: the protocol needs {hours:g} h between high-velocity sessions "
-            f"and the last one was {since.total_seconds() / 3600:.0f} h before this session"
+            f"and the last one was {shown.total_seconds() / 3600:.0f} h before this session"
         )
     return True, None
 

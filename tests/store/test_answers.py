@@ -146,7 +146,8 @@ def test_day_records_merge_everything_recorded_per_date(engine: Engine) -> None:
     with db.session_scope(engine, read_only=True) as s:
         records = repo.load_day_records(s, athlete_id=aid, since=d1, until=d4)
     assert records == [
-        DayRecord(date=d1, morning=MORNING, session=SESSION),
+        # When each was first answered: a session before the check-in does not count.
+        DayRecord(date=d1, morning=MORNING, session=SESSION, morning_at=T0, session_at=T0),
         DayRecord(
             date=d2,
             checks=Checks(hop_pain=1),

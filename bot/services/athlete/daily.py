@@ -34,6 +34,7 @@ from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
 from bot.support.i18n import L_
 from bot.support.logs import failure
+from bot.wording.stages import stage_label
 from engine.models import Alert, Checks, Metrics, MorningCheckIn, SessionReport
 from engine.programme import DayOutcome
 from engine.red_flags import triage_morning, triage_session
@@ -76,6 +77,11 @@ ENGINE_FAILED_RED_FLAG = L_(
     "Otherwise have a medical check today."
 )
 ENGINE_FAILED_ALERTED = L_("Your clinician has been alerted and will review your answers.")
+# A check-in answered after the day's session report: nothing more to train today.
+CHECKIN_AFTER_SESSION = L_("😴 Today's session is already reported: no second session today.")
+CHECKIN_AFTER_SESSION_NOT_COUNTED = L_(
+    "It came before this check-in, so it does not count towards moving up."
+)
 
 
 MODEL_KEYS = {
@@ -121,8 +127,28 @@ def finish_morning(
     messages = texts.morning_result(
         run.outcome, run.protocol, person.timezone, has_clinician(session, person)
     )
+    reported = repo.get_session_report(
+        session, athlete_id=athlete_id, local_date=progress.local_date
+    )
+    if reported is not None and run.outcome.readiness != "stop" and messages:
+        messages = [_after_session(messages[0], run), *messages[1:]]
     why = why_keyboard("m", progress.local_date)
     return Result([Out(m, keyboard=why) for m in messages], queued=queued)
+
+
+def _after_session(message: str, run: EngineRun) -> str:
+    """The check-in's reply on a day whose session was reported before it: no second session
+    (the engine prescribed none), that session does not count, then the verdict's reasons
+    (``message`` without its headline) and a step back if the day made one. A stop keeps its
+    own message: what to do and who was told come first."""
+    outcome = run.outcome
+    head = [str(CHECKIN_AFTER_SESSION)]
+    if outcome.decision == "step_back" and outcome.stage_after != outcome.stage:
+        stage = stage_label(run.protocol, outcome.stage_after)
+        head.append(str(texts.STEPPED_BACK).format(stage=stage))
+    head.append(str(CHECKIN_AFTER_SESSION_NOT_COUNTED))
+    reasons = [line for line in message.split("\n")[1:] if line]
+    return "\n".join([*head, *reasons, "", str(texts.NEXT_CHECKIN)])
 
 
 def _decide_safely(

@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    func,
     literal_column,
     null,
     union_all,
@@ -32,6 +33,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
+    AuditLog,
     ChecksRecord,
     Clearance,
     ClinicianActionRecord,
@@ -50,7 +52,14 @@ from bot.store.repo._common import (
 )
 from bot.store.repo.audit import audit
 from bot.store.types import JSONType, UTCDateTime
-from engine.models import Checks, ClinicianAction, DayRecord, MorningCheckIn, SessionReport
+from engine.models import (
+    Checks,
+    ClinicianAction,
+    DayRecord,
+    LaterRun,
+    MorningCheckIn,
+    SessionReport,
+)
 
 AnswerTable = type[MorningCheckinRecord] | type[SessionReportRecord] | type[ChecksRecord]
 _MODELS: dict[str, type[BaseModel]] = {
@@ -416,6 +425,11 @@ def finish_questionnaire(
 # --- day records for the engine ---------------------------------------------------------
 
 
+# A session booked to a date this much later than another day's answers can still have been
+# answered before them (a move west: local dates differ by at most 2 between time zones).
+LATER_RUN_DAYS = 2
+
+
 def load_day_records(
     session: Session, *, athlete_id: int, since: dt.date, until: dt.date
 ) -> list[DayRecord]:
@@ -424,11 +438,20 @@ def load_day_records(
     Merges the morning check-in, session report, stand-alone checks, clearances (a
     non-declined one sets ``clearance``) and clinician actions of each date. ``paused`` is
     true on every date where the latest pause/resume ordered on or before it was a pause;
-    such dates are included even when nothing else was recorded. One round trip.
+    such dates are included even when nothing else was recorded. ``morning_at`` and
+    ``session_at`` are the instants the check-in and the session report were first answered,
+    and ``later_runs`` the sessions of the next ``LATER_RUN_DAYS`` dates (``until``'s too)
+    answered before the day's answers (see ``day_records_from_rows``). One round trip.
     """
     if until < since:
         raise StoreError(f"until ({until}) is before since ({since})")
-    window = {"athlete_id": athlete_id, "since": since, "until": until}
+    window = {
+        "athlete_id": athlete_id,
+        "since": since,
+        "until": until,
+        "runs_until": until + dt.timedelta(days=LATER_RUN_DAYS),
+        "corrections_since": since - dt.timedelta(days=1),
+    }
     rows = session.connection().execute(DAY_ROWS_BETWEEN, window)
     return day_records_from_rows(rows, since=since, until=until)
 
@@ -438,13 +461,22 @@ def day_records_from_rows(
 ) -> list[DayRecord]:
     """Build the DayRecords of [since, until] from rows shaped like ``DAY_COLUMNS``.
 
-    Each row has ``day_src`` ("answer" or "action"), ``day_date``, ``day_at``, ``day_kind``,
-    ``day_stage``, ``day_note`` and ``day_answers``; rows of other sources (``day_src``
-    None or anything else) are ignored, so one query can carry more than day rows.
+    Each row has ``day_src`` ("answer", "action" or "correction"), ``day_date``, ``day_at``,
+    ``day_kind``, ``day_stage``, ``day_note`` and ``day_answers``; rows of other sources
+    (``day_src`` None or anything else) are ignored, so one query can carry more than day
+    rows.
+
+    An answer's instant is when it was first given: a later addition (the pain an hour after
+    the session, a warning sign reported with /problem) rewrites the row and its
+    ``answered_at``, and the audit log's corrections keep the instants before (their
+    ``previous_answered_at``). So a session answered before the day's check-in stays so,
+    whatever is added to it afterwards, and a check-in stays before the session it preceded.
     """
     morning: dict[dt.date, MorningCheckIn] = {}
     sessions: dict[dt.date, SessionReport] = {}
     checks: dict[dt.date, Checks] = {}
+    first_at: dict[tuple[str, dt.date], dt.datetime] = {}
+    corrections: list[Any] = []
     action_rows: list[tuple[dt.date, dt.datetime, str, str | None, str | None]] = []
     for row in rows:
         if row.day_src == "answer":
@@ -454,10 +486,15 @@ def day_records_from_rows(
                 sessions[row.day_date] = SessionReport.model_validate(row.day_answers)
             else:
                 checks[row.day_date] = Checks.model_validate(row.day_answers)
+            if row.day_at is not None:
+                first_at[(row.day_kind, row.day_date)] = row.day_at
+        elif row.day_src == "correction":
+            corrections.append(row.day_answers)
         elif row.day_src == "action":
             action_rows.append(
                 (row.day_date, row.day_at, row.day_kind, row.day_stage, row.day_note)
             )
+    _first_answered(first_at, corrections)
     # Pauses before ``since`` must be replayed in time order to know the state on ``since``.
     action_rows.sort(key=lambda r: (r[0], r[1]))
     actions: dict[dt.date, list[tuple[dt.datetime, ClinicianAction]]] = defaultdict(list)
@@ -480,6 +517,8 @@ def day_records_from_rows(
         paused = pause_changes.get(day, paused)
         has_data = day in morning or day in sessions or day in checks or day in actions
         if has_data or paused:
+            morning_at = first_at.get(("morning", day)) if day in morning else None
+            session_at = first_at.get(("session", day)) if day in sessions else None
             records.append(
                 DayRecord(
                     date=day,
@@ -491,10 +530,53 @@ def day_records_from_rows(
                     clinician_actions=[
                         a for _, a in sorted(actions.get(day, []), key=lambda x: x[0])
                     ],
+                    morning_at=morning_at,
+                    session_at=session_at,
+                    later_runs=_later_runs(day, (morning_at, session_at), sessions, first_at),
                 )
             )
         day += dt.timedelta(days=1)
     return records
+
+
+def _first_answered(
+    first_at: dict[tuple[str, dt.date], dt.datetime], corrections: list[Any]
+) -> None:
+    """Move each answer's instant in ``first_at`` back to the earliest version the audit log's
+    ``corrections`` (their ``detail``) record for it."""
+    for detail in corrections:
+        if not isinstance(detail, dict):
+            continue
+        try:
+            key = (str(detail["kind"]), dt.date.fromisoformat(str(detail["local_date"])))
+            before = dt.datetime.fromisoformat(str(detail["previous_answered_at"]))
+        except (KeyError, ValueError):
+            continue
+        now = first_at.get(key)
+        if now is not None and before.utcoffset() is not None and before < now:
+            first_at[key] = before.astimezone(dt.UTC)
+
+
+def _later_runs(
+    day: dt.date,
+    answered: tuple[dt.datetime | None, dt.datetime | None],
+    sessions: dict[dt.date, SessionReport],
+    first_at: dict[tuple[str, dt.date], dt.datetime],
+) -> list[LaterRun]:
+    """The sessions of the next ``LATER_RUN_DAYS`` dates answered before the last of the
+    day's answers (``answered``): runs that came first although booked to a later date, as
+    after a move west. None without a change of time zone."""
+    known = [at for at in answered if at is not None]
+    if not known:
+        return []
+    last = max(known)
+    out: list[LaterRun] = []
+    for ahead in range(1, LATER_RUN_DAYS + 1):
+        date = day + dt.timedelta(days=ahead)
+        at = first_at.get(("session", date))
+        if date in sessions and at is not None and at < last:
+            out.append(LaterRun(date=date, at=at, session=sessions[date]))
+    return out
 
 
 # The hot queries are built once, with bound parameters: building SQLAlchemy statements
@@ -502,6 +584,15 @@ def day_records_from_rows(
 _ATHLETE: BindParameter[int] = bindparam("athlete_id")
 _SINCE: BindParameter[dt.date] = bindparam("since")
 _UNTIL: BindParameter[dt.date] = bindparam("until")
+# The last date whose session reports are read as well (``load_day_records``: a few days
+# after ``until``, see ``LATER_RUN_DAYS``); callers that leave it out read up to ``until``.
+_RUNS_UNTIL: BindParameter[dt.date | None] = bindparam("runs_until", value=None, type_=Date())
+# The first (UTC) date whose corrections of answers are read (``load_day_records``: the day
+# before ``since``, as a correction of ``since`` made in a zone ahead of UTC falls on it);
+# callers that leave it out read those from ``since`` on.
+_CORRECTIONS_SINCE: BindParameter[dt.date | None] = bindparam(
+    "corrections_since", value=None, type_=Date()
+)
 
 DAY_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("day_src", String()),
@@ -545,10 +636,13 @@ def day_row_selects(
 ) -> list[Any]:
     """The SELECTs of one athlete's day rows in [since, until], each padded for a wider UNION.
 
-    Answers (morning, session, checks), clearances and clinician actions of the window,
-    plus earlier pauses and resumes (so the caller knows whether the first day is paused).
-    ``typed_first``: the first SELECT's NULLs are CASTs (when it opens the UNION).
-    Parameters: ``athlete_id``, ``since``, ``until``.
+    Answers (morning, session, checks) with the instant each was answered, clearances and
+    clinician actions of the window, plus earlier pauses and resumes (so the caller knows
+    whether the first day is paused), the audit log's corrections of answers (the instants of
+    earlier versions) made since ``corrections_since`` (default ``since``), and the session
+    reports up to ``runs_until`` when given. ``typed_first``: the first SELECT's NULLs are
+    CASTs (when it opens the UNION). Parameters: ``athlete_id``, ``since``, ``until``,
+    optional ``runs_until`` and ``corrections_since``.
     """
     answers = [
         sa_select(
@@ -557,7 +651,7 @@ def day_row_selects(
                 typed_first and i == 0,
                 _sql("answer"),
                 table.local_date,
-                None,
+                table.answered_at,
                 _sql(kind),
                 None,
                 None,
@@ -567,7 +661,8 @@ def day_row_selects(
         ).where(
             col(table.athlete_id) == _ATHLETE,
             col(table.local_date) >= _SINCE,
-            col(table.local_date) <= _UNTIL,
+            col(table.local_date)
+            <= (func.coalesce(_RUNS_UNTIL, _UNTIL) if kind == "session" else _UNTIL),
         )
         for i, (kind, table) in enumerate(
             (
@@ -614,7 +709,16 @@ def day_row_selects(
         (col(ClinicianActionRecord.local_date) >= _SINCE)
         | col(ClinicianActionRecord.kind).in_([_sql("pause"), _sql("resume")]),
     )
-    return [*answers, clearances, orders]
+    corrections = sa_select(
+        *padding_before,
+        *_day_row(False, _sql("correction"), None, AuditLog.at, None, None, None, AuditLog.detail),
+        *padding_after,
+    ).where(
+        col(AuditLog.athlete_id) == _ATHLETE,
+        col(AuditLog.action) == _sql("correct_answer"),
+        func.date(col(AuditLog.at), type_=Date()) >= func.coalesce(_CORRECTIONS_SINCE, _SINCE),
+    )
+    return [*answers, clearances, orders, corrections]
 
 
 DAY_ROWS_BETWEEN = union_all(*day_row_selects())
