@@ -393,7 +393,12 @@ def plan_preview(
     """
     assert person.id is not None
     start = _start_of(session, person.id, today, now)
-    record = start.window[-1].model_copy(update={"morning": _FINE_MORNING})
+    # The imagined check-in is answered now: the real-time rest rule counts from it, and a
+    # session already reported today came before it (no second session).
+    today_record = start.window[-1]
+    record = today_record.model_copy(
+        update={"morning": _FINE_MORNING, "morning_at": today_record.morning_at or now}
+    )
     outcome, _after = decide(
         start.protocol,
         start.injury,
