@@ -99,3 +99,26 @@ async def test_done_after_midnight_when_last_night_is_reported_is_for_the_new_da
     assert "already reported" not in (replies[-1].text or "")
     await finish_report(alex)
     assert report_days(w) == [dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
+
+
+async def test_a_check_in_finished_after_midnight_names_the_day_it_counts_for(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """Started at 23:58 on 4 March, last answer at 00:03 on 5 March: stored for 4 March, and
+    its "Train as planned today" at 00:03 must not read as the new day's."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    w.clock.set(dt.datetime(2026, 3, 4, 23, 58, tzinfo=BERLIN))
+    await alex.say("/checkin")
+    await alex.tap("None of these ✅")
+    for label in ("0", "1", "1", "8", "2", "2", "2", "2"):
+        await alex.tap(label)
+    w.clock.set(dt.datetime(2026, 3, 5, 0, 3, tzinfo=BERLIN))
+    replies = await alex.say("7.5")
+    first = replies[0].text or ""
+    assert first.startswith("🗓 This check-in counts for"), first
+    assert "4 March 2026" in first and "Your next check-in is this morning." in first
+    # A check-in finished the same day says nothing of the kind.
+    w.clock.set(dt.datetime(2026, 3, 5, 8, 0, tzinfo=BERLIN))
+    assert not (await alex.morning())[0].text.startswith("🗓")  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ from bot.services.timezones import emergency_number
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
+from bot.support.formats import format_long_date
 from bot.support.i18n import L_
 from bot.support.logs import failure
 from bot.wording.stages import stage_label
@@ -77,6 +78,10 @@ ENGINE_FAILED_RED_FLAG = L_(
     "Otherwise have a medical check today."
 )
 ENGINE_FAILED_ALERTED = L_("Your clinician has been alerted and will review your answers.")
+# A check-in started before midnight and finished after it counts for the day it began.
+CHECKIN_AFTER_MIDNIGHT = L_(
+    "🗓 This check-in counts for {date}, which has just ended. Your next check-in is this morning."
+)
 # A check-in answered after the day's session report: nothing more to train today.
 CHECKIN_AFTER_SESSION = L_("😴 Today's session is already reported: no second session today.")
 CHECKIN_AFTER_SESSION_NOT_COUNTED = L_(
@@ -132,6 +137,10 @@ def finish_morning(
     )
     if reported is not None and run.outcome.readiness != "stop" and messages:
         messages = [_after_session(messages[0], run), *messages[1:]]
+    if messages and progress.local_date < local_date(person, env.now):
+        # Finished after midnight: "today" in the verdict is the day that has just ended.
+        ended = CHECKIN_AFTER_MIDNIGHT.format(date=format_long_date(progress.local_date))
+        messages = [f"{ended}\n\n{messages[0]}", *messages[1:]]
     why = why_keyboard("m", progress.local_date)
     return Result([Out(m, keyboard=why) for m in messages], queued=queued)
 
