@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from bot.clock import local_date
 from bot.services import texts
 from bot.services.athlete.account import pre_injury_bests_known, set_paused, tell_pause
+from bot.services.athlete.daily import CHECKIN_AFTER_SESSION
 from bot.services.athlete.engine_bridge import (
     close_days_before,
     plan_preview,
@@ -189,6 +190,11 @@ def plan(session: Session, person: Person, env: Env) -> Result:
         parts += [str(texts.PLAN_NEEDS_CHECKIN), texts.plan_text(outcome, protocol)]
         return Result([Out("\n\n".join(parts))], queued=queued)
     run = run_today(session, person, today, env.now)
+    if run.outcome.plan is None and repo.get_session_report(
+        session, athlete_id=id_of(person), local_date=today
+    ):
+        # The session came before the check-in: the day prescribes no second one.
+        return Result([Out(str(CHECKIN_AFTER_SESSION))])
     head = _plan_headline(run.outcome, run.protocol, person.timezone, told)
     session_text = texts.plan_text(run.outcome, run.protocol)
     return Result([Out(f"{head}\n\n{session_text}" if head else session_text)])

@@ -92,6 +92,10 @@ async def test_a_checkin_after_the_run_prescribes_no_second_session_and_it_never
     )
     why = await alex.tap("Why?")
     assert "there was no morning check-in" in (why[-1].text or "")
+    plan = await alex.say("/plan")  # not "There is nothing to show yet."
+    assert (
+        plan[-1].text or ""
+    ) == "😴 Today's session is already reported: no second session today."
     status = await next_day_status(w, alex)
     assert "sessions that count: 0 of 2" in status, status
     assert "Last session went well" not in status
