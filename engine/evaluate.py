@@ -160,6 +160,22 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
     raise KeyError(name)
 
 
+# The baseline values each item compares with (any one of them will do).
+_BASELINE_OF = {
+    "derived.vmax_pct_baseline": ("vmax_ms",),
+    **{name: splits for name, splits in _SPLITS_OF.items()},
+}
+
+
+def has_baseline_for(item: str, baseline: Metrics | None) -> bool:
+    """Whether ``baseline`` holds what ``item`` compares with (True for an item that compares
+    with none): without it, no measurement can meet a criterion on the item."""
+    keys = _BASELINE_OF.get(item)
+    if keys is None:
+        return True
+    return baseline is not None and any(getattr(baseline, k) for k in keys)
+
+
 def worst_split_pct(m: Metrics, baseline: Metrics | None, splits: tuple[str, ...]) -> float | None:
     """Return the slowest of ``splits`` as % of the same baseline split, or None (not measured)
     unless every one of them the baseline holds was logged in this session: a criterion on

@@ -1053,7 +1053,7 @@ def decide_day(
     streak = st.symptom_free_streak + 1 if free else 0
     if streak != st.symptom_free_streak:
         st = st.model_copy(update={"symptom_free_streak": streak})
-    st = _stall(protocol, injury, st, st_am, day, mr, decision, acc, paused=paused_today)
+    st = _stall(protocol, injury, baseline, st, st_am, day, mr, decision, acc, paused=paused_today)
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if paused_today:
         st = _paused_day(st)
@@ -1218,6 +1218,7 @@ def _check_clearance(
 def _stall(
     protocol: Protocol,
     injury: Injury,
+    baseline: Metrics | None,
     st: ProgrammeState,
     st_am: ProgrammeState,
     day: DayRecord,
@@ -1249,7 +1250,7 @@ def _stall(
     items = gate_items(
         protocol, injury, st_am, on, mr.readiness, morning=day.morning, at=day.morning_at
     )
-    athlete, clinician = stall_texts(protocol, st_am, items, mr, days)
+    athlete, clinician = stall_texts(protocol, st_am, items, mr, days, baseline)
     if not athlete:
         return st
     acc.reason("stall", athlete)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from engine.evaluate import has_baseline_for
 from engine.items import item_label
+from engine.models import Metrics
 from engine.readiness import DELTA_RULES, MorningResult
 from engine.schema import Protocol
 
@@ -27,9 +29,12 @@ def stall_texts(
     items: Sequence[GateItem],
     morning: MorningResult,
     days: int,
+    baseline: Metrics | None = None,
 ) -> tuple[str, str]:
     """Return (athlete text, clinician text) naming what is missing after ``days`` days in the
-    current stage, or two empty strings when nothing but time is missing."""
+    current stage, or two empty strings when nothing but time is missing. A criterion that
+    compares with a pre-injury baseline the athlete does not have is named as such: no
+    measurement can meet it until the baseline is set."""
     stage = protocol.stage(state.stage)
     athlete: list[str] = []
     clinician: list[str] = []
@@ -41,7 +46,14 @@ def stall_texts(
         if cid in criteria:
             c = criteria[cid]
             label = item_label(c.item)
-            if state.observed.get(cid) is None and label is not None:
+            if (
+                state.observed.get(cid) is None
+                and label is not None
+                and not has_baseline_for(c.item, baseline)
+            ):
+                athlete.append(f"{label}: no pre-injury best to compare with")
+                clinician.append(f"{label}: no baseline to compare with in {stage.id} ({c.text})")
+            elif state.observed.get(cid) is None and label is not None:
                 athlete.append(f"{label}: none recorded at this level yet")
                 clinician.append(f"{label}: none recorded in {stage.id} ({c.text})")
             else:

@@ -398,6 +398,12 @@ def _none_recorded(criterion: str) -> Itemiser:
     return lambda m: _("{criterion}: none recorded yet").format(criterion=protocol_text(criterion))
 
 
+def _no_baseline(criterion: str) -> Itemiser:
+    return lambda m: _(
+        "{criterion}: no pre-injury baseline to compare with: set it with the athlete (/baseline)"
+    ).format(criterion=protocol_text(criterion))
+
+
 def _not_met(criterion: str, item: str) -> Itemiser:
     return lambda m: _("{criterion}: not met (last {value})").format(
         criterion=protocol_text(criterion), value=_observed(item, m["o"])
@@ -447,6 +453,15 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
                         rf"{re.escape(label)}: none recorded in {stage} \({re.escape(c.text)}\)"
                     ),
                     _none_recorded(c.text),
+                )
+            )
+            worders.append(
+                (
+                    re.compile(
+                        rf"{re.escape(label)}: no baseline to compare with in {stage} "
+                        rf"\({re.escape(c.text)}\)"
+                    ),
+                    _no_baseline(c.text),
                 )
             )
         worders.append(

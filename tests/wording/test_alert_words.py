@@ -162,6 +162,10 @@ def _stall_alerts() -> list[tuple[str, str]]:
         _athlete, clinician = stall_texts(HAMSTRING, st, items, morning, 9)
         out.append(("stall", clinician))
     out.append(("stall", stall_texts(HAMSTRING, _state("H2"), [gate[0]], _ready(), 7)[1]))
+    # No baseline at all: the speed criteria at H5 can never be met until one is set.
+    h5 = _state("H5")
+    items = programme.criteria_items(HAMSTRING.stage("H5"), h5, "H5.")
+    out.append(("stall", stall_texts(HAMSTRING, h5, items, _ready(), 9, baseline=None)[1]))
     return out
 
 
@@ -371,6 +375,16 @@ def test_a_stall_reads_in_german_with_its_criteria() -> None:
         line = alert_words(rule, text, HAMSTRING)
     assert line is not None and line.startswith("Keine Progression in H1 · "), line
     assert "nicht erfüllt (zuletzt 2/10)" in line or "nicht erfüllt" in line, line
+
+
+def test_a_stall_held_by_a_missing_baseline_says_so() -> None:
+    """ "Top speed: none recorded in H5" read as if the athlete had not measured it, when no
+    measurement could meet it: there was no pre-injury baseline to compare with."""
+    rule, text = _stall_alerts()[-1]
+    assert "no baseline to compare with in H5" in text
+    line = alert_words(rule, text, HAMSTRING)
+    assert line is not None and "no pre-injury baseline to compare with" in line, line
+    assert "(/baseline)" in line
 
 
 def test_a_trigger_no_longer_in_the_protocol_still_reads_in_the_clinicians_language() -> None:
