@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from engine.items import ALL_ITEMS
 from engine.models import DayRecord, Metrics, SessionReport
-from engine.schema import Criterion
+from engine.schema import Criterion, Trigger
 
 Value = float | bool
 
@@ -92,16 +92,18 @@ _PAIRS = {
 }
 
 
-def paired_count(m: Metrics, key: str) -> int | None:
+def paired_count(m: Metrics, key: str, *, cautious: bool = False) -> int | None:
     """Return the rep count ``key`` of ``m``, or None when it is not logged or its pair (both
-    legs given) has an implausible LSI: the counts cannot both be right."""
+    legs given) has an implausible LSI: the counts cannot both be right, so neither meets a
+    criterion or sets a best. ``cautious`` (a regression trigger) reads such a pair's lower
+    count instead: a typo on one side must not silence "fewer than 30 calf raises"."""
     value: int | None = getattr(m, key)
     pair = _PAIRS.get(key)
     if value is None or pair is None:
         return value
     injured, uninjured = (getattr(m, k) for k in pair)
     if injured is not None and uninjured and injured / uninjured * 100 > LSI_MAX:
-        return None
+        return min(injured, uninjured) if cautious else None
     return value
 
 
@@ -117,8 +119,9 @@ _SPEED_DERIVED = frozenset(
 _SPEED_METRICS = frozenset({"vmax_ms", "top_pct_vmax", *_SPLITS})
 
 
-def derived_value(name: str, ctx: DayContext) -> Value | None:
-    """Return the value of a ``derived.*`` item for this day, or None if it cannot be computed."""
+def derived_value(name: str, ctx: DayContext, *, cautious: bool = False) -> Value | None:
+    """Return the value of a ``derived.*`` item for this day, or None if it cannot be computed
+    (``cautious``: read for a regression trigger, see :func:`paired_count`)."""
     day = ctx.day
     s = None if ctx.hide_session else day.session
     if ctx.hide_speed and name in _SPEED_DERIVED:
@@ -153,7 +156,7 @@ def derived_value(name: str, ctx: DayContext) -> Value | None:
         return _lsi(m.heel_raise_reps_injured, m.heel_raise_reps_uninjured)
     if name == "derived.heel_raise_drop_vs_stage_best_pct":
         best = ctx.stage_best_heel_raise
-        reps = paired_count(m, "heel_raise_reps_injured")
+        reps = paired_count(m, "heel_raise_reps_injured", cautious=cautious)
         if reps is None or not best:
             return None
         return max(0.0, (best - reps) / best * 100)
@@ -200,21 +203,22 @@ def speed_drop(m: Metrics, best_vmax: float | None, best_splits: dict[str, float
     return max(0.0, *drops) if drops else None
 
 
-def item_value(item: str, ctx: DayContext) -> Value | None:
-    """Return the value of any criterion item on this day, or None if not recorded."""
+def item_value(item: str, ctx: DayContext, *, cautious: bool = False) -> Value | None:
+    """Return the value of any criterion item on this day, or None if not recorded
+    (``cautious``: read for a regression trigger, see :func:`paired_count`)."""
     group, _, key = item.partition(".")
     day = ctx.day
     session = None if ctx.hide_session else day.session
     raw: object = None
     if group == "derived":
-        return derived_value(item, ctx)
+        return derived_value(item, ctx, cautious=cautious)
     if group == "morning":
         raw = getattr(day.morning, key, None) if day.morning is not None else None
     elif group == "session":
         raw = getattr(session, key, None) if session is not None else None
     elif group == "metrics":
         if session is not None and not (ctx.hide_speed and key in _SPEED_METRICS):
-            raw = paired_count(session.metrics, key)
+            raw = paired_count(session.metrics, key, cautious=cautious)
     elif group == "checks" and not ctx.hide_checks:
         # A check logged with the session wins over the same check logged on its own that day.
         if session is not None:
@@ -284,7 +288,7 @@ def observe(c: Criterion, ctx: DayContext, phase: str) -> Observation | None:
             # Done at the intensity but above the pain limit (or pain unanswered): the
             # criterion was tried and not met, so its streak resets.
             return Observation(item_value(c.item, ctx), False)
-    value = item_value(c.item, ctx)
+    value = item_value(c.item, ctx, cautious=isinstance(c, Trigger))
     if value is None:
         if spec.observed == "morning" and not c.item.startswith("derived."):
             return Observation(None, False)

@@ -155,3 +155,22 @@ def test_a_split_faster_than_the_top_speed_allows_is_unconfirmed_without_a_split
     with use_language("en"):
         _, words = describe_reason(flag, protocol("hamstring"), "H3")
     assert "30m split 3.05 s, faster than your top speed allows" in words
+
+
+def test_a_typo_on_the_other_side_does_not_silence_a_regression_trigger() -> None:
+    """Calf C7 re-test: 20 calf raises fire "fewer than 30"; with 2 typed for the other side
+    (for 32) the pair is implausible, and dropping it silenced the trigger. A trigger reads
+    such a pair's lower count (the cautious reading); a criterion still reads nothing."""
+    days = [
+        day(0, set_stage="C7"),
+        day(
+            1,
+            s=session(
+                None,
+                metrics={"heel_raise_reps_injured": 20, "heel_raise_reps_uninjured": 2},
+                checks=_C6_CHECKS,
+            ),
+        ),
+    ]
+    fired = [r for r in rules(run("calf", CALF, days)[d(1)]) if r.startswith("C7r")]
+    assert fired, "a calf-raise trigger must still fire"

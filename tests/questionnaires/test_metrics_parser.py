@@ -62,6 +62,9 @@ def test_understood_variants(line: str, expected: dict[str, float]) -> None:
         ("rsi 2.1", "type the injured leg as a % of the other leg, e.g. 95, not 0.95"),
         ("hop 0,95", "hop distance compared with your other leg 0.95 % looks wrong"),
         ("strength 0.9", "expected at least 20 %"),
+        # Counts of both legs more than 130 % apart: the sides swapped or a digit wrong.
+        ("heel 33/20", "33 on the injured side against 20 on the other is more than 130 %"),
+        ("slhb 25/2", "single-leg bridges: 25 on the injured side"),
         ("hv 6.5", "whole number"),
         ("foo 3", "I don't know 'foo'"),
         ("1.82", "'1.82' has no name"),
@@ -161,9 +164,22 @@ def _valid_metrics() -> st.SearchStrategy[Metrics]:
         fields[key] = st.none() | strategy
     return (
         st.fixed_dictionaries(fields)
-        .filter(lambda d: any(v is not None for v in d.values()) and _splits_increase(d))
+        .filter(
+            lambda d: any(v is not None for v in d.values())
+            and _splits_increase(d)
+            and _pairs_plausible(d)
+        )
         .map(lambda d: Metrics(**d))
     )
+
+
+def _pairs_plausible(values: dict[str, float | int | None]) -> bool:
+    """Counts of both legs within the 130 % the parser accepts."""
+    for side in ("heel_raise_reps", "slhb_reps"):
+        injured, other = values[f"{side}_injured"], values[f"{side}_uninjured"]
+        if injured is not None and other and injured * 100 > other * 130:
+            return False
+    return True
 
 
 def _splits_increase(values: dict[str, float | int | None]) -> bool:

@@ -801,7 +801,39 @@ def cross_checks(values: Mapping[str, float | int], saved: Collection[str] = ())
                 "({t2} s): please check both."
             )
         problems.append(message.format(d1=d1, t1=_fmt(v1), d2=d2, t2=_fmt(v2)))
+    problems += _pair_problems(values)
     return problems
+
+
+# Counts of both legs; the injured side more than 130 % of the other cannot be right (the
+# engine's LSI bound): the sides swapped, or a digit too many or too few.
+_LEG_PAIRS = (
+    ("heel_raise_reps_injured", "heel_raise_reps_uninjured", L_("single-leg heel raises")),
+    ("slhb_reps_injured", "slhb_reps_uninjured", L_("single-leg bridges")),
+)
+_PAIR_LSI_MAX = 130
+
+
+def _pair_problems(values: Mapping[str, float | int]) -> list[str]:
+    """Say which pair of counts (injured, uninjured) is implausible and how to type it."""
+    out: list[str] = []
+    for injured_key, other_key, name in _LEG_PAIRS:
+        injured, other = values.get(injured_key), values.get(other_key)
+        if injured is None or not other or injured * 100 <= other * _PAIR_LSI_MAX:
+            continue
+        out.append(
+            _(
+                "{label}: {injured} on the injured side against {other} on the other is more "
+                "than {pct} %, which is not plausible: check both counts, the injured side "
+                "first."
+            ).format(
+                label=text(name),
+                injured=_fmt(injured),
+                other=_fmt(other),
+                pct=_PAIR_LSI_MAX,
+            )
+        )
+    return out
 
 
 # The data dictionary and the reference bound a typed value only as a measurement (a 10 m split
