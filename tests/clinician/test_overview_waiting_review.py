@@ -10,6 +10,7 @@ import re
 from bot.clock import FakeClock
 from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
+from tests.athlete.both.test_zone_west_keeps_stop import _report_a_session
 from tests.athlete.conftest import World as AthleteWorld
 from tests.clinician.conftest import ADMIN
 from tests.support.telegram import BotHarness
@@ -67,3 +68,32 @@ async def test_the_overview_shows_a_stop_waiting_for_a_review_between_check_ins(
     assert WAITING not in line_of(await say(lee, "/athletes"), "Anna")
     await anna.morning()
     assert WAITING not in line_of(await say(lee, "/athletes"), "Anna")
+
+
+async def test_a_warning_sign_reported_later_in_the_day_shows_too(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Check-in fine, a session reported, then /problem with swelling: the morning is decided
+    again (its row kept, with its id) after the day's decision, which said nothing of a
+    stop."""
+    await telegram.start(services=services)
+    w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
+    lee = sandbox.user(LEE, "Lee")
+    ada = sandbox.user(ADMIN, "Ada")
+    invite = re.search(r"start=(clin_\S+)", await say(ada, "/invite_clinician"))
+    assert invite
+    await say(lee, f"/start {invite.group(1)}")
+    link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
+    assert link
+    anna = w.phone(ANNA, "Anna")
+    await anna.onboard(code=link.group(1))
+    await anna.morning()
+    await _report_a_session(anna)  # the day's decision, recorded after the morning's
+    await anna.say("/problem")
+    await anna.say("the back of my thigh is swollen")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(days=1))
+    assert WAITING in line_of(await say(lee, "/athletes"), "Anna")

@@ -140,11 +140,13 @@ def _reviews_awaited(session: Session, ids: Sequence[int]) -> set[int]:
                 (col(Decision.athlete_id) == latest.c.athlete_id)
                 & (col(Decision.local_date) == latest.c.day),
             )
-            .order_by(col(Decision.id))
         )
         last: dict[int, tuple[dt.date, bool]] = {}
         for athlete_id, day, payload in rows:
-            last[athlete_id] = (day, bool((payload or {}).get("review_pending")))
+            # Any of the day's decisions (a morning decided again after /problem keeps its
+            # row): within a day running only becomes stopped, a review counts from the next.
+            pending = bool((payload or {}).get("review_pending"))
+            last[athlete_id] = (day, pending or last.get(athlete_id, (day, False))[1])
         stopped = [a for a, (_, pending) in last.items() if pending]
         if not stopped:
             continue
