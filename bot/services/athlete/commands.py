@@ -185,19 +185,26 @@ def plan(session: Session, person: Person, env: Env) -> Result:
     if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None:
         queued = close_days_before(session, person, today, env.now, env.notify)
         outcome, protocol = plan_preview(session, person, today, env.now)
+        if _ran_already(session, person, today, outcome):
+            return Result([Out(str(CHECKIN_AFTER_SESSION))], queued=queued)
         head = _plan_headline(outcome, protocol, person.timezone, told)
         parts = [head] if head else []
         parts += [str(texts.PLAN_NEEDS_CHECKIN), texts.plan_text(outcome, protocol)]
         return Result([Out("\n\n".join(parts))], queued=queued)
     run = run_today(session, person, today, env.now)
-    if run.outcome.plan is None and repo.get_session_report(
-        session, athlete_id=id_of(person), local_date=today
-    ):
-        # The session came before the check-in: the day prescribes no second one.
+    if _ran_already(session, person, today, run.outcome):
         return Result([Out(str(CHECKIN_AFTER_SESSION))])
     head = _plan_headline(run.outcome, run.protocol, person.timezone, told)
     session_text = texts.plan_text(run.outcome, run.protocol)
     return Result([Out(f"{head}\n\n{session_text}" if head else session_text)])
+
+
+def _ran_already(session: Session, person: Person, today: dt.date, outcome: DayOutcome) -> bool:
+    """Whether today's session was reported before any check-in, so the day prescribes no
+    second one (the engine's plan is empty)."""
+    return outcome.plan is None and (
+        repo.get_session_report(session, athlete_id=id_of(person), local_date=today) is not None
+    )
 
 
 def _plan_headline(

@@ -21,6 +21,7 @@ Factory = Callable[[], Awaitable[World]]
 # Tuesday 3 March 2026, 09:00 in Berlin: the day after onboarding (Monday).
 TUESDAY = dt.date(2026, 3, 3)
 FOLLOWUP = "About an hour has passed since your session"
+SECOND_SESSION = "😴 Today's session is already reported: no second session today."
 
 
 async def run_reported(alex: Phone, *, pain_1h: str = "0") -> str:
@@ -78,6 +79,9 @@ async def test_a_checkin_after_the_run_prescribes_no_second_session_and_it_never
     assert "there was no morning check-in" in done
     assert [a.rule for a in alerts(w)] == ["session.against_plan"]
     w.clock.advance(dt.timedelta(minutes=30))
+    # Before the check-in too: not "Do your /checkin first… There is nothing to show yet."
+    early = await alex.say("/plan")
+    assert (early[-1].text or "") == SECOND_SESSION, early[-1].text
     replies = await alex.morning()
     said = replies[-1].text or ""
     assert said.startswith("😴 Today's session is already reported: no second session today."), said
