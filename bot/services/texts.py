@@ -39,12 +39,6 @@ CLINICIAN_BASELINE_CHANGED = L_("✏️ {athlete} changed their pre-injury bests
 CLINICIAN_BASELINE_EASIER_SPEED = L_(
     "⚠️ A lower Vmax or slower splits make the speed criteria easier to meet."
 )
-CLINICIAN_BASELINE_EASIER_STRENGTH = L_(
-    "⚠️ Lower strength, jump or hop values make the strength criteria easier to meet."
-)
-CLINICIAN_BASELINE_EASIER_BOTH = L_(
-    "⚠️ These changes make the speed and strength criteria easier to meet."
-)
 # Why a pre-injury best is refused (metrics_parser.baseline_problems), in the parser's
 # "{label} {value} {unit} looks wrong ({why}): {expected}." sentence.
 BEST_TOO_SLOW_SPEED = L_("slower than a jog: a pre-injury best is your fastest sprint")

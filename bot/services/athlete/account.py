@@ -252,7 +252,7 @@ def finish_baseline(
     contradicts one kept (a 10 m split slower than the saved 30 m one). A value typed again as
     it was is no change. Once the programme has started (it has, for /baseline: onboarding
     stores its own baseline), each change is audited and every linked clinician is sent a
-    card, since lower bests make the speed and strength criteria easier to meet."""
+    card, since a lower top speed or slower splits make the speed criteria easier to meet."""
     given = metric_values(answers.get("baseline"))
     if not given:
         return Result([Out(str(texts.BASELINE_UNCHANGED))])
@@ -316,27 +316,18 @@ def _oversee_baseline_change(
     )
 
 
-# Pre-injury bests the criteria compare with (reference §6.1): lower values of these, or
-# slower splits, make a criterion easier to meet.
+# Pre-injury bests the criteria compare with (reference §6.1; engine.evaluate): a lower top
+# speed or slower splits make the speed criteria easier to meet. No criterion compares a
+# strength, jump or hop value with the baseline (they read the session's own LSI or counts),
+# so changing those warns of nothing.
 _SPEED_HIGHER_BETTER = ("vmax_ms",)
 _SPEED_LOWER_BETTER = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
-_STRENGTH_HIGHER_BETTER = (
-    "cmj_cm",
-    "hop_lsi_pct",
-    "rsi_lsi_pct",
-    "strength_lsi_pct",
-    "nordic_n",
-    "slhb_reps_injured",
-    "slhb_reps_uninjured",
-    "heel_raise_reps_injured",
-    "heel_raise_reps_uninjured",
-)
 
 
 def baseline_card(athlete: str, old: dict[str, Any], changed: dict[str, Any]) -> str:
     """Return the clinician's card about a change of the pre-injury bests, in the current
     language: who, each value old → new, and a warning when a change makes a criterion
-    easier to meet (a lower Vmax, slower splits, lower strength or hop values)."""
+    easier to meet (a lower Vmax, slower splits)."""
     lines = [str(texts.CLINICIAN_BASELINE_CHANGED).format(athlete=athlete)]
     for key in SPECS:  # the data dictionary's order
         if key in changed:
@@ -350,24 +341,15 @@ def baseline_card(athlete: str, old: dict[str, Any], changed: dict[str, Any]) ->
 
 
 def _easier_warning(old: dict[str, Any], changed: dict[str, Any]) -> str:
-    """Say which criteria ``changed`` makes easier to meet than ``old`` did; empty when none
-    (a value set for the first time lowers no bar that was set)."""
-
-    def lowered(keys: tuple[str, ...]) -> bool:
-        return any(k in changed and old.get(k) is not None and changed[k] < old[k] for k in keys)
-
-    def raised(keys: tuple[str, ...]) -> bool:
-        return any(k in changed and old.get(k) is not None and changed[k] > old[k] for k in keys)
-
-    speed = lowered(_SPEED_HIGHER_BETTER) or raised(_SPEED_LOWER_BETTER)
-    strength = lowered(_STRENGTH_HIGHER_BETTER)
-    if speed and strength:
-        return str(texts.CLINICIAN_BASELINE_EASIER_BOTH)
-    if speed:
-        return str(texts.CLINICIAN_BASELINE_EASIER_SPEED)
-    if strength:
-        return str(texts.CLINICIAN_BASELINE_EASIER_STRENGTH)
-    return ""
+    """Say when ``changed`` makes the speed criteria easier to meet than ``old`` did; empty
+    when it does not (a value set for the first time lowers no bar that was set)."""
+    slower_bar = any(
+        k in changed and old.get(k) is not None and changed[k] < old[k]
+        for k in _SPEED_HIGHER_BETTER
+    ) or any(
+        k in changed and old.get(k) is not None and changed[k] > old[k] for k in _SPEED_LOWER_BETTER
+    )
+    return str(texts.CLINICIAN_BASELINE_EASIER_SPEED) if slower_bar else ""
 
 
 def baseline_changes(old: dict[str, Any], given: dict[str, Any]) -> str:
