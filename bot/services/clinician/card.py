@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.clock import local_date
 from bot.reports.criteria import missing
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackSigner
@@ -48,6 +47,7 @@ from bot.services.protocol_admin import programme_protocol
 from bot.store.models import Decision, Person
 from bot.store.repo.audit import audit
 from bot.store.repo.programme import notes_about
+from bot.store.standing import working_day
 from bot.support.formats import format_short_date, format_time
 from bot.support.i18n import _, labelled, ngettext
 from bot.support.limits import shorten
@@ -146,7 +146,7 @@ def _criteria_lines(
 
 def _history_lines(session: Session, athlete: Person, now: dt.datetime) -> list[str]:
     assert athlete.id is not None
-    today = local_date(athlete, now)
+    today = working_day(session, athlete, now)  # a day started before a move west included
     since = today - dt.timedelta(days=HISTORY_DAYS - 1)
     rows = list(
         session.exec(

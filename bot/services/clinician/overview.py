@@ -134,8 +134,7 @@ def _reviews_awaited(session: Session, ids: Sequence[int]) -> set[int]:
             .subquery()
         )
         rows: Any = session.exec(
-            select(col(Decision.athlete_id), col(Decision.local_date), col(Decision.decision))
-            .join(
+            select(col(Decision.athlete_id), col(Decision.local_date), col(Decision.decision)).join(
                 latest,
                 (col(Decision.athlete_id) == latest.c.athlete_id)
                 & (col(Decision.local_date) == latest.c.day),
@@ -249,8 +248,13 @@ def athlete_summaries(
         if _needs_signoff(protocols[(p.protocol_name, p.protocol_version)], p.current_stage)
     ]
     pending = _gates_pending(session, gated)
-    outcomes = _today_outcomes(session, today)
     last = _last_checkins(session, ids)
+    for athlete_id, day in last.items():
+        # After a move west the athlete's day already started stays theirs (their working
+        # day, ``bot.store.standing.working_day``): it is "today", not "-1 days ago".
+        if day > today.get(athlete_id, day):
+            today[athlete_id] = day
+    outcomes = _today_outcomes(session, today)
     alerts = _open_severities(session, ids)
     awaited = _reviews_awaited(session, ids)
     summaries: list[AthleteSummary] = []

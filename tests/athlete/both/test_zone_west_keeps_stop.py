@@ -128,6 +128,10 @@ async def _status_plan_checkin_and_done_keep_the_stop(
     await doctor.send(f"/athlete {athlete_id}")
     card = await doctor.wait_until(lambda ms: any("Stage:" in (m.text or "") for m in ms))
     assert "⛔ Running stopped after a red flag" in _text(card), _text(card)
+    assert "Thu 5 Mar" in _text(card), _text(card)  # the last 14 days end at Alex's day
+    await doctor.send("/athletes")
+    overview = _text(await doctor.wait_reply())
+    assert "today: stopped" in overview and "-1 days" not in overview, overview
 
     w.clock.advance(dt.timedelta(hours=7))  # that evening in Los Angeles
     first, result = await _report_a_session(alex)
