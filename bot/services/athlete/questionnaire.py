@@ -70,7 +70,7 @@ from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label, nearest_city
 from bot.store import repo
 from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
-from bot.store.standing import protocol_for
+from bot.store.standing import protocol_for, working_day
 from bot.support.formats import format_decimal, format_long_date
 from bot.support.i18n import Text, _, labelled, text
 from engine.models import SessionReport
@@ -426,7 +426,9 @@ def begin(
     One that is not day-bound (onboarding above all) resumes whatever day it was opened on,
     with its answers and the invitation it was started with.
     """
-    today = day or local_today(person, env.now)
+    # The working day: after a move west, the day already started (a /problem's warning sign
+    # joins that day's check-in, never a day already closed).
+    today = day or working_day(session, person, env.now)
     session.info.pop((_OPEN_MEMO, _id(person)), None)  # a questionnaire opens: read afresh
     _close_others(session, person, kind, today, env)
     progress = repo.get_open_questionnaire(

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel import select
 
 from bot.sandbox import SimUser
-from bot.store.models import Decision, SessionReportRecord
+from bot.store.models import Decision, MorningCheckinRecord, SessionReportRecord
 from tests.athlete.conftest import CLINICIAN_ID, Phone, World
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -203,3 +203,33 @@ async def test_a_review_after_the_move_west_lifts_the_stop(world: WorldFactory) 
     w.clock.set(dt.datetime(2026, 3, 6, 16, 0, tzinfo=dt.UTC))  # Friday 6 March, 08:00 in LA
     morning = _text(await alex.morning())
     assert "No running until your clinician has reviewed you" not in morning, morning
+
+
+async def test_a_warning_sign_after_the_move_west_joins_the_day_already_started(
+    world: WorldFactory,
+) -> None:
+    """/problem in Los Angeles on Wednesday 4 March, after Thursday's check-in in Auckland:
+    the warning sign joins Thursday's check-in; Wednesday, already closed, is not decided
+    again after Thursday."""
+    w = await world()
+    alex, _doctor, athlete_id = await _at_h2_in(w, "Oceania", "Auckland")
+    w.clock.set(dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC))
+    await alex.morning()  # Thursday 5 March in Auckland, all fine
+    w.clock.advance(dt.timedelta(hours=1))
+    await _move_to_los_angeles(alex)
+    await alex.say("/problem")
+    await alex.say("the back of my thigh is swollen")
+    await alex.tap("🚩 Check for warning signs")
+    await alex.tap(SWELLING)
+    said = _text(await alex.tap("Done"))
+    assert STOP_HEADLINE in said, said
+    checkins: list[dt.date] = w.read(
+        lambda s: [
+            r.local_date
+            for r in s.exec(
+                select(MorningCheckinRecord).where(MorningCheckinRecord.athlete_id == athlete_id)
+            )
+        ]
+    )
+    assert checkins == [THURSDAY]
+    assert ("morning", "stop") in _decided(w, athlete_id, THURSDAY)
