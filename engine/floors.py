@@ -629,7 +629,7 @@ def _one_floor(
 ) -> list[Problem]:
     """The problem when no criterion of ``listed`` keeps floor ``f``, at the loosened one."""
     trigger = where.endswith("regression_triggers")
-    same = [(i, c) for i, c in enumerate(listed) if c.item == f.item or c.item in f.also]
+    same = [(i, c) for i, c in enumerate(listed) if c.item == f.item]
     if any(gap(c) is None for _i, c in same):
         return []
     what = "regression trigger" if trigger else "exit criterion"

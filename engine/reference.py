@@ -312,9 +312,6 @@ class CriterionFloor:
     count: int = 1
     action: Literal["step_back", "hold", "escalate"] = "step_back"
     notify: Literal["info", "within_24h", "same_day"] | None = None
-    # Items whose criterion keeps this floor too, because they read more (all of a stage's
-    # splits include its 10 m and 20 m ones): protocol versions stored before ``item`` existed.
-    also: tuple[str, ...] = ()
 
 
 def _c(
@@ -328,11 +325,8 @@ def _c(
     count: int = 1,
     action: Literal["step_back", "hold", "escalate"] = "step_back",
     notify: Literal["info", "within_24h", "same_day"] | None = None,
-    also: tuple[str, ...] = (),
 ) -> CriterionFloor:
-    return CriterionFloor(
-        item, op, threshold, source, at_pct_vmax, pain_max, count, action, notify, also
-    )
+    return CriterionFloor(item, op, threshold, source, at_pct_vmax, pain_max, count, action, notify)
 
 
 _SESSION_PAIN = "session.pain_max"
@@ -386,7 +380,6 @@ EXIT_FLOORS: dict[str, dict[str, tuple[CriterionFloor, ...]]] = {
                 "le",
                 105,
                 "§2.2 H4 exit (b): 10 m and 20 m times ≤ 105 % of baseline",
-                also=("derived.worst_split_pct_baseline",),
             ),
             _c("metrics.strength_lsi_pct", "ge", 90, "§2.2 H4 exit (c): strength LSI ≥ 90 %"),
             _c("checks.aket_pain", "le", 0, "§2.2 H4 exit (d): AKE without discomfort"),
@@ -468,6 +461,13 @@ EXIT_FLOORS: dict[str, dict[str, tuple[CriterionFloor, ...]]] = {
             _c("checks.dorsiflexion_asym_pct", "le", 10, "§3.3 C6 exit: asymmetry ≤ 10 %"),
             _c("metrics.heel_raise_reps_injured", "ge", 30, "§3.3 C6 exit: SLCR ≥ 30"),
             _c("derived.heel_raise_lsi_pct", "ge", 90, "§3.3 C6 exit: asymmetry ≤ 10 %"),
+            _c("metrics.hop_lsi_pct", "ge", 90, "§3.3 C6 exit: hop asymmetry ≤ 10 %"),
+            _c("metrics.rsi_lsi_pct", "ge", 90, "§3.3 C6 exit: reactive asymmetry ≤ 10 %"),
+            # Asymmetry counts both ways (|L − R| ÷ max ≤ 10 %: the injured side at most
+            # 111.1 % of the other), as the packaged C6d3, C6h3 and C6h4 encode it.
+            _c("derived.heel_raise_lsi_pct", "le", 111.1, "§3.3 C6 exit: asymmetry ≤ 10 %"),
+            _c("metrics.hop_lsi_pct", "le", 111.1, "§3.3 C6 exit: hop asymmetry ≤ 10 %"),
+            _c("metrics.rsi_lsi_pct", "le", 111.1, "§3.3 C6 exit: reactive asymmetry ≤ 10 %"),
             _c("derived.vmax_pct_baseline", "ge", 95, "§6.1: Vmax ≥ 95 % of baseline"),
             _c("derived.worst_split_pct_baseline", "le", 103, "§6.1: times ≤ 103 % (C6)"),
             _c("checks.full_training", "eq", True, "§3.3 C6 exit: ≥ 1 full training session"),

@@ -123,15 +123,42 @@ def test_an_implausible_heel_raise_pair_meets_nothing_and_sets_no_best() -> None
     ]
 
 
-def test_h4_times_floor_accepts_the_older_stricter_item_and_nothing_looser() -> None:
-    """Versions stored before the 10/20 m item keep H4 exit (b) on all of the splits (which
-    now reads every split the baseline holds: stricter); dropping the times is refused."""
+def test_h4_times_floor_refuses_any_item_but_the_10_and_20_m_times() -> None:
+    """All of the splits is no stricter when the baseline holds no 10 m or 20 m split (a
+    baseline of Vmax and 40 m: the 40 m split alone passed again): refused, as dropping the
+    times is. A version stored before is replaced at start-up by the packaged text
+    (``refresh_packaged``), as for any floor this version adds."""
     text = (ROOT / "protocols" / "hamstring.yaml").read_text()
     new = "item: derived.worst_10_20m_split_pct_baseline"
     assert new in text
-    parse_text(text.replace(new, "item: derived.worst_split_pct_baseline"), source="stored v1")
-    with pytest.raises(ProtocolError, match=r"H4.*10 m and 20 m times"):
-        parse_text(text.replace(new, "item: derived.vmax_pct_baseline"), source="draft")
+    for looser in ("derived.worst_split_pct_baseline", "derived.vmax_pct_baseline"):
+        with pytest.raises(ProtocolError, match=r"H4.*10 m and 20 m times"):
+            parse_text(text.replace(new, f"item: {looser}"), source="draft")
+
+
+@pytest.mark.parametrize(
+    ("criterion", "old", "new"),
+    [
+        ("{id: C6h, ", "threshold: 90,", "threshold: 50,"),
+        ("{id: C6h2, ", "threshold: 90,", "threshold: 80,"),
+        ("{id: C6h3, ", "threshold: 111.1,", "threshold: 129.9,"),
+        ("{id: C6h4, ", "threshold: 111.1,", "threshold: 125,"),
+        ("{id: C6d3, ", "threshold: 111.1,", "threshold: 120,"),
+    ],
+)
+def test_c6_hop_reactive_and_calf_raise_asymmetry_cannot_be_loosened(
+    criterion: str, old: str, new: str
+) -> None:
+    """Reference §3.3 C6: power / reactive tests and calf raises "asymmetry ≤ 10 %", both
+    ways; an admin published hop LSI ≥ 50 %."""
+    text = (ROOT / "protocols" / "calf.yaml").read_text()
+    start = text.index(criterion)
+    line = text[start : text.index("\n", start)]
+    assert old in line
+    with pytest.raises(ProtocolError, match=r"C6"):
+        parse_text(text.replace(line, line.replace(old, new)), source="draft")
+    with pytest.raises(ProtocolError, match=r"C6"):
+        parse_text(text.replace(line + "\n", ""), source="draft")  # removed
 
 
 def test_a_split_faster_than_the_top_speed_allows_is_unconfirmed_without_a_split_baseline() -> None:
