@@ -165,9 +165,11 @@ def _valid_metrics() -> st.SearchStrategy[Metrics]:
     return (
         st.fixed_dictionaries(fields)
         .filter(
-            lambda d: any(v is not None for v in d.values())
-            and _splits_increase(d)
-            and _pairs_plausible(d)
+            lambda d: (
+                any(v is not None for v in d.values())
+                and _splits_increase(d)
+                and _pairs_plausible(d)
+            )
         )
         .map(lambda d: Metrics(**d))
     )
