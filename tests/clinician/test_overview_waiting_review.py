@@ -97,3 +97,49 @@ async def test_a_warning_sign_reported_later_in_the_day_shows_too(
     await w.deliver()
     clock.advance(dt.timedelta(days=1))
     assert WAITING in line_of(await say(lee, "/athletes"), "Anna")
+
+
+async def test_a_review_given_before_a_new_warning_sign_does_not_lift_it(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Anna's check-in reports swelling; Lee reviews an hour later (Anna may run again from
+    tomorrow); three hours after that Anna feels a pop. Lee's review, given before the pop,
+    lifted the new stop the next morning ("Train as planned"). It is voided: the new card asks
+    for a review, and Anna stays stopped until one."""
+    await telegram.start(services=services)
+    w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
+    lee = sandbox.user(LEE, "Lee")
+    invite = re.search(
+        r"start=(clin_\S+)", await say(sandbox.user(ADMIN, "Ada"), "/invite_clinician")
+    )
+    assert invite
+    await say(lee, f"/start {invite.group(1)}")
+    link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
+    assert link
+    anna = w.phone(ANNA, "Anna")
+    await anna.onboard(code=link.group(1))
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+
+    clock.advance(dt.timedelta(hours=3))
+    await anna.say("/problem")
+    await anna.say("felt something go in the back of my thigh")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await anna.tap("Done")
+    await w.deliver()
+    card = lee.last_bot_message
+    assert "⛔ Running is stopped until you review Anna." in (card.text or ""), card.text
+    assert "🩺 Reviewed: may run again" in card.button_labels
+
+    clock.advance(dt.timedelta(days=1))
+    morning = "\n".join(m.text or "" for m in await anna.morning())
+    assert "Train as planned" not in morning, morning
+    assert "until your clinician has reviewed you" in morning, morning

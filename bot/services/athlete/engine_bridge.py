@@ -23,13 +23,22 @@ from typing import Protocol as TypingProtocol
 
 from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.clock import local_date
 from bot.services import texts
 from bot.services.protocol_admin import active_version
 from bot.store import repo
-from bot.store.models import PROGRESS_CHART_KIND, AlertRecord, Decision, Person, Programme
+from bot.store.models import (
+    PROGRESS_CHART_KIND,
+    AlertRecord,
+    ClinicianActionRecord,
+    Decision,
+    MorningCheckinRecord,
+    Person,
+    Programme,
+    SessionReportRecord,
+)
 from bot.store.repo.alerts import MISSED_CHECKINS_RULE
 from bot.store.standing import (
     athlete_stage_status,
@@ -414,6 +423,57 @@ def plan_preview(
     return outcome, start.protocol
 
 
+def _void_reviews_before_the_stop(
+    session: Session, athlete_id: int, day: dt.date, now: dt.datetime
+) -> None:
+    """A review recorded for a later day ("may run again from tomorrow", the athlete having
+    checked in) reviewed the stop it was given for, not a warning sign reported after it the
+    same day (a /problem, a session's sharp pain): the engine would lift the new stop with it
+    the next morning. Such a review is voided (audited with its note), so running stays
+    stopped until a clinician reviews again; the new alert's card asks for that review."""
+    reported = _stop_reported_at(session, athlete_id, day)
+    if reported is None:
+        return
+    for review in session.exec(
+        select(ClinicianActionRecord).where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.kind == "review",
+            col(ClinicianActionRecord.local_date) > day,
+            col(ClinicianActionRecord.at) < reported,
+        )
+    ).all():
+        repo.audit(
+            session,
+            actor_id=None,
+            action="void_review",
+            now=now,
+            athlete_id=athlete_id,
+            detail={
+                "review_by": review.clinician_id,
+                "review_for": review.local_date.isoformat(),
+                "note": review.note,
+                "reason": "a warning sign reported after the review",
+            },
+        )
+        session.delete(review)
+
+
+def _stop_reported_at(session: Session, athlete_id: int, day: dt.date) -> dt.datetime | None:
+    """Return when the day's latest warning sign or sharp pain was reported (the check-in's
+    or the session report's last answer), or None when the day has none."""
+    found: list[dt.datetime] = []
+    for table in (MorningCheckinRecord, SessionReportRecord):
+        row = session.exec(
+            select(table).where(table.athlete_id == athlete_id, table.local_date == day)
+        ).first()
+        if row is None:
+            continue
+        answers = row.answers or {}
+        if answers.get("red_flags") or answers.get("sharp_pain"):
+            found.append(row.answered_at)
+    return max(found, default=None)
+
+
 def apply_outcome(
     session: Session,
     person: Person,
@@ -432,6 +492,8 @@ def apply_outcome(
     assert person.id is not None
     athlete_id = person.id
     _record(session, run.programme, run.outcome, kind, now)
+    if run.outcome.review_pending:
+        _void_reviews_before_the_stop(session, athlete_id, run.outcome.date, now)
     programme = run.programme
     if programme.id is not None and programme.current_stage != run.outcome.stage_after:
         repo.move_stage(
