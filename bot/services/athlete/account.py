@@ -29,6 +29,7 @@ from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
+from bot.store.standing import working_day
 from bot.support.formats import format_date
 from bot.support.i18n import L_, is_supported, language_name, use_language
 from bot.wording.items import format_value, item_label
@@ -467,7 +468,9 @@ def set_paused(
         session,
         athlete_id=athlete_id,
         clinician_id=athlete_id,
-        local_date=local_date(person, now),
+        # The working day: after a move west a resume dated before the pause left the
+        # programme paused for the engine from then on.
+        local_date=working_day(session, person, now),
         kind="pause" if paused else "resume",
         now=now,
         note=(f"paused by the athlete ({why})" if why else "paused by the athlete")

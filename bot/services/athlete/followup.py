@@ -39,9 +39,10 @@ from typing import Final, Literal
 
 from sqlmodel import Session, col, select
 
-from bot.clock import local_date, zone_of
+from bot.clock import zone_of
 from bot.store import repo
 from bot.store.models import Person, SessionReportRecord
+from bot.store.standing import working_day
 from engine.models import SessionReport
 from engine.programme import DayOutcome
 
@@ -55,10 +56,12 @@ SEND_WINDOW = dt.timedelta(hours=3)
 RETRY = dt.timedelta(minutes=10)
 
 
-def _before_quiet_hours(person: Person, day: dt.date, at: dt.datetime) -> bool:
-    """Whether ``at`` is on the athlete's local ``day``, before the quiet hours."""
-    local = at.astimezone(zone_of(person.timezone))
-    return local.date() == day and local.time() < QUIET_FROM
+def _before_quiet_hours(person: Person, since: dt.datetime, at: dt.datetime) -> bool:
+    """Whether ``at`` is on the athlete's local date of ``since`` (the session's report),
+    before the quiet hours, on their clock now (a move west does not make it another day)."""
+    zone = zone_of(person.timezone)
+    local = at.astimezone(zone)
+    return local.date() == since.astimezone(zone).date() and local.time() < QUIET_FROM
 
 
 def plan_followup(
@@ -76,7 +79,9 @@ def plan_followup(
     if person.id is None or person.chat_id is None or person.paused:
         return False
     due = now + FOLLOWUP_DELAY
-    if local_date(person, now) != day or not _before_quiet_hours(person, day, due):
+    # The report's day is the athlete's working day (after a move west, the day already
+    # started; a report after midnight is last night's and gets no follow-up).
+    if working_day(session, person, now) != day or not _before_quiet_hours(person, now, due):
         return False
     repo.schedule_prompt(
         session, athlete_id=person.id, kind=FOLLOWUP_KIND, local_date=day, due_at=due
@@ -109,7 +114,7 @@ def followup_verdict(
     if answers.get("pain_1h") is not None or _stopped(session, person.id, day):
         return "cancel"
     closes = saved_at + SEND_WINDOW
-    if now > closes or not _before_quiet_hours(person, day, now):
+    if now > closes or not _before_quiet_hours(person, saved_at, now):
         return "cancel"
     busy = repo.get_open_questionnaire(session, athlete_id=person.id)
     # Only one in use waits for (answered in the last RETRY): one left open and idle (a
@@ -117,7 +122,7 @@ def followup_verdict(
     # questionnaire, so it never swallows the follow-up.
     if busy is not None and busy.kind != FOLLOWUP_KIND and busy.updated_at > now - RETRY:
         later = now + RETRY
-        if later <= closes and _before_quiet_hours(person, day, later):
+        if later <= closes and _before_quiet_hours(person, saved_at, later):
             return later
         return "cancel"
     return "send"

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from bot.sandbox import SimUser
 from bot.store.models import Decision, MorningCheckinRecord, SessionReportRecord
+from tests.athlete.both.test_pain_followup import FOLLOWUP, report_session, tick_and_deliver
 from tests.athlete.conftest import CLINICIAN_ID, Phone, World
 
 WorldFactory = Callable[[], Awaitable[World]]
@@ -233,3 +234,44 @@ async def test_a_warning_sign_after_the_move_west_joins_the_day_already_started(
     )
     assert checkins == [THURSDAY]
     assert ("morning", "stop") in _decided(w, athlete_id, THURSDAY)
+
+
+async def test_a_pause_and_a_resume_across_a_move_west_leave_the_programme_running(
+    world: WorldFactory,
+) -> None:
+    """Paused in Auckland on Thursday 5 March, resumed in Los Angeles on Wednesday 4: the
+    resume was dated before the pause, and the engine kept the programme paused for good."""
+    w = await world()
+    alex, _doctor, _athlete_id = await _at_h2_in(w, "Oceania", "Auckland")
+    w.clock.set(dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC))  # Thu 5 Mar, 07:30 Auckland
+    await alex.morning()
+    w.clock.advance(dt.timedelta(minutes=30))
+    await alex.say("/pause")
+    await alex.tap("Travelling")
+    w.clock.advance(dt.timedelta(hours=12))  # Wednesday 4 March, 20:00 in Los Angeles
+    await _move_to_los_angeles(alex)
+    assert "Welcome back" in _text(await alex.say("/resume"))
+    w.clock.set(dt.datetime(2026, 3, 6, 16, 0, tzinfo=dt.UTC))  # Friday 6 March, 08:00 LA
+    morning = _text(await alex.morning())
+    status = _text(await alex.say("/status"))
+    assert "paused" not in status and "paused" not in morning, (morning, status)
+
+
+async def test_the_pain_follow_up_survives_a_move_west(world: WorldFactory) -> None:
+    """A session reported in Auckland at 17:00 on Thursday, the pain an hour after skipped
+    ("I'll ask again in about an hour"), then Los Angeles, where it is still Wednesday: the
+    follow-up was dropped when it fell due, so the 'pain 1 h after' rule could never fire."""
+    w = await world()
+    alex, _doctor, _athlete_id = await _at_h2_in(w, "Oceania", "Auckland")
+    w.clock.set(dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC))  # Thu 5 Mar, 07:30 Auckland
+    await alex.morning()
+    w.clock.set(dt.datetime(2026, 3, 5, 4, 0, tzinfo=dt.UTC))  # 17:00 in Auckland
+    assert "I'll ask about the pain again" in await report_session(alex)
+    w.clock.advance(dt.timedelta(minutes=20))
+    await _move_to_los_angeles(alex)
+    w.clock.advance(dt.timedelta(minutes=30))
+    await tick_and_deliver(w, alex)  # not due yet (and the scheduler's first look)
+    w.clock.advance(dt.timedelta(minutes=15))
+    sent = await tick_and_deliver(w, alex)
+    # (The scheduler's first tick in this test apologises for its absence first.)
+    assert any(FOLLOWUP in (m.text or "") for m in sent), alex.user.format_transcript()
