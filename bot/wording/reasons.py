@@ -184,6 +184,20 @@ def _needs_baseline(item: str) -> bool:
     return bool(compared & known.reported) and not compared & known.baseline
 
 
+def _splits_to_time(item: str) -> str | None:
+    """The splits a split criterion needs timed in one session ("10 m, 20 m"), when the
+    athlete timed some of them but the criterion saw none: each split the baseline holds
+    must be logged in the same session (``engine.evaluate.worst_split_pct``)."""
+    known = _ON_FILE.get()
+    compared = _AGAINST_BASELINE.get(item)
+    if known is None or compared is None or "vmax_ms" in compared:
+        return None
+    needed = [k for k in _SPLITS if k in compared & known.baseline]
+    if not needed or not set(needed) & known.reported:
+        return None
+    return ", ".join(f"{k.split('_')[1].removesuffix('m')} m" for k in needed)
+
+
 def _observed(criterion: Any, observed: object) -> str:
     if isinstance(observed, str):
         counted = _COUNTED.match(observed)
@@ -193,6 +207,9 @@ def _observed(criterion: Any, observed: object) -> str:
         return ""
     if observed is None and _needs_baseline(str(criterion.item)):
         return _("needs your pre-injury best: send /baseline")
+    splits = _splits_to_time(str(criterion.item)) if observed is None else None
+    if splits is not None:
+        return _("time these splits in the same session: {splits}").format(splits=splits)
     if observed is None:
         return _("not reported yet")
     if isinstance(observed, bool | int | float):

@@ -142,3 +142,16 @@ def test_a_criterion_held_by_a_missing_best_says_so(
         assert said.endswith("(not reported yet)"), said
     # Outside (nothing known about the athlete) the wording is as before.
     assert criterion_words(criterion, None, False).endswith("(not reported yet)")
+
+
+def test_a_split_criterion_missing_one_split_says_which_to_time_together() -> None:
+    """Baseline 10 m and 20 m, the athlete times only the 10 m: the criterion needs both in
+    one session, so "(not reported yet)" read as if no split had been timed."""
+    criterion = _criterion("derived.worst_10_20m_split_pct_baseline")
+    known = MetricsOnFile(
+        baseline=frozenset({"vmax_ms", "split_10m_s", "split_20m_s"}),
+        reported=frozenset({"vmax_ms", "split_10m_s"}),
+    )
+    with metrics_on_file(known):
+        said = criterion_words(criterion, None, False)
+    assert said.endswith("(time these splits in the same session: 10 m, 20 m)"), said
