@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
 from tests.athlete.both.test_zone_west_keeps_stop import _report_a_session
+from tests.athlete.conftest import Phone
 from tests.athlete.conftest import World as AthleteWorld
 from tests.clinician.conftest import ADMIN
 from tests.support.telegram import BotHarness
@@ -29,9 +30,15 @@ def line_of(overview: str, name: str) -> str:
     return line
 
 
-async def test_the_overview_shows_a_stop_waiting_for_a_review_between_check_ins(
-    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
-) -> None:
+async def lee_with(
+    telegram: BotHarness,
+    sandbox: BotApiSandbox,
+    services: Services,
+    clock: FakeClock,
+    athletes: dict[int, str],
+) -> tuple[AthleteWorld, SimUser, list[Phone]]:
+    """Start the bot; Lee becomes a clinician (an admin's invite) and each athlete onboards
+    through one of Lee's invite links."""
     await telegram.start(services=services)
     w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
     lee = sandbox.user(LEE, "Lee")
@@ -40,11 +47,22 @@ async def test_the_overview_shows_a_stop_waiting_for_a_review_between_check_ins(
     )
     assert invite
     await say(lee, f"/start {invite.group(1)}")
-    anna, ben = w.phone(ANNA, "Anna"), w.phone(BEN, "Ben")
-    for phone in (anna, ben):
+    phones = []
+    for telegram_id, name in athletes.items():
         link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
         assert link
+        phone = w.phone(telegram_id, name)
         await phone.onboard(code=link.group(1))
+        phones.append(phone)
+    return w, lee, phones
+
+
+async def test_the_overview_shows_a_stop_waiting_for_a_review_between_check_ins(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    w, lee, (anna, ben) = await lee_with(
+        telegram, sandbox, services, clock, {ANNA: "Anna", BEN: "Ben"}
+    )
     await ben.morning()
     await anna.say("/checkin")
     await anna.tap("▫️ Felt a pop or sudden sharp pain")
@@ -76,17 +94,7 @@ async def test_a_warning_sign_reported_later_in_the_day_shows_too(
     """Check-in fine, a session reported, then /problem with swelling: the morning is decided
     again (its row kept, with its id) after the day's decision, which said nothing of a
     stop."""
-    await telegram.start(services=services)
-    w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
-    lee = sandbox.user(LEE, "Lee")
-    ada = sandbox.user(ADMIN, "Ada")
-    invite = re.search(r"start=(clin_\S+)", await say(ada, "/invite_clinician"))
-    assert invite
-    await say(lee, f"/start {invite.group(1)}")
-    link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
-    assert link
-    anna = w.phone(ANNA, "Anna")
-    await anna.onboard(code=link.group(1))
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     await anna.morning()
     await _report_a_session(anna)  # the day's decision, recorded after the morning's
     await anna.say("/problem")
@@ -106,18 +114,7 @@ async def test_a_review_given_before_a_new_warning_sign_does_not_lift_it(
     tomorrow); three hours after that Anna feels a pop. Lee's review, given before the pop,
     lifted the new stop the next morning ("Train as planned"). It is voided: the new card asks
     for a review, and Anna stays stopped until one."""
-    await telegram.start(services=services)
-    w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
-    lee = sandbox.user(LEE, "Lee")
-    invite = re.search(
-        r"start=(clin_\S+)", await say(sandbox.user(ADMIN, "Ada"), "/invite_clinician")
-    )
-    assert invite
-    await say(lee, f"/start {invite.group(1)}")
-    link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
-    assert link
-    anna = w.phone(ANNA, "Anna")
-    await anna.onboard(code=link.group(1))
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
     await anna.say("/checkin")
     await anna.tap("▫️ New swelling at the injury")
