@@ -558,6 +558,8 @@ SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
 NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
 # After last night's session reported past midnight: the next check-in is this morning's.
 NEXT_CHECKIN_TODAY = L_("Next: your check-in this morning, before training.")
+# After a session on the day already started before a move west (a later date than here).
+NEXT_CHECKIN_ON = L_("Next: your check-in on {date}, before training.")
 NEXT_REVIEW = L_("Next: no training until your clinician has reviewed you.")
 CLEARANCE_ASKED = L_("To move up, your clinician needs to give their OK: they have been asked.")
 CLEARANCE_NO_CLINICIAN = L_(
@@ -727,6 +729,7 @@ def session_result(
     overnight: bool = False,
     has_clinician: bool = True,
     coming: str | None = None,
+    next_checkin_on: str | None = None,
 ) -> str:
     """Return the decision after a session report: one headline (the move, or the same level
     again), what was wrong with the session itself first, at most three reasons, and what is
@@ -748,10 +751,13 @@ def session_result(
     moved = outcome.stage_after != outcome.stage
     after = stage_label(protocol, outcome.stage_after)
     decision = str(outcome.decision)
-    nxt = NEXT_CHECKIN_TODAY if overnight else NEXT_CHECKIN
+    nxt = str(NEXT_CHECKIN_TODAY if overnight else NEXT_CHECKIN)
+    if next_checkin_on is not None:
+        # The day already started before a move west: "tomorrow" here is already checked in.
+        nxt = NEXT_CHECKIN_ON.format(date=next_checkin_on)
     if decision == "stop":
         head = str(SESSION_SAVED_STOP)
-        nxt = NEXT_REVIEW
+        nxt = str(NEXT_REVIEW)
     elif flagged and not (decision == "step_back" and moved):
         head = str(SESSION_SAVED_FLAGGED)
     elif decision == "progress" and moved and announced:

@@ -32,7 +32,7 @@ from bot.services.timezones import emergency_number
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for
-from bot.support.formats import format_long_date
+from bot.support.formats import format_date, format_long_date
 from bot.support.i18n import L_
 from bot.support.logs import failure
 from bot.wording.stages import stage_label
@@ -247,6 +247,9 @@ def _session_message(
         overnight=day < local_date(person, env.now),
         has_clinician=has_clinician(session, person),
         coming=coming,
+        next_checkin_on=(
+            format_date(day + dt.timedelta(days=1)) if day > local_date(person, env.now) else None
+        ),
     )
 
 

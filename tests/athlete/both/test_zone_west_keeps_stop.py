@@ -275,3 +275,19 @@ async def test_the_pain_follow_up_survives_a_move_west(world: WorldFactory) -> N
     sent = await tick_and_deliver(w, alex)
     # (The scheduler's first tick in this test apologises for its absence first.)
     assert any(FOLLOWUP in (m.text or "") for m in sent), alex.user.format_transcript()
+
+
+async def test_a_session_on_the_day_already_started_names_the_next_check_in(
+    world: WorldFactory,
+) -> None:
+    """Thursday 5 March checked in in Sydney, the session reported in Los Angeles (still
+    Wednesday 4): "your check-in tomorrow morning" pointed at Thursday, already checked in."""
+    w = await world()
+    alex, _doctor, _athlete_id = await _at_h2_in(w, "Oceania", "Sydney")
+    w.clock.set(dt.datetime(2026, 3, 4, 20, 30, tzinfo=dt.UTC))  # Thu 5 Mar 07:30 in Sydney
+    await alex.morning()
+    w.clock.advance(dt.timedelta(hours=1))
+    await _move_to_los_angeles(alex)
+    _first, result = await _report_a_session(alex)
+    assert "Next: your check-in on Friday 6 March, before training." in result, result
+    assert "tomorrow morning" not in result
