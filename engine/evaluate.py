@@ -170,6 +170,15 @@ _BASELINE_OF = {
 }
 
 
+def splits_compared(item: str, baseline: Metrics | None) -> tuple[str, ...]:
+    """The split keys a split criterion on ``item`` needs logged in one session: those it
+    compares that ``baseline`` holds (empty for any other item)."""
+    splits = _SPLITS_OF.get(item, ())
+    if baseline is None:
+        return ()
+    return tuple(k for k in splits if getattr(baseline, k))
+
+
 def has_baseline_for(item: str, baseline: Metrics | None) -> bool:
     """Whether ``baseline`` holds what ``item`` compares with (True for an item that compares
     with none): without it, no measurement can meet a criterion on the item."""

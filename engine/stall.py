@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from engine.evaluate import has_baseline_for
+from engine.evaluate import has_baseline_for, splits_compared
 from engine.items import item_label
 from engine.models import Metrics
 from engine.readiness import DELTA_RULES, MorningResult
@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 
 # Gate items that change from day to day (or only count time) are not what a stall is about.
 _DAILY = frozenset({"gate.2", "gate.5.days", "gate.6", "gate.final"})
+
+
+def _some_timed(item: str, baseline: Metrics | None, state: ProgrammeState) -> bool:
+    """Whether the stage saw some of the splits a split criterion needs (its bests)."""
+    return any(k in state.best_splits for k in splits_compared(item, baseline))
+
+
+def _metres(split: str) -> str:
+    """A split key as a distance ("split_10m_s" → "10 m")."""
+    return split.split("_")[1].removesuffix("m") + " m"
 
 
 def stall_texts(
@@ -53,6 +63,17 @@ def stall_texts(
             ):
                 athlete.append(f"{label}: no pre-injury best to compare with")
                 clinician.append(f"{label}: no baseline to compare with in {stage.id} ({c.text})")
+            elif (
+                state.observed.get(cid) is None
+                and label is not None
+                and _some_timed(c.item, baseline, state)
+            ):
+                # Some of the splits were timed, never all in one session: say which.
+                names = ", ".join(_metres(k) for k in splits_compared(c.item, baseline))
+                athlete.append(f"{label}: time {names} in the same session")
+                clinician.append(
+                    f"{label}: {names} not all timed in one session in {stage.id} ({c.text})"
+                )
             elif state.observed.get(cid) is None and label is not None:
                 athlete.append(f"{label}: none recorded at this level yet")
                 clinician.append(f"{label}: none recorded in {stage.id} ({c.text})")

@@ -404,6 +404,12 @@ def _no_baseline(criterion: str) -> Itemiser:
     ).format(criterion=protocol_text(criterion))
 
 
+def _splits_apart(criterion: str) -> Itemiser:
+    return lambda m: _("{criterion}: {splits} not all timed in one session").format(
+        criterion=protocol_text(criterion), splits=m["splits"]
+    )
+
+
 def _not_met(criterion: str, item: str) -> Itemiser:
     return lambda m: _("{criterion}: not met (last {value})").format(
         criterion=protocol_text(criterion), value=_observed(item, m["o"])
@@ -462,6 +468,15 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
                         rf"\({re.escape(c.text)}\)"
                     ),
                     _no_baseline(c.text),
+                )
+            )
+            worders.append(
+                (
+                    re.compile(
+                        rf"{re.escape(label)}: (?P<splits>\d+ m(?:, \d+ m)*) not all timed "
+                        rf"in one session in {stage} \({re.escape(c.text)}\)"
+                    ),
+                    _splits_apart(c.text),
                 )
             )
         worders.append(

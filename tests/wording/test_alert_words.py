@@ -17,7 +17,7 @@ from bot.support.i18n import use_language
 from bot.wording.alerts import alert_words, clinician_record_text
 from engine import programme, rest
 from engine.evaluate import Observation
-from engine.models import MorningCheckIn, Reason, SessionReport
+from engine.models import Metrics, MorningCheckIn, Reason, SessionReport
 from engine.readiness import MorningResult
 from engine.red_flags import FLAG_TEXT, SESSION_FLAG_TEXT, triage_morning, triage_session
 from engine.session_rules import classify_session
@@ -166,6 +166,11 @@ def _stall_alerts() -> list[tuple[str, str]]:
     h5 = _state("H5")
     items = programme.criteria_items(HAMSTRING.stage("H5"), h5, "H5.")
     out.append(("stall", stall_texts(HAMSTRING, h5, items, _ready(), 9, baseline=None)[1]))
+    # Baseline 10 m and 20 m; only the 10 m timed in H4: never both in one session.
+    h4 = _state("H4", best_splits={"split_10m_s": 1.86})
+    items = programme.criteria_items(HAMSTRING.stage("H4"), h4, "H4.")
+    both = Metrics(vmax_ms=9.0, split_10m_s=1.8, split_20m_s=3.0)
+    out.append(("stall", stall_texts(HAMSTRING, h4, items, _ready(), 9, baseline=both)[1]))
     return out
 
 
@@ -377,10 +382,20 @@ def test_a_stall_reads_in_german_with_its_criteria() -> None:
     assert "nicht erfüllt (zuletzt 2/10)" in line or "nicht erfüllt" in line, line
 
 
+def test_a_stall_held_by_splits_never_timed_together_says_which() -> None:
+    """ "10/20 m times: none recorded yet" when the athlete timed the 10 m every session: the
+    criterion needs the 10 m and the 20 m in one session."""
+    rule, text = _stall_alerts()[-1]
+    assert "10 m, 20 m not all timed in one session in H4" in text, text
+    line = alert_words(rule, text, HAMSTRING)
+    assert line is not None and "10 m, 20 m not all timed in one session" in line, line
+    assert "10/20 m times ≤ 105 % of baseline: none recorded" not in line
+
+
 def test_a_stall_held_by_a_missing_baseline_says_so() -> None:
     """ "Top speed: none recorded in H5" read as if the athlete had not measured it, when no
     measurement could meet it: there was no pre-injury baseline to compare with."""
-    rule, text = _stall_alerts()[-1]
+    rule, text = _stall_alerts()[-2]
     assert "no baseline to compare with in H5" in text
     line = alert_words(rule, text, HAMSTRING)
     assert line is not None and "no pre-injury baseline to compare with" in line, line
