@@ -10,6 +10,7 @@ import re
 from bot.clock import FakeClock
 from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox, SimUser
+from tests.athlete.both.test_pain_followup import report_session
 from tests.athlete.both.test_zone_west_keeps_stop import _report_a_session
 from tests.athlete.conftest import Phone
 from tests.athlete.conftest import World as AthleteWorld
@@ -140,3 +141,27 @@ async def test_a_review_given_before_a_new_warning_sign_does_not_lift_it(
     morning = "\n".join(m.text or "" for m in await anna.morning())
     assert "Train as planned" not in morning, morning
     assert "until your clinician has reviewed you" in morning, morning
+
+
+async def test_severe_session_pain_after_a_review_is_not_lifted_by_it(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """As above, the new stop coming from the session: severe pain (8/10), which the check-in's
+    answers do not name as a warning sign, reported after Lee's review dated tomorrow."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+    clock.advance(dt.timedelta(hours=8))
+    said = await report_session(anna, pain="8")
+    assert "Stop" in said or "⛔" in said, said
+    await w.deliver()
+    clock.advance(dt.timedelta(days=1))
+    morning = "\n".join(m.text or "" for m in await anna.morning())
+    assert "Train as planned" not in morning, morning

@@ -47,7 +47,7 @@ from bot.store.standing import (
     protocol_for,
 )
 from bot.wording import stage_label
-from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, Reason
+from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, Reason, SessionReport
 from engine.plan import prescribe
 from engine.programme import (
     RECENT_DAYS,
@@ -56,6 +56,7 @@ from engine.programme import (
     decide_day,
     initial_state,
 )
+from engine.red_flags import triage_morning, triage_session
 from engine.schema import Protocol
 from engine.status import StageStatus, stage_status
 
@@ -424,14 +425,14 @@ def plan_preview(
 
 
 def _void_reviews_before_the_stop(
-    session: Session, athlete_id: int, day: dt.date, now: dt.datetime
+    session: Session, protocol: Protocol, athlete_id: int, day: dt.date, now: dt.datetime
 ) -> None:
     """A review recorded for a later day ("may run again from tomorrow", the athlete having
     checked in) reviewed the stop it was given for, not a warning sign reported after it the
-    same day (a /problem, a session's sharp pain): the engine would lift the new stop with it
-    the next morning. Such a review is voided (audited with its note), so running stays
+    same day (a /problem, a session's sharp or severe pain): the engine would lift the new
+    stop with it the next morning. Such a review is voided (audited with its note), so running stays
     stopped until a clinician reviews again; the new alert's card asks for that review."""
-    reported = _stop_reported_at(session, athlete_id, day)
+    reported = _stop_reported_at(session, protocol, athlete_id, day)
     if reported is None:
         return
     for review in session.exec(
@@ -458,19 +459,29 @@ def _void_reviews_before_the_stop(
         session.delete(review)
 
 
-def _stop_reported_at(session: Session, athlete_id: int, day: dt.date) -> dt.datetime | None:
-    """Return when the day's latest warning sign or sharp pain was reported (the check-in's
-    or the session report's last answer), or None when the day has none."""
+def _stop_reported_at(
+    session: Session, protocol: Protocol, athlete_id: int, day: dt.date
+) -> dt.datetime | None:
+    """Return when the day's latest warning sign was reported (the check-in's or the session
+    report's last answer, as the engine's red-flag triage reads it: a red flag, sharp pain,
+    severe pain, the Achilles picture...), or None when the day has none."""
+    morning_row = session.exec(
+        select(MorningCheckinRecord).where(
+            MorningCheckinRecord.athlete_id == athlete_id, MorningCheckinRecord.local_date == day
+        )
+    ).first()
+    session_row = session.exec(
+        select(SessionReportRecord).where(
+            SessionReportRecord.athlete_id == athlete_id, SessionReportRecord.local_date == day
+        )
+    ).first()
+    morning = MorningCheckIn.model_validate(morning_row.answers) if morning_row else None
+    report = SessionReport.model_validate(session_row.answers) if session_row else None
     found: list[dt.datetime] = []
-    for table in (MorningCheckinRecord, SessionReportRecord):
-        row = session.exec(
-            select(table).where(table.athlete_id == athlete_id, table.local_date == day)
-        ).first()
-        if row is None:
-            continue
-        answers = row.answers or {}
-        if answers.get("red_flags") or answers.get("sharp_pain"):
-            found.append(row.answered_at)
+    if morning_row is not None and triage_morning(protocol, morning) is not None:
+        found.append(morning_row.answered_at)
+    if session_row is not None and triage_session(protocol, report, morning) is not None:
+        found.append(session_row.answered_at)
     return max(found, default=None)
 
 
@@ -493,7 +504,7 @@ def apply_outcome(
     athlete_id = person.id
     _record(session, run.programme, run.outcome, kind, now)
     if run.outcome.review_pending:
-        _void_reviews_before_the_stop(session, athlete_id, run.outcome.date, now)
+        _void_reviews_before_the_stop(session, run.protocol, athlete_id, run.outcome.date, now)
     programme = run.programme
     if programme.id is not None and programme.current_stage != run.outcome.stage_after:
         repo.move_stage(
