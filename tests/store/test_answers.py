@@ -170,3 +170,35 @@ def test_day_records_merge_everything_recorded_per_date(engine: Engine) -> None:
         assert later == [DayRecord(date=d4, paused=True)]
         assert repo.has_clearance(s, athlete_id=aid, stage="S3")
         assert not repo.has_clearance(s, athlete_id=aid, stage="S4")
+
+
+def test_answers_saved_again_unchanged_keep_when_they_were_given(engine: Engine) -> None:
+    """A session given at 06:00, the check-in at 07:00, the same session saved again at 08:00:
+    it moved the session's instant past the check-in, and the engine then judged a session
+    done without a check-in as one done after it (one that may count)."""
+    at_six, at_seven, at_eight = (T0 + dt.timedelta(hours=h) for h in (0, 1, 2))
+    with db.session_scope(engine) as s:
+        aid = person(s).id
+        assert aid is not None
+        for at in (at_six, at_eight):
+            if at == at_eight:
+                repo.upsert_morning_checkin(
+                    s,
+                    athlete_id=aid,
+                    local_date=DAY0,
+                    answers=MORNING,
+                    answered_at=at_seven,
+                    utc_offset_minutes=60,
+                )
+            repo.upsert_session_report(
+                s,
+                athlete_id=aid,
+                local_date=DAY0,
+                answers=SESSION,
+                answered_at=at,
+                utc_offset_minutes=60,
+            )
+    with db.session_scope(engine, read_only=True) as s:
+        [day] = repo.load_day_records(s, athlete_id=aid, since=DAY0, until=DAY0)
+    assert day.session_at == at_six and day.morning_at == at_seven
+    assert day.session_before_checkin()

@@ -116,16 +116,19 @@ def _upsert_answer(
     payload = answers.model_dump(mode="json", exclude_none=True)
     key = {"athlete_id": athlete_id, "local_date": local_date}
     previous = session.execute(_previous_answer(table), key).first()
+    unchanged = previous is not None and previous[0] == payload
     values = {
         **key,
         "answers": payload,
-        "answered_at": answered_at,
+        # The same answers saved again keep their instant: it says when they were given
+        # (a session given before the day's check-in stays so; no correction to audit).
+        "answered_at": previous[1] if unchanged and previous is not None else answered_at,
         "utc_offset_minutes": utc_offset_minutes,
         "updated_at": answered_at,
     }
     stmt = _upsert_answer_statement(session.get_bind().dialect.name, table)
     row = session.scalars(stmt, values, execution_options={"populate_existing": True}).one()
-    if previous is not None and previous[0] != payload:
+    if previous is not None and not unchanged:
         audit(
             session,
             actor_id=athlete_id,
