@@ -166,7 +166,7 @@ def derived_value(name: str, ctx: DayContext, *, cautious: bool = False) -> Valu
 # The baseline values each item compares with (any one of them will do).
 _BASELINE_OF = {
     "derived.vmax_pct_baseline": ("vmax_ms",),
-    **{name: splits for name, splits in _SPLITS_OF.items()},
+    **_SPLITS_OF,
 }
 
 

@@ -31,7 +31,7 @@ from bot.services.questionnaires.steps import with_ticked_signs
 from bot.services.timezones import emergency_number
 from bot.store import repo
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
-from bot.store.standing import protocol_for
+from bot.store.standing import protocol_for, working_day
 from bot.support.formats import format_date, format_long_date
 from bot.support.i18n import L_
 from bot.support.logs import failure
@@ -339,7 +339,7 @@ def why(session: Session, person: Person, kind: str, day: dt.date, env: Env) -> 
     protocol = protocol_for(session, programme)
     outcome = DayOutcome.model_validate(found[-1].decision)
     status = None
-    if kind == "d" and day == local_date(person, env.now):
+    if kind == "d" and day == working_day(session, person, env.now):
         status = run_today(session, person, day, env.now).status_after(day)  # session counted
     return Result([Out(texts.why_text(outcome, protocol, day, status))])
 
