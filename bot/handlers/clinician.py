@@ -70,6 +70,7 @@ from bot.services.clinician.decisions import (
     review_prompt,
     review_waiting,
     signoff_waiting,
+    signs_seen,
     stage_change_risk,
     stage_still,
 )
@@ -336,6 +337,7 @@ async def ask_review_confirmation(
         note=note,
         stage=stage,
         message_id=shown.message_id,
+        seen=signs_seen(session, athlete, now),
     )
 
 
@@ -626,6 +628,7 @@ async def alert_button(update: Update, context: Context) -> None:
             services.settings.default_timezone,
             token=query.data,
             note=waiting.get("note") if waiting else None,
+            seen=waiting.get("seen") if waiting else None,
         )
     if reply == _(ALREADY_DONE):  # a press of the same button got there first
         await query.answer(reply, show_alert=True)

@@ -167,6 +167,9 @@ def _decide_safely(
     and whether clinician messages were queued, or None if it failed (the answers stay)."""
     try:
         with session.begin_nested():  # a failed run rolls back to here, not further
+            # One decision on the athlete at a time across replicas: a clinician's review or
+            # stage change waits for this one to commit, and this one reads theirs.
+            repo.lock_programme(session, athlete_id=id_of(person))
             run = run_today(session, person, day, env.now)
             queued = apply_outcome(session, person, run, kind, env.now, env.notify)
     except Exception as exc:

@@ -431,18 +431,23 @@ def _void_reviews_before_the_stop(
     checked in) reviewed the stop it was given for, not a warning sign reported after it the
     same day (a /problem, a session's sharp or severe pain): the engine would lift the new
     stop with it the next morning. Such a review is voided (audited with its note), so running stays
-    stopped until a clinician reviews again; the new alert's card asks for that review."""
-    reported = _stop_reported_at(session, protocol, athlete_id, day)
+    stopped until a clinician reviews again; the new alert's card asks for that review.
+
+    A warning sign stored by this very update (its instant is ``now``) voids every such review
+    the transaction can see, whatever its clock says: under the programme lock, a review this
+    transaction sees was committed before the sign could be seen by anyone, even when another
+    replica's clock stamped it a moment after this update read its own."""
+    reported = warning_sign_reported_at(session, protocol, athlete_id, day)
     if reported is None:
         return
-    for review in session.exec(
-        select(ClinicianActionRecord).where(
-            ClinicianActionRecord.athlete_id == athlete_id,
-            ClinicianActionRecord.kind == "review",
-            col(ClinicianActionRecord.local_date) > day,
-            col(ClinicianActionRecord.at) < reported,
-        )
-    ).all():
+    reviews = select(ClinicianActionRecord).where(
+        ClinicianActionRecord.athlete_id == athlete_id,
+        ClinicianActionRecord.kind == "review",
+        col(ClinicianActionRecord.local_date) > day,
+    )
+    if reported != now:
+        reviews = reviews.where(col(ClinicianActionRecord.at) < reported)
+    for review in session.exec(reviews).all():
         repo.audit(
             session,
             actor_id=None,
@@ -459,7 +464,7 @@ def _void_reviews_before_the_stop(
         session.delete(review)
 
 
-def _stop_reported_at(
+def warning_sign_reported_at(
     session: Session, protocol: Protocol, athlete_id: int, day: dt.date
 ) -> dt.datetime | None:
     """Return when the day's latest warning sign was reported (the check-in's or the session

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller
+from bot.services.athlete.engine_bridge import warning_sign_reported_at
 from bot.services.callers import ensure_admin_person
 from bot.services.clinician.actions import (
     ActionRefused,
@@ -38,6 +39,7 @@ from bot.store.models import (
 )
 from bot.store.repo.buttons import button_used, use_button
 from bot.store.repo.links import clinicians_of
+from bot.store.repo.programme import lock_programme
 from bot.store.standing import clearances_in_this_stay, stay_entered_at, working_day
 from bot.support.formats import format_short_date
 from bot.support.i18n import N_, _, ngettext
@@ -52,6 +54,12 @@ STALE_TEXT = N_(
     "The athlete's stage has changed since this message: nothing was done. "
     "Open /athlete for the current state."
 )
+NEW_SIGN_TEXT = N_(
+    "Not recorded: {name} has reported a new warning sign since this review was put to you. "
+    "Read the new alert, then review again if running may start."
+)
+# What a review prompt records when the athlete's day has no warning sign yet.
+NO_SIGN_SEEN = "none"
 # A stage change this soon after a red flag (a stop, an urgent alert) asks for confirmation.
 RED_FLAG_CAUTION = dt.timedelta(hours=72)
 
@@ -172,6 +180,34 @@ def _overruled(session: Session, actor: Person, programme: Programme | None) -> 
     return "\n" + line
 
 
+def signs_seen(session: Session, athlete: Person, now: dt.datetime) -> str:
+    """Return what a review prompt shown now lets the clinician know of: when the athlete's
+    latest warning sign of their working day was reported (ISO), or NO_SIGN_SEEN. Kept with
+    the prompt, so that its Confirm can tell a sign that came in afterwards."""
+    programme = current_programme(session, athlete.id or 0)
+    protocol = programme_protocol(session, programme, now) if programme else None
+    if programme is None or protocol is None:
+        return NO_SIGN_SEEN
+    day = working_day(session, athlete, now)
+    reported = warning_sign_reported_at(session, protocol, programme.athlete_id, day)
+    return reported.isoformat() if reported is not None else NO_SIGN_SEEN
+
+
+def _new_sign_since(
+    session: Session, athlete: Person, programme: Programme, now: dt.datetime, seen: str
+) -> bool:
+    """Tell whether the athlete reported a warning sign after the review prompt that recorded
+    ``seen`` (see :func:`signs_seen`) was shown."""
+    protocol = programme_protocol(session, programme, now)
+    if protocol is None:
+        return False
+    day = working_day(session, athlete, now)
+    reported = warning_sign_reported_at(session, protocol, programme.athlete_id, day)
+    if reported is None:
+        return False
+    return seen == NO_SIGN_SEEN or reported > dt.datetime.fromisoformat(seen)
+
+
 def review(
     session: Session,
     actor: Person,
@@ -179,13 +215,25 @@ def review(
     now: dt.datetime,
     note: str,
     alert_ids: tuple[int, int] | None,
+    seen: str | None = None,
 ) -> tuple[bool, str]:
     """Record a review that lets the athlete run again after a stop, if running is stopped;
-    return whether it was recorded and the clinician's reply."""
-    programme = current_programme(session, athlete.id or 0)
+    return whether it was recorded and the clinician's reply.
+
+    ``seen`` is what the confirmed prompt recorded (:func:`signs_seen`; None for a prompt
+    from before prompts recorded it): a warning sign reported since then is refused, or the
+    review would lift a stop the clinician has not read about."""
+    programme = lock_programme(session, athlete_id=athlete.id or 0)
     state = review_state(session, athlete, programme, now)
     if not state.suspended:
         return False, _(NO_STOP)
+    if (
+        seen is not None
+        and programme is not None
+        and _new_sign_since(session, athlete, programme, now, seen)
+    ):
+        name = label_for_reader(session, athlete, actor)
+        return False, _(NEW_SIGN_TEXT).format(name=name)
     today = working_day(session, athlete, now)
     effective = record_review(session, actor, athlete, now, note=note, alert_ids=alert_ids)
     name = label_for_reader(session, athlete, actor)
@@ -207,10 +255,12 @@ def review_prompt(
     today = working_day(session, athlete, now)
     later = review_effective_day(session, athlete.id or 0, today) != today
     when = _("tomorrow") if later else _("today")
-    return _(
+    prompt = _(
         "Confirm the review of {name}: running may start again from {when}, and the "
         "stop after the red flag is lifted.\nNote: {note}"
     ).format(name=name, when=when, note=note)
+    # The note goes to the athlete word for word with the review: say so before it does.
+    return prompt + "\n" + _("{name} will read this note.").format(name=name)
 
 
 def stage_change_risk(
@@ -313,11 +363,13 @@ def apply_button(
     default_timezone: str,
     token: str | None = None,
     note: str | None = None,
+    seen: str | None = None,
 ) -> str:
     """Apply a decision pressed on an alert or athlete card (acknowledge, sign off, review,
     hold, step back) in its own transaction; return the reply for the presser. An admin
     without a stored person gets one (in ``default_timezone``); alerts the card covered are
-    acknowledged. ``note`` is the review's note (a review is confirmed with one).
+    acknowledged. ``note`` is the review's note (a review is confirmed with one) and ``seen``
+    what its prompt let the clinician know of (see :func:`review`).
 
     ``token`` is the pressed button's data: a decision is recorded with it, so a second press
     of the same button (even racing the first) changes nothing and answers ALREADY_DONE.
@@ -325,7 +377,17 @@ def apply_button(
     try:
         with session_scope(engine) as session:
             return _apply_button(
-                session, caller, actor, athlete_id, action, ids, now, default_timezone, token, note
+                session,
+                caller,
+                actor,
+                athlete_id,
+                action,
+                ids,
+                now,
+                default_timezone,
+                token,
+                note,
+                seen,
             )
     except ButtonAlreadyUsed:
         return _(ALREADY_DONE)
@@ -342,6 +404,7 @@ def _apply_button(
     default_timezone: str,
     token: str | None,
     note: str | None,
+    seen: str | None,
 ) -> str:
     alert_ids = ids if ids != (0, 0) else None
     if token is not None and button_used(session, token=token):
@@ -371,7 +434,7 @@ def _apply_button(
             "Acknowledged {count} alerts about {name}.",
             len(fresh),
         ).format(count=len(fresh), name=name)
-    programme = current_programme(session, athlete_id)
+    programme = lock_programme(session, athlete_id=athlete_id)
     protocol = programme_protocol(session, programme, now) if programme else None
     try:
         if action in ("clear", "review"):
@@ -380,7 +443,7 @@ def _apply_button(
                     session, actor, athlete, programme, now, False, None, alert_ids
                 )
             else:
-                done, reply = review(session, actor, athlete, now, note or "", alert_ids)
+                done, reply = review(session, actor, athlete, now, note or "", alert_ids, seen)
             if not done:
                 return reply
             if alert_ids:
@@ -460,7 +523,7 @@ def decide_by_command(
     ``athlete``; return the clinician's reply. Raises ActionRefused with the reason when it
     cannot apply. (A /clear while running is stopped is a review: the handler confirms it
     first and records it with :func:`review`.)"""
-    programme = current_programme(session, athlete.id or 0)
+    programme = lock_programme(session, athlete_id=athlete.id or 0)
     protocol = programme_protocol(session, programme, now) if programme else None
     if kind in ("clear", "decline"):
         return clear_or_decline(
@@ -502,7 +565,7 @@ def deliver_pending(
         if action == "message":
             message_athlete(session, actor, athlete, text, now)
             return _("Sent to {name}.").format(name=name)
-        programme = current_programme(session, athlete.id or 0)
+        programme = lock_programme(session, athlete_id=athlete.id or 0)
         current = programme.current_stage if programme is not None else "-"
         if stage != current or not review_state(session, athlete, programme, now).signoff_waiting:
             return _(STALE_TEXT)

@@ -149,6 +149,24 @@ def get_active_programme(session: Session, *, athlete_id: int) -> Programme | No
     ).first()
 
 
+def lock_programme(session: Session, *, athlete_id: int) -> Programme | None:
+    """Return the athlete's active or paused programme, read afresh and locked until the
+    transaction ends, or None.
+
+    Whatever decides on the athlete's day (the engine after an answer, a clinician's review,
+    sign-off or stage change) takes this lock first, so two replicas never decide on one
+    athlete at once: the second waits, then reads what the first committed (PostgreSQL's
+    READ COMMITTED gives each later statement a fresh snapshot). SQLite needs no row lock:
+    its writers already queue (``BEGIN IMMEDIATE``)."""
+    return session.exec(
+        select(Programme)
+        .where(Programme.athlete_id == athlete_id, col(Programme.status).in_(("active", "paused")))
+        .order_by(col(Programme.id).desc())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
 def require_programme(session: Session, *, programme_id: int) -> Programme:
     """Return the programme with this id or raise NotFoundError."""
     programme = session.get(Programme, programme_id)

@@ -1,0 +1,222 @@
+"""A clinician's review never lifts a warning sign the clinician could not have read about,
+however the review and the athlete's answer interleave: a sign reported while the review's
+confirmation waits, a sign whose replica read its clock a moment before the review's replica
+stamped the review, and a sign still being written (uncommitted) when Confirm is pressed.
+End to end on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+
+from sqlmodel import select
+
+from bot.clock import FakeClock
+from bot.handlers.context import Services
+from bot.sandbox import BotApiSandbox
+from bot.store.db import session_scope
+from bot.store.models import AuditLog, ClinicianActionRecord
+from bot.store.repo.answers import get_morning_checkin, upsert_morning_checkin
+from bot.store.repo.programme import lock_programme, record_clinician_action
+from tests.clinician.test_overview_waiting_review import ANNA, LEE, lee_with, say
+from tests.support.telegram import BotHarness
+
+NEW_SIGN = "Not recorded: Anna has reported a new warning sign since this review was put to you."
+
+
+def reviews_of(services: Services, athlete_id: int) -> list[ClinicianActionRecord]:
+    with session_scope(services.engine, read_only=True) as session:
+        return list(
+            session.exec(
+                select(ClinicianActionRecord).where(
+                    ClinicianActionRecord.athlete_id == athlete_id,
+                    ClinicianActionRecord.kind == "review",
+                )
+            ).all()
+        )
+
+
+async def test_a_sign_reported_while_the_confirmation_waits_is_not_reviewed_by_it(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Lee asks to review Anna's swelling and is shown the confirmation; before Lee presses
+    Confirm, Anna feels a pop. The Confirm would have recorded a review counting from tomorrow
+    that lifts the pop's stop too: it is refused, and says why."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    confirm = await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
+    assert "Confirm the review of Anna" in confirm
+
+    clock.advance(dt.timedelta(minutes=10))
+    await anna.say("/problem")
+    await anna.say("felt something go in the back of my thigh")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await anna.tap("Done")
+    await w.deliver()
+
+    clock.advance(dt.timedelta(minutes=1))
+    await lee.press("✅ Confirm review")
+    replies = await lee.wait_until(lambda ms: any(NEW_SIGN in (m.text or "") for m in ms))
+    assert not any("Reviewed: Anna" in (m.text or "") for m in replies)
+    assert reviews_of(services, anna_id) == []
+
+    clock.advance(dt.timedelta(days=1))
+    morning = "\n".join(m.text or "" for m in await anna.morning())
+    assert "Train as planned" not in morning, morning
+    assert "until your clinician has reviewed you" in morning, morning
+
+
+async def test_a_review_stamped_after_a_sign_still_being_decided_is_voided(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Two replicas: Anna's /problem is read at 11:04 on one, Lee's review is stamped 11:05 on
+    the other and commits first; the /problem, decided after it, finds a review "later" than
+    its pop. Lee could not have read about the pop: the review is voided and Anna stays stopped
+    (the review's clock is not what tells whether Lee saw the sign)."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    await anna.say("/problem")
+    await anna.say("felt something go in the back of my thigh")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+
+    await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
+    clock.advance(dt.timedelta(minutes=5))
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+    assert len(reviews_of(services, anna_id)) == 1
+
+    clock.advance(dt.timedelta(minutes=-1))  # Anna's replica read its clock first
+    await anna.tap("Done")
+    await w.deliver()
+    assert reviews_of(services, anna_id) == []
+    with session_scope(services.engine, read_only=True) as session:
+        voided = session.exec(select(AuditLog).where(AuditLog.action == "void_review")).all()
+    assert [row.detail["note"] for row in voided] == ["Phoned: swelling small, settling"]
+
+    clock.advance(dt.timedelta(days=1))
+    morning = "\n".join(m.text or "" for m in await anna.morning())
+    assert "Train as planned" not in morning, morning
+    assert "until your clinician has reviewed you" in morning, morning
+
+
+async def test_confirm_waits_for_a_sign_being_written_and_then_refuses(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Anna's pop is being stored (another replica's transaction holds her programme) when Lee
+    presses Confirm. Without waiting, the review would read the day before the pop and be
+    recorded; it waits for the athlete's transaction, then sees the pop and refuses."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
+    clock.advance(dt.timedelta(minutes=5))
+    day = clock.now().date()
+
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def athlete_replica() -> None:
+        with session_scope(services.engine) as session:
+            lock_programme(session, athlete_id=anna_id)
+            morning = get_morning_checkin(session, athlete_id=anna_id, local_date=day)
+            assert morning is not None
+            flags = [*morning.red_flags, "pop"]
+            upsert_morning_checkin(
+                session,
+                athlete_id=anna_id,
+                local_date=day,
+                answers=morning.model_copy(update={"red_flags": flags}),
+                answered_at=clock.now(),
+                utc_offset_minutes=60,  # Berlin in March
+            )
+            locked.set()
+            release.wait(timeout=10)
+        done.set()
+
+    writer = threading.Thread(target=athlete_replica)
+    writer.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 10)
+        before = len(lee.bot_messages)
+        await lee.press("✅ Confirm review")
+        await asyncio.sleep(0.8)
+        assert not any("Reviewed: Anna" in (m.text or "") for m in lee.bot_messages[before:])
+    finally:
+        release.set()
+        await asyncio.to_thread(writer.join, 10)
+    assert done.is_set()
+    await lee.wait_until(lambda ms: any(NEW_SIGN in (m.text or "") for m in ms))
+    assert reviews_of(services, anna_id) == []
+
+
+async def test_a_sign_decided_while_a_review_is_being_written_voids_it(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """The other way round: Lee's review is being written on another replica (its transaction
+    holds Anna's programme) when Anna's pop is decided. Without waiting, the decision would
+    look for reviews to void before the review exists, and the review, committed a moment
+    later, would lift the pop's stop the next morning. The decision waits, then voids it."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    lee_id = w.person(LEE).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    await anna.say("/problem")
+    await anna.say("felt something go in the back of my thigh")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    tomorrow = clock.now().date() + dt.timedelta(days=1)
+
+    locked, release = threading.Event(), threading.Event()
+
+    def clinician_replica() -> None:
+        with session_scope(services.engine) as session:
+            lock_programme(session, athlete_id=anna_id)
+            record_clinician_action(
+                session,
+                athlete_id=anna_id,
+                clinician_id=lee_id,
+                local_date=tomorrow,
+                kind="review",
+                now=clock.now() - dt.timedelta(minutes=1),
+                note="Phoned: swelling small, settling",
+            )
+            locked.set()
+            release.wait(timeout=10)
+
+    writer = threading.Thread(target=clinician_replica)
+    writer.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 10)
+        await anna.user.press("Done")
+        await asyncio.sleep(0.8)
+    finally:
+        release.set()
+        await asyncio.to_thread(writer.join, 10)
+    await anna.user.wait_reply()
+    await w.deliver()
+    assert reviews_of(services, anna_id) == []
+
+    clock.advance(dt.timedelta(days=1))
+    morning = "\n".join(m.text or "" for m in await anna.morning())
+    assert "Train as planned" not in morning, morning
+    assert "until your clinician has reviewed you" in morning, morning
