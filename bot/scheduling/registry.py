@@ -26,6 +26,13 @@ from bot.scheduling.planner import PROMPT_KINDS, PromptKind
 from bot.store.models import Person, ScheduledPrompt
 from bot.support.i18n import N_, _
 
+REMINDER_TEXT = N_(
+    "⏰ Your morning check-in is still waiting: it takes about a minute. Send /checkin."
+)
+CUTOFF_TEXT = N_(
+    "⏰ Last call for today's check-in. Without it there is no training today, and no "
+    "moving up. Send /checkin."
+)
 # Opens a prompt sent late (the bot was down when it fell due), in the athlete's language.
 LATE_NOTE = N_("Sorry, this comes later than planned: the coach was offline for a while.")
 
@@ -137,16 +144,15 @@ async def send_default_morning(ctx: PromptContext) -> None:
 
 
 async def send_default_reminder(ctx: PromptContext) -> None:
-    """Queue the 45-minute reminder for an unanswered check-in."""
-    ctx.enqueue("Reminder: your morning check-in is still open. Send /checkin when you can.")
+    """Queue the 45-minute reminder for an unanswered check-in (in the athlete's language:
+    the tick sends each prompt in it)."""
+    ctx.enqueue(_(REMINDER_TEXT))
 
 
 async def send_default_cutoff(ctx: PromptContext) -> None:
-    """Queue the cut-off reminder saying what a missed check-in means."""
-    ctx.enqueue(
-        "Last call for today's check-in. Without it, today counts as a hold day: "
-        "no progression until you check in again. Send /checkin."
-    )
+    """Queue the cut-off reminder saying what a missed check-in means: the engine prescribes
+    no training on a day without one, and nobody moves up on it."""
+    ctx.enqueue(_(CUTOFF_TEXT))
 
 
 async def send_default_post_session(ctx: PromptContext) -> None:

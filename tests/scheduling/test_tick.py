@@ -404,3 +404,24 @@ async def test_a_late_evening_check_in_time_still_gets_its_prompt_every_day(
         for m in mornings
     }
     assert len(mornings) >= 2 and times == {(hour, minute)}, mornings
+
+
+async def test_reminders_are_in_the_athletes_language_and_say_what_a_miss_means(
+    engine: Engine,
+) -> None:
+    """The 45-minute reminder and the last call reach a German-speaking athlete in German
+    (they were English for everyone), and the last call says what the engine does without a
+    check-in: no training today, no moving up."""
+    clock = FakeClock(dt.datetime(2026, 6, 9, 12, tzinfo=Z))
+    athlete = add_person(engine, 520, tz="Europe/Berlin")
+    english = add_person(engine, 521, tz="Europe/Berlin")
+    with session_scope(engine) as session:
+        update_person(session, person_id=athlete, language="de")
+    await run_until(make_scheduler(engine, clock), clock, dt.datetime(2026, 6, 10, 12, tzinfo=Z))
+    texts = {m.kind: m.text for m in outbox(engine, 520)}
+    assert texts["prompt_reminder"].startswith("⏰ Deine Morgen"), texts["prompt_reminder"]
+    assert "/checkin" in texts["prompt_cutoff"] and "Training" in texts["prompt_cutoff"]
+    said = {m.kind: m.text for m in outbox(engine, 521)}
+    assert "no training today" in said["prompt_cutoff"], said["prompt_cutoff"]
+    assert "hold day" not in said["prompt_cutoff"]
+    assert english
