@@ -11,7 +11,7 @@ checks whenever they are recorded.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.items import ALL_ITEMS
 from engine.models import DayRecord, Metrics, SessionReport
@@ -24,8 +24,10 @@ Value = float | bool
 SESSION_ONLY_CHECKS = frozenset({"full_training"})
 
 _SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
-# The splits each split criterion compares (reference §2.2 H4 exit (b): "10-m and 20-m times";
-# H5 exit (b): "10/20/30/40-m times").
+# The splits each split criterion names (reference §2.2 H4 exit (b): "10-m and 20-m times";
+# H5 exit (b) and C6: "10/20/30/40-m times"; C5 (b) "split times": the 0–10 … 0–40 m split
+# times of §6.1). A criterion is never met on fewer splits than it names: each one needs a
+# pre-injury time (the baseline) and a time logged in the same session.
 _SPLITS_OF = {
     "derived.worst_split_pct_baseline": _SPLITS,
     "derived.worst_10_20m_split_pct_baseline": _SPLITS[:2],
@@ -163,41 +165,41 @@ def derived_value(name: str, ctx: DayContext, *, cautious: bool = False) -> Valu
     raise KeyError(name)
 
 
-# The baseline values each item compares with (any one of them will do).
-_BASELINE_OF = {
-    "derived.vmax_pct_baseline": ("vmax_ms",),
-    **_SPLITS_OF,
-}
-
-
 def splits_compared(item: str, baseline: Metrics | None) -> tuple[str, ...]:
-    """The split keys a split criterion on ``item`` needs logged in one session: those it
-    compares that ``baseline`` holds (empty for any other item)."""
+    """The split keys a split criterion on ``item`` needs logged in one session: every split
+    it names (empty for any other item)."""
+    return _SPLITS_OF.get(item, ())
+
+
+def missing_baseline_splits(item: str, baseline: Metrics | None) -> tuple[str, ...]:
+    """The splits a split criterion on ``item`` names that ``baseline`` has no pre-injury
+    time for (empty for any other item): until each is set, nothing meets the criterion."""
     splits = _SPLITS_OF.get(item, ())
-    if baseline is None:
-        return ()
-    return tuple(k for k in splits if getattr(baseline, k))
+    return tuple(k for k in splits if baseline is None or not getattr(baseline, k))
 
 
 def has_baseline_for(item: str, baseline: Metrics | None) -> bool:
     """Whether ``baseline`` holds what ``item`` compares with (True for an item that compares
-    with none): without it, no measurement can meet a criterion on the item."""
-    keys = _BASELINE_OF.get(item)
-    if keys is None:
-        return True
-    return baseline is not None and any(getattr(baseline, k) for k in keys)
+    with none): without it, no measurement can meet a criterion on the item. A split
+    criterion needs a pre-injury time for every split it names, a speed criterion the
+    pre-injury top speed."""
+    if item in _SPLITS_OF:
+        return not missing_baseline_splits(item, baseline)
+    if item == "derived.vmax_pct_baseline":
+        return baseline is not None and bool(baseline.vmax_ms)
+    return True
 
 
 def worst_split_pct(m: Metrics, baseline: Metrics | None, splits: tuple[str, ...]) -> float | None:
     """Return the slowest of ``splits`` as % of the same baseline split, or None (not measured)
-    unless every one of them the baseline holds was logged in this session: a criterion on
-    "10-m and 20-m times" is not met by a 40 m split alone, nor by the one good split of two."""
-    if baseline is None:
+    unless the baseline holds every one of them and every one was logged in this session: a
+    criterion on "10-m and 20-m times" is not met by a 40 m split alone, nor by the one good
+    split of two, nor by the 10 m split when the baseline has no 20 m time to compare with."""
+    if baseline is None or any(not getattr(baseline, k) for k in splits):
         return None
-    compared = [k for k in splits if getattr(baseline, k)]
-    if not compared or any(getattr(m, k) is None for k in compared):
+    if not splits or any(getattr(m, k) is None for k in splits):
         return None
-    return max(float(getattr(m, k)) / float(getattr(baseline, k)) * 100 for k in compared)
+    return max(float(getattr(m, k)) / float(getattr(baseline, k)) * 100 for k in splits)
 
 
 def speed_drop(m: Metrics, best_vmax: float | None, best_splits: dict[str, float]) -> float | None:
@@ -269,11 +271,24 @@ def compare(value: Value, op: str, threshold: float | bool) -> bool:
 
 
 @dataclass(frozen=True)
+class LowerLeg:
+    """A leg pair whose injured side read higher than the other (``injured`` > ``other``,
+    within the plausible bound): ``exercise`` is "heel_raise" or "slhb"."""
+
+    exercise: str
+    injured: int
+    other: int
+
+
+@dataclass(frozen=True)
 class Observation:
-    """One observation of a criterion on a day: the value seen and whether it satisfied it."""
+    """One observation of a criterion on a day: the value seen and whether it satisfied it.
+    ``lower_leg``: the value is the pair read the other way round (see :func:`observe`),
+    which decided the observation."""
 
     value: Value | None
     satisfied: bool
+    lower_leg: LowerLeg | None = None
 
 
 def observe(c: Criterion, ctx: DayContext, phase: str) -> Observation | None:
@@ -297,9 +312,61 @@ def observe(c: Criterion, ctx: DayContext, phase: str) -> Observation | None:
             # Done at the intensity but above the pain limit (or pain unanswered): the
             # criterion was tried and not met, so its streak resets.
             return Observation(item_value(c.item, ctx), False)
-    value = item_value(c.item, ctx, cautious=isinstance(c, Trigger))
+    cautious = isinstance(c, Trigger)
+    value = item_value(c.item, ctx, cautious=cautious)
     if value is None:
         if spec.observed == "morning" and not c.item.startswith("derived."):
             return Observation(None, False)
         return None
-    return Observation(value, compare(value, c.op, c.threshold))
+    seen = Observation(value, compare(value, c.op, c.threshold))
+    swapped = _swapped(c.item, ctx)
+    if swapped is not None:
+        # The injured side read higher than the other: the pair is read both ways and the
+        # less favourable reading counts (a criterion unmet, a trigger fired).
+        other_ctx, pair = swapped
+        other = item_value(c.item, other_ctx, cautious=cautious)
+        if other is not None:
+            met = compare(other, c.op, c.threshold)
+            if met != seen.satisfied and met == cautious:
+                return Observation(other, met, pair)
+    return seen
+
+
+# The leg pair (injured key, other key) each item reads, and the exercise it is.
+_HEEL = ("heel_raise_reps_injured", "heel_raise_reps_uninjured")
+_SLHB = ("slhb_reps_injured", "slhb_reps_uninjured")
+_PAIR_OF_ITEM: dict[str, tuple[str, tuple[str, str]]] = {
+    "metrics.heel_raise_reps_injured": ("heel_raise", _HEEL),
+    "metrics.heel_raise_reps_uninjured": ("heel_raise", _HEEL),
+    "derived.heel_raise_lsi_pct": ("heel_raise", _HEEL),
+    "derived.heel_raise_drop_vs_stage_best_pct": ("heel_raise", _HEEL),
+    "metrics.slhb_reps_injured": ("slhb", _SLHB),
+    "metrics.slhb_reps_uninjured": ("slhb", _SLHB),
+    "derived.slhb_lsi_pct": ("slhb", _SLHB),
+}
+
+
+def _swapped(item: str, ctx: DayContext) -> tuple[DayContext, LowerLeg] | None:
+    """The day with the session's leg pair read the other way round, when ``item`` reads a
+    pair whose injured side is higher than the other within the plausible bound (an
+    implausible pair is :func:`paired_count`'s); else None.
+
+    After a calf or hamstring strain the injured side doing more than the other is unusual,
+    and the two counts typed the wrong way round (25 and 30 typed as 30 and 25) would
+    otherwise meet "≥ 30 single-leg calf raises" or "bridge LSI ≥ 85 %" unmet. A criterion
+    on the pair is therefore met only if the pair meets it read both ways: on a count, the
+    lower of the two; on an LSI floor, the other side ÷ the injured side; an LSI ceiling
+    ("not > 11 % stronger") still reads the pair as typed (the less favourable way for it)."""
+    found = _PAIR_OF_ITEM.get(item)
+    session = None if ctx.hide_session else ctx.day.session
+    if found is None or session is None:
+        return None
+    exercise, (inj_key, other_key) = found
+    m = session.metrics
+    injured: int | None = getattr(m, inj_key)
+    other: int | None = getattr(m, other_key)
+    if injured is None or not other or injured <= other or injured / other * 100 > LSI_MAX:
+        return None
+    metrics = m.model_copy(update={inj_key: other, other_key: injured})
+    day = ctx.day.model_copy(update={"session": session.model_copy(update={"metrics": metrics})})
+    return replace(ctx, day=day), LowerLeg(exercise, injured, other)

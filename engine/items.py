@@ -95,13 +95,13 @@ DERIVED: dict[str, tuple[ItemSpec, str]] = {
     "derived.vmax_pct_baseline": (_PCT, "session vmax_ms ÷ baseline vmax_ms × 100"),
     "derived.worst_split_pct_baseline": (
         ItemSpec("float", 0, 200),
-        "slowest of the 10/20/30/40 m splits as % of the same baseline split; every split the "
-        "baseline holds must be logged in the session, else not measured",
+        "slowest of the 10/20/30/40 m splits as % of the same baseline split; the baseline must "
+        "hold all four and all four must be logged in the session, else not measured",
     ),
     "derived.worst_10_20m_split_pct_baseline": (
         ItemSpec("float", 0, 200),
-        "slower of the 10 m and 20 m splits as % of the same baseline split; each of the two "
-        "the baseline holds must be logged in the session, else not measured",
+        "slower of the 10 m and 20 m splits as % of the same baseline split; the baseline must "
+        "hold both and both must be logged in the session, else not measured",
     ),
     "derived.speed_drop_vs_stage_best_pct": (
         ItemSpec("float", 0, 100),

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine import rest
 from engine.evaluate import (
     DayContext,
+    LowerLeg,
     Observation,
     measured_pct,
     observe,
@@ -783,6 +784,7 @@ def _observe_stage(
     phase: str,
     exit_ctx: DayContext | None = None,
     fail_ctx: DayContext | None = None,
+    lower: list[tuple[Criterion, Observation]] | None = None,
 ) -> tuple[ProgrammeState, list[tuple[Trigger, Observation]]]:
     """Update the stage's criteria streaks; return the state and the triggers that fired.
 
@@ -790,7 +792,9 @@ def _observe_stage(
     count (inside a rest interval, above the day's cap, against the plan) is left out of it,
     while the regression triggers still see everything. ``fail_ctx`` is what such a session
     still shows: a result there that fails an exit criterion is evidence of not meeting it and
-    resets its streak (only passing results of a discounted session are ignored).
+    resets its streak (only passing results of a discounted session are ignored). ``lower``
+    collects the observations decided by a leg pair read the other way round
+    (``engine.evaluate.observe``), to be explained.
     """
     streaks = dict(state.streaks)
     observed = dict(state.observed)
@@ -805,6 +809,8 @@ def _observe_stage(
         if ob is None:
             continue
         changed = True
+        if ob.lower_leg is not None and lower is not None:
+            lower.append((c, ob))
         if ob.value is not None:
             observed[c.id] = shown(ob.value)
         streaks[c.id] = streaks.get(c.id, 0) + 1 if ob.satisfied else 0
@@ -2075,6 +2081,41 @@ def _unconfirmed(
     return st.model_copy(update={"unconfirmed_dates": dates})
 
 
+# The leg pairs' exercises as the record names them (``engine.evaluate.LowerLeg``).
+LOWER_LEG_EXERCISE = {"heel_raise": "Single-leg heel raises", "slhb": "Single-leg bridges"}
+
+
+def _lower_leg(lower: list[tuple[Criterion, Observation]], acc: _Acc) -> None:
+    """Say why a criterion read a leg pair the other way round: the injured side read higher
+    than the other, and that reading held a criterion or fired a trigger
+    (``engine.evaluate.observe``). The athlete reads why their higher count did not count;
+    the clinician which criteria it decided, to check which side is which."""
+    decided: dict[LowerLeg, list[str]] = {}
+    for c, ob in lower:
+        if ob.lower_leg is not None and c.text not in decided.setdefault(ob.lower_leg, []):
+            decided[ob.lower_leg].append(c.text)
+    for pair, texts in decided.items():
+        what = LOWER_LEG_EXERCISE[pair.exercise]
+        acc.reason(
+            "metric.lower_leg",
+            f"{what}: the injured side ({pair.injured}) read higher than the other side "
+            f"({pair.other}), which is unusual after this injury and often means the two counts "
+            f"were typed the wrong way round; they were read the other way round, the lower "
+            f"count ({pair.other}) for the injured side.",
+            f"{pair.injured}/{pair.other}",
+            "injured side ≤ other side",
+        )
+        acc.alert(
+            "info",
+            "metric.lower_leg",
+            f"{what} logged as injured side {pair.injured}, other side {pair.other}: the "
+            "injured side reads higher, which is unusual after this injury and often means the "
+            f"counts were typed the wrong way round. The lower count ({pair.other}) was read "
+            f"for the injured side in: {'; '.join(texts)}. Please check with the athlete which "
+            "side is which.",
+        )
+
+
 def _session(
     protocol: Protocol,
     baseline: Metrics | None,
@@ -2192,7 +2233,9 @@ def _session(
         # A discounted session's failing results still count against the criteria (a slower
         # run on an easier day is no speed test, so its speed stays out as above).
         fail_ctx = _ctx(day, baseline, st, sym, False, hide_speed=not at_full)
-    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx, fail_ctx)
+    lower: list[tuple[Criterion, Observation]] = []
+    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx, fail_ctx, lower)
+    _lower_leg(lower, acc)
     m = session.metrics
     best_splits = dict(st.best_splits)
     for k in _SPLITS:

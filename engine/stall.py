@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from engine.evaluate import has_baseline_for, splits_compared
+from engine.evaluate import has_baseline_for, missing_baseline_splits, splits_compared
 from engine.items import item_label
 from engine.models import Metrics
 from engine.readiness import DELTA_RULES, MorningResult
@@ -44,7 +44,8 @@ def stall_texts(
     """Return (athlete text, clinician text) naming what is missing after ``days`` days in the
     current stage, or two empty strings when nothing but time is missing. A criterion that
     compares with a pre-injury baseline the athlete does not have is named as such: no
-    measurement can meet it until the baseline is set."""
+    measurement can meet it until the baseline is set (a split criterion whose baseline holds
+    some of the splits it names says which are missing: "no pre-injury best for 20 m")."""
     stage = protocol.stage(state.stage)
     athlete: list[str] = []
     clinician: list[str] = []
@@ -56,7 +57,20 @@ def stall_texts(
         if cid in criteria:
             c = criteria[cid]
             label = item_label(c.item)
+            missing = missing_baseline_splits(c.item, baseline)
             if (
+                state.observed.get(cid) is None
+                and label is not None
+                and missing
+                and len(missing) < len(splits_compared(c.item, baseline))
+            ):
+                # The baseline holds some of the splits the criterion names: say which not.
+                names = ", ".join(_metres(k) for k in missing)
+                athlete.append(f"{label}: no pre-injury best for {names} to compare with")
+                clinician.append(
+                    f"{label}: no baseline for {names} to compare with in {stage.id} ({c.text})"
+                )
+            elif (
                 state.observed.get(cid) is None
                 and label is not None
                 and not has_baseline_for(c.item, baseline)

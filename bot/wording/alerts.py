@@ -28,7 +28,12 @@ from bot.support.formats import (
     format_short_date,
 )
 from bot.support.i18n import N_, _, ngettext
-from bot.wording.engine_reasons import SPEED_SPLIT, SPEED_SPLIT_OVER_TOP, SPEED_TOP
+from bot.wording.engine_reasons import (
+    LOWER_LEG_EXERCISE,
+    SPEED_SPLIT,
+    SPEED_SPLIT_OVER_TOP,
+    SPEED_TOP,
+)
 from bot.wording.injury import injury_name
 from bot.wording.items import format_value, item_label
 from bot.wording.protocol import protocol_text
@@ -345,6 +350,28 @@ def _split_known(text: str, known: set[str]) -> list[str] | None:
 _COUNTED = re.compile(r"^(?P<done>\d+)/(?P<need>\d+) in a row \(last (?P<last>.+)\)$")
 
 
+def _lower_leg(m: re.Match[str], protocol: Any) -> str | None:
+    """A leg pair read the other way round (engine.programme._lower_leg): the criteria it
+    decided are protocol texts, translated whether or not the protocol still holds them."""
+    known = {
+        c.text
+        for stage in getattr(protocol, "stages", ())
+        for c in (*stage.exit_criteria, *stage.regression_triggers)
+    }
+    criteria = _split_known(m["criteria"], known) or m["criteria"].split("; ")
+    return _(
+        "{exercise} logged as injured side {injured}, other side {other}: the injured side "
+        "reads higher, which is unusual after this injury and often means the counts were "
+        "typed the wrong way round. The lower count ({other}) was read for the injured side "
+        "in: {criteria}. Please check with the athlete which side is which."
+    ).format(
+        exercise=_(LOWER_LEG_EXERCISE[m["what"]]),
+        injured=m["inj"],
+        other=m["oth"],
+        criteria="; ".join(map(protocol_text, criteria)),
+    )
+
+
 def _observed(item: str, value: str) -> str:
     """A value the engine printed (``str()`` of a number, a bool, None or a streak)."""
     if m := _COUNTED.match(value):
@@ -402,6 +429,13 @@ def _no_baseline(criterion: str) -> Itemiser:
     return lambda m: _(
         "{criterion}: no pre-injury baseline to compare with: set it with the athlete (/baseline)"
     ).format(criterion=protocol_text(criterion))
+
+
+def _no_split_baseline(criterion: str) -> Itemiser:
+    return lambda m: _(
+        "{criterion}: no pre-injury baseline for {splits} to compare with: set it with the "
+        "athlete (/baseline)"
+    ).format(criterion=protocol_text(criterion), splits=m["splits"])
 
 
 def _splits_apart(criterion: str) -> Itemiser:
@@ -468,6 +502,15 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
                         rf"\({re.escape(c.text)}\)"
                     ),
                     _no_baseline(c.text),
+                )
+            )
+            worders.append(
+                (
+                    re.compile(
+                        rf"{re.escape(label)}: no baseline for (?P<splits>\d+ m(?:, \d+ m)*) to "
+                        rf"compare with in {stage} \({re.escape(c.text)}\)"
+                    ),
+                    _no_split_baseline(c.text),
                 )
             )
             worders.append(
@@ -763,6 +806,16 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             r"(?P<missing>.+)\): it does not open the gate; you will be asked again\.$"
         ),
         _early_signoff,
+    ),
+    "metric.lower_leg": (
+        re.compile(
+            r"^(?P<what>Single-leg heel raises|Single-leg bridges) logged as injured side "
+            r"(?P<inj>\d+), other side (?P<oth>\d+): the injured side reads higher, which is "
+            r"unusual after this injury and often means the counts were typed the wrong way "
+            r"round\. The lower count \((?P=oth)\) was read for the injured side in: "
+            r"(?P<criteria>.+)\. Please check with the athlete which side is which\.$"
+        ),
+        _lower_leg,
     ),
     "stall": (
         re.compile(

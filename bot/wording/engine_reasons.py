@@ -359,6 +359,33 @@ def _unconfirmed(reason: Any, protocol: Any) -> str | None:
     ).format(readings="; ".join(map(str, readings)))
 
 
+# A leg pair read the other way round (engine.programme._lower_leg): the exercise as the
+# record names it (engine.programme.LOWER_LEG_EXERCISE), in the reader's words (alerts too).
+_LOWER_LEG = re.compile(r"^(?P<what>Single-leg heel raises|Single-leg bridges): the injured side")
+_LOWER_LEG_COUNTS = re.compile(r"^(?P<injured>\d+)/(?P<other>\d+)$")
+LOWER_LEG_EXERCISE: dict[str, str] = {
+    "Single-leg heel raises": N_("Single-leg heel raises"),
+    "Single-leg bridges": N_("Single-leg bridges"),
+}
+
+
+def _lower_leg(reason: Any, protocol: Any) -> str | None:
+    what = _LOWER_LEG.match(str(reason.text))
+    counts = _LOWER_LEG_COUNTS.match(str(reason.observed or ""))
+    if what is None or counts is None:
+        return None
+    return _(
+        "{exercise}: your injured leg ({injured}) did more than your other leg ({other}). That "
+        "is unusual after this injury and often means the two counts were typed the wrong way "
+        "round, so the lower count ({other}) is the one counted for your injured leg. If your "
+        "injured leg really did more, tell your clinician: a re-test settles it."
+    ).format(
+        exercise=_(LOWER_LEG_EXERCISE[what["what"]]),
+        injured=counts["injured"],
+        other=counts["other"],
+    )
+
+
 def _session_pain(reason: Any, protocol: Any) -> str | None:
     pain = _number(reason.observed)
     if pain is None:
@@ -436,6 +463,7 @@ _WORDERS: dict[str, Worder] = {
     "session.flag.full_training": _early_full_training,
     "session.flag.rest": _inside_rest,
     "session.flag.unconfirmed": _unconfirmed,
+    "metric.lower_leg": _lower_leg,
     "session.red": _session_pain,
     "session.amber": _session_pain,
     "session.amber.hv": _session_pain,

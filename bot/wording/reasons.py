@@ -164,8 +164,8 @@ def metrics_on_file(known: MetricsOnFile) -> Iterator[None]:
 
 _SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
 # The engine's values that compare a session's metrics with the pre-injury bests, and the
-# metrics they compare: without a best for any of them the engine sees nothing (None), as
-# when nothing was reported.
+# metrics they compare: without a best for any of them (for a split criterion: for any split
+# it names) the engine sees nothing (None), as when nothing was reported.
 _AGAINST_BASELINE = {
     "derived.vmax_pct_baseline": frozenset({"vmax_ms"}),
     "derived.pct_vmax": frozenset({"vmax_ms"}),
@@ -184,18 +184,37 @@ def _needs_baseline(item: str) -> bool:
     return bool(compared & known.reported) and not compared & known.baseline
 
 
-def _splits_to_time(item: str) -> str | None:
-    """The splits a split criterion needs timed in one session ("10 m, 20 m"), when the
-    athlete timed some of them but the criterion saw none: each split the baseline holds
-    must be logged in the same session (``engine.evaluate.worst_split_pct``)."""
+def _distances(splits: Iterable[str]) -> str:
+    """Split keys as distances, in order ("10 m, 20 m")."""
+    chosen = set(splits)
+    return ", ".join(f"{k.split('_')[1].removesuffix('m')} m" for k in _SPLITS if k in chosen)
+
+
+def _bests_missing(item: str) -> tuple[str, int] | None:
+    """The splits a split criterion names that have no pre-injury best ("20 m", and how
+    many), when the athlete reported a split it compares and has a best for some of the
+    others: every split it names needs one (``engine.evaluate.worst_split_pct``)."""
     known = _ON_FILE.get()
     compared = _AGAINST_BASELINE.get(item)
     if known is None or compared is None or "vmax_ms" in compared:
         return None
-    needed = [k for k in _SPLITS if k in compared & known.baseline]
-    if not needed or not set(needed) & known.reported:
+    missing = compared - known.baseline
+    if not missing or missing == compared or not compared & known.reported:
         return None
-    return ", ".join(f"{k.split('_')[1].removesuffix('m')} m" for k in needed)
+    return _distances(missing), len(missing)
+
+
+def _splits_to_time(item: str) -> str | None:
+    """The splits a split criterion needs timed in one session ("10 m, 20 m"), when the
+    athlete timed some of them but the criterion saw none: every split it names must be
+    logged in the same session (``engine.evaluate.worst_split_pct``)."""
+    known = _ON_FILE.get()
+    compared = _AGAINST_BASELINE.get(item)
+    if known is None or compared is None or "vmax_ms" in compared:
+        return None
+    if compared - known.baseline or not compared & known.reported:
+        return None
+    return _distances(compared)
 
 
 def _observed(criterion: Any, observed: object) -> str:
@@ -207,6 +226,13 @@ def _observed(criterion: Any, observed: object) -> str:
         return ""
     if observed is None and _needs_baseline(str(criterion.item)):
         return _("needs your pre-injury best: send /baseline")
+    missing = _bests_missing(str(criterion.item)) if observed is None else None
+    if missing is not None:
+        return ngettext(
+            "needs your pre-injury best time for {splits}: send /baseline",
+            "needs your pre-injury best times for {splits}: send /baseline",
+            missing[1],
+        ).format(splits=missing[0])
     splits = _splits_to_time(str(criterion.item)) if observed is None else None
     if splits is not None:
         return _("time these splits in the same session: {splits}").format(splits=splits)

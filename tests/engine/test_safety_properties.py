@@ -24,7 +24,9 @@ from engine.schema import Protocol
 from tests.engine.builders import CALF_INJURY, HAM_INJURY, VMAX, protocol
 
 START = dt.date(2026, 3, 3)
-BASELINE = Metrics(vmax_ms=VMAX, split_10m_s=1.78, split_30m_s=4.05)
+BASELINE = Metrics(
+    vmax_ms=VMAX, split_10m_s=1.78, split_20m_s=2.93, split_30m_s=4.05, split_40m_s=5.16
+)
 SETTINGS = settings(
     max_examples=60,
     deadline=None,
@@ -85,7 +87,9 @@ def _session(draw: st.DrawFn, noise: int) -> dict[str, Any]:
         "heel_raise_reps_injured": 32,
         "heel_raise_reps_uninjured": 33,
         "split_10m_s": 1.8,
+        "split_20m_s": 2.96,
         "split_30m_s": 4.1,
+        "split_40m_s": 5.22,
         "hop_lsi_pct": 95,
         "rsi_lsi_pct": 95,
     }
@@ -303,7 +307,9 @@ def clean_history() -> list[DayRecord]:
                             "vmax_ms": VMAX,
                             "hv_reps": 5,
                             "split_10m_s": 1.8,
+                            "split_20m_s": 2.96,
                             "split_30m_s": 4.1,
+                            "split_40m_s": 5.22,
                             "heel_raise_reps_injured": 32,
                             "heel_raise_reps_uninjured": 33,
                             "hop_lsi_pct": 95,

@@ -15,7 +15,9 @@ from engine.schema import Protocol
 from tests.engine.builders import protocol
 from tests.scenarios.follow_plan import follow_plan
 
-BASELINE = Metrics(vmax_ms=9.1, split_10m_s=1.78, split_30m_s=4.05)
+BASELINE = Metrics(
+    vmax_ms=9.1, split_10m_s=1.78, split_20m_s=2.93, split_30m_s=4.05, split_40m_s=5.16
+)
 INJURED = dt.date(2026, 3, 1)
 START = dt.date(2026, 3, 3)
 CASES = {

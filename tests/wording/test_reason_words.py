@@ -183,6 +183,14 @@ _ENGINE_SENTENCES = [
         "go/modify",
     ),
     _r(
+        "metric.lower_leg",
+        "Single-leg bridges: the injured side (30) read higher than the other side (25), which "
+        "is unusual after this injury and often means the two counts were typed the wrong way "
+        "round; they were read the other way round, the lower count (25) for the injured side.",
+        "30/25",
+        "injured side ≤ other side",
+    ),
+    _r(
         "session.flag.unconfirmed",
         "Some readings look faster than your baseline allows (10m split 1.5 s, 19 % faster "
         "than baseline; top speed 116 % of your baseline): please check your device. They are "
