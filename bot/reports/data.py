@@ -258,6 +258,21 @@ class RecordRow(_Input):
         return _check_aware(value, "a record time")
 
 
+class BaselineChange(_Input):
+    """A change of the pre-injury baseline after it was first recorded (the athlete's
+    /baseline): when, each value changed in words ("Vmax: 9 m/s → 8.5 m/s"), and whether it
+    made the speed criteria easier to meet (a lower Vmax, a slower split)."""
+
+    at: dt.datetime
+    changes: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(min_length=1)
+    easier: bool = False
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        return _check_aware(value, "a baseline change time")
+
+
 class TrendSummary(_Input):
     """Pain and readiness over the recent days, in words next to the chart."""
 
@@ -296,6 +311,9 @@ class ReportData(_Input):
         default_factory=list, description="what the stage still needs, in words"
     )
     metrics: list[MetricRow] = Field(default_factory=list)
+    # Every change of the baseline after it was first recorded, oldest first: the metrics
+    # are read against the newest one.
+    baseline_changes: list[BaselineChange] = Field(default_factory=list)
     trend: TrendSummary | None = None
     alerts: list[AlertRow] = Field(default_factory=list)
     # How many alerts the athlete has in all, when ``alerts`` holds only some of them (every

@@ -12,6 +12,7 @@ dates as stored; instants stay UTC.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import statistics
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,7 @@ from bot.reports.criteria import (
 )
 from bot.reports.data import (
     AlertRow,
+    BaselineChange,
     DayPoint,
     DigestAthleteWeek,
     DigestData,
@@ -40,15 +42,22 @@ from bot.reports.data import (
     TrendSummary,
     day_point_from_record,
 )
-from bot.reports.glyphs import drawable
-from bot.reports.record import record_rows, stop_times
+from bot.reports.glyphs import drawable, shown_name
+from bot.reports.record import (
+    VOIDED_REVIEW,
+    VoidedReview,
+    record_rows,
+    stop_times,
+    voided_review_rows,
+)
 from bot.reports.stage_history import day_stages, stage_periods, timeline_entries
 from bot.store import repo
-from bot.store.models import AlertRecord, Decision, Person, Programme
+from bot.store.models import AlertRecord, AuditLog, Baseline, Decision, Person, Programme
 from bot.store.standing import athlete_stage_status, gate_pending, protocol_for
-from bot.support.i18n import L_, LazyText, _
+from bot.support.i18n import L_, LazyText, _, labelled
 from bot.wording import Audience, alert_action_words, protocol_text, stage_label
 from bot.wording.alerts import alert_line
+from bot.wording.items import format_value, item_label
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol
@@ -108,7 +117,7 @@ def _athlete(session: Session, athlete_id: int) -> Person:
 def _name(person: Person | None, fallback: str = "someone") -> str:
     if person is None:
         return fallback
-    return _clip(person.display_name, 60) or f"#{person.id}"
+    return shown_name(_clip(person.display_name, 60), person.id) or f"#{person.id}"
 
 
 def _athlete_name(person: Person, limit: int = 80) -> str:
@@ -329,6 +338,44 @@ def _metric_rows(baseline: Metrics | None, records: Sequence[DayRecord]) -> list
     return rows
 
 
+# The baseline values the speed criteria compare with: a lower top speed or a slower split
+# makes them easier to meet (as the clinician's card of a change warns).
+_HIGHER_IS_FASTER = ("vmax_ms",)
+_LOWER_IS_FASTER = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
+
+
+def _baseline_changes(session: Session, athlete_id: int) -> list[BaselineChange]:
+    """Every change of the athlete's baseline after its first record, oldest first: each
+    stored baseline against the one before it, the values that differ in words (in the data
+    dictionary's order), and whether the change lowered the bar of a speed criterion."""
+    rows = session.exec(
+        select(Baseline)
+        .where(Baseline.athlete_id == athlete_id)
+        .order_by(col(Baseline.recorded_at), col(Baseline.id))
+    ).all()
+    changes: list[BaselineChange] = []
+    for before, after in itertools.pairwise(rows):
+        old, new = dict(before.metrics or {}), dict(after.metrics or {})
+        keys = [k for k in Metrics.model_fields if k in old or k in new]
+        differ = [k for k in keys if old.get(k) != new.get(k)]
+        if not differ:
+            continue
+        words = []
+        for key in differ:
+            item = f"metrics.{key}"
+            was, now = format_value(item, old.get(key)), format_value(item, new.get(key))
+            words.append(_clip(labelled(item_label(item, "clinician"), f"{was} → {now}"), 120))
+        easier = any(
+            old.get(k) is not None and new.get(k) is not None and new[k] < old[k]
+            for k in _HIGHER_IS_FASTER
+        ) or any(
+            old.get(k) is not None and new.get(k) is not None and new[k] > old[k]
+            for k in _LOWER_IS_FASTER
+        )
+        changes.append(BaselineChange(at=after.recorded_at, changes=words, easier=easier))
+    return changes
+
+
 def _mean(values: Sequence[int]) -> float | None:
     return round(statistics.fmean(values), 2) if values else None
 
@@ -416,10 +463,14 @@ def _alert_records(session: Session, athlete_id: int) -> tuple[list[AlertRecord]
 
 
 def _alerts(
-    rows: Sequence[AlertRecord], names: dict[int, str], protocol: Protocol | None
+    rows: Sequence[AlertRecord],
+    names: dict[int, str],
+    protocol: Protocol | None,
+    voided: frozenset[int] = frozenset(),
 ) -> list[AlertRow]:
     """The alerts as report rows, each worded from its rule in the reader's language as the
-    chat's alert cards word it (the stored sentence is the engine's English, for the record)."""
+    chat's alert cards word it (the stored sentence is the engine's English, for the record).
+    An alert whose review was voided later (``voided``: their ids) says so."""
     return [
         AlertRow(
             at=row.created_at,
@@ -427,12 +478,89 @@ def _alerts(
             text=_clip(alert_line(row.rule, row.text, protocol, row.local_date), 400) or _("Alert"),
             acknowledged_by=names.get(row.acknowledged_by or 0) if row.acknowledged_by else None,
             acknowledged_at=row.acknowledged_at,
-            action=alert_action_words(
-                _clip(row.action_taken, 300) or None, signoff_alert=row.rule == SIGNOFF_RULE
+            action=(
+                str(VOIDED_REVIEW)
+                if row.id in voided and row.action_taken == "review"
+                else alert_action_words(
+                    _clip(row.action_taken, 300) or None, signoff_alert=row.rule == SIGNOFF_RULE
+                )
             ),
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class _Voided:
+    """The athlete's reviews voided by a later warning sign, read from the audit log: each as
+    the record shows it, and the alerts they had reviewed (ids)."""
+
+    reviews: list[VoidedReview]
+    alert_ids: frozenset[int]
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# A review voided in the same instant may carry a later time from another replica's clock.
+_CLOCK_SLACK = dt.timedelta(minutes=1)
+
+
+def _voided_reviews(session: Session, athlete_id: int) -> _Voided:
+    """Return the athlete's voided reviews. A ``void_review`` entry says whose review, for
+    which day, with which note; the clinician's own ``review`` entry of it (the latest one
+    before the voiding, give or take a replica's clock, for that day, the same note
+    preferred, each used once) says when it was given and which alerts it reviewed."""
+    voids = session.exec(
+        select(AuditLog)
+        .where(AuditLog.athlete_id == athlete_id, AuditLog.action == "void_review")
+        .order_by(col(AuditLog.at), col(AuditLog.id))
+    ).all()
+    if not voids:
+        return _Voided([], frozenset())
+    given = session.exec(
+        select(AuditLog)
+        .where(AuditLog.athlete_id == athlete_id, AuditLog.action == "review")
+        .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+    ).all()
+    reviewers = {_int((v.detail or {}).get("review_by")) for v in voids}
+    names = _people_names(session, reviewers)
+    used: set[int] = set()
+    reviews: list[VoidedReview] = []
+    alert_ids: set[int] = set()
+    for void in voids:
+        detail = void.detail or {}
+        by = _int(detail.get("review_by"))
+        note = detail.get("note") if isinstance(detail.get("note"), str) else None
+        candidates = [
+            entry
+            for entry in given
+            if entry.id not in used
+            and entry.actor_id == by
+            and entry.at <= void.at + _CLOCK_SLACK
+            and (entry.detail or {}).get("effective") == detail.get("review_for")
+        ]
+        same_note = [e for e in candidates if (e.detail or {}).get("note") == note]
+        match = next(iter(same_note or candidates), None)
+        reviewed_at = void.at
+        if match is not None and match.id is not None:
+            used.add(match.id)
+            reviewed_at = match.at
+            group = (match.detail or {}).get("alert_ids")
+            if isinstance(group, list) and len(group) == 2:
+                first, last = _int(group[0]), _int(group[1])
+                if first and last:
+                    alert_ids.update(range(first, last + 1))
+        reviews.append(
+            VoidedReview(
+                reviewed_at=reviewed_at,
+                voided_at=void.at,
+                by=names.get(by or 0) or _("a clinician"),
+                note=note,
+            )
+        )
+    return _Voided(reviews, frozenset(alert_ids))
 
 
 def _people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -484,6 +612,7 @@ def report_data_for(
     }
     alert_records, alerts_total = _alert_records(session, athlete_id)
     names = _people_names(session, (row.acknowledged_by for row in alert_records))
+    voided = _voided_reviews(session, athlete_id)
     if viewer is not None and viewer.role == "clinician":
         clinician_name: str | None = _name(viewer)
     else:
@@ -522,10 +651,17 @@ def report_data_for(
         criteria_note=str(READINESS_NOTE) if status is not None else None,
         still_needed=missing(protocol, status, "clinician") if protocol and status else [],
         metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
+        baseline_changes=_baseline_changes(session, athlete_id),
         trend=_trend(history.records, morning, today, enrolled),
-        alerts=_alerts(alert_records, names, protocol),
+        alerts=_alerts(alert_records, names, protocol, voided.alert_ids),
         alerts_total=alerts_total,
-        record=record_rows(history.entries, stop_times(history.decisions), protocol),
+        record=sorted(
+            [
+                *record_rows(history.entries, stop_times(history.decisions), protocol),
+                *voided_review_rows(voided.reviews),
+            ],
+            key=lambda row: row.at,
+        ),
         generated_at=now,
     )
 

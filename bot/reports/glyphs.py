@@ -19,7 +19,7 @@ _FACES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 
 
 @cache
-def _drawn_by_every_face() -> frozenset[int]:
+def drawn_by_every_face() -> frozenset[int]:
     """The code points that every face of the report's font has a glyph for."""
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
@@ -28,10 +28,21 @@ def _drawn_by_every_face() -> frozenset[int]:
     return frozenset.intersection(*sets)
 
 
+def shown_name(name: str, person_id: int | None) -> str:
+    """Return a person's name as the report prints it: the name, or their number ("#5")
+    when the font draws none of its characters (a name of emoji or CJK ideographs would
+    print as nothing, leaving a blank where the report says who acted)."""
+    drawn = drawn_by_every_face()
+    visible = [ch for ch in name if not ch.isspace() and unicodedata.category(ch)[0] != "C"]
+    if any(ord(ch) in drawn for ch in visible) or person_id is None:
+        return name
+    return f"#{person_id}"
+
+
 def drawable(text: str) -> bool:
     """Tell whether the report's font draws every visible character of ``text`` (spaces and
     invisible characters, which the report leaves out, do not count)."""
-    drawn = _drawn_by_every_face()
+    drawn = drawn_by_every_face()
     return all(
         ord(ch) in drawn for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C"
     )

@@ -5,18 +5,33 @@ A review (the clinician's own action since reviews were kept apart from sign-off
 after a red flag (as reviews were recorded before); any other clearance is a sign-off of the
 stage's gate. A stop is known from the stored decisions
 (outcome "stop"); it waits until the first clearance or resume recorded after it.
+
+A review voided by a warning sign reported after it the same day is deleted; its audit entry
+(``void_review``) keeps it. The record shows it all the same, at its own time and said to be
+voided, and the voiding after it, by the rules (:func:`voided_review_rows`): otherwise the
+clinician's review would vanish from the record while its alert still read as reviewed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from bot.reports.data import RecordRow
+from bot.reports.glyphs import shown_name
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry
+from bot.support.i18n import L_, _
 from bot.wording import record_action_name, stage_label
+from bot.wording.record import ENGINE_MOVER
 from engine.schema import Protocol
+
+# A review that a later warning sign voided: its row at its own time, and its alert's action.
+VOIDED_REVIEW = L_("Reviewed: may run again (voided later)")
+# The voiding, by the rules, at the time the warning sign came.
+REVIEW_VOIDED = L_("Review voided: a warning sign was reported after it")
+REVIEW_VOIDED_NOTE = L_("{name}'s review no longer counts: running needs a new review.")
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -35,6 +50,43 @@ def stop_times(decisions: Iterable[Decision]) -> list[dt.datetime]:
         ):
             first[row.local_date] = row.created_at
     return sorted(first.values())
+
+
+@dataclass(frozen=True)
+class VoidedReview:
+    """A review a later warning sign voided (from its ``void_review`` audit entry): when it
+    was given (``reviewed_at``; the voiding's time when no record of it is left), by whom
+    (``by``: their name), with which note, and when it was voided."""
+
+    reviewed_at: dt.datetime
+    voided_at: dt.datetime
+    by: str
+    note: str | None
+
+
+def voided_review_rows(voided: Sequence[VoidedReview]) -> list[RecordRow]:
+    """Return the record rows of the voided reviews: each review at its own time, named as
+    voided, with its note; then the voiding, by the rules, saying what it means."""
+    rows: list[RecordRow] = []
+    for review in voided:
+        by = review.by[:60] or _("a clinician")
+        rows.append(
+            RecordRow(
+                at=review.reviewed_at,
+                action=str(VOIDED_REVIEW)[:120],
+                by=by,
+                text=_clip(review.note, 1000),
+            )
+        )
+        rows.append(
+            RecordRow(
+                at=review.voided_at,
+                action=str(REVIEW_VOIDED)[:120],
+                by=_(ENGINE_MOVER)[:60],
+                text=_clip(str(REVIEW_VOIDED_NOTE).format(name=by), 1000),
+            )
+        )
+    return rows
 
 
 def record_rows(
@@ -61,7 +113,7 @@ def record_rows(
             RecordRow(
                 at=entry.at,
                 action=record_action_name(entry.kind, where, review=review)[:120],
-                by=entry.author_name[:60] or "someone",
+                by=shown_name(entry.author_name, entry.author_id)[:60] or "someone",
                 text=_clip(entry.text, 1000),
             )
         )

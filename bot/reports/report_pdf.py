@@ -8,10 +8,12 @@ they fit there). The clinician's record is never cut: every action with its auth
 reason. Longer lists keep their newest rows with a line saying how many were left out: the
 timeline its newest moves, the alerts every open one and the newest handled ones. Text is
 set in DejaVu Sans (shipped with matplotlib), so names, dashes and accents print as typed,
-and never smaller than 8 pt. Times are in the reader's zone, named once in the header; dates
-of the athlete's days are their own local dates. Headings, the athlete's name, stage labels,
-protocol titles and people's names wrap onto further lines, so none runs off the page or is
-cut short.
+and never smaller than 8 pt; Hebrew and Arabic read right to left, Arabic letters joined
+(``bot.reports.rtl``), and invisible characters leave no gap. A change of the pre-injury
+baseline after it was first recorded is printed under the metrics, old and new values.
+Times are in the reader's zone, named once in the header; dates of the athlete's days are
+their own local dates. Headings, the athlete's name, stage labels, protocol titles and
+people's names wrap onto further lines, so none runs off the page or is cut short.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bot.reports.data import (
     ReportData,
     StageEntry,
 )
+from bot.reports.rtl import has_rtl, rtl_paragraph, shape, visual
 from bot.support.formats import format_decimal, format_locale, format_percent
 from bot.support.i18n import L_, LazyText, _, ngettext
 from bot.wording import injury_words, speed_pct, speed_percent_definition
@@ -62,6 +65,9 @@ READINESS_WORDS: dict[str, LazyText] = {
 # hold: it holds a control character, which _clean removes from every text we are given.
 PAGES_ALIAS = "\x1bnb\x1b"
 MAX_NOTE_CHARS = 400
+MAX_BASELINE_CHANGES = 5  # the newest changes of the baseline printed under the metrics
+EASIER_SPEED = L_("A lower Vmax or slower splits make the speed criteria easier to meet.")
+BASELINE_NOW = L_("Percentages are of the baseline as it is now.")
 SMALLEST_FONT_PT = 8.0  # tables, notes and the footer; nothing on the page is smaller
 
 
@@ -93,13 +99,24 @@ def _font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+def _clean_char(ch: str) -> str:
+    """What ``ch`` prints as: itself, a space for a control character (a stray tab or bell
+    from a chat message), nothing for an invisible format character (a zero-width space or
+    joiner, a soft hyphen, a bidirectional control), which would otherwise open a gap inside
+    a word or turn the text around."""
+    category = unicodedata.category(ch)
+    if ch == "\n" or category[0] != "C":
+        return ch
+    return "" if category == "Cf" else " "
+
+
 def _clean(text: str | None) -> str:
-    """Printable text: control characters (a stray tab or bell from a chat message) removed."""
+    """Printable text: Arabic letters joined (:func:`bot.reports.rtl.shape`, which reads the
+    zero-width joiners before they go), control characters spaced out, invisible ones
+    removed."""
     if not text:
         return ""
-    return "".join(
-        ch if unicodedata.category(ch)[0] != "C" or ch == "\n" else " " for ch in text
-    ).strip()
+    return "".join(_clean_char(ch) for ch in shape(text)).strip()
 
 
 def _date(value: dt.date) -> str:
@@ -190,8 +207,23 @@ class _Writer:
         edge (a word wider than the line is broken inside it). Headings and names are set
         flush left, as on one line; running text is justified."""
         self.pdf.set_font(FONT, "B" if bold else "", size)
-        self.pdf.multi_cell(0, height, _clean(text), align=align, new_x="LMARGIN", new_y="NEXT")
+        cleaned, align = self._visual(_clean(text), self.pdf.epw, align)
+        self.pdf.multi_cell(0, height, cleaned, align=align, new_x="LMARGIN", new_y="NEXT")
         self.pdf.set_font(FONT, "", 9)
+
+    def _visual(self, text: str, width: float, align: str) -> tuple[str, str]:
+        """Return ``text`` (cleaned) as it is drawn within ``width`` in the current font, and
+        its alignment: text holding right-to-left letters broken into its lines here and each
+        line put in the order it is seen (:func:`bot.reports.rtl.visual`; fpdf draws
+        characters in the order given), set flush right when it reads right to left; any
+        other text as it is."""
+        if not has_rtl(text):
+            return text, align
+        lines = self.pdf.multi_cell(width, 1, text, dry_run=True, output=MethodReturnValue.LINES)
+        broken = lines if isinstance(lines, list) else [text]
+        rtl = rtl_paragraph(text)
+        shown = "\n".join(visual(str(line), rtl=rtl) for line in broken)
+        return shown, "R" if rtl else ("L" if align == "J" else align)
 
     def _wrapped_lines(self, text: str, size: float, *, bold: bool = False) -> int:
         """How many lines ``wrapped`` draws ``text`` on (fpdf's own line breaking)."""
@@ -249,8 +281,11 @@ class _Writer:
                     head.cell(title)
             for values in rows:
                 row = table.row()
-                for value in values:
-                    row.cell(_clean(value))
+                for value, width in zip(values, widths, strict=True):
+                    # A cell's text wraps inside its padding (1 mm a side): right-to-left
+                    # text is broken a little inside that, so fpdf breaks it no further.
+                    shown, align = self._visual(_clean(value), width - 2.5, "L")
+                    row.cell(shown, align=align)
         pdf.set_font(FONT, "", 9)
 
     def omitted(self, total: int, shown: int, what: str) -> None:
@@ -414,6 +449,35 @@ class _Writer:
             rows,
         )
         self.line(speed_percent_definition("clinician") + ".", size=8)
+        self.baseline_changes()
+
+    def baseline_changes(self) -> None:
+        """Each change of the baseline after it was first recorded, with its old and new
+        values: the table reads the newest, so a lowered top speed would otherwise raise every
+        percentage, and ease the speed criteria, without a word."""
+        changes = self.data.baseline_changes
+        if not changes:
+            return
+        shown = changes[-MAX_BASELINE_CHANGES:]
+        self.omitted(
+            len(changes),
+            len(shown),
+            ngettext(
+                "{n} earlier baseline change not shown.",
+                "{n} earlier baseline changes not shown.",
+                len(changes) - len(shown),
+            ),
+        )
+        for change in shown:
+            self.line(
+                _("Pre-injury baseline changed {when}: {changes}.").format(
+                    when=self.when(change.at), changes="; ".join(change.changes)
+                ),
+                size=8,
+            )
+        if any(change.easier for change in changes):
+            self.line(str(EASIER_SPEED), bold=True, size=8)
+        self.line(str(BASELINE_NOW), size=8)
 
     def trends(self) -> None:
         trend = self.data.trend

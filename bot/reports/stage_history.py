@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.reports.data import StageEntry, StagePeriod
+from bot.reports.glyphs import shown_name
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry, StageMove
 from bot.support.formats import format_short_date
@@ -268,7 +269,8 @@ def timeline_entries(
             found = _CLINICIAN_REASON.match(move.reason or "")
             kind = found["kind"] if found else "set_stage"
             note = move.note or (found["note"] if found else None)
-            moved_by, reason = move.by_name, clinician_move_reason(kind, note)
+            moved_by = shown_name(move.by_name, move.by_person_id)
+            reason = clinician_move_reason(kind, note)
         else:
             found = _ENGINE_REASON.match(move.reason or "")
             decision = found["decision"] if found else "progress"

@@ -7,7 +7,10 @@ entries about them. A table added later is covered without touching this module.
 
 The export holds the athlete's own data only: messages sent to them (not the alert messages
 about them in their clinicians' chats), their own audit entries in full and, of the entries
-others made about them, what was done and when (never who, nor any detail). A deletion
+others made about them, what was done and when (never who, nor any detail but the note of a
+review a later warning sign voided, which no other row keeps). It is written to be read: the
+engine's state as data (not JSON text), a message's buttons as their labels (not the keys
+they send back), none of the delivery machinery's bookkeeping (which names servers). A deletion
 removes every row about them (every message about them included) and replaces their name by
 their number in the digests of the clinicians they were linked to, and nowhere else: another
 athlete's message or digest line is never rewritten. The deletion's audit entry keeps counts,
@@ -34,7 +37,9 @@ from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
 
 EXPORT_FORMAT = "sprintback-athlete-export"
-EXPORT_VERSION = 2
+# 3: the engine's state as data (not JSON text), keyboards as their labels, no delivery
+# bookkeeping, the note of a voided review.
+EXPORT_VERSION = 3
 _AUDIT = "audit_log"
 # Rows about the athlete that are not theirs to take away: which buttons their clinicians
 # pressed (deleted with the athlete all the same).
@@ -43,6 +48,12 @@ _AUDIT = "audit_log"
 _NOT_EXPORTED = frozenset({"used_button", "pending_step"})
 # Of an audit entry made by someone else about the athlete, only these are exported.
 _OTHERS_AUDIT_COLUMNS = ("id", "action", "athlete_id", "at")
+# ... and, of a few such entries, the part of the detail that is about the athlete and kept
+# nowhere else: a review voided by a later warning sign is deleted, so its entry alone holds
+# the clinician's note about them (never who gave it, nor whom else it went to).
+_OTHERS_AUDIT_DETAIL: dict[str, tuple[str, ...]] = {
+    "void_review": ("review_for", "note", "reason"),
+}
 
 
 _INBOX = "inbox_update"
@@ -95,6 +106,58 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# The delivery machinery's bookkeeping (which process holds a row, until when): nothing about
+# the athlete, and it names the servers. Left out of the export.
+_MACHINERY_COLUMNS = frozenset({"claimed_by", "claimed_at", "processed_by", "lease_until"})
+
+
+def _buttons(markup: Any) -> Any:
+    """Return a message's keyboard as the athlete saw it: rows of button labels (with the
+    address of a link button), without the internal key each button sends back."""
+    if not isinstance(markup, dict):
+        return markup
+    rows = markup.get("inline_keyboard") or markup.get("keyboard")
+    if not isinstance(rows, list):
+        return None
+    shown: list[list[str]] = []
+    for row in rows:
+        labels: list[str] = []
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, str):
+                labels.append(button)
+            elif isinstance(button, dict):
+                label = str(button.get("text", ""))
+                url = button.get("url")
+                labels.append(f"{label} ({url})" if isinstance(url, str) and url else label)
+        shown.append(labels)
+    return shown
+
+
+def _parsed(value: Any) -> Any:
+    """Return JSON text stored in a column (the engine's state) as the data it holds."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _readable(mapping: Any) -> dict[str, Any]:
+    """Return a stored row as the export shows it: instants and dates as ISO 8601 text, JSON
+    text as the data it holds, a keyboard as its labels, the machinery's columns left out."""
+    row: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if key in _MACHINERY_COLUMNS:
+            continue
+        if key == "reply_markup":
+            value = _buttons(value)
+        elif key == "state_json":
+            value = _parsed(value)
+        row[key] = _json_value(value)
+    return row
+
+
 def export_athlete(
     session: Session,
     *,
@@ -108,10 +171,15 @@ def export_athlete(
     (None = the system), in the caller's transaction.
     """
     athlete = require_person(session, person_id=athlete_id, role="athlete")
+    # What they were refused before they signed up (audited by their Telegram id, no person
+    # yet): theirs, as the deletion takes it.
+    refusals = _refusals_of(session, _chats_of(athlete))
     tables: dict[str, list[dict[str, Any]]] = {}
     for table, where in _athlete_filters(athlete_id, _chats_of(athlete)).items():
         if table.name in _NOT_EXPORTED:
             continue
+        if table.name == _AUDIT and refusals:
+            where = or_(where, table.c.id.in_(refusals))
         if "chat_id" in table.c and table.name != "person":
             # Messages: those sent to the athlete, not those about them to someone else.
             mine = [table.c.chat_id == (athlete.chat_id or athlete.telegram_user_id)]
@@ -122,8 +190,7 @@ def export_athlete(
             select(table).where(where).order_by(*table.primary_key.columns)
         )
         tables[table.name] = [
-            _own_part(table.name, {k: _json_value(v) for k, v in row._mapping.items()}, athlete_id)
-            for row in rows
+            _own_part(table.name, _readable(row._mapping), athlete_id, refusals) for row in rows
         ]
     export = {
         "format": EXPORT_FORMAT,
@@ -143,12 +210,21 @@ def export_athlete(
     return export
 
 
-def _own_part(table: str, row: dict[str, Any], athlete_id: int) -> dict[str, Any]:
+def _own_part(
+    table: str, row: dict[str, Any], athlete_id: int, own: Sequence[int] = ()
+) -> dict[str, Any]:
     """Return what of ``row`` is the athlete's: all of it, except for an audit entry someone
-    else made (then only what was done about them, and when)."""
-    if table != _AUDIT or row.get("actor_id") == athlete_id:
+    else made (then only what was done about them, and when, with the part of the detail
+    :data:`_OTHERS_AUDIT_DETAIL` names). ``own``: audit entries of theirs made before they
+    had a person row (a refusal before they signed up)."""
+    if table != _AUDIT or row.get("actor_id") == athlete_id or row.get("id") in own:
         return row
-    return {key: row[key] for key in _OTHERS_AUDIT_COLUMNS}
+    part = {key: row[key] for key in _OTHERS_AUDIT_COLUMNS}
+    keys = _OTHERS_AUDIT_DETAIL.get(str(row.get("action")))
+    detail = row.get("detail")
+    if keys and isinstance(detail, dict):
+        part["detail"] = {key: detail[key] for key in keys if key in detail}
+    return part
 
 
 def export_json(export: dict[str, Any]) -> str:
@@ -331,6 +407,10 @@ def _digest_readers(session: Session, athlete_id: int) -> _DigestReaders:
     return _DigestReaders(others, chats)
 
 
+# What stands before an athlete's name at the start of a digest's line about them.
+_BADGE_SEPARATOR = r"(?<=· )"
+
+
 def _name_forms(name: str) -> list[str]:
     """The ways ``name`` is written in a message: whole, or cut short with an ellipsis (the
     digest keeps 80 characters, charts 60), longest first."""
@@ -351,8 +431,11 @@ def _name_pattern(name: str, others: list[str]) -> re.Pattern[str]:
     )
     covering = [re.escape(form) for form in longer if name in form]
     other = f"(?P<other>{'|'.join(covering)})|" if covering else ""
+    # A one-letter name ("J", "李") is replaced only where the digest names an athlete, after
+    # the urgency badge ("🟠 REVIEW · 李: ..."): the same letter is common elsewhere.
+    badge = _BADGE_SEPARATOR if len(name.strip()) < 2 else ""
     return re.compile(
-        rf"(?<!\w)(?:(?:{forms}) \(#(?P<number>\d+)\)|{other}(?P<plain>{forms}))(?!\w)"
+        rf"{badge}(?<!\w)(?:(?:{forms}) \(#(?P<number>\d+)\)|{other}(?P<plain>{forms}))(?!\w)"
     )
 
 
@@ -364,7 +447,7 @@ def _redact_name(session: Session, athlete_id: int, name: str, digests: _DigestR
     Another athlete's line is never touched: where two athletes of a digest share the name,
     each line carries the number ("Anna (#2)") and only the deleted athlete's is replaced;
     a longer name that begins with theirs ("Anna Smith") stays whole."""
-    if len(name.strip()) < 2 or not digests.others:
+    if not name.strip() or not digests.others:
         return 0
     outbox = metadata.tables["outbox"]
     head = name[:20]
