@@ -19,7 +19,7 @@ from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
-from bot.services.athlete.commands import day_ahead_note
+from bot.services.athlete.commands import day_ahead_note, running_stopped
 from bot.services.athlete.followup import FOLLOWUP_KIND, followup_verdict
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
@@ -78,7 +78,10 @@ def _done(
     if repo.get_session_report(session, athlete_id=person.id, local_date=day) is not None:
         return Result([Out(texts.SESSION_ALREADY_REPORTED)])
     outs: list[Out] = []
-    if day >= today and (
+    if running_stopped(session, person, env):
+        # A session reported during a stop is kept, but running waits for the review.
+        outs.append(Out(texts.DONE_WHILE_STOPPED))
+    elif day >= today and (
         repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is None
     ):
         outs.append(Out(texts.NO_SESSION_PLANNED))
@@ -108,11 +111,27 @@ async def send_post_session_prompt(ctx: PromptContext) -> None:
     _, question = svc.begin(ctx.session, athlete, "session", env, day=day)
     if question is None:
         return
+    if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=day) is None:
+        # No check-in, no training prescribed: whether they trained anyway, not how "today's
+        # session" went. An answer still reports the session.
+        question = _asked_if_trained(question)
     if day > ctx.local_date:
         question = day_ahead_note(question, day)
     markup = question.keyboard.to_dict() if question.keyboard is not None else None
     ctx.enqueue(
         question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
+    )
+
+
+def _asked_if_trained(question: Out) -> Out:
+    """The session report's first question on a day without a check-in: did they train
+    anyway (the same buttons: how much of it)."""
+    asked = str(texts.ASK_COMPLETION)
+    said = question.text
+    if asked not in said:
+        return question  # not the first question (a report already under way)
+    return dataclasses.replace(
+        question, text=said.replace(asked, str(texts.ASK_COMPLETION_NO_CHECKIN), 1)
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.services.timezones import emergency_number
 from bot.support.formats import format_short_date
-from bot.support.i18n import L_, LANGUAGE_NAMES
+from bot.support.i18n import L_, LANGUAGE_NAMES, ngettext
 from bot.wording.plan import plan_lines
 from bot.wording.protocol import protocol_text
 from bot.wording.reasons import (
@@ -232,6 +232,12 @@ NO_CLINICIAN_LINKED = L_(
 # --- Session ----------------------------------------------------------------------------------
 
 ASK_COMPLETION = L_("How did today's session go? Did you complete it?")
+# The post-session prompt on a day without a morning check-in (no training was prescribed):
+# it asks whether they trained anyway, so a session done all the same is still reported.
+ASK_COMPLETION_NO_CHECKIN = L_(
+    "No check-in today, so no training was planned. Did you train anyway? If so, how much "
+    "of your session did you do? If not, there is nothing to answer."
+)
 COMPLETION_LABELS = {
     "full": L_("All of it"),
     "partial": L_("Part of it"),
@@ -330,6 +336,11 @@ NOT_DONE = L_("Not done")
 NO_SESSION_PLANNED = L_(
     "I have no check-in from you today yet. You can still report the session; "
     "consider a /checkin tomorrow morning before training."
+)
+# /done while running is stopped until a clinician's review (a warning sign not yet reviewed).
+DONE_WHILE_STOPPED = L_(
+    "⛔ Still no running until your clinician has reviewed you. You can still report what you "
+    "did: your clinician sees it."
 )
 SESSION_ALREADY_REPORTED = L_(
     "You already reported today's session. /status shows where you stand."
@@ -438,6 +449,15 @@ PLAN_PAUSED = L_(
 )
 ALREADY_PAUSED = L_("Your programme is already paused. Send /resume to continue.")
 RESUMED = L_("Welcome back! Prompts are on again. Start with a /checkin before your next session.")
+# /resume while running is stopped until a clinician's review: the pause did not lift it.
+RESUMED_STOPPED = L_(
+    "Welcome back. Prompts are on again.\n⛔ Still no running until your clinician has "
+    "reviewed you."
+)
+# Under RESUMED_STOPPED: when the next check-in comes ({time}: the athlete's check-in time).
+RESUMED_NEXT_CHECKIN_AT = L_("Your check-in comes at {time}.")
+RESUMED_CHECKIN_NOW = L_("Send /checkin to check in today: your clinician sees your answers.")
+RESUMED_STOPPED_CHECKED_IN = L_("/plan shows what you can do today.")
 NOT_PAUSED = L_("Your programme is not paused.")
 PAUSED_BY_CLINICIAN = L_(
     "Your clinician paused your programme, so only they can resume it. Message them if you "
@@ -488,9 +508,12 @@ NOTHING_STORED = L_("Nothing about you is stored here, so there is nothing to de
 DELETE_KEPT = L_("Nothing was deleted.")
 EXPORT_CAPTION = L_("Your Sprintback data ({kind}).")
 NO_DATA = L_("There is nothing to show yet.")
+# /plan before the check-in: no training is prescribed without one (the engine's rule).
 PLAN_NEEDS_CHECKIN = L_(
-    "Do your /checkin first: today's session depends on how you are this morning."
+    "No training until you check in: send /checkin. What you can do today depends on your answers."
 )
+# Above the session /plan previews before the check-in: what it would be, not today's yet.
+PLAN_PREVIEW_TITLE = L_("After a good check-in · {stage}")
 
 # /unlink: an athlete stops sharing their data with one clinician (consent withdrawn).
 UNLINK_NONE = L_(
@@ -550,11 +573,33 @@ WHY_NONE = L_("There is nothing more to explain for that day.")
 MOVED_UP = L_("⬆️ You move up to {stage}.")
 STEPPED_BACK = L_("↩️ Back one stage for a few days: {stage}.")
 SESSION_SAVED_GOOD = L_("✅ Session saved. Same level next time.")
+# A session that holds the stage because of it (pain, or not completed): no green tick.
+SESSION_SAVED_HOLD = L_("🟡 Session saved. Same level next time.")
+# A session that would step back (pain), at the first stage: nothing below it.
+SESSION_SAVED_FIRST_STAGE = L_(
+    "🟡 Session saved. You stay at this stage because of the pain: keep to what stays pain-free."
+)
 SESSION_SAVED_MOVED = L_("⬆️ Session saved. You move up to {stage}.")
-SESSION_SAVED_ALREADY = L_("✅ Session saved. You are at {stage} since this morning.")
+# The first session at the stage the morning moved the athlete up to.
+SESSION_SAVED_ALREADY = L_("✅ Session saved: your first at {stage}.")
+# The same words as under today's session (bot.wording.plan).
+NEXT_FAST_SESSION = L_("Next fast session: in {hours} h or more.")
 SESSION_SAVED_BACK = L_("↩️ Session saved. We go back one stage for a few days: {stage}.")
 SESSION_SAVED_FLAGGED = L_("🟡 Session saved, but it does not count towards moving up.")
 SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
+# Under a warning sign's instruction after a session (the instruction says to stop).
+SESSION_SAVED_NOTE = L_("Your session is saved.")
+# A rest day at a stage without running (nothing to leave out): what they may do follows.
+REST_TODAY = L_("😴 Rest today.")
+# Under the title of a session without running (a rest day, a rest between fast sessions, a
+# review awaited), by the pain reported that morning (the higher of at rest and in the test).
+NO_RUNNING_WITH_PAIN = L_(
+    "With this pain, walk and move only as far as it stays pain-free. The bike only once pain "
+    "is 1/10 or less."
+)
+NO_RUNNING_LOW_PAIN = L_("Walking, mobility and the bike are fine if pain stays at 0–1/10.")
+# The first thing a stage still needs, in the reasons under a verdict.
+TO_MOVE_UP = L_("To move up: {what}")
 NEXT_CHECKIN = L_("Next: your check-in tomorrow morning, before training.")
 # After last night's session reported past midnight: the next check-in is this morning's.
 NEXT_CHECKIN_TODAY = L_("Next: your check-in this morning, before training.")
@@ -616,25 +661,89 @@ def _alone_instruction(told: str, protocol: Any) -> str:
     return str(ALONE_INSTRUCTIONS["same_day"])
 
 
-def _today_line(outcome: Any, readiness: str, worded: list[Any]) -> str:
+def _today_line(outcome: Any, readiness: str, worded: list[Any], protocol: Any = None) -> str:
     """What today holds, in one line: the verdict's headline, except on a day the stage runs
     but not today (rest between fast sessions, or a review awaited), which is never "train as
-    planned" above a session without running."""
+    planned" above a session without running; and a rest day at a stage without running,
+    which has no running to leave out."""
     if readiness in ("go", "modify") and _running_held(outcome):
         review = any(w.rule == "gate.1" and w.kind == "unmet" for w in worded)
         return str(NO_RUNNING_REVIEW if review else NO_RUNNING_REST)
+    if readiness == "rest" and protocol is not None:
+        return rest_headline(outcome, protocol)
     return str(HEADLINES.get(readiness, HEADLINES["go"]))
 
 
-def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician: bool) -> list[str]:
+def rest_headline(outcome: Any, protocol: Any) -> str:
+    """The headline of a rest day: no running, or, at a stage without running, just rest."""
+    return str(HEADLINES["rest"] if _stage_runs(protocol, outcome) else REST_TODAY)
+
+
+def _stage_runs(protocol: Any, outcome: Any) -> bool:
+    """Whether the stage of today's session has running in its template."""
+    try:
+        return bool(protocol.stage(str(outcome.stage_after)).running)
+    except KeyError:
+        return True  # unknown: "no running" is the safe word
+
+
+def _reasons(worded: list[Any], limit: int = 3) -> list[str]:
+    """At most ``limit`` reasons that matter today: what fired first, then what the stage
+    still needs ("To move up: …"); when not all of it fits, the last line says how many more
+    things, in words, and where to read them (never a bare "+2")."""
+    chosen = today_reasons([w for w in worded if w.kind == "fired"], limit)
+    unmet = [w.text for w in worded if w.kind == "unmet"]
+    left = limit - len(chosen)
+    if left <= 0 or not unmet:
+        return chosen
+    if len(unmet) <= left:
+        return [*chosen, str(TO_MOVE_UP).format(what=unmet[0]), *unmet[1:]]
+    if left == 1:
+        more = len(unmet) - 1
+        return [
+            *chosen,
+            ngettext(
+                "To move up: {what}, and {n} more thing (/status lists it)",
+                "To move up: {what}, and {n} more things (/status lists them)",
+                more,
+            ).format(what=unmet[0], n=more),
+        ]
+    shown = unmet[: left - 1]
+    more = len(unmet) - len(shown)
+    tail = ngettext(
+        "and {n} more thing: /status lists it", "and {n} more things: /status lists them", more
+    ).format(n=more)
+    return [*chosen, str(TO_MOVE_UP).format(what=shown[0]), *shown[1:], tail]
+
+
+def session_lines(plan: Any, protocol: Any, pain: int | None = None) -> list[str]:
+    """Return today's session as lines (``bot.wording.plan``); on a day without the stage's
+    running, the headline already says so: the plan's own "no running" note gives way to
+    what the athlete may do with the pain they reported (``pain``, None when unknown)."""
+    held = [n for n in plan.notes if str(n).startswith("No running today")]
+    if not held:
+        return plan_lines(plan, protocol)
+    kept = [n for n in plan.notes if n not in held]
+    lines = plan_lines(plan.model_copy(update={"notes": kept}), protocol)
+    said = NO_RUNNING_WITH_PAIN if pain is not None and pain > 1 else NO_RUNNING_LOW_PAIN
+    return [lines[0], str(said), *lines[1:]]
+
+
+def morning_result(
+    outcome: Any,
+    protocol: Any,
+    zone: str | None,
+    has_clinician: bool,
+    pain: int | None = None,
+) -> list[str]:
     """Return the messages after a check-in: one headline, at most three reasons that matter
-    today, and today's session (the full list is behind "Why?" and /status).
+    today, and today's session (the full list is behind "Why?" and /status). ``pain``: the
+    higher of the morning's pain at rest and in the test, for what a day without running
+    allows.
 
     A red flag gives the tier's instruction first (with the local emergency number for an
     emergency), and says whether a clinician was alerted (safety messages may be longer).
     """
-    from bot.wording.reasons import today_reasons
-
     # The morning message is about the morning: what a session report said comes after it.
     worded = [w for w in _worded(outcome, protocol) if not w.rule.startswith("session.")]
     if outcome.readiness == "stop" and outcome.instructions:
@@ -655,21 +764,21 @@ def morning_result(outcome: Any, protocol: Any, zone: str | None, has_clinician:
     elif moved and outcome.decision == "step_back":
         # The move, then what today holds (a step back often comes with a rest day).
         head = str(STEPPED_BACK).format(stage=stage_label(protocol, outcome.stage_after))
-        head += " " + _today_line(outcome, readiness, worded)
-        reasons = today_reasons([w for w in worded if w.kind == "fired"])
+        head += " " + _today_line(outcome, readiness, worded, protocol)
+        reasons = _reasons([w for w in worded if w.kind == "fired"])
     elif readiness in ("go", "modify") and _running_held(outcome):
-        head = _today_line(outcome, readiness, worded)
-        reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
+        head = _today_line(outcome, readiness, worded, protocol)
+        reasons = _reasons([w for w in worded if w.kind == "fired"], limit=2)
     else:
-        head = str(HEADLINES.get(readiness, HEADLINES["go"]))
+        head = _today_line(outcome, readiness, worded, protocol)
         if outcome.awaiting_clearance:
-            reasons = today_reasons([w for w in worded if w.kind == "fired"], limit=2)
+            reasons = _reasons([w for w in worded if w.kind == "fired"], limit=2)
             reasons.append(str(CLEARANCE_ASKED if has_clinician else CLEARANCE_NO_CLINICIAN))
         else:
-            reasons = today_reasons(worded)
+            reasons = _reasons(worded)
     plan: list[str] = []
     if outcome.plan is not None and outcome.readiness != "stop":
-        plan = ["", *plan_lines(outcome.plan, protocol)]
+        plan = ["", *session_lines(outcome.plan, protocol, pain)]
     on_hold = any(w.rule == "gate.1" for w in worded)
     if not has_clinician and (_raised_for_clinician(outcome) or on_hold):
         # The reasons say the clinician has been told: nobody has.
@@ -701,12 +810,23 @@ def _running_held(outcome: Any) -> bool:
     return any(str(note).startswith("No running today") for note in plan.notes)
 
 
-def plan_text(outcome: Any, protocol: Any) -> str:
-    """Return today's session: the stage by number and name, drills, speeds, rest, notes."""
+def plan_text(outcome: Any, protocol: Any, pain: int | None = None) -> str:
+    """Return today's session: the stage by number and name, drills, speeds, rest, notes
+    (``pain``: the morning's, for what a day without running allows)."""
 
     if outcome.plan is None:
         return str(NO_DATA)
-    return "\n".join(plan_lines(outcome.plan, protocol))
+    return "\n".join(session_lines(outcome.plan, protocol, pain))
+
+
+def plan_preview_text(outcome: Any, protocol: Any) -> str:
+    """Return the session /plan previews before the check-in, titled as what a good check-in
+    would give, never as today's session (none is prescribed without a check-in)."""
+    if outcome.plan is None:
+        return str(NO_DATA)
+    lines = session_lines(outcome.plan, protocol)
+    stage = stage_label(protocol, outcome.plan.stage)
+    return "\n".join([str(PLAN_PREVIEW_TITLE).format(stage=stage), *lines[1:]])
 
 
 def _unmet_after(status: Any, protocol: Any) -> list[Any]:
@@ -731,18 +851,26 @@ def session_result(
     coming: str | None = None,
     next_checkin_on: str | None = None,
 ) -> str:
-    """Return the decision after a session report: one headline (the move, or the same level
-    again), what was wrong with the session itself first, at most three reasons, and what is
-    next (``coming``: a line on what comes before that, e.g. a follow-up question).
-    ``announced``: the morning message already said today's move up; ``status``: the stage
-    status after the day, whose unmet items replace the decision's (made before the
-    session's checks counted); ``overnight``: the report is last night's, sent after midnight,
-    so the next check-in is this morning's; ``has_clinician`` False: a stop, a warning sign or
-    a flag that would have reached a clinician says that nobody was alerted, as the morning
-    does."""
+    """Return the decision after a session report: one headline that follows the decision
+    (the move, the same level again, held for pain), what was wrong with the session itself
+    first, at most three reasons, and what is next (``coming``: a line on what comes before
+    that, e.g. a follow-up question). A stop leads with what to do, says it once, and keeps
+    nothing about counting (a stopped session never counts).
+
+    ``announced``: the morning message already said today's move up, so the headline says
+    what comes next at the new stage; ``status``: the stage status after the day, whose unmet
+    items replace the decision's (made before the session's checks counted); ``overnight``:
+    the report is last night's, sent after midnight, so the next check-in is this morning's;
+    ``has_clinician`` False: a stop, a warning sign or a flag that would have reached a
+    clinician says that nobody was alerted, as the morning does."""
     from bot.wording.stages import stage_label
 
-    worded = _worded(outcome, protocol)
+    decision = str(outcome.decision)
+    if decision == "stop":
+        return _session_stop(outcome, protocol, zone, has_clinician)
+    held = _held_at_first_stage(outcome)
+    # "We go back one stage", then "already at the first stage": the headline says it once.
+    worded = [w for w in _worded(outcome, protocol) if w.rule not in held]
     flagged = [w for w in worded if w.rule.startswith(SESSION_FLAG_RULES)]
     others = [w for w in worded if not w.rule.startswith(SESSION_FLAG_RULES)]
     if status is not None and status.stage == outcome.stage_after:
@@ -750,22 +878,26 @@ def session_result(
         others = [w for w in others if w.kind != "unmet"] + _unmet_after(status, protocol)
     moved = outcome.stage_after != outcome.stage
     after = stage_label(protocol, outcome.stage_after)
-    decision = str(outcome.decision)
     nxt = str(NEXT_CHECKIN_TODAY if overnight else NEXT_CHECKIN)
     if next_checkin_on is not None:
         # The day already started before a move west: "tomorrow" here is already checked in.
         nxt = NEXT_CHECKIN_ON.format(date=next_checkin_on)
-    if decision == "stop":
-        head = str(SESSION_SAVED_STOP)
-        nxt = str(NEXT_REVIEW)
-    elif flagged and not (decision == "step_back" and moved):
+    coming_lines = [coming] if coming else []
+    if flagged and not (decision == "step_back" and moved):
         head = str(SESSION_SAVED_FLAGGED)
     elif decision == "progress" and moved and announced:
         head = str(SESSION_SAVED_ALREADY).format(stage=after)
+        plan = outcome.plan
+        if plan is not None and plan.rest_hours and plan.running:
+            coming_lines.insert(0, str(NEXT_FAST_SESSION).format(hours=plan.rest_hours))
     elif decision == "progress" and moved:
         head = str(SESSION_SAVED_MOVED).format(stage=after)
     elif decision == "step_back" and moved:
         head = str(SESSION_SAVED_BACK).format(stage=after)
+    elif held:
+        head = str(SESSION_SAVED_FIRST_STAGE)
+    elif decision == "hold" and _session_held_it(outcome, worded):
+        head = str(SESSION_SAVED_HOLD)
     else:
         head = str(SESSION_SAVED_GOOD)
     if any(a.severity == "emergency" for a in outcome.alerts):
@@ -777,15 +909,59 @@ def session_result(
     if about:
         lines += [str(ABOUT_THIS_SESSION), *[f"• {r}" for r in about]]
     reasons: list[str] = []
-    if (decision != "progress" or not moved) and len(about) < 3:
-        reasons = today_reasons(others, limit=3 - len(about))
+    if (decision != "progress" or not moved or announced) and len(about) < 3:
+        reasons = _reasons(others, limit=3 - len(about))
     if reasons and not outcome.instructions:
         lines += [f"• {r}" for r in reasons]
     if not has_clinician and _told_clinician(outcome, decision, flagged):
         # The flags' words say the clinician knows.
         lines += ["", str(NO_CLINICIAN_LINKED)]
-    lines += ["", *([coming] if coming else []), str(nxt)]
+    lines += ["", *coming_lines, str(nxt)]
     return "\n".join(lines)
+
+
+def _session_stop(outcome: Any, protocol: Any, zone: str | None, has_clinician: bool) -> str:
+    """A stop after a session report (sharp pain, a pop, a warning sign): what to do first,
+    "stop" said once (the warning sign's instruction says it), that the session is saved and
+    who was told; nothing about counting."""
+    told = _flag_lines(outcome, protocol, has_clinician)
+    if any(a.severity == "emergency" for a in outcome.alerts):
+        lines = [str(EMERGENCY_HEAD).format(number=emergency_number(zone)), *told]
+    elif told:
+        lines = [f"⛔ {told[0]}", *told[1:]]
+    else:
+        lines = [str(SESSION_SAVED_STOP)]
+    if told:
+        lines.append(str(SESSION_SAVED_NOTE))
+    if not has_clinician:
+        lines += ["", str(NO_CLINICIAN_LINKED)]
+    return "\n".join([*lines, "", str(NEXT_REVIEW)])
+
+
+# The engine's reason when a step back is due at the first stage (engine.programme._step_back).
+_FIRST_STAGE_HELD = "Already at the first stage"
+# A red session's own reasons: both say "we go back one stage".
+_RED_SESSION_RULES = frozenset({"session.red", "session.red.pain_1h"})
+
+
+def _held_at_first_stage(outcome: Any) -> frozenset[str]:
+    """The rules of a step back the first stage turned into a hold (a red session, a
+    regression trigger): their reasons say "we go back one stage", which did not happen.
+    Empty when no such hold was made."""
+    rules = {str(r.rule) for r in outcome.reasons if str(r.text).startswith(_FIRST_STAGE_HELD)}
+    if not rules or str(outcome.decision) != "hold":
+        return frozenset()
+    if "session.red" in rules:
+        rules |= _RED_SESSION_RULES
+    return frozenset(rules)
+
+
+def _session_held_it(outcome: Any, worded: list[Any]) -> bool:
+    """Whether the session itself holds the stage: pain in it (amber or red), or not
+    completed because of symptoms or fear."""
+    return str(outcome.session_class) in ("amber", "red") or any(
+        w.rule == "session.incomplete" for w in worded
+    )
 
 
 def _told_clinician(outcome: Any, decision: str, flagged: list[Any]) -> bool:
@@ -819,7 +995,9 @@ def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:
     return "\n".join([str(WHY_TITLE).format(date=format_short_date(day)), *lines])
 
 
-STATUS_DAYS = L_("Days at this stage: {days} of {need} · sessions that count: {done} of {want}")
+STATUS_DAYS = L_("Days at this stage: {days} ({need} needed)")
+# Only at a stage that needs sessions, after STATUS_DAYS on the same line.
+STATUS_SESSIONS = L_("sessions that count: {done} ({want} needed)")
 STATUS_NEEDED = L_("To move up:")
 STATUS_ALL_MET = L_("Everything this stage needs is in place: you move up after a good day.")
 STATUS_SIGNOFF = L_("⏳ Waiting for your clinician's OK to move on.")
@@ -829,17 +1007,17 @@ STATUS_FINAL = L_("This is the last stage.")
 
 
 def status_text(status: Any, protocol: Any) -> str:
-    """Return /status: the stage by number and name, days and sessions, and every thing the
-    next stage needs in plain words, met (✅) or not yet (⬜)."""
-    lines = [stage_label(protocol, status.stage)]
-    lines.append(
-        str(STATUS_DAYS).format(
-            days=status.days_in_stage,
-            need=status.min_days,
-            done=status.sessions_counted,
-            want=status.min_sessions,
+    """Return /status: a stop until the clinician's review first, then the stage by number
+    and name, days (and sessions, at a stage that needs them), and every thing the next
+    stage needs in plain words, met (✅) or not yet (⬜)."""
+    lines = [str(STATUS_SUSPENDED)] if status.suspended else []
+    lines.append(stage_label(protocol, status.stage))
+    counts = str(STATUS_DAYS).format(days=status.days_in_stage, need=status.min_days)
+    if status.min_sessions:
+        counts += " · " + str(STATUS_SESSIONS).format(
+            done=status.sessions_counted, want=status.min_sessions
         )
-    )
+    lines.append(counts)
     if status.next_stage is None:
         lines.append(str(STATUS_FINAL))
     else:
@@ -847,6 +1025,8 @@ def status_text(status: Any, protocol: Any) -> str:
         for item in status.gate:
             if item.rule in ("gate.2", "gate.final"):
                 continue
+            if item.rule == "gate.5.sessions" and not status.min_sessions:
+                continue  # the stage needs none
             mark = "✅" if item.met else "⬜"
             lines.append(f"{mark} {gate_item_words(item, protocol, status.stage)}")
         if all(item.met for item in status.gate if item.rule != "gate.2"):
@@ -855,8 +1035,6 @@ def status_text(status: Any, protocol: Any) -> str:
         lines.append(str(STATUS_SIGNOFF))
     if status.paused:
         lines.append(str(STATUS_PAUSED))
-    if status.suspended:
-        lines.append(str(STATUS_SUSPENDED))
     return "\n".join(lines)
 
 

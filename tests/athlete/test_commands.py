@@ -28,7 +28,7 @@ async def test_help_plan_status_history(world: Callable[[], Awaitable[World]]) -
     assert "/checkin" in (replies[0].text or "") and "/delete" in (replies[0].text or "")
     replies = await alex.say("/plan")
     plan = replies[0].text or ""
-    assert "/checkin first" in plan and "Stage 1 of 8 · protect and walk" in plan
+    assert "No training until you check in" in plan and "Stage 1 of 8 · protect and walk" in plan
     assert "H0" not in plan
     replies = await alex.say("/status")
     status = replies[0].text or ""

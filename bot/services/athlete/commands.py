@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.clock import local_date
+from bot.clock import local_date, zone_of
 from bot.services import texts
 from bot.services.athlete.account import pre_injury_bests_known, set_paused, tell_pause
-from bot.services.athlete.daily import CHECKIN_AFTER_SESSION
+from bot.services.athlete.daily import CHECKIN_AFTER_SESSION, morning_pain
 from bot.services.athlete.engine_bridge import (
     close_days_before,
     plan_preview,
@@ -36,7 +36,7 @@ from bot.services.questionnaires.onboarding import CONSENT_SHARE_KEY, INVITE_KEY
 from bot.services.questionnaires.unlink import LINKS_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
-from bot.store.standing import protocol_for, working_day
+from bot.store.standing import athlete_stage_status, protocol_for, working_day
 from bot.support.formats import format_date
 from bot.support.i18n import L_, _, current_language, text
 from engine.programme import DayOutcome
@@ -171,7 +171,39 @@ def resume(session: Session, person: Person, env: Env) -> Result:
     queued = tell_pause(session, person, env, paused=False)
     today = working_day(session, person, env.now)
     done = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)
+    if running_stopped(session, person, env):
+        # A pause never lifts a stop: running waits for the clinician's review.
+        return Result([Out(_resumed_stopped(person, done is not None, env))], queued=queued)
     return Result([Out(texts.RESUMED_CHECKED_IN if done else texts.RESUMED)], queued=queued)
+
+
+def _resumed_stopped(person: Person, checked_in: bool, env: Env) -> str:
+    """/resume while running is stopped until a clinician's review: the stop first, then
+    when the next check-in comes (or /plan, after today's)."""
+    if checked_in:
+        nxt = str(texts.RESUMED_STOPPED_CHECKED_IN)
+    elif person.checkin_time and person.checkin_time > _local_time(person, env.now):
+        nxt = str(texts.RESUMED_NEXT_CHECKIN_AT).format(time=person.checkin_time)
+    else:
+        nxt = str(texts.RESUMED_CHECKIN_NOW)
+    return f"{texts.RESUMED_STOPPED}\n{nxt}"
+
+
+def _local_time(person: Person, now: dt.datetime) -> str:
+    """The athlete's wall-clock time now, as "HH:MM" (the check-in time's format)."""
+    return now.astimezone(zone_of(person.timezone)).strftime("%H:%M")
+
+
+def running_stopped(session: Session, person: Person, env: Env) -> bool:
+    """Whether running is stopped until a clinician's review as things stand today (a
+    warning sign not yet reviewed): the stage status /status and the clinician's card read
+    (``athlete_stage_status``, which writes nothing), so all three say the same."""
+    programme = repo.get_active_programme(session, athlete_id=id_of(person))
+    if programme is None:
+        return False
+    today = working_day(session, person, env.now)
+    status = athlete_stage_status(session, programme, protocol_for(session, programme), today)
+    return status is not None and status.suspended
 
 
 def plan(session: Session, person: Person, env: Env) -> Result:
@@ -182,21 +214,31 @@ def plan(session: Session, person: Person, env: Env) -> Result:
         return Result([Out(texts.PLAN_PAUSED)])
     today = working_day(session, person, env.now)
     told = has_clinician(session, person)
-    if repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None:
+    morning = repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today)
+    if morning is None:
         queued = close_days_before(session, person, today, env.now, env.notify)
         outcome, protocol = plan_preview(session, person, today, env.now)
         if _ran_already(session, person, today, outcome):
             return Result([Out(str(CHECKIN_AFTER_SESSION))], queued=queued)
         head = _plan_headline(outcome, protocol, person.timezone, told)
-        parts = [head] if head else []
-        parts += [str(texts.PLAN_NEEDS_CHECKIN), texts.plan_text(outcome, protocol)]
+        # No check-in, no training (the engine's rule): that leads, after a stop only; the
+        # session shown is what a good check-in would give, never today's.
+        needs = str(texts.PLAN_NEEDS_CHECKIN)
+        stop_first = head is not None and _is_stop(outcome)
+        lead = [head, needs] if stop_first else [needs, *([head] if head else [])]
+        parts = [*lead, texts.plan_preview_text(outcome, protocol)]
         return Result([Out("\n\n".join(parts))], queued=queued)
     run = run_today(session, person, today, env.now)
     if _ran_already(session, person, today, run.outcome):
         return Result([Out(str(CHECKIN_AFTER_SESSION))])
     head = _plan_headline(run.outcome, run.protocol, person.timezone, told)
-    session_text = texts.plan_text(run.outcome, run.protocol)
+    session_text = texts.plan_text(run.outcome, run.protocol, morning_pain(morning))
     return Result([Out(f"{head}\n\n{session_text}" if head else session_text)])
+
+
+def _is_stop(outcome: DayOutcome) -> bool:
+    """Whether the day holds a stop, or running stopped until a clinician's review."""
+    return bool(outcome.readiness == "stop" or outcome.decision == "stop" or outcome.review_pending)
 
 
 def _ran_already(session: Session, person: Person, today: dt.date, outcome: DayOutcome) -> bool:
@@ -223,7 +265,7 @@ def _plan_headline(
     if outcome.review_pending:
         return str(texts.NO_RUNNING_REVIEW)
     if outcome.readiness == "rest":
-        return str(texts.HEADLINES["rest"])
+        return texts.rest_headline(outcome, protocol)
     plan = outcome.plan
     if plan is not None and any(str(n).startswith("No running today") for n in plan.notes):
         return str(texts.NO_RUNNING_REST)

@@ -130,7 +130,11 @@ def finish_morning(
         return _engine_failed(session, person, progress.local_date, env, morning=morning)
     run, queued = decided
     messages = texts.morning_result(
-        run.outcome, run.protocol, person.timezone, has_clinician(session, person)
+        run.outcome,
+        run.protocol,
+        person.timezone,
+        has_clinician(session, person),
+        morning_pain(morning),
     )
     reported = repo.get_session_report(
         session, athlete_id=athlete_id, local_date=progress.local_date
@@ -143,6 +147,15 @@ def finish_morning(
         messages = [f"{ended}\n\n{messages[0]}", *messages[1:]]
     why = why_keyboard("m", progress.local_date)
     return Result([Out(m, keyboard=why) for m in messages], queued=queued)
+
+
+def morning_pain(morning: MorningCheckIn | None) -> int | None:
+    """The higher of the morning's pain at rest and in the test (None when neither was
+    answered): what a day without running allows depends on it."""
+    if morning is None:
+        return None
+    values = [v for v in (morning.pain_rest, morning.pain_test) if v is not None]
+    return max(values) if values else None
 
 
 def _after_session(message: str, run: EngineRun) -> str:
@@ -501,6 +514,10 @@ def _red_flags_today(
         return _engine_failed(session, person, day, env, morning=morning)
     run, queued = decided
     messages = texts.morning_result(
-        run.outcome, run.protocol, person.timezone, has_clinician(session, person)
+        run.outcome,
+        run.protocol,
+        person.timezone,
+        has_clinician(session, person),
+        morning_pain(morning),
     )
     return Result([Out(m) for m in messages], queued=queued)
