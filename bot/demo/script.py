@@ -147,7 +147,7 @@ async def onboarding(world: DemoWorld, athlete: Person, code: str) -> None:
         await world.tap(athlete, label)
     await world.tap(athlete, "Sprinting / running fast")
     await world.tap(athlete, "Rugby")
-    await world.say(athlete, world.words.number("vmax 9.1 10m 1.78 30m 4.05"))
+    await world.say(athlete, world.words.number("vmax 9.1 10m 1.78 20m 3.0 30m 4.05 40m 5.15"))
     for label in ("Europe", "Berlin", "07:30"):
         await world.tap(athlete, label)
     expect(

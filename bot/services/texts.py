@@ -390,14 +390,22 @@ NOTHING_OPEN = L_("I'm not waiting for an answer right now. /help lists what I c
 # Issue 15: a message typed outside a questionnaire, or /problem.
 ASK_PROBLEM = L_("What is wrong? Tell me in a few words.")
 PROBLEM_OFFER = L_(
-    "I read every message, but I can't judge pain from a message. If your leg feels wrong, "
-    "check it for warning signs now, or I can pass your message to your clinician."
+    "First, check your leg for warning signs now (🚩 below): it takes a minute, and a warning "
+    "sign stops training and alerts your clinician at once. I can't judge from a message how "
+    "your leg is."
 )
 PROBLEM_OFFER_NO_CLINICIAN = L_(
-    "I read every message, but I can't judge pain from a message. If your leg feels wrong, "
-    "check it for warning signs now. You have no clinician linked here, so for anything else "
-    "please contact your own clinician or doctor."
+    "First, check your leg for warning signs now (🚩 below): it takes a minute, and a warning "
+    "sign stops training. I can't judge from a message how your leg is. You have no clinician "
+    "linked here, so for anything else please contact your own clinician or doctor."
 )
+# Said with the /problem offer and after a note is sent: what not to wait with.
+PROBLEM_WORSE_FAST = L_(
+    "Getting worse fast (swelling spreading, numbness, a hot or swollen calf)? Don't wait for "
+    "a reply: call {who} now or go to urgent care. Chest pain or breathlessness: call {number} "
+    "now."
+)
+YOUR_OWN_CLINICIAN = L_("your own clinician or doctor")
 PROBLEM_SCREEN = L_("🚩 Check for warning signs")
 PROBLEM_TELL = L_("💬 Tell my clinician")
 PROBLEM_NOTHING = L_("All fine, thanks")
@@ -412,7 +420,7 @@ PROBLEM_NO_FLAGS = L_(
 PROBLEM_NOTHING_DONE = L_("OK. Send /problem any time something feels wrong.")
 YOUR_CLINICIAN = L_("your clinician")
 PROBLEM_SENT = L_(
-    "Sent to {clinician}. They see it when they next open Sprintback; if it is urgent, call them."
+    "Sent to {clinician}. They read it when they next open Sprintback, which may not be soon."
 )
 PROBLEM_TO_CLINICIAN = L_("💬 {athlete} wrote to you through Sprintback:\n\n{note}")
 MULTI_EMPTY = L_("Nothing is ticked. Tap 'None of these' if you have none of them.")

@@ -267,7 +267,7 @@ async def test_6_trouble_typed_outside_a_questionnaire_reaches_the_clinician(
     offer = replies[-1]
     assert "not waiting for an answer" not in (offer.text or "")
     # The typed words are the note: no "(2/2)" counting a question the athlete never saw.
-    assert (offer.text or "").startswith("I read every message")
+    assert (offer.text or "").startswith("First, check your leg for warning signs now")
     assert {"🚩 Check for warning signs", "💬 Tell my clinician"} <= set(offer.button_labels)
     replies = await alex.tap("💬 Tell my clinician")
     assert "Sent to Dr Kim" in (replies[-1].text or "")

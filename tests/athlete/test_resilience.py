@@ -78,7 +78,7 @@ async def test_every_kind_of_bad_input_gets_a_correction_and_the_same_question(
     replies = await alex.say("hello?")
     # Issue 15: a message outside a questionnaire is never brushed off.
     offer = replies[0].text or ""
-    assert "check it for warning signs" in offer and "🚩 Check for warning signs" in (
+    assert "check your leg for warning signs" in offer and "🚩 Check for warning signs" in (
         replies[0].button_labels
     )
 

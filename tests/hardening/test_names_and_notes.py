@@ -281,7 +281,10 @@ async def test_a_long_note_is_refused_with_its_limit_or_sent_in_labelled_parts(
     assert parts[1].startswith("(Anna, continued 2/2)\n\n")
     assert all(utf16_len(p) <= TEXT_LIMIT and not p.startswith("💬 Ben") for p in parts)
     bodies = [parts[0].split("\n\n", 1)[1], parts[1].split("\n\n", 1)[1]]
-    assert " ".join(" ".join(bodies).split()) == " ".join(note.split())
+    # The note whole and in order, then Anna's standing once, after it.
+    joined = " ".join(" ".join(bodies).split())
+    assert joined.startswith(" ".join(note.split()) + " "), joined[-400:]
+    assert joined.count("To reply or act:") == 1
 
 
 # --- deleting an athlete ------------------------------------------------------------------
@@ -307,7 +310,10 @@ async def test_deleting_an_athlete_rewrites_no_one_elses_note(world: WorldFactor
     await anna.wait_reply()
     await w.deliver()
     got = [m.text or "" for m in lee.bot_messages if "wrote to you" in (m.text or "")]
-    assert got == ["💬 Anna Smith wrote to you through Sprintback:\n\nmy calf is swollen and warm"]
+    assert len(got) == 1, got
+    assert got[0].startswith(
+        "💬 Anna Smith wrote to you through Sprintback:\n\nmy calf is swollen and warm\n\n"
+    ), got
 
 
 async def test_deleting_one_of_two_annas_redacts_only_her_digest_line(

@@ -440,8 +440,9 @@ def finish_problem(
     action = answers.get("action")
     flags = answers.get("red_flags")
     if isinstance(flags, list) and flags:
-        queued = forward_note(session, person, note, env) if note else False
         result = _red_flags_today(session, person, progress.local_date, flags, env)
+        # After the sign is recorded: the note's context tells the clinician it stopped running.
+        queued = forward_note(session, person, note, env) if note else False
         result.queued = result.queued or queued
         return result
     if action == "tell":
@@ -452,7 +453,12 @@ def finish_problem(
             c.display_name or "" for c in repo.clinicians_of(session, athlete_id=id_of(person))
         ]
         name = ", ".join(n for n in names if n) or str(texts.YOUR_CLINICIAN)
-        return Result([Out(str(texts.PROBLEM_SENT).format(clinician=name))], queued=True)
+        worse = str(texts.PROBLEM_WORSE_FAST).format(
+            who=name, number=emergency_number(person.timezone)
+        )
+        # What not to wait with: the note waits until the clinician reads it.
+        sent = f"{str(texts.PROBLEM_SENT).format(clinician=name)}\n\n{worse}"
+        return Result([Out(sent)], queued=True)
     if action == "screen":
         return Result([Out(str(texts.PROBLEM_NO_FLAGS))])
     return Result([Out(str(texts.PROBLEM_NOTHING_DONE))])
@@ -462,13 +468,13 @@ def forward_note(session: Session, person: Person, note: str, env: Env) -> bool:
     """Queue the athlete's words for each linked clinician (in the clinician's language);
     return whether anything was queued."""
     # Under the name as each clinician reads it, in parts that cannot pass for another's.
-    from bot.services.athlete.notes import note_for_clinicians
+    from bot.services.athlete.notes import note_context, note_for_clinicians
 
     return tell_clinicians(
         session,
         person,
         env,
-        note_for_clinicians(note),
+        note_for_clinicians(note, note_context(session, person, env.now)),
         kind=ATHLETE_NOTE_KIND,
         author_id=id_of(person),
     )

@@ -457,6 +457,7 @@ def _void_reviews_before_the_stop(
             detail={
                 "review_by": review.clinician_id,
                 "review_for": review.local_date.isoformat(),
+                "review_at": review.at.isoformat(),
                 "note": review.note,
                 "reason": "a warning sign reported after the review",
             },

@@ -39,10 +39,19 @@ from bot.services.clinician.buttons import (
     report_button,
     report_keyboard,
 )
-from bot.services.clinician.escalation import severity_words
+from bot.services.clinician.escalation import (
+    confirms_diagnosis,
+    reported_injury,
+    severity_words,
+)
 from bot.services.clinician.names import label_for_caller
 from bot.services.clinician.overview import athlete_summary
-from bot.services.clinician.view import LIGHT_ICON, traffic_light, verdict_words
+from bot.services.clinician.view import (
+    LIGHT_ICON,
+    reported_injury_lines,
+    traffic_light,
+    verdict_words,
+)
 from bot.services.protocol_admin import programme_protocol
 from bot.store.models import Decision, Person
 from bot.store.repo.audit import audit
@@ -139,6 +148,11 @@ def _criteria_lines(
             lines.append(_("Sign-off: the criteria are met, your sign-off is needed."))
         else:
             lines.append(_("Sign-off: you will be asked once the criteria are met."))
+        if confirms_diagnosis(protocol, programme.current_stage):
+            # The sign-off confirms a diagnosis nobody entered: the athlete's own account.
+            reported = reported_injury(session, athlete, programme, now)
+            if reported is not None:
+                lines.extend(reported_injury_lines(reported))
     elif protocol.stage(programme.current_stage).signoff == "required":
         lines.append(_("Sign-off: given."))
     return lines, state

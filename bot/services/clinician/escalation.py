@@ -58,14 +58,18 @@ from bot.services.clinician.buttons import (
     report_button,
 )
 from bot.services.clinician.names import athlete_label, name_clashes
+from bot.services.clinician.view import ReportedInjury, reported_injury_lines
 from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
     ALERT_KIND,
     AlertRecord,
+    AuditLog,
     Decision,
+    InjuryRecord,
     MorningCheckinRecord,
     Outbox,
     Person,
+    Programme,
     SessionReportRecord,
 )
 from bot.store.repo.alerts import mark_alert_escalated, mark_alert_resent
@@ -74,6 +78,7 @@ from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.people import get_person_by_telegram_id
+from bot.store.repo.programme import latest_injury
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext, use_language
 from bot.support.limits import shorten
 from bot.wording import format_value, item_label, stage_label
@@ -122,6 +127,9 @@ class AlertCard(BaseModel):
     # Another athlete the reader has in view has the same name: the number is shown beside
     # it (decided per reader: :func:`card_for`).
     name_clash: bool = False
+    # The sign-off asked for confirms the diagnosis (the first stage's): what the athlete
+    # reported at sign-up, shown as their own account (None on any other card).
+    reported: ReportedInjury | None = None
 
     @property
     def severity(self) -> str:
@@ -220,6 +228,8 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
         lines.append(_("⛔ Running is stopped until you review {name}.").format(name=card.label))
     elif card.gate_pending:
         lines.append(_("🟢 The stage's criteria are met: your sign-off is needed to move on."))
+    if card.reported is not None:
+        lines.extend(reported_injury_lines(card.reported))
     stage = card.stage_text
     lines.append(
         _("Stage: {stage}").format(stage=stage) if stage else _("Programme not started yet.")
@@ -274,6 +284,55 @@ def alert_keyboard(
 
 
 # --- Applying the policy to the store --------------------------------------------------------
+
+
+def confirms_diagnosis(protocol: Any | None, stage_id: str | None) -> bool:
+    """Whether the sign-off of ``stage_id`` is the one that confirms the diagnosis: the
+    protocol's first stage (triage, H0/C0: "diagnosis ...; red flags excluded"), when its
+    sign-off is required. Nobody has examined the athlete through Sprintback before it."""
+    stages = getattr(protocol, "stages", None)
+    if not stages or stage_id is None:
+        return False
+    first = stages[0]
+    return bool(first.id == stage_id and first.signoff == "required")
+
+
+def reported_injury(
+    session: Session, athlete: Person, programme: Programme | None, now: dt.datetime
+) -> ReportedInjury | None:
+    """Return the injury the athlete reported at sign-up (the programme's, else their
+    latest), with the sport they named then (kept only in the onboarding's audit entry),
+    or None when none is stored. Days are counted on the athlete's own calendar."""
+    assert athlete.id is not None
+    row = (
+        session.get(InjuryRecord, programme.injury_id)
+        if programme is not None and programme.injury_id is not None
+        else None
+    )
+    injury = row.model_dump() if row is not None and row.athlete_id == athlete.id else None
+    if injury is None:
+        latest = latest_injury(session, athlete_id=athlete.id)
+        if latest is None:
+            return None
+        injury = latest.model_dump()
+    entry = session.exec(
+        select(AuditLog)
+        .where(AuditLog.athlete_id == athlete.id, AuditLog.action == "onboarded")
+        .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+        .limit(1)
+    ).first()
+    sport = entry.detail.get("sport") if entry is not None else None
+    injury_date = injury["injury_date"]
+    return ReportedInjury(
+        injury=injury["injury"],
+        side=injury["side"],
+        muscle=injury.get("muscle"),
+        grade=injury.get("grade"),
+        injury_date=injury_date,
+        mechanism=injury.get("mechanism"),
+        sport=sport if isinstance(sport, str) and sport.strip() else None,
+        days_ago=(local_date(athlete, now) - injury_date).days,
+    )
 
 
 def alert_state(row: AlertRecord) -> AlertState:
@@ -399,11 +458,21 @@ def build_card(
         states[athlete.id] = state
     ordered = sorted(rows, key=lambda r: (r.created_at, r.id or 0))
     protocol = programme_protocol(session, programme, now) if programme is not None else None
+    stage = programme.current_stage if programme is not None else None
+    # A card asking for the sign-off that confirms the diagnosis shows the only diagnosis
+    # there is: the athlete's own account.
+    asks_signoff = state.may_sign_off or any(r.rule == SIGNOFF_ALERT_RULE for r in ordered)
+    reported = None
+    if asks_signoff and confirms_diagnosis(protocol, stage):
+        try:
+            reported = reported_injury(session, athlete, programme, now)
+        except ValueError as exc:  # an unreadable record never holds up the card
+            _LOGGER.error("athlete %s's reported injury unreadable: %s", athlete.id, exc)
     # Raw data only: every text is worded per reader, in their language (render_alert_text).
     return AlertCard(
         athlete_id=athlete.id,
         athlete_name=athlete.display_name or None,
-        stage=programme.current_stage if programme is not None else None,
+        stage=stage,
         protocol=protocol,
         alerts=tuple(
             AlertLine(
@@ -421,6 +490,7 @@ def build_card(
         gate_pending=state.may_sign_off,
         suspended=state.suspended,
         kind=kind,
+        reported=reported,
     )
 
 

@@ -7,6 +7,10 @@ The traffic light:
   programme paused, the athlete unreachable on Telegram (they blocked the bot: no prompts
   reach them), or no check-in for :data:`STALE_CHECKIN_DAYS` days or more;
 - 🟢 otherwise.
+
+The first stage's sign-off confirms the diagnosis, which no clinician has entered anywhere:
+its cards show what the athlete reported at sign-up, as their own account
+(:func:`reported_injury_lines`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
 from bot.services.clinician.names import athlete_label, clashes, clashing
+from bot.services.questionnaires.summary import sport_label, texts_mechanism
+from bot.support.formats import format_long_date
 from bot.support.i18n import L_, N_, LazyText, _, ngettext
+from bot.support.limits import shorten
+from bot.wording.injury import injury_words
 
 Light = Literal["red", "amber", "green"]
 LIGHT_ICON: dict[str, str] = {"red": "🔴", "amber": "🟠", "green": "🟢"}
@@ -181,3 +189,62 @@ def render_overview(summaries: Sequence[AthleteSummary]) -> str:
     lines.append("")
     lines.append(_("Details: /athlete <name or number>"))
     return "\n".join(lines)
+
+
+class ReportedInjury(BaseModel):
+    """The injury as the athlete reported it at sign-up (onboarding), their own account: the
+    only diagnosis Sprintback holds, which the first stage's sign-off confirms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    injury: str
+    side: str
+    muscle: str | None = None
+    grade: int | None = None
+    injury_date: dt.date
+    mechanism: str | None = None
+    # As stored (a button's English name, or typed); None when it cannot be found.
+    sport: str | None = None
+    # Whole days from the injury to the athlete's day the card was built.
+    days_ago: int = 0
+
+
+# A sport is typed in up to 60 characters at sign-up: kept to one line on a card.
+SPORT_CHARS = 60
+
+
+def reported_injury_lines(reported: ReportedInjury) -> list[str]:
+    """Return the athlete's own account of the injury as a clinician reads it before the
+    sign-off that confirms the diagnosis: side and muscle, grade, date, mechanism and sport,
+    each said plainly to be what the athlete reported ("not known" where they did not know),
+    then what the sign-off confirms."""
+    injury = injury_words(reported.side, reported.injury, reported.muscle)
+    if not reported.muscle or reported.muscle == "unknown":
+        injury = _("{injury}, muscle not known").format(injury=injury)
+    grade = str(reported.grade) if reported.grade is not None else _("not known")
+    days = max(0, reported.days_ago)
+    ago = _("today") if days == 0 else ngettext("{n} day ago", "{n} days ago", days).format(n=days)
+    how = texts_mechanism(reported.mechanism) if reported.mechanism else _("not known")
+    lines = [
+        _(
+            "📋 No clinician has entered a diagnosis. What the athlete reported at sign-up "
+            "(their own account):"
+        ),
+        "  " + _("• Injury: {injury}").format(injury=injury),
+        "  " + _("• Grade: {grade}").format(grade=grade),
+        "  "
+        + _("• Injured on: {date} ({ago})").format(
+            date=format_long_date(reported.injury_date), ago=ago
+        ),
+        "  " + _("• How: {mechanism}").format(mechanism=how),
+    ]
+    if reported.sport:
+        sport = shorten(sport_label(reported.sport), SPORT_CHARS)[0]
+        lines.append("  " + _("• Sport: {sport}").format(sport=sport))
+    lines.append(
+        _(
+            "Your sign-off confirms this diagnosis and that red flags are excluded: sign off "
+            "once you have assessed the athlete."
+        )
+    )
+    return lines

@@ -13,6 +13,7 @@ from bot.services.questionnaires.model import (
     Questionnaire,
 )
 from bot.services.questionnaires.morning import RED_FLAG_OPTIONS, has_red_flag
+from bot.services.timezones import emergency_number
 from bot.support.i18n import L_, capitalised
 from bot.support.limits import NAME_LIMIT, TEXT_LIMIT
 
@@ -42,9 +43,13 @@ def _actions(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
 
 
 def _action_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    # The warning-sign check first; then what not to wait with, and whom to call.
     if ctx.has_clinician:
-        return str(texts.PROBLEM_OFFER)
-    return str(texts.PROBLEM_OFFER_NO_CLINICIAN)
+        offer, who = texts.PROBLEM_OFFER, texts.YOUR_CLINICIAN
+    else:
+        offer, who = texts.PROBLEM_OFFER_NO_CLINICIAN, texts.YOUR_OWN_CLINICIAN
+    worse = str(texts.PROBLEM_WORSE_FAST).format(who=who, number=emergency_number(ctx.zone))
+    return f"{offer}\n\n{worse}"
 
 
 PROBLEM = Questionnaire(
