@@ -126,8 +126,9 @@ ASK_BASELINE = L_(
     "Your best values from before the injury let me set target times.\n"
     "Top speed (vmax) is your fastest speed over a flying 10–20 m, in m/s or km/h; splits are "
     "sprint times from a standing start, in seconds.\n"
-    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 30m 4.05', or skip; you can set them "
-    "later with /baseline."
+    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 20m 3.0 30m 4.05 40m 5.15', or skip; you "
+    "can set them later with /baseline. The last stages compare your 10, 20, 30 and 40 m "
+    "times with these: give each one you have."
 )
 ASK_TZ_REGION = L_(
     "Which time zone are you in? Pick a region, type a city or a zone name (e.g. "
@@ -490,7 +491,7 @@ FIRST_PROMPT_TOMORROW = L_(
 )
 ASK_BASELINE_COMMAND = L_(
     "Type the pre-injury best values you want to change, in one line, e.g. 'vmax 9.1 10m 1.78 "
-    "30m 4.05'. What you don't type is kept.\n"
+    "20m 3.0 30m 4.05 40m 5.15'. What you don't type is kept.\n"
     "Current baseline: {current}"
 )
 BASELINE_SAVED = L_("Baseline saved: {echo}")
