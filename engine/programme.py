@@ -79,6 +79,17 @@ OVER_CAP_SERIOUS = 20  # ... and this many points over reaches the clinician wit
 UNCONFIRMED_REPEAT_DAYS = 28
 UNCONFIRMED_REPEAT_COUNT = 3  # unconfirmed readings in this many sessions: review the baseline
 
+# Why an exit criterion's latest result was left out (``ProgrammeState.not_counted``): it came
+# with a session that did not count (against the plan, cut short), or was logged on its own
+# while running was stopped until a clinician's review.
+NotCounted = Literal["session", "review"]
+# The sentence a "Not yet" reason of such a criterion ends with, by why (the record's words;
+# ``bot.wording.reasons`` reads the athlete's from it).
+NOT_COUNTED_TEXT: dict[NotCounted, str] = {
+    "session": "Its latest result came from a session that did not count.",
+    "review": "Its latest result was logged while running was stopped for a review.",
+}
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -164,6 +175,11 @@ class ProgrammeState(_Frozen):
     # the cautious side (a stall is named sooner, never later).
     paused_in_stage: int = 0
     paused_since_progress: int = 0
+    # Exit criteria of the current stage whose latest result was left out, and why: a result
+    # that would have met the criterion, seen in a session that did not count (or logged while
+    # running was stopped). Until the criterion's next counted observation, the athlete reads
+    # that their result was not counted, never "not reported yet". Empty in older snapshots.
+    not_counted: dict[str, NotCounted] = Field(default_factory=dict)
 
 
 class DayOutcome(_Frozen):
@@ -194,6 +210,8 @@ class GateItem:
     text: str
     observed: str | float | int | bool | None = None
     needed: str | float | int | bool | None = None
+    # An unmet exit criterion whose latest result was left out, and why (``NotCounted``).
+    not_counted: NotCounted | None = None
 
 
 def _gi(
@@ -224,6 +242,7 @@ def enter_stage(
         "qualifying_sessions": 0,
         "streaks": {},
         "observed": {},
+        "not_counted": {},
         "best_vmax": None,
         "best_splits": {},
         "best_heel_raise": None,
@@ -352,13 +371,16 @@ def criteria_items(stage: Stage, state: ProgrammeState, prefix: str = "") -> lis
         observed: str | float | bool | None = seen
         if c.count > 1:
             observed = f"{streak}/{c.count} in a row (last {seen if seen is not None else '—'})"
+        met = streak >= c.count
+        left_out = state.not_counted.get(c.id) if state.stage == stage.id and not met else None
         out.append(
-            _gi(
+            GateItem(
                 rule=prefix + c.id,
-                met=streak >= c.count,
+                met=met,
+                text=c.text,
                 observed=observed,
                 needed=needed,
-                text=c.text,
+                not_counted=left_out,
             )
         )
     return out
@@ -785,6 +807,7 @@ def _observe_stage(
     exit_ctx: DayContext | None = None,
     fail_ctx: DayContext | None = None,
     lower: list[tuple[Criterion, Observation]] | None = None,
+    left_out: NotCounted = "session",
 ) -> tuple[ProgrammeState, list[tuple[Trigger, Observation]]]:
     """Update the stage's criteria streaks; return the state and the triggers that fired.
 
@@ -792,12 +815,15 @@ def _observe_stage(
     count (inside a rest interval, above the day's cap, against the plan) is left out of it,
     while the regression triggers still see everything. ``fail_ctx`` is what such a session
     still shows: a result there that fails an exit criterion is evidence of not meeting it and
-    resets its streak (only passing results of a discounted session are ignored). ``lower``
-    collects the observations decided by a leg pair read the other way round
+    resets its streak (only passing results of a discounted session are ignored). A passing
+    result left out is remembered as not counted (``left_out`` says why) until the criterion's
+    next counted observation, so nobody reads "not reported yet" about a result they sent.
+    ``lower`` collects the observations decided by a leg pair read the other way round
     (``engine.evaluate.observe``), to be explained.
     """
     streaks = dict(state.streaks)
     observed = dict(state.observed)
+    not_counted = dict(state.not_counted)
     fired: list[tuple[Trigger, Observation]] = []
     changed = False
     for c in _phase_criteria(stage, phase):
@@ -806,9 +832,14 @@ def _observe_stage(
             failed = observe(c, fail_ctx, phase)
             if failed is not None and not failed.satisfied:
                 ob = failed
+            elif ob is None and failed is not None and not_counted.get(c.id) != left_out:
+                not_counted[c.id] = left_out
+                changed = True
         if ob is None:
             continue
         changed = True
+        if not isinstance(c, Trigger):
+            not_counted.pop(c.id, None)
         if ob.lower_leg is not None and lower is not None:
             lower.append((c, ob))
         if ob.value is not None:
@@ -819,7 +850,8 @@ def _observe_stage(
             streaks[c.id] = 0
     if not changed:
         return state, fired
-    return state.model_copy(update={"streaks": streaks, "observed": observed}), fired
+    update = {"streaks": streaks, "observed": observed, "not_counted": not_counted}
+    return state.model_copy(update=update), fired
 
 
 def decide_day(
@@ -999,7 +1031,10 @@ def decide_day(
             else:
                 decision = "hold"
                 for i in unmet:
-                    acc.reason(i.rule, f"Not yet: {i.text.rstrip('.')}.", i.observed, i.needed)
+                    said = f"Not yet: {i.text.rstrip('.')}."
+                    if i.not_counted is not None:
+                        said += " " + NOT_COUNTED_TEXT[i.not_counted]
+                    acc.reason(i.rule, said, i.observed, i.needed)
                 if hold_today and not unmet:
                     acc.reason("hold", "Held today (see the reasons above).")
                 awaiting = bool(unmet) and all(i.rule == "gate.8" for i in unmet) and not hold_today
@@ -1040,7 +1075,9 @@ def decide_day(
         # everything).
         stopped = _ctx(day, baseline, st, sym, False, hide_checks=True) if st.suspended else None
         # ... but a failing check is still evidence of not meeting the criterion.
-        st, fired = _observe_stage(cstage, st, ctx, "day", stopped, ctx if st.suspended else None)
+        st, fired = _observe_stage(
+            cstage, st, ctx, "day", stopped, ctx if st.suspended else None, left_out="review"
+        )
         st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage_am)
     if plan is not None and decision == "stop" and plan.readiness != "stop":
         # A stop later in the day (sharp pain, a pop in the session): nothing more today, and
@@ -1151,6 +1188,7 @@ def _stop(protocol: Protocol, st: ProgrammeState, on: dt.date, acc: _Acc) -> Pro
         update={
             "streaks": {},
             "observed": {},
+            "not_counted": {},
             "qualifying_sessions": 0,
             "green_streak": 0,
             "best_vmax": None,
@@ -1909,7 +1947,7 @@ class _Flags:
 _BLOCKED_WHY = {
     "awaiting clinician review": "running is on hold until your clinician has reviewed you",
     "paused": "your programme is paused",
-    "missing": "there was no morning check-in",
+    "missing": "there was no morning check-in before it",
     "rest": "your morning check said rest",
     "stop": "your morning check said stop",
     "no running": "today's plan had no running (rest between fast sessions)",
@@ -2234,7 +2272,8 @@ def _session(
         # run on an easier day is no speed test, so its speed stays out as above).
         fail_ctx = _ctx(day, baseline, st, sym, False, hide_speed=not at_full)
     lower: list[tuple[Criterion, Observation]] = []
-    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx, fail_ctx, lower)
+    left_out: NotCounted = "review" if st.suspended else "session"
+    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx, fail_ctx, lower, left_out)
     _lower_leg(lower, acc)
     m = session.metrics
     best_splits = dict(st.best_splits)
@@ -2294,6 +2333,8 @@ def _session(
                 "Athlete held back or had low confidence on "
                 f"{low_hv} high-speed sessions in a row: psychological readiness check-in.",
             )
+    if sr.session_class == "green" and not counts:
+        _green_not_counted(acc)
     pre_pt = day.morning.pain_test if day.morning is not None else None
     pre_tg = day.morning.tightness if day.morning is not None else None
     entry = RunEntry(date=on, pct=exposure, stage=stage.id, at=day.session_at)
@@ -2344,6 +2385,24 @@ def _session(
         return st, decision, "red"
     st, decision = _apply_triggers(protocol, st, on, fired, decision, acc, stage0)
     return st, decision, sr.session_class
+
+
+def _green_not_counted(acc: _Acc) -> None:
+    """A green session that does not count (against the plan, a speed drop, low confidence):
+    its "green: eligible for progression" reason would say the opposite of the reasons that
+    follow, so it says only what was green, in its place."""
+    acc.reasons = [
+        Reason(
+            rule="session.green.not_counted",
+            observed=r.observed,
+            threshold=r.threshold,
+            text="Session pain and tightness within the green limits, but the session does not "
+            "count towards progression (see the other reasons).",
+        )
+        if r.rule == "session.green"
+        else r
+        for r in acc.reasons
+    ]
 
 
 def _apply_triggers(

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 # Gate items that change from day to day (or only count time) are not what a stall is about.
 _DAILY = frozenset({"gate.2", "gate.5.days", "gate.6", "gate.final"})
+# Why a criterion's latest result was left out (``engine.programme.NotCounted``), for the
+# clinician's stall alert (``bot.wording.alerts`` reads these words).
+_NOT_COUNTED: dict[str, str] = {
+    "session": "it came with a session that did not count",
+    "review": "logged while running was stopped for a review",
+}
 
 
 def _some_timed(item: str, baseline: Metrics | None, state: ProgrammeState) -> bool:
@@ -87,6 +93,14 @@ def stall_texts(
                 athlete.append(f"{label}: time {names} in the same session")
                 clinician.append(
                     f"{label}: {names} not all timed in one session in {stage.id} ({c.text})"
+                )
+            elif state.observed.get(cid) is None and label is not None and item.not_counted:
+                # Sent, but with a session that did not count (or while running was
+                # stopped): "none recorded" would be untrue.
+                athlete.append(f"{label}: your latest result was not counted")
+                clinician.append(
+                    f"{label}: latest result not counted ({_NOT_COUNTED[item.not_counted]}) "
+                    f"in {stage.id} ({c.text})"
                 )
             elif state.observed.get(cid) is None and label is not None:
                 athlete.append(f"{label}: none recorded at this level yet")

@@ -103,6 +103,12 @@ def stage_target(
 def _observed(item: GateItem, criterion: Criterion | None) -> str:
     seen = item.observed
     if seen is None:
+        # A result the athlete did send, left out because its session did not count, is
+        # not "not recorded".
+        if item.not_counted == "session":
+            return _("sent, not counted: its session did not count")
+        if item.not_counted == "review":
+            return _("sent, not counted: logged while running was stopped")
         return _("not recorded yet")
     if criterion is not None and (_numeric(seen) or isinstance(seen, bool)):
         return format_value(criterion.item, seen)  # type: ignore[arg-type]

@@ -425,6 +425,21 @@ def _none_recorded(criterion: str) -> Itemiser:
     return lambda m: _("{criterion}: none recorded yet").format(criterion=protocol_text(criterion))
 
 
+# Why a criterion's latest result was not counted (engine.stall._NOT_COUNTED), for clinicians.
+_NOT_COUNTED_WHY: dict[str, str] = {
+    "it came with a session that did not count": N_(
+        "{criterion}: latest result not counted (it came with a session that did not count)"
+    ),
+    "logged while running was stopped for a review": N_(
+        "{criterion}: latest result not counted (logged while running was stopped for your review)"
+    ),
+}
+
+
+def _not_counted(criterion: str) -> Itemiser:
+    return lambda m: _(_NOT_COUNTED_WHY[m["why"]]).format(criterion=protocol_text(criterion))
+
+
 def _no_baseline(criterion: str) -> Itemiser:
     return lambda m: _(
         "{criterion}: no pre-injury baseline to compare with: set it with the athlete (/baseline)"
@@ -493,6 +508,16 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
                         rf"{re.escape(label)}: none recorded in {stage} \({re.escape(c.text)}\)"
                     ),
                     _none_recorded(c.text),
+                )
+            )
+            why = "|".join(re.escape(k) for k in _NOT_COUNTED_WHY)
+            worders.append(
+                (
+                    re.compile(
+                        rf"{re.escape(label)}: latest result not counted \((?P<why>{why})\) in "
+                        rf"{stage} \({re.escape(c.text)}\)"
+                    ),
+                    _not_counted(c.text),
                 )
             )
             worders.append(

@@ -73,6 +73,11 @@ def _special(item: str, op: str, threshold: float | bool, audience: Audience) ->
         return _("sprint times no more than {pct} % slower than before the injury").format(
             pct=f"{slower:.0f}"
         )
+    if item == "derived.pct_vmax" and op == "ge" and audience == "athlete":
+        # The day's plan caps the speed ("above today's limit of 65 %"): "speed 65 % or more"
+        # beside it reads as a contradiction to a tired athlete. The criterion is a speed to
+        # reach (at the top of the stage's range), not one to exceed.
+        return _("runs reaching {pct} of your top speed").format(pct=format_value(item, threshold))
     if item in ("derived.pain_test_delta", "derived.tightness_delta"):
         label = item_label(item, audience)
         points = ngettext("{n} point", "{n} points", int(abs(threshold))).format(
@@ -148,3 +153,20 @@ def describe_criterion(
     else:
         said = _("{criterion} (you said {value})")
     return said.format(criterion=text, value=value)
+
+
+# Why an exit criterion's latest result was left out (``engine.programme.NotCounted``).
+_NOT_COUNTED: dict[str, Text] = {
+    "session": L_("your latest result was not counted: that session did not count"),
+    "review": L_(
+        "your latest result was not counted: running was stopped for your clinician's review"
+    ),
+}
+
+
+def not_counted_words(why: str | None) -> str | None:
+    """Why a criterion's latest result did not count, in words ("your latest result was not
+    counted: that session did not count"), for a gate item's ``not_counted``; None for none.
+    Said instead of "not reported yet" about a result the athlete did send."""
+    found = _NOT_COUNTED.get(why or "")
+    return str(found) if found is not None else None

@@ -76,11 +76,11 @@ _FIXED: dict[str, str] = {
     "clinician.pause": N_("Your programme is paused."),
 }
 
-# Why a day had no running (engine.programme._BLOCKED_WHY, keyed by the reason's value).
+# Why a day had no running (engine.programme._BLOCKED_WHY, keyed by the reason's value); a run
+# with no check-in before it ("missing") is worded on its own.
 _NO_RUNNING_WHY: dict[str, str] = {
     "awaiting clinician review": N_("running is on hold until your clinician has reviewed you"),
     "paused": N_("your programme is paused"),
-    "missing": N_("there was no morning check-in"),
     "rest": N_("your morning check-in said rest"),
     "stop": N_("your morning check-in said stop"),
 }
@@ -276,9 +276,31 @@ def _ran_anyway(reason: Any, protocol: Any) -> str | None:
             "moving on, and your clinician has been told. Please run only when your session "
             "includes it: /plan shows today's."
         )
+    key = str(reason.observed)
+    if key == "missing":
+        # No check-in that day, or one sent after the run (engine.programme: judged as a day
+        # without one): "a rest day" would be untrue, and so would "there was none" later on.
+        return _(
+            "That run came when there was no morning check-in yet, so it is saved but does not "
+            "count towards moving on, and your clinician has been told. Please check in before "
+            "you train: the check-in says what to run that day."
+        )
     why = _no_running_why(reason)
     if why is None:
         return None
+    if key in ("stop", "awaiting clinician review"):
+        # Running comes back with the clinician's review, not with a morning check-in.
+        return _(
+            "That run was on a day without running ({why}), so it is saved but does not count "
+            "towards moving on, and your clinician has been told. Running starts again only "
+            "after their review."
+        ).format(why=why)
+    if key == "paused":
+        return _(
+            "That run was on a day without running ({why}), so it is saved but does not count "
+            "towards moving on, and your clinician has been told. Running starts again when "
+            "your clinician resumes your programme."
+        ).format(why=why)
     return _(
         "That run was on a day without running ({why}), so it is saved but does not count "
         "towards moving on, and your clinician has been told. Rest days let the muscle "
@@ -287,6 +309,11 @@ def _ran_anyway(reason: Any, protocol: Any) -> str | None:
 
 
 def _against_plan(reason: Any, protocol: Any) -> str | None:
+    if str(reason.observed) == "missing":
+        return _(
+            "This session came when there was no morning check-in yet: it is saved, but it does "
+            "not count towards moving on."
+        )
     why = _no_running_why(reason)
     if why is None:
         return None

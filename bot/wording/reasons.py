@@ -26,11 +26,12 @@ from typing import Any, Literal
 
 from bot.support.formats import format_decimal
 from bot.support.i18n import N_, LazyText, _, lazy_pgettext, mid_sentence, ngettext
-from bot.wording.criteria import describe_criterion
+from bot.wording.criteria import describe_criterion, not_counted_words
 from bot.wording.engine_reasons import reason_words
 from bot.wording.gate import describe_gate_item, still_needed
 from bot.wording.items import ITEM_WORDING, format_value, item_label
 from bot.wording.stages import stage_label
+from engine.programme import NOT_COUNTED_TEXT
 
 Kind = Literal["fired", "unmet", "met", "info", "move"]
 
@@ -243,12 +244,31 @@ def _observed(criterion: Any, observed: object) -> str:
     return ""
 
 
-def criterion_words(criterion: Any, observed: object, met: bool) -> str:
-    """Return a criterion with what was seen: "walking pain 2/10 or less (you said 1)"."""
+def _not_counted_in(text: str) -> str | None:
+    """Why a "Not yet" reason's criterion had its latest result left out, from the engine's
+    sentence (``engine.programme.NOT_COUNTED_TEXT``), or None."""
+    return next((why for why, said in NOT_COUNTED_TEXT.items() if text.endswith(said)), None)
+
+
+def criterion_words(
+    criterion: Any, observed: object, met: bool, not_counted: str | None = None
+) -> str:
+    """Return a criterion with what was seen: "walking pain 2/10 or less (you said 1)".
+
+    ``not_counted`` (an unmet criterion whose latest result came with a session that did not
+    count, or while running was stopped): says so, never "not reported yet" about a result
+    the athlete sent."""
     what = describe_criterion(criterion, "athlete")
+    left_out = not_counted_words(not_counted) if not met else None
+    if left_out is not None and observed is None:
+        return f"{what} ({left_out})"
     seen = _observed(criterion, observed)
     if not seen:
         return what
+    if left_out is not None:
+        if not isinstance(observed, str):
+            seen = f"{_('last counted')} {seen}"
+        return f"{what} ({seen}; {left_out})"
     if observed is None or isinstance(observed, str):
         return f"{what} ({seen})"
     said = _("latest") if criterion.item.startswith(("metrics.", "derived.")) else _("you said")
@@ -271,6 +291,9 @@ _INFO = {
     "session.green": N_(
         "Good session: it counts towards moving up if you feel fine tomorrow morning."
     ),
+    # A green session that does not count (against the plan, a speed drop, low confidence):
+    # what was good about it, never that it counts (the reasons after it say why it does not).
+    "session.green.not_counted": N_("Pain stayed low during the session."),
     "clinician.clear": N_("Your clinician gave their OK to move on."),
     "clinician.clear.other_stage": N_(
         "Your clinician's OK was for another stage: they will be asked again for this one."
@@ -384,7 +407,10 @@ def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, st
         return "fired", _(_FIRED[rule])
     criterion = find_criterion(protocol, stage_id, rule)
     if criterion is not None and met is not None:
-        return ("met" if met else "unmet"), criterion_words(criterion, reason.observed, met)
+        left_out = _not_counted_in(str(reason.text))
+        return ("met" if met else "unmet"), criterion_words(
+            criterion, reason.observed, met, left_out
+        )
     if met is not None:
         body = str(reason.text).split(":", 1)[1].strip().rstrip(".")
         item = _Item(rule, met, body, reason.observed, reason.threshold)
@@ -477,7 +503,8 @@ def gate_item_words(item: Any, protocol: Any, stage_id: str) -> str:
     a criterion with what was seen, a met gate item by name, an unmet one as what is left."""
     criterion = find_criterion(protocol, stage_id, str(item.rule))
     if criterion is not None:
-        return criterion_words(criterion, item.observed, bool(item.met))
+        left_out = getattr(item, "not_counted", None)
+        return criterion_words(criterion, item.observed, bool(item.met), left_out)
     worded = _Item(str(item.rule), bool(item.met), str(item.text), item.observed, item.needed)
     if item.met:
         return _gate_met(worded, protocol)
