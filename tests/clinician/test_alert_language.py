@@ -49,7 +49,7 @@ async def test_a_german_clinician_reads_an_english_athletes_alert_in_german(
     cards = [m.text or "" for m in lee.bot_messages if "Taubheit" in (m.text or "")]
     assert len(cards) == 2, [m.text for m in lee.bot_messages]
     for card in cards:
-        assert "Athlet meldet Taubheit, Kribbeln oder Schwäche im Bein oder Fuß." in card, card
+        assert "Gemeldet: Taubheit, Kribbeln oder Schwäche im Bein oder Fuß." in card, card
         assert "Red Flags: Taubheit, Kribbeln oder Schwäche" in card, card
         assert "Stufe: H1 · Erste Belastung" in card, card
         assert not [word for word in ENGLISH if word in card], card

@@ -52,6 +52,7 @@ async def test_a_sign_reported_while_the_confirmation_waits_is_not_reviewed_by_i
     clock.advance(dt.timedelta(hours=1))
     confirm = await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
     assert "Confirm the review of Anna" in confirm
+    assert "Anna will read this note." in confirm  # the note goes to her word for word
 
     clock.advance(dt.timedelta(minutes=10))
     await anna.say("/problem")

@@ -84,7 +84,7 @@ def test_a_red_flag_reads_in_german() -> None:
     with use_language("de"):
         line = alert_words(tri.alert.rule, tri.alert.text, HAMSTRING)
     assert line == (
-        "Red Flag, Kategorie 2 (ärztliche Abklärung noch heute nötig): Athlet meldet Taubheit, "
+        "Red Flag, Kategorie 2 (ärztliche Abklärung noch heute nötig). Gemeldet: Taubheit, "
         "Kribbeln oder Schwäche im Bein oder Fuß."
     )
 
@@ -214,6 +214,14 @@ def _literal_alerts() -> list[tuple[str, str]]:
     h1 = HAMSTRING.stage("H1")
     missing = "; ".join(c.text for c in h1.exit_criteria)
     return [
+        (
+            "metric.lower_leg",
+            "Single-leg bridges logged as injured side 30, other side 25: the injured side reads "
+            "higher, which is unusual after this injury and often means the counts were typed "
+            "the wrong way round. The lower count (25) was read for the injured side in: "
+            "Single-leg bridge reps-to-failure LSI ≥ 85 %. Please check with the athlete which "
+            "side is which.",
+        ),
         (
             "protocol.grade",
             "Grade 3 hamstring injury: the default 'hamstring' protocol is not meant for it; "
