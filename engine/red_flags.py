@@ -216,6 +216,10 @@ def triage_session(
     day_flags = tuple(dict.fromkeys([*morning_flags, *codes]))
     pain_rest = morning.pain_rest if morning is not None else None
     s = _Signs(day_flags, pain_rest, pain)
+    if not signs:
+        # Nothing in the session itself: a tier from the morning's answers alone is the
+        # morning's triage (an alert "athlete reported ." would name no sign).
+        return None
     tier, picture = _tier_of(protocol, s, [], extra)
     if not tier:
         return None

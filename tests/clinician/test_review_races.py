@@ -19,6 +19,7 @@ from bot.store.db import session_scope
 from bot.store.models import AuditLog, ClinicianActionRecord
 from bot.store.repo.answers import get_morning_checkin, upsert_morning_checkin
 from bot.store.repo.programme import lock_programme, record_clinician_action
+from tests.athlete.both.test_pain_followup import report_session
 from tests.clinician.test_overview_waiting_review import ANNA, LEE, lee_with, say
 from tests.support.telegram import BotHarness
 
@@ -173,7 +174,7 @@ async def test_a_sign_decided_while_a_review_is_being_written_voids_it(
     holds Anna's programme) when Anna's pop is decided. Without waiting, the decision would
     look for reviews to void before the review exists, and the review, committed a moment
     later, would lift the pop's stop the next morning. The decision waits, then voids it."""
-    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    w, _lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
     lee_id = w.person(LEE).id  # type: ignore[union-attr]
     await anna.say("/checkin")
@@ -221,3 +222,62 @@ async def test_a_sign_decided_while_a_review_is_being_written_voids_it(
     morning = "\n".join(m.text or "" for m in await anna.morning())
     assert "Train as planned" not in morning, morning
     assert "until your clinician has reviewed you" in morning, morning
+
+
+async def test_a_sign_late_in_the_evening_is_not_reviewed_by_a_confirm_after_midnight(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Lee's prompt comes at 23:45 in Berlin, Anna's pop at 23:55, Lee's Confirm at 00:05:
+    the Confirm, on the next day, still knows the pop came after its prompt."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+    day = clock.now().date()
+    clock.set(dt.datetime.combine(day, dt.time(22, 45), tzinfo=dt.UTC))  # 23:45 in Berlin
+    confirm = await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
+    assert "Confirm the review of Anna" in confirm
+    clock.advance(dt.timedelta(minutes=10))
+    await anna.say("/problem")
+    await anna.say("felt something go in the back of my thigh")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await anna.tap("Done")
+    await w.deliver()
+    clock.advance(dt.timedelta(minutes=10))  # 00:05 in Berlin, the next day
+    await lee.press("✅ Confirm review")
+    replies = await lee.wait_until(lambda ms: any(NEW_SIGN in (m.text or "") for m in ms))
+    assert not any("Reviewed: Anna" in (m.text or "") for m in replies)
+    assert reviews_of(services, anna_id) == []
+
+
+async def test_a_harmless_session_after_a_review_keeps_it(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Anna's morning pain at rest is 8/10 (a stop); Lee reviews an hour later; in the evening
+    Anna reports a harmless session. The morning's pain read again with the session made the
+    session look like a new warning sign: the review was voided and Lee got an alert naming
+    no sign ("athlete reported ."). The review stands; no such alert."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("None of these ✅")
+    replies = await anna.tap("8")
+    while not any("⛔" in (m.text or "") for m in replies):
+        replies = await anna.tap(anna.user.last_bot_message.button_labels[0])
+    await w.deliver()
+    clock.advance(dt.timedelta(hours=1))
+    await say(lee, f"/clear {anna_id} Phoned: pain settling, no other signs")
+    await lee.press("✅ Confirm review")
+    await lee.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+    before = len(lee.bot_messages)
+
+    clock.advance(dt.timedelta(hours=8))
+    await report_session(anna, pain="1")
+    await w.deliver()
+    assert len(reviews_of(services, anna_id)) == 1
+    later = [m.text or "" for m in lee.bot_messages[before:]]
+    assert not any("reported ." in t for t in later), later
+    assert not any("Running is stopped until you review" in t for t in later), later

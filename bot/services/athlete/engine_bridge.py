@@ -32,6 +32,7 @@ from bot.store import repo
 from bot.store.models import (
     PROGRESS_CHART_KIND,
     AlertRecord,
+    AuditLog,
     ClinicianActionRecord,
     Decision,
     MorningCheckinRecord,
@@ -51,6 +52,7 @@ from engine.models import DayRecord, Injury, Metrics, MorningCheckIn, Reason, Se
 from engine.plan import prescribe
 from engine.programme import (
     RECENT_DAYS,
+    RULES_VERSION,
     DayOutcome,
     ProgrammeState,
     decide_day,
@@ -167,6 +169,7 @@ def _snapshot(as_of: dt.date, state: ProgrammeState, version: int) -> str:
         {
             "as_of": as_of.isoformat(),
             "protocol_version": version,
+            "rules": RULES_VERSION,
             "state": state.model_dump(mode="json"),
         }
     )
@@ -469,8 +472,12 @@ def warning_sign_reported_at(
     session: Session, protocol: Protocol, athlete_id: int, day: dt.date
 ) -> dt.datetime | None:
     """Return when the day's latest warning sign was reported (the check-in's or the session
-    report's last answer, as the engine's red-flag triage reads it: a red flag, sharp pain,
-    severe pain, the Achilles picture...), or None when the day has none."""
+    report's, as the engine's red-flag triage reads it: a red flag, sharp pain, severe pain,
+    the Achilles picture...), or None when the day has none.
+
+    A sign is dated when the answers first showed it as it stands, not when they were last
+    saved: finishing the check-in after a /problem, or a pain follow-up, saves the same sign
+    again later (the audit log keeps each earlier version of the answers)."""
     morning_row = session.exec(
         select(MorningCheckinRecord).where(
             MorningCheckinRecord.athlete_id == athlete_id, MorningCheckinRecord.local_date == day
@@ -482,13 +489,62 @@ def warning_sign_reported_at(
         )
     ).first()
     morning = MorningCheckIn.model_validate(morning_row.answers) if morning_row else None
-    report = SessionReport.model_validate(session_row.answers) if session_row else None
+    if morning_row is None and session_row is None:
+        return None
+    earlier = _earlier_versions(session, athlete_id, day)
+
+    def morning_picture(answers: dict[str, Any]) -> tuple[object, ...] | None:
+        found = triage_morning(protocol, MorningCheckIn.model_validate(answers))
+        return (found.tier, tuple(sorted(found.signs))) if found is not None else None
+
+    def session_picture(answers: dict[str, Any]) -> tuple[object, ...] | None:
+        found = triage_session(protocol, SessionReport.model_validate(answers), morning)
+        return (found.tier, tuple(sorted(found.signs))) if found is not None else None
+
     found: list[dt.datetime] = []
-    if morning_row is not None and triage_morning(protocol, morning) is not None:
-        found.append(morning_row.answered_at)
-    if session_row is not None and triage_session(protocol, report, morning) is not None:
-        found.append(session_row.answered_at)
+    for row, kind, picture in (
+        (morning_row, "morning", morning_picture),
+        (session_row, "session", session_picture),
+    ):
+        if row is None:
+            continue
+        now_shows = picture(row.answers)
+        if now_shows is None:
+            continue
+        since = row.answered_at
+        for at, answers in earlier.get(kind, []):
+            if picture(answers) != now_shows:
+                break
+            since = at
+        found.append(since)
     return max(found, default=None)
+
+
+def _earlier_versions(
+    session: Session, athlete_id: int, day: dt.date
+) -> dict[str, list[tuple[dt.datetime, dict[str, Any]]]]:
+    """The earlier versions of the day's answers the audit log keeps ("correct_answer"), by
+    kind ("morning", "session"), newest first: (when they were given, the answers)."""
+    since = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    rows = session.exec(
+        select(AuditLog.detail).where(
+            AuditLog.athlete_id == athlete_id,
+            AuditLog.action == "correct_answer",
+            col(AuditLog.at) >= since,
+        )
+    ).all()
+    out: dict[str, list[tuple[dt.datetime, dict[str, Any]]]] = {}
+    for detail in rows:
+        try:
+            if dt.date.fromisoformat(str(detail["local_date"])) != day:
+                continue
+            at = dt.datetime.fromisoformat(str(detail["previous_answered_at"]))
+            out.setdefault(str(detail["kind"]), []).append((at, dict(detail["previous"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    for versions in out.values():
+        versions.sort(key=lambda v: v[0], reverse=True)
+    return out
 
 
 def apply_outcome(

@@ -181,31 +181,40 @@ def _overruled(session: Session, actor: Person, programme: Programme | None) -> 
 
 
 def signs_seen(session: Session, athlete: Person, now: dt.datetime) -> str:
-    """Return what a review prompt shown now lets the clinician know of: when the athlete's
-    latest warning sign of their working day was reported (ISO), or NO_SIGN_SEEN. Kept with
-    the prompt, so that its Confirm can tell a sign that came in afterwards."""
+    """Return what a review prompt shown now lets the clinician know of: the athlete's working
+    day and when its latest warning sign was reported ("2026-03-03 2026-03-03T07:10:00+00:00",
+    or the day and NO_SIGN_SEEN). Kept with the prompt, so that its Confirm can tell a sign
+    that came in afterwards, on that day or a later one."""
     programme = current_programme(session, athlete.id or 0)
     protocol = programme_protocol(session, programme, now) if programme else None
-    if programme is None or protocol is None:
-        return NO_SIGN_SEEN
     day = working_day(session, athlete, now)
+    if programme is None or protocol is None:
+        return f"{day.isoformat()} {NO_SIGN_SEEN}"
     reported = warning_sign_reported_at(session, protocol, programme.athlete_id, day)
-    return reported.isoformat() if reported is not None else NO_SIGN_SEEN
+    return f"{day.isoformat()} {reported.isoformat() if reported is not None else NO_SIGN_SEEN}"
 
 
 def _new_sign_since(
     session: Session, athlete: Person, programme: Programme, now: dt.datetime, seen: str
 ) -> bool:
     """Tell whether the athlete reported a warning sign after the review prompt that recorded
-    ``seen`` (see :func:`signs_seen`) was shown."""
+    ``seen`` (see :func:`signs_seen`) was shown: a later one on the prompt's day, or any on a
+    day after it (a Confirm pressed after midnight). A ``seen`` without its day (a prompt
+    shown before prompts recorded it) is read as of today's working day."""
     protocol = programme_protocol(session, programme, now)
     if protocol is None:
         return False
-    day = working_day(session, athlete, now)
-    reported = warning_sign_reported_at(session, protocol, programme.athlete_id, day)
-    if reported is None:
-        return False
-    return seen == NO_SIGN_SEEN or reported > dt.datetime.fromisoformat(seen)
+    today = working_day(session, athlete, now)
+    shown_on, _, latest = seen.rpartition(" ")
+    first = dt.date.fromisoformat(shown_on) if shown_on else today
+    known = None if latest == NO_SIGN_SEEN else dt.datetime.fromisoformat(latest)
+    day = first
+    while day <= today:
+        reported = warning_sign_reported_at(session, protocol, programme.athlete_id, day)
+        if reported is not None and (known is None or day > first or reported > known):
+            return True
+        day += dt.timedelta(days=1)
+    return False
 
 
 def review(
