@@ -428,13 +428,18 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                         message_id=shown.message_id,
                     )
                     return
+            refused: str | None = None
             try:
                 text = decide_by_command(
                     session, actor, athlete, kind, now, stage=stage, reason=reason
                 )
             except ActionRefused as exc:
-                await update.effective_message.reply_text(str(exc))
-                return
+                refused = str(exc)
+        # Replied once the transaction has ended: it holds the athlete's programme row lock,
+        # which no Bot API call should keep another replica waiting on.
+        if refused is not None:
+            await update.effective_message.reply_text(refused)
+            return
         kick(context)
         await update.effective_message.reply_text(text)
 

@@ -30,6 +30,7 @@ from bot.services.questionnaires.session import collected_checks, collected_metr
 from bot.services.questionnaires.steps import with_ticked_signs
 from bot.services.timezones import emergency_number
 from bot.store import repo
+from bot.store.db import is_retryable
 from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
 from bot.store.standing import protocol_for, working_day
 from bot.support.formats import format_date, format_long_date
@@ -186,6 +187,10 @@ def _decide_safely(
             run = run_today(session, person, day, env.now)
             queued = apply_outcome(session, person, run, kind, env.now, env.notify)
     except Exception as exc:
+        if is_retryable(exc):
+            # Another replica held the athlete's programme (a clinician deciding at the same
+            # moment): the whole update rolls back and is processed again, not "failed".
+            raise
         _LOGGER.error(
             "engine run failed (%s) for athlete %s: %s", kind, id_of(person), failure(exc)
         )
