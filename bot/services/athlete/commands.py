@@ -203,7 +203,17 @@ def running_stopped(session: Session, person: Person, env: Env) -> bool:
         return False
     today = working_day(session, person, env.now)
     status = athlete_stage_status(session, programme, protocol_for(session, programme), today)
-    return status is not None and status.suspended
+    if status is None or not status.suspended:
+        return False
+    # A review already recorded lets them run again from a later day, and they were told so.
+    reviewed = session.exec(
+        select(ClinicianActionRecord.id).where(
+            ClinicianActionRecord.athlete_id == id_of(person),
+            ClinicianActionRecord.kind == "review",
+            col(ClinicianActionRecord.local_date) > today,
+        )
+    ).first()
+    return reviewed is None
 
 
 def plan(session: Session, person: Person, env: Env) -> Result:

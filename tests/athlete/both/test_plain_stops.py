@@ -93,6 +93,24 @@ async def test_done_during_a_stop_says_running_stays_stopped(world: WorldFactory
     assert "How did today's session go?" in next_day, next_day  # the report is still taken
 
 
+async def test_done_after_a_review_for_tomorrow_does_not_say_a_review_is_awaited(
+    world: WorldFactory,
+) -> None:
+    """Dr Kim has reviewed Alex ("may train again from tomorrow", and Alex was told so): /done
+    the same day no longer says running waits for a review."""
+    w = await world()
+    alex, doctor, athlete_id = await _linked(w)
+    _next_morning(w)
+    await _red_flag_check_in(alex)
+    await doctor.send(f"/clear {athlete_id} Phoned: swelling small, settling")
+    await doctor.wait_reply()
+    await doctor.press("✅ Confirm review")
+    await doctor.wait_until(lambda ms: any("from tomorrow" in (m.text or "") for m in ms))
+    said = _text(await alex.say("/done"))
+    assert STILL_STOPPED not in said, said
+    assert "How did today's session go?" in said, said
+
+
 # A warning sign in a session ------------------------------------------------------------------
 
 
