@@ -307,6 +307,49 @@ def carry_over(state: ProgrammeState, old: Protocol | None, new: Protocol) -> Pr
     return state.model_copy(update={"streaks": streaks})
 
 
+# How the engine reads criteria, stored with each snapshot. 2: a split criterion needs every
+# split it names in the baseline, and a leg pair with the injured side higher is read both
+# ways (engine.evaluate). A streak built under an earlier reading may rest on passes the
+# current one would not count.
+RULES_VERSION = 2
+# The items whose reading changed in each version (their streaks restart under it).
+_READING_CHANGED: dict[int, frozenset[str]] = {
+    2: frozenset(
+        {
+            "derived.worst_split_pct_baseline",
+            "derived.worst_10_20m_split_pct_baseline",
+            "metrics.heel_raise_reps_injured",
+            "metrics.heel_raise_reps_uninjured",
+            "derived.heel_raise_lsi_pct",
+            "metrics.slhb_reps_injured",
+            "metrics.slhb_reps_uninjured",
+            "derived.slhb_lsi_pct",
+        }
+    ),
+}
+
+
+def carry_over_rules(state: ProgrammeState, protocol: Protocol, saved_under: int) -> ProgrammeState:
+    """Return ``state``, saved when the engine read criteria as in version ``saved_under``,
+    fit to continue under RULES_VERSION: the current stage's exit criteria on an item whose
+    reading changed since start counting again, so nobody moves on passes the engine no
+    longer counts (the snapshot is the state a full replay would not reach)."""
+    changed_items = frozenset().union(
+        *(items for version, items in _READING_CHANGED.items() if version > saved_under)
+    )
+    if not changed_items or not state.streaks:
+        return state
+    try:
+        stage = protocol.stage(state.stage)
+    except KeyError:
+        return state
+    restart = {c.id for c in stage.exit_criteria if c.item in changed_items}
+    if not restart & set(state.streaks):
+        return state
+    streaks = {cid: n for cid, n in state.streaks.items() if cid not in restart}
+    return state.model_copy(update={"streaks": streaks})
+
+
 def _carry_sessions(state: ProgrammeState, old: Stage | None, new: Stage) -> ProgrammeState:
     """Start the stage's count of qualifying sessions again (and the sessions counted after a
     step back, and the last session's claim to count) when the speed a session must reach

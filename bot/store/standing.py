@@ -35,7 +35,14 @@ from bot.store.models import (
 from bot.store.repo.answers import load_day_records
 from bot.store.repo.programme import latest_baseline, latest_injury
 from bot.store.repo.protocols import get_protocol_version
-from engine.programme import ProgrammeState, Timeline, carry_over, initial_state, replay
+from engine.programme import (
+    ProgrammeState,
+    Timeline,
+    carry_over,
+    carry_over_rules,
+    initial_state,
+    replay,
+)
 from engine.schema import Protocol, ProtocolError, parse_protocol
 from engine.status import StageStatus, stage_status
 
@@ -142,6 +149,8 @@ def load_snapshot(
             if version != programme.protocol_version:
                 old = _protocol_of_snapshot(session, programme, version, as_of)
                 state = carry_over(state, old, protocol)
+            rules = data.get("rules")
+            state = carry_over_rules(state, protocol, rules if isinstance(rules, int) else 1)
             return as_of, state
     start = programme.start_date
     return start - dt.timedelta(days=1), initial_state(protocol, start)
