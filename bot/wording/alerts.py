@@ -363,7 +363,8 @@ def _lower_leg(m: re.Match[str], protocol: Any) -> str | None:
         "{exercise} logged as injured side {injured}, other side {other}: the injured side "
         "reads higher, which is unusual after this injury and often means the counts were "
         "typed the wrong way round. The lower count ({other}) was read for the injured side "
-        "in: {criteria}. Please check with the athlete which side is which."
+        "in: {criteria}. Please check with the athlete which side is which: if the injured "
+        "side really is stronger, /stage moves them on."
     ).format(
         exercise=_(LOWER_LEG_EXERCISE[m["what"]]),
         injured=m["inj"],

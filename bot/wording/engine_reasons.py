@@ -405,7 +405,7 @@ def _lower_leg(reason: Any, protocol: Any) -> str | None:
         "{exercise}: your injured leg ({injured}) did more than your other leg ({other}). That "
         "is unusual after this injury and often means the two counts were typed the wrong way "
         "round, so the lower count ({other}) is the one counted for your injured leg. If your "
-        "injured leg really did more, tell your clinician: a re-test settles it."
+        "injured leg really did more, tell your clinician: they can check it and move you on."
     ).format(
         exercise=_(LOWER_LEG_EXERCISE[what["what"]]),
         injured=counts["injured"],

@@ -290,13 +290,14 @@ def test_the_athlete_and_the_clinician_read_why_the_lower_count_was_read() -> No
         "Single-leg heel raises: your injured leg (30) did more than your other leg (25). That "
         "is unusual after this injury and often means the two counts were typed the wrong way "
         "round, so the lower count (25) is the one counted for your injured leg. If your "
-        "injured leg really did more, tell your clinician: a re-test settles it."
+        "injured leg really did more, tell your clinician: they can check it and move you on."
     )
     assert clinician == (
         "Single-leg heel raises logged as injured side 30, other side 25: the injured side "
         "reads higher, which is unusual after this injury and often means the counts were "
         "typed the wrong way round. The lower count (25) was read for the injured side in: "
-        "Single-leg calf raise ≥ 30 reps. Please check with the athlete which side is which."
+        "Single-leg calf raise ≥ 30 reps. Please check with the athlete which side is which: "
+        "if the injured side really is stronger, /stage moves them on."
     )
     assert not _internal([athlete])
 
