@@ -40,6 +40,7 @@ from bot.handlers.context import (
     sender_for,
 )
 from bot.inbox.store import Inbox
+from bot.scheduling.registry import PromptContext
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.engine_bridge import notify_nobody
 from bot.services.athlete.keyboards import markup_json
@@ -71,6 +72,21 @@ def env_of(context: Context) -> Env:
 def env_of_prompt(ctx: Any) -> Env:
     """Return the Env of a scheduled prompt (prompts never raise alerts)."""
     return Env(now=ctx.now, notify=notify_nobody)
+
+
+def queue_prompt(ctx: PromptContext, question: Out | None) -> None:
+    """Queue a prompt's question, after what opening it said first: a questionnaire it closed
+    may have recorded a warning sign (``svc.said_on_closing``), a stop the athlete reads before
+    any question. The question keeps part 0 (a late prompt's note opens it)."""
+    for part, out in enumerate(svc.said_on_closing(ctx.session, ctx.athlete).outs, start=1):
+        markup = out.keyboard.to_dict() if out.keyboard is not None else None
+        ctx.enqueue(out.text, reply_markup=markup, part=part)
+    if question is None:
+        return
+    markup = question.keyboard.to_dict() if question.keyboard is not None else None
+    ctx.enqueue(
+        question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
+    )
 
 
 @dataclass
@@ -180,9 +196,13 @@ def _transaction(
             person is not None and person.unreachable and mark_reachable(session, person, env.now)
         )
         result = flow(session, person, update, context, env)
-        if result is None:
+        # Opening questions may have closed another questionnaire whose answers called for
+        # review (a warning sign ticked and never confirmed): the stop it recorded comes first.
+        said = svc.said_on_closing(session, person) if person is not None else Result()
+        if result is None and not said.outs:
             handled.passed = True
             return handled
+        result = (result or Result()).said_first(said)
         handled.result = result
         rows = _reply_rows(update, result, person)
         ids, handled.claimed = queue_replies(

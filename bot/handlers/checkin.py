@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.clock import local_date
-from bot.handlers.athlete_flow import athlete_flow, env_of_prompt
+from bot.handlers.athlete_flow import athlete_flow, env_of_prompt, queue_prompt
 from bot.handlers.context import Context
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
@@ -65,14 +65,9 @@ async def send_morning_prompt(ctx: PromptContext) -> None:
     if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=day):
         return
     _, question = svc.begin(ctx.session, athlete, "morning", env, day=day)
-    if question is None:
-        return
-    if day > ctx.local_date:
+    if question is not None and day > ctx.local_date:
         question = day_ahead_note(question, day)
-    markup = question.keyboard.to_dict() if question.keyboard is not None else None
-    ctx.enqueue(
-        question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
-    )
+    queue_prompt(ctx, question)  # after a stop recorded by closing another questionnaire
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.clock import local_date, zone_of
-from bot.handlers.athlete_flow import athlete_flow, env_of_prompt
+from bot.handlers.athlete_flow import athlete_flow, env_of_prompt, queue_prompt
 from bot.handlers.context import Context
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
@@ -109,18 +109,14 @@ async def send_post_session_prompt(ctx: PromptContext) -> None:
     if repo.get_session_report(ctx.session, athlete_id=athlete.id, local_date=day):
         return
     _, question = svc.begin(ctx.session, athlete, "session", env, day=day)
-    if question is None:
-        return
-    if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=day) is None:
-        # No check-in, no training prescribed: whether they trained anyway, not how "today's
-        # session" went. An answer still reports the session.
-        question = _asked_if_trained(question)
-    if day > ctx.local_date:
-        question = day_ahead_note(question, day)
-    markup = question.keyboard.to_dict() if question.keyboard is not None else None
-    ctx.enqueue(
-        question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
-    )
+    if question is not None:
+        if repo.get_morning_checkin(ctx.session, athlete_id=athlete.id, local_date=day) is None:
+            # No check-in, no training prescribed: whether they trained anyway, not how
+            # "today's session" went. An answer still reports the session.
+            question = _asked_if_trained(question)
+        if day > ctx.local_date:
+            question = day_ahead_note(question, day)
+    queue_prompt(ctx, question)  # after a stop recorded by closing another questionnaire
 
 
 def _asked_if_trained(question: Out) -> Out:
@@ -153,12 +149,8 @@ async def send_followup_prompt(ctx: PromptContext) -> None:
     env = env_of_prompt(ctx)
     _, question = svc.begin(ctx.session, athlete, FOLLOWUP_KIND, env, day=ctx.local_date)
     if question is None:
-        ctx.cancel()
-        return
-    markup = question.keyboard.to_dict() if question.keyboard is not None else None
-    ctx.enqueue(
-        question.text, reply_markup=markup, progress_id=question.progress_id, step=question.step
-    )
+        ctx.cancel()  # unless opening it said something (a stop): then the prompt is sent
+    queue_prompt(ctx, question)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -15,6 +15,7 @@ and read best as one state machine. What each questionnaire does when it complet
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -72,7 +73,7 @@ from bot.store import repo
 from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
 from bot.store.standing import protocol_for, working_day
 from bot.support.formats import format_decimal, format_long_date
-from bot.support.i18n import Text, _, labelled, text
+from bot.support.i18n import L_, Text, _, labelled, text
 from engine.models import SessionReport
 from engine.red_flags import triage_session
 
@@ -385,12 +386,30 @@ def open_progress(
         return progress
 
 
+# What completing a questionnaire closed by another says (a stop above all), kept for the
+# reply of the update (or prompt) that closed it: see ``said_on_closing``.
+_SAID_ON_CLOSING = "athlete_service.said_on_closing"
+# Said after what to do (the verdict comes first), without blame: the athlete was interrupted.
+# The same words as the abandoned-answers sweep's (``abandoned.ATHLETE_NOTICE``).
+UNFINISHED_NOTICE = L_(
+    "(This comes from your unfinished {what}: some of its answers needed acting on, so they "
+    "were saved and used.)"
+)
+_UNFINISHED_WHAT = {
+    "morning": L_("morning check-in"),
+    "session": L_("session report"),
+    "problem": L_("warning-sign check"),
+}
+
+
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> None:
     """Only one questionnaire is open at a time: others (and, for a day-bound kind, one of
     the same kind left open on another day) are cancelled, answers kept; one whose answers so
-    far call for review (e.g. session pain at the red threshold) is completed instead, so the
-    engine and the clinician see it. One of ``keep``'s kind that is not day-bound (onboarding,
-    /settings...) stays open whatever its date: it is resumed."""
+    far call for review (e.g. session pain at the red threshold, a warning sign ticked on
+    /problem) is completed instead, so the engine and the clinician see it, and what that says
+    (a stop and what to do) is kept for the athlete to read first (``said_on_closing``). One
+    of ``keep``'s kind that is not day-bound (onboarding, /settings...) stays open whatever its
+    date: it is resumed."""
     now = env.now
     other = col(QuestionnaireProgress.kind) != keep
     if keep in DAY_BOUND:
@@ -405,9 +424,35 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
         assert progress.id is not None
         own_day = question_day(progress, person, now)
         if calls_for_review(session, person, progress, own_day):
-            complete(session, person, progress, context_for(session, person, own_day), env)
+            result = complete(session, person, progress, context_for(session, person, own_day), env)
+            _keep_said(session, person, progress.kind, result)
             continue
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
+
+
+def _keep_said(session: Session, person: Person, kind: str, result: Result) -> None:
+    """Keep what completing a questionnaire closed by another said, with a line saying where
+    it comes from (the athlete asked for something else), for ``said_on_closing``."""
+    outs = [out for out in result.outs if out.text]
+    if not outs and not result.queued:
+        return
+    if outs:
+        notice = UNFINISHED_NOTICE.format(what=_UNFINISHED_WHAT.get(kind, L_("questionnaire")))
+        outs[-1] = dataclasses.replace(outs[-1], text=f"{outs[-1].text}\n\n{notice}")
+    kept = session.info.setdefault((_SAID_ON_CLOSING, _id(person)), Result())
+    kept.outs.extend(outs)
+    kept.queued = kept.queued or result.queued
+
+
+def said_on_closing(session: Session, person: Person) -> Result:
+    """Return, once, what closing the athlete's other questionnaires said in this transaction
+    (``begin`` closes them): a questionnaire whose answers called for review was completed,
+    e.g. a warning sign ticked on /problem and never confirmed, now recorded, running stopped
+    and the clinician alerted. The athlete must read that first, before the questions just
+    opened (``Result.said_first``); ``queued``: the clinician's messages were queued. An empty
+    Result when nothing was completed."""
+    kept = session.info.pop((_SAID_ON_CLOSING, _id(person)), None)
+    return kept if isinstance(kept, Result) else Result()
 
 
 def begin(
@@ -905,5 +950,6 @@ __all__ = [
     "press",
     "question_day",
     "render_question",
+    "said_on_closing",
     "typed",
 ]

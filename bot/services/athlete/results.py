@@ -64,6 +64,17 @@ class Result:
     deleted: bool = False
     keyboard_only: bool = False  # edit just the buttons of the pressed message
 
+    def said_first(self, first: Result) -> Result:
+        """Put ``first``'s messages before this result's own (after the pressed message it
+        edits, which stays where the athlete pressed) and keep its ``queued``; return self.
+
+        For what must be read before anything else, e.g. a stop recorded when opening these
+        questions closed another questionnaire (``questionnaire.said_on_closing``)."""
+        at = 1 if self.edit_first and self.outs else 0
+        self.outs[at:at] = first.outs
+        self.queued = self.queued or first.queued
+        return self
+
 
 @dataclass
 class Env:
