@@ -20,6 +20,8 @@ from bot.store.models import AuditLog, ClinicianActionRecord
 from bot.store.repo.answers import get_morning_checkin, upsert_morning_checkin
 from bot.store.repo.programme import lock_programme, record_clinician_action
 from tests.athlete.both.test_pain_followup import report_session
+from tests.athlete.conftest import Phone
+from tests.athlete.conftest import World as AthleteWorld
 from tests.clinician.test_overview_waiting_review import ANNA, LEE, lee_with, say
 from tests.support.telegram import BotHarness
 
@@ -38,6 +40,22 @@ def reviews_of(services: Services, athlete_id: int) -> list[ClinicianActionRecor
         )
 
 
+async def check_in_with_swelling(w: AthleteWorld, anna: Phone) -> None:
+    """Anna's check-in reports new swelling: running stops until a review."""
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    await anna.tap("Done")
+    await w.deliver()
+
+
+async def tick_a_pop(anna: Phone) -> None:
+    """Anna opens /problem and ticks a pop on the warning-sign check (Done still to press)."""
+    await anna.say("/problem")
+    await anna.say("felt something go in the back of my thigh")
+    await anna.tap("🚩 Check for warning signs")
+    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+
+
 async def test_a_sign_reported_while_the_confirmation_waits_is_not_reviewed_by_it(
     telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
 ) -> None:
@@ -46,20 +64,14 @@ async def test_a_sign_reported_while_the_confirmation_waits_is_not_reviewed_by_i
     that lifts the pop's stop too: it is refused, and says why."""
     w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
-    await anna.say("/checkin")
-    await anna.tap("▫️ New swelling at the injury")
-    await anna.tap("Done")
-    await w.deliver()
+    await check_in_with_swelling(w, anna)
     clock.advance(dt.timedelta(hours=1))
     confirm = await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
     assert "Confirm the review of Anna" in confirm
     assert "Anna will read this note." in confirm  # the note goes to her word for word
 
     clock.advance(dt.timedelta(minutes=10))
-    await anna.say("/problem")
-    await anna.say("felt something go in the back of my thigh")
-    await anna.tap("🚩 Check for warning signs")
-    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await tick_a_pop(anna)
     await anna.tap("Done")
     await w.deliver()
 
@@ -84,15 +96,9 @@ async def test_a_review_stamped_after_a_sign_still_being_decided_is_voided(
     (the review's clock is not what tells whether Lee saw the sign)."""
     w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
-    await anna.say("/checkin")
-    await anna.tap("▫️ New swelling at the injury")
-    await anna.tap("Done")
-    await w.deliver()
+    await check_in_with_swelling(w, anna)
     clock.advance(dt.timedelta(hours=1))
-    await anna.say("/problem")
-    await anna.say("felt something go in the back of my thigh")
-    await anna.tap("🚩 Check for warning signs")
-    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await tick_a_pop(anna)
 
     await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
     clock.advance(dt.timedelta(minutes=5))
@@ -122,10 +128,7 @@ async def test_confirm_waits_for_a_sign_being_written_and_then_refuses(
     recorded; it waits for the athlete's transaction, then sees the pop and refuses."""
     w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
-    await anna.say("/checkin")
-    await anna.tap("▫️ New swelling at the injury")
-    await anna.tap("Done")
-    await w.deliver()
+    await check_in_with_swelling(w, anna)
     clock.advance(dt.timedelta(hours=1))
     await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
     clock.advance(dt.timedelta(minutes=5))
@@ -177,15 +180,9 @@ async def test_a_sign_decided_while_a_review_is_being_written_voids_it(
     w, _lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
     lee_id = w.person(LEE).id  # type: ignore[union-attr]
-    await anna.say("/checkin")
-    await anna.tap("▫️ New swelling at the injury")
-    await anna.tap("Done")
-    await w.deliver()
+    await check_in_with_swelling(w, anna)
     clock.advance(dt.timedelta(hours=1))
-    await anna.say("/problem")
-    await anna.say("felt something go in the back of my thigh")
-    await anna.tap("🚩 Check for warning signs")
-    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await tick_a_pop(anna)
     tomorrow = clock.now().date() + dt.timedelta(days=1)
 
     locked, release = threading.Event(), threading.Event()
@@ -231,19 +228,13 @@ async def test_a_sign_late_in_the_evening_is_not_reviewed_by_a_confirm_after_mid
     the Confirm, on the next day, still knows the pop came after its prompt."""
     w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
     anna_id = w.person(ANNA).id  # type: ignore[union-attr]
-    await anna.say("/checkin")
-    await anna.tap("▫️ New swelling at the injury")
-    await anna.tap("Done")
-    await w.deliver()
+    await check_in_with_swelling(w, anna)
     day = clock.now().date()
     clock.set(dt.datetime.combine(day, dt.time(22, 45), tzinfo=dt.UTC))  # 23:45 in Berlin
     confirm = await say(lee, f"/clear {anna_id} Phoned: swelling small, settling")
     assert "Confirm the review of Anna" in confirm
     clock.advance(dt.timedelta(minutes=10))
-    await anna.say("/problem")
-    await anna.say("felt something go in the back of my thigh")
-    await anna.tap("🚩 Check for warning signs")
-    await anna.tap("▫️ Felt a pop or sudden sharp pain")
+    await tick_a_pop(anna)
     await anna.tap("Done")
     await w.deliver()
     clock.advance(dt.timedelta(minutes=10))  # 00:05 in Berlin, the next day
