@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -69,6 +70,28 @@ SEVERITY_TEXT: dict[str, LazyText] = {
 
 
 @dataclass(frozen=True)
+class RedFlagSeen:
+    """A red flag of the week: its signs in the clinician's words, and whether a clinician
+    recorded a review after it."""
+
+    signs: str
+    reviewed: bool = False
+
+
+@dataclass(frozen=True)
+class WeekDetail:
+    """What the week's records add to an athlete's digest line (read by services.digest):
+    the worst morning test pain, the highest stage reached when the athlete ended the week
+    below it, each step back (from, to: the stages as the clinician reads them) and each red
+    flag with its signs."""
+
+    max_test_pain: int | None = None
+    peak_stage: str | None = None
+    step_backs: tuple[tuple[str, str], ...] = ()
+    red_flags: tuple[RedFlagSeen, ...] = ()
+
+
+@dataclass(frozen=True)
 class RankedAthlete:
     """An athlete's week with its urgency level and the reasons for it."""
 
@@ -89,8 +112,16 @@ def pain_trend(week: DigestAthleteWeek) -> str | None:
     return "steady"
 
 
-def urgency_of(week: DigestAthleteWeek) -> tuple[Urgency, tuple[str, ...]]:
-    """Decide the urgency level of one athlete's week and say why (see the module docstring)."""
+def _red_flag_words(flag: RedFlagSeen) -> str:
+    state = _("reviewed") if flag.reviewed else _("not reviewed yet")
+    return f"{flag.signs} ({state})"
+
+
+def urgency_of(
+    week: DigestAthleteWeek, detail: WeekDetail | None = None
+) -> tuple[Urgency, tuple[str, ...]]:
+    """Decide the urgency level of one athlete's week and say why (see the module docstring);
+    ``detail`` names the red flags' signs and the step backs' stages when known."""
     severities = {a.severity for a in week.open_alerts}
     reasons: list[str] = []
     if "emergency" in severities:
@@ -98,21 +129,27 @@ def urgency_of(week: DigestAthleteWeek) -> tuple[Urgency, tuple[str, ...]]:
     if "same_day" in severities:
         reasons.append(_("open alert for today"))
     if week.red_flags:
-        reasons.append(
-            ngettext(
-                "{count} red flag this week", "{count} red flags this week", week.red_flags
-            ).format(count=week.red_flags)
-        )
+        text = ngettext(
+            "{count} red flag this week", "{count} red flags this week", week.red_flags
+        ).format(count=week.red_flags)
+        if detail is not None and detail.red_flags:
+            text = labelled(text, "; ".join(_red_flag_words(f) for f in detail.red_flags))
+        reasons.append(text)
     if "within_24h" in severities:
         reasons.append(_("open alert (within 24 h)"))
     if week.signoff_pending:
         reasons.append(_("sign-off waiting"))
     if week.step_backs:
-        reasons.append(
-            ngettext("{count} step back", "{count} step backs", week.step_backs).format(
-                count=week.step_backs
-            )
+        text = ngettext("{count} step back", "{count} step backs", week.step_backs).format(
+            count=week.step_backs
         )
+        if detail is not None and detail.step_backs:
+            moves = [
+                _("from {start} to {end}").format(start=start, end=end)
+                for start, end in detail.step_backs
+            ]
+            text = labelled(text, "; ".join(moves))
+        reasons.append(text)
     if pain_trend(week) == "rising":
         reasons.append(_("test pain rising"))
     if week.missed_checkins >= MISSED_CHECKINS_ATTENTION:
@@ -141,9 +178,13 @@ def urgency_of(week: DigestAthleteWeek) -> tuple[Urgency, tuple[str, ...]]:
     return level, tuple(reasons)
 
 
-def rank_athletes(data: DigestData) -> list[RankedAthlete]:
-    """Every athlete of the digest, most urgent first (the order of the message)."""
-    ranked = [RankedAthlete(w, *urgency_of(w)) for w in data.athletes]
+def rank_athletes(
+    data: DigestData, details: Mapping[int, WeekDetail] | None = None
+) -> list[RankedAthlete]:
+    """Every athlete of the digest, most urgent first (the order of the message); ``details``
+    (by athlete id) words their reasons more fully when given."""
+    details = details or {}
+    ranked = [RankedAthlete(w, *urgency_of(w, details.get(w.athlete_id))) for w in data.athletes]
     return sorted(
         ranked,
         key=lambda r: (
@@ -166,16 +207,20 @@ def _date_range(start: dt.date, end: dt.date) -> str:
     return format_date_range(start, end)
 
 
-def _stage_text(week: DigestAthleteWeek) -> str:
+def _stage_text(week: DigestAthleteWeek, detail: WeekDetail | None = None) -> str:
     if week.stage_start is None and week.stage_end is None:
         return _("stage not started")
     start = week.stage_start_label or week.stage_start
     end = week.stage_end_label or week.stage_end
     if week.stage_start == week.stage_end or week.stage_start is None:
-        return _("stage {stage}, no change").format(stage=end)
-    if week.stage_end is None:
-        return _("stage {stage}").format(stage=start)
-    return _("stage {start} → {end}").format(start=start, end=end)
+        text = _("stage {stage}, no change").format(stage=end)
+    elif week.stage_end is None:
+        text = _("stage {stage}").format(stage=start)
+    else:
+        text = _("stage {start} → {end}").format(start=start, end=end)
+    if detail is not None and detail.peak_stage and detail.peak_stage not in (start, end):
+        text += " " + _("(highest reached: {stage})").format(stage=detail.peak_stage)
+    return text
 
 
 def _sessions_text(week: DigestAthleteWeek) -> str:
@@ -188,10 +233,13 @@ def _sessions_text(week: DigestAthleteWeek) -> str:
     )
 
 
-def _pain_text(week: DigestAthleteWeek) -> str:
+def _pain_text(week: DigestAthleteWeek, detail: WeekDetail | None = None) -> str:
     if week.mean_test_pain is None:
         return _("no test pain answers")
     text = _("test pain {pain}/10").format(pain=format_decimal(week.mean_test_pain, 1))
+    if detail is not None and detail.max_test_pain is not None:
+        # the mean hides a flare-up: the worst morning stands beside it
+        text += " " + _("(worst {pain}/10)").format(pain=detail.max_test_pain)
     trend = pain_trend(week)
     if trend is not None and week.mean_test_pain_prev is not None:
         arrow = {"rising": "↑", "falling": "↓", "steady": "→"}[trend]
@@ -200,7 +248,7 @@ def _pain_text(week: DigestAthleteWeek) -> str:
             arrow=arrow, trend=words, before=format_decimal(week.mean_test_pain_prev, 1)
         )
     if week.max_session_pain is not None:
-        text += ", " + _("worst session pain {pain}").format(pain=week.max_session_pain)
+        text += ", " + _("worst session pain {pain}/10").format(pain=week.max_session_pain)
     return text
 
 
@@ -228,16 +276,20 @@ def digest_labels(data: DigestData) -> dict[int, str]:
     }
 
 
-def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, label: str | None = None) -> str:
+def _athlete_block(
+    ranked: RankedAthlete,
+    zone: ZoneInfo,
+    label: str | None = None,
+    detail: WeekDetail | None = None,
+) -> str:
     week = ranked.week
+    facts = f"{_stage_text(week, detail)}, {_sessions_text(week)}, {_pain_text(week, detail)}"
     paused = " " + _("(paused)") if week.paused else ""
     name = (label or week.athlete_name) + paused
     if ranked.urgency == Urgency.ROUTINE:
-        return f"{BADGE[ranked.urgency]} · " + labelled(
-            name, f"{_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}"
-        )
+        return f"{BADGE[ranked.urgency]} · " + labelled(name, facts)
     lines = [f"{BADGE[ranked.urgency]} · " + labelled(name, "; ".join(ranked.reasons))]
-    lines.append(f"  {_stage_text(week)}, {_sessions_text(week)}, {_pain_text(week)}")
+    lines.append(f"  {facts}")
     if week.missed_checkins:
         lines.append("  " + _("missed check-ins: {count} of 7").format(count=week.missed_checkins))
     if week.open_alerts:
@@ -256,10 +308,13 @@ def _athlete_block(ranked: RankedAthlete, zone: ZoneInfo, label: str | None = No
     return "\n".join(lines)
 
 
-def render_digest(data: DigestData) -> str:
-    """Return the digest message for one clinician (plain text, at most 4096 characters)."""
+def render_digest(data: DigestData, details: Mapping[int, WeekDetail] | None = None) -> str:
+    """Return the digest message for one clinician (plain text, at most 4096 characters);
+    ``details`` (by athlete id, from the week's records) adds the worst test pain, the
+    highest stage reached, the step backs' stages and the red flags' signs."""
     zone = ZoneInfo(data.timezone)
-    ranked = rank_athletes(data)
+    details = details or {}
+    ranked = rank_athletes(data, details)
     attention = sum(1 for r in ranked if r.urgency < Urgency.ROUTINE)
     header = [
         _("Weekly digest for {name}").format(name=data.clinician_name),
@@ -285,7 +340,9 @@ def render_digest(data: DigestData) -> str:
     text = "\n".join(header)
     previous: RankedAthlete | None = None
     for index, item in enumerate(ranked):
-        block = _athlete_block(item, zone, labels.get(item.week.athlete_id))
+        block = _athlete_block(
+            item, zone, labels.get(item.week.athlete_id), details.get(item.week.athlete_id)
+        )
         # routine athletes are one line each, listed without blank lines between them
         both_routine = previous is not None and previous.urgency == item.urgency == Urgency.ROUTINE
         separator = "\n" if both_routine else "\n\n"

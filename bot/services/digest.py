@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from telegram import Bot, InputFile
 from telegram.error import TelegramError
 
@@ -31,6 +31,8 @@ from bot.clock import Clock
 from bot.reports.chart import render_progress_png
 from bot.reports.data import DigestData
 from bot.reports.digest import (
+    RedFlagSeen,
+    WeekDetail,
     athletes_needing_attention,
     digest_labels,
     digest_week,
@@ -42,9 +44,19 @@ from bot.reports.runner import in_worker_thread
 from bot.scheduling.worker import worker_name
 from bot.store import repo
 from bot.store.db import session_scope
-from bot.store.models import DIGEST_KIND, Link, Outbox, Person
+from bot.store.models import (
+    DIGEST_KIND,
+    AlertRecord,
+    ClinicianActionRecord,
+    Link,
+    Outbox,
+    Person,
+)
+from bot.store.standing import protocol_for
 from bot.support.i18n import labelled, use_language
 from bot.support.logs import failure
+from bot.wording import stage_label
+from bot.wording.alerts import red_flag_signs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,6 +153,96 @@ def prepare_digest(
         return digest_data_for(session, clinician_id=clinician_id, week=week, now=now)
 
 
+def _athlete_zone(athlete: Person) -> ZoneInfo:
+    try:
+        return ZoneInfo(athlete.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]) -> WeekDetail:
+    """What the athlete's week adds to their digest line: the worst morning test pain, the
+    highest stage reached (when they ended the week below it), each step back and each red
+    flag, reviewed when a clinician recorded a review after it (athlete's local dates)."""
+    start, end = week
+    athlete = session.get(Person, athlete_id)
+    if athlete is None:
+        return WeekDetail()
+    zone = _athlete_zone(athlete)
+    records = repo.load_day_records(session, athlete_id=athlete_id, since=start, until=end)
+    tests = [r.morning.pain_test for r in records if r.morning and r.morning.pain_test is not None]
+    programme = repo.get_active_programme(session, athlete_id=athlete_id)
+    peak: str | None = None
+    step_backs: list[tuple[str, str]] = []
+    if programme is not None and programme.id is not None:
+        try:
+            protocol = protocol_for(session, programme)
+        except (LookupError, ValueError):
+            protocol = None
+        order = {stage.id: i for i, stage in enumerate(protocol.stages)} if protocol else {}
+        moves = repo.stage_moves(session, programme_id=programme.id)
+        before = [m for m in moves if m.at.astimezone(zone).date() < start]
+        during = [m for m in moves if start <= m.at.astimezone(zone).date() <= end]
+        reached = [before[-1].to_stage] if before else []
+        reached += [m.to_stage for m in during]
+        if during and during[0].from_stage and not before:
+            reached.insert(0, during[0].from_stage)
+        if protocol is not None and reached and all(s in order for s in reached):
+            top = max(reached, key=order.__getitem__)
+            if order[top] > order[reached[-1]]:
+                peak = stage_label(protocol, top, "clinician")
+            # Named in full, code and name (never a code alone: voice.md).
+            step_backs = [
+                (
+                    stage_label(protocol, m.from_stage, "clinician"),
+                    stage_label(protocol, m.to_stage, "clinician"),
+                )
+                for m in during
+                if m.from_stage in order and order[m.to_stage] < order[m.from_stage]
+            ]
+    alerts = session.exec(
+        select(AlertRecord)
+        .where(AlertRecord.athlete_id == athlete_id)
+        .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+    )
+    reviews = [
+        a.at
+        for a in session.exec(
+            select(ClinicianActionRecord).where(
+                ClinicianActionRecord.athlete_id == athlete_id,
+                ClinicianActionRecord.kind == "review",
+            )
+        )
+    ]
+    flags: list[RedFlagSeen] = []
+    for alert in alerts:
+        day = alert.local_date or alert.created_at.astimezone(zone).date()
+        signs = red_flag_signs(alert.text) if start <= day <= end else None
+        if signs is not None:
+            reviewed = any(at > alert.created_at for at in reviews)
+            flags.append(RedFlagSeen(signs=signs, reviewed=reviewed))
+    return WeekDetail(
+        max_test_pain=max(tests) if tests else None,
+        peak_stage=peak,
+        step_backs=tuple(step_backs),
+        red_flags=tuple(flags),
+    )
+
+
+def prepare_digest_details(
+    engine: Engine,
+    clinician_id: int,
+    week: tuple[dt.date, dt.date],
+    now: dt.datetime | None = None,
+) -> tuple[DigestData, dict[int, WeekDetail]]:
+    """Read the clinician's digest data and each athlete's week detail (by athlete id) from
+    the store as of ``now`` (runs in a render worker thread)."""
+    with session_scope(engine, read_only=True) as session:
+        data = digest_data_for(session, clinician_id=clinician_id, week=week, now=now)
+        details = {w.athlete_id: week_detail(session, w.athlete_id, week) for w in data.athletes}
+    return data, details
+
+
 def claim_digest(
     engine: Engine, due: DueDigest, text: str, now: dt.datetime, worker: str
 ) -> int | None:
@@ -204,8 +306,10 @@ async def send_digest(
 ) -> int | None:
     """Build, claim and send one clinician's digest, then the charts of the athletes who need
     attention. Return the number of charts sent, or None if another run had it."""
-    data = await in_worker_thread(prepare_digest, engine, due.clinician_id, due.week, now)
-    text = render_digest(data)
+    data, details = await in_worker_thread(
+        prepare_digest_details, engine, due.clinician_id, due.week, now
+    )
+    text = render_digest(data, details)
     outbox_id = await asyncio.to_thread(claim_digest, engine, due, text, now, worker)
     if outbox_id is None:
         return None
@@ -216,7 +320,7 @@ async def send_digest(
         await asyncio.to_thread(_hand_back, engine, outbox_id, now, str(exc))
         raise
     await asyncio.to_thread(_finish, engine, outbox_id, now, message.message_id)
-    reasons = {r.week.athlete_id: r.reasons for r in rank_athletes(data)}
+    reasons = {r.week.athlete_id: r.reasons for r in rank_athletes(data, details)}
     labels = digest_labels(data)  # "Anna (#2)" when two of the clinician's athletes share it
     attention = athletes_needing_attention(data)[:MAX_CHARTS]
     # Drawn on the render pool (two at a time), sent in urgency order.

@@ -166,6 +166,15 @@ def _stage(protocol: Any | None, stage_id: str) -> str:
     return stage_label(protocol, stage_id, "clinician")
 
 
+def red_flag_signs(text: str) -> str | None:
+    """The signs a red-flag alert's engine sentence names, in the reader's words ("new
+    swelling; numbness, tingling or weakness"), or None for another alert."""
+    m = _RED_FLAG.match(text)
+    if m is None:
+        return None
+    return "; ".join(_sign(sign) or sign for sign in m["signs"].split("; "))
+
+
 def _signoff_note(protocol: Any | None, stage_id: str) -> str | None:
     """The stage's sign-off note in the reader's language, without its closing full stop."""
     for stage in getattr(protocol, "stages", ()):
