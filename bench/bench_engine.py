@@ -36,7 +36,9 @@ from engine.schema import Protocol
 
 START = dt.date(2025, 1, 6)
 VMAX = 9.1
-BASELINE = Metrics(vmax_ms=VMAX, split_10m_s=1.78, split_30m_s=4.05)
+BASELINE = Metrics(
+    vmax_ms=VMAX, split_10m_s=1.78, split_20m_s=3.0, split_30m_s=4.05, split_40m_s=5.15
+)
 INJURY = Injury(injury="hamstring", side="left", grade=1, injury_date=START - dt.timedelta(2))
 CYCLE, FLARE_DAY, STOP_DAY, REVIEW_DAY = 60, 20, 50, 53
 WEEKS4 = 28
@@ -78,7 +80,12 @@ def _session(plan: SessionPlan, bad: bool) -> SessionReport:
     tops = [d.pct_vmax[1] for d in plan.drills if d.pct_vmax and d.kind in ("run", "accel")]
     if tops:
         metrics.update(
-            vmax_ms=round(VMAX * max(tops) / 100, 2), hv_reps=4, split_10m_s=1.8, split_30m_s=4.1
+            vmax_ms=round(VMAX * max(tops) / 100, 2),
+            hv_reps=4,
+            split_10m_s=1.8,
+            split_20m_s=3.03,
+            split_30m_s=4.1,
+            split_40m_s=5.2,
         )
     checks = dict(GOOD_CHECKS)
     checks["full_training"] = any(d.kind == "sport" for d in plan.drills) or None
