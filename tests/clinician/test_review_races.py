@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.clock import FakeClock
 from bot.handlers.context import Services
 from bot.sandbox import BotApiSandbox
-from bot.store.db import session_scope
+from bot.store.db import LOCK_TIMEOUT_MS, session_scope
 from bot.store.models import AuditLog, ClinicianActionRecord
 from bot.store.repo.answers import get_morning_checkin, upsert_morning_checkin
 from bot.store.repo.programme import lock_programme, record_clinician_action
@@ -272,3 +272,43 @@ async def test_a_harmless_session_after_a_review_keeps_it(
     later = [m.text or "" for m in lee.bot_messages[before:]]
     assert not any("reported ." in t for t in later), later
     assert not any("Running is stopped until you review" in t for t in later), later
+
+
+async def test_a_check_in_waiting_on_a_clinician_too_long_is_retried_not_failed(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """Another replica holds Anna's programme longer than the lock timeout while her check-in
+    completes: the update is rolled back and processed again, and Anna gets her verdict. It
+    was reported as "I could not work out today's plan just now", with an engine-failure
+    alert to Lee, and no decision recorded."""
+    w, lee, (anna,) = await lee_with(telegram, sandbox, services, clock, {ANNA: "Anna"})
+    anna_id = w.person(ANNA).id  # type: ignore[union-attr]
+    await anna.say("/checkin")
+    await anna.tap("None of these ✅")
+    for answer in ("0", "1", "1", "8", "2", "2", "2", "2"):
+        await anna.tap(answer)
+
+    locked, release = threading.Event(), threading.Event()
+
+    def clinician_replica() -> None:
+        with session_scope(services.engine) as session:
+            lock_programme(session, athlete_id=anna_id)
+            locked.set()
+            release.wait(timeout=10)
+
+    holder = threading.Thread(target=clinician_replica)
+    holder.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 10)
+        await anna.user.send("7.5")  # hours slept: the check-in's last answer
+        await asyncio.sleep(LOCK_TIMEOUT_MS / 1000 + 1.5)
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join, 10)
+    replies = await anna.user.wait_until(
+        lambda ms: any("Train as planned" in (m.text or "") for m in ms), timeout=30
+    )
+    said = "\n".join(m.text or "" for m in replies)
+    assert "could not work out today's plan" not in said, said
+    await w.deliver()
+    assert not any("review them" in (m.text or "") for m in lee.bot_messages)
