@@ -25,6 +25,7 @@ from bot.clock import local_date
 from bot.store.models import (
     ChecksRecord,
     Clearance,
+    ClinicianActionRecord,
     Decision,
     MorningCheckinRecord,
     Person,
@@ -318,3 +319,27 @@ def clearances_in_this_stay(
     if entered is not None:
         query = query.where(col(Clearance.at) >= entered)
     return list(session.exec(query.order_by(col(Clearance.at))))
+
+
+def reviewed_from(session: Session, athlete_id: int, stage: str, today: dt.date) -> dt.date | None:
+    """Return the future day from which a recorded review lets the athlete run, if any (a
+    review, or a clearance dated ahead as reviews were recorded before they had their own
+    action)."""
+    day: dt.date | None = session.exec(
+        select(col(ClinicianActionRecord.local_date)).where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.kind == "review",
+            col(ClinicianActionRecord.local_date) > today,
+        )
+    ).first()
+    if day is not None:
+        return day
+    older: dt.date | None = session.exec(
+        select(col(Clearance.local_date)).where(
+            Clearance.athlete_id == athlete_id,
+            Clearance.stage == stage,
+            Clearance.declined == False,  # noqa: E712
+            col(Clearance.local_date) > today,
+        )
+    ).first()
+    return older

@@ -27,6 +27,8 @@ from sqlmodel import Session, col, select
 
 from bot.services.athlete.engine_bridge import AlertNotifier
 from bot.services.athlete.questionnaire import (
+    UNFINISHED_NOTICE,
+    UNFINISHED_WHAT,
     calls_for_review,
     complete,
     context_for,
@@ -48,16 +50,6 @@ DEFAULT_IDLE = dt.timedelta(hours=2)
 # warning sign ticked there and left unconfirmed is reported all the same).
 EVALUATED_KINDS = ("morning", "session", "problem")
 AUDIT_ACTION = "evaluate_abandoned"
-# Said after what to do (the verdict comes first), without blame: the athlete was interrupted.
-ATHLETE_NOTICE = L_(
-    "(This comes from your unfinished {what}: some of its answers needed acting on, so they "
-    "were saved and used.)"
-)
-_WHAT = {
-    "morning": L_("morning check-in"),
-    "session": L_("session report"),
-    "problem": L_("warning-sign check"),
-}
 
 
 @dataclass
@@ -221,7 +213,7 @@ def _tell_athlete(
     body = "\n\n".join(out.text for out in outs if out.text)
     if not chat_id or not body:
         return 0
-    notice = ATHLETE_NOTICE.format(what=_WHAT.get(progress.kind, L_("questionnaire")))
+    notice = UNFINISHED_NOTICE.format(what=UNFINISHED_WHAT.get(progress.kind, L_("questionnaire")))
     enqueue_message(
         session,
         chat_id=chat_id,

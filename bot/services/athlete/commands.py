@@ -36,7 +36,12 @@ from bot.services.questionnaires.onboarding import CONSENT_SHARE_KEY, INVITE_KEY
 from bot.services.questionnaires.unlink import LINKS_KEY
 from bot.store import repo
 from bot.store.models import ClinicianActionRecord, Person
-from bot.store.standing import athlete_stage_status, protocol_for, working_day
+from bot.store.standing import (
+    athlete_stage_status,
+    protocol_for,
+    reviewed_from,
+    working_day,
+)
 from bot.support.formats import format_date
 from bot.support.i18n import L_, _, current_language, text
 from engine.programme import DayOutcome
@@ -206,14 +211,7 @@ def running_stopped(session: Session, person: Person, env: Env) -> bool:
     if status is None or not status.suspended:
         return False
     # A review already recorded lets them run again from a later day, and they were told so.
-    reviewed = session.exec(
-        select(ClinicianActionRecord.id).where(
-            ClinicianActionRecord.athlete_id == id_of(person),
-            ClinicianActionRecord.kind == "review",
-            col(ClinicianActionRecord.local_date) > today,
-        )
-    ).first()
-    return reviewed is None
+    return reviewed_from(session, id_of(person), programme.current_stage, today) is None
 
 
 def plan(session: Session, person: Person, env: Env) -> Result:

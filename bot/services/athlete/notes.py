@@ -27,8 +27,13 @@ from sqlmodel import Session, col, select
 from bot.services import texts
 from bot.services.athlete.results import PerClinician
 from bot.store import repo
-from bot.store.models import AlertRecord, ClinicianActionRecord, Person
-from bot.store.standing import athlete_stage_status, protocol_for, working_day
+from bot.store.models import AlertRecord, Person
+from bot.store.standing import (
+    athlete_stage_status,
+    protocol_for,
+    reviewed_from,
+    working_day,
+)
 from bot.support.formats import format_short_date
 from bot.support.i18n import L_, N_, LazyText, _, labelled, ngettext
 from bot.support.limits import TEXT_LIMIT, shorten, split_text, utf16_len
@@ -104,7 +109,7 @@ def note_context(session: Session, athlete: Person, now: dt.datetime) -> NoteCon
             today = working_day(session, athlete, now)
             status = athlete_stage_status(session, programme, protocol, today)
             if status is not None and status.suspended:
-                reviewed = _reviewed_from(session, athlete.id, today)
+                reviewed = reviewed_from(session, athlete.id, programme.current_stage, today)
                 stopped = reviewed is None
         except Exception as exc:
             _LOGGER.error("no standing for athlete %s's note: %s", athlete.id, failure(exc))
@@ -145,20 +150,6 @@ def note_context(session: Session, athlete: Person, now: dt.datetime) -> NoteCon
         ),
         protocol=protocol,
     )
-
-
-def _reviewed_from(session: Session, athlete_id: int, today: dt.date) -> dt.date | None:
-    """The later day from which a recorded review lets the athlete run again, if any."""
-    day: dt.date | None = session.exec(
-        select(col(ClinicianActionRecord.local_date))
-        .where(
-            ClinicianActionRecord.athlete_id == athlete_id,
-            ClinicianActionRecord.kind == "review",
-            col(ClinicianActionRecord.local_date) > today,
-        )
-        .order_by(col(ClinicianActionRecord.local_date))
-    ).first()
-    return day
 
 
 def _ago(then: dt.datetime, now: dt.datetime) -> str:

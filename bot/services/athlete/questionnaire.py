@@ -390,12 +390,12 @@ def open_progress(
 # reply of the update (or prompt) that closed it: see ``said_on_closing``.
 _SAID_ON_CLOSING = "athlete_service.said_on_closing"
 # Said after what to do (the verdict comes first), without blame: the athlete was interrupted.
-# The same words as the abandoned-answers sweep's (``abandoned.ATHLETE_NOTICE``).
+# The abandoned-answers sweep (``abandoned``) says the same.
 UNFINISHED_NOTICE = L_(
     "(This comes from your unfinished {what}: some of its answers needed acting on, so they "
     "were saved and used.)"
 )
-_UNFINISHED_WHAT = {
+UNFINISHED_WHAT = {
     "morning": L_("morning check-in"),
     "session": L_("session report"),
     "problem": L_("warning-sign check"),
@@ -437,7 +437,7 @@ def _keep_said(session: Session, person: Person, kind: str, result: Result) -> N
     if not outs and not result.queued:
         return
     if outs:
-        notice = UNFINISHED_NOTICE.format(what=_UNFINISHED_WHAT.get(kind, L_("questionnaire")))
+        notice = UNFINISHED_NOTICE.format(what=UNFINISHED_WHAT.get(kind, L_("questionnaire")))
         outs[-1] = dataclasses.replace(outs[-1], text=f"{outs[-1].text}\n\n{notice}")
     kept = session.info.setdefault((_SAID_ON_CLOSING, _id(person)), Result())
     kept.outs.extend(outs)

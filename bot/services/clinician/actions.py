@@ -24,7 +24,6 @@ from bot.store.models import (
     PROGRESS_CHART_KIND,
     AlertRecord,
     Clearance,
-    ClinicianActionRecord,
     MorningCheckinRecord,
     Note,
     Outbox,
@@ -44,7 +43,7 @@ from bot.store.repo.programme import (
 )
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
-from bot.store.standing import athlete_stage_status, gate_pending, working_day
+from bot.store.standing import athlete_stage_status, gate_pending, reviewed_from, working_day
 from bot.support.formats import format_long_date, format_short_date, format_time
 from bot.support.i18n import N_, _, use_language
 from bot.wording import stage_label
@@ -657,30 +656,6 @@ def review_effective_day(session: Session, athlete_id: int, today: dt.date) -> d
         if found is not None:
             return today + dt.timedelta(days=1)
     return today
-
-
-def reviewed_from(session: Session, athlete_id: int, stage: str, today: dt.date) -> dt.date | None:
-    """Return the future day from which a recorded review lets the athlete run, if any (a
-    review, or a clearance dated ahead as reviews were recorded before they had their own
-    action)."""
-    day: dt.date | None = session.exec(
-        select(col(ClinicianActionRecord.local_date)).where(
-            ClinicianActionRecord.athlete_id == athlete_id,
-            ClinicianActionRecord.kind == "review",
-            col(ClinicianActionRecord.local_date) > today,
-        )
-    ).first()
-    if day is not None:
-        return day
-    older: dt.date | None = session.exec(
-        select(col(Clearance.local_date)).where(
-            Clearance.athlete_id == athlete_id,
-            Clearance.stage == stage,
-            Clearance.declined == False,  # noqa: E712
-            col(Clearance.local_date) > today,
-        )
-    ).first()
-    return older
 
 
 def review_state(
