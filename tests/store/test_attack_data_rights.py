@@ -15,12 +15,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+import time
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.store import db, repo
-from bot.store.models import Outbox
+from bot.store.models import AlertRecord, Outbox, Person
+from engine.models import Alert
 from tests.store.factories import T0, full_athlete, person
 
 # What the delivery machinery writes for itself: which process holds a row, and until when.
@@ -127,3 +130,33 @@ def test_what_she_was_refused_before_signing_up_is_in_her_export(engine: Engine)
     refused = [e for e in export["tables"]["audit_log"] if e["action"] == "refused"]
     assert [e["detail"]["command"] for e in refused] == ["/report"]
     assert refused[0]["detail"]["telegram_id"] == export["tables"]["person"][0]["telegram_user_id"]
+
+
+def test_a_deletion_waits_for_an_alert_being_written_on_another_replica(engine: Engine) -> None:
+    """Alice confirms /delete while another replica is storing an alert about her (its
+    transaction not yet committed). On PostgreSQL the deletion failed on the foreign key
+    ("still referenced from table alert") and she was told something went wrong; now it waits
+    for that transaction and deletes its alert too."""
+    with db.session_scope(engine) as s:
+        clinician = person(s, "clinician", name="Dr Who")
+        alice = full_athlete(s, clinician, name="Alice")
+        assert alice.id is not None
+        alice_id = alice.id
+    writing = threading.Event()
+
+    def other_replica() -> None:
+        with db.session_scope(engine) as s:
+            alert = Alert(severity="same_day", rule="pain", text="Pain at rest 6/10")
+            repo.raise_alert(s, athlete_id=alice_id, alert=alert, now=T0)
+            writing.set()
+            time.sleep(0.5)
+
+    writer = threading.Thread(target=other_replica)
+    writer.start()
+    assert writing.wait(10)
+    with db.session_scope(engine) as s:
+        repo.delete_athlete(s, athlete_id=alice_id, actor_id=alice_id, now=T0)
+    writer.join()
+    with db.session_scope(engine) as s:
+        assert s.exec(select(AlertRecord).where(AlertRecord.athlete_id == alice_id)).all() == []
+        assert s.get(Person, alice_id) is None

@@ -295,6 +295,11 @@ def delete_athlete(
     transaction.
     """
     now = require_aware("now", now)
+    # Lock the person row first: a transaction on another replica that is writing a row about
+    # the athlete (a prompt, an alert) holds a key-share lock on it, so the deletion waits for
+    # it to commit and then deletes its rows too; one that starts later waits for the deletion
+    # and fails on the missing person instead of making the deletion fail.
+    session.execute(select(Person.id).where(Person.id == athlete_id).with_for_update())
     athlete = require_person(session, person_id=athlete_id, role="athlete")
     name = athlete.display_name
     session.flush()
