@@ -43,7 +43,7 @@ from bot.reports.data import (
 )
 from bot.reports.rtl import has_rtl, rtl_paragraph, shape, visual
 from bot.support.formats import format_decimal, format_locale, format_percent
-from bot.support.i18n import L_, LazyText, _, ngettext
+from bot.support.i18n import L_, LazyText, _, labelled, ngettext
 from bot.wording import injury_words, speed_pct, speed_percent_definition
 
 DISCLAIMER = L_("Sprintback supports clinicians; it is not a medical device.")
@@ -572,7 +572,7 @@ class _Writer:
             else:
                 handled = _("OPEN (not acknowledged)")
             if a.action:
-                handled += f": {a.action}"
+                handled = labelled(handled, a.action)
             rows.append([self.when(a.at), str(SEVERITY_TEXT[a.severity]), a.text, handled])
         self.table(
             ALERT_WIDTHS,
