@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.store.models import DIGEST_KIND, Person, metadata
 from bot.store.repo._common import require_aware
@@ -299,7 +299,7 @@ def delete_athlete(
     # the athlete (a prompt, an alert) holds a key-share lock on it, so the deletion waits for
     # it to commit and then deletes its rows too; one that starts later waits for the deletion
     # and fails on the missing person instead of making the deletion fail.
-    session.execute(select(Person.id).where(Person.id == athlete_id).with_for_update())
+    session.execute(select(col(Person.id)).where(col(Person.id) == athlete_id).with_for_update())
     athlete = require_person(session, person_id=athlete_id, role="athlete")
     name = athlete.display_name
     session.flush()
