@@ -50,7 +50,7 @@ from bot.services import protocol_admin as pa
 from bot.services.access import may
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import ensure_admin_person, sync_admins
-from bot.store.db import session_scope
+from bot.store.db import retrying, session_scope
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
@@ -383,9 +383,10 @@ async def _refuse_invalid(update: Update, context: Context, exc: ProtocolError, 
     assert message is not None
     detail = {"what": what, "problems": exc.problems[:10]}
     _audit_caller(update, context, "protocol_edit_refused", detail)
-    problems = "\n".join(exc.problems[:10])
+    # The first ten problems, and how many more there are (fixing ten, the admin should not
+    # believe the file is then right).
     await message.reply_text(
-        (_("Not accepted; the active version is unchanged.") + f"\n{problems}")[:MAX_MESSAGE]
+        _("Not accepted; the active version is unchanged.") + "\n" + _first(exc)
     )
 
 
@@ -696,7 +697,9 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
         return
     services = get_services(context)
     now = services.clock.now()
-    try:
+
+    def roll_back() -> int:
+        # Off the event loop: it parses the text, and may wait for another replica's publish.
         with session_scope(services.engine) as session:
             caller, person = caller_context(session, update, services)
             admin = ensure_admin_person(
@@ -707,8 +710,10 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
                 now,
                 services.settings.default_timezone,
             )
-            row = pa.rollback(session, name, version, admin.id, now)
-            new_version = row.version
+            return pa.rollback(session, name, version, admin.id, now).version
+
+    try:
+        new_version = await asyncio.to_thread(retrying, roll_back)
     except ProtocolError as exc:
         # Audited like a refused set or upload (the README: every refusal is audited).
         await _refuse_invalid(update, context, exc, f"rollback {name} v{version}")
@@ -763,7 +768,9 @@ async def draft_button(update: Update, context: Context) -> None:
             _("Draft of {name} discarded; nothing changed.").format(name=name),
         )
         return
-    try:
+
+    def publish_draft() -> int:
+        # Off the event loop: it parses the text, and may wait for another replica's publish.
         with session_scope(services.engine) as session:
             admin = ensure_admin_person(
                 session,
@@ -774,8 +781,11 @@ async def draft_button(update: Update, context: Context) -> None:
                 services.settings.default_timezone,
             )
             row = pa.publish(session, draft, admin.id, now)
-            version = row.version
             steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.DRAFT,))
+            return row.version
+
+    try:
+        version = await asyncio.to_thread(retrying, publish_draft)
     except (pa.StaleDraftError, ProtocolError) as exc:
         with session_scope(services.engine) as session:
             steps.drop_steps(session, telegram_user_id=caller.telegram_id, kinds=(steps.DRAFT,))

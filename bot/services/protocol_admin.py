@@ -15,10 +15,15 @@ prescription (top % Vmax or session) the draft changes, which no decision may sh
 What an admin sends is bounded before anything is built from it: a protocol name matches
 :data:`PROTOCOL_NAME` (and only ``protocols/<name>.yaml`` inside the shipped directory is ever
 read), an uploaded or typed YAML text nests at most :data:`MAX_DEPTH` levels and holds at most
-:data:`MAX_NODES` values once aliases are expanded and writes no key twice in one mapping
-(YAML would silently keep the last), and a draft whose difference to the active
-version exceeds :data:`MAX_DIFF_LINES` lines is refused. These checks run where the caller
-runs them: the admin handlers run them off the event loop.
+:data:`MAX_NODES` values once aliases are expanded, writes no key twice in one mapping
+(YAML would silently keep the last) and no whole number of more than 15 characters, and a
+draft whose difference to the active version exceeds :data:`MAX_DIFF_LINES` lines is refused.
+These checks run where the caller runs them: the admin handlers run them off the event loop.
+
+A text is stored only under its own name, and a protocol named after an injury (the one its
+athletes are started on) is for that injury (:func:`check_binding`). Publishing and rollback
+take the protocol's lock first (``lock_protocol``), so two admins on two replicas never both
+publish from the same active version: the second finds their draft stale.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import re
 from collections.abc import Callable, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -41,7 +46,7 @@ from bot.services.protocol_files import (
     EXAMPLES_DIR,
     PROTOCOL_DIR,
     available,
-    check_unique_keys,
+    check_keys_and_numbers,
     yaml_files,
 )
 from bot.store.models import Programme, ProtocolVersion
@@ -49,6 +54,7 @@ from bot.store.repo.audit import audit
 from bot.store.repo.protocols import (
     get_active_protocol,
     get_protocol_version,
+    lock_protocol,
     mark_texts_for_review,
     protocol_history,
     protocol_names,
@@ -58,9 +64,10 @@ from bot.store.repo.protocols import (
 from bot.store.standing import athlete_timeline, parse_text, parsed_version
 from bot.support.formats import format_decimal
 from bot.support.i18n import L_, LANGUAGES, SOURCE_LANGUAGE, _, ngettext, use_language
-from bot.support.limits import yaml_shape_problem
+from bot.support.limits import quoted, yaml_shape_problem
 from bot.support.protocol_texts import display_texts
 from bot.wording import protocol_text
+from engine.models import InjuryType
 from engine.programme import Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
@@ -89,14 +96,51 @@ def require_name(name: str) -> str:
     return name
 
 
+def binding_problems(name: str, data: object) -> list[str]:
+    """Return what is wrong with storing protocol ``data`` (loaded, not yet validated) as
+    protocol ``name``: it names another protocol, or is for another injury than the one
+    ``name`` serves. Athletes are started on the protocol named after their injury, so a
+    hamstring text stored as ``calf`` would take calf athletes through hamstring stages, past
+    every calf floor. Said before the schema's problems: a text for the wrong injury fails
+    that injury's floors on every line, and those lines would not say why."""
+    if not isinstance(data, dict):
+        return []  # the schema says what a protocol is
+    other, injury = data.get("name"), data.get("injury")
+    if other != name:
+        return [
+            _(
+                "{name}: this text names the protocol “{other}”; a protocol cannot be "
+                "renamed: expected name: {name} (send a file to start a new protocol)"
+            ).format(name=name, other=quoted(str(other)))
+        ]
+    if name in get_args(InjuryType) and injury != name:
+        return [
+            _(
+                "{name}: athletes with a {name} injury are started on the protocol named "
+                "{name}, but this text is for a {injury} injury: expected injury: {name} "
+                "(or give the text a name of its own)"
+            ).format(name=name, injury=quoted(str(injury)))
+        ]
+    return []
+
+
+def check_binding(name: str, protocol: Protocol) -> None:
+    """Raise ProtocolError if the valid ``protocol`` may not be stored as protocol ``name``
+    (see :func:`binding_problems`)."""
+    problems = binding_problems(name, {"name": protocol.name, "injury": protocol.injury})
+    if problems:
+        raise ProtocolError(problems)
+
+
 def check_shape(text: str, source: str) -> None:
     """Raise ProtocolError if YAML ``text`` nests too deep, expands to too many values, or
-    writes a key twice in one mapping (YAML keeps only the last: a value nobody saw)."""
+    writes a key twice in one mapping (YAML keeps only the last: a value nobody saw), or
+    writes a whole number too long to be meant (one of thousands of digits cannot be read)."""
     problem = yaml_shape_problem(text, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
     if problem is not None:
         raise ProtocolError([f"{source}: {problem}"])  # the schema's own words (English)
     with contextlib.suppress(yaml.YAMLError):  # not YAML: the parse reports it with its line
-        check_unique_keys(text, source=source)
+        check_keys_and_numbers(text, source=source)
 
 
 class DayOutcome(BaseModel):
@@ -409,6 +453,7 @@ def refresh_packaged(session: Session, now: dt.datetime) -> list[str]:
         if path is None:
             continue
         text = path.read_text(encoding="utf-8")
+        lock_protocol(session, name=name)  # an admin's publish under way commits first
         active = get_active_protocol(session, name=name)
         if active is None:
             continue  # seeded on first use (ensure_seeded)
@@ -533,6 +578,9 @@ def draft_from_set(
         raise ProtocolError([_("{name}: no such protocol").format(name=name)])
     protocol = parse_text(active.text, f"{name} v{active.version}")
     data = set_value(_data(protocol), stage, field, value)
+    wrong = binding_problems(name, data)
+    if wrong:
+        raise ProtocolError(wrong)
     draft_protocol = parse_protocol(data, source=f"{name} draft")
     return Draft(
         name=name,
@@ -546,8 +594,12 @@ def draft_from_upload(session: Session, text: str, filename: str, now: dt.dateti
     """Return a draft from an uploaded YAML file; raise ProtocolError if it is too deep or too
     large once expanded, does not validate, or names the protocol outside :data:`NAME_RULE`."""
     check_shape(text, filename)
-    protocol = parse_text(text, filename)
+    try:
+        protocol = parse_text(text, filename)
+    except ProtocolError as exc:
+        raise ProtocolError(_upload_binding_problems(text) + exc.problems) from None
     require_name(protocol.name)
+    check_binding(protocol.name, protocol)
     active = active_version(session, protocol.name, now)
     return Draft(
         name=protocol.name,
@@ -555,6 +607,17 @@ def draft_from_upload(session: Session, text: str, filename: str, now: dt.dateti
         text=text,
         summary=f"upload of {filename}",
     )
+
+
+def _upload_binding_problems(text: str) -> list[str]:
+    """What :func:`binding_problems` says of an uploaded text that does not validate, under
+    the name it gives itself (none when it gives none, or is not YAML)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    name = data.get("name") if isinstance(data, dict) else None
+    return binding_problems(name, data) if isinstance(name, str) and valid_name(name) else []
 
 
 def draft_diff(session: Session, draft: Draft, now: dt.datetime) -> str:
@@ -596,12 +659,20 @@ def stranded_stages(programmes: Sequence[Programme], protocol: Protocol) -> tupl
 
 
 def _programmes_on(session: Session, name: str) -> list[Programme]:
+    """The running programmes on protocol ``name``, locked until the transaction ends (as a
+    decision locks its athlete's, ``lock_programme``): a decision under way on another
+    replica commits first, so a stage it just moved an athlete into is seen by the check for
+    stranded athletes, and a later decision reads the new version."""
     return list(
         session.exec(
-            select(Programme).where(
+            select(Programme)
+            .where(
                 Programme.protocol_name == name,
                 col(Programme.status).in_(("active", "paused")),
             )
+            .order_by(col(Programme.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -615,6 +686,7 @@ def _publish_text(
     StageInUseError if the text no longer has a stage some athlete is in.
     """
     protocol = parse_text(text, name)
+    check_binding(name, protocol)  # whatever the text's origin (a draft, an old version)
     previous = active_version(session, name, now)
     programmes = _programmes_on(session, name)
     stranded, users = stranded_stages(programmes, protocol)
@@ -731,8 +803,10 @@ def texts_to_review(session: Session, name: str, now: dt.datetime) -> list[TextT
 def publish(
     session: Session, draft: Draft, author_id: int | None, now: dt.datetime
 ) -> ProtocolVersion:
-    """Publish ``draft`` as the new active version; raise StaleDraftError if the base moved."""
+    """Publish ``draft`` as the new active version; raise StaleDraftError if the base moved
+    (another admin, maybe on another replica, published first: the draft would undo it)."""
     parse_text(draft.text, draft.name)  # never publish an invalid text, whatever its origin
+    lock_protocol(session, name=draft.name)  # a publish under way elsewhere commits first
     active = active_version(session, draft.name, now)
     current = active.version if active is not None else 0
     if current != draft.base_version:
@@ -748,10 +822,22 @@ def rollback(
     session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
 ) -> ProtocolVersion:
     """Publish the text of old ``version`` again as a new version; history stays intact."""
+    lock_protocol(session, name=name)  # a publish under way elsewhere commits first
     old = get_protocol_version(session, name=name, version=version)
     if old is None:
         raise ProtocolError([_("{name}: no version {version}").format(name=name, version=version)])
     parse_text(old.text, f"{name} v{version}")
+    active = active_version(session, name, now)
+    if active is not None and active.text == old.text:
+        # Nothing to undo (say a second admin rolled back to it a moment ago): a new version
+        # with the same text would only say that something changed.
+        raise ProtocolError(
+            [
+                _("{name}: the text of v{version} is already in force, as v{active}").format(
+                    name=name, version=version, active=active.version
+                )
+            ]
+        )
     return _publish_text(session, name, old.text, author_id, f"rollback to v{version}", now)
 
 

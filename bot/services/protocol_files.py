@@ -70,10 +70,11 @@ def read_data(path: Traversable) -> Any:
 
 
 def load_text(text: str, *, source: str) -> Any:
-    """Parse YAML text (e.g. an admin's upload); raise ``ProtocolError`` with the line on errors
-    and on a key written twice in one mapping (YAML readers keep only the last one)."""
+    """Parse YAML text (e.g. an admin's upload); raise ``ProtocolError`` with the line on errors,
+    on a key written twice in one mapping (YAML readers keep only the last one) and on a whole
+    number too long to be meant (see :func:`check_keys_and_numbers`)."""
     try:
-        check_unique_keys(text, source=source)
+        check_keys_and_numbers(text, source=source)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -83,10 +84,16 @@ def load_text(text: str, *, source: str) -> Any:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+# The longest whole number a protocol may write (digits, sign and separators). No value of a
+# protocol comes near; a longer one is a slip, and one of thousands of digits cannot even be
+# read (Python refuses to convert it) or used in arithmetic with decimals.
+MAX_NUMBER_LENGTH = 15
 
 
-def check_unique_keys(text: str, *, source: str) -> None:
-    """Raise ``ProtocolError`` naming each key written twice in one mapping of YAML ``text``.
+def check_keys_and_numbers(text: str, *, source: str) -> None:
+    """Raise ``ProtocolError`` naming each key written twice in one mapping of YAML ``text``
+    and each whole number longer than :data:`MAX_NUMBER_LENGTH` characters.
 
     A YAML reader silently keeps the last of two equal keys, so an admin who adds a second
     ``signoff:`` to a stage would publish a value they never saw. Keys brought in by a merge
@@ -104,7 +111,17 @@ def check_unique_keys(text: str, *, source: str) -> None:
         if id(node) in seen_nodes:
             continue  # an alias: the same node, checked once
         seen_nodes.add(id(node))
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_LENGTH:
+                line = node.start_mark.line + 1
+                problems.append(
+                    (
+                        line,
+                        f"{source}: line {line}: a whole number of {len(node.value):,} "
+                        f"characters: expected at most {MAX_NUMBER_LENGTH}",
+                    )
+                )
+        elif isinstance(node, yaml.MappingNode):
             problems += _duplicates(node, source)
             for key, value in node.value:
                 stack += [key, value]

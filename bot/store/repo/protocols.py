@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 from sqlalchemy import func, update
+from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from bot.store.models import ProtocolTextReview, ProtocolVersion
 from bot.store.repo._common import NotFoundError, StoreError, require_aware
 from bot.store.repo.audit import audit
+
+# The first key of the PostgreSQL advisory locks that serialise changes of one protocol's
+# versions (the second is the name's CRC-32); the two-key lock space is apart from the others.
+_PROTOCOL_LOCK = 0x5B07
+
+
+def lock_protocol(session: Session, *, name: str) -> None:
+    """Take the lock on protocol ``name``'s versions until the transaction ends.
+
+    Whatever publishes a version (a draft, a rollback, a packaged update) takes it before it
+    reads the active version, so two replicas never both publish from the same active
+    version: the second waits, then reads what the first committed (PostgreSQL's READ
+    COMMITTED gives each later statement a fresh snapshot) and finds its draft stale. SQLite
+    needs no lock: its writers already queue (``BEGIN IMMEDIATE``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = zlib.crc32(name.encode()) - 2**31  # a signed 32-bit integer
+    session.execute(
+        sql("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": _PROTOCOL_LOCK, "key": key}
+    )
 
 
 def publish_protocol_version(
