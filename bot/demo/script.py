@@ -56,9 +56,9 @@ MORNING_BUTTON_ORDER = (
     "soreness",
 )
 # Stage checks the post-session questionnaire asks, by words of the question -> answer.
-H0_CHECKS = {"brisk walk": "1"}
-H1_CHECKS = {"brisk walk": "0", "single-leg squat": "0", "bike": "0", "straighten the knee": "Yes"}
-H2_CHECKS = {"Straight-leg raise": "85", "knee extension": "80", "brisk walk": "0"}
+H0_CHECKS = {"walking": "1"}
+H1_CHECKS = {"walking": "0", "single-leg squat": "0", "bike": "0", "straighten the knee": "Yes"}
+H2_CHECKS = {"Straight-leg raise": "85", "knee extension": "80", "walking": "0"}
 
 
 @dataclass
@@ -276,7 +276,7 @@ async def play(world: DemoWorld) -> Cast:
     await morning(world, athlete)
     world.clock.set(local(3, 8, 5))
     await clinician_presses(world, clinician, "🟢 Sign off", "Signed off", "H0 clearance")
-    decision = await session_report(world, athlete, checks=H0_CHECKS | {"brisk walk": "0"})
+    decision = await session_report(world, athlete, checks=H0_CHECKS | {"walking": "0"})
     expect(decision, "move up to Stage 2 of 8", "progression to H1", world.words)
 
     narrate(world, L_("Day 4: early loading (H1)"), local(4, 7, 30))

@@ -6,6 +6,7 @@ Texts are plain (no Markdown/HTML parse mode), so athlete input echoed back cann
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from bot.services.timezones import emergency_number
@@ -312,16 +313,29 @@ FINISH_METRICS = L_("That's all")
 ASK_METRICS_CONFIRM = L_("I understood:\n{echo}\n\nIs that right?")
 YES_SAVE = L_("Yes, save")
 NO_RETYPE = L_("No, type again")
+# Asked after the session about the stage's checks. A check that is part of the day's plan (the
+# walk, the bike, the heel raises) is asked about as the plan prescribed it, or about "today",
+# never as a different session ("a 20–30 min brisk walk" after a plan of 10–20 min walking).
 CHECK_PROMPTS = {
-    "walk_pain": L_("Worst pain during a 20–30 min brisk walk today? (0–10)"),
+    "walk_pain": L_("Worst pain while walking today? (0–10)"),
     "limp": L_("Did you limp when walking?"),
     "single_leg_squat_pain": (
         L_("Worst pain during a single-leg squat to 45° on the injured side? (0–10)")
     ),
-    "bike_pain": L_("Worst pain during 5 min on the bike at 150 W? (0–10)"),
+    # The stage's test is 5 min at 150 W (reference §2.2 H1 exit (b)): a ride easier than that
+    # does not count for it, so the athlete answers "Not done" then.
+    "bike_pain": L_(
+        "Worst pain on the bike today? (0–10)\n"
+        "To count towards moving up it needs 5 min at 150 W or more: if you rode easier, "
+        "tap 'Not done'."
+    ),
     "knee_extension_full": L_("Can you fully straighten the knee lying on your back (active)?"),
     "aket_pain": L_("Discomfort during the active knee extension test? (0–10)"),
-    "double_heel_raise_pain": L_("Worst pain during 3 × 15 double-leg heel raises? (0–10)"),
+    # The stage's test is 3 × 15 (reference §3.3 C1 exit (b)), the top of the plan's 3 × 10–15:
+    # no warning sign is read from this answer, so a lighter set is answered "Not done".
+    "double_heel_raise_pain": L_(
+        "Worst pain during 3 × 15 double-leg heel raises? (0–10)\nIf you did fewer, tap 'Not done'."
+    ),
     "jump_pain": L_("Worst pain during double-leg jumps / pogos? (0–10)"),
     "hop_pain": L_("Worst pain hopping on the injured leg, in place and in a line? (0–10)"),
     "palpation_pain": L_("Tenderness when you press on the injured spot? (0–10)"),
@@ -334,6 +348,9 @@ CHECK_PROMPTS = {
     "dorsiflexion_asym_pct": L_("Knee-to-wall difference between legs, in %? Type e.g. 5."),
 }
 NOT_DONE = L_("Not done")
+# Added to the walking question at the stage whose exit names the walk's dose (hamstring H1
+# exit (d)). Any walk's pain is still asked for: walking pain ≥ 3 steps the athlete back.
+WALK_TEST_NOTE = L_("To move up, this stage needs a 20–30 min brisk walk at 0–1/10.")
 NO_SESSION_PLANNED = L_(
     "I have no check-in from you today yet. You can still report the session; "
     "consider a /checkin tomorrow morning before training."
@@ -1004,9 +1021,15 @@ def why_text(outcome: Any, protocol: Any, day: Any, status: Any = None) -> str:
     return "\n".join([str(WHY_TITLE).format(date=format_short_date(day)), *lines])
 
 
-STATUS_DAYS = L_("Days at this stage: {days} ({need} needed)")
-# Only at a stage that needs sessions, after STATUS_DAYS on the same line.
-STATUS_SESSIONS = L_("sessions that count: {done} ({want} needed)")
+# The day the athlete reached the stage. The days still needed are said once, in the list
+# below it, as the morning and the evening say them ("1 more day at this stage"), with the day
+# that makes them: "Days at this stage: 2 (3 needed)" above "1 more day at this stage" read as
+# two different counts (the first counts the days before today, the second counts today).
+STATUS_SINCE = L_("At this stage since {date}.")
+STATUS_SINCE_TODAY = L_("At this stage since today.")
+# After an unmet "N more days at this stage" (the days counted with today).
+STATUS_DAYS_TOMORROW = L_("{needed}: you can move up tomorrow at the earliest")
+STATUS_DAYS_ON = L_("{needed}: you can move up on {date} at the earliest")
 STATUS_NEEDED = L_("To move up:")
 STATUS_ALL_MET = L_("Everything this stage needs is in place: you move up after a good day.")
 STATUS_SIGNOFF = L_("⏳ Waiting for your clinician's OK to move on.")
@@ -1015,18 +1038,33 @@ STATUS_SUSPENDED = L_("⛔ No running until your clinician has reviewed you.")
 STATUS_FINAL = L_("This is the last stage.")
 
 
-def status_text(status: Any, protocol: Any) -> str:
+def _days_left(item: Any, words: str, today: dt.date | None) -> str:
+    """An unmet days-at-this-stage item with the first day it is met: "1 more day at this
+    stage: you can move up tomorrow at the earliest" (the same count as the item's)."""
+    seen, need = item.observed, item.needed
+    if today is None or not isinstance(seen, int) or not isinstance(need, int):
+        return words
+    left = max(need - seen, 1)
+    if left == 1:
+        return str(STATUS_DAYS_TOMORROW).format(needed=words)
+    day = today + dt.timedelta(days=left)
+    return str(STATUS_DAYS_ON).format(needed=words, date=format_short_date(day))
+
+
+def status_text(status: Any, protocol: Any, today: dt.date | None = None) -> str:
     """Return /status: a stop until the clinician's review first, then the stage by number
-    and name, days (and sessions, at a stage that needs them), and every thing the next
-    stage needs in plain words, met (✅) or not yet (⬜)."""
+    and name, since when the athlete is at it (``today`` is their working day), and every
+    thing the next stage needs in plain words, met (✅) or not yet (⬜); the days and sessions
+    still needed are said there only, as the morning and the evening say them."""
     lines = [str(STATUS_SUSPENDED)] if status.suspended else []
     lines.append(stage_label(protocol, status.stage))
-    counts = str(STATUS_DAYS).format(days=status.days_in_stage, need=status.min_days)
-    if status.min_sessions:
-        counts += " · " + str(STATUS_SESSIONS).format(
-            done=status.sessions_counted, want=status.min_sessions
+    if today is not None:
+        days = status.days_in_stage
+        lines.append(
+            str(STATUS_SINCE_TODAY)
+            if days <= 0
+            else str(STATUS_SINCE).format(date=format_short_date(today - dt.timedelta(days=days)))
         )
-    lines.append(counts)
     if status.next_stage is None:
         lines.append(str(STATUS_FINAL))
     else:
@@ -1037,7 +1075,10 @@ def status_text(status: Any, protocol: Any) -> str:
             if item.rule == "gate.5.sessions" and not status.min_sessions:
                 continue  # the stage needs none
             mark = "✅" if item.met else "⬜"
-            lines.append(f"{mark} {gate_item_words(item, protocol, status.stage)}")
+            words = gate_item_words(item, protocol, status.stage)
+            if item.rule == "gate.5.days" and not item.met:
+                words = _days_left(item, words, today)
+            lines.append(f"{mark} {words}")
         if all(item.met for item in status.gate if item.rule != "gate.2"):
             lines.append(str(STATUS_ALL_MET))
     if status.signoff_pending:

@@ -30,10 +30,37 @@ def _shown(source: str, protocol: Any) -> str:
     return plain(protocol_text(source), protocol)
 
 
-def drill_line(drill: Any, protocol: Any) -> str:
-    """Return one block of the session as a short line: "• Run-throughs: 6–10 × 70 m,
-    50–65 % (20 m in 4.0–3.4 s), rest walk back" (the % is of the top speed, said once below
-    the session)."""
+def _speed(drill: Any, *, of_what: bool) -> str:
+    """The speed of a fast block, with the times from the fastest allowed to the slowest:
+    "at 50–65 % of your top speed, each in 11.9–15.4 s" (what the % is of, when ``of_what``:
+    said once, on the first fast block of the day)."""
+    assert drill.pct_vmax is not None
+    pct = _rng(drill.pct_vmax)
+    speed = (_("at {pct} % of your top speed") if of_what else _("at {pct} %")).format(pct=pct)
+    if not drill.target_s:
+        return speed
+    fast, slow = drill.target_s
+    # Shown to 0.1 s: the fastest allowed time is rounded up, never below the target.
+    fastest = math.ceil(round(fast * 10, 6)) / 10
+    shown_slow, shown_fast = format_decimal(slow, 1), format_decimal(fastest, 1)
+    seg = drill.timed_m or drill.distance_m or 0
+    whole = not drill.distance_m or seg == drill.distance_m
+    if shown_slow == shown_fast:
+        # A narrow band rounds to one time: "2.3–2.3 s" reads as a typo.
+        time = (
+            _("each in about {time} s") if whole else _("{distance} m in about {time} s")
+        ).format(distance=_num(seg), time=shown_fast)
+    else:
+        time = (
+            _("each in {fast}–{slow} s") if whole else _("{distance} m in {fast}–{slow} s")
+        ).format(distance=_num(seg), fast=shown_fast, slow=shown_slow)
+    return f"{speed}, {time}"
+
+
+def drill_line(drill: Any, protocol: Any, *, of_what: bool = True) -> str:
+    """Return one block of the session as a short line: "• Run-throughs: 6–10 × 70 m at
+    50–65 % of your top speed, each in 11.9–15.4 s, rest walk back" (times from the fastest
+    allowed to the slowest; ``of_what`` False leaves "of your top speed" to a block above)."""
     amount: list[str] = []
     if drill.sets and drill.reps:
         amount.append(f"{drill.sets} × {_rng(drill.reps)}")
@@ -46,23 +73,11 @@ def drill_line(drill: Any, protocol: Any) -> str:
     if drill.duration_min:
         amount.append(f"{_rng(drill.duration_min)} min")
     if drill.pct_vmax:
-        speed = f"{_rng(drill.pct_vmax)} %"
-        if drill.target_s:
-            seg = drill.timed_m or drill.distance_m or 0
-            fast, slow = drill.target_s
-            # Shown to 0.1 s: the fastest allowed time is rounded up, never below the target.
-            fastest = math.ceil(round(fast * 10, 6)) / 10
-            shown_slow, shown_fast = format_decimal(slow, 1), format_decimal(fastest, 1)
-            if shown_slow == shown_fast:
-                # A narrow band rounds to one time: "2.3–2.3 s" reads as a typo.
-                speed += " " + _("({distance} m in about {time} s)").format(
-                    distance=_num(seg), time=shown_fast
-                )
-            else:
-                speed += " " + _("({distance} m in {slow}–{fast} s)").format(
-                    distance=_num(seg), slow=shown_slow, fast=shown_fast
-                )
-        amount.append(speed)
+        speed = _speed(drill, of_what=of_what)
+        if amount:
+            amount[-1] += " " + speed
+        else:
+            amount.append(speed)
     if drill.recovery:
         amount.append(_("rest {rest}").format(rest=_shown(drill.recovery, protocol)))
     if drill.note:
@@ -99,15 +114,17 @@ def plan_lines(plan: Any, protocol: Any) -> list[str]:
     """Return today's session: its title, notes that apply, one line per block."""
     lines = [_("Today's session · {stage}").format(stage=stage_label(protocol, plan.stage))]
     lines += [f"⚠ {note}" for note in _notes(plan, protocol)]
-    drills = [drill_line(d, protocol) for d in plan.drills]
+    # "of your top speed" is said on the first fast block; the ones below it read the same.
+    first_fast = next((i for i, d in enumerate(plan.drills) if d.pct_vmax), None)
+    drills = [drill_line(d, protocol, of_what=i == first_fast) for i, d in enumerate(plan.drills)]
     lines += drills or [_("• No training today.")]
     running = any(d.kind in _RUNNING for d in plan.drills)
     if any(d.pct_vmax for d in plan.drills):
         timed = any(d.target_s for d in plan.drills)
         lines.append(
-            _("% = of your top speed; not faster than the times.")
+            _("Never faster than these times.")
             if timed
-            else _("% = of your top speed (your fastest over a flying 10–20 m before the injury).")
+            else _("Top speed: your fastest over a flying 10–20 m before the injury.")
         )
     if plan.rest_hours and running:
         lines.append(_("Next fast session: in {hours} h or more.").format(hours=plan.rest_hours))

@@ -77,9 +77,10 @@ async def test_target_times_come_from_the_athletes_vmax(
     low, high = drill.pct_vmax
     fastest = target_time(drill.timed_m or drill.distance_m, high, 9.0)
     slowest = target_time(drill.timed_m or drill.distance_m, low, 9.0)
-    # Shown to 0.1 s, the fastest allowed time rounded up (never faster than the target).
+    # Shown to 0.1 s, the fastest allowed time rounded up (never faster than the target),
+    # from the fastest allowed to the slowest.
     fast = math.ceil(round(fastest * 10, 6)) / 10
-    assert f"{slowest:.1f}–{fast:.1f} s" in plan, plan
+    assert f"{fast:.1f}–{slowest:.1f} s" in plan, plan
     assert "Stage 3 of 8 · back to running" in plan and "H2" not in plan
 
 

@@ -289,7 +289,7 @@ def status(session: Session, person: Person, env: Env) -> Result:
     stage, protocol = status_today(session, person, today, env.now)
     # A criterion held by a missing pre-injury best says so, not "not reported yet".
     with pre_injury_bests_known(session, person, today):
-        return Result([Out(texts.status_text(stage, protocol))], queued=queued)
+        return Result([Out(texts.status_text(stage, protocol, today))], queued=queued)
 
 
 def day_ahead_note(question: Out, day: dt.date) -> Out:

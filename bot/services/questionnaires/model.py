@@ -91,8 +91,11 @@ class Question:
     # Counts in the "n/total" indicator even while ``when`` does not hold, so the total
     # does not grow when an earlier answer turns the item on (e.g. the city after a region).
     counted: Condition | None = None
-    # A follow-up of the question before it (the metrics typed step by step, "Is that
-    # right?"): it shares that question's number, so the total never changes mid-way.
+    # A follow-up of an earlier question that only its answer opens (the metrics typed step by
+    # step, "Is that right?", "Why did you stop?" after "Part of it"): it shares the number of
+    # the question before it, so the total never changes mid-way. An item whose answer may open
+    # later must be a substep or ``counted`` from the start: a total that grows reads as going
+    # backwards.
     substep: bool = False
     # The key whose answer this question asks again (the injury date, once it turns out to be
     # after the athlete's today): a new answer to that key drops this one.

@@ -11,6 +11,7 @@ from bot.services.questionnaires.metrics_parser import SPECS, cross_checks
 from bot.services.questionnaires.model import (
     Answers,
     Option,
+    Prompt,
     Question,
     QuestionContext,
     Questionnaire,
@@ -138,8 +139,20 @@ def _check_applies(key: str) -> Any:
     return condition
 
 
+# Stages whose exit names the walk's dose (hamstring H1 exit (d): 20–30 min brisk walk).
+_WALK_TEST_STAGES = {("hamstring", 1)}
+
+
+def _walk_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    """Ask the pain of any walk today; at the stage whose exit is a timed brisk walk, say so."""
+    prompt = str(texts.CHECK_PROMPTS["walk_pain"])
+    if (ctx.injury, stage_number(ctx.stage)) in _WALK_TEST_STAGES:
+        prompt += "\n" + str(texts.WALK_TEST_NOTE)
+    return prompt
+
+
 def _check_question(key: str) -> Question:
-    prompt = texts.CHECK_PROMPTS[key]
+    prompt: Prompt = _walk_prompt if key == "walk_pain" else texts.CHECK_PROMPTS[key]
     not_done = Option(texts.NOT_DONE, None)
     when = _check_applies(key)
     # bot/wording: never the key itself; translated when shown, then capitalised (the
@@ -220,6 +233,10 @@ SESSION_RED_FLAG_OPTIONS: tuple[Option, ...] = choices(
 
 _METRIC_KEYS = ("metrics", *(METRIC_PREFIX + k for k in STEP_METRICS))
 
+# The follow-ups an answer opens (how much was done and why, after "Part of it" or "Stopped
+# early"; where the pain was, after pain above 0) are substeps: they share the number of the
+# question that opened them, so the "n/total" counter never grows mid-way ("(1/12)" then
+# "(2/14)" read as going backwards).
 SESSION = Questionnaire(
     name="session",
     stop_when=red_flag_reported,
@@ -242,6 +259,7 @@ SESSION = Questionnaire(
             unit=" %",
             label=L_("Share of reps done"),
             when=answered("completion", "partial", "stopped"),
+            substep=True,
         ),
         Question(
             key="stop_reason",
@@ -250,6 +268,7 @@ SESSION = Questionnaire(
             options=choices(texts.STOP_REASON_LABELS),
             label=L_("Reason"),
             when=answered("completion", "partial", "stopped"),
+            substep=True,
         ),
         scale("pain_max", texts.ASK_PAIN_MAX, L_("Worst pain")),
         Question(
@@ -259,6 +278,7 @@ SESSION = Questionnaire(
             options=choices(texts.PAIN_LOCATION_LABELS),
             label=L_("Pain location"),
             when=_some_pain,
+            substep=True,
         ),
         yes_no("sharp_pain", texts.ASK_SHARP_PAIN, L_("Sharp pain / pop")),
         Question(

@@ -107,7 +107,7 @@ async def test_a_good_session_keeps_its_green_tick(world: WorldFactory) -> None:
     alex, _doctor, _athlete_id = await _linked(w)
     _next_morning(w)
     await alex.morning()
-    said = await report(alex, pain="0", checks={"brisk walk": "0"})
+    said = await report(alex, pain="0", checks={"walking": "0"})
     assert said.startswith("✅ Session saved. Same level next time."), said
 
 
@@ -121,8 +121,8 @@ async def _at_h1(doctor: SimUser, athlete_id: int) -> None:
     assert any("moved to H1" in (m.text or "") for m in replies), replies
 
 
-H1_CHECKS = {"brisk walk": "0", "single-leg squat": "0", "bike": "0", "straighten the knee": "Yes"}
-H2_CHECKS = {"Straight-leg raise": "85", "knee extension": "80", "brisk walk": "0"}
+H1_CHECKS = {"walking": "0", "single-leg squat": "0", "bike": "0", "straighten the knee": "Yes"}
+H2_CHECKS = {"Straight-leg raise": "85", "knee extension": "80", "walking": "0"}
 
 
 async def test_the_first_session_after_moving_up_says_what_comes_next(

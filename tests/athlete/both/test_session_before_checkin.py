@@ -101,7 +101,7 @@ async def test_a_checkin_after_the_run_prescribes_no_second_session_and_it_never
         plan[-1].text or ""
     ) == "😴 Today's session is already reported: no second session today."
     status = await next_day_status(w, alex)
-    assert "sessions that count: 0 (2 needed)" in status, status
+    assert "⬜ 2 more good sessions" in status, status
     assert "Last session went well" not in status
     await a_warning_sign_in_the_late_checkin_still_stops_and_alerts(w, alex)
 
@@ -118,7 +118,7 @@ async def test_the_pain_an_hour_after_added_later_does_not_make_it_count(world: 
     daily = decision(w, "daily").decision
     assert any(r["rule"] == "session.flag.no_running" for r in daily["reasons"]), daily
     status = await next_day_status(w, alex)
-    assert "sessions that count: 0 (2 needed)" in status, status
+    assert "⬜ 2 more good sessions" in status, status
     # Thursday in the normal order (check-in, then the run, two days on): that one counts.
     w.clock.set(dt.datetime(2026, 3, 5, 6, 45, tzinfo=dt.UTC))  # 07:45 in Berlin
     await alex.morning()
@@ -128,7 +128,7 @@ async def test_the_pain_an_hour_after_added_later_does_not_make_it_count(world: 
     w.clock.set(dt.datetime(2026, 3, 6, 6, 0, tzinfo=dt.UTC))
     replies = await alex.say("/status")
     status = "\n".join(m.text or "" for m in replies)
-    assert "sessions that count: 1 (2 needed)" in status, status
+    assert "⬜ 1 more good session" in status, status
 
 
 async def a_warning_sign_in_the_late_checkin_still_stops_and_alerts(w: World, alex: Phone) -> None:

@@ -146,7 +146,7 @@ async def _status_plan_checkin_and_done_keep_the_stop(
     assert _sessions(w, athlete_id) == [THURSDAY]
     assert ("daily", "stop") in _decided(w, athlete_id, THURSDAY)
     status = _text(await alex.say("/status"))
-    assert "sessions that count: 0 (2 needed)" in status and status.startswith(STOPPED), status
+    assert "⬜ 2 more good sessions" in status and status.startswith(STOPPED), status
 
 
 async def test_auckland_to_los_angeles_after_a_red_flag_keeps_the_stop(
