@@ -42,7 +42,6 @@ from bot.handlers.context import (
 from bot.inbox.store import Inbox
 from bot.scheduling.registry import PromptContext
 from bot.services.athlete import questionnaire as svc
-from bot.services.athlete.engine_bridge import notify_nobody
 from bot.services.athlete.keyboards import markup_json
 from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.store import repo
@@ -69,9 +68,12 @@ def env_of(context: Context) -> Env:
     )
 
 
-def env_of_prompt(ctx: Any) -> Env:
-    """Return the Env of a scheduled prompt (prompts never raise alerts)."""
-    return Env(now=ctx.now, notify=notify_nobody)
+def env_of_prompt(ctx: PromptContext) -> Env:
+    """Return the Env of a scheduled prompt. Opening its questionnaire may complete another
+    whose answers recorded a warning sign (``svc.said_on_closing``): the alert goes to the
+    linked clinicians in the prompt's transaction, as an update's would (the scheduler's
+    notifier, ``bot.handlers.jobs.build_scheduler``)."""
+    return Env(now=ctx.now, notify=ctx.notify_clinicians)
 
 
 def queue_prompt(ctx: PromptContext, question: Out | None) -> None:

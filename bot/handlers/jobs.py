@@ -34,6 +34,7 @@ from bot.handlers.context import (
     inbox_of_application,
     kick,
     kick_sender,
+    signer_for,
     signer_of,
 )
 from bot.scheduling.registry import registry_of
@@ -41,7 +42,7 @@ from bot.scheduling.schedule import SchedulerConfig
 from bot.scheduling.tick import Scheduler, run_tick
 from bot.scheduling.worker import worker_name
 from bot.services.athlete.abandoned import AbandonedSweeper, sweep_abandoned
-from bot.services.clinician.escalation import run_escalations
+from bot.services.clinician.escalation import alert_notifier, run_escalations
 from bot.services.digest import run_digest
 from bot.store.db import session_scope
 from bot.store.threads import run_db
@@ -95,6 +96,32 @@ def rate_gate_from(services: Services) -> RateGate:
     return RateGate(rate)
 
 
+def build_scheduler(
+    application: AnyApplication,
+    services: Services,
+    *,
+    config: SchedulerConfig | None = None,
+    worker: str | None = None,
+) -> Scheduler:
+    """Return the scheduler of ``application``: its prompt senders (the application's
+    registry), the outbox sender's kick after each batch, and the athlete flow's clinician
+    notifier, so that an alert a prompt raises (its questionnaire completed another one whose
+    answers recorded a warning sign) is queued to the clinicians in the prompt's transaction
+    and sent at once, as an update's would be."""
+    if services.engine is None:
+        raise RuntimeError("Services.engine is not set; the scheduler needs the database")
+    signer = signer_for(services, application.bot.token)
+    return Scheduler(
+        engine=services.engine,
+        clock=services.clock,
+        config=config or scheduler_config_from(services),
+        senders=registry_of(application.bot_data),
+        worker=worker or worker_name(),
+        on_enqueued=lambda: kick_sender(application),
+        notify=alert_notifier(signer, services.settings.admin_telegram_ids),
+    )
+
+
 def install_scheduling(
     application: AnyApplication,
     services: Services,
@@ -125,15 +152,8 @@ def install_scheduling(
         should_continue=lambda: application.running,
         admin_telegram_ids=tuple(services.settings.admin_telegram_ids),
     )
-    config = scheduler_config or scheduler_config_from(services)
-    scheduler = Scheduler(
-        engine=services.engine,
-        clock=services.clock,
-        config=config,
-        senders=registry_of(application.bot_data),
-        worker=worker,
-        on_enqueued=lambda: kick_sender(application),
-    )
+    scheduler = build_scheduler(application, services, config=scheduler_config, worker=worker)
+    config = scheduler.config
     application.bot_data[SCHEDULER_KEY] = scheduler
     application.bot_data[SENDER_KEY] = sender
     application.bot_data[ABANDONED_KEY] = AbandonedSweeper(engine=services.engine)

@@ -6,9 +6,9 @@ Urgency, most urgent first (the first rule that matches decides the level):
 2. URGENT    — an open same-day alert (urgency follows open alerts only: a red flag whose
                alert was handled is not urgent any more).
 3. REVIEW    — an open within-24-h alert, a red flag during the week (handled), a clinician
-               sign-off waiting, a step-back during the week, or morning test pain up by 1
-               point or more on the previous week's mean (the week-on-week rise rule of the
-               clinical reference, §4.3).
+               sign-off waiting, a step back during the week (the engine's or a clinician's),
+               or morning test pain up by 1 point or more on the previous week's mean (the
+               week-on-week rise rule of the clinical reference, §4.3).
 4. CHECK     — 3 or more missed morning check-ins in the week, counted from the day the
                athlete enrolled (we cannot tell how they are).
 5. ROUTINE   — everything else, including paused athletes.
@@ -83,12 +83,19 @@ class WeekDetail:
     """What the week's records add to an athlete's digest line (read by services.digest):
     the worst morning test pain, the highest stage reached when the athlete ended the week
     below it, each step back (from, to: the stages as the clinician reads them) and each red
-    flag with its signs."""
+    flag with its signs.
+
+    ``clinician_step_backs``: how many of the week's step backs a clinician made (/stepback,
+    the step-back button, a /stage to an earlier stage); ``uncounted_step_backs``: how many of
+    those the engine's decisions do not count yet (it had not decided their day again), which
+    the week's count (``DigestAthleteWeek.step_backs``) must add."""
 
     max_test_pain: int | None = None
     peak_stage: str | None = None
     step_backs: tuple[tuple[str, str], ...] = ()
     red_flags: tuple[RedFlagSeen, ...] = ()
+    clinician_step_backs: int = 0
+    uncounted_step_backs: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,11 @@ def urgency_of(
         text = ngettext("{count} step back", "{count} step backs", week.step_backs).format(
             count=week.step_backs
         )
+        by_clinician = min(detail.clinician_step_backs, week.step_backs) if detail else 0
+        if by_clinician == week.step_backs:
+            text += " " + _("(by the clinician)")
+        elif by_clinician:
+            text += " " + _("({count} by the clinician)").format(count=by_clinician)
         if detail is not None and detail.step_backs:
             moves = [
                 _("from {start} to {end}").format(start=start, end=end)

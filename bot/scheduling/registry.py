@@ -7,6 +7,11 @@ prompt sent (one multi-row insert per batch), so the prompt is marked sent if an
 messages are queued. A sender may read or write other rows through ``ctx.session``; if it
 raises, its writes are rolled back and the prompt is recorded as missed.
 
+Opening a questionnaire may complete another whose answers recorded a warning sign (a red
+flag ticked and never confirmed): the alert it raises reaches the linked clinicians in the
+same transaction, through ``ctx.notify_clinicians`` (the scheduler's ``notify``, given by the
+handlers: the notifier of the athlete flow), and the tick kicks the outbox sender.
+
 The athlete-flow code replaces the plain-text defaults below with its own (e.g. the morning
 check-in with its first question's buttons):
 
@@ -18,13 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
 from bot.scheduling.planner import PROMPT_KINDS, PromptKind
 from bot.store.models import Person, ScheduledPrompt
 from bot.support.i18n import N_, _
+from engine.status import StageStatus
 
 REMINDER_TEXT = N_(
     "⏰ Your morning check-in is still waiting: it takes about a minute. Send /checkin."
@@ -35,6 +41,20 @@ CUTOFF_TEXT = N_(
 )
 # Opens a prompt sent late (the bot was down when it fell due), in the athlete's language.
 LATE_NOTE = N_("Sorry, this comes later than planned: the coach was offline for a while.")
+
+
+class PromptNotifier(Protocol):
+    """Queues the linked clinicians' messages for an athlete's new alerts in the caller's
+    transaction and returns the rows written (the athlete flow's alert notifier)."""
+
+    def __call__(
+        self,
+        session: Session,
+        athlete_id: int,
+        now: dt.datetime,
+        status: StageStatus | None = None,
+        /,
+    ) -> int: ...
 
 
 @dataclass
@@ -56,6 +76,26 @@ class PromptContext:
     # prompt is no longer wanted and is closed as cancelled (``cancel``).
     retry_at: dt.datetime | None = None
     cancelled: bool = False
+    # Queues the clinicians' alert messages (None: a scheduler built without one, whose
+    # alerts wait for the escalation job's one-minute check); ``notified`` counts the rows.
+    notify: PromptNotifier | None = None
+    notified: int = 0
+
+    def notify_clinicians(
+        self,
+        session: Session,
+        athlete_id: int,
+        now: dt.datetime,
+        status: StageStatus | None = None,
+        /,
+    ) -> int:
+        """Queue the clinicians' messages for the athlete's new alerts in this prompt's
+        transaction (the ``Env.notify`` of a prompt's flow); return the rows written."""
+        if self.notify is None:
+            return 0
+        rows = self.notify(session, athlete_id, now, status)
+        self.notified += rows
+        return rows
 
     def defer(self, until: dt.datetime) -> None:
         """Put the prompt back, due at ``until`` (e.g. the athlete is answering something

@@ -13,6 +13,9 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
    back for later (``PromptContext.defer``) or cancel it (``cancel``). A morning prompt also judges
    the days before (missed check-ins) and plans the next day: after downtime, today's if its
    morning is still within the grace (sent late), never the older days in a burst.
+   A prompt that opens a questionnaire may complete another whose answers recorded a warning
+   sign: its alert reaches the linked clinicians in the same transaction (``Scheduler.notify``,
+   the athlete flow's notifier), not a minute later from the escalation job's check.
 3. After each batch commits, kick the outbox sender so the messages go out now.
 
 Facts are read once per batch (athletes, check-ins, programme states, session reports) and the
@@ -34,7 +37,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
-from bot.scheduling.registry import PromptContext, PromptSender, new_registry
+from bot.scheduling.registry import PromptContext, PromptNotifier, PromptSender, new_registry
 from bot.scheduling.schedule import (
     FACTS_KEY,
     SchedulerConfig,
@@ -88,6 +91,9 @@ class TickResult:
     planned: int = 0
     alerts: int = 0
     queued: int = 0
+    # Clinician alert messages queued by prompts (an alert raised when a prompt's
+    # questionnaire completed another one whose answers recorded a warning sign).
+    notified: int = 0
 
     @property
     def claimed(self) -> int:
@@ -99,6 +105,7 @@ class TickResult:
         for name in ("sent", "late", "missed", "cancelled", "deferred", "planned", "alerts"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.queued += other.queued
+        self.notified += other.notified
 
 
 @dataclass
@@ -113,6 +120,10 @@ class Scheduler:
     session_policy: SessionDayPolicy = default_session_policy
     # Called after a batch that queued messages has committed (the outbox sender's kick).
     on_enqueued: Callable[[], None] | None = None
+    # Queues the clinicians' messages for alerts a prompt raises, in the prompt's transaction
+    # (the athlete flow's notifier: ``bot.handlers.jobs.build_scheduler`` sets it). None: such
+    # an alert waits for the escalation job's check, up to a minute.
+    notify: PromptNotifier | None = None
     # Ticks started and finished by this process (health checks and benchmarks read them).
     ticks: int = 0
     completed_ticks: int = 0
@@ -381,12 +392,15 @@ async def _process(
     sender = scheduler.senders.get(asks)
     if sender is None:
         raise LookupError(f"no prompt sender registered for kind {asks!r}")
-    ctx = PromptContext(session=session, prompt=prompt, athlete=athlete, now=now)
+    ctx = PromptContext(
+        session=session, prompt=prompt, athlete=athlete, now=now, notify=scheduler.notify
+    )
     ctx.late = timing == "late"
     if asks == "morning" and (athlete.id, prompt.local_date - _DAY) in batch.reports:
         ctx.follow_up_for = prompt.local_date - _DAY
     with use_language(athlete.language):  # the prompt is written in the athlete's language
         await sender(ctx)
+    result.notified += ctx.notified
     if not ctx.queued and ctx.retry_at is not None:
         # The sender asked to be called again later (never in this same tick).
         _repend(session, prompt, max(ctx.retry_at, now + _MIN_RETRY))
@@ -542,7 +556,8 @@ async def run_tick(scheduler: Scheduler) -> TickResult:
     while await run_db(_anything_due, scheduler.engine, now):
         batch_result, claimed = await run_db(_run_batch, scheduler, now)
         result.add(batch_result)
-        if (batch_result.queued or batch_result.alerts) and scheduler.on_enqueued is not None:
+        queued = batch_result.queued or batch_result.alerts or batch_result.notified
+        if queued and scheduler.on_enqueued is not None:
             scheduler.on_enqueued()
             # Let the kicked sender start on this batch while the next one is decided.
             await asyncio.sleep(0)

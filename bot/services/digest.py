@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +65,8 @@ DIGEST_LOCAL_TIME = dt.time(8, 0)
 DIGEST_GRACE = dt.timedelta(days=2)
 MAX_CHARTS = 10
 RETRY_AFTER = dt.timedelta(minutes=1)
+# The engine's reasons for a day decided by a clinician's stage change (engine.programme).
+CLINICIAN_MOVE_RULES = frozenset({"clinician.step_back", "clinician.set_stage"})
 
 
 @dataclass(frozen=True)
@@ -160,10 +163,76 @@ def _athlete_zone(athlete: Person) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def _day_decided_by_clinician_move(
+    session: Session, athlete_id: int, week: tuple[dt.date, dt.date]
+) -> set[dt.date]:
+    """The days of the week whose decision, as the digest counts it (the daily row, else the
+    morning row: ``bot.reports.from_store``), is a step back the engine took from a
+    clinician's stage change (the day was decided after it)."""
+    start, end = week
+    rows = repo.decisions_between(session, athlete_id=athlete_id, since=start, until=end)
+    days = {row.local_date: row for row in rows if row.kind == "morning"}
+    days.update((row.local_date, row) for row in rows if row.kind == "daily")
+    decided: set[dt.date] = set()
+    for day, row in days.items():
+        word = row.decision.get("decision")
+        if not isinstance(word, str):
+            word = row.outcome if row.kind == "daily" else None
+        reasons = row.decision.get("reasons") or []
+        rules = {r.get("rule") for r in reasons if isinstance(r, dict)}
+        if word == "step_back" and rules & CLINICIAN_MOVE_RULES:
+            decided.add(day)
+    return decided
+
+
+def _clinician_step_backs(
+    session: Session,
+    athlete_id: int,
+    moves: list[repo.StageMove],
+    order: dict[str, int],
+    zone: ZoneInfo,
+    week: tuple[dt.date, dt.date],
+) -> tuple[int, int]:
+    """Return how many step backs a clinician made in the week (/stepback, the step-back
+    button, a /stage to an earlier stage) and how many of them no engine decision counts: the
+    engine counts one per day it decided after the change (its next run), none on a day it
+    has not decided since (the athlete has not checked in again, the week ended)."""
+    start, end = week
+    # The day a clinician's change counts for is the one it was recorded for (the athlete's
+    # working day), the day of its time otherwise.
+    recorded = {
+        (action.at, action.stage): action.local_date
+        for action in session.exec(
+            select(ClinicianActionRecord).where(
+                ClinicianActionRecord.athlete_id == athlete_id,
+                col(ClinicianActionRecord.kind).in_(("step_back", "set_stage")),
+            )
+        )
+    }
+    per_day: Counter[dt.date] = Counter()
+    for move in moves:
+        if (
+            move.by_person_id is None
+            or move.from_stage not in order
+            or move.to_stage not in order
+            or order[move.to_stage] >= order[move.from_stage]
+        ):
+            continue
+        day = recorded.get((move.at, move.to_stage), move.at.astimezone(zone).date())
+        if start <= day <= end:
+            per_day[day] += 1
+    if not per_day:
+        return 0, 0
+    decided = _day_decided_by_clinician_move(session, athlete_id, week)
+    uncounted = sum(n - (day in decided) for day, n in per_day.items())
+    return sum(per_day.values()), uncounted
+
+
 def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]) -> WeekDetail:
     """What the athlete's week adds to their digest line: the worst morning test pain, the
-    highest stage reached (when they ended the week below it), each step back and each red
-    flag, reviewed when a clinician recorded a review after it (athlete's local dates)."""
+    highest stage reached (when they ended the week below it), each step back (and which a
+    clinician made) and each red flag, reviewed when a clinician recorded a review after it
+    (athlete's local dates)."""
     start, end = week
     athlete = session.get(Person, athlete_id)
     if athlete is None:
@@ -174,6 +243,7 @@ def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]
     programme = repo.get_active_programme(session, athlete_id=athlete_id)
     peak: str | None = None
     step_backs: list[tuple[str, str]] = []
+    by_clinician = uncounted = 0
     if programme is not None and programme.id is not None:
         try:
             protocol = protocol_for(session, programme)
@@ -200,6 +270,10 @@ def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]
                 for m in during
                 if m.from_stage in order and order[m.to_stage] < order[m.from_stage]
             ]
+        if order:
+            by_clinician, uncounted = _clinician_step_backs(
+                session, athlete_id, moves, order, zone, week
+            )
     alerts = session.exec(
         select(AlertRecord)
         .where(AlertRecord.athlete_id == athlete_id)
@@ -226,6 +300,8 @@ def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]
         peak_stage=peak,
         step_backs=tuple(step_backs),
         red_flags=tuple(flags),
+        clinician_step_backs=by_clinician,
+        uncounted_step_backs=uncounted,
     )
 
 
@@ -236,11 +312,22 @@ def prepare_digest_details(
     now: dt.datetime | None = None,
 ) -> tuple[DigestData, dict[int, WeekDetail]]:
     """Read the clinician's digest data and each athlete's week detail (by athlete id) from
-    the store as of ``now`` (runs in a render worker thread)."""
+    the store as of ``now`` (runs in a render worker thread).
+
+    The week's step backs count a clinician's too: the engine's decisions count one only once
+    it has decided the day after it, so those it has not are added here."""
     with session_scope(engine, read_only=True) as session:
         data = digest_data_for(session, clinician_id=clinician_id, week=week, now=now)
         details = {w.athlete_id: week_detail(session, w.athlete_id, week) for w in data.athletes}
-    return data, details
+    athletes = [
+        w.model_copy(
+            update={"step_backs": w.step_backs + details[w.athlete_id].uncounted_step_backs}
+        )
+        if details[w.athlete_id].uncounted_step_backs
+        else w
+        for w in data.athletes
+    ]
+    return data.model_copy(update={"athletes": athletes}), details
 
 
 def claim_digest(

@@ -120,7 +120,9 @@ class AlertNotifier(TypingProtocol):
 def notify_nobody(
     session: Session, athlete_id: int, now: dt.datetime, status: StageStatus | None = None
 ) -> int:
-    """The notifier for flows that raise no alerts (scheduled prompts, benchmarks)."""
+    """The notifier for flows that raise no alerts (benchmarks, tests). Scheduled prompts
+    have the athlete flow's notifier (``bot.handlers.jobs.build_scheduler``): opening a
+    questionnaire may complete another one whose answers recorded a warning sign."""
     return 0
 
 
