@@ -78,6 +78,11 @@ OVER_CAP_POINTS = 5  # a run this many % Vmax points above the day's cap is flag
 OVER_CAP_SERIOUS = 20  # ... and this many points over reaches the clinician within 24 h
 UNCONFIRMED_REPEAT_DAYS = 28
 UNCONFIRMED_REPEAT_COUNT = 3  # unconfirmed readings in this many sessions: review the baseline
+# A gap in the programme (days in a row paused or without a check-in, session or check): on
+# the first day back, what the stage needs is earned again after this many days, and from
+# this many the athlete also steps back one stage (protocol notes (21)).
+GAP_RESTART_DAYS = 7
+GAP_STEP_BACK_DAYS = 14
 
 # Why an exit criterion's latest result was left out (``ProgrammeState.not_counted``): it came
 # with a session that did not count (against the plan, cut short), or was logged on its own
@@ -180,6 +185,10 @@ class ProgrammeState(_Frozen):
     # running was stopped). Until the criterion's next counted observation, the athlete reads
     # that their result was not counted, never "not reported yet". Empty in older snapshots.
     not_counted: dict[str, NotCounted] = Field(default_factory=dict)
+    # Days in a row before today paused or without a check-in, session or checks (a gap:
+    # ``_after_gap``). None in older snapshots: their days in a row without a check-in
+    # (``missed_streak``) stand in.
+    away_days: int | None = 0
 
 
 class DayOutcome(_Frozen):
@@ -275,7 +284,8 @@ def carry_over(state: ProgrammeState, old: Protocol | None, new: Protocol) -> Pr
     pain_max, or it was a trigger) starts again from 0 under the new rule, so nobody
     progresses on passes the stricter rule would not count. ``old`` None (unknown or
     unreadable) counts every exit criterion as changed. Regression-trigger streaks are kept:
-    a carried trigger streak can only fire a step back sooner than a reset one.
+    a carried trigger streak can only fire a step back sooner than a reset one. A sign-off
+    recorded in the stage lapses when a streak restarts (``_restart``).
     """
     if old is new:
         return state
@@ -301,10 +311,22 @@ def carry_over(state: ProgrammeState, old: Protocol | None, new: Protocol) -> Pr
         for c in stage.exit_criteria
         if c.id in state.streaks and before.get(c.id) != _definition(c)
     }
-    if not changed:
+    return _restart(state, changed)
+
+
+def _restart(state: ProgrammeState, ids: set[str]) -> ProgrammeState:
+    """Return ``state`` with the streaks of the exit criteria ``ids`` started again. A sign-off
+    recorded in the stage lapses with them: it was given when those criteria read as met, as
+    a full replay under the current rules would not have them (and there a sign-off given
+    before its criteria were all met lapses, ``_check_clearance``); the clinician is asked
+    again once they are met."""
+    if not ids & set(state.streaks):
         return state
-    streaks = {cid: n for cid, n in state.streaks.items() if cid not in changed}
-    return state.model_copy(update={"streaks": streaks})
+    streaks = {cid: n for cid, n in state.streaks.items() if cid not in ids}
+    update: dict[str, object] = {"streaks": streaks}
+    if state.clearance or state.clearance_requested:
+        update.update(clearance=False, clearance_on=None, clearance_requested=False)
+    return state.model_copy(update=update)
 
 
 # How the engine reads criteria, stored with each snapshot. 2: a split criterion needs every
@@ -333,7 +355,8 @@ def carry_over_rules(state: ProgrammeState, protocol: Protocol, saved_under: int
     """Return ``state``, saved when the engine read criteria as in version ``saved_under``,
     fit to continue under RULES_VERSION: the current stage's exit criteria on an item whose
     reading changed since start counting again, so nobody moves on passes the engine no
-    longer counts (the snapshot is the state a full replay would not reach)."""
+    longer counts (the snapshot is the state a full replay would not reach); a sign-off
+    recorded in the stage lapses with them (``_restart``)."""
     changed_items = frozenset().union(
         *(items for version, items in _READING_CHANGED.items() if version > saved_under)
     )
@@ -343,11 +366,7 @@ def carry_over_rules(state: ProgrammeState, protocol: Protocol, saved_under: int
         stage = protocol.stage(state.stage)
     except KeyError:
         return state
-    restart = {c.id for c in stage.exit_criteria if c.item in changed_items}
-    if not restart & set(state.streaks):
-        return state
-    streaks = {cid: n for cid, n in state.streaks.items() if cid not in restart}
-    return state.model_copy(update={"streaks": streaks})
+    return _restart(state, {c.id for c in stage.exit_criteria if c.item in changed_items})
 
 
 def _carry_sessions(state: ProgrammeState, old: Stage | None, new: Stage) -> ProgrammeState:
@@ -897,6 +916,24 @@ def _observe_stage(
     return state.model_copy(update=update), fired
 
 
+def _observe_morning(
+    stage: Stage,
+    st: ProgrammeState,
+    day: DayRecord,
+    baseline: Metrics | None,
+    sym: SymptomBaseline | None,
+) -> tuple[ProgrammeState, list[tuple[Trigger, Observation]]]:
+    """Observe the stage's morning criteria and triggers. While running is stopped until a
+    clinician's review, a morning earns no exit criterion (protocol notes (10): what the stage
+    needs is earned again after the review; "2 mornings in a row" counts from the review on),
+    and the triggers still see it."""
+    ctx = _ctx(day, baseline, st, sym, False)
+    stopped = None
+    if st.suspended:
+        stopped = _ctx(day.model_copy(update={"morning": None}), baseline, st, sym, False)
+    return _observe_stage(stage, st, ctx, "morning", stopped)
+
+
 def decide_day(
     protocol: Protocol,
     injury: Injury,
@@ -927,6 +964,10 @@ def decide_day(
         decision = moved or decision
         hold_today = hold_today or held
     paused_today = day.paused or st.paused
+    active = day.morning is not None or day.session is not None or day.checks is not None
+    away = st.away_days if st.away_days is not None else st.missed_streak
+    if active and not paused_today and decision is None and away >= GAP_RESTART_DAYS:
+        decision, st = _after_gap(protocol, st, on, away, acc)
     # A session answered before the day's check-in was done without one: it is judged so,
     # whatever the check-in says later, and the check-in prescribes no second session (a red
     # flag in it still stops, with the stop's plan).
@@ -1038,7 +1079,7 @@ def decide_day(
     stage = protocol.stage(st.stage)
     fired: list[tuple[Trigger, Observation]] = []
     if not red_flag:
-        st, fired = _observe_stage(stage, st, _ctx(day, baseline, st, sym, False), "morning")
+        st, fired = _observe_morning(stage, st, day, baseline, sym)
     for trig, ob in fired:
         kind = _trigger(trig, ob, acc)
         if kind == "step_back":
@@ -1093,9 +1134,7 @@ def decide_day(
     st_am = st  # what the gate saw this morning (for a stall message at the end of the day)
     if st.stage != stage.id:
         # The morning also counts for the stage entered this morning (e.g. "2 mornings in a row").
-        st, fired = _observe_stage(
-            protocol.stage(st.stage), st, _ctx(day, baseline, st, sym, False), "morning"
-        )
+        st, fired = _observe_morning(protocol.stage(st.stage), st, day, baseline, sym)
         for trig, ob in fired:
             _trigger(trig, ob, acc)
     plan = (
@@ -1143,6 +1182,9 @@ def decide_day(
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if paused_today:
         st = _paused_day(st)
+    away_after = 0 if active and not paused_today else away + 1
+    if away_after != st.away_days:
+        st = st.model_copy(update={"away_days": away_after})
     if (
         decision == "progress"
         and st.stage == protocol.full_training_stage
@@ -1164,6 +1206,57 @@ def decide_day(
         review_pending=st.suspended,
     )
     return outcome, st
+
+
+def _after_gap(
+    protocol: Protocol, st: ProgrammeState, on: dt.date, away: int, acc: _Acc
+) -> tuple[DecisionKind | None, ProgrammeState]:
+    """The first day back after ``away`` days paused or without any answer. The reference is
+    silent on gaps; the conservative reading (protocol notes (21)): what the stage needs
+    (criteria, sessions and their 24-hour responses, minimum days, a sign-off) was shown by an
+    athlete who has not trained since, so it is earned again, and after two weeks the athlete
+    also steps back one stage (its template, re-entry after green sessions as after any step
+    back, reference §4.4), never below the first; the final stage is left as it is (nothing to
+    progress to). The clinician is told (info)."""
+    if protocol.next_stage(st.stage) is None:
+        return None, st
+    decision: DecisionKind | None = None
+    if away >= GAP_STEP_BACK_DAYS and protocol.index(st.stage) > 0:
+        prev = protocol.previous_stage(st.stage)
+        acc.reason(
+            "gap.step_back",
+            f"Welcome back: after {away} days without training with the plan, you restart "
+            "one stage lower, and what the stage needs is earned again: fitness fades in that "
+            "time, and the muscle needs to get used to the speed again.",
+            away,
+            f"< {GAP_STEP_BACK_DAYS} days",
+        )
+        acc.alert(
+            "info",
+            "gap.step_back",
+            f"Back after {away} days without a check-in or session (or paused): moved back "
+            f"from {st.stage} to {prev}; its criteria, sessions and any sign-off are earned "
+            "again.",
+        )
+        decision, st = _step_back(protocol, st, on, acc, "gap.step_back")
+    else:
+        acc.reason(
+            "gap.restart",
+            f"Welcome back: after {away} days without training with the plan, what this stage "
+            "needs (results, sessions and days) is earned again before you move on.",
+            away,
+            f"< {GAP_RESTART_DAYS} days",
+        )
+        acc.alert(
+            "info",
+            "gap.restart",
+            f"Back after {away} days without a check-in or session (or paused): what {st.stage} "
+            "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+        )
+        st = enter_stage(st, st.stage, on)
+    # The last session (its 24-hour response long settled) opens no gate after the gap; the
+    # 48-hour watch of an elevated one stays.
+    return decision, st.model_copy(update={"last_session": None})
 
 
 def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> ProgrammeState:

@@ -852,6 +852,34 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
         ),
         _lower_leg,
     ),
+    "gap.step_back": (
+        re.compile(
+            r"^Back after (?P<n>\d+) days without a check-in or session \(or paused\): moved "
+            r"back from (?P<stage>\S+) to (?P<prev>\S+); its criteria, sessions and any sign-off "
+            r"are earned again\.$"
+        ),
+        lambda m, p: ngettext(
+            "Back after {count} day without a check-in or session (or paused): moved back from "
+            "{stage} to {previous}, whose criteria, sessions and any sign-off are earned again.",
+            "Back after {count} days without a check-in or session (or paused): moved back from "
+            "{stage} to {previous}, whose criteria, sessions and any sign-off are earned again.",
+            _count(m, "n"),
+        ).format(count=m["n"], stage=_stage(p, m["stage"]), previous=_stage(p, m["prev"])),
+    ),
+    "gap.restart": (
+        re.compile(
+            r"^Back after (?P<n>\d+) days without a check-in or session \(or paused\): what "
+            r"(?P<stage>\S+) needs \(criteria, sessions, minimum days, any sign-off\) is earned "
+            r"again\.$"
+        ),
+        lambda m, p: ngettext(
+            "Back after {count} day without a check-in or session (or paused): what {stage} "
+            "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+            "Back after {count} days without a check-in or session (or paused): what {stage} "
+            "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+            _count(m, "n"),
+        ).format(count=m["n"], stage=_stage(p, m["stage"])),
+    ),
     "stall": (
         re.compile(
             r"^No progress in (?P<stage>\S+) for (?P<n>\d+) days\. Missing: (?P<items>.+)\.$"

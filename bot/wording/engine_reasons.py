@@ -459,6 +459,29 @@ def _clinician_step_back(reason: Any, protocol: Any) -> str | None:
     return _("Your clinician asked for a step back; this is already the first stage.")
 
 
+def _gap(reason: Any, protocol: Any) -> str | None:
+    """Back after a week or more away (engine.programme._after_gap): what the stage needs is
+    earned again, after two weeks one stage lower (the step back has its own sentence)."""
+    days = reason.observed
+    if not isinstance(days, int):
+        return None
+    if reason.rule == "gap.step_back":
+        return ngettext(
+            "Welcome back: after {count} day away from the plan, fitness has faded, so you "
+            "restart one stage lower and earn what it needs again.",
+            "Welcome back: after {count} days away from the plan, fitness has faded, so you "
+            "restart one stage lower and earn what it needs again.",
+            days,
+        ).format(count=days)
+    return ngettext(
+        "Welcome back: after {count} day away from the plan, what this stage needs (results, "
+        "sessions and days) is earned again before you move up.",
+        "Welcome back: after {count} days away from the plan, what this stage needs (results, "
+        "sessions and days) is earned again before you move up.",
+        days,
+    ).format(count=days)
+
+
 def _clear(reason: Any, protocol: Any) -> str | None:
     # A clearance after a stop lifts the stop only (its other form is a plain sign-off).
     if str(reason.text).startswith("Your clinician has reviewed you"):
@@ -498,6 +521,8 @@ _WORDERS: dict[str, Worder] = {
     "session.green.tightness": _tightness_after,
     "clinician.review": _review,
     "clinician.step_back": _clinician_step_back,
+    "gap.restart": _gap,
+    "gap.step_back": _gap,
 }
 
 

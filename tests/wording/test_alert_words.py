@@ -215,6 +215,16 @@ def _literal_alerts() -> list[tuple[str, str]]:
     missing = "; ".join(c.text for c in h1.exit_criteria)
     return [
         (
+            "gap.restart",
+            "Back after 9 days without a check-in or session (or paused): what H3 needs "
+            "(criteria, sessions, minimum days, any sign-off) is earned again.",
+        ),
+        (
+            "gap.step_back",
+            "Back after 15 days without a check-in or session (or paused): moved back from H3 "
+            "to H2; its criteria, sessions and any sign-off are earned again.",
+        ),
+        (
             "metric.lower_leg",
             "Single-leg bridges logged as injured side 30, other side 25: the injured side reads "
             "higher, which is unusual after this injury and often means the counts were typed "

@@ -183,6 +183,21 @@ _ENGINE_SENTENCES = [
         "go/modify",
     ),
     _r(
+        "gap.restart",
+        "Welcome back: after 9 days without training with the plan, what this stage needs "
+        "(results, sessions and days) is earned again before you move on.",
+        9,
+        "< 7 days",
+    ),
+    _r(
+        "gap.step_back",
+        "Welcome back: after 15 days without training with the plan, you restart one stage "
+        "lower, and what the stage needs is earned again: fitness fades in that time, and the "
+        "muscle needs to get used to the speed again.",
+        15,
+        "< 14 days",
+    ),
+    _r(
         "metric.lower_leg",
         "Single-leg bridges: the injured side (30) read higher than the other side (25), which "
         "is unusual after this injury and often means the two counts were typed the wrong way "
