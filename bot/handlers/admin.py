@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -87,6 +87,19 @@ REVIEW_SHOWN = 3
 
 def _pre(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
+
+
+# How much of a difference a message shows; a longer one is also sent whole, as a file.
+DIFF_SHOWN = 3500
+
+
+async def _whole_diff(message: Message, diff: str, filename: str) -> str:
+    """Send a difference too long for a message as a file, and return the line that says so
+    (an admin never publishes on a difference they could only read the start of)."""
+    if len(diff) <= DIFF_SHOWN:
+        return ""
+    await message.reply_document(InputFile(diff.encode(), filename=filename))
+    return _("The whole difference is in the file above.") + "\n"
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -364,14 +377,16 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
             ).format(name=html.escape(replaced.name), summary=html.escape(replaced.summary))
             + "\n"
         )
+    whole = await _whole_diff(message, diff, f"{draft.name}-draft-from-v{draft.base_version}.diff")
     await message.reply_text(
         dropped
         + _("Draft of <b>{name}</b> ({summary}), based on v{version}. Difference:").format(
             name=name, summary=html.escape(draft.summary), version=draft.base_version
         )
         + "\n"
-        + _pre(_clip(diff, 3500))
+        + _pre(_clip(diff, DIFF_SHOWN))
         + "\n"
+        + whole
         + _("/protocol dryrun {name} shows which decisions would change.").format(name=name),
         parse_mode=ParseMode.HTML,
         reply_markup=_draft_keyboard(context, user.id, draft, now),
@@ -616,10 +631,12 @@ async def _diff(update: Update, context: Context, args: list[str]) -> None:
         if found.other == "packaged"
         else _("<b>{name}</b>: v{version} (active) against {other}:")
     )
+    whole = await _whole_diff(message, found.diff, f"{name}-v{found.active_version}.diff")
     await message.reply_text(
         against.format(name=html.escape(name), version=found.active_version, other=found.other)
         + "\n"
-        + _pre(_clip(found.diff, 3500)),
+        + _pre(_clip(found.diff, DIFF_SHOWN))
+        + ("\n" + whole.rstrip("\n") if whole else ""),
         parse_mode=ParseMode.HTML,
     )
 

@@ -277,3 +277,25 @@ async def test_a_file_with_many_problems_says_how_many_more(world: WorldFactory)
     problems = [line for line in reply.splitlines() if line.startswith("hamstring.yaml: ")]
     assert len(problems) == 10, reply
     assert reply.splitlines()[-1] == "… and 6 more", reply
+
+
+async def test_a_difference_too_long_for_a_message_comes_whole_as_a_file(
+    world: WorldFactory,
+) -> None:
+    """A draft whose difference runs past what one message shows used to end "… (truncated)"
+    above the Publish button: the admin could publish changes they never saw."""
+    w = await world()
+    admin = w.sandbox.user(ADMIN, "Ada")
+    await say(admin, "/protocols")
+    data: dict[str, Any] = yaml.safe_load(SHIPPED)
+    lines = [f"Edit {n}: a note on the change made to the protocol today." for n in range(120)]
+    data["notes"] = data["notes"] + "\n" + "\n".join(lines) + "\nLAST EDIT OF THE DRAFT."
+    await admin.send_document("hamstring.yaml", yaml.safe_dump(data, allow_unicode=True).encode())
+    found = await admin.wait_until(lambda ms: any("Draft of" in (m.text or "") for m in ms))
+    reply = "\n".join(m.text or "" for m in found)
+    assert "… (truncated)" in reply, reply
+    assert "The whole difference is in the file above." in reply, reply
+    files = [f for f in admin.documents if (f.filename or "").endswith(".diff")]
+    assert [f.filename for f in files] == ["hamstring-draft-from-v1.diff"], files
+    whole = files[0].data.decode()
+    assert "LAST EDIT OF THE DRAFT." in whole and "Edit 119" in whole, whole[-300:]
