@@ -93,13 +93,17 @@ def _pre(text: str) -> str:
 DIFF_SHOWN = 3500
 
 
-async def _whole_diff(message: Message, diff: str, filename: str) -> str:
-    """Send a difference too long for a message as a file, and return the line that says so
-    (an admin never publishes on a difference they could only read the start of)."""
-    if len(diff) <= DIFF_SHOWN:
-        return ""
-    await message.reply_document(InputFile(diff.encode(), filename=filename))
-    return _("The whole difference is in the file above.") + "\n"
+def _cut_note(diff: str) -> str:
+    """Return the line that says a difference too long for its message follows whole, as a
+    file (an admin never publishes on a difference they could only read the start of)."""
+    return _("The whole difference follows as a file.") + "\n" if len(diff) > DIFF_SHOWN else ""
+
+
+async def _send_whole_diff(message: Message, diff: str, filename: str) -> None:
+    """Send a difference too long for a message as a file, after the message showing its
+    start (the message carries the Publish button, so it comes first)."""
+    if len(diff) > DIFF_SHOWN:
+        await message.reply_document(InputFile(diff.encode(), filename=filename))
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -377,7 +381,7 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
             ).format(name=html.escape(replaced.name), summary=html.escape(replaced.summary))
             + "\n"
         )
-    whole = await _whole_diff(message, diff, f"{draft.name}-draft-from-v{draft.base_version}.diff")
+    whole = _cut_note(diff)
     await message.reply_text(
         dropped
         + _("Draft of <b>{name}</b> ({summary}), based on v{version}. Difference:").format(
@@ -391,6 +395,7 @@ async def _offer_draft(update: Update, context: Context, draft: pa.Draft, diff: 
         parse_mode=ParseMode.HTML,
         reply_markup=_draft_keyboard(context, user.id, draft, now),
     )
+    await _send_whole_diff(message, diff, f"{draft.name}-draft-from-v{draft.base_version}.diff")
 
 
 async def _refuse_invalid(update: Update, context: Context, exc: ProtocolError, what: str) -> None:
@@ -631,7 +636,7 @@ async def _diff(update: Update, context: Context, args: list[str]) -> None:
         if found.other == "packaged"
         else _("<b>{name}</b>: v{version} (active) against {other}:")
     )
-    whole = await _whole_diff(message, found.diff, f"{name}-v{found.active_version}.diff")
+    whole = _cut_note(found.diff)
     await message.reply_text(
         against.format(name=html.escape(name), version=found.active_version, other=found.other)
         + "\n"
@@ -639,6 +644,7 @@ async def _diff(update: Update, context: Context, args: list[str]) -> None:
         + ("\n" + whole.rstrip("\n") if whole else ""),
         parse_mode=ParseMode.HTML,
     )
+    await _send_whole_diff(message, found.diff, f"{name}-v{found.active_version}.diff")
 
 
 def _nothing_to_compare(reason: str, name: str, version: int | None) -> str:

@@ -294,7 +294,10 @@ async def test_a_difference_too_long_for_a_message_comes_whole_as_a_file(
     found = await admin.wait_until(lambda ms: any("Draft of" in (m.text or "") for m in ms))
     reply = "\n".join(m.text or "" for m in found)
     assert "… (truncated)" in reply, reply
-    assert "The whole difference is in the file above." in reply, reply
+    assert "The whole difference follows as a file." in reply, reply
+    draft = next(m for m in found if "Draft of" in (m.text or ""))
+    assert "✅ Publish" in str(draft.inline_keyboard), draft  # the start of it carries Publish
+    await admin.wait_until(lambda ms: bool(admin.documents))
     files = [f for f in admin.documents if (f.filename or "").endswith(".diff")]
     assert [f.filename for f in files] == ["hamstring-draft-from-v1.diff"], files
     whole = files[0].data.decode()
