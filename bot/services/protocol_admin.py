@@ -400,10 +400,16 @@ def ensure_seeded(session: Session, name: str, now: dt.datetime) -> None:
     """Store ``protocols/<name>.yaml`` as version 1 if the protocol has no stored version yet
     (by the system: it is the shipped text). Only a well-formed name inside the shipped
     directory is ever read."""
-    if session.exec(select(ProtocolVersion.id).where(ProtocolVersion.name == name)).first():
+    stored = select(ProtocolVersion.id).where(ProtocolVersion.name == name)
+    if session.exec(stored).first():
         return
     path = shipped_file(name)
     if path is None:
+        return
+    # Two replicas using a protocol for the first time at once: the second waits for the
+    # first's seed and finds it, instead of failing on the unique version number.
+    lock_protocol(session, name=name)
+    if session.exec(stored).first():
         return
     text = path.read_text(encoding="utf-8")
     parse_text(text, str(path.name))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, delete, select
 
 from bot.services import protocol_admin as pa
+from bot.store.db import session_scope
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.people import create_person
 from bot.store.repo.programme import start_programme
@@ -241,3 +244,27 @@ def test_an_admins_version_is_left_in_force_after_an_upgrade(session: Session) -
     active = pa.active_version(session, "hamstring", NOW)
     assert active is not None and active.version == 2
     assert pa.parse_text(active.text, "x").stage("H3").min_days.value == 6
+
+
+def test_two_replicas_seeding_a_protocol_at_once_both_read_version_1(db: Engine) -> None:
+    """The first check-ins of a new deployment reach two replicas at once: each found no stored
+    hamstring protocol and stored the shipped text as v1; on PostgreSQL the second failed on
+    the unique version number and its athlete read "something went wrong"."""
+    seeding = threading.Event()
+
+    def other_replica() -> None:
+        with session_scope(db) as s:
+            pa.ensure_seeded(s, "hamstring", NOW)
+            seeding.set()
+            time.sleep(0.5)
+
+    writer = threading.Thread(target=other_replica)
+    writer.start()
+    assert seeding.wait(10)
+    with session_scope(db) as s:
+        active = pa.active_version(s, "hamstring", NOW)
+        assert active is not None and active.version == 1
+    writer.join()
+    with session_scope(db) as s:
+        rows = s.exec(select(ProtocolVersion).where(ProtocolVersion.name == "hamstring")).all()
+        assert [(r.version, r.active) for r in rows] == [(1, True)]
