@@ -1221,7 +1221,11 @@ def _after_gap(
     if protocol.next_stage(st.stage) is None:
         return None, st
     decision: DecisionKind | None = None
-    if away >= GAP_STEP_BACK_DAYS and protocol.index(st.stage) > 0:
+    # At a stage of maximal sprints a week away is enough to step back: its first session
+    # back would otherwise be a max sprint on a week without any speed (a load spike).
+    max_stage = protocol.stage(st.stage).top_pct_vmax >= protocol.rules.pain.max_pct_vmax.value
+    step_back_after = GAP_RESTART_DAYS if max_stage else GAP_STEP_BACK_DAYS
+    if away >= step_back_after and protocol.index(st.stage) > 0:
         prev = protocol.previous_stage(st.stage)
         acc.reason(
             "gap.step_back",
@@ -1229,7 +1233,7 @@ def _after_gap(
             "one stage lower, and what the stage needs is earned again: fitness fades in that "
             "time, and the muscle needs to get used to the speed again.",
             away,
-            f"< {GAP_STEP_BACK_DAYS} days",
+            f"< {step_back_after} days",
         )
         acc.alert(
             "info",

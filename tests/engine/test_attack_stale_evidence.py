@@ -74,7 +74,14 @@ def test_a_long_pause_counts_as_time_away() -> None:
 def test_a_sign_off_recorded_before_a_gap_does_not_open_the_gate_after_it() -> None:
     st = ready("H5", clearance=True, clearance_on=dt.date(2026, 3, 7), missed_streak=9)
     out, after = decide(st.model_copy(update={"away_days": 9}), rec(12))
-    assert out.decision == "hold" and after.stage == "H5" and not after.clearance
+    # H5 is a stage of maximal sprints: a week away already steps back (its first session
+    # back would be a max sprint after a week without speed), and the sign-off is gone.
+    assert out.decision == "step_back" and after.stage == "H4" and not after.clearance
+    assert "gap.step_back" in rules_of(out)
+    # Below the max-sprint stages a week away restarts the stage and its sign-off alike.
+    st = ready("H3", clearance=True, clearance_on=dt.date(2026, 3, 7), missed_streak=9)
+    out, after = decide(st.model_copy(update={"away_days": 9}), rec(12))
+    assert out.decision == "hold" and after.stage == "H3" and not after.clearance
     assert "gap.restart" in rules_of(out)
 
 
