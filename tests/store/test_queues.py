@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.store import db, repo
 from bot.store.models import Outbox
+from bot.store.repo.messaging import queue_replies
 from tests.store.factories import DAY0, T0, person
 
 N_MESSAGES = 60
@@ -244,3 +245,48 @@ def test_the_words_of_finished_messages_are_forgotten_after_thirty_days(engine: 
         rows = {o.id: (o.text, o.reply_markup, o.dedupe_key) for o in s.exec(select(Outbox))}
     assert rows[old] == ("", None, "old")  # the words gone, the key kept
     assert rows[waiting][0] == "Pain 6/10 waiting" and rows[recent][0] == "Pain 6/10 recent"
+
+
+def _reply(text: str) -> dict[str, object]:
+    return {"text": text, "kind": "reply", "method": "send", "progress_id": None, "step": 2}
+
+
+def test_replies_are_claimed_at_once_unless_an_earlier_reply_to_the_chat_is_unsent(
+    engine: Engine,
+) -> None:
+    # Nothing unsent: both replies are claimed for this worker, in order.
+    with db.session_scope(engine) as s:
+        ids, claimed = queue_replies(
+            s, [_reply("one"), _reply("two")], chat_id=7, now=T0, worker="w1"
+        )
+    assert claimed
+    with db.session_scope(engine, read_only=True) as s:
+        rows = [s.get(Outbox, i) for i in ids]
+    assert [(r.text, r.status, r.claimed_by, r.attempts, r.step) for r in rows if r] == [
+        ("one", "sending", "w1", 1, 2),
+        ("two", "sending", "w1", 1, 2),
+    ]
+    assert ids == sorted(ids)
+    # They are still unsent: the next update's replies wait behind them, unclaimed.
+    with db.session_scope(engine) as s:
+        later, claimed = queue_replies(
+            s, [_reply("three"), _reply("four")], chat_id=7, now=T0, worker="w2"
+        )
+    assert not claimed
+    with db.session_scope(engine, read_only=True) as s:
+        waiting = [s.get(Outbox, i) for i in later]
+    assert [(r.status, r.claimed_by, r.attempts, r.claimed_at) for r in waiting if r] == [
+        ("pending", None, 0, None),
+        ("pending", None, 0, None),
+    ]
+    # Another chat, and the bot's own messages to this one, hold nothing back.
+    with db.session_scope(engine) as s:
+        repo.enqueue_message(s, chat_id=8, text="prompt", kind="test", now=T0)
+        _, other = queue_replies(s, [_reply("hi")], chat_id=8, now=T0, worker="w1")
+    assert other
+    # Once the earlier replies are sent, a new reply is claimed again.
+    with db.session_scope(engine) as s:
+        for i in [*ids, *later]:
+            repo.mark_outbox_sent(s, outbox_id=i, now=T0, telegram_message_id=i)
+        _, again = queue_replies(s, [_reply("five")], chat_id=7, now=T0, worker="w1")
+    assert again

@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Integer, bindparam, literal_column, or_, text, update
+from sqlalchemy import Integer, bindparam, case, literal_column, null, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
@@ -219,6 +219,13 @@ _UNSENT_REPLY_IN_CHAT = (
     )
     .limit(1)
 )
+# The reply's own columns (what the caller gives, the rest NULL); the claim's columns
+# (status, attempts, claimed_by, claimed_at) follow from whether an earlier reply is unsent.
+_REPLY_COLUMNS = (
+    "chat_id", "person_id", "athlete_id", "text", "reply_markup", "kind", "method",
+    "target_message_id", "progress_id", "step", "not_before", "created_at",
+)  # fmt: skip
+_CLAIM_COLUMNS = ("status", "attempts", "claimed_by", "claimed_at")
 
 
 def queue_replies(
@@ -238,48 +245,70 @@ def queue_replies(
     reply waiting for its retry keeps the later ones behind it). Replies do not wait for the
     bot's own queued messages (a prompt, a clinician's note): those are a separate stream,
     paced by the sender. Each row dict holds the message columns (text, reply_markup, ...).
+
+    The first row's INSERT looks for an earlier unsent reply itself (one statement instead
+    of a SELECT and an INSERT) and says whether it claimed; the others follow it.
     """
     if not rows:
         return [], False
     now = require_aware("now", now)
-    claim = session.execute(_UNSENT_REPLY_IN_CHAT, {"chat_id": chat_id}).first() is None
+    dialect = session.get_bind().dialect.name
     common = {
         "chat_id": chat_id,
         "not_before": now,
-        "status": "sending" if claim else "pending",
-        "attempts": 1 if claim else 0,
-        "claimed_by": worker if claim else None,
-        "claimed_at": now if claim else None,
         "created_at": now,
-        "parse_mode": None,
-        "dedupe_key": None,
         "target_message_id": None,
         "progress_id": None,
         "step": None,
         "reply_markup": None,
         "person_id": None,
         "athlete_id": None,
+        "worker": worker,
     }
-    params = [{**common, **row} for row in rows]
-    ids = [
-        int(session.execute(_insert_reply(session.get_bind().dialect.name), p).scalar_one())
-        for p in params
-    ]
+    first = session.execute(_insert_first_reply(dialect), {**common, **rows[0]}).one()
+    ids = [int(first[0])]
+    claim = first[1] == "sending"
+    claimed = {
+        "status": "sending" if claim else "pending",
+        "attempts": 1 if claim else 0,
+        "claimed_by": worker if claim else None,
+        "claimed_at": now if claim else None,
+    }
+    ids.extend(
+        int(session.execute(_insert_reply(dialect), {**common, **claimed, **row}).scalar_one())
+        for row in rows[1:]
+    )
     return ids, claim
+
+
+def _reply_values() -> dict[str, Any]:
+    return {name: bindparam(name, type_=_OUTBOX.c[name].type) for name in _REPLY_COLUMNS}
 
 
 @functools.cache
 def _insert_reply(dialect: str) -> Any:
-    columns = (
-        "chat_id", "person_id", "athlete_id", "text", "reply_markup", "parse_mode", "kind",
-        "method", "target_message_id", "progress_id", "step", "dedupe_key", "not_before",
-        "status", "attempts", "claimed_by", "claimed_at", "created_at",
-    )  # fmt: skip
-    return (
-        insert_for(dialect, _OUTBOX)
-        .values({name: bindparam(name, type_=_OUTBOX.c[name].type) for name in columns})
-        .returning(_OUTBOX.c.id)
+    """A reply row whose claim the caller gives (parse_mode and dedupe_key stay NULL)."""
+    values = _reply_values()
+    for name in _CLAIM_COLUMNS:
+        values[name] = bindparam(name, type_=_OUTBOX.c[name].type)
+    return insert_for(dialect, _OUTBOX).values(values).returning(_OUTBOX.c.id)
+
+
+@functools.cache
+def _insert_first_reply(dialect: str) -> Any:
+    """A reply row claimed for ``worker`` ('sending') unless an earlier reply to its chat is
+    unsent ('pending', unclaimed), decided by the INSERT itself; returns id and status."""
+    busy = _UNSENT_REPLY_IN_CHAT.exists()
+    values = _reply_values()
+    values["status"] = case((busy, literal_column("'pending'")), else_=literal_column("'sending'"))
+    values["attempts"] = case((busy, literal_column("0")), else_=literal_column("1"))
+    values["claimed_by"] = case(
+        (busy, null()), else_=bindparam("worker", type_=_OUTBOX.c.claimed_by.type)
     )
+    values["claimed_at"] = case(
+        (busy, null()), else_=bindparam("not_before", type_=_OUTBOX.c.claimed_at.type)
+    )
+    return insert_for(dialect, _OUTBOX).values(values).returning(_OUTBOX.c.id, _OUTBOX.c.status)
 
 
 def renew_outbox(session: Session, *, outbox_ids: list[int], worker: str, now: dt.datetime) -> None:
