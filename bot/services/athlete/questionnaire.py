@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal_column, or_
+from sqlalchemy import and_, bindparam, inspect, literal_column, or_
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.clock import local_date as local_today
@@ -330,11 +331,33 @@ def _assumed_note(assumed: tuple[str, ...]) -> str:
 # --- starting, resuming, cancelling -------------------------------------------------------
 
 
+_PROGRESS: Any = QuestionnaireProgress.__table__  # type: ignore[attr-defined]
+# The row as it is now, locked (prepared once: ``session.refresh`` builds its query anew).
+_LOCK_PROGRESS = (
+    select(*_PROGRESS.c).where(_PROGRESS.c.id == bindparam("progress_id")).with_for_update()
+)
+
+
 def _locked(session: Session, progress: QuestionnaireProgress) -> QuestionnaireProgress:
     """Re-read the row with a lock on PostgreSQL, so two processes answering the same
-    questionnaire queue up (SQLite's BEGIN IMMEDIATE already serialises writers)."""
-    if session.get_bind().dialect.name == "postgresql":
+    questionnaire queue up (SQLite's BEGIN IMMEDIATE already serialises writers).
+
+    What ``session.refresh(progress, with_for_update=True)`` does, at a third of its cost:
+    one locking SELECT, and every column another process changed meanwhile is taken from
+    it. An object with unsaved changes or unloaded columns (or a row gone) is refreshed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return progress
+    state = inspect(progress)
+    if state.modified or state.unloaded or progress.id is None:
         session.refresh(progress, with_for_update=True)
+        return progress
+    row = session.execute(_LOCK_PROGRESS, {"progress_id": progress.id}).first()
+    if row is None:
+        session.refresh(progress, with_for_update=True)  # raises as before: the row is gone
+        return progress
+    for column, value in zip(_PROGRESS.c, row, strict=True):
+        if getattr(progress, column.key) != value:
+            set_committed_value(progress, column.key, value)
     return progress
 
 
