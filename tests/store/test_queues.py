@@ -290,3 +290,37 @@ def test_replies_are_claimed_at_once_unless_an_earlier_reply_to_the_chat_is_unse
             repo.mark_outbox_sent(s, outbox_id=i, now=T0, telegram_message_id=i)
         _, again = queue_replies(s, [_reply("five")], chat_id=7, now=T0, worker="w1")
     assert again
+
+
+def test_recording_sent_replies_records_each_question_shown(engine: Engine) -> None:
+    from bot.store.models import QuestionnaireProgress
+    from bot.store.repo.messaging import SentRow, record_sent
+
+    with db.session_scope(engine) as s:
+        first, second, third = (
+            repo.start_questionnaire(
+                s, athlete_id=person(s).id, kind="morning", local_date=DAY0, now=T0
+            )
+            for _ in range(3)
+        )
+        for progress, step in ((first, 2), (second, 0), (third, 1)):
+            progress.step = step
+            s.add(progress)
+        s.flush()
+        ids = [p.id for p in (first, second, third)]
+    sent = [
+        SentRow(id=10, message_id=501, chat_id=1, progress_id=ids[0], step=2),
+        SentRow(id=11, message_id=502, chat_id=2),  # no question on it
+        SentRow(id=12, message_id=503, chat_id=2, progress_id=ids[1], step=0),
+        # Shows a step that is no longer the open one (answered meanwhile): not recorded.
+        SentRow(id=13, message_id=504, chat_id=3, progress_id=ids[2], step=0),
+    ]
+    with db.session_scope(engine) as s:
+        record_sent(s, sent, now=T0, pace=dt.timedelta(0))
+    with db.session_scope(engine, read_only=True) as s:
+        shown = [
+            (p.shown_step, p.message_id)
+            for p in (s.get(QuestionnaireProgress, i) for i in ids)
+            if p is not None
+        ]
+    assert shown == [(2, 501), (0, 503), (None, None)]

@@ -364,11 +364,14 @@ def record_sent(
         _MARK_SENT,
         [{"row_id": row.id, "message_id": row.message_id, "now": now} for row in sent],
     )
-    for row in sent:
-        if row.progress_id is not None and row.step is not None and row.message_id is not None:
-            record_shown(
-                session, progress_id=row.progress_id, step=row.step, message_id=row.message_id
-            )
+    # Each question shown, in the same order (one prepared UPDATE run for every row).
+    shown = [
+        {"p_id": row.progress_id, "p_step": row.step, "p_message": row.message_id}
+        for row in sent
+        if row.progress_id is not None and row.step is not None and row.message_id is not None
+    ]
+    if shown:
+        session.execute(_RECORD_SHOWN, shown)
     paced = sorted({row.chat_id for row in sent if row.paced})
     if not pace or not paced:
         return
