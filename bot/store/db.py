@@ -185,18 +185,11 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
     is for scopes that only read: SQLite readers skip the write lock, and PostgreSQL runs
     each statement on its own (autocommit), saving two round trips.
     """
-    bind: Engine = engine
+    session: Session
     if read_only:
-        # SQLite: a deferred BEGIN (no write lock). PostgreSQL: autocommit, which spares the
-        # BEGIN/COMMIT round trips; each statement then reads the latest committed data.
-        options: dict[str, Any] = {_READ_ONLY: True}
-        if engine.dialect.name == "postgresql":
-            options["isolation_level"] = "AUTOCOMMIT"
-        bind = engine.execution_options(**options)
-    session = Session(bind, expire_on_commit=False)
-    if read_only:
-        event.listen(session, "before_flush", _refuse_flush)
-        event.listen(session, "do_orm_execute", _refuse_dml)
+        session = _ReadOnlySession(_read_only_bind(engine), expire_on_commit=False)
+    else:
+        session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
@@ -207,6 +200,27 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
         session.close()
 
 
+def _read_only_bind(engine: Engine) -> Engine:
+    """Return ``engine`` with the read-only options (made once per engine: building it
+    costs more than the statement a read-only scope usually runs).
+
+    SQLite: a deferred BEGIN (no write lock). PostgreSQL: autocommit, which spares the
+    BEGIN/COMMIT round trips; each statement then reads the latest committed data."""
+    bind: Engine | None = getattr(engine, _READ_ONLY, None)
+    if bind is None:
+        options: dict[str, Any] = {_READ_ONLY: True}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        bind = engine.execution_options(**options)
+        setattr(engine, _READ_ONLY, bind)
+    return bind
+
+
+class _ReadOnlySession(Session):
+    """A session of a read-only ``session_scope``: it refuses to write (the listeners
+    below are registered once for the class, not for every session)."""
+
+
 def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
         raise ReadOnlyError("a read_only session_scope cannot write; use session_scope(engine)")
@@ -215,6 +229,10 @@ def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
 def _refuse_dml(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         raise ReadOnlyError("a read_only session_scope cannot write; use session_scope(engine)")
+
+
+event.listen(_ReadOnlySession, "before_flush", _refuse_flush)
+event.listen(_ReadOnlySession, "do_orm_execute", _refuse_dml)
 
 
 # PostgreSQL errors that mean "another transaction was in the way; the same work may succeed a
