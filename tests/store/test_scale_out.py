@@ -158,6 +158,34 @@ def test_an_update_waits_for_the_lower_ones_of_its_chat(engine: Engine) -> None:
         assert inbox.is_head(s, update_id=11, chat_id=7)
 
 
+def test_an_update_stored_alone_is_its_chats_head_only_when_every_lower_one_is_done(
+    engine: Engine,
+) -> None:
+    def store(update_id: int, chat_id: int) -> inbox.Stored:
+        with db.session_scope(engine) as s:
+            return inbox.store_update(
+                s,
+                update_id=update_id,
+                chat_id=chat_id,
+                payload="{}",
+                worker="a",
+                now=T0,
+                lease=LEASE,
+            )
+
+    assert store(20, 9) == inbox.Stored(fresh=True, head=True)
+    with db.session_scope(engine) as s:
+        assert inbox.mark_update_processed(s, update_id=20, now=T0)
+    assert store(21, 9) == inbox.Stored(fresh=True, head=False)  # 20 is processed, not done
+    with db.session_scope(engine) as s:
+        inbox.mark_done(s, update_ids=[20, 21], now=T0, worker="a")
+    assert store(23, 9) == inbox.Stored(fresh=True, head=True)  # 20 and 21 are done
+    assert store(22, 9) == inbox.Stored(fresh=True, head=True)  # lower than 23: it goes first
+    assert store(24, 9) == inbox.Stored(fresh=True, head=False)  # 22 and 23 are pending
+    assert store(1, 10) == inbox.Stored(fresh=True, head=True)  # other chats do not count
+    assert store(24, 9) == inbox.Stored(fresh=False, head=False)  # a redelivery
+
+
 def _update(update_id: int, chat_id: int) -> Update:
     message = {"message_id": update_id, "date": 0, "chat": {"id": chat_id, "type": "private"}}
     return Update.de_json({"update_id": update_id, "message": {**message, "text": "3"}}, None)

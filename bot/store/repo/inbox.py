@@ -96,10 +96,34 @@ def store_update(
         "worker": worker,
         "lease_until": now + lease,
     }
-    fresh = session.execute(_insert_statement(session.get_bind().dialect.name), params)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        row = session.execute(_insert_head_statement(dialect), params).first()
+        if row is None:
+            return Stored(fresh=False, head=False)
+        return Stored(fresh=True, head=bool(row[1]))
+    fresh = session.execute(_insert_statement(dialect), params)
     if fresh.first() is None:
         return Stored(fresh=False, head=False)
     return Stored(fresh=True, head=is_head(session, update_id=update_id, chat_id=chat_id))
+
+
+@functools.cache
+def _insert_head_statement(dialect: str) -> Any:
+    """The INSERT of one update that also says whether it is its chat's head (no lower
+    update of the chat short of done: ``is_head``), one statement instead of two
+    (PostgreSQL: SQLite's RETURNING drops the table names inside the subquery)."""
+    older = _TABLE.alias("older")
+    below = (
+        select(older.c.update_id)
+        .where(
+            older.c.chat_id == bindparam("chat_id"),
+            older.c.update_id < bindparam("update_id"),
+            older.c.status != literal_column("'done'"),
+        )
+        .exists()
+    )
+    return _insert_statement(dialect).returning((~below).label("head"))
 
 
 _LOWEST_OPEN = (
