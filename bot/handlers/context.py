@@ -26,7 +26,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.delivery.sender import OutboxSender
 from bot.inbox.store import Inbox
-from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.scheduling.registry import AlertNotifier
 from bot.services.callback_auth import CallbackSigner, derive_secret
 from bot.services.clinician.escalation import alert_notifier
 from bot.settings import Settings

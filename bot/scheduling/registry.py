@@ -43,9 +43,11 @@ CUTOFF_TEXT = N_(
 LATE_NOTE = N_("Sorry, this comes later than planned: the coach was offline for a while.")
 
 
-class PromptNotifier(Protocol):
-    """Queues the linked clinicians' messages for an athlete's new alerts in the caller's
-    transaction and returns the rows written (the athlete flow's alert notifier)."""
+class AlertNotifier(Protocol):
+    """Queues the clinician messages for an athlete's new alerts in the caller's transaction
+    and returns the rows written: the one notifier of athlete updates and scheduled prompts.
+    ``status`` is the athlete's stage status when the caller has just computed it (the engine
+    run), so the notifier need not replay the history."""
 
     def __call__(
         self,
@@ -78,7 +80,7 @@ class PromptContext:
     cancelled: bool = False
     # Queues the clinicians' alert messages (None: a scheduler built without one, whose
     # alerts wait for the escalation job's one-minute check); ``notified`` counts the rows.
-    notify: PromptNotifier | None = None
+    notify: AlertNotifier | None = None
     notified: int = 0
 
     def notify_clinicians(

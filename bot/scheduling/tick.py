@@ -37,7 +37,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
-from bot.scheduling.registry import PromptContext, PromptNotifier, PromptSender, new_registry
+from bot.scheduling.registry import AlertNotifier, PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
     FACTS_KEY,
     SchedulerConfig,
@@ -123,7 +123,7 @@ class Scheduler:
     # Queues the clinicians' messages for alerts a prompt raises, in the prompt's transaction
     # (the athlete flow's notifier: ``bot.handlers.jobs.build_scheduler`` sets it). None: such
     # an alert waits for the escalation job's check, up to a minute.
-    notify: PromptNotifier | None = None
+    notify: AlertNotifier | None = None
     # Ticks started and finished by this process (health checks and benchmarks read them).
     ticks: int = 0
     completed_ticks: int = 0

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.scheduling.registry import AlertNotifier
 from bot.services.athlete.questionnaire import (
     UNFINISHED_NOTICE,
     UNFINISHED_WHAT,

@@ -19,13 +19,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from typing import Protocol as TypingProtocol
 
 from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.clock import local_date
+from bot.scheduling.registry import AlertNotifier
 from bot.services import texts
 from bot.services.protocol_admin import active_version
 from bot.store import repo
@@ -100,21 +100,6 @@ class EngineRun:
         return stage_status(
             self.protocol, self.injury, None, self.state_after, (), on=self.outcome.date
         )
-
-
-class AlertNotifier(TypingProtocol):
-    """Queues the clinician messages for an athlete's new alerts in the caller's transaction
-    and returns the rows written. ``status`` is the athlete's stage status when the caller
-    has just computed it (the engine run), so the notifier need not replay the history."""
-
-    def __call__(
-        self,
-        session: Session,
-        athlete_id: int,
-        now: dt.datetime,
-        status: StageStatus | None = None,
-        /,
-    ) -> int: ...
 
 
 def notify_nobody(

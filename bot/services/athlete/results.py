@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.scheduling.registry import AlertNotifier
 from bot.services.athlete.keyboards import Keyboard
 from bot.store import repo
 from bot.store.models import Person

@@ -22,7 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.clock import local_date, zone_of
-from bot.services.athlete.engine_bridge import AlertNotifier
+from bot.scheduling.registry import AlertNotifier
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
     ReviewState,
