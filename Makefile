@@ -32,7 +32,7 @@ lint: $(VENV)/.installed
 
 test: lint $(MO_FILES)
 	bash scripts/ensure-postgres
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.installed
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
