@@ -18,17 +18,23 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# SQLite (embedded) and PostgreSQL through psycopg 3, the driver installed with Sprintback.
+_DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
 # What a good value looks like, for the one-line messages of SettingsError.
 _EXPECTED = {
     "telegram_token": "the token @BotFather gave, e.g. 123456789:AAE...",
     "telegram_api_base_url": "an http(s) URL such as https://api.telegram.org/bot",
     "telegram_api_file_url": "an http(s) URL such as https://api.telegram.org/file/bot",
-    "database_url": "a SQLAlchemy URL such as sqlite:///sprintback.sqlite3",
+    "database_url": (
+        "sqlite:///path/to/sprintback.sqlite3 or postgresql+psycopg://user:password@host/db"
+    ),
     "admin_telegram_ids": "e.g. 12345,67890",
     "default_timezone": "an IANA time zone such as Europe/Paris or UTC",
     "webhook_url": "an https URL such as https://bot.example.org/telegram",
@@ -104,6 +110,20 @@ class Settings(BaseSettings):
         # DATABASE_URL= (left empty in .env) means the default SQLite file, not an error.
         if isinstance(value, str) and not value.strip():
             return cls.model_fields["database_url"].default
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        # Checked here so that `run` says what is wrong in one line, not in a traceback from
+        # deep inside the start-up (the password never appears in the message).
+        try:
+            url = make_url(value)
+        except ArgumentError as err:
+            raise ValueError("this is not a database URL") from err
+        if url.drivername not in _DATABASE_DRIVERS:
+            shown = url.render_as_string(hide_password=True)
+            raise ValueError(f"{shown!r} is not a database Sprintback can use")
         return value
 
     @field_validator("telegram_token")

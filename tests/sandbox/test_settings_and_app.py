@@ -98,6 +98,8 @@ def test_each_bad_value_gets_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> 
         ("WEBHOOK_URL", "bot.example.org", "WEBHOOK_URL: 'bot.example.org' is not an http(s) URL"),
         ("WEBHOOK_SECRET", "has spaces", "WEBHOOK_SECRET: the secret has characters"),
         ("MISSED_PROMPT_GRACE_MINUTES", "-5", "MISSED_PROMPT_GRACE_MINUTES: '-5' is not valid"),
+        ("DATABASE_URL", "mysql://db/x", "DATABASE_URL: 'mysql://db/x' is not a database"),
+        ("DATABASE_URL", "sprintback.db", "DATABASE_URL: this is not a database URL, expected"),
     ],
 )
 def test_bad_values_name_the_variable(
@@ -106,6 +108,21 @@ def test_bad_values_name_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         load_settings(env_file=None)
+
+
+def test_a_database_url_with_a_driver_we_do_not_ship_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An operator who copied a psycopg2 URL learns it at once, in one line (before, the bot
+    started and died with a traceback from inside SQLAlchemy)."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://bot:hunter2@db/sprintback")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+    message = str(raised.value)
+    assert "postgresql+psycopg://" in message  # what to write instead
+    assert "hunter2" not in message
+    for good in ("postgresql://bot:pw@db/sb", "sqlite:///data/sprintback.sqlite3"):
+        assert load_settings(env_file=None, database_url=good).database_url == good
 
 
 def test_building_without_a_token_is_refused(services: Services) -> None:
