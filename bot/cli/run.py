@@ -11,6 +11,8 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
 from bot.cli.polling_health import PollingHeartbeat, status_path
 from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 from bot.handlers.context import add_startup_hook
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"sprintback run: invalid settings:\n{err}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level_number)
+    logging.getLogger("telegram.ext").addFilter(_FailedStartFilter())
     if not settings.admin_telegram_ids:
         logging.getLogger(__name__).warning(
             "ADMIN_TELEGRAM_IDS is empty: alerts about athletes with no linked clinician, and "
@@ -100,7 +103,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     add_startup_hook(runtime.application, freeze_startup_heap)  # last: after the other hooks
     if heartbeat is None:
-        asyncio.run(_serve_webhook(runtime, settings))
+        try:
+            asyncio.run(_serve_webhook(runtime, settings))
+        except (TelegramError, OSError) as err:
+            runtime.engine.dispose()
+            return _cannot_start(err, settings)
     else:
         try:
             heartbeat.start()
@@ -120,11 +127,71 @@ def run(args: argparse.Namespace) -> int:
                 timeout=settings.polling_timeout_seconds,
                 allowed_updates=ALLOWED_UPDATES,
                 stop_signals=(signal.SIGINT, signal.SIGTERM),
+                close_loop=False,
             )
+        except TelegramError as err:
+            # Only the start can end this way (getMe): polling itself retries on its own.
+            _close_after_failed_start(application)
+            runtime.engine.dispose()
+            return _cannot_start(err, settings)
         finally:
             heartbeat.stop()
+        asyncio.get_event_loop().close()
     runtime.engine.dispose()
     return 0
+
+
+class _FailedStartFilter(logging.Filter):
+    """Drops python-telegram-bot's traceback of a start that failed (getMe): `run` says what
+    went wrong in one line instead (see ``_cannot_start``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Aborting" not in str(record.msg)
+
+
+def _close_after_failed_start(application: Any) -> None:
+    """Close the HTTP sessions a failed start opened, then the loop (no 'unclosed' noise)."""
+    loop = asyncio.get_event_loop()
+    try:
+        loop.run_until_complete(application.bot.shutdown())
+    finally:
+        loop.close()
+
+
+def _cannot_start(err: Exception, settings: Settings) -> int:
+    """Say in one line why the bot could not start, and what to check; return the exit code.
+
+    A refused token or webhook is a setting to fix (2); an unreachable Telegram may pass, so a
+    supervisor restarting the bot is right to (1).
+    """
+    where = urlsplit(settings.telegram_api_base_url).netloc or settings.telegram_api_base_url
+    if isinstance(err, InvalidToken):
+        message, code = (
+            "Telegram refused TELEGRAM_TOKEN (revoked, or mistyped): copy the token again "
+            "from @BotFather",
+            2,
+        )
+    elif isinstance(err, NetworkError):
+        message, code = (
+            f"cannot reach Telegram at {where} ({err.message}); check this machine's network "
+            "and TELEGRAM_API_BASE_URL",
+            1,
+        )
+    elif isinstance(err, TelegramError):
+        message, code = (
+            f"Telegram refused to start the bot ({err.message}); check WEBHOOK_URL "
+            "(an https URL Telegram can reach) and the bot's token",
+            2,
+        )
+    else:
+        message, code = (
+            f"cannot listen on {settings.webhook_listen}:{settings.webhook_port} "
+            f"({getattr(err, 'strerror', None) or err}); set WEBHOOK_LISTEN and WEBHOOK_PORT "
+            "to an address and free port of this machine",
+            2,
+        )
+    print(f"sprintback run: {message}", file=sys.stderr)
+    return code
 
 
 def webhook_config(settings: Settings) -> WebhookConfig:

@@ -223,15 +223,26 @@ async def serve_until_stopped(
 ) -> None:
     """Register ``public_url`` with Telegram, serve updates until ``stop`` is set, then shut
     down in order: stop accepting, finish the update in hand, stop jobs, close the bot."""
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.bot.set_webhook(
-        url=public_url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
-    )
-    await application.start()
+    try:
+        await application.initialize()
+    except BaseException:
+        await application.bot.shutdown()  # the HTTP sessions getMe opened
+        raise
     server = WebhookServer(application, config, probe)
-    server.start()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.bot.set_webhook(
+            url=public_url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
+        )
+        await application.start()
+        server.start()
+    except BaseException:
+        # Telegram refused the webhook, or the port is taken: close what was opened.
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        raise
     try:
         await stop.wait()
     finally:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -198,3 +199,73 @@ async def test_sigterm_during_a_fan_out_loses_nothing_and_sends_nothing_twice(
             again.kill()
     assert [len(sandbox.transcript(c)) for c in chats] == [1] * len(chats)
     engine.dispose()
+
+
+def _run_once(tmp_path: Path, **settings: str) -> tuple[int, str]:
+    """Run `sprintback run` with ``settings`` (and a migrated SQLite database) until it exits;
+    return its exit code and everything it printed."""
+    url = f"sqlite:///{tmp_path / 'start.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "RUNTIME_DIR": str(tmp_path), **settings}
+    for name in ("WEBHOOK_URL", "WEBHOOK_PORT", "WEBHOOK_LISTEN"):
+        if name not in settings:
+            env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--db-upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+async def test_a_token_telegram_refuses_is_said_in_one_line(
+    sandbox: BotApiSandbox, tmp_path: Path
+) -> None:
+    """The operator pasted a revoked token: one line saying so, no traceback, no noise about
+    unclosed sessions (before: python-telegram-bot's traceback, then the interpreter's)."""
+    code, output = await asyncio.to_thread(
+        _run_once,
+        tmp_path,
+        TELEGRAM_TOKEN="123456789:revoked-token",
+        TELEGRAM_API_BASE_URL=sandbox.base_url,
+    )
+    assert code == 2, output
+    assert "Telegram refused TELEGRAM_TOKEN" in output
+    assert "@BotFather" in output
+    assert "Traceback" not in output and "Unclosed" not in output, output
+    assert "revoked-token" not in output
+
+
+def test_an_unreachable_telegram_is_said_in_one_line_naming_the_host(tmp_path: Path) -> None:
+    port = free_port()
+    code, output = _run_once(
+        tmp_path,
+        TELEGRAM_TOKEN="123456789:some-token",
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+    )
+    assert code == 1, output  # it may pass: a supervisor is right to restart the bot
+    assert f"cannot reach Telegram at 127.0.0.1:{port}" in output
+    assert "Traceback" not in output and "Unclosed" not in output, output
+
+
+async def test_a_webhook_port_already_taken_is_said_in_one_line(
+    sandbox: BotApiSandbox, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = await asyncio.to_thread(
+            _run_once,
+            tmp_path,
+            TELEGRAM_TOKEN=sandbox.token,
+            TELEGRAM_API_BASE_URL=sandbox.base_url,
+            WEBHOOK_URL="https://bot.example.org/telegram",
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        )
+    assert code == 2, output
+    assert f"cannot listen on 127.0.0.1:{port}" in output
+    assert "Traceback" not in output and "Unclosed" not in output, output
