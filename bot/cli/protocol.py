@@ -78,15 +78,21 @@ def render_table(p: Protocol, vmax: float | None) -> str:
     out.append("")
     for s in p.stages:
         rest = "".join(
-            f", rest ≥ {r.value} h before the next run ≥ {r.applies_from_pct_vmax:g} %"
+            f", rest ≥ {r.value} h between runs"
+            if r.applies_from_pct_vmax <= 1
+            else f", rest ≥ {r.value} h before a run at ≥ {r.applies_from_pct_vmax:g} % Vmax"
             for r in s.rest_rules
         )
-        sess = f"≥ {s.min_sessions.value} sessions"
-        if s.min_sessions.at_pct_vmax is not None:
-            sess += f" at ≥ {s.min_sessions.at_pct_vmax:g} % Vmax"
+        days = s.min_days.value
+        minimum = f"{days} day" if days == 1 else f"{days} days"
+        sessions = s.min_sessions.value
+        if sessions:
+            minimum += f", ≥ {sessions} session" + ("" if sessions == 1 else "s")
+            if s.min_sessions.at_pct_vmax is not None:
+                minimum += f" at ≥ {s.min_sessions.at_pct_vmax:g} % Vmax"
         out.append(f"{s.id}  {s.name}")
         out.append(f"    goal: {s.goal}")
-        out.append(f"    minimum: {s.min_days.value} days, {sess}{rest}; sign-off: {s.signoff}")
+        out.append(f"    minimum: {minimum}{rest}; sign-off: {s.signoff}")
         plan = prescribe(p, s.id, baseline, None)
         out += [f"    {line}" for line in plan.lines()[1:]]
         if s.exit_criteria:

@@ -133,6 +133,19 @@ def test_protocol_show_with_target_times(capsys: pytest.CaptureFixture[str]) -> 
     assert "target" not in capsys.readouterr().out.split("C3")[1].split("C4")[0]
 
 
+def test_protocol_show_reads_minimums_and_rest_as_an_admin_would_say_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["protocol", "show", "hamstring"]) == 0
+    out = capsys.readouterr().out
+    h0 = out.split("\nH0  ")[1].split("\nH1  ")[0]
+    assert "minimum: 1 day;" in h0 and "0 sessions" not in h0
+    h2 = out.split("\nH2  ")[1].split("\nH3  ")[0]
+    assert "rest ≥ 48 h between runs" in h2  # not "before the next run ≥ 1 %"
+    h5 = out.split("\nH5  ")[1].split("\nH6  ")[0]
+    assert "rest ≥ 72 h before a run at ≥ 95 % Vmax" in h5
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
