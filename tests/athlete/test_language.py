@@ -38,7 +38,7 @@ async def test_settings_offers_five_languages_and_the_choice_is_kept(world: Worl
     await onboard_in(lena, "de")
     await lena.say("/settings")
     *_, question = await lena.tap("Sprache")
-    assert (question.text or "").endswith("In welcher Sprache soll ich dir schreiben?")
+    assert (question.text or "").endswith("In welcher Sprache soll ich schreiben?")
     assert question.button_labels == LANGUAGE_BUTTONS
     *_, saved = await lena.tap("Español")
     assert saved.text == "Hecho: a partir de ahora te escribo en español."
@@ -68,7 +68,7 @@ async def test_the_language_follows_the_app_until_the_athlete_chooses(world: Wor
     w.sandbox.chats[1001].user["language_code"] = "es"
     await lena.say("/settings")
     *_, question = await lena.tap("Sprache")
-    assert (question.text or "").endswith("In welcher Sprache soll ich dir schreiben?")
+    assert (question.text or "").endswith("In welcher Sprache soll ich schreiben?")
     assert w.person(1001).language == "de"  # type: ignore[union-attr]
 
 
