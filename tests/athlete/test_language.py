@@ -47,7 +47,7 @@ async def test_settings_offers_five_languages_and_the_choice_is_kept(world: Worl
 
     await lena.say("/settings")  # now in Spanish
     *_, question = await lena.tap("Idioma")
-    assert (question.text or "").endswith("¿En qué idioma quieres que te escriba?")
+    assert (question.text or "").endswith("¿En qué idioma debo escribir?")
     *_, saved = await lena.say("français")  # typing the language's name works too
     assert saved.text == "C'est fait\u00a0: désormais, je t'écris en français."
     assert w.person(1001).language == "fr"  # type: ignore[union-attr]
