@@ -12,7 +12,7 @@ from sqlmodel import Session
 from telegram import BotCommandScopeAllPrivateChats, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.athlete_flow import athlete_flow
+from bot.handlers.athlete_flow import athlete_flow, then_open_question
 from bot.handlers.context import Context, add_startup_hook, get_services
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.handlers.languages import set_menu_in_every_language
@@ -158,9 +158,9 @@ async def set_athlete_menu(application: Application[Any, Any, Any, Any, Any, Any
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the athlete commands (before the catch-all routes) and the menu start-up hook."""
     commands: dict[str, Callable[..., Result | None]] = {
-        "plan": _onboarded(athlete.plan),
-        "status": _onboarded(athlete.status),
-        "history": _onboarded(athlete.history),
+        "plan": then_open_question(_onboarded(athlete.plan)),
+        "status": then_open_question(_onboarded(athlete.status)),
+        "history": then_open_question(_onboarded(athlete.history)),
         "baseline": _baseline,
         "settings": _onboarded(_questionnaire("settings")),
         "timezone": _timezone,
@@ -170,7 +170,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "unlink": _onboarded(athlete.unlink),
         "export": _onboarded(athlete.export),
         "delete": _delete,
-        "help": _help,
+        "help": then_open_question(_help),
         "cancel": _cancel,
     }
     for name, flow in commands.items():

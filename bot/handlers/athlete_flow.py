@@ -21,7 +21,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlmodel import Session
@@ -159,6 +159,29 @@ def athlete_flow(flow: Flow) -> Callable[[Update, Context], Coroutine[Any, Any, 
         raise ApplicationHandlerStop
 
     return handler
+
+
+def then_open_question(flow: Flow) -> Flow:
+    """Run a command that only shows something (/plan, /status, /history, /help, /start once
+    set up), then ask the open question again, if one is open and the reply does not show it:
+    its buttons have scrolled up out of sight, and the athlete would not know their check-in
+    still waits for them."""
+
+    def wrapped(
+        session: Session, person: Person | None, update: Update, context: Context, env: Env
+    ) -> Result | None:
+        result = flow(session, person, update, context, env)
+        if result is None or person is None or not result.outs:
+            return result
+        if any(out.progress_id is not None for out in result.outs):
+            return result  # it shows a question already
+        question = svc.current_question(session, person, env)
+        if question is None:
+            return result
+        return replace(result, outs=[*result.outs, question])
+
+    wrapped.__name__ = getattr(flow, "__name__", "flow")
+    return wrapped
 
 
 def follow_app_language(session: Session, person: Person, telegram_code: str | None) -> None:

@@ -108,7 +108,17 @@ def _text(
     if person is None:
         return _not_registered()
     assert message is not None and message.text is not None
+    if message.forward_origin is not None:
+        return svc.forwarded(session, person, message.text, env)
     return svc.typed(session, person, message.text, env)
+
+
+def _edited(
+    session: Session, person: Person | None, update: Update, context: Context, env: Env
+) -> Result | None:
+    if person is None:
+        return None  # a stranger's edit: nothing to say, as to any other edit
+    return svc.edited(session, person, env)
 
 
 def _location(
@@ -189,14 +199,27 @@ async def drop_redelivered(update: Update, context: Context) -> None:
 # What the bot asks Telegram for (polling and webhook): the kinds of update a handler takes
 # (messages, button presses, being blocked or unblocked), and nothing else. Not, above all,
 # Business or guest messages: a chat with a third person, who would read the bot's answer.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Edited messages too: an athlete who corrects a typed answer by editing it is told that the
+# edit changes nothing, and how to change the answer (``_edited_message``); no handler ever
+# reads an edit as a message or a command.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 
 
 def _not_for_us(update: Update) -> bool:
     """Whether the update is of a kind the bot does not ask for (a test harness, or Telegram
     before the bot's allowed updates took effect, may still deliver one) or comes through a
     Business connection."""
-    if update.message is None and update.callback_query is None and update.my_chat_member is None:
+    if (
+        update.message is None
+        and update.edited_message is None
+        and update.callback_query is None
+        and update.my_chat_member is None
+    ):
         return True
     message = update.effective_message
     return message is not None and bool(getattr(message, "business_connection_id", None))
@@ -216,15 +239,29 @@ async def private_chats_only(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
+        if update.edited_message is not None:
+            await _edited_message(update, context)
         return
     message = update.effective_message
     user = update.effective_user
     text = message.text if message is not None else None
-    if text and text.startswith("/") and user is not None and not user.is_bot:
+    edit = update.edited_message is not None  # answered once, when first sent
+    if text and text.startswith("/") and user is not None and not user.is_bot and not edit:
         try:
             await context.bot.send_message(user.id, str(PRIVATE_CHAT_ONLY))
         except TelegramError as error:  # they never started the bot: stay silent
             _LOGGER.info("could not send the private-chat note: %s", error.message)
+    raise ApplicationHandlerStop
+
+
+_answer_edit = athlete_flow(_edited)
+
+
+async def _edited_message(update: Update, context: Context) -> None:
+    """An edited message in a private chat: an athlete is told the edit changes nothing (and
+    how to change an answer); nobody's edit reaches another handler (python-telegram-bot's
+    command handlers take edited messages too: an edited "/checkin" must not run it again)."""
+    await _answer_edit(update, context)  # stops the update once the athlete is answered
     raise ApplicationHandlerStop
 
 

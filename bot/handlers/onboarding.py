@@ -9,7 +9,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.handlers.athlete_flow import athlete_flow
+from bot.handlers.athlete_flow import athlete_flow, then_open_question
 from bot.handlers.context import Context
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.services.athlete import commands
@@ -32,7 +32,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         CommandHandler(
             "start",
-            athlete_flow(_start),
+            athlete_flow(then_open_question(_start)),
             filters=~filters.Regex(rf"^/start(@\w+)? {CLINICIAN_CODE_PREFIX}")
             & ~filters.UpdateType.EDITED,
         ),

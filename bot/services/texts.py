@@ -125,11 +125,9 @@ ASK_MECHANISM = L_("How did it happen?")
 ASK_SPORT = L_("What is your sport? Tap one or type it.")
 ASK_BASELINE = L_(
     "Your best values from before the injury let me set target times.\n"
-    "Top speed (vmax) is your fastest speed over a flying 10–20 m, in m/s or km/h; splits are "
-    "sprint times from a standing start, in seconds.\n"
-    "Type them in one line, e.g. 'vmax 9.1 10m 1.78 20m 3.0 30m 4.05 40m 5.15', or skip; you "
-    "can set them later with /baseline. The last stages compare your 10, 20, 30 and 40 m "
-    "times with these: give each one you have."
+    "Type them in one line, e.g. 'speed 9.1 10m 1.78 20m 3.0 30m 4.05 40m 5.15': top speed "
+    "(your fastest over a flying 10–20 m) in m/s or km/h, sprint times from a standing start "
+    "in seconds. Give each one you have, or skip: /baseline sets them later."
 )
 ASK_TZ_REGION = L_(
     "Which time zone are you in? Pick a region, type a city or a zone name (e.g. "
@@ -301,8 +299,8 @@ FOLLOWUP_PLANNED = L_("⏰ I'll ask about the pain again in about an hour.")
 FOLLOWUP_NOTED = L_("Thanks, saved. No change to your plan.")
 ASK_METRICS = L_(
     "Any numbers from today? Type them in one line, e.g.\n"
-    "10m 1.82 30m 4.11 vmax 8.7 hop 92\n"
-    "(sprint times in s, top speed as vmax in m/s or km/h, hop as % of the other leg). "
+    "10m 1.82 30m 4.11 speed 8.7 hop 92\n"
+    "(sprint times in s, top speed in m/s or km/h, hop as % of the other leg). "
     "Or tap 'Step by step' or 'No numbers today'."
 )
 STEP_BY_STEP = L_("Step by step")
@@ -386,6 +384,16 @@ ZONE_UNKNOWN = L_(
     "your location."
 )
 NON_TEXT = L_("I can only read text and buttons here.")
+# An edited message is never read again: its first version was the answer (or was refused).
+EDIT_NOT_READ = L_(
+    "I don't read edited messages, so that change was not saved. To change an answer, tap ◀ Back."
+)
+EDIT_NOT_READ_NOTHING_OPEN = L_(
+    "I don't read edited messages, so that change was not saved. Please send it as a new message."
+)
+FORWARDED_NOT_ANSWER = L_(
+    "That is a forwarded message, so I haven't used it as your answer. Please tap or type your own."
+)
 EXPIRED = L_("This question has expired")
 # A typed answer sent before the athlete could see the open question (two answers sent back to
 # back, or one typed again while a reply was on its way) is not used. When the question reached
@@ -507,7 +515,7 @@ FIRST_PROMPT_TOMORROW = L_(
     "send /checkin."
 )
 ASK_BASELINE_COMMAND = L_(
-    "Type the pre-injury best values you want to change, in one line, e.g. 'vmax 9.1 10m 1.78 "
+    "Type the pre-injury best values you want to change, in one line, e.g. 'speed 9.1 10m 1.78 "
     "20m 3.0 30m 4.05 40m 5.15'. What you don't type is kept.\n"
     "Current baseline: {current}"
 )

@@ -816,6 +816,35 @@ def other_content(session: Session, person: Person, env: Env) -> Result:
     return _again(progress, ctx, texts.NON_TEXT)
 
 
+def edited(session: Session, person: Person, env: Env) -> Result:
+    """An earlier message edited: its first version was already read (or refused), and an
+    edit changes no answer. Say so, and how to change one, then ask the open question again."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return Result([Out(texts.EDIT_NOT_READ_NOTHING_OPEN)])
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
+    return _again(progress, ctx, texts.EDIT_NOT_READ)
+
+
+def forwarded(session: Session, person: Person, text: str, env: Env) -> Result:
+    """A forwarded message: somebody else's words (or old ones) are no answer to the open
+    question, except where the athlete is asked to tell something in their own words (a
+    clinician's note forwarded as the /problem description is fine). Outside a
+    questionnaire it is read like any message."""
+    progress = open_progress(session, person, env.now)
+    if progress is None:
+        return typed(session, person, text, env)
+    ctx = context_for(
+        session, person, question_day(progress, person, env.now), progress.kind, env.now
+    )
+    step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
+    if step is None or step.question.kind == "text":
+        return typed(session, person, text, env)
+    return _again(progress, ctx, texts.FORWARDED_NOT_ANSWER)
+
+
 def current_question(session: Session, person: Person, env: Env) -> Out | None:
     """Return the open question again (after a correction), or None when none is open."""
     progress = open_progress(session, person, env.now)

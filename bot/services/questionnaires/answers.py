@@ -172,9 +172,9 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     """Read typed ``text`` as the answer to ``question``; never raises on bad input."""
     # A free-text question may allow more (the /problem description); nothing else needs it.
     limit = max(MAX_TEXT, int(question.maximum or 0)) if question.kind == "text" else MAX_TEXT
-    if len(text) > limit:
-        return Rejected(texts.TEXT_TOO_LONG.format(limit=limit))
     cleaned = _clean(text)
+    if len(cleaned) > limit:
+        return _too_long(question, limit)
     if question.kind in ("scale10", "hooper", "number") and _NEGATIVE.match(cleaned):
         # "-1" must not match the button "1": a negative number is out of range, never coerced
         # (a metric's own check refuses it too: "-0" is no top speed).
@@ -203,6 +203,28 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
     if question.kind == "multi" and typed_word(cleaned, ("none",)) == "none":
         return Accepted([])
     return Rejected(texts.USE_BUTTONS)
+
+
+def _too_long(question: Question, limit: int) -> Rejected:
+    """Refuse a text too long to be the answer, saying what the question expects: "keep it
+    under 300 characters" is only for the questions answered in words (a pasted paragraph on
+    a 0–10 scale is no number, whatever its length)."""
+    low = question.minimum if question.minimum is not None else 0
+    high = question.maximum if question.maximum is not None else math.inf
+    if question.kind in ("scale10", "hooper"):
+        return Rejected(texts.PICK_NUMBER.format(low=_fmt(low), high=_fmt(high)))
+    if question.kind == "number" and not question.metric:
+        example = _fmt(low if low > 0 else min(high, 7.5 if not question.integer else 7))
+        return Rejected(
+            texts.NUMBER_EXPECTED.format(label=mid_sentence(question.shown_label), example=example)
+        )
+    if question.kind in ("single", "multi"):
+        return Rejected(texts.USE_BUTTONS)
+    if question.kind == "date":
+        return Rejected(texts.DATE_EXPECTED)
+    if question.kind == "time":
+        return Rejected(texts.TIME_EXPECTED)
+    return Rejected(texts.TEXT_TOO_LONG.format(limit=limit))
 
 
 def _metric_answer(question: Question, text: str, answers: Answers) -> Parsed:

@@ -163,7 +163,7 @@ SPECS: dict[str, MetricSpec] = {
             low_why=L_("a speed must be above 0"),
             high_why=L_(
                 "above the 12.5 m/s plausibility limit (the world record is about 12.4 m/s); "
-                "if you measured km/h, write it as e.g. 'vmax 31 km/h'"
+                "if you measured km/h, write it as e.g. 'speed 31 km/h'"
             ),
             units=(
                 ("m/s", 1.0),
@@ -600,7 +600,7 @@ def parse_metrics_line(text: str) -> MetricsParse:
         if kind == "num":
             problems.append(
                 _(
-                    "'{value}' has no name in front of it: write e.g. '10m 1.82' or 'vmax 8.7'."
+                    "'{value}' has no name in front of it: write e.g. '10m 1.82' or 'speed 8.7'."
                 ).format(value=word)
             )
             i += 1
@@ -628,7 +628,7 @@ def parse_metrics_line(text: str) -> MetricsParse:
         i = _read_item(name, word, tokens, i, values, problems, assumed)
     if not values and not problems:
         problems.append(
-            _("I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 vmax 8.7 hop 92'.")
+            _("I found no metrics in that. Write e.g. '10m 1.82 30m 4.11 speed 8.7 hop 92'.")
         )
     problems.extend(cross_checks(values))
     if problems:
@@ -770,7 +770,8 @@ def _unknown(word: str, first: bool) -> str:
         return _("I don't know '{name}' either.").format(name=word)
     return _(
         "I don't know '{name}'. Names I understand: 10m, 20m, 30m, 40m (splits in s), "
-        "vmax (m/s or km/h), top (% of Vmax), hv (reps), hop, rsi, strength (LSI %), "
+        "speed (top speed, m/s or km/h), top (% of top speed), hv (reps), hop, rsi, "
+        "strength (% of the other leg), "
         "cmj (cm), nordic (N), gct (ms), asym (%), slhb and heel (injured/uninjured reps)."
     ).format(name=word)
 
