@@ -12,8 +12,10 @@ feature modules and stop the update once they have answered it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -31,7 +33,7 @@ from bot.handlers.context import Context, get_services, kick, signer_of
 from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.jobs import install_escalation_job
 from bot.handlers.staff import Handler, caller_context, refuse, stops_update
-from bot.services.access import AthleteAction, Caller, may, may_act_on_athlete
+from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackExpired, CallbackRejected, SignedCallback
 from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.actions import (
@@ -61,9 +63,11 @@ from bot.services.clinician.buttons import (
 from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
     ALREADY_DONE,
+    GONE_TEXT,
     STALE_TEXT,
     ButtonAlreadyUsed,
     apply_button,
+    athlete_gone,
     button_was_used,
     decide_by_command,
     deliver_pending,
@@ -80,11 +84,13 @@ from bot.services.clinician.view import render_overview
 from bot.services.protocol_admin import programme_protocol
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.store.repo import StoreError
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.repo.buttons import use_button
 from bot.store.repo.people import list_people
 from bot.support.i18n import N_, _
+from bot.support.limits import name_key
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,7 +99,8 @@ _PRIVATE = filters.ChatType.PRIVATE
 # Decisions that depend on the stage the clinician saw: refused once the stage has moved.
 STAGE_BOUND_ACTIONS = frozenset({"clear", "review", "decline", "hold", "step_back"})
 STAFF_HINT = N_(
-    "I only act on commands here. /athletes lists your athletes; /help shows everything."
+    "Nothing was sent: I only act on commands here. /athletes lists your athletes; /help "
+    "shows everything."
 )
 # A button past the signer's age limit, pressed by the one it was made for.
 TOO_OLD_TEXT = N_("This button is too old: send /athlete for the current state.")
@@ -105,6 +112,45 @@ INPUT_EXPIRED_TEXT = N_(
 )
 # A button of another card pressed while a message, reason or note was awaited.
 DROPPED_TEXT = N_("What you had started for {name} is dropped: nothing was sent or recorded.")
+# An action typed with a name that is not exactly one athlete's full name.
+WHICH_ATHLETE_TEXT = N_(
+    "To be sure it is the right athlete, send {command} with their number:\n{names}"
+)
+# The most words of a name an action command looks for before the reason.
+MAX_NAME_WORDS = 6
+# What a deletion committed under an action's feet makes fail (another replica's /delete).
+GONE_ERRORS = (SQLAlchemyError, StoreError)
+
+
+class _Acting:
+    """The athlete an action is about, once resolved: to tell the clinician plainly when
+    their account was deleted while the action was under way."""
+
+    athlete_id: int | None = None
+
+
+async def _unless_gone(
+    update: Update, context: Context, acting: _Acting, action: Coroutine[Any, Any, None]
+) -> None:
+    """Run ``action``; if it fails because the athlete it acts on was deleted meanwhile
+    (their row is gone), say so plainly instead of the generic error."""
+    try:
+        await action
+    except GONE_ERRORS:
+        services = get_services(context)
+        if acting.athlete_id is None or not athlete_gone(services.engine, acting.athlete_id):
+            raise
+        await _say_gone(update)
+
+
+async def _say_gone(update: Update) -> None:
+    """Tell the clinician the athlete's account has just been deleted: nothing was done."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(_(GONE_TEXT), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(_(GONE_TEXT))
+
+
 REVIEW_NOTE_PROMPT = N_(
     "Reviewing {name} after the red flag. Write one line for the record (what you checked), "
     "or /cancel."
@@ -187,6 +233,9 @@ async def athlete_command(update: Update, context: Context) -> None:
             return
         card = open_athlete_card(session, caller, athlete, zone, signer_of(context), now)
         athlete_id = athlete.id or 0
+    if athlete_gone(services.engine, athlete_id):  # deleted while the card was made
+        await _say_gone(update)
+        return
     await update.effective_message.reply_text(card.text, reply_markup=card.keyboard)
     # Drawn off the event loop and sent when ready: the card never waits for the chart.
     schedule_progress_chart(
@@ -210,8 +259,10 @@ async def _authorised_athlete(
     session: Session,
     action: AthleteAction,
     command: str,
+    acting: _Acting,
 ) -> tuple[Caller, Person, Person, list[str]] | None:
-    """Resolve '<number> rest…' for ``command``; refuse (and return None) unless allowed."""
+    """Resolve '<number> rest…' (or '<full name> rest…') for ``command``; refuse (and return
+    None) unless allowed. The athlete is kept in ``acting``."""
     services = get_services(context)
     caller, person = caller_context(session, update, services)
     args = list(context.args or [])
@@ -223,7 +274,14 @@ async def _authorised_athlete(
             )
         )
         return None
-    athlete, _matches = resolve_athlete(session, caller, args[0])
+    athlete, matches, rest = _athlete_of_words(session, caller, args)
+    if athlete is None and matches:
+        # Not exactly one athlete's number or full name: an action must not guess whom.
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(
+            _(WHICH_ATHLETE_TEXT).format(command=command, names=match_lines(matches))
+        )
+        return None
     target = athlete.id if athlete is not None else None
     decision = may_act_on_athlete(caller, target if target is not None else -1, action)
     if athlete is None or person is None or not decision:
@@ -237,7 +295,39 @@ async def _authorised_athlete(
             session=session,
         )
         return None
-    return caller, person, athlete, args[1:]
+    acting.athlete_id = athlete.id
+    return caller, person, athlete, rest
+
+
+def _athlete_of_words(
+    session: Session, caller: Caller, args: list[str]
+) -> tuple[Person | None, list[Person], list[str]]:
+    """Return (athlete, candidates, the words after the athlete) for a command that acts on
+    one athlete: '<number> rest…' or '<full name> rest…'.
+
+    The name is the run of leading words that is exactly one athlete's full name (any case),
+    so "/stepback Jo Smith sore" reaches Jo Smith, not Jo. When the words could name more
+    than one athlete ("Jo" and "Jo Smith"), or only part of a name ("/hold Jo" for Jo
+    Smith), the athlete is None and the candidates are returned: the handler asks for the
+    number rather than guess. No candidate: nobody the caller sees (the neutral refusal)."""
+    first = args[0].strip().lstrip("#")
+    if first.isascii() and first.isdigit():
+        athlete, matches = resolve_athlete(session, caller, args[0])
+        return athlete, matches, args[1:]
+    exact: dict[int, tuple[Person, int]] = {}
+    for words in range(1, min(len(args), MAX_NAME_WORDS) + 1):
+        typed = " ".join(args[:words])
+        _found, matches = resolve_athlete(session, caller, typed)
+        for match in matches:
+            if match.id is not None and name_key(match.display_name) == name_key(typed):
+                exact.setdefault(match.id, (match, words))
+    if len(exact) == 1:
+        [(athlete, words)] = exact.values()
+        return athlete, [athlete], args[words:]
+    if exact:
+        return None, [found for found, _words in exact.values()], args
+    _found, partial = resolve_athlete(session, caller, args[0])
+    return None, partial, args
 
 
 def _confirm_keyboard(
@@ -344,11 +434,15 @@ async def ask_review_confirmation(
 def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
     @stops_update
     async def handler(update: Update, context: Context) -> None:
+        acting = _Acting()
+        await _unless_gone(update, context, acting, act(update, context, acting))
+
+    async def act(update: Update, context: Context, acting: _Acting) -> None:
         assert update.effective_message is not None
         services = get_services(context)
         now = services.clock.now()
         with session_scope(services.engine) as session:
-            resolved = await _authorised_athlete(update, context, session, kind, command)  # type: ignore[arg-type]
+            resolved = await _authorised_athlete(update, context, session, kind, command, acting)  # type: ignore[arg-type]
             if resolved is None:
                 return
             caller, actor, athlete, rest = resolved
@@ -437,6 +531,10 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
                 refused = str(exc)
         # Replied once the transaction has ended: it holds the athlete's programme row lock,
         # which no Bot API call should keep another replica waiting on.
+        if athlete_gone(services.engine, athlete.id or 0):
+            # Deleted meanwhile: "no programme" or "no sign-off waiting" would mislead.
+            await _say_gone(update)
+            return
         if refused is not None:
             await update.effective_message.reply_text(refused)
             return
@@ -450,11 +548,16 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
 async def note_command(update: Update, context: Context) -> None:
     """/note <number> <text>: add a note to the athlete's record; /note <number> alone shows
     their notes whole (the card shortens long ones)."""
+    acting = _Acting()
+    await _unless_gone(update, context, acting, _note(update, context, acting))
+
+
+async def _note(update: Update, context: Context, acting: _Acting) -> None:
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
     with session_scope(services.engine) as session:
-        resolved = await _authorised_athlete(update, context, session, "note", "/note")
+        resolved = await _authorised_athlete(update, context, session, "note", "/note", acting)
         if resolved is None:
             return
         caller, actor, athlete, rest = resolved
@@ -538,7 +641,32 @@ async def alert_button(update: Update, context: Context) -> None:
             update, context, caller, decision.reason, command=press.action, athlete_id=athlete_id
         )
         return
-    assert query.message is not None
+    acting = _Acting()
+    acting.athlete_id = athlete_id
+    pressed = _pressed(update, context, caller, actor, press, action, ids, shown_stage)
+    await _unless_gone(update, context, acting, pressed)
+
+
+async def _pressed(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    actor: Person | None,
+    press: SignedCallback,
+    action: AthleteAction,
+    ids: tuple[int, int],
+    shown_stage: str | None,
+) -> None:
+    """Carry out a verified, authorised press of ``press`` (``action`` on its athlete, with
+    the alert ``ids`` and the stage the card showed) and answer it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and query.message is not None
+    services = get_services(context)
+    now = services.clock.now()
+    athlete_id = press.int_id(0)
+    if athlete_gone(services.engine, athlete_id):  # deleted since the press was authorised
+        await _say_gone(update)
+        return
     chat_id = query.message.chat.id
     if action == "decline" and not signoff_waiting(services.engine, athlete_id, now):
         await query.answer(_("No sign-off is waiting for this athlete."), show_alert=True)
@@ -635,7 +763,7 @@ async def alert_button(update: Update, context: Context) -> None:
             note=waiting.get("note") if waiting else None,
             seen=waiting.get("seen") if waiting else None,
         )
-    if reply == _(ALREADY_DONE):  # a press of the same button got there first
+    if reply in (_(ALREADY_DONE), _(GONE_TEXT)):  # another press got there first, or a /delete
         await query.answer(reply, show_alert=True)
         return
     if waiting is not None:
@@ -667,8 +795,10 @@ def _confirmed_stage(
         with session_scope(services.engine) as session:
             actor = session.get(Person, caller.person_id) if caller.person_id else None
             athlete = session.get(Person, athlete_id)
-            if actor is None or actor.id is None or athlete is None:
-                return _("Nothing was done: the athlete could not be found.")
+            if athlete is None:
+                return _(GONE_TEXT)
+            if actor is None or actor.id is None:
+                return _(REFUSAL_TEXT)
             try:
                 reply = decide_by_command(
                     session,
@@ -706,19 +836,29 @@ async def pending_text(update: Update, context: Context) -> None:
     now = services.clock.now()
     user_id = update.effective_user.id if update.effective_user is not None else 0
     reply: str | None = None
+    about: int | None = None  # the athlete the step is about
     # Nothing below raises inside the transaction: ApplicationHandlerStop would roll back the
     # step taken, the refusal's audit or the review's confirmation waiting for its press.
-    with session_scope(services.engine) as session:
-        caller, actor = caller_context(session, update, services)
-        if not (caller.is_clinician or caller.is_admin):
-            return  # only staff start steps in two parts; anyone else's text passes through
-        step = steps.take_step(session, telegram_user_id=user_id, kind=steps.INPUT, now=now)
-        if step is None:
-            reply = _(STAFF_HINT)
-        elif step.expired:
-            reply = _(INPUT_EXPIRED_TEXT)
-        else:
-            reply = await _finish_input(update, context, session, caller, actor, step.payload, now)
+    try:
+        with session_scope(services.engine) as session:
+            caller, actor = caller_context(session, update, services)
+            if not (caller.is_clinician or caller.is_admin):
+                return  # only staff start steps in two parts; anyone else's text passes through
+            step = steps.take_step(session, telegram_user_id=user_id, kind=steps.INPUT, now=now)
+            if step is None:
+                reply = _(STAFF_HINT)
+            elif step.expired:
+                reply = _(INPUT_EXPIRED_TEXT)
+            else:
+                about = int(step.payload.get("athlete_id") or 0) or None
+                reply = await _finish_input(
+                    update, context, session, caller, actor, step.payload, now
+                )
+    except GONE_ERRORS:
+        # The athlete was deleted while the message or reason was being recorded.
+        if about is None or not athlete_gone(services.engine, about):
+            raise
+        reply = _(GONE_TEXT)
     if reply is not None:
         if step is not None and not step.expired:
             kick(context)
@@ -744,6 +884,8 @@ async def _finish_input(
     action: AthleteAction = pending["action"]
     decision = may_act_on_athlete(caller, athlete_id, action)
     athlete = session.get(Person, athlete_id)
+    if decision and athlete is None:  # linked a moment ago: deleted since
+        return _(GONE_TEXT)
     if not decision or actor is None or athlete is None:
         await refuse(update, context, caller, decision.reason, command=action, session=session)
         return None

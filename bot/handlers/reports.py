@@ -40,6 +40,7 @@ from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.buttons import ACT_REPORT
+from bot.services.clinician.decisions import GONE_TEXT, athlete_gone
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
@@ -85,12 +86,12 @@ async def _deliver_chart(
             audience=audience, viewer_id=viewer[0], admin=viewer[1],
         )  # fmt: skip
         if sent is None:
-            await bot.send_message(chat_id, _(NOTHING_YET).format(reason=_(NO_INJURY)))
+            await bot.send_message(chat_id, _nothing_yet(engine, athlete_id, _(NO_INJURY)))
     except TelegramError as exc:
         _LOGGER.warning("progress chart for chat %s not sent: %s", chat_id, exc)
     except Exception as exc:
         _LOGGER.error("progress chart of athlete %s failed: %s", athlete_id, failure(exc))
-        await _say(bot, chat_id, _(FAILED_TEXT))
+        await _say(bot, chat_id, _failed(engine, athlete_id))
 
 
 async def _deliver_report(
@@ -107,12 +108,26 @@ async def _deliver_report(
             caption=_("Report: {name}").format(name=name)[:1024],
         )
     except ReportUnavailable as exc:
-        await _say(bot, chat_id, _(NOTHING_YET).format(reason=exc))
+        await _say(bot, chat_id, _nothing_yet(engine, athlete_id, str(exc)))
     except TelegramError as exc:
         _LOGGER.warning("report for chat %s not sent: %s", chat_id, exc)
     except Exception as exc:
         _LOGGER.error("report of athlete %s failed: %s", athlete_id, failure(exc))
-        await _say(bot, chat_id, _(FAILED_TEXT))
+        await _say(bot, chat_id, _failed(engine, athlete_id))
+
+
+def _nothing_yet(engine: Engine, athlete_id: int, reason: str) -> str:
+    """Why there is no chart or report: nothing recorded yet, or (asked a moment ago, while
+    the caller could still see them) the athlete's account has just been deleted."""
+    if athlete_gone(engine, athlete_id):
+        return _(GONE_TEXT)
+    return _(NOTHING_YET).format(reason=reason)
+
+
+def _failed(engine: Engine, athlete_id: int) -> str:
+    """The reply to a chart or report that failed: "try again" would not help once the
+    athlete's account has been deleted (while it was being made)."""
+    return _(GONE_TEXT) if athlete_gone(engine, athlete_id) else _(FAILED_TEXT)
 
 
 async def _say(bot: Bot, chat_id: int, text: str) -> None:

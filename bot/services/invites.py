@@ -112,12 +112,22 @@ def redeem_clinician_invite(
         _drop_unfinished_onboarding(session, person)
         update_person(session, person_id=person.id or 0, chat_id=chat_id, display_name=name)
         replaced_signup = True
+    elif person.role == "clinician" and _usable_invite(session, code, now):
+        # A clinician already: opening a colleague's invite (forwarded, or pasted by mistake)
+        # must not use it up, or the colleague is turned away and nobody knows why.
+        raise InviteError("wrong_role", "a clinician account cannot use a clinician invite")
     redeem_invite(session, code=code, person_id=person.id or 0, now=now)
     detail: dict[str, object] = {"kind": "clinician"}
     if replaced_signup:
         detail["replaced"] = "unfinished athlete sign-up"
     audit(session, actor_id=person.id, action="redeem_invite", now=now, detail=detail)
     return person
+
+
+def _usable_invite(session: Session, code: str, now: dt.datetime) -> bool:
+    """Tell whether ``code`` is an invite that could still be used (unused, not expired)."""
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    return invite is not None and invite.used_at is None and invite.expires_at > now
 
 
 def _drop_unfinished_onboarding(session: Session, person: Person) -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller
+from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may_act_on_athlete
 from bot.services.athlete.engine_bridge import warning_sign_reported_at
 from bot.services.callers import ensure_admin_person
 from bot.services.clinician.actions import (
@@ -34,6 +34,7 @@ from bot.store.models import (
     AlertRecord,
     ClinicianActionRecord,
     Decision,
+    Link,
     Person,
     Programme,
 )
@@ -58,6 +59,9 @@ NEW_SIGN_TEXT = N_(
     "Not recorded: {name} has reported a new warning sign since this review was put to you. "
     "Read the new alert, then review again if running may start."
 )
+# The athlete's account was deleted while a clinician was acting on them (their own /delete
+# on another replica, a moment before): said plainly rather than as an error or a refusal.
+GONE_TEXT = N_("Nothing was done: this athlete's account has just been deleted.")
 # What a review prompt records when the athlete's day has no warning sign yet.
 NO_SIGN_SEEN = "none"
 # A stage change this soon after a red flag (a stop, an urgent alert) asks for confirmation.
@@ -66,6 +70,31 @@ RED_FLAG_CAUTION = dt.timedelta(hours=72)
 
 class ButtonAlreadyUsed(Exception):
     """The pressed button was pressed before: its transaction must not commit."""
+
+
+def athlete_gone(engine: Engine, athlete_id: int) -> bool:
+    """Tell whether the athlete's account no longer exists (read in its own session): asked
+    when an action the caller was allowed fails or finds nothing, to tell them why."""
+    with session_scope(engine, read_only=True) as session:
+        return session.get(Person, athlete_id) is None
+
+
+def still_allowed(session: Session, caller: Caller, athlete_id: int, action: AthleteAction) -> bool:
+    """Decide again, in the transaction that applies it, whether ``caller`` may do ``action``
+    on the athlete: their links are read afresh, so an unlink committed since the press was
+    checked (an earlier transaction) is seen and the decision refused."""
+    linked = caller.person_id is not None and (
+        session.exec(
+            select(Link.id).where(
+                Link.athlete_id == athlete_id, Link.clinician_id == caller.person_id
+            )
+        ).first()
+        is not None
+    )
+    fresh = caller.model_copy(
+        update={"linked_athlete_ids": frozenset({athlete_id}) if linked else frozenset()}
+    )
+    return may_act_on_athlete(fresh, athlete_id, action).allowed
 
 
 def button_was_used(engine: Engine, token: str) -> bool:
@@ -420,6 +449,8 @@ def _apply_button(
         raise ButtonAlreadyUsed
     athlete = session.get(Person, athlete_id)
     if athlete is None:
+        return _(GONE_TEXT)
+    if not still_allowed(session, caller, athlete_id, action):
         return _(REFUSAL_TEXT)
     actor = (
         ensure_admin_person(session, caller.telegram_id, "Admin", None, now, default_timezone)
