@@ -111,6 +111,7 @@ def prescribe(
     *,
     max_pct_vmax: float | None = None,
     no_running: bool = False,
+    after_gap: bool = False,
 ) -> SessionPlan:
     """Return today's session for ``stage_id`` given the morning verdict (memoised: the plan
     depends only on these inputs, and protocols are immutable).
@@ -118,15 +119,17 @@ def prescribe(
     go: the full template. modify: high-velocity reps cut by 40 %, nothing at or above the
     max-sprint threshold. rest: no running (mobility, walking, bike only). stop: nothing.
     ``max_pct_vmax`` caps every run (e.g. 70 on a heavy-wellness day); ``no_running`` drops
-    running (rest interval not yet over, or awaiting clinician review). No run is ever
-    prescribed above the stage's ``top_pct_vmax`` (the schema refuses such a drill too).
+    running (rest interval not yet over, or awaiting clinician review); ``after_gap``: the cap
+    is the first run back after a week or more away (protocol notes (21)), and the note says
+    so. No run is ever prescribed above the stage's ``top_pct_vmax`` (the schema refuses such
+    a drill too).
     """
     vmax = baseline.vmax_ms if baseline is not None else None
-    key = (id(protocol), stage_id, vmax, readiness, max_pct_vmax, no_running)
+    key = (id(protocol), stage_id, vmax, readiness, max_pct_vmax, no_running, after_gap)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is protocol:
         return hit[1]
-    plan = _prescribe(protocol, stage_id, vmax, readiness, max_pct_vmax, no_running)
+    plan = _prescribe(protocol, stage_id, vmax, readiness, max_pct_vmax, no_running, after_gap)
     if len(_CACHE) > 4096:
         _CACHE.clear()
     _CACHE[key] = (protocol, plan)
@@ -140,6 +143,7 @@ def _prescribe(
     readiness: Readiness | None,
     max_pct_vmax: float | None,
     no_running: bool,
+    after_gap: bool = False,
 ) -> SessionPlan:
     stage = protocol.stage(stage_id)
     pain = protocol.rules.pain
@@ -158,6 +162,11 @@ def _prescribe(
         notes.append(
             f"Modified: high-speed reps cut by {round((1 - HV_CUT) * 100)} %, nothing above "
             f"{cap:g} % Vmax, no progression today."
+        )
+    elif after_gap and cap is not None and any(d.pct_vmax for d in drills):
+        notes.append(
+            f"First run back after time away: nothing above {cap:g} % Vmax, so your muscle "
+            "gets used to speed again before the stage's full session."
         )
     elif cap is not None and cap < stage.top_pct_vmax and any(d.pct_vmax for d in drills):
         notes.append(

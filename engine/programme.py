@@ -189,6 +189,10 @@ class ProgrammeState(_Frozen):
     # ``_after_gap``). None in older snapshots: their days in a row without a check-in
     # (``missed_streak``) stand in.
     away_days: int | None = 0
+    # Back after a gap (``_after_gap``): until the first run back, the plan keeps running at
+    # the bottom of the stage's range and below max speed (``gap_cap``). False in older
+    # snapshots: nothing to cap.
+    easy_first_run: bool = False
 
 
 class DayOutcome(_Frozen):
@@ -963,6 +967,7 @@ def decide_day(
         st, moved, held = _clinician(protocol, st, a, on, acc)
         decision = moved or decision
         hold_today = hold_today or held
+    st_actions = st  # after the clinician's actions: what a sign-off given earlier rests on
     paused_today = day.paused or st.paused
     active = day.morning is not None or day.session is not None or day.checks is not None
     away = st.away_days if st.away_days is not None else st.missed_streak
@@ -1170,6 +1175,7 @@ def decide_day(
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, injury, st, on, acc)
+    st = _clearance_contradicted(protocol, injury, st_actions, st, day)
     free = (
         symptom_free_morning(day.morning)
         and symptom_free_session(day.session)
@@ -1259,8 +1265,23 @@ def _after_gap(
         )
         st = enter_stage(st, st.stage, on)
     # The last session (its 24-hour response long settled) opens no gate after the gap; the
-    # 48-hour watch of an elevated one stays.
-    return decision, st.model_copy(update={"last_session": None})
+    # 48-hour watch of an elevated one stays. The first run back is an easy one (``gap_cap``).
+    easy = protocol.stage(st.stage).running
+    return decision, st.model_copy(update={"last_session": None, "easy_first_run": easy})
+
+
+def gap_cap(protocol: Protocol, stage: Stage) -> float | None:
+    """The highest % Vmax of the first run back after a gap (protocol notes (21)), or None
+    for a stage without running: the bottom of the stage's fastest drill (its lowest-intensity
+    session) and below the max-session threshold (as on a modified day). After a week or more
+    without running, the stage's full session would be a load spike (reference §3.2 item 5
+    "no load spikes, especially late-stage"; §2.2 H3 "raise ≤ +5 % Vmax per session, only
+    after a green 24-h response"), and a max sprint after a gap is what note (21) steps back
+    from; the stage's full session follows once the first run back is done."""
+    band = _template_band(stage)
+    if band is None or not stage.running:
+        return None
+    return min(band.lo, protocol.rules.pain.max_pct_vmax.value - 5)
 
 
 def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> ProgrammeState:
@@ -1394,6 +1415,47 @@ def _check_clearance(
         f"Sign-off for {stage.id} recorded before its criteria were met (missing: "
         f"{'; '.join(missing)}): it does not open the gate; you will be asked again.",
     )
+    return st.model_copy(
+        update={"clearance": False, "clearance_on": None, "clearance_requested": False}
+    )
+
+
+def _clearance_contradicted(
+    protocol: Protocol,
+    injury: Injury,
+    start: ProgrammeState,
+    st: ProgrammeState,
+    day: DayRecord,
+) -> ProgrammeState:
+    """A sign-off given on an earlier day rests on the stage's exit criteria as they were met
+    then: when a result after it fails one of them (a painful change of direction, a strength
+    re-test below the floor, tightness on a morning), the evidence the clinician signed off on
+    no longer holds. The sign-off lapses and the clinician is asked again once the criteria are
+    met again (the gate.8 alert, which names the stage), rather than the athlete moving on
+    later on a sign-off the failed test never reached. A morning without the answer (a missed
+    check-in) is not such a result."""
+    on = day.date
+    if not st.clearance or st.clearance_on == on or st.stage != start.stage:
+        return st
+    stage = protocol.stage(st.stage)
+    gated = stage.signoff == "required" or _early_signoff(
+        protocol, injury, protocol.next_stage(stage.id), on
+    )
+    if not gated:
+        return st
+    for c in stage.exit_criteria:
+        if start.streaks.get(c.id, 0) < c.count or st.streaks.get(c.id, 0) >= c.count:
+            continue
+        group, _, key = c.item.partition(".")
+        if ALL_ITEMS[c.item].observed == "morning" and (
+            day.morning is None or (group == "morning" and getattr(day.morning, key) is None)
+        ):
+            continue
+        break
+    else:
+        return st
+    # The gate says so from the next morning on ("Not yet: sign-off"), and the clinician is
+    # asked again (the gate.8 alert) once the criteria are all met again.
     return st.model_copy(
         update={"clearance": False, "clearance_on": None, "clearance_requested": False}
     )
@@ -2481,6 +2543,8 @@ def _session(
     runs = st.run_log + ((entry,) if exposure > 0 else ())
     st = st.model_copy(
         update={
+            # The first run back after a gap is done: the stage's full session may follow.
+            "easy_first_run": st.easy_first_run and not exposure > 0,
             "sessions_in_stage": st.sessions_in_stage + 1,
             "qualifying_sessions": st.qualifying_sessions + (1 if qualifies else 0),
             "best_vmax": best_vmax,
@@ -2628,6 +2692,10 @@ def _plan(
             rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap
     if rest_cap is not None:
         cap = min(cap, rest_cap) if cap is not None else rest_cap
+    back = gap_cap(protocol, stage) if st.easy_first_run else None
+    after_gap = back is not None and (cap is None or back < cap)
+    if after_gap:
+        cap = back
     return prescribe(
         protocol,
         stage.id,
@@ -2635,6 +2703,7 @@ def _plan(
         readiness,
         max_pct_vmax=cap,
         no_running=no_running or st.suspended,
+        after_gap=after_gap,
     )
 
 
