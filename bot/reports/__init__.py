@@ -8,8 +8,10 @@ the chart's speed line at the criterion's own threshold) and ``record`` (the cli
 actions in words, a review a later warning sign voided included); ``rtl`` sets Hebrew and
 Arabic right to left in the PDF; ``build`` reads and draws in one call (the chart and report
 builders the handlers and the outbox sender use). Every label a person reads comes from
-``bot.wording``. Run them through ``bot.reports.runner.in_worker_thread`` so a big render never
-blocks other users; matplotlib and fpdf are imported with the first render.
+``bot.wording``; ``words`` writes the dates and lists they share as the reader's language
+does (French "1er mars", "a ; b"). Run them through ``bot.reports.runner.in_worker_thread``
+so a big render never blocks other users; matplotlib and fpdf are imported with the first
+render.
 
 Infrastructure: may import ``bot.store``, ``bot.wording``, ``bot.clock``, ``bot.settings`` and
 ``engine`` only.

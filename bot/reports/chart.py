@@ -4,7 +4,11 @@
 assert on it. `render_progress_png` only draws a spec with matplotlib's object API
 (Figure + FigureCanvasAgg, never pyplot, whose global state is not thread-safe), so it can
 run in a worker thread while the bot serves other users. Every text is drawn as plain text
-(``usetex`` and mathtext off), so a name such as "$ally" prints as typed.
+(``usetex`` and mathtext off), so a name such as "$ally" prints as typed. The font
+(DejaVu Sans) has no emoji or CJK glyphs: the title names the athlete with what it can draw
+("Léa 🏃‍♀️" → "Léa"), by their number when that is nothing ("田中" → "Athlete 5"); a Hebrew or
+Arabic name stays first in its line. The title and the y labels are measured and wrapped to
+fit (a German or Spanish y label goes on two lines rather than past its plot).
 
 Reading the chart: x = days since injury, with the athlete's local date under each tick.
 Top panel: top speed (Vmax) and the best 10 m / 30 m split as % of the pre-injury speed, one
@@ -27,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
@@ -34,6 +39,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.reports.data import DayPoint, ProgressData, StagePeriod
+from bot.reports.words import joined, printable_name, short_date
 from bot.support.formats import format_percent
 from bot.support.i18n import L_, _, ngettext
 from bot.wording import (
@@ -61,6 +67,7 @@ OKABE_ITO = {
 }
 BAND_COLOURS = ("#D6ECFA", "#FBF6C8")  # light sky blue / light yellow, alternating
 TITLE_WIDTH = 60
+_LRM = "\u200e"  # left-to-right mark
 NO_DATA_MESSAGE = L_("No data yet")
 
 PAIN_MEAN_DAYS = 7
@@ -218,13 +225,34 @@ def _day(data: ProgressData, date: dt.date) -> int:
 
 
 def _format_date(date: dt.date, *, year: bool = False) -> str:
-    """A day and short month in the reader's language ("9 Mar", "9 mars"), with the year."""
-    from babel import dates as babel_dates
+    """A day and short month in the reader's language ("9 Mar", "9 mars", "1er mars"), with
+    the year."""
+    return short_date(date, year=year)
 
-    from bot.support.formats import format_locale
 
-    skeleton = "yMMMd" if year else "MMMd"
-    return str(babel_dates.format_skeleton(skeleton, date, locale=format_locale()))
+def _title_name(data: ProgressData) -> str | None:
+    """The athlete's name as the chart's font can draw it (``bot.reports.words.printable_name``:
+    "Léa 🏃‍♀️" → "Léa"); "Athlete 5" when it can draw none of it (a
+    name in CJK ideographs or emoji would print as boxes); None without a number either."""
+    from bot.reports.glyphs import drawn_by_every_face
+
+    name = printable_name(data.athlete_name, drawn_by_every_face())
+    # A label's number alone ("(#5)", from "田中 (#5)") is no name.
+    if name and any(ch.isalpha() for ch in re.sub(r"\(?#\d+\)?", "", name)):
+        return name
+    if data.athlete_id is not None:
+        return _("Athlete {number}").format(number=data.athlete_id)
+    return None
+
+
+def _seen(line: str) -> str:
+    """One line of the chart's title as it is laid out: matplotlib sets Hebrew and Arabic
+    right to left itself (and joins Arabic letters), taking the line's direction from its
+    first letter, so a line holding a right-to-left name starts with a left-to-right mark:
+    the name stays first, and the chart's own words read left to right after it."""
+    from bot.reports.rtl import has_rtl
+
+    return _LRM + line if has_rtl(line) else line
 
 
 def _segments(
@@ -308,15 +336,24 @@ def _periods(data: ProgressData) -> list[StagePeriod]:
     stages; the current stage is always the last period (from the day after the last one
     when it is not already)."""
     periods = list(data.stages)
+    named = {period.stage: (period.label, period.short) for period in periods}
+
+    def names(stage: str, label: str | None = None) -> tuple[str, str]:
+        # A band's name as the history names it; else, for an athlete, never a stage id
+        # (voice.md): "Stage" and a dot, as a stage the protocol does not know.
+        if stage in named:
+            return named[stage]
+        if data.audience == "athlete":
+            return (label if label and len(label) <= 12 else _("Stage")), "·"
+        return (label if label and len(label) <= 12 else stage), stage
+
     if not periods:
         for point in data.points:
             if not periods or periods[-1].stage != point.stage:
+                label, short = names(point.stage)
                 periods.append(
                     StagePeriod(
-                        stage=point.stage,
-                        first_date=point.local_date,
-                        label=point.stage,
-                        short=point.stage,
+                        stage=point.stage, first_date=point.local_date, label=label, short=short
                     )
                 )
     current = data.current_stage
@@ -324,13 +361,10 @@ def _periods(data: ProgressData) -> list[StagePeriod]:
         last = max(
             [periods[-1].first_date, *(p.local_date for p in data.points[-1:])],
         )
-        label = data.current_stage_label or current
+        label, short = names(current, data.current_stage_label)
         periods.append(
             StagePeriod(
-                stage=current,
-                first_date=last + dt.timedelta(days=1),
-                label=label if len(label) <= 12 else current,
-                short=current,
+                stage=current, first_date=last + dt.timedelta(days=1), label=label, short=short
             )
         )
     return periods
@@ -387,9 +421,11 @@ def _info_lines(data: ProgressData) -> list[str]:
     target = data.target
     needed = data.still_needed[:MAX_STILL_NEEDED]
     more = len(data.still_needed) - len(needed)
-    rest = "; ".join(needed) + (
-        ngettext("; and {n} more", "; and {n} more", more).format(n=more) if more > 0 else ""
-    )
+    if more > 0:
+        # "; and 2 more" is one more item of the list, joined as the language joins them.
+        and_more = ngettext("; and {n} more", "; and {n} more", more).format(n=more)
+        needed = [*needed, and_more.lstrip("; ").strip()]
+    rest = joined(needed)
     if target is not None and target.label:
         stage = target.stage_label
         if target.met:
@@ -548,7 +584,8 @@ def build_chart_spec(
     """
     points = data.points
     athlete = data.audience == "athlete"
-    title = f"{data.athlete_name} · {_injury_text(data)}"
+    name = _title_name(data)
+    title = f"{name} · {_injury_text(data)}" if name else _capital(_injury_text(data))
     if for_print:
         font_pt, figsize, dpi = 10.0, (PRINT_WIDTH_IN, 6.6), 170
     elif small:
@@ -578,7 +615,7 @@ def build_chart_spec(
     stage_text = (
         data.current_stage_label
         if data.current_stage_label and stage == data.current_stage
-        else (_("stage {stage}").format(stage=stage) if stage else None)
+        else (_("stage {stage}").format(stage=stage) if stage and not athlete else None)
     )
 
     subtitle_parts = [
@@ -916,15 +953,34 @@ def draw_spec(spec: ChartSpec) -> Figure:
     matplotlib.rcParams["text.usetex"] = False
     fig = Figure(figsize=spec.figsize_in, dpi=spec.dpi, layout="constrained")
     FigureCanvasAgg(fig)  # attach an Agg canvas: savefig then never touches pyplot
-    # Bold characters are about 0.62 em wide: wrap the title lines to the figure's width.
-    width = min(TITLE_WIDTH, int(spec.figsize_in[0] * 72 / ((spec.font_pt + 1) * 0.62)))
-    title = "\n".join([*textwrap.wrap(spec.title, width), *textwrap.wrap(spec.subtitle, width)])
+    title = "\n".join(_seen(line) for line in _title_lines(fig, spec))
     fig.suptitle(title, fontsize=spec.font_pt + 1, fontweight="bold")
     if spec.empty:
         _draw_empty(fig, spec)
     else:
         _draw_panels(fig, spec)
     return fig
+
+
+def _title_lines(fig: Figure, spec: ChartSpec) -> list[str]:
+    """The title and subtitle broken into lines that fit the picture's width with a margin
+    of one em a side, measured in the drawn bold font (a long name, or one in wide capitals,
+    no longer runs off both edges)."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    font = FontProperties(size=spec.font_pt + 1, weight="bold")
+
+    def measure(line: str) -> float:
+        width: float = renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+        return width
+
+    available = fig.bbox.width - 2 * (spec.font_pt + 1) * fig.dpi / 72
+    lines: list[str] = []
+    for text in (spec.title, spec.subtitle):
+        for part in textwrap.wrap(text, TITLE_WIDTH) or [text]:
+            lines += _wrap_to(part, available, measure)
+    return lines
 
 
 def _draw_empty(fig: Figure, spec: ChartSpec) -> None:
@@ -961,20 +1017,66 @@ def _draw_panels(fig: Figure, spec: ChartSpec) -> None:
     bottom = axes[-1]
     bottom.set_xlim(*spec.x_range)
     bottom.set_xticks([t.x for t in spec.x_ticks], [t.label for t in spec.x_ticks])
-    _set_bottom_text(fig, bottom, spec)
+    _set_bottom_text(fig, list(axes), spec)
 
 
-def _set_bottom_text(fig: Figure, bottom: Axes, spec: ChartSpec) -> None:
+def _two_lines(text: str, height: float, measure: Callable[[str], float]) -> str:
+    """``text`` on two lines: before its bracket when each line then fits ``height``
+    ("Tempo\n(% vor der Verletzung)"), else at the space that makes the longer line
+    shortest."""
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if not spaces:
+        return text
+    bracket = text.find(" (")
+    if bracket > 0 and max(measure(text[:bracket]), measure(text[bracket + 1 :])) <= height:
+        return text[:bracket] + "\n" + text[bracket + 1 :]
+    best = min(spaces, key=lambda i: max(measure(text[:i]), measure(text[i + 1 :])))
+    return text[:best] + "\n" + text[best + 1 :]
+
+
+def _fit_y_labels(fig: Figure, axes: Sequence[Axes], spec: ChartSpec) -> bool:
+    """Set on two lines each y label longer than its plot is high (a long label in German or
+    Spanish would run past its plot, over the legend or off the picture); return whether
+    any was."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    font = FontProperties(size=spec.font_pt)
+
+    def measure(line: str) -> float:
+        width: float = renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+        return width
+
+    changed = False
+    for ax, panel in zip(axes, spec.panels, strict=True):
+        if not panel.y_label:
+            continue
+        # The plots lose a little height once the lines under them are set: a tenth spare.
+        height = ax.get_position().height * fig.bbox.height * 0.9
+        if measure(panel.y_label) > height:
+            label = _two_lines(panel.y_label, height, measure)
+            longest = max(measure(line) for line in label.split("\n"))
+            size = max(spec.smallest_font_pt, min(spec.font_pt, spec.font_pt * height / longest))
+            ax.set_ylabel(label, fontsize=size)
+            changed = True
+    return changed
+
+
+def _set_bottom_text(fig: Figure, axes: Sequence[Axes], spec: ChartSpec) -> None:
     """Write the lines under the plots from their left edge, wrapped to the width the laid out
     figure leaves right of it (measured with the renderer, in the drawn font)."""
     from matplotlib.font_manager import FontProperties
 
+    bottom = axes[-1]
     bottom.set_xlabel(spec.x_label, fontsize=spec.smallest_font_pt, loc="left")
     layout = fig.get_layout_engine()
     if layout is not None:
         # Where the plots' left edge lies depends on the y labels, never on this text (the
-        # layout takes no account of an x label's width), so one layout pass tells it.
+        # layout takes no account of an x label's width), so one layout pass tells it (and
+        # one more when a y label too long for its plot is set on two lines).
         layout.execute(fig)
+        if _fit_y_labels(fig, axes, spec):
+            layout.execute(fig)
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     font = FontProperties(size=spec.smallest_font_pt)
 

@@ -125,6 +125,9 @@ class ProgressData(_Input):
     """Everything the athlete progress chart is drawn from."""
 
     athlete_name: str = Field(min_length=1, max_length=80)
+    # The athlete's number: the chart's title names them by it when its font can draw none
+    # of the name (CJK ideographs, emoji).
+    athlete_id: int | None = None
     injury: Injury
     timezone: str = "UTC"
     baseline: Metrics = Field(default_factory=Metrics)

@@ -31,7 +31,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
-from bot.support.formats import format_date_range, format_decimal, format_short_date, format_time
+from bot.reports.words import date_range, joined
+from bot.support.formats import format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext
 from bot.support.limits import name_key
 from bot.wording.alerts import alert_line
@@ -140,7 +141,7 @@ def urgency_of(
             "{count} red flag this week", "{count} red flags this week", week.red_flags
         ).format(count=week.red_flags)
         if detail is not None and detail.red_flags:
-            text = labelled(text, "; ".join(_red_flag_words(f) for f in detail.red_flags))
+            text = labelled(text, joined(_red_flag_words(f) for f in detail.red_flags))
         reasons.append(text)
     if "within_24h" in severities:
         reasons.append(_("open alert (within 24 h)"))
@@ -160,7 +161,7 @@ def urgency_of(
                 _("from {start} to {end}").format(start=start, end=end)
                 for start, end in detail.step_backs
             ]
-            text = labelled(text, "; ".join(moves))
+            text = labelled(text, joined(moves))
         reasons.append(text)
     if pain_trend(week) == "rising":
         reasons.append(_("test pain rising"))
@@ -215,8 +216,9 @@ def athletes_needing_attention(data: DigestData) -> list[DigestAthleteWeek]:
 
 
 def _date_range(start: dt.date, end: dt.date) -> str:
-    """The week as the reader's language writes it ("2.–8. März 2026", "2–8 mars 2026")."""
-    return format_date_range(start, end)
+    """The week as the reader's language writes it ("2.–8. März 2026", "2–8 mars 2026",
+    "1er–7 juin 2026")."""
+    return date_range(start, end)
 
 
 def _stage_text(week: DigestAthleteWeek, detail: WeekDetail | None = None) -> str:
@@ -300,7 +302,7 @@ def _athlete_block(
     name = (label or week.athlete_name) + paused
     if ranked.urgency == Urgency.ROUTINE:
         return f"{BADGE[ranked.urgency]} · " + labelled(name, facts)
-    lines = [f"{BADGE[ranked.urgency]} · " + labelled(name, "; ".join(ranked.reasons))]
+    lines = [f"{BADGE[ranked.urgency]} · " + labelled(name, joined(ranked.reasons))]
     lines.append(f"  {facts}")
     if week.missed_checkins:
         lines.append("  " + _("missed check-ins: {count} of 7").format(count=week.missed_checkins))

@@ -264,6 +264,7 @@ def progress_data_for(
             needed = missing(protocol, status, audience, skip=[speed[0]] if speed else [])
     return ProgressData(
         athlete_name=_athlete_name(person),
+        athlete_id=person.id,
         injury=injury,
         timezone=zone.key,
         baseline=repo.latest_baseline(session, athlete_id=athlete_id) or Metrics(),

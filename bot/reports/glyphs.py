@@ -24,7 +24,10 @@ def drawn_by_every_face() -> frozenset[int]:
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    sets = [frozenset(TTFont(folder / face, lazy=True).getBestCmap()) for face in _FACES]
+    sets = []
+    for face in _FACES:
+        with TTFont(folder / face, lazy=True) as font:
+            sets.append(frozenset(font.getBestCmap()))
     return frozenset.intersection(*sets)
 
 

@@ -42,6 +42,7 @@ from bot.reports.data import (
     StageEntry,
 )
 from bot.reports.rtl import has_rtl, rtl_paragraph, shape, visual
+from bot.reports.words import joined, short_date
 from bot.support.formats import format_decimal, format_locale, format_percent
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext
 from bot.wording import injury_words, speed_pct, speed_percent_definition
@@ -65,6 +66,7 @@ READINESS_WORDS: dict[str, LazyText] = {
 # hold: it holds a control character, which _clean removes from every text we are given.
 PAGES_ALIAS = "\x1bnb\x1b"
 MAX_NOTE_CHARS = 400
+MAX_CELL_LINES = 8  # line breaks kept in a table cell (a note's); the rest run on
 MAX_BASELINE_CHANGES = 5  # the newest changes of the baseline printed under the metrics
 EASIER_SPEED = L_("A lower Vmax or slower splits make the speed criteria easier to meet.")
 BASELINE_NOW = L_("Percentages are of the baseline as it is now.")
@@ -119,11 +121,20 @@ def _clean(text: str | None) -> str:
     return "".join(_clean_char(ch) for ch in shape(text)).strip()
 
 
-def _date(value: dt.date) -> str:
-    """A date with a short month and the year, in the reader's language ("9 Mar 2026")."""
-    from babel import dates as babel_dates
+def _few_lines(text: str, limit: int) -> str:
+    """``text`` with at most ``limit`` lines: blank lines dropped, the lines beyond the limit
+    run on after the last one. A note typed with hundreds of line breaks made a table row
+    taller than a page, which fpdf cannot print: the whole report failed."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    return "\n".join([*lines[: limit - 1], " ".join(lines[limit - 1 :])])
 
-    return str(babel_dates.format_skeleton("yMMMd", value, locale=format_locale()))
+
+def _date(value: dt.date) -> str:
+    """A date with a short month and the year, in the reader's language ("9 Mar 2026",
+    "1er mars 2026")."""
+    return short_date(value, year=True)
 
 
 def _number(value: float) -> str:
@@ -261,8 +272,9 @@ class _Writer:
             every = [list(header)] if header is not None else []
             for values in [*every, *rows]:
                 lines = max(
-                    self._lines(value, width - 2.5, 8, bold=values is header) for value, width
-                    in zip(values, widths, strict=True)
+                    self._lines(_few_lines(_clean(value), MAX_CELL_LINES), width - 2.5, 8,
+                                bold=values is header)
+                    for value, width in zip(values, widths, strict=True)
                 )  # fmt: skip
                 self.measured_mm += (lines * 4.0 + 2.0) * 1.1
             return
@@ -284,7 +296,8 @@ class _Writer:
                 for value, width in zip(values, widths, strict=True):
                     # A cell's text wraps inside its padding (1 mm a side): right-to-left
                     # text is broken a little inside that, so fpdf breaks it no further.
-                    shown, align = self._visual(_clean(value), width - 2.5, "L")
+                    cell = _few_lines(_clean(value), MAX_CELL_LINES)
+                    shown, align = self._visual(cell, width - 2.5, "L")
                     row.cell(shown, align=align)
         pdf.set_font(FONT, "", 9)
 
@@ -308,7 +321,8 @@ class _Writer:
         self.wrapped(_("Return-to-sprint report"), 8, 16, bold=True)
         # The name whole, on as many lines as it takes (Telegram allows 64 + 64 characters).
         ref = f"  ({data.athlete_ref})" if data.athlete_ref else ""
-        self.wrapped(data.athlete_name + ref, 7, 13, bold=True)
+        # A line break in a name is a space: the name is one heading.
+        self.wrapped(" ".join(data.athlete_name.split()) + ref, 7, 13, bold=True)
 
     def identity(self) -> None:
         data = self.data
@@ -412,7 +426,7 @@ class _Writer:
             met=met, n=len(items)
         )
         if left:
-            summary += " " + _("Still needed: {items}.").format(items="; ".join(left))
+            summary += " " + _("Still needed: {items}.").format(items=joined(left))
         self.line(summary)
         shown = items[: self.limits.criteria]
         rows = [[c.name, c.observed, c.needed, _("met") if c.met else _("NOT MET")] for c in shown]
@@ -471,7 +485,7 @@ class _Writer:
         for change in shown:
             self.line(
                 _("Pre-injury baseline changed {when}: {changes}.").format(
-                    when=self.when(change.at), changes="; ".join(change.changes)
+                    when=self.when(change.at), changes=joined(change.changes)
                 ),
                 size=8,
             )

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_, or_
 from sqlmodel import Session, col, select
 from telegram import Bot, InputFile
 from telegram.error import TelegramError
@@ -42,6 +42,7 @@ from bot.reports.digest import (
 )
 from bot.reports.from_store import ReportUnavailable, digest_data_for, progress_data_for
 from bot.reports.runner import in_worker_thread
+from bot.reports.words import joined
 from bot.scheduling.worker import worker_name
 from bot.store import repo
 from bot.store.db import session_scope
@@ -185,6 +186,21 @@ def _day_decided_by_clinician_move(
     return decided
 
 
+# An alert without a day of its own is about the day it was raised in the athlete's zone:
+# those raised within a day of the week's UTC bounds are read and sorted by that day.
+_SLACK = dt.timedelta(days=1)
+
+
+def _week_instants(
+    week: tuple[dt.date, dt.date], zone: ZoneInfo
+) -> tuple[dt.datetime, dt.datetime]:
+    """The week's first instant and the instant after it, in UTC (``zone``: the athlete's)."""
+    start, end = week
+    opens = dt.datetime.combine(start, dt.time(0), zone).astimezone(dt.UTC)
+    closes = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone)
+    return opens, closes.astimezone(dt.UTC)
+
+
 def _clinician_step_backs(
     session: Session,
     athlete_id: int,
@@ -198,14 +214,23 @@ def _clinician_step_backs(
     engine counts one per day it decided after the change (its next run), none on a day it
     has not decided since (the athlete has not checked in again, the week ended)."""
     start, end = week
+    opens, closes = _week_instants(week, zone)
     # The day a clinician's change counts for is the one it was recorded for (the athlete's
-    # working day), the day of its time otherwise.
+    # working day), the day of its time otherwise. Only the week's changes are read: those
+    # recorded in it, or for one of its days.
     recorded = {
         (action.at, action.stage): action.local_date
         for action in session.exec(
             select(ClinicianActionRecord).where(
                 ClinicianActionRecord.athlete_id == athlete_id,
                 col(ClinicianActionRecord.kind).in_(("step_back", "set_stage")),
+                or_(
+                    col(ClinicianActionRecord.local_date).between(start, end),
+                    and_(
+                        col(ClinicianActionRecord.at) >= opens,
+                        col(ClinicianActionRecord.at) < closes,
+                    ),
+                ),
             )
         )
     }
@@ -228,11 +253,17 @@ def _clinician_step_backs(
     return sum(per_day.values()), uncounted
 
 
-def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]) -> WeekDetail:
+def week_detail(
+    session: Session,
+    athlete_id: int,
+    week: tuple[dt.date, dt.date],
+    now: dt.datetime | None = None,
+) -> WeekDetail:
     """What the athlete's week adds to their digest line: the worst morning test pain, the
     highest stage reached (when they ended the week below it), each step back (and which a
     clinician made) and each red flag, reviewed when a clinician recorded a review after it
-    (athlete's local dates)."""
+    and, when given, by ``now`` (athlete's local dates). Only the week's alerts, and the
+    reviews recorded from the week's start on, are read."""
     start, end = week
     athlete = session.get(Person, athlete_id)
     if athlete is None:
@@ -274,27 +305,46 @@ def week_detail(session: Session, athlete_id: int, week: tuple[dt.date, dt.date]
             by_clinician, uncounted = _clinician_step_backs(
                 session, athlete_id, moves, order, zone, week
             )
+    opens, closes = _week_instants(week, zone)
+    # An alert is about its record's day when it has one, else the day it was raised: only
+    # the week's are read.
     alerts = session.exec(
         select(AlertRecord)
-        .where(AlertRecord.athlete_id == athlete_id)
+        .where(
+            AlertRecord.athlete_id == athlete_id,
+            or_(
+                col(AlertRecord.local_date).between(start, end),
+                and_(
+                    col(AlertRecord.local_date).is_(None),
+                    col(AlertRecord.created_at) >= opens - _SLACK,
+                    col(AlertRecord.created_at) < closes + _SLACK,
+                ),
+            ),
+        )
         .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
     )
-    reviews = [
-        a.at
-        for a in session.exec(
-            select(ClinicianActionRecord).where(
-                ClinicianActionRecord.athlete_id == athlete_id,
-                ClinicianActionRecord.kind == "review",
-            )
-        )
-    ]
-    flags: list[RedFlagSeen] = []
+    flags_seen: list[tuple[dt.datetime, str]] = []
     for alert in alerts:
         day = alert.local_date or alert.created_at.astimezone(zone).date()
         signs = red_flag_signs(alert.text) if start <= day <= end else None
         if signs is not None:
-            reviewed = any(at > alert.created_at for at in reviews)
-            flags.append(RedFlagSeen(signs=signs, reviewed=reviewed))
+            flags_seen.append((alert.created_at, signs))
+    flags: list[RedFlagSeen] = []
+    if flags_seen:
+        # A review counts for the flags raised before it: only those recorded after the
+        # week's first flag (and, for a digest as of ``now``, by then) are read.
+        reviews_query = select(col(ClinicianActionRecord.at)).where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.kind == "review",
+            col(ClinicianActionRecord.at) > flags_seen[0][0],
+        )
+        if now is not None:
+            reviews_query = reviews_query.where(col(ClinicianActionRecord.at) <= now)
+        reviews = list(session.exec(reviews_query))
+        flags = [
+            RedFlagSeen(signs=signs, reviewed=any(at > raised for at in reviews))
+            for raised, signs in flags_seen
+        ]
     return WeekDetail(
         max_test_pain=max(tests) if tests else None,
         peak_stage=peak,
@@ -318,7 +368,9 @@ def prepare_digest_details(
     it has decided the day after it, so those it has not are added here."""
     with session_scope(engine, read_only=True) as session:
         data = digest_data_for(session, clinician_id=clinician_id, week=week, now=now)
-        details = {w.athlete_id: week_detail(session, w.athlete_id, week) for w in data.athletes}
+        details = {
+            w.athlete_id: week_detail(session, w.athlete_id, week, now) for w in data.athletes
+        }
     athletes = [
         w.model_copy(
             update={"step_backs": w.step_backs + details[w.athlete_id].uncounted_step_backs}
@@ -427,7 +479,7 @@ async def send_digest(
                 )
             continue
         name = labels.get(week.athlete_id, week.athlete_name)
-        caption = labelled(name, ", ".join(reasons.get(week.athlete_id, ())))
+        caption = labelled(name, joined(reasons.get(week.athlete_id, ())))
         try:
             await bot.send_photo(
                 due.chat_id,
