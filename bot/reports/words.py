@@ -10,11 +10,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from bot.support.formats import format_date_range, format_locale
+from bot.support.formats import first_of_month, format_date_range, format_locale
 from bot.support.i18n import current_language, normalise_language
 
-# A day number on its own: never part of a year or another number.
-_DAY_ONE = re.compile(r"(?<!\d)1(?!\d)")
 # French sets a narrow no-break space before a semicolon ("a ; b"), so the line never breaks
 # before it; the other languages write "a; b".
 _FRENCH_SEMICOLON = "\u202f; "
@@ -27,16 +25,6 @@ def _french(lang: str | None = None) -> bool:
     return normalise_language(lang or current_language()) == "fr"
 
 
-def first_of_month(text: str, *days: dt.date, lang: str | None = None) -> str:
-    """Return ``text`` (a date or span of dates written by Babel) with the first of a month
-    as French writes it, "1er mars" (CLDR gives "1 mars"); other languages unchanged. In a
-    date the only number standing alone as "1" is a day: years have four digits, months are
-    words."""
-    if not _french(lang) or not any(day.day == 1 for day in days):
-        return text
-    return _DAY_ONE.sub("1er", text)
-
-
 def short_date(day: dt.date, *, year: bool = False, lang: str | None = None) -> str:
     """A day and short month, with the year if asked, in the reader's language ("9 Mar",
     "9 Mar 2026", "9. März 2026", "1er mars 2026")."""
@@ -44,13 +32,13 @@ def short_date(day: dt.date, *, year: bool = False, lang: str | None = None) -> 
 
     skeleton = "yMMMd" if year else "MMMd"
     text = str(babel_dates.format_skeleton(skeleton, day, locale=format_locale(lang)))
-    return first_of_month(text, day, lang=lang)
+    return first_of_month(text, day, lang)
 
 
 def date_range(start: dt.date, end: dt.date, lang: str | None = None) -> str:
     """A span of days with short month names and the year ("2–8 Mar 2026", "1er–7 juin
     2026", "23 févr. – 1er mars 2026")."""
-    return first_of_month(format_date_range(start, end, lang), start, end, lang=lang)
+    return format_date_range(start, end, lang)
 
 
 def joined(items: Iterable[str], lang: str | None = None) -> str:

@@ -109,32 +109,32 @@ def format_date(day: dt.date, lang: str | None = None) -> str:
         text = babel_dates.format_skeleton("MMMMEEEEd", day, locale=format_locale(language))
     else:
         text = babel_dates.format_date(day, pattern, locale=format_locale(language))
-    return _first_of_month(text, day, language)
+    return first_of_month(text, day, language)
 
 
 def format_short_date(day: dt.date, lang: str | None = None) -> str:
     """Return a short weekday, day and month for lists and tables ("Mon 9 Mar",
     "lun. 9 mars")."""
     text = babel_dates.format_skeleton("MMMEd", day, locale=format_locale(lang))
-    return _first_of_month(text, day, lang)
+    return first_of_month(text, day, lang)
 
 
 def format_day_month(day: dt.date, lang: str | None = None) -> str:
     """Return a day and short month without weekday or year ("9 Mar", "9. März")."""
     text = babel_dates.format_skeleton("MMMd", day, locale=format_locale(lang))
-    return _first_of_month(text, day, lang)
+    return first_of_month(text, day, lang)
 
 
 def format_long_date(day: dt.date, lang: str | None = None) -> str:
     """Return the day, month and year in words ("9 March 2026", "9 mars 2026")."""
     text = babel_dates.format_date(day, "long", locale=format_locale(lang))
-    return _first_of_month(text, day, lang)
+    return first_of_month(text, day, lang)
 
 
 _DAY_ONE = re.compile(r"(?<!\d)1(?!\d)")
 
 
-def _first_of_month(text: str, day: dt.date, lang: str | None) -> str:
+def first_of_month(text: str, day: dt.date, lang: str | None) -> str:
     """French writes the first of the month as an ordinal ("1er mars"); CLDR gives "1 mars"."""
     if day.day != 1 or normalise_language(lang or current_language()) != "fr":
         return text
@@ -143,8 +143,12 @@ def _first_of_month(text: str, day: dt.date, lang: str | None) -> str:
 
 def format_date_range(start: dt.date, end: dt.date, lang: str | None = None) -> str:
     """Return a span of days with short month names and the year, as the language writes it
-    ("2 – 8 Mar 2026", "2.–8. März 2026", "2–8 mars 2026", "30 mars – 5 avr. 2026")."""
-    return str(babel_dates.format_interval(start, end, "yMMMd", locale=format_locale(lang)))
+    ("2 – 8 Mar 2026", "2.–8. März 2026", "1er–7 juin 2026", "23 févr. – 1er mars 2026")."""
+    text = str(babel_dates.format_interval(start, end, "yMMMd", locale=format_locale(lang)))
+    if 1 not in (start.day, end.day) or normalise_language(lang or current_language()) != "fr":
+        return text
+    # In a span the only numbers standing alone as "1" are days: years have four digits.
+    return _DAY_ONE.sub("1er", text)
 
 
 def format_time(moment: dt.time | dt.datetime, lang: str | None = None) -> str:
@@ -164,7 +168,7 @@ def format_datetime(moment: dt.datetime, zone: str | None = None, lang: str | No
         tz = dt.UTC
     local = moment.astimezone(tz) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     locale = format_locale(lang)
-    day = _first_of_month(
+    day = first_of_month(
         babel_dates.format_date(local.date(), "medium", locale=locale), local.date(), lang
     )
     time = babel_dates.format_time(local.time(), "short", locale=locale)

@@ -12,6 +12,7 @@ from bot.support.formats import (
     NumberNotRead,
     decimal_sign,
     format_date,
+    format_date_range,
     format_day_month,
     format_decimal,
     format_long_date,
@@ -177,3 +178,8 @@ def test_french_writes_the_first_of_the_month_as_an_ordinal() -> None:
     assert format_long_date(eleventh, "fr") == "11 mars 2026"  # other days as they are
     assert format_long_date(dt.date(2001, 1, 1), "fr") == "1er janvier 2001"
     assert format_long_date(first, "en") == "1 March 2026"
+    # Spans too, at either end (the digest's week, the report's period).
+    assert format_date_range(dt.date(2026, 6, 1), dt.date(2026, 6, 7), "fr") == "1er–7 juin 2026"
+    assert format_date_range(dt.date(2026, 2, 23), first, "fr").endswith("1er mars 2026")
+    assert format_date_range(dt.date(2026, 6, 11), dt.date(2026, 6, 17), "fr") == "11–17 juin 2026"
+    assert "1er" not in format_date_range(dt.date(2026, 6, 1), dt.date(2026, 6, 7), "en")
