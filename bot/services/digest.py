@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -382,15 +383,36 @@ def prepare_digest_details(
     return data.model_copy(update={"athletes": athletes}), details
 
 
+class DigestStale(Exception):
+    """An athlete the digest lists was unlinked from its reader after it was read."""
+
+
+# A digest read while athletes unlink is read again, at most this many times in all.
+DIGEST_READS = 3
+
+
 def claim_digest(
-    engine: Engine, due: DueDigest, text: str, now: dt.datetime, worker: str
+    engine: Engine,
+    due: DueDigest,
+    text: str,
+    now: dt.datetime,
+    worker: str,
+    athlete_ids: Collection[int] = (),
 ) -> int | None:
     """Write the digest to the outbox under its key, claimed by ``worker``; return the outbox
-    id if this call created it (this worker sends it), None if the week's digest exists."""
+    id if this call created it (this worker sends it), None if the week's digest exists.
+
+    Raises DigestStale when one of ``athlete_ids`` (the athletes it lists) is no longer
+    linked to the clinician: an unlink committed after the digest was read, and the clinician
+    may no longer see that athlete. The links are read with a share lock (PostgreSQL), so an
+    unlink either comes first (and the digest is read again) or waits for the claim (and the
+    digest, handed over already, goes as a message in flight would)."""
     with session_scope(engine) as session:
         exists = session.exec(select(Outbox.id).where(Outbox.dedupe_key == due.key)).first()
         if exists is not None:
             return None
+        if not _still_linked(session, due.clinician_id, athlete_ids):
+            raise DigestStale
         row = repo.enqueue_message(
             session,
             chat_id=due.chat_id,
@@ -412,6 +434,19 @@ def claim_digest(
         return row.id
 
 
+def _still_linked(session: Session, clinician_id: int, athlete_ids: Collection[int]) -> bool:
+    """Whether every one of ``athlete_ids`` is linked to the clinician (links share-locked)."""
+    wanted = set(athlete_ids)
+    if not wanted:
+        return True
+    linked = session.exec(
+        select(Link.athlete_id)
+        .where(Link.clinician_id == clinician_id, col(Link.athlete_id).in_(sorted(wanted)))
+        .with_for_update(read=True)
+    )
+    return wanted <= set(linked)
+
+
 def _finish(engine: Engine, outbox_id: int, now: dt.datetime, message_id: int | None) -> None:
     with session_scope(engine) as session:
         repo.mark_outbox_sent(session, outbox_id=outbox_id, now=now, telegram_message_id=message_id)
@@ -424,10 +459,20 @@ def _hand_back(engine: Engine, outbox_id: int, now: dt.datetime, error: str) -> 
         )
 
 
-def chart_png(engine: Engine, athlete_id: int, now: dt.datetime, label: str | None = None) -> bytes:
+def chart_png(
+    engine: Engine,
+    athlete_id: int,
+    now: dt.datetime,
+    label: str | None = None,
+    clinician_id: int | None = None,
+) -> bytes:
     """Read and draw one athlete's progress chart as of ``now`` (runs in a worker thread),
-    titled with ``label`` when given (the digest's "Anna (#2)")."""
+    titled with ``label`` when given (the digest's "Anna (#2)"). With ``clinician_id``, raise
+    ReportUnavailable when the athlete is no longer linked to that clinician (they unlinked
+    after the digest went out)."""
     with session_scope(engine, read_only=True) as session:
+        if clinician_id is not None and not _still_linked(session, clinician_id, [athlete_id]):
+            raise ReportUnavailable("no longer linked")
         athlete = session.get(Person, athlete_id)
         timezone = athlete.timezone if athlete is not None else "UTC"
         try:
@@ -445,11 +490,22 @@ async def send_digest(
 ) -> int | None:
     """Build, claim and send one clinician's digest, then the charts of the athletes who need
     attention. Return the number of charts sent, or None if another run had it."""
-    data, details = await in_worker_thread(
-        prepare_digest_details, engine, due.clinician_id, due.week, now
-    )
-    text = render_digest(data, details)
-    outbox_id = await asyncio.to_thread(claim_digest, engine, due, text, now, worker)
+    for _ in range(DIGEST_READS):
+        data, details = await in_worker_thread(
+            prepare_digest_details, engine, due.clinician_id, due.week, now
+        )
+        text = render_digest(data, details)
+        listed = [week.athlete_id for week in data.athletes]
+        try:
+            outbox_id = await asyncio.to_thread(
+                claim_digest, engine, due, text, now, worker, listed
+            )
+            break
+        except DigestStale:
+            continue  # an athlete unlinked meanwhile: read it again without them
+    else:
+        _LOGGER.warning("digest for clinician %s: links kept changing, left", due.clinician_id)
+        return None
     if outbox_id is None:
         return None
     try:
@@ -465,7 +521,14 @@ async def send_digest(
     # Drawn on the render pool (two at a time), sent in urgency order.
     pngs = await asyncio.gather(
         *(
-            in_worker_thread(chart_png, engine, week.athlete_id, now, labels.get(week.athlete_id))
+            in_worker_thread(
+                chart_png,
+                engine,
+                week.athlete_id,
+                now,
+                labels.get(week.athlete_id),
+                due.clinician_id,
+            )
             for week in attention
         ),
         return_exceptions=True,
