@@ -1175,7 +1175,7 @@ def decide_day(
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, injury, st, on, acc)
-    st = _clearance_contradicted(protocol, injury, st_actions, st, day)
+    st = _clearance_contradicted(protocol, injury, st_actions, st, day, acc)
     free = (
         symptom_free_morning(day.morning)
         and symptom_free_session(day.session)
@@ -1426,6 +1426,7 @@ def _clearance_contradicted(
     start: ProgrammeState,
     st: ProgrammeState,
     day: DayRecord,
+    acc: _Acc,
 ) -> ProgrammeState:
     """A sign-off given on an earlier day rests on the stage's exit criteria as they were met
     then: when a result after it fails one of them (a painful change of direction, a strength
@@ -1454,8 +1455,21 @@ def _clearance_contradicted(
         break
     else:
         return st
-    # The gate says so from the next morning on ("Not yet: sign-off"), and the clinician is
-    # asked again (the gate.8 alert) once the criteria are all met again.
+    # Said on the day, to both: the athlete reads why the OK no longer counts, the clinician
+    # which result undid it; they are asked again (the gate.8 alert) once all is met again.
+    acc.reason(
+        "gate.8.lapsed",
+        "A result since your clinician's sign-off did not meet what this stage needs: they "
+        "will be asked again once it does.",
+        c.text,
+        "still met after the sign-off",
+    )
+    acc.alert(
+        "info",
+        "gate.8.lapsed",
+        f"Sign-off for {stage.id} no longer holds: a result after it did not meet "
+        f"{c.text}. You will be asked again once the criteria are met.",
+    )
     return st.model_copy(
         update={"clearance": False, "clearance_on": None, "clearance_requested": False}
     )

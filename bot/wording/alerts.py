@@ -336,6 +336,16 @@ def _early_signoff(m: re.Match[str], protocol: Any) -> str | None:
     ).format(stage=_stage(protocol, m["stage"]), missing="; ".join(map(protocol_text, missing)))
 
 
+def _lapsed_signoff(m: re.Match[str], protocol: Any) -> str | None:
+    texts = {c.text for c in _criteria_of(protocol, m["stage"])}
+    if protocol is None or m["criterion"] not in texts:
+        return None
+    return _(
+        "Sign-off for {stage} no longer holds: a result after it did not meet {criterion}. "
+        "You will be asked again once the criteria are met."
+    ).format(stage=_stage(protocol, m["stage"]), criterion=protocol_text(m["criterion"]))
+
+
 def _split_known(text: str, known: set[str]) -> list[str] | None:
     """Split a "; "-joined list of known texts (a text may hold "; " itself), or None."""
     out: list[str] = []
@@ -841,6 +851,13 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             r"(?P<missing>.+)\): it does not open the gate; you will be asked again\.$"
         ),
         _early_signoff,
+    ),
+    "gate.8.lapsed": (
+        re.compile(
+            r"^Sign-off for (?P<stage>\S+) no longer holds: a result after it did not meet "
+            r"(?P<criterion>.+)\. You will be asked again once the criteria are met\.$"
+        ),
+        _lapsed_signoff,
     ),
     "metric.lower_leg": (
         re.compile(

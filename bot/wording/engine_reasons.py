@@ -56,6 +56,10 @@ _FIXED: dict[str, str] = {
         "Your clinician gave their OK before everything this stage needs was in place: they "
         "will be asked again once it is."
     ),
+    "gate.8.lapsed": N_(
+        "A result since your clinician's OK did not meet what this stage needs: they will be "
+        "asked again once it does."
+    ),
     "stop.reset": N_(
         "After a stop, what this stage needs (criteria and sessions) is earned again after "
         "your clinician's review."

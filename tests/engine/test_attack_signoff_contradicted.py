@@ -43,8 +43,13 @@ def _cleared_in_h5() -> ProgrammeState:
 
 def test_a_failed_test_after_the_signoff_needs_a_new_one() -> None:
     st = _cleared_in_h5()
-    _, st = decide(st, rec(7, m=GREEN, checks=Checks(cod_pain=3)))
+    lapsed, st = decide(st, rec(7, m=GREEN, checks=Checks(cod_pain=3)))
     assert not st.clearance
+    # Said on the day: the athlete reads why, the clinician which result undid the OK.
+    [reason] = [r for r in lapsed.reasons if r.rule == "gate.8.lapsed"]
+    assert "change of direction" in str(reason.observed).lower()
+    [alert] = [a for a in lapsed.alerts if a.rule == "gate.8.lapsed"]
+    assert alert.text.startswith("Sign-off for H5 no longer holds")
     _, st = decide(st, rec(8, m=GREEN, checks=Checks(cod_pain=0)))
     out, st = decide(st, rec(9, m=GREEN))
     assert out.decision == "hold" and st.stage == "H5"

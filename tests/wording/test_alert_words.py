@@ -243,6 +243,11 @@ def _literal_alerts() -> list[tuple[str, str]]:
             "does not open the gate; you will be asked again.",
         ),
         (
+            "gate.8.lapsed",
+            f"Sign-off for H1 no longer holds: a result after it did not meet "
+            f"{h1.exit_criteria[0].text}. You will be asked again once the criteria are met.",
+        ),
+        (
             "clinician.set_stage",
             "Stage 'H9' does not exist in protocol hamstring: the athlete stays in H1.",
         ),

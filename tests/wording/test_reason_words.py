@@ -39,6 +39,13 @@ _ENGINE_SENTENCES = [
     ),
     _r("24h.week_rise", "Morning symptoms rose week on week: hold the stage.", 1.5, "< 1"),
     _r("clinician.decline", "Clinician declined sign-off for stage H1 (not yet)."),
+    _r(
+        "gate.8.lapsed",
+        "A result since your clinician's sign-off did not meet what this stage needs: they "
+        "will be asked again once it does.",
+        "Painless single-leg squat",
+        "still met after the sign-off",
+    ),
     _r("clinician.hold", "Clinician asked to hold today."),
     _r("clinician.paused", "Programme paused: no prompts, no progression."),
     _r(
