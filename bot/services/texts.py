@@ -162,6 +162,16 @@ ASK_RED_FLAGS = L_(
     "Good morning! Since yesterday, have you had any of these? Tap all that apply, then Done. "
     "If none, tap 'None of these'."
 )
+# Above the morning's warning-sign question after a sign reported with /problem since the
+# last check-in ({signs}: the signs' names, "New swelling at the injury"); it is pre-ticked.
+RED_FLAGS_REPORTED = L_(
+    "Since your last check-in you reported: {signs}. It is ticked below: tap Done if it is "
+    "still there, or untick it if it has gone."
+)
+# "None of these" after such a report: not taken as the truth without asking.
+ASK_SIGNS_GONE = L_("Since your last check-in you reported: {signs}. Has it gone completely?")
+SIGNS_GONE = L_("Yes, it has gone")
+SIGNS_STILL = L_("No, it is still there")
 RED_FLAG_LABELS = {
     "swelling": L_("New swelling at the injury"),
     "bruising": L_("New bruising"),
@@ -624,7 +634,9 @@ SESSION_SAVED_STOP = L_("⛔ Stop training. Your session is saved.")
 # Under a warning sign's instruction after a session (the instruction says to stop).
 SESSION_SAVED_NOTE = L_("Your session is saved.")
 # A rest day at a stage without running (nothing to leave out): what they may do follows.
-REST_TODAY = L_("😴 Rest today.")
+REST_TODAY = L_("😴 Rest today: light activity only.")
+# The title of what a rest day allows (never "Today's session" under "Rest today").
+REST_DAY_TITLE = L_("What you can do today · {stage}")
 # Under the title of a session without running (a rest day, a rest between fast sessions, a
 # review awaited), by the pain reported that morning (the higher of at rest and in the test).
 NO_RUNNING_WITH_PAIN = L_(
@@ -750,17 +762,28 @@ def _reasons(worded: list[Any], limit: int = 3) -> list[str]:
     return [*chosen, str(TO_MOVE_UP).format(what=shown[0]), *shown[1:], tail]
 
 
-def session_lines(plan: Any, protocol: Any, pain: int | None = None) -> list[str]:
+def session_lines(
+    plan: Any, protocol: Any, pain: int | None = None, *, rest: bool = False
+) -> list[str]:
     """Return today's session as lines (``bot.wording.plan``); on a day without the stage's
     running, the headline already says so: the plan's own "no running" note gives way to
-    what the athlete may do with the pain they reported (``pain``, None when unknown)."""
+    what the athlete may do with the pain they reported (``pain``, None when unknown). On a
+    rest day (``rest``) the title says what the day allows, not "Today's session"."""
     held = [n for n in plan.notes if str(n).startswith("No running today")]
     if not held:
-        return plan_lines(plan, protocol)
+        return _titled(plan_lines(plan, protocol), plan, protocol, rest)
     kept = [n for n in plan.notes if n not in held]
     lines = plan_lines(plan.model_copy(update={"notes": kept}), protocol)
     said = NO_RUNNING_WITH_PAIN if pain is not None and pain > 1 else NO_RUNNING_LOW_PAIN
-    return [lines[0], str(said), *lines[1:]]
+    return _titled([lines[0], str(said), *lines[1:]], plan, protocol, rest)
+
+
+def _titled(lines: list[str], plan: Any, protocol: Any, rest: bool) -> list[str]:
+    """On a rest day the headline says rest: what follows is titled as what the day allows,
+    not as a session ("😴 Rest today" above "Today's session" read as a contradiction)."""
+    if not rest:
+        return lines
+    return [str(REST_DAY_TITLE).format(stage=stage_label(protocol, plan.stage)), *lines[1:]]
 
 
 def morning_result(
@@ -812,7 +835,8 @@ def morning_result(
             reasons = _reasons(worded)
     plan: list[str] = []
     if outcome.plan is not None and outcome.readiness != "stop":
-        plan = ["", *session_lines(outcome.plan, protocol, pain)]
+        rest = outcome.readiness == "rest"
+        plan = ["", *session_lines(outcome.plan, protocol, pain, rest=rest)]
     on_hold = any(w.rule == "gate.1" for w in worded)
     if not has_clinician and (_raised_for_clinician(outcome) or on_hold):
         # The reasons say the clinician has been told: nobody has.
@@ -850,7 +874,8 @@ def plan_text(outcome: Any, protocol: Any, pain: int | None = None) -> str:
 
     if outcome.plan is None:
         return str(NO_DATA)
-    return "\n".join(session_lines(outcome.plan, protocol, pain))
+    rest = outcome.readiness == "rest"
+    return "\n".join(session_lines(outcome.plan, protocol, pain, rest=rest))
 
 
 def plan_preview_text(outcome: Any, protocol: Any) -> str:
@@ -1060,10 +1085,14 @@ def _days_left(item: Any, words: str, today: dt.date | None) -> str:
 
 
 def status_text(status: Any, protocol: Any, today: dt.date | None = None) -> str:
-    """Return /status: a stop until the clinician's review first, then the stage by number
-    and name, since when the athlete is at it (``today`` is their working day), and every
-    thing the next stage needs in plain words, met (✅) or not yet (⬜); the days and sessions
-    still needed are said there only, as the morning and the evening say them."""
+    """Return /status: where the athlete is and what they need to move up, each said once.
+
+    A stop until the clinician's review first, then the stage by number and name, since when
+    the athlete is at it (``today`` is their working day), and every thing the next stage
+    needs in plain words, met (✅), not yet (⬜) or, for the clinician's OK once it is all
+    that is left, waited for (⏳); the days and sessions still needed are said there only,
+    as the morning and the evening say them. The clinician's OK is one line of that list,
+    never repeated below it. Today's session is /plan's, never said here."""
     lines = [str(STATUS_SUSPENDED)] if status.suspended else []
     lines.append(stage_label(protocol, status.stage))
     if today is not None:
@@ -1077,19 +1106,26 @@ def status_text(status: Any, protocol: Any, today: dt.date | None = None) -> str
         lines.append(str(STATUS_FINAL))
     else:
         lines.append(str(STATUS_NEEDED))
+        only_signoff_left = all(
+            item.met for item in status.gate if item.rule not in ("gate.2", "gate.8")
+        )
         for item in status.gate:
             if item.rule in ("gate.2", "gate.final"):
                 continue
             if item.rule == "gate.5.sessions" and not status.min_sessions:
                 continue  # the stage needs none
             mark = "✅" if item.met else "⬜"
+            if item.rule == "gate.8" and not item.met and only_signoff_left:
+                mark = "⏳"  # everything else is in place: the clinician has been asked
             words = gate_item_words(item, protocol, status.stage)
             if item.rule == "gate.5.days" and not item.met:
                 words = _days_left(item, words, today)
             lines.append(f"{mark} {words}")
         if all(item.met for item in status.gate if item.rule != "gate.2"):
             lines.append(str(STATUS_ALL_MET))
-    if status.signoff_pending:
+    listed = status.next_stage is not None and any(i.rule == "gate.8" for i in status.gate)
+    if status.signoff_pending and not listed:
+        # Said once: the list above already names the clinician's OK when it holds it.
         lines.append(str(STATUS_SIGNOFF))
     if status.paused:
         lines.append(str(STATUS_PAUSED))

@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.sandbox import TranscriptMessage
 from bot.services import texts
 from bot.services.athlete.keyboards import unpack
+from bot.services.questionnaires.morning import MORNING
 from bot.store.db import session_scope
 from bot.store.models import InboxUpdate, Outbox, QuestionnaireProgress
 from bot.store.repo.inbox import store_update
@@ -65,7 +66,7 @@ async def test_a_reply_refused_by_telegram_is_sent_again_and_the_answer_kept(
     w.clock.advance(dt.timedelta(seconds=5))
     assert await w.deliver() == 2
     question, note = [m for m in alex.user.transcript if m.sender == "bot"][-2:]
-    assert _step_of(question) == 2  # the test pain question
+    assert _step_of(question) == MORNING.index_of("pain_test")  # the test pain question
     assert note.text == str(texts.TYPED_BEFORE_QUESTION_COMING)
     await alex.say("1")
     answers = _answers(w)
@@ -111,7 +112,7 @@ async def test_every_reply_is_recorded_with_the_message_it_became(
             select(QuestionnaireProgress).where(QuestionnaireProgress.status == "open")
         ).one()
     )
-    assert (progress.shown_step, progress.message_id) == (2, shown)
+    assert (progress.shown_step, progress.message_id) == (MORNING.index_of("pain_test"), shown)
     updates = w.read(lambda s: s.exec(select(InboxUpdate.status)).all())
     assert set(updates) == {"done"}
 

@@ -180,8 +180,11 @@ async def test_checkin_opened_with_a_problem_tick_pending_keeps_the_sign(world: 
     await alex.say("/checkin")  # the /problem screen is closed: its tick is reported
     assert [c["red_flags"] for c in _checkins(w)] == [["swelling"]]
     assert _alerts(w)
-    # Going on with the check-in afterwards never takes the sign away.
+    # Going on with the check-in afterwards never takes the sign away (the check-in shows it
+    # ticked; unticked, "None of these" is asked to confirm: tests/athlete/test_attack_chat2).
+    await alex.tap("☑️ New swelling at the injury")
     await alex.tap("None of these ✅")
+    await alex.tap("Yes, it has gone")
     for value in ("0", "1", "1", "8", "2", "2", "2", "2"):
         await alex.tap(value)
     await alex.say("7.5")

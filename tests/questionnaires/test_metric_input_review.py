@@ -29,7 +29,7 @@ SPLIT_ORDER = "The 10 m split (3.1 s) should be shorter than the 20 m split (2.9
         ("vmax_ms", "10m 1.82", "10 m split"),
         ("vmax_ms", "10 m 1.82", "10 m split"),
         ("split_10m_s", "20m 3.05", "20 m split"),
-        ("split_10m_s", "vmax 8.7", "top speed (Vmax)"),
+        ("split_10m_s", "vmax 8.7", "top speed"),
         ("nordic_n", "hop 92", "hop distance compared with your other leg"),
     ],
 )

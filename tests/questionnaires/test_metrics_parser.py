@@ -55,7 +55,7 @@ def test_understood_variants(line: str, expected: dict[str, float]) -> None:
     ("line", "named"),
     [
         ("10m 1.2", "10 m split 1.2 s"),
-        ("vmax 13", "top speed (Vmax) 13 m/s"),
+        ("vmax 13", "top speed 13 m/s"),
         ("vmax 50", "km/h"),
         ("hop 140", "hop distance compared with your other leg 140 %"),
         # A raw RSI score or a fraction read as a % LSI fired "RSI LSI below 85 %" (step back).

@@ -215,9 +215,13 @@ def running_stopped(session: Session, person: Person, env: Env) -> bool:
 
 
 def plan(session: Session, person: Person, env: Env) -> Result:
-    """/plan: today's session (after the check-in), or a preview of it, led by what the day
-    holds when it holds no running the stage has (a stop, a review awaited, a rest day, a
-    rest interval). "Today" is the athlete's working day (``working_day``)."""
+    """/plan: what the athlete does today and in the days ahead, each said once: today's
+    session (after the check-in), or a preview of it, led by what the day holds when it holds
+    no running the stage has (a stop, a review awaited, a rest day, a rest interval), and
+    when the next fast session may come. Where the athlete stands and what they need to move
+    up is /status's, never repeated here; a stop with nothing to train is said once, with
+    no empty session under it; a rest day's activities are titled as what the day allows.
+    "Today" is the athlete's working day (``working_day``)."""
     if person.paused:
         return Result([Out(texts.PLAN_PAUSED)])
     today = working_day(session, person, env.now)
@@ -240,6 +244,10 @@ def plan(session: Session, person: Person, env: Env) -> Result:
     if _ran_already(session, person, today, run.outcome):
         return Result([Out(str(CHECKIN_AFTER_SESSION))])
     head = _plan_headline(run.outcome, run.protocol, person.timezone, told)
+    if head and _is_stop(run.outcome) and not (run.outcome.plan and run.outcome.plan.drills):
+        # The stop says what to do (and what gentle walking is fine): an empty "Today's
+        # session · … No training today." under it says "no training" a second time.
+        return Result([Out(head)])
     session_text = texts.plan_text(run.outcome, run.protocol, morning_pain(morning))
     return Result([Out(f"{head}\n\n{session_text}" if head else session_text)])
 

@@ -26,6 +26,7 @@ from bot.services.athlete.results import (
     tell_clinicians,
 )
 from bot.services.questionnaires.model import QuestionContext
+from bot.services.questionnaires.morning import SIGNS_GONE_KEY, reported_flags
 from bot.services.questionnaires.session import collected_checks, collected_metrics
 from bot.services.questionnaires.steps import with_ticked_signs
 from bot.services.timezones import emergency_number
@@ -111,6 +112,9 @@ def finish_morning(
 ) -> Result:
     athlete_id = id_of(person)
     values = {k: v for k, v in answers.items() if k in MorningCheckIn.model_fields}
+    if "red_flags" in values or answers.get(SIGNS_GONE_KEY) is not None:
+        # A sign reported since the last check-in and said to be still there is today's.
+        values["red_flags"] = reported_flags(answers, ctx)
     stored = repo.get_morning_checkin(
         session, athlete_id=athlete_id, local_date=progress.local_date
     )

@@ -54,6 +54,7 @@ from bot.services.questionnaires.dates import days_back_of
 from bot.services.questionnaires.model import Question, QuestionContext
 from bot.services.questionnaires.morning import has_red_flag
 from bot.services.questionnaires.onboarding import days_back_label
+from bot.services.questionnaires.problem import SCREEN
 from bot.services.questionnaires.session import red_flag_reported
 from bot.services.questionnaires.steps import (
     DRAFT_PREFIX,
@@ -75,7 +76,7 @@ from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgr
 from bot.store.standing import protocol_for, working_day
 from bot.support.formats import format_decimal, format_long_date
 from bot.support.i18n import L_, Text, _, labelled, text
-from engine.models import SessionReport
+from engine.models import RED_FLAGS, SessionReport
 from engine.red_flags import triage_session
 
 _LOGGER = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ def context_for(
         athlete_id,
         today,
         now,
-        kind if kind in ("baseline", "problem") else "",
+        kind if kind in ("baseline", "problem", "morning") else "",
     )
     cached = session.info.get(memo_key)
     if isinstance(cached, QuestionContext):
@@ -222,9 +223,47 @@ def context_for(
         stop_pain_rest_min=stop_pain_rest,
         has_clinician=kind in ("problem", "pause")
         and repo.has_linked_clinician(session, athlete_id=athlete_id),
+        reported_signs=_signs_since_last_checkin(session, athlete_id, today)
+        if kind == "morning"
+        else (),
     )
     session.info[memo_key] = ctx
     return ctx
+
+
+def _signs_since_last_checkin(session: Session, athlete_id: int, today: dt.date) -> tuple[str, ...]:
+    """The warning signs reported with /problem since the athlete's last finished check-in
+    before ``today`` (each /problem sign is stored on that day's check-in and stopped running
+    then): the next check-in names and pre-ticks them, so a tired "None of these" never
+    silently contradicts a sign reported hours before."""
+    last = session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            QuestionnaireProgress.athlete_id == athlete_id,
+            QuestionnaireProgress.kind == "morning",
+            QuestionnaireProgress.status == "done",
+            col(QuestionnaireProgress.local_date) < today,
+        )
+        .order_by(col(QuestionnaireProgress.updated_at).desc())
+    ).first()
+    query = select(QuestionnaireProgress).where(
+        QuestionnaireProgress.athlete_id == athlete_id,
+        QuestionnaireProgress.kind == "problem",
+        QuestionnaireProgress.status == "done",
+        # Never older than the day before: a sign from last week is the clinician's by now.
+        col(QuestionnaireProgress.local_date) >= today - dt.timedelta(days=1),
+    )
+    if last is not None:
+        # At the same instant (a frozen clock) the report counts: better asked than missed.
+        query = query.where(col(QuestionnaireProgress.updated_at) >= last.updated_at)
+    signs: list[str] = []
+    for problem in session.exec(query.order_by(col(QuestionnaireProgress.id))).all():
+        if problem.answers.get("action") != SCREEN:
+            continue  # ticks left behind by "All fine, thanks" are no report
+        reported = with_ticked_signs(problem.answers).get(RED_FLAGS_KEY)
+        if isinstance(reported, list):
+            signs += [str(s) for s in reported if s in RED_FLAGS]
+    return tuple(dict.fromkeys(signs))
 
 
 def _programme_and_injury(session: Session, athlete_id: int) -> tuple[Programme | None, str | None]:
@@ -521,6 +560,15 @@ def begin(
         if answers:
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
     ctx = context_for(session, person, today, kind, env.now)
+    if (
+        kind == "morning"
+        and ctx.reported_signs
+        and not resumed
+        and not any(str(k).startswith(("red_flags", DRAFT_PREFIX)) for k in progress.answers)
+    ):
+        # A sign reported with /problem since the last check-in is pre-ticked (and named).
+        seeded = {**progress.answers, DRAFT_PREFIX + RED_FLAGS_KEY: list(ctx.reported_signs)}
+        _save(session, progress, seeded, progress.step, env.now)
     step = next_step(QUESTIONNAIRES[kind], progress.answers, ctx)
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)

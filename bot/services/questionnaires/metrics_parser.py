@@ -45,7 +45,8 @@ class MetricSpec:
 
     @property
     def shown(self) -> str:
-        """Return the metric's name in the current language ("top speed (Vmax)")."""
+        """Return the metric's name in the current language, in the athlete's words ("top
+        speed"; voice.md: athletes never read "Vmax", clinicians' texts use wording.items)."""
         return text(self.label)
 
     @property
@@ -155,7 +156,9 @@ SPECS: dict[str, MetricSpec] = {
     for spec in (
         MetricSpec(
             key="vmax_ms",
-            label=L_("top speed (Vmax)"),
+            # Athletes read "top speed" (voice.md, plain terms): this label reaches them in
+            # summaries, /baseline, the step-by-step questions and every problem message.
+            label=L_("top speed"),
             unit="m/s",
             minimum=0,
             maximum=12.5,

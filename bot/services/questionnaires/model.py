@@ -44,6 +44,9 @@ class QuestionContext:
     baseline: Mapping[str, Any] | None = None  # the athlete's stored baseline metrics
     # The protocol's pain at rest that stops the morning check-in (a tier-3 red flag).
     stop_pain_rest_min: float | None = None
+    # Morning only: warning signs reported with /problem since the last finished check-in
+    # (data-dictionary keys): pre-ticked, named, and "None of these" is asked to confirm.
+    reported_signs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
-from bot.support.formats import format_decimal
+from bot.support.formats import format_and_list, format_decimal
 from bot.support.i18n import L_, Text, capitalised, text
 from engine.models import RED_FLAGS
 
@@ -46,10 +46,49 @@ def _tightness_prompt(ctx: QuestionContext, answers: Answers) -> str:
     return text(texts.ASK_TIGHTNESS_CALF if ctx.injury == "calf" else texts.ASK_TIGHTNESS_HAMSTRING)
 
 
-def has_red_flag(answers: Answers, ctx: QuestionContext) -> bool:
-    """A red flag was reported, or pain at rest at the protocol's stop threshold (a tier-3
-    red flag): the check-in stops at once, so no later /cancel can keep it from the engine."""
+# "None of these" after a sign reported with /problem since the last check-in: confirmed gone,
+# or still there (then the reported signs are today's answer: see ``reported_flags``).
+SIGNS_GONE_KEY = "signs_gone"
+STILL = "still"
+
+
+def _signs_named(ctx: QuestionContext) -> str:
+    return format_and_list([text(texts.RED_FLAG_LABELS[s]) for s in ctx.reported_signs])
+
+
+def _red_flags_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    """The warning-sign question; after a sign reported with /problem since the last check-in,
+    led by what was reported (it is pre-ticked: ``bot.services.athlete.questionnaire.begin``)."""
+    asked = text(texts.ASK_RED_FLAGS)
+    if not ctx.reported_signs:
+        return asked
+    return f"{texts.RED_FLAGS_REPORTED.format(signs=_signs_named(ctx))}\n\n{asked}"
+
+
+def _signs_gone_prompt(ctx: QuestionContext, answers: Answers) -> str:
+    return texts.ASK_SIGNS_GONE.format(signs=_signs_named(ctx))
+
+
+def _none_after_report(answers: Answers, ctx: QuestionContext) -> bool:
+    """ "None of these" was tapped although a sign was reported since the last check-in."""
+    return bool(ctx.reported_signs) and answers.get("red_flags") == []
+
+
+def reported_flags(answers: Answers, ctx: QuestionContext) -> list[str]:
+    """The warning signs the check-in reports: those answered, or, when the athlete said a
+    sign reported since the last check-in is still there, that sign."""
     flags = answers.get("red_flags")
+    given = list(flags) if isinstance(flags, list) else []
+    if answers.get(SIGNS_GONE_KEY) == STILL:
+        given = list(dict.fromkeys([*given, *ctx.reported_signs]))
+    return given
+
+
+def has_red_flag(answers: Answers, ctx: QuestionContext) -> bool:
+    """A red flag was reported (or a sign reported since the last check-in is still there),
+    or pain at rest at the protocol's stop threshold (a tier-3 red flag): the check-in stops
+    at once, so no later /cancel can keep it from the engine."""
+    flags = reported_flags(answers, ctx)
     if isinstance(flags, list) and len(flags) > 0:
         return True
     pain = answers.get("pain_rest")
@@ -89,10 +128,19 @@ MORNING = Questionnaire(
         Question(
             key="red_flags",
             kind="multi",
-            prompt=texts.ASK_RED_FLAGS,
+            prompt=_red_flags_prompt,
             options=RED_FLAG_OPTIONS,
             label=capitalised(L_("warning signs")),
             none_label=texts.NONE_OF_THESE,
+        ),
+        Question(
+            key=SIGNS_GONE_KEY,
+            kind="single",
+            prompt=_signs_gone_prompt,
+            options=(Option(texts.SIGNS_GONE, True), Option(texts.SIGNS_STILL, STILL)),
+            label=L_("Gone since your report"),
+            when=_none_after_report,
+            substep=True,
         ),
         scale("pain_rest", texts.ASK_PAIN_REST, L_("Pain at rest")),
         scale("pain_test", _pain_test_prompt, L_("Pain during the test")),

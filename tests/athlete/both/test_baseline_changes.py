@@ -85,7 +85,7 @@ async def test_a_lower_top_speed_mid_programme_is_audited_and_the_clinician_told
     await alex.say("/baseline")
     said = _text(await alex.say("vmax 8.8"))
     assert said.startswith("Baseline saved. Changed:"), said
-    assert "top speed (Vmax): 8.8 m/s (was 9 m/s)" in said, said
+    assert "top speed: 8.8 m/s (was 9 m/s)" in said, said
     assert said.endswith(TOLD), said
     assert _bests(w) == {"vmax_ms": 8.8, "split_10m_s": 1.8, "split_30m_s": 4.05}
     # Queued in this update's transaction, then delivered to the clinician.
@@ -117,7 +117,7 @@ async def test_a_value_typed_again_as_it_was_is_no_change(world: WorldFactory) -
     said = _text(await alex.say("/baseline vmax 9 10m 1.75"))
     assert "• 10 m split: 1.75 s (was 1.8 s)" in said, said
     kept = said.split("Kept as before:", 1)[1]
-    assert "top speed (Vmax): 9 m/s" in kept and TOLD in said, said
+    assert "top speed: 9 m/s" in kept and TOLD in said, said
     await w.deliver()
     card = w.sandbox.user(CLINICIAN_ID, "Kim").last_bot_message.text or ""
     # A faster split makes nothing easier: no warning, and no Vmax line.
@@ -164,7 +164,7 @@ async def test_a_typo_against_a_kept_split_is_refused_and_nothing_is_stored(
     ), said
     said = _text(await alex.say("/baseline vmax 0.5"))
     assert said.startswith("Nothing was changed:"), said
-    assert "top speed (Vmax) 0.5 m/s looks wrong" in said
+    assert "top speed 0.5 m/s looks wrong" in said
     assert "expected at least 4 m/s" in said, said
     assert _bests(w) == {"vmax_ms": 9.0, "split_10m_s": 1.8, "split_30m_s": 4.05}
     assert (_baseline_rows(w), len(_to_clinician(w)), _audited(w)) == (rows, cards, [])

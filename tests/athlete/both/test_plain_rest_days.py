@@ -30,7 +30,9 @@ async def test_a_rest_day_at_a_stage_without_running_is_one_coherent_message(
     w.clock.advance(dt.timedelta(days=1))
     said = _text(await alex.morning(pain_rest="3", pain_test="4"))
     lines = said.splitlines()
-    assert lines[0] == "😴 Rest today.", said  # stage 1 has no running to leave out
+    # Stage 1 has no running to leave out; what follows is what the day allows, no session.
+    assert lines[0] == "😴 Rest today: light activity only.", said
+    assert "What you can do today · Stage 1 of 8" in said and "Today's session" not in said
     assert "⚠" not in said and said.count("No running") == 0, said
     assert WITH_PAIN in said, said
     assert "(+" not in said, said
@@ -38,7 +40,11 @@ async def test_a_rest_day_at_a_stage_without_running_is_one_coherent_message(
         said
     )
     plan = _text(await alex.say("/plan"))  # /plan says the same
-    assert plan.startswith("😴 Rest today.") and WITH_PAIN in plan and "⚠" not in plan, plan
+    assert (
+        plan.startswith("😴 Rest today: light activity only.")
+        and WITH_PAIN in plan
+        and "⚠" not in plan
+    ), plan
 
 
 async def test_a_rest_day_at_a_running_stage_says_no_running_once(world: WorldFactory) -> None:
