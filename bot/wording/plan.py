@@ -103,6 +103,9 @@ def _notes(plan: Any, protocol: Any) -> list[str]:
         elif note.startswith("No baseline Vmax"):
             if fast:
                 out.append(_("Run by feel (no pre-injury top speed yet: /baseline). Start slower."))
+        elif note.startswith("First run back"):
+            if fast:
+                out.append(_("First run back after time away: keep to the speeds below."))
         elif note.startswith("No full team or event training today"):
             out.append(_("No full team or event training today: an easy day after a fast one."))
         else:

@@ -10,9 +10,10 @@ import pytest
 
 from bot.store.standing import parse_text
 from bot.support import i18n
-from bot.wording.plan import drill_line
+from bot.wording.plan import drill_line, plan_lines
 from bot.wording.reasons import plain
-from engine.plan import PlannedDrill
+from engine.plan import PlannedDrill, prescribe
+from engine.schema import Protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,3 +87,18 @@ def test_record_words_become_plain_words_in_the_readers_language(hamstring: obje
     assert "of your" not in german and "Vmax" not in german
     with i18n.use_language("pt"):
         assert "% da velocidade máxima" in drill_line(exposure, hamstring)
+
+
+def test_the_first_run_back_after_time_away_is_said_in_the_readers_words(
+    hamstring: object,
+) -> None:
+    assert isinstance(hamstring, Protocol)
+    plan = prescribe(hamstring, "H4", None, None, max_pct_vmax=85, after_gap=True)
+    assert any(note.startswith("First run back") for note in plan.notes)
+    with i18n.use_language("de"):
+        german = "\n".join(plan_lines(plan, hamstring))
+    with i18n.use_language("en"):
+        english = "\n".join(plan_lines(plan, hamstring))
+    assert "⚠ Erster Lauf nach einer Pause: Bleib bei den Geschwindigkeiten unten." in german
+    assert "⚠ First run back after time away: keep to the speeds below." in english
+    assert "Vmax" not in english  # the record's words never reach the athlete
