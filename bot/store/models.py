@@ -292,6 +292,10 @@ class QuestionnaireProgress(Base, table=True):
     # question has not been shown yet, answered an earlier question and is refused.
     message_id: int | None = Field(default=None, sa_type=BigInteger)
     shown_step: int | None = None
+    # The questionnaire's layout (its questions in order, fingerprinted) when it began or was
+    # last resynced: ``step``, ``shown_step`` and the buttons' step numbers mean something only
+    # in that layout. NULL: begun before layouts were recorded (treated as another layout).
+    layout: str | None = Field(default=None, max_length=16)
     started_at: dt.datetime = _now_field()
     updated_at: dt.datetime = _now_field()
 

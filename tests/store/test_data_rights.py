@@ -206,6 +206,8 @@ def test_a_number_deleted_before_the_upgrade_is_not_given_out_after_it(tmp_path:
     # the deletion, then take them away so that the upgrade creates them as it would.
     later = [PendingStep.__table__]  # type: ignore[attr-defined]
     metadata.create_all(engine, tables=later)
+    with engine.begin() as conn:  # and the columns later revisions added (0011)
+        conn.execute(text("ALTER TABLE questionnaire_progress ADD COLUMN layout VARCHAR(16)"))
     try:
         with db.session_scope(engine) as s:
             clinician = person(s, "clinician", name="Dr Who")
@@ -213,6 +215,8 @@ def test_a_number_deleted_before_the_upgrade_is_not_given_out_after_it(tmp_path:
             assert gone.id is not None
             repo.delete_athlete(s, athlete_id=gone.id, actor_id=clinician.id, now=T0)
         metadata.drop_all(engine, tables=later)
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE questionnaire_progress DROP COLUMN layout"))
     finally:
         engine.dispose()
     db.upgrade(url)

@@ -555,7 +555,12 @@ def begin(
             session.flush()
     if progress is None:
         progress = repo.start_questionnaire(
-            session, athlete_id=_id(person), kind=kind, local_date=today, now=env.now
+            session,
+            athlete_id=_id(person),
+            kind=kind,
+            local_date=today,
+            now=env.now,
+            layout=QUESTIONNAIRES[kind].layout,
         )
         if answers:
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
@@ -569,6 +574,8 @@ def begin(
         # A sign reported with /problem since the last check-in is pre-ticked (and named).
         seeded = {**progress.answers, DRAFT_PREFIX + RED_FLAGS_KEY: list(ctx.reported_signs)}
         _save(session, progress, seeded, progress.step, env.now)
+    if _layout_changed(progress):  # begun before a deploy changed its questions
+        _resync(session, progress, ctx, env.now)
     step = next_step(QUESTIONNAIRES[kind], progress.answers, ctx)
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
@@ -665,7 +672,6 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
         progress is None
         or progress.status != "open"
         or progress.athlete_id != person.id
-        or progress.step != pressed.step
         or expired(progress, local_today(person, env.now))
     ):
         return Result(notice=text(texts.EXPIRED))
@@ -673,6 +679,10 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     ctx = context_for(
         session, person, question_day(progress, person, env.now), progress.kind, env.now
     )
+    if _layout_changed(progress):  # its step numbers mean other questions now
+        return _resynced(session, person, progress, ctx, env, by_button=True)
+    if progress.step != pressed.step:
+        return Result(notice=text(texts.EXPIRED))
     step = next_step(q, progress.answers, ctx)
     if step is None or step.index != pressed.step:
         return Result(notice=text(texts.EXPIRED))
@@ -751,6 +761,8 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     ctx = context_for(
         session, person, question_day(progress, person, env.now), progress.kind, env.now
     )
+    if _layout_changed(progress):  # typed for a question of the layout it was begun in
+        return _resynced(session, person, progress, ctx, env)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None:
         return complete(session, person, progress, ctx, env)
@@ -830,6 +842,80 @@ def _too_early(progress: QuestionnaireProgress, ctx: QuestionContext, verdict: s
     return _again(progress, ctx, texts.TYPED_FOR_EARLIER_QUESTION)
 
 
+# An answer (typed or tapped) to a questionnaire begun before a deploy changed its questions:
+# its step numbers may point at other questions now, so the answer is not used (it could be
+# stored against the wrong question); the answers given so far are kept, by key.
+LAYOUT_CHANGED = L_(
+    "Sprintback was updated while you were answering, so I haven't used that reply. Your "
+    "answers so far are kept. Please answer this one:"
+)
+# The same when the answers kept already complete the questionnaire in its new layout.
+LAYOUT_CHANGED_DONE = L_(
+    "Sprintback was updated while you were answering, so I haven't used that reply. Your "
+    "answers so far are kept."
+)
+
+
+def _layout_changed(progress: QuestionnaireProgress) -> bool:
+    """Whether ``progress`` was begun in another layout of its questionnaire than today's
+    (or before layouts were recorded): its ``step``, ``shown_step`` and its buttons' step
+    numbers may name other questions now."""
+    return progress.layout != QUESTIONNAIRES[progress.kind].layout
+
+
+def _resync(
+    session: Session, progress: QuestionnaireProgress, ctx: QuestionContext, now: dt.datetime
+) -> None:
+    """Bring ``progress`` to today's layout: the open step is the first question that applies
+    and is not answered yet (answers are stored by key: none is lost), and no question counts
+    as shown until the resynced one is (an earlier message answered an old question)."""
+    q = QUESTIONNAIRES[progress.kind]
+    step = next_step(q, progress.answers, ctx)
+    values: dict[str, Any] = {
+        "layout": q.layout,
+        "step": step.index if step is not None else len(q.questions),
+        "shown_step": None,
+        "message_id": None,
+        "updated_at": now,
+    }
+    _LOGGER.info(
+        "questionnaire %s: layout %s is now %s, step %s resynced to %s",
+        progress.id,
+        progress.layout,
+        q.layout,
+        progress.step,
+        values["step"],
+    )
+    if progress in session.dirty or progress in session.new:
+        for column, value in values.items():
+            setattr(progress, column, value)
+        session.add(progress)
+        session.flush()
+        return
+    repo.update_loaded(session, progress, **values)
+
+
+def _resynced(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    ctx: QuestionContext,
+    env: Env,
+    *,
+    by_button: bool = False,
+) -> Result:
+    """Refuse an answer to a questionnaire begun in another layout, as a stale one is: the
+    questionnaire is resynced (``_resync``), the athlete told so and asked the question now
+    open (on the pressed message, whose buttons belong to the old layout)."""
+    _resync(session, progress, ctx, env.now)
+    out = render_question(progress, ctx, prefix=str(LAYOUT_CHANGED) + "\n\n")
+    if out is not None:
+        return Result([out], edit_first=by_button)
+    result = complete(session, person, progress, ctx, env)
+    result.outs.insert(0, Out(LAYOUT_CHANGED_DONE))
+    return result
+
+
 def location(session: Session, person: Person, lat: float, lon: float, env: Env) -> Result:
     """A shared location: the time zone when one is asked, else a correction."""
     progress = open_progress(session, person, env.now)
@@ -838,6 +924,8 @@ def location(session: Session, person: Person, lat: float, lon: float, env: Env)
     ctx = context_for(
         session, person, question_day(progress, person, env.now), progress.kind, env.now
     )
+    if _layout_changed(progress):
+        return _resynced(session, person, progress, ctx, env)
     step = next_step(QUESTIONNAIRES[progress.kind], progress.answers, ctx)
     if step is None or step.question.kind != "timezone":
         return _again(progress, ctx, texts.NON_TEXT)

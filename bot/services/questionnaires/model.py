@@ -8,6 +8,8 @@ applies. Nothing here talks to Telegram or the database.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -140,6 +142,18 @@ class Questionnaire:
     name: str
     questions: tuple[Question, ...]
     stop_when: Condition | None = None
+
+    @functools.cached_property
+    def layout(self) -> str:
+        """A short fingerprint of the questions' keys in order (12 hex digits).
+
+        An open questionnaire records it when it begins: its step numbers (the open question,
+        the buttons' callback data) mean something only in that layout. A deploy that adds,
+        removes or reorders questions changes it, and an answer to a questionnaire begun in
+        another layout is not applied before the questionnaire is resynced by key.
+        """
+        keys = "\n".join(question.key for question in self.questions)
+        return hashlib.sha256(f"{self.name}\n{keys}".encode()).hexdigest()[:12]
 
     def index_of(self, key: str) -> int:
         """Return the position of the question stored under ``key``."""

@@ -250,8 +250,12 @@ def start_questionnaire(
     kind: str,
     local_date: dt.date,
     now: dt.datetime,
+    layout: str | None = None,
 ) -> QuestionnaireProgress:
     """Return the open questionnaire of this kind and date, or open a new one at step 0.
+
+    ``layout``: the fingerprint of the questionnaire's questions a new one is begun in (see
+    ``QuestionnaireProgress.layout``); an open one returned keeps its own.
 
     An athlete has at most one open questionnaire (a unique index). When another process
     opened one meanwhile (two ``/checkin`` at once on two replicas), that row is the answer
@@ -272,6 +276,7 @@ def start_questionnaire(
             "step": 0,
             "answers": {},
             "status": "open",
+            "layout": layout,
             "started_at": now,
             "updated_at": now,
         }
@@ -302,8 +307,8 @@ def start_questionnaire(
 def _open_questionnaire(dialect: str) -> Any:
     """INSERT an open questionnaire unless the athlete has one open (returns no id then)."""
     table: Any = QuestionnaireProgress.__table__  # type: ignore[attr-defined]
-    columns = ("athlete_id", "kind", "local_date", "step", "answers", "status", "started_at",
-               "updated_at")  # fmt: skip
+    columns = ("athlete_id", "kind", "local_date", "step", "answers", "status", "layout",
+               "started_at", "updated_at")  # fmt: skip
     return (
         insert_for(dialect, table)
         .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
