@@ -75,12 +75,15 @@ def finish_settings(
         language=language_name(person.language),
     )
     ahead = _checked_in_ahead(session, person, old_today, next_prompt, env.now)
+    # Still today's in the new zone: /checkin finishes it, and that is all there is to say
+    # about today (not also "that time has passed, send /checkin to check in today").
+    put_aside = paused and _checkin_put_aside(session, person, progress, env.now)
     if ahead:
         saved += "\n" + ahead
-    elif _today_left_without_prompt(session, person, next_prompt, env.now):
+    elif not put_aside and _today_left_without_prompt(session, person, next_prompt, env.now):
         saved += "\n" + str(texts.FIRST_PROMPT_TOMORROW)
-    if paused and _checkin_put_aside(session, person, progress, env.now):
-        saved += "\n" + str(CHECKIN_PUT_ASIDE)  # still today's in the new zone
+    if put_aside:
+        saved += "\n" + str(CHECKIN_PUT_ASIDE)
     return Result([Out(saved)])
 
 
