@@ -58,7 +58,12 @@ def _onboarded(action: Simple) -> Callable[..., Result | None]:
         session: Session, person: Person | None, update: Update, context: Context, env: Env
     ) -> Result | None:
         if person is None or not svc.is_onboarded(session, person):
-            return Result([Out(texts.NOT_ONBOARDED)])
+            # In the middle of the set-up, its open question follows (its buttons may have
+            # scrolled out of sight); otherwise /start begins it.
+            question = svc.current_question(session, person, env) if person else None
+            if question is None:
+                return Result([Out(texts.NOT_ONBOARDED)])
+            return Result([Out(texts.FINISH_SETUP_FIRST), question])
         return action(session, person, env)
 
     flow.__name__ = getattr(action, "__name__", "flow")

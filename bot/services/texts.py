@@ -68,7 +68,8 @@ WELCOME = L_(
     "clinician."
 )
 WELCOME_WITH_CLINICIAN = L_(
-    "You joined through {clinician}'s link, so they will follow your progress."
+    "You joined through {clinician}'s link: if you agree to share your answers with them (I "
+    "will ask you), they will follow your progress."
 )
 INVITE_UNKNOWN = L_(
     "That invitation code is not valid (or has expired). You can carry on without it; your "
@@ -231,6 +232,8 @@ ASK_SLEEP_HOURS = L_("How many hours did you sleep? Tap or type (e.g. 7.5).")
 
 CHECKIN_ALREADY_DONE = L_("You already checked in today. /plan shows today's session.")
 NOT_ONBOARDED = L_("Let's set you up first: send /start.")
+# A command that needs the set-up, sent in the middle of it: the open question follows.
+FINISH_SETUP_FIRST = L_("That works once you are set up. Let's finish that first:")
 PAUSED_NOTE = L_("Your programme is paused. Send /resume when you are ready to continue.")
 
 

@@ -150,3 +150,41 @@ async def test_start_and_delete_mid_onboarding_never_strand_the_newcomer(
     assert w.person(3005) is None
     replies = await sam.say("/start")
     assert "(1/13) First, your consent." in (replies[-1].text or ""), _said(replies)
+
+
+async def test_a_command_mid_set_up_says_why_and_shows_where_we_were(
+    world: WorldFactory,
+) -> None:
+    """/settings or /timezone half-way through the set-up said only "Let's set you up first:
+    send /start." while the open question had scrolled out of sight; now it says why and
+    asks that question again, and the set-up carries on."""
+    w = await world()
+    code = w.clinician_invite("Dr Kim")
+    sam = w.phone(3010, "Sam")
+    welcome = _said(await sam.say(f"/start {code}"))
+    # Before consent, nothing says the clinician already follows Sam.
+    assert "if you agree to share your answers with them" in welcome, welcome
+    for label in ("I agree", "I agree", "Hamstring"):
+        await sam.tap(label)
+    for command in ("/settings", "/timezone"):
+        replies = await sam.say(command)
+        assert replies[0].text == "That works once you are set up. Let's finish that first:"
+        assert "Biceps femoris (outer)" in replies[-1].button_labels, _said(replies)
+    replies = await sam.tap("Biceps femoris (outer)")  # and the set-up goes on from there
+    assert "Right" in replies[-1].button_labels, sam.last
+    stranger = w.phone(3011, "Kim")
+    assert _said(await stranger.say("/settings")) == "Let's set you up first: send /start."
+
+
+async def test_a_baseline_typed_in_km_h_reads_as_a_rounded_speed(world: WorldFactory) -> None:
+    w = await world()
+    sam = w.phone(3012, "Sam")
+    await sam.say("/start")
+    for label in ("I agree", "Hamstring", "Don't know", "Left", "1", "Yesterday"):
+        await sam.tap(label)
+    for label in ("Sprinting / running fast", "Rugby"):
+        await sam.tap(label)
+    await sam.say("speed 35 km/h")
+    for label in ("Europe", "Berlin", "07:30"):
+        await sam.tap(label)
+    assert "9.72 m/s" in sam.last and "9.722" not in sam.last, sam.last

@@ -28,8 +28,12 @@ def describe_metrics(metrics: Mapping[str, Any]) -> str:
     """Return one line per metric with its label and unit, in the data-dictionary order."""
     lines = []
     for key, spec in SPECS.items():
-        if metrics.get(key) is not None:
-            lines.append(f"• {labelled(spec.shown, f'{_fmt(metrics[key])} {spec.shown_unit}')}")
+        value = metrics.get(key)
+        if value is not None:
+            if key == "vmax_ms" and isinstance(value, float):
+                # A speed typed in km/h is stored in m/s: "35 km/h" reads 9,72 m/s, not 9,722.
+                value = round(value, 2)
+            lines.append(f"• {labelled(spec.shown, f'{_fmt(value)} {spec.shown_unit}')}")
     return "\n".join(lines) if lines else "–"
 
 
