@@ -1,7 +1,11 @@
 """Inline keyboards for questionnaire steps, and their compact callback data.
 
-Callback data is ``q:<progress_id>:<step_index>:<payload>`` (at most 64 bytes, Telegram's
-limit). The progress id and step index let a press on an old message be recognised as stale.
+Callback data is ``q:<progress_id>:<step_index>:<payload>:<tag>`` (at most 64 bytes,
+Telegram's limit). The progress id and step index let a press on an old message be recognised
+as stale; the tag (the first hex digits of the questionnaire's layout, see
+``Questionnaire.layout``) says in which layout the step index was counted, so a button left on
+screen from before a resync is never read against another question. Buttons sent before tags
+existed carry none (``q:<progress_id>:<step_index>:<payload>``) and still work.
 Payload: ``<n>`` answers with option n, ``t<n>`` toggles option n of a multi-select,
 ``ok`` submits the ticked options, ``no`` answers "none of these".
 """
@@ -23,9 +27,12 @@ from bot.support.i18n import text
 
 PREFIX = "q"
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no|b|r)$"
+TAG_LENGTH = 4  # hex digits of the layout a button carries
+CALLBACK_PATTERN = r"^q:\d{1,19}:\d{1,3}:(?:\d{1,3}|t\d{1,3}|ok|no|b|r)(?::[0-9a-f]{4})?$"
 _T = TypeVar("_T")
-_PARSE = re.compile(r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no|b|r)", re.ASCII)
+_PARSE = re.compile(
+    r"q:(\d{1,19}):(\d{1,3}):(\d{1,3}|t\d{1,3}|ok|no|b|r)(?::([0-9a-f]{4}))?", re.ASCII
+)
 # A progress id is a row id, at most a 64-bit integer: a larger number is crafted, never one
 # of our buttons (and the database would refuse to compare with it).
 _MAX_PROGRESS_ID = 2**63 - 1
@@ -33,17 +40,25 @@ _MAX_PROGRESS_ID = 2**63 - 1
 
 @dataclass(frozen=True)
 class Press:
-    """A decoded button press: which questionnaire, which step, what was pressed."""
+    """A decoded button press: which questionnaire, which step, what was pressed, and the
+    tag of the layout its step was counted in (None: a button from before tags)."""
 
     progress_id: int
     step: int
-    action: str  # "answer" | "toggle" | "submit" | "none"
+    action: str  # "answer" | "toggle" | "submit" | "none" | "back" | "restart"
     option: int | None = None
+    layout: str | None = None
 
 
-def pack(progress_id: int, step: int, payload: str) -> str:
-    """Return callback data for a button; raises ValueError if it would exceed 64 bytes."""
-    data = f"{PREFIX}:{progress_id}:{step}:{payload}"
+def layout_tag(layout: str) -> str:
+    """Return the short tag of a questionnaire layout that its buttons carry."""
+    return layout[:TAG_LENGTH]
+
+
+def pack(progress_id: int, step: int, payload: str, tag: str = "") -> str:
+    """Return callback data for a button (with the layout ``tag`` when given); raises
+    ValueError if it would exceed 64 bytes or not parse back."""
+    data = f"{PREFIX}:{progress_id}:{step}:{payload}" + (f":{tag}" if tag else "")
     if len(data.encode()) > MAX_CALLBACK_BYTES or not _PARSE.fullmatch(data):
         raise ValueError(f"invalid callback data: {data!r}")
     return data
@@ -58,19 +73,15 @@ def unpack(data: str | None) -> Press | None:
     if not match:
         return None
     progress_id, step, payload = int(match.group(1)), int(match.group(2)), match.group(3)
+    tag = match.group(4)
     if progress_id > _MAX_PROGRESS_ID:
         return None
-    if payload == "ok":
-        return Press(progress_id, step, "submit")
-    if payload == "no":
-        return Press(progress_id, step, "none")
-    if payload == "b":
-        return Press(progress_id, step, "back")
-    if payload == "r":
-        return Press(progress_id, step, "restart")
+    actions = {"ok": "submit", "no": "none", "b": "back", "r": "restart"}
+    if payload in actions:
+        return Press(progress_id, step, actions[payload], layout=tag)
     if payload.startswith("t"):
-        return Press(progress_id, step, "toggle", int(payload[1:]))
-    return Press(progress_id, step, "answer", int(payload))
+        return Press(progress_id, step, "toggle", int(payload[1:]), layout=tag)
+    return Press(progress_id, step, "answer", int(payload), layout=tag)
 
 
 def _rows(buttons: Sequence[_T], per_row: int) -> list[list[_T]]:
@@ -95,9 +106,11 @@ def question_keyboard(
     *,
     back: bool = False,
     restart: bool = False,
+    layout: str = "",
 ) -> Keyboard | None:
     """Return the buttons for one step (None when the step is answered only by typing and
-    has no earlier answer to go back to); ``back`` adds "◀ Back"."""
+    has no earlier answer to go back to); ``back`` adds "◀ Back". ``layout``: the layout of
+    the questionnaire ``step`` is counted in (its tag goes on every button)."""
     if not options and not back and not restart:
         return None
     # Every label is turned into the reader's language before the cached builders, so the
@@ -113,6 +126,7 @@ def question_keyboard(
         tuple(ticked),
         str(texts.BACK) if back else "",
         str(texts.START_OVER) if restart else "",
+        layout_tag(layout),
     )
 
 
@@ -190,9 +204,10 @@ def _keyboard(
     ticked: tuple[int, ...],
     back: str = "",
     restart: str = "",
+    tag: str = "",
 ) -> Keyboard:
     rows = tuple(
-        tuple(Button(label, pack(progress_id, step, payload)) for label, payload in row)
+        tuple(Button(label, pack(progress_id, step, payload, tag)) for label, payload in row)
         for row in _layout(kind, none_done, labels, ticked, back, restart)
     )
     return Keyboard(rows, json.dumps(_markup_dict(rows)))

@@ -44,7 +44,7 @@ from bot.services.athlete.daily import (
 )
 from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
-from bot.services.athlete.keyboards import Press, question_keyboard
+from bot.services.athlete.keyboards import Press, layout_tag, question_keyboard
 from bot.services.athlete.onboarding import finish_onboarding
 from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.services.athlete.results import id_of as _id
@@ -52,7 +52,7 @@ from bot.services.questionnaires import QUESTIONNAIRES
 from bot.services.questionnaires.answers import ASSUMED_KEY, Accepted, parse_typed
 from bot.services.questionnaires.dates import days_back_of
 from bot.services.questionnaires.model import Question, QuestionContext
-from bot.services.questionnaires.morning import has_red_flag
+from bot.services.questionnaires.morning import PRETICKED_KEY, has_red_flag
 from bot.services.questionnaires.onboarding import days_back_label
 from bot.services.questionnaires.problem import SCREEN
 from bot.services.questionnaires.session import red_flag_reported
@@ -342,7 +342,14 @@ def render_question(
     back = previous_answered(q, progress.answers, step.index) is not None
     back = back and progress.kind in BACK_KINDS
     keyboard = question_keyboard(
-        progress.id, step.index, step.question, options, ticked, back=back, restart=restart
+        progress.id,
+        step.index,
+        step.question,
+        options,
+        ticked,
+        back=back,
+        restart=restart,
+        layout=q.layout,
     )
     n, total = position(q, progress.answers, ctx)
     # /problem often opens with its first answer given (the words typed outside any
@@ -571,8 +578,10 @@ def begin(
         and not resumed
         and not any(str(k).startswith(("red_flags", DRAFT_PREFIX)) for k in progress.answers)
     ):
-        # A sign reported with /problem since the last check-in is pre-ticked (and named).
-        seeded = {**progress.answers, DRAFT_PREFIX + RED_FLAGS_KEY: list(ctx.reported_signs)}
+        # A sign reported with /problem since the last check-in is pre-ticked (and named); as
+        # long as the athlete leaves it untouched it is no answer of theirs (``_with_ticked``).
+        signs = list(ctx.reported_signs)
+        seeded = {**progress.answers, DRAFT_PREFIX + RED_FLAGS_KEY: signs, PRETICKED_KEY: signs}
         _save(session, progress, seeded, progress.step, env.now)
     if _layout_changed(progress):  # begun before a deploy changed its questions
         _resync(session, progress, ctx, env.now)
@@ -650,12 +659,27 @@ def _with_ticked(progress: QuestionnaireProgress, ctx: QuestionContext) -> dict[
     """The answers with warning signs ticked and not confirmed counted as reported, where the
     warning-sign question applies to the answers given: on /problem only while "Check for
     warning signs" is chosen (ticks left behind by "◀ Back" and "All fine, thanks" are not
-    a report)."""
+    a report). A sign the check-in pre-ticked from a /problem report and the athlete left
+    untouched is no report either: that report already stopped running and reached the
+    clinician, and the athlete said nothing today (confirmed with Done or "No, it is still
+    there", it is today's answer)."""
     q = QUESTIONNAIRES[progress.kind]
     signs = next((x for x in q.questions if x.key == RED_FLAGS_KEY), None)
     if signs is None or not signs.applies(progress.answers, ctx):
         return progress.answers
-    return dict(with_ticked_signs(progress.answers))
+    answers = progress.answers
+    untouched = _untouched_preticks(answers)
+    if untouched:
+        own = [s for s in draft(answers, RED_FLAGS_KEY) if s not in untouched]
+        answers = {**answers, DRAFT_PREFIX + RED_FLAGS_KEY: own}
+    promoted = with_ticked_signs(answers)
+    return progress.answers if promoted is answers else dict(promoted)
+
+
+def _untouched_preticks(answers: Any) -> list[Any]:
+    """The signs pre-ticked from a /problem report that the athlete has not touched since."""
+    value = answers.get(PRETICKED_KEY)
+    return list(value) if isinstance(value, list) else []
 
 
 # --- answering ----------------------------------------------------------------------------
@@ -681,6 +705,18 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     )
     if _layout_changed(progress):  # its step numbers mean other questions now
         return _resynced(session, person, progress, ctx, env, by_button=True)
+    if pressed.layout is not None and pressed.layout != layout_tag(q.layout):
+        # A button left on screen from before a resync (e.g. one a typed answer triggered):
+        # its step number was counted in the old layout, whatever it points at now.
+        _LOGGER.info(
+            "questionnaire %s: button of layout %s pressed in layout %s",
+            progress.id,
+            pressed.layout,
+            q.layout,
+        )
+        refused = _asked_in_new_layout(session, person, progress, ctx, env, by_button=True)
+        refused.notice = text(texts.EXPIRED)
+        return refused
     if progress.step != pressed.step:
         return Result(notice=text(texts.EXPIRED))
     step = next_step(q, progress.answers, ctx)
@@ -691,7 +727,11 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     if pressed.action == "toggle":
         if pressed.option is None or pressed.option >= len(options):
             return Result(notice=text(texts.EXPIRED))
-        answers = toggle_draft(progress.answers, question.key, options[pressed.option].value)
+        value = options[pressed.option].value
+        answers = toggle_draft(progress.answers, question.key, value)
+        untouched = _untouched_preticks(answers)
+        if value in untouched:  # touched by the athlete: their own tick (or untick) now
+            answers[PRETICKED_KEY] = [s for s in untouched if s != value]
         _save(session, progress, answers, step.index, env.now)
         return Result(
             [render_question(progress, ctx) or Out("")], edit_first=True, keyboard_only=True
@@ -908,6 +948,21 @@ def _resynced(
     questionnaire is resynced (``_resync``), the athlete told so and asked the question now
     open (on the pressed message, whose buttons belong to the old layout)."""
     _resync(session, progress, ctx, env.now)
+    return _asked_in_new_layout(session, person, progress, ctx, env, by_button=by_button)
+
+
+def _asked_in_new_layout(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    ctx: QuestionContext,
+    env: Env,
+    *,
+    by_button: bool = False,
+) -> Result:
+    """Tell the athlete their reply, given in an old layout, was not used, and ask the open
+    question of ``progress`` (in today's layout) again: on the pressed message for a button,
+    whose buttons belong to the old layout; or complete it when nothing is left to ask."""
     out = render_question(progress, ctx, prefix=str(LAYOUT_CHANGED) + "\n\n")
     if out is not None:
         return Result([out], edit_first=by_button)
@@ -1048,6 +1103,8 @@ def answer(
     asked = question.render_prompt(ctx, progress.answers)
     answers = apply_answer(q, progress.answers, question.key, value)
     answers.pop(ASSUMED_KEY + question.key, None)
+    if question.key == RED_FLAGS_KEY:
+        answers.pop(PRETICKED_KEY, None)  # answered: nothing pre-ticked is pending any more
     if assumed:
         answers[ASSUMED_KEY + question.key] = list(assumed)
     step = next_step(q, answers, ctx)

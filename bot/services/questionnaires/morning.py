@@ -13,6 +13,7 @@ from bot.services.questionnaires.model import (
     QuestionContext,
     Questionnaire,
 )
+from bot.services.questionnaires.steps import DRAFT_PREFIX
 from bot.support.formats import format_and_list, format_decimal
 from bot.support.i18n import L_, Text, capitalised, text
 from engine.models import RED_FLAGS
@@ -50,6 +51,11 @@ def _tightness_prompt(ctx: QuestionContext, answers: Answers) -> str:
 # or still there (then the reported signs are today's answer: see ``reported_flags``).
 SIGNS_GONE_KEY = "signs_gone"
 STILL = "still"
+# The signs pre-ticked from that report which the athlete has not touched since (kept with the
+# draft, never stored in the check-in): shown ticked, they are no answer of the athlete's
+# until Done confirms them, so a check-in cancelled or abandoned with them untouched reports
+# nothing new (``bot.services.athlete.questionnaire._with_ticked``).
+PRETICKED_KEY = DRAFT_PREFIX + "preticked:red_flags"
 
 
 def _signs_named(ctx: QuestionContext) -> str:
