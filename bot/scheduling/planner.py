@@ -6,7 +6,8 @@ A day's prompts, in the athlete's own zone:
   reported session it carries the 24-hour comparison with that session (decided when it falls
   due, from the stored session report).
 * ``reminder``: 45 minutes after the morning prompt, sent only if the check-in is unanswered.
-* ``cutoff``: a last reminder at the athlete's cut-off time, sent only if still unanswered.
+* ``cutoff``: a last reminder at the athlete's cut-off time, sent only if still unanswered;
+  none when it would come less than ``MIN_LAST_CALL_AFTER`` after the morning prompt.
 * ``post_session``: the post-session questionnaire at the athlete's usual session end, on days
   with a prescribed session (``/done`` starts it at any time too).
 
@@ -42,6 +43,10 @@ REMINDER_DELAY = dt.timedelta(minutes=45)
 DEFAULT_GRACE = dt.timedelta(hours=2)
 # A prompt found within this slack of its due time was delayed only by the tick interval.
 ON_TIME_SLACK = dt.timedelta(minutes=2)
+# The last call comes at least this long after the morning prompt: a check-in set late in the
+# evening (23:59, whose cut-off is the day's last second) gets no "last call" a minute after
+# its "good morning"; the prompt itself is the day's last call.
+MIN_LAST_CALL_AFTER = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,8 @@ def plan_day(
     reminder_at = morning_at + schedule.reminder_delay
     if reminder_at < cutoff_at:
         prompts.append(PlannedPrompt("reminder", local_date, reminder_at))
-    prompts.append(PlannedPrompt("cutoff", local_date, cutoff_at))
+    if cutoff_at - morning_at >= MIN_LAST_CALL_AFTER:
+        prompts.append(PlannedPrompt("cutoff", local_date, cutoff_at))
     if session_day:
         # Never before the morning check-in (a check-in time set later than the usual session
         # end): the check-in, when it comes, would close the session report being answered.
@@ -197,14 +203,21 @@ def plan_days(
 
 
 def grace_decision(
-    due_at: dt.datetime, now: dt.datetime, grace: dt.timedelta
+    due_at: dt.datetime,
+    now: dt.datetime,
+    grace: dt.timedelta,
+    *,
+    tick: dt.timedelta = dt.timedelta(0),
 ) -> Literal["on_time", "late", "missed"]:
     """Classify a prompt found at ``now``: on time, late but within grace, or missed.
 
     'late' prompts are sent with a note saying so; 'missed' ones are skipped and recorded.
+    A prompt found within one tick interval (``tick``) and the slack of its due time was only
+    waiting for the next tick: it is on time, whatever the grace (a 5-minute tick with a grace
+    of 0 used to record most prompts missed, and a 3-minute one to apologise for downtime).
     """
     lateness = now - due_at
-    if lateness <= ON_TIME_SLACK:
+    if lateness <= ON_TIME_SLACK + max(tick, dt.timedelta(0)):
         return "on_time"
     if lateness <= grace:
         return "late"

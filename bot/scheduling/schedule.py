@@ -8,6 +8,7 @@ so nothing per athlete lives in memory and a restart loses nothing.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,9 +27,11 @@ from bot.scheduling.planner import (
     plan_day,
     session_due,
 )
-from bot.scheduling.times import local_date_at, next_local_occurrence
+from bot.scheduling.times import local_date_at, local_to_utc, next_local_occurrence
 from bot.store.models import Person, Programme, ScheduledPrompt, SessionReportRecord
 from bot.store.repo.messaging import schedule_prompt
+
+_LOGGER = logging.getLogger(__name__)
 
 # How far back a reported high-velocity session still matters for the rest interval.
 _HV_LOOKBACK = dt.timedelta(days=4)
@@ -246,6 +249,21 @@ def last_served_morning(session: Session, athlete_id: int) -> dt.date | None:
     return served
 
 
+def _morning_sent_at(session: Session, athlete_id: int, local_date: dt.date) -> dt.datetime | None:
+    """Return when the morning prompt of ``local_date`` went out, or None (not sent)."""
+    done: dt.datetime | None = session.exec(
+        select(ScheduledPrompt.done_at).where(
+            ScheduledPrompt.athlete_id == athlete_id,
+            ScheduledPrompt.kind == "morning",
+            ScheduledPrompt.local_date == local_date,
+            ScheduledPrompt.status == "sent",
+        )
+    ).first()
+    if done is not None and done.tzinfo is None:
+        done = done.replace(tzinfo=dt.UTC)  # SQLite keeps no offset
+    return done
+
+
 def next_day_plan(
     session: Session,
     athlete: Person,
@@ -330,7 +348,8 @@ def reschedule_athlete(
 
     Pending rows are dropped and planned again from the new settings: the change takes effect
     from the next prompt. Today's remaining reminders and post-session prompt move to the new
-    times if a morning prompt already went out today. A pending pain follow-up stays: it is
+    times if a morning prompt already went out today (the reminder stays 45 minutes after
+    the prompt the athlete got). A pending pain follow-up stays: it is
     due an hour after a report, an instant no setting moves (the tick cancels it for a paused
     athlete). Call it in the transaction that saved the change. Returns the local date of the
     next morning prompt, or None if none is planned.
@@ -352,7 +371,22 @@ def reschedule_athlete(
     if served is not None:
         schedule = athlete_schedule(athlete, config, paused=False)
         session_day, _ = policy(session, athlete, served, config)
+        sent_at = _morning_sent_at(session, athlete_id, served)
         for planned in plan_day(schedule, served, session_day=session_day):
+            reminded = None if sent_at is None else sent_at + schedule.reminder_delay
+            if (
+                planned.kind == "reminder"
+                and reminded is not None
+                and local_date_at(reminded, schedule.tz) == served
+            ):
+                # The reminder follows the prompt the athlete got, not the new time: a 07:00
+                # prompt's reminder stays at 07:45 when the time becomes 06:00 (it used to be
+                # dropped, as 06:45 had passed) or 10:00 (it used to come at 10:45). Not after a
+                # flight west, where 07:45 in London is still the evening before in LA: there
+                # it comes at the new zone's reminder time of that date.
+                if reminded >= local_to_utc(served, schedule.cutoff_time, schedule.tz):
+                    continue
+                planned = PlannedPrompt("reminder", served, reminded)
             if planned.kind != "morning" and planned.due_at > now:
                 schedule_prompt(
                     session,
@@ -424,7 +458,15 @@ def plan_unscheduled(
         cursor.newest_seen = newest
     planned = 0
     for athlete in {a.id: a for a in athletes}.values():
-        if plan_next_day(session, athlete, now=now, config=config, policy=policy) is not None:
+        try:
+            day = plan_next_day(session, athlete, now=now, config=config, policy=policy)
+        except ValueError as exc:
+            # A stored setting that no longer reads (a zone this machine's tzdata does not
+            # know, a mangled time): that athlete is skipped, and said so in the log, rather
+            # than the whole sweep failing and with it every tick, for everyone.
+            _LOGGER.error("athlete %s not scheduled: %s", athlete.id, exc)
+            continue
+        if day is not None:
             planned += 1
     return planned
 

@@ -8,7 +8,8 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
    three back and the prompt is claimed again by the next tick.
 2. For each prompt: paused athlete -> cancelled; more than ``grace`` late -> recorded missed,
    not sent; late within grace -> sent with a note; reminder/cut-off with the check-in already
-   answered -> cancelled; a reminder whose morning prompt was missed asks the check-in itself;
+   answered -> cancelled; a reminder (or a last call not preceded by one) whose morning prompt
+   was missed asks the check-in itself, saying it comes late;
    post-session prompt on what became a rest day -> cancelled; a sender may put its prompt
    back for later (``PromptContext.defer``) or cancel it (``cancel``). A morning prompt also judges
    the days before (missed check-ins) and plans the next day: after downtime, today's if its
@@ -141,6 +142,8 @@ class _Batch:
     mornings: dict[tuple[int, dt.date], tuple[str, dt.datetime | None]]
     reports: set[tuple[int, dt.date]]
     alerted: set[tuple[int, dt.date]]
+    # (athlete, date) whose check-in a reminder asked in this batch (its morning was lost).
+    asked: set[tuple[int, dt.date]] = field(default_factory=set)
     finished: dict[str, list[int]] = field(default_factory=dict)
     outbox_rows: list[dict[str, Any]] = field(default_factory=list)
     new_prompts: list[dict[str, Any]] = field(default_factory=list)
@@ -350,12 +353,14 @@ async def _process(
         result.cancelled += 1
         return
     key = (athlete.id, prompt.local_date)
-    if _follow_changed_settings(session, prompt, athlete, now, config):
+    if _follow_changed_settings(session, batch, prompt, athlete, now, config):
         result.deferred += 1
         return
     if prompt.kind == "morning":
         result.alerts += _judge_previous_days(session, batch, athlete, prompt, now, config)
-    timing = grace_decision(prompt.due_at, now, config.grace)
+    timing = grace_decision(
+        prompt.due_at, now, config.grace, tick=dt.timedelta(seconds=config.tick_seconds)
+    )
     if timing == "missed":
         batch.finish(prompt, "missed")
         result.missed += 1
@@ -381,13 +386,17 @@ async def _process(
         return
     asks = prompt.kind
     if (
-        prompt.kind == "reminder"
+        prompt.kind in NEEDS_UNANSWERED
         and batch.mornings.get(key, ("",))[0] == "missed"
+        and key not in batch.asked
+        and not _reminder_sent(session, athlete.id, prompt)
         and get_open_questionnaire(session, athlete_id=athlete.id or 0) is None
     ):
-        # The day's morning prompt was lost (downtime beyond the grace): a reminder of a
-        # check-in never asked would puzzle, so the reminder asks the check-in itself, unless
-        # the athlete is answering something already (asking would close it or repeat it).
+        # The day's morning prompt was lost (downtime beyond the grace), and so was its
+        # reminder if this is the last call: a reminder (or a "last call") of a check-in never
+        # asked would puzzle, so it asks the check-in itself, with the note saying it comes
+        # late, unless the athlete is answering something already (asking would close it or
+        # repeat it).
         asks = "morning"
     sender = scheduler.senders.get(asks)
     if sender is None:
@@ -395,7 +404,8 @@ async def _process(
     ctx = PromptContext(
         session=session, prompt=prompt, athlete=athlete, now=now, notify=scheduler.notify
     )
-    ctx.late = timing == "late"
+    # A check-in asked in place of its lost morning prompt comes later than planned.
+    ctx.late = timing == "late" or asks != prompt.kind
     if asks == "morning" and (athlete.id, prompt.local_date - _DAY) in batch.reports:
         ctx.follow_up_for = prompt.local_date - _DAY
     with use_language(athlete.language):  # the prompt is written in the athlete's language
@@ -410,6 +420,8 @@ async def _process(
         batch.finish(prompt, "cancelled")
         result.cancelled += 1
         return
+    if asks != prompt.kind:
+        batch.asked.add(key)
     batch.outbox_rows.extend(ctx.queued)
     result.queued += len(ctx.queued)
     batch.finish(prompt, "sent")
@@ -420,8 +432,25 @@ async def _process(
         _plan_after(scheduler, session, batch, athlete, prompt, now, result)
 
 
+def _reminder_sent(session: Session, athlete_id: int, prompt: ScheduledPrompt) -> bool:
+    """Whether the reminder of ``prompt``'s day went out before ``prompt`` (a last call
+    after a reminder that asked the check-in is a last call, not a second check-in)."""
+    if prompt.kind == "reminder":
+        return False
+    found = session.exec(
+        select(ScheduledPrompt.id).where(
+            ScheduledPrompt.athlete_id == athlete_id,
+            ScheduledPrompt.kind == "reminder",
+            ScheduledPrompt.local_date == prompt.local_date,
+            ScheduledPrompt.status == "sent",
+        )
+    ).first()
+    return found is not None
+
+
 def _follow_changed_settings(
     session: Session,
+    batch: _Batch,
     prompt: ScheduledPrompt,
     athlete: Person,
     now: dt.datetime,
@@ -433,6 +462,10 @@ def _follow_changed_settings(
     follow the stored settings even if a settings handler forgot to call it. Returns True if
     the prompt was put back as pending at its new time.
     """
+    if prompt.kind == "reminder" and batch.mornings.get(
+        (prompt.athlete_id, prompt.local_date), ("",)
+    )[0] in ("sent", "claimed"):
+        return False  # it follows the prompt the athlete got (``_defer_reminder``)
     schedule = athlete_schedule(athlete, config, paused=False)
     planned: dict[str, dt.datetime] = {
         p.kind: p.due_at for p in plan_day(schedule, prompt.local_date, session_day=True)

@@ -84,13 +84,16 @@ def _gap_end(local_date: dt.date, local_time: dt.time, tz: str) -> dt.datetime:
 def local_to_utc(local_date: dt.date, local_time: dt.time, tz: str) -> dt.datetime:
     """Return the UTC instant at which ``local_time`` on ``local_date`` happens in ``tz``.
 
-    A wall time inside a spring-forward gap maps to the end of the gap; an ambiguous one maps to
-    its first occurrence.
+    A wall time inside a spring-forward gap maps to the end of the gap (to the second before
+    it when the gap reaches past midnight); an ambiguous one maps to its first occurrence.
     """
     if local_time.tzinfo is not None:
         raise ValueError("local_time must be a naive wall-clock time; the zone is passed as tz")
     if is_nonexistent(local_date, local_time, tz):
-        return _gap_end(local_date, local_time, tz)
+        end = _gap_end(local_date, local_time, tz)
+        if end.astimezone(zone(tz)).date() > local_date:
+            return end - dt.timedelta(seconds=1)  # the gap reaches past midnight
+        return end
     wall = dt.datetime.combine(local_date, local_time.replace(fold=0), tzinfo=zone(tz))
     return wall.astimezone(UTC)
 
