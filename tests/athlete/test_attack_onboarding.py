@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.sandbox import TranscriptMessage
+from bot.store.db import session_scope
+from bot.store.models import Person
 from bot.store.repo import clinicians_of, latest_injury
 from tests.athlete.conftest import Phone, World
 
@@ -188,3 +190,25 @@ async def test_a_baseline_typed_in_km_h_reads_as_a_rounded_speed(world: WorldFac
     for label in ("Europe", "Berlin", "07:30"):
         await sam.tap(label)
     assert "9.72 m/s" in sam.last and "9.722" not in sam.last, sam.last
+
+
+async def test_on_the_default_check_in_time_a_move_east_after_it_still_says_so(
+    world: WorldFactory,
+) -> None:
+    """An athlete who never chose a check-in time (07:00 by default) flies east after it:
+    the line saying today's time has passed was missing for them."""
+    w = await world()
+    sam = w.phone(3013, "Sam")
+    await sam.onboard()
+    person = w.person(3013)
+    assert person is not None and person.id is not None
+    with session_scope(w.engine) as session:
+        stored = session.get(Person, person.id)
+        assert stored is not None
+        stored.checkin_time = None
+        session.add(stored)
+    w.clock.set(dt.datetime(2026, 3, 3, 5, 30, tzinfo=dt.UTC))  # 06:30 in Berlin
+    await sam.say("/settings")
+    await sam.tap("Time zone")
+    said = _said(await sam.say("Tokyo"))  # 14:30 there: 07:00 has passed
+    assert "That time has passed today" in said, said

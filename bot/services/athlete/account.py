@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.clock import local_date, zone_of
-from bot.scheduling.schedule import last_served_morning, reschedule_athlete
+from bot.scheduling.schedule import checkin_time_of, last_served_morning, reschedule_athlete
 from bot.services import texts
 from bot.services.athlete.results import (
     Env,
@@ -142,8 +142,9 @@ def _today_left_without_prompt(
     today = local_date(person, now)
     if next_prompt is None or next_prompt <= today:
         return False
-    local_now = now.astimezone(zone_of(person.timezone)).strftime("%H:%M")
-    if not person.checkin_time or person.checkin_time > local_now:
+    local_now = now.astimezone(zone_of(person.timezone)).time()
+    # The default time when none was chosen (it is the one the scheduler uses then).
+    if checkin_time_of(person) > local_now:
         return False  # still ahead today: held back for another reason (the first day)
     if last_served_morning(session, id_of(person)) == today:
         return False
