@@ -107,8 +107,16 @@ class Phone:
             "soreness": "2",
             "sleep_hours": "7.5",
         } | overrides
-        await self.say("/checkin")
-        await self.tap("None of these ✅")
+        shown = await self.say("/checkin")
+        # A sign reported since the last check-in comes pre-ticked: this athlete says it has
+        # gone (untick it, "None of these", then confirm), as an athlete whose sign passed.
+        question = shown[-1] if shown else None
+        for label in question.button_labels if question is not None else []:
+            if label.startswith("☑️"):
+                await self.tap(label)
+        replies = await self.tap("None of these ✅")
+        if replies and "Yes, it has gone" in replies[-1].button_labels:
+            await self.tap("Yes, it has gone")
         for key in ("pain_rest", "pain_test", "tightness", "confidence"):
             await self.tap(values[key])
         for key in ("sleep_quality", "fatigue", "stress", "soreness"):

@@ -47,8 +47,11 @@ def morning_row(services: Services, athlete_id: int) -> MorningCheckinRecord:
 
 
 async def finish_checkin(anna: Phone) -> str:
-    """Answer the open check-in from its first question: no new warning sign, low pain."""
+    """Answer the open check-in from its first question: no new warning sign, low pain (the
+    pop reported before it comes pre-ticked: Anna says it has gone)."""
+    await anna.tap("☑️ Felt a pop or sudden sharp pain")
     await anna.tap("None of these ✅")
+    await anna.tap("Yes, it has gone")
     for value in ("0", "1", "1", "8", "2", "2", "2", "2"):
         await anna.tap(value)
     return "\n".join(m.text or "" for m in await anna.say("7.5"))

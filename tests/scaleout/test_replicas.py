@@ -27,6 +27,7 @@ from sqlmodel import col, func, select
 from bot.sandbox import BotApiSandbox, SimUser, TranscriptMessage
 from bot.services import texts
 from bot.services.athlete.keyboards import unpack
+from bot.services.questionnaires import MORNING
 from bot.store import repo
 from bot.store.db import make_engine, session_scope
 from bot.store.models import Decision, InboxUpdate, Outbox
@@ -58,6 +59,9 @@ SCRIPT: list[tuple[str, str, Any]] = [
 # Pain at rest and pain during the test are typed back to back, before the second question
 # shows: the second one answered an earlier question, is refused, and is typed again.
 BACK_TO_BACK = 1
+# The script's entry for each question's position in today's check-in (positions change when
+# a question is added: the warning signs reported since the last check-in come second).
+BY_STEP = {MORNING.index_of(key): i for i, (_, key, _) in enumerate(SCRIPT)}
 REPLY_TIMEOUT = 60.0
 # How long the athlete reads the screen before answering (seconds).
 READING = 0.15
@@ -160,10 +164,11 @@ async def _check_in(user: SimUser, engine: Engine, deployment: Deployment) -> in
         if newest is None or (not last_is_question and answered == len(SCRIPT) - 1):
             break  # the verdict: the check-in is over
         mark = user.sandbox.seq
-        await user.send(SCRIPT[newest][0])
-        if newest == BACK_TO_BACK and not hurried:
+        entry = BY_STEP[newest]
+        await user.send(SCRIPT[entry][0])
+        if entry == BACK_TO_BACK and not hurried:
             hurried = True
-            await user.send(SCRIPT[newest + 1][0])
+            await user.send(SCRIPT[entry + 1][0])
 
             # The next question, then the early answer's refusal.
             def refused(since: int = mark) -> bool:
@@ -181,7 +186,7 @@ async def _check_in(user: SimUser, engine: Engine, deployment: Deployment) -> in
                     f"{exc}\n{user.format_transcript()}\n{_chat_state(engine, user.chat_id)}\n"
                     f"{await _waits(deployment)}"
                 ) from exc
-        answered = newest
+        answered = entry
         await _read_screen(user, mark)
     return sum(_is_refusal(m.text) for m in _bot_messages(user, start))
 
