@@ -309,11 +309,13 @@ def _missed_checkins(m: re.Match[str], protocol: Any, on: dt.date | None) -> str
     name = m["name"]
     if unnamed := re.fullmatch(r"athlete (\d+)", name):
         name = _("Athlete #{number}").format(number=unnamed[1])
+    # The alert's severity is "within 24 h": the line says so too, as it is also sent alone
+    # (bot.scheduling.tick), without the card's headline.
     return ngettext(
-        "{name} has missed {count} morning check-in in a row (last on {day}). Missed days "
-        "count as hold: no progression. Please get in touch.",
-        "{name} has missed {count} morning check-ins in a row (last on {day}). Missed days "
-        "count as hold: no progression. Please get in touch.",
+        "{name} has missed {count} morning check-in in a row, the latest on {day}. Missed "
+        "days count as hold (no progression). Please get in touch within 24 h.",
+        "{name} has missed {count} morning check-ins in a row, the latest on {day}. Missed "
+        "days count as hold (no progression). Please get in touch within 24 h.",
         _count(m, "n"),
     ).format(name=name, count=m["n"], day=last)
 
@@ -340,10 +342,17 @@ def _lapsed_signoff(m: re.Match[str], protocol: Any) -> str | None:
     texts = {c.text for c in _criteria_of(protocol, m["stage"])}
     if protocol is None or m["criterion"] not in texts:
         return None
+    # Which sign-off, which result, what it means for the athlete and for the clinician (an
+    # information card: nothing to do until the gate asks again). "The" sign-off: every linked
+    # clinician reads it, not only the one who gave it.
     return _(
-        "Sign-off for {stage} no longer holds: a result after it did not meet {criterion}. "
-        "You will be asked again once the criteria are met."
-    ).format(stage=_stage(protocol, m["stage"]), criterion=protocol_text(m["criterion"]))
+        "The sign-off for {stage} no longer holds: a later result did not meet “{criterion}”. "
+        "The athlete stays at this stage. Nothing to do now: you will be asked again once the "
+        "criteria are met."
+    ).format(
+        stage=_stage(protocol, m["stage"]),
+        criterion=protocol_text(m["criterion"]).strip().rstrip("."),
+    )
 
 
 def _split_known(text: str, known: set[str]) -> list[str] | None:
@@ -587,10 +596,18 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
     return out
 
 
-def _stall(m: re.Match[str], protocol: Any) -> str | None:
+# On a card read on a phone, a stall names this many missing items, then "… and 7 more"
+# (the athlete's card, /athlete, lists them all); the report and the digest keep the list.
+STALL_ITEMS_BRIEF = 3
+
+
+def _stall(m: re.Match[str], protocol: Any, brief: bool = False) -> str | None:
     items = _stall_items(m["items"], protocol, m["stage"])
     if items is None:
         return None
+    if brief and len(items) > STALL_ITEMS_BRIEF + 1:
+        more = len(items) - STALL_ITEMS_BRIEF
+        items = [*items[:STALL_ITEMS_BRIEF], _("… and {count} more").format(count=more)]
     return ngettext(
         "No progress in {stage} for {count} day. Missing: {missing}.",
         "No progress in {stage} for {count} days. Missing: {missing}.",
@@ -958,11 +975,17 @@ _MISSED_CHECKINS = re.compile(
 
 
 def alert_words(
-    rule: str, text: str, protocol: Any | None = None, on: dt.date | None = None
+    rule: str,
+    text: str,
+    protocol: Any | None = None,
+    on: dt.date | None = None,
+    *,
+    brief: bool = False,
 ) -> str | None:
     """Return an alert's line in the current language, worded from its rule and the record's
     structured parts (``on``: the record's local date), or None when this rule (or this form
-    of its sentence) is not known."""
+    of its sentence) is not known. ``brief``: for a card read on a phone (a stall names its
+    first missing items only)."""
     text = text.strip()
     if _RED_FLAG_RULES.match(rule) and (worded := _red_flag(text)) is not None:
         return worded  # else an older sentence of the rule (pain elsewhere was an alert only)
@@ -975,6 +998,8 @@ def alert_words(
     if pattern is None:
         return _trigger(text)
     m = pattern[0].match(text)
+    if m is not None and rule == "stall":
+        return _stall(m, protocol, brief)
     return pattern[1](m, protocol) if m is not None else None
 
 
@@ -987,11 +1012,18 @@ def clinician_record_text(text: str) -> str:
     return _DOUBLED.sub(").", text)
 
 
-def alert_line(rule: str, text: str, protocol: Any | None = None, on: dt.date | None = None) -> str:
+def alert_line(
+    rule: str,
+    text: str,
+    protocol: Any | None = None,
+    on: dt.date | None = None,
+    *,
+    brief: bool = False,
+) -> str:
     """Return an alert's line as a clinician reads it, in the current language: worded from
-    its rule (:func:`alert_words`), else the engine's sentence tidied with its stage ids
-    named (a rule not worded yet)."""
-    worded = alert_words(rule, text, protocol, on)
+    its rule (:func:`alert_words`; ``brief`` on a card), else the engine's sentence tidied
+    with its stage ids named (a rule not worded yet)."""
+    worded = alert_words(rule, text, protocol, on, brief=brief)
     if worded is not None:
         return worded
     return clinician_plain(clinician_record_text(text), protocol)

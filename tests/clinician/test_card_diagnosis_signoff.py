@@ -93,7 +93,7 @@ async def test_the_diagnosis_sign_off_shows_the_athletes_own_account(
     ]
     assert "\n".join(account) in text, text
     # Read in five seconds: the decision's line comes first, the stage last.
-    assert text.index("your sign-off is needed") < text.index(ACCOUNT_HEAD)
+    assert text.index("sign-off needed to move on") < text.index(ACCOUNT_HEAD)
     assert text.rstrip().endswith("Stage: H0 · Triage & protection"), text
 
     card = await open_card(lee, sam_id)

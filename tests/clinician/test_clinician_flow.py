@@ -156,7 +156,9 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     await w.escalate()
     gate_message = lee.last_bot_message
     assert "Ben" in (gate_message.text or "") and "🟢 Sign off" in gate_message.button_labels
-    assert "your sign-off is needed" in (gate_message.text or "")
+    # The request says once that the sign-off is needed (its own line, under the headline).
+    assert "sign-off needed to move on" in (gate_message.text or "")
+    assert "your sign-off is needed" not in (gate_message.text or "")
     before = len(lee.bot_messages)
     await lee.press("🟢 Sign off")
     await lee.wait_until(
@@ -501,7 +503,7 @@ async def test_clear_without_a_waiting_sign_off_records_nothing(world: WorldFact
     anna_id = w.add_athlete(ANNA, "Anna", stage="H2")
     lee = await make_clinician(w, CLINICIAN, "Lee")
     await link(w, lee, w.sandbox.user(ANNA, "Anna"))
-    assert "No sign-off is waiting for this athlete." in await say(lee, f"/clear {anna_id}")
+    assert "No sign-off is waiting for Anna: nothing" in await say(lee, f"/clear {anna_id}")
     assert w.audit("clear") == []
     with session_scope(w.engine, read_only=True) as session:
         assert session.exec(select(Clearance)).all() == []

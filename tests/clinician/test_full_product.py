@@ -76,7 +76,9 @@ async def test_whole_product_with_several_users(
     alert = lee.last_bot_message
     text = alert.text or ""
     assert text.startswith("🔴 Today · Anna\n"), text  # name and severity first
-    assert "red flags: a pop or sudden sharp pain" in text and "red_flags" not in text
+    # The sign is named once, by the alert's line; never as the answer's key.
+    assert "athlete reported a pop or sudden sharp pain" in text and "red_flags" not in text
+    assert text.count("a pop or sudden sharp pain") == 1, text
     assert "Stage: H2 · " in text
     # The card raised by the check-in itself already knows the red-flag stop it caused.
     assert "⛔ Running is stopped until you review Anna." in text

@@ -387,8 +387,8 @@ def test_english_lines_keep_their_meaning() -> None:
             "days). Not counted; please talk it through with the athlete.",
         )
     assert missed == (
-        "Sam has missed 2 morning check-ins in a row (last on Tue 10 Mar). Missed days count "
-        "as hold: no progression. Please get in touch."
+        "Sam has missed 2 morning check-ins in a row, the latest on Tue 10 Mar. Missed days "
+        "count as hold (no progression). Please get in touch within 24 h."
     )
     assert plan == (
         "Session against the plan on Monday 2 March: the athlete ran although the morning "

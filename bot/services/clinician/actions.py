@@ -553,17 +553,12 @@ def notes_text(session: Session, actor: Person, athlete: Person, now: dt.datetim
         detail={"what": "notes", "count": len(notes)},
     )
     add = _("Add one with /note {id} <text>.").format(id=athlete.id)
+    # The name as the reader reads it everywhere else ("Sam", "Sam (#3)" on a clash, "Athlete
+    # #3" without a name); the number stays in the /note hint, where it is typed.
+    name = label_for_reader(session, athlete, actor)
     if not notes:
-        return (
-            _("No notes about #{id} {name} yet.").format(id=athlete.id, name=athlete.display_name)
-            + " "
-            + add
-        )
-    lines = [
-        _("Notes about #{id} {name}, newest first:").format(
-            id=athlete.id, name=athlete.display_name
-        )
-    ]
+        return _("No notes about {name} yet.").format(name=name) + " " + add
+    lines = [_("Notes about {name}, newest first:").format(name=name)]
     zone = actor.timezone or "UTC"
     for note in notes:
         # In the reader's own time zone (set with /timezone), named unless it is UTC.

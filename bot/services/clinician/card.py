@@ -257,7 +257,7 @@ def open_athlete_card(
             "  • "
             + labelled(
                 f"{_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}",
-                shorten(alert_line(a.rule, a.text, protocol, a.local_date), 200)[0],
+                shorten(alert_line(a.rule, a.text, protocol, a.local_date, brief=True), 200)[0],
             )
             for a in alerts
         )

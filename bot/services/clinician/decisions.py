@@ -47,10 +47,11 @@ from bot.support.i18n import N_, _, ngettext
 from bot.wording import stage_label
 from engine.schema import Protocol
 
-NOTHING_WAITS = N_("No sign-off is waiting for this athlete.")
+# Said by name: "/clear 5" typed between two patients is answered about the athlete meant.
+NOTHING_WAITS = N_("No sign-off is waiting for {name}: nothing was recorded.")
 NO_STOP = N_("Running is not stopped for this athlete: there is nothing to review.")
 ALREADY_DONE = N_("Already done: this button was pressed before, so nothing changed.")
-ALREADY_HELD = N_("Already on hold today at {stage}; nothing changed.")
+ALREADY_HELD = N_("{name} is already on hold today at {stage}: nothing changed.")
 STALE_TEXT = N_(
     "The athlete's stage has changed since this message: nothing was done. "
     "Open /athlete for the current state."
@@ -151,7 +152,7 @@ def clear_or_decline(
     if not state.signoff_waiting:
         signed = clearances_in_this_stay(session, programme, declined=False) if programme else []
         if not signed:
-            return False, _(NOTHING_WAITS)
+            return False, _(NOTHING_WAITS).format(name=name)
         given = signed[0]
         by = session.get(Person, given.clinician_id)
         return False, _("Already signed off by {names} on {day}: nothing changed.").format(
@@ -491,7 +492,7 @@ def _apply_button(
             _use(session, token, athlete_id, actor, action, now)
             return reply
         if action == "hold" and programme is not None and held_today(session, athlete, now):
-            return _already_held(programme, protocol)
+            return _already_held(session, actor, athlete, programme, protocol)
         summary = apply_action(
             session,
             actor,
@@ -542,11 +543,19 @@ def held_today(session: Session, athlete: Person, now: dt.datetime) -> bool:
     return found is not None
 
 
-def _already_held(programme: Programme, protocol: Protocol | None) -> str:
-    """The reply to a second hold on one day, naming the stage as the clinician reads it."""
+def _already_held(
+    session: Session,
+    reader: Person | None,
+    athlete: Person,
+    programme: Programme,
+    protocol: Protocol | None,
+) -> str:
+    """The reply to a second hold on one day, naming the athlete and the stage as the
+    clinician reads them (a reply read between two patients says whom it is about)."""
     stage = programme.current_stage
     where = stage_label(protocol, stage, "clinician") if protocol is not None else stage
-    return _(ALREADY_HELD).format(stage=where)
+    name = label_for_reader(session, athlete, reader)
+    return _(ALREADY_HELD).format(name=name, stage=where)
 
 
 def decide_by_command(
@@ -570,7 +579,7 @@ def decide_by_command(
             session, actor, athlete, programme, now, kind == "decline", reason, None
         )[1]
     if kind == "hold" and programme is not None and held_today(session, athlete, now):
-        return _already_held(programme, protocol)
+        return _already_held(session, actor, athlete, programme, protocol)
     return apply_action(
         session,
         actor,

@@ -82,7 +82,7 @@ from bot.store.repo.programme import latest_injury
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext, use_language
 from bot.support.limits import shorten
 from bot.wording import format_value, item_label, stage_label
-from bot.wording.alerts import alert_line
+from bot.wording.alerts import alert_line, red_flag_signs
 from bot.wording.items import ITEM_WORDING
 from engine.models import Severity
 from engine.status import StageStatus
@@ -211,7 +211,8 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     for alert in ordered[:MAX_ALERT_LINES]:
         when = alert.created_at.astimezone(tz).strftime("%H:%M")
         text, _cut = shorten(
-            alert_line(alert.rule, alert.text, card.protocol, alert.local_date), ALERT_LINE_CHARS
+            alert_line(alert.rule, alert.text, card.protocol, alert.local_date, brief=True),
+            ALERT_LINE_CHARS,
         )
         lines.append(f"• {when} {text}")
     more = len(ordered) - MAX_ALERT_LINES
@@ -221,12 +222,19 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
                 count=more
             )
         )
-    answers = [w for w in (answers_in_words(p, a) for p, a in card.answers) if w]
+    # A red flag the card's own line names ("athlete reported numbness, tingling or weakness
+    # in the leg or foot") is not said again, in other words, among today's answers.
+    named = any(red_flag_signs(a.text) is not None for a in ordered[:MAX_ALERT_LINES])
+    answers = [w for w in (answers_in_words(p, a, flags=not named) for p, a in card.answers) if w]
     if answers:
         lines.append(_("Today: {answers}").format(answers="; ".join(answers)))
     if card.suspended:
         lines.append(_("⛔ Running is stopped until you review {name}.").format(name=card.label))
-    elif card.gate_pending:
+    elif card.gate_pending and not any(
+        a.rule == SIGNOFF_ALERT_RULE for a in ordered[:MAX_ALERT_LINES]
+    ):
+        # The sign-off request's own line already says so (with the headline "Sign-off
+        # needed"): said once, not three times.
         lines.append(_("🟢 The stage's criteria are met: your sign-off is needed to move on."))
     if card.reported is not None:
         lines.extend(reported_injury_lines(card.reported))
@@ -362,17 +370,20 @@ _ANSWERS_OF_DAY = (
 )
 
 
-def answers_in_words(prefix: str, answers: dict[str, Any]) -> str:
+def answers_in_words(prefix: str, answers: dict[str, Any], *, flags: bool = True) -> str:
     """Return a questionnaire's answers as a clinician reads them ("pain at rest 3/10, sharp
-    pain: yes, red flags: numbness"); keys without plain words are left out, never shown."""
+    pain: yes, red flags: numbness"); keys without plain words are left out, never shown.
+    ``flags``: False leaves the red flags out (the card's alert line names them already)."""
     parts: list[str] = []
     for key, value in answers.items():
         if value in (None, [], {}) or isinstance(value, dict):
             continue
+        if key == "red_flags" and not flags:
+            continue
         if key == "red_flags" and isinstance(value, list):
-            flags = [str(RED_FLAG_WORDS[f]) for f in value if f in RED_FLAG_WORDS]
-            if flags:
-                parts.append(_("red flags: {flags}").format(flags=", ".join(flags)))
+            signs = [str(RED_FLAG_WORDS[f]) for f in value if f in RED_FLAG_WORDS]
+            if signs:
+                parts.append(_("red flags: {flags}").format(flags=", ".join(signs)))
             continue
         item = f"{prefix}.{key}"
         if item not in ITEM_WORDING or isinstance(value, list):
