@@ -287,9 +287,13 @@ def _notify_missed_days(
     days: int,
     now: dt.datetime,
     admin_telegram_ids: Sequence[int],
+    notify: AlertNotifier | None = None,
 ) -> int:
     """Raise the missed-check-ins alert and queue it to the linked clinicians (or else the
-    configured admins)."""
+    configured admins): as the alert card every other alert gets (``notify``, the athlete
+    flow's notifier: buttons to acknowledge, and the escalation job sees it covered), else,
+    with no notifier wired, as a plain message. Before, both went: the plain message at once
+    and, a minute later, the card the escalation job sends for an alert no card covered."""
     assert athlete.id is not None
     name = athlete.display_name or f"athlete {athlete.id}"
     text = (
@@ -304,6 +308,8 @@ def _notify_missed_days(
         now=now,
         local_date=streak_end,
     )
+    if notify is not None:
+        return notify(session, athlete.id, now)
     recipients = clinicians_of(session, athlete_id=athlete.id) or list(
         session.exec(
             select(Person)
@@ -357,7 +363,9 @@ async def _process(
         result.deferred += 1
         return
     if prompt.kind == "morning":
-        result.alerts += _judge_previous_days(session, batch, athlete, prompt, now, config)
+        result.alerts += _judge_previous_days(
+            session, batch, athlete, prompt, now, config, scheduler.notify
+        )
     timing = grace_decision(
         prompt.due_at, now, config.grace, tick=dt.timedelta(seconds=config.tick_seconds)
     )
@@ -494,6 +502,7 @@ def _judge_previous_days(
     prompt: ScheduledPrompt,
     now: dt.datetime,
     config: SchedulerConfig,
+    notify: AlertNotifier | None = None,
 ) -> int:
     """When day D's morning falls due, judge D-1: alert once the missed streak reaches N."""
     assert athlete.id is not None
@@ -505,7 +514,7 @@ def _judge_previous_days(
     if streak != needed or (athlete.id, yesterday) in batch.alerted:
         return 0
     batch.alerted.add((athlete.id, yesterday))
-    _notify_missed_days(session, athlete, yesterday, streak, now, config.admin_telegram_ids)
+    _notify_missed_days(session, athlete, yesterday, streak, now, config.admin_telegram_ids, notify)
     return 1
 
 

@@ -117,3 +117,34 @@ async def test_a_pop_recorded_by_a_prompt_alerts_the_clinician_with_the_prompt(
     await _kicked_drains(w)
     await w.deliver()
     assert len(_alerts_to(doctor)) == 1, _alerts_to(doctor)
+
+
+async def test_missed_check_ins_reach_the_clinician_once_as_a_card(world: WorldFactory) -> None:
+    """Alex answers neither Tuesday's nor Wednesday's check-in. Thursday's morning prompt
+    judges the streak: Dr Kim got it as a plain message at once and, a minute later, again as
+    the escalation job's card (it counted only cards as covering an alert). Now it comes
+    once, as the card every alert gets, with its buttons."""
+    w = await world()
+    _, doctor, _ = await _linked(w)
+    application = w.running.application
+    application.bot_data[SENDER_KEY] = OutboxSender(
+        bot=application.bot,
+        engine=w.engine,
+        clock=w.clock,
+        admin_telegram_ids=w.services.settings.admin_telegram_ids,
+    )
+    scheduler = build_scheduler(application, w.services)
+    for day in (3, 4, 5):  # the morning prompts of Tuesday, Wednesday and Thursday
+        w.clock.set(dt.datetime(2026, 3, day, 6, 31, tzinfo=dt.UTC))
+        await run_tick(scheduler)
+        await _kicked_drains(w)
+    w.clock.advance(dt.timedelta(minutes=1))
+    assert application.job_queue is not None
+    [job] = application.job_queue.get_jobs_by_name(ESCALATION_JOB)
+    await job.run(application)
+    await _kicked_drains(w)
+    await w.deliver()
+    missed = [m for m in doctor.bot_messages if "missed 2 morning check-ins" in (m.text or "")]
+    assert len(missed) == 1, [m.text for m in doctor.bot_messages]
+    assert "within 24 h" in (missed[0].text or "")
+    assert missed[0].button_labels, missed[0]  # a card Dr Kim can act on
