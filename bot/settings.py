@@ -36,7 +36,7 @@ _EXPECTED = {
         "sqlite:///path/to/sprintback.sqlite3 or postgresql+psycopg://user:password@host/db"
     ),
     "admin_telegram_ids": "e.g. 12345,67890",
-    "default_timezone": "an IANA time zone such as Europe/Paris or UTC",
+    "default_timezone": "a place's IANA time zone such as Europe/Paris, or UTC",
     "webhook_url": "an https URL such as https://bot.example.org/telegram",
     "webhook_secret": "1-256 characters from A-Z, a-z, 0-9, _ and -",
     "webhook_listen": "an IP address to listen on, e.g. 0.0.0.0",
@@ -145,14 +145,25 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("default_timezone")
+    @field_validator("default_timezone", mode="before")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def _known_zone(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        name = value.strip()
+        if name.upper() in ("UTC", "ETC/UTC", "GMT", "Z"):
+            return "UTC"
+        # zoneinfo also loads names no person lives by: the host's own zone (localtime), the
+        # placeholder Factory, fixed offsets with the sign reversed (Etc/GMT+2 is UTC-2) and
+        # old US-style rules (EST5EDT); athletes and staff inherit this zone, so only a
+        # place is taken.
+        if "/" not in name or name.startswith(("Etc/", "posix/", "right/", "SystemV/")):
+            raise ValueError(f"{value!r} is not a place's time zone")
         try:
-            zoneinfo.ZoneInfo(value)
+            zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
             raise ValueError(f"{value!r} is not a known time zone") from err
-        return value
+        return name
 
     @field_validator("telegram_api_base_url", "telegram_api_file_url", "webhook_url")
     @classmethod

@@ -99,6 +99,9 @@ def test_each_bad_value_gets_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> 
         ("WEBHOOK_SECRET", "has spaces", "WEBHOOK_SECRET: the secret has characters"),
         ("MISSED_PROMPT_GRACE_MINUTES", "-5", "MISSED_PROMPT_GRACE_MINUTES: '-5' is not valid"),
         ("DATABASE_URL", "mysql://db/x", "DATABASE_URL: 'mysql://db/x' is not a database"),
+        ("DEFAULT_TIMEZONE", "localtime", "DEFAULT_TIMEZONE: 'localtime' is not a place's"),
+        ("DEFAULT_TIMEZONE", "Etc/GMT-3", "DEFAULT_TIMEZONE: 'Etc/GMT-3' is not a place's"),
+        ("DEFAULT_TIMEZONE", "EST5EDT", "DEFAULT_TIMEZONE: 'EST5EDT' is not a place's"),
         ("DATABASE_URL", "sprintback.db", "DATABASE_URL: this is not a database URL, expected"),
     ],
 )
@@ -123,6 +126,14 @@ def test_a_database_url_with_a_driver_we_do_not_ship_is_refused_without_its_pass
     assert "hunter2" not in message
     for good in ("postgresql://bot:pw@db/sb", "sqlite:///data/sprintback.sqlite3"):
         assert load_settings(env_file=None, database_url=good).database_url == good
+
+
+def test_utc_however_written_is_utc_and_a_place_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    for written in ("utc", " UTC ", "Etc/UTC", "GMT"):
+        monkeypatch.setenv("DEFAULT_TIMEZONE", written)
+        assert load_settings(env_file=None).default_timezone == "UTC"
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "America/Argentina/Buenos_Aires")
+    assert load_settings(env_file=None).default_timezone == "America/Argentina/Buenos_Aires"
 
 
 def test_building_without_a_token_is_refused(services: Services) -> None:
