@@ -102,7 +102,7 @@ CLINICIAN_COMMANDS = (
     ("hold", N_("Hold: /hold <number> [reason]")),
     ("stepback", N_("Step back: /stepback <number> <reason>")),
     ("stage", N_("Set the stage: /stage <number> <STAGE> <reason>")),
-    ("clear", N_("Clear a sign-off gate: /clear <number> [note]")),
+    ("clear", N_("Give a sign-off, or the review after a stop: /clear <number> [note]")),
     ("decline", N_("Decline a sign-off: /decline <number> <reason>")),
     ("pause", N_("Pause a programme: /pause <number> <reason>")),
     ("resume", N_("Resume a programme: /resume <number> <reason>")),
@@ -219,13 +219,13 @@ async def invite_clinician_command(update: Update, context: Context) -> None:
         )
         invite = invite_clinician(session, admin, now)
         code = invite.code
+        zone = admin.timezone  # the expiry in the admin's own time
     assert update.effective_message is not None
     link = _deep_link(context.bot.username, code)
     await update.effective_message.reply_text(
         _(
-            "Clinician invite (one use, expires {when} UTC). Send this link to the "
-            "clinician:\n{link}"
-        ).format(when=format_datetime(invite.expires_at), link=link)
+            "Clinician invite (one use, expires {when}). Send this link to the clinician:\n{link}"
+        ).format(when=format_datetime(invite.expires_at, zone), link=link)
     )
 
 
@@ -268,7 +268,7 @@ async def start_clinician_invite(update: Update, context: Context) -> None:
             "/invite – invite an athlete\n/athletes – your athletes\n"
             "/athlete <number> – details\n"
             "Alert times and your Monday digest use the time zone {zone}; "
-            "change it with /timezone <zone>, e.g. /timezone Europe/Paris. "
+            "change it with /timezone <zone>, e.g. /timezone Europe/Paris.\n"
             "/settings – your language"
         ).format(zone=zone)
     )
@@ -413,14 +413,17 @@ async def invite_athlete_command(update: Update, context: Context) -> None:
         invite = invite_athlete(session, person, now)
         code = invite.code
         expires = invite.expires_at
+        zone = person.timezone  # the expiry in the clinician's own time
     assert update.effective_message is not None
     await update.effective_message.reply_text(
         _(
-            "Athlete invite (one use, expires {when} UTC).\n"
+            "Athlete invite (one use, expires {when}).\n"
             "New athlete: send them {link}\n"
             "Athlete already using Sprintback: they send /link {code}"
         ).format(
-            when=format_datetime(expires), link=_deep_link(context.bot.username, code), code=code
+            when=format_datetime(expires, zone),
+            link=_deep_link(context.bot.username, code),
+            code=code,
         )
     )
 

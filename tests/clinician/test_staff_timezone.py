@@ -88,3 +88,17 @@ async def test_alert_times_and_the_digest_follow_the_clinicians_zone(world: Worl
     w.clock.set(dt.datetime(2026, 3, 8, 23, 0, tzinfo=dt.UTC))
     assert (await run_digest(bot, w.engine, w.clock)).sent == [lee_person.id]
     assert any((m.text or "").startswith("Weekly digest") for m in lee.bot_messages)
+
+
+async def test_an_invite_says_when_it_expires_in_the_inviters_own_time(
+    world: WorldFactory,
+) -> None:
+    """Read: "expires 9 Mar 2026, 09:00 UTC" by a clinician in Paris (10:00 there)."""
+    w = await world()
+    lee = await make_clinician(w, LEE, "Lee")
+    expires = w.clock.now() + dt.timedelta(days=7)
+    said = await say(lee, "/invite")
+    assert f", {local(expires, DEFAULT_ZONE)})" in said, said
+    assert "UTC" not in said, said
+    # The welcome puts its last command on a line of its own.
+    assert "\n/settings" in (lee.bot_messages[0].text or "")
