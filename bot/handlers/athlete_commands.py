@@ -1,6 +1,6 @@
-"""The athlete's commands: /plan /status /history /baseline /settings /timezone /pause /resume
-/unlink /export /delete /help /cancel, and the command menu (setMyCommands) for athletes'
-private chats."""
+"""The athlete's commands: /plan /status /history /baseline /settings /timezone /language
+/pause /resume /unlink /export /delete /help /cancel, and the command menu (setMyCommands) for
+athletes' private chats."""
 
 from __future__ import annotations
 
@@ -97,6 +97,19 @@ def _baseline(
     return svc.typed(session, person, typed, replace(env, message_id=None))
 
 
+def _change_language(session: Session, person: Person, env: Env) -> Result:
+    """/language: the language question of /settings, asked at once, as /timezone asks the
+    time zone (an open /settings about something else is closed first, its answers kept)."""
+    open_settings = repo.get_open_questionnaire(session, athlete_id=person.id or 0, kind="settings")
+    if open_settings is not None and open_settings.answers.get("setting") != "language":
+        assert open_settings.id is not None
+        repo.finish_questionnaire(
+            session, progress_id=open_settings.id, now=env.now, status="cancelled"
+        )
+    _, question = svc.begin(session, person, "settings", env, answers={"setting": "language"})
+    return Result([question] if question is not None else [])
+
+
 def _timezone(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
 ) -> Result | None:
@@ -169,6 +182,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "baseline": _baseline,
         "settings": _onboarded(_questionnaire("settings")),
         "timezone": _timezone,
+        "language": _onboarded(_change_language),
         "pause": _onboarded(athlete.pause),
         "problem": _onboarded(_questionnaire("problem")),
         "resume": _onboarded(athlete.resume),

@@ -388,6 +388,9 @@ WHOLE_NUMBER = L_("{label} must be a whole number — you typed {value}.")
 DATE_EXPECTED = L_("Please type a date like 2026-03-01 or 1.3.2026, or tap a button.")
 DATE_IN_FUTURE = L_("That date is in the future. When did the injury happen?")
 DATE_TOO_OLD = L_("That is more than a year ago. Please check the date (e.g. 2026-03-01).")
+# TRANSLATORS: {date} is exactly what the athlete typed ("31/02"), a day that does not exist;
+# the example is 1 March 2026, written the way dates are in your language ("1/3/2026").
+DATE_DOES_NOT_EXIST = L_("There is no {date}. Please check the day and month (e.g. 1.3.2026).")
 TIME_EXPECTED = L_("Please type a time like 7:00 or 18:30, or tap a button.")
 TIME_NIGHT = L_("Please pick a time outside 01:00–03:59 (clock changes happen then), e.g. 7:00.")
 TEXT_TOO_LONG = L_("Please keep it under {limit} characters.")

@@ -28,7 +28,8 @@ from bot.support.i18n import (
 )
 
 TypedWord = Literal[
-    "yes", "no", "none", "skip", "today", "yesterday", "km/h", "out of", "hours", "minutes"
+    "yes", "no", "none", "skip", "today", "yesterday", "tomorrow", "a week ago", "km/h",
+    "out of", "hours", "minutes",
 ]  # fmt: skip
 
 # Translators: lower case, accents as people type them (they are also matched without),
@@ -47,6 +48,12 @@ _WORDS: dict[TypedWord, LazyText] = {
     "today": lazy_pgettext("typed words", "today"),
     # TRANSLATORS: comma-separated words meaning "yesterday" (typed as a date).
     "yesterday": lazy_pgettext("typed words", "yesterday"),
+    # TRANSLATORS: comma-separated words meaning "tomorrow" (typed as a date: it is refused
+    # as a day that has not come yet, never read as another day).
+    "tomorrow": lazy_pgettext("typed words", "tomorrow"),
+    # TRANSLATORS: comma-separated ways to write "one week before today" without a digit
+    # ("hace una semana"); read as 7 days back.
+    "a week ago": lazy_pgettext("typed words", "a week ago, one week ago"),
     # TRANSLATORS: comma-separated ways to write kilometres per hour after a speed.
     "km/h": lazy_pgettext("typed words", "km/h, kmh, kph, km per hour"),
     # TRANSLATORS: comma-separated words between two numbers in a score such as "3 out of 10"
@@ -109,10 +116,33 @@ _LEVELS: tuple[LazyText, ...] = (
 # A typed minus sign: ASCII, Unicode minus, or a dash a phone keyboard may substitute.
 _MINUS_SIGNS = "-\u2212\u2013"
 
-# A date typed as a number of days back; {n} stands for the number.
-# TRANSLATORS: comma-separated ways to write a date as days back from today; keep {n} where
-# the number goes ("hace {n} días").
-_DAYS_AGO = lazy_pgettext("typed words", "{n} days ago, {n} day ago")
+# A date typed as a number of days, weeks, months or years back; {n} stands for the number.
+AgoUnit = Literal["days", "weeks", "months", "years"]
+_AGO: dict[AgoUnit, tuple[LazyText, ...]] = {
+    "days": (
+        # TRANSLATORS: comma-separated ways to write a date as days back from today; keep {n}
+        # where the number goes ("hace {n} días").
+        lazy_pgettext("typed words", "{n} days ago, {n} day ago"),
+        # TRANSLATORS: comma-separated ways to answer "when did the injury happen?" with a
+        # number of days alone, meaning that many days ago ("10 days"); keep {n}.
+        lazy_pgettext("typed words", "{n} days, {n} day"),
+    ),
+    "weeks": (
+        # TRANSLATORS: comma-separated ways to write a date as weeks back from today, with or
+        # without "ago" ("hace {n} semanas, {n} semanas"); keep {n} where the number goes.
+        lazy_pgettext("typed words", "{n} weeks ago, {n} week ago, {n} weeks, {n} week"),
+    ),
+    "months": (
+        # TRANSLATORS: comma-separated ways to write a date as months back from today, with or
+        # without "ago" ("hace {n} meses, {n} meses"); keep {n} where the number goes.
+        lazy_pgettext("typed words", "{n} months ago, {n} month ago, {n} months, {n} month"),
+    ),
+    "years": (
+        # TRANSLATORS: comma-separated ways to write a date as years back from today, with or
+        # without "ago" ("hace {n} años, {n} años"); keep {n} where the number goes.
+        lazy_pgettext("typed words", "{n} years ago, {n} year ago, {n} years, {n} year"),
+    ),
+}
 
 
 def _fold(text: str) -> str:
@@ -220,22 +250,34 @@ def hours_typed(typed: str, lang: str | None = None) -> float | None:
 def days_ago(typed: str, lang: str | None = None) -> int | None:
     """Return how many days back a date typed as "3 days ago" ("hace 3 días", "vor 3 Tagen")
     is, or None."""
+    found = time_ago(typed, lang)
+    return found[0] if found is not None and found[1] == "days" else None
+
+
+def time_ago(typed: str, lang: str | None = None) -> tuple[int, AgoUnit] | None:
+    """Return how far back a date typed as a number of days, weeks, months or years is ("3
+    days ago" → (3, "days"), "vor 2 Wochen" → (2, "weeks"), "10 days" → (10, "days")), or
+    None. Converting months and years to days is the caller's choice (they vary)."""
     folded = _fold(typed)
-    for pattern in _days_ago_patterns(_language(lang)):
-        match = pattern.fullmatch(folded)
-        if match:
-            return int(match.group(1))
+    language = _language(lang)
+    for unit in _AGO:
+        for pattern in _ago_patterns(unit, language):
+            match = pattern.fullmatch(folded)
+            if match:
+                return int(match.group(1)), unit
     return None
 
 
 @cache
-def _days_ago_patterns(language: str) -> tuple[re.Pattern[str], ...]:
+def _ago_patterns(unit: AgoUnit, language: str) -> tuple[re.Pattern[str], ...]:
+    written_all = set().union(*(_read(message, language) for message in _AGO[unit]))
     patterns = []
-    for written in _read(_DAYS_AGO, language):
+    # Longest first, so "3 days ago" is read whole before "3 days" could be tried.
+    for written in sorted(written_all, key=len, reverse=True):
         if written.count("{n}") != 1:
             continue
         before, after = (re.escape(part.strip()) for part in written.split("{n}"))
-        patterns.append(re.compile(rf"{before}\s*(\d{{1,3}})\s*{after}"))
+        patterns.append(re.compile(rf"{before}\s*(\d{{1,4}})\s*{after}"))
     return tuple(patterns)
 
 
@@ -244,4 +286,4 @@ def clear_word_cache() -> None:
     """Forget the word lists read so far (after the catalogues were reloaded)."""
     _read.cache_clear()
     _alternatives_in.cache_clear()
-    _days_ago_patterns.cache_clear()
+    _ago_patterns.cache_clear()

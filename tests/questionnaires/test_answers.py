@@ -61,7 +61,9 @@ def test_dates() -> None:
     assert typed("onboarding", "injury_date", "Today") == Accepted("2026-03-10")
     assert typed("onboarding", "injury_date", "2026-03-11") == Rejected(texts.DATE_IN_FUTURE)
     assert typed("onboarding", "injury_date", "2024-01-01") == Rejected(texts.DATE_TOO_OLD)
-    assert typed("onboarding", "injury_date", "31.2.2026") == Rejected(texts.DATE_EXPECTED)
+    assert typed("onboarding", "injury_date", "31.2.2026") == Rejected(
+        texts.DATE_DOES_NOT_EXIST.format(date="31.2.2026")
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,11 @@ from bot.support.formats import format_decimal, format_or_list
 from bot.support.i18n import LANGUAGES, LazyText, Text, _, mid_sentence, text
 from bot.support.typed_words import (
     TypedWord,
-    days_ago,
     hours_typed,
     number_word,
     scale_word,
     score_out_of,
+    time_ago,
     typed_word,
     words_for,
 )
@@ -39,6 +39,11 @@ from bot.support.typed_words import (
 ASSUMED_KEY = "_assumed:"
 MAX_TEXT = 300
 MAX_INJURY_AGE_DAYS = 366
+# A month or a year typed back from today ("3 months ago") is too rough to store as a day
+# (months are 28 to 31 days; the days since the injury count in the programme): it only tells
+# an injury too old for it, counted 30 days a month, 365 a year ("13 months ago", "2 years
+# ago"); within the limit a date is asked for.
+_ROUGH_DAYS = {"months": 30, "years": 365}
 _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-ins avoid it
 
 
@@ -340,16 +345,20 @@ def _unit_refused(question: Question, unit: str) -> Rejected:
     )
 
 
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?")
+
+
 def parse_date(text: str, today: dt.date) -> dt.date | None:
     """Read a date typed as ISO (2026-03-01), day-first (1.3.2026, 01/03/26; without a year,
-    the latest such day up to ``today``), a word ("yesterday") or days back ("3 days ago",
-    "hace 3 días")."""
+    the latest such day up to ``today``), a word ("yesterday", "tomorrow") or days or weeks
+    back ("3 days ago", "hace 3 días", "2 weeks ago")."""
     back = parse_days_back(text)
     if back is not None:
         return today - dt.timedelta(days=back)
     lowered = text.lower().strip()
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lowered)
-    day_first = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?", lowered)
+    iso = _ISO.fullmatch(lowered)
+    day_first = _DAY_FIRST.fullmatch(lowered)
     try:
         if iso:
             return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
@@ -371,12 +380,47 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
 
 
 def parse_days_back(text: str) -> int | None:
-    """Read a day named relative to today: "today" (0), "yesterday" (1), "3 days ago" (3)."""
+    """Read a day named relative to today: "today" (0), "yesterday" (1), "tomorrow" (-1: a
+    day ahead), "3 days ago" or "3 days" (3), "2 weeks ago" (14), "a week ago" (7). Months
+    and years are not days back (see :func:`_rough_days_back`)."""
     lowered = text.lower().strip()
-    word = typed_word(lowered, ("today", "yesterday"))
+    word = typed_word(lowered, ("today", "yesterday", "tomorrow", "a week ago"))
     if word is not None:
-        return 0 if word == "today" else 1
-    return days_ago(lowered)
+        return {"today": 0, "yesterday": 1, "tomorrow": -1, "a week ago": 7}[word]
+    back = time_ago(lowered)
+    if back is None or back[1] not in ("days", "weeks"):
+        return None
+    return back[0] * (7 if back[1] == "weeks" else 1)
+
+
+def _rough_days_back(text: str) -> int | None:
+    """Return about how many days back a date typed as months or years back is ("13 months
+    ago": 13 × 30), or None when it is not typed so."""
+    back = time_ago(text.lower().strip())
+    if back is None or back[1] not in _ROUGH_DAYS:
+        return None
+    return back[0] * _ROUGH_DAYS[back[1]]
+
+
+def _impossible_day(text: str) -> bool:
+    """Whether ``text`` is written as a date whose day and month do not exist ("31/02",
+    "30.2.2026", "2026-02-30"; month first, "3/14", too): it is refused naming it."""
+    lowered = text.lower().strip()
+    iso = _ISO.fullmatch(lowered)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    else:
+        day_first = _DAY_FIRST.fullmatch(lowered)
+        if not day_first:
+            return False
+        day, month = int(day_first.group(1)), int(day_first.group(2))
+        year = int(day_first.group(3) or 2000)  # a leap year: "29.2" alone can exist
+        year += 2000 if year < 100 else 0
+    try:
+        dt.date(max(year, 1), month, day)
+    except ValueError:
+        return True
+    return False
 
 
 def _parse_date(text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
@@ -384,11 +428,18 @@ def _parse_date(text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
     back = parse_days_back(text)
     if back is not None:
         # Kept relative: the athlete's own day is known once their time zone is.
+        if back < 0:
+            return Rejected(texts.DATE_IN_FUTURE)
         if back > MAX_INJURY_AGE_DAYS:
             return Rejected(texts.DATE_TOO_OLD)
         return Accepted(days_back_answer(back, ctx))
+    rough = _rough_days_back(text)
+    if rough is not None and rough > MAX_INJURY_AGE_DAYS:
+        return Rejected(texts.DATE_TOO_OLD)
     date = parse_date(text, today)
     if date is None:
+        if _impossible_day(text):
+            return Rejected(texts.DATE_DOES_NOT_EXIST.format(date=text))
         return Rejected(texts.DATE_EXPECTED)
     if date > today:
         return Rejected(texts.DATE_IN_FUTURE)
