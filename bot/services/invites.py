@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.timezones import city_label, is_fixed_offset, resolve_staff_zone
+from bot.services.timezones import city_label, is_fixed_offset, resolve_staff_zone, zone_refusal
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Invite, Person, QuestionnaireProgress
@@ -262,6 +262,8 @@ def staff_timezone(session: Session, person: Person, wanted: str, now: dt.dateti
             ).format(typed=quoted(wanted))
             + f" {TIMEZONE_USAGE}"
         )
+    if zone is None and (why := zone_refusal(wanted, staff=True)) is not None:
+        return f"{why} {TIMEZONE_USAGE}"
     if zone is None:
         return (
             _("“{typed}” is not a time zone I know.").format(typed=quoted(wanted))

@@ -1,14 +1,19 @@
 """Picking an athlete's time zone: a short region → city list, typed names, or a location.
 
 Everything resolves to an IANA name ("Europe/Berlin"), never an offset, so check-ins stay at
-the same local time across daylight-saving changes.
+the same local time across daylight-saving changes. A typed name is read as people type it
+(:func:`read_typed_zone`: "kolkata", "são paulo", "India"); what names no single place (a
+country on several clocks, a UTC offset, "EST") is refused with why (:func:`zone_refusal`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import unicodedata
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,6 +22,7 @@ from babel.dates import get_timezone, get_timezone_location
 
 from bot.support.formats import format_locale, format_or_list
 from bot.support.i18n import L_, LANGUAGES, LazyText, current_language
+from bot.support.limits import quoted
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,18 @@ REGION_NAMES: dict[str, LazyText] = {
 }
 
 
+# Why a typed time zone is refused, and what to type instead. An athlete can tap a region;
+# staff are told how /timezone is used after the first sentence.
+ZONE_OFFSET = L_("A UTC offset doesn't follow summer time. Type your city or tap a region.")
+ZONE_OFFSET_STAFF = L_("A UTC offset doesn't follow summer time.")
+ZONE_ABBREVIATION = L_(
+    "An abbreviation like IST can mean several places. Type your city or tap a region."
+)
+ZONE_ABBREVIATION_STAFF = L_("An abbreviation like IST can mean several places.")
+ZONE_COUNTRY = L_("{country} has several time zones. Type your city, e.g. {examples}.")
+ZONE_CHOICES = L_("“{typed}” could be {places}. Type your city.")
+
+
 def region_label(region: str) -> str:
     """Return a region of the picker ("Europe") in the current language ("Europa")."""
     found = REGION_NAMES.get(region)
@@ -245,20 +263,229 @@ def resolve_typed_zone(text: str) -> str | None:
 
 
 def _typed_zone(text: str) -> str | None:
-    """Return the IANA zone (any, with a "/") or the known city's zone typed, else None."""
+    """Return the IANA zone (any, with a "/") or the one place's zone typed, else None."""
     cleaned = text.strip()
     if not cleaned or len(cleaned) > 64:
         return None
     exact = _available().get(cleaned.lower().replace(" ", "_"))
     if exact is not None and "/" in exact:
         return exact
-    wanted = cleaned.lower()
+    return read_typed_zone(cleaned).zone
+
+
+@dataclass(frozen=True)
+class TypedZone:
+    """What a typed time zone answer means: one place's zone, or why it is not one.
+
+    ``country``: a country with several time zones ("Brazil"), to ask for the city;
+    ``choices``: different places of that name ("Eastern": New York or Toronto);
+    ``offset``: a UTC offset ("+5:30", "GMT-3", "UTC"); ``abbreviation``: "EST", "CET"."""
+
+    zone: str | None = None
+    country: str | None = None
+    choices: tuple[str, ...] = ()
+    offset: bool = False
+    abbreviation: bool = False
+
+
+def _fold(text: str) -> str:
+    """Return ``text`` as names are compared: no accents nor case, "_" and "-" as spaces,
+    no dots nor apostrophes ("São_Paulo" → "sao paulo", "St. John's" → "st johns")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    bare = re.sub(r"[.'’`]", "", bare)
+    return " ".join(re.sub(r"[_\-‐–—]", " ", bare).split())
+
+
+def _localised_city(zone: str, lang: str) -> str | None:
+    try:
+        tz = get_timezone(zone)
+        return str(get_timezone_location(tz, locale=format_locale(lang), return_city=True))
+    except (LookupError, ValueError):
+        return None
+
+
+@cache
+def _place_index() -> dict[str, frozenset[str]]:
+    """Return the places' zones by folded name: each zone's last part ("kolkata"), an old
+    name's last part as its zone today ("calcutta" → Asia/Kolkata), the picker's cities and
+    the zones' cities as CLDR writes them in every language ("nueva york")."""
+    index: dict[str, set[str]] = {}
+
+    def add(name: str | None, zone: str) -> None:
+        key = _fold(name or "")
+        if key:
+            index.setdefault(key, set()).add(zone)
+
+    for zone in _zone_countries():
+        add(zone.rsplit("/", 1)[-1], zone)
+        for lang in LANGUAGES:
+            add(_localised_city(zone, lang), zone)
+    for alias in _zone_links():
+        # "US/Pacific" and "Japan" are places; "EST", "GB", "NZ-CHAT" are no names to type.
+        if "/" not in alias and not re.fullmatch(r"[A-Z][a-z]+", alias):
+            continue
+        # "Iceland" links to Africa/Abidjan (same clock): a country's name means the country.
+        if "/" not in alias and _fold(alias) in _country_index():
+            continue
+        place = _place_zone(alias)
+        if place is not None:
+            add(alias.rsplit("/", 1)[-1], place)
     for city in all_cities():
-        names = {city.name.lower(), *(part.strip() for part in city.name.lower().split("/"))}
-        names.update(city_name(city, lang).lower() for lang in LANGUAGES)  # "Lissabon" too
-        if wanted in names:
-            return city.zone
-    return None
+        for name in (city.name, *city.name.split("/")):
+            add(name, city.zone)
+        for lang in LANGUAGES:
+            add(city_name(city, lang), city.zone)
+    return {key: frozenset(zones) for key, zones in index.items()}
+
+
+# Country names people type that neither the tz database (iso3166.tab) nor CLDR spells so.
+_COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "GB",
+    "gb": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "us": "US",
+    "usa": "US",
+    "america": "US",
+    "united states of america": "US",
+    "uae": "AE",
+    "holland": "NL",
+    "czech republic": "CZ",
+    "ivory coast": "CI",
+    "nz": "NZ",
+}
+
+
+@cache
+def _country_index() -> dict[str, frozenset[str]]:
+    """Return the ISO 3166 codes of the countries with zones by folded name: the English
+    names of the tz database's iso3166.tab, the names CLDR gives in every language ("Brasil",
+    "Deutschland") and a few common short names ("UK", "USA")."""
+    codes = set(_zone_countries().values())
+    index: dict[str, set[str]] = {}
+
+    def add(name: str, code: str) -> None:
+        key = _fold(name)
+        if key and code in codes:
+            index.setdefault(key, set()).add(code)
+
+    table = resources.files("tzdata") / "zoneinfo" / "iso3166.tab"
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, name = line.split("\t")[:2]
+            add(name, code)
+    for lang in LANGUAGES:
+        for code, name in format_locale(lang).territories.items():
+            add(name, code)
+    for name, code in _COUNTRY_ALIASES.items():
+        add(name, code)
+    return {key: frozenset(found) for key, found in index.items()}
+
+
+def _clock(zone: str) -> tuple[dt.timedelta | None, ...]:
+    """The zone's UTC offset at noon UTC on each day of the next two years."""
+    start = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    tz = zoneinfo.ZoneInfo(zone)
+    return tuple((start + dt.timedelta(days=n)).astimezone(tz).utcoffset() for n in range(731))
+
+
+@cache
+def _clock_groups(country: str) -> tuple[tuple[str, ...], ...]:
+    """Return the zones of ``country`` grouped by clock (the same time all year in each
+    group), in the tz database's order, the group of most zones first."""
+    groups: dict[tuple[dt.timedelta | None, ...], list[str]] = {}
+    for zone, code in _zone_countries().items():
+        if code == country:
+            groups.setdefault(_clock(zone), []).append(zone)
+    return tuple(sorted((tuple(g) for g in groups.values()), key=len, reverse=True))
+
+
+def _country_zone(country: str) -> str | None:
+    """The zone of a country that keeps one time ("Germany" → Europe/Berlin, with Busingen
+    on the same clock), else None ("Brazil")."""
+    groups = _clock_groups(country)
+    return groups[0][0] if len(groups) == 1 else None
+
+
+_OFFSET = re.compile(
+    r"(?:utc|gmt|ut|z)?\s*(?:[+\-−–]\s*\d{1,2}(?:\s*[:.h]?\s*\d{2})?\s*h?)?", re.IGNORECASE
+)
+# Abbreviations that name a time, not a place: IST is India's, Israel's and Ireland's.
+# fmt: off
+_ABBREVIATIONS = frozenset({
+    "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt", "akst", "akdt", "hst", "hdt",
+    "ast", "adt", "nst", "ndt", "bst", "ist", "cet", "cest", "met", "mest", "eet", "eest",
+    "wet", "west", "msk", "aest", "aedt", "acst", "acdt", "awst", "nzst", "nzdt", "jst", "kst",
+    "hkt", "sgt", "wib", "wita", "wit", "pht", "brt", "art", "clt", "cot", "pet", "vet",
+    "sast", "cat", "eat", "wat", "gst", "pkt", "npt", "ict", "chst", "sst",
+})
+# fmt: on
+
+
+def _city_in_country(found: TypedZone, countries: frozenset[str] | None) -> TypedZone:
+    """``found`` (typed before a comma) if it is in one of ``countries`` (typed after it:
+    "Córdoba, Argentina"), the one choice there if several places share the name, else
+    nothing (no guess: "Paris, Texas" is not Europe/Paris)."""
+    if not countries:
+        return TypedZone()
+    if found.zone is not None:
+        return found if country_of_zone(found.zone) in countries else TypedZone()
+    inside = [zone for zone in found.choices if country_of_zone(zone) in countries]
+    if len(inside) == 1:
+        return TypedZone(zone=inside[0])
+    return TypedZone(country=found.country) if found.country in countries else TypedZone()
+
+
+def read_typed_zone(text: str) -> TypedZone:
+    """Read what someone typed for their time zone: a city or a zone's last part, any case,
+    with or without accents ("são paulo", "new york", "kolkata"), an old name as its place
+    today ("Calcutta"), or a country that keeps one time ("India", "Germany"). Never guesses
+    between different places: a country with several times, a name several places share, an
+    offset or an abbreviation says so (no zone)."""
+    cleaned = text.strip()
+    if not cleaned or len(cleaned) > 64:
+        return TypedZone()
+    exact = _available().get(cleaned.lower().replace(" ", "_"))
+    if exact is not None and "/" in exact:
+        if exact.startswith("Etc/") or country_of_zone(_place_zone(exact)) is None:
+            return TypedZone(offset=exact.startswith("Etc/"))
+        return TypedZone(zone=exact)
+    city, comma, country = cleaned.partition(",")
+    if comma and city.strip() and "," not in country:
+        return _city_in_country(read_typed_zone(city), _country_index().get(_fold(country)))
+    key = _fold(cleaned)
+    zones = set(_place_index().get(key, ()))
+    several: set[str] = set()
+    for code in _country_index().get(key, ()):
+        one = _country_zone(code)
+        if one is None:
+            several.add(code)
+        else:
+            zones.add(one)
+    if several:
+        (code, *others) = sorted(several)
+        if not others and all(country_of_zone(zone) == code for zone in zones):
+            return TypedZone(country=code)
+        zones.update(group[0] for country in several for group in _clock_groups(country))
+    one_country = len({country_of_zone(zone) for zone in zones}) == 1
+    if len(zones) > 1 and one_country and len({_clock(zone) for zone in zones}) == 1:
+        order = list(_zone_countries())  # one country, one clock: the same place
+        zones = {min(zones, key=order.index)}
+    if len(zones) == 1:
+        return TypedZone(zone=zones.pop())
+    if zones:
+        order = list(_zone_countries())
+        return TypedZone(choices=tuple(sorted(zones, key=order.index)))
+    if key in _UTC_NAMES or key == "universal" or _OFFSET.fullmatch(cleaned):
+        return TypedZone(offset=True)
+    if key in _ABBREVIATIONS or re.fullmatch(r"[A-Z]{3,4}\d[A-Z]{3,4}", cleaned.upper()):
+        return TypedZone(abbreviation=True)
+    return TypedZone()
 
 
 # Universal time as staff type it ("UTC", "gmt"): zones without a "/" are otherwise refused
@@ -372,3 +599,52 @@ def emergency_number(zone: str | None) -> str:
     """Return the emergency number(s) to show for ``zone``, as the current language joins
     alternatives ("999 or 112", "15 ou 112")."""
     return format_or_list(emergency_numbers(zone))
+
+
+def _zone_place(zone: str) -> str:
+    """The zone's city in the reader's language: the picker's name, else CLDR's."""
+    city = _city_of(zone)
+    if city is not None:
+        return city_name(city)
+    return _localised_city(zone, current_language()) or zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _country_examples(country: str) -> list[str]:
+    """Up to three cities of ``country`` on different clocks: the picker's first, then the
+    groups of most zones."""
+    groups = _clock_groups(country)
+    picked: list[tuple[str, ...]] = []
+    for city in all_cities():
+        group = next((g for g in groups if city.zone in g), None)
+        if group is not None and group not in picked:
+            picked.append(group)
+    picked += [g for g in groups if g not in picked]
+    known = {city.zone for city in all_cities()}
+    # The old names point at each region's main city ("Brazil/West" → Manaus).
+    linked = Counter(_zone_links().values())
+    zones = [min(g, key=lambda z: (z not in known, -linked[z], g.index(z))) for g in picked]
+    return [_zone_place(zone) for zone in zones[:3]]
+
+
+def zone_refusal(text: str, *, staff: bool = False) -> str | None:
+    """Return why ``text`` is no time zone and what to type instead, in the reader's
+    language: a UTC offset or an abbreviation (no summer time, several places), a country
+    with several time zones or a name several places share (the city is asked, with
+    examples); None when it is simply unknown (the caller's own message). For ``staff`` the
+    offset and abbreviation messages leave out the region buttons (only athletes have
+    them): the caller adds how /timezone is used."""
+    found = read_typed_zone(text)
+    if found.offset:
+        return str(ZONE_OFFSET_STAFF if staff else ZONE_OFFSET)
+    if found.abbreviation:
+        return str(ZONE_ABBREVIATION_STAFF if staff else ZONE_ABBREVIATION)
+    if found.country is not None:
+        territories = format_locale(current_language()).territories
+        return str(ZONE_COUNTRY).format(
+            country=territories.get(found.country, found.country),
+            examples=format_or_list(_country_examples(found.country)),
+        )
+    if found.choices:
+        places = list(dict.fromkeys(_zone_place(zone) for zone in found.choices))[:3]
+        return str(ZONE_CHOICES).format(typed=quoted(text), places=format_or_list(places))
+    return None

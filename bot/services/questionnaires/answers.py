@@ -21,7 +21,7 @@ from bot.services.questionnaires.metrics_parser import (
     parse_metrics_line,
 )
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
-from bot.services.timezones import resolve_typed_zone
+from bot.services.timezones import resolve_typed_zone, zone_refusal
 from bot.support.formats import format_decimal, format_or_list
 from bot.support.i18n import LANGUAGES, LazyText, Text, _, mid_sentence, text
 from bot.support.typed_words import (
@@ -204,7 +204,10 @@ def parse_typed(question: Question, text: str, ctx: QuestionContext, answers: An
         return _parse_metrics(cleaned)
     if question.kind == "timezone":
         zone = resolve_typed_zone(cleaned)
-        return Accepted(zone) if zone else Rejected(texts.ZONE_UNKNOWN)
+        if zone:
+            return Accepted(zone)
+        # An offset, an abbreviation or a country of several zones is told why and what to type.
+        return Rejected(zone_refusal(cleaned) or texts.ZONE_UNKNOWN)
     if question.kind == "multi" and typed_word(cleaned, ("none",)) == "none":
         return Accepted([])
     return Rejected(texts.USE_BUTTONS)
