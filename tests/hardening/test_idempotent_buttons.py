@@ -89,7 +89,7 @@ async def test_pressing_a_decision_button_twice_changes_nothing_the_second_time(
         used = session.exec(select(UsedButton).where(UsedButton.athlete_id == ben_id)).all()
         assert {u.action for u in used} == {"clear", "hold"}
     again = await _say(lee, f"/hold {ben_id}")
-    assert again.startswith("Already on hold today at H"), again
+    assert again.startswith("Ben is already on hold today at H"), again
     assert " · " in again  # the stage with its name, not the code alone
 
     # Step back on Anna's card, twice: one stage change, one notice.

@@ -101,7 +101,7 @@ async def test_session_report_with_a_metrics_line_is_echoed_confirmed_and_decide
     assert "Any numbers from today" in (replies[-1].text or "")
     replies = await alex.say("10m=1,92 30m 4.3 vmax 31 km/h hop 92%")
     echo = replies[-1].text or ""
-    assert "I understood" in echo and "10 m split: 1.92 s" in echo and "8.611 m/s" in echo
+    assert "I understood" in echo and "10 m split: 1.92 s" in echo and "8.61 m/s" in echo
     assert "hop distance compared with your other leg: 92 %" in echo
     await alex.tap("No, type again")
     assert "Any numbers from today" in alex.last
