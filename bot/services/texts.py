@@ -396,8 +396,7 @@ TIME_NIGHT = L_("Please pick a time outside 01:00–03:59 (clock changes happen 
 TEXT_TOO_LONG = L_("Please keep it under {limit} characters.")
 TEXT_EMPTY = L_("Please type a few letters, or tap a button.")
 ZONE_UNKNOWN = L_(
-    "I don't know that place. Type your city or country, tap a region, or share your "
-    "location."
+    "I don't know that place. Type your city or country, tap a region, or share your location."
 )
 NON_TEXT = L_("I can only read text and buttons here.")
 # An edited message is never read again: its first version was the answer (or was refused).
