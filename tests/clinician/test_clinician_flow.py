@@ -80,7 +80,7 @@ async def make_clinician(world: World, telegram_id: int, name: str) -> SimUser:
             "/invite – invite an athlete\n/athletes – your athletes\n"
             "/athlete <number> – details\n"
             "Alert times and your Monday digest use the time zone {zone}; "
-            "change it with /timezone <zone>, e.g. /timezone Europe/Paris. "
+            "change it with /timezone <zone>, e.g. /timezone Europe/Paris.\n"
             "/settings – your language"
         ).split("\n")[0]
     reply = await say(clinician, f"/start {code.group(1)}")
