@@ -236,8 +236,23 @@ def _signs_since_last_checkin(session: Session, athlete_id: int, today: dt.date)
     before ``today`` (each /problem sign is stored on that day's check-in and stopped running
     then): the next check-in names and pre-ticks them, so a tired "None of these" never
     silently contradicts a sign reported hours before."""
+    # The reports first: on almost every answer there is none in these two days, and the
+    # check-in's context is then one small query (it is built for each answer).
+    reports = session.exec(
+        select(QuestionnaireProgress.updated_at, QuestionnaireProgress.answers)
+        .where(
+            QuestionnaireProgress.athlete_id == athlete_id,
+            QuestionnaireProgress.kind == "problem",
+            QuestionnaireProgress.status == "done",
+            # Never older than the day before: a sign from last week is the clinician's by now.
+            col(QuestionnaireProgress.local_date) >= today - dt.timedelta(days=1),
+        )
+        .order_by(col(QuestionnaireProgress.id))
+    ).all()
+    if not reports:
+        return ()
     last = session.exec(
-        select(QuestionnaireProgress)
+        select(QuestionnaireProgress.updated_at)
         .where(
             QuestionnaireProgress.athlete_id == athlete_id,
             QuestionnaireProgress.kind == "morning",
@@ -245,22 +260,16 @@ def _signs_since_last_checkin(session: Session, athlete_id: int, today: dt.date)
             col(QuestionnaireProgress.local_date) < today,
         )
         .order_by(col(QuestionnaireProgress.updated_at).desc())
+        .limit(1)
     ).first()
-    query = select(QuestionnaireProgress).where(
-        QuestionnaireProgress.athlete_id == athlete_id,
-        QuestionnaireProgress.kind == "problem",
-        QuestionnaireProgress.status == "done",
-        # Never older than the day before: a sign from last week is the clinician's by now.
-        col(QuestionnaireProgress.local_date) >= today - dt.timedelta(days=1),
-    )
-    if last is not None:
-        # At the same instant (a frozen clock) the report counts: better asked than missed.
-        query = query.where(col(QuestionnaireProgress.updated_at) >= last.updated_at)
     signs: list[str] = []
-    for problem in session.exec(query.order_by(col(QuestionnaireProgress.id))).all():
-        if problem.answers.get("action") != SCREEN:
+    for updated_at, answers in reports:
+        # At the same instant (a frozen clock) the report counts: better asked than missed.
+        if last is not None and updated_at < last:
+            continue
+        if answers.get("action") != SCREEN:
             continue  # ticks left behind by "All fine, thanks" are no report
-        reported = with_ticked_signs(problem.answers).get(RED_FLAGS_KEY)
+        reported = with_ticked_signs(answers).get(RED_FLAGS_KEY)
         if isinstance(reported, list):
             signs += [str(s) for s in reported if s in RED_FLAGS]
     return tuple(dict.fromkeys(signs))
