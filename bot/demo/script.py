@@ -147,7 +147,7 @@ async def onboarding(world: DemoWorld, athlete: Person, code: str) -> None:
         await world.tap(athlete, label)
     await world.tap(athlete, "Sprinting / running fast")
     await world.tap(athlete, "Rugby")
-    await world.say(athlete, world.words.number("vmax 9.1 10m 1.78 20m 3.0 30m 4.05 40m 5.15"))
+    await world.say(athlete, world.words.number("speed 9.1 10m 1.78 20m 3.0 30m 4.05 40m 5.15"))
     for label in ("Europe", "Berlin", "07:30"):
         await world.tap(athlete, label)
     expect(
@@ -286,7 +286,7 @@ async def play(world: DemoWorld) -> Cast:
     narrate(world, L_("Day 5: progression to H2, first runs with metrics"), local(5, 7, 30))
     verdict = await morning(world, athlete)
     expect(verdict, "move up to Stage 3 of 8", "progression to H2", world.words)
-    await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.0 10m 2.4 strength 82")
+    await session_report(world, athlete, checks=H2_CHECKS, metrics="speed 6.0 10m 2.4 strength 82")
 
     narrate(world, L_("Day 6: flare-up the morning after running"), local(6, 7, 30))
     verdict = await morning(world, athlete, pain_test="3", tightness="3")
@@ -336,7 +336,7 @@ async def play(world: DemoWorld) -> Cast:
     narrate(world, L_("Day 10: back to running (H2)"), local(10, 7, 30))
     verdict = await morning(world, athlete)
     expect(verdict, "move up to Stage 3 of 8", "progression back to H2", world.words)
-    await session_report(world, athlete, checks=H2_CHECKS, metrics="vmax 6.2 10m 2.25 strength 85")
+    await session_report(world, athlete, checks=H2_CHECKS, metrics="speed 6.2 10m 2.25 strength 85")
 
     narrate(world, L_("Day 11: the chart and the clinician report"), local(11, 8, 0))
     world.clock.set(local(11, 8, 0))

@@ -48,7 +48,7 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
         "athlete invitation": r"→ bot: /invite\n.*bot → Clinician: Athlete invite[^\[]*\?start=",
         "onboarding consent": r"Athlete → bot: \[I agree\]",
         "scheduled check-in": r"bot → Athlete: \(1/10\) Good morning!",
-        "metrics": r"Athlete → bot: vmax 6\.0 10m 2\.4 strength 82",
+        "metrics": r"Athlete → bot: speed 6\.0 10m 2\.4 strength 82",
         "gate alert with button": (
             r"bot → Clinician: 🟢 Sign-off needed · Sam(.|\n)*\[🟢 Sign off\]"
         ),
