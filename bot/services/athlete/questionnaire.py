@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, inspect, literal_column, or_
+from sqlalchemy import and_, bindparam, func, inspect, literal_column, or_
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -99,10 +100,24 @@ _LIVE_PROGRAMME = and_(
     col(Programme.athlete_id) == col(QuestionnaireProgress.athlete_id),
     col(Programme.status).in_(_LIVE),
 )
-# The person with their open questionnaire, current programme and injury: the one query
-# that starts every athlete update.
+# The day of the athlete's latest /problem report: the check-in's context needs the reports
+# of the last two days only when there is one (``_signs_since_last_checkin``), which on almost
+# every answer there is not.
+_REPORT = aliased(QuestionnaireProgress)
+_LAST_REPORT_DAY = (
+    select(func.max(_REPORT.local_date))
+    .where(
+        _REPORT.athlete_id == Person.id,
+        _REPORT.kind == literal_column("'problem'"),
+        _REPORT.status == literal_column("'done'"),
+    )
+    .correlate(Person)
+    .scalar_subquery()
+)
+# The person with their open questionnaire, current programme and injury (and the day of
+# their latest /problem report): the one query that starts every athlete update.
 _PERSON_WITH_OPEN = (
-    select(Person, QuestionnaireProgress, Programme, InjuryRecord.injury)
+    select(Person, QuestionnaireProgress, Programme, InjuryRecord.injury, _LAST_REPORT_DAY)
     .select_from(Person)
     .join(
         QuestionnaireProgress,
@@ -123,6 +138,7 @@ _PERSON_WITH_OPEN = (
     .limit(1)
 )
 _OPEN_MEMO = "athlete_service.open_questionnaire"
+_REPORT_MEMO = "athlete_service.last_report_day"
 # The open questionnaire with the current programme and injury: one query per update.
 _OPEN_WITH_PROGRAMME = (
     select(QuestionnaireProgress, Programme, InjuryRecord.injury)
@@ -147,12 +163,24 @@ def find_athlete(session: Session, telegram_user_id: int) -> Person | None:
     row = session.exec(_PERSON_WITH_OPEN, params={"telegram_user_id": telegram_user_id}).first()
     if row is None:
         return None
-    person, progress, programme, injury = row
+    person, progress, programme, injury, last_report_day = row
     athlete_id = _id(person)
     if programme is not None:
         remember_programme(session, athlete_id, programme, injury)
     session.info[(_OPEN_MEMO, athlete_id)] = _OpenLookup(progress)
+    # Only an open /problem can become a finished report in this transaction (one open
+    # questionnaire per athlete; any other opens through ``begin``, which forgets this).
+    if progress is None or progress.kind != "problem":
+        session.info[(_REPORT_MEMO, athlete_id)] = _ReportLookup(last_report_day)
     return person
+
+
+@dataclass(frozen=True)
+class _ReportLookup:
+    """The day of the athlete's latest finished /problem report, read by ``find_athlete``
+    (None: they never sent one)."""
+
+    day: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -236,6 +264,10 @@ def _signs_since_last_checkin(session: Session, athlete_id: int, today: dt.date)
     before ``today`` (each /problem sign is stored on that day's check-in and stopped running
     then): the next check-in names and pre-ticks them, so a tired "None of these" never
     silently contradicts a sign reported hours before."""
+    since = today - dt.timedelta(days=1)
+    known = session.info.get((_REPORT_MEMO, athlete_id))
+    if isinstance(known, _ReportLookup) and (known.day is None or known.day < since):
+        return ()  # no report in these two days (read with the athlete): no query at all
     # The reports first: on almost every answer there is none in these two days, and the
     # check-in's context is then one small query (it is built for each answer).
     reports = session.exec(
@@ -245,7 +277,7 @@ def _signs_since_last_checkin(session: Session, athlete_id: int, today: dt.date)
             QuestionnaireProgress.kind == "problem",
             QuestionnaireProgress.status == "done",
             # Never older than the day before: a sign from last week is the clinician's by now.
-            col(QuestionnaireProgress.local_date) >= today - dt.timedelta(days=1),
+            col(QuestionnaireProgress.local_date) >= since,
         )
         .order_by(col(QuestionnaireProgress.id))
     ).all()
@@ -553,6 +585,7 @@ def begin(
     # joins that day's check-in, never a day already closed).
     today = day or working_day(session, person, env.now)
     session.info.pop((_OPEN_MEMO, _id(person)), None)  # a questionnaire opens: read afresh
+    session.info.pop((_REPORT_MEMO, _id(person)), None)  # ... and it may close a /problem
     _close_others(session, person, kind, today, env)
     progress = repo.get_open_questionnaire(
         session,
