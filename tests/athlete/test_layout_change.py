@@ -9,6 +9,7 @@ inserted after the warning signs: pain at rest was question 1, pain during the t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.services.athlete.keyboards import layout_tag
 from bot.services.questionnaires import QUESTIONNAIRES
 from bot.store.db import make_engine, session_scope
 from bot.store.models import QuestionnaireProgress
@@ -153,3 +155,45 @@ async def test_a_new_check_in_records_its_layout(world: Factory) -> None:
     assert _open(w).layout == QUESTIONNAIRES["morning"].layout
     await alex.tap("None of these ✅")
     assert _open(w).answers == {"red_flags": []}
+
+
+async def test_a_scale_reordered_by_a_deploy_never_stores_an_old_button_as_another_value(
+    world: Factory,
+) -> None:
+    """A deploy that keeps the questions but reorders a scale's buttons (here pain during the
+    test, 10 first): an old button's option number would name another value. Its "0" (the
+    first button, meaning 10 in the old order) is not stored as 0: the check-in is resynced
+    and the question asked again."""
+    w = await world()
+    alex = w.phone(1001)
+    await _pain_at_rest_answered(alex)
+    before = {"red_flags": [], "pain_rest": 0}
+    morning = QUESTIONNAIRES["morning"]
+    pain_test = morning.question("pain_test")
+    assert not callable(pain_test.options)
+    old = dataclasses.replace(
+        morning,
+        questions=tuple(
+            dataclasses.replace(q, options=tuple(reversed(pain_test.options)))
+            if q.key == "pain_test"
+            else q
+            for q in morning.questions
+        ),
+    )
+    assert old.layout != morning.layout, "a reordered scale must be another layout"
+    step = morning.index_of("pain_test")
+    with session_scope(w.engine) as session:
+        progress = session.exec(
+            select(QuestionnaireProgress).where(QuestionnaireProgress.status == "open")
+        ).one()
+        progress.layout = old.layout
+        session.add(progress)
+        progress_id = progress.id
+
+    # The old keyboard's first button ("10" in the old order), with the old layout's tag.
+    old_tag = layout_tag(old.layout)
+    await alex.user.press_data(f"q:{progress_id}:{step}:0:{old_tag}", alex.user.last_bot_message)
+    await alex.user.wait_reply()
+    assert UPDATED in alex.last and PAIN_TEST in alex.last, alex.last
+    assert "pain_test" not in _open(w).answers
+    _resynced(w, before, "pain_test")

@@ -135,6 +135,17 @@ class Question:
         )
 
 
+def _layout_item(question: Question) -> str:
+    """A question's part of its questionnaire's layout: its key, and the values of its fixed
+    buttons in order (buttons built per athlete are named by the function that builds them)."""
+    options = question.options
+    if callable(options):
+        return f"{question.key} {getattr(options, '__qualname__', '')}"
+    if not options:
+        return question.key
+    return f"{question.key} {[option.value for option in options]!r}"
+
+
 @dataclass(frozen=True)
 class Questionnaire:
     """An ordered set of questions; ``stop_when`` ends it early (e.g. a red flag)."""
@@ -145,15 +156,18 @@ class Questionnaire:
 
     @functools.cached_property
     def layout(self) -> str:
-        """A short fingerprint of the questions' keys in order (12 hex digits).
+        """A short fingerprint of the questions' keys in order, and of each fixed set of
+        buttons' values in order (12 hex digits).
 
-        An open questionnaire records it when it begins: its step numbers (the open question,
-        the buttons' callback data) mean something only in that layout. A deploy that adds,
-        removes or reorders questions changes it, and an answer to a questionnaire begun in
-        another layout is not applied before the questionnaire is resynced by key.
+        An open questionnaire records it when it begins: its step numbers and the buttons'
+        option numbers (the callback data) mean something only in that layout. A deploy that
+        adds, removes or reorders questions, or the options of a question's fixed buttons,
+        changes it, and an answer to a questionnaire begun in another layout is not applied
+        before the questionnaire is resynced by key (an old "1" on a scale whose options
+        moved would otherwise be stored as another value).
         """
-        keys = "\n".join(question.key for question in self.questions)
-        return hashlib.sha256(f"{self.name}\n{keys}".encode()).hexdigest()[:12]
+        items = "\n".join(_layout_item(question) for question in self.questions)
+        return hashlib.sha256(f"{self.name}\n{items}".encode()).hexdigest()[:12]
 
     def index_of(self, key: str) -> int:
         """Return the position of the question stored under ``key``."""
