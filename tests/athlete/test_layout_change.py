@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from bot.services.athlete.keyboards import layout_tag
 from bot.services.questionnaires import QUESTIONNAIRES
+from bot.services.questionnaires.common import HooperOptions
 from bot.store.db import make_engine, session_scope
 from bot.store.models import QuestionnaireProgress
 from tests.athlete.conftest import Phone, World
@@ -197,3 +198,26 @@ async def test_a_scale_reordered_by_a_deploy_never_stores_an_old_button_as_anoth
     assert UPDATED in alex.last and PAIN_TEST in alex.last, alex.last
     assert "pain_test" not in _open(w).answers
     _resynced(w, before, "pain_test")
+
+
+def test_a_wellness_scale_reordered_is_another_layout_and_its_wording_is_not() -> None:
+    """The wellness items' buttons are built when shown (their anchor words in the reader's
+    language), but what they store is part of the layout: reversing the 1..7 values is
+    another layout; new anchor words are not."""
+    morning = QUESTIONNAIRES["morning"]
+    fatigue = morning.question("fatigue")
+    assert isinstance(fatigue.options, HooperOptions)
+
+    def with_fatigue(options: HooperOptions) -> str:
+        questions = tuple(
+            dataclasses.replace(q, options=options) if q.key == "fatigue" else q
+            for q in morning.questions
+        )
+        return dataclasses.replace(morning, questions=questions).layout
+
+    reversed_values = tuple(reversed(fatigue.options.values))
+    assert with_fatigue(dataclasses.replace(fatigue.options, values=reversed_values)) != (
+        morning.layout
+    )
+    reworded = dataclasses.replace(fatigue.options, low="Fresh", high="Exhausted")
+    assert with_fatigue(reworded) == morning.layout

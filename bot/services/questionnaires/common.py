@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot.services import texts
@@ -19,19 +20,30 @@ YES_NO = (Option(texts.YES, True), Option(texts.NO, False))
 SCALE_0_10 = tuple(Option(str(n), n) for n in range(11))
 
 
-def hooper_options(
-    low: Text, high: Text
-) -> Callable[[QuestionContext, Answers], tuple[Option, ...]]:
-    """Return the 1..7 buttons, with the anchor words on the two ends, in the language of the
-    moment they are shown."""
+HOOPER_VALUES = tuple(range(1, 8))
 
-    def options(ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+
+@dataclass(frozen=True)
+class HooperOptions:
+    """The 1..7 buttons, with the anchor words on the two ends, in the language of the moment
+    they are shown. ``values`` is what they store, in order, whatever the language (part of
+    the questionnaire's layout)."""
+
+    low: Text
+    high: Text
+    values: tuple[int, ...] = HOOPER_VALUES
+
+    def __call__(self, ctx: QuestionContext, answers: Answers) -> tuple[Option, ...]:
+        """Return the buttons as shown now."""
         return tuple(
-            Option(f"{n} · {low}" if n == 1 else f"{n} · {high}" if n == 7 else str(n), n)
-            for n in range(1, 8)
+            Option(f"{n} · {self.low}" if n == 1 else f"{n} · {self.high}" if n == 7 else str(n), n)
+            for n in self.values
         )
 
-    return options
+
+def hooper_options(low: Text, high: Text) -> HooperOptions:
+    """Return the 1..7 buttons of a wellness item anchored by ``low`` and ``high``."""
+    return HooperOptions(low, high)
 
 
 def scale(key: str, prompt: Prompt, label: Text, **kwargs: Any) -> Question:

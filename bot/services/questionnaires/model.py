@@ -137,9 +137,13 @@ class Question:
 
 def _layout_item(question: Question) -> str:
     """A question's part of its questionnaire's layout: its key, and the values of its fixed
-    buttons in order (buttons built per athlete are named by the function that builds them)."""
+    buttons in order (buttons built per athlete are named by the function that builds them,
+    unless it says which values it gives: ``values``)."""
     options = question.options
     if callable(options):
+        values = getattr(options, "values", None)  # fixed values, labels built when shown
+        if values is not None:
+            return f"{question.key} {list(values)!r}"
         return f"{question.key} {getattr(options, '__qualname__', '')}"
     if not options:
         return question.key
