@@ -154,7 +154,13 @@ def _prescribe(
         drills = []
         notes.append("Stop: no training today. Follow the instruction you were given.")
     elif readiness == "rest" or no_running:
-        drills = [d for d in drills if d.kind in ("mobility", "walk", "bike")]
+        # The easy drills stay, without a stage test in their note (H1: "including 5 min at
+        # 150 W"): no test on a rest morning or while running waits for a review.
+        drills = [
+            d.model_copy(update={"note": None}) if d.kind == "bike" else d
+            for d in drills
+            if d.kind in ("mobility", "walk", "bike")
+        ]
         notes.append("No running today: pain-free mobility, walking and bike only if pain ≤ 1/10.")
     if readiness == "modify":
         limit = pain.max_pct_vmax.value - 5
@@ -163,20 +169,35 @@ def _prescribe(
             f"Modified: high-speed reps cut by {round((1 - HV_CUT) * 100)} %, nothing above "
             f"{cap:g} % Vmax, no progression today."
         )
-    elif after_gap and cap is not None and any(d.pct_vmax for d in drills):
+    # Full training includes maximal efforts: not on a day capped below max speed.
+    no_sport = (
+        cap is not None and cap < pain.max_pct_vmax.value and any(d.kind == "sport" for d in drills)
+    )
+    first_run = (
+        after_gap and readiness != "modify" and cap is not None and any(d.pct_vmax for d in drills)
+    )
+    if first_run:
+        # At the final stage the capped first run also leaves out the matches: the note says
+        # so itself (not "an easy day after a fast one": there was no fast one).
         notes.append(
-            f"First run back after time away: nothing above {cap:g} % Vmax, so your muscle "
-            "gets used to speed again before the stage's full session."
+            f"First run back after time away: nothing above {cap:g} % Vmax"
+            + (", and no full team or event training or match" if no_sport else "")
+            + ", so your muscle gets used to speed again before the stage's full session."
         )
-    elif cap is not None and cap < stage.top_pct_vmax and any(d.pct_vmax for d in drills):
+    elif (
+        readiness != "modify"
+        and cap is not None
+        and cap < stage.top_pct_vmax
+        and any(d.pct_vmax for d in drills)
+    ):
         notes.append(
             f"Easier running today: nothing above {cap:g} % Vmax, so your muscle has its rest "
             "between fast sessions."
         )
-    if cap is not None and cap < pain.max_pct_vmax.value and any(d.kind == "sport" for d in drills):
-        # Full training includes maximal efforts: not on a day capped below max speed.
+    if no_sport:
         drills = [d for d in drills if d.kind != "sport"]
-        notes.append("No full team or event training today: an easy day after a fast one.")
+        if not first_run:
+            notes.append("No full team or event training today: an easy day after a fast one.")
     if vmax is None and any(d.pct_vmax for d in drills):
         notes.append("No baseline Vmax: run by feel, and expect to run faster than you think.")
     top = stage.top_pct_vmax

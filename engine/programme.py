@@ -83,6 +83,10 @@ UNCONFIRMED_REPEAT_COUNT = 3  # unconfirmed readings in this many sessions: revi
 # this many the athlete also steps back one stage (protocol notes (21)).
 GAP_RESTART_DAYS = 7
 GAP_STEP_BACK_DAYS = 14
+# At the final stage (return to play, maintenance) a gap moves nobody: the first run back is
+# capped as anywhere else, and from this many days the clinician is told (info), since the
+# re-tests of the stage (every 2–4 weeks, reference §2.2 H7 / §3.3 C7) have lapsed.
+GAP_FINAL_ALERT_DAYS = 14
 
 # Why an exit criterion's latest result was left out (``ProgrammeState.not_counted``): it came
 # with a session that did not count (against the plan, cut short), or was logged on its own
@@ -193,6 +197,15 @@ class ProgrammeState(_Frozen):
     # the bottom of the stage's range and below max speed (``gap_cap``). False in older
     # snapshots: nothing to cap.
     easy_first_run: bool = False
+    # The day the stall clock of the current stage counts from when it is not
+    # ``stage_entered``: a restart of the stage after a gap (``_after_gap``) keeps the clock
+    # (and its paused days), so a stage that has not moved is still named. None in older
+    # snapshots and on entering a stage: ``stage_entered``.
+    stall_from: dt.date | None = None
+    # Of the days in a row away (``away_days``), how many were paused (they are already left
+    # out of the stall clock; ``_stall_clock_after_gap`` leaves out the silent ones). 0 in
+    # older snapshots.
+    away_paused: int = 0
 
 
 class DayOutcome(_Frozen):
@@ -264,6 +277,7 @@ def enter_stage(
         "clearance_on": None,
         "green_streak": 0,
         "paused_in_stage": 0,
+        "stall_from": None,
     }
     if "last_progress" in extra:
         update["paused_since_progress"] = 0
@@ -1185,12 +1199,24 @@ def decide_day(
     if streak != st.symptom_free_streak:
         st = st.model_copy(update={"symptom_free_streak": streak})
     st = _stall(protocol, injury, baseline, st, st_am, day, mr, decision, acc, paused=paused_today)
+    if protocol.next_stage(stage0) is None and st.stage != stage0:
+        # Days at the final stage had nothing to progress to: the no-progress clock starts
+        # when the athlete leaves it (a stop in return to play, a clinician's move back), not
+        # at the progression into it weeks before ("no progression for 60 days").
+        st = st.model_copy(update={"last_progress": on, "paused_since_progress": 0})
+    if decision == "stop":
+        # The first session back after time away at the final stage (``_final_gap``) is not
+        # today's: a stop prescribes none, and the stop's own reasons say what follows.
+        acc.reasons = [r for r in acc.reasons if r.rule != "gap.final"]
     st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
     if paused_today:
         st = _paused_day(st)
     away_after = 0 if active and not paused_today else away + 1
     if away_after != st.away_days:
         st = st.model_copy(update={"away_days": away_after})
+    away_paused = 0 if away_after == 0 else st.away_paused + (1 if paused_today else 0)
+    if away_paused != st.away_paused:
+        st = st.model_copy(update={"away_paused": away_paused})
     if (
         decision == "progress"
         and st.stage == protocol.full_training_stage
@@ -1223,9 +1249,9 @@ def _after_gap(
     athlete who has not trained since, so it is earned again, and after two weeks the athlete
     also steps back one stage (its template, re-entry after green sessions as after any step
     back, reference §4.4), never below the first; the final stage is left as it is (nothing to
-    progress to). The clinician is told (info)."""
+    progress to; ``_final_gap``). The clinician is told (info)."""
     if protocol.next_stage(st.stage) is None:
-        return None, st
+        return None, _final_gap(protocol, st, away, acc)
     decision: DecisionKind | None = None
     # At a stage of maximal sprints a week away is enough to step back: its first session
     # back would otherwise be a max sprint on a week without any speed (a load spike).
@@ -1263,11 +1289,74 @@ def _after_gap(
             f"Back after {away} days without a check-in or session (or paused): what {st.stage} "
             "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
         )
-        st = enter_stage(st, st.stage, on)
+        clock = _stall_clock_after_gap(st, on, away)
+        st = enter_stage(st, st.stage, on).model_copy(update=clock)
     # The last session (its 24-hour response long settled) opens no gate after the gap; the
     # 48-hour watch of an elevated one stays. The first run back is an easy one (``gap_cap``).
     easy = protocol.stage(st.stage).running
     return decision, st.model_copy(update={"last_session": None, "easy_first_run": easy})
+
+
+def _stall_clock_after_gap(st: ProgrammeState, on: dt.date, away: int) -> dict[str, object]:
+    """The stall clock of a stage restarted on ``on`` after ``away`` days away: it runs on
+    from the days counted before the gap (a restart is not progress: a week's pause every few
+    days must not keep a stage that has not moved from ever being named), and the gap's days
+    are not counted, paused or silent (the athlete was away; the gap rule and its alert
+    speak for them, and the no-progress clock still counts silent days). The date of the last
+    stall alert moves on by the gap's silent days, as it does by each paused day
+    (``_paused_day``), so its repeat comes 7 counted days after it; one given during the gap
+    (silent days count until the gap is over) is taken as given on the day back."""
+    start = st.stall_from or st.stage_entered
+    paused_gap = max(0, min(st.away_paused, st.paused_in_stage, away))
+    gap_start = on - dt.timedelta(days=away)
+    counted = max(0, (gap_start - start).days - (st.paused_in_stage - paused_gap))
+    update: dict[str, object] = {
+        "stall_from": on - dt.timedelta(days=counted),
+        "paused_in_stage": 0,
+    }
+    last = st.stall_alerted
+    if last is not None and last >= start:
+        update["stall_alerted"] = min(on, last + dt.timedelta(days=away - paused_gap))
+    return update
+
+
+def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> ProgrammeState:
+    """The first day back after ``away`` days at the final stage (return to play and
+    maintenance, H7 / C7): the stage stays (it has nothing to earn, and the reference's answer
+    at this stage is to notify the clinician, not to move the athlete: "re-test failure →
+    targeted block and clinician notified"), but the first run back is capped as at every
+    other stage (``gap_cap``: nothing at max speed, and so no full team training or match
+    that day), since after a week or more without speed a match or a max sprint is the load
+    spike reference §3.2 item 5 warns of, "especially late-stage", in the high-risk weeks after
+    return to play (§2.2 H7, P10: 9 % re-injury by 2 months). From 14 days away the re-tests
+    of the stage (sprint and strength every 2–4 weeks) have lapsed: the clinician is told
+    (info), and decides on a re-test or a move back (protocol notes (21))."""
+    stage = protocol.stage(st.stage)
+    cap = gap_cap(protocol, stage)
+    if cap is not None:
+        acc.reason(
+            "gap.final",
+            f"Welcome back: after {away} days without training with the plan, your first "
+            f"session back stays below full speed (nothing above {cap:g} % Vmax) and without "
+            "full team or event training or matches: the muscle needs to get used to the speed "
+            "again. Your usual sessions follow once you have run.",
+            away,
+            f"< {GAP_RESTART_DAYS} days",
+        )
+    if away >= GAP_FINAL_ALERT_DAYS:
+        capped = (
+            f"the first session back is capped at {cap:g} % Vmax, without full training or matches"
+            if cap is not None
+            else "no session is capped"
+        )
+        acc.alert(
+            "info",
+            "gap.final",
+            f"Back after {away} days without a check-in or session (or paused) at the final "
+            f"stage {stage.id}: {capped}. Its sprint and strength re-tests are due: please "
+            "review whether a re-test or a move back a stage is needed before matches.",
+        )
+    return st.model_copy(update={"last_session": None, "easy_first_run": cap is not None})
 
 
 def gap_cap(protocol: Protocol, stage: Stage) -> float | None:
@@ -1493,7 +1582,9 @@ def _stall(
     count towards the 7 (the minimum is in calendar days, as the gate counts it). The gate
     items are the ones of this morning (``st_am``), before today's session is pending."""
     on = day.date
-    calendar = (on - st.stage_entered).days
+    # A restart of the stage after a gap keeps the clock (``stall_from``).
+    start = st.stall_from or st.stage_entered
+    calendar = (on - start).days
     days = calendar - st.paused_in_stage
     last = st.stall_alerted
     if (
@@ -1502,7 +1593,7 @@ def _stall(
         or days < STALL_DAYS
         or calendar < protocol.stage(st.stage).min_days.value + 1
         or protocol.next_stage(st.stage) is None
-        or (last is not None and last >= st.stage_entered and (on - last).days < STALL_DAYS)
+        or (last is not None and last >= start and (on - last).days < STALL_DAYS)
     ):
         return st
     if st_am.stage != st.stage:
@@ -1528,7 +1619,7 @@ def _paused_day(st: ProgrammeState) -> ProgrammeState:
         "paused_in_stage": st.paused_in_stage + 1,
         "paused_since_progress": st.paused_since_progress + 1,
     }
-    if st.stall_alerted is not None and st.stall_alerted >= st.stage_entered:
+    if st.stall_alerted is not None and st.stall_alerted >= (st.stall_from or st.stage_entered):
         update["stall_alerted"] = st.stall_alerted + day
     if st.no_progress_alerted is not None:
         update["no_progress_alerted"] = st.no_progress_alerted + day

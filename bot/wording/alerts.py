@@ -914,6 +914,25 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             _count(m, "n"),
         ).format(count=m["n"], stage=_stage(p, m["stage"])),
     ),
+    "gap.final": (
+        re.compile(
+            r"^Back after (?P<n>\d+) days without a check-in or session \(or paused\) at the "
+            r"final stage (?P<stage>\S+): the first session back is capped at (?P<pct>[\d.]+) % "
+            r"Vmax, without full training or matches\. Its sprint and strength re-tests are due: "
+            r"please review whether a re-test or a move back a stage is needed before matches\.$"
+        ),
+        lambda m, p: ngettext(
+            "Back after {count} day without a check-in or session (or paused) at the final "
+            "stage, {stage}: the first session back is capped at {percent} of top speed, "
+            "without full training or matches. Its sprint and strength re-tests are due: "
+            "please review whether a re-test or a move back a stage is needed before matches.",
+            "Back after {count} days without a check-in or session (or paused) at the final "
+            "stage, {stage}: the first session back is capped at {percent} of top speed, "
+            "without full training or matches. Its sprint and strength re-tests are due: "
+            "please review whether a re-test or a move back a stage is needed before matches.",
+            _count(m, "n"),
+        ).format(count=m["n"], stage=_stage(p, m["stage"]), percent=_pct(m["pct"])),
+    ),
     "stall": (
         re.compile(
             r"^No progress in (?P<stage>\S+) for (?P<n>\d+) days\. Missing: (?P<items>.+)\.$"

@@ -486,6 +486,23 @@ def _gap(reason: Any, protocol: Any) -> str | None:
     ).format(count=days)
 
 
+def _final_gap(reason: Any, protocol: Any) -> str | None:
+    """Back after a week or more away at the final stage (engine.programme._final_gap): the
+    stage stays, the first session back is capped and without matches."""
+    days = reason.observed
+    if not isinstance(days, int):
+        return None
+    return ngettext(
+        "Welcome back: after {count} day away from the plan, your first session back stays "
+        "below full speed, without full team or event training or matches, so your muscle gets "
+        "used to speed again. Your usual sessions follow once you have run.",
+        "Welcome back: after {count} days away from the plan, your first session back stays "
+        "below full speed, without full team or event training or matches, so your muscle gets "
+        "used to speed again. Your usual sessions follow once you have run.",
+        days,
+    ).format(count=days)
+
+
 def _clear(reason: Any, protocol: Any) -> str | None:
     # A clearance after a stop lifts the stop only (its other form is a plain sign-off).
     if str(reason.text).startswith("Your clinician has reviewed you"):
@@ -527,6 +544,7 @@ _WORDERS: dict[str, Worder] = {
     "clinician.step_back": _clinician_step_back,
     "gap.restart": _gap,
     "gap.step_back": _gap,
+    "gap.final": _final_gap,
 }
 
 

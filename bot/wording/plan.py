@@ -104,7 +104,14 @@ def _notes(plan: Any, protocol: Any) -> list[str]:
             if fast:
                 out.append(_("Run by feel (no pre-injury top speed yet: /baseline). Start slower."))
         elif note.startswith("First run back"):
-            if fast:
+            if "no full team or event training or match" in note:
+                out.append(
+                    _(
+                        "No full team or event training or match today: this is your first "
+                        "session back after time away. Keep to the speeds below."
+                    )
+                )
+            elif fast:
                 out.append(_("First run back after time away: keep to the speeds below."))
         elif note.startswith("No full team or event training today"):
             out.append(_("No full team or event training today: an easy day after a fast one."))

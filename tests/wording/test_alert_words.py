@@ -225,6 +225,13 @@ def _literal_alerts() -> list[tuple[str, str]]:
             "to H2; its criteria, sessions and any sign-off are earned again.",
         ),
         (
+            "gap.final",
+            "Back after 20 days without a check-in or session (or paused) at the final stage "
+            "H7: the first session back is capped at 90 % Vmax, without full training or "
+            "matches. Its sprint and strength re-tests are due: please review whether a "
+            "re-test or a move back a stage is needed before matches.",
+        ),
+        (
             "metric.lower_leg",
             "Single-leg bridges logged as injured side 30, other side 25: the injured side reads "
             "higher, which is unusual after this injury and often means the counts were typed "

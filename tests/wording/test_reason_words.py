@@ -205,6 +205,15 @@ _ENGINE_SENTENCES = [
         "< 14 days",
     ),
     _r(
+        "gap.final",
+        "Welcome back: after 20 days without training with the plan, your first session back "
+        "stays below full speed (nothing above 90 % Vmax) and without full team or event "
+        "training or matches: the muscle needs to get used to the speed again. Your usual "
+        "sessions follow once you have run.",
+        20,
+        "< 7 days",
+    ),
+    _r(
         "metric.lower_leg",
         "Single-leg bridges: the injured side (30) read higher than the other side (25), which "
         "is unusual after this injury and often means the two counts were typed the wrong way "
