@@ -116,8 +116,9 @@ _LAST_REPORT_DAY = (
 )
 # The person with their open questionnaire, current programme and injury (and the day of
 # their latest /problem report): the one query that starts every athlete update.
-_PERSON_WITH_OPEN = (
-    select(Person, QuestionnaireProgress, Programme, InjuryRecord.injury, _LAST_REPORT_DAY)
+_PERSON_WITH_OPEN: Any = (  # five columns: more than sqlmodel's select() types
+    select(Person, QuestionnaireProgress, Programme, InjuryRecord.injury)
+    .add_columns(_LAST_REPORT_DAY)
     .select_from(Person)
     .join(
         QuestionnaireProgress,
@@ -133,7 +134,7 @@ _PERSON_WITH_OPEN = (
         isouter=True,
     )
     .join(InjuryRecord, col(InjuryRecord.id) == col(Programme.injury_id), isouter=True)
-    .where(Person.telegram_user_id == bindparam("telegram_user_id"))
+    .where(col(Person.telegram_user_id) == bindparam("telegram_user_id"))
     .order_by(col(QuestionnaireProgress.updated_at).desc(), col(Programme.id).desc())
     .limit(1)
 )
@@ -163,7 +164,11 @@ def find_athlete(session: Session, telegram_user_id: int) -> Person | None:
     row = session.exec(_PERSON_WITH_OPEN, params={"telegram_user_id": telegram_user_id}).first()
     if row is None:
         return None
-    person, progress, programme, injury, last_report_day = row
+    person: Person = row[0]
+    progress: QuestionnaireProgress | None = row[1]
+    programme: Programme | None = row[2]
+    injury: str | None = row[3]
+    last_report_day: dt.date | None = row[4]
     athlete_id = _id(person)
     if programme is not None:
         remember_programme(session, athlete_id, programme, injury)
