@@ -13,18 +13,30 @@ from bot.store import db
 def register(subparsers: Any) -> None:
     """Add the `db` sub-command and its actions."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "db", help="create or migrate the database schema (DATABASE_URL or --database-url)"
+        "db",
+        help="create or migrate the database schema (DATABASE_URL or --database-url)",
+        description="Create, migrate or inspect the database schema. Exit status: 0 when done, "
+        "1 when the action failed (one line says why), 2 on invalid settings or no ACTION.",
     )
     parser.add_argument(
         "--database-url",
+        metavar="URL",
         help="database to act on (default: DATABASE_URL from the environment or ./.env, "
         f"else {db.DEFAULT_DATABASE_URL}: the database `sprintback run` opens)",
     )
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION")
     up = actions.add_parser("upgrade", help="apply every pending migration (or up to REV)")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument(
+        "revision",
+        nargs="?",
+        default="head",
+        metavar="REV",
+        help="revision to stop at, e.g. 0005 (default: head, the one the code expects)",
+    )
     down = actions.add_parser("downgrade", help="revert migrations down to REV ('base' = empty)")
-    down.add_argument("revision")
+    down.add_argument(
+        "revision", metavar="REV", help="revision to go back to, e.g. 0005, or 'base' (empty)"
+    )
     current = actions.add_parser("current", help="print the schema revision of the database")
     for action in (up, down, current):
         # Also accepted after the action; SUPPRESS keeps a value given before it.

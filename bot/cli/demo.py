@@ -36,6 +36,9 @@ language (their language_code), so the bot speaks it to them: the transcript, th
 the report are in that language, e.g. `sprintback demo --lang de` or
 `sprintback demo --interactive --lang es`. Texts whose translation is not in the catalogues
 yet read in English.
+
+Exit status: 0 when the story ran to its end (or you quit); 1 when it failed (one line says
+why; --debug shows the traceback); 2 when the output folder cannot be written; 130 on Ctrl-C.
 """
 
 
@@ -75,7 +78,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--keep-db",
         action="store_true",
-        help="keep the temporary SQLite database and print where it is",
+        help="keep the temporary SQLite database (the scripted demo prints where it is)",
     )
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback when the demo fails"

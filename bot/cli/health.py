@@ -15,13 +15,15 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.store.db import make_engine
 
 DESCRIPTION = """\
-Check that Sprintback is healthy and exit 0, or print what is wrong and exit 1.
+Check that Sprintback is healthy and exit 0, or print what is wrong and exit 1 (2 when the
+settings are invalid). Run it with the same settings as `sprintback run`.
 
 In webhook mode (WEBHOOK_URL set) it asks the running bot's GET /healthz, which reports the
 database and the scheduler. In polling mode it checks that the database answers and that its
 schema is current, and reads the status file `sprintback run` keeps in RUNTIME_DIR: it fails
 when the last successful getUpdates is older than three long polls (POLLING_TIMEOUT_SECONDS)
-plus 5 s, or when the bot recorded its scheduler as stopped.
+plus 5 s, when the bot recorded its scheduler as stopped, or when no bot is running (no status
+file for this TELEGRAM_TOKEN, or no TELEGRAM_TOKEN at all).
 """
 
 

@@ -18,16 +18,27 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(dest="protocol_command", metavar="ACTION")
     validate = sub.add_parser(
-        "validate", help="validate protocol YAML files (default: every shipped protocol)"
+        "validate",
+        help="validate protocol YAML files (default: every shipped protocol)",
+        description="Check protocol files as the bot does before using them; print OK or "
+        "every problem with its file and path. Exit status: 0 when all are valid, 1 if not.",
     )
     validate.add_argument(
         "files", nargs="*", metavar="FILE", help="protocol files or names (default: all shipped)"
     )
     validate.set_defaults(func=run_validate)
-    show = sub.add_parser("show", help="print a protocol's stage table")
+    show = sub.add_parser(
+        "show",
+        help="print a protocol's stage table",
+        description="Print a protocol's stages: goal, minimum, session, exit criteria and "
+        "regression triggers. Exit status: 0, or 2 for an unknown or invalid protocol or a "
+        "--vmax out of range.",
+    )
     show.add_argument("name", help="name of a shipped protocol (e.g. hamstring) or a path")
     show.add_argument(
-        "--vmax", type=float, help="athlete's baseline Vmax in m/s: shows target split times"
+        "--vmax",
+        type=float,
+        help="athlete's baseline Vmax in m/s (3 to 12.5): shows target split times",
     )
     show.set_defaults(func=run_show)
 

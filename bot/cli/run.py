@@ -40,6 +40,11 @@ updates to that URL: the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT, refuses req
 WEBHOOK_SECRET (a random secret is generated when it is not set) and serves GET /healthz.
 SIGTERM or Ctrl-C stops it cleanly: the update in hand finishes and unsent messages stay in
 the outbox for the next start; during start-up (e.g. the migrations) they stop it at once.
+
+Exit status: 0 after a clean stop; 1 when Telegram cannot be reached at start (worth trying
+again later); 2 for something to fix first: an invalid setting, no TELEGRAM_TOKEN, a token
+Telegram refuses, a database it cannot reach or whose schema is not current, a RUNTIME_DIR
+this user cannot write, or a webhook address that cannot be used. Each is said in one line.
 """
 
 

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
         "simulate",
         help="replay a scenario file through the protocol engine",
         description="Replay a scenario (data-dictionary format) and print the day-by-day "
-        "timeline and a summary.",
+        "timeline and a summary. Exit status: 0, or 2 with the problems of an invalid scenario "
+        "or protocol.",
     )
     parser.add_argument(
         "scenario",
@@ -29,7 +30,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--protocol", help="name of a shipped protocol or a path (default: the scenario's)"
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for tools (default: text)",
+    )
     parser.set_defaults(func=run)
 
 

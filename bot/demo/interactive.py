@@ -20,7 +20,7 @@ from bot.demo.output import write_outputs
 from bot.demo.record import Entry, render_entry
 from bot.demo.world import DemoError, DemoWorld, Person, open_world
 from bot.sandbox import TranscriptMessage
-from bot.support.i18n import use_language
+from bot.support.i18n import _, use_language
 
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
 HELP = (
@@ -162,6 +162,8 @@ async def run_interactive(
     finally:
         await world.close()
     sink.write(f"Transcript: {path}\n")
+    if keep_db:
+        sink.write(_("Database kept:    {path}").format(path=world.database_path) + "\n")
     return path
 
 
