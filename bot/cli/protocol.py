@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from bot.services.protocol_files import available, load_protocol
@@ -69,12 +70,16 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """Print the stage table of a protocol; return 2 on an unknown or invalid protocol."""
     if args.vmax is not None and not 3.0 <= args.vmax <= 12.5:
-        print(f"--vmax {args.vmax:g} looks wrong: expected a sprint speed between 3 and 12.5 m/s")
+        print(
+            f"sprintback protocol show: --vmax {args.vmax:g} looks wrong: expected a sprint "
+            "speed between 3 and 12.5 m/s",
+            file=sys.stderr,
+        )
         return 2
     try:
         p = load_protocol(args.name)
     except ProtocolError as exc:
-        print(f"sprintback protocol show: {exc}")
+        print(f"sprintback protocol show: {exc}", file=sys.stderr)
         return 2
     print(render_table(p, args.vmax))
     return 0

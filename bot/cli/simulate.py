@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         name = args.protocol or scenario.protocol or scenario.athlete.injury
         timeline = simulate(scenario, load_protocol(name))
     except (ScenarioError, ProtocolError) as exc:
-        print(f"sprintback simulate: invalid input:\n{exc}")
+        print(f"sprintback simulate: invalid input:\n{exc}", file=sys.stderr)
         return 2
     if args.format == "json":
         print(json.dumps(timeline.to_json_data(), indent=2, ensure_ascii=False))

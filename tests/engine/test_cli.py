@@ -77,20 +77,20 @@ def test_invalid_scenarios_exit_non_zero_with_a_clear_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: dict[str, object], message: str
 ) -> None:
     assert main(["simulate", str(_scenario(tmp_path, edit))]) == 2
-    out = capsys.readouterr().out
-    assert message in out
-    assert "Traceback" not in out
+    said = capsys.readouterr()
+    assert message in said.err and said.out == ""  # errors on stderr, as every command's
+    assert "Traceback" not in said.err
 
 
 def test_missing_and_broken_scenario_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["simulate", str(tmp_path / "nope.yaml")]) == 2
-    assert "cannot read the file" in capsys.readouterr().out
+    assert "cannot read the file" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text("athlete: [", encoding="utf-8")
     assert main(["simulate", str(bad)]) == 2
-    assert "expected valid YAML" in capsys.readouterr().out
+    assert "expected valid YAML" in capsys.readouterr().err
 
 
 def test_simulate_protocol_option_takes_a_path(
@@ -157,4 +157,5 @@ def test_protocol_show_errors(
     args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(args) == 2
-    assert message in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert message in said.err and said.out == ""
