@@ -26,6 +26,7 @@ from bot.runtime import (
     freeze_startup_heap,
     scheduler_health,
 )
+from bot.services import timezones
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.db import describe_error, safe_url, upgrade
 
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except StartupError as err:
         print(f"sprintback run: {err}", file=sys.stderr)
         return 2
+    add_startup_hook(runtime.application, _warm_zone_names)
     add_startup_hook(runtime.application, freeze_startup_heap)  # last: after the other hooks
     if heartbeat is None:
         try:
@@ -161,6 +163,13 @@ def _close_after_failed_start(application: Any) -> None:
         loop.run_until_complete(application.bot.shutdown())
     finally:
         loop.close()
+
+
+async def _warm_zone_names(application: Any) -> None:
+    """Build the place-name indexes before updates flow (off the event loop), so the first
+    athlete who types a city does not wait for them; their memory is then frozen with the
+    start-up heap."""
+    await asyncio.to_thread(timezones.warm_up)
 
 
 def _cannot_start(err: Exception, settings: Settings) -> int:

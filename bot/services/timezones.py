@@ -2,8 +2,11 @@
 
 Everything resolves to an IANA name ("Europe/Berlin"), never an offset, so check-ins stay at
 the same local time across daylight-saving changes. A typed name is read as people type it
-(:func:`read_typed_zone`: "kolkata", "são paulo", "India"); what names no single place (a
-country on several clocks, a UTC offset, "EST") is refused with why (:func:`zone_refusal`).
+(:func:`read_typed_zone`: "kolkata", "são paulo", "India", "München", "Nueva York"), in
+any of our languages: the zones' cities as CLDR (Babel) names them, and a small table
+(:data:`_CITY_NAMES`) of the cities that name no zone; what names no single place (a country
+on several clocks, a name two places share, a UTC offset, "EST") is refused with why
+(:func:`zone_refusal`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from babel.core import get_global
 from babel.dates import get_timezone, get_timezone_location
 
 from bot.support.formats import format_locale, format_or_list
@@ -218,21 +222,120 @@ def region_label(region: str) -> str:
     return str(found) if found is not None else region
 
 
+# Cities people type that CLDR does not name (it names one city per zone: Berlin, not Munich)
+# in English, Spanish, Portuguese, French and German, then other spellings (local, old,
+# without umlauts). Only places no other known place shares a name with: "Colonia" is also
+# Colonia del Sacramento, so both are here and the athlete is asked which.
+# fmt: off
+_CITY_NAMES: tuple[tuple[str, str, tuple[str, str, str, str], tuple[str, ...]], ...] = (
+    # English, zone, (Spanish, Portuguese, French, German), other spellings
+    ("Munich", "Europe/Berlin", ("Múnich", "Munique", "Munich", "München"), ("Muenchen",)),
+    ("Cologne", "Europe/Berlin", ("Colonia", "Colônia", "Cologne", "Köln"), ("Koeln",)),
+    ("Hamburg", "Europe/Berlin", ("Hamburgo", "Hamburgo", "Hambourg", "Hamburg"), ()),
+    ("Frankfurt", "Europe/Berlin", ("Fráncfort", "Frankfurt", "Francfort", "Frankfurt"),
+     ("Frankfurt am Main", "Francfort-sur-le-Main")),
+    ("Barcelona", "Europe/Madrid", ("Barcelona", "Barcelona", "Barcelone", "Barcelona"), ()),
+    ("Seville", "Europe/Madrid", ("Sevilla", "Sevilha", "Séville", "Sevilla"), ()),
+    ("Milan", "Europe/Rome", ("Milán", "Milão", "Milan", "Mailand"), ("Milano",)),
+    ("Geneva", "Europe/Zurich", ("Ginebra", "Genebra", "Genève", "Genf"), ()),
+    ("Porto", "Europe/Lisbon", ("Oporto", "Porto", "Porto", "Porto"), ("Oporto",)),
+    ("Marseille", "Europe/Paris", ("Marsella", "Marselha", "Marseille", "Marseille"),
+     ("Marseilles",)),
+    ("Lyon", "Europe/Paris", ("Lyon", "Lyon", "Lyon", "Lyon"), ("Lyons",)),
+    ("Edinburgh", "Europe/London", ("Edimburgo", "Edimburgo", "Édimbourg", "Edinburgh"), ()),
+    ("Montreal", "America/Toronto", ("Montreal", "Montreal", "Montréal", "Montreal"), ()),
+    ("Rio de Janeiro", "America/Sao_Paulo",
+     ("Río de Janeiro", "Rio de Janeiro", "Rio de Janeiro", "Rio de Janeiro"), ("Rio",)),
+    ("Colonia del Sacramento", "America/Montevideo",
+     ("Colonia del Sacramento", "Colonia do Sacramento", "Colonia del Sacramento",
+      "Colonia del Sacramento"), ("Colonia",)),
+    ("Cape Town", "Africa/Johannesburg",
+     ("Ciudad del Cabo", "Cidade do Cabo", "Le Cap", "Kapstadt"), ("Kaapstad",)),
+    ("Tel Aviv", "Asia/Jerusalem", ("Tel Aviv", "Tel Aviv", "Tel Aviv", "Tel Aviv"),
+     ("Telavive", "Tel Aviv-Yafo", "Tel Aviv-Jaffa")),
+    ("Delhi", "Asia/Kolkata", ("Delhi", "Deli", "Delhi", "Delhi"),
+     ("New Delhi", "Nueva Delhi", "Nova Délhi", "Nova Deli", "Déli", "Neu-Delhi")),
+    ("Mumbai", "Asia/Kolkata", ("Bombay", "Mumbai", "Bombay", "Mumbai"), ("Bombay",)),
+    ("Beijing", "Asia/Shanghai", ("Pekín", "Pequim", "Pékin", "Peking"), ("Peking",)),
+    # The big cities of the countries on several clocks, where the city is asked for.
+    ("Brasília", "America/Sao_Paulo", ("Brasilia", "Brasília", "Brasilia", "Brasília"), ()),
+    ("Belo Horizonte", "America/Sao_Paulo", ("Belo Horizonte",) * 4, ()),
+    ("Porto Alegre", "America/Sao_Paulo", ("Porto Alegre",) * 4, ()),
+    ("Curitiba", "America/Sao_Paulo", ("Curitiba",) * 4, ()),
+    ("Florianópolis", "America/Sao_Paulo", ("Florianópolis",) * 4, ()),
+    # "Salvador" is also El Salvador (in French): asked.
+    ("Salvador", "America/Bahia", ("Salvador",) * 4, ("Salvador da Bahia",)),
+    ("Guadalajara", "America/Mexico_City", ("Guadalajara",) * 4, ()),
+    ("Puebla", "America/Mexico_City", ("Puebla",) * 4, ()),
+    ("Philadelphia", "America/New_York",
+     ("Filadelfia", "Filadélfia", "Philadelphie", "Philadelphia"), ()),
+    ("Boston", "America/New_York", ("Boston",) * 4, ()),
+    ("Washington, D.C.", "America/New_York", ("Washington D. C.",) * 4, ("Washington DC",)),
+    ("Las Vegas", "America/Los_Angeles", ("Las Vegas",) * 4, ()),
+    ("San Diego", "America/Los_Angeles", ("San Diego",) * 4, ()),
+    ("Ottawa", "America/Toronto", ("Ottawa",) * 4, ()),
+    ("Calgary", "America/Edmonton", ("Calgary",) * 4, ()),
+    ("Quito", "America/Guayaquil", ("Quito",) * 4, ()),
+    ("Málaga", "Europe/Madrid", ("Málaga",) * 4, ()),
+    ("Bilbao", "Europe/Madrid", ("Bilbao",) * 4, ()),
+    ("Zaragoza", "Europe/Madrid", ("Zaragoza", "Saragoça", "Saragosse", "Saragossa"), ()),
+    ("Las Palmas", "Atlantic/Canary", ("Las Palmas",) * 4, ("Las Palmas de Gran Canaria",)),
+    ("Faro", "Europe/Lisbon", ("Faro",) * 4, ()),
+    ("Coimbra", "Europe/Lisbon", ("Coimbra",) * 4, ()),
+    ("Braga", "Europe/Lisbon", ("Braga",) * 4, ()),
+    ("Funchal", "Atlantic/Madeira", ("Funchal",) * 4, ()),
+    ("Ponta Delgada", "Atlantic/Azores", ("Ponta Delgada",) * 4, ()),
+    ("Saint Petersburg", "Europe/Moscow",
+     ("San Petersburgo", "São Petersburgo", "Saint-Pétersbourg", "Sankt Petersburg"),
+     ("St. Petersburg", "Sankt-Peterburg")),
+    # The other one, in Florida: "St. Petersburg" is asked about, "Sankt Petersburg" is not.
+    ("St. Petersburg", "America/New_York",
+     ("San Petersburgo", "São Petersburgo", "Saint-Pétersbourg", "St. Petersburg"),
+     ("Saint Petersburg",)),
+)
+# Other names people type for the places CLDR names ("Wien" is German already): local
+# spellings, the islands of a zone.
+_LOCAL_NAMES: dict[str, tuple[str, ...]] = {
+    "Atlantic/Canary": ("Canary Islands", "Islas Canarias", "Gran Canaria", "Tenerife"),
+    "Europe/Warsaw": ("Warszawa",),
+    "Europe/Prague": ("Praha",),
+    "Europe/Copenhagen": ("København", "Kobenhavn"),
+    "Europe/Bucharest": ("București",),
+    "Europe/Belgrade": ("Beograd",),
+    "Europe/Moscow": ("Moskva",),
+    "Europe/Athens": ("Athina",),
+    "Europe/Brussels": ("Brussel",),
+    "Europe/Helsinki": ("Helsingfors",),
+    "Europe/Zurich": ("Zuerich",),
+}
+# fmt: on
+_CITY_LANGUAGES = ("es", "pt", "fr", "de")
+
+
+def _table_name(english: str, zone: str, lang: str) -> str | None:
+    """The name of a city of :data:`_CITY_NAMES` in ``lang``, else None."""
+    for name, where, names, _others in _CITY_NAMES:
+        if name == english and where == zone:
+            return names[_CITY_LANGUAGES.index(lang)] if lang in _CITY_LANGUAGES else name
+    return None
+
+
 @cache
 def _city_in(zone: str, english_name: str, lang: str) -> str:
-    try:
-        tz = get_timezone(zone)
-        english = get_timezone_location(tz, locale="en", return_city=True)
-        if english != english_name:
-            return english_name  # our own name for the place (not the zone's city)
-        return str(get_timezone_location(tz, locale=format_locale(lang), return_city=True))
-    except (LookupError, ValueError):
-        return english_name
+    if " / " in english_name:  # "Delhi / Mumbai": each city in the reader's words
+        return " / ".join(_city_in(zone, part, lang) for part in english_name.split(" / "))
+    listed = _table_name(english_name, zone, lang)
+    if listed is not None:
+        return listed
+    if _localised_city(zone, "en") != english_name:
+        return english_name  # our own name for the place (not the zone's city)
+    return _localised_city(zone, lang) or english_name
 
 
 def city_name(city: City, lang: str | None = None) -> str:
     """Return the city's name in ``lang`` (default: the current language) as CLDR writes it
-    ("Lisboa", "Lissabon"); our own name where CLDR names the zone after another city."""
+    ("Lisboa", "Lissabon"), or as :data:`_CITY_NAMES` does where CLDR names the zone after
+    another city ("München"); else our own name."""
     return _city_in(city.zone, city.name, lang or current_language())
 
 
@@ -250,6 +353,14 @@ def _available() -> dict[str, str]:
 def is_valid_zone(name: str) -> bool:
     """Whether ``name`` is an IANA zone this machine can load."""
     return name in _available().values()
+
+
+def warm_up() -> None:
+    """Build the name indexes (and load Babel's data for every language) now, so that the
+    first athlete who types a place does not wait for it (20-50 ms, more on a busy machine).
+    Meant for start-up, off the event loop: ``await asyncio.to_thread(warm_up)``."""
+    _place_index()
+    _country_index()
 
 
 def resolve_typed_zone(text: str) -> str | None:
@@ -298,6 +409,11 @@ def _fold(text: str) -> str:
 
 
 def _localised_city(zone: str, lang: str) -> str | None:
+    """The zone's city in ``lang`` as CLDR writes it (Babel's
+    ``get_timezone_location(..., return_city=True)``), read from one table per language."""
+    found = _cldr_cities(lang).get(zone)
+    if found is not None:
+        return found
     try:
         tz = get_timezone(zone)
         return str(get_timezone_location(tz, locale=format_locale(lang), return_city=True))
@@ -306,27 +422,50 @@ def _localised_city(zone: str, lang: str) -> str | None:
 
 
 @cache
+def _cldr_cities(lang: str) -> dict[str, str]:
+    """The city of every zone of zone.tab in ``lang``, as Babel's ``get_timezone_location``
+    finds it (the zone's own exemplar city, else its metazone's, else its last part), without
+    its per-call cost (about 0.03 ms each, for 2,000 calls when the index is built)."""
+    locale = format_locale(lang)
+    names, metas = locale.time_zones, locale.meta_zones
+    aliases, metazones = get_global("zone_aliases"), get_global("meta_zones")
+    cities: dict[str, str] = {}
+    for zone in _zone_countries():
+        canonical = aliases.get(zone, zone)
+        info = names.get(canonical, {})
+        if "city" in info:
+            cities[zone] = str(info["city"])
+            continue
+        meta = metas.get(metazones.get(canonical), {})
+        cities[zone] = (
+            str(meta["city"]) if "city" in meta else canonical.rpartition("/")[2].replace("_", " ")
+        )
+    return cities
+
+
+@cache
 def _place_index() -> dict[str, frozenset[str]]:
     """Return the places' zones by folded name: each zone's last part ("kolkata"), an old
     name's last part as its zone today ("calcutta" → Asia/Kolkata), the picker's cities and
-    the zones' cities as CLDR writes them in every language ("nueva york")."""
-    index: dict[str, set[str]] = {}
+    the zones' cities as CLDR writes them in every language ("nueva york"), and the cities
+    of :data:`_CITY_NAMES` and :data:`_LOCAL_NAMES` in every spelling ("münchen", "köln")."""
+    names: dict[str, set[str]] = {}  # each name once, then folded once
 
     def add(name: str | None, zone: str) -> None:
-        key = _fold(name or "")
-        if key:
-            index.setdefault(key, set()).add(zone)
+        if name:
+            names.setdefault(name, set()).add(zone)
 
     for zone in _zone_countries():
         add(zone.rsplit("/", 1)[-1], zone)
         for lang in LANGUAGES:
             add(_localised_city(zone, lang), zone)
+    countries = _country_index()
     for alias in _zone_links():
         # "US/Pacific" and "Japan" are places; "EST", "GB", "NZ-CHAT" are no names to type.
         if "/" not in alias and not re.fullmatch(r"[A-Z][a-z]+", alias):
             continue
         # "Iceland" links to Africa/Abidjan (same clock): a country's name means the country.
-        if "/" not in alias and _fold(alias) in _country_index():
+        if "/" not in alias and _fold(alias) in countries:
             continue
         place = _place_zone(alias)
         if place is not None:
@@ -336,6 +475,17 @@ def _place_index() -> dict[str, frozenset[str]]:
             add(name, city.zone)
         for lang in LANGUAGES:
             add(city_name(city, lang), city.zone)
+    for english, zone, translated, others in _CITY_NAMES:
+        for name in (english, *translated, *others):
+            add(name, zone)
+    for zone, local in _LOCAL_NAMES.items():
+        for name in local:
+            add(name, zone)
+    index: dict[str, set[str]] = {}
+    for name, zones in names.items():
+        key = _fold(name)
+        if key:
+            index.setdefault(key, set()).update(zones)
     return {key: frozenset(zones) for key, zones in index.items()}
 
 
@@ -367,12 +517,11 @@ def _country_index() -> dict[str, frozenset[str]]:
     names of the tz database's iso3166.tab, the names CLDR gives in every language ("Brasil",
     "Deutschland") and a few common short names ("UK", "USA")."""
     codes = set(_zone_countries().values())
-    index: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}  # each name once, then folded once
 
     def add(name: str, code: str) -> None:
-        key = _fold(name)
-        if key and code in codes:
-            index.setdefault(key, set()).add(code)
+        if code in codes:
+            names.setdefault(name, set()).add(code)
 
     table = resources.files("tzdata") / "zoneinfo" / "iso3166.tab"
     for line in table.read_text(encoding="utf-8").splitlines():
@@ -384,6 +533,11 @@ def _country_index() -> dict[str, frozenset[str]]:
             add(name, code)
     for name, code in _COUNTRY_ALIASES.items():
         add(name, code)
+    index: dict[str, set[str]] = {}
+    for name, found in names.items():
+        key = _fold(name)
+        if key:
+            index.setdefault(key, set()).update(found)
     return {key: frozenset(found) for key, found in index.items()}
 
 
@@ -456,7 +610,7 @@ def read_typed_zone(text: str) -> TypedZone:
             return TypedZone(offset=exact.startswith("Etc/"))
         return TypedZone(zone=exact)
     city, comma, country = cleaned.partition(",")
-    if comma and city.strip() and "," not in country:
+    if comma and city.strip() and "," not in country and _fold(cleaned) not in _place_index():
         return _city_in_country(read_typed_zone(city), _country_index().get(_fold(country)))
     key = _fold(cleaned)
     zones = set(_place_index().get(key, ()))
@@ -639,12 +793,56 @@ def zone_refusal(text: str, *, staff: bool = False) -> str | None:
     if found.abbreviation:
         return str(ZONE_ABBREVIATION_STAFF if staff else ZONE_ABBREVIATION)
     if found.country is not None:
-        territories = format_locale(current_language()).territories
         return str(ZONE_COUNTRY).format(
-            country=territories.get(found.country, found.country),
+            country=_country_subject(found.country),
             examples=format_or_list(_country_examples(found.country)),
         )
     if found.choices:
-        places = list(dict.fromkeys(_zone_place(zone) for zone in found.choices))[:3]
+        places = _choice_names(text, found.choices)[:3]
         return str(ZONE_CHOICES).format(typed=quoted(text), places=format_or_list(places))
     return None
+
+
+# Countries whose English name takes "the" ("The United States has several time zones"), as
+# do the names ending in "Islands". The translations write "{country}: …", which needs none.
+_ENGLISH_THE = frozenset(
+    {"US", "UM", "GB", "NL", "PH", "AE", "BS", "GM", "DO", "CF", "KM", "MV", "BQ"}
+)
+
+
+def _country_subject(code: str) -> str:
+    """The country's name in the reader's language as the subject opening a sentence: with
+    "The" in English where the name takes it."""
+    lang = current_language()
+    name = str(format_locale(lang).territories.get(code, code))
+    if lang == "en" and (code in _ENGLISH_THE or name.endswith(" Islands")):
+        return f"The {name}"
+    return name
+
+
+def _choice_names(text: str, zones: tuple[str, ...]) -> list[str]:
+    """The places a typed name could be, in the reader's language: the city of that name
+    in each zone where :data:`_CITY_NAMES` has one ("Colonia (Germany)"), else the zone's
+    city; with the country when a listed city is among them or two names are the same."""
+    lang = current_language()
+    key = _fold(text.partition(",")[0])
+    names: list[str] = []
+    listed = False
+    for zone in zones:
+        row = next(
+            (
+                row
+                for row in _CITY_NAMES
+                if row[1] == zone and key in {_fold(n) for n in (row[0], *row[2], *row[3])}
+            ),
+            None,
+        )
+        listed = listed or row is not None
+        names.append(_city_in(zone, row[0], lang) if row is not None else _zone_place(zone))
+    if listed or len({_fold(name) for name in names}) < len(names):
+        territories = format_locale(lang).territories
+        names = [
+            f"{name} ({territories.get(code, code)})" if (code := country_of_zone(zone)) else name
+            for name, zone in zip(names, zones, strict=True)
+        ]
+    return list(dict.fromkeys(names))

@@ -80,7 +80,8 @@ def test_a_country_names_cities_on_different_clocks() -> None:
         "Brazil has several time zones. Type your city, e.g. São Paulo, Manaus or Rio Branco."
     )
     assert zone_refusal("usa") == (
-        "United States has several time zones. Type your city, e.g. New York, Chicago or Denver."
+        "The United States has several time zones. Type your city, e.g. New York, Chicago or "
+        "Denver."
     )
     assert zone_refusal("Eastern") == "“Eastern” could be Toronto or New York. Type your city."
     with use_language("pt"):  # the country and the cities in the reader's language
