@@ -213,7 +213,7 @@ ZONE_ABBREVIATION = L_(
 )
 ZONE_ABBREVIATION_STAFF = L_("An abbreviation like IST can mean several places.")
 ZONE_COUNTRY = L_("{country} has several time zones. Type your city, e.g. {examples}.")
-ZONE_CHOICES = L_("“{typed}” could be {places}. Type your city.")
+ZONE_CHOICES = L_("“{typed}” could be {places}. Type the city with its country, e.g. {example}.")
 
 
 def region_label(region: str) -> str:
@@ -277,6 +277,8 @@ _CITY_NAMES: tuple[tuple[str, str, tuple[str, str, str, str], tuple[str, ...]], 
     ("Calgary", "America/Edmonton", ("Calgary",) * 4, ()),
     ("Quito", "America/Guayaquil", ("Quito",) * 4, ()),
     ("Málaga", "Europe/Madrid", ("Málaga",) * 4, ()),
+    # CLDR's "Córdoba" is Argentina's zone: the Spanish city is here so that the name asks.
+    ("Córdoba", "Europe/Madrid", ("Córdoba", "Córdova", "Cordoue", "Córdoba"), ()),
     ("Bilbao", "Europe/Madrid", ("Bilbao",) * 4, ()),
     ("Zaragoza", "Europe/Madrid", ("Zaragoza", "Saragoça", "Saragosse", "Saragossa"), ()),
     ("Las Palmas", "Atlantic/Canary", ("Las Palmas",) * 4, ("Las Palmas de Gran Canaria",)),
@@ -799,7 +801,11 @@ def zone_refusal(text: str, *, staff: bool = False) -> str | None:
         )
     if found.choices:
         places = _choice_names(text, found.choices)[:3]
-        return str(ZONE_CHOICES).format(typed=quoted(text), places=format_or_list(places))
+        return str(ZONE_CHOICES).format(
+            typed=quoted(text),
+            places=format_or_list(places),
+            example=quoted(_choice_example(text, found.choices[0])),
+        )
     return None
 
 
@@ -820,6 +826,30 @@ def _country_subject(code: str) -> str:
     return name
 
 
+def _choice_city(key: str, zone: str, lang: str) -> tuple[str, bool]:
+    """The city a folded typed name (``key``) means in ``zone``, in ``lang``: the one of
+    :data:`_CITY_NAMES` with that name there (True: a listed city), else the zone's city."""
+    row = next(
+        (
+            row
+            for row in _CITY_NAMES
+            if row[1] == zone and key in {_fold(n) for n in (row[0], *row[2], *row[3])}
+        ),
+        None,
+    )
+    if row is not None:
+        return _city_in(zone, row[0], lang), True
+    return _zone_place(zone), False
+
+
+def _choice_example(text: str, zone: str) -> str:
+    """How to type the first of the places a name could be: "Córdoba, Argentina"."""
+    lang = current_language()
+    city, _listed = _choice_city(_fold(text.partition(",")[0]), zone, lang)
+    code = country_of_zone(zone)
+    return f"{city}, {format_locale(lang).territories.get(code, code)}" if code else city
+
+
 def _choice_names(text: str, zones: tuple[str, ...]) -> list[str]:
     """The places a typed name could be, in the reader's language: the city of that name
     in each zone where :data:`_CITY_NAMES` has one ("Colonia (Germany)"), else the zone's
@@ -829,16 +859,9 @@ def _choice_names(text: str, zones: tuple[str, ...]) -> list[str]:
     names: list[str] = []
     listed = False
     for zone in zones:
-        row = next(
-            (
-                row
-                for row in _CITY_NAMES
-                if row[1] == zone and key in {_fold(n) for n in (row[0], *row[2], *row[3])}
-            ),
-            None,
-        )
-        listed = listed or row is not None
-        names.append(_city_in(zone, row[0], lang) if row is not None else _zone_place(zone))
+        name, in_table = _choice_city(key, zone, lang)
+        listed = listed or in_table
+        names.append(name)
     if listed or len({_fold(name) for name in names}) < len(names):
         territories = format_locale(lang).territories
         names = [

@@ -72,7 +72,7 @@ def test_several_places_are_asked_about_never_guessed(typed: str) -> None:
     assert resolve_typed_zone(typed) is None
     assert resolve_staff_zone(typed) is None
     why = zone_refusal(typed) or ""
-    assert "Type your city" in why, why
+    assert "Type your city" in why or "Type the city with its country" in why, why
 
 
 def test_a_country_names_cities_on_different_clocks() -> None:
@@ -83,7 +83,10 @@ def test_a_country_names_cities_on_different_clocks() -> None:
         "The United States has several time zones. Type your city, e.g. New York, Chicago or "
         "Denver."
     )
-    assert zone_refusal("Eastern") == "“Eastern” could be Toronto or New York. Type your city."
+    assert zone_refusal("Eastern") == (
+        "“Eastern” could be Toronto or New York. Type the city with its country, e.g. "
+        "Toronto, Canada."
+    )
     with use_language("pt"):  # the country and the cities in the reader's language
         assert "Brasil" in (zone_refusal("Brazil") or "")
 

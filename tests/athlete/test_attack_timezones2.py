@@ -118,6 +118,7 @@ def test_every_listed_name_resolves_to_its_city_or_asks() -> None:
         "san petersburgo",
         "sao petersburgo",
         "saint petersbourg",
+        "cordoba",  # Spain, and CLDR's Argentina
     }
     for _english, zone, translated, others in timezones._CITY_NAMES:
         for name in (_english, *translated, *others):
@@ -338,3 +339,27 @@ async def test_a_clinician_types_muenchen(world: WorldFactory) -> None:
     said = _said(await kim.wait_reply())
     assert "Europe/Berlin" in said, said
     assert w.person(CLINICIAN_ID).timezone == "Europe/Berlin"  # type: ignore[union-attr]
+
+
+def test_cordoba_asks_spain_or_argentina() -> None:
+    """CLDR names Argentina's zone "Córdoba": a Spanish athlete typing their city was given
+    Buenos Aires' clock, hours off. The name two places share asks; with the country it
+    resolves."""
+    found = read_typed_zone("Córdoba")
+    assert found.zone is None
+    assert {"Europe/Madrid", "America/Argentina/Cordoba"} <= set(found.choices)
+    assert resolve_typed_zone("Córdoba, España") == "Europe/Madrid"
+    assert resolve_typed_zone("Cordoba, Argentina") == "America/Argentina/Cordoba"
+
+
+@pytest.mark.parametrize("typed", ["Córdoba", "Colonia", "St. Petersburg", "Salvador"])
+@pytest.mark.parametrize("lang", ["en", "es", "pt", "fr", "de"])
+def test_the_example_a_shared_name_gives_is_understood_when_typed(typed: str, lang: str) -> None:
+    """The refusal shows how to type one of the places ("e.g. Córdoba, Argentina"): typed
+    back as shown, in the reader's language, it resolves to that place."""
+    with use_language(lang):
+        said = zone_refusal(typed) or ""
+        first = read_typed_zone(typed).choices[0]
+        example = timezones._choice_example(typed, first)
+        assert "," in example and example in said, said
+        assert read_typed_zone(example).zone == first, (said, example)
