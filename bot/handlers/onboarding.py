@@ -13,6 +13,7 @@ from bot.handlers.athlete_flow import athlete_flow, then_open_question
 from bot.handlers.context import Context
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.services.athlete import commands
+from bot.services.athlete.onboarding import start_sent_twice
 from bot.services.athlete.results import Env, Result
 from bot.services.invites import CLINICIAN_CODE_PREFIX
 from bot.store.models import Person
@@ -24,6 +25,8 @@ def _start(
     user = update.effective_user
     assert user is not None
     code = (context.args or [""])[0] if context.args else ""
+    if start_sent_twice(session, person, code, env):
+        return Result()  # the first /start's welcome and question answer this one too
     return commands.start(session, person, user.id, code, env)
 
 

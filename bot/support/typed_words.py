@@ -257,27 +257,52 @@ def days_ago(typed: str, lang: str | None = None) -> int | None:
 def time_ago(typed: str, lang: str | None = None) -> tuple[int, AgoUnit] | None:
     """Return how far back a date typed as a number of days, weeks, months or years is ("3
     days ago" → (3, "days"), "vor 2 Wochen" → (2, "weeks"), "10 days" → (10, "days")), or
-    None. Converting months and years to days is the caller's choice (they vary)."""
+    None. The number may be a word from one to ten ("three weeks ago", "hace dos días"; "a
+    month ago": one). Converting months and years to days is the caller's choice (they
+    vary)."""
     folded = _fold(typed)
     language = _language(lang)
     for unit in _AGO:
         for pattern in _ago_patterns(unit, language):
             match = pattern.fullmatch(folded)
             if match:
-                return int(match.group(1)), unit
+                number = match.group(1)
+                if number.isdigit():
+                    return int(number), unit
+                word = _number_words(language).get(number)
+                return (word, unit) if word is not None else None
     return None
+
+
+# Written before a unit for one of it, as "one" is: "a month ago".
+_ARTICLES = {"en": ("a", "an"), "de": ("einem", "einer")}
+
+
+@cache
+def _number_words(language: str) -> dict[str, int]:
+    """The words for one to ten in ``language`` and English, folded, each with its number
+    (a word that could be two numbers is left out)."""
+    found: dict[str, set[int]] = {}
+    for number, message in enumerate(_NUMBERS[1:], start=1):
+        for word in _read(message, language, phrases=True):
+            found.setdefault(word, set()).add(number)
+    for article in (*_ARTICLES.get(language, ()), *_ARTICLES["en"]):
+        found.setdefault(article, set()).add(1)
+    return {word: next(iter(n)) for word, n in found.items() if len(n) == 1}
 
 
 @cache
 def _ago_patterns(unit: AgoUnit, language: str) -> tuple[re.Pattern[str], ...]:
     written_all = set().union(*(_read(message, language) for message in _AGO[unit]))
+    words = "|".join(re.escape(w) for w in sorted(_number_words(language), key=len, reverse=True))
+    number = rf"(\d{{1,4}}|(?<![^\W\d_])(?:{words})(?![^\W\d_]))"
     patterns = []
     # Longest first, so "3 days ago" is read whole before "3 days" could be tried.
     for written in sorted(written_all, key=len, reverse=True):
         if written.count("{n}") != 1:
             continue
         before, after = (re.escape(part.strip()) for part in written.split("{n}"))
-        patterns.append(re.compile(rf"{before}\s*(\d{{1,4}})\s*{after}"))
+        patterns.append(re.compile(rf"{before}\s*{number}\s*{after}"))
     return tuple(patterns)
 
 
@@ -287,3 +312,4 @@ def clear_word_cache() -> None:
     _read.cache_clear()
     _alternatives_in.cache_clear()
     _ago_patterns.cache_clear()
+    _number_words.cache_clear()

@@ -20,6 +20,10 @@ WorldFactory = Callable[[], Awaitable[World]]
 TODAY = dt.date(2026, 3, 2)  # the fixtures' clock (07:00 UTC)
 DATE_EXPECTED = "Please type a date like 2026-03-01 or 1.3.2026, or tap a button."
 TOO_OLD = "That is more than a year ago. Please check the date (e.g. 2026-03-01)."
+DAY_NEEDED = (
+    "I need the exact day, because your programme counts the days since the injury. Please "
+    "type the date (e.g. 1.3.2026), or tap a button."
+)
 IN_FUTURE = "That date is in the future. When did the injury happen?"
 
 
@@ -71,8 +75,8 @@ async def test_weeks_and_bare_days_back_are_read_as_the_injury_date(
         ("60 weeks ago", TOO_OLD),
         ("tomorrow", IN_FUTURE),
         # Too rough to store as a day (months are 28 to 31 days): a date is asked for.
-        ("2 months ago", DATE_EXPECTED),
-        ("1 year ago", DATE_EXPECTED),
+        ("2 months ago", DAY_NEEDED),
+        ("1 year ago", DAY_NEEDED),
     ],
 )
 async def test_years_months_and_tomorrow_get_the_refusal_that_fits(

@@ -39,7 +39,7 @@ async def test_settings_offers_five_languages_and_the_choice_is_kept(world: Worl
     await lena.say("/settings")
     *_, question = await lena.tap("Sprache")
     assert (question.text or "").endswith("In welcher Sprache soll ich schreiben?")
-    assert question.button_labels == LANGUAGE_BUTTONS
+    assert question.button_labels == [*LANGUAGE_BUTTONS, "◀ Zurück"]  # back to the choice
     *_, saved = await lena.tap("Español")
     assert saved.text == "Hecho: a partir de ahora te escribo en español."
     person = w.person(1001)

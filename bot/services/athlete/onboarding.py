@@ -18,7 +18,7 @@ from bot.services.athlete.engine_bridge import start_programme_for
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
 from bot.services.questionnaires.dates import chosen_zone, injury_day
 from bot.services.questionnaires.model import QuestionContext
-from bot.services.questionnaires.onboarding import INVITE_KEY
+from bot.services.questionnaires.onboarding import INVITE_KEY, ONBOARDING
 from bot.services.timezones import city_label
 from bot.store import repo
 from bot.store.models import Invite, Person, QuestionnaireProgress
@@ -40,6 +40,37 @@ INVITE_LAPSED = {
         "yet. Ask them for a new invitation code and send /link with it."
     ),
 }
+
+
+def start_sent_twice(session: Session, person: Person | None, code: str, env: Env) -> bool:
+    """Whether this /start repeats one whose welcome is already on its way: the athlete's
+    onboarding is open with nothing answered yet (with the same invitation, or none named
+    now), and this /start was sent before its first question reached them (a double tap on
+    START, or two sent in the same second). The welcome and the question of the first one
+    answer both: saying them again would show everything twice."""
+    if person is None or env.message_id is None:
+        return False
+    progress = repo.get_open_questionnaire(session, athlete_id=id_of(person), kind="onboarding")
+    if progress is None or progress.id is None or progress.layout != ONBOARDING.layout:
+        return False
+    if any(not str(key).startswith("_") for key in progress.answers):
+        return False  # an answer given: this /start came after the welcome was read
+    if code and code != progress.answers.get(INVITE_KEY):
+        return False  # another link: its clinician is named (and sharing asked about)
+    if progress.shown_step == progress.step and progress.message_id is not None:
+        return env.message_id < progress.message_id
+    # Not shown yet: the welcome and the first question wait in the outbox, ahead of this.
+    delivery = repo.question_delivery(session, progress_id=progress.id, step=progress.step)
+    return delivery in ("pending", "sending")
+
+
+def pressed_after_onboarding(progress: QuestionnaireProgress) -> Result | None:
+    """A button of the athlete's finished onboarding pressed (a "◀ Back" or "Skip" left on
+    the baseline question after the values were typed): say in a pop-up that the set-up is
+    done and where to go from here, not a toast easily missed. None for any other press."""
+    if progress.kind != "onboarding" or progress.status != "done":
+        return None
+    return Result(notice=text(texts.ALREADY_ONBOARDED), alert=True)
 
 
 def finish_onboarding(

@@ -46,7 +46,7 @@ from bot.services.athlete.daily import (
 from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
 from bot.services.athlete.keyboards import Press, layout_tag, question_keyboard
-from bot.services.athlete.onboarding import finish_onboarding
+from bot.services.athlete.onboarding import finish_onboarding, pressed_after_onboarding
 from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.services.athlete.results import id_of as _id
 from bot.services.questionnaires import QUESTIONNAIRES
@@ -86,7 +86,7 @@ _LOGGER = logging.getLogger(__name__)
 DAY_BOUND = ("morning", "session", "followup")
 ONE_PER_DAY = ("morning", "session")
 # Questionnaires with a "◀ Back" button (the one-question ones need none).
-BACK_KINDS = ("onboarding", "morning", "session", "problem")
+BACK_KINDS = ("onboarding", "morning", "session", "problem", "settings")
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -737,6 +737,10 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     progress = repo.get_questionnaire(session, progress_id=pressed.progress_id)
     if progress is not None:
         progress = _locked(session, progress)
+    if progress is not None and progress.athlete_id == person.id:
+        finished = pressed_after_onboarding(progress)
+        if finished is not None:
+            return finished
     # Only one questionnaire is open at a time (begin() closes the others), so an open one
     # of this athlete, not expired, at the pressed step is the current one.
     if (

@@ -23,7 +23,7 @@ from bot.services.questionnaires.metrics_parser import (
 from bot.services.questionnaires.model import Answers, Option, Question, QuestionContext
 from bot.services.timezones import resolve_typed_zone, zone_refusal
 from bot.support.formats import format_decimal, format_or_list
-from bot.support.i18n import LANGUAGES, LazyText, Text, _, mid_sentence, text
+from bot.support.i18n import L_, LANGUAGES, LazyText, Text, _, mid_sentence, text
 from bot.support.typed_words import (
     TypedWord,
     hours_typed,
@@ -44,6 +44,11 @@ MAX_INJURY_AGE_DAYS = 366
 # an injury too old for it, counted 30 days a month, 365 a year ("13 months ago", "2 years
 # ago"); within the limit a date is asked for.
 _ROUGH_DAYS = {"months": 30, "years": 365}
+# A date typed as months or a year back, within the limit: the day is asked for.
+DATE_MONTHS_AGO = L_(
+    "I need the exact day, because your programme counts the days since the injury. Please "
+    "type the date (e.g. 1.3.2026), or tap a button."
+)
 _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-ins avoid it
 
 
@@ -79,19 +84,32 @@ def _clean(text: str) -> str:
 
 def _match_option(options: tuple[Option, ...], typed: str) -> Option | None:
     """Return the option whose label was typed: the label as the button shows it in the
-    reader's language, or its English source (people copy what they know), or its value."""
+    reader's language, or its English source (people copy what they know), or its value;
+    or one of the alternatives a label offers ("Not graded / don't know": "don't know"),
+    when no other button offers the same words."""
     wanted = _letters(typed)
     if not wanted:
         return None
+    parts: dict[str, list[Option]] = {}
     for option in options:
-        names = {_letters(option.shown)}
+        labels = [option.shown]
         if isinstance(option.label, LazyText):
-            names.add(_letters(option.label.message))
+            labels.append(option.label.message)
+        names = {_letters(label) for label in labels}
         if isinstance(option.value, str):
             names.add(_letters(option.value))
-        if wanted in names:
+        if wanted in names or _squeezed(wanted) in {_squeezed(n) for n in names}:
             return option
-    return None
+        for label in labels:
+            for part in label.split(" / ") if " / " in label else ():
+                parts.setdefault(_squeezed(_letters(part)), []).append(option)
+    found = parts.get(_squeezed(wanted), [])
+    return found[0] if found and all(o is found[0] for o in found) else None
+
+
+def _squeezed(letters: str) -> str:
+    """``letters`` without spaces: "dont know" and "don't know" ("don t know") are one."""
+    return letters.replace(" ", "")
 
 
 def _letters(typed: str) -> str:
@@ -405,9 +423,11 @@ def _rough_days_back(text: str) -> int | None:
     return back[0] * _ROUGH_DAYS[back[1]]
 
 
-def _impossible_day(text: str) -> bool:
+def _impossible_day(text: str, today: dt.date) -> bool:
     """Whether ``text`` is written as a date whose day and month do not exist ("31/02",
-    "30.2.2026", "2026-02-30"; month first, "3/14", too): it is refused naming it."""
+    "30.2.2026", "2026-02-30"; month first, "3/14", too): it is refused naming it. Without a
+    year it is the year :func:`parse_date` reads it in: "29.2" typed in March 2026 is this
+    year's, which has none (never a guessed 2024)."""
     lowered = text.lower().strip()
     iso = _ISO.fullmatch(lowered)
     if iso:
@@ -417,7 +437,10 @@ def _impossible_day(text: str) -> bool:
         if not day_first:
             return False
         day, month = int(day_first.group(1)), int(day_first.group(2))
-        year = int(day_first.group(3) or 2000)  # a leap year: "29.2" alone can exist
+        if day_first.group(3) is None:
+            year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+        else:
+            year = int(day_first.group(3))
         year += 2000 if year < 100 else 0
     try:
         dt.date(max(year, 1), month, day)
@@ -439,9 +462,13 @@ def _parse_date(text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
     rough = _rough_days_back(text)
     if rough is not None and rough > MAX_INJURY_AGE_DAYS:
         return Rejected(texts.DATE_TOO_OLD)
+    if rough is not None:
+        # "A month ago" is not one day (months are 28 to 31 days long): the days since the
+        # injury count in the programme, so the day itself is asked for, never guessed.
+        return Rejected(DATE_MONTHS_AGO)
     date = parse_date(text, today)
     if date is None:
-        if _impossible_day(text):
+        if _impossible_day(text, today):
             return Rejected(texts.DATE_DOES_NOT_EXIST.format(date=text))
         return Rejected(texts.DATE_EXPECTED)
     if date > today:
