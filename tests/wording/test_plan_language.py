@@ -78,15 +78,18 @@ def test_rests_targets_and_decimals_follow_the_language(hamstring: object) -> No
 
 
 def test_record_words_become_plain_words_in_the_readers_language(hamstring: object) -> None:
-    exposure = _drill(hamstring, "H7", "Exposure ≥ 95 % Vmax")
-    assert drill_line(exposure, hamstring).startswith("• Exposure ≥ 95 % of your top speed")
+    exposure = _drill(hamstring, "H7", "Speed exposure")
+    assert drill_line(exposure, hamstring).startswith(
+        "• Speed exposure: 2–3 × 60 m at 95–100 % of your top speed"
+    )
+    assert plain("Exposure ≥ 95 % Vmax") == "Exposure ≥ 95 % of your top speed"
     with i18n.use_language("de"):
         german = drill_line(exposure, hamstring)
         assert plain("bei 70 % Vmax") == "bei 70 % deiner Höchstgeschwindigkeit"
-    assert german.startswith("• Läufe mit ≥ 95 % deiner Höchstgeschwindigkeit")
+    assert "95–100 % deiner Höchstgeschwindigkeit" in german
     assert "of your" not in german and "Vmax" not in german
     with i18n.use_language("pt"):
-        assert "% da velocidade máxima" in drill_line(exposure, hamstring)
+        assert "95–100 % da sua velocidade máxima" in drill_line(exposure, hamstring)
 
 
 def test_the_first_run_back_after_time_away_is_said_in_the_readers_words(
@@ -102,3 +105,22 @@ def test_the_first_run_back_after_time_away_is_said_in_the_readers_words(
     assert "⚠ Erster Lauf nach einer Pause: Bleib bei den Geschwindigkeiten unten." in german
     assert "⚠ First run back after time away: keep to the speeds below." in english
     assert "Vmax" not in english  # the record's words never reach the athlete
+
+
+def test_the_first_run_back_at_the_final_stage_says_no_match_today(hamstring: object) -> None:
+    """At the final stage the capped first run back also leaves out full training and matches:
+    the athlete reads that, in their words, not only "keep to the speeds below"."""
+    assert isinstance(hamstring, Protocol)
+    plan = prescribe(hamstring, "H7", None, None, max_pct_vmax=90, after_gap=True)
+    assert not any(d.kind == "sport" for d in plan.drills)
+    with i18n.use_language("en"):
+        english = "\n".join(plan_lines(plan, hamstring))
+    with i18n.use_language("fr"):
+        french = "\n".join(plan_lines(plan, hamstring))
+    assert "⚠ No full team or event training or match today: this is your first session" in (
+        english
+    )
+    # The drill's name says no speed of its own: the capped range is the only one read.
+    assert "• Speed exposure: 2–3 × 60 m at 80–90 % of your top speed" in english
+    assert "Vmax" not in english and "Vmax" not in french
+    assert "match aujourd'hui" in french
