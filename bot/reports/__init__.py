@@ -8,8 +8,11 @@ the chart's speed line at the criterion's own threshold) and ``record`` (the cli
 actions in words, a review a later warning sign voided included); ``rtl`` sets Hebrew and
 Arabic right to left in the PDF; ``build`` reads and draws in one call (the chart and report
 builders the handlers and the outbox sender use). Every label a person reads comes from
-``bot.wording``; ``words`` writes the dates and lists they share as the reader's language
-does (French "1er mars", "a ; b"). Run them through ``bot.reports.runner.in_worker_thread``
+``bot.wording``, through ``shown`` where stored data may hold what the wording names by its
+id (an admin's stage without a name or no longer in the protocol, a sign-off without a note,
+an unknown rule, a protocol without a title: said in words, never by its id); ``words``
+writes the dates and lists they share as the reader's language does (French "1er mars",
+"a ; b"). Run them through ``bot.reports.runner.in_worker_thread``
 so a big render never blocks other users; matplotlib and fpdf are imported with the first
 render.
 

@@ -345,6 +345,11 @@ def _periods(data: ProgressData) -> list[StagePeriod]:
             return named[stage]
         if data.audience == "athlete":
             return (label if label and len(label) <= 12 else _("Stage")), "·"
+        # A clinician's band shows the code of a stage the caller named with it ("H2 ·
+        # Return to running"); a stage named otherwise (no longer in the protocol, a protocol
+        # that cannot be read) is never shown by its id alone.
+        if label is not None and not label.startswith(f"{stage} · "):
+            return (label if len(label) <= 12 else _("Stage")), "·"
         return (label if label and len(label) <= 12 else stage), stage
 
     if not periods:

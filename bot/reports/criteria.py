@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.reports.data import CriterionRow, StageTarget
+from bot.reports.shown import stage_words
 from bot.support.i18n import L_, _
 from bot.wording import (
     Audience,
@@ -17,7 +18,6 @@ from bot.wording import (
     describe_gate_item,
     format_value,
     protocol_text,
-    stage_label,
     still_needed,
 )
 from engine.programme import GateItem
@@ -95,7 +95,7 @@ def stage_target(
         stage=following,
         pct_of_baseline=min(pct, 130.0),
         label=describe_criterion(criterion, audience)[:200],
-        stage_label=stage_label(protocol, following, audience)[:80],
+        stage_label=stage_words(protocol, following, audience)[:80],
         met=met,
     )
 

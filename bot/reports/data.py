@@ -253,7 +253,9 @@ class RecordRow(_Input):
     at: dt.datetime
     action: str = Field(min_length=1, max_length=120)
     by: str = Field(min_length=1, max_length=60)
-    text: str | None = Field(default=None, max_length=1000)
+    # The reason or note whole, however long: the record is never cut (the PDF continues a
+    # long note on further rows).
+    text: str | None = None
 
     @field_validator("at")
     @classmethod

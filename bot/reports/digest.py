@@ -31,11 +31,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
+from bot.reports.shown import alert_text
 from bot.reports.words import date_range, joined
 from bot.support.formats import format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext
 from bot.support.limits import name_key
-from bot.wording.alerts import alert_line
 
 TELEGRAM_LIMIT = 4096
 PAIN_TREND_POINTS = 1.0
@@ -269,7 +269,7 @@ def _pain_text(week: DigestAthleteWeek, detail: WeekDetail | None = None) -> str
 def _alert_text(alert: OpenAlert, zone: ZoneInfo, protocol: Any = None) -> str:
     local = alert.raised_at.astimezone(zone)
     # Worded from the rule in the reader's language where known, else the engine's sentence.
-    words = alert_line(alert.rule, alert.text, protocol, alert.local_date)
+    words = alert_text(alert.rule, alert.text, protocol, alert.local_date)
     text = words if len(words) <= MAX_ALERT_CHARS else words[:MAX_ALERT_CHARS] + "…"
     when = f"{format_short_date(local.date())} {format_time(local)}"
     return f"  • {labelled(f'{SEVERITY_TEXT[alert.severity]}, {when}', text)}"

@@ -50,17 +50,17 @@ from bot.reports.record import (
     stop_times,
     voided_review_rows,
 )
+from bot.reports.shown import ALERT_WITHOUT_WORDS, alert_text, protocol_title, stage_words
 from bot.reports.stage_history import day_stages, stage_periods, timeline_entries
 from bot.store import repo
 from bot.store.models import AlertRecord, AuditLog, Baseline, Decision, Person, Programme
-from bot.store.standing import athlete_stage_status, gate_pending, protocol_for
+from bot.store.standing import athlete_stage_status, gate_pending, parse_stored, protocol_for
 from bot.support.i18n import L_, LazyText, _, labelled
-from bot.wording import Audience, alert_action_words, protocol_text, stage_label
-from bot.wording.alerts import alert_line
+from bot.wording import Audience, alert_action_words
 from bot.wording.items import format_value, item_label
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
-from engine.schema import Protocol
+from engine.schema import Protocol, ProtocolError
 from engine.status import StageStatus, stage_status
 
 TREND_DAYS = 14
@@ -146,25 +146,35 @@ def _programme(session: Session, athlete_id: int) -> Programme | None:
 
 
 def _clinician_stage(protocol: Protocol | None, stage: object) -> str | None:
-    """A stage as a clinician reads it ("H2 · Return to running"), or None if not known."""
-    if protocol is None or not isinstance(stage, str):
+    """A stage as a clinician reads it ("H2 · Return to running"; in words for a stage without
+    a name or no longer in the protocol), or None if there is none."""
+    if not isinstance(stage, str):
         return None
-    return _clip(stage_label(protocol, stage, "clinician"), 120)
+    return _clip(stage_words(protocol, stage, "clinician"), 120)
 
 
-def _protocol_title(programme: Programme, protocol: Protocol | None) -> str:
-    """The protocol's title in the reader's language (a protocol display text), else its
-    name."""
-    title = protocol_text(protocol.title).strip() if protocol is not None else ""
-    return _clip(title or programme.protocol_name, PROTOCOL_TITLE_CHARS)
+def _protocol_title(protocol: Protocol | None, injury: Injury) -> str:
+    """The protocol's title in the reader's language (a protocol display text), else what it
+    is for in words: never the name it is stored under (an admin's protocol may have no
+    title, and a stored version may no longer be readable)."""
+    return _clip(protocol_title(protocol, injury.injury), PROTOCOL_TITLE_CHARS)
 
 
 def _protocol(session: Session, programme: Programme | None) -> Protocol | None:
+    """The protocol version the programme runs on; else (that version is no longer stored or
+    readable) the protocol's active version, which names the same stages; else None."""
     if programme is None:
         return None
     try:
         return protocol_for(session, programme)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, ProtocolError):
+        pass
+    row = repo.get_active_protocol(session, name=programme.protocol_name)
+    if row is None:
+        return None
+    try:
+        return parse_stored(row.name, row.version, row.text)
+    except (LookupError, ValueError, ProtocolError):
         return None
 
 
@@ -271,9 +281,9 @@ def progress_data_for(
         points=_points(history.records, history),
         target=target,
         current_stage=current,
-        current_stage_label=(
-            stage_label(protocol, current, audience)[:80] if protocol and current else None
-        ),
+        current_stage_label=_clip(stage_words(protocol, current, audience), 80)
+        if current
+        else None,
         today=today,
         audience=audience,
         stages=stage_periods(history.stages, protocol, audience),
@@ -476,7 +486,7 @@ def _alerts(
         AlertRow(
             at=row.created_at,
             severity=row.severity,
-            text=_clip(alert_line(row.rule, row.text, protocol, row.local_date), 400) or _("Alert"),
+            text=_clip(alert_text(row.rule, row.text, protocol, row.local_date), 400),
             acknowledged_by=names.get(row.acknowledged_by or 0) if row.acknowledged_by else None,
             acknowledged_at=row.acknowledged_at,
             action=(
@@ -627,7 +637,7 @@ def report_data_for(
     def label(stage: str | None) -> str | None:
         if stage is None:
             return None
-        return (stage_label(protocol, stage, "clinician") if protocol else stage)[:80]
+        return _clip(stage_words(protocol, stage, "clinician"), 80)
 
     return ReportData(
         athlete_name=_athlete_name(person, 200),
@@ -636,7 +646,7 @@ def report_data_for(
         injury=injury,
         timezone=reader_zone.key,
         athlete_today=today,
-        protocol_name=_protocol_title(programme, protocol) if programme else _("not started"),
+        protocol_name=_protocol_title(protocol, injury) if programme else _("not started"),
         protocol_version=str(programme.protocol_version) if programme else "—",
         current_stage=_clip(current, 12) if current else None,
         current_stage_label=label(current),
@@ -761,7 +771,9 @@ def _athlete_week(
         open_alerts=[
             OpenAlert(
                 severity=a.severity,
-                text=_clip(a.text, 400) or a.rule,
+                # Worded from its rule when the digest is written; a sentence, never the
+                # rule's id, when none was stored.
+                text=_clip(a.text, 400) or str(ALERT_WITHOUT_WORDS),
                 raised_at=a.created_at,
                 rule=a.rule,
                 local_date=a.local_date,

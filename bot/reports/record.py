@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from bot.reports.data import RecordRow
 from bot.reports.glyphs import shown_name
+from bot.reports.shown import stage_words
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry
 from bot.support.i18n import L_, _
-from bot.wording import record_action_name, stage_label
+from bot.wording import record_action_name
 from bot.wording.record import ENGINE_MOVER
 from engine.schema import Protocol
 
@@ -34,11 +35,10 @@ REVIEW_VOIDED = L_("Review voided: a warning sign was reported after it")
 REVIEW_VOIDED_NOTE = L_("{name}'s review no longer counts: running needs a new review.")
 
 
-def _clip(text: str | None, limit: int) -> str | None:
+def _whole(text: str | None) -> str | None:
+    """A reason or note as typed, whole (the record is never cut), or None if blank."""
     value = (text or "").strip()
-    if not value:
-        return None
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+    return value or None
 
 
 def stop_times(decisions: Iterable[Decision]) -> list[dt.datetime]:
@@ -75,7 +75,7 @@ def voided_review_rows(voided: Sequence[VoidedReview]) -> list[RecordRow]:
                 at=review.reviewed_at,
                 action=str(VOIDED_REVIEW)[:120],
                 by=by,
-                text=_clip(review.note, 1000),
+                text=_whole(review.note),
             )
         )
         rows.append(
@@ -83,7 +83,7 @@ def voided_review_rows(voided: Sequence[VoidedReview]) -> list[RecordRow]:
                 at=review.voided_at,
                 action=str(REVIEW_VOIDED)[:120],
                 by=_(ENGINE_MOVER)[:60],
-                text=_clip(str(REVIEW_VOIDED_NOTE).format(name=by), 1000),
+                text=_whole(str(REVIEW_VOIDED_NOTE).format(name=by)),
             )
         )
     return rows
@@ -108,13 +108,13 @@ def record_rows(
             waiting = [t for t in waiting if t > entry.at]
         where = None
         if entry.stage:
-            where = stage_label(protocol, entry.stage, "clinician") if protocol else entry.stage
+            where = stage_words(protocol, entry.stage, "clinician")
         rows.append(
             RecordRow(
                 at=entry.at,
                 action=record_action_name(entry.kind, where, review=review)[:120],
                 by=shown_name(entry.author_name, entry.author_id)[:60] or "someone",
-                text=_clip(entry.text, 1000),
+                text=_whole(entry.text),
             )
         )
     return rows

@@ -65,7 +65,9 @@ READINESS_WORDS: dict[str, LazyText] = {
 # Where fpdf writes the page count. Not "{nb}" (fpdf's default), which a name or note could
 # hold: it holds a control character, which _clean removes from every text we are given.
 PAGES_ALIAS = "\x1bnb\x1b"
-MAX_NOTE_CHARS = 400
+# A note longer than this continues on the rows under it (each row fits on a page: fpdf
+# cannot split a row); it is never cut.
+NOTE_PART_CHARS = 900
 MAX_CELL_LINES = 8  # line breaks kept in a table cell (a note's); the rest run on
 MAX_BASELINE_CHANGES = 5  # the newest changes of the baseline printed under the metrics
 EASIER_SPEED = L_("A lower Vmax or slower splits make the speed criteria easier to meet.")
@@ -129,6 +131,38 @@ def _few_lines(text: str, limit: int) -> str:
     if len(lines) <= limit:
         return "\n".join(lines)
     return "\n".join([*lines[: limit - 1], " ".join(lines[limit - 1 :])])
+
+
+def note_parts(text: str, size: int = NOTE_PART_CHARS) -> list[str]:
+    """Return a note cut into parts of at most ``size`` characters, at spaces (a word longer
+    than that, a link, is broken inside): each part is one table row, short enough to fit on
+    a page (its lines beyond :data:`MAX_CELL_LINES` run on). Nothing is left out: the parts
+    are the note's words in order, its lines kept (blank lines dropped)."""
+    parts: list[str] = []
+    current = ""
+    for paragraph in (line.strip() for line in text.split("\n")):
+        if not paragraph:
+            continue
+        sep = "\n" if current else ""
+        for word in paragraph.split():
+            while len(word) > size:
+                if current:
+                    parts.append(current)
+                    current = ""
+                parts.append(word[:size])
+                word = word[size:]
+            if not word:
+                continue
+            candidate = f"{current}{sep}{word}" if current else word
+            if len(candidate) > size:
+                parts.append(current)
+                current = word
+            else:
+                current = candidate
+            sep = " "
+    if current:
+        parts.append(current)
+    return parts or [text.strip()]
 
 
 def _date(value: dt.date) -> str:
@@ -602,10 +636,10 @@ class _Writer:
             return
         rows = []
         for r in items:
-            text = r.text or _("no reason given")
-            if len(text) > MAX_NOTE_CHARS:
-                text = text[: MAX_NOTE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
-            rows.append([self.when(r.at), r.action, r.by, text])
+            first, *rest = note_parts(r.text or _("no reason given"))
+            rows.append([self.when(r.at), r.action, r.by, first])
+            # The rest of a long note on the rows under it, whole.
+            rows.extend(["", "", "", part] for part in rest)
         self.table((31, 50, 30, 69), (_("Time"), _("Action"), _("By"), _("Reason or note")), rows)
 
     def build(self, chart_png: bytes | None) -> FPDF:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from bot.reports.data import StageEntry, StagePeriod
 from bot.reports.glyphs import shown_name
+from bot.reports.shown import alert_text, stage_words
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry, StageMove
 from bot.support.formats import format_short_date
@@ -35,9 +36,7 @@ from bot.wording import (
     format_value,
     item_label,
     protocol_text,
-    stage_label,
 )
-from bot.wording.alerts import alert_line
 from bot.wording.engine_reasons import reason_words
 from engine.models import Reason
 from engine.schema import Protocol
@@ -109,13 +108,15 @@ def day_stages(
 
 
 def band_names(protocol: Protocol | None, stage: str, audience: Audience) -> tuple[str, str]:
-    """Return a band's (label, short label): "H2" for clinicians, "Stage 3" / "3" for athletes
-    (never a stage id on an athlete's screen)."""
-    if audience == "clinician" or protocol is None:
-        return (stage, stage) if audience == "clinician" else (_("Stage"), "·")
-    ids = [s.id for s in protocol.stages]
+    """Return a band's (label, short label): "H2" for clinicians (the chart's title names the
+    stage in full), "Stage 3" / "3" for athletes (never a stage id on an athlete's screen); a
+    stage the protocol does not hold (a newer version removed it, or the protocol cannot be
+    read) is "Stage" and a dot for both, never its id alone."""
+    ids = [s.id for s in protocol.stages] if protocol is not None else []
     if stage not in ids:
         return (_("Stage"), "·")
+    if audience == "clinician":
+        return (stage, stage)
     number = ids.index(stage) + 1
     return (_("Stage {number}").format(number=number), str(number))
 
@@ -177,7 +178,7 @@ def _stop_cause(row: Decision, protocol: Protocol | None, day: dt.date) -> str |
     wanted = [_stop_alert_rule(str(r.get("rule", ""))) for r in _dicts(row, "reasons")]
     for rule in [*(w for w in wanted if w is not None), _REINJURY]:
         if alerts.get(rule):
-            return alert_line(rule, alerts[rule], protocol, day)
+            return alert_text(rule, alerts[rule], protocol, day)
     return None
 
 
@@ -262,7 +263,7 @@ def timeline_entries(
         by_day.setdefault(row.local_date, []).append(row)
     entries: list[StageEntry] = []
     for index, move in enumerate(moves):
-        label = stage_label(protocol, move.to_stage, "clinician") if protocol else move.to_stage
+        label = stage_words(protocol, move.to_stage, "clinician")
         if index == 0 and move.from_stage is None:
             moved_by, reason = _("Enrolment"), _("Programme started")
         elif move.by_name is not None:

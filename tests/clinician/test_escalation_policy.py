@@ -17,6 +17,7 @@ from bot.services.clinician.escalation import (
     answers_in_words,
     render_alert_text,
 )
+from bot.services.protocol_files import load_protocol
 
 T0 = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
@@ -77,6 +78,7 @@ def card(gate: bool = False, kind: str = "new") -> AlertCard:
         athlete_id=10,
         athlete_name="Anna",
         stage="H3",
+        protocol=load_protocol("hamstring"),
         alerts=(
             AlertLine(
                 alert_id=1, severity="within_24h", text="Sharp pain in session", created_at=T0
@@ -98,7 +100,7 @@ def card(gate: bool = False, kind: str = "new") -> AlertCard:
 def test_message_names_athlete_severity_stage_and_each_alert() -> None:
     text = render_alert_text(card())
     assert text.startswith("🚨 Emergency · Anna\n")  # name and the most severe alert lead
-    assert "Stage: H3" in text
+    assert "Stage: H3 · " in text  # the code with the stage's name, never alone
     assert "07:00" in text and "Sharp pain in session" in text
     assert "Chest pain and breathless" in text
     assert "Today: red flags: chest pain or breathlessness" in text

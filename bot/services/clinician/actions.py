@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from bot.clock import zone_of
+from bot.reports.shown import stage_words
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services.clinician.names import label_for_reader
 from bot.services.protocol_admin import programme_protocol
@@ -46,7 +47,6 @@ from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending, reviewed_from, working_day
 from bot.support.formats import format_long_date, format_short_date, format_time
 from bot.support.i18n import N_, _, use_language
-from bot.wording import stage_label
 from engine.schema import Protocol
 from engine.status import StageStatus
 
@@ -193,7 +193,7 @@ def apply_action(
         if new_stage == before:
             raise ActionRefused(
                 _("{stage} is the first stage: there is nothing to step back to.").format(
-                    stage=stage_label(protocol, before, "clinician")
+                    stage=stage_words(protocol, before, "clinician")
                 )
             )
     elif kind == "set_stage":
@@ -295,7 +295,7 @@ def apply_action(
 
     def clinician_words(stage: str) -> str:
         # "H1 · Early loading": codes are fine for clinicians, never on their own (voice.md).
-        return stage_label(protocol, stage, "clinician") if protocol is not None else stage
+        return stage_words(protocol, stage, "clinician")
 
     return (
         summaries[kind].format(
@@ -353,7 +353,7 @@ def athlete_stage_words(protocol: Protocol | None, stage: str) -> str:
     """Return a stage as the athlete reads it ("Stage 2 of 8 · early strength")."""
     if protocol is None:
         return _("your current stage")
-    return stage_label(protocol, stage, "athlete")
+    return stage_words(protocol, stage, "athlete")
 
 
 def record_clearance(
@@ -436,11 +436,7 @@ def _tell_other_clinicians(
             continue
         with use_language(other.language):
             name = label_for_reader(session, athlete, other)
-            stage = (
-                stage_label(protocol, programme.current_stage, "clinician")
-                if protocol is not None
-                else programme.current_stage
-            )
+            stage = stage_words(protocol, programme.current_stage, "clinician")
             who = actor.display_name or _("Another clinician")
             if declined:
                 text = _("{who} declined {name}'s sign-off at {stage}.").format(

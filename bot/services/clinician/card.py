@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reports.criteria import missing
+from bot.reports.shown import alert_text, stage_words
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
@@ -60,8 +61,6 @@ from bot.store.standing import working_day
 from bot.support.formats import format_short_date, format_time
 from bot.support.i18n import _, labelled, ngettext
 from bot.support.limits import shorten
-from bot.wording import stage_label
-from bot.wording.alerts import alert_line
 
 HISTORY_DAYS = 14
 # A note on the card is cut to this many characters; /note <number> shows the notes whole.
@@ -88,10 +87,9 @@ def _criteria_lines(
         return [_("No programme started yet.")], state
     protocol = programme_protocol(session, programme, now)
     if protocol is None:
-        return [
-            _("Stage {stage} (its protocol cannot be loaded)").format(stage=programme.current_stage)
-        ], state
-    label = stage_label(protocol, programme.current_stage, "clinician")
+        # Said in words: the stage's id alone would tell the clinician nothing.
+        return [_("Stage: {stage}").format(stage=stage_words(None, programme.current_stage))], state
+    label = stage_words(protocol, programme.current_stage, "clinician")
     lines = [_("Stage: {stage}").format(stage=label)]
     if programme.status == "paused":
         lines[0] += " · " + _("paused")
@@ -257,7 +255,7 @@ def open_athlete_card(
             "  • "
             + labelled(
                 f"{_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}",
-                shorten(alert_line(a.rule, a.text, protocol, a.local_date, brief=True), 200)[0],
+                shorten(alert_text(a.rule, a.text, protocol, a.local_date, brief=True), 200)[0],
             )
             for a in alerts
         )

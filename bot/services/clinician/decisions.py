@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.reports.shown import stage_words
 from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may_act_on_athlete
 from bot.services.athlete.engine_bridge import warning_sign_reported_at
 from bot.services.callers import ensure_admin_person
@@ -44,7 +45,6 @@ from bot.store.repo.programme import lock_programme
 from bot.store.standing import clearances_in_this_stay, stay_entered_at, working_day
 from bot.support.formats import format_short_date
 from bot.support.i18n import N_, _, ngettext
-from bot.wording import stage_label
 from engine.schema import Protocol
 
 # Said by name: "/clear 5" typed between two patients is answered about the athlete meant.
@@ -125,7 +125,7 @@ def review_waiting(engine: Engine, athlete_id: int, now: dt.datetime) -> bool:
 
 
 def _stage_words(protocol: Protocol | None, stage: str) -> str:
-    return stage_label(protocol, stage, "clinician") if protocol is not None else stage
+    return stage_words(protocol, stage, "clinician")
 
 
 def clear_or_decline(
@@ -553,7 +553,7 @@ def _already_held(
     """The reply to a second hold on one day, naming the athlete and the stage as the
     clinician reads them (a reply read between two patients says whom it is about)."""
     stage = programme.current_stage
-    where = stage_label(protocol, stage, "clinician") if protocol is not None else stage
+    where = stage_words(protocol, stage, "clinician")
     name = label_for_reader(session, athlete, reader)
     return _(ALREADY_HELD).format(name=name, stage=where)
 

@@ -22,6 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.clock import local_date, zone_of
+from bot.reports.shown import alert_text, stage_words
 from bot.scheduling.registry import AlertNotifier
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
@@ -81,8 +82,8 @@ from bot.store.repo.people import get_person_by_telegram_id
 from bot.store.repo.programme import latest_injury
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext, use_language
 from bot.support.limits import shorten
-from bot.wording import format_value, item_label, stage_label
-from bot.wording.alerts import alert_line, red_flag_signs
+from bot.wording import format_value, item_label
+from bot.wording.alerts import red_flag_signs
 from bot.wording.items import ITEM_WORDING
 from engine.models import Severity
 from engine.status import StageStatus
@@ -157,10 +158,11 @@ class AlertCard(BaseModel):
     @property
     def stage_text(self) -> str | None:
         """The stage as the clinician reads it, in the current language ("H2 · Return to
-        running"); the id when the protocol is unknown."""
-        if self.stage is None or self.protocol is None:
-            return self.stage
-        return stage_label(self.protocol, self.stage, "clinician")
+        running"); in words, never the id alone, for a stage without a name, one the
+        protocol no longer holds, or when the protocol cannot be read."""
+        if self.stage is None:
+            return None
+        return stage_words(self.protocol, self.stage, "clinician")
 
 
 # Severity as the card's headline says it (a colour and a word).
@@ -211,7 +213,7 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
     for alert in ordered[:MAX_ALERT_LINES]:
         when = alert.created_at.astimezone(tz).strftime("%H:%M")
         text, _cut = shorten(
-            alert_line(alert.rule, alert.text, card.protocol, alert.local_date, brief=True),
+            alert_text(alert.rule, alert.text, card.protocol, alert.local_date, brief=True),
             ALERT_LINE_CHARS,
         )
         lines.append(f"• {when} {text}")

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.clock import local_date
+from bot.reports.shown import stage_words
 from bot.services.clinician.view import AthleteSummary
 from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
@@ -31,7 +32,6 @@ from bot.store.models import (
     StageChange,
 )
 from bot.support.i18n import _
-from bot.wording import stage_label
 from engine.schema import Protocol
 
 # Ids per IN (...) list: far below every backend's bound-parameter limit.
@@ -270,8 +270,8 @@ def athlete_summaries(
                 name=athlete.display_name or _("Athlete #{number}").format(number=athlete.id),
                 stage=current.current_stage if current else None,
                 stage_title=(
-                    stage_label(protocol, current.current_stage, "clinician")
-                    if current is not None and protocol is not None
+                    stage_words(protocol, current.current_stage, "clinician")
+                    if current is not None
                     else None
                 ),
                 verdict_today=seen.get("morning"),
