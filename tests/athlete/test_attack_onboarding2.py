@@ -18,6 +18,7 @@ from tests.athlete.conftest import Phone, World
 
 WorldFactory = Callable[[], Awaitable[World]]
 
+
 def _said(replies: list[TranscriptMessage]) -> str:
     return "\n".join(m.text or "" for m in replies)
 
