@@ -43,6 +43,7 @@ from bot.reports.digest import (
 )
 from bot.reports.from_store import ReportUnavailable, digest_data_for, progress_data_for
 from bot.reports.runner import in_worker_thread
+from bot.reports.shown import stage_words
 from bot.reports.words import joined
 from bot.scheduling.worker import worker_name
 from bot.store import repo
@@ -58,7 +59,6 @@ from bot.store.models import (
 from bot.store.standing import protocol_for
 from bot.support.i18n import labelled, use_language
 from bot.support.logs import failure
-from bot.wording import stage_label
 from bot.wording.alerts import red_flag_signs
 
 _LOGGER = logging.getLogger(__name__)
@@ -292,12 +292,12 @@ def week_detail(
         if protocol is not None and reached and all(s in order for s in reached):
             top = max(reached, key=order.__getitem__)
             if order[top] > order[reached[-1]]:
-                peak = stage_label(protocol, top, "clinician")
+                peak = stage_words(protocol, top)
             # Named in full, code and name (never a code alone: voice.md).
             step_backs = [
                 (
-                    stage_label(protocol, m.from_stage, "clinician"),
-                    stage_label(protocol, m.to_stage, "clinician"),
+                    stage_words(protocol, m.from_stage),
+                    stage_words(protocol, m.to_stage),
                 )
                 for m in during
                 if m.from_stage in order and order[m.to_stage] < order[m.from_stage]

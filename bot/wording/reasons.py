@@ -99,7 +99,8 @@ def plain(text: str, protocol: Any | None = None) -> str:
     return out
 
 
-_LONE_STAGE_ID = re.compile(r"\b([HC][0-9])\b(?! ·)")
+# Stage ids as the protocol schema allows them (engine.schema.Stage.id: "H3", "C7", "R12").
+_LONE_STAGE_ID = re.compile(r"\b([A-Z][0-9]{1,2})\b(?! ·)")
 
 
 def clinician_plain(text: str, protocol: Any | None) -> str:

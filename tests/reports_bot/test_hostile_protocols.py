@@ -560,3 +560,32 @@ def test_stage_words_never_show_an_id_alone() -> None:
         assert stage_words(club, "H2") == "H2 · Return to running, jog → ~65 % Vmax"
         assert stage_words(club, "H9") == "a stage no longer in the protocol"
         assert stage_words(None, "H2") == "a stage of a protocol that cannot be read"
+
+
+async def test_the_digest_names_a_step_back_from_a_stage_without_a_name_in_words(
+    world: WorldFactory,
+) -> None:
+    """Anna stepped back this week from the club's H8, a stage named only by its code: the
+    digest's step back and highest stage read "H8 · Stage 3", never "H8 · H8"."""
+    w = await world()
+    version = publish(w, club_text())
+    anna, _lee = club_athlete(w, version=version)
+    with session_scope(w.engine) as session:
+        programme = repo.get_active_programme(session, athlete_id=anna)
+        assert programme is not None and programme.id is not None
+        assert programme.current_stage == "H8"
+        repo.move_stage(
+            session,
+            programme_id=programme.id,
+            to_stage="H1",
+            now=w.clock.now(),
+            reason="club step back",
+        )
+    w.user(LEE, "Lee")
+    monday = w.clock.now().date() + dt.timedelta(days=7 - w.clock.now().weekday())
+    w.clock.set(dt.datetime.combine(monday, dt.time(8, 5), dt.UTC))
+    await run_digest(w.running.application.bot, w.engine, w.clock)
+    texts = [m.text or "" for m in w.sandbox.transcript(LEE) if m.sender == "bot"]
+    [digest] = [t for t in texts if t.startswith("Weekly digest")]
+    assert "H8 · H8" not in digest, digest
+    assert "H8 · Stage 3" in digest, digest

@@ -65,3 +65,21 @@ def test_stages_by_name_and_number() -> None:
 def test_a_slower_sprint_time_is_below_100_percent() -> None:
     assert split_speed_pct(2.0, 1.8) == pytest.approx(90.0)
     assert split_speed_pct(1.8, 1.8) == pytest.approx(100.0)
+
+
+def test_a_clinician_never_reads_a_two_digit_stage_id_alone() -> None:
+    """An admin's protocol may number its stages up to 99 ("R12", engine.schema): a stage id
+    on its own in an engine sentence is named in full for the clinician, as "H3" is."""
+    from types import SimpleNamespace
+
+    from bot.wording.reasons import clinician_plain
+
+    club = SimpleNamespace(
+        injury="hamstring",
+        stages=[
+            SimpleNamespace(id="R1", name="Walking"),
+            SimpleNamespace(id="R12", name="Match play"),
+        ],
+    )
+    said = clinician_plain("No progression in R12 for 15 days (from R1).", club)
+    assert said == "No progression in R12 · Match play for 15 days (from R1 · Walking)."
