@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.sandbox import BotApiSandbox, SimUser, TranscriptMessage
 from bot.services.athlete.keyboards import unpack
+from bot.services.questionnaires import QUESTIONNAIRES
 from bot.store.db import make_engine, upgrade
 from tests.scaleout.harness import (
     Deployment,
@@ -44,7 +45,21 @@ from tests.scaleout.harness import (
     quiet_checkin_time,
 )
 
-ANSWERS = ("none", "0", "1", "2", "8", "3", "2", "3", "2", "7.5")
+# Typed answers of one check-in, by question (never by position: a question inserted into
+# the check-in would shift every answer onto the next question).
+ANSWERS = {
+    "red_flags": "none",
+    "pain_rest": "0",
+    "pain_test": "1",
+    "tightness": "2",
+    "confidence": "8",
+    "sleep_quality": "3",
+    "fatigue": "2",
+    "stress": "3",
+    "soreness": "2",
+    "sleep_hours": "7.5",
+}
+MORNING = QUESTIONNAIRES["morning"]
 PG_URL = os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or (
     "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -62,7 +77,7 @@ def _step(message: TranscriptMessage) -> int | None:
 async def _athlete(user: SimUser, latencies: list[float]) -> int:
     """Answer a whole check-in as fast as the bot replies; return the answers sent."""
     sent = 0
-    text = "/checkin"
+    text, asked = "/checkin", ""
     while True:
         mark = user.sandbox.seq
         started = time.perf_counter()
@@ -79,7 +94,15 @@ async def _athlete(user: SimUser, latencies: list[float]) -> int:
         step = _step(user.transcript[-1])
         if step is None:
             return sent
-        text = ANSWERS[step]
+        key = MORNING.questions[step].key
+        if key not in ANSWERS:
+            raise RuntimeError(
+                f"{user.user_id}: the check-in asked {key!r}, which this bench never answers"
+            )
+        if key == asked:  # the same question again: the answer was refused
+            said = user.transcript[-2].text
+            raise RuntimeError(f"{user.user_id}: {text!r} was refused at {key!r}: {said}")
+        asked, text = key, ANSWERS[key]
 
 
 @dataclass
