@@ -201,6 +201,9 @@ async def test_a_month_ago_asks_for_the_day_and_stores_nothing_guessed(
     assert "I need the exact day, because your programme counts the days since the injury." in said
     assert "When did it happen?" in said  # the question again, with its buttons
     assert sam.user.bot_messages[-1].button_labels[:2] == ["Today", "Yesterday"]
+    # Read, only not exact enough: no "if the injury feels worse, send /problem" as after a
+    # sentence that is no answer at all.
+    assert "/problem" not in said, said
 
 
 @pytest.mark.parametrize(

@@ -863,7 +863,7 @@ def typed(session: Session, person: Person, text: str, env: Env) -> Result:
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
         message = parsed.message
-        if _is_prose(text) and step.question.kind != "text":
+        if _is_prose(text) and not parsed.understood and step.question.kind != "text":
             # "I felt a pop and my foot is numb" is no answer, but it must not be brushed off:
             # say where it is heard (/problem checks warning signs and can tell the clinician).
             message = f"{message}\n\n{texts.PAUSED_WORSE}"

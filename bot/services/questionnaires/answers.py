@@ -63,13 +63,16 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Rejected:
-    """Why the input does not answer the question (shown to the athlete)."""
+    """Why the input does not answer the question (shown to the athlete). ``understood``: the
+    input was read (a date too old, "a month ago"), so a sentence of it is no cry for help."""
 
     message: str
+    understood: bool
 
-    def __init__(self, message: Text) -> None:
+    def __init__(self, message: Text, *, understood: bool = False) -> None:
         # A catalogue text (``L_``) is put in the reader's language here, once.
         object.__setattr__(self, "message", text(message))
+        object.__setattr__(self, "understood", understood)
 
 
 Parsed = Accepted | Rejected
@@ -455,26 +458,26 @@ def _parse_date(text: str, ctx: QuestionContext, answers: Answers) -> Parsed:
     if back is not None:
         # Kept relative: the athlete's own day is known once their time zone is.
         if back < 0:
-            return Rejected(texts.DATE_IN_FUTURE)
+            return Rejected(texts.DATE_IN_FUTURE, understood=True)
         if back > MAX_INJURY_AGE_DAYS:
-            return Rejected(texts.DATE_TOO_OLD)
+            return Rejected(texts.DATE_TOO_OLD, understood=True)
         return Accepted(days_back_answer(back, ctx))
     rough = _rough_days_back(text)
     if rough is not None and rough > MAX_INJURY_AGE_DAYS:
-        return Rejected(texts.DATE_TOO_OLD)
+        return Rejected(texts.DATE_TOO_OLD, understood=True)
     if rough is not None:
         # "A month ago" is not one day (months are 28 to 31 days long): the days since the
         # injury count in the programme, so the day itself is asked for, never guessed.
-        return Rejected(DATE_MONTHS_AGO)
+        return Rejected(DATE_MONTHS_AGO, understood=True)
     date = parse_date(text, today)
     if date is None:
         if _impossible_day(text, today):
-            return Rejected(texts.DATE_DOES_NOT_EXIST.format(date=text))
+            return Rejected(texts.DATE_DOES_NOT_EXIST.format(date=text), understood=True)
         return Rejected(texts.DATE_EXPECTED)
     if date > today:
-        return Rejected(texts.DATE_IN_FUTURE)
+        return Rejected(texts.DATE_IN_FUTURE, understood=True)
     if (today - date).days > MAX_INJURY_AGE_DAYS:
-        return Rejected(texts.DATE_TOO_OLD)
+        return Rejected(texts.DATE_TOO_OLD, understood=True)
     return Accepted(date.isoformat())
 
 
