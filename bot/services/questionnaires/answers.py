@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.services import texts
@@ -67,7 +67,7 @@ class Rejected:
     input was read (a date too old, "a month ago"), so a sentence of it is no cry for help."""
 
     message: str
-    understood: bool
+    understood: bool = field(default=False, compare=False)  # how it is said, not what
 
     def __init__(self, message: Text, *, understood: bool = False) -> None:
         # A catalogue text (``L_``) is put in the reader's language here, once.
