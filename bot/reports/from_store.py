@@ -11,6 +11,7 @@ dates as stored; instants stay UTC.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -165,10 +166,8 @@ def _protocol(session: Session, programme: Programme | None) -> Protocol | None:
     readable) the protocol's active version, which names the same stages; else None."""
     if programme is None:
         return None
-    try:
+    with contextlib.suppress(LookupError, ValueError, ProtocolError):
         return protocol_for(session, programme)
-    except (LookupError, ValueError, ProtocolError):
-        pass
     row = repo.get_active_protocol(session, name=programme.protocol_name)
     if row is None:
         return None

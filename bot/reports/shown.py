@@ -25,8 +25,6 @@ from bot.wording import Audience, protocol_text, stage_label
 from bot.wording.alerts import alert_line
 from bot.wording.injury import injury_name
 
-# A stage's name that is no display name: a key (snake case, "club_strength_block").
-_KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 # The sign-off request (engine.programme: "Stage H3 criteria met: sign-off needed to move on
 # (<the stage's sign-off note, or 'clearance'>).").
 SIGNOFF_RULE = "gate.8"
@@ -46,36 +44,20 @@ STAGE_PROTOCOL_UNREADABLE = L_("a stage of a protocol that cannot be read")
 ALERT_WITHOUT_WORDS = L_("An alert without details was recorded: please check the athlete.")
 
 
-def has_display_name(stage: Any) -> bool:
-    """Tell whether a protocol stage has a name a person can read: not blank, not its own id
-    ("H8"), not a key ("club_strength")."""
-    name = str(getattr(stage, "name", "") or "").strip()
-    stage_id = str(getattr(stage, "id", ""))
-    return bool(name) and name.casefold() != stage_id.casefold() and not _KEY.fullmatch(name)
-
-
 def _stages(protocol: Any) -> list[Any]:
     return list(getattr(protocol, "stages", ()) or ())
 
 
 def stage_words(protocol: Any | None, stage_id: str, audience: Audience = "clinician") -> str:
-    """Return a stage as ``audience`` reads it ("H2 · Return to running", "Stage 3 of 8 ·
-    back to running"); "H8 · Stage 3 of 9" (clinician) or "Stage 3 of 9" (athlete) for a stage
-    without a display name; in words for a stage the protocol does not hold (a newer version
-    removed it) or when the protocol cannot be read. Never the id alone."""
+    """Return a stage as ``audience`` reads it (``stage_label``: "H2 · Return to running",
+    "H8 · Stage 3" for a stage without a display name), or in words for a stage the protocol
+    does not hold (a newer version removed it) or when the protocol cannot be read. Never the
+    id alone."""
     if protocol is None:
         return str(STAGE_PROTOCOL_UNREADABLE)
-    stages = _stages(protocol)
-    ids = [s.id for s in stages]
-    if stage_id not in ids:
+    if stage_id not in {s.id for s in _stages(protocol)}:
         return str(STAGE_NOT_IN_PROTOCOL)
-    stage = stages[ids.index(stage_id)]
-    if has_display_name(stage):
-        return stage_label(protocol, stage_id, audience)
-    position = _("Stage {number}").format(number=ids.index(stage_id) + 1)
-    if audience == "clinician":
-        return f"{stage_id} · {position}"
-    return position
+    return stage_label(protocol, stage_id, audience)
 
 
 def protocol_title(protocol: Any | None, injury: str | None = None) -> str:
@@ -144,17 +126,11 @@ def _lone_ids(letters: set[str]) -> re.Pattern[str]:
 
 
 def _stage_names(line: str, protocol: Any | None) -> str:
-    """``line`` with every stage named in words: a label the wording made from a name that is
-    no display name ("H8 · H8") and a stage id left on its own, whether the protocol holds it
-    (labelled) or not (said in words)."""
+    """``line`` with every stage id left on its own named: labelled when the protocol holds
+    it, in words when it does not or cannot be read."""
     if protocol is None:
         return _lone_ids({"H", "C"}).sub(lambda _m: str(STAGE_PROTOCOL_UNREADABLE), line)
-    stages = _stages(protocol)
-    for stage in stages:
-        if not has_display_name(stage):
-            made = stage_label(protocol, stage.id, "clinician")
-            line = line.replace(made, stage_words(protocol, stage.id))
-    ids = {s.id for s in stages}
+    ids = {s.id for s in _stages(protocol)}
     return _lone_ids({i[:1] for i in ids}).sub(
         lambda m: stage_words(protocol, m[1]) if m[1] in ids else str(STAGE_NOT_IN_PROTOCOL),
         line,

@@ -3,6 +3,7 @@ running" for clinicians (codes are fine for clinicians, ``voice.md``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -65,32 +66,54 @@ def has_stage(protocol: ProtocolLike, stage_id: str) -> bool:
     return _index(protocol, stage_id) is not None
 
 
-def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
-    """Return the stage's short name ("back to running"), never its id alone."""
-    index = _index(protocol, stage_id)
-    if index is None:
-        return _("an earlier stage")
-    stage = protocol.stages[index]
-    if audience == "clinician":
-        return protocol_text(stage.name)
+# A stage's name that is no display name: a key (snake case, "club_strength_block").
+_KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
+def has_display_name(stage: StageLike) -> bool:
+    """Tell whether a stage has a name a person can read: not blank, not its own id ("H8"),
+    not a key ("club_strength"). An admin's protocol may name a stage so."""
+    name = str(stage.name or "").strip()
+    return bool(name) and name.casefold() != stage.id.casefold() and not _KEY.fullmatch(name)
+
+
+def _table_name(protocol: ProtocolLike, index: int) -> str | None:
+    """The athlete's name of a shipped protocol's stage (voice.md), else None."""
     names = _ATHLETE_NAMES.get(protocol.injury)
     if names is not None and len(names) == len(protocol.stages):
         return _(names[index])
+    return None
+
+
+def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
+    """Return the stage's short name ("back to running"), never its id alone: "Stage 3" for a
+    stage without a display name (:func:`has_display_name`)."""
+    index = _index(protocol, stage_id)
+    if index is None:
+        return _("an earlier stage")
+    if audience == "athlete" and (table := _table_name(protocol, index)) is not None:
+        return table
+    stage = protocol.stages[index]
+    if not has_display_name(stage):
+        return _("Stage {number}").format(number=index + 1)
     name = protocol_text(stage.name)
-    return mid_sentence(name)
+    return name if audience == "clinician" else mid_sentence(name)
 
 
 def stage_label(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
-    """Return "Stage 3 of 8 · back to running" (athlete) or "H2 · Return to running" (clinician)."""
+    """Return "Stage 3 of 8 · back to running" (athlete) or "H2 · Return to running"
+    (clinician); "Stage 3 of 9" and "H8 · Stage 3" for a stage without a display name."""
     index = _index(protocol, stage_id)
     name = stage_name(protocol, stage_id, audience)
     if index is None:
         return name
     if audience == "clinician":
         return f"{stage_id} · {name}"
-    return _("Stage {number} of {total} · {name}").format(
+    label = _("Stage {number} of {total} · {name}").format(
         number=index + 1, total=len(protocol.stages), name=name
     )
+    unnamed = _table_name(protocol, index) is None and not has_display_name(protocol.stages[index])
+    return label.split(" · ")[0] if unnamed else label
 
 
 def stage_position(protocol: ProtocolLike, stage_id: str) -> str:

@@ -556,7 +556,7 @@ def test_stage_words_never_show_an_id_alone() -> None:
     club = parse_text(club_text(), "club.yaml")
     with use_language("en"):
         assert stage_words(club, "H8") == "H8 · Stage 3"
-        assert stage_words(club, "H8", "athlete") == "Stage 3"
+        assert stage_words(club, "H8", "athlete") == "Stage 3 of 9"
         assert stage_words(club, "H2") == "H2 · Return to running, jog → ~65 % Vmax"
         assert stage_words(club, "H9") == "a stage no longer in the protocol"
         assert stage_words(None, "H2") == "a stage of a protocol that cannot be read"
