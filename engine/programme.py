@@ -2493,6 +2493,15 @@ def _session(
     session = checked.session
     if checked.unconfirmed:
         st = _unconfirmed(st, on, checked.unconfirmed, acc)
+    if checked.conflicting:
+        acc.reason(
+            "session.flag.conflicting",
+            f"Some of your times do not add up ({'; '.join(checked.conflicting)}): please "
+            "check them. They are saved, but not used to decide anything.",
+            "; ".join(checked.conflicting),
+            "times that add up",
+        )
+    if checked.unconfirmed or checked.conflicting:
         day = day.model_copy(update={"session": session})
     stage = protocol.stage(st.stage)
     pain = protocol.rules.pain

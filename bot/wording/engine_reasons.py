@@ -107,6 +107,12 @@ SPEED_SPLIT = re.compile(
 SPEED_SPLIT_OVER_TOP = re.compile(
     r"^(?P<dist>\d+m) split (?P<s>\d+(?:\.\d+)?) s, faster than your top speed$"
 )
+# Splits that do not add up, as engine.plausibility.describe_conflict names them: two splits
+# (or one from the start), and the top speed when it is what they contradict.
+_SPLITS_CONFLICT = re.compile(
+    r"^(?:(?P<d1>\d+m) split (?P<t1>\d+(?:\.\d+)?) s and )?(?P<d2>\d+m) split "
+    r"(?P<t2>\d+(?:\.\d+)?) s do not add up(?: with top speed (?P<top>\d+(?:\.\d+)?) m/s)?:"
+)
 
 
 def _number(value: object) -> str | None:
@@ -380,6 +386,36 @@ def _reading(text: str) -> str | None:
     return None
 
 
+def _conflict(text: str) -> str | None:
+    found = _SPLITS_CONFLICT.match(text)
+    if found is None:
+        return None
+    second = _("{distance} split {seconds} s").format(
+        distance=found["d2"], seconds=format_decimal(float(found["t2"]))
+    )
+    if found["d1"] is not None:
+        first = _("{distance} split {seconds} s").format(
+            distance=found["d1"], seconds=format_decimal(float(found["t1"]))
+        )
+        second = _("{first} and {second}").format(first=first, second=second)
+    if found["top"] is None:
+        return second
+    return _("{splits} with top speed {speed} m/s").format(
+        splits=second, speed=format_decimal(float(found["top"]))
+    )
+
+
+def _conflicting(reason: Any, protocol: Any) -> str | None:
+    """Splits that do not add up (engine.plausibility): the athlete checks the times."""
+    found = [_conflict(part) for part in str(reason.observed or "").split("; ")]
+    if not found or any(f is None for f in found):
+        return None
+    return _(
+        "Some of your times do not add up ({times}): please check them. They are saved, but "
+        "not used to decide anything."
+    ).format(times="; ".join(map(str, found)))
+
+
 def _unconfirmed(reason: Any, protocol: Any) -> str | None:
     readings = [_reading(part) for part in str(reason.observed or "").split("; ")]
     if not readings or any(r is None for r in readings):
@@ -534,6 +570,7 @@ _WORDERS: dict[str, Worder] = {
     "session.flag.full_training": _early_full_training,
     "session.flag.rest": _inside_rest,
     "session.flag.unconfirmed": _unconfirmed,
+    "session.flag.conflicting": _conflicting,
     "metric.lower_leg": _lower_leg,
     "session.red": _session_pain,
     "session.amber": _session_pain,

@@ -72,7 +72,7 @@ def test_a_step_value_contradicting_a_split_given_is_refused_with_the_one_line_m
     # the 10 m typed again (after Back) is checked against the 20 m still given
     again = parse_metric_value("split_10m_s", "3.1", {"split_20m_s": 2.9})
     assert again.problem is not None and SPLIT_ORDER in again.problem
-    assert parse_metric_value("split_20m_s", "3.4", {"split_10m_s": 3.1}).value == 3.4
+    assert parse_metric_value("split_20m_s", "4.4", {"split_10m_s": 3.1}).value == 4.4
 
 
 def test_a_value_typed_step_by_step_is_checked_against_the_ones_typed_before() -> None:
@@ -80,7 +80,7 @@ def test_a_value_typed_step_by_step_is_checked_against_the_ones_typed_before() -
     answers = {"metrics": STEPS_MODE, "m_vmax_ms": None, "m_split_10m_s": 3.1}
     refused = parse_typed(question, "2.9", CTX, answers)
     assert isinstance(refused, Rejected) and SPLIT_ORDER in refused.message
-    assert parse_typed(question, "3,4", CTX, answers) == Accepted(3.4)
+    assert parse_typed(question, "4,4", CTX, answers) == Accepted(4.4)
 
 
 def test_contradicting_metrics_at_is_that_right_can_only_be_typed_again() -> None:
@@ -89,7 +89,7 @@ def test_contradicting_metrics_at_is_that_right_can_only_be_typed_again() -> Non
     bad = {"metrics": STEPS_MODE, "m_split_10m_s": 3.1, "m_split_20m_s": 2.9}
     assert [o.value for o in question.render_options(CTX, bad)] == [False]
     assert SPLIT_ORDER in question.render_prompt(CTX, bad)
-    good = {**bad, "m_split_20m_s": 3.4}
+    good = {**bad, "m_split_20m_s": 4.4}
     assert [o.value for o in question.render_options(CTX, good)] == [True, False]
 
 

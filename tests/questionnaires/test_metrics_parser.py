@@ -15,6 +15,7 @@ from bot.services.questionnaires.metrics_parser import (
     parse_metrics_line,
 )
 from engine.models import Metrics
+from engine.plausibility import split_conflicts
 
 
 @pytest.mark.parametrize(
@@ -169,6 +170,7 @@ def _valid_metrics() -> st.SearchStrategy[Metrics]:
                 any(v is not None for v in d.values())
                 and _splits_increase(d)
                 and _pairs_plausible(d)
+                and not split_conflicts(d)
             )
         )
         .map(lambda d: Metrics(**d))

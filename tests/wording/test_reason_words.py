@@ -229,6 +229,15 @@ _ENGINE_SENTENCES = [
         "10m split 1.5 s, 19 % faster than baseline; top speed 116 % of your baseline",
         "≤ 110 % of baseline",
     ),
+    _r(
+        "session.flag.conflicting",
+        "Some of your times do not add up (10m split 1.8 s and 20m split 2.73 s do not add up "
+        "with top speed 8.2 m/s: 10 m in 0.93 s is 10.8 m/s): please check them. They are "
+        "saved, but not used to decide anything.",
+        "10m split 1.8 s and 20m split 2.73 s do not add up with top speed 8.2 m/s: 10 m in "
+        "0.93 s is 10.8 m/s",
+        "times that add up",
+    ),
 ]
 
 
@@ -307,6 +316,10 @@ def test_the_worded_reasons_keep_the_values_the_engine_saw() -> None:
         "than baseline; top",
     )
     assert "10m split 1.5 s, 19 % faster than your baseline; top speed 116 %" in unconfirmed
+    assert _english("session.flag.conflicting") == (
+        "Some of your times do not add up (10m split 1.8 s and 20m split 2.73 s with top speed "
+        "8.2 m/s): please check them. They are saved, but not used to decide anything."
+    )
     with use_language("de"):
         reason = _r(
             "gate.1",

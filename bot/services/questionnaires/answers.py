@@ -49,6 +49,12 @@ DATE_MONTHS_AGO = L_(
     "I need the exact day, because your programme counts the days since the injury. Please "
     "type the date (e.g. 1.3.2026), or tap a button."
 )
+# A step-by-step metric refused because it contradicts one typed before (a top speed slower
+# than the splits allow): the mistake may be in the earlier one, which cannot be typed here.
+EARLIER_NUMBER_WRONG = L_(
+    "If the mistake is in a number you typed before, tap Skip here: you can type all the "
+    "numbers again before saving."
+)
 _NIGHT_HOURS = range(1, 4)  # 01:00–03:59: clock changes happen here; check-ins avoid it
 
 
@@ -270,6 +276,11 @@ def _metric_answer(question: Question, text: str, answers: Answers) -> Parsed:
         and not isinstance(value, bool)
     }
     checked = parse_metric_value(metric, text, given)
+    if checked.problem is not None and checked.conflict:
+        # Only this value can be typed again here: if an earlier one was the mistake, the
+        # athlete skips this one and types them all again at "Is that right?" (the other
+        # answers of the questionnaire are kept).
+        return Rejected(f"{checked.problem}\n{EARLIER_NUMBER_WRONG}")
     if checked.problem is not None:
         return Rejected(checked.problem)
     return Accepted(checked.value)

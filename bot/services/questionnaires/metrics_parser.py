@@ -10,7 +10,6 @@ Nothing here raises on bad input: every failure is a problem message.
 from __future__ import annotations
 
 import difflib
-import itertools
 import math
 import re
 import unicodedata
@@ -24,6 +23,7 @@ from bot.services import texts
 from bot.support.formats import format_decimal, format_or_list
 from bot.support.i18n import L_, Text, _, text
 from engine.models import Metrics
+from engine.plausibility import SplitConflict, split_conflicts
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,9 @@ class ValueParse:
 
     value: float | int | None
     problem: str | None = None
+    # The value was refused because it contradicts the others of the entry (cross_checks):
+    # the mistake may be in one typed before.
+    conflict: bool = False
 
 
 # A minus sign as phones type it (Unicode minus, en dash) before a number: "vmax −8.7".
@@ -535,7 +538,7 @@ def parse_metric_value(
     if checked.value is not None and given:
         problems = cross_checks({**given, key: checked.value})
         if problems:
-            return ValueParse(None, "\n".join(problems))
+            return ValueParse(None, "\n".join(problems), conflict=True)
     return checked
 
 
@@ -781,20 +784,31 @@ def _unknown(word: str, first: bool) -> str:
 
 def cross_checks(values: Mapping[str, float | int], saved: Collection[str] = ()) -> list[str]:
     """Return what the metrics of one entry contradict each other in: splits over longer
-    distances must take longer.
+    distances must take longer, no stretch between two splits may be run faster than anyone
+    runs, and none faster than the top speed typed with them allows
+    (``engine.plausibility.split_conflicts``, which the engine applies too).
 
     ``saved``: the keys of ``values`` kept from the stored baseline, not typed now (a /baseline
-    entry is checked merged with what it keeps). A conflict between two saved values is not
+    entry is checked merged with what it keeps). A conflict between saved values only is not
     this entry's; one between a typed value and a saved one says which is which."""
     problems: list[str] = []
-    splits = [(d, values.get(f"split_{d}m_s")) for d in (10, 20, 30, 40)]
-    present = [(d, v) for d, v in splits if v is not None]
-    for (d1, v1), (d2, v2) in itertools.pairwise(present):
-        if v1 < v2:
+    for conflict in split_conflicts(values):
+        if all(key in saved for key in conflict.keys):
             continue
-        first_saved, second_saved = f"split_{d1}m_s" in saved, f"split_{d2}m_s" in saved
-        if first_saved and second_saved:
-            continue
+        problems.append(_conflict_problem(conflict, values, saved))
+    problems += _pair_problems(values)
+    return problems
+
+
+def _conflict_problem(
+    conflict: SplitConflict, values: Mapping[str, float | int], saved: Collection[str]
+) -> str:
+    """Say, in the athlete's words, which times (or top speed) do not add up and why."""
+    c = conflict
+    d1, d2 = c.start_m, c.end_m
+    t1, t2 = _fmt(c.start_s or 0.0), _fmt(c.end_s)
+    if c.kind == "order":
+        first_saved, second_saved = (key in saved for key in c.keys)
         if second_saved:
             message = text(texts.SPLIT_TYPED_BEFORE_SAVED)
         elif first_saved:
@@ -804,9 +818,46 @@ def cross_checks(values: Mapping[str, float | int], saved: Collection[str] = ())
                 "The {d1} m split ({t1} s) should be shorter than the {d2} m split "
                 "({t2} s): please check both."
             )
-        problems.append(message.format(d1=d1, t1=_fmt(v1), d2=d2, t2=_fmt(v2)))
-    problems += _pair_problems(values)
-    return problems
+        return message.format(d1=d1, t1=t1, d2=d2, t2=t2)
+    gap, least = format_decimal(c.seconds, 2), format_decimal(c.fastest_s, 2)
+    if c.kind == "segment":
+        said = _(
+            "Your {d1} m time ({t1} s) and {d2} m time ({t2} s) are only {gap} s apart: nobody "
+            "runs those {d} m that fast (it takes at least {least} s). Please check both times."
+        ).format(d1=d1, t1=t1, d2=d2, t2=t2, gap=gap, d=c.distance_m, least=least)
+    elif c.start_s is None:
+        said = _(
+            "Your top speed ({top} m/s) is slower than your average speed over {d} m from the "
+            "start ({average} m/s, from your {d} m time of {t} s). Your top speed must be "
+            "faster: please check both."
+        ).format(
+            top=_fmt(c.top_speed_ms or 0.0),
+            d=d2,
+            average=format_decimal(c.speed_ms or 0.0, 1),
+            t=t2,
+        )
+    else:
+        said = _(
+            "Your top speed ({top} m/s) is slower than your average speed between {d1} m and "
+            "{d2} m ({average} m/s, from your {d1} m time of {t1} s and {d2} m time of {t2} s). "
+            "Your top speed must be faster: please check it and those times."
+        ).format(
+            top=_fmt(c.top_speed_ms or 0.0),
+            d1=d1,
+            d2=d2,
+            average=format_decimal(c.speed_ms or 0.0, 1),
+            t1=t1,
+            t2=t2,
+        )
+    kept = [key for key in c.keys if key in saved]
+    if kept:
+        shown = ", ".join(
+            f"{SPECS[key].shown} {_fmt(values[key])} {SPECS[key].shown_unit}" for key in kept
+        )
+        said += " " + _("(Saved before: {values}. If that is wrong too, type it again.)").format(
+            values=shown
+        )
+    return said
 
 
 # Counts of both legs; the injured side more than 130 % of the other cannot be right (the
