@@ -112,6 +112,7 @@ def prescribe(
     max_pct_vmax: float | None = None,
     no_running: bool = False,
     after_gap: bool = False,
+    easy_after_first_run: int | None = None,
 ) -> SessionPlan:
     """Return today's session for ``stage_id`` given the morning verdict (memoised: the plan
     depends only on these inputs, and protocols are immutable).
@@ -121,15 +122,34 @@ def prescribe(
     ``max_pct_vmax`` caps every run (e.g. 70 on a heavy-wellness day); ``no_running`` drops
     running (rest interval not yet over, or awaiting clinician review); ``after_gap``: the cap
     is the first run back after a week or more away (protocol notes (21)), and the note says
-    so. No run is ever prescribed above the stage's ``top_pct_vmax`` (the schema refuses such
-    a drill too).
+    so; ``easy_after_first_run``: the hours of the easy day after that first run back at the
+    final stage (the cap and ``no_running`` already hold it), and the note says so. No run is
+    ever prescribed above the stage's ``top_pct_vmax`` (the schema refuses such a drill too).
     """
     vmax = baseline.vmax_ms if baseline is not None else None
-    key = (id(protocol), stage_id, vmax, readiness, max_pct_vmax, no_running, after_gap)
+    key = (
+        id(protocol),
+        stage_id,
+        vmax,
+        readiness,
+        max_pct_vmax,
+        no_running,
+        after_gap,
+        easy_after_first_run,
+    )
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is protocol:
         return hit[1]
-    plan = _prescribe(protocol, stage_id, vmax, readiness, max_pct_vmax, no_running, after_gap)
+    plan = _prescribe(
+        protocol,
+        stage_id,
+        vmax,
+        readiness,
+        max_pct_vmax,
+        no_running,
+        after_gap,
+        easy_after_first_run,
+    )
     if len(_CACHE) > 4096:
         _CACHE.clear()
     _CACHE[key] = (protocol, plan)
@@ -144,12 +164,24 @@ def _prescribe(
     max_pct_vmax: float | None,
     no_running: bool,
     after_gap: bool = False,
+    easy_after_first_run: int | None = None,
 ) -> SessionPlan:
     stage = protocol.stage(stage_id)
     pain = protocol.rules.pain
     notes: list[str] = []
     cap = max_pct_vmax
     drills: list[Drill] = list(stage.session)
+    # The easy day after the first run back at the final stage: said when it takes out a
+    # match, full training or max speed the stage's session holds (not on a rest morning).
+    easy_day = (
+        easy_after_first_run is not None
+        and readiness in ("go", "modify")
+        and any(
+            d.kind == "sport"
+            or (d.pct_vmax is not None and d.pct_vmax[1] >= pain.max_pct_vmax.value)
+            for d in drills
+        )
+    )
     if readiness == "stop":
         drills = []
         notes.append("Stop: no training today. Follow the instruction you were given.")
@@ -184,6 +216,15 @@ def _prescribe(
             + (", and no full team or event training or match" if no_sport else "")
             + ", so your muscle gets used to speed again before the stage's full session."
         )
+    elif easy_day:
+        # One note says it all: what is left out today, and until when.
+        fast = cap is not None and any(d.pct_vmax for d in drills)
+        notes.append(
+            "Easy day after your first run back: "
+            + (f"nothing above {cap:g} % Vmax" if fast else "no running")
+            + f" and no full team or event training or match until {easy_after_first_run} h "
+            "after that run, so your muscle recovers before full speed."
+        )
     elif (
         readiness != "modify"
         and cap is not None
@@ -196,7 +237,7 @@ def _prescribe(
         )
     if no_sport:
         drills = [d for d in drills if d.kind != "sport"]
-        if not first_run:
+        if not first_run and not easy_day:
             notes.append("No full team or event training today: an easy day after a fast one.")
     if vmax is None and any(d.pct_vmax for d in drills):
         notes.append("No baseline Vmax: run by feel, and expect to run faster than you think.")

@@ -63,7 +63,12 @@ from engine.readiness import (
 )
 from engine.reference import FLOORS, stage_floor
 from engine.schema import Criterion, Protocol, Stage, Trigger
-from engine.session_rules import SYMPTOM_STOPS, classify_session, stopped_for_symptoms
+from engine.session_rules import (
+    SYMPTOM_STOPS,
+    classify_session,
+    stopped_for_symptoms,
+    tests_only,
+)
 from engine.stall import stall_texts
 
 Response = Literal["pending", "green", "hold", "step_back", "missing"]
@@ -206,6 +211,10 @@ class ProgrammeState(_Frozen):
     # out of the stall clock; ``_stall_clock_after_gap`` leaves out the silent ones). 0 in
     # older snapshots.
     away_paused: int = 0
+    # The first run back after a gap at the final stage (``_final_gap``), while the easy
+    # day after it may still hold (``final_gap_rest``): no max speed, full training or match
+    # until the interval has passed since it. None in older snapshots and on entering a stage.
+    final_gap_run: RunEntry | None = None
 
 
 class DayOutcome(_Frozen):
@@ -278,6 +287,7 @@ def enter_stage(
         "green_streak": 0,
         "paused_in_stage": 0,
         "stall_from": None,
+        "final_gap_run": None,
     }
     if "last_progress" in extra:
         update["paused_since_progress"] = 0
@@ -888,6 +898,8 @@ def _observe_stage(
     fail_ctx: DayContext | None = None,
     lower: list[tuple[Criterion, Observation]] | None = None,
     left_out: NotCounted = "session",
+    run_answers: bool = True,
+    capped: bool = False,
 ) -> tuple[ProgrammeState, list[tuple[Trigger, Observation]]]:
     """Update the stage's criteria streaks; return the state and the triggers that fired.
 
@@ -899,7 +911,13 @@ def _observe_stage(
     result left out is remembered as not counted (``left_out`` says why) until the criterion's
     next counted observation, so nobody reads "not reported yet" about a result they sent.
     ``lower`` collects the observations decided by a leg pair read the other way round
-    (``engine.evaluate.observe``), to be explained.
+    (``engine.evaluate.observe``), to be explained. ``run_answers`` False: the session had
+    no run (``_session``), so its answers (pain, tightness, confidence in the fastest
+    efforts) pass no exit criterion on them ("no symptoms in training"); one they fail still
+    resets it, and its tests and checks count as usual. ``capped``: the day's plan kept
+    running below the stage's full speed (a first run back, the easy day after it, a modified
+    or rest-interval day), so a run on it is no speed re-test: a trigger on running too slowly
+    (H7 "Vmax < 95 % on a re-test") does not read it.
     """
     streaks = dict(state.streaks)
     observed = dict(state.observed)
@@ -907,6 +925,8 @@ def _observe_stage(
     fired: list[tuple[Trigger, Observation]] = []
     changed = False
     for c in _phase_criteria(stage, phase):
+        if capped and isinstance(c, Trigger) and _too_slow(c):
+            continue
         ob = observe(c, ctx if isinstance(c, Trigger) or exit_ctx is None else exit_ctx, phase)
         if fail_ctx is not None and not isinstance(c, Trigger) and (ob is None or ob.satisfied):
             failed = observe(c, fail_ctx, phase)
@@ -915,6 +935,17 @@ def _observe_stage(
             elif ob is None and failed is not None and not_counted.get(c.id) != left_out:
                 not_counted[c.id] = left_out
                 changed = True
+        if (
+            not run_answers
+            and ob is not None
+            and ob.satisfied
+            and not isinstance(c, Trigger)
+            and c.item.startswith("session.")
+        ):
+            if not_counted.get(c.id) != left_out:
+                not_counted[c.id] = left_out
+                changed = True
+            continue
         if ob is None:
             continue
         changed = True
@@ -932,6 +963,21 @@ def _observe_stage(
         return state, fired
     update = {"streaks": streaks, "observed": observed, "not_counted": not_counted}
     return state.model_copy(update=update), fired
+
+
+# Speed items whose value falls as the athlete runs slower (a trigger below a floor on them
+# reads "too slow"), and those that rise (above a ceiling).
+_SLOWER_IS_LOWER = frozenset({"derived.pct_vmax", "derived.vmax_pct_baseline"})
+_SLOWER_IS_HIGHER = frozenset(
+    {"derived.worst_split_pct_baseline", "derived.worst_10_20m_split_pct_baseline"}
+)
+
+
+def _too_slow(c: Trigger) -> bool:
+    """Whether a trigger fires on running too slowly (a speed re-test failed)."""
+    return (c.item in _SLOWER_IS_LOWER and c.op in ("lt", "le")) or (
+        c.item in _SLOWER_IS_HIGHER and c.op in ("gt", "ge")
+    )
 
 
 def _observe_morning(
@@ -1198,7 +1244,22 @@ def decide_day(
     streak = st.symptom_free_streak + 1 if free else 0
     if streak != st.symptom_free_streak:
         st = st.model_copy(update={"symptom_free_streak": streak})
-    st = _stall(protocol, injury, baseline, st, st_am, day, mr, decision, acc, paused=paused_today)
+    # A day without any answer (and not paused) is time away: no stall or no-progress alert
+    # is raised on it (the missed check-ins speak for it); one due is raised on the day back.
+    away_today = not active and not paused_today
+    st = _stall(
+        protocol,
+        injury,
+        baseline,
+        st,
+        st_am,
+        day,
+        mr,
+        decision,
+        acc,
+        paused=paused_today,
+        away=away_today,
+    )
     if protocol.next_stage(stage0) is None and st.stage != stage0:
         # Days at the final stage had nothing to progress to: the no-progress clock starts
         # when the athlete leaves it (a stop in return to play, a clinician's move back), not
@@ -1208,7 +1269,7 @@ def decide_day(
         # The first session back after time away at the final stage (``_final_gap``) is not
         # today's: a stop prescribes none, and the stop's own reasons say what follows.
         acc.reasons = [r for r in acc.reasons if r.rule != "gap.final"]
-    st = _escalations(protocol, st, on, decision, acc, paused=paused_today)
+    st = _escalations(protocol, st, on, decision, acc, paused=paused_today, away=away_today)
     if paused_today:
         st = _paused_day(st)
     away_after = 0 if active and not paused_today else away + 1
@@ -1249,9 +1310,13 @@ def _after_gap(
     athlete who has not trained since, so it is earned again, and after two weeks the athlete
     also steps back one stage (its template, re-entry after green sessions as after any step
     back, reference §4.4), never below the first; the final stage is left as it is (nothing to
-    progress to; ``_final_gap``). The clinician is told (info)."""
+    progress to; ``_final_gap``). The clinician is told (info). The gap's silent days are
+    left out of the no-progress clock as of the stall (``_no_progress_clock_after_gap``), and
+    a step back for the gap is not one of the step-backs that ask for a review: it says
+    nothing against the stage (``_back_to``)."""
     if protocol.next_stage(st.stage) is None:
         return None, _final_gap(protocol, st, away, acc)
+    st = st.model_copy(update=_no_progress_clock_after_gap(st, on, away))
     decision: DecisionKind | None = None
     # At a stage of maximal sprints a week away is enough to step back: its first session
     # back would otherwise be a max sprint on a week without any speed (a load spike).
@@ -1274,7 +1339,7 @@ def _after_gap(
             f"from {st.stage} to {prev}; its criteria, sessions and any sign-off are earned "
             "again.",
         )
-        decision, st = _step_back(protocol, st, on, acc, "gap.step_back")
+        decision, st = _step_back(protocol, st, on, acc, "gap.step_back", counted=False)
     else:
         acc.reason(
             "gap.restart",
@@ -1302,10 +1367,10 @@ def _stall_clock_after_gap(st: ProgrammeState, on: dt.date, away: int) -> dict[s
     from the days counted before the gap (a restart is not progress: a week's pause every few
     days must not keep a stage that has not moved from ever being named), and the gap's days
     are not counted, paused or silent (the athlete was away; the gap rule and its alert
-    speak for them, and the no-progress clock still counts silent days). The date of the last
-    stall alert moves on by the gap's silent days, as it does by each paused day
-    (``_paused_day``), so its repeat comes 7 counted days after it; one given during the gap
-    (silent days count until the gap is over) is taken as given on the day back."""
+    speak for them; the no-progress clock leaves them out as well,
+    ``_no_progress_clock_after_gap``). The date of the last stall alert moves on by the gap's
+    silent days, as it does by each paused day (``_paused_day``), so its repeat comes 7
+    counted days after it (no stall is named on a silent day: ``_stall``)."""
     start = st.stall_from or st.stage_entered
     paused_gap = max(0, min(st.away_paused, st.paused_in_stage, away))
     gap_start = on - dt.timedelta(days=away)
@@ -1320,26 +1385,48 @@ def _stall_clock_after_gap(st: ProgrammeState, on: dt.date, away: int) -> dict[s
     return update
 
 
+def _no_progress_clock_after_gap(st: ProgrammeState, on: dt.date, away: int) -> dict[str, object]:
+    """The no-progress clock (reference §4.4: 14 days) on the first day back after ``away``
+    days away: it runs on from the days counted before the gap (a gap is not progress), and
+    the gap's silent days are left out as its paused days already are (``_paused_day``), as
+    the stall clock leaves them out (``_stall_clock_after_gap``): the athlete was away, the
+    missed check-ins and the gap's own alert told the clinician, and "no progression" is about
+    days the athlete trained. The date of its last alert moves on by the same days, so a
+    repeat comes 14 counted days after it."""
+    paused_gap = max(0, min(st.away_paused, st.paused_since_progress, away))
+    idle = (on - st.last_progress).days - st.paused_since_progress
+    silent = max(0, min(away - paused_gap, idle))
+    if not silent:
+        return {}
+    update: dict[str, object] = {"paused_since_progress": st.paused_since_progress + silent}
+    last = st.no_progress_alerted
+    if last is not None:
+        update["no_progress_alerted"] = min(on, last + dt.timedelta(days=silent))
+    return update
+
+
 def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> ProgrammeState:
     """The first day back after ``away`` days at the final stage (return to play and
     maintenance, H7 / C7): the stage stays (it has nothing to earn, and the reference's answer
     at this stage is to notify the clinician, not to move the athlete: "re-test failure →
     targeted block and clinician notified"), but the first run back is capped as at every
     other stage (``gap_cap``: nothing at max speed, and so no full team training or match
-    that day), since after a week or more without speed a match or a max sprint is the load
-    spike reference §3.2 item 5 warns of, "especially late-stage", in the high-risk weeks after
-    return to play (§2.2 H7, P10: 9 % re-injury by 2 months). From 14 days away the re-tests
-    of the stage (sprint and strength every 2–4 weeks) have lapsed: the clinician is told
-    (info), and decides on a re-test or a move back (protocol notes (21))."""
+    that day) and an easy day follows it (``final_gap_rest``), since after a week or more
+    without speed a match or a max sprint is the load spike reference §3.2 item 5 warns of,
+    "especially late-stage", in the high-risk weeks after return to play (§2.2 H7, P10: 9 %
+    re-injury by 2 months). From 14 days away the re-tests of the stage (sprint and strength
+    every 2–4 weeks) have lapsed: the clinician is told (info), and decides on a re-test or a
+    move back (protocol notes (21))."""
     stage = protocol.stage(st.stage)
     cap = gap_cap(protocol, stage)
     if cap is not None:
+        hours = max(r.hours for r in final_gap_rest(protocol))
         acc.reason(
             "gap.final",
             f"Welcome back: after {away} days without training with the plan, your first "
             f"session back stays below full speed (nothing above {cap:g} % Vmax) and without "
             "full team or event training or matches: the muscle needs to get used to the speed "
-            "again. Your usual sessions follow once you have run.",
+            f"again. Your usual sessions return {hours} h after that run.",
             away,
             f"< {GAP_RESTART_DAYS} days",
         )
@@ -1356,7 +1443,9 @@ def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> 
             f"stage {stage.id}: {capped}. Its sprint and strength re-tests are due: please "
             "review whether a re-test or a move back a stage is needed before matches.",
         )
-    return st.model_copy(update={"last_session": None, "easy_first_run": cap is not None})
+    return st.model_copy(
+        update={"last_session": None, "easy_first_run": cap is not None, "final_gap_run": None}
+    )
 
 
 def gap_cap(protocol: Protocol, stage: Stage) -> float | None:
@@ -1371,6 +1460,29 @@ def gap_cap(protocol: Protocol, stage: Stage) -> float | None:
     if band is None or not stage.running:
         return None
     return min(band.lo, protocol.rules.pain.max_pct_vmax.value - 5)
+
+
+def final_gap_rest(protocol: Protocol) -> tuple[rest.Rule, ...]:
+    """The rest after the first run back at the final stage (protocol notes (21)): until the
+    protocol's high-velocity rest interval has passed since it, nothing at or above the
+    interval's threshold, and so no full team or event training or match (the plan keeps
+    those from a day capped below max speed). The reference sets no rest at the final stage;
+    this derives it from the stage before it, the return to full training (the shortest of
+    its rest intervals, written or the reference's floor): the hamstring's H6 "normal microcycle,
+    with an easy day after match-like sessions" (48 h from 95 % Vmax) and the calf's "never
+    consecutive running days" (C6: 48 h from any running), reference P6. A first run back
+    after a week or more without speed is followed by the easy day a match-like session
+    would be, whatever its speed: the match or max sprint the stage prescribes would
+    otherwise come the next day. A protocol whose stage before the final one has no rest
+    interval keeps P6's 48 h from max speed."""
+    stages = protocol.stages
+    rules = rest.rules_for(protocol, [stages[-2].id]) if len(stages) > 1 else ()
+    if not rules:
+        return (rest.Rule(48, protocol.rules.pain.max_pct_vmax.value, around_max=False),)
+    shortest = min(r.hours for r in rules)
+    return tuple(
+        rest.Rule(r.hours, r.from_pct, around_max=False) for r in rules if r.hours == shortest
+    )
 
 
 def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> ProgrammeState:
@@ -1392,6 +1504,9 @@ def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> Programme
     runs = state.run_log
     if runs and (on - runs[0].date).days > rest.MAX_REST_DAYS:
         update["run_log"] = tuple(r for r in runs if (on - r.date).days <= rest.MAX_REST_DAYS)
+    back = state.final_gap_run
+    if back is not None and (on - back.date).days > rest.MAX_REST_DAYS:
+        update["final_gap_run"] = None
     return state.model_copy(update=update) if update else state
 
 
@@ -1576,11 +1691,16 @@ def _stall(
     acc: _Acc,
     *,
     paused: bool,
+    away: bool = False,
 ) -> ProgrammeState:
     """After 7 days in a stage without moving on (and a day past its minimum), name what is
     missing to both the athlete and the clinician (then every 7 days). Paused days do not
     count towards the 7 (the minimum is in calendar days, as the gate counts it). The gate
-    items are the ones of this morning (``st_am``), before today's session is pending."""
+    items are the ones of this morning (``st_am``), before today's session is pending.
+    Nothing is named on a day ``away`` (no check-in, session or check): the athlete is not
+    there to read it, the missed check-ins already reach the clinician, and a week or more of
+    such days is a gap whose days the clock leaves out on the day back
+    (``_stall_clock_after_gap``); a stall due is named on the next day with an answer."""
     on = day.date
     # A restart of the stage after a gap keeps the clock (``stall_from``).
     start = st.stall_from or st.stage_entered
@@ -1589,6 +1709,7 @@ def _stall(
     last = st.stall_alerted
     if (
         paused
+        or away
         or decision in ("progress", "stop")
         or days < STALL_DAYS
         or calendar < protocol.stage(st.stage).min_days.value + 1
@@ -2119,9 +2240,12 @@ def _step_back(
     acc: _Acc,
     rule: str,
     from_stage: str | None = None,
+    *,
+    counted: bool = True,
 ) -> tuple[DecisionKind, ProgrammeState]:
     """Step back one stage below ``from_stage`` (default: the current stage). Every step back
-    lowers the stage: at the first stage there is nothing below, and the day is a hold."""
+    lowers the stage: at the first stage there is nothing below, and the day is a hold.
+    ``counted``: whether it is one of the step-backs that ask for a review (``_back_to``)."""
     start = from_stage or st.stage
     if protocol.index(start) == 0:
         acc.reason(rule, "Already at the first stage: held there.")
@@ -2138,15 +2262,27 @@ def _step_back(
         start,
         prev,
     )
-    return "step_back", _back_to(protocol, st, prev, on, acc)
+    return "step_back", _back_to(protocol, st, prev, on, acc, counted=counted)
 
 
 def _back_to(
-    protocol: Protocol, st: ProgrammeState, to: str, on: dt.date, acc: _Acc
+    protocol: Protocol,
+    st: ProgrammeState,
+    to: str,
+    on: dt.date,
+    acc: _Acc,
+    *,
+    counted: bool = True,
 ) -> ProgrammeState:
     """Return ``st`` stepped back into ``to`` on ``on``, alerting the clinician when this makes
-    too many step-backs within the window (reference §4.4, §5 tier 3)."""
+    too many step-backs within the window (reference §4.4, §5 tier 3). A step back that is
+    not ``counted`` (one for time away, ``_after_gap``) neither counts nor alerts: "two
+    step-backs within 14 days" is a stage the athlete's leg did not tolerate twice, and time
+    away says nothing of the kind (its own alert tells the clinician); the step-backs before
+    it still count towards the next one."""
     esc = protocol.rules.escalation
+    if not counted:
+        return enter_stage(st, to, on, reentry_greens_needed=esc.reentry_green_sessions.value)
     dates = (*st.step_back_dates, on)
     if len(dates) >= esc.step_backs_count.value:
         acc.alert(
@@ -2513,6 +2649,8 @@ def _session(
     band = _plan_band(stage, plan)
     plan_running = plan is not None and plan.running
     ran_today = ran(reported)
+    # Tests (strength, hops) and no run logged: not a run that counts (``runless`` below).
+    tested = tests_only(reported)
     if session.checks.full_training is True:
         # A full team or event training includes running and maximal efforts (reference
         # §2.2 H6: exposure to ≥ 90–95 % Vmax). On a day whose plan had none (an easy day
@@ -2566,6 +2704,15 @@ def _session(
     # prescribed dose: like one against the plan, it passes no exit criterion ("full training
     # completed", …) but a result it fails still resets one.
     discounted = flags.any or sr.incomplete
+    # A session without a logged run at a stage of running (tests or strength work and no
+    # running metric, or a day whose plan had no running) is not one of the stage's runs: not
+    # a session it counts, not the first run back, and its answers pass no criterion on a
+    # run's answers; for the gate it stands on the last run (``standing`` below). Only a
+    # report without any numbers is taken to have followed the plan, run included (no
+    # device: reference §0.3). Tests logged without a run on a day whose plan had one may
+    # still have come with a run by feel (a report cannot tell them apart): the rest after a
+    # run holds after them (``exposure`` as for an unmeasured run), the safe side of P6.
+    runless = stage.running and (exposure == 0 or tested)
     at_full = band == _template_band(stage)
     full = band is not None and at_full and mr.readiness == "go" and not flags.any
     comparable = full and band is not None and (mpct is None or mpct < band.lo)
@@ -2589,7 +2736,20 @@ def _session(
         fail_ctx = _ctx(day, baseline, st, sym, False, hide_speed=not at_full)
     lower: list[tuple[Criterion, Observation]] = []
     left_out: NotCounted = "review" if st.suspended else "session"
-    st, fired = _observe_stage(stage, st, ctx, "day", exit_ctx, fail_ctx, lower, left_out)
+    if runless and fail_ctx is None:
+        fail_ctx = _ctx(day, baseline, st, sym, False, hide_speed=not at_full)
+    st, fired = _observe_stage(
+        stage,
+        st,
+        ctx,
+        "day",
+        exit_ctx,
+        fail_ctx,
+        lower,
+        left_out,
+        run_answers=not runless,
+        capped=band is not None and not at_full,
+    )
     _lower_leg(lower, acc)
     m = session.metrics
     best_splits = dict(st.best_splits)
@@ -2623,6 +2783,7 @@ def _session(
         counted
         and not sr.incomplete  # "repeat the session" (reference §4.2): it is not one of them
         and (not stage.running or exposure > 0)
+        and not runless
         and (at is None or (mpct is not None and mpct >= at))
     )
     low_hv = (
@@ -2634,6 +2795,37 @@ def _session(
         and not (drop is not None and drop > 3)
         and not flags.any
     )
+    # Without a run, the session counts for the gate ("last session green", its 24-hour
+    # response) only on the standing of the run before it in this stage (green, counted and
+    # back to baseline the next morning): strength work on a rest day neither opens the gate
+    # after a run that did not count nor closes it after one that did.
+    ls = st.last_session
+    standing = (
+        ls is not None
+        and ls.stage == stage.id
+        and ls.counts_for_progress
+        and ls.response == "green"
+    )
+    if runless and tested and plan_running:
+        acc.reason(
+            "session.no_run",
+            "No run was logged with this session, so it does not count as one of the runs "
+            "this stage needs; the rest before your next fast session still applies. If you "
+            "did run, log how many fast runs you did as well: you can count them without a "
+            "device.",
+            "no run logged",
+            "a run",
+        )
+    elif runless and sr.session_class == "green" and counts and not standing:
+        acc.reason(
+            "session.no_run.after",
+            "A session without running counts towards moving on only after a run that "
+            "counted: your next run that goes well opens the way again.",
+            "no counted run before it",
+            "a counted run",
+        )
+    if runless and not standing:
+        counts = False
     if low_hv >= protocol.rules.session.low_confidence_sessions.value:
         counts = False
         acc.reason(
@@ -2655,10 +2847,14 @@ def _session(
     pre_tg = day.morning.tightness if day.morning is not None else None
     entry = RunEntry(date=on, pct=exposure, stage=stage.id, at=day.session_at)
     runs = st.run_log + ((entry,) if exposure > 0 else ())
+    # The first run back after a gap at the final stage: an easy day follows it
+    # (``final_gap_rest``), then the stage's full session.
+    first_back = st.easy_first_run and not runless and protocol.next_stage(stage.id) is None
     st = st.model_copy(
         update={
             # The first run back after a gap is done: the stage's full session may follow.
-            "easy_first_run": st.easy_first_run and not exposure > 0,
+            "easy_first_run": st.easy_first_run and runless,
+            "final_gap_run": entry if first_back else st.final_gap_run,
             "sessions_in_stage": st.sessions_in_stage + 1,
             "qualifying_sessions": st.qualifying_sessions + (1 if qualifies else 0),
             "best_vmax": best_vmax,
@@ -2755,9 +2951,14 @@ def _escalations(
     acc: _Acc,
     *,
     paused: bool,
+    away: bool = False,
 ) -> ProgrammeState:
+    """The no-progress review (reference §4.4: no progression for 14 days). Not raised on a
+    paused day or a day ``away`` (no answer at all: the missed check-ins speak for it; one due
+    is raised on the next day with an answer), and the silent days of a gap are left out of
+    its clock on the day back (``_gap_clocks``), as the stall clock leaves them out."""
     esc = protocol.rules.escalation
-    if decision == "progress" or paused or protocol.next_stage(st.stage) is None:
+    if decision == "progress" or paused or away or protocol.next_stage(st.stage) is None:
         return st
     # Counted from the last progression: a step-back is not progress (reference §4.4); paused
     # days are not counted (nothing could progress while paused).
@@ -2810,6 +3011,16 @@ def _plan(
     after_gap = back is not None and (cap is None or back < cap)
     if after_gap:
         cap = back
+    easy_day: int | None = None
+    first = st.final_gap_run
+    if first is not None and not st.easy_first_run and protocol.next_stage(stage.id) is None:
+        # The easy day after the first run back at the final stage (``final_gap_rest``).
+        easy_cap, easy_none, easy_day = rest.cap_after(
+            final_gap_rest(protocol), _run(first), on, offset=offset, at=at
+        )
+        no_running = no_running or easy_none
+        if easy_cap is not None:
+            cap = min(cap, easy_cap) if cap is not None else easy_cap
     return prescribe(
         protocol,
         stage.id,
@@ -2818,6 +3029,7 @@ def _plan(
         max_pct_vmax=cap,
         no_running=no_running or st.suspended,
         after_gap=after_gap,
+        easy_after_first_run=easy_day,
     )
 
 

@@ -208,3 +208,29 @@ def cap_for_today(
             return 0.0, True
         cap = min(cap, below - 5) if cap is not None else below - 5
     return cap, False
+
+
+def cap_after(
+    rules: Sequence[Rule],
+    run: Run,
+    on: dt.date,
+    *,
+    offset: float = 0.0,
+    at: dt.datetime | None = None,
+) -> tuple[float | None, bool, int | None]:
+    """Return (the highest % Vmax today's plan may prescribe, or None; whether no running at
+    all; the hours of the longest interval still running, or None) while the intervals of
+    ``rules`` run after ``run``, whatever its own speed: nothing at or above a rule's
+    threshold until its hours have passed since it (the first run back at the final stage,
+    ``engine.programme``: an easy day follows it, as after a match-like session).
+    ``offset`` and ``at`` as for ``cap_for_today``."""
+    if not _before(run, on, at):
+        return None, False, None
+    inside = [r for r in rules if effective_hours(run, on, at) < r.hours]
+    if not inside:
+        return None, False, None
+    hours = max(r.hours for r in inside)
+    below = min(r.from_pct for r in inside) - offset
+    if below <= 50:
+        return 0.0, True, hours
+    return below - 5, False, hours

@@ -27,6 +27,33 @@ _STOP_TEXT = {
 }
 
 
+# Metrics of tests done without running (strength, bridges, heel raises, jumps and hops). A
+# session report that logs some of these and nothing measured while running (a speed, a
+# split, fast reps, ground contact, step asymmetry) and no full team or event training
+# logged no run: it was a strength and test session (``tests_only``).
+TEST_METRICS = frozenset(
+    {
+        "cmj_cm",
+        "hop_lsi_pct",
+        "rsi_lsi_pct",
+        "strength_lsi_pct",
+        "nordic_n",
+        "slhb_reps_injured",
+        "slhb_reps_uninjured",
+        "heel_raise_reps_injured",
+        "heel_raise_reps_uninjured",
+    }
+)
+
+
+def tests_only(session: SessionReport) -> bool:
+    """Whether the report logs tests (strength, hops, jumps) and no run: no running metric
+    and no full training. A report without any metric is not one: it is taken to have
+    followed the day's plan, run included (reference §0.3: no device, run by feel)."""
+    logged = {k for k, v in session.metrics.model_dump().items() if v is not None}
+    return bool(logged) and logged <= TEST_METRICS and session.checks.full_training is not True
+
+
 class SessionResult(BaseModel):
     """How a session went, with what it implies."""
 

@@ -68,6 +68,15 @@ _FIXED: dict[str, str] = {
         "Pain or tightness is worse than on your last rest morning: no running until your "
         "clinician has reviewed you."
     ),
+    "session.no_run": N_(
+        "No run was logged with this session, so it does not count as one of the runs this "
+        "stage needs, and the rest before your next fast session still applies. If you did "
+        "run, also log how many fast runs you did: you can count them without a device."
+    ),
+    "session.no_run.after": N_(
+        "A session without running counts towards moving up only after a run that counted: "
+        "your next run that goes well opens the way again."
+    ),
     "session.incomplete": N_(
         "Session not completed because of symptoms or fear: repeat it; no moving up yet."
     ),
@@ -522,21 +531,38 @@ def _gap(reason: Any, protocol: Any) -> str | None:
     ).format(count=days)
 
 
+_RETURN_HOURS = re.compile(r"usual sessions return (\d+) h after that run")
+
+
 def _final_gap(reason: Any, protocol: Any) -> str | None:
     """Back after a week or more away at the final stage (engine.programme._final_gap): the
-    stage stays, the first session back is capped and without matches."""
+    stage stays, the first session back is capped and without matches, and the usual
+    sessions return once the easy time after that run has passed (its hours are in the
+    engine's sentence)."""
     days = reason.observed
     if not isinstance(days, int):
         return None
+    hours = _RETURN_HOURS.search(str(reason.text))
+    if hours is None:
+        # A decision recorded before the easy day after the first run back existed.
+        return ngettext(
+            "Welcome back: after {count} day away from the plan, your first session back stays "
+            "below full speed, without full team or event training or matches, so your muscle "
+            "gets used to speed again. Your usual sessions follow once you have run.",
+            "Welcome back: after {count} days away from the plan, your first session back "
+            "stays below full speed, without full team or event training or matches, so your "
+            "muscle gets used to speed again. Your usual sessions follow once you have run.",
+            days,
+        ).format(count=days)
     return ngettext(
         "Welcome back: after {count} day away from the plan, your first session back stays "
         "below full speed, without full team or event training or matches, so your muscle gets "
-        "used to speed again. Your usual sessions follow once you have run.",
+        "used to speed again. Your usual sessions return {hours} hours after that run.",
         "Welcome back: after {count} days away from the plan, your first session back stays "
         "below full speed, without full team or event training or matches, so your muscle gets "
-        "used to speed again. Your usual sessions follow once you have run.",
+        "used to speed again. Your usual sessions return {hours} hours after that run.",
         days,
-    ).format(count=days)
+    ).format(count=days, hours=hours.group(1))
 
 
 def _clear(reason: Any, protocol: Any) -> str | None:

@@ -4,6 +4,7 @@ top speed", and notes that match the session (no "high-speed reps cut" on a walk
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from bot.support.formats import format_decimal
@@ -13,6 +14,8 @@ from bot.wording.reasons import plain
 from bot.wording.stages import stage_label
 
 _RUNNING = ("run", "accel", "cod", "sport")
+# The hours of the easy day after the first run back at the final stage, in the engine's note.
+_EASY_HOURS = re.compile(r"until (\d+) h after that run")
 
 
 def _num(value: float) -> str:
@@ -113,6 +116,29 @@ def _notes(plan: Any, protocol: Any) -> list[str]:
                 )
             elif fast:
                 out.append(_("First run back after time away: keep to the speeds below."))
+        elif note.startswith("Easy day after your first run back"):
+            # The day after the first run back at the final stage (engine.plan): no match,
+            # full training or max speed until the hours in the note have passed since it.
+            found = _EASY_HOURS.search(note)
+            hours = found.group(1) if found else None
+            if fast and hours:
+                out.append(
+                    _(
+                        "Easy day after your first run back: no match or full team or event "
+                        "training, and keep to the speeds below. Your usual sessions return "
+                        "{hours} hours after that run."
+                    ).format(hours=hours)
+                )
+            elif hours:
+                out.append(
+                    _(
+                        "Easy day after your first run back: no running, and no match or full "
+                        "team or event training. Your usual sessions return {hours} hours after "
+                        "that run."
+                    ).format(hours=hours)
+                )
+            else:
+                out.append(plain(note, protocol))
         elif note.startswith("No full team or event training today"):
             out.append(_("No full team or event training today: an easy day after a fast one."))
         else:

@@ -95,11 +95,13 @@ def test_a_clinicians_move_back_from_the_final_stage_starts_the_no_progress_cloc
 
 
 # --- Kept as named tests: decisions that can be signed ------------------------------------------
-def test_a_gap_right_after_a_step_back_from_full_training_steps_back_again_and_asks() -> None:
+def test_a_gap_right_after_a_step_back_from_full_training_steps_back_again() -> None:
     """H6, a red session: back to H5 (re-entry needs 2 green sessions). Eight days away: H5
-    is a stage of max sprints, so a week away steps back once more, to H4; two step-backs in
-    14 days ask the clinician (§4.4), the first run back is capped at 85 % and re-entry
-    still needs green sessions."""
+    is a stage of max sprints, so a week away steps back once more, to H4, with the gap's own
+    alert; the first run back is capped at 85 % and re-entry still needs green sessions. The
+    step back for the gap is not one of §4.4's "two step-backs within 14 days" (it asked for
+    a review within 24 h before): time away says nothing against the stage, and the red
+    session already reached the clinician."""
     by = run(
         "hamstring",
         HAM,
@@ -115,7 +117,8 @@ def test_a_gap_right_after_a_step_back_from_full_training_steps_back_again_and_a
     assert by[d(1)].decision == "step_back" and by[d(1)].stage_after == "H5"
     back = by[d(11)]
     assert back.decision == "step_back" and back.stage_after == "H4"
-    assert {("info", "gap.step_back"), ("within_24h", "escalate.step_backs")} <= set(_alerts(back))
+    assert ("info", "gap.step_back") in _alerts(back)
+    assert not any(rule == "escalate.step_backs" for _, rule in _alerts(back))
     assert _top(back) == 85
     assert "stepback.reentry" in rules(by[d(13)])
 

@@ -66,11 +66,12 @@ def test_a_stage_restarted_after_a_gap_is_not_named_before_seven_days_not_paused
 
 
 def test_a_stall_named_before_a_silent_gap_repeats_seven_counted_days_on() -> None:
-    """Named on day 7, then nothing from day 10 to 19 (silent days count until the gap is
-    over, so it is named again on day 14), back on day 20: the gap's days are not counted
-    (the gap rule speaks for them), so the day back is no new stall, and the next comes 7
-    counted days on (day 27), then every 7 days."""
+    """Named on day 7, then nothing from day 10 to 19, back on day 20. Nothing is named on a
+    day without any answer (it was named on day 14, in the middle of the gap, before the
+    silent days were treated as time away): the gap's days are not counted (the gap rule
+    speaks for them), so the next stall comes 7 counted days after day 7 (8, 9, then 20–24:
+    day 24), then every 7 days."""
     days = [rec(n) for n in range(10)] + [rec(n) for n in range(20, 35)]
     timeline = run(days)
     assert any(r.rule == "gap.restart" for r in on(timeline, 20).reasons)
-    assert [n for n in range(35) if stall(on(timeline, n))] == [7, 14, 27, 34]
+    assert [n for n in range(35) if stall(on(timeline, n))] == [7, 24, 31]

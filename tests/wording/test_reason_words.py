@@ -209,9 +209,16 @@ _ENGINE_SENTENCES = [
         "Welcome back: after 20 days without training with the plan, your first session back "
         "stays below full speed (nothing above 90 % Vmax) and without full team or event "
         "training or matches: the muscle needs to get used to the speed again. Your usual "
-        "sessions follow once you have run.",
+        "sessions return 48 h after that run.",
         20,
         "< 7 days",
+    ),
+    _r(
+        "session.no_run.after",
+        "A session without running counts towards moving on only after a run that counted: "
+        "your next run that goes well opens the way again.",
+        "no counted run before it",
+        "a counted run",
     ),
     _r(
         "metric.lower_leg",
