@@ -7,6 +7,7 @@ with minimum days and sessions, and the list of what is still missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.reports.data import CriterionRow, StageTarget
@@ -100,8 +101,29 @@ def stage_target(
     )
 
 
+# A criterion met over several sessions: the engine writes its streak as "1/2 in a row (last
+# 0)" (engine.programme.criteria_items), a sentence in English.
+_STREAK = re.compile(r"^(?P<done>\d+)/(?P<need>\d+) in a row \(last (?P<last>.*)\)$")
+
+
+def _last_value(criterion: Criterion, last: str) -> str:
+    """The last value of a streak's criterion as the engine printed it, in words."""
+    if last in ("None", "—", ""):
+        return _("none yet")
+    if last in ("True", "False"):
+        return format_value(criterion.item, last == "True")
+    try:
+        return format_value(criterion.item, float(last))
+    except ValueError:
+        return last
+
+
 def _observed(item: GateItem, criterion: Criterion | None) -> str:
     seen = item.observed
+    if isinstance(seen, str) and criterion is not None and (m := _STREAK.match(seen)):
+        return _("{done} of {need} in a row, last {value}").format(
+            done=m["done"], need=m["need"], value=_last_value(criterion, m["last"])
+        )
     if seen is None:
         # A result the athlete did send, left out because its session did not count, is
         # not "not recorded".
@@ -144,6 +166,15 @@ def criteria_rows(protocol: Protocol, status: StageStatus) -> list[CriterionRow]
             )
         )
     return rows
+
+
+def gate_tally(status: StageStatus) -> tuple[int, int]:
+    """Return how many of what the stage needs are met, and of how many: the report's rows
+    (:func:`criteria_rows`: minimum days and sessions, rest, the last session, each exit
+    criterion, the sign-off), so that /athlete and the PDF count alike and what is
+    :func:`missing` is the difference."""
+    items = [item for item in status.gate if item.rule not in _DAILY_RULES]
+    return sum(1 for item in items if item.met), len(items)
 
 
 def missing(

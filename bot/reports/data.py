@@ -312,6 +312,10 @@ class ReportData(_Input):
     criteria_stage_label: str | None = Field(default=None, max_length=80)
     criteria: list[CriterionRow] = Field(default_factory=list)
     criteria_note: str | None = Field(default=None, max_length=300)
+    # Why no exit criteria can be shown, in words (the athlete's stage is not in the protocol
+    # version the programme runs on, or that version cannot be read): said in place of the
+    # criteria of another stage. None: the criteria are shown.
+    criteria_unavailable: str | None = Field(default=None, max_length=300)
     still_needed: list[Annotated[str, Field(min_length=1, max_length=160)]] = Field(
         default_factory=list, description="what the stage still needs, in words"
     )

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reports.data import DigestAthleteWeek, DigestData, OpenAlert
-from bot.reports.shown import alert_text
+from bot.reports.shown import STAGE_NOT_IN_PROTOCOL, STAGE_PROTOCOL_UNREADABLE, alert_text
 from bot.reports.words import date_range, joined
 from bot.support.formats import format_decimal, format_short_date, format_time
 from bot.support.i18n import L_, LazyText, _, labelled, ngettext
@@ -221,15 +221,29 @@ def _date_range(start: dt.date, end: dt.date) -> str:
     return date_range(start, end)
 
 
+def _in_words(label: str | None) -> bool:
+    """Whether a stage's label is a phrase ("a stage no longer in the protocol"), not a code
+    and a name: it reads without "stage" before it."""
+    return label in (str(STAGE_NOT_IN_PROTOCOL), str(STAGE_PROTOCOL_UNREADABLE))
+
+
 def _stage_text(week: DigestAthleteWeek, detail: WeekDetail | None = None) -> str:
     if week.stage_start is None and week.stage_end is None:
         return _("stage not started")
     start = week.stage_start_label or week.stage_start
     end = week.stage_end_label or week.stage_end
+    # "stage H2 · Return to running, no change"; a stage in words stands alone ("a stage no
+    # longer in the protocol, no change"), never after "stage".
+    words = _in_words(week.stage_start_label) or _in_words(week.stage_end_label)
     if week.stage_start == week.stage_end or week.stage_start is None:
-        text = _("stage {stage}, no change").format(stage=end)
+        if words:
+            text = _("{stage}, no change").format(stage=end)
+        else:
+            text = _("stage {stage}, no change").format(stage=end)
     elif week.stage_end is None:
-        text = _("stage {stage}").format(stage=start)
+        text = str(start) if words else _("stage {stage}").format(stage=start)
+    elif words:
+        text = _("{start} → {end}").format(start=start, end=end)
     else:
         text = _("stage {start} → {end}").format(start=start, end=end)
     if detail is not None and detail.peak_stage and detail.peak_stage not in (start, end):

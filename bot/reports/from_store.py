@@ -51,7 +51,14 @@ from bot.reports.record import (
     stop_times,
     voided_review_rows,
 )
-from bot.reports.shown import ALERT_WITHOUT_WORDS, alert_text, protocol_title, stage_words
+from bot.reports.shown import (
+    ALERT_WITHOUT_WORDS,
+    CRITERIA_PROTOCOL_UNREADABLE,
+    CRITERIA_STAGE_NOT_IN_VERSION,
+    alert_text,
+    protocol_title,
+    stage_words,
+)
 from bot.reports.stage_history import day_stages, stage_periods, timeline_entries
 from bot.store import repo
 from bot.store.models import AlertRecord, AuditLog, Baseline, Decision, Person, Programme
@@ -581,6 +588,19 @@ def _people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]
     return {p.id: _name(p) for p in found if p.id is not None}
 
 
+def _criteria_unavailable(protocol: Protocol | None, current: str | None) -> str | None:
+    """Why the report cannot show the exit criteria of the athlete's stage, in words: the
+    stage is not in the protocol version (a newer version removed it), or that version
+    cannot be read; None when they can be shown (or there is no programme)."""
+    if current is None:
+        return None
+    if protocol is None:
+        return str(CRITERIA_PROTOCOL_UNREADABLE)
+    if current not in {s.id for s in protocol.stages}:
+        return str(CRITERIA_STAGE_NOT_IN_VERSION)
+    return None
+
+
 def _athlete_ref(
     session: Session, person: Person, viewer: Person | None, admin: bool
 ) -> str | None:
@@ -631,6 +651,11 @@ def report_data_for(
     status = _status(session, history, injury, today)
     enrolled = repo.enrolment_date(session, athlete_id=athlete_id)
     current = programme.current_stage if programme else None
+    unavailable = _criteria_unavailable(protocol, current)
+    if unavailable is not None:
+        # The replay of a version without the athlete's stage starts at its first stage:
+        # those are not the athlete's criteria.
+        status = None
     criteria_stage = status.stage if status is not None else None
 
     def label(stage: str | None) -> str | None:
@@ -659,6 +684,7 @@ def report_data_for(
         criteria_stage_label=label(criteria_stage),
         criteria=criteria_rows(protocol, status) if protocol and status else [],
         criteria_note=str(READINESS_NOTE) if status is not None else None,
+        criteria_unavailable=unavailable,
         still_needed=missing(protocol, status, "clinician") if protocol and status else [],
         metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
         baseline_changes=_baseline_changes(session, athlete_id),

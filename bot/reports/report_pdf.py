@@ -443,14 +443,23 @@ class _Writer:
     def criteria(self) -> None:
         data = self.data
         items: list[CriterionRow] = data.criteria
+        if data.criteria_unavailable:
+            # No stage of the protocol to name, and no criteria that are not the athlete's.
+            self.heading(_("What is needed to leave the current stage"))
+            self.line(data.criteria_unavailable)
+            return
         stage = (
             data.criteria_stage_label
             or data.criteria_stage
             or data.current_stage_label
             or data.current_stage
-            or _("the current stage")
         )
-        self.heading(_("What is needed to leave {stage}").format(stage=stage))
+        if stage:
+            self.heading(_("What is needed to leave {stage}").format(stage=stage))
+        else:
+            # Whole: "leave {stage}" with "the current stage" in it read "salir de la etapa
+            # la etapa actual" where a catalogue puts "stage" before {stage}.
+            self.heading(_("What is needed to leave the current stage"))
         if not items:
             self.line(_("No exit criteria recorded for this stage."))
             return

@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from bot.support.i18n import L_, _
+from bot.support.i18n import L_, _, ngettext
 from bot.wording import Audience, protocol_text, stage_label
 from bot.wording.alerts import alert_line
 from bot.wording.injury import injury_name
@@ -42,6 +42,17 @@ _BARE_NAME_RULE = "clinician.set_stage"
 STAGE_NOT_IN_PROTOCOL = L_("a stage no longer in the protocol")
 STAGE_PROTOCOL_UNREADABLE = L_("a stage of a protocol that cannot be read")
 ALERT_WITHOUT_WORDS = L_("An alert without details was recorded: please check the athlete.")
+# Said where a stage's exit criteria would be (the PDF, /athlete) when they cannot be the
+# athlete's: the engine's replay of a version without the athlete's stage starts at its
+# first stage, whose criteria (and sign-off) are not theirs.
+CRITERIA_STAGE_NOT_IN_VERSION = L_(
+    "The athlete's stage is not in the protocol version the programme runs on, so its exit "
+    "criteria cannot be shown. Please set the athlete's stage with /stage."
+)
+CRITERIA_PROTOCOL_UNREADABLE = L_(
+    "The protocol version the programme runs on cannot be read, so the stage's exit criteria "
+    "cannot be shown."
+)
 
 
 def _stages(protocol: Any) -> list[Any]:
@@ -75,13 +86,20 @@ def protocol_title(protocol: Any | None, injury: str | None = None) -> str:
 
 def _signoff_line(text: str, protocol: Any | None) -> str | None:
     """The sign-off request of a stage without a sign-off note (the engine writes
-    "(clearance)" then, which tells the clinician nothing), in words."""
+    "(clearance)" then, which tells the clinician nothing), or of a stage the protocol no
+    longer holds, in words."""
     m = _SIGNOFF.match(text.strip())
     if m is None:
         return None
     stage = next((s for s in _stages(protocol) if s.id == m["stage"]), None)
     if stage is not None and getattr(stage, "signoff_note", None):
         return None  # the wording names the note
+    if stage is None and protocol is not None:
+        # A newer version removed the stage: its gate is gone, no sign-off can be given.
+        return _(
+            "A sign-off was asked for a stage that is no longer in the protocol: it cannot "
+            "be given now."
+        )
     # "H8 · Stage 3 · Sign-off: the criteria are met, your sign-off is needed."
     needed = _("Sign-off: the criteria are met, your sign-off is needed.")
     return f"{stage_words(protocol, m['stage'])} · {needed}"
@@ -137,6 +155,46 @@ def _stage_names(line: str, protocol: Any | None) -> str:
     )
 
 
+# The engine's no-progress alert (engine.programme): "No progression for 14 days (stage H8):
+# clinician review." Its wording names the stage after the word "stage"; a stage the
+# protocol no longer holds is said in a sentence of its own ("… (stage a stage no longer in
+# the protocol)" is no sentence, in any language).
+# A stall (no progress, the stage's missing criteria listed) of such a stage names criteria
+# this version no longer has, which cannot be worded: it reads as the no-progress alert.
+_NO_PROGRESS = {
+    "escalate.no_progress": re.compile(
+        r"^No progression for (?P<n>\d+) days \(stage (?P<stage>\S+)\): clinician review\.$"
+    ),
+    "stall": re.compile(r"^No progress in (?P<stage>\S+) for (?P<n>\d+) days\. Missing: .+\.$"),
+}
+
+
+def _no_progress_line(rule: str, text: str, protocol: Any | None) -> str | None:
+    """The no-progress alert of a stage the protocol does not hold (a newer version removed
+    it) or of a protocol that cannot be read, as a whole sentence; None otherwise (the
+    wording names a stage the protocol holds: "H2 · Return to running")."""
+    pattern = _NO_PROGRESS.get(rule)
+    m = pattern.match(text.strip()) if pattern is not None else None
+    if m is None:
+        return None
+    count = int(m["n"])
+    if protocol is None:
+        return ngettext(
+            "No progression for {count} day in a stage of a protocol that cannot be read: "
+            "clinician review.",
+            "No progression for {count} days in a stage of a protocol that cannot be read: "
+            "clinician review.",
+            count,
+        ).format(count=m["n"])
+    if m["stage"] in {s.id for s in _stages(protocol)}:
+        return None
+    return ngettext(
+        "No progression for {count} day in a stage no longer in the protocol: clinician review.",
+        "No progression for {count} days in a stage no longer in the protocol: clinician review.",
+        count,
+    ).format(count=m["n"])
+
+
 def alert_text(
     rule: str,
     text: str,
@@ -150,6 +208,8 @@ def alert_text(
     note, a stage without a display name or no longer in the protocol, the protocol's stored
     name, an alert stored without a sentence. The rule id is never shown."""
     worded = _signoff_line(text, protocol) if rule == SIGNOFF_RULE else None
+    if worded is None:
+        worded = _no_progress_line(rule, text, protocol)
     if worded is None:
         worded = alert_line(rule, _titled(text, rule, protocol), protocol, on, brief=brief)
     worded = _bare_name(_stage_names(worded, protocol), rule, text, protocol).strip()

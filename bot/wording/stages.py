@@ -87,9 +87,14 @@ def _table_name(protocol: ProtocolLike, index: int) -> str | None:
 
 def stage_name(protocol: ProtocolLike, stage_id: str, audience: Audience = "athlete") -> str:
     """Return the stage's short name ("back to running"), never its id alone: "Stage 3" for a
-    stage without a display name (:func:`has_display_name`)."""
+    stage without a display name (:func:`has_display_name`); for a stage the protocol does
+    not hold, "a stage no longer in the protocol" (clinician) or "an earlier stage"."""
     index = _index(protocol, stage_id)
     if index is None:
+        # A stage a newer version of the protocol removed (or an id it never had): a
+        # clinician reads that it is gone, never that it came earlier.
+        if audience == "clinician":
+            return _("a stage no longer in the protocol")
         return _("an earlier stage")
     if audience == "athlete" and (table := _table_name(protocol, index)) is not None:
         return table

@@ -9,7 +9,7 @@ checked by the caller (``bot.services.access``) before any of these run.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -46,11 +46,17 @@ from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
 from bot.store.standing import athlete_stage_status, gate_pending, reviewed_from, working_day
 from bot.support.formats import format_long_date, format_short_date, format_time
-from bot.support.i18n import N_, _, use_language
+from bot.support.i18n import L_, N_, _, use_language
 from engine.schema import Protocol
 from engine.status import StageStatus
 
 ActionKind = Literal["hold", "step_back", "set_stage", "pause", "resume"]
+
+
+NO_STAGE_BEFORE_A_REMOVED_ONE = L_(
+    "Not changed: the athlete's stage is not in the protocol version the programme runs on, "
+    "so there is no stage to step back to. Please set the stage with /stage."
+)
 
 
 class ActionRefused(Exception):
@@ -189,6 +195,9 @@ def apply_action(
     if kind == "step_back":
         if protocol is None:
             raise ActionRefused(_("The athlete's protocol could not be loaded."))
+        if before not in {s.id for s in protocol.stages}:
+            # A newer version removed the athlete's stage: there is no stage before it.
+            raise ActionRefused(str(NO_STAGE_BEFORE_A_REMOVED_ONE))
         new_stage = protocol.previous_stage(before)
         if new_stage == before:
             raise ActionRefused(
@@ -296,6 +305,22 @@ def apply_action(
     def clinician_words(stage: str) -> str:
         # "H1 · Early loading": codes are fine for clinicians, never on their own (voice.md).
         return stage_words(protocol, stage, "clinician")
+
+    if protocol is not None and before not in {s.id for s in protocol.stages}:
+        # A stage in words after "at" reads wrongly in other languages ("en la etapa una
+        # etapa …"): a hold or a resume there is said in a sentence of its own.
+        removed = {
+            "hold": _(
+                "Hold recorded for {name}, at a stage no longer in the protocol. Please set "
+                "the stage with /stage."
+            ),
+            "resume": _(
+                "{name}'s programme is resumed, at a stage no longer in the protocol. Please "
+                "set the stage with /stage."
+            ),
+        }
+        if kind in removed:
+            return removed[kind].format(name=name) + " " + _("They have been told.")
 
     return (
         summaries[kind].format(
@@ -664,9 +689,14 @@ def review_state(
     status = athlete_stage_status(session, programme, protocol, today)
     if status is None:
         return ReviewState(gate_pending(session, programme, protocol), False, None)
-    return review_state_from_status(
+    state = review_state_from_status(
         session, programme.athlete_id, programme.current_stage, status, today
     )
+    if programme.current_stage not in {s.id for s in protocol.stages}:
+        # The version no longer holds the athlete's stage: the replay ran from its first
+        # stage, whose criteria and sign-off are not the athlete's. A red-flag stop stands.
+        return replace(state, signoff_waiting=False, status=None)
+    return state
 
 
 def review_state_from_status(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.reports.criteria import missing
-from bot.reports.shown import alert_text, stage_words
+from bot.reports.criteria import gate_tally, missing
+from bot.reports.shown import CRITERIA_STAGE_NOT_IN_VERSION, alert_text, stage_words
 from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackSigner
 from bot.services.clinician.actions import (
@@ -94,6 +94,7 @@ def _criteria_lines(
     if programme.status == "paused":
         lines[0] += " · " + _("paused")
     status = state.status
+    held = programme.current_stage in {s.id for s in protocol.stages}
     if state.suspended:
         lines.append(_("⛔ Running stopped after a red flag: waiting for your review."))
     elif state.reviewed_from is not None:
@@ -102,6 +103,11 @@ def _criteria_lines(
                 day=format_short_date(state.reviewed_from)
             )
         )
+    if not held:
+        # The version no longer holds the athlete's stage: no criteria (nor a sign-off) of
+        # another stage are shown as theirs.
+        lines.append(str(CRITERIA_STAGE_NOT_IN_VERSION))
+        return lines, state
     if status is not None:
         lines.append(
             ngettext(
@@ -118,8 +124,8 @@ def _criteria_lines(
                     status.sessions_counted,
                 ).format(count=status.sessions_counted, needed=status.min_sessions)
             )
-        met = sum(c.met for c in status.criteria)
-        total = len(status.criteria)
+        # Counted as the PDF counts ("3 of 16 met"): "Still needed" lists the rest.
+        met, total = gate_tally(status)
         lines.append(
             ngettext(
                 "Exit criteria met: {met} of {total}",

@@ -52,6 +52,10 @@ NOTHING_WAITS = N_("No sign-off is waiting for {name}: nothing was recorded.")
 NO_STOP = N_("Running is not stopped for this athlete: there is nothing to review.")
 ALREADY_DONE = N_("Already done: this button was pressed before, so nothing changed.")
 ALREADY_HELD = N_("{name} is already on hold today at {stage}: nothing changed.")
+ALREADY_HELD_REMOVED_STAGE = N_(
+    "{name} is already on hold today, at a stage no longer in the protocol: nothing changed. "
+    "Please set the stage with /stage."
+)
 STALE_TEXT = N_(
     "The athlete's stage has changed since this message: nothing was done. "
     "Open /athlete for the current state."
@@ -553,8 +557,11 @@ def _already_held(
     """The reply to a second hold on one day, naming the athlete and the stage as the
     clinician reads them (a reply read between two patients says whom it is about)."""
     stage = programme.current_stage
-    where = stage_words(protocol, stage, "clinician")
     name = label_for_reader(session, athlete, reader)
+    if protocol is not None and stage not in {s.id for s in protocol.stages}:
+        # A stage in words after "at" reads wrongly in other languages: a sentence of its own.
+        return _(ALREADY_HELD_REMOVED_STAGE).format(name=name)
+    where = stage_words(protocol, stage, "clinician")
     return _(ALREADY_HELD).format(name=name, stage=where)
 
 
