@@ -453,7 +453,7 @@ async def upload(update: Update, context: Context) -> None:
         return
     document = message.document
     filename = shown_filename(document.file_name)
-    if not filename.endswith((".yaml", ".yml")):
+    if not filename.lower().endswith((".yaml", ".yml")):  # a phone may name it .YAML
         _refuse_upload(update, context, "not a .yaml file", document.file_size)
         await message.reply_text(
             _("Send a protocol as a YAML file (.yaml); other files are not used.")
@@ -492,9 +492,10 @@ async def _draft_from_document(
     except UnicodeDecodeError:
         _refuse_upload(update, context, "not UTF-8 text", len(data))
         await message.reply_text(
-            _("{filename} is not UTF-8 text: send the protocol YAML file.").format(
-                filename=filename
-            )
+            _(
+                "{filename} is not UTF-8 text: save the protocol YAML file as UTF-8 and send "
+                "it again."
+            ).format(filename=filename)
         )
         return
     services = get_services(context)
@@ -687,14 +688,16 @@ async def _history(update: Update, context: Context, args: list[str]) -> None:
             )
             return
         zone = person.timezone if person is not None else services.settings.default_timezone
+        authors = pa.author_names(session, rows)
         lines = [_("History of {name} (newest first):").format(name=args[0])]
         for row in rows:
             flag = _(" (active)") if row.active else ""
-            by = (
-                _("by #{number}").format(number=row.author_id)
-                if row.author_id
-                else _("by the system")
-            )
+            if row.author_id is None:
+                by = _("by the system")
+            elif row.author_id in authors:
+                by = _("by {name}").format(name=quoted(authors[row.author_id], 40))
+            else:
+                by = _("by an admin")
             when = format_datetime(row.created_at, zone)
             lines.append(f"• v{row.version}{flag} {when} {by}: {row.note or '-'}")
     await message.reply_text(_clip("\n".join(lines)))

@@ -26,6 +26,8 @@ from bot.store.repo.people import create_person, get_person_by_telegram_id, list
 from bot.support.i18n import N_, _, current_language, use_language
 from bot.support.limits import name_key
 
+# The name of an admin stored from the ADMIN_TELEGRAM_IDS setting before they wrote to the bot.
+ADMIN_PLACEHOLDER = "Admin"
 ADMIN_GRANTED = "admin_granted"
 ADMIN_REVOKED = "admin_revoked"
 ADMIN_REVOKED_KIND = "admin_revoked_notice"
@@ -71,6 +73,11 @@ def ensure_admin_person(
     deployment's DEFAULT_TIMEZONE; in ``language``, by default the update's, i.e. their
     Telegram app's) on first use."""
     if person is not None:
+        # Admins stored at start-up from the setting have no name yet (ADMIN_PLACEHOLDER):
+        # the first update from them gives it, so the protocol history can say who wrote what.
+        if person.display_name == ADMIN_PLACEHOLDER and name and name != ADMIN_PLACEHOLDER:
+            person.display_name = name
+            session.add(person)
         return person
     return create_person(
         session,
@@ -165,7 +172,7 @@ def sync_admins(
         person = ensure_admin_person(
             session,
             telegram_id,
-            "Admin",
+            ADMIN_PLACEHOLDER,
             get_person_by_telegram_id(session, telegram_user_id=telegram_id),
             now,
             timezone,

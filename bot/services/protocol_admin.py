@@ -9,7 +9,8 @@ new version number, so the history reads as what was actually in force and when.
 The dry-run replays every scenario in ``examples/`` and the last 60 days of every athlete on
 the protocol through both the active protocol and the draft, and lists the days whose decision
 (or resulting stage) would change. It opens with a warning when publishing would be refused for
-stranding athletes (a stage they are in is missing from the draft), and names the stages whose
+stranding athletes (a stage they are in is missing from the draft) or for dropping a sign-off
+athletes are waiting for (:func:`ungated_stages`), and names the stages whose
 prescription (top % Vmax or session) the draft changes, which no decision may show.
 
 What an admin sends is bounded before anything is built from it: a protocol name matches
@@ -42,6 +43,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from bot.clock import local_date
 from bot.services.protocol_files import (
     EXAMPLES_DIR,
     PROTOCOL_DIR,
@@ -49,8 +51,9 @@ from bot.services.protocol_files import (
     check_keys_and_numbers,
     yaml_files,
 )
-from bot.store.models import Programme, ProtocolVersion
+from bot.store.models import Person, Programme, ProtocolVersion
 from bot.store.repo.audit import audit
+from bot.store.repo.programme import latest_injury
 from bot.store.repo.protocols import (
     get_active_protocol,
     get_protocol_version,
@@ -61,14 +64,19 @@ from bot.store.repo.protocols import (
     publish_protocol_version,
     texts_for_review,
 )
-from bot.store.standing import athlete_timeline, parse_text, parsed_version
+from bot.store.standing import (
+    athlete_timeline,
+    clearances_in_this_stay,
+    parse_text,
+    parsed_version,
+)
 from bot.support.formats import format_decimal
 from bot.support.i18n import L_, LANGUAGES, SOURCE_LANGUAGE, _, ngettext, use_language
 from bot.support.limits import quoted, yaml_shape_problem
 from bot.support.protocol_texts import display_texts
 from bot.wording import protocol_text
-from engine.models import InjuryType
-from engine.programme import Timeline, replay
+from engine.models import Injury, InjuryType
+from engine.programme import Timeline, gate_items, initial_state, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError, parse_protocol, protocol_to_data, set_value
 
@@ -176,6 +184,18 @@ class DryRunReport(BaseModel):
     # Publishing would be refused: stages the draft lacks that athletes are in, and how many.
     stranded: tuple[str, ...] = ()
     stranded_athletes: int = 0
+    # Publishing would be refused: stages whose sign-off the draft drops while athletes in
+    # them wait for it, and how many.
+    ungated: tuple[str, ...] = ()
+    ungated_athletes: int = 0
+    # Stages the draft adds before the stage athletes are in (they will not go through them),
+    # and how many athletes; how many athletes were replayed at all.
+    skipped: tuple[str, ...] = ()
+    skipped_athletes: int = 0
+    athletes: int = 0
+    # The version the draft was made from, and the one in force (publishing needs them equal).
+    base_version: int = 0
+    active_version: int = 0
     # What stages prescribe that the draft changes (top % Vmax or the session), one line each.
     prescriptions: tuple[str, ...] = ()
 
@@ -266,8 +286,23 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
     what stages would prescribe differently (which no decision may show)."""
     cases = len(report.cases)
     lines = []
+    if report.base_version != report.active_version:
+        lines.append("⚠️ " + stale_text(name, report.active_version, report.base_version))
     if report.stranded:
         lines.append("⚠️ " + stranded_text(name, report.stranded, report.stranded_athletes))
+    if report.ungated:
+        lines.append("⚠️ " + ungated_text(name, report.ungated, report.ungated_athletes))
+    if report.skipped:
+        lines.append(
+            "⚠️ "
+            + ngettext(
+                "{name}: {n} athlete is already past where the draft adds {stages}, so will "
+                "not go through what is added unless their clinician moves them back",
+                "{name}: {n} athletes are already past where the draft adds {stages}, so will "
+                "not go through what is added unless their clinicians move them back",
+                report.skipped_athletes,
+            ).format(name=name, stages=", ".join(report.skipped), n=report.skipped_athletes)
+        )
     lines += [
         ngettext(
             "Dry-run of the draft of {name}: {n} case replayed.",
@@ -304,6 +339,15 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
         lines += [f"• {line}" for line in report.prescriptions]
     for case, error in report.failures:
         lines.append(_("⚠️ {case} could not be replayed: {error}").format(case=case, error=error))
+    if report.athletes:
+        # The replays are what the draft would have decided; publishing re-decides nothing.
+        lines.append(
+            _(
+                "Past decisions stand: each athlete moves to the new version at their next "
+                "decision, in the stage they are in now; a criterion the draft changes starts "
+                "counting again at that decision."
+            )
+        )
     return "\n".join(lines)
 
 
@@ -314,6 +358,30 @@ def stranded_text(name: str, stages: Sequence[str], athletes: int) -> str:
         "in them: keep those stages, or move the athlete first",
         "{name}: stages {stages} are missing from the new text but {n} athletes are "
         "in them: keep those stages, or move the athletes first",
+        athletes,
+    ).format(name=name, stages=", ".join(stages), n=athletes)
+
+
+def stale_text(name: str, current: int, base: int) -> str:
+    """Say that a draft of ``name`` made from v``base`` cannot be published now that
+    v``current`` is in force, and what the admin does next."""
+    return _(
+        "{name} is now at v{current}, the draft was made from v{base}: another version was "
+        "published meanwhile (/protocol diff {name} {base} shows what it changed); make your "
+        "change again on v{current}"
+    ).format(name=name, current=current, base=base)
+
+
+def ungated_text(name: str, stages: Sequence[str], athletes: int) -> str:
+    """Say that a new text of ``name`` drops the sign-off to leave ``stages`` while athletes
+    in them have not been signed off."""
+    return ngettext(
+        "{name}: the new text no longer asks for a clinician's sign-off to leave {stages}, "
+        "but {n} athlete in {stages} has not been signed off yet: keep the sign-off until "
+        "their clinician has signed them off or moved them",
+        "{name}: the new text no longer asks for a clinician's sign-off to leave {stages}, "
+        "but {n} athletes in {stages} have not been signed off yet: keep the sign-off until "
+        "their clinicians have signed them off or moved them",
         athletes,
     ).format(name=name, stages=", ".join(stages), n=athletes)
 
@@ -515,6 +583,16 @@ def history(session: Session, name: str) -> list[ProtocolVersion]:
     return protocol_history(session, name=name)
 
 
+def author_names(session: Session, rows: Sequence[ProtocolVersion]) -> dict[int, str]:
+    """Return the name of each admin who wrote one of ``rows``, by person id (a name never
+    stored is left out: the history then says "by an admin", never a row number)."""
+    ids = {row.author_id for row in rows if row.author_id is not None}
+    if not ids:
+        return {}
+    people = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
+    return {p.id: p.display_name for p in people if p.id is not None and p.display_name}
+
+
 class VersionDiff(BaseModel):
     """What ``/protocol diff`` shows: the active version against another text."""
 
@@ -653,7 +731,8 @@ def draft_diff(session: Session, draft: Draft, now: dt.datetime) -> str:
 
 
 class StageInUseError(ProtocolError):
-    """The new text drops a stage that athletes are in; publishing it would strand them."""
+    """The new text drops a stage that athletes are in (publishing it would strand them), or
+    the sign-off to leave a stage that athletes in it still wait for."""
 
 
 def stranded_stages(programmes: Sequence[Programme], protocol: Protocol) -> tuple[list[str], int]:
@@ -662,6 +741,72 @@ def stranded_stages(programmes: Sequence[Programme], protocol: Protocol) -> tupl
     stage_ids = {s.id for s in protocol.stages}
     stranded = sorted({p.current_stage for p in programmes} - stage_ids)
     return stranded, sum(p.current_stage in stranded for p in programmes)
+
+
+def ungated_stages(
+    session: Session, programmes: Sequence[Programme], protocol: Protocol, now: dt.datetime
+) -> tuple[list[str], int]:
+    """Return the stages whose sign-off ``protocol`` drops while athletes of ``programmes``
+    in them have not been signed off, and how many such athletes there are.
+
+    A sign-off is the stage's own (``signoff: required``) or the early one (the next stage is
+    ``early_signoff_stage`` and the athlete is before the share of the expected time). The
+    engine reads both from the version in force at each decision: publishing such a text
+    would let those athletes move on at their next decision without the clearance their
+    clinician was to give. A programme on a version that no longer parses (an upgrade's
+    stricter checks) is not counted: its gate cannot be read, and the text replacing it must
+    not be held up. A stage the text lacks is a stranded stage instead.
+    """
+    waiting: list[Programme] = []
+    for programme in programmes:
+        stage = programme.current_stage
+        if stage not in {s.id for s in protocol.stages}:
+            continue
+        current = programme_protocol(session, programme, now)
+        if current is None or stage not in {s.id for s in current.stages}:
+            continue
+        early = current.next_stage(stage) == current.early_signoff_stage
+        if current.stage(stage).signoff != "required" and not early:
+            continue  # no gate to leave this stage now: nothing to take away
+        injury = latest_injury(session, athlete_id=programme.athlete_id)
+        person = session.get(Person, programme.athlete_id)
+        today = local_date(person, now) if person is not None else now.date()
+        if not _gated(current, stage, injury, today) or _gated(protocol, stage, injury, today):
+            continue
+        if not clearances_in_this_stay(session, programme, declined=False):
+            waiting.append(programme)
+    return sorted({p.current_stage for p in waiting}), len(waiting)
+
+
+def _gated(protocol: Protocol, stage: str, injury: Injury | None, on: dt.date) -> bool:
+    """Tell whether leaving ``stage`` of ``protocol`` on ``on`` needs a clinician's sign-off
+    (the engine's gate item "gate.8": the stage's own, or the early one for ``injury``)."""
+    if protocol.stage(stage).signoff == "required":
+        return True
+    if injury is None:
+        return False  # the engine decides nothing without an injury
+    state = initial_state(protocol, on).model_copy(update={"stage": stage})
+    return any(item.rule == "gate.8" for item in gate_items(protocol, injury, state, on, "go"))
+
+
+def skipped_stages(
+    programmes: Sequence[Programme], active: Protocol, protocol: Protocol
+) -> tuple[list[str], int]:
+    """Return the stages ``protocol`` adds (``active`` lacks them) before the stage athletes
+    of ``programmes`` are in, and how many athletes are past them: publishing leaves each
+    athlete in their stage, so they never go through the new one."""
+    order = [s.id for s in protocol.stages]
+    added = [sid for sid in order if sid not in {s.id for s in active.stages}]
+    behind: set[str] = set()
+    athletes = 0
+    for programme in programmes:
+        if programme.current_stage not in order:
+            continue  # a stranded stage, said on its own
+        here = order.index(programme.current_stage)
+        passed = [sid for sid in added if order.index(sid) < here]
+        behind.update(passed)
+        athletes += bool(passed)
+    return [sid for sid in order if sid in behind], athletes
 
 
 def _programmes_on(session: Session, name: str) -> list[Programme]:
@@ -689,15 +834,19 @@ def _publish_text(
     """Publish ``text`` as the active version and move every running programme onto it.
 
     The programmes' next decision then runs on (and records) the new version. Refused with
-    StageInUseError if the text no longer has a stage some athlete is in.
+    StageInUseError if the text no longer has a stage some athlete is in, or no longer asks
+    for the sign-off some athlete is waiting for (:func:`ungated_stages`).
     """
     protocol = parse_text(text, name)
     check_binding(name, protocol)  # whatever the text's origin (a draft, an old version)
     previous = active_version(session, name, now)
     programmes = _programmes_on(session, name)
     stranded, users = stranded_stages(programmes, protocol)
-    if stranded:
-        raise StageInUseError([stranded_text(name, stranded, users)])
+    ungated, waiting = ungated_stages(session, programmes, protocol, now)
+    problems = [stranded_text(name, stranded, users)] if stranded else []
+    problems += [ungated_text(name, ungated, waiting)] if ungated else []
+    if problems:
+        raise StageInUseError(problems)
     row = publish_protocol_version(
         session, name=name, text=text, author_id=author_id, now=now, note=note
     )
@@ -816,11 +965,7 @@ def publish(
     active = active_version(session, draft.name, now)
     current = active.version if active is not None else 0
     if current != draft.base_version:
-        raise StaleDraftError(
-            _("{name} is now at v{current}, the draft was made from v{base}").format(
-                name=draft.name, current=current, base=draft.base_version
-            )
-        )
+        raise StaleDraftError(stale_text(draft.name, current, draft.base_version))
     return _publish_text(session, draft.name, draft.text, author_id, draft.summary, now)
 
 
@@ -831,7 +976,13 @@ def rollback(
     lock_protocol(session, name=name)  # a publish under way elsewhere commits first
     old = get_protocol_version(session, name=name, version=version)
     if old is None:
-        raise ProtocolError([_("{name}: no version {version}").format(name=name, version=version)])
+        raise ProtocolError(
+            [
+                _("{name} has no version {version}. See /protocol history {name}.").format(
+                    name=name, version=version
+                )
+            ]
+        )
     parse_text(old.text, f"{name} v{version}")
     active = active_version(session, name, now)
     if active is not None and active.text == old.text:
@@ -950,10 +1101,19 @@ def dry_run_draft(
     cases = [*scenarios, *(f"athlete #{p.athlete_id}" for p in programmes)]
     report = dry_run(cases, run(active), run(draft_protocol))
     stranded, users = stranded_stages(programmes, draft_protocol)
+    ungated, waiting = ungated_stages(session, programmes, draft_protocol, now)
+    skipped, past = skipped_stages(programmes, active, draft_protocol)
     return report.model_copy(
         update={
+            "base_version": draft.base_version,
+            "active_version": active_row.version if active_row is not None else 0,
+            "skipped": tuple(skipped),
+            "skipped_athletes": past,
+            "athletes": len(programmes),
             "stranded": tuple(stranded),
             "stranded_athletes": users,
+            "ungated": tuple(ungated),
+            "ungated_athletes": waiting,
             "prescriptions": tuple(prescription_changes(active, draft_protocol)),
         }
     )
