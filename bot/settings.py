@@ -45,6 +45,7 @@ _EXPECTED = {
     "scheduler_tick_seconds": "a whole number of seconds, at least 1, e.g. 30",
     "missed_prompt_grace_minutes": "a whole number of minutes, 0 or more, e.g. 120",
     "polling_timeout_seconds": "a whole number of seconds between 1 and 50, e.g. 10",
+    "database_wait_seconds": "a whole number of seconds from 0 (do not wait) to 3600, e.g. 60",
     "runtime_dir": "a folder this user can write, e.g. /tmp/sprintback",
     "telegram_paid_broadcasts": "true or false",
     "telegram_messages_per_second": (
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
     telegram_api_file_url: str | None = None
     database_url: str = "sqlite:///sprintback.sqlite3"
+    # How long `sprintback run` waits at start for a PostgreSQL server that cannot be reached
+    # yet (refused, starting up, no answer), trying again with growing pauses; 0: no wait.
+    database_wait_seconds: int = Field(default=60, ge=0, le=3600)
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_timezone: str = "UTC"
     webhook_url: str | None = None

@@ -28,7 +28,9 @@ from bot.runtime import (
 )
 from bot.services import timezones
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.db import describe_error, safe_url, upgrade
+from bot.store.db import describe_error, safe_url, upgrade, wait_for_database
+
+_LOGGER = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 Run the Sprintback bot with the settings from the environment (or .env).
@@ -42,10 +44,17 @@ WEBHOOK_SECRET (a random secret is generated when it is not set) and serves GET 
 SIGTERM or Ctrl-C stops it cleanly: the update in hand finishes and unsent messages stay in
 the outbox for the next start; during start-up (e.g. the migrations) they stop it at once.
 
+A PostgreSQL server that cannot be reached yet at start (connection refused, starting up, no
+answer) is tried again with growing pauses for up to DATABASE_WAIT_SECONDS (default 60; 0: no
+wait), one log line per attempt; a wrong password or a database that does not exist stops
+start-up at once. Nothing answers health checks while it waits.
+
 Exit status: 0 after a clean stop; 1 when Telegram cannot be reached at start (worth trying
 again later); 2 for something to fix first: an invalid setting, no TELEGRAM_TOKEN, a token
-Telegram refuses, a database it cannot reach or whose schema is not current, a RUNTIME_DIR
-this user cannot write, or a webhook address that cannot be used. Each is said in one line.
+Telegram refuses, a database it cannot reach (after the wait) or whose schema is not current,
+a RUNTIME_DIR this user cannot write, or a webhook address that cannot be used. Each is said
+in one line. 143 when SIGTERM stops it during start-up, 130 when Ctrl-C stops the wait for
+the database.
 """
 
 
@@ -75,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level_number)
     logging.getLogger("telegram.ext").addFilter(_FailedStartFilter())
     if not settings.admin_telegram_ids:
-        logging.getLogger(__name__).warning(
+        _LOGGER.warning(
             "ADMIN_TELEGRAM_IDS is empty: alerts about athletes with no linked clinician, and "
             "alerts no clinician acknowledges within the hour, will reach nobody"
         )
@@ -86,6 +95,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        # A PostgreSQL server still starting (compose, a restart) is waited for; the start-up
+        # below is the last attempt and says why it failed.
+        wait_for_database(settings.database_url, settings.database_wait_seconds, _LOGGER.warning)
+    except KeyboardInterrupt:
+        print("sprintback: stopped by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
     if args.db_upgrade:
         try:
             upgrade(settings.database_url)

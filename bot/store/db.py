@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import ORMExecuteState
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from sqlmodel import Session, create_engine
 
 from bot.store.models import metadata
@@ -388,6 +388,79 @@ def describe_error(error: BaseException) -> str:
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     message = lines[0].removeprefix("connection failed: ") if lines else ""
     return message or type(cause).__name__
+
+
+# Why a PostgreSQL server could not be reached, when waiting may help: the text libpq or the
+# server gives (English: libpq's and the kernel's messages follow the process's LC_MESSAGES,
+# which Python leaves at "C"), and the plain words of the start-up log line. A server speaking
+# another language, a bad password, a database or user that does not exist, a host name that
+# does not resolve, SSL refused: none of these passes by waiting.
+_TRANSIENT_CONNECT_ERRORS = (
+    ("connection refused", "connection refused"),
+    ("timeout expired", "connection timed out"),
+    ("the database system is starting up", "server starting up"),
+    ("the database system is not yet accepting connections", "server starting up"),
+    ("the database system is in recovery mode", "server starting up"),
+    ("the database system is shutting down", "server shutting down"),
+    ("temporary failure in name resolution", "host name lookup failed"),
+    ("no route to host", "no route to host"),
+    ("network is unreachable", "network unreachable"),
+)
+# Pauses between start-up attempts: 1, 2, 4, 8, then every 10 seconds.
+_FIRST_PAUSE_SECONDS = 1.0
+_LONGEST_PAUSE_SECONDS = 10.0
+
+
+def _transient_reason(error: BaseException) -> str | None:
+    """Return in plain words why connecting failed when waiting may help (the server is not
+    listening yet, is starting up or restarting, did not answer in time), else None."""
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+    text = str(cause).lower()
+    for needle, reason in _TRANSIENT_CONNECT_ERRORS:
+        if needle in text:
+            return reason
+    return None
+
+
+def wait_for_database(url: str, seconds: float, log: Callable[[str], None]) -> bool:
+    """Wait up to ``seconds`` for a PostgreSQL server at ``url`` that cannot be reached yet.
+
+    For start-up: while a connection fails for a reason that may pass (:func:`_transient_reason`),
+    ``log`` one line ("database not reachable yet (connection refused); retrying in 2 s") and
+    try again after a pause that doubles up to 10 s (and one line once it answers after such a
+    wait). Return True once a connection opens, else False: at once for SQLite or for a failure
+    waiting cannot fix (wrong password, no such database), and when ``seconds`` are over,
+    without a last attempt of its own: the caller's start-up is that attempt, and says why it
+    failed.
+    """
+    if seconds <= 0 or make_url(url).get_backend_name() != "postgresql":
+        return False
+    began = time.monotonic()
+    deadline = began + seconds
+    pause = _FIRST_PAUSE_SECONDS
+    waited = False
+    engine = make_engine(url, timeouts=False, poolclass=NullPool)
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    if waited:
+                        log(f"database reachable after {time.monotonic() - began:.0f} s")
+                    return True
+            except exc.DBAPIError as error:
+                reason = _transient_reason(error)
+            left = deadline - time.monotonic()
+            if reason is None or left <= 0:
+                return False
+            pause = min(pause, left)
+            log(f"database not reachable yet ({reason}); retrying in {round(pause, 1):g} s")
+            time.sleep(pause)
+            waited = True
+            if time.monotonic() >= deadline:
+                return False
+            pause = min(pause * 2, _LONGEST_PAUSE_SECONDS)
+    finally:
+        engine.dispose()
 
 
 def require_schema_current(engine: Engine) -> None:
