@@ -10,7 +10,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bot.support.i18n import LANGUAGES
+from bot.support.formats import format_decimal
+from bot.support.i18n import LANGUAGES, _, use_language
 
 DESCRIPTION = """\
 Show Sprintback working without a Telegram token or network access.
@@ -120,5 +121,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"sprintback demo: failed: {reason} (see {output / 'demo.log'})", file=sys.stderr)
         return 1
     if not args.interactive:
-        print(f"Finished in {time.monotonic() - started:.1f} s.")
+        with use_language(args.lang):
+            seconds = format_decimal(time.monotonic() - started, 1)
+            # TRANSLATORS: the demo's last line in the terminal: how long the story took.
+            print(_("Finished in {seconds} s.").format(seconds=seconds))
     return 0
