@@ -213,6 +213,9 @@ ZONE_ABBREVIATION = L_(
 )
 ZONE_ABBREVIATION_STAFF = L_("An abbreviation like IST can mean several places.")
 ZONE_COUNTRY = L_("{country} has several time zones. Type your city, e.g. {examples}.")
+# TRANSLATORS: the message above for a country whose English name is plural ("The US Outlying
+# Islands have ..."); translate it as that one.
+ZONE_COUNTRY_PLURAL = L_("{country} have several time zones. Type your city, e.g. {examples}.")
 ZONE_CHOICES = L_("“{typed}” could be {places}. Type the city with its country, e.g. {example}.")
 
 
@@ -294,6 +297,18 @@ _CITY_NAMES: tuple[tuple[str, str, tuple[str, str, str, str], tuple[str, ...]], 
     ("St. Petersburg", "America/New_York",
      ("San Petersburgo", "São Petersburgo", "Saint-Pétersbourg", "St. Petersburg"),
      ("Saint Petersburg",)),
+    # Names two places share that a sprinter may well mean either way, so they are asked:
+    # the US state of Georgia (all on New York's time) or the country (Tbilisi); "Georgien"
+    # is the country only.
+    ("Georgia", "America/New_York", ("Georgia", "Geórgia", "Géorgie", "Georgia"),
+     ("Georgia, USA", "Georgia, US")),
+    # Kingston, Ontario or Jamaica's capital (CLDR's city for America/Jamaica).
+    ("Kingston", "America/Toronto", ("Kingston",) * 4, ("Kingston, Ontario", "Kingston, ON")),
+    # St. John's, Newfoundland (half an hour off Atlantic time) or Antigua's capital.
+    ("St. John's", "America/St_Johns", ("St. John's",) * 4,
+     ("St. John's, Newfoundland", "St. John's, NL", "St. John's, Newfoundland and Labrador")),
+    ("St. John's", "America/Antigua", ("St. John's",) * 4,
+     ("Saint John's",)),
 )
 # Other names people type for the places CLDR names ("Wien" is German already): local
 # spellings, the islands of a zone.
@@ -510,6 +525,8 @@ _COUNTRY_ALIASES: dict[str, str] = {
     "czech republic": "CZ",
     "ivory coast": "CI",
     "nz": "NZ",
+    "antigua": "AG",
+    "antigua and barbuda": "AG",
 }
 
 
@@ -795,7 +812,8 @@ def zone_refusal(text: str, *, staff: bool = False) -> str | None:
     if found.abbreviation:
         return str(ZONE_ABBREVIATION_STAFF if staff else ZONE_ABBREVIATION)
     if found.country is not None:
-        return str(ZONE_COUNTRY).format(
+        message = ZONE_COUNTRY_PLURAL if _plural_in_english(found.country) else ZONE_COUNTRY
+        return str(message).format(
             country=_country_subject(found.country),
             examples=format_or_list(_country_examples(found.country)),
         )
@@ -821,9 +839,15 @@ def _country_subject(code: str) -> str:
     "The" in English where the name takes it."""
     lang = current_language()
     name = str(format_locale(lang).territories.get(code, code))
-    if lang == "en" and (code in _ENGLISH_THE or name.endswith(" Islands")):
+    if lang == "en" and (code in _ENGLISH_THE or _plural_in_english(code)):
         return f"The {name}"
     return name
+
+
+def _plural_in_english(code: str) -> bool:
+    """Whether the country's English name is plural, so takes a plural verb: "The US Outlying
+    Islands have" ("The United States has", "The Netherlands has": one country)."""
+    return str(format_locale("en").territories.get(code, code)).endswith(" Islands")
 
 
 def _choice_city(key: str, zone: str, lang: str) -> tuple[str, bool]:

@@ -48,7 +48,7 @@ def _said(replies: list[TranscriptMessage]) -> str:
         ("Nueva York", "America/New_York"),
         ("UK", "Europe/London"),
         ("Kiev", "Europe/Kyiv"),
-        ("St. John's", "America/St_Johns"),
+        ("St. John's, Canada", "America/St_Johns"),
         ("Iceland", "Atlantic/Reykjavik"),  # "Iceland" links to Africa/Abidjan: not that
         ("Manaus, Brazil", "America/Manaus"),
         ("Córdoba, Argentina", "America/Argentina/Cordoba"),

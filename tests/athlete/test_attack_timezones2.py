@@ -119,6 +119,11 @@ def test_every_listed_name_resolves_to_its_city_or_asks() -> None:
         "sao petersburgo",
         "saint petersbourg",
         "cordoba",  # Spain, and CLDR's Argentina
+        "georgia",  # the country, and the US state
+        "georgie",
+        "kingston",  # Jamaica, and Ontario
+        "st johns",  # Newfoundland, and Antigua
+        "saint johns",
     }
     for _english, zone, translated, others in timezones._CITY_NAMES:
         for name in (_english, *translated, *others):
