@@ -79,13 +79,17 @@ def _session(plan: SessionPlan, bad: bool) -> SessionReport:
     }
     tops = [d.pct_vmax[1] for d in plan.drills if d.pct_vmax and d.kind in ("run", "accel")]
     if tops:
+        # Splits that agree with the top speed run (engine.plausibility.split_conflicts): from
+        # high-speed running on (85 % and up) close to the baseline's times, so the stages'
+        # split criteria are met; below, slower in proportion to the run's lower top speed.
+        slower = 1.03 if max(tops) >= 85 else 100 / max(tops)
         metrics.update(
             vmax_ms=round(VMAX * max(tops) / 100, 2),
             hv_reps=4,
-            split_10m_s=1.8,
-            split_20m_s=3.03,
-            split_30m_s=4.1,
-            split_40m_s=5.2,
+            split_10m_s=round(BASELINE.split_10m_s * slower, 2),
+            split_20m_s=round(BASELINE.split_20m_s * slower, 2),
+            split_30m_s=round(BASELINE.split_30m_s * slower, 2),
+            split_40m_s=round(BASELINE.split_40m_s * slower, 2),
         )
     checks = dict(GOOD_CHECKS)
     checks["full_training"] = any(d.kind == "sport" for d in plan.drills) or None
