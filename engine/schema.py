@@ -684,7 +684,38 @@ def _message(err: dict[str, Any], path: str = "") -> str:
         return "expected a text, found an empty one"
     if kind == "literal_error":
         return f"{key}expected {ctx.get('expected', 'one of the allowed values')}, not {got}"
-    return key + msg.removeprefix("Value error, ")
+    if kind in _BOUNDS:
+        words, bound = _BOUNDS[kind]
+        return f"{key}expected {words} {_shown(ctx.get(bound))}, not {got}"
+    if kind == "string_too_long":
+        limit = ctx.get("max_length")
+        length = len(value) if isinstance(value, str) else "more"
+        return f"{key}expected a text of at most {limit} characters, found {length}"
+    if kind == "string_pattern_mismatch":
+        form = _PATTERNS.get(str(ctx.get("pattern", "")), "a text of the allowed form")
+        return f"{key}expected {form}, not {got}"
+    if kind == "multiple_of":
+        return f"{key}expected a multiple of {_shown(ctx.get('multiple_of'))}, not {got}"
+    if kind == "finite_number":
+        return f"{key}expected a number, not {got}"
+    raw = msg.removeprefix("Value error, ")
+    if raw.startswith("Input should be "):
+        # Any other type pydantic names in its own words: as the messages above say it.
+        return f"{key}expected {raw.removeprefix('Input should be ')}, not {got}"
+    return key + raw
+
+
+# Pydantic's bound errors: the words for the bound, and where its context holds the number.
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than": ("more than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+# The schema's text patterns, in words (a regular expression is no answer to an admin).
+_PATTERNS: dict[str, str] = {
+    r"^[A-Z][0-9]{1,2}$": "a stage id: a capital letter and 1 or 2 digits, e.g. H3",
+}
 
 
 def _fields(model: type) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import html
 import logging
@@ -54,7 +55,7 @@ from bot.store.db import retrying, session_scope
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
-from bot.support.formats import format_datetime
+from bot.support.formats import format_and_list, format_datetime
 from bot.support.i18n import L_, _, ngettext
 from bot.support.limits import quoted
 from bot.wording import protocol_text
@@ -724,7 +725,7 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
     services = get_services(context)
     now = services.clock.now()
 
-    def roll_back() -> int:
+    def roll_back() -> tuple[pa.RolledBack, int | None, str]:
         # Off the event loop: it parses the text, and may wait for another replica's publish.
         with session_scope(services.engine) as session:
             caller, person = caller_context(session, update, services)
@@ -736,20 +737,79 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
                 now,
                 services.settings.default_timezone,
             )
-            return pa.rollback(session, name, version, admin.id, now).version
+            zone = admin.timezone or services.settings.default_timezone
+            return pa.rollback_telling(session, name, version, admin.id, now), admin.id, zone
 
     try:
-        new_version = await asyncio.to_thread(retrying, roll_back)
+        done, admin_id, zone = await asyncio.to_thread(retrying, roll_back)
     except ProtocolError as exc:
         # Audited like a refused set or upload (the README: every refusal is audited).
         await _refuse_invalid(update, context, exc, f"rollback {name} v{version}")
         return
-    await message.reply_text(
+    if done.told:
+        kick_sender(context.application)  # the other admins' notices, committed above
+    lines = [
         _(
             "{name}: the text of v{version} is published again as v{new_version} (active). "
             "Athletes move to it at their next decision."
-        ).format(name=name, version=version, new_version=new_version)
-    )
+        ).format(name=name, version=version, new_version=done.row.version)
+    ]
+    lines += _undone_lines(done, admin_id, now, zone)
+    await message.reply_text(_clip("\n".join(lines)))
+
+
+UNDONE_SHOWN = 5
+
+
+def _undone_lines(
+    done: pa.RolledBack, admin_id: int | None, now: dt.datetime, zone: str
+) -> list[str]:
+    """Lines naming the versions a rollback undoes (who published each, and when) and the
+    other admins told of it: a version published a moment ago by someone else is undone in
+    plain sight, never silently."""
+    if not done.undone:
+        return []
+    lines = [_("This rollback undoes:")]
+    for item in done.undone[:UNDONE_SHOWN]:
+        if item.author_id is not None and item.author_id == admin_id:
+            by = _("by you")
+        elif item.author_id is None:
+            by = _("by the system")
+        elif item.author:
+            by = _("by {name}").format(name=quoted(item.author, 40))
+        else:
+            by = _("by an admin")
+        lines.append(
+            _("• v{version}, published {when} {by}").format(
+                version=item.version, when=_ago(item.created_at, now, zone), by=by
+            )
+        )
+    hidden = len(done.undone) - UNDONE_SHOWN
+    if hidden > 0:
+        lines.append(ngettext("… and {n} more.", "… and {n} more.", hidden).format(n=hidden))
+    if done.told:
+        names = format_and_list([quoted(n, 40) for n in done.told])
+        lines.append(
+            ngettext("{names} has been told.", "{names} have been told.", len(done.told)).format(
+                names=names
+            )
+        )
+    return lines
+
+
+def _ago(moment: dt.datetime, now: dt.datetime, zone: str) -> str:
+    """When ``moment`` was, for a phone: "just now", "5 minutes ago", "3 hours ago", or the
+    date and time (in ``zone``) when it was a day ago or more."""
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return _("just now")
+    if seconds < 3600:
+        minutes = int(seconds // 60)
+        return ngettext("{n} minute ago", "{n} minutes ago", minutes).format(n=minutes)
+    if seconds < 86400:
+        hours = int(seconds // 3600)
+        return ngettext("{n} hour ago", "{n} hours ago", hours).format(n=hours)
+    return format_datetime(moment, zone)
 
 
 @stops_update

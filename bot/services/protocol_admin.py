@@ -24,12 +24,16 @@ These checks run where the caller runs them: the admin handlers run them off the
 A text is stored only under its own name, and a protocol named after an injury (the one its
 athletes are started on) is for that injury (:func:`check_binding`). Publishing and rollback
 take the protocol's lock first (``lock_protocol``), so two admins on two replicas never both
-publish from the same active version: the second finds their draft stale.
+publish from the same active version: the second finds their draft stale. A rollback reads,
+under that lock, every version it takes out of force (say one another admin published a
+minute ago), names each to the admin rolling back, and tells the other admins whose version it
+undoes (:func:`rollback_telling`): nothing is undone silently.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import difflib
 import logging
@@ -53,6 +57,7 @@ from bot.services.protocol_files import (
 )
 from bot.store.models import Person, Programme, ProtocolVersion
 from bot.store.repo.audit import audit
+from bot.store.repo.messaging import enqueue_message
 from bot.store.repo.programme import latest_injury
 from bot.store.repo.protocols import (
     get_active_protocol,
@@ -70,7 +75,7 @@ from bot.store.standing import (
     parse_text,
     parsed_version,
 )
-from bot.support.formats import format_decimal
+from bot.support.formats import format_and_list, format_decimal
 from bot.support.i18n import L_, LANGUAGES, SOURCE_LANGUAGE, _, ngettext, use_language
 from bot.support.limits import quoted, yaml_shape_problem
 from bot.support.protocol_texts import display_texts
@@ -351,15 +356,31 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
     return "\n".join(lines)
 
 
-def stranded_text(name: str, stages: Sequence[str], athletes: int) -> str:
-    """Say that ``stages`` are missing from a new text of ``name`` while athletes are in them."""
+def stranded_text(
+    name: str, stages: Sequence[str], athletes: int, rollback_to: int | None = None
+) -> str:
+    """Say that ``stages`` are missing from a new text of ``name`` while athletes are in them,
+    and the way out: keep them in the text, or (for a rollback to v``rollback_to``, whose text
+    cannot be edited) pick a version that has them; either way their clinicians may first
+    move those athletes with /stage. Said the same for one stage or several."""
+    listed = format_and_list(list(stages))
+    if rollback_to is not None:
+        return ngettext(
+            "{name}: {n} athlete is in {stages}, which v{version} does not have: have the "
+            "athlete's clinician move them with /stage first, or roll back to a version that "
+            "has {stages} (/protocol history {name})",
+            "{name}: {n} athletes are in {stages}, which v{version} does not have: have their "
+            "clinicians move them with /stage first, or roll back to a version that has "
+            "{stages} (/protocol history {name})",
+            athletes,
+        ).format(name=name, stages=listed, n=athletes, version=rollback_to)
     return ngettext(
-        "{name}: stages {stages} are missing from the new text but {n} athlete is "
-        "in them: keep those stages, or move the athlete first",
-        "{name}: stages {stages} are missing from the new text but {n} athletes are "
-        "in them: keep those stages, or move the athletes first",
+        "{name}: {n} athlete is in {stages}, which the new text does not have: keep {stages} "
+        "in the text, or have the athlete's clinician move them with /stage first",
+        "{name}: {n} athletes are in {stages}, which the new text does not have: keep "
+        "{stages} in the text, or have their clinicians move them with /stage first",
         athletes,
-    ).format(name=name, stages=", ".join(stages), n=athletes)
+    ).format(name=name, stages=listed, n=athletes)
 
 
 def stale_text(name: str, current: int, base: int) -> str:
@@ -829,13 +850,20 @@ def _programmes_on(session: Session, name: str) -> list[Programme]:
 
 
 def _publish_text(
-    session: Session, name: str, text: str, author_id: int | None, note: str, now: dt.datetime
+    session: Session,
+    name: str,
+    text: str,
+    author_id: int | None,
+    note: str,
+    now: dt.datetime,
+    rollback_to: int | None = None,
 ) -> ProtocolVersion:
     """Publish ``text`` as the active version and move every running programme onto it.
 
     The programmes' next decision then runs on (and records) the new version. Refused with
     StageInUseError if the text no longer has a stage some athlete is in, or no longer asks
-    for the sign-off some athlete is waiting for (:func:`ungated_stages`).
+    for the sign-off some athlete is waiting for (:func:`ungated_stages`); ``rollback_to``
+    names the old version a rollback publishes again (the refusal then says so).
     """
     protocol = parse_text(text, name)
     check_binding(name, protocol)  # whatever the text's origin (a draft, an old version)
@@ -843,7 +871,7 @@ def _publish_text(
     programmes = _programmes_on(session, name)
     stranded, users = stranded_stages(programmes, protocol)
     ungated, waiting = ungated_stages(session, programmes, protocol, now)
-    problems = [stranded_text(name, stranded, users)] if stranded else []
+    problems = [stranded_text(name, stranded, users, rollback_to)] if stranded else []
     problems += [ungated_text(name, ungated, waiting)] if ungated else []
     if problems:
         raise StageInUseError(problems)
@@ -969,7 +997,127 @@ def publish(
     return _publish_text(session, draft.name, draft.text, author_id, draft.summary, now)
 
 
+class Undone(BaseModel):
+    """A version a rollback takes out of force: its number, who published it, and when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    author_id: int | None
+    author: str | None  # their stored name (None: the system, or a name never stored)
+    created_at: dt.datetime
+
+
+def undone_versions(session: Session, name: str, version: int, below: int) -> list[Undone]:
+    """Return the versions of ``name`` after ``version`` and before ``below`` whose text is
+    not ``version``'s (an earlier rollback to it undid nothing), newest first: what publishing
+    ``version``'s text again as ``below`` takes out of force. Read under the protocol's lock,
+    this is exactly what was published meanwhile, by anyone, on any replica."""
+    rows = history(session, name)
+    target = next((r for r in rows if r.version == version), None)
+    kept = [
+        r for r in rows if version < r.version < below and (target is None or r.text != target.text)
+    ]
+    names = author_names(session, kept)
+    return [
+        Undone(
+            version=r.version,
+            author_id=r.author_id,
+            author=names.get(r.author_id) if r.author_id is not None else None,
+            created_at=r.created_at,
+        )
+        for r in kept
+    ]
+
+
+# How recent an undone version must be for its author to be told of the rollback (an older
+# one was seen in force long enough; its author is not waiting on it).
+ROLLBACK_NOTICE_WITHIN = dt.timedelta(days=1)
+ROLLBACK_NOTICE_KIND = "protocol_rollback_notice"
+
+
 def rollback(
+    session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
+) -> ProtocolVersion:
+    """Publish the text of old ``version`` again as a new version; history stays intact."""
+    return rollback_telling(session, name, version, author_id, now).row
+
+
+@dataclasses.dataclass(frozen=True)
+class RolledBack:
+    """A rollback done: the version it published, the versions it undoes (newest first), and
+    the names of the other admins told that theirs are undone."""
+
+    row: ProtocolVersion
+    undone: tuple[Undone, ...]
+    told: tuple[str, ...]
+
+
+def rollback_telling(
+    session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
+) -> RolledBack:
+    """Publish the text of old ``version`` again as a new version, and say what it undoes.
+
+    Under the protocol's lock (so a version another admin published a moment ago, on any
+    replica, is seen): the versions published after ``version`` that it takes out of force
+    are returned, and each other admin who published one of them within
+    :data:`ROLLBACK_NOTICE_WITHIN` is told, in the same transaction, in their language."""
+    row = _rollback(session, name, version, author_id, now)
+    undone = undone_versions(session, name, version, row.version)
+    roller = session.get(Person, author_id) if author_id is not None else None
+    who = roller.display_name if roller is not None and roller.display_name else None
+    told: list[str] = []
+    others = sorted(
+        {
+            u.author_id
+            for u in undone
+            if u.author_id is not None
+            and u.author_id != author_id
+            and now - u.created_at <= ROLLBACK_NOTICE_WITHIN
+        }
+    )
+    for other_id in others:
+        person = session.get(Person, other_id)
+        if person is None:
+            continue
+        theirs = [u.version for u in undone if u.author_id == other_id]
+        with use_language(person.language):
+            text = rollback_notice(name, version, row.version, who, theirs)
+        enqueue_message(
+            session,
+            chat_id=person.chat_id or person.telegram_user_id,
+            text=text,
+            kind=ROLLBACK_NOTICE_KIND,
+            now=now,
+            person_id=person.id,
+        )
+        told.append(person.display_name or "")
+    return RolledBack(row=row, undone=tuple(undone), told=tuple(t for t in told if t))
+
+
+def rollback_notice(
+    name: str, version: int, new_version: int, who: str | None, theirs: Sequence[int]
+) -> str:
+    """Tell an admin that a rollback of ``name`` to v``version`` (in force as
+    v``new_version``) took their versions ``theirs`` out of force, and how to bring the latest
+    back."""
+    latest = max(theirs)
+    versions = format_and_list([f"v{v}" for v in sorted(theirs)])
+    return _(
+        "{who} rolled {name} back to v{version} (in force now as v{new_version}), which undoes "
+        "your {versions}. /protocol diff {name} {latest} shows what was undone; "
+        "/protocol rollback {name} {latest} brings it back."
+    ).format(
+        who=quoted(who, 40) if who else _("Another admin"),
+        name=name,
+        version=version,
+        new_version=new_version,
+        versions=versions,
+        latest=latest,
+    )
+
+
+def _rollback(
     session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
 ) -> ProtocolVersion:
     """Publish the text of old ``version`` again as a new version; history stays intact."""
@@ -995,7 +1143,8 @@ def rollback(
                 )
             ]
         )
-    return _publish_text(session, name, old.text, author_id, f"rollback to v{version}", now)
+    note = f"rollback to v{version}"
+    return _publish_text(session, name, old.text, author_id, note, now, rollback_to=version)
 
 
 def programme_protocol(session: Session, programme: Programme, now: dt.datetime) -> Protocol | None:

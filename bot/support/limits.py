@@ -274,7 +274,10 @@ def yaml_shape_problem(text: str, *, max_depth: int, max_nodes: int) -> str | No
             if isinstance(event, _OPENS):
                 depth += 1
                 if depth > max_depth:
-                    return f"it nests more than {max_depth} levels deep"
+                    return (
+                        f"it nests more than {max_depth} levels deep: expected at most "
+                        f"{max_depth} levels of lists and mappings inside one another"
+                    )
                 nodes += 1
                 open_at.append((event.anchor, nodes))
             elif isinstance(event, _CLOSES):
@@ -289,7 +292,11 @@ def yaml_shape_problem(text: str, *, max_depth: int, max_nodes: int) -> str | No
             elif isinstance(event, yaml.AliasEvent):
                 nodes += sizes.get(event.anchor or "", 1)
             if nodes > max_nodes:
-                return f"it holds more than {max_nodes:,} values once its aliases are expanded"
+                return (
+                    f"it holds more than {max_nodes:,} values once its aliases are expanded: "
+                    f"expected at most {max_nodes:,}, so write the values out instead of "
+                    "repeating aliases"
+                )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -145,7 +145,7 @@ async def test_the_dry_run_warns_of_stranded_athletes(world: WorldFactory) -> No
     report = await say(admin, "/protocol dryrun hamstring")
     first = report.split("Replaying", 1)[-1].split("\n", 1)[1]
     assert first.startswith(
-        "⚠️ hamstring: stages H8 are missing from the new text but 1 athlete is in them"
+        "⚠️ hamstring: 1 athlete is in H8, which the new text does not have: keep H8 in the text"
     ), report
 
 

@@ -148,7 +148,7 @@ def test_a_text_without_a_stage_in_use_is_not_published(session: Session) -> Non
     data["stages"] = [s for s in data["stages"] if s["id"] != "H8"]
     shorter = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     draft = pa.draft_from_upload(session, shorter, "short.yaml", NOW)
-    with pytest.raises(pa.StageInUseError, match="H8 are missing from the new text but 1 athlete"):
+    with pytest.raises(pa.StageInUseError, match="1 athlete is in H8, which the new text does"):
         pa.publish(session, draft, None, NOW)
     assert [v.version for v in pa.history(session, "hamstring")] == [2, 1]
 

@@ -113,7 +113,7 @@ BAD = [
         "pain threshold out of range",
         lambda d: d["rules"]["pain"]["running_hv_max"].update(value=11),
         "rules.pain.running_hv_max.value",
-        "less than or equal to 10",
+        "expected at most 10, not 11",
     ),
     (
         "bool threshold on a number",
