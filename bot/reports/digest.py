@@ -62,10 +62,12 @@ BADGE: dict[Urgency, LazyText] = {
     Urgency.ROUTINE: L_("✅ routine"),
 }
 SEVERITY_RANK = {"emergency": 0, "same_day": 1, "within_24h": 2, "info": 3}
+# What an open alert asked for when it was raised, as read days later on Monday: never
+# "today" or "within 24 h" alone, which the reader would take as from the digest's day.
 SEVERITY_TEXT: dict[str, LazyText] = {
     "emergency": L_("emergency"),
-    "same_day": L_("today"),
-    "within_24h": L_("within 24 h"),
+    "same_day": L_("same-day review"),
+    "within_24h": L_("review within 24 h"),
     "info": L_("for information"),
 }
 
@@ -135,7 +137,7 @@ def urgency_of(
     if "emergency" in severities:
         reasons.append(_("open emergency alert"))
     if "same_day" in severities:
-        reasons.append(_("open alert for today"))
+        reasons.append(_("open same-day alert"))
     if week.red_flags:
         text = ngettext(
             "{count} red flag this week", "{count} red flags this week", week.red_flags
@@ -286,7 +288,12 @@ def _alert_text(alert: OpenAlert, zone: ZoneInfo, protocol: Any = None) -> str:
     words = alert_text(alert.rule, alert.text, protocol, alert.local_date)
     text = words if len(words) <= MAX_ALERT_CHARS else words[:MAX_ALERT_CHARS] + "…"
     when = f"{format_short_date(local.date())} {format_time(local)}"
-    return f"  • {labelled(f'{SEVERITY_TEXT[alert.severity]}, {when}', text)}"
+    # Read on Monday about alerts raised during the week: since when it is open (its date
+    # tells how long), and what it asked for then ("same-day review").
+    label = _("open since {when} ({severity})").format(
+        when=when, severity=SEVERITY_TEXT[alert.severity]
+    )
+    return f"  • {labelled(label, text)}"
 
 
 def digest_labels(data: DigestData) -> dict[int, str]:

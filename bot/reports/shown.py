@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from bot.support.i18n import L_, _, ngettext
+from bot.support.i18n import L_, _
 from bot.wording import Audience, protocol_text, stage_label
 from bot.wording.alerts import alert_line
 from bot.wording.injury import injury_name
@@ -155,46 +155,6 @@ def _stage_names(line: str, protocol: Any | None) -> str:
     )
 
 
-# The engine's no-progress alert (engine.programme): "No progression for 14 days (stage H8):
-# clinician review." Its wording names the stage after the word "stage"; a stage the
-# protocol no longer holds is said in a sentence of its own ("… (stage a stage no longer in
-# the protocol)" is no sentence, in any language).
-# A stall (no progress, the stage's missing criteria listed) of such a stage names criteria
-# this version no longer has, which cannot be worded: it reads as the no-progress alert.
-_NO_PROGRESS = {
-    "escalate.no_progress": re.compile(
-        r"^No progression for (?P<n>\d+) days \(stage (?P<stage>\S+)\): clinician review\.$"
-    ),
-    "stall": re.compile(r"^No progress in (?P<stage>\S+) for (?P<n>\d+) days\. Missing: .+\.$"),
-}
-
-
-def _no_progress_line(rule: str, text: str, protocol: Any | None) -> str | None:
-    """The no-progress alert of a stage the protocol does not hold (a newer version removed
-    it) or of a protocol that cannot be read, as a whole sentence; None otherwise (the
-    wording names a stage the protocol holds: "H2 · Return to running")."""
-    pattern = _NO_PROGRESS.get(rule)
-    m = pattern.match(text.strip()) if pattern is not None else None
-    if m is None:
-        return None
-    count = int(m["n"])
-    if protocol is None:
-        return ngettext(
-            "No progression for {count} day in a stage of a protocol that cannot be read: "
-            "clinician review.",
-            "No progression for {count} days in a stage of a protocol that cannot be read: "
-            "clinician review.",
-            count,
-        ).format(count=m["n"])
-    if m["stage"] in {s.id for s in _stages(protocol)}:
-        return None
-    return ngettext(
-        "No progression for {count} day in a stage no longer in the protocol: clinician review.",
-        "No progression for {count} days in a stage no longer in the protocol: clinician review.",
-        count,
-    ).format(count=m["n"])
-
-
 def alert_text(
     rule: str,
     text: str,
@@ -208,8 +168,6 @@ def alert_text(
     note, a stage without a display name or no longer in the protocol, the protocol's stored
     name, an alert stored without a sentence. The rule id is never shown."""
     worded = _signoff_line(text, protocol) if rule == SIGNOFF_RULE else None
-    if worded is None:
-        worded = _no_progress_line(rule, text, protocol)
     if worded is None:
         worded = alert_line(rule, _titled(text, rule, protocol), protocol, on, brief=brief)
     worded = _bare_name(_stage_names(worded, protocol), rule, text, protocol).strip()

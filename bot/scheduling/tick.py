@@ -70,7 +70,7 @@ from bot.store.repo.messaging import DEFAULT_LEASE, claim_due_prompts, enqueue_m
 from bot.store.threads import run_db
 from bot.support.i18n import use_language
 from bot.support.logs import failure
-from bot.wording.alerts import alert_words
+from bot.wording.alerts import alert_line
 from engine.models import Alert
 
 _LOGGER = logging.getLogger(__name__)
@@ -322,7 +322,7 @@ def _notify_missed_days(
         if person.chat_id is None:
             continue
         with use_language(person.language):  # each reader's message in their language
-            worded = alert_words(MISSED_DAYS_RULE, text, None, streak_end) or text
+            worded = alert_line(MISSED_DAYS_RULE, text, None, streak_end)
         enqueue_message(
             session,
             chat_id=person.chat_id,

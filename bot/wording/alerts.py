@@ -8,9 +8,12 @@ parts of the record: the red-flag keys (the engine builds the sentence from its 
 protocol, their sign-off note through :func:`protocol_text`) and the counts.
 
 :func:`alert_words` words every alert the engine or the bot raises (tests/wording table
-test); it returns None for a rule or form of sentence it does not know (an engine sentence
-changed, a stall item it cannot place): the
-caller then shows the engine's sentence, cleaned by :func:`clinician_record_text`.
+test); a part it cannot place (a stall's criterion this protocol version does not hold, a
+red-flag sign a newer engine names) is said in words of its own, and it returns None only
+for a rule or form of sentence it does not know (an engine sentence changed). The caller
+(:func:`alert_line`) then shows, in English, the engine's sentence cleaned by
+:func:`clinician_record_text`, and in any other language :func:`unworded_alert`: what the
+alert is about and the sentence's values, never the engine's English.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from bot.support.formats import (
     format_percent,
     format_short_date,
 )
-from bot.support.i18n import N_, _, ngettext
+from bot.support.i18n import N_, SOURCE_LANGUAGE, _, current_language, ngettext
 from bot.wording.engine_reasons import (
     LOWER_LEG_EXERCISE,
     SPEED_SPLIT,
@@ -139,23 +142,28 @@ def _sign(text: str) -> str | None:
     return None
 
 
+def _any_sign(text: str) -> str:
+    """One sign of a red-flag alert in words; a sign the wording does not know (a newer
+    engine's) is said as such, never in the engine's English."""
+    return _sign(text) or _("another sign (see the athlete's answers)")
+
+
 def _red_flag(text: str) -> str | None:
     m = _RED_FLAG.match(text)
     if m is None or TIER_TITLE.get(int(m["tier"])) != m["title"]:
         return None
-    signs = [_sign(s) for s in m["signs"].split("; ")]
-    if any(s is None for s in signs):
-        return None
+    signs = [_any_sign(s) for s in m["signs"].split("; ")]
     line = _("Red flag, tier {tier} ({title}): athlete reported {signs}.").format(
-        tier=m["tier"], title=_(_TIER_WORDS[int(m["tier"])]), signs="; ".join(map(str, signs))
+        tier=m["tier"], title=_(_TIER_WORDS[int(m["tier"])]), signs="; ".join(signs)
     )
     if m["picture"]:
         picture = _PICTURES.get(m["picture"])
         if picture is None:
-            return None
-        line += " " + _("Picture compatible with {picture} (reference §5).").format(
-            picture=_(picture)
-        )
+            line += " " + _("Picture compatible with a serious condition (reference §5).")
+        else:
+            line += " " + _("Picture compatible with {picture} (reference §5).").format(
+                picture=_(picture)
+            )
     return line
 
 
@@ -172,7 +180,7 @@ def red_flag_signs(text: str) -> str | None:
     m = _RED_FLAG.match(text)
     if m is None:
         return None
-    return "; ".join(_sign(sign) or sign for sign in m["signs"].split("; "))
+    return "; ".join(_any_sign(sign) for sign in m["signs"].split("; "))
 
 
 def _signoff_note(protocol: Any | None, stage_id: str) -> str | None:
@@ -187,20 +195,32 @@ def _signoff_note(protocol: Any | None, stage_id: str) -> str | None:
 Worder = Callable[[re.Match[str], Any], str | None]
 
 
+def _recorded_note(note: str | None) -> str | None:
+    """The sign-off note the engine's sentence quotes, for a protocol that cannot be read:
+    a protocol text the catalogues translate (else None, as for none or "clearance": the
+    sentence goes without it rather than hold English in another language)."""
+    note = (note or "").strip()
+    if not note or note == "clearance":
+        return None
+    words = protocol_text(note).strip()
+    if words == note and current_language() != SOURCE_LANGUAGE:
+        return None
+    return words.rstrip(".") or None
+
+
 def _gate(m: re.Match[str], protocol: Any) -> str | None:
     if protocol is None:
-        return None
-    note = _signoff_note(protocol, m["stage"]) or _("clearance")
+        note = _recorded_note(m["note"]) or _("clearance")
+    else:
+        note = _signoff_note(protocol, m["stage"]) or _("clearance")
     return _("{stage} criteria met: sign-off needed to move on ({note}).").format(
         stage=_stage(protocol, m["stage"]), note=note
     )
 
 
 def _gate_recommended(m: re.Match[str], protocol: Any) -> str | None:
-    if protocol is None:
-        return None
     start, end = _stage(protocol, m["start"]), _stage(protocol, m["end"])
-    note = _signoff_note(protocol, m["start"])
+    note = _recorded_note(m["note"]) if protocol is None else _signoff_note(protocol, m["start"])
     if note:
         return _(
             "Athlete moved from {start} to {end}. A clinician review is recommended: {note}."
@@ -251,8 +271,8 @@ def _against_plan(m: re.Match[str], protocol: Any) -> str | None:
         done = _("the athlete ran at {pct} Vmax, above today's cap of {cap}").format(
             pct=_pct(ran["pct"]), cap=_pct(ran["cap"])
         )
-    else:
-        return None
+    else:  # a newer engine's reason: said in general, never in the engine's English
+        done = _("the athlete trained against today's plan")
     line = _("Session against the plan on {day}: {what}.").format(day=_iso_day(m["day"]), what=done)
     if m["again"]:
         line += " " + _("It happened again within 28 days.")
@@ -266,7 +286,7 @@ _PAIN_PLACES: dict[str, str] = {
 }
 
 
-def _reading(text: str) -> str | None:
+def _reading(text: str) -> str:
     """One reading too fast to trust (engine.plausibility), in the clinician's words."""
     if m := SPEED_TOP.match(text):
         return _("top speed {pct} of baseline").format(pct=_pct(m["pct"]))
@@ -278,20 +298,18 @@ def _reading(text: str) -> str | None:
         return _("{distance} split {seconds} s, faster than the baseline Vmax allows").format(
             distance=m["dist"], seconds=_number(m["s"])
         )
-    return None
+    return _("a reading faster than the baseline allows")
 
 
 def _unconfirmed(m: re.Match[str], protocol: Any) -> str | None:
     readings = [_reading(t) for t in m["seen"].split("; ")]
-    if any(r is None for r in readings):
-        return None
     return ngettext(
         "Speed readings too fast to trust in {count} session within {days} days (latest: "
         "{readings}): please review the athlete's baseline, which may have been set too low.",
         "Speed readings too fast to trust in {count} sessions within {days} days (latest: "
         "{readings}): please review the athlete's baseline, which may have been set too low.",
         _count(m, "n"),
-    ).format(count=m["n"], days=m["days"], readings="; ".join(map(str, readings)))
+    ).format(count=m["n"], days=m["days"], readings="; ".join(readings))
 
 
 def _missed_checkins(m: re.Match[str], protocol: Any, on: dt.date | None) -> str | None:
@@ -328,10 +346,10 @@ def _criteria_of(protocol: Any | None, stage_id: str) -> list[Any]:
 
 
 def _early_signoff(m: re.Match[str], protocol: Any) -> str | None:
+    # The missing criteria are protocol texts, translated by the catalogues whether or not
+    # this version still holds them (an admin's upload, a newer version).
     texts = {c.text for c in _criteria_of(protocol, m["stage"])}
-    missing = _split_known(m["missing"], texts)
-    if protocol is None or missing is None:
-        return None
+    missing = _split_known(m["missing"], texts) or m["missing"].split("; ")
     return _(
         "Sign-off for {stage} recorded before its criteria were met (missing: {missing}): it "
         "does not open the gate; you will be asked again."
@@ -339,9 +357,15 @@ def _early_signoff(m: re.Match[str], protocol: Any) -> str | None:
 
 
 def _lapsed_signoff(m: re.Match[str], protocol: Any) -> str | None:
-    texts = {c.text for c in _criteria_of(protocol, m["stage"])}
-    if protocol is None or m["criterion"] not in texts:
-        return None
+    # The criterion is a protocol text, translated by the catalogues whether or not this
+    # version still holds it (an admin deleted or renamed it since).
+    criterion = protocol_text(m["criterion"]).strip().rstrip(".")
+    if protocol is not None and m["stage"] not in {s.id for s in getattr(protocol, "stages", ())}:
+        # A newer version removed the stage: its gate is gone, so nobody will ask again.
+        return _(
+            "The sign-off for a stage since removed from the protocol has lapsed: a later "
+            "result did not meet “{criterion}”. Please set the athlete's stage with /stage."
+        ).format(criterion=criterion)
     # Which sign-off, which result, what it means for the athlete and for the clinician (an
     # information card: nothing to do until the gate asks again). "The" sign-off: every linked
     # clinician reads it, not only the one who gave it.
@@ -349,10 +373,7 @@ def _lapsed_signoff(m: re.Match[str], protocol: Any) -> str | None:
         "The sign-off for {stage} no longer holds: a later result did not meet “{criterion}”. "
         "The athlete stays at this stage. Nothing to do now: you will be asked again once the "
         "criteria are met."
-    ).format(
-        stage=_stage(protocol, m["stage"]),
-        criterion=protocol_text(m["criterion"]).strip().rstrip("."),
-    )
+    ).format(stage=_stage(protocol, m["stage"]), criterion=criterion)
 
 
 def _split_known(text: str, known: set[str]) -> list[str] | None:
@@ -494,9 +515,53 @@ def _not_met(criterion: str, item: str) -> Itemiser:
     )
 
 
-def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
+def _criterion_not_met(m: re.Match[str]) -> str:
+    """A criterion this version does not hold (an admin's upload, a newer version) that the
+    stall names as not met: its text through the catalogues, its last value if a number."""
+    criterion = protocol_text(m["c"]).strip().rstrip(".")
+    if re.fullmatch(_NUM, m["o"]):
+        return _("{criterion}: not met (last {value})").format(
+            criterion=criterion, value=_number(m["o"])
+        )
+    return _("{criterion}: not met").format(criterion=criterion)
+
+
+def _unknown_criteria(stage: str) -> list[tuple[re.Pattern[str], Itemiser]]:
+    """The stall's criterion items whose criterion this version does not hold, read from the
+    engine's sentence (the criterion's text in brackets, or before ": not met")."""
+    tail = rf" in {stage} \((?P<c>.+?)\)(?=; |$)"
+    why = "|".join(re.escape(k) for k in _NOT_COUNTED_WHY)
+    splits = r"(?P<splits>\d+ m(?:, \d+ m)*)"
+    return [
+        (re.compile(r"[^;]+?: none recorded" + tail), lambda m: _none_recorded(m["c"])(m)),
+        (
+            re.compile(rf"[^;]+?: latest result not counted \((?P<why>{why})\)" + tail),
+            lambda m: _not_counted(m["c"])(m),
+        ),
+        (
+            re.compile(r"[^;]+?: no baseline to compare with" + tail),
+            lambda m: _no_baseline(m["c"])(m),
+        ),
+        (
+            re.compile(rf"[^;]+?: no baseline for {splits} to compare with" + tail),
+            lambda m: _no_split_baseline(m["c"])(m),
+        ),
+        (
+            re.compile(rf"[^;]+?: {splits} not all timed in one session" + tail),
+            lambda m: _splits_apart(m["c"])(m),
+        ),
+        (
+            re.compile(r"(?P<c>.+?): not met \(last (?P<o>[^)]*)\)(?=; |$)"),
+            _criterion_not_met,
+        ),
+    ]
+
+
+def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str]:
     """The stall's missing items in the reader's words (they are joined with "; ", and a
-    criterion's text or an item may hold "; " itself), or None if one is not known."""
+    criterion's text or an item may hold "; " itself). An item the wording cannot place (a
+    newer engine's) reads "a criterion no longer in the protocol: not met", never in the
+    engine's English."""
     stage = re.escape(stage_id)
     worders: list[tuple[re.Pattern[str], Itemiser]] = [
         (re.compile(re.escape(k)), _fixed_item(words)) for k, words in _STALL_FIXED.items()
@@ -504,8 +569,12 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
     worders += [
         (
             re.compile(rf"counted sessions (?P<o>\d+)/(?P<n>\d+) in {stage}"),
-            lambda m: _("counted sessions {seen}/{needed} in {stage}").format(
-                seen=m["o"], needed=m["n"], stage=_stage(protocol, stage_id)
+            lambda m: (
+                _("counted sessions {seen}/{needed} in {stage}").format(
+                    seen=m["o"], needed=m["n"], stage=_stage(protocol, stage_id)
+                )
+                if _holds(protocol, stage_id)
+                else _("counted sessions {seen}/{needed}").format(seen=m["o"], needed=m["n"])
             ),
         ),
         (
@@ -525,7 +594,11 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
         ),
         (
             re.compile(rf"your sign-off to leave {stage}"),
-            lambda m: _("your sign-off to leave {stage}").format(stage=_stage(protocol, stage_id)),
+            lambda m: (
+                _("your sign-off to leave {stage}").format(stage=_stage(protocol, stage_id))
+                if _holds(protocol, stage_id)
+                else _("your sign-off")
+            ),
         ),
     ]
     for c in _criteria_of(protocol, stage_id):
@@ -582,17 +655,38 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
                 _not_met(c.text, c.item),
             )
         )
+    unknown = _unknown_criteria(stage)
+
+    def worded(
+        pos: int, end: int, among: list[tuple[re.Pattern[str], Itemiser]]
+    ) -> tuple[str, int] | None:
+        """The item at ``pos`` worded by the first of ``among`` that reads it whole (up to
+        ``end`` or a "; "), and where the next item starts."""
+        for pattern, worder in among:
+            m = pattern.match(text, pos, end)
+            if m is not None and (m.end() == end or text.startswith("; ", m.end())):
+                return worder(m), m.end() + 2
+        return None
+
     out: list[str] = []
     pos = 0
     while pos < len(text):
-        for pattern, worder in worders:
-            m = pattern.match(text, pos)
-            if m is not None and (m.end() == len(text) or text.startswith("; ", m.end())):
-                out.append(worder(m))
-                pos = m.end() + 2
-                break
-        else:
-            return None
+        found = worded(pos, len(text), worders)
+        if found is not None:
+            out.append(found[0])
+            pos = found[1]
+            continue
+        # Items this version does not hold, up to the next item it does (or the end): a
+        # criterion named by its text, else a plain "a criterion no longer in the protocol".
+        ends = [i for i in range(pos, len(text)) if text.startswith("; ", i)]
+        stop = next((i for i in ends if worded(i + 2, len(text), worders)), len(text))
+        while pos < stop:
+            found = worded(pos, stop, unknown)
+            if found is None:
+                criterion = _("a criterion no longer in the protocol")
+                found = _("{criterion}: not met").format(criterion=criterion), stop + 2
+            out.append(found[0])
+            pos = found[1]
     return out
 
 
@@ -601,13 +695,34 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str] | None:
 STALL_ITEMS_BRIEF = 3
 
 
+def _holds(protocol: Any | None, stage_id: str) -> bool:
+    """Whether the protocol can be read and holds the stage: else the stage is a phrase ("a
+    stage no longer in the protocol"), which a sentence made for a stage's label ("in H2 ·
+    Return to running") cannot take in every language (German and French change its case or
+    its preposition): the stall is said with sentences of its own."""
+    return any(s.id == stage_id for s in getattr(protocol, "stages", ()))
+
+
 def _stall(m: re.Match[str], protocol: Any, brief: bool = False) -> str | None:
     items = _stall_items(m["items"], protocol, m["stage"])
-    if items is None:
-        return None
     if brief and len(items) > STALL_ITEMS_BRIEF + 1:
         more = len(items) - STALL_ITEMS_BRIEF
         items = [*items[:STALL_ITEMS_BRIEF], _("… and {count} more").format(count=more)]
+    if protocol is None:
+        return ngettext(
+            "No progress for {count} day in a stage of a protocol that cannot be read. "
+            "Missing: {missing}.",
+            "No progress for {count} days in a stage of a protocol that cannot be read. "
+            "Missing: {missing}.",
+            _count(m, "n"),
+        ).format(count=m["n"], missing="; ".join(items))
+    if not _holds(protocol, m["stage"]):
+        return ngettext(
+            "No progress for {count} day in a stage no longer in the protocol. Missing: {missing}.",
+            "No progress for {count} days in a stage no longer in the protocol. Missing: "
+            "{missing}.",
+            _count(m, "n"),
+        ).format(count=m["n"], missing="; ".join(items))
     return ngettext(
         "No progress in {stage} for {count} day. Missing: {missing}.",
         "No progress in {stage} for {count} days. Missing: {missing}.",
@@ -644,10 +759,11 @@ def _rest_worsening(m: re.Match[str], protocol: Any) -> str | None:
     changes = []
     for part in m["details"].split(", "):
         change = _REST_CHANGE.match(part)
-        item = _REST_SYMPTOMS.get(change["name"]) if change else None
-        if change is None or item is None:
+        if change is None:
             return None
-        changes.append(f"{item_label(item, 'clinician')} {change['before']}→{change['after']}")
+        item = _REST_SYMPTOMS.get(change["name"])
+        name = item_label(item, "clinician") if item else _("another symptom")
+        changes.append(f"{name} {change['before']}→{change['after']}")
     return _(
         "Injury symptoms worse than on the previous rest morning ({details}): clinician review "
         "within 24 h."
@@ -688,13 +804,15 @@ def _trigger(text: str) -> str | None:
 
 _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
     "gate.8": (
-        re.compile(r"^Stage (?P<stage>\S+) criteria met: sign-off needed to move on \(.*\)\.$"),
+        re.compile(
+            r"^Stage (?P<stage>\S+) criteria met: sign-off needed to move on \((?P<note>.*)\)\.$"
+        ),
         _gate,
     ),
     "gate.8.recommended": (
         re.compile(
             r"^Athlete moved from (?P<start>\S+) to (?P<end>\S+)\. A clinician review is "
-            r"recommended:.*$"
+            r"recommended:(?P<note>.*)$"
         ),
         _gate_recommended,
     ),
@@ -744,9 +862,13 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
         re.compile(
             r"^No progression for (?P<n>\d+) days \(stage (?P<stage>\S+)\): clinician review\.$"
         ),
+        # {stage} is never after the word "stage": a stage this version no longer holds, or
+        # of a protocol that cannot be read, is a phrase ("a stage no longer in the protocol").
+        # TRANSLATORS: {stage} is a stage's label ("H2 · Return to running") or a phrase ("a
+        # stage no longer in the protocol"): put it where both read well (e.g. in brackets).
         lambda m, p: ngettext(
-            "No progression for {count} day (stage {stage}): clinician review.",
-            "No progression for {count} days (stage {stage}): clinician review.",
+            "No progression in {stage} for {count} day: clinician review.",
+            "No progression in {stage} for {count} days: clinician review.",
             _count(m, "n"),
         ).format(count=m["n"], stage=_stage(p, m["stage"])),
     ),
@@ -853,14 +975,10 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             r"^Pain reported in (?P<where>.+), not the injured spot: neural / referred-pain "
             r"screen needed within 24 h\.$"
         ),
-        lambda m, p: (
-            _(
-                "Pain reported in {where}, not the injured spot: neural / referred-pain screen "
-                "needed within 24 h."
-            ).format(where=_(_PAIN_PLACES[m["where"]]))
-            if m["where"] in _PAIN_PLACES
-            else None
-        ),
+        lambda m, p: _(
+            "Pain reported in {where}, not the injured spot: neural / referred-pain screen "
+            "needed within 24 h."
+        ).format(where=_(_PAIN_PLACES.get(m["where"], N_("another place")))),
     ),
     "gate.8.early": (
         re.compile(
@@ -1045,4 +1163,70 @@ def alert_line(
     worded = alert_words(rule, text, protocol, on, brief=brief)
     if worded is not None:
         return worded
+    if current_language() != SOURCE_LANGUAGE:
+        return unworded_alert(rule, text, protocol)
     return clinician_plain(clinician_record_text(text), protocol)
+
+
+# What an alert is about, by its rule, for an alert the wording cannot place (a rule or a
+# form of sentence a newer engine writes): said in the reader's language with the values the
+# engine's sentence holds, never as the engine's English in another language.
+_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^(?:redflag\.|session\.(?:red_flag|stop|severe_pain)$)"),
+        N_("Red flag"),
+    ),
+    (re.compile(r"^session\.pain_location$"), N_("Pain away from the injured spot")),
+    (re.compile(r"^(?:gate\.8|clinician\.clear)"), N_("Sign-off")),
+    (re.compile(r"^(?:stall|escalate\.no_progress)$"), N_("No progression")),
+    (re.compile(r"^(?:escalate\.missed|missed_checkins)$"), N_("Missed check-ins")),
+    (re.compile(r"^gap\."), N_("Back after a break")),
+    (re.compile(r"^(?:session\.|rest\.)"), N_("Session")),
+    (re.compile(r"^protocol\."), N_("Protocol choice")),
+)
+_VALUE = re.compile(
+    r"(?P<day>\d{4}-\d\d-\d\d)"
+    r"|(?<![\w–'\"‘“-])(?P<stage>[A-Z][0-9]{1,2})(?![\w–-])"
+    r"|(?P<score>\d+(?:\.\d+)?/10)"
+    r"|(?P<pct>\d+(?:\.\d+)?) %"
+)
+
+
+def _values(text: str, protocol: Any | None) -> list[str]:
+    """The dates, stages, scores and percentages of an engine sentence, as the reader
+    writes them, in order and once each."""
+    ids = {s.id for s in getattr(protocol, "stages", ())}
+    out: list[str] = []
+    for m in _VALUE.finditer(text):
+        if m["day"]:
+            try:
+                value = _iso_day(m["day"])
+            except ValueError:
+                continue
+        elif m["stage"]:
+            if protocol is not None and m["stage"][:1] not in {i[:1] for i in ids}:
+                continue
+            value = _stage(protocol, m["stage"])
+        elif m["score"]:
+            value = _number(m["score"][:-3]) + "/10"
+        else:
+            value = _pct(m["pct"])
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def unworded_alert(rule: str, text: str, protocol: Any | None = None) -> str:
+    """An alert the wording cannot place, in the reader's language: what it is about (from
+    its rule) and the values of the engine's sentence, and where to read more."""
+    topic = next((t for pattern, t in _TOPICS if pattern.match(rule)), N_("Alert"))
+    values = _values(text, protocol)
+    if values:
+        return _(
+            "{topic}: an alert not yet worded in your language ({values}). Please check the "
+            "athlete's card (/athlete)."
+        ).format(topic=_(topic), values=", ".join(values))
+    return _(
+        "{topic}: an alert not yet worded in your language. Please check the athlete's card "
+        "(/athlete)."
+    ).format(topic=_(topic))

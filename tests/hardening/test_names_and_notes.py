@@ -212,7 +212,7 @@ async def test_digest_charts_and_reports_carry_the_number_of_a_shared_name(
     captions = [p.caption or "" for p in lee_chat.photos]
     assert captions == [
         f"Anna (#{a1}): open emergency alert",
-        f"Anna (#{a2}): open alert for today",
+        f"Anna (#{a2}): open same-day alert",
     ]
 
     await lee_chat.send(f"/report {a2}")

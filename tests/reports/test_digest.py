@@ -156,8 +156,8 @@ def test_alert_times_are_in_the_clinicians_timezone() -> None:
     week = _week(1, "Ann", open_alerts=[_alert("same_day", "pop felt in session")])
     sydney = render_digest(_digest([week], timezone="Australia/Sydney"))
     london = render_digest(_digest([week], timezone="Europe/London"))
-    assert "today, Mon 16 Nov 10:30: pop felt in session" in sydney
-    assert "today, Sun 15 Nov 23:30: pop felt in session" in london
+    assert "open since Mon 16 Nov 10:30 (same-day review): pop felt in session" in sydney
+    assert "open since Sun 15 Nov 23:30 (same-day review): pop felt in session" in london
 
 
 def test_many_athletes_fit_in_one_telegram_message_least_urgent_left_out() -> None:

@@ -428,10 +428,10 @@ async def test_no_progress_reads_as_a_review_within_24_hours_on_the_card_and_in_
     [card] = await alert_cards(w, anna)
     head, line = card.split("\n")[:2]
     assert head.startswith("🟠 Within 24 h · Anna Moreau"), card
-    assert "No progression for 14 days (stage H2 · Return to running" in line, card
+    assert "No progression in H2 · Return to running" in line and "for 14 days" in line, card
     assert "clinician review" in line, card
     pdf = await report_text(w)
-    assert re.search(r"Within 24 h No progression for 14 days \(stage H2 · Return", pdf), pdf
+    assert re.search(r"Within 24 h No progression in H2 · Return", pdf), pdf
 
 
 # --- hostile stored data -----------------------------------------------------------------------

@@ -34,7 +34,7 @@ from tests.reports_bot.test_hostile_protocols import (
 )
 
 NO_PROGRESS = "escalate.no_progress"
-GONE = "No progression for 14 days in a stage no longer in the protocol: clinician review."
+GONE = "No progression in a stage no longer in the protocol for 14 days: clinician review."
 
 
 @pytest.fixture(autouse=True)
@@ -54,21 +54,24 @@ def test_no_progress_names_each_kind_of_stage_in_a_sentence() -> None:
     with use_language("en"):
         # A stage the protocol holds, and one whose name is only its code.
         assert alert_text(NO_PROGRESS, no_progress("H2"), club) == (
-            "No progression for 14 days (stage H2 · Return to running, jog → ~65 % Vmax): "
+            "No progression in H2 · Return to running, jog → ~65 % Vmax for 14 days: "
             "clinician review."
         )
         assert alert_text(NO_PROGRESS, no_progress("H8"), club) == (
-            "No progression for 14 days (stage H8 · Stage 3): clinician review."
+            "No progression in H8 · Stage 3 for 14 days: clinician review."
         )
         # A stage a newer version removed, and a protocol that cannot be read.
         assert alert_text(NO_PROGRESS, no_progress("H9"), club) == GONE
         assert alert_text(NO_PROGRESS, no_progress("H9"), None) == (
-            "No progression for 14 days in a stage of a protocol that cannot be read: "
+            "No progression in a stage of a protocol that cannot be read for 14 days: "
             "clinician review."
         )
         # A stall of the removed stage names criteria this version no longer has.
         stall = "No progress in H9 for 14 days. Missing: Club hop test done: not met (last 2)."
-        assert alert_text("stall", stall, club) == GONE
+        assert alert_text("stall", stall, club) == (
+            "No progress for 14 days in a stage no longer in the protocol. Missing: Club hop "
+            "test done: not met (last 2)."
+        )
         assert "an earlier stage" not in alert_text(NO_PROGRESS, no_progress("H9"), club)
 
 
@@ -132,7 +135,7 @@ async def test_the_digest_names_a_removed_stage_without_stage_before_it(
     [digest] = [t for t in texts if t.startswith("Weekly digest")]
     assert "stage a stage" not in digest, digest
     assert "a stage no longer in the protocol, no change" in digest, digest
-    assert GONE in digest or "No progression for 14 days in a stage no longer" in digest, digest
+    assert GONE in digest or "No progression in a stage no longer in the protocol" in digest, digest
 
 
 async def test_actions_on_a_removed_stage_answer_in_sentences_and_never_fail(
