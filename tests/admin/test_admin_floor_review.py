@@ -6,29 +6,19 @@ the dry-run warns of athletes a draft would strand and says what stages prescrib
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 import yaml
 from sqlmodel import select
 
 from bot.sandbox import SimUser
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
 from bot.store.repo.protocols import publish_protocol_version
 from tests.clinician.conftest import ADMIN, World
 
 WorldFactory = Callable[[], Awaitable[World]]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    """Each test's database has its own "hamstring v2": none may be read from another's."""
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

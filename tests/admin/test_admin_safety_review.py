@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 import yaml
 from sqlmodel import select
 
 from bot.sandbox import SimUser
 from bot.services.athlete.engine_bridge import state_at_start_of, status_today
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import Decision, Person, Programme, ProtocolVersion
 from bot.store.repo.answers import upsert_checks
@@ -25,15 +23,6 @@ from engine.schema import Protocol
 from tests.clinician.conftest import ADMIN, World
 
 WorldFactory = Callable[[], Awaitable[World]]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    """Parsed versions are cached per process by (name, version): each test's database has
-    its own "hamstring v2", so none may be read from another test's."""
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

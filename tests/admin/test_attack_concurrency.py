@@ -10,7 +10,7 @@ Both then roll back to v1 together: one v3, and the other is told v1's text is i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from bot.sandbox import SimUser
 from bot.settings import Settings
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
 from bot.store.standing import parse_text
@@ -36,15 +35,6 @@ def bot_settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'sprintback-test.sqlite3'}",
         admin_telegram_ids=[ADMIN, OTHER_ADMIN],
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    """Parsed versions are cached per process by (name, version): each test's database has
-    its own "hamstring v2", so none may be read from another test's."""
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

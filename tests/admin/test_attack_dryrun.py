@@ -10,30 +10,19 @@ athlete's stage is one they never go through, which the replays (showing them in
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
-import pytest
 import yaml
 from sqlmodel import select
 
 from bot.sandbox import SimUser
 from bot.services.protocol_files import PROTOCOL_DIR
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import Programme
 from tests.clinician.conftest import ADMIN, World
 
 WorldFactory = Callable[[], Awaitable[World]]
 SHIPPED = (PROTOCOL_DIR / "hamstring.yaml").read_text(encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    """Parsed versions are cached per process by (name, version): each test's database has
-    its own "hamstring v2", so none may be read from another test's."""
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

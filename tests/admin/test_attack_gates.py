@@ -11,13 +11,11 @@ until her clinician has signed her off (or moved her), naming the stage and what
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
-import pytest
 from sqlmodel import select
 
 from bot.sandbox import SimUser
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
 from bot.store.repo.people import create_person
@@ -30,15 +28,6 @@ GATE_DROPPED = (
     "athlete in H3 has not been signed off yet: keep the sign-off until their clinician has "
     "signed them off or moved them"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    """Parsed versions are cached per process by (name, version): each test's database has
-    its own "hamstring v2", so none may be read from another test's."""
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

@@ -4,15 +4,13 @@ wrong and what is expected, nothing is stored, and a file a phone names ``.YAML`
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
-import pytest
 from sqlmodel import select
 
 from bot.handlers.errors import USER_MESSAGE
 from bot.sandbox import SimUser
 from bot.services.protocol_files import PROTOCOL_DIR
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
 from tests.clinician.conftest import ADMIN, World
@@ -21,13 +19,6 @@ WorldFactory = Callable[[], Awaitable[World]]
 SHIPPED = (PROTOCOL_DIR / "hamstring.yaml").read_text(encoding="utf-8")
 REFUSED = "Not accepted; the active version is unchanged."
 H3_DAYS = 'min_days: {value: 4, evidence: U, source: "Reference §2.2 H3"}'
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from sqlmodel import select
 from bot.handlers.errors import USER_MESSAGE
 from bot.sandbox import SimUser
 from bot.settings import Settings
-from bot.store import standing
 from bot.store.db import session_scope
 from bot.store.models import ProtocolVersion
 from tests.clinician.conftest import ADMIN, World
@@ -42,13 +41,6 @@ def bot_settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'sprintback-test.sqlite3'}",
         admin_telegram_ids=[ADMIN, OTHER_ADMIN],
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:

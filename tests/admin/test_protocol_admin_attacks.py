@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -29,7 +29,6 @@ from bot.handlers.errors import USER_MESSAGE
 from bot.sandbox import SimUser
 from bot.services import protocol_admin as pa
 from bot.services.protocol_files import PROTOCOL_DIR
-from bot.store import standing
 from bot.store.db import retrying, session_scope
 from bot.store.models import Programme, ProtocolVersion
 from bot.store.repo.programme import lock_programme, move_stage
@@ -39,15 +38,6 @@ from tests.clinician.conftest import ADMIN, World
 WorldFactory = Callable[[], Awaitable[World]]
 SHIPPED = (PROTOCOL_DIR / "hamstring.yaml").read_text(encoding="utf-8")
 RACE_WAIT = 1.5  # how long the other replica is given before this one goes on
-
-
-@pytest.fixture(autouse=True)
-def _fresh_protocol_cache() -> Iterator[None]:
-    """Parsed versions are cached per process by (name, version): each test's database has
-    its own "hamstring v2", so none may be read from another test's."""
-    standing._PROTOCOLS.clear()
-    yield
-    standing._PROTOCOLS.clear()
 
 
 async def say(user: SimUser, text: str) -> str:
