@@ -31,7 +31,7 @@ from engine.schema import Protocol
 # A review that a later warning sign voided: its row at its own time, and its alert's action.
 VOIDED_REVIEW = L_("Reviewed: may run again (voided later)")
 # The voiding, by the rules, at the time the warning sign came.
-REVIEW_VOIDED = L_("Review voided: a warning sign was reported after it")
+REVIEW_VOIDED = L_("Review voided: a red flag was reported after it")
 REVIEW_VOIDED_NOTE = L_("{name}'s review no longer counts: running needs a new review.")
 
 

@@ -25,7 +25,7 @@ from tests.athlete.conftest import World as AthleteWorld
 from tests.clinician.test_overview_waiting_review import ANNA, LEE, lee_with, say
 from tests.support.telegram import BotHarness
 
-NEW_SIGN = "Not recorded: Anna has reported a new warning sign since this review was put to you."
+NEW_SIGN = "Not recorded: Anna has reported a new red flag since this review was put to you."
 
 
 def reviews_of(services: Services, athlete_id: int) -> list[ClinicianActionRecord]:

@@ -82,7 +82,7 @@ async def test_the_report_shows_the_voided_review_and_its_alert_is_no_longer_rev
     assert reviewed == [("Reviewed: may run again (voided later)", "Lee", NOTE)], actions
     # And the voiding itself, by the rules, saying what it means.
     [voided] = [a for a in actions if a[0].startswith("Review voided")]
-    assert voided[0] == "Review voided: a warning sign was reported after it"
+    assert voided[0] == "Review voided: a red flag was reported after it"
     assert voided[1] == "Sprintback rules"
     assert voided[2] == "Lee's review no longer counts: running needs a new review."
     # The alert Lee reviewed from the card does not read as reviewed any more.
@@ -92,7 +92,7 @@ async def test_the_report_shows_the_voided_review_and_its_alert_is_no_longer_rev
     pdf, _name, _label = build_report_pdf(services.engine, anna_id, now, lee_id)
     text = flat(" ".join(pdf_text(pdf)))
     assert "Reviewed: may run again (voided later)" in text
-    assert "Review voided: a warning sign was reported after it" in text
+    assert "Review voided: a red flag was reported after it" in text
     assert NOTE in text
 
 

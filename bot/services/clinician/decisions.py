@@ -61,7 +61,7 @@ STALE_TEXT = N_(
     "Open /athlete for the current state."
 )
 NEW_SIGN_TEXT = N_(
-    "Not recorded: {name} has reported a new warning sign since this review was put to you. "
+    "Not recorded: {name} has reported a new red flag since this review was put to you. "
     "Read the new alert, then review again if running may start."
 )
 # The athlete's account was deleted while a clinician was acting on them (their own /delete
