@@ -393,9 +393,25 @@ def stale_text(name: str, current: int, base: int) -> str:
     ).format(name=name, current=current, base=base)
 
 
-def ungated_text(name: str, stages: Sequence[str], athletes: int) -> str:
+def ungated_text(
+    name: str, stages: Sequence[str], athletes: int, rollback_to: int | None = None
+) -> str:
     """Say that a new text of ``name`` drops the sign-off to leave ``stages`` while athletes
-    in them have not been signed off."""
+    in them have not been signed off, and the way out: keep the sign-off in the text, or (for
+    a rollback to v``rollback_to``, whose text cannot be edited) wait for their clinicians'
+    sign-off or pick a version that asks for it."""
+    if rollback_to is not None:
+        return ngettext(
+            "{name}: v{version} does not ask for a clinician's sign-off to leave {stages}, but "
+            "{n} athlete in {stages} is waiting for one: roll back once their clinician has "
+            "signed them off or moved them, or to a version that asks for it (/protocol "
+            "history {name})",
+            "{name}: v{version} does not ask for a clinician's sign-off to leave {stages}, but "
+            "{n} athletes in {stages} are waiting for one: roll back once their clinicians have "
+            "signed them off or moved them, or to a version that asks for it (/protocol "
+            "history {name})",
+            athletes,
+        ).format(name=name, stages=", ".join(stages), n=athletes, version=rollback_to)
     return ngettext(
         "{name}: the new text no longer asks for a clinician's sign-off to leave {stages}, "
         "but {n} athlete in {stages} has not been signed off yet: keep the sign-off until "
@@ -872,7 +888,7 @@ def _publish_text(
     stranded, users = stranded_stages(programmes, protocol)
     ungated, waiting = ungated_stages(session, programmes, protocol, now)
     problems = [stranded_text(name, stranded, users, rollback_to)] if stranded else []
-    problems += [ungated_text(name, ungated, waiting)] if ungated else []
+    problems += [ungated_text(name, ungated, waiting, rollback_to)] if ungated else []
     if problems:
         raise StageInUseError(problems)
     row = publish_protocol_version(

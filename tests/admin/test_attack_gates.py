@@ -28,6 +28,13 @@ GATE_DROPPED = (
     "athlete in H3 has not been signed off yet: keep the sign-off until their clinician has "
     "signed them off or moved them"
 )
+# The same refusal for a rollback, whose text cannot be kept as it is: the way out is to wait
+# for the sign-off, or to roll back to a version that asks for it.
+GATE_DROPPED_BY_ROLLBACK = (
+    "hamstring: v1 does not ask for a clinician's sign-off to leave H3, but 1 athlete in H3 is "
+    "waiting for one: roll back once their clinician has signed them off or moved them, or to "
+    "a version that asks for it (/protocol history hamstring)"
+)
 
 
 async def say(user: SimUser, text: str) -> str:
@@ -67,7 +74,7 @@ async def test_a_sign_off_an_athlete_waits_for_is_not_taken_away(world: WorldFac
 
     # Rolling back to v1, which never had the sign-off, would do the same.
     reply = await say(admin, "/protocol rollback hamstring 1")
-    assert reply == "Not accepted; the active version is unchanged.\n" + GATE_DROPPED, reply
+    assert reply == "Not accepted; the active version is unchanged.\n" + GATE_DROPPED_BY_ROLLBACK
     assert versions(w) == [(1, False), (2, True)]
 
     # Once her clinician has signed her off, the sign-off may go.
@@ -121,7 +128,9 @@ async def test_an_early_sign_off_an_athlete_waits_for_is_not_taken_away(
     assert "⚠️ " + early in await say(admin, "/protocol dryrun hamstring")
     assert "Not published: " + early in await press_publish(admin)
     reply = await say(admin, "/protocol rollback hamstring 1")
-    assert reply == "Not accepted; the active version is unchanged.\n" + early, reply
+    assert reply == "Not accepted; the active version is unchanged.\n" + (
+        GATE_DROPPED_BY_ROLLBACK.replace("H3", "H4")
+    ), reply
     assert versions(w) == [(1, False), (2, True)]
 
     # A stricter change (35 days) keeps the confirmation: published.
