@@ -178,7 +178,14 @@ class DemoWorld:
         self.recorder.collect(self.sandbox, self.clock.now())
 
     async def deliver(self) -> None:
-        """Send everything the bot queued in its outbox (waiting for drains already started)."""
+        """Send everything the bot queued in its outbox (waiting for drains already started).
+
+        The replies of the last update are recorded as sent after the reply went out, in the
+        chat's turn; until then they hold the chat's place in the outbox, and a prompt queued
+        behind them would wait for the next drain. That after-work is awaited first."""
+        idle = getattr(self.application.update_processor, "idle", None)
+        if idle is not None:
+            await idle()
         for _ in range(20):
             kicks: set[asyncio.Task[Any]] = self.application.bot_data.get(KICKS_KEY, set())
             if kicks:
