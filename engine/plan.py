@@ -127,29 +127,12 @@ def prescribe(
     ever prescribed above the stage's ``top_pct_vmax`` (the schema refuses such a drill too).
     """
     vmax = baseline.vmax_ms if baseline is not None else None
-    key = (
-        id(protocol),
-        stage_id,
-        vmax,
-        readiness,
-        max_pct_vmax,
-        no_running,
-        after_gap,
-        easy_after_first_run,
-    )
+    args = (stage_id, vmax, readiness, max_pct_vmax, no_running, after_gap, easy_after_first_run)
+    key = (id(protocol), *args)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is protocol:
         return hit[1]
-    plan = _prescribe(
-        protocol,
-        stage_id,
-        vmax,
-        readiness,
-        max_pct_vmax,
-        no_running,
-        after_gap,
-        easy_after_first_run,
-    )
+    plan = _prescribe(protocol, *args)
     if len(_CACHE) > 4096:
         _CACHE.clear()
     _CACHE[key] = (protocol, plan)

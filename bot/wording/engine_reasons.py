@@ -414,25 +414,34 @@ def _conflict(text: str) -> str | None:
     )
 
 
+def _worded_parts(reason: Any, word: Callable[[str], str | None]) -> str | None:
+    """The reason's observed readings ("a; b") each in words, joined again; None when one of
+    them is not in a form ``word`` knows."""
+    parts = [word(part) for part in str(reason.observed or "").split("; ")]
+    if not parts or any(p is None for p in parts):
+        return None
+    return "; ".join(map(str, parts))
+
+
 def _conflicting(reason: Any, protocol: Any) -> str | None:
     """Splits that do not add up (engine.plausibility): the athlete checks the times."""
-    found = [_conflict(part) for part in str(reason.observed or "").split("; ")]
-    if not found or any(f is None for f in found):
+    times = _worded_parts(reason, _conflict)
+    if times is None:
         return None
     return _(
         "Some of your times do not add up ({times}): please check them. They are saved, but "
         "not used to decide anything."
-    ).format(times="; ".join(map(str, found)))
+    ).format(times=times)
 
 
 def _unconfirmed(reason: Any, protocol: Any) -> str | None:
-    readings = [_reading(part) for part in str(reason.observed or "").split("; ")]
-    if not readings or any(r is None for r in readings):
+    readings = _worded_parts(reason, _reading)
+    if readings is None:
         return None
     return _(
         "Some readings look faster than your baseline allows ({readings}): please check your "
         "device. They are saved, but not used to decide anything."
-    ).format(readings="; ".join(map(str, readings)))
+    ).format(readings=readings)
 
 
 # A leg pair read the other way round (engine.programme._lower_leg): the exercise as the
