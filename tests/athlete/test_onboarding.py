@@ -91,6 +91,9 @@ async def test_the_step_counter_keeps_its_total_through_the_time_zone_steps(
     assert "(10/13) " in (replies[-1].text or "")  # the region
     replies = await alex.tap("Europe")
     assert "(11/13) " in (replies[-1].text or "")  # the city, counted from the start
+    # The tapped region is echoed as a region: "Europe" is not a time zone.
+    assert "✓ Region: Europe" in (replies[-1].text or "")
+    assert "Time zone: Europe" not in (replies[-1].text or "")
     replies = await alex.tap("Berlin")
     assert "(12/13) " in (replies[-1].text or "")
 
@@ -227,3 +230,18 @@ async def test_another_clinicians_link_mid_onboarding_asks_consent_again_for_the
     await sam.tap("I don't agree")
     assert "have not stored anything" in sam.last
     assert w.person(1002) is None
+
+
+async def test_the_confirmed_summary_is_echoed_without_a_second_tick(
+    world: Callable[[], Awaitable[World]],
+) -> None:
+    """The summary stays in the chat with the answer under it: "✓ Confirm", not the button's
+    own icon after the tick ("✓ ✅ Confirm")."""
+    w = await world()
+    sam = await _consented(w, 1011)
+    await _to_summary(sam, "Yesterday", typed=False, city=("Europe", "Berlin"))
+    replies = await sam.tap("✅ Confirm")
+    echoed = replies[0].text or ""
+    assert "Please check your details" in echoed
+    assert echoed.rstrip().endswith("✓ Confirm"), echoed
+    assert "✓ ✅" not in echoed

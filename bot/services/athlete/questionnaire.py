@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -409,7 +410,18 @@ def render_question(
 def _answer_echo(question: Question, label: str, value: Any = None) -> str:
     if value is not None and any(v == value for v in question.resets):
         return str(texts.RETYPE_ECHO) + "\n\n"  # "No, type again" confirmed nothing
-    return f"✓ {labelled(question.shown_label, label)}\n\n"
+    return f"✓ {labelled(question.shown_label, without_icon(label))}\n\n"
+
+
+def without_icon(label: str) -> str:
+    """Return a button's label without the emoji it may start with ("✅ Confirm" is echoed
+    "✓ Confirm", not "✓ ✅ Confirm"); a label that is only an emoji is kept."""
+    plain = label.lstrip()
+    while plain and (
+        unicodedata.category(plain[0]) in ("So", "Sk", "Mn", "Cf") or plain[0].isspace()
+    ):
+        plain = plain[1:]
+    return plain or label
 
 
 def _assumed_note(assumed: tuple[str, ...]) -> str:
@@ -1169,7 +1181,7 @@ def answer(
         return Result([out], edit_first=by_button)
     result = complete(session, person, progress, ctx, env)
     if by_button:  # the last question stays in the chat, with the answer under it
-        result.outs.insert(0, Out(f"{asked}\n\n✓ {label}"))
+        result.outs.insert(0, Out(f"{asked}\n\n✓ {without_icon(label)}"))
         result.edit_first = True
     return result
 

@@ -168,7 +168,8 @@ def timezone_questions(when: Any = None) -> tuple[Question, Question]:
             kind="timezone",
             prompt=texts.ASK_TZ_REGION,
             options=region_options,
-            label=L_("Time zone"),
+            # The echo of a tapped region reads "Region: Europe": a region is no time zone.
+            label=L_("Region"),
             when=when,
         ),
         Question(
