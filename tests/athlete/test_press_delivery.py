@@ -28,7 +28,8 @@ async def test_a_press_whose_answer_telegram_refuses_still_moves_to_the_next_que
     edited = alex.user.last_bot_message
     assert edited.message_id == question.message_id  # the pressed message shows the next step
     assert asked is not None and asked.startswith("(1/10)")
-    assert (edited.text or "").startswith("✓ Warning signs: None of these")
+    # The echo is the answer in words: the button's own tick is not repeated after "✓".
+    assert (edited.text or "").startswith("✓ Warning signs: None of these\n")
     assert "(2/10) Pain in the injured spot" in (edited.text or "")
     progress = w.read(
         lambda s: s.exec(

@@ -414,14 +414,19 @@ def _answer_echo(question: Question, label: str, value: Any = None) -> str:
 
 
 def without_icon(label: str) -> str:
-    """Return a button's label without the emoji it may start with ("✅ Confirm" is echoed
-    "✓ Confirm", not "✓ ✅ Confirm"); a label that is only an emoji is kept."""
-    plain = label.lstrip()
-    while plain and (
-        unicodedata.category(plain[0]) in ("So", "Sk", "Mn", "Cf") or plain[0].isspace()
-    ):
-        plain = plain[1:]
-    return plain or label
+    """Return a button's label without the emoji it may start or end with ("✅ Confirm" is
+    echoed "✓ Confirm", not "✓ ✅ Confirm"; "None of these ✅" is echoed "✓ None of these");
+    a label that is only an emoji is kept."""
+
+    def icon(char: str) -> bool:
+        return unicodedata.category(char) in ("So", "Sk", "Mn", "Cf") or char.isspace()
+
+    start, end = 0, len(label)
+    while start < end and icon(label[start]):
+        start += 1
+    while end > start and icon(label[end - 1]):
+        end -= 1
+    return label[start:end] or label
 
 
 def _assumed_note(assumed: tuple[str, ...]) -> str:
