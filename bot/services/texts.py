@@ -164,15 +164,12 @@ ASK_RED_FLAGS = L_(
     "If none, tap 'None of these'."
 )
 # Above the morning's warning-sign question after a sign reported with /problem since the
-# last check-in ({signs}: the signs' names, "New swelling at the injury"); it is pre-ticked.
-RED_FLAGS_REPORTED = L_(
-    "Since your last check-in you reported: {signs}. It is ticked below: tap Done if it is "
-    "still there, or untick it if it has gone."
-)
-# "None of these" after such a report: not taken as the truth without asking.
-ASK_SIGNS_GONE = L_("Since your last check-in you reported: {signs}. Has it gone completely?")
-SIGNS_GONE = L_("Yes, it has gone")
-SIGNS_STILL = L_("No, it is still there")
+# last check-in ({signs}: the signs' names, "New swelling at the injury"); they are pre-ticked.
+# Worded by ``bot.services.questionnaires.morning`` with ngettext: one sign or several.
+# "None of these" after such a report is not taken as the truth without asking; the two
+# answers read right for one sign and for several.
+SIGNS_GONE = L_("Yes, all gone")
+SIGNS_STILL = L_("No, still there")
 RED_FLAG_LABELS = {
     "swelling": L_("New swelling at the injury"),
     "bruising": L_("New bruising"),
@@ -208,10 +205,17 @@ PROVOCATION_CALF_LATE = L_(
 )
 ASK_PAIN_TEST = L_(
     "Today's test: {test}.\nDo it now, gently. Worst pain in the injured spot during the test? "
-    "(0–10)"
+    "(0 = none, 10 = worst imaginable)"
 )
-ASK_TIGHTNESS_HAMSTRING = L_("Tightness or stiffness of the injured muscle right now? (0–10)")
-ASK_TIGHTNESS_CALF = L_("Tightness, stiffness or cramping of the injured calf right now? (0–10)")
+# Every 0–10 symptom question names its anchors: confidence (10 = good) sits between them,
+# and a tired athlete must not read one scale the wrong way round.
+ASK_TIGHTNESS_HAMSTRING = L_(
+    "Tightness or stiffness of the injured muscle right now? (0 = none, 10 = worst imaginable)"
+)
+ASK_TIGHTNESS_CALF = L_(
+    "Tightness, stiffness or cramping of the injured calf right now? "
+    "(0 = none, 10 = worst imaginable)"
+)
 ASK_CONFIDENCE = L_(
     "How confident are you in the injured leg for today's session? (0 = not at all, 10 = fully)"
 )
@@ -266,7 +270,9 @@ STOP_REASON_LABELS = {
     "weather_time": L_("Weather or time"),
     "other": L_("Something else"),
 }
-ASK_PAIN_MAX = L_("Worst pain in the injured area during the session? (0–10)")
+ASK_PAIN_MAX = L_(
+    "Worst pain in the injured area during the session? (0 = none, 10 = worst imaginable)"
+)
 ASK_PAIN_LOCATION = L_("Where was the pain?")
 PAIN_LOCATION_LABELS = {
     "injured_spot": L_("The injured spot"),

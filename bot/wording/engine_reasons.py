@@ -36,8 +36,8 @@ _FIXED: dict[str, str] = {
         "The warning-sign questions were not answered: no training until they are."
     ),
     "morning.p3": N_(
-        "Rest day: no running; pain-free mobility, upper body, and the bike only if pain stays "
-        "at 1/10 or less."
+        "Rest day: no running. Pain-free mobility and upper-body work are fine; the bike only if "
+        "pain stays at 1/10 or less."
     ),
     "missing.hooper": N_("Sleep, tiredness, stress or soreness not answered: no moving up today."),
     "missing.sleep_hours": N_("Hours slept not answered: no moving up today."),
@@ -49,8 +49,8 @@ _FIXED: dict[str, str] = {
         "Morning pain or tightness has risen week on week: you stay at this stage."
     ),
     "metric.regression": N_(
-        "Your speed was more than 3 % below your best at this stage: one slower test is "
-        "re-tested next session; after two in a row, we go back one stage."
+        "Your speed was more than 3 % below your best at this stage: you test again next "
+        "session, and if it is slower again, you go back one stage."
     ),
     "gate.8.early": N_(
         "Your clinician gave their OK before everything this stage needs was in place: they "
@@ -65,7 +65,7 @@ _FIXED: dict[str, str] = {
         "your clinician's review."
     ),
     "morning.p3.worse": N_(
-        "Pain or tightness is worse than on your last rest morning: no running until your "
+        "Pain or tightness is worse than at your last rest-day check-in: no running until your "
         "clinician has reviewed you."
     ),
     "session.no_run": N_(

@@ -115,8 +115,8 @@ class Phone:
             if label.startswith("☑️"):
                 await self.tap(label)
         replies = await self.tap("None of these ✅")
-        if replies and "Yes, it has gone" in replies[-1].button_labels:
-            await self.tap("Yes, it has gone")
+        if replies and "Yes, all gone" in replies[-1].button_labels:
+            await self.tap("Yes, all gone")
         for key in ("pain_rest", "pain_test", "tightness", "confidence"):
             await self.tap(values[key])
         for key in ("sleep_quality", "fatigue", "stress", "soreness"):

@@ -108,7 +108,7 @@ async def test_a_sign_reported_with_problem_is_pre_ticked_and_still_there(
     await alex.tap("☑️ " + SWELLING)
     await alex.tap("None of these ✅")
     assert GONE_ASKED in alex.last, alex.last
-    said = _text(await alex.tap("No, it is still there"))
+    said = _text(await alex.tap("No, still there"))
     assert said.count("⛔") >= 1 and "reviewed you" in said, said
     assert _flags(w, w.clock.now().date()) == ["swelling"]
 
@@ -123,7 +123,7 @@ async def test_a_sign_said_gone_keeps_the_stop(world: Factory) -> None:
     await alex.say("/checkin")
     await alex.tap("☑️ " + SWELLING)
     await alex.tap("None of these ✅")
-    await alex.tap("Yes, it has gone")
+    await alex.tap("Yes, all gone")
     assert "Pain at rest" in alex.last or "pain" in alex.last.lower()
     for value in ("0", "1", "1", "8", "2", "2", "2", "2"):
         await alex.tap(value)

@@ -169,7 +169,7 @@ async def test_still_there_is_todays_report(world: Factory) -> None:
     today = w.clock.now().date()
     await alex.tap("☑️ " + SWELLING)
     await alex.tap("None of these ✅")
-    said = _text(await alex.tap("No, it is still there"))
+    said = _text(await alex.tap("No, still there"))
     assert "⛔" in said, said
     assert _flags_by_day(w)[today] == ["swelling"]
 
@@ -223,7 +223,7 @@ async def test_an_old_button_after_a_typed_resync_is_refused(world: Factory) -> 
     """A sign reported with /problem; the check-in begun in the old layout, "None of these"
     tapped, pain at rest shown as question 1 with its buttons. The athlete types "1": the
     check-in is resynced and asks "Has it gone completely?", now question 1. The old pain
-    "1" still on screen must not answer it "No, it is still there"."""
+    "1" still on screen must not answer it "No, still there"."""
     w = await world()
     alex = w.phone(1001)
     await alex.onboard()
@@ -253,7 +253,7 @@ async def test_an_old_button_after_a_typed_resync_is_refused(world: Factory) -> 
     assert progress.answers == before and "signs_gone" not in progress.answers
     assert _alerts(w) == alerts
 
-    await alex.tap("Yes, it has gone", replies[0])
+    await alex.tap("Yes, all gone", replies[0])
     assert _open(w).answers == {**before, "signs_gone": True}
 
 

@@ -122,8 +122,8 @@ async def test_a_button_of_the_old_layout_is_not_used(world: Factory) -> None:
 async def test_a_pain_button_is_never_taken_for_another_question(world: Factory) -> None:
     """The deploy's real case: a sign reported with /problem, then a check-in begun in the old
     layout, "None of these" tapped, pain at rest shown as question 1. The new question 1 is
-    "Has it gone completely?": the old pain-at-rest "1" must not answer "No, it is still
-    there" (nor a "0" "Yes, it has gone")."""
+    "Has it gone completely?": the old pain-at-rest "1" must not answer "No, still there"
+    (nor a "0" "Yes, all gone")."""
     w = await world()
     alex = w.phone(1001)
     await alex.onboard()
@@ -142,7 +142,7 @@ async def test_a_pain_button_is_never_taken_for_another_question(world: Factory)
     assert UPDATED in alex.last and GONE_ASKED in alex.last, alex.last
     _resynced(w, before, "signs_gone")
 
-    await alex.tap("Yes, it has gone")
+    await alex.tap("Yes, all gone")
     progress = _open(w)
     assert progress.answers == {**before, "signs_gone": True}
     assert "Pain at rest" in alex.last or "at rest" in alex.last, alex.last

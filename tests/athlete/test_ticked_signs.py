@@ -184,7 +184,7 @@ async def test_checkin_opened_with_a_problem_tick_pending_keeps_the_sign(world: 
     # ticked; unticked, "None of these" is asked to confirm: tests/athlete/test_attack_chat2).
     await alex.tap("☑️ New swelling at the injury")
     await alex.tap("None of these ✅")
-    await alex.tap("Yes, it has gone")
+    await alex.tap("Yes, all gone")
     for value in ("0", "1", "1", "8", "2", "2", "2", "2"):
         await alex.tap(value)
     await alex.say("7.5")
@@ -283,3 +283,32 @@ async def test_a_sentence_typed_at_a_question_points_to_problem(world: Factory) 
     assert "(2/10)" in (replies[-1].text or "")  # the question is asked again, nothing stored
     mistyped = "\n".join(m.text or "" for m in await alex.say("eleven"))
     assert "/problem" not in mistyped  # a mistyped answer just gets the usual correction
+
+
+async def test_two_reported_signs_are_spoken_of_as_two(world: Factory) -> None:
+    """Two signs reported with /problem: the next check-in says "They are ticked below" and,
+    after "None of these", asks whether they have all gone, never "it"."""
+    w = await world()
+    alex = await _linked(w)
+    await alex.morning()
+    await alex.say("/problem")
+    await alex.say("it swelled up and my foot tingles")
+    await alex.tap("🚩 Check for warning signs")
+    await alex.tap(SWELLING)
+    await alex.tap(NUMBNESS)
+    await alex.tap("Done")
+    w.clock.advance(dt.timedelta(days=1))
+    replies = await alex.say("/checkin")
+    asked = "\n".join(r.text or "" for r in replies)
+    assert "They are ticked below: tap Done if they are still there" in asked, asked
+    assert "It is ticked below" not in asked
+    await alex.tap("☑️ New swelling at the injury")
+    await alex.tap("☑️ Numbness, tingling or weakness in leg/foot")
+    replies = await alex.tap("None of these ✅")
+    gone = replies[-1].text or ""
+    assert "Have they all gone completely?" in gone, gone
+    assert [
+        label
+        for label in replies[-1].button_labels
+        if label in ("Yes, all gone", "No, still there")
+    ] == ["Yes, all gone", "No, still there"]

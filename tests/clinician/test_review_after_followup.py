@@ -51,7 +51,7 @@ async def finish_checkin(anna: Phone) -> str:
     pop reported before it comes pre-ticked: Anna says it has gone)."""
     await anna.tap("☑️ Felt a pop or sudden sharp pain")
     await anna.tap("None of these ✅")
-    await anna.tap("Yes, it has gone")
+    await anna.tap("Yes, all gone")
     for value in ("0", "1", "1", "8", "2", "2", "2", "2"):
         await anna.tap(value)
     return "\n".join(m.text or "" for m in await anna.say("7.5"))

@@ -74,10 +74,12 @@ ENGINE_FAILED = L_(
     "Your answers are saved. I could not work out today's plan just now, so your clinician "
     "has been asked to review them. Please keep to easy activity until you hear back."
 )
+# The protocols' triage without the engine: chest pain or breathlessness, or a swollen calf
+# with severe pain, is an emergency (tier 1); a warm, red or swollen calf alone is same-day.
 ENGINE_FAILED_RED_FLAG = L_(
     "⛔ Stop training now: you reported a warning sign. Your answers are saved. If you have "
-    "chest pain, sudden breathlessness, or a hot, red, swollen calf, call {number} now. "
-    "Otherwise have a medical check today."
+    "chest pain or sudden breathlessness, or a warm, red or swollen calf with severe pain, "
+    "call {number} now. Otherwise have a medical check today."
 )
 ENGINE_FAILED_ALERTED = L_("Your clinician has been alerted and will review your answers.")
 # A check-in started before midnight and finished after it counts for the day it began.

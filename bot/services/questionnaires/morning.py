@@ -15,7 +15,7 @@ from bot.services.questionnaires.model import (
 )
 from bot.services.questionnaires.steps import DRAFT_PREFIX
 from bot.support.formats import format_and_list, format_decimal
-from bot.support.i18n import L_, Text, capitalised, text
+from bot.support.i18n import L_, Text, capitalised, ngettext, text
 from engine.models import RED_FLAGS
 
 # The test gets harder from stage 3 of either protocol (H3 / C3), per the reference.
@@ -68,11 +68,23 @@ def _red_flags_prompt(ctx: QuestionContext, answers: Answers) -> str:
     asked = text(texts.ASK_RED_FLAGS)
     if not ctx.reported_signs:
         return asked
-    return f"{texts.RED_FLAGS_REPORTED.format(signs=_signs_named(ctx))}\n\n{asked}"
+    reported = ngettext(
+        "Since your last check-in you reported: {signs}. It is ticked below: tap Done if it is "
+        "still there, or untick it if it has gone.",
+        "Since your last check-in you reported: {signs}. They are ticked below: tap Done if "
+        "they are still there, or untick any that have gone.",
+        len(ctx.reported_signs),
+    )
+    return f"{reported.format(signs=_signs_named(ctx))}\n\n{asked}"
 
 
 def _signs_gone_prompt(ctx: QuestionContext, answers: Answers) -> str:
-    return texts.ASK_SIGNS_GONE.format(signs=_signs_named(ctx))
+    asked = ngettext(
+        "Since your last check-in you reported: {signs}. Has it gone completely?",
+        "Since your last check-in you reported: {signs}. Have they all gone completely?",
+        len(ctx.reported_signs),
+    )
+    return asked.format(signs=_signs_named(ctx))
 
 
 def _none_after_report(answers: Answers, ctx: QuestionContext) -> bool:
