@@ -62,7 +62,7 @@ def _speed(drill: Any, *, of_what: bool) -> str:
 
 def drill_line(drill: Any, protocol: Any, *, of_what: bool = True) -> str:
     """Return one block of the session as a short line: "• Run-throughs: 6–10 × 70 m at
-    50–65 % of your top speed, each in 11.9–15.4 s, rest walk back" (times from the fastest
+    50–65 % of your top speed, each in 11.9–15.4 s, recovery: walk back" (times from the fastest
     allowed to the slowest; ``of_what`` False leaves "of your top speed" to a block above)."""
     amount: list[str] = []
     if drill.sets and drill.reps:
@@ -82,7 +82,7 @@ def drill_line(drill: Any, protocol: Any, *, of_what: bool = True) -> str:
         else:
             amount.append(speed)
     if drill.recovery:
-        amount.append(_("rest {rest}").format(rest=_shown(drill.recovery, protocol)))
+        amount.append(_("recovery: {rest}").format(rest=_shown(drill.recovery, protocol)))
     if drill.note:
         amount.append(_shown(drill.note, protocol))
     name = _shown(drill.name, protocol)
@@ -158,7 +158,7 @@ def plan_lines(plan: Any, protocol: Any) -> list[str]:
     if any(d.pct_vmax for d in plan.drills):
         timed = any(d.target_s for d in plan.drills)
         lines.append(
-            _("Never faster than these times.")
+            _("Don't run any rep in less time than shown.")
             if timed
             else _("Top speed: your fastest over a flying 10–20 m before the injury.")
         )

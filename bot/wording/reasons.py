@@ -343,23 +343,45 @@ _FIRED = {
 
 # The morning rules that hold, lighten or rest a day, in words with the value seen.
 _MORNING = {
-    "pain_test_delta": N_("Pain in today's test is {value} points above your usual."),
-    "tightness_delta": N_("Tightness is {value} points above your usual."),
     "pain_test": N_("Pain in today's test: {value}/10."),
     "pain_rest": N_("Pain at rest: {value}/10."),
 }
+_MORNING_DELTAS = ("pain_test_delta", "tightness_delta")
+
+
+def _delta_words(kind: str, observed: float) -> str:
+    """ "Pain in today's test is 1 point above your usual.": a rise over the usual, in points
+    of the 0–10 scale (one point, or several)."""
+    n = 1 if observed == 1 else 2
+    if kind == "pain_test_delta":
+        text = ngettext(
+            "Pain in today's test is {value} point above your usual.",
+            "Pain in today's test is {value} points above your usual.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Tightness is {value} point above your usual.",
+            "Tightness is {value} points above your usual.",
+            n,
+        )
+    return text.format(value=format_decimal(observed))
+
+
 _DAYS = re.compile(r"for (\d+) days")
 
 
 def _morning_words(rule: str, observed: object) -> str | None:
     """Words for ``morning.p3.pain_test`` and its kind, with the value seen."""
     parts = rule.split(".")
-    if len(parts) != 3 or parts[0] != "morning" or parts[2] not in _MORNING:
+    known = parts[2] in _MORNING or parts[2] in _MORNING_DELTAS if len(parts) == 3 else False
+    if not known or parts[0] != "morning":
         return None
     if not isinstance(observed, int | float) or isinstance(observed, bool):
         return None
-    value = format_decimal(observed)
-    return _(_MORNING[parts[2]]).format(value=value)
+    if parts[2] in _MORNING_DELTAS:
+        return _delta_words(parts[2], observed)
+    return _(_MORNING[parts[2]]).format(value=format_decimal(observed))
 
 
 def _info_words(rule: str) -> str | None:

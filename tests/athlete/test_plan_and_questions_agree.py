@@ -198,7 +198,7 @@ async def test_the_running_line_says_of_what_and_times_run_fast_to_slow(
     line = next((x for x in plan.splitlines() if x.startswith("• Run-throughs")), "")
     match = re.search(
         r"6–10 × 70 m at 50–65 % of your top speed, each in (\d+\.\d)–(\d+\.\d) s, "
-        r"rest walk back$",
+        r"recovery: walk back$",
         line,
     )
     assert match is not None, plan

@@ -337,3 +337,16 @@ def test_the_worded_reasons_keep_the_values_the_engine_saw() -> None:
             "clinician review",
         )
         assert "2. März" in describe_reason(reason, HAMSTRING, "H2")[1]
+
+
+def test_a_rise_of_one_point_is_one_point() -> None:
+    """ "1 points above your usual" read wrong: the rise over the usual is counted."""
+    with use_language("en"):
+        one = describe_reason(
+            _r("morning.p3.pain_test_delta", "Test pain above usual", 1, 1), HAMSTRING, "H2"
+        )[1]
+        two = describe_reason(
+            _r("morning.p3.tightness_delta", "Tightness above usual", 2, 1), HAMSTRING, "H2"
+        )[1]
+    assert one == "Pain in today's test is 1 point above your usual."
+    assert two == "Tightness is 2 points above your usual."
