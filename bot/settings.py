@@ -8,6 +8,7 @@ import tempfile
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -22,6 +23,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# The host of Telegram's own Bot API, which takes only https webhooks (a local Bot API server,
+# e.g. the sandbox, also takes http).
+TELEGRAM_API_HOST = "api.telegram.org"
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # SQLite (embedded) and PostgreSQL through psycopg 3, the driver installed with Sprintback.
@@ -62,6 +66,10 @@ TELEGRAM_FREE_RATE = 30
 TELEGRAM_PAID_RATE = 1000
 
 
+DEFAULT_DATABASE_WAIT_SECONDS = 60
+DatabaseWaitSeconds = Annotated[int, Field(ge=0, le=3600)]
+
+
 class SettingsError(Exception):
     """The configuration is wrong; the message has one line per bad value."""
 
@@ -77,9 +85,10 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
     telegram_api_file_url: str | None = None
     database_url: str = "sqlite:///sprintback.sqlite3"
-    # How long `sprintback run` waits at start for a PostgreSQL server that cannot be reached
-    # yet (refused, starting up, no answer), trying again with growing pauses; 0: no wait.
-    database_wait_seconds: int = Field(default=60, ge=0, le=3600)
+    # How long `sprintback run` and `sprintback db` wait at start for a PostgreSQL server that
+    # cannot be reached yet (refused, starting up, no answer), trying again with growing
+    # pauses; 0: no wait.
+    database_wait_seconds: DatabaseWaitSeconds = DEFAULT_DATABASE_WAIT_SECONDS
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_timezone: str = "UTC"
     webhook_url: str | None = None
@@ -176,6 +185,21 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_for_telegram(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Telegram's own Bot API refuses a plain-http webhook only once the bot has started
+        # (setWebhook); a local Bot API server takes it.
+        base_url = info.data.get("telegram_api_base_url")
+        if value is None or base_url is None or not value.lower().startswith("http://"):
+            return value
+        if (urlsplit(base_url).hostname or "").lower() == TELEGRAM_API_HOST:
+            raise ValueError(
+                f"{value!r} is plain http, which Telegram's Bot API refuses for webhooks "
+                "(only a local Bot API server in TELEGRAM_API_BASE_URL takes http)"
+            )
+        return value
+
     @field_validator("telegram_messages_per_second")
     @classmethod
     def _rate_within_telegram(cls, value: int, info: ValidationInfo) -> int:
@@ -218,6 +242,25 @@ class Settings(BaseSettings):
     def log_level_number(self) -> int:
         """Return the logging level as the number the logging module uses."""
         return int(logging.getLevelName(self.log_level))
+
+
+class _DatabaseWaitOnly(BaseSettings):
+    """DATABASE_WAIT_SECONDS alone, for `sprintback db --database-url`, which skips the rest."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_wait_seconds: DatabaseWaitSeconds = DEFAULT_DATABASE_WAIT_SECONDS
+
+
+def load_database_wait(env_file: str | Path | None = ".env") -> int:
+    """Return DATABASE_WAIT_SECONDS from the environment or ``env_file``, ignoring every other
+    setting; raise SettingsError (one line, as :func:`load_settings`) when it is invalid."""
+    try:
+        return _DatabaseWaitOnly(_env_file=env_file).database_wait_seconds
+    except ValidationError as err:
+        raise SettingsError(describe_errors(err)) from None
 
 
 def derive_file_url(base_url: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Any
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_database_wait, load_settings
 from bot.store import db
 
 
@@ -15,8 +16,12 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "db",
         help="create or migrate the database schema (DATABASE_URL or --database-url)",
-        description="Create, migrate or inspect the database schema. Exit status: 0 when done, "
-        "1 when the action failed (one line says why), 2 on invalid settings or no ACTION.",
+        description="Create, migrate or inspect the database schema. A PostgreSQL server that "
+        "cannot be reached yet (connection refused, starting up, no answer) is tried again with "
+        "growing pauses for up to DATABASE_WAIT_SECONDS (default 60; 0: no wait), one line per "
+        "attempt on standard error, as `sprintback run` does. Exit status: 0 when done, 1 when "
+        "the action failed (one line says why), 2 on invalid settings or no ACTION, 130 when "
+        "Ctrl-C stops the wait for the database.",
     )
     parser.add_argument(
         "--database-url",
@@ -52,14 +57,23 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     try:
         # The same settings as `sprintback run` (environment, then ./.env), so both act on
-        # the same database.
-        url = args.database_url or load_settings().database_url
+        # the same database and wait for it alike; --database-url skips all but the wait.
+        if args.database_url:
+            url, wait = args.database_url, load_database_wait()
+        else:
+            settings = load_settings()
+            url, wait = settings.database_url, settings.database_wait_seconds
     except SettingsError as err:
-        print(
-            f"sprintback db: invalid settings:\n{err}\n(--database-url URL skips the settings)",
-            file=sys.stderr,
-        )
+        hint = "" if args.database_url else "\n(--database-url URL skips the settings)"
+        print(f"sprintback db: invalid settings:\n{err}{hint}", file=sys.stderr)
         return 2
+    try:
+        # A PostgreSQL server still starting (a job run right after it) is waited for; the
+        # action below is the last attempt and says why it failed.
+        db.wait_for_database(url, wait, _say)
+    except KeyboardInterrupt:
+        print("sprintback: stopped by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
     try:
         if action == "upgrade":
             db.upgrade(url, args.revision)
@@ -81,3 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _say(line: str) -> None:
+    """Print a line of the wait for the database (stdout stays for the action's result)."""
+    print(f"sprintback db: {line}", file=sys.stderr, flush=True)

@@ -10,6 +10,9 @@ an answer, the decision it causes and the messages it triggers commit together o
 from __future__ import annotations
 
 import os
+import socket
+import ssl
+import struct
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -390,21 +393,27 @@ def describe_error(error: BaseException) -> str:
     return message or type(cause).__name__
 
 
-# Why a PostgreSQL server could not be reached, when waiting may help: the text libpq or the
-# server gives (English: libpq's and the kernel's messages follow the process's LC_MESSAGES,
-# which Python leaves at "C"), and the plain words of the start-up log line. A server speaking
-# another language, a bad password, a database or user that does not exist, a host name that
-# does not resolve, SSL refused: none of these passes by waiting.
-_TRANSIENT_CONNECT_ERRORS = (
+# Why a connection failed before reaching a server, when waiting may help. These failures come
+# from libpq or the kernel, never from the server, so they carry no SQLSTATE; both word them
+# in the process's LC_MESSAGES, which Python leaves at "C" (English). A host name that does not
+# resolve, SSL refused, a bad certificate: none of these passes by waiting.
+_CLIENT_SIDE_TRANSIENT = (
     ("connection refused", "connection refused"),
     ("timeout expired", "connection timed out"),
+    ("temporary failure in name resolution", "host name lookup failed"),
+    ("no route to host", "no route to host"),
+    ("network is unreachable", "network unreachable"),
+)
+# A server that is starting, recovering or shutting down refuses connections with SQLSTATE
+# 57P03 (cannot_connect_now); its message follows the server's lc_messages, so the English
+# words below only name the state more precisely, or serve when no SQLSTATE can be had.
+_CANNOT_CONNECT_NOW = "57P03"
+_SERVER_NOT_READY = "server not accepting connections yet"
+_SERVER_SIDE_TRANSIENT = (
     ("the database system is starting up", "server starting up"),
     ("the database system is not yet accepting connections", "server starting up"),
     ("the database system is in recovery mode", "server starting up"),
     ("the database system is shutting down", "server shutting down"),
-    ("temporary failure in name resolution", "host name lookup failed"),
-    ("no route to host", "no route to host"),
-    ("network is unreachable", "network unreachable"),
 )
 # Pauses between start-up attempts: 1, 2, 4, 8, then every 10 seconds.
 _FIRST_PAUSE_SECONDS = 1.0
@@ -413,13 +422,117 @@ _LONGEST_PAUSE_SECONDS = 10.0
 
 def _transient_reason(error: BaseException) -> str | None:
     """Return in plain words why connecting failed when waiting may help (the server is not
-    listening yet, is starting up or restarting, did not answer in time), else None."""
+    listening yet, is starting up or restarting, did not answer in time), else None.
+
+    A server's refusal is judged by its SQLSTATE (57P03), whatever language it speaks; its
+    English message only when no SQLSTATE can be had (:func:`_server_sqlstate`). A wrong
+    password, a database or user that does not exist: the server answered, so waiting will
+    not help.
+    """
     cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
     text = str(cause).lower()
-    for needle, reason in _TRANSIENT_CONNECT_ERRORS:
+    for needle, reason in _CLIENT_SIDE_TRANSIENT:
         if needle in text:
             return reason
+    english = next((reason for needle, reason in _SERVER_SIDE_TRANSIENT if needle in text), None)
+    state = _server_sqlstate(cause)
+    if state == _CANNOT_CONNECT_NOW:
+        return english or _SERVER_NOT_READY
+    if state is not None:
+        return None
+    return english
+
+
+def _server_sqlstate(cause: BaseException) -> str | None:
+    """Return the SQLSTATE the server refused a connection with, when it can be had.
+
+    psycopg sets ``sqlstate`` on errors that carry a server result, but not on a failed
+    connection: libpq keeps the server's refusal only as text (``Error.pgconn`` holds no
+    result), and libpq's PQping, which reads the SQLSTATE inside libpq, reports a refusing
+    server as not answering in the libpq 18 that psycopg-binary bundles. So the server the
+    attempt reached (``Error.pgconn``: host, port, user, database) is asked once more with a
+    plain start-up message, no password, and the SQLSTATE of its error answer is read.
+    """
+    state = getattr(cause, "sqlstate", None)
+    if isinstance(state, str) and state:
+        return state
+    pgconn = getattr(cause, "pgconn", None)
+    if pgconn is None:
+        return None
+    try:
+        return _startup_sqlstate(pgconn)
+    except (OSError, ValueError, UnicodeError, struct.error):
+        return None
+
+
+# PostgreSQL's wire protocol 3.0: the start-up message's version, and the longest error
+# answer read from it.
+_PROTOCOL_3_0 = 196608
+_SSL_REQUEST = 80877103
+_MAX_ERROR_BYTES = 30_000
+
+
+def _startup_sqlstate(pgconn: Any) -> str | None:
+    """Send the server ``pgconn`` reached a start-up message (user and database, no SSL, no
+    password) and return the SQLSTATE of the error it answers with; None when it answers
+    otherwise (asks for a password: it accepts connections) or when its address is unknown."""
+    host = (pgconn.hostaddr or pgconn.host or b"").decode()
+    if not host:
+        return None  # libpq's compiled-in socket folder: not known here
+    port = int(pgconn.port or b"5432")
+    sock: socket.socket
+    if host.startswith("/"):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(CONNECT_TIMEOUT_SECONDS)
+        try:
+            sock.connect(f"{host}/.s.PGSQL.{port}")
+        except OSError:
+            sock.close()
+            raise
+    else:
+        sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS)
+    with sock:
+        sock = _encrypted_if_offered(sock, host)
+        body = struct.pack("!i", _PROTOCOL_3_0)
+        body += b"user\0" + (pgconn.user or b"") + b"\0database\0" + (pgconn.db or b"") + b"\0\0"
+        sock.sendall(struct.pack("!i", len(body) + 4) + body)
+        head = _receive(sock, 5)
+        if head[:1] != b"E":
+            return None
+        (length,) = struct.unpack("!i", head[1:])
+        payload = _receive(sock, min(max(length - 4, 0), _MAX_ERROR_BYTES))
+    for field in payload.split(b"\0"):
+        if field[:1] == b"C":
+            return field[1:].decode("ascii")
     return None
+
+
+def _encrypted_if_offered(sock: socket.socket, host: str) -> socket.socket:
+    """Ask the server for TLS first (SSLRequest) and use it when offered, so the start-up
+    message (user and database names) never crosses the network in the clear to a server that
+    speaks TLS. The server's certificate is not checked: nothing secret is sent, and only its
+    error code is read back."""
+    sock.sendall(struct.pack("!ii", 8, _SSL_REQUEST))
+    answer = _receive(sock, 1)
+    if answer == b"N":
+        return sock
+    if answer != b"S":
+        raise ValueError("the server did not answer the TLS request")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context.wrap_socket(sock, server_hostname=None if host.startswith("/") else host)
+
+
+def _receive(sock: socket.socket, size: int) -> bytes:
+    """Read exactly ``size`` bytes from ``sock`` (fewer if it closes first)."""
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def wait_for_database(url: str, seconds: float, log: Callable[[str], None]) -> bool:

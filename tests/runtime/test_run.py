@@ -72,6 +72,7 @@ async def test_webhook_serves_updates_with_the_secret_and_refuses_others(
     settings = Settings(
         _env_file=None,
         database_url=url,
+        telegram_api_base_url=sandbox.base_url,  # a local Bot API: http webhooks allowed
         webhook_url=public_url,
         webhook_secret="s3cret-token",
         webhook_listen="127.0.0.1",

@@ -33,6 +33,7 @@ async def webhook(sandbox: BotApiSandbox, tmp_path: Path, clock: FakeClock) -> A
     settings = Settings(
         _env_file=None,
         database_url=url,
+        telegram_api_base_url=sandbox.base_url,  # a local Bot API: http webhooks allowed
         webhook_url=f"http://127.0.0.1:{port}/telegram",
         webhook_secret=SECRET,
         webhook_listen="127.0.0.1",
