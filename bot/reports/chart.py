@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.reports.data import DayPoint, ProgressData, StagePeriod
+from bot.reports.shown import STAGE_NOT_IN_PROTOCOL
 from bot.reports.words import joined, printable_name, short_date
 from bot.support.formats import format_percent
 from bot.support.i18n import L_, _, ngettext
@@ -49,6 +50,7 @@ from bot.wording import (
     speed_percent_definition,
     speed_series_label,
 )
+from bot.wording.stages import REMOVED_STAGE_BAND
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -343,6 +345,10 @@ def _periods(data: ProgressData) -> list[StagePeriod]:
         # (voice.md): "Stage" and a dot, as a stage the protocol does not know.
         if stage in named:
             return named[stage]
+        if label == str(STAGE_NOT_IN_PROTOCOL):
+            # The caller said in words that a newer version removed the stage: the band says
+            # so too ("Stage" alone tells the reader nothing).
+            return str(REMOVED_STAGE_BAND), "·"
         if data.audience == "athlete":
             return (label if label and len(label) <= 12 else _("Stage")), "·"
         # A clinician's band shows the code of a stage the caller named with it ("H2 ·

@@ -38,6 +38,7 @@ from bot.wording import (
     protocol_text,
 )
 from bot.wording.engine_reasons import reason_words
+from bot.wording.stages import REMOVED_STAGE_BAND
 from engine.models import Reason
 from engine.schema import Protocol
 
@@ -110,11 +111,13 @@ def day_stages(
 def band_names(protocol: Protocol | None, stage: str, audience: Audience) -> tuple[str, str]:
     """Return a band's (label, short label): "H2" for clinicians (the chart's title names the
     stage in full), "Stage 3" / "3" for athletes (never a stage id on an athlete's screen); a
-    stage the protocol does not hold (a newer version removed it, or the protocol cannot be
-    read) is "Stage" and a dot for both, never its id alone."""
-    ids = [s.id for s in protocol.stages] if protocol is not None else []
-    if stage not in ids:
+    stage a newer version of the protocol removed is "Removed stage" and a dot for both, and
+    any stage of a protocol that cannot be read "Stage" and a dot: never its id alone."""
+    if protocol is None:
         return (_("Stage"), "·")
+    ids = [s.id for s in protocol.stages]
+    if stage not in ids:
+        return (str(REMOVED_STAGE_BAND), "·")
     if audience == "clinician":
         return (stage, stage)
     number = ids.index(stage) + 1

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.support.i18n import N_, _, mid_sentence
+from bot.support.i18n import L_, N_, _, mid_sentence
 from bot.wording.items import Audience
 from bot.wording.protocol import protocol_text
 
@@ -34,6 +34,12 @@ _ATHLETE_NAMES: dict[str, tuple[str, ...]] = {
         N_("back to play"),
     ),
 }
+
+
+# A chart band's name for a stage the protocol version no longer holds (a newer version
+# removed it): its words, as "a stage no longer in the protocol" says it in sentences; the
+# band is too narrow for the sentence, and "Stage" alone, or its id, tells the reader nothing.
+REMOVED_STAGE_BAND = L_("Removed stage")
 
 
 class StageLike(Protocol):

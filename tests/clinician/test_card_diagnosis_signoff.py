@@ -25,9 +25,11 @@ ACCOUNT_HEAD = (
     "📋 No clinician has entered a diagnosis. What the athlete reported at sign-up "
     "(their own account):"
 )
+# The sign-off request above quotes the protocol's note (a diagnosis, red flags excluded):
+# the account closes with what the note does not say (test_signoff_card_no_repeat).
 CONFIRMS = (
-    "Your sign-off confirms this diagnosis and that red flags are excluded: sign off once you "
-    "have assessed the athlete."
+    "Your sign-off confirms this account as the diagnosis: sign off once you have assessed the "
+    "athlete."
 )
 
 

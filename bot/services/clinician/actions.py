@@ -276,6 +276,14 @@ def apply_action(
             "pause": _("{who} paused your programme. You will not get check-ins until it resumes."),
             "resume": _("{who} resumed your programme at {stage}."),
         }
+        if not _names_stage(protocol, before):
+            # The stage in words ("your current stage", "a stage no longer in the protocol")
+            # after "at" takes another case in German ("auf deine aktuelle Stufe bleibst"):
+            # the athlete reads sentences of their own.
+            notices["hold"] = _(
+                "{who} asked you to stay at your current stage for now: no moving up today."
+            )
+            notices["resume"] = _("{who} resumed your programme at your current stage.")
         text = notices[kind].format(who=who, stage=athlete_was, new=athlete_now)
         if note:
             text += "\n" + _("Reason: {note}").format(note=note)
@@ -372,6 +380,13 @@ def refusal_while_stopped(
         # applied before them and lift the stop a day before the review does.
         return _(REVIEWED_FROM).format(name=name, day=format_short_date(state.reviewed_from))
     return None
+
+
+def _names_stage(protocol: Protocol | None, stage: str) -> bool:
+    """Whether the athlete's stage has a name to read (the protocol can be read and holds
+    it); else it is said in words, which a sentence made for its name cannot take in every
+    language."""
+    return protocol is not None and stage in {s.id for s in protocol.stages}
 
 
 def athlete_stage_words(protocol: Protocol | None, stage: str) -> str:
@@ -524,10 +539,21 @@ def record_review(
     )
     with use_language(athlete.language):
         who = _clinician_name(actor)
-        stage = athlete_stage_words(
-            programme_protocol(session, programme, now), programme.current_stage
-        )
-        if effective == today:
+        protocol = programme_protocol(session, programme, now)
+        stage = athlete_stage_words(protocol, programme.current_stage)
+        if not _names_stage(protocol, programme.current_stage):
+            # As for a hold: no stage in words after "at".
+            if effective == today:
+                text = _(
+                    "{who} has reviewed you: you may train again from today. Your morning "
+                    "check-in sets the day's session."
+                )
+            else:
+                text = _(
+                    "{who} has reviewed you: you may train again from tomorrow. Your morning "
+                    "check-in sets the day's session."
+                )
+        elif effective == today:
             text = _(
                 "{who} has reviewed you: you may train again from today, at {stage}. "
                 "Your morning check-in sets the day's session."

@@ -8,6 +8,7 @@ caller has checked access (``bot.services.access``) before.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -50,6 +51,7 @@ from bot.services.clinician.overview import athlete_summary
 from bot.services.clinician.view import (
     LIGHT_ICON,
     reported_injury_lines,
+    signoff_note_shown,
     traffic_light,
     verdict_words,
 )
@@ -76,10 +78,14 @@ class AthleteCard:
 
 
 def _criteria_lines(
-    session: Session, athlete: Person, now: dt.datetime
+    session: Session,
+    athlete: Person,
+    now: dt.datetime,
+    shown: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[str], ReviewState]:
     """Return the current stage's lines (where the athlete stands, what the stage still
-    needs, in words) and what waits for a clinician (a sign-off, a red-flag stop)."""
+    needs, in words) and what waits for a clinician (a sign-off, a red-flag stop);
+    ``shown``: the open alerts the card shows whole (rule, stored text)."""
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
     state = review_state(session, athlete, programme, now)
@@ -156,7 +162,9 @@ def _criteria_lines(
             # The sign-off confirms a diagnosis nobody entered: the athlete's own account.
             reported = reported_injury(session, athlete, programme, now)
             if reported is not None:
-                lines.extend(reported_injury_lines(reported))
+                # An open sign-off request below quotes the protocol's note: not said twice.
+                said = signoff_note_shown(protocol, programme.current_stage, shown)
+                lines.extend(reported_injury_lines(reported, note_shown=said))
     elif protocol.stage(programme.current_stage).signoff == "required":
         lines.append(_("Sign-off: given."))
     return lines, state
@@ -246,8 +254,13 @@ def open_athlete_card(
     assert athlete.id is not None
     programme = current_programme(session, athlete.id)
     alerts = open_alerts(session, athlete.id)
+    protocol = programme_protocol(session, programme, now) if programme and alerts else None
+    worded = [
+        shorten(alert_text(a.rule, a.text, protocol, a.local_date, brief=True), 200) for a in alerts
+    ]
+    whole = [(a.rule, a.text) for a, (_text, cut) in zip(alerts, worded, strict=True) if not cut]
     summary = athlete_summary(session, athlete, now)
-    stage_lines, state = _criteria_lines(session, athlete, now)
+    stage_lines, state = _criteria_lines(session, athlete, now, whole)
     name = label_for_caller(session, athlete, caller)
     lines = [f"{LIGHT_ICON[traffic_light(summary)]} {name}", *stage_lines, ""]
     if alerts:
@@ -256,14 +269,10 @@ def open_athlete_card(
                 count=len(alerts)
             )
         )
-        protocol = programme_protocol(session, programme, now) if programme else None
         lines.extend(
             "  • "
-            + labelled(
-                f"{_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}",
-                shorten(alert_text(a.rule, a.text, protocol, a.local_date, brief=True), 200)[0],
-            )
-            for a in alerts
+            + labelled(f"{_when(a.created_at.astimezone(zone))} {severity_words(a.severity)}", text)
+            for a, (text, _cut) in zip(alerts, worded, strict=True)
         )
     else:
         lines.append(_("No open alerts."))

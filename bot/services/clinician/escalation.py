@@ -59,7 +59,11 @@ from bot.services.clinician.buttons import (
     report_button,
 )
 from bot.services.clinician.names import athlete_label, name_clashes
-from bot.services.clinician.view import ReportedInjury, reported_injury_lines
+from bot.services.clinician.view import (
+    ReportedInjury,
+    reported_injury_lines,
+    signoff_note_shown,
+)
 from bot.services.protocol_admin import programme_protocol
 from bot.store.models import (
     ALERT_KIND,
@@ -210,13 +214,16 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
         head += " · " + _("⏰ No clinician has acknowledged this yet")
     lines = [head]
     ordered = sorted(card.alerts, key=lambda a: (SEVERITY_RANK.get(a.severity, 9), a.created_at))
+    whole: list[tuple[str, str]] = []  # the alerts whose line is shown uncut
     for alert in ordered[:MAX_ALERT_LINES]:
         when = alert.created_at.astimezone(tz).strftime("%H:%M")
-        text, _cut = shorten(
+        text, cut = shorten(
             alert_text(alert.rule, alert.text, card.protocol, alert.local_date, brief=True),
             ALERT_LINE_CHARS,
         )
         lines.append(f"• {when} {text}")
+        if not cut:
+            whole.append((alert.rule, alert.text))
     more = len(ordered) - MAX_ALERT_LINES
     if more > 0:
         lines.append(
@@ -239,7 +246,10 @@ def render_alert_text(card: AlertCard, tz: dt.tzinfo = dt.UTC) -> str:
         # needed"): said once, not three times.
         lines.append(_("🟢 The stage's criteria are met: your sign-off is needed to move on."))
     if card.reported is not None:
-        lines.extend(reported_injury_lines(card.reported))
+        # The sign-off request's line quotes the protocol's note: the account's closing line
+        # does not say it again.
+        said = signoff_note_shown(card.protocol, card.stage, whole)
+        lines.extend(reported_injury_lines(card.reported, note_shown=said))
     stage = card.stage_text
     lines.append(
         _("Stage: {stage}").format(stage=stage) if stage else _("Programme not started yet.")

@@ -16,11 +16,12 @@ its cards show what the athlete reported at sign-up, as their own account
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.reports.shown import SIGNOFF_RULE
 from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
 from bot.services.clinician.names import athlete_label, clashes, clashing
 from bot.services.questionnaires.summary import sport_label, texts_mechanism
@@ -28,6 +29,7 @@ from bot.support.formats import format_long_date
 from bot.support.i18n import L_, N_, LazyText, _, ngettext
 from bot.support.limits import shorten
 from bot.wording.injury import injury_words
+from bot.wording.protocol import protocol_text
 
 Light = Literal["red", "amber", "green"]
 LIGHT_ICON: dict[str, str] = {"red": "🔴", "amber": "🟠", "green": "🟢"}
@@ -213,11 +215,28 @@ class ReportedInjury(BaseModel):
 SPORT_CHARS = 60
 
 
-def reported_injury_lines(reported: ReportedInjury) -> list[str]:
+def signoff_note_shown(
+    protocol: Any | None, stage_id: str | None, shown: Iterable[tuple[str, str]]
+) -> bool:
+    """Tell whether a card's alert lines (``shown``: each alert's rule and stored text, as
+    far as the card shows it whole) ask for ``stage_id``'s sign-off in the protocol's own
+    note ("… sign-off needed to move on (Clinician-entered diagnosis, …; red flags
+    excluded)")."""
+    stage = next((s for s in getattr(protocol, "stages", ()) or () if s.id == stage_id), None)
+    note = getattr(stage, "signoff_note", None)
+    if stage_id is None or not note or not protocol_text(str(note)).strip():
+        return False
+    asked = f"Stage {stage_id} criteria met: sign-off needed to move on"
+    return any(rule == SIGNOFF_RULE and text.startswith(asked) for rule, text in shown)
+
+
+def reported_injury_lines(reported: ReportedInjury, *, note_shown: bool = False) -> list[str]:
     """Return the athlete's own account of the injury as a clinician reads it before the
     sign-off that confirms the diagnosis: side and muscle, grade, date, mechanism and sport,
     each said plainly to be what the athlete reported ("not known" where they did not know),
-    then what the sign-off confirms."""
+    then what the sign-off confirms; where the card already shows the protocol's sign-off
+    note (``note_shown``), which says it (a diagnosis, red flags excluded), only that the
+    account is what it confirms."""
     injury = injury_words(reported.side, reported.injury, reported.muscle)
     if not reported.muscle or reported.muscle == "unknown":
         injury = _("{injury}, muscle not known").format(injury=injury)
@@ -241,10 +260,18 @@ def reported_injury_lines(reported: ReportedInjury) -> list[str]:
     if reported.sport:
         sport = shorten(sport_label(reported.sport), SPORT_CHARS)[0]
         lines.append("  " + _("• Sport: {sport}").format(sport=sport))
-    lines.append(
-        _(
-            "Your sign-off confirms this diagnosis and that red flags are excluded: sign off "
-            "once you have assessed the athlete."
+    if note_shown:
+        lines.append(
+            _(
+                "Your sign-off confirms this account as the diagnosis: sign off once you have "
+                "assessed the athlete."
+            )
         )
-    )
+    else:
+        lines.append(
+            _(
+                "Your sign-off confirms this diagnosis and that red flags are excluded: sign "
+                "off once you have assessed the athlete."
+            )
+        )
     return lines
