@@ -158,7 +158,7 @@ def plan_lines(plan: Any, protocol: Any) -> list[str]:
     if any(d.pct_vmax for d in plan.drills):
         timed = any(d.target_s for d in plan.drills)
         lines.append(
-            _("Don't run any rep in less time than shown.")
+            _("Stay at or above these times.")
             if timed
             else _("Top speed: your fastest over a flying 10–20 m before the injury.")
         )

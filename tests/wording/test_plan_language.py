@@ -65,7 +65,7 @@ def test_rests_targets_and_decimals_follow_the_language(hamstring: object) -> No
     english = drill_line(runs, hamstring)
     # The times run from the fastest allowed to the slowest, as a range is read.
     assert "11,9–15,4 s" in spanish
-    assert "walk back" not in spanish and "descanso vuelta caminando" in spanish
+    assert "walk back" not in spanish and "recuperación: vuelta caminando al inicio" in spanish
     assert "11,9–15,4 s" in german and "Pause: zurückgehen" in german
     assert "6–10 × 70 m at 50–65 % of your top speed, each in 11.9–15.4 s" in english
     assert english.endswith("recovery: walk back"), english  # "rest walk back" read as a verb
