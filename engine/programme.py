@@ -500,9 +500,13 @@ def _later_runs(
 ) -> tuple[RunEntry, ...]:
     """The day's ``later_runs`` (booked to a later date but reported before this day's
     answers: a move west) as run entries of the current stage, for the rest intervals only.
-    Each is taken at its faster reading, else, if it was a run or a full training, at the
-    stage's top intensity plus the perceived-effort offset (reference §0.3), as an unmeasured
-    run against the plan is."""
+    Each is taken at its faster reading, else (at a stage of running) at the stage's top
+    intensity plus the perceived-effort offset (reference §0.3), as an unmeasured run is.
+
+    A report without a run reading (tests only, or no numbers at all) counts as well: on its
+    own day, on a plan with running, it starts the rest after a run (``_session``: a report
+    cannot tell a test day from a run by feel), and its day's plan is not decided yet when
+    this earlier day is, so it is taken on the safe side (reference P6)."""
     if not day.later_runs:
         return ()
     stage = protocol.stage(st.stage)
@@ -516,7 +520,7 @@ def _later_runs(
         if session.checks.full_training is True:
             full = max(stage.top_pct_vmax, pain.max_pct_vmax.value)
             pct = max(pct, full) if pct is not None else full
-        if pct is None and stage.running and ran(later.session):
+        if pct is None and stage.running:
             pct = min(100.0, stage.top_pct_vmax + pain.perceived_effort_offset_pct.value)
         if pct is not None and pct > 0:
             out.append(RunEntry(date=later.date, pct=pct, stage=stage.id, at=later.at))
@@ -1431,8 +1435,11 @@ def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> 
             f"< {GAP_RESTART_DAYS} days",
         )
     if away >= GAP_FINAL_ALERT_DAYS:
+        # The clinician reads the whole plan the athlete is given: the capped first run, the
+        # easy day after it (``final_gap_rest``) and when the usual sessions return.
         capped = (
-            f"the first session back is capped at {cap:g} % Vmax, without full training or matches"
+            f"the first session back is capped at {cap:g} % Vmax, without full training or "
+            f"matches. An easy day follows it: {_final_gap_easy_day(protocol)}"
             if cap is not None
             else "no session is capped"
         )
@@ -1445,6 +1452,21 @@ def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> 
         )
     return st.model_copy(
         update={"last_session": None, "easy_first_run": cap is not None, "final_gap_run": None}
+    )
+
+
+def _final_gap_easy_day(protocol: Protocol) -> str:
+    """The easy day after the first run back at the final stage (``final_gap_rest``), as the
+    clinician's ``gap.final`` alert says it: what it leaves out and when the usual sessions
+    return (the protocol's numbers; a rule from any running, at most 50 % Vmax, leaves no
+    running, as ``rest.cap_for_today`` reads it)."""
+    rules = final_gap_rest(protocol)
+    hours = max(r.hours for r in rules)
+    from_pct = min(r.from_pct for r in rules)
+    left_out = "no running" if from_pct <= 50 else f"nothing at or above {from_pct:g} % Vmax"
+    return (
+        f"{left_out} and no full training or matches; the usual sessions return {hours} h "
+        "after that run"
     )
 
 
@@ -2618,7 +2640,9 @@ def _session(
     a later date but reported before this one (a move west).
 
     A session answered before the day's check-in is judged as on a day without one (no plan,
-    no pre-session morning); the check-in's answers came after it."""
+    no pre-session morning); the check-in's answers came after it. Without a plan before it,
+    a report without a run reading still starts the rest after an unmeasured run at a stage
+    of running, as on a plan with running (for the rest intervals only)."""
     assert day.session is not None and decision is not None
     on = day.date
     reported = day.session
@@ -2669,6 +2693,14 @@ def _session(
         exposure = min(100.0, top + pain.perceived_effort_offset_pct.value)
     else:
         exposure = 0.0
+    # For the rest intervals only: a report answered before any plan (no check-in yet, or one
+    # answered after it) without a run reading (tests only, or no numbers) may have come with
+    # a run by feel as much as on a plan with running (``runless`` below), and no plan says
+    # it did not: it starts the rest after an unmeasured run at the stage's top (reference
+    # §0.3, P6), on the safe side. It stays no run of the stage for anything else.
+    rest_pct = exposure
+    if exposure == 0 and run_pct is None and stage.running and (plan is None or ran_first):
+        rest_pct = min(100.0, stage.top_pct_vmax + pain.perceived_effort_offset_pct.value)
     # An unmeasured session is taken to have followed the day's plan (which respects the rest
     # intervals); running the plan did not include is checked at its assumed intensity.
     check_pct = (
@@ -2846,7 +2878,8 @@ def _session(
     pre_pt = day.morning.pain_test if day.morning is not None else None
     pre_tg = day.morning.tightness if day.morning is not None else None
     entry = RunEntry(date=on, pct=exposure, stage=stage.id, at=day.session_at)
-    runs = st.run_log + ((entry,) if exposure > 0 else ())
+    logged = entry.model_copy(update={"pct": rest_pct})
+    runs = st.run_log + ((logged,) if rest_pct > 0 else ())
     # The first run back after a gap at the final stage: an easy day follows it
     # (``final_gap_rest``), then the stage's full session.
     first_back = st.easy_first_run and not runless and protocol.next_stage(stage.id) is None

@@ -221,6 +221,19 @@ def _gate(m: re.Match[str], protocol: Any) -> str | None:
 def _gate_recommended(m: re.Match[str], protocol: Any) -> str | None:
     start, end = _stage(protocol, m["start"]), _stage(protocol, m["end"])
     note = _recorded_note(m["note"]) if protocol is None else _signoff_note(protocol, m["start"])
+    if not (_holds(protocol, m["start"]) and _holds(protocol, m["end"])):
+        # A stage the protocol cannot name is a phrase ("a stage no longer in the protocol"),
+        # which "from" and "to" put in another case in German ("von eine …") or elide in
+        # French ("de une …"): it is left out of the sentence.
+        if _holds(protocol, m["end"]) and not note:
+            return _("Athlete moved up to {end}. A clinician review is recommended.").format(
+                end=end
+            )
+        if note:
+            return _("Athlete moved up a stage. A clinician review is recommended: {note}.").format(
+                note=note
+            )
+        return _("Athlete moved up a stage. A clinician review is recommended.")
     if note:
         return _(
             "Athlete moved from {start} to {end}. A clinician review is recommended: {note}."
@@ -771,6 +784,13 @@ def _rest_worsening(m: re.Match[str], protocol: Any) -> str | None:
 
 
 def _other_stage_clearance(m: re.Match[str], protocol: Any) -> str:
+    if not _holds(protocol, m["stage"]):
+        # "is now in a stage no longer in the protocol" takes another case or preposition in
+        # German and French ("in eine …", "en une …"): said without the stage.
+        return _(
+            "A sign-off recorded for another stage was not applied: the athlete's current stage "
+            "needs its own sign-off."
+        )
     return _(
         "A sign-off recorded for {given} was not applied: the athlete is now in {stage}, whose "
         "gate needs its own sign-off."
@@ -778,9 +798,66 @@ def _other_stage_clearance(m: re.Match[str], protocol: Any) -> str:
 
 
 def _unknown_stage(m: re.Match[str], protocol: Any) -> str:
+    if not _holds(protocol, m["stage"]):
+        # As above: "stays in a stage no longer in the protocol" ("bleibt in eine …").
+        return _(
+            "Stage {target} does not exist in protocol {protocol}: the athlete stays at their "
+            "current stage."
+        ).format(target=m["target"], protocol=m["name"])
     return _(
         "Stage {target} does not exist in protocol {protocol}: the athlete stays in {stage}."
     ).format(target=m["target"], protocol=m["name"], stage=_stage(protocol, m["stage"]))
+
+
+def _reinjury(m: re.Match[str], protocol: Any) -> str:
+    """A possible re-injury and the stage the athlete is moved back to; a stage the protocol
+    cannot name is left out ("in a stage no longer in the protocol" reads "in eine …" in
+    German, "en une …" in French)."""
+    end = _stage(protocol, m["end"])
+    if _holds(protocol, m["start"]) and _holds(protocol, m["end"]):
+        return _(
+            "Possible re-injury in {start}: the athlete is moved back to {end} (max-sprint "
+            "re-test and sign-off needed again after your review)."
+        ).format(start=_stage(protocol, m["start"]), end=end)
+    if _holds(protocol, m["end"]):
+        return _(
+            "Possible re-injury: the athlete is moved back to {end} (max-sprint re-test and "
+            "sign-off needed again after your review)."
+        ).format(end=end)
+    return _(
+        "Possible re-injury: the athlete is moved back to an earlier stage (max-sprint re-test "
+        "and sign-off needed again after your review)."
+    )
+
+
+def _gap_step_back(m: re.Match[str], protocol: Any) -> str:
+    """Back after time away, moved back a stage; a stage the protocol cannot name is left out
+    ("moved back from a stage no longer in the protocol" reads "von eine …" in German, "de
+    une …" in French)."""
+    count, previous = _count(m, "n"), _stage(protocol, m["prev"])
+    if _holds(protocol, m["stage"]) and _holds(protocol, m["prev"]):
+        return ngettext(
+            "Back after {count} day without a check-in or session (or paused): moved back from "
+            "{stage} to {previous}, whose criteria, sessions and any sign-off are earned again.",
+            "Back after {count} days without a check-in or session (or paused): moved back from "
+            "{stage} to {previous}, whose criteria, sessions and any sign-off are earned again.",
+            count,
+        ).format(count=m["n"], stage=_stage(protocol, m["stage"]), previous=previous)
+    if _holds(protocol, m["prev"]):
+        return ngettext(
+            "Back after {count} day without a check-in or session (or paused): moved back a "
+            "stage, to {previous}; its criteria, sessions and any sign-off are earned again.",
+            "Back after {count} days without a check-in or session (or paused): moved back a "
+            "stage, to {previous}; its criteria, sessions and any sign-off are earned again.",
+            count,
+        ).format(count=m["n"], previous=previous)
+    return ngettext(
+        "Back after {count} day without a check-in or session (or paused): moved back a stage; "
+        "its criteria, sessions and any sign-off are earned again.",
+        "Back after {count} days without a check-in or session (or paused): moved back a stage; "
+        "its criteria, sessions and any sign-off are earned again.",
+        count,
+    ).format(count=m["n"])
 
 
 _TRIGGER = re.compile(
@@ -800,6 +877,55 @@ def _trigger(text: str) -> str | None:
     if m["review"]:
         return _("{trigger}: clinician review (targeted block).").format(trigger=what)
     return _("{trigger}: the athlete is moved back a stage; please review.").format(trigger=what)
+
+
+def _final_gap(m: re.Match[str], protocol: Any) -> str:
+    """Back after time away at the final stage (engine.programme._final_gap): the capped first
+    session back, the easy day after it and when the usual sessions return, as the athlete's
+    plan says them (bot.wording.engine_reasons._final_gap); the protocol's numbers come from
+    the engine's sentence. Short enough for the card's line (``ALERT_LINE_CHARS``) in English:
+    the review request comes last, after the plan. A record from before the easy day was told
+    keeps its own words."""
+    count = _count(m, "n")
+    stage = _stage(protocol, m["stage"])
+    percent = _pct(m["pct"])
+    if m["hours"] is None:
+        return ngettext(
+            "Back after {count} day without a check-in or session (or paused) at the final "
+            "stage, {stage}: the first session back is capped at {percent} of top speed, "
+            "without full training or matches. Its sprint and strength re-tests are due: "
+            "please review whether a re-test or a move back a stage is needed before matches.",
+            "Back after {count} days without a check-in or session (or paused) at the final "
+            "stage, {stage}: the first session back is capped at {percent} of top speed, "
+            "without full training or matches. Its sprint and strength re-tests are due: "
+            "please review whether a re-test or a move back a stage is needed before matches.",
+            count,
+        ).format(count=m["n"], stage=stage, percent=percent)
+    if m["none"] is not None:
+        return ngettext(
+            "Back after {count} day away at the final stage, {stage}. First session back at "
+            "most {percent} of top speed, then an easy day without running. No full training or "
+            "matches until {hours} hours after that run, when usual sessions return. Re-tests "
+            "are due: please review before matches.",
+            "Back after {count} days away at the final stage, {stage}. First session back at "
+            "most {percent} of top speed, then an easy day without running. No full training or "
+            "matches until {hours} hours after that run, when usual sessions return. Re-tests "
+            "are due: please review before matches.",
+            count,
+        ).format(count=m["n"], stage=stage, percent=percent, hours=m["hours"])
+    return ngettext(
+        "Back after {count} day away at the final stage, {stage}. First session back at most "
+        "{percent} of top speed, then an easy day with nothing at or above {easy_percent}. No "
+        "full training or matches until {hours} hours after that run, when usual sessions "
+        "return. Re-tests are due: please review before matches.",
+        "Back after {count} days away at the final stage, {stage}. First session back at most "
+        "{percent} of top speed, then an easy day with nothing at or above {easy_percent}. No "
+        "full training or matches until {hours} hours after that run, when usual sessions "
+        "return. Re-tests are due: please review before matches.",
+        count,
+    ).format(
+        count=m["n"], stage=stage, percent=percent, easy_percent=_pct(m["easy"]), hours=m["hours"]
+    )
 
 
 _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
@@ -901,10 +1027,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             r"^Possible re-injury in (?P<start>\S+): the athlete is moved back to (?P<end>\S+) "
             r"\(max-sprint re-test and sign-off needed again after your review\)\.$"
         ),
-        lambda m, p: _(
-            "Possible re-injury in {start}: the athlete is moved back to {end} (max-sprint "
-            "re-test and sign-off needed again after your review)."
-        ).format(start=_stage(p, m["start"]), end=_stage(p, m["end"])),
+        _reinjury,
     ),
     "24h.elevated_48h": (
         re.compile(
@@ -1010,13 +1133,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
             r"back from (?P<stage>\S+) to (?P<prev>\S+); its criteria, sessions and any sign-off "
             r"are earned again\.$"
         ),
-        lambda m, p: ngettext(
-            "Back after {count} day without a check-in or session (or paused): moved back from "
-            "{stage} to {previous}, whose criteria, sessions and any sign-off are earned again.",
-            "Back after {count} days without a check-in or session (or paused): moved back from "
-            "{stage} to {previous}, whose criteria, sessions and any sign-off are earned again.",
-            _count(m, "n"),
-        ).format(count=m["n"], stage=_stage(p, m["stage"]), previous=_stage(p, m["prev"])),
+        _gap_step_back,
     ),
     "gap.restart": (
         re.compile(
@@ -1036,20 +1153,13 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
         re.compile(
             r"^Back after (?P<n>\d+) days without a check-in or session \(or paused\) at the "
             r"final stage (?P<stage>\S+): the first session back is capped at (?P<pct>[\d.]+) % "
-            r"Vmax, without full training or matches\. Its sprint and strength re-tests are due: "
-            r"please review whether a re-test or a move back a stage is needed before matches\.$"
+            r"Vmax, without full training or matches\.(?: An easy day follows it: (?:nothing at "
+            r"or above (?P<easy>[\d.]+) % Vmax|(?P<none>no running)) and no full training or "
+            r"matches; the usual sessions return (?P<hours>\d+) h after that run\.)? Its sprint "
+            r"and strength re-tests are due: please review whether a re-test or a move back a "
+            r"stage is needed before matches\.$"
         ),
-        lambda m, p: ngettext(
-            "Back after {count} day without a check-in or session (or paused) at the final "
-            "stage, {stage}: the first session back is capped at {percent} of top speed, "
-            "without full training or matches. Its sprint and strength re-tests are due: "
-            "please review whether a re-test or a move back a stage is needed before matches.",
-            "Back after {count} days without a check-in or session (or paused) at the final "
-            "stage, {stage}: the first session back is capped at {percent} of top speed, "
-            "without full training or matches. Its sprint and strength re-tests are due: "
-            "please review whether a re-test or a move back a stage is needed before matches.",
-            _count(m, "n"),
-        ).format(count=m["n"], stage=_stage(p, m["stage"]), percent=_pct(m["pct"])),
+        _final_gap,
     ),
     "stall": (
         re.compile(

@@ -206,4 +206,4 @@ async def test_the_running_line_says_of_what_and_times_run_fast_to_slow(
     # 70 m at 65 % and at 50 % of 9.0 m/s: about 12.0 s and 15.6 s.
     assert (fastest, slowest) == (12.0, 15.6), line
     assert "% =" not in plan, plan  # the percentage is said with its line
-    assert "Never faster than these times." in plan.splitlines(), plan
+    assert "Stay at or above these times." in plan.splitlines(), plan
