@@ -689,12 +689,12 @@ ALONE_INSTRUCTIONS = {
         "doctor today, or go to urgent care or the emergency department."
     ),
     "within_24h": L_(
-        "Stop this session and do no running until a clinician or doctor has seen you: please "
-        "arrange it within 24 hours. Gentle walking as comfortable is fine."
+        "Stop this session and do no running until a clinician or doctor has seen you; please "
+        "see one within 24 hours. Gentle walking as comfortable is fine."
     ),
 }
 ALONE_MORNING_INSTRUCTION = L_(
-    "No running today, and none until a clinician or doctor has seen you: please arrange it "
+    "No running today, and none until a clinician or doctor has seen you; please see one "
     "within 24 hours. Gentle walking as comfortable is fine."
 )
 

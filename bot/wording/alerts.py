@@ -288,7 +288,7 @@ def _against_plan(m: re.Match[str], protocol: Any) -> str | None:
         done = _("the athlete trained against today's plan")
     line = _("Session against the plan on {day}: {what}.").format(day=_iso_day(m["day"]), what=done)
     if m["again"]:
-        line += " " + _("It happened again within 28 days.")
+        line += " " + _("It is not the first time in 28 days.")
     return line + " " + _("Not counted; please talk it through with the athlete.")
 
 
@@ -778,8 +778,8 @@ def _rest_worsening(m: re.Match[str], protocol: Any) -> str | None:
         name = item_label(item, "clinician") if item else _("another symptom")
         changes.append(f"{name} {change['before']}→{change['after']}")
     return _(
-        "Injury symptoms worse than on the previous rest morning ({details}): clinician review "
-        "within 24 h."
+        "Injury symptoms worse than at the previous rest-day check-in ({details}): clinician "
+        "review within 24 h."
     ).format(details=", ".join(changes))
 
 

@@ -50,7 +50,7 @@ _FIXED: dict[str, str] = {
     ),
     "metric.regression": N_(
         "Your speed was more than 3 % below your best at this stage: you test again next "
-        "session, and if it is slower again, you go back one stage."
+        "session, and if you are more than 3 % down again, you go back one stage."
     ),
     "gate.8.early": N_(
         "Your clinician gave their OK before everything this stage needs was in place: they "

@@ -393,13 +393,22 @@ def test_english_lines_keep_their_meaning() -> None:
             "Session against the plan on 2026-03-02: athlete ran although rest (again within 28 "
             "days). Not counted; please talk it through with the athlete.",
         )
+        worse = alert_words(
+            "escalate.rest_worsening",
+            "Injury symptoms worse than on the previous rest morning (test pain 4→7): clinician "
+            "review within 24 h.",
+        )
+    # "the previous rest morning" left the clinician guessing: the check-in of a rest day.
+    assert worse is not None and worse.startswith(
+        "Injury symptoms worse than at the previous rest-day check-in ("
+    ), worse
     assert missed == (
         "Sam has missed 2 morning check-ins in a row, the latest on Tue 10 Mar. Missed days "
         "count as hold (no progression). Please get in touch within 24 h."
     )
     assert plan == (
         "Session against the plan on Monday 2 March: the athlete ran although the morning "
-        "check said rest. It happened again within 28 days. Not counted; please talk it "
+        "check said rest. It is not the first time in 28 days. Not counted; please talk it "
         "through with the athlete."
     )
 
