@@ -2062,19 +2062,21 @@ def _next_morning(
     resp: Response | None = None
     ls = st.last_session
     if ls is not None and ls.response == "pending" and ls.date < on:
-        if (
-            (on - ls.date).days > 1
-            or m is None
-            or m.pain_test is None
-            or m.tightness is None
-            or ls.pre_pain_test is None
-            or ls.pre_tightness is None
-        ):
+        if (on - ls.date).days > 1 or m is None or m.pain_test is None or m.tightness is None:
             resp = "missing"
             acc.reason(
                 "24h.missing",
                 "The morning after the last session was not fully answered: "
                 "its 24-hour response is unknown, counted as not met.",
+            )
+        elif ls.pre_pain_test is None or ls.pre_tightness is None:
+            # The morning was answered, but no check-in came before the session (it was
+            # answered first): nothing to compare with, so not met either, said as such.
+            resp = "missing"
+            acc.reason(
+                "24h.unpaired",
+                "No check-in came before the last session, so the morning after cannot be "
+                "compared with it: its 24-hour response is unknown, counted as not met.",
             )
         else:
             d_pt = m.pain_test - ls.pre_pain_test

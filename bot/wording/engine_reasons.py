@@ -45,6 +45,10 @@ _FIXED: dict[str, str] = {
         "The morning after your last session was not fully answered, so how your leg took that "
         "session is unknown: it does not count yet."
     ),
+    "24h.unpaired": N_(
+        "Your last session came before that day's check-in, so this morning cannot be compared "
+        "with how your leg was before it: that session does not count yet."
+    ),
     "24h.week_rise": N_(
         "Morning pain or tightness has risen week on week: you stay at this stage."
     ),

@@ -75,7 +75,9 @@ def test_the_next_morning_has_no_pre_session_check_in_to_compare_with() -> None:
     # The check-in came after the run: its answers are not the pre-session values.
     _, st = decide(h2_before_its_sessions(), run_then_checkin(6, session(64.8)))
     out, _ = decide(st, rec(7, morning_at=at(7, 7)))
-    assert "24h.missing" in rules(out)
+    # Not met, and said as what it is: the morning was answered, the pre-session one was not.
+    assert "24h.unpaired" in rules(out) and "24h.missing" not in rules(out)
+    assert out.decision == "hold"
     # In the normal order they are (green, back to baseline).
     _, st = decide(h2_before_its_sessions(), checkin_then_run(6, session(64.8)))
     out, _ = decide(st, rec(7, morning_at=at(7, 7)))

@@ -37,6 +37,11 @@ _ENGINE_SENTENCES = [
         "The morning after the last session was not fully answered: its 24-hour response is "
         "unknown, counted as not met.",
     ),
+    _r(
+        "24h.unpaired",
+        "No check-in came before the last session, so the morning after cannot be compared "
+        "with it: its 24-hour response is unknown, counted as not met.",
+    ),
     _r("24h.week_rise", "Morning symptoms rose week on week: hold the stage.", 1.5, "< 1"),
     _r("clinician.decline", "Clinician declined sign-off for stage H1 (not yet)."),
     _r(
@@ -301,6 +306,11 @@ def test_the_worded_reasons_keep_the_values_the_engine_saw() -> None:
         "running today, at most 70 % of your top speed."
     )
     assert _english("morning.p5.sleep") == "Slept 4.5 h: no fast running today."
+    # A fully answered morning after a session that came before its check-in is not called
+    # "not fully answered": the athlete is told what was missing.
+    assert _english("24h.unpaired").startswith(
+        "Your last session came before that day's check-in, so this morning cannot be compared"
+    )
     assert "pain in the daily test, confidence in the leg" in _english(
         "missing.answer", "Unanswered: pain_test, confidence"
     )
