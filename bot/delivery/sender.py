@@ -26,7 +26,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, delete, or_
 from sqlmodel import Session, col, select
 from telegram import Bot
 
@@ -37,6 +37,7 @@ from bot.delivery.outcomes import DrainResult, record_outcomes
 from bot.delivery.policy import BackoffPolicy
 from bot.store.db import retrying, session_scope
 from bot.store.models import Outbox
+from bot.store.repo.links import needs_access_check, readers_without_access
 from bot.store.repo.messaging import claim_outbox, renew_outbox
 from bot.store.threads import GroupCommit, run_db, run_keeper
 
@@ -176,7 +177,7 @@ class OutboxSender:
                 # worker take them while we still send, so hand them straight back.
                 _release(session, rows[self.config.batch :])
                 rows = rows[: self.config.batch]
-            return [snapshot(row) for row in rows]
+            return [snapshot(row) for row in _withdraw_unseeable(session, rows, self)]
 
     def _note_failure(self, outcome: Outcome) -> None:
         verdict = outcome.verdict
@@ -350,6 +351,37 @@ def _anything_to_send(engine: Engine, now: dt.datetime, lease: dt.timedelta) -> 
             .limit(1)
         ).first()
     return found is not None
+
+
+def _withdraw_unseeable(
+    session: Session, rows: Sequence[Outbox], sender: OutboxSender
+) -> list[Outbox]:
+    """Return the claimed ``rows`` their readers may still see; delete the others (in the
+    claim's transaction): a message about an athlete for someone who is now neither linked to
+    them nor an admin never goes out, however it came to wait (see
+    :func:`bot.store.repo.links.readers_without_access`). Batches with no such message cost
+    no query."""
+    doubtful = [
+        row.id
+        for row in rows
+        if row.id is not None and needs_access_check(row.kind, row.person_id, row.athlete_id)
+    ]
+    gone = set(
+        readers_without_access(
+            session, outbox_ids=doubtful, admin_telegram_ids=sender.admin_telegram_ids
+        )
+    )
+    if not gone:
+        return list(rows)
+    session.execute(delete(Outbox).where(col(Outbox.id).in_(sorted(gone))))
+    for row in rows:
+        if row.id in gone:
+            # Ids only: the text is the athlete's data.
+            _LOGGER.info(
+                "outbox %s (%s) withdrawn: person %s may no longer see athlete %s",
+                row.id, row.kind, row.person_id, row.athlete_id,
+            )  # fmt: skip
+    return [row for row in rows if row.id not in gone]
 
 
 def _release(session: Session, rows: Sequence[Outbox]) -> None:

@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot.clock import zone_of
-from bot.handlers.charts import schedule_progress_chart
+from bot.handlers.charts import schedule_progress_chart, still_sees
 from bot.handlers.context import Context, get_services, kick, signer_of
 from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.jobs import install_escalation_job
@@ -63,6 +63,7 @@ from bot.services.clinician.buttons import (
 from bot.services.clinician.card import open_athlete_card
 from bot.services.clinician.decisions import (
     ALREADY_DONE,
+    DELETED_TEXT,
     GONE_TEXT,
     STALE_TEXT,
     ButtonAlreadyUsed,
@@ -247,6 +248,7 @@ async def athlete_command(update: Update, context: Context) -> None:
         audience="clinician",
         viewer_id=caller.person_id,
         admin=caller.is_admin,
+        allowed=still_sees(services.engine, caller, athlete_id),
     )
 
 
@@ -633,6 +635,9 @@ async def alert_button(update: Update, context: Context) -> None:
         return
     except CallbackRejected as exc:
         await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    if athlete_gone(services.engine, athlete_id):  # the card's athlete deleted their data
+        await query.answer(_(DELETED_TEXT), show_alert=True)
         return
     action: AthleteAction = _BUTTON_ACTIONS[press.action]  # type: ignore[assignment]
     decision = may_act_on_athlete(caller, athlete_id, action)

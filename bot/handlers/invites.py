@@ -64,7 +64,8 @@ from bot.services.invites import (
 )
 from bot.services.timezones import city_label
 from bot.store.db import session_scope
-from bot.store.repo.links import InviteError
+from bot.store.models import Invite
+from bot.store.repo.links import InviteError, clinicians_of
 from bot.store.repo.people import list_people
 from bot.store.repo.people import set_language as store_language
 from bot.support.formats import format_datetime
@@ -76,6 +77,7 @@ from bot.support.i18n import (
     current_language,
     is_supported,
     language_name,
+    ngettext,
     set_language,
 )
 from bot.support.limits import quoted
@@ -460,6 +462,14 @@ async def link_command(update: Update, context: Context) -> None:
             return
         clinician_name = request.clinician_name
         invite_id = request.invite_id
+        # Linking another clinician adds one: whoever the athlete shares with already keeps
+        # seeing their data, and the athlete is told so before they agree.
+        invite = session.get(Invite, invite_id)
+        others = [
+            c.display_name or ""
+            for c in clinicians_of(session, athlete_id=person.id or 0)
+            if invite is None or c.id != invite.clinician_id
+        ]
     signer = signer_of(context)
     keyboard = InlineKeyboardMarkup(
         [
@@ -480,9 +490,22 @@ async def link_command(update: Update, context: Context) -> None:
             "{name} asks to follow your return to sprint. If you agree, they will see "
             "your check-ins, sessions, stage and alerts, and can adjust your programme. "
             "You can ask for the link to be removed at any time.\nShare your data with them?"
-        ).format(name=clinician_name),
+        ).format(name=clinician_name)
+        + _still_sharing(others),
         reply_markup=keyboard,
     )
+
+
+def _still_sharing(names: list[str]) -> str:
+    """The line telling an athlete who links another clinician who keeps seeing their data
+    ("" when nobody else is linked)."""
+    if not names:
+        return ""
+    return "\n" + ngettext(
+        "{names} keeps seeing your data too; /unlink stops that.",
+        "{names} keep seeing your data too; /unlink stops that.",
+        len(names),
+    ).format(names=", ".join(names))
 
 
 @stops_update

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sqlalchemy import Engine
@@ -27,7 +27,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.charts import send_progress_chart
+from bot.handlers.charts import CHART_WITHDRAWN, AccessEnded, send_progress_chart, still_sees
 from bot.handlers.context import Context, get_services, signer_of
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.handlers.jobs import install_digest_job
@@ -40,10 +40,11 @@ from bot.services.access import Caller, may_act_on_athlete
 from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.buttons import ACT_REPORT
-from bot.services.clinician.decisions import GONE_TEXT, athlete_gone
+from bot.services.clinician.decisions import DELETED_TEXT, GONE_TEXT, athlete_gone
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
+from bot.store.threads import run_db
 from bot.support.i18n import N_, _
 from bot.support.logs import failure
 from bot.wording import Audience
@@ -58,6 +59,8 @@ _PRIVATE = filters.ChatType.PRIVATE
 FAILED_TEXT = N_("Sorry, that could not be made just now. Please try again in a minute.")
 NOTHING_YET = N_("Nothing to show yet: {reason}.")
 NO_INJURY = N_("no injury has been recorded (it is asked at onboarding)")
+# The reader lost access to the athlete while the report was being made (an unlink).
+REPORT_WITHDRAWN = N_("The report was not sent: you no longer have access to this athlete's data.")
 # Who a chart or a report is drawn for: their person id (None: not registered) and whether
 # they are an admin (which athletes they have in view: a shared name is numbered among them).
 Viewer = tuple[int | None, bool]
@@ -78,15 +81,19 @@ async def _deliver_chart(
     now: dt.datetime,
     audience: Audience = "athlete",
     viewer: Viewer = (None, False),
+    allowed: Callable[[], bool] | None = None,
 ) -> None:
     try:
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         sent = await send_progress_chart(
             bot, chat_id, engine=engine, athlete_id=athlete_id, now=now, small=False,
-            audience=audience, viewer_id=viewer[0], admin=viewer[1],
+            audience=audience, viewer_id=viewer[0], admin=viewer[1], allowed=allowed,
         )  # fmt: skip
         if sent is None:
             await bot.send_message(chat_id, _nothing_yet(engine, athlete_id, _(NO_INJURY)))
+    except AccessEnded:
+        _LOGGER.info("progress chart of athlete %s withdrawn: access ended", athlete_id)
+        await _say(bot, chat_id, _(CHART_WITHDRAWN))
     except TelegramError as exc:
         _LOGGER.warning("progress chart for chat %s not sent: %s", chat_id, exc)
     except Exception as exc:
@@ -95,13 +102,24 @@ async def _deliver_chart(
 
 
 async def _deliver_report(
-    bot: Bot, chat_id: int, engine: Engine, athlete_id: int, now: dt.datetime, viewer: Viewer
+    bot: Bot,
+    chat_id: int,
+    engine: Engine,
+    athlete_id: int,
+    now: dt.datetime,
+    viewer: Viewer,
+    allowed: Callable[[], bool] | None = None,
 ) -> None:
     try:
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
         pdf, filename, name = await in_worker_thread(
             build_report_pdf, engine, athlete_id, now, viewer[0], viewer[1]
         )
+        if allowed is not None and not await run_db(allowed):
+            # Access ended while it was made: the athlete's data stays with them.
+            _LOGGER.info("report of athlete %s withdrawn: access ended", athlete_id)
+            await _say(bot, chat_id, _(REPORT_WITHDRAWN))
+            return
         await bot.send_document(
             chat_id,
             InputFile(pdf, filename=filename),
@@ -195,10 +213,11 @@ def _is_redelivery(
 
 async def _authorised_athlete(
     update: Update, context: Context, command: str, action: str, what: str
-) -> tuple[int, Viewer] | None:
+) -> tuple[int, Viewer, Callable[[], bool]] | None:
     """Resolve whose data ``command`` asks for and check the caller may see it; audit the
-    access as ``action``. Return (athlete id, the caller as a :data:`Viewer`), or None when
-    the update is a redelivery or was refused (the caller has already been answered)."""
+    access as ``action``. Return (athlete id, the caller as a :data:`Viewer`, the check to
+    ask again before sending), or None when the update is a redelivery or was refused (the
+    caller has already been answered)."""
     assert update.effective_message is not None
     services = get_services(context)
     now = services.clock.now()
@@ -220,7 +239,11 @@ async def _authorised_athlete(
             athlete_id=athlete_id,
             detail={"what": what, "telegram_id": caller.telegram_id},
         )
-    return athlete_id, (caller.person_id, caller.is_admin)
+    return (
+        athlete_id,
+        (caller.person_id, caller.is_admin),
+        still_sees(services.engine, caller, athlete_id),
+    )
 
 
 @stops_update
@@ -231,7 +254,7 @@ async def progress_command(update: Update, context: Context) -> None:
     if target is None:
         return
     services = get_services(context)
-    athlete_id, viewer = target
+    athlete_id, viewer, allowed = target
     # The athlete reads their own words; a clinician or an admin the clinician's.
     audience: Audience = "athlete" if viewer[0] == athlete_id else "clinician"
     _background(
@@ -245,6 +268,7 @@ async def progress_command(update: Update, context: Context) -> None:
             services.clock.now(),
             audience,
             viewer,
+            allowed,
         ),
     )
 
@@ -256,7 +280,7 @@ async def report_command(update: Update, context: Context) -> None:
     target = await _authorised_athlete(update, context, "/report", "export", "report_pdf")
     if target is None:
         return
-    athlete_id, viewer = target
+    athlete_id, viewer, allowed = target
     services = get_services(context)
     await update.effective_message.reply_text(_("Preparing the report…"))
     _background(
@@ -269,6 +293,7 @@ async def report_command(update: Update, context: Context) -> None:
             athlete_id,
             services.clock.now(),
             viewer,
+            allowed,
         ),
     )
 
@@ -294,6 +319,9 @@ async def report_pressed(update: Update, context: Context) -> None:
                 command=ACT_REPORT,
                 session=session,
             )
+            return
+        if session.get(Person, athlete_id) is None:  # the card's athlete deleted their data
+            await query.answer(_(DELETED_TEXT), show_alert=True)
             return
         decision = may_act_on_athlete(caller, athlete_id, "view")
         if not decision:
@@ -327,6 +355,7 @@ async def report_pressed(update: Update, context: Context) -> None:
             athlete_id,
             now,
             (caller.person_id, caller.is_admin),
+            still_sees(services.engine, caller, athlete_id),
         ),
     )
 

@@ -78,6 +78,7 @@ DIGEST_KIND = "digest"  # a clinician's weekly digest
 REPLY_KIND = "reply"  # the bot's answer to a person's own update (sent at once, not paced)
 REACHABLE_KIND = "reachable_notice"  # someone blocked the bot, then came back
 ATHLETE_NOTE_KIND = "athlete_note"  # an athlete's own words for their clinician (/problem)
+UNLINKED_KIND = "unlinked_notice"  # an athlete stopped sharing with the clinician: they are told
 UNDELIVERED_KIND = "undelivered_notice"  # a clinician's message finally failed: they are told
 
 

@@ -28,7 +28,7 @@ from bot.services.questionnaires.model import QuestionContext
 from bot.services.questionnaires.summary import describe_metrics
 from bot.services.timezones import city_label
 from bot.store import repo
-from bot.store.models import ATHLETE_NOTE_KIND, Person, QuestionnaireProgress
+from bot.store.models import ATHLETE_NOTE_KIND, UNLINKED_KIND, Person, QuestionnaireProgress
 from bot.store.standing import working_day
 from bot.support.formats import format_date
 from bot.support.i18n import L_, is_supported, language_name, use_language
@@ -209,7 +209,7 @@ def finish_unlink(
     athlete_id = id_of(person)
     clinician = session.get(Person, clinician_id)
     queued = False
-    if repo.unlink_athlete(session, athlete_id=athlete_id, clinician_id=clinician_id):
+    if repo.unlink_athlete(session, athlete_id=athlete_id, clinician_id=clinician_id, now=env.now):
         repo.audit(
             session,
             actor_id=athlete_id,
@@ -227,7 +227,7 @@ def finish_unlink(
             PerClinician(
                 lambda athlete: [texts.CLINICIAN_ATHLETE_UNLINKED.format(athlete=athlete)]
             ),
-            kind=ATHLETE_NOTE_KIND,
+            kind=UNLINKED_KIND,
             recipients=[clinician] if clinician is not None else [],
         )
     outs = [Out(texts.UNLINKED.format(clinician=name))]

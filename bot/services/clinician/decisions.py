@@ -67,6 +67,9 @@ NEW_SIGN_TEXT = N_(
 # The athlete's account was deleted while a clinician was acting on them (their own /delete
 # on another replica, a moment before): said plainly rather than as an error or a refusal.
 GONE_TEXT = N_("Nothing was done: this athlete's account has just been deleted.")
+# A button of a card about an athlete who has since deleted their account (pressed days
+# later, say): made for the presser, who saw that athlete, so said plainly, not refused.
+DELETED_TEXT = N_("Nothing was done: this athlete deleted their account and all of their data.")
 # What a review prompt records when the athlete's day has no warning sign yet.
 NO_SIGN_SEEN = "none"
 # A stage change this soon after a red flag (a stop, an urgent alert) asks for confirmation.

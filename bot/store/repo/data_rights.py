@@ -14,7 +14,9 @@ they send back), none of the delivery machinery's bookkeeping (which names serve
 removes every row about them (every message about them included) and replaces their name by
 their number in the digests of the clinicians they were linked to, and nowhere else: another
 athlete's message or digest line is never rewritten. The deletion's audit entry keeps counts,
-no name. In the CSV export, text a spreadsheet would run as a formula is made inert.
+no name; the /delete update's own inbox row keeps its update id, not their chat, and its
+replies (the farewell) go once Telegram took them (:func:`forget_farewell`). In the CSV
+export, text a spreadsheet would run as a formula is made inert.
 """
 
 from __future__ import annotations
@@ -291,8 +293,8 @@ def delete_athlete(
 
     Only one audit entry remains: that ``actor_id`` deleted athlete ``athlete_id`` at
     ``now`` (with the row counts, no personal data); their name is replaced by their number
-    in the digests of their clinicians (:func:`_redact_name`). All in the caller's
-    transaction.
+    in the digests of their clinicians (:func:`_redact_name`); their updates already handled
+    lose their chat (:func:`_unchain_handled_updates`). All in the caller's transaction.
     """
     now = require_aware("now", now)
     # Lock the person row first: a transaction on another replica that is writing a row about
@@ -321,6 +323,7 @@ def delete_athlete(
         audit_table = metadata.tables[_AUDIT]
         connection.execute(delete(audit_table).where(audit_table.c.id.in_(refusals)))
         deleted[_AUDIT] = deleted.get(_AUDIT, 0) + len(refusals)
+    _unchain_handled_updates(session, _chats_of(athlete))
     redacted = _redact_name(session, athlete_id, name, digests)
     session.expunge_all()
     audit(
@@ -332,6 +335,38 @@ def delete_athlete(
         detail={"deleted_rows": deleted, "redacted_messages": redacted},
     )
     return deleted
+
+
+def _unchain_handled_updates(session: Session, chats: Sequence[int]) -> None:
+    """Take the athlete's chat off the updates of theirs already handled but not done (this
+    /delete itself: its effects commit with the deletion, its farewell is on its way): kept
+    two days as the guard against a redelivery, the row needs its update id only. Updates of
+    theirs still waiting keep their chat, so they are handled after the deletion, in order."""
+    if not chats:
+        return
+    inbox = metadata.tables[_INBOX]
+    session.connection().execute(
+        update(inbox)
+        .where(inbox.c.chat_id.in_(list(chats)), inbox.c.status == "processed")
+        .values(chat_id=0)
+    )
+
+
+def forget_farewell(session: Session, *, outbox_ids: Sequence[int]) -> int:
+    """Delete the replies to a /delete (the farewell: "your data has been deleted") once
+    Telegram took them: they name nobody, but their chat is the Telegram id of someone who
+    left. Rows not sent yet stay for the sender's retries. Return how many went."""
+    if not outbox_ids:
+        return 0
+    outbox = metadata.tables["outbox"]
+    result = session.connection().execute(
+        delete(outbox).where(
+            outbox.c.id.in_(list(outbox_ids)),
+            outbox.c.status == "sent",
+            outbox.c.person_id.is_(None),
+        )
+    )
+    return int(result.rowcount)
 
 
 # Where a name is shown cut short (characters kept, with the ellipsis): the digest and charts.

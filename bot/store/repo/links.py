@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Collection, Iterable
 from typing import Literal
 
-from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import and_, bindparam, delete, exists, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.store.models import DIGEST_KIND, Invite, Link, Outbox, PendingStep, Person
+from bot.store.models import (
+    DIGEST_KIND,
+    UNDELIVERED_KIND,
+    UNLINKED_KIND,
+    Invite,
+    Link,
+    Outbox,
+    PendingStep,
+    Person,
+)
 from bot.store.repo._common import StoreError, require_aware
-from bot.store.repo.people import require_person
+from bot.store.repo.people import require_person, withdraw_consent
 
 InviteKind = Literal["clinician", "athlete"]
 InviteFailure = Literal["unknown", "used", "expired", "wrong_role", "self_link"]
 DEFAULT_INVITE_TTL = dt.timedelta(days=7)
+# The consent to share data with a clinician, as onboarding and /link record it with a link.
+SHARE_CONSENT_KIND = "share_with_clinician"
 
 
 class InviteError(StoreError):
@@ -125,7 +137,9 @@ def link_athlete(session: Session, *, athlete_id: int, clinician_id: int, now: d
     return link
 
 
-def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> bool:
+def unlink_athlete(
+    session: Session, *, athlete_id: int, clinician_id: int, now: dt.datetime | None = None
+) -> bool:
     """Remove the link between an athlete and a clinician; return whether there was one.
 
     Messages about the athlete still waiting in the outbox for that clinician (an alert card
@@ -133,7 +147,14 @@ def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> b
     clinician may not see the athlete's data, whenever the message was written, and so is
     their weekly digest still waiting to be sent. A message already handed to Telegram
     (being sent) cannot be called back. A step the clinician had
-    started about the athlete (a note waiting for its confirmation) is dropped as well."""
+    started about the athlete (a note waiting for its confirmation) is dropped as well. What
+    this cannot reach (a message in flight that comes back for a retry, one queued by a
+    transaction that read the link just before) the sender drops when it claims it
+    (:func:`readers_without_access`); the notice telling the clinician of the unlink is
+    queued afterwards under ``UNLINKED_KIND``, which goes to a former clinician.
+
+    With ``now``, when no clinician is left, the athlete's consent to share is recorded as
+    withdrawn at ``now`` (it was given with each link; their export shows it)."""
     link = session.exec(
         select(Link).where(Link.athlete_id == athlete_id, Link.clinician_id == clinician_id)
     ).first()
@@ -159,6 +180,10 @@ def unlink_athlete(session: Session, *, athlete_id: int, clinician_id: int) -> b
             )
         )
     session.flush()
+    if now is not None and not has_linked_clinician(session, athlete_id=athlete_id):
+        withdraw_consent(
+            session, person_id=athlete_id, kind=SHARE_CONSENT_KIND, now=require_aware("now", now)
+        )
     return True
 
 
@@ -185,6 +210,51 @@ _ANY_CLINICIAN = (
 def has_linked_clinician(session: Session, *, athlete_id: int) -> bool:
     """Tell whether any clinician is linked to the athlete."""
     return session.execute(_ANY_CLINICIAN, {"athlete_id": athlete_id}).first() is not None
+
+
+# Messages a former clinician may still receive about the athlete: the notice that the athlete
+# stopped sharing (queued once the link is gone), and the notice that the clinician's own
+# message did not arrive. Neither carries the athlete's health data.
+FORMER_CLINICIAN_KINDS: frozenset[str] = frozenset({UNLINKED_KIND, UNDELIVERED_KIND})
+
+
+def needs_access_check(kind: str, person_id: int | None, athlete_id: int | None) -> bool:
+    """Tell, from an outgoing message's own columns, whether it may go out only while its
+    reader may see the athlete: a message about an athlete for someone else (not one of
+    :data:`FORMER_CLINICIAN_KINDS`)."""
+    if athlete_id is None or person_id is None or person_id == athlete_id:
+        return False
+    return kind not in FORMER_CLINICIAN_KINDS
+
+
+def readers_without_access(
+    session: Session, *, outbox_ids: Collection[int], admin_telegram_ids: Iterable[int]
+) -> list[int]:
+    """Return which of the outbox rows ``outbox_ids`` (messages about an athlete for someone
+    else, see :func:`needs_access_check`) their reader may no longer see: neither linked to
+    the athlete now nor a configured admin. One indexed query for the whole batch.
+
+    The unlink withdraws what waits for the clinician in its own transaction; this catches
+    what it cannot: a message in flight when the link went that comes back for a retry, one
+    written by a transaction that read the link just before it went, and what waited for an
+    admin removed from ADMIN_TELEGRAM_IDS."""
+    if not outbox_ids:
+        return []
+    admins = sorted(set(admin_telegram_ids))
+    linked = exists().where(
+        and_(
+            col(Link.athlete_id) == col(Outbox.athlete_id),
+            col(Link.clinician_id) == col(Outbox.person_id),
+        )
+    )
+    query = (
+        select(Outbox.id)
+        .join(Person, col(Person.id) == col(Outbox.person_id))
+        .where(col(Outbox.id).in_(sorted(outbox_ids)), ~linked)
+    )
+    if admins:
+        query = query.where(col(Person.telegram_user_id).not_in(admins))
+    return [row_id for row_id in session.exec(query) if row_id is not None]
 
 
 def athletes_of(session: Session, *, clinician_id: int) -> list[Person]:
