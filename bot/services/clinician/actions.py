@@ -627,7 +627,11 @@ def message_athlete(
     text longer than one Telegram message is queued in parts; if it finally cannot be
     delivered, the clinician is told (``author_id``)."""
     with use_language(athlete.language):
-        said = _("Message from {who}:").format(who=_clinician_name(actor))
+        said = (
+            _("Message from {who}:").format(who=actor.display_name)
+            if actor.display_name
+            else _("Message from your clinician:")
+        )
     row = enqueue(
         session,
         athlete,
