@@ -61,9 +61,11 @@ from engine.readiness import (
     awaiting_review,
     morning_verdict,
 )
+from engine.red_flags import heel_raise_collapse, reports_pain, triage_achilles_next_morning
 from engine.reference import FLOORS, stage_floor
 from engine.schema import Criterion, Protocol, Stage, Trigger
 from engine.session_rules import (
+    STOP_TEXT,
     SYMPTOM_STOPS,
     classify_session,
     stopped_for_symptoms,
@@ -1002,6 +1004,38 @@ def _observe_morning(
     return _observe_stage(stage, st, ctx, "morning", stopped)
 
 
+def _achilles_next_morning(
+    protocol: Protocol,
+    st: ProgrammeState,
+    yesterday: DayRecord | None,
+    day: DayRecord,
+    mr: MorningResult,
+) -> MorningResult:
+    """The morning verdict after a session whose heel raises collapsed without any pain that
+    day: pain this morning makes it the possible Achilles rupture a day late (reference §5
+    tier 2: stop, the clinician the same day), unless the morning is already a stop of that
+    tier or higher. (A collapse with pain that day stopped then.)"""
+    if yesterday is None or reports_pain(yesterday.morning, yesterday.session):
+        return mr
+    collapse = heel_raise_collapse(yesterday.session, st.best_heel_raise_lsi, st.best_heel_raise)
+    tri = triage_achilles_next_morning(protocol, collapse, day.morning)
+    if tri is None or (mr.triage is not None and mr.triage.tier <= tri.tier):
+        return mr
+    return MorningResult(
+        readiness="stop",
+        level="stop",
+        triage=tri,
+        reasons=[
+            Reason(
+                rule="redflag.achilles",
+                observed="; ".join(tri.signs),
+                threshold="no red flag",
+                text=STOP_TEXT["redflag.achilles"],
+            )
+        ],
+    )
+
+
 def decide_day(
     protocol: Protocol,
     injury: Injury,
@@ -1084,6 +1118,8 @@ def decide_day(
     window = _scan_window(protocol, recent, on)
     sym = symptom_baseline(st)
     mr = morning_verdict(protocol, day.morning, window.hooper, sym)
+    yesterday = next((r for r in recent if r.date == on - dt.timedelta(days=1)), None)
+    mr = _achilles_next_morning(protocol, st, yesterday, day, mr)
     # A morning that cannot rule symptoms out (no check-in; pain, tightness or the red-flag
     # screen unanswered) neither adds to nor ends a run of rest mornings.
     unknown = mr.readiness == "missing" or (mr.level == "rest" and not mr.step_back_candidate)
@@ -1217,7 +1253,20 @@ def decide_day(
     session_class: SessionClass | None = None
     if day.session is not None:
         st, decision, session_class = _session(
-            protocol, baseline, st, day, mr, sym, decision, stage_am, earlier, plan, later, acc
+            protocol,
+            baseline,
+            st,
+            day,
+            mr,
+            sym,
+            decision,
+            stage_am,
+            earlier,
+            plan,
+            later,
+            acc,
+            pain_day_before=yesterday is not None
+            and reports_pain(yesterday.morning, yesterday.session),
         )
     else:
         cstage = protocol.stage(st.stage)
@@ -2634,6 +2683,8 @@ def _session(
     plan: SessionPlan | None,
     later: tuple[RunEntry, ...],
     acc: _Acc,
+    *,
+    pain_day_before: bool = False,
 ) -> tuple[ProgrammeState, DecisionKind, SessionClass]:
     """Today's session (reference §4.2): classified, flagged when against the plan, observed
     for the stage's criteria and triggers. ``stage0`` is the stage of the morning (before the
@@ -2720,6 +2771,8 @@ def _session(
         tight_base,
         day.morning,
         heel_raise_best_lsi=st.best_heel_raise_lsi,
+        heel_raise_best=st.best_heel_raise,
+        pain_day_before=pain_day_before,
     )
     acc.reasons += sr.reasons
     acc.alerts += sr.alerts

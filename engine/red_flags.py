@@ -11,8 +11,11 @@ Beyond one tier per code, three rules can only raise the tier:
   warm, red, swollen calf) with severe pain at rest, or with numbness and pain at rest at the
   stop threshold (compartment syndrome: pain out of proportion, tense swelling, numbness);
   chest pain or breathlessness is tier 1 on its own (pulmonary embolism);
-* heel raises collapsing to under half of the other side, after having been above it, with
-  pain that day, is a possible Achilles rupture: tier 2 (same day).
+* heel raises collapsing to half of the other side or less, after having been above it, with
+  pain that day, the day before or the next morning, is a possible Achilles rupture: tier 2
+  (same day). The pair is read both ways (the lower count ÷ the higher: counts typed the
+  wrong way round are no way out), and a count logged without the other side's (or with 0
+  for it) is read against the best count of the stage.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ TIER_TITLE: dict[int, str] = {
     2: "same-day medical assessment needed",
     3: "stop and clinician review within 24 h",
 }
-ACHILLES_LSI_MAX = 50.0  # heel raises on the injured side below half of the other side
+ACHILLES_LSI_MAX = 50.0  # heel raises on the injured side at half of the other side or less
 _SWOLLEN = frozenset({"swelling", "calf_warm_red"})
 
 
@@ -82,6 +85,7 @@ class _Signs:
     flags: tuple[str, ...] = ()
     pain_rest: int | None = None
     session_pain: int | None = None
+    pain_after: int | None = None  # an hour after the session
 
 
 def triage(
@@ -117,7 +121,11 @@ def _combination(protocol: Protocol, s: _Signs) -> tuple[int, str] | None:
     """Return (tier, picture) for a combination the reference puts in a higher tier."""
     rf = protocol.rules.red_flags
     flags = set(s.flags)
-    severe_rest = s.pain_rest is not None and s.pain_rest >= rf.severe_pain_rest_min.value
+    # Pain still this high an hour after a session is pain at rest: with a swollen limb it is
+    # the compartment-syndrome picture as much as in the morning.
+    severe_rest = any(
+        p is not None and p >= rf.severe_pain_rest_min.value for p in (s.pain_rest, s.pain_after)
+    )
     severe_session = (
         s.session_pain is not None and s.session_pain >= rf.severe_session_pain_min.value
     )
@@ -173,13 +181,17 @@ def triage_session(
     morning: MorningCheckIn | None = None,
     *,
     heel_raise_best_lsi: float | None = None,
+    heel_raise_best: int | None = None,
+    pain_day_before: bool = False,
 ) -> Triage | None:
     """Return the triage for a session report, or None: sharp pain, a pop or a grab (S6);
     new swelling, bruising, a pop or numbness since the session started (S6b, handled like the
     morning's, and at least same day, reference §4.2); severe session pain; the Achilles
-    picture (heel raises collapsing with pain); pain away from the injured spot (tier 3).
-    ``morning`` (the same day's check-in) joins its red flags and pain at rest to the
-    combination pictures."""
+    picture (heel raises collapsing with pain, ``heel_raise_best_lsi`` and ``heel_raise_best``
+    the best symmetry so far and the best count of the stage; ``pain_day_before``: pain was
+    reported the day before, when the counts may have been tested); pain away from the injured
+    spot (tier 3). ``morning`` (the same day's check-in) joins its red flags and pain at rest
+    to the combination pictures."""
     if session is None:
         return None
     rules = protocol.rules.red_flags
@@ -201,7 +213,9 @@ def triage_session(
         else:
             signs.append(f"pain an hour after the session {after}/10")
         rule = rule if codes or session.sharp_pain else "session.severe_pain"
-    achilles = _achilles(session, morning, heel_raise_best_lsi)
+    achilles = _achilles(
+        session, morning, heel_raise_best_lsi, heel_raise_best, pain_before=pain_day_before
+    )
     if achilles is not None:
         extra.append(2)
         signs.append(achilles)
@@ -215,7 +229,7 @@ def triage_session(
     morning_flags = list((morning.red_flags or []) if morning is not None else [])
     day_flags = tuple(dict.fromkeys([*morning_flags, *codes]))
     pain_rest = morning.pain_rest if morning is not None else None
-    s = _Signs(day_flags, pain_rest, pain)
+    s = _Signs(day_flags, pain_rest, pain, after)
     if not signs:
         # Nothing in the session itself: a tier from the morning's answers alone is the
         # morning's triage (an alert "athlete reported ." would name no sign).
@@ -228,27 +242,81 @@ def triage_session(
     return triage(protocol, _tier(tier), rule, signs, picture)
 
 
-def _achilles(
-    session: SessionReport, morning: MorningCheckIn | None, best_lsi: float | None
+def heel_raise_collapse(
+    session: SessionReport | None, best_lsi: float | None, best_count: int | None
 ) -> str | None:
-    """Describe heel raises that collapsed to under half of the other side with pain that day,
-    after having been above it, or return None."""
+    """Describe single-leg heel raises that collapsed to half of the other side or less, after
+    having been above it, or return None. The pair is read both ways (the lower count ÷ the
+    higher): a collapse typed the wrong way round still reads as one. A count without the
+    other side's (or with 0 for it) is read against ``best_count``, the best of the stage."""
+    if session is None:
+        return None
     m = session.metrics
     inj, other = m.heel_raise_reps_injured, m.heel_raise_reps_uninjured
-    if inj is None or not other or best_lsi is None or best_lsi < ACHILLES_LSI_MAX:
-        return None
-    lsi = inj / other * 100
-    if lsi >= ACHILLES_LSI_MAX:
-        return None
-    pains = [session.pain_max, session.pain_1h]
-    if morning is not None:
-        pains += [morning.pain_rest, morning.pain_test]
-    if not any(p is not None and p >= 1 for p in pains):
+    if inj is not None and other:
+        if best_lsi is None or best_lsi <= ACHILLES_LSI_MAX:
+            return None
+        low, high = sorted((inj, other))
+        lsi = low / high * 100
+        if lsi > ACHILLES_LSI_MAX:
+            return None
+        return (
+            f"single-leg heel raises collapsed to {low} of {high} on the other side "
+            f"({lsi:.0f} %, earlier {best_lsi:.0f} %)"
+        )
+    if inj is None or not best_count or inj * 100 > best_count * ACHILLES_LSI_MAX:
         return None
     return (
-        f"single-leg heel raises collapsed to {inj} of {other} on the other side "
-        f"({lsi:.0f} %, earlier {best_lsi:.0f} %) with pain"
+        f"single-leg heel raises collapsed to {inj} "
+        f"(other side not logged, {best_count} earlier in this stage)"
     )
+
+
+def reports_pain(*answers: MorningCheckIn | SessionReport | None) -> bool:
+    """Whether any of these answers reports pain (≥ 1/10: at rest, on the test, in or after a
+    session)."""
+    pains: list[int | None] = []
+    for a in answers:
+        if isinstance(a, MorningCheckIn):
+            pains += [a.pain_rest, a.pain_test]
+        elif isinstance(a, SessionReport):
+            pains += [a.pain_max, a.pain_1h]
+    return any(p is not None and p >= 1 for p in pains)
+
+
+def _achilles(
+    session: SessionReport,
+    morning: MorningCheckIn | None,
+    best_lsi: float | None,
+    best_count: int | None = None,
+    *,
+    pain_before: bool = False,
+) -> str | None:
+    """Describe heel raises that collapsed (``heel_raise_collapse``) with pain that day or the
+    day before, or return None."""
+    collapse = heel_raise_collapse(session, best_lsi, best_count)
+    if collapse is None or not (pain_before or reports_pain(session, morning)):
+        return None
+    return f"{collapse} with pain"
+
+
+def triage_achilles_next_morning(
+    protocol: Protocol,
+    collapse: str | None,
+    morning: MorningCheckIn | None,
+) -> Triage | None:
+    """Return the triage of a morning with pain after a session whose heel raises collapsed
+    without any pain that day (``collapse``, from ``heel_raise_collapse``): the possible
+    Achilles rupture of the session, a day late (tier 2, or the morning's own higher tier
+    with it), or None."""
+    if collapse is None or morning is None or not reports_pain(morning):
+        return None
+    flags = list(dict.fromkeys(morning.red_flags or []))
+    signs = [FLAG_TEXT[f] for f in flags]
+    signs.append(f"{collapse} with pain")
+    tier, picture = _tier_of(protocol, _Signs(tuple(flags), morning.pain_rest), flags, [2])
+    picture = picture or "an Achilles tendon rupture (heel raises collapsing, with pain)"
+    return triage(protocol, _tier(tier), f"redflag.tier{tier}", signs, picture, morning=True)
 
 
 def _tier(n: int) -> TierNo:

@@ -20,11 +20,15 @@ _STOP_TEXT = {
     "stop training, your clinician has been alerted.",
     "session.severe_pain": "Strong pain in this session: stop training, your clinician has "
     "been alerted and should see you today.",
-    "redflag.achilles": "Your heel raises dropped to under half of the other side, with pain: "
-    "stop training, your clinician has been alerted and should see you today.",
+    "redflag.achilles": "Your heel raises on the injured side dropped to half or less, with "
+    "pain: stop training, your clinician has been alerted and should see you today.",
     "session.pain_location": "Pain away from the injured spot: stop running until your "
     "clinician has checked it (they have been asked to, within 24 h).",
 }
+
+# The athlete's sentence for each session stop rule (also said on a morning that stops for
+# one, e.g. the Achilles picture a day late).
+STOP_TEXT = _STOP_TEXT
 
 
 # Metrics of tests done without running (strength, bridges, heel raises, jumps and hops). A
@@ -76,16 +80,26 @@ def classify_session(
     morning: MorningCheckIn | None = None,
     *,
     heel_raise_best_lsi: float | None = None,
+    heel_raise_best: int | None = None,
+    pain_day_before: bool = False,
 ) -> SessionResult:
     """Classify a session from its answers; ``exposure_pct`` is the intensity reached (measured
     or, when unmeasured, assumed), ``tightness_baseline`` the athlete's baseline tightness,
-    ``morning`` the same day's check-in and ``heel_raise_best_lsi`` the best heel-raise
-    symmetry so far (both for the red-flag triage)."""
+    ``morning`` the same day's check-in, ``heel_raise_best_lsi`` the best heel-raise symmetry
+    so far, ``heel_raise_best`` the best count of the stage and ``pain_day_before`` whether
+    pain was reported the day before (all for the red-flag triage)."""
     rules = protocol.rules
     hv = exposure_pct >= rules.pain.hv_pct_vmax.value
     reasons: list[Reason] = []
     alerts: list[Alert] = []
-    tri = triage_session(protocol, session, morning, heel_raise_best_lsi=heel_raise_best_lsi)
+    tri = triage_session(
+        protocol,
+        session,
+        morning,
+        heel_raise_best_lsi=heel_raise_best_lsi,
+        heel_raise_best=heel_raise_best,
+        pain_day_before=pain_day_before,
+    )
     incomplete = _incomplete(session, rules.session.min_completed_pct.value, reasons)
     low_conf = hv and (
         (

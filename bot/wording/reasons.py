@@ -331,8 +331,8 @@ _FIRED = {
         "should see you today."
     ),
     "redflag.achilles": N_(
-        "Your heel raises dropped to under half of the other side, with pain: stop training, "
-        "your clinician has been alerted and should see you today."
+        "Your heel raises on the injured side dropped to half or less, with pain: stop "
+        "training, your clinician has been alerted and should see you today."
     ),
     "session.pain_location": N_(
         "Pain away from the injured spot: stop running until your clinician has checked it "

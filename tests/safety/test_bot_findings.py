@@ -299,3 +299,38 @@ async def test_a_command_typed_in_a_business_chat_sends_nothing_to_the_third_per
     await asyncio.sleep(1.5)  # a card's chart would be drawn in the background
     to_customer = [c.method for c in w.sandbox.calls if c.chat_id == customer]
     assert to_customer == []
+
+
+async def test_a_sign_reported_after_a_painful_session_is_triaged_with_it_if_the_engine_fails(
+    world: WorldFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pain still 8/10 an hour after the session, then new swelling reported with /problem:
+    together the compartment-syndrome picture (tier 1). If the engine run fails on the
+    /problem report, the fallback alert must still be an emergency, not the swelling's own
+    lower tier."""
+    from bot.services.athlete import daily
+    from tests.athlete.both.test_pain_followup import report_session
+
+    w = await world()
+    alex, athlete_id = await onboarded(w)
+    await alex.morning()
+    await report_session(alex, pain="1", pain_1h="8")
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("engine failure for the test")
+
+    monkeypatch.setattr(daily, "run_today", broken)
+    await alex.say("/problem")
+    await alex.say("my hamstring is swollen now")
+    await alex.tap("🚩 Check for warning signs")
+    await alex.tap("▫️ New swelling at the injury")
+    said = await alex.tap("Done")
+    assert "call 112 now" in (said[-1].text or ""), said[-1].text
+    alerts = w.read(
+        lambda s: s.exec(
+            select(AlertRecord)
+            .where(AlertRecord.athlete_id == athlete_id)
+            .order_by(col(AlertRecord.id).desc())
+        ).all()
+    )
+    assert alerts and alerts[0].severity == "emergency", [(a.severity, a.rule) for a in alerts]

@@ -413,7 +413,14 @@ def fallback_alert(
         if programme is None:
             raise LookupError("no active programme")
         protocol = protocol_for(session, programme)
-        triaged = triage_morning(protocol, morning) or triage_session(protocol, report)
+        # The more urgent of the two: a session's signs joined with the morning's can make a
+        # tier-1 picture that neither shows alone.
+        found = [
+            t
+            for t in (triage_morning(protocol, morning), triage_session(protocol, report, morning))
+            if t is not None
+        ]
+        triaged = min(found, key=lambda t: t.tier) if found else None
     except Exception as exc:
         _LOGGER.error(
             "no protocol for the fallback alert of athlete %s: %s", athlete_id, failure(exc)
@@ -528,7 +535,10 @@ def _red_flags_today(
     )
     decided = _decide_safely(session, person, day, env, "morning")
     if decided is None:
-        return _engine_failed(session, person, day, env, morning=morning)
+        # The day's session report joins the triage: its signs and the new ones together
+        # may be a more urgent picture than either alone.
+        report = repo.get_session_report(session, athlete_id=athlete_id, local_date=day)
+        return _engine_failed(session, person, day, env, morning=morning, report=report)
     run, queued = decided
     messages = texts.morning_result(
         run.outcome,
