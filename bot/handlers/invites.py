@@ -111,18 +111,20 @@ CLINICIAN_COMMANDS = (
     ("progress", N_("Progress chart: /progress <number or name>")),
     ("report", N_("PDF report: /report <number or name>")),
     ("timezone", N_("Your time zone: /timezone Europe/Paris")),
+    ("settings", N_("Your language and time zone")),
     ("cancel", N_("Cancel a message or note being written")),
 )
 ADMIN_COMMANDS = (
     ("invite_clinician", N_("Invite a clinician (one-time link)")),
     ("protocols", N_("Protocols, versions, athletes on them")),
     # TRANSLATORS: the sub-command names an admin types after /protocol: keep them as they are.
-    ("protocol", N_("show | set | dryrun | history | rollback")),
+    ("protocol", N_("show | set | dryrun | diff | history | rollback")),
     ("athletes", N_("Every athlete")),
     ("athlete", N_("One athlete's status")),
     ("progress", N_("Progress chart: /progress <number or name>")),
     ("report", N_("PDF report: /report <number or name>")),
     ("timezone", N_("Your time zone: /timezone Europe/Paris")),
+    ("settings", N_("Your language and time zone")),
 )
 
 

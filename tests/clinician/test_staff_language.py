@@ -59,7 +59,7 @@ async def test_an_admin_menu_is_in_the_admins_telegram_language(world: WorldFact
     assert admin_help.startswith("Sprintback para profesionales sanitarios y administradores.")
     descriptions = {c["command"]: c["description"] for c in w.sandbox.commands_for_chat(ADMIN)}
     assert descriptions["athletes"] == "Todos los atletas"
-    assert descriptions["protocol"] == "show | set | dryrun | history | rollback"
+    assert descriptions["protocol"] == "show | set | dryrun | diff | history | rollback"
 
 
 async def test_a_clinician_chooses_a_language_in_settings(world: WorldFactory) -> None:
