@@ -1,10 +1,11 @@
 """Record what became of sent outbox rows, in the caller's transaction.
 
 Sent rows get Telegram's message id (a question message is recorded as shown on its
-questionnaire, and the chat's next message waits a second: Telegram's per-chat pace); a row
-to retry goes back to pending at its retry time (a 429 does not use up an attempt); a 403
-marks the person unreachable and tells their clinician, or the admins; other failures are
-recorded with the error and not retried.
+questionnaire, and the chat's next message waits a second: Telegram's per-chat pace); a sent
+reply to a chat no person has (the farewell of a /delete sent again after a crash) is deleted
+instead. A row to retry goes back to pending at its retry time (a 429 does not use up an
+attempt); a 403 marks the person unreachable and tells their clinician, or the admins; other
+failures are recorded with the error and not retried.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.delivery.calls import Outcome
 from bot.delivery.policy import SAFETY_KINDS
 from bot.store.models import REPLY_KIND, UNDELIVERED_KIND, UNREACHABLE_KIND, Outbox, Person
+from bot.store.repo.data_rights import forget_replies_to_nobody
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import SentRow, enqueue_message, mark_outbox_failed, record_sent
 from bot.store.repo.people import label_in_view
@@ -88,6 +90,17 @@ def record_outcomes(
         if o.verdict is None
     ]
     record_sent(session, sent, now=now, pace=pace)
+    # A reply to a chat no person has (the farewell of a /delete, sent again after a crash)
+    # is not kept: it holds the chat of someone who left. Only a reply that names nobody can
+    # be one, so a reply to a person costs no statement.
+    forget_replies_to_nobody(
+        session,
+        outbox_ids=[
+            o.row.id
+            for o in outcomes
+            if o.verdict is None and o.row.kind == REPLY_KIND and o.row.person_id is None
+        ],
+    )
     result.sent = len(sent)
     for outcome in outcomes:
         verdict = outcome.verdict

@@ -37,6 +37,7 @@ from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may, may_ac
 from bot.services.callback_auth import CallbackExpired, CallbackRejected, SignedCallback
 from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.actions import (
+    SENT_WORD_FOR_WORD,
     ActionRefused,
     add_note,
     current_programme,
@@ -152,6 +153,9 @@ async def _say_gone(update: Update) -> None:
         await update.effective_message.reply_text(_(GONE_TEXT))
 
 
+# After /note: the athlete's export holds the notes about them (README: "everything stored
+# about them").
+NOTE_IN_EXPORT = N_("{name} can read it in their data export.")
 REVIEW_NOTE_PROMPT = N_(
     "Reviewing {name} after the red flag. Write one line for the record (what you checked), "
     "or /cancel."
@@ -569,7 +573,12 @@ async def _note(update: Update, context: Context, acting: _Acting) -> None:
             return
         add_note(session, actor, athlete.id or 0, text, now)
         name = label_for_caller(session, athlete, caller)
-    await update.effective_message.reply_text(_("Note added to {name}'s record.").format(name=name))
+    # A note is never sent to the athlete, but it is theirs to read: said as it is written.
+    await update.effective_message.reply_text(
+        _("Note added to {name}'s record.").format(name=name)
+        + " "
+        + _(NOTE_IN_EXPORT).format(name=name)
+    )
 
 
 # --- alert and card buttons -------------------------------------------------------------------
@@ -722,6 +731,8 @@ async def _pressed(
             _("Write your message to {name} (or /cancel).")
             if action == "message"
             else _("Write why you decline {name}'s sign-off (or /cancel).")
+            + " "
+            + _(SENT_WORD_FOR_WORD)
         )
         await query.answer()
         await context.bot.send_message(chat_id, dropped + prompt.format(name=name))

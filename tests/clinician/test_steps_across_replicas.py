@@ -204,7 +204,8 @@ async def test_a_second_card_button_names_its_athlete_and_what_it_drops(
     [prompt] = await lee.wait_reply()
     assert prompt.text == (
         "What you had started for Ben is dropped: nothing was sent or recorded.\n"
-        "Write why you decline Ann's sign-off (or /cancel)."
+        "Write why you decline Ann's sign-off (or /cancel). Ann is sent what you write, word "
+        "for word."
     )
 
 

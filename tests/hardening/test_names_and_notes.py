@@ -391,5 +391,5 @@ async def test_the_clinicians_prompts_and_replies_number_a_shared_name(world: Wo
     assert prompt.text == f"Write your message to Anna (#{a2}) (or /cancel)."
     assert f"Sent to Anna (#{a2})." in await say(lee, "Easy jog only today.")
     assert await say(lee, f"/note {a2} Hamstring tender on palpation") == (
-        f"Note added to Anna (#{a2})'s record."
+        f"Note added to Anna (#{a2})'s record. Anna (#{a2}) can read it in their data export."
     )

@@ -314,6 +314,8 @@ def apply_action(
         # "H1 · Early loading": codes are fine for clinicians, never on their own (voice.md).
         return stage_words(protocol, stage, "clinician")
 
+    # The reason goes to the athlete with the notice, word for word: said once, plainly.
+    read = " " + _(SENT_WORD_FOR_WORD).format(name=name) if note else ""
     if protocol is not None and before not in {s.id for s in protocol.stages}:
         # A stage in words after "at" reads wrongly in other languages ("en la etapa una
         # etapa …"): a hold or a resume there is said in a sentence of its own.
@@ -328,7 +330,7 @@ def apply_action(
             ),
         }
         if kind in removed:
-            return removed[kind].format(name=name) + " " + _("They have been told.")
+            return removed[kind].format(name=name) + " " + _("They have been told.") + read
 
     return (
         summaries[kind].format(
@@ -336,7 +338,13 @@ def apply_action(
         )
         + " "
         + _("They have been told.")
+        + read
     )
+
+
+# A reason or note the athlete is sent as it was typed (a decline's, a hold's, a /clear's),
+# said where it is asked for or confirmed.
+SENT_WORD_FOR_WORD = N_("{name} is sent what you write, word for word.")
 
 
 STOPPED_FIRST = N_(

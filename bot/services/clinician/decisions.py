@@ -17,6 +17,7 @@ from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may_act_on_
 from bot.services.athlete.engine_bridge import warning_sign_reported_at
 from bot.services.callers import ensure_admin_person
 from bot.services.clinician.actions import (
+    SENT_WORD_FOR_WORD,
     ActionRefused,
     acknowledge,
     apply_action,
@@ -185,10 +186,13 @@ def clear_or_decline(
     record_clearance(
         session, actor, athlete, now, declined=declined, note=note, alert_ids=alert_ids
     )
+    # A note typed with the command goes to the athlete with the notice: said once.
+    read = " " + _(SENT_WORD_FOR_WORD).format(name=name) if note else ""
     if declined:
-        return True, _("Sign-off declined for {name}. They have been told.").format(name=name)
+        reply = _("Sign-off declined for {name}. They have been told.").format(name=name)
+        return True, reply + read
     reply = _("Signed off: {name} may move on. They have been told.").format(name=name)
-    return True, reply + overruled
+    return True, reply + read + overruled
 
 
 def _overruled(session: Session, actor: Person, programme: Programme | None) -> str:

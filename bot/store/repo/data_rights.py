@@ -8,15 +8,18 @@ entries about them. A table added later is covered without touching this module.
 The export holds the athlete's own data only: messages sent to them (not the alert messages
 about them in their clinicians' chats), their own audit entries in full and, of the entries
 others made about them, what was done and when (never who, nor any detail but the note of a
-review a later warning sign voided, which no other row keeps). It is written to be read: the
-engine's state as data (not JSON text), a message's buttons as their labels (not the keys
-they send back), none of the delivery machinery's bookkeeping (which names servers). A deletion
-removes every row about them (every message about them included) and replaces their name by
-their number in the digests of the clinicians they were linked to, and nowhere else: another
-athlete's message or digest line is never rewritten. The deletion's audit entry keeps counts,
-no name; the /delete update's own inbox row keeps its update id, not their chat, and its
-replies (the farewell) go once Telegram took them (:func:`forget_farewell`). In the CSV
-export, text a spreadsheet would run as a formula is made inert.
+review a later warning sign voided, which no other row keeps). Where a row names a clinician or
+an admin by number (their link, a note's author, who acknowledged an alert or moved their
+stage, the clinician they unlinked), their name and role stand beside it. It is written to be
+read: the engine's state as data (not JSON text), a message's buttons as their labels (not the
+keys they send back), none of the delivery machinery's bookkeeping (which names servers). A
+deletion removes every row about them (every message about them included) and replaces their
+name by their number in the digests of the clinicians they were linked to, and nowhere else:
+another athlete's message or digest line is never rewritten. The deletion's audit entry keeps
+counts, no name; the /delete update's own inbox row keeps its update id, not their chat, and
+its replies (the farewell) go once Telegram took them (:func:`forget_farewell`; sent again
+after a crash, :func:`forget_replies_to_nobody`). In the CSV export, text a spreadsheet would
+run as a formula is made inert.
 """
 
 from __future__ import annotations
@@ -33,14 +36,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
 from sqlmodel import Session, col
 
-from bot.store.models import DIGEST_KIND, Person, metadata
+from bot.store.models import DIGEST_KIND, REPLY_KIND, Person, metadata
 from bot.store.repo._common import require_aware
 from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
 
 EXPORT_FORMAT = "sprintback-athlete-export"
 # 3: the engine's state as data (not JSON text), keyboards as their labels, no delivery
-# bookkeeping, the note of a voided review.
+# bookkeeping, the note of a voided review. Since added, without a new version (a reader of
+# version 3 reads them as before): the name and role of each clinician or admin a row names by
+# number, in fields beside the number (``clinician_name``, ``clinician_role``).
 EXPORT_VERSION = 3
 _AUDIT = "audit_log"
 # Rows about the athlete that are not theirs to take away: which buttons their clinicians
@@ -194,6 +199,7 @@ def export_athlete(
         tables[table.name] = [
             _own_part(table.name, _readable(row._mapping), athlete_id, refusals) for row in rows
         ]
+    _name_staff(session, tables, athlete_id)
     export = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -227,6 +233,83 @@ def _own_part(
     if keys and isinstance(detail, dict):
         part["detail"] = {key: detail[key] for key in keys if key in detail}
     return part
+
+
+# Where an exported row names someone by number: its columns with a foreign key to the person
+# table, and the clinician an athlete's own (un)link entry names in its detail.
+_DETAIL_PEOPLE = ("clinician_id",)
+# Whom the export names beside their number: the staff who saw or acted on the athlete's data
+# (never another athlete).
+_NAMED_ROLES = ("clinician", "admin")
+
+
+def _person_columns() -> dict[str, list[str]]:
+    """Map each table to its columns holding a person's number (foreign keys to person)."""
+    return {
+        table.name: [
+            fk.parent.name for fk in table.foreign_keys if fk.column.table.name == "person"
+        ]
+        for table in metadata.sorted_tables
+    }
+
+
+def _stem(column: str) -> str:
+    """The name the added fields start with: "clinician_id" → "clinician", "acknowledged_by"
+    stays as it is."""
+    return column.removesuffix("_id")
+
+
+def _name_staff(session: Session, tables: dict[str, list[dict[str, Any]]], athlete_id: int) -> None:
+    """Add, beside every number of a clinician or admin in the export's rows, their display
+    name and role (``clinician_id`` → ``clinician_name``, ``clinician_role``), so the athlete
+    reads who their data was shared with and who acted on their programme. Numbers of anyone
+    else (the athlete, another athlete, someone no longer stored) get nothing added."""
+    columns = _person_columns()
+    wanted: set[int] = set()
+    for name, rows in tables.items():
+        for row in rows:
+            detail = row.get("detail") if name == _AUDIT else None
+            found = [row.get(c) for c in columns.get(name, ())]
+            if isinstance(detail, dict):
+                found += [detail.get(key) for key in _DETAIL_PEOPLE]
+            wanted.update(value for value in found if isinstance(value, int))
+    wanted.discard(athlete_id)
+    if not wanted:
+        return
+    person = metadata.tables["person"]
+    staff = {
+        person_id: (display_name, role)
+        for person_id, display_name, role in session.connection().execute(
+            select(person.c.id, person.c.display_name, person.c.role).where(
+                person.c.id.in_(sorted(wanted)), person.c.role.in_(_NAMED_ROLES)
+            )
+        )
+    }
+    if not staff:
+        return
+    for name, rows in tables.items():
+        for index, row in enumerate(rows):
+            rows[index] = _with_names(row, columns.get(name, ()), staff)
+            detail = row.get("detail") if name == _AUDIT else None
+            if isinstance(detail, dict):
+                rows[index]["detail"] = _with_names(detail, _DETAIL_PEOPLE, staff)
+
+
+def _with_names(
+    row: dict[str, Any], columns: Sequence[str], staff: dict[int, tuple[str, str]]
+) -> dict[str, Any]:
+    """Return ``row`` with ``<stem>_name`` and ``<stem>_role`` right after each of its
+    ``columns`` that holds a number of ``staff``; a field of that name already there stays."""
+    named: dict[str, Any] = {}
+    for key, value in row.items():
+        named[key] = value
+        if key not in columns or not isinstance(value, int) or value not in staff:
+            continue
+        display_name, role = staff[value]
+        for field, shown in ((f"{_stem(key)}_name", display_name), (f"{_stem(key)}_role", role)):
+            if field not in row:
+                named[field] = shown
+    return named
 
 
 def export_json(export: dict[str, Any]) -> str:
@@ -364,6 +447,31 @@ def forget_farewell(session: Session, *, outbox_ids: Sequence[int]) -> int:
             outbox.c.id.in_(list(outbox_ids)),
             outbox.c.status == "sent",
             outbox.c.person_id.is_(None),
+        )
+    )
+    return int(result.rowcount)
+
+
+def forget_replies_to_nobody(session: Session, *, outbox_ids: Sequence[int]) -> int:
+    """Delete, of the rows ``outbox_ids`` just recorded as sent, the replies to a chat no
+    person has (someone who deleted their data: the farewell, when the process that took the
+    /delete died before :func:`forget_farewell` ran and the outbox sender sent it again; or
+    a stranger's chat: a refusal), in the caller's transaction: nobody is there to keep the
+    row for, and it holds the chat of someone who left or never joined. Return how many
+    went."""
+    if not outbox_ids:
+        return 0
+    outbox, person = metadata.tables["outbox"], metadata.tables["person"]
+    someone = select(person.c.id).where(
+        or_(person.c.telegram_user_id == outbox.c.chat_id, person.c.chat_id == outbox.c.chat_id)
+    )
+    result = session.connection().execute(
+        delete(outbox).where(
+            outbox.c.id.in_(sorted(outbox_ids)),
+            outbox.c.status == "sent",
+            outbox.c.kind == REPLY_KIND,
+            outbox.c.person_id.is_(None),
+            ~someone.exists(),
         )
     )
     return int(result.rowcount)
