@@ -8,10 +8,7 @@ job right after PostgreSQL was started (refused, then "starting up", then answer
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -25,6 +22,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.settings import SettingsError, load_settings
+from tests.pg_coming_up import free_port, late_server
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RETRY_LINE = "database not reachable yet"
@@ -34,12 +32,6 @@ GERMAN = b"das Datenbanksystem startet"
 
 def _pg_base() -> str:
     return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _env(tmp_path: Path, wait: str, **extra: str) -> dict[str, str]:
@@ -76,81 +68,6 @@ def _retry_lines(output: str) -> list[str]:
 
 
 # --- a PostgreSQL server coming up ------------------------------------------------------
-
-
-def _refuse_now(client: socket.socket, message: bytes) -> None:
-    """Answer a client as a server still starting does: no SSL, then FATAL 57P03 with
-    ``message`` (in the server's lc_messages language)."""
-    with client:
-        while True:
-            head = client.recv(8)
-            if len(head) < 8:
-                return
-            length, code = struct.unpack("!ii", head)
-            if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest
-                client.sendall(b"N")
-                continue
-            client.recv(length - 8)
-            fields = b"SFATAL\0VFATAL\0C57P03\0M" + message + b"\0\0"
-            client.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
-            return
-
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            target.sendall(data)
-    with contextlib.suppress(OSError):
-        target.shutdown(socket.SHUT_WR)
-
-
-@contextlib.contextmanager
-def late_server(
-    upstream: tuple[str, int], *, refusals: int, message: bytes
-) -> Iterator[tuple[int, threading.Event]]:
-    """A port where nothing listens (connection refused) until the event it yields is set,
-    then a server that answers the first ``refusals`` connections as one still starting
-    (``message``, SQLSTATE 57P03) and forwards the next to ``upstream`` (the real
-    PostgreSQL). Yields the port and that event."""
-    port = _free_port()
-    stop = threading.Event()
-    listen = threading.Event()
-    opened: list[socket.socket] = []
-
-    def serve() -> None:
-        while not listen.wait(0.05):
-            if stop.is_set():
-                return
-        server = socket.create_server(("127.0.0.1", port))
-        opened.append(server)
-        server.settimeout(0.1)
-        refused = 0
-        while not stop.is_set():
-            try:
-                client, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            if refused < refusals:
-                refused += 1
-                threading.Thread(target=_refuse_now, args=(client, message), daemon=True).start()
-                continue
-            backend = socket.create_connection(upstream)
-            opened.extend((client, backend))
-            for a, b in ((client, backend), (backend, client)):
-                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield port, listen
-    finally:
-        stop.set()
-        thread.join(5)
-        for sock in opened:
-            sock.close()
 
 
 @pytest.fixture
@@ -252,7 +169,7 @@ def test_a_server_speaking_another_language_is_recognised_by_its_sqlstate(
 def test_db_upgrade_gives_up_after_the_wait_with_the_one_line_it_always_gave(
     tmp_path: Path,
 ) -> None:
-    url = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{_free_port()}/sprintback"
+    url = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{free_port()}/sprintback"
     result, took = _sprintback(tmp_path, _env(tmp_path, "3", DATABASE_URL=url), "db", "upgrade")
     assert result.returncode == 1, result.stderr
     assert 3 <= took < 15, f"gave up after {took:.1f} s, not after the 3 s wait"
@@ -266,7 +183,7 @@ def test_db_upgrade_gives_up_after_the_wait_with_the_one_line_it_always_gave(
 
 
 def test_db_current_waits_too_and_0_means_no_wait(tmp_path: Path) -> None:
-    url = f"postgresql+psycopg://sprintback@127.0.0.1:{_free_port()}/sprintback"
+    url = f"postgresql+psycopg://sprintback@127.0.0.1:{free_port()}/sprintback"
     result, took = _sprintback(
         tmp_path, _env(tmp_path, "2"), "db", "current", "--database-url", url
     )

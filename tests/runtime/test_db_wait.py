@@ -9,11 +9,8 @@ database that does not exist stops start-up at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -27,6 +24,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.sandbox import BotApiSandbox
+from tests.pg_coming_up import free_port, late_server
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RETRY_LINE = "database not reachable yet"
@@ -36,17 +34,11 @@ def _pg_base() -> str:
     return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _env(tmp_path: Path, database_url: str, wait: str, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "TELEGRAM_TOKEN": "123456789:unused-token",
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{_free_port()}/bot",
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{free_port()}/bot",
         "DATABASE_URL": database_url,
         "DATABASE_WAIT_SECONDS": wait,
         "RUNTIME_DIR": str(tmp_path / "run"),
@@ -75,7 +67,7 @@ def _retry_lines(output: str) -> list[str]:
 
 
 def test_a_closed_port_is_retried_for_the_wait_then_stops_with_one_line(tmp_path: Path) -> None:
-    url = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{_free_port()}/sprintback"
+    url = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{free_port()}/sprintback"
     result, took = _run(tmp_path, _env(tmp_path, url, "4"))
     assert result.returncode == 2, result.stderr
     assert 4 <= took < 15, f"gave up after {took:.1f} s, not after the 4 s wait"
@@ -92,7 +84,7 @@ def test_a_closed_port_is_retried_for_the_wait_then_stops_with_one_line(tmp_path
 
 
 def test_no_wait_when_database_wait_seconds_is_0(tmp_path: Path) -> None:
-    url = f"postgresql+psycopg://sprintback@127.0.0.1:{_free_port()}/sprintback"
+    url = f"postgresql+psycopg://sprintback@127.0.0.1:{free_port()}/sprintback"
     result, took = _run(tmp_path, _env(tmp_path, url, "0"))
     assert result.returncode == 2
     assert took < 8
@@ -119,79 +111,6 @@ def test_an_invalid_wait_is_refused_as_a_setting(tmp_path: Path) -> None:
 
 
 # --- a server that comes up while `run` waits ---------------------------------------------
-
-
-def _starting_up(client: socket.socket) -> None:
-    """Answer a PostgreSQL client as a server still starting does: no SSL, then FATAL 57P03."""
-    with client:
-        while True:
-            head = client.recv(8)
-            if len(head) < 8:
-                return
-            length, code = struct.unpack("!ii", head)
-            if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest
-                client.sendall(b"N")
-                continue
-            client.recv(length - 8)
-            fields = b"SFATAL\0VFATAL\0C57P03\0Mthe database system is starting up\0\0"
-            client.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
-            return
-
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            target.sendall(data)
-    with contextlib.suppress(OSError):
-        target.shutdown(socket.SHUT_WR)
-
-
-@contextlib.contextmanager
-def late_server(
-    upstream: tuple[str, int], starting_for: float
-) -> Iterator[tuple[int, threading.Event]]:
-    """A port where nothing listens (connection refused) until the event it yields is set, then
-    a server answers "starting up" for ``starting_for`` seconds, then it forwards to
-    ``upstream`` (the real PostgreSQL): a database server coming up. Yields the port and
-    that event."""
-    port = _free_port()
-    stop = threading.Event()
-    listen = threading.Event()
-    opened: list[socket.socket] = []
-
-    def serve() -> None:
-        while not listen.wait(0.1):
-            if stop.is_set():
-                return
-        server = socket.create_server(("127.0.0.1", port))
-        opened.append(server)
-        server.settimeout(0.1)
-        ready_at = time.monotonic() + starting_for
-        while not stop.is_set():
-            try:
-                client, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            if time.monotonic() < ready_at:
-                threading.Thread(target=_starting_up, args=(client,), daemon=True).start()
-                continue
-            backend = socket.create_connection(upstream)
-            opened.extend((client, backend))
-            for a, b in ((client, backend), (backend, client)):
-                threading.Thread(target=_pump, args=(a, b), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield port, listen
-    finally:
-        stop.set()
-        thread.join(5)
-        for sock in opened:
-            sock.close()
 
 
 @pytest.fixture
