@@ -60,6 +60,7 @@ from engine.readiness import (
     SymptomBaseline,
     awaiting_review,
     morning_verdict,
+    red_flag_stop,
 )
 from engine.red_flags import heel_raise_collapse, reports_pain, triage_achilles_next_morning
 from engine.reference import FLOORS, stage_floor
@@ -1021,19 +1022,7 @@ def _achilles_next_morning(
     tri = triage_achilles_next_morning(protocol, collapse, day.morning)
     if tri is None or (mr.triage is not None and mr.triage.tier <= tri.tier):
         return mr
-    return MorningResult(
-        readiness="stop",
-        level="stop",
-        triage=tri,
-        reasons=[
-            Reason(
-                rule="redflag.achilles",
-                observed="; ".join(tri.signs),
-                threshold="no red flag",
-                text=STOP_TEXT["redflag.achilles"],
-            )
-        ],
-    )
+    return red_flag_stop(tri, "redflag.achilles", STOP_TEXT["redflag.achilles"], separator="; ")
 
 
 def decide_day(

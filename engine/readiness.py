@@ -67,6 +67,23 @@ class MorningResult(BaseModel):
         return [self.triage.instruction] if self.triage else []
 
 
+def red_flag_stop(triage: Triage, rule: str, text: str, separator: str = ", ") -> MorningResult:
+    """The morning stopped by a red flag: its triage, and one reason naming the signs."""
+    return MorningResult(
+        readiness="stop",
+        level="stop",
+        triage=triage,
+        reasons=[
+            Reason(
+                rule=rule,
+                observed=separator.join(triage.signs),
+                threshold="no red flag",
+                text=text,
+            )
+        ],
+    )
+
+
 def hooper_z(today: int, history: Sequence[int], min_entries: int) -> float | None:
     """Return today's Hooper z-score against ``history``, or None with too few entries.
 
@@ -107,18 +124,10 @@ def morning_verdict(
     r = protocol.rules.morning
     tri = triage_morning(protocol, morning)
     if tri is not None:
-        return MorningResult(
-            readiness="stop",
-            level="stop",
-            triage=tri,
-            reasons=[
-                Reason(
-                    rule=f"morning.p1.{tri.alert.rule}",
-                    observed=", ".join(tri.signs),
-                    threshold="no red flag",
-                    text=f"Red flag ({'; '.join(tri.signs)}): stop training, clinician alerted.",
-                )
-            ],
+        return red_flag_stop(
+            tri,
+            f"morning.p1.{tri.alert.rule}",
+            f"Red flag ({'; '.join(tri.signs)}): stop training, clinician alerted.",
         )
     if morning.red_flags is None:
         return MorningResult(

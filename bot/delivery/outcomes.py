@@ -2,10 +2,10 @@
 
 Sent rows get Telegram's message id (a question message is recorded as shown on its
 questionnaire, and the chat's next message waits a second: Telegram's per-chat pace); a sent
-reply to a chat no person has (the farewell of a /delete sent again after a crash) is deleted
-instead. A row to retry goes back to pending at its retry time (a 429 does not use up an
-attempt); a 403 marks the person unreachable and tells their clinician, or the admins; other
-failures are recorded with the error and not retried.
+reply to a chat no person has (the farewell of a /delete) is deleted instead. A row to retry
+goes back to pending at its retry time (a 429 does not use up an attempt); a 403 marks the
+person unreachable and tells their clinician, or the admins; other failures are recorded with
+the error and not retried.
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def record_outcomes(
         if o.verdict is None
     ]
     record_sent(session, sent, now=now, pace=pace)
-    # A reply to a chat no person has (the farewell of a /delete, sent again after a crash)
-    # is not kept: it holds the chat of someone who left. Only a reply that names nobody can
+    # A reply to a chat no person has (the farewell of a /delete) is not kept: it holds the
+    # chat of someone who left. Only a reply that names nobody can
     # be one, so a reply to a person costs no statement.
     forget_replies_to_nobody(
         session,

@@ -47,7 +47,6 @@ from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
 from bot.store import repo
 from bot.store.db import is_retryable, session_scope
 from bot.store.models import REPLY_KIND, Person
-from bot.store.repo.data_rights import forget_farewell
 from bot.store.repo.messaging import queue_replies
 from bot.store.threads import run_db
 from bot.support.i18n import language_for, set_language
@@ -328,13 +327,10 @@ async def deliver(update: Update, context: Context, handled: Handled, inbox: Inb
         update_id = update.update_id
         tracked = inbox is not None and inbox.tracks(update_id)
         chat_id = rows[0].chat_id
-        deleted = result.deleted
 
         def finish(session: Session) -> None:
             if tracked and inbox is not None:
                 inbox.mark_done(session, [update_id], [chat_id])
-            if deleted:  # no row keeps the chat of someone who deleted their data
-                forget_farewell(session, outbox_ids=[row.id for row in rows])
 
         async def record() -> None:
             assert sender is not None

@@ -17,8 +17,8 @@ deletion removes every row about them (every message about them included) and re
 name by their number in the digests of the clinicians they were linked to, and nowhere else:
 another athlete's message or digest line is never rewritten. The deletion's audit entry keeps
 counts, no name; the /delete update's own inbox row keeps its update id, not their chat, and
-its replies (the farewell) go once Telegram took them (:func:`forget_farewell`; sent again
-after a crash, :func:`forget_replies_to_nobody`). In the CSV export, text a spreadsheet would
+its replies (the farewell) go once Telegram took them, also when sent again after a crash
+(:func:`forget_replies_to_nobody`). In the CSV export, text a spreadsheet would
 run as a formula is made inert.
 """
 
@@ -435,30 +435,12 @@ def _unchain_handled_updates(session: Session, chats: Sequence[int]) -> None:
     )
 
 
-def forget_farewell(session: Session, *, outbox_ids: Sequence[int]) -> int:
-    """Delete the replies to a /delete (the farewell: "your data has been deleted") once
-    Telegram took them: they name nobody, but their chat is the Telegram id of someone who
-    left. Rows not sent yet stay for the sender's retries. Return how many went."""
-    if not outbox_ids:
-        return 0
-    outbox = metadata.tables["outbox"]
-    result = session.connection().execute(
-        delete(outbox).where(
-            outbox.c.id.in_(list(outbox_ids)),
-            outbox.c.status == "sent",
-            outbox.c.person_id.is_(None),
-        )
-    )
-    return int(result.rowcount)
-
-
 def forget_replies_to_nobody(session: Session, *, outbox_ids: Sequence[int]) -> int:
     """Delete, of the rows ``outbox_ids`` just recorded as sent, the replies to a chat no
-    person has (someone who deleted their data: the farewell, when the process that took the
-    /delete died before :func:`forget_farewell` ran and the outbox sender sent it again; or
-    a stranger's chat: a refusal), in the caller's transaction: nobody is there to keep the
-    row for, and it holds the chat of someone who left or never joined. Return how many
-    went."""
+    person has (someone who deleted their data: the farewell, sent right after the /delete or
+    again after a crash; or a stranger's chat: a refusal), in the caller's transaction:
+    nobody is there to keep the row for, and it holds the chat of someone who left or never
+    joined. Return how many went."""
     if not outbox_ids:
         return 0
     outbox, person = metadata.tables["outbox"], metadata.tables["person"]
