@@ -161,7 +161,7 @@ def tell_author(session: Session, outcome: Outcome, now: dt.datetime, *, reachab
         ).format(who=who, why=why)
     enqueue_message(
         session,
-        chat_id=author.chat_id or author.telegram_user_id,
+        chat_id=author.reply_chat,
         text=text,
         kind=UNDELIVERED_KIND,
         now=now,

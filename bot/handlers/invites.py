@@ -155,7 +155,7 @@ async def set_role_menus(application: Application[Any, Any, Any, Any, Any, Any])
     admins = set(services.settings.admin_telegram_ids)
     with session_scope(services.engine, read_only=True) as session:
         people = [
-            (p.chat_id or p.telegram_user_id, p.role, p.telegram_user_id in admins, p.language)
+            (p.reply_chat, p.role, p.telegram_user_id in admins, p.language)
             for p in list_people(session)
             if p.role in ("clinician", "admin") or p.telegram_user_id in admins
         ]

@@ -205,7 +205,7 @@ def sync_admins(
             notice = _(ADMIN_REVOKED_TEXT)
         enqueue_message(
             session,
-            chat_id=person.chat_id or person.telegram_user_id,
+            chat_id=person.reply_chat,
             text=notice,
             kind=ADMIN_REVOKED_KIND,
             now=now,

@@ -116,6 +116,12 @@ class Person(Base, table=True):
     unreachable: bool = False
     created_at: dt.datetime = _now_field()
 
+    @property
+    def reply_chat(self) -> int:
+        """The chat to write to them in: the one recorded, else their private chat, which
+        Telegram numbers as their user id (a person added by an admin has no chat yet)."""
+        return self.chat_id or self.telegram_user_id
+
 
 class Consent(Base, table=True):
     """One consent given or withdrawn by a person (kind and text version)."""

@@ -209,7 +209,7 @@ def _tell_athlete(
     now: dt.datetime,
 ) -> int:
     """Queue the evaluation's result for the athlete (what /cancel would have shown them)."""
-    chat_id = person.chat_id or person.telegram_user_id
+    chat_id = person.reply_chat
     body = "\n\n".join(out.text for out in outs if out.text)
     if not chat_id or not body:
         return 0

@@ -147,7 +147,7 @@ def tell_clinicians(
     for clinician in recipients:
         if only is not None and clinician.id != only:
             continue
-        chat = clinician.chat_id or clinician.telegram_user_id
+        chat = clinician.reply_chat
         if not chat:
             continue
         with use_language(clinician.language):
