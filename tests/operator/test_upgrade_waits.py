@@ -17,21 +17,16 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
 from bot.settings import SettingsError, load_settings
 from tests.pg_coming_up import free_port, late_server
+from tests.support.postgres import base_url, throwaway_database
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RETRY_LINE = "database not reachable yet"
 ENGLISH = b"the database system is starting up"
 GERMAN = b"das Datenbanksystem startet"
-
-
-def _pg_base() -> str:
-    return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
 
 
 def _env(tmp_path: Path, wait: str, **extra: str) -> dict[str, str]:
@@ -73,16 +68,8 @@ def _retry_lines(output: str) -> list[str]:
 @pytest.fixture
 def fresh_database() -> Iterator[str]:
     """Return the name of a new, empty database on the test server (dropped afterwards)."""
-    base = make_url(_pg_base())
-    libpq = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = psycopg.connect(libpq, autocommit=True, connect_timeout=5)
-    name = f"sb_upgrade_wait_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with throwaway_database("sb_upgrade_wait") as url:
+        yield str(make_url(url).database)
 
 
 def _upgrade_through_late_server(
@@ -90,7 +77,7 @@ def _upgrade_through_late_server(
 ) -> tuple[int, str, str]:
     """Run `sprintback db upgrade` against a server coming up; return its exit status, stdout
     and stderr. With ``refused_first`` the port refuses until the command said so once."""
-    base = make_url(_pg_base())
+    base = make_url(base_url())
     upstream = (base.host or "127.0.0.1", base.port or 5432)
     with late_server(upstream, refusals=2, message=message) as (port, listen):
         if not refused_first:
@@ -200,7 +187,7 @@ def test_db_current_waits_too_and_0_means_no_wait(tmp_path: Path) -> None:
 
 def test_db_upgrade_does_not_wait_for_a_database_that_does_not_exist(tmp_path: Path) -> None:
     missing = f"sb_upgrade_missing_{uuid.uuid4().hex[:8]}"
-    url = make_url(_pg_base()).set(database=missing).render_as_string(hide_password=False)
+    url = make_url(base_url()).set(database=missing).render_as_string(hide_password=False)
     result, took = _sprintback(tmp_path, _env(tmp_path, "60", DATABASE_URL=url), "db", "upgrade")
     assert result.returncode == 1
     assert took < 10, f"waited {took:.1f} s for a mistake waiting cannot fix"

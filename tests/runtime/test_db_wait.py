@@ -19,19 +19,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
 from bot.sandbox import BotApiSandbox
 from tests.pg_coming_up import free_port, late_server
+from tests.support.postgres import base_url, throwaway_database
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RETRY_LINE = "database not reachable yet"
-
-
-def _pg_base() -> str:
-    return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
 
 
 def _env(tmp_path: Path, database_url: str, wait: str, **extra: str) -> dict[str, str]:
@@ -94,7 +89,7 @@ def test_no_wait_when_database_wait_seconds_is_0(tmp_path: Path) -> None:
 
 def test_a_database_that_does_not_exist_is_not_waited_for(tmp_path: Path) -> None:
     missing = f"sb_wait_missing_{uuid.uuid4().hex[:8]}"
-    url = make_url(_pg_base()).set(database=missing).render_as_string(hide_password=False)
+    url = make_url(base_url()).set(database=missing).render_as_string(hide_password=False)
     result, took = _run(tmp_path, _env(tmp_path, url, "60"))
     assert result.returncode == 2
     assert took < 10, f"waited {took:.1f} s for a mistake waiting cannot fix"
@@ -115,23 +110,15 @@ def test_an_invalid_wait_is_refused_as_a_setting(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fresh_database() -> Iterator[str]:
-    """Return the URL of a new, empty database on the test server (dropped afterwards)."""
-    base = make_url(_pg_base())
-    libpq = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = psycopg.connect(libpq, autocommit=True, connect_timeout=5)
-    name = f"sb_wait_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    """Return the name of a new, empty database on the test server (dropped afterwards)."""
+    with throwaway_database("sb_wait") as url:
+        yield str(make_url(url).database)
 
 
 async def test_a_server_that_comes_up_during_the_wait_is_waited_for_and_the_bot_serves(
     sandbox: BotApiSandbox, tmp_path: Path, fresh_database: str
 ) -> None:
-    base = make_url(_pg_base())
+    base = make_url(base_url())
     upstream = (base.host or "127.0.0.1", base.port or 5432)
     with late_server(upstream, starting_for=2.5) as (port, listen):
         url = (base.set(host="127.0.0.1", port=port, database=fresh_database)).render_as_string(

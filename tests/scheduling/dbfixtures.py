@@ -7,45 +7,26 @@ reached the tests fail; they are never skipped.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from bot.store.db import create_all_for_tests, make_engine
 from bot.store.models import metadata
-
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _pg_base_url() -> str:
-    return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+from tests.support.postgres import base_url, connect_admin
 
 
 class PgDatabase:
     """One throw-away database on the test server, emptied between tests, dropped at the end."""
 
     def __init__(self) -> None:
-        base = _pg_base_url()
+        base = base_url()
         self.name = f"sb_sched_{uuid.uuid4().hex[:12]}"
-        try:
-            self._admin = psycopg.connect(_libpq(base), autocommit=True, connect_timeout=5)
-        except psycopg.OperationalError as exc:
-            pytest.fail(
-                f"PostgreSQL at {make_url(base).render_as_string(hide_password=True)} is not "
-                f"reachable ({exc}); set SPRINTBACK_TEST_POSTGRES_URL or run "
-                "scripts/ensure-postgres",
-                pytrace=False,
-            )
+        self._admin = connect_admin(base)
         self._admin.execute(f'CREATE DATABASE "{self.name}"')
         self.url = make_url(base).set(database=self.name).render_as_string(hide_password=False)
         self.has_schema = False

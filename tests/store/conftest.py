@@ -9,13 +9,11 @@ fail; they are never skipped.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -23,36 +21,20 @@ from sqlalchemy.pool import NullPool
 
 from bot.store import db
 from bot.store.models import metadata
+from tests.support.postgres import base_url, connect_admin
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
 T0 = dt.datetime(2026, 3, 2, 6, 30, tzinfo=dt.UTC)
-
-
-def _pg_base_url() -> str:
-    return os.environ.get("SPRINTBACK_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class PgDatabases:
     """Creates throw-away databases on the test server and drops them all at the end."""
 
     def __init__(self) -> None:
-        self.base = _pg_base_url()
+        self.base = base_url()
         self.prefix = f"sb_store_{uuid.uuid4().hex[:10]}"
         self.created: list[str] = []
-        try:
-            self._admin = psycopg.connect(_libpq(self.base), autocommit=True, connect_timeout=5)
-        except psycopg.OperationalError as exc:
-            pytest.fail(
-                f"PostgreSQL at {make_url(self.base).render_as_string(hide_password=True)} is "
-                f"not reachable ({exc}); the storage tests need it "
-                "(set SPRINTBACK_TEST_POSTGRES_URL or run scripts/ensure-postgres)",
-                pytrace=False,
-            )
+        self._admin = connect_admin(self.base)
 
     def create(self) -> str:
         """Create an empty database and return its SQLAlchemy URL."""
