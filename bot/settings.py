@@ -26,6 +26,8 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # The host of Telegram's own Bot API, which takes only https webhooks (a local Bot API server,
 # e.g. the sandbox, also takes http).
 TELEGRAM_API_HOST = "api.telegram.org"
+# The only ports Telegram's own Bot API posts webhooks to.
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # SQLite (embedded) and PostgreSQL through psycopg 3, the driver installed with Sprintback.
@@ -86,8 +88,8 @@ class Settings(BaseSettings):
     telegram_api_file_url: str | None = None
     database_url: str = "sqlite:///sprintback.sqlite3"
     # How long `sprintback run` and `sprintback db` wait at start for a PostgreSQL server that
-    # cannot be reached yet (refused, starting up, no answer), trying again with growing
-    # pauses; 0: no wait.
+    # cannot be reached yet (refused, starting up, no answer, a host name that does not resolve
+    # yet), trying again with growing pauses; 0: no wait.
     database_wait_seconds: DatabaseWaitSeconds = DEFAULT_DATABASE_WAIT_SECONDS
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_timezone: str = "UTC"
@@ -197,6 +199,31 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is plain http, which Telegram's Bot API refuses for webhooks "
                 "(only a local Bot API server in TELEGRAM_API_BASE_URL takes http)"
+            )
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _port_for_telegram(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Telegram's own Bot API posts webhooks only to these ports, and refuses another only
+        # once the bot has started (setWebhook); a local Bot API server takes any.
+        if value is None:
+            return value
+        try:
+            port = urlsplit(value).port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValueError(f"{value!r} has a port that is not a number from 1 to 65535")
+        base_url = info.data.get("telegram_api_base_url")
+        if port is None or port in TELEGRAM_WEBHOOK_PORTS or base_url is None:
+            return value
+        if (urlsplit(base_url).hostname or "").lower() == TELEGRAM_API_HOST:
+            allowed = ", ".join(str(p) for p in TELEGRAM_WEBHOOK_PORTS[:-1])
+            raise ValueError(
+                f"{value!r} uses port {port}, but Telegram's Bot API posts webhooks only to "
+                f"ports {allowed} or {TELEGRAM_WEBHOOK_PORTS[-1]} (only a local Bot API server "
+                "in TELEGRAM_API_BASE_URL takes another port)"
             )
         return value
 

@@ -17,9 +17,10 @@ def register(subparsers: Any) -> None:
         "db",
         help="create or migrate the database schema (DATABASE_URL or --database-url)",
         description="Create, migrate or inspect the database schema. A PostgreSQL server that "
-        "cannot be reached yet (connection refused, starting up, no answer) is tried again with "
-        "growing pauses for up to DATABASE_WAIT_SECONDS (default 60; 0: no wait), one line per "
-        "attempt on standard error, as `sprintback run` does. Exit status: 0 when done, 1 when "
+        "cannot be reached yet (connection refused, starting up, no answer, a host name that "
+        "does not resolve yet) is tried again with growing pauses for up to "
+        "DATABASE_WAIT_SECONDS (default 60; 0: no wait), one line per attempt on standard "
+        "error, as `sprintback run` does. Exit status: 0 when done, 1 when "
         "the action failed (one line says why), 2 on invalid settings or no ACTION, 130 when "
         "Ctrl-C stops the wait for the database.",
     )

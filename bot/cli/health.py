@@ -7,7 +7,10 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from bot.cli.polling_health import polling_healthy, polling_report, status_path
 from bot.runtime import database_health
@@ -23,7 +26,8 @@ database and the scheduler. In polling mode it checks that the database answers 
 schema is current, and reads the status file `sprintback run` keeps in RUNTIME_DIR: it fails
 when the last successful getUpdates is older than three long polls (POLLING_TIMEOUT_SECONDS)
 plus 5 s, when the bot recorded its scheduler as stopped, or when no bot is running (no status
-file for this TELEGRAM_TOKEN, or no TELEGRAM_TOKEN at all).
+file for this TELEGRAM_TOKEN, or no TELEGRAM_TOKEN at all). It only reads: an SQLite
+database file that does not exist is reported, with the path looked for, and never created.
 """
 
 
@@ -51,17 +55,40 @@ def health(args: argparse.Namespace) -> int:
 
 
 def _polling_report(settings: Settings) -> dict[str, str]:
-    engine = make_engine(settings.database_url)
-    try:
-        database = database_health(engine)
-    finally:
-        engine.dispose()
+    database = _missing_sqlite_file(settings.database_url)
+    if database is None:
+        engine = make_engine(settings.database_url)
+        try:
+            database = database_health(engine)
+        finally:
+            engine.dispose()
     if settings.token:
         polling = polling_report(status_path(settings.runtime_dir, settings.token))
     else:
         polling = {"polling": "TELEGRAM_TOKEN is not set, so no bot can be polling"}
     healthy = database == "ok" and polling_healthy(polling)
     return {"status": "ok" if healthy else "unhealthy", "database": database, **polling}
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """Return what is wrong when ``url`` names an SQLite file that does not exist, else None.
+
+    SQLite creates a missing file on connecting: a health check, which only reads, must not
+    leave an empty database behind (in the working folder, for the default URL).
+    """
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:"):  # an SQLite URI (uri=true): left to SQLite
+        return None
+    path = Path(name).absolute()
+    if path.is_file():
+        return None
+    return (
+        f"no database file at {path}: expected the SQLite file `sprintback run` uses, made by "
+        "`sprintback db upgrade` (run health with the same DATABASE_URL and working folder)"
+    )
 
 
 def _webhook_report(settings: Settings) -> dict[str, str]:

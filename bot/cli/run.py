@@ -45,14 +45,16 @@ SIGTERM or Ctrl-C stops it cleanly: the update in hand finishes and unsent messa
 the outbox for the next start; during start-up (e.g. the migrations) they stop it at once.
 
 A PostgreSQL server that cannot be reached yet at start (connection refused, starting up, no
-answer) is tried again with growing pauses for up to DATABASE_WAIT_SECONDS (default 60; 0: no
-wait), one log line per attempt; a wrong password or a database that does not exist stops
-start-up at once. Nothing answers health checks while it waits.
+answer, a host name that does not resolve yet, as a database container's before it is up) is
+tried again with growing pauses for up to DATABASE_WAIT_SECONDS (default 60; 0: no wait), one
+log line per attempt naming the reason; a wrong password or a database that does not exist
+stops start-up at once. Nothing answers health checks while it waits.
 
 Exit status: 0 after a clean stop; 1 when Telegram cannot be reached at start (worth trying
 again later); 2 for something to fix first: an invalid setting, no TELEGRAM_TOKEN, a token
 Telegram refuses, a database it cannot reach (after the wait) or whose schema is not current,
-a RUNTIME_DIR this user cannot write, or a webhook address that cannot be used. Each is said
+a RUNTIME_DIR this user cannot write, or a webhook address that cannot be used (with
+Telegram's own Bot API, WEBHOOK_URL must be https on port 443, 80, 88 or 8443). Each is said
 in one line. 143 when SIGTERM stops it during start-up, 130 when Ctrl-C stops the wait for
 the database.
 """

@@ -10,6 +10,7 @@ an answer, the decision it causes and the messages it triggers commit together o
 from __future__ import annotations
 
 import os
+import re
 import socket
 import ssl
 import struct
@@ -388,15 +389,42 @@ def describe_error(error: BaseException) -> str:
     SQLAlchemy's wrapping, the hint lines and the link libpq and SQLAlchemy add.
     """
     cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+    unresolved = unresolved_host(error)
+    if unresolved is not None:
+        host, why = unresolved
+        return f"the host name {host!r} could not be resolved ({why})"
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     message = lines[0].removeprefix("connection failed: ") if lines else ""
     return message or type(cause).__name__
 
 
+# A host name that does not resolve: psycopg looks names up itself ("failed to resolve host
+# 'db': [Errno -2] Name or service not known"); libpq, when it does, says "could not translate
+# host name "db" to address: ...". Neither message carries the password.
+_UNRESOLVED_HOST = (
+    re.compile(r"failed to resolve host '(?P<host>[^']*)': (?:\[Errno -?\d+\] )?(?P<why>.*)"),
+    re.compile(r'could not translate host name "(?P<host>[^"]*)" to address: (?P<why>.*)'),
+)
+
+
+def unresolved_host(error: BaseException) -> tuple[str, str] | None:
+    """Return the host name whose lookup failed and why (e.g. "Name or service not known"),
+    or None when ``error`` is not a failed host name lookup."""
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+    for line in str(cause).splitlines():
+        for pattern in _UNRESOLVED_HOST:
+            found = pattern.search(line)
+            if found:
+                return found["host"], found["why"].strip() or "no address"
+    return None
+
+
 # Why a connection failed before reaching a server, when waiting may help. These failures come
 # from libpq or the kernel, never from the server, so they carry no SQLSTATE; both word them
 # in the process's LC_MESSAGES, which Python leaves at "C" (English). A host name that does not
-# resolve, SSL refused, a bad certificate: none of these passes by waiting.
+# resolve is waited for too: the name of a database container appears in compose's DNS only
+# once the container is up (a mistyped name fails the same way, so every retry line and the
+# last message name the host). SSL refused, a bad certificate: these never pass by waiting.
 _CLIENT_SIDE_TRANSIENT = (
     ("connection refused", "connection refused"),
     ("timeout expired", "connection timed out"),
@@ -422,13 +450,17 @@ _LONGEST_PAUSE_SECONDS = 10.0
 
 def _transient_reason(error: BaseException) -> str | None:
     """Return in plain words why connecting failed when waiting may help (the server is not
-    listening yet, is starting up or restarting, did not answer in time), else None.
+    listening yet, is starting up or restarting, did not answer in time, its host name does
+    not resolve yet), else None.
 
     A server's refusal is judged by its SQLSTATE (57P03), whatever language it speaks; its
     English message only when no SQLSTATE can be had (:func:`_server_sqlstate`). A wrong
     password, a database or user that does not exist: the server answered, so waiting will
     not help.
     """
+    unresolved = unresolved_host(error)
+    if unresolved is not None:
+        return f"host name {unresolved[0]!r} could not be resolved"
     cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
     text = str(cause).lower()
     for needle, reason in _CLIENT_SIDE_TRANSIENT:
@@ -541,8 +573,11 @@ def wait_for_database(url: str, seconds: float, log: Callable[[str], None]) -> b
     For start-up: while a connection fails for a reason that may pass (:func:`_transient_reason`),
     ``log`` one line ("database not reachable yet (connection refused); retrying in 2 s") and
     try again after a pause that doubles up to 10 s (and one line once it answers after such a
-    wait). Return True once a connection opens, else False: at once for SQLite or for a failure
-    waiting cannot fix (wrong password, no such database), and when ``seconds`` are over,
+    wait). A host name that does not resolve is waited for too, as a database container's name
+    resolves only once it is up; its lines name the host ("database not reachable yet (host
+    name 'db' could not be resolved); retrying in 4 s"). Return True once a connection opens,
+    else False: at once for SQLite or for a failure waiting cannot fix (wrong password, no
+    such database), and when ``seconds`` are over,
     without a last attempt of its own: the caller's start-up is that attempt, and says why it
     failed.
     """
