@@ -62,7 +62,13 @@ from engine.readiness import (
     morning_verdict,
     red_flag_stop,
 )
-from engine.red_flags import heel_raise_collapse, reports_pain, triage_achilles_next_morning
+from engine.red_flags import (
+    heel_raise_collapse,
+    heel_raises_above_half_by_stage,
+    names_achilles,
+    reports_pain,
+    triage_achilles_next_morning,
+)
 from engine.reference import FLOORS, stage_floor
 from engine.schema import Criterion, Protocol, Stage, Trigger
 from engine.session_rules import (
@@ -218,6 +224,11 @@ class ProgrammeState(_Frozen):
     # day after it may still hold (``final_gap_rest``): no max speed, full training or match
     # until the interval has passed since it. None in older snapshots and on entering a stage.
     final_gap_run: RunEntry | None = None
+    # The day of the last session whose heel raises raised the possible-Achilles-rupture
+    # alert (``heel_raise_collapse``): a painful morning after it, while running is still
+    # stopped awaiting the clinician, is the same episode, not a fresh alert
+    # (``_achilles_next_morning``). None in older snapshots: the morning alerts, as before.
+    achilles_alerted: dt.date | None = None
 
 
 class DayOutcome(_Frozen):
@@ -1015,14 +1026,37 @@ def _achilles_next_morning(
     """The morning verdict after a session whose heel raises collapsed without any pain that
     day: pain this morning makes it the possible Achilles rupture a day late (reference §5
     tier 2: stop, the clinician the same day), unless the morning is already a stop of that
-    tier or higher. (A collapse with pain that day stopped then.)"""
+    tier or higher. (A collapse with pain that day stopped then.)
+
+    A collapse without pain that day but with pain the day before already stopped then, with
+    a same-day alert. While running is still stopped awaiting the clinician since, this
+    morning's pain is the same episode: the athlete is told again to stop and be assessed
+    today, but the clinician, who has that alert, gets no fresh one (as ``week_rise_alerted``
+    and the bot's same-day dedupe keep repeats out). A morning with a red flag of its own
+    (a new sign, or a more urgent tier) is never held back: it alerts as ever."""
     if yesterday is None or reports_pain(yesterday.morning, yesterday.session):
         return mr
-    collapse = heel_raise_collapse(yesterday.session, st.best_heel_raise_lsi, st.best_heel_raise)
+    ls = st.last_session
+    stage = ls.stage if ls is not None and ls.date == yesterday.date else st.stage
+    collapse = heel_raise_collapse(
+        yesterday.session,
+        st.best_heel_raise_lsi,
+        st.best_heel_raise,
+        above_by_stage=heel_raises_above_half_by_stage(protocol, stage),
+    )
     tri = triage_achilles_next_morning(protocol, collapse, day.morning)
     if tri is None or (mr.triage is not None and mr.triage.tier <= tri.tier):
         return mr
-    return red_flag_stop(tri, "redflag.achilles", STOP_TEXT["redflag.achilles"], separator="; ")
+    stop = red_flag_stop(tri, "redflag.achilles", STOP_TEXT["redflag.achilles"], separator="; ")
+    same_episode = (
+        st.suspended
+        and st.achilles_alerted == yesterday.date
+        and mr.triage is None  # no red flag of the morning's own
+        and len(tri.signs) == 1  # the collapse only
+    )
+    if same_episode:
+        return stop.model_copy(update={"already_alerted": True})
+    return stop
 
 
 def decide_day(
@@ -2761,8 +2795,10 @@ def _session(
         day.morning,
         heel_raise_best_lsi=st.best_heel_raise_lsi,
         heel_raise_best=st.best_heel_raise,
+        heel_raise_above_by_stage=heel_raises_above_half_by_stage(protocol, stage.id),
         pain_day_before=pain_day_before,
     )
+    achilles = sr.triage is not None and names_achilles(sr.triage)
     acc.reasons += sr.reasons
     acc.alerts += sr.alerts
     if sr.triage is not None:
@@ -2938,6 +2974,7 @@ def _session(
             "best_splits": best_splits,
             "best_heel_raise": best_hr,
             "best_heel_raise_lsi": best_lsi,
+            "achilles_alerted": on if achilles else st.achilles_alerted,
             "low_conf_hv_streak": low_hv,
             "run_log": runs,
             "last_session": LastSession(

@@ -55,11 +55,15 @@ class MorningResult(BaseModel):
     step_back_candidate: bool = False
     psych_flag: bool = False
     max_pct_vmax: float | None = None
+    # The red flag repeats one the clinician was already alerted to, for the same episode,
+    # while the athlete is stopped awaiting them: the athlete is still told what to do, the
+    # clinician gets no fresh alert.
+    already_alerted: bool = False
 
     @property
     def alerts(self) -> list[Alert]:
-        """Alerts raised by the morning (red-flag tier)."""
-        return [self.triage.alert] if self.triage else []
+        """Alerts raised by the morning (red-flag tier), none for a repeat already alerted."""
+        return [self.triage.alert] if self.triage and not self.already_alerted else []
 
     @property
     def instructions(self) -> list[Instruction]:

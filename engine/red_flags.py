@@ -15,7 +15,12 @@ Beyond one tier per code, three rules can only raise the tier:
   pain that day, the day before or the next morning, is a possible Achilles rupture: tier 2
   (same day). The pair is read both ways (the lower count ÷ the higher: counts typed the
   wrong way round are no way out), and a count logged without the other side's (or with 0
-  for it) is read against the best count of the stage.
+  for it) is read against the best count of the stage. "Above it" is an earlier pair above
+  half, or the stage itself: a stage reached only through a heel-raise symmetry criterion
+  above half (calf: from C3, after C2's > 90 %) reads its pair against the other side even
+  when no earlier pair was logged (the first pair ever, e.g. an athlete placed at C4). Before
+  such a stage a first pair at half or less is no collapse: early on (C1 asks for 10
+  single-leg raises, not for symmetry) the injured side doing half of the other is expected.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ TIER_TITLE: dict[int, str] = {
     3: "stop and clinician review within 24 h",
 }
 ACHILLES_LSI_MAX = 50.0  # heel raises on the injured side at half of the other side or less
+_COLLAPSE = "single-leg heel raises collapsed to "  # how every collapse sign begins
 _SWOLLEN = frozenset({"swelling", "calf_warm_red"})
 
 
@@ -182,13 +188,15 @@ def triage_session(
     *,
     heel_raise_best_lsi: float | None = None,
     heel_raise_best: int | None = None,
+    heel_raise_above_by_stage: bool = False,
     pain_day_before: bool = False,
 ) -> Triage | None:
     """Return the triage for a session report, or None: sharp pain, a pop or a grab (S6);
     new swelling, bruising, a pop or numbness since the session started (S6b, handled like the
     morning's, and at least same day, reference §4.2); severe session pain; the Achilles
     picture (heel raises collapsing with pain, ``heel_raise_best_lsi`` and ``heel_raise_best``
-    the best symmetry so far and the best count of the stage; ``pain_day_before``: pain was
+    the best symmetry so far and the best count of the stage, ``heel_raise_above_by_stage``
+    whether the stage was reached with them above half; ``pain_day_before``: pain was
     reported the day before, when the counts may have been tested); pain away from the injured
     spot (tier 3). ``morning`` (the same day's check-in) joins its red flags and pain at rest
     to the combination pictures."""
@@ -214,7 +222,12 @@ def triage_session(
             signs.append(f"pain an hour after the session {after}/10")
         rule = rule if codes or session.sharp_pain else "session.severe_pain"
     achilles = _achilles(
-        session, morning, heel_raise_best_lsi, heel_raise_best, pain_before=pain_day_before
+        session,
+        morning,
+        heel_raise_best_lsi,
+        heel_raise_best,
+        pain_before=pain_day_before,
+        above_by_stage=heel_raise_above_by_stage,
     )
     if achilles is not None:
         extra.append(2)
@@ -242,27 +255,56 @@ def triage_session(
     return triage(protocol, _tier(tier), rule, signs, picture)
 
 
+def heel_raises_above_half_by_stage(protocol: Protocol, stage_id: str) -> bool:
+    """Whether reaching ``stage_id`` took single-leg heel raises above half of the other side:
+    an earlier stage's exit criteria hold the heel-raise symmetry above half (calf: C2's
+    "LSI > 90 %", so C3 onwards). There, a pair at half or less has fallen from what the
+    stage was entered with, even if it is the first pair ever logged."""
+    item = "derived.heel_raise_lsi_pct"
+    for stage in protocol.stages[: protocol.index(stage_id)]:
+        for c in stage.exit_criteria:
+            if c.item != item or isinstance(c.threshold, bool):
+                continue
+            t = float(c.threshold)
+            if (c.op == "gt" and t >= ACHILLES_LSI_MAX) or (c.op == "ge" and t > ACHILLES_LSI_MAX):
+                return True
+    return False
+
+
 def heel_raise_collapse(
-    session: SessionReport | None, best_lsi: float | None, best_count: int | None
+    session: SessionReport | None,
+    best_lsi: float | None,
+    best_count: int | None,
+    *,
+    above_by_stage: bool = False,
 ) -> str | None:
     """Describe single-leg heel raises that collapsed to half of the other side or less, after
     having been above it, or return None. The pair is read both ways (the lower count ÷ the
-    higher): a collapse typed the wrong way round still reads as one. A count without the
-    other side's (or with 0 for it) is read against ``best_count``, the best of the stage."""
+    higher): a collapse typed the wrong way round still reads as one. "Above it": an earlier
+    pair above half (``best_lsi``, the best symmetry so far) or, with ``above_by_stage``
+    (``heel_raises_above_half_by_stage``), the stage the session was done in, so that a
+    first pair is read against the other side too. A count without the other side's (or
+    with 0 for it) is read against ``best_count``, the best of the stage (nothing to compare
+    a first count with)."""
     if session is None:
         return None
     m = session.metrics
     inj, other = m.heel_raise_reps_injured, m.heel_raise_reps_uninjured
     if inj is not None and other:
-        if best_lsi is None or best_lsi <= ACHILLES_LSI_MAX:
-            return None
         low, high = sorted((inj, other))
         lsi = low / high * 100
         if lsi > ACHILLES_LSI_MAX:
             return None
+        if best_lsi is not None and best_lsi > ACHILLES_LSI_MAX:
+            return (
+                f"single-leg heel raises collapsed to {low} of {high} on the other side "
+                f"({lsi:.0f} %, earlier {best_lsi:.0f} %)"
+            )
+        if not above_by_stage:
+            return None
         return (
             f"single-leg heel raises collapsed to {low} of {high} on the other side "
-            f"({lsi:.0f} %, earlier {best_lsi:.0f} %)"
+            f"({lsi:.0f} %, the first pair logged)"
         )
     if inj is None or not best_count or inj * 100 > best_count * ACHILLES_LSI_MAX:
         return None
@@ -270,6 +312,11 @@ def heel_raise_collapse(
         f"single-leg heel raises collapsed to {inj} "
         f"(other side not logged, {best_count} earlier in this stage)"
     )
+
+
+def names_achilles(tri: Triage) -> bool:
+    """Whether a triage names heel raises that collapsed (the possible Achilles rupture)."""
+    return any(s.startswith(_COLLAPSE) for s in tri.signs)
 
 
 def reports_pain(*answers: MorningCheckIn | SessionReport | None) -> bool:
@@ -291,10 +338,11 @@ def _achilles(
     best_count: int | None = None,
     *,
     pain_before: bool = False,
+    above_by_stage: bool = False,
 ) -> str | None:
     """Describe heel raises that collapsed (``heel_raise_collapse``) with pain that day or the
     day before, or return None."""
-    collapse = heel_raise_collapse(session, best_lsi, best_count)
+    collapse = heel_raise_collapse(session, best_lsi, best_count, above_by_stage=above_by_stage)
     if collapse is None or not (pain_before or reports_pain(session, morning)):
         return None
     return f"{collapse} with pain"

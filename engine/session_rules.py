@@ -81,12 +81,14 @@ def classify_session(
     *,
     heel_raise_best_lsi: float | None = None,
     heel_raise_best: int | None = None,
+    heel_raise_above_by_stage: bool = False,
     pain_day_before: bool = False,
 ) -> SessionResult:
     """Classify a session from its answers; ``exposure_pct`` is the intensity reached (measured
     or, when unmeasured, assumed), ``tightness_baseline`` the athlete's baseline tightness,
     ``morning`` the same day's check-in, ``heel_raise_best_lsi`` the best heel-raise symmetry
-    so far, ``heel_raise_best`` the best count of the stage and ``pain_day_before`` whether
+    so far, ``heel_raise_best`` the best count of the stage, ``heel_raise_above_by_stage``
+    whether the stage was reached with heel raises above half and ``pain_day_before`` whether
     pain was reported the day before (all for the red-flag triage)."""
     rules = protocol.rules
     hv = exposure_pct >= rules.pain.hv_pct_vmax.value
@@ -98,6 +100,7 @@ def classify_session(
         morning,
         heel_raise_best_lsi=heel_raise_best_lsi,
         heel_raise_best=heel_raise_best,
+        heel_raise_above_by_stage=heel_raise_above_by_stage,
         pain_day_before=pain_day_before,
     )
     incomplete = _incomplete(session, rules.session.min_completed_pct.value, reasons)

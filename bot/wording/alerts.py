@@ -117,6 +117,10 @@ _ACHILLES = re.compile(
     r"^single-leg heel raises collapsed to (?P<inj>\d+) of (?P<other>\d+) on the other side "
     r"\((?P<lsi>\d+) %, earlier (?P<best>\d+) %\) with pain$"
 )
+_ACHILLES_FIRST = re.compile(
+    r"^single-leg heel raises collapsed to (?P<inj>\d+) of (?P<other>\d+) on the other side "
+    r"\((?P<lsi>\d+) %, the first pair logged\) with pain$"
+)
 _ACHILLES_ONE_SIDE = re.compile(
     r"^single-leg heel raises collapsed to (?P<inj>\d+) \(other side not logged, "
     r"(?P<best>\d+) earlier in this stage\) with pain$"
@@ -143,6 +147,11 @@ def _sign(text: str) -> str | None:
             lsi=format_percent(float(m["lsi"])),
             best=format_percent(float(m["best"])),
         )
+    if m := _ACHILLES_FIRST.match(text):
+        return _(
+            "single-leg heel raises collapsed to {injured} of {other} on the other side "
+            "({lsi}, the first pair logged) with pain"
+        ).format(injured=m["inj"], other=m["other"], lsi=format_percent(float(m["lsi"])))
     if m := _ACHILLES_ONE_SIDE.match(text):
         return _(
             "single-leg heel raises collapsed to {injured} (other side not logged, {best} "
