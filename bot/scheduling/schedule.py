@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, exists, func
 from sqlmodel import Session, col, select
@@ -28,7 +29,7 @@ from bot.scheduling.planner import (
     session_due,
 )
 from bot.scheduling.times import local_date_at, local_to_utc, next_local_occurrence
-from bot.store.models import Person, Programme, ScheduledPrompt, SessionReportRecord
+from bot.store.models import Decision, Person, Programme, ScheduledPrompt, SessionReportRecord
 from bot.store.repo.messaging import schedule_prompt
 
 _LOGGER = logging.getLogger(__name__)
@@ -235,6 +236,44 @@ def default_session_policy(
     earliest = local_date - _HV_LOOKBACK
     recent = [d for d in facts.hv_dates.get(athlete.id, []) if earliest <= d < local_date]
     return session_due(schedule, local_date, DEFAULT_HV_REST, recent[0] if recent else None)
+
+
+def gives_no_training(verdict: dict[str, Any]) -> bool:
+    """Whether a stored morning verdict (the engine's outcome as the check-in recorded it)
+    gave the athlete a plan with no training at all: "No training today" (a rest interval
+    after a run, or after tests logged without one, that the engine holds as a run by feel).
+    A stop is not one: a session reported during a stop is still taken, as before."""
+    if verdict.get("readiness") == "stop":
+        return False
+    plan = verdict.get("plan")
+    if not isinstance(plan, dict):
+        return False
+    drills = plan.get("drills")
+    return isinstance(drills, list) and not drills
+
+
+def days_without_training(
+    session: Session, days: Iterable[tuple[int, dt.date]]
+) -> set[tuple[int, dt.date]]:
+    """Of ``days`` (athlete, local date), those whose check-in gave a plan with no training
+    (``gives_no_training``), in one query. A day without a check-in is not among them: no
+    plan was given, and the session policy decides."""
+    wanted = set(days)
+    if not wanted:
+        return set()
+    rows = session.exec(
+        select(col(Decision.athlete_id), col(Decision.local_date), col(Decision.decision)).where(
+            col(Decision.athlete_id).in_({a for a, _ in wanted}),
+            Decision.kind == "morning",
+            col(Decision.local_date) >= min(d for _, d in wanted),
+            col(Decision.local_date) <= max(d for _, d in wanted),
+        )
+    ).all()
+    return {
+        (a, d)
+        for a, d, verdict in rows
+        if (a, d) in wanted and isinstance(verdict, dict) and gives_no_training(verdict)
+    }
 
 
 def last_served_morning(session: Session, athlete_id: int) -> dt.date | None:

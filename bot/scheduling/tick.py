@@ -10,7 +10,8 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
    not sent; late within grace -> sent with a note; reminder/cut-off with the check-in already
    answered -> cancelled; a reminder (or a last call not preceded by one) whose morning prompt
    was missed asks the check-in itself, saying it comes late;
-   post-session prompt on what became a rest day -> cancelled; a sender may put its prompt
+   post-session prompt on what became a rest day, or on a day whose check-in gave a plan with
+   no training -> cancelled; a sender may put its prompt
    back for later (``PromptContext.defer``) or cancel it (``cancel``). A morning prompt also judges
    the days before (missed check-ins) and plans the next day: after downtime, today's if its
    morning is still within the grace (sent late), never the older days in a burst.
@@ -46,6 +47,7 @@ from bot.scheduling.schedule import (
     SessionFacts,
     SweepCursor,
     athlete_schedule,
+    days_without_training,
     default_session_policy,
     next_day_plan,
     plan_unscheduled,
@@ -144,6 +146,9 @@ class _Batch:
     alerted: set[tuple[int, dt.date]]
     # (athlete, date) whose check-in a reminder asked in this batch (its morning was lost).
     asked: set[tuple[int, dt.date]] = field(default_factory=set)
+    # (athlete, date) of the batch's post-session prompts whose check-in gave a plan with no
+    # training ("No training today").
+    no_training: set[tuple[int, dt.date]] = field(default_factory=set)
     finished: dict[str, list[int]] = field(default_factory=dict)
     outbox_rows: list[dict[str, Any]] = field(default_factory=list)
     new_prompts: list[dict[str, Any]] = field(default_factory=list)
@@ -217,6 +222,9 @@ class _Batch:
         }
         # The default session policy reads these instead of querying per athlete.
         session.info[FACTS_KEY] = SessionFacts.load(session, ids, first, last + _DAY)
+        no_training = days_without_training(
+            session, [(p.athlete_id, p.local_date) for p in prompts if p.kind == "post_session"]
+        )
         return cls(
             {k: v for k, v in athletes.items() if k is not None},
             paused,
@@ -224,6 +232,7 @@ class _Batch:
             mornings,
             reports,
             alerted,
+            no_training=no_training,
         )
 
     def finish(self, prompt: ScheduledPrompt, status: str) -> None:
@@ -383,12 +392,14 @@ async def _process(
     if prompt.kind == "reminder" and _defer_reminder(session, batch, prompt, athlete, now, config):
         result.deferred += 1
         return
-    if (
-        prompt.kind == "post_session"
-        and not scheduler.session_policy(session, athlete, prompt.local_date, config)[0]
+    if prompt.kind == "post_session" and (
+        key in batch.no_training
+        or not scheduler.session_policy(session, athlete, prompt.local_date, config)[0]
     ):
         # Re-checked when due: a session reported since the day was planned may make it a
-        # rest day under the protocol's rest interval.
+        # rest day under the protocol's rest interval; and the plan the athlete was given at
+        # the check-in decides when it has no training at all (tests logged without a run the
+        # day before keep the rest after a run by feel, which the policy does not see).
         batch.finish(prompt, "cancelled")
         result.cancelled += 1
         return
