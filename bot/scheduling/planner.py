@@ -9,7 +9,8 @@ A day's prompts, in the athlete's own zone:
 * ``cutoff``: a last reminder at the athlete's cut-off time, sent only if still unanswered;
   none when it would come less than ``MIN_LAST_CALL_AFTER`` after the morning prompt.
 * ``post_session``: the post-session questionnaire at the athlete's usual session end, on days
-  with a prescribed session (``/done`` starts it at any time too).
+  with a prescribed session (``/done`` starts it at any time too); at least an hour after the
+  morning prompt, and none when that is past midnight (a check-in at 23:00 or later).
 
 Not planned here: ``followup``, the pain question asked about an hour after a session report
 that skipped it, is scheduled by the athlete flow when the report is finished
@@ -174,7 +175,10 @@ def plan_day(
             local_to_utc(local_date, schedule.session_end_time, tz),
             morning_at + POST_SESSION_AFTER_MORNING,
         )
-        prompts.append(PlannedPrompt("post_session", local_date, session_at))
+        # Nor past its own date (a check-in at 23:00 or later): it came in the night and asked
+        # about the next day, whose check-in had not come; /done still reports the session.
+        if session_at.astimezone(zone(tz)).date() == local_date:
+            prompts.append(PlannedPrompt("post_session", local_date, session_at))
     return tuple(sorted(prompts, key=lambda p: p.due_at))
 
 
