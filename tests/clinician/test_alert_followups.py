@@ -113,7 +113,7 @@ async def test_a_new_red_flag_of_the_same_tier_later_that_day_reaches_the_clinic
     assert [a.rule for a in alerts] == ["redflag.tier2", "redflag.tier2"]
     assert "warm, red or swollen calf" in alerts[1].text
     [card] = alert_cards(kim.bot_messages[before:])
-    assert card.startswith("🔴 Today · Alex"), card
+    assert card.startswith("🔴 Same day · Alex"), card
     assert "a warm, red or swollen calf" in card, card
 
 

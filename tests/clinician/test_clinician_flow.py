@@ -118,7 +118,7 @@ async def test_invites_alert_step_back_gate_clearance_and_refusals(world: WorldF
     w.raise_alert(anna_id, "same_day", "red_flag.pop", "Felt a pop at the back of the thigh")
     await w.escalate()
     alert = lee.last_bot_message
-    assert (alert.text or "").startswith("🔴 Today · Anna\n")
+    assert (alert.text or "").startswith("🔴 Same day · Anna\n")
     assert "Stage: H2 · " in (alert.text or "")
     assert "Felt a pop" in (alert.text or "")
     assert [b for row in alert.buttons for b in row] == [
@@ -436,7 +436,7 @@ async def test_a_second_alert_within_five_minutes_rewrites_the_queued_message(
     alerts = [m for m in lee.bot_messages if "Anna" in (m.text or "") and "•" in (m.text or "")]
     assert len(alerts) == 1
     assert "Night pain" in (alerts[0].text or "") and "Felt a pop" in (alerts[0].text or "")
-    assert (alerts[0].text or "").startswith("🔴 Today · Anna")
+    assert (alerts[0].text or "").startswith("🔴 Same day · Anna")
     await lee.press("✅ Acknowledge")
     replies = await lee.wait_until(lambda ms: any("Acknowledged" in (m.text or "") for m in ms))
     assert any("Acknowledged 2 alerts about Anna." in (m.text or "") for m in replies)

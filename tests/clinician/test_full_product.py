@@ -75,7 +75,7 @@ async def test_whole_product_with_several_users(
     await w.deliver()
     alert = lee.last_bot_message
     text = alert.text or ""
-    assert text.startswith("🔴 Today · Anna\n"), text  # name and severity first
+    assert text.startswith("🔴 Same day · Anna\n"), text  # name and severity first
     # The sign is named once, by the alert's line; never as the answer's key.
     assert "athlete reported a pop or sudden sharp pain" in text and "red_flags" not in text
     assert text.count("a pop or sudden sharp pain") == 1, text

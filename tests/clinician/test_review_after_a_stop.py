@@ -34,7 +34,7 @@ async def test_a_numbness_alert_at_a_sign_off_stage_is_reviewed_not_cleared(
     await w.escalate()
     card = lee.last_bot_message
     text = card.text or ""
-    assert text.startswith("🔴 Today · Ben\n"), text
+    assert text.startswith("🔴 Same day · Ben\n"), text
     assert "red flags: numbness, tingling or weakness" in text
     assert "pain at rest 3/10" in text
     assert "⛔ Running is stopped until you review Ben." in text

@@ -181,7 +181,7 @@ async def test_a_sign_off_over_another_clinicians_decline_is_told_to_both(
     world: WorldFactory,
 ) -> None:
     """Lee declines Ben's sign-off with a reason; Olsen, on his own older card, signs off two
-    minutes later: he reads that Lee had declined and why, and Lee is told of the sign-off."""
+    minutes later: he reads that Lee declined and why, and Lee is told of the sign-off."""
     w = await world()
     _ben_id, [lee_card, olsen_card] = await sign_off_card(w, [LEE, OLSEN])
     lee, olsen = w.sandbox.user(LEE, "Lee"), w.sandbox.user(OLSEN, "Olsen")
@@ -198,7 +198,7 @@ async def test_a_sign_off_over_another_clinicians_decline_is_told_to_both(
     replies = await olsen.wait_until(lambda ms: any("Signed off" in (m.text or "") for m in ms))
     assert (
         "Signed off: Ben may move on. They have been told.\n"
-        "Lee had declined this sign-off on Mon 2 Mar, and is told of yours.\n"
+        "Lee declined this sign-off on Mon 2 Mar and has been told you gave it.\n"
         "Reason: still tender on palpation"
     ) in [m.text for m in replies]
     await w.deliver()
@@ -223,7 +223,7 @@ async def test_a_decliner_no_longer_linked_is_not_said_to_be_told(world: WorldFa
     before = len(olsen.bot_messages)
     assert await say(lee, f"/clear {ben_id}") == (
         "Signed off: Ben may move on. They have been told.\n"
-        "Olsen had declined this sign-off on Mon 2 Mar.\n"
+        "Olsen declined this sign-off on Mon 2 Mar.\n"
         "Reason: still tender"
     )
     await w.deliver()

@@ -62,7 +62,7 @@ def test_the_scripted_demo_exits_0_and_prints_every_step(
             r"↩️ Back one stage for a few days: Stage 2 of 8 · early strength\. 😴 Rest\s+"
             r"today:\s+light\s+activity\s+only\."
         ),
-        "red flag to clinician": r"bot → Clinician: 🔴 Today · Sam(.|\n)*numbness",
+        "red flag to clinician": r"bot → Clinician: 🔴 Same day · Sam(.|\n)*numbness",
         "small chart after a stage change": (
             r"bot → Athlete: \[photo: progress-\d+\.png\] 📈 Your progress so far\. Now: Stage 2"
         ),

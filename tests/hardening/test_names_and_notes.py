@@ -155,7 +155,7 @@ async def test_the_number_is_decided_among_the_athletes_the_reader_sees(
     # Lee has one Anna: no number anywhere, as in /athletes.
     assert "(#" not in await say(lee, "/athletes")
     [alert] = [m.text or "" for m in lee.bot_messages if (m.text or "").startswith("🔴")]
-    assert alert.splitlines()[0] == "🔴 Today · Anna"
+    assert alert.splitlines()[0] == "🔴 Same day · Anna"
     card = await open_card(lee, a1)
     assert (card.text or "").splitlines()[0].endswith(" Anna")
     assert all(f"#{a1}" not in (p.caption or "") for p in lee.photos)

@@ -35,7 +35,7 @@ from tests.privacy.story import (
 
 Factory = Callable[[], Awaitable[World]]
 ADMIN = 9000
-# Who did what on her programme, as her export lists it (others' entries: what and when).
+# Who did what on her programme, as her export lists it (others' entries: what, when, who).
 CLINICIAN_ACTIONS = {"acknowledge", "review", "message_athlete", "note", "export", "view"}
 
 
@@ -121,10 +121,12 @@ async def test_her_export_holds_nothing_of_anyone_else(world: Factory) -> None:
                 owner = {"person": "id", "consent": "person_id", "invite": "used_by"}
                 assert row[owner.get(name, "athlete_id")] == story.anna_id, (name, row)
             assert story.ben_id not in (row.get("athlete_id"), row.get("person_id")), row
-    # Of what others did about her, what and when: never who else, nor their own details.
+    # Of what others did about her, what, when and which clinician: nothing of their own.
+    others = {"id", "actor_id", "actor_name", "actor_role", "action", "athlete_id", "at", "detail"}
     for entry in data["tables"]["audit_log"]:
         if entry.get("actor_id") != story.anna_id:
-            assert set(entry) <= {"id", "action", "athlete_id", "at", "detail"}, entry
+            assert set(entry) <= others, entry
+            assert entry.get("actor_id") in (None, story.lee_id), entry
     # The alert cards about her went to her clinician: not hers to take away (their text is
     # in her alerts), and they hold the clinician's chat.
     assert all(row["kind"] != "clinician_alert" for row in tables["outbox"])

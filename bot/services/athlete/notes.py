@@ -52,7 +52,7 @@ URGENT_SEVERITIES = ("emergency", "same_day", "within_24h")
 # Severity as the clinician's cards say it (the same words as the alert card's headline).
 SEVERITY_WORDS: dict[str, LazyText] = {
     "emergency": L_("🚨 Emergency"),
-    "same_day": L_("🔴 Today"),
+    "same_day": L_("🔴 Same day"),
     "within_24h": L_("🟠 Within 24 h"),
 }
 # The most alerts listed under a note (the card lists them all).

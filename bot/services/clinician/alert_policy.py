@@ -26,12 +26,6 @@ ADMIN_AFTER = dt.timedelta(minutes=30)
 URGENT: frozenset[str] = frozenset({"emergency", "same_day"})
 
 SEVERITY_RANK: dict[str, int] = {"emergency": 0, "same_day": 1, "within_24h": 2, "info": 3}
-SEVERITY_LABEL: dict[str, str] = {
-    "emergency": "🚨 EMERGENCY",
-    "same_day": "🟠 SAME-DAY",
-    "within_24h": "🟡 Within 24 h",
-    "info": "ℹ️ Info",
-}
 
 
 class AlertState(BaseModel):

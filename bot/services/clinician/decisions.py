@@ -208,9 +208,9 @@ def _overruled(session: Session, actor: Person, programme: Programme | None) -> 
     by = session.get(Person, last.clinician_id)
     linked = {c.id for c in clinicians_of(session, athlete_id=programme.athlete_id)}
     told = (
-        _("{who} had declined this sign-off on {day}, and is told of yours.")
+        _("{who} declined this sign-off on {day} and has been told you gave it.")
         if last.clinician_id in linked  # only linked clinicians are told (actions.py)
-        else _("{who} had declined this sign-off on {day}.")
+        else _("{who} declined this sign-off on {day}.")
     )
     line = told.format(
         who=(by.display_name if by is not None else "") or _("Another clinician"),

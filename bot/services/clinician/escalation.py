@@ -172,7 +172,7 @@ class AlertCard(BaseModel):
 # Severity as the card's headline says it (a colour and a word).
 SEVERITY_WORDS: dict[str, LazyText] = {
     "emergency": L_("🚨 Emergency"),
-    "same_day": L_("🔴 Today"),
+    "same_day": L_("🔴 Same day"),
     "within_24h": L_("🟠 Within 24 h"),
     "info": L_("ℹ️ For information"),
 }

@@ -6,20 +6,21 @@ programme, an alert on their decision), plus messages queued to their chat and a
 entries about them. A table added later is covered without touching this module.
 
 The export holds the athlete's own data only: messages sent to them (not the alert messages
-about them in their clinicians' chats), their own audit entries in full and, of the entries
-others made about them, what was done and when (never who, nor any detail but the note of a
-review a later warning sign voided, which no other row keeps). Where a row names a clinician or
-an admin by number (their link, a note's author, who acknowledged an alert or moved their
-stage, the clinician they unlinked), their name and role stand beside it. It is written to be
-read: the engine's state as data (not JSON text), a message's buttons as their labels (not the
-keys they send back), none of the delivery machinery's bookkeeping (which names servers). A
-deletion removes every row about them (every message about them included) and replaces their
-name by their number in the digests of the clinicians they were linked to, and nowhere else:
-another athlete's message or digest line is never rewritten. The deletion's audit entry keeps
-counts, no name; the /delete update's own inbox row keeps its update id, not their chat, and
-its replies (the farewell) go once Telegram took them, also when sent again after a crash
-(:func:`forget_replies_to_nobody`). In the CSV export, text a spreadsheet would
-run as a formula is made inert.
+about them in their clinicians' chats), their own audit entries in full (said to be done by
+"you") and, of the entries others made about them, what was done, when and by which clinician
+or admin (nor any detail but the note of a review a later warning sign voided, which no other
+row keeps; an entry made by the system or by anyone else names nobody). Where a row names a
+clinician or an admin by number (their link, a note's author, who acknowledged an alert or
+moved their stage, the clinician they unlinked, who made an audit entry about them), their name
+and role stand beside it. It is written to be read: the engine's state as data (not JSON text),
+a message's buttons as their labels (not the keys they send back), none of the delivery
+machinery's bookkeeping (which names servers). A deletion removes every row about them (every
+message about them included) and replaces their name by their number in the digests of the
+clinicians they were linked to, and nowhere else: another athlete's message or digest line is
+never rewritten. The deletion's audit entry keeps counts, no name; the /delete update's own
+inbox row keeps its update id, not their chat, and its replies (the farewell) go once Telegram
+took them, also when sent again after a crash (:func:`forget_replies_to_nobody`). In the CSV
+export, text a spreadsheet would run as a formula is made inert.
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ from bot.store.models import DIGEST_KIND, REPLY_KIND, Person, metadata
 from bot.store.repo._common import require_aware
 from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
+from bot.support.i18n import _
 
 EXPORT_FORMAT = "sprintback-athlete-export"
 # 3: the engine's state as data (not JSON text), keyboards as their labels, no delivery
 # bookkeeping, the note of a voided review. Since added, without a new version (a reader of
 # version 3 reads them as before): the name and role of each clinician or admin a row names by
-# number, in fields beside the number (``clinician_name``, ``clinician_role``).
+# number, in fields beside the number (``clinician_name``, ``clinician_role``); who made each
+# audit entry about them (``actor_id``, ``actor_name``, ``actor_role``; ``actor_name`` "you" on
+# their own).
 EXPORT_VERSION = 3
 _AUDIT = "audit_log"
 # Rows about the athlete that are not theirs to take away: which buttons their clinicians
@@ -53,11 +57,13 @@ _AUDIT = "audit_log"
 # Workflow state, not a record about the athlete: a button's press, a clinician's step
 # waiting for its second part (a note not yet confirmed is the clinician's draft).
 _NOT_EXPORTED = frozenset({"used_button", "pending_step"})
-# Of an audit entry made by someone else about the athlete, only these are exported.
-_OTHERS_AUDIT_COLUMNS = ("id", "action", "athlete_id", "at")
+# Of an audit entry made by someone else about the athlete, only these are exported; its
+# ``actor_id`` only when that is a clinician or an admin (named beside it, as everywhere).
+_OTHERS_AUDIT_COLUMNS = ("id", "actor_id", "action", "athlete_id", "at")
 # ... and, of a few such entries, the part of the detail that is about the athlete and kept
 # nowhere else: a review voided by a later warning sign is deleted, so its entry alone holds
-# the clinician's note about them (never who gave it, nor whom else it went to).
+# the clinician's note about them (never whom else it went to; the entry itself is the
+# system's).
 _OTHERS_AUDIT_DETAIL: dict[str, tuple[str, ...]] = {
     "void_review": ("review_for", "note", "reason"),
 }
@@ -181,6 +187,7 @@ def export_athlete(
     # What they were refused before they signed up (audited by their Telegram id, no person
     # yet): theirs, as the deletion takes it.
     refusals = _refusals_of(session, _chats_of(athlete))
+    staff = _staff_actors(session, athlete_id)
     tables: dict[str, list[dict[str, Any]]] = {}
     for table, where in _athlete_filters(athlete_id, _chats_of(athlete)).items():
         if table.name in _NOT_EXPORTED:
@@ -189,7 +196,7 @@ def export_athlete(
             where = or_(where, table.c.id.in_(refusals))
         if "chat_id" in table.c and table.name != "person":
             # Messages: those sent to the athlete, not those about them to someone else.
-            mine = [table.c.chat_id == (athlete.chat_id or athlete.telegram_user_id)]
+            mine = [table.c.chat_id == athlete.reply_chat]
             if "person_id" in table.c:
                 mine.append(table.c.person_id == athlete_id)
             where = or_(*mine)
@@ -197,7 +204,8 @@ def export_athlete(
             select(table).where(where).order_by(*table.primary_key.columns)
         )
         tables[table.name] = [
-            _own_part(table.name, _readable(row._mapping), athlete_id, refusals) for row in rows
+            _own_part(table.name, _readable(row._mapping), athlete_id, refusals, staff)
+            for row in rows
         ]
     _name_staff(session, tables, athlete_id)
     export = {
@@ -219,15 +227,32 @@ def export_athlete(
 
 
 def _own_part(
-    table: str, row: dict[str, Any], athlete_id: int, own: Sequence[int] = ()
+    table: str,
+    row: dict[str, Any],
+    athlete_id: int,
+    own: Sequence[int] = (),
+    staff: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
-    """Return what of ``row`` is the athlete's: all of it, except for an audit entry someone
-    else made (then only what was done about them, and when, with the part of the detail
+    """Return what of ``row`` is the athlete's: all of it (an audit entry of theirs said to be
+    done by "you"), except for an audit entry someone else made (then only what was done about
+    them, when, and by whom if one of ``staff`` did it, with the part of the detail
     :data:`_OTHERS_AUDIT_DETAIL` names). ``own``: audit entries of theirs made before they
     had a person row (a refusal before they signed up)."""
-    if table != _AUDIT or row.get("actor_id") == athlete_id or row.get("id") in own:
+    if table != _AUDIT:
         return row
-    part = {key: row[key] for key in _OTHERS_AUDIT_COLUMNS}
+    if row.get("actor_id") == athlete_id or row.get("id") in own:
+        yours: dict[str, Any] = {}
+        for key, value in row.items():
+            yours[key] = value
+            if key == "actor_id":
+                # Who did it, in the athlete's language: themselves.
+                # TRANSLATORS: in the athlete's data export, who made an entry of their
+                # record when they made it themselves (informal: tú, você, toi, du).
+                yours["actor_name"] = _("you")
+        return yours
+    part = {
+        key: row[key] for key in _OTHERS_AUDIT_COLUMNS if key != "actor_id" or row.get(key) in staff
+    }
     keys = _OTHERS_AUDIT_DETAIL.get(str(row.get("action")))
     detail = row.get("detail")
     if keys and isinstance(detail, dict):
@@ -243,14 +268,28 @@ _DETAIL_PEOPLE = ("clinician_id",)
 _NAMED_ROLES = ("clinician", "admin")
 
 
+def _staff_actors(session: Session, athlete_id: int) -> frozenset[int]:
+    """Return the clinicians and admins who made an audit entry about the athlete (the entries
+    that name who made them)."""
+    person, table = metadata.tables["person"], metadata.tables[_AUDIT]
+    actors = select(table.c.actor_id).where(table.c.athlete_id == athlete_id)
+    rows = session.connection().execute(
+        select(person.c.id).where(person.c.id.in_(actors), person.c.role.in_(_NAMED_ROLES))
+    )
+    return frozenset(person_id for (person_id,) in rows)
+
+
 def _person_columns() -> dict[str, list[str]]:
-    """Map each table to its columns holding a person's number (foreign keys to person)."""
-    return {
+    """Map each table to its columns holding a person's number (foreign keys to person, and
+    who made an audit entry, which has no foreign key: it outlives a deleted athlete)."""
+    columns = {
         table.name: [
             fk.parent.name for fk in table.foreign_keys if fk.column.table.name == "person"
         ]
         for table in metadata.sorted_tables
     }
+    columns[_AUDIT] = [*columns.get(_AUDIT, []), "actor_id"]
+    return columns
 
 
 def _stem(column: str) -> str:
