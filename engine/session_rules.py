@@ -15,7 +15,8 @@ from engine.schema import Protocol
 # Why a session stopped that reads as a symptom (no reason given counts as one too).
 SYMPTOM_STOPS = ("pain", "tightness", "fear")
 _STOP_TEXT = {
-    "session.stop": "Sharp or sudden pain, a pop or a grab: stop, clinician alerted.",
+    "session.stop": "Sharp or sudden pain, a pop or a sudden tight pull in the muscle: "
+    "stop, clinician alerted.",
     "session.red_flag": "New swelling, bruising, a pop or numbness since the session started: "
     "stop training, your clinician has been alerted.",
     "session.severe_pain": "Strong pain in this session: stop training, your clinician has "

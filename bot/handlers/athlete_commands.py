@@ -1,6 +1,6 @@
 """The athlete's commands: /plan /status /history /baseline /settings /timezone /language
-/pause /resume /unlink /export /delete /help /cancel, and the command menu (setMyCommands) for
-athletes' private chats."""
+/pause /resume /unlink /export /delete /help /cancel, the command menu (setMyCommands) for
+athletes' private chats, and /help (the menu, with the commands it leaves out)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ ATHLETE_COMMANDS = (
     ("cancel", N_("Leave the current questions")),
     ("help", N_("What I can do")),
 )
+# What /help names besides the menu (README, "Commands by role"): commands an athlete can send
+# that the menu leaves out to stay short, each listed after the menu entry it goes with.
+HELP_EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
+    "progress": (("report", N_("Your progress as a PDF report")),),
+    "settings": (
+        ("timezone", N_("Change your time zone")),
+        ("language", N_("Change the language")),
+    ),
+    "resume": (("link", N_("Share your data with a clinician, with the code they gave you")),),
+}
 
 Simple = Callable[[Session, Person, Env], Result]
 
@@ -132,9 +142,12 @@ def _delete(
 
 def help_text() -> str:
     """Return /help: every command of the menu with its description, in the reader's
-    language, from :data:`ATHLETE_COMMANDS`."""
+    language, from :data:`ATHLETE_COMMANDS`, and after some of them the commands of
+    :data:`HELP_EXTRAS`."""
     lines = [str(texts.HELP_TITLE)]
-    lines += [f"/{name} – {gettext(description)}" for name, description in ATHLETE_COMMANDS]
+    for name, description in ATHLETE_COMMANDS:
+        lines.append(f"/{name} – {gettext(description)}")
+        lines += [f"/{extra} – {gettext(words)}" for extra, words in HELP_EXTRAS.get(name, ())]
     return "\n".join([*lines, "", str(texts.HELP_FOOTER)])
 
 

@@ -281,7 +281,10 @@ PAIN_LOCATION_LABELS = {
     "back_buttock": L_("Low back / buttock"),
     "other": L_("Somewhere else"),
 }
-ASK_SHARP_PAIN = L_("Was any pain sharp, stabbing or sudden, or did you feel a 'pop' or 'grab'?")
+ASK_SHARP_PAIN = L_(
+    "Was any pain sharp, stabbing or sudden, or did you feel a 'pop' or a sudden tight pull "
+    "in the muscle?"
+)
 ASK_SESSION_RED_FLAGS = L_(
     "Since the session started, have you noticed any of these? Tap all that apply, then Done. "
     "If none, tap 'None of these'."
@@ -292,7 +295,9 @@ SESSION_RED_FLAG_LABELS = {
     "pop": L_("Felt a pop"),
     "numbness": L_("Numbness, tingling or weakness in leg/foot"),
 }
-ASK_SESSION_TIGHTNESS = L_("Tightness in the injured muscle now, after the session? (0–10)")
+ASK_SESSION_TIGHTNESS = L_(
+    "Tightness in the injured muscle now, after the session? (0 = none, 10 = worst imaginable)"
+)
 ASK_HELD_BACK = L_("Did you hold back, or change your stride, because of pain or worry?")
 ASK_SESSION_CONFIDENCE = L_(
     "Confidence in the injured leg during your fastest runs? (0 = not at all, 10 = fully)"
@@ -304,7 +309,7 @@ ASK_RPE = L_("How hard was the whole session? (0 = rest, 10 = maximal)")
 ASK_MINUTES = L_("How many minutes did the session last? Tap or type.")
 ASK_PAIN_1H = L_(
     "Pain in the injured spot about an hour after the session? "
-    "(0–10, or skip if it is not an hour yet)"
+    "(0 = none, 10 = worst imaginable)\nIf it is not an hour yet, tap 'Skip'."
 )
 # The follow-up asked about an hour after a session report whose pain an hour after was skipped
 # (bot.services.athlete.followup): one tap, 0–10.
@@ -334,29 +339,42 @@ NO_RETYPE = L_("No, type again")
 # walk, the bike, the heel raises) is asked about as the plan prescribed it, or about "today",
 # never as a different session ("a 20–30 min brisk walk" after a plan of 10–20 min walking).
 CHECK_PROMPTS = {
-    "walk_pain": L_("Worst pain while walking today? (0–10)"),
+    "walk_pain": L_("Worst pain while walking today? (0 = none, 10 = worst imaginable)"),
     "limp": L_("Did you limp when walking?"),
-    "single_leg_squat_pain": (
-        L_("Worst pain during a single-leg squat to 45° on the injured side? (0–10)")
+    "single_leg_squat_pain": L_(
+        "Worst pain during a single-leg squat to 45° on the injured side? "
+        "(0 = none, 10 = worst imaginable)"
     ),
     # The stage's test is 5 min at 150 W (reference §2.2 H1 exit (b)): a ride easier than that
     # does not count for it, so the athlete answers "Not done" then.
     "bike_pain": L_(
-        "Worst pain on the bike today? (0–10)\n"
+        "Worst pain on the bike today? (0 = none, 10 = worst imaginable)\n"
         "To count towards moving up it needs 5 min at 150 W or more: if you rode easier, "
         "tap 'Not done'."
     ),
     "knee_extension_full": L_("Can you fully straighten the knee lying on your back (active)?"),
-    "aket_pain": L_("Discomfort during the active knee extension test? (0–10)"),
+    "aket_pain": L_(
+        "Discomfort during the active knee extension test? (0 = none, 10 = worst imaginable)"
+    ),
     # The stage's test is 3 × 15 (reference §3.3 C1 exit (b)), the top of the plan's 3 × 10–15:
     # no warning sign is read from this answer, so a lighter set is answered "Not done".
     "double_heel_raise_pain": L_(
-        "Worst pain during 3 × 15 double-leg heel raises? (0–10)\nIf you did fewer, tap 'Not done'."
+        "Worst pain during 3 × 15 double-leg heel raises? (0 = none, 10 = worst imaginable)\n"
+        "If you did fewer, tap 'Not done'."
     ),
-    "jump_pain": L_("Worst pain during double-leg jumps / pogos? (0–10)"),
-    "hop_pain": L_("Worst pain hopping on the injured leg, in place and in a line? (0–10)"),
-    "palpation_pain": L_("Tenderness when you press on the injured spot? (0–10)"),
-    "cod_pain": L_("Worst pain during change of direction at today's speed? (0–10)"),
+    "jump_pain": L_(
+        "Worst pain during double-leg jumps / pogos? (0 = none, 10 = worst imaginable)"
+    ),
+    "hop_pain": L_(
+        "Worst pain hopping on the injured leg, in place and in a line? "
+        "(0 = none, 10 = worst imaginable)"
+    ),
+    "palpation_pain": L_(
+        "Tenderness when you press on the injured spot? (0 = none, 10 = worst imaginable)"
+    ),
+    "cod_pain": L_(
+        "Worst pain during change of direction at today's speed? (0 = none, 10 = worst imaginable)"
+    ),
     "full_training": L_("Was this a full, unrestricted team or event training?"),
     "slr_lsi_pct": L_("Straight-leg raise range, injured as % of the other side? Type e.g. 85."),
     "aket_lsi_pct": L_(

@@ -321,7 +321,9 @@ _FIRED = {
     ),
     "missing.checkin": N_("No morning check-in: no training today."),
     # A session's red flags (engine.session_rules._STOP_TEXT, the same English).
-    "session.stop": N_("Sharp or sudden pain, a pop or a grab: stop, clinician alerted."),
+    "session.stop": N_(
+        "Sharp or sudden pain, a pop or a sudden tight pull in the muscle: stop, clinician alerted."
+    ),
     "session.red_flag": N_(
         "New swelling, bruising, a pop or numbness since the session started: stop training, "
         "your clinician has been alerted."

@@ -88,7 +88,7 @@ async def test_the_evening_asks_about_the_walk_and_the_ride_the_plan_prescribed(
     for minutes in re.findall(r"\d+(?:–\d+)? min", walk):
         assert minutes in plan, (walk, plan)
     assert "brisk" not in walk.lower(), walk
-    assert "Worst pain while walking today? (0–10)" in walk, walk
+    assert "Worst pain while walking today? (0 = none, 10 = worst imaginable)" in walk, walk
 
     await _move_to(doctor, athlete_id, "H1")
     _next_morning(w)
@@ -100,11 +100,15 @@ async def test_the_evening_asks_about_the_walk_and_the_ride_the_plan_prescribed(
     walk = _question(asked, "walking")
     # The question is about today's ride; the stage's 150 W test is said as what counts, not
     # as a ride the plan never gave.
-    assert COUNTER.sub("", bike).startswith("Worst pain on the bike today? (0–10)"), bike
+    assert COUNTER.sub("", bike).startswith(
+        "Worst pain on the bike today? (0 = none, 10 = worst imaginable)"
+    ), bike
     assert "during 5 min on the bike" not in bike, bike
     # Any walk's pain is asked (walking pain steps the athlete back); the stage's test, a
     # 20–30 min brisk walk within the plan's 10–30 min, is said as what moving up needs.
-    assert COUNTER.sub("", walk).startswith("Worst pain while walking today? (0–10)"), walk
+    assert COUNTER.sub("", walk).startswith(
+        "Worst pain while walking today? (0 = none, 10 = worst imaginable)"
+    ), walk
     assert "To move up, this stage needs a 20–30 min brisk walk at 0–1/10." in walk, walk
 
 

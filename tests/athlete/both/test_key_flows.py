@@ -94,7 +94,7 @@ async def test_session_report_with_a_metrics_line_is_echoed_confirmed_and_decide
     await s_items(alex)
     # H0 asks the stage's functional checks before the metrics
     while "Any numbers from today" not in alex.last:
-        await alex.tap("0") if "(0–10)" in alex.last else await alex.tap("Yes")
+        await alex.tap("0") if "10 = worst imaginable" in alex.last else await alex.tap("Yes")
     replies = await alex.say("10m 1.2 vmax 60")
     problems = replies[0].text or ""
     assert "10 m split 1.2 s looks wrong" in problems and "60 m/s" in problems
