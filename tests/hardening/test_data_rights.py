@@ -39,9 +39,15 @@ async def test_export_is_the_athletes_own_and_delete_leaves_no_name(world: World
     tables = export["tables"]
     assert {row["chat_id"] for row in tables["outbox"]} <= {ANNA}
     assert str(OLSEN) not in exported.decode()
+    # Olsen's refused look names nobody: his name is not Anna's to read.
+    assert "Olsen" not in exported.decode()
+    named = {"actor_id", "actor_name", "actor_role"}
     for entry in tables["audit_log"]:
         if entry.get("actor_id") != anna_id:
-            assert set(entry) == {"id", "action", "athlete_id", "at"}, entry
+            assert set(entry) - named == {"id", "action", "athlete_id", "at"}, entry
+            assert entry.get("actor_name") in (None, "Lee"), entry
+            if entry["action"] == "refused":
+                assert not set(entry) & named, entry
     assert "used_button" not in tables
 
     # A digest still queued for Lee names Anna among others.

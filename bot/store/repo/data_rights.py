@@ -235,9 +235,9 @@ def _own_part(
 ) -> dict[str, Any]:
     """Return what of ``row`` is the athlete's: all of it (an audit entry of theirs said to be
     done by "you"), except for an audit entry someone else made (then only what was done about
-    them, when, and by whom if one of ``staff`` did it, with the part of the detail
-    :data:`_OTHERS_AUDIT_DETAIL` names). ``own``: audit entries of theirs made before they
-    had a person row (a refusal before they signed up)."""
+    them, when, and by whom if one of ``staff`` did it and was not refused, with the part of
+    the detail :data:`_OTHERS_AUDIT_DETAIL` names). ``own``: audit entries of theirs made
+    before they had a person row (a refusal before they signed up)."""
     if table != _AUDIT:
         return row
     if row.get("actor_id") == athlete_id or row.get("id") in own:
@@ -250,9 +250,10 @@ def _own_part(
                 # record when they made it themselves (informal: tú, você, toi, du).
                 yours["actor_name"] = _("you")
         return yours
-    part = {
-        key: row[key] for key in _OTHERS_AUDIT_COLUMNS if key != "actor_id" or row.get(key) in staff
-    }
+    # A refusal names nobody: nothing of the athlete's was shown, and naming a clinician who
+    # is not theirs (a mistyped number, a colleague's athlete) would tell their name instead.
+    named = row.get("actor_id") in staff and row.get("action") != "refused"
+    part = {key: row[key] for key in _OTHERS_AUDIT_COLUMNS if key != "actor_id" or named}
     keys = _OTHERS_AUDIT_DETAIL.get(str(row.get("action")))
     detail = row.get("detail")
     if keys and isinstance(detail, dict):
