@@ -6,21 +6,27 @@
 (a YAML file sent as a document)          a draft of the whole file: diff + Publish/Discard
 /protocol dryrun NAME                     replay examples/ and athletes' last 60 days on the draft
 /protocol history NAME                    every version, who published it and why
-/protocol rollback NAME VERSION           publish VERSION's text again as a new version
+/protocol rollback NAME VERSION           what publishing VERSION's text again would undo and
+                                          change: Confirm/Cancel
 
-A draft lives in the admin's chat data until they publish or discard it (a restart drops it; the
-active version is untouched until publishing). An invalid edit is refused with the schema's
-message. Every step is audited.
+A draft waits, stored as the admin's step, until they publish or discard it (the active version
+is untouched until publishing); a rollback offer waits the same way until Confirm or Cancel, and
+one confirmed after another version was published is refused as stale. An invalid edit is
+refused with the schema's message, each place named by the stage's position and id. Every step
+is audited.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import html
 import logging
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -49,14 +55,14 @@ from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services import protocol_admin as pa
 from bot.services.access import may
-from bot.services.callback_auth import CallbackRejected
+from bot.services.callback_auth import CallbackExpired, CallbackRejected
 from bot.services.callers import ensure_admin_person, sync_admins
 from bot.store.db import retrying, session_scope
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
 from bot.support.formats import format_and_list, format_datetime
-from bot.support.i18n import L_, _, ngettext
+from bot.support.i18n import L_, N_, _, ngettext
 from bot.support.limits import quoted
 from bot.wording import protocol_text
 from engine.schema import ProtocolError
@@ -64,6 +70,10 @@ from engine.schema import ProtocolError
 _LOGGER = logging.getLogger(__name__)
 ACT_PUBLISH = "pv_pub"
 ACT_DISCARD = "pv_drop"
+ACT_ROLLBACK = "pv_rb"
+ACT_ROLLBACK_CANCEL = "pv_rb_no"
+ROLLBACK_STEP = "protocol_rollback"  # what a waiting rollback offer's step holds ("what")
+ROLLBACK_CLOSED = N_("This rollback is no longer open: send /protocol rollback again.")
 MAX_MESSAGE = 3900
 MAX_UPLOAD_BYTES = 256_000
 TOO_LARGE = L_("{filename} is too large: a protocol file must be under {kb} kB.")
@@ -705,6 +715,9 @@ async def _history(update: Update, context: Context, args: list[str]) -> None:
 
 
 async def _rollback(update: Update, context: Context, args: list[str]) -> None:
+    """/protocol rollback NAME VERSION: show what the rollback would publish (the versions it
+    undoes, the difference, what changes for athletes) and ask to confirm; refuse at once what
+    would be refused anyway (no such version, a stranded athlete, a dropped sign-off)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -725,8 +738,8 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
     services = get_services(context)
     now = services.clock.now()
 
-    def roll_back() -> tuple[pa.RolledBack, int | None, str]:
-        # Off the event loop: it parses the text, and may wait for another replica's publish.
+    def offer() -> tuple[pa.RollbackOffer, int | None, str]:
+        # Off the event loop: it parses both texts and reads every athlete on the protocol.
         with session_scope(services.engine) as session:
             caller, person = caller_context(session, update, services)
             admin = ensure_admin_person(
@@ -738,39 +751,146 @@ async def _rollback(update: Update, context: Context, args: list[str]) -> None:
                 services.settings.default_timezone,
             )
             zone = admin.timezone or services.settings.default_timezone
-            return pa.rollback_telling(session, name, version, admin.id, now), admin.id, zone
+            found = pa.rollback_offer(session, name, version, admin.id, now)
+            # Kept in the database: the Confirm press may reach another replica. One offer
+            # at a time: a newer one replaces it (the older offer's buttons then do nothing).
+            steps.put_step(
+                session,
+                telegram_user_id=caller.telegram_id,
+                kind=steps.CONFIRM,
+                payload={
+                    "what": ROLLBACK_STEP,
+                    "key": rollback_key(found),
+                    "name": name,
+                    "version": version,
+                    "base_version": found.base_version,
+                },
+                now=now,
+            )
+            audit(
+                session,
+                actor_id=admin.id,
+                action="protocol_rollback_offer",
+                now=now,
+                detail={"name": name, "version": version, "base_version": found.base_version},
+            )
+            return found, admin.id, zone
 
     try:
-        done, admin_id, zone = await asyncio.to_thread(retrying, roll_back)
+        found, admin_id, zone = await asyncio.to_thread(retrying, offer)
     except ProtocolError as exc:
         # Audited like a refused set or upload (the README: every refusal is audited).
         await _refuse_invalid(update, context, exc, f"rollback {name} v{version}")
         return
-    if done.told:
-        kick_sender(context.application)  # the other admins' notices, committed above
+    text, cut = _rollback_offer_text(found, admin_id, now, zone)
+    await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=_rollback_keyboard(context, user.id, found, now),
+    )
+    if cut:  # after the offer, which carries the buttons
+        filename = f"{name}-v{found.base_version}-to-v{version}.diff"
+        await message.reply_document(InputFile(found.diff.encode(), filename=filename))
+
+
+def rollback_key(found: pa.RollbackOffer) -> str:
+    """Return a short fingerprint of a rollback offer (name, version, the version in force):
+    its buttons carry it, so a press confirms the very rollback that offer showed."""
+    digest = hashlib.sha256(
+        f"rollback\0{found.name}\0{found.version}\0{found.base_version}".encode()
+    )
+    return base64.urlsafe_b64encode(digest.digest()[:8]).decode().rstrip("=")
+
+
+def _rollback_keyboard(
+    context: Context, telegram_id: int, found: pa.RollbackOffer, now: dt.datetime
+) -> InlineKeyboardMarkup:
+    signer = signer_of(context)
+    ids = (rollback_key(found),)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("✅ Confirm rollback"),
+                    callback_data=signer.sign(ACT_ROLLBACK, ids, telegram_id, now),
+                ),
+                InlineKeyboardButton(
+                    _("✖️ Cancel"),
+                    callback_data=signer.sign(ACT_ROLLBACK_CANCEL, ids, telegram_id, now),
+                ),
+            ]
+        ]
+    )
+
+
+def _rollback_offer_text(
+    found: pa.RollbackOffer, admin_id: int | None, now: dt.datetime, zone: str
+) -> tuple[str, bool]:
+    """The offer of a rollback (HTML): what it would publish and undo, who would be told,
+    what changes for athletes, and the difference to the version in force, as much of it as
+    the message has room for; and whether the difference was cut (it then follows whole, as
+    a file: nobody confirms a change they could only read the start of)."""
+    name = html.escape(found.name)
     lines = [
         _(
-            "{name}: the text of v{version} is published again as v{new_version} (active). "
-            "Athletes move to it at their next decision."
-        ).format(name=name, version=version, new_version=done.row.version)
+            "Roll <b>{name}</b> back to v{version}? Its text would be published again as "
+            "v{new_version} and put in force."
+        ).format(name=name, version=found.version, new_version=found.new_version),
+        ngettext(
+            "{n} athlete on {name} moves to it at their next decision.",
+            "{n} athletes on {name} move to it at their next decision.",
+            found.athletes,
+        ).format(name=name, n=found.athletes)
+        if found.athletes
+        else _("No athlete is on {name} now.").format(name=name),
     ]
-    lines += _undone_lines(done, admin_id, now, zone)
-    await message.reply_text(_clip("\n".join(lines)))
+    lines += [html.escape(line) for line in _undone_lines(found.undone, admin_id, now, zone)]
+    if found.to_tell:
+        names = format_and_list([quoted(n, 40) for n in found.to_tell])
+        lines.append(
+            html.escape(
+                ngettext(
+                    "{names} will be told.", "{names} will be told.", len(found.to_tell)
+                ).format(names=names)
+            )
+        )
+    if found.skipped:
+        warning = pa.skipped_text(
+            found.name, found.skipped, found.skipped_athletes, rollback_to=found.version
+        )
+        lines.append("⚠️ " + html.escape(warning))
+    lines += [html.escape(line) for line in pa.prescription_lines(found.prescriptions, True)]
+    lines.append(
+        _("Difference (v{active}, in force now, against v{version}):").format(
+            active=found.base_version, version=found.version
+        )
+    )
+    head = "\n".join(lines) + "\n"
+    tail = _("Nothing changes until you press Confirm; Cancel leaves everything as it is.")
+    # What Telegram counts is the text without the tags (at most 4,096 characters).
+    room = min(DIFF_SHOWN, MAX_MESSAGE - len(_visible(head + tail)) - 100)
+    cut = len(found.diff) > room
+    whole = _("The whole difference follows as a file.") + "\n" if cut else ""
+    return head + _pre(_clip(found.diff, max(room, 200))) + "\n" + whole + tail, cut
+
+
+def _visible(text: str) -> str:
+    """``text`` (HTML) as Telegram shows it: without its tags, its entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 UNDONE_SHOWN = 5
 
 
 def _undone_lines(
-    done: pa.RolledBack, admin_id: int | None, now: dt.datetime, zone: str
+    undone: Sequence[pa.Undone], admin_id: int | None, now: dt.datetime, zone: str
 ) -> list[str]:
-    """Lines naming the versions a rollback undoes (who published each, and when) and the
-    other admins told of it: a version published a moment ago by someone else is undone in
-    plain sight, never silently."""
-    if not done.undone:
+    """Lines naming the versions a rollback undoes (who published each, and when): a version
+    published a moment ago by someone else is undone in plain sight, never silently."""
+    if not undone:
         return []
     lines = [_("This rollback undoes:")]
-    for item in done.undone[:UNDONE_SHOWN]:
+    for item in undone[:UNDONE_SHOWN]:
         if item.author_id is not None and item.author_id == admin_id:
             by = _("by you")
         elif item.author_id is None:
@@ -784,16 +904,9 @@ def _undone_lines(
                 version=item.version, when=_ago(item.created_at, now, zone), by=by
             )
         )
-    hidden = len(done.undone) - UNDONE_SHOWN
+    hidden = len(undone) - UNDONE_SHOWN
     if hidden > 0:
         lines.append(ngettext("… and {n} more.", "… and {n} more.", hidden).format(n=hidden))
-    if done.told:
-        names = format_and_list([quoted(n, 40) for n in done.told])
-        lines.append(
-            ngettext("{names} has been told.", "{names} have been told.", len(done.told)).format(
-                names=names
-            )
-        )
     return lines
 
 
@@ -896,6 +1009,177 @@ async def draft_button(update: Update, context: Context) -> None:
     )
 
 
+class _OfferGone(Exception):
+    """The rollback offer a press confirms or cancels is no longer waiting (done, cancelled,
+    replaced by a newer offer, or too old)."""
+
+
+def _take_offer(session: Session, telegram_id: int, key: str, now: dt.datetime) -> dict[str, Any]:
+    """Remove the admin's waiting rollback offer with fingerprint ``key`` and return it; raise
+    _OfferGone (rolling the transaction back, so another offer stays) if it is not that one.
+    Two presses at once, even on two replicas, take it once: the second waits for the
+    first's transaction and finds nothing."""
+    step = steps.take_step(session, telegram_user_id=telegram_id, kind=steps.CONFIRM, now=now)
+    if (
+        step is None
+        or step.expired
+        or step.payload.get("what") != ROLLBACK_STEP
+        or step.payload.get("key") != key
+    ):
+        raise _OfferGone
+    return step.payload
+
+
+@stops_update
+async def rollback_button(update: Update, context: Context) -> None:
+    """Confirm or cancel the rollback the offer with the buttons showed. A press on an offer
+    no longer waiting changes nothing; a rollback whose protocol changed since the offer is
+    refused as stale (the admin confirmed what the offer showed, not what it would undo now).
+    """
+    query = update.callback_query
+    assert query is not None and query.data is not None and query.message is not None
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+    try:
+        press = signer_of(context).verify(query.data, query.from_user.id, now)
+    except CallbackExpired as exc:
+        if may(caller, "edit_protocols"):  # their own button, too old: say so, do nothing
+            await query.answer(_(ROLLBACK_CLOSED), show_alert=True)
+            return
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    except CallbackRejected as exc:
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    if not may(caller, "edit_protocols"):
+        await refuse(update, context, caller, "edit_protocols needs admin", command=press.action)
+        return
+    key = press.ids[0] if press.ids else ""
+    chat_id = query.message.chat.id
+    if press.action == ACT_ROLLBACK_CANCEL:
+
+        def cancel() -> dict[str, Any]:
+            with session_scope(services.engine) as session:
+                payload = _take_offer(session, caller.telegram_id, key, now)
+                audit(
+                    session,
+                    actor_id=caller.person_id,
+                    action="protocol_rollback_cancelled",
+                    now=now,
+                    detail={
+                        "name": payload["name"],
+                        "version": payload["version"],
+                        "base_version": payload["base_version"],
+                    },
+                )
+                return payload
+
+        try:
+            payload = await asyncio.to_thread(retrying, cancel)
+        except _OfferGone:
+            await query.answer(_(ROLLBACK_CLOSED), show_alert=True)
+            return
+        await query.answer(_("Cancelled"))
+        await query.edit_message_reply_markup(None)
+        await context.bot.send_message(
+            chat_id,
+            _("Rollback of {name} to v{version} cancelled; nothing changed.").format(
+                name=payload["name"], version=payload["version"]
+            ),
+        )
+        return
+
+    def roll_back() -> tuple[pa.RolledBack, dict[str, Any]]:
+        # Off the event loop: it parses the text, and may wait for another replica's publish.
+        # The offer is taken in the same transaction: a refused rollback leaves it waiting
+        # until it is dropped below, a done one is gone, so a second press does nothing.
+        with session_scope(services.engine) as session:
+            payload = _take_offer(session, caller.telegram_id, key, now)
+            admin = ensure_admin_person(
+                session,
+                caller.telegram_id,
+                query.from_user.full_name,
+                person,
+                now,
+                services.settings.default_timezone,
+            )
+            done = pa.rollback_telling(
+                session,
+                str(payload["name"]),
+                int(payload["version"]),
+                admin.id,
+                now,
+                expected_active=int(payload["base_version"]),
+            )
+            return done, payload
+
+    try:
+        done, payload = await asyncio.to_thread(retrying, roll_back)
+    except _OfferGone:
+        await query.answer(_(ROLLBACK_CLOSED), show_alert=True)
+        return
+    except (pa.StaleDraftError, ProtocolError) as exc:
+        offered = _open_rollback(update, context, key)
+        # Dropped, as a refused draft is (another offer, if one replaced it, stays: the
+        # scope rolls back when this one is gone).
+        with contextlib.suppress(_OfferGone), session_scope(services.engine) as session:
+            _take_offer(session, caller.telegram_id, key, now)
+        problems = exc.problems if isinstance(exc, ProtocolError) else [str(exc)]
+        what = (
+            f"rollback {offered['name']} v{offered['version']} (offered at "
+            f"v{offered['base_version']})"
+            if offered is not None
+            else "rollback"
+        )
+        _audit_caller(
+            update, context, "protocol_edit_refused", {"what": what, "problems": problems[:10]}
+        )
+        await query.answer(_("Not rolled back"), show_alert=True)
+        await context.bot.send_message(chat_id, _("Not rolled back: {reason}.").format(reason=exc))
+        return
+    if done.told:
+        kick_sender(context.application)  # the other admins' notices, committed above
+    await query.answer(_("Rolled back"))
+    await query.edit_message_reply_markup(None)
+    lines = [
+        _(
+            "{name}: the text of v{version} is published again as v{new_version} (active). "
+            "Athletes move to it at their next decision."
+        ).format(name=payload["name"], version=payload["version"], new_version=done.row.version)
+    ]
+    if done.told:
+        names = format_and_list([quoted(n, 40) for n in done.told])
+        lines.append(
+            ngettext("{names} has been told.", "{names} have been told.", len(done.told)).format(
+                names=names
+            )
+        )
+    await context.bot.send_message(chat_id, _clip("\n".join(lines)))
+
+
+def _open_rollback(update: Update, context: Context, key: str) -> dict[str, Any] | None:
+    """Return the admin's rollback offer with fingerprint ``key`` if it still waits."""
+    user = update.effective_user
+    services = get_services(context)
+    with session_scope(services.engine, read_only=True) as session:
+        step = steps.get_step(
+            session,
+            telegram_user_id=user.id if user is not None else 0,
+            kind=steps.CONFIRM,
+            now=services.clock.now(),
+        )
+    if (
+        step is None
+        or step.expired
+        or step.payload.get("what") != ROLLBACK_STEP
+        or step.payload.get("key") != key
+    ):
+        return None
+    return step.payload
+
+
 async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Give every configured admin a stored person (role admin) at start-up, so the athlete
     flow never mistakes an admin for a newcomer and the audit log can name them; tell anyone
@@ -917,8 +1201,8 @@ async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, 
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the protocol commands, the document upload, the Publish/Discard buttons and the
-    start-up hook that registers the admins."""
+    """Add the protocol commands, the document upload, the Publish/Discard and rollback
+    Confirm/Cancel buttons and the start-up hook that registers the admins."""
     add_startup_hook(application, ensure_admin_people)
     g = STAFF_GROUP
     application.add_handler(CommandHandler("protocols", protocols_command), group=g)
@@ -926,4 +1210,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(filters.Document.ALL, upload), group=g)
     application.add_handler(
         CallbackQueryHandler(draft_button, pattern=rf"^({ACT_PUBLISH}|{ACT_DISCARD}):"), group=g
+    )
+    application.add_handler(
+        CallbackQueryHandler(rollback_button, pattern=rf"^({ACT_ROLLBACK}|{ACT_ROLLBACK_CANCEL}):"),
+        group=g,
     )

@@ -27,7 +27,14 @@ take the protocol's lock first (``lock_protocol``), so two admins on two replica
 publish from the same active version: the second finds their draft stale. A rollback reads,
 under that lock, every version it takes out of force (say one another admin published a
 minute ago), names each to the admin rolling back, and tells the other admins whose version it
-undoes (:func:`rollback_telling`): nothing is undone silently.
+undoes (:func:`rollback_telling`): nothing is undone silently. Before that, the admin is shown
+what the rollback would do (:func:`rollback_offer`) and confirms it; a rollback confirmed after
+another version was published is refused as stale.
+
+A problem an admin reads names each place by the stage's position and id and each list item's
+position (counted from 1) and id, keeping the field names: "stage 4 (H3), exit_criteria 2
+(H3b), threshold" for the schema's ``stages[H3].exit_criteria[1].threshold``
+(:func:`readable_problem`, applied to /protocol set, uploads, rollbacks, publishing and diffs).
 """
 
 from __future__ import annotations
@@ -154,6 +161,105 @@ def check_shape(text: str, source: str) -> None:
         raise ProtocolError([f"{source}: {problem}"])  # the schema's own words (English)
     with contextlib.suppress(yaml.YAMLError):  # not YAML: the parse reports it with its line
         check_keys_and_numbers(text, source=source)
+
+
+# --- Where a problem is, in the words of the protocol --------------------------------------
+
+# A location in a problem line that names a list item: ``stages[H3].exit_criteria[1].threshold``
+# (the schema's form, and the one /protocol set takes).
+_LOCATION = re.compile(r"(?<![\w.\]])[a-z_][a-z0-9_]*(?:\.[A-Za-z_]\w*|\[[^\]\s]+\])+")
+_LOCATION_PART = re.compile(r"([A-Za-z_]\w*)|\[([^\]\s]+)\]")
+
+
+def readable_location(location: str, data: object) -> str:
+    """Return ``location`` as an admin reads it, each list item by its position (counted
+    from 1) and its id: ``stages[H3].exit_criteria[1].threshold`` in the hamstring protocol
+    reads "stage 4 (H3), exit_criteria 2 (H3b), threshold". Field names stay as written in
+    the YAML; a part ``data`` does not hold stays as it is."""
+    chunks: list[str] = []
+    field = ""
+    node: Any = data
+    for match in _LOCATION_PART.finditer(location):
+        name, key = match.group(1), match.group(2)
+        if name is not None:
+            field = f"{field}.{name}" if field else name
+            node = node.get(name) if isinstance(node, dict) else None
+            continue
+        places = _places(node, key)
+        if not places:
+            field += f"[{key}]"
+            node = _key_of(node, key)
+            continue
+        item = node[places[0]]
+        item_id = item.get("id") if isinstance(item, dict) else None
+        shown = f" ({item_id})" if isinstance(item_id, str) and item_id else ""
+        numbers = " and ".join(str(p + 1) for p in places)
+        if field == "stages" and not chunks:
+            chunks.append(f"{'stage' if len(places) == 1 else 'stages'} {numbers}{shown}")
+        else:
+            chunks.append(f"{field} {numbers}{shown}")
+        field, node = "", item
+    if field:
+        chunks.append(field)
+    return ", ".join(chunks)
+
+
+def _places(node: object, key: str) -> list[int]:
+    """The positions in list ``node`` of the items with id ``key`` (every one: a duplicate id
+    is in two places), else of the item at index ``key``; none when ``node`` is no list."""
+    if not isinstance(node, list):
+        return []
+    places = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == key]
+    if not places and key.isdigit() and int(key) < len(node):
+        places = [int(key)]
+    return places
+
+
+def _key_of(node: object, key: str) -> Any:
+    """What mapping ``node`` holds under ``key`` (a number also names an integer key)."""
+    if not isinstance(node, dict):
+        return None
+    if key in node:
+        return node[key]
+    return node.get(int(key)) if re.fullmatch(r"-?[0-9]+", key) else None
+
+
+def readable_problem(problem: str, data: object) -> str:
+    """Return one problem line with each location in it that names a list item of protocol
+    ``data`` (loaded YAML) told by :func:`readable_location`."""
+    if not isinstance(data, dict):
+        return problem
+
+    def told(match: re.Match[str]) -> str:
+        location = match.group(0)
+        if "[" not in location or location.split(".")[0].split("[")[0] not in data:
+            return location
+        return readable_location(location, data)
+
+    return _LOCATION.sub(told, problem)
+
+
+def readable_error(exc: ProtocolError, data: object) -> ProtocolError:
+    """Return ``exc`` (of the same kind) with its problems' locations told as an admin reads
+    them (:func:`readable_problem`)."""
+    return type(exc)([readable_problem(p, data) for p in exc.problems])
+
+
+def _loaded(text: str) -> object:
+    """Protocol YAML ``text`` loaded, to find where its problems are (None if not YAML)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def parse_for_admin(text: str, source: str) -> Protocol:
+    """Parse protocol ``text`` (see ``parse_text``); a ProtocolError names each place by the
+    stage's position and id (:func:`readable_problem`), as the admin reading it knows them."""
+    try:
+        return parse_text(text, source)
+    except ProtocolError as exc:
+        raise readable_error(exc, _loaded(text)) from None
 
 
 class DayOutcome(BaseModel):
@@ -298,16 +404,7 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
     if report.ungated:
         lines.append("⚠️ " + ungated_text(name, report.ungated, report.ungated_athletes))
     if report.skipped:
-        lines.append(
-            "⚠️ "
-            + ngettext(
-                "{name}: {n} athlete is already past where the draft adds {stages}, so will "
-                "not go through what is added unless their clinician moves them back",
-                "{name}: {n} athletes are already past where the draft adds {stages}, so will "
-                "not go through what is added unless their clinicians move them back",
-                report.skipped_athletes,
-            ).format(name=name, stages=", ".join(report.skipped), n=report.skipped_athletes)
-        )
+        lines.append("⚠️ " + skipped_text(name, report.skipped, report.skipped_athletes))
     lines += [
         ngettext(
             "Dry-run of the draft of {name}: {n} case replayed.",
@@ -333,15 +430,7 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
         hidden = len(report.changes) - MAX_REPORTED_CHANGES
         if hidden > 0:
             lines.append(ngettext("… and {n} more.", "… and {n} more.", hidden).format(n=hidden))
-    if report.prescriptions:
-        lines.append(
-            ngettext(
-                "The draft changes what {n} stage prescribes:",
-                "The draft changes what {n} stages prescribe:",
-                len(report.prescriptions),
-            ).format(n=len(report.prescriptions))
-        )
-        lines += [f"• {line}" for line in report.prescriptions]
+    lines += prescription_lines(report.prescriptions)
     for case, error in report.failures:
         lines.append(_("⚠️ {case} could not be replayed: {error}").format(case=case, error=error))
     if report.athletes:
@@ -354,6 +443,51 @@ def render_dry_run(report: DryRunReport, name: str) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def skipped_text(
+    name: str, stages: Sequence[str], athletes: int, rollback_to: int | None = None
+) -> str:
+    """Say that a new text of ``name`` adds ``stages`` before the stage ``athletes`` athletes
+    are in (each stays in their stage, so they will not go through them); for a rollback to
+    v``rollback_to``, that version is what adds them."""
+    if rollback_to is not None:
+        return ngettext(
+            "{name}: {n} athlete is already past where v{version} adds {stages}, so will not "
+            "go through what is added unless their clinician moves them back",
+            "{name}: {n} athletes are already past where v{version} adds {stages}, so will "
+            "not go through what is added unless their clinicians move them back",
+            athletes,
+        ).format(name=name, stages=", ".join(stages), n=athletes, version=rollback_to)
+    return ngettext(
+        "{name}: {n} athlete is already past where the draft adds {stages}, so will "
+        "not go through what is added unless their clinician moves them back",
+        "{name}: {n} athletes are already past where the draft adds {stages}, so will "
+        "not go through what is added unless their clinicians move them back",
+        athletes,
+    ).format(name=name, stages=", ".join(stages), n=athletes)
+
+
+def prescription_lines(prescriptions: Sequence[str], rollback: bool = False) -> list[str]:
+    """Lines naming the stages whose prescription a draft (or a rollback) changes, one each
+    (:func:`prescription_changes`); none when it changes none."""
+    if not prescriptions:
+        return []
+    n = len(prescriptions)
+    heading = (
+        ngettext(
+            "The rollback changes what {n} stage prescribes:",
+            "The rollback changes what {n} stages prescribe:",
+            n,
+        )
+        if rollback
+        else ngettext(
+            "The draft changes what {n} stage prescribes:",
+            "The draft changes what {n} stages prescribe:",
+            n,
+        )
+    )
+    return [heading.format(n=n), *(f"• {line}" for line in prescriptions)]
 
 
 def stranded_text(
@@ -672,8 +806,8 @@ def version_diff(
         if row is None:
             raise NothingToCompare("no version")
         other_text, label = row.text, f"v{other_version}"
-    old = normalized_text(parse_text(active.text, f"{name} v{active.version}"))
-    new = normalized_text(parse_text(other_text, f"{name} {label}"))
+    old = normalized_text(parse_for_admin(active.text, f"{name} v{active.version}"))
+    new = normalized_text(parse_for_admin(other_text, f"{name} {label}"))
     diff = yaml_diff(old, new, name, f"v{active.version}, active", label)
     return VersionDiff(name=name, active_version=active.version, other=label, diff=diff)
 
@@ -697,12 +831,19 @@ def draft_from_set(
     active = active_version(session, name, now)
     if active is None:
         raise ProtocolError([_("{name}: no such protocol").format(name=name)])
-    protocol = parse_text(active.text, f"{name} v{active.version}")
-    data = set_value(_data(protocol), stage, field, value)
+    protocol = parse_for_admin(active.text, f"{name} v{active.version}")
+    before = _data(protocol)
+    try:
+        data = set_value(before, stage, field, value)
+    except ProtocolError as exc:
+        raise readable_error(exc, before) from None
     wrong = binding_problems(name, data)
     if wrong:
         raise ProtocolError(wrong)
-    draft_protocol = parse_protocol(data, source=f"{name} draft")
+    try:
+        draft_protocol = parse_protocol(data, source=f"{name} draft")
+    except ProtocolError as exc:
+        raise readable_error(exc, data) from None
     return Draft(
         name=name,
         base_version=active.version,
@@ -716,7 +857,7 @@ def draft_from_upload(session: Session, text: str, filename: str, now: dt.dateti
     large once expanded, does not validate, or names the protocol outside :data:`NAME_RULE`."""
     check_shape(text, filename)
     try:
-        protocol = parse_text(text, filename)
+        protocol = parse_for_admin(text, filename)
     except ProtocolError as exc:
         raise ProtocolError(_upload_binding_problems(text) + exc.problems) from None
     require_name(protocol.name)
@@ -865,6 +1006,24 @@ def _programmes_on(session: Session, name: str) -> list[Programme]:
     )
 
 
+def _in_use_problems(
+    session: Session,
+    name: str,
+    programmes: Sequence[Programme],
+    protocol: Protocol,
+    now: dt.datetime,
+    rollback_to: int | None = None,
+) -> list[str]:
+    """Why publishing ``protocol`` as ``name`` would be refused for the athletes of
+    ``programmes``: a stage one is in that it lacks, a sign-off one waits for that it drops
+    (none: it may be published)."""
+    stranded, users = stranded_stages(programmes, protocol)
+    ungated, waiting = ungated_stages(session, programmes, protocol, now)
+    problems = [stranded_text(name, stranded, users, rollback_to)] if stranded else []
+    problems += [ungated_text(name, ungated, waiting, rollback_to)] if ungated else []
+    return problems
+
+
 def _publish_text(
     session: Session,
     name: str,
@@ -885,10 +1044,7 @@ def _publish_text(
     check_binding(name, protocol)  # whatever the text's origin (a draft, an old version)
     previous = active_version(session, name, now)
     programmes = _programmes_on(session, name)
-    stranded, users = stranded_stages(programmes, protocol)
-    ungated, waiting = ungated_stages(session, programmes, protocol, now)
-    problems = [stranded_text(name, stranded, users, rollback_to)] if stranded else []
-    problems += [ungated_text(name, ungated, waiting, rollback_to)] if ungated else []
+    problems = _in_use_problems(session, name, programmes, protocol, now, rollback_to)
     if problems:
         raise StageInUseError(problems)
     row = publish_protocol_version(
@@ -1004,7 +1160,7 @@ def publish(
 ) -> ProtocolVersion:
     """Publish ``draft`` as the new active version; raise StaleDraftError if the base moved
     (another admin, maybe on another replica, published first: the draft would undo it)."""
-    parse_text(draft.text, draft.name)  # never publish an invalid text, whatever its origin
+    parse_for_admin(draft.text, draft.name)  # never publish an invalid text, whatever its origin
     lock_protocol(session, name=draft.name)  # a publish under way elsewhere commits first
     active = active_version(session, draft.name, now)
     current = active.version if active is not None else 0
@@ -1069,21 +1225,10 @@ class RolledBack:
     told: tuple[str, ...]
 
 
-def rollback_telling(
-    session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
-) -> RolledBack:
-    """Publish the text of old ``version`` again as a new version, and say what it undoes.
-
-    Under the protocol's lock (so a version another admin published a moment ago, on any
-    replica, is seen): the versions published after ``version`` that it takes out of force
-    are returned, and each other admin who published one of them within
-    :data:`ROLLBACK_NOTICE_WITHIN` is told, in the same transaction, in their language."""
-    row = _rollback(session, name, version, author_id, now)
-    undone = undone_versions(session, name, version, row.version)
-    roller = session.get(Person, author_id) if author_id is not None else None
-    who = roller.display_name if roller is not None and roller.display_name else None
-    told: list[str] = []
-    others = sorted(
+def _admins_to_tell(undone: Sequence[Undone], author_id: int | None, now: dt.datetime) -> list[int]:
+    """The other admins a rollback by ``author_id`` tells: who published one of the
+    ``undone`` versions within :data:`ROLLBACK_NOTICE_WITHIN`."""
+    return sorted(
         {
             u.author_id
             for u in undone
@@ -1092,7 +1237,111 @@ def rollback_telling(
             and now - u.created_at <= ROLLBACK_NOTICE_WITHIN
         }
     )
-    for other_id in others:
+
+
+@dataclasses.dataclass(frozen=True)
+class RollbackOffer:
+    """What a rollback of ``name`` to v``version`` would do, shown before the admin confirms
+    it: the version it would publish, the versions it would undo (newest first) and the
+    admins who would be told, the difference to the version in force (v``base_version``),
+    and what changes for the athletes on the protocol."""
+
+    name: str
+    version: int
+    base_version: int
+    new_version: int
+    undone: tuple[Undone, ...]
+    to_tell: tuple[str, ...]
+    diff: str
+    athletes: int
+    skipped: tuple[str, ...]
+    skipped_athletes: int
+    prescriptions: tuple[str, ...]
+
+
+def rollback_offer(
+    session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
+) -> RollbackOffer:
+    """Say what rolling ``name`` back to ``version`` would do now, changing nothing.
+
+    Raise ProtocolError when it would be refused: no such version, its text already in force
+    or no longer valid, or it would strand an athlete or take away a sign-off one waits for
+    (:class:`StageInUseError`, said as the rollback itself says it). The rollback, once
+    confirmed, checks all this again under the protocol's lock, and is refused as stale if
+    another version was published since (:func:`rollback_telling` with ``expected_active``).
+    """
+    old, active = _rollback_source(session, name, version, now)
+    protocol = parse_for_admin(old.text, f"{name} v{version}")
+    check_binding(name, protocol)
+    programmes = list(
+        session.exec(
+            select(Programme)
+            .where(
+                Programme.protocol_name == name,
+                col(Programme.status).in_(("active", "paused")),
+            )
+            .order_by(col(Programme.id))
+        )
+    )
+    problems = _in_use_problems(session, name, programmes, protocol, now, rollback_to=version)
+    if problems:
+        raise StageInUseError(problems)
+    current = parse_for_admin(active.text, f"{name} v{active.version}") if active else protocol
+    below = next_version([r.version for r in history(session, name)])
+    undone = undone_versions(session, name, version, below)
+    people = [session.get(Person, i) for i in _admins_to_tell(undone, author_id, now)]
+    skipped, past = skipped_stages(programmes, current, protocol)
+    label = f"v{active.version}, active" if active is not None else "none"
+    return RollbackOffer(
+        name=name,
+        version=version,
+        base_version=active.version if active is not None else 0,
+        new_version=below,
+        undone=tuple(undone),
+        to_tell=tuple(p.display_name for p in people if p is not None and p.display_name),
+        diff=yaml_diff(
+            normalized_text(current), normalized_text(protocol), name, label, f"v{version}"
+        ),
+        athletes=len(programmes),
+        skipped=tuple(skipped),
+        skipped_athletes=past,
+        prescriptions=tuple(prescription_changes(current, protocol)),
+    )
+
+
+def stale_rollback_text(name: str, version: int, current: int, base: int) -> str:
+    """Say that a rollback of ``name`` to v``version``, offered while v``base`` was in force,
+    is not done now that v``current`` is, and what the admin does next."""
+    return _(
+        "{name} is now at v{current}, the rollback to v{version} was offered at v{base}: "
+        "another version was published meanwhile (/protocol history {name}); send "
+        "/protocol rollback {name} {version} again to see what it would undo now"
+    ).format(name=name, version=version, current=current, base=base)
+
+
+def rollback_telling(
+    session: Session,
+    name: str,
+    version: int,
+    author_id: int | None,
+    now: dt.datetime,
+    expected_active: int | None = None,
+) -> RolledBack:
+    """Publish the text of old ``version`` again as a new version, and say what it undoes.
+
+    Under the protocol's lock (so a version another admin published a moment ago, on any
+    replica, is seen): the versions published after ``version`` that it takes out of force
+    are returned, and each other admin who published one of them within
+    :data:`ROLLBACK_NOTICE_WITHIN` is told, in the same transaction, in their language.
+    With ``expected_active`` (the version in force when the rollback was offered), raise
+    StaleDraftError if another version is in force now: the admin confirmed what the offer
+    showed, not what the rollback would undo now."""
+    row = _rollback(session, name, version, author_id, now, expected_active)
+    undone = undone_versions(session, name, version, row.version)
+    roller = session.get(Person, author_id) if author_id is not None else None
+    who = roller.display_name if roller is not None and roller.display_name else None
+    told: list[str] = []
+    for other_id in _admins_to_tell(undone, author_id, now):
         person = session.get(Person, other_id)
         if person is None:
             continue
@@ -1101,7 +1350,7 @@ def rollback_telling(
             text = rollback_notice(name, version, row.version, who, theirs)
         enqueue_message(
             session,
-            chat_id=person.chat_id or person.telegram_user_id,
+            chat_id=person.reply_chat,
             text=text,
             kind=ROLLBACK_NOTICE_KIND,
             now=now,
@@ -1134,10 +1383,33 @@ def rollback_notice(
 
 
 def _rollback(
-    session: Session, name: str, version: int, author_id: int | None, now: dt.datetime
+    session: Session,
+    name: str,
+    version: int,
+    author_id: int | None,
+    now: dt.datetime,
+    expected_active: int | None = None,
 ) -> ProtocolVersion:
-    """Publish the text of old ``version`` again as a new version; history stays intact."""
+    """Publish the text of old ``version`` again as a new version; history stays intact.
+    Raise StaleDraftError if ``expected_active`` is given and another version is in force."""
     lock_protocol(session, name=name)  # a publish under way elsewhere commits first
+    if expected_active is not None:
+        active = active_version(session, name, now)
+        current = active.version if active is not None else 0
+        if current != expected_active:
+            raise StaleDraftError(stale_rollback_text(name, version, current, expected_active))
+    _rollback_source(session, name, version, now)
+    note = f"rollback to v{version}"
+    old = get_protocol_version(session, name=name, version=version)
+    assert old is not None  # _rollback_source found it
+    return _publish_text(session, name, old.text, author_id, note, now, rollback_to=version)
+
+
+def _rollback_source(
+    session: Session, name: str, version: int, now: dt.datetime
+) -> tuple[ProtocolVersion, ProtocolVersion | None]:
+    """Return stored ``version`` of ``name`` and the version in force; raise ProtocolError if
+    there is no such version, its text does not validate or is already in force."""
     old = get_protocol_version(session, name=name, version=version)
     if old is None:
         raise ProtocolError(
@@ -1147,7 +1419,7 @@ def _rollback(
                 )
             ]
         )
-    parse_text(old.text, f"{name} v{version}")
+    parse_for_admin(old.text, f"{name} v{version}")
     active = active_version(session, name, now)
     if active is not None and active.text == old.text:
         # Nothing to undo (say a second admin rolled back to it a moment ago): a new version
@@ -1159,8 +1431,7 @@ def _rollback(
                 )
             ]
         )
-    note = f"rollback to v{version}"
-    return _publish_text(session, name, old.text, author_id, note, now, rollback_to=version)
+    return old, active
 
 
 def programme_protocol(session: Session, programme: Programme, now: dt.datetime) -> Protocol | None:

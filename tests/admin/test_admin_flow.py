@@ -57,8 +57,14 @@ async def test_admin_edits_a_threshold_dry_runs_publishes_and_rolls_back(
     history = await say(admin, "/protocol history hamstring")
     assert "v2 (active)" in history and "v1 " in history
 
-    rolled = await say(admin, "/protocol rollback hamstring 1")
-    assert "published again as v3" in rolled
+    offer = await say(admin, "/protocol rollback hamstring 1")
+    assert offer.startswith("Roll hamstring back to v1?"), offer
+    assert [(v, a) for v, a, _ in versions(w)] == [(1, False), (2, True)]  # not yet
+    await admin.press("✅ Confirm rollback")
+    rolled = await admin.wait_until(
+        lambda ms: any("is published again" in (m.text or "") for m in ms)
+    )
+    assert any("published again as v3" in (m.text or "") for m in rolled)
     assert [(v, a) for v, a, _ in versions(w)] == [(1, False), (2, False), (3, True)]
     audit_actions = {r.action for r in w.audit("publish_protocol")} | {
         r.action for r in w.audit("protocol_dryrun")
@@ -177,6 +183,8 @@ async def test_a_changed_display_text_asks_for_review_in_the_other_languages(
 
     # Back to the shipped text, which the catalogues carry (`make catalogues`): nothing to review.
     await say(admin, "/protocol rollback hamstring 1")
+    await admin.press("✅ Confirm rollback")
+    await admin.wait_until(lambda ms: any("is published again" in (m.text or "") for m in ms))
     assert "to review" not in await say(admin, "/protocols")
 
 

@@ -66,7 +66,7 @@ async def test_a_stage_cannot_be_renamed_dropped_or_moved(world: WorldFactory) -
     rest = [s for s in data["stages"] if s["id"] != "H5"]
     reordered = {**data, "stages": [*rest[:-1], h5, rest[-1]]}  # H0..H4, H6, H5, H7
     reply = await upload(admin, reordered)
-    assert "Not accepted" in reply and "stages[H5]: H5 comes after H6" in reply
+    assert "Not accepted" in reply and "stage 7 (H5): H5 comes after H6" in reply
     version, protocol, _text = active(w)
     assert version == 1 and protocol.next_stage("H4") == "H5"
 
@@ -202,12 +202,13 @@ async def test_refusals_name_the_value_not_python(world: WorldFactory) -> None:
     reply = await say(admin, "/protocol set hamstring H3 min_days 5")
     assert "DaysTh" not in reply and "instance of" not in reply
     assert (
-        "stages[H3].min_days: expected a group of fields (value, evidence, source, note), " in reply
+        "stage 4 (H3), min_days: expected a group of fields (value, evidence, source, note), "
+        in reply
     )
     assert "set 'min_days.value'" in reply
     reply = await say(admin, "/protocol set hamstring H3 goal yes")
     assert reply.endswith(
-        "stages[H3].goal: expected a text, but yes was read as a yes/no value: put it in "
+        "stage 4 (H3), goal: expected a text, but yes was read as a yes/no value: put it in "
         'quotes, e.g. "yes"'
     )
     reply = await say(admin, "/protocol set hamstring H3 goal 2026-05-01")

@@ -4,7 +4,8 @@
 Both make a draft from v1 and press Publish together: exactly one version 2 is stored, whole,
 and the other admin is told their draft is stale in words that say what to do next (before,
 only "the draft was made from v1": the edit was dropped and nothing said how to get it back).
-Both then roll back to v1 together: one v3, and the other is told v1's text is in force.
+Both then confirm a rollback to v1 together: one v3, and the other is told their offer is
+stale.
 """
 
 from __future__ import annotations
@@ -92,17 +93,23 @@ async def test_two_admins_publishing_at_once(world: WorldFactory) -> None:
     expected = (2, True, 3, 8) if winner == "ada" else (2, True, 9, 4)
     assert stored(w) == [(1, False, 3, 4), expected], stored(w)
 
-    # Both roll back to v1 at once: one v3, the other finds v1's text in force.
+    # Both are offered a rollback to v1 and confirm it at once: one v3, the other is told
+    # another version was published since their offer.
     await asyncio.gather(
         ada.send("/protocol rollback hamstring 1"), bo.send("/protocol rollback hamstring 1")
     )
     await asyncio.gather(
-        ada.wait_until(answered(ada, "published again", "already in force"), timeout=20),
-        bo.wait_until(answered(bo, "published again", "already in force"), timeout=20),
+        ada.wait_until(answered(ada, "Roll hamstring back"), timeout=20),
+        bo.wait_until(answered(bo, "Roll hamstring back"), timeout=20),
+    )
+    await asyncio.gather(ada.press("✅ Confirm rollback"), bo.press("✅ Confirm rollback"))
+    await asyncio.gather(
+        ada.wait_until(answered(ada, "published again", "Not rolled back"), timeout=20),
+        bo.wait_until(answered(bo, "published again", "Not rolled back"), timeout=20),
     )
     last = [ada.last_bot_message.text or "", bo.last_bot_message.text or ""]
     assert sum("published again as v3" in t for t in last) == 1, last
-    assert sum("the text of v1 is already in force, as v3" in t for t in last) == 1, last
+    assert sum(t.startswith("Not rolled back: hamstring is now at v3") for t in last) == 1, last
     assert stored(w) == [(1, False, 3, 4), (*expected[:1], False, *expected[2:]), (3, True, 3, 4)]
 
 

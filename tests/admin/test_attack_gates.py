@@ -98,7 +98,12 @@ async def test_a_sign_off_an_athlete_waits_for_is_not_taken_away(world: WorldFac
             local_date=now.date(),
             now=now,
         )
-    reply = await say(admin, "/protocol rollback hamstring 1")
+    assert "Roll hamstring back to v1?" in await say(admin, "/protocol rollback hamstring 1")
+    await admin.press("✅ Confirm rollback")
+    found = await admin.wait_until(
+        lambda ms: any("is published again" in (m.text or "") for m in ms)
+    )
+    reply = "\n".join(m.text or "" for m in found)
     assert "published again as v3" in reply, reply
     assert versions(w) == [(1, False), (2, False), (3, True)]
 

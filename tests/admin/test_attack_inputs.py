@@ -82,11 +82,11 @@ async def test_refusals_say_what_is_expected(world: WorldFactory) -> None:
     reply = await upload(admin, bomb, "bomb.yaml")
     assert reply.startswith(REFUSED) and "more than 20,000 values" in reply, reply
     reply = await say(admin, "/protocol set hamstring H3 min_dayz.value 5")
-    assert "stages[H3].min_dayz.value: no field 'min_dayz': expected one of id, name" in reply
+    assert "stage 4 (H3), min_dayz.value: no field 'min_dayz': expected one of id, name" in reply
     reply = await say(admin, "/protocol set hamstring H9 min_days.value 5")
     assert "'H9': no such stage: expected one of H0, H1, H2, H3, H4, H5, H6, H7" in reply
     reply = await say(admin, "/protocol set hamstring H3 min_days.value five")
-    assert "stages[H3].min_days.value: expected a whole number, not 'five'" in reply, reply
+    assert "stage 4 (H3), min_days.value: expected a whole number, not 'five'" in reply, reply
     reply = await say(admin, "/protocol set hamstring H3 min_days.value 2")
     assert "2 is below the reference (§2.2 H3: 4): expected ≥ 4" in reply, reply
     reply = await say(admin, "/protocol set hamstring H3 signoff maybe")

@@ -58,6 +58,14 @@ async def publish(admin: SimUser) -> None:
     await admin.wait_until(lambda ms: any("is published" in (m.text or "") for m in ms))
 
 
+async def confirm(admin: SimUser) -> str:
+    """Press the rollback offer's Confirm; return what the bot then wrote."""
+    await admin.press("✅ Confirm rollback")
+    done = "is published again as"
+    found = await admin.wait_until(lambda ms: any(done in (m.text or "") for m in ms))
+    return "\n".join(m.text or "" for m in found if done in (m.text or ""))
+
+
 def versions(w: World) -> list[int]:
     with session_scope(w.engine, read_only=True) as session:
         rows = session.exec(select(ProtocolVersion).where(ProtocolVersion.name == "hamstring"))
@@ -97,12 +105,17 @@ async def test_a_rollback_names_what_it_undoes_and_tells_the_admin_whose_version
     w.clock.advance(dt.timedelta(minutes=2))
 
     reply = await say(ada, "/protocol rollback hamstring 1")  # meant to undo her own v2
-    assert reply == (
-        "hamstring: the text of v1 is published again as v4 (active). Athletes move to it at "
-        "their next decision.\n"
+    assert (
         "This rollback undoes:\n"
         "• v3, published 2 minutes ago by Bo\n"
         "• v2, published 32 minutes ago by you\n"
+        "Bo will be told.\n"
+    ) in reply, reply
+    assert versions(w) == [1, 2, 3]  # shown first: nothing is undone before Confirm
+    reply = await confirm(ada)
+    assert reply == (
+        "hamstring: the text of v1 is published again as v4 (active). Athletes move to it at "
+        "their next decision.\n"
         "Bo has been told."
     ), reply
     assert versions(w) == [1, 2, 3, 4]
@@ -116,8 +129,9 @@ async def test_a_rollback_names_what_it_undoes_and_tells_the_admin_whose_version
 
     # Bo brings his v3 back: that undoes Ada's v4, a rollback of her own (she is told too).
     reply = await say(bo, "/protocol rollback hamstring 3")
-    assert "published again as v5" in reply and "• v4, published just now by Ada" in reply
-    assert reply.endswith("Ada has been told."), reply
+    assert "• v4, published just now by Ada" in reply and "Ada will be told." in reply, reply
+    reply = await confirm(bo)
+    assert "published again as v5" in reply and reply.endswith("Ada has been told."), reply
 
 
 async def test_a_rollback_to_a_version_without_an_athletes_stage_says_the_way_out(
@@ -160,11 +174,14 @@ async def test_out_of_range_and_malformed_values_say_what_is_expected(
     ada = w.sandbox.user(ADMIN, "Ada")
     await say(ada, "/protocols")
     cases = [
-        ("H3 min_days.value -3", "stages[H3].min_days.value: expected at least 0, not -3"),
-        ("H3 min_days.value 1000", "stages[H3].min_days.value: expected at most 365, not 1000"),
+        ("H3 min_days.value -3", "stage 4 (H3), min_days.value: expected at least 0, not -3"),
+        (
+            "H3 min_days.value 1000",
+            "stage 4 (H3), min_days.value: expected at most 365, not 1000",
+        ),
         (
             "H3 session[0].distance_m 0",
-            "stages[H3].session[0].distance_m: expected more than 0, not 0",
+            "stage 4 (H3), session 1, distance_m: expected more than 0, not 0",
         ),
         (
             "H3 exit_criteria[H3a].id " + "a" * 45,

@@ -245,7 +245,9 @@ async def test_a_rollback_to_the_text_in_force_changes_nothing(world: WorldFacto
     await say(admin, "/protocol set hamstring H3 min_days.value 8")
     await admin.press("✅ Publish")
     await admin.wait_until(lambda ms: any("v2 is published" in (m.text or "") for m in ms))
-    assert "published again as v3" in await say(admin, "/protocol rollback hamstring 1")
+    assert "Roll hamstring back to v1?" in await say(admin, "/protocol rollback hamstring 1")
+    await admin.press("✅ Confirm rollback")
+    await admin.wait_until(lambda ms: any("published again as v3" in (m.text or "") for m in ms))
 
     # A second admin rolls back to v1 too, a moment later: nothing is left to undo.
     reply = await say(admin, "/protocol rollback hamstring 1")
