@@ -78,13 +78,20 @@ def build_report_pdf(
 ) -> tuple[bytes, str, str]:
     """Read the athlete's record and render the PDF with the chart; return (PDF, file name,
     the athlete as the viewer reads them: "Anna (#2)" when another athlete they see is called
-    Anna). Blocking: run it with ``in_worker_thread``."""
+    Anna). The athlete asking for their own report reads it, chart included, in their own
+    words (no stage code, rule id or clinician's term); a clinician or an admin reads the
+    clinician's. Blocking: run it with ``in_worker_thread``."""
+    audience: Audience = (
+        "athlete" if viewer_id is not None and viewer_id == athlete_id else "clinician"
+    )
     with session_scope(engine, read_only=True) as session:
         viewer = session.get(Person, viewer_id) if viewer_id is not None else None
         athlete = session.get(Person, athlete_id)
-        data = report_data_for(session, athlete_id=athlete_id, now=now, viewer=viewer, admin=admin)
+        data = report_data_for(
+            session, athlete_id=athlete_id, now=now, viewer=viewer, admin=admin, audience=audience
+        )
         progress = progress_data_for(
-            session, athlete_id=athlete_id, today=_local_today(athlete, now), audience="clinician"
+            session, athlete_id=athlete_id, today=_local_today(athlete, now), audience=audience
         )
         clash = _clash(session, athlete, viewer_id, admin)
     # fpdf and matplotlib take about a second to import: loaded with the first report.

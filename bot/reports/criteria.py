@@ -21,6 +21,8 @@ from bot.wording import (
     protocol_text,
     still_needed,
 )
+from bot.wording.items import ITEM_WORDING, item_label
+from bot.wording.reasons import plain
 from engine.programme import GateItem
 from engine.schema import Criterion, Protocol
 from engine.status import StageStatus
@@ -30,6 +32,8 @@ SPEED_ITEMS = ("derived.vmax_pct_baseline", "derived.pct_vmax")
 # The morning check-in of the day is assumed "go" by the status: it is not a row of its own.
 _DAILY_RULES = ("gate.2",)
 READINESS_NOTE = L_("A move up also needs a 'go' morning check-in on the day.")
+# The same, for the athlete's own report.
+READINESS_NOTE_ATHLETE = L_("To move up, your morning check-in that day also needs to say go.")
 
 
 def _numeric(value: object) -> bool:
@@ -137,11 +141,34 @@ def _observed(item: GateItem, criterion: Criterion | None) -> str:
     return str(seen)
 
 
-def criteria_rows(protocol: Protocol, status: StageStatus) -> list[CriterionRow]:
-    """Return every gate item of the current stage as a row for the clinician: minimum days
+def _name(criterion: Criterion, protocol: Protocol, audience: Audience) -> str:
+    """What an exit criterion is about: the protocol's own words for the clinician; for the
+    athlete, what its item is called in their words ("strength compared with your other
+    leg"), else the protocol's words made plain (a clinician's term replaced inside a
+    translated sentence reads badly)."""
+    if audience != "athlete":
+        return protocol_text(criterion.text)
+    if criterion.item in ITEM_WORDING:
+        label = item_label(criterion.item, audience)
+        return label[:1].upper() + label[1:]
+    return plain(protocol_text(criterion.text), protocol)
+
+
+def criteria_rows(
+    protocol: Protocol, status: StageStatus, audience: Audience = "clinician"
+) -> list[CriterionRow]:
+    """Return every gate item of the current stage as a row for ``audience`` (the clinician,
+    or the athlete reading their own report: their words, no internal name): minimum days
     and sessions, rest, the last session and its 24-hour response, each exit criterion (what
     is needed in words) and the sign-off."""
     rows: list[CriterionRow] = []
+    athlete = audience == "athlete"
+
+    def shown(words: str) -> str:
+        # An engine sentence the wording keeps (an item it does not know) may name a stage
+        # id or a data-dictionary key: the athlete reads it in plain words.
+        return plain(words, protocol) if athlete else words
+
     for item in status.gate:
         if item.rule in _DAILY_RULES:
             continue
@@ -149,19 +176,19 @@ def criteria_rows(protocol: Protocol, status: StageStatus) -> list[CriterionRow]
         if criterion is not None:
             rows.append(
                 CriterionRow(
-                    name=protocol_text(criterion.text)[:160],
-                    observed=_observed(item, criterion)[:80],
-                    needed=describe_criterion(criterion, "clinician")[:200],
+                    name=_name(criterion, protocol, audience)[:160],
+                    observed=shown(_observed(item, criterion))[:80],
+                    needed=describe_criterion(criterion, audience)[:200],
                     met=item.met,
                 )
             )
             continue
-        words = describe_gate_item(item, "clinician")
+        words = describe_gate_item(item, audience)
         rows.append(
             CriterionRow(
-                name=words.name[:160],
-                observed=words.observed[:80] or "—",
-                needed=words.needed[:200],
+                name=shown(words.name)[:160],
+                observed=shown(words.observed)[:80] or "—",
+                needed=shown(words.needed)[:200],
                 met=item.met,
             )
         )
@@ -196,5 +223,6 @@ def missing(
             if criterion.id not in skipped:
                 out.append(describe_criterion(criterion, audience)[:160])
             continue
-        out.append(still_needed(item, audience)[:160])
+        needed = still_needed(item, audience)
+        out.append((plain(needed, protocol) if audience == "athlete" else needed)[:160])
     return out

@@ -333,6 +333,9 @@ class ReportData(_Input):
     # The athlete's own date when the report was made: "day N" since the injury counts to it,
     # whatever the reader's zone (None: the reader's date).
     athlete_today: dt.date | None = None
+    # Who reads it: a clinician (or an admin), or the athlete their own report, whose every
+    # text is in the athlete's words (no stage code, rule id or clinician's term).
+    audience: Audience = "clinician"
 
     @field_validator("timezone")
     @classmethod

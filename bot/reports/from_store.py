@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.reports.criteria import (
     READINESS_NOTE,
+    READINESS_NOTE_ATHLETE,
     criteria_rows,
     missing,
     speed_criterion,
@@ -59,13 +61,19 @@ from bot.reports.shown import (
     protocol_title,
     stage_words,
 )
-from bot.reports.stage_history import day_stages, stage_periods, timeline_entries
+from bot.reports.stage_history import (
+    day_stages,
+    is_warning_sign,
+    stage_periods,
+    timeline_entries,
+)
 from bot.store import repo
 from bot.store.models import AlertRecord, AuditLog, Baseline, Decision, Person, Programme
 from bot.store.standing import athlete_stage_status, gate_pending, parse_stored, protocol_for
 from bot.support.i18n import L_, LazyText, _, labelled
 from bot.wording import Audience, alert_action_words
 from bot.wording.items import format_value, item_label
+from bot.wording.reasons import plain
 from engine.models import DayRecord, DecisionKind, Injury, Metrics
 from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol, ProtocolError
@@ -166,6 +174,16 @@ def _protocol_title(protocol: Protocol | None, injury: Injury) -> str:
     is for in words: never the name it is stored under (an admin's protocol may have no
     title, and a stored version may no longer be readable)."""
     return _clip(protocol_title(protocol, injury.injury), PROTOCOL_TITLE_CHARS)
+
+
+# A range of stage codes in a protocol's title ("… return to sprint (H0–H7)").
+_STAGE_RANGE = re.compile(r"\s*\(\s*[A-Z][0-9]{1,2}\s*[–-]\s*[A-Z][0-9]{1,2}\s*\)")
+
+
+def _athlete_title(title: str, protocol: Protocol | None) -> str:
+    """The protocol's title as the athlete reads it: without its range of stage codes
+    ("(H0–H7)"), any other stage code or clinician's term in plain words."""
+    return _clip(plain(_STAGE_RANGE.sub("", title), protocol), PROTOCOL_TITLE_CHARS)
 
 
 def _protocol(session: Session, programme: Programme | None) -> Protocol | None:
@@ -328,10 +346,16 @@ def current_stage_status(
     return stage_status(protocol, injury, baseline, state, recent, on=today)
 
 
-def _metric_rows(baseline: Metrics | None, records: Sequence[DayRecord]) -> list[MetricRow]:
+def _metric_rows(
+    baseline: Metrics | None, records: Sequence[DayRecord], audience: Audience = "clinician"
+) -> list[MetricRow]:
     rows: list[MetricRow] = []
     for label_text, field, unit, higher in REPORT_METRICS:
+        # The athlete reads their own words ("top speed", "10 m sprint time").
         label = str(label_text)
+        if audience == "athlete":
+            label = item_label(f"metrics.{field}")
+            label = label[:1].upper() + label[1:]
         base = getattr(baseline, field, None) if baseline is not None else None
         latest: float | None = None
         latest_date: dt.date | None = None
@@ -361,7 +385,9 @@ _HIGHER_IS_FASTER = ("vmax_ms",)
 _LOWER_IS_FASTER = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
 
 
-def _baseline_changes(session: Session, athlete_id: int) -> list[BaselineChange]:
+def _baseline_changes(
+    session: Session, athlete_id: int, audience: Audience = "clinician"
+) -> list[BaselineChange]:
     """Every change of the athlete's baseline after its first record, oldest first: each
     stored baseline against the one before it, the values that differ in words (in the data
     dictionary's order), and whether the change lowered the bar of a speed criterion."""
@@ -381,7 +407,7 @@ def _baseline_changes(session: Session, athlete_id: int) -> list[BaselineChange]
         for key in differ:
             item = f"metrics.{key}"
             was, now = format_value(item, old.get(key)), format_value(item, new.get(key))
-            words.append(_clip(labelled(item_label(item, "clinician"), f"{was} → {now}"), 120))
+            words.append(_clip(labelled(item_label(item, audience), f"{was} → {now}"), 120))
         easier = any(
             old.get(k) is not None and new.get(k) is not None and new[k] < old[k]
             for k in _HIGHER_IS_FASTER
@@ -507,6 +533,52 @@ def _alerts(
     ]
 
 
+# What an alert was about, in the athlete's own report: the clinician's alert line (its
+# tier, what the signs may mean, "your sign-off is needed") is written to the clinician.
+ATHLETE_WARNING_SIGN = L_("You reported a warning sign")
+ATHLETE_OK_ASKED = L_("Your clinician was asked for their OK to move on")
+ATHLETE_UPDATE = L_("Your clinician was told how your training is going")
+# What the clinician did about it, when it let the athlete run or move on.
+ATHLETE_MAY_RUN = L_("you may run again")
+ATHLETE_MAY_RUN_VOIDED = L_("you may run again (no longer counts)")
+ATHLETE_OK_GIVEN = L_("OK given to move on")
+
+
+def _athlete_alerts(
+    rows: Sequence[AlertRecord], names: dict[int, str], voided: frozenset[int] = frozenset()
+) -> list[AlertRow]:
+    """The alerts as rows of the athlete's own report: what each was about and what their
+    clinician did, in the athlete's words (the times and who saw it are the same facts as
+    the clinician's rows)."""
+    out: list[AlertRow] = []
+    for row in rows:
+        signoff = row.rule == SIGNOFF_RULE
+        if is_warning_sign(row.rule) or row.text.startswith("Red flag"):
+            about = ATHLETE_WARNING_SIGN
+        else:
+            about = ATHLETE_OK_ASKED if signoff else ATHLETE_UPDATE
+        action: LazyText | None = None
+        if row.id in voided and row.action_taken == "review":
+            action = ATHLETE_MAY_RUN_VOIDED
+        elif row.action_taken == "clear":
+            action = ATHLETE_OK_GIVEN if signoff else ATHLETE_MAY_RUN
+        elif row.action_taken == "review":
+            action = ATHLETE_MAY_RUN
+        out.append(
+            AlertRow(
+                at=row.created_at,
+                severity=row.severity,
+                text=str(about),
+                acknowledged_by=names.get(row.acknowledged_by or 0)
+                if row.acknowledged_by
+                else None,
+                acknowledged_at=row.acknowledged_at,
+                action=str(action) if action is not None else None,
+            )
+        )
+    return out
+
+
 @dataclass(frozen=True)
 class _Voided:
     """The athlete's reviews voided by a later warning sign, read from the audit log: each as
@@ -588,17 +660,28 @@ def _people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]
     return {p.id: _name(p) for p in found if p.id is not None}
 
 
-def _criteria_unavailable(protocol: Protocol | None, current: str | None) -> str | None:
+# The same, in the athlete's own report (the clinician's sentences ask them to act).
+ATHLETE_CRITERIA_UNAVAILABLE = L_(
+    "What's needed to move up from your stage cannot be shown just now. Ask your clinician "
+    "if you are not sure what comes next."
+)
+
+
+def _criteria_unavailable(
+    protocol: Protocol | None, current: str | None, audience: Audience = "clinician"
+) -> str | None:
     """Why the report cannot show the exit criteria of the athlete's stage, in words: the
     stage is not in the protocol version (a newer version removed it), or that version
     cannot be read; None when they can be shown (or there is no programme)."""
     if current is None:
         return None
     if protocol is None:
-        return str(CRITERIA_PROTOCOL_UNREADABLE)
-    if current not in {s.id for s in protocol.stages}:
-        return str(CRITERIA_STAGE_NOT_IN_VERSION)
-    return None
+        unavailable = CRITERIA_PROTOCOL_UNREADABLE
+    elif current not in {s.id for s in protocol.stages}:
+        unavailable = CRITERIA_STAGE_NOT_IN_VERSION
+    else:
+        return None
+    return str(ATHLETE_CRITERIA_UNAVAILABLE if audience == "athlete" else unavailable)
 
 
 def _athlete_ref(
@@ -618,8 +701,13 @@ def report_data_for(
     now: dt.datetime,
     viewer: Person | None,
     admin: bool = False,
+    audience: Audience = "clinician",
 ) -> ReportData:
-    """Return the clinician report input for the athlete as of ``now`` (aware UTC).
+    """Return the report input for the athlete as of ``now`` (aware UTC): the clinician's,
+    or with ``audience`` "athlete" the athlete's own, the same facts in their words (stages
+    as "Stage 3 of 8 · back to running", warning signs, their clinician's OK; never a stage
+    code, a rule id or a clinician's term such as Vmax or exit criteria). Clinicians' notes
+    and reasons are given as typed to both: the athlete's /export holds them too.
 
     Times are in the reader's zone (``viewer``'s; the athlete's without a viewer); dates of
     the athlete's days are their own local dates. ``viewer`` names the clinician on the
@@ -651,7 +739,7 @@ def report_data_for(
     status = _status(session, history, injury, today)
     enrolled = repo.enrolment_date(session, athlete_id=athlete_id)
     current = programme.current_stage if programme else None
-    unavailable = _criteria_unavailable(protocol, current)
+    unavailable = _criteria_unavailable(protocol, current, audience)
     if unavailable is not None:
         # The replay of a version without the athlete's stage starts at its first stage:
         # those are not the athlete's criteria.
@@ -661,7 +749,9 @@ def report_data_for(
     def label(stage: str | None) -> str | None:
         if stage is None:
             return None
-        return _clip(stage_words(protocol, stage, "clinician"), 80)
+        return _clip(stage_words(protocol, stage, audience), 80)
+
+    athlete = audience == "athlete"
 
     return ReportData(
         athlete_name=_athlete_name(person, 200),
@@ -670,35 +760,54 @@ def report_data_for(
         injury=injury,
         timezone=reader_zone.key,
         athlete_today=today,
-        protocol_name=_protocol_title(protocol, injury) if programme else _("not started"),
+        protocol_name=(
+            _athlete_title(_protocol_title(protocol, injury), protocol)
+            if athlete
+            else _protocol_title(protocol, injury)
+        )
+        if programme
+        else _("not started"),
         protocol_version=str(programme.protocol_version) if programme else "—",
         current_stage=_clip(current, 12) if current else None,
         current_stage_label=label(current),
         enrolled=enrolled,
         timeline=(
-            timeline_entries(history.moves, history.decisions, protocol, zone, history.since)
+            timeline_entries(
+                history.moves, history.decisions, protocol, zone, history.since, audience
+            )
             if programme
             else []
         ),
         criteria_stage=_clip(criteria_stage, 12) if criteria_stage else None,
         criteria_stage_label=label(criteria_stage),
-        criteria=criteria_rows(protocol, status) if protocol and status else [],
-        criteria_note=str(READINESS_NOTE) if status is not None else None,
+        criteria=criteria_rows(protocol, status, audience) if protocol and status else [],
+        criteria_note=(
+            str(READINESS_NOTE_ATHLETE if athlete else READINESS_NOTE)
+            if status is not None
+            else None
+        ),
         criteria_unavailable=unavailable,
-        still_needed=missing(protocol, status, "clinician") if protocol and status else [],
-        metrics=_metric_rows(repo.latest_baseline(session, athlete_id=athlete_id), history.records),
-        baseline_changes=_baseline_changes(session, athlete_id),
+        still_needed=missing(protocol, status, audience) if protocol and status else [],
+        metrics=_metric_rows(
+            repo.latest_baseline(session, athlete_id=athlete_id), history.records, audience
+        ),
+        baseline_changes=_baseline_changes(session, athlete_id, audience),
         trend=_trend(history.records, morning, today, enrolled),
-        alerts=_alerts(alert_records, names, protocol, voided.alert_ids),
+        alerts=(
+            _athlete_alerts(alert_records, names, voided.alert_ids)
+            if athlete
+            else _alerts(alert_records, names, protocol, voided.alert_ids)
+        ),
         alerts_total=alerts_total,
         record=sorted(
             [
-                *record_rows(history.entries, stop_times(history.decisions), protocol),
-                *voided_review_rows(voided.reviews),
+                *record_rows(history.entries, stop_times(history.decisions), protocol, audience),
+                *voided_review_rows(voided.reviews, audience),
             ],
             key=lambda row: row.at,
         ),
         generated_at=now,
+        audience=audience,
     )
 
 

@@ -23,9 +23,9 @@ from bot.reports.glyphs import shown_name
 from bot.reports.shown import stage_words
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry
-from bot.support.i18n import L_, _
-from bot.wording import record_action_name
-from bot.wording.record import ENGINE_MOVER
+from bot.support.i18n import L_, LazyText, _
+from bot.wording import Audience, record_action_name
+from bot.wording.record import ENGINE_MOVER, RecordKind
 from engine.schema import Protocol
 
 # A review that a later warning sign voided: its row at its own time, and its alert's action.
@@ -33,6 +33,34 @@ VOIDED_REVIEW = L_("Reviewed: may run again (voided later)")
 # The voiding, by the rules, at the time the warning sign came.
 REVIEW_VOIDED = L_("Review voided: a red flag was reported after it")
 REVIEW_VOIDED_NOTE = L_("{name}'s review no longer counts: running needs a new review.")
+# The same rows in the athlete's own report (voice.md: "a warning sign", "your clinician").
+VOIDED_REVIEW_ATHLETE = L_("Checked by your clinician: you may run again (no longer counts)")
+REVIEW_VOIDED_ATHLETE = L_("Check no longer counts: you reported a warning sign after it")
+REVIEW_VOIDED_NOTE_ATHLETE = L_(
+    "{name}'s check no longer counts: no running until your clinician checks in again."
+)
+# What each recorded clinician action is called in the athlete's own report
+# (``bot.wording.record_action_name`` names them for clinicians).
+_ATHLETE_ACTIONS: dict[str, LazyText] = {
+    "hold": L_("Your clinician kept you at your stage that day"),
+    "step_back": L_("Your clinician moved you back to {stage}"),
+    "set_stage": L_("Your clinician moved you to {stage}"),
+    "pause": L_("Programme paused"),
+    "resume": L_("Programme resumed"),
+    "clearance": L_("Your clinician's OK to move on from {stage}"),
+    "declined": L_("Your clinician said not yet: you stay at {stage}"),
+    "note": L_("Note"),
+}
+ATHLETE_REVIEWED = L_("Checked by your clinician: you may run again")
+
+
+def _action_name(kind: RecordKind, where: str | None, review: bool, audience: Audience) -> str:
+    """What a recorded action is called for ``audience``."""
+    if audience != "athlete":
+        return record_action_name(kind, where, review=review)
+    if kind == "review" or (review and kind in ("clearance", "resume")):
+        return str(ATHLETE_REVIEWED)
+    return str(_ATHLETE_ACTIONS[kind]).format(stage=where or _("your stage"))
 
 
 def _whole(text: str | None) -> str | None:
@@ -64,35 +92,45 @@ class VoidedReview:
     note: str | None
 
 
-def voided_review_rows(voided: Sequence[VoidedReview]) -> list[RecordRow]:
+def voided_review_rows(
+    voided: Sequence[VoidedReview], audience: Audience = "clinician"
+) -> list[RecordRow]:
     """Return the record rows of the voided reviews: each review at its own time, named as
-    voided, with its note; then the voiding, by the rules, saying what it means."""
+    voided, with its note; then the voiding, by the rules, saying what it means (in the
+    athlete's words in their own report)."""
+    athlete = audience == "athlete"
     rows: list[RecordRow] = []
     for review in voided:
         by = review.by[:60] or _("a clinician")
         rows.append(
             RecordRow(
                 at=review.reviewed_at,
-                action=str(VOIDED_REVIEW)[:120],
+                action=str(VOIDED_REVIEW_ATHLETE if athlete else VOIDED_REVIEW)[:120],
                 by=by,
                 text=_whole(review.note),
             )
         )
+        note = REVIEW_VOIDED_NOTE_ATHLETE if athlete else REVIEW_VOIDED_NOTE
         rows.append(
             RecordRow(
                 at=review.voided_at,
-                action=str(REVIEW_VOIDED)[:120],
+                action=str(REVIEW_VOIDED_ATHLETE if athlete else REVIEW_VOIDED)[:120],
                 by=_(ENGINE_MOVER)[:60],
-                text=_whole(str(REVIEW_VOIDED_NOTE).format(name=by)),
+                text=_whole(str(note).format(name=by)),
             )
         )
     return rows
 
 
 def record_rows(
-    entries: Sequence[RecordEntry], stops: Sequence[dt.datetime], protocol: Protocol | None
+    entries: Sequence[RecordEntry],
+    stops: Sequence[dt.datetime],
+    protocol: Protocol | None,
+    audience: Audience = "clinician",
 ) -> list[RecordRow]:
-    """Return the clinician's record in time order, each action named in words."""
+    """Return the clinician's record in time order, each action named in words for
+    ``audience`` (the athlete's own report names stages as they read them, never by code).
+    Reasons and notes are given as typed: the athlete reads them in their export too."""
     waiting = list(stops)
     paused = False
     rows: list[RecordRow] = []
@@ -108,11 +146,11 @@ def record_rows(
             waiting = [t for t in waiting if t > entry.at]
         where = None
         if entry.stage:
-            where = stage_words(protocol, entry.stage, "clinician")
+            where = stage_words(protocol, entry.stage, audience)
         rows.append(
             RecordRow(
                 at=entry.at,
-                action=record_action_name(entry.kind, where, review=review)[:120],
+                action=_action_name(entry.kind, where, review, audience)[:120],
                 by=shown_name(entry.author_name, entry.author_id)[:60] or "someone",
                 text=_whole(entry.text),
             )

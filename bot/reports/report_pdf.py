@@ -14,6 +14,11 @@ baseline after it was first recorded is printed under the metrics, old and new v
 Times are in the reader's zone, named once in the header; dates of the athlete's days are
 their own local dates. Headings, the athlete's name, stage labels, protocol titles and
 people's names wrap onto further lines, so none runs off the page or is cut short.
+
+An athlete's own /report is the same report in their words (``ReportData.audience``
+"athlete"): stages as "Stage 3 of 8 · back to running", "top speed", "a warning sign", "your
+clinician's OK"; no stage code, rule id, severity or clinician's alert line. Clinicians' notes
+and reasons are printed as typed for both: the athlete's /export holds them already.
 """
 
 from __future__ import annotations
@@ -73,6 +78,42 @@ MAX_BASELINE_CHANGES = 5  # the newest changes of the baseline printed under the
 EASIER_SPEED = L_("A lower Vmax or slower splits make the speed criteria easier to meet.")
 BASELINE_NOW = L_("Percentages are of the baseline as it is now.")
 SMALLEST_FONT_PT = 8.0  # tables, notes and the footer; nothing on the page is smaller
+
+# The athlete's own report (``ReportData.audience`` "athlete"): the same sections in their
+# words (voice.md: "top speed", "pre-injury best", "a warning sign", "your clinician's OK";
+# no stage code, rule id or clinician's term). The clinician's words stay where they are.
+ATHLETE_HEADINGS: dict[str, LazyText] = {
+    "identity": L_("You and your injury"),
+    "timeline": L_("Your stages: who moved you, and why"),
+    "criteria": L_("What's needed to move up from {stage}"),
+    "criteria_current": L_("What's needed to move up from your stage"),
+    "metrics": L_("Your results against your pre-injury bests"),
+    "trends": L_("Pain and morning check-ins"),
+    "alerts": L_("Warning signs and what your clinician was told"),
+    "record": L_("What your clinician did, and why"),
+}
+ATHLETE_TIMES = L_("Times are in {zone}.")
+ATHLETE_NO_CRITERIA = L_("This stage lists nothing more to move up.")
+ATHLETE_SO_FAR = L_("So far")
+ATHLETE_DONE = L_("done")
+ATHLETE_PRE_INJURY_BEST = L_("Pre-injury best")
+ATHLETE_NO_BEST = L_("no pre-injury best")
+ATHLETE_SPEED_COLUMN = L_("% of your pre-injury speed")
+ATHLETE_BEST_CHANGED = L_("Your pre-injury bests changed {when}: {changes}.")
+ATHLETE_EASIER = L_(
+    "A lower top speed or slower sprint times make the speed targets easier to reach."
+)
+ATHLETE_BEST_NOW = L_("Percentages are of your pre-injury bests as they are now.")
+ATHLETE_TEST_PAIN = L_("Average pain in the daily test, last 7 days: {mean}/10")
+ATHLETE_SESSION_PAIN = L_("Worst pain during a session, last 7 days: {pain}/10.")
+ATHLETE_CHART_NOTE = L_(
+    "Stages shaded; speed as a percentage of your pre-injury speed, with the speed needed to "
+    "move up; pain 0–10; warning signs and steps back on their own row."
+)
+ATHLETE_SEEN_BY = L_("Seen by your clinician")
+ATHLETE_NOT_SEEN = L_("not seen yet")
+ATHLETE_NO_RECORD = L_("Your clinician has not recorded anything yet.")
+ATHLETE_HOW = L_("how it happened: {mechanism}")
 
 
 @dataclass(frozen=True)
@@ -210,6 +251,8 @@ class _Writer:
     def __init__(self, data: ReportData, limits: Limits) -> None:
         self.data = data
         self.limits = limits
+        # The athlete's own report: their words in every section.
+        self.athlete = data.audience == "athlete"
         self.zone = ZoneInfo(data.timezone)
         pdf = _Report(orientation="portrait", unit="mm", format="A4")
         pdf.alias_nb_pages(PAGES_ALIAS)
@@ -370,7 +413,9 @@ class _Writer:
             else _("grade not recorded")
         )
         mechanism = (
-            _("mechanism {mechanism}").format(mechanism=_mechanism(injury.mechanism))
+            (ATHLETE_HOW if self.athlete else L_("mechanism {mechanism}")).format(
+                mechanism=_mechanism(injury.mechanism)
+            )
             if injury.mechanism
             else _("mechanism not recorded")
         )
@@ -404,6 +449,11 @@ class _Writer:
                 data.clinician_name or _("none linked"),
             ],
         ]
+        if self.athlete:
+            self.heading(str(ATHLETE_HEADINGS["identity"]))
+            self.table(IDENTITY_WIDTHS, None, rows)
+            self.line(str(ATHLETE_TIMES).format(zone=data.timezone), size=8)
+            return
         self.heading(_("Athlete and injury"))
         self.table(IDENTITY_WIDTHS, None, rows)
         self.line(
@@ -415,7 +465,11 @@ class _Writer:
 
     def timeline(self) -> None:
         entries: list[StageEntry] = self.data.timeline
-        self.heading(_("Stage timeline: who moved the athlete, and why"))
+        self.heading(
+            str(ATHLETE_HEADINGS["timeline"])
+            if self.athlete
+            else _("Stage timeline: who moved the athlete, and why")
+        )
         if not entries:
             self.line(_("No stage entered yet."))
             return
@@ -445,7 +499,11 @@ class _Writer:
         items: list[CriterionRow] = data.criteria
         if data.criteria_unavailable:
             # No stage of the protocol to name, and no criteria that are not the athlete's.
-            self.heading(_("What is needed to leave the current stage"))
+            self.heading(
+                str(ATHLETE_HEADINGS["criteria_current"])
+                if self.athlete
+                else _("What is needed to leave the current stage")
+            )
             self.line(data.criteria_unavailable)
             return
         stage = (
@@ -454,14 +512,24 @@ class _Writer:
             or data.current_stage_label
             or data.current_stage
         )
-        if stage:
+        if self.athlete:
+            self.heading(
+                str(ATHLETE_HEADINGS["criteria"]).format(stage=stage)
+                if stage
+                else str(ATHLETE_HEADINGS["criteria_current"])
+            )
+        elif stage:
             self.heading(_("What is needed to leave {stage}").format(stage=stage))
         else:
             # Whole: "leave {stage}" with "the current stage" in it read "salir de la etapa
             # la etapa actual" where a catalogue puts "stage" before {stage}.
             self.heading(_("What is needed to leave the current stage"))
         if not items:
-            self.line(_("No exit criteria recorded for this stage."))
+            self.line(
+                str(ATHLETE_NO_CRITERIA)
+                if self.athlete
+                else _("No exit criteria recorded for this stage.")
+            )
             return
         met = sum(1 for c in items if c.met)
         left = data.still_needed or [c.name for c in items if not c.met]
@@ -472,8 +540,14 @@ class _Writer:
             summary += " " + _("Still needed: {items}.").format(items=joined(left))
         self.line(summary)
         shown = items[: self.limits.criteria]
-        rows = [[c.name, c.observed, c.needed, _("met") if c.met else _("NOT MET")] for c in shown]
-        self.table((62, 34, 64, 20), (_("What"), _("Seen"), _("Needed"), _("Status")), rows)
+        if self.athlete:
+            done, undone = str(ATHLETE_DONE), _("not yet")
+            header = (_("What"), str(ATHLETE_SO_FAR), _("Needed"), _("Status"))
+        else:
+            done, undone = _("met"), _("NOT MET")
+            header = (_("What"), _("Seen"), _("Needed"), _("Status"))
+        rows = [[c.name, c.observed, c.needed, done if c.met else undone] for c in shown]
+        self.table((62, 34, 64, 20), header, rows)
         if len(items) > len(shown):
             hidden = len(items) - len(shown)
             self.line(
@@ -486,7 +560,12 @@ class _Writer:
 
     def metrics(self) -> None:
         rows_in: list[MetricRow] = self.data.metrics
-        self.heading(_("Metrics against the pre-injury baseline"))
+        athlete = self.athlete
+        self.heading(
+            str(ATHLETE_HEADINGS["metrics"])
+            if athlete
+            else _("Metrics against the pre-injury baseline")
+        )
         if not rows_in:
             self.line(_("No metrics recorded."))
             return
@@ -494,18 +573,21 @@ class _Writer:
         for m in rows_in[: self.limits.metrics]:
             unit = f" {m.unit}" if m.unit else ""
             baseline = (
-                f"{_number(m.baseline)}{unit}" if m.baseline is not None else _("no baseline")
+                f"{_number(m.baseline)}{unit}"
+                if m.baseline is not None
+                else (str(ATHLETE_NO_BEST) if athlete else _("no baseline"))
             )
             latest = f"{_number(m.latest)}{unit}" if m.latest is not None else _("not measured")
             if m.latest is not None and m.latest_date is not None:
                 latest += f" ({_date(m.latest_date)})"
             rows.append([m.name, baseline, latest, _speed_pct(m)])
-        self.table(
-            (48, 34, 52, 46),
-            (_("Metric"), _("Baseline"), _("Latest"), _("Speed (% pre-injury)")),
-            rows,
+        header = (
+            (_("What"), str(ATHLETE_PRE_INJURY_BEST), _("Latest"), str(ATHLETE_SPEED_COLUMN))
+            if athlete
+            else (_("Metric"), _("Baseline"), _("Latest"), _("Speed (% pre-injury)"))
         )
-        self.line(speed_percent_definition("clinician") + ".", size=8)
+        self.table((48, 34, 52, 46), header, rows)
+        self.line(speed_percent_definition(self.data.audience) + ".", size=8)
         self.baseline_changes()
 
     def baseline_changes(self) -> None:
@@ -525,20 +607,23 @@ class _Writer:
                 len(changes) - len(shown),
             ),
         )
+        changed = (
+            ATHLETE_BEST_CHANGED
+            if self.athlete
+            else L_("Pre-injury baseline changed {when}: {changes}.")
+        )
         for change in shown:
             self.line(
-                _("Pre-injury baseline changed {when}: {changes}.").format(
-                    when=self.when(change.at), changes=joined(change.changes)
-                ),
+                str(changed).format(when=self.when(change.at), changes=joined(change.changes)),
                 size=8,
             )
         if any(change.easier for change in changes):
-            self.line(str(EASIER_SPEED), bold=True, size=8)
-        self.line(str(BASELINE_NOW), size=8)
+            self.line(str(ATHLETE_EASIER if self.athlete else EASIER_SPEED), bold=True, size=8)
+        self.line(str(ATHLETE_BEST_NOW if self.athlete else BASELINE_NOW), size=8)
 
     def trends(self) -> None:
         trend = self.data.trend
-        self.heading(_("Pain and readiness"))
+        self.heading(str(ATHLETE_HEADINGS["trends"]) if self.athlete else _("Pain and readiness"))
         if trend is None:
             self.line(_("No pain or readiness answers summarised."))
             return
@@ -561,9 +646,12 @@ class _Writer:
         else:
             self.line(_("No morning check-in was due yet."))
         if trend.mean_test_pain_last7 is not None:
-            text = _("Mean morning test pain, last 7 days: {mean}/10").format(
-                mean=format_decimal(trend.mean_test_pain_last7, 1)
+            mean_pain = (
+                ATHLETE_TEST_PAIN
+                if self.athlete
+                else L_("Mean morning test pain, last 7 days: {mean}/10")
             )
+            text = str(mean_pain).format(mean=format_decimal(trend.mean_test_pain_last7, 1))
             if trend.mean_test_pain_prev7 is not None:
                 change = trend.mean_test_pain_last7 - trend.mean_test_pain_prev7
                 sign = "+" if change >= 0 else "−"
@@ -573,11 +661,12 @@ class _Writer:
                 )
             self.line(text + ".")
         if trend.max_session_pain_last7 is not None:
-            self.line(
-                _("Worst session pain, last 7 days: {pain}/10.").format(
-                    pain=trend.max_session_pain_last7
-                )
+            worst = (
+                ATHLETE_SESSION_PAIN
+                if self.athlete
+                else L_("Worst session pain, last 7 days: {pain}/10.")
             )
+            self.line(str(worst).format(pain=trend.max_session_pain_last7))
 
     def chart(self, chart_png: bytes) -> None:
         pdf = self.pdf
@@ -586,7 +675,9 @@ class _Writer:
             pdf.add_page()
         self.heading(_("Progress chart"))
         self.line(
-            _(
+            str(ATHLETE_CHART_NOTE)
+            if self.athlete
+            else _(
                 "Stages shaded (from the stage history); speed as a percentage of the "
                 "pre-injury speed with the current stage's speed criterion; pain 0–10; red "
                 "flags and step backs on their own row."
@@ -597,6 +688,9 @@ class _Writer:
         pdf.ln(1)
 
     def alerts(self) -> None:
+        if self.athlete:
+            self.athlete_alerts()
+            return
         items: list[AlertRow] = self.data.alerts
         self.heading(_("Alerts and how they were handled"))
         if not items:
@@ -637,11 +731,53 @@ class _Writer:
             rows,
         )
 
+    def athlete_alerts(self) -> None:
+        """The alerts in the athlete's own report: when, what it was about and whether (and
+        when) their clinician saw it, in their words; no severity (the clinician's urgency)
+        and no alert line (written to the clinician)."""
+        items: list[AlertRow] = self.data.alerts
+        self.heading(str(ATHLETE_HEADINGS["alerts"]))
+        if not items:
+            self.line(_("No alerts."))
+            return
+        total = max(len(items), self.data.alerts_total or 0)
+        shown = shown_alerts(items, self.limits.alerts)
+        self.omitted(
+            total,
+            len(shown),
+            ngettext(
+                "{n} older handled alert not shown (see the bot for the full list).",
+                "{n} older handled alerts not shown (see the bot for the full list).",
+                total - len(shown),
+            ),
+        )
+        rows = []
+        for a in shown:
+            if _is_open(a):
+                # What their clinician did about it says they saw it.
+                seen = a.action or str(ATHLETE_NOT_SEEN)
+            else:
+                seen = a.acknowledged_by or _("a clinician")
+                if a.acknowledged_at is not None:
+                    seen += f", {self.when(a.acknowledged_at)}"
+            if a.action and not _is_open(a):
+                seen = labelled(seen, a.action)
+            rows.append([self.when(a.at), a.text, seen])
+        self.table((31, 85, 64), (_("Time"), _("What"), str(ATHLETE_SEEN_BY)), rows)
+
     def record(self) -> None:
         items: list[RecordRow] = sorted(self.data.record, key=lambda r: r.at)
-        self.heading(_("Clinician's record: every action, its author and reason"))
+        self.heading(
+            str(ATHLETE_HEADINGS["record"])
+            if self.athlete
+            else _("Clinician's record: every action, its author and reason")
+        )
         if not items:
-            self.line(_("No clinician action, sign-off or note recorded."))
+            self.line(
+                str(ATHLETE_NO_RECORD)
+                if self.athlete
+                else _("No clinician action, sign-off or note recorded.")
+            )
             return
         rows = []
         for r in items:
@@ -649,7 +785,8 @@ class _Writer:
             rows.append([self.when(r.at), r.action, r.by, first])
             # The rest of a long note on the rows under it, whole.
             rows.extend(["", "", "", part] for part in rest)
-        self.table((31, 50, 30, 69), (_("Time"), _("Action"), _("By"), _("Reason or note")), rows)
+        action = _("What") if self.athlete else _("Action")
+        self.table((31, 50, 30, 69), (_("Time"), action, _("By"), _("Reason or note")), rows)
 
     def build(self, chart_png: bytes | None) -> FPDF:
         self.pdf.add_page()

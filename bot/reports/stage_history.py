@@ -27,7 +27,7 @@ from bot.reports.shown import alert_text, stage_words
 from bot.store.models import Decision
 from bot.store.repo import RecordEntry, StageMove
 from bot.support.formats import format_short_date
-from bot.support.i18n import _
+from bot.support.i18n import L_, LazyText, _, labelled, text
 from bot.wording import (
     ENGINE_MOVER,
     Audience,
@@ -38,6 +38,7 @@ from bot.wording import (
     protocol_text,
 )
 from bot.wording.engine_reasons import reason_words
+from bot.wording.reasons import plain
 from bot.wording.stages import REMOVED_STAGE_BAND
 from engine.models import Reason
 from engine.schema import Protocol
@@ -174,6 +175,12 @@ def _stop_alert_rule(rule: str) -> str | None:
     return None
 
 
+def is_warning_sign(rule: str) -> bool:
+    """Whether an alert of ``rule`` is a red flag (what the athlete calls a warning sign): a
+    red-flag tier, or what stops a session or a morning."""
+    return rule.startswith("redflag.") or _stop_alert_rule(rule) is not None
+
+
 def _stop_cause(row: Decision, protocol: Protocol | None, day: dt.date) -> str | None:
     """A stop's red flag as the clinician's alert card words it (the alert the engine raised
     with the stop's reason), else the re-injury alert of the day; None if neither is stored."""
@@ -197,55 +204,100 @@ def _trigger_text(protocol: Protocol | None, reason: dict[str, Any]) -> str | No
     return None
 
 
-def _step_back_reason(reason: dict[str, Any], protocol: Protocol | None) -> str | None:
+# Why the rules moved the athlete, in the athlete's own report (voice.md: "we'll go back one
+# stage for a few days", "a warning sign"); ``bot.wording.engine_move_reason`` words them for
+# clinicians.
+_ATHLETE_LEADS: dict[str, LazyText] = {
+    "progress": L_("Moved up: you had what's needed"),
+    "step_back": L_("Back one stage for a few days"),
+    "stop": L_("Stopped after a warning sign: your clinician was told"),
+}
+_ATHLETE_CLINICIAN_LEADS: dict[str, LazyText] = {
+    "step_back": L_("Your clinician moved you back"),
+    "set_stage": L_("Your clinician set your stage"),
+}
+
+
+def _move_reason(decision: str, cause: str | None, audience: Audience) -> str:
+    """Why the rules moved the athlete, for ``audience``: a stop's cause (the clinician's
+    alert line) is left out for the athlete, whose report says the warning sign in words."""
+    if audience != "athlete":
+        return engine_move_reason(decision, cause)
+    lead = text(_ATHLETE_LEADS.get(decision, L_("Moved")))
+    if decision in ("progress", "stop") or not cause:
+        return lead
+    return labelled(lead, cause.rstrip("."))
+
+
+def _clinician_reason(kind: str, note: str | None, audience: Audience) -> str:
+    """Why a clinician moved the athlete: the action and the reason they typed (sent to the
+    athlete word for word when it was given)."""
+    if audience != "athlete":
+        return clinician_move_reason(kind, note)
+    lead = text(_ATHLETE_CLINICIAN_LEADS.get(kind, _ATHLETE_CLINICIAN_LEADS["set_stage"]))
+    return labelled(lead, note.strip()) if note and note.strip() else lead
+
+
+def _step_back_reason(
+    reason: dict[str, Any], protocol: Protocol | None, audience: Audience = "clinician"
+) -> str | None:
     """The whole "why" of a step back decided by ``reason``, or None if it did not decide it."""
     rule, seen = str(reason.get("rule", "")), reason.get("observed")
-    lead = engine_move_reason("step_back", None)
+    lead = _move_reason("step_back", None, audience)
     if rule == _REST_STREAK:
         try:
             worded = reason_words(Reason.model_validate(reason), protocol)
         except ValidationError:
             worded = None
+        if worded and audience == "athlete":
+            return _move_reason("step_back", worded, audience)
         return worded or lead
     if rule == _CLINICIAN_STEP_BACK:
-        return clinician_move_reason("step_back", None)
+        return _clinician_reason("step_back", None, audience)
     if rule == _NEXT_MORNING:
         found = _NEXT_MORNING_SEEN.match(str(seen or ""))
         if found is None:
             return lead
-        return engine_move_reason(
+        return _move_reason(
             "step_back",
-            f"{item_label('morning.pain_test', 'clinician')} {found['test']}, "
-            f"{item_label('morning.tightness', 'clinician')} {found['tight']}",
+            f"{item_label('morning.pain_test', audience)} {found['test']}, "
+            f"{item_label('morning.tightness', audience)} {found['tight']}",
+            audience,
         )
     if rule in _STEP_BACK_ITEMS:
         item = _STEP_BACK_ITEMS[rule]
         if isinstance(seen, bool) or not isinstance(seen, int | float):
             return lead
-        return engine_move_reason(
-            "step_back", f"{item_label(item, 'clinician')} {format_value(item, seen)}"
+        return _move_reason(
+            "step_back", f"{item_label(item, audience)} {format_value(item, seen)}", audience
         )
     trigger = _trigger_text(protocol, reason)
-    return engine_move_reason("step_back", trigger) if trigger is not None else None
+    if trigger is not None and audience == "athlete":
+        trigger = plain(trigger, protocol)
+    return _move_reason("step_back", trigger, audience) if trigger is not None else None
 
 
 def _engine_reason(
-    rows: Sequence[Decision], decision: str, protocol: Protocol | None, day: dt.date
+    rows: Sequence[Decision],
+    decision: str,
+    protocol: Protocol | None,
+    day: dt.date,
+    audience: Audience = "clinician",
 ) -> str:
     """Why the rules moved the athlete on ``day`` (``rows``: that day's decisions that came
     out as ``decision``), in the reader's words: chosen by the reasons' rules, never by their
     English sentences, which are for the record."""
     for row in reversed(rows):
-        if decision == "stop":
+        if decision == "stop" and audience != "athlete":
             cause = _stop_cause(row, protocol, day)
             if cause is not None:
                 return engine_move_reason("stop", cause)
         elif decision == "step_back":
             for reason in _dicts(row, "reasons"):
-                worded = _step_back_reason(reason, protocol)
+                worded = _step_back_reason(reason, protocol, audience)
                 if worded is not None:
                     return worded
-    return engine_move_reason(decision, None)
+    return _move_reason(decision, None, audience)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -258,15 +310,17 @@ def timeline_entries(
     protocol: Protocol | None,
     zone: ZoneInfo,
     start_date: dt.date,
+    audience: Audience = "clinician",
 ) -> list[StageEntry]:
     """Return the stage timeline: every move with its stage's name, who moved the athlete
-    (a clinician's name, or the protocol's rules) and why, in words."""
+    (a clinician's name, or the protocol's rules) and why, in words for ``audience`` (the
+    athlete's own report: "Stage 3 of 8 · back to running", never a stage code)."""
     by_day: dict[dt.date, list[Decision]] = {}
     for row in decisions:
         by_day.setdefault(row.local_date, []).append(row)
     entries: list[StageEntry] = []
     for index, move in enumerate(moves):
-        label = stage_words(protocol, move.to_stage, "clinician")
+        label = stage_words(protocol, move.to_stage, audience)
         if index == 0 and move.from_stage is None:
             moved_by, reason = _("Enrolment"), _("Programme started")
         elif move.by_name is not None:
@@ -274,18 +328,18 @@ def timeline_entries(
             kind = found["kind"] if found else "set_stage"
             note = move.note or (found["note"] if found else None)
             moved_by = shown_name(move.by_name, move.by_person_id)
-            reason = clinician_move_reason(kind, note)
+            reason = _clinician_reason(kind, note, audience)
         else:
             found = _ENGINE_REASON.match(move.reason or "")
             decision = found["decision"] if found else "progress"
             if found:
                 day = dt.date.fromisoformat(found["date"])
                 candidates = [r for r in by_day.get(day, []) if r.outcome == decision]
-                reason = _engine_reason(candidates, decision, protocol, day)
+                reason = _engine_reason(candidates, decision, protocol, day, audience)
                 if day != move.at.astimezone(zone).date():
                     reason += " " + _("(decided for {date})").format(date=format_short_date(day))
             else:
-                reason = engine_move_reason(decision, None)
+                reason = _move_reason(decision, None, audience)
             moved_by = _(ENGINE_MOVER)
         entries.append(
             StageEntry(
