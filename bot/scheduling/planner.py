@@ -8,9 +8,12 @@ A day's prompts, in the athlete's own zone:
 * ``reminder``: 45 minutes after the morning prompt, sent only if the check-in is unanswered.
 * ``cutoff``: a last reminder at the athlete's cut-off time, sent only if still unanswered;
   none when it would come less than ``MIN_LAST_CALL_AFTER`` after the morning prompt.
-* ``post_session``: the post-session questionnaire at the athlete's usual session end, on days
-  with a prescribed session (``/done`` starts it at any time too); at least an hour after the
-  morning prompt, and none when that is past midnight (a check-in at 23:00 or later).
+* ``post_session``: the post-session questionnaire at the athlete's usual session end, on the
+  days ``plan_day`` is told may have a session (``/done`` starts it at any time too); at least
+  an hour after the morning prompt, and none when that is past midnight (a check-in at 23:00
+  or later). The live schedule plans it on rest days inside the rest interval as well, and
+  whether it is asked is decided when it falls due, from the plan the athlete was given at
+  that day's check-in (``bot.scheduling.schedule.may_have_session``, ``plans_given``).
 
 Not planned here: ``followup``, the pain question asked about an hour after a session report
 that skipped it, is scheduled by the athlete flow when the report is finished

@@ -1,8 +1,10 @@
 """The durable schedule: writing each athlete's next day of prompt rows into the database.
 
 Every non-paused athlete with a chat always has the rows of one coming day (morning, reminder,
-cut-off, and post-session on session days). Claiming a morning prompt plans the following day,
-so nothing per athlete lives in memory and a restart loses nothing.
+cut-off, and post-session on the days that may have a session: ``may_have_session``). Claiming
+a morning prompt plans the following day, so nothing per athlete lives in memory and a restart
+loses nothing. Whether a post-session prompt is asked is decided when it falls due, from the
+plan the athlete was given at that day's check-in (``plans_given``).
 """
 
 from __future__ import annotations
@@ -238,29 +240,44 @@ def default_session_policy(
     return session_due(schedule, local_date, DEFAULT_HV_REST, recent[0] if recent else None)
 
 
-def gives_no_training(verdict: dict[str, Any]) -> bool:
+def may_have_session(session_day: bool, rest_reason: str | None) -> bool:
+    """Whether a day's rows include the post-session prompt, from the session policy's answer:
+    on a session day, and on a rest day inside the protocol's rest interval too. There the
+    engine's plan may still have training (an easier run, strength or mobility work), so the
+    row is planned and the plan given at the check-in decides when it falls due (see
+    ``plans_given``). Not on a day the policy rests for another reason (no active programme,
+    not a training weekday), where no plan is given."""
+    return session_day or rest_reason is not None
+
+
+def plan_has_training(verdict: dict[str, Any]) -> bool | None:
     """Whether a stored morning verdict (the engine's outcome as the check-in recorded it)
-    gave the athlete a plan with no training at all: "No training today" (a rest interval
-    after a run, or after tests logged without one, that the engine holds as a run by feel).
-    A stop is not one: a session reported during a stop is still taken, as before."""
+    gave the athlete a plan with training: True when its plan has any drill (a run, an easier
+    run between fast sessions, strength, mobility, walking or the bike), False when it has
+    none ("No training today": a rest interval after a run, or after tests logged without
+    one, that the engine holds as a run by feel). None when it says neither: a stop (a
+    session reported during a stop is still taken, as before) or no plan stored; the session
+    policy decides then."""
     if verdict.get("readiness") == "stop":
-        return False
+        return None
     plan = verdict.get("plan")
     if not isinstance(plan, dict):
-        return False
+        return None
     drills = plan.get("drills")
-    return isinstance(drills, list) and not drills
+    if not isinstance(drills, list):
+        return None
+    return bool(drills)
 
 
-def days_without_training(
+def plans_given(
     session: Session, days: Iterable[tuple[int, dt.date]]
-) -> set[tuple[int, dt.date]]:
-    """Of ``days`` (athlete, local date), those whose check-in gave a plan with no training
-    (``gives_no_training``), in one query. A day without a check-in is not among them: no
-    plan was given, and the session policy decides."""
+) -> dict[tuple[int, dt.date], bool]:
+    """Of ``days`` (athlete, local date), whether each day's stored morning verdict gave a plan
+    with training (``plan_has_training``), in one query. A day without a verdict, or whose
+    verdict says neither, is left out: the session policy decides."""
     wanted = set(days)
     if not wanted:
-        return set()
+        return {}
     rows = session.exec(
         select(col(Decision.athlete_id), col(Decision.local_date), col(Decision.decision)).where(
             col(Decision.athlete_id).in_({a for a, _ in wanted}),
@@ -269,11 +286,13 @@ def days_without_training(
             col(Decision.local_date) <= max(d for _, d in wanted),
         )
     ).all()
-    return {
-        (a, d)
-        for a, d, verdict in rows
-        if (a, d) in wanted and isinstance(verdict, dict) and gives_no_training(verdict)
-    }
+    given: dict[tuple[int, dt.date], bool] = {}
+    for a, d, verdict in rows:
+        if (a, d) in wanted and isinstance(verdict, dict):
+            training = plan_has_training(verdict)
+            if training is not None:
+                given[(a, d)] = training
+    return given
 
 
 def last_served_morning(session: Session, athlete_id: int) -> dt.date | None:
@@ -331,8 +350,8 @@ def next_day_plan(
         after=now - late_ok - _INSTANT,
         not_before_date=not_before,
     )
-    session_day, _reason = policy(session, athlete, day, config)
-    return day, plan_day(schedule, day, session_day=session_day)
+    session_day, reason = policy(session, athlete, day, config)
+    return day, plan_day(schedule, day, session_day=may_have_session(session_day, reason))
 
 
 def plan_next_day(
@@ -409,9 +428,11 @@ def reschedule_athlete(
     served = last_served_morning(session, athlete_id)
     if served is not None:
         schedule = athlete_schedule(athlete, config, paused=False)
-        session_day, _ = policy(session, athlete, served, config)
+        session_day, reason = policy(session, athlete, served, config)
         sent_at = _morning_sent_at(session, athlete_id, served)
-        for planned in plan_day(schedule, served, session_day=session_day):
+        for planned in plan_day(
+            schedule, served, session_day=may_have_session(session_day, reason)
+        ):
             reminded = None if sent_at is None else sent_at + schedule.reminder_delay
             if (
                 planned.kind == "reminder"

@@ -9,12 +9,15 @@ One tick (``run_tick``) per ``SchedulerConfig.tick_seconds``, in every bot proce
 2. For each prompt: paused athlete -> cancelled; more than ``grace`` late -> recorded missed,
    not sent; late within grace -> sent with a note; reminder/cut-off with the check-in already
    answered -> cancelled; a reminder (or a last call not preceded by one) whose morning prompt
-   was missed asks the check-in itself, saying it comes late;
-   post-session prompt on what became a rest day, or on a day whose check-in gave a plan with
-   no training -> cancelled; a sender may put its prompt
-   back for later (``PromptContext.defer``) or cancel it (``cancel``). A morning prompt also judges
-   the days before (missed check-ins) and plans the next day: after downtime, today's if its
-   morning is still within the grace (sent late), never the older days in a burst.
+   was missed asks the check-in itself, saying it comes late; a post-session prompt follows
+   the plan the athlete was given at that day's check-in: sent when it had any training,
+   cancelled when it had none, and without a check-in (or after a stop) cancelled when the
+   session policy, re-checked, makes the day a rest day. A sender may put its prompt back for
+   later (``PromptContext.defer``) or cancel it (``cancel``). A morning prompt also judges the
+   days before (missed check-ins) and plans the next day: after downtime, today's if its
+   morning is still within the grace (sent late), never the older days in a burst; on a rest
+   day inside the protocol's rest interval it also adds the day's post-session row, which a
+   day planned before the prompt followed the plan given lacks.
    A prompt that opens a questionnaire may complete another whose answers recorded a warning
    sign: its alert reaches the linked clinicians in the same transaction (``Scheduler.notify``,
    the athlete flow's notifier), not a minute later from the escalation job's check.
@@ -38,7 +41,13 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.scheduling.planner import NEEDS_UNANSWERED, ON_TIME_SLACK, grace_decision, plan_day
+from bot.scheduling.planner import (
+    NEEDS_UNANSWERED,
+    ON_TIME_SLACK,
+    PlannedPrompt,
+    grace_decision,
+    plan_day,
+)
 from bot.scheduling.registry import AlertNotifier, PromptContext, PromptSender, new_registry
 from bot.scheduling.schedule import (
     FACTS_KEY,
@@ -47,10 +56,10 @@ from bot.scheduling.schedule import (
     SessionFacts,
     SweepCursor,
     athlete_schedule,
-    days_without_training,
     default_session_policy,
     next_day_plan,
     plan_unscheduled,
+    plans_given,
 )
 from bot.scheduling.times import local_to_utc
 from bot.store.db import session_scope
@@ -146,9 +155,9 @@ class _Batch:
     alerted: set[tuple[int, dt.date]]
     # (athlete, date) whose check-in a reminder asked in this batch (its morning was lost).
     asked: set[tuple[int, dt.date]] = field(default_factory=set)
-    # (athlete, date) of the batch's post-session prompts whose check-in gave a plan with no
-    # training ("No training today").
-    no_training: set[tuple[int, dt.date]] = field(default_factory=set)
+    # (athlete, date) of the batch's post-session prompts -> whether that day's check-in gave
+    # a plan with training (absent: no plan said, the session policy decides).
+    plans: dict[tuple[int, dt.date], bool] = field(default_factory=dict)
     finished: dict[str, list[int]] = field(default_factory=dict)
     outbox_rows: list[dict[str, Any]] = field(default_factory=list)
     new_prompts: list[dict[str, Any]] = field(default_factory=list)
@@ -222,7 +231,7 @@ class _Batch:
         }
         # The default session policy reads these instead of querying per athlete.
         session.info[FACTS_KEY] = SessionFacts.load(session, ids, first, last + _DAY)
-        no_training = days_without_training(
+        plans = plans_given(
             session, [(p.athlete_id, p.local_date) for p in prompts if p.kind == "post_session"]
         )
         return cls(
@@ -232,7 +241,7 @@ class _Batch:
             mornings,
             reports,
             alerted,
-            no_training=no_training,
+            plans=plans,
         )
 
     def finish(self, prompt: ScheduledPrompt, status: str) -> None:
@@ -392,14 +401,9 @@ async def _process(
     if prompt.kind == "reminder" and _defer_reminder(session, batch, prompt, athlete, now, config):
         result.deferred += 1
         return
-    if prompt.kind == "post_session" and (
-        key in batch.no_training
-        or not scheduler.session_policy(session, athlete, prompt.local_date, config)[0]
+    if prompt.kind == "post_session" and not _session_asked(
+        scheduler, session, batch, athlete, prompt, config
     ):
-        # Re-checked when due: a session reported since the day was planned may make it a
-        # rest day under the protocol's rest interval; and the plan the athlete was given at
-        # the check-in decides when it has no training at all (tests logged without a run the
-        # day before keep the rest after a run by feel, which the policy does not see).
         batch.finish(prompt, "cancelled")
         result.cancelled += 1
         return
@@ -449,6 +453,28 @@ async def _process(
     if prompt.kind == "morning":
         batch.mornings[key] = ("sent", now)
         _plan_after(scheduler, session, batch, athlete, prompt, now, result)
+
+
+def _session_asked(
+    scheduler: Scheduler,
+    session: Session,
+    batch: _Batch,
+    athlete: Person,
+    prompt: ScheduledPrompt,
+    config: SchedulerConfig,
+) -> bool:
+    """Whether a post-session prompt is asked: it follows the plan the athlete was given at
+    that day's check-in. Any training in it (an easier run inside the rest between fast
+    sessions, drills): asked, so the 24-hour rules get the session's pain and tightness. None
+    ("No training today"; tests logged without a run the day before keep the rest after a run
+    by feel, which the policy does not see): not asked. Without a check-in, or when its
+    verdict says neither (a stop), the session policy decides, re-checked now: a session
+    reported since the day was planned may make it a rest day under the rest interval."""
+    key = (prompt.athlete_id, prompt.local_date)
+    given = batch.plans.get(key) if key in batch.checkins else None
+    if given is not None:
+        return given
+    return scheduler.session_policy(session, athlete, prompt.local_date, config)[0]
 
 
 def _reminder_sent(session: Session, athlete_id: int, prompt: ScheduledPrompt) -> bool:
@@ -538,12 +564,16 @@ def _plan_after(
     now: dt.datetime,
     result: TickResult,
 ) -> None:
-    """Queue the rows of the athlete's next day (the day after this morning's).
+    """Queue the rows of the athlete's next day (the day after this morning's), and this
+    morning's own post-session row if its day was planned without one (``_own_post_session``).
 
     After downtime that day's morning may already be due: within the grace it is still
     planned (and sent late by the next claim); older days are skipped, never sent in a burst.
     """
     assert athlete.id is not None
+    own = _own_post_session(scheduler, session, athlete, prompt, now)
+    if own is not None:
+        batch.new_prompts.append(_row(athlete.id, own))
     _, planned = next_day_plan(
         session,
         athlete,
@@ -553,17 +583,42 @@ def _plan_after(
         policy=scheduler.session_policy,
         late_ok=scheduler.config.grace,
     )
-    batch.new_prompts.extend(
-        {
-            "athlete_id": athlete.id,
-            "kind": p.kind,
-            "local_date": p.local_date,
-            "due_at": p.due_at,
-            "status": "pending",
-        }
-        for p in planned
-    )
+    batch.new_prompts.extend(_row(athlete.id, p) for p in planned)
     result.planned += 1
+
+
+def _row(athlete_id: int, planned: PlannedPrompt) -> dict[str, Any]:
+    """A ``scheduled_prompt`` row to insert for ``planned``."""
+    return {
+        "athlete_id": athlete_id,
+        "kind": planned.kind,
+        "local_date": planned.local_date,
+        "due_at": planned.due_at,
+        "status": "pending",
+    }
+
+
+def _own_post_session(
+    scheduler: Scheduler,
+    session: Session,
+    athlete: Person,
+    prompt: ScheduledPrompt,
+    now: dt.datetime,
+) -> PlannedPrompt | None:
+    """The post-session row of a morning's own day when that day is a rest day inside the
+    protocol's rest interval (``may_have_session``): a day planned before the prompt followed
+    the plan given has none there. Written with the next day's rows, it adds nothing to a day
+    that has its row (one per athlete, kind and date); none once its time has passed."""
+    session_day, reason = scheduler.session_policy(
+        session, athlete, prompt.local_date, scheduler.config
+    )
+    if session_day or reason is None:
+        return None  # a session day was planned with its row; a day without a session has none
+    schedule = athlete_schedule(athlete, scheduler.config, paused=False)
+    for planned in plan_day(schedule, prompt.local_date, session_day=True):
+        if planned.kind == "post_session" and planned.due_at > now:
+            return planned
+    return None
 
 
 def _defer_reminder(

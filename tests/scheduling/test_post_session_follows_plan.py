@@ -114,8 +114,6 @@ async def test_no_post_session_prompt_on_the_rest_day_after_a_tests_only_report(
     assert "Session saved" in saved and "No run was logged" in saved, saved
     wednesday = TUESDAY + dt.timedelta(days=1)
     plan = await _morning(w, alex, scheduler, wednesday)
-    print("WEDPLAN", plan)
-    print("SAVED", saved)
     assert "No running today" in plan and "• No training today." in plan, plan
     sent = await _evening_prompts(w, alex, scheduler, wednesday)
     assert not any(ASKED in t or ASKED_ANYWAY in t for t in sent), sent
