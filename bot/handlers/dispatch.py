@@ -110,7 +110,7 @@ def _text(
     assert message is not None and message.text is not None
     if message.forward_origin is not None:
         return svc.forwarded(session, person, message.text, env)
-    return svc.typed(session, person, message.text, env)
+    return svc.typed(session, person, message.text, env, sent_at=message.date)
 
 
 def _edited(

@@ -81,9 +81,12 @@ def _done(
     if running_stopped(session, person, env):
         # A session reported during a stop is kept, but running waits for the review.
         outs.append(Out(texts.DONE_WHILE_STOPPED))
-    elif day >= today and (
-        repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is None
+    elif (
+        day >= today
+        and repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is None
+        and not _checkin_under_way(session, person, day)
     ):
+        # (A check-in half answered is put on hold, and the athlete told to finish it.)
         outs.append(Out(texts.NO_SESSION_PLANNED))
     _, question = svc.begin(session, person, "session", env, day=day)
     if question is not None:
@@ -95,6 +98,15 @@ def _done(
             question = day_ahead_note(question, day)
         outs.append(question)
     return Result(outs)
+
+
+def _checkin_under_way(session: Session, person: Person, day: dt.date) -> bool:
+    """Whether the athlete is half-way through the check-in of ``day``: /done puts it on hold
+    and says so, so "check in tomorrow" would mislead."""
+    progress = repo.get_open_questionnaire(
+        session, athlete_id=person.id or 0, kind="morning", local_date=day
+    )
+    return progress is not None and any(not str(k).startswith("_") for k in progress.answers)
 
 
 async def send_post_session_prompt(ctx: PromptContext) -> None:

@@ -532,17 +532,73 @@ UNFINISHED_WHAT = {
     "session": L_("session report"),
     "problem": L_("warning-sign check"),
 }
+# A check-in or session report put aside by another questionnaire (a command tapped in the
+# middle of it, or a prompt): its answers are kept and its command carries on from there.
+# Said when it is put aside, again when the other questionnaire is finished, and to a press
+# on one of its old buttons.
+ON_HOLD = L_(
+    "Your {what} is on hold, with the answers you gave so far. Send {command} to finish it."
+)
+_RESUMED_BY = {"morning": "/checkin", "session": "/done"}
+# A button of a question already answered (typed instead, or the same button tapped twice):
+# the answer stands, and the athlete is told which one.
+ALREADY_ANSWERED = L_("You already answered this ({answer}): your answer is kept.")
+# The same answer typed while a tap on it (or the answer typed twice) was saving the check-in
+# or session report: it changes nothing, and is no message to ask "what is wrong?" about.
+CAME_AFTER_SAVING = L_("That came in after your {what} was saved ({answer}), so nothing changed.")
 
 
-def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> None:
+def _on_hold(
+    session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
+) -> bool:
+    """Whether ``progress`` is a check-in or session report closed unfinished, with answers
+    given, for the athlete's working day, which has no record of its kind yet: its command
+    (``_RESUMED_BY``) resumes it (``_cancelled_to_resume``)."""
+    if progress.kind not in ONE_PER_DAY or progress.status != "cancelled":
+        return False
+    if not any(not str(k).startswith("_") for k in progress.answers):
+        return False
+    day = progress.local_date
+    if day != working_day(session, person, now):
+        return False
+    stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
+    return stored(session, athlete_id=_id(person), local_date=day) is None
+
+
+def _on_hold_note(kind: str) -> str:
+    """What the athlete reads about their check-in or session report put on hold."""
+    return ON_HOLD.format(what=UNFINISHED_WHAT[kind], command=_RESUMED_BY[kind])
+
+
+def _still_on_hold(session: Session, person: Person, finished: str, env: Env) -> list[Out]:
+    """Said after a questionnaire of kind ``finished`` is complete: the check-in or session
+    report it put on hold still waits (not while paused: no check-in is expected then)."""
+    if person.paused:
+        return []
+    day = working_day(session, person, env.now)
+    outs: list[Out] = []
+    for kind in ONE_PER_DAY:
+        if kind == finished:
+            continue
+        latest = repo.latest_questionnaire_of_day(
+            session, athlete_id=_id(person), kind=kind, local_date=day
+        )
+        if latest is not None and _on_hold(session, person, latest, env.now):
+            outs.append(Out(_on_hold_note(kind)))
+    return outs
+
+
+def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> list[str]:
     """Only one questionnaire is open at a time: others (and, for a day-bound kind, one of
     the same kind left open on another day) are cancelled, answers kept; one whose answers so
     far call for review (e.g. session pain at the red threshold, a warning sign ticked on
     /problem) is completed instead, so the engine and the clinician see it, and what that says
     (a stop and what to do) is kept for the athlete to read first (``said_on_closing``). One
     of ``keep``'s kind that is not day-bound (onboarding, /settings...) stays open whatever its
-    date: it is resumed."""
+    date: it is resumed. Returns the kinds of the check-in or session report put on hold
+    (``_on_hold``), for the athlete to be told."""
     now = env.now
+    on_hold: list[str] = []
     other = col(QuestionnaireProgress.kind) != keep
     if keep in DAY_BOUND:
         other = or_(other, col(QuestionnaireProgress.local_date) != day)
@@ -560,6 +616,9 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
             _keep_said(session, person, progress.kind, result)
             continue
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
+        if _on_hold(session, person, progress, now):
+            on_hold.append(progress.kind)
+    return on_hold
 
 
 def _keep_said(session: Session, person: Person, kind: str, result: Result) -> None:
@@ -608,7 +667,9 @@ def begin(
     today = day or working_day(session, person, env.now)
     session.info.pop((_OPEN_MEMO, _id(person)), None)  # a questionnaire opens: read afresh
     session.info.pop((_REPORT_MEMO, _id(person)), None)  # ... and it may close a /problem
-    _close_others(session, person, kind, today, env)
+    on_hold = "".join(
+        _on_hold_note(k) + "\n\n" for k in _close_others(session, person, kind, today, env)
+    )
     progress = repo.get_open_questionnaire(
         session,
         athlete_id=_id(person),
@@ -653,9 +714,9 @@ def begin(
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
     if resumed:  # after /cancel: carry on, or start over (issue 15)
-        note = str(texts.RESUMED_ANSWERS) + "\n\n"
+        note = on_hold + str(texts.RESUMED_ANSWERS) + "\n\n"
         return progress, render_question(progress, ctx, prefix=note, restart=True)
-    return progress, render_question(progress, ctx)
+    return progress, render_question(progress, ctx, prefix=on_hold)
 
 
 def _cancelled_to_resume(
@@ -766,7 +827,7 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
         or progress.athlete_id != person.id
         or expired(progress, local_today(person, env.now))
     ):
-        return Result(notice=text(texts.EXPIRED))
+        return _stale(session, person, progress, pressed, env)
     q = QUESTIONNAIRES[progress.kind]
     ctx = context_for(
         session, person, question_day(progress, person, env.now), progress.kind, env.now
@@ -786,10 +847,10 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
         refused.notice = text(texts.EXPIRED)
         return refused
     if progress.step != pressed.step:
-        return Result(notice=text(texts.EXPIRED))
+        return _stale(session, person, progress, pressed, env)
     step = next_step(q, progress.answers, ctx)
     if step is None or step.index != pressed.step:
-        return Result(notice=text(texts.EXPIRED))
+        return _stale(session, person, progress, pressed, env)
     question = step.question
     options = question.render_options(ctx, progress.answers)
     if pressed.action == "toggle":
@@ -849,18 +910,136 @@ def press(session: Session, person: Person, pressed: Press, env: Env) -> Result:
     )
 
 
-def typed(session: Session, person: Person, text: str, env: Env) -> Result:
+def _stale(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress | None,
+    pressed: Press,
+    env: Env,
+) -> Result:
+    """Refuse a press on a question that is not the open one, saying what became of it where
+    that is known: a check-in or session report on hold waits for its command; a question
+    already answered (typed instead, or the button tapped twice) keeps its answer, which is
+    named; anything else has expired."""
+    refused = Result(notice=text(texts.EXPIRED))
+    if progress is None or progress.athlete_id != person.id:
+        return refused
+    if progress.status == "cancelled":
+        if _on_hold(session, person, progress, env.now):
+            return Result(notice=_on_hold_note(progress.kind))
+        return refused
+    if progress.status == "open" and expired(progress, local_today(person, env.now)):
+        return refused
+    if pressed.action in ("back", "restart"):
+        return refused
+    label = _answered_label(session, person, progress, pressed, env)
+    if label is None:
+        return refused
+    return Result(notice=ALREADY_ANSWERED.format(answer=label))
+
+
+def _answered_label(
+    session: Session, person: Person, progress: QuestionnaireProgress, pressed: Press, env: Env
+) -> str | None:
+    """The answer given to the question of the pressed button, as the athlete reads it, or
+    None when it is not answered (or the button's step belongs to another layout)."""
+    q = QUESTIONNAIRES[progress.kind]
+    if pressed.layout not in (None, layout_tag(q.layout)):
+        return None
+    answered = _answer_at(session, person, progress, pressed.step, env)
+    return answered[1] if answered is not None else None
+
+
+def _answer_at(
+    session: Session, person: Person, progress: QuestionnaireProgress, step: int, env: Env
+) -> tuple[Question, str] | None:
+    """The question of ``step`` and its answer as the athlete reads it, or None when it is not
+    answered (or the questionnaire was begun in another layout)."""
+    q = QUESTIONNAIRES[progress.kind]
+    if _layout_changed(progress) or not 0 <= step < len(q.questions):
+        return None
+    question = q.questions[step]
+    if question.key not in progress.answers:
+        return None
+    value = progress.answers[question.key]
+    day = question_day(progress, person, env.now)
+    ctx = context_for(session, person, day, progress.kind, env.now)
+    label = _shown_answer(question, value, ctx, progress.answers)
+    return None if label is None else (question, label)
+
+
+def _shown_answer(question: Question, value: Any, ctx: QuestionContext, answers: Any) -> str | None:
+    """An answer stored for ``question`` as its buttons (or the echo) show it."""
+    options = question.render_options(ctx, answers)
+    if isinstance(value, list):
+        names = [o.shown for o in options if o.value in value]
+        return ", ".join(names) if names else without_icon(text(question.none_label) or _("none"))
+    shown = [o.shown for o in options if o.value == value and type(o.value) is type(value)]
+    if shown:
+        return without_icon(shown[0])
+    if value is None or isinstance(value, bool):
+        return None
+    return _label_of(question, value, ctx, answers)
+
+
+def _came_after_saving(
+    session: Session, person: Person, typed_text: str, sent_at: dt.datetime | None, env: Env
+) -> Result | None:
+    """A message typed for the last question of a check-in or session report that another
+    answer (a tap on it, or the answer typed twice) completed before the message was handled:
+    it changes nothing, and the athlete is told so, the answer kept, instead of being asked
+    what is wrong as any message outside a questionnaire is. Only an answer to that question
+    (anything else, words above all, goes on to /problem); None otherwise."""
+    if sent_at is None:
+        return None
+    latest = session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            QuestionnaireProgress.athlete_id == _id(person),
+            col(QuestionnaireProgress.kind).in_(ONE_PER_DAY),
+        )
+        .order_by(
+            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
+        )
+    ).first()
+    if latest is None or latest.status != "done" or latest.shown_step is None:
+        return None
+    if sent_at > latest.updated_at:
+        return None  # sent once it was saved: read as any message
+    answered = _answer_at(session, person, latest, latest.shown_step, env)
+    if answered is None:
+        return None
+    question, label = answered
+    if question.kind == "text":
+        return None  # any words answer it: they may be news, never swallowed
+    ctx = context_for(session, person, question_day(latest, person, env.now), latest.kind, env.now)
+    if not isinstance(parse_typed(question, typed_text, ctx, latest.answers), Accepted):
+        return None
+    said = CAME_AFTER_SAVING.format(
+        what=UNFINISHED_WHAT[latest.kind], answer=labelled(question.shown_label, label)
+    )
+    return Result([Out(said)])
+
+
+def typed(
+    session: Session, person: Person, text: str, env: Env, *, sent_at: dt.datetime | None = None
+) -> Result:
     """Typed text: the answer to the open question, or a friendly correction.
 
     A typed message answers the open question only if the athlete could have seen it: it
     was sent after the message showing that question. One typed earlier (two answers sent
     back to back, or the same answer typed again after a reply was slow) answered an earlier
     question and is refused, like a stale button, and the open question is asked again.
+    ``sent_at``: when the message was sent (one sent before the questionnaire it answers was
+    saved changes nothing: see ``_came_after_saving``).
     """
     progress = open_progress(session, person, env.now)
     if progress is None:
         if not is_onboarded(session, person):
             return Result([Out(texts.NOTHING_OPEN)])
+        late = _came_after_saving(session, person, text, sent_at, env)
+        if late is not None:
+            return late
         # Never brushed off (issue 15): the warning-sign screen or a note to the clinician,
         # kept whole (a Telegram message is at most NOTE_LIMIT long; never cut silently).
         note = text.strip()
@@ -1185,6 +1364,8 @@ def answer(
         assert out is not None
         return Result([out], edit_first=by_button)
     result = complete(session, person, progress, ctx, env)
+    if not result.deleted:  # what it put on hold still waits
+        result.outs.extend(_still_on_hold(session, person, progress.kind, env))
     if by_button:  # the last question stays in the chat, with the answer under it
         result.outs.insert(0, Out(f"{asked}\n\n✓ {without_icon(label)}"))
         result.edit_first = True

@@ -243,7 +243,10 @@ async def test_a_second_press_is_stale_and_stores_nothing_twice(
     await alex.user.press_data(str(again["callback_data"]), question)
     await alex.user.wait_until(lambda _: alex.user.last_callback_answer is not None)
     answer = alex.user.last_callback_answer
-    assert answer is not None and answer.text == "This question has expired"
+    # The first answer stands, and the second tap is told which one it was.
+    assert (
+        answer is not None and answer.text == "You already answered this (3): your answer is kept."
+    )
     assert report_answers(w) == stored and stored["pain_1h"] == 3
     assert daily_decision(w).decision == decided
 
