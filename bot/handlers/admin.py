@@ -27,7 +27,7 @@ import html
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 from sqlmodel import Session
@@ -1014,18 +1014,23 @@ class _OfferGone(Exception):
     replaced by a newer offer, or too old)."""
 
 
+def _is_offer(step: steps.StoredStep | None, key: str) -> TypeGuard[steps.StoredStep]:
+    """Whether ``step`` is the admin's waiting rollback offer with fingerprint ``key``."""
+    return (
+        step is not None
+        and not step.expired
+        and step.payload.get("what") == ROLLBACK_STEP
+        and step.payload.get("key") == key
+    )
+
+
 def _take_offer(session: Session, telegram_id: int, key: str, now: dt.datetime) -> dict[str, Any]:
     """Remove the admin's waiting rollback offer with fingerprint ``key`` and return it; raise
     _OfferGone (rolling the transaction back, so another offer stays) if it is not that one.
     Two presses at once, even on two replicas, take it once: the second waits for the
     first's transaction and finds nothing."""
     step = steps.take_step(session, telegram_user_id=telegram_id, kind=steps.CONFIRM, now=now)
-    if (
-        step is None
-        or step.expired
-        or step.payload.get("what") != ROLLBACK_STEP
-        or step.payload.get("key") != key
-    ):
+    if not _is_offer(step, key):
         raise _OfferGone
     return step.payload
 
@@ -1170,12 +1175,7 @@ def _open_rollback(update: Update, context: Context, key: str) -> dict[str, Any]
             kind=steps.CONFIRM,
             now=services.clock.now(),
         )
-    if (
-        step is None
-        or step.expired
-        or step.payload.get("what") != ROLLBACK_STEP
-        or step.payload.get("key") != key
-    ):
+    if not _is_offer(step, key):
         return None
     return step.payload
 
