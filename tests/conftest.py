@@ -27,34 +27,6 @@ from tests.support.telegram import BotHarness, RunningBot
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Folders and files whose tests run long (building a wheel, three replicas, whole demo stories,
-# subprocesses that wait), longest first. They are collected first, so that with
-# `pytest -n 2 --dist loadfile` both workers start on them and finish together, instead of one
-# worker running a long file alone at the end while the other idles.
-LONG_FIRST = (
-    "tests/packaging/",
-    "tests/scaleout/",
-    "tests/demo/",
-    "tests/i18n/",
-    "tests/runtime/",
-    "tests/scheduling/test_two_processes.py",
-    "tests/privacy/",
-    "tests/operator/",
-)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the long files of :data:`LONG_FIRST` first, in that order; the rest keep theirs."""
-
-    def rank(item: pytest.Item) -> int:
-        return next(
-            (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)),
-            len(LONG_FIRST),
-        )
-
-    items.sort(key=rank)
-
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues() -> None:
