@@ -114,6 +114,12 @@ ATHLETE_SEEN_BY = L_("Seen by your clinician")
 ATHLETE_NOT_SEEN = L_("not seen yet")
 ATHLETE_NO_RECORD = L_("Your clinician has not recorded anything yet.")
 ATHLETE_HOW = L_("how it happened: {mechanism}")
+# The identity table's words for the athlete: the words of their onboarding ("Grade: not
+# known"), their plan by its name (a version number means nothing to them), when it started.
+ATHLETE_GRADE_UNKNOWN = L_("grade not known")
+ATHLETE_PLAN = L_("Your plan")
+ATHLETE_STARTED = L_("Started")
+ATHLETE_NOT_STARTED = L_("not started yet")
 
 
 @dataclass(frozen=True)
@@ -406,18 +412,20 @@ class _Writer:
         injury = data.injury
         known_muscle = injury.muscle and injury.muscle != "unknown"
         described = injury_words(injury.side, injury.injury, injury.muscle)
-        muscle = "" if known_muscle else ", " + _("muscle not recorded")
+        # The athlete is not told what their clinician's record lacks (the muscle).
+        muscle = "" if known_muscle or self.athlete else ", " + _("muscle not recorded")
+        unknown_grade = str(ATHLETE_GRADE_UNKNOWN) if self.athlete else _("grade not recorded")
         grade = (
             _("grade {grade}").format(grade=injury.grade)
             if injury.grade is not None
-            else _("grade not recorded")
+            else unknown_grade
         )
         mechanism = (
             (ATHLETE_HOW if self.athlete else L_("mechanism {mechanism}")).format(
                 mechanism=_mechanism(injury.mechanism)
             )
             if injury.mechanism
-            else _("mechanism not recorded")
+            else ("" if self.athlete else _("mechanism not recorded"))
         )
         local_today = data.athlete_today or data.generated_at.astimezone(self.zone).date()
         days = (local_today - injury.injury_date).days
@@ -426,22 +434,27 @@ class _Writer:
             stage = _("{stage}, since {date}").format(
                 stage=stage, date=_date(data.timeline[-1].entered)
             )
-        enrolled = _date(data.enrolled) if data.enrolled else _("not enrolled")
-        rows = [
-            [
-                _("Injury"),
-                f"{described}{muscle}, {grade}, {mechanism}",
-                _("Injury date"),
-                _("{date} (day {number})").format(date=_date(injury.injury_date), number=days),
-            ],
-            [
+        not_enrolled = str(ATHLETE_NOT_STARTED) if self.athlete else _("not enrolled")
+        enrolled = _date(data.enrolled) if data.enrolled else not_enrolled
+        if self.athlete:
+            protocol = [str(ATHLETE_PLAN), data.protocol_name, str(ATHLETE_STARTED), enrolled]
+        else:
+            protocol = [
                 _("Protocol"),
                 _("{name}, version {version}").format(
                     name=data.protocol_name, version=data.protocol_version
                 ),
                 _("Enrolled"),
                 enrolled,
+            ]
+        rows = [
+            [
+                _("Injury"),
+                ", ".join(part for part in (f"{described}{muscle}", grade, mechanism) if part),
+                _("Injury date"),
+                _("{date} (day {number})").format(date=_date(injury.injury_date), number=days),
             ],
+            protocol,
             [
                 _("Current stage"),
                 stage,

@@ -246,3 +246,19 @@ async def test_the_athletes_own_report_says_what_happened_in_their_words(
     # The clinician's report is unchanged: its codes and terms.
     for term in ("Vmax", "Red flag, tier 2", "Signed off: may leave H0", "NOT MET"):
         assert term in theirs, (term, theirs)
+
+
+async def test_the_athletes_own_report_names_their_plan_not_its_version(
+    world: WorldFactory,
+) -> None:
+    """The identity table in their words: their plan by name and when it started, their grade
+    as onboarding asked it; nothing about what the clinician's record lacks."""
+    w = await world()
+    mine, theirs, _robin_id = await _both_reports(w, "en")
+    assert "Your plan" in mine and "Started" in mine, mine
+    assert "grade 1" in mine, mine
+    for term in ("version", "Enrolled", "muscle not recorded", "mechanism not recorded"):
+        assert term not in mine, (term, mine)
+    # The clinician's table keeps the version and what is missing from the record.
+    for term in ("version 1", "Enrolled", "muscle not recorded", "mechanism not recorded"):
+        assert term in theirs, (term, theirs)
