@@ -78,6 +78,19 @@ def _special(item: str, op: str, threshold: float | bool, audience: Audience) ->
         # beside it reads as a contradiction to a tired athlete. The criterion is a speed to
         # reach (at the top of the stage's range), not one to exceed.
         return _("runs reaching {pct} of your top speed").format(pct=format_value(item, threshold))
+    if item.endswith("_lsi_pct") and op in ("le", "lt") and threshold > 100:
+        # A ceiling on a limb symmetry index: the injured side may not be much the stronger
+        # (asymmetry counts either way, or the sides were typed the wrong way round).
+        # "111 % or less" means nothing to an athlete; the asymmetry it allows does:
+        # |L - R| / max(L, R), so an LSI of 111.1 % is a 10 % difference.
+        difference = f"{100 - 10_000 / threshold:.0f}"
+        label = item_label(item, audience)
+        if audience == "athlete":
+            return _("{item}: within {pct} % either way").format(item=label, pct=difference)
+        limit = _OP_WORDS[op].format(v=format_value(item, threshold))
+        return _(
+            "{item} {limit} (asymmetry {pct} % or less with the injured side stronger)"
+        ).format(item=label, limit=limit, pct=difference)
     if item in ("derived.pain_test_delta", "derived.tightness_delta"):
         label = item_label(item, audience)
         points = ngettext("{n} point", "{n} points", int(abs(threshold))).format(

@@ -83,3 +83,22 @@ def test_a_clinician_never_reads_a_two_digit_stage_id_alone() -> None:
     )
     said = clinician_plain("No progression in R12 for 15 days (from R1).", club)
     assert said == "No progression in R12 · Match play for 15 days (from R1 · Walking)."
+
+
+@pytest.mark.parametrize("criterion_id", ["C2b3", "C6d3", "C6h3", "C6h4"])
+def test_a_ceiling_on_a_leg_comparison_reads_as_the_difference_it_allows(
+    criterion_id: str,
+) -> None:
+    """The calf's "injured side not much the stronger" criteria: an athlete reads the 10 %
+    difference allowed either way, not "111 % or less"; the clinician reads both numbers."""
+    criterion = next(
+        c
+        for stage in load_protocol("calf").stages
+        for c in stage.exit_criteria
+        if c.id == criterion_id
+    )
+    athlete = describe_criterion(criterion, "athlete")
+    assert athlete.endswith("compared with your other leg: within 10 % either way"), athlete
+    assert "111" not in athlete
+    clinician = describe_criterion(criterion, "clinician")
+    assert "111 % or less" in clinician and "asymmetry 10 % or less" in clinician, clinician
