@@ -537,17 +537,22 @@ def _refuse_upload(update: Update, context: Context, reason: str, size: int | No
     _audit_caller(update, context, "protocol_edit_refused", detail)
 
 
-def _open_draft(update: Update, context: Context) -> pa.Draft | None:
-    """Return the admin's draft waiting for Publish (None if none, or it waited too long)."""
+def _waiting_step(update: Update, context: Context, kind: str) -> steps.StoredStep | None:
+    """Return the admin's stored step of ``kind`` (a draft, a rollback offer), if any."""
     user = update.effective_user
     services = get_services(context)
     with session_scope(services.engine, read_only=True) as session:
-        step = steps.get_step(
+        return steps.get_step(
             session,
             telegram_user_id=user.id if user is not None else 0,
-            kind=steps.DRAFT,
+            kind=kind,
             now=services.clock.now(),
         )
+
+
+def _open_draft(update: Update, context: Context) -> pa.Draft | None:
+    """Return the admin's draft waiting for Publish (None if none, or it waited too long)."""
+    step = _waiting_step(update, context, steps.DRAFT)
     if step is None or step.expired:
         return None
     return pa.Draft.model_validate(step.payload)
@@ -1166,15 +1171,7 @@ async def rollback_button(update: Update, context: Context) -> None:
 
 def _open_rollback(update: Update, context: Context, key: str) -> dict[str, Any] | None:
     """Return the admin's rollback offer with fingerprint ``key`` if it still waits."""
-    user = update.effective_user
-    services = get_services(context)
-    with session_scope(services.engine, read_only=True) as session:
-        step = steps.get_step(
-            session,
-            telegram_user_id=user.id if user is not None else 0,
-            kind=steps.CONFIRM,
-            now=services.clock.now(),
-        )
+    step = _waiting_step(update, context, steps.CONFIRM)
     if not _is_offer(step, key):
         return None
     return step.payload
