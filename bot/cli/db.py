@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from bot.settings import SettingsError, load_database_wait, load_settings
 from bot.store import db
@@ -20,9 +23,10 @@ def register(subparsers: Any) -> None:
         "cannot be reached yet (connection refused, starting up, no answer, a host name that "
         "does not resolve yet) is tried again with growing pauses for up to "
         "DATABASE_WAIT_SECONDS (default 60; 0: no wait), one line per attempt on standard "
-        "error, as `sprintback run` does. Exit status: 0 when done, 1 when "
-        "the action failed (one line says why), 2 on invalid settings or no ACTION, 130 when "
-        "Ctrl-C stops the wait for the database.",
+        "error, as `sprintback run` does. Only `upgrade` creates an SQLite database file that "
+        "does not exist yet; `current` and `downgrade` say there is none and create nothing. "
+        "Exit status: 0 when done, 1 when the action failed (one line says why), 2 on invalid "
+        "settings or no ACTION, 130 when Ctrl-C stops the wait for the database.",
     )
     parser.add_argument(
         "--database-url",
@@ -68,6 +72,13 @@ def _run(args: argparse.Namespace) -> int:
         hint = "" if args.database_url else "\n(--database-url URL skips the settings)"
         print(f"sprintback db: invalid settings:\n{err}{hint}", file=sys.stderr)
         return 2
+    missing = missing_sqlite_file(url)
+    if missing is not None and action != "upgrade":
+        # SQLite would create the file on connecting: a mistyped path would leave an empty
+        # database behind, and `current` would call it one that was never migrated.
+        setting = "--database-url" if args.database_url else "DATABASE_URL"
+        print(f"sprintback db {action}: {no_database(missing, setting)}", file=sys.stderr)
+        return 1
     try:
         # A PostgreSQL server still starting (a job run right after it) is waited for; the
         # action below is the last attempt and says why it failed.
@@ -96,6 +107,31 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """Return the absolute path of the SQLite file ``url`` names if there is no file there,
+    else None (a PostgreSQL URL, an in-memory database, an SQLite ``file:`` URI, a file that
+    exists). SQLite creates a missing file on connecting: only `upgrade` should."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:"):  # an SQLite URI (uri=true): left to SQLite
+        return None
+    path = Path(name).absolute()
+    return None if path.is_file() else path
+
+
+def no_database(path: Path, setting: str = "DATABASE_URL", also: str = "") -> str:
+    """Say that there is no SQLite database file at ``path`` (``setting`` named it) and what to
+    do: fix the setting, or create the database with `sprintback db upgrade` (``also``: another
+    way to create it)."""
+    return (
+        f"there is no database at {path} (nothing was created): check {setting} (a relative "
+        f"path starts from the working folder), or create the database with "
+        f"`sprintback db upgrade`{also}"
+    )
 
 
 def _say(line: str) -> None:

@@ -7,11 +7,9 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
+from bot.cli.db import missing_sqlite_file
 from bot.cli.polling_health import polling_healthy, polling_report, status_path
 from bot.runtime import database_health
 from bot.settings import Settings, SettingsError, load_settings
@@ -76,14 +74,8 @@ def _missing_sqlite_file(url: str) -> str | None:
     SQLite creates a missing file on connecting: a health check, which only reads, must not
     leave an empty database behind (in the working folder, for the default URL).
     """
-    parsed = make_url(url)
-    name = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
-        return None
-    if name.startswith("file:"):  # an SQLite URI (uri=true): left to SQLite
-        return None
-    path = Path(name).absolute()
-    if path.is_file():
+    path = missing_sqlite_file(url)
+    if path is None:
         return None
     return (
         f"no database file at {path}: expected the SQLite file `sprintback run` uses, made by "

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from bot.services.protocol_files import available, load_protocol
+from bot.services.protocol_admin import readable_error
+from bot.services.protocol_files import available, load_protocol, read_data, resolve
 from engine.models import Metrics
 from engine.plan import prescribe
 from engine.schema import Protocol, ProtocolError
@@ -22,7 +23,9 @@ def register(subparsers: Any) -> None:
         "validate",
         help="validate protocol YAML files (default: every shipped protocol)",
         description="Check protocol files as the bot does before using them; print OK or "
-        "every problem with its file and path. Exit status: 0 when all are valid, 1 if not.",
+        "every problem with its file and where it is, as admins read it in the bot: each list "
+        "item by its position (counted from 1) and id, e.g. 'stage 4 (H3), exit_criteria 4 "
+        "(H3e), threshold'. Exit status: 0 when all are valid, 1 if not.",
     )
     validate.add_argument(
         "files", nargs="*", metavar="FILE", help="protocol files or names (default: all shipped)"
@@ -56,7 +59,7 @@ def run_validate(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files or available():
         try:
-            p = load_protocol(name)
+            p = _load(name)
         except ProtocolError as exc:
             failed += 1
             print(f"INVALID {name}")
@@ -65,6 +68,21 @@ def run_validate(args: argparse.Namespace) -> int:
             continue
         print(f"OK {name}: protocol {p.name!r} ({p.injury}), {len(p.stages)} stages")
     return 1 if failed else 0
+
+
+def _load(name: str) -> Protocol:
+    """Load protocol ``name`` (a shipped name or a path) as the bot does (``load_protocol``);
+    a ProtocolError names each place as an admin reads it in the bot (``readable_error``):
+    "stage 4 (H3), exit_criteria 4 (H3e), threshold", not the schema's
+    ``stages[H3].exit_criteria[3].threshold``."""
+    try:
+        return load_protocol(name)
+    except ProtocolError as exc:
+        try:
+            data = read_data(resolve(name))
+        except ProtocolError:
+            raise exc from None  # no such file, or not YAML: no place in it to name
+        raise readable_error(exc, data) from None
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -77,7 +95,7 @@ def run_show(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        p = load_protocol(args.name)
+        p = _load(args.name)
     except ProtocolError as exc:
         print(f"sprintback protocol show: {exc}", file=sys.stderr)
         return 2

@@ -120,7 +120,9 @@ def test_protocol_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["protocol", "validate", *ok, str(bad)]) == 1
     out = capsys.readouterr().out
     assert f"INVALID {bad}" in out
-    assert f"{bad}: stages[C3].exit_criteria[0].item: unknown item 'checks.knee_hop'" in out
+    assert (
+        f"{bad}: stage 4 (C3), exit_criteria 1 (C3a), item: unknown item 'checks.knee_hop'" in out
+    )
 
 
 def test_protocol_show_with_target_times(capsys: pytest.CaptureFixture[str]) -> None:

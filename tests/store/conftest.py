@@ -111,7 +111,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_databases: PgDatabases) -> str:
     """URL of a brand-new database with no schema, on each backend in turn."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
+        path = tmp_path / "empty.db"
+        path.touch()  # an empty file: `db current` and `downgrade` refuse a missing one
+        return f"sqlite:///{path}"
     return pg_databases.create()
 
 
