@@ -12,11 +12,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from bot.clock import zone_of
 from bot.reports.shown import stage_words
+from bot.reports.stage_history import is_warning_sign
 from bot.scheduling.schedule import reschedule_athlete
+from bot.services.clinician.alert_policy import URGENT
 from bot.services.clinician.names import label_for_reader
 from bot.services.protocol_admin import programme_protocol
 from bot.services.timezones import place_name
@@ -44,7 +47,13 @@ from bot.store.repo.programme import (
 )
 from bot.store.repo.programme import notes_about as store_notes_about
 from bot.store.repo.programme import record_clearance as store_clearance
-from bot.store.standing import athlete_stage_status, gate_pending, reviewed_from, working_day
+from bot.store.standing import (
+    athlete_stage_status,
+    gate_pending,
+    reviewed_from,
+    stay_entered_at,
+    working_day,
+)
 from bot.support.formats import format_long_date, format_short_date, format_time
 from bot.support.i18n import L_, N_, _, use_language
 from engine.schema import Protocol
@@ -131,9 +140,23 @@ def acknowledge(
     now: dt.datetime,
 ) -> tuple[list[AlertRecord], list[AlertRecord]]:
     """Acknowledge the alerts of a message; return (newly acknowledged, acknowledged before)."""
+    return _acknowledge_alerts(
+        session, actor, athlete_id, alert_group(session, athlete_id, *alert_ids), now
+    )
+
+
+def _acknowledge_alerts(
+    session: Session,
+    actor: Person,
+    athlete_id: int,
+    alerts: list[AlertRecord],
+    now: dt.datetime,
+) -> tuple[list[AlertRecord], list[AlertRecord]]:
+    """Acknowledge ``alerts`` (audited once); return (newly acknowledged, acknowledged
+    before)."""
     fresh: list[AlertRecord] = []
     earlier: list[AlertRecord] = []
-    for alert in alert_group(session, athlete_id, *alert_ids):
+    for alert in alerts:
         if alert.acknowledged_at is not None:
             earlier.append(alert)
             continue
@@ -149,6 +172,77 @@ def acknowledge(
             detail={"alert_ids": [a.id for a in fresh]},
         )
     return fresh, earlier
+
+
+# The alerts that put a stage's sign-off to the clinicians: the request ("criteria met:
+# sign-off needed"), and the engine's word that an earlier sign-off did not count or no longer
+# holds ("you will be asked again"). A sign-off of that stage, or its refusal, answers them.
+SIGNOFF_ALERT_RULES = ("gate.8", "gate.8.early", "gate.8.lapsed")
+
+
+def _signoff_alerts(
+    session: Session, programme: Programme, declined_since: dt.datetime | None
+) -> list[AlertRecord]:
+    """Return the athlete's alerts putting the sign-off of their current stage to the
+    clinicians that a decision on it answers, oldest first: the open ones, and those a decline
+    answered in this stay (raised since ``declined_since``, when it entered the stage; a
+    sign-off over the decline is the last word on them). The engine's sentence names the stage
+    ("Stage H0 criteria met: …", "Sign-off for H0 recorded before …"): a request about another
+    stage is not answered."""
+    waiting = col(AlertRecord.acknowledged_at).is_(None)
+    declined = col(AlertRecord.action_taken) == "decline"
+    if declined_since is not None:
+        declined = and_(declined, col(AlertRecord.created_at) >= declined_since)
+    rows = session.exec(
+        select(AlertRecord)
+        .where(
+            AlertRecord.athlete_id == programme.athlete_id,
+            col(AlertRecord.rule).in_(SIGNOFF_ALERT_RULES),
+            or_(waiting, declined),
+        )
+        .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+    )
+    stage = programme.current_stage
+    named = (f"Stage {stage} ", f"Sign-off for {stage} ")
+    return [row for row in rows if row.text.startswith(named)]
+
+
+def _answered_alerts(
+    session: Session, programme: Programme, alert_ids: tuple[int, int] | None
+) -> list[AlertRecord]:
+    """Return the alerts a sign-off of the current stage (or its refusal) answers, oldest
+    first: those of the card it was given on (``alert_ids``), and every alert asking for this
+    stage's sign-off that is still open (or was declined in this stay), however the decision
+    was given (/clear and /decline name no card)."""
+    athlete_id = programme.athlete_id
+    chosen = {a.id: a for a in alert_group(session, athlete_id, *alert_ids)} if alert_ids else {}
+    for alert in _signoff_alerts(session, programme, stay_entered_at(session, programme)):
+        chosen.setdefault(alert.id, alert)
+    return sorted(chosen.values(), key=lambda a: (a.created_at, a.id or 0))
+
+
+def _reviewed_alerts(
+    session: Session, athlete_id: int, alert_ids: tuple[int, int] | None, now: dt.datetime
+) -> list[AlertRecord]:
+    """Return the alerts a review after a red-flag stop answers, oldest first: those of the
+    card it was given on (``alert_ids``); without a card (/clear), the athlete's open red
+    flags and urgent alerts raised until ``now`` (a red flag reported after the review was
+    put to the clinician refuses it, see ``decisions.review``)."""
+    if alert_ids is not None:
+        return alert_group(session, athlete_id, *alert_ids)
+    return [
+        alert
+        for alert in session.exec(
+            select(AlertRecord)
+            .where(
+                AlertRecord.athlete_id == athlete_id,
+                col(AlertRecord.acknowledged_at).is_(None),
+                col(AlertRecord.created_at) <= now,
+            )
+            .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+        )
+        if alert.severity in URGENT or is_warning_sign(alert.rule)
+    ]
 
 
 def _mark_alert(
@@ -434,14 +528,27 @@ def record_clearance(
         declined=declined,
         note=note,
     )
-    _mark_alert(session, alert_ids, athlete.id, "decline" if declined else "clear")
+    # The decision answers the card it was given on and every request for this sign-off: they
+    # are acknowledged with it, by whatever way it came (the card's button, /clear, /decline,
+    # a typed decline reason), so no clinician is asked or reminded again about a gate that
+    # has been decided. A refused sign-off (nothing recorded) never gets here.
+    answered = _answered_alerts(session, programme, alert_ids)
+    for alert in answered:
+        alert.action_taken = "decline" if declined else "clear"
+        session.add(alert)
+    _acknowledge_alerts(session, actor, athlete.id, answered, now)
     audit(
         session,
         actor_id=actor.id,
         action="decline" if declined else "clear",
         now=now,
         athlete_id=athlete.id,
-        detail={"stage": programme.current_stage, "note": note, "local_date": today.isoformat()},
+        detail={
+            "stage": programme.current_stage,
+            "note": note,
+            "local_date": today.isoformat(),
+            "alert_ids": [a.id for a in answered] or None,
+        },
     )
     with use_language(athlete.language):
         who = _clinician_name(actor)
@@ -530,7 +637,14 @@ def record_review(
         now=now,
         note=note,
     )
-    _mark_alert(session, alert_ids, athlete.id, "review")
+    # The review answers the card it was given on and, given by /clear (no card), the red
+    # flags and urgent alerts it reviewed: acknowledged with it, so nobody is reminded of them
+    # and no admin is handed them after the clinician has reviewed the athlete.
+    answered = _reviewed_alerts(session, athlete.id, alert_ids, now)
+    for alert in answered:
+        alert.action_taken = "review"
+        session.add(alert)
+    _acknowledge_alerts(session, actor, athlete.id, answered, now)
     audit(
         session,
         actor_id=actor.id,
@@ -542,7 +656,9 @@ def record_review(
             "note": note,
             "local_date": today.isoformat(),
             "effective": effective.isoformat(),
-            "alert_ids": list(alert_ids) if alert_ids else None,
+            # The first and last alert it answered, as a card's pair (a voided review's
+            # alerts are read from it).
+            "alert_ids": [answered[0].id, answered[-1].id] if answered else None,
         },
     )
     with use_language(athlete.language):
