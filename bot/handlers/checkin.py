@@ -21,7 +21,6 @@ from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
-from bot.services.athlete.commands import day_ahead_note
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
 from bot.store.models import Person
@@ -38,19 +37,41 @@ def _checkin(
     today = local_date(person, env.now)
     day = working_day(session, person, env.now)
     if repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is not None:
-        if day > today:
+        ahead = _carried_ahead(session, person, day)
+        if ahead is not None:  # a move west carried a half check-in to the next day
+            day = ahead
+        elif day > today:
             said = texts.CHECKIN_DONE_AHEAD.format(
                 date=format_date(day), next_date=format_date(day + dt.timedelta(days=1))
             )
             return Result([Out(said)])
-        return Result([Out(texts.CHECKIN_ALREADY_DONE)])
+        else:
+            return Result([Out(texts.CHECKIN_ALREADY_DONE)])
     _, question = svc.begin(session, person, "morning", env, day=day)
     if question is not None and day > today:
-        question = day_ahead_note(question, day)
+        question = svc.day_ahead_note(question, day)
     outs = [question] if question is not None else []
     if person.paused:
         outs.insert(0, Out(texts.PAUSED_NOTE))
     return Result(outs)
+
+
+def _carried_ahead(session: Session, person: Person, day: dt.date) -> dt.date | None:
+    """The day after ``day`` when it holds a check-in begun and not finished (open, or put
+    aside with answers): a time zone set mid check-in, moving west into a day already checked
+    in, left it there (``account.finish_settings``). /checkin finishes it rather than saying
+    the day is done."""
+    assert person.id is not None
+    ahead = day + dt.timedelta(days=1)
+    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=ahead) is not None:
+        return None
+    begun = repo.latest_questionnaire_of_day(
+        session, athlete_id=person.id, kind="morning", local_date=ahead
+    )
+    if begun is None or begun.status not in ("open", "cancelled"):
+        return None
+    answered = any(not str(key).startswith("_") for key in begun.answers)
+    return ahead if begun.status == "open" or answered else None
 
 
 async def send_morning_prompt(ctx: PromptContext) -> None:
@@ -66,7 +87,7 @@ async def send_morning_prompt(ctx: PromptContext) -> None:
         return
     _, question = svc.begin(ctx.session, athlete, "morning", env, day=day)
     if question is not None and day > ctx.local_date:
-        question = day_ahead_note(question, day)
+        question = svc.day_ahead_note(question, day)
     queue_prompt(ctx, question)  # after a stop recorded by closing another questionnaire
 
 

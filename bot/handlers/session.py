@@ -19,7 +19,7 @@ from bot.scheduling.registry import PromptContext, register_prompt_sender
 from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
-from bot.services.athlete.commands import day_ahead_note, running_stopped
+from bot.services.athlete.commands import running_stopped
 from bot.services.athlete.followup import FOLLOWUP_KIND, followup_verdict
 from bot.services.athlete.results import Env, Out, Result
 from bot.store import repo
@@ -76,6 +76,11 @@ def _done(
     today = local_date(person, env.now)
     day = report_day(session, person, env.now)
     if repo.get_session_report(session, athlete_id=person.id, local_date=day) is not None:
+        if svc.pain_question_waits(session, person, day, env.now):
+            # The pain question after it, put on hold by another command: asked again.
+            _, question = svc.begin(session, person, FOLLOWUP_KIND, env, day=day)
+            if question is not None:
+                return Result([question])
         return Result([Out(texts.SESSION_ALREADY_REPORTED)])
     outs: list[Out] = []
     if running_stopped(session, person, env):
@@ -86,8 +91,10 @@ def _done(
         and repo.get_morning_checkin(session, athlete_id=person.id, local_date=day) is None
         and not _checkin_under_way(session, person, day)
     ):
-        # (A check-in half answered is put on hold, and the athlete told to finish it.)
-        outs.append(Out(texts.NO_SESSION_PLANNED))
+        # A check-in already on hold is said to be (finish it with /checkin), never "check in
+        # tomorrow"; one half answered now is put on hold by ``begin``, which says so.
+        held = svc.held_note(session, person, "morning", env.now)
+        outs.append(Out(held if held is not None else texts.NO_SESSION_PLANNED))
     _, question = svc.begin(session, person, "session", env, day=day)
     if question is not None:
         if day < today:  # after midnight: say which day's session this report is for
@@ -95,7 +102,7 @@ def _done(
                 question, text=f"🗓 {format_long_date(day)}\n\n{question.text}"
             )
         elif day > today:  # the day already started before a move west
-            question = day_ahead_note(question, day)
+            question = svc.day_ahead_note(question, day)
         outs.append(question)
     return Result(outs)
 
@@ -127,7 +134,7 @@ async def send_post_session_prompt(ctx: PromptContext) -> None:
             # "today's session" went. An answer still reports the session.
             question = _asked_if_trained(question)
         if day > ctx.local_date:
-            question = day_ahead_note(question, day)
+            question = svc.day_ahead_note(question, day)
     queue_prompt(ctx, question)  # after a stop recorded by closing another questionnaire
 
 

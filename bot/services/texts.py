@@ -482,6 +482,11 @@ PROBLEM_NO_FLAGS = L_(
     "No warning signs: good. If the pain is more than usual, skip running today, and check "
     "in tomorrow morning before training. Send /problem any time."
 )
+# The same while today's check-in is on hold (the line saying so follows): no "tomorrow".
+PROBLEM_NO_FLAGS_CHECKIN_WAITS = L_(
+    "No warning signs: good. If the pain is more than usual, skip running today. Send /problem "
+    "any time."
+)
 PROBLEM_NOTHING_DONE = L_("OK. Send /problem any time something feels wrong.")
 YOUR_CLINICIAN = L_("your clinician")
 PROBLEM_SENT = L_(

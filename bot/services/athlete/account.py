@@ -43,6 +43,28 @@ CHECKED_IN_AHEAD = L_(
 )
 # /settings (or /timezone) opened in the middle of the morning check-in.
 CHECKIN_PUT_ASIDE = L_("Your check-in is paused: send /checkin to finish it.")
+# A new time zone changed the date under a check-in put aside half answered: it now counts
+# for the athlete's day in the new zone (its answers kept), and carries on at once.
+CHECKIN_MOVED_TO_TODAY = L_(
+    "It is now {date} where you are, so the check-in you started counts for today. Your "
+    "answers are kept: carry on below."
+)
+# ... unless that day already has a check-in (a move west): it stays on the day it was begun
+# for (the next question says so), and no day is checked in twice.
+CHECKIN_KEPT_FOR_ITS_DAY = L_(
+    "You already checked in for {done}, so the check-in you started still counts for {date}. "
+    "Your answers are kept: carry on below. Your next check-in after it is on {next_date} at "
+    "{time}."
+)
+# ... or its answers were begun too long ago to be today's: they stay with their own day.
+CHECKIN_LEFT_ON_ITS_DAY = L_(
+    "The check-in you started on {date} stays with that day. Send /checkin to check in for today."
+)
+# A check-in begun (prompted, or /checkin sent) longer ago than this is no longer this
+# morning's in the new zone: its answers do not move to a new day. A time zone set mid
+# check-in is a correction, or made on arrival; a flight that changes the date takes longer
+# (a check-in begun before it, half answered, and the new zone set after landing).
+CARRY_WINDOW = dt.timedelta(hours=6)
 
 
 def finish_settings(
@@ -55,11 +77,15 @@ def finish_settings(
 ) -> Result:
     """/settings answered: store the change, re-plan the prompts and confirm; say when the
     next check-in comes if the change leaves today without one or moves "today" back to a
-    day already checked in, and that a check-in put aside to open /settings is waiting."""
+    day already checked in, and that a check-in put aside to open /settings is waiting.
+
+    A new time zone that changes the date under that check-in carries it over
+    (``_carry_checkin``): it counts for the athlete's day in the new zone, or stays on its
+    own day when that one is already checked in, and carries on at once, answers kept."""
     athlete_id = id_of(person)
-    paused = _checkin_put_aside(session, person, progress, env.now)
+    aside = _checkin_set_aside(session, person, progress, env.now)
     if answers.get("setting") == "language":
-        return _finish_language(session, athlete_id, answers.get("language"), paused)
+        return _finish_language(session, athlete_id, answers.get("language"), aside is not None)
     old_today = local_date(person, env.now)
     if answers.get("setting") == "timezone":
         zone = chosen_zone(answers)
@@ -74,17 +100,73 @@ def finish_settings(
         time=person.checkin_time or "–",
         language=language_name(person.language),
     )
+    if aside is not None and aside.local_date != working_day(session, person, env.now):
+        carried = _carry_checkin(session, person, aside, saved, next_prompt, env)
+        if carried is not None:
+            return carried
+        aside = None  # nothing left to finish today: said as if none had been put aside
     ahead = _checked_in_ahead(session, person, old_today, next_prompt, env.now)
     # Still today's in the new zone: /checkin finishes it, and that is all there is to say
     # about today (not also "that time has passed, send /checkin to check in today").
-    put_aside = paused and _checkin_put_aside(session, person, progress, env.now)
     if ahead:
         saved += "\n" + ahead
-    elif not put_aside and _today_left_without_prompt(session, person, next_prompt, env.now):
+    elif aside is None and _today_left_without_prompt(session, person, next_prompt, env.now):
         saved += "\n" + str(texts.FIRST_PROMPT_TOMORROW)
-    if put_aside:
+    if aside is not None:
         saved += "\n" + str(CHECKIN_PUT_ASIDE)
     return Result([Out(saved)])
+
+
+def _carry_checkin(
+    session: Session,
+    person: Person,
+    aside: QuestionnaireProgress,
+    saved: str,
+    next_prompt: dt.date | None,
+    env: Env,
+) -> Result | None:
+    """A new time zone moved the athlete's day away from the date of the check-in /settings
+    put aside half answered (Tuesday's in Auckland, and Los Angeles is still on Monday; or
+    Monday's in Los Angeles, and Auckland is on Tuesday already).
+
+    Its answers describe the athlete this morning, so they count for the athlete's day in
+    the new zone, if it has no check-in yet: the check-in is moved to that day (the day left
+    behind has none, as a day without a check-in). If that day is already checked in, it
+    stays on its own day, the one begun in the previous zone (never a second check-in, so
+    never a second decision, for a day). Either way it carries on at once, answers kept, and
+    the athlete is told which day it counts for and, when it stays ahead, when the next
+    check-in comes. Answers begun longer ago than ``CARRY_WINDOW`` are not this morning's:
+    they stay on their own day, and the athlete is told so. None when the new day is
+    checked in and the check-in's own day is behind it (nothing to finish: the usual
+    confirmation says all)."""
+    athlete_id = id_of(person)
+    day = working_day(session, person, env.now)
+    checked_in = repo.get_morning_checkin(session, athlete_id=athlete_id, local_date=day)
+    fresh = aside.started_at >= env.now - CARRY_WINDOW
+    if checked_in is None and fresh:
+        moved_to = day
+        # A day ahead of the local date (already started) is named by the question itself.
+        today = day == local_date(person, env.now)
+        said = str(CHECKIN_MOVED_TO_TODAY).format(date=format_date(day)) if today else ""
+    elif checked_in is not None and aside.local_date > day:
+        moved_to = aside.local_date
+        following = aside.local_date + dt.timedelta(days=1)
+        said = str(CHECKIN_KEPT_FOR_ITS_DAY).format(
+            done=format_date(day),
+            date=format_date(aside.local_date),
+            next_date=format_date(max(next_prompt or following, following)),
+            time=checkin_time_of(person).strftime("%H:%M"),
+        )
+    elif checked_in is None:
+        said = str(CHECKIN_LEFT_ON_ITS_DAY).format(date=format_date(aside.local_date))
+        return Result([Out(f"{saved}\n{said}")])
+    else:
+        return None
+    if aside.local_date != moved_to:
+        repo.update_loaded(session, aside, local_date=moved_to, updated_at=env.now)
+    confirmed = f"{saved}\n{said}" if said else saved
+    # The questionnaire flow opens it again once /settings is closed (not put aside in turn).
+    return Result([Out(confirmed)], resume_checkin=moved_to)
 
 
 def _checked_in_ahead(
@@ -114,22 +196,25 @@ def _checked_in_ahead(
     return ""
 
 
-def _checkin_put_aside(
+def _checkin_set_aside(
     session: Session, person: Person, settings: QuestionnaireProgress, now: dt.datetime
-) -> bool:
-    """Whether opening /settings closed today's morning check-in half answered (its answers
-    kept: /checkin carries on with them)."""
-    today = local_date(person, now)
+) -> QuestionnaireProgress | None:
+    """Return the morning check-in that opening /settings closed half answered (its answers
+    kept: /checkin carries on with them), for the athlete's working day, which has no
+    check-in yet; None when there is none."""
+    today = working_day(session, person, now)
     morning = repo.latest_questionnaire_of_day(
         session, athlete_id=id_of(person), kind="morning", local_date=today
     )
-    return (
+    if (
         morning is not None
         and morning.status == "cancelled"
         and morning.updated_at >= settings.started_at
         and any(not str(key).startswith("_") for key in morning.answers)
         and repo.get_morning_checkin(session, athlete_id=id_of(person), local_date=today) is None
-    )
+    ):
+        return morning
+    return None
 
 
 def _today_left_without_prompt(

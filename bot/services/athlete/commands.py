@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -42,7 +41,6 @@ from bot.store.standing import (
     reviewed_from,
     working_day,
 )
-from bot.support.formats import format_date
 from bot.support.i18n import L_, _, current_language, text
 from engine.programme import DayOutcome
 from engine.schema import Protocol
@@ -298,13 +296,6 @@ def status(session: Session, person: Person, env: Env) -> Result:
     # A criterion held by a missing pre-injury best says so, not "not reported yet".
     with pre_injury_bests_known(session, person, today):
         return Result([Out(texts.status_text(stage, protocol, today))], queued=queued)
-
-
-def day_ahead_note(question: Out, day: dt.date) -> Out:
-    """Return the first question of a check-in or session report that counts for ``day``, a
-    day after the local date (the one already started before a move west), naming it."""
-    note = texts.DAY_AHEAD.format(date=format_date(day))
-    return dataclasses.replace(question, text=f"{note}\n\n{question.text}")
 
 
 def history(session: Session, person: Person, env: Env) -> Result:

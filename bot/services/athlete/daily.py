@@ -450,10 +450,14 @@ def finish_problem(
     answers: dict[str, Any],
     ctx: QuestionContext,
     env: Env,
+    *,
+    checkin_waits: bool = False,
 ) -> Result:
     """/problem (or a message typed outside a questionnaire): a warning sign ticked is added to
     today's check-in, so it stops training and reaches the clinician like one reported in the
-    morning (the check-in's other answers are kept); "Tell my clinician" forwards the note."""
+    morning (the check-in's other answers are kept); "Tell my clinician" forwards the note.
+    ``checkin_waits``: today's check-in is on hold (said after this), so no "check in
+    tomorrow"."""
     note = str(answers.get("note") or "").strip()
     action = answers.get("action")
     flags = answers.get("red_flags")
@@ -478,7 +482,9 @@ def finish_problem(
         sent = f"{str(texts.PROBLEM_SENT).format(clinician=name)}\n\n{worse}"
         return Result([Out(sent)], queued=True)
     if action == "screen":
-        return Result([Out(str(texts.PROBLEM_NO_FLAGS))])
+        # Today's check-in on hold (said just after this): no "check in tomorrow".
+        said = texts.PROBLEM_NO_FLAGS_CHECKIN_WAITS if checkin_waits else texts.PROBLEM_NO_FLAGS
+        return Result([Out(str(said))])
     return Result([Out(str(texts.PROBLEM_NOTHING_DONE))])
 
 

@@ -27,8 +27,11 @@ What this module decides, where the product had no rule yet:
   back by ``RETRY`` until the window closes.
 - Answerable like the session report itself: past midnight too (a severe pain tapped at 00:05
   still reaches the clinician), until the next day ends or any questionnaire opened meanwhile
-  (e.g. the morning check-in) closes it, after which its buttons answer that the question
-  expired. Left unanswered, it changes nothing.
+  (e.g. the morning check-in) closes it. Closed on its own day while still wanted
+  (``pain_question_wanted``), it is on hold: the athlete is told so, its old buttons say so,
+  and /done asks it again. Closed on a later day, its buttons answer that the question
+  expired (the check-in measures how the leg took the session). Left unanswered, it changes
+  nothing.
 - Deleting the athlete's data deletes the planned prompt with every other row of theirs.
 """
 
@@ -95,6 +98,20 @@ def _stopped(session: Session, athlete_id: int, day: dt.date) -> bool:
         d.decision.get("decision") == "stop"
         for d in repo.decisions_between(session, athlete_id=athlete_id, since=day, until=day)
     )
+
+
+def pain_question_wanted(session: Session, athlete_id: int, day: dt.date) -> bool:
+    """Whether the pain question after the session of ``day`` still wants an answer: the
+    report is there without it, and nothing stopped training that day since. Put aside by
+    another questionnaire on its own day, it is on hold and /done asks it again."""
+    row = session.exec(
+        select(col(SessionReportRecord.answers)).where(
+            SessionReportRecord.athlete_id == athlete_id, SessionReportRecord.local_date == day
+        )
+    ).first()
+    if row is None or row.get("pain_1h") is not None:
+        return False
+    return not _stopped(session, athlete_id, day)
 
 
 def followup_verdict(

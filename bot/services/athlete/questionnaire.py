@@ -46,6 +46,7 @@ from bot.services.athlete.daily import (
 )
 from bot.services.athlete.daily import model_keys as _model_keys
 from bot.services.athlete.engine_bridge import known_programme, remember_programme, stage_checks
+from bot.services.athlete.followup import pain_question_wanted
 from bot.services.athlete.keyboards import Press, layout_tag, question_keyboard
 from bot.services.athlete.onboarding import finish_onboarding, pressed_after_onboarding
 from bot.services.athlete.results import AnswerNotShownYet, Env, Out, Result
@@ -76,7 +77,7 @@ from bot.services.timezones import city_label, nearest_city
 from bot.store import repo
 from bot.store.models import InjuryRecord, Person, Programme, QuestionnaireProgress
 from bot.store.standing import protocol_for, working_day
-from bot.support.formats import format_decimal, format_long_date
+from bot.support.formats import format_date, format_decimal, format_long_date
 from bot.support.i18n import L_, Text, _, labelled, text
 from engine.models import RED_FLAGS, SessionReport
 from engine.red_flags import triage_session
@@ -540,6 +541,29 @@ ON_HOLD = L_(
     "Your {what} is on hold, with the answers you gave so far. Send {command} to finish it."
 )
 _RESUMED_BY = {"morning": "/checkin", "session": "/done"}
+# The same for a /problem note typed and not sent yet (no choice made on it): it goes to
+# nobody without the athlete's tap, and /problem carries on with it.
+NOTE_ON_HOLD = L_(
+    "What you wrote about what is wrong has not been sent to anyone. It is kept: send /problem "
+    "to carry on with it."
+)
+# ... and for the pain question asked about an hour after a session (``followup``), put aside
+# on its own day: /done asks it again.
+FOLLOWUP_ON_HOLD = L_(
+    "The question about your pain after the session is on hold. Send /done to answer it."
+)
+# A check-in or session report of an earlier day, left unfinished with harmless answers, closed
+# when the next questionnaire opens: its answers are kept (in the questionnaire's own record),
+# the athlete is told plainly.
+CLOSED_UNFINISHED = L_(
+    "Your {what} from {date} was left unfinished, so I have closed it. The answers you gave are "
+    "kept, and nothing in them needed acting on."
+)
+# What can be put on hold: the check-in and session report, a /problem note, the pain question.
+HELD_KINDS = ("morning", "session", "problem", "followup")
+# Marks a /problem begun by words typed outside any question (``typed``): such words are held
+# only when they read as a sentence (an "ok thanks" left on the screen is no note to keep).
+TYPED_OUTSIDE_KEY = "_typed_outside"
 # A button of a question already answered (typed instead, or the same button tapped twice):
 # the answer stands, and the athlete is told which one.
 ALREADY_ANSWERED = L_("You already answered this ({answer}): your answer is kept.")
@@ -551,41 +575,98 @@ CAME_AFTER_SAVING = L_("That came in after your {what} was saved ({answer}), so 
 def _on_hold(
     session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
 ) -> bool:
-    """Whether ``progress`` is a check-in or session report closed unfinished, with answers
-    given, for the athlete's working day, which has no record of its kind yet: its command
-    (``_RESUMED_BY``) resumes it (``_cancelled_to_resume``)."""
-    if progress.kind not in ONE_PER_DAY or progress.status != "cancelled":
-        return False
-    if not any(not str(k).startswith("_") for k in progress.answers):
+    """Whether ``progress`` was closed unfinished and still waits, for the athlete's working
+    day, to be resumed by its command (``_RESUMED_BY``, ``_cancelled_to_resume``): a check-in
+    or session report with answers given and no record of its kind yet; a /problem note not
+    sent (``_note_held``); the pain question after a session still wanted (``followup``)."""
+    if progress.kind not in HELD_KINDS or progress.status != "cancelled":
         return False
     day = progress.local_date
     if day != working_day(session, person, now):
+        return False
+    if progress.kind == "problem":
+        return _note_held(progress.answers)
+    if progress.kind == "followup":
+        return pain_question_wanted(session, _id(person), day)
+    if not any(not str(k).startswith("_") for k in progress.answers):
         return False
     stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
     return stored(session, athlete_id=_id(person), local_date=day) is None
 
 
+def _note_held(answers: Any) -> bool:
+    """Whether /problem answers hold a note the athlete made no choice on yet (so it was sent
+    nowhere); words typed outside any question count when they read as a sentence."""
+    note = str(answers.get("note") or "").strip()
+    if not note or "action" in answers:
+        return False
+    return not answers.get(TYPED_OUTSIDE_KEY) or _is_prose(note)
+
+
 def _on_hold_note(kind: str) -> str:
-    """What the athlete reads about their check-in or session report put on hold."""
+    """What the athlete reads about their questionnaire put on hold."""
+    if kind == "problem":
+        return str(NOTE_ON_HOLD)
+    if kind == "followup":
+        return str(FOLLOWUP_ON_HOLD)
     return ON_HOLD.format(what=UNFINISHED_WHAT[kind], command=_RESUMED_BY[kind])
 
 
+def held_note(session: Session, person: Person, kind: str, now: dt.datetime) -> str | None:
+    """What the athlete reads about their questionnaire of ``kind`` on hold for their working
+    day, or None when none is (a check-in or session report is not while paused: no check-in
+    is expected then)."""
+    if person.paused and kind in ONE_PER_DAY:
+        return None
+    latest = repo.latest_questionnaire_of_day(
+        session, athlete_id=_id(person), kind=kind, local_date=working_day(session, person, now)
+    )
+    if latest is None or not _on_hold(session, person, latest, now):
+        return None
+    return _on_hold_note(kind)
+
+
+def pain_question_waits(session: Session, person: Person, day: dt.date, now: dt.datetime) -> bool:
+    """Whether the pain question after the session of ``day`` is open or on hold: /done asks
+    it (again)."""
+    latest = repo.latest_questionnaire_of_day(
+        session, athlete_id=_id(person), kind="followup", local_date=day
+    )
+    if latest is None:
+        return False
+    if latest.status == "open":
+        return not expired(latest, local_today(person, now))
+    return _on_hold(session, person, latest, now)
+
+
 def _still_on_hold(session: Session, person: Person, finished: str, env: Env) -> list[Out]:
-    """Said after a questionnaire of kind ``finished`` is complete: the check-in or session
-    report it put on hold still waits (not while paused: no check-in is expected then)."""
-    if person.paused:
-        return []
-    day = working_day(session, person, env.now)
+    """Said after a questionnaire of kind ``finished`` is complete: what it put on hold still
+    waits."""
     outs: list[Out] = []
-    for kind in ONE_PER_DAY:
+    for kind in HELD_KINDS:
         if kind == finished:
             continue
-        latest = repo.latest_questionnaire_of_day(
-            session, athlete_id=_id(person), kind=kind, local_date=day
-        )
-        if latest is not None and _on_hold(session, person, latest, env.now):
-            outs.append(Out(_on_hold_note(kind)))
+        note = held_note(session, person, kind, env.now)
+        if note is not None:
+            outs.append(Out(note))
     return outs
+
+
+def _closed_unfinished(
+    session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
+) -> str | None:
+    """What the athlete reads about a check-in or session report of an earlier day closed
+    unfinished (answers given, none calling for review): it cannot be finished any more, and
+    its answers are kept. None for anything else."""
+    if progress.kind not in ONE_PER_DAY:
+        return None
+    if not any(not str(k).startswith("_") for k in progress.answers):
+        return None
+    if progress.local_date >= working_day(session, person, now):
+        return None
+    return CLOSED_UNFINISHED.format(
+        what=UNFINISHED_WHAT[progress.kind], date=format_long_date(progress.local_date)
+    )
 
 
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> list[str]:
@@ -595,8 +676,9 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
     /problem) is completed instead, so the engine and the clinician see it, and what that says
     (a stop and what to do) is kept for the athlete to read first (``said_on_closing``). One
     of ``keep``'s kind that is not day-bound (onboarding, /settings...) stays open whatever its
-    date: it is resumed. Returns the kinds of the check-in or session report put on hold
-    (``_on_hold``), for the athlete to be told."""
+    date: it is resumed. Returns what the athlete is told about the others: each one put on
+    hold (``_on_hold``), and an earlier day's check-in or session report closed unfinished
+    (``_closed_unfinished``)."""
     now = env.now
     on_hold: list[str] = []
     other = col(QuestionnaireProgress.kind) != keep
@@ -617,7 +699,11 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
             continue
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
         if _on_hold(session, person, progress, now):
-            on_hold.append(progress.kind)
+            on_hold.append(_on_hold_note(progress.kind))
+            continue
+        closed = _closed_unfinished(session, person, progress, now)
+        if closed is not None:
+            on_hold.append(closed)
     return on_hold
 
 
@@ -667,9 +753,7 @@ def begin(
     today = day or working_day(session, person, env.now)
     session.info.pop((_OPEN_MEMO, _id(person)), None)  # a questionnaire opens: read afresh
     session.info.pop((_REPORT_MEMO, _id(person)), None)  # ... and it may close a /problem
-    on_hold = "".join(
-        _on_hold_note(k) + "\n\n" for k in _close_others(session, person, kind, today, env)
-    )
+    on_hold = "".join(note + "\n\n" for note in _close_others(session, person, kind, today, env))
     progress = repo.get_open_questionnaire(
         session,
         athlete_id=_id(person),
@@ -678,9 +762,11 @@ def begin(
     )
     resumed = False
     if progress is None:
-        progress = _cancelled_to_resume(session, person, kind, today)
+        progress = _cancelled_to_resume(session, person, kind, today, env.now)
         if progress is not None:
             resumed = any(not str(k).startswith("_") for k in progress.answers)
+            if kind == "problem" and answers:  # typed again: both notes, the earlier first
+                progress.answers = _with_note_added(progress.answers, answers)
             progress.status = "open"
             progress.updated_at = env.now
             session.add(progress)
@@ -719,13 +805,28 @@ def begin(
     return progress, render_question(progress, ctx, prefix=on_hold)
 
 
+def _with_note_added(kept: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers of a /problem note on hold with the words typed since added to its note."""
+    merged = {k: v for k, v in kept.items() if k != TYPED_OUTSIDE_KEY}
+    added = str(answers.get("note") or "").strip()
+    if added:
+        merged["note"] = f"{str(kept.get('note') or '').strip()}\n\n{added}"
+    return merged
+
+
 def _cancelled_to_resume(
-    session: Session, person: Person, kind: str, today: dt.date
+    session: Session, person: Person, kind: str, today: dt.date, now: dt.datetime
 ) -> QuestionnaireProgress | None:
     """Return the cancelled questionnaire that opening ``kind`` carries on, or None: a
-    check-in or session report cancelled earlier that day; an onboarding cancelled on any
-    day (one closed by another questionnaire before it was kept open across days: its
-    answers and its invitation must not be lost)."""
+    check-in or session report cancelled earlier that day; a /problem note or the pain
+    question after a session on hold (``_on_hold``); an onboarding cancelled on any day (one
+    closed by another questionnaire before it was kept open across days: its answers and its
+    invitation must not be lost)."""
+    if kind in ("problem", "followup"):
+        held = repo.latest_questionnaire_of_day(
+            session, athlete_id=_id(person), kind=kind, local_date=today
+        )
+        return held if held is not None and _on_hold(session, person, held, now) else None
     if kind in ONE_PER_DAY:
         latest = repo.latest_questionnaire_of_day(
             session, athlete_id=_id(person), kind=kind, local_date=today
@@ -1043,7 +1144,9 @@ def typed(
         # Never brushed off (issue 15): the warning-sign screen or a note to the clinician,
         # kept whole (a Telegram message is at most NOTE_LIMIT long; never cut silently).
         note = text.strip()
-        _, question = begin(session, person, "problem", env, answers={"note": note})
+        _, question = begin(
+            session, person, "problem", env, answers={"note": note, TYPED_OUTSIDE_KEY: True}
+        )
         return Result([question] if question is not None else [Out(texts.NOTHING_OPEN)])
     ctx = context_for(
         session, person, question_day(progress, person, env.now), progress.kind, env.now
@@ -1372,6 +1475,13 @@ def answer(
     return result
 
 
+def day_ahead_note(question: Out, day: dt.date) -> Out:
+    """Return the first question of a check-in or session report that counts for ``day``, a
+    day after the local date (the one already started before a move west), naming it."""
+    note = texts.DAY_AHEAD.format(date=format_date(day))
+    return dataclasses.replace(question, text=f"{note}\n\n{question.text}")
+
+
 # --- completing ---------------------------------------------------------------------------
 
 
@@ -1396,6 +1506,45 @@ def complete(
     return result
 
 
+def _finish_settings(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """/settings answered; a check-in it put aside whose day the new time zone moved is
+    opened again at once (``Result.resume_checkin``), after /settings is closed so that it is
+    not put aside in turn, naming its day when that is ahead of the local date."""
+    result = finish_settings(session, person, progress, answers, ctx, env)
+    day = result.resume_checkin
+    if day is None:
+        return result
+    assert progress.id is not None
+    repo.finish_questionnaire(session, progress_id=progress.id, now=env.now)
+    _, question = begin(session, person, "morning", env, day=day)
+    if question is not None:
+        if day > local_today(person, env.now):
+            question = day_ahead_note(question, day)
+        result.outs.append(question)
+    return result
+
+
+def _finish_problem(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """/problem answered: told apart when today's check-in is on hold (no "check in
+    tomorrow" then)."""
+    waits = held_note(session, person, "morning", env.now) is not None
+    return finish_problem(session, person, progress, answers, ctx, env, checkin_waits=waits)
+
+
 def _finish_pause(
     session: Session,
     person: Person,
@@ -1417,11 +1566,11 @@ _FINISHERS: dict[str, Finisher] = {
     "morning": finish_morning,
     "session": finish_session,
     "followup": finish_followup,
-    "settings": finish_settings,
+    "settings": _finish_settings,
     "delete": finish_delete,
     "unlink": finish_unlink,
     "baseline": finish_baseline,
-    "problem": finish_problem,
+    "problem": _finish_problem,
     "pause": _finish_pause,
 }
 
@@ -1436,11 +1585,14 @@ __all__ = [
     "complete",
     "context_for",
     "current_question",
+    "day_ahead_note",
     "find_athlete",
+    "held_note",
     "is_onboarded",
     "location",
     "open_progress",
     "other_content",
+    "pain_question_waits",
     "press",
     "question_day",
     "render_question",

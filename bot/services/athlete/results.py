@@ -63,6 +63,9 @@ class Result:
     queued: bool = False
     deleted: bool = False
     keyboard_only: bool = False  # edit just the buttons of the pressed message
+    # A morning check-in put aside, to open again for this day right after (its answers kept):
+    # /settings moved the athlete's day under it (``account.finish_settings``).
+    resume_checkin: dt.date | None = None
 
     def said_first(self, first: Result) -> Result:
         """Put ``first``'s messages before this result's own (after the pressed message it
