@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ def register(subparsers: Any) -> None:
         "does not resolve yet) is tried again with growing pauses for up to "
         "DATABASE_WAIT_SECONDS (default 60; 0: no wait), one line per attempt on standard "
         "error, as `sprintback run` does. Only `upgrade` creates an SQLite database file that "
-        "does not exist yet; `current` and `downgrade` say there is none and create nothing. "
+        "does not exist yet, in a folder that does (it creates no folder: it says which one "
+        "is missing); `current` and `downgrade` say there is none and create nothing. "
         "Exit status: 0 when done, 1 when the action failed (one line says why), 2 on invalid "
         "settings or no ACTION, 130 when Ctrl-C stops the wait for the database.",
     )
@@ -72,12 +74,15 @@ def _run(args: argparse.Namespace) -> int:
         hint = "" if args.database_url else "\n(--database-url URL skips the settings)"
         print(f"sprintback db: invalid settings:\n{err}{hint}", file=sys.stderr)
         return 2
+    setting = "--database-url" if args.database_url else "DATABASE_URL"
     missing = missing_sqlite_file(url)
     if missing is not None and action != "upgrade":
         # SQLite would create the file on connecting: a mistyped path would leave an empty
         # database behind, and `current` would call it one that was never migrated.
-        setting = "--database-url" if args.database_url else "DATABASE_URL"
         print(f"sprintback db {action}: {no_database(missing, setting)}", file=sys.stderr)
+        return 1
+    if missing is not None and (problem := no_place_for(missing, setting)):
+        print(f"sprintback db {action}: {problem}", file=sys.stderr)
         return 1
     try:
         # A PostgreSQL server still starting (a job run right after it) is waited for; the
@@ -131,6 +136,31 @@ def no_database(path: Path, setting: str = "DATABASE_URL", also: str = "") -> st
         f"there is no database at {path} (nothing was created): check {setting} (a relative "
         f"path starts from the working folder), or create the database with "
         f"`sprintback db upgrade`{also}"
+    )
+
+
+def no_place_for(path: Path, setting: str = "DATABASE_URL") -> str | None:
+    """Say why SQLite cannot create a database file at ``path`` (``setting`` named it): its
+    folder does not exist or is a file, or ``path`` is a folder; else return None. SQLite
+    would say only "unable to open database file". The folder is not created here: a
+    mistyped path would leave folders behind, and a database where nobody looks for it."""
+    if path.is_dir():
+        return (
+            f"{path} is a folder, not a database file (nothing was created): fix {setting} to "
+            f"name a file, e.g. sqlite:///{path / 'sprintback.sqlite3'}"
+        )
+    folder = path.parent
+    if folder.is_dir():
+        return None
+    if folder.exists():
+        return (
+            f"{folder} is a file, not a folder, so the database file {path.name} cannot be "
+            f"made in it (nothing was created): check {setting}"
+        )
+    return (
+        f"the folder {folder} does not exist, so the database file {path.name} cannot be made "
+        f"in it (nothing was created): check {setting} (a relative path starts from the "
+        f"working folder), or create the folder first: mkdir -p {shlex.quote(str(folder))}"
     )
 
 

@@ -59,7 +59,7 @@ def run_validate(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files or available():
         try:
-            p = _load(name)
+            p = load_readable(name)
         except ProtocolError as exc:
             failed += 1
             print(f"INVALID {name}")
@@ -70,11 +70,11 @@ def run_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _load(name: str) -> Protocol:
-    """Load protocol ``name`` (a shipped name or a path) as the bot does (``load_protocol``);
-    a ProtocolError names each place as an admin reads it in the bot (``readable_error``):
-    "stage 4 (H3), exit_criteria 4 (H3e), threshold", not the schema's
-    ``stages[H3].exit_criteria[3].threshold``."""
+def load_readable(name: str) -> Protocol:
+    """Load protocol ``name`` (a shipped name or a path) as the bot does (``load_protocol``),
+    for every command that reads one (``protocol``, ``simulate``); a ProtocolError names each
+    place as an admin reads it in the bot (``readable_error``): "stage 4 (H3), exit_criteria 4
+    (H3e), threshold", not the schema's ``stages[H3].exit_criteria[3].threshold``."""
     try:
         return load_protocol(name)
     except ProtocolError as exc:
@@ -95,7 +95,7 @@ def run_show(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        p = _load(args.name)
+        p = load_readable(args.name)
     except ProtocolError as exc:
         print(f"sprintback protocol show: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.cli.db import missing_sqlite_file, no_database
+from bot.cli.db import missing_sqlite_file, no_database, no_place_for
 from bot.cli.polling_health import PollingHeartbeat, status_path
 from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 from bot.handlers.context import add_startup_hook
@@ -38,7 +38,8 @@ Run the Sprintback bot with the settings from the environment (or .env).
 
 Needs TELEGRAM_TOKEN (from @BotFather) and a migrated database (`sprintback db upgrade`, or
 --db-upgrade, which applies pending migrations first: the container's command). Without
---db-upgrade, an SQLite database file that does not exist is not created: `run` says so.
+--db-upgrade, an SQLite database file that does not exist is not created: `run` says so;
+with it, the file is created in a folder that exists, never the folder itself.
 Polling by default: each getUpdates waits up to POLLING_TIMEOUT_SECONDS, and the bot keeps a
 status file in RUNTIME_DIR that `sprintback health` reads. With WEBHOOK_URL set, Telegram posts
 updates to that URL: the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT, refuses requests without
@@ -55,10 +56,11 @@ stops start-up at once. Nothing answers health checks while it waits.
 Exit status: 0 after a clean stop; 1 when Telegram cannot be reached at start (worth trying
 again later); 2 for something to fix first: an invalid setting, no TELEGRAM_TOKEN, a token
 Telegram refuses, a database it cannot reach (after the wait), an SQLite file that does not
-exist or a schema that is not current, a RUNTIME_DIR this user cannot write, or a webhook
-address that cannot be used (with Telegram's own Bot API, WEBHOOK_URL must be https on port
-443, 80, 88 or 8443). Each is said in one line. 143 when SIGTERM stops it during start-up,
-130 when Ctrl-C stops the wait for the database.
+exist (with --db-upgrade: a folder for it that does not exist) or a schema that is not
+current, a RUNTIME_DIR this user cannot write, or a webhook address that cannot be used (with
+Telegram's own Bot API, WEBHOOK_URL must be https on port 443, 80, 88 or 8443). Each is said
+in one line. 143 when SIGTERM stops it during start-up, 130 when Ctrl-C stops the wait for
+the database.
 """
 
 
@@ -107,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
         print("sprintback: stopped by SIGINT", file=sys.stderr)
         return 128 + signal.SIGINT
     if args.db_upgrade:
+        missing = missing_sqlite_file(settings.database_url)
+        if missing is not None and (problem := no_place_for(missing)):
+            print(f"sprintback run: {problem}", file=sys.stderr)
+            return 2
         try:
             upgrade(settings.database_url)
         except Exception as exc:

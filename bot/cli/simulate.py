@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.services.protocol_files import EXAMPLES_DIR, load_protocol, load_text, resolve
+from bot.cli.protocol import load_readable
+from bot.services.protocol_files import EXAMPLES_DIR, load_text, resolve
 from engine.programme import DayOutcome, Timeline, replay
 from engine.scenario import Scenario, ScenarioError, parse_scenario
 from engine.schema import Protocol, ProtocolError
@@ -21,7 +22,7 @@ def register(subparsers: Any) -> None:
         help="replay a scenario file through the protocol engine",
         description="Replay a scenario (data-dictionary format) and print the day-by-day "
         "timeline and a summary. Exit status: 0, or 2 with the problems of an invalid scenario "
-        "or protocol.",
+        "or protocol, each with its place as `sprintback protocol validate` names it.",
     )
     parser.add_argument(
         "scenario",
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(args.scenario)
         name = args.protocol or scenario.protocol or scenario.athlete.injury
-        timeline = simulate(scenario, load_protocol(name))
+        # An invalid protocol file's problems are placed as `protocol validate` places them.
+        timeline = simulate(scenario, load_readable(name))
     except (ScenarioError, ProtocolError) as exc:
         print(f"sprintback simulate: invalid input:\n{exc}", file=sys.stderr)
         return 2
