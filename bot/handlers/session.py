@@ -11,12 +11,11 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.clock import local_date, zone_of
+from bot.clock import local_date
 from bot.handlers.athlete_flow import athlete_flow, env_of_prompt, queue_prompt
 from bot.handlers.context import Context
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.scheduling.registry import PromptContext, register_prompt_sender
-from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete import questionnaire as svc
 from bot.services.athlete.commands import running_stopped
@@ -27,45 +26,6 @@ from bot.store.models import Person
 from bot.store.standing import working_day
 from bot.support.formats import format_long_date
 
-# Until when a night still counts as the evening before, for a session reported after midnight.
-_NIGHT_ENDS = dt.time(4, 0)
-
-
-def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
-    """Return the local date a /done sent at ``now`` reports on.
-
-    Normally the athlete's today; after a move west to an earlier date, the later day they
-    already started (``working_day``), whatever the hour. A session that ran late in the
-    evening is often reported after local midnight, so the night still belongs to the day
-    before: until the athlete's check-in time of the new day (at the latest 04:00: a session
-    run early in the morning before checking in is that day's), and while they have not
-    checked in, /done reports on yesterday if yesterday had a check-in (or its post-session
-    questionnaire is still open) and no session report yet. The morning prompt at the
-    check-in time closes yesterday's session questionnaire the same way.
-    """
-    local_now = now.astimezone(zone_of(person.timezone))
-    today = local_now.date()
-    yesterday = today - dt.timedelta(days=1)
-    assert person.id is not None
-    started = working_day(session, person, now)
-    if started > today:
-        return started
-    if local_now.time() >= min(checkin_time_of(person), _NIGHT_ENDS):
-        return today
-    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
-        return today
-    if repo.get_session_report(session, athlete_id=person.id, local_date=yesterday) is not None:
-        return today
-    if (
-        repo.get_morning_checkin(session, athlete_id=person.id, local_date=yesterday) is None
-        and repo.get_open_questionnaire(
-            session, athlete_id=person.id, kind="session", local_date=yesterday
-        )
-        is None
-    ):
-        return today
-    return yesterday
-
 
 def _done(
     session: Session, person: Person | None, update: Update, context: Context, env: Env
@@ -74,7 +34,7 @@ def _done(
         return Result([Out(texts.NOT_ONBOARDED)])
     assert person.id is not None
     today = local_date(person, env.now)
-    day = report_day(session, person, env.now)
+    day = svc.report_day(session, person, env.now)
     if repo.get_session_report(session, athlete_id=person.id, local_date=day) is not None:
         if svc.pain_question_waits(session, person, day, env.now):
             # The pain question after it, put on hold by another command: asked again.

@@ -70,6 +70,7 @@ from bot.store.models import (
     Outbox,
     Person,
     Programme,
+    QuestionnaireProgress,
     ScheduledPrompt,
     SessionReportRecord,
 )
@@ -87,6 +88,10 @@ from engine.models import Alert
 _LOGGER = logging.getLogger(__name__)
 MISSED_DAYS_RULE = MISSED_CHECKINS_RULE
 _DAY = dt.timedelta(days=1)
+# In the answers of a morning check-in carried forward to a later day by a move east (begun
+# for the day in the old time zone, finished for the day in the new one): the ISO date it was
+# begun for. That day was answered, so it is no missed check-in (``_judge_previous_days``).
+CARRIED_FROM_KEY = "_carried_from"
 _LOOKBACK_DAYS = 5
 _MIN_RETRY = dt.timedelta(minutes=1)
 
@@ -545,14 +550,44 @@ def _judge_previous_days(
     assert athlete.id is not None
     yesterday = prompt.local_date - _DAY
     needed = config.missed_days_alert
-    streak = missed_streak(
-        batch.mornings, batch.checkins, athlete.id, yesterday, limit=min(needed + 1, 4)
-    )
+    limit = min(needed + 1, 4)
+    streak = missed_streak(batch.mornings, batch.checkins, athlete.id, yesterday, limit=limit)
     if streak != needed or (athlete.id, yesterday) in batch.alerted:
         return 0
+    carried = _carried_from(session, athlete.id, yesterday - limit * _DAY, prompt.local_date)
+    if carried:  # a day whose check-in a move east carried forward was answered: no miss
+        checkins = batch.checkins | {(athlete.id, day) for day in carried}
+        streak = missed_streak(batch.mornings, checkins, athlete.id, yesterday, limit=limit)
+        if streak != needed:
+            return 0
     batch.alerted.add((athlete.id, yesterday))
     _notify_missed_days(session, athlete, yesterday, streak, now, config.admin_telegram_ids, notify)
     return 1
+
+
+def _carried_from(session: Session, athlete_id: int, first: dt.date, last: dt.date) -> set[dt.date]:
+    """Return the days from ``first`` to ``last`` whose morning check-in a move east carried
+    forward to a later day (``CARRIED_FROM_KEY``). Read only when a missed-days alert is about
+    to be raised: rare, and a handful of rows."""
+    answers = session.exec(
+        select(col(QuestionnaireProgress.answers)).where(
+            QuestionnaireProgress.athlete_id == athlete_id,
+            QuestionnaireProgress.kind == "morning",
+            col(QuestionnaireProgress.local_date) > first,
+            col(QuestionnaireProgress.local_date) <= last + 2 * _DAY,
+        )
+    ).all()
+    days: set[dt.date] = set()
+    for kept in answers:
+        begun = kept.get(CARRIED_FROM_KEY) if isinstance(kept, dict) else None
+        if isinstance(begun, str):
+            try:
+                day = dt.date.fromisoformat(begun)
+            except ValueError:
+                continue
+            if first <= day <= last:
+                days.add(day)
+    return days
 
 
 def _plan_after(

@@ -943,6 +943,7 @@ def session_result(
     has_clinician: bool = True,
     coming: str | None = None,
     next_checkin_on: str | None = None,
+    checkin_waits: bool = False,
 ) -> str:
     """Return the decision after a session report: one headline that follows the decision
     (the move, the same level again, held for pain), what was wrong with the session itself
@@ -955,7 +956,9 @@ def session_result(
     items replace the decision's (made before the session's checks counted); ``overnight``:
     the report is last night's, sent after midnight, so the next check-in is this morning's;
     ``has_clinician`` False: a stop, a warning sign or a flag that would have reached a
-    clinician says that nobody was alerted, as the morning does."""
+    clinician says that nobody was alerted, as the morning does; ``checkin_waits``: the day's
+    check-in is on hold, half answered (the line saying so follows this message), so no
+    "Next: your check-in tomorrow"."""
     from bot.wording.stages import stage_label
 
     decision = str(outcome.decision)
@@ -1009,7 +1012,10 @@ def session_result(
     if not has_clinician and _told_clinician(outcome, decision, flagged):
         # The flags' words say the clinician knows.
         lines += ["", str(NO_CLINICIAN_LINKED)]
-    lines += ["", *coming_lines, str(nxt)]
+    # Today's check-in on hold: finishing it is what comes next (said just after this).
+    ending = coming_lines if checkin_waits else [*coming_lines, str(nxt)]
+    if ending:
+        lines += ["", *ending]
     return "\n".join(lines)
 
 

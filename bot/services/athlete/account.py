@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.clock import local_date, zone_of
 from bot.scheduling.schedule import checkin_time_of, last_served_morning, reschedule_athlete
+from bot.scheduling.tick import CARRIED_FROM_KEY
 from bot.services import texts
 from bot.services.athlete.results import (
     Env,
@@ -162,7 +163,12 @@ def _carry_checkin(
         return Result([Out(f"{saved}\n{said}")])
     else:
         return None
-    if aside.local_date != moved_to:
+    if aside.local_date < moved_to:
+        # Carried forward (a move east): the day left behind was answered, so it is no missed
+        # check-in (the scheduler's missed-days alert reads this).
+        carried = {**aside.answers, CARRIED_FROM_KEY: aside.local_date.isoformat()}
+        repo.update_loaded(session, aside, local_date=moved_to, updated_at=env.now, answers=carried)
+    elif aside.local_date != moved_to:
         repo.update_loaded(session, aside, local_date=moved_to, updated_at=env.now)
     confirmed = f"{saved}\n{said}" if said else saved
     # The questionnaire flow opens it again once /settings is closed (not put aside in turn).

@@ -211,7 +211,12 @@ def finish_session(
     answers: dict[str, Any],
     ctx: QuestionContext,
     env: Env,
+    *,
+    checkin_waits: bool = False,
 ) -> Result:
+    """The session report answered: stored, the day decided again, the decision said.
+    ``checkin_waits``: the day's check-in is on hold (said after this), so no "check-in
+    tomorrow"."""
     athlete_id = id_of(person)
     metrics = collected_metrics(answers)
     baseline = repo.latest_baseline(session, athlete_id=athlete_id)
@@ -250,7 +255,9 @@ def finish_session(
         session, person, progress.local_date, report, run.outcome, env.now
     )
     coming = str(texts.FOLLOWUP_PLANNED) if planned else None
-    message = _session_message(session, person, progress.local_date, run, env, coming)
+    message = _session_message(
+        session, person, progress.local_date, run, env, coming, checkin_waits=checkin_waits
+    )
     why = why_keyboard("d", progress.local_date)
     return Result([Out(message, keyboard=why)], queued=queued)
 
@@ -262,9 +269,12 @@ def _session_message(
     run: EngineRun,
     env: Env,
     coming: str | None = None,
+    *,
+    checkin_waits: bool = False,
 ) -> str:
     """Return the decision after the session report of ``day``, in plain words (``coming``:
-    a line on what comes before the next check-in)."""
+    a line on what comes before the next check-in; ``checkin_waits``: the day's check-in is
+    on hold, so none is said to come next)."""
     return texts.session_result(
         run.outcome,
         run.protocol,
@@ -277,6 +287,7 @@ def _session_message(
         next_checkin_on=(
             format_date(day + dt.timedelta(days=1)) if day > local_date(person, env.now) else None
         ),
+        checkin_waits=checkin_waits,
     )
 
 
@@ -287,12 +298,15 @@ def finish_followup(
     answers: dict[str, Any],
     ctx: QuestionContext,
     env: Env,
+    *,
+    checkin_waits: bool = False,
 ) -> Result:
     """The pain follow-up (``bot.services.athlete.followup``): the pain an hour after the
     session goes into that day's session report (every other answer kept; one already there
     is never overwritten), and the day is decided again as after the report itself. The
     athlete reads the new decision when it changed (e.g. a red session: one stage back, and
-    the clinician alerted when the engine says so), else a short thank-you."""
+    the clinician alerted when the engine says so), else a short thank-you.
+    ``checkin_waits``: as for ``finish_session``."""
     athlete_id = id_of(person)
     day = progress.local_date
     value = answers.get("pain_1h")
@@ -329,7 +343,7 @@ def finish_followup(
         and earlier.get("stage_after") == run.outcome.stage_after
     ):
         return Result([Out(texts.FOLLOWUP_NOTED)])
-    message = _session_message(session, person, day, run, env)
+    message = _session_message(session, person, day, run, env, checkin_waits=checkin_waits)
     return Result([Out(message, keyboard=why_keyboard("d", day))], queued=queued)
 
 

@@ -30,6 +30,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.clock import local_date as local_today
+from bot.clock import zone_of
+from bot.scheduling.schedule import checkin_time_of
 from bot.services import texts
 from bot.services.athlete.account import (
     finish_baseline,
@@ -652,21 +654,90 @@ def _still_on_hold(session: Session, person: Person, finished: str, env: Env) ->
     return outs
 
 
-def _closed_unfinished(
-    session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
-) -> str | None:
-    """What the athlete reads about a check-in or session report of an earlier day closed
-    unfinished (answers given, none calling for review): it cannot be finished any more, and
-    its answers are kept. None for anything else."""
-    if progress.kind not in ONE_PER_DAY:
-        return None
-    if not any(not str(k).startswith("_") for k in progress.answers):
-        return None
-    if progress.local_date >= working_day(session, person, now):
-        return None
-    return CLOSED_UNFINISHED.format(
-        what=UNFINISHED_WHAT[progress.kind], date=format_long_date(progress.local_date)
-    )
+# Until when a night still counts as the evening before, for a session reported after midnight.
+_NIGHT_ENDS = dt.time(4, 0)
+
+
+def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
+    """Return the local date a /done sent at ``now`` reports on.
+
+    Normally the athlete's today; after a move west to an earlier date, the later day they
+    already started (``working_day``), whatever the hour. A session that ran late in the
+    evening is often reported after local midnight, so the night still belongs to the day
+    before: until the athlete's check-in time of the new day (at the latest 04:00: a session
+    run early in the morning before checking in is that day's), and while they have not
+    checked in, /done reports on yesterday if yesterday had a check-in (or its post-session
+    questionnaire is still open) and no session report yet. The morning prompt at the
+    check-in time closes yesterday's session questionnaire the same way.
+    """
+    local_now = now.astimezone(zone_of(person.timezone))
+    today = local_now.date()
+    yesterday = today - dt.timedelta(days=1)
+    assert person.id is not None
+    started = working_day(session, person, now)
+    if started > today:
+        return started
+    if local_now.time() >= min(checkin_time_of(person), _NIGHT_ENDS):
+        return today
+    if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
+        return today
+    if repo.get_session_report(session, athlete_id=person.id, local_date=yesterday) is not None:
+        return today
+    if (
+        repo.get_morning_checkin(session, athlete_id=person.id, local_date=yesterday) is None
+        and repo.get_open_questionnaire(
+            session, athlete_id=person.id, kind="session", local_date=yesterday
+        )
+        is None
+    ):
+        return today
+    return yesterday
+
+
+def _closed_unsaid(
+    session: Session, person: Person, created: int | None, now: dt.datetime
+) -> list[str]:
+    """What the athlete reads about each check-in or session report of an earlier day closed
+    unfinished with answers given (none calling for review), at the first questionnaire opened
+    once its day is over: it cannot be finished any more, and its answers are kept. Whatever
+    closed it: that questionnaire (``_close_others``), its day ending while it was on hold, or
+    its expiry (``open_progress``, silent by itself).
+
+    Said once, with nothing stored for it: a questionnaire of a later day than it, other than
+    the one just ``created``, means one was opened since its day ended, which said it. So only
+    those of the latest day holding any other questionnaire, before the working day, are said.
+    One with no answer given, or whose day has its record after all, is not worth a word."""
+    athlete_id = _id(person)
+    others = col(QuestionnaireProgress.athlete_id) == athlete_id
+    if created is not None:
+        others = and_(others, col(QuestionnaireProgress.id) != created)
+    latest = session.exec(select(func.max(QuestionnaireProgress.local_date)).where(others)).one()
+    if latest is None or latest >= working_day(session, person, now):
+        return []
+    said: list[str] = []
+    for progress in session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            others,
+            QuestionnaireProgress.local_date == latest,
+            col(QuestionnaireProgress.kind).in_(ONE_PER_DAY),
+            QuestionnaireProgress.status == "cancelled",
+        )
+        .order_by(col(QuestionnaireProgress.id))
+    ).all():
+        if not any(not str(k).startswith("_") for k in progress.answers):
+            continue
+        if progress.kind == "session" and report_day(session, person, now) == latest:
+            continue  # last night's report, after midnight: /done still finishes it
+        stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
+        if stored(session, athlete_id=athlete_id, local_date=latest) is not None:
+            continue  # the day was recorded after all (e.g. a warning sign sent by /problem)
+        line = CLOSED_UNFINISHED.format(
+            what=UNFINISHED_WHAT[progress.kind], date=format_long_date(latest)
+        )
+        if line not in said:
+            said.append(line)
+    return said
 
 
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> list[str]:
@@ -677,8 +748,8 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
     (a stop and what to do) is kept for the athlete to read first (``said_on_closing``). One
     of ``keep``'s kind that is not day-bound (onboarding, /settings...) stays open whatever its
     date: it is resumed. Returns what the athlete is told about the others: each one put on
-    hold (``_on_hold``), and an earlier day's check-in or session report closed unfinished
-    (``_closed_unfinished``)."""
+    hold (``_on_hold``). An earlier day's check-in or session report closed unfinished is said
+    by ``_closed_unsaid``."""
     now = env.now
     on_hold: list[str] = []
     other = col(QuestionnaireProgress.kind) != keep
@@ -700,10 +771,6 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
         if _on_hold(session, person, progress, now):
             on_hold.append(_on_hold_note(progress.kind))
-            continue
-        closed = _closed_unfinished(session, person, progress, now)
-        if closed is not None:
-            on_hold.append(closed)
     return on_hold
 
 
@@ -761,6 +828,7 @@ def begin(
         local_date=today if kind in DAY_BOUND else None,
     )
     resumed = False
+    created: int | None = None
     if progress is None:
         progress = _cancelled_to_resume(session, person, kind, today, env.now)
         if progress is not None:
@@ -780,8 +848,13 @@ def begin(
             now=env.now,
             layout=QUESTIONNAIRES[kind].layout,
         )
+        created = progress.id
         if answers:
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
+    # An earlier day's questionnaire closed unfinished, said once (not the one just resumed:
+    # open again), before what was put on hold now.
+    closed = _closed_unsaid(session, person, created, env.now)
+    on_hold = "".join(note + "\n\n" for note in closed) + on_hold
     ctx = context_for(session, person, today, kind, env.now)
     if (
         kind == "morning"
@@ -1545,6 +1618,33 @@ def _finish_problem(
     return finish_problem(session, person, progress, answers, ctx, env, checkin_waits=waits)
 
 
+def _finish_session(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """The session report answered: no "Next: your check-in tomorrow" while today's check-in
+    is on hold (``_still_on_hold`` says so just after)."""
+    waits = held_note(session, person, "morning", env.now) is not None
+    return finish_session(session, person, progress, answers, ctx, env, checkin_waits=waits)
+
+
+def _finish_followup(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    answers: dict[str, Any],
+    ctx: QuestionContext,
+    env: Env,
+) -> Result:
+    """The pain question after a session answered: as ``_finish_session``."""
+    waits = held_note(session, person, "morning", env.now) is not None
+    return finish_followup(session, person, progress, answers, ctx, env, checkin_waits=waits)
+
+
 def _finish_pause(
     session: Session,
     person: Person,
@@ -1564,8 +1664,8 @@ Finisher = Callable[
 _FINISHERS: dict[str, Finisher] = {
     "onboarding": finish_onboarding,
     "morning": finish_morning,
-    "session": finish_session,
-    "followup": finish_followup,
+    "session": _finish_session,
+    "followup": _finish_followup,
     "settings": _finish_settings,
     "delete": finish_delete,
     "unlink": finish_unlink,
@@ -1596,6 +1696,7 @@ __all__ = [
     "press",
     "question_day",
     "render_question",
+    "report_day",
     "said_on_closing",
     "typed",
 ]
