@@ -209,6 +209,36 @@ async def test_last_nights_report_after_midnight_is_not_said_closed_while_done_f
     assert _closed_lines(alex) == []
 
 
+async def test_a_note_left_unsent_is_said_once_the_next_day_and_a_sent_one_never(
+    world: Factory,
+) -> None:
+    """/problem, a note typed, then /checkin (the note on hold), and the day ends: the next
+    day's check-in says the note was never sent and how to send it; said once. A note sent
+    with "Tell my clinician" is never mentioned again."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard(code=w.clinician_invite("Dr Kim"))
+    w.clock.set(dt.datetime(2026, 3, 3, 8, 0, tzinfo=BERLIN))
+    await alex.say("/problem")
+    await alex.say("My calf has felt odd since the bus ride")
+    await alex.morning()
+    w.clock.set(dt.datetime(2026, 3, 4, 8, 0, tzinfo=BERLIN))
+    said = _said(await alex.say("/checkin"))
+    unsent = [t for t in said if "never sent to anyone" in t]
+    assert len(unsent) == 1 and "3 March 2026" in unsent[0] and "/problem" in unsent[0], said
+    await alex.say("/settings")
+    await alex.say("/cancel")
+    w.clock.set(dt.datetime(2026, 3, 5, 8, 0, tzinfo=BERLIN))
+    await alex.say("/problem")
+    await alex.say("Still a bit odd today")
+    await alex.tap("💬 Tell my clinician")
+    w.clock.set(dt.datetime(2026, 3, 6, 8, 0, tzinfo=BERLIN))
+    said = _said(await alex.say("/checkin"))
+    assert not any("never sent" in t for t in said), said
+    notes = [m.text or "" for m in alex.user.bot_messages if "never sent" in (m.text or "")]
+    assert len(notes) == 1, alex.user.format_transcript()
+
+
 async def test_a_check_in_with_no_answer_is_closed_without_a_word(world: Factory) -> None:
     """/checkin opened and left, then words typed two days later: nothing to say about it."""
     w = await world()

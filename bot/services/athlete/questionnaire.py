@@ -561,6 +561,11 @@ CLOSED_UNFINISHED = L_(
     "Your {what} from {date} was left unfinished, so I have closed it. The answers you gave are "
     "kept, and nothing in them needed acting on."
 )
+# ... and for a /problem note left unsent (on hold) when its day ended: it went to nobody.
+NOTE_CLOSED_UNSENT = L_(
+    "What you wrote on {date} about what is wrong was never sent to anyone. It is kept in your "
+    "records; if it still matters, send /problem and tell me again."
+)
 # What can be put on hold: the check-in and session report, a /problem note, the pain question.
 HELD_KINDS = ("morning", "session", "problem", "followup")
 # Marks a /problem begun by words typed outside any question (``typed``): such words are held
@@ -698,8 +703,9 @@ def _closed_unsaid(
     session: Session, person: Person, created: int | None, now: dt.datetime
 ) -> list[str]:
     """What the athlete reads about each check-in or session report of an earlier day closed
-    unfinished with answers given (none calling for review), at the first questionnaire opened
-    once its day is over: it cannot be finished any more, and its answers are kept. Whatever
+    unfinished with answers given (none calling for review), and each /problem note of that
+    day never sent, at the first questionnaire opened once its day is over: it cannot be
+    finished any more, and its answers are kept (``_closed_line``). Whatever
     closed it: that questionnaire (``_close_others``), its day ending while it was on hold, or
     its expiry (``open_progress``, silent by itself).
 
@@ -720,24 +726,35 @@ def _closed_unsaid(
         .where(
             others,
             QuestionnaireProgress.local_date == latest,
-            col(QuestionnaireProgress.kind).in_(ONE_PER_DAY),
+            col(QuestionnaireProgress.kind).in_((*ONE_PER_DAY, "problem")),
             QuestionnaireProgress.status == "cancelled",
         )
         .order_by(col(QuestionnaireProgress.id))
     ).all():
-        if not any(not str(k).startswith("_") for k in progress.answers):
-            continue
-        if progress.kind == "session" and report_day(session, person, now) == latest:
-            continue  # last night's report, after midnight: /done still finishes it
-        stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
-        if stored(session, athlete_id=athlete_id, local_date=latest) is not None:
-            continue  # the day was recorded after all (e.g. a warning sign sent by /problem)
-        line = CLOSED_UNFINISHED.format(
-            what=UNFINISHED_WHAT[progress.kind], date=format_long_date(latest)
-        )
-        if line not in said:
+        line = _closed_line(session, person, progress, now)
+        if line is not None and line not in said:
             said.append(line)
     return said
+
+
+def _closed_line(
+    session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
+) -> str | None:
+    """What ``_closed_unsaid`` says of one questionnaire of an earlier day closed unfinished,
+    or None when it is not worth a word: no answer given, its day recorded after all, last
+    night's report that /done still finishes, a /problem note that was sent or had no words."""
+    day = progress.local_date
+    if progress.kind == "problem":
+        held = _note_held(progress.answers)
+        return NOTE_CLOSED_UNSENT.format(date=format_long_date(day)) if held else None
+    if not any(not str(k).startswith("_") for k in progress.answers):
+        return None
+    if progress.kind == "session" and report_day(session, person, now) == day:
+        return None  # last night's report, after midnight: /done still finishes it
+    stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
+    if stored(session, athlete_id=_id(person), local_date=day) is not None:
+        return None  # the day was recorded after all (e.g. a warning sign sent by /problem)
+    return CLOSED_UNFINISHED.format(what=UNFINISHED_WHAT[progress.kind], date=format_long_date(day))
 
 
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> list[str]:
