@@ -88,6 +88,7 @@ from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.repo import StoreError
 from bot.store.repo import pending_steps as steps
+from bot.store.repo.alerts import newest_alert_id
 from bot.store.repo.audit import audit
 from bot.store.repo.buttons import use_button
 from bot.store.repo.people import list_people
@@ -434,6 +435,9 @@ async def ask_review_confirmation(
         stage=stage,
         message_id=shown.message_id,
         seen=signs_seen(session, athlete, now),
+        # The athlete's newest alert as the prompt is shown: its Confirm reviews none raised
+        # after it (the clinician has not read them).
+        shown_up_to=newest_alert_id(session, athlete_id=athlete.id or 0),
     )
 
 
@@ -778,6 +782,7 @@ async def _pressed(
             token=query.data,
             note=waiting.get("note") if waiting else None,
             seen=waiting.get("seen") if waiting else None,
+            shown_up_to=_shown_up_to(waiting),
         )
     if reply in (_(ALREADY_DONE), _(GONE_TEXT)):  # another press got there first, or a /delete
         await query.answer(reply, show_alert=True)
@@ -788,6 +793,13 @@ async def _pressed(
     kick(context)
     await query.answer()
     await context.bot.send_message(chat_id, reply)
+
+
+def _shown_up_to(waiting: dict[str, Any] | None) -> int | None:
+    """Return the athlete's newest alert id a review's confirmation kept when it was shown
+    (None: no confirmation, or one shown before confirmations kept it)."""
+    kept = waiting.get("shown_up_to") if waiting else None
+    return int(kept) if isinstance(kept, int) else None
 
 
 def _may_press(caller: Caller, press: SignedCallback) -> bool:

@@ -137,9 +137,8 @@ def write_story(w: World) -> tuple[int, int]:
                     session, alert_id=signoff.id, by_person_id=lee.id, now=at(1, 8)
                 )
                 record_clearance(
-                    session, lee, robin, at(1, 8), declined=False, note="diagnosis confirmed",
-                    alert_ids=(signoff.id, signoff.id),
-                )  # fmt: skip
+                    session, lee, robin, at(1, 8), declined=False, note="diagnosis confirmed"
+                )
             if day == 4:
                 flag = repo.raise_alert(
                     session, athlete_id=robin.id, alert=triage.alert, now=at(4, 7, 31),

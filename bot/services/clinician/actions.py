@@ -35,7 +35,7 @@ from bot.store.models import (
     Programme,
     SessionReportRecord,
 )
-from bot.store.repo.alerts import acknowledge_alert
+from bot.store.repo.alerts import claim_acknowledgement
 from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
 from bot.store.repo.messaging import enqueue_message
@@ -153,7 +153,9 @@ def _acknowledge_alerts(
     now: dt.datetime,
 ) -> tuple[list[AlertRecord], list[AlertRecord]]:
     """Acknowledge ``alerts`` (audited once); return (newly acknowledged, acknowledged
-    before)."""
+    before). Each is claimed in the store (:func:`claim_acknowledgement`): one acknowledged
+    by someone else a moment ago, on another replica, counts as acknowledged before, with
+    who did it."""
     fresh: list[AlertRecord] = []
     earlier: list[AlertRecord] = []
     for alert in alerts:
@@ -161,7 +163,10 @@ def _acknowledge_alerts(
             earlier.append(alert)
             continue
         assert alert.id is not None and actor.id is not None
-        fresh.append(acknowledge_alert(session, alert_id=alert.id, by_person_id=actor.id, now=now))
+        row, first = claim_acknowledgement(
+            session, alert_id=alert.id, by_person_id=actor.id, now=now
+        )
+        (fresh if first else earlier).append(row)
     if fresh:
         audit(
             session,
@@ -177,28 +182,31 @@ def _acknowledge_alerts(
 # The alerts that put a stage's sign-off to the clinicians: the request ("criteria met:
 # sign-off needed"), and the engine's word that an earlier sign-off did not count or no longer
 # holds ("you will be asked again"). A sign-off of that stage, or its refusal, answers them.
-SIGNOFF_ALERT_RULES = ("gate.8", "gate.8.early", "gate.8.lapsed")
+SIGNOFF_REQUEST_RULE = "gate.8"
+SIGNOFF_ALERT_RULES = (SIGNOFF_REQUEST_RULE, "gate.8.early", "gate.8.lapsed")
 
 
 def _signoff_alerts(
-    session: Session, programme: Programme, declined_since: dt.datetime | None
+    session: Session, programme: Programme, stay_since: dt.datetime | None
 ) -> list[AlertRecord]:
     """Return the athlete's alerts putting the sign-off of their current stage to the
-    clinicians that a decision on it answers, oldest first: the open ones, and those a decline
-    answered in this stay (raised since ``declined_since``, when it entered the stage; a
-    sign-off over the decline is the last word on them). The engine's sentence names the stage
-    ("Stage H0 criteria met: …", "Sign-off for H0 recorded before …"): a request about another
-    stage is not answered."""
+    clinicians that a decision on it answers, oldest first: the open ones, and those raised
+    in this stay (since ``stay_since``, when it entered the stage) that a decline answered
+    (a sign-off over the decline is the last word on them) or that were acknowledged with
+    no decision yet. The engine's sentence names the stage ("Stage H0 criteria met: …",
+    "Sign-off for H0 recorded before …"): a request about another stage is not answered."""
     waiting = col(AlertRecord.acknowledged_at).is_(None)
-    declined = col(AlertRecord.action_taken) == "decline"
-    if declined_since is not None:
-        declined = and_(declined, col(AlertRecord.created_at) >= declined_since)
+    unanswered = or_(
+        col(AlertRecord.action_taken) == "decline", col(AlertRecord.action_taken).is_(None)
+    )
+    if stay_since is not None:
+        unanswered = and_(unanswered, col(AlertRecord.created_at) >= stay_since)
     rows = session.exec(
         select(AlertRecord)
         .where(
             AlertRecord.athlete_id == programme.athlete_id,
             col(AlertRecord.rule).in_(SIGNOFF_ALERT_RULES),
-            or_(waiting, declined),
+            or_(waiting, unanswered),
         )
         .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
     )
@@ -207,50 +215,70 @@ def _signoff_alerts(
     return [row for row in rows if row.text.startswith(named)]
 
 
-def _answered_alerts(
-    session: Session, programme: Programme, alert_ids: tuple[int, int] | None
-) -> list[AlertRecord]:
+def _answered_alerts(session: Session, programme: Programme) -> list[AlertRecord]:
     """Return the alerts a sign-off of the current stage (or its refusal) answers, oldest
-    first: those of the card it was given on (``alert_ids``), and every alert asking for this
-    stage's sign-off that is still open (or was declined in this stay), however the decision
-    was given (/clear and /decline name no card)."""
-    athlete_id = programme.athlete_id
-    chosen = {a.id: a for a in alert_group(session, athlete_id, *alert_ids)} if alert_ids else {}
-    for alert in _signoff_alerts(session, programme, stay_entered_at(session, programme)):
-        chosen.setdefault(alert.id, alert)
-    return sorted(chosen.values(), key=lambda a: (a.created_at, a.id or 0))
+    first: every alert asking for this stage's sign-off that is still open (or, in this
+    stay, was declined or acknowledged with no decision), however the decision was given.
+
+    Only those: a card's other alerts (the /athlete card's buttons carry every open alert
+    of the athlete; an alert card may merge a pain report with the request) are no sign-off
+    matter. Marked "clear", a pain alert would read "Reviewed: may run again" in the
+    reports; they stay open until someone acknowledges or reviews them."""
+    return _signoff_alerts(session, programme, stay_entered_at(session, programme))
+
+
+def _reviewable(alert: AlertRecord) -> bool:
+    """Whether a review after a red-flag stop answers ``alert``: a red flag (warning sign)
+    or an urgent alert, open or acknowledged with no decision yet (one another decision
+    answered keeps its record)."""
+    unanswered = alert.acknowledged_at is None or alert.action_taken is None
+    return unanswered and (alert.severity in URGENT or is_warning_sign(alert.rule))
 
 
 def _reviewed_alerts(
-    session: Session, athlete_id: int, alert_ids: tuple[int, int] | None, now: dt.datetime
+    session: Session,
+    athlete_id: int,
+    alert_ids: tuple[int, int] | None,
+    now: dt.datetime,
+    shown_up_to: int | None = None,
 ) -> list[AlertRecord]:
-    """Return the alerts a review after a red-flag stop answers, oldest first: those of the
-    card it was given on (``alert_ids``); without a card (/clear), the athlete's open red
-    flags and urgent alerts raised until ``now`` (a red flag reported after the review was
-    put to the clinician refuses it, see ``decisions.review``)."""
+    """Return the alerts a review after a red-flag stop answers, oldest first: the red flags
+    and urgent alerts of the card it was given on (``alert_ids``) that no other decision
+    answered (open, or acknowledged with no decision yet); without a card
+    (/clear), the athlete's open red flags and urgent alerts the review's confirmation was
+    shown after (ids up to ``shown_up_to``; see ``newest_alert_id``). An alert raised after
+    the confirmation was shown was not read by the clinician: it stays open (a red flag
+    reported since refuses the review, see ``decisions.review``). A confirmation shown
+    before confirmations kept ``shown_up_to`` answers those raised until ``now``."""
     if alert_ids is not None:
-        return alert_group(session, athlete_id, *alert_ids)
-    return [
-        alert
-        for alert in session.exec(
-            select(AlertRecord)
-            .where(
-                AlertRecord.athlete_id == athlete_id,
-                col(AlertRecord.acknowledged_at).is_(None),
-                col(AlertRecord.created_at) <= now,
-            )
-            .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+        chosen = alert_group(session, athlete_id, *alert_ids)
+    else:
+        query = select(AlertRecord).where(
+            AlertRecord.athlete_id == athlete_id,
+            col(AlertRecord.acknowledged_at).is_(None),
+        )  # with no card, the open ones: an alert acknowledged before was answered then
+        if shown_up_to is not None:
+            query = query.where(col(AlertRecord.id) <= shown_up_to)
+        else:
+            query = query.where(col(AlertRecord.created_at) <= now)
+        chosen = list(
+            session.exec(query.order_by(col(AlertRecord.created_at), col(AlertRecord.id)))
         )
-        if alert.severity in URGENT or is_warning_sign(alert.rule)
-    ]
+    if shown_up_to is not None:
+        chosen = [a for a in chosen if (a.id or 0) <= shown_up_to]
+    return [alert for alert in chosen if _reviewable(alert)]
 
 
 def _mark_alert(
     session: Session, alert_ids: tuple[int, int] | None, athlete_id: int, taken: str
 ) -> None:
+    """Mark the card's alerts with the decision taken on it (they are acknowledged with it),
+    save those another decision answered already: they keep the record of their own."""
     if alert_ids is None:
         return
     for alert in alert_group(session, athlete_id, *alert_ids):
+        if alert.action_taken is not None:
+            continue
         alert.action_taken = taken
         session.add(alert)
 
@@ -506,9 +534,11 @@ def record_clearance(
     *,
     declined: bool,
     note: str | None,
-    alert_ids: tuple[int, int] | None = None,
 ) -> Clearance:
     """Record a clinician's sign-off (or refusal) of the current stage's gate.
+
+    It answers this stage's sign-off requests (see :func:`_answered_alerts`), whichever card
+    or command it was given with.
 
     A review after a red-flag stop is not a sign-off: it is :func:`record_review`, recorded as
     its own action so that it never opens a gate.
@@ -528,13 +558,20 @@ def record_clearance(
         declined=declined,
         note=note,
     )
-    # The decision answers the card it was given on and every request for this sign-off: they
-    # are acknowledged with it, by whatever way it came (the card's button, /clear, /decline,
-    # a typed decline reason), so no clinician is asked or reminded again about a gate that
-    # has been decided. A refused sign-off (nothing recorded) never gets here.
-    answered = _answered_alerts(session, programme, alert_ids)
+    # The decision answers every request for this sign-off, and only those: they are
+    # acknowledged with it, by whatever way it came (a card's button, /clear, /decline, a
+    # typed decline reason), so no clinician is asked or reminded again about a gate that
+    # has been decided. The card's other alerts are not answered by it (see
+    # _answered_alerts). A refused sign-off (nothing recorded) never gets here.
+    answered = _answered_alerts(session, programme)
     for alert in answered:
-        alert.action_taken = "decline" if declined else "clear"
+        if declined:
+            alert.action_taken = "decline"
+        elif alert.rule == SIGNOFF_REQUEST_RULE:
+            alert.action_taken = "clear"
+        # The engine's word that an earlier sign-off did not count or no longer holds is
+        # answered (acknowledged) but not marked "clear": the reports read "clear" on any
+        # alert but the request as "Reviewed: may run again".
         session.add(alert)
     _acknowledge_alerts(session, actor, athlete.id, answered, now)
     audit(
@@ -614,6 +651,7 @@ def record_review(
     *,
     note: str,
     alert_ids: tuple[int, int] | None = None,
+    shown_up_to: int | None = None,
 ) -> dt.date:
     """Record a clinician's review after a red-flag stop ("Reviewed: may run again") and tell
     the athlete; return the day running may resume (today, or tomorrow when today's answers
@@ -621,6 +659,8 @@ def record_review(
 
     Stored as a ``review`` clinician action: the engine lifts the stop with it and never reads
     it as a sign-off, so a sign-off gate of the stage still waits for its own clearance.
+    ``shown_up_to`` is the athlete's newest alert when its confirmation was shown (see
+    :func:`_reviewed_alerts`).
     """
     assert athlete.id is not None and actor.id is not None
     programme = current_programme(session, athlete.id)
@@ -637,10 +677,11 @@ def record_review(
         now=now,
         note=note,
     )
-    # The review answers the card it was given on and, given by /clear (no card), the red
-    # flags and urgent alerts it reviewed: acknowledged with it, so nobody is reminded of them
-    # and no admin is handed them after the clinician has reviewed the athlete.
-    answered = _reviewed_alerts(session, athlete.id, alert_ids, now)
+    # The review answers the red flags and urgent alerts it reviewed (those of the card it was
+    # given on; given by /clear, those raised before its confirmation was shown), and only
+    # those: acknowledged with it, so nobody is reminded of them and no admin is handed them
+    # after the clinician has reviewed the athlete.
+    answered = _reviewed_alerts(session, athlete.id, alert_ids, now, shown_up_to)
     for alert in answered:
         alert.action_taken = "review"
         session.add(alert)

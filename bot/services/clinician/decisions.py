@@ -144,7 +144,6 @@ def clear_or_decline(
     now: dt.datetime,
     declined: bool,
     note: str | None,
-    alert_ids: tuple[int, int] | None,
 ) -> tuple[bool, str]:
     """Record a sign-off of the stage's gate (or its refusal) if one waits and can count;
     return whether it was recorded and the clinician's reply. A sign-off is refused while
@@ -183,9 +182,8 @@ def clear_or_decline(
             len(left),
         ).format(count=len(left))
     overruled = "" if declined else _overruled(session, actor, programme)
-    record_clearance(
-        session, actor, athlete, now, declined=declined, note=note, alert_ids=alert_ids
-    )
+    # It answers this stage's sign-off requests, whichever card (if any) it was given on.
+    record_clearance(session, actor, athlete, now, declined=declined, note=note)
     # A note typed with the command goes to the athlete with the notice: said once.
     read = " " + _(SENT_WORD_FOR_WORD).format(name=name) if note else ""
     if declined:
@@ -266,13 +264,16 @@ def review(
     note: str,
     alert_ids: tuple[int, int] | None,
     seen: str | None = None,
+    shown_up_to: int | None = None,
 ) -> tuple[bool, str]:
     """Record a review that lets the athlete run again after a stop, if running is stopped;
     return whether it was recorded and the clinician's reply.
 
     ``seen`` is what the confirmed prompt recorded (:func:`signs_seen`; None for a prompt
     from before prompts recorded it): a warning sign reported since then is refused, or the
-    review would lift a stop the clinician has not read about."""
+    review would lift a stop the clinician has not read about. ``shown_up_to`` is the
+    athlete's newest alert when that prompt was shown: the review answers no alert raised
+    after it (see ``actions.record_review``)."""
     programme = lock_programme(session, athlete_id=athlete.id or 0)
     state = review_state(session, athlete, programme, now)
     if not state.suspended:
@@ -285,7 +286,9 @@ def review(
         name = label_for_reader(session, athlete, actor)
         return False, _(NEW_SIGN_TEXT).format(name=name)
     today = working_day(session, athlete, now)
-    effective = record_review(session, actor, athlete, now, note=note, alert_ids=alert_ids)
+    effective = record_review(
+        session, actor, athlete, now, note=note, alert_ids=alert_ids, shown_up_to=shown_up_to
+    )
     name = label_for_reader(session, athlete, actor)
     if effective == today:
         what = _("Reviewed: {name} may run again from today. They have been told.")
@@ -414,12 +417,16 @@ def apply_button(
     token: str | None = None,
     note: str | None = None,
     seen: str | None = None,
+    shown_up_to: int | None = None,
 ) -> str:
     """Apply a decision pressed on an alert or athlete card (acknowledge, sign off, review,
     hold, step back) in its own transaction; return the reply for the presser. An admin
-    without a stored person gets one (in ``default_timezone``); alerts the card covered are
-    acknowledged. ``note`` is the review's note (a review is confirmed with one) and ``seen``
-    what its prompt let the clinician know of (see :func:`review`).
+    without a stored person gets one (in ``default_timezone``). Acknowledge, hold and step
+    back acknowledge the alerts the card covered; a sign-off only this stage's sign-off
+    requests, a review only the card's red flags and urgent alerts (see ``actions``).
+    ``note`` is the review's note (a review is confirmed with one), ``seen`` what its prompt
+    let the clinician know of and ``shown_up_to`` the athlete's newest alert when it was
+    shown (see :func:`review`).
 
     ``token`` is the pressed button's data: a decision is recorded with it, so a second press
     of the same button (even racing the first) changes nothing and answers ALREADY_DONE.
@@ -438,6 +445,7 @@ def apply_button(
                 token,
                 note,
                 seen,
+                shown_up_to,
             )
     except ButtonAlreadyUsed:
         return _(ALREADY_DONE)
@@ -455,6 +463,7 @@ def _apply_button(
     token: str | None,
     note: str | None,
     seen: str | None,
+    shown_up_to: int | None,
 ) -> str:
     alert_ids = ids if ids != (0, 0) else None
     if token is not None and button_used(session, token=token):
@@ -490,16 +499,16 @@ def _apply_button(
     protocol = programme_protocol(session, programme, now) if programme else None
     try:
         if action in ("clear", "review"):
+            # Each acknowledges what it answers (actions.record_clearance, record_review),
+            # not every alert of the card: a sign-off is no answer to a pain report.
             if action == "clear":
-                done, reply = clear_or_decline(
-                    session, actor, athlete, programme, now, False, None, alert_ids
-                )
+                done, reply = clear_or_decline(session, actor, athlete, programme, now, False, None)
             else:
-                done, reply = review(session, actor, athlete, now, note or "", alert_ids, seen)
+                done, reply = review(
+                    session, actor, athlete, now, note or "", alert_ids, seen, shown_up_to
+                )
             if not done:
                 return reply
-            if alert_ids:
-                acknowledge(session, actor, athlete_id, alert_ids, now)
             _use(session, token, athlete_id, actor, action, now)
             return reply
         if action == "hold" and programme is not None and held_today(session, athlete, now):
@@ -589,9 +598,9 @@ def decide_by_command(
     programme = lock_programme(session, athlete_id=athlete.id or 0)
     protocol = programme_protocol(session, programme, now) if programme else None
     if kind in ("clear", "decline"):
-        return clear_or_decline(
-            session, actor, athlete, programme, now, kind == "decline", reason, None
-        )[1]
+        return clear_or_decline(session, actor, athlete, programme, now, kind == "decline", reason)[
+            1
+        ]
     if kind == "hold" and programme is not None and held_today(session, athlete, now):
         return _already_held(session, actor, athlete, programme, protocol)
     return apply_action(
@@ -632,8 +641,8 @@ def deliver_pending(
         current = programme.current_stage if programme is not None else "-"
         if stage != current or not review_state(session, athlete, programme, now).signoff_waiting:
             return _(STALE_TEXT)
-        ids = (alert_ids[0], alert_ids[1]) if alert_ids != (0, 0) else None
-        record_clearance(session, actor, athlete, now, declined=True, note=text, alert_ids=ids)
+        # It answers this stage's sign-off requests, not the card's other alerts.
+        record_clearance(session, actor, athlete, now, declined=True, note=text)
         return _("Sign-off declined for {name}. They have been told.").format(name=name)
     except ActionRefused as exc:
         return str(exc)

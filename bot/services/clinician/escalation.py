@@ -77,7 +77,7 @@ from bot.store.models import (
     Programme,
     SessionReportRecord,
 )
-from bot.store.repo.alerts import mark_alert_escalated, mark_alert_resent
+from bot.store.repo.alerts import claim_for_escalation, mark_alert_escalated, mark_alert_resent
 from bot.store.repo.alerts import open_alerts as store_open_alerts
 from bot.store.repo.audit import audit
 from bot.store.repo.links import clinicians_of
@@ -797,7 +797,11 @@ def run_escalations(
     """Notify un-notified alerts, then apply the due re-sends and admin hand-overs.
 
     Steps on alerts of one athlete are merged into one message per kind. Each alert is
-    marked re-sent / escalated and the step is audited. Returns the steps applied.
+    marked re-sent / escalated and the step is audited. The open alerts are read without
+    locks; before a step is taken its alerts are claimed afresh under a row lock
+    (:func:`claim_for_escalation`), so an alert acknowledged meanwhile (a press, a sign-off
+    or a review committed on another replica) is neither re-sent nor handed over. Returns
+    the steps applied.
     """
     states: dict[int, ReviewState] = {}
     for athlete_id in pending_notifications(session, now - dt.timedelta(days=1)):
@@ -806,15 +810,18 @@ def run_escalations(
         r for severity in sorted(URGENT) for r in store_open_alerts(session, severity=severity)
     ]
     steps = due_escalations([alert_state(r) for r in urgent], now)
-    by_key: dict[tuple[str, int], list[AlertRecord]] = {}
-    rows_by_id = {r.id: r for r in urgent}
+    by_key: dict[tuple[str, int], list[int]] = {}
     for step in steps:
-        by_key.setdefault((step.kind, step.athlete_id), []).append(rows_by_id[step.alert_id])
-    for (kind, athlete_id), rows in by_key.items():
+        by_key.setdefault((step.kind, step.athlete_id), []).append(step.alert_id)
+    applied: set[tuple[str, int]] = set()
+    for (kind, athlete_id), alert_ids in by_key.items():
+        step_kind: Literal["resend", "to_admin"] = "resend" if kind == "resend" else "to_admin"
+        rows = claim_for_escalation(session, alert_ids=alert_ids, kind=step_kind)
+        if not rows:
+            continue  # acknowledged (or being acknowledged) since they were read
         athlete = session.get(Person, athlete_id)
         if athlete is None:
             continue
-        step_kind: Literal["resend", "to_admin"] = "resend" if kind == "resend" else "to_admin"
         card = build_card(session, athlete, rows, step_kind, now, states)
         recipients = _recipients(
             session, athlete_id, admin_telegram_ids, to_admin=kind == "to_admin"
@@ -822,6 +829,7 @@ def run_escalations(
         _send_card(session, card, recipients, signer, now)
         for row in rows:
             assert row.id is not None
+            applied.add((kind, row.id))
             if kind == "resend":
                 mark_alert_resent(session, alert_id=row.id, now=now)
             else:
@@ -837,4 +845,4 @@ def run_escalations(
                 "recipients": [r.chat_id for r in recipients],
             },
         )
-    return steps
+    return [step for step in steps if (step.kind, step.alert_id) in applied]

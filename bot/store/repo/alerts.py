@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import SEVERITIES, AlertRecord
@@ -47,6 +49,32 @@ def _require_alert(session: Session, alert_id: int) -> AlertRecord:
     return row
 
 
+def claim_acknowledgement(
+    session: Session, *, alert_id: int, by_person_id: int, now: dt.datetime
+) -> tuple[AlertRecord, bool]:
+    """Acknowledge an alert by ``by_person_id`` unless someone already has; return the alert
+    as stored (with who acknowledged it first) and whether this call was the first.
+
+    One conditional UPDATE (``... WHERE acknowledged_at IS NULL``): of two acknowledgements
+    at once on PostgreSQL, the second waits for the first's row lock, then finds the alert
+    acknowledged and changes nothing, so the first is kept and the second is told so."""
+    at = require_aware("now", now)
+    claimed = session.execute(
+        update(AlertRecord)
+        .where(col(AlertRecord.id) == alert_id, col(AlertRecord.acknowledged_at).is_(None))
+        .values(acknowledged_at=at, acknowledged_by=by_person_id)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.exec(
+        select(AlertRecord)
+        .where(col(AlertRecord.id) == alert_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no alert with id {alert_id}")
+    return row, bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
 def acknowledge_alert(
     session: Session,
     *,
@@ -55,16 +83,63 @@ def acknowledge_alert(
     now: dt.datetime,
     action_taken: str | None = None,
 ) -> AlertRecord:
-    """Mark an alert acknowledged by a clinician (the first acknowledgement is kept)."""
-    row = _require_alert(session, alert_id)
-    if row.acknowledged_at is None:
-        row.acknowledged_at = require_aware("now", now)
-        row.acknowledged_by = by_person_id
+    """Mark an alert acknowledged by a clinician (the first acknowledgement is kept, even
+    when two are given at once: see :func:`claim_acknowledgement`)."""
+    row, _first = claim_acknowledgement(
+        session, alert_id=alert_id, by_person_id=by_person_id, now=now
+    )
     if action_taken is not None:
         row.action_taken = action_taken
-    session.add(row)
-    session.flush()
+        session.add(row)
+        session.flush()
     return row
+
+
+def newest_alert_id(session: Session, *, athlete_id: int) -> int:
+    """Return the id of the athlete's newest alert (0: none yet). Alert ids grow with time:
+    a prompt that keeps it can tell the alerts raised after it was shown."""
+    found = session.exec(
+        select(func.max(AlertRecord.id)).where(AlertRecord.athlete_id == athlete_id)
+    ).first()
+    return int(found or 0)
+
+
+# What an escalation step records on the alerts it covers.
+EscalationKind = Literal["resend", "to_admin"]
+
+
+def claim_for_escalation(
+    session: Session, *, alert_ids: Sequence[int], kind: EscalationKind
+) -> list[AlertRecord]:
+    """Lock and return those of ``alert_ids`` that a ``kind`` step may still be taken on:
+    unacknowledged and not yet re-sent (``resend``) or handed to the admins (``to_admin``),
+    read afresh, oldest first.
+
+    The escalation job reads the open alerts without locking them; an acknowledgement, a
+    sign-off or a review committed on another replica since then must stop the step. On
+    PostgreSQL the rows are locked (``FOR UPDATE SKIP LOCKED``) until the job's transaction
+    ends: an alert whose acknowledgement is being written is skipped (the next run looks at
+    it again), and an acknowledgement that comes later waits for the job's step. SQLite runs
+    one writer at a time (the job holds the write lock), so reading afresh is enough."""
+    if not alert_ids:
+        return []
+    waiting = (
+        col(AlertRecord.resent_at).is_(None)
+        if kind == "resend"
+        else col(AlertRecord.escalated_to_admin_at).is_(None)
+    )
+    query = (
+        select(AlertRecord)
+        .where(
+            col(AlertRecord.id).in_(sorted(set(alert_ids))),
+            col(AlertRecord.acknowledged_at).is_(None),
+            waiting,
+        )
+        .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.exec(query))
 
 
 def mark_alert_resent(session: Session, *, alert_id: int, now: dt.datetime) -> AlertRecord:
