@@ -113,7 +113,7 @@ def test_db_upgrade_waits_for_a_host_name_that_does_not_resolve_and_names_it(
     env = _env(tmp_path, DATABASE_URL=TYPO_URL, DATABASE_WAIT_SECONDS="1")
     result, took = _sprintback(tmp_path, env, "db", "upgrade")
     assert result.returncode == 1, result.stderr
-    assert 1 <= took < 15, f"gave up after {took:.1f} s, not after the 1 s wait"
+    assert 1 <= took < 45, f"gave up after {took:.1f} s, not after the 1 s wait"
     retries = _retry_lines(result.stderr)
     assert len(retries) == 1, result.stderr
     assert re.fullmatch(
@@ -141,7 +141,7 @@ def test_run_waits_for_a_host_name_that_does_not_resolve_then_says_so_in_one_lin
     )
     result, took = _sprintback(tmp_path, env, "run")
     assert result.returncode == 2, result.stderr
-    assert took < 15
+    assert took < 45  # the 1 s wait, not the default 60 s (the retry line says which)
     retries = _retry_lines(result.stdout)  # the log
     assert len(retries) == 1, result.stdout
     assert re.search(
@@ -160,7 +160,7 @@ def test_with_no_wait_a_host_name_that_does_not_resolve_is_named_at_once(tmp_pat
     env = _env(tmp_path, DATABASE_WAIT_SECONDS="0")
     result, took = _sprintback(tmp_path, env, "db", "current", "--database-url", TYPO_URL)
     assert result.returncode == 1
-    assert took < 15  # no pause: the process's own start-up only
+    assert took < 45  # no pause of the default 60 s: the process's own start-up only
     assert _retry_lines(result.stderr) == []
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -183,7 +183,7 @@ def test_a_webhook_port_telegram_refuses_is_refused_before_anything_starts(
     )
     result, took = _sprintback(tmp_path, env, "run")
     assert result.returncode == 2, result.stderr
-    assert took < 15
+    assert took < 45  # the 1 s wait, not the default 60 s (the retry line says which)
     assert result.stderr.splitlines() == [
         "sprintback run: invalid settings:",
         "WEBHOOK_URL: 'https://bot.example.org:8080/telegram' uses port 8080, but Telegram's "

@@ -159,7 +159,9 @@ def test_db_upgrade_gives_up_after_the_wait_with_the_one_line_it_always_gave(
     url = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{free_port()}/sprintback"
     result, took = _sprintback(tmp_path, _env(tmp_path, "3", DATABASE_URL=url), "db", "upgrade")
     assert result.returncode == 1, result.stderr
-    assert 3 <= took < 15, f"gave up after {took:.1f} s, not after the 3 s wait"
+    # Not before the 3 s wait; well before a wait of the default 60 s (a loaded machine may
+    # take several seconds just to start the command, so no tighter bound).
+    assert 3 <= took < 45, f"gave up after {took:.1f} s, not after the 3 s wait"
     lines = result.stderr.strip().splitlines()
     assert len(_retry_lines(result.stderr)) == 2, result.stderr  # after 1 s, then 2 s
     failure = [line for line in lines if RETRY_LINE not in line]
@@ -171,17 +173,12 @@ def test_db_upgrade_gives_up_after_the_wait_with_the_one_line_it_always_gave(
 
 def test_db_current_waits_too_and_0_means_no_wait(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://sprintback@127.0.0.1:{free_port()}/sprintback"
-    result, took = _sprintback(
-        tmp_path, _env(tmp_path, "2"), "db", "current", "--database-url", url
-    )
+    result, _ = _sprintback(tmp_path, _env(tmp_path, "2"), "db", "current", "--database-url", url)
     assert result.returncode == 1
     assert _retry_lines(result.stderr), result.stderr
-    result, took = _sprintback(
-        tmp_path, _env(tmp_path, "0"), "db", "current", "--database-url", url
-    )
+    result, _ = _sprintback(tmp_path, _env(tmp_path, "0"), "db", "current", "--database-url", url)
     assert result.returncode == 1
-    assert took < 8
-    assert _retry_lines(result.stderr) == []
+    assert _retry_lines(result.stderr) == []  # no try again: it did not wait
     assert "Connection refused" in result.stderr
 
 
@@ -190,7 +187,9 @@ def test_db_upgrade_does_not_wait_for_a_database_that_does_not_exist(tmp_path: P
     url = make_url(base_url()).set(database=missing).render_as_string(hide_password=False)
     result, took = _sprintback(tmp_path, _env(tmp_path, "60", DATABASE_URL=url), "db", "upgrade")
     assert result.returncode == 1
-    assert took < 10, f"waited {took:.1f} s for a mistake waiting cannot fix"
+    # The wait is 60 s: a command that waited would take at least that (the bound leaves room
+    # for a loaded machine's slow start).
+    assert took < 45, f"waited {took:.1f} s for a mistake waiting cannot fix"
     assert _retry_lines(result.stderr) == []
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0], result.stderr

