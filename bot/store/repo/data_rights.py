@@ -18,7 +18,8 @@ machinery's bookkeeping (which names servers). A deletion removes every row abou
 message about them included) and replaces their name by their number in the digests of the
 clinicians they were linked to, and nowhere else: another athlete's message or digest line is
 never rewritten. The deletion's audit entry keeps counts, no name; the /delete update's own
-inbox row keeps its update id, not their chat, and its replies (the farewell) go once Telegram
+inbox row keeps its update id, not their chat (so does, once handled, an update of theirs that
+waited on another replica), and its replies (the farewell) go once Telegram
 took them, also when sent again after a crash (:func:`forget_replies_to_nobody`). In the CSV
 export, text a spreadsheet would run as a formula is made inert.
 """
@@ -96,7 +97,8 @@ def _athlete_filters(athlete_id: int, chat_ids: Sequence[int]) -> dict[Table, Co
             if table.name == _INBOX:
                 # Only updates already handled: the one being handled (this /delete) must stay
                 # until it is done, so a redelivery of it is still recognised, and one still
-                # waiting is handled first (its raw data is cleared once it is).
+                # waiting (on another replica) is handled after it, as a stranger's: once done,
+                # its row keeps neither its raw data nor the chat (``repo.inbox.mark_done``).
                 chat = and_(chat, table.c.status == "done")
             conditions.append(chat)
         if conditions:
@@ -464,7 +466,9 @@ def _unchain_handled_updates(session: Session, chats: Sequence[int]) -> None:
     """Take the athlete's chat off the updates of theirs already handled but not done (this
     /delete itself: its effects commit with the deletion, its farewell is on its way): kept
     two days as the guard against a redelivery, the row needs its update id only. Updates of
-    theirs still waiting keep their chat, so they are handled after the deletion, in order."""
+    theirs still waiting keep their chat, so they are handled after the deletion, in order;
+    they lose it when done, as every done update of a chat no person has
+    (``repo.inbox.mark_done``)."""
     if not chats:
         return
     inbox = metadata.tables[_INBOX]

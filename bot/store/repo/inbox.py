@@ -9,7 +9,9 @@ A process holds the rows it received or took over under a lease (``lease_until``
 while it works; a lease that ran out means the process died, and any other process may take
 the row (``claim_orphans``). Done rows stay two days as the guard against redeliveries,
 without their text: an update's payload (which may hold health answers) is cleared as soon
-as it is processed.
+as it is processed. A done row keeps its chat only when a person has it: a stranger's, or
+that of someone who deleted their data while an update of theirs waited (on another
+replica), is not kept (``mark_done``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, select, update
+from sqlalchemy import BigInteger, bindparam, case, delete, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from bot.store.models import InboxUpdate
+from bot.store.models import InboxUpdate, Person
 from bot.store.repo._common import require_aware
 from bot.store.types import UTCDateTime
 
@@ -242,12 +244,29 @@ def mark_update_processed(
     return session.execute(stmt, params).first() is not None
 
 
+def _chat_of_someone(chat: Any) -> Any:
+    """``chat`` when a person has it (their Telegram id, or the chat recorded for them), else 0:
+    the chat a done row keeps. A done row needs no chat (only open rows order a chat's
+    updates); it keeps a person's for the two days (the deletion of their data finds it by
+    it), never a chat nobody has: a stranger's, or that of someone who deleted their data
+    while an update of theirs still waited (on another replica, or taken over from one that
+    died), handled after the deletion committed."""
+    person: Any = Person.__table__  # type: ignore[attr-defined]
+    # The row's own chat is named as SQL text: a column of the table would add the table to
+    # the subqueries' FROM (nothing correlates them in an upsert's SET). The chat recorded
+    # for a person is their Telegram id in practice (indexed): it is looked up first.
+    named = literal_column(f"{_TABLE.name}.chat_id") if chat is _TABLE.c.chat_id else chat
+    by_id = select(person.c.id).where(person.c.telegram_user_id == named)
+    by_chat = select(person.c.id).where(person.c.chat_id == named)
+    return case((by_id.exists(), chat), (by_chat.exists(), chat), else_=literal_column("0"))
+
+
 @functools.cache
 def _done_statement(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(_TABLE).values(
         update_id=bindparam("update_id"),
-        chat_id=bindparam("chat_id"),
+        chat_id=_chat_of_someone(bindparam("chat_id", type_=BigInteger())),
         status=literal_column("'done'"),
         received_at=bindparam("now", type_=UTCDateTime()),
         processed_at=bindparam("now", type_=UTCDateTime()),
@@ -259,6 +278,7 @@ def _done_statement(dialect: str) -> Any:
         set_={
             "status": literal_column("'done'"),
             "payload": None,
+            "chat_id": _chat_of_someone(_TABLE.c.chat_id),
             "lease_until": None,
             "processed_at": stmt.excluded.processed_at,
             "processed_by": stmt.excluded.processed_by,
@@ -277,7 +297,8 @@ def mark_done(
 ) -> None:
     """Record that the updates' replies are out (or left to the outbox's retries). An update
     not stored yet (a polled update handled before its row was written) gets its row, done:
-    a redelivery of it is then recognised."""
+    a redelivery of it is then recognised. A chat no person has is not kept (0 instead):
+    see :func:`_chat_of_someone`."""
     if not update_ids:
         return
     now = require_aware("now", now)
