@@ -386,9 +386,10 @@ NOT_DONE = L_("Not done")
 # Added to the walking question at the stage whose exit names the walk's dose (hamstring H1
 # exit (d)). Any walk's pain is still asked for: walking pain ≥ 3 steps the athlete back.
 WALK_TEST_NOTE = L_("To move up, this stage needs a 20–30 min brisk walk at 0–1/10.")
+# Any hour, so no "tomorrow": at 07:35 the day's check-in may be on the screen still.
 NO_SESSION_PLANNED = L_(
-    "I have no check-in from you today yet. You can still report the session; "
-    "consider a /checkin tomorrow morning before training."
+    "I have no check-in from you today yet. You can still report the session. Check in "
+    "before you train (/checkin): it decides what training is safe that day."
 )
 # /done while running is stopped until a clinician's review (a warning sign not yet reviewed).
 DONE_WHILE_STOPPED = L_(

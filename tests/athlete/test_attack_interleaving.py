@@ -272,7 +272,10 @@ async def test_settings_timezone_language_and_pause_in_the_middle_of_the_check_i
         assert RESUMED in (replies[-1].text or "") and "(4/10)" in (replies[-1].text or "")
     await alex.say("/language")
     replies = await alex.tap("English")
-    assert CHECKIN_ON_HOLD in (replies[-1].text or ""), _said(replies)  # finished: said again
+    # Finished: the confirmation says again that the check-in waits, once.
+    said = "\n".join(_said(replies))
+    assert "Your check-in is on hold: send /checkin to finish it." in said, said
+    assert CHECKIN_ON_HOLD not in said, said
     replies = await alex.say("/pause")
     assert not any(CHECKIN_ON_HOLD in t for t in _said(replies))  # nothing answered since
     await alex.say("/checkin")

@@ -52,7 +52,8 @@ async def test_a_setting_changed_mid_check_in_says_once_how_to_finish_today(
     await sam.tap(setting)
     said = _said(await sam.say(answer))
     assert "Saved." in said, said
-    assert "Your check-in is paused: send /checkin to finish it." in said, said
+    assert "Your check-in is on hold: send /checkin to finish it." in said, said
+    assert "is paused" not in said and said.count("/checkin to finish it") == 1, said
     assert "That time has passed today" not in said, said
     replies = await sam.say("/checkin")  # and it does carry on where Sam stopped
     assert "I kept the answers you gave" in _said(replies), _said(replies)

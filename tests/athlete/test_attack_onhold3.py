@@ -41,7 +41,7 @@ CHECKIN_ON_HOLD = (
     "Send /checkin to finish it."
 )
 TOMORROW = "Next: your check-in tomorrow morning"
-LEFT_UNFINISHED = "was left unfinished, so I have closed it"
+LEFT_UNFINISHED = "was not finished, so it did not count"
 
 
 @pytest.fixture
@@ -142,8 +142,8 @@ async def test_a_check_in_older_than_yesterday_is_said_closed_when_the_athlete_t
     said = _said(await alex.say("my hamstring feels a bit tight today"))
     closed = [t for t in said if LEFT_UNFINISHED in t]
     assert len(closed) == 1, said
-    assert "morning check-in from 3 March 2026" in closed[0], said
-    assert "answers you gave are kept" in closed[0], said
+    assert "morning check-in of Tuesday 3 March" in closed[0], said
+    assert "Your answers are saved" in closed[0], said
     (begun,) = _checkins_begun(w)
     assert begun.status == "cancelled" and begun.answers.get("pain_test") == 3  # kept
     said = _said(await alex.say("/checkin"))  # said once
@@ -167,7 +167,7 @@ async def test_a_check_in_on_hold_yesterday_is_said_closed_once(world: Factory) 
     said = _said(replies)
     closed = [t for t in said if LEFT_UNFINISHED in t]
     assert len(closed) == 1, said
-    assert "morning check-in from 3 March 2026" in closed[0], said
+    assert "morning check-in of Tuesday 3 March" in closed[0], said
     assert "None of these ✅" in replies[-1].button_labels  # Wednesday's, from the start
     first = _checkins_begun(w)[0]
     assert first.local_date == dt.date(2026, 3, 3) and first.answers.get("pain_rest") == 2
@@ -224,8 +224,8 @@ async def test_a_note_left_unsent_is_said_once_the_next_day_and_a_sent_one_never
     await alex.morning()
     w.clock.set(dt.datetime(2026, 3, 4, 8, 0, tzinfo=BERLIN))
     said = _said(await alex.say("/checkin"))
-    unsent = [t for t in said if "never sent to anyone" in t]
-    assert len(unsent) == 1 and "3 March 2026" in unsent[0] and "/problem" in unsent[0], said
+    unsent = [t for t in said if "was not finished. Send /problem" in t]
+    assert len(unsent) == 1 and "Tuesday 3 March" in unsent[0], said
     await alex.say("/settings")
     await alex.say("/cancel")
     w.clock.set(dt.datetime(2026, 3, 5, 8, 0, tzinfo=BERLIN))
@@ -234,9 +234,75 @@ async def test_a_note_left_unsent_is_said_once_the_next_day_and_a_sent_one_never
     await alex.tap("💬 Tell my clinician")
     w.clock.set(dt.datetime(2026, 3, 6, 8, 0, tzinfo=BERLIN))
     said = _said(await alex.say("/checkin"))
-    assert not any("never sent" in t for t in said), said
-    notes = [m.text or "" for m in alex.user.bot_messages if "never sent" in (m.text or "")]
+    assert not any("What you started telling me" in t for t in said), said
+    notes = [
+        m.text or "" for m in alex.user.bot_messages if "What you started telling" in (m.text or "")
+    ]
     assert len(notes) == 1, alex.user.format_transcript()
+
+
+async def test_last_nights_report_on_hold_is_finished_by_done_until_the_check_in_time(
+    world: Factory,
+) -> None:
+    """Half the report at 23:30, put on hold by /problem ("Send /done to finish it"); /done
+    at 07:00, before the 07:30 check-in: it carries on with last night's report instead of
+    closing it, and says nothing of a check-in "tomorrow"."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    w.clock.set(dt.datetime(2026, 3, 3, 8, 0, tzinfo=BERLIN))
+    await alex.morning()
+    w.clock.set(dt.datetime(2026, 3, 3, 23, 30, tzinfo=BERLIN))
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("1")
+    said = _said(await alex.say("/problem"))
+    assert any("Send /done to finish it" in t for t in said), said
+    await alex.say("/cancel")
+
+    w.clock.set(dt.datetime(2026, 3, 4, 7, 0, tzinfo=BERLIN))
+    said = _said(await alex.say("/done"))
+    text = " ".join(said)
+    assert "I kept the answers you gave" in text and "3 March 2026" in text, said
+    assert LEFT_UNFINISHED not in text and "tomorrow" not in text, said
+
+
+async def test_a_report_closed_after_a_night_problem_is_still_said_closed(
+    world: Factory,
+) -> None:
+    """Half the report at 23:30, /problem at 00:30 (a questionnaire of the new day), then
+    nothing until the next morning's prompt closes the report: it is said, once."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    w.clock.set(dt.datetime(2026, 3, 3, 8, 0, tzinfo=BERLIN))
+    await alex.morning()
+    w.clock.set(dt.datetime(2026, 3, 3, 23, 30, tzinfo=BERLIN))
+    await alex.say("/done")
+    await alex.tap("All of it")
+    await alex.tap("1")
+    w.clock.set(dt.datetime(2026, 3, 4, 0, 30, tzinfo=BERLIN))
+    await alex.say("/problem")
+    await alex.say("/cancel")
+    w.clock.set(dt.datetime(2026, 3, 4, 8, 0, tzinfo=BERLIN))
+    said = _said(await alex.say("/checkin"))
+    closed = [t for t in said if "session report of Tuesday 3 March" in t]
+    assert len(closed) == 1 and LEFT_UNFINISHED in closed[0], said
+    await alex.say("/settings")
+    await alex.say("/cancel")
+    await alex.say("/checkin")
+    assert len(_closed_lines(alex)) == 1
+
+
+async def test_done_in_the_morning_without_a_check_in_says_no_tomorrow(world: Factory) -> None:
+    """/done at 07:35 with the morning prompt unanswered: no "check in tomorrow"."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard()
+    w.clock.set(dt.datetime(2026, 3, 4, 7, 35, tzinfo=BERLIN))
+    said = " ".join(_said(await alex.say("/done")))
+    assert "I have no check-in from you today yet" in said, said
+    assert "tomorrow" not in said and "/checkin" in said, said
 
 
 async def test_a_check_in_with_no_answer_is_closed_without_a_word(world: Factory) -> None:

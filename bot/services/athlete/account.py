@@ -43,7 +43,9 @@ CHECKED_IN_AHEAD = L_(
     "on {next_date} at {time}."
 )
 # /settings (or /timezone) opened in the middle of the morning check-in.
-CHECKIN_PUT_ASIDE = L_("Your check-in is paused: send /checkin to finish it.")
+# (Said in the confirmation, in the language just chosen; the list of what else waits after
+# it leaves the check-in out: ``questionnaire._still_on_hold``.) Not "paused": that is /pause.
+CHECKIN_PUT_ASIDE = L_("Your check-in is on hold: send /checkin to finish it.")
 # A new time zone changed the date under a check-in put aside half answered: it now counts
 # for the athlete's day in the new zone (its answers kept), and carries on at once.
 CHECKIN_MOVED_TO_TODAY = L_(

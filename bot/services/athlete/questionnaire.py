@@ -554,18 +554,25 @@ NOTE_ON_HOLD = L_(
 FOLLOWUP_ON_HOLD = L_(
     "The question about your pain after the session is on hold. Send /done to answer it."
 )
-# A check-in or session report of an earlier day, left unfinished with harmless answers, closed
-# when the next questionnaire opens: its answers are kept (in the questionnaire's own record),
-# the athlete is told plainly.
-CLOSED_UNFINISHED = L_(
-    "Your {what} from {date} was left unfinished, so I have closed it. The answers you gave are "
-    "kept, and nothing in them needed acting on."
+# A check-in or session report of an earlier day, left unfinished with harmless answers and
+# closed (by the next questionnaire, its day ending on hold, or its expiry): it did not count,
+# its answers are kept (in the questionnaire's own record), and the athlete is told once.
+CLOSED_ONE = L_(
+    "Your {what} of {date} was not finished, so it did not count. Your answers are saved."
 )
-# ... and for a /problem note left unsent (on hold) when its day ended: it went to nobody.
+CLOSED_BOTH = L_(
+    "Your morning check-in and session report of {date} were not finished, so they did not "
+    "count. Your answers are saved."
+)
+# ... and a /problem note of an earlier day that went nowhere (no choice was made on it).
 NOTE_CLOSED_UNSENT = L_(
-    "What you wrote on {date} about what is wrong was never sent to anyone. It is kept in your "
-    "records; if it still matters, send /problem and tell me again."
+    "What you started telling me on {date} was not finished. Send /problem if it still matters."
 )
+# Marks a closed questionnaire the athlete has been told about (``_closed_unsaid``).
+CLOSED_SAID_KEY = "_closed_said"
+# How far back a questionnaire closed unfinished is still told about (older ones, e.g. from
+# before this was said at all, would only be noise).
+CLOSED_SAID_WITHIN = dt.timedelta(days=7)
 # What can be put on hold: the check-in and session report, a /problem note, the pain question.
 HELD_KINDS = ("morning", "session", "problem", "followup")
 # Marks a /problem begun by words typed outside any question (``typed``): such words are held
@@ -651,8 +658,8 @@ def _still_on_hold(session: Session, person: Person, finished: str, env: Env) ->
     waits."""
     outs: list[Out] = []
     for kind in HELD_KINDS:
-        if kind == finished:
-            continue
+        if kind == finished or (finished == "settings" and kind == "morning"):
+            continue  # /settings' own confirmation says the check-in waits
         note = held_note(session, person, kind, env.now)
         if note is not None:
             outs.append(Out(note))
@@ -672,8 +679,10 @@ def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
     before: until the athlete's check-in time of the new day (at the latest 04:00: a session
     run early in the morning before checking in is that day's), and while they have not
     checked in, /done reports on yesterday if yesterday had a check-in (or its post-session
-    questionnaire is still open) and no session report yet. The morning prompt at the
-    check-in time closes yesterday's session questionnaire the same way.
+    questionnaire is still open) and no session report yet. Last night's report put on hold
+    with answers (the athlete was told "send /done to finish it") waits until the check-in
+    time itself, past 04:00. The morning prompt at the check-in time closes yesterday's
+    session questionnaire the same way.
     """
     local_now = now.astimezone(zone_of(person.timezone))
     today = local_now.date()
@@ -682,7 +691,9 @@ def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
     started = working_day(session, person, now)
     if started > today:
         return started
-    if local_now.time() >= min(checkin_time_of(person), _NIGHT_ENDS):
+    if local_now.time() >= checkin_time_of(person):
+        return today
+    if local_now.time() >= _NIGHT_ENDS and not _report_on_hold(session, person, yesterday):
         return today
     if repo.get_morning_checkin(session, athlete_id=person.id, local_date=today) is not None:
         return today
@@ -699,62 +710,80 @@ def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
     return yesterday
 
 
-def _closed_unsaid(
-    session: Session, person: Person, created: int | None, now: dt.datetime
-) -> list[str]:
-    """What the athlete reads about each check-in or session report of an earlier day closed
-    unfinished with answers given (none calling for review), and each /problem note of that
-    day never sent, at the first questionnaire opened once its day is over: it cannot be
-    finished any more, and its answers are kept (``_closed_line``). Whatever
-    closed it: that questionnaire (``_close_others``), its day ending while it was on hold, or
-    its expiry (``open_progress``, silent by itself).
+def _report_on_hold(session: Session, person: Person, day: dt.date) -> bool:
+    """Whether the session report of ``day`` was put on hold with answers and not finished."""
+    latest = repo.latest_questionnaire_of_day(
+        session, athlete_id=_id(person), kind="session", local_date=day
+    )
+    return (
+        latest is not None
+        and latest.status == "cancelled"
+        and any(not str(k).startswith("_") for k in latest.answers)
+        and repo.get_session_report(session, athlete_id=_id(person), local_date=day) is None
+    )
 
-    Said once, with nothing stored for it: a questionnaire of a later day than it, other than
-    the one just ``created``, means one was opened since its day ended, which said it. So only
-    those of the latest day holding any other questionnaire, before the working day, are said.
-    One with no answer given, or whose day has its record after all, is not worth a word."""
-    athlete_id = _id(person)
-    others = col(QuestionnaireProgress.athlete_id) == athlete_id
-    if created is not None:
-        others = and_(others, col(QuestionnaireProgress.id) != created)
-    latest = session.exec(select(func.max(QuestionnaireProgress.local_date)).where(others)).one()
-    if latest is None or latest >= working_day(session, person, now):
-        return []
-    said: list[str] = []
-    for progress in session.exec(
+
+def _closed_unsaid(session: Session, person: Person, now: dt.datetime) -> list[str]:
+    """What the athlete reads, once, about the check-ins and session reports of earlier days
+    closed unfinished with answers given (none calling for review: those were completed) and
+    the /problem notes of earlier days that went nowhere, whatever closed them: another
+    questionnaire (``_close_others``), their day ending on hold, or their expiry
+    (``open_progress``, silent by itself). Each is marked said (``CLOSED_SAID_KEY``), so it is
+    never said twice; those of the last week only. One line per day, in the days' order."""
+    today = working_day(session, person, now)
+    rows = session.exec(
         select(QuestionnaireProgress)
         .where(
-            others,
-            QuestionnaireProgress.local_date == latest,
+            QuestionnaireProgress.athlete_id == _id(person),
             col(QuestionnaireProgress.kind).in_((*ONE_PER_DAY, "problem")),
             QuestionnaireProgress.status == "cancelled",
+            col(QuestionnaireProgress.local_date) < today,
+            col(QuestionnaireProgress.local_date) >= today - CLOSED_SAID_WITHIN,
         )
-        .order_by(col(QuestionnaireProgress.id))
-    ).all():
-        line = _closed_line(session, person, progress, now)
-        if line is not None and line not in said:
-            said.append(line)
+        .order_by(col(QuestionnaireProgress.local_date), col(QuestionnaireProgress.id))
+    ).all()
+    unfinished: dict[dt.date, set[str]] = {}
+    notes: set[dt.date] = set()
+    for progress in rows:
+        if progress.answers.get(CLOSED_SAID_KEY) or not _closed_worth_saying(
+            session, person, progress, now
+        ):
+            continue
+        if progress.kind == "problem":
+            notes.add(progress.local_date)
+        else:
+            unfinished.setdefault(progress.local_date, set()).add(progress.kind)
+        progress.answers = {**progress.answers, CLOSED_SAID_KEY: True}
+        session.add(progress)
+    said: list[str] = []
+    for day in sorted({*unfinished, *notes}):
+        kinds = unfinished.get(day, set())
+        if len(kinds) == len(ONE_PER_DAY):
+            said.append(CLOSED_BOTH.format(date=format_date(day)))
+        elif kinds:
+            (kind,) = kinds
+            said.append(CLOSED_ONE.format(what=UNFINISHED_WHAT[kind], date=format_date(day)))
+        if day in notes:
+            said.append(NOTE_CLOSED_UNSENT.format(date=format_date(day)))
     return said
 
 
-def _closed_line(
+def _closed_worth_saying(
     session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
-) -> str | None:
-    """What ``_closed_unsaid`` says of one questionnaire of an earlier day closed unfinished,
-    or None when it is not worth a word: no answer given, its day recorded after all, last
-    night's report that /done still finishes, a /problem note that was sent or had no words."""
+) -> bool:
+    """Whether a questionnaire of an earlier day closed unfinished is worth a word: a /problem
+    note made no choice on; a check-in or session report with answers given whose day has no
+    record after all (a warning sign sent by /problem records it), except last night's report
+    that /done still finishes."""
     day = progress.local_date
     if progress.kind == "problem":
-        held = _note_held(progress.answers)
-        return NOTE_CLOSED_UNSENT.format(date=format_long_date(day)) if held else None
+        return _note_held(progress.answers)
     if not any(not str(k).startswith("_") for k in progress.answers):
-        return None
+        return False
     if progress.kind == "session" and report_day(session, person, now) == day:
-        return None  # last night's report, after midnight: /done still finishes it
+        return False  # last night's report: /done still finishes it
     stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
-    if stored(session, athlete_id=_id(person), local_date=day) is not None:
-        return None  # the day was recorded after all (e.g. a warning sign sent by /problem)
-    return CLOSED_UNFINISHED.format(what=UNFINISHED_WHAT[progress.kind], date=format_long_date(day))
+    return stored(session, athlete_id=_id(person), local_date=day) is None
 
 
 def _close_others(session: Session, person: Person, keep: str, day: dt.date, env: Env) -> list[str]:
@@ -845,7 +874,6 @@ def begin(
         local_date=today if kind in DAY_BOUND else None,
     )
     resumed = False
-    created: int | None = None
     if progress is None:
         progress = _cancelled_to_resume(session, person, kind, today, env.now)
         if progress is not None:
@@ -865,12 +893,11 @@ def begin(
             now=env.now,
             layout=QUESTIONNAIRES[kind].layout,
         )
-        created = progress.id
         if answers:
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
     # An earlier day's questionnaire closed unfinished, said once (not the one just resumed:
     # open again), before what was put on hold now.
-    closed = _closed_unsaid(session, person, created, env.now)
+    closed = _closed_unsaid(session, person, env.now)
     on_hold = "".join(note + "\n\n" for note in closed) + on_hold
     ctx = context_for(session, person, today, kind, env.now)
     if (

@@ -116,7 +116,8 @@ async def test_settings_opened_mid_check_in_says_the_check_in_waits(world: World
     await sam.tap("0")  # pain at rest
     await sam.say("/settings")
     said = _text(await sam.tap("Check-in time") + await sam.say("06:45"))
-    assert "Your check-in is paused: send /checkin to finish it." in said, said
+    assert "Your check-in is on hold: send /checkin to finish it." in said, said
+    assert "is paused" not in said and said.count("/checkin to finish it") == 1, said
     replies = await sam.say("/checkin")
     assert "I kept the answers you gave" in _text(replies), _text(replies)
 
