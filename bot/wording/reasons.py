@@ -25,11 +25,20 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.support.formats import format_decimal
-from bot.support.i18n import N_, LazyText, _, lazy_pgettext, mid_sentence, ngettext
+from bot.support.i18n import (
+    N_,
+    LazyText,
+    _,
+    current_language,
+    lazy_pgettext,
+    mid_sentence,
+    ngettext,
+)
 from bot.wording.criteria import describe_criterion, not_counted_words
 from bot.wording.engine_reasons import reason_words
 from bot.wording.gate import describe_gate_item, still_needed
 from bot.wording.items import ITEM_WORDING, format_value, item_label
+from bot.wording.protocol import protocol_text
 from bot.wording.stages import stage_label
 from engine.programme import NOT_COUNTED_TEXT
 
@@ -66,6 +75,12 @@ _JARGON: tuple[tuple[re.Pattern[str], LazyText], ...] = (
     ),
     # TRANSLATORS: replaces "RPE" (rating of perceived exertion) for athletes.
     (re.compile(r"\bRPE\b"), lazy_pgettext("plain terms", "how hard it felt")),
+    # TRANSLATORS: replaces "RSI" (reactive strength index: how springy hops are) for athletes.
+    (re.compile(r"\bRSI\b"), lazy_pgettext("plain terms", "reactive strength")),
+    # TRANSLATORS: replaces "AKE"/"AKET" (active knee extension test) for athletes.
+    (re.compile(r"\bAKET?\b"), lazy_pgettext("plain terms", "knee-straightening stretch")),
+    # TRANSLATORS: replaces "SLR" (straight-leg raise test) for athletes.
+    (re.compile(r"\bSLR\b"), lazy_pgettext("plain terms", "straight-leg raise")),
     # TRANSLATORS: replaces "LSI" (limb symmetry index) for athletes.
     (re.compile(r"\bLSI\b"), lazy_pgettext("plain terms", "compared with your other leg")),
     # TRANSLATORS: replaces "red flag(s)" for athletes.
@@ -75,14 +90,115 @@ _JARGON: tuple[tuple[re.Pattern[str], LazyText], ...] = (
 )
 
 
+# Clinician terms that a plain word cannot simply replace inside a protocol's sentence: its
+# translations put them where the athlete's words do not fit ("LSI de fuerza ≥ 90 %" would read
+# "comparado con tu otra pierna de fuerza", "Kraft-LSI" "Kraft-im Vergleich zu …"), or there
+# is no plain word for them at all (RSI, AKE). A criterion or regression trigger holding one
+# is said in the athlete's words of what it measures instead, as the athlete's report does.
+_UNPLACEABLE = re.compile(
+    r"\b(?:LSI|RSI|AKET?|SLR|SLCR|SLHB|CMJ)\b|\w-(?:LSI|Vmax)\b|\b(?:LSI|Vmax)-\w"
+)
+# "LSI" led by its article and preposition in a translation where it heads the phrase of
+# what is compared ("El LSI de salto", "LSI da força", "Le LSI des sauts"), and where that
+# phrase ends (a comparison, a bracket, a comma or the end): by language.
+_LSI_HEAD = {
+    "es": re.compile(r"\b(?:[Ee]l )?LSI (?:del|de la|de los|de las|de) "),
+    "pt": re.compile(r"\b(?:[Oo] )?LSI (?:do|da|dos|das|de) "),
+    "fr": re.compile(r"\b(?:[Ll]e )?LSI (?:du|de la|des|de l'|d'|de) "),
+}
+_PHRASE_END = re.compile(r"\s*(?:[≥≤<>=(),;]|$)")
+# "Vmax-Abfall", "Kraft-LSI": a German compound with a record word in it.
+_COMPOUND_BEFORE = re.compile(r"\bVmax-(\w+)")
+_COMPOUND_AFTER = re.compile(r"(\w)-(LSI|Vmax)\b")
+_OF_TOP_SPEED = lazy_pgettext("plain terms", "% of your top speed")
+# TRANSLATORS: a measure compared between the legs, for athletes: "{what}" is what is
+# compared, already translated ("fuerza reactiva"): "fuerza reactiva en comparación con tu otra
+# pierna". Keep it right whatever the gender of {what}.
+_COMPARED = lazy_pgettext("plain terms", "{what} compared with your other leg")
+
+
 def _stage_ids(protocol: Any) -> set[str]:
     return {stage.id for stage in protocol.stages}
 
 
+def _rules(protocol: Any) -> list[Any]:
+    """Every exit criterion and regression trigger of ``protocol`` whose item has plain words."""
+    return [
+        rule
+        for stage in protocol.stages
+        for rule in (*stage.exit_criteria, *stage.regression_triggers)
+        if rule.item in ITEM_WORDING
+    ]
+
+
+def _said_plainly(text: str, protocol: Any) -> str:
+    """``text`` with each criterion or regression trigger of ``protocol`` in it (in the reader's
+    language, or the English source) that holds a clinician term no plain word can replace in
+    place, said as the athlete's words of it: "RSI LSI falls below 85 %" (and its Spanish "El
+    LSI del índice de fuerza reactiva (RSI) baja del 85 %") as "Springiness (reactive hops)
+    compared with your other leg less than 85 %" in the reader's language."""
+    found: dict[str, str] = {}
+    for rule in _rules(protocol):
+        for said in (protocol_text(rule.text), rule.text):
+            if said and said not in found and _UNPLACEABLE.search(said):
+                found[said] = describe_criterion(rule, "athlete")
+    for said in sorted(found, key=len, reverse=True):
+        if said in text:
+            words = found[said]
+            text = text.replace(
+                said, words[:1].upper() + words[1:] if said[:1].isupper() else words
+            )
+    return text
+
+
+def _reordered_lsi(text: str, lang: str) -> str:
+    """A translated "LSI" that heads its phrase ("LSI de fuerza reactiva ≥ 90 %"), said after
+    what is compared: "Fuerza reactiva en comparación con tu otra pierna ≥ 90 %"."""
+    head = _LSI_HEAD.get(lang)
+    if head is None:
+        return text
+    compared = str(_COMPARED)
+    if compared == _COMPARED.message:  # not translated yet: the words of the plain term
+        compared = "{what} " + str(lazy_pgettext("plain terms", "compared with your other leg"))
+    out, start = [], 0
+    for found in head.finditer(text):
+        if found.start() < start:
+            continue
+        end = _PHRASE_END.search(text, found.end())
+        stop = end.start() if end is not None else len(text)
+        what = text[found.end() : stop].strip()
+        if not what:
+            continue
+        if not text[: found.start()].strip() or text[: found.start()].rstrip().endswith("."):
+            what = what[:1].upper() + what[1:]
+        out.append(text[start : found.start()] + compared.format(what=what))
+        start = stop
+    return "".join(out) + text[start:]
+
+
+def _unhyphenated(text: str, lang: str) -> str:
+    """German compounds with a record word: "Kraft-LSI" → "Kraft LSI" (the plain words follow
+    it), "Vmax-Abfall" → "Abfall deiner Höchstgeschwindigkeit"."""
+    if lang != "de":
+        return text
+    of_top_speed = str(_OF_TOP_SPEED).removeprefix("%").strip()
+    text = _COMPOUND_BEFORE.sub(lambda m: f"{m.group(1)} {of_top_speed}", text)
+    return _COMPOUND_AFTER.sub(r"\1 \2", text)
+
+
 def plain(text: str, protocol: Any | None = None) -> str:
     """Return ``text`` without internal names: a data-dictionary key becomes its label, a stage
-    id its "stage n of 8 · name", and record words (Vmax, LSI, RPE, …) plain words."""
+    id its "stage n of 8 · name", and record words (Vmax, LSI, RPE, …) plain words.
+
+    A protocol's criterion or regression trigger holding a clinician term that no plain word
+    can replace in its sentence (LSI, RSI, AKE, …) is said in the athlete's words of what it
+    measures; any other such term is moved where the plain words fit the reader's language."""
     out = _KEY.sub(lambda m: item_label(m.group(0)) if m.group(0) in ITEM_WORDING else "", text)
+    if protocol is not None and _UNPLACEABLE.search(out):
+        out = _said_plainly(out, protocol)
+    lang = current_language()
+    if lang != "en" and ("LSI" in out or "Vmax-" in out):
+        out = _reordered_lsi(_unhyphenated(out, lang), lang)
     if protocol is not None:
         ids = _stage_ids(protocol)
         out = _STAGE_ID.sub(
