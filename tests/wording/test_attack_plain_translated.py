@@ -47,7 +47,7 @@ TRIGGER = {
 }
 # The athlete's words for it (the chat says the same when it happens), and what the swap made.
 THEIR_WORDS = {
-    "es": "Una etapa atrás durante unos días: Distancia de salto comparada con tu otra "
+    "es": "Una etapa atrás durante unos días: Distancia de salto en comparación con tu otra "
     "pierna menos de 85 %",
     "de": "Sprungweite im Vergleich zu deinem anderen Bein weniger als 85 %",
 }
@@ -175,7 +175,7 @@ def test_the_strength_criterion_reads_as_its_measure_in_spanish_and_french() -> 
     """ "LSI de fuerza ≥ 90 %" (hamstring H4): the measure, then the comparison, then how much."""
     hamstring = load_protocol("hamstring")
     for lang, expected in (
-        ("es", "Fuerza comparada con tu otra pierna 90 % o más"),
+        ("es", "Fuerza en comparación con tu otra pierna 90 % o más"),
         ("fr", "Force par rapport à ton autre jambe 90 % ou plus"),
     ):
         with use_language(lang):
