@@ -10,9 +10,6 @@ Through the real commands (subprocesses) as an operator runs them, in a fresh fo
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,37 +19,11 @@ import yaml
 from bot.services.protocol_admin import parse_for_admin
 from bot.store.db import head_revision
 from engine.schema import ProtocolError
+from tests.operator.cli import files_in, operator_env, sprintback
 from tests.pg_coming_up import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:unused-token"
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "RUNTIME_DIR": str(tmp_path / "run"), "DATABASE_WAIT_SECONDS": "0"}
-    env.update(extra)
-    for name in ("WEBHOOK_URL", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "TELEGRAM_TOKEN"):
-        if name not in extra:
-            env.pop(name, None)
-    return env
-
-
-def _sprintback(
-    tmp_path: Path, env: dict[str, str], *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-
-
-def _files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
 def _no_database(path: Path, setting: str = "DATABASE_URL") -> str:
@@ -79,23 +50,23 @@ def test_run_says_there_is_no_database_and_creates_none_until_told_to(
         extra["DATABASE_URL"] = database_url
     # Nothing listens there: once the database is ready, the start stops at Telegram.
     extra["TELEGRAM_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}/bot"
-    env = _env(tmp_path, **extra)
+    env = operator_env(tmp_path, **extra)
 
-    result = _sprintback(tmp_path, env, "run")
+    result = sprintback(tmp_path, env, "run")
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.splitlines() == [
         f"sprintback run: {_no_database(tmp_path / file)} (or start with "
         "`sprintback run --db-upgrade`)"
     ]
     assert "no Sprintback schema" not in result.stdout + result.stderr
-    assert _files(tmp_path) == ["data"], "run created a database"
+    assert files_in(tmp_path) == ["data"], "run created a database"
 
     # --db-upgrade still creates and migrates it, then goes on to start the bot.
-    result = _sprintback(tmp_path, env, "run", "--db-upgrade")
+    result = sprintback(tmp_path, env, "run", "--db-upgrade")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "cannot reach Telegram" in result.stderr, result.stderr
     assert (tmp_path / file).is_file()
-    current = _sprintback(tmp_path, env, "db", "current")
+    current = sprintback(tmp_path, env, "db", "current")
     assert current.stdout == f"current: {head_revision()}; code expects: {head_revision()}\n"
     assert "Traceback" not in result.stdout + result.stderr
 
@@ -108,40 +79,45 @@ def test_db_current_says_there_is_no_database_and_only_upgrade_creates_it(
     tmp_path: Path, database_url: str | None, file: str
 ) -> None:
     (tmp_path / "data").mkdir()
-    env = _env(tmp_path, **({"DATABASE_URL": database_url} if database_url else {}))
+    env = operator_env(tmp_path, **({"DATABASE_URL": database_url} if database_url else {}))
 
     for action in (["current"], ["downgrade", "base"]):
-        result = _sprintback(tmp_path, env, "db", *action)
+        result = sprintback(tmp_path, env, "db", *action)
         assert result.returncode == 1, result.stdout + result.stderr
         assert result.stderr.splitlines() == [
             f"sprintback db {action[0]}: {_no_database(tmp_path / file)}"
         ]
         assert result.stdout == ""  # not "current: none (empty database)"
-        assert _files(tmp_path) == ["data"], f"db {action[0]} created a database"
+        assert files_in(tmp_path) == ["data"], f"db {action[0]} created a database"
 
-    result = _sprintback(tmp_path, env, "db", "upgrade")
+    result = sprintback(tmp_path, env, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / file).is_file()
-    result = _sprintback(tmp_path, env, "db", "current")
+    result = sprintback(tmp_path, env, "db", "current")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"current: {head_revision()}; code expects: {head_revision()}\n"
 
 
 def test_db_current_names_the_option_that_gave_the_mistyped_path(tmp_path: Path) -> None:
-    result = _sprintback(
-        tmp_path, _env(tmp_path), "db", "current", "--database-url", "sqlite:///sprintbak.db"
+    result = sprintback(
+        tmp_path,
+        operator_env(tmp_path),
+        "db",
+        "current",
+        "--database-url",
+        "sqlite:///sprintbak.db",
     )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"sprintback db current: {_no_database(tmp_path / 'sprintbak.db', '--database-url')}"
     ]
-    assert _files(tmp_path) == []
+    assert files_in(tmp_path) == []
 
 
 def test_db_current_still_reports_an_empty_database_that_exists(tmp_path: Path) -> None:
     (tmp_path / "empty.sqlite3").touch()
-    env = _env(tmp_path, DATABASE_URL="sqlite:///empty.sqlite3")
-    result = _sprintback(tmp_path, env, "db", "current")
+    env = operator_env(tmp_path, DATABASE_URL="sqlite:///empty.sqlite3")
+    result = sprintback(tmp_path, env, "db", "current")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"current: none (empty database); code expects: {head_revision()}\n"
 
@@ -183,7 +159,9 @@ def test_protocol_validate_names_stages_and_criteria_by_position_and_id(tmp_path
     dup.write_text(yaml.safe_dump(twice, allow_unicode=True), encoding="utf-8")
     good = ROOT / "protocols/hamstring.yaml"
 
-    result = _sprintback(tmp_path, _env(tmp_path), "protocol", "validate", str(good), str(bad))
+    result = sprintback(
+        tmp_path, operator_env(tmp_path), "protocol", "validate", str(good), str(bad)
+    )
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"OK {good}: protocol 'hamstring'")
@@ -196,7 +174,7 @@ def test_protocol_validate_names_stages_and_criteria_by_position_and_id(tmp_path
     # Word for word what an admin reads for the same text in the bot.
     assert lines[2:] == [f"  {line}" for line in _admin_problems(bad)]
 
-    result = _sprintback(tmp_path, _env(tmp_path), "protocol", "validate", str(dup))
+    result = sprintback(tmp_path, operator_env(tmp_path), "protocol", "validate", str(dup))
     assert result.returncode == 1
     assert result.stdout.splitlines()[1:] == [
         f"  {dup}: stages {stage - 1} and {stage} (H3), id: duplicate stage id 'H3': ids must "
@@ -205,7 +183,7 @@ def test_protocol_validate_names_stages_and_criteria_by_position_and_id(tmp_path
     assert result.stdout.splitlines()[1:] == [f"  {line}" for line in _admin_problems(dup)]
 
     # `protocol show` refuses the file in the same words.
-    result = _sprintback(tmp_path, _env(tmp_path), "protocol", "show", str(bad))
+    result = sprintback(tmp_path, operator_env(tmp_path), "protocol", "show", str(bad))
     assert result.returncode == 2
     assert result.stderr == (
         f"sprintback protocol show: {bad}: stage {stage} (H3), exit_criteria {criterion} "
@@ -218,8 +196,8 @@ def test_protocol_validate_still_names_a_missing_file_or_broken_yaml(tmp_path: P
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nstages: [\n", encoding="utf-8")
     missing = tmp_path / "nope.yaml"
-    result = _sprintback(
-        tmp_path, _env(tmp_path), "protocol", "validate", str(missing), str(broken)
+    result = sprintback(
+        tmp_path, operator_env(tmp_path), "protocol", "validate", str(missing), str(broken)
     )
     assert result.returncode == 1
     lines = result.stdout.splitlines()

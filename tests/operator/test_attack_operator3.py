@@ -10,9 +10,6 @@ Through the real commands (subprocesses) as an operator runs them, in a fresh fo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,37 +17,11 @@ import pytest
 import yaml
 
 from bot.store.db import head_revision
+from tests.operator.cli import files_in, operator_env, sprintback
 from tests.pg_coming_up import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:unused-token"
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "RUNTIME_DIR": str(tmp_path / "run"), "DATABASE_WAIT_SECONDS": "0"}
-    env.update(extra)
-    for name in ("WEBHOOK_URL", "TELEGRAM_API_BASE_URL", "DATABASE_URL", "TELEGRAM_TOKEN"):
-        if name not in extra:
-            env.pop(name, None)
-    return env
-
-
-def _sprintback(
-    tmp_path: Path, env: dict[str, str], *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-
-
-def _files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
 # --- `simulate --protocol FILE` names places as `protocol validate` does ---------------------
@@ -79,15 +50,15 @@ def test_simulate_names_an_invalid_protocols_places_as_protocol_validate_does(
         f"{bad}: stage {stage} (H3), exit_criteria {criterion} (H3e), threshold: expected a "
         "number, not 'lots'; or expected yes or no (true / false), not 'lots'"
     )
-    env = _env(tmp_path)
+    env = operator_env(tmp_path)
 
-    result = _sprintback(tmp_path, env, "simulate", "hamstring_grade1", "--protocol", str(bad))
+    result = sprintback(tmp_path, env, "simulate", "hamstring_grade1", "--protocol", str(bad))
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
     assert result.stderr == f"sprintback simulate: invalid input:\n{problem}\n"
     assert "stages[" not in result.stderr and "exit_criteria[" not in result.stderr
     # Word for word the line `protocol validate` prints for the same file.
-    validate = _sprintback(tmp_path, env, "protocol", "validate", str(bad))
+    validate = sprintback(tmp_path, env, "protocol", "validate", str(bad))
     assert validate.stdout.splitlines()[1:] == [f"  {problem}"]
 
     # A scenario that names the file itself (its `protocol:`) is told the same.
@@ -97,7 +68,7 @@ def test_simulate_names_an_invalid_protocols_places_as_protocol_validate_does(
     scenario["protocol"] = str(bad)
     own = tmp_path / "own.yaml"
     own.write_text(yaml.safe_dump(scenario), encoding="utf-8")
-    result = _sprintback(tmp_path, env, "simulate", str(own))
+    result = sprintback(tmp_path, env, "simulate", str(own))
     assert result.returncode == 2
     assert result.stderr == f"sprintback simulate: invalid input:\n{problem}\n"
 
@@ -105,14 +76,14 @@ def test_simulate_names_an_invalid_protocols_places_as_protocol_validate_does(
 def test_simulate_still_names_a_missing_protocol_file_and_runs_a_valid_one(
     tmp_path: Path,
 ) -> None:
-    env = _env(tmp_path)
+    env = operator_env(tmp_path)
     missing = tmp_path / "nope.yaml"
-    result = _sprintback(tmp_path, env, "simulate", "hamstring_grade1", "--protocol", str(missing))
+    result = sprintback(tmp_path, env, "simulate", "hamstring_grade1", "--protocol", str(missing))
     assert result.returncode == 2
     assert result.stderr == f"sprintback simulate: invalid input:\n{missing}: no such file\n"
 
     good = ROOT / "protocols/hamstring.yaml"
-    result = _sprintback(tmp_path, env, "simulate", "hamstring_grade1", "--protocol", str(good))
+    result = sprintback(tmp_path, env, "simulate", "hamstring_grade1", "--protocol", str(good))
     assert result.returncode == 0, result.stderr
     assert "full training (H6) reached on" in result.stdout
 
@@ -138,9 +109,9 @@ def test_db_upgrade_names_the_missing_folder_and_creates_nothing(
 ) -> None:
     url = database_url.format(tmp=tmp_path)
     file = url.rsplit("/", 1)[1]
-    env = _env(tmp_path, DATABASE_URL=url)
+    env = operator_env(tmp_path, DATABASE_URL=url)
 
-    result = _sprintback(tmp_path, env, "db", "upgrade")
+    result = sprintback(tmp_path, env, "db", "upgrade")
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.splitlines() == [
         f"sprintback db upgrade: {_no_folder(tmp_path / folder, file)}"
@@ -148,22 +119,22 @@ def test_db_upgrade_names_the_missing_folder_and_creates_nothing(
     assert "unable to open database file" not in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout == ""
-    assert _files(tmp_path) == [], "db upgrade created a folder or a file"
+    assert files_in(tmp_path) == [], "db upgrade created a folder or a file"
 
     # --database-url is named when it gave the path.
-    result = _sprintback(tmp_path, _env(tmp_path), "db", "upgrade", "--database-url", url)
+    result = sprintback(tmp_path, operator_env(tmp_path), "db", "upgrade", "--database-url", url)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"sprintback db upgrade: {_no_folder(tmp_path / folder, file, '--database-url')}"
     ]
-    assert _files(tmp_path) == []
+    assert files_in(tmp_path) == []
 
     # Once the operator makes the folder, the same command creates and migrates the database.
     (tmp_path / folder).mkdir(parents=True)
-    result = _sprintback(tmp_path, env, "db", "upgrade")
+    result = sprintback(tmp_path, env, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / folder / file).is_file()
-    result = _sprintback(tmp_path, env, "db", "current")
+    result = sprintback(tmp_path, env, "db", "current")
     assert result.stdout == f"current: {head_revision()}; code expects: {head_revision()}\n"
 
 
@@ -172,18 +143,18 @@ def test_run_db_upgrade_names_the_missing_folder_and_creates_nothing(tmp_path: P
     extra["DATABASE_URL"] = "sqlite:///data/bot.sqlite3"
     # Nothing listens there: once the database is ready, the start stops at Telegram.
     extra["TELEGRAM_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}/bot"
-    env = _env(tmp_path, **extra)
+    env = operator_env(tmp_path, **extra)
 
-    result = _sprintback(tmp_path, env, "run", "--db-upgrade")
+    result = sprintback(tmp_path, env, "run", "--db-upgrade")
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.splitlines() == [
         f"sprintback run: {_no_folder(tmp_path / 'data', 'bot.sqlite3')}"
     ]
     assert "Traceback" not in result.stdout + result.stderr
-    assert _files(tmp_path) == [], "run --db-upgrade created a folder or a file"
+    assert files_in(tmp_path) == [], "run --db-upgrade created a folder or a file"
 
     (tmp_path / "data").mkdir()
-    result = _sprintback(tmp_path, env, "run", "--db-upgrade")
+    result = sprintback(tmp_path, env, "run", "--db-upgrade")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "cannot reach Telegram" in result.stderr, result.stderr
     assert (tmp_path / "data/bot.sqlite3").is_file()
@@ -195,7 +166,9 @@ def test_db_upgrade_says_when_the_path_is_a_folder_or_goes_through_a_file(
     (tmp_path / "data").mkdir()
     (tmp_path / "notes.txt").write_text("not a folder\n", encoding="utf-8")
 
-    result = _sprintback(tmp_path, _env(tmp_path, DATABASE_URL="sqlite:///data"), "db", "upgrade")
+    result = sprintback(
+        tmp_path, operator_env(tmp_path, DATABASE_URL="sqlite:///data"), "db", "upgrade"
+    )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"sprintback db upgrade: {tmp_path / 'data'} is a folder, not a database file (nothing "
@@ -203,12 +176,12 @@ def test_db_upgrade_says_when_the_path_is_a_folder_or_goes_through_a_file(
         f"sqlite:///{tmp_path / 'data/sprintback.sqlite3'}"
     ]
 
-    env = _env(tmp_path, DATABASE_URL="sqlite:///notes.txt/bot.db")
-    result = _sprintback(tmp_path, env, "db", "upgrade")
+    env = operator_env(tmp_path, DATABASE_URL="sqlite:///notes.txt/bot.db")
+    result = sprintback(tmp_path, env, "db", "upgrade")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"sprintback db upgrade: {tmp_path / 'notes.txt'} is a file, not a folder, so the "
         "database file bot.db cannot be made in it (nothing was created): check DATABASE_URL"
     ]
-    assert _files(tmp_path) == ["data", "notes.txt"]
+    assert files_in(tmp_path) == ["data", "notes.txt"]
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "not a folder\n"
