@@ -47,17 +47,17 @@ CHECKED_IN_AHEAD = L_(
 # it leaves the check-in out: ``questionnaire._still_on_hold``.) Not "paused": that is /pause.
 CHECKIN_PUT_ASIDE = L_("Your check-in is on hold: send /checkin to finish it.")
 # A new time zone changed the date under a check-in put aside half answered: it now counts
-# for the athlete's day in the new zone (its answers kept), and carries on at once.
+# for the athlete's day in the new zone (its answers kept), and carries on at once (the
+# question below says the answers are kept: RESUMED_ANSWERS, said once).
 CHECKIN_MOVED_TO_TODAY = L_(
-    "It is now {date} where you are, so the check-in you started counts for today. Your "
-    "answers are kept: carry on below."
+    "It is now {date} where you are, so the check-in you started counts for today."
 )
 # ... unless that day already has a check-in (a move west): it stays on the day it was begun
-# for (the next question says so), and no day is checked in twice.
+# for (said here, so not again on the question: ``Result.resume_day_said``), and no day is
+# checked in twice.
 CHECKIN_KEPT_FOR_ITS_DAY = L_(
     "You already checked in for {done}, so the check-in you started still counts for {date}. "
-    "Your answers are kept: carry on below. Your next check-in after it is on {next_date} at "
-    "{time}."
+    "Your next check-in after it is on {next_date} at {time}."
 )
 # ... or its answers were begun too long ago to be today's: they stay with their own day.
 CHECKIN_LEFT_ON_ITS_DAY = L_(
@@ -174,7 +174,7 @@ def _carry_checkin(
         repo.update_loaded(session, aside, local_date=moved_to, updated_at=env.now)
     confirmed = f"{saved}\n{said}" if said else saved
     # The questionnaire flow opens it again once /settings is closed (not put aside in turn).
-    return Result([Out(confirmed)], resume_checkin=moved_to)
+    return Result([Out(confirmed)], resume_checkin=moved_to, resume_day_said=bool(said))
 
 
 def _checked_in_ahead(

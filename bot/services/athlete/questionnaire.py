@@ -549,6 +549,15 @@ NOTE_ON_HOLD = L_(
     "What you wrote about what is wrong has not been sent to anyone. It is kept: send /problem "
     "to carry on with it."
 )
+# ... the same for an athlete with no clinician linked: there is nobody to send it to.
+NOTE_ON_HOLD_NO_CLINICIAN = L_(
+    "You started telling me what is wrong but did not finish. Send /problem to carry on."
+)
+# /problem carrying on with a note on hold: its words, so the athlete sees what carries on
+# (quoted, shortened when long: ``_quoted_note``), instead of the generic RESUMED_ANSWERS.
+NOTE_RESUMED = L_("What you wrote so far: “{note}”")
+# How much of a resumed note is quoted back (the whole note is kept and sent).
+NOTE_QUOTED_MAX = 200
 # ... and for the pain question asked about an hour after a session (``followup``), put aside
 # on its own day: /done asks it again.
 FOLLOWUP_ON_HOLD = L_(
@@ -567,6 +576,10 @@ CLOSED_BOTH = L_(
 # ... and a /problem note of an earlier day that went nowhere (no choice was made on it).
 NOTE_CLOSED_UNSENT = L_(
     "What you started telling me on {date} was not finished. Send /problem if it still matters."
+)
+# ... said as a new /problem opens (no "send /problem" on its own screen).
+NOTE_CLOSED_NEW_NOTE = L_(
+    "What you started telling me on {date} was not finished. This is a new note."
 )
 # Marks a closed questionnaire the athlete has been told about (``_closed_unsaid``).
 CLOSED_SAID_KEY = "_closed_said"
@@ -617,10 +630,13 @@ def _note_held(answers: Any) -> bool:
     return not answers.get(TYPED_OUTSIDE_KEY) or _is_prose(note)
 
 
-def _on_hold_note(kind: str) -> str:
-    """What the athlete reads about their questionnaire put on hold."""
+def _on_hold_note(session: Session, person: Person, kind: str) -> str:
+    """What the athlete reads about their questionnaire put on hold (a note "not sent to
+    anyone" only when there is somebody to send it to)."""
     if kind == "problem":
-        return str(NOTE_ON_HOLD)
+        if repo.has_linked_clinician(session, athlete_id=_id(person)):
+            return str(NOTE_ON_HOLD)
+        return str(NOTE_ON_HOLD_NO_CLINICIAN)
     if kind == "followup":
         return str(FOLLOWUP_ON_HOLD)
     return ON_HOLD.format(what=UNFINISHED_WHAT[kind], command=_RESUMED_BY[kind])
@@ -637,7 +653,7 @@ def held_note(session: Session, person: Person, kind: str, now: dt.datetime) -> 
     )
     if latest is None or not _on_hold(session, person, latest, now):
         return None
-    return _on_hold_note(kind)
+    return _on_hold_note(session, person, kind)
 
 
 def pain_question_waits(session: Session, person: Person, day: dt.date, now: dt.datetime) -> bool:
@@ -723,13 +739,16 @@ def _report_on_hold(session: Session, person: Person, day: dt.date) -> bool:
     )
 
 
-def _closed_unsaid(session: Session, person: Person, now: dt.datetime) -> list[str]:
+def _closed_unsaid(
+    session: Session, person: Person, now: dt.datetime, opening: str = ""
+) -> list[str]:
     """What the athlete reads, once, about the check-ins and session reports of earlier days
     closed unfinished with answers given (none calling for review: those were completed) and
     the /problem notes of earlier days that went nowhere, whatever closed them: another
     questionnaire (``_close_others``), their day ending on hold, or their expiry
     (``open_progress``, silent by itself). Each is marked said (``CLOSED_SAID_KEY``), so it is
-    never said twice; those of the last week only. One line per day, in the days' order."""
+    never said twice; those of the last week only. One line per day, in the days' order.
+    ``opening``: the kind of questionnaire being opened (a /problem: a note is a new one)."""
     today = working_day(session, person, now)
     rows = session.exec(
         select(QuestionnaireProgress)
@@ -764,7 +783,8 @@ def _closed_unsaid(session: Session, person: Person, now: dt.datetime) -> list[s
             (kind,) = kinds
             said.append(CLOSED_ONE.format(what=UNFINISHED_WHAT[kind], date=format_date(day)))
         if day in notes:
-            said.append(NOTE_CLOSED_UNSENT.format(date=format_date(day)))
+            line = NOTE_CLOSED_NEW_NOTE if opening == "problem" else NOTE_CLOSED_UNSENT
+            said.append(line.format(date=format_date(day)))
     return said
 
 
@@ -795,11 +815,12 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
     of ``keep``'s kind that is not day-bound (onboarding, /settings...) stays open whatever its
     date: it is resumed. Returns what the athlete is told about the others: each one put on
     hold (``_on_hold``). An earlier day's check-in or session report closed unfinished is said
-    by ``_closed_unsaid``."""
+    by ``_closed_unsaid``. A /problem of an earlier day is over when a new one opens
+    (``_earlier_problem``), as a note on hold is when its day ends."""
     now = env.now
     on_hold: list[str] = []
     other = col(QuestionnaireProgress.kind) != keep
-    if keep in DAY_BOUND:
+    if keep in DAY_BOUND or keep == "problem":
         other = or_(other, col(QuestionnaireProgress.local_date) != day)
     for progress in session.exec(
         select(QuestionnaireProgress).where(
@@ -816,7 +837,7 @@ def _close_others(session: Session, person: Person, keep: str, day: dt.date, env
             continue
         repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
         if _on_hold(session, person, progress, now):
-            on_hold.append(_on_hold_note(progress.kind))
+            on_hold.append(_on_hold_note(session, person, progress.kind))
     return on_hold
 
 
@@ -897,7 +918,7 @@ def begin(
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
     # An earlier day's questionnaire closed unfinished, said once (not the one just resumed:
     # open again), before what was put on hold now.
-    closed = _closed_unsaid(session, person, env.now)
+    closed = _closed_unsaid(session, person, env.now, kind)
     on_hold = "".join(note + "\n\n" for note in closed) + on_hold
     ctx = context_for(session, person, today, kind, env.now)
     if (
@@ -917,9 +938,36 @@ def begin(
     if step is not None and progress.step != step.index:
         _save(session, progress, progress.answers, step.index, env.now)
     if resumed:  # after /cancel: carry on, or start over (issue 15)
-        note = on_hold + str(texts.RESUMED_ANSWERS) + "\n\n"
+        # What carries on, right above its question (the others on hold are said before).
+        kept = str(texts.RESUMED_ANSWERS)
+        if kind == "problem":
+            kept = NOTE_RESUMED.format(note=_quoted_note(progress.answers.get("note")))
+        note = on_hold + kept + "\n\n"
         return progress, render_question(progress, ctx, prefix=note, restart=True)
     return progress, render_question(progress, ctx, prefix=on_hold)
+
+
+def _quoted_note(note: Any) -> str:
+    """A /problem note as quoted back to the athlete (``NOTE_RESUMED``): on one line, cut at a
+    word after ``NOTE_QUOTED_MAX`` characters (with "…")."""
+    words = " ".join(str(note or "").split())
+    if len(words) > NOTE_QUOTED_MAX:
+        cut = words[:NOTE_QUOTED_MAX]
+        words = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+    return words
+
+
+def _earlier_problem(
+    session: Session, person: Person, progress: QuestionnaireProgress, now: dt.datetime
+) -> bool:
+    """Whether ``progress`` is a /problem opened on an earlier day than the athlete's working
+    day: it is over (a note on hold is, once its day ends), so words typed now start a new
+    note (``begin`` closes it, said once by ``_closed_unsaid``), never "use the buttons"."""
+    return (
+        progress.kind == "problem"
+        and progress.local_date is not None
+        and progress.local_date < working_day(session, person, now)
+    )
 
 
 def _with_note_added(kept: Any, answers: dict[str, Any]) -> dict[str, Any]:
@@ -1144,7 +1192,7 @@ def _stale(
         return refused
     if progress.status == "cancelled":
         if _on_hold(session, person, progress, env.now):
-            return Result(notice=_on_hold_note(progress.kind))
+            return Result(notice=_on_hold_note(session, person, progress.kind))
         return refused
     if progress.status == "open" and expired(progress, local_today(person, env.now)):
         return refused
@@ -1252,6 +1300,8 @@ def typed(
     saved changes nothing: see ``_came_after_saving``).
     """
     progress = open_progress(session, person, env.now)
+    if progress is not None and _earlier_problem(session, person, progress, env.now):
+        progress = None  # over: the words start a new note, as outside any questionnaire
     if progress is None:
         if not is_onboarded(session, person):
             return Result([Out(texts.NOTHING_OPEN)])
@@ -1492,7 +1542,7 @@ def forwarded(session: Session, person: Person, text: str, env: Env) -> Result:
     clinician's note forwarded as the /problem description is fine). Outside a
     questionnaire it is read like any message."""
     progress = open_progress(session, person, env.now)
-    if progress is None:
+    if progress is None or _earlier_problem(session, person, progress, env.now):
         return typed(session, person, text, env)
     ctx = context_for(
         session, person, question_day(progress, person, env.now), progress.kind, env.now
@@ -1585,7 +1635,12 @@ def answer(
         return Result([out], edit_first=by_button)
     result = complete(session, person, progress, ctx, env)
     if not result.deleted:  # what it put on hold still waits
-        result.outs.extend(_still_on_hold(session, person, progress.kind, env))
+        still = _still_on_hold(session, person, progress.kind, env)
+        # Before a check-in /settings carried on at once: the question is read last.
+        at = len(result.outs)
+        if result.resume_checkin is not None and result.outs and result.outs[-1].progress_id:
+            at -= 1
+        result.outs[at:at] = still
     if by_button:  # the last question stays in the chat, with the answer under it
         result.outs.insert(0, Out(f"{asked}\n\n✓ {without_icon(label)}"))
         result.edit_first = True
@@ -1642,7 +1697,8 @@ def _finish_settings(
     repo.finish_questionnaire(session, progress_id=progress.id, now=env.now)
     _, question = begin(session, person, "morning", env, day=day)
     if question is not None:
-        if day > local_today(person, env.now):
+        # Its day is named once: by the confirmation, or else on the question.
+        if day > local_today(person, env.now) and not result.resume_day_said:
             question = day_ahead_note(question, day)
         result.outs.append(question)
     return result

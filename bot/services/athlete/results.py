@@ -66,6 +66,8 @@ class Result:
     # A morning check-in put aside, to open again for this day right after (its answers kept):
     # /settings moved the athlete's day under it (``account.finish_settings``).
     resume_checkin: dt.date | None = None
+    # ... and the confirmation already named the day it counts for (the question does not).
+    resume_day_said: bool = False
 
     def said_first(self, first: Result) -> Result:
         """Put ``first``'s messages before this result's own (after the pressed message it
