@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -646,14 +646,38 @@ def held_note(session: Session, person: Person, kind: str, now: dt.datetime) -> 
     """What the athlete reads about their questionnaire of ``kind`` on hold for their working
     day, or None when none is (a check-in or session report is not while paused: no check-in
     is expected then)."""
-    if person.paused and kind in ONE_PER_DAY:
-        return None
-    latest = repo.latest_questionnaire_of_day(
-        session, athlete_id=_id(person), kind=kind, local_date=working_day(session, person, now)
-    )
-    if latest is None or not _on_hold(session, person, latest, now):
-        return None
-    return _on_hold_note(session, person, kind)
+    notes = _held_notes(session, person, (kind,), now)
+    return notes[0] if notes else None
+
+
+def _held_notes(
+    session: Session, person: Person, kinds: Sequence[str], now: dt.datetime
+) -> list[str]:
+    """What the athlete reads about each of their questionnaires of ``kinds`` on hold for
+    their working day, in the order of ``kinds`` (see :func:`held_note`): the day's latest
+    questionnaire of each kind, read in one query."""
+    wanted = [k for k in kinds if not (person.paused and k in ONE_PER_DAY)]
+    if not wanted:
+        return []
+    rows = session.exec(
+        select(QuestionnaireProgress)
+        .where(
+            QuestionnaireProgress.athlete_id == _id(person),
+            col(QuestionnaireProgress.kind).in_(wanted),
+            QuestionnaireProgress.local_date == working_day(session, person, now),
+        )
+        .order_by(
+            col(QuestionnaireProgress.updated_at).desc(), col(QuestionnaireProgress.id).desc()
+        )
+    ).all()
+    latest: dict[str, QuestionnaireProgress] = {}
+    for row in rows:
+        latest.setdefault(row.kind, row)
+    return [
+        _on_hold_note(session, person, kind)
+        for kind in wanted
+        if kind in latest and _on_hold(session, person, latest[kind], now)
+    ]
 
 
 def pain_question_waits(session: Session, person: Person, day: dt.date, now: dt.datetime) -> bool:
@@ -672,14 +696,10 @@ def pain_question_waits(session: Session, person: Person, day: dt.date, now: dt.
 def _still_on_hold(session: Session, person: Person, finished: str, env: Env) -> list[Out]:
     """Said after a questionnaire of kind ``finished`` is complete: what it put on hold still
     waits."""
-    outs: list[Out] = []
-    for kind in HELD_KINDS:
-        if kind == finished or (finished == "settings" and kind == "morning"):
-            continue  # /settings' own confirmation says the check-in waits
-        note = held_note(session, person, kind, env.now)
-        if note is not None:
-            outs.append(Out(note))
-    return outs
+    # /settings' own confirmation says the check-in waits.
+    skipped = {finished, "morning"} if finished == "settings" else {finished}
+    kinds = [kind for kind in HELD_KINDS if kind not in skipped]
+    return [Out(note) for note in _held_notes(session, person, kinds, env.now)]
 
 
 # Until when a night still counts as the evening before, for a session reported after midnight.
@@ -740,7 +760,11 @@ def _report_on_hold(session: Session, person: Person, day: dt.date) -> bool:
 
 
 def _closed_unsaid(
-    session: Session, person: Person, now: dt.datetime, opening: str = ""
+    session: Session,
+    person: Person,
+    now: dt.datetime,
+    opening: str = "",
+    working: dt.date | None = None,
 ) -> list[str]:
     """What the athlete reads, once, about the check-ins and session reports of earlier days
     closed unfinished with answers given (none calling for review: those were completed) and
@@ -748,8 +772,9 @@ def _closed_unsaid(
     questionnaire (``_close_others``), their day ending on hold, or their expiry
     (``open_progress``, silent by itself). Each is marked said (``CLOSED_SAID_KEY``), so it is
     never said twice; those of the last week only. One line per day, in the days' order.
-    ``opening``: the kind of questionnaire being opened (a /problem: a note is a new one)."""
-    today = working_day(session, person, now)
+    ``opening``: the kind of questionnaire being opened (a /problem: a note is a new one);
+    ``working``: the athlete's working day, when the caller has it."""
+    today = working or working_day(session, person, now)
     rows = session.exec(
         select(QuestionnaireProgress)
         .where(
@@ -918,7 +943,7 @@ def begin(
             _save(session, progress, {**progress.answers, **answers}, 0, env.now)
     # An earlier day's questionnaire closed unfinished, said once (not the one just resumed:
     # open again), before what was put on hold now.
-    closed = _closed_unsaid(session, person, env.now, kind)
+    closed = _closed_unsaid(session, person, env.now, kind, None if day else today)
     on_hold = "".join(note + "\n\n" for note in closed) + on_hold
     ctx = context_for(session, person, today, kind, env.now)
     if (
