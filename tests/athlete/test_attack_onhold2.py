@@ -334,3 +334,28 @@ async def test_words_typed_while_a_note_is_on_hold_join_it(world: Factory) -> No
     await w.deliver()
     (note,) = [m.text or "" for m in kim.bot_messages if NOTE in (m.text or "")]
     assert note.index(NOTE) < note.index("and now it is a bit swollen too"), note
+
+
+async def test_more_words_typed_at_the_notes_buttons_join_the_note(world: Factory) -> None:
+    """/problem, the note, then more words typed instead of a tap: they join the note (no
+    "use the buttons", no "send /problem now" while in /problem), the buttons come again,
+    and the clinician gets both parts on the tap."""
+    w = await world()
+    alex = w.phone(1001)
+    await alex.onboard(code=w.clinician_invite("Dr Kim"))
+    w.clock.set(dt.datetime(2026, 3, 3, 8, 0, tzinfo=BERLIN))
+    await alex.say("/problem")
+    await alex.say(NOTE)
+    replies = await alex.say("and it hurts going down stairs")
+    said = _said(replies)
+    assert "I added that to what you wrote." in said, said
+    assert not any("buttons below" in t or "send /problem now" in t for t in said), said
+    assert "💬 Tell my clinician" in replies[-1].button_labels
+    assert _latest(w, "problem").answers.get("note") == (
+        f"{NOTE}\n\nand it hurts going down stairs"
+    )
+    await alex.tap("💬 Tell my clinician")
+    kim = w.sandbox.user(CLINICIAN_ID, "Kim")
+    await w.deliver()
+    sent = [m.text or "" for m in kim.bot_messages if NOTE in (m.text or "")]
+    assert sent and "going down stairs" in sent[-1], kim.format_transcript()

@@ -591,6 +591,8 @@ HELD_KINDS = ("morning", "session", "problem", "followup")
 # Marks a /problem begun by words typed outside any question (``typed``): such words are held
 # only when they read as a sentence (an "ok thanks" left on the screen is no note to keep).
 TYPED_OUTSIDE_KEY = "_typed_outside"
+# Words typed at /problem's buttons (after its note): added to the note, the buttons shown again.
+NOTE_ADDED = L_("I added that to what you wrote.")
 # A button of a question already answered (typed instead, or the same button tapped twice):
 # the answer stands, and the athlete is told which one.
 ALREADY_ANSWERED = L_("You already answered this ({answer}): your answer is kept.")
@@ -1000,7 +1002,8 @@ def _with_note_added(kept: Any, answers: dict[str, Any]) -> dict[str, Any]:
     merged = {k: v for k, v in kept.items() if k != TYPED_OUTSIDE_KEY}
     added = str(answers.get("note") or "").strip()
     if added:
-        merged["note"] = f"{str(kept.get('note') or '').strip()}\n\n{added}"
+        earlier = str(kept.get("note") or "").strip()
+        merged["note"] = f"{earlier}\n\n{added}" if earlier else added
     return merged
 
 
@@ -1354,6 +1357,12 @@ def typed(
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
         message = parsed.message
+        if progress.kind == "problem" and _is_prose(text) and not parsed.understood:
+            # More words about what is wrong, typed at /problem's buttons: they join the note
+            # (never brushed off, and /problem is already where they are heard).
+            added = _with_note_added(progress.answers, {"note": text})
+            _save(session, progress, added, progress.step, env.now)
+            return _again(progress, ctx, NOTE_ADDED)
         if _is_prose(text) and not parsed.understood and step.question.kind != "text":
             # "I felt a pop and my foot is numb" is no answer, but it must not be brushed off:
             # say where it is heard (/problem checks warning signs and can tell the clinician).
