@@ -1357,7 +1357,8 @@ def typed(
     parsed = parse_typed(step.question, text, ctx, progress.answers)
     if not isinstance(parsed, Accepted):
         message = parsed.message
-        if progress.kind == "problem" and _is_prose(text) and not parsed.understood:
+        at_buttons = step.question.kind != "text"  # a note too long is refused, not added
+        if progress.kind == "problem" and at_buttons and _is_prose(text) and not parsed.understood:
             # More words about what is wrong, typed at /problem's buttons: they join the note
             # (never brushed off, and /problem is already where they are heard).
             added = _with_note_added(progress.answers, {"note": text})
