@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from bot.cli.db import missing_sqlite_file
+from bot.cli.db import missing_sqlite_file, no_write_access, sqlite_file
 from bot.cli.polling_health import polling_healthy, polling_report, status_path
 from bot.runtime import database_health
 from bot.settings import Settings, SettingsError, load_settings
@@ -72,11 +72,13 @@ def _missing_sqlite_file(url: str) -> str | None:
     """Return what is wrong when ``url`` names an SQLite file that does not exist, else None.
 
     SQLite creates a missing file on connecting: a health check, which only reads, must not
-    leave an empty database behind (in the working folder, for the default URL).
+    leave an empty database behind (in the working folder, for the default URL). A folder
+    SQLite cannot write its journal files in is named too (SQLite would only fail to open it).
     """
     path = missing_sqlite_file(url)
     if path is None:
-        return None
+        file = sqlite_file(url)
+        return None if file is None else no_write_access(file, read_only=True)
     return (
         f"no database file at {path}: expected the SQLite file `sprintback run` uses, made by "
         "`sprintback db upgrade` (run health with the same DATABASE_URL and working folder)"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.cli.db import missing_sqlite_file, no_database, no_place_for
+from bot.cli.db import sqlite_problem
 from bot.cli.polling_health import PollingHeartbeat, status_path
 from bot.cli.webhook import WebhookConfig, install_stop_signals, serve_until_stopped
 from bot.handlers.context import add_startup_hook
@@ -56,11 +56,11 @@ stops start-up at once. Nothing answers health checks while it waits.
 Exit status: 0 after a clean stop; 1 when Telegram cannot be reached at start (worth trying
 again later); 2 for something to fix first: an invalid setting, no TELEGRAM_TOKEN, a token
 Telegram refuses, a database it cannot reach (after the wait), an SQLite file that does not
-exist (with --db-upgrade: a folder for it that does not exist) or a schema that is not
-current, a RUNTIME_DIR this user cannot write, or a webhook address that cannot be used (with
-Telegram's own Bot API, WEBHOOK_URL must be https on port 443, 80, 88 or 8443). Each is said
-in one line. 143 when SIGTERM stops it during start-up, 130 when Ctrl-C stops the wait for
-the database.
+exist (with --db-upgrade: a folder for it that does not exist), an SQLite folder or file this
+user cannot write, a schema that is not current, a RUNTIME_DIR this user cannot write, or a
+webhook address that cannot be used (with Telegram's own Bot API, WEBHOOK_URL must be https on
+port 443, 80, 88 or 8443). Each is said in one line. 143 when SIGTERM stops it during
+start-up, 130 when Ctrl-C stops the wait for the database.
 """
 
 
@@ -108,11 +108,19 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("sprintback: stopped by SIGINT", file=sys.stderr)
         return 128 + signal.SIGINT
+    # A folder that does not exist, no file (unless --db-upgrade creates it), a folder or file
+    # this user cannot write: said here in one line, instead of SQLite's "unable to open
+    # database file" (or, for a read-only file, a bot whose every answer fails).
+    problem = sqlite_problem(
+        settings.database_url,
+        create=args.db_upgrade,
+        also=" (or start with `sprintback run --db-upgrade`)",
+        then="; then start with `sprintback run --db-upgrade`",
+    )
+    if problem is not None:
+        print(f"sprintback run: {problem}", file=sys.stderr)
+        return 2
     if args.db_upgrade:
-        missing = missing_sqlite_file(settings.database_url)
-        if missing is not None and (problem := no_place_for(missing)):
-            print(f"sprintback run: {problem}", file=sys.stderr)
-            return 2
         try:
             upgrade(settings.database_url)
         except Exception as exc:
@@ -121,12 +129,6 @@ def run(args: argparse.Namespace) -> int:
                 f"{describe_error(exc)}",
                 file=sys.stderr,
             )
-            return 2
-    else:
-        missing = missing_sqlite_file(settings.database_url)
-        if missing is not None:
-            also = " (or start with `sprintback run --db-upgrade`)"
-            print(f"sprintback run: {no_database(missing, also=also)}", file=sys.stderr)
             return 2
     heartbeat = None
     if not settings.webhook_url:
