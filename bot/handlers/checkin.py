@@ -58,9 +58,9 @@ def _checkin(
 
 def _carried_ahead(session: Session, person: Person, day: dt.date) -> dt.date | None:
     """The day after ``day`` when it holds a check-in begun and not finished (open, or put
-    aside with answers): a time zone set mid check-in, moving west into a day already checked
-    in, left it there (``account.finish_settings``). /checkin finishes it rather than saying
-    the day is done."""
+    aside with answers, and not said to be closed since): a time zone set mid check-in, moving
+    west into a day already checked in, left it there (``account.finish_settings``). /checkin
+    finishes it rather than saying the day is done."""
     assert person.id is not None
     ahead = day + dt.timedelta(days=1)
     if repo.get_morning_checkin(session, athlete_id=person.id, local_date=ahead) is not None:
@@ -68,8 +68,8 @@ def _carried_ahead(session: Session, person: Person, day: dt.date) -> dt.date | 
     begun = repo.latest_questionnaire_of_day(
         session, athlete_id=person.id, kind="morning", local_date=ahead
     )
-    if begun is None or begun.status not in ("open", "cancelled"):
-        return None
+    if begun is None or begun.status not in ("open", "cancelled") or svc.said_closed(begun):
+        return None  # one said closed ("did not count") stays closed
     answered = any(not str(key).startswith("_") for key in begun.answers)
     return ahead if begun.status == "open" or answered else None
 

@@ -148,8 +148,9 @@ def finish_morning(
     )
     if reported is not None and run.outcome.readiness != "stop" and messages:
         messages = [_after_session(messages[0], run), *messages[1:]]
-    if messages and progress.local_date < local_date(person, env.now):
-        # Finished after midnight: "today" in the verdict is the day that has just ended.
+    if messages and progress.local_date == local_date(person, env.now) - dt.timedelta(days=1):
+        # Finished after midnight: "today" in the verdict is the day that has just ended (an
+        # older one, completed as it expired, is named by where it comes from instead).
         ended = CHECKIN_AFTER_MIDNIGHT.format(date=format_long_date(progress.local_date))
         messages = [f"{ended}\n\n{messages[0]}", *messages[1:]]
     why = why_keyboard("m", progress.local_date)

@@ -478,8 +478,9 @@ def expired(progress: QuestionnaireProgress, today: dt.date) -> bool:
 
     The previous day's stays open past local midnight (an evening session answered at 00:05
     must still count, and a red flag reported then must reach the clinician) until the
-    athlete starts another questionnaire, which closes it; older ones expire. So does the
-    pain follow-up: a severe pain tapped at 00:05 must still reach the clinician.
+    athlete starts another questionnaire, which closes it; older ones expire (completed, not
+    dropped, when their answers call for review: ``_close_expired``). So does the pain
+    follow-up: a severe pain tapped at 00:05 must still reach the clinician.
     """
     return progress.kind in DAY_BOUND and progress.local_date < today - dt.timedelta(days=1)
 
@@ -493,9 +494,12 @@ def question_day(progress: QuestionnaireProgress, person: Person, now: dt.dateti
 
 
 def open_progress(
-    session: Session, person: Person, now: dt.datetime
+    session: Session, person: Person, now: dt.datetime, env: Env | None = None
 ) -> QuestionnaireProgress | None:
-    """Return the athlete's open questionnaire; day-bound ones from an earlier day expire."""
+    """Return the athlete's open questionnaire; day-bound ones from an earlier day expire
+    (``_close_expired``): one whose answers call for review is completed with ``env``'s
+    notifier, never dropped. Without ``env`` such a one is returned as it is, for the caller
+    to complete (/cancel does: ``calls_for_review``)."""
     today = local_today(person, now)
     athlete_id = _id(person)
     prefetched = _prefetched_open(session, athlete_id)
@@ -511,14 +515,38 @@ def open_progress(
             progress, programme, injury = row
             if programme is not None:  # spares context_for a second query
                 remember_programme(session, athlete_id, programme, injury)
-        if expired(progress, today):
-            assert progress.id is not None
-            repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
-            continue
         progress = _locked(session, progress)
         if progress.status != "open":
             continue  # another process closed it meanwhile (e.g. the abandoned-answers sweep)
+        if expired(progress, today) and _close_expired(session, person, progress, now, env):
+            continue
         return progress
+
+
+def _close_expired(
+    session: Session,
+    person: Person,
+    progress: QuestionnaireProgress,
+    now: dt.datetime,
+    env: Env | None,
+) -> bool:
+    """Close ``progress``, a day-bound questionnaire too old to answer, as every other path
+    closes one unfinished (``_close_others``, the abandoned-answers sweep, /cancel): answers
+    that call for review (a warning sign ticked and never confirmed...) complete it, so the
+    stop is recorded and the clinician told even when the sweep never ran (the process was
+    down), and what that says is read first (``said_on_closing``); harmless ones are
+    cancelled, answers kept (said once by ``_closed_unsaid``). Returns False, leaving it
+    open, when it calls for review and there is no ``env`` to complete it with."""
+    assert progress.id is not None
+    day = progress.local_date
+    if calls_for_review(session, person, progress, day):
+        if env is None:
+            return False
+        ctx = context_for(session, person, day, progress.kind)
+        _keep_said(session, person, progress.kind, complete(session, person, progress, ctx, env))
+        return True
+    repo.finish_questionnaire(session, progress_id=progress.id, now=now, status="cancelled")
+    return True
 
 
 # What completing a questionnaire closed by another says (a stop above all), kept for the
@@ -543,6 +571,18 @@ ON_HOLD = L_(
     "Your {what} is on hold, with the answers you gave so far. Send {command} to finish it."
 )
 _RESUMED_BY = {"morning": "/checkin", "session": "/done"}
+# A check-in or session report carrying on with the answers kept (after /cancel, or put on
+# hold): which one carries on is named (the generic RESUMED_ANSWERS for the others).
+RESUMED_NAMED = {
+    "morning": L_(
+        "I kept the answers you gave before you stopped, so your morning check-in carries on "
+        "from here."
+    ),
+    "session": L_(
+        "I kept the answers you gave before you stopped, so your session report carries on "
+        "from here."
+    ),
+}
 # The same for a /problem note typed and not sent yet (no choice made on it): it goes to
 # nobody without the athlete's tap, and /problem carries on with it.
 NOTE_ON_HOLD = L_(
@@ -607,8 +647,10 @@ def _on_hold(
     """Whether ``progress`` was closed unfinished and still waits, for the athlete's working
     day, to be resumed by its command (``_RESUMED_BY``, ``_cancelled_to_resume``): a check-in
     or session report with answers given and no record of its kind yet; a /problem note not
-    sent (``_note_held``); the pain question after a session still wanted (``followup``)."""
-    if progress.kind not in HELD_KINDS or progress.status != "cancelled":
+    sent (``_note_held``); the pain question after a session still wanted (``followup``).
+    Never one already said to be closed (``said_closed``), even when a move west gives its
+    day back."""
+    if progress.kind not in HELD_KINDS or progress.status != "cancelled" or said_closed(progress):
         return False
     day = progress.local_date
     if day != working_day(session, person, now):
@@ -621,6 +663,12 @@ def _on_hold(
         return False
     stored = repo.get_morning_checkin if progress.kind == "morning" else repo.get_session_report
     return stored(session, athlete_id=_id(person), local_date=day) is None
+
+
+def said_closed(progress: QuestionnaireProgress) -> bool:
+    """Whether the athlete was told ``progress`` was closed unfinished ("did not count",
+    ``_closed_unsaid``): it stays closed, never put on hold or carried on again."""
+    return bool(progress.answers.get(CLOSED_SAID_KEY))
 
 
 def _note_held(answers: Any) -> bool:
@@ -749,13 +797,15 @@ def report_day(session: Session, person: Person, now: dt.datetime) -> dt.date:
 
 
 def _report_on_hold(session: Session, person: Person, day: dt.date) -> bool:
-    """Whether the session report of ``day`` was put on hold with answers and not finished."""
+    """Whether the session report of ``day`` was put on hold with answers and not finished
+    (and not said to be closed since: ``said_closed``)."""
     latest = repo.latest_questionnaire_of_day(
         session, athlete_id=_id(person), kind="session", local_date=day
     )
     return (
         latest is not None
         and latest.status == "cancelled"
+        and not said_closed(latest)
         and any(not str(k).startswith("_") for k in latest.answers)
         and repo.get_session_report(session, athlete_id=_id(person), local_date=day) is None
     )
@@ -966,7 +1016,7 @@ def begin(
         _save(session, progress, progress.answers, step.index, env.now)
     if resumed:  # after /cancel: carry on, or start over (issue 15)
         # What carries on, right above its question (the others on hold are said before).
-        kept = str(texts.RESUMED_ANSWERS)
+        kept = str(RESUMED_NAMED.get(kind, texts.RESUMED_ANSWERS))
         if kind == "problem":
             kept = NOTE_RESUMED.format(note=_quoted_note(progress.answers.get("note")))
         note = on_hold + kept + "\n\n"
@@ -1014,7 +1064,7 @@ def _cancelled_to_resume(
     check-in or session report cancelled earlier that day; a /problem note or the pain
     question after a session on hold (``_on_hold``); an onboarding cancelled on any day (one
     closed by another questionnaire before it was kept open across days: its answers and its
-    invitation must not be lost)."""
+    invitation must not be lost). Never one said to be closed (``said_closed``)."""
     if kind in ("problem", "followup"):
         held = repo.latest_questionnaire_of_day(
             session, athlete_id=_id(person), kind=kind, local_date=today
@@ -1035,8 +1085,8 @@ def _cancelled_to_resume(
         ).first()
     else:
         return None
-    if latest is None or latest.status != "cancelled":
-        return None
+    if latest is None or latest.status != "cancelled" or said_closed(latest):
+        return None  # one said closed stays closed: a new one is begun
     return latest
 
 
@@ -1214,7 +1264,8 @@ def _stale(
     """Refuse a press on a question that is not the open one, saying what became of it where
     that is known: a check-in or session report on hold waits for its command; a question
     already answered (typed instead, or the button tapped twice) keeps its answer, which is
-    named; anything else has expired."""
+    named; anything else has expired (a questionnaire too old to answer is closed then, as
+    ``open_progress`` closes one)."""
     refused = Result(notice=text(texts.EXPIRED))
     if progress is None or progress.athlete_id != person.id:
         return refused
@@ -1223,6 +1274,8 @@ def _stale(
             return Result(notice=_on_hold_note(session, person, progress.kind))
         return refused
     if progress.status == "open" and expired(progress, local_today(person, env.now)):
+        # Too old to answer: closed now (a warning sign ticked on it is reported, not lost).
+        _close_expired(session, person, progress, env.now, env)
         return refused
     if pressed.action in ("back", "restart"):
         return refused
@@ -1327,7 +1380,7 @@ def typed(
     ``sent_at``: when the message was sent (one sent before the questionnaire it answers was
     saved changes nothing: see ``_came_after_saving``).
     """
-    progress = open_progress(session, person, env.now)
+    progress = open_progress(session, person, env.now, env)
     if progress is not None and _earlier_problem(session, person, progress, env.now):
         progress = None  # over: the words start a new note, as outside any questionnaire
     if progress is None:
@@ -1525,7 +1578,7 @@ def _asked_in_new_layout(
 
 def location(session: Session, person: Person, lat: float, lon: float, env: Env) -> Result:
     """A shared location: the time zone when one is asked, else a correction."""
-    progress = open_progress(session, person, env.now)
+    progress = open_progress(session, person, env.now, env)
     if progress is None:
         return Result([Out(texts.NOTHING_OPEN)])
     ctx = context_for(
@@ -1550,7 +1603,7 @@ def location(session: Session, person: Person, lat: float, lon: float, env: Env)
 
 def other_content(session: Session, person: Person, env: Env) -> Result:
     """A sticker, photo, voice note...: say what is expected and ask the question again."""
-    progress = open_progress(session, person, env.now)
+    progress = open_progress(session, person, env.now, env)
     if progress is None:
         return Result([Out(f"{texts.NON_TEXT} {texts.NOTHING_OPEN}")])
     ctx = context_for(
@@ -1562,7 +1615,7 @@ def other_content(session: Session, person: Person, env: Env) -> Result:
 def edited(session: Session, person: Person, env: Env) -> Result:
     """An earlier message edited: its first version was already read (or refused), and an
     edit changes no answer. Say so, and how to change one, then ask the open question again."""
-    progress = open_progress(session, person, env.now)
+    progress = open_progress(session, person, env.now, env)
     if progress is None:
         return Result([Out(texts.EDIT_NOT_READ_NOTHING_OPEN)])
     ctx = context_for(
@@ -1576,7 +1629,7 @@ def forwarded(session: Session, person: Person, text: str, env: Env) -> Result:
     question, except where the athlete is asked to tell something in their own words (a
     clinician's note forwarded as the /problem description is fine). Outside a
     questionnaire it is read like any message."""
-    progress = open_progress(session, person, env.now)
+    progress = open_progress(session, person, env.now, env)
     if progress is None or _earlier_problem(session, person, progress, env.now):
         return typed(session, person, text, env)
     ctx = context_for(
@@ -1590,7 +1643,7 @@ def forwarded(session: Session, person: Person, text: str, env: Env) -> Result:
 
 def current_question(session: Session, person: Person, env: Env) -> Out | None:
     """Return the open question again (after a correction), or None when none is open."""
-    progress = open_progress(session, person, env.now)
+    progress = open_progress(session, person, env.now, env)
     if progress is None:
         return None
     day = question_day(progress, person, env.now)
@@ -1832,6 +1885,7 @@ __all__ = [
     "question_day",
     "render_question",
     "report_day",
+    "said_closed",
     "said_on_closing",
     "typed",
 ]
