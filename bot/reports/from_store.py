@@ -57,6 +57,8 @@ from bot.reports.shown import (
     ALERT_WITHOUT_WORDS,
     CRITERIA_PROTOCOL_UNREADABLE,
     CRITERIA_STAGE_NOT_IN_VERSION,
+    SIGNOFF_ALERT_RULES,
+    SIGNOFF_REQUEST_RULE,
     alert_text,
     protocol_title,
     stage_words,
@@ -72,16 +74,16 @@ from bot.store.models import AlertRecord, AuditLog, Baseline, Decision, Person, 
 from bot.store.standing import athlete_stage_status, gate_pending, parse_stored, protocol_for
 from bot.support.i18n import L_, LazyText, _, labelled
 from bot.wording import Audience, alert_action_words
+from bot.wording.engine_reasons import reason_words
 from bot.wording.items import format_value, item_label
 from bot.wording.reasons import plain
-from engine.models import DayRecord, DecisionKind, Injury, Metrics
+from engine.models import DayRecord, DecisionKind, Injury, Metrics, Reason
 from engine.programme import RECENT_DAYS, ProgrammeState
 from engine.schema import Protocol, ProtocolError
 from engine.status import StageStatus, stage_status
 
 TREND_DAYS = 14
 MAX_ALERT_ROWS = 60
-SIGNOFF_RULE = "gate.8"  # the alert asking the clinician for a stage's sign-off
 PROTOCOL_TITLE_CHARS = 160  # ReportData.protocol_name
 # (label, Metrics field, unit, higher is better) of the metric rows of the report.
 REPORT_METRICS: tuple[tuple[LazyText, str, str, bool], ...] = (
@@ -525,7 +527,8 @@ def _alerts(
                 str(VOIDED_REVIEW)
                 if row.id in voided and row.action_taken == "review"
                 else alert_action_words(
-                    _clip(row.action_taken, 300) or None, signoff_alert=row.rule == SIGNOFF_RULE
+                    _clip(row.action_taken, 300) or None,
+                    signoff_alert=row.rule in SIGNOFF_ALERT_RULES,
                 )
             ),
         )
@@ -552,11 +555,16 @@ def _athlete_alerts(
     the clinician's rows)."""
     out: list[AlertRow] = []
     for row in rows:
-        signoff = row.rule == SIGNOFF_RULE
+        signoff = row.rule in SIGNOFF_ALERT_RULES
+        about: str | None = None
         if is_warning_sign(row.rule) or row.text.startswith("Red flag"):
-            about = ATHLETE_WARNING_SIGN
-        else:
-            about = ATHLETE_OK_ASKED if signoff else ATHLETE_UPDATE
+            about = str(ATHLETE_WARNING_SIGN)
+        elif signoff and row.rule != SIGNOFF_REQUEST_RULE:
+            # The engine's word that an earlier OK came too early or no longer holds: said as
+            # the athlete was told it on the day, not as a request for an OK they had.
+            about = reason_words(Reason(rule=row.rule, text=row.text), None)
+        if about is None:
+            about = str(ATHLETE_OK_ASKED if signoff else ATHLETE_UPDATE)
         action: LazyText | None = None
         if row.id in voided and row.action_taken == "review":
             action = ATHLETE_MAY_RUN_VOIDED
@@ -568,7 +576,7 @@ def _athlete_alerts(
             AlertRow(
                 at=row.created_at,
                 severity=row.severity,
-                text=str(about),
+                text=about,
                 acknowledged_by=names.get(row.acknowledged_by or 0)
                 if row.acknowledged_by
                 else None,

@@ -25,9 +25,13 @@ from bot.wording import Audience, protocol_text, stage_label
 from bot.wording.alerts import alert_line
 from bot.wording.injury import injury_name
 
-# The sign-off request (engine.programme: "Stage H3 criteria met: sign-off needed to move on
-# (<the stage's sign-off note, or 'clearance'>).").
-SIGNOFF_RULE = "gate.8"
+# The alerts that put a stage's sign-off to the clinicians (engine.programme), one definition
+# for the reports and the clinician's decisions: the request ("Stage H3 criteria met: sign-off
+# needed to move on (<the stage's sign-off note, or 'clearance'>)."), and the engine's word
+# that an earlier sign-off came too early or no longer holds ("Sign-off for H3 …: you will be
+# asked again"). A sign-off of that stage, or its refusal, answers each of them.
+SIGNOFF_REQUEST_RULE = "gate.8"
+SIGNOFF_ALERT_RULES: tuple[str, ...] = (SIGNOFF_REQUEST_RULE, "gate.8.early", "gate.8.lapsed")
 _SIGNOFF = re.compile(r"^Stage (?P<stage>\S+) criteria met: sign-off needed to move on")
 # Alerts whose sentence names the protocol by its stored name (engine.programme): the grade
 # and mechanism alerts quote it ("the default 'hamstring' protocol"; the injury is named in
@@ -167,7 +171,9 @@ def alert_text(
     with what the wording leaves to stored data said in words: a sign-off stage without a
     note, a stage without a display name or no longer in the protocol, the protocol's stored
     name, an alert stored without a sentence. The rule id is never shown."""
-    worded = _signoff_line(text, protocol) if rule == SIGNOFF_RULE else None
+    # Only the request's sentence can lack its words (the stage's note); the others of
+    # SIGNOFF_ALERT_RULES name what is missing and are worded by alert_line.
+    worded = _signoff_line(text, protocol) if rule == SIGNOFF_REQUEST_RULE else None
     if worded is None:
         worded = alert_line(rule, _titled(text, rule, protocol), protocol, on, brief=brief)
     worded = _bare_name(_stage_names(worded, protocol), rule, text, protocol).strip()

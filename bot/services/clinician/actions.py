@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from bot.clock import zone_of
-from bot.reports.shown import stage_words
+from bot.reports.shown import SIGNOFF_ALERT_RULES, stage_words
 from bot.reports.stage_history import is_warning_sign
 from bot.scheduling.schedule import reschedule_athlete
 from bot.services.clinician.alert_policy import URGENT
@@ -28,6 +28,7 @@ from bot.store.models import (
     PROGRESS_CHART_KIND,
     AlertRecord,
     Clearance,
+    ClinicianActionRecord,
     MorningCheckinRecord,
     Note,
     Outbox,
@@ -179,13 +180,6 @@ def _acknowledge_alerts(
     return fresh, earlier
 
 
-# The alerts that put a stage's sign-off to the clinicians: the request ("criteria met:
-# sign-off needed"), and the engine's word that an earlier sign-off did not count or no longer
-# holds ("you will be asked again"). A sign-off of that stage, or its refusal, answers them.
-SIGNOFF_REQUEST_RULE = "gate.8"
-SIGNOFF_ALERT_RULES = (SIGNOFF_REQUEST_RULE, "gate.8.early", "gate.8.lapsed")
-
-
 def _signoff_alerts(
     session: Session, programme: Programme, stay_since: dt.datetime | None
 ) -> list[AlertRecord]:
@@ -244,19 +238,28 @@ def _reviewed_alerts(
 ) -> list[AlertRecord]:
     """Return the alerts a review after a red-flag stop answers, oldest first: the red flags
     and urgent alerts of the card it was given on (``alert_ids``) that no other decision
-    answered (open, or acknowledged with no decision yet); without a card
-    (/clear), the athlete's open red flags and urgent alerts the review's confirmation was
-    shown after (ids up to ``shown_up_to``; see ``newest_alert_id``). An alert raised after
-    the confirmation was shown was not read by the clinician: it stays open (a red flag
-    reported since refuses the review, see ``decisions.review``). A confirmation shown
-    before confirmations kept ``shown_up_to`` answers those raised until ``now``."""
+    answered (open, or acknowledged with no decision yet); without a card (/clear), the
+    athlete's red flags and urgent alerts the review's confirmation was shown after (ids up
+    to ``shown_up_to``; see ``newest_alert_id``): the open ones, and those acknowledged with
+    no decision since the athlete's previous review (the stop this review lifts). An alert
+    raised after the confirmation was shown was not read by the clinician: it is not
+    answered (a red flag reported since refuses the review, see ``decisions.review``). A
+    confirmation shown before confirmations kept ``shown_up_to`` answers those raised until
+    ``now``."""
     if alert_ids is not None:
         chosen = alert_group(session, athlete_id, *alert_ids)
     else:
+        # ✅ Acknowledge says "seen", not "reviewed": a red flag acknowledged before the
+        # review is reviewed by it, as on the card. One acknowledged before an earlier review
+        # belongs to an earlier stop, and a decision taken on an alert keeps its record.
+        since = _previous_review_at(session, athlete_id)
+        undecided: list[ColumnElement[bool]] = [col(AlertRecord.action_taken).is_(None)]
+        if since is not None:
+            undecided.append(col(AlertRecord.created_at) > since)
         query = select(AlertRecord).where(
             AlertRecord.athlete_id == athlete_id,
-            col(AlertRecord.acknowledged_at).is_(None),
-        )  # with no card, the open ones: an alert acknowledged before was answered then
+            or_(col(AlertRecord.acknowledged_at).is_(None), and_(*undecided)),
+        )
         if shown_up_to is not None:
             query = query.where(col(AlertRecord.id) <= shown_up_to)
         else:
@@ -267,6 +270,19 @@ def _reviewed_alerts(
     if shown_up_to is not None:
         chosen = [a for a in chosen if (a.id or 0) <= shown_up_to]
     return [alert for alert in chosen if _reviewable(alert)]
+
+
+def _previous_review_at(session: Session, athlete_id: int) -> dt.datetime | None:
+    """Return when the athlete's latest review on record was given, or None (asked before
+    the review being given is recorded)."""
+    return session.exec(
+        select(ClinicianActionRecord.at)
+        .where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.kind == "review",
+        )
+        .order_by(col(ClinicianActionRecord.at).desc())
+    ).first()
 
 
 def _mark_alert(
@@ -565,13 +581,9 @@ def record_clearance(
     # _answered_alerts). A refused sign-off (nothing recorded) never gets here.
     answered = _answered_alerts(session, programme)
     for alert in answered:
-        if declined:
-            alert.action_taken = "decline"
-        elif alert.rule == SIGNOFF_REQUEST_RULE:
-            alert.action_taken = "clear"
-        # The engine's word that an earlier sign-off did not count or no longer holds is
-        # answered (acknowledged) but not marked "clear": the reports read "clear" on any
-        # alert but the request as "Reviewed: may run again".
+        # Each of SIGNOFF_ALERT_RULES: the reports read "clear" on any of them as "signed
+        # off" (the OK to move on), on any other alert as "Reviewed: may run again".
+        alert.action_taken = "decline" if declined else "clear"
         session.add(alert)
     _acknowledge_alerts(session, actor, athlete.id, answered, now)
     audit(
@@ -668,6 +680,12 @@ def record_review(
         raise ActionRefused(_("This athlete has no programme in progress yet."))
     today = working_day(session, athlete, now)
     effective = review_effective_day(session, athlete.id, today)
+    # The review answers the red flags and urgent alerts it reviewed (those of the card it was
+    # given on; given by /clear, those raised before its confirmation was shown), and only
+    # those: acknowledged with it, so nobody is reminded of them and no admin is handed them
+    # after the clinician has reviewed the athlete. Read before the review is recorded: /clear
+    # answers those since the previous one.
+    answered = _reviewed_alerts(session, athlete.id, alert_ids, now, shown_up_to)
     record_clinician_action(
         session,
         athlete_id=athlete.id,
@@ -677,11 +695,6 @@ def record_review(
         now=now,
         note=note,
     )
-    # The review answers the red flags and urgent alerts it reviewed (those of the card it was
-    # given on; given by /clear, those raised before its confirmation was shown), and only
-    # those: acknowledged with it, so nobody is reminded of them and no admin is handed them
-    # after the clinician has reviewed the athlete.
-    answered = _reviewed_alerts(session, athlete.id, alert_ids, now, shown_up_to)
     for alert in answered:
         alert.action_taken = "review"
         session.add(alert)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.reports.shown import SIGNOFF_RULE
+from bot.reports.shown import SIGNOFF_REQUEST_RULE
 from bot.services.clinician.alert_policy import SEVERITY_RANK, most_severe
 from bot.services.clinician.names import athlete_label, clashes, clashing
 from bot.services.questionnaires.summary import sport_label, texts_mechanism
@@ -227,7 +227,7 @@ def signoff_note_shown(
     if stage_id is None or not note or not protocol_text(str(note)).strip():
         return False
     asked = f"Stage {stage_id} criteria met: sign-off needed to move on"
-    return any(rule == SIGNOFF_RULE and text.startswith(asked) for rule, text in shown)
+    return any(rule == SIGNOFF_REQUEST_RULE and text.startswith(asked) for rule, text in shown)
 
 
 def reported_injury_lines(reported: ReportedInjury, *, note_shown: bool = False) -> list[str]:
