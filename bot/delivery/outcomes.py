@@ -1,8 +1,9 @@
 """Record what became of sent outbox rows, in the caller's transaction.
 
 Sent rows get Telegram's message id (a question message is recorded as shown on its
-questionnaire, and the chat's next message waits a second: Telegram's per-chat pace); a sent
-reply to a chat no person has (the farewell of a /delete) is deleted instead. A row to retry
+questionnaire, and the chat's next message waits a second: Telegram's per-chat pace); a
+reply to a chat no person has (the farewell of a /delete) is deleted instead, once sent or
+once it finally failed (never kept with the chat of someone who left). A row to retry
 goes back to pending at its retry time (a 429 does not use up an attempt); a 403 marks the
 person unreachable and tells their clinician, or the admins; other failures are recorded with
 the error and not retried.
@@ -21,7 +22,13 @@ from bot.delivery.policy import SAFETY_KINDS
 from bot.store.models import REPLY_KIND, UNDELIVERED_KIND, UNREACHABLE_KIND, Outbox, Person
 from bot.store.repo.data_rights import forget_replies_to_nobody
 from bot.store.repo.links import clinicians_of
-from bot.store.repo.messaging import SentRow, enqueue_message, mark_outbox_failed, record_sent
+from bot.store.repo.messaging import (
+    SentRow,
+    enqueue_message,
+    forget_undelivered_to_nobody,
+    mark_outbox_failed,
+    record_sent,
+)
 from bot.store.repo.people import label_in_view
 from bot.support.i18n import L_, LazyText, _, use_language
 
@@ -102,6 +109,8 @@ def record_outcomes(
         ],
     )
     result.sent = len(sent)
+    # Replies naming nobody that finally failed (see the end).
+    undelivered_to_nobody: list[int] = []
     for outcome in outcomes:
         verdict = outcome.verdict
         if verdict is None:
@@ -116,7 +125,10 @@ def record_outcomes(
                 stored.attempts = max(0, stored.attempts - 1)
                 session.add(stored)
             result.retried += 1
-        elif verdict.action == "unreachable":
+            continue
+        if row.kind == REPLY_KIND and row.person_id is None:
+            undelivered_to_nobody.append(row.id)
+        if verdict.action == "unreachable":
             mark_outbox_failed(
                 session, outbox_id=row.id, now=now, error=verdict.error, undeliverable=True
             )
@@ -127,6 +139,9 @@ def record_outcomes(
             mark_outbox_failed(session, outbox_id=row.id, now=now, error=verdict.error)
             result.notices += tell_author(session, outcome, now, reachable=True)
             result.failed += 1
+    # Nor is one that finally failed (the farewell to someone who blocked the bot at once):
+    # kept, its chat and words would outlive the deletion by the 30 days of the blanking.
+    forget_undelivered_to_nobody(session, outbox_ids=undelivered_to_nobody)
     return result
 
 

@@ -642,6 +642,21 @@ def _alert_messages_so_far(session: Session, athlete_id: int) -> tuple[dt.dateti
     return latest, covered
 
 
+def _untold(session: Session, athlete_id: int, rows: Sequence[AlertRecord]) -> set[int]:
+    """Return the ids of ``rows`` (the athlete's alerts) that no alert message has covered
+    yet, read from the outbox as it is now.
+
+    An alert raised at the very instant of the last message is new unless that message (or
+    an earlier one) named it: the timestamps alone cannot tell."""
+    last_sent, covered_up_to = _alert_messages_so_far(session, athlete_id)
+    return {
+        r.id
+        for r in rows
+        if r.id is not None
+        and (last_sent is None or r.created_at > last_sent or r.id > covered_up_to)
+    }
+
+
 def notify_new_alerts(
     session: Session,
     athlete_id: int,
@@ -656,27 +671,30 @@ def notify_new_alerts(
     a new alert becomes one message. A message of that group still waiting in the outbox is
     rewritten to cover them all; if it was already sent, one merged message listing every
     alert of the group follows. Nobody linked: the admins get it. Returns the rows written.
+
+    The alerts are read without locks, then, when one is new, claimed afresh under a row
+    lock (:func:`claim_for_escalation`) and checked against the outbox again: an alert
+    acknowledged meanwhile (on another replica) is not told, one another replica's job (or
+    athlete update) is telling right now is left to it, and one it told since the read is
+    not told twice.
     """
     athlete = session.get(Person, athlete_id)
     if athlete is None:
         return []
-    last_sent, covered_up_to = _alert_messages_so_far(session, athlete_id)
     unacknowledged = store_open_alerts(session, athlete_id=athlete_id)
-    # An alert raised at the very instant of the last message is new unless that message
-    # (or an earlier one) named it: the timestamps alone cannot tell.
-    fresh = {
-        r.id
-        for r in unacknowledged
-        if last_sent is None
-        or r.created_at > last_sent
-        or (r.id is not None and r.id > covered_up_to)
-    }
+    if not _untold(session, athlete_id, unacknowledged):
+        return []
+    claimed = claim_for_escalation(
+        session, alert_ids=[r.id for r in unacknowledged if r.id is not None], kind="new"
+    )
+    # Read after the lock: a message queued (and committed) by whoever held it counts.
+    fresh = _untold(session, athlete_id, claimed)
     if not fresh:
         return []
-    by_id = {r.id: r for r in unacknowledged}
+    by_id = {r.id: r for r in claimed}
     recipients = _recipients(session, athlete_id, admin_telegram_ids, to_admin=False)
     written: list[Outbox] = []
-    for group in merge_groups([alert_state(r) for r in unacknowledged]):
+    for group in merge_groups([alert_state(r) for r in claimed]):
         if any(a.alert_id in fresh for a in group):
             rows = [by_id[a.alert_id] for a in group]
             written.extend(_deliver_group(session, athlete, rows, recipients, signer, now, states))
@@ -798,10 +816,11 @@ def run_escalations(
 
     Steps on alerts of one athlete are merged into one message per kind. Each alert is
     marked re-sent / escalated and the step is audited. The open alerts are read without
-    locks; before a step is taken its alerts are claimed afresh under a row lock
+    locks; before anything is sent about them (the first message included:
+    :func:`notify_new_alerts`) they are claimed afresh under a row lock
     (:func:`claim_for_escalation`), so an alert acknowledged meanwhile (a press, a sign-off
-    or a review committed on another replica) is neither re-sent nor handed over. Returns
-    the steps applied.
+    or a review committed on another replica) is neither told, re-sent nor handed over, and
+    two replicas running the job at once tell each alert once. Returns the steps applied.
     """
     states: dict[int, ReviewState] = {}
     for athlete_id in pending_notifications(session, now - dt.timedelta(days=1)):

@@ -104,37 +104,40 @@ def newest_alert_id(session: Session, *, athlete_id: int) -> int:
     return int(found or 0)
 
 
-# What an escalation step records on the alerts it covers.
-EscalationKind = Literal["resend", "to_admin"]
+# What a step records on the alerts it covers: ``new`` (the first message about them)
+# records nothing on the alert (the message itself says they were told), the others a time.
+EscalationKind = Literal["new", "resend", "to_admin"]
 
 
 def claim_for_escalation(
     session: Session, *, alert_ids: Sequence[int], kind: EscalationKind
 ) -> list[AlertRecord]:
     """Lock and return those of ``alert_ids`` that a ``kind`` step may still be taken on:
-    unacknowledged and not yet re-sent (``resend``) or handed to the admins (``to_admin``),
-    read afresh, oldest first.
+    unacknowledged and, for ``resend`` / ``to_admin``, not yet re-sent or handed to the
+    admins (``new``: unacknowledged only; whether they were told already is for the caller
+    to read once they are locked), read afresh, oldest first.
 
     The escalation job reads the open alerts without locking them; an acknowledgement, a
     sign-off or a review committed on another replica since then must stop the step. On
     PostgreSQL the rows are locked (``FOR UPDATE SKIP LOCKED``) until the job's transaction
-    ends: an alert whose acknowledgement is being written is skipped (the next run looks at
-    it again), and an acknowledgement that comes later waits for the job's step. SQLite runs
-    one writer at a time (the job holds the write lock), so reading afresh is enough."""
+    ends: an alert whose acknowledgement is being written, or that another replica's job or
+    athlete update is telling the clinicians about, is skipped (that one sends it; the next
+    run looks at it again), and an acknowledgement that comes later waits for the job's
+    step. SQLite runs one writer at a time (the job holds the write lock), so reading afresh
+    is enough."""
     if not alert_ids:
         return []
-    waiting = (
-        col(AlertRecord.resent_at).is_(None)
-        if kind == "resend"
-        else col(AlertRecord.escalated_to_admin_at).is_(None)
-    )
+    conditions = [
+        col(AlertRecord.id).in_(sorted(set(alert_ids))),
+        col(AlertRecord.acknowledged_at).is_(None),
+    ]
+    if kind == "resend":
+        conditions.append(col(AlertRecord.resent_at).is_(None))
+    elif kind == "to_admin":
+        conditions.append(col(AlertRecord.escalated_to_admin_at).is_(None))
     query = (
         select(AlertRecord)
-        .where(
-            col(AlertRecord.id).in_(sorted(set(alert_ids))),
-            col(AlertRecord.acknowledged_at).is_(None),
-            waiting,
-        )
+        .where(*conditions)
         .order_by(col(AlertRecord.created_at), col(AlertRecord.id))
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)

@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Integer, bindparam, case, literal_column, null, or_, text, update
+from sqlalchemy import Integer, bindparam, case, delete, literal_column, null, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
@@ -26,6 +26,7 @@ from bot.store.models import (
     PROMPT_KINDS,
     REPLY_KIND,
     Outbox,
+    Person,
     QuestionnaireProgress,
     ScheduledPrompt,
 )
@@ -509,6 +510,41 @@ def mark_outbox_failed(
     session.add(row)
     session.flush()
     return row
+
+
+_PERSON: Any = Person.__table__  # type: ignore[attr-defined]
+# Someone has the row's chat (as their stored chat or their Telegram id).
+_SOMEONE_HAS_THE_CHAT = (
+    select(_PERSON.c.id)
+    .where(
+        or_(_PERSON.c.telegram_user_id == _OUTBOX.c.chat_id, _PERSON.c.chat_id == _OUTBOX.c.chat_id)
+    )
+    .exists()
+)
+
+
+def forget_undelivered_to_nobody(session: Session, *, outbox_ids: list[int]) -> int:
+    """Delete, of the rows ``outbox_ids`` just recorded as finally failed (``failed`` or
+    ``undeliverable``: never to be tried again), the replies to a chat no person has, in the
+    caller's transaction; return how many went.
+
+    Such a reply is the farewell of a /delete (or one to a stranger's chat, a refusal) that
+    Telegram would not take, e.g. because they blocked the bot at once: nobody is there to
+    keep the row for, and it holds the chat and the words of someone who left. A sent one
+    goes the same way (``repo.data_rights.forget_replies_to_nobody``); a row waiting for its
+    retry is kept until it is sent or finally fails."""
+    if not outbox_ids:
+        return 0
+    result = session.execute(
+        delete(_OUTBOX).where(
+            _OUTBOX.c.id.in_(sorted(outbox_ids)),
+            _OUTBOX.c.status.in_(("failed", "undeliverable")),
+            _OUTBOX.c.kind == REPLY_KIND,
+            _OUTBOX.c.person_id.is_(None),
+            ~_SOMEONE_HAS_THE_CHAT,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def pending_messages(session: Session, *, chat_id: int | None = None) -> list[Outbox]:
