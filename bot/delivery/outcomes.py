@@ -27,6 +27,7 @@ from bot.store.repo.messaging import (
     enqueue_message,
     forget_undelivered_to_nobody,
     mark_outbox_failed,
+    outbox_ids_present,
     record_sent,
 )
 from bot.store.repo.people import label_in_view
@@ -111,9 +112,15 @@ def record_outcomes(
     result.sent = len(sent)
     # Replies naming nobody that finally failed (see the end).
     undelivered_to_nobody: list[int] = []
+    # A row deleted while it was being sent (its person deleted their data) has nothing left
+    # to record: recording it would fail the whole batch, and the others in it, sent, would
+    # be sent again once their claim ran out.
+    present = outbox_ids_present(
+        session, outbox_ids=[o.row.id for o in outcomes if o.verdict is not None]
+    )
     for outcome in outcomes:
         verdict = outcome.verdict
-        if verdict is None:
+        if verdict is None or outcome.row.id not in present:
             continue
         row = outcome.row
         if verdict.action in ("retry_after", "backoff"):

@@ -5,13 +5,14 @@ Every message ends delivered exactly once, or recorded as undeliverable/failed w
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 from telegram import Bot
 
@@ -326,3 +327,35 @@ async def test_buttons_and_formatting_reach_the_chat(
     [message] = sandbox.transcript(91)
     assert message.text == "Red flags?"
     assert message.inline_keyboard[0][0]["callback_data"] == "m:rf:none"
+
+
+async def test_a_message_deleted_while_it_fails_costs_nobody_else_a_duplicate(
+    engine: Engine, sandbox: BotApiSandbox, bot: Bot
+) -> None:
+    """Jo deletes her data while her morning prompt is on its way and fails (she blocked the
+    bot): the deletion removes the row being sent. Kim's prompt, sent in the same batch, is
+    recorded as sent, and Kim gets it once, not again when the batch's claim runs out."""
+    jo = add_person(engine, 81, name="Jo")
+    sandbox.user(81)
+    sandbox.user(82)
+    jo_row = queue(engine, 81, "morning for Jo", person_id=jo, athlete_id=jo)
+    queue(engine, 82, "morning for Kim")
+    sandbox.fail_next(
+        "sendMessage",
+        status=403,
+        description="Forbidden: bot was blocked by the user",
+        chat_id=81,
+        delay=0.5,
+    )
+    clock = FakeClock(T0)
+    sender = make_sender(bot, engine, clock)
+    draining = asyncio.ensure_future(sender.drain())
+    await asyncio.sleep(0.2)  # both calls are out; Jo's answer is not back yet
+    with session_scope(engine) as session:  # her deletion removes the rows about her
+        session.execute(delete(Outbox).where(col(Outbox.id) == jo_row))
+    await draining
+    assert rows(engine)["morning for Kim"].status == "sent"
+    clock.advance(FAST.lease + dt.timedelta(seconds=1))
+    await drain_until_settled(sender, clock, engine)
+    assert delivered(sandbox, 82) == ["morning for Kim"]
+    assert "morning for Jo" not in rows(engine)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -480,6 +481,17 @@ def mark_outbox_sent(
     session.add(row)
     session.flush()
     return row
+
+
+def outbox_ids_present(session: Session, *, outbox_ids: Sequence[int]) -> set[int]:
+    """Return those of ``outbox_ids`` still in the outbox (a deletion of a person's data
+    removes the rows about them, one being sent included)."""
+    if not outbox_ids:
+        return set()
+    found = session.execute(
+        select(_OUTBOX.c.id).where(_OUTBOX.c.id.in_(sorted(set(outbox_ids))))
+    ).scalars()
+    return {int(row_id) for row_id in found}
 
 
 def mark_outbox_failed(
