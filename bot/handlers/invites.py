@@ -48,7 +48,7 @@ from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.languages import commands_in
 from bot.handlers.staff import caller_context, refuse, stops_update
 from bot.services.access import may
-from bot.services.callback_auth import CallbackRejected
+from bot.services.callback_auth import CallbackExpired, CallbackRejected
 from bot.services.callers import ensure_admin_person
 from bot.services.invites import (
     CLINICIAN_CODE_PREFIX,
@@ -57,6 +57,8 @@ from bot.services.invites import (
     accept_link,
     invite_athlete,
     invite_clinician,
+    invite_clinician_name,
+    link_refusal,
     record_invite_refusal,
     redeem_clinician_invite,
     request_link,
@@ -94,6 +96,20 @@ FAILURE_TEXT = {
     "wrong_role": L_("This code is not meant for your account."),
     "self_link": L_("You cannot use your own invite."),
 }
+# /link (or a Share button) from an athlete who has not finished setting up: sharing is asked
+# in the set-up, after a storage consent that names the clinician.
+NOT_SIGNED_UP_TEXT = L_(
+    "You have not finished setting up yet, so nothing is shared with {name} for now. "
+    "Send /start {code} to carry on with their invitation: I will ask before sharing "
+    "anything with them."
+)
+# A Share button pressed from a new account: the offer was made to the one deleted since.
+DELETED_OFFER_TEXT = L_(
+    "This offer was made to an account that has since been deleted, so nothing was shared. "
+    "To share your data with your clinician, send /link with their code again."
+)
+# A clinician's or admin's own /settings language button, past the signer's age limit.
+SETTINGS_TOO_OLD_TEXT = L_("This button is too old: send /settings again.")
 
 # The staff menus; the descriptions are translated when a menu is set, in the person's language.
 CLINICIAN_COMMANDS = (
@@ -367,15 +383,20 @@ async def staff_language_answer(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     services = get_services(context)
     now = services.clock.now()
+    try:
+        press = signer_of(context).verify(query.data, query.from_user.id, now)
+    except CallbackRejected as exc:
+        # Answered outside any write transaction: on SQLite a second writer (the refusal's
+        # audit) would wait for this one until the busy timeout, freezing every update.
+        with session_scope(services.engine, read_only=True) as session:
+            caller, _person = caller_context(session, update, services)
+        if isinstance(exc, CallbackExpired) and (caller.is_clinician or caller.is_admin):
+            await query.answer(str(SETTINGS_TOO_OLD_TEXT), show_alert=True)
+            return
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
     with session_scope(services.engine) as session:
         caller, person = caller_context(session, update, services)
-        try:
-            press = signer_of(context).verify(query.data, query.from_user.id, now)
-        except CallbackRejected as exc:
-            await refuse(
-                update, context, caller, f"callback: {exc.reason}", command=query.data[:12]
-            )
-            return
         lang = press.ids[0] if press.ids else ""
         if not (caller.is_clinician or caller.is_admin) or not is_supported(lang):
             await query.answer()
@@ -459,11 +480,18 @@ async def link_command(update: Update, context: Context) -> None:
             await refuse(update, context, caller, decision.reason, command="/link", session=session)
             return
         request = request_link(session, person, code, caller.telegram_id, now)
+        if request == "not_signed_up":
+            name = invite_clinician_name(session, code, now) or _("your clinician")
+            await update.effective_message.reply_text(
+                str(NOT_SIGNED_UP_TEXT).format(name=name, code=quoted(code, 40))
+            )
+            return
         if not isinstance(request, LinkRequest):
             await update.effective_message.reply_text(str(FAILURE_TEXT[request]))
             return
         clinician_name = request.clinician_name
         invite_id = request.invite_id
+        person_id = person.id or 0
         # Linking another clinician adds one: whoever the athlete shares with already keeps
         # seeing their data, and the athlete is told so before they agree.
         invite = session.get(Invite, invite_id)
@@ -473,16 +501,19 @@ async def link_command(update: Update, context: Context) -> None:
             if invite is None or c.id != invite.clinician_id
         ]
     signer = signer_of(context)
+    # The buttons name the account asked (not only its Telegram id): after /delete and a new
+    # /start, a press of them links nothing.
+    ids = (invite_id, person_id)
     keyboard = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     _("✅ Share"),
-                    callback_data=signer.sign(ACT_LINK_YES, (invite_id,), caller.telegram_id, now),
+                    callback_data=signer.sign(ACT_LINK_YES, ids, caller.telegram_id, now),
                 ),
                 InlineKeyboardButton(
                     _("✖️ Don't share"),
-                    callback_data=signer.sign(ACT_LINK_NO, (invite_id,), caller.telegram_id, now),
+                    callback_data=signer.sign(ACT_LINK_NO, ids, caller.telegram_id, now),
                 ),
             ]
         ]
@@ -520,18 +551,35 @@ async def link_answer(update: Update, context: Context) -> None:
     try:
         press = signer_of(context).verify(query.data, query.from_user.id, now)
     except CallbackRejected as exc:
-        with session_scope(services.engine) as session:
+        with session_scope(services.engine, read_only=True) as session:
             caller, _person = caller_context(session, update, services)
         await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
         return
     invite_id = press.int_id(0)
+    offered_to = press.int_id(1) if len(press.ids) > 1 else None
     if press.action == ACT_LINK_NO:
         await query.answer()
         await query.edit_message_text(_("Nothing was shared. The code was not used."))
         return
     try:
         with session_scope(services.engine) as session:
-            name = accept_link(session, query.from_user.id, invite_id, now)
+            caller, person = caller_context(session, update, services)
+            refused = link_refusal(
+                session,
+                person,
+                caller.telegram_id,
+                invite_id,
+                now,
+                offered_to=offered_to,
+                offered_at=press.issued_at,
+            )
+            decision = may(caller, "link_to_clinician")
+            if refused is None and not decision:
+                await refuse(
+                    update, context, caller, decision.reason, command="/link", session=session
+                )
+                return
+            name = "" if refused else accept_link(session, caller.telegram_id, invite_id, now)
     except InviteError as exc:
         record_invite_refusal(
             services.engine, query.from_user.id, exc.reason, "athlete", services.clock.now()
@@ -540,9 +588,18 @@ async def link_answer(update: Update, context: Context) -> None:
         await query.edit_message_text(str(FAILURE_TEXT[exc.reason]))
         return
     await query.answer()
-    await query.edit_message_text(
-        _("Linked. {name} can now follow your programme.").format(name=name)
-    )
+    if refused is not None and refused.reason == "deleted_account":
+        await query.edit_message_text(str(DELETED_OFFER_TEXT))
+    elif refused is not None:
+        await query.edit_message_text(
+            str(NOT_SIGNED_UP_TEXT).format(
+                name=refused.clinician_name, code=quoted(refused.code, 40)
+            )
+        )
+    else:
+        await query.edit_message_text(
+            _("Linked. {name} can now follow your programme.").format(name=name)
+        )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

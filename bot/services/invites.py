@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -37,6 +38,9 @@ INVITE_TTL = dt.timedelta(days=7)
 CONSENT_KIND = "share_with_clinician"
 CONSENT_VERSION = "1"
 MAX_CODE = 64
+# A Share button made before buttons named the account (only the invite): it was made for
+# this account only if the account existed by then (the issue time is kept to the minute).
+_ISSUE_SLACK = dt.timedelta(minutes=1)
 TIMEZONE_USAGE = L_(
     "Send /timezone followed by an IANA time zone or a city, e.g. /timezone Europe/Paris, "
     "/timezone America/New_York or /timezone Tokyo."
@@ -176,6 +180,17 @@ def invite_athlete(session: Session, clinician: Person, now: dt.datetime) -> Inv
 
 
 @dataclass(frozen=True)
+class LinkRefused:
+    """Why a Share press must not link: the offer was made to an account since deleted
+    ("deleted_account"), or the athlete has not finished setting up ("not_signed_up";
+    ``code`` and ``clinician_name`` say which invitation to carry on with)."""
+
+    reason: Literal["deleted_account", "not_signed_up"]
+    code: str = ""
+    clinician_name: str = ""
+
+
+@dataclass(frozen=True)
 class LinkRequest:
     """An athlete invite that an existing athlete may accept: whose, and which."""
 
@@ -187,11 +202,15 @@ def request_link(
     session: Session, athlete: Person, code: str, telegram_id: int, now: dt.datetime
 ) -> LinkRequest | str:
     """Return what /link CODE would link ``athlete`` to, or the reason it cannot (audited):
-    "unknown", "used", "expired" or "self_link"."""
+    "unknown", "used", "expired", "self_link", or "not_signed_up" for an athlete who has not
+    finished setting up (sharing is asked there, after the storage consent that names the
+    clinician, as for an athlete who opened the clinician's link)."""
     invite = session.exec(select(Invite).where(Invite.code == code)).first()
     failure = _invite_problem(invite, now)
     if failure is None and invite is not None and invite.clinician_id == athlete.id:
         failure = "self_link"
+    if failure is None and not _signed_up_athlete(session, athlete):
+        failure = "not_signed_up"
     if failure is not None or invite is None:
         reason = failure or "unknown"
         audit(
@@ -217,9 +236,38 @@ def _invite_problem(invite: Invite | None, now: dt.datetime) -> str | None:
     return None
 
 
+def link_refusal(
+    session: Session,
+    person: Person | None,
+    telegram_id: int,
+    invite_id: int,
+    now: dt.datetime,
+    *,
+    offered_to: int | None,
+    offered_at: dt.datetime,
+) -> LinkRefused | None:
+    """Decide whether a Share press (the answer to /link) must not link, and why (audited).
+
+    ``offered_to`` is the account the button was made for, ``offered_at`` when: a press from
+    an account made since (the one asked was deleted, its Telegram id signed up again) is
+    "deleted_account"; one from an athlete who has not finished setting up is
+    "not_signed_up". None when the press may go on to :func:`accept_link`."""
+    if _offered_elsewhere(person, offered_to, offered_at):
+        _audit_link_refusal(session, person, telegram_id, "deleted_account", now)
+        return LinkRefused("deleted_account")
+    if person is None or _signed_up_athlete(session, person):
+        return None
+    _audit_link_refusal(session, person, telegram_id, "not_signed_up", now)
+    invite = session.get(Invite, invite_id)
+    clinician = session.get(Person, invite.clinician_id) if invite is not None else None
+    name = (clinician.display_name if clinician else "") or _("your clinician")
+    return LinkRefused("not_signed_up", invite.code if invite is not None else "", name)
+
+
 def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.datetime) -> str:
     """Record the athlete's consent and link them to the invite's clinician; return the
-    clinician's name. Raises InviteError (with its reason) if the invite cannot be used."""
+    clinician's name. Raises InviteError (with its reason) if the invite cannot be used.
+    Ask :func:`link_refusal` first."""
     person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
     invite = session.get(Invite, invite_id)
     if person is None or invite is None:
@@ -243,6 +291,39 @@ def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.date
         detail={"clinician_id": invite.clinician_id, "via": "link_code"},
     )
     return (clinician.display_name if clinician else "") or _("your clinician")
+
+
+def _offered_elsewhere(
+    person: Person | None, offered_to: int | None, offered_at: dt.datetime
+) -> bool:
+    """Whether a Share button was made for another account than ``person`` (the one it
+    named, deleted since; or, for a button naming none, any account older than ``person``)."""
+    if offered_to is not None:
+        return person is None or person.id != offered_to
+    if person is None:
+        return False
+    created = person.created_at
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=dt.UTC)
+    return created > offered_at + _ISSUE_SLACK
+
+
+def _signed_up_athlete(session: Session, person: Person) -> bool:
+    """Whether ``person``'s set-up lets them share through /link: False only for an athlete
+    who has not finished it (sent /start, consented to nothing yet)."""
+    return person.role != "athlete" or has_signed_up(session, person_id=person.id or 0)
+
+
+def _audit_link_refusal(
+    session: Session, person: Person | None, telegram_id: int, reason: str, now: dt.datetime
+) -> None:
+    audit(
+        session,
+        actor_id=person.id if person else None,
+        action="invite_refused",
+        now=now,
+        detail={"telegram_id": telegram_id, "reason": reason, "kind": "athlete"},
+    )
 
 
 def staff_timezone(session: Session, person: Person, wanted: str, now: dt.datetime) -> str:
