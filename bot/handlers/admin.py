@@ -35,6 +35,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -51,13 +52,21 @@ from bot.handlers.context import (
     kick_sender,
     signer_of,
 )
-from bot.handlers.groups import STAFF_GROUP
-from bot.handlers.staff import caller_context, refuse, stops_update
+from bot.handlers.groups import FALLBACK_GROUP, STAFF_GROUP
+from bot.handlers.staff import (
+    caller_context,
+    former_admin,
+    refuse,
+    refused_already,
+    stops_update,
+)
 from bot.services import protocol_admin as pa
+from bot.services import texts
 from bot.services.access import may
 from bot.services.callback_auth import CallbackExpired, CallbackRejected
 from bot.services.callers import ensure_admin_person, sync_admins
 from bot.store.db import retrying, session_scope
+from bot.store.models import Person
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
 from bot.store.standing import parse_text
@@ -1197,6 +1206,62 @@ async def ensure_admin_people(application: Application[Any, Any, Any, Any, Any, 
         kick_sender(application)
 
 
+async def former_admin_reply(update: Update, context: Context) -> None:
+    """Answer a message no handler took from someone whose admin access was removed (stored
+    as an admin, no longer in ADMIN_TELEGRAM_IDS), who would otherwise get no reply at all:
+    /delete removes their stored record at once; anything else is told, in one message, that
+    their access was removed and what they can still do. Anyone else's passes by."""
+    message = update.effective_message
+    services = get_services(context)
+    if message is None or services.engine is None or refused_already(context):
+        return
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        if not former_admin(caller, person):
+            return
+        assert person is not None
+        words = (message.text or "").split()
+        command = words[0].lstrip("/").split("@")[0].lower() if words else ""
+        if words and words[0].startswith("/") and command == "delete":
+            forget_former_admin(session, person, now)
+            reply = str(texts.FORMER_ADMIN_DELETED)
+        else:
+            reply = str(texts.FORMER_ADMIN)
+    await message.reply_text(reply)
+    raise ApplicationHandlerStop
+
+
+def forget_former_admin(session: Session, person: Person, now: dt.datetime) -> None:
+    """Remove a former admin's own stored record (their name, chat, Telegram account,
+    language, time zone and waiting drafts or steps), in the caller's transaction.
+
+    The row itself stays, nameless and out of reach: protocol versions, invites and alert
+    acknowledgements they made point at it, and those records must keep saying that an admin
+    (now a number) did them. Their Telegram id is replaced by a negative number no Telegram
+    user has, so a later message from them comes from a stranger."""
+    assert person.id is not None
+    steps.drop_steps(
+        session,
+        telegram_user_id=person.telegram_user_id,
+        kinds=(steps.INPUT, steps.CONFIRM, steps.DRAFT),
+    )
+    person.telegram_user_id = -person.id
+    person.chat_id = None
+    person.display_name = ""
+    person.language = "en"
+    person.language_chosen = False
+    person.timezone = "UTC"
+    session.add(person)
+    audit(
+        session,
+        actor_id=person.id,
+        action="delete_staff_record",
+        now=now,
+        detail={"person_id": person.id, "role": person.role},
+    )
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the protocol commands, the document upload, the Publish/Discard and rollback
     Confirm/Cancel buttons and the start-up hook that registers the admins."""
@@ -1211,4 +1276,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         CallbackQueryHandler(rollback_button, pattern=rf"^({ACT_ROLLBACK}|{ACT_ROLLBACK_CANCEL}):"),
         group=g,
+    )
+    # Last of all, after every athlete and staff handler passed it by.
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, former_admin_reply),
+        group=FALLBACK_GROUP,
     )

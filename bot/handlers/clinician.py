@@ -32,7 +32,8 @@ from bot.handlers.charts import schedule_progress_chart, still_sees
 from bot.handlers.context import Context, get_services, kick, signer_of
 from bot.handlers.groups import STAFF_GROUP
 from bot.handlers.jobs import install_escalation_job
-from bot.handlers.staff import Handler, caller_context, refuse, stops_update
+from bot.handlers.staff import Handler, caller_context, former_admin, refuse, stops_update
+from bot.services import texts
 from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackExpired, CallbackRejected, SignedCallback
 from bot.services.callers import match_lines, resolve_athlete
@@ -80,7 +81,7 @@ from bot.services.clinician.decisions import (
     stage_change_risk,
     stage_still,
 )
-from bot.services.clinician.names import label_for_caller
+from bot.services.clinician.names import label_for_caller, malformed_reference
 from bot.services.clinician.overview import athlete_summaries, athletes_by_id
 from bot.services.clinician.view import render_overview
 from bot.services.protocol_admin import programme_protocol
@@ -209,9 +210,11 @@ async def athlete_command(update: Update, context: Context) -> None:
     with session_scope(services.engine) as session:
         caller, viewer = caller_context(session, update, services)
         zone = zone_of(viewer.timezone if viewer is not None else None)
-        if not ref:
+        if malformed_reference(ref):  # nothing typed, or a typing mistake ("2 2", "#")
             await update.effective_message.reply_text(
-                _("Send /athlete followed by the athlete's number (from /athletes) or name.")
+                str(texts.FORMER_ADMIN)
+                if former_admin(caller, viewer)
+                else _("Send /athlete followed by the athlete's number (from /athletes) or name.")
             )
             return
         athlete, matches = resolve_athlete(session, caller, ref)
@@ -273,10 +276,12 @@ async def _authorised_athlete(
     services = get_services(context)
     caller, person = caller_context(session, update, services)
     args = list(context.args or [])
-    if not args:
+    if not args or malformed_reference(args[0]):  # a typing mistake gets the usage line
         assert update.effective_message is not None
         await update.effective_message.reply_text(
-            _("Send {command} followed by the athlete's number (see /athletes).").format(
+            str(texts.FORMER_ADMIN)
+            if former_admin(caller, person)
+            else _("Send {command} followed by the athlete's number (see /athletes).").format(
                 command=command
             )
         )

@@ -1,9 +1,11 @@
 """Progress charts and clinician reports in Telegram.
 
 /progress: the athlete's own chart (a clinician or admin adds the athlete's number or name).
-/report <number or name>: the PDF report for a linked clinician or an admin; an athlete may
-get their own with a bare /report. The "Report" button (``report_button``) does the same from
-an alert or the athlete card. Every view and export, and every refusal, is in the audit log.
+/report <number or name>: the PDF report for a linked clinician or an admin; an athlete gets
+their own with a bare /report (or followed by their own name or number; other words are told
+how to ask). A stranger is asked to set up first, whatever follows. The "Report" button
+(``report_button``) does the same from an alert or the athlete card. Every view and export,
+and every refusal, is in the audit log.
 
 Updates are handled one at a time, so the handlers only check access and record the audit
 row; the chart or PDF is built and drawn in a background task on the render worker threads
@@ -31,7 +33,7 @@ from bot.handlers.charts import CHART_WITHDRAWN, AccessEnded, send_progress_char
 from bot.handlers.context import Context, get_services, signer_of
 from bot.handlers.groups import ATHLETE_GROUP
 from bot.handlers.jobs import install_digest_job
-from bot.handlers.staff import caller_context, refuse, stops_update
+from bot.handlers.staff import caller_context, former_admin, refuse, stops_update
 from bot.reports.build import build_report_pdf
 from bot.reports.from_store import ReportUnavailable
 from bot.reports.runner import in_worker_thread
@@ -41,11 +43,13 @@ from bot.services.callback_auth import CallbackRejected
 from bot.services.callers import match_lines, resolve_athlete
 from bot.services.clinician.buttons import ACT_REPORT
 from bot.services.clinician.decisions import DELETED_TEXT, GONE_TEXT, athlete_gone
+from bot.services.clinician.names import malformed_reference
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Person
 from bot.store.threads import run_db
 from bot.support.i18n import N_, _
+from bot.support.limits import name_key
 from bot.support.logs import failure
 from bot.wording import Audience
 
@@ -61,6 +65,10 @@ NOTHING_YET = N_("Nothing to show yet: {reason}.")
 NO_INJURY = N_("no injury has been recorded (it is asked at onboarding)")
 # The reader lost access to the athlete while the report was being made (an unlink).
 REPORT_WITHDRAWN = N_("The report was not sent: you no longer have access to this athlete's data.")
+# An athlete's /report or /progress followed by words that are not theirs (their name or
+# number): an athlete only ever gets their own.
+OWN_REPORT_USAGE = N_("Send /report on its own to get your report.")
+OWN_PROGRESS_USAGE = N_("Send /progress on its own to get your progress chart.")
 # Who a chart or a report is drawn for: their person id (None: not registered) and whether
 # they are an admin (which athletes they have in view: a shared name is numbered among them).
 Viewer = tuple[int | None, bool]
@@ -168,13 +176,14 @@ async def _target(
     message = update.effective_message
     assert message is not None
     ref = " ".join(context.args or []).strip()
-    if not ref:
-        if caller.is_athlete and person is not None and person.id is not None:
+    if caller.is_athlete and person is not None and person.id is not None:
+        if not ref:
             return person.id
-        if person is None and not caller.is_admin:
-            await refuse(
-                update, context, caller, "not registered", command=command, session=session
-            )
+        if not caller.is_admin:  # an admin's words name any athlete, as for other admins
+            return await _own_target(update, context, session, caller, person, command, ref)
+    if malformed_reference(ref):  # nothing typed, or a typing mistake ("2 2", "#")
+        if former_admin(caller, person):
+            await message.reply_text(str(texts.FORMER_ADMIN))
             return None
         await message.reply_text(
             _("Send {command} followed by the athlete's number (from /athletes) or name.").format(
@@ -201,6 +210,40 @@ async def _target(
     return target
 
 
+async def _own_target(
+    update: Update,
+    context: Context,
+    session: Session,
+    caller: Caller,
+    athlete: Person,
+    command: str,
+    ref: str,
+) -> int | None:
+    """An athlete's /report or /progress: their own, also when they name themselves (their
+    number or their name); another number gets the neutral refusal (audited), any other
+    words the plain way to ask (an athlete only ever sees their own data)."""
+    assert athlete.id is not None and update.effective_message is not None
+    number = ref.lstrip("#")
+    if not malformed_reference(ref) and number.isascii() and number.isdigit():
+        if int(number) == athlete.id:
+            return athlete.id
+        await refuse(
+            update,
+            context,
+            caller,
+            "athlete asked for another athlete's data",
+            command=command,
+            session=session,
+        )
+        return None
+    typed, own = name_key(ref), name_key(athlete.display_name)
+    if typed and typed in own:  # their own name, or part of it
+        return athlete.id
+    usage = OWN_REPORT_USAGE if command == "/report" else OWN_PROGRESS_USAGE
+    await update.effective_message.reply_text(_(usage))
+    return None
+
+
 def _is_redelivery(
     session: Session, update: Update, person: Person | None, now: dt.datetime
 ) -> bool:
@@ -225,7 +268,21 @@ async def _authorised_athlete(
         caller, person = caller_context(session, update, services)
         if _is_redelivery(session, update, person, now):
             return None
-        if person is None and not caller.is_admin and not context.args:
+        if person is None and not caller.is_admin:
+            # A stranger is asked to set up first, whatever follows the command (as for
+            # /athlete); a number they typed is still audited as refused.
+            if context.args:
+                repo.audit(
+                    session,
+                    actor_id=None,
+                    action="refused",
+                    now=now,
+                    detail={
+                        "telegram_id": caller.telegram_id,
+                        "command": command,
+                        "reason": "not registered",
+                    },
+                )
             await update.effective_message.reply_text(str(texts.NOT_ONBOARDED))
             return None
         athlete_id = await _target(update, context, session, caller, person, command)

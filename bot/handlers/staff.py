@@ -27,6 +27,8 @@ from bot.support.i18n import _, language_for, set_language
 _LOGGER = logging.getLogger(__name__)
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+# Set on an update's context once :func:`refuse` has answered it.
+_ANSWERED = "sprintback_refused"
 
 
 def caller_context(
@@ -78,10 +80,24 @@ async def refuse(
         with session_scope(services.engine) as own:
             record(own)
     _LOGGER.info("refused %s for %s: %s", command, caller.telegram_id, reason)
+    # Some refusing handlers let the update go on: no catch-all may answer it a second time.
+    setattr(context, _ANSWERED, True)
     if update.callback_query is not None:
         await update.callback_query.answer(_(REFUSAL_TEXT), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(_(REFUSAL_TEXT))
+
+
+def refused_already(context: Context) -> bool:
+    """Tell whether this update was already answered with the neutral refusal (python-
+    telegram-bot gives every handler of one update the same context)."""
+    return bool(getattr(context, _ANSWERED, False))
+
+
+def former_admin(caller: Caller, person: Person | None) -> bool:
+    """Tell whether the caller is stored as an admin but is no longer in ADMIN_TELEGRAM_IDS:
+    they have no rights left, and are told so (``bot.handlers.admin.former_admin_reply``)."""
+    return person is not None and person.role == "admin" and not caller.is_admin
 
 
 def printable(text: str, limit: int = 32) -> str:

@@ -53,6 +53,10 @@ NOTHING_WAITS = N_("No sign-off is waiting for {name}: nothing was recorded.")
 NO_STOP = N_("Running is not stopped for this athlete: there is nothing to review.")
 ALREADY_DONE = N_("Already done: this button was pressed before, so nothing changed.")
 ALREADY_HELD = N_("{name} is already on hold today at {stage}: nothing changed.")
+# A second /pause: nothing is recorded and the athlete is not told again.
+ALREADY_PAUSED = N_(
+    "{name}'s programme is already paused: nothing changed, and they were not told again."
+)
 ALREADY_HELD_REMOVED_STAGE = N_(
     "{name} is already on hold today, at a stage no longer in the protocol: nothing changed. "
     "Please set the stage with /stage."
@@ -603,6 +607,9 @@ def decide_by_command(
         ]
     if kind == "hold" and programme is not None and held_today(session, athlete, now):
         return _already_held(session, actor, athlete, programme, protocol)
+    if kind == "pause" and programme is not None and programme.status == "paused":
+        # Read under the programme's lock: of two /pause racing, the second says so.
+        return _(ALREADY_PAUSED).format(name=label_for_reader(session, athlete, actor))
     return apply_action(
         session,
         actor,

@@ -58,3 +58,14 @@ def label_for_reader(session: Session, athlete: Person, reader: Person | None) -
     athlete)."""
     admin = reader is not None and reader.role == "admin"
     return label_in_view(session, athlete=athlete, viewer=reader, admin=admin)
+
+
+def malformed_reference(typed: str) -> bool:
+    """Tell whether ``typed`` cannot be an athlete reference at all: nothing after the "#"s
+    ("#"), or a number with more after it ("2 2", "2x"). It is answered with the command's
+    usage line (a typing mistake); a well-formed number or name of an athlete the caller
+    may not see gets the neutral refusal instead."""
+    ref = typed.strip().lstrip("#").strip()
+    if not ref:
+        return True
+    return ref[0].isascii() and ref[0].isdigit() and not (ref.isascii() and ref.isdigit())
