@@ -207,6 +207,16 @@ class ProgrammeState(_Frozen):
     # ``_after_gap``). None in older snapshots: their days in a row without a check-in
     # (``missed_streak``) stand in.
     away_days: int | None = 0
+    # Days in a row before today at a stage of running without a run at the stage's speed
+    # (``_kept_speed``), check-ins or not (a gap as well: ``_gap_due``). Days the plan had no
+    # running (a rest day, a rest interval, a stage without running), paused days and days
+    # while running is stopped awaiting a review neither count nor end it. None in older
+    # snapshots: ``away_days`` stands in.
+    no_run_days: int | None = None
+    # What the gap rule already did in the current run of such days (``_gap_level``: 0
+    # nothing, 1 a restart or the final stage's capped first run, 2 a step back or the final
+    # stage's alert), so each is done once; a run at the stage's speed starts afresh.
+    no_run_acted: int = 0
     # Back after a gap (``_after_gap``): until the first run back, the plan keeps running at
     # the bottom of the stage's range and below max speed (``gap_cap``). False in older
     # snapshots: nothing to cap.
@@ -430,13 +440,19 @@ def _carry_sessions(state: ProgrammeState, old: Stage | None, new: Stage) -> Pro
     return state.model_copy(update=update)
 
 
-def symptom_baseline(state: ProgrammeState) -> SymptomBaseline | None:
-    """Return the median of the last green mornings' test pain and tightness, if any."""
+def symptom_baseline(state: ProgrammeState, needed: int = 1) -> SymptomBaseline | None:
+    """Return the median of the last green mornings' test pain and tightness, if any,
+    trusted once it rests on ``needed`` mornings (the protocol's
+    ``baseline_green_mornings``, reference §0.2: the median of the last 3). Until then the
+    morning verdict reads it and its fixed limits both (``engine.readiness``): a baseline
+    re-forming after a review is not what is usual for the athlete after one morning."""
     samples = state.symptom_samples
     if not samples:
         return None
     return SymptomBaseline(
-        pain_test=_median([s[0] for s in samples]), tightness=_median([s[1] for s in samples])
+        pain_test=_median([s[0] for s in samples]),
+        tightness=_median([s[1] for s in samples]),
+        trusted=len(samples) >= needed,
     )
 
 
@@ -775,7 +791,16 @@ def gate_items(
         items.append(rest_item)
     need = symptom_free_days_needed(protocol, stage)
     if need:
-        days_free = state.symptom_free_streak + (1 if symptom_free_morning(morning) else 0)
+        # The run of symptom-free days up to yesterday, and today's morning: a morning with
+        # any symptom ends the run (the stage needs that many days in a row, today's
+        # included), it does not just leave it where it was. Without a morning (a status
+        # read after the day, whose run already holds it) the run stands as it is.
+        if morning is None:
+            days_free = state.symptom_free_streak
+        elif symptom_free_morning(morning):
+            days_free = state.symptom_free_streak + 1
+        else:
+            days_free = 0
         items.append(
             _gi(
                 rule="gate.symptoms",
@@ -1078,6 +1103,12 @@ def decide_day(
     decision: DecisionKind | None = None
     hold_today = False
 
+    # The day's morning is judged against the symptom baseline it had before any clinician
+    # action recorded that day: a review or sign-off re-sets the baseline for the mornings
+    # after it, and one tapped later the same day (the bot files it under that date) must
+    # not turn that morning's rise over the athlete's usual into "go".
+    sym = symptom_baseline(st, protocol.rules.morning.baseline_green_mornings.value)
+
     # 1. Clinician actions (a scenario's `clearance: true` is a `clear`).
     actions = list(day.clinician_actions)
     if day.clearance and not any(a.kind == "clear" for a in actions):
@@ -1092,8 +1123,16 @@ def decide_day(
     paused_today = day.paused or st.paused
     active = day.morning is not None or day.session is not None or day.checks is not None
     away = st.away_days if st.away_days is not None else st.missed_streak
-    if active and not paused_today and decision is None and away >= GAP_RESTART_DAYS:
-        decision, st = _after_gap(protocol, st, on, away, acc)
+    no_run = st.no_run_days if st.no_run_days is not None else away
+    gap = _gap_due(protocol, st, away, no_run)
+    if active and not paused_today and decision is None and gap is not None:
+        days, level, for_no_run = gap
+        decision, st = _after_gap(protocol, st, on, away, acc, no_run=days if for_no_run else None)
+        st = st.model_copy(update={"no_run_acted": max(st.no_run_acted, level)})
+    elif st.stage != stage0 and st.no_run_acted < 2:
+        # A clinician who moves the athlete decides for the days without a run so far: the
+        # gap rule does not undo the move the next day (a run starts the count afresh).
+        st = st.model_copy(update={"no_run_acted": 2})
     # A session answered before the day's check-in was done without one: it is judged so,
     # whatever the check-in says later, and the check-in prescribes no second session (a red
     # flag in it still stops, with the stop's plan).
@@ -1139,7 +1178,6 @@ def decide_day(
 
     # 2. Morning verdict. Until a clinician has reviewed a stop, no morning is go or modify.
     window = _scan_window(protocol, recent, on)
-    sym = symptom_baseline(st)
     mr = morning_verdict(protocol, day.morning, window.hooper, sym)
     yesterday = next((r for r in recent if r.date == on - dt.timedelta(days=1)), None)
     mr = _achilles_next_morning(protocol, st, yesterday, day, mr)
@@ -1272,6 +1310,7 @@ def decide_day(
     )
 
     # 6. Today's session, in the stage the athlete is in now.
+    ran_at_speed = _kept_speed(protocol, baseline, protocol.stage(st.stage), day.session, plan)
     readiness = mr.readiness
     session_class: SessionClass | None = None
     if day.session is not None:
@@ -1306,8 +1345,15 @@ def decide_day(
         # A stop later in the day (sharp pain, a pop in the session): nothing more today, and
         # no running until the clinician has reviewed (the morning's plan no longer holds).
         plan = prescribe(protocol, st.stage, baseline, "stop")
-    elif plan is not None and st.suspended and plan.running:
-        plan = _plan(protocol, baseline, st, mr, on, earlier, day.morning_at, later)
+    elif plan is not None and (plan.stage != st.stage or (st.suspended and plan.running)):
+        # A step back later in the day (the session, a trigger on checks logged on their own)
+        # replaces the morning's plan as a stop does: what /plan shows from then on is the
+        # lower stage's session, with the rest after today's run (of both stages) and any cap
+        # its re-entry sets, never the higher stage's speeds the athlete was moved back from.
+        stepped = plan.stage != st.stage
+        plan = _plan(
+            protocol, baseline, st, mr, on, earlier, day.morning_at, later, after_today=stepped
+        )
 
     # 7. The end of the day: a sign-off given too early, symptom-free days, stalls, escalations.
     st = _check_clearance(protocol, injury, st, on, acc)
@@ -1351,6 +1397,7 @@ def decide_day(
     away_after = 0 if active and not paused_today else away + 1
     if away_after != st.away_days:
         st = st.model_copy(update={"away_days": away_after})
+    st = _count_no_run(protocol, st, no_run, ran_at_speed, plan, paused=paused_today)
     away_paused = 0 if away_after == 0 else st.away_paused + (1 if paused_today else 0)
     if away_paused != st.away_paused:
         st = st.model_copy(update={"away_paused": away_paused})
@@ -1377,59 +1424,208 @@ def decide_day(
     return outcome, st
 
 
+def _gap_level(protocol: Protocol, stage_id: str, days: int) -> int:
+    """What a gap of ``days`` calls for at ``stage_id`` (protocol notes (21)): 0 nothing, 1 a
+    restart of the stage (at the final stage: the capped first run back), 2 a step back (at
+    a stage of maximal sprints from 7 days, elsewhere from 14; never below the first stage,
+    where it is a restart; at the final stage: the capped first run and the clinician told)."""
+    if days < GAP_RESTART_DAYS:
+        return 0
+    if protocol.next_stage(stage_id) is None:
+        return 2 if days >= GAP_FINAL_ALERT_DAYS else 1
+    if protocol.index(stage_id) == 0:
+        return 1
+    max_stage = protocol.stage(stage_id).top_pct_vmax >= protocol.rules.pain.max_pct_vmax.value
+    return 2 if days >= (GAP_RESTART_DAYS if max_stage else GAP_STEP_BACK_DAYS) else 1
+
+
+def _gap_due(
+    protocol: Protocol, st: ProgrammeState, away: int, no_run: int
+) -> tuple[int, int, bool] | None:
+    """Whether today, if the athlete answers, is the first day back after a gap, and of how
+    many days: (days, ``_gap_level``, whether the gap is one of days without a run). A gap is
+    ``away`` days in a row paused or without any answer (each such run of days is its own
+    gap, as before), or ``no_run`` days in a row without a run at the stage's speed at a
+    stage of running (``_kept_speed``), check-ins or not: answering every day without running
+    is no less time without speed (reference §3.2 item 5 "no load spikes, especially
+    late-stage"; notes (21)). Each level of a run of days without a run is acted on once
+    (``no_run_acted``), and not while running is stopped awaiting a review (the review
+    decides; those days are not counted)."""
+    level_away = _gap_level(protocol, st.stage, away)
+    level_run = 0
+    if protocol.stage(st.stage).running and not st.suspended:
+        level_run = _gap_level(protocol, st.stage, no_run)
+    if level_run > st.no_run_acted and level_run > level_away:
+        return no_run, level_run, True
+    if level_away > 0:
+        return away, level_away, False
+    return None
+
+
+def _kept_speed(
+    protocol: Protocol,
+    baseline: Metrics | None,
+    stage: Stage,
+    session: SessionReport | None,
+    plan: SessionPlan | None,
+) -> bool:
+    """Whether the day's session was a run at the stage's speed, the run that ends a gap of
+    days without one (``no_run_days``): at least the stage's first run back after a gap
+    (``gap_cap``: the bottom of its fastest drill, below max speed), measured (the faster of
+    the reading and the typed % Vmax; a reading left out as implausible is no reading) or,
+    without a reading, a report of running (fast runs counted) or one without any numbers on
+    a day whose plan had running (taken to have followed the plan, reference §0.3), or full
+    team or event training. Whether the run counted for the stage does not matter here: the
+    muscle met the speed. Tests or strength work alone, or a slower run (a jog at a stage of
+    sprints), are not: the first max sprint after them would be the load spike."""
+    if session is None or not stage.running or tests_only(session):
+        return False
+    if session.checks.full_training is True:
+        return True
+    checked = confirm(session, baseline).session
+    mpct = measured_pct(checked, baseline)
+    typed = checked.metrics.top_pct_vmax
+    pct = max(mpct, typed) if mpct is not None and typed is not None else mpct
+    if pct is None:
+        pct = typed
+    need = gap_cap(protocol, stage)
+    if pct is not None:
+        return pct >= need if need is not None else pct > 0
+    numbers = any(v is not None for v in session.metrics.model_dump().values())
+    return ran(session) or (not numbers and plan is not None and plan.running)
+
+
+def _count_no_run(
+    protocol: Protocol,
+    st: ProgrammeState,
+    no_run: int,
+    ran_at_speed: bool,
+    plan: SessionPlan | None,
+    *,
+    paused: bool,
+) -> ProgrammeState:
+    """The days without a run at the stage's speed at the end of a day (``no_run_days``): a
+    run ends them; a day the athlete was not meant to run at that speed (paused, running
+    stopped awaiting a review, a stage without running, a plan without running or capped
+    below that speed: a rest day, a rest interval) neither counts nor ends them; any other
+    day counts, answered or not (a day without a check-in had no plan, and running needs
+    one: the silence is the athlete's, as in a gap of days away)."""
+    if ran_at_speed:
+        count, acted = 0, 0
+    else:
+        acted = st.no_run_acted
+        idle = paused or st.suspended or not protocol.stage(st.stage).running
+        if plan is not None and not idle:
+            stage = protocol.stage(plan.stage)
+            band = _plan_band(stage, plan) if plan.running else None
+            need = gap_cap(protocol, stage)
+            idle = band is None or (need is not None and band.hi < need)
+        count = no_run if idle else no_run + 1
+    if count == st.no_run_days and acted == st.no_run_acted:
+        return st
+    return st.model_copy(update={"no_run_days": count, "no_run_acted": acted})
+
+
 def _after_gap(
-    protocol: Protocol, st: ProgrammeState, on: dt.date, away: int, acc: _Acc
+    protocol: Protocol,
+    st: ProgrammeState,
+    on: dt.date,
+    away: int,
+    acc: _Acc,
+    *,
+    no_run: int | None = None,
 ) -> tuple[DecisionKind | None, ProgrammeState]:
-    """The first day back after ``away`` days paused or without any answer. The reference is
-    silent on gaps; the conservative reading (protocol notes (21)): what the stage needs
-    (criteria, sessions and their 24-hour responses, minimum days, a sign-off) was shown by an
-    athlete who has not trained since, so it is earned again, and after two weeks the athlete
-    also steps back one stage (its template, re-entry after green sessions as after any step
-    back, reference §4.4), never below the first; the final stage is left as it is (nothing to
-    progress to; ``_final_gap``). The clinician is told (info). The gap's silent days are
-    left out of the no-progress clock as of the stall (``_no_progress_clock_after_gap``), and
-    a step back for the gap is not one of the step-backs that ask for a review: it says
-    nothing against the stage (``_back_to``)."""
+    """The first day back after ``away`` days paused or without any answer, or (``no_run``)
+    after that many days without a run at the stage's speed, answered or not (``_gap_due``).
+    The reference is silent on gaps; the conservative reading (protocol notes (21)): what the
+    stage needs (criteria, sessions and their 24-hour responses, minimum days, a sign-off) was
+    shown by an athlete who has not trained since, so it is earned again, and after two weeks
+    the athlete also steps back one stage (its template, re-entry after green sessions as
+    after any step back, reference §4.4), never below the first; the final stage is left as
+    it is (nothing to progress to; ``_final_gap``). The clinician is told (info). The gap's
+    silent days (``away``: check-in days were counted already) are left out of the
+    no-progress clock as of the stall (``_no_progress_clock_after_gap``), and a step back for
+    the gap is not one of the step-backs that ask for a review: it says nothing against the
+    stage (``_back_to``)."""
+    days = no_run if no_run is not None else away
     if protocol.next_stage(st.stage) is None:
-        return None, _final_gap(protocol, st, away, acc)
+        return None, _final_gap(protocol, st, days, acc, no_run=no_run is not None)
+    # Only a gap of silent days leaves them out of the clocks: a few days without an answer
+    # inside days without a run count, as they would without the gap.
+    away = away if away >= GAP_RESTART_DAYS else 0
     st = st.model_copy(update=_no_progress_clock_after_gap(st, on, away))
     decision: DecisionKind | None = None
     # At a stage of maximal sprints a week away is enough to step back: its first session
     # back would otherwise be a max sprint on a week without any speed (a load spike).
     max_stage = protocol.stage(st.stage).top_pct_vmax >= protocol.rules.pain.max_pct_vmax.value
     step_back_after = GAP_RESTART_DAYS if max_stage else GAP_STEP_BACK_DAYS
-    if away >= step_back_after and protocol.index(st.stage) > 0:
+    if days >= step_back_after and protocol.index(st.stage) > 0:
         prev = protocol.previous_stage(st.stage)
-        acc.reason(
-            "gap.step_back",
-            f"Welcome back: after {away} days without training with the plan, you restart "
-            "one stage lower, and what the stage needs is earned again: fitness fades in that "
-            "time, and the muscle needs to get used to the speed again.",
-            away,
-            f"< {step_back_after} days",
-        )
-        acc.alert(
-            "info",
-            "gap.step_back",
-            f"Back after {away} days without a check-in or session (or paused): moved back "
-            f"from {st.stage} to {prev}; its criteria, sessions and any sign-off are earned "
-            "again.",
-        )
+        if no_run is not None:
+            acc.reason(
+                "gap.step_back",
+                f"No run at this stage's speed for {days} days: you go back one stage, and "
+                "what it needs is earned again: fitness fades in that time, and the muscle "
+                "needs to get used to the speed again.",
+                days,
+                f"< {step_back_after} days",
+            )
+            acc.alert(
+                "info",
+                "gap.step_back",
+                f"No run at {st.stage}'s speed for {days} days (check-ins alone do not keep "
+                f"it): moved back from {st.stage} to {prev}; its criteria, sessions and any "
+                "sign-off are earned again.",
+            )
+        else:
+            acc.reason(
+                "gap.step_back",
+                f"Welcome back: after {days} days without training with the plan, you restart "
+                "one stage lower, and what the stage needs is earned again: fitness fades in "
+                "that time, and the muscle needs to get used to the speed again.",
+                days,
+                f"< {step_back_after} days",
+            )
+            acc.alert(
+                "info",
+                "gap.step_back",
+                f"Back after {days} days without a check-in or session (or paused): moved "
+                f"back from {st.stage} to {prev}; its criteria, sessions and any sign-off are "
+                "earned again.",
+            )
         decision, st = _step_back(protocol, st, on, acc, "gap.step_back", counted=False)
     else:
-        acc.reason(
-            "gap.restart",
-            f"Welcome back: after {away} days without training with the plan, what this stage "
-            "needs (results, sessions and days) is earned again before you move on.",
-            away,
-            f"< {GAP_RESTART_DAYS} days",
-        )
-        acc.alert(
-            "info",
-            "gap.restart",
-            f"Back after {away} days without a check-in or session (or paused): what {st.stage} "
-            "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
-        )
+        if no_run is not None:
+            acc.reason(
+                "gap.restart",
+                f"No run at this stage's speed for {days} days: what this stage needs "
+                "(results, sessions and days) is earned again before you move on, and your "
+                "first run back is an easier one.",
+                days,
+                f"< {GAP_RESTART_DAYS} days",
+            )
+            acc.alert(
+                "info",
+                "gap.restart",
+                f"No run at {st.stage}'s speed for {days} days (check-ins alone do not keep "
+                f"it): what {st.stage} needs (criteria, sessions, minimum days, any sign-off) "
+                "is earned again.",
+            )
+        else:
+            acc.reason(
+                "gap.restart",
+                f"Welcome back: after {days} days without training with the plan, what this "
+                "stage needs (results, sessions and days) is earned again before you move on.",
+                days,
+                f"< {GAP_RESTART_DAYS} days",
+            )
+            acc.alert(
+                "info",
+                "gap.restart",
+                f"Back after {days} days without a check-in or session (or paused): what "
+                f"{st.stage} needs (criteria, sessions, minimum days, any sign-off) is earned "
+                "again.",
+            )
         clock = _stall_clock_after_gap(st, on, away)
         st = enter_stage(st, st.stage, on).model_copy(update=clock)
     # The last session (its 24-hour response long settled) opens no gate after the gap; the
@@ -1481,7 +1677,9 @@ def _no_progress_clock_after_gap(st: ProgrammeState, on: dt.date, away: int) -> 
     return update
 
 
-def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> ProgrammeState:
+def _final_gap(
+    protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc, *, no_run: bool = False
+) -> ProgrammeState:
     """The first day back after ``away`` days at the final stage (return to play and
     maintenance, H7 / C7): the stage stays (it has nothing to earn, and the reference's answer
     at this stage is to notify the clinician, not to move the athlete: "re-test failure →
@@ -1492,15 +1690,22 @@ def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> 
     "especially late-stage", in the high-risk weeks after return to play (§2.2 H7, P10: 9 %
     re-injury by 2 months). From 14 days away the re-tests of the stage (sprint and strength
     every 2–4 weeks) have lapsed: the clinician is told (info), and decides on a re-test or a
-    move back (protocol notes (21))."""
+    move back (protocol notes (21)). ``no_run``: the ``away`` days were days without a run
+    at the stage's speed, check-ins or not (``_gap_due``)."""
     stage = protocol.stage(st.stage)
     cap = gap_cap(protocol, stage)
     if cap is not None:
         hours = max(r.hours for r in final_gap_rest(protocol))
+        said = (
+            f"No run at this stage's speed for {away} days: your next session stays below "
+            "full speed"
+            if no_run
+            else f"Welcome back: after {away} days without training with the plan, your first "
+            "session back stays below full speed"
+        )
         acc.reason(
             "gap.final",
-            f"Welcome back: after {away} days without training with the plan, your first "
-            f"session back stays below full speed (nothing above {cap:g} % Vmax) and without "
+            f"{said} (nothing above {cap:g} % Vmax) and without "
             "full team or event training or matches: the muscle needs to get used to the speed "
             f"again. Your usual sessions return {hours} h after that run.",
             away,
@@ -1515,11 +1720,17 @@ def _final_gap(protocol: Protocol, st: ProgrammeState, away: int, acc: _Acc) -> 
             if cap is not None
             else "no session is capped"
         )
+        back = (
+            f"At the final stage {stage.id}, no run at its speed for {away} days (check-ins "
+            "alone do not keep it)"
+            if no_run
+            else f"Back after {away} days without a check-in or session (or paused) at the "
+            f"final stage {stage.id}"
+        )
         acc.alert(
             "info",
             "gap.final",
-            f"Back after {away} days without a check-in or session (or paused) at the final "
-            f"stage {stage.id}: {capped}. Its sprint and strength re-tests are due: please "
+            f"{back}: {capped}. Its sprint and strength re-tests are due: please "
             "review whether a re-test or a move back a stage is needed before matches.",
         )
     return st.model_copy(
@@ -1878,6 +2089,10 @@ def poor_wellness(protocol: Protocol, m: MorningCheckIn | None) -> bool:
 def _reviewed(st: ProgrammeState) -> ProgrammeState:
     """A clinician reviewed the athlete: a stop is lifted and the symptom baseline is re-set
     (it forms again from the next green mornings), so a shifted baseline cannot hold forever.
+    The re-set takes effect for the mornings after the review: the morning of the day it is
+    recorded on was judged against the baseline before it (``decide_day``), and until the
+    new baseline rests on its full number of green mornings the fixed limits of
+    ``engine.readiness.no_baseline_limits`` apply as well.
     The run of rest mornings starts again too: rest mornings after the review are counted
     from one, so the 2nd steps back and the 3rd (or a worse one) asks for a review again
     (reference §4.1 p3), instead of counting on past the numbers that act."""
@@ -1897,7 +2112,8 @@ def _lift_stop(st: ProgrammeState, acc: _Acc, rule: str, note: str) -> Programme
     acc.reason(
         rule,
         f"Your clinician has reviewed you: running may start again{note}. Your symptom "
-        "baseline starts afresh from your next green mornings.",
+        "baseline starts afresh from your next green mornings (today's check-in is still "
+        "compared with the one before).",
     )
     return _reviewed(st)
 
@@ -2034,12 +2250,7 @@ def _morning_streaks(
     # A paused programme sends no prompts, so a day without a check-in is not "missed".
     missed = st.missed_streak + 1 if m is None and not paused else 0
     samples = st.symptom_samples
-    if (
-        mr.readiness == "go"
-        and m is not None
-        and m.pain_test is not None
-        and m.tightness is not None
-    ):
+    if mr.symptom_sample and m is not None and m.pain_test is not None and m.tightness is not None:
         n = protocol.rules.morning.baseline_green_mornings.value
         samples = (*samples, (m.pain_test, m.tightness))[-n:]
     if rest_streak == esc.rest_mornings_clinician.value:
@@ -2898,6 +3109,8 @@ def _session(
         and not runless
         and (at is None or (mpct is not None and mpct >= at))
     )
+    if st.reentry_greens_needed and not _reentry_run(protocol, stage, full, mpct):
+        qualifies = False
     low_hv = (
         st.low_conf_hv_streak + 1 if sr.low_confidence else (0 if sr.hv else st.low_conf_hv_streak)
     )
@@ -3015,6 +3228,24 @@ def _session(
     return st, decision, sr.session_class
 
 
+REENTRY_MARGIN = 2.0  # % Vmax points: a run measured this close to a stage's top is at it
+
+
+def _reentry_run(protocol: Protocol, stage: Stage, full: bool, mpct: float | None) -> bool:
+    """Whether a session can be one of the green sessions that re-enter the stage above after
+    a step back (reference §4.4: "2 consecutive green sessions with green 24-h responses at
+    the previous stage's top intensity"): at a stage of running, on a day at the stage's full
+    prescription (not the capped first run back after a gap, a rest-interval or modified
+    day), and, when measured, within the protocols' 2-point margin of the stage's top (of the
+    max-sprint threshold at a stage of max sprints). An easier green session neither counts
+    nor breaks the run of them (``_next_morning``). A stage without running has no intensity
+    to reach."""
+    if not stage.running:
+        return True
+    top = min(stage.top_pct_vmax, protocol.rules.pain.max_pct_vmax.value)
+    return full and (mpct is None or mpct >= top - REENTRY_MARGIN)
+
+
 def _green_not_counted(acc: _Acc) -> None:
     """A green session that does not count (against the plan, a speed drop, low confidence):
     its "green: eligible for progression" reason would say the opposite of the reasons that
@@ -3099,12 +3330,15 @@ def _plan(
     earlier: tuple[str, ...],
     at: dt.datetime | None = None,
     later: tuple[RunEntry, ...] = (),
+    *,
+    after_today: bool = False,
 ) -> SessionPlan:
     """Today's session: the stage's template, adjusted to the morning verdict, with nothing
     high-speed or maximal inside a rest interval (of the stage the athlete is in and of the one
     they were in this morning; in calendar days and, from the check-in's instant ``at``, in
     real time; ``later``: runs booked to a later date but done before) and no running while a
-    clinician review is awaited."""
+    clinician review is awaited. ``after_today``: the plan for the rest of the day once its
+    session is reported (a step back later in the day): today's runs start their rest too."""
     stage = protocol.stage(st.stage)
     readiness = mr.readiness if mr.readiness != "missing" else "rest"
     cap = mr.max_pct_vmax
@@ -3115,7 +3349,9 @@ def _plan(
     by_feel = baseline is None or not baseline.vmax_ms
     offset = protocol.rules.pain.perceived_effort_offset_pct.value if by_feel else 0.0
     for rules, runs in _rest_groups(protocol, _with_runs(st, later), [st.stage, *earlier]):
-        own_cap, own_none = rest.cap_for_today(protocol, rules, runs, on, offset=offset, at=at)
+        own_cap, own_none = rest.cap_for_today(
+            protocol, rules, runs, on, offset=offset, at=at, after_today=after_today
+        )
         no_running = no_running or own_none
         if own_cap is not None:
             rest_cap = min(rest_cap, own_cap) if rest_cap is not None else own_cap

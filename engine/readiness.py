@@ -37,10 +37,18 @@ DELTA_RULES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class SymptomBaseline:
-    """Median of the last green mornings' provocation-test pain and tightness (§0.2)."""
+    """Median of the last green mornings' provocation-test pain and tightness (§0.2).
+
+    ``trusted``: formed from the full number of green mornings the protocol asks for
+    (``baseline_green_mornings``, reference §0.2: 3). A baseline still forming (at the start,
+    or after a clinician's review re-set it) is read for the change rules, which can only add
+    caution, but the fixed limits of :func:`morning_verdict` apply as well: one or two
+    mornings are not yet what is usual for the athlete (a first morning at tightness 5/10
+    would otherwise make 6/10 "usual + 1")."""
 
     pain_test: float
     tightness: float
+    trusted: bool = True
 
 
 class MorningResult(BaseModel):
@@ -59,6 +67,11 @@ class MorningResult(BaseModel):
     # while the athlete is stopped awaiting them: the athlete is still told what to do, the
     # clinician gets no fresh alert.
     already_alerted: bool = False
+    # The morning counts towards the symptom baseline (reference §0.2 "green mornings"): a go
+    # morning, or one held only by the fixed limits that stand in while no baseline is
+    # trusted (``no_baseline_limits``): without them an athlete whose usual tightness is 2/10 could
+    # never form one, and a clinician's review could never accept a new usual level.
+    symptom_sample: bool = False
 
     @property
     def alerts(self) -> list[Alert]:
@@ -103,6 +116,32 @@ def hooper_z(today: int, history: Sequence[int], min_entries: int) -> float | No
 
 
 INJURY_SITE_ITEMS = ("pain_rest", "pain_test", "tightness")
+# Said with a fixed limit that stands in for the baseline (``no_baseline_limits``).
+NO_BASELINE = "while no usual level is known yet"
+NO_BASELINE_LIMIT = "until the usual level is known"
+
+
+def no_baseline_limits(protocol: Protocol) -> tuple[int, int]:
+    """The fixed tightness limits that stand in for the change-from-baseline rule while no
+    symptom baseline is trusted (none yet, or fewer green mornings than
+    ``baseline_green_mornings``): (tightness that modifies, tightness that rests).
+
+    The reference has absolute limits for test pain (§4.1: M2 2–3 → MODIFY, M2 ≥ 4 → REST),
+    which need no baseline and apply every day, but none for tightness (M3), so without a
+    baseline tightness 9/10 read "go". Derived from the reference's own numbers: tightness
+    2/10 modifies ("(M3 − baseline) = +2 → MODIFY" read from a symptom-free 0) and 4/10 or
+    more rests, as test pain does from 4/10 ("M2 ≥ 4 → REST", the absolute limit of the other
+    provoked symptom of the injured muscle, on the same 0–10 scale). Tightness 3/10 modifies
+    rather than rests (+3 from 0 would rest): before the athlete's usual is known a rest
+    morning would step back on the 2nd and stop running for a review on the 3rd, which at the
+    start of a programme, where 3/10 is common, asks the clinician about what the reference
+    does not treat as a warning; a modified day still holds the stage and keeps reps off max
+    speed. Test pain 1/10 keeps "go" (the reference's absolute rules tolerate it; H1 exit (e):
+    morning pain ≤ 1/10); a rise of +1 over a baseline still forming modifies."""
+    r = protocol.rules.morning
+    return r.modify_tightness_delta.value, r.rest_pain_test_min.value
+
+
 _REST_DAY = Reason(
     rule="morning.p3",
     text="Rest day: no running; pain-free mobility, upper body, bike only if pain ≤ 1.",
@@ -116,7 +155,15 @@ def morning_verdict(
     baseline: SymptomBaseline | None,
 ) -> MorningResult:
     """Decide the morning verdict from the check-in, the Hooper history (earlier entries in
-    the rolling window) and the athlete's symptom baseline."""
+    the rolling window) and the athlete's symptom baseline.
+
+    The change-from-baseline rules (§4.1 p3/p4) read ``baseline`` whenever there is one; while
+    it is missing or not yet trusted (fewer green mornings than the protocol's
+    ``baseline_green_mornings``) fixed limits stand in as well (``no_baseline_limits``):
+    tightness 4/10 or more is a rest morning, tightness 2–3/10 a modified one, so no tightness
+    reads go unchecked (9/10 was "go" with no baseline); test pain has its absolute rules. A
+    morning held only by those limits still counts towards forming the baseline
+    (``symptom_sample``)."""
     if morning is None:
         return MorningResult(
             readiness="missing",
@@ -152,6 +199,10 @@ def morning_verdict(
             pt_delta = morning.pain_test - baseline.pain_test
         if morning.tightness is not None:
             tg_delta = morning.tightness - baseline.tightness
+    # Without a trusted baseline the fixed limits stand in (``no_baseline_limits``); a
+    # baseline still forming is read as well, for the caution its change rules add.
+    trusted = baseline is not None and baseline.trusted
+    tg_fixed, tg_fixed_rest = no_baseline_limits(protocol)
 
     rest: list[Reason] = []
     if morning.pain_rest is not None and morning.pain_rest >= r.rest_pain_rest_min.value:
@@ -188,6 +239,15 @@ def morning_verdict(
                 tg_delta,
                 f"< +{r.rest_tightness_delta.value}",
                 f"Tightness +{tg_delta:g} vs baseline{BASELINE_REVIEW}",
+            )
+        )
+    if not trusted and morning.tightness is not None and morning.tightness >= tg_fixed_rest:
+        rest.append(
+            _r(
+                "morning.p3.tightness",
+                morning.tightness,
+                f"< {tg_fixed_rest} {NO_BASELINE_LIMIT}",
+                f"Tightness {morning.tightness}/10 {NO_BASELINE}",
             )
         )
     if rest:
@@ -237,6 +297,7 @@ def morning_verdict(
                 f"Test pain {morning.pain_test}/10: modified session, HV reps cut",
             )
         )
+    tg_delta_fired = tg_delta is not None and tg_delta >= r.modify_tightness_delta.value
     if pt_delta is not None and pt_delta >= r.modify_pain_test_delta.value:
         level = _worse(level, "light")
         reasons.append(
@@ -247,7 +308,7 @@ def morning_verdict(
                 f"Test pain +{pt_delta:g} vs baseline: modified session{BASELINE_REVIEW}",
             )
         )
-    if tg_delta is not None and tg_delta >= r.modify_tightness_delta.value:
+    if tg_delta_fired and tg_delta is not None:
         level = _worse(level, "light")
         reasons.append(
             _r(
@@ -257,12 +318,32 @@ def morning_verdict(
                 f"Tightness +{tg_delta:g} vs baseline: modified session{BASELINE_REVIEW}",
             )
         )
-    if baseline is None:
+    # The fixed limits standing in for the baseline: they hold the day (modified session),
+    # but the morning still counts towards forming the baseline (``symptom_sample``).
+    fixed: list[Reason] = []
+    if (
+        not trusted
+        and not tg_delta_fired
+        and morning.tightness is not None
+        and tg_fixed <= morning.tightness < tg_fixed_rest
+    ):
+        fixed.append(
+            _r(
+                "morning.p4.tightness",
+                morning.tightness,
+                f"< {tg_fixed} {NO_BASELINE_LIMIT}",
+                f"Tightness {morning.tightness}/10 {NO_BASELINE}: modified session",
+            )
+        )
+    reasons += fixed
+    if not trusted:
+        n = r.baseline_green_mornings.value
         reasons.append(
             Reason(
                 rule="morning.baseline",
-                text="No symptom baseline yet (needs "
-                "green mornings): change-from-baseline rules not applied.",
+                text=f"No usual level of test pain and tightness yet (it forms from {n} good "
+                f"mornings, again after a clinician's review): until then tightness from "
+                f"{tg_fixed}/10 means a lighter day, from {tg_fixed_rest}/10 a rest day.",
             )
         )
 
@@ -286,11 +367,17 @@ def morning_verdict(
                 "session; a check-in with your clinician is offered",
             )
         )
-    if level == "go":
+    if level == "go" and not fixed:
         reasons.append(Reason(rule="morning.p8", text="Morning check is green: go."))
-        return MorningResult(readiness="go", level="go", reasons=reasons)
+        return MorningResult(readiness="go", level="go", reasons=reasons, symptom_sample=True)
     return MorningResult(
-        readiness="modify", level=level, reasons=reasons, psych_flag=psych, max_pct_vmax=cap
+        readiness="modify",
+        level=_worse(level, "light"),
+        reasons=reasons,
+        psych_flag=psych,
+        max_pct_vmax=cap,
+        # Held only by the fixed limits standing in for the baseline: green otherwise.
+        symptom_sample=level == "go",
     )
 
 

@@ -181,14 +181,17 @@ def cap_for_today(
     *,
     offset: float = 0.0,
     at: dt.datetime | None = None,
+    after_today: bool = False,
 ) -> tuple[float | None, bool]:
     """Return (the highest % Vmax today's plan may prescribe, or None; whether no running at
     all) so that nothing prescribed falls inside a rest interval, as of instant ``at`` (the
     check-in; None: by the calendar alone). ``offset``: how much faster than prescribed the
     athlete is assumed to run (running by feel without a baseline Vmax, reference §0.3): the
-    run log records the run that much faster, so the cap is that much lower."""
+    run log records the run that much faster, so the cap is that much lower.
+    ``after_today``: the plan for the rest of the day, after today's runs (a plan replaced
+    once the session is reported): they count as well, 0 hours before."""
     hv = protocol.rules.pain.hv_pct_vmax.value
-    recent = [r for r in runs if _before(r, on, at)]
+    recent = [r for r in runs if _before(r, on, at) or (after_today and r[0] == on)]
     cap: float | None = None
     for rule in rules:
         inside = [r[1] for r in recent if effective_hours(r, on, at) < rule.hours]

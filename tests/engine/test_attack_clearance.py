@@ -7,7 +7,7 @@ athlete in another stage on that day."""
 from __future__ import annotations
 
 from engine.models import ClinicianAction
-from tests.engine.builders import rec
+from tests.engine.builders import morning, rec
 from tests.engine.test_programme import decide, ready, rules
 
 
@@ -29,11 +29,14 @@ def test_the_bot_shape_of_a_clearance_for_another_stage_does_not_pass_either() -
 
 def test_a_clearance_for_this_stage_still_passes() -> None:
     clear_h5 = ClinicianAction(kind="clear", stage="H5")
+    free = morning(tightness=0)  # leaving H5 needs symptom-free days, today's included
     out, st = decide(
-        ready("H5", clearance=False), rec(6, clearance=True, clinician_actions=[clear_h5])
+        ready("H5", clearance=False),
+        rec(6, m=free, clearance=True, clinician_actions=[clear_h5]),
     )
     assert out.decision == "progress" and st.stage == "H6"
     out, st = decide(
-        ready("H5", clearance=False), rec(6, clinician_actions=[ClinicianAction(kind="clear")])
+        ready("H5", clearance=False),
+        rec(6, m=free, clinician_actions=[ClinicianAction(kind="clear")]),
     )
     assert out.decision == "progress" and st.stage == "H6"

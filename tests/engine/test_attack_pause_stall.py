@@ -13,19 +13,27 @@ that has not moved runs on through it (paused days still not counted).
 
 from __future__ import annotations
 
-from engine.models import DayRecord
-from tests.engine.builders import rec
+from engine.models import DayRecord, SessionReport
+from tests.engine.builders import rec, session
 from tests.engine.test_attack_pause_clock import _act, on, paused_days, run, stall
 
 
+def _jog(n: int) -> SessionReport | None:
+    """An easy run at 55 % every third day: below what H2 needs (runs at 65 %), so the stage
+    never moves, but running, so the athlete has no gap of days without a run (protocol notes
+    (21)): what these tests watch is the stall clock through pauses and silent days."""
+    return session(55, reps=6) if n % 3 == 0 else None
+
+
 def _cycles(active: int, paused: int, until: int) -> list[DayRecord]:
-    """Green check-ins for ``active`` days, then ``paused`` days paused (/pause, /resume on
-    the next check-in), over and over up to day ``until``."""
+    """Green check-ins (an easy run every third day) for ``active`` days, then ``paused``
+    days paused (/pause, /resume on the next check-in), over and over up to day ``until``."""
     days = []
     for n in range(until + 1):
         k = n % (active + paused)
         if k < active:
-            days.append(rec(n, clinician_actions=[_act("resume")] if k == 0 and n else []))
+            resume = [_act("resume")] if k == 0 and n else []
+            days.append(rec(n, s=_jog(n), clinician_actions=resume))
         elif k == active:
             days.append(rec(n, m=None, paused=True, clinician_actions=[_act("pause")]))
         else:
@@ -71,7 +79,7 @@ def test_a_stall_named_before_a_silent_gap_repeats_seven_counted_days_on() -> No
     silent days were treated as time away): the gap's days are not counted (the gap rule
     speaks for them), so the next stall comes 7 counted days after day 7 (8, 9, then 20–24:
     day 24), then every 7 days."""
-    days = [rec(n) for n in range(10)] + [rec(n) for n in range(20, 35)]
+    days = [rec(n, s=_jog(n)) for n in range(10)] + [rec(n, s=_jog(n)) for n in range(20, 35)]
     timeline = run(days)
     assert any(r.rule == "gap.restart" for r in on(timeline, 20).reasons)
     assert [n for n in range(35) if stall(on(timeline, n))] == [7, 24, 31]

@@ -123,13 +123,13 @@ def test_a_sign_off_in_an_old_snapshot_lapses_with_the_criteria_it_rested_on() -
     carried = carry_over_rules(st, HAMSTRING, 1)
     assert "H5b" not in carried.streaks and not carried.clearance
     remet = carried.model_copy(update={"streaks": st.streaks})
-    out, after = decide(remet, rec(8))
+    out, after = decide(remet, rec(8, m=morning(tightness=0)))  # symptom-free, as H5 needs
     assert out.decision == "hold" and after.stage == "H5"
     assert "gate.8" in rules_of(out) and "gate.8" in [a.rule for a in out.alerts]
     # Control: the snapshot of the current rules keeps it, and the athlete moves on.
     kept = carry_over_rules(st, HAMSTRING, 2)
     assert kept.clearance
-    assert decide(kept, rec(8))[0].decision == "progress"
+    assert decide(kept, rec(8, m=morning(tightness=0)))[0].decision == "progress"
 
 
 def test_a_sign_off_lapses_when_a_new_protocol_version_changes_a_criterion_of_the_stage() -> None:

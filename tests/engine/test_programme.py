@@ -155,13 +155,15 @@ def test_gate_holds_when_one_item_is_unmet(
 
 
 def test_gate_8_signoff_required_to_leave_h5() -> None:
-    out, _ = decide(ready("H5", clearance=False), rec(6))
+    # Leaving H5 needs symptom-free days in a row, today's morning included: tightness 0.
+    free = morning(tightness=0)
+    out, _ = decide(ready("H5", clearance=False), rec(6, m=free))
     assert out.decision == "hold" and "gate.8" in rules(out)
     assert out.awaiting_clearance
     assert [a.rule for a in out.alerts] == ["gate.8"]  # the clinician is asked once
-    out2, _ = decide(ready("H5", clearance=False, clearance_requested=True), rec(6))
+    out2, _ = decide(ready("H5", clearance=False, clearance_requested=True), rec(6, m=free))
     assert out2.alerts == []
-    out3, st = decide(ready("H5", clearance=False), rec(6, clearance=True))
+    out3, st = decide(ready("H5", clearance=False), rec(6, m=free, clearance=True))
     assert out3.decision == "progress" and st.stage == "H6"
 
 
@@ -169,7 +171,8 @@ def test_a_review_never_passes_a_sign_off_gate() -> None:
     """A physio would not sign this: "reviewed after the stop" read as "cleared to move up".
     A review on a day the H5 sign-off is due leaves the athlete in H5, asking for it."""
     out, st = decide(
-        ready("H5", clearance=False), rec(6, clinician_actions=[ClinicianAction(kind="review")])
+        ready("H5", clearance=False),
+        rec(6, m=morning(tightness=0), clinician_actions=[ClinicianAction(kind="review")]),
     )
     assert "clinician.review" in rules(out)
     assert out.decision == "hold" and st.stage == "H5" and not st.clearance
@@ -186,12 +189,13 @@ def test_a_review_after_a_stop_lifts_the_stop_and_nothing_else() -> None:
 
 def test_gate_8_early_h5_needs_confirmation_before_half_the_expected_time() -> None:
     early = Injury(injury="hamstring", side="left", grade=1, injury_date=day(6) - dt.timedelta(5))
-    out, _ = decide(ready("H4"), rec(6), injury=early)
+    free = morning(tightness=0)  # leaving H4 needs symptom-free days, today's included
+    out, _ = decide(ready("H4"), rec(6, m=free), injury=early)
     assert out.decision == "hold" and "gate.8" in rules(out)
-    out, st = decide(ready("H4"), rec(6, clearance=True), injury=early)
+    out, st = decide(ready("H4"), rec(6, m=free, clearance=True), injury=early)
     assert out.decision == "progress" and st.stage == "H5"
     late = Injury(injury="hamstring", side="left", grade=1, injury_date=day(6) - dt.timedelta(9))
-    out, _ = decide(ready("H4"), rec(6), injury=late)
+    out, _ = decide(ready("H4"), rec(6, m=free), injury=late)
     assert out.decision == "progress"
     assert any(a.rule == "gate.8.recommended" for a in out.alerts)
 
@@ -225,8 +229,11 @@ NEXT_MORNING = [
     ("rule", "m", "decision"), NEXT_MORNING, ids=[f"{n[0]}-{i}" for i, n in enumerate(NEXT_MORNING)]
 )
 def test_24_hour_rule_reference_4_3(rule: str, m: dict[str, Any], decision: str) -> None:
+    # A trusted baseline (its full 3 green mornings): one alone is still forming.
     st = ready(
-        last_session=PENDING, run_log=(RunEntry(date=day(4), pct=80),), symptom_samples=((1, 1),)
+        last_session=PENDING,
+        run_log=(RunEntry(date=day(4), pct=80),),
+        symptom_samples=((1, 1), (1, 1), (1, 1)),
     )
     out, after = decide(st, rec(6, m=morning(**m)))
     assert rule in rules(out)

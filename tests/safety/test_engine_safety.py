@@ -162,12 +162,13 @@ def test_an_unknown_grade_needs_a_confirmation_before_maximal_sprinting() -> Non
     clinician confirmation; without a grade the expected time is unknown, so ask."""
     p, inj = PROTOCOLS["hamstring"]
     early = inj.model_copy(update={"grade": None, "injury_date": day(0) - dt.timedelta(days=1)})
-    out, st = decide("hamstring", ready(p, "H4", clearance=False), rec(7), early)
+    free = rec(7, m=morning(tightness=0))  # leaving H4 needs symptom-free days, today's included
+    out, st = decide("hamstring", ready(p, "H4", clearance=False), free, early)
     assert st.stage == "H4" and unmet(out) == ["gate.8"]
     graded = early.model_copy(update={"grade": 1})
-    out, st = decide("hamstring", ready(p, "H4", clearance=False), rec(7), graded)
+    out, st = decide("hamstring", ready(p, "H4", clearance=False), free, graded)
     assert st.stage == "H4" and unmet(out) == ["gate.8"]
-    out, st = decide("hamstring", ready(p, "H4", clearance=False), rec(7))
+    out, st = decide("hamstring", ready(p, "H4", clearance=False), free)
     assert out.decision == "progress" and st.stage == "H5"
 
 
