@@ -208,10 +208,11 @@ class ProgrammeState(_Frozen):
     # (``missed_streak``) stand in.
     away_days: int | None = 0
     # Days in a row before today at a stage of running without a run at the stage's speed
-    # (``_kept_speed``), check-ins or not (a gap as well: ``_gap_due``). Days the plan had no
-    # running (a rest day, a rest interval, a stage without running), paused days and days
-    # while running is stopped awaiting a review neither count nor end it. None in older
-    # snapshots: ``away_days`` stands in.
+    # (``_kept_speed``), check-ins or not (a gap as well: ``_gap_due``). Days while running
+    # is stopped awaiting a review count (the muscle met no speed on them either; the gap
+    # acts once the review lifts the stop). Days the plan had no running (a rest day, a rest
+    # interval, a stage without running) and paused days (time away: ``away_days``) neither
+    # count nor end it. None in older snapshots: ``away_days`` stands in.
     no_run_days: int | None = None
     # What the gap rule already did in the current run of such days (``_gap_level``: 0
     # nothing, 1 a restart or the final stage's capped first run, 2 a step back or the final
@@ -1449,11 +1450,15 @@ def _gap_due(
     stage of running (``_kept_speed``), check-ins or not: answering every day without running
     is no less time without speed (reference §3.2 item 5 "no load spikes, especially
     late-stage"; notes (21)). Each level of a run of days without a run is acted on once
-    (``no_run_acted``), and not while running is stopped awaiting a review (the review
-    decides; those days are not counted)."""
+    (``no_run_acted``). Nothing acts while running is stopped awaiting a review: the athlete
+    is not running, so a restart or a step back would change nothing but the stage the
+    review finds; the stop's days count as days without a run (``_count_no_run``), and the
+    first day with an answer once the review has lifted the stop is the first day back."""
+    if st.suspended:
+        return None
     level_away = _gap_level(protocol, st.stage, away)
     level_run = 0
-    if protocol.stage(st.stage).running and not st.suspended:
+    if protocol.stage(st.stage).running:
         level_run = _gap_level(protocol, st.stage, no_run)
     if level_run > st.no_run_acted and level_run > level_away:
         return no_run, level_run, True
@@ -1505,17 +1510,20 @@ def _count_no_run(
     paused: bool,
 ) -> ProgrammeState:
     """The days without a run at the stage's speed at the end of a day (``no_run_days``): a
-    run ends them; a day the athlete was not meant to run at that speed (paused, running
-    stopped awaiting a review, a stage without running, a plan without running or capped
-    below that speed: a rest day, a rest interval) neither counts nor ends them; any other
-    day counts, answered or not (a day without a check-in had no plan, and running needs
-    one: the silence is the athlete's, as in a gap of days away)."""
+    run ends them; a day the athlete was not meant to run at that speed by the plan (paused,
+    a stage without running, a plan without running or capped below that speed: a rest day,
+    a rest interval) neither counts nor ends them; a day while running is stopped awaiting
+    a review counts, whatever its plan: the muscle meets no speed for as long as the stop
+    lasts, and the first plan after the review would otherwise be the stage's full session
+    (at a stage of max sprints, a max sprint: the load spike of reference §3.2 item 5); any
+    other day counts, answered or not (a day without a check-in had no plan, and running
+    needs one: the silence is the athlete's, as in a gap of days away)."""
     if ran_at_speed:
         count, acted = 0, 0
     else:
         acted = st.no_run_acted
-        idle = paused or st.suspended or not protocol.stage(st.stage).running
-        if plan is not None and not idle:
+        idle = paused or not protocol.stage(st.stage).running
+        if plan is not None and not idle and not st.suspended:
             stage = protocol.stage(plan.stage)
             band = _plan_band(stage, plan) if plan.running else None
             need = gap_cap(protocol, stage)
@@ -1779,15 +1787,19 @@ def final_gap_rest(protocol: Protocol) -> tuple[rest.Rule, ...]:
     after a week or more without speed is followed by the easy day a match-like session
     would be, whatever its speed: the match or max sprint the stage prescribes would
     otherwise come the next day. A protocol whose stage before the final one has no rest
-    interval keeps P6's 48 h from max speed."""
+    interval keeps P6's 48 h from max speed. The final stage's own intervals around its max
+    sessions (protocol notes (25): P6 "≥ 72 h around max sessions") hold after that run as
+    well, whatever its speed: the first run back is planned up to the bottom of the stage's
+    fastest drill (high speed), and a match or max sprint inside them would be against the
+    plan if it was run there, so the easy days last until the longest of them has passed."""
     stages = protocol.stages
     rules = rest.rules_for(protocol, [stages[-2].id]) if len(stages) > 1 else ()
     if not rules:
-        return (rest.Rule(48, protocol.rules.pain.max_pct_vmax.value, around_max=False),)
+        rules = (rest.Rule(48, protocol.rules.pain.max_pct_vmax.value, around_max=False),)
     shortest = min(r.hours for r in rules)
-    return tuple(
-        rest.Rule(r.hours, r.from_pct, around_max=False) for r in rules if r.hours == shortest
-    )
+    own = rest.rules_for(protocol, [stages[-1].id]) if stages else ()
+    picked = [r for r in rules if r.hours == shortest] + [r for r in own if r.around_max]
+    return tuple(dict.fromkeys(rest.Rule(r.hours, r.from_pct, around_max=False) for r in picked))
 
 
 def _pruned(protocol: Protocol, state: ProgrammeState, on: dt.date) -> ProgrammeState:

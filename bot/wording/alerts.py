@@ -946,6 +946,113 @@ def _final_gap(m: re.Match[str], protocol: Any) -> str:
     )
 
 
+def _no_run_step_back(m: re.Match[str], protocol: Any) -> str:
+    """Moved back a stage after days without a run at the stage's speed, though the athlete
+    may have checked in every day (engine.programme._after_gap); a stage the protocol cannot
+    name is left out, as for a gap of days away."""
+    count = _count(m, "n")
+    if _holds(protocol, m["stage"]) and _holds(protocol, m["prev"]):
+        return ngettext(
+            "No run at the speed of {stage} for {count} day (check-ins alone do not "
+            "keep it): moved back to {previous}, whose criteria, sessions and any sign-off are "
+            "earned again.",
+            "No run at the speed of {stage} for {count} days (check-ins alone do not "
+            "keep it): moved back to {previous}, whose criteria, sessions and any sign-off are "
+            "earned again.",
+            count,
+        ).format(
+            count=m["n"], stage=_stage(protocol, m["stage"]), previous=_stage(protocol, m["prev"])
+        )
+    return ngettext(
+        "No run at the stage's speed for {count} day (check-ins alone do not keep it): "
+        "moved back a stage; its criteria, sessions and any sign-off are earned again.",
+        "No run at the stage's speed for {count} days (check-ins alone do not keep "
+        "it): moved back a stage; its criteria, sessions and any sign-off are earned again.",
+        count,
+    ).format(count=m["n"])
+
+
+def _no_run_restart(m: re.Match[str], protocol: Any) -> str:
+    """What the stage needs is earned again after days without a run at its speed, though
+    the athlete may have checked in every day (engine.programme._after_gap)."""
+    return ngettext(
+        "No run at the speed of {stage} for {count} day (check-ins alone do not keep "
+        "it): what it needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+        "No run at the speed of {stage} for {count} days (check-ins alone do not keep "
+        "it): what it needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+        _count(m, "n"),
+    ).format(count=m["n"], stage=_stage(protocol, m["stage"]))
+
+
+def _no_run_final(m: re.Match[str], protocol: Any) -> str:
+    """Days without a run at the final stage's speed, though the athlete may have checked in
+    every day (engine.programme._final_gap): the plan after it as for a gap of days away
+    (:func:`_final_gap`), with the next session capped rather than a "first session back".
+    The final stage is not named: there is one, the card names it, and the line stays short
+    enough for the card (``ALERT_LINE_CHARS``) in English."""
+    count = _count(m, "n")
+    percent = _pct(m["pct"])
+    if m["none"] is not None:
+        return ngettext(
+            "At the final stage: no run at its speed for {count} day (check-ins alone do not "
+            "keep it). Next session at most {percent} of top speed, then an easy day without "
+            "running. No full training or matches until {hours} hours after that run, when "
+            "usual sessions return. Re-tests are due: please review before matches.",
+            "At the final stage: no run at its speed for {count} days (check-ins alone do not "
+            "keep it). Next session at most {percent} of top speed, then an easy day without "
+            "running. No full training or matches until {hours} hours after that run, when "
+            "usual sessions return. Re-tests are due: please review before matches.",
+            count,
+        ).format(count=m["n"], percent=percent, hours=m["hours"])
+    return ngettext(
+        "At the final stage: no run at its speed for {count} day (check-ins alone do not keep "
+        "it). Next session at most {percent} of top speed, then an easy day with nothing at or "
+        "above {easy_percent}. No full training or matches until {hours} hours after that run, "
+        "when usual sessions return. Re-tests are due: please review before matches.",
+        "At the final stage: no run at its speed for {count} days (check-ins alone do not keep "
+        "it). Next session at most {percent} of top speed, then an easy day with nothing at or "
+        "above {easy_percent}. No full training or matches until {hours} hours after that run, "
+        "when usual sessions return. Re-tests are due: please review before matches.",
+        count,
+    ).format(count=m["n"], percent=percent, easy_percent=_pct(m["easy"]), hours=m["hours"])
+
+
+# The gap rule's alerts after days without a run at the stage's speed, check-ins or not
+# (engine.programme._after_gap, _final_gap with ``no_run``): the same rules as a gap of days
+# away (:data:`_PATTERNS`), tried first, so a clinician never reads "back after days without
+# a check-in" about an athlete who checked in every day.
+_NO_RUN_PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
+    "gap.step_back": (
+        re.compile(
+            r"^No run at (?P<stage>\S+)'s speed for (?P<n>\d+) days \(check-ins alone do not "
+            r"keep it\): moved back from (?P=stage) to (?P<prev>\S+); its criteria, sessions "
+            r"and any sign-off are earned again\.$"
+        ),
+        _no_run_step_back,
+    ),
+    "gap.restart": (
+        re.compile(
+            r"^No run at (?P<stage>\S+)'s speed for (?P<n>\d+) days \(check-ins alone do not "
+            r"keep it\): what (?P=stage) needs \(criteria, sessions, minimum days, any "
+            r"sign-off\) is earned again\.$"
+        ),
+        _no_run_restart,
+    ),
+    "gap.final": (
+        re.compile(
+            r"^At the final stage (?P<stage>\S+), no run at its speed for (?P<n>\d+) days "
+            r"\(check-ins alone do not keep it\): the first session back is capped at "
+            r"(?P<pct>[\d.]+) % Vmax, without full training or matches\. An easy day follows "
+            r"it: (?:nothing at or above (?P<easy>[\d.]+) % Vmax|(?P<none>no running)) and no "
+            r"full training or matches; the usual sessions return (?P<hours>\d+) h after that "
+            r"run\. Its sprint and strength re-tests are due: please review whether a re-test "
+            r"or a move back a stage is needed before matches\.$"
+        ),
+        _no_run_final,
+    ),
+}
+
+
 _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
     "gate.8": (
         re.compile(
@@ -1259,6 +1366,9 @@ def alert_words(
     if rule == MISSED_CHECKINS_RULE:
         missed = _MISSED_CHECKINS.match(text)
         return _missed_checkins(missed, protocol, on) if missed is not None else None
+    no_run = _NO_RUN_PATTERNS.get(rule)
+    if no_run is not None and (m := no_run[0].match(text)) is not None:
+        return no_run[1](m, protocol)
     pattern = _PATTERNS.get(rule)
     if pattern is None:
         return _trigger(text)

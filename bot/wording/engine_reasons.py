@@ -110,6 +110,8 @@ _HOOPER_SUM = re.compile(r"^Hooper index (?P<sum>\d+)\b")
 _MAX_PCT = re.compile(r"max (?P<pct>\d+(?:\.\d+)?) % Vmax")
 _HOOPER_ITEM = re.compile(r"^(?P<item>sleep quality|fatigue|stress|soreness) (?P<value>\d+)/7")
 _REST_STREAK = re.compile(r"^Rest verdict (?P<count>\d+) mornings in a row")
+# A step back due at the first stage, held there instead (engine.programme._step_back).
+FIRST_STAGE_HELD = "Already at the first stage"
 _GRADE = re.compile(r"^Grade (?P<grade>\S+) is above .*\(≤ (?P<max>[^)]+)\)")
 _UNANSWERED = re.compile(r"^Unanswered: (?P<keys>[a-z_, ]+)[.:]")
 # A speed reading too fast to trust, as engine.plausibility names it (alerts read it too).
@@ -234,6 +236,9 @@ def _missing_session(reason: Any, protocol: Any) -> str | None:
 
 
 def _rest_streak(reason: Any, protocol: Any) -> str | None:
+    if str(reason.text).startswith(FIRST_STAGE_HELD):
+        # The step back the rest mornings call for, at the first stage: nothing below it.
+        return _("Rest days in a row, and this is already the first stage: you stay here.")
     found = _REST_STREAK.match(str(reason.text))
     if found is None:
         return None
@@ -521,12 +526,42 @@ def _clinician_step_back(reason: Any, protocol: Any) -> str | None:
     return _("Your clinician asked for a step back; this is already the first stage.")
 
 
+# Days without a run at the stage's speed, check-ins or not (engine.programme._after_gap,
+# _final_gap with ``no_run``): a gap as well, for someone who may have checked in every day.
+_NO_RUN = "No run at this stage's speed for "
+
+
+def _no_run_gap(reason: Any, days: int) -> str:
+    """The restart or the step back after days without a run at the stage's speed: never
+    "welcome back" to someone who went on checking in."""
+    if reason.rule == "gap.step_back":
+        return ngettext(
+            "No run at this stage's speed for {count} day: fitness has faded, so you go back "
+            "one stage and earn what it needs again.",
+            "No run at this stage's speed for {count} days: fitness has faded, so you go back "
+            "one stage and earn what it needs again.",
+            days,
+        ).format(count=days)
+    return ngettext(
+        "No run at this stage's speed for {count} day: what this stage needs (results, "
+        "sessions and days) is earned again before you move up, and your first run back is an "
+        "easier one.",
+        "No run at this stage's speed for {count} days: what this stage needs (results, "
+        "sessions and days) is earned again before you move up, and your first run back is an "
+        "easier one.",
+        days,
+    ).format(count=days)
+
+
 def _gap(reason: Any, protocol: Any) -> str | None:
-    """Back after a week or more away (engine.programme._after_gap): what the stage needs is
-    earned again, after two weeks one stage lower (the step back has its own sentence)."""
+    """Back after a week or more away, or after a week or more without a run at the stage's
+    speed (engine.programme._after_gap): what the stage needs is earned again, after two
+    weeks one stage lower (the step back has its own sentence)."""
     days = reason.observed
     if not isinstance(days, int):
         return None
+    if str(reason.text).startswith(_NO_RUN):
+        return _no_run_gap(reason, days)
     if reason.rule == "gap.step_back":
         return ngettext(
             "Welcome back: after {count} day away from the plan, fitness has faded, so you "
@@ -548,14 +583,26 @@ _RETURN_HOURS = re.compile(r"usual sessions return (\d+) h after that run")
 
 
 def _final_gap(reason: Any, protocol: Any) -> str | None:
-    """Back after a week or more away at the final stage (engine.programme._final_gap): the
-    stage stays, the first session back is capped and without matches, and the usual
-    sessions return once the easy time after that run has passed (its hours are in the
-    engine's sentence)."""
+    """Back after a week or more away, or without a run at the stage's speed, at the final
+    stage (engine.programme._final_gap): the stage stays, the next session is capped and
+    without matches, and the usual sessions return once the easy time after that run has
+    passed (its hours are in the engine's sentence)."""
     days = reason.observed
     if not isinstance(days, int):
         return None
     hours = _RETURN_HOURS.search(str(reason.text))
+    if str(reason.text).startswith(_NO_RUN):
+        if hours is None:
+            return None
+        return ngettext(
+            "No run at this stage's speed for {count} day: your next session stays below full "
+            "speed, without full team or event training or matches, so your muscle gets used "
+            "to speed again. Your usual sessions return {hours} hours after that run.",
+            "No run at this stage's speed for {count} days: your next session stays below full "
+            "speed, without full team or event training or matches, so your muscle gets used "
+            "to speed again. Your usual sessions return {hours} hours after that run.",
+            days,
+        ).format(count=days, hours=hours.group(1))
     if hours is None:
         # A decision recorded before the easy day after the first run back existed.
         return ngettext(

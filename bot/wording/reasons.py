@@ -35,7 +35,7 @@ from bot.support.i18n import (
     ngettext,
 )
 from bot.wording.criteria import describe_criterion, not_counted_words
-from bot.wording.engine_reasons import reason_words
+from bot.wording.engine_reasons import FIRST_STAGE_HELD, reason_words
 from bot.wording.gate import describe_gate_item, still_needed
 from bot.wording.items import ITEM_WORDING, format_value, item_label
 from bot.wording.protocol import protocol_text
@@ -463,6 +463,9 @@ _FIRED = {
 _MORNING = {
     "pain_test": N_("Pain in today's test: {value}/10."),
     "pain_rest": N_("Pain at rest: {value}/10."),
+    # Tightness read against fixed limits while no usual level is known yet
+    # (engine.readiness.no_baseline_limits: morning.p3.tightness, morning.p4.tightness).
+    "tightness": N_("Tightness: {value}/10."),
 }
 _MORNING_DELTAS = ("pain_test_delta", "tightness_delta")
 
@@ -597,11 +600,30 @@ class Worded:
     rule: str
 
 
+# Rules whose step back, held at the first stage, is said in one sentence of their own
+# (bot.wording.engine_reasons): the rule's "we go back one stage" beside it would be untrue.
+_HELD_AT_FIRST_STAGE_SAYS_IT = frozenset({"morning.p3.repeat"})
+
+
+def _held_at_first_stage(reasons: Sequence[Any]) -> frozenset[str]:
+    """The rules among ``_HELD_AT_FIRST_STAGE_SAYS_IT`` whose step back the first stage held."""
+    return frozenset(
+        str(r.rule)
+        for r in reasons
+        if str(r.rule) in _HELD_AT_FIRST_STAGE_SAYS_IT and str(r.text).startswith(FIRST_STAGE_HELD)
+    )
+
+
 def word_reasons(reasons: Iterable[Any], protocol: Any, stage_id: str) -> list[Worded]:
-    """Return every reason in words, each sentence once, in the engine's order."""
+    """Return every reason in words, each sentence once, in the engine's order; a step back
+    held at the first stage is said once, as that (never also "we go back one stage")."""
     out: list[Worded] = []
     seen: set[str] = set()
+    reasons = list(reasons)
+    held = _held_at_first_stage(reasons)
     for reason in reasons:
+        if str(reason.rule) in held and not str(reason.text).startswith(FIRST_STAGE_HELD):
+            continue
         kind, text = describe_reason(reason, protocol, stage_id)
         if text in seen:
             continue

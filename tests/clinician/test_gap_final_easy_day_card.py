@@ -48,7 +48,7 @@ async def test_the_card_tells_the_easy_day_and_when_usual_sessions_return(
     assert (
         "Back after 20 days away at the final stage, H7 · Return to play + maintenance. First "
         "session back at most 90 % of top speed, then an easy day with nothing at or above "
-        "95 %. No full training or matches until 48 hours after that run, when usual "
+        "95 %. No full training or matches until 72 hours after that run, when usual "
         "sessions return. Re-tests are due: please review before matches.\n"
     ) in card, card
     assert "Vmax" not in card and "gap.final" not in card, card

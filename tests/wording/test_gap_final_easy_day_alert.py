@@ -5,7 +5,7 @@ easy day follows it (``engine.programme.final_gap_rest``) and only then do the u
 return. The athlete's plan said all three; the clinician's alert told only the capped first
 session, so a clinician reading it could expect a match the day after that run. The alert now
 says the easy day and when the usual sessions return, with the protocol's own numbers, in the
-words of the athlete's plan ("Your usual sessions return 48 hours after that run").
+words of the athlete's plan ("Your usual sessions return 72 hours after that run").
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_hamstring_the_clinician_reads_the_easy_day_and_when_usual_sessions_retu
     assert _clinician_reads(p, _back(p, "hamstring")) == (
         "Back after 20 days away at the final stage, H7 · Return to play + maintenance. First "
         "session back at most 90\u00a0% of top speed, then an easy day with nothing at or above "
-        "95\u00a0%. No full training or matches until 48 hours after that run, when usual "
+        "95\u00a0%. No full training or matches until 72 hours after that run, when usual "
         "sessions return. Re-tests are due: please review before matches."
     )
 
@@ -64,7 +64,7 @@ def test_calf_the_clinician_reads_that_the_easy_day_has_no_running() -> None:
     assert _clinician_reads(p, _back(p, "calf")) == (
         "Back after 20 days away at the final stage, C7 · Return to play + maintenance. First "
         "session back at most 90\u00a0% of top speed, then an easy day without running. No full "
-        "training or matches until 48 hours after that run, when usual sessions return. "
+        "training or matches until 72 hours after that run, when usual sessions return. "
         "Re-tests are due: please review before matches."
     )
 
@@ -78,8 +78,8 @@ def test_the_clinician_and_the_athlete_read_the_same_return_of_the_usual_session
     reason = next(r for r in out.reasons if r.rule == "gap.final")
     with use_language("en"):
         athlete = reason_words(reason, p)
-    assert "Your usual sessions return 48 hours after that run." in str(athlete)
-    assert "until 48 hours after that run, when usual sessions return" in _clinician_reads(p, out)
+    assert "Your usual sessions return 72 hours after that run." in str(athlete)
+    assert "until 72 hours after that run, when usual sessions return" in _clinician_reads(p, out)
 
 
 def test_the_numbers_are_those_of_the_engines_sentence() -> None:
