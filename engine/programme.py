@@ -210,9 +210,10 @@ class ProgrammeState(_Frozen):
     # Days in a row before today at a stage of running without a run at the stage's speed
     # (``_kept_speed``), check-ins or not (a gap as well: ``_gap_due``). Days while running
     # is stopped awaiting a review count (the muscle met no speed on them either; the gap
-    # acts once the review lifts the stop). Days the plan had no running (a rest day, a rest
-    # interval, a stage without running) and paused days (time away: ``away_days``) neither
-    # count nor end it. None in older snapshots: ``away_days`` stands in.
+    # acts once the review lifts the stop), and so do paused days (no speed either; nothing
+    # acts until the first day back). Days the plan had no running (a rest day, a rest
+    # interval, a stage without running) neither count nor end it. None in older snapshots:
+    # ``away_days`` stands in.
     no_run_days: int | None = None
     # What the gap rule already did in the current run of such days (``_gap_level``: 0
     # nothing, 1 a restart or the final stage's capped first run, 2 a step back or the final
@@ -1453,7 +1454,13 @@ def _gap_due(
     (``no_run_acted``). Nothing acts while running is stopped awaiting a review: the athlete
     is not running, so a restart or a step back would change nothing but the stage the
     review finds; the stop's days count as days without a run (``_count_no_run``), and the
-    first day with an answer once the review has lifted the stop is the first day back."""
+    first day with an answer once the review has lifted the stop is the first day back. Paused
+    days count in both (``_count_no_run``), and nothing acts while paused (``decide_day``), so
+    a pause of 7 days or more makes both due on the first day back: one is acted on, with its
+    own reason. The days away ("welcome back", their count) when they alone call for as much
+    as the days without a run: the athlete was away, and that is what they are told; the days
+    without a run only when the days before the pause take them to a further step (a step
+    back after a pause too short for one by itself), since only that count says why."""
     if st.suspended:
         return None
     level_away = _gap_level(protocol, st.stage, away)
@@ -1510,20 +1517,24 @@ def _count_no_run(
     paused: bool,
 ) -> ProgrammeState:
     """The days without a run at the stage's speed at the end of a day (``no_run_days``): a
-    run ends them; a day the athlete was not meant to run at that speed by the plan (paused,
-    a stage without running, a plan without running or capped below that speed: a rest day,
-    a rest interval) neither counts nor ends them; a day while running is stopped awaiting
-    a review counts, whatever its plan: the muscle meets no speed for as long as the stop
-    lasts, and the first plan after the review would otherwise be the stage's full session
-    (at a stage of max sprints, a max sprint: the load spike of reference §3.2 item 5); any
-    other day counts, answered or not (a day without a check-in had no plan, and running
-    needs one: the silence is the athlete's, as in a gap of days away)."""
+    run ends them; a day the athlete was not meant to run at that speed by the plan (a stage
+    without running, a plan without running or capped below that speed: a rest day, a rest
+    interval) neither counts nor ends them; a day while running is stopped awaiting a review
+    or the programme is paused counts, whatever its plan: the muscle meets no speed for as
+    long as the stop or the pause lasts, and the first plan after it would otherwise be the
+    stage's full session (at a stage of max sprints, a max sprint: the load spike of
+    reference §3.2 item 5); any other day counts, answered or not (a day without a check-in
+    had no plan, and running needs one: the silence is the athlete's, as in a gap of days
+    away). Nothing acts on the count while paused (``decide_day`` acts on a gap only on a
+    day with an answer and no pause)."""
     if ran_at_speed:
         count, acted = 0, 0
     else:
         acted = st.no_run_acted
-        idle = paused or not protocol.stage(st.stage).running
-        if plan is not None and not idle and not st.suspended:
+        # A pause hides no days: 6 days paused then 6 of check-ins without a run are 12 days
+        # without speed (a pause of 7 or more is also a gap of days away: ``_gap_due``).
+        idle = not protocol.stage(st.stage).running
+        if plan is not None and not idle and not st.suspended and not paused:
             stage = protocol.stage(plan.stage)
             band = _plan_band(stage, plan) if plan.running else None
             need = gap_cap(protocol, stage)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.models import ClinicianAction, DayRecord
 from engine.programme import DayOutcome, ProgrammeState, Timeline, gate_items, replay
-from tests.engine.builders import BASELINE, D0, HAM_INJURY, day, protocol, rec
+from tests.engine.builders import BASELINE, D0, HAM_INJURY, day, protocol, rec, session
 
 HAM = protocol("hamstring")
 H2 = ProgrammeState(stage="H2", stage_entered=D0, start=D0, last_progress=D0)
@@ -50,7 +50,12 @@ def stall(outcome: DayOutcome) -> list[str]:
 
 
 def test_the_first_day_back_after_a_pause_names_no_stall() -> None:
-    timeline = run(paused_days(3, 9, 9))  # 3 March → paused 6 March → back 12 March
+    days = paused_days(3, 9, 9)  # 3 March → paused 6 March → back 12 March
+    # An easy run on day 2 (below what H2 needs): without it, the 3 days before the pause and
+    # its 6 are 9 days without a run at H2's speed, and the day back restarts the stage
+    # (protocol notes (21); test_paused_days_count_without_a_run.py).
+    days[2] = rec(2, s=session(55, reps=6))
+    timeline = run(days)
     assert on(timeline, 9).decision == "hold"
     assert stall(on(timeline, 9)) == []
     # The minimum days at the stage stay calendar days: all 9 count.

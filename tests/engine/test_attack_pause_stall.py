@@ -68,7 +68,13 @@ def test_a_stage_restarted_after_a_gap_is_not_named_before_seven_days_not_paused
     """The clock runs on, it does not jump: 3 days in (0–2), a week paused, back on day 10;
     7 days not paused have passed on day 14 (as on day 7 without a pause), not on the day
     back."""
-    timeline = run(paused_days(3, 10, 20))
+    # With the easy runs of the other tests: without them, the pause's 7 days count as days
+    # without a run too, and 14 such days (3 before, 7 paused, 4 after) step back on day 14.
+    days = [
+        d if d.paused else d.model_copy(update={"session": _jog(n)})
+        for n, d in enumerate(paused_days(3, 10, 20))
+    ]
+    timeline = run(days)
     assert any(r.rule == "gap.restart" for r in on(timeline, 10).reasons)
     assert [n for n in range(21) if stall(on(timeline, n))] == [14]
 

@@ -6,8 +6,9 @@ flying sprints and full accelerations at 95–100 % on the first day back, becau
 reset the gap counter; the same weeks without a word stepped them back with a capped first run.
 Reference §3.2 item 5 ("no load spikes, especially late-stage"); note (21): a max-sprint stage
 steps back after 7 days without speed. Days the athlete was not meant to run (a stage without
-running, a rest interval, a paused programme) do not count; the days of a stop awaiting a
-review count, and act once the review lifts it.
+running, a rest interval) do not count; the days of a stop awaiting a review count, and act
+once the review lifts it; paused days count, and act on the first day back
+(test_paused_days_count_without_a_run.py).
 """
 
 from __future__ import annotations
@@ -125,13 +126,17 @@ def test_days_awaiting_a_review_step_nobody_back_during_the_stop() -> None:
     assert all(o.stage_after == "H5" for o in outs[:11])
 
 
-def test_paused_days_neither_count_nor_end_the_days_without_a_run() -> None:
+def test_paused_days_count_as_days_without_a_run_and_act_on_the_day_back() -> None:
     paused = [DayRecord(date=day(n), paused=True) for n in range(9, 14)]
     records = [*[rec(n) for n in range(5, 9)], *paused, *[rec(n) for n in range(14, 20)]]
     outs, _ = _days(_at("H5", 100), records)
     back = next(o for o in outs if "gap.step_back" in rules(o))
-    # Days 7–8 and 14–18 counted (5–6: the rest after the last max run; 9–13: paused).
-    assert back.date == day(19)
+    # Days 7–8 and the paused 9–13 counted (5–6: the rest after the last max run): the step
+    # back comes on the first day back, not during the pause.
+    assert back.date == day(14) and back.stage_after == "H4"
+    said = next(r for r in back.reasons if r.rule == "gap.step_back")
+    assert said.text.startswith("No run at this stage's speed for 7 days") and said.observed == 7
+    assert all(o.stage_after == "H5" for o in outs if o.date < day(14))
 
 
 def test_return_to_play_caps_the_first_run_after_a_week_of_check_ins_without_one() -> None:
