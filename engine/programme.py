@@ -1131,10 +1131,12 @@ def decide_day(
         days, level, for_no_run = gap
         decision, st = _after_gap(protocol, st, on, away, acc, no_run=days if for_no_run else None)
         st = st.model_copy(update={"no_run_acted": max(st.no_run_acted, level)})
-    elif st.stage != stage0 and st.no_run_acted < 2:
+    elif st.stage != stage0:
         # A clinician who moves the athlete decides for the days without a run so far: the
-        # gap rule does not undo the move the next day (a run starts the count afresh).
-        st = st.model_copy(update={"no_run_acted": 2})
+        # gap rule does not undo the move the next day. The count starts afresh at the new
+        # stage, so days without a run after the move are acted on like any others.
+        st = st.model_copy(update={"no_run_days": 0, "no_run_acted": 0})
+        no_run = 0
     # A session answered before the day's check-in was done without one: it is judged so,
     # whatever the check-in says later, and the check-in prescribes no second session (a red
     # flag in it still stops, with the stop's plan).

@@ -162,3 +162,17 @@ def test_a_clinicians_move_is_not_undone_by_the_days_without_a_run_before_it() -
     outs, st = _days(st, [moved, *[rec(n) for n in range(13, 16)]])
     assert outs[0].stage_after == "H5"
     assert not any(r.startswith("gap.") for o in outs for r in rules(o)) and st.stage == "H5"
+
+
+def test_days_without_a_run_after_a_clinicians_move_are_counted_afresh() -> None:
+    """The move decides for the days before it; an athlete who then never runs is restarted
+    at the new stage after 7 days without a run and stepped back after 14, like anyone."""
+    _, st = _days(_at("H4", 90), [rec(n) for n in range(5, 12)])
+    moved = rec(12, clinician_actions=[ClinicianAction(kind="set_stage", stage="H3")])
+    outs, st = _days(st, [moved, *[rec(n) for n in range(13, 40)]])
+    assert outs[0].stage_after == "H3"
+    acted = [(o.date, r) for o in outs for r in rules(o) if r.startswith("gap.")]
+    assert acted, "no gap step after four weeks without a run"
+    first_day, first_rule = acted[0]
+    assert first_rule == "gap.restart" and first_day > day(12 + 6), acted
+    assert any(r == "gap.step_back" for _, r in acted), acted
