@@ -103,11 +103,28 @@ NOT_SIGNED_UP_TEXT = L_(
     "Send /start {code} to carry on with their invitation: I will ask before sharing "
     "anything with them."
 )
+# The same for a clinician without a display name ("with your clinician" is not a name: in
+# German or Portuguese it takes other words around it than a name does).
+NOT_SIGNED_UP_NO_NAME_TEXT = L_(
+    "You have not finished setting up yet, so nothing is shared with your clinician for now. "
+    "Send /start {code} to carry on with their invitation: I will ask before sharing "
+    "anything with them."
+)
 # A Share button pressed from a new account: the offer was made to the one deleted since.
 DELETED_OFFER_TEXT = L_(
-    "This offer was made to an account that has since been deleted, so nothing was shared. "
-    "To share your data with your clinician, send /link with their code again."
+    "This button was for your earlier account, which has been deleted, so nothing was shared. "
+    "To share with your clinician now, send /link with their code again."
 )
+
+
+def not_signed_up_text(name: str | None, code: str) -> str:
+    """The "finish setting up first" answer to sharing, naming the clinician when they have a
+    display name (the services say "your clinician" for one without: worded as a phrase)."""
+    if not name or name == _("your clinician"):
+        return str(NOT_SIGNED_UP_NO_NAME_TEXT).format(code=quoted(code, 40))
+    return str(NOT_SIGNED_UP_TEXT).format(name=name, code=quoted(code, 40))
+
+
 # A clinician's or admin's own /settings language button, past the signer's age limit.
 SETTINGS_TOO_OLD_TEXT = L_("This button is too old: send /settings again.")
 
@@ -481,10 +498,8 @@ async def link_command(update: Update, context: Context) -> None:
             return
         request = request_link(session, person, code, caller.telegram_id, now)
         if request == "not_signed_up":
-            name = invite_clinician_name(session, code, now) or _("your clinician")
-            await update.effective_message.reply_text(
-                str(NOT_SIGNED_UP_TEXT).format(name=name, code=quoted(code, 40))
-            )
+            name = invite_clinician_name(session, code, now)
+            await update.effective_message.reply_text(not_signed_up_text(name, code))
             return
         if not isinstance(request, LinkRequest):
             await update.effective_message.reply_text(str(FAILURE_TEXT[request]))
@@ -591,11 +606,7 @@ async def link_answer(update: Update, context: Context) -> None:
     if refused is not None and refused.reason == "deleted_account":
         await query.edit_message_text(str(DELETED_OFFER_TEXT))
     elif refused is not None:
-        await query.edit_message_text(
-            str(NOT_SIGNED_UP_TEXT).format(
-                name=refused.clinician_name, code=quoted(refused.code, 40)
-            )
-        )
+        await query.edit_message_text(not_signed_up_text(refused.clinician_name, refused.code))
     else:
         await query.edit_message_text(
             _("Linked. {name} can now follow your programme.").format(name=name)

@@ -23,12 +23,18 @@ from bot.services.invites import CLINICIAN_CODE_PREFIX, invite_clinician_name
 from bot.store import repo
 from bot.store.models import Person
 from bot.store.repo.people import has_signed_up
-from bot.support.i18n import L_
+from bot.support.i18n import L_, _
 
 # /link CODE in the middle of the set-up: the invitation joins it (the question follows).
 LINK_JOINS_SETUP = L_(
     "You have not finished setting up yet, so I added {name}'s invitation to it: I will ask "
     "before sharing anything with them."
+)
+# The same for a clinician without a display name: "your clinician" is a phrase, not a name
+# ("de o seu profissional", "mit dein Behandler" once put where a name goes).
+LINK_JOINS_SETUP_NO_NAME = L_(
+    "You have not finished setting up yet, so I added your clinician's invitation to it: I "
+    "will ask before sharing anything with them."
 )
 
 
@@ -63,7 +69,11 @@ def _link_during_setup(
     started = commands.start(session, person, user.id, code, env)
     # The welcome is not said again: only what changed, then the question (naming them now).
     questions = [out for out in started.outs if out.progress_id is not None]
-    return Result([Out(str(LINK_JOINS_SETUP).format(name=name)), *questions])
+    if name == _("your clinician"):  # the services' words for a clinician without a name
+        joined = str(LINK_JOINS_SETUP_NO_NAME)
+    else:
+        joined = str(LINK_JOINS_SETUP).format(name=name)
+    return Result([Out(joined), *questions])
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

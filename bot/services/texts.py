@@ -238,14 +238,15 @@ CHECKIN_ALREADY_DONE = L_("You already checked in today. /plan shows today's ses
 NOT_ONBOARDED = L_("Let's set you up first: send /start.")
 # Anything but /delete from someone whose admin access was removed (ADMIN_TELEGRAM_IDS).
 FORMER_ADMIN = L_(
-    "Your admin access to Sprintback was removed, so I can no longer do anything for you "
+    "Your admin rights on Sprintback have ended, so I can no longer do anything for you "
     "here. Send /delete to remove your name and settings from Sprintback, or ask the person "
     "who runs Sprintback to add you again."
 )
 # Their /delete, done at once (they have nothing here left to lose).
 FORMER_ADMIN_DELETED = L_(
-    "Done: your name, settings and Telegram account are removed from Sprintback. What you "
-    "did as an admin stays in the records under a number, without your name."
+    "Done: your name, settings and the link to your Telegram account are removed from "
+    "Sprintback. What you did as an admin stays in the records under a number, without your "
+    "name."
 )
 # A command that needs the set-up, sent in the middle of it: the open question follows.
 FINISH_SETUP_FIRST = L_("That works once you are set up. Let's finish that first:")

@@ -901,45 +901,39 @@ def _final_gap(m: re.Match[str], protocol: Any) -> str:
     """Back after time away at the final stage (engine.programme._final_gap): the capped first
     session back, the easy day after it and when the usual sessions return, as the athlete's
     plan says them (bot.wording.engine_reasons._final_gap); the protocol's numbers come from
-    the engine's sentence. Short enough for the card's line (``ALERT_LINE_CHARS``) in English:
-    the review request comes last, after the plan. A record from before the easy day was told
-    keeps its own words."""
+    the engine's sentence. Short enough for the card's line (``ALERT_LINE_CHARS``) in every
+    language with the longest stage label: the review request comes last, after the plan. A
+    record from before the easy day was told is said without it."""
     count = _count(m, "n")
     stage = _stage(protocol, m["stage"])
     percent = _pct(m["pct"])
     if m["hours"] is None:
         return ngettext(
-            "Back after {count} day without a check-in or session (or paused) at the final "
-            "stage, {stage}: the first session back is capped at {percent} of top speed, "
-            "without full training or matches. Its sprint and strength re-tests are due: "
-            "please review whether a re-test or a move back a stage is needed before matches.",
-            "Back after {count} days without a check-in or session (or paused) at the final "
-            "stage, {stage}: the first session back is capped at {percent} of top speed, "
-            "without full training or matches. Its sprint and strength re-tests are due: "
-            "please review whether a re-test or a move back a stage is needed before matches.",
+            "Back after {count} day away at the final stage, {stage}: first session back ≤ "
+            "{percent} Vmax, without full training or matches. Sprint and strength re-tests "
+            "due: please review (a re-test or a stage back) before matches.",
+            "Back after {count} days away at the final stage, {stage}: first session back ≤ "
+            "{percent} Vmax, without full training or matches. Sprint and strength re-tests "
+            "due: please review (a re-test or a stage back) before matches.",
             count,
         ).format(count=m["n"], stage=stage, percent=percent)
     if m["none"] is not None:
         return ngettext(
-            "Back after {count} day away at the final stage, {stage}. First session back at "
-            "most {percent} of top speed, then an easy day without running. No full training or "
-            "matches until {hours} hours after that run, when usual sessions return. Re-tests "
-            "are due: please review before matches.",
-            "Back after {count} days away at the final stage, {stage}. First session back at "
-            "most {percent} of top speed, then an easy day without running. No full training or "
-            "matches until {hours} hours after that run, when usual sessions return. Re-tests "
-            "are due: please review before matches.",
+            "Back after {count} day away at the final stage, {stage}. First session back ≤ "
+            "{percent} Vmax, then an easy day without running; no full training or matches "
+            "for {hours} h after that run. Re-tests due: please review before matches.",
+            "Back after {count} days away at the final stage, {stage}. First session back ≤ "
+            "{percent} Vmax, then an easy day without running; no full training or matches "
+            "for {hours} h after that run. Re-tests due: please review before matches.",
             count,
         ).format(count=m["n"], stage=stage, percent=percent, hours=m["hours"])
     return ngettext(
-        "Back after {count} day away at the final stage, {stage}. First session back at most "
-        "{percent} of top speed, then an easy day with nothing at or above {easy_percent}. No "
-        "full training or matches until {hours} hours after that run, when usual sessions "
-        "return. Re-tests are due: please review before matches.",
-        "Back after {count} days away at the final stage, {stage}. First session back at most "
-        "{percent} of top speed, then an easy day with nothing at or above {easy_percent}. No "
-        "full training or matches until {hours} hours after that run, when usual sessions "
-        "return. Re-tests are due: please review before matches.",
+        "Back after {count} day away at the final stage, {stage}. First session back ≤ "
+        "{percent} Vmax, then an easy day with nothing ≥ {easy_percent}; no full training or "
+        "matches for {hours} h after that run. Re-tests due: please review before matches.",
+        "Back after {count} days away at the final stage, {stage}. First session back ≤ "
+        "{percent} Vmax, then an easy day with nothing ≥ {easy_percent}; no full training or "
+        "matches for {hours} h after that run. Re-tests due: please review before matches.",
         count,
     ).format(
         count=m["n"], stage=stage, percent=percent, easy_percent=_pct(m["easy"]), hours=m["hours"]
@@ -953,21 +947,21 @@ def _no_run_step_back(m: re.Match[str], protocol: Any) -> str:
     count = _count(m, "n")
     if _holds(protocol, m["stage"]) and _holds(protocol, m["prev"]):
         return ngettext(
-            "No run at the speed of {stage} for {count} day (check-ins alone do not "
-            "keep it): moved back to {previous}, whose criteria, sessions and any sign-off are "
+            "{count} day without a run at the speed of {stage} (check-ins alone do not "
+            "count): moved back to {previous}; its criteria, sessions and any sign-off are "
             "earned again.",
-            "No run at the speed of {stage} for {count} days (check-ins alone do not "
-            "keep it): moved back to {previous}, whose criteria, sessions and any sign-off are "
+            "{count} days without a run at the speed of {stage} (check-ins alone do not "
+            "count): moved back to {previous}; its criteria, sessions and any sign-off are "
             "earned again.",
             count,
         ).format(
             count=m["n"], stage=_stage(protocol, m["stage"]), previous=_stage(protocol, m["prev"])
         )
     return ngettext(
-        "No run at the stage's speed for {count} day (check-ins alone do not keep it): "
+        "{count} day without a run at the stage's speed (check-ins alone do not count): "
         "moved back a stage; its criteria, sessions and any sign-off are earned again.",
-        "No run at the stage's speed for {count} days (check-ins alone do not keep "
-        "it): moved back a stage; its criteria, sessions and any sign-off are earned again.",
+        "{count} days without a run at the stage's speed (check-ins alone do not count): "
+        "moved back a stage; its criteria, sessions and any sign-off are earned again.",
         count,
     ).format(count=m["n"])
 
@@ -976,10 +970,10 @@ def _no_run_restart(m: re.Match[str], protocol: Any) -> str:
     """What the stage needs is earned again after days without a run at its speed, though
     the athlete may have checked in every day (engine.programme._after_gap)."""
     return ngettext(
-        "No run at the speed of {stage} for {count} day (check-ins alone do not keep "
-        "it): what it needs (criteria, sessions, minimum days, any sign-off) is earned again.",
-        "No run at the speed of {stage} for {count} days (check-ins alone do not keep "
-        "it): what it needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+        "{count} day without a run at the speed of {stage} (check-ins alone do not count): "
+        "its criteria, sessions, minimum days and any sign-off are earned again.",
+        "{count} days without a run at the speed of {stage} (check-ins alone do not count): "
+        "its criteria, sessions, minimum days and any sign-off are earned again.",
         _count(m, "n"),
     ).format(count=m["n"], stage=_stage(protocol, m["stage"]))
 
@@ -989,30 +983,30 @@ def _no_run_final(m: re.Match[str], protocol: Any) -> str:
     every day (engine.programme._final_gap): the plan after it as for a gap of days away
     (:func:`_final_gap`), with the next session capped rather than a "first session back".
     The final stage is not named: there is one, the card names it, and the line stays short
-    enough for the card (``ALERT_LINE_CHARS``) in English."""
+    enough for the card (``ALERT_LINE_CHARS``) in every language."""
     count = _count(m, "n")
     percent = _pct(m["pct"])
     if m["none"] is not None:
         return ngettext(
-            "At the final stage: no run at its speed for {count} day (check-ins alone do not "
-            "keep it). Next session at most {percent} of top speed, then an easy day without "
-            "running. No full training or matches until {hours} hours after that run, when "
-            "usual sessions return. Re-tests are due: please review before matches.",
-            "At the final stage: no run at its speed for {count} days (check-ins alone do not "
-            "keep it). Next session at most {percent} of top speed, then an easy day without "
-            "running. No full training or matches until {hours} hours after that run, when "
-            "usual sessions return. Re-tests are due: please review before matches.",
+            "Final stage: {count} day without a run at its speed (check-ins alone do not "
+            "count). Next session ≤ {percent} Vmax, then an easy day without running; no full "
+            "training or matches for {hours} h after that run. Re-tests due: please review "
+            "before matches.",
+            "Final stage: {count} days without a run at its speed (check-ins alone do not "
+            "count). Next session ≤ {percent} Vmax, then an easy day without running; no full "
+            "training or matches for {hours} h after that run. Re-tests due: please review "
+            "before matches.",
             count,
         ).format(count=m["n"], percent=percent, hours=m["hours"])
     return ngettext(
-        "At the final stage: no run at its speed for {count} day (check-ins alone do not keep "
-        "it). Next session at most {percent} of top speed, then an easy day with nothing at or "
-        "above {easy_percent}. No full training or matches until {hours} hours after that run, "
-        "when usual sessions return. Re-tests are due: please review before matches.",
-        "At the final stage: no run at its speed for {count} days (check-ins alone do not keep "
-        "it). Next session at most {percent} of top speed, then an easy day with nothing at or "
-        "above {easy_percent}. No full training or matches until {hours} hours after that run, "
-        "when usual sessions return. Re-tests are due: please review before matches.",
+        "Final stage: {count} day without a run at its speed (check-ins alone do not count). "
+        "Next session ≤ {percent} Vmax, then an easy day with nothing ≥ {easy_percent}; no "
+        "full training or matches for {hours} h after that run. Re-tests due: please review "
+        "before matches.",
+        "Final stage: {count} days without a run at its speed (check-ins alone do not count). "
+        "Next session ≤ {percent} Vmax, then an easy day with nothing ≥ {easy_percent}; no "
+        "full training or matches for {hours} h after that run. Re-tests due: please review "
+        "before matches.",
         count,
     ).format(count=m["n"], percent=percent, easy_percent=_pct(m["easy"]), hours=m["hours"])
 

@@ -235,14 +235,32 @@ def _missing_session(reason: Any, protocol: Any) -> str | None:
     return _unanswered(reason, protocol)
 
 
+def rest_streak_count(reason: Any) -> int | None:
+    """The number of rest mornings in a row a ``morning.p3.repeat`` reason counted, or None
+    for its "held at the first stage" note (which counts nothing)."""
+    found = _REST_STREAK.match(str(reason.text))
+    return int(found["count"]) if found is not None else None
+
+
+def first_stage_held_words(count: int | None) -> str:
+    """The step back that rest mornings call for, held at the first stage (nothing is below
+    it): with the number of rest mornings when known."""
+    if count is None:
+        return _("Rest days in a row: you stay at this first stage for now.")
+    return ngettext(
+        "{count} rest day in a row: you stay at this first stage for now.",
+        "{count} rest days in a row: you stay at this first stage for now.",
+        count,
+    ).format(count=count)
+
+
 def _rest_streak(reason: Any, protocol: Any) -> str | None:
     if str(reason.text).startswith(FIRST_STAGE_HELD):
         # The step back the rest mornings call for, at the first stage: nothing below it.
-        return _("Rest days in a row, and this is already the first stage: you stay here.")
-    found = _REST_STREAK.match(str(reason.text))
-    if found is None:
+        return first_stage_held_words(None)
+    count = rest_streak_count(reason)
+    if count is None:
         return None
-    count = int(found["count"])
     return ngettext(
         "{count} rest day in a row: we go back one stage for a few days.",
         "{count} rest days in a row: we go back one stage for a few days.",
@@ -536,19 +554,19 @@ def _no_run_gap(reason: Any, days: int) -> str:
     "welcome back" to someone who went on checking in."""
     if reason.rule == "gap.step_back":
         return ngettext(
-            "No run at this stage's speed for {count} day: fitness has faded, so you go back "
-            "one stage and earn what it needs again.",
-            "No run at this stage's speed for {count} days: fitness has faded, so you go back "
-            "one stage and earn what it needs again.",
+            "No run at this stage's speed reported for {count} day: speed fades in that time, "
+            "so what the stage below needs is earned again.",
+            "No run at this stage's speed reported for {count} days: speed fades in that time, "
+            "so what the stage below needs is earned again.",
             days,
         ).format(count=days)
     return ngettext(
-        "No run at this stage's speed for {count} day: what this stage needs (results, "
-        "sessions and days) is earned again before you move up, and your first run back is an "
-        "easier one.",
-        "No run at this stage's speed for {count} days: what this stage needs (results, "
-        "sessions and days) is earned again before you move up, and your first run back is an "
-        "easier one.",
+        "No run at this stage's speed reported for {count} day: speed fades in that time, so "
+        "what this stage needs (results, sessions and days) is earned again before you move "
+        "up, and your first run back is an easier one.",
+        "No run at this stage's speed reported for {count} days: speed fades in that time, so "
+        "what this stage needs (results, sessions and days) is earned again before you move "
+        "up, and your first run back is an easier one.",
         days,
     ).format(count=days)
 
@@ -595,12 +613,14 @@ def _final_gap(reason: Any, protocol: Any) -> str | None:
         if hours is None:
             return None
         return ngettext(
-            "No run at this stage's speed for {count} day: your next session stays below full "
-            "speed, without full team or event training or matches, so your muscle gets used "
-            "to speed again. Your usual sessions return {hours} hours after that run.",
-            "No run at this stage's speed for {count} days: your next session stays below full "
-            "speed, without full team or event training or matches, so your muscle gets used "
-            "to speed again. Your usual sessions return {hours} hours after that run.",
+            "No run at this stage's speed reported for {count} day: speed fades in that time, "
+            "so your next session stays below full speed, without full team or event training "
+            "or matches, while your muscle gets used to speed again. Your usual sessions "
+            "return {hours} hours after that run.",
+            "No run at this stage's speed reported for {count} days: speed fades in that time, "
+            "so your next session stays below full speed, without full team or event training "
+            "or matches, while your muscle gets used to speed again. Your usual sessions "
+            "return {hours} hours after that run.",
             days,
         ).format(count=days, hours=hours.group(1))
     if hours is None:

@@ -35,7 +35,12 @@ from bot.support.i18n import (
     ngettext,
 )
 from bot.wording.criteria import describe_criterion, not_counted_words
-from bot.wording.engine_reasons import FIRST_STAGE_HELD, reason_words
+from bot.wording.engine_reasons import (
+    FIRST_STAGE_HELD,
+    first_stage_held_words,
+    reason_words,
+    rest_streak_count,
+)
 from bot.wording.gate import describe_gate_item, still_needed
 from bot.wording.items import ITEM_WORDING, format_value, item_label
 from bot.wording.protocol import protocol_text
@@ -463,10 +468,22 @@ _FIRED = {
 _MORNING = {
     "pain_test": N_("Pain in today's test: {value}/10."),
     "pain_rest": N_("Pain at rest: {value}/10."),
-    # Tightness read against fixed limits while no usual level is known yet
-    # (engine.readiness.no_baseline_limits: morning.p3.tightness, morning.p4.tightness).
-    "tightness": N_("Tightness: {value}/10."),
 }
+# Tightness read against fixed limits while no usual level is known yet
+# (engine.readiness.no_baseline_limits): the limit is said, or a first morning's lighter day
+# reads "Tightness: 3/10." with no reason. p3 rests, p4 lightens.
+_NO_BASELINE_TIGHTNESS = {
+    "p3": N_(
+        "Tightness {value}/10: until I know what is usual for you, {limit}/10 or more means "
+        "a rest day."
+    ),
+    "p4": N_(
+        "Tightness {value}/10: until I know what is usual for you, {limit}/10 or more means "
+        "a lighter day."
+    ),
+}
+# The engine's threshold for them: "< 4 until the usual level is known".
+_LIMIT = re.compile(r"^<\s*(?P<limit>\d+(?:\.\d+)?)\b")
 _MORNING_DELTAS = ("pain_test_delta", "tightness_delta")
 
 
@@ -492,17 +509,35 @@ def _delta_words(kind: str, observed: float) -> str:
 _DAYS = re.compile(r"for (\d+) days")
 
 
-def _morning_words(rule: str, observed: object) -> str | None:
-    """Words for ``morning.p3.pain_test`` and its kind, with the value seen."""
+def _tightness_words(level: str, observed: float, threshold: object) -> str:
+    """Tightness against the fixed limit that stands in for the usual level, with that limit
+    as the engine applied it (read from the reason's threshold, never written here); the value
+    alone when the threshold is missing."""
+    found = _LIMIT.match(str(threshold))
+    text = _NO_BASELINE_TIGHTNESS.get(level)
+    if found is None or text is None:
+        # A reason kept without its threshold: the value alone, still in words.
+        return _("Tightness: {value}/10.").format(value=format_decimal(observed))
+    return _(text).format(
+        value=format_decimal(observed), limit=format_decimal(float(found["limit"]))
+    )
+
+
+def _morning_words(rule: str, observed: object, threshold: object = None) -> str | None:
+    """Words for ``morning.p3.pain_test`` and its kind, with the value seen (and, for
+    tightness without a usual level, the limit in ``threshold``)."""
     parts = rule.split(".")
-    known = parts[2] in _MORNING or parts[2] in _MORNING_DELTAS if len(parts) == 3 else False
-    if not known or parts[0] != "morning":
+    if len(parts) != 3 or parts[0] != "morning":
         return None
     if not isinstance(observed, int | float) or isinstance(observed, bool):
         return None
+    if parts[2] == "tightness":
+        return _tightness_words(parts[1], observed, threshold)
     if parts[2] in _MORNING_DELTAS:
         return _delta_words(parts[2], observed)
-    return _(_MORNING[parts[2]]).format(value=format_decimal(observed))
+    if parts[2] in _MORNING:
+        return _(_MORNING[parts[2]]).format(value=format_decimal(observed))
+    return None
 
 
 def _info_words(rule: str) -> str | None:
@@ -544,7 +579,7 @@ def describe_reason(reason: Any, protocol: Any, stage_id: str) -> tuple[Kind, st
             "You have been at this stage for {days} days: your clinician has been told and can "
             "help with what is missing (Why? lists it)."
         ).format(days=days.group(1) if days else "7")
-    morning = _morning_words(rule, reason.observed)
+    morning = _morning_words(rule, reason.observed, getattr(reason, "threshold", None))
     if morning is not None:
         return "fired", morning
     if rule in _FIRED:
@@ -622,9 +657,17 @@ def word_reasons(reasons: Iterable[Any], protocol: Any, stage_id: str) -> list[W
     reasons = list(reasons)
     held = _held_at_first_stage(reasons)
     for reason in reasons:
-        if str(reason.rule) in held and not str(reason.text).startswith(FIRST_STAGE_HELD):
+        rule = str(reason.rule)
+        if rule in held and not str(reason.text).startswith(FIRST_STAGE_HELD):
             continue
-        kind, text = describe_reason(reason, protocol, stage_id)
+        kind: Kind
+        if rule in held:
+            # The held note counts nothing: the count is the rest streak's, beside it.
+            counts = [rest_streak_count(r) for r in reasons if str(r.rule) == rule]
+            count = next((c for c in counts if c is not None), None)
+            kind, text = "fired", first_stage_held_words(count)
+        else:
+            kind, text = describe_reason(reason, protocol, stage_id)
         if text in seen:
             continue
         seen.add(text)

@@ -62,8 +62,13 @@ async def test_a_former_admin_is_told_their_access_was_removed_and_can_delete_th
         "/progress",
     ):
         assert await say(ada, sent) == str(texts.FORMER_ADMIN), sent
+    # The words of the notice she was sent when her rights ended ("have ended"), not others.
+    assert str(texts.FORMER_ADMIN).startswith("Your admin rights on Sprintback have ended")
 
-    assert await say(ada, "/delete") == str(texts.FORMER_ADMIN_DELETED)
+    deleted = await say(ada, "/delete")
+    assert deleted == str(texts.FORMER_ADMIN_DELETED)
+    # Her Telegram account stays hers: only Sprintback's link to it goes.
+    assert "the link to your Telegram account are removed" in deleted, deleted
     with session_scope(w.engine, read_only=True) as session:
         assert (
             session.exec(select(Person).where(Person.telegram_user_id == FORMER_ADMIN)).first()

@@ -159,6 +159,8 @@ async def test_a_share_button_from_before_delete_does_not_link_the_new_account(
     await dora.press("✅ Share", offer)
     [answer] = await dora.wait_reply()
     assert answer.text == str(DELETED_OFFER_TEXT)
+    # Said as the button she pressed, in her words ("an offer made to an account" was not).
+    assert (answer.text or "").startswith("This button was for your earlier account"), answer.text
     assert "Linked" not in (answer.text or "")
     assert links_of(w, DORA) == 0 and share_consents_of(w, DORA) == 0
     assert NO_ATHLETES in await say(olsen, "/athletes")

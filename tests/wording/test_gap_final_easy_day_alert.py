@@ -53,9 +53,9 @@ def test_hamstring_the_clinician_reads_the_easy_day_and_when_usual_sessions_retu
     p = protocol("hamstring")
     assert _clinician_reads(p, _back(p, "hamstring")) == (
         "Back after 20 days away at the final stage, H7 · Return to play + maintenance. First "
-        "session back at most 90\u00a0% of top speed, then an easy day with nothing at or above "
-        "95\u00a0%. No full training or matches until 72 hours after that run, when usual "
-        "sessions return. Re-tests are due: please review before matches."
+        "session back ≤ 90\u00a0% Vmax, then an easy day with nothing ≥ 95\u00a0%; no full "
+        "training or matches for 72 h after that run. Re-tests due: please review before "
+        "matches."
     )
 
 
@@ -63,9 +63,8 @@ def test_calf_the_clinician_reads_that_the_easy_day_has_no_running() -> None:
     p = protocol("calf")
     assert _clinician_reads(p, _back(p, "calf")) == (
         "Back after 20 days away at the final stage, C7 · Return to play + maintenance. First "
-        "session back at most 90\u00a0% of top speed, then an easy day without running. No full "
-        "training or matches until 72 hours after that run, when usual sessions return. "
-        "Re-tests are due: please review before matches."
+        "session back ≤ 90\u00a0% Vmax, then an easy day without running; no full training or "
+        "matches for 72 h after that run. Re-tests due: please review before matches."
     )
 
 
@@ -79,7 +78,7 @@ def test_the_clinician_and_the_athlete_read_the_same_return_of_the_usual_session
     with use_language("en"):
         athlete = reason_words(reason, p)
     assert "Your usual sessions return 72 hours after that run." in str(athlete)
-    assert "until 72 hours after that run, when usual sessions return" in _clinician_reads(p, out)
+    assert "for 72 h after that run" in _clinician_reads(p, out)
 
 
 def test_the_numbers_are_those_of_the_engines_sentence() -> None:
@@ -98,9 +97,9 @@ def test_the_numbers_are_those_of_the_engines_sentence() -> None:
     assert line is not None
     assert line == (
         "Back after 15 days away at the final stage, H7 · Return to play + maintenance. First "
-        "session back at most 85\u00a0% of top speed, then an easy day with nothing at or above "
-        "92.5\u00a0%. No full training or matches until 72 hours after that run, when usual "
-        "sessions return. Re-tests are due: please review before matches."
+        "session back ≤ 85\u00a0% Vmax, then an easy day with nothing ≥ 92.5\u00a0%; no full "
+        "training or matches for 72 h after that run. Re-tests due: please review before "
+        "matches."
     )
 
 

@@ -40,7 +40,7 @@ _RECORD_WORDS = re.compile(r"Vmax|\bM2\b")
 _ENGINE_ENGLISH = (
     "is earned again before you move on",
     "(nothing above",
-    " h after that run",
+    "the usual sessions return",
     "At the final stage H",
     "capped at",
     "while no usual level is known yet",
@@ -111,10 +111,12 @@ def _days(singular: str, plural: str) -> Callable[[int], str]:
 
 # The athlete's sentences (bot.wording.engine_reasons) and the "days away" ones they replace.
 _RESTART = _days(
-    "No run at this stage's speed for {count} day: what this stage needs (results, sessions "
-    "and days) is earned again before you move up, and your first run back is an easier one.",
-    "No run at this stage's speed for {count} days: what this stage needs (results, sessions "
-    "and days) is earned again before you move up, and your first run back is an easier one.",
+    "No run at this stage's speed reported for {count} day: speed fades in that time, so "
+    "what this stage needs (results, sessions and days) is earned again before you move "
+    "up, and your first run back is an easier one.",
+    "No run at this stage's speed reported for {count} days: speed fades in that time, so "
+    "what this stage needs (results, sessions and days) is earned again before you move "
+    "up, and your first run back is an easier one.",
 )
 _AWAY_RESTART = _days(
     "Welcome back: after {count} day away from the plan, what this stage needs (results, "
@@ -123,10 +125,10 @@ _AWAY_RESTART = _days(
     "sessions and days) is earned again before you move up.",
 )
 _STEP_BACK = _days(
-    "No run at this stage's speed for {count} day: fitness has faded, so you go back one "
-    "stage and earn what it needs again.",
-    "No run at this stage's speed for {count} days: fitness has faded, so you go back one "
-    "stage and earn what it needs again.",
+    "No run at this stage's speed reported for {count} day: speed fades in that time, "
+    "so what the stage below needs is earned again.",
+    "No run at this stage's speed reported for {count} days: speed fades in that time, "
+    "so what the stage below needs is earned again.",
 )
 _AWAY_STEP_BACK = _days(
     "Welcome back: after {count} day away from the plan, fitness has faded, so you restart "
@@ -135,12 +137,14 @@ _AWAY_STEP_BACK = _days(
     "one stage lower and earn what it needs again.",
 )
 _FINAL = _days(
-    "No run at this stage's speed for {count} day: your next session stays below full speed, "
-    "without full team or event training or matches, so your muscle gets used to speed "
-    "again. Your usual sessions return {hours} hours after that run.",
-    "No run at this stage's speed for {count} days: your next session stays below full speed, "
-    "without full team or event training or matches, so your muscle gets used to speed "
-    "again. Your usual sessions return {hours} hours after that run.",
+    "No run at this stage's speed reported for {count} day: speed fades in that time, "
+    "so your next session stays below full speed, without full team or event training "
+    "or matches, while your muscle gets used to speed again. Your usual sessions "
+    "return {hours} hours after that run.",
+    "No run at this stage's speed reported for {count} days: speed fades in that time, "
+    "so your next session stays below full speed, without full team or event training "
+    "or matches, while your muscle gets used to speed again. Your usual sessions "
+    "return {hours} hours after that run.",
 )
 _AWAY_FINAL = _days(
     "Welcome back: after {count} day away from the plan, your first session back stays below "
@@ -152,27 +156,40 @@ _AWAY_FINAL = _days(
 )
 # The clinician's (bot.wording.alerts).
 _CLINICIAN_RESTART = _days(
-    "No run at the speed of {stage} for {count} day (check-ins alone do not keep it): what it "
-    "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
-    "No run at the speed of {stage} for {count} days (check-ins alone do not keep it): what it "
-    "needs (criteria, sessions, minimum days, any sign-off) is earned again.",
+    "{count} day without a run at the speed of {stage} (check-ins alone do not count): "
+    "its criteria, sessions, minimum days and any sign-off are earned again.",
+    "{count} days without a run at the speed of {stage} (check-ins alone do not count): "
+    "its criteria, sessions, minimum days and any sign-off are earned again.",
 )
 _CLINICIAN_STEP_BACK = _days(
-    "No run at the speed of {stage} for {count} day (check-ins alone do not keep it): moved "
-    "back to {previous}, whose criteria, sessions and any sign-off are earned again.",
-    "No run at the speed of {stage} for {count} days (check-ins alone do not keep it): moved "
-    "back to {previous}, whose criteria, sessions and any sign-off are earned again.",
+    "{count} day without a run at the speed of {stage} (check-ins alone do not "
+    "count): moved back to {previous}; its criteria, sessions and any sign-off are "
+    "earned again.",
+    "{count} days without a run at the speed of {stage} (check-ins alone do not "
+    "count): moved back to {previous}; its criteria, sessions and any sign-off are "
+    "earned again.",
 )
 _CLINICIAN_FINAL = _days(
-    "At the final stage: no run at its speed for {count} day (check-ins alone do not keep "
-    "it). Next session at most {percent} of top speed, then an easy day with nothing at or "
-    "above {easy_percent}. No full training or matches until {hours} hours after that run, "
-    "when usual sessions return. Re-tests are due: please review before matches.",
-    "At the final stage: no run at its speed for {count} days (check-ins alone do not keep "
-    "it). Next session at most {percent} of top speed, then an easy day with nothing at or "
-    "above {easy_percent}. No full training or matches until {hours} hours after that run, "
-    "when usual sessions return. Re-tests are due: please review before matches.",
+    "Final stage: {count} day without a run at its speed (check-ins alone do not count). "
+    "Next session ≤ {percent} Vmax, then an easy day with nothing ≥ {easy_percent}; no "
+    "full training or matches for {hours} h after that run. Re-tests due: please review "
+    "before matches.",
+    "Final stage: {count} days without a run at its speed (check-ins alone do not count). "
+    "Next session ≤ {percent} Vmax, then an easy day with nothing ≥ {easy_percent}; no "
+    "full training or matches for {hours} h after that run. Re-tests due: please review "
+    "before matches.",
 )
+# Tightness against the fixed limit while no usual level is known (bot.wording.reasons).
+_TIGHTNESS = {
+    "morning.p3.tightness": (
+        "Tightness {value}/10: until I know what is usual for you, {limit}/10 or more means "
+        "a rest day."
+    ),
+    "morning.p4.tightness": (
+        "Tightness {value}/10: until I know what is usual for you, {limit}/10 or more means "
+        "a lighter day."
+    ),
+}
 
 
 def _said(lang: str, render: Callable[[], str]) -> tuple[str, str]:
@@ -267,20 +284,63 @@ def test_return_to_play_without_a_run_caps_the_next_session_in_plain_words(lang:
     _clean([clinician], lang, alerted, told_en)
 
 
+def _with_limits(modify: int, rest: int) -> Protocol:
+    """The hamstring protocol with other fixed tightness limits (lighter day, rest day)."""
+    morning_rules = HAM.rules.morning
+    changed = morning_rules.model_copy(
+        update={
+            "modify_tightness_delta": morning_rules.modify_tightness_delta.model_copy(
+                update={"value": modify}
+            ),
+            "rest_pain_test_min": morning_rules.rest_pain_test_min.model_copy(
+                update={"value": rest}
+            ),
+        }
+    )
+    return HAM.model_copy(update={"rules": HAM.rules.model_copy(update={"morning": changed})})
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize(
-    ("tightness", "rule"), [(5, "morning.p3.tightness"), (2, "morning.p4.tightness")]
+    ("tightness", "rule", "limit"),
+    [
+        (5, "morning.p3.tightness", 4),
+        (3, "morning.p4.tightness", 2),
+        (2, "morning.p4.tightness", 2),
+    ],
 )
-def test_tightness_without_a_usual_level_reads_as_tightness(
-    lang: str, tightness: int, rule: str
+def test_tightness_without_a_usual_level_says_the_limit_it_was_read_against(
+    lang: str, tightness: int, rule: str, limit: int
 ) -> None:
+    """A first morning's lighter or rest day says why: the limit that stands in while the
+    athlete's usual tightness is not known, not "Tightness: 3/10." alone."""
     (out,) = _mornings(tightness)
     assert any(r.rule == rule for r in out.reasons)
-    words, words_en = _said(lang, lambda: _("Tightness: {value}/10.").format(value=tightness))
+    words, words_en = _said(lang, lambda: _(_TIGHTNESS[rule]).format(value=tightness, limit=limit))
+    bare, _bare_en = _said(lang, lambda: _("Tightness: {value}/10.").format(value=tightness))
     with use_language(lang):
         read = _athlete_reads(out)
-    assert words in read, read
+    assert words in read and bare not in read, read
     _athlete_clean(read, lang, out, words_en)
+
+
+def test_the_tightness_limit_is_the_protocols() -> None:
+    """A protocol with other limits (3/10 lightens, 5/10 rests) is told with its own."""
+    p = _with_limits(3, 5)
+    st = ProgrammeState(stage="H0", stage_entered=day(0), start=day(0), last_progress=day(0))
+    said = []
+    for n, value in ((1, 3), (2, 5)):
+        record = DayRecord(date=day(n), morning=morning(tightness=value))
+        out, st = decide_day(p, HAM_INJURY, BASELINE, st, record, [])
+        with use_language("en"):
+            said += _athlete_reads(out, p)
+    assert (
+        "Tightness 3/10: until I know what is usual for you, 3/10 or more means a lighter day."
+        in said
+    ), said
+    assert (
+        "Tightness 5/10: until I know what is usual for you, 5/10 or more means a rest day." in said
+    ), said
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -290,7 +350,12 @@ def test_rest_days_at_the_first_stage_say_you_stay_not_that_you_go_back(lang: st
     held = [r for r in second.reasons if r.rule == "morning.p3.repeat"]
     assert any(r.text.startswith("Already at the first stage") for r in held)
     stays, stays_en = _said(
-        lang, lambda: _("Rest days in a row, and this is already the first stage: you stay here.")
+        lang,
+        lambda: ngettext(
+            "{count} rest day in a row: you stay at this first stage for now.",
+            "{count} rest days in a row: you stay at this first stage for now.",
+            2,
+        ).format(count=2),
     )
     back, _back_en = _said(
         lang,
