@@ -1130,12 +1130,23 @@ def decide_day(
     if active and not paused_today and decision is None and gap is not None:
         days, level, for_no_run = gap
         decision, st = _after_gap(protocol, st, on, away, acc, no_run=days if for_no_run else None)
-        st = st.model_copy(update={"no_run_acted": max(st.no_run_acted, level)})
-    elif st.stage != stage0:
-        # A clinician who moves the athlete decides for the days without a run so far: the
-        # gap rule does not undo the move the next day. The count starts afresh at the new
-        # stage, so days without a run after the move are acted on like any others.
-        st = st.model_copy(update={"no_run_days": 0, "no_run_acted": 0})
+        if decision == "step_back":
+            # The count starts afresh at the lower stage: days without a run there are acted
+            # on again (a restart, then a further step back), not left to grow unheeded.
+            st = st.model_copy(update={"no_run_days": 0, "no_run_acted": 0})
+            no_run = 0
+        else:
+            st = st.model_copy(update={"no_run_acted": max(st.no_run_acted, level)})
+    elif st.stage != stage0 or decision is not None:
+        # A clinician who moves the athlete (or sets the stage they are in: it is entered
+        # afresh) decides for the days without a run so far: the gap rule does not undo the
+        # move the next day. The count starts afresh at the new
+        # stage, so days without a run after the move are acted on like any others; after a
+        # week or more without one, the first run at the new stage is still the capped one.
+        easy = st.easy_first_run or (
+            no_run >= GAP_RESTART_DAYS and gap_cap(protocol, protocol.stage(st.stage)) is not None
+        )
+        st = st.model_copy(update={"no_run_days": 0, "no_run_acted": 0, "easy_first_run": easy})
         no_run = 0
     # A session answered before the day's check-in was done without one: it is judged so,
     # whatever the check-in says later, and the check-in prescribes no second session (a red
@@ -1333,6 +1344,7 @@ def decide_day(
             acc,
             pain_day_before=yesterday is not None
             and reports_pain(yesterday.morning, yesterday.session),
+            at_speed=ran_at_speed,
         )
     else:
         cstage = protocol.stage(st.stage)
@@ -1401,7 +1413,7 @@ def decide_day(
     away_after = 0 if active and not paused_today else away + 1
     if away_after != st.away_days:
         st = st.model_copy(update={"away_days": away_after})
-    st = _count_no_run(protocol, st, no_run, ran_at_speed, plan, paused=paused_today)
+    st = _count_no_run(protocol, st, no_run, ran_at_speed)
     away_paused = 0 if away_after == 0 else st.away_paused + (1 if paused_today else 0)
     if away_paused != st.away_paused:
         st = st.model_copy(update={"away_paused": away_paused})
@@ -1485,63 +1497,59 @@ def _kept_speed(
 ) -> bool:
     """Whether the day's session was a run at the stage's speed, the run that ends a gap of
     days without one (``no_run_days``): at least the stage's first run back after a gap
-    (``gap_cap``: the bottom of its fastest drill, below max speed), measured (the faster of
-    the reading and the typed % Vmax; a reading left out as implausible is no reading) or,
-    without a reading, a report of running (fast runs counted) or one without any numbers on
-    a day whose plan had running (taken to have followed the plan, reference §0.3), or full
-    team or event training. Whether the run counted for the stage does not matter here: the
-    muscle met the speed. Tests or strength work alone, or a slower run (a jog at a stage of
-    sprints), are not: the first max sprint after them would be the load spike."""
-    if session is None or not stage.running or tests_only(session):
+    (``gap_cap``: the bottom of its fastest drill, below max speed), measured (the reading
+    when there is one, else the typed % Vmax; a reading left out as implausible is no
+    reading) or, without a reading, a report of running (fast runs counted) or one without
+    any numbers or with test results only, done in full, on a day whose plan had running at
+    that speed (taken to have followed the plan, reference §0.3: a report cannot tell a run
+    by feel with a strength test from a test day), or full team or event training. Whether the run
+    counted for the stage does not matter here: the muscle met the speed. Tests or strength
+    work alone on a day without running or not done in full, or a slower run (a jog at a
+    stage of sprints), are not: the first max sprint after them would be the load spike."""
+    if session is None or not stage.running:
         return False
     if session.checks.full_training is True:
         return True
+    need = gap_cap(protocol, stage)
+    # A session done in full is taken to have followed the plan, and so to have met the
+    # plan's speed: the stage's when the plan reached the cap, none when it was capped below
+    # it (a modified morning, a rest interval). A stopped or partial one may have had no
+    # fast run at all.
+    band = _plan_band(stage, plan) if plan is not None and plan.running else None
+    plan_speed = band is not None and (need is None or band.hi >= need)
+    followed = session.completion == "full" and plan_speed
+    if tests_only(session):
+        # Tests with the plan's session done in full: run by feel, as a report without
+        # numbers (the rest rules read it so too); otherwise tests alone are no run.
+        return followed
     checked = confirm(session, baseline).session
     mpct = measured_pct(checked, baseline)
-    typed = checked.metrics.top_pct_vmax
-    pct = max(mpct, typed) if mpct is not None and typed is not None else mpct
-    if pct is None:
-        pct = typed
-    need = gap_cap(protocol, stage)
+    # The measured speed when there is one: a typed % above it is not the speed the muscle met.
+    pct = mpct if mpct is not None else checked.metrics.top_pct_vmax
     if pct is not None:
-        return pct >= need if need is not None else pct > 0
+        # Rounded: a reading in m/s at exactly the cap comes out a hair below it in floats.
+        return round(pct, 2) >= need if need is not None else pct > 0
     numbers = any(v is not None for v in session.metrics.model_dump().values())
-    return ran(session) or (not numbers and plan is not None and plan.running)
+    return ran(session) or (followed and not numbers)
 
 
 def _count_no_run(
-    protocol: Protocol,
-    st: ProgrammeState,
-    no_run: int,
-    ran_at_speed: bool,
-    plan: SessionPlan | None,
-    *,
-    paused: bool,
+    protocol: Protocol, st: ProgrammeState, no_run: int, ran_at_speed: bool
 ) -> ProgrammeState:
     """The days without a run at the stage's speed at the end of a day (``no_run_days``): a
-    run ends them; a day the athlete was not meant to run at that speed by the plan (a stage
-    without running, a plan without running or capped below that speed: a rest day, a rest
-    interval) neither counts nor ends them; a day while running is stopped awaiting a review
-    or the programme is paused counts, whatever its plan: the muscle meets no speed for as
-    long as the stop or the pause lasts, and the first plan after it would otherwise be the
-    stage's full session (at a stage of max sprints, a max sprint: the load spike of
-    reference §3.2 item 5); any other day counts, answered or not (a day without a check-in
-    had no plan, and running needs one: the silence is the athlete's, as in a gap of days
-    away). Nothing acts on the count while paused (``decide_day`` acts on a gap only on a
-    day with an answer and no pause)."""
+    run ends them; a day at a stage without running neither counts nor ends them; every other
+    day counts, whatever its plan (a rest interval, a morning capped below the stage's speed
+    for poor sleep, wellness, a painful test, tightness or low confidence, a stop awaiting a
+    review, a pause), answered or not: the muscle meets no speed on it, and the first full
+    plan after weeks of them would be the stage's full session (at a stage of max sprints, a
+    max sprint: the load spike of reference §3.2 item 5). The stage's usual rhythm (a max
+    session every 72 h, a run every other day) never reaches a gap. Nothing acts on the count
+    while paused (``decide_day`` acts on a gap only on a day with an answer and no pause)."""
     if ran_at_speed:
         count, acted = 0, 0
     else:
         acted = st.no_run_acted
-        # A pause hides no days: 6 days paused then 6 of check-ins without a run are 12 days
-        # without speed (a pause of 7 or more is also a gap of days away: ``_gap_due``).
-        idle = not protocol.stage(st.stage).running
-        if plan is not None and not idle and not st.suspended and not paused:
-            stage = protocol.stage(plan.stage)
-            band = _plan_band(stage, plan) if plan.running else None
-            need = gap_cap(protocol, stage)
-            idle = band is None or (need is not None and band.hi < need)
-        count = no_run if idle else no_run + 1
+        count = no_run if not protocol.stage(st.stage).running else no_run + 1
     if count == st.no_run_days and acted == st.no_run_acted:
         return st
     return st.model_copy(update={"no_run_days": count, "no_run_acted": acted})
@@ -2944,6 +2952,7 @@ def _session(
     acc: _Acc,
     *,
     pain_day_before: bool = False,
+    at_speed: bool = False,
 ) -> tuple[ProgrammeState, DecisionKind, SessionClass]:
     """Today's session (reference §4.2): classified, flagged when against the plan, observed
     for the stage's criteria and triggers. ``stage0`` is the stage of the morning (before the
@@ -2954,7 +2963,9 @@ def _session(
     A session answered before the day's check-in is judged as on a day without one (no plan,
     no pre-session morning); the check-in's answers came after it. Without a plan before it,
     a report without a run reading still starts the rest after an unmeasured run at a stage
-    of running, as on a plan with running (for the rest intervals only)."""
+    of running, as on a plan with running (for the rest intervals only). ``at_speed``: the
+    session was a run at the stage's gap cap or above (``_kept_speed``), the run that lifts
+    the capped first run back after a gap."""
     assert day.session is not None and decision is not None
     on = day.date
     reported = day.session
@@ -3200,11 +3211,13 @@ def _session(
     runs = st.run_log + ((logged,) if rest_pct > 0 else ())
     # The first run back after a gap at the final stage: an easy day follows it
     # (``final_gap_rest``), then the stage's full session.
-    first_back = st.easy_first_run and not runless and protocol.next_stage(stage.id) is None
+    # A slower run (a jog below the cap) is not it: the cap stays until a run at it.
+    lifted = st.easy_first_run and at_speed and not runless
+    first_back = lifted and protocol.next_stage(stage.id) is None
     st = st.model_copy(
         update={
             # The first run back after a gap is done: the stage's full session may follow.
-            "easy_first_run": st.easy_first_run and runless,
+            "easy_first_run": st.easy_first_run and not lifted,
             "final_gap_run": entry if first_back else st.final_gap_run,
             "sessions_in_stage": st.sessions_in_stage + 1,
             "qualifying_sessions": st.qualifying_sessions + (1 if qualifies else 0),

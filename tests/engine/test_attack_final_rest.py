@@ -45,10 +45,10 @@ def _sport(out: DayOutcome) -> bool:
     return any(dr.kind == "sport" for dr in _plan(out).drills)
 
 
-def _history(name: str, *after: DayRecord, first: float | None = 88) -> dict[dt.date, DayOutcome]:
+def _history(name: str, *after: DayRecord, first: float | None = 90) -> dict[dt.date, DayOutcome]:
     """Moved to the final stage on day 0, a match and a max sprint on day 1, then nothing
-    until day 22; back on day 22, the first run back on day 23 (``first`` % Vmax, None:
-    unmeasured), then ``after``."""
+    until day 22; back on day 22, the first run back on day 23 (``first`` % Vmax, at the cap
+    by default: a slower run does not lift it; None: unmeasured), then ``after``."""
     stage, injury = FINAL[name]
     days = [
         day(0, set_stage=stage),

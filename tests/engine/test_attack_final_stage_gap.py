@@ -35,7 +35,7 @@ def _away(name: str, away: int) -> dict[dt.date, DayOutcome]:
         day(2),
         day(3, s=session(97, checks={"full_training": True})),
         day(back),
-        day(back + 1, s=session(88)),
+        day(back + 1, s=session(90)),
         day(back + 2),
         day(back + 3),
         day(back + 4),
@@ -70,7 +70,7 @@ def test_three_weeks_away_at_the_final_stage_gives_no_match_or_max_sprint_first(
     assert (reason.observed, reason.threshold) == (20, f"< {GAP_RESTART_DAYS} days")
     assert [(a.severity, a.rule) for a in back.alerts] == [("info", "gap.final")]
     assert "90 % Vmax" in back.alerts[0].text and stage in back.alerts[0].text
-    # The first run back done at 88 %, easy days follow it until 72 h after it (the final
+    # The first run back done at 90 % (its cap), easy days follow it until 72 h after it (the final
     # stage's interval around max sessions, test_attack_final_rest.py), then the stage's full
     # session (matches, max speed).
     assert "session.flag.over_cap" not in rules(by[d(25)])

@@ -35,7 +35,7 @@ def test_first_run_back_after_ten_days_in_h4_is_the_stages_easiest() -> None:
     assert _top(out) <= 85, out.plan
     assert out.plan is not None and any("First run back" in n for n in out.plan.notes)
     # The first run back done (at the capped speed), the stage's full session follows.
-    out, st = decide(st, rec(16, s=session(84, reps=4)))
+    out, st = decide(st, rec(16, s=session(85, reps=4)))
     assert not st.easy_first_run
     out, st = decide(st, rec(18))
     assert _top(out) == 90

@@ -55,8 +55,9 @@ def test_a_week_away_restarts_what_the_stage_needs() -> None:
 
 
 def test_six_days_away_changes_nothing() -> None:
-    """Control: under a week, results stand and the gate opens on the morning back."""
-    back = run("hamstring", HAM, _h3_met_then_away(6))[d(10)]
+    """Control: under a week without a run (the day after the last run counts: 6 days with
+    5 away), results stand and the gate opens on the morning back."""
+    back = run("hamstring", HAM, _h3_met_then_away(5))[d(9)]
     assert back.decision == "progress" and back.stage_after == "H4"
     assert not {"gap.restart", "gap.step_back"} & set(rules(back))
 

@@ -55,9 +55,9 @@ def test_six_days_paused_then_six_check_ins_without_a_run_restart_the_stage() ->
 
 
 def test_at_max_sprints_nothing_acts_during_the_pause_and_the_day_back_steps_back() -> None:
-    # H5, last max run on day 4 (days 5–6 its rest); 7–8 check-ins without a run, paused 9–14:
-    # the 7th day without a run falls in the pause. No step back while paused; on the day
-    # back, the step back (not H5's max sprints).
+    # H5, last max run on day 4 (days 5–6 its rest, counted); 7–8 check-ins without a run,
+    # paused 9–14: the 7th day without a run falls in the pause. No step back while paused; on
+    # the day back, the step back (not H5's max sprints).
     outs, st = _days(_at("H5", 100), [*_checkins(5, 8), *_paused(9, 14), *_checkins(15, 16)])
     during = outs[4:10]
     assert all(o.stage_after == "H5" and o.plan is None for o in during)
@@ -65,8 +65,8 @@ def test_at_max_sprints_nothing_acts_during_the_pause_and_the_day_back_steps_bac
     back = outs[10]
     assert back.date == day(15) and back.decision == "step_back" and back.stage_after == "H4"
     said, told = _gaps(back)
-    assert len(said) == 1 and said[0].startswith("No run at this stage's speed for 8 days")
-    assert len(told) == 1 and told[0].startswith("No run at H5's speed for 8 days")
+    assert len(said) == 1 and said[0].startswith("No run at this stage's speed for 10 days")
+    assert len(told) == 1 and told[0].startswith("No run at H5's speed for 10 days")
     assert _top(back) <= 85, back.plan
     assert st.stage == "H4" and sum(bool(_gaps(o)[0]) for o in outs) == 1
 
@@ -103,17 +103,17 @@ def test_a_weeks_pause_is_one_welcome_back_and_its_days_count_towards_the_step_b
 
 
 def test_a_pause_that_ends_two_weeks_without_a_run_steps_back_once_with_its_count() -> None:
-    # H4: check-ins without running on days 5–11 (6 counted: day 5 is the rest after the
-    # run), then paused 12–19 (8 days away). On day 20 both gaps are due: 8 days away would
-    # restart the stage, 14 days without a run step it back. One action, the step back, with
-    # the one reason whose count says why: 14 days without a run.
+    # H4: check-ins without running on days 5–11 (7 counted), then paused 12–19 (8 days
+    # away). On day 20 both gaps are due: 8 days away would restart the stage, 15 days
+    # without a run step it back. One action, the step back, with the one reason whose count
+    # says why: 15 days without a run.
     outs, st = _days(_at("H4", 90), [*_checkins(5, 11), *_paused(12, 19), *_checkins(20, 22)])
     assert all(_gaps(o) == ([], []) and o.stage_after == "H4" for o in outs[:15])
     back = outs[15]
     assert back.date == day(20) and back.decision == "step_back" and back.stage_after == "H3"
     said, told = _gaps(back)
-    assert len(said) == 1 and said[0].startswith("No run at this stage's speed for 14 days")
-    assert [r.observed for r in back.reasons if r.rule.startswith("gap.")] == [14]
-    assert len(told) == 1 and told[0].startswith("No run at H4's speed for 14 days")
+    assert len(said) == 1 and said[0].startswith("No run at this stage's speed for 15 days")
+    assert [r.observed for r in back.reasons if r.rule.startswith("gap.")] == [15]
+    assert len(told) == 1 and told[0].startswith("No run at H4's speed for 15 days")
     assert all(_gaps(o) == ([], []) for o in outs[16:])
     assert st.stage == "H3"
