@@ -94,6 +94,8 @@ TRIGGERS: list[tuple[str, str, str, DayRecord, str]] = [
     ("hamstring", "H6", "H6r2", rec(7, s=_s(tightness=2)), "step_back"),
     ("hamstring", "H7", "H7r1", rec(7, s=_s(metrics={"strength_lsi_pct": 85})), "hold"),
     ("hamstring", "H7", "H7r2", rec(7, s=_s(90)), "hold"),
+    ("hamstring", "H7", "H7r3", rec(7, s=_s(pain_max=1)), "hold"),
+    ("hamstring", "H7", "H7r4", rec(7, s=_s(tightness=2)), "hold"),
     ("calf", "C1", "C1r1", rec(7, checks={"limp": True}), "step_back"),
     ("calf", "C1", "C1r2", rec(7, checks={"walk_pain": 3}), "step_back"),
     ("calf", "C2", "C2r1", rec(7, s=_s(metrics={"heel_raise_reps_injured": 16})), "step_back"),
@@ -119,6 +121,8 @@ TRIGGERS: list[tuple[str, str, str, DayRecord, str]] = [
         rec(7, s=_s(metrics={"heel_raise_reps_injured": 25, "heel_raise_reps_uninjured": 25})),
         "hold",
     ),
+    ("calf", "C7", "C7r3", rec(7, s=_s(pain_max=1)), "hold"),
+    ("calf", "C7", "C7r4", rec(7, s=_s(tightness=2)), "hold"),
 ]
 
 
