@@ -7,6 +7,8 @@
   who already uses the bot: ``/link CODE``.
 - /link CODE shows whom the athlete would share their data with and links only after the
   athlete presses "Share"; "Don't share" leaves the code unused.
+- Each invite's message carries a "Withdraw this invitation" button for its maker: a press
+  makes the code unusable at once (tried afterwards, it is refused as an expired one is).
 - /timezone [zone] (and /settings) for clinicians and admins: their time zone, which alert
   times and the Monday digest follow; new staff start in DEFAULT_TIMEZONE. /settings also
   offers their language (one button per language): cards, digest, PDF and their command menu
@@ -17,12 +19,14 @@ when the person writes /start or /help (a chat never opened cannot get one befor
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -54,15 +58,17 @@ from bot.services.invites import (
     CLINICIAN_CODE_PREFIX,
     TIMEZONE_USAGE,
     LinkRequest,
+    Withdrawal,
     accept_link,
+    athlete_invite,
     invite_athlete,
     invite_clinician,
-    invite_clinician_name,
     link_refusal,
     record_invite_refusal,
     redeem_clinician_invite,
     request_link,
     staff_timezone,
+    withdraw_invitation,
 )
 from bot.services.timezones import city_label
 from bot.store.db import session_scope
@@ -88,6 +94,7 @@ _LOGGER = logging.getLogger(__name__)
 ACT_LINK_YES = "lnk_yes"
 ACT_LINK_NO = "lnk_no"
 ACT_STAFF_LANGUAGE = "stf_lang"
+ACT_WITHDRAW_INVITE = "inv_wd"
 
 FAILURE_TEXT = {
     "unknown": L_("This invite code is not valid. Check it, or ask for a new one."),
@@ -119,10 +126,49 @@ DELETED_OFFER_TEXT = L_(
 
 def not_signed_up_text(name: str | None, code: str) -> str:
     """The "finish setting up first" answer to sharing, naming the clinician when they have a
-    display name (the services say "your clinician" for one without: worded as a phrase)."""
-    if not name or name == _("your clinician"):
+    display name (``name`` is None, or empty, for one without)."""
+    if not name:
         return str(NOT_SIGNED_UP_NO_NAME_TEXT).format(code=quoted(code, 40))
     return str(NOT_SIGNED_UP_TEXT).format(name=name, code=quoted(code, 40))
+
+
+# /link CODE: whom the athlete would share with, and what that means.
+SHARE_QUESTION = L_(
+    "{name} asks to follow your return to sprint. If you agree, they will see "
+    "your check-ins, sessions, stage and alerts, and can adjust your programme. "
+    "You can ask for the link to be removed at any time.\nShare your data with them?"
+)
+# The same for a clinician without a display name.
+SHARE_QUESTION_NO_NAME = L_(
+    "Your clinician asks to follow your return to sprint. If you agree, they will see "
+    "your check-ins, sessions, stage and alerts, and can adjust your programme. "
+    "You can ask for the link to be removed at any time.\nShare your data with them?"
+)
+LINKED_TEXT = L_("Linked. {name} can now follow your programme.")
+LINKED_NO_NAME_TEXT = L_("Linked. Your clinician can now follow your programme.")
+
+# The line under an invite's code, and its button: a code sent to the wrong person can be
+# withdrawn at once by whoever made it.
+WITHDRAW_HINT = L_(
+    "Sent to the wrong person? Withdraw it with the button below: it stops working at once."
+)
+WITHDRAW_BUTTON = L_("Withdraw this invitation")
+# What the message with the code becomes once the invitation is withdrawn.
+WITHDRAWN_TEXT = {
+    "athlete": L_(
+        "🚫 Athlete invite withdrawn: its link and code no longer work. Send /invite for a new one."
+    ),
+    "clinician": L_(
+        "🚫 Clinician invite withdrawn: its link no longer works. "
+        "Send /invite_clinician for a new one."
+    ),
+}
+WITHDRAWN_ANSWER = L_("Invitation withdrawn.")
+# A press that withdraws nothing: said to the invitation's maker only.
+ALREADY_WITHDRAWN_TEXT = L_("You have already withdrawn this invitation: it no longer works.")
+USED_BY_TEXT = L_("{name} has already used this invitation, so it can no longer be withdrawn.")
+USED_TEXT = L_("This invitation has already been used, so it can no longer be withdrawn.")
+EXPIRED_TEXT = L_("This invitation has already expired: nobody can use it any more.")
 
 
 # A clinician's or admin's own /settings language button, past the signer's age limit.
@@ -257,13 +303,26 @@ async def invite_clinician_command(update: Update, context: Context) -> None:
         invite = invite_clinician(session, admin, now)
         code = invite.code
         zone = admin.timezone  # the expiry in the admin's own time
+        ids = (invite.id or 0, admin.id or 0)
     assert update.effective_message is not None
     link = _deep_link(context.bot.username, code)
     await update.effective_message.reply_text(
         _(
             "Clinician invite (one use, expires {when}). Send this link to the clinician:\n{link}"
         ).format(when=format_datetime(invite.expires_at, zone), link=link)
+        + "\n"
+        + str(WITHDRAW_HINT),
+        reply_markup=_withdraw_keyboard(context, ids, caller.telegram_id, now),
     )
+
+
+def _withdraw_keyboard(
+    context: Context, ids: tuple[int, int], telegram_id: int, now: dt.datetime
+) -> InlineKeyboardMarkup:
+    """The button under an invite that withdraws it: made for its maker only, naming the
+    invite and the maker's account (``ids``)."""
+    data = signer_of(context).sign(ACT_WITHDRAW_INVITE, ids, telegram_id, now)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(str(WITHDRAW_BUTTON), callback_data=data)]])
 
 
 async def start_clinician_invite(update: Update, context: Context) -> None:
@@ -456,6 +515,7 @@ async def invite_athlete_command(update: Update, context: Context) -> None:
         code = invite.code
         expires = invite.expires_at
         zone = person.timezone  # the expiry in the clinician's own time
+        ids = (invite.id or 0, person.id or 0)
     assert update.effective_message is not None
     await update.effective_message.reply_text(
         _(
@@ -467,7 +527,85 @@ async def invite_athlete_command(update: Update, context: Context) -> None:
             link=_deep_link(context.bot.username, code),
             code=code,
         )
+        + "\n"
+        + str(WITHDRAW_HINT),
+        reply_markup=_withdraw_keyboard(context, ids, caller.telegram_id, now),
     )
+
+
+@stops_update
+async def withdraw_answer(update: Update, context: Context) -> None:
+    """An invite's "Withdraw" button: its maker makes the code unusable at once and the
+    message with the code says so. A press from anyone else (a forged or forwarded button)
+    is refused in the neutral words, whether the invite exists or not."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = get_services(context)
+    now = services.clock.now()
+    try:
+        press = signer_of(context).verify(query.data, query.from_user.id, now)
+        invite_id, maker_id = press.int_id(0), press.int_id(1)
+    except CallbackExpired:
+        # The maker's own button, older than any invite lives: the invite has expired.
+        await query.answer(str(EXPIRED_TEXT), show_alert=True)
+        await _drop_button(query)
+        return
+    except CallbackRejected as exc:
+        # Answered outside any write transaction (see staff_language_answer).
+        with session_scope(services.engine, read_only=True) as session:
+            caller, _person = caller_context(session, update, services)
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    with session_scope(services.engine) as session:
+        caller, person = caller_context(session, update, services)
+        done = withdraw_invitation(
+            session,
+            invite_id=invite_id,
+            maker_id=maker_id,
+            person=person,
+            is_admin=caller.is_admin,
+            now=now,
+        )
+        if done is None:
+            await refuse(
+                update,
+                context,
+                caller,
+                "withdraw_invite: not the invitation's maker",
+                command=press.action,
+                session=session,
+            )
+            return
+    if done.outcome == "withdrawn":
+        await query.answer(str(WITHDRAWN_ANSWER))
+        try:
+            await query.edit_message_text(str(WITHDRAWN_TEXT[done.kind]))
+        except BadRequest as exc:
+            # Withdrawn and told so by the answer above: an old message that can no longer be
+            # edited keeps its code, which no longer works.
+            _LOGGER.info("could not mark the invite message withdrawn: %s", exc.message)
+        return
+    await query.answer(_withdraw_refusal(done), show_alert=True)
+    await _drop_button(query)
+
+
+def _withdraw_refusal(done: Withdrawal) -> str:
+    """What the maker is told when their press withdrew nothing."""
+    if done.outcome == "already_withdrawn":
+        return str(ALREADY_WITHDRAWN_TEXT)
+    if done.outcome == "used" and done.used_by:
+        return str(USED_BY_TEXT).format(name=done.used_by)
+    if done.outcome == "used":
+        return str(USED_TEXT)
+    return str(EXPIRED_TEXT)
+
+
+async def _drop_button(query: CallbackQuery) -> None:
+    """Take a button that can do nothing any more off its message (already gone: fine)."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        _LOGGER.info("could not take the withdraw button off: %s", exc.message)
 
 
 async def link_command(update: Update, context: Context) -> None:
@@ -498,7 +636,8 @@ async def link_command(update: Update, context: Context) -> None:
             return
         request = request_link(session, person, code, caller.telegram_id, now)
         if request == "not_signed_up":
-            name = invite_clinician_name(session, code, now)
+            invite_from = athlete_invite(session, code, now)
+            name = invite_from.clinician_name if invite_from is not None else None
             await update.effective_message.reply_text(not_signed_up_text(name, code))
             return
         if not isinstance(request, LinkRequest):
@@ -533,22 +672,27 @@ async def link_command(update: Update, context: Context) -> None:
             ]
         ]
     )
+    if clinician_name is None:
+        question = str(SHARE_QUESTION_NO_NAME)
+    else:
+        question = str(SHARE_QUESTION).format(name=clinician_name)
     await update.effective_message.reply_text(
-        _(
-            "{name} asks to follow your return to sprint. If you agree, they will see "
-            "your check-ins, sessions, stage and alerts, and can adjust your programme. "
-            "You can ask for the link to be removed at any time.\nShare your data with them?"
-        ).format(name=clinician_name)
-        + _still_sharing(others),
-        reply_markup=keyboard,
+        question + _still_sharing(others), reply_markup=keyboard
     )
 
 
 def _still_sharing(names: list[str]) -> str:
     """The line telling an athlete who links another clinician who keeps seeing their data
-    ("" when nobody else is linked)."""
+    ("" when nobody else is linked); counted, not named, when one of them has no name (an
+    empty place in the list would read as a stray comma)."""
     if not names:
         return ""
+    if not all(n.strip() for n in names):
+        return "\n" + ngettext(
+            "Another clinician keeps seeing your data too; /unlink stops that.",
+            "{count} other clinicians keep seeing your data too; /unlink stops that.",
+            len(names),
+        ).format(count=len(names))
     return "\n" + ngettext(
         "{names} keeps seeing your data too; /unlink stops that.",
         "{names} keep seeing your data too; /unlink stops that.",
@@ -594,7 +738,7 @@ async def link_answer(update: Update, context: Context) -> None:
                     update, context, caller, decision.reason, command="/link", session=session
                 )
                 return
-            name = "" if refused else accept_link(session, caller.telegram_id, invite_id, now)
+            name = None if refused else accept_link(session, caller.telegram_id, invite_id, now)
     except InviteError as exc:
         record_invite_refusal(
             services.engine, query.from_user.id, exc.reason, "athlete", services.clock.now()
@@ -607,10 +751,10 @@ async def link_answer(update: Update, context: Context) -> None:
         await query.edit_message_text(str(DELETED_OFFER_TEXT))
     elif refused is not None:
         await query.edit_message_text(not_signed_up_text(refused.clinician_name, refused.code))
+    elif name is None:
+        await query.edit_message_text(str(LINKED_NO_NAME_TEXT))
     else:
-        await query.edit_message_text(
-            _("Linked. {name} can now follow your programme.").format(name=name)
-        )
+        await query.edit_message_text(str(LINKED_TEXT).format(name=name))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -639,5 +783,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(staff_language_answer, pattern=rf"^{ACT_STAFF_LANGUAGE}:"),
+        group=STAFF_GROUP,
+    )
+    application.add_handler(
+        CallbackQueryHandler(withdraw_answer, pattern=rf"^{ACT_WITHDRAW_INVITE}:"),
         group=STAFF_GROUP,
     )

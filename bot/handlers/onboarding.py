@@ -19,19 +19,20 @@ from bot.handlers.groups import ATHLETE_GROUP
 from bot.services.athlete import commands
 from bot.services.athlete.onboarding import start_sent_twice
 from bot.services.athlete.results import Env, Out, Result
-from bot.services.invites import CLINICIAN_CODE_PREFIX, invite_clinician_name
+from bot.services.invites import CLINICIAN_CODE_PREFIX, athlete_invite
 from bot.store import repo
 from bot.store.models import Person
 from bot.store.repo.people import has_signed_up
-from bot.support.i18n import L_, _
+from bot.support.i18n import L_
 
 # /link CODE in the middle of the set-up: the invitation joins it (the question follows).
 LINK_JOINS_SETUP = L_(
     "You have not finished setting up yet, so I added {name}'s invitation to it: I will ask "
     "before sharing anything with them."
 )
-# The same for a clinician without a display name: "your clinician" is a phrase, not a name
-# ("de o seu profissional", "mit dein Behandler" once put where a name goes).
+# The same for a clinician without a display name (the services give None for their name):
+# "your clinician" is a phrase, not a name ("de o seu profissional", "mit dein Behandler"
+# once put where a name goes).
 LINK_JOINS_SETUP_NO_NAME = L_(
     "You have not finished setting up yet, so I added your clinician's invitation to it: I "
     "will ask before sharing anything with them."
@@ -63,16 +64,16 @@ def _link_during_setup(
         return None
     if repo.get_open_questionnaire(session, athlete_id=person.id or 0, kind="onboarding") is None:
         return None
-    name = invite_clinician_name(session, code, env.now)
-    if name is None:
+    invite = athlete_invite(session, code, env.now)
+    if invite is None:
         return None  # unknown, used or expired: said by the invites module, as for anyone
     started = commands.start(session, person, user.id, code, env)
     # The welcome is not said again: only what changed, then the question (naming them now).
     questions = [out for out in started.outs if out.progress_id is not None]
-    if name == _("your clinician"):  # the services' words for a clinician without a name
+    if invite.clinician_name is None:
         joined = str(LINK_JOINS_SETUP_NO_NAME)
     else:
-        joined = str(LINK_JOINS_SETUP).format(name=name)
+        joined = str(LINK_JOINS_SETUP).format(name=invite.clinician_name)
     return Result([Out(joined), *questions])
 
 

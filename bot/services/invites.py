@@ -19,9 +19,15 @@ from sqlmodel import Session, select
 from bot.services.timezones import city_label, is_fixed_offset, resolve_staff_zone, zone_refusal
 from bot.store import repo
 from bot.store.db import session_scope
-from bot.store.models import Invite, Person, QuestionnaireProgress
+from bot.store.models import Invite, Link, Person, QuestionnaireProgress
 from bot.store.repo.audit import audit
-from bot.store.repo.links import InviteError, create_invite, redeem_invite
+from bot.store.repo.links import (
+    InviteError,
+    create_invite,
+    is_withdrawn,
+    redeem_invite,
+    withdraw_invite,
+)
 from bot.store.repo.people import (
     create_person,
     get_person_by_telegram_id,
@@ -47,8 +53,17 @@ TIMEZONE_USAGE = L_(
 )
 
 
-def invite_clinician_name(session: Session, code: str, now: dt.datetime) -> str | None:
-    """Return the inviting clinician's name if ``code`` is a valid, unused athlete invite."""
+@dataclass(frozen=True)
+class AthleteInvite:
+    """A usable athlete invite: the inviting clinician's display name, or None when they have
+    none (each sentence then says "your clinician" in its own words: in German or Portuguese
+    those take other words around them than a name does)."""
+
+    clinician_name: str | None
+
+
+def athlete_invite(session: Session, code: str, now: dt.datetime) -> AthleteInvite | None:
+    """Return whose invite ``code`` is if it is a valid, unused athlete invite, else None."""
     if not code or len(code) > MAX_CODE:
         return None
     invite = session.exec(select(Invite).where(Invite.code == code)).first()
@@ -63,7 +78,14 @@ def invite_clinician_name(session: Session, code: str, now: dt.datetime) -> str 
     clinician = repo.get_person(session, person_id=invite.clinician_id)
     if clinician is None:
         return None
-    return clinician.display_name or _("your clinician")
+    return AthleteInvite(_display_name(clinician))
+
+
+def _display_name(person: Person | None) -> str | None:
+    """A person's display name, None when there is none to show."""
+    if person is None or not person.display_name or not person.display_name.strip():
+        return None
+    return person.display_name
 
 
 def invite_clinician(session: Session, admin: Person, now: dt.datetime) -> Invite:
@@ -180,22 +202,99 @@ def invite_athlete(session: Session, clinician: Person, now: dt.datetime) -> Inv
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """What a press of an invite's "Withdraw" button did: ``kind`` is the invite's
+    ("athlete" or "clinician"); ``outcome`` is "withdrawn" (nobody can use it from now on),
+    "already_withdrawn", "used" (``used_by`` names who used it when the maker may still see
+    them, else None) or "expired"."""
+
+    kind: str
+    outcome: Literal["withdrawn", "already_withdrawn", "used", "expired"]
+    used_by: str | None = None
+
+
+def withdraw_invitation(
+    session: Session,
+    *,
+    invite_id: int,
+    maker_id: int,
+    person: Person | None,
+    is_admin: bool,
+    now: dt.datetime,
+) -> Withdrawal | None:
+    """Withdraw invite ``invite_id`` for its maker (audited); None, with nothing said about
+    the invite, when ``person`` may not: only the account that made it (``maker_id``, named
+    by the button), while still a clinician for an athlete invite or an admin for a
+    clinician invite."""
+    invite = session.get(Invite, invite_id)
+    if (
+        invite is None
+        or person is None
+        or person.id != maker_id
+        or invite.created_by != person.id
+        or not _may_withdraw(invite, person, is_admin)
+    ):
+        return None
+    if withdraw_invite(session, invite_id=invite_id, now=now):
+        outcome: Literal["withdrawn", "already_withdrawn", "used", "expired"] = "withdrawn"
+    elif invite.used_at is not None:
+        outcome = "used"
+    elif is_withdrawn(invite):
+        outcome = "already_withdrawn"
+    else:
+        outcome = "expired"
+    audit(
+        session,
+        actor_id=person.id,
+        action="withdraw_invite",
+        now=now,
+        detail={"invite_id": invite.id, "kind": invite.kind, "outcome": outcome},
+    )
+    used_by = _used_by_name(session, invite) if outcome == "used" else None
+    return Withdrawal(kind=invite.kind, outcome=outcome, used_by=used_by)
+
+
+def _may_withdraw(invite: Invite, person: Person, is_admin: bool) -> bool:
+    if invite.kind == "clinician":
+        return is_admin
+    return person.role == "clinician" and invite.clinician_id == person.id
+
+
+def _used_by_name(session: Session, invite: Invite) -> str | None:
+    """The name of whoever used ``invite``, if its maker may see it now: the athlete while
+    still linked to the inviting clinician, the clinician while still one (for an admin)."""
+    if invite.used_by is None:
+        return None
+    user = session.get(Person, invite.used_by)
+    if user is None:
+        return None
+    if invite.kind == "clinician":
+        return _display_name(user) if user.role == "clinician" else None
+    linked = session.exec(
+        select(Link).where(Link.athlete_id == user.id, Link.clinician_id == invite.clinician_id)
+    ).first()
+    return _display_name(user) if linked is not None else None
+
+
+@dataclass(frozen=True)
 class LinkRefused:
     """Why a Share press must not link: the offer was made to an account since deleted
     ("deleted_account"), or the athlete has not finished setting up ("not_signed_up";
-    ``code`` and ``clinician_name`` say which invitation to carry on with)."""
+    ``code`` and ``clinician_name`` say which invitation to carry on with; the name is None
+    for a clinician without one)."""
 
     reason: Literal["deleted_account", "not_signed_up"]
     code: str = ""
-    clinician_name: str = ""
+    clinician_name: str | None = None
 
 
 @dataclass(frozen=True)
 class LinkRequest:
-    """An athlete invite that an existing athlete may accept: whose, and which."""
+    """An athlete invite that an existing athlete may accept: whose (None for a clinician
+    without a name), and which."""
 
     invite_id: int
-    clinician_name: str
+    clinician_name: str | None
 
 
 def request_link(
@@ -222,8 +321,7 @@ def request_link(
         )
         return reason
     clinician = session.get(Person, invite.clinician_id)
-    clinician_name = clinician.display_name if clinician else _("your clinician")
-    return LinkRequest(invite_id=invite.id or 0, clinician_name=clinician_name)
+    return LinkRequest(invite_id=invite.id or 0, clinician_name=_display_name(clinician))
 
 
 def _invite_problem(invite: Invite | None, now: dt.datetime) -> str | None:
@@ -260,14 +358,14 @@ def link_refusal(
     _audit_link_refusal(session, person, telegram_id, "not_signed_up", now)
     invite = session.get(Invite, invite_id)
     clinician = session.get(Person, invite.clinician_id) if invite is not None else None
-    name = (clinician.display_name if clinician else "") or _("your clinician")
-    return LinkRefused("not_signed_up", invite.code if invite is not None else "", name)
+    code = invite.code if invite is not None else ""
+    return LinkRefused("not_signed_up", code, _display_name(clinician))
 
 
-def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.datetime) -> str:
+def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.datetime) -> str | None:
     """Record the athlete's consent and link them to the invite's clinician; return the
-    clinician's name. Raises InviteError (with its reason) if the invite cannot be used.
-    Ask :func:`link_refusal` first."""
+    clinician's name (None for one without a name). Raises InviteError (with its reason) if
+    the invite cannot be used. Ask :func:`link_refusal` first."""
     person = get_person_by_telegram_id(session, telegram_user_id=telegram_id)
     invite = session.get(Invite, invite_id)
     if person is None or invite is None:
@@ -290,7 +388,7 @@ def accept_link(session: Session, telegram_id: int, invite_id: int, now: dt.date
         athlete_id=person.id,
         detail={"clinician_id": invite.clinician_id, "via": "link_code"},
     )
-    return (clinician.display_name if clinician else "") or _("your clinician")
+    return _display_name(clinician)
 
 
 def _offered_elsewhere(

@@ -71,6 +71,10 @@ WELCOME_WITH_CLINICIAN = L_(
     "You joined through {clinician}'s link: if you agree to share your answers with them (I "
     "will ask you), they will follow your progress."
 )
+WELCOME_WITH_YOUR_CLINICIAN = L_(
+    "You joined through your clinician's link: if you agree to share your answers with them (I "
+    "will ask you), they will follow your progress."
+)
 INVITE_UNKNOWN = L_(
     "That invitation code is not valid (or has expired). You can carry on without it; your "
     "clinician can send you a new link later."
@@ -80,6 +84,9 @@ ALREADY_ONBOARDED = L_(
 )
 LINKED_TO_CLINICIAN = L_(
     "You are now linked with {clinician}. They will see your check-ins and reports."
+)
+LINKED_TO_YOUR_CLINICIAN = L_(
+    "You are now linked with your clinician. They will see your check-ins and reports."
 )
 
 CONSENT_STORE = L_(
@@ -504,6 +511,9 @@ PROBLEM_NOTHING_DONE = L_("OK. Send /problem any time something feels wrong.")
 YOUR_CLINICIAN = L_("your clinician")
 PROBLEM_SENT = L_(
     "Sent to {clinician}. They read it when they next open Sprintback, which may not be soon."
+)
+PROBLEM_SENT_TO_YOUR_CLINICIAN = L_(
+    "Sent to your clinician. They read it when they next open Sprintback, which may not be soon."
 )
 PROBLEM_TO_CLINICIAN = L_("💬 {athlete} wrote to you through Sprintback:\n\n{note}")
 MULTI_EMPTY = L_("Nothing is ticked. Tap 'None of these' if you have none of them.")

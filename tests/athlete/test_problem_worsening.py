@@ -20,8 +20,10 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.services.athlete.notes import NoteContext, note_context, note_messages
+from bot.services.texts import PROBLEM_SENT, PROBLEM_SENT_TO_YOUR_CLINICIAN
 from bot.store.db import make_engine, session_scope
 from bot.store.models import Person
+from bot.support.i18n import _, use_language
 from bot.support.limits import TEXT_LIMIT, utf16_len
 from tests.athlete.conftest import CLINICIAN_ID, Phone, World
 from tests.store.conftest import db_url, pg_databases, pg_migrated, sqlite_template
@@ -155,3 +157,28 @@ def test_a_note_without_context_reads_as_before() -> None:
     assert note_messages("Sam", "sore today") == [
         "💬 Sam wrote to you through Sprintback:\n\nsore today"
     ]
+
+
+async def test_a_note_to_a_clinician_without_a_name_is_confirmed_in_the_languages_grammar(
+    world: Factory,
+) -> None:
+    """A clinician without a display name: "Sent to your clinician" has its own sentence
+    (German read "An dein Behandler geschickt" when the words were put where a name goes)."""
+    w = await world()
+    w.sandbox.user(CLINICIAN_ID, "Lee")
+    sam = w.phone(1001, "Sam")
+    await sam.onboard(code=w.clinician_invite(""))
+    with session_scope(w.engine) as session:
+        person = session.get(Person, w.person(1001).id)  # type: ignore[union-attr]
+        assert person is not None
+        person.language, person.language_chosen = "de", True
+        session.add(person)
+    w.clock.advance(dt.timedelta(days=1))
+    await sam.say(NOTE)
+    with use_language("de"):
+        tell = _("💬 Tell my clinician")
+        sent = str(PROBLEM_SENT_TO_YOUR_CLINICIAN)
+        wrong = str(PROBLEM_SENT).format(clinician=_("your clinician"))
+    said = "\n".join(m.text or "" for m in await sam.tap(tell))
+    assert sent in said, said
+    assert wrong not in said, said

@@ -30,7 +30,7 @@ from bot.services.athlete.questionnaire import (
     question_day,
 )
 from bot.services.athlete.results import Env, Out, Result, has_clinician, id_of
-from bot.services.invites import invite_clinician_name
+from bot.services.invites import athlete_invite
 from bot.services.questionnaires.onboarding import CONSENT_SHARE_KEY, INVITE_KEY
 from bot.services.questionnaires.unlink import LINKS_KEY
 from bot.store import repo
@@ -66,7 +66,7 @@ def start(
     if person is not None and is_onboarded(session, person):
         if not code:
             return Result([Out(texts.ALREADY_ONBOARDED)])
-        if invite_clinician_name(session, code, env.now) is None:
+        if athlete_invite(session, code, env.now) is None:
             # Only a code the store knows is quoted back: anything else typed after /start is
             # not shown to the athlete as if it were a code worth sending.
             return Result([Out(texts.ALREADY_ONBOARDED), Out(texts.INVITE_UNKNOWN)])
@@ -75,11 +75,15 @@ def start(
     outs: list[Out] = [Out(texts.WELCOME)]
     extra: dict[str, Any] = {}
     if code:
-        clinician = invite_clinician_name(session, code, env.now)
-        if clinician is None:
+        invite = athlete_invite(session, code, env.now)
+        if invite is None:
             outs.append(Out(texts.INVITE_UNKNOWN))
         else:
-            outs.append(Out(texts.WELCOME_WITH_CLINICIAN.format(clinician=clinician)))
+            if invite.clinician_name is None:
+                outs.append(Out(texts.WELCOME_WITH_YOUR_CLINICIAN))
+            else:
+                welcome = texts.WELCOME_WITH_CLINICIAN.format(clinician=invite.clinician_name)
+                outs.append(Out(welcome))
             extra[INVITE_KEY] = code
     if person is None:
         person = repo.create_person(

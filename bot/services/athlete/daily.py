@@ -489,12 +489,18 @@ def finish_problem(
         names = [
             c.display_name or "" for c in repo.clinicians_of(session, athlete_id=id_of(person))
         ]
-        name = ", ".join(n for n in names if n) or str(texts.YOUR_CLINICIAN)
+        named = ", ".join(n for n in names if n)
         worse = str(texts.PROBLEM_WORSE_FAST).format(
-            who=name, number=emergency_number(person.timezone)
+            who=named or str(texts.YOUR_CLINICIAN), number=emergency_number(person.timezone)
+        )
+        # "Sent to …" has its own sentence for clinicians without a name (grammar differs).
+        told = (
+            str(texts.PROBLEM_SENT).format(clinician=named)
+            if named
+            else str(texts.PROBLEM_SENT_TO_YOUR_CLINICIAN)
         )
         # What not to wait with: the note waits until the clinician reads it.
-        sent = f"{str(texts.PROBLEM_SENT).format(clinician=name)}\n\n{worse}"
+        sent = f"{told}\n\n{worse}"
         return Result([Out(sent)], queued=True)
     if action == "screen":
         # Today's check-in on hold (said just after this): no "check in tomorrow".

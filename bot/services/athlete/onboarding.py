@@ -29,7 +29,8 @@ from engine.models import Injury, Metrics
 CONSENT_STORE_KIND = "store_health_data"
 CONSENT_SHARE_KIND = "share_with_clinician"
 CONSENT_VERSION = "1"
-# The invitation onboarding started with lapsed before it ended (repo.InviteError reasons).
+# The invitation onboarding started with lapsed before it ended (repo.InviteError reasons):
+# with the inviting clinician's name, and for a clinician without one.
 INVITE_LAPSED = {
     "expired": L_(
         "The invitation from {clinician} has expired, so you are not linked with them yet. "
@@ -38,6 +39,16 @@ INVITE_LAPSED = {
     "used": L_(
         "The invitation from {clinician} was already used, so you are not linked with them "
         "yet. Ask them for a new invitation code and send /link with it."
+    ),
+}
+INVITE_LAPSED_NO_NAME = {
+    "expired": L_(
+        "Your clinician's invitation has expired, so you are not linked with them yet. Ask "
+        "them for a new invitation code and send /link with it."
+    ),
+    "used": L_(
+        "Your clinician's invitation was already used, so you are not linked with them yet. "
+        "Ask them for a new invitation code and send /link with it."
     ),
 }
 
@@ -122,7 +133,7 @@ def finish_onboarding(
             now=env.now,
         )
     invite = _redeem_invite(session, person, progress.answers.get(INVITE_KEY), env.now)
-    if invite.clinician is not None and answers.get("consent_share") is True:
+    if invite.linked and answers.get("consent_share") is True:
         # Recorded with the link it consents to, as /link does: no link, no sharing.
         _record_consent(session, athlete_id, CONSENT_SHARE_KIND, env.now)
     extra = [Out(line) for line in invite.lines()]
@@ -165,23 +176,29 @@ def _record_consent(session: Session, athlete_id: int, kind: str, now: dt.dateti
 
 @dataclass(frozen=True)
 class _Invitation:
-    """What became of the invitation onboarding was started with: the clinician linked
-    (their name), or why it could not be used (with whose it was, when known)."""
+    """What became of the invitation onboarding was started with: linked (with the
+    clinician's name, None for one without), or why it could not be used (``inviter``: whose
+    it was, when the code is known, and their name if they have one)."""
 
+    linked: bool = False
     clinician: str | None = None
     failure: str | None = None
+    known_inviter: bool = False
     inviter: str | None = None
 
     def lines(self) -> list[str]:
         """Return what the athlete is told about it: linked, or why not and what to do."""
-        if self.clinician is not None:
+        if self.linked:
+            if self.clinician is None:
+                return [str(texts.LINKED_TO_YOUR_CLINICIAN)]
             return [str(texts.LINKED_TO_CLINICIAN).format(clinician=self.clinician)]
         if self.failure is None:
             return []
-        lapsed = INVITE_LAPSED.get(self.failure)
-        if lapsed is None or self.inviter is None:
+        if not self.known_inviter or self.failure not in INVITE_LAPSED:
             return [str(texts.INVITE_UNKNOWN)]
-        return [str(lapsed).format(clinician=self.inviter)]
+        if self.inviter is None:
+            return [str(INVITE_LAPSED_NO_NAME[self.failure])]
+        return [str(INVITE_LAPSED[self.failure]).format(clinician=self.inviter)]
 
 
 def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime) -> _Invitation:
@@ -199,28 +216,29 @@ def _redeem_invite(session: Session, person: Person, code: Any, now: dt.datetime
             now=now,
             detail={"reason": error.reason, "kind": "athlete", "during": "onboarding"},
         )
-        return _Invitation(failure=error.reason, inviter=_inviter(session, code))
+        known, inviter = _inviter(session, code)
+        return _Invitation(failure=error.reason, known_inviter=known, inviter=inviter)
     if invite.clinician_id is None:
         return _Invitation()
     repo.link_athlete(session, athlete_id=id_of(person), clinician_id=invite.clinician_id, now=now)
-    return _Invitation(clinician=_name_of(session, invite.clinician_id))
+    return _Invitation(linked=True, clinician=_name_of(session, invite.clinician_id))
 
 
-def _inviter(session: Session, code: str) -> str | None:
-    """Return the name of the clinician who made invite ``code``, whatever its state."""
+def _inviter(session: Session, code: str) -> tuple[bool, str | None]:
+    """Return whether invite ``code`` was made by a clinician the store knows, whatever its
+    state, and that clinician's name (None for one without)."""
     invite = session.exec(select(Invite).where(Invite.code == code)).first()
     if invite is None or invite.clinician_id is None:
-        return None
-    return _name_of(session, invite.clinician_id)
+        return False, None
+    return True, _name_of(session, invite.clinician_id)
 
 
-def _name_of(session: Session, clinician_id: int) -> str:
+def _name_of(session: Session, clinician_id: int) -> str | None:
+    """Return the clinician's display name, or None when they have none (each sentence then
+    says "your clinician" in its own grammar)."""
     clinician = repo.get_person(session, person_id=clinician_id)
-    return (
-        clinician.display_name
-        if clinician and clinician.display_name
-        else text(texts.YOUR_CLINICIAN)
-    )
+    name = clinician.display_name if clinician else None
+    return name.strip() or None if name else None
 
 
 def plan_first_prompts(

@@ -120,6 +120,37 @@ def redeem_invite(session: Session, *, code: str, person_id: int, now: dt.dateti
     return invite
 
 
+def withdraw_invite(session: Session, *, invite_id: int, now: dt.datetime) -> bool:
+    """Make an unused invite that has not expired by ``now`` unusable at once; return whether
+    it was.
+
+    A withdrawn invite expires at the moment it was made (see :func:`is_withdrawn`), so a
+    code tried afterwards is refused as an expired one is, whatever the clock of the replica
+    that checks it. Atomic: a withdrawal and a redemption at once cannot both succeed."""
+    invite = session.get(Invite, invite_id)
+    if invite is None:
+        return False
+    withdrawn = session.exec(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite_id,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) > require_aware("now", now),
+            col(Invite.expires_at) > col(Invite.created_at),
+        )
+        .values(expires_at=col(Invite.created_at))
+        .returning(col(Invite.id))
+    ).first()
+    session.refresh(invite)
+    return withdrawn is not None
+
+
+def is_withdrawn(invite: Invite) -> bool:
+    """Tell whether ``invite`` was withdrawn by its maker: it expires when it was made (a
+    new invite always lives for a positive time)."""
+    return invite.used_at is None and invite.expires_at <= invite.created_at
+
+
 def link_athlete(session: Session, *, athlete_id: int, clinician_id: int, now: dt.datetime) -> Link:
     """Link an athlete to a clinician (idempotent) and return the link."""
     require_person(session, person_id=athlete_id, role="athlete")
