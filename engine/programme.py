@@ -61,6 +61,7 @@ from engine.readiness import (
     awaiting_review,
     morning_verdict,
     red_flag_stop,
+    without_modified_session,
 )
 from engine.red_flags import (
     heel_raise_collapse,
@@ -1423,6 +1424,7 @@ def decide_day(
         and st.full_training_reached is None
     ):
         st = st.model_copy(update={"full_training_reached": on})
+    _agree_with_the_day(acc, plan, decision, st, on)
     outcome = DayOutcome(
         date=on,
         stage=stage0,
@@ -2140,15 +2142,63 @@ def _reviewed(st: ProgrammeState) -> ProgrammeState:
     )
 
 
+# The review (or clearance) that lifts a stop (``_lift_stop``), and what it says of running:
+# said only on a day whose plan has running (``_agree_with_the_day``).
+REVIEWED = "Your clinician has reviewed you"
+RUNNING_AGAIN = ": running may start again"
+
+
 def _lift_stop(st: ProgrammeState, acc: _Acc, rule: str, note: str) -> ProgrammeState:
-    """The clinician's review (or clearance) lifts a stop: running may start again."""
+    """The clinician's review (or clearance) lifts a stop: running may start again (said so
+    only if the day's plan has running, ``_agree_with_the_day``)."""
     acc.reason(
         rule,
-        f"Your clinician has reviewed you: running may start again{note}. Your symptom "
+        f"{REVIEWED}{RUNNING_AGAIN}{note}. Your symptom "
         "baseline starts afresh from your next green mornings (today's check-in is still "
         "compared with the one before).",
     )
     return _reviewed(st)
+
+
+def _agree_with_the_day(
+    acc: _Acc, plan: SessionPlan | None, decision: DecisionKind, st: ProgrammeState, on: dt.date
+) -> None:
+    """The day's reasons say nothing its decision or plan denies. They are given as the day
+    unfolds (a review in the morning, the morning verdict, the session), and what follows
+    can take back what one of them promised: a review lifts a stop, then the days of the stop
+    step back to a stage without running (the gap rule), the morning check-in says rest, a
+    sharp pain stops the day again; a modify morning ends in a stop, a rest plan or a review
+    awaited (48 hours of symptoms); a green session's trigger steps back, or the day stops.
+    At the end of the day:
+
+    * "running may start again" only beside a plan with running (and no stop): otherwise the
+      review is said without it;
+    * "modified session" only beside a modified plan (and no stop or review awaited):
+      otherwise the morning's reasons say what was seen without it;
+    * "eligible for progression" only for a session that counts at the stage the athlete
+      ends the day in (``_green_not_counted`` otherwise)."""
+    stopped = decision == "stop" or st.suspended
+    runs = plan is not None and plan.running and not stopped
+    modified = plan is not None and plan.readiness == "modify" and not stopped
+    ls = st.last_session
+    counted = (
+        not stopped
+        and ls is not None
+        and ls.date == on
+        and ls.counts_for_progress
+        and ls.stage == st.stage
+    )
+    if not counted:
+        _green_not_counted(acc)
+    said: list[Reason] = []
+    for r in acc.reasons:
+        if not runs and r.rule in ("clinician.review", "clinician.clear"):
+            if r.text.startswith(REVIEWED + RUNNING_AGAIN):
+                r = r.model_copy(update={"text": r.text.replace(RUNNING_AGAIN, "", 1)})
+        elif not modified:
+            r = without_modified_session(r)
+        said.append(r)
+    acc.reasons = said
 
 
 def _clinician(
@@ -3167,7 +3217,21 @@ def _session(
         and ls.counts_for_progress
         and ls.response == "green"
     )
-    if runless and tested and plan_running:
+    if runless and tested and plan_running and at_speed:
+        # Done in full on a day whose plan had running at the stage's speed: taken as that run,
+        # by feel, for the days without a run (``_kept_speed``), as for the rest after it; it
+        # is still no run the stage counts, since nothing says how fast it was.
+        acc.reason(
+            "session.no_run",
+            "No run was logged with this session, so it does not count as one of the runs "
+            "this stage needs. Done in full on a day with running, it is taken as a run by "
+            "feel, so it counts as a day with a run, and the rest before your next fast session "
+            "applies. If you did run, log how many fast runs you did as well: you can count "
+            "them without a device.",
+            "no run logged",
+            "a run",
+        )
+    elif runless and tested and plan_running:
         acc.reason(
             "session.no_run",
             "No run was logged with this session, so it does not count as one of the runs "

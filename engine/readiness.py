@@ -540,10 +540,39 @@ def awaiting_review(result: MorningResult, since: str) -> MorningResult:
         "They have been told and are the one to act: rest, walk as comfortable and keep "
         "checking in.",
     )
-    kept = [r for r in result.reasons if r.rule != "morning.p8"]  # not "green: go"
+    # Not "green: go"; what the morning saw is kept, without the session it prescribed.
+    kept = [without_modified_session(r) for r in result.reasons if r.rule != "morning.p8"]
     return MorningResult(
         readiness="rest",
         level="rest",
         reasons=[*kept, reason],
         psych_flag=result.psych_flag,
     )
+
+
+# What a modify morning's reasons say of the day's session (``morning_verdict``): true only
+# beside a modified session.
+_MODIFIED_SESSION = (": modified session, HV reps cut", ": modified session")
+_REPEAT_SESSION = "repeat the last successful session; "
+MODIFY_RULES = frozenset(
+    {
+        "morning.p4.pain_test",
+        "morning.p4.pain_test_delta",
+        "morning.p4.tightness_delta",
+        "morning.p4.tightness",
+        "morning.p7",
+    }
+)
+
+
+def without_modified_session(reason: Reason) -> Reason:
+    """A modify morning's reason (``MODIFY_RULES``) said without the session it prescribes
+    ("modified session", "repeat the last successful session") on a day that has none (a stop
+    awaiting a review, a rest plan, a pause): what was seen, its threshold and the rest of its
+    sentence are kept. Any other reason is returned as it is."""
+    if reason.rule not in MODIFY_RULES:
+        return reason
+    text = reason.text
+    for said in (*_MODIFIED_SESSION, _REPEAT_SESSION):
+        text = text.replace(said, "")
+    return reason if text == reason.text else reason.model_copy(update={"text": text})

@@ -72,11 +72,6 @@ _FIXED: dict[str, str] = {
         "Pain or tightness is worse than at your last rest-day check-in: no running until your "
         "clinician has reviewed you."
     ),
-    "session.no_run": N_(
-        "No run was logged with this session, so it does not count as one of the runs this "
-        "stage needs, and the rest before your next fast session still applies. If you did "
-        "run, also log how many fast runs you did: you can count them without a device."
-    ),
     "session.no_run.after": N_(
         "A session without running counts towards moving up only after a run that counted: "
         "your next run that goes well opens the way again."
@@ -211,9 +206,66 @@ def _confidence(reason: Any, protocol: Any) -> str | None:
     value = _number(reason.observed)
     if value is None:
         return None
+    if "repeat the last successful session" not in str(reason.text):
+        # A day without a session to repeat (a stop awaiting a review, a rest day, a pause:
+        # engine.readiness.without_modified_session).
+        return _("Confidence {value}/10: a check-in with your clinician is offered.").format(
+            value=value
+        )
     return _(
         "Confidence {value}/10: repeat your last good session; a check-in with your clinician "
         "is offered."
+    ).format(value=value)
+
+
+def _no_run(reason: Any, protocol: Any) -> str:
+    """Tests logged without a run on a day whose plan had running (engine.programme._session):
+    done in full, taken as a run by feel for the days without a run at the stage's speed, and
+    said so; never one of the runs the stage counts."""
+    if "by feel" in str(reason.text):
+        return _(
+            "No run was logged with this session, so it does not count as one of the runs this "
+            "stage needs. As you did the whole session on a running day, I take it you ran as "
+            "planned: the rest before your next fast session applies. If you did run, also log "
+            "how many fast runs you did: you can count them without a device."
+        )
+    return _(
+        "No run was logged with this session, so it does not count as one of the runs this "
+        "stage needs, and the rest before your next fast session still applies. If you did "
+        "run, also log how many fast runs you did: you can count them without a device."
+    )
+
+
+def _usual_tightness_today(reason: Any, protocol: Any) -> str | None:
+    """The morning's tightness read against the usual the clinician accepted (/usual)."""
+    value, usual = _number(reason.observed), _number(reason.threshold)
+    if value is None or usual is None:
+        return None
+    return _(
+        "Tightness {value}/10: your clinician noted {usual}/10 as usual for you, so only a rise "
+        "from that counts."
+    ).format(value=value, usual=usual)
+
+
+def _usual_tightness_accepted(reason: Any, protocol: Any) -> str | None:
+    """The clinician's /usual, as the day it takes effect says it (or why it does not)."""
+    value = _number(reason.observed)
+    if value is None:
+        return None
+    if str(reason.text).startswith("A usual tightness of"):
+        most = _number(reason.threshold)
+        if most is None:
+            return _(
+                "A usual tightness your clinician noted ({value}/10) does not apply to your "
+                "programme: tightness is read as before."
+            ).format(value=value)
+        return _(
+            "A usual tightness your clinician noted ({value}/10) is above what your programme "
+            "allows ({most}/10), so it does not apply: tightness is read as before."
+        ).format(value=value, most=most)
+    return _(
+        "Your clinician noted that tightness around {value}/10 is usual for you: only a rise "
+        "from it makes a lighter or rest day."
     ).format(value=value)
 
 
@@ -527,10 +579,19 @@ def _tightness_after(reason: Any, protocol: Any) -> str | None:
 
 
 def _review(reason: Any, protocol: Any) -> str | None:
-    if str(reason.text).startswith("Your clinician has reviewed you"):
+    text = str(reason.text)
+    if text.startswith("Your clinician has reviewed you: running may start again"):
         return _(
             "Your clinician has reviewed you: running may start again. What is usual for you "
             "is learned afresh from your next good mornings."
+        )
+    if text.startswith("Your clinician has reviewed you"):
+        # The stop is lifted on a day whose plan has no running (a rest morning, a step back
+        # to a stage without running, a stage before running, a new stop):
+        # engine.programme._agree_with_the_day.
+        return _(
+            "Your clinician has reviewed you. What is usual for you is learned afresh from "
+            "your next good mornings."
         )
     return _("Your clinician recorded a review.")
 
@@ -670,6 +731,9 @@ _WORDERS: dict[str, Worder] = {
     "protocol.grade": _grade,
     "protocol.mechanism": _mechanism,
     "stop.reinjury": _reinjury,
+    "session.no_run": _no_run,
+    "morning.usual_tightness": _usual_tightness_today,
+    "clinician.usual_tightness": _usual_tightness_accepted,
     "session.flag.no_running": _ran_anyway,
     "session.against_plan": _against_plan,
     "session.flag.over_cap": _over_cap,
