@@ -170,21 +170,38 @@ class Injury(_Strict):
 
 
 ClinicianActionKind = Literal[
-    "clear", "decline", "review", "hold", "step_back", "set_stage", "pause", "resume"
+    "clear",
+    "decline",
+    "review",
+    "hold",
+    "step_back",
+    "set_stage",
+    "pause",
+    "resume",
+    "usual_tightness",
 ]
 
 
 class ClinicianAction(_Strict):
-    """Something a clinician recorded on a day that the engine must honour."""
+    """Something a clinician recorded on a day that the engine must honour.
+
+    ``usual_tightness``: the clinician, having examined the athlete, accepts tightness
+    ``value``/10 as usual for them; the engine reads it as the trusted tightness baseline
+    (``engine.programme.symptom_baseline``) whenever green mornings have not formed one."""
 
     kind: ClinicianActionKind
     stage: str | None = None
     note: str | None = None
+    value: Score0to10 | None = None
 
     @model_validator(mode="after")
     def _stage_for_set_stage(self) -> ClinicianAction:
         if self.kind == "set_stage" and not self.stage:
             raise ValueError("a 'set_stage' action needs the stage to set")
+        if self.kind == "usual_tightness" and self.value is None:
+            raise ValueError("a 'usual_tightness' action needs the tightness (0-10) accepted")
+        if self.kind != "usual_tightness" and self.value is not None:
+            raise ValueError("only a 'usual_tightness' action carries a value")
         return self
 
 

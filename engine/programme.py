@@ -242,6 +242,11 @@ class ProgrammeState(_Frozen):
     # stopped awaiting the clinician, is the same episode, not a fresh alert
     # (``_achilles_next_morning``). None in older snapshots: the morning alerts, as before.
     achilles_alerted: dt.date | None = None
+    # Tightness the athlete's clinician accepted as usual for them (``/usual``, a
+    # ``usual_tightness`` action): the trusted tightness baseline whenever green mornings
+    # have not formed one (``symptom_baseline``), lowered to what they showed if less
+    # (``decide_day``). None in older snapshots and until a clinician records one.
+    usual_tightness: int | None = None
 
 
 class DayOutcome(_Frozen):
@@ -443,13 +448,25 @@ def _carry_sessions(state: ProgrammeState, old: Stage | None, new: Stage) -> Pro
     return state.model_copy(update=update)
 
 
-def symptom_baseline(state: ProgrammeState, needed: int = 1) -> SymptomBaseline | None:
+def symptom_baseline(
+    state: ProgrammeState, needed: int = 1, protocol: Protocol | None = None
+) -> SymptomBaseline | None:
     """Return the median of the last green mornings' test pain and tightness, if any,
     trusted once it rests on ``needed`` mornings (the protocol's
     ``baseline_green_mornings``, reference §0.2: the median of the last 3). Until then the
     morning verdict reads it and its fixed limits both (``engine.readiness``): a baseline
-    re-forming after a review is not what is usual for the athlete after one morning."""
+    re-forming after a review is not what is usual for the athlete after one morning.
+
+    A tightness the clinician accepted as usual (``ProgrammeState.usual_tightness``, within
+    the protocol's ``usual_tightness_max``) stands in for the tightness of a baseline not
+    yet trusted, and makes it trusted: only a change from it modifies or rests (§4.1 +2/+3).
+    Test pain stays the median of the green mornings since, or, before the first, the most
+    test pain a good morning has without a baseline (``usual_pain_test``)."""
     samples = state.symptom_samples
+    usual = accepted_usual(state, needed, protocol)
+    if usual is not None:
+        pain = _median([s[0] for s in samples]) if samples else usual_pain_test(protocol)
+        return SymptomBaseline(pain_test=pain, tightness=float(usual), trusted=True)
     if not samples:
         return None
     return SymptomBaseline(
@@ -457,6 +474,31 @@ def symptom_baseline(state: ProgrammeState, needed: int = 1) -> SymptomBaseline 
         tightness=_median([s[1] for s in samples]),
         trusted=len(samples) >= needed,
     )
+
+
+def accepted_usual(
+    state: ProgrammeState, needed: int = 1, protocol: Protocol | None = None
+) -> int | None:
+    """The tightness the clinician accepted as usual, while it is the one in use: no baseline
+    of ``needed`` green mornings has formed since, and it is within the protocol's
+    ``usual_tightness_max`` (a protocol without it, or lowered below it since, honours none)."""
+    usual = state.usual_tightness
+    if usual is None or len(state.symptom_samples) >= needed:
+        return None
+    if protocol is not None:
+        bound = protocol.rules.morning.usual_tightness_max
+        if bound is None or usual > bound.value:
+            return None
+    return usual
+
+
+def usual_pain_test(protocol: Protocol | None) -> float:
+    """The test pain read as usual beside an accepted tightness before any green morning: the
+    most a good morning has (below ``modify_pain_test_min``, reference §4.1 M2 2-3 → MODIFY;
+    H1 exit (e) morning pain ≤ 1/10). Test pain 0-1/10 reads go as without a baseline, 2/10
+    lightens as its absolute rule does, 3/10 rests (+2), one step more cautious."""
+    low = protocol.rules.morning.modify_pain_test_min.value if protocol is not None else 2
+    return float(max(low - 1, 0))
 
 
 def _median(values: list[int]) -> float:
@@ -1110,10 +1152,36 @@ def decide_day(
     # action recorded that day: a review or sign-off re-sets the baseline for the mornings
     # after it, and one tapped later the same day (the bot files it under that date) must
     # not turn that morning's rise over the athlete's usual into "go".
-    sym = symptom_baseline(st, protocol.rules.morning.baseline_green_mornings.value)
+    # A tightness the clinician accepted as usual is the exception: it is for the day's
+    # morning already (the bot files it under the day of the athlete's next check-in,
+    # ``bot.services.clinician.actions.review_effective_day``), so it is folded in first.
+    actions = list(day.clinician_actions)
+    for a in actions:
+        if a.kind == "usual_tightness":
+            st = _usual_tightness(protocol, st, a, acc)
+    needed = protocol.rules.morning.baseline_green_mornings.value
+    sym = symptom_baseline(st, needed, protocol)
+    usual = accepted_usual(st, needed, protocol)
+    if st.usual_tightness is not None and usual is None and sym is not None and sym.trusted:
+        # Green mornings since formed the athlete's own baseline: it takes over. The accepted
+        # value stands in again after a review or sign-off re-sets it (each would otherwise
+        # send an athlete at 4/10 back to resting), but never above what those mornings
+        # showed: an athlete whose tightness came down keeps the lower usual.
+        if int(sym.tightness) < st.usual_tightness:
+            st = st.model_copy(update={"usual_tightness": int(sym.tightness)})
+    elif usual is not None and sym is not None and day.morning is not None:
+        tight = day.morning.tightness
+        if tight is not None:
+            acc.reason(
+                "morning.usual_tightness",
+                f"Tightness {tight}/10, {tight - usual:+d} vs the usual your clinician "
+                f"accepted ({usual}/10).",
+                tight,
+                usual,
+            )
 
     # 1. Clinician actions (a scenario's `clearance: true` is a `clear`).
-    actions = list(day.clinician_actions)
+    actions = [a for a in actions if a.kind != "usual_tightness"]
     if day.clearance and not any(a.kind == "clear" for a in actions):
         # The day flag alone (scenario files) is a clearance of the stage of the day; the
         # bot also sends the clearance itself, with the stage it was given for.
@@ -2256,6 +2324,8 @@ def _clinician(
         # Nothing paused: only the clinician can resume then, after reviewing a stop.
         acc.reason("clinician.resume", f"Programme resumed by the clinician{note}.")
         return (_reviewed(st) if st.suspended else st), None, False
+    if a.kind == "usual_tightness":  # folded in before the day's morning (decide_day)
+        return _usual_tightness(protocol, st, a, acc), None, False
     if a.kind == "step_back":
         if protocol.index(st.stage) == 0:
             acc.reason(
@@ -2307,6 +2377,37 @@ def _clinician(
         kind,
         False,
     )
+
+
+def _usual_tightness(
+    protocol: Protocol, st: ProgrammeState, a: ClinicianAction, acc: _Acc
+) -> ProgrammeState:
+    """The clinician accepts tightness ``a.value``/10 as usual for the athlete: from the
+    morning of the day it is filed under (``decide_day`` folds it in first) it is the trusted
+    tightness baseline (``symptom_baseline``), and the green mornings that may replace it are
+    counted from now (the samples start afresh, like after a review). Above the protocol's
+    ``usual_tightness_max`` (or with none) it is not applied (the reason says so, starting
+    "A usual tightness of")."""
+    value = a.value if a.value is not None else 0
+    bound = protocol.rules.morning.usual_tightness_max
+    if bound is None or value > bound.value:
+        # The bot refuses such a value when it is recorded: only a protocol changed since
+        # gets here. Said to the athlete; the clinician sees it in the day's reasons.
+        acc.reason(
+            "clinician.usual_tightness",
+            f"A usual tightness of {value}/10 was not applied: this protocol accepts "
+            + (f"at most {bound.value}/10." if bound is not None else "none."),
+            value,
+            bound.value if bound is not None else None,
+        )
+        return st
+    acc.reason(
+        "clinician.usual_tightness",
+        f"Your clinician accepted tightness {value}/10 as usual for you: only a change from "
+        "it makes a lighter or rest day.",
+        value,
+    )
+    return st.model_copy(update={"usual_tightness": value, "symptom_samples": ()})
 
 
 def _morning_streaks(
@@ -2500,7 +2601,7 @@ def _next_morning(
     if el is not None and (on - el.date).days >= 2 and (answered or (on - el.date).days >= 7):
         update["elevated"] = None
         # Without the pre-session answers, the symptom baseline (green mornings) stands in.
-        sym = symptom_baseline(st)
+        sym = symptom_baseline(st, protocol=protocol)
         pre_pt: float | None = el.pre_pain_test
         pre_tg: float | None = el.pre_tightness
         if sym is not None:

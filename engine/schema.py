@@ -363,6 +363,21 @@ class MorningRules(_Model):
     hooper_min_entries: CountTh
     hooper_window_days: DaysTh
     baseline_green_mornings: CountTh
+    # The highest tightness a clinician may accept as usual for an athlete (``/usual``: the
+    # engine then reads it as the trusted tightness baseline, engine.programme.symptom_baseline).
+    # The reference has no such rule. None: the protocol allows no accepted usual.
+    usual_tightness_max: PainTh | None = None
+
+    @model_validator(mode="after")
+    def _usual_leaves_a_rest(self) -> MorningRules:
+        usual = self.usual_tightness_max
+        if usual is not None and usual.value + self.rest_tightness_delta.value > 10:
+            raise ValueError(
+                f"usual_tightness_max {usual.value} leaves no rest morning: a rise of "
+                f"rest_tightness_delta ({self.rest_tightness_delta.value}) over it must stay "
+                "within 10/10"
+            )
+        return self
 
 
 class SessionRules(_Model):

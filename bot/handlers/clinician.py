@@ -1,12 +1,14 @@
 """Clinician commands and alert buttons.
 
 /athletes, /athlete <number or name>, /note <number> <text>, /pause, /resume, /stage, /hold,
-/stepback, /clear and /decline <number> [reason]; the alert buttons (Acknowledge, Sign off, Hold,
-Step back, Message athlete; the Report (PDF) button is handled by ``bot.handlers.reports``).
-The /athlete card is followed by the athlete's full progress chart, sent in the background.
-Every handler builds the caller from the store, asks ``bot.services.access`` and refuses with one
-neutral sentence plus an AuditLog row. These handlers run in their own group before the
-feature modules and stop the update once they have answered it.
+/stepback, /clear and /decline <number> [reason], /usual <number> <tightness> [reason] (a
+tightness the clinician accepts as usual for the athlete); the alert buttons (Acknowledge,
+Sign off, Hold, Step back, Message athlete; the Report (PDF) button is handled by
+``bot.handlers.reports``). The /athlete card is followed by the athlete's full progress
+chart, sent in the background. Every handler builds the caller from the store, asks
+``bot.services.access`` and refuses with one neutral sentence plus an AuditLog row. These
+handlers run in their own group before the feature modules and stop the update once they
+have answered it.
 """
 
 from __future__ import annotations
@@ -452,16 +454,24 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
         acting = _Acting()
         await _unless_gone(update, context, acting, act(update, context, acting))
 
+    # Accepting a usual tightness is a clinical decision on the athlete, authorised as a hold.
+    access = "hold" if kind == "usual_tightness" else kind
+
     async def act(update: Update, context: Context, acting: _Acting) -> None:
         assert update.effective_message is not None
         services = get_services(context)
         now = services.clock.now()
         with session_scope(services.engine) as session:
-            resolved = await _authorised_athlete(update, context, session, kind, command, acting)  # type: ignore[arg-type]
+            resolved = await _authorised_athlete(update, context, session, access, command, acting)  # type: ignore[arg-type]
             if resolved is None:
                 return
             caller, actor, athlete, rest = resolved
             stage = None
+            value = None
+            if kind == "usual_tightness":
+                # "/usual 12 4 [reason]": the tightness first (checked by the service, which
+                # knows the protocol's range), then an optional reason.
+                value, rest = (rest[0], rest[1:]) if rest else (None, [])
             if kind == "set_stage":
                 if not rest:
                     await update.effective_message.reply_text(
@@ -540,7 +550,7 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
             refused: str | None = None
             try:
                 text = decide_by_command(
-                    session, actor, athlete, kind, now, stage=stage, reason=reason
+                    session, actor, athlete, kind, now, stage=stage, reason=reason, value=value
                 )
             except ActionRefused as exc:
                 refused = str(exc)
@@ -970,6 +980,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("stepback", "step_back", True),
         ("clear", "clear", False),
         ("decline", "decline", True),
+        ("usual", "usual_tightness", False),
     ):
         application.add_handler(
             CommandHandler(

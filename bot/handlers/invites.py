@@ -185,6 +185,7 @@ CLINICIAN_COMMANDS = (
     ("stage", N_("Set the stage: /stage <number> <STAGE> <reason>")),
     ("clear", N_("Give a sign-off, or the review after a stop: /clear <number> [note]")),
     ("decline", N_("Decline a sign-off: /decline <number> <reason>")),
+    ("usual", N_("Accept a usual tightness: /usual <number> <tightness>")),
     ("pause", N_("Pause a programme: /pause <number> <reason>")),
     ("resume", N_("Resume a programme: /resume <number> <reason>")),
     ("progress", N_("Progress chart: /progress <number or name>")),

@@ -52,6 +52,23 @@ _ATHLETE_ACTIONS: dict[str, LazyText] = {
     "note": L_("Note"),
 }
 ATHLETE_REVIEWED = L_("Checked by your clinician: you may run again")
+# A tightness the clinician accepted as usual (/usual), for each audience: with its value, and
+# without it for a record that has none.
+USUAL_ACCEPTED = {
+    "clinician": (L_("Usual tightness accepted: {value}/10"), L_("Usual tightness accepted")),
+    "athlete": (
+        L_("Your clinician noted that tightness around {value}/10 is usual for you"),
+        L_("Your clinician noted the tightness that is usual for you"),
+    ),
+}
+
+
+def _usual_name(entry: RecordEntry, audience: Audience) -> str:
+    """What an accepted usual tightness is called for ``audience``, with its value if known."""
+    with_value, without = USUAL_ACCEPTED["athlete" if audience == "athlete" else "clinician"]
+    if entry.value is None:
+        return str(without)
+    return str(with_value).format(value=entry.value)
 
 
 def _action_name(kind: RecordKind, where: str | None, review: bool, audience: Audience) -> str:
@@ -150,7 +167,11 @@ def record_rows(
         rows.append(
             RecordRow(
                 at=entry.at,
-                action=_action_name(entry.kind, where, review, audience)[:120],
+                action=(
+                    _usual_name(entry, audience)
+                    if entry.kind == "usual_tightness"
+                    else _action_name(entry.kind, where, review, audience)
+                )[:120],
                 by=shown_name(entry.author_name, entry.author_id)[:60] or "someone",
                 text=_whole(entry.text),
             )

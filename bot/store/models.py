@@ -64,7 +64,15 @@ PROGRAMME_STATUSES = ("active", "paused", "completed", "stopped")
 # A staff step waiting for its second part: typed text ("input": a message, a reason, a
 # review's note), a confirmation button ("confirm") or an admin's protocol draft ("draft").
 PENDING_STEP_KINDS = ("input", "confirm", "draft")
-CLINICIAN_ACTION_KINDS = ("hold", "step_back", "set_stage", "pause", "resume", "review")
+CLINICIAN_ACTION_KINDS = (
+    "hold",
+    "step_back",
+    "set_stage",
+    "pause",
+    "resume",
+    "review",
+    "usual_tightness",
+)
 
 # What an outbox row is (``Outbox.kind``), named here with the outbox so that whoever queues
 # a message and whoever sends it share one spelling: the sender draws the athlete's chart for
@@ -382,7 +390,9 @@ class Clearance(Base, table=True):
 
 
 class ClinicianActionRecord(Base, table=True):
-    """Something a clinician ordered on a day: hold, step back, set stage, pause, resume."""
+    """Something a clinician ordered on a day: hold, step back, set stage, pause, resume, a
+    review, or a tightness accepted as usual for the athlete (``usual_tightness``, its 0–10
+    ``value``: the engine's ``ClinicianAction.value``; NULL for every other kind)."""
 
     __tablename__ = "clinician_action"
     __table_args__ = (_one_of("kind", CLINICIAN_ACTION_KINDS),)
@@ -394,6 +404,7 @@ class ClinicianActionRecord(Base, table=True):
     kind: str = Field(max_length=16)
     stage: str | None = Field(default=None, max_length=64)
     note: str | None = None
+    value: int | None = None
     at: dt.datetime = _now_field()
 
 

@@ -425,8 +425,9 @@ _INFO = {
     "hold": N_("You stay at this stage today."),
 }
 # Worded by bot.wording.engine_reasons but read as notes, not as what decided the day: the
-# rest day's content (the headline says it already).
-_INFO_RULES = ("morning.p3",)
+# rest day's content (the headline says it already), and the usual tightness the morning was
+# read against.
+_INFO_RULES = ("morning.p3", "morning.usual_tightness")
 _FIRED = {
     "24h.hold": N_(
         "Pain or tightness was a little up the morning after your last session, so repeat "

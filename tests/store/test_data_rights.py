@@ -206,8 +206,9 @@ def test_a_number_deleted_before_the_upgrade_is_not_given_out_after_it(tmp_path:
     # the deletion, then take them away so that the upgrade creates them as it would.
     later = [PendingStep.__table__]  # type: ignore[attr-defined]
     metadata.create_all(engine, tables=later)
-    with engine.begin() as conn:  # and the columns later revisions added (0011)
+    with engine.begin() as conn:  # and the columns later revisions added (0011, 0012)
         conn.execute(text("ALTER TABLE questionnaire_progress ADD COLUMN layout VARCHAR(16)"))
+        conn.execute(text("ALTER TABLE clinician_action ADD COLUMN value INTEGER"))
     try:
         with db.session_scope(engine) as s:
             clinician = person(s, "clinician", name="Dr Who")
@@ -217,6 +218,7 @@ def test_a_number_deleted_before_the_upgrade_is_not_given_out_after_it(tmp_path:
         metadata.drop_all(engine, tables=later)
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE questionnaire_progress DROP COLUMN layout"))
+            conn.execute(text("ALTER TABLE clinician_action DROP COLUMN value"))
     finally:
         engine.dispose()
     db.upgrade(url)

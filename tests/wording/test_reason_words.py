@@ -33,6 +33,24 @@ def _r(rule: str, text: str, observed: object = None, threshold: object = None) 
 # The engine's sentences (engine/*.py) for the rules the scenarios never reach.
 _ENGINE_SENTENCES = [
     _r(
+        "morning.usual_tightness",
+        "Tightness 5/10, +1 vs the usual your clinician accepted (4/10).",
+        5,
+        4,
+    ),
+    _r(
+        "clinician.usual_tightness",
+        "Your clinician accepted tightness 4/10 as usual for you: only a change from it makes "
+        "a lighter or rest day.",
+        4,
+    ),
+    _r(
+        "clinician.usual_tightness",
+        "A usual tightness of 6/10 was not applied: this protocol accepts at most 5/10.",
+        6,
+        5,
+    ),
+    _r(
         "24h.missing",
         "The morning after the last session was not fully answered: its 24-hour response is "
         "unknown, counted as not met.",

@@ -747,6 +747,137 @@ def record_review(
     return effective
 
 
+# /usual <number> <tightness>: what the clinician is told when the tightness is missing, not
+# a whole number, or above what the athlete's protocol accepts as usual.
+USUAL_USAGE = N_(
+    "Send /usual {number} followed by the tightness that is usual for {name}, a whole number "
+    "from 0 to {most} (out of 10), e.g. /usual {number} 4"
+)
+USUAL_TOO_HIGH = N_(
+    "Not recorded: the usual tightness you can accept for {name} is from 0 to {most} (out of "
+    "10). Above {most}/10 their tightness keeps its rest days until it comes down."
+)
+USUAL_NOT_ALLOWED = N_(
+    "Not recorded: {name}'s protocol does not allow a usual tightness to be accepted."
+)
+USUAL_RECORDED = N_(
+    "Usual tightness for {name} recorded: {value}/10. From their next check-in their "
+    "tightness is compared with {value}/10: a rise of {light} points or more makes a lighter "
+    "day, {rest} or more a rest day. Once {count} good mornings show their own usual, that "
+    "takes over; /usual again changes it."
+)
+USUAL_NOTICE = N_(
+    "{who} has noted that tightness around {value}/10 is usual for you for now: I'll look for "
+    "changes from that. A rise of {light} points or more means a lighter day, {rest} or more "
+    "a rest day."
+)
+# The /athlete card's line: the latest usual tightness a clinician accepted.
+USUAL_CARD_LINE = N_("Usual tightness accepted: {value}/10 ({day}).")
+
+
+def accept_usual_tightness(
+    session: Session,
+    actor: Person,
+    athlete: Person,
+    typed: str | None,
+    now: dt.datetime,
+    *,
+    note: str | None = None,
+) -> str:
+    """Record ``/usual``: the clinician, having examined the athlete, accepts tightness
+    ``typed``/10 as usual for them (the engine's ``usual_tightness`` action: the trusted
+    tightness baseline whenever green mornings have not formed one); tell the athlete; return
+    the clinician's reply. Raises ActionRefused when the value is missing, not a whole number,
+    or outside 0 to the protocol's ``usual_tightness_max``.
+
+    Filed under the day of the athlete's next check-in (today if nothing is recorded today
+    yet, else tomorrow, as a review): the engine reads it from that day's morning."""
+    assert athlete.id is not None and actor.id is not None
+    programme = current_programme(session, athlete.id)
+    if programme is None:
+        raise ActionRefused(_("This athlete has no programme in progress yet."))
+    protocol = programme_protocol(session, programme, now)
+    if protocol is None:
+        raise ActionRefused(_("The athlete's protocol could not be loaded."))
+    name = label_for_reader(session, athlete, actor)
+    rules = protocol.rules.morning
+    bound = rules.usual_tightness_max
+    if bound is None:
+        raise ActionRefused(_(USUAL_NOT_ALLOWED).format(name=name))
+    most = bound.value
+    word = (typed or "").strip().removesuffix("/10")
+    if not (word.isascii() and word.isdigit()):
+        raise ActionRefused(_(USUAL_USAGE).format(number=athlete.id, name=name, most=most))
+    value = int(word)
+    if value > most:
+        raise ActionRefused(_(USUAL_TOO_HIGH).format(name=name, most=most))
+    today = working_day(session, athlete, now)
+    effective = review_effective_day(session, athlete.id, today)
+    session.add(
+        ClinicianActionRecord(
+            athlete_id=athlete.id,
+            clinician_id=actor.id,
+            local_date=effective,
+            kind="usual_tightness",
+            value=value,
+            note=note,
+            at=now,
+        )
+    )
+    audit(
+        session,
+        actor_id=actor.id,
+        action="clinician_usual_tightness",
+        now=now,
+        athlete_id=athlete.id,
+        detail={
+            "kind": "usual_tightness",
+            "value": value,
+            "note": note,
+            "local_date": today.isoformat(),
+            "effective": effective.isoformat(),
+        },
+    )
+    light, rest = rules.modify_tightness_delta.value, rules.rest_tightness_delta.value
+    with use_language(athlete.language):
+        text = _(USUAL_NOTICE).format(
+            who=_clinician_name(actor), value=value, light=light, rest=rest
+        )
+        if note:
+            text += "\n" + _("Reason: {note}").format(note=note)
+        enqueue(session, athlete, text, now, kind=NOTICE_KIND, athlete_id=athlete.id)
+    session.flush()
+    read = " " + _(SENT_WORD_FOR_WORD).format(name=name) if note else ""
+    return (
+        _(USUAL_RECORDED).format(
+            name=name,
+            value=value,
+            light=light,
+            rest=rest,
+            count=rules.baseline_green_mornings.value,
+        )
+        + " "
+        + _("They have been told.")
+        + read
+    )
+
+
+def usual_tightness_line(session: Session, athlete_id: int) -> str | None:
+    """The /athlete card's line about the latest usual tightness a clinician accepted for the
+    athlete, or None when none was."""
+    row = session.exec(
+        select(ClinicianActionRecord)
+        .where(
+            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.kind == "usual_tightness",
+        )
+        .order_by(col(ClinicianActionRecord.at).desc(), col(ClinicianActionRecord.id).desc())
+    ).first()
+    if row is None or row.value is None:
+        return None
+    return _(USUAL_CARD_LINE).format(value=row.value, day=format_short_date(row.local_date))
+
+
 def add_note(session: Session, actor: Person, athlete_id: int, text: str, now: dt.datetime) -> Note:
     """Add a note to the athlete's record (audited)."""
     assert actor.id is not None

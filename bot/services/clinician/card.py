@@ -23,6 +23,7 @@ from bot.services.clinician.actions import (
     current_programme,
     open_alerts,
     review_state,
+    usual_tightness_line,
 )
 from bot.services.clinician.buttons import (
     ACT_ACK,
@@ -262,7 +263,13 @@ def open_athlete_card(
     summary = athlete_summary(session, athlete, now)
     stage_lines, state = _criteria_lines(session, athlete, now, whole)
     name = label_for_caller(session, athlete, caller)
-    lines = [f"{LIGHT_ICON[traffic_light(summary)]} {name}", *stage_lines, ""]
+    usual = usual_tightness_line(session, athlete.id)
+    lines = [
+        f"{LIGHT_ICON[traffic_light(summary)]} {name}",
+        *stage_lines,
+        *([usual] if usual else []),
+        "",
+    ]
     if alerts:
         lines.append(
             ngettext("{count} open alert:", "{count} open alerts:", len(alerts)).format(

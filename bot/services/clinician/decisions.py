@@ -19,6 +19,7 @@ from bot.services.callers import ensure_admin_person
 from bot.services.clinician.actions import (
     SENT_WORD_FOR_WORD,
     ActionRefused,
+    accept_usual_tightness,
     acknowledge,
     apply_action,
     current_programme,
@@ -594,12 +595,15 @@ def decide_by_command(
     *,
     stage: str | None,
     reason: str | None,
+    value: str | None = None,
 ) -> str:
-    """Apply /clear (a sign-off), /decline, /hold, /stepback, /stage, /pause or /resume on
-    ``athlete``; return the clinician's reply. Raises ActionRefused with the reason when it
-    cannot apply. (A /clear while running is stopped is a review: the handler confirms it
-    first and records it with :func:`review`.)"""
+    """Apply /clear (a sign-off), /decline, /hold, /stepback, /stage, /pause, /resume or
+    /usual (``value``: the tightness as typed) on ``athlete``; return the clinician's reply.
+    Raises ActionRefused with the reason when it cannot apply. (A /clear while running is
+    stopped is a review: the handler confirms it first and records it with :func:`review`.)"""
     programme = lock_programme(session, athlete_id=athlete.id or 0)
+    if kind == "usual_tightness":
+        return accept_usual_tightness(session, actor, athlete, value, now, note=reason)
     protocol = programme_protocol(session, programme, now) if programme else None
     if kind in ("clear", "decline"):
         return clear_or_decline(session, actor, athlete, programme, now, kind == "decline", reason)[

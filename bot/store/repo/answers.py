@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
     BindParameter,
     Date,
+    Integer,
     Select,
     String,
     Text,
@@ -485,7 +486,7 @@ def day_records_from_rows(
     checks: dict[dt.date, Checks] = {}
     first_at: dict[tuple[str, dt.date], dt.datetime] = {}
     corrections: list[Any] = []
-    action_rows: list[tuple[dt.date, dt.datetime, str, str | None, str | None]] = []
+    action_rows: list[tuple[dt.date, dt.datetime, str, str | None, str | None, int | None]] = []
     for row in rows:
         if row.day_src == "answer":
             if row.day_kind == "morning":
@@ -500,7 +501,14 @@ def day_records_from_rows(
             corrections.append(row.day_answers)
         elif row.day_src == "action":
             action_rows.append(
-                (row.day_date, row.day_at, row.day_kind, row.day_stage, row.day_note)
+                (
+                    row.day_date,
+                    row.day_at,
+                    row.day_kind,
+                    row.day_stage,
+                    row.day_note,
+                    row.day_value,
+                )
             )
     _first_answered(first_at, corrections)
     # Pauses before ``since`` must be replayed in time order to know the state on ``since``.
@@ -509,11 +517,12 @@ def day_records_from_rows(
     cleared: set[dt.date] = set()
     paused_at_start = False
     pause_changes: dict[dt.date, bool] = {}
-    for local_date, at, kind, stage, note in action_rows:
+    for local_date, at, kind, stage, note, value in action_rows:
         if local_date < since:  # an earlier pause or resume: the state on ``since``
             paused_at_start = kind == "pause"
             continue
-        actions[local_date].append((at, ClinicianAction(kind=kind, stage=stage, note=note)))
+        action = ClinicianAction(kind=kind, stage=stage, note=note, value=value)
+        actions[local_date].append((at, action))
         if kind == "clear":
             cleared.add(local_date)
         elif kind in ("pause", "resume"):
@@ -610,6 +619,7 @@ DAY_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("day_stage", String()),
     ("day_note", Text()),
     ("day_answers", JSONType),
+    ("day_value", Integer()),
 )
 """Labels and types of the columns ``day_records_from_rows`` reads."""
 
@@ -664,6 +674,7 @@ def day_row_selects(
                 None,
                 None,
                 table.answers,
+                None,
             ),
             *padding_after,
         ).where(
@@ -691,6 +702,7 @@ def day_row_selects(
             Clearance.stage,
             Clearance.note,
             None,
+            None,
         ),
         *padding_after,
     ).where(
@@ -709,6 +721,7 @@ def day_row_selects(
             ClinicianActionRecord.stage,
             ClinicianActionRecord.note,
             None,
+            ClinicianActionRecord.value,
         ),
         *padding_after,
     ).where(
@@ -719,7 +732,9 @@ def day_row_selects(
     )
     corrections = sa_select(
         *padding_before,
-        *_day_row(False, _sql("correction"), None, AuditLog.at, None, None, None, AuditLog.detail),
+        *_day_row(
+            False, _sql("correction"), None, AuditLog.at, None, None, None, AuditLog.detail, None
+        ),
         *padding_after,
     ).where(
         col(AuditLog.athlete_id) == _ATHLETE,

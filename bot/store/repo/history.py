@@ -15,7 +15,16 @@ from sqlmodel import Session, col, select
 from bot.store.models import Clearance, ClinicianActionRecord, Note, Person, Programme, StageChange
 
 RecordKind = Literal[
-    "hold", "step_back", "set_stage", "pause", "resume", "review", "clearance", "declined", "note"
+    "hold",
+    "step_back",
+    "set_stage",
+    "pause",
+    "resume",
+    "review",
+    "usual_tightness",
+    "clearance",
+    "declined",
+    "note",
 ]
 
 
@@ -43,7 +52,7 @@ class RecordEntry:
     ``kind`` is the clinician action ("hold", "step_back", "set_stage", "pause", "resume"), a
     sign-off ("clearance") or its refusal ("declined"), or a free-text "note"; ``text`` is the
     reason or the note as typed; ``stage`` the stage it was about (the stage set, or the stage
-    signed off).
+    signed off); ``value`` the number of a "usual_tightness" (out of 10).
     """
 
     at: dt.datetime
@@ -53,6 +62,7 @@ class RecordEntry:
     local_date: dt.date | None = None
     stage: str | None = None
     text: str | None = None
+    value: int | None = None
 
 
 def _display_name(person: Person | None, person_id: int) -> str:
@@ -131,6 +141,7 @@ def clinician_record(session: Session, *, athlete_id: int) -> list[RecordEntry]:
             local_date=a.local_date,
             stage=a.stage,
             text=a.note,
+            value=a.value,
         )
         entries.append((a.at, 0, a.id, entry))
     for c in clearances:
