@@ -69,6 +69,7 @@ from bot.store.db import retrying, session_scope
 from bot.store.models import Person
 from bot.store.repo import pending_steps as steps
 from bot.store.repo.audit import audit
+from bot.store.repo.data_rights import forget_staff
 from bot.store.standing import parse_text
 from bot.support.formats import format_and_list, format_datetime
 from bot.support.i18n import L_, N_, _, ngettext
@@ -1234,32 +1235,15 @@ async def former_admin_reply(update: Update, context: Context) -> None:
 
 def forget_former_admin(session: Session, person: Person, now: dt.datetime) -> None:
     """Remove a former admin's own stored record (their name, chat, Telegram account,
-    language, time zone and waiting drafts or steps), in the caller's transaction.
+    language, time zone, waiting drafts or steps, every message to them and their Telegram
+    id in the audit log), in the caller's transaction (``repo.data_rights.forget_staff``).
 
     The row itself stays, nameless and out of reach: protocol versions, invites and alert
     acknowledgements they made point at it, and those records must keep saying that an admin
     (now a number) did them. Their Telegram id is replaced by a negative number no Telegram
     user has, so a later message from them comes from a stranger."""
     assert person.id is not None
-    steps.drop_steps(
-        session,
-        telegram_user_id=person.telegram_user_id,
-        kinds=(steps.INPUT, steps.CONFIRM, steps.DRAFT),
-    )
-    person.telegram_user_id = -person.id
-    person.chat_id = None
-    person.display_name = ""
-    person.language = "en"
-    person.language_chosen = False
-    person.timezone = "UTC"
-    session.add(person)
-    audit(
-        session,
-        actor_id=person.id,
-        action="delete_staff_record",
-        now=now,
-        detail={"person_id": person.id, "role": person.role},
-    )
+    forget_staff(session, person_id=person.id, now=now)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -35,11 +35,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, cast, delete, or_, select, update
 from sqlmodel import Session, col
 
 from bot.store.models import DIGEST_KIND, REPLY_KIND, Person, metadata
-from bot.store.repo._common import require_aware
+from bot.store.repo._common import StoreError, require_aware
 from bot.store.repo.audit import audit
 from bot.store.repo.people import require_person
 from bot.support.i18n import _
@@ -650,5 +650,142 @@ def _redact_name(session: Session, athlete_id: int, name: str, digests: _DigestR
         new_text = _name_pattern(name, digests.of(reader, chat_id)).sub(redact, text)
         if new_text != text:
             connection.execute(update(outbox).where(outbox.c.id == row_id).values(text=new_text))
+            changed += 1
+    return changed
+
+
+# --- A clinician's or admin's own record ------------------------------------------------------
+
+# Where an audit entry's detail holds a Telegram id or chat (of whoever acted, was refused,
+# granted or lost admin rights).
+_CHAT_KEYS = frozenset({"telegram_id", "telegram_user_id", "chat_id", "chat"})
+_STAFF_ROLES = ("clinician", "admin")
+
+
+def forget_staff(session: Session, *, person_id: int, now: dt.datetime) -> dict[str, int]:
+    """Remove what identifies a clinician or admin who deleted their own record (their name,
+    chat, Telegram account, language, time zone), in the caller's transaction; return what
+    went or changed per table.
+
+    The person row stays, nameless and out of reach: protocol versions, invites, notes,
+    clinician actions and alert acknowledgements they made point at it, and those records
+    (an athlete's above all) must keep saying that a clinician or an admin, now a number, did
+    them. Their Telegram id is replaced by a negative number no Telegram user has, so a later
+    message from them comes from a stranger. As for a deleted athlete
+    (:func:`delete_athlete`): every message to their chats goes, sent, failed or still
+    waiting (nobody is there to read it; a waiting one is never sent), with their steps in two
+    parts, their updates already handled and their refusals from before they had a record;
+    the update being handled loses their chat (:func:`_unchain_handled_updates`). Audit
+    entries about what they did or were granted stay, without their Telegram id (the person
+    number stays); invitations of theirs not used yet stop working."""
+    now = require_aware("now", now)
+    session.execute(select(col(Person.id)).where(col(Person.id) == person_id).with_for_update())
+    person = require_person(session, person_id=person_id)
+    if person.role not in _STAFF_ROLES:
+        raise StoreError(f"person {person_id} is an athlete: their data goes with delete_athlete")
+    chats = _chats_of(person)
+    session.flush()
+    connection = session.connection()
+    changed: dict[str, int] = {}
+
+    def count(name: str, rows: int) -> None:
+        if rows:
+            changed[name] = changed.get(name, 0) + int(rows)
+
+    tables = metadata.tables
+    outbox, inbox, steps = tables["outbox"], tables[_INBOX], tables["pending_step"]
+    prompts, invite = tables["scheduled_prompt"], tables["invite"]
+    to_them = [outbox.c.person_id == person_id]
+    if chats:
+        to_them.append(outbox.c.chat_id.in_(chats))
+        count(
+            "pending_step",
+            connection.execute(delete(steps).where(steps.c.telegram_user_id.in_(chats))).rowcount,
+        )
+        count(
+            _INBOX,
+            connection.execute(
+                delete(inbox).where(inbox.c.chat_id.in_(chats), inbox.c.status == "done")
+            ).rowcount,
+        )
+    count("outbox", connection.execute(delete(outbox).where(or_(*to_them))).rowcount)
+    count(
+        "scheduled_prompt",
+        connection.execute(delete(prompts).where(prompts.c.athlete_id == person_id)).rowcount,
+    )
+    count(
+        "invite",
+        connection.execute(
+            update(invite)
+            .where(
+                invite.c.created_by == person_id,
+                invite.c.used_at.is_(None),
+                invite.c.expires_at > now,
+            )
+            .values(expires_at=now)
+        ).rowcount,
+    )
+    refusals = _refusals_of(session, chats)
+    if refusals:
+        audit_table = tables[_AUDIT]
+        connection.execute(delete(audit_table).where(audit_table.c.id.in_(refusals)))
+        count(_AUDIT, len(refusals))
+    count("audit_detail", _drop_chats_from_audit(session, chats))
+    _unchain_handled_updates(session, chats)
+    person.telegram_user_id = -person_id
+    person.chat_id = None
+    person.display_name = ""
+    person.language = "en"
+    person.language_chosen = False
+    person.timezone = "UTC"
+    person.checkin_time = None
+    person.session_end_time = None
+    person.paused = False
+    person.unreachable = False
+    session.add(person)
+    session.flush()
+    audit(
+        session,
+        actor_id=person_id,
+        action="delete_staff_record",
+        now=now,
+        detail={"person_id": person_id, "role": person.role, "changed_rows": dict(changed)},
+    )
+    return changed
+
+
+def _without_chats(value: Any, chats: frozenset[int]) -> Any:
+    """Return ``value`` (an audit entry's detail) without the Telegram ids or chats in
+    ``chats`` under the keys that hold one (:data:`_CHAT_KEYS`), at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: _without_chats(inner, chats)
+            for key, inner in value.items()
+            if not (key in _CHAT_KEYS and isinstance(inner, int) and inner in chats)
+        }
+    if isinstance(value, list):
+        return [_without_chats(inner, chats) for inner in value]
+    return value
+
+
+def _drop_chats_from_audit(session: Session, chats: Sequence[int]) -> int:
+    """Take the Telegram ids and chats ``chats`` out of every audit entry's detail (the entry
+    stays: what was done, when, by which person number); return how many changed."""
+    if not chats:
+        return 0
+    table = metadata.tables[_AUDIT]
+    connection = session.connection()
+    as_text = cast(table.c.detail, String)
+    rows = connection.execute(
+        select(table.c.id, table.c.detail).where(
+            or_(*(as_text.like(f"%{abs(chat)}%") for chat in chats))
+        )
+    ).all()
+    wanted = frozenset(chats)
+    changed = 0
+    for row_id, detail in rows:
+        kept = _without_chats(detail, wanted)
+        if kept != detail:
+            connection.execute(update(table).where(table.c.id == row_id).values(detail=kept))
             changed += 1
     return changed
