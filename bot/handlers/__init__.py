@@ -7,8 +7,9 @@ nothing below imports a handler.
 
 Feature modules, one per feature, each with ``register(application)``, and independent of each
 other (import-linter checks it): ``onboarding``, ``checkin``, ``session``, ``clinician``,
-``admin``, ``invites``, ``athlete_commands``, ``reports``, ``membership``, ``dispatch`` and
-``errors`` (the error handler, installed first by ``bot.app``).
+``admin``, ``invites``, ``staff_account`` (a clinician's own account: /delete),
+``athlete_commands``, ``reports``, ``membership``, ``dispatch`` and ``errors`` (the error
+handler, installed first by ``bot.app``).
 
 What they share lives in modules that register nothing:
 
@@ -46,6 +47,7 @@ from bot.handlers import (
     onboarding,
     reports,
     session,
+    staff_account,
 )
 from bot.store.threads import run_off_loop
 
@@ -61,6 +63,7 @@ HANDLERS: dict[str, Registrar] = {
     "clinician": clinician.register,
     "admin": admin.register,
     "invites": invites.register,
+    "staff_account": staff_account.register,
     "athlete_commands": athlete_commands.register,
     "reports": reports.register,
     "membership": membership.register,

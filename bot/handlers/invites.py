@@ -185,13 +185,14 @@ CLINICIAN_COMMANDS = (
     ("stage", N_("Set the stage: /stage <number> <STAGE> <reason>")),
     ("clear", N_("Give a sign-off, or the review after a stop: /clear <number> [note]")),
     ("decline", N_("Decline a sign-off: /decline <number> <reason>")),
-    ("usual", N_("Accept a usual tightness: /usual <number> <tightness>")),
+    ("usual", N_("Accept a usual tightness: /usual <number> <tightness> [reason]")),
     ("pause", N_("Pause a programme: /pause <number> <reason>")),
     ("resume", N_("Resume a programme: /resume <number> <reason>")),
     ("progress", N_("Progress chart: /progress <number or name>")),
     ("report", N_("PDF report: /report <number or name>")),
     ("timezone", N_("Your time zone: /timezone Europe/Paris")),
     ("settings", N_("Your language and time zone")),
+    ("delete", N_("Delete your account (your athletes are told)")),
     ("cancel", N_("Cancel a message or note being written")),
 )
 ADMIN_COMMANDS = (

@@ -260,9 +260,10 @@ FINISH_SETUP_FIRST = L_("That works once you are set up. Let's finish that first
 PAUSED_NOTE = L_("Your programme is paused. Send /resume when you are ready to continue.")
 
 
+# True whether or not the deployment has admins (who get such alerts, but are no clinician).
 NO_CLINICIAN_LINKED = L_(
-    "Note: no clinician is linked to you in Sprintback, so nobody has been alerted. Please "
-    "contact your own clinician or doctor yourself today."
+    "Note: no clinician is linked to you in Sprintback, so no clinician has been alerted. "
+    "Please contact your own clinician or doctor yourself today."
 )
 
 # --- Session ----------------------------------------------------------------------------------
@@ -630,8 +631,9 @@ UNLINK_YES = L_("Stop sharing")
 UNLINK_NO = L_("Keep sharing")
 UNLINKED = L_("Done: {clinician} no longer sees your data.")
 UNLINKED_NONE_LEFT = L_(
-    "No clinician sees your data now, so a warning sign is only shown to you, with what to "
-    "do. To share again, ask a clinician for an invitation code and send /link with it."
+    "No clinician sees your data now, so no clinician is alerted about a warning sign: you "
+    "are shown what to do. To share again, ask a clinician for an invitation code and send "
+    "/link with it."
 )
 UNLINK_KEPT = L_("Nothing changed.")
 CLINICIAN_ATHLETE_UNLINKED = L_(

@@ -104,7 +104,7 @@ async def test_3_a_red_flag_verdict_has_no_session_and_says_who_was_told(world: 
     assert stop.startswith("⛔ No training until your clinician has reviewed you.")
     assert "Today's session" not in stop and "Train as planned" not in stop
     # No clinician: they read that nobody was alerted and to contact their own.
-    assert "no clinician is linked to you in Sprintback, so nobody has been alerted" in stop
+    assert "no clinician is linked to you in Sprintback, so no clinician has been alerted" in stop
     assert "they have been asked to" not in stop and "please see one within 24 hours" in stop
     # Read before any session: no "stop this session" in the morning.
     assert "No running today" in stop and "session" not in stop.lower(), stop

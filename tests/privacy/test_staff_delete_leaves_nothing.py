@@ -31,7 +31,6 @@ from bot.store.models import (
     ProtocolVersion,
     metadata,
 )
-from bot.store.repo.data_rights import forget_staff
 from bot.store.repo.messaging import enqueue_message
 from tests.clinician.conftest import ADMIN, World
 from tests.clinician.test_clinician_flow import link, make_clinician
@@ -156,10 +155,11 @@ async def test_a_former_admins_delete_leaves_no_row_with_their_telegram_id_or_na
 async def test_a_clinicians_record_forgotten_leaves_no_row_with_their_telegram_id(
     full: WorldFactory,
 ) -> None:
-    """A clinician has no /delete yet (it gets no answer): this plays what the store does for
-    one (``forget_staff``, which the former admin's /delete uses) after a clinician used the
-    bot and their athlete unlinked them. Her note and the link's history stay on the
+    """A clinician's own /delete (confirmed) after she used the bot and her athlete unlinked
+    her: no athlete left, so the shorter offer. Her note and the link's history stay on the
     athlete's record, under her number; so do the messages Anna was sent naming her."""
+    from tests.privacy.test_clinician_delete import DELETE, asked_to_delete
+
     w = await full(mode="webhook")
     lee = await make_clinician(w, LEE, LEE_NAME)
     anna_id = w.add_athlete(ANNA, "Anna")
@@ -183,7 +183,9 @@ async def test_a_clinicians_record_forgotten_leaves_no_row_with_their_telegram_i
             "inbox_update",
             "audit_log",
         }
-        forget_staff(session, person_id=lee_id, now=w.clock.now())
+    offer = await asked_to_delete(lee)
+    await lee.press(DELETE, offer)
+    await lee.wait_until(lambda _ms: "account is deleted" in (lee.last_bot_message.text or ""))
     await w.deliver()
 
     assert rows_naming(w, (LEE,), ()) == []

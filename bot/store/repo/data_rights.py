@@ -659,6 +659,8 @@ def _redact_name(session: Session, athlete_id: int, name: str, digests: _DigestR
 # Where an audit entry's detail holds a Telegram id or chat (of whoever acted, was refused,
 # granted or lost admin rights).
 _CHAT_KEYS = frozenset({"telegram_id", "telegram_user_id", "chat_id", "chat"})
+# Keys whose value is a list of chats (an alert's hand-over: who it was sent to).
+_CHAT_LIST_KEYS = frozenset({"recipients"})
 _STAFF_ROLES = ("clinician", "admin")
 
 
@@ -756,10 +758,15 @@ def forget_staff(session: Session, *, person_id: int, now: dt.datetime) -> dict[
 
 def _without_chats(value: Any, chats: frozenset[int]) -> Any:
     """Return ``value`` (an audit entry's detail) without the Telegram ids or chats in
-    ``chats`` under the keys that hold one (:data:`_CHAT_KEYS`), at any depth."""
+    ``chats`` under the keys that hold one (:data:`_CHAT_KEYS`) or a list of them
+    (:data:`_CHAT_LIST_KEYS`), at any depth."""
     if isinstance(value, dict):
         return {
-            key: _without_chats(inner, chats)
+            key: (
+                [c for c in inner if not (isinstance(c, int) and c in chats)]
+                if key in _CHAT_LIST_KEYS and isinstance(inner, list)
+                else _without_chats(inner, chats)
+            )
             for key, inner in value.items()
             if not (key in _CHAT_KEYS and isinstance(inner, int) and inner in chats)
         }
