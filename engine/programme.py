@@ -60,6 +60,7 @@ from engine.readiness import (
     SymptomBaseline,
     awaiting_review,
     morning_verdict,
+    no_baseline_limits,
     red_flag_stop,
     without_modified_session,
 )
@@ -243,9 +244,11 @@ class ProgrammeState(_Frozen):
     # (``_achilles_next_morning``). None in older snapshots: the morning alerts, as before.
     achilles_alerted: dt.date | None = None
     # Tightness the athlete's clinician accepted as usual for them (``/usual``, a
-    # ``usual_tightness`` action): the trusted tightness baseline whenever green mornings
-    # have not formed one (``symptom_baseline``), lowered to what they showed if less
-    # (``decide_day``). None in older snapshots and until a clinician records one.
+    # ``usual_tightness`` action): while in force (``accepted_usual``) the trusted tightness
+    # baseline is the lower of it and the green mornings' (``symptom_baseline``), and no
+    # green morning is kept above it (``_morning_streaks``). Until the clinician records
+    # another, or a review lifts a stop (``_stop_lifted``). None in older snapshots and until
+    # a clinician records one.
     usual_tightness: int | None = None
 
 
@@ -457,16 +460,24 @@ def symptom_baseline(
     morning verdict reads it and its fixed limits both (``engine.readiness``): a baseline
     re-forming after a review is not what is usual for the athlete after one morning.
 
-    A tightness the clinician accepted as usual (``ProgrammeState.usual_tightness``, within
-    the protocol's ``usual_tightness_max``) stands in for the tightness of a baseline not
-    yet trusted, and makes it trusted: only a change from it modifies or rests (§4.1 +2/+3).
-    Test pain stays the median of the green mornings since, or, before the first, the most
-    test pain a good morning has without a baseline (``usual_pain_test``)."""
+    While a tightness the clinician accepted as usual is in force (``accepted_usual``) the
+    baseline is trusted, and its tightness is the lower of that usual and the green mornings'
+    median: recent green mornings below it are what is usual now (a rise over them modifies
+    or rests, §4.1 +2/+3), and none above it raises it (they are kept at most at the usual,
+    ``_morning_streaks``). Test pain stays the median of the green mornings, or, with none,
+    the most test pain a good morning has without a baseline (``usual_pain_test``)."""
     samples = state.symptom_samples
-    usual = accepted_usual(state, needed, protocol)
+    usual = accepted_usual(state, protocol)
     if usual is not None:
-        pain = _median([s[0] for s in samples]) if samples else usual_pain_test(protocol)
-        return SymptomBaseline(pain_test=pain, tightness=float(usual), trusted=True)
+        if not samples:
+            return SymptomBaseline(
+                pain_test=usual_pain_test(protocol), tightness=float(usual), trusted=True
+            )
+        return SymptomBaseline(
+            pain_test=_median([s[0] for s in samples]),
+            tightness=min(float(usual), _median([s[1] for s in samples])),
+            trusted=True,
+        )
     if not samples:
         return None
     return SymptomBaseline(
@@ -476,14 +487,12 @@ def symptom_baseline(
     )
 
 
-def accepted_usual(
-    state: ProgrammeState, needed: int = 1, protocol: Protocol | None = None
-) -> int | None:
-    """The tightness the clinician accepted as usual, while it is the one in use: no baseline
-    of ``needed`` green mornings has formed since, and it is within the protocol's
-    ``usual_tightness_max`` (a protocol without it, or lowered below it since, honours none)."""
+def accepted_usual(state: ProgrammeState, protocol: Protocol | None = None) -> int | None:
+    """The tightness the clinician accepted as usual, while it is in force: recorded, and
+    within the protocol's ``usual_tightness_max`` (a protocol without it, or lowered below it
+    since, honours none)."""
     usual = state.usual_tightness
-    if usual is None or len(state.symptom_samples) >= needed:
+    if usual is None:
         return None
     if protocol is not None:
         bound = protocol.rules.morning.usual_tightness_max
@@ -1156,20 +1165,30 @@ def decide_day(
     # morning already (the bot files it under the day of the athlete's next check-in,
     # ``bot.services.clinician.actions.review_effective_day``), so it is folded in first.
     actions = list(day.clinician_actions)
+    # Accepted today: a review recorded the same day that lifts a stop keeps it (it drops
+    # only an earlier one, ``_stop_lifted``).
+    usual_today: int | None = None
     for a in actions:
         if a.kind == "usual_tightness":
+            before = st
             st = _usual_tightness(protocol, st, a, acc)
+            if st is not before:
+                usual_today = st.usual_tightness
+    said_today = any(a.kind == "usual_tightness" for a in actions)
     needed = protocol.rules.morning.baseline_green_mornings.value
     sym = symptom_baseline(st, needed, protocol)
-    usual = accepted_usual(st, needed, protocol)
-    if st.usual_tightness is not None and usual is None and sym is not None and sym.trusted:
-        # Green mornings since formed the athlete's own baseline: it takes over. The accepted
-        # value stands in again after a review or sign-off re-sets it (each would otherwise
-        # send an athlete at 4/10 back to resting), but never above what those mornings
-        # showed: an athlete whose tightness came down keeps the lower usual.
-        if int(sym.tightness) < st.usual_tightness:
-            st = st.model_copy(update={"usual_tightness": int(sym.tightness)})
-    elif usual is not None and sym is not None and day.morning is not None:
+    usual = accepted_usual(st, protocol)
+    if (
+        usual is not None
+        and sym is not None
+        and sym.tightness == usual
+        and day.morning is not None
+        # The day the clinician's action takes effect says so itself: not said twice.
+        and not said_today
+    ):
+        # Only while the morning is read against the usual itself (not lower green mornings);
+        # not on a day stopped or awaiting a review, nor beside the rest at a stage with
+        # running (``_usual_note_agrees``).
         tight = day.morning.tightness
         if tight is not None:
             acc.reason(
@@ -1190,6 +1209,8 @@ def decide_day(
         st, moved, held = _clinician(protocol, st, a, on, acc)
         decision = moved or decision
         hold_today = hold_today or held
+    if usual_today is not None and st.usual_tightness is None:
+        st = st.model_copy(update={"usual_tightness": usual_today})
     st_actions = st  # after the clinician's actions: what a sign-off given earlier rests on
     paused_today = day.paused or st.paused
     active = day.morning is not None or day.session is not None or day.checks is not None
@@ -1262,7 +1283,11 @@ def decide_day(
 
     # 2. Morning verdict. Until a clinician has reviewed a stop, no morning is go or modify.
     window = _scan_window(protocol, recent, on)
-    mr = morning_verdict(protocol, day.morning, window.hooper, sym)
+    # At a stage with running (the stage of the day, after any clinician move but before the
+    # day's own progress or step back), tightness of 4/10 or more rests whatever the baseline.
+    mr = morning_verdict(
+        protocol, day.morning, window.hooper, sym, running=protocol.stage(st.stage).running
+    )
     yesterday = next((r for r in recent if r.date == on - dt.timedelta(days=1)), None)
     mr = _achilles_next_morning(protocol, st, yesterday, day, mr)
     # A morning that cannot rule symptoms out (no check-in; pain, tightness or the red-flag
@@ -1360,7 +1385,9 @@ def decide_day(
                 at=day.morning_at,
             )
             unmet = [i for i in items if not i.met]
-            if not unmet and not hold_today:
+            if not unmet and not hold_today and _tightness_bars_running(protocol, st, day, acc):
+                decision = "hold"
+            elif not unmet and not hold_today:
                 decision, st = _progress(protocol, st, on, acc, items)
             else:
                 decision = "hold"
@@ -1492,6 +1519,7 @@ def decide_day(
         and st.full_training_reached is None
     ):
         st = st.model_copy(update={"full_training_reached": on})
+    _usual_note_agrees(acc, decision, st)
     _agree_with_the_day(acc, plan, decision, st, on)
     outcome = DayOutcome(
         date=on,
@@ -2216,6 +2244,15 @@ REVIEWED = "Your clinician has reviewed you"
 RUNNING_AGAIN = ": running may start again"
 
 
+def _stop_lifted(st: ProgrammeState) -> ProgrammeState:
+    """A clinician's action lifts a stop (a red flag, sharp pain, the 48-hour rule, rest
+    mornings in a row): the athlete is reviewed (``_reviewed``), and a usual tightness the
+    clinician accepted before the stop no longer holds; they record it again (/usual) if it
+    still does after their review (``decide_day`` keeps one recorded the same day). A
+    sign-off that lifts no stop keeps it."""
+    return _reviewed(st).model_copy(update={"usual_tightness": None})
+
+
 def _lift_stop(st: ProgrammeState, acc: _Acc, rule: str, note: str) -> ProgrammeState:
     """The clinician's review (or clearance) lifts a stop: running may start again (said so
     only if the day's plan has running, ``_agree_with_the_day``)."""
@@ -2225,7 +2262,45 @@ def _lift_stop(st: ProgrammeState, acc: _Acc, rule: str, note: str) -> Programme
         "baseline starts afresh from your next green mornings (today's check-in is still "
         "compared with the one before).",
     )
-    return _reviewed(st)
+    return _stop_lifted(st)
+
+
+def _tightness_bars_running(
+    protocol: Protocol, st: ProgrammeState, day: DayRecord, acc: _Acc
+) -> bool:
+    """Whether the morning's tightness keeps the athlete from moving up today into a stage
+    with running (the day's plan would be that stage's): the same fixed rest limit as at a
+    stage with running (``engine.readiness.morning_verdict``'s ``running``), which a morning
+    at a stage without running is not read against. Says so when it does."""
+    nxt = protocol.next_stage(st.stage)
+    if nxt is None or protocol.stage(st.stage).running or not protocol.stage(nxt).running:
+        return False
+    tight = day.morning.tightness if day.morning is not None else None
+    limit = no_baseline_limits(protocol)[1]
+    if tight is None or tight < limit:
+        return False
+    acc.reason(
+        "gate.tightness_running",
+        f"Tightness {tight}/10: no running with tightness of {limit}/10 or more, so no "
+        "moving up to a stage with running today.",
+        tight,
+        f"< {limit} at a stage with running",
+    )
+    return True
+
+
+_RUNNING_TIGHTNESS = frozenset({"morning.p3.tightness_running", "gate.tightness_running"})
+
+
+def _usual_note_agrees(acc: _Acc, decision: DecisionKind | None, st: ProgrammeState) -> None:
+    """The morning's note of the usual tightness the clinician accepted is not given on a day
+    stopped or awaiting a review, nor beside the limit for tightness at a stage with running
+    (the usual does not make that tightness fit for running)."""
+    rules = {r.rule for r in acc.reasons}
+    if "morning.usual_tightness" not in rules:
+        return
+    if decision == "stop" or st.suspended or rules & _RUNNING_TIGHTNESS:
+        acc.reasons = [r for r in acc.reasons if r.rule != "morning.usual_tightness"]
 
 
 def _agree_with_the_day(
@@ -2323,7 +2398,7 @@ def _clinician(
             return st.model_copy(update={"paused": False}), None, False
         # Nothing paused: only the clinician can resume then, after reviewing a stop.
         acc.reason("clinician.resume", f"Programme resumed by the clinician{note}.")
-        return (_reviewed(st) if st.suspended else st), None, False
+        return (_stop_lifted(st) if st.suspended else st), None, False
     if a.kind == "usual_tightness":  # folded in before the day's morning (decide_day)
         return _usual_tightness(protocol, st, a, acc), None, False
     if a.kind == "step_back":
@@ -2333,7 +2408,7 @@ def _clinician(
                 f"Clinician asked for a step back{note}, but this is already the first "
                 "stage: held there.",
             )
-            return _reviewed(st) if st.suspended else st, None, True
+            return _stop_lifted(st) if st.suspended else st, None, True
         prev = protocol.previous_stage(st.stage)
         acc.reason(
             "clinician.step_back",
@@ -2342,7 +2417,7 @@ def _clinician(
             prev,
         )
         moved = enter_stage(
-            _reviewed(st) if st.suspended else st,
+            _stop_lifted(st) if st.suspended else st,
             prev,
             on,
             reentry_greens_needed=protocol.rules.escalation.reentry_green_sessions.value,
@@ -2371,7 +2446,7 @@ def _clinician(
     acc.reason(
         "clinician.set_stage", f"Clinician set the stage to {target}{note}.", st.stage, target
     )
-    base = _reviewed(st) if st.suspended else st
+    base = _stop_lifted(st) if st.suspended else st
     return (
         enter_stage(base, target, on, reentry_greens_needed=0, last_progress=on),
         kind,
@@ -2383,9 +2458,9 @@ def _usual_tightness(
     protocol: Protocol, st: ProgrammeState, a: ClinicianAction, acc: _Acc
 ) -> ProgrammeState:
     """The clinician accepts tightness ``a.value``/10 as usual for the athlete: from the
-    morning of the day it is filed under (``decide_day`` folds it in first) it is the trusted
-    tightness baseline (``symptom_baseline``), and the green mornings that may replace it are
-    counted from now (the samples start afresh, like after a review). Above the protocol's
+    morning of the day it is filed under (``decide_day`` folds it in first) the trusted
+    tightness baseline is the lower of it and the green mornings' (``symptom_baseline``);
+    the green mornings are kept (their test pain stays the baseline's). Above the protocol's
     ``usual_tightness_max`` (or with none) it is not applied (the reason says so, starting
     "A usual tightness of")."""
     value = a.value if a.value is not None else 0
@@ -2404,10 +2479,11 @@ def _usual_tightness(
     acc.reason(
         "clinician.usual_tightness",
         f"Your clinician accepted tightness {value}/10 as usual for you: only a change from "
-        "it makes a lighter or rest day.",
+        "it makes a lighter or rest day (at a stage with running, tightness of "
+        f"{no_baseline_limits(protocol)[1]}/10 or more is still a rest day).",
         value,
     )
-    return st.model_copy(update={"usual_tightness": value, "symptom_samples": ()})
+    return st.model_copy(update={"usual_tightness": value})
 
 
 def _morning_streaks(
@@ -2436,7 +2512,11 @@ def _morning_streaks(
     samples = st.symptom_samples
     if mr.symptom_sample and m is not None and m.pain_test is not None and m.tightness is not None:
         n = protocol.rules.morning.baseline_green_mornings.value
-        samples = (*samples, (m.pain_test, m.tightness))[-n:]
+        # While a usual tightness the clinician accepted is in force, a green morning is kept
+        # at most at it: a morning above it (green by up to +1) never raises the baseline.
+        usual = accepted_usual(st, protocol)
+        tight = m.tightness if usual is None else min(m.tightness, usual)
+        samples = (*samples, (m.pain_test, tight))[-n:]
     if rest_streak == esc.rest_mornings_clinician.value:
         acc.alert(
             "within_24h",

@@ -119,6 +119,8 @@ INJURY_SITE_ITEMS = ("pain_rest", "pain_test", "tightness")
 # Said with a fixed limit that stands in for the baseline (``no_baseline_limits``).
 NO_BASELINE = "while no usual level is known yet"
 NO_BASELINE_LIMIT = "until the usual level is known"
+# Said with the same fixed rest limit at a stage with running, whatever the baseline.
+WITH_RUNNING_LIMIT = "at a stage with running"
 
 
 def no_baseline_limits(protocol: Protocol) -> tuple[int, int]:
@@ -137,7 +139,12 @@ def no_baseline_limits(protocol: Protocol) -> tuple[int, int]:
     start of a programme, where 3/10 is common, asks the clinician about what the reference
     does not treat as a warning; a modified day still holds the stage and keeps reps off max
     speed. Test pain 1/10 keeps "go" (the reference's absolute rules tolerate it; H1 exit (e):
-    morning pain ≤ 1/10); a rise of +1 over a baseline still forming modifies."""
+    morning pain ≤ 1/10); a rise of +1 over a baseline still forming modifies.
+
+    The rest limit applies with a trusted baseline too on a day whose stage has running
+    (``morning_verdict``'s ``running``, a Sprintback rule beyond the reference): a baseline
+    formed at 3/10 that crept up a point at a time, or a clinician's accepted usual of 4–5/10,
+    never makes tightness of 4/10 or more a day with running."""
     r = protocol.rules.morning
     return r.modify_tightness_delta.value, r.rest_pain_test_min.value
 
@@ -153,6 +160,8 @@ def morning_verdict(
     morning: MorningCheckIn | None,
     hooper_history: Sequence[int],
     baseline: SymptomBaseline | None,
+    *,
+    running: bool = False,
 ) -> MorningResult:
     """Decide the morning verdict from the check-in, the Hooper history (earlier entries in
     the rolling window) and the athlete's symptom baseline.
@@ -163,7 +172,14 @@ def morning_verdict(
     tightness 4/10 or more is a rest morning, tightness 2–3/10 a modified one, so no tightness
     reads go unchecked (9/10 was "go" with no baseline); test pain has its absolute rules. A
     morning held only by those limits still counts towards forming the baseline
-    (``symptom_sample``)."""
+    (``symptom_sample``).
+
+    ``running``: the day's stage has running (``Stage.running``). There, tightness at the fixed
+    rest limit or more (4/10) is a rest morning whatever the baseline, trusted or not, and
+    whoever set it (green mornings, a clinician's accepted usual): a baseline that crept up
+    with the athlete's mornings, or a usual of 4–5/10, never makes such a morning go or modify
+    (reference §4.1 P4 lingering tightness → pause or step back; H4 exit (a) no next-morning
+    tightness; C6 symptoms 0/10)."""
     if morning is None:
         return MorningResult(
             readiness="missing",
@@ -248,6 +264,16 @@ def morning_verdict(
                 morning.tightness,
                 f"< {tg_fixed_rest} {NO_BASELINE_LIMIT}",
                 f"Tightness {morning.tightness}/10 {NO_BASELINE}",
+            )
+        )
+    if trusted and running and morning.tightness is not None and morning.tightness >= tg_fixed_rest:
+        rest.append(
+            _r(
+                "morning.p3.tightness_running",
+                morning.tightness,
+                f"< {tg_fixed_rest} {WITH_RUNNING_LIMIT}",
+                f"Tightness {morning.tightness}/10: no running with tightness of "
+                f"{tg_fixed_rest}/10 or more",
             )
         )
     if rest:

@@ -10,7 +10,13 @@ from dataclasses import replace
 from pydantic import BaseModel, ConfigDict
 
 from engine.models import DayRecord, Injury, Metrics
-from engine.programme import GateItem, ProgrammeState, criteria_items, gate_items
+from engine.programme import (
+    GateItem,
+    ProgrammeState,
+    accepted_usual,
+    criteria_items,
+    gate_items,
+)
 from engine.schema import Protocol
 
 
@@ -32,6 +38,8 @@ class StageStatus(BaseModel):
     signoff_pending: bool
     paused: bool
     suspended: bool
+    # The tightness the clinician accepted as usual (/usual), while it is in force.
+    usual_tightness: int | None = None
 
     def lines(self) -> list[str]:
         """Return the status as chat-message lines (✅ met, ⬜ not yet)."""
@@ -100,4 +108,5 @@ def stage_status(
         signoff_pending=sign is not None and not sign.met,
         paused=state.paused,
         suspended=state.suspended,
+        usual_tightness=accepted_usual(state, protocol),
     )

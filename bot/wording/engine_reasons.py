@@ -209,12 +209,12 @@ def _confidence(reason: Any, protocol: Any) -> str | None:
     if "repeat the last successful session" not in str(reason.text):
         # A day without a session to repeat (a stop awaiting a review, a rest day, a pause:
         # engine.readiness.without_modified_session).
-        return _("Confidence {value}/10: a check-in with your clinician is offered.").format(
+        return _("Confidence {value}/10: a talk with your clinician is offered.").format(
             value=value
         )
     return _(
-        "Confidence {value}/10: repeat your last good session; a check-in with your clinician "
-        "is offered."
+        "Confidence {value}/10: repeat your last good session; a talk with your clinician is "
+        "offered."
     ).format(value=value)
 
 
@@ -226,8 +226,8 @@ def _no_run(reason: Any, protocol: Any) -> str:
         return _(
             "No run was logged with this session, so it does not count as one of the runs this "
             "stage needs. As you did the whole session on a running day, I take it you ran as "
-            "planned: the rest before your next fast session applies. If you did run, also log "
-            "how many fast runs you did: you can count them without a device."
+            "planned: the rest before your next fast session applies. Log how many fast runs you "
+            "did as well: you can count them without a device."
         )
     return _(
         "No run was logged with this session, so it does not count as one of the runs this "
@@ -247,6 +247,10 @@ def _usual_tightness_today(reason: Any, protocol: Any) -> str | None:
     ).format(value=value, usual=usual)
 
 
+# The accepted usual's limit at a stage with running (engine.programme._usual_tightness).
+_STILL_REST = re.compile(r"tightness of (?P<limit>\d+)/10 or more is still a rest day")
+
+
 def _usual_tightness_accepted(reason: Any, protocol: Any) -> str | None:
     """The clinician's /usual, as the day it takes effect says it (or why it does not)."""
     value = _number(reason.observed)
@@ -263,10 +267,39 @@ def _usual_tightness_accepted(reason: Any, protocol: Any) -> str | None:
             "A usual tightness your clinician noted ({value}/10) is above what your programme "
             "allows ({most}/10), so it does not apply: tightness is read as before."
         ).format(value=value, most=most)
+    limit = _STILL_REST.search(str(reason.text))
+    if limit is None:
+        return _(
+            "Your clinician noted that tightness around {value}/10 is usual for you: from now "
+            "on, tightness only makes a lighter or rest day if it rises above that."
+        ).format(value=value)
     return _(
-        "Your clinician noted that tightness around {value}/10 is usual for you: only a rise "
-        "from it makes a lighter or rest day."
-    ).format(value=value)
+        "Your clinician noted that tightness around {value}/10 is usual for you: from now on, "
+        "tightness only makes a lighter or rest day if it rises above that. Once you are "
+        "running, {limit}/10 or more is still a rest day."
+    ).format(value=value, limit=limit["limit"])
+
+
+# The fixed rest limit for tightness at a stage with running (engine.readiness): "< 4 at a
+# stage with running".
+_RUNNING_LIMIT = re.compile(r"^<\s*(?P<limit>\d+)\b")
+
+
+def _tightness_running(reason: Any, protocol: Any) -> str | None:
+    """Tightness at or over the limit for running: a rest day at a stage with running
+    (``morning.p3.tightness_running``), or no moving up into one (``gate.tightness_running``)."""
+    value = _number(reason.observed)
+    found = _RUNNING_LIMIT.match(str(reason.threshold))
+    if value is None or found is None:
+        return None
+    if str(reason.rule).startswith("gate."):
+        return _(
+            "Tightness {value}/10: no running with tightness of {limit}/10 or more, so you do "
+            "not move up to a stage with running today."
+        ).format(value=value, limit=found["limit"])
+    return _("Tightness {value}/10: no running with tightness of {limit}/10 or more.").format(
+        value=value, limit=found["limit"]
+    )
 
 
 def _unanswered(reason: Any, protocol: Any) -> str | None:
@@ -733,6 +766,8 @@ _WORDERS: dict[str, Worder] = {
     "stop.reinjury": _reinjury,
     "session.no_run": _no_run,
     "morning.usual_tightness": _usual_tightness_today,
+    "morning.p3.tightness_running": _tightness_running,
+    "gate.tightness_running": _tightness_running,
     "clinician.usual_tightness": _usual_tightness_accepted,
     "session.flag.no_running": _ran_anyway,
     "session.against_plan": _against_plan,

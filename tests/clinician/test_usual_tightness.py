@@ -109,7 +109,7 @@ async def test_a_clinician_accepts_a_usual_tightness_and_the_next_morning_honour
     too_high = await say(lee, f"/usual {anna_id} 7")
     assert too_high == (
         "Not recorded: the usual tightness you can accept for Anna is from 0 to 5 (out of "
-        "10). Above 5/10 their tightness keeps its rest days until it comes down."
+        "10). Above 5/10, their mornings stay rest days until the tightness comes down."
     )
     usage = (
         f"Send /usual {anna_id} followed by the tightness that is usual for Anna, a whole "
@@ -123,10 +123,11 @@ async def test_a_clinician_accepts_a_usual_tightness_and_the_next_morning_honour
     # Accepted: the clinician reads what changes, the athlete is told in plain words.
     done = await say(lee, f"/usual {anna_id} 4")
     assert done == (
-        "Usual tightness for Anna recorded: 4/10. From their next check-in their tightness is "
-        "compared with 4/10: a rise of 2 points or more makes a lighter day, 3 or more a rest "
-        "day. Once 3 good mornings show their own usual, that takes over; /usual again "
-        "changes it. They have been told."
+        "Usual tightness for Anna recorded: 4/10. From their next morning check-in their "
+        "tightness is compared with 4/10, or with their good mornings if those show less: a "
+        "rise of 2 points or more makes a lighter day, 3 or more a rest day. At stages with "
+        "running, tightness of 4/10 or more still means no running that day. It holds until "
+        "you send /usual again or review them after a stop. They have been told."
     )
     [row] = _records(w)
     assert row.value == 4 and row.local_date == first + dt.timedelta(days=1)
@@ -134,10 +135,11 @@ async def test_a_clinician_accepts_a_usual_tightness_and_the_next_morning_honour
     assert anna.last == (
         "Lee has noted that tightness around 4/10 is usual for you for now: I'll look for "
         "changes from that. A rise of 2 points or more means a lighter day, 3 or more a rest "
-        "day."
+        "day. Once you are running, tightness of 4/10 or more still means no running that day."
     )
+    # Recorded for her next morning check-in (she answered today's already): the card says so.
     card = (await open_card(lee, anna_id)).text or ""
-    assert "Usual tightness accepted: 4/10 (" in card
+    assert "Usual tightness accepted: 4/10, from their check-in on " in card, card
     # The record of clinician actions in both reports names it.
     assert "Usual tightness accepted: 4/10" in await _report(lee, f"/report {anna_id}")
     mine = await _report(anna.user, "/report")
@@ -146,5 +148,37 @@ async def test_a_clinician_accepts_a_usual_tightness_and_the_next_morning_honour
     # The next morning at 4/10 is a training day; a rise to 6/10 a lighter one.
     await _next_morning(w, anna, "4")
     assert _readiness(w, anna_id, clock.now().date()) == "go"
+    card = (await open_card(lee, anna_id)).text or ""
+    assert "Usual tightness accepted: 4/10 (" in card, card
     await _next_morning(w, anna, "6")
     assert _readiness(w, anna_id, clock.now().date()) == "modify"
+
+
+async def test_usual_is_refused_while_running_is_stopped_awaiting_a_review(
+    telegram: BotHarness, sandbox: BotApiSandbox, services: Services, clock: FakeClock
+) -> None:
+    """A warning sign stopped Anna's running: /usual before the review would be ended by the
+    review itself, so it is refused with what to do, and nothing is recorded."""
+    await telegram.start(services=services)
+    w = AthleteWorld(telegram=telegram, sandbox=sandbox, services=services, clock=clock)
+    admin = sandbox.user(ADMIN, "Ada")
+    lee = await _clinician(w, admin, CLINICIAN, "Lee")
+    link = re.search(r"\?start=(\S+)", await say(lee, "/invite"))
+    assert link
+    anna = w.phone(ANNA, "Anna")
+    await anna.onboard(code=link.group(1))
+    person = w.person(ANNA)
+    assert person is not None and person.id is not None
+    w.clock.advance(dt.timedelta(days=1))
+    await anna.say("/checkin")
+    await anna.tap("▫️ New swelling at the injury")
+    stopped = await anna.tap("Done")
+    assert (stopped[-1].text or "").startswith("⛔ No training until your clinician has reviewed")
+
+    refused = await say(lee, f"/usual {person.id} 4")
+    assert refused == (
+        "Not recorded: Anna's running is stopped until your review takes effect (/clear "
+        f"{person.id} records it). A review after a stop ends an accepted usual, so send /usual "
+        "after their next morning check-in."
+    )
+    assert _records(w) == []

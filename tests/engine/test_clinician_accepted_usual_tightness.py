@@ -4,11 +4,14 @@ Without a trusted symptom baseline (reference §0.2: the median of 3 green morni
 limits apply: tightness 4/10 or more rests. An athlete whose tightness stays at 4/10 after an
 acute strain never forms a baseline (rest mornings do not count towards it) and cycles at the
 first stage through rest days, held step backs and review requests. The clinician who has
-examined them records "tightness 4/10 is usual": from the next morning it is the trusted
-tightness baseline, so only a change from it modifies (+2) or rests (+3). Green mornings after
-it form the athlete's own baseline, which takes over; a review or sign-off re-sets that (as
-for anyone) and the accepted value stands in again, never above what the green mornings
-showed.
+examined them records "tightness 4/10 is usual": from the next morning the trusted tightness
+baseline is the lower of it and the recent green mornings (none of which is kept above it),
+so only a change modifies (+2) or rests (+3). At a stage with running tightness of 4/10 or
+more rests whatever the baseline (a Sprintback rule beyond the reference: P4, H4 exit (a),
+C6), and nobody moves up into such a stage with it. A review that lifts a stop drops the
+usual; a routine sign-off keeps it.
+
+The review of commit 0dc1a43 (findings F1–F5) has one test each below, on both protocols.
 """
 
 from __future__ import annotations
@@ -34,9 +37,19 @@ from tests.scenarios.follow_plan import CHECKS, GREEN, _metrics
 BASE = Metrics(vmax_ms=9.1, split_10m_s=1.78, split_20m_s=2.93, split_30m_s=4.05, split_40m_s=5.16)
 START = dt.date(2026, 3, 3)
 HAM = Injury(injury="hamstring", side="left", grade=1, injury_date=dt.date(2026, 3, 1))
+CALF_INJURY = Injury(
+    injury="calf", muscle="soleus", side="left", grade=1, injury_date=dt.date(2026, 3, 1)
+)
 HAMSTRING = load_protocol("hamstring")
+CALF = load_protocol("calf")
+BOTH = [HAMSTRING, CALF]
 USUAL = ClinicianAction(kind="usual_tightness", value=4)
 CLEAR = ClinicianAction(kind="clear")  # a sign-off: it re-sets the symptom baseline
+REVIEW = ClinicianAction(kind="review")
+
+
+def _usual(value: int) -> ClinicianAction:
+    return ClinicianAction(kind="usual_tightness", value=value)
 
 
 def _live(
@@ -45,26 +58,33 @@ def _live(
     tightness: dict[int, int] | None = None,
     actions: dict[int, list[ClinicianAction]] | None = None,
     protocol: Protocol = HAMSTRING,
+    usual_tightness: int = 4,
+    pain_test: dict[int, int] | None = None,
 ) -> tuple[list[DayOutcome], list[ProgrammeState]]:
-    """An athlete at tightness 4/10 every morning (``tightness``: other values by day) who
-    follows the plan, reports sessions at 4/10 and gets the sign-off the day it is asked;
+    """An athlete at tightness ``usual_tightness`` every morning (``tightness``: other values
+    by day; ``pain_test``: test pain by day, 0 otherwise) who follows the plan, reports
+    sessions at the morning's tightness and gets the sign-off the day it is asked;
     ``actions``: the clinician's, by day. Returns each day's outcome and the state after it."""
+    injury = HAM if protocol.name == HAMSTRING.name else CALF_INJURY
     st = initial_state(protocol, START)
     window: list[DayRecord] = []
     outcomes: list[DayOutcome] = []
     states: list[ProgrammeState] = []
     n = 0
     for i in range(days):
-        morning = GREEN.model_copy(update={"tightness": (tightness or {}).get(i, 4)})
+        tight = (tightness or {}).get(i, usual_tightness)
+        morning = GREEN.model_copy(
+            update={"tightness": tight, "pain_test": (pain_test or {}).get(i, 0)}
+        )
         record = DayRecord(
             date=START + dt.timedelta(days=i),
             morning=morning,
             clinician_actions=(actions or {}).get(i, []),
         )
-        early, _ = decide_day(protocol, HAM, BASE, st, record, window)
+        early, _ = decide_day(protocol, injury, BASE, st, record, window)
         if early.awaiting_clearance:
             record = record.model_copy(update={"clearance": True})
-            early, _ = decide_day(protocol, HAM, BASE, st, record, window)
+            early, _ = decide_day(protocol, injury, BASE, st, record, window)
         plan = early.plan
         stage = protocol.stage(early.stage_after)
         if plan is not None and plan.drills and (plan.running or not stage.running):
@@ -74,15 +94,15 @@ def _live(
                 pain_max=0,
                 sharp_pain=False,
                 red_flags=[],
-                tightness=4,
+                tightness=tight,
                 confidence=9,
                 rpe=5,
                 minutes=45,
-                metrics=_metrics(plan, BASE, n, "hamstring"),
+                metrics=_metrics(plan, BASE, n, injury.injury),
                 checks=dict(CHECKS),
             )
             record = record.model_copy(update={"session": SessionReport.model_validate(report)})
-        out, st = decide_day(protocol, HAM, BASE, st, record, window)
+        out, st = decide_day(protocol, injury, BASE, st, record, window)
         window = [*window, record][-RECENT_DAYS:]
         outcomes.append(out)
         states.append(st)
@@ -105,19 +125,41 @@ def test_without_an_accepted_usual_tightness_4_keeps_resting_at_the_first_stage(
     assert any(a.rule == "escalate.rest_mornings" for o in outcomes for a in o.alerts)
 
 
-def test_an_accepted_usual_of_4_lets_the_athlete_progress_and_a_rise_still_holds() -> None:
+def _runs_with(outcomes: list[DayOutcome], tightness: dict[int, int], usual: int) -> list[str]:
+    """The days whose plan has running although the morning's tightness was 4/10 or more."""
+    return [
+        f"{o.date} {o.stage_after} tightness {tightness.get(i, usual)}"
+        for i, o in enumerate(outcomes)
+        if o.plan is not None and o.plan.running and tightness.get(i, usual) >= 4
+    ]
+
+
+def _last_without_running(protocol: Protocol) -> int:
+    return max(i for i, s in enumerate(protocol.stages) if not s.running)
+
+
+def test_an_accepted_usual_of_4_lets_the_athlete_work_and_a_rise_still_holds() -> None:
     """Accepted on day 2 (before that day's check-in, as the bot files it): from that morning
-    the mornings at 4/10 are green and the athlete moves up through the stages as their
-    criteria are met; 6/10 (+2) is a lighter day and 7/10 (+3) a rest day, neither moves up;
-    nothing moves up on unmet criteria."""
+    the mornings at 4/10 are green at the stages without running, through which the athlete
+    moves as their criteria are met, but not into running: the gate holds, saying why. 6/10
+    (+2) is a lighter day and 7/10 (+3) a rest day, neither moves up."""
     outcomes, _ = _live(14, tightness={7: 6, 9: 7}, actions={1: [USUAL]})
     assert outcomes[0].readiness == "rest"
     accepted = [r for r in outcomes[1].reasons if r.rule == "clinician.usual_tightness"]
     assert accepted and accepted[0].observed == 4
     assert all(outcomes[i].readiness == "go" for i in (1, 2, 3, 4, 5, 6))
     stages = [s.id for s in HAMSTRING.stages]
-    assert max(stages.index(o.stage_after) for o in outcomes[:7]) >= 2
-    said = [r.text for r in outcomes[1].reasons if r.rule == "morning.usual_tightness"]
+    top = max(stages.index(o.stage_after) for o in outcomes)
+    assert top == _last_without_running(HAMSTRING)
+    held = [r for o in outcomes for r in o.reasons if r.rule == "gate.tightness_running"]
+    assert held and held[0].text == (
+        "Tightness 4/10: no running with tightness of 4/10 or more, so no moving up to a "
+        "stage with running today."
+    )
+    # The day it takes effect, the acceptance says it; the next mornings note it once each
+    # (not beside the hold for running).
+    assert not [r for r in outcomes[1].reasons if r.rule == "morning.usual_tightness"]
+    said = [r.text for r in outcomes[2].reasons if r.rule == "morning.usual_tightness"]
     assert said == ["Tightness 4/10, +0 vs the usual your clinician accepted (4/10)."]
     rise, worse = outcomes[7], outcomes[9]
     assert rise.readiness == "modify" and rise.decision != "progress"
@@ -128,44 +170,125 @@ def test_an_accepted_usual_of_4_lets_the_athlete_progress_and_a_rise_still_holds
     _never_progresses_on_unmet(outcomes)
 
 
-def test_green_mornings_take_over_and_the_accepted_usual_stands_in_after_each_re_set() -> None:
-    """Three green mornings after the acceptance form the athlete's own baseline (4/10),
-    which takes over; the sign-off of the next gate re-sets it (as for anyone), and the
-    accepted value stands in again: the athlete does not fall back into resting at 4/10."""
-    outcomes, states = _live(14, actions={1: [USUAL], 10: [CLEAR]})
-    formed = next(i for i, s in enumerate(states) if len(s.symptom_samples) == 3)
-    assert formed < 9
-    assert not any(r.rule == "morning.usual_tightness" for r in outcomes[9].reasons)
-    assert len(states[10].symptom_samples) < 3  # the sign-off re-set the baseline
-    assert any(r.rule == "morning.usual_tightness" for r in outcomes[11].reasons)
+def test_the_accepted_usual_stays_after_a_sign_off_and_green_mornings() -> None:
+    """Green mornings after the acceptance and the sign-off of the next gate (which re-sets
+    the samples, as for anyone) leave the accepted value in force: the athlete does not fall
+    back into resting at 4/10 at a stage without running."""
+    outcomes, states = _live(14, actions={1: [USUAL], 5: [CLEAR]})
+    assert len(states[5].symptom_samples) == 1  # re-set, then that morning
     assert all(o.readiness == "go" for o in outcomes[1:])
     assert states[-1].usual_tightness == 4
     _never_progresses_on_unmet(outcomes)
 
 
-def test_green_mornings_lower_than_the_accepted_usual_bring_it_down() -> None:
-    """The athlete's tightness comes down to 1/10: once three green mornings show it, the
-    accepted 4/10 comes down to 1/10, so after the next re-set 4/10 is a rise (+3) again."""
-    calm = {i: 1 for i in range(2, 12)}
-    _, states = _live(12, tightness=calm, actions={1: [USUAL]})
-    assert states[-1].usual_tightness == 1
-    outcomes, _ = _live(14, tightness={**calm, 12: 4}, actions={1: [USUAL], 12: [CLEAR]})
-    assert outcomes[12].readiness == "rest"
+@pytest.mark.parametrize("protocol", BOTH, ids=lambda p: p.name)
+def test_f1_an_accepted_usual_never_runs_at_5_or_6(protocol: Protocol) -> None:
+    """F1: /usual 5 on day 2, tightness 5/10 (6/10 every third morning) from then on: the
+    athlete never has running at 5–6/10 (before: every morning go, the last stage by day 20
+    with full sprints); at a stage with running such a morning rests, and nobody moves into
+    one with it."""
+    tightness = {i: 6 for i in range(2, 40, 3)}
+    outcomes, _ = _live(
+        40, tightness=tightness, actions={1: [_usual(5)]}, protocol=protocol, usual_tightness=5
+    )
+    assert not _runs_with(outcomes, tightness, 5)
+    top = max(protocol.index(o.stage_after) for o in outcomes)
+    assert top <= _last_without_running(protocol)
 
 
-def test_a_review_before_green_mornings_formed_a_baseline_keeps_the_accepted_usual() -> None:
-    """A review while the accepted value is in use (a rise to 7/10 rested three mornings and
-    stopped running) does not drop it: the clinician's acceptance stands until they record
-    another."""
+@pytest.mark.parametrize("protocol", BOTH, ids=lambda p: p.name)
+def test_f2_a_morning_above_the_usual_never_raises_the_baseline(protocol: Protocol) -> None:
+    """F2: /usual 5, then mornings at 6/10 (+1, green at a stage without running): they are
+    kept at 5/10, so 7/10 the day after is +2, a lighter day (before: the samples at 6/10
+    formed a baseline of 6/10 and 7/10 read go, then 8/10 only lightened)."""
+    tightness = {0: 6, 1: 6, 2: 6, 3: 6, 4: 6, 5: 7}
     outcomes, states = _live(
-        10,
-        tightness={3: 7, 4: 7, 5: 7},
-        actions={1: [USUAL], 6: [ClinicianAction(kind="review")]},
+        6, tightness=tightness, actions={1: [_usual(5)]}, protocol=protocol, usual_tightness=5
+    )
+    assert [o.readiness for o in outcomes[1:5]] == ["go"] * 4
+    assert all(t <= 5 for s in states for _, t in s.symptom_samples)
+    assert outcomes[5].readiness == "modify"
+    assert any(r.rule == "morning.p4.tightness_delta" for r in outcomes[5].reasons)
+
+
+def _first_day_at(protocol: Protocol, stage: str, days: int) -> int:
+    outcomes, _ = _live(days, protocol=protocol, usual_tightness=0)
+    return next(i for i, o in enumerate(outcomes) if o.stage_after == stage)
+
+
+@pytest.mark.parametrize(("protocol", "stage"), [(HAMSTRING, "H4"), (CALF, "C4")])
+def test_f3_usual_keeps_the_test_pain_of_the_green_mornings(protocol: Protocol, stage: str) -> None:
+    """F3: green mornings with test pain 0 at a stage with running, /usual 0, then test pain
+    2/10 every morning: +2 over the green mornings' test pain rests, steps back on the 2nd
+    morning and stops running for a review on the 3rd (before: /usual dropped the green
+    mornings and 1/10 stood in, so each was a lighter day with running every other day)."""
+    day = _first_day_at(protocol, stage, 60) + 3
+    pain = {i: 2 for i in range(day, day + 4)}
+    outcomes, states = _live(
+        day + 4, actions={day: [_usual(0)]}, protocol=protocol, usual_tightness=0, pain_test=pain
+    )
+    assert outcomes[day - 1].stage_after == stage
+    after = outcomes[day:]
+    assert [o.readiness for o in after[:3]] == ["rest", "rest", "rest"]
+    assert after[1].decision == "step_back"
+    assert states[day + 2].suspended
+    assert not any(o.plan is not None and o.plan.running for o in after)
+
+
+@pytest.mark.parametrize("protocol", BOTH, ids=lambda p: p.name)
+def test_f4_lower_green_mornings_come_before_the_usual(protocol: Protocol) -> None:
+    """F4: /usual 5, a sign-off re-sets the samples, mornings at 1/10 and 1/10, then 6/10:
+    +5 over the recent green mornings rests (§4.1 p3; before: "go, +1 vs the usual 5")."""
+    tightness = {3: 1, 4: 1, 5: 6}
+    outcomes, _ = _live(
+        6,
+        tightness=tightness,
+        actions={1: [_usual(5)], 3: [CLEAR]},
+        protocol=protocol,
+        usual_tightness=5,
+    )
+    assert [o.readiness for o in outcomes[1:5]] == ["go"] * 4
+    six = outcomes[5]
+    assert six.readiness == "rest"
+    assert any(r.rule == "morning.p3.tightness_delta" and r.observed == 5 for r in six.reasons)
+    assert not any(r.rule == "morning.usual_tightness" for r in six.reasons)
+
+
+@pytest.mark.parametrize("protocol", BOTH, ids=lambda p: p.name)
+def test_f5_a_review_that_lifts_a_stop_drops_the_usual(protocol: Protocol) -> None:
+    """F5: /usual 4, a rise to 7/10 rests three mornings and stops running for a review; the
+    review lifts the stop and drops the usual: 4/10 the next morning rests again, as for
+    anyone without a usual level (before: the usual applied again at once). While stopped
+    awaiting the review, no morning notes the usual (F6)."""
+    tightness = {3: 7, 4: 7, 5: 7}
+    outcomes, states = _live(
+        9, tightness=tightness, actions={1: [USUAL], 7: [REVIEW]}, protocol=protocol
     )
     assert [o.readiness for o in outcomes[3:6]] == ["rest", "rest", "rest"]
-    assert states[5].suspended
-    assert states[6].usual_tightness == 4 and not states[6].suspended
-    assert outcomes[6].readiness == "go" and outcomes[7].readiness == "go"
+    assert states[5].suspended and states[6].suspended
+    assert not any(r.rule == "morning.usual_tightness" for r in outcomes[6].reasons)
+    assert states[7].usual_tightness is None and not states[7].suspended
+    assert outcomes[8].readiness == "rest"
+    assert any(r.rule == "morning.p3.tightness" for r in outcomes[8].reasons)
+    # Recorded again with the review, the usual holds; a sign-off that lifts no stop keeps it.
+    outcomes, states = _live(
+        9, tightness=tightness, actions={1: [USUAL], 7: [USUAL, REVIEW]}, protocol=protocol
+    )
+    assert states[7].usual_tightness == 4 and not states[7].suspended
+    assert outcomes[8].readiness == "go"
+    _, states = _live(5, actions={1: [USUAL], 3: [CLEAR]}, protocol=protocol)
+    assert states[3].usual_tightness == 4
+
+
+def test_tightness_creeping_up_never_runs_at_4_or_more() -> None:
+    """Without /usual (the review's calf history): tightness rising 1 point every 8 days from
+    0/10. Each morning +1 over the baseline was green, so the baseline crept up with it and
+    9/10 ran at C5; at a stage with running 4/10 or more now rests, whatever the baseline.
+    (The hamstring athlete of this history is stopped by the 48-hour rule first.)"""
+    tightness = {i: min(i // 8, 9) for i in range(80)}
+    outcomes, _ = _live(80, tightness=tightness, protocol=CALF)
+    assert any(o.plan is not None and o.plan.running for o in outcomes)
+    assert not _runs_with(outcomes, tightness, 0)
 
 
 def test_a_later_acceptance_replaces_the_earlier_one() -> None:

@@ -41,8 +41,22 @@ _ENGINE_SENTENCES = [
     _r(
         "clinician.usual_tightness",
         "Your clinician accepted tightness 4/10 as usual for you: only a change from it makes "
-        "a lighter or rest day.",
+        "a lighter or rest day (at a stage with running, tightness of 4/10 or more is still a "
+        "rest day).",
         4,
+    ),
+    _r(
+        "morning.p3.tightness_running",
+        "Tightness 5/10: no running with tightness of 4/10 or more.",
+        5,
+        "< 4 at a stage with running",
+    ),
+    _r(
+        "gate.tightness_running",
+        "Tightness 4/10: no running with tightness of 4/10 or more, so no moving up to a stage "
+        "with running today.",
+        4,
+        "< 4 at a stage with running",
     ),
     _r(
         "clinician.usual_tightness",

@@ -67,7 +67,7 @@ def test_low_confidence_while_stopped_does_not_say_repeat_your_last_session() ->
         out = _run(p, injury, days).outcomes[-1]
         assert out.review_pending
         words = _words(p, out)
-        assert "Confidence 3/10: a check-in with your clinician is offered." in words, words
+        assert "Confidence 3/10: a talk with your clinician is offered." in words, words
         assert not any("repeat your last good session" in w for w in words), words
 
 

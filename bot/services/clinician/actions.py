@@ -57,6 +57,7 @@ from bot.store.standing import (
 )
 from bot.support.formats import format_long_date, format_short_date, format_time
 from bot.support.i18n import L_, N_, _, use_language
+from engine.readiness import no_baseline_limits
 from engine.schema import Protocol
 from engine.status import StageStatus
 
@@ -755,24 +756,34 @@ USUAL_USAGE = N_(
 )
 USUAL_TOO_HIGH = N_(
     "Not recorded: the usual tightness you can accept for {name} is from 0 to {most} (out of "
-    "10). Above {most}/10 their tightness keeps its rest days until it comes down."
+    "10). Above {most}/10, their mornings stay rest days until the tightness comes down."
 )
 USUAL_NOT_ALLOWED = N_(
     "Not recorded: {name}'s protocol does not allow a usual tightness to be accepted."
 )
 USUAL_RECORDED = N_(
-    "Usual tightness for {name} recorded: {value}/10. From their next check-in their "
-    "tightness is compared with {value}/10: a rise of {light} points or more makes a lighter "
-    "day, {rest} or more a rest day. Once {count} good mornings show their own usual, that "
-    "takes over; /usual again changes it."
+    "Usual tightness for {name} recorded: {value}/10. From their next morning check-in their "
+    "tightness is compared with {value}/10, or with their good mornings if those show less: "
+    "a rise of {light} points or more makes a lighter day, {rest} or more a rest day. At "
+    "stages with running, tightness of {limit}/10 or more still means no running that day. "
+    "It holds until you send /usual again or review them after a stop."
+)
+# /usual while running is stopped: a review after a stop ends an accepted usual, so one
+# recorded before it would be gone the moment the review takes effect.
+USUAL_WHILE_STOPPED = N_(
+    "Not recorded: {name}'s running is stopped until your review takes effect (/clear "
+    "{number} records it). A review after a stop ends an accepted usual, so send /usual after "
+    "their next morning check-in."
 )
 USUAL_NOTICE = N_(
     "{who} has noted that tightness around {value}/10 is usual for you for now: I'll look for "
     "changes from that. A rise of {light} points or more means a lighter day, {rest} or more "
-    "a rest day."
+    "a rest day. Once you are running, tightness of {limit}/10 or more still means no running "
+    "that day."
 )
 # The /athlete card's line: the latest usual tightness a clinician accepted.
 USUAL_CARD_LINE = N_("Usual tightness accepted: {value}/10 ({day}).")
+USUAL_CARD_LINE_FROM = N_("Usual tightness accepted: {value}/10, from their check-in on {day}.")
 
 
 def accept_usual_tightness(
@@ -785,10 +796,12 @@ def accept_usual_tightness(
     note: str | None = None,
 ) -> str:
     """Record ``/usual``: the clinician, having examined the athlete, accepts tightness
-    ``typed``/10 as usual for them (the engine's ``usual_tightness`` action: the trusted
-    tightness baseline whenever green mornings have not formed one); tell the athlete; return
-    the clinician's reply. Raises ActionRefused when the value is missing, not a whole number,
-    or outside 0 to the protocol's ``usual_tightness_max``.
+    ``typed``/10 as usual for them (the engine's ``usual_tightness`` action: their trusted
+    tightness baseline, or their good mornings' if lower, until another /usual or a review
+    after a stop); tell the athlete; return the clinician's reply. Raises ActionRefused when
+    the value is missing, not a whole number, or outside 0 to the protocol's
+    ``usual_tightness_max``, and while running is stopped awaiting (or pending) a review,
+    which would end it.
 
     Filed under the day of the athlete's next check-in (today if nothing is recorded today
     yet, else tomorrow, as a review): the engine reads it from that day's morning."""
@@ -811,6 +824,8 @@ def accept_usual_tightness(
     value = int(word)
     if value > most:
         raise ActionRefused(_(USUAL_TOO_HIGH).format(name=name, most=most))
+    if review_state(session, athlete, programme, now).stopped:
+        raise ActionRefused(_(USUAL_WHILE_STOPPED).format(name=name, number=athlete.id))
     today = working_day(session, athlete, now)
     effective = review_effective_day(session, athlete.id, today)
     session.add(
@@ -839,9 +854,10 @@ def accept_usual_tightness(
         },
     )
     light, rest = rules.modify_tightness_delta.value, rules.rest_tightness_delta.value
+    limit = no_baseline_limits(protocol)[1]
     with use_language(athlete.language):
         text = _(USUAL_NOTICE).format(
-            who=_clinician_name(actor), value=value, light=light, rest=rest
+            who=_clinician_name(actor), value=value, light=light, rest=rest, limit=limit
         )
         if note:
             text += "\n" + _("Reason: {note}").format(note=note)
@@ -849,33 +865,38 @@ def accept_usual_tightness(
     session.flush()
     read = " " + _(SENT_WORD_FOR_WORD).format(name=name) if note else ""
     return (
-        _(USUAL_RECORDED).format(
-            name=name,
-            value=value,
-            light=light,
-            rest=rest,
-            count=rules.baseline_green_mornings.value,
-        )
+        _(USUAL_RECORDED).format(name=name, value=value, light=light, rest=rest, limit=limit)
         + " "
         + _("They have been told.")
         + read
     )
 
 
-def usual_tightness_line(session: Session, athlete_id: int) -> str | None:
-    """The /athlete card's line about the latest usual tightness a clinician accepted for the
-    athlete, or None when none was."""
+def usual_tightness_line(
+    session: Session, athlete: Person, status: StageStatus | None, now: dt.datetime
+) -> str | None:
+    """The /athlete card's line about the usual tightness a clinician accepted for the
+    athlete: the one in force (``status``, the engine's: a review that lifted a stop ends
+    it), or one recorded for their next morning check-in; None otherwise."""
     row = session.exec(
         select(ClinicianActionRecord)
         .where(
-            ClinicianActionRecord.athlete_id == athlete_id,
+            ClinicianActionRecord.athlete_id == athlete.id,
             ClinicianActionRecord.kind == "usual_tightness",
         )
         .order_by(col(ClinicianActionRecord.at).desc(), col(ClinicianActionRecord.id).desc())
     ).first()
     if row is None or row.value is None:
         return None
-    return _(USUAL_CARD_LINE).format(value=row.value, day=format_short_date(row.local_date))
+    if row.local_date > working_day(session, athlete, now):
+        return _(USUAL_CARD_LINE_FROM).format(
+            value=row.value, day=format_short_date(row.local_date)
+        )
+    if status is None or status.usual_tightness is None:
+        return None
+    return _(USUAL_CARD_LINE).format(
+        value=status.usual_tightness, day=format_short_date(row.local_date)
+    )
 
 
 def add_note(session: Session, actor: Person, athlete_id: int, text: str, now: dt.datetime) -> Note:

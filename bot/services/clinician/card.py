@@ -263,7 +263,7 @@ def open_athlete_card(
     summary = athlete_summary(session, athlete, now)
     stage_lines, state = _criteria_lines(session, athlete, now, whole)
     name = label_for_caller(session, athlete, caller)
-    usual = usual_tightness_line(session, athlete.id)
+    usual = usual_tightness_line(session, athlete, state.status, now)
     lines = [
         f"{LIGHT_ICON[traffic_light(summary)]} {name}",
         *stage_lines,
