@@ -2,7 +2,8 @@
 
 /athletes, /athlete <number or name>, /note <number> <text>, /pause, /resume, /stage, /hold,
 /stepback, /clear and /decline <number> [reason], /usual <number> <tightness> [reason] (a
-tightness the clinician accepts as usual for the athlete); the alert buttons (Acknowledge,
+tightness the clinician accepts as usual for the athlete), /unlink <number or name> [reason]
+(the clinician stops following the athlete, after a confirmation); the alert buttons (Acknowledge,
 Sign off, Hold, Step back, Message athlete; the Report (PDF) button is handled by
 ``bot.handlers.reports``). The /athlete card is followed by the athlete's full progress
 chart, sent in the background. Every handler builds the caller from the store, asks
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -39,6 +41,7 @@ from bot.services import texts
 from bot.services.access import REFUSAL_TEXT, AthleteAction, Caller, may, may_act_on_athlete
 from bot.services.callback_auth import CallbackExpired, CallbackRejected, SignedCallback
 from bot.services.callers import match_lines, resolve_athlete
+from bot.services.clinician import leaving
 from bot.services.clinician.actions import (
     SENT_WORD_FOR_WORD,
     ActionRefused,
@@ -600,6 +603,169 @@ async def _note(update: Update, context: Context, acting: _Acting) -> None:
     )
 
 
+# --- /unlink: the clinician stops following an athlete -------------------------------------------
+
+ACT_UNLINK = "unf_yes"
+ACT_UNLINK_KEEP = "unf_no"
+# What the confirmation step holds as its action (other confirmations hold theirs).
+_UNLINK_STEP = "unlink"
+
+
+@stops_update
+async def unlink_command(update: Update, context: Context) -> None:
+    """/unlink <number or name> [reason] from a linked clinician: what stopping following the
+    athlete does, with [Stop following] [Keep following] signed for them; the offer waits as
+    their confirmation step, bound to the message shown (a press counts once, on the latest
+    offer, while confirmations wait). An athlete's /unlink is the athlete flow's."""
+    acting = _Acting()
+    await _unless_gone(update, context, acting, _unlink(update, context, acting))
+
+
+async def _unlink(update: Update, context: Context, acting: _Acting) -> None:
+    message = update.effective_message
+    assert message is not None
+    services = get_services(context)
+    now = services.clock.now()
+    with session_scope(services.engine) as session:
+        # Ending a link is the linked clinician's alone, authorised as a hold: an admin who
+        # is not linked to the athlete is refused.
+        resolved = await _authorised_athlete(update, context, session, "hold", "/unlink", acting)
+        if resolved is None:
+            return
+        caller, actor, athlete, rest = resolved
+        reason = " ".join(rest).strip() or None
+        offer = leaving.unlink_offer(session, actor, athlete)
+        athlete_id = athlete.id or 0
+    signer = signer_of(context)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    str(leaving.UNLINK_BUTTON),
+                    callback_data=signer.sign(ACT_UNLINK, [athlete_id], caller.telegram_id, now),
+                ),
+                InlineKeyboardButton(
+                    str(leaving.UNLINK_KEEP_BUTTON),
+                    callback_data=signer.sign(
+                        ACT_UNLINK_KEEP, [athlete_id], caller.telegram_id, now
+                    ),
+                ),
+            ]
+        ]
+    )
+    shown = await message.reply_text(
+        leaving.unlink_offer_text(offer, reason), reply_markup=keyboard
+    )
+    # Bound to this message: an older offer's button does nothing once a newer one is shown.
+    with session_scope(services.engine) as session:
+        _await_step(
+            session,
+            caller,
+            steps.CONFIRM,
+            now,
+            action=_UNLINK_STEP,
+            athlete_id=athlete_id,
+            note=reason,
+            message_id=shown.message_id,
+        )
+
+
+def _unlink_offer(
+    session: Session, caller: Caller, athlete_id: int, message_id: int | None, now: Any
+) -> dict[str, Any] | None:
+    """Take the clinician's waiting /unlink offer if the press is on it; return what it held
+    (None: the press is not on the offer waiting now)."""
+    step = steps.get_step(session, telegram_user_id=caller.telegram_id, kind=steps.CONFIRM, now=now)
+    if (
+        step is None
+        or step.expired
+        or step.payload.get("action") != _UNLINK_STEP
+        or step.payload.get("athlete_id") != athlete_id
+        or step.payload.get("message_id") != message_id
+    ):
+        return None
+    # Taken once: of two presses (or two replicas), one finds it gone.
+    taken = steps.take_step(
+        session, telegram_user_id=caller.telegram_id, kind=steps.CONFIRM, now=now
+    )
+    return taken.payload if taken is not None else None
+
+
+@stops_update
+async def unlink_button(update: Update, context: Context) -> None:
+    """Stop following or Keep following under a clinician's /unlink offer."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = get_services(context)
+    now = services.clock.now()
+    try:
+        press = signer_of(context).verify(query.data, query.from_user.id, now)
+        athlete_id = press.int_id(0)
+    except CallbackExpired:
+        # Their own button, too old: said in their language.
+        with session_scope(services.engine, read_only=True) as session:
+            caller_context(session, update, services)
+        await query.answer(str(leaving.UNLINK_OVER), show_alert=True)
+        await _drop_unlink_buttons(query)
+        return
+    except CallbackRejected as exc:
+        with session_scope(services.engine, read_only=True) as session:
+            caller, _person = caller_context(session, update, services)
+        await refuse(update, context, caller, f"callback: {exc.reason}", command=query.data[:12])
+        return
+    shown_id = query.message.message_id if query.message is not None else None
+    reply = str(leaving.UNLINK_OVER)
+    finished = False
+    with session_scope(services.engine) as session:
+        caller, actor = caller_context(session, update, services)
+        athlete = session.get(Person, athlete_id)
+        if actor is None or actor.id is None or actor.role != "clinician":
+            pass  # their account is gone, or is not a clinician's (any more)
+        elif athlete is None or athlete_id not in caller.linked_athlete_ids:
+            # The athlete unlinked them meanwhile (or was deleted), or a first press did it.
+            reply = str(leaving.UNLINK_NOT_FOLLOWING)
+        else:
+            offer = _unlink_offer(session, caller, athlete_id, shown_id, now)
+            name = label_for_caller(session, athlete, caller)
+            if offer is None:
+                pass
+            elif press.action == ACT_UNLINK_KEEP:
+                finished, reply = True, str(leaving.UNLINK_KEPT).format(name=name)
+            elif leaving.stop_following(
+                session,
+                actor,
+                athlete,
+                now,
+                signer_of(context),
+                services.settings.admin_telegram_ids,
+                reason=offer.get("note") or None,
+            ):
+                finished, reply = True, str(leaving.UNLINK_DONE).format(name=name)
+                _LOGGER.info("clinician #%s stopped following athlete #%s", actor.id, athlete_id)
+            else:  # unlinked a moment ago, on another replica
+                reply = str(leaving.UNLINK_NOT_FOLLOWING)
+    if not finished:
+        await query.answer(reply, show_alert=True)
+        await _drop_unlink_buttons(query)
+        return
+    kick(context)
+    await query.answer()
+    try:
+        await query.edit_message_text(reply)
+    except BadRequest as exc:
+        _LOGGER.info("could not edit the /unlink offer: %s", exc.message)
+        if query.message is not None:
+            await context.bot.send_message(query.message.chat.id, reply)
+
+
+async def _drop_unlink_buttons(query: Any) -> None:
+    """Take buttons that can do nothing any more off the offer (already gone: fine)."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        _LOGGER.info("could not take the /unlink buttons off: %s", exc.message)
+
+
 # --- alert and card buttons -------------------------------------------------------------------
 
 
@@ -967,7 +1133,8 @@ async def cancel_if_pending(update: Update, context: Context) -> None:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the clinician commands, the alert buttons, pending-input capture and the job."""
+    """Add the clinician commands, the alert and /unlink buttons, pending-input capture and
+    the job."""
     g = STAFF_GROUP
     application.add_handler(CommandHandler("athletes", athletes_command, filters=_PRIVATE), group=g)
     application.add_handler(CommandHandler("athlete", athlete_command, filters=_PRIVATE), group=g)
@@ -988,6 +1155,11 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             ),
             group=g,
         )
+    application.add_handler(CommandHandler("unlink", unlink_command, filters=_PRIVATE), group=g)
+    application.add_handler(
+        CallbackQueryHandler(unlink_button, pattern=rf"^({ACT_UNLINK}|{ACT_UNLINK_KEEP}):"),
+        group=g,
+    )
     application.add_handler(CommandHandler("cancel", cancel_if_pending, filters=_PRIVATE), group=g)
     actions = "|".join(ALERT_ACTIONS)
     application.add_handler(CallbackQueryHandler(alert_button, pattern=rf"^({actions}):"), group=g)

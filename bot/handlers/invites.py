@@ -192,6 +192,7 @@ CLINICIAN_COMMANDS = (
     ("report", N_("PDF report: /report <number or name>")),
     ("timezone", N_("Your time zone: /timezone Europe/Paris")),
     ("settings", N_("Your language and time zone")),
+    ("unlink", N_("Stop following an athlete: /unlink <number> [reason]")),
     ("delete", N_("Delete your account (your athletes are told)")),
     ("cancel", N_("Cancel a message or note being written")),
 )

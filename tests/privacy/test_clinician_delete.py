@@ -272,4 +272,5 @@ async def test_a_current_admins_delete_is_answered_and_a_clinicians_help_lists_d
     await say(admin, "/help")
     assert await say(admin, "/delete") == str(leaving.ADMIN_REFUSAL)
     lee = await make_clinician(w, LEE, LEE_NAME)
-    assert "/delete" in await say(lee, "/help")
+    shown = await say(lee, "/help")
+    assert "/delete" in shown and "/unlink" in shown, shown
