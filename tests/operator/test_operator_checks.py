@@ -12,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 from bot.store.db import upgrade
+from tests.operator.cli import run_sprintback
 
 RETRY_LINE = "database not reachable yet"
 # RFC 6761: names under .invalid never resolve; RES_OPTIONS keeps a slow resolver short.
@@ -46,15 +46,7 @@ def _sprintback(
     tmp_path: Path, env: dict[str, str], *args: str
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     began = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_sprintback(tmp_path, env, *args, timeout=60)
     return result, time.monotonic() - began
 
 

@@ -6,11 +6,11 @@ readonly database" (or, for a read-only file, a bot that starts and then fails e
 `db current`, `db downgrade` and `run` name a folder that does not exist at once, with the
 `mkdir -p` to run, as `db upgrade` does (not "there is no database" first).
 
-Through the real commands (subprocesses) as an operator runs them, in a fresh folder. As root,
-permissions stop no write: there the command runs without the capabilities that override
-them (``setpriv --bounding-set -dac_override,-fowner``), so a root-owned folder or file
-without write permission is refused as for any other user; the test is skipped only when
-that cannot be done.
+Through the real commands (a process each) as an operator runs them, in a fresh folder. As
+root, permissions stop no write: there the command runs without the capabilities that
+override them (CAP_DAC_OVERRIDE, CAP_FOWNER, dropped as ``setpriv --bounding-set
+-dac_override,-fowner`` does), so a root-owned folder or file without write permission is
+refused as for any other user.
 """
 
 from __future__ import annotations
@@ -18,52 +18,29 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.store.db import head_revision
-from tests.operator.cli import files_in, operator_env, sprintback
+from tests.operator.cli import files_in, operator_env, run_sprintback, sprintback
 from tests.pg_coming_up import free_port
 
 TOKEN = "123456789:unused-token"
-_SETPRIV = shutil.which("setpriv")
-_NO_OVERRIDE = ["--bounding-set", "-dac_override,-fowner"]
-
-
-def _without_override() -> list[str]:
-    """The command prefix that makes permissions bind this process's children: none for a
-    user other than root; for root, setpriv without the capabilities that override them."""
-    if os.geteuid() != 0:
-        return []
-    if _SETPRIV is None:
-        pytest.skip("running as root without setpriv: permissions cannot be made to bind")
-    probe = subprocess.run(
-        [_SETPRIV, *_NO_OVERRIDE, "true"], capture_output=True, check=False, timeout=30
-    )
-    if probe.returncode != 0:
-        pytest.skip("running as root where setpriv cannot drop capabilities")
-    return [_SETPRIV, *_NO_OVERRIDE]
+# As root, the capabilities that let a process write whatever the permissions say.
+_OVERRIDES = ("dac_override", "fowner")
 
 
 def sprintback_bound(
     tmp_path: Path, env: dict[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
     """Run `sprintback ARGS` as ``sprintback`` does, but bound by file permissions even as
-    root (see ``_without_override``)."""
-    return subprocess.run(
-        [*_without_override(), sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    root: without the capabilities that override them (as ``setpriv --bounding-set
+    -dac_override,-fowner`` would start it)."""
+    dropped = _OVERRIDES if os.geteuid() == 0 else ()
+    return run_sprintback(tmp_path, env, *args, drop_capabilities=dropped)
 
 
 def _user() -> str:

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.settings import SettingsError, load_settings
+from tests.operator.cli import run_sprintback
 from tests.pg_coming_up import free_port, late_server
 from tests.support.postgres import base_url, throwaway_database
 
@@ -46,15 +47,7 @@ def _sprintback(
     tmp_path: Path, env: dict[str, str], *args: str
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     began = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    result = run_sprintback(tmp_path, env, *args)
     return result, time.monotonic() - began
 
 
@@ -173,7 +166,8 @@ def test_db_upgrade_gives_up_after_the_wait_with_the_one_line_it_always_gave(
 
 def test_db_current_waits_too_and_0_means_no_wait(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://sprintback@127.0.0.1:{free_port()}/sprintback"
-    result, _ = _sprintback(tmp_path, _env(tmp_path, "2"), "db", "current", "--database-url", url)
+    # 1 s: one retry line proves the wait.
+    result, _ = _sprintback(tmp_path, _env(tmp_path, "1"), "db", "current", "--database-url", url)
     assert result.returncode == 1
     assert _retry_lines(result.stderr), result.stderr
     result, _ = _sprintback(tmp_path, _env(tmp_path, "0"), "db", "current", "--database-url", url)

@@ -1,13 +1,15 @@
 """Sprintback installed the way a deployer installs it: a wheel in a fresh virtual environment.
 
 The session builds the sdist, the wheel from it, and a virtual environment outside the
-checkout with the wheel installed (scripts/wheel-venv), once. CI has already done exactly
-that for its own smoke test and passes the folder in SPRINTBACK_TEST_WHEEL_DIR, so the suite
-reuses it instead of building a second time.
+checkout with the wheel installed (scripts/wheel-venv), once per run (the workers of
+`pytest -n` share it). CI has already done exactly that for its own smoke test and passes
+the folder in SPRINTBACK_TEST_WHEEL_DIR, so the suite reuses it instead of building a
+second time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -54,23 +56,38 @@ def _single(directory: Path, pattern: str) -> Path:
     return found[0]
 
 
+def _build_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build and install the wheel (scripts/wheel-venv) once per test run and return its
+    folder. Under pytest-xdist each worker has a session of its own: the folder is then the
+    one all workers of the run share, and the first to get there builds while the others
+    wait for it (a file lock), instead of every worker building the same wheel."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    else:
+        shared = tmp_path_factory.getbasetemp()
+    directory = shared / "installed-wheel"
+    with (shared / "installed-wheel.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = directory / "built"
+        if not built.is_file():
+            result = subprocess.run(
+                ["bash", str(ROOT / "scripts" / "wheel-venv"), str(directory)],
+                env={**os.environ, "BUILD_PYTHON": sys.executable},
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            built.touch()
+    return directory
+
+
 @pytest.fixture(scope="session")
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InstalledWheel]:
     """Return the wheel installed in a fresh virtual environment outside the checkout."""
     given = os.environ.get(WHEEL_DIR_VARIABLE)
-    if given:
-        directory = Path(given)
-    else:
-        directory = tmp_path_factory.mktemp("installed-wheel")
-        result = subprocess.run(
-            ["bash", str(ROOT / "scripts" / "wheel-venv"), str(directory)],
-            env={**os.environ, "BUILD_PYTHON": sys.executable},
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    directory = Path(given) if given else _build_once(tmp_path_factory)
     assert not directory.resolve().is_relative_to(ROOT), "the install must be outside the checkout"
     yield InstalledWheel(
         wheel=_single(directory / "dist", "sprintback-*.whl"),

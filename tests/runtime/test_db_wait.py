@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.sandbox import BotApiSandbox
+from tests.operator.cli import run_sprintback
 from tests.pg_coming_up import free_port, late_server
 from tests.support.postgres import base_url, throwaway_database
 
@@ -45,15 +46,7 @@ def _env(tmp_path: Path, database_url: str, wait: str, **extra: str) -> dict[str
 
 def _run(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
     began = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    result = run_sprintback(tmp_path, env, "run")
     return result, time.monotonic() - began
 
 
@@ -122,7 +115,10 @@ async def test_a_server_that_comes_up_during_the_wait_is_waited_for_and_the_bot_
 ) -> None:
     base = make_url(base_url())
     upstream = (base.host or "127.0.0.1", base.port or 5432)
-    with late_server(upstream, starting_for=2.5) as (port, listen):
+    # Refused at 0 s; open but starting up at the retry after 1 s (opened ~0.1 s after the
+    # first refusal line); answering by the retry after 2 s more (ready ~1.9 s after that
+    # line), so the wait sees all three states in ~3 s.
+    with late_server(upstream, starting_for=1.8) as (port, listen):
         url = (base.set(host="127.0.0.1", port=port, database=fresh_database)).render_as_string(
             hide_password=False
         )
@@ -149,7 +145,7 @@ async def test_a_server_that_comes_up_during_the_wait_is_waited_for_and_the_bot_
                 lines.append(line.rstrip("\n"))
                 # The server comes up a moment after the bot was first refused.
                 if "(connection refused)" in line and not listen.is_set():
-                    threading.Timer(1.5, listen.set).start()
+                    threading.Timer(0.1, listen.set).start()
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
