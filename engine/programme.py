@@ -80,7 +80,7 @@ from engine.session_rules import (
     stopped_for_symptoms,
     tests_only,
 )
-from engine.stall import stall_texts
+from engine.stall import TightnessHold, stall_texts, tightness_hold_words
 
 Response = Literal["pending", "green", "hold", "step_back", "missing"]
 _SPLITS = ("split_10m_s", "split_20m_s", "split_30m_s", "split_40m_s")
@@ -1165,14 +1165,17 @@ def decide_day(
     # morning already (the bot files it under the day of the athlete's next check-in,
     # ``bot.services.clinician.actions.review_effective_day``), so it is folded in first.
     actions = list(day.clinician_actions)
-    # Accepted today: a review recorded the same day that lifts a stop keeps it (it drops
-    # only an earlier one, ``_stop_lifted``).
+    # Accepted today after the day's last action that may lift a stop (in the order they
+    # were recorded): that review keeps it; one recorded before the review is dropped by it
+    # like any earlier one (``_stop_lifted``): the stop came after it.
+    last_usual = max((i for i, a in enumerate(actions) if a.kind == "usual_tightness"), default=-1)
+    last_lift = max((i for i, a in enumerate(actions) if a.kind in _LIFTING_KINDS), default=-1)
     usual_today: int | None = None
     for a in actions:
         if a.kind == "usual_tightness":
             before = st
             st = _usual_tightness(protocol, st, a, acc)
-            if st is not before:
+            if st is not before and last_usual > last_lift:
                 usual_today = st.usual_tightness
     said_today = any(a.kind == "usual_tightness" for a in actions)
     needed = protocol.rules.morning.baseline_green_mornings.value
@@ -1385,7 +1388,14 @@ def decide_day(
                 at=day.morning_at,
             )
             unmet = [i for i in items if not i.met]
-            if not unmet and not hold_today and _tightness_bars_running(protocol, st, day, acc):
+            if (
+                not unmet
+                and not hold_today
+                and (
+                    _tightness_bars_running(protocol, st, day, acc)
+                    or _tightness_bars_moving_up(protocol, st, day, acc)
+                )
+            ):
                 decision = "hold"
             elif not unmet and not hold_today:
                 decision, st = _progress(protocol, st, on, acc, items)
@@ -2158,7 +2168,9 @@ def _stall(
     items = gate_items(
         protocol, injury, st_am, on, mr.readiness, morning=day.morning, at=day.morning_at
     )
-    athlete, clinician = stall_texts(protocol, st_am, items, mr, days, baseline)
+    athlete, clinician = stall_texts(
+        protocol, st_am, items, mr, days, baseline, tightness=_tightness_hold(protocol, acc)
+    )
     if not athlete:
         return st
     acc.reason("stall", athlete)
@@ -2248,7 +2260,7 @@ def _stop_lifted(st: ProgrammeState) -> ProgrammeState:
     """A clinician's action lifts a stop (a red flag, sharp pain, the 48-hour rule, rest
     mornings in a row): the athlete is reviewed (``_reviewed``), and a usual tightness the
     clinician accepted before the stop no longer holds; they record it again (/usual) if it
-    still does after their review (``decide_day`` keeps one recorded the same day). A
+    still does after their review (``decide_day`` keeps one recorded after it that day). A
     sign-off that lifts no stop keeps it."""
     return _reviewed(st).model_copy(update={"usual_tightness": None})
 
@@ -2289,7 +2301,51 @@ def _tightness_bars_running(
     return True
 
 
-_RUNNING_TIGHTNESS = frozenset({"morning.p3.tightness_running", "gate.tightness_running"})
+def _tightness_bars_moving_up(
+    protocol: Protocol, st: ProgrammeState, day: DayRecord, acc: _Acc
+) -> bool:
+    """Whether the morning's tightness keeps the athlete from moving up today at any stage:
+    above the most a clinician may accept as usual (the protocol's ``usual_tightness_max``,
+    5/10), tightness is nobody's usual, though +1 over an accepted usual of 5/10 reads green.
+    Says so when it does. A protocol without the key has no such bar."""
+    bound = protocol.rules.morning.usual_tightness_max
+    if bound is None or protocol.next_stage(st.stage) is None:
+        return False
+    tight = day.morning.tightness if day.morning is not None else None
+    if tight is None or tight <= bound.value:
+        return False
+    acc.reason(
+        "gate.tightness_usual",
+        f"Tightness {tight}/10: above {bound.value}/10, more than anybody's usual, so no "
+        "moving up today.",
+        tight,
+        f"≤ {bound.value} to move up",
+    )
+    return True
+
+
+# The gate's tightness holds (``_tightness_bars_running``, ``_tightness_bars_moving_up``).
+_TIGHTNESS_GATES = frozenset({"gate.tightness_running", "gate.tightness_usual"})
+
+
+def _tightness_hold(protocol: Protocol, acc: _Acc) -> TightnessHold | None:
+    """The day's tightness hold of the gate, if this morning's tightness kept the athlete from
+    moving up with every item met (named by the stall and the no-progress alert)."""
+    held = next((r for r in acc.reasons if r.rule in _TIGHTNESS_GATES), None)
+    if held is None or not isinstance(held.observed, int | float):
+        return None
+    if held.rule == "gate.tightness_running":
+        below = no_baseline_limits(protocol)[1]
+        return TightnessHold(tightness=int(held.observed), below=below, running=True)
+    bound = protocol.rules.morning.usual_tightness_max
+    if bound is None:
+        return None
+    return TightnessHold(tightness=int(held.observed), below=bound.value + 1, running=False)
+
+
+_RUNNING_TIGHTNESS = frozenset(
+    {"morning.p3.tightness_running", "gate.tightness_running", "gate.tightness_usual"}
+)
 
 
 def _usual_note_agrees(acc: _Acc, decision: DecisionKind | None, st: ProgrammeState) -> None:
@@ -2452,6 +2508,10 @@ def _clinician(
         kind,
         False,
     )
+
+
+# Clinician actions that lift a stop when one is in force (``_stop_lifted``).
+_LIFTING_KINDS = frozenset({"clear", "review", "resume", "step_back", "set_stage"})
 
 
 def _usual_tightness(
@@ -3595,11 +3655,13 @@ def _escalations(
     if idle >= esc.no_progress_days.value and (
         alerted is None or (on - alerted).days >= esc.no_progress_days.value
     ):
-        acc.alert(
-            "within_24h",
-            "escalate.no_progress",
-            f"No progression for {idle} days (stage {st.stage}): clinician review.",
-        )
+        text = f"No progression for {idle} days (stage {st.stage}): clinician review."
+        # What held the latest morning, when it was its tightness (every item met): said.
+        hold = _tightness_hold(protocol, acc)
+        if hold is not None:
+            why = tightness_hold_words(hold)[1]
+            text += f" {why[:1].upper()}{why[1:]}."
+        acc.alert("within_24h", "escalate.no_progress", text)
         return st.model_copy(update={"no_progress_alerted": on})
     return st
 

@@ -8,6 +8,7 @@ athlete's text has no stage codes or rule names; the clinician's may name the st
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.evaluate import has_baseline_for, missing_baseline_splits, splits_compared
@@ -29,6 +30,34 @@ _NOT_COUNTED: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class TightnessHold:
+    """This morning's tightness kept the athlete from moving up although every item was met
+    (``engine.programme._tightness_bars_running`` and ``_tightness_bars_moving_up``):
+    ``tightness``/10, where below ``below``/10 is needed; ``running``: the limit for running
+    (the next stage has running), else the most tightness anyone's usual may be."""
+
+    tightness: int
+    below: int
+    running: bool
+
+
+def tightness_hold_words(hold: TightnessHold) -> tuple[str, str]:
+    """(athlete words, clinician words) for a tightness hold, as the stall names it (the
+    clinician's also close the no-progress alert; ``bot.wording.alerts`` reads them)."""
+    if hold.running:
+        return (
+            f"tightness {hold.tightness}/10: running starts once it is below {hold.below}/10",
+            f"morning tightness {hold.tightness}/10 keeps running on hold "
+            f"(below {hold.below}/10 needed)",
+        )
+    return (
+        f"tightness {hold.tightness}/10: moving up waits until it is below {hold.below}/10",
+        f"morning tightness {hold.tightness}/10 keeps moving up on hold "
+        f"(below {hold.below}/10 needed)",
+    )
+
+
 def _some_timed(item: str, baseline: Metrics | None, state: ProgrammeState) -> bool:
     """Whether the stage saw some of the splits a split criterion needs (its bests)."""
     return any(k in state.best_splits for k in splits_compared(item, baseline))
@@ -46,12 +75,16 @@ def stall_texts(
     morning: MorningResult,
     days: int,
     baseline: Metrics | None = None,
+    tightness: TightnessHold | None = None,
 ) -> tuple[str, str]:
     """Return (athlete text, clinician text) naming what is missing after ``days`` days in the
     current stage, or two empty strings when nothing but time is missing. A criterion that
     compares with a pre-injury baseline the athlete does not have is named as such: no
     measurement can meet it until the baseline is set (a split criterion whose baseline holds
-    some of the splits it names says which are missing: "no pre-injury best for 20 m")."""
+    some of the splits it names says which are missing: "no pre-injury best for 20 m").
+    ``tightness``: this morning's tightness held the athlete with every item met (a "go"
+    morning at the stage before running, or above anyone's usual): it is named as what is
+    missing, or the athlete held week after week would hear nothing."""
     stage = protocol.stage(state.stage)
     athlete: list[str] = []
     clinician: list[str] = []
@@ -116,6 +149,10 @@ def stall_texts(
     on_hold = any(i.rule == "gate.1" and not i.met for i in items)
     if morning.readiness not in ("go", "missing") and not on_hold:
         pair = _morning_words(morning)
+        athlete.append(pair[0])
+        clinician.append(pair[1])
+    if tightness is not None:
+        pair = tightness_hold_words(tightness)
         athlete.append(pair[0])
         clinician.append(pair[1])
     if not athlete:

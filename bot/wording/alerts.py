@@ -624,6 +624,25 @@ def _stall_items(text: str, protocol: Any, stage_id: str) -> list[str]:
             ).format(count=m["n"], seen=_number(m["o"])),
         ),
         (
+            re.compile(
+                r"morning tightness (?P<t>\d+)/10 keeps running on hold \(below (?P<below>\d+)/10 "
+                r"needed\)"
+            ),
+            lambda m: _(
+                "morning tightness {value}/10 keeps running on hold (below {limit}/10 needed)"
+            ).format(value=m["t"], limit=m["below"]),
+        ),
+        (
+            re.compile(
+                r"morning tightness (?P<t>\d+)/10 keeps moving up on hold \(below "
+                r"(?P<below>\d+)/10 needed\)"
+            ),
+            lambda m: _(
+                "morning tightness {value}/10 keeps the athlete from moving up (below {limit}/10 "
+                "needed)"
+            ).format(value=m["t"], limit=m["below"]),
+        ),
+        (
             re.compile(rf"your sign-off to leave {stage}"),
             lambda m: (
                 _("your sign-off to leave {stage}").format(stage=_stage(protocol, stage_id))
@@ -759,6 +778,40 @@ def _stall(m: re.Match[str], protocol: Any, brief: bool = False) -> str | None:
         "No progress in {stage} for {count} days. Missing: {missing}.",
         _count(m, "n"),
     ).format(stage=_stage(protocol, m["stage"]), count=m["n"], missing="; ".join(items))
+
+
+def _no_progress(m: re.Match[str], protocol: Any) -> str:
+    """The 14-day review, with the tightness that held the latest morning if it did."""
+    stage, count, n = _stage(protocol, m["stage"]), m["n"], _count(m, "n")
+    # {stage} is never after the word "stage": a stage this version no longer holds, or of a
+    # protocol that cannot be read, is a phrase ("a stage no longer in the protocol").
+    if m["t"] is None:
+        # TRANSLATORS: {stage} is a stage's label ("H2 · Return to running") or a phrase ("a
+        # stage no longer in the protocol"): put it where both read well (e.g. in brackets).
+        return ngettext(
+            "No progression in {stage} for {count} day: clinician review.",
+            "No progression in {stage} for {count} days: clinician review.",
+            n,
+        ).format(count=count, stage=stage)
+    if m["what"] == "running":
+        # TRANSLATORS: {stage} as in "No progression in {stage} for {count} days: clinician
+        # review."; {value} and {limit} are tightness scores out of 10.
+        return ngettext(
+            "No progression in {stage} for {count} day: clinician review. Morning tightness "
+            "{value}/10 keeps running on hold (below {limit}/10 needed).",
+            "No progression in {stage} for {count} days: clinician review. Morning tightness "
+            "{value}/10 keeps running on hold (below {limit}/10 needed).",
+            n,
+        ).format(count=count, stage=stage, value=m["t"], limit=m["below"])
+    # TRANSLATORS: {stage} as in "No progression in {stage} for {count} days: clinician
+    # review."; {value} and {limit} are tightness scores out of 10.
+    return ngettext(
+        "No progression in {stage} for {count} day: clinician review. Morning tightness "
+        "{value}/10 keeps the athlete from moving up (below {limit}/10 needed).",
+        "No progression in {stage} for {count} days: clinician review. Morning tightness "
+        "{value}/10 keeps the athlete from moving up (below {limit}/10 needed).",
+        n,
+    ).format(count=count, stage=stage, value=m["t"], limit=m["below"])
 
 
 def _grade(m: re.Match[str], protocol: Any) -> str:
@@ -1104,18 +1157,15 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], Worder]] = {
         ).format(count=m["n"]),
     ),
     "escalate.no_progress": (
+        # Since the tightness hold for running: the latest morning's tightness that held the
+        # athlete with every item met closes it (engine.stall.tightness_hold_words); alerts
+        # stored before end after "clinician review.".
         re.compile(
-            r"^No progression for (?P<n>\d+) days \(stage (?P<stage>\S+)\): clinician review\.$"
+            r"^No progression for (?P<n>\d+) days \(stage (?P<stage>\S+)\): clinician review\."
+            r"(?: Morning tightness (?P<t>\d+)/10 keeps (?P<what>running|moving up) on hold "
+            r"\(below (?P<below>\d+)/10 needed\)\.)?$"
         ),
-        # {stage} is never after the word "stage": a stage this version no longer holds, or
-        # of a protocol that cannot be read, is a phrase ("a stage no longer in the protocol").
-        # TRANSLATORS: {stage} is a stage's label ("H2 · Return to running") or a phrase ("a
-        # stage no longer in the protocol"): put it where both read well (e.g. in brackets).
-        lambda m, p: ngettext(
-            "No progression in {stage} for {count} day: clinician review.",
-            "No progression in {stage} for {count} days: clinician review.",
-            _count(m, "n"),
-        ).format(count=m["n"], stage=_stage(p, m["stage"])),
+        _no_progress,
     ),
     "escalate.step_backs": (
         re.compile(

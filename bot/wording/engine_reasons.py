@@ -302,6 +302,54 @@ def _tightness_running(reason: Any, protocol: Any) -> str | None:
     )
 
 
+# Tightness above anybody's usual (engine.programme._tightness_bars_moving_up): "≤ 5 to move up".
+_MOVE_UP_MOST = re.compile(r"^≤\s*(?P<most>\d+)\b")
+
+
+def _tightness_usual(reason: Any, protocol: Any) -> str | None:
+    """Tightness above the most anyone's usual may be: no moving up today."""
+    value = _number(reason.observed)
+    found = _MOVE_UP_MOST.match(str(reason.threshold))
+    if value is None or found is None:
+        return None
+    return _(
+        "Tightness {value}/10: you move up only on a morning with tightness of {most}/10 or "
+        "less, so not today."
+    ).format(value=value, most=found["most"])
+
+
+# A stall held by this morning's tightness alone (engine.stall.tightness_hold_words).
+_STALL_TIGHTNESS = re.compile(
+    r"^You have been at this level for (?P<days>\d+) days\. What is still missing: "
+    r"tightness (?P<value>\d+)/10: (?P<what>running starts once it is|moving up waits until "
+    r"it is) below (?P<limit>\d+)/10\. Your clinician has been told as well\.$"
+)
+
+
+def _stall(reason: Any, protocol: Any) -> str | None:
+    """A stall whose only missing item is the morning's tightness: said, with what it needs
+    (any other stall is worded with its days only, ``bot.wording.reasons``)."""
+    found = _STALL_TIGHTNESS.match(str(reason.text))
+    if found is None:
+        return None
+    days = int(found["days"])
+    if found["what"].startswith("running"):
+        return ngettext(
+            "You have been at this stage for {days} day: tightness {value}/10 keeps you from "
+            "running. Running starts once it is below {limit}/10. Your clinician has been told.",
+            "You have been at this stage for {days} days: tightness {value}/10 keeps you from "
+            "running. Running starts once it is below {limit}/10. Your clinician has been told.",
+            days,
+        ).format(days=days, value=found["value"], limit=found["limit"])
+    return ngettext(
+        "You have been at this stage for {days} day: tightness {value}/10 keeps you from "
+        "moving up. You move up once it is below {limit}/10. Your clinician has been told.",
+        "You have been at this stage for {days} days: tightness {value}/10 keeps you from "
+        "moving up. You move up once it is below {limit}/10. Your clinician has been told.",
+        days,
+    ).format(days=days, value=found["value"], limit=found["limit"])
+
+
 def _unanswered(reason: Any, protocol: Any) -> str | None:
     found = _UNANSWERED.match(str(reason.text))
     if found is None:
@@ -768,6 +816,8 @@ _WORDERS: dict[str, Worder] = {
     "morning.usual_tightness": _usual_tightness_today,
     "morning.p3.tightness_running": _tightness_running,
     "gate.tightness_running": _tightness_running,
+    "gate.tightness_usual": _tightness_usual,
+    "stall": _stall,
     "clinician.usual_tightness": _usual_tightness_accepted,
     "session.flag.no_running": _ran_anyway,
     "session.against_plan": _against_plan,

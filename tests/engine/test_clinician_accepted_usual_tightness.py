@@ -270,12 +270,19 @@ def test_f5_a_review_that_lifts_a_stop_drops_the_usual(protocol: Protocol) -> No
     assert states[7].usual_tightness is None and not states[7].suspended
     assert outcomes[8].readiness == "rest"
     assert any(r.rule == "morning.p3.tightness" for r in outcomes[8].reasons)
-    # Recorded again with the review, the usual holds; a sign-off that lifts no stop keeps it.
+    # Recorded again after the review, the usual holds; recorded before it on the same day
+    # (filed for the next check-in, then a stop and the review), the review drops it; a
+    # sign-off that lifts no stop keeps it.
     outcomes, states = _live(
-        9, tightness=tightness, actions={1: [USUAL], 7: [USUAL, REVIEW]}, protocol=protocol
+        9, tightness=tightness, actions={1: [USUAL], 7: [REVIEW, USUAL]}, protocol=protocol
     )
     assert states[7].usual_tightness == 4 and not states[7].suspended
     assert outcomes[8].readiness == "go"
+    outcomes, states = _live(
+        9, tightness=tightness, actions={1: [USUAL], 7: [USUAL, REVIEW]}, protocol=protocol
+    )
+    assert states[7].usual_tightness is None and not states[7].suspended
+    assert outcomes[8].readiness == "rest"
     _, states = _live(5, actions={1: [USUAL], 3: [CLEAR]}, protocol=protocol)
     assert states[3].usual_tightness == 4
 

@@ -59,6 +59,22 @@ _ENGINE_SENTENCES = [
         "< 4 at a stage with running",
     ),
     _r(
+        "gate.tightness_usual",
+        "Tightness 6/10: above 5/10, more than anybody's usual, so no moving up today.",
+        6,
+        "≤ 5 to move up",
+    ),
+    _r(
+        "stall",
+        "You have been at this level for 21 days. What is still missing: tightness 5/10: "
+        "running starts once it is below 4/10. Your clinician has been told as well.",
+    ),
+    _r(
+        "stall",
+        "You have been at this level for 7 days. What is still missing: tightness 6/10: "
+        "moving up waits until it is below 6/10. Your clinician has been told as well.",
+    ),
+    _r(
         "clinician.usual_tightness",
         "A usual tightness of 6/10 was not applied: this protocol accepts at most 5/10.",
         6,
