@@ -457,15 +457,12 @@ def _command_action(kind: str, command: str, needs_reason: bool) -> Handler:
         acting = _Acting()
         await _unless_gone(update, context, acting, act(update, context, acting))
 
-    # Accepting a usual tightness is a clinical decision on the athlete, authorised as a hold.
-    access = "hold" if kind == "usual_tightness" else kind
-
     async def act(update: Update, context: Context, acting: _Acting) -> None:
         assert update.effective_message is not None
         services = get_services(context)
         now = services.clock.now()
         with session_scope(services.engine) as session:
-            resolved = await _authorised_athlete(update, context, session, access, command, acting)  # type: ignore[arg-type]
+            resolved = await _authorised_athlete(update, context, session, kind, command, acting)  # type: ignore[arg-type]
             if resolved is None:
                 return
             caller, actor, athlete, rest = resolved
@@ -629,7 +626,7 @@ async def _unlink(update: Update, context: Context, acting: _Acting) -> None:
     with session_scope(services.engine) as session:
         # Ending a link is the linked clinician's alone, authorised as a hold: an admin who
         # is not linked to the athlete is refused.
-        resolved = await _authorised_athlete(update, context, session, "hold", "/unlink", acting)
+        resolved = await _authorised_athlete(update, context, session, "unlink", "/unlink", acting)
         if resolved is None:
             return
         caller, actor, athlete, rest = resolved

@@ -44,9 +44,22 @@ AthleteAction = Literal[
     "set_stage",
     "pause",
     "resume",
+    "usual_tightness",
+    "unlink",
 ]
 CLINICAL_ACTIONS: frozenset[str] = frozenset(
-    {"clear", "review", "decline", "hold", "step_back", "set_stage", "pause", "resume"}
+    {
+        "clear",
+        "review",
+        "decline",
+        "hold",
+        "step_back",
+        "set_stage",
+        "pause",
+        "resume",
+        "usual_tightness",
+        "unlink",
+    }
 )
 ADMIN_ATHLETE_ACTIONS: frozenset[str] = frozenset({"view", "acknowledge"})
 

@@ -230,6 +230,8 @@ async def test_who_may_not_unlink_and_buttons_that_do_nothing(full: WorldFactory
     assert await say(admin, f"/unlink {anna_id} not yours") == REFUSAL_TEXT
     refusals = w.audit("refused")[refused_before:]
     assert [r.detail["command"] for r in refusals] == ["/unlink"] * 3
+    # The admin's refusal is audited as what was asked (it read "admin may not hold").
+    assert refusals[-1].detail["reason"] == "admin may not unlink: a linked clinician's decision"
     assert links_of(w, lee_id) == [anna_id] and links_of(w, kim_id) == []
 
     offer = await asked_to_unlink(lee, "/unlink Anna")
